@@ -150,13 +150,39 @@ def _axes(study):
     return [Axis(site, Participation(p), LoadLevel.PEAK) for p in OPTIONS["participations"]]
 
 
-def test_split_first_only_when_it_costs_no_call():
-    from protv2g.hosting.early import split_first
+def test_grid_order_is_the_smallest_exports_first_then_level_by_level():
+    from protv2g.hosting.early import first_then_levels
 
-    def chunks(points):
-        return [points[i:i + 4] for i in range(0, len(points), 4)]
+    class A:  # an axis stand-in: the order reads its key only
+        def __init__(self, key):
+            self.key = key
 
-    assert not split_first([1, 2], [3, 4], chunks)  # one call: kept whole
-    assert split_first([1, 2, 3, 4], list(range(8)), chunks)  # 1 + 2 calls = 3 calls
-    assert not split_first([1, 2], list(range(6)), chunks)  # 1 + 2 > 2 calls
-    assert not split_first([], [1], chunks)
+    a, b = A("a"), A("b")
+    got = first_then_levels([a, b], {"a": [5.0, 10.0, 20.0], "b": [5.0, 50.0]})
+    assert [(x.key, p, k) for x, p, k in got] == [("a", 5.0, None), ("b", 5.0, None),
+                                                 ("a", 10.0, None), ("b", 50.0, None),
+                                                 ("a", 20.0, None)]
+
+
+def test_site_criterion_row_reads_the_searched_axis():
+    """by_site_criterion: an axis not searched above its smallest export says nothing of a
+    criterion another axis searched up to its maximum (1,000 kW, not limited)."""
+    import math
+
+    from protv2g.hosting.tables import BY_CRITERION_COLUMNS, by_site_criterion
+
+    def row(part, status, kw, note):
+        return {"site": "depot", "participation": part, "load_level": "peak", "criterion": "C12",
+                "status": status, "hosting_kw": kw, "first_fail_kw": math.nan,
+                "hosting_chargers": pd.NA if math.isnan(kw) else 10, "limiting_device": "",
+                "limiting_fault": "", "limiting_basis": "", "site_max_kw": 1000.0 if
+                part == "firm" else 800.0, "limited": False, "note": note}
+
+    by = pd.DataFrame([row("expected", "not_searched", math.nan, "not searched: …"),
+                       row("firm", "not_limited", 1000.0, "")], columns=BY_CRITERION_COLUMNS)
+    (got,) = by_site_criterion(by).to_dict(orient="records")
+    assert got["status"] == "not_limited" and got["hosting_kw"] == pytest.approx(1000.0)
+    assert got["per_axis"] == ("expected/peak: not searched; firm/peak: not limited up to "
+                               "1,000 kW")
+    (alone,) = by_site_criterion(by.iloc[:1]).to_dict(orient="records")
+    assert alone["status"] == "not_searched" and math.isnan(alone["hosting_kw"])

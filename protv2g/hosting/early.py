@@ -11,11 +11,11 @@ the first failing one) — or the chargers-online search, which starts from it
 set by the site's own transformer depot_xf", took 28 min for 62 export levels; rev34a: IEEE
 8500's depot 995 s and 18 engine calls to reach "0 kW from the smallest export".
 
-So the search (:mod:`.search`) evaluates the smallest export of every axis first, where that
-costs no extra engine call (:func:`split_first`: a grid of several calls anyway), and does not
-evaluate a decided axis's other grid levels or bisect its brackets. A figure whose failing
-rows at the smallest export all rest on a drafted value or a tool default is *not* decided:
-its figure on given data (``given_hosting_kw``) needs the search above it.
+So the search (:mod:`.search`) evaluates the smallest export of every axis first, in the
+engine calls the grid takes anyway (:func:`first_then_levels`), and does not evaluate a
+decided axis's grid levels left after the call that decided it, nor bisect its brackets.
+A figure whose failing rows at the smallest export all rest on a drafted value or a tool
+default is *not* decided: its figure on given data (``given_hosting_kw``) needs the search above it.
 
 What the early stop gives up is the per-criterion figure of the decided axis's other
 criteria (the By criterion table): a criterion that passes at the smallest export is
@@ -26,8 +26,7 @@ axis are those of its smallest export.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import pandas as pd
 
@@ -35,7 +34,7 @@ from protv2g.hosting.limits import is_stand_in
 from protv2g.hosting.tables import Axis, Failing, HostingStatus, fails, levels
 from protv2g.significant import number_text
 
-__all__ = ["decided", "mark_not_searched", "split_first"]
+__all__ = ["decided", "first_then_levels", "mark_not_searched"]
 
 
 def decided(failing: Failing, axis: Axis) -> bool:
@@ -48,26 +47,28 @@ def decided(failing: Failing, axis: Axis) -> bool:
     return any(not is_stand_in(r) for r in rows)
 
 
-def split_first(first: Sequence[Any], rest: Sequence[Any],
-                chunks: Callable[[list[Any]], list[list[Any]]]) -> bool:
-    """Whether to evaluate the smallest exports ``first`` in calls of their own before the
-    ``rest`` of the grid: only when it takes no more engine calls than the grid at once
-    (``chunks``: the search's split into calls). A grid of one call stays one call: a study
-    where nothing is decided early is not made slower by the early stop."""
-    whole = len(chunks([*first, *rest]))
-    return bool(first) and len(chunks(list(first))) + len(chunks(list(rest))) <= whole
+def first_then_levels(axes: Sequence[Axis], grid: dict[tuple[str, str, str], list[float]]
+                      ) -> list[tuple[Axis, float, None]]:
+    """The export grid's points in the order the search evaluates them: the smallest export of
+    every axis, then every axis's second level, its third … — the same points as the grid, so
+    in as many engine calls (:func:`protv2g.hosting.search._chunks`): where the grid takes
+    several, the first one says which axes are decided and their levels not yet evaluated are
+    left out; a study where nothing is decided early makes the same calls."""
+    depth = max((len(lv) for lv in grid.values()), default=0)
+    return [(a, grid[a.key][i], None) for i in range(depth) for a in axes
+            if i < len(grid[a.key])]
 
 
 def mark_not_searched(by_criterion: pd.DataFrame, table: pd.DataFrame,
-                      stopped: dict[tuple[str, str, str], tuple[float, bool]]) -> pd.DataFrame:
+                      stopped: dict[tuple[str, str, str], tuple[float, float | None]]
+                      ) -> pd.DataFrame:
     """``by_criterion`` (``BY_CRITERION_COLUMNS``) with the rows of the axes where the search
-    stopped said so (``stopped``: axis key → (the smallest export evaluated, kW; whether its
-    other grid levels were left out)). Where the grid was left out, a criterion that passes at
-    the smallest export is ``not_searched``: no figure, ``limited`` False, a note naming the
-    decided figure and its limit. Where the grid was evaluated (one engine call for all of it)
-    only the bisection was left out: a criterion first failing above the smallest export keeps
-    its grid bracket, and its note says it is not bisected. Other rows unchanged; a new
-    frame."""
+    stopped said so (``stopped``: axis key → (the smallest export evaluated, kW; the highest
+    level evaluated where its other grid levels were left out, else None)). Where levels were
+    left out, a criterion that passes at every level evaluated is ``not_searched``: no figure,
+    ``limited`` False, a note naming the decided figure and its limit. A criterion first
+    failing above the smallest export keeps its grid bracket (not bisected), and its note says
+    so. Other rows unchanged; a new frame."""
     out = by_criterion.copy()
     if not stopped or out.empty:
         return out
@@ -79,15 +80,17 @@ def mark_not_searched(by_criterion: pd.DataFrame, table: pd.DataFrame,
     notes = out["note"].astype(str).tolist()
     mask = []
     for i, (key, status) in enumerate(zip(keys, out["status"].astype(str), strict=True)):
-        smallest, cut = stopped.get(key, (math.nan, False))
+        smallest, upto = stopped.get(key, (math.nan, None))
         at = number_text(smallest, "kW") if key in stopped else ""
         decided_at = (f"the figure of this participation case and load level is decided at "
                       f"the smallest export ({at}): 0 kW, limited by {limit.get(key, '')}")
-        hit = cut and status == HostingStatus.NOT_LIMITED.value
+        hit = upto is not None and status == HostingStatus.NOT_LIMITED.value
         mask.append(hit)
         if hit:
-            notes[i] = (f"not searched: {decided_at}; this criterion passes at {at} and was "
-                        "not evaluated above it")
+            top = number_text(upto, "kW")
+            notes[i] = (f"not searched: {decided_at}; this criterion passes "
+                        + (f"at {at}" if upto <= smallest else f"from {at} to {top}")
+                        + " and was not evaluated above it")
         elif (key in stopped and status == HostingStatus.LIMITED.value
               and first_fail[i] > smallest * (1 + 1e-9)):
             notes[i] = "; ".join(x for x in (notes[i], f"not bisected below the grid's step: "

@@ -21,7 +21,7 @@ from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
-from protv2g.hosting.early import decided, mark_not_searched, split_first
+from protv2g.hosting.early import decided, first_then_levels, mark_not_searched
 from protv2g.hosting.limits import given_bracket, unmodelled_as_unevaluated, worst_by_scenario
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.online import search_online, with_online
@@ -319,31 +319,38 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                                             criteria, gate))
         return out
 
-    # 1. the grid: every axis × candidate level. Where it costs no extra engine call (a grid
-    # of several calls), the smallest export of every axis first: an axis that fails there
-    # on given data has its figure decided (0 kW, .early) and no other level is evaluated
+    # 1. the grid: every axis × candidate level, in the calls it takes anyway (.early): the
+    # smallest export of every axis first, then the levels in order; an axis that fails
+    # there on given data has its figure decided (0 kW) and its levels not yet evaluated
+    # are left out. A grid of one call is evaluated whole (only the bisection is left out)
     grid = {a.key: grid_kw(a, n_grid, tol_kw) for a in axes}
-    first = [(a, grid[a.key][0], None) for a in axes if grid[a.key]]
-    rest = [(a, p, None) for a in axes for p in grid[a.key][1:]]
+    todo: list[Point] = list(first_then_levels(axes, grid))
+    chunks = _chunks(todo, per_call)
+    stop: set[Key] = set()
     probes: dict[Key, tuple[dict[str, Any], ...]] = {}
-    if split_first(first, rest, lambda pts: _chunks(pts, per_call)):
-        run(first, total=len(_chunks(first, per_call)) + len(_chunks(rest, per_call)))
-        stop = {a.key for a in axes if decided(failing, a)}
-        rest = [pt for pt in rest if pt[0].key not in stop]
+    done = 0
+    while chunks:
+        found = run(chunks[0], done=done, total=done + len(chunks))
+        done += 1
+        asked = {id(pt) for pt in chunks[0]}
+        probes.update({key: tuple(fails(rows, None)) for (key, k, _p), rows in found.items()
+                       if k == 0})
+        new_stop = {a.key for a in axes if a.key not in stop and grid[a.key]
+                    and (a.key, grid[a.key][0]) in failing and decided(failing, a)}
+        stop |= new_stop
+        todo = [pt for pt in todo if id(pt) not in asked and pt[0].key not in stop]
         # a decided site with its own transformer: its probe with none online rides along
-        # the rest of the grid (.online asks it when even one charger online fails; with no
-        # grid left, with its first round)
-        ride = [(a, tol_kw, 0) for a in axes if rest and a.key in stop
+        # the rest of the grid where it takes no call of its own (.online asks it when even
+        # one charger online fails, else with its first round)
+        ride = [(a, tol_kw, 0) for a in axes if a.key in new_stop
                 and getattr(a.site, "model_transformer", None)]
-        n_first = len(_chunks(first, per_call))
-        found = run(rest + ride, done=n_first,
-                    total=n_first + len(_chunks(rest + ride, per_call)))
-        probes = {a.key: tuple(fails(found[(a.key, 0, tol_kw)], None)) for a, *_ in ride}
-        cut = True  # the decided axes' other grid levels were left out
-    else:
-        run([(a, p, None) for a in axes for p in grid[a.key]])
-        stop = {a.key for a in axes if decided(failing, a)}
-        cut = False  # only their bisection is left out
+        if any(pt[2] != 0 for pt in todo) and ride and len(_chunks(todo + ride, per_call)) == len(
+                _chunks(todo, per_call)):
+            todo += ride
+        chunks = _chunks(todo, per_call) if any(pt[2] != 0 for pt in todo) else []
+    # the decided axes: the highest level evaluated, where the grid was left out (.early)
+    cut = {a.key: max(levels(failing, a)) for a in axes if a.key in stop
+           and len(levels(failing, a)) < len(grid[a.key])}
 
     # 2. bisection of every (axis, criterion) bracket, all brackets per engine call; not of
     # an axis whose figure is decided at its smallest export (.early)
@@ -379,7 +386,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
                                     aside)
     table = with_online(table, axes, online)
-    by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0], cut)
+    by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],
+                                                         cut.get(a.key))
                                                  for a in axes if a.key in stop})
     margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
