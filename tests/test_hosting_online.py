@@ -33,9 +33,9 @@ def _search(axis: Axis, k_max: int, smallest_kw: float = 4.5):
     """search_online where k chargers online fail iff k > k_max; the calls it made."""
     calls: list[dict] = []
 
-    def run(points, online):
-        calls.append(dict(online))
-        return {(a.key, p): ({"C5": ROW} if online[a.key] > k_max else {}) for a, p in points}
+    def run(points):
+        calls.append({a.key: k for a, _p, k in points})
+        return {(a.key, k, p): ({"C5": ROW} if k > k_max else {}) for a, p, k in points}
 
     failing = {(axis.key, smallest_kw): {"C5": ROW}, (axis.key, 72.0): {"C5": ROW}}
     return search_online([axis], failing, run, 16, smallest_kw), calls

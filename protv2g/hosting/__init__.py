@@ -40,6 +40,11 @@ at every level it reports and interpolates nothing:
    (:mod:`.online`, integer bisection, one engine call per round): ``max_online_chargers``
    is the most online with no limiting row up to their full export (``max_online_kw``).
 
+An axis whose smallest export fails on a row resting on given data has its figure decided
+(0 kW): its other grid levels (where evaluating the smallest exports first costs no extra
+call) and its bisection are left out, every column of its hosting row being the same
+(:mod:`.early`, review rev34c F1).
+
 Conventions (stated in every ``note``)
 --------------------------------------
 * The site under study exports; every other V2G site is idle (no export, no fault current).
@@ -62,7 +67,8 @@ Conventions (stated in every ``note``)
 * A failure that appears and disappears again between two evaluated levels can be missed; the
   grid step (``site nameplate / n_grid``) bounds the window.
 
-Modules: :mod:`.search` (scenarios, the pipeline and the checks on them, grid and bisection),
+Modules: :mod:`.search` (scenarios, the pipeline and the checks on them, grid and bisection;
+:mod:`.early` where it stops),
 :mod:`.tables` (the result tables); the margin-vs-export plot is the report's
 (:func:`protv2g.report.hosting.plot_hosting_margins`).
 """

@@ -16,6 +16,14 @@ steps below it, and the full export. ``k = 0`` passes by definition (no V2G). Bi
 the integers: ``⌈log2 n_online⌉`` rounds, every axis of a round in one engine call
 (:mod:`.search`).
 
+A site with its own transformer (``model_transformer``) is also evaluated with **none** of its
+chargers online (the *probe*: its transformer in, its chargers idle), riding along the first
+call that needs it. Where the probe fails, the site's own equipment fails without any charger,
+and each round asks the smallest export of ``k`` first: the export levels above it are
+evaluated only where it passes (an extra call, rare), since the round keeps the smallest
+failing export — the answer is the one of evaluating them all (review rev34c F1: EPRI J1's
+depot, 0 kW set by its transformer, evaluated every export of every round).
+
 The figure answers "how many of the chargers may take part" (a pilot is sized by it): its
 limit is the chargers' fault current, which an enrolment cap, fewer chargers in V2G mode or a
 lower first-cycle limit changes, an export cap does not. The export grid between the steps is
@@ -46,10 +54,11 @@ __all__ = ["ONLINE_COLUMNS", "OnlineLimit", "limited_at_once", "search_online", 
 #: row fails with it in and none of the chargers online ("" elsewhere).
 ONLINE_COLUMNS = ["max_online_chargers", "max_online_kw", "set_by_transformer"]
 
-#: ``run(points, k_online) -> {(axis key, p_kw): worst failing rows}``: one round of the
-#: search, ``k_online[axis key]`` chargers online on that axis.
-RunOnline = Callable[[list[tuple[Axis, float]], dict[tuple[str, str, str], int]],
-                     Failing]
+#: ``run(points) -> {(axis key, k, p_kw): worst failing rows}``: one engine call of the
+#: search, each point ``(axis, p_kw, k)`` with ``k`` chargers online on that axis (``0``: the
+#: probe, the site built with none online).
+RunOnline = Callable[[list[tuple[Axis, float, int]]],
+                     dict[tuple[tuple[str, str, str], int, float], dict[str, dict[str, Any]]]]
 
 
 @dataclass(frozen=True)
@@ -96,7 +105,9 @@ def limited_at_once(failing: Failing, axis: Axis) -> bool:
 
 
 def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid: int,
-                  smallest_kw: float) -> dict[tuple[str, str, str], OnlineLimit]:
+                  smallest_kw: float,
+                  probes: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] | None = None
+                  ) -> dict[tuple[str, str, str], OnlineLimit]:
     """Most chargers online of every axis limited from its smallest export (module docstring).
 
     Parameters
@@ -105,22 +116,29 @@ def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid
     failing : Failing
         The export search's record (which axes fail from the smallest export).
     run : callable
-        One round: ``run(points, k_online)`` evaluates ``(axis, p_kw)`` points with
-        ``k_online[axis.key]`` chargers online and returns their worst failing rows.
+        One engine call: ``run(points)`` evaluates ``(axis, p_kw, k)`` points with ``k``
+        chargers online and returns their worst failing rows by ``(axis key, k, p_kw)``.
     n_grid, smallest_kw
         The export search's grid steps and smallest export, kW.
+    probes : dict, optional
+        Axis key → worst failing rows with the site built and none of its chargers online at
+        ``smallest_kw``, where already evaluated (:mod:`.search` evaluates them with the rest
+        of its grid); the others are evaluated here, with the first round.
 
     Returns
     -------
     dict
         Axis key → :class:`OnlineLimit` (only the axes searched).
     """
+    probes = {} if probes is None else dict(probes)
     state: dict[tuple[str, str, str], list[Any]] = {}
     for axis in axes:
         if limited_at_once(failing, axis):
             first = levels(failing, axis)[0]
             state[axis.key] = [axis, 0, n_online(axis), list(failing[(axis.key, first)].values()),
                                first]
+    built = {key for key, (axis, *_r) in state.items()
+             if getattr(axis.site, "model_transformer", None)}
     while True:
         # the middle whole number strictly between lo (passes) and hi (fails)
         ks = {key: (lo + math.ceil(hi)) // 2 for key, (_a, lo, hi, *_) in state.items()
@@ -129,24 +147,37 @@ def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid
             break
         exports = {key: online_levels(state[key][0], k, n_grid, smallest_kw)
                    for key, k in ks.items()}
-        found = run([(state[key][0], p) for key, lv in exports.items() for p in lv], ks)
+        # the site's own equipment fails alone (or is not known yet): its smallest export
+        # first, the others only where it passes (module docstring)
+        quick = {key for key in ks if key in built and (key not in probes or probes[key])}
+        points = [(state[key][0], p, k) for key, k in ks.items()
+                  for p in (exports[key][:1] if key in quick else exports[key])]
+        ask = [key for key in ks if key in built and key not in probes]
+        found = run(points + [(state[key][0], smallest_kw, 0) for key in ask])
+        for key in ask:
+            probes[key] = tuple(fails(found.get((key, 0, smallest_kw), {}), None))
+        later = [(state[key][0], p, ks[key]) for key in quick
+                 if not fails(found.get((key, ks[key], exports[key][0]), {}), None)
+                 for p in exports[key][1:]]
+        if later:
+            found.update(run(later))
         for key, k in ks.items():
-            failed = [p for p in exports[key] if fails(found.get((key, p), {}), None)]
+            failed = [p for p in exports[key] if fails(found.get((key, k, p), {}), None)]
             if failed:  # the smallest failing export's rows are the evidence
-                state[key][2:] = [float(k), list(found[(key, failed[0])].values()), failed[0]]
+                state[key][2:] = [float(k), list(found[(key, k, failed[0])].values()),
+                                  failed[0]]
             else:
                 state[key][1] = k
     # a site whose own transformer comes with it, failing with even one charger online:
     # built with none online — does the transformer alone fail the rows? (rev33b W1b)
-    zero = {key: 0 for key, (axis, lo, *_r) in state.items()
-            if lo == 0 and getattr(axis.site, "model_transformer", None)}
-    alone: dict[tuple[str, str, str], tuple[dict[str, Any], ...]] = {}
-    if zero:
-        found = run([(state[key][0], smallest_kw) for key in zero], zero)
-        for key in zero:
-            alone[key] = tuple(fails(found.get((key, smallest_kw), {}), None))
+    zero = [key for key, (_axis, lo, *_r) in state.items() if lo == 0 and key in built]
+    ask = [key for key in zero if key not in probes]
+    if ask:
+        found = run([(state[key][0], smallest_kw, 0) for key in ask])
+        for key in ask:
+            probes[key] = tuple(fails(found.get((key, 0, smallest_kw), {}), None))
     return {key: OnlineLimit(int(lo), n_online(axis), float(hi), tuple(rows), float(first),
-                             alone.get(key, ()))
+                             probes[key] if key in zero else ())
             for key, (axis, lo, hi, rows, first) in state.items()}
 
 

@@ -21,6 +21,7 @@ from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.early import decided, first_then_levels, mark_not_searched
 from protv2g.hosting.limits import given_bracket, unmodelled_as_unevaluated, worst_by_scenario
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.online import search_online, with_online
@@ -30,6 +31,7 @@ from protv2g.hosting.tables import (
     Axis,
     Failing,
     bracket,
+    fails,
     hosting_tables,
     levels,
 )
@@ -60,6 +62,11 @@ __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenario
 #: signature of :func:`protv2g.checks.run_checks`.
 #: A hosting axis's key: (site, participation, load level).
 Key = tuple[str, str, str]
+#: A point of the search: (axis, export kW, chargers online — None: the participation's, the
+#: export search; an int: the chargers-online search, 0 its probe with none online).
+Point = tuple[Axis, float, "int | None"]
+#: (axis key, chargers online, export kW) → criterion → the worst failing row there.
+Found = dict[tuple[Key, "int | None", float], dict[str, dict[str, Any]]]
 ChecksFunction = Callable[[Study, Any, Any, list[Scenario]], tuple[pd.DataFrame, pd.DataFrame]]
 
 
@@ -276,31 +283,32 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     per_call = exports_per_call(study)
     phase = "grid"
 
-    def run(points: list[tuple[Axis, float]], online: dict[Key, int] | None = None,
-            into: Failing | None = None) -> None:
+    def run(points: list[Point], done: int = 0, total: int | None = None) -> Found:
         """Evaluate ``points`` in calls of at most ``per_call`` exports
         (:func:`exports_per_call`), each with its load level's base case, keeping only
         what the search reads of each: the worst failing row per scenario and criterion, the
-        margins, what could not be evaluated. With ``online`` (axis key → chargers online,
-        :mod:`.online`) the rows go to ``into``, not to the export search's record."""
+        margins, what could not be evaluated. Export points (``k`` None) also go to the
+        export search's record; ``done`` / ``total``: this step's calls before / in all."""
         chunks = _chunks(points, per_call)
-        for k, chunk in enumerate(chunks, start=1):
+        total = len(chunks) + done if total is None else total
+        found: Found = {}
+        for k, chunk in enumerate(chunks, start=done + 1):
             if progress is not None:  # where the step stands: "call 2 of 5" (review s31)
-                of = f" ({k} of {len(chunks)} in this step)" if len(chunks) > 1 else ""
+                of = f" ({k} of {total} in this step)" if total > 1 else ""
                 progress(f"{phase}: engine call {n_calls + 1}{of}, {len(chunk)} export levels")
-            evaluate(chunk, online, failing if into is None else into)
+            found.update(evaluate(chunk))
             release_freed_memory()  # the call's tables are gone: give their pages back (#21)
+        return found
 
-    def evaluate(points: list[tuple[Axis, float]], online: dict[Key, int] | None,
-                 into: Failing) -> None:
+    def evaluate(points: list[Point]) -> Found:
         nonlocal n_calls
-        scen = [base_scenario(ld, all_sites) for ld in sorted({a.load_level for a, _ in points},
+        scen = [base_scenario(ld, all_sites) for ld in sorted({a.load_level for a, *_ in points},
                                                       key=lambda x: x.value)]
-        meta: dict[str, tuple[Axis, float]] = {}
-        for axis, p_kw in points:
-            sc = (export_scenario(axis, p_kw, all_sites) if online is None
-                  else online_scenario(axis, online[axis.key], p_kw, all_sites))
-            meta[sc.name] = (axis, p_kw)
+        meta: dict[str, Point] = {}
+        for axis, p_kw, k in points:
+            sc = (export_scenario(axis, p_kw, all_sites) if k is None
+                  else online_scenario(axis, k, p_kw, all_sites))
+            meta[sc.name] = (axis, p_kw, k)
             scen.append(sc)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -316,37 +324,73 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         worst, off = worst_by_scenario(ev.violations, gate, set(meta))
         # the chargers-online search's probe with none online (its sites built, idle: no
         # export, so no flow of their own) says nothing of what the search could evaluate
-        probe = online is not None and not any(online.values())
-        bad = ev.violations[unevaluated_mask(ev.violations)] if not probe else \
-            ev.violations.iloc[:0]
+        # (a call of probes only: nothing of it, its "no power-flow result" rows name no
+        # scenario; a call with others: the probes' own rows left out)
+        probe_names = [name for name, (_a, _p, k) in meta.items() if k == 0]
+        judged = (ev.violations.iloc[:0] if len(probe_names) == len(meta) else
+                  ev.violations[~ev.violations["scenario"].astype(str).isin(probe_names)]
+                  if probe_names and not ev.violations.empty else ev.violations)
+        bad = judged[unevaluated_mask(judged)]
         for crit, msg in zip(bad["criterion"].astype(str), bad["message"].astype(str),
                              strict=True):
             if msg not in unevaluated.setdefault(crit, []):
                 unevaluated[crit].append(msg)
-        for crit, why in (not_applicable_criteria(ev.violations).items() if not probe
-                          else ()):
+        for crit, why in not_applicable_criteria(judged).items():
             not_applicable.setdefault(crit, why)
-        for name, (axis, p_kw) in meta.items():
-            into[(axis.key, p_kw)] = worst.get(name, {})
-            if online is None:
+        out: Found = {}
+        exports: dict[str, tuple[Axis, float]] = {}
+        for name, (axis, p_kw, k) in meta.items():
+            out[(axis.key, k, p_kw)] = worst.get(name, {})
+            if k is None:
+                failing[(axis.key, p_kw)] = out[(axis.key, k, p_kw)]
                 aside[(axis.key, p_kw)] = off.get(name, [])
-        if online is None:  # the margin plot is of the export axis
-            margin_rows.append(margin_table(ev.violations, ev.coordination, meta, criteria,
-                                            gate))
+                exports[name] = (axis, p_kw)
+        if exports:  # the margin plot is of the export axis
+            margin_rows.append(margin_table(ev.violations, ev.coordination, exports,
+                                            criteria, gate))
+        return out
 
-    def run_online(points: list[tuple[Axis, float]], online: dict[Key, int]) -> Failing:
-        found: Failing = {}
-        run(points, online, found)
-        return found
+    # 1. the grid: every axis × candidate level, in the calls it takes anyway (.early): the
+    # smallest export of every axis first, then the levels in order; an axis that fails
+    # there on given data has its figure decided (0 kW) and its levels not yet evaluated
+    # are left out. A grid of one call is evaluated whole (only the bisection is left out)
+    grid = {a.key: grid_kw(a, n_grid, tol_of[a.key]) for a in axes}
+    todo: list[Point] = list(first_then_levels(axes, grid))
+    chunks = _chunks(todo, per_call)
+    stop: set[Key] = set()
+    probes: dict[Key, tuple[dict[str, Any], ...]] = {}
+    done = 0
+    while chunks:
+        found = run(chunks[0], done=done, total=done + len(chunks))
+        done += 1
+        asked = {id(pt) for pt in chunks[0]}
+        probes.update({key: tuple(fails(rows, None)) for (key, k, _p), rows in found.items()
+                       if k == 0})
+        new_stop = {a.key for a in axes if a.key not in stop and grid[a.key]
+                    and (a.key, grid[a.key][0]) in failing and decided(failing, a)}
+        stop |= new_stop
+        todo = [pt for pt in todo if id(pt) not in asked and pt[0].key not in stop]
+        # a decided site with its own transformer: its probe with none online rides along
+        # the rest of the grid where it takes no call of its own (.online asks it when even
+        # one charger online fails, else with its first round)
+        ride = [(a, tol_of[a.key], 0) for a in axes if a.key in new_stop
+                and getattr(a.site, "model_transformer", None)]
+        if any(pt[2] != 0 for pt in todo) and ride and len(_chunks(todo + ride, per_call)) == len(
+                _chunks(todo, per_call)):
+            todo += ride
+        chunks = _chunks(todo, per_call) if any(pt[2] != 0 for pt in todo) else []
+    # the decided axes: the highest level evaluated, where the grid was left out (.early)
+    cut = {a.key: max(levels(failing, a)) for a in axes if a.key in stop
+           and len(levels(failing, a)) < len(grid[a.key])}
 
-    # 1. the grid: every axis × candidate level, one engine call
-    run([(a, p) for a in axes for p in grid_kw(a, n_grid, tol_of[a.key])])
-
-    # 2. bisection of every (axis, criterion) bracket, all brackets per engine call
+    # 2. bisection of every (axis, criterion) bracket, all brackets per engine call; not of
+    # an axis whose figure is decided at its smallest export (.early)
     for round_no in range(1, max_rounds + 1):
         phase = f"bisection round {round_no} (at most {max_rounds})"
         new: set[tuple[Axis, float]] = set()
         for axis in axes:
+            if axis.key in stop:
+                continue
             evaluated = levels(failing, axis)
             for crit in criteria:
                 if crit in not_applicable:
@@ -362,18 +406,21 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         new_points = [(a, p) for a, p in new if (a.key, p) not in failing]
         if not new_points:
             break
-        run(sorted(new_points, key=lambda ap: (ap[0].key, ap[1])))
+        run([(a, p, None) for a, p in sorted(new_points, key=lambda ap: (ap[0].key, ap[1]))])
 
     # 3. axes limited from the smallest export: the chargers online instead (.online)
     phase = "chargers online"
-    online = search_online(axes, failing, run_online, n_grid,
-                           min(tol_of.values(), default=DEFAULT_TOL_KW))
+    online = search_online(axes, failing, run, n_grid,
+                           min(tol_of.values(), default=DEFAULT_TOL_KW), probes)
     # C1–C4 that judged nothing for want of fuses and reclosers: not evaluated, as the gate
     unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
                                                             not_applicable)
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
                                     aside)
     table = with_online(table, axes, online)
+    by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],
+                                                         cut.get(a.key))
+                                                 for a in axes if a.key in stop})
     margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))
@@ -397,9 +444,10 @@ def exports_per_call(study: Study) -> int:
     return max(MIN_EXPORTS_PER_CALL, FAULT_ROWS_PER_CALL // max(rows, 1))
 
 
-def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis, float]]]:
-    """``points`` in one call when they fit, else in calls of ``size`` at most, in order, the
-    same export of a site and participation on every load level in the same call: the fault
+def _chunks(points: list[Any], size: int) -> list[list[Any]]:
+    """``points`` (``(axis, p_kw)`` or ``(axis, p_kw, k)``) in one call when they fit, else in
+    calls of ``size`` at most, in order, the same export of a site and participation (and
+    chargers online) on every load level in the same call: the fault
     study solves each charger set once whatever the load level
     (:func:`protv2g.study.engine_inputs.fault_scenarios`), so a call holding both load levels
     of an export solves its set once where one call per load level solved it twice (EPRI J1,
@@ -407,12 +455,12 @@ def _chunks(points: list[tuple[Axis, float]], size: int) -> list[list[tuple[Axis
     A call then holds the base case of each of its load levels."""
     if len(points) <= size:
         return [points] if points else []
-    same: dict[tuple, list[tuple[Axis, float]]] = {}
+    same: dict[tuple, list[Any]] = {}
     for pt in points:
-        axis, p_kw = pt
-        same.setdefault((axis.site.name, axis.participation.value, p_kw), []).append(pt)
-    out: list[list[tuple[Axis, float]]] = []
-    cur: list[tuple[Axis, float]] = []
+        axis, p_kw, *k = pt
+        same.setdefault((axis.site.name, axis.participation.value, p_kw, *k), []).append(pt)
+    out: list[list[Any]] = []
+    cur: list[Any] = []
     for group in same.values():
         if cur and len(cur) + len(group) > size:
             out.append(cur)

@@ -101,6 +101,9 @@ class HostingStatus(StrEnum):
     NOT_EVALUATED = "not_evaluated"
     #: The criterion fails, but on a setting, not on the export (:mod:`.limits`: C10).
     SETTING = "setting"
+    #: The axis's figure is decided at its smallest export (0 kW, :mod:`.early`) and the
+    #: criterion passes there: the search did not evaluate it above.
+    NOT_SEARCHED = "not_searched"
 
 
 #: (axis key, export kW) → criterion → its worst gate-failing row at that level.
@@ -331,14 +334,17 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
     if by_criterion is None or by_criterion.empty:
         return pd.DataFrame(rows, columns=SITE_CRITERION_COLUMNS)
     for (site, crit), grp in by_criterion.groupby(["site", "criterion"], sort=False):
-        status = str(grp["status"].iloc[0])
+        # an axis not searched above its decided smallest export (.early) says nothing of
+        # the criterion where another axis was searched
+        searched = grp[grp["status"] != HostingStatus.NOT_SEARCHED.value]
+        status = str((searched if len(searched) else grp)["status"].iloc[0])
         limited = grp[grp["limited"].astype(bool)]
         kw = pd.to_numeric(grp["hosting_kw"], errors="coerce")
         if len(limited):
             pick = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
         elif status in (HostingStatus.NOT_LIMITED.value, HostingStatus.SETTING.value):
             # a setting to change limits no export (.limits): the site maximum, as unlimited
-            pick = grp.loc[pd.to_numeric(grp["site_max_kw"]).idxmax()]
+            pick = searched.loc[pd.to_numeric(searched["site_max_kw"]).idxmax()]
         else:
             pick = grp.iloc[0]
         parts = []
