@@ -59,6 +59,25 @@ __all__ = ["check_size", "kept_pairs", "size_estimate_b"]
 #: 1 int64, 5 object columns = 208 B per row, 362 MiB held for 1.82 M rows at 10,000 buses)
 #: and the two brackets' int32 row maps into the stages (8 B per row) …
 _BYTES_PER_ROW_DEVICE = 216
+#: … of which the 13 float64 columns only C9 reads (``engine.device_columns.PHASOR_COLUMNS``:
+#: computed on the pandapower path only for a study with a forward-directional relay, #21
+#: lean34) …
+_BYTES_PHASOR_COLUMNS = 13 * 8
+
+
+def _row_device_b(study: Study) -> int:
+    """Bytes per device row: without the phasor columns where the pandapower path leaves
+    them out (no forward-directional relay; the OpenDSS path keeps them)."""
+    if getattr(study, "model", None) is not None:
+        return _BYTES_PER_ROW_DEVICE
+    from protv2g.directional import is_forward_directional
+
+    kinds = [(d, getattr(d, "kind", None)) for d in study.document.devices]
+    reads = any(k is not None and getattr(k, "value", k) != "fuse" and is_forward_directional(d)
+                for d, k in kinds)
+    return _BYTES_PER_ROW_DEVICE - (0 if reads else _BYTES_PHASOR_COLUMNS)
+
+
 #: … the chargers' stages, once per **charger set** (``StagedCurrents``: 5 stages × (4
 #: current + 2 time) float32 = 120 B per stage row; the high bracket keeps only the rows that
 #: differ, ≈ 1 %; 259,489 stage rows for 251,529 set rows at 3,000 buses) …
@@ -237,7 +256,7 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     n_bus = len(study.net.bus) if model is None else len(model.buses)
     n_fault_bus = n_bus if model is None else int(model.buses.primary.sum())
     bus_rows = n_scenarios * n_case * len(doc.faults.fault_types) * n_fault_bus
-    held_b = (_FIXED_B + n_bus * _BYTES_PER_BUS_NETS + rows * _BYTES_PER_ROW_DEVICE
+    held_b = (_FIXED_B + n_bus * _BYTES_PER_BUS_NETS + rows * _row_device_b(study)
               + bus_rows * _BYTES_PER_BUS_ROW + staged * set_rows * _BYTES_PER_SET_ROW_STAGES)
     checks_b = (held_b + n_scenarios * n_bus * _BYTES_PER_SCENARIO_BUS_FLOWS
                 + min(n_bus * _CHECKS_BYTES_PER_BUS, _CHECKS_FIXED_B)

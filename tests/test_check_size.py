@@ -43,7 +43,9 @@ def test_estimate_is_held_tables_plus_working_memory(pairs):
     set_rows = 3 * 2 * (2 * 50 + 2 * 70)  # the same per charger set (#21: stages per set)
     assert (est["rows"], est["set_rows"]) == (rows, set_rows)
     bus_rows = 6 * 2 * 4 * 100  # scenarios × cases × fault types × buses
-    held = (ps._FIXED_B + 100 * ps._BYTES_PER_BUS_NETS + rows * ps._BYTES_PER_ROW_DEVICE
+    # (no forward-directional relay: the 13 phasor columns are not computed, lean34)
+    held = (ps._FIXED_B + 100 * ps._BYTES_PER_BUS_NETS
+            + rows * (ps._BYTES_PER_ROW_DEVICE - ps._BYTES_PHASOR_COLUMNS)
             + bus_rows * ps._BYTES_PER_BUS_ROW + set_rows * ps._BYTES_PER_SET_ROW_STAGES)
     assert est["faults"] == int(held + set_rows * ps._BYTES_PER_SET_ROW_ENGINE)
     assert est["checks"] == int(held + 6 * 100 * ps._BYTES_PER_SCENARIO_BUS_FLOWS

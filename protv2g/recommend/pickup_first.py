@@ -40,7 +40,7 @@ import pandas as pd
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.reach_zone import reach_rows
 from protv2g.recommend.change import Change, Family
-from protv2g.recommend.evaluator import _effects
+from protv2g.recommend.effects import _effects
 
 __all__ = ["PAIR_TRIES", "PICKUP_FIRST", "Window", "clean", "eases", "highest", "pair_fields",
            "pickup_first", "relay_windows", "with_dial"]

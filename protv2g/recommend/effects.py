@@ -1,0 +1,49 @@
+"""A candidate's effects on the findings: what it clears, and what it makes new or worse
+(split from :mod:`.evaluator` so that :mod:`.pickup_first` reads them without an import loop
+through :mod:`.saving`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["_effects", "_worse", "_STATUS_RANK"]
+
+#: A finding's status rank: an eased status (fail → warn) is not worse for a smaller margin.
+_STATUS_RANK = {"warn": 1, "fail": 2}
+
+
+def _worse(before: float, after: float, tolerance: float = np.nan) -> bool:
+    """A finding's worst margin ``after`` a change is worse than ``before``: smaller by more
+    than its evidence's tolerance (the scatter by which the checks call a row worse,
+    :func:`protv2g.checks.attribution.attribute`), and by more than 1 % or 1 ms/1 mA/… in
+    any case (a margin compared with itself, re-computed)."""
+    b, a = float(before), float(after)
+    if not (np.isfinite(a) and np.isfinite(b)):
+        return bool(np.isfinite(b) and not np.isfinite(a) and a < 0)
+    tol = float(tolerance) if np.isfinite(tolerance) else 0.0
+    return a < b - max(1e-3, 0.01 * abs(b), tol)
+
+
+def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, list[str],
+                                                                           list[str]]:
+    """(target cleared, titles cleared, side effects) of a candidate."""
+    cleared = [str(cur.at[k, "title"]) for k in cur.index if k not in new.index]
+    side = [f"new: {new.at[k, 'title']}" for k in new.index if k not in cur.index]
+    # a finding whose status eased (fail → warn: e.g. the primary-zone rows of C5 cleared,
+    # the backup-zone warnings left) is not worse for a smaller margin: the margin is then
+    # that of other rows (a ground element on the DG feeder's recloser read "worse: C5")
+    worse = [k for k in new.index if k in cur.index and k != target
+             and _STATUS_RANK.get(str(new.at[k, "status"]), 2)
+             >= _STATUS_RANK.get(str(cur.at[k, "status"]), 2)
+             and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"],
+                        np.fmax(cur.at[k, "tolerance"], new.at[k, "tolerance"]))]
+    side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
+             f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})" for k in worse]
+    # more failing rows in a finding that already failed (its worst margin unchanged)
+    side += [f"worse: {new.at[k, 'title']} ({int(cur.at[k, 'n_fail'])} → "
+             f"{int(new.at[k, 'n_fail'])} failing evidence rows)"
+             for k in new.index if k in cur.index and k != target and k not in worse
+             and "n_fail" in new.columns and "n_fail" in cur.columns
+             and int(new.at[k, "n_fail"]) > int(cur.at[k, "n_fail"])]
+    return target not in new.index, cleared, side
