@@ -281,10 +281,9 @@ def phasors_read(study: Study) -> bool:
     PHASOR_COLUMNS` for ``study``: the directional check C9, for a forward-directional relay
     (:func:`protv2g.directional.is_forward_directional`, the relays
     :func:`protv2g.checks.directional.directional_table` evaluates). No other reader (#21)."""
-    from protv2g.directional import is_forward_directional
+    from protv2g.directional.settings import any_forward_directional_relay
 
-    return any(getattr(d.kind, "value", d.kind) != "fuse" and is_forward_directional(d)
-               for d in study.document.devices)
+    return any_forward_directional_relay(study.document.devices)
 
 
 def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True,

@@ -70,11 +70,9 @@ def _row_device_b(study: Study) -> int:
     them out (no forward-directional relay; the OpenDSS path keeps them)."""
     if getattr(study, "model", None) is not None:
         return _BYTES_PER_ROW_DEVICE
-    from protv2g.directional import is_forward_directional
+    from protv2g.directional.settings import any_forward_directional_relay
 
-    kinds = [(d, getattr(d, "kind", None)) for d in study.document.devices]
-    reads = any(k is not None and getattr(k, "value", k) != "fuse" and is_forward_directional(d)
-                for d, k in kinds)
+    reads = any_forward_directional_relay(study.document.devices)  # as pipeline.phasors_read
     return _BYTES_PER_ROW_DEVICE - (0 if reads else _BYTES_PHASOR_COLUMNS)
 
 

@@ -45,6 +45,7 @@ from protv2g.network.dss_model import DssModel
 from protv2g.units import SQRT3, Direction
 
 __all__ = ["DirectionalSettings", "settings_from_study", "is_forward_directional",
+           "any_forward_directional_relay",
            "PHASE_ELEMENTS", "GROUND_ELEMENTS"]
 
 #: Elements that may control the phase overcurrent element, and the ground one.
@@ -148,6 +149,15 @@ def is_forward_directional(device: object) -> bool:
     if isinstance(value, str):
         return value == Direction.FORWARD.value
     return getattr(value, "trip_direction", Direction.NONE.value) == Direction.FORWARD.value
+
+
+def any_forward_directional_relay(devices: object) -> bool:
+    """Whether any of a study's ``devices`` (not a fuse) is forward-directional: the relays
+    C9 judges, the only readers of the device table's phasor columns (#21). A device
+    without a ``kind`` (a test double) is not one."""
+    return any((k := getattr(d, "kind", None)) is not None
+               and getattr(k, "value", k) != "fuse" and is_forward_directional(d)
+               for d in devices)
 
 
 # ------------------------------------------------------------------ from the study
