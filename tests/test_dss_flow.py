@@ -140,6 +140,28 @@ def test_single_phase_export_on_a_lateral_hand_balance(example):
     assert eng.watch_phases == ["c"]
 
 
+def test_charging_below_0p9_pu_draws_its_stated_power(example):
+    """A charging site is a constant-power converter below OpenDSS's default ``Vminpu`` 0.9 too
+    (review ver34: at 0.74 pu the DG feeder's homes drew 61.9 of 92 kW). 1.3 MW charging on
+    lateral lb's phase c takes lat2 to ≈ 0.87 pu: the phase-c power through the fuse rises by
+    the site's 1,300 kW plus the lateral's extra losses, and equals an independent OpenDSS run
+    with the site as a constant-power load held to 0.5 pu. At the default (constant impedance
+    below 0.9 pu) the fuse's rise was 1,278.9 kW: less than the site alone."""
+    eng = DssFlowEngine(example, [DssFlowSite("homes", "lat2", "c")],
+                        [DssWatch("fb", "fuse", "line.lb", 1)])
+    arr = eng.solve(np.array([1.0, 1.0]), np.array([[0.0, -1.3]]))
+    assert arr.converged.all()
+    node = example.node_names.tolist().index("lat2.3")
+    assert abs(arr.v_v[1, node]) / 7199.557857 < 0.9
+    s = arr.watch_s_kva[:, 0]
+    d_kw = s[1, 2].real - s[0, 2].real
+    assert 1300.0 < d_kw < 1400.0
+    ref = _independent(EXAMPLE, ["new load.ind_homes bus1=lat2.3 phases=1 kv=7.199557857 "
+                                 "kw=1300 pf=1 model=1 vminpu=0.5 vmaxpu=1.5 status=fixed"], 1.0)
+    np.testing.assert_allclose(arr.watch_s_kva[1, 0], _phase_powers_kw(ref, "line.lb"),
+                               rtol=2e-4, atol=0.05)
+
+
 def test_regulator_reverse_flow_ieee13(ieee13, shared_dir):
     """A 3 MW three-phase export at 675 at light load reverses the flow through the 650-RG60
     regulator bank; OpenDSS's own run (site as a fixed negative load) gives the same phase

@@ -85,7 +85,7 @@ def test_a_site_on_a_delta_bus_matches_opendss_line_to_line(tmp_path) -> None:
     model, path = _model(tmp_path, "flow",
                          extra="New Load.u bus1=lv2.1.2 phases=1 kv=0.48 kw=250 pf=0.9")
     eng = DssFlowEngine(model, [DssFlowSite("depot", "lv2", "abc")])
-    assert eng.commands[0].endswith("kv=0.48 kw=0 pf=1 model=1 conn=delta")
+    assert eng.commands[0].endswith("kv=0.48 kw=0 pf=1 model=1 vminpu=0.5 vmaxpu=1.5 conn=delta")
     arr = eng.solve(np.array([1.0]), np.array([[1.0]]))
     assert arr.converged.all()
     dss = opendssdirect.NewContext()

@@ -24,8 +24,16 @@ fault study — and adds every V2G site as one ``Generator`` on its own phases:
   neutral needed, as the fault engine's line-to-line unit;
 * ``model=1`` (constant P), ``pf=1``, ``kW`` = the step's site power: positive while exporting,
   negative while charging (OpenDSS then takes the power in, as a load of that size; a
-  generator is not scaled by ``LoadMult``), 0 when idle. Below ``Vminpu`` (0.9 pu, OpenDSS's
-  default) OpenDSS turns it into a constant impedance, as it does for any generator.
+  generator is not scaled by ``LoadMult``), 0 when idle. ``Vminpu``/``Vmaxpu`` are
+  :data:`SITE_VMIN_PU`/:data:`SITE_VMAX_PU` (0.5/1.5), not OpenDSS's defaults 0.9/1.1: below
+  ``Vminpu`` OpenDSS turns a generator into a constant impedance, and at the default a
+  charging site at 0.74 pu on a weak lateral drew 61.9 of its stated 92 kW (review ver34,
+  EPRI DG feeder) while every text said 92 kW. A charger is a constant-power converter over
+  its operating range; holding its power down to 0.5 pu is the end that loads the feeder
+  most (C8 loading, C12 under-voltage), and the one the pandapower path solves (its loads and
+  static generators are constant power at every voltage). A bus that low already fails C12
+  under-voltage, where the study says so; whether the charger would trip there is not
+  modelled.
 
 Every step is a snapshot power flow with the model's controls (regulator taps, capacitor
 switching; its fuses, reclosers and relays do not operate: protv2g evaluates them) at
@@ -77,6 +85,12 @@ from protv2g.network.dss_model import (
 from protv2g.network.dss_site_base import site_kv_between
 
 __all__ = ["DssFlowSite", "DssWatch", "DssFlowArrays", "DssFlowEngine", "BRANCH_CLASSES"]
+
+SITE_VMIN_PU = 0.5
+"""A site generator's ``Vminpu``: constant power down to 0.5 pu (module docstring)."""
+SITE_VMAX_PU = 1.5
+"""A site generator's ``Vmaxpu``: constant power up to 1.5 pu (module docstring)."""
+_V_RANGE = f" vminpu={SITE_VMIN_PU:g} vmaxpu={SITE_VMAX_PU:g}"
 
 #: Element classes reported in the branch table.
 BRANCH_CLASSES = ("line", "transformer", "autotrans", "reactor")
@@ -166,7 +180,7 @@ class DssFlowEngine:
             nodes = ".".join(str("abc".index(p) + 1) for p in site.phases.lower())
             kv = site_kv_between(self.model, site.bus, site.phases)
             cmd = (f"new generator.{SITE_PREFIX}{k} phases=1 bus1={site.bus.lower()}.{nodes} "
-                   f"kv={kv:.9g} kw=0 pf=1 model=1")
+                   f"kv={kv:.9g} kw=0 pf=1 model=1{_V_RANGE}")
             self._dss.Text.Command(cmd)
             return cmd
         nodes = ".".join(str("abc".index(p) + 1) for p in sorted(site.phases.lower()))
@@ -174,7 +188,7 @@ class DssFlowEngine:
         kv = float(row.kv_ln) if n == 1 else float(row.kv_ll)
         conn = " conn=delta" if n == 3 else ""  # a 3-wire converter: no zero sequence
         cmd = (f"new generator.{SITE_PREFIX}{k} phases={n} bus1={site.bus.lower()}.{nodes} "
-               f"kv={kv:.9g} kw=0 pf=1 model=1{conn}")
+               f"kv={kv:.9g} kw=0 pf=1 model=1{_V_RANGE}{conn}")
         self._dss.Text.Command(cmd)
         return cmd
 
