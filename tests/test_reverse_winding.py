@@ -176,6 +176,38 @@ def test_wye_bank_keeps_per_unit_judgement(tmp_path):
     assert "phase a" in row.message
 
 
+def test_reversal_under_the_controls_sense_threshold_is_information(tmp_path):
+    """Review rev35b W1 (IEEE 123's reg4a "reverse power 0.002 MW … caused by V2G" failed the
+    gate on 0.75 A of active current through a 300 A CT). The wye bank's unit a with 302 kW of
+    phase-a export against its 300 kW load reverses by about 2 kW: an active current (OpenDSS's
+    own −P/|V|) far under 1 % of the control's CT primary (OpenDSS default ``CTprim`` 300 A),
+    no reversal the control sees (Eaton CL-7 FC 57: 1–5 %) → ``info`` with the figures. At
+    600 kW (≈ 42 A, 14 %) the row keeps its mode's status (forward-locked, no LDC: warn)."""
+    from protv2g.checks.regulator_text import REVERSE_SENSE_MIN_FRACTION
+    from protv2g.violations import CheckStatus
+
+    master = tmp_path / "wyebank.dss"
+    master.write_text(WYE_BANK)
+    model, tab = _flow(master, [DssFlowSite("homes", "b", "a")], dss_watches, [1.0, 1.0],
+                       np.array([[0.302, 0.6]]))
+    assert model.controls.set_index("name").at["regcontrol.creg", "ct_primary_a"] == \
+        pytest.approx(300.0)
+    ref = _own_run(master, ["new load.ind bus1=b.1 phases=1 kv=7.2 kw=-302 pf=1 model=1 "
+                            "status=fixed"], 1.0)
+    p_a_kw = _terminal_kw(ref, "transformer.reg")[0]
+    ref.Circuit.SetActiveBus("src")
+    v_a_kv = ref.Bus.VMagAngle()[0] / 1e3
+    i_rev_a = -p_a_kw / v_a_kv
+    assert 0.0 < i_rev_a < REVERSE_SENSE_MIN_FRACTION * 300.0
+    ctx = types.SimpleNamespace(flow={"device": tab}, study=types.SimpleNamespace(model=model),
+                                base_of={}, export_text=lambda s: f"in {s}")
+    rows = controlled_rows(ctx).set_index("scenario")
+    assert rows.at["s0", "status"] == CheckStatus.INFO.value
+    assert f"{i_rev_a:.2f} A" in rows.at["s0", "message"]
+    assert "CT primary 300 A" in rows.at["s0", "message"]
+    assert rows.at["s1", "status"] == CheckStatus.WARN.value
+
+
 def test_reverse_text_says_what_the_flow_showed():
     """Review rev33c W6: the hosting text said "generation already on the feeder" of IEEE 37,
     which has none; it says what it saw: the flow without export already reverses it."""

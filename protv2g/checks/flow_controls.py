@@ -11,7 +11,12 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
 from protv2g.checks.flow_capacitor import capacitor_verdict
-from protv2g.checks.regulator_text import MODE_TO_CONFIRM, regulator_row
+from protv2g.checks.regulator_text import (
+    MODE_TO_CONFIRM,
+    REVERSE_SENSE_MIN_FRACTION,
+    below_sense_text,
+    regulator_row,
+)
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
@@ -59,12 +64,46 @@ def _reverse_power(r: object, phases: str) -> tuple[float, str]:
     return -min(float(r.p_mw), float(p_ph)), f"phase {phases}"  # type: ignore[attr-defined]
 
 
+def reverse_current_a(r: object, buses: pd.DataFrame) -> float:
+    """The reversed active current (A, > 0 when reverse) of the unit a regulator row's control
+    measures: on a ``phase`` row the most reverse phase's ``−P/V`` line to neutral (each unit
+    of a wye bank has its own CT); on a ``terminal`` row the total's ``−P/V`` between the two
+    phases of a winding, or ``−P/(√3·V_LL)`` on a three-phase terminal. ``V`` is the row's
+    ``vm_pu`` (its bus's largest phase) × the bus's base kV in ``buses`` (the model's bus
+    table); NaN where the bus is not in it or has no voltage base."""
+    name = str(getattr(r, "bus_name", ""))
+    if name not in buses.index:
+        return float("nan")
+    kv_ln, kv_ll = float(buses.at[name, "kv_ln"]), float(buses.at[name, "kv_ll"])
+    if not (kv_ln > 0 and kv_ll > 0):   # no voltage base in the model
+        return float("nan")
+    vm = float(r.vm_pu) if np.isfinite(r.vm_pu) else 1.0  # type: ignore[attr-defined]
+    phases = getattr(r, "reverse_phases", "") or "abc"
+    if getattr(r, "reverse_basis", "phase") == "terminal":
+        p_kw = -1e3 * float(r.p_mw)  # type: ignore[attr-defined]
+        return p_kw / (vm * kv_ll) if len(phases) == 2 else p_kw / (np.sqrt(3.0) * vm * kv_ll)
+    p_ph = min(r.pa_mw, r.pb_mw, r.pc_mw)  # type: ignore[attr-defined]
+    return -1e3 * float(p_ph) / (vm * kv_ln)
+
+
+def _ct_primary_a(ctx: CheckContext, element: str) -> float:
+    """The CT primary (A) of the RegControl on transformer ``element``; NaN if none is known."""
+    c = getattr(ctx.study.model, "controls", None)
+    if c is None or "ct_primary_a" not in c.columns:
+        return float("nan")
+    hit = c[(c.kind == "regcontrol") & (c.target == str(element).lower())]
+    return float(hit.ct_primary_a.iat[0]) if len(hit) else float("nan")
+
+
 def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
     """Reverse flow at the regulators and capacitor controls an OpenDSS feeder names in its
     flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
     :func:`~protv2g.checks.regulator_text.regulator_row`; a current-,
     kvar- or power-factor-controlled capacitor bank ``warn`` where V2G moves what it senses
-    across its ON or OFF setting, else ``info`` with the figures
+    across its ON or OFF setting, else ``info`` with the figures; a regulator whose reversed
+    active current (:func:`reverse_current_a`) is under
+    :data:`~protv2g.checks.regulator_text.REVERSE_SENSE_MIN_FRACTION` of its CT primary
+    ``info`` (no reversal its control sees)
     (:func:`~protv2g.checks.flow_capacitor.capacitor_verdict`)."""
     dev = ctx.flow.get("device")
     if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
@@ -78,6 +117,11 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
         phases = getattr(r, "reverse_phases", "") or "abc"
         if r.kind == "regulator":
             status, text = regulator_row(str(r.control_mode))
+            ct_a = _ct_primary_a(ctx, getattr(r, "element_name", ""))
+            i_rev_a = (reverse_current_a(r, ctx.study.model.buses)
+                       if ctx.study.model is not None else float("nan"))
+            if i_rev_a < REVERSE_SENSE_MIN_FRACTION * ct_a:  # False on NaN: judged as before
+                status, text = CheckStatus.INFO, below_sense_text(i_rev_a, ct_a)
         elif r.control_mode in _REVERSE_SENSITIVE:
             # what it senses with and without V2G against its settings (review rev30 §7)
             status, text = capacitor_verdict(

@@ -10,7 +10,11 @@ that runs away on DER export.
 References
 ----------
 IEEE Std C57.15 (step-voltage regulators; control modes); IEEE Std 1547.2-2023 §9 (regulators
-and reverse power flow); OpenDSS RegControl ``reversible``, ``revThreshold``, ``cogen``.
+and reverse power flow); OpenDSS RegControl ``reversible``, ``revThreshold``, ``cogen``,
+``CTprim``; Eaton Cooper Power series CL-7 voltage regulator control, installation, operation
+and maintenance manual, "Reverse power operation" (reverse current sense threshold FC 57,
+settable 1–5 % of the CT primary rating, on the real component of the load current; metering
+takes the direction at 1 %).
 """
 
 from __future__ import annotations
@@ -18,7 +22,18 @@ from __future__ import annotations
 from protv2g.violations import CheckStatus
 
 __all__ = ["FORWARD_LOCKED_TEXT", "FORWARD_LOCKED_LDC_TEXT", "MODE_TO_CONFIRM", "REVERSE_MODE_TEXT",
-           "TAKEN_FORWARD_LOCKED_TEXT", "regulator_row"]
+           "REVERSE_SENSE_MIN_FRACTION", "TAKEN_FORWARD_LOCKED_TEXT", "below_sense_text",
+           "regulator_row"]
+
+#: The lowest reverse-current sense threshold of a regulator control, as a fraction of its CT
+#: primary rating: 1 % (Eaton CL-7 FC 57 is settable 1–5 %; its metering takes the power
+#: direction at 1 %; module references). A reversed active current below it is no reversal
+#: the control sees — it keeps its forward state and idles or regulates as before; what the
+#: export does to its voltages is in C12's voltage rows. The low end of the 1–5 % range is
+#: used: it keeps every reversal a control set at 1 % would see (the conservative end; a
+#: control set at 5 % sees fewer). Review rev35b W1: IEEE 123's ``reg4a`` "reverse power
+#: 0.002 MW … caused by V2G" failed the gate on 0.75 A of active current on a 300 A CT.
+REVERSE_SENSE_MIN_FRACTION = 0.01
 
 #: Reverse power through a forward-locked regulator without line-drop compensation (``warn``):
 #: what it means, what to confirm (IEEE Std C57.15 control modes; IEEE Std 1547.2-2023 §9;
@@ -76,3 +91,16 @@ def regulator_row(mode: str) -> tuple[CheckStatus, str]:
     if mode == "forward_locked":
         return CheckStatus.WARN, FORWARD_LOCKED_TEXT
     return CheckStatus.INFO, REVERSE_MODE_TEXT.get(mode, f"its RegControl is {mode}")
+
+
+def below_sense_text(i_reverse_a: float, ct_primary_a: float) -> str:
+    """C12's ``info`` text for a reversal under :data:`REVERSE_SENSE_MIN_FRACTION` of the
+    control's CT primary: the figures, why it is no reversal, where the export's effect is
+    judged. ``i_reverse_a`` is the reversed active current of the unit (A), ``ct_primary_a``
+    its RegControl's ``CTprim`` (A)."""
+    return (f"its reversed active current {i_reverse_a:.2f} A is "
+            f"{100 * i_reverse_a / ct_primary_a:.2f} % of its CT primary {ct_primary_a:g} A, "
+            f"under the lowest reverse-current sense threshold regulator controls offer "
+            f"({100 * REVERSE_SENSE_MIN_FRACTION:g} % of the CT primary; settable 1–5 %): the "
+            "control sees no reversal and keeps its forward state; what the export does to "
+            "its voltages is in C12's voltage rows")

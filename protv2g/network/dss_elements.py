@@ -219,7 +219,8 @@ def devices(dss) -> pd.DataFrame:  # noqa: ANN001
 #: OpenDSS ``CapControls.Mode`` codes → names (Reference Guide, CapControl ``Type``).
 CAP_CONTROL_MODES = {0: "current", 1: "voltage", 2: "kvar", 3: "time", 4: "pf"}
 #: Columns of :func:`control_table`.
-CONTROL_COLUMNS = ["name", "kind", "target", "element", "terminal", "mode", "enabled"]
+CONTROL_COLUMNS = ["name", "kind", "target", "element", "terminal", "mode", "enabled",
+                   "ct_primary_a"]
 
 
 def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
@@ -231,7 +232,8 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
     line-drop compensation), ``bidirectional`` (``reversible=yes``) or ``cogeneration``
     (``cogen=yes``), IEEE Std C57.15 terms. A CapControl's ``target`` is its capacitor,
     ``element``/``terminal`` where it senses (its CT), ``mode`` its control type
-    (:data:`CAP_CONTROL_MODES`).
+    (:data:`CAP_CONTROL_MODES`). ``ct_primary_a`` is a RegControl's ``CTprim`` (its line-drop
+    compensator's CT primary rating, A; OpenDSS default 300 A), NaN on a CapControl.
     """
     rows = []
     for name in dss.RegControls.AllNames() if dss.RegControls.Count() else []:
@@ -251,7 +253,7 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
         target = f"transformer.{dss.RegControls.Transformer().lower()}"
         dss.Circuit.SetActiveElement(full)
         rows.append((full, "regcontrol", target, target, int(dss.RegControls.Winding()), mode,
-                     bool(dss.CktElement.Enabled())))
+                     bool(dss.CktElement.Enabled()), float(dss.RegControls.CTPrimary())))
     for name in dss.CapControls.AllNames() if dss.CapControls.Count() else []:
         dss.CapControls.Name(name)
         full = f"capcontrol.{name.lower()}"
@@ -261,7 +263,7 @@ def control_table(dss) -> pd.DataFrame:  # noqa: ANN001
         term = int(dss.CapControls.MonitoredTerm())
         dss.Circuit.SetActiveElement(full)
         rows.append((full, "capcontrol", target, element, term, mode,
-                     bool(dss.CktElement.Enabled())))
+                     bool(dss.CktElement.Enabled()), float("nan")))
     return pd.DataFrame(rows, columns=CONTROL_COLUMNS)
 
 
