@@ -255,6 +255,28 @@ def test_c12_note_follows_the_kind_of_finding():
     assert "voltage/flow" in _no_candidate_note("C12")
 
 
+def test_under_voltage_note_says_below_and_names_the_regulators_there_are():
+    """Review rev35a T1 (EPRI ckt5, R16): an under-voltage finding (0.941 pu < 0.95) was told
+    "voltage above the limit without V2G too … the regulators' vreg, band" on a model with no
+    regulator. The note says "below", and names the model's regulators or says it has none."""
+    from protv2g.checks.flow_low import UNDER_VOLTAGE
+    from protv2g.recommend.notes import _no_candidate_note
+
+    def note(**finding):
+        return _no_candidate_note("C12", "fail", {"margin_unit": "pu", "device": "",
+                                                  "mechanism": UNDER_VOLTAGE, **finding})
+
+    pre = note(attribution="pre-existing", worst_scenario="charging/firm", regulators=[])
+    assert "below the limit without V2G too" in pre and "above" not in pre
+    assert "no voltage regulator" in pre and "regulators'" not in pre
+    charging = note(attribution="made worse by charging", worst_scenario="charging/firm",
+                    regulators=["REG:reg1a", "REG:reg4a"])
+    assert "with the sites charging" in charging and "REG:reg1a, REG:reg4a" in charging
+    assert "above" not in charging and "export cap" not in charging
+    assert "below the limit in an export scenario" in note(attribution="new",
+                                                           worst_scenario="firm/peak/100%")
+
+
 def test_first_reclose_candidates_start_at_inits_draft():
     """The EPRI ckt24 review: ``recommend`` proposed a first reclose of 3 s where ``init``
     drafts 3.5 s beside DER or V2G sites; the smallest candidate is now init's own constant."""

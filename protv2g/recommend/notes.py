@@ -11,6 +11,7 @@ from typing import Any
 
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPOINT
+from protv2g.checks.flow_low import UNDER_VOLTAGE
 from protv2g.checks.flow_site_tap import SITE_TAP
 from protv2g.criteria import MarginUnit
 from protv2g.findings_attribution import Attribution
@@ -23,8 +24,8 @@ from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
 __all__ = ["_basis", "_no_candidate_note", "device_controls", "device_kind",
-           "drafted_first", "edge_note", "ground_element_note", "ldc_regulators", "value_basis",
-           "with_drafted_first"]
+           "drafted_first", "edge_note", "ground_element_note", "ldc_regulators",
+           "regulator_names", "value_basis", "with_drafted_first"]
 
 
 
@@ -160,6 +161,8 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
     if mechanism == AT_LIMIT:
         return ("buses a source or regulator set-point holds at the voltage limit: no change "
                 "needed; any rise behind them is judged by its own finding")
+    if mechanism == UNDER_VOLTAGE:  # review rev35a T1 (EPRI ckt5: "above the limit" of 0.941 pu)
+        return _under_voltage_note(finding, charging)
     if unit == MarginUnit.PER_UNIT.value:
         return _voltage_rise_note(finding, charging)
     if is_given(finding.get("device")):  # a branch's thermal loading
@@ -199,6 +202,39 @@ def ldc_regulators(controls: Mapping[str, Mapping[str, str]]) -> list[str]:
     (``REG:<transformer>``), sorted."""
     return sorted(name for name, c in controls.items()
                   if c.get("kind") == "regulator" and "ldc" in str(c.get("control_mode", "")))
+
+
+def regulator_names(controls: Mapping[str, Mapping[str, str]]) -> list[str]:
+    """Every regulator of :func:`device_controls` by its flow-table name (``REG:<…>``),
+    sorted; empty where the model has none."""
+    return sorted(name for name, c in controls.items() if c.get("kind") == "regulator")
+
+
+def _under_voltage_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
+    """A C12 under-voltage finding's advice (:data:`~protv2g.checks.flow_low.UNDER_VOLTAGE`:
+    a bus below ``checks.v_min_pu``), by its cause: the charging (the sites importing) —
+    manage the charging, or the feeder's voltage support; pre-existing — the feeder's voltage
+    support, not the sites; else (an export scenario) the sites' reactive-power settings or
+    the regulators' response. The feeder's voltage support names the model's regulators
+    (``finding["regulators"]``) or, where it has none, says so (review rev35a T1: EPRI ckt5
+    has no regulator and was told "the regulators' vreg, band …")."""
+    att = str(finding.get("attribution", ""))
+    regs = [str(r) for r in (finding.get("regulators") or [])]
+    support = (f"the regulators' set-points, bands and line-drop compensation "
+               f"({', '.join(regs)}), switched capacitors or the substation's set-point"
+               if regs else "the model has no voltage regulator: a line regulator, switched "
+               "capacitors, the substation's set-point or reconductoring")
+    if att in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING) or (
+            worst_charging and att != Attribution.PRE_EXISTING):
+        return ("voltage below the limit with the sites charging (importing): manage the "
+                "charging (schedule it off peak or cap it), or the feeder's voltage support — "
+                f"{support}; not searched")
+    if att == Attribution.PRE_EXISTING:
+        return ("voltage below the limit without V2G too: the feeder's voltage support — "
+                f"{support} — a planning item, not the sites; not searched")
+    return ("voltage below the limit in an export scenario: the sites' power factor or "
+            f"volt-var settings (absorbing reactive power lowers it), or {support}; not "
+            "searched")
 
 
 def _voltage_rise_note(finding: Mapping[str, Any], worst_charging: bool) -> str:

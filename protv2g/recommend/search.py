@@ -84,6 +84,7 @@ from protv2g.recommend.notes import (
     edge_note,
     ground_element_note,
     ldc_regulators,
+    regulator_names,
     value_basis,
     with_drafted_first,
 )
@@ -242,7 +243,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         if not options:
             facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
                      "device_kind": device_kind(row["device"], doc_now.devices),
-                     "ldc_regulators": ldc_regulators(controls)}
+                     "ldc_regulators": ldc_regulators(controls),
+                     "regulators": regulator_names(controls)}
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=with_drafted_first(first, "; ".join(x for x in (
