@@ -101,3 +101,22 @@ def test_voltage_passed_at_is_said_to_be_an_estimate():
     assert est == pytest.approx(0.225, abs=0.001) and est < 0.343
     assert "linear estimate" in text and "lower bound" in text
     assert text.endswith(f"1.05 pu is passed at ≈ {est:,.2g} kW")
+
+
+def test_a_new_row_says_the_limits_tolerance_not_a_rise_tolerance():
+    """Review rev35a T2 (EPRI ckt5 homes, firm/light): "20 kW … limited by C12 (… 1.05 pu is
+    passed at ≈ 19 kW)" — a figure above the kW the same line says passes Range A. x_74436 is
+    1.0383 pu without V2G (OpenDSS 1.0383); the row is V2G's (``new``) and fails beyond 1.05 +
+    0.001 pu (the study's voltage_limit_tolerance_pu): OpenDSS passes 1.050 pu at 18.68 kW and
+    1.051 pu at 20.32 kW. The text gives both voltages, the test it failed and says the limit
+    itself is passed below the figure."""
+    row = {"criterion": "C12", "margin_unit": "pu", "limit": 1.05, "attribution": "new",
+           "margin": 1.05 - 1.05105, "base_margin": 1.05 - 1.0383, "tolerance": 0.001}
+    text = voltage_limit_text(row, 20.5)
+    assert text.startswith("1.0511 pu at 20.5 kW, over 1.05 pu by more than its tolerance "
+                           "0.001 pu (checks.voltage_limit_tolerance_pu: the figure is where "
+                           "1.051 pu is passed), from 1.0383 pu without V2G")
+    est = 20.5 * (1.05 - 1.0383) / (1.05105 - 1.0383)
+    assert est == pytest.approx(18.81, abs=0.01)      # OpenDSS: 18.68 kW
+    assert text.endswith(f"1.05 pu itself is passed at ≈ {est:,.2g} kW")
+    assert "the rise V2G causes" not in text

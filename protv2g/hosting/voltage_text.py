@@ -71,6 +71,8 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     if not all(math.isfinite(x) for x in (limit, m, mb)) or limit <= 1.0:
         return ""
     rise = mb - m
+    if str(row.get("attribution", "")) == "new" and mb >= 0 and m < 0:
+        return _new_over_text(limit, m, mb, tol, p_kw)
     text = f"the rise V2G causes ({rise:.3g} pu at {p_kw:,.3g} kW)"
     text += (f" exceeds the tolerance {tol:.3g} pu" if math.isfinite(tol) else "")
     text += f" on a bus at {limit - mb:.4g} pu without V2G"
@@ -82,6 +84,25 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
                        f"single-phase site does), {limit:g} pu is passed at ≈ "
                        f"{p_kw * mb / rise:,.2g} kW")
     return text
+
+
+def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -> str:
+    """A row V2G causes on a bus within the limit without V2G (attribution ``new``: it fails
+    once the voltage is over the limit by more than its ``tolerance``,
+    ``checks.voltage_limit_tolerance_pu``, :mod:`protv2g.checks.flow_limit`): the voltages
+    with and without V2G, the test, and the linear estimate of where the limit itself is
+    passed — below the figure by up to the tolerance's worth of export, which the text says
+    (review rev35a T2, EPRI ckt5 homes: "20 kW … 1.05 pu is passed at ≈ 19 kW" read as a
+    figure over Range A; OpenDSS: 1.05 pu at 18.68 kW, 1.051 pu at 20.32 kW)."""
+    tol_text = (f" by more than its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu: "
+                f"the figure is where {limit + tol:g} pu is passed)" if math.isfinite(tol)
+                else "")
+    text = (f"{limit - m:.4f} pu at {p_kw:,.3g} kW, over {limit:g} pu{tol_text}, from "
+            f"{limit - mb:.4f} pu without V2G")
+    rise = mb - m
+    return text + (f"; by a linear estimate from the worst phase at 0 and {p_kw:,.3g} kW (a "
+                   "lower bound where the export moves the worst phase, as a single-phase "
+                   f"site does), {limit:g} pu itself is passed at ≈ {p_kw * mb / rise:,.2g} kW")
 
 
 def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
