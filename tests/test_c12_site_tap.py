@@ -206,3 +206,13 @@ def test_homes_hosting_not_limited_by_the_depots_tap(folder):
     # the depot is not built in the homes' search (review rev33b W1): its tap is the depot's
     # setting to change, not the homes'
     assert "depot_lv" not in str(row.settings_to_change)
+
+
+def test_idle_within_the_tolerance_is_at_the_limit_not_over_it():
+    """Review rev35b M2 (IEEE 123): depot_lv idle at 1.0491 pu (OpenDSS 1.0488) read "over the
+    limit idle"; within the limit's 0.001 pu tolerance it is at the limit."""
+    from protv2g.checks.flow_site_tap import idle_words
+
+    assert idle_words(1.0491, 1.05, 0.001) == "at the limit idle (within 0.001 pu of 1.05 pu)"
+    assert idle_words(1.0509, 1.05, 0.001).startswith("at the limit idle")
+    assert idle_words(1.0511, 1.05, 0.001) == "over the limit idle"

@@ -120,3 +120,9 @@ def test_a_new_row_says_the_limits_tolerance_not_a_rise_tolerance():
     assert est == pytest.approx(18.81, abs=0.01)      # OpenDSS: 18.68 kW
     assert text.endswith(f"1.05 pu itself is passed at ≈ {est:,.2g} kW")
     assert "the rise V2G causes" not in text
+    # review rev35b M1 (IEEE 123 bus 7, 1.0502 pu without V2G: "on a bus at 1.05 pu without
+    # V2G, already above 1.05 pu"): at the limit within its tolerance, no estimate
+    at = voltage_limit_text({**row, "base_margin": 1.05 - 1.0502, "margin": 1.05 - 1.05125},
+                            202.0)
+    assert at.endswith("from 1.0502 pu without V2G (at the limit, within its tolerance)")
+    assert "already above" not in at

@@ -148,13 +148,30 @@ def site_tap(ctx: Any, bus: pd.DataFrame, bad: pd.DataFrame, v_base: np.ndarray,
         elif raised[k]:
             said += f": V2G raises it by {rise[k]:+.4f} pu"
         else:
-            said += (", over the limit idle (its transformer's no-load tap: "
+            said += (", " + idle_words(float(v_idle[k]), float(th.v_max_pu), tol)
+                     + " (its transformer's no-load tap: "
                      + tap_fix(ctx, owner[0] if owner else "", float(top.get(b, v_idle[k])),
                                float(low.get(b, v_idle[k])))
                      + f"), and this scenario adds {rise[k]:+.4f} pu, more than "
                      f"checks.voltage_change_min_pu {material:.4g} pu")
         suffix[k] = said
     return tap, caused, device, suffix
+
+
+def idle_words(v_idle_pu: float, v_max_pu: float, tol_pu: float) -> str:
+    """Where a site bus's idle voltage ``v_idle_pu`` stands against the limit: "over the limit
+    idle" beyond ``v_max_pu + tol_pu``, else "at the limit idle (within …)" — a voltage within
+    the limit's tolerance is *at* it (:mod:`protv2g.checks.flow_limit`; review rev35b M2: IEEE
+    123's depot_lv idle at 1.0491 pu read "over the limit idle").
+
+    >>> idle_words(1.0491, 1.05, 0.001)
+    'at the limit idle (within 0.001 pu of 1.05 pu)'
+    >>> idle_words(1.0512, 1.05, 0.001)
+    'over the limit idle'
+    """
+    if v_idle_pu > v_max_pu + tol_pu:
+        return "over the limit idle"
+    return f"at the limit idle (within {tol_pu:g} pu of {v_max_pu:g} pu)"
 
 
 def _short(element: str) -> str:

@@ -71,7 +71,7 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     if not all(math.isfinite(x) for x in (limit, m, mb)) or limit <= 1.0:
         return ""
     rise = mb - m
-    if str(row.get("attribution", "")) == "new" and mb >= 0 and m < 0:
+    if str(row.get("attribution", "")) == "new" and m < 0:
         return _new_over_text(limit, m, mb, tol, p_kw)
     text = f"the rise V2G causes ({rise:.3g} pu at {p_kw:,.3g} kW)"
     text += (f" exceeds the tolerance {tol:.3g} pu" if math.isfinite(tol) else "")
@@ -87,7 +87,7 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
 
 
 def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -> str:
-    """A row V2G causes on a bus within the limit without V2G (attribution ``new``: it fails
+    """A row V2G causes on a bus at most at the limit without V2G (attribution ``new``: it fails
     once the voltage is over the limit by more than its ``tolerance``,
     ``checks.voltage_limit_tolerance_pu``, :mod:`protv2g.checks.flow_limit`): the voltages
     with and without V2G, the test, and the linear estimate of where the limit itself is
@@ -99,6 +99,9 @@ def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -
                 else "")
     text = (f"{limit - m:.4f} pu at {p_kw:,.3g} kW, over {limit:g} pu{tol_text}, from "
             f"{limit - mb:.4f} pu without V2G")
+    if mb < 0:  # at the limit within its tolerance without V2G (review rev35b M1: IEEE 123
+        # bus 7 "on a bus at 1.05 pu without V2G, already above 1.05 pu")
+        return text + " (at the limit, within its tolerance)"
     rise = mb - m
     return text + (f"; by a linear estimate from the worst phase at 0 and {p_kw:,.3g} kW (a "
                    "lower bound where the export moves the worst phase, as a single-phase "
