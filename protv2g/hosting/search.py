@@ -4,9 +4,10 @@ See :mod:`protv2g.hosting` for what is computed and the conventions. The fault a
 tables of every evaluated scenario come from :mod:`protv2g.pipeline` (one engine call per
 round); the checks from :func:`protv2g.checks.run_checks`; which rows fail from
 :mod:`protv2g.gate` — hosting asks the gate, it does not decide. How a round is evaluated
-(one engine call, or calls of bounded size) is :mod:`.calls`; the levels and scenarios of an
-axis, and a site's tolerance, :mod:`.points`; where an axis's search stops, :mod:`.early`;
-the chargers-online search, :mod:`.online`.
+(one engine call, or calls of bounded size) is :mod:`.calls` (its size limits are read, so
+set, there: not re-exported here); the levels and scenarios of an axis, and a site's
+tolerance, :mod:`.points`; where an axis's search stops, :mod:`.early`; the chargers-online
+search, :mod:`.online`.
 """
 
 from __future__ import annotations
@@ -24,8 +25,6 @@ from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
 from protv2g.hosting.calls import (  # noqa: F401  (re-exported: read from here)
-    FAULT_ROWS_PER_CALL,
-    MIN_EXPORTS_PER_CALL,
     ChecksFunction,
     Evaluation,
     _chunks,
