@@ -16,7 +16,7 @@ absence) uses a hand-made criterion (bus fault duty at F1-B02 ≤ 5.2 kA), which
 machinery with cheaper checks.
 
 Memory and time of the search itself (#21, s16): a round's exports are evaluated in engine calls
-of at most ``protv2g.hosting.search.FAULT_ROWS_PER_CALL`` fault rows (≥ 16 exports; each call
+of at most ``protv2g.hosting.calls.FAULT_ROWS_PER_CALL`` fault rows (≥ 16 exports; each call
 with its load level's base case), and only the worst failing row per scenario and criterion,
 the margins and what could not be evaluated are kept between calls. Small studies (the six
 examples) still take one call per round. Measured on 2 shared cores, CPU = process time of

@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 import protv2g
-import protv2g.hosting.search as hosting_search
+import protv2g.hosting.calls as hosting_calls
 from protv2g.gate import classify, error_verdict, gate_json, gate_verdict, screening_status
 from protv2g.hosting import evaluate_scenarios, hosting_capacity
 from protv2g.result import VIOLATION_COLUMNS, StudyResult
@@ -222,7 +222,7 @@ def stand_in_checks(monkeypatch):
     """``protv2g gate`` with the hand-made C7 instead of the real checks."""
     checks = reverse_power_check()
     monkeypatch.setattr(protv2g, "run_study", lambda s: _checked(s, checks))
-    monkeypatch.setattr(hosting_search, "run_checks", checks)
+    monkeypatch.setattr(hosting_calls, "run_checks", checks)
 
 
 def _gate(path, capsys, *extra) -> tuple[int, str]:

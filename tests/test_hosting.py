@@ -29,6 +29,7 @@ import pytest
 import yaml
 
 import protv2g
+import protv2g.hosting.calls as hosting_calls
 import protv2g.hosting.search as hosting_search
 import protv2g.pipeline
 from protv2g.gate import failing_mask
@@ -521,7 +522,7 @@ def test_plot_writes_png(analysis, tmp_path):
 def test_cli_hosting_workbook_plot_and_json(tmp_path, monkeypatch, capsys):
     from protv2g.cli import main
 
-    monkeypatch.setattr(hosting_search, "run_checks", reverse_power_check())
+    monkeypatch.setattr(hosting_calls, "run_checks", reverse_power_check())
     study_file = depot_variant(tmp_path, 1000.0)
     out = tmp_path / "h.xlsx"
     assert main(["hosting", str(study_file), "-o", str(out), "--study-axes"]) == 0
@@ -594,8 +595,8 @@ def test_calls_of_bounded_size_give_the_same_answers(study, monkeypatch):
                "load_levels": ["light", "peak"], "n_grid": 6, "n_refine": 3}
     one = hosting_analysis(study, **options)
     calls = _count_engine_calls(monkeypatch)
-    monkeypatch.setattr(hosting_search, "FAULT_ROWS_PER_CALL", 0)
-    monkeypatch.setattr(hosting_search, "MIN_EXPORTS_PER_CALL", 5)
+    monkeypatch.setattr(hosting_calls, "FAULT_ROWS_PER_CALL", 0)
+    monkeypatch.setattr(hosting_calls, "MIN_EXPORTS_PER_CALL", 5)
     split = hosting_analysis(study, **options)
     assert split.n_engine_calls > one.n_engine_calls
     assert max(calls) <= 5 + 1  # the exports of a call + its base case

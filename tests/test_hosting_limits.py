@@ -417,11 +417,11 @@ def test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet(
     * the gate's verdict and reasons are those of the run's own checks (the hand-made rows go
       to the hosting search only), and it still fails.
     """
-    import protv2g.hosting.search as search
+    import protv2g.hosting.calls as calls
     import protv2g.runner as runner
     from protv2g.hosting.band import BAND_COLUMNS
 
-    monkeypatch.setattr(search, "run_checks", _with_worsened_c1(search.run_checks))
+    monkeypatch.setattr(calls, "run_checks", _with_worsened_c1(calls.run_checks))
     # no band (its own tests): one search, and the Summary's per-site lines (hosting_headline)
     monkeypatch.setattr(runner, "hosting_band",
                         lambda study, table, **kw: pd.DataFrame(columns=BAND_COLUMNS))

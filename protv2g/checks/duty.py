@@ -47,6 +47,10 @@ rows are compared with the feeder's fault level at its feeder-side bus in the ba
 those over the rating by that alone are attributed ``equipment`` — the project's equipment,
 not its chargers (:mod:`protv2g.checks.equipment`, review rev34a M1).
 
+The rows of the fault table each figure is read from are :mod:`.duty_rows`; the rows' message
+texts :mod:`.duty_text`; what C7 leaves for the Device duty sheet (:mod:`.duty_sheet`)
+:mod:`.duty_known`.
+
 References
 ----------
 IEC 60909-0:2016 §8.1 (peak current, κ); IEEE Std C37.010-1999 §5.3 (application of
@@ -57,7 +61,7 @@ contribution to fault duty).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -82,6 +86,7 @@ from protv2g.checks.asymmetry import (
     peak_current_ka,
 )
 from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE, NET_COLUMNS
+from protv2g.checks.duty_known import KnownDuty
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
 from protv2g.checks.duty_rows import block_base_rows as _block_base_rows
@@ -97,10 +102,9 @@ from protv2g.checks.duty_rows import (
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
+from protv2g.checks.duty_text import _basis_text, _phasor_note, _xf_note
 from protv2g.checks.equipment import EQUIPMENT, equipment_duty
-from protv2g.checks.reach_text import built_grounded
 from protv2g.criteria import MarginUnit
-from protv2g.study.dss_site_transformers import transformer_3i0_note
 from protv2g.units import Case
 from protv2g.violations import CheckStatus
 
@@ -260,31 +264,6 @@ def _max_case(faults: pd.DataFrame) -> pd.DataFrame:
     return mx if len(mx) else faults
 
 
-def _sym_text(r: Any) -> str:
-    """The symmetrical current and, on the IEC basis, its two parts."""
-    if r.current_basis == "iec_sum" and r.i_converter_ka > 1e-6:
-        conv = "existing DER and chargers" if hasattr(r, "ia_grid_ka") else "chargers"
-        return (f"{r.i_max_ka:.2f} kA symmetrical (IEC 60909 sum: network "
-                f"{r.i_network_ka:.2f} + {conv} {r.i_converter_ka:.2f} kA; control-law "
-                f"phasor {r.i_phasor_ka:.2f} kA)")
-    return f"{r.i_max_ka:.2f} kA symmetrical"
-
-
-def _phasor_note(r: Any) -> str:
-    if r.current_basis != "iec_sum":
-        return ""
-    return f"; IEC 60909 sum, control-law phasor {r.i_phasor_ka:.2f} kA"
-
-
-def _basis_text(r: Any) -> str:
-    if r.rating_basis == "asym":
-        return f"asymmetrical rms {r.i_asym_ka:.2f} kA (first cycle, X/R {r.x_r:.1f})"
-    if r.i_duty_ka > r.i_max_ka + 1e-9:
-        return (f"{_sym_text(r)} at X/R {r.x_r:.1f} > {r.rating_x_r:g} of the "
-                f"rating: {r.i_duty_ka:.2f} kA equivalent")
-    return f"{_sym_text(r)} at X/R {r.x_r:.1f} ≤ {r.rating_x_r:g}"
-
-
 #: ``mechanism`` of C7's two bases.
 RATING_DUTY = "rating duty: above the interrupting rating"
 LEVEL_CHANGE = "fault-level change against no V2G"
@@ -380,63 +359,3 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
             i_other_a=1000.0 * up.i_base_ka.to_numpy(), margin=frac - rise, limit=frac,
             tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
     return concat(rows)
-
-
-def _xf_note(ctx: CheckContext, r: Any) -> str:
-    """For a ground fault in a scenario that builds sites' grounded-wye transformers
-    (:func:`~protv2g.checks.reach_text.built_grounded`): ``"; depot's transformer depot_xf
-    (YNd) feeds 3I0 into ground faults, with the chargers idle too (a zero-sequence source
-    that comes with the project: part of V2G's change)"`` — C5's and C6's naming (review
-    rev33b W3: IEEE 123's F-3 "+19 %" was the depot transformer's, +0.2 % the chargers')."""
-    if not str(r.fault_type).startswith(("SLG", "LLG")):
-        return ""
-    labels = built_grounded(ctx, str(r.scenario))
-    if not labels:
-        return ""
-    return (f"; {transformer_3i0_note(labels)} (a zero-sequence source that comes with the "
-            "project: part of V2G's change)")
-
-
-class KnownDuty(NamedTuple):
-    """C7's :func:`duty_frame` (``ctx.cache["duty_frame"]``): ``frame`` of the rows at
-    ``rows`` of a table of ``n_rows`` rows, on the base cases ``base_of``; ``model`` the
-    OpenDSS model it was computed on (None on a pandapower feeder); ``keys`` the fault codes
-    of that table's rows (:func:`keys_for`); ``net`` and ``method`` the pandapower net and
-    fault method of its X/R (:meth:`x_r_kappa`)."""
-
-    frame: pd.DataFrame
-    rows: np.ndarray
-    n_rows: int
-    base_of: dict[str, str]
-    model: Any = None
-    keys: FaultKeys | None = None
-    net: Any = None
-    method: Any = None
-
-    def keys_for(self, faults: pd.DataFrame) -> FaultKeys | None:
-        """``keys`` when they are the codes of ``faults``' rows: a table with their very
-        index object (the engine's device table the checks' context was built on, #21: the
-        Device duty sheet joined the base rows on five text columns again)."""
-        keys = self.keys
-        if keys is None or faults.index is not keys.index or len(keys.fault) != len(faults):
-            return None
-        return keys
-
-    def x_r(self, model: Any) -> dict[int, float]:
-        """Fault bus → X/R of ``frame`` when computed on ``model`` (else empty)."""
-        if model is None or self.model is not model or not len(self.frame):
-            return {}
-        return dict(zip(self.frame.fault_bus.astype(np.int64).tolist(),
-                        self.frame.x_r.astype(float).tolist(), strict=True))
-
-    def x_r_kappa(self, study: Any) -> dict[int, tuple[float, float]]:
-        """pandapower feeder: fault bus → (X/R, κ) of ``frame`` when computed on ``study``'s
-        net (the same object) with its fault method, else empty (:func:`duty_frame`'s
-        ``x_r_kappa_known``)."""
-        if (study.model is not None or self.net is None or self.net is not study.net
-                or self.method != study.document.faults.method or not len(self.frame)):
-            return {}
-        return dict(zip(self.frame.fault_bus.astype(np.int64).tolist(),
-                        zip(self.frame.x_r.astype(float).tolist(),
-                            self.frame.kappa.astype(float).tolist(), strict=True),
-                        strict=True))

@@ -242,7 +242,7 @@ def same_fault_text(r: Any, sym_b: float, duty_b: float) -> str:
 def known_x_r_kappa(buses: np.ndarray, known: dict[int, tuple[float, float]] | None
                      ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(x_r, kappa)`` at ``buses`` from ``known`` (fault bus → (X/R, κ),
-    :meth:`~protv2g.checks.duty.KnownDuty.x_r_kappa`), or None unless every bus is in it."""
+    :meth:`~protv2g.checks.duty_known.KnownDuty.x_r_kappa`), or None unless every bus is in it."""
     if not known or not len(buses):
         return None
     got = [known.get(b) for b in np.asarray(buses, dtype=np.int64).tolist()]

@@ -2,7 +2,7 @@
 
 Built on :func:`protv2g.checks.duty.duty_frame` over the whole engine device table (every
 device, both cases, close-in faults included), C7's rows taken over where they were built on
-the same table and base cases (:class:`~protv2g.checks.duty.KnownDuty`, #21). The figures,
+the same table and base cases (:class:`~protv2g.checks.duty_known.KnownDuty`, #21). The figures,
 their basis and sources are C7's (:mod:`protv2g.checks.duty`, module docstring). Split from
 :mod:`protv2g.checks.duty` (#21: the module had grown past 400 lines).
 """

@@ -26,13 +26,13 @@ at every level it reports and interpolates nothing:
    call (one factorisation per case, all scenarios by triangular solves). The participation
    case is part of the charger set (it sets the chargers online, hence the source's kVA);
    load levels share those sets. Then only the checks run. On a large study a round's exports
-   are split into calls of bounded size (:data:`protv2g.hosting.search.FAULT_ROWS_PER_CALL`,
+   are split into calls of bounded size (:data:`protv2g.hosting.calls.FAULT_ROWS_PER_CALL`,
    each with its base case), so the peak memory does not grow with the grid (#21); the
    search keeps only the worst failing row per scenario and criterion between calls.
 2. **Bisection** — each bracket (last passing level, first failing level) of each criterion is
    cut into ``n_refine + 1`` parts, all brackets at once in one further small engine call, until
    it is narrower than ``tol_kw`` (default per site: min(5 kW, ¼ of one charger's kW),
-   :func:`protv2g.hosting.search.site_tol_kw`). The hosting capacity is the last *passing*
+   :func:`protv2g.hosting.points.site_tol_kw`). The hosting capacity is the last *passing*
    level evaluated
    (conservative by at most ``tol_kw``). A criterion that fails at the smallest export is
    limited by the chargers online, not by the export, and its note says so.

@@ -51,7 +51,7 @@ def first_then_levels(axes: Sequence[Axis], grid: dict[tuple[str, str, str], lis
                       ) -> list[tuple[Axis, float, None]]:
     """The export grid's points in the order the search evaluates them: the smallest export of
     every axis, then every axis's second level, its third … — the same points as the grid, so
-    in as many engine calls (:func:`protv2g.hosting.search._chunks`): where the grid takes
+    in as many engine calls (:func:`protv2g.hosting.calls._chunks`): where the grid takes
     several, the first one says which axes are decided and their levels not yet evaluated are
     left out; a study where nothing is decided early makes the same calls."""
     depth = max((len(lv) for lv in grid.values()), default=0)

@@ -1,20 +1,47 @@
 """The scenarios the hosting search evaluates: an export level of an axis, with the
 participating chargers online (:func:`export_scenario`) or with a given number online
 (:func:`online_scenario`, :mod:`.online`), the base case of a load level, and the levels of
-each (:func:`grid_kw`, :func:`online_levels`). Every other V2G site is idle and not built
+each (:func:`grid_kw`, :func:`online_levels`) and the bisection tolerance of a site
+(:func:`site_tol_kw`). Every other V2G site is idle and not built
 (``Scenario.built_sites``: a site's hosting is that site added to the feeder as it is today,
 the other sites' own transformers out of the faults and the flows; review rev33b W1)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from protv2g.hosting.tables import Axis
 from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
-__all__ = ["base_scenario", "export_scenario", "grid_kw", "online_levels", "online_scenario"]
+__all__ = ["DEFAULT_TOL_KW", "TOL_CHARGER_FRACTION", "base_scenario", "export_scenario", "grid_kw",
+           "online_levels", "online_scenario", "site_tol_kw"]
+
+#: The hosting search's bisection tolerance, kW, where the site's chargers are larger than
+#: four times it (a depot's, a campus's): the figure is conservative by at most this.
+DEFAULT_TOL_KW = 5.0
+#: Below that, the tolerance as a fraction of one charger's kW (:func:`site_tol_kw`).
+TOL_CHARGER_FRACTION = 0.25
+
+
+def site_tol_kw(site: Any, tol_kw: float | None = None) -> float:
+    """The bisection tolerance (kW) of a site's search: ``tol_kw`` when given, else
+    ``min(DEFAULT_TOL_KW, TOL_CHARGER_FRACTION × p_charger_kw)`` — a home-scale site (7.4 kW
+    chargers: 1.85 kW) is searched to a quarter of a charger's output, not to two thirds of
+    it (review rev34b F1). A quarter, not a half: the first grid of a home street (8 × 7.4 kW
+    over 16 steps) is 3.7 kW, half a charger, and a tolerance equal to it bisects nothing.
+
+    >>> from types import SimpleNamespace as S
+    >>> site_tol_kw(S(p_charger_kw=7.4)), site_tol_kw(S(p_charger_kw=60.0))
+    (1.85, 5.0)
+    >>> site_tol_kw(S(p_charger_kw=7.4), 5.0)
+    5.0
+    """
+    if tol_kw is not None:
+        return float(tol_kw)
+    return min(DEFAULT_TOL_KW, TOL_CHARGER_FRACTION * float(site.p_charger_kw))
 
 
 def export_scenario(axis: Axis, p_kw: float, sites: Sequence[V2GSite]) -> Scenario:

@@ -3,7 +3,11 @@
 See :mod:`protv2g.hosting` for what is computed and the conventions. The fault and flow
 tables of every evaluated scenario come from :mod:`protv2g.pipeline` (one engine call per
 round); the checks from :func:`protv2g.checks.run_checks`; which rows fail from
-:mod:`protv2g.gate` — hosting asks the gate, it does not decide.
+:mod:`protv2g.gate` — hosting asks the gate, it does not decide. How a round is evaluated
+(one engine call, or calls of bounded size) is :mod:`.calls` (its size limits are read, so
+set, there: not re-exported here); the levels and scenarios of an axis, and a site's
+tolerance, :mod:`.points`; where an axis's search stops, :mod:`.early`; the chargers-online
+search, :mod:`.online`.
 """
 
 from __future__ import annotations
@@ -17,15 +21,29 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.checks import run_checks
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.calls import (  # noqa: F401  (re-exported: read from here)
+    ChecksFunction,
+    Evaluation,
+    _chunks,
+    evaluate_scenarios,
+    exports_per_call,
+)
 from protv2g.hosting.early import decided, first_then_levels, mark_not_searched
 from protv2g.hosting.limits import given_bracket, unmodelled_as_unevaluated, worst_by_scenario
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.online import search_online, with_online
-from protv2g.hosting.points import base_scenario, export_scenario, grid_kw, online_scenario
+from protv2g.hosting.points import (  # noqa: F401  (re-exported: read from here)
+    DEFAULT_TOL_KW,
+    TOL_CHARGER_FRACTION,
+    base_scenario,
+    export_scenario,
+    grid_kw,
+    online_scenario,
+    site_tol_kw,
+)
 from protv2g.hosting.tables import (
     Aside,
     Axis,
@@ -36,30 +54,13 @@ from protv2g.hosting.tables import (
     levels,
 )
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
-from protv2g.pipeline import LazyTables, fault_tables, flow_tables
-from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 from protv2g.units import LoadLevel, Participation
-
-#: Fault rows (bus × fault type × case × (1 + devices)) per fault-engine call of the search.
-#: Every table of a call (fault, stages, flow, device and violation rows) grows with its
-#: scenarios × these rows, while the search keeps only the worst row per scenario and
-#: criterion: a round is evaluated in calls of at most this over a scenario's rows exports
-#: (each with its load level's base case), so the peak memory no longer grows with the grid.
-#: The checks of a scenario read only it and its base case: no figure depends on the split.
-#: SOURCE: measured, ≈ 170 B per row held at the peak (EPRI J1 and the 250-bus synthetic
-#: study, ≈ 9 MiB per export scenario); see benchmarks/bench_hosting.py.
-FAULT_ROWS_PER_CALL = 2_000_000
-#: Fewest exports per call: below, the per-call costs (base case, factorisations, the flow
-#: model) outweigh the memory saved.
-MIN_EXPORTS_PER_CALL = 16
 
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
            "exports_per_call", "hosting_analysis", "hosting_capacity", "site_tol_kw",
            "DEFAULT_TOL_KW", "TOL_CHARGER_FRACTION"]
 
-#: ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``, the
-#: signature of :func:`protv2g.checks.run_checks`.
 #: A hosting axis's key: (site, participation, load level).
 Key = tuple[str, str, str]
 #: A point of the search: (axis, export kW, chargers online — None: the participation's, the
@@ -67,57 +68,6 @@ Key = tuple[str, str, str]
 Point = tuple[Axis, float, "int | None"]
 #: (axis key, chargers online, export kW) → criterion → the worst failing row there.
 Found = dict[tuple[Key, "int | None", float], dict[str, dict[str, Any]]]
-ChecksFunction = Callable[[Study, Any, Any, list[Scenario]], tuple[pd.DataFrame, pd.DataFrame]]
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """Checks run on a list of scenarios.
-
-    Attributes
-    ----------
-    violations : DataFrame
-        ``VIOLATION_COLUMNS`` rows of every scenario.
-    coordination : DataFrame
-        Every evaluated pair/element with its margin (may be empty).
-    seconds : float
-        Wall time of the evaluation, s.
-    """
-
-    violations: pd.DataFrame
-    coordination: pd.DataFrame
-    seconds: float
-
-
-def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
-                       checks: ChecksFunction | None = None) -> Evaluation:
-    """Fault tables (ONE engine call for all scenarios), flow tables, then the checks.
-
-    Parameters
-    ----------
-    study : Study
-    scenarios : sequence of Scenario
-        Must include the base case of every load level used (attribution needs it).
-    checks : callable, optional
-        ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``;
-        default :func:`protv2g.checks.run_checks`.
-
-    Returns
-    -------
-    Evaluation
-
-    Raises
-    ------
-    InputError
-        From the pipeline (bad short-circuit data, islanded buses, too large).
-    """
-    checks = checks or run_checks
-    t0 = time.perf_counter()
-    scenarios = list(scenarios)
-    faults = fault_tables(study, scenarios)
-    flow = LazyTables(lambda: flow_tables(study, scenarios))  # run when the checks read it
-    violations, coordination = checks(study, faults, flow, scenarios)
-    return Evaluation(violations, coordination, time.perf_counter() - t0)
 
 
 @dataclass
@@ -167,31 +117,6 @@ class HostingAnalysis:
 
 def _selected(items: Sequence[Any] | None, enum: type, default: Sequence[Any]) -> list[Any]:
     return [enum(x) for x in (default if items is None else items)]
-
-
-#: The hosting search's bisection tolerance, kW, where the site's chargers are larger than
-#: four times it (a depot's, a campus's): the figure is conservative by at most this.
-DEFAULT_TOL_KW = 5.0
-#: Below that, the tolerance as a fraction of one charger's kW (:func:`site_tol_kw`).
-TOL_CHARGER_FRACTION = 0.25
-
-
-def site_tol_kw(site: Any, tol_kw: float | None = None) -> float:
-    """The bisection tolerance (kW) of a site's search: ``tol_kw`` when given, else
-    ``min(DEFAULT_TOL_KW, TOL_CHARGER_FRACTION × p_charger_kw)`` — a home-scale site (7.4 kW
-    chargers: 1.85 kW) is searched to a quarter of a charger's output, not to two thirds of
-    it (review rev34b F1). A quarter, not a half: the first grid of a home street (8 × 7.4 kW
-    over 16 steps) is 3.7 kW, half a charger, and a tolerance equal to it bisects nothing.
-
-    >>> from types import SimpleNamespace as S
-    >>> site_tol_kw(S(p_charger_kw=7.4)), site_tol_kw(S(p_charger_kw=60.0))
-    (1.85, 5.0)
-    >>> site_tol_kw(S(p_charger_kw=7.4), 5.0)
-    5.0
-    """
-    if tol_kw is not None:
-        return float(tol_kw)
-    return min(DEFAULT_TOL_KW, TOL_CHARGER_FRACTION * float(site.p_charger_kw))
 
 
 def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
@@ -432,41 +357,6 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                            levels_kw=levels_kw, unevaluated=unevaluated,
                            not_applicable=not_applicable,
                            warnings=[f"{k} ({n}×)" for k, n in engine_warnings.items()])
-
-
-def exports_per_call(study: Study) -> int:
-    """Export scenarios per engine call: :data:`FAULT_ROWS_PER_CALL` over one scenario's
-    fault rows, at least :data:`MIN_EXPORTS_PER_CALL`."""
-    doc = study.document
-    n_bus = len(study.model.buses) if study.model is not None else len(study.net.bus)
-    rows = (n_bus * len(doc.faults.fault_types) * len(doc.faults.cases)
-            * (1 + len(doc.devices)))
-    return max(MIN_EXPORTS_PER_CALL, FAULT_ROWS_PER_CALL // max(rows, 1))
-
-
-def _chunks(points: list[Any], size: int) -> list[list[Any]]:
-    """``points`` (``(axis, p_kw)`` or ``(axis, p_kw, k)``) in one call when they fit, else in
-    calls of ``size`` at most, in order, the same export of a site and participation (and
-    chargers online) on every load level in the same call: the fault
-    study solves each charger set once whatever the load level
-    (:func:`protv2g.study.engine_inputs.fault_scenarios`), so a call holding both load levels
-    of an export solves its set once where one call per load level solved it twice (EPRI J1,
-    ``--study-axes``: the grid's 58 exports were two calls of the same 29 sets; session 22).
-    A call then holds the base case of each of its load levels."""
-    if len(points) <= size:
-        return [points] if points else []
-    same: dict[tuple, list[Any]] = {}
-    for pt in points:
-        axis, p_kw, *k = pt
-        same.setdefault((axis.site.name, axis.participation.value, p_kw, *k), []).append(pt)
-    out: list[list[Any]] = []
-    cur: list[Any] = []
-    for group in same.values():
-        if cur and len(cur) + len(group) > size:
-            out.append(cur)
-            cur = []
-        cur += group
-    return out + [cur] if cur else out
 
 
 def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:

@@ -8,10 +8,10 @@ study's own fault tables shows that it clears the finding without creating or wo
 another (:mod:`.search`). The accepted changes can be written back into the study file,
 keeping the user's comments (:mod:`.apply`).
 
-Modules: :mod:`.candidates` (what to try), :mod:`.search` (verify and choose), :mod:`.apply`
-(YAML round trip), :mod:`.conductor` (the protected conductor's rating a raised phase pickup
-is stated against), :mod:`.reach` (C5: the failing element's pickup lowered, bounded by C8's
-load margin).
+Modules: :mod:`.candidates` (what to try), :mod:`.search` (the finding-by-finding driver),
+:mod:`.finding_search` (verify and choose for one finding), :mod:`.apply` (YAML round trip),
+:mod:`.conductor` (the protected conductor's rating a raised phase pickup is stated against),
+:mod:`.reach` (C5: the failing element's pickup lowered, bounded by C8's load margin).
 
 Example
 -------

@@ -38,6 +38,10 @@ Procedure (greedy, every step verified)
 4. The combined changes are verified by one more run of the checks; every finding that
    remains is listed with why it was not cleared.
 
+Step 3 is :mod:`.finding_search`; what the notes read from the study besides its findings
+(device pairs, what a re-draft would change, the findings on drafted values) is
+:mod:`.study_facts`.
+
 Export caps are not searched (they change pre-fault currents, so they need new fault runs):
 a finding that no setting clears says so.
 """
@@ -52,15 +56,12 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
-from protv2g.checks.load import RESIDUAL_PEAKS
-from protv2g.errors import InputError
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
-from protv2g.input_basis import drafted_devices, study_input_bases, tag_input_basis
+from protv2g.input_basis import drafted_devices
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import (
-    FUSE_BLOWING_RANK,
     Change,
     Family,
     candidates,
@@ -71,9 +72,12 @@ from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.evaluator import (
     Evaluator,
     _active,
-    _effects,
     _identity,
     _worse,  # noqa: F401  (re-exported: read from here)
+)
+from protv2g.recommend.finding_search import (
+    _none_clears,  # noqa: F401  (re-exported: read from here)
+    _search,
 )
 from protv2g.recommend.ground_first import ground_first_note, lacks_ground
 from protv2g.recommend.notes import (
@@ -88,19 +92,7 @@ from protv2g.recommend.notes import (
     value_basis,
     with_drafted_first,
 )
-from protv2g.recommend.pickup_first import (
-    COORDINATION,
-    PAIR_TRIES,
-    Window,
-    clean,
-    highest,
-    pair_fields,
-    pickup_first,
-    with_dial,
-)
-from protv2g.recommend.pickup_first import (
-    eases as margin_eased,
-)
+from protv2g.recommend.pickup_first import COORDINATION, pickup_first
 from protv2g.recommend.pickup_margin import split_tolerance
 from protv2g.recommend.practice import practice_notes, tag_below_downstream
 from protv2g.recommend.reach import ReachFacts
@@ -112,6 +104,13 @@ from protv2g.recommend.result import (
     RecommendationResult,
 )
 from protv2g.recommend.saving import SavingFacts
+from protv2g.recommend.study_facts import (
+    _device_pairs,
+    _reach_conflict,
+    _redraft_changes,
+    _redraft_skipped,
+    _todo_findings,
+)
 from protv2g.recommend.window import DeviceLoads, tag_load_edges
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
@@ -329,228 +328,6 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
-
-
-def _device_pairs(study: Study) -> pd.DataFrame | None:
-    """The feeder's (primary, backup) device pairs (:func:`protv2g.topology.
-    primary_backup_pairs`) for the practice notes of a lowered pickup; None when they cannot
-    be made (a note's wording must not stop the search)."""
-    from protv2g.topology import device_chains, primary_backup_pairs
-
-    try:
-        return primary_backup_pairs(device_chains(study.feeder, study.device_sites,
-                                                  study.site_buses))
-    except Exception:  # noqa: BLE001
-        return None
-
-
-def _redraft_changes(study: Study) -> set[str] | None:
-    """The drafted head relays ``protv2g init --redraft`` would change
-    (:func:`protv2g.study_draft.redraft_reclose.redraft_devices`); None when it cannot be told (no
-    OpenDSS model, or the rule's fault study fails): the notes then offer the re-draft as
-    before. About 3 s on EPRI J1 (the rule's fault study)."""
-    from protv2g.study_draft.redraft_reclose import redraft_devices
-
-    try:
-        return set(redraft_devices(study))
-    except Exception:  # noqa: BLE001 - a note's wording must not stop the search
-        return None
-
-
-def _redraft_skipped(study: Study) -> dict[str, str] | None:
-    """The drafted relays ``protv2g init --redraft`` does not re-draft, and why
-    (:func:`protv2g.study_draft.redraft.not_redrafted`; review rev33c M2); None when it
-    cannot be told."""
-    from protv2g.study_draft.redraft import not_redrafted
-
-    try:
-        return not_redrafted(study)
-    except Exception:  # noqa: BLE001 - a note's wording must not stop the search
-        return None
-
-
-def _reach_conflict(row: Any, cur: pd.DataFrame, c5: ReachFacts, devices: Sequence[Any]
-                    ) -> str:
-    """For a C8 finding of a device whose C5 reach finding has no pickup satisfying both
-    (the same device, the same element), that conflict, named by the C5 finding: the real
-    problem once a re-draft would not change the drafted pickup (review rev32a W3: J1's R02
-    promised a re-draft; R06 said "C5 backup reach needs ≤ 527 A, C8 needs > 647 A")."""
-    if str(row.get("criterion")) != "C8":
-        return ""
-    element = "ground" if str(row.get("mechanism") or "") in RESIDUAL_PEAKS else "phase"
-    same = cur[(cur["criterion"].astype(str) == "C5")
-               & (cur["device"].astype(str) == str(row.get("device")))]
-    for _k, f in same.iterrows():
-        for lim in c5.limits(f, devices):
-            if lim.element == element and not lim.feasible:
-                return (f"the conflict ({f['finding']}): no {element} pickup satisfies both "
-                        f"— {lim.text()}")
-    return ""
-
-
-def _todo_findings(study: Study, evidence: pd.DataFrame) -> set[str]:
-    """The findings with a row resting on a value drafted by ``protv2g init`` (``input_basis``
-    ``todo``, :func:`protv2g.input_basis.tag_input_basis`, as the run tags them; the search's
-    own check runs do not)."""
-    if study.path is None or not len(evidence) or "finding" not in evidence:
-        return set()
-    basis = tag_input_basis(evidence, study_input_bases(study))
-    return set(evidence.loc[basis == "todo", "finding"].astype(str))
-
-
-def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,
-            options: list[Change], max_tries: int,
-            windows: Mapping[str, Window] | None = None
-            ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
-    """Smallest candidate that clears ``target`` with no side effect (see module docstring);
-    when no single one clears or eases it, a relay element's pickup inside its ``windows``
-    with its dial (:mod:`.pickup_first`)."""
-    groups: dict[tuple[Any, ...], list[Change]] = {}
-    for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
-        # two fields together (C5's phase and ground pickups) is not the first field's alone;
-        # values at an edge of their window (.window) after every other group
-        groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
-                           c.size >= FUSE_BLOWING_RANK, bool(c.edge)), []).append(c)
-    ordered = sorted(groups.values(), key=lambda g: (bool(g[0].edge), g[0].size))
-    tried = 0
-    best = None
-    # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
-    # C5's ground rows of a recloser, its phase backup-reach warnings left): kept when no
-    # candidate clears it whole (review rev32a W7: R-MID 51G 150 → 140 A)
-    eases = str(cur.at[target, "status"]) == "fail" if target in cur.index else False
-    partial = None
-    sides: list[str] = []
-    seen_fields: set[str] = set()
-    # every candidate re-checked for this finding, and those already re-run for an earlier
-    # one (their result read from the cache, not counted in ``tried``): review s23, DG
-    # feeder, "no candidate clears it (0 tried)" where every candidate had been re-checked
-    checked: set[Any] = set()
-    cached: set[Any] = set()
-
-    def run(c: Change) -> pd.DataFrame:
-        nonlocal tried
-        key = ev.key([*accepted, c])
-        if key not in checked:
-            checked.add(key)
-            if key in ev._cache:
-                cached.add(key)
-        tried += key not in ev._cache
-        try:
-            return _active(ev.findings([*accepted, c]))
-        except InputError:
-            return None
-
-    def gone(new: pd.DataFrame | None) -> bool:
-        return new is not None and target not in new.index
-
-    def eased(new: pd.DataFrame | None) -> bool:
-        return (eases and new is not None and target in new.index
-                and str(new.at[target, "status"]) == "warn")
-
-    def first_of(group: list[Change], ok: Callable[[Any], bool],
-                 budget: int = max_tries) -> int | None:
-        lo, hi = 0, len(group) - 1
-        first = None
-        while lo <= hi and tried < budget:  # smallest value of the setting that clears
-            mid = (lo + hi) // 2
-            if ok(run(group[mid])):
-                first, hi = mid, mid - 1
-            else:
-                lo = mid + 1
-        return first
-
-    def settle(group: list[Change], first: int) -> None:
-        """Verify the clearing values from ``first`` on: the first without side effect."""
-        nonlocal best, partial
-        for c in group[first:first + 3]:
-            if best is not None and c.size >= best[0].size:
-                break
-            new = run(c)
-            if new is None:
-                continue
-            cleared_it, cleared, side = _effects(cur, new, target)
-            if cleared_it and not side:
-                best = (c, new, cleared, side)
-                break
-            if eased(new) and not side:
-                if partial is None or c.size < partial[0].size:
-                    partial = (c, new, cleared, side)
-                break
-            if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
-                seen_fields.add(c.field)
-                sides.append(f"{describe(c)}"
-                             f"{'' if cleared_it else ' (its failing rows only)'}: "
-                             f"{'; '.join(side)}")
-
-    for group in ordered:
-        if group[0].edge and (best is not None or partial is not None):
-            break  # a change with margin (whole or easing) found: no edge value is needed
-        if best is not None and group[0].size >= best[0].size:
-            break
-        if tried >= max_tries:
-            break
-        first = first_of(group, gone)
-        whole = first is not None
-        if not whole and eases and partial is None:
-            first = first_of(group, lambda new: gone(new) or eased(new))
-        if first is None:
-            continue
-        settle(group, first)
-    if best is None and partial is None:
-        # neither the pickup nor the dial alone: the pickup as high as its window allows
-        # (no other finding worse), then the smallest dial with it (review rev34b M5)
-        budget = max_tries + PAIR_TRIES
-        for pickups, dials in pair_fields(options, windows or {}):
-            top = highest(pickups, lambda c: clean(cur, run(c), target),
-                           lambda: tried < budget)
-            if top is None or not margin_eased(cur, run(top), target):
-                continue
-            group = with_dial(top, dials)
-            first = first_of(group, gone, budget)
-            if first is not None:
-                settle(group, first)
-            if best is not None or tried >= budget:
-                break
-    if best is None and partial is not None:
-        best = partial
-    # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
-    # when none of the candidates cleared it at all
-    why = ("" if best else
-           f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
-           else _none_clears(len(checked), len(cached), max_tries))
-    if best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
-        # what kept fuse saving and why it was turned down: the utility's choice to weigh
-        why = ("changes that keep fuse saving cleared it with side effects: "
-               + " | ".join(sides[:2]))
-    elif best is not None and best is partial:
-        left = best[1].loc[target]
-        why = (f"eases it to a warning: its failing rows cleared, its warning left "
-               f"(worst margin {float(left['worst_margin']):.3g} {left['margin_unit']}"
-               f"{', at ' + str(left['worst_fault']) if _given(left.get('worst_fault')) else ''})"
-               + (f"; the candidates that went further had side effects: "
-                  f"{' | '.join(sides[:2])}" if sides else ""))
-    return best, tried, why
-
-
-def _given(v: Any) -> bool:
-    return v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v) != ""
-
-
-def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
-    """Why no candidate cleared a finding, with how many were re-checked: a candidate
-    re-run for an earlier finding is read from the cache and not counted in the tries, so
-    "0 tried" said nothing of the candidates that were checked (review s23).
-
-    >>> _none_clears(4, 4, 14).endswith("all 4 already re-run for an earlier finding)")
-    True
-    """
-    if not n_checked:
-        return (f"no candidate was re-checked: the search's limit of {max_tries} re-runs "
-                "was reached before it")
-    seen = ("" if not n_cached else f", all {n_cached} already re-run for an earlier finding"
-            if n_cached == n_checked else f", {n_cached} of them already re-run for an "
-            "earlier finding")
-    return f"no candidate clears it ({n_checked} re-checked on every scenario{seen})"
 
 
 def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:

@@ -1,0 +1,53 @@
+"""C7's message texts: the symmetrical current with its IEC parts, the rating basis the duty
+is on, and the note on a ground fault in a scenario that builds sites' grounded-wye
+transformers. :func:`protv2g.checks.duty.check_duty` writes them into its rows; the figures
+and their sources are described in :mod:`protv2g.checks.duty`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protv2g.checks._common import CheckContext
+from protv2g.checks.reach_text import built_grounded
+from protv2g.study.dss_site_transformers import transformer_3i0_note
+
+
+def _sym_text(r: Any) -> str:
+    """The symmetrical current and, on the IEC basis, its two parts."""
+    if r.current_basis == "iec_sum" and r.i_converter_ka > 1e-6:
+        conv = "existing DER and chargers" if hasattr(r, "ia_grid_ka") else "chargers"
+        return (f"{r.i_max_ka:.2f} kA symmetrical (IEC 60909 sum: network "
+                f"{r.i_network_ka:.2f} + {conv} {r.i_converter_ka:.2f} kA; control-law "
+                f"phasor {r.i_phasor_ka:.2f} kA)")
+    return f"{r.i_max_ka:.2f} kA symmetrical"
+
+
+def _phasor_note(r: Any) -> str:
+    if r.current_basis != "iec_sum":
+        return ""
+    return f"; IEC 60909 sum, control-law phasor {r.i_phasor_ka:.2f} kA"
+
+
+def _basis_text(r: Any) -> str:
+    if r.rating_basis == "asym":
+        return f"asymmetrical rms {r.i_asym_ka:.2f} kA (first cycle, X/R {r.x_r:.1f})"
+    if r.i_duty_ka > r.i_max_ka + 1e-9:
+        return (f"{_sym_text(r)} at X/R {r.x_r:.1f} > {r.rating_x_r:g} of the "
+                f"rating: {r.i_duty_ka:.2f} kA equivalent")
+    return f"{_sym_text(r)} at X/R {r.x_r:.1f} ≤ {r.rating_x_r:g}"
+
+
+def _xf_note(ctx: CheckContext, r: Any) -> str:
+    """For a ground fault in a scenario that builds sites' grounded-wye transformers
+    (:func:`~protv2g.checks.reach_text.built_grounded`): ``"; depot's transformer depot_xf
+    (YNd) feeds 3I0 into ground faults, with the chargers idle too (a zero-sequence source
+    that comes with the project: part of V2G's change)"`` — C5's and C6's naming (review
+    rev33b W3: IEEE 123's F-3 "+19 %" was the depot transformer's, +0.2 % the chargers')."""
+    if not str(r.fault_type).startswith(("SLG", "LLG")):
+        return ""
+    labels = built_grounded(ctx, str(r.scenario))
+    if not labels:
+        return ""
+    return (f"; {transformer_3i0_note(labels)} (a zero-sequence source that comes with the "
+            "project: part of V2G's change)")

@@ -1,0 +1,188 @@
+"""The search for one finding: its candidates verified, and the smallest clean one chosen.
+
+Step 3 of the procedure in :mod:`protv2g.recommend.search`: the candidates of one finding are
+grouped by setting; in each group the smallest value that clears (or, for a failing finding,
+eases to a warning) the finding is found by bisection, then the clearing values are checked
+for side effects (:func:`protv2g.recommend.evaluator._effects`). When no single move clears
+or eases it, a relay element's pickup as high as its window allows with each dial step
+(:mod:`.pickup_first`). Also why nothing cleared a finding, with how many candidates were
+re-checked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.errors import InputError
+from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, describe
+from protv2g.recommend.evaluator import Evaluator, _active, _effects
+from protv2g.recommend.pickup_first import (
+    PAIR_TRIES,
+    Window,
+    clean,
+    highest,
+    pair_fields,
+    with_dial,
+)
+from protv2g.recommend.pickup_first import (
+    eases as margin_eased,
+)
+
+
+def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,
+            options: list[Change], max_tries: int,
+            windows: Mapping[str, Window] | None = None
+            ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
+    """Smallest candidate that clears ``target`` with no side effect (see module docstring);
+    when no single one clears or eases it, a relay element's pickup inside its ``windows``
+    with its dial (:mod:`.pickup_first`)."""
+    groups: dict[tuple[Any, ...], list[Change]] = {}
+    for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
+        # two fields together (C5's phase and ground pickups) is not the first field's alone;
+        # values at an edge of their window (.window) after every other group
+        groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
+                           c.size >= FUSE_BLOWING_RANK, bool(c.edge)), []).append(c)
+    ordered = sorted(groups.values(), key=lambda g: (bool(g[0].edge), g[0].size))
+    tried = 0
+    best = None
+    # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
+    # C5's ground rows of a recloser, its phase backup-reach warnings left): kept when no
+    # candidate clears it whole (review rev32a W7: R-MID 51G 150 → 140 A)
+    eases = str(cur.at[target, "status"]) == "fail" if target in cur.index else False
+    partial = None
+    sides: list[str] = []
+    seen_fields: set[str] = set()
+    # every candidate re-checked for this finding, and those already re-run for an earlier
+    # one (their result read from the cache, not counted in ``tried``): review s23, DG
+    # feeder, "no candidate clears it (0 tried)" where every candidate had been re-checked
+    checked: set[Any] = set()
+    cached: set[Any] = set()
+
+    def run(c: Change) -> pd.DataFrame:
+        nonlocal tried
+        key = ev.key([*accepted, c])
+        if key not in checked:
+            checked.add(key)
+            if key in ev._cache:
+                cached.add(key)
+        tried += key not in ev._cache
+        try:
+            return _active(ev.findings([*accepted, c]))
+        except InputError:
+            return None
+
+    def gone(new: pd.DataFrame | None) -> bool:
+        return new is not None and target not in new.index
+
+    def eased(new: pd.DataFrame | None) -> bool:
+        return (eases and new is not None and target in new.index
+                and str(new.at[target, "status"]) == "warn")
+
+    def first_of(group: list[Change], ok: Callable[[Any], bool],
+                 budget: int = max_tries) -> int | None:
+        lo, hi = 0, len(group) - 1
+        first = None
+        while lo <= hi and tried < budget:  # smallest value of the setting that clears
+            mid = (lo + hi) // 2
+            if ok(run(group[mid])):
+                first, hi = mid, mid - 1
+            else:
+                lo = mid + 1
+        return first
+
+    def settle(group: list[Change], first: int) -> None:
+        """Verify the clearing values from ``first`` on: the first without side effect."""
+        nonlocal best, partial
+        for c in group[first:first + 3]:
+            if best is not None and c.size >= best[0].size:
+                break
+            new = run(c)
+            if new is None:
+                continue
+            cleared_it, cleared, side = _effects(cur, new, target)
+            if cleared_it and not side:
+                best = (c, new, cleared, side)
+                break
+            if eased(new) and not side:
+                if partial is None or c.size < partial[0].size:
+                    partial = (c, new, cleared, side)
+                break
+            if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
+                seen_fields.add(c.field)
+                sides.append(f"{describe(c)}"
+                             f"{'' if cleared_it else ' (its failing rows only)'}: "
+                             f"{'; '.join(side)}")
+
+    for group in ordered:
+        if group[0].edge and (best is not None or partial is not None):
+            break  # a change with margin (whole or easing) found: no edge value is needed
+        if best is not None and group[0].size >= best[0].size:
+            break
+        if tried >= max_tries:
+            break
+        first = first_of(group, gone)
+        whole = first is not None
+        if not whole and eases and partial is None:
+            first = first_of(group, lambda new: gone(new) or eased(new))
+        if first is None:
+            continue
+        settle(group, first)
+    if best is None and partial is None:
+        # neither the pickup nor the dial alone: the pickup as high as its window allows
+        # (no other finding worse), then the smallest dial with it (review rev34b M5)
+        budget = max_tries + PAIR_TRIES
+        for pickups, dials in pair_fields(options, windows or {}):
+            top = highest(pickups, lambda c: clean(cur, run(c), target),
+                           lambda: tried < budget)
+            if top is None or not margin_eased(cur, run(top), target):
+                continue
+            group = with_dial(top, dials)
+            first = first_of(group, gone, budget)
+            if first is not None:
+                settle(group, first)
+            if best is not None or tried >= budget:
+                break
+    if best is None and partial is not None:
+        best = partial
+    # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
+    # when none of the candidates cleared it at all
+    why = ("" if best else
+           f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
+           else _none_clears(len(checked), len(cached), max_tries))
+    if best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
+        # what kept fuse saving and why it was turned down: the utility's choice to weigh
+        why = ("changes that keep fuse saving cleared it with side effects: "
+               + " | ".join(sides[:2]))
+    elif best is not None and best is partial:
+        left = best[1].loc[target]
+        why = (f"eases it to a warning: its failing rows cleared, its warning left "
+               f"(worst margin {float(left['worst_margin']):.3g} {left['margin_unit']}"
+               f"{', at ' + str(left['worst_fault']) if _given(left.get('worst_fault')) else ''})"
+               + (f"; the candidates that went further had side effects: "
+                  f"{' | '.join(sides[:2])}" if sides else ""))
+    return best, tried, why
+
+
+def _given(v: Any) -> bool:
+    return v is not None and not (isinstance(v, float) and np.isnan(v)) and str(v) != ""
+
+
+def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
+    """Why no candidate cleared a finding, with how many were re-checked: a candidate
+    re-run for an earlier finding is read from the cache and not counted in the tries, so
+    "0 tried" said nothing of the candidates that were checked (review s23).
+
+    >>> _none_clears(4, 4, 14).endswith("all 4 already re-run for an earlier finding)")
+    True
+    """
+    if not n_checked:
+        return (f"no candidate was re-checked: the search's limit of {max_tries} re-runs "
+                "was reached before it")
+    seen = ("" if not n_cached else f", all {n_cached} already re-run for an earlier finding"
+            if n_cached == n_checked else f", {n_cached} of them already re-run for an "
+            "earlier finding")
+    return f"no candidate clears it ({n_checked} re-checked on every scenario{seen})"

@@ -1,0 +1,183 @@
+"""The values a drafted study assumes, and the TODO texts it writes with them (``protv2g init``).
+
+The minimum-case fault resistance and its ceiling at the feeder's voltage, a proposed head
+relay's reclosing, a drafted fuse's link, the charger assumptions of a drafted V2G site, the
+head relay's pickup rule as its TODO states it, the participation cases, the caveat on a
+rating computed on an implausible source, the note of a draft with no fuse or recloser, and
+how a device's notes are placed on the field they are about. :func:`.draft_text.study_text`
+writes them.
+"""
+
+from __future__ import annotations
+
+import math
+
+from protv2g.network.opendss_devices import DISABLED_WHAT
+from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
+from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT
+from protv2g.study_draft.writer import todo
+
+__all__ = ["DRAFT_PARTICIPATION", "FUSE_LINK_FIX", "NO_FUSE_NOTE", "OLD_PICKUP_RULE",
+           "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT", "r_fault_todo"]
+
+
+#: Minimum-case ground-fault resistance written into drafts, Ω (domain.md §2: 20–40 Ω).
+R_FAULT_MIN_OHM = 20.0
+
+
+#: TODO comment on a proposed head relay's reclosing (sources: head_relay.RECLOSE_INTERVALS_S).
+_RECLOSE_TODO = todo(
+    "assumed reclosing (open times, s): feeder breakers usually reclose — typically a first "
+    "reclose after 0.3–0.5 s, later ones after 10–45 s, 1–3 reclosures to lockout; with DER "
+    "the first is often delayed past the DER's 2 s cease-to-energise (IEEE 1547-2018 §8.1) "
+    "or dead-line supervised (practices: IEEE C37.104-2012), so a model with DER of its own "
+    "or drafted V2G sites gets 3.5 s; C10 checks the first against the cease-to-energise "
+    "time of the chargers and of the feeder's existing DER",
+    "give the breaker's reclose intervals, or [] when it does not reclose")
+
+
+#: The fix of a drafted fuse's link (:mod:`.fuse_draft`).
+FUSE_LINK_FIX = ("give the link in service (type and rating, e.g. 40K, or the fuse's own curve "
+                 "in a curve file), or delete the item if the line is not a fuse")
+
+
+#: A device note's TODO → the field it is written on (review s22: written above the item it made
+#: every row of recloser A rest on "the settings of a", though only "in service" was drafted;
+#: :mod:`protv2g.input_basis` scopes each field to the rows it decides).
+_NOTE_FIELDS = ((DISABLED_WHAT, "location"), (FUSE_SWAP_WHAT, "link"),
+                (MODEL_DELAY_WHAT, "fast_curve"), (NO_GROUND_WHAT, "ground"))
+#: The ground element's pickup field by device kind (``null``: no ground element).
+_GROUND_KEYS = {"recloser": ("phase_min_trip_a", "ground_min_trip_a"),
+                "relay": ("pickup_a", "ground_pickup_a")}
+#: The TODO of a device with no ground element in the model (a relay's import notes none).
+_NO_GROUND_TODO = todo("no ground element in the model (no ground curves, no ground pickup) "
+                       "→ ground faults are seen by the phase element only",
+                       NO_GROUND_FIX)
+
+
+def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
+    """The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
+    recloser–fuse rows of the minimum case, and was a plain comment), with the ceiling it puts
+    on a ground fault at the feeder's primary voltage ``level_kv`` (kV line to line).
+
+    Review rev33b W4 (IEEE 123, 4.16 kV): 20 Ω is a 12–25 kV convention; at 4.16 kV no ground
+    fault through it exceeds ≈ 120 A, below any ground pickup that carries the feeder's
+    residual load, so every reach row at it fails, with V2G and without. The ceiling is
+    ``V_LN / R``: an SLG through ``R`` carries ``3 V_LN / |Z1 + Z2 + Z0 + 3R|`` (the
+    sequence-network connection, e.g. J. D. Glover et al., *Power System Analysis and
+    Design*, §9.2), and the sequence impedances' resistances are not negative, so the
+    denominator is at least ``3R``.
+    """
+    ceiling = (f"; at {level_kv:g} kV no ground fault through it exceeds V_LN / R = "
+               f"{level_kv * 1e3 / math.sqrt(3.0) / r_ohm:,.0f} A, whatever the source"
+               if level_kv > 0 and r_ohm > 0 else "")
+    return todo(
+        f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American "
+        "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "
+        f"ground-fault rows (C5 reach, C2 fuse saving){ceiling}",
+        "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
+
+
+#: The charger assumptions a drafted site gets (review s23 §5: they were in the workbook only),
+#: each ``field → (value or None for the kW rating, TODO text, fix)``; the values are the
+#: schema's defaults (:class:`protv2g.study.schema_sites.V2GSite`,
+#: ``docs/charger-fault-model.md`` §6), written out so that each can carry its source.
+_CHARGER_REF = "../shared/reference/der/inverter_fault_current_and_reclosing.csv"
+SITE_ASSUMPTIONS: dict[str, tuple[float | str | None, str, str]] = {
+    "s_charger_kva": (
+        None, "assumed kVA rating = the kW rating (no reactive headroom; the fault current "
+        "limits below are pu of this kVA)", "give the charger inverter's kVA nameplate "
+        "(≥ p_charger_kw)"),
+    "limit_pu": (
+        1.5, "assumed first-cycle current limit 1.5 pu of rating (conservative planning "
+        f"value 1.5–2.0 pu; general IBR limit 1.1–1.5 pu: {_CHARGER_REF})",
+        "give the charger maker's first-cycle (peak) fault current, pu of its kVA rating"),
+    "sustained_limit_pu": (
+        1.1, "assumed sustained current limit 1.1 pu of rating (the middle of the 1.0–1.2 pu "
+        f"of grid-following inverters: {_CHARGER_REF})",
+        "give the charger maker's sustained fault current, pu of its kVA rating"),
+    "sustained_limit_high_pu": (
+        1.2, "assumed high bracket of the sustained limit 1.2 pu (the top of that 1.0–1.2 pu "
+        "range; docs/charger-fault-model.md §3)",
+        "give the maker's upper value, or the sustained limit again when it is exact"),
+    "ride_through_category": (
+        "II", "assumed IEEE 1547-2018 ride-through Category II (§6.4; trip defaults Tables "
+        "11–13: the category most distribution interconnection requirements assume)",
+        "give the category the utility's interconnection requirement sets (III e.g. under "
+        "California Rule 21)"),
+    "cease_to_energize_s": (
+        2.0, "assumed 2 s cease-to-energise after the feeder opens (IEEE 1547-2018 §8.1, "
+        "unintentional islanding: cease within 2 s); C10 checks the first reclose against it",
+        "give the chargers' anti-islanding clearing time (certificate or utility setting)"),
+}
+
+
+#: The drafted head relay's pickup rule as its TODO states it (:mod:`.head_relay`), and as
+#: drafts before review rev32a W3 stated it (``init --redraft`` rewrites that one).
+PICKUP_RULE = ("51P = max(2 × peak load, 1.5 × C8 load) within [1.5 × C8 load, min zone fault "
+               "/ 1.5], 51G = max(2 × residual, 1.5 × C8 residual, 0.25 × 51P) within [1.5 × "
+               "C8 residual, min zone ground fault / 1.5] (C8 load: the largest of peak load, "
+               "the V2G sites charging at peak load and exporting at light load)")
+OLD_PICKUP_RULE = ("51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], 51G = "
+                   "max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone ground "
+                   "fault / 1.5]")
+#: The participation cases a draft with V2G sites writes (``scenarios.participation``): the
+#: head relay's pickups carry the sites' charging in the largest (:mod:`.head_load`).
+DRAFT_PARTICIPATION = ("expected", "firm")
+
+
+def _site_entry(site: dict) -> tuple[dict, dict[str, str]]:
+    """A ``v2g_sites`` entry with the charger assumptions written out, each with its TODO on
+    its own field (:data:`SITE_ASSUMPTIONS`); values the site already gives are kept."""
+    entry, todos = dict(site), {}
+    for key, (value, what, fix) in SITE_ASSUMPTIONS.items():
+        if key in entry:
+            continue
+        entry[key] = site["p_charger_kw"] if value is None else value
+        todos[key] = todo(what, fix)
+    return entry, todos
+
+
+def _with_field_todos(entry: dict, todos: dict[str, str], mine: list) -> tuple[dict, list]:
+    """``entry`` with its ground pickup written ``null`` where it has none, the device notes
+    placed on their field (:data:`_NOTE_FIELDS`), and the notes left above the item."""
+    out = dict(entry)
+    keys = _GROUND_KEYS.get(str(entry.get("kind")))
+    if keys and out.get(keys[1]) is None:  # no ground element: null with its TODO
+        items = list(out.items())
+        at = next((i + 1 for i, (k, _v) in enumerate(items) if k == keys[0]), len(items))
+        out = dict([*items[:at], (keys[1], None), *items[at:]])
+        todos.setdefault(keys[1], _NO_GROUND_TODO)
+    above = []
+    for n in mine:
+        fld = next((f for w, f in _NOTE_FIELDS if n.what.startswith(w)), None)
+        if fld == "ground":  # said by the null's TODO
+            continue
+        if n.todo and fld in out and fld not in todos:
+            todos[fld] = todo(f"{n.what} → {n.action}", n.fix)
+        else:
+            above.append(n)
+    return out, above
+
+
+#: Appended to a drafted rating's TODO when the model's source is implausible (review s23 §1:
+#: "below the 21906.74 kA computed here" quoted without question).
+SOURCE_CAVEAT = ("; NOTE the fault current is computed on the model's source, which is not "
+                 "a plausible utility source (feeder.opendss's TODO): the duty is not one a "
+                 "real breaker sees and changes with the utility's source impedance")
+
+
+def _source_caveat(note: str, bad_source: bool) -> str:
+    """A rating TODO with :data:`SOURCE_CAVEAT` before its fix when the source is implausible."""
+    if not bad_source:
+        return note
+    what, sep, fix = note.partition(" | fix:")
+    return f"{what}{SOURCE_CAVEAT}{sep}{fix}"
+
+
+#: Said above ``devices:`` (and by ``protv2g init``) when the draft holds no fuse or recloser.
+NO_FUSE_NOTE = ("the model has no fuse or recloser: C1–C4 (fuse and recloser coordination, "
+                "fuse saving) will judge nothing and the gate will say ERROR until the "
+                "feeder's fuses and reclosers are added under devices (kind fuse / recloser) "
+                "or the study states it has none (no_fuses_or_reclosers: true, at the top "
+                "level)")
