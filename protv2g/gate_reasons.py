@@ -363,7 +363,7 @@ class ReasonRows:
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
             line = _line(kind, row, int(self._weights[every].sum()), len(np.unique(s[s >= 0])),
-                         note, attribution,
+                         self._marginal(note, every), attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others)
@@ -371,6 +371,23 @@ class ReasonRows:
                 line = line[:-1] + f"; {self._worst_tail(worst, attribution)})"
             out.append(line)
         return out
+
+    def _marginal(self, note: str, at: np.ndarray) -> str:
+        """``note`` for a line of the coded rows ``at``: "present without V2G…" becomes
+        "marginal without V2G…" when every one of them passes in its base case (``base_margin``
+        ≥ 0: pre-existing because V2G's change is inside the device data's tolerance, the
+        rule for a marginal base, :mod:`protv2g.checks.attribution`) — review rev35a T4:
+        EPRI ckt5's C5 f-mdv201_105409fuse passes by 0.018 × without V2G and read
+        "(present without V2G: confirm the input …)"."""
+        head = "present without V2G"
+        if not note.startswith(head) or "base_margin" not in self.table.columns:
+            return note
+        bm = pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce").to_numpy(
+            dtype=float, na_value=np.nan)
+        if not len(bm) or not (bm >= 0).all():
+            return note
+        return ("marginal without V2G (it passes there by less than the check's "
+                "tolerance)" + note[len(head):])
 
     def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
         """The ``other_device`` texts of the coded rows ``at`` when the line stands for

@@ -118,6 +118,19 @@ def test_pre_existing_is_a_condition_by_default_and_does_not_fail(study):
                              "to_confirm": 0, "unconfirmed": 0}
 
 
+def test_a_marginal_base_is_not_said_present_without_v2g(study):
+    """Review rev35a T4 (EPRI ckt5): a pre-existing row whose base case PASSES (by less than
+    the check's tolerance: the rule for a marginal base) read "(present without V2G: …)"; it
+    says "marginal without V2G". A row failing without V2G keeps "present without V2G"."""
+    out = gate_verdict(study, _result([_row(attribution="pre-existing", base_margin=0.0181)]))
+    line = out["reasons"][0]
+    assert line.startswith("condition: C7 R-F1")
+    assert "marginal without V2G (it passes there by less than the check's tolerance): fix " \
+           "before the pilot" in line and "present without V2G" not in line
+    out = gate_verdict(study, _result([_row(attribution="pre-existing", base_margin=-0.02)]))
+    assert "present without V2G: fix before the pilot" in out["reasons"][0]
+
+
 @pytest.mark.parametrize(("policy", "verdict", "kind", "note"), [
     ("condition", "PASS", "condition", "present without V2G: fix before the pilot"),
     ("fail", "FAIL", "fail", "present without V2G (gate.pre_existing: fail)"),
