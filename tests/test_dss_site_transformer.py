@@ -382,11 +382,17 @@ def test_stale_draft_check_runs_on_the_base_case(tmp_path):
         stale[name] = [(s.field, s.drafted, s.redrafted)
                        for s in stale_drafts(load_study(path))]
     # review rev32a W3: the pickup is re-drafted for the depot's 2 MW charging in both (the
-    # head carries 225 A with it, 290 A / 1.5 = 193 A: C8 fails; 1.5 × 225 = 337 → 340 A);
-    # the ground pickup only where the project's YNd transformer is taken as the feeder's
-    assert stale["kept"] == [("devices[0].pickup_a", 290.0, 340.0),
+    # head carries 240 A with it, 290 A / 1.5 = 193 A: C8 fails; 1.5 × 240 = 360 → 370 A);
+    # the ground pickup only where the project's YNd transformer is taken as the feeder's.
+    # This stripped feeder (its "~" continuation lines dropped) is weak: charging takes b3 to
+    # ≈ 0.82 pu, where the chargers keep their power (flow.opendss SITE_VMIN_PU; at OpenDSS's
+    # default Vminpu 0.9 they turned constant-impedance and the head read 225 A → 340 A)
+    assert stale["kept"] == [("devices[0].pickup_a", 290.0, 370.0),
                              ("devices[0].ground_pickup_a", 80.0, 20.0)]
-    assert stale["site"] == [("devices[0].pickup_a", 290.0, 340.0)]
+    # named as the site's, the base case has no YNd: the 51G follows init's rule (its floor
+    # 0.25 × 51P = 92.5 → 100 A), not the project's transformer's 3I0
+    assert stale["site"] == [("devices[0].pickup_a", 290.0, 370.0),
+                             ("devices[0].ground_pickup_a", 80.0, 100.0)]
 
 
 def test_grounded_site_transformers_pandapower_labels():
@@ -403,8 +409,8 @@ def test_grounded_site_transformers_pandapower_labels():
                          sn_kva=500, connection=c))
              for n, c in (("a", "YNd"), ("b", "Dyn"), ("c", "Yd"), ("d", "YNyn"))]
     study = SimpleNamespace(document=SimpleNamespace(v2g_sites=sites), model=None)
-    assert grounded_site_transformers(study) == {"a": "a's transformer a-XFMR (YNd)",
-                                                 "d": "d's transformer d-XFMR (YNyn)"}
+    # a YNyn feeds no 3I0 with nothing grounded on its site side (review rev35b M4)
+    assert grounded_site_transformers(study) == {"a": "a's transformer a-XFMR (YNd)"}
 
 
 def test_two_sites_behind_one_transformer(folder):
@@ -489,3 +495,42 @@ def test_the_site_transformer_may_carry_its_own_fuse(fused_site):
     c5 = v[v.criterion.astype(str).eq("C5") & v.device.astype(str).eq("f-depot")
            & v.status.astype(str).eq("fail") & v.fault_bus.astype(str).eq("f-depot close-in")]
     assert not len(c5), c5.message.tolist()[:2]
+
+
+def test_a_ynyn_site_transformer_is_no_zero_sequence_source(folder, tmp_path):
+    """Review rev35b M4 (IEEE 13/123: "depot's transformer depot_xf (YNyn) (a zero-sequence
+    source that comes with the project)"). OpenDSS, the small feeder with the depot
+    transformer as YNyn and nothing on its 480 V side: a bolted SLG-a at b3 draws 0 A
+    through it and the head's 3I0 is the same with and without it — so it is not named."""
+    import opendssdirect
+
+    from protv2g.study.dss_site_transformers import grounded_site_transformers
+    from protv2g.study.loader import load_study
+
+    ynyn = XF.replace("conns=(wye, delta)", "conns=(wye, wye)").replace("(YNd)", "(YNyn)")
+    (tmp_path / "Master.dss").write_text((folder / "Master.dss").read_text())
+    (tmp_path / "depot_xf.dss").write_text(ynyn)
+
+    def head_3i0_and_xf(with_xf: bool) -> tuple[float, float]:
+        dss = opendssdirect.NewContext()
+        dss.Text.Command("clear")
+        dss.Text.Command(f'redirect "{tmp_path / "Master.dss"}"')
+        if with_xf:
+            dss.Text.Command(f'redirect "{tmp_path / "depot_xf.dss"}"')
+        dss.Text.Command("batchedit load..* enabled=no")
+        dss.Text.Command("new fault.f bus1=b3.1 phases=1 r=0.0001")
+        dss.Solution.Solve()
+        dss.Circuit.SetActiveElement("line.l1")
+        c = np.asarray(dss.CktElement.Currents())
+        i0 = abs(complex(c[0:6:2].sum(), c[1:6:2].sum()))
+        xf = 0.0
+        if with_xf:
+            dss.Circuit.SetActiveElement("transformer.depot_xf")
+            x = np.asarray(dss.CktElement.Currents())
+            xf = float(np.abs(x[0:8:2] + 1j * x[1:8:2]).max())
+        return i0, xf
+
+    i0_with, i_xf = head_3i0_and_xf(True)
+    i0_without, _ = head_3i0_and_xf(False)
+    assert i_xf < 1.0 and i0_with == pytest.approx(i0_without, rel=1e-3) and i0_with > 1000
+    assert grounded_site_transformers(load_study(_study(tmp_path, "ynyn"))) == {}

@@ -219,24 +219,37 @@ def grounded_site_transformers(study: object) -> dict[str, str]:
     name it: site name → ``"depot's transformer depot_xf (YNd)"``.
 
     A site's ``model_transformer`` (OpenDSS) with a grounded-wye winding on the feeder side
-    (wye, its neutral conductor at node 0), or its ``interconnection_transformer``
-    (pandapower) with a connection starting ``YN``. Such a winding feeds ``3I0`` into every
-    ground fault on the feeder, with the chargers idle too (IEEE 1547.2-2008 §8.3;
-    docs/study-file.md). Empty when no site has one (or the model cannot be read).
+    (wye, its neutral conductor at node 0) and a delta winding (``YNd``), or its
+    ``interconnection_transformer`` (pandapower) with such a connection. Such a transformer
+    feeds ``3I0`` into every ground fault on the feeder, with the chargers idle too (IEEE
+    1547.2-2008 §8.3; docs/study-file.md): the delta closes the zero-sequence loop. A ``YNyn``
+    (or ``YNy``) is no source: its feeder-side zero-sequence current needs a zero-sequence
+    path on the site side, and a site transformer supplies nothing but the site, whose
+    chargers are three-wire converters (no zero sequence) — review rev35b M4 (IEEE 13: a
+    500 kVA YNyn depot transformer carried 0.0 A for an SLG at 633 in OpenDSS, the head's
+    3I0 3,135.6 A with and without it, while the texts called it "a zero-sequence source").
+    Empty when no site has one (or the model cannot be read).
     """
     doc = study.document  # type: ignore[attr-defined]
     out: dict[str, str] = {}
     model = getattr(study, "model", None)
     for s in doc.v2g_sites:
         tr = getattr(s, "interconnection_transformer", None)
-        if model is None and tr is not None and str(tr.connection).startswith("YN"):
+        if model is None and tr is not None and _zero_sequence_source(str(tr.connection)):
             out[s.name] = f"{s.name}'s transformer {s.name}-XFMR ({tr.connection})"
         name = getattr(s, "model_transformer", None)
         if model is not None and name:
             code = _connection(model, _element(name))
-            if code is not None and code.startswith("YN"):
+            if code is not None and _zero_sequence_source(code):
                 out[s.name] = f"{s.name}'s transformer {name} ({code})"
     return out
+
+
+def _zero_sequence_source(code: str) -> bool:
+    """A connection code (feeder-side winding first) that feeds ``3I0`` into feeder ground
+    faults: a grounded-wye feeder winding with a delta winding (``YNd``, ``YNyn0d``…)
+    (:func:`grounded_site_transformers`)."""
+    return code.startswith("YN") and "d" in code[2:].lower()
 
 
 def _connection(model: DssModel, el: str) -> str | None:
