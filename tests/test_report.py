@@ -330,7 +330,7 @@ def test_pictures_present(small_book):
                                "listed") and "--all-tccs" in texts[2]
     listed = texts.index("R1 > F2 — ground elements")
     assert texts[listed + 1].startswith("not drawn (no finding links to it)")
-    assert texts[listed + 3] == "F2: F2 65K min melt; F2 65K total clear"
+    assert texts[listed + 3] == "F2: 65K min melt; 65K total clear"
     assert len(wb["Feeder plot"]._images) == 1
     for name in ("TCC", "Feeder plot"):
         assert not wb[name].sheet_view.showGridLines

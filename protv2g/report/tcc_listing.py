@@ -13,7 +13,7 @@ interval of the path (:func:`protv2g.report.tcc_intervals.intervals`).
 Examples
 --------
 >>> device_line("R1", ["R1 51P IEEE-VI 600 A TD 2"], {"max_base": 5432.1})
-'R1: R1 51P IEEE-VI 600 A TD 2 — max fault 5,432 A base'
+'R1: 51P IEEE-VI 600 A TD 2 — max fault 5,432 A base'
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def device_line(name: str, labels: Sequence[str], extremes: dict[str, float]) ->
                 (("base", "base"), ("v2g", "with V2G")) if extremes.get(f"{key}_{who}") is not None]
         if vals:
             parts.append(f"{word} {', '.join(vals)}")
-    elements = "; ".join(labels) if labels else "no elements of this family"
+    # the legend's labels start with the device's name, which starts the line already
+    own = [lb[len(name) + 1:] if lb.startswith(f"{name} ") else lb for lb in labels]
+    elements = "; ".join(own) if own else "no elements of this family"
     return f"{name}: {elements}" + (f" — {'; '.join(parts)}" if parts else "")
 
 
