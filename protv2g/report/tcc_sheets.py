@@ -1,8 +1,8 @@
 """TCC sheet: one time–current plot per protection path and element family, and the feeder plot.
 
 A *path* is the chain of devices from the substation to a feeder end
-(:func:`protv2g.report.feeder_graph.device_chains`); every primary/backup pair sits on one,
-so every pair is drawn, failing or not. Each path gets two plots, the **phase** elements
+(:func:`protv2g.report.feeder_graph.device_chains`); every primary/backup pair sits on one.
+Each path has two plots, the **phase** elements
 (51P/50P, recloser phase curves, fuses) and the **ground** elements (51G/50G on 3I0, recloser
 ground curves, fuses), as a protection engineer reads them. On each plot:
 
@@ -18,6 +18,9 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   (from the per-pair table, :func:`protv2g.report.derived.pair_table`), each device's time
   its own element's: a 51G time on the ground plot only (:mod:`protv2g.report.tcc_intervals`).
 
+The plots the findings link to are drawn (:meth:`TccPlan.select`, #21); the others are listed
+below them with their curve data (:mod:`protv2g.report.tcc_listing`), unless every plot is
+asked for (``write_workbook(..., all_tccs=True)``, ``protv2g run --all-tccs``).
 Pictures are drawn by :func:`protv2g.report.tcc_figure.path_figure` (on one Figure each
 process reuses), rendered once per distinct content (an in-process cache keyed by a digest of
 what is drawn), in a second process while the tables are written when a CPU is free for it
