@@ -196,7 +196,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
                            recommendations=args.recommend, progress=progress)
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
         progress("workbook")
-        path = result.to_excel(out)
+        path = result.to_excel(out, all_tccs=args.all_tccs)
         args.note_details = {_PLL: _pll_detail(result.fault_currents, Path(path))}
         # the same count, in the same words, as the Summary sheet's "Findings" line
         summary = (f"{study.name}: {len(result.scenarios)} scenarios, "
@@ -290,6 +290,10 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                    help="also search verified setting changes for the findings (as `protv2g "
                         "recommend`) and write them to the Recommendations sheet and the "
                         "Summary (slower: a check run per candidate)")
+    p.add_argument("--all-tccs", action="store_true",
+                   help="draw the TCC of every protection path and element family (by "
+                        "default only those the findings link to are drawn; the others are "
+                        "listed on the TCC sheet with their curve data)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("validate", help="check a study file and list every problem",
                        description="Check a study file; list every problem with its field path.")

@@ -109,8 +109,11 @@ class StudyResult:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state, _derived={})
 
-    def to_excel(self, path: str | Path) -> Path:
+    def to_excel(self, path: str | Path, all_tccs: bool = False) -> Path:
         """Write the coordination workbook (atomically) and return its path.
+
+        ``all_tccs``: draw every protection path's TCC, not only those the findings link to
+        (:func:`protv2g.report.excel.write_workbook`).
 
         Example
         -------
@@ -118,4 +121,4 @@ class StudyResult:
         """
         from protv2g.report.excel import write_workbook
 
-        return write_workbook(self, Path(path))
+        return write_workbook(self, Path(path), all_tccs=all_tccs)

@@ -322,8 +322,15 @@ def test_hyperlinks_point_at_pictures_and_evidence(small_book):
 
 def test_pictures_present(small_book):
     _, _, wb = small_book
-    # two paths (R1 > RC1 > fuse, R1 > F2) × two element families (phase, ground)
-    assert len(wb["TCC"]._images) == 4
+    # two paths (R1 > RC1 > fuse, R1 > F2) × two element families (phase, ground): the three
+    # plots the findings link to are drawn, the fourth listed with its curve data (#21)
+    assert len(wb["TCC"]._images) == 3
+    texts = [c for row in wb["TCC"].iter_rows(values_only=True) for c in row if c]
+    assert texts[2].startswith("3 plot(s) drawn: those the findings link to; 1 other(s) "
+                               "listed") and "--all-tccs" in texts[2]
+    listed = texts.index("R1 > F2 — ground elements")
+    assert texts[listed + 1].startswith("not drawn (no finding links to it)")
+    assert texts[listed + 3] == "F2: 65K min melt; 65K total clear"
     assert len(wb["Feeder plot"]._images) == 1
     for name in ("TCC", "Feeder plot"):
         assert not wb[name].sheet_view.showGridLines
@@ -442,9 +449,16 @@ def test_empty_violations_say_the_gate_did_not_run(tmp_path):
     assert "gate was not evaluated" in wb["Findings"]["A2"].value
     assert "gate was not evaluated" in wb["Evidence"]["A2"].value
     assert "0 problem(s)" in _summary_values(wb)["Findings"]
-    # every pair is still drawn and tabulated: TCCs are not only for failing pairs
-    assert len(wb["TCC"]._images) == 4
+    # no finding links to a TCC: none is drawn (#21), every pair is still tabulated and its
+    # plot listed, with its curve data, where the pair's link lands
+    assert not wb["TCC"]._images
+    assert "0 plot(s) drawn" in wb["TCC"]["A3"].value
     assert wb["Pair coordination"].max_row == 4
+    pairs = wb["Pair coordination"]
+    for r in range(2, pairs.max_row + 1):
+        sheet, ref = _target(pairs.cell(row=r, column=_column(pairs, "TCC")))
+        assert sheet == "TCC" and wb["TCC"][ref].value.endswith("elements")
+        assert wb["TCC"].cell(row=int(ref[1:]) + 1, column=1).value.startswith("not drawn")
     # without a coordination table the per-pair sheet says why it is empty
     tables = {k: v for k, v in result.tables.items() if k != "Coordination"}
     wb = openpyxl.load_workbook(write_workbook(_small_result(tables=tables),
@@ -504,7 +518,10 @@ def test_depot_end_to_end(depot, depot_workbook):
     assert len(frames["Evidence"]) == len(found.evidence)
     assert len(frames["Pair coordination"]) == len(derive(result)["pairs"]) > 0
     wb = openpyxl.load_workbook(path)
-    assert len(wb["TCC"]._images) == 8  # four paths × phase and ground
+    # of four paths × phase and ground, the plots the findings link to are drawn (#21)
+    linked = {_target(c)[1] for c in wb["Findings"][openpyxl.utils.get_column_letter(
+        _column(wb["Findings"], "TCC"))][1:] if _target(c)[0] == "TCC"}
+    assert len(wb["TCC"]._images) == len(linked) == 4
     assert len(wb["Feeder plot"]._images) == 1
     assert _summary_values(wb)["Gate verdict"] in {"not evaluated", "PASS", "FAIL", "ERROR"}
 

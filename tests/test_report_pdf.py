@@ -137,7 +137,8 @@ def _footer(page: str) -> tuple[str, int, int] | None:
 @slow
 def test_workbook_converts_to_pdf(tmp_path):
     result = _small_result(meta={"gate": {"verdict": "FAIL", "reasons": ["1 failing (C2)"]}})
-    xlsx = write_workbook(result, tmp_path / "report.xlsx")
+    # every plot drawn (#21: by default only those the findings link to), one a page
+    xlsx = write_workbook(result, tmp_path / "report.xlsx", all_tccs=True)
     n_plots = len(plan_tcc(result).paths) * len(FAMILIES)
     proc = subprocess.run(
         [SOFFICE, "--headless", "--norestore",

@@ -40,7 +40,6 @@ import pandas as pd
 from openpyxl import Workbook
 
 from protv2g.engine.collect import release_freed_memory
-from protv2g.findings import PAIR_CRITERIA
 from protv2g.report.bulk import (
     BULK_ROWS,
     BULK_SUMMARIES,
@@ -52,7 +51,7 @@ from protv2g.report.bulk import (
     bulk_summary,
     summary_rows,
 )
-from protv2g.report.derived import derive, pair_table
+from protv2g.report.derived import derive, pair_table, result_findings
 from protv2g.report.elements import fault_index, fault_key_codes
 from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import Overflow, spill, spill_if_too_long
@@ -63,6 +62,8 @@ from protv2g.report.summary import write_summary
 from protv2g.report.tcc_intervals import GROUND_TYPES, fault_kind
 from protv2g.report.tcc_sheets import (
     TccPlan,
+    drawn_counts,
+    finding_plot,
     plan_tcc,
     submit_feeder,
     submit_tccs,
@@ -96,9 +97,7 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
             if row is not None:
                 links.append((i, "evidence", f"#'Evidence'!A{row}"))
             # the plot of the elements that see the worst fault: 3I0 ones for ground faults
-            family = "ground" if fault_kind(fault) in GROUND_TYPES else "phase"
-            text, target = plan.link(dev, other if str(crit) in PAIR_CRITERIA else None,
-                                     family)
+            text, target = plan.link(*finding_plot(dev, other, crit, fault))
             texts.append(text)
             links.append((i, LINK_COLUMN, target))
         frame = frame.assign(**{LINK_COLUMN: texts})
@@ -124,7 +123,7 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
 
 def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
                    parallel_pictures: bool | None = None,
-                   evidence_rows: int = EVIDENCE_ROWS) -> Path:
+                   evidence_rows: int = EVIDENCE_ROWS, all_tccs: bool = False) -> Path:
     """Write the workbook to ``path`` atomically and return the path.
 
     Parameters
@@ -147,6 +146,13 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
         per finding its first (worst) row, which the Findings link to, and its extremes
         (:data:`protv2g.report.bulk.EVIDENCE_SUMMARY`); the links between the Findings and
         the Evidence rows shown still resolve.
+    all_tccs : bool, optional
+        Draw the TCC of every protection path and element family. By default (#21) only
+        those a finding links to are drawn (the Findings sheet's TCC column,
+        :meth:`protv2g.report.tcc_sheets.TccPlan.select`); the others are listed on the TCC
+        sheet below the pictures with their curve data, and the TCC sheet and the Summary's
+        sheet index say how many were drawn and listed
+        (:mod:`protv2g.report.tcc_listing`). With every plot drawn the workbook is as before.
 
     Returns
     -------
@@ -171,6 +177,8 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     with _collection_paused(), Pictures(parallel_pictures) as pictures:
         plan = plan_tcc(result)
         submit_feeder(pictures, result, plan)  # drawn while the tables are derived
+        if not all_tccs:
+            plan.select(result_findings(result).findings)
         _write(result, path, bulk_rows, evidence_rows, plan, pictures)
     return path
 
@@ -261,7 +269,9 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, evidence_rows: int,
         elif (spilled := spill_if_too_long(frame, path, title)) is not None:
             overflows[title] = spilled
     wb = Workbook()
-    write_summary(wb, result, derived, notes, list(overflows.values()))
+    write_summary(wb, result, derived, notes, list(overflows.values()),
+                  tcc_counts=drawn_counts(plan) if plan.graph is not None and plan.paths
+                  else None, study_file=plan.study_file)
     tables = {}  # the tables' data rows, written from their columns when saved
     for spec in specs:
         frame, links = linked[spec.title]

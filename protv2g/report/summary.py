@@ -37,12 +37,13 @@ from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
-from protv2g.report.sheets import sheet_specs
+from protv2g.report.sheets import TCC, sheet_specs
 from protv2g.report.summary_counts import criterion_counts
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_hosting import _not_limiting, hosting_headline
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
+from protv2g.report.tcc_listing import drawn_line
 from protv2g.violations import describe_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -99,7 +100,8 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
 
 
 def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
-                  sheet_notes: dict[str, str], overflows: Sequence[Overflow] = ()
+                  sheet_notes: dict[str, str], overflows: Sequence[Overflow] = (),
+                  tcc_counts: tuple[int, int] | None = None, study_file: str = ""
                   ) -> Worksheet:
     """Fill the workbook's first sheet as the decision memo (see the module docstring).
 
@@ -115,6 +117,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     overflows : sequence of Overflow
         Tables too long for their sheet, written whole beside the workbook; listed under
         "Decision" so that no reviewer misses rows left out of a sheet.
+    tcc_counts : (int, int), optional
+        TCC plots drawn and listed without a picture
+        (:func:`protv2g.report.tcc_sheets.drawn_counts`), said in the sheet index's TCC row;
+        None when every plot is drawn. ``study_file``: named in the command drawing them.
     """
     ws = wb.active
     ws.title = "Summary"
@@ -286,7 +292,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                                  (result.meta.get("versions") or {}).items()))
 
     w.heading("12. Sheets in this workbook")
-    write_sheet_index(w, sheet_specs(result), tuple(PICTURE_SHEETS))
+    write_sheet_index(w, sheet_specs(result), tuple(PICTURE_SHEETS),
+                      {} if tcc_counts is None else
+                      {TCC: f"{PICTURE_SHEETS[TCC]}. {drawn_line(*tcc_counts, study_file)}"})
 
     w.heading("13. Reviewer sign-off")
     decision = DataValidation(type="list", formula1='"' + ",".join(_DECISIONS) + '"',

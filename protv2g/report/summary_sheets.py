@@ -30,14 +30,16 @@ PICTURE_SHEETS = {
 }
 
 
-def write_sheet_index(w: Memo, specs: Sequence[SheetSpec], pictures: Sequence[str] = ()
-                      ) -> None:
+def write_sheet_index(w: Memo, specs: Sequence[SheetSpec], pictures: Sequence[str] = (),
+                      described: dict[str, str] | None = None) -> None:
     """A grid of the sheets (``specs`` in workbook order after the Summary, then
     ``pictures``, titles of :data:`PICTURE_SHEETS` the workbook has): each sheet's position
     in the workbook, its title linked to its cell A1, and what it holds. The first column
-    holds the position, not the title, so that no memo key ("Findings") is repeated there."""
+    holds the position, not the title, so that no memo key ("Findings") is repeated there.
+    ``described``: a picture sheet's description in place of :data:`PICTURE_SHEETS`'s."""
     rows = [[s.title, " ".join(str(s.description).split())] for s in specs]
-    rows += [[t, PICTURE_SHEETS[t]] for t in pictures if t in PICTURE_SHEETS]
+    rows += [[t, (described or {}).get(t, PICTURE_SHEETS[t])] for t in pictures
+             if t in PICTURE_SHEETS]
     if not rows:
         w.note("none")
         return

@@ -1,8 +1,8 @@
 """TCC sheet: one time–current plot per protection path and element family, and the feeder plot.
 
 A *path* is the chain of devices from the substation to a feeder end
-(:func:`protv2g.report.feeder_graph.device_chains`); every primary/backup pair sits on one,
-so every pair is drawn, failing or not. Each path gets two plots, the **phase** elements
+(:func:`protv2g.report.feeder_graph.device_chains`); every primary/backup pair sits on one.
+Each path has two plots, the **phase** elements
 (51P/50P, recloser phase curves, fuses) and the **ground** elements (51G/50G on 3I0, recloser
 ground curves, fuses), as a protection engineer reads them. On each plot:
 
@@ -18,6 +18,9 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   (from the per-pair table, :func:`protv2g.report.derived.pair_table`), each device's time
   its own element's: a 51G time on the ground plot only (:mod:`protv2g.report.tcc_intervals`).
 
+The plots the findings link to are drawn (:meth:`TccPlan.select`, #21); the others are listed
+below them with their curve data (:mod:`protv2g.report.tcc_listing`), unless every plot is
+asked for (``write_workbook(..., all_tccs=True)``, ``protv2g run --all-tccs``).
 Pictures are drawn by :func:`protv2g.report.tcc_figure.path_figure` (on one Figure each
 process reuses), rendered once per distinct content (an in-process cache keyed by a digest of
 what is drawn), in a second process while the tables are written when a CPU is free for it
@@ -39,6 +42,7 @@ from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.devices.models import Device
+from protv2g.findings import PAIR_CRITERIA
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import ColumnCoding
 from protv2g.report.feeder_graph import device_chains, feeder_graph
@@ -49,13 +53,16 @@ from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_extremes import device_extremes
 from protv2g.report.tcc_figure import path_figure
+from protv2g.report.tcc_intervals import GROUND_TYPES, fault_kind
 from protv2g.report.tcc_intervals import intervals as _annotations
+from protv2g.report.tcc_listing import drawn_line, entry_lines, write_listing
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
 
-__all__ = ["FAMILIES", "FEEDER_KEY", "TccPlan", "device_extremes", "path_figure", "plan_tcc",
-           "submit_feeder", "submit_tccs", "write_tcc_sheets"]
+__all__ = ["FAMILIES", "FEEDER_KEY", "TccPlan", "device_extremes", "drawn_counts",
+           "finding_plot", "path_figure", "plan_tcc", "submit_feeder", "submit_tccs",
+           "write_tcc_sheets"]
 
 FAMILIES = ("phase", "ground")
 #: Size of a plot on the sheet (px at 96 dpi: 10.3 in × 5.8 in at 100 %).
@@ -75,31 +82,113 @@ _TCC_COLUMN_WIDTH = 142
 
 @dataclass
 class TccPlan:
-    """Which plot sits where (anchors for hyperlinks), and the device models."""
+    """Which plot sits where (anchors for hyperlinks), which are drawn, and the device models.
+
+    ``drawn``: the (path index, family) entries drawn as pictures, ``None`` for every one
+    (:meth:`select`); ``listed``: the lines written for each entry not drawn (its devices'
+    curve data, :mod:`protv2g.report.tcc_listing`); ``rows``: each entry's title row once
+    :meth:`lay_out` placed them (before, the layout of every plot drawn).
+    """
 
     paths: list[list[str]] = field(default_factory=list)
     models: dict[str, Device] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     graph: Any = None
+    drawn: set[tuple[int, str]] | None = None
+    listed: dict[tuple[int, str], list[str]] = field(default_factory=dict)
+    rows: dict[tuple[int, str], int] = field(default_factory=dict)
+    study_file: str = ""
+
+    def entries(self) -> list[tuple[int, str]]:
+        """Every (path index, family), in path order."""
+        return [(k, f) for k in range(len(self.paths)) for f in FAMILIES]
+
+    def is_drawn(self, k: int, family: str) -> bool:
+        """Whether the plot of path ``k`` and ``family`` is in the pictures' part of the sheet
+        (a picture, or the note saying why it has none)."""
+        return self.drawn is None or (k, family) in self.drawn
 
     def anchor(self, k: int, family: str) -> int:
-        """Row of the title cell of path ``k``'s plot of ``family``."""
-        return 3 + (2 * k + FAMILIES.index(family)) * _ROWS_PER_PLOT
+        """Row of the title cell of path ``k``'s plot (or listing) of ``family``."""
+        if (k, family) in self.rows:
+            return self.rows[(k, family)]
+        return _TOP + (2 * k + FAMILIES.index(family)) * _ROWS_PER_PLOT
+
+    def target(self, device: Any, other: Any = None) -> int | None:
+        """Index of the path showing ``device`` (and ``other``): the first holding both,
+        else the first holding ``device``; None without a named device or such a path."""
+        names = [str(x) for x in (device, other) if _named(x)]
+        if not names:
+            return None
+        for k, path in enumerate(self.paths):
+            if all(n in path for n in names):
+                return k
+        for k, path in enumerate(self.paths):
+            if names[0] in path:
+                return k
+        return None
 
     def link(self, device: Any, other: Any = None, family: str = "phase") -> tuple[str, str]:
         """(text, target) of the plot showing ``device`` (and ``other``)."""
-        names = [str(x) for x in (device, other) if _named(x)]
-        if not names:
+        k = self.target(device, other)
+        if k is None:
             return "Feeder plot", f"#'{FEEDER}'!A1"
-        for k, path in enumerate(self.paths):
-            if all(n in path for n in names):
-                return (f"TCC {' > '.join(path)} ({family})",
-                        f"#'{TCC}'!A{self.anchor(k, family)}")
-        for k, path in enumerate(self.paths):
-            if names[0] in path:
-                return (f"TCC {' > '.join(path)} ({family})",
-                        f"#'{TCC}'!A{self.anchor(k, family)}")
-        return "Feeder plot", f"#'{FEEDER}'!A1"
+        return (f"TCC {' > '.join(self.paths[k])} ({family})",
+                f"#'{TCC}'!A{self.anchor(k, family)}")
+
+    def select(self, findings: pd.DataFrame | None) -> None:
+        """Draw only the plots the findings link to (:func:`finding_plot`, as the Findings
+        sheet's TCC column): the rest are listed with their curve data (#21, the lead's
+        decision 2026-12-05: 112 TCCs drawn at 10,000 buses were 68 % of the workbook's
+        CPU, most of them of pairs no finding is about)."""
+        self.drawn = set()
+        if findings is None or findings.empty:
+            return
+        for args in zip(findings["device"], findings["other_device"], findings["criterion"],
+                        findings["worst_fault"], strict=True):
+            device, other, family = finding_plot(*args)
+            k = self.target(device, other)
+            if k is not None:
+                self.drawn.add((k, family))
+
+    def lay_out(self) -> None:
+        """Place the entries: with every plot drawn, one a printed page from row
+        :data:`_TOP`, as always; else a line saying how many are drawn (row :data:`_TOP`),
+        the plots drawn one a page below it, then the others listed (their title, a line
+        saying they are not drawn, their curve data: :attr:`listed`)."""
+        self.rows = {}
+        shown = [e for e in self.entries() if self.is_drawn(*e)]
+        if len(shown) == len(self.entries()):
+            return
+        row = _TOP + 1
+        for e in shown:
+            self.rows[e] = row
+            row += _ROWS_PER_PLOT
+        row += 1  # the listing's own title
+        for e in self.entries():
+            if e not in self.rows:
+                self.rows[e] = row
+                row += 2 + len(self.listed.get(e, ())) + 1  # title, note, lines, a blank
+
+    @property
+    def listing_row(self) -> int | None:
+        """Row of the listing's title (None when every plot is drawn)."""
+        if not self.rows:
+            return None
+        return _TOP + 1 + sum(self.is_drawn(*e) for e in self.entries()) * _ROWS_PER_PLOT
+
+
+#: Row of the first plot's title (rows 1–2: the sheet's title and legend note).
+_TOP = 3
+
+
+def finding_plot(device: Any, other: Any, criterion: Any, worst_fault: Any
+                 ) -> tuple[Any, Any, str]:
+    """(device, other device or None, family) of the plot a finding links to: the pair's
+    path for a pair criterion (:data:`protv2g.findings.PAIR_CRITERIA`), the device's for the
+    others; the ground elements' plot when its worst fault is a ground fault."""
+    family = "ground" if fault_kind(str(worst_fault)) in GROUND_TYPES else "phase"
+    return device, (other if str(criterion) in PAIR_CRITERIA else None), family
 
 
 def _named(value: Any) -> bool:
@@ -112,6 +201,7 @@ def plan_tcc(result: StudyResult) -> TccPlan:
     plan = TccPlan()
     plan.models, plan.problems = devices_from_result(result)
     plan.graph = feeder_graph(result.tables)
+    plan.study_file = str((result.inputs or {}).get("study_file") or "")
     if plan.graph is not None:
         plan.paths = device_chains(plan.graph, result.settings)
     return plan
@@ -226,18 +316,27 @@ def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> Non
 def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
                 pairs: pd.DataFrame | None, coded: dict[str, ColumnCoding] | None = None
                 ) -> dict[tuple[int, str], str]:
-    """Queue the TCC of each path and family whose devices all have models; returns
-    (path index, family) → picture key (``coded``: as :func:`device_extremes` takes it)."""
+    """Queue the TCC of each path and family drawn (:meth:`TccPlan.is_drawn`) whose devices
+    all have models, list the others' curve data (:attr:`TccPlan.listed`,
+    :mod:`protv2g.report.tcc_listing`) and lay the sheet out (:meth:`TccPlan.lay_out`);
+    returns (path index, family) → picture key (``coded``: as :func:`device_extremes`
+    takes it)."""
     extremes = device_extremes(result, plan, coded)
     k, ratio = _drawn_rules(result)
     pair_notes = _pair_notes(pairs)
     keys = {}
+    labels: dict[tuple, list[str]] = {}
+    plan.listed = {}
     for kp, path in enumerate(plan.paths):
         if any(n not in plan.models for n in path):
             continue
         models = [plan.models[n] for n in path]
         for family in FAMILIES:
             notes = _annotations(pair_notes, path, family)
+            if not plan.is_drawn(kp, family):
+                plan.listed[(kp, family)] = entry_lines(models, family, extremes, k, ratio,
+                                                        notes, labels)
+                continue
             # the extremes of this path's devices, all path_figure reads (#21: all devices'
             # were pickled to the picture worker with each TCC)
             own = {(n, f): v for (n, f), v in extremes.items() if n in path and f == family}
@@ -248,7 +347,17 @@ def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
                             mm_ratio=ratio, annotations=notes, reuse=True,
                             title=f"{' > '.join(path)}: {family} elements")
             keys[(kp, family)] = key
+    plan.lay_out()
     return keys
+
+
+def drawn_counts(plan: TccPlan) -> tuple[int, int] | None:
+    """(plots drawn, plots listed) when some are not drawn, else None."""
+    if plan.listing_row is None:
+        return None
+    shown = [e for e in plan.entries() if plan.is_drawn(*e)]
+    drawn = sum(all(n in plan.models for n in plan.paths[k]) for k, _ in shown)
+    return drawn, len(plan.entries()) - len(shown)
 
 
 def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
@@ -266,19 +375,25 @@ def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
         write_cell(ws, 2, 1, "no protection paths: no device sits on a feeder branch"
                    ).font = NOTE_FONT
         return
+    counts = drawn_counts(plan)
+    if counts is not None:
+        write_cell(ws, _TOP, 1, drawn_line(*counts, plan.study_file)).font = Font(bold=True)
     for kp, path in enumerate(plan.paths):
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
         for family in FAMILIES:
+            if not plan.is_drawn(kp, family):
+                continue
             row = plan.anchor(kp, family)
             write_cell(ws, row, 1, f"{' > '.join(path)} — {family} elements").font = Font(
                 bold=True, size=11)
-            if row > 3:
+            if row > _TOP + (counts is not None):
                 ws.row_breaks.append(Break(id=row - 1))
             if missing:
                 write_cell(ws, row + 1, 1, f"no TCC: {'; '.join(missing)}").font = NOTE_FONT
                 continue
             ws.add_image(_QueuedImage(pictures, keys[(kp, family)], _SHOW_PX), f"A{row + 1}")
+    write_listing(ws, plan)
 
 
 def _feeder_sheet(wb: Workbook, result: StudyResult, plan: TccPlan,

@@ -1,0 +1,123 @@
+"""The TCC sheet's plots not drawn, listed with their curve data (#21).
+
+The workbook draws the plots the findings link to (:meth:`protv2g.report.tcc_sheets.TccPlan.
+select`) and the feeder plot; every other protection path and element family is listed below
+the pictures, nothing left out silently: its title (where the Pair coordination sheet links
+to), a line saying it is not drawn and how to draw it (``protv2g run <study> --all-tccs``, or
+``write_workbook(..., all_tccs=True)``), then what its picture would show, in words — each
+device of the path with its elements' settings as the plot's legend names them
+(:func:`protv2g.devices.tcc.family_traces`) and its maximum and minimum fault currents, base
+and with V2G (:func:`protv2g.report.tcc_extremes.device_extremes`), and each coordination
+interval of the path (:func:`protv2g.report.tcc_intervals.intervals`).
+
+Examples
+--------
+>>> device_line("R1", ["R1 51P IEEE-VI 600 A TD 2"], {"max_base": 5432.1})
+'R1: 51P IEEE-VI 600 A TD 2 — max fault 5,432 A base'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from openpyxl.styles import Font
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.worksheet import Worksheet
+
+from protv2g.devices.models import Fuse, Recloser
+from protv2g.devices.tcc import family_traces
+from protv2g.report.format import NOTE_FONT, write_cell
+
+__all__ = ["ALL_TCCS_FLAG", "device_line", "draw_command", "drawn_line", "entry_lines",
+           "interval_line", "write_listing"]
+
+#: The ``protv2g run`` option that draws every plot.
+ALL_TCCS_FLAG = "--all-tccs"
+
+
+def draw_command(study_file: str) -> str:
+    """The command that writes the workbook with every plot drawn."""
+    return f"`protv2g run {study_file or '<study.yaml>'} {ALL_TCCS_FLAG}`"
+
+
+def _amps(x: float) -> str:
+    return f"{x:,.0f} A"
+
+
+def device_line(name: str, labels: Sequence[str], extremes: dict[str, float]) -> str:
+    """One device of a listed plot: its elements (the legend's labels) and fault currents (A)."""
+    parts = []
+    for key, word in (("max", "max fault"), ("min", "min fault")):
+        vals = [f"{_amps(extremes[f'{key}_{who}'])} {tag}" for who, tag in
+                (("base", "base"), ("v2g", "with V2G")) if extremes.get(f"{key}_{who}") is not None]
+        if vals:
+            parts.append(f"{word} {', '.join(vals)}")
+    # the legend's labels start with the device's name, which starts the line already
+    own = [lb[len(name) + 1:] if lb.startswith(f"{name} ") else lb for lb in labels]
+    elements = "; ".join(own) if own else "no elements of this family"
+    return f"{name}: {elements}" + (f" — {'; '.join(parts)}" if parts else "")
+
+
+def interval_line(k: int, note: tuple[float, float, float, str]) -> str:
+    """Interval ``k`` of a listed plot (as its legend numbers it), at its fault current."""
+    i_a, t_primary_s, t_backup_s, text = note
+    return (f"interval {k}: {text}, at {_amps(i_a)} (primary {t_primary_s:.3g} s, backup "
+            f"{t_backup_s:.3g} s)")
+
+
+def entry_lines(models: Sequence[Any], family: str,
+                extremes: dict[tuple[str, str], dict[str, float]],
+                k_fast: dict[str, float], mm_ratio: float | None,
+                notes: Sequence[tuple[float, float, float, str]],
+                labels: dict[tuple, list[str]]) -> list[str]:
+    """The lines of a plot not drawn: each device (:func:`device_line`) then each interval
+    (:func:`interval_line`). ``labels``: the legend labels by device and drawing options,
+    kept across plots (a device sits on many paths)."""
+    out = []
+    names = [m.name for m in models]
+    for j, m in enumerate(models):
+        fuse_below = any(isinstance(x, Fuse) for x in models[j + 1:])
+        k = k_fast.get(m.name) if isinstance(m, Recloser) and fuse_below else None
+        ratio = mm_ratio if isinstance(m, Fuse) and bool(names[j + 1:]) else None
+        key = (m.name, family, k, ratio)
+        if key not in labels:
+            labels[key] = [t.label for t in family_traces(m, family, None, k_fast=k,
+                                                          mm_ratio=ratio)]
+        out.append(device_line(m.name, labels[key], extremes.get((m.name, family), {})))
+    out += [interval_line(k, note) for k, note in enumerate(notes, start=1)]
+    return out
+
+
+def drawn_line(n_drawn: int, n_listed: int, study_file: str) -> str:
+    """The TCC sheet's (and the Summary's sheet index's) count of plots drawn and listed."""
+    return (f"{n_drawn} plot(s) drawn: those the findings link to; {n_listed} other(s) listed "
+            f"below them with their curve data, not drawn ({draw_command(study_file)} draws "
+            "them all)")
+
+
+def write_listing(ws: Worksheet, plan: Any) -> None:
+    """Write the plots of ``plan`` not drawn (:class:`~protv2g.report.tcc_sheets.TccPlan`,
+    laid out) on ``ws``: the listing's title, then each plot's title, note and lines."""
+    row = plan.listing_row
+    if row is None:
+        return
+    n = sum(not plan.is_drawn(*e) for e in plan.entries())
+    write_cell(ws, row, 1, f"Not drawn: {n} plot(s) no finding links to, listed with their "
+               "curve data").font = Font(bold=True, size=13)
+    if row > 3:
+        ws.row_breaks.append(Break(id=row - 1))
+    for (k, family), first in plan.rows.items():
+        if plan.is_drawn(k, family):
+            continue
+        path = plan.paths[k]
+        write_cell(ws, first, 1, f"{' > '.join(path)} — {family} elements").font = Font(
+            bold=True, size=11)
+        missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
+                   if n not in plan.models]
+        note = (f"no TCC: {'; '.join(missing)}" if missing else
+                f"not drawn (no finding links to it): {draw_command(plan.study_file)} draws "
+                "it; what it would show:")
+        write_cell(ws, first + 1, 1, note).font = NOTE_FONT
+        for j, line in enumerate(plan.listed.get((k, family), ()), start=2):
+            write_cell(ws, first + j, 1, line)
