@@ -13,7 +13,9 @@ Stages
    solved once).
 2. :func:`fault_tables` — one :func:`protv2g.engine.fault_study` call (one factorisation per
    case) for every scenario and both brackets of the chargers' contribution, expanded back
-   to one block of rows per study scenario. Faults
+   to one block of rows per study scenario — or, with ``held=True`` (``run_study``, hosting:
+   #21), one block per charger set under its first study scenario, the others that share it
+   (other load levels) named in ``FaultTables.twin_of`` and copied by the checks. Faults
    are at every bus and just past every device on a line (close-in buses of
    :func:`protv2g.network.fault_positions.close_in_positions`, appended after the net's own
    buses; the checks rebuild the same positions for their topology). Device rows are kept
@@ -81,6 +83,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.fault_positions import with_close_in_positions
 from protv2g.network.site_transformer import without_site_transformers
 from protv2g.pipeline_blocks import (
+    held_scenarios,
     kept_stages,
     positions,
     release_freed_memory,
@@ -150,13 +153,14 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
            phasors: bool = True) -> FaultTables:
     """One engine call on ``net`` for ``scenarios`` and, with stages, the chargers' high
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
-    factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
+    factorisations, #21 — a second call rebuilt them), one block per charger set under its
+    first study scenario (``FaultTables.twin_of``: every scenario → that one; #21).
 
     Fewer large arrays alive at once (#21): the freed heap is handed back right after the
     engine call; the bus table, the stages, the sites' sources (their tables are built on
     first use) and ``V1`` are taken from the engine result, then everything of it but its
-    labels and kept rows is released before the device table is built — already expanded to
-    the study scenarios (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`)
+    labels and kept rows is released before the device table is built — already taken to
+    the held scenarios (:meth:`~protv2g.engine.result.FaultStudyResult.kept_device_frame`)
     —, and the stages of both brackets are put in one set of arrays under row maps to the
     study scenarios' rows (:func:`~protv2g.engine.bracket_rows.shared_brackets`). ``inputs``: the
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
@@ -180,15 +184,21 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     release_freed_memory()  # the engine's freed transients (#21: the stage's peak was here)
     rows = faults.device_rows  # the device table's rows, in its order
-    dev_pos, dev_names = positions(rows.slice_key[:, 0], inputs.key_of, faults.scenarios)
-    blocks = list(inputs.key_of.items())  # (study scenario, its charger set)
+    # each charger set's rows once, under its first study scenario; the twins (light and
+    # peak load: the same set) by name only (#21: every set's rows were taken for each)
+    held, twin_of = held_scenarios(inputs.key_of)
+    every = list(inputs.key_of)  # the scenario column's categories: every study scenario
+    dev_pos, dev_names = positions(rows.slice_key[:, 0], held, faults.scenarios, every)
+    blocks = list(inputs.key_of.items())  # (study scenario, its charger set): the sites'
+    # table of every study scenario, built on first use (no stage of a pandapower study
+    # reads it; the result's)
     high = None
     like = None  # the high bracket's sites: their labels and equal columns are shared
     of_rows = None  # the high bracket's rows: those whose stages differ from the low one's
     if faults.high is not None:  # (aligned with the low bracket's rows by the engine)
         of_rows = faults.high.device_rows.of_rows
         high, like = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
-    bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), inputs.key_of)
+    bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), held, every=every)
     bus = take(faults.bus, bus_pos, bus_names)
     grid = {GRID_ONLY: GRID_ONLY} if GRID_ONLY in sets else None  # existing DER
     g_bus = None if grid is None else take(faults.bus, *positions(
@@ -237,7 +247,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
             study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high,
-                       grid_only=None if grid is None else (g_bus, g_dev), networks=networks)
+                       grid_only=None if grid is None else (g_bus, g_dev), networks=networks,
+                       twin_of=twin_of)
 
 
 def _staged(faults: Any, blocks: list[tuple[str, str]],
@@ -287,7 +298,7 @@ def phasors_read(study: Study) -> bool:
 
 
 def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = True,
-                 phasors: bool | None = None) -> FaultTables:
+                 phasors: bool | None = None, held: bool = False) -> FaultTables:
     """Bus and device fault tables for every scenario (one engine call, one factorisation per
     case; a second one for the base case when sites have interconnection transformers, see
     the module docstring).
@@ -308,6 +319,13 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
         (``recommend`` asks for them: ``protv2g recommend``, ``run --recommend``). #21:
         10,000 buses, 1.8 million device rows × 13 columns, 190 MB not made. An OpenDSS
         feeder's table (the phase-domain engine) always has them.
+    held : bool
+        Hold the rows of each charger set once, under its first study scenario, the other
+        scenarios of the set (other load levels) by name in ``FaultTables.twin_of`` (#21:
+        10,000 buses, 911,767 device rows instead of 1,823,534). For readers that go through
+        the map — the checks (:func:`protv2g.checks.check_study`), ``run_study``, hosting,
+        recommend —; :meth:`FaultTables.expanded` gives the tables of every scenario. Default
+        ``False``: those tables (pandapower path; an OpenDSS feeder's are always so).
 
     Raises
     ------
@@ -337,14 +355,15 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
-    tables = replace(_solve_parts(study, scenarios, staged, phasors),
-                     close_in=(given, study))
+    tables = _solve_parts(study, scenarios, staged, phasors)
+    twins = {n: t for n, t in (tables.twin_of or {}).items() if n != t}
+    tables = replace(tables, close_in=(given, study), twin_of=tables.twin_of if twins else None)
     if tables.grid_only is not None:  # existing DER: the grid alone on every row
         tables = replace(tables, bus=with_grid_columns(tables.bus, tables.grid_only[0]),
                          device=with_grid_columns(tables.device, tables.grid_only[1]),
                          grid_only=None)
     release_freed_memory()  # the stage's transients: the allocator kept them (#21)
-    return tables
+    return tables if held else tables.expanded()
 
 
 def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors: bool = True
@@ -393,7 +412,11 @@ def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:
     v1: dict[tuple[str, int], complex] = {}
     for p in parts:
         v1.update(p.v1_pre_pu)
-    return FaultTables(taken(bus, b_ord), taken(dev, d_ord), st, v1, st_high,
+    # every part's scenarios → their held ones, in study-scenario order (the held rows are
+    # sorted so; a charger set is never shared across parts: each part solves its own)
+    twin_of = dict(sorted(((n, t) for p in parts for n, t in (p.twin_of or {}).items()),
+                          key=lambda nt: order[nt[0]]))
+    return FaultTables(taken(bus, b_ord), taken(dev, d_ord), st, v1, st_high, twin_of=twin_of,
                        grid_only=next((p.grid_only for p in parts if p.grid_only is not None),
                                       None),
                        networks=next((p.networks for p in parts if p.networks is not None),

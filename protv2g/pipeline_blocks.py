@@ -7,6 +7,8 @@ from :mod:`protv2g.pipeline` (#21) to keep it under 600 lines.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 
@@ -16,12 +18,13 @@ from protv2g.engine.key_columns import key_column
 from protv2g.engine.result import object_column
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["check_aligned", "kept_stages", "positions", "release_freed_memory", "take",
-           "taken", "with_grid_columns", "with_network_columns"]
+__all__ = ["check_aligned", "held_scenarios", "kept_stages", "positions",
+           "release_freed_memory", "take", "taken", "twin_positions", "with_grid_columns",
+           "with_network_columns"]
 
 
 def positions(scenario: np.ndarray, key_of: dict[str, str],
-              labels: tuple[str, ...] | None = None
+              labels: tuple[str, ...] | None = None, every: Sequence[str] | None = None
               ) -> tuple[np.ndarray, pd.Categorical | np.ndarray]:
     """Row positions of each solved charger set, repeated for every study scenario that shares
     it (in ``key_of`` order), and the study scenario name of each taken row (a categorical,
@@ -30,7 +33,9 @@ def positions(scenario: np.ndarray, key_of: dict[str, str],
 
     ``scenario``: each row's charger set name, or with ``labels`` its integer position in
     ``labels`` (the engine's kept rows, ``DeviceRows.slice_key[:, 0]``: no strings to
-    factorise, #21)."""
+    factorise, #21). ``every``: the names the categorical's categories are made of (default
+    ``key_of``'s; the held blocks of :func:`held_scenarios` name every study scenario, as the
+    table of every block does)."""
     if labels is None:
         codes, uniques = pd.factorize(pd.Series(scenario, dtype=object), sort=False)
     else:
@@ -44,8 +49,59 @@ def positions(scenario: np.ndarray, key_of: dict[str, str],
     none = np.zeros(0, np.int64)
     pos = [where.get(key, none) for key in key_of.values()]
     block = np.repeat(np.arange(len(pos)), [len(p) for p in pos])  # each row's study scenario
+    names = list(key_of)
+    if every is not None:  # the rows' names among ``every``'s
+        at = {n: k for k, n in enumerate(every)}
+        block = np.asarray([at[n] for n in names], dtype=np.int64)[block]
+        names = list(every)
     return (np.concatenate(pos) if pos else np.zeros(0, np.int64),
-            key_column(list(key_of), block))
+            key_column(names, block))
+
+
+def held_scenarios(key_of: dict[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """The study scenarios whose blocks the fault tables hold (``key_of`` cut to the first
+    scenario of each charger set, in ``key_of`` order) and ``twin_of``: every study scenario,
+    in ``key_of`` order, → the held scenario of its charger set (itself for a held one;
+    :attr:`~protv2g.pipeline_tables.FaultTables.twin_of`). Scenarios that differ only in the
+    load level share a set: the engine runs open-circuit, their rows are the same (#21)."""
+    first: dict[str, str] = {}
+    for name, key in key_of.items():
+        first.setdefault(key, name)
+    held = {name: key for name, key in key_of.items() if first[key] == name}
+    return held, {name: first[key] for name, key in key_of.items()}
+
+
+def twin_positions(labels: pd.Categorical, twin_of: dict[str, str]
+                   ) -> tuple[np.ndarray, pd.Categorical | np.ndarray]:
+    """Row positions and scenario names of a table of every study scenario made from a held
+    table (:meth:`~protv2g.pipeline_tables.FaultTables.expanded`): each scenario of
+    ``twin_of`` (in its order) takes the rows of its held scenario. ``labels``: the held
+    table's scenario column (one run of rows per held scenario, as the pipeline makes it),
+    a categorical read on its codes.
+
+    Raises
+    ------
+    RuntimeError
+        When a held scenario's rows are not one run or a scenario's held one has no rows
+        while others have (not a table the pipeline made: a bug)."""
+    if not isinstance(labels, pd.Categorical):  # names that are not all ``str``
+        labels = pd.Categorical(np.asarray(labels, dtype=object))
+    codes = np.asarray(labels.codes, dtype=np.int64)
+    heads = np.asarray(labels.categories, dtype=object)
+    starts = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1].astype(np.int64)
+    ends = np.r_[starts[1:], len(codes)].astype(np.int64)
+    if not len(codes):  # no rows (a study without devices): no run
+        starts = ends = np.zeros(0, np.int64)
+    names = [str(x) for x in heads[codes[starts]].tolist()]
+    if len(set(names)) != len(names) or (names and not set(names) <= set(twin_of.values())):
+        raise RuntimeError("the held fault rows are not one run per held scenario: "
+                           "please report this bug")
+    run = {n: np.arange(a, b, dtype=np.int64)
+           for n, a, b in zip(names, starts.tolist(), ends.tolist(), strict=True)}
+    none = np.zeros(0, np.int64)
+    pos = [run.get(twin_of[n], none) for n in twin_of]
+    block = np.repeat(np.arange(len(pos)), [len(p) for p in pos])
+    return (np.concatenate(pos) if pos else none, key_column(list(twin_of), block))
 
 
 def take(frame: pd.DataFrame, pos: np.ndarray, names: pd.Categorical | np.ndarray

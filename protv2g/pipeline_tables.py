@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.engine.staged_tables import StagedCurrents
@@ -70,6 +71,16 @@ class FaultTables:
         (a feeder with existing inverter sources) between the engine calls and
         :func:`fault_tables`, which puts them on every row as the
         :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` and drops them.
+    twin_of : dict or None
+        Every study scenario, in the order of its block of rows, → the scenario whose rows it
+        has (itself for the scenarios ``bus``, ``device`` and the stages hold). Scenarios
+        that differ only in the load level share a charger set and the engine runs
+        open-circuit: their fault rows are the same, and only the first of each set is held
+        (#21: the 10,000-bus study's six scenarios on three sets, 1,823,534 device rows →
+        911,767). ``None``: every scenario's block is held. :meth:`expanded` gives the
+        tables of every scenario (what :class:`~protv2g.result.StudyResult` shows); the
+        checks evaluate the held blocks and copy their rows to the twins
+        (:func:`protv2g.checks.twin_rows.held_twins`).
     networks : dict or None
         The sequence networks the engine built for the V2G scenarios' net (the net of
         ``close_in[1]``), by the key of :func:`~protv2g.engine.sequence.network_builder`:
@@ -87,6 +98,29 @@ class FaultTables:
     close_in: tuple[Study, Study] | None = None
     grid_only: tuple[pd.DataFrame, pd.DataFrame] | None = None
     networks: dict | None = None
+    twin_of: dict[str, str] | None = None
+
+    def expanded(self) -> FaultTables:
+        """These tables with a block of rows for every study scenario (:attr:`twin_of`): each
+        twin's rows those of the scenario it repeats, under its own name — the tables as the
+        pipeline made them before #21 held each charger set's rows once, value for value
+        (the stages of both brackets the same arrays under row maps; the brackets stay one
+        object where they are one). ``self`` when every block is held."""
+        if not self.twin_of:
+            return self
+        from protv2g.pipeline_blocks import take, twin_positions
+
+        dev_pos, dev_names = twin_positions(self.device["scenario"].array, self.twin_of)
+        bus_pos, bus_names = twin_positions(self.bus["scenario"].array, self.twin_of)
+        st = None if self.staged is None else self.staged.take(dev_pos)
+        high = (st if self.staged_high is self.staged else None if self.staged_high is None
+                else self.staged_high.take(dev_pos))
+        if (st is not None and high is not None and high is not st and st.row_map is not None
+                and high.row_map is not None and np.array_equal(st.row_map, high.row_map)):
+            high = replace(high, row_map=st.row_map)  # one map for both, as the pipeline's
+        return replace(self, bus=take(self.bus, bus_pos, bus_names),
+                       device=take(self.device, dev_pos, dev_names), staged=st,
+                       staged_high=high, twin_of=None)
 
     def dense_stages(self) -> FaultTables:
         """These tables with both brackets' stages in the dense form (one stage row per

@@ -111,6 +111,7 @@ from protv2g.checks.reach_groups import REACH_GROUPS
 from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
+from protv2g.checks.twin_rows import held_restricted, held_twins
 from protv2g.criteria import CATALOGUE, Criterion, Need
 from protv2g.devices.kinds import kind_of
 from protv2g.engine.collect import release_freed_memory
@@ -209,6 +210,17 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     every block is evaluated."""
     if scenarios is None:
         scenarios = build_scenarios(study.document)
+    twin_of = getattr(fault_result, "twin_of", None)
+    if twin_of:  # each charger set's rows held once (#21): the held blocks evaluated, their
+        # rows copied to the twins named by the map, as on the tables of every scenario
+        twins = held_twins(fault_result, base_scenarios(list(scenarios), list(twin_of)))
+        if twins is not None:
+            try:
+                return _check_study(study, held_restricted(fault_result, twins), flow_result,
+                                    scenarios, twins)
+            except NotTwins:
+                pass
+        fault_result = fault_result.expanded()  # every block, as the pipeline made them
     table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
         fault_result, "device", None)
     names = (distinct_values(table["scenario"])

@@ -178,6 +178,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         sites = flow.get("sites") if isinstance(flow, Mapping) else getattr(flow, "sites", None)
         if sites is not None:
             tables["sites"] = sites
+    if getattr(device_faults, "twin_of", None):  # held rows (#21): the evaluator, its
+        # contexts and tolerance tests read every scenario's
+        device_faults = device_faults.expanded()
     ev = Evaluator(study, device_faults, tables, scen)
     doc = study.document
     conductors = protected_conductor_a(study)
