@@ -87,6 +87,7 @@ from protv2g.pipeline_blocks import (
     take,
     taken,
     with_grid_columns,
+    with_network_columns,
 )
 from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
     FLOW_TABLES,
@@ -100,13 +101,17 @@ from protv2g.pipeline_tables import EngineInputs, FaultTables  # noqa: F401 - re
 from protv2g.scenarios import Scenario
 from protv2g.study.engine_inputs import (
     GRID_ONLY,
+    SITES_GRID,
+    SITES_IDLE,
     device_terminals,
+    existing_der_sources,
     fault_options,
     fault_scenarios,
     grid_only_set,
     high_bracket_sets,
 )
 from protv2g.study.loader import Study
+from protv2g.study.site_equipment import site_transformer_devices
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
            "size_estimate_b", "phasors_read",
@@ -147,7 +152,7 @@ def _energized_buses(net: Any) -> list[int] | None:
 
 def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
            inputs: EngineInputs | None = None, keep_networks: bool = False,
-           phasors: bool = True) -> FaultTables:
+           phasors: bool = True, network_part: bool = False) -> FaultTables:
     """One engine call on ``net`` for ``scenarios`` and, with stages, the chargers' high
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), expanded to one block per scenario.
@@ -162,9 +167,20 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
     ran twice). ``keep_networks``: the engine's sequence networks of ``net`` are handed on
     (``FaultTables.networks``). ``phasors``: the device table's :data:`~protv2g.engine.
-    device_columns.PHASOR_COLUMNS` are computed (else absent: :func:`fault_tables`)."""
+    device_columns.PHASOR_COLUMNS` are computed (else absent: :func:`fault_tables`).
+    ``network_part``: ``net`` has sites' interconnection transformers the base case has not;
+    also solve :data:`~protv2g.study.engine_inputs.SITES_IDLE` (every charger idle, the
+    feeder's own inverters as in the base case) and, with those inverters,
+    :data:`~protv2g.study.engine_inputs.SITES_GRID` (the grid alone), their rows handed on as
+    ``FaultTables.site_idle`` (the network's part of the rows the base case lacks, as on the
+    OpenDSS path)."""
     if inputs is None:
         inputs = engine_inputs(study, scenarios)
+    if network_part:
+        idle = existing_der_sources(net)
+        extra = {SITES_IDLE: idle, **({SITES_GRID: ()} if grid_only_set({"": idle}) else {})}
+        inputs = replace(inputs, options={**inputs.options,
+                                          "scenarios": {**inputs.options["scenarios"], **extra}})
     sets = inputs.options["scenarios"]
     high_sets = None
     if staged and study.document.faults.high_bracket == "sustained_limit":
@@ -193,6 +209,9 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     grid = {GRID_ONLY: GRID_ONLY} if GRID_ONLY in sets else None  # existing DER
     g_bus = None if grid is None else take(faults.bus, *positions(
         faults.bus["scenario"].to_numpy(), grid))
+    idle = {k: k for k in (SITES_IDLE, SITES_GRID) if k in sets} or None  # a site's equipment
+    i_bus = None if idle is None else take(faults.bus, *positions(
+        faults.bus["scenario"].to_numpy(), idle))
     st_low = _staged(faults, blocks, like)[0] if staged else None  # kept rows, no copy
     del like
     v1 = _v1_pre(faults, inputs.options["devices"])
@@ -203,9 +222,10 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del faults
     release_freed_memory()
     i_ka, v_pu = rows.i_012_ka, rows.v_012_pu
-    if grid is None:  # the phasors are read no more once in the value block: the currents go
-        # before the voltages' columns are written, both before the label columns are made
-        # (#21: the stage's peak, the block filled beside them, ≈ 45 MB each at 10,000 buses)
+    if grid is None and idle is None:  # the phasors are read no more once in the value
+        # block: the currents go before the voltages' columns are written, both before the
+        # label columns are made (#21: the stage's peak, the block filled beside them,
+        # ≈ 45 MB each at 10,000 buses)
         rows = rows.keys_only()
         labels = replace(labels, device_rows=rows)
     columns = value_columns(phasors)  # without a reader, no voltage or angle of I2, 3I0
@@ -220,6 +240,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del values  # table (#21)
     g_dev = None if grid is None else labels.kept_device_frame(rows, *positions(
         rows.slice_key[:, 0], grid, labels.scenarios), columns=columns)
+    i_dev = None if idle is None else labels.kept_device_frame(rows, *positions(
+        rows.slice_key[:, 0], idle, labels.scenarios), columns=columns)
     del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
     # each bracket's stages kept once per charger set and the high bracket's rows that
@@ -237,7 +259,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
             study.document.faults.high_bracket == "sustained_limit":
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high,
-                       grid_only=None if grid is None else (g_bus, g_dev), networks=networks)
+                       grid_only=None if grid is None else (g_bus, g_dev), networks=networks,
+                       site_idle=None if idle is None else (i_bus, i_dev))
 
 
 def _staged(faults: Any, blocks: list[tuple[str, str]],
@@ -367,9 +390,57 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors:
         return _solve(study, study.net, scenarios, staged, inputs, keep_networks=True,
                       phasors=phasors)
     order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
-    parts = [_solve(study, nets[out], groups[out], staged, keep_networks=nets[out] is study.net,
-                    phasors=phasors) for out in order]
+    # a part with sites' transformers in (not the base case's) also solves its network's
+    # part (chargers idle; the grid alone too with existing DER) for the rows the base case
+    # lacks: a fault at or a device on that equipment (as on the OpenDSS path, review
+    # rev34c W1 / duty34)
+    has_base = any(sc.is_base for sc in groups[order[0]])
+    parts = [_solve(_without_devices_on(study, out), nets[out], groups[out], staged,
+                    keep_networks=nets[out] is study.net, phasors=phasors,
+                    network_part=has_base and k > 0)
+             for k, out in enumerate(order)]
+    if has_base:
+        parts = _network_parts(parts, {sc.name for sc in groups[order[0]] if sc.is_base})
     return _concat(parts, {sc.name: k for k, sc in enumerate(scenarios)})
+
+
+def _without_devices_on(study: Study, out: Sequence[str]) -> Study:
+    """``study`` without the devices on the transformers of the sites ``out`` (their
+    interconnection transformers out of this part's net): a fuse on such a transformer comes
+    with it (:func:`protv2g.study.site_equipment.site_transformer_devices`; the OpenDSS
+    path's rule, review rev32a W4) — its stub would carry the feeder's fault at its bus."""
+    on = {d for d, (site, _) in site_transformer_devices(study).items() if site in out}
+    if not on:
+        return study
+    return replace(study, device_sites={n: s for n, s in study.device_sites.items()
+                                        if n not in on})
+
+
+def _network_parts(parts: list[FaultTables], base_names: set[str]) -> list[FaultTables]:
+    """``parts`` (the base part first) with the grid-only columns on every row (existing
+    DER: the base part's grid alone) and, on a later part's rows whose fault (and device)
+    the base case lacks, that part's own network phasors
+    (:func:`~protv2g.pipeline_blocks.with_network_columns`, the rule the OpenDSS path's
+    parts take: :data:`~protv2g.study.engine_inputs.SITES_IDLE` as the
+    :data:`~protv2g.checks.converter_sum.NET_COLUMNS`, :data:`~protv2g.study.engine_inputs.
+    SITES_GRID` as their grid columns)."""
+    if all(p.site_idle is None for p in parts[1:]):
+        return parts
+    first = parts[0]
+    grid = first.grid_only
+    base_bus = first.bus[first.bus["scenario"].astype(str).isin(base_names)]
+    base_dev = first.device[first.device["scenario"].astype(str).isin(base_names)]
+    out = []
+    for p in parts:
+        b, d = p.bus, p.device
+        if grid is not None:  # existing DER: the grid alone of the base part on every row
+            b, d = with_grid_columns(b, grid[0]), with_grid_columns(d, grid[1])
+        if p.site_idle is not None:
+            g = SITES_GRID if grid is not None else None
+            b = with_network_columns(b, base_bus, SITES_IDLE, g, rows=p.site_idle[0])
+            d = with_network_columns(d, base_dev, SITES_IDLE, g, rows=p.site_idle[1])
+        out.append(replace(p, bus=b, device=d, grid_only=None, site_idle=None))
+    return out
 
 
 def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:

@@ -70,6 +70,12 @@ class FaultTables:
         (a feeder with existing inverter sources) between the engine calls and
         :func:`fault_tables`, which puts them on every row as the
         :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` and drops them.
+    site_idle : tuple or None
+        ``(bus, device)`` tables of the :data:`~protv2g.study.engine_inputs.SITES_IDLE` and
+        :data:`~protv2g.study.engine_inputs.SITES_GRID` sets (sites' interconnection
+        transformers in, every charger idle / the grid alone) between the engine calls and
+        :func:`~protv2g.pipeline.fault_tables`, which puts them on the rows the base case
+        lacks as the :data:`~protv2g.checks.converter_sum.NET_COLUMNS` and drops them.
     networks : dict or None
         The sequence networks the engine built for the V2G scenarios' net (the net of
         ``close_in[1]``), by the key of :func:`~protv2g.engine.sequence.network_builder`:
@@ -87,6 +93,7 @@ class FaultTables:
     close_in: tuple[Study, Study] | None = None
     grid_only: tuple[pd.DataFrame, pd.DataFrame] | None = None
     networks: dict | None = None
+    site_idle: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     def dense_stages(self) -> FaultTables:
         """These tables with both brackets' stages in the dense form (one stage row per
