@@ -33,10 +33,15 @@ faults and flows alike. **Base case**: the feeder as it is today, *without* the 
 transformers (they come with the V2G project): the base-case faults are solved on the net with
 those transformers out of service (a second factorisation), the V2G scenarios on the net with
 them — so a grounded-wye/delta site transformer's zero-sequence current is attributed to V2G
-(``new``/``worse``), not ``pre-existing``. The base-case power flow keeps the (unloaded)
-transformer in the net: with the site idle it carries no current and changes no result. On an
-OpenDSS feeder a site names the model's own transformer instead (``v2g_sites[].model_transformer``,
-:mod:`protv2g.pipeline_dss`): the same rule, the base case without it.
+(``new``/``worse``), not ``pre-existing``. A study device on such a transformer
+(``location: {trafo: <site>-XFMR}``, its fuse) is left out of the base call with it; the V2G
+call also solves every charger idle (and the grid alone with existing DER), the network's part
+of the rows the base case lacks (a fault at the site's LV bus, a device on its transformer:
+``NET_COLUMNS``, the IEC 60909 sum as on the OpenDSS path). The base-case power flow keeps
+the (unloaded) transformer in the net: with the site idle it carries no current and changes
+no result. On an OpenDSS feeder a site names the model's own transformer instead
+(``v2g_sites[].model_transformer``, :mod:`protv2g.pipeline_dss`): the same rule, the base
+case without it.
 
 A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
@@ -87,7 +92,6 @@ from protv2g.pipeline_blocks import (
     take,
     taken,
     with_grid_columns,
-    with_network_columns,
 )
 from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
     FLOW_TABLES,
@@ -96,6 +100,7 @@ from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
     study_flow,
     study_with_sites,
 )
+from protv2g.pipeline_site_parts import network_parts, without_devices_on
 from protv2g.pipeline_size import check_size, size_estimate_b  # noqa: F401 - re-exported
 from protv2g.pipeline_tables import EngineInputs, FaultTables  # noqa: F401 - re-exported
 from protv2g.scenarios import Scenario
@@ -111,7 +116,6 @@ from protv2g.study.engine_inputs import (
     high_bracket_sets,
 )
 from protv2g.study.loader import Study
-from protv2g.study.site_equipment import site_transformer_devices
 
 __all__ = ["EngineInputs", "FaultTables", "LazyTables", "check_size", "engine_inputs",
            "size_estimate_b", "phasors_read",
@@ -395,52 +399,13 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors:
     # lacks: a fault at or a device on that equipment (as on the OpenDSS path, review
     # rev34c W1 / duty34)
     has_base = any(sc.is_base for sc in groups[order[0]])
-    parts = [_solve(_without_devices_on(study, out), nets[out], groups[out], staged,
+    parts = [_solve(without_devices_on(study, out), nets[out], groups[out], staged,
                     keep_networks=nets[out] is study.net, phasors=phasors,
                     network_part=has_base and k > 0)
              for k, out in enumerate(order)]
     if has_base:
-        parts = _network_parts(parts, {sc.name for sc in groups[order[0]] if sc.is_base})
+        parts = network_parts(parts, {sc.name for sc in groups[order[0]] if sc.is_base})
     return _concat(parts, {sc.name: k for k, sc in enumerate(scenarios)})
-
-
-def _without_devices_on(study: Study, out: Sequence[str]) -> Study:
-    """``study`` without the devices on the transformers of the sites ``out`` (their
-    interconnection transformers out of this part's net): a fuse on such a transformer comes
-    with it (:func:`protv2g.study.site_equipment.site_transformer_devices`; the OpenDSS
-    path's rule, review rev32a W4) — its stub would carry the feeder's fault at its bus."""
-    on = {d for d, (site, _) in site_transformer_devices(study).items() if site in out}
-    if not on:
-        return study
-    return replace(study, device_sites={n: s for n, s in study.device_sites.items()
-                                        if n not in on})
-
-
-def _network_parts(parts: list[FaultTables], base_names: set[str]) -> list[FaultTables]:
-    """``parts`` (the base part first) with the grid-only columns on every row (existing
-    DER: the base part's grid alone) and, on a later part's rows whose fault (and device)
-    the base case lacks, that part's own network phasors
-    (:func:`~protv2g.pipeline_blocks.with_network_columns`, the rule the OpenDSS path's
-    parts take: :data:`~protv2g.study.engine_inputs.SITES_IDLE` as the
-    :data:`~protv2g.checks.converter_sum.NET_COLUMNS`, :data:`~protv2g.study.engine_inputs.
-    SITES_GRID` as their grid columns)."""
-    if all(p.site_idle is None for p in parts[1:]):
-        return parts
-    first = parts[0]
-    grid = first.grid_only
-    base_bus = first.bus[first.bus["scenario"].astype(str).isin(base_names)]
-    base_dev = first.device[first.device["scenario"].astype(str).isin(base_names)]
-    out = []
-    for p in parts:
-        b, d = p.bus, p.device
-        if grid is not None:  # existing DER: the grid alone of the base part on every row
-            b, d = with_grid_columns(b, grid[0]), with_grid_columns(d, grid[1])
-        if p.site_idle is not None:
-            g = SITES_GRID if grid is not None else None
-            b = with_network_columns(b, base_bus, SITES_IDLE, g, rows=p.site_idle[0])
-            d = with_network_columns(d, base_dev, SITES_IDLE, g, rows=p.site_idle[1])
-        out.append(replace(p, bus=b, device=d, grid_only=None, site_idle=None))
-    return out
 
 
 def _concat(parts: list[FaultTables], order: dict[str, int]) -> FaultTables:

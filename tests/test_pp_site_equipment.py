@@ -176,3 +176,48 @@ def test_c7_fails_on_the_feeders_level_caused_by_the_equipment(tmp_path):
     f = result_findings(res).findings
     fd = f[(f.device.astype(str) == "F-DEPOT") & (f.criterion.astype(str) == "C7")]
     assert list(fd.attribution.astype(str)) == [Attribution.EQUIPMENT]
+
+
+def test_existing_der_fuse_on_the_site_transformer_is_calc_scs_bus_current(tmp_path):
+    """A feeder with its own PV (the workplace example's 2 MW PV-B03, ``sgen.k`` 1.1): the
+    office park behind its own 2.5 MVA YNd ``office-park-XFMR`` with a fuse F-OP on it. The
+    fuse's close-in 3ph max row has no base row; its network part is the grid alone with the
+    transformer in (``SITES_GRID``), the PV added by magnitude — pandapower's ``calc_sc`` at
+    that bus with the PV as a current source (``sn_mva`` = its 2 MW, as the study reads it):
+    the fuse carries the bus's whole current (the transformer side feeds nothing with the
+    chargers idle; the office park's own current reaches that fault through its transformer,
+    not the fuse). Before: the fuse refused at load."""
+    from protv2g.checks.duty import duty_frame
+
+    src = ROOT / "feeders" / "workplace_pv_midday"
+    shutil.copy(src / "feeder.json", tmp_path / "feeder.json")
+    s = (src / "study.yaml").read_text()
+    for a, b in (("participation: {low: 0.4, expected: 0.7, firm: 0.9}}",
+                  "participation: {low: 0.4, expected: 0.7, firm: 0.9},\n"
+                  "     interconnection_transformer: {sn_kva: 2500, connection: YNd}}"),
+                 ("\nv2g_sites:", "\n  - {name: F-OP, kind: fuse, location: {trafo: "
+                  "office-park-XFMR, side: hv}, link: 100K,\n     interrupting_rating_ka: 10}"
+                  "\nv2g_sites:"),
+                 ("export_levels_fraction: [0.0, 0.5, 1.0]", "export_levels_fraction: [1.0]"),
+                 ("participation: [expected, firm]", "participation: [firm]")):
+        assert a in s
+        s = s.replace(a, b, 1)
+    (tmp_path / "study.yaml").write_text(s)
+    ft, base_of, _ = _tables(tmp_path / "study.yaml")
+    duty = duty_frame(ft.close_in[1], ft.device, base_of)
+    r = duty[(duty.device.astype(str) == "F-OP") & (duty.case.astype(str) == "max")].iloc[0]
+    assert str(r.fault_bus_name) == "F-OP close-in" and str(r.fault_type) == "3ph"
+    assert str(r.current_basis) == "iec_sum"
+    grid = _calc_sc_ka(ft.close_in[1].net, ["F-OP close-in"])["F-OP close-in"]
+    assert r.i_network_ka == pytest.approx(grid, rel=1e-3)  # 2.90257 vs 2.90257 kA
+
+    import pandapower.shortcircuit as sc
+
+    net = copy.deepcopy(ft.close_in[1].net)
+    net.sgen["sn_mva"] = net.sgen.sn_mva.fillna(net.sgen.p_mw)
+    net.sgen["current_source"] = True
+    b = int(net.bus.index[net.bus["name"].astype(str) == "F-OP close-in"][0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc.calc_sc(net, fault="3ph", case="max", bus=[b])
+    assert r.i_max_ka == pytest.approx(float(net.res_bus_sc.at[b, "ikss_ka"]), rel=1e-3)

@@ -1,6 +1,7 @@
 """Rows new with the project's equipment: a site's own transformer and the devices on it.
 
-A site's own transformer (``v2g_sites[].model_transformer``) comes with the V2G project and is
+A site's own transformer (``v2g_sites[].model_transformer``, a pandapower site's
+``interconnection_transformer``) comes with the V2G project and is
 out of the base case (:mod:`protv2g.study.dss_site_transformers`); so is a study device on it
 (its fuse F-DEPOT, ``location: {trafo: depot_xf, side: hv}``). Such a device's rows have no
 base twin and the attribution calls them ``new`` ("caused by V2G") — also where the row fails

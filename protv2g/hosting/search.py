@@ -39,6 +39,7 @@ from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basi
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
+from protv2g.study.site_equipment import own_transformer
 from protv2g.units import LoadLevel, Participation
 
 #: Fault rows (bus × fault type × case × (1 + devices)) per fault-engine call of the search.
@@ -374,7 +375,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         # the rest of the grid where it takes no call of its own (.online asks it when even
         # one charger online fails, else with its first round)
         ride = [(a, tol_of[a.key], 0) for a in axes if a.key in new_stop
-                and getattr(a.site, "model_transformer", None)]
+                and own_transformer(a.site)]
         if any(pt[2] != 0 for pt in todo) and ride and len(_chunks(todo + ride, per_call)) == len(
                 _chunks(todo, per_call)):
             todo += ride
