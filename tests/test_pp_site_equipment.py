@@ -221,3 +221,42 @@ def test_existing_der_fuse_on_the_site_transformer_is_calc_scs_bus_current(tmp_p
         warnings.simplefilter("ignore")
         sc.calc_sc(net, fault="3ph", case="max", bus=[b])
     assert r.i_max_ka == pytest.approx(float(net.res_bus_sc.at[b, "ikss_ka"]), rel=1e-3)
+
+
+def test_hosting_none_online_probe_and_other_sites_fuse(tmp_path):
+    """The hosting search's chargers-online probe (the site built, none of its chargers online)
+    on an ``interconnection_transformer`` site, and a one-site search of another site with a
+    fuse on that transformer.
+
+    Before: the probe read ``model_transformer`` only — the depot's 0 kW was explained by
+    "the fault current comes from the chargers' connected kVA … fewer chargers online or lower
+    current limits would lift" while its limiting C5 row (R-F1's reach for a ground fault at
+    F1-B04) fails with no charger online: the YNd winding's zero-sequence source."""
+    from protv2g.hosting import hosting_analysis
+    from protv2g.study.dss_site_transformers import devices_never_built
+    from protv2g.study.loader import load_study
+
+    study = load_study(_study(tmp_path / "nofuse", fuse=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ha = hosting_analysis(study, sites=["depot"], participations=["firm"],
+                              load_levels=["peak"], n_grid=2)
+    row = ha.table[ha.table.site.astype(str) == "depot"].iloc[0]
+    assert row.hosting_kw == pytest.approx(0.0, abs=1e-9)
+    assert str(row.set_by_transformer) == "depot-XFMR"  # was ""
+    assert "set by the site's own transformer depot-XFMR, not its chargers" in str(row.note)
+
+    fused = load_study(_study(tmp_path / "fuse", fuse=True))
+    sites = fused.document.v2g_sites
+    from protv2g.hosting.points import base_scenario, export_scenario
+    from protv2g.hosting.tables import Axis
+    from protv2g.units import LoadLevel, Participation
+
+    def one(name):
+        s = next(x for x in sites if x.name == name)
+        return [base_scenario(LoadLevel.PEAK, sites),
+                export_scenario(Axis(s, Participation.FIRM, LoadLevel.PEAK), 0.5 * s.p_max_kw,
+                                sites)]
+
+    assert devices_never_built(fused, one("campus")) == {"F-DEPOT"}  # no rows by design
+    assert devices_never_built(fused, one("depot")) == set()

@@ -36,7 +36,7 @@ from protv2g.hosting.tables import (
     levels,
 )
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
-from protv2g.pipeline import LazyTables, fault_tables, flow_tables
+from protv2g.pipeline import LazyTables, fault_tables, flow_tables, study_with_sites
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 from protv2g.study.site_equipment import own_transformer
@@ -249,6 +249,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     >>> ha.table[["site", "participation", "load_level", "hosting_kw", "limiting_criterion"]]
     """
     t0 = time.perf_counter()
+    # the sites' interconnection transformers in the study's net, as run_study does before
+    # its search: the checks name branches on it (was KeyError: 1 in C12's branch names on a
+    # pandapower study with one, `protv2g hosting`; idempotent, no-op without one)
+    study = study_with_sites(study)
     doc = study.document
     all_sites = doc.v2g_sites
     names = [s.name for s in all_sites]
