@@ -35,10 +35,15 @@ faults and flows alike. **Base case**: the feeder as it is today, *without* the 
 transformers (they come with the V2G project): the base-case faults are solved on the net with
 those transformers out of service (a second factorisation), the V2G scenarios on the net with
 them — so a grounded-wye/delta site transformer's zero-sequence current is attributed to V2G
-(``new``/``worse``), not ``pre-existing``. The base-case power flow keeps the (unloaded)
-transformer in the net: with the site idle it carries no current and changes no result. On an
-OpenDSS feeder a site names the model's own transformer instead (``v2g_sites[].model_transformer``,
-:mod:`protv2g.pipeline_dss`): the same rule, the base case without it.
+(``new``/``worse``), not ``pre-existing``. A study device on such a transformer
+(``location: {trafo: <site>-XFMR}``, its fuse) is left out of the base call with it; the V2G
+call also solves every charger idle (and the grid alone with existing DER), the network's part
+of the rows the base case lacks (a fault at the site's LV bus, a device on its transformer:
+``NET_COLUMNS``, the IEC 60909 sum as on the OpenDSS path). The base-case power flow keeps
+the (unloaded) transformer in the net: with the site idle it carries no current and changes
+no result. On an OpenDSS feeder a site names the model's own transformer instead
+(``v2g_sites[].model_transformer``, :mod:`protv2g.pipeline_dss`): the same rule, the base
+case without it.
 
 A study on an OpenDSS feeder (``study.model``) takes the OpenDSS branch of stages 2 and 3,
 :mod:`protv2g.pipeline_dss`: faults on each bus's own phases from OpenDSS's network, flows in
@@ -98,12 +103,16 @@ from protv2g.pipeline_flow import (  # noqa: F401 - re-exported
     study_flow,
     study_with_sites,
 )
+from protv2g.pipeline_site_parts import network_parts, without_devices_on
 from protv2g.pipeline_size import check_size, size_estimate_b  # noqa: F401 - re-exported
 from protv2g.pipeline_tables import EngineInputs, FaultTables  # noqa: F401 - re-exported
 from protv2g.scenarios import Scenario
 from protv2g.study.engine_inputs import (
     GRID_ONLY,
+    SITES_GRID,
+    SITES_IDLE,
     device_terminals,
+    existing_der_sources,
     fault_options,
     fault_scenarios,
     grid_only_set,
@@ -150,7 +159,7 @@ def _energized_buses(net: Any) -> list[int] | None:
 
 def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
            inputs: EngineInputs | None = None, keep_networks: bool = False,
-           phasors: bool = True) -> FaultTables:
+           phasors: bool = True, network_part: bool = False) -> FaultTables:
     """One engine call on ``net`` for ``scenarios`` and, with stages, the chargers' high
     bracket (``fault_study(high_scenarios=...)``: the same sequence networks and
     factorisations, #21 — a second call rebuilt them), one block per charger set under its
@@ -166,9 +175,20 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     engine inputs of ``scenarios`` when the caller has them (#21: the energised buses' search
     ran twice). ``keep_networks``: the engine's sequence networks of ``net`` are handed on
     (``FaultTables.networks``). ``phasors``: the device table's :data:`~protv2g.engine.
-    device_columns.PHASOR_COLUMNS` are computed (else absent: :func:`fault_tables`)."""
+    device_columns.PHASOR_COLUMNS` are computed (else absent: :func:`fault_tables`).
+    ``network_part``: ``net`` has sites' interconnection transformers the base case has not;
+    also solve :data:`~protv2g.study.engine_inputs.SITES_IDLE` (every charger idle, the
+    feeder's own inverters as in the base case) and, with those inverters,
+    :data:`~protv2g.study.engine_inputs.SITES_GRID` (the grid alone), their rows handed on as
+    ``FaultTables.site_idle`` (the network's part of the rows the base case lacks, as on the
+    OpenDSS path)."""
     if inputs is None:
         inputs = engine_inputs(study, scenarios)
+    if network_part:
+        idle = existing_der_sources(net)
+        extra = {SITES_IDLE: idle, **({SITES_GRID: ()} if grid_only_set({"": idle}) else {})}
+        inputs = replace(inputs, options={**inputs.options,
+                                          "scenarios": {**inputs.options["scenarios"], **extra}})
     sets = inputs.options["scenarios"]
     high_sets = None
     if staged and study.document.faults.high_bracket == "sustained_limit":
@@ -203,6 +223,9 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     grid = {GRID_ONLY: GRID_ONLY} if GRID_ONLY in sets else None  # existing DER
     g_bus = None if grid is None else take(faults.bus, *positions(
         faults.bus["scenario"].to_numpy(), grid))
+    idle = {k: k for k in (SITES_IDLE, SITES_GRID) if k in sets} or None  # a site's equipment
+    i_bus = None if idle is None else take(faults.bus, *positions(
+        faults.bus["scenario"].to_numpy(), idle))
     st_low = _staged(faults, blocks, like)[0] if staged else None  # kept rows, no copy
     del like
     v1 = _v1_pre(faults, inputs.options["devices"])
@@ -213,9 +236,10 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del faults
     release_freed_memory()
     i_ka, v_pu = rows.i_012_ka, rows.v_012_pu
-    if grid is None:  # the phasors are read no more once in the value block: the currents go
-        # before the voltages' columns are written, both before the label columns are made
-        # (#21: the stage's peak, the block filled beside them, ≈ 45 MB each at 10,000 buses)
+    if grid is None and idle is None:  # the phasors are read no more once in the value
+        # block: the currents go before the voltages' columns are written, both before the
+        # label columns are made (#21: the stage's peak, the block filled beside them,
+        # ≈ 45 MB each at 10,000 buses)
         rows = rows.keys_only()
         labels = replace(labels, device_rows=rows)
     columns = value_columns(phasors)  # without a reader, no voltage or angle of I2, 3I0
@@ -230,6 +254,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     del values  # table (#21)
     g_dev = None if grid is None else labels.kept_device_frame(rows, *positions(
         rows.slice_key[:, 0], grid, labels.scenarios), columns=columns)
+    i_dev = None if idle is None else labels.kept_device_frame(rows, *positions(
+        rows.slice_key[:, 0], idle, labels.scenarios), columns=columns)
     del labels, rows, dev_names  # the engine's phasors
     release_freed_memory()  # their heap before the stages are expanded
     # each bracket's stages kept once per charger set and the high bracket's rows that
@@ -248,7 +274,8 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
         st_high = st  # nothing changes (no site, or limits already at the top)
     return FaultTables(bus, dev, st, v1, st_high,
                        grid_only=None if grid is None else (g_bus, g_dev), networks=networks,
-                       twin_of=twin_of)
+                       twin_of=twin_of,
+                       site_idle=None if idle is None else (i_bus, i_dev))
 
 
 def _staged(faults: Any, blocks: list[tuple[str, str]],
@@ -386,8 +413,17 @@ def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors:
         return _solve(study, study.net, scenarios, staged, inputs, keep_networks=True,
                       phasors=phasors)
     order = sorted(groups, key=lambda k: not any(sc.is_base for sc in groups[k]))
-    parts = [_solve(study, nets[out], groups[out], staged, keep_networks=nets[out] is study.net,
-                    phasors=phasors) for out in order]
+    # a part with sites' transformers in (not the base case's) also solves its network's
+    # part (chargers idle; the grid alone too with existing DER) for the rows the base case
+    # lacks: a fault at or a device on that equipment (as on the OpenDSS path, review
+    # rev34c W1 / duty34)
+    has_base = any(sc.is_base for sc in groups[order[0]])
+    parts = [_solve(without_devices_on(study, out), nets[out], groups[out], staged,
+                    keep_networks=nets[out] is study.net, phasors=phasors,
+                    network_part=has_base and k > 0)
+             for k, out in enumerate(order)]
+    if has_base:
+        parts = network_parts(parts, {sc.name for sc in groups[order[0]] if sc.is_base})
     return _concat(parts, {sc.name: k for k, sc in enumerate(scenarios)})
 
 

@@ -145,7 +145,8 @@ def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
-                         grid: str | None = None) -> pd.DataFrame:
+                         grid: str | None = None, rows: pd.DataFrame | None = None
+                         ) -> pd.DataFrame:
     """``frame`` (a bus or device fault table of one engine call, the rows of its charger
     sets ``idle`` — every charger idle — and ``grid`` — the grid alone — in it) with the
     :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
@@ -154,7 +155,9 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     kept from 1 A: the network drives less through it). With ``grid`` (a feeder with existing
     DER) the :data:`~protv2g.checks.converter_sum.GRID_COLUMNS` of those rows are ``grid``'s
     (the base call's grid alone has no such row: NaN, or a dead bus's 0 there); the other
-    rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`."""
+    rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`.
+    ``rows``: the table holding the ``idle`` and ``grid`` rows when they are not in ``frame``
+    (the pandapower path keeps only the study scenarios' rows in its tables)."""
     keys = _fault_keys(frame)
 
     def index(f: pd.DataFrame) -> pd.MultiIndex:
@@ -163,9 +166,10 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     own = index(frame)
     no_base = ~np.asarray(own.isin(index(base).unique()), dtype=bool)
     out = frame.copy(deep=False)
-    scen = frame["scenario"].to_numpy()
+    rows = frame if rows is None else rows
+    scen = rows["scenario"].to_numpy()
     for key, suffix in ((idle, "net"), *(((grid, "grid"),) if grid is not None else ())):
-        src = frame[scen == key]
+        src = rows[scen == key]
         at = index(src)
         if not at.is_unique:  # pragma: no cover - one row per fault and device
             raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")

@@ -85,6 +85,8 @@ from protv2g.study.dss_site_transformers import site_transformer_names, transfor
 from protv2g.study.engine_inputs import (
     EXISTING_INVERTERS,
     GRID_ONLY,
+    SITES_GRID,
+    SITES_IDLE,
     fault_options,
     fault_scenarios,
     high_bracket_sets,
@@ -94,13 +96,6 @@ from protv2g.topology_fault_buses import low_voltage_zone_buses
 
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
            "study_fault_buses", "DEVICE_ROW_MIN_A", "SITES_IDLE", "SITES_GRID"]
-
-#: Charger sets a part with sites' own equipment in adds (:func:`dss_fault_frames`): every
-#: charger idle (existing DER as in the base case), and with existing DER the grid alone —
-#: the network's part, IEC 60909's ``I″kI`` (and the existing DER's by magnitude), of a row
-#: the base case has not (a fault at or a device on that equipment; review rev34c W1).
-SITES_IDLE = "site equipment in, chargers idle"
-SITES_GRID = "site equipment in, grid only (no existing DER, no V2G)"
 
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.

@@ -81,6 +81,12 @@ class FaultTables:
         tables of every scenario (what :class:`~protv2g.result.StudyResult` shows); the
         checks evaluate the held blocks and copy their rows to the twins
         (:func:`protv2g.checks.twin_rows.held_twins`).
+    site_idle : tuple or None
+        ``(bus, device)`` tables of the :data:`~protv2g.study.engine_inputs.SITES_IDLE` and
+        :data:`~protv2g.study.engine_inputs.SITES_GRID` sets (sites' interconnection
+        transformers in, every charger idle / the grid alone) between the engine calls and
+        :func:`~protv2g.pipeline.fault_tables`, which puts them on the rows the base case
+        lacks as the :data:`~protv2g.checks.converter_sum.NET_COLUMNS` and drops them.
     networks : dict or None
         The sequence networks the engine built for the V2G scenarios' net (the net of
         ``close_in[1]``), by the key of :func:`~protv2g.engine.sequence.network_builder`:
@@ -99,6 +105,7 @@ class FaultTables:
     grid_only: tuple[pd.DataFrame, pd.DataFrame] | None = None
     networks: dict | None = None
     twin_of: dict[str, str] | None = None
+    site_idle: tuple[pd.DataFrame, pd.DataFrame] | None = None
 
     def expanded(self) -> FaultTables:
         """These tables with a block of rows for every study scenario (:attr:`twin_of`): each

@@ -1,6 +1,7 @@
 """Rows new with the project's equipment: a site's own transformer and the devices on it.
 
-A site's own transformer (``v2g_sites[].model_transformer``) comes with the V2G project and is
+A site's own transformer (``v2g_sites[].model_transformer``, a pandapower site's
+``interconnection_transformer``) comes with the V2G project and is
 out of the base case (:mod:`protv2g.study.dss_site_transformers`); so is a study device on it
 (its fuse F-DEPOT, ``location: {trafo: depot_xf, side: hv}``). Such a device's rows have no
 base twin and the attribution calls them ``new`` ("caused by V2G") — also where the row fails
@@ -40,6 +41,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.asymmetry import asym_rms_ka
+from protv2g.study.site_equipment import site_transformer_devices
 
 __all__ = ["EQUIPMENT", "duty_without_chargers", "equipment_duty", "equipment_text",
            "site_equipment"]
@@ -50,21 +52,11 @@ EQUIPMENT = "equipment"
 
 
 def site_equipment(study: Any) -> dict[str, str]:
-    """Study device → the site's own model transformer it sits on (its name as the study
-    gives it, ``"depot_xf"``), for the devices on one; empty without such a device."""
-    doc = getattr(study, "document", None)
-    sites = getattr(study, "device_sites", None) or {}
-    if doc is None or not sites:
-        return {}
-    names: dict[str, str] = {}
-    for s in getattr(doc, "v2g_sites", []) or []:
-        el = getattr(s, "model_transformer", None)
-        if el:
-            short = str(el).split(".", 1)[-1] if str(el).lower().startswith(
-                "transformer.") else str(el)
-            names[f"transformer.{short.lower()}"] = short
-    return {n: names[str(d.element_name).lower()] for n, d in sites.items()
-            if str(getattr(d, "element_name", "")).lower() in names}
+    """Study device → the site's own transformer it sits on (its name as the study gives it:
+    an OpenDSS ``model_transformer`` ``"depot_xf"``, a pandapower ``interconnection_transformer``
+    ``"depot-XFMR"``), for the devices on one; empty without such a device
+    (:func:`protv2g.study.site_equipment.site_transformer_devices`, either path)."""
+    return {d: name for d, (_, name) in site_transformer_devices(study).items()}
 
 
 def duty_without_chargers(ctx: Any, rows: pd.DataFrame, rating_s: np.ndarray, t_s: float,

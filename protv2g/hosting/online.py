@@ -16,13 +16,14 @@ steps below it, and the full export. ``k = 0`` passes by definition (no V2G). Bi
 the integers: ``⌈log2 n_online⌉`` rounds, every axis of a round in one engine call
 (:mod:`.search`).
 
-A site with its own transformer (``model_transformer``) is also evaluated with **none** of its
-chargers online (the *probe*: its transformer in, its chargers idle), riding along the first
-call that needs it. Where the probe fails, the site's own equipment fails without any charger,
-and each round asks the smallest export of ``k`` first: the export levels above it are
-evaluated only where it passes (an extra call, rare), since the round keeps the smallest
-failing export — the answer is the one of evaluating them all (review rev34c F1: EPRI J1's
-depot, 0 kW set by its transformer, evaluated every export of every round).
+A site with its own transformer (``model_transformer``, a pandapower site's
+``interconnection_transformer``) is also evaluated with **none** of its chargers online (the
+*probe*: its transformer in, its chargers idle), riding along the first call that needs it.
+Where the probe fails, the site's own equipment fails without any charger, and each round asks
+the smallest export of ``k`` first: the export levels above it are evaluated only where it
+passes (an extra call, rare), since the round keeps the smallest failing export — the answer is
+the one of evaluating them all (review rev34c F1: EPRI J1's depot, 0 kW set by its transformer,
+evaluated every export of every round).
 
 The figure answers "how many of the chargers may take part" (a pilot is sized by it): its
 limit is the chargers' fault current, which an enrolment cap, fewer chargers in V2G mode or a
@@ -44,6 +45,7 @@ from protv2g.hosting.at_once import reason, transformer_remedy
 from protv2g.hosting.points import online_levels
 from protv2g.hosting.tables import Axis, Failing, fails, levels
 from protv2g.significant import number_text
+from protv2g.study.site_equipment import own_transformer
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["ONLINE_COLUMNS", "OnlineLimit", "limited_at_once", "search_online", "with_online"]
@@ -138,7 +140,7 @@ def search_online(axes: Sequence[Axis], failing: Failing, run: RunOnline, n_grid
             state[axis.key] = [axis, 0, n_online(axis), list(failing[(axis.key, first)].values()),
                                first]
     built = {key for key, (axis, *_r) in state.items()
-             if getattr(axis.site, "model_transformer", None)}
+             if own_transformer(axis.site)}
     while True:
         # the middle whole number strictly between lo (passes) and hi (fails)
         ks = {key: (lo + math.ceil(hi)) // 2 for key, (_a, lo, hi, *_) in state.items()
@@ -212,7 +214,7 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
                      f"; chargers online searched instead: even one charger online fails "
                      f"({fail}): at most 0 online, 0 kW")
         if lim.none_online_rows:
-            xf = str(axis.site.model_transformer)
+            xf = str(own_transformer(axis.site))
             alone = (f"; with none online (the site's transformer {xf} in, its chargers "
                      f"idle) {_evidence(lim.none_online_rows)} fails too")
             crits = {str(r["criterion"]) for r in lim.none_online_rows}

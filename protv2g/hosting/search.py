@@ -54,7 +54,9 @@ from protv2g.hosting.tables import (
     levels,
 )
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
+from protv2g.pipeline import study_with_sites
 from protv2g.study.loader import Study
+from protv2g.study.site_equipment import own_transformer
 from protv2g.units import LoadLevel, Participation
 
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
@@ -173,6 +175,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     >>> ha.table[["site", "participation", "load_level", "hosting_kw", "limiting_criterion"]]
     """
     t0 = time.perf_counter()
+    # the sites' interconnection transformers in the study's net, as run_study does before
+    # its search: the checks name branches on it (was KeyError: 1 in C12's branch names on a
+    # pandapower study with one, `protv2g hosting`; idempotent, no-op without one)
+    study = study_with_sites(study)
     doc = study.document
     all_sites = doc.v2g_sites
     names = [s.name for s in all_sites]
@@ -299,7 +305,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         # the rest of the grid where it takes no call of its own (.online asks it when even
         # one charger online fails, else with its first round)
         ride = [(a, tol_of[a.key], 0) for a in axes if a.key in new_stop
-                and getattr(a.site, "model_transformer", None)]
+                and own_transformer(a.site)]
         if any(pt[2] != 0 for pt in todo) and ride and len(_chunks(todo + ride, per_call)) == len(
                 _chunks(todo, per_call)):
             todo += ride

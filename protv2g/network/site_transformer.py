@@ -249,8 +249,25 @@ def with_site_transformers(study: object) -> object:
     if new:
         res = add_site_transformers(net, new, where=str(getattr(study, "path", "study")))
         net, added = res.net, res.site_buses
+        _check_places(study, res)
     buses = {**study.site_buses, **present, **added}  # type: ignore[attr-defined]
     return dataclasses.replace(study, net=net, site_buses=buses)  # type: ignore[type-var]
+
+
+def _check_places(study: object, res: SiteTransformerResult) -> None:
+    """The loader placed a device on a site's transformer before the net had it
+    (:func:`protv2g.study.feeder_checks.check_semantics`): its indices must be the ones
+    :func:`add_site_transformers` gave."""
+    from protv2g.study.site_equipment import site_transformer_devices
+
+    places = study.device_sites  # type: ignore[attr-defined]
+    for dev, (site, _) in site_transformer_devices(study).items():
+        if site in res.trafos and (places[dev].element_index != res.trafos[site] or {
+                places[dev].bus, places[dev].far_bus} != {res.net.trafo.at[res.trafos[site],
+                                                                           "hv_bus"],
+                                                          res.site_buses[site]}):
+            raise RuntimeError(f"device {dev!r} on {site}'s transformer was placed on "
+                               f"another element: please report this bug")
 
 
 def without_site_transformers(net: pp.pandapowerNet, sites: Iterable[str]

@@ -45,6 +45,7 @@ from protv2g.network.dss_site_transformers import (
 )
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import StudyDocument
+from protv2g.study.site_equipment import devices_never_built as never_built
 
 __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
            "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
@@ -85,25 +86,9 @@ def transformers_out(document: StudyDocument, scenario: object) -> tuple[str, ..
 
 
 def devices_never_built(study: object, scenarios: Sequence[object]) -> set[str]:
-    """Study devices on a site's own model transformer (``location: {trafo: NAME, …}``) that
-    is out of every one of ``scenarios`` (:func:`transformers_out`): they have no engine
-    rows by design, not by error. Review ver33 (EPRI ckt24): the depot transformer's fuse
-    F-DEPOT made every other site's one-site hosting search "NOT ESTABLISHED … no engine
-    result for device F-DEPOT", since those searches build their own site only."""
-    document = getattr(study, "document", None)
-    sites = getattr(study, "device_sites", None) or {}
-    scenarios = list(scenarios)
-    if document is None or not sites or not scenarios:
-        return set()
-    names = site_transformer_names(document)
-    if not names:
-        return set()
-    out_everywhere = set(names)
-    for sc in scenarios:
-        out_everywhere &= set(transformers_out(document, sc))
-        if not out_everywhere:
-            return set()
-    return {n for n, d in sites.items() if any(on_element(d, el) for el in out_everywhere)}
+    """:func:`protv2g.study.site_equipment.devices_never_built` (either path's site
+    transformers; kept here for its callers)."""
+    return never_built(study, scenarios)
 
 
 def _element(name: str) -> str:

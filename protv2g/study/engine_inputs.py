@@ -48,7 +48,7 @@ from protv2g.units import ChargerMode
 __all__ = ["device_terminals", "fault_options", "charger_sources", "site_source", "fault_scenarios",
            "existing_der_sources", "existing_sources_table", "high_bracket_sets",
            "EXISTING_INVERTERS",
-           "GRID_ONLY", "grid_only_set"]
+           "GRID_ONLY", "grid_only_set", "SITES_IDLE", "SITES_GRID"]
 
 #: The feeder's own inverters as fault sources: the V2G sites' defaults (first-cycle
 #: ``limit_pu``, sustained limits of both brackets, law, ride-through category), one basis
@@ -210,6 +210,17 @@ def fault_scenarios(study: Study, scenarios: list[Scenario]
 #: case's network part (``I″kI``) to which every current source is added by magnitude
 #: (:data:`protv2g.checks.converter_sum.GRID_COLUMNS`).
 GRID_ONLY = "grid only (no existing DER, no V2G)"
+
+
+#: Charger sets an engine call on a net with sites' own equipment in (the V2G scenarios' net,
+#: not the base case's) adds, on either engine (:func:`protv2g.pipeline.fault_tables`,
+#: :func:`protv2g.pipeline_dss.dss_fault_frames`): every charger idle (existing DER as in the
+#: base case), and with existing DER the grid alone — the network's part, IEC 60909's
+#: ``I″kI`` (and the existing DER's by magnitude), of a row the base case has not (a fault at
+#: or a device on that equipment: a pandapower site's ``interconnection_transformer``, an
+#: OpenDSS site's ``model_transformer``; review rev34c W1).
+SITES_IDLE = "site equipment in, chargers idle"
+SITES_GRID = "site equipment in, grid only (no existing DER, no V2G)"
 
 
 def grid_only_set(sets: dict[str, tuple[ChargerSource, ...]]

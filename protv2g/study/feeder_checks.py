@@ -20,6 +20,7 @@ from protv2g.errors import Issue
 from protv2g.network.json_tables import FeederTables, unsupplied_buses
 from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import Location, StudyDocument
+from protv2g.study.site_equipment import pp_transformer_name
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     import pandapower as pp
@@ -96,7 +97,14 @@ def check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
     file = str(path)
     library, issues = library_and_document_issues(document, path, extra_curves)
     device_sites: dict[str, DeviceSite] = {}
+    own = {pp_transformer_name(s.name).lower() for s in document.v2g_sites
+           if s.interconnection_transformer is not None}
+    on_own = []  # devices on a site's interconnection transformer: placed below
     for i, device in enumerate(document.devices):
+        tr = device.location.trafo
+        if tr is not None and str(tr).lower() in own and not element_index(net.trafo, str(tr)):
+            on_own.append(device)
+            continue
         site, found = resolve_location(net, device.location, file, f"devices[{i}].location")
         issues.extend(found)
         if site is not None:
@@ -124,14 +132,40 @@ def check_semantics(document: StudyDocument, net: pp.pandapowerNet, path: Path,
         if bus is not None:
             site_buses[site.name] = bus
     issues.extend(_line_to_neutral_issues(document, net, file, site_buses))
+    if on_own and len(site_buses) == len(document.v2g_sites):
+        device_sites.update(_on_site_transformers(net, document, on_own, site_buses))
     if len(net.bus) == 0:
         issues.append(Issue(file, "feeder", "the feeder has no buses", "check the feeder file"))
     if len(net.ext_grid) == 0 or not net.ext_grid.in_service.any():
         issues.append(Issue(file, "feeder", "the feeder has no external grid (substation source)",
                             "add an ext_grid with short-circuit data (s_sc_max_mva, rx_max)"))
     else:
-        issues.extend(isolation_issues(net, file, document, device_sites, site_buses))
+        issues.extend(isolation_issues(net, file, document, {
+            n: d for n, d in device_sites.items() if d.element != "trafo"
+            or d.element_index in net.trafo.index}, site_buses))
     return issues, device_sites, site_buses, library
+
+
+def _on_site_transformers(net: Any, document: StudyDocument, devices: list[Any],
+                          site_buses: dict[str, int]) -> dict[str, DeviceSite]:
+    """Places of ``devices`` on a site's ``interconnection_transformer`` (``location: {trafo:
+    <site>-XFMR, side: hv|lv}``: its own fuse or breaker, out of the base case with it), on
+    the net the pipeline builds: the transformer and its LV bus are added after the feeder's
+    last row, site by site in study order
+    (:func:`protv2g.network.site_transformer.add_site_transformers`, which checks the
+    indices it gives against these)."""
+    bus0 = int(max(net.bus.index)) + 1 if len(net.bus) else 0
+    t0 = int(max(net.trafo.index)) + 1 if len(net.trafo) else 0
+    at = {}
+    for k, s in enumerate(x for x in document.v2g_sites
+                          if x.interconnection_transformer is not None):
+        at[pp_transformer_name(s.name).lower()] = (t0 + k, site_buses[s.name], bus0 + k)
+    out = {}
+    for d in devices:
+        t, hv, lv = at[str(d.location.trafo).lower()]
+        a, b = (hv, lv) if d.location.side == "hv" else (lv, hv)
+        out[d.name] = DeviceSite("trafo", t, int(a), int(b))
+    return out
 
 
 def _line_to_neutral_issues(document: StudyDocument, net: Any, file: str,

@@ -1,0 +1,262 @@
+"""The pandapower path's site transformer (``v2g_sites[].interconnection_transformer``) gets
+the OpenDSS path's session-34 rules (duty34, attr34): a fuse on its high-voltage side can be
+studied, rows the base case lacks are on the IEC 60909 magnitude sum, and a C7 row that
+fails on the feeder's own fault level is "caused by the project's equipment".
+
+The study: the shipped depot example (``feeders/depot_two_feeder``) with the depot behind its
+own 7.5 MVA 12.47/0.48 kV YNd transformer (``depot-XFMR``, the study adds it) and a 100K fuse
+F-DEPOT on its high-voltage side rated 5 kA asymmetrical; firm participation, full export,
+peak load.
+
+Before (HEAD 792cbdd): the fuse was refused at load ("no single transformer named
+'depot-XFMR' (none in the feeder)"); without it, every row at the depot's LV bus had no base
+row and was the control-law phasor with no converter part (``phasor_no_base``: R-F1 3ph
+2.880 kA, I converter 0) and the bus's IEC sum was NaN (3ph phasor 80.05 kA shown).
+
+References (nothing here computed by protv2g): pandapower's ``calc_sc`` (IEC 60909, ``case
+= "max"``: c_max 1.1 on MV and LV) on the same net (the tables' close-in net: site
+transformer in, the fuse's close-in bus) with no source but the grid — the network's part;
+the chargers' part by hand, rated current × the model's first-cycle limit:
+
+* campus (F1-B05, 40 × 50 kVA, firm 0.9, limit 1.5 pu): 1.5 × 1800 kVA / (√3 × 12.47 kV)
+  = 125.0 A — into the fuse's close-in fault through the feeder and the fuse (the depot's
+  own current reaches that fault through its transformer, not the fuse);
+* depot (48 × 125 kVA, firm 1.0, limit 2.0 pu): 2.0 × 6000 kVA / (√3 × 12.47 kV) = 555.7 A
+  — the whole fuse current for a 3ph fault at F1-B02 (the network drives < 1 A into the
+  transformer with the chargers idle: no such row, its part 0).
+"""
+
+from __future__ import annotations
+
+import copy
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "feeders" / "depot_two_feeder"
+FIRM = "firm/peak/100%"
+FUSE = """  - {name: F-DEPOT, kind: fuse, location: {trafo: depot-XFMR, side: hv}, link: 100K,
+     interrupting_rating_ka: 5, interrupting_rating_basis: asym}
+"""
+CAMPUS_A = 1.5 * 40 * 0.9 * 50e3 / (3 ** 0.5 * 12470)  # 125.0 A
+DEPOT_A = 2.0 * 48 * 1.0 * 125e3 / (3 ** 0.5 * 12470)  # 555.7 A
+
+
+def _study(folder: Path, fuse: bool) -> Path:
+    if not (EXAMPLE / "feeder.json").exists():  # pragma: no cover - shipped with the repo
+        pytest.skip("feeders/depot_two_feeder/feeder.json is absent")
+    folder.mkdir(parents=True, exist_ok=True)
+    shutil.copy(EXAMPLE / "feeder.json", folder / "feeder.json")
+    s = (EXAMPLE / "study.yaml").read_text()
+    s = s.replace("    participation: {low: 0.5, expected: 0.8, firm: 1.0}\n",
+                  "    participation: {low: 0.5, expected: 0.8, firm: 1.0}\n"
+                  "    interconnection_transformer: {sn_kva: 7500, connection: YNd}\n", 1)
+    for a, b in (("export_levels_fraction: [0.0, 0.25, 0.5, 0.75, 1.0]",
+                  "export_levels_fraction: [1.0]"),
+                 ("participation: [expected, firm]", "participation: [firm]"),
+                 ("load_levels: [light, peak]", "load_levels: [peak]"),
+                 ("  day: true ", "  day: false ")):
+        assert a in s
+        s = s.replace(a, b)
+    if fuse:
+        s = s.replace("\nv2g_sites:\n", "\n" + FUSE + "\nv2g_sites:\n", 1)
+    p = folder / "study.yaml"
+    p.write_text(s)
+    return p
+
+
+def _tables(path: Path):
+    from protv2g.checks.attribution import base_scenarios
+    from protv2g.checks.converter_sum import bus_iec_sum_ka
+    from protv2g.pipeline import fault_tables
+    from protv2g.scenarios import build_scenarios
+    from protv2g.study.loader import load_study
+
+    st = load_study(path)
+    sc = build_scenarios(st.document)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ft = fault_tables(st, sc)
+    base_of = base_scenarios(sc, sorted(set(ft.bus["scenario"].astype(str))))
+    return ft, base_of, ft.bus.assign(ikss_iec_sum_ka=bus_iec_sum_ka(ft.bus, base_of))
+
+
+def _calc_sc_ka(net, names: list[str]) -> dict[str, float]:
+    """pandapower ``calc_sc`` 3ph max (IEC 60909, c_max 1.1) at the named buses, the grid
+    the only source (no sgen), on a copy of ``net``."""
+    import pandapower.shortcircuit as sc
+
+    net = copy.deepcopy(net)
+    net.sgen = net.sgen.iloc[0:0]
+    at = {n: int(net.bus.index[net.bus["name"].astype(str) == n][0]) for n in names}
+    sc.calc_sc(net, fault="3ph", case="max", bus=list(at.values()))
+    return {n: float(net.res_bus_sc.at[b, "ikss_ka"]) for n, b in at.items()}
+
+
+@pytest.fixture(scope="module")
+def with_fuse(tmp_path_factory):
+    return _tables(_study(tmp_path_factory.mktemp("pp35") / "fuse", fuse=True))
+
+
+def test_fuse_on_the_interconnection_transformer_is_studied_on_the_iec_sum(with_fuse):
+    from protv2g.checks.converter_sum import split_against_base
+    from protv2g.checks.duty import duty_frame
+
+    ft, base_of, _ = with_fuse
+    dev = ft.device
+    fuse = dev[dev.device.astype(str) == "F-DEPOT"]
+    assert len(fuse)  # was refused at load
+    assert set(fuse.scenario.astype(str)) == {FIRM}  # out of the base case with its transformer
+    duty = duty_frame(ft.close_in[1], dev, base_of)
+    r = duty[(duty.device.astype(str) == "F-DEPOT") & (duty.case.astype(str) == "max")].iloc[0]
+    assert str(r.fault_bus_name) == "F-DEPOT close-in" and str(r.fault_type) == "3ph"
+    assert str(r.current_basis) == "iec_sum"  # no base row: was phasor_no_base, converter 0
+    ref = _calc_sc_ka(ft.close_in[1].net, ["F-DEPOT close-in"])["F-DEPOT close-in"]
+    assert r.i_network_ka == pytest.approx(ref, rel=1e-3)  # 5.1311 vs calc_sc 5.1311 kA
+    assert r.i_converter_ka * 1e3 == pytest.approx(CAMPUS_A, rel=5e-3)  # 125.0 A by hand
+    assert r.i_max_ka == pytest.approx(r.i_network_ka + r.i_converter_ka, rel=1e-12)
+    # a 3ph fault at F1-B02: the fuse carries the depot's chargers alone (network part 0)
+    at = fuse[(fuse.fault_bus_name.astype(str) == "F1-B02") & (fuse.fault_type == "3ph")
+              & (fuse.case.astype(str) == "max")]
+    s = split_against_base(at, ["fault_bus", "fault_type", "case", "device"], base_of)
+    assert list(s.basis) == ["iec_sum"]
+    assert s.i_network_ka[0] == pytest.approx(0.0, abs=1e-12)
+    assert s.i_iec_sum_ka[0] * 1e3 == pytest.approx(DEPOT_A, rel=5e-3)  # 555.7 A by hand
+
+
+def test_site_lv_bus_and_rows_there_on_the_iec_sum(tmp_path):
+    """Without the fuse (the old code loads this study): the depot's LV bus and a feeder
+    device's row at a fault there have no base row."""
+    from protv2g.checks.converter_sum import split_against_base
+
+    ft, base_of, bus = _tables(_study(tmp_path, fuse=False))
+    r = bus[(bus.bus_name.astype(str) == "depot-LV") & (bus.scenario.astype(str) == FIRM)
+            & (bus.fault_type.astype(str) == "3ph") & (bus.case.astype(str) == "max")].iloc[0]
+    ref = _calc_sc_ka(ft.close_in[1].net, ["depot-LV"])["depot-LV"]
+    assert np.isfinite(r.ikss_iec_sum_ka)  # was NaN (phasor 80.05 kA)
+    assert r.ia_net_ka == pytest.approx(ref, rel=1e-3)  # 74.894 vs calc_sc 74.894 kA
+    assert r.ikss_iec_sum_ka > r.ikss_ka + 1.0  # 91.14 vs the phasor 80.05 kA
+    dev = ft.device
+    at = dev[(dev.device.astype(str) == "R-F1") & (dev.fault_bus_name.astype(str) == "depot-LV")
+             & (dev.fault_type == "3ph") & (dev.case.astype(str) == "max")]
+    s = split_against_base(at, ["fault_bus", "fault_type", "case", "device"], base_of)
+    assert list(s.basis) == ["iec_sum"]  # was phasor_no_base, I converter 0
+    assert s.i_converter_ka[0] > 0.01
+
+
+def test_c7_fails_on_the_feeders_level_caused_by_the_equipment(tmp_path):
+    from protv2g.checks.equipment import EQUIPMENT
+    from protv2g.findings_attribution import Attribution
+    from protv2g.report.derived import result_findings
+    from protv2g.runner import run_study
+    from protv2g.study.loader import load_study
+
+    path = _study(tmp_path, fuse=True)
+    study = load_study(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_study(study, hosting=False)
+    v = res.violations
+    c7 = v[(v.criterion.astype(str) == "C7") & (v.device.astype(str) == "F-DEPOT")
+           & (v.status.astype(str) == "fail")]
+    assert len(c7) == 1
+    row = c7.iloc[0]
+    assert str(row.attribution) == EQUIPMENT  # was: the fuse could not be given
+    msg = str(row.message)
+    assert "new with the project's equipment (depot-XFMR, F-DEPOT)" in msg
+    # the feeder's fault level at the fuse's bus without any charger: calc_sc on the feeder
+    # as it is today (the loaded study's net: no site transformer)
+    assert "depot-XFMR" not in set(study.net.trafo["name"].astype(str))
+    ref = _calc_sc_ka(study.net, ["F1-B02"])["F1-B02"]  # 5.1312 kA
+    assert f"the feeder's fault level at F1-B02 is {ref:.2f} kA (3ph, max)" in msg
+    f = result_findings(res).findings
+    fd = f[(f.device.astype(str) == "F-DEPOT") & (f.criterion.astype(str) == "C7")]
+    assert list(fd.attribution.astype(str)) == [Attribution.EQUIPMENT]
+
+
+def test_existing_der_fuse_on_the_site_transformer_is_calc_scs_bus_current(tmp_path):
+    """A feeder with its own PV (the workplace example's 2 MW PV-B03, ``sgen.k`` 1.1): the
+    office park behind its own 2.5 MVA YNd ``office-park-XFMR`` with a fuse F-OP on it. The
+    fuse's close-in 3ph max row has no base row; its network part is the grid alone with the
+    transformer in (``SITES_GRID``), the PV added by magnitude — pandapower's ``calc_sc`` at
+    that bus with the PV as a current source (``sn_mva`` = its 2 MW, as the study reads it):
+    the fuse carries the bus's whole current (the transformer side feeds nothing with the
+    chargers idle; the office park's own current reaches that fault through its transformer,
+    not the fuse). Before: the fuse refused at load."""
+    from protv2g.checks.duty import duty_frame
+
+    src = ROOT / "feeders" / "workplace_pv_midday"
+    shutil.copy(src / "feeder.json", tmp_path / "feeder.json")
+    s = (src / "study.yaml").read_text()
+    for a, b in (("participation: {low: 0.4, expected: 0.7, firm: 0.9}}",
+                  "participation: {low: 0.4, expected: 0.7, firm: 0.9},\n"
+                  "     interconnection_transformer: {sn_kva: 2500, connection: YNd}}"),
+                 ("\nv2g_sites:", "\n  - {name: F-OP, kind: fuse, location: {trafo: "
+                  "office-park-XFMR, side: hv}, link: 100K,\n     interrupting_rating_ka: 10}"
+                  "\nv2g_sites:"),
+                 ("export_levels_fraction: [0.0, 0.5, 1.0]", "export_levels_fraction: [1.0]"),
+                 ("participation: [expected, firm]", "participation: [firm]")):
+        assert a in s
+        s = s.replace(a, b, 1)
+    (tmp_path / "study.yaml").write_text(s)
+    ft, base_of, _ = _tables(tmp_path / "study.yaml")
+    duty = duty_frame(ft.close_in[1], ft.device, base_of)
+    r = duty[(duty.device.astype(str) == "F-OP") & (duty.case.astype(str) == "max")].iloc[0]
+    assert str(r.fault_bus_name) == "F-OP close-in" and str(r.fault_type) == "3ph"
+    assert str(r.current_basis) == "iec_sum"
+    grid = _calc_sc_ka(ft.close_in[1].net, ["F-OP close-in"])["F-OP close-in"]
+    assert r.i_network_ka == pytest.approx(grid, rel=1e-3)  # 2.90257 vs 2.90257 kA
+
+    import pandapower.shortcircuit as sc
+
+    net = copy.deepcopy(ft.close_in[1].net)
+    net.sgen["sn_mva"] = net.sgen.sn_mva.fillna(net.sgen.p_mw)
+    net.sgen["current_source"] = True
+    b = int(net.bus.index[net.bus["name"].astype(str) == "F-OP close-in"][0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        sc.calc_sc(net, fault="3ph", case="max", bus=[b])
+    assert r.i_max_ka == pytest.approx(float(net.res_bus_sc.at[b, "ikss_ka"]), rel=1e-3)
+
+
+def test_hosting_none_online_probe_and_other_sites_fuse(tmp_path):
+    """The hosting search's chargers-online probe (the site built, none of its chargers online)
+    on an ``interconnection_transformer`` site, and a one-site search of another site with a
+    fuse on that transformer.
+
+    Before: the probe read ``model_transformer`` only — the depot's 0 kW was explained by
+    "the fault current comes from the chargers' connected kVA … fewer chargers online or lower
+    current limits would lift" while its limiting C5 row (R-F1's reach for a ground fault at
+    F1-B04) fails with no charger online: the YNd winding's zero-sequence source."""
+    from protv2g.hosting import hosting_analysis
+    from protv2g.study.dss_site_transformers import devices_never_built
+    from protv2g.study.loader import load_study
+
+    study = load_study(_study(tmp_path / "nofuse", fuse=False))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ha = hosting_analysis(study, sites=["depot"], participations=["firm"],
+                              load_levels=["peak"], n_grid=2)
+    row = ha.table[ha.table.site.astype(str) == "depot"].iloc[0]
+    assert row.hosting_kw == pytest.approx(0.0, abs=1e-9)
+    assert str(row.set_by_transformer) == "depot-XFMR"  # was ""
+    assert "set by the site's own transformer depot-XFMR, not its chargers" in str(row.note)
+
+    fused = load_study(_study(tmp_path / "fuse", fuse=True))
+    sites = fused.document.v2g_sites
+    from protv2g.hosting.points import base_scenario, export_scenario
+    from protv2g.hosting.tables import Axis
+    from protv2g.units import LoadLevel, Participation
+
+    def one(name):
+        s = next(x for x in sites if x.name == name)
+        return [base_scenario(LoadLevel.PEAK, sites),
+                export_scenario(Axis(s, Participation.FIRM, LoadLevel.PEAK), 0.5 * s.p_max_kw,
+                                sites)]
+
+    assert devices_never_built(fused, one("campus")) == {"F-DEPOT"}  # no rows by design
+    assert devices_never_built(fused, one("depot")) == set()
