@@ -210,7 +210,8 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
         reg = name.split(".", 1)[-1]
         out[k] = (
             f"; the set-point's, not V2G's: {bus_name(b)} (phase {'abc'[p]}) is fed through "
-            f"{reg}'s output {bus_name(b_out)}, {drop:+.4f} pu under it without V2G; at the "
+            f"{reg}'s output {bus_name(b_out)}, {abs(drop):.4f} pu "
+            f"{'under' if drop >= 0 else 'above'} it without V2G; at the "
             f"same taps V2G raises it {rise_b:+.4f} pu, the output's own rise "
             f"{rise_o:+.4f} pu within the tolerance {tol_pu:g} pu, and the output stays "
             f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu); that band less the drop reaches "
