@@ -32,7 +32,9 @@ loading_percent`` and optionally ``p_from_mw``):
   ``unbalance_change_min_percent`` (:mod:`protv2g.checks.flow_unbalance`, review rev31 §2);
 * on an OpenDSS feeder, a voltage or unbalance row whose V2G change a regulator's unforced tap
   move explains, or a regulated bus V2G moves only inside a band that reaches over the limit by
-  itself, is ``pre-existing`` and says so (:mod:`protv2g.checks.flow_taps`, review rev31 §1, §6);
+  itself, is ``pre-existing`` and says so (:mod:`protv2g.checks.flow_taps`, review rev31 §1, §6),
+  as is a row at a bus past a regulator whose V2G rise is the output's at the same taps
+  (:mod:`protv2g.checks.flow_band`, review rev34a W3);
 * reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
   voltage regulator — a transformer whose two windings have the same rated voltage — that is
   taken as forward-locked (the study file has no regulator mode): ``fail`` when its control
