@@ -70,7 +70,7 @@ C84.1-2020 Table 1 (Range A); IEC 61000-4-30:2015 §5.2.2.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -88,18 +88,35 @@ __all__ = ["band_held", "band_rows", "KV_SAME_RTOL"]
 KV_SAME_RTOL = 0.02
 
 
-def _nearest(settings: pd.DataFrame, down: Mapping[str, frozenset[int]]
-             ) -> dict[int, pd.DataFrame]:
-    """Bus → the settings rows of its nearest upstream regulator bank (rule 1)."""
+class _Bank(NamedTuple):
+    """One regulator bank (RegControls on one ``bus_in`` → ``bus_out`` pair)."""
+
+    bus_out: int
+    names: tuple[str, ...]
+    transformers: tuple[str, ...]
+    #: phase position → (RegControl name, LDC, band's low and high edge, pu)
+    phase: dict[int, tuple[str, bool, float, float]]
+
+
+def _nearest(settings: pd.DataFrame, down: Mapping[str, frozenset[int]]) -> dict[int, _Bank]:
+    """Bus → its nearest upstream regulator bank (rule 1)."""
     groups = []
     for (_, b_out), grp in settings.groupby(["bus_in", "bus_out"]):
         part = frozenset().union(*(down.get(n, frozenset()) for n in grp.name.tolist()))
-        if part:
-            groups.append((len(part), int(b_out), part, grp))
-    out: dict[int, pd.DataFrame] = {}
-    for _, _, part, grp in sorted(groups, key=lambda g: (-g[0], g[1])):
+        if not part:
+            continue
+        phase: dict[int, tuple[str, bool, float, float]] = {}
+        for r in grp.itertuples(index=False):
+            for p in r.phases:
+                phase.setdefault(int(p), (str(r.name), bool(r.ldc), float(r.lo_pu),
+                                          float(r.hi_pu)))
+        groups.append((len(part), int(b_out), part, _Bank(
+            int(b_out), tuple(map(str, grp.name)),
+            tuple(str(x).lower() for x in grp.transformer), phase)))
+    out: dict[int, _Bank] = {}
+    for _, _, part, bank in sorted(groups, key=lambda g: (-g[0], g[1])):
         for b in part:
-            out[b] = grp  # smaller sides written last: the nearest wins
+            out[b] = bank  # smaller sides written last: the nearest wins
     return out
 
 
@@ -163,11 +180,10 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
     step = (pd.to_numeric(rows["step"], errors="coerce").fillna(0).astype(int).to_numpy()
             if "step" in rows.columns else np.zeros(len(rows), dtype=int))
     todo = [k for k in np.flatnonzero(candidate).tolist()
-            if int(buses[k]) in nearest and int(buses[k]) not in
-            set(nearest[int(buses[k])].bus_out.tolist())]
+            if int(buses[k]) in nearest and int(buses[k]) != nearest[int(buses[k])].bus_out]
     if not todo:
         return out
-    outs = {int(nearest[int(buses[k])].bus_out.iat[0]) for k in todo}
+    outs = {nearest[int(buses[k])].bus_out for k in todo}
     table = _phase_table(bus, np.array(sorted({int(buses[k]) for k in todo} | outs)))
     moves = tap_moves(bus, settings, base_of, tol_pu)
     moved = {(str(s), int(t), str(n)) for s, t, n in zip(
@@ -178,8 +194,8 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
         s0 = str(base_of.get(s, "") or "")
         if not s0 or s0 == s:
             continue
-        grp = nearest[b]
-        b_out = int(grp.bus_out.iat[0])
+        bank = nearest[b]
+        b_out = bank.bus_out
         if not (kv[b] > 0 and np.isclose(kv[b], kv[b_out], rtol=KV_SAME_RTOL)):
             continue  # rule 1: a transformer between
         now_b, was_b = table.get((s, t, b)), table.get((s0, t, b))
@@ -187,15 +203,13 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
         if any(x is None for x in (now_b, was_b, now_o, was_o)) or np.isnan(now_b).all():
             continue
         p = int(np.nanargmax(now_b))
-        ctl = grp[[p in ph for ph in grp.phases.tolist()]]
-        if ctl.empty or bool(ctl.ldc.iat[0]):
+        if p not in bank.phase or bank.phase[p][1]:
             continue  # rule 2
-        name = str(ctl.name.iat[0])
-        if any((s, t, n) in moved for n in grp.name.tolist()):
+        name, _, lo, hi = bank.phase[p]
+        if any((s, t, n) in moved for n in bank.names):
             continue  # rule 3
-        if any((s, t, str(x).lower()) in reversed_at for x in grp.transformer.tolist()):
+        if any((s, t, x) in reversed_at for x in bank.transformers):
             continue  # rule 4
-        lo, hi = float(ctl.lo_pu.iat[0]), float(ctl.hi_pu.iat[0])
         rise_b, rise_o = now_b[p] - was_b[p], now_o[p] - was_o[p]
         drop = was_o[p] - was_b[p]
         reach = hi - drop
