@@ -91,7 +91,7 @@ def small(tmp_path_factory):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = protv2g.run_study(protv2g.load_study(out), hosting=False, staged=False)
-    return result, _opendss(dss, 3000.0)
+    return result, _opendss(dss, 3000.0), out
 
 
 def _row(result, bus: str):
@@ -109,7 +109,7 @@ def test_a_bus_whose_rise_is_the_outputs_is_the_set_points(small) -> None:
     """``m``: 1.0486 pu without V2G (passing), 1.0545 pu with the depot (OpenDSS, taps held):
     its rise is ``ar``'s within 0.001 pu — pre-existing, the regulator's set-point, as ``ar``
     itself. Before: ``new`` (caused by V2G), and it limited the export."""
-    result, dss = small
+    result, dss, _ = small
     m = _row(result, "m")
     assert -m.margin + 1.05 == pytest.approx(dss[("m", 3000.0)], abs=1e-4)
     assert 1.05 - m.base_margin == pytest.approx(dss[("m", 0.0)], abs=1e-4)
@@ -128,7 +128,7 @@ def test_a_bus_whose_rise_is_the_outputs_is_the_set_points(small) -> None:
 
 def test_a_bus_the_site_raises_beyond_the_output_stays_v2gs(small) -> None:
     """``d``: 1.0346 → 1.0570 pu (OpenDSS), 0.016 pu beyond ``ar``'s rise: caused by V2G."""
-    result, dss = small
+    result, dss, _ = small
     d = _row(result, "d")
     assert -d.margin + 1.05 == pytest.approx(dss[("d", 3000.0)], abs=1e-4)
     assert d.attribution == "new"
@@ -137,10 +137,41 @@ def test_a_bus_the_site_raises_beyond_the_output_stays_v2gs(small) -> None:
 
 def test_no_gate_line_says_set_point_and_made_worse_by_v2g(small) -> None:
     """ver34 N1: a set-point line said "made worse by V2G" and "not the load or V2G"."""
-    result, _ = small
+    result, _, _ = small
     for line in map(str, result.meta["gate"].get("reasons", [])):
         if "set-point" in line:
             assert "made worse by V2G" not in line and "caused by V2G" not in line, line
+
+
+def test_the_hosting_figure_is_ds_not_ms(small) -> None:
+    """The depot's peak figure: before, 1,119 kW "limited by C12 (at m)" — m's rise being the
+    output's; now the export is limited where it raises a bus itself, d. OpenDSS (the
+    depot as a pf-1 generator, taps held at +1 throughout): d's highest phase is 1.05099 pu
+    at 2,139 kW and 1.05107 pu at 2,150 kW, over 1.05 pu + the tolerance (≈ 0.00107 pu at
+    that base) between them."""
+    from protv2g.hosting import hosting_analysis
+    from protv2g.study.loader import load_study
+
+    _, _, path = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = hosting_analysis(load_study(path), participations=["firm"], load_levels=["peak"])
+    row = out.table.set_index("site").loc["depot"]
+    assert "at d;" in str(row.limiting_fault), row.limiting_fault
+    assert float(row.hosting_kw) == pytest.approx(2145.0, abs=60.0)
+    import opendssdirect as dss
+
+    dss.Text.Command(f"compile [{path.parent / 'feeder.dss'}]")
+    dss.Text.Command("new generator.g bus1=d phases=3 kv=12.47 kw=0 pf=1 model=1 conn=delta")
+    v = {}
+    for kw in (0.0, float(row.hosting_kw) - 30.0, float(row.hosting_kw) + 30.0):
+        dss.Generators.Name("g")
+        dss.Generators.kW(kw)
+        dss.Solution.Solve()
+        dss.Circuit.SetActiveBus("d")
+        v[kw] = max(dss.Bus.puVmagAngle()[::2])
+    lo, hi = sorted(v)[1:]
+    assert v[lo] < 1.05 + 0.00107 < v[hi]
 
 
 # ---------------------------------------------------------------- the rule, row by row
