@@ -35,7 +35,8 @@ the band's when every one of these holds:
    ``reverse_flow``): under reverse power a regulator in a reverse, cogeneration or
    bidirectional mode (IEEE C57.15 Annex; OpenDSS ``reversible``) regulates the other side or
    stops, and C12's reverse-power row about it is the one to settle — the bus row stays as
-   judged.
+   judged. (OpenDSS flows always watch the regulators; a flow without a device table has no
+   reverse power to read, and this condition is then taken as met.)
 5. ``R``'s output on that phase stays inside the band with V2G: ``V_out(s) ≤ hi + tol``.
 6. **B's rise is the output's rise**: ``(V_B(s) − V_B(s0)) − (V_out(s) − V_out(s0)) ≤ tol``
    on that phase, ``tol`` the limit's tolerance ``checks.voltage_limit_tolerance_pu``
