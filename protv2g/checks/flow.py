@@ -32,7 +32,9 @@ loading_percent`` and optionally ``p_from_mw``):
   ``unbalance_change_min_percent`` (:mod:`protv2g.checks.flow_unbalance`, review rev31 §2);
 * on an OpenDSS feeder, a voltage or unbalance row whose V2G change a regulator's unforced tap
   move explains, or a regulated bus V2G moves only inside a band that reaches over the limit by
-  itself, is ``pre-existing`` and says so (:mod:`protv2g.checks.flow_taps`, review rev31 §1, §6);
+  itself, is ``pre-existing`` and says so (:mod:`protv2g.checks.flow_taps`, review rev31 §1, §6),
+  as is a row at a bus past a regulator whose V2G rise is the output's at the same taps
+  (:mod:`protv2g.checks.flow_band`, review rev34a W3);
 * reverse active power (``p_from_mw < 0``, flow from the regulated to the source side) through a
   voltage regulator — a transformer whose two windings have the same rated voltage — that is
   taken as forward-locked (the study file has no regulator mode): ``fail`` when its control
@@ -66,12 +68,14 @@ from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.flow_band import band_rows
 from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources, judged_buses
 from protv2g.checks.flow_controls import controlled_rows, regulators
 from protv2g.checks.flow_groups import UNBALANCE, VOLTAGE
 from protv2g.checks.flow_limit import (
     AT_LIMIT,
     LINE_TO_LINE_TEXT,
+    REGULATOR_SETPOINT,
     WITHIN_TOLERANCE,
     at_limit_text,
     judged_voltage_pu,
@@ -180,6 +184,12 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     # V2G's change a regulator's unforced tap move explains, and a regulated bus V2G moves
     # inside its regulator's band where that band reaches over the limit (review rev31 §1, §6)
     pre, suffix = regulators_own(ctx, bus, bad, caused, v_base, tol)
+    # a bus past a regulator whose V2G rise is the output's, judged as the output (review
+    # rev34a W3: IEEE 8500's m1209817, 40 m past FEEDER_REG's output, limited the campus)
+    band = band_rows(ctx, bus, bad, pre, v_base, tol)
+    for k, text in band.items():
+        pre[k] = True
+        suffix[k] = suffix.get(k, "") + text
     caused &= ~pre
     # a site's own bus, out of the base case: judged against the site idle, its transformer's
     # no-load tap a setting of its own (review rev31 §3)
@@ -188,6 +198,8 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     for k, text in said.items():
         suffix[k] = suffix.get(k, "") + text
     mechanism = np.where(tap, SITE_TAP, "").astype(object)
+    for k in band:
+        mechanism[k] = REGULATOR_SETPOINT
     if "vm_ll_pu" in bad.columns:
         for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
             suffix[k] = LINE_TO_LINE_TEXT + suffix.get(k, "")

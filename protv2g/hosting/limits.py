@@ -93,7 +93,8 @@ SETTING_CRITERIA = {
 #: rev31 §3: IEEE 8500's homes "84 kW because of depot_lv").
 #: A bus a source's or a regulator's set-point holds at the limit (:func:`protv2g.checks.
 #: flow_limit.setpoint_texts`: in every solved step within the tolerance of the source's
-#: voltage, or a regulated winding's bus inside its band) is the set-point's, whatever the
+#: voltage, a regulated winding's bus inside its band, or a bus past it that the export raises
+#: only as much as the output, :mod:`protv2g.checks.flow_band`) is the set-point's, whatever the
 #: export: lowering the set-point (or its band, or setting the line-drop compensation for
 #: reverse flow) clears it (review rev32b M5 and hv32: IEEE 8500's homes "66.4 kW, limited by
 #: C12 at hvmv_sub_48332", the substation bus at 1.0500 pu without V2G raised 0.00107 pu by

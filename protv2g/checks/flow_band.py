@@ -1,0 +1,254 @@
+"""C12 rows at a bus past a regulator whose V2G rise is the regulator output's rise: the band's,
+not V2G's (review rev34a W3, ver34 N1/N2).
+
+A step-voltage regulator with no line-drop compensation holds its regulated (output) bus
+anywhere inside its band, ``vreg ± band/2`` volts on the PT's secondary (IEEE Std C57.15-2017
+§3, the control's voltage level and bandwidth; OpenDSS RegControl ``vreg``, ``band``,
+``ptratio``), and moves no tap while the output stays inside it. Between a V2G snapshot and its
+base case the output therefore rises with V2G by whatever V2G relieves upstream of the
+regulator (the substation transformer's drop, the feeder ahead of it) — carried through a fixed
+tap — and a bus close past it rises by the same amount. Whether such a bus crosses ANSI C84.1
+Range A is decided by where in its band the regulator rests, not by the export: IEEE 8500,
+FEEDER_REG (vreg 126.5 V, band 2 V, PT 60: 1.0459–1.0626 pu, no LDC), campus at m1089196
+exporting 0–800 kW at peak: OpenDSS keeps the taps (2, 2, 1) throughout, and m1209817 (40 m
+past the output ``_hvmv_sub_lsb``) sits 0.0003 pu under the output at every level; its "rise
+V2G causes" was the output's rise and limited the campus's hosting at 370 kW (rev34a W3).
+
+**The rule, per row** (:func:`band_held`). A failing C12 over-voltage row of bus ``B`` in a V2G
+scenario ``s`` (at the row's own step ``t``, against the same step of its base case ``s0``) is
+the band's when every one of these holds:
+
+1. ``B`` is downstream of an enabled RegControl's regulator ``R`` — the *nearest* one: of the
+   regulators whose regulated side holds ``B`` (:func:`~protv2g.checks.flow_taps.
+   downstream_sets`), the one with the smallest regulated side, so no other regulator is
+   between — and ``B`` is at the output's voltage level (its base kV within 2 % of the output
+   bus's: no transformer between whose own drop and tap are not the regulator's). The output
+   bus itself is :func:`~protv2g.checks.flow_taps.band_over_limit`'s.
+2. The phase the row judges (``B``'s highest phase in ``s``, step ``t``) is one ``R``
+   regulates, and ``R``'s control on it has no line-drop compensation (``R``/``X`` = 0: with
+   LDC the set-point is at the load centre and the output moves with the current by design).
+3. ``R``'s taps are the same in ``s`` as in ``s0`` (:func:`~protv2g.checks.flow_taps.
+   tap_moves` finds no move): a moved tap is either an unforced rest point
+   (:func:`~protv2g.checks.flow_taps.tap_explained` judges it) or V2G's own (forced); either
+   way not this rule's.
+4. No reverse active power through ``R`` in ``s`` (the flow's device table,
+   ``reverse_flow``): under reverse power a regulator in a reverse, cogeneration or
+   bidirectional mode (IEEE C57.15 Annex; OpenDSS ``reversible``) regulates the other side or
+   stops, and C12's reverse-power row about it is the one to settle — the bus row stays as
+   judged. (OpenDSS flows always watch the regulators; a flow without a device table has no
+   reverse power to read, and this condition is then taken as met.)
+5. ``R``'s output on that phase stays inside the band with V2G: ``V_out(s) ≤ hi + tol``.
+6. **B's rise is the output's rise**: ``(V_B(s) − V_B(s0)) − (V_out(s) − V_out(s0)) ≤ tol``
+   on that phase, ``tol`` the limit's tolerance ``checks.voltage_limit_tolerance_pu``
+   (0.001 pu, IEC 61000-4-30 Class A: :mod:`protv2g.checks.flow_limit`). A bus whose rise
+   exceeds the output's by more is raised by the export locally (the site's current through
+   the feeder past ``R``): the row stays V2G's.
+7. **The band reaches over the limit at B by itself**: ``hi − d > v_max + tol``, ``d =
+   V_out(s0) − V_B(s0)`` the drop from the output to ``B`` without V2G (as
+   :func:`~protv2g.checks.flow_taps.band_over_limit` asks ``hi > v_max + tol`` of the output):
+   with ``R`` anywhere in its band ``B`` can be over the limit with no V2G at all.
+
+Such a row is judged as the output bus is: ``pre-existing`` (the gate's condition, no "caused
+by V2G"), ``mechanism`` :data:`~protv2g.checks.flow_limit.REGULATOR_SETPOINT` (its finding,
+the hosting search's "setting to change, not an export limit", recommend's "lower the
+set-point" — all read the same two columns), with the band's words. Each row is judged on its
+own step and its own base: the drop in another scenario (a charging snapshot's 4 MW through
+the mainline, ver34 N2) decides nothing here.
+
+Bracket: the tolerance is the limit's, 0.0001–1/240 pu (:mod:`protv2g.checks.flow_limit`); at
+0.0001 pu a bus needs to follow the output to within the solver's own error and fewer buses
+are the band's (the conservative end: more rows stay V2G's).
+
+References
+----------
+IEEE Std C57.15-2017, Standard requirements … for step-voltage regulators (control voltage
+level, bandwidth, line-drop compensation; reverse power flow operating modes); R. C. Dugan,
+D. Montenegro, "Reference Guide: The Open Distribution System Simulator (OpenDSS)", EPRI,
+2020 — RegControl ``vreg``, ``band``, ``ptratio``, ``R``, ``X``, ``reversible``; ANSI
+C84.1-2020 Table 1 (Range A); IEC 61000-4-30:2015 §5.2.2.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.flow_taps import (
+    _phase_table,
+    downstream_sets,
+    regulator_settings,
+    tap_moves,
+)
+
+__all__ = ["band_held", "band_rows", "KV_SAME_RTOL"]
+
+#: Relative tolerance on two buses' base kV for "the same voltage level" (rule 1).
+KV_SAME_RTOL = 0.02
+
+
+class _Bank(NamedTuple):
+    """One regulator bank (RegControls on one ``bus_in`` → ``bus_out`` pair)."""
+
+    bus_out: int
+    names: tuple[str, ...]
+    transformers: tuple[str, ...]
+    #: phase position → (RegControl name, LDC, band's low and high edge, pu)
+    phase: dict[int, tuple[str, bool, float, float]]
+
+
+def _nearest(settings: pd.DataFrame, down: Mapping[str, frozenset[int]]) -> dict[int, _Bank]:
+    """Bus → its nearest upstream regulator bank (rule 1)."""
+    groups = []
+    for (_, b_out), grp in settings.groupby(["bus_in", "bus_out"]):
+        part = frozenset().union(*(down.get(n, frozenset()) for n in grp.name.tolist()))
+        if not part:
+            continue
+        phase: dict[int, tuple[str, bool, float, float]] = {}
+        for r in grp.itertuples(index=False):
+            for p in r.phases:
+                phase.setdefault(int(p), (str(r.name), bool(r.ldc), float(r.lo_pu),
+                                          float(r.hi_pu)))
+        groups.append((len(part), int(b_out), part, _Bank(
+            int(b_out), tuple(map(str, grp.name)),
+            tuple(str(x).lower() for x in grp.transformer), phase)))
+    out: dict[int, _Bank] = {}
+    for _, _, part, bank in sorted(groups, key=lambda g: (-g[0], g[1])):
+        for b in part:
+            out[b] = bank  # smaller sides written last: the nearest wins
+    return out
+
+
+def _reversed(device: pd.DataFrame | None, transformers: set[str]
+              ) -> set[tuple[str, int, str]]:
+    """``(scenario, step, transformer)`` where one of ``transformers`` (lower-case names)
+    carries reverse power (rule 4)."""
+    d = device
+    if d is None or d.empty or not {"kind", "reverse_flow", "element_name"} <= set(d.columns):
+        return set()
+    name = d.element_name.astype(str).str.lower().str.split(".", n=1).str[-1].to_numpy()
+    at = ((d.kind == "regulator").to_numpy() & np.isin(name, list(transformers))
+          & d.reverse_flow.astype(bool).to_numpy())
+    steps = (pd.to_numeric(d["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+             if "step" in d.columns else np.zeros(len(d), dtype=int))
+    return set(zip(d.scenario.astype(str).to_numpy()[at].tolist(), steps[at].tolist(),
+                   name[at].tolist(), strict=True))
+
+
+def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
+              base_of: Mapping[str, str], rows: pd.DataFrame, candidate: np.ndarray,
+              v_max_pu: float, tol_pu: float, bus_name: Any) -> dict[int, str]:
+    """The rows of ``rows`` whose bus's V2G rise is its regulator output's (module docstring).
+
+    Parameters
+    ----------
+    model : DssModel or None
+        The OpenDSS model (its RegControls, buses' base kV and feeder graph).
+    bus : DataFrame
+        The flow's bus table, every scenario and step (``vm_a_pu`` .. ``vm_c_pu``).
+    device : DataFrame or None
+        The flow's device table (regulators' ``reverse_flow``), None when absent.
+    base_of : mapping
+        Scenario → its base case.
+    rows : DataFrame
+        ``(n,)`` failing C12 over-voltage rows: ``scenario``, ``bus``, optionally ``step``.
+    candidate : ndarray of bool
+        ``(n,)`` the rows to judge (V2G scenarios not already the regulators' own).
+    v_max_pu, tol_pu : float
+        The limit and its tolerance (pu).
+    bus_name : callable
+        Bus index → name.
+
+    Returns
+    -------
+    dict
+        Row position → the message suffix (starting ``"; "``) of each row the band holds.
+    """
+    out: dict[int, str] = {}
+    settings = regulator_settings(model)
+    if settings.empty or not len(rows) or not np.asarray(candidate).any():
+        return out
+    settings = settings[np.isfinite(settings.hi_pu.to_numpy(float))]
+    down = downstream_sets(model)
+    nearest = _nearest(settings, down)
+    if not nearest:
+        return out
+    kv = model.buses.kv_ln.to_numpy(float)
+    buses = rows.bus.to_numpy().astype(np.int64)
+    scen = rows.scenario.astype(str).to_numpy()
+    step = (pd.to_numeric(rows["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+            if "step" in rows.columns else np.zeros(len(rows), dtype=int))
+    todo = [k for k in np.flatnonzero(candidate).tolist()
+            if int(buses[k]) in nearest and int(buses[k]) != nearest[int(buses[k])].bus_out]
+    if not todo:
+        return out
+    outs = {nearest[int(buses[k])].bus_out for k in todo}
+    table = _phase_table(bus, np.array(sorted({int(buses[k]) for k in todo} | outs)))
+    moves = tap_moves(bus, settings, base_of, tol_pu)
+    moved = {(str(s), int(t), str(n)) for s, t, n in zip(
+        moves.scenario.tolist(), moves.step.tolist(), moves.name.tolist(), strict=True)}
+    reversed_at = _reversed(device, {str(t).lower() for t in settings.transformer.tolist()})
+    for k in todo:
+        b, s, t = int(buses[k]), str(scen[k]), int(step[k])
+        s0 = str(base_of.get(s, "") or "")
+        if not s0 or s0 == s:
+            continue
+        bank = nearest[b]
+        b_out = bank.bus_out
+        if not (kv[b] > 0 and np.isclose(kv[b], kv[b_out], rtol=KV_SAME_RTOL)):
+            continue  # rule 1: a transformer between
+        now_b, was_b = table.get((s, t, b)), table.get((s0, t, b))
+        now_o, was_o = table.get((s, t, b_out)), table.get((s0, t, b_out))
+        if any(x is None for x in (now_b, was_b, now_o, was_o)) or np.isnan(now_b).all():
+            continue
+        p = int(np.nanargmax(now_b))
+        if p not in bank.phase or bank.phase[p][1]:
+            continue  # rule 2
+        name, _, lo, hi = bank.phase[p]
+        if any((s, t, n) in moved for n in bank.names):
+            continue  # rule 3
+        if any((s, t, x) in reversed_at for x in bank.transformers):
+            continue  # rule 4
+        rise_b, rise_o = now_b[p] - was_b[p], now_o[p] - was_o[p]
+        drop = was_o[p] - was_b[p]
+        reach = hi - drop
+        if not (np.isfinite(rise_b) and np.isfinite(rise_o) and np.isfinite(drop)):
+            continue
+        if now_o[p] > hi + tol_pu:
+            continue  # rule 5
+        if rise_b - rise_o > tol_pu:
+            continue  # rule 6: a rise of its own
+        if reach <= v_max_pu + tol_pu:
+            continue  # rule 7
+        reg = name.split(".", 1)[-1]
+        out[k] = (
+            f"; the set-point's, not V2G's: {bus_name(b)} (phase {'abc'[p]}) is fed through "
+            f"{reg}'s output {bus_name(b_out)}, {abs(drop):.4f} pu "
+            f"{'under' if drop >= 0 else 'above'} it without V2G; at the "
+            f"same taps V2G raises it {rise_b:+.4f} pu, the output's own rise "
+            f"{rise_o:+.4f} pu within the tolerance {tol_pu:g} pu, and the output stays "
+            f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu); that band less the drop reaches "
+            f"{reach:.4f} pu, over {v_max_pu:g} pu by itself: pre-existing (lower the "
+            "set-point)")
+    return out
+
+
+
+def band_rows(ctx: Any, bus: pd.DataFrame, bad: pd.DataFrame, pre: np.ndarray,
+              v_base: np.ndarray, tol_pu: float) -> dict[int, str]:
+    """:func:`band_held` on C12's failing over-voltage rows ``bad`` of V2G scenarios with a
+    base voltage (``v_base`` finite) that the regulators' own rules have not taken (``pre``,
+    :func:`~protv2g.checks.flow_taps.regulators_own`): row position → message suffix."""
+    model = ctx.study.model
+    if model is None or not len(bad):
+        return {}
+    codes, names = pd.factorize(bad.scenario.astype(str).to_numpy())
+    v2g = np.array([str(ctx.base_of.get(x, "") or "") not in ("", x) for x in names],
+                   dtype=bool)[codes]
+    candidate = v2g & np.isfinite(v_base) & ~np.asarray(pre, dtype=bool)
+    if not candidate.any():
+        return {}
+    return band_held(model, bus, ctx.flow.get("device"), ctx.base_of, bad, candidate,
+                     ctx.thresholds.v_max_pu, tol_pu, ctx.bus_name)
