@@ -80,6 +80,7 @@ from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
 from protv2g.pipeline_blocks import with_grid_columns, with_network_columns
+from protv2g.pipeline_der_min import der_min_twins, lower_with_der
 from protv2g.scenarios import Scenario
 from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
@@ -350,6 +351,10 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
         if der:
             sets = {**sets, SITES_GRID: ()}
             bare += (SITES_GRID,)
+    # existing DER: each set again with it in the minimum case, each device row the lower
+    # (:mod:`protv2g.pipeline_der_min`, review rev34c M4)
+    twins = der_min_twins(sets, {*bare, SITES_IDLE}) if der else {}
+    sets = {**sets, **{t: sets[k] for k, t in twins.items()}}
     site_scen = phase_sites(study, sets)
     out = {str(e).lower() for e in without}
     devices = [d for d in dss_devices(study) if str(d.element).lower() not in out]
@@ -363,7 +368,7 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
             scenarios=site_scen, buses=_fault_bus_names(study),
             devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
-            staged=staged, without_existing=bare,
+            staged=staged, without_existing=bare, der_in_min=tuple(twins.values()),
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
@@ -387,7 +392,18 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             high = _folded(res.staged_currents("high", DEVICE_ROW_MIN_A))
         elif high_sets is not None:
             high = low
+    device, (low, high_l), _ = lower_with_der(device, twins, low, high,
+                                              ground=_ground_devices(study))
+    high = low if high is low else high_l
     return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
+
+
+def _ground_devices(study: Study) -> set[str]:
+    """The study's devices with a ground element (a relay's ``ground_pickup_a``, a
+    recloser's ``ground_min_trip_a``)."""
+    return {d.name for d in study.document.devices
+            if getattr(d, "ground_pickup_a", None) is not None
+            or getattr(d, "ground_min_trip_a", None) is not None}
 
 
 def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]

@@ -98,6 +98,7 @@ def phase_fault_study(model: DssModel, *,
                       inverter_model: InverterModel = INVERTER_MODEL,
                       inverter_limit_pu: float | None = None,
                       without_existing: Collection[str] = (), staged: bool = False,
+                      der_in_min: Collection[str] = (),
                       high_bracket: Mapping[str, Sequence[PhaseSite]] | None = None,
                       first_cycle_s: float | None = None,
                       staged_device_min_a: float = 0.0) -> PhaseFaultResult:
@@ -157,6 +158,11 @@ def phase_fault_study(model: DssModel, *,
         Scenarios solved without those inverters (with ``"law"``): the grid alone, the
         network's part of the IEC 60909 maximum-case sum
         (:data:`protv2g.study.engine_inputs.GRID_ONLY`).
+    der_in_min : collection of str
+        Scenarios whose **minimum** case keeps those inverters by their law (with
+        ``"law"``) instead of ceasing them: the other end of their contribution there, for a
+        device with the inverters between it and the fault (they lower its current;
+        :mod:`protv2g.pipeline_der_min`).
     staged : bool
         Also solve the chargers' later stages (sustained limit, momentary cessation, trips;
         :mod:`.stages`), kept in ``PhaseFaultResult.staged["low"]``.
@@ -254,7 +260,8 @@ def phase_fault_study(model: DssModel, *,
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
                              primary=tab.primary.to_numpy(bool))
         for si, (name, given) in enumerate(scen.items()):
-            sites = _der_ceased(given, der_names) if case is Case.MIN else given
+            ceased = case is Case.MIN and name not in der_in_min
+            sites = _der_ceased(given, der_names) if ceased else given
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
             law = SiteLaw(sites, site_base(model, sites)) if sites else None
@@ -275,7 +282,7 @@ def phase_fault_study(model: DssModel, *,
                 laws = {"low": law}
                 if high is not None:
                     laws["high"] = SiteLaw(
-                        _der_ceased(high[name], der_names) if case is Case.MIN else high[name],
+                        _der_ceased(high[name], der_names) if ceased else high[name],
                         site_base(model, sites)) if sites else None
                 fill = dev_a0 = None
                 if len(devices):
