@@ -368,7 +368,7 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
             scenarios=site_scen, buses=_fault_bus_names(study),
             devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
-            staged=staged, without_existing=bare, der_in_min=tuple(twins.values()),
+            staged=staged, without_existing=bare, der_in_min={t: k for k, t in twins.items()},
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
