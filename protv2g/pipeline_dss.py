@@ -11,7 +11,9 @@ distinct charger sets of the scenarios (the same sets as the sequence path,
 the feeder's PV systems and storage by the chargers' default model (first cycle, sustained
 brackets, trips: :class:`protv2g.engine.der_model.InverterModel`) in every run's maximum case,
 base case included, ceased in the minimum case (``existing_inverters="law"``,
-:mod:`protv2g.engine.phase.der`); machines as OpenDSS has them. Fault buses
+:mod:`protv2g.engine.phase.der`) — but a minimum-case device row is the lower of them ceased
+and in (each set solved again with them in its minimum case: :mod:`protv2g.pipeline_der_min`,
+review rev34c M4); machines as OpenDSS has them. Fault buses
 (:func:`study_fault_buses`): the primary buses (above 1 kV) and the low-voltage terminal buses
 of every element that carries a study device — a service or site transformer's secondary
 terminals, where the fuse on its high-voltage side is judged (through-fault at the secondary
