@@ -11,7 +11,9 @@ distinct charger sets of the scenarios (the same sets as the sequence path,
 the feeder's PV systems and storage by the chargers' default model (first cycle, sustained
 brackets, trips: :class:`protv2g.engine.der_model.InverterModel`) in every run's maximum case,
 base case included, ceased in the minimum case (``existing_inverters="law"``,
-:mod:`protv2g.engine.phase.der`); machines as OpenDSS has them. Fault buses
+:mod:`protv2g.engine.phase.der`) — but a minimum-case device row is the lower of them ceased
+and in (each set solved again with them in its minimum case: :mod:`protv2g.pipeline_der_min`,
+review rev34c M4); machines as OpenDSS has them. Fault buses
 (:func:`study_fault_buses`): the primary buses (above 1 kV) and the low-voltage terminal buses
 of every element that carries a study device — a service or site transformer's secondary
 terminals, where the fuse on its high-voltage side is judged (through-fault at the secondary
@@ -80,6 +82,7 @@ from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
 from protv2g.pipeline_blocks import with_grid_columns, with_network_columns
+from protv2g.pipeline_der_min import der_min_twins, lower_with_der
 from protv2g.scenarios import Scenario
 from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
@@ -345,6 +348,10 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
         if der:
             sets = {**sets, SITES_GRID: ()}
             bare += (SITES_GRID,)
+    # existing DER: each set again with it in the minimum case, each device row the lower
+    # (:mod:`protv2g.pipeline_der_min`, review rev34c M4)
+    twins = der_min_twins(sets, {*bare, SITES_IDLE}) if der else {}
+    sets = {**sets, **{t: sets[k] for k, t in twins.items()}}
     site_scen = phase_sites(study, sets)
     out = {str(e).lower() for e in without}
     devices = [d for d in dss_devices(study) if str(d.element).lower() not in out]
@@ -358,7 +365,7 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             model, fault_types=doc.fault_types, cases=doc.cases, **fault_options(study),
             scenarios=site_scen, buses=_fault_bus_names(study),
             devices=devices, existing_inverters="law", inverter_model=EXISTING_INVERTERS,
-            staged=staged, without_existing=bare,
+            staged=staged, without_existing=bare, der_in_min={t: k for k, t in twins.items()},
             high_bracket=phase_sites(study, high_sets) if two else None,
             staged_device_min_a=DEVICE_ROW_MIN_A)
     except InputError as exc:
@@ -382,7 +389,18 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             high = _folded(res.staged_currents("high", DEVICE_ROW_MIN_A))
         elif high_sets is not None:
             high = low
+    device, (low, high_l), _ = lower_with_der(device, twins, low, high,
+                                              ground=_ground_devices(study))
+    high = low if high is low else high_l
     return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
+
+
+def _ground_devices(study: Study) -> set[str]:
+    """The study's devices with a ground element (a relay's ``ground_pickup_a``, a
+    recloser's ``ground_min_trip_a``)."""
+    return {d.name for d in study.document.devices
+            if getattr(d, "ground_pickup_a", None) is not None
+            or getattr(d, "ground_min_trip_a", None) is not None}
 
 
 def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]

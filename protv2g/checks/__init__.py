@@ -92,7 +92,7 @@ from protv2g.checks.brackets import (
     pairs_in_brackets,
     run_family,
 )
-from protv2g.checks.coordination import COORDINATION_COLUMNS, pair_margins
+from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs, pair_margins
 from protv2g.checks.directional import directional_table
 from protv2g.checks.distinct_blocks import (
     FaultTwins,
@@ -103,6 +103,7 @@ from protv2g.checks.distinct_blocks import (
     twin_able,
 )
 from protv2g.checks.duty_rows import GROUP_KEYS
+from protv2g.checks.equipment import IDLE_PAIRS, idle_coordination
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.flow_groups import FLOW_GROUPS
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
@@ -241,6 +242,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     ctx = check_context(study, fault_result, flow_result, scenarios)
     coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
     ctx = replace(ctx, coordination=coord)
+    # the pairs the base case has not, with every charger idle (C1–C4's EQUIPMENT rows)
+    ctx.cache[IDLE_PAIRS] = idle_coordination(ctx, evaluate_pairs)
     # C9's table, judged in both brackets, made now and kept in ``ctx.cache``: after the last
     # criterion run in each bracket (C6) the per-bracket time columns are let go (#21: the
     # low bracket's ≈ 100 MiB at 10,000 buses were held through C7's peak and to the end)

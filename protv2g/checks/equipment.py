@@ -27,24 +27,41 @@ row is made, on data:
   scenario by less than the materiality (:data:`protv2g.checks.flow_site_tap.SITE_TAP`):
   the transformer's no-load tap, :data:`EQUIPMENT`.
 
-Rows of other criteria on such devices (C1–C4 pairs with the site transformer's fuse) stay
-``new``: whether they fail with every charger idle needs a fault solve with the site built
-and no charger, which the study's scenarios do not hold (the hosting search's
-chargers-online search does it, :mod:`protv2g.hosting.online`).
+* C1–C4 pair rows the base case has not (:func:`equipment_pairs`: a device on a site's own
+  transformer, or a fault at or behind it — the pair exists because the project's equipment
+  is built): the pair evaluated again with **every charger idle**, on the network's part of
+  each device's row that the fault engine solves anyway for those rows (the sites' equipment
+  in, no charger: :data:`protv2g.pipeline_dss.SITES_IDLE`, the rows'
+  :data:`~protv2g.checks.converter_sum.NET_COLUMNS`; review rev34b M1: IEEE 34's drafted head
+  relay against the depot transformer's fuse, failing with no charger online). No charger
+  and no existing DER: one current for the whole fault, the first cycle's. With existing DER
+  (its first cycle in the network's part of the maximum case) the pair is judged at both
+  ends of it — its first-cycle current held and the grid alone (the rows'
+  :data:`~protv2g.checks.converter_sum.GRID_COLUMNS`) — and is the equipment's only where it
+  fails at both. Failing there → :data:`EQUIPMENT`, the message says the pair's times with
+  every charger idle and that the remedy is the pair's settings or equipment, not an export
+  cap. Rows that pass with the chargers idle (the chargers tip them) stay ``new``.
+
+Rows of a pandapower study's ``interconnection_transformer`` have no network part of their
+own (the OpenDSS path's :data:`~protv2g.pipeline_dss.SITES_IDLE` solve only) and stay ``new``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._keys import fault_keys
+from protv2g.checks._times import device_times
+from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.engine.asymmetry import asym_rms_ka
 from protv2g.study.site_equipment import site_transformer_devices
 
-__all__ = ["EQUIPMENT", "duty_without_chargers", "equipment_duty", "equipment_text",
-           "site_equipment"]
+__all__ = ["EQUIPMENT", "IDLE_PAIRS", "duty_without_chargers", "equipment_duty", "equipment_pairs",
+           "equipment_text", "idle_coordination", "site_equipment"]
 
 #: Row ``attribution`` of a row new with the project's equipment that fails with every
 #: charger idle (module docstring).
@@ -170,3 +187,137 @@ def equipment_duty(ctx: Any, bad: pd.DataFrame, lim_ka: np.ndarray, rating_s: np
              for r, o, es, ed, eb, lm in zip(bad.itertuples(index=False), over.tolist(),
                                              eq_sym, eq_duty, eq_bus, lim_ka, strict=True)]
     return sym_b, duty_b, over, texts
+
+
+#: ``ctx.cache`` key of :func:`idle_coordination`'s table (made once per check run, next to
+#: the coordination table: :func:`protv2g.checks.run_checks`).
+IDLE_PAIRS = "idle pairs"
+#: The coordination table's key of one pair row (:data:`~protv2g.checks.pairs.
+#: COORDINATION_COLUMNS`).
+_PAIR_KEY = ("criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary",
+             "backup")
+
+
+def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str) -> pd.DataFrame:
+    """The device rows ``at`` of the checks' fault table with the currents of ``which``
+    (``"net"``: every charger idle, :data:`NET_COLUMNS`; ``"grid"``: the grid alone,
+    :data:`GRID_COLUMNS`) as their ``ia_ka`` … ``i3i0_ka`` (3I0 from the phasors' sum)."""
+    cols = ["scenario", "device", "fault_bus", "fault_type", "case", "fault_bus_name",
+            *(c for c in ("fault_kind", "phase") if c in faults.columns)]
+    out = {c: faults[c].to_numpy()[at] for c in cols}
+    total = np.zeros(len(at), dtype=complex)
+    for p in "abc":
+        i_ka = np.nan_to_num(faults[f"i{p}_{which}_ka"].to_numpy(float)[at])
+        deg = np.nan_to_num(faults[f"i{p}_{which}_degree"].to_numpy(float)[at])
+        out[f"i{p}_ka"] = i_ka
+        total += phasors_ka(i_ka, deg)
+    out["i3i0_ka"] = np.abs(total)
+    return pd.DataFrame(out)
+
+
+def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
+    """The C1–C4 coordination rows the base case has not, with every charger idle (module
+    docstring, :func:`equipment_pairs`); ``None`` on a study without such rows.
+
+    Parameters
+    ----------
+    ctx : CheckContext
+        The checks' context; its fault table's :data:`NET_COLUMNS` (and, with existing DER,
+        :data:`GRID_COLUMNS`) are read on the rows where they are given.
+    evaluate : callable
+        :func:`protv2g.checks.coordination.evaluate_pairs` (passed in: that module's rows
+        read this one's).
+
+    Returns
+    -------
+    DataFrame or None
+        ``COORDINATION_COLUMNS`` of the pairs at the faults both devices' rows have a
+        network part for, keyed like the study's rows (same scenario names). With existing
+        DER two evaluations, each row's worse kept (the larger margin: the pair counts as
+        the equipment's only where it fails at both ends).
+    """
+    f = getattr(ctx, "faults", None)
+    if f is None or not set(NET_COLUMNS) <= set(f.columns):
+        return None
+    at = np.flatnonzero(np.isfinite(f["ia_net_ka"].to_numpy(float)))
+    if not len(at):
+        return None
+    ends = ["net"]
+    if set(GRID_COLUMNS) <= set(f.columns):  # existing DER: its first cycle and none
+        ends.append("grid")
+    tables = []
+    for which in ends:
+        t = device_times(ctx.devices, _idle_table(f, at, which))
+        sub = dataclasses.replace(ctx, faults=t, keys=fault_keys(t), staged=None,
+                                  staged_high=None, coordination=None, bracket="high",
+                                  cache={})
+        tables.append(evaluate(sub))
+    out = tables[0]
+    if len(tables) == 2 and len(out):
+        other = tables[1].set_index(list(_PAIR_KEY))["margin_s"]
+        other = other[~other.index.duplicated()]
+        m2 = other.reindex(pd.MultiIndex.from_frame(out[list(_PAIR_KEY)])).to_numpy(float)
+        # fails at both ends: a pair passing at either is not the equipment's alone
+        passes = np.isnan(m2) | (m2 >= -1e-9)
+        out = out.assign(ok=out["ok"].to_numpy(bool) | passes,
+                         margin_s=np.fmax(out["margin_s"].to_numpy(float), m2))
+    return out
+
+
+def equipment_pairs(ctx: Any, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """C1–C4's failing coordination rows ``bad`` that fail with every charger idle too
+    (:func:`idle_coordination`, in ``ctx.cache[IDLE_PAIRS]``), and their message clause.
+
+    Returns
+    -------
+    (ndarray, list of str)
+        ``(n,)`` bool, the rows of :data:`EQUIPMENT`; the clause per row (``""`` elsewhere):
+        the pair's times with every charger idle, whose equipment it is, and the remedy.
+    """
+    n = len(bad)
+    cache = getattr(ctx, "cache", None) or {}
+    idle = cache.get(IDLE_PAIRS)
+    if not n or idle is None or not len(idle):
+        return np.zeros(n, dtype=bool), [""] * n
+    fails = idle[~idle["ok"].to_numpy(bool)]
+    if not len(fails):
+        return np.zeros(n, dtype=bool), [""] * n
+    index = pd.MultiIndex.from_frame(fails[list(_PAIR_KEY)].astype(str))
+    pos = index.get_indexer(pd.MultiIndex.from_frame(bad[list(_PAIR_KEY)].astype(str)))
+    hit = pos >= 0
+    if not hit.any():
+        return hit, [""] * n
+    on = site_equipment(ctx.study)
+    every = sorted(set(on.values())) or [
+        str(s.model_transformer) for s in getattr(ctx.study.document, "v2g_sites", [])
+        if getattr(s, "model_transformer", None)]
+    texts = []
+    for k, r in enumerate(bad.itertuples(index=False)):
+        if not hit[k]:
+            texts.append("")
+            continue
+        i = fails.iloc[pos[k]]
+        xf = on.get(r.primary) or on.get(r.backup) or " and ".join(every)
+        texts.append(idle_pair_text(r.primary, r.backup, xf, float(i.t_primary_s),
+                                    float(i.t_backup_s), float(i.i_primary_a),
+                                    float(i.i_backup_a), float(i.margin_s),
+                                    float(i.required_s)))
+    return hit, texts
+
+
+def idle_pair_text(primary: str, backup: str, transformer: str, t_primary_s: float,
+                   t_backup_s: float, i_primary_a: float, i_backup_a: float, margin_s: float,
+                   required_s: float) -> str:
+    """The message clause of a C1–C4 :data:`EQUIPMENT` row (:func:`equipment_pairs`).
+
+    >>> idle_pair_text("F-DEPOT", "head-l1", "depot_xf", 2.25, 2.49, 206.0, 206.2, -0.06,
+    ...                0.12)[:72]
+    "; new with the project's equipment (depot_xf): with every charger idle ("
+    """
+    return (f"; new with the project's equipment ({transformer}): with every charger idle "
+            f"(the site's transformer in, no charger online) {backup} takes "
+            f"{t_backup_s:.3g} s at {i_backup_a:.0f} A and {primary} {t_primary_s:.3g} s at "
+            f"{i_primary_a:.0f} A, the rule fails by {-margin_s:.3g} s (required "
+            f"{required_s:g} s): the pair fails without the chargers — remedy: the pair's "
+            f"settings or equipment ({backup}'s and {primary}'s), not the chargers or their "
+            "export")

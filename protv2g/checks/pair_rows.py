@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, empty, fmt_s, violation_rows
+from protv2g.checks.equipment import EQUIPMENT, equipment_pairs
 from protv2g.checks.operating_element import (
     ELEMENT_DTYPE,
     OperatingElement,
@@ -206,8 +207,12 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     if bad.empty:
         return empty()
     export = {sc: ctx.export_text(sc) for sc in bad.scenario.unique()}  # per scenario (#21)
+    # rows the base case has not that fail with every charger idle too: the project's
+    # equipment's (:func:`protv2g.checks.equipment.equipment_pairs`, review rev34b M1)
+    equipment, clause = equipment_pairs(ctx, bad)
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
-                    export[r.scenario]) for r in bad.itertuples(index=False)]
+                    export[r.scenario]) + c
+            for r, c in zip(bad.itertuples(index=False), clause, strict=True)]
     rows = violation_rows(
         bad.criterion.to_numpy(), bad.status.to_numpy(), frame=bad,
         scenario=bad.scenario.to_numpy(),
@@ -221,6 +226,8 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
         message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
         **({"mechanism": mechanism(bad)} if mechanism is not None else {}))
+    if equipment.any():  # kept by the attribution (as C7's)
+        rows["attribution"] = np.where(equipment, EQUIPMENT, "").astype(object)
     # each device's |3I0| and the element whose time the row reads, for the attribution
     # (review ver31: a relay tripping on 51G judged on its phase current)
     return with_element_columns(

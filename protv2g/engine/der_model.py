@@ -4,7 +4,9 @@ Both engines take the feeder's existing inverter-based units into every scenario
 case (the sequence path from pandapower ``sgen``/``storage``,
 :func:`protv2g.study.engine_inputs.existing_der_sources`; the phase path from OpenDSS
 ``PVSystem``/``Storage``, :mod:`protv2g.engine.phase.der`) and leave them out (0 A) of the
-**minimum** case. :class:`InverterModel` says how such a unit behaves in the maximum case; it
+**minimum** case's bus currents; on the OpenDSS path a minimum-case *device* row is the lower
+of the units out and in by this model (:mod:`protv2g.pipeline_der_min`, below).
+:class:`InverterModel` says how such a unit behaves in the maximum case; it
 is the V2G chargers' default model (``docs/charger-fault-model.md`` §3, §6), only the rating
 is the unit's own:
 
@@ -30,8 +32,16 @@ V2G site's ``sustained_limit_pu`` never exceeds its ``limit_pu``).
 The bracket: the maximum case (duty, coordination) takes the end that raises the fault
 current — the first-cycle limit, then the low and high sustained brackets like the chargers'
 (every time-based criterion judged on the worse); the minimum case (sensitivity, reach) the end
-that lowers it — the unit out, as IEC 60909 ``calc_sc`` leaves current sources out of minimum
-currents (:attr:`~protv2g.engine.chargers.ChargerSource.max_case_only`).
+that lowers it. For a **bus** that is the unit out, as IEC 60909 ``calc_sc`` leaves current
+sources out of minimum currents (:attr:`~protv2g.engine.chargers.ChargerSource.max_case_only`).
+For a **device** with the unit between it and the fault it is the unit *in* — it supplies part
+of the fault, the device carries less (review rev34c M4, EPRI J1: rc_mid phase a 512.5 → 436.5
+A, OpenDSS) —, and an IEEE 1547-2018 unit that rides through (Category II, Tables 11–13:
+no trip above 0.88 pu for 2 s … momentary cessation below 0.5 pu, the model's stages) feeds
+the fault at this model's limits. So the OpenDSS path solves the minimum case both ways and
+takes, per device row, the lower (its largest phase current; a device with a ground element
+only where its ``3I0`` is not raised: :func:`protv2g.pipeline_der_min.lower_with_der`). The
+sequence (pandapower) path still takes the unit out for every row.
 """
 
 from __future__ import annotations
@@ -94,11 +104,15 @@ class InverterModel:
                              cessation_below_pu=CATEGORY_CESSATION_PU[cat],
                              max_case_only=True)
 
-    def describe(self, limit_pu: float | None = None) -> str:
-        """One line for the Existing sources sheet."""
+    def describe(self, limit_pu: float | None = None, min_per_device: bool = False) -> str:
+        """One line for the Existing sources sheet; ``min_per_device``: the minimum case's
+        device rows take the lower of the unit out and in (the OpenDSS path, module
+        docstring), else the unit is out of the minimum case."""
         fc, low, hi = self.limits(limit_pu)
         own = " (the model's own k)" if limit_pu is not None else ""
         return (f"current-limited inverter by the chargers' law: {fc:g} pu first cycle{own}, "
                 f"then {ChargerLaw(self.law).value} at {low:g} pu (low bracket) / {hi:g} pu "
                 f"(high), IEEE 1547-2018 Category {RideThroughCategory(self.category).value} "
-                "trips; max case only (0 A in the min case)")
+                + ("trips; in the max case, and in the min case at a device where it "
+                   "lowers the device's current (0 A at the faulted bus)" if min_per_device
+                   else "trips; max case only (0 A in the min case)"))

@@ -98,7 +98,7 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
     for s in der_sites(model, inverter):
         rows.append((s.name, s.name.split(".", 1)[0], s.bus, s.phases,
                      s.source.s_rated_mva * 1e3, s.source.p_pre_mw * 1e3, s.source.mode.value,
-                     inverter.describe(), INVERTER_MODEL_SOURCE))
+                     inverter.describe(min_per_device=True), INVERTER_MODEL_SOURCE))
     inj = model.injections
     for m in model.machines:
         r = inj[inj.name == m.element.name]

@@ -98,6 +98,7 @@ def phase_fault_study(model: DssModel, *,
                       inverter_model: InverterModel = INVERTER_MODEL,
                       inverter_limit_pu: float | None = None,
                       without_existing: Collection[str] = (), staged: bool = False,
+                      der_in_min: Mapping[str, str] | None = None,
                       high_bracket: Mapping[str, Sequence[PhaseSite]] | None = None,
                       first_cycle_s: float | None = None,
                       staged_device_min_a: float = 0.0) -> PhaseFaultResult:
@@ -157,6 +158,12 @@ def phase_fault_study(model: DssModel, *,
         Scenarios solved without those inverters (with ``"law"``): the grid alone, the
         network's part of the IEC 60909 maximum-case sum
         (:data:`protv2g.study.engine_inputs.GRID_ONLY`).
+    der_in_min : mapping, optional
+        Scenario → an earlier scenario of the same sites (its twin): its **minimum** case keeps
+        those inverters by their law (with ``"law"``) instead of ceasing them — the other end
+        of their contribution there, for a device with the inverters between it and the fault
+        (they lower its current; :mod:`protv2g.pipeline_der_min`). Its other cases equal the
+        twin's and are copied from it, not solved.
     staged : bool
         Also solve the chargers' later stages (sustained limit, momentary cessation, trips;
         :mod:`.stages`), kept in ``PhaseFaultResult.staged["low"]``.
@@ -194,6 +201,8 @@ def phase_fault_study(model: DssModel, *,
         raise InputError(Issue("options", "existing_inverters", f"unknown "
                                f"{existing_inverters!r}", "use 'opendss' or 'law'"))
     law_der = existing_inverters == "law" and bool(model.inverters)
+    der_in = dict(der_in_min or {})
+    order = {k: i for i, k in enumerate(scen)}
     high = None if not (staged and high_bracket) else {k: tuple(v) for k, v in
                                                         high_bracket.items()}
     der_names: frozenset[str] = frozenset()  # existing inverters: ceased in the min case
@@ -254,7 +263,14 @@ def phase_fault_study(model: DssModel, *,
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
                              primary=tab.primary.to_numpy(bool))
         for si, (name, given) in enumerate(scen.items()):
-            sites = _der_ceased(given, der_names) if case is Case.MIN else given
+            twin = order.get(der_in.get(name, ""), si) if case is not Case.MIN else si
+            if twin < si:  # the maximum case of a der_in_min scenario: its twin's
+                _copy_solved(si, twin, ci, (name, der_in[name]), c_n, (bus_i, frozen, bad),
+                             (dev_i, dev_v) if len(devices) else (), chg,
+                             stg if staged else {}, kept)
+                continue
+            ceased = case is Case.MIN and name not in der_in
+            sites = _der_ceased(given, der_names) if ceased else given
             cpos = np.concatenate([site_nodes[(s.bus.lower(), s.phases)] for s in sites]) if (
                 sites) else np.zeros(0, np.int64)
             law = SiteLaw(sites, site_base(model, sites)) if sites else None
@@ -275,7 +291,7 @@ def phase_fault_study(model: DssModel, *,
                 laws = {"low": law}
                 if high is not None:
                     laws["high"] = SiteLaw(
-                        _der_ceased(high[name], der_names) if case is Case.MIN else high[name],
+                        _der_ceased(high[name], der_names) if ceased else high[name],
                         site_base(model, sites)) if sites else None
                 fill = dev_a0 = None
                 if len(devices):
@@ -314,6 +330,24 @@ def phase_fault_study(model: DssModel, *,
 
 
 # --------------------------------------------------------------------------------- pieces
+
+
+def _copy_solved(si: int, twin: int, ci: int, names: tuple[str, str], c_n: int,
+                 bus: tuple, device: tuple, chg: dict, stg: dict, kept: dict) -> None:
+    """Scenario ``si``'s case ``ci`` as scenario ``twin``'s, already solved (the same sites,
+    the same case; ``names``: theirs, ``si``'s first): its arrays, chargers, stages (the site
+    table under its own name) and kept device pairs."""
+    for arr in (*bus, *device):
+        arr[si, ci] = arr[twin, ci]
+    name, twin_name = names
+    if twin_name in chg:
+        chg.setdefault(name, np.zeros_like(chg[twin_name]))[ci] = chg[twin_name][ci]
+    for parts in stg.values():
+        t0, t1, dev_a, sites = parts[(twin, ci)]
+        parts[(si, ci)] = (t0, t1, dev_a, sites.assign(scenario=name) if len(sites) else sites)
+    if (twin, ci) in kept:  # flat (S, C, D, r) positions: the same pairs, offset
+        n_flat = device[0].shape[2] * device[0].shape[3]
+        kept[(si, ci)] = kept[(twin, ci)] + (si - twin) * c_n * n_flat
 
 
 def _note_frozen(rows, frozen: np.ndarray, scenario: str, case: Case) -> None:

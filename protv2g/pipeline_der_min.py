@@ -1,0 +1,121 @@
+"""The minimum case with the feeder's existing inverters (PV, storage): the lower end per device.
+
+The engine leaves the feeder's existing inverters out of the **minimum** case (ceased, 0 A:
+IEC 60909-0 takes current sources in the maximum case only;
+:mod:`protv2g.engine.der_model`). That is the low end of a *bus*'s fault current, not of a
+*device*'s: for a device with the inverters between it and the fault, their infeed supplies
+part of the fault and the device carries less (review rev34c M4, EPRI J1: the four 3-ph PV
+sites, 1.88 MVA, all beyond rc_mid; LL-ab at b43441, rc_mid phase a 512.5 A with the PV out,
+436.5 A with it in, −15 %, OpenDSS). The V2G chargers are already in the minimum case.
+
+So on the OpenDSS path (:func:`protv2g.pipeline_dss.dss_fault_frames`, a feeder with such
+inverters) every charger set that has them is solved a second time with them **in** the
+minimum case (:data:`DER_IN_MIN`: the engine's ``der_in_min``), by their law — current-limited
+at :class:`~protv2g.engine.der_model.InverterModel`'s first-cycle limit, then their sustained
+limit; IEEE 1547-2018 Category II ride-through (Tables 11–13, the voltage trips and momentary
+cessation below 0.5 pu are the model's stages): a unit that rides through feeds the fault —
+and each **device row** of the minimum case takes the lower of the two (its largest phase
+current, the first cycle; that row's later stages come with it,
+:class:`~protv2g.engine.staged_tables.StagedCurrents`; a device with a ground element only
+where its ``3I0`` is not raised: :func:`lower_with_der`). Bus rows keep the inverters out (the
+bus's lower end). Which end each row took is not a column: the rows are the minimum case's.
+
+The maximum case is solved twice for those sets too (the engine solves every case of a set):
+the twin's maximum-case rows equal the set's own and are not used. The pandapower
+(sequence) path is unchanged: existing DER out of its minimum case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+import numpy as np
+import pandas as pd
+
+from protv2g.engine.staged_tables import StagedCurrents
+
+__all__ = ["DER_IN_MIN", "der_min_twins", "lower_with_der"]
+
+#: Suffix of a charger set's twin solved with the existing inverters in its minimum case.
+DER_IN_MIN = " (existing DER in the min case)"
+
+_KEYS = ("device", "fault_bus", "fault_type", "phase", "case")
+#: A twin row is taken when its largest phase current is lower by more than this (relative):
+#: equal currents (the inverters not between the device and the fault) keep the set's own.
+_REL = 1e-6
+#: |3I0| differences below this are noise (kA; the device table keeps rows from 1 A).
+_NOISE_KA = 1e-3
+
+
+def der_min_twins(sets: Mapping[str, object], skip: set[str] | frozenset[str]
+                  ) -> dict[str, str]:
+    """Charger set → its twin's key (:data:`DER_IN_MIN`), for the sets not in ``skip`` (the
+    grid alone and the network parts: no existing DER in them, or not read at the minimum
+    case's low end)."""
+    return {k: f"{k}{DER_IN_MIN}" for k in sets if k not in skip}
+
+
+def lower_with_der(device: pd.DataFrame, twins: Mapping[str, str],
+                   *staged: StagedCurrents | None, ground: Collection[str] = ()
+                   ) -> tuple[pd.DataFrame, list[StagedCurrents | None], int]:
+    """The device table (and its stages, row by row) with each minimum-case row of a set in
+    ``twins`` replaced by its twin's row where the twin's largest phase current is lower —
+    and, for a device in ``ground`` (one with a ground element), its ``|3I0|`` not higher.
+
+    Parameters
+    ----------
+    device : DataFrame
+        The engine's device table (folded ``fault_type``), the twins' rows in it.
+    twins : mapping
+        Charger set → its twin's key (:func:`der_min_twins`).
+    *staged : StagedCurrents or None
+        Stages aligned row by row with ``device``.
+    ground : collection of str
+        Devices with a ground element. The inverters inject positive sequence only
+        (IEEE 1547-2018 era grid following): in a ground fault they lower the phase
+        current of a device behind them but raise its ``3I0`` a little (the fault draws
+        more and the zero-sequence network, which they are not in, shares it as before:
+        +4.6 % in ``tests/test_pipeline_der_min.py``). A row cannot hold both low ends (one
+        solve, its stages), so such a device keeps the inverters out there — its ground
+        element's low end, the element that sees a ground fault's reach — and takes the
+        twin only where both are lower or equal (3ph, LL); a device without one (a fuse, a
+        phase-only recloser or relay) takes the lower phase current wherever it is.
+
+    Returns
+    -------
+    (DataFrame, list, int)
+        The table (the same rows and order, the twins' rows left as they are: no study
+        scenario maps to them), the stages taken alike, and how many rows took the twin's.
+    """
+    n = len(device)
+    if not n or not twins:
+        return device, list(staged), 0
+    scen = device["scenario"].astype(str).to_numpy()
+    is_min = device["case"].astype(str).to_numpy() == "min"
+    i_max = device[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float).max(axis=1)
+    i_0 = device["i3i0_ka"].to_numpy(float)
+    has_ground = device["device"].astype(str).isin(list(ground)).to_numpy()
+    keys = [c for c in _KEYS if c in device.columns]
+    key = pd.MultiIndex.from_frame(device[keys].astype(str))
+    pos = np.arange(n)
+    for own, twin in twins.items():
+        mine = np.flatnonzero(is_min & (scen == own))
+        theirs = np.flatnonzero(is_min & (scen == twin))
+        if not len(mine) or not len(theirs):
+            continue
+        at = key[theirs].get_indexer(key[mine])
+        ok = at >= 0
+        j = np.where(ok, theirs[np.where(ok, at, 0)], -1)
+        jj = np.maximum(j, 0)
+        lower = ok & (i_max[jj] < i_max[mine] * (1.0 - _REL))
+        # a ground element's current not raised (beyond 1 A or 0.1 %: the 3ph/LL rows' 3I0
+        # is numerical noise at either end)
+        lower &= ~has_ground[mine] | (i_0[jj] <= i_0[mine] * (1.0 + 1e-3) + _NOISE_KA)
+        pos[mine[lower]] = j[lower]
+    taken = int(np.count_nonzero(pos != np.arange(n)))
+    if not taken:
+        return device, list(staged), 0
+    out = device.take(pos)
+    out.index = pd.RangeIndex(n)
+    out["scenario"] = device["scenario"].array  # the row's own set, not the twin's
+    return out, [None if st is None else st.take(pos) for st in staged], taken
