@@ -81,7 +81,8 @@ def site_transformer_devices(study: Any) -> dict[str, tuple[str, str]]:
     names = site_transformer_of(doc) if doc is not None and placed else {}
     if not names:
         return {}
-    given = {d.name: getattr(d.location, "trafo", None) for d in doc.devices}
+    given = {d.name: getattr(d.location, "trafo", None)
+             for d in getattr(doc, "devices", None) or []}
     out = {}
     for n, place in placed.items():
         el = str(getattr(place, "element_name", "") or "")
