@@ -208,6 +208,49 @@ def test_reversal_under_the_controls_sense_threshold_is_information(tmp_path):
     assert rows.at["s1", "status"] == CheckStatus.WARN.value
 
 
+LTC = """Clear
+New Circuit.ltc basekv=69 pu=1.0 phases=3 bus1=src MVAsc3=1500 MVAsc1=1200
+New Transformer.sub phases=3 windings=2 buses=(src, lsb) conns=(delta, wye) kvs=(69, 12.47)
+~ kvas=(5000, 5000) xhl=8 %r=0.5 maxtap=1.1 mintap=0.9
+New RegControl.sub_ltc transformer=sub winding=2 vreg=122 band=2 ptratio=60 ctprim=300 R=3 X=6
+New Linecode.ug nphases=3 r1=0.2 x1=0.4 r0=0.6 x0=1.2 units=km
+New Line.l1 bus1=lsb bus2=b1 linecode=ug length=2 units=km
+New Line.l2 bus1=b1 bus2=b2 linecode=ug length=2 units=km
+New Load.ld1 bus1=b1 phases=3 kv=12.47 kw=500 pf=0.95 model=1
+New Load.ld2 bus1=b2 phases=3 kv=12.47 kw=500 pf=0.95 model=1
+Set voltagebases=(69, 12.47)
+Calcv
+"""
+
+
+def test_a_substation_ltcs_reversal_is_measured_at_its_regulated_winding(tmp_path):
+    """Review ver35 (after rev35b W1's 1 % rule): a 69/12.47 kV LTC regulating its 12.47 kV
+    winding (CTprim 300 A there) is watched on its 69 kV terminal; its 200 kW reversal read
+    1.67 A = 0.56 % of the CT (info) where the LV CT carries ≈ 9 A = 3 % (OpenDSS): the
+    control sees it. The current is now taken at the regulated winding's kV: 500 kW export
+    against 300 kW of load (0.3 × 1 MW) → about 3 % → the mode's status (forward-locked with
+    LDC: fail), and 330 kW export (≈ 30 kW reverse, ≈ 0.5 %) → info."""
+    from protv2g.violations import CheckStatus
+
+    master = tmp_path / "ltc.dss"
+    master.write_text(LTC)
+    model, tab = _flow(master, [DssFlowSite("depot", "b2", "abc")], dss_watches, [0.3, 0.3],
+                       np.array([[0.5, 0.33]]))
+    ref = _own_run(master, ["new load.ind bus1=b2.1.2.3 phases=3 kv=12.47 kw=-500 pf=1 "
+                            "model=1 status=fixed conn=delta"], 0.3)
+    p_lv_kw = _terminal_kw(ref, "transformer.sub", 2)[:3].sum()
+    ref.Circuit.SetActiveBus("lsb")
+    v_ll_kv = np.sqrt(3) * np.mean(ref.Bus.VMagAngle()[0:6:2]) / 1e3
+    i_lv_a = abs(p_lv_kw) / (np.sqrt(3) * v_ll_kv)       # the LV CT's active current
+    assert i_lv_a > 0.01 * 300.0
+    ctx = types.SimpleNamespace(flow={"device": tab}, study=types.SimpleNamespace(model=model),
+                                base_of={}, export_text=lambda s: f"in {s}")
+    rows = controlled_rows(ctx).set_index("scenario")
+    assert rows.at["s0", "status"] == CheckStatus.FAIL.value
+    assert rows.at["s1", "status"] == CheckStatus.INFO.value
+    assert "of its CT primary 300 A" in rows.at["s1", "message"]
+
+
 def test_reverse_text_says_what_the_flow_showed():
     """Review rev33c W6: the hosting text said "generation already on the feeder" of IEEE 37,
     which has none; it says what it saw: the flow without export already reverses it."""

@@ -87,22 +87,25 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
 
 
 def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -> str:
-    """A row V2G causes on a bus at most at the limit without V2G (attribution ``new``: it fails
-    once the voltage is over the limit by more than its ``tolerance``,
-    ``checks.voltage_limit_tolerance_pu``, :mod:`protv2g.checks.flow_limit`): the voltages
-    with and without V2G, the test, and the linear estimate of where the limit itself is
-    passed — below the figure by up to the tolerance's worth of export, which the text says
-    (review rev35a T2, EPRI ckt5 homes: "20 kW … 1.05 pu is passed at ≈ 19 kW" read as a
-    figure over Range A; OpenDSS: 1.05 pu at 18.68 kW, 1.051 pu at 20.32 kW)."""
-    tol_text = (f" by more than its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu: "
-                f"the figure is where {limit + tol:g} pu is passed)" if math.isfinite(tol)
-                else "")
-    text = (f"{limit - m:.4f} pu at {p_kw:,.3g} kW, over {limit:g} pu{tol_text}, from "
-            f"{limit - mb:.4f} pu without V2G")
-    if mb < 0:  # at the limit within its tolerance without V2G (review rev35b M1: IEEE 123
-        # bus 7 "on a bus at 1.05 pu without V2G, already above 1.05 pu")
-        return text + " (at the limit, within its tolerance)"
+    """A row V2G causes on a bus at most at the limit without V2G (attribution ``new``,
+    :func:`protv2g.checks.flow_limit.v2g_caused`): it fails once the voltage is over the limit
+    by more than the limit's tolerance (``checks.voltage_limit_tolerance_pu``) AND V2G's rise
+    is more than the row's ``tolerance`` band. On a bus within the limit without V2G the first
+    test binds (the figure is where the limit + its tolerance is passed; the limit itself a
+    little earlier, which the text says — review rev35a T2, EPRI ckt5 homes: "20 kW … 1.05 pu
+    is passed at ≈ 19 kW"; OpenDSS 1.05 pu at 18.68 kW, 1.051 pu at 20.32 kW); on a bus above
+    it within the tolerance the rise test binds (review ver35: IEEE 123 bus 7 at 1.0502 pu
+    passes 1.051 pu at 167.6 kW, the figure 199 kW is where its rise passes 0.00105 pu)."""
     rise = mb - m
+    if mb < 0:  # at the limit within its tolerance without V2G (review rev35b M1)
+        band = (f", more than the {tol:.3g} pu V2G may add there" if math.isfinite(tol)
+                else "")
+        return (f"a rise of {rise:.3g} pu at {p_kw:,.3g} kW{band}, on a bus at "
+                f"{limit - mb:.4f} pu without V2G (at the limit {limit:g} pu, within its "
+                "tolerance)")
+    text = (f"{limit - m:.4f} pu at {p_kw:,.3g} kW, over {limit:g} pu by more than the limit's "
+            "tolerance (checks.voltage_limit_tolerance_pu: the figure is where the limit plus "
+            f"it is passed), from {limit - mb:.4f} pu without V2G")
     return text + (f"; by a linear estimate from the worst phase at 0 and {p_kw:,.3g} kW (a "
                    "lower bound where the export moves the worst phase, as a single-phase "
                    f"site does), {limit:g} pu itself is passed at ≈ {p_kw * mb / rise:,.2g} kW")

@@ -187,8 +187,9 @@ def site_tap_note(device: Any) -> str:
     name = str(device).split(".", 1)[-1] if is_given(device) and str(device) else (
         "the site transformer")
     return (f"the site transformer's no-load tap: raise {name}'s feeder-side no-load tap by "
-            "the steps the finding's row gives (with every site idle the bus is over Range A "
-            "there; the row names the tap and the idle voltages it gives) — a setting of the "
+            "the steps the finding's row gives (with every site idle the bus is at or over "
+            "Range A's limit there; the row names the tap and the idle voltages it gives) — a "
+            "setting of the "
             "project's equipment, not the sites' export cap or volt-var; a no-load tap is one "
             "setting for every load level, so it lowers this transformer's rows at every "
             "load level (those at peak load too: their hosting figure rises with it); not "
