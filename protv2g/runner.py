@@ -306,8 +306,12 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     if study.model is not None:  # loads LoadMult does not scale (rev34a W2, ver34 M-A)
         from protv2g.errors import with_issue_rows
         from protv2g.flow.load_level import held_load_issues
+        from protv2g.study.dss_site_transformers import project_load_warnings
 
         feeder_warnings = with_issue_rows(feeder_warnings, held_load_issues(study), "load")
+        # a site transformer's own loads leave the base case with it (review rev35a M1)
+        feeder_warnings = with_issue_rows(feeder_warnings, project_load_warnings(study),
+                                          "transformer")
     if feeder_warnings is not None and len(feeder_warnings):
         tables["Feeder warnings"] = feeder_warnings.reset_index(drop=True)
     if recommendations:

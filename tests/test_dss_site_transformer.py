@@ -175,11 +175,14 @@ def test_model_transformer_refused(folder, name, bus, extra, more, field, words)
 
 
 def test_transformer_that_feeds_a_load_is_not_the_sites(tmp_path):
+    """A load of the model itself behind it is refused (the redirect's own loads come with
+    the project: tests/test_site_transformer_aux_load.py, review rev35a M1)."""
     from protv2g.study.loader import load_study
 
-    (tmp_path / "Master.dss").write_text(MASTER)
-    (tmp_path / "depot_xf.dss").write_text(XF + "New Load.shop bus1=depot_lv phases=3 kv=0.48 "
-                                                "kw=50\n")
+    (tmp_path / "Master.dss").write_text(MASTER.replace(
+        "Set VoltageBases", "New Load.shop bus1=depot_lv phases=3 kv=0.48 kw=50\nSet "
+        "VoltageBases", 1))
+    (tmp_path / "depot_xf.dss").write_text(XF)
     with pytest.raises(InputError) as exc:
         load_study(_study(tmp_path, "load"))
     msg = " ".join(i.message for i in exc.value.issues)

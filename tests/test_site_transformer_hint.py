@@ -143,7 +143,11 @@ def test_a_transformer_of_the_master_is_the_utilitys(tmp_path):
 
 
 def test_a_transformer_that_also_feeds_a_load_is_not_proposed(tmp_path):
-    folder = _folder(tmp_path, XF + "New Load.shop bus1=depot_lv phases=3 kv=0.48 kw=50\n")
+    """A load of the master behind it is today's feeder's: the transformer is not the site's
+    own. (A load the redirect adds with it comes with the project and is proposed with it:
+    tests/test_site_transformer_aux_load.py, review rev35a M1.)"""
+    folder = _folder(tmp_path, XF,
+                     master_more="New Load.shop bus1=depot_lv phases=3 kv=0.48 kw=50\n")
     text = _draft(folder)
     assert "model_transformer" not in _site_block(text, "depot")
     (folder / "bare.yaml").write_text(STUDY.format(extra=""))

@@ -30,6 +30,7 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     rows = []
     applies = False
     feeder_has_load = bool((load_mw > 0).any())
+    own_loads, own_mw_bus = _own_loads(ctx)
     for dev in ctx.study.document.devices:
         behind = ctx.downstream(dev.name)
         if not behind:
@@ -37,6 +38,8 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
         applies = True
         min_mw = min_load_mw(ctx, load_mw, behind)
         pv_mw = float(sgen_mw[sgen_mw.index.isin(list(behind))].sum())
+        own = [n for n, b in own_loads.items() if b in behind]
+        own_mw = min_load_mw(ctx, own_mw_bus, behind) if own else 0.0
         site_names = [n for n, b in ctx.study.site_buses.items() if b in behind]
         for sc in ctx.scenarios.values():
             v2g_mw = sum(st.p_export_kw for st in sc.sites if st.site in site_names) / 1000
@@ -46,8 +49,10 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
                 continue
             # only where the feeder has load elsewhere: a model with no load at all says
             # nothing of the zone's (ver32: EPRI DG feeder, whose test model has none)
-            if min_mw <= 0 and pv_mw <= 0 and feeder_has_load:
-                rows.append(_no_load_row(dev.name, site_names, sc.name, v2g_mw))
+            # … nor where the only load is the sites' own (a depot's auxiliary load behind
+            # its own transformer, review rev35a M1): no other customer is behind
+            if min_mw - own_mw <= 1e-9 and pv_mw <= 0 and feeder_has_load:
+                rows.append(_no_load_row(dev.name, site_names, sc.name, v2g_mw, own))
                 continue
             rows.append(violation_rows(
                 "C11", CheckStatus.WARN, scenario=sc.name, device=dev.name,
@@ -61,18 +66,41 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
     return concat(rows)
 
 
+def _own_loads(ctx: CheckContext) -> tuple[dict[str, int], pd.Series]:
+    """The loads that come with the sites' own transformers
+    (:func:`protv2g.study.dss_site_loads.study_project_loads`): name → bus position, and their
+    peak MW per bus; empty without an OpenDSS model or such a load."""
+    model = ctx.study.model
+    if model is None:
+        return {}, pd.Series(dtype=float)
+    from protv2g.study.dss_site_loads import study_project_loads
+
+    loads = [x for group in study_project_loads(ctx.study).values() for x in group]
+    if not loads:
+        return {}, pd.Series(dtype=float)
+    inj = model.injections
+    bus_of = dict(zip(inj.name.astype(str), inj.bus.astype(str), strict=True))
+    buses = model.bus_index([bus_of[n] for n, _kw in loads])
+    names = {n: int(b) for (n, _kw), b in zip(loads, buses, strict=True)}
+    mw = pd.Series([kw / 1e3 for _n, kw in loads]).groupby(list(names.values())).sum()
+    return names, mw
+
+
 def _no_load_row(device: str, site_names: list[str], scenario: str,
-                 v2g_mw: float) -> pd.DataFrame:
+                 v2g_mw: float, own: list[str] = ()) -> pd.DataFrame:
     """``info``: only the V2G sites behind ``device``, no feeder load and no other generation
     (review rev32a W5: the depot's own fuse read "sustained island possible"). With no load
     to carry, the sites alone cannot hold a sustained island of other customers when the
     device opens (the one-third screen compares DER with load: SAND2012-1365); what remains
-    is the sites' own cease to energize (IEEE 1547-2018 §8.1), which C10 judges."""
+    is the sites' own cease to energize (IEEE 1547-2018 §8.1), which C10 judges. ``own``:
+    the sites' own loads behind it (a depot's auxiliary load, review rev35a M1), part of the
+    project like the sites: named, no other customer's."""
     sites = ", ".join(site_names)
+    mine = f" and the project's own {', '.join(own)}" if own else ""
     return violation_rows(
         "C11", CheckStatus.INFO, scenario=scenario, device=device, other_device=sites,
         margin=-v2g_mw, limit=0.0,
-        message=(f"behind {device}: only {sites} ({v2g_mw:.3g} MW export), no feeder load "
+        message=(f"behind {device}: only {sites} ({v2g_mw:.3g} MW export){mine}, no feeder load "
                  "or other generation: no sustained island of other customers when it "
                  "opens; the site's own cease to energize (IEEE 1547 §8.1) applies"))
 

@@ -13,8 +13,12 @@ the pandapower path's rule (:mod:`protv2g.pipeline`), so a grounded-wye / delta 
 field + fix): it is a transformer of the model, enabled and energised; one of its windings is
 at the site's bus, or the site's bus is reachable only through it; and taking it out
 de-energises nothing but what belongs to the sites that name it (no other site, study
-device, load, generator, PV system or storage behind it, and not the feeder's own path). A
-study device *on* the transformer (``location: {trafo: NAME, side: hv|lv}``: its own fuse or
+device, load of the model, generator, PV system or storage behind it, and not the feeder's
+own path). A load the ``feeder.redirects`` add behind it (a depot's auxiliary load) comes
+with the project as the transformer does: out of the base case with it, in every V2G scenario
+(:mod:`protv2g.study.dss_site_loads`, review rev35a M1); a load of the model itself there is
+refused, the fix naming both choices.
+A study device *on* the transformer (``location: {trafo: NAME, side: hv|lv}``: its own fuse or
 breaker) belongs to it: it leaves the base case with it
 (:func:`protv2g.pipeline_dss.dss_fault_frames`) and is judged in the V2G scenarios.
 
@@ -23,10 +27,12 @@ F1: ``init --redirect depot_xf.dss --site depot:depot_lv:…`` wrote no ``model_
 and ``validate`` said nothing): the site's bus is fed only through it, a ``feeder.redirects``
 script adds it (the model without the redirects has no such element,
 :attr:`~protv2g.network.dss_model.DssModel.redirect_elements`) and it feeds nothing but V2G
-sites — ``protv2g init`` writes it (several: a TODO naming them), ``validate`` warns
-(:func:`unnamed_site_transformer_warnings`). A transformer of the master (a utility's
-service transformer with homes on its LV bus) or one that also supplies a load, generator,
-PV system, storage or protective device is the utility's: never proposed.
+sites and the loads the redirects add with it — ``protv2g init`` writes it (several: a
+TODO naming them; its comment names the loads it takes out of the base case), ``validate``
+warns (:func:`unnamed_site_transformer_warnings`). A transformer of the master (a utility's
+service transformer with homes on its LV bus) or one that also supplies a load of the
+master, a generator, PV system, storage or protective device is the utility's: never
+proposed.
 """
 
 from __future__ import annotations
@@ -43,13 +49,22 @@ from protv2g.network.dss_site_transformers import (
     sole_feeding_transformers,
     without_elements,
 )
+from protv2g.study.dss_site_loads import (
+    injections_behind,
+    loads_text,
+    model_load_issue,
+    project_load_warnings,
+    project_loads,
+    study_project_loads,
+)
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import StudyDocument
 from protv2g.study.site_equipment import devices_never_built as never_built
 
 __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
            "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
-           "unnamed_site_transformer_warnings", "transformers_out", "devices_never_built"]
+           "unnamed_site_transformer_warnings", "transformers_out", "devices_never_built",
+           "project_loads", "study_project_loads", "loads_text", "project_load_warnings"]
 
 
 def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
@@ -165,9 +180,11 @@ def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: s
     behind += [f"device {n!r}" for n, d in device_sites.items()
                if not on_element(d, el)
                and (d.bus in dead or (d.far_bus is not None and int(d.far_bus) in dead))]
-    inj = model.injections
-    on = inj.enabled.astype(bool) & inj.bus.astype(str).str.lower().isin(dead_names)
-    behind += list(inj.name[on])
+    added, kept, others = injections_behind(model, dead_names)
+    behind += others
+    if kept:
+        issues.append(model_load_issue(file, f"v2g_sites[{idx[0]}].model_transformer",
+                                        short, kept, added))
     if behind:
         listed = ", ".join(behind[:6]) + (f" and {len(behind) - 6} more" if len(behind) > 6
                                           else "")
@@ -294,13 +311,18 @@ def redirect_site_transformers(model: DssModel, sites: Sequence[tuple[str, str]]
     dict
         Site name → the transformers' names as the model has them (``("depot_xf",)``), each
         one alone feeding the site's bus, added by the redirects, supplying nothing but
-        sites; sorted; sites with none left out.
+        sites and loads the redirects add (:func:`project_loads`); sorted; sites with none
+        left out.
     """
     added = sorted(n for n in model.redirect_elements if n.startswith("transformer."))
     if not added or not sites:
         return {}
     inj = model.injections
-    live_inj = inj.bus[inj.enabled.astype(bool)].astype(str).str.lower()
+    # the loads the redirects add come with the transformer (the site's auxiliary load,
+    # review rev35a M1); a load of the master, a generator, PV system or storage does not
+    mine = inj.name.astype(str).str.lower().isin(model.redirect_elements) & (
+        inj.cls.astype(str) == "load")
+    live_inj = inj.bus[inj.enabled.astype(bool) & ~mine].astype(str).str.lower()
     dev_elements = [str(e).lower() for e in model.devices.element] if len(model.devices) else []
     clean: dict[str, bool] = {}
 
@@ -358,11 +380,16 @@ def unnamed_site_transformer_warnings(study: object) -> list[Issue]:
         i = index[name]
         bus = doc.v2g_sites[i].bus
         if len(trs) == 1:
+            loads = project_loads(model, trs[0])
             what = (f"transformer {trs[0]!r}, which feeder.redirects adds (the model without "
                     "the redirects has no such element) and no site names in "
                     "model_transformer")
+            with_loads = (f" with the loads the redirects add behind it ({loads_text(loads)}"
+                          ": the site's own, they leave the base case with it and are in "
+                          "every V2G scenario)" if loads else "")
             fix = (f"if it is the site's own transformer (it comes with the V2G project), "
-                   f"name it: model_transformer: {trs[0]}; if it is the utility's, leave it")
+                   f"name it: model_transformer: {trs[0]}{with_loads}; if it is the "
+                   "utility's, leave it")
         else:
             what = (f"transformers {', '.join(repr(t) for t in trs)} (in series), which "
                     "feeder.redirects adds and no site names in model_transformer")
@@ -376,3 +403,4 @@ def unnamed_site_transformer_warnings(study: object) -> list[Issue]:
             "gets base-case rows",
             fix + " (docs/study-file.md, \"A site's own transformer on an OpenDSS feeder\")"))
     return out
+

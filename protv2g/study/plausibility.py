@@ -158,9 +158,13 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     if getattr(study, "model", None) is not None:  # OpenDSS only: imported here, so that
         # validating a pandapower study imports no heavy package (#21)
         from protv2g.flow.load_level import held_load_issues
-        from protv2g.study.dss_site_transformers import unnamed_site_transformer_warnings
+        from protv2g.study.dss_site_transformers import (
+            project_load_warnings,
+            unnamed_site_transformer_warnings,
+        )
 
         out += unnamed_site_transformer_warnings(study)
+        out += project_load_warnings(study)  # its loads go with it (review rev35a M1)
         out += held_load_issues(study)  # loads LoadMult does not scale (rev34a W2)
     out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)

@@ -56,7 +56,7 @@ from protv2g.network.dss_graph import (
     locate,
 )
 from protv2g.network.dss_model import DssModel, load_dss_model
-from protv2g.study.dss_site_transformers import redirect_site_transformers
+from protv2g.study.dss_site_transformers import project_loads, redirect_site_transformers
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study.source_check import (
@@ -214,6 +214,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     _check_sites(model, sites)
     # a site behind a transformer the redirects add: its own (review rev33a F1)
     site_xf = redirect_site_transformers(model, [(s["name"], s["bus"]) for s in sites])
+    # … and the loads the redirects add behind it, which go with it (review rev35a M1)
+    xf_loads = {n: project_loads(model, x[0]) for n, x in site_xf.items() if len(x) == 1}
     dicts, curves, import_warn = model_device_dicts(model)
     library = default_library()
     adopted, extra, bad, adopt_warn = adopt_model_devices(dicts, curves, library, set(),
@@ -317,7 +319,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                              bool(extra), level_kv, skipped,
                              device_x_r(model, phase_devices), notes, light, source_issues,
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
-                             site_transformers=site_xf,
+                             site_transformers=site_xf, site_transformer_loads=xf_loads,
                              device_kv=device_kv(model, phase_devices))
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),

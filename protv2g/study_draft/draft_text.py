@@ -61,7 +61,8 @@ CURVES_FOLDER = "model_curves"
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
-               drafted=(), heads=(), site_transformers=None, device_kv=None):
+               drafted=(), heads=(), site_transformers=None, device_kv=None,
+               site_transformer_loads=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
@@ -81,6 +82,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     ``site_transformers`` site name → the transformers the redirects add that alone feed its
     bus (:func:`protv2g.study.dss_site_transformers.redirect_site_transformers`): one is
     written as the site's ``model_transformer``, several get a TODO on its bus;
+    ``site_transformer_loads`` site name → the loads the redirects add behind that one
+    transformer (:func:`protv2g.study.dss_site_transformers.project_loads`): its comment names
+    them (review rev35a M1);
     ``device_kv`` device → the voltage base at its own terminal, kV (:func:`.low_voltage.
     device_kv`; default ``level_kv``): a device on ≤ 1 kV gets low-voltage practice
     (:mod:`.low_voltage`: LV rating class, no reclosing), and a draft whose devices are all
@@ -202,8 +206,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         lines.append("v2g_sites:")
         for s in sites:
             entry, on_field = _site_entry(s)
-            entry, on_field = with_site_transformer(entry, on_field,
-                                                    (site_transformers or {}).get(s["name"]))
+            entry, on_field = with_site_transformer(
+                entry, on_field, (site_transformers or {}).get(s["name"]),
+                (site_transformer_loads or {}).get(s["name"], ()))
             on_field.update(_leg_todo(model, s))
             lines += device_block(entry, (), on_field)
             todos += [f"{s['name']}: {k}" for k in on_field]
