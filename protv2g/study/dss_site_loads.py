@@ -28,12 +28,24 @@ from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_transformers import dead_buses
 
 __all__ = ["injections_behind", "model_load_issue", "project_loads", "study_project_loads",
-           "loads_text", "project_load_warnings"]
+           "loads_text", "project_load_warnings", "site_transformer_names"]
 
 
 def _element(name: str) -> str:
     n = str(name).strip().lower()
     return n if n.startswith("transformer.") else f"transformer.{n}"
+
+
+def site_transformer_names(document: object) -> tuple[str, ...]:
+    """Element names (``"transformer.depot_xf"``, lower case) of the sites' own model
+    transformers, in study order, each once (re-exported by
+    :mod:`protv2g.study.dss_site_transformers`)."""
+    out: dict[str, None] = {}
+    for s in getattr(document, "v2g_sites", None) or []:
+        name = getattr(s, "model_transformer", None)
+        if name:
+            out[_element(name)] = None
+    return tuple(out)
 
 
 def injections_behind(model: DssModel, dead_names: set[str]
@@ -100,8 +112,6 @@ def study_project_loads(study: object) -> dict[str, tuple[tuple[str, float], ...
     model = getattr(study, "model", None)
     if model is None:
         return {}
-    from protv2g.study.dss_site_transformers import site_transformer_names
-
     out = {}
     for el in site_transformer_names(study.document):  # type: ignore[attr-defined]
         loads = project_loads(model, el)

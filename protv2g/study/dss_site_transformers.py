@@ -49,12 +49,13 @@ from protv2g.network.dss_site_transformers import (
     sole_feeding_transformers,
     without_elements,
 )
-from protv2g.study.dss_site_loads import (
+from protv2g.study.dss_site_loads import (  # noqa: F401 (site_transformer_names re-exported)
     injections_behind,
     loads_text,
     model_load_issue,
     project_load_warnings,
     project_loads,
+    site_transformer_names,
     study_project_loads,
 )
 from protv2g.study.places import DeviceSite
@@ -65,17 +66,6 @@ __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model
            "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
            "unnamed_site_transformer_warnings", "transformers_out", "devices_never_built",
            "project_loads", "study_project_loads", "loads_text", "project_load_warnings"]
-
-
-def site_transformer_names(document: StudyDocument) -> tuple[str, ...]:
-    """Element names (``"transformer.depot_xf"``, lower case) of the sites' own model
-    transformers, in study order, each once."""
-    out: dict[str, None] = {}
-    for s in document.v2g_sites:
-        name = getattr(s, "model_transformer", None)
-        if name:
-            out[_element(name)] = None
-    return tuple(out)
 
 
 def transformers_out(document: StudyDocument, scenario: object) -> tuple[str, ...]:
