@@ -125,6 +125,6 @@ def test_a_new_row_says_the_limits_tolerance_not_a_rise_tolerance():
     # 199 kW is where the rise passes the 0.00105 pu band), no estimate, no "1.051 pu"
     at = voltage_limit_text({**row, "base_margin": 1.05 - 1.0502, "margin": 1.05 - 1.05135,
                              "tolerance": 0.00105021}, 202.0)
-    assert at == ("a rise of 0.00115 pu at 202 kW, more than the 0.00105 pu V2G may add "
+    assert at == ("a rise of 0.00115 pu at 202 kW, more than the 0.0010502 pu V2G may add "
                   "there, on a bus at 1.0502 pu without V2G (at the limit 1.05 pu, within its "
                   "tolerance)")

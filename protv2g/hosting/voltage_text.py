@@ -98,9 +98,11 @@ def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -
     passes 1.051 pu at 167.6 kW, the figure 199 kW is where its rise passes 0.00105 pu)."""
     rise = mb - m
     if mb < 0:  # at the limit within its tolerance without V2G (review rev35b M1)
-        band = (f", more than the {tol:.3g} pu V2G may add there" if math.isfinite(tol)
+        # 5 significant digits: the rise and the band differ in the 5th (ver35: "0.00105
+        # more than 0.00105")
+        band = (f", more than the {tol:.5g} pu V2G may add there" if math.isfinite(tol)
                 else "")
-        return (f"a rise of {rise:.3g} pu at {p_kw:,.3g} kW{band}, on a bus at "
+        return (f"a rise of {rise:.5g} pu at {p_kw:,.3g} kW{band}, on a bus at "
                 f"{limit - mb:.4f} pu without V2G (at the limit {limit:g} pu, within its "
                 "tolerance)")
     text = (f"{limit - m:.4f} pu at {p_kw:,.3g} kW, over {limit:g} pu by more than the limit's "
