@@ -39,18 +39,22 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._rows import column_at
+
 __all__ = ["SEVERITY", "absent_in_twin", "twin_state_texts"]
 
 #: Severity of a finding status (higher: more severe); other statuses are not compared.
 SEVERITY = {"info": 1, "warn": 2, "fail": 3}
 
 
-def _texts(column: pd.Series | None, n: int) -> np.ndarray:
-    if column is None:
-        return np.full(n, "", dtype=object)
-    out = column.astype(object).to_numpy().copy()
-    out[pd.isna(out)] = ""
-    return out.astype(str).astype(object)
+def _texts(v: pd.DataFrame, column: str, rows: np.ndarray) -> np.ndarray:
+    """The texts of ``v[column]`` at positions ``rows`` ("" where missing or no column):
+    only those rows read (a categorical's codes taken first, #21)."""
+    if column not in v:
+        return np.full(len(rows), "", dtype=object)
+    out = np.asarray(column_at(v[column], rows), dtype=object)
+    return np.array(["" if x is None or x != x else str(x) for x in out.tolist()],
+                    dtype=object)
 
 
 def absent_in_twin(v: pd.DataFrame, twin: np.ndarray, m_base: np.ndarray) -> np.ndarray:
@@ -75,17 +79,17 @@ def absent_in_twin(v: pd.DataFrame, twin: np.ndarray, m_base: np.ndarray) -> np.
     ...                ).tolist()
     [False, True, False, False]
     """
-    n = len(v)
-    at = np.flatnonzero((twin >= 0) & (m_base == -np.inf))
-    out = np.zeros(n, dtype=bool)
+    out = np.zeros(len(v), dtype=bool)
+    with np.errstate(invalid="ignore"):
+        at = np.flatnonzero((twin >= 0) & (m_base == -np.inf))
     if not len(at) or "status" not in v:
         return out
-    status = _texts(v["status"], n)
-    sev = np.array([SEVERITY.get(s, 0) for s in status.tolist()], dtype=np.int8)
-    mech = _texts(v["mechanism"] if "mechanism" in v else None, n)
     t = twin[at]
-    mine, theirs = sev[at], sev[t]
-    other = (mech[at] != "") & (mech[t] != "") & (mech[at] != mech[t])
+    # only the rows and their twins are read (#21: the 10,000-bus study's 472,765 rows)
+    mine, theirs = (np.array([SEVERITY.get(s, 0) for s in _texts(v, "status", x).tolist()])
+                    for x in (at, t))
+    m_own, m_twin = _texts(v, "mechanism", at), _texts(v, "mechanism", t)
+    other = (m_own != "") & (m_twin != "") & (m_own != m_twin)
     out[at] = (mine > 0) & (theirs > 0) & ((mine > theirs) | ((mine == theirs) & other))
     return out
 
@@ -95,14 +99,12 @@ def twin_state_texts(v: pd.DataFrame, rows: np.ndarray, twin: np.ndarray) -> lis
     twin's status and mechanism, and that its own failure is absent without V2G."""
     if not len(rows):
         return []
-    n = len(v)
-    status = _texts(v["status"], n)
-    mech = _texts(v["mechanism"] if "mechanism" in v else None, n)
+    t = twin[rows]
+    texts = [_texts(v, c, x) for c in ("status", "mechanism") for x in (rows, t)]
     out = []
-    for r in rows.tolist():
-        t = int(twin[r])
-        was = f"a {status[t]}" + (f" ({mech[t]})" if mech[t] else "")
-        now = f"{status[r]}" + (f" ({mech[r]})" if mech[r] else "")
+    for s_own, s_twin, m_own, m_twin in zip(*(x.tolist() for x in texts), strict=True):
+        was = f"a {s_twin}" + (f" ({m_twin})" if m_twin else "")
+        now = s_own + (f" ({m_own})" if m_own else "")
         out.append(f"; without V2G this row is {was}, its margin −∞ too (the margins "
                    f"compare nothing): this {now} is absent without V2G — caused by V2G")
     return out
