@@ -257,3 +257,16 @@ def test_feeder_fault_left_uncleared_by_v2g_is_caused_by_v2g(feeder):
     assert neither.status.iloc[0] == "fail"
     seen = f[f.title.astype(str).str.contains("not seen by recloser")]
     assert seen.attribution.tolist() == ["pre-existing"]
+
+
+def test_the_hosting_search_reads_a_new_row_without_margin_silently():
+    # `protv2g hosting --site homes` on IEEE 123 printed "note: invalid value encountered in
+    # subtract" once the rows were new: V2G's worsening −∞ − (−∞) has no number (NaN)
+    from protv2g.hosting.limits import worsening
+
+    rows = pd.DataFrame({"base_margin": [-np.inf, -2.0], "margin": [-np.inf, -3.0]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        delta, share = worsening(rows)
+    assert np.isnan(delta[0]) and np.isnan(share[0])
+    assert delta[1] == pytest.approx(1.0) and share[1] == pytest.approx(0.5)
