@@ -83,7 +83,14 @@ def line_end_temperature_text(study: Study) -> str:
 
 
 def settings_table(study: Study) -> pd.DataFrame:
-    """Every device as used: kind, place, settings, and each curve with its source."""
+    """Every device as used: kind, place, settings, and each curve with its source;
+    ``at_tool_default`` (:func:`at_tool_default`) and ``at_model_default``: the adopted
+    OpenDSS devices' pickups at OpenDSS's own default (``ground_pickup_a = 1 A (GroundTrip,
+    OpenDSS's default)``, :mod:`protv2g.study.model_defaults`; review rev35b)."""
+    from protv2g.study.model_defaults import model_default_fields
+
+    at_model = {name: "; ".join(f"{f} = {v:g} A ({p}, OpenDSS's default)" for f, p, v in fs)
+                for name, fs in model_default_fields(study).items()}
     rows = []
     for device in study.document.devices:
         site = study.device_sites[device.name]
@@ -103,6 +110,7 @@ def settings_table(study: Study) -> pd.DataFrame:
                 sources.append(f"{key}={curve.name}: {curve.source}")
         row["curve_sources"] = " | ".join(sources)
         row["at_tool_default"] = at_tool_default(device)
+        row["at_model_default"] = at_model.get(device.name, "")
         rows.append(row)
     return pd.DataFrame(rows)
 

@@ -22,6 +22,13 @@ of, :mod:`protv2g.checks.tolerance`):
   ±5 % the devices respond to current with (:mod:`protv2g.checks.attribution_share`, the rule
   and its sources).
 
+  **No margin** (review rev35b W3): a base twin at margin −∞ (a device that never operates)
+  orders nothing — no row is below it — so its rows are compared by their failure state
+  instead: a row whose failure is absent from the twin (a ``fail`` where the twin is a
+  ``warn``, or another named ``mechanism`` at the same status) is ``new``
+  (:mod:`protv2g.checks.attribution_state`; IEEE 123: f107 clearing a fault alone without
+  V2G, "not seen by recloser", and nothing clearing it with the homes exporting).
+
 * base case **passes** the row with a known margin ``m_base ≥ 0`` (``base_margins``: the
   coordination table's C1–C4 margins of every pair, C5's reach of every device at every bus
   of its zones):
@@ -134,6 +141,7 @@ from protv2g.checks.attribution_share_text import (
     marginal_scatter_text,
     share_text,
 )
+from protv2g.checks.attribution_state import absent_in_twin, twin_state_texts
 from protv2g.checks.operating_element import ELEMENT_COLUMNS
 from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
@@ -428,7 +436,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # V2G moves it by more than the tolerance, pre-existing when V2G's change is inside it
     code = np.where(had, np.where(moved, 1, 2),
                     np.where(passed & ~moved, 2, np.where(marginal_base, 1, 0)))
-    code = np.where(is_base, 2, code)
+    # a twin at margin −∞ orders nothing: the failure states are compared (review rev35b W3,
+    # :mod:`.attribution_state`): a failure absent from the twin is new
+    absent = had & ~is_base & absent_in_twin(v, twin, m_base)
+    code = np.where(is_base, 2, np.where(absent, 0, code))
     att = _ATTRIBUTIONS[code]
     pre = code == 2
     del code
@@ -438,6 +449,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         att = np.where(given, p_text[p_codes], att)
         pre = np.where(given, (p_text == "pre-existing")[p_codes], pre)
         del p_codes, given
+    absent = np.flatnonzero(absent & ~pre)  # not preset by the check
+    absent_texts = twin_state_texts(v, absent, twin)
     marginal = np.flatnonzero(passed & ~moved & pre & ~scatter_marginal)
     scattered = np.flatnonzero(scatter_marginal & pre & ~is_base)
     material = np.flatnonzero(
@@ -471,7 +484,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     v["tolerance"] = tol
     v["base_margin"] = np.where(is_base, np.nan, m_base)
     del att, tol, m_base, is_base
-    if len(marginal) or len(material) or len(shared) or len(moved_i) or len(scattered):
+    if (len(marginal) or len(material) or len(shared) or len(moved_i) or len(scattered)
+            or len(absent)):
         # the unit's text (``astype(str)``) at the suffixed rows only (#21: the column's
         # 489,286 rows at 10,000 buses written out as text for 27,981 of them)
         read = np.union1d(np.union1d(np.union1d(material, marginal), shared), scattered)
@@ -501,6 +515,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
                                       sc_named, strict=True):
             suffix[k] = suffix.get(k, "") + marginal_scatter_text(p, t, d, unit[k], ic, nm)
         for k, text in zip(moved_i.tolist(), moved_texts, strict=True):
+            suffix[k] = suffix.get(k, "") + text
+        for k, text in zip(absent.tolist(), absent_texts, strict=True):
             suffix[k] = suffix.get(k, "") + text
         at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))
         ends = [suffix[k] for k in at.tolist()]

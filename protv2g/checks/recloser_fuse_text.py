@@ -397,8 +397,10 @@ def prime_base_backups(ctx: CheckContext, coord: pd.DataFrame) -> None:
     pairs = set(zip(lost.primary.tolist(), lost.backup.tolist(), strict=True))
     bases = {str(x) for x in ctx.base_of.values()}
     b = c2[(c2.check == BACKUP) & c2.scenario.astype(str).isin(bases)]
-    b = b[[(p, k) in pairs for p, k in zip(b.primary.tolist(), b.backup.tolist(),
-                                            strict=True)]]
+    # a boolean array, not a list: an empty list would select no columns (a base case with
+    # no backup row, the recloser tripping for none of the pair's faults: KeyError)
+    b = b[np.array([(p, k) in pairs for p, k in zip(b.primary.tolist(), b.backup.tolist(),
+                                                     strict=True)], dtype=bool)]
     bracket = b["bracket"].tolist() if "bracket" in b.columns else [""] * len(b)
     out: dict[tuple, dict[str, tuple[float, float, float]]] = {}
     for key, br, v in zip(

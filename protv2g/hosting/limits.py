@@ -264,14 +264,15 @@ def setting_mask(rows: pd.DataFrame) -> np.ndarray:
 def worsening(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """``(Δ, share)`` of each row: V2G's worsening of the margin ``base_margin − margin``
     (margin unit) and its share of the deficit without V2G ``Δ / |base_margin|``; NaN where
-    the row has no base margin (a ``new`` row, a hand-made table)."""
+    the row has no base margin (a ``new`` row, a hand-made table) or both are −∞ (a ``new``
+    row against a twin without margin, :mod:`protv2g.checks.attribution_state`)."""
     n = len(rows)
     if "base_margin" not in rows:
         return np.full(n, np.nan), np.full(n, np.nan)
     base = pd.to_numeric(rows["base_margin"], errors="coerce").to_numpy(float)
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(float)
-    delta = base - margin
     with np.errstate(divide="ignore", invalid="ignore"):
+        delta = base - margin
         share = np.where(base < 0, delta / np.abs(base), np.nan)
     return delta, share
 

@@ -32,6 +32,11 @@ from protv2g.network.opendss_elements import WarningLog, iter_class, prop
 OPENDSS_INST_S = 0.01
 #: ``what`` of the warning on a device the model disables (``enabled=no``) and the import keeps.
 DISABLED_WHAT = "disabled in the OpenDSS model (enabled=no)"
+#: ``what`` of the note on a recloser with no ground curves (its ground element off).
+NO_GROUND_WHAT = "no ground curves set"
+#: Start of the ``what`` of the note on a definite-time relay's ground element (OpenDSS arms it
+#: at ``GroundTrip`` when ``Delay`` > 0 and no ``GroundCurve`` is given).
+DEFINITE_GROUND_WHAT = "Delay > 0 and no GroundCurve"
 
 
 def _floats(text: str) -> list[float]:
@@ -121,7 +126,7 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
         devices.append(device)
         _warn_disabled(full, enabled, log)
         if not ground_curves:
-            log.add("Recloser", full, "no ground curves set", "ground element off (None)")
+            log.add("Recloser", full, NO_GROUND_WHAT, "ground element off (None)")
     for full, enabled in iter_class(dss, "Fuse"):
         loc = location_of(full)
         if loc is None:
@@ -192,7 +197,7 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
                 log.add(
                     "Relay",
                     full,
-                    f"Delay > 0 and no GroundCurve: OpenDSS's definite-time ground element "
+                    f"{DEFINITE_GROUND_WHAT}: OpenDSS's definite-time ground element "
                     f"acts at GroundTrip = {float(p['GroundTrip']):g} A (3I0)"
                     + (" (OpenDSS's default)" if math.isclose(float(p["GroundTrip"]), 1.0) else ""),
                     "kept as ground_pickup_a (set GroundTrip in the model, or define the relay "

@@ -227,10 +227,12 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "is not rounded to whole chargers)"),
     SheetSpec("Settings", "field:settings",
               ("device", "kind", "element", "element_index", "bus", "at_tool_default",
-               "curve_sources"),
+               "at_model_default", "curve_sources"),
               "every device as used, curve names and their sources; at_tool_default: the "
               "settings neither the study file nor the importer gave (the tool's default is "
-              "used); a non-directional relay's characteristic angle is not used (n/a)"),
+              "used); at_model_default: an OpenDSS device's pickups at OpenDSS's own default "
+              "(1 A: the model sets none; validate warns); a non-directional relay's "
+              "characteristic angle is not used (n/a)"),
     SheetSpec("Inputs", "inputs", ("key", "value", "basis"),
               "the validated study document, one row per field path; basis: 'given' (by "
               "the study file or the feeder model's importer) or 'tool default' (the "
@@ -288,7 +290,8 @@ def _settings_view(frame: pd.DataFrame) -> pd.DataFrame:
     the tool's default."""
     frame = frame.copy()
     for column in frame.columns:
-        if column not in ("at_tool_default", "curve_sources") and frame[column].dtype == object:
+        if column not in ("at_tool_default", "at_model_default", "curve_sources") \
+                and frame[column].dtype == object:
             empty = frame[column].map(lambda v: isinstance(v, str) and v == "")
             if empty.any():
                 frame.loc[empty, column] = EMPTY_LIST

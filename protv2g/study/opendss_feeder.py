@@ -80,7 +80,7 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
     """
     from protv2g.network.dss_devices import model_device_dicts
     from protv2g.network.dss_model import load_dss_model
-    from protv2g.study.model_notes import model_warning_rows, placed_model_devices
+    from protv2g.study.model_notes import model_warning_rows, study_devices_at
 
     redirects, issues = [], []
     for i, r in enumerate(source.redirects):
@@ -101,14 +101,16 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
                                       .rstrip(": "), i.message, i.fix) for i in exc.issues)}
     out: dict[str, Any] = {"model": model, "warnings": model.warnings}
     dicts, curves, import_warnings = model_device_dicts(model)
-    places = [found for i, d in enumerate(devices)
+    placed = [(found, d) for i, d in enumerate(devices)
               if (found := locate(model, d.location, file, f"devices[{i}].location")[0])]
-    have = placed_model_devices(model, places)
+    # the model's devices the study file's replace, each with the device that does
+    study_at = study_devices_at(model, placed)
+    have = set(study_at)
     if source.adopt_devices:
         out.update(devices=tuple(dicts), curves=tuple(curves))
         mine = {str(d.name).lower() for d in devices}  # the study's own win (adopt_model_devices)
         have |= {str(d["name"]).lower() for d in dicts} - mine
-    rows = model_warning_rows(model, import_warnings, have)
+    rows = model_warning_rows(model, import_warnings, have, study_at)
     if len(rows):
         out["warnings"] = pd.concat([model.warnings, rows], ignore_index=True)
     return out

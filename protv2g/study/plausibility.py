@@ -68,6 +68,9 @@ The bounds, and where each comes from:
 * **A setting off its declared step** (``pickup_step_a``, ``ct_ratio`` ×
   ``pickup_step_secondary_a``, ``time_dial_step``, ``multiplier_step``): the device cannot be
   set to it — the step (most often the CT ratio) or the setting is likely mistyped.
+* **A pickup at OpenDSS's default** (an adopted relay's or recloser's ``PhaseTrip`` /
+  ``GroundTrip`` of 1 A, :mod:`protv2g.study.model_defaults`; review rev35b field case
+  device-delay-import: a relay with ``Delay=0.3`` got a definite-time 51G at 1 A).
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
   library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
   that curve alone.
@@ -92,6 +95,7 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.study.model_defaults import model_default_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
@@ -180,6 +184,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
             "no_fuses_or_reclosers: true"))
     out += [Issue(file, field, f"{why}, so the gate will say ERROR", fix)
             for field, why, fix in empty_collections(document)]
+    out += model_default_warnings(study)  # a pickup at OpenDSS's 1 A default (rev35b)
     out += site_base_warnings(study)  # a site bus's base vs its winding (rev33c W5)
     out += split_leg_warnings(study)  # one 120 V leg of a split-phase secondary (rev34a W1)
     return out + source_warnings(study)

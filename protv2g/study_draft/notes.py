@@ -35,7 +35,7 @@ from protv2g.devices.library import CurveLibrary
 from protv2g.devices.models import build_device
 from protv2g.network.dss_fuse_named import fuse_named_lines
 from protv2g.network.dss_model import DssModel
-from protv2g.network.opendss_devices import DISABLED_WHAT
+from protv2g.network.opendss_devices import DISABLED_WHAT, NO_GROUND_WHAT
 from protv2g.study.model_notes import (
     DISABLED_FIX,
     NO_LOAD_FIX,
@@ -50,10 +50,8 @@ __all__ = ["Note", "NO_GROUND_WHAT", "NO_GROUND_FIX", "model_notes", "note_lines
            "fuse_swap_times", "with_fuse_times", "fuse_named_lines", "FUSE_NAMED_FIX",
            "NO_LOAD_WHAT"]
 
-#: ``what`` of the import's note on a recloser with no ground curves
-#: (:func:`protv2g.network.opendss_devices.model_device_dicts`).
-NO_GROUND_WHAT = "no ground curves set"
-#: Its fix: a TODO (review s22: a plain note, while the device's ground-fault rows rest on it).
+#: The fix of the import's note on a recloser with no ground curves (``NO_GROUND_WHAT``): a
+#: TODO (review s22: a plain note, while the device's ground-fault rows rest on it).
 NO_GROUND_FIX = ("give the device's ground element (ground pickup and curves) if it has one, "
                  "or confirm it has none (ground faults then rely on the phase element)")
 #: Names listed on one printed line before "and N more".
