@@ -146,6 +146,14 @@ CRITERIA: tuple[str, ...] = tuple(CATALOGUE)
 #: §5: ten pre-existing transformer overloads opened the Summary's conditions).
 FEEDER_FLOW_CRITERION = "C12"
 
+#: Utility practice for the slowest end-of-zone time-overcurrent clearing, s: ≈ 2 to ≈ 10 s
+#: (recalled, not a standard: the sustained arc at a zone's end — burndown of small and
+#: covered conductors, EPRI distribution handbook "Downed conductors from arc damage" — is
+#: what no engineer signs; the reasoning is in :mod:`protv2g.study_draft.curve_choice`).
+#: ``init`` marks a drafted clearing beyond the high end TODO; a C1/C3/C4 row whose devices
+#: both take longer says the pair does not clear that fault in useful time.
+ZONE_END_CLEARING_BRACKET_S = (2.0, 10.0)
+
 
 #: Criterion id → its place in the catalogue.
 _RANK: dict[str, int] = {c: i for i, c in enumerate(CATALOGUE)}

@@ -25,7 +25,7 @@ from protv2g.checks.operating_element import (
     OperatingElement,
     with_element_columns,
 )
-from protv2g.criteria import pair_criterion
+from protv2g.criteria import ZONE_END_CLEARING_BRACKET_S, pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
@@ -193,6 +193,33 @@ def pair_criteria(ctx: CheckContext) -> dict[str, set[str]]:
 MessageFunction = Callable[[CheckContext, object, str, str], str]
 
 
+def slow_pair_clauses(bad: pd.DataFrame) -> list[str]:
+    """For each row of ``bad`` (failing coordination rows), the clause a C1/C3/C4 row adds
+    when both of its devices take longer than the high end of
+    :data:`~protv2g.criteria.ZONE_END_CLEARING_BRACKET_S` (10 s) at its fault: the pair does
+    not clear that fault in useful time whatever the interval, and the interval is not the
+    first thing to fix (review rev35a M2: EPRI ckt5's C1 head / 100K link at 41–50 s on a
+    300 A fault read only "caused by V2G, −6.4 s"); "" for the others.
+
+    >>> slow_pair_clauses(pd.DataFrame({"criterion": ["C1", "C1", "C2"],
+    ...     "t_backup_s": [44.0, 0.5, 44.0], "t_primary_s": [49.7, 0.3, 49.7]}))[1:]
+    ['', '']
+    """
+    bound = ZONE_END_CLEARING_BRACKET_S[1]
+    tb = pd.to_numeric(bad["t_backup_s"], errors="coerce").to_numpy(dtype=float)
+    tp = pd.to_numeric(bad["t_primary_s"], errors="coerce").to_numpy(dtype=float)
+    crit = bad["criterion"].astype(str).to_numpy()
+    with np.errstate(invalid="ignore"):
+        slow = (np.isin(crit, ("C1", "C3", "C4")) & (tb > bound) & (tp > bound)
+                & np.isfinite(tb) & np.isfinite(tp))  # a device that never operates: C5
+    return [(f"; both devices take over {bound:g} s here ({b:.3g} s and {p:.3g} s): the pair "
+             f"does not clear this fault in useful time whatever the interval (utility "
+             f"practice for the slowest end-of-zone clearing: ≈ 2–{bound:g} s) — their reach "
+             "and settings at this fault (C5) come before the interval")
+            if k else "" for k, b, p in zip(slow.tolist(), tb.tolist(), tp.tolist(),
+                                            strict=True)]
+
+
 def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str, ...],
                     message: MessageFunction,
                     mechanism: Callable[[pd.DataFrame], np.ndarray] | None = None
@@ -210,9 +237,10 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     # rows the base case has not that fail with every charger idle too: the project's
     # equipment's (:func:`protv2g.checks.equipment.equipment_pairs`, review rev34b M1)
     equipment, clause = equipment_pairs(ctx, bad)
+    slow = slow_pair_clauses(bad)
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
-                    export[r.scenario]) + c
-            for r, c in zip(bad.itertuples(index=False), clause, strict=True)]
+                    export[r.scenario]) + c + w
+            for r, c, w in zip(bad.itertuples(index=False), clause, slow, strict=True)]
     rows = violation_rows(
         bad.criterion.to_numpy(), bad.status.to_numpy(), frame=bad,
         scenario=bad.scenario.to_numpy(),

@@ -66,6 +66,7 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.criteria import ZONE_END_CLEARING_BRACKET_S
 from protv2g.study_draft.writer import todo
 
 __all__ = ["BREAKER_CYCLES", "CLEAR_BOUND_BRACKET_S", "CLEAR_BOUND_S", "CLEAR_FIX", "FAMILIES",
@@ -82,7 +83,7 @@ TIE_FRACTION = 0.10
 BREAKER_CYCLES = 5.0
 #: Utility practice for the slowest end-of-zone time-overcurrent clearing, s (module
 #: docstring; recalled, bracketed): the low end would mark nearly every draft.
-CLEAR_BOUND_BRACKET_S = (2.0, 10.0)
+CLEAR_BOUND_BRACKET_S = ZONE_END_CLEARING_BRACKET_S
 #: The bound above which the draft marks the clearing time TODO: the bracket's high end.
 CLEAR_BOUND_S = CLEAR_BOUND_BRACKET_S[1]
 #: The fix of the slow-clearing TODO.
