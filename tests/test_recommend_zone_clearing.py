@@ -170,3 +170,19 @@ def test_a_recloser_is_judged_on_its_delayed_curve():
         "RC", a, b, {"phase": ZoneMinimum("phase", 400.0, "LL at x")})
     assert "RC's phase delayed curve clears its zone's minimum fault (LL at x, 400 A" in side
     assert "in 7.07 s → 10.6 s, beyond 10 s" in side          # 1.5 × 7.028 + 0.042
+
+
+def test_a_new_finding_in_the_side_effects_says_its_status():
+    """EPRI ckt24 (rev35a T5): F-LAT 25K → 50K clears its C8 load finding and adds only a
+    backup-zone reach warning (C5 warn: 116 A < 1.2 × 101 A); "new: C5 …" read as a new
+    failure. The side effect now says "(warn)"."""
+    from protv2g.recommend.effects import _effects
+
+    cols = ["title", "status", "worst_margin", "tolerance", "margin_unit", "n_fail"]
+    cur = pd.DataFrame([["C8 load pickup margin: F-LAT", "fail", -27.0, 0.0, "A", 4]],
+                       columns=cols, index=["C8|F-LAT"])
+    new = pd.DataFrame([["C5 sensitivity / reach: F-LAT", "warn", -0.05, 0.2, "x", 0]],
+                       columns=cols, index=["C5|F-LAT"])
+    cleared_it, cleared, side = _effects(cur, new, "C8|F-LAT")
+    assert cleared_it and cleared == ["C8 load pickup margin: F-LAT"]
+    assert side == ["new: C5 sensitivity / reach: F-LAT (warn)"]

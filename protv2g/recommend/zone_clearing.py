@@ -276,6 +276,9 @@ class ZoneClearing:
         on a relay or recloser, or one the study rejects)."""
         if getattr(change, "section", "") != "devices":
             return []
+        dev = next((d for d in self.study.document.devices if d.name == change.name), None)
+        if dev is None or dev.kind not in (DeviceKind.RELAY, DeviceKind.RECLOSER):
+            return []  # a fuse link (module docstring): no study re-validated for it
         try:
             before = _model(self._apply(self.study, list(accepted)), change.name)
             after = _model(self._apply(self.study, [*accepted, change]), change.name)
