@@ -416,3 +416,37 @@ def test_a_too_small_link_on_plain_load_gets_the_smallest_larger_link_verified(d
                           depot["flow"], depot["scenarios"])
     c8 = v[(v.criterion == "C8") & (v.device == "FU-F2-LAT2")]
     assert not status_mask(c8, "fail").any()
+
+
+def test_a_dial_that_slows_the_zone_end_beyond_ten_seconds_is_not_verified(depot):
+    """Review rev35a W1 (EPRI ckt5: the head 51G dial 2.4 → 2.8 "verified, side effects:
+    none", its zone-minimum clearing 48.1 → 56.1 s). The depot study with R-F2's 51G at
+    215 A IEEE-EI TD 0.1: C1 R-F2 / FU-F2-LAT1 fails, and the old search verified the dial
+    0.1 → 0.5. R-F2's zone minimum ground fault (LLG at F2-B03, min case, no V2G) has |3I0|
+    330.3 A in the fault table: EI at M = 330.3/215 = 1.5365, 28.2/(M² − 1) + 0.1217 =
+    20.85 s at TD 1; TD 0.1: 2.085 + 0.083 (5-cycle breaker) = 2.17 s, TD 0.5: 10.42 + 0.083
+    = 10.5 s, beyond init's 10 s. Now not cleared, the note naming the dial and its cost."""
+    study = depot["study"]
+    slow = study.with_updates(devices=[
+        dict(d, ground_pickup_a=215, ground_curve="IEEE-EI", ground_time_dial=0.1)
+        if d.get("name") == "R-F2" else d for d in study.raw["devices"]])
+    f = depot["faults"].device
+    zone = f[(f.device == "R-F2") & (f.case == "min") & (f.fault_bus_name == "F2-B03")
+             & (f.scenario == "base/peak")]
+    i0_a = 1e3 * float(zone.loc[zone.fault_type == "LLG", "i3i0_ka"].min())
+    m = i0_a / 215.0
+    t_td1 = 28.2 / (m * m - 1.0) + 0.1217
+    assert 0.5 * t_td1 + 5 / 60 == pytest.approx(10.5, abs=0.05)   # the hand figure above
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # both brackets of the chargers' contribution, as `protv2g recommend` judges them
+        # (on the bare device table the dial also makes a C6 row of R-F1: refused anyway)
+        rec = recommend(slow, depot["faults"], depot["flow"], scenarios=depot["scenarios"])
+    t = rec.table()
+    row = t[t.title.str.contains("C1") & t.title.str.contains("R-F2 / FU-F2-LAT1")].iloc[0]
+    assert row.status == "not cleared", (row.change, row.side_effects)
+    assert not any(c.name == "R-F2" and c.field == "ground_time_dial" for c in rec.changes)
+    assert (f"R-F2 ground_time_dial 0.1 → 0.5: practice: R-F2's 51G clears its zone's minimum "
+            f"fault (LLG at F2-B03, {i0_a:.0f} A, min case, no V2G) in "
+            f"{0.1 * t_td1 + 5 / 60:.3g} s → {0.5 * t_td1 + 5 / 60:.3g} s, beyond 10 s") \
+        in row.note

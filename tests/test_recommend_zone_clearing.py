@@ -62,7 +62,7 @@ def test_only_slower_and_beyond_the_bound_is_a_side_effect():
     assert "in 8.13 s → 10.1 s, beyond 10 s" in side
     # a pickup raised above the zone's minimum: the element no longer clears it at all
     (gone,) = clearing_side_effects("H", fast, _relay(ground_pickup_a=300), ZONE_MIN)
-    assert "in 48.4 s → not at all (below its pickup)" in gone
+    assert "in 48.4 s → not at all (below its pickup) — not an ordinary fix" in gone
     # the phase element by its own zone minimum (51P 770 A, EI TD 0.5 at 1528 A: 4.95 s)
     phase = {"phase": ZoneMinimum("phase", 1528.0, "LL-ca at 107782")}
     assert clearing_s(fast, "phase", 1528.0) == pytest.approx(

@@ -217,12 +217,15 @@ def clearing_side_effects(name: str, before: Any, after: Any,
         t1 = clearing_s(after, element, m.i_a, f_hz)
         if not (_slower(t0, t1) and t1 > bound_s):
             continue
+        beyond = (f"beyond {bound_s:g} s (utility practice for the slowest end-of-zone "
+                  f"clearing, {lo:g}–{hi:g} s, recalled; init's yardstick)"
+                  if math.isfinite(t1) else f"where it cleared it within {bound_s:g} s"
+                  if t0 <= bound_s else "")
         out.append(
             f"practice: {name}'s {_element_name(after, element)} clears its zone's minimum "
-            f"fault ({m.fault}, {m.i_a:.0f} A, min case, no V2G) in {_t(t0)} → {_t(t1)}, "
-            f"beyond {bound_s:g} s (utility practice for the slowest end-of-zone clearing, "
-            f"{lo:g}–{hi:g} s, recalled; init's yardstick) — not an ordinary fix: a faster "
-            "device below or a shorter zone")
+            f"fault ({m.fault}, {m.i_a:.0f} A, min case, no V2G) in {_t(t0)} → {_t(t1)}"
+            + (f", {beyond}" if beyond else "")
+            + " — not an ordinary fix: a faster device below or a shorter zone")
     return out
 
 
