@@ -354,3 +354,99 @@ def test_a_smaller_fuse_link_states_its_continuous_current(depot):
     assert "77 % of the 65K link's 65 A rating: within its continuous rating" in cool
     (hot,) = notes(100.0)
     assert "154 %" in hot and "above even a tin-element link's" in hot
+
+
+#: ANSI C37.43 EEI-NEMA K links: minimum melting current at 300 s, A (recalled; the
+#: library's anchors: "minimum melt (10K at 300 s, 19.5 A)").
+K_MIN_MELT_300S_A = {"6K": 12.0, "8K": 15.0, "10K": 19.5, "12K": 25.0, "15K": 31.0,
+                     "20K": 39.0, "25K": 50.0, "30K": 63.0, "40K": 80.0, "50K": 101.0,
+                     "65K": 128.0, "80K": 160.0, "100K": 200.0}
+
+
+def test_a_fuses_load_finding_searches_the_larger_links():
+    """Review rev35a T5 (EPRI ckt24): F-LAT 25K carrying 60 A of ordinary load (an import
+    peak, no V2G) got charging advice and "fuses are not searched", though the docs say
+    recommend searches fuse links. A fuse's C8 import or export peak now has the larger
+    links of its type up the series (several sizes: 60 A × 1.5 = 90 A of minimum melt is 50K
+    there, 101 A, three sizes up); a charging peak still has none (the charging is managed)."""
+    from types import SimpleNamespace
+
+    from protv2g.devices.library import default_library
+    from protv2g.recommend.notes import _no_candidate_note
+    from protv2g.units import DeviceKind
+
+    fuse = SimpleNamespace(name="F-LAT", kind=DeviceKind.FUSE, link="25K")
+    row = {"criterion": "C8", "device": "F-LAT", "other_device": "",
+           "mechanism": "import peak: load", "attribution": "pre-existing"}
+    got = candidates(row, [fuse], [], default_library())
+    assert [c.new for c in got] == ["30K", "40K", "50K", "65K", "80K", "100K", "140K", "200K"]
+    assert all(c.family is Family.FUSE_LINK and c.field == "link" for c in got)
+    assert candidates({**row, "mechanism": CHARGING_PEAK}, [fuse], [], default_library()) == []
+    # the notes by the peak: no charging advice for an import peak
+    imp = _no_candidate_note("C8", "fail", {"device_kind": "fuse",
+                                            "mechanism": "import peak: load"})
+    assert "charging" not in imp and "larger link" in imp and "not searched" not in imp
+    chg = _no_candidate_note("C8", "fail", {"device_kind": "fuse", "mechanism": CHARGING_PEAK})
+    assert "schedule or cap the sites' charging" in chg
+
+
+def test_a_too_small_link_on_plain_load_gets_the_smallest_larger_link_verified(depot):
+    """The depot study with FU-F2-LAT2 (feeder 2: no V2G site) at 10K, under its ~25 A of
+    load (10K: 19.5 A / 1.5 = 13 A): recommend proposes the smallest K link whose minimum
+    melt / 1.5 carries the flows' largest current (ANSI C37.43 table above), verified; an
+    independent re-run of the checks with it has no C8 row of the fuse."""
+    study = depot["study"]
+    small = study.with_updates(devices=[dict(d, link="10K") if d.get("name") == "FU-F2-LAT2"
+                                        else d for d in study.raw["devices"]])
+    dev = depot["flow"]["device"]
+    i_max = float(dev.loc[dev.device == "FU-F2-LAT2", "i_a"].abs().max())
+    need = min((mm, k) for k, mm in K_MIN_MELT_300S_A.items() if mm / 1.5 >= i_max)[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        rec = recommend(small, depot["faults"].device, depot["flow"],
+                        scenarios=depot["scenarios"])
+    t = rec.table()
+    row = t[t.title.str.contains("C8") & t.title.str.contains("FU-F2-LAT2")].iloc[0]
+    assert row.status == "verified", row.note
+    assert str(row.change) == f"FU-F2-LAT2 link 10K → {need}"
+    change = next(c for c in rec.changes if c.name == "FU-F2-LAT2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        v, _ = run_checks(apply_to_study(small, [change]), depot["faults"].device,
+                          depot["flow"], depot["scenarios"])
+    c8 = v[(v.criterion == "C8") & (v.device == "FU-F2-LAT2")]
+    assert not status_mask(c8, "fail").any()
+
+
+def test_a_dial_that_slows_the_zone_end_beyond_ten_seconds_is_not_verified(depot):
+    """Review rev35a W1 (EPRI ckt5: the head 51G dial 2.4 → 2.8 "verified, side effects:
+    none", its zone-minimum clearing 48.1 → 56.1 s). The depot study with R-F2's 51G at
+    215 A IEEE-EI TD 0.1: C1 R-F2 / FU-F2-LAT1 fails, and the old search verified the dial
+    0.1 → 0.5. R-F2's zone minimum ground fault (LLG at F2-B03, min case, no V2G) has |3I0|
+    330.3 A in the fault table: EI at M = 330.3/215 = 1.5365, 28.2/(M² − 1) + 0.1217 =
+    20.85 s at TD 1; TD 0.1: 2.085 + 0.083 (5-cycle breaker) = 2.17 s, TD 0.5: 10.42 + 0.083
+    = 10.5 s, beyond init's 10 s. Now not cleared, the note naming the dial and its cost."""
+    study = depot["study"]
+    slow = study.with_updates(devices=[
+        dict(d, ground_pickup_a=215, ground_curve="IEEE-EI", ground_time_dial=0.1)
+        if d.get("name") == "R-F2" else d for d in study.raw["devices"]])
+    f = depot["faults"].device
+    zone = f[(f.device == "R-F2") & (f.case == "min") & (f.fault_bus_name == "F2-B03")
+             & (f.scenario == "base/peak")]
+    i0_a = 1e3 * float(zone.loc[zone.fault_type == "LLG", "i3i0_ka"].min())
+    m = i0_a / 215.0
+    t_td1 = 28.2 / (m * m - 1.0) + 0.1217
+    assert 0.5 * t_td1 + 5 / 60 == pytest.approx(10.5, abs=0.05)   # the hand figure above
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        # both brackets of the chargers' contribution, as `protv2g recommend` judges them
+        # (on the bare device table the dial also makes a C6 row of R-F1: refused anyway)
+        rec = recommend(slow, depot["faults"], depot["flow"], scenarios=depot["scenarios"])
+    t = rec.table()
+    row = t[t.title.str.contains("C1") & t.title.str.contains("R-F2 / FU-F2-LAT1")].iloc[0]
+    assert row.status == "not cleared", (row.change, row.side_effects)
+    assert not any(c.name == "R-F2" and c.field == "ground_time_dial" for c in rec.changes)
+    assert (f"R-F2 ground_time_dial 0.1 → 0.5: practice: R-F2's 51G clears its zone's minimum "
+            f"fault (LLG at F2-B03, {i0_a:.0f} A, min case, no V2G) in "
+            f"{0.1 * t_td1 + 5 / 60:.3g} s → {0.5 * t_td1 + 5 / 60:.3g} s, beyond 10 s") \
+        in row.note

@@ -23,6 +23,8 @@ family                 moves                                               findi
 ``reclose_interval``   first reclose interval up to a standard value       C10
                        (recloser, or relay with reclosing)
 ``fuse_link``          fuse link one or two sizes up or down (same type)   C1 C2 C3 C4
+                       a larger link, up the series (same type)            C8 (a fuse; not
+                                                                           a charging peak)
 ``ride_through``       site cease-to-energise time down (DER setting)      C10
 =====================  ==================================================  ==================
 
@@ -42,7 +44,14 @@ CHARGING_PEAKS`, of the phase or the residual current) has no candidate: vehicle
 a load the site can schedule or cap, and a pickup raised for it spends the relay's reach
 (IEEE Std C37.230-2020 §6.1). A C8 row of a relay's **ground element** (residual current of
 unbalanced load or single-phase export above 51G pickup / k, :data:`protv2g.checks.load.
-RESIDUAL_PEAKS`) gets ground-pickup raises only: the phase pickup does not see 3I0.
+RESIDUAL_PEAKS`) gets ground-pickup raises only: the phase pickup does not see 3I0. A C8
+row of a **fuse** (its load above minimum melt / 1.5, an import or export peak) gets the
+larger links of its type up the library's series, every one to :data:`C8_LINK_STEPS` sizes
+up (the search bisects for the smallest that clears it; a link is chosen by its minimum
+melt, which may need several sizes: EPRI ckt24's F-LAT 25K on 60 A of load needs 90 A of
+minimum melt, 50K — ANSI C37.43 at 300 s: 30K 63 A, 40K 80 A, 50K 101 A), each verified against
+the fuse's coordination (C1–C4 with its neighbours) and reach (C5) like any candidate
+(review rev35a T5: the import peak got charging advice and "fuses are not searched").
 
 Step sizes are those of ordinary settings practice: pickups in 10 A (≤ 200 A) or 50 A steps,
 time dials in 0.05 steps (IEEE C37.112 dials are set in 0.01–0.1 steps) — each snapped to the
@@ -77,7 +86,7 @@ from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
 from protv2g.units import DeviceKind
 
 __all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FUSE_BLOWING_MECHANISMS",
-           "FUSE_BLOWING_RANK", "SAVING_MECHANISMS",
+           "FUSE_BLOWING_RANK", "SAVING_MECHANISMS", "C8_LINK_STEPS",
            "candidates", "describe", "new_ground_element"]
 
 
@@ -166,7 +175,13 @@ def _relay_moves(dev: Any, criterion: str, ground: bool, residual: bool = False
         yield _change("devices", n, "directional", "none", "forward", Family.DIRECTIONAL, 0.0)
 
 
-def _fuse_moves(dev: Any, library: Any, up: bool) -> Iterator[Change]:
+#: How many sizes up a fuse's C8 (load) finding searches its link (:func:`candidates`).
+C8_LINK_STEPS = 8
+
+
+def _fuse_moves(dev: Any, library: Any, up: bool, n: int = 2) -> Iterator[Change]:
+    """The next ``n`` links of ``dev``'s type up (``up``) or down the library's rating
+    series (ANSI C37.42 preferred and intermediate K/T ratings), nearest first."""
     m = re.fullmatch(r"(\d+(?:\.\d+)?)([A-Za-z]+)", str(dev.link))
     if m is None or library is None:
         return
@@ -177,7 +192,7 @@ def _fuse_moves(dev: Any, library: Any, up: bool) -> Iterator[Change]:
     if dev.link not in names:
         return
     i = names.index(dev.link)
-    chosen = names[i + 1:i + 3] if up else list(reversed(names[max(0, i - 2):i]))
+    chosen = names[i + 1:i + 1 + n] if up else list(reversed(names[max(0, i - n):i]))
     for k, link in enumerate(chosen, start=1):
         yield _change("devices", dev.name, "link", dev.link, link, Family.FUSE_LINK, k / 10)
 
@@ -371,6 +386,9 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         out += _fuse_moves(other, library, up=True)
         if crit == "C2":
             out += _fuse_moves(other, library, up=False)
+    if crit == "C8" and dev is not None and dev.kind is DeviceKind.FUSE:
+        # its load above minimum melt / 1.5 (an import or export peak): a larger link (T5)
+        out += _fuse_moves(dev, library, up=True, n=C8_LINK_STEPS)
     if crit == "C10":
         site = next((s for s in sites if s.name == str(finding.get("other_device"))), None)
         if site is not None:

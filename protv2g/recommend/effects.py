@@ -29,7 +29,10 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
                                                                            list[str]]:
     """(target cleared, titles cleared, side effects) of a candidate."""
     cleared = [str(cur.at[k, "title"]) for k in cur.index if k not in new.index]
-    side = [f"new: {new.at[k, 'title']}" for k in new.index if k not in cur.index]
+    # with its status: a new warning (e.g. a larger link's backup-zone reach, C5) reads
+    # otherwise as a new failure (review rev35a T5, EPRI ckt24 F-LAT 25K → 50K)
+    side = [f"new: {new.at[k, 'title']} ({new.at[k, 'status']})" for k in new.index
+            if k not in cur.index]
     # a finding whose status eased (fail → warn: e.g. the primary-zone rows of C5 cleared,
     # the backup-zone warnings left) is not worse for a smaller margin: the margin is then
     # that of other rows (a ground element on the DG feeder's recloser read "worse: C5")

@@ -13,6 +13,7 @@ from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.checks.flow_low import UNDER_VOLTAGE
 from protv2g.checks.flow_site_tap import SITE_TAP
+from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.criteria import MarginUnit
 from protv2g.findings_attribution import Attribution
 from protv2g.recommend.change import Change, Family, describe
@@ -324,12 +325,20 @@ def _c5_note(kind: str, status: str) -> str:
             "device nearer the faults (a mid-feeder recloser); not searched")
 
 
-def _c8_note(kind: str) -> str:
-    """A C8 finding without a searched change, in the words of its device's kind."""
+def _c8_note(kind: str, mechanism: str = "") -> str:
+    """A C8 finding without a searched change, in the words of its device's kind and, for a
+    fuse, of its peak (``mechanism``): a charging peak is managed, not met by a larger link;
+    a load or export peak has the larger links searched (:mod:`.candidates`), so without a
+    candidate the series has none above it (review rev35a T5: EPRI ckt24's F-LAT import
+    peak was told to schedule the charging and "fuses are not searched")."""
+    if kind == "fuse" and mechanism in CHARGING_PEAKS:
+        return ("load pickup: a charging peak — schedule or cap the sites' charging below "
+                "the fuse's minimum melt / 1.5; a larger link is not proposed for a "
+                "schedulable load (it spends reach and coordination)")
     if kind == "fuse":
-        return ("load pickup: for a charging peak, schedule or cap the sites' charging below "
-                "the fuse's minimum melt / 1.5; else a larger link (it spends reach and "
-                "coordination); fuses are not searched")
+        return ("load pickup: a larger link (minimum melt ≥ 1.5 × the load) — the library's "
+                "series of its type has none above it (or the link is not one of its "
+                "ratings): a fuse of another type or rating, or move load off the fuse")
     if kind in ("relay", "recloser"):
         setting = "pickup" if kind == "relay" else "minimum trip"
         return (f"load pickup: for a charging peak, schedule or cap the sites' charging below "
@@ -365,7 +374,7 @@ def _no_candidate_note(criterion: str, status: str = "fail",
     if criterion == "C5":
         return _c5_note(kind, status)
     if criterion == "C8":
-        return _c8_note(kind)
+        return _c8_note(kind, str((finding or {}).get("mechanism") or ""))
     return {
         "C7": "interrupting duty: a device with a higher rating, not a setting",
         "C9": "directional element settings (angle, polarising) are not searched",

@@ -19,7 +19,9 @@ Procedure (greedy, every step verified)
    effects. A candidate is accepted when the finding is gone and no other finding appeared or
    got worse (worst margin smaller by more than its worst row's tolerance — the devices'
    scatter by which the checks themselves call a row worse — and by more than 1 % or
-   1 ms/1 mA/… in any case). The smallest accepted
+   1 ms/1 mA/… in any case), and it does not slow a relay's or recloser's clearing of its
+   zone's minimum fault beyond 10 s (:mod:`.zone_clearing`, review rev35a W1: a cost of
+   practice no check measures, refused like a side effect). The smallest accepted
    candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
    becomes part of the study for the next findings. A lower pickup that the finding's
    current exceeds by no more than the pickup accuracy is not tried (:mod:`.pickup_margin`).
@@ -55,6 +57,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._common import build_context
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
@@ -112,6 +115,7 @@ from protv2g.recommend.study_facts import (
     _todo_findings,
 )
 from protv2g.recommend.window import DeviceLoads, tag_load_edges
+from protv2g.recommend.zone_clearing import ZoneClearing
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 
@@ -202,6 +206,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         # missed the latter, so no ground move was ever tried there
         ground[k] = bool(is_ground_fault(types.to_numpy()).any())
     saving = SavingFacts(ev, apply_to_study)
+    # a candidate slowing a relay's/recloser's zone-minimum clearing beyond 10 s: refused
+    # (.zone_clearing; review rev35a W1), the zone minima read once from the fault tables
+    zone_end = ZoneClearing(study, lambda: build_context(study, ev.device_faults, ev.flow,
+                                                         ev.scenarios), apply_to_study)
     # C5: the failing element's pickup down to C8's floor (.reach); C12: control types
     k8 = doc.checks.load_pickup_factor
     # the C5 limits read the before evidence by each finding's identity: the current
@@ -271,7 +279,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                    if str(row["criterion"]) in COORDINATION
                    and device_kind(row["device"], doc_now.devices) == "relay" else {})
         options = pickup_first(options, windows)
-        best, tried, why = _search(ev, accepted, cur, k, options, max_tries, windows) \
+        best, tried, why = _search(
+            ev, accepted, cur, k, options, max_tries, windows,
+            lambda c, done=tuple(accepted): zone_end.side_effects(done, c)) \
             if options else (None, 0, "")
         why = "; ".join(x for x in (why, weak, "" if best else ground_element_note(
             options, row.get("other_device"))) if x)
