@@ -87,9 +87,12 @@ def test_a_ground_element_is_the_first_remedy_with_its_window(dg_rec):
     assert floor == pytest.approx(max(1.5 * resid, 50.0), abs=1.0)   # by hand
     assert ceiling == pytest.approx(zone_min / 1.5, abs=1.0)
     # the reviewer's figures: residual 49 A peak (OpenDSS, before the charging snapshots the
-    # study adds), 3I0 of the failing rows 230–285 A at A: the window holds 100–160 A
+    # study adds), 3I0 of the failing rows 230–285 A at A: the window holds 100–160 A. The
+    # charging snapshot's residual is ≈ 71 A since the homes' single-phase charging keeps its
+    # 92 kW at Lat2's ≈ 0.70 pu (923f864; ver35: 92.0 kW and lat2 0.704 vs OpenDSS 0.7038;
+    # at OpenDSS's default Vminpu it drew 62 kW), so the floor is ≈ 106 A
     assert resid >= 49.0 and 230.0 <= zone_min <= 285.0
-    assert floor <= 100.0 and ceiling >= 150.0
+    assert floor <= 110.0 and ceiling >= 150.0
     if row.status == "verified":
         new = float(re.search(r"ground_min_trip_a unset → (\d+)", row.change).group(1))
         assert floor < new <= ceiling
