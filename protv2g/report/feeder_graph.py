@@ -22,6 +22,7 @@ import pandas as pd
 
 from protv2g.network.dss_graph import SERIES_CLASSES, dss_source_buses
 from protv2g.network.dss_model import DssModel
+from protv2g.report.feeder_tree import FeederTree, feeder_tree
 
 __all__ = ["feeder_tables", "feeder_graph", "tree_layout", "device_edges", "device_chains"]
 
@@ -125,54 +126,21 @@ def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
     return g
 
 
-def _bfs_tree(g: nx.Graph) -> tuple[str, nx.DiGraph]:
-    """Breadth-first tree from the source; each connected part gets its own root."""
-    tree = nx.DiGraph()
-    roots = []
-    for comp in sorted(nx.connected_components(g), key=min):  # min: sorted(c)[0]
-        sources = sorted(n for n in comp if g.nodes[n].get("is_source"))
-        root = sources[0] if sources else min(comp)  # the source, else the first bus
-        roots.append(root)
-        tree.add_node(root)
-        tree.add_edges_from(_bfs_edges(g, root))
-    return roots[0], tree
-
-
-def _bfs_edges(g: nx.Graph, root: str) -> list[tuple[str, str]]:
-    """``nx.bfs_edges(g.subgraph(part), root, sort_neighbors=sorted)`` of ``root``'s
-    connected part, read from ``g``'s adjacency (a node's neighbours are all in its part):
-    the same edges in the same order, without the subgraph view's filtered look-ups (#21,
-    10,000 buses: 0.16 -> 0.06 s CPU, three times a workbook)."""
-    adj = g._adj  # networkx's adjacency dict (node -> neighbour -> edge data)
-    seen = {root}
-    edges: list[tuple[str, str]] = []
-    level = [root]
-    while level:  # level by level, each node's neighbours in sorted order
-        below = []
-        for parent in level:
-            for child in sorted(adj[parent]):
-                if child not in seen:
-                    seen.add(child)
-                    edges.append((parent, child))
-                    below.append(child)
-        level = below
-    return edges
-
-
-def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
+def tree_layout(g: nx.Graph, tree: FeederTree | None = None) -> dict[str, tuple[float, float]]:
     """Left-to-right tree layout from the substation: x = hops, one row per branch-off.
 
     The longest path from each node stays on that node's row (the main line runs straight
     across); laterals drop to new rows below. Deterministic: ties broken by bus name.
+    ``tree``: ``g``'s :func:`~protv2g.report.feeder_tree.feeder_tree` when the caller has it
+    (built here when not given).
     """
-    _, tree = _bfs_tree(g)
+    tree = feeder_tree(g) if tree is None else tree
     pos: dict[str, tuple[float, float]] = {}
     next_y = [0.0]
-    # buses at and beyond each bus, children before parents (one pass, not a descendants
-    # search per bus: 2.0 s of the IEEE 8500 feeder plot's 3.5 s, 2026-12-02)
-    size: dict[str, int] = {}
-    for node in reversed(list(nx.topological_sort(tree))):
-        size[node] = 1 + sum(size[c] for c in tree.successors(node))
+    # buses at and beyond each bus (one pass, not a descendants search per bus: 2.0 s of the
+    # IEEE 8500 feeder plot's 3.5 s, 2026-12-02), from the tree's own count
+    size = tree.size
+    kids = tree.children
 
     def place(root: str) -> None:
         # Depth first, main line first (the child with the largest subtree) and straight,
@@ -180,14 +148,14 @@ def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
         # explicit stack, not by recursion: a feeder is thousands of hops deep (the 10,000-bus
         # synthetic feeder passed Python's recursion limit).
         row: dict[str, float] = {}
-        stack = [(root, 0, sorted(tree.successors(root), key=lambda c: (-size[c], c)), [0])]
+        stack = [(root, 0, sorted(kids[root], key=lambda c: (-size[c], c)), [0])]
         while stack:
             node, depth, children, nxt = stack[-1]
             if nxt[0] < len(children):
                 child = children[nxt[0]]
                 nxt[0] += 1
                 stack.append((child, depth + 1,
-                              sorted(tree.successors(child), key=lambda c: (-size[c], c)), [0]))
+                              sorted(kids[child], key=lambda c: (-size[c], c)), [0]))
                 continue
             stack.pop()
             if children:
@@ -198,7 +166,7 @@ def tree_layout(g: nx.Graph) -> dict[str, tuple[float, float]]:
             row[node] = y
             pos[node] = (float(depth), -y)
 
-    for root in sorted(n for n in tree.nodes if tree.in_degree(n) == 0):
+    for root in sorted(tree.roots):
         place(root)
         next_y[0] += 0.5
     return pos
@@ -229,31 +197,38 @@ def device_edges(g: nx.Graph, settings: pd.DataFrame) -> dict[str, tuple[str, st
     return out
 
 
-def device_chains(g: nx.Graph, settings: pd.DataFrame) -> list[list[str]]:
+def device_chains(g: nx.Graph, settings: pd.DataFrame, tree: FeederTree | None = None,
+                  edges: dict[str, tuple[str, str]] | None = None) -> list[list[str]]:
     """Chains of devices from the substation outwards (each maximal, in path order).
 
     A chain ends at a device with no other device beyond it, e.g.
-    ``[["R-F1", "RC-F1", "FU-F1-LAT2"], ["R-F1", "FU-F1-LAT1"], …]``.
+    ``[["R-F1", "RC-F1", "FU-F1-LAT2"], ["R-F1", "FU-F1-LAT1"], …]``. Only the first
+    connected part's devices (the substation's). ``tree`` (``g``'s
+    :func:`~protv2g.report.feeder_tree.feeder_tree`) and ``edges`` (:func:`device_edges` of
+    ``g`` and ``settings``): when the caller has them (made here when not given).
     """
-    root, tree = _bfs_tree(g)
-    edges = device_edges(g, settings)
-    depth = nx.shortest_path_length(tree, root)
+    tree = feeder_tree(g) if tree is None else tree
+    root = tree.roots[0]
+    edges = device_edges(g, settings) if edges is None else edges
+    # hops from the root, of its own part's buses only (as ``nx.shortest_path_length`` of
+    # the tree from the root)
+    top = tree.size[root]  # the root's part is the first in pre-order
+    depth = {n: d for n, d in tree.depth.items() if tree.first[n] < top}
     at_edge: dict[tuple[str, str], list[str]] = {}
     for name, (u, v) in edges.items():
         if u not in depth or v not in depth:
             continue
         child = v if depth.get(v, -1) > depth.get(u, -1) else u
-        parent = next(iter(tree.predecessors(child)), None)
-        at_edge.setdefault((parent, child), []).append(name)
+        at_edge.setdefault((tree.parent[child], child), []).append(name)
 
-    pred = tree._pred  # node -> its parent (one in a tree)
+    pred = tree.parent  # node -> its parent
 
     def devices_to(bus: str) -> list[str]:
         # the tree's one path from the root: up the parents (#21: nx.shortest_path searched
         # it, ≈ 3 ms a device at 10,000 buses)
         path = [bus]
-        while path[-1] != root and pred[path[-1]]:
-            path.append(next(iter(pred[path[-1]])))
+        while path[-1] != root and pred[path[-1]] is not None:
+            path.append(pred[path[-1]])
         path.reverse()
         out: list[str] = []
         for a, b in zip(path, path[1:], strict=False):

@@ -23,6 +23,7 @@ from matplotlib.transforms import offset_copy
 
 from protv2g.devices.kinds import spec
 from protv2g.report.feeder_graph import device_edges, tree_layout
+from protv2g.report.feeder_tree import FeederTree
 from protv2g.report.glyph_cache import GlyphCachingCanvas
 from protv2g.text_codes import text_codes
 from protv2g.units import DeviceKind
@@ -136,7 +137,8 @@ def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, 
 
 
 def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
-                violations: pd.DataFrame, title: str = "") -> Figure:
+                violations: pd.DataFrame, title: str = "", tree: FeederTree | None = None,
+                edges: dict[str, tuple[str, str]] | None = None) -> Figure:
     """Draw the feeder as a tree with devices, V2G sites and violation locations.
 
     Parameters
@@ -153,12 +155,17 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         ``other_device`` are ringed in red.
     title : str
         Figure title.
+    tree, edges : optional
+        ``g``'s :func:`~protv2g.report.feeder_tree.feeder_tree` and the devices' branches
+        (:func:`~protv2g.report.feeder_graph.device_edges` of ``g`` and ``settings``) when the
+        caller made them (the workbook's :class:`~protv2g.report.tcc_sheets.TccPlan`); made
+        here when not given.
 
     Returns
     -------
     matplotlib.figure.Figure
     """
-    pos = tree_layout(g)
+    pos = tree_layout(g, tree)
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
     width = min(16.0, max(9.0, 1.1 * (max(xs) - min(xs) + 2)))
@@ -203,7 +210,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
             if col in violations.columns:  # each distinct text once (#21: 490k cells)
                 flagged |= set(text_codes(violations[col].dropna())[1].tolist())
     kinds = dict(zip(settings.get("device", []), settings.get("kind", []), strict=False))
-    for name, (near, far) in sorted(device_edges(g, settings).items()):
+    edges = device_edges(g, settings) if edges is None else edges
+    for name, (near, far) in sorted(edges.items()):
         (x0, y0), (x1, y1) = pos[near], pos[far]
         x, y = x0 + 0.35 * (x1 - x0), y0 + 0.35 * (y1 - y0)
         marker, color = _marker(kinds.get(name))

@@ -45,8 +45,9 @@ from protv2g.devices.models import Device
 from protv2g.findings import PAIR_CRITERIA
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import ColumnCoding
-from protv2g.report.feeder_graph import device_chains, feeder_graph
+from protv2g.report.feeder_graph import device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
+from protv2g.report.feeder_tree import FeederTree, feeder_tree
 from protv2g.report.format import NOTE_FONT, write_cell
 from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
@@ -84,6 +85,10 @@ _TCC_COLUMN_WIDTH = 142
 class TccPlan:
     """Which plot sits where (anchors for hyperlinks), which are drawn, and the device models.
 
+    ``graph``: the feeder graph (:func:`~protv2g.report.feeder_graph.feeder_graph`), ``tree``
+    its breadth-first tree (:func:`~protv2g.report.feeder_tree.feeder_tree`) and ``edges``
+    each device's branch (:func:`~protv2g.report.feeder_graph.device_edges`), made once for
+    the paths, the zones and the feeder plot (#21: each made them again);
     ``drawn``: the (path index, family) entries drawn as pictures, ``None`` for every one
     (:meth:`select`); ``listed``: the lines written for each entry not drawn (its devices'
     curve data, :mod:`protv2g.report.tcc_listing`); ``rows``: each entry's title row once
@@ -94,6 +99,8 @@ class TccPlan:
     models: dict[str, Device] = field(default_factory=dict)
     problems: dict[str, str] = field(default_factory=dict)
     graph: Any = None
+    tree: FeederTree | None = None
+    edges: dict[str, tuple[str, str]] = field(default_factory=dict)
     drawn: set[tuple[int, str]] | None = None
     listed: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     rows: dict[tuple[int, str], int] = field(default_factory=dict)
@@ -203,7 +210,9 @@ def plan_tcc(result: StudyResult) -> TccPlan:
     plan.graph = feeder_graph(result.tables)
     plan.study_file = str((result.inputs or {}).get("study_file") or "")
     if plan.graph is not None:
-        plan.paths = device_chains(plan.graph, result.settings)
+        plan.tree = feeder_tree(plan.graph)
+        plan.edges = device_edges(plan.graph, result.settings)
+        plan.paths = device_chains(plan.graph, result.settings, plan.tree, plan.edges)
     return plan
 
 
@@ -301,14 +310,15 @@ def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> Non
     violations = result.violations
     # not pickled to the worker, which is forked holding them (#21, 10,000 buses: the
     # violations' four columns were 9.8 MB pickled and each path's models 0.12 MB)
-    pictures.share(plan.graph, result.settings, violations, *plan.models.values())
+    pictures.share(plan.graph, plan.tree, plan.edges, result.settings, violations,
+                   *plan.models.values())
     if isinstance(violations, pd.DataFrame) and not pictures.by_reference(violations):
         # only the columns the plot reads (:data:`FEEDER_COLUMNS`), all its rows, when they
         # are pickled (#21: the 10,000-bus study's 481,228 violation rows whole were
         # +400 MiB RSS in this process and its CPU)
         violations = violations[[c for c in FEEDER_COLUMNS if c in violations.columns]]
     pictures.submit(FEEDER_KEY, plot_feeder, plan.graph, result.settings, sites,
-                    violations, cache=False,
+                    violations, cache=False, tree=plan.tree, edges=plan.edges,
                     title=f"{result.study_name}: feeder (tree from the substation, not to "
                     "scale)")
 
