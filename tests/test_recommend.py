@@ -390,6 +390,35 @@ def test_a_fuses_load_finding_searches_the_larger_links():
     assert "schedule or cap the sites' charging" in chg
 
 
+def test_a_reclosers_load_finding_searches_its_minimum_trip_up():
+    """Review rev35b W2 (IEEE 123 rc67: 228 A at peak without V2G over a 280 A minimum trip;
+    IEEE 13 rc671: 481 A over 560 A): a recloser's C8 import peak got "no ordinary setting
+    change … schedule the charging"; the reviewer's 750 A on rc671 cleared it. Its phase
+    minimum trip is now raised on the ordinary grid (the search re-checks C5 and the pairs);
+    a residual row raises the ground minimum trip; a charging peak still has none."""
+    from types import SimpleNamespace
+
+    from protv2g.devices.library import default_library
+    from protv2g.recommend.notes import _no_candidate_note
+    from protv2g.units import DeviceKind
+
+    rc = SimpleNamespace(name="rc671", kind=DeviceKind.RECLOSER, phase_min_trip_a=560.0,
+                         ground_min_trip_a=250.0)
+    row = {"criterion": "C8", "device": "rc671", "other_device": "",
+           "mechanism": "import peak: load", "attribution": "pre-existing"}
+    got = candidates(row, [rc], [], default_library())
+    assert [c.field for c in got] == ["phase_min_trip_a"] * len(got) and len(got) >= 4
+    assert [c.new for c in got][:4] == [600.0, 650.0, 700.0, 750.0]   # 50 A above 200 A
+    assert all(c.family is Family.PICKUP for c in got)
+    res = candidates({**row, "mechanism": "residual (3I0) at an import peak: unbalanced load"},
+                     [rc], [], default_library())
+    assert {c.field for c in res} == {"ground_min_trip_a"} and res[0].new == 300.0
+    assert candidates({**row, "mechanism": CHARGING_PEAK}, [rc], [], default_library()) == []
+    note = _no_candidate_note("C8", "fail", {"device_kind": "recloser",
+                                             "mechanism": "import peak: load"})
+    assert "charging" not in note and "minimum trip raise" in note
+
+
 def test_a_too_small_link_on_plain_load_gets_the_smallest_larger_link_verified(depot):
     """The depot study with FU-F2-LAT2 (feeder 2: no V2G site) at 10K, under its ~25 A of
     load (10K: 19.5 A / 1.5 = 13 A): recommend proposes the smallest K link whose minimum

@@ -15,6 +15,8 @@ family                 moves                                               findi
 ``directional``        relay tripping forward only (67/67N)                C6
 ``pickup``             recloser phase minimum trip down (to C8's floor);   C2 fuse saving
                        ground minimum trip down (ground-fault evidence)
+``pickup``             recloser phase (ground, on a residual row)          C8 (not a
+                       minimum trip up                                     charging peak)
 ``ground_element``     a ground (51G) element on a recloser without one    C2 fuse saving
                        (3I0 unchanged by V2G: :mod:`.saving`)
 ``instantaneous``      recloser phase instantaneous (fast clearing)        C2 fuse saving
@@ -177,6 +179,22 @@ def _relay_moves(dev: Any, criterion: str, ground: bool, residual: bool = False
 
 #: How many sizes up a fuse's C8 (load) finding searches its link (:func:`candidates`).
 C8_LINK_STEPS = 8
+
+
+def _recloser_load_moves(dev: Any, residual: bool) -> Iterator[Change]:
+    """A recloser's C8 (its load above minimum trip / 1.5 at an import or export peak, not a
+    charging peak): its phase minimum trip up — its ground minimum trip on a residual row —
+    on its declared steps (:mod:`.steps`); the search re-checks C5's reach and the pairs as
+    for any candidate. Review rev35b W2: IEEE 123's rc67 (228 A at peak without V2G, 280 A
+    minimum trip) and IEEE 13's rc671 (481 A, 560 A) were told "no ordinary setting change …
+    schedule the charging" while a minimum trip of 1.5 × their load cleared them (rc671 at
+    750 A, re-run by the reviewer)."""
+    field = "ground_min_trip_a" if residual else "phase_min_trip_a"
+    value = getattr(dev, field, None)
+    if value is None:
+        return
+    yield from (_change("devices", dev.name, field, value, p, Family.PICKUP, _rel(value, p))
+                for p in pickup_steps_up(value, settings_steps(dev)))
 
 
 def _fuse_moves(dev: Any, library: Any, up: bool, n: int = 2) -> Iterator[Change]:
@@ -386,6 +404,8 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         out += _fuse_moves(other, library, up=True)
         if crit == "C2":
             out += _fuse_moves(other, library, up=False)
+    if crit == "C8" and dev is not None and dev.kind is DeviceKind.RECLOSER:
+        out += _recloser_load_moves(dev, residual=mech in RESIDUAL_PEAKS)
     if crit == "C8" and dev is not None and dev.kind is DeviceKind.FUSE:
         # its load above minimum melt / 1.5 (an import or export peak): a larger link (T5)
         out += _fuse_moves(dev, library, up=True, n=C8_LINK_STEPS)

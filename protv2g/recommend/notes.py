@@ -341,6 +341,10 @@ def _c8_note(kind: str, mechanism: str = "") -> str:
                 "ratings): a fuse of another type or rating, or move load off the fuse")
     if kind in ("relay", "recloser"):
         setting = "pickup" if kind == "relay" else "minimum trip"
+        if mechanism and mechanism not in CHARGING_PEAKS:  # raises were searched (rev35b W2)
+            return (f"load pickup: no {setting} raise clears it without side effects (C5's "
+                    "reach at the zone's minimum faults, or the pairs): move load off the "
+                    "device, or a device nearer the load")
         return (f"load pickup: for a charging peak, schedule or cap the sites' charging below "
                 f"{setting} / 1.5 (a {setting} raised for a schedulable load spends reach)")
     return ("load pickup: for a charging peak, schedule or cap the sites' charging below "
