@@ -275,6 +275,13 @@ def test_under_voltage_note_says_below_and_names_the_regulators_there_are():
     assert "above" not in charging and "export cap" not in charging
     assert "below the limit in an export scenario" in note(attribution="new",
                                                            worst_scenario="firm/peak/100%")
+    # ver35 (ckt5, no regulator): the over-voltage export note offers regulators only where
+    # the model has them
+    rise = _no_candidate_note("C12", "fail", {"margin_unit": "pu", "device": "",
+                                              "attribution": "new", "regulators": []})
+    assert "voltage rise by the sites' export" in rise and "regulators" not in rise
+    assert "(REG:reg1a)" in _no_candidate_note("C12", "fail", {
+        "margin_unit": "pu", "device": "", "attribution": "new", "regulators": ["REG:reg1a"]})
 
 
 def test_first_reclose_candidates_start_at_inits_draft():

@@ -279,8 +279,12 @@ def _voltage_rise_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
            "feeder-side no-load tap lowers it at every load level (raising it by one 2.5 % "
            "step takes ≈ 0.025 pu off), before any export cap"
            if device.lower().startswith("transformer.") else "")
+    # the regulators only where the model has them (ver35: EPRI ckt5, none, was offered them)
+    all_regs = [str(r) for r in (finding.get("regulators") or [])]
+    regs_text = (f", or the regulators' settings ({', '.join(all_regs)})" if all_regs else
+                 "" if "regulators" in finding else ", or the regulators' settings")
     return ("voltage rise by the sites' export: the sites' export cap or volt-var / "
-            "power-factor settings, or the regulators' settings; not searched" + tap
+            f"power-factor settings{regs_text}; not searched" + tap
             + (f"; its worst row is with the sites charging ({finding.get('worst_scenario')}"
                f"): {ldc} — review its R/X too" if worst_charging else ""))
 
