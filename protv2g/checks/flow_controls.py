@@ -113,11 +113,11 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
     flow device table (``kind`` regulator/capacitor with ``control_mode``): a regulator by
     :func:`~protv2g.checks.regulator_text.regulator_row`; a current-,
     kvar- or power-factor-controlled capacitor bank ``warn`` where V2G moves what it senses
-    across its ON or OFF setting, else ``info`` with the figures; a regulator whose reversed
-    active current (:func:`reverse_current_a`) is under
+    across its ON or OFF setting, else ``info`` with the figures
+    (:func:`~protv2g.checks.flow_capacitor.capacitor_verdict`); a regulator whose reversed
+    active current at its regulated winding (:func:`reverse_current_a`) is under
     :data:`~protv2g.checks.regulator_text.REVERSE_SENSE_MIN_FRACTION` of its CT primary
-    ``info`` (no reversal its control sees)
-    (:func:`~protv2g.checks.flow_capacitor.capacitor_verdict`)."""
+    ``info`` (no reversal its control sees)."""
     dev = ctx.flow.get("device")
     if dev is None or not {"control_mode", "reverse_flow", "kind"} <= set(dev.columns):
         return concat([])
