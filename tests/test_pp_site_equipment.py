@@ -29,6 +29,7 @@ the chargers' part by hand, rated current × the model's first-cycle limit:
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import warnings
 from pathlib import Path
@@ -260,3 +261,79 @@ def test_hosting_none_online_probe_and_other_sites_fuse(tmp_path):
 
     assert devices_never_built(fused, one("campus")) == {"F-DEPOT"}  # no rows by design
     assert devices_never_built(fused, one("depot")) == set()
+
+
+IDLE = re.compile(r"with every charger idle \(the site's transformer in, no charger online\) "
+                  r"R-F1 takes ([0-9.e+-]+) s at ([0-9.]+) A and F-DEPOT ([0-9.e+-]+) s at "
+                  r"([0-9.]+) A, the rule fails by ([0-9.e+-]+) s")
+
+
+def _mi_s(i_a: float, pickup_a: float = 400.0, td: float = 0.6) -> float:
+    """R-F1's phase element by hand: IEEE C37.112-2018 moderately inverse,
+    t = TD (0.0515 / (M^0.02 − 1) + 0.114), M = I / pickup (study.yaml: 400 A, TD 0.6)."""
+    m = i_a / pickup_a
+    return td * (0.0515 / (m ** 0.02 - 1.0) + 0.114)
+
+
+def test_pair_with_the_site_transformers_fuse_failing_idle_is_the_equipments(with_fuse,
+                                                                             tmp_path):
+    """C1 R-F1 / F-DEPOT at the fuse's close-in fault: the pair exists because the depot's
+    transformer and its fuse are built. With every charger idle (SITES_IDLE) R-F1's
+    instantaneous element (4,000 A) picks up the feeder's 5.13 kA (calc_sc, 3ph max) and
+    beats the fuse → ``equipment``. At LL min the idle current (3.85 kA) is below the
+    instantaneous pickup: R-F1 is on its MI curve, the pair holds idle, and only the chargers'
+    share (R-F1 ≥ 4 kA with them) makes it fail → stays ``new`` (V2G's). Ground faults are not
+    judged idle (the YNd winding's zero-sequence source: the feeder relay's base twin is not
+    its idle current) and stay ``new``.
+
+    Fails on the old code (pp35, 8af0f1e): every C1 R-F1 / F-DEPOT row was ``new`` — R-F1's
+    row at that fault has a base twin (the feeder's bus is in the base case), so no network
+    part of its own, and the pair was not evaluated idle."""
+    from protv2g.checks._common import build_devices
+    from protv2g.devices.kinds import operating_times
+    from protv2g.findings import Attribution, build_findings
+    from protv2g.runner import run_study
+    from protv2g.study.loader import load_study
+
+    ft, _, _ = with_fuse
+    ref_a = _calc_sc_ka(ft.close_in[1].net, ["F-DEPOT close-in"])["F-DEPOT close-in"] * 1e3
+    dev = ft.device
+    ll_min = dev[(dev.device.astype(str) == "F-DEPOT") & (dev.fault_type == "LL")
+                 & (dev.fault_bus_name.astype(str) == "F-DEPOT close-in")
+                 & (dev.case.astype(str) == "min")]
+    idle_ll_a = 1e3 * float(ll_min[["ia_net_ka", "ib_net_ka", "ic_net_ka"]].max(axis=1).iloc[0])
+
+    study = load_study(_study(tmp_path, fuse=True))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = run_study(study, hosting=False)
+    v = res.violations
+    rows = v[(v.criterion.astype(str) == "C1") & (v.status.astype(str) == "fail")
+             & (v.device.astype(str) == "R-F1") & (v.other_device.astype(str) == "F-DEPOT")]
+    attr = {(str(r.fault_type), str(r.case)): str(r.attribution)
+            for r in rows.itertuples(index=False)}
+    assert attr == {("3ph", "max"): "equipment", ("LL", "max"): "equipment",
+                    ("3ph", "min"): "equipment", ("LL", "min"): "new",
+                    ("SLG", "max"): "new", ("LLG", "max"): "new"}
+    fuse = build_devices(study)[0]["F-DEPOT"]
+    r = rows[(rows.fault_type.astype(str) == "3ph") & (rows.case.astype(str) == "max")]
+    m = IDLE.search(str(r.message.iloc[0]))
+    assert m, r.message.iloc[0]
+    t_relay, i_relay, t_fuse, i_fuse, short = (float(x) for x in m.groups())
+    assert i_relay == pytest.approx(ref_a, abs=1.0)  # calc_sc 5,131 A: no charger
+    assert i_fuse == pytest.approx(ref_a, abs=1.0)
+    assert ref_a > 4000.0 and t_relay == pytest.approx(0.0, abs=1e-9)  # instantaneous
+    tc = float(operating_times(fuse, np.array([ref_a]), np.array([0.0]))["t_tc_s"][0])
+    assert t_fuse == pytest.approx(tc, rel=0.005)  # 100K TC ≈ 0.021 s
+    assert -short == pytest.approx(0.0 - tc - 0.12, abs=0.002)  # relay − fuse TC − CTI
+    # LL min: idle below the instantaneous, MI by hand − TC − CTI > 0 (holds idle)
+    assert idle_ll_a < 4000.0
+    tc_ll = float(operating_times(fuse, np.array([idle_ll_a]), np.array([0.0]))["t_tc_s"][0])
+    assert _mi_s(idle_ll_a) - tc_ll - 0.12 > 0.5
+    ll = rows[(rows.fault_type.astype(str) == "LL") & (rows.case.astype(str) == "min")]
+    assert float(ll.t_device_s.iloc[0]) == pytest.approx(0.0, abs=1e-9)  # with the chargers
+    assert "every charger idle" not in str(ll.message.iloc[0])
+    f = build_findings(v).findings
+    fd = f[(f.criterion.astype(str) == "C1") & (f.device.astype(str) == "R-F1")]
+    # the pair's finding holds rows the chargers tip (LL min, the ground faults): V2G's
+    assert list(fd.attribution.astype(str)) == [Attribution.CAUSED]

@@ -42,8 +42,15 @@ row is made, on data:
   every charger idle and that the remedy is the pair's settings or equipment, not an export
   cap. Rows that pass with the chargers idle (the chargers tip them) stay ``new``.
 
-Rows of a pandapower study's ``interconnection_transformer`` have no network part of their
-own (the OpenDSS path's :data:`~protv2g.pipeline_dss.SITES_IDLE` solve only) and stay ``new``.
+The pandapower path (a site's ``interconnection_transformer``) takes the same code: its
+parts solve :data:`~protv2g.study.engine_inputs.SITES_IDLE` too and put it on the rows the
+base case lacks (:func:`protv2g.pipeline_site_parts.network_parts`). There a fuse on the
+transformer's high-voltage side has a close-in fault on the feeder's side that the base case
+has (the feeder's bus), so the feeder relay's row there has a base twin and no network part of
+its own: for a 3ph or LL fault its base twin is its chargers-idle current (an idle
+transformer with no source behind it carries no positive- or negative-sequence current) and
+the pair is judged idle on it (:func:`_mate_rows`); for a ground fault the transformer's
+grounded winding changes it and the pair is not judged idle (stays ``new``).
 """
 
 from __future__ import annotations
@@ -198,17 +205,72 @@ _PAIR_KEY = ("criterion", "check", "scenario", "fault_bus", "fault_type", "case"
              "backup")
 
 
-def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str) -> pd.DataFrame:
+#: Fault types without zero sequence: an idle site transformer (no source behind it) carries
+#: none of their current, so a row's base twin is its chargers-idle current
+#: (:func:`_mate_rows`). A grounded-wye winding is a zero-sequence source for SLG/LLG: not these.
+_NO_ZERO_SEQUENCE = ("3ph", "LL")
+
+
+def _mate_rows(f: pd.DataFrame, at: np.ndarray, base_of: dict[str, str]
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The other devices' rows at the faults of the rows ``at`` (those with a network part of
+    their own), which have a base twin and so no :data:`NET_COLUMNS` — e.g. a feeder relay at
+    the close-in fault of a fuse on a site's transformer (its base case has the feeder's bus) —
+    and their base rows, for a 3ph or LL fault only (:data:`_NO_ZERO_SEQUENCE`: there the base
+    twin, the feeder without the site's transformer and without any charger, is the
+    chargers-idle current; for a ground fault the transformer's grounded winding changes it,
+    and such a pair is not judged idle: it stays ``new``).
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Positions in ``f`` of the mate rows and of their base rows (same length).
+    """
+    key = ["fault_bus", "fault_type", "case"]
+    scen = f["scenario"].astype(str).to_numpy()
+    own = pd.MultiIndex.from_arrays([scen, *(f[k].astype(str).to_numpy() for k in key)])
+    mates = own.isin(own[at].unique()) & f["ia_net_ka"].isna().to_numpy()
+    mates &= np.isin(f["fault_type"].astype(str).to_numpy(), _NO_ZERO_SEQUENCE)
+    cand = np.flatnonzero(mates)
+    if not len(cand):
+        return cand, cand
+    dev = f["device"].astype(str).to_numpy()
+    full = pd.MultiIndex.from_arrays([scen, dev, *(f[k].astype(str).to_numpy() for k in key)])
+    want = pd.MultiIndex.from_arrays(
+        [np.array([str(base_of.get(s, "") or "") for s in scen[cand]], dtype=object),
+         dev[cand], *(f[k].astype(str).to_numpy()[cand] for k in key)])
+    first = ~full.duplicated()
+    idx = full[first].get_indexer(want)
+    pos = np.where(idx >= 0, np.flatnonzero(first)[np.maximum(idx, 0)], -1)
+    ok = (pos >= 0) & (np.asarray(want.get_level_values(0)) != scen[cand])
+    return cand[ok], pos[ok]
+
+
+def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str,
+                mates: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """The device rows ``at`` of the checks' fault table with the currents of ``which``
     (``"net"``: every charger idle, :data:`NET_COLUMNS`; ``"grid"``: the grid alone,
-    :data:`GRID_COLUMNS`) as their ``ia_ka`` … ``i3i0_ka`` (3I0 from the phasors' sum)."""
+    :data:`GRID_COLUMNS`) as their ``ia_ka`` … ``i3i0_ka`` (3I0 from the phasors' sum);
+    ``mates`` (:func:`_mate_rows`) appended with their base rows' currents (``"net"``: the
+    row's own, ``"grid"``: its grid columns)."""
     cols = ["scenario", "device", "fault_bus", "fault_type", "case", "fault_bus_name",
             *(c for c in ("fault_kind", "phase") if c in faults.columns)]
-    out = {c: faults[c].to_numpy()[at] for c in cols}
-    total = np.zeros(len(at), dtype=complex)
+    rows, src = at, np.full(len(at), -1)
+    if mates is not None and len(mates[0]):
+        rows, src = np.concatenate([at, mates[0]]), np.concatenate([src, mates[1]])
+    out = {c: faults[c].to_numpy()[rows] for c in cols}
+    total = np.zeros(len(rows), dtype=complex)
+    base = "" if which == "net" else f"_{which}"
     for p in "abc":
-        i_ka = np.nan_to_num(faults[f"i{p}_{which}_ka"].to_numpy(float)[at])
-        deg = np.nan_to_num(faults[f"i{p}_{which}_degree"].to_numpy(float)[at])
+        own_ka = faults[f"i{p}_{which}_ka"].to_numpy(float)
+        own_deg = faults[f"i{p}_{which}_degree"].to_numpy(float)
+        i_ka, deg = own_ka[rows], own_deg[rows]
+        mate = src >= 0
+        if mate.any():  # the base rows' own currents ("net") or grid alone ("grid")
+            b = np.maximum(src, 0)
+            i_ka = np.where(mate, faults[f"i{p}{base}_ka"].to_numpy(float)[b], i_ka)
+            deg = np.where(mate, faults[f"i{p}{base}_degree"].to_numpy(float)[b], deg)
+        i_ka, deg = np.nan_to_num(i_ka), np.nan_to_num(deg)
         out[f"i{p}_ka"] = i_ka
         total += phasors_ka(i_ka, deg)
     out["i3i0_ka"] = np.abs(total)
@@ -245,14 +307,15 @@ def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
     ends = ["net"]
     if set(GRID_COLUMNS) <= set(f.columns):  # existing DER: its first cycle and none
         ends.append("grid")
+    mates = _mate_rows(f, at, dict(getattr(ctx, "base_of", {}) or {}))
     tables = []
     for which in ends:
-        t = device_times(ctx.devices, _idle_table(f, at, which))
+        t = device_times(ctx.devices, _idle_table(f, at, which, mates))
         sub = dataclasses.replace(ctx, faults=t, keys=fault_keys(t), staged=None,
                                   staged_high=None, coordination=None, bracket="high",
                                   cache={})
         tables.append(evaluate(sub))
-    out = tables[0]
+    out = _own_pairs(tables[0], f, at) if len(mates[0]) else tables[0]
     if len(tables) == 2 and len(out):
         other = tables[1].set_index(list(_PAIR_KEY))["margin_s"]
         other = other[~other.index.duplicated()]
@@ -262,6 +325,23 @@ def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
         out = out.assign(ok=out["ok"].to_numpy(bool) | passes,
                          margin_s=np.fmax(out["margin_s"].to_numpy(float), m2))
     return out
+
+
+def _own_pairs(coord: pd.DataFrame, f: pd.DataFrame, at: np.ndarray) -> pd.DataFrame:
+    """The rows of ``coord`` where the primary or the backup has a network part of its own
+    at the fault (one of the rows ``at`` of ``f``): the pairs the base case has not; a pair of
+    two :func:`_mate_rows` is the base case's (judged there, not the equipment's)."""
+    key = ["scenario", "fault_bus", "fault_type", "case"]  # the pairs' fault_bus: its name
+    own = pd.MultiIndex.from_arrays([f[k].astype(str).to_numpy()[at] for k in (
+        "scenario", "fault_bus_name", "fault_type", "case", "device")])
+
+    def has(dev: str) -> np.ndarray:
+        return np.asarray(pd.MultiIndex.from_arrays(
+            [coord[k].astype(str).to_numpy() for k in (*key, dev)]).isin(own), bool)
+
+    if not len(coord):
+        return coord
+    return coord[has("primary") | has("backup")].reset_index(drop=True)
 
 
 def equipment_pairs(ctx: Any, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
