@@ -83,7 +83,8 @@ from protv2g.checks.flow_taps import (
     tap_moves,
 )
 
-__all__ = ["band_held", "band_rows", "KV_SAME_RTOL"]
+__all__ = ["band_held", "band_rows", "ldc_boost_pu", "ldc_settings", "switch_tied",
+           "with_switch_tied", "KV_SAME_RTOL"]
 
 #: Relative tolerance on two buses' base kV for "the same voltage level" (rule 1).
 KV_SAME_RTOL = 0.02
@@ -135,6 +136,136 @@ def _reversed(device: pd.DataFrame | None, transformers: set[str]
              if "step" in d.columns else np.zeros(len(d), dtype=int))
     return set(zip(d.scenario.astype(str).to_numpy()[at].tolist(), steps[at].tolist(),
                    name[at].tolist(), strict=True))
+
+
+def switch_tied(model: Any) -> dict[int, tuple[int, str]]:
+    """Bus → ``(regulated bus, switches)`` for every bus tied to an enabled RegControl's
+    regulated bus through closed switches only (OpenDSS ``Line.switch=yes``: 1e-3 Ω, the same
+    voltage to 1e-6 pu — review rev35b M5, IEEE 123's 149 across sw1 from 150r). Such a bus IS
+    the regulated bus. Empty without an OpenDSS context or regulators."""
+    dss = getattr(model, "engine", None)
+    if dss is None or model is None or regulator_settings(model).empty:
+        return {}
+
+    def read(m: Any) -> dict[int, tuple[int, str]]:
+        at = {str(b).lower(): k for k, b in enumerate(m.buses.index.tolist())}
+        edges: dict[int, list[tuple[int, str]]] = {}
+        try:
+            k = dss.Lines.First()
+            while k:
+                name = str(dss.Lines.Name())
+                closed = all(not dss.CktElement.IsOpen(t, 0) for t in (1, 2))
+                if dss.Lines.IsSwitch() and dss.CktElement.Enabled() and closed:
+                    b1 = at.get(str(dss.Lines.Bus1()).split(".", 1)[0].lower())
+                    b2 = at.get(str(dss.Lines.Bus2()).split(".", 1)[0].lower())
+                    if b1 is not None and b2 is not None and b1 != b2:
+                        edges.setdefault(b1, []).append((b2, name))
+                        edges.setdefault(b2, []).append((b1, name))
+                k = dss.Lines.Next()
+        except Exception:  # noqa: BLE001 - a context without the lines: no ties
+            return {}
+        out: dict[int, tuple[int, str]] = {}
+        for b_out in sorted(set(regulator_settings(m).bus_out.astype(int).tolist())):
+            seen, todo = {b_out: ()}, [b_out]
+            while todo:
+                b = todo.pop()
+                for nb, sw in edges.get(b, []):
+                    if nb not in seen:
+                        seen[nb] = (*seen[b], sw)
+                        todo.append(nb)
+            for b, path in seen.items():
+                if path:
+                    out.setdefault(b, (b_out, ", ".join(path)))
+        return out
+
+    return model.derived("C12 regulator switch ties", read)
+
+
+def with_switch_tied(model: Any, regulated: Mapping[int, str], bus_name: Any
+                     ) -> dict[int, str]:
+    """:func:`~protv2g.checks.flow_limit.regulated_buses` with the buses closed switches tie
+    to a regulated bus (:func:`switch_tied`): the same regulator, the switch named."""
+    out = dict(regulated)
+    if not out:
+        return out
+    for b, (b_out, sw) in switch_tied(model).items():
+        if b_out in regulated and b not in out:
+            out[b] = (f"{regulated[b_out]} across the closed switch {sw} from "
+                      f"{bus_name(b_out)}")
+    return out
+
+
+def ldc_settings(model: Any) -> dict[str, tuple[float, float, float, float]]:
+    """RegControl name → ``(R_v, X_v, ctprim_a, ptratio)`` of its line-drop compensator
+    (OpenDSS RegControl ``R``, ``X`` in volts at the CT's rated primary current ``CTprim``,
+    ``PTratio``; Dugan & Montenegro, OpenDSS Reference Guide, RegControl). Empty without an
+    OpenDSS context."""
+    dss = getattr(model, "engine", None)
+    if dss is None:
+        return {}
+
+    def read(m: Any) -> dict[str, tuple[float, float, float, float]]:
+        out = {}
+        for name in regulator_settings(m).name.tolist():
+            try:
+                dss.RegControls.Name(str(name).split(".", 1)[-1])
+                out[str(name)] = (float(dss.RegControls.ForwardR()),
+                                  float(dss.RegControls.ForwardX()),
+                                  float(dss.RegControls.CTPrimary()),
+                                  float(dss.RegControls.PTRatio()))
+            except Exception:  # noqa: BLE001 - a context without the control: unknown
+                continue
+        return out
+
+    return model.derived("C12 regulator LDC", read)
+
+
+def _currents(device: pd.DataFrame | None
+              ) -> dict[tuple[str, int, str], tuple[np.ndarray, float, float]]:
+    """``(scenario, step, transformer)`` (lower-case name) → ``((3,) phase currents A, P MW,
+    Q Mvar)`` through the regulator's first watched terminal (the LDC's current)."""
+    d = device
+    cols = {"kind", "element_name", "ia_a", "ib_a", "ic_a", "p_mw", "q_mvar"}
+    if d is None or d.empty or not cols <= set(d.columns):
+        return {}
+    d = d[(d.kind == "regulator").to_numpy()]
+    name = d.element_name.astype(str).str.lower().str.split(".", n=1).str[-1].to_numpy()
+    steps = (pd.to_numeric(d["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+             if "step" in d.columns else np.zeros(len(d), dtype=int))
+    amps = d[["ia_a", "ib_a", "ic_a"]].to_numpy(float)
+    p, q = d.p_mw.to_numpy(float), d.q_mvar.to_numpy(float)
+    out: dict = {}
+    for k, key in enumerate(zip(d.scenario.astype(str).tolist(), steps.tolist(), name.tolist(),
+                                strict=True)):
+        out.setdefault(key, (amps[k], float(p[k]), float(q[k])))
+    return out
+
+
+def ldc_boost_pu(setting: tuple[float, float, float, float] | None,
+                 flow: tuple[np.ndarray, float, float] | None, phase: int, kv_ln: float
+                 ) -> float:
+    """How far above its compensated voltage an LDC regulator holds its output (pu of the
+    output bus's base): ``ΔV = (I/CTprim)·(R·cos φ + X·sin φ)`` volts on the PT's secondary,
+    ``× PTratio / V_base`` (IEEE Std C57.15-2017, line-drop compensation: the control holds
+    ``|V_out/PT − (I/CTprim)(R + jX)|`` inside ``vreg ± band/2``; the in-phase approximation
+    of that magnitude, recalled, within 0.1 % of it at the IEEE 123 head's 8 V·A). ``I`` the
+    phase's current through the regulator, ``φ`` the bank's power-factor angle from its
+    three-phase P and Q (forward, lagging positive). NaN when either is unknown; 0 for
+    ``R = X = 0``."""
+    if setting is None:
+        return np.nan
+    r_v, x_v, ct_a, pt = setting
+    if r_v == 0.0 and x_v == 0.0:
+        return 0.0
+    if flow is None or not (ct_a > 0 and pt > 0 and kv_ln > 0):
+        return np.nan
+    amps, p_mw, q_mvar = flow
+    s = np.hypot(p_mw, q_mvar)
+    if not (np.isfinite(s) and s > 0 and np.isfinite(amps[phase])):
+        return np.nan
+    sign = 1.0 if p_mw >= 0 else -1.0  # the terminal's own sign: forward power, rule 4
+    cos, sin = sign * p_mw / s, sign * q_mvar / s
+    return float(amps[phase] / ct_a * (r_v * cos + x_v * sin) * pt / (kv_ln * 1e3))
 
 
 def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
@@ -190,6 +321,10 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
     moved = {(str(s), int(t), str(n)) for s, t, n in zip(
         moves.scenario.tolist(), moves.step.tolist(), moves.name.tolist(), strict=True)}
     reversed_at = _reversed(device, {str(t).lower() for t in settings.transformer.tolist()})
+    ldc = ldc_settings(model) if bool(settings.ldc.astype(bool).any()) else {}
+    current = _currents(device)
+    xf_of = {str(n): str(x).lower() for n, x in zip(settings.name, settings.transformer,
+                                                     strict=True)}
     for k in todo:
         b, s, t = int(buses[k]), str(scen[k]), int(step[k])
         s0 = str(base_of.get(s, "") or "")
@@ -204,32 +339,42 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
         if any(x is None for x in (now_b, was_b, now_o, was_o)) or np.isnan(now_b).all():
             continue
         p = int(np.nanargmax(now_b))
-        if p not in bank.phase or bank.phase[p][1]:
+        if p not in bank.phase:
             continue  # rule 2
-        name, _, lo, hi = bank.phase[p]
+        name, has_ldc, lo, hi = bank.phase[p]
         if any((s, t, n) in moved for n in bank.names):
             continue  # rule 3
         if any((s, t, x) in reversed_at for x in bank.transformers):
             continue  # rule 4
+        boost_now = boost_was = 0.0
+        if has_ldc:  # rule 2: the compensated voltage's band, at each step's own current
+            xf = xf_of.get(name, "")
+            boost_now = ldc_boost_pu(ldc.get(name), current.get((s, t, xf)), p, kv[b_out])
+            boost_was = ldc_boost_pu(ldc.get(name), current.get((s0, t, xf)), p, kv[b_out])
         rise_b, rise_o = now_b[p] - was_b[p], now_o[p] - was_o[p]
         drop = was_o[p] - was_b[p]
-        reach = hi - drop
-        if not (np.isfinite(rise_b) and np.isfinite(rise_o) and np.isfinite(drop)):
+        reach = hi + boost_was - drop
+        if not (np.isfinite(rise_b) and np.isfinite(rise_o) and np.isfinite(drop)
+                and np.isfinite(boost_now) and np.isfinite(reach)):
             continue
-        if now_o[p] > hi + tol_pu:
+        if now_o[p] > hi + boost_now + tol_pu:
             continue  # rule 5
         if rise_b - rise_o > tol_pu:
             continue  # rule 6: a rise of its own
         if reach <= v_max_pu + tol_pu:
             continue  # rule 7
         reg = name.split(".", 1)[-1]
+        band_text = (f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu)" if not has_ldc else
+                     f"inside {reg}'s line-drop-compensated band ({lo:.4f}–{hi:.4f} pu on "
+                     f"the compensated voltage, the output {boost_was:+.4f} pu above it "
+                     f"at the base case's current, {boost_now:+.4f} pu with V2G)")
         out[k] = (
             f"; the set-point's, not V2G's: {bus_name(b)} (phase {'abc'[p]}) is fed through "
             f"{reg}'s output {bus_name(b_out)}, {abs(drop):.4f} pu "
             f"{'under' if drop >= 0 else 'above'} it without V2G; at the "
             f"same taps V2G raises it {rise_b:+.4f} pu, the output's own rise "
             f"{rise_o:+.4f} pu within the tolerance {tol_pu:g} pu, and the output stays "
-            f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu); that band less the drop reaches "
+            f"{band_text}; that band less the drop reaches "
             f"{reach:.4f} pu, over {v_max_pu:g} pu by itself: pre-existing (lower the "
             "set-point)")
     return out
