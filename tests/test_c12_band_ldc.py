@@ -152,3 +152,32 @@ def test_a_bus_across_a_closed_switch_is_the_output(small) -> None:
     v = result.violations
     v = v[(v.criterion == "C12") & (v.fault_bus == "ar")]
     assert all("s" in str(b).split(", ") for b in v.buses), v.buses
+
+
+def test_compensated_voltage_is_opendss_own(tmp_path) -> None:
+    """:func:`compensated_pu` from magnitudes (|V|, |I|, P, the sign of Q) against
+    ``|V/PT − I/CTprim·(R + jX)|`` from OpenDSS's own complex voltage and current at the
+    regulated winding (creg1a of the feeder here, its solved tap): within 1e-5 pu."""
+    pytest.importorskip("opendssdirect")
+    import numpy as np
+    import opendssdirect as dss
+
+    from protv2g.checks.flow_band import compensated_pu
+
+    path = tmp_path / "feeder.dss"
+    path.write_text(_DSS.format(regs="\n".join(
+        _REG.format(p=p, n=n) for n, p in enumerate("abc", 1))))
+    dss.Text.Command(f"compile [{path}]")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement("transformer.reg1a")
+    v = np.array(dss.CktElement.Voltages()).reshape(-1, 2) @ np.array([1, 1j])
+    i = np.array(dss.CktElement.Currents()).reshape(-1, 2) @ np.array([1, 1j])
+    vo, io = v[2], -i[2]  # winding 2, phase conductor: the line current out of the regulator
+    exact = abs(vo / 60 - io / 300 * (4 + 8j)) * 60 / 7200.0
+    s = vo * np.conj(io)
+    kv = 12.47 / np.sqrt(3)
+    got = compensated_pu((4.0, 8.0, 300.0, 60.0, 1), abs(vo) / (kv * 1e3), kv, abs(s),
+                         s.real, float(np.sign(s.imag)))
+    assert got == pytest.approx(exact * 7200.0 / (kv * 1e3), abs=1e-5)
+    # inside the band vreg ± 1 V on the PT (OpenDSS settled there)
+    assert 122.6 - 0.01 <= exact * 7200.0 / 60 <= 124.6 + 0.01

@@ -25,8 +25,15 @@ the band's when every one of these holds:
    bus's: no transformer between whose own drop and tap are not the regulator's). The output
    bus itself is :func:`~protv2g.checks.flow_taps.band_over_limit`'s.
 2. The phase the row judges (``B``'s highest phase in ``s``, step ``t``) is one ``R``
-   regulates, and ``R``'s control on it has no line-drop compensation (``R``/``X`` = 0: with
-   LDC the set-point is at the load centre and the output moves with the current by design).
+   regulates. With line-drop compensation (review rev35b M1/M5, ver35 §1b: IEEE 123's creg1a,
+   R = 3 V, X = 7.5 V, CTprim 700 A, PT 20) the control holds not the output but the
+   *compensated* voltage ``V_c = |V_out/PT − (I/CTprim)(R + jX)|`` on its PT's phase inside
+   ``vreg ± band/2`` (IEEE Std C57.15-2017, line-drop compensation; OpenDSS RegControl ``R``,
+   ``X`` in volts at ``CTprim``, ``PTphase``): :func:`compensated_pu`, from the device table's
+   phase current and power at the regulator and the step's voltages. The band's words below
+   then read on ``V_c``: the output sits ``V_out − V_c`` above it, by the step's current. With
+   the taps held (rule 3) the LDC did not act on V2G's change; a row whose ``V_c`` cannot be
+   read (no device table, PTphase MAX/MIN) stays V2G's.
 3. ``R``'s taps are the same in ``s`` as in ``s0`` (:func:`~protv2g.checks.flow_taps.
    tap_moves` finds no move): a moved tap is either an unforced rest point
    (:func:`~protv2g.checks.flow_taps.tap_explained` judges it) or V2G's own (forced); either
@@ -37,16 +44,27 @@ the band's when every one of these holds:
    stops, and C12's reverse-power row about it is the one to settle — the bus row stays as
    judged. (OpenDSS flows always watch the regulators; a flow without a device table has no
    reverse power to read, and this condition is then taken as met.)
-5. ``R``'s output on that phase stays inside the band with V2G: ``V_out(s) ≤ hi + tol``.
+5. ``R``'s held voltage stays inside the band with V2G: ``V_held(s) ≤ hi + tol``, ``V_held``
+   the output on B's phase (no LDC) or ``V_c`` on the PT's phase (LDC).
 6. **B's rise is the output's rise**: ``(V_B(s) − V_B(s0)) − (V_out(s) − V_out(s0)) ≤ tol``
    on that phase, ``tol`` the limit's tolerance ``checks.voltage_limit_tolerance_pu``
    (0.001 pu, IEC 61000-4-30 Class A: :mod:`protv2g.checks.flow_limit`). A bus whose rise
    exceeds the output's by more is raised by the export locally (the site's current through
    the feeder past ``R``): the row stays V2G's.
-7. **The band reaches over the limit at B by itself**: ``hi − d > v_max + tol``, ``d =
-   V_out(s0) − V_B(s0)`` the drop from the output to ``B`` without V2G (as
-   :func:`~protv2g.checks.flow_taps.band_over_limit` asks ``hi > v_max + tol`` of the output):
-   with ``R`` anywhere in its band ``B`` can be over the limit with no V2G at all.
+7. **The band reaches over the limit at B by itself**: ``V_B(s0) + (hi − V_held(s0)) >
+   v_max + tol`` — B's voltage without V2G raised by the band's headroom at the base step
+   (the taps move every phase together). Without LDC ``V_held = V_out`` on B's phase and
+   this is ``hi − d``, ``d = V_out(s0) − V_B(s0)`` the drop from the output to ``B`` (as
+   :func:`~protv2g.checks.flow_taps.band_over_limit` asks ``hi > v_max + tol`` of the output);
+   with LDC the band-top condition reads ``V_out ≤ hi + (V_out − V_c)``: at the base step's
+   current ``I`` the output may rest ``≈ (I/CTprim)(R cos φ + X sin φ)·PT/V_base`` above
+   ``hi``. Either way, with ``R`` anywhere in its band ``B`` can be over the limit with no
+   V2G at all.
+
+A bus tied to a regulated bus through closed switches only (:func:`switch_tied`: OpenDSS
+``switch=yes`` lines, 1e-3 Ω — IEEE 123's 149 across sw1 from 150r) IS the regulated bus: C12
+names it with the output's regulator (:func:`with_switch_tied`, read by
+:func:`~protv2g.checks.flow_limit.setpoint_texts`), every row as the output's.
 
 Such a row is judged as the output bus is: ``pre-existing`` (the gate's condition, no "caused
 by V2G"), ``mechanism`` :data:`~protv2g.checks.flow_limit.REGULATOR_SETPOINT` (its finding,
@@ -83,7 +101,7 @@ from protv2g.checks.flow_taps import (
     tap_moves,
 )
 
-__all__ = ["band_held", "band_rows", "ldc_boost_pu", "ldc_settings", "switch_tied",
+__all__ = ["band_held", "band_rows", "compensated_pu", "ldc_settings", "switch_tied",
            "with_switch_tied", "KV_SAME_RTOL"]
 
 #: Relative tolerance on two buses' base kV for "the same voltage level" (rule 1).
@@ -195,24 +213,28 @@ def with_switch_tied(model: Any, regulated: Mapping[int, str], bus_name: Any
     return out
 
 
-def ldc_settings(model: Any) -> dict[str, tuple[float, float, float, float]]:
-    """RegControl name → ``(R_v, X_v, ctprim_a, ptratio)`` of its line-drop compensator
-    (OpenDSS RegControl ``R``, ``X`` in volts at the CT's rated primary current ``CTprim``,
-    ``PTratio``; Dugan & Montenegro, OpenDSS Reference Guide, RegControl). Empty without an
-    OpenDSS context."""
+def ldc_settings(model: Any) -> dict[str, tuple[float, float, float, float, int]]:
+    """RegControl name → ``(R_v, X_v, ctprim_a, ptratio, ptphase)`` of its line-drop
+    compensator (OpenDSS RegControl ``R``, ``X`` in volts at the CT's rated primary current
+    ``CTprim``, ``PTratio``, ``PTphase`` 1-based, 0 for MAX/MIN: unknown; Dugan & Montenegro,
+    OpenDSS Reference Guide, RegControl). Empty without an OpenDSS context."""
     dss = getattr(model, "engine", None)
     if dss is None:
         return {}
 
-    def read(m: Any) -> dict[str, tuple[float, float, float, float]]:
+    def read(m: Any) -> dict[str, tuple[float, float, float, float, int]]:
         out = {}
         for name in regulator_settings(m).name.tolist():
             try:
-                dss.RegControls.Name(str(name).split(".", 1)[-1])
+                short = str(name).split(".", 1)[-1]
+                dss.RegControls.Name(short)
+                dss.Text.Command(f"? regcontrol.{short}.ptphase")
+                pt_phase = str(dss.Text.Result()).strip()
                 out[str(name)] = (float(dss.RegControls.ForwardR()),
                                   float(dss.RegControls.ForwardX()),
                                   float(dss.RegControls.CTPrimary()),
-                                  float(dss.RegControls.PTRatio()))
+                                  float(dss.RegControls.PTRatio()),
+                                  int(pt_phase) if pt_phase.isdigit() else 0)
             except Exception:  # noqa: BLE001 - a context without the control: unknown
                 continue
         return out
@@ -221,11 +243,13 @@ def ldc_settings(model: Any) -> dict[str, tuple[float, float, float, float]]:
 
 
 def _currents(device: pd.DataFrame | None
-              ) -> dict[tuple[str, int, str], tuple[np.ndarray, float, float]]:
-    """``(scenario, step, transformer)`` (lower-case name) → ``((3,) phase currents A, P MW,
-    Q Mvar)`` through the regulator's first watched terminal (the LDC's current)."""
+              ) -> dict[tuple[str, int, str], tuple[int, np.ndarray, np.ndarray, float]]:
+    """``(scenario, step, transformer)`` (lower-case name) → ``(terminal bus, (3,) phase
+    currents A, (3,) phase active power MW, three-phase Q Mvar)`` at the regulator's first
+    watched terminal (the LDC's current)."""
     d = device
-    cols = {"kind", "element_name", "ia_a", "ib_a", "ic_a", "p_mw", "q_mvar"}
+    cols = {"kind", "element_name", "bus", "ia_a", "ib_a", "ic_a", "pa_mw", "pb_mw", "pc_mw",
+            "q_mvar"}
     if d is None or d.empty or not cols <= set(d.columns):
         return {}
     d = d[(d.kind == "regulator").to_numpy()]
@@ -233,39 +257,50 @@ def _currents(device: pd.DataFrame | None
     steps = (pd.to_numeric(d["step"], errors="coerce").fillna(0).astype(int).to_numpy()
              if "step" in d.columns else np.zeros(len(d), dtype=int))
     amps = d[["ia_a", "ib_a", "ic_a"]].to_numpy(float)
-    p, q = d.p_mw.to_numpy(float), d.q_mvar.to_numpy(float)
+    p_ph = d[["pa_mw", "pb_mw", "pc_mw"]].to_numpy(float)
+    q, at = d.q_mvar.to_numpy(float), d.bus.to_numpy().astype(np.int64)
     out: dict = {}
     for k, key in enumerate(zip(d.scenario.astype(str).tolist(), steps.tolist(), name.tolist(),
                                 strict=True)):
-        out.setdefault(key, (amps[k], float(p[k]), float(q[k])))
+        out.setdefault(key, (int(at[k]), amps[k], p_ph[k], float(q[k])))
     return out
 
 
-def ldc_boost_pu(setting: tuple[float, float, float, float] | None,
-                 flow: tuple[np.ndarray, float, float] | None, phase: int, kv_ln: float
+def compensated_pu(setting: tuple[float, float, float, float, int], v_out_pu: float,
+                   kv_ln: float, s_va: float, p_w: float, q_sign: float) -> float:
+    """The voltage an LDC regulator's control holds inside its band, in pu of the output
+    bus's base: ``|V_out/PT − (I/CTprim)(R + jX)|`` (IEEE Std C57.15-2017, line-drop
+    compensation; OpenDSS RegControl ``R``, ``X`` volts at ``CTprim``), the phasors taken
+    with ``V_out`` as reference: ``I = S/|V_out|`` at angle ``−φ``, ``cos φ = P/S``, ``sin φ``
+    of the sign of the bank's Q (lagging positive). NaN when unknown."""
+    r_v, x_v, ct_a, pt, _ = setting
+    v_v = v_out_pu * kv_ln * 1e3
+    if not (ct_a > 0 and pt > 0 and v_v > 0 and s_va > 0 and np.isfinite(p_w)):
+        return np.nan
+    cos = float(np.clip(p_w / s_va, -1.0, 1.0))
+    sin = q_sign * float(np.sqrt(1.0 - cos * cos))
+    i_ct = s_va / v_v / ct_a
+    a = i_ct * (r_v * cos + x_v * sin)
+    b = i_ct * (x_v * cos - r_v * sin)
+    return float(np.hypot(v_v / pt - a, b) * pt / v_v * v_out_pu)
+
+
+def _compensated(setting: Any, phases: tuple[int, ...], flow: Any, table: Mapping,
+                 terminal: Mapping, scenario: str, step: int, b_out: int, kv: np.ndarray
                  ) -> float:
-    """How far above its compensated voltage an LDC regulator holds its output (pu of the
-    output bus's base): ``ΔV = (I/CTprim)·(R·cos φ + X·sin φ)`` volts on the PT's secondary,
-    ``× PTratio / V_base`` (IEEE Std C57.15-2017, line-drop compensation: the control holds
-    ``|V_out/PT − (I/CTprim)(R + jX)|`` inside ``vreg ± band/2``; the in-phase approximation
-    of that magnitude, recalled, within 0.1 % of it at the IEEE 123 head's 8 V·A). ``I`` the
-    phase's current through the regulator, ``φ`` the bank's power-factor angle from its
-    three-phase P and Q (forward, lagging positive). NaN when either is unknown; 0 for
-    ``R = X = 0``."""
-    if setting is None:
+    """:func:`compensated_pu` of one control in one step, on its PT's phase (NaN unknown:
+    no device table, a MAX/MIN PT phase, a missing voltage)."""
+    if setting is None or flow is None or not 0 < setting[4] <= len(phases):
         return np.nan
-    r_v, x_v, ct_a, pt = setting
-    if r_v == 0.0 and x_v == 0.0:
-        return 0.0
-    if flow is None or not (ct_a > 0 and pt > 0 and kv_ln > 0):
+    q = phases[setting[4] - 1]
+    at, amps, p_ph, q_tot = flow
+    v_out, v_term = table.get((scenario, step, b_out)), terminal.get((scenario, step, at))
+    if v_out is None or v_term is None:
         return np.nan
-    amps, p_mw, q_mvar = flow
-    s = np.hypot(p_mw, q_mvar)
-    if not (np.isfinite(s) and s > 0 and np.isfinite(amps[phase])):
-        return np.nan
-    sign = 1.0 if p_mw >= 0 else -1.0  # the terminal's own sign: forward power, rule 4
-    cos, sin = sign * p_mw / s, sign * q_mvar / s
-    return float(amps[phase] / ct_a * (r_v * cos + x_v * sin) * pt / (kv_ln * 1e3))
+    sign = 1.0 if p_ph[q] >= 0 else -1.0  # the terminal's own sign: forward power (rule 4)
+    s_va = float(v_term[q]) * kv[at] * 1e3 * float(amps[q])
+    return compensated_pu(setting, float(v_out[q]), float(kv[b_out]), s_va,
+                          sign * float(p_ph[q]) * 1e6, float(np.sign(sign * q_tot)))
 
 
 def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
@@ -323,6 +358,10 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
     reversed_at = _reversed(device, {str(t).lower() for t in settings.transformer.tolist()})
     ldc = ldc_settings(model) if bool(settings.ldc.astype(bool).any()) else {}
     current = _currents(device)
+    phases_of = {str(n): tuple(int(x) for x in ph) for n, ph in zip(
+        settings.name, settings.phases, strict=True)}
+    terminal = _phase_table(bus, np.array(sorted({v[0] for v in current.values()}),
+                                          dtype=np.int64)) if current else {}
     xf_of = {str(n): str(x).lower() for n, x in zip(settings.name, settings.transformer,
                                                      strict=True)}
     for k in todo:
@@ -346,18 +385,20 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
             continue  # rule 3
         if any((s, t, x) in reversed_at for x in bank.transformers):
             continue  # rule 4
-        boost_now = boost_was = 0.0
-        if has_ldc:  # rule 2: the compensated voltage's band, at each step's own current
-            xf = xf_of.get(name, "")
-            boost_now = ldc_boost_pu(ldc.get(name), current.get((s, t, xf)), p, kv[b_out])
-            boost_was = ldc_boost_pu(ldc.get(name), current.get((s0, t, xf)), p, kv[b_out])
         rise_b, rise_o = now_b[p] - was_b[p], now_o[p] - was_o[p]
         drop = was_o[p] - was_b[p]
-        reach = hi + boost_was - drop
+        held_now, held_was = now_o[p], was_o[p]  # the voltage the control holds in its band
+        if has_ldc:  # rule 2: the compensated voltage on the PT's phase, each step's current
+            held_now, held_was = (_compensated(ldc.get(name), phases_of.get(name, ()),
+                                               current.get((x, t, xf_of.get(name, ""))),
+                                               table, terminal, x, t, b_out, kv)
+                                  for x in (s, s0))
+        # the regulator anywhere in its band: B's base voltage plus the band's headroom
+        reach = was_b[p] + (hi - held_was)
         if not (np.isfinite(rise_b) and np.isfinite(rise_o) and np.isfinite(drop)
-                and np.isfinite(boost_now) and np.isfinite(reach)):
+                and np.isfinite(held_now) and np.isfinite(reach)):
             continue
-        if now_o[p] > hi + boost_now + tol_pu:
+        if held_now > hi + tol_pu:
             continue  # rule 5
         if rise_b - rise_o > tol_pu:
             continue  # rule 6: a rise of its own
@@ -365,16 +406,16 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
             continue  # rule 7
         reg = name.split(".", 1)[-1]
         band_text = (f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu)" if not has_ldc else
-                     f"inside {reg}'s line-drop-compensated band ({lo:.4f}–{hi:.4f} pu on "
-                     f"the compensated voltage, the output {boost_was:+.4f} pu above it "
-                     f"at the base case's current, {boost_now:+.4f} pu with V2G)")
+                     f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu) on its line-drop-"
+                     f"compensated voltage ({held_was:.4f} pu without V2G, {held_now:.4f} pu "
+                     "with, at each step's current)")
         out[k] = (
             f"; the set-point's, not V2G's: {bus_name(b)} (phase {'abc'[p]}) is fed through "
             f"{reg}'s output {bus_name(b_out)}, {abs(drop):.4f} pu "
             f"{'under' if drop >= 0 else 'above'} it without V2G; at the "
             f"same taps V2G raises it {rise_b:+.4f} pu, the output's own rise "
             f"{rise_o:+.4f} pu within the tolerance {tol_pu:g} pu, and the output stays "
-            f"{band_text}; that band less the drop reaches "
+            f"{band_text}; the band's top reaches "
             f"{reach:.4f} pu, over {v_max_pu:g} pu by itself: pre-existing (lower the "
             "set-point)")
     return out
