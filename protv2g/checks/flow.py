@@ -68,7 +68,7 @@ from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.equipment import EQUIPMENT
-from protv2g.checks.flow_band import band_rows
+from protv2g.checks.flow_band import band_rows, with_switch_tied
 from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources, judged_buses
 from protv2g.checks.flow_controls import controlled_rows, regulators
 from protv2g.checks.flow_groups import UNBALANCE, VOLTAGE
@@ -210,7 +210,8 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     if len(bad):
         distinct = pd.unique(bad.bus.to_numpy())
         held = setpoint_texts(bus, distinct, bus_kv_and_sources(ctx, distinct)[1],
-                              regulated_buses(ctx.study.model), tol, ctx.bus_name)
+                              with_switch_tied(ctx.study.model, regulated_buses(
+                                  ctx.study.model), ctx.bus_name), tol, ctx.bus_name)
         if held:
             at = bad.bus.isin(list(held)).to_numpy()
             for k, b in zip(np.flatnonzero(at).tolist(), bad.bus.to_numpy()[at].tolist(),
@@ -243,7 +244,8 @@ def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.D
     said, not silent); empty when none."""
     th = ctx.thresholds
     args = (bus, w, bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
-            regulated_buses(ctx.study.model), th.v_max_pu, limit_tolerance_pu(th), ctx.bus_name)
+            with_switch_tied(ctx.study.model, regulated_buses(ctx.study.model), ctx.bus_name),
+            th.v_max_pu, limit_tolerance_pu(th), ctx.bus_name)
     near, scenario = within_tolerance_text(*args)
     return concat([violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
                                   mechanism=mechanism, message=text, **where)

@@ -25,8 +25,15 @@ the band's when every one of these holds:
    bus's: no transformer between whose own drop and tap are not the regulator's). The output
    bus itself is :func:`~protv2g.checks.flow_taps.band_over_limit`'s.
 2. The phase the row judges (``B``'s highest phase in ``s``, step ``t``) is one ``R``
-   regulates, and ``R``'s control on it has no line-drop compensation (``R``/``X`` = 0: with
-   LDC the set-point is at the load centre and the output moves with the current by design).
+   regulates. With line-drop compensation (review rev35b M1/M5, ver35 §1b: IEEE 123's creg1a,
+   R = 3 V, X = 7.5 V, CTprim 700 A, PT 20) the control holds not the output but the
+   *compensated* voltage ``V_c = |V_out/PT − (I/CTprim)(R + jX)|`` on its PT's phase inside
+   ``vreg ± band/2`` (IEEE Std C57.15-2017, line-drop compensation; OpenDSS RegControl ``R``,
+   ``X`` in volts at ``CTprim``, ``PTphase``): :func:`compensated_pu`, from the device table's
+   phase current and power at the regulator and the step's voltages. The band's words below
+   then read on ``V_c``: the output sits ``V_out − V_c`` above it, by the step's current. With
+   the taps held (rule 3) the LDC did not act on V2G's change; a row whose ``V_c`` cannot be
+   read (no device table, PTphase MAX/MIN) stays V2G's.
 3. ``R``'s taps are the same in ``s`` as in ``s0`` (:func:`~protv2g.checks.flow_taps.
    tap_moves` finds no move): a moved tap is either an unforced rest point
    (:func:`~protv2g.checks.flow_taps.tap_explained` judges it) or V2G's own (forced); either
@@ -37,16 +44,27 @@ the band's when every one of these holds:
    stops, and C12's reverse-power row about it is the one to settle — the bus row stays as
    judged. (OpenDSS flows always watch the regulators; a flow without a device table has no
    reverse power to read, and this condition is then taken as met.)
-5. ``R``'s output on that phase stays inside the band with V2G: ``V_out(s) ≤ hi + tol``.
+5. ``R``'s held voltage stays inside the band with V2G: ``V_held(s) ≤ hi + tol``, ``V_held``
+   the output on B's phase (no LDC) or ``V_c`` on the PT's phase (LDC).
 6. **B's rise is the output's rise**: ``(V_B(s) − V_B(s0)) − (V_out(s) − V_out(s0)) ≤ tol``
    on that phase, ``tol`` the limit's tolerance ``checks.voltage_limit_tolerance_pu``
    (0.001 pu, IEC 61000-4-30 Class A: :mod:`protv2g.checks.flow_limit`). A bus whose rise
    exceeds the output's by more is raised by the export locally (the site's current through
    the feeder past ``R``): the row stays V2G's.
-7. **The band reaches over the limit at B by itself**: ``hi − d > v_max + tol``, ``d =
-   V_out(s0) − V_B(s0)`` the drop from the output to ``B`` without V2G (as
-   :func:`~protv2g.checks.flow_taps.band_over_limit` asks ``hi > v_max + tol`` of the output):
-   with ``R`` anywhere in its band ``B`` can be over the limit with no V2G at all.
+7. **The band reaches over the limit at B by itself**: ``V_B(s0) + (hi − V_held(s0)) >
+   v_max + tol`` — B's voltage without V2G raised by the band's headroom at the base step
+   (the taps move every phase together). Without LDC ``V_held = V_out`` on B's phase and
+   this is ``hi − d``, ``d = V_out(s0) − V_B(s0)`` the drop from the output to ``B`` (as
+   :func:`~protv2g.checks.flow_taps.band_over_limit` asks ``hi > v_max + tol`` of the output);
+   with LDC the band-top condition reads ``V_out ≤ hi + (V_out − V_c)``: at the base step's
+   current ``I`` the output may rest ``≈ (I/CTprim)(R cos φ + X sin φ)·PT/V_base`` above
+   ``hi``. Either way, with ``R`` anywhere in its band ``B`` can be over the limit with no
+   V2G at all.
+
+A bus tied to a regulated bus through closed switches only (:func:`switch_tied`: OpenDSS
+``switch=yes`` lines, 1e-3 Ω — IEEE 123's 149 across sw1 from 150r) IS the regulated bus: C12
+names it with the output's regulator (:func:`with_switch_tied`, read by
+:func:`~protv2g.checks.flow_limit.setpoint_texts`), every row as the output's.
 
 Such a row is judged as the output bus is: ``pre-existing`` (the gate's condition, no "caused
 by V2G"), ``mechanism`` :data:`~protv2g.checks.flow_limit.REGULATOR_SETPOINT` (its finding,
@@ -83,7 +101,8 @@ from protv2g.checks.flow_taps import (
     tap_moves,
 )
 
-__all__ = ["band_held", "band_rows", "KV_SAME_RTOL"]
+__all__ = ["band_held", "band_rows", "compensated_pu", "ldc_settings", "switch_tied",
+           "with_switch_tied", "KV_SAME_RTOL"]
 
 #: Relative tolerance on two buses' base kV for "the same voltage level" (rule 1).
 KV_SAME_RTOL = 0.02
@@ -135,6 +154,153 @@ def _reversed(device: pd.DataFrame | None, transformers: set[str]
              if "step" in d.columns else np.zeros(len(d), dtype=int))
     return set(zip(d.scenario.astype(str).to_numpy()[at].tolist(), steps[at].tolist(),
                    name[at].tolist(), strict=True))
+
+
+def switch_tied(model: Any) -> dict[int, tuple[int, str]]:
+    """Bus → ``(regulated bus, switches)`` for every bus tied to an enabled RegControl's
+    regulated bus through closed switches only (OpenDSS ``Line.switch=yes``: 1e-3 Ω, the same
+    voltage to 1e-6 pu — review rev35b M5, IEEE 123's 149 across sw1 from 150r). Such a bus IS
+    the regulated bus. Empty without an OpenDSS context or regulators."""
+    dss = getattr(model, "engine", None)
+    if dss is None or model is None or regulator_settings(model).empty:
+        return {}
+
+    def read(m: Any) -> dict[int, tuple[int, str]]:
+        at = {str(b).lower(): k for k, b in enumerate(m.buses.index.tolist())}
+        edges: dict[int, list[tuple[int, str]]] = {}
+        try:
+            k = dss.Lines.First()
+            while k:
+                name = str(dss.Lines.Name())
+                closed = all(not dss.CktElement.IsOpen(t, 0) for t in (1, 2))
+                if dss.Lines.IsSwitch() and dss.CktElement.Enabled() and closed:
+                    b1 = at.get(str(dss.Lines.Bus1()).split(".", 1)[0].lower())
+                    b2 = at.get(str(dss.Lines.Bus2()).split(".", 1)[0].lower())
+                    if b1 is not None and b2 is not None and b1 != b2:
+                        edges.setdefault(b1, []).append((b2, name))
+                        edges.setdefault(b2, []).append((b1, name))
+                k = dss.Lines.Next()
+        except Exception:  # noqa: BLE001 - a context without the lines: no ties
+            return {}
+        out: dict[int, tuple[int, str]] = {}
+        for b_out in sorted(set(regulator_settings(m).bus_out.astype(int).tolist())):
+            seen, todo = {b_out: ()}, [b_out]
+            while todo:
+                b = todo.pop()
+                for nb, sw in edges.get(b, []):
+                    if nb not in seen:
+                        seen[nb] = (*seen[b], sw)
+                        todo.append(nb)
+            for b, path in seen.items():
+                if path:
+                    out.setdefault(b, (b_out, ", ".join(path)))
+        return out
+
+    return model.derived("C12 regulator switch ties", read)
+
+
+def with_switch_tied(model: Any, regulated: Mapping[int, str], bus_name: Any
+                     ) -> dict[int, str]:
+    """:func:`~protv2g.checks.flow_limit.regulated_buses` with the buses closed switches tie
+    to a regulated bus (:func:`switch_tied`): the same regulator, the switch named."""
+    out = dict(regulated)
+    if not out:
+        return out
+    for b, (b_out, sw) in switch_tied(model).items():
+        if b_out in regulated and b not in out:
+            out[b] = (f"{regulated[b_out]} across the closed switch {sw} from "
+                      f"{bus_name(b_out)}")
+    return out
+
+
+def ldc_settings(model: Any) -> dict[str, tuple[float, float, float, float, int]]:
+    """RegControl name → ``(R_v, X_v, ctprim_a, ptratio, ptphase)`` of its line-drop
+    compensator (OpenDSS RegControl ``R``, ``X`` in volts at the CT's rated primary current
+    ``CTprim``, ``PTratio``, ``PTphase`` 1-based, 0 for MAX/MIN: unknown; Dugan & Montenegro,
+    OpenDSS Reference Guide, RegControl). Empty without an OpenDSS context."""
+    dss = getattr(model, "engine", None)
+    if dss is None:
+        return {}
+
+    def read(m: Any) -> dict[str, tuple[float, float, float, float, int]]:
+        out = {}
+        for name in regulator_settings(m).name.tolist():
+            try:
+                short = str(name).split(".", 1)[-1]
+                dss.RegControls.Name(short)
+                dss.Text.Command(f"? regcontrol.{short}.ptphase")
+                pt_phase = str(dss.Text.Result()).strip()
+                out[str(name)] = (float(dss.RegControls.ForwardR()),
+                                  float(dss.RegControls.ForwardX()),
+                                  float(dss.RegControls.CTPrimary()),
+                                  float(dss.RegControls.PTRatio()),
+                                  int(pt_phase) if pt_phase.isdigit() else 0)
+            except Exception:  # noqa: BLE001 - a context without the control: unknown
+                continue
+        return out
+
+    return model.derived("C12 regulator LDC", read)
+
+
+def _currents(device: pd.DataFrame | None
+              ) -> dict[tuple[str, int, str], tuple[int, np.ndarray, np.ndarray, float]]:
+    """``(scenario, step, transformer)`` (lower-case name) → ``(terminal bus, (3,) phase
+    currents A, (3,) phase active power MW, three-phase Q Mvar)`` at the regulator's first
+    watched terminal (the LDC's current)."""
+    d = device
+    cols = {"kind", "element_name", "bus", "ia_a", "ib_a", "ic_a", "pa_mw", "pb_mw", "pc_mw",
+            "q_mvar"}
+    if d is None or d.empty or not cols <= set(d.columns):
+        return {}
+    d = d[(d.kind == "regulator").to_numpy()]
+    name = d.element_name.astype(str).str.lower().str.split(".", n=1).str[-1].to_numpy()
+    steps = (pd.to_numeric(d["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+             if "step" in d.columns else np.zeros(len(d), dtype=int))
+    amps = d[["ia_a", "ib_a", "ic_a"]].to_numpy(float)
+    p_ph = d[["pa_mw", "pb_mw", "pc_mw"]].to_numpy(float)
+    q, at = d.q_mvar.to_numpy(float), d.bus.to_numpy().astype(np.int64)
+    out: dict = {}
+    for k, key in enumerate(zip(d.scenario.astype(str).tolist(), steps.tolist(), name.tolist(),
+                                strict=True)):
+        out.setdefault(key, (int(at[k]), amps[k], p_ph[k], float(q[k])))
+    return out
+
+
+def compensated_pu(setting: tuple[float, float, float, float, int], v_out_pu: float,
+                   kv_ln: float, s_va: float, p_w: float, q_sign: float) -> float:
+    """The voltage an LDC regulator's control holds inside its band, in pu of the output
+    bus's base: ``|V_out/PT − (I/CTprim)(R + jX)|`` (IEEE Std C57.15-2017, line-drop
+    compensation; OpenDSS RegControl ``R``, ``X`` volts at ``CTprim``), the phasors taken
+    with ``V_out`` as reference: ``I = S/|V_out|`` at angle ``−φ``, ``cos φ = P/S``, ``sin φ``
+    of the sign of the bank's Q (lagging positive). NaN when unknown."""
+    r_v, x_v, ct_a, pt, _ = setting
+    v_v = v_out_pu * kv_ln * 1e3
+    if not (ct_a > 0 and pt > 0 and v_v > 0 and s_va > 0 and np.isfinite(p_w)):
+        return np.nan
+    cos = float(np.clip(p_w / s_va, -1.0, 1.0))
+    sin = q_sign * float(np.sqrt(1.0 - cos * cos))
+    i_ct = s_va / v_v / ct_a
+    a = i_ct * (r_v * cos + x_v * sin)
+    b = i_ct * (x_v * cos - r_v * sin)
+    return float(np.hypot(v_v / pt - a, b) * pt / v_v * v_out_pu)
+
+
+def _compensated(setting: Any, phases: tuple[int, ...], flow: Any, table: Mapping,
+                 terminal: Mapping, scenario: str, step: int, b_out: int, kv: np.ndarray
+                 ) -> float:
+    """:func:`compensated_pu` of one control in one step, on its PT's phase (NaN unknown:
+    no device table, a MAX/MIN PT phase, a missing voltage)."""
+    if setting is None or flow is None or not 0 < setting[4] <= len(phases):
+        return np.nan
+    q = phases[setting[4] - 1]
+    at, amps, p_ph, q_tot = flow
+    v_out, v_term = table.get((scenario, step, b_out)), terminal.get((scenario, step, at))
+    if v_out is None or v_term is None:
+        return np.nan
+    sign = 1.0 if p_ph[q] >= 0 else -1.0  # the terminal's own sign: forward power (rule 4)
+    s_va = float(v_term[q]) * kv[at] * 1e3 * float(amps[q])
+    return compensated_pu(setting, float(v_out[q]), float(kv[b_out]), s_va,
+                          sign * float(p_ph[q]) * 1e6, float(np.sign(sign * q_tot)))
 
 
 def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
@@ -190,6 +356,14 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
     moved = {(str(s), int(t), str(n)) for s, t, n in zip(
         moves.scenario.tolist(), moves.step.tolist(), moves.name.tolist(), strict=True)}
     reversed_at = _reversed(device, {str(t).lower() for t in settings.transformer.tolist()})
+    ldc = ldc_settings(model) if bool(settings.ldc.astype(bool).any()) else {}
+    current = _currents(device)
+    phases_of = {str(n): tuple(int(x) for x in ph) for n, ph in zip(
+        settings.name, settings.phases, strict=True)}
+    terminal = _phase_table(bus, np.array(sorted({v[0] for v in current.values()}),
+                                          dtype=np.int64)) if current else {}
+    xf_of = {str(n): str(x).lower() for n, x in zip(settings.name, settings.transformer,
+                                                     strict=True)}
     for k in todo:
         b, s, t = int(buses[k]), str(scen[k]), int(step[k])
         s0 = str(base_of.get(s, "") or "")
@@ -204,32 +378,44 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
         if any(x is None for x in (now_b, was_b, now_o, was_o)) or np.isnan(now_b).all():
             continue
         p = int(np.nanargmax(now_b))
-        if p not in bank.phase or bank.phase[p][1]:
+        if p not in bank.phase:
             continue  # rule 2
-        name, _, lo, hi = bank.phase[p]
+        name, has_ldc, lo, hi = bank.phase[p]
         if any((s, t, n) in moved for n in bank.names):
             continue  # rule 3
         if any((s, t, x) in reversed_at for x in bank.transformers):
             continue  # rule 4
         rise_b, rise_o = now_b[p] - was_b[p], now_o[p] - was_o[p]
         drop = was_o[p] - was_b[p]
-        reach = hi - drop
-        if not (np.isfinite(rise_b) and np.isfinite(rise_o) and np.isfinite(drop)):
+        held_now, held_was = now_o[p], was_o[p]  # the voltage the control holds in its band
+        if has_ldc:  # rule 2: the compensated voltage on the PT's phase, each step's current
+            held_now, held_was = (_compensated(ldc.get(name), phases_of.get(name, ()),
+                                               current.get((x, t, xf_of.get(name, ""))),
+                                               table, terminal, x, t, b_out, kv)
+                                  for x in (s, s0))
+        # the regulator anywhere in its band: B's base voltage plus the band's headroom
+        reach = was_b[p] + (hi - held_was)
+        if not (np.isfinite(rise_b) and np.isfinite(rise_o) and np.isfinite(drop)
+                and np.isfinite(held_now) and np.isfinite(reach)):
             continue
-        if now_o[p] > hi + tol_pu:
+        if held_now > hi + tol_pu:
             continue  # rule 5
         if rise_b - rise_o > tol_pu:
             continue  # rule 6: a rise of its own
         if reach <= v_max_pu + tol_pu:
             continue  # rule 7
         reg = name.split(".", 1)[-1]
+        band_text = (f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu)" if not has_ldc else
+                     f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu) on its line-drop-"
+                     f"compensated voltage ({held_was:.4f} pu without V2G, {held_now:.4f} pu "
+                     "with, at each step's current)")
         out[k] = (
             f"; the set-point's, not V2G's: {bus_name(b)} (phase {'abc'[p]}) is fed through "
             f"{reg}'s output {bus_name(b_out)}, {abs(drop):.4f} pu "
             f"{'under' if drop >= 0 else 'above'} it without V2G; at the "
             f"same taps V2G raises it {rise_b:+.4f} pu, the output's own rise "
             f"{rise_o:+.4f} pu within the tolerance {tol_pu:g} pu, and the output stays "
-            f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu); that band less the drop reaches "
+            f"{band_text}; the band's top reaches "
             f"{reach:.4f} pu, over {v_max_pu:g} pu by itself: pre-existing (lower the "
             "set-point)")
     return out
