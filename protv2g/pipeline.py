@@ -382,7 +382,7 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     # #17: faults also just past each device (close-in buses appended to a copy of the net;
     # existing bus indices unchanged), so duty and coordination ranges reach their top
     study = with_close_in_positions(study)
-    tables = _solve_parts(study, scenarios, staged, phasors)
+    tables = _solve_parts(study, scenarios, staged, phasors, held=held)
     twins = {n: t for n, t in (tables.twin_of or {}).items() if n != t}
     tables = replace(tables, close_in=(given, study), twin_of=tables.twin_of if twins else None)
     if tables.grid_only is not None:  # existing DER: the grid alone on every row
@@ -393,12 +393,13 @@ def fault_tables(study: Study, scenarios: Sequence[Scenario], *, staged: bool = 
     return tables if held else tables.expanded()
 
 
-def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors: bool = True
-                 ) -> FaultTables:
-    """:func:`fault_tables` on the close-in study: base case and V2G scenarios."""
+def _solve_parts(study: Study, scenarios: list[Scenario], staged: bool, phasors: bool = True,
+                 held: bool = False) -> FaultTables:
+    """:func:`fault_tables` on the close-in study: base case and V2G scenarios (``held``:
+    the caller keeps each charger set's rows once, for the size check)."""
     inputs = engine_inputs(study, scenarios)
     check_size(study, n_fault_scenarios=len(inputs.options["scenarios"]),
-               n_scenarios=len(scenarios), staged=staged)
+               n_scenarios=len(scenarios), staged=staged, held=held)
     # scenarios by the sites whose transformers are out of their net (one engine call each):
     # the base case's (all), a hosting search's one-site scenarios' (the other sites':
     # ``Scenario.built_sites``, review rev33b W1), the study's own (none)

@@ -204,7 +204,7 @@ def _model_kept_pairs(study: Study) -> tuple[int, int]:
 
 
 def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
-                    staged: bool = True) -> dict[str, int]:
+                    staged: bool = True, held: bool = False) -> dict[str, int]:
     """Estimated peak memory of a study's stages (bytes above the imports).
 
     Parameters
@@ -218,12 +218,19 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     staged : bool
         Whether the chargers' later stages are kept (``fault_tables(..., staged=...)``);
         without them the stages' term is left out.
+    held : bool
+        The fault tables hold each charger set's rows once (``fault_tables(..., held=True)``,
+        ``run_study`` and hosting on a pandapower net, #21): the faults and checks stages
+        hold ``set_rows`` device rows and the charger sets' bus rows, and the tables are
+        expanded to every scenario after the checks (``"result"``).
 
     Returns
     -------
     dict
-        ``{"faults": bytes, "checks": bytes, "rows": kept rows, "set_rows": engine rows}``:
-        the process's peak up to the end of each stage. ``rows`` = study scenarios × cases ×
+        ``{"faults": bytes, "checks": bytes, "result": bytes, "rows": kept rows,
+        "set_rows": engine rows}``: the process's peak up to the end of each stage
+        (``result``: the expanded tables after the checks; the held tables' figure when not
+        held). ``rows`` = study scenarios × cases ×
         Σ over the fault types of the kept pairs (:func:`kept_pairs`), the device table's
         rows (an OpenDSS study: every device at every phase combination of every fault
         type on the model's primary buses, :func:`_model_fault_rows`, an upper estimate:
@@ -254,17 +261,28 @@ def size_estimate_b(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     n_bus = len(study.net.bus) if model is None else len(model.buses)
     n_fault_bus = n_bus if model is None else int(model.buses.primary.sum())
     bus_rows = n_scenarios * n_case * len(doc.faults.fault_types) * n_fault_bus
-    held_b = (_FIXED_B + n_bus * _BYTES_PER_BUS_NETS + rows * _row_device_b(study)
-              + bus_rows * _BYTES_PER_BUS_ROW + staged * set_rows * _BYTES_PER_SET_ROW_STAGES)
-    checks_b = (held_b + n_scenarios * n_bus * _BYTES_PER_SCENARIO_BUS_FLOWS
-                + min(n_bus * _CHECKS_BYTES_PER_BUS, _CHECKS_FIXED_B)
-                + rows * _CHECKS_COLUMNS * 8 * _CHECKS_MARGIN)
+    # the rows the faults and checks stages hold: each charger set's once when held
+    kept = min(set_rows, rows) if held else rows
+    kept_bus = (min(n_fault_scenarios, n_scenarios) * n_case * len(doc.faults.fault_types)
+                * n_fault_bus) if held else bus_rows
+
+    def tables_b(n_rows: int, n_bus_rows: int) -> int:
+        return (_FIXED_B + n_bus * _BYTES_PER_BUS_NETS + n_rows * _row_device_b(study)
+                + n_bus_rows * _BYTES_PER_BUS_ROW
+                + staged * set_rows * _BYTES_PER_SET_ROW_STAGES)
+
+    held_b = tables_b(kept, kept_bus)
+    flows_b = n_scenarios * n_bus * _BYTES_PER_SCENARIO_BUS_FLOWS
+    checks_b = (held_b + flows_b + min(n_bus * _CHECKS_BYTES_PER_BUS, _CHECKS_FIXED_B)
+                + kept * _CHECKS_COLUMNS * 8 * _CHECKS_MARGIN)
+    result_b = tables_b(rows, bus_rows) + flows_b if held else held_b
     return {"faults": int(held_b + set_rows * _BYTES_PER_SET_ROW_ENGINE),
-            "checks": int(checks_b), "rows": rows, "set_rows": set_rows}
+            "checks": int(checks_b), "result": int(result_b), "rows": rows,
+            "set_rows": set_rows}
 
 
 def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
-               staged: bool = True) -> None:
+               staged: bool = True, held: bool = False) -> None:
     """Fail fast, before any work, when a study would not fit in memory.
 
     The estimate (:func:`size_estimate_b`) covers the fault and checks stages; the larger
@@ -280,8 +298,8 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
     model = getattr(study, "model", None)
     n_bus = len(study.net.bus) if model is None else len(model.buses)
     est = size_estimate_b(study, n_fault_scenarios=n_fault_scenarios,
-                          n_scenarios=n_scenarios, staged=staged)
-    stage = max(("faults", "checks"), key=lambda k: est[k])
+                          n_scenarios=n_scenarios, staged=staged, held=held)
+    stage = max(("faults", "checks", "result"), key=lambda k: est[k])
     need_b = est[stage]
     budget_b = _memory_budget_b()
     if need_b > budget_b:
@@ -289,7 +307,8 @@ def check_size(study: Study, *, n_fault_scenarios: int, n_scenarios: int,
             str(study.path), "scenarios",
             f"the study needs about {need_b / 2**30:.1f} GiB at its peak, in the {stage} "
             f"stage (faults {est['faults'] / 2**30:.1f} GiB, checks "
-            f"{est['checks'] / 2**30:.1f} GiB; {n_scenarios} scenarios × {n_bus} buses × "
+            f"{est['checks'] / 2**30:.1f} GiB, the result's tables "
+            f"{est['result'] / 2**30:.1f} GiB; {n_scenarios} scenarios × {n_bus} buses × "
             f"{len(doc.devices)} devices × {len(doc.faults.fault_types)} fault types × "
             f"{len(doc.faults.cases)} cases: about {est['rows']:,} device rows where a device "
             f"sees ≥ {DEVICE_ROW_MIN_A:g} A), more than the {budget_b / 2**30:.1f} GiB "

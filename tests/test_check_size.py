@@ -75,6 +75,20 @@ def test_stages_count_once_per_charger_set(pairs):
     assert c["faults"] > a["faults"]
 
 
+def test_held_tables_count_each_charger_set_once_until_the_result(pairs):
+    """#21 (twin35): with ``held`` the faults and checks stages hold each charger set's rows
+    once; the result's tables (expanded after the checks) hold every scenario's."""
+    plain = pipeline.size_estimate_b(_study(), n_fault_scenarios=3, n_scenarios=6)
+    held = pipeline.size_estimate_b(_study(), n_fault_scenarios=3, n_scenarios=6, held=True)
+    assert held["rows"] == plain["rows"] and held["set_rows"] == plain["set_rows"]
+    assert held["faults"] < plain["faults"] and held["checks"] < plain["checks"]
+    # the expanded device and bus tables (and the flows): what the plain tables hold
+    from protv2g.pipeline_size import _BYTES_PER_SET_ROW_ENGINE
+
+    assert held["result"] > plain["faults"] - plain["set_rows"] * _BYTES_PER_SET_ROW_ENGINE
+    assert plain["result"] <= plain["checks"]
+
+
 @pytest.fixture(scope="module")
 def depot_measured():
     """The depot's fault tables with the estimate ``check_size`` saw and the traced peak."""

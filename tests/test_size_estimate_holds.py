@@ -74,7 +74,8 @@ def test_estimate_holds_against_the_measured_peak(tmp_path):
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert len(out["estimates"]) == 1  # one check_size call: the study's fault tables
     est = out["estimates"][0]
-    est_b, peak_b = max(est["faults"], est["checks"]), out["peak_b"]
+    est_b, peak_b = max(est["faults"], est["checks"], est["result"]), out["peak_b"]
     assert 0 < out["rows"] <= est["rows"]
-    # never below the real peak, at most 2.5× it (485 / 279 MiB = 1.74, 2026-12-03)
+    # never below the real peak, at most 2.5× it (485 / 279 MiB = 1.74, 2026-12-03; held
+    # tables since session 35: 285 / 109 MiB = 2.63 before the estimate knew them)
     assert peak_b <= est_b <= 2.5 * peak_b, (est_b / 2**20, peak_b / 2**20)
