@@ -48,7 +48,14 @@ from protv2g.significant import (
 from protv2g.text_codes import combine_code_stream, text_codes
 from protv2g.violations import describe_fault, is_given, row_weights
 
-__all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line"]
+__all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line",
+           "PRESENT_WITHOUT_V2G", "MARGINAL_WITHOUT_V2G"]
+
+#: How a pre-existing line's note begins (:mod:`protv2g.gate` builds its notes from it), and
+#: what :meth:`ReasonRows._marginal` puts in its place for rows that pass without V2G.
+PRESENT_WITHOUT_V2G = "present without V2G"
+MARGINAL_WITHOUT_V2G = ("marginal without V2G (it passes there by less than the check's "
+                        "tolerance)")
 
 #: Columns one reason stands for (with ``rule`` when the rows have it).
 _GROUP = ["criterion", "device", "other_device"]
@@ -379,15 +386,14 @@ class ReasonRows:
         rule for a marginal base, :mod:`protv2g.checks.attribution`) — review rev35a T4:
         EPRI ckt5's C5 f-mdv201_105409fuse passes by 0.018 × without V2G and read
         "(present without V2G: confirm the input …)"."""
-        head = "present without V2G"
+        head = PRESENT_WITHOUT_V2G
         if not note.startswith(head) or "base_margin" not in self.table.columns:
             return note
         bm = pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
         if not len(bm) or not (bm >= 0).all():
             return note
-        return ("marginal without V2G (it passes there by less than the check's "
-                "tolerance)" + note[len(head):])
+        return MARGINAL_WITHOUT_V2G + note[len(head):]
 
     def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
         """The ``other_device`` texts of the coded rows ``at`` when the line stands for
