@@ -28,10 +28,12 @@ from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_transformers import dead_buses
 
 __all__ = ["injections_behind", "model_load_issue", "project_loads", "study_project_loads",
-           "loads_text", "project_load_warnings", "site_transformer_names"]
+           "loads_text", "project_load_warnings", "site_transformer_names",
+           "transformer_element"]
 
 
-def _element(name: str) -> str:
+def transformer_element(name: str) -> str:
+    """``"depot_xf"`` or ``"Transformer.DEPOT_XF"`` → ``"transformer.depot_xf"``."""
     n = str(name).strip().lower()
     return n if n.startswith("transformer.") else f"transformer.{n}"
 
@@ -44,7 +46,7 @@ def site_transformer_names(document: object) -> tuple[str, ...]:
     for s in getattr(document, "v2g_sites", None) or []:
         name = getattr(s, "model_transformer", None)
         if name:
-            out[_element(name)] = None
+            out[transformer_element(name)] = None
     return tuple(out)
 
 
@@ -94,7 +96,7 @@ def project_loads(model: DssModel, element: str) -> tuple[tuple[str, float], ...
     (before ``LoadMult``), in the model's order. They leave the base case with the
     transformer (its buses have no source there: OpenDSS isolates them) and are in every
     V2G scenario. Empty when there are none or the model cannot be read."""
-    el = _element(element)
+    el = transformer_element(element)
     try:
         dead = dead_buses(model, [el])
     except Exception:  # noqa: BLE001 - a text only: none rather than no study
@@ -148,7 +150,8 @@ def project_load_warnings(study: object) -> list[Issue]:
         short = el.split(".", 1)[1]
         i, users = None, []
         for j, s in enumerate(doc.v2g_sites):
-            if getattr(s, "model_transformer", None) and _element(s.model_transformer) == el:
+            name = getattr(s, "model_transformer", None)
+            if name and transformer_element(name) == el:
                 i = j if i is None else i
                 users.append(s.name)
         out.append(Issue(

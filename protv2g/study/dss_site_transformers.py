@@ -58,6 +58,7 @@ from protv2g.study.dss_site_loads import (  # noqa: F401 (site_transformer_names
     site_transformer_names,
     study_project_loads,
 )
+from protv2g.study.dss_site_loads import transformer_element as _element
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import StudyDocument
 from protv2g.study.site_equipment import devices_never_built as never_built
@@ -94,11 +95,6 @@ def devices_never_built(study: object, scenarios: Sequence[object]) -> set[str]:
     """:func:`protv2g.study.site_equipment.devices_never_built` (either path's site
     transformers; kept here for its callers)."""
     return never_built(study, scenarios)
-
-
-def _element(name: str) -> str:
-    n = str(name).strip().lower()
-    return n if n.startswith("transformer.") else f"transformer.{n}"
 
 
 def site_transformer_issues(document: StudyDocument, model: DssModel, file: str,
