@@ -50,7 +50,7 @@ def held_twins(tables: Any, base_of: dict[str, str]) -> FaultTwins | None:
         return None
     held = dataclasses.replace(tables, twin_of=None)
     table = held.device
-    if "scenario" not in table.columns or not table.columns.is_unique:
+    if "scenario" not in table.columns or not table.columns.is_unique or table.empty:
         return None
     names, starts = _blocks(scenario_labels(table["scenario"]))
     ends = [*starts[1:], len(table)]
