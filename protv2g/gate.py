@@ -66,7 +66,7 @@ from protv2g.gate_hosting import (
     hosting_limited_per_site,
     hosting_lines,
 )
-from protv2g.gate_reasons import PRESENT_WITHOUT_V2G, ReasonRows, export_kw_by_scenario
+from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
     FUSE_RECLOSER_CRITERIA,
     OUTCOME_CODES,
@@ -308,7 +308,7 @@ def gate_verdict(study: Study, result: StudyResult,
             return pre_mask & (code == OUTCOME_CODES[outcome])
 
         fails += table.reasons("fail", pre_with(GateOutcome.FAIL),
-                               f"{PRESENT_WITHOUT_V2G} (gate.pre_existing: fail)")
+                               without_v2g=" (gate.pre_existing: fail)")
         # the feeder's own voltage and loading items (C12) apart from the protection ones:
         # the same lines, in the same order (C12 is the catalogue's last), so the Summary can
         # list protection first (review s25 §5: ten transformer overloads opened it)
@@ -318,10 +318,10 @@ def gate_verdict(study: Study, result: StudyResult,
             """The ``condition:`` and ``confirm:`` lines of the rows ``at``; a row resting on
             a tool default or a drafted value is a question about the input first."""
             return (table.reasons("condition", pre_with(GateOutcome.CONDITION) & at,
-                                  f"{PRESENT_WITHOUT_V2G}: fix before the pilot"),
+                                  without_v2g=": fix before the pilot"),
                     table.reasons("confirm", pre_with(GateOutcome.CONFIRM) & at,
-                                  f"{PRESENT_WITHOUT_V2G}: confirm the input, then fix before "
-                                  "the pilot if it holds"))
+                                  without_v2g=": confirm the input, then fix before the "
+                                  "pilot if it holds"))
 
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
         modes = _mode_confirms(violations)

@@ -51,8 +51,8 @@ from protv2g.violations import describe_fault, is_given, row_weights
 __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line",
            "PRESENT_WITHOUT_V2G", "MARGINAL_WITHOUT_V2G"]
 
-#: How a pre-existing line's note begins (:mod:`protv2g.gate` builds its notes from it), and
-#: what :meth:`ReasonRows._marginal` puts in its place for rows that pass without V2G.
+#: How a pre-existing line's note begins (``ReasonRows.reasons(..., without_v2g=tail)``), or,
+#: for a line whose rows all pass without V2G, the second (:meth:`ReasonRows._without_v2g_head`).
 PRESENT_WITHOUT_V2G = "present without V2G"
 MARGINAL_WITHOUT_V2G = ("marginal without V2G (it passes there by less than the check's "
                         "tolerance)")
@@ -309,11 +309,24 @@ class ReasonRows:
         return text_codes(self._column("attribution"))
 
     def reasons(self, kind: str, at: np.ndarray, note: str = "",
-                folded: np.ndarray | None = None) -> list[str]:
+                folded: np.ndarray | None = None, *,
+                without_v2g: str | None = None) -> list[str]:
         """:func:`grouped_reasons` of the rows ``at`` (``(n,)`` bool): one line per group of
         them. ``folded`` (``(n,)`` bool): pre-existing failing rows said on the line of their
         group when it has a row of ``at`` (its worst row, attribution and counts are the
-        group's over both; :meth:`folded_note` names them), not on a line of their own."""
+        group's over both; :meth:`folded_note` names them), not on a line of their own.
+        ``without_v2g``: the rows are pre-existing and each line's note is
+        :data:`PRESENT_WITHOUT_V2G` or :data:`MARGINAL_WITHOUT_V2G` (chosen per line from its
+        rows' ``base_margin``, :meth:`_without_v2g_head`) followed by this text; exclusive
+        with ``note``.
+
+        Raises
+        ------
+        ValueError
+            ``note`` and ``without_v2g`` both given.
+        """
+        if note and without_v2g is not None:
+            raise ValueError("reasons(): give `note` or `without_v2g`, not both")
         pos = self._local(at)
         if not len(pos):
             return []
@@ -370,7 +383,8 @@ class ReasonRows:
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
             line = _line(kind, row, int(self._weights[every].sum()), len(np.unique(s[s >= 0])),
-                         self._marginal(note, every), attribution,
+                         note if without_v2g is None
+                         else self._without_v2g_head(every) + without_v2g, attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others)
@@ -379,21 +393,18 @@ class ReasonRows:
             out.append(line)
         return out
 
-    def _marginal(self, note: str, at: np.ndarray) -> str:
-        """``note`` for a line of the coded rows ``at``: "present without V2G…" becomes
-        "marginal without V2G…" when every one of them passes in its base case (``base_margin``
-        ≥ 0: pre-existing because V2G's change is inside the device data's tolerance, the
-        rule for a marginal base, :mod:`protv2g.checks.attribution`) — review rev35a T4:
-        EPRI ckt5's C5 f-mdv201_105409fuse passes by 0.018 × without V2G and read
-        "(present without V2G: confirm the input …)"."""
-        head = PRESENT_WITHOUT_V2G
-        if not note.startswith(head) or "base_margin" not in self.table.columns:
-            return note
+    def _without_v2g_head(self, at: np.ndarray) -> str:
+        """The head of a pre-existing line's note for the coded rows ``at``:
+        :data:`MARGINAL_WITHOUT_V2G` when every one of them passes in its base case
+        (``base_margin`` ≥ 0: pre-existing because V2G's change is inside the device data's
+        tolerance, the rule for a marginal base, :mod:`protv2g.checks.attribution`), else
+        :data:`PRESENT_WITHOUT_V2G` — review rev35a T4: EPRI ckt5's C5 f-mdv201_105409fuse
+        passes by 0.018 × without V2G and read "(present without V2G: confirm the input …)"."""
+        if "base_margin" not in self.table.columns:
+            return PRESENT_WITHOUT_V2G
         bm = pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
-        if not len(bm) or not (bm >= 0).all():
-            return note
-        return MARGINAL_WITHOUT_V2G + note[len(head):]
+        return MARGINAL_WITHOUT_V2G if len(bm) and (bm >= 0).all() else PRESENT_WITHOUT_V2G
 
     def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
         """The ``other_device`` texts of the coded rows ``at`` when the line stands for
