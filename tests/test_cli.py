@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -122,7 +123,7 @@ def test_console_script_help_and_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr and "YAML" in proc.stderr
 
 
-def test_run_recommend_fills_the_recommendations_sheet(tmp_path, capsys):
+def test_run_recommend_fills_the_recommendations_sheet(tmp_path, capsys, monkeypatch):
     """Review s26: `protv2g run` never filled the workbook's Recommendations sheet (only
     `protv2g recommend` printed them). ``--recommend`` searches them on the run's own fault
     tables and flows and writes them to the sheet and to the Summary's conditions, the same
@@ -140,5 +141,17 @@ def test_run_recommend_fills_the_recommendations_sheet(tmp_path, capsys):
                if r[0] and str(r[0]).startswith("  condition")}
     assert any(str(s).startswith("RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2] — clears")
                for s in summary), summary
+    # review rev36a T1: `recommend` was silent for minutes on IEEE 8500; off a terminal,
+    # PROTV2G_PROGRESS=1 gives its stages and the finding the search is on, one line each
+    monkeypatch.setenv("PROTV2G_PROGRESS", "1")
     assert main(["recommend", str(DEPOT)]) == 0
-    assert "RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2]" in capsys.readouterr().out
+    out = capsys.readouterr()
+    assert "RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2]" in out.out
+    lines = [ln.split(" at ")[0] for ln in out.err.splitlines()
+             if ln.startswith("protv2g recommend: ")]
+    assert lines[:4] == [f"protv2g recommend: {s} ({i}/4)" for i, s in
+                         enumerate(["load", "faults", "flows", "search"], 1)], lines
+    assert "protv2g recommend: search — the findings before any change" in lines
+    found = [ln for ln in lines if re.match(r"protv2g recommend: search — finding \d+ of \d+: "
+                                            r"F\d+ \(C\d+ ", ln)]
+    assert found and "protv2g recommend: search — the findings after the changes" in lines

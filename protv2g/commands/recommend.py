@@ -59,14 +59,23 @@ def run(args: argparse.Namespace) -> int:
     if args.apply and not args.output:
         raise InputError(Issue("command line", "-o/--output", "--apply needs an output file",
                                "add -o fixed.yaml"))
-    study = load_study(args.study)
-    scenarios = build_scenarios(study.document)
-    # a relay made directional is judged by C9, which reads the voltages (#21)
-    faults = fault_tables(study, scenarios, phasors=True)
-    flow = study_flow(study)
-    # the whole fault tables (both brackets of the chargers' contribution), as `run` judges
-    rec = recommend(study, faults, flow, scenarios=scenarios,
-                    hosting=site_hosting_kw if args.hosting else None)
+    from protv2g.commands.progress import StageProgress
+
+    with StageProgress("recommend", ["load", "faults", "flows", "search"]) as progress:
+        progress("load")
+        study = load_study(args.study)
+        scenarios = build_scenarios(study.document)
+        progress("faults")
+        # a relay made directional is judged by C9, which reads the voltages (#21)
+        faults = fault_tables(study, scenarios, phasors=True)
+        progress("flows")
+        flow = study_flow(study)
+        progress("search")
+        # the whole fault tables (both brackets of the chargers' contribution), as `run`
+        # judges; what the search is on shown as the stage's detail (review rev36a T1)
+        rec = recommend(study, faults, flow, scenarios=scenarios,
+                        hosting=site_hosting_kw if args.hosting else None,
+                        progress=progress.detail)
     table = rec.table()
     if args.json:
         print(json.dumps(table.astype(object).where(table.notna(), None).to_dict("records"),

@@ -136,7 +136,8 @@ def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
 def recommend(study: Study, device_faults: Any, flow: Any = None, *,
               scenarios: Sequence[Scenario] | None = None, max_tries: int = 14,
               hosting: Callable[[Study], dict[str, float]] | None = None,
-              hosting_each: bool = False) -> RecommendationResult:
+              hosting_each: bool = False,
+              progress: Callable[[str], None] | None = None) -> RecommendationResult:
     """Search the smallest ordinary setting changes that clear the study's findings.
 
     Parameters
@@ -160,6 +161,11 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     hosting : callable, optional
         ``hosting(study) -> {site: kW}``; called on the study before, after all changes and,
         with ``hosting_each``, after each accepted change (cumulative).
+    progress : callable, optional
+        ``progress(text)`` told what the search is doing as it goes ("finding 3 of 12: F05
+        (C8 R-F1)", "the findings after the changes", "hosting before the changes"): the
+        command's stage detail (:class:`protv2g.commands.progress.StageProgress`; review
+        rev36a T1: ``recommend`` printed nothing for minutes on IEEE 8500).
 
     Returns
     -------
@@ -172,6 +178,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     >>> rec.table()[["finding", "change", "clears"]]  # doctest: +SKIP
     """
     t0 = time.perf_counter()
+    tell = progress if progress is not None else (lambda text: None)
     scen = list(scenarios) if scenarios is not None else build_scenarios(study.document)
     tables = None
     if flow is not None:
@@ -189,6 +196,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     doc = study.document
     conductors = protected_conductor_a(study)
     pairs = None  # the feeder's (primary, backup) device pairs, made at first need
+    tell("the findings before any change")
     before = ev.findings()
     accepted: list[Change] = []
     recs: list[Recommendation] = []
@@ -222,10 +230,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
              + c5.moves(cur.loc[k], doc.devices) for k in cur.index}
     n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
     cleared_by: dict[str, str] = {}
-    for k in _order(cur, n_fam):
+    order = _order(cur, n_fam)
+    for i, k in enumerate(order, 1):
         row = before.findings.set_index(_identity(before.findings)).loc[k]
         if isinstance(row, pd.DataFrame):
             row = row.iloc[0]
+        tell(f"finding {i} of {len(order)}: {row['finding']} ({row['criterion']} "
+             f"{row['device']})")
         base = dict(finding=str(row["finding"]), title=str(row["title"]),
                     attribution=str(row["attribution"]), margin_unit=str(row["margin_unit"]),
                     margin_before=float(row["worst_margin"]))
@@ -332,10 +343,12 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        + (f"; {basis}" if basis else "")
                                        + (f"; {why}" if why else ""))))
         cur = new
+    tell("the findings after the changes")
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
                                   time.perf_counter() - t0)
     if hosting is not None:
+        tell("hosting before and after the changes")
         result.hosting_before_kw = hosting(study)
         result.hosting_after_kw = hosting(apply_to_study(study, accepted)) if accepted \
             else result.hosting_before_kw
