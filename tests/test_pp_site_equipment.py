@@ -187,7 +187,8 @@ def test_existing_der_fuse_on_the_site_transformer_is_calc_scs_bus_current(tmp_p
     that bus with the PV as a current source (``sn_mva`` = its 2 MW, as the study reads it):
     the fuse carries the bus's whole current (the transformer side feeds nothing with the
     chargers idle; the office park's own current reaches that fault through its transformer,
-    not the fuse). Before: the fuse refused at load."""
+    not the fuse). Before: the fuse refused at load. The head relay's idle grid-alone
+    phasors there (session 36) fail on ppequip35 (7c6fea0): no such columns."""
     from protv2g.checks.duty import duty_frame
 
     src = ROOT / "feeders" / "workplace_pv_midday"
@@ -222,6 +223,24 @@ def test_existing_der_fuse_on_the_site_transformer_is_calc_scs_bus_current(tmp_p
         warnings.simplefilter("ignore")
         sc.calc_sc(net, fault="3ph", case="max", bus=[b])
     assert r.i_max_ka == pytest.approx(float(net.res_bus_sc.at[b, "ikss_ka"]), rel=1e-3)
+    # the feeder head's row at that fault has a base twin; its chargers-idle phasors with the
+    # transformer in are on it for the pair's idle judgement at both ends: the grid alone
+    # (IDLE_GRID_COLUMNS) = the sequence networks by hand, the PV out (2.384898 / 0.660170 kA
+    # vs 2.384854 / 0.660214 at SLG max); its C7 network part stays the base twin's
+    from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_GRID_COLUMNS
+
+    dev = ft.device
+    head = dev[(dev.device.astype(str) == "R-HEAD") & (dev.scenario.astype(str) != "base/light")
+               & (dev.fault_bus_name.astype(str) == "F-OP close-in")]
+    assert set(IDLE_COLUMNS) | set(IDLE_GRID_COLUMNS) <= set(head.columns)
+    for fault in ("SLG", "LLG"):
+        h = head[(head.fault_type.astype(str) == fault) & (head.case.astype(str) == "max")]
+        got = h[["ia_idle_grid_ka", "ib_idle_grid_ka", "ic_idle_grid_ka"]].to_numpy(float)[0]
+        hand = np.abs(_grid_phases_ka(ft.close_in[1].net, "F-OP close-in", fault, "max",
+                                      transformer="office-park-XFMR"))
+        assert got == pytest.approx(hand, rel=2e-4, abs=2e-4), fault
+        assert np.isnan(h.ia_net_ka.iloc[0])
+        assert np.isfinite(h.ia_idle_ka.iloc[0])  # the PV in: its first cycle
 
 
 def test_hosting_none_online_probe_and_other_sites_fuse(tmp_path):
@@ -349,11 +368,12 @@ def test_pair_with_the_site_transformers_fuse_failing_idle_is_the_equipments(wit
     assert list(fd.attribution.astype(str)) == [Attribution.CAUSED]
 
 
-def _grid_phases_ka(net, name: str, fault: str, case: str, r_fault_ohm: float = 0.0
-                    ) -> np.ndarray:
+def _grid_phases_ka(net, name: str, fault: str, case: str, r_fault_ohm: float = 0.0,
+                    transformer: str = "depot-XFMR") -> np.ndarray:
     """The grid's phase currents (kA, complex; a, b, c) into a SLG (phase a) or LLG (phases
     b, c) fault at bus ``name`` of ``net`` with no source but the grid (sgens out), its
-    site transformer in — what a feeder-head relay carries with every charger idle.
+    site ``transformer`` in — what a feeder-head relay carries with every charger idle (and,
+    on a feeder with existing DER, the grid alone).
 
     By hand on the sequence networks (IEC 60909-0:2016 §6.1: E = c Un/√3, c 1.1 max, 1.0
     min; Z2 = Z1) from pandapower's ``calc_sc`` Thévenin impedances at the bus (its ``rk_ohm``,
@@ -379,7 +399,7 @@ def _grid_phases_ka(net, name: str, fault: str, case: str, r_fault_ohm: float = 
 
     z1, z0 = z_ohm(net, r_fault_ohm)
     out = copy.deepcopy(net)
-    out.trafo.loc[out.trafo["name"].astype(str) == "depot-XFMR", "in_service"] = False
+    out.trafo.loc[out.trafo["name"].astype(str) == transformer, "in_service"] = False
     z0g = z_ohm(out, r_fault_ohm)[1]
     e_kv = (1.1 if case == "max" else 1.0) * float(
         net.bus.loc[net.bus["name"].astype(str) == name, "vn_kv"].iloc[0]) / 3 ** 0.5
