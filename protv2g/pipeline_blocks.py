@@ -157,14 +157,28 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     (the base call's grid alone has no such row: NaN, or a dead bus's 0 there); the other
     rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`.
     ``rows``: the table holding the ``idle`` and ``grid`` rows when they are not in ``frame``
-    (the pandapower path keeps only the study scenarios' rows in its tables)."""
+    (the pandapower path keeps only the study scenarios' rows in its tables).
+
+    A device table's rows *with* a base twin at a fault where another device's row has none
+    (a feeder relay at the close-in fault of a fuse on a site's transformer, whose bus the
+    base case has) get the same ``idle`` (and ``grid``) phasors as the
+    :data:`~protv2g.checks.equipment.IDLE_COLUMNS` (and
+    :data:`~protv2g.checks.equipment.IDLE_GRID_COLUMNS`), NaN on the others: the currents
+    with every charger idle and the site's equipment in that the pair's idle judgement reads
+    (:func:`~protv2g.checks.equipment.idle_coordination`) — separate columns, so that C7's
+    and the duty's split keeps the base twin as those rows' network part
+    (:func:`~protv2g.checks.converter_sum.split_against_base` reads the NET columns first)."""
     keys = _fault_keys(frame)
 
-    def index(f: pd.DataFrame) -> pd.MultiIndex:
-        return pd.MultiIndex.from_frame(f[keys].astype(str))
+    def index(f: pd.DataFrame, on: list[str] = keys) -> pd.MultiIndex:
+        return pd.MultiIndex.from_frame(f[on].astype(str))
 
     own = index(frame)
     no_base = ~np.asarray(own.isin(index(base).unique()), dtype=bool)
+    mate = np.zeros(len(frame), dtype=bool)
+    if "device" in keys and no_base.any():  # rows with a twin at a fault of one without
+        fault = index(frame, keys[1:])
+        mate = ~no_base & np.asarray(fault.isin(fault[no_base].unique()), dtype=bool)
     out = frame.copy(deep=False)
     rows = frame if rows is None else rows
     scen = rows["scenario"].to_numpy()
@@ -173,14 +187,18 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
         at = index(src)
         if not at.is_unique:  # pragma: no cover - one row per fault and device
             raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")
-        pos = np.where(no_base, at.get_indexer(own), -1)
+        found = at.get_indexer(own)
         for p in "abc":
             for col in ("ka", "degree"):
                 vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row
-                new = np.where(no_base, vals[np.where(pos >= 0, pos, len(vals) - 1)], np.nan)
+                got = vals[np.where(found >= 0, found, len(vals) - 1)]
+                new = np.where(no_base, got, np.nan)
                 name = f"i{p}_{suffix}_{col}"
                 out[name] = new if suffix == "net" else np.where(
                     no_base, new, out[name].to_numpy(float))
+                if mate.any():
+                    idle_name = f"i{p}_idle_{col}" if suffix == "net" else f"i{p}_idle_grid_{col}"
+                    out[idle_name] = np.where(mate, got, np.nan)
     return out
 
 

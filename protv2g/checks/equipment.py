@@ -47,10 +47,12 @@ parts solve :data:`~protv2g.study.engine_inputs.SITES_IDLE` too and put it on th
 base case lacks (:func:`protv2g.pipeline_site_parts.network_parts`). There a fuse on the
 transformer's high-voltage side has a close-in fault on the feeder's side that the base case
 has (the feeder's bus), so the feeder relay's row there has a base twin and no network part of
-its own: for a 3ph or LL fault its base twin is its chargers-idle current (an idle
-transformer with no source behind it carries no positive- or negative-sequence current) and
-the pair is judged idle on it (:func:`_mate_rows`); for a ground fault the transformer's
-grounded winding changes it and the pair is not judged idle (stays ``new``).
+its own; its chargers-idle current (the same SITES_IDLE rows) is on it as
+:data:`IDLE_COLUMNS` and the pair is judged idle on it (:func:`_mate_rows`), every fault
+type: for a ground fault the transformer's grounded winding is a zero-sequence source and
+the relay's idle current is not its base twin's (depot example, 7.5 MVA YNd: R-F1 SLG max at
+the fuse's close-in fault 4.53 kA idle against 3.74 kA in the base case). The base twin
+stays the network's part of C7's and the duty's split on those rows.
 """
 
 from __future__ import annotations
@@ -67,8 +69,9 @@ from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.engine.asymmetry import asym_rms_ka
 from protv2g.study.site_equipment import site_transformer_devices
 
-__all__ = ["EQUIPMENT", "IDLE_PAIRS", "duty_without_chargers", "equipment_duty", "equipment_pairs",
-           "equipment_text", "idle_coordination", "site_equipment"]
+__all__ = ["EQUIPMENT", "IDLE_COLUMNS", "IDLE_GRID_COLUMNS", "IDLE_PAIRS", "duty_without_chargers",
+           "equipment_duty", "equipment_pairs", "equipment_text", "idle_coordination",
+           "site_equipment"]
 
 #: Row ``attribution`` of a row new with the project's equipment that fails with every
 #: charger idle (module docstring).
@@ -205,71 +208,61 @@ _PAIR_KEY = ("criterion", "check", "scenario", "fault_bus", "fault_type", "case"
              "backup")
 
 
-#: Fault types without zero sequence: an idle site transformer (no source behind it) carries
-#: none of their current, so a row's base twin is its chargers-idle current
-#: (:func:`_mate_rows`). A grounded-wye winding is a zero-sequence source for SLG/LLG: not these.
-_NO_ZERO_SEQUENCE = ("3ph", "LL")
+#: Phase phasors with **every charger idle** and the sites' own equipment in (existing DER
+#: as in the base case), kA and degrees, on the device rows that *have* a base twin at a
+#: fault where another device's row has none (e.g. a feeder relay at the close-in fault of a
+#: fuse on a site's transformer, whose bus the base case has): the same engine call's
+#: :data:`~protv2g.study.engine_inputs.SITES_IDLE` rows, 0 where the device sees < 1 A there
+#: (:func:`protv2g.pipeline_blocks.with_network_columns`); NaN on every other row; absent
+#: on a study without such rows. Read by the pair's idle judgement only
+#: (:func:`idle_coordination`): not :data:`~protv2g.checks.converter_sum.NET_COLUMNS`,
+#: which would take the network's part of C7's and the duty's split from the base twin.
+IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in "abc"
+                                      for c in (f"i{p}_idle_ka", f"i{p}_idle_degree"))
+#: As :data:`IDLE_COLUMNS`, the grid alone with the equipment in
+#: (:data:`~protv2g.study.engine_inputs.SITES_GRID`; a feeder with existing DER only).
+IDLE_GRID_COLUMNS: tuple[str, ...] = tuple(
+    c for p in "abc" for c in (f"i{p}_idle_grid_ka", f"i{p}_idle_grid_degree"))
 
 
-def _mate_rows(f: pd.DataFrame, at: np.ndarray, base_of: dict[str, str]
-               ) -> tuple[np.ndarray, np.ndarray]:
-    """The other devices' rows at the faults of the rows ``at`` (those with a network part of
-    their own), which have a base twin and so no :data:`NET_COLUMNS` — e.g. a feeder relay at
-    the close-in fault of a fuse on a site's transformer (its base case has the feeder's bus) —
-    and their base rows, for a 3ph or LL fault only (:data:`_NO_ZERO_SEQUENCE`: there the base
-    twin, the feeder without the site's transformer and without any charger, is the
-    chargers-idle current; for a ground fault the transformer's grounded winding changes it,
-    and such a pair is not judged idle: it stays ``new``).
+def _mate_rows(f: pd.DataFrame, at: np.ndarray) -> np.ndarray:
+    """The other devices' rows at the faults (same scenario) of the rows ``at`` (those with
+    a network part of their own), which have a base twin and their chargers-idle currents
+    in :data:`IDLE_COLUMNS` — e.g. a feeder relay at the close-in fault of a fuse on a
+    site's transformer (its base case has the feeder's bus). Every fault type: for a ground
+    fault the transformer's grounded winding changes the relay's current from its base
+    twin's (YNd: a zero-sequence source), which is why the base twin is not taken.
 
     Returns
     -------
-    (ndarray, ndarray)
-        Positions in ``f`` of the mate rows and of their base rows (same length).
-    """
-    key = ["fault_bus", "fault_type", "case"]
-    scen = f["scenario"].astype(str).to_numpy()
-    own = pd.MultiIndex.from_arrays([scen, *(f[k].astype(str).to_numpy() for k in key)])
-    mates = own.isin(own[at].unique()) & f["ia_net_ka"].isna().to_numpy()
-    mates &= np.isin(f["fault_type"].astype(str).to_numpy(), _NO_ZERO_SEQUENCE)
-    cand = np.flatnonzero(mates)
-    if not len(cand):
-        return cand, cand
-    dev = f["device"].astype(str).to_numpy()
-    full = pd.MultiIndex.from_arrays([scen, dev, *(f[k].astype(str).to_numpy() for k in key)])
-    want = pd.MultiIndex.from_arrays(
-        [np.array([str(base_of.get(s, "") or "") for s in scen[cand]], dtype=object),
-         dev[cand], *(f[k].astype(str).to_numpy()[cand] for k in key)])
-    first = ~full.duplicated()
-    idx = full[first].get_indexer(want)
-    pos = np.where(idx >= 0, np.flatnonzero(first)[np.maximum(idx, 0)], -1)
-    ok = (pos >= 0) & (np.asarray(want.get_level_values(0)) != scen[cand])
-    return cand[ok], pos[ok]
+    ndarray
+        Positions in ``f`` of the mate rows (none without :data:`IDLE_COLUMNS`)."""
+    if not set(IDLE_COLUMNS) <= set(f.columns):
+        return np.zeros(0, np.int64)
+    key = ["scenario", "fault_bus", "fault_type", "case"]
+    own = pd.MultiIndex.from_arrays([f[k].astype(str).to_numpy() for k in key])
+    mates = own.isin(own[at].unique()) & np.isfinite(f["ia_idle_ka"].to_numpy(float))
+    return np.flatnonzero(mates)
 
 
 def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str,
-                mates: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+                mates: np.ndarray | None = None) -> pd.DataFrame:
     """The device rows ``at`` of the checks' fault table with the currents of ``which``
     (``"net"``: every charger idle, :data:`NET_COLUMNS`; ``"grid"``: the grid alone,
     :data:`GRID_COLUMNS`) as their ``ia_ka`` … ``i3i0_ka`` (3I0 from the phasors' sum);
-    ``mates`` (:func:`_mate_rows`) appended with their base rows' currents (``"net"``: the
-    row's own, ``"grid"``: its grid columns)."""
+    ``mates`` (:func:`_mate_rows`) appended with theirs (:data:`IDLE_COLUMNS`,
+    :data:`IDLE_GRID_COLUMNS`)."""
     cols = ["scenario", "device", "fault_bus", "fault_type", "case", "fault_bus_name",
             *(c for c in ("fault_kind", "phase") if c in faults.columns)]
-    rows, src = at, np.full(len(at), -1)
-    if mates is not None and len(mates[0]):
-        rows, src = np.concatenate([at, mates[0]]), np.concatenate([src, mates[1]])
+    mates = np.zeros(0, np.int64) if mates is None else mates
+    rows = np.concatenate([at, mates])
     out = {c: faults[c].to_numpy()[rows] for c in cols}
     total = np.zeros(len(rows), dtype=complex)
-    base = "" if which == "net" else f"_{which}"
+    mine = "idle" if which == "net" else "idle_grid"
     for p in "abc":
-        own_ka = faults[f"i{p}_{which}_ka"].to_numpy(float)
-        own_deg = faults[f"i{p}_{which}_degree"].to_numpy(float)
-        i_ka, deg = own_ka[rows], own_deg[rows]
-        mate = src >= 0
-        if mate.any():  # the base rows' own currents ("net") or grid alone ("grid")
-            b = np.maximum(src, 0)
-            i_ka = np.where(mate, faults[f"i{p}{base}_ka"].to_numpy(float)[b], i_ka)
-            deg = np.where(mate, faults[f"i{p}{base}_degree"].to_numpy(float)[b], deg)
+        i_ka, deg = (np.concatenate([faults[f"i{p}_{which}_{u}"].to_numpy(float)[at], *(
+            [faults[f"i{p}_{mine}_{u}"].to_numpy(float)[mates]] if len(mates) else [])])
+            for u in ("ka", "degree"))
         i_ka, deg = np.nan_to_num(i_ka), np.nan_to_num(deg)
         out[f"i{p}_ka"] = i_ka
         total += phasors_ka(i_ka, deg)
@@ -307,7 +300,7 @@ def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
     ends = ["net"]
     if set(GRID_COLUMNS) <= set(f.columns):  # existing DER: its first cycle and none
         ends.append("grid")
-    mates = _mate_rows(f, at, dict(getattr(ctx, "base_of", {}) or {}))
+    mates = _mate_rows(f, at)
     tables = []
     for which in ends:
         t = device_times(ctx.devices, _idle_table(f, at, which, mates))
@@ -315,7 +308,7 @@ def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
                                   staged_high=None, coordination=None, bracket="high",
                                   cache={})
         tables.append(evaluate(sub))
-    out = _own_pairs(tables[0], f, at) if len(mates[0]) else tables[0]
+    out = _own_pairs(tables[0], f, at) if len(mates) else tables[0]
     if len(tables) == 2 and len(out):
         other = tables[1].set_index(list(_PAIR_KEY))["margin_s"]
         other = other[~other.index.duplicated()]
