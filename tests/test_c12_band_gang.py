@@ -146,3 +146,16 @@ def test_a_phase_the_gang_bank_does_not_read_is_judged_on_the_phase_it_reads(gan
     text = out[0]
     assert "(phase b)" in text and "phase c" in text and "follows the tap" in text
     assert "pre-existing" in text
+
+
+def test_the_output_is_not_said_to_be_held_on_every_phase(gang):
+    """C12's words on the bank's output (``regulated_buses``, read by the set-point texts):
+    the control reads phase c only, the other phases follow its tap (OpenDSS above: phase b
+    1.0583 pu, over the band's top 1.0542 pu, at the same tap)."""
+    from protv2g.checks.flow_limit import regulated_buses
+
+    model, _, _ = gang
+    at = {str(n).lower(): k for k, n in enumerate(model.buses.index.tolist())}
+    words = regulated_buses(model)[at["ar"]]
+    assert words.startswith("regulator reg (creg")
+    assert "reads phase c only" in words and "follow its tap" in words
