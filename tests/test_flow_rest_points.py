@@ -120,3 +120,15 @@ def test_the_v2g_step_voltages_are_opendss_from_the_base_state(ieee123):
     assert len(diffs) > 250  # IEEE 123's nodes, not a handful
     worst = max(diffs, key=diffs.get)
     assert diffs[worst] < 1e-5, (worst, diffs[worst])
+
+
+def test_the_order_of_the_blocks_does_not_matter(ieee123, shared_dir):
+    """A V2G block listed before its base case still starts from the base's solved state (the
+    base cases are solved first); the tables keep the blocks' order."""
+    model, res, own = ieee123
+    watches = [w for w in dss_watches(model) if w.kind == "regulator"]
+    blocks = [_block("expected/light/100%", "base/light", SITE_KW / 1000.0),
+              _block("base/light", "base/light", 0.0)]
+    res2, _ = opendss_flow(model, [DssFlowSite("depot", SITE_BUS, "abc")], blocks, watches)
+    assert res2.buses.scenario.iloc[0] == "expected/light/100%"
+    assert _taps(res2, "expected/light/100%") == _taps(res, "expected/light/100%")

@@ -135,8 +135,8 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     block (:attr:`DssFlowEngine.not_built`).
 
     A one-step block with V2G starts from its base case's solved control state (taps and
-    capacitors, when the base is a one-step block solved before it: the study's base cases
-    come first), not from the first solve's: the export arrives on a feeder whose controls
+    capacitors, when the base is a one-step block: the base cases are solved first), not
+    from the first solve's: the export arrives on a feeder whose controls
     settled at that load, and a regulator moves only where the export takes it out of its
     band — as a utility's would. From the peak state the light-load step's taps rest where
     each control's descent first enters its band, which depends on the export: on the IEEE
@@ -151,15 +151,18 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     """
     engine = DssFlowEngine(model, sites, watches, base_open=tuple(base_open),
                            not_built=tuple(not_built))
-    parts, settled = [], {}
-    for b in blocks:
+    parts: list = [None] * len(blocks)
+    settled: dict[str, dict] = {}
+    # the base cases first (their solved state starts their scenarios), the tables in order
+    for i in sorted(range(len(blocks)), key=lambda i: blocks[i].scenario != blocks[i].base):
+        b = blocks[i]
         one = len(b.load_fraction) == 1
-        arr = engine.solve(b.load_fraction, b.site_p_mw, sequential=not one,
-                           der_fraction=b.der, base_case=b.scenario == b.base,
-                           start=settled.get(b.base) if one and b.base != b.scenario else None)
-        if one and b.scenario == b.base and bool(arr.converged[0]):
+        parts[i] = engine.solve(b.load_fraction, b.site_p_mw, sequential=not one,
+                                der_fraction=b.der, base_case=b.scenario == b.base,
+                                start=settled.get(b.base) if one and b.base != b.scenario
+                                else None)
+        if one and b.scenario == b.base and bool(parts[i].converged[0]):
             settled[b.scenario] = engine.control_state()
-        parts.append(arr)
     arr = _concat(parts)
     sizes = [len(b.load_fraction) for b in blocks]
     offsets = np.cumsum([0, *sizes])
