@@ -7,14 +7,15 @@ first solve's state (every site idle, peak load): at light load each regulator d
 peak tap and stops where it first enters its band — a point that moves with the export, though
 from the base case's own taps the export leaves the regulator in its band. On the IEEE 8500 the
 campus's 383 kW left VREG3 c one tap under the base's rest point and hid 0.0003 pu of the rise at
-x2897768c (/tmp/reg36/REPORT.md). A utility's export arrives on a feeder whose controls settled
-at that load: a regulator moves only where the export takes it out of its band.
+x2897768c (review reg36: from the base's state OpenDSS crosses the limit's rise at ≈ 316 kW). A
+utility's export arrives on a feeder whose controls settled at that load: a regulator moves only
+where the export takes it out of its band.
 
-IEEE 123 (shared data) at 0.3 load, 800 kW exported at bus 450 (behind creg4 on the 60 → 160
-branch): from the peak state OpenDSS rests creg4a at +2 and creg4b at 0, one tap under the base
-case's +3 / +1 — a move the export does not force: from the base's own state the same 800 kW
-leaves both where they are. The reference is OpenDSS itself, run here: compile, peak solve, the
-light-load base solve, then the export with the controls acting.
+IEEE 123 (shared data) at 0.3 load, 800 kW exported at bus 450 (behind reg4, 160 → 160r): from
+the peak state OpenDSS rests creg4a at +2 and creg4b at 0, one tap under the base case's +3 / +1
+— a move the export does not force: from the base's own state the same 800 kW leaves both where
+they are. The reference is OpenDSS itself, run here: compile, peak solve, the light-load base
+solve, then the export with the controls acting.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def test_the_export_moves_a_regulator_only_out_of_its_band(ieee123):
 
 def test_the_v2g_step_voltages_are_opendss_from_the_base_state(ieee123):
     """Every node's voltage in the V2G step is OpenDSS's own (from the base's state) within
-    1e-5 pu; on the old code bus 450 differed by ≈ 0.0068 pu (creg4a/b one tap lower)."""
+    1e-5 pu; on the old code node 83.2 differed by 0.0068 pu (creg4a/b one tap lower)."""
     model, res, own = ieee123
     b = res.buses[res.buses.scenario == "expected/light/100%"]
     diffs = {}
