@@ -45,7 +45,11 @@ the band's when every one of these holds:
    judged. (OpenDSS flows always watch the regulators; a flow without a device table has no
    reverse power to read, and this condition is then taken as met.)
 5. ``R``'s held voltage stays inside the band with V2G: ``V_held(s) ≤ hi + tol``, ``V_held``
-   the output on B's phase (no LDC) or ``V_c`` on the PT's phase (LDC).
+   the output on B's phase (a per-phase control, no LDC), the output on the phase its PT
+   reads (a gang-operated bank — one RegControl on a multi-phase transformer, OpenDSS
+   ``PTphase``, default 1, or the highest / lowest with ``MAX`` / ``MIN`` — no LDC: its other
+   phases follow the tap wherever the unbalance puts them, inside the band or not; review
+   reg36) or ``V_c`` on the PT's phase (LDC).
 6. **B's rise is the output's rise**: ``(V_B(s) − V_B(s0)) − (V_out(s) − V_out(s0)) ≤ tol``
    on that phase, ``tol`` the limit's tolerance ``checks.voltage_limit_tolerance_pu``
    (0.001 pu, IEC 61000-4-30 Class A: :mod:`protv2g.checks.flow_limit`). A bus whose rise
@@ -95,9 +99,12 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.flow_taps import (
+    SENSED_MAX,
+    SENSED_MIN,
     _phase_table,
     downstream_sets,
     regulator_settings,
+    sensed_pu,
     tap_moves,
 )
 
@@ -360,6 +367,7 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
     current = _currents(device)
     phases_of = {str(n): tuple(int(x) for x in ph) for n, ph in zip(
         settings.name, settings.phases, strict=True)}
+    sensed_of = dict(zip(settings.name.astype(str), settings.sensed.astype(int), strict=True))
     terminal = _phase_table(bus, np.array(sorted({v[0] for v in current.values()}),
                                           dtype=np.int64)) if current else {}
     xf_of = {str(n): str(x).lower() for n, x in zip(settings.name, settings.transformer,
@@ -387,7 +395,12 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
             continue  # rule 4
         rise_b, rise_o = now_b[p] - was_b[p], now_o[p] - was_o[p]
         drop = was_o[p] - was_b[p]
-        held_now, held_was = now_o[p], was_o[p]  # the voltage the control holds in its band
+        # the voltage the control holds in its band: B's phase of a per-phase control; the
+        # PT's phase (or the max / min) of a gang-operated bank, whose other phases follow
+        # its tap (review reg36: they are not held)
+        gang = len(phases_of.get(name, ())) > 1
+        held_now, held_was = ((sensed_pu(v, phases_of[name], sensed_of[name])
+                               for v in (now_o, was_o)) if gang else (now_o[p], was_o[p]))
         if has_ldc:  # rule 2: the compensated voltage on the PT's phase, each step's current
             held_now, held_was = (_compensated(ldc.get(name), phases_of.get(name, ()),
                                                current.get((x, t, xf_of.get(name, ""))),
@@ -409,6 +422,14 @@ def band_held(model: Any, bus: pd.DataFrame, device: pd.DataFrame | None,
                      f"inside {reg}'s band ({lo:.4f}–{hi:.4f} pu) on its line-drop-"
                      f"compensated voltage ({held_was:.4f} pu without V2G, {held_now:.4f} pu "
                      "with, at each step's current)")
+        sensed = sensed_of.get(name, p)
+        if gang and not has_ldc and sensed != p:
+            what = {SENSED_MAX: "its highest phase", SENSED_MIN: "its lowest phase"}.get(
+                sensed, f"phase {'abc'[sensed]}")
+            band_text = (f"{band_text} on the phase its control reads ({what}: "
+                         f"{held_was:.4f} pu without V2G, {held_now:.4f} pu with; a gang-"
+                         f"operated bank: phase {'abc'[p]} follows the tap, it is not held "
+                         "in the band)")
         out[k] = (
             f"; the set-point's, not V2G's: {bus_name(b)} (phase {'abc'[p]}) is fed through "
             f"{reg}'s output {bus_name(b_out)}, {abs(drop):.4f} pu "

@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.attribution import tolerance_floor
+from protv2g.checks.flow_taps import SENSED_MAX, SENSED_MIN, regulator_settings
 from protv2g.devices.rules import RuleValue
 
 __all__ = ["V_LIMIT_TOLERANCE_PU", "V_LIMIT_TOLERANCE_BRACKET_PU", "SOURCE_SETPOINT",
@@ -117,6 +118,7 @@ def regulated_buses(model: Any) -> dict[int, str]:
     where = {str(n).lower(): k for k, n in enumerate(e.name.tolist())}
     bus_at = {str(b).lower(): k for k, b in enumerate(model.buses.index.tolist())}
     out: dict[int, str] = {}
+    gang = _gang_notes(model)
     for name, target, winding in zip(regs.name, regs.target, regs.terminal, strict=True):
         k = where.get(str(target).lower())
         buses = e.buses.iat[k] if k is not None else ()
@@ -126,7 +128,24 @@ def regulated_buses(model: Any) -> dict[int, str]:
         b = bus_at.get(str(buses[w]).split(".", 1)[0].lower())
         if b is not None:
             out.setdefault(b, f"regulator {str(target).split('.', 1)[-1]} "
-                              f"({str(name).split('.', 1)[-1]})")
+                              f"({str(name).split('.', 1)[-1]}{gang.get(str(name), '')})")
+    return out
+
+
+def _gang_notes(model: Any) -> dict[str, str]:
+    """RegControl name → the words of a gang-operated bank (one control on a multi-phase
+    transformer): it reads one phase (OpenDSS ``PTphase``) and the others follow its tap, so
+    they are not held in its band (review reg36). Empty without an OpenDSS context."""
+    if not hasattr(model, "derived") or getattr(model, "engine", None) is None:
+        return {}
+    s = regulator_settings(model)
+    out = {}
+    for n, ph, x in zip(s.name.astype(str), s.phases, s.sensed.astype(int), strict=True):
+        if len(ph) > 1:
+            what = {SENSED_MAX: "its highest phase", SENSED_MIN: "its lowest phase"}.get(
+                x, f"phase {'abc'[x]}")
+            out[n] = (f"; gang-operated: its control reads {what} only, the other phases "
+                      "follow its tap")
     return out
 
 

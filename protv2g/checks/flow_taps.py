@@ -50,7 +50,8 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["regulator_settings", "tap_moves", "downstream_sets", "tap_explained",
-           "band_over_limit", "regulators_own", "DEFAULT_TAP_STEP_PU", "EDGE_PU"]
+           "band_over_limit", "regulators_own", "sensed_pu", "DEFAULT_TAP_STEP_PU", "EDGE_PU",
+           "SENSED_MAX", "SENSED_MIN"]
 
 #: How near the band's edge (pu) the base's tap may leave the regulated voltage in the V2G step
 #: and still count as inside: the tolerance on C12's voltage limit
@@ -61,7 +62,38 @@ EDGE_PU = 0.001
 #: OpenDSS's default tap step: (maxtap 1.1 − mintap 0.9) / numtaps 32 (IEEE C57.15's 5/8 %).
 DEFAULT_TAP_STEP_PU = 0.2 / 32
 _SETTINGS = ["name", "transformer", "bus_in", "bus_out", "phases", "step_pu", "lo_pu",
-             "hi_pu", "ldc"]
+             "hi_pu", "ldc", "sensed"]
+#: ``sensed`` of a control that holds the highest / lowest of its phases (OpenDSS
+#: ``PTphase=MAX`` / ``MIN``).
+SENSED_MAX, SENSED_MIN = -1, -2
+
+
+def _sensed(phases: list[int], pt_phase: str) -> int:
+    """The phase position (0–2) a RegControl's PT reads, of the winding's ``phases``
+    (OpenDSS ``PTphase``, 1-based over the winding's conductors, default 1; ``MAX``/``MIN``:
+    :data:`SENSED_MAX` / :data:`SENSED_MIN`). A three-phase (gang-operated) bank's control
+    reads ONE phase and moves every phase's tap with it: the other phases follow the tap,
+    they are not held in the band (review reg36)."""
+    text = str(pt_phase).strip().lower()
+    if text.startswith("max"):
+        return SENSED_MAX
+    if text.startswith("min"):
+        return SENSED_MIN
+    k = int(text) if text.isdigit() else 1
+    return int(phases[k - 1]) if 1 <= k <= len(phases) else int(phases[0])
+
+
+def sensed_pu(v: np.ndarray, phases: Any, sensed: int) -> float:
+    """The voltage a control holds in its band from a bus's ``(3,)`` phase voltages ``v``:
+    the PT's phase, or the highest / lowest of ``phases`` (:func:`_sensed`); NaN unknown."""
+    ph = [int(p) for p in phases]
+    if not ph:
+        return np.nan
+    if sensed == SENSED_MAX:
+        return float(np.nanmax(v[ph])) if np.isfinite(v[ph]).any() else np.nan
+    if sensed == SENSED_MIN:
+        return float(np.nanmin(v[ph])) if np.isfinite(v[ph]).any() else np.nan
+    return float(v[sensed]) if 0 <= sensed < len(v) else np.nan
 
 
 def _bus_and_phases(text: str) -> tuple[str, list[int]]:
@@ -103,6 +135,8 @@ def _read_settings(model: Any) -> pd.DataFrame:
             pt = float(dss.RegControls.PTRatio())
             ldc = (float(dss.RegControls.ForwardR()) != 0.0
                    or float(dss.RegControls.ForwardX()) != 0.0)
+            dss.Text.Command(f"? regcontrol.{str(name).split('.', 1)[-1]}.ptphase")
+            sensed = _sensed(phases, dss.Text.Result())
             dss.Transformers.Name(str(target).split(".", 1)[-1])
             dss.Transformers.Wdg(int(winding))
             n_taps = float(dss.Transformers.NumTaps())
@@ -115,7 +149,7 @@ def _read_settings(model: Any) -> pd.DataFrame:
         if base_v > 0 and pt > 0:
             lo, hi = (vreg - band / 2.0) * pt / base_v, (vreg + band / 2.0) * pt / base_v
         rows.append((str(name), str(target).split(".", 1)[-1], b_in, b_out, phases, step, lo,
-                     hi, ldc))
+                     hi, ldc, sensed))
     return pd.DataFrame(rows, columns=_SETTINGS)
 
 
@@ -123,7 +157,9 @@ def regulator_settings(model: Any) -> pd.DataFrame:
     """Every enabled RegControl of an OpenDSS model whose flows let the controls act: ``name``,
     ``transformer``, ``bus_in`` / ``bus_out`` (bus positions of the unregulated and regulated
     windings), ``phases`` (list of 0–2), ``step_pu`` (tap step), ``lo_pu`` / ``hi_pu`` (the
-    band's edges in pu of the regulated bus's base; NaN unknown), ``ldc``. Empty for a
+    band's edges in pu of the regulated bus's base; NaN unknown), ``ldc``, ``sensed`` (the
+    phase position its PT reads, or :data:`SENSED_MAX` / :data:`SENSED_MIN`: a gang-operated
+    bank holds that phase in the band, the others follow its tap). Empty for a
     pandapower feeder (its flows keep the net's own taps) or without controls."""
     if model is None or not getattr(model, "controls_on", True) or not hasattr(model, "derived"):
         return pd.DataFrame(columns=_SETTINGS)
@@ -178,15 +214,23 @@ def tap_moves(bus: pd.DataFrame, settings: pd.DataFrame, base_of: Mapping[str, s
                 continue
             taps = np.zeros(3, dtype=int)
             free, v_held = True, np.nan
+            kept = np.full(3, np.nan)  # each phase's output with the base's tap, this step
             for p in r.phases:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     ratio, ratio_b = now_out[p] / now_in[p], was_out[p] / was_in[p]
                 if not (np.isfinite(ratio) and np.isfinite(ratio_b)):
                     continue
                 taps[p] = int(np.rint((ratio - ratio_b) / r.step_pu))
-                if taps[p]:  # the base's tap in this step: inside the band?
-                    v_held = now_in[p] * ratio_b
+                kept[p] = now_in[p] * ratio_b
+                if taps[p] and len(r.phases) == 1:  # the base's tap: inside the band?
+                    v_held = kept[p]
                     free &= (not r.ldc and r.lo_pu - edge_pu <= v_held <= r.hi_pu + edge_pu)
+            if taps.any() and len(r.phases) > 1:
+                # a gang-operated bank: its control reads one phase (or the max / min); the
+                # others follow the tap, whether inside the band or not
+                v_held = sensed_pu(kept, r.phases, int(r.sensed))
+                free = (not r.ldc and np.isfinite(v_held)
+                        and r.lo_pu - edge_pu <= v_held <= r.hi_pu + edge_pu)
             if taps.any():
                 p = int(np.argmax(np.abs(taps)))
                 rows.append((s, k, r.name, taps, bool(free), float(now_out[p]),

@@ -43,7 +43,12 @@ its generators, PV and storage as the model sets them, or scaled by the step's
 ``der_fraction``: all off in C8's charging snapshots, :mod:`protv2g.flow.opendss_der`). A
 scenario block starts from the state of the first solve (taps and capacitor states restored);
 the steps of a 96-step day follow one another, each starting from the taps of the step before
-(as a utility's controls would). A step is solved with at least
+(as a utility's controls would). A caller may start a block from another state
+(:meth:`DssFlowEngine.solve`'s ``start``, read with :meth:`DssFlowEngine.control_state`):
+:func:`~protv2g.flow.opendss_study.opendss_flow` starts a V2G snapshot from its base case's
+solved state, so the regulators move only where the export moves them out of their band
+(review reg36: from the peak state a light-load step's taps rest where the descent stops,
+which depends on the export). A step is solved with at least
 :data:`~protv2g.network.dss_model.RETRY_ITERATIONS` power-flow and control iterations (the IEEE
 8500 needs 40 control iterations); a step that does not converge is solved once more from where
 it stopped, and if it still does not its results are NaN and it is listed.
@@ -223,6 +228,12 @@ class DssFlowEngine:
         return out
 
     # ------------------------------------------------------------------ state
+    def control_state(self) -> dict:
+        """The regulators' taps and the capacitors' states now (after the last step solved):
+        ``{"taps": {(transformer, winding): tap pu}, "caps": {capacitor: [step states]}}``,
+        for :meth:`solve`'s ``start``."""
+        return self._save_state()
+
     def _save_state(self) -> dict:
         dss = self._dss
         taps = {}
@@ -237,13 +248,14 @@ class DssFlowEngine:
             caps[name] = list(dss.Capacitors.States())
         return {"taps": taps, "caps": caps}
 
-    def _restore_state(self) -> None:
+    def _restore_state(self, state: dict | None = None) -> None:
         dss = self._dss
-        for (t, w), tap in self._state["taps"].items():
+        state = self._state if state is None else state
+        for (t, w), tap in state["taps"].items():
             dss.Transformers.Name(t.split(".", 1)[1])
             dss.Transformers.Wdg(w)
             dss.Transformers.Tap(tap)
-        for name, states in self._state["caps"].items():
+        for name, states in state["caps"].items():
             dss.Capacitors.Name(name)
             dss.Capacitors.States(states)
         dss.Text.Command("reset controls")
@@ -265,7 +277,8 @@ class DssFlowEngine:
     # ------------------------------------------------------------------ solving
     def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
               sequential: bool = False, der_fraction: np.ndarray | None = None,
-              base_case: bool = False, all_built: bool = False) -> DssFlowArrays:
+              base_case: bool = False, all_built: bool = False,
+              start: dict | None = None) -> DssFlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -287,6 +300,9 @@ class DssFlowEngine:
             :attr:`not_built` in too for these steps (the base case's idle voltages with
             every site's transformer in, :func:`~protv2g.flow.opendss_study.with_idle_voltages`:
             one base case serves every site's variant).
+        start : dict, optional
+            The control state (:meth:`control_state`) the first step (every step when not
+            ``sequential``) starts from; default the first solve's (all sites idle, peak).
 
         Returns
         -------
@@ -321,7 +337,7 @@ class DssFlowEngine:
             self._open(self.not_built, False)
         for k in range(n):
             if k == 0 or not sequential:
-                self._restore_state()
+                self._restore_state(start)
             dss.Solution.LoadMult(float(mult[k]))  # lf[k] × the peak (flow.load_level)
             self._der.scale(dss, der[k])  # set only when a step changes it
             for j in range(len(self.sites)):
