@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from protv2g.result_rows import ExpandedOnRead
 from protv2g.violations import SCENARIO_COLUMNS, VIOLATION_COLUMNS, empty_violations
 
 __all__ = ["SCENARIO_COLUMNS", "StudyResult", "VIOLATION_COLUMNS", "empty_violations"]
@@ -67,17 +68,19 @@ class StudyResult:
     """
 
     study_name: str
-    fault_currents: pd.DataFrame
+    # the fault tables and stages may be held once per charger set and made whole on first
+    # read (#21, :mod:`protv2g.result_rows`): the same values and names as plain fields
+    fault_currents: pd.DataFrame = ExpandedOnRead(required=True)  # type: ignore[assignment]
     violations: pd.DataFrame
     scenarios: pd.DataFrame
     settings: pd.DataFrame
     inputs: dict[str, Any]
     meta: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    device_faults: pd.DataFrame = field(default_factory=pd.DataFrame)
+    device_faults: pd.DataFrame = ExpandedOnRead(factory=pd.DataFrame)  # type: ignore[assignment]
     directional: pd.DataFrame = field(default_factory=pd.DataFrame)
     flow: Any = None
-    staged: Any = None
+    staged: Any = ExpandedOnRead(default=None)
     #: tables derived from the result's own fields alone, built on first use (:meth:`derived`);
     #: not an init field, so ``dataclasses.replace`` starts a new one
     _derived: dict[str, tuple[tuple[Any, ...], Any]] = field(
