@@ -65,6 +65,15 @@ class StudyResult:
         The chargers' later stages of ``device_faults`` (row by row: each stage's current
         magnitudes and times, each site's cessation and trip instants in ``staged.sites``;
         :class:`protv2g.engine.staged_tables.StagedCurrents`); None when not kept.
+
+    Notes
+    -----
+    :func:`~protv2g.run_study` hands ``fault_currents``, ``device_faults`` and ``staged``
+    over as each charger set's rows held once (scenarios differing only in load level have
+    the same fault rows, :class:`protv2g.result_rows.HeldRows`): the first read of the field
+    makes the table of every scenario and keeps it (#21, lazy36;
+    :class:`protv2g.result_rows.ExpandedOnRead`). The values are those of the table of every
+    scenario; a run whose readers never ask (the gate, the findings) does not make it.
     """
 
     study_name: str
