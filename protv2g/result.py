@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pandas as pd
 
+from protv2g.result_rows import ExpandedOnRead
 from protv2g.violations import SCENARIO_COLUMNS, VIOLATION_COLUMNS, empty_violations
 
 __all__ = ["SCENARIO_COLUMNS", "StudyResult", "VIOLATION_COLUMNS", "empty_violations"]
@@ -64,20 +65,31 @@ class StudyResult:
         The chargers' later stages of ``device_faults`` (row by row: each stage's current
         magnitudes and times, each site's cessation and trip instants in ``staged.sites``;
         :class:`protv2g.engine.staged_tables.StagedCurrents`); None when not kept.
+
+    Notes
+    -----
+    :func:`~protv2g.run_study` hands ``fault_currents``, ``device_faults`` and ``staged``
+    over as each charger set's rows held once (scenarios differing only in load level have
+    the same fault rows, :class:`protv2g.result_rows.HeldRows`): the first read of the field
+    makes the table of every scenario and keeps it (#21, lazy36;
+    :class:`protv2g.result_rows.ExpandedOnRead`). The values are those of the table of every
+    scenario; a run whose readers never ask (the gate, the findings) does not make it.
     """
 
     study_name: str
-    fault_currents: pd.DataFrame
+    # the fault tables and stages may be held once per charger set and made whole on first
+    # read (#21, :mod:`protv2g.result_rows`): the same values and names as plain fields
+    fault_currents: pd.DataFrame = ExpandedOnRead(required=True)  # type: ignore[assignment]
     violations: pd.DataFrame
     scenarios: pd.DataFrame
     settings: pd.DataFrame
     inputs: dict[str, Any]
     meta: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
-    device_faults: pd.DataFrame = field(default_factory=pd.DataFrame)
+    device_faults: pd.DataFrame = ExpandedOnRead(factory=pd.DataFrame)  # type: ignore[assignment]
     directional: pd.DataFrame = field(default_factory=pd.DataFrame)
     flow: Any = None
-    staged: Any = None
+    staged: Any = ExpandedOnRead(default=None)
     #: tables derived from the result's own fields alone, built on first use (:meth:`derived`);
     #: not an init field, so ``dataclasses.replace`` starts a new one
     _derived: dict[str, tuple[tuple[Any, ...], Any]] = field(

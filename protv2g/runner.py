@@ -22,7 +22,6 @@ from __future__ import annotations
 import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 import pandas as pd
@@ -50,6 +49,7 @@ from protv2g.pipeline import fault_tables, study_flow, study_with_sites
 from protv2g.provenance import dependency_versions, input_digest
 from protv2g.report.feeder_graph import feeder_tables
 from protv2g.result import StudyResult
+from protv2g.result_rows import HeldRows, held_base_of
 from protv2g.scenarios import build_scenarios, scenario_table
 from protv2g.stage_report import findings_stage_table
 from protv2g.stage_report_dss import dss_findings_stage_table
@@ -227,9 +227,14 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # the context's pages handed back before the sheets are built (#21: held by the
     # allocator, they set the checks stage's peak at 10,000 buses)
     release_freed_memory()
-    # the result's tables of every scenario, made now the context is gone (#21: the checks
-    # read the held rows; these ≈ 170 MiB at 10,000 buses were held through the checks)
-    faults = faults.expanded()
+    # the IEC sum and the Device duty sheet on the held rows, their figures copied to the
+    # twins; the result's tables of every scenario made when first read (#21, lazy36:
+    # :mod:`protv2g.result_rows`). The tables of every scenario now when a twin's base case
+    # is not its held scenario's (the held figures are not the twin's then)
+    held_bases = held_base_of(base_of, faults.twin_of) if faults.twin_of else None
+    if held_bases is None:
+        faults = faults.expanded()
+    twin_of = faults.twin_of
     bus_faults, device_faults = faults.bus, faults.device
     todos = todo_items(study.path) if study.path else []
     # what each row rests on: given data, an OpenDSS default, a value drafted by init
@@ -244,7 +249,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # what each criterion read, passing rows included: "passed on drafted values" (s20)
     stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
-    iec_sum_ka = bus_iec_sum_ka(bus_faults, base_of)
+    iec_sum_ka = bus_iec_sum_ka(bus_faults, base_of if held_bases is None else held_bases)
     # a column added to a shallow copy, as ``assign`` does to a deep one (#21: the bus table
     # copied whole, 0.05-0.1 s at 10,000 buses); the engine's table is not written into
     bus_faults = bus_faults.copy(deep=False)
@@ -284,7 +289,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
               # C7's rows reused (#21); the rest (unrated devices, minimum case) built here
               "Device duty": device_duty_table(close_in_study(study, faults.close_in),
                                                device_faults, base_names,
-                                               known=known_duty),
+                                               known=known_duty, twin_of=twin_of),
               "Rules": study_rules_table(study),  # #17: every rule value used, with source
               **flow.tables(),
               "Directional": directional_sheet(directional), **feeder_tables(study.feeder)}
@@ -344,13 +349,27 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Hosting band"] = hosting_band(
             study, hosting_table,
             progress=None if detail is None else (lambda text: detail(f"band: {text}")))
-    result = StudyResult(
-        study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
-        violations=violations, scenarios=scenario_table(scenarios),
-        settings=settings_table(study), inputs=inputs, meta=meta, tables=tables, flow=flow,
-        directional=directional, staged=faults.staged)
+    fields = dict(
+        study_name=doc.name, fault_currents=held_rows(bus_faults, twin_of),
+        device_faults=held_rows(device_faults, twin_of), violations=violations,
+        scenarios=scenario_table(scenarios), settings=settings_table(study), inputs=inputs,
+        meta=meta, tables=tables, flow=flow, directional=directional,
+        staged=held_rows(faults.staged, twin_of, faults.device))
+    del bus_faults, device_faults
     mark("gate")
-    verdict = gate_verdict(study, result, hosting=hosting_table)
+    verdict = gate_verdict(study, StudyResult(**fields), hosting=hosting_table)
     del faults, stages
     release_freed_memory()  # the run's transients, before the report stages (#21)
-    return replace(result, meta={**meta, "gate": verdict})
+    # a new result with the verdict, its held tables passed on as they are
+    # (``dataclasses.replace`` reads every field: it would make them whole)
+    return StudyResult(**{**fields, "meta": {**meta, "gate": verdict}})
+
+
+def held_rows(rows: Any, twin_of: dict[str, str] | None, device: pd.DataFrame | None = None
+              ) -> Any:
+    """``rows`` as the result holds them: :class:`~protv2g.result_rows.HeldRows` (made whole
+    on first read) when they hold each charger set's rows once (``twin_of``), else as they
+    are. ``device``: the held device table stages ``rows`` are aligned with."""
+    if not twin_of or rows is None:
+        return rows
+    return HeldRows(rows, twin_of, None if device is None else device["scenario"].array)

@@ -64,6 +64,59 @@ def _duty_frame_reusing(study: Any, device_faults: pd.DataFrame, base_of: dict[s
     return w.sort_values(["scenario", "device", "case"], kind="stable").reset_index(drop=True)
 
 
+def _held_duty_frame(study: Any, held: pd.DataFrame, base_of: dict[str, str],
+                     known: KnownDuty | None, twin_of: dict[str, str]
+                     ) -> pd.DataFrame | None:
+    """:func:`_duty_frame_reusing`'s frame of the table of every scenario, from ``held``
+    (each charger set's rows once; ``twin_of`` every scenario → its held one; ``base_of``
+    every scenario → its base case): each held scenario's (device, case) rows computed
+    against its base case's held rows, copied to its twins under their names, in the
+    frame's (scenario, device, case) order. A group's figures depend on its rows and its
+    base case's rows only (:func:`_duty_frame_reusing`), the same for a twin whose base case
+    is the twin of its held scenario's (:func:`~protv2g.result_rows.held_base_of`); None
+    when a twin's is not (the caller computes on the table of every scenario).
+    ``known`` (C7's rows, of the table of every scenario) is taken to the held rows."""
+    from protv2g.pipeline_blocks import twin_positions
+    from protv2g.result_rows import held_base_of
+
+    bases = held_base_of(base_of, twin_of)
+    if bases is None:
+        return None
+    if known is not None:
+        known = _held_known(known, held, twin_of, bases, twin_positions)
+    w = _duty_frame_reusing(study, held, bases, known, list(bases))
+    # each scenario's rows its held scenario's, under its name (one row per group)
+    codes, uniques = pd.factorize(w.scenario.astype(str).to_numpy(), sort=False)
+    at = {str(u): np.flatnonzero(codes == k) for k, u in enumerate(uniques)}
+    none = np.zeros(0, np.int64)
+    pos = [at.get(twin_of[n], none) for n in twin_of]
+    names = np.repeat(np.asarray(list(twin_of), dtype=object), [len(p) for p in pos])
+    out = w.take(np.concatenate(pos) if pos else none)
+    col = w.scenario
+    out["scenario"] = (pd.Categorical(names, dtype=col.dtype)
+                       if isinstance(col.dtype, pd.CategoricalDtype) else names)
+    return out.sort_values(["scenario", "device", "case"], kind="stable").reset_index(drop=True)
+
+
+def _held_known(known: KnownDuty, held: pd.DataFrame, twin_of: dict[str, str],
+                bases: dict[str, str], twin_positions: Any) -> KnownDuty | None:
+    """``known`` (C7's rows of the table of every scenario: ``known.rows`` its positions)
+    as the rows of the held scenarios in ``held``'s positions; None when its rows are not
+    of that table (the sheet then computes them, as :func:`_duty_frame_reusing` does)."""
+    pos, names = twin_positions(held["scenario"].array, twin_of)
+    if known.n_rows != len(pos):
+        return None
+    rows = np.asarray(known.rows, dtype=np.int64)
+    labels = pd.Categorical(names) if not isinstance(names, pd.Categorical) else names
+    is_held = np.asarray([twin_of.get(str(c)) == str(c) for c in labels.categories], bool)
+    keep = is_held[np.asarray(labels.codes, dtype=np.int64)[rows]]
+    frame = known.frame[known.frame.scenario.astype(str).isin(list(bases)).to_numpy()]
+    base_of = {n: twin_of.get(b, b) if b else b for n, b in known.base_of.items()
+               if n in bases}
+    return known._replace(frame=frame.reset_index(drop=True), rows=pos[rows[keep]],
+                          n_rows=len(held), base_of=base_of, keys=None)
+
+
 def _worst_rows(w: pd.DataFrame, base_scenarios: set[str]) -> np.ndarray:
     """Index labels of each (device, case) group's largest ``i_duty_ka`` in (device, case)
     order, a tie within :data:`DUTY_TIE_REL` going to a base-case row, then to the first row
@@ -80,7 +133,8 @@ def _worst_rows(w: pd.DataFrame, base_scenarios: set[str]) -> np.ndarray:
 
 
 def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: set[str],
-                      known: KnownDuty | None = None) -> pd.DataFrame:
+                      known: KnownDuty | None = None,
+                      twin_of: dict[str, str] | None = None) -> pd.DataFrame:
     """The Device duty sheet: per device and case, the largest fault current it must
     interrupt (any scenario, close-in faults included) with X/R, κ, peak and first-cycle
     asymmetrical current, the duty current on its rating's basis against the rating, and the
@@ -98,6 +152,13 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
     known : KnownDuty, optional
         What C7 built on the same table (``CheckContext.cache["duty_frame"]``): those
         groups are not recomputed (:func:`_duty_frame_reusing`).
+    twin_of : dict, optional
+        ``device_faults`` holds each charger set's rows once
+        (:attr:`~protv2g.pipeline_tables.FaultTables.twin_of`, every study scenario → the
+        held one whose rows it has; ``known`` then of the table of every scenario): each
+        held scenario's figures computed once and copied to its twins
+        (:func:`_held_duty_frame`), the same sheet as on the table of every scenario (#21,
+        lazy36: half the rows at 10,000 buses).
 
     Returns
     -------
@@ -113,8 +174,20 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
     if has_unknown_buses(study.feeder, pd.unique(device_faults.fault_bus.to_numpy())):
         study = with_close_in_positions(study)
     names = [str(n) for n in device_faults.scenario.unique()]
-    base_of = resolve_bases([], [*sorted(base_scenarios), *names])
-    w = _duty_frame_reusing(study, device_faults, base_of, known, names)
+    w = None
+    if twin_of:
+        held = set(names)  # every scenario whose held block has rows, in block order
+        names = [n for n in twin_of if twin_of[n] in held]
+        w = _held_duty_frame(study, device_faults, resolve_bases(
+            [], [*sorted(base_scenarios), *names]), known, twin_of)
+        if w is None:  # a twin's base case not its held scenario's: every scenario's rows
+            from protv2g.result_rows import HeldRows
+
+            device_faults = HeldRows(device_faults, twin_of).expanded()
+            names = [str(n) for n in device_faults.scenario.unique()]
+    if w is None:
+        base_of = resolve_bases([], [*sorted(base_scenarios), *names])
+        w = _duty_frame_reusing(study, device_faults, base_of, known, names)
     worst = w.loc[_worst_rows(w, base_scenarios)]
     base = w[w.scenario.isin(base_scenarios)].groupby(["device", "case"],
                                                       observed=True).i_max_ka.max()
