@@ -226,3 +226,32 @@ def test_idle_pairs_with_existing_der_fail_at_both_ends():
     out = idle_coordination(real, evaluate)
     assert seen == [[0.2, 0.2], [0.2, 0.1]]  # the equipment's part, then the grid alone
     assert out["ok"].tolist() == [False, True]  # the 3ph row passes with the grid alone
+
+
+def test_idle_clause_names_the_current_each_element_operates_on():
+    """Review rev36b X7 (EPRI J1): "with every charger idle … head-temp_sub takes 1.98 s at
+    341 A" named the phase current although the head's 51G gave the time on |3I0| = 311.6 A
+    (IEEE MI, TD 0.5, pickup 160 A: 0.5·(0.0515/(1.947^0.02 − 1) + 0.114) = 1.9765 s). The
+    clause names the current of the element that operates (``element_<side>``)."""
+    from types import SimpleNamespace
+
+    from protv2g.checks.equipment import _operating_a, idle_pair_text
+    from protv2g.checks.operating_element import OperatingElement
+
+    row = SimpleNamespace(i_backup_a=341.0, i_backup_3i0_a=311.57,
+                          element_backup=OperatingElement.GROUND, i_primary_a=341.0,
+                          i_primary_3i0_a=311.57, element_primary=OperatingElement.PHASE)
+    assert _operating_a(row, "backup") == pytest.approx((311.57, "|3I0|"))
+    assert _operating_a(row, "primary")[0] == pytest.approx(341.0)
+    assert _operating_a(row, "primary")[1] == ""
+    unknown = SimpleNamespace(i_backup_a=341.0, i_backup_3i0_a=float("nan"),
+                              element_backup=OperatingElement.GROUND)
+    assert _operating_a(unknown, "backup")[0] == pytest.approx(341.0)  # no 3I0: the phase's
+    text = idle_pair_text("F-DEPOT", "head-temp_sub", "depot_xf", 2.06, 1.9765,
+                          *_operating_a(row, "primary"), *_operating_a(row, "backup"),
+                          -0.2, 0.12)
+    assert "head-temp_sub takes 1.98 s at 312 A of |3I0| and F-DEPOT 2.06 s at 341 A" in text
+    # the time the clause quotes is the 51G's at that 3I0 (IEEE C37.112 MI: A 0.0515, B 0.114,
+    # p 0.02)
+    t_s = 0.5 * (0.0515 / ((311.57 / 160.0) ** 0.02 - 1.0) + 0.114)
+    assert t_s == pytest.approx(1.9765, abs=5e-4)

@@ -66,6 +66,7 @@ import pandas as pd
 from protv2g.checks._keys import fault_keys
 from protv2g.checks._times import device_times
 from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, phasors_ka
+from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement
 from protv2g.engine.asymmetry import asym_rms_ka
 from protv2g.study.site_equipment import site_transformer_devices
 
@@ -372,25 +373,45 @@ def equipment_pairs(ctx: Any, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]
         i = fails.iloc[pos[k]]
         xf = on.get(r.primary) or on.get(r.backup) or " and ".join(every)
         texts.append(idle_pair_text(r.primary, r.backup, xf, float(i.t_primary_s),
-                                    float(i.t_backup_s), float(i.i_primary_a),
-                                    float(i.i_backup_a), float(i.margin_s),
+                                    float(i.t_backup_s), *_operating_a(i, "primary"),
+                                    *_operating_a(i, "backup"), float(i.margin_s),
                                     float(i.required_s)))
     return hit, texts
 
 
-def idle_pair_text(primary: str, backup: str, transformer: str, t_primary_s: float,
-                   t_backup_s: float, i_primary_a: float, i_backup_a: float, margin_s: float,
-                   required_s: float) -> str:
-    """The message clause of a C1–C4 :data:`EQUIPMENT` row (:func:`equipment_pairs`).
+def _operating_a(row: Any, side: str) -> tuple[float, str]:
+    """(current in A, its words) that ``side``'s (``primary``/``backup``) time was read at
+    in a coordination row: ``|3I0|`` where its ground element operates
+    (``element_<side>``, :class:`~protv2g.checks.operating_element.OperatingElement`), else
+    the phase current — review rev36b X7: EPRI J1's head 51G "takes 1.98 s at 341 A" named
+    the phase current; it operates on 3I0 = 312 A."""
+    code = getattr(row, f"element_{side}", OperatingElement.UNKNOWN)
+    ground = code == OperatingElement.GROUND and np.isfinite(
+        float(getattr(row, f"i_{side}_3i0_a", np.nan)))
+    if ground:
+        return float(getattr(row, f"i_{side}_3i0_a")), ELEMENT_WORDS[OperatingElement.GROUND]
+    return float(getattr(row, f"i_{side}_a")), ""
 
-    >>> idle_pair_text("F-DEPOT", "head-l1", "depot_xf", 2.25, 2.49, 206.0, 206.2, -0.06,
-    ...                0.12)[:72]
-    "; new with the project's equipment (depot_xf): with every charger idle ("
+
+def idle_pair_text(primary: str, backup: str, transformer: str, t_primary_s: float,
+                   t_backup_s: float, i_primary_a: float, primary_on: str, i_backup_a: float,
+                   backup_on: str, margin_s: float, required_s: float) -> str:
+    """The message clause of a C1–C4 :data:`EQUIPMENT` row (:func:`equipment_pairs`);
+    ``primary_on``/``backup_on``: the words of the current each time was read at (``""``: the
+    phase current; ``"|3I0|"``: a ground element's, :func:`_operating_a`).
+
+    >>> text = idle_pair_text("F-DEPOT", "head-l1", "depot_xf", 2.25, 2.49, 206.0, "", 312.0,
+    ...                       "|3I0|", -0.06, 0.12)
+    >>> text[text.index("head-l1 takes"):][:66]
+    'head-l1 takes 2.49 s at 312 A of |3I0| and F-DEPOT 2.25 s at 206 A'
     """
+    def at(i_a: float, on: str) -> str:
+        return f"{i_a:.0f} A" + (f" of {on}" if on else "")
+
     return (f"; new with the project's equipment ({transformer}): with every charger idle "
             f"(the site's transformer in, no charger online) {backup} takes "
-            f"{t_backup_s:.3g} s at {i_backup_a:.0f} A and {primary} {t_primary_s:.3g} s at "
-            f"{i_primary_a:.0f} A, the rule fails by {-margin_s:.3g} s (required "
-            f"{required_s:g} s): the pair fails without the chargers — remedy: the pair's "
+            f"{t_backup_s:.3g} s at {at(i_backup_a, backup_on)} and {primary} "
+            f"{t_primary_s:.3g} s at {at(i_primary_a, primary_on)}, the rule fails by "
+            f"{-margin_s:.3g} s (required {required_s:g} s): the pair fails without the chargers — remedy: the pair's "
             f"settings or equipment ({backup}'s and {primary}'s), not the chargers or their "
             "export")
