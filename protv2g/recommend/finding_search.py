@@ -177,9 +177,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     why = (trade_note(cur.loc[target], best[3]) if traded else "" if best else
            f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
            else _none_clears(len(checked), len(cached), max_tries))
-    if traded:
-        pass  # its note says what it trades
-    elif best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
+    if best is not None and not traded and best[0].size >= FUSE_BLOWING_RANK and sides:
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "
                + " | ".join(sides[:2]))
