@@ -39,7 +39,7 @@ import scipy.sparse.linalg as spla
 from protv2g.network.dss_compile import rated_transformers
 from protv2g.network.dss_model import DssModel, _energized
 
-__all__ = ["without_elements", "dead_buses", "sole_feeding_transformers"]
+__all__ = ["without_elements", "dead_buses", "grid_dead_buses", "sole_feeding_transformers"]
 
 
 def without_elements(model: DssModel, names: Iterable[str]) -> DssModel:
@@ -67,6 +67,30 @@ def dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
     base = without_elements(model, names)
     was = model.buses.energized.to_numpy(bool)
     return np.flatnonzero(was & ~base.buses.energized.to_numpy(bool))
+
+
+def grid_dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
+    """Positions in ``model.buses`` of the buses that lose every path to the **grid** (the
+    model's Vsources) when ``names`` are taken out: :func:`dead_buses` with the model's own
+    machines (generators, induction machines: sources in OpenDSS's fault study, so in
+    ``model.sources``) not counted as sources. A generator behind a site's transformer keeps
+    its bus "energised" for :func:`dead_buses` (an island with the machine in it); here that
+    bus is behind the transformer, as it is for an engineer (review aux35: a Generator on the
+    depot's low-voltage bus hid itself, the site's own load and anything else behind the
+    transformer from :func:`protv2g.study.dss_site_transformers.site_transformer_issues`)."""
+    tab = model.elements
+    vs = tab.name[(tab.cls.astype(str).str.lower() == "vsource") & tab.enabled.astype(bool)]
+    grid = np.unique(np.concatenate(
+        [np.asarray(model.element_y(str(n)).node, dtype=int) for n in vs]
+        or [np.zeros(0, dtype=int)]))
+    grid = grid[grid >= 0]
+    base = without_elements(model, names)
+
+    def live_buses(y: sp.csc_matrix) -> np.ndarray:
+        live = _energized(y, grid)
+        return np.bincount(model.node_bus, weights=live, minlength=len(model.buses)) > 0
+
+    return np.flatnonzero(live_buses(model.y_s) & ~live_buses(base.y_s))
 
 
 def sole_feeding_transformers(model: DssModel, bus: int,

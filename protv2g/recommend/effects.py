@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["_effects", "_worse", "_STATUS_RANK"]
+__all__ = ["_effects", "_worse", "_STATUS_RANK", "new_warnings"]
 
 #: A finding's status rank: an eased status (fail → warn) is not worse for a smaller margin.
 _STATUS_RANK = {"warn": 1, "fail": 2}
@@ -50,3 +50,31 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
              and "n_fail" in new.columns and "n_fail" in cur.columns
              and int(new.at[k, "n_fail"]) > int(cur.at[k, "n_fail"])]
     return target not in new.index, cleared, side
+
+
+def new_warnings(cur: pd.DataFrame, new: pd.DataFrame, target: str,
+                 side: list[str]) -> list[str] | None:
+    """The texts of a candidate's side effects when every one is a **new warning** — a
+    finding that was not active before and is a warning now — and nothing else (no new
+    failure, nothing worse: ``side`` is :func:`_effects`' list, one ``new:`` entry per new
+    finding), each with its figures: ``"C5 sensitivity / reach: F-LAT (warn: worst margin
+    1.15 × pickup, limit 1.2, at SLG-a at n284244 (min))"``. None when a side effect is
+    anything else, or there is none. The trade :mod:`.finding_search` offers for a failing
+    finding no clean candidate clears (review recfix35, EPRI ckt24 F-LAT 25K → 50K).
+    """
+    added = [k for k in new.index if k not in cur.index and k != target]
+    if not added or len(side) != len(added):  # a worse or more-failing finding beside them
+        return None
+    if any(str(new.at[k, "status"]) != "warn" for k in added):
+        return None
+    out = []
+    for k in added:
+        r = new.loc[k]
+        limit = r.get("limit")
+        where = r.get("worst_fault")
+        lim = (f", limit {float(limit):.3g}" if limit is not None
+               and np.isfinite(pd.to_numeric(limit, errors="coerce")) else "")
+        at = f", at {where}" if isinstance(where, str) and where else ""
+        out.append(f"{r['title']} (warn: worst margin {float(r['worst_margin']):.3g} "
+                   f"{r['margin_unit']}{lim}{at})")
+    return out

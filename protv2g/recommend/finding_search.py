@@ -22,6 +22,7 @@ import pandas as pd
 
 from protv2g.errors import InputError
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, describe
+from protv2g.recommend.effects import new_warnings
 from protv2g.recommend.evaluator import Evaluator, _active, _effects
 from protv2g.recommend.pickup_first import (
     PAIR_TRIES,
@@ -62,6 +63,11 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     # candidate clears it whole (review rev32a W7: R-MID 51G 150 → 140 A)
     eases = str(cur.at[target, "status"]) == "fail" if target in cur.index else False
     partial = None
+    # a failing target cleared whole whose only side effects are new warnings (no new
+    # failure, nothing worse, no cost of practice): offered only when no candidate clears or
+    # eases it cleanly (recfix35: ckt24 F-LAT 25K → 50K clears a pre-existing C8 fail and
+    # adds a C5 backup-reach warning, and was refused as every side effect is)
+    trade = None
     sides: list[str] = []
     seen_fields: set[str] = set()
     # every candidate re-checked for this finding, and those already re-run for an earlier
@@ -104,7 +110,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
 
     def settle(group: list[Change], first: int) -> None:
         """Verify the clearing values from ``first`` on: the first without side effect."""
-        nonlocal best, partial
+        nonlocal best, partial, trade
         for c in group[first:first + 3]:
             if best is not None and c.size >= best[0].size:
                 break
@@ -112,8 +118,13 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             if new is None:
                 continue
             cleared_it, cleared, side = _effects(cur, new, target)
-            if practice is not None and (cleared_it or eased(new)):
-                side = [*side, *practice(c)]
+            cost = (practice(c) if practice is not None and (cleared_it or eased(new))
+                    else [])
+            warned = (new_warnings(cur, new, target, side)
+                      if eases and cleared_it and side and not cost else None)
+            if warned and (trade is None or c.size < trade[0].size):
+                trade = (c, new, cleared, warned)
+            side = [*side, *cost]
             if cleared_it and not side:
                 best = (c, new, cleared, side)
                 break
@@ -158,12 +169,15 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 break
     if best is None and partial is not None:
         best = partial
+    traded = best is None and trade is not None
+    if traded:
+        best = trade
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
-    why = ("" if best else
+    why = (trade_note(cur.loc[target], best[3]) if traded else "" if best else
            f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
            else _none_clears(len(checked), len(cached), max_tries))
-    if best is not None and best[0].size >= FUSE_BLOWING_RANK and sides:
+    if best is not None and not traded and best[0].size >= FUSE_BLOWING_RANK and sides:
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "
                + " | ".join(sides[:2]))
@@ -196,3 +210,21 @@ def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
             if n_cached == n_checked else f", {n_cached} of them already re-run for an "
             "earlier finding")
     return f"no candidate clears it ({n_checked} re-checked on every scenario{seen})"
+
+
+def trade_note(target: pd.Series, warnings: list[str]) -> str:
+    """The note of a traded candidate (:func:`_search`): what it fixes and the warnings it
+    adds, with their figures; the candidate is verified like any other (every scenario,
+    fault and case re-checked), offered because none clears the failure without a side
+    effect.
+
+    >>> trade_note(pd.Series({"title": "C8 load pickup: F-LAT", "worst_margin": -12.0,
+    ...                       "margin_unit": "A"}), ["C5 reach: F-LAT (warn: …)"]).split("; ")[:2]
+    ['trade-off: fixes C8 load pickup: F-LAT (fail, worst margin -12 A)', 'side effect: new \
+warning C5 reach: F-LAT (warn: …) — no candidate clears it without a side effect']
+    """
+    return (f"trade-off: fixes {target['title']} (fail, worst margin "
+            f"{float(target['worst_margin']):.3g} {target['margin_unit']}); side effect"
+            f"{'s' if len(warnings) > 1 else ''}: new warning {'; new warning '.join(warnings)}"
+            " — no candidate clears it without a side effect; it adds no failure and makes "
+            "no finding worse")

@@ -21,7 +21,10 @@ Procedure (greedy, every step verified)
    scatter by which the checks themselves call a row worse — and by more than 1 % or
    1 ms/1 mA/… in any case), and it does not slow a relay's or recloser's clearing of its
    zone's minimum fault beyond 10 s (:mod:`.zone_clearing`, review rev35a W1: a cost of
-   practice no check measures, refused like a side effect). The smallest accepted
+   practice no check measures, refused like a side effect). A failing finding that no
+   candidate clears or eases cleanly takes the smallest candidate that clears it whose only
+   side effects are new warnings (a trade-off, said in its note with the warnings' figures:
+   :func:`.finding_search.trade_note`; never a new failure or anything worse). The smallest accepted
    candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
    becomes part of the study for the next findings. A lower pickup that the finding's
    current exceeds by no more than the pickup accuracy is not tried (:mod:`.pickup_margin`).

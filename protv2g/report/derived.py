@@ -44,15 +44,22 @@ from protv2g.report.elements import (
 from protv2g.report.fault_levels import FAULT_LEVEL_COLUMNS, fault_levels
 from protv2g.report.findings_backup import unseen_lateral_texts
 from protv2g.report.findings_margin import no_margin_texts
+from protv2g.report.pair_status import point_reasons, point_status
 from protv2g.report.sheets import column_view
 from protv2g.text_codes import text_codes
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["EVIDENCE_NAMED_PER_FINDING", "PAIR_COLUMNS", "FAULT_LEVEL_COLUMNS", "UNIT_FORMATS",
-           "derive", "evidence_elements", "fault_levels", "margin_formula", "pair_table",
-           "result_findings"]
+__all__ = ["EVIDENCE_NAMED_PER_FINDING", "PAIR_COLUMNS", "POINT_STATUS_COLUMNS",
+           "FAULT_LEVEL_COLUMNS", "UNIT_FORMATS", "derive", "evidence_elements",
+           "fault_levels", "margin_formula", "pair_table", "result_findings"]
+
+#: Each fault's own status and, for info/warn, why (:mod:`protv2g.report.pair_status`): the
+#: TCC listing's intervals read them; not columns of the Pair coordination sheet (:func:`derive`
+#: leaves them out of its frame).
+POINT_STATUS_COLUMNS = [f"{col}_{tag}" for tag in ("max", "min", "worst")
+                        for col in ("status", "reason")]
 
 #: Columns of the per-pair coordination table (two rows per pair and rule: base, worst V2G).
 PAIR_COLUMNS = [
@@ -62,6 +69,7 @@ PAIR_COLUMNS = [
         f"i_backup_3i0_{tag}_a", f"t_primary_{tag}_s", f"t_backup_{tag}_s",
         f"interval_{tag}_s", f"elements_{tag}")),
     "required_s", "worst_margin_s", "margin_formula", "status", "fuse_saving_range_a",
+    *POINT_STATUS_COLUMNS,
 ]
 
 #: The three faults of a pair-table row: column tag → what the fault is.
@@ -207,6 +215,7 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
     c = c.assign(**{f"_r{k}": pd.factorize(c[col].astype(str), sort=True)[0]
                     for k, col in (("scenario", "scenario"), ("bus", "_bus"), ("type", "_type"),
                                    ("case", "_case"))})
+    reasons = point_reasons(result.violations)
     rows: list[dict[str, Any]] = []
     asked: list[tuple[dict[str, Any], str]] = []
     requests: list[tuple[pd.Series | None, str, str]] = []
@@ -253,6 +262,7 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                                                  else np.nan)
                 row[f"interval_{tag}_s"] = (float(r["margin_s"]) + float(r["required_s"])
                                             if r is not None else np.nan)
+                row[f"status_{tag}"], row[f"reason_{tag}"] = point_status(r, reasons)
                 asked.append((row, f"elements_{tag}"))  # named for all rows at once below
                 requests.append((r, primary, backup))
             if saving:
@@ -371,7 +381,8 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
     }
     if pairs is None:
         pairs = pair_table(result, models, faults)
-    return {"findings": view, "evidence": evidence, "pairs": pairs,
+    return {"findings": view, "evidence": evidence,
+            "pairs": pairs.drop(columns=POINT_STATUS_COLUMNS, errors="ignore"),
             "fault_levels": fault_levels(result), "_findings": f, "_formats": formats}
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.report.pair_status import status_text
+
 __all__ = ["GROUND_TYPES", "PHASE_TYPES", "fault_kind", "intervals"]
 
 #: Fault types of the phase plot and of the ground plot.
@@ -62,14 +64,20 @@ def _family_point(row: pd.Series, primary: str, backup: str, family: str,
 
 
 def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: list[str],
-                 family: str) -> list[tuple[float, float, float, str]]:
+              family: str, with_status: bool = False) -> list[tuple[float, float, float, str]]:
     """(current A, t primary s, t backup s, text) of each pair of the path (``notes``:
     :func:`protv2g.report.tcc_sheets._pair_notes`), each time its own element's: on the
     phase plot the pair's maximum fault (else its worst, else its minimum) where both times
     are phase elements' (or a fuse's), at the primary's phase current; on the ground plot
     its minimum ground fault (else worst, else maximum) where they are ground elements' (or
     a fuse's), at the primary's 3I0 (a fuse's phase current, as its curve is drawn). A pair
-    with no such fault has no interval on that plot."""
+    with no such fault has no interval on that plot.
+
+    ``with_status``: each interval (base, V2G) followed by its own status at that fault and,
+    for ``info``/``warn``, why (:mod:`protv2g.report.pair_status`) — the TCC listing's text
+    (tcc35 / wbtree35 review: a C2 interval of −0.06 s above the crossover, ``info``, read as
+    an undrawn failure); the drawn plots' legend keeps the bare figures (a finding links to
+    each, with its status)."""
     out = []
     on = set(path)
     tags = ("max", "worst", "min") if family == "phase" else ("min", "worst", "max")
@@ -94,8 +102,29 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
             return f"{x:.2f} s".replace("-", "−")
 
-        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}"
-                + (f", V2G {sec(vv)}" if np.isfinite(vv) else "")
+        own = _state(ref, tag) if with_status else ("", "")
+        other = _state(v, tag) if with_status else ("", "")
+        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}{_said(own)}"
+                + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
                 + f" (need ≥ {sec(float(ref['required_s']))})")
         out.append((i_a, tp, tb, text))
     return out
+
+
+def _state(row: pd.Series | None, tag: str) -> tuple[str, str]:
+    """(status, reason) a per-pair row gives its fault ``tag``; empty without the row or the
+    columns (:data:`protv2g.report.derived.POINT_STATUS_COLUMNS`)."""
+    if row is None:
+        return "", ""
+    return tuple(str(x) if isinstance(x, str) else "" for x in (
+        row.get(f"status_{tag}"), row.get(f"reason_{tag}")))  # type: ignore[return-value]
+
+
+def _said(state: tuple[str, str], before: tuple[str, str] = ("", "")) -> str:
+    """`` info (why)`` after an interval; ``(the same)`` for the reason the base interval
+    just gave; empty without a status."""
+    status, reason = state
+    if reason and state == before:
+        return f" {status} (the same)"
+    text = status_text(status, reason)
+    return f" {text}" if text else ""

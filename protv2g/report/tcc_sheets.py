@@ -342,11 +342,14 @@ def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
             continue
         models = [plan.models[n] for n in path]
         for family in FAMILIES:
-            notes = _annotations(pair_notes, path, family)
             if not plan.is_drawn(kp, family):
-                plan.listed[(kp, family)] = entry_lines(models, family, extremes, k, ratio,
-                                                        notes, labels)
+                # each interval with its own status (and why, for info/warn): no finding's
+                # row beside a plot not drawn says it
+                plan.listed[(kp, family)] = entry_lines(
+                    models, family, extremes, k, ratio,
+                    _annotations(pair_notes, path, family, with_status=True), labels)
                 continue
+            notes = _annotations(pair_notes, path, family)
             # the extremes of this path's devices, all path_figure reads (#21: all devices'
             # were pickled to the picture worker with each TCC)
             own = {(n, f): v for (n, f), v in extremes.items() if n in path and f == family}

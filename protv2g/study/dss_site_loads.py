@@ -16,7 +16,11 @@ A load of the model itself (the master's, not the redirects') behind the transfo
 of today's feeder: refused (:func:`model_load_issue`), the fix naming both choices — the load
 comes with the project (define it in the redirect) or the transformer is the utility's (no
 ``model_transformer``). Generators, PV systems and storage behind it stay refused as before
-(:func:`protv2g.study.dss_site_transformers.site_transformer_issues`).
+(:func:`protv2g.study.dss_site_transformers.site_transformer_issues`), with their own issue
+(:func:`der_behind_issue`): one kept the site's bus live in the model (a generator: an
+island with the machine) and hid itself, the site's loads and anything else behind the
+transformer (review aux35), now found on the buses cut off from the grid
+(:func:`protv2g.network.dss_site_transformers.grid_dead_buses`).
 """
 
 from __future__ import annotations
@@ -27,8 +31,8 @@ from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_transformers import dead_buses
 
-__all__ = ["injections_behind", "model_load_issue", "project_loads", "study_project_loads",
-           "loads_text", "project_load_warnings", "site_transformer_names",
+__all__ = ["der_behind_issue", "injections_behind", "model_load_issue", "project_loads",
+           "study_project_loads", "loads_text", "project_load_warnings", "site_transformer_names",
            "transformer_element"]
 
 
@@ -168,3 +172,55 @@ def project_load_warnings(study: object) -> list[Issue]:
             f"{short}: the transformer is the utility's) (docs/study-file.md, \"A site's "
             "own transformer on an OpenDSS feeder\")"))
     return out
+
+
+def der_behind_issue(model: DssModel, file: str, i: int, site: object, short: str,
+                     names: Sequence[str]) -> Issue:
+    """The refusal of a generator, PV system or storage behind site ``site``'s own
+    transformer ``short`` (``v2g_sites[i]``; ``names`` as :func:`injections_behind` gives
+    them).
+
+    Such a unit cannot be on today's feeder without the transformer, which the study takes
+    out of the base case; what it is decides how it is treated, and the model does not say:
+    the site's chargers modelled in OpenDSS as well (counted twice: its fault current and
+    power on top of ``v2g_sites``), a battery or PV system that comes with the project (out
+    of the base case, in every V2G scenario), a standby generator that never runs in parallel
+    with the feeder (in no case), or DER of today's feeder (then the transformer is today's
+    too). Refused rather than guessed, the fix naming each reading's study change: the
+    project's own inverter is declared as a site of its own on the same bus naming the same
+    transformer, so the study solves it by the chargers' fault law in every V2G scenario,
+    maximum and minimum case as the chargers, and leaves it out of the base case with the
+    transformer.
+    """
+    inj = model.injections
+    kw = dict(zip(inj.name.astype(str), inj.kw.astype(float), strict=True))
+    added = [n for n in names if str(n).lower() in model.redirect_elements]
+    listed = ", ".join(f"{n} ({kw.get(n, float('nan')):,.4g} kW)" for n in names[:6])
+    listed += f" and {len(names) - 6} more" if len(names) > 6 else ""
+    where = ("the feeder.redirects script" if len(added) == len(names)
+             else "the OpenDSS model" if not added else "the .dss files")
+    bus = getattr(site, "bus", "")
+    name = getattr(site, "name", "")
+    p_kw = kw.get(names[0], float("nan"))
+    p_kw = p_kw if p_kw == p_kw and p_kw > 0 else 100.0
+    return Issue(
+        file, f"v2g_sites[{i}].model_transformer",
+        f"transformer {short!r} (the own transformer of site {name!r}: out of the base case, "
+        f"the feeder as it is today) also has {listed} behind it, in {where}: a source of "
+        "power and fault "
+        "current that cannot be on today's feeder without the transformer; whether it models "
+        "the site's chargers, comes with the project or is today's decides how each case "
+        "treats it, and the model does not say",
+        "say which: if it models the site's chargers, remove it from "
+        f"{where} (v2g_sites[{i}] models them: n_chargers × p_charger_kw by their fault law; "
+        "with it as well they are counted twice); if it is a battery or PV system that comes "
+        f"with the project, remove it from {where} and declare it as a site of its own on "
+        f"the same bus naming the same transformer (v2g_sites: - {{name: {name}-bess, bus: "
+        f"{bus}, n_chargers: 1, p_charger_kw: {p_kw:,.4g}, model_transformer: {short}}}; a "
+        "PV system with modes: [exporting]): it then leaves the base case with the "
+        "transformer and is in every V2G scenario, maximum and minimum case, by the "
+        "chargers' fault law (limit_pu, sustained limits, ride-through); if it is a standby "
+        "generator that never runs in parallel with the feeder, disable it in the .dss "
+        "(enabled=no); if it is on today's feeder, so is the transformer: remove "
+        "model_transformer (it then stays in the base case as the feeder's existing DER) "
+        "(docs/study-file.md, \"A site's own transformer on an OpenDSS feeder\")")

@@ -46,10 +46,12 @@ from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_transformers import (
     dead_buses,
+    grid_dead_buses,
     sole_feeding_transformers,
     without_elements,
 )
 from protv2g.study.dss_site_loads import (  # noqa: F401 (site_transformer_names re-exported)
+    der_behind_issue,
     injections_behind,
     loads_text,
     model_load_issue,
@@ -140,7 +142,9 @@ def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: s
     issues = []
     tab = model.elements
     windings = {str(b).lower() for b in tab.buses[tab.name.str.lower() == el].iat[0]}
-    dead = {int(b) for b in dead_buses(model, [el])}
+    # behind = cut off from the grid: a generator there keeps its bus live in the model
+    # (an island with the machine), not on the feeder (grid_dead_buses; review aux35)
+    dead = {int(b) for b in grid_dead_buses(model, [el])}
     dead_names = set(model.buses.index[sorted(dead)])
     short = el.split(".", 1)[1]
     mine = {document.v2g_sites[i].name for i in idx}
@@ -167,7 +171,9 @@ def _placement_issues(document: StudyDocument, model: DssModel, file: str, el: s
                if not on_element(d, el)
                and (d.bus in dead or (d.far_bus is not None and int(d.far_bus) in dead))]
     added, kept, others = injections_behind(model, dead_names)
-    behind += others
+    if others:
+        issues.append(der_behind_issue(model, file, idx[0], document.v2g_sites[idx[0]],
+                                       short, others))
     if kept:
         issues.append(model_load_issue(file, f"v2g_sites[{idx[0]}].model_transformer",
                                         short, kept, added))
