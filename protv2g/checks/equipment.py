@@ -412,6 +412,7 @@ def idle_pair_text(primary: str, backup: str, transformer: str, t_primary_s: flo
             f"(the site's transformer in, no charger online) {backup} takes "
             f"{t_backup_s:.3g} s at {at(i_backup_a, backup_on)} and {primary} "
             f"{t_primary_s:.3g} s at {at(i_primary_a, primary_on)}, the rule fails by "
-            f"{-margin_s:.3g} s (required {required_s:g} s): the pair fails without the chargers — remedy: the pair's "
+            f"{-margin_s:.3g} s (required {required_s:g} s): the pair fails without the "
+            "chargers — remedy: the pair's "
             f"settings or equipment ({backup}'s and {primary}'s), not the chargers or their "
             "export")
