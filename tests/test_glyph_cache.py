@@ -99,3 +99,38 @@ def test_a_renderer_of_the_canvas_is_the_caching_one() -> None:
     assert canvas.get_renderer() is first
     fig.set_dpi(100)
     assert canvas.get_renderer() is not first  # made anew for the new size
+
+
+def test_fonts_are_read_from_memory() -> None:
+    """The caching renderer's fonts are matplotlib's font files read into memory (#21,
+    wbtxt36: no seek and read of the file for each glyph): the same file, face, fallbacks and
+    metrics as ``matplotlib.font_manager.get_font``; texts drawn with them keep matplotlib's
+    pixels (:func:`test_cached_glyphs_have_matplotlibs_pixels`)."""
+    import io
+
+    from matplotlib.font_manager import FontProperties, fontManager, get_font
+
+    renderer = GlyphCachingRenderer(200, 100, 150.0)
+    rng = np.random.default_rng(7)
+    for family in ("DejaVu Sans", "DejaVu Serif", "monospace"):
+        for weight in ("normal", "bold"):
+            prop = FontProperties(family=family, weight=weight, size=7.5)
+            ours = renderer._prepare_font(prop)
+            theirs = get_font(fontManager._find_fonts_by_props(prop))
+            assert isinstance(ours.fname, io.BytesIO)
+            assert ours.fname.name == theirs.fname
+            assert ours.fname.getvalue() == open(theirs.fname, "rb").read()
+            assert (ours.family_name, ours.style_name) == (theirs.family_name, theirs.style_name)
+            assert ours is glyph_cache.memory_font(prop)  # made once
+            theirs.clear()
+            theirs.set_size(7.5, 150.0)
+            for _ in range(20):
+                s = "".join(rng.choice(list(_CHARS), size=int(rng.integers(1, 30))))
+                ours.set_text(s, 0.0)
+                theirs.set_text(s, 0.0)
+                assert ours.get_width_height() == theirs.get_width_height()
+                assert ours.get_descent() == theirs.get_descent()
+    w, h, d = renderer.get_text_width_height_descent("R-F1 51P", FontProperties(size=8), False)
+    expected = RendererAgg(200, 100, 150.0).get_text_width_height_descent(
+        "R-F1 51P", FontProperties(size=8), False)
+    assert (w, h, d) == pytest.approx(expected, abs=0.0)
