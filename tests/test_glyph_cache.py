@@ -101,6 +101,8 @@ def test_a_renderer_of_the_canvas_is_the_caching_one() -> None:
     assert canvas.get_renderer() is not first  # made anew for the new size
 
 
+@pytest.mark.skipif(glyph_cache.FontPath is None,
+                    reason="matplotlib < 3.11: its fonts are read from their files")
 def test_fonts_are_read_from_memory() -> None:
     """The caching renderer's fonts are matplotlib's font files read into memory (#21,
     wbtxt36: no seek and read of the file for each glyph): the same file, face, fallbacks and

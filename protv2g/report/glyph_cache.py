@@ -45,7 +45,12 @@ from typing import Any
 import numpy as np
 from matplotlib import cbook, ft2font, rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
-from matplotlib.font_manager import FontPath, FontProperties, fontManager
+from matplotlib.font_manager import FontProperties, fontManager
+
+try:  # matplotlib >= 3.11, whose ``font_manager._get_font`` memory_font mirrors
+    from matplotlib.font_manager import FontPath
+except ImportError:  # pragma: no cover - an older matplotlib: its fonts, read from their files
+    FontPath = None
 
 __all__ = ["GlyphCachingCanvas", "GlyphCachingRenderer", "memory_font"]
 
@@ -137,8 +142,10 @@ class GlyphCachingRenderer(RendererAgg):
     a pixel, and reads its fonts from memory (module docstring). The same pixels."""
 
     def _prepare_font(self, font_prop: FontProperties) -> ft2font.FT2Font:
-        """As matplotlib's: the font of ``font_prop`` (:func:`memory_font`), its buffer
-        cleared, its size set."""
+        """As matplotlib's: the font of ``font_prop`` (:func:`memory_font`; with a matplotlib
+        older than 3.11, matplotlib's own), its buffer cleared, its size set."""
+        if FontPath is None:  # pragma: no cover - an older matplotlib
+            return super()._prepare_font(font_prop)
         font = memory_font(font_prop)
         font.clear()
         font.set_size(font_prop.get_size_in_points(), self.dpi)
