@@ -232,3 +232,25 @@ def test_deferred_table_text_lxml_refuses_raises_as_openpyxl(tmp_path: Path) -> 
                        deferred=True)
     with pytest.raises(ValueError):
         save_workbook(wb, tmp_path / "fast.xlsx", {wb.active.title: rows})
+
+
+def test_sheets_are_written_without_temporary_files(tmp_path: Path, monkeypatch) -> None:
+    """Each sheet's XML goes to the zip from memory (#21, wbtxt36): openpyxl's temporary file
+    per sheet is neither made nor left behind, and the parts are openpyxl's bytes."""
+    import openpyxl.worksheet._writer as ws_writer
+
+    _workbook().save(tmp_path / "openpyxl.xlsx")
+    _tables(deferred=False)[0].save(tmp_path / "openpyxl_tables.xlsx")
+
+    def no_file(*_: object, **__: object) -> str:
+        raise AssertionError("a temporary file was made for a sheet")
+
+    monkeypatch.setattr(ws_writer, "create_temporary_file", no_file)
+    save_workbook(_workbook(), tmp_path / "fast.xlsx")
+    held_wb, held = _tables(deferred=True)
+    save_workbook(held_wb, tmp_path / "fast_tables.xlsx", held)
+    for ours, theirs in (("fast", "openpyxl"), ("fast_tables", "openpyxl_tables")):
+        expected, got = _parts(tmp_path / f"{theirs}.xlsx"), _parts(tmp_path / f"{ours}.xlsx")
+        assert sorted(got) == sorted(expected)
+        for name, data in expected.items():
+            assert got[name] == data, name

@@ -8,6 +8,7 @@ its lines, a picture sheet prints one picture a page.
 
 from __future__ import annotations
 
+import functools
 import math
 import textwrap
 from typing import Any
@@ -51,9 +52,18 @@ def wrapped_lines(text: Any, width: float) -> int:
     """Lines that ``text`` takes when wrapped in a column ``width`` Excel units wide."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return 1
-    per_line = max(1, int(width * _CHARS_PER_WIDTH))
-    return sum(max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
-               for part in str(text).split("\n"))
+    return _lines(str(text), max(1, int(width * _CHARS_PER_WIDTH)))
+
+
+@functools.lru_cache(4096)
+def _lines(text: str, per_line: int) -> int:
+    """Lines of ``text`` wrapped at ``per_line`` characters (:func:`wrapped_lines`): each of
+    its lines as many as :func:`textwrap.wrap` makes of it, at least one; a line no longer
+    than ``per_line`` without a tab (which ``textwrap`` expands) is one, without wrapping it
+    (#21: the depot's 1,313 wrapped cells, 461 distinct, 807 on one line; the same counts)."""
+    return sum(1 if len(part) <= per_line and "\t" not in part
+               else max(1, len(textwrap.wrap(part, per_line, break_long_words=True)))
+               for part in text.split("\n"))
 
 
 def print_layout(ws: Worksheet, n_rows: int, n_cols: int) -> None:
