@@ -355,13 +355,17 @@ def _print_notes(caught: list[warnings.WarningMessage],
     number of fault buses, the smallest PLL tracking residual of each slice …) and in the
     slice they name are one line giving each figure's range. ``details``: text added to the
     line of a note containing its key (the PLL note's buses and sheet, :func:`_pll_detail`)."""
+    from protv2g.engine.pll_note import SliceNote  # here: `--help` imports no engine
+
     groups: dict[str, list[list[str]]] = {}
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning)):
             continue
         if "protv2g" not in str(w.filename):
             continue
-        text = re.sub(r" \(scenario [^)]*\)", "", str(w.message).splitlines()[0])
+        # a slice's note folds on its text without the slice (data, not the message cut)
+        text = (w.message.text if isinstance(w.message, SliceNote)
+                else str(w.message)).splitlines()[0]
         groups.setdefault(_NUMBER.sub("\x00", text), []).append(_NUMBER.findall(text))
     for key, figures in groups.items():
         spans = [_span([f[k] for f in figures]) for k in range(key.count("\x00"))]

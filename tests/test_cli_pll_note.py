@@ -14,7 +14,13 @@ from protv2g.cli import _PLL, _pll_detail, _print_notes
 
 
 def _note(text: str) -> warnings.WarningMessage:
-    return warnings.WarningMessage(text, RuntimeWarning, "/site/protv2g/engine/slices.py", 1)
+    """A caught engine note: a slice's (:class:`~protv2g.engine.pll_note.SliceNote`, as the
+    engines raise them) when ``text`` ends with its slice "(scenario …)", else plain."""
+    from protv2g.engine.pll_note import SliceNote
+
+    head, sep, tail = text.rpartition(" (scenario ")
+    message = SliceNote(head, "scenario " + tail[:-1]) if sep and tail.endswith(")") else text
+    return warnings.WarningMessage(message, RuntimeWarning, "/site/protv2g/engine/slices.py", 1)
 
 
 def _frame() -> pd.DataFrame:

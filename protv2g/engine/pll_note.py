@@ -15,13 +15,38 @@ import warnings
 
 from protv2g.units import Case, FaultType
 
-__all__ = ["warn_pll_frozen"]
+__all__ = ["SliceNote", "warn_pll_frozen", "warn_slice"]
+
+
+class SliceNote(RuntimeWarning):
+    """An engine note about one (scenario, case, fault type) slice of a fault study.
+
+    ``text`` is the note without the slice, ``slice_label`` the slice ("scenario X, max,
+    3ph"); ``str()`` is both. The CLI folds the notes of many slices into one line from
+    ``text`` (:func:`protv2g.cli._print_notes`), never by cutting the slice out of the message
+    (review rev36b X2: a scenario named "… (existing DER in the min case)" left ", min, 3ph)"
+    in the folded line).
+    """
+
+    def __init__(self, text: str, slice_label: str):
+        super().__init__(f"{text} ({slice_label})")
+        self.text = text
+        self.slice_label = slice_label
+
+
+def warn_slice(text: str, scenario: str, case: Case, fault_type: FaultType,
+               stacklevel: int = 3) -> None:
+    """Warn :class:`SliceNote` ``text`` of the slice (``scenario``, ``case``, ``fault_type``)."""
+    warnings.warn(SliceNote(text, f"scenario {scenario}, {case.value}, {fault_type.value}"),
+                  stacklevel=stacklevel + 1)
 
 
 def warn_pll_frozen(n_buses: int, scenario: str, case: Case, fault_type: FaultType,
-                    worst_residual_pu: float | None = None, stacklevel: int = 3) -> None:
-    """Warn (``RuntimeWarning``) that ``n_buses`` fault buses of a (scenario, case, fault type)
-    have chargers solved with the PLL held; nothing when ``n_buses`` is 0.
+                    worst_residual_pu: float | None = None, stacklevel: int = 3, *,
+                    units: str = "chargers") -> None:
+    """Warn (:class:`SliceNote`, a ``RuntimeWarning``) that ``n_buses`` fault buses of a
+    (scenario, case, fault type) have converters solved with the PLL held; nothing when
+    ``n_buses`` is 0.
 
     Parameters
     ----------
@@ -30,20 +55,37 @@ def warn_pll_frozen(n_buses: int, scenario: str, case: Case, fault_type: FaultTy
     worst_residual_pu : float, optional
         The smallest tracking residual of those buses, pu (the sequence engine's); not said
         when ``None`` or not finite.
+    units : {"chargers", "existing inverters", "chargers and existing inverters"}
+        Whose control it is: the V2G sites', the feeder's own inverters (PV, storage, by
+        their law), or both (review rev36b X1: ``init`` on EPRI J1, no site yet, spoke of
+        "the chargers'" for its 13 PV systems).
     """
     if n_buses <= 0:
         return
+    if units not in _UNIT_WORDS:
+        raise ValueError(f"warn_pll_frozen: units {units!r} not one of {sorted(_UNIT_WORDS)}")
+    whose, one, maker = _UNIT_WORDS[units]
     residual = ("" if worst_residual_pu is None or not math.isfinite(worst_residual_pu)
                 else f"; smallest tracking residual {worst_residual_pu:.2e} pu")
-    warnings.warn(f"{n_buses} fault bus(es) where the chargers' control cannot lock on to "
-                  "the grid voltage (no PLL-tracking solution: a fault on the path between a "
-                  "charger and the grid's source, near the source or far along a long feeder, "
-                  "leaves the charger's own current setting its terminal voltage"
-                  + residual + "): the chargers' current there is an estimate, "
-                  "its angle held at the pre-fault value and its magnitude within the limit "
-                  "(a real charger loses phase lock and ceases or trips); those rows are "
-                  "flagged in the `pll_frozen` column — "
-                  "nothing to do unless a finding's worst row is at one of these buses, "
-                  "then confirm the charger's loss-of-lock behaviour with its maker "
-                  f"(scenario {scenario}, {case.value}, {fault_type.value})",
-                  RuntimeWarning, stacklevel=stacklevel + 1)
+    warn_slice(f"{n_buses} fault bus(es) where {whose} control cannot lock on to "
+               "the grid voltage (no PLL-tracking solution: a fault on the path between "
+               f"{one} and the grid's source, near the source or far along a long feeder, "
+               "leaves its own current setting its terminal voltage"
+               + residual + f"): {whose} current there is an estimate, "
+               "its angle held at the pre-fault value and its magnitude within the limit "
+               "(a real converter loses phase lock and ceases or trips); those rows are "
+               "flagged in the `pll_frozen` column — "
+               "nothing to do unless a finding's worst row is at one of these buses, "
+               f"then confirm {maker} loss-of-lock behaviour with its maker",
+               scenario, case, fault_type, stacklevel=stacklevel + 1)
+
+
+#: whose control, "between … and the grid", whose loss-of-lock behaviour.
+_UNIT_WORDS = {
+    "chargers": ("the chargers'", "a charger", "the charger's"),
+    "existing inverters": ("the feeder's existing inverters' (PV, storage)", "an inverter",
+                           "the inverter's"),
+    "chargers and existing inverters": (
+        "the chargers' and the feeder's existing inverters'", "a converter",
+        "each converter's"),
+}

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
 from protv2g.engine.faults import seq_to_abc
-from protv2g.engine.pll_note import warn_pll_frozen
+from protv2g.engine.pll_note import warn_pll_frozen, warn_slice
 from protv2g.units import Case, FaultType
 
 __all__ = ["FaultSlice", "reduce_full"]
@@ -168,6 +167,5 @@ def _warn(frozen, bad, residual, name: str, case: Case, ft: FaultType) -> None:
         warn_pll_frozen(n_frozen, name, case, ft, worst, stacklevel=4)
     n_bad = int(bad.sum())
     if n_bad:
-        warnings.warn(f"charger control law has no solution at {n_bad} fault bus(es) (scenario "
-                      f"{name}, {case.value}, {ft.value}): their results are NaN",
-                      RuntimeWarning, stacklevel=4)
+        warn_slice(f"charger control law has no solution at {n_bad} fault bus(es): their "
+                   "results are NaN", name, case, ft, stacklevel=3)

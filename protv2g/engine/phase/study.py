@@ -280,7 +280,7 @@ def phase_fault_study(model: DssModel, *,
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
             if charger_model != "frozen_pll" and fz.any():  # held by choice: no note
-                _note_frozen(rows, fz, name, case)
+                _note_frozen(rows, fz, name, case, _units(sites, der_names))
             if law is not None:
                 arr = chg.setdefault(name, np.zeros((c_n, len(sites), r, 3), dtype=complex))
                 arr[ci, law.site_of, :, law.phase_of] = i_c.T
@@ -350,15 +350,25 @@ def _copy_solved(si: int, twin: int, ci: int, names: tuple[str, str], c_n: int,
         kept[(si, ci)] = kept[(twin, ci)] + (si - twin) * c_n * n_flat
 
 
-def _note_frozen(rows, frozen: np.ndarray, scenario: str, case: Case) -> None:
+def _units(sites, der_names: frozenset[str]) -> str:
+    """Whose control a slice's converters are (:func:`~protv2g.engine.pll_note.warn_pll_frozen`
+    ``units``): the V2G sites', the feeder's existing inverters' (``der_names``), or both."""
+    der = any(s.name in der_names for s in sites)
+    chargers = any(s.name not in der_names for s in sites)
+    return ("chargers and existing inverters" if der and chargers
+            else "existing inverters" if der else "chargers")
+
+
+def _note_frozen(rows, frozen: np.ndarray, scenario: str, case: Case, units: str) -> None:
     """The PLL note of the sequence engine (:func:`protv2g.engine.pll_note.warn_pll_frozen`)
     for the rows of one (scenario, case) solved with the PLL held: one note per fault type,
-    counting fault buses (review rev31 §7: the phase engine flagged them silently)."""
+    counting fault buses (review rev31 §7: the phase engine flagged them silently); ``units``
+    whose control it is (:func:`_units`)."""
     types = np.array([f.value for f in rows.fault_type], dtype=object)
     for ft in dict.fromkeys(types[frozen].tolist()):
         at = frozen & (types == ft)
         warn_pll_frozen(len(np.unique(np.asarray(rows.bus)[at])), scenario, case,
-                        FaultType(ft), stacklevel=3)
+                        FaultType(ft), stacklevel=3, units=units)
 
 
 def _validate(model: DssModel, buses, secondaries: bool, scen, devices, lv_tol: int,
