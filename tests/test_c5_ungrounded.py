@@ -163,6 +163,11 @@ def test_init_drafts_no_51g_on_an_ungrounded_head(tmp_path):
     rows = [ln for ln in text.splitlines() if ln.startswith("#   b2 ")]
     assert rows and "0.00†" in rows[0]
     assert "(† no path to ground" in text and "59N" in text
+    # review rev36b X5: the fault-resistance TODO does not claim it decides C5's ground rows
+    r_line = next(ln for ln in text.splitlines() if ln.strip().startswith("r_fault_min_ohm:"))
+    assert "no primary bus has a path to ground" in r_line
+    assert "it decides none of C5's rows" in r_line
+    assert "it decides the min-case ground-fault rows" not in r_line
 
 
 def test_a_pandapower_feeder_behind_a_ynd_regulator(tmp_path):

@@ -49,7 +49,11 @@ from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
-from protv2g.study_draft.ungrounded import ungrounded_names
+from protv2g.study_draft.ungrounded import (
+    r_fault_ungrounded_todo,
+    ungrounded_feeder,
+    ungrounded_names,
+)
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
 __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATION",
@@ -249,7 +253,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
              *(f.name for f in drafted)]
     lv = [kv_of(n) for n in names if is_low_voltage(kv_of(n))]
     r_todo = (r_fault_low_voltage_todo(R_FAULT_MIN_OHM, max(lv))
-              if names and len(lv) == len(names) else r_fault_todo(level_kv))
+              if names and len(lv) == len(names)
+              else r_fault_ungrounded_todo(R_FAULT_MIN_OHM) if ungrounded_feeder(model, level_kv)
+              else r_fault_todo(level_kv))
     lines += ["faults:", "  method: iec60909",
               f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {r_todo}"]
     todos.append("faults.r_fault_min_ohm")
