@@ -8,7 +8,8 @@ References (nothing here is computed by protv2g):
   class than protv2g's Generator), OpenDSS's ``Bus.VLL`` read directly;
 * the physics of an ungrounded (delta-fed) system: no zero-sequence path, so a YNd
   transformer's delta side, a delta load on it and a line to it ground nothing, while a
-  grounded-wye winding, a wye load or a neutral reactor to ground do (IEEE Std 142-2007 §1.2,
+  grounded-wye winding (a grounding transformer's too), a wye generator or a neutral reactor
+  to ground do, a load's or an inverter's star point does not (IEEE Std 142-2007 §1.2,
   ungrounded systems; ANSI C84.1-2020: a 3-wire system's voltages are line to line).
 """
 
@@ -59,8 +60,20 @@ def _ungrounded(model) -> set[str]:
     # Dyn: the grounded-wye LV side is grounded, the delta HV winding grounds nothing but the
     # source and the MV load ground the MV island
     ("dyn", "delta, wye", "lv", "", set()),
-    # YNd with a wye (grounded) load on the cable: a ground path
-    ("ynd_wye_load", "wye, delta", "lv", "New Load.y bus1=lv2 phases=3 kv=0.48 kw=10", set()),
+    # YNd with a load left at OpenDSS's default conn=wye on the cable: a load's star point
+    # grounds no system (review rev36a W1: a depot's Load.depot_aux made its 480 V delta bus
+    # "grounded", C12 judged floating phase-to-ground voltages); nor does an inverter's
+    ("ynd_wye_load", "wye, delta", "lv", "New Load.y bus1=lv2 phases=3 kv=0.48 kw=10",
+     {"lv", "lv2"}),
+    ("ynd_wye_pv", "wye, delta", "lv",
+     "New PVSystem.pv bus1=lv2 phases=3 kv=0.48 kva=50 pmpp=40 irradiance=1", {"lv", "lv2"}),
+    # ... a grounding transformer (grounded wye on lv, its delta unloaded) or a machine with
+    # its neutral grounded (a wye Generator) does ground it
+    ("ynd_grounding_xf", "wye, delta", "lv",
+     "New Transformer.gx phases=3 windings=2 buses=(lv2, gx_d) conns=(wye, delta) "
+     "kvs=(0.48, 0.48) kvas=(150, 150) xhl=4", {"gx_d"}),  # its own delta terminal floats
+    ("ynd_wye_generator", "wye, delta", "lv",
+     "New Generator.g bus1=lv2 phases=3 kv=0.48 kw=50 pf=1", set()),
     # YNy with the LV star point brought out to node 4 and grounded nowhere: floating
     ("yny_open", "wye, wye", "lv.1.2.3.4", "", {"lv", "lv2"}),
     # ... grounded through a neutral reactor: grounded
