@@ -183,15 +183,17 @@ def test_no_ground_fault_judged_on_the_delta_bus(floating):
     info = c5[c5.rule == UNGROUNDED_RULE]
     assert len(info) and (info.status == "info").all()
     assert "depot_lv" in info.message.iat[0]
+    # no cable on the 480 V side to charge: the fault table's 2e-6 kA, said as such
+    assert "draws less than 0.1 A" in info.message.iat[0]
 
 
 def test_the_tcc_draws_no_ground_fault_on_the_delta_bus(floating):
     """Fails on the old code (review rev36a M2): F-DEPOT's ground TCC marked a "minimum zone
     fault" at the chargers' own current for an SLG fault on depot_lv."""
+    import dataclasses
+
     from protv2g.report.tcc_extremes import device_extremes
     from protv2g.report.tcc_sheets import plan_tcc
-
-    import dataclasses
 
     _folder_, result = floating
     plan = plan_tcc(result)

@@ -176,7 +176,8 @@ def ungrounded_rows(ctx: CheckContext, taken: pd.DataFrame | None) -> pd.DataFra
         names = sorted({str(n) for n in g.fault_bus_name.tolist()})
         i_a = _slg_current_a(ctx, g.fault_bus.unique())
         shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
-        draws = (f"draws at most {i_a:.1f} A (the lines' charging current)" if np.isfinite(i_a)
+        draws = (("draws less than 0.1 A" if i_a < 0.05 else f"draws at most {i_a:.1f} A")
+                 + " (the lines' charging current)" if np.isfinite(i_a)
                  else "draws the lines' charging current only")
         msg = (f"C5 ground faults not applicable to {device}: its zones hold {len(names)} "
                f"bus(es) with no path to ground ({shown}) — an ungrounded system (fed "
@@ -214,7 +215,9 @@ def gate_info(violations: pd.DataFrame) -> list[str]:
     names = sorted({str(d) for d in rows.device})
     i_a = pd.to_numeric(rows.get("i_device_a"), errors="coerce")
     most = float(i_a.max()) if i_a is not None and np.isfinite(i_a).any() else float("nan")
-    at = f" (≤ {most:.1f} A)" if np.isfinite(most) else ""
+    # a site's own delta 480 V bus has no cable to charge: 2e-3 A (review rev36a), not "≤ 0.0 A"
+    at = ("" if not np.isfinite(most) else " (< 0.1 A)" if most < 0.05
+          else f" (≤ {most:.1f} A)")
     shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
     return [f"info: C5 ground faults not judged for {shown}: their zones reach buses with no "
             f"path to ground (an ungrounded, delta-fed system), where a ground fault draws the "
