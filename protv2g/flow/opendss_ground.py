@@ -43,6 +43,16 @@ How it is found, from OpenDSS's own element admittances (no rule per element cla
    1.060 pu where the line-to-line voltage, the service voltage of a 3-wire system, was
    1.021-1.025 pu (OpenDSS). Such a load is a slip of the model
    (:func:`protv2g.study.dss_ground_loads.grounded_load_warnings` says so).
+3. A winding that passes zero sequence joins two islands: raised alone, one island drives
+   current out of the element's conductors in the other (``|Σ_m (Yprim·u_k)_m| ≥``
+   :data:`GROUND_MIN_RATIO` ``× max |Yprim_kk|``) — a grounded wye-wye transformer (IEEE 123's
+   single-phase regulator ``reg2a``, ``9.1 → 9r.1``, wye-wye: its lateral's zero-sequence
+   current returns through the regulator's grounded neutrals to the feeder's source, the
+   ground-conductor currents of its two windings cancelling), an autotransformer; a YNd or Dyn
+   unit does not (the delta winding carries no zero-sequence current out of its terminals).
+   An island joined so to a grounded one is grounded. Without this, the loads' star points
+   (above) had hidden it: IEEE 123's ``9r``, ``14``, ``10``, ``11`` (phase a behind
+   ``reg2a``) read "no path to ground" once loads stopped counting.
 
 The V2G sites are not in the model (:class:`~protv2g.flow.opendss.DssFlowEngine` adds a
 three-phase one delta-connected, without a ground conductor). A site on one or two phases is
@@ -120,25 +130,43 @@ def _admittances(model: DssModel, names: list[str]) -> Iterator[ElementY]:
 
 
 def _grounded_islands(model: DssModel, island: np.ndarray) -> set[int]:
-    """Islands some element grounds (module docstring, step 2)."""
+    """Islands some element grounds, directly or through a winding that passes zero sequence
+    to a grounded island (module docstring, steps 2 and 3)."""
     e = model.elements
     pick = (e.enabled.to_numpy(bool) & e.energized.to_numpy(bool)
             & ~e.cls.isin(("line", *NOT_GROUNDING_CLASSES)).to_numpy())
-    out: set[int] = set()
+    direct: set[int] = set()
+    passes: list[tuple[int, int]] = []
     for el in _admittances(model, e.name[pick].tolist()):
-        ground = el.node < 0
-        if not ground.any() or el.yprim_s.size == 0:
+        if el.yprim_s.size == 0:
             continue
+        ground = el.node < 0
         where = np.where(ground, -1, island[model.node_bus[np.maximum(el.node, 0)]])
-        for k in np.unique(where[~ground]).tolist():
-            if k in out:
+        islands = np.unique(where[~ground]).tolist()
+        if not ground.any() and len(islands) < 2:
+            continue
+        for k in islands:
+            if k in direct and len(islands) < 2:
                 continue
             u = (where == k).astype(float)
-            i_g = abs(complex((el.yprim_s @ u)[ground].sum()))
+            i = el.yprim_s @ u
             scale = float(np.abs(np.diag(el.yprim_s))[where == k].max())
-            if scale > 0 and i_g >= GROUND_MIN_RATIO * scale:
-                out.add(int(k))
-    return out
+            if scale <= 0:
+                continue
+            if ground.any() and abs(complex(i[ground].sum())) >= GROUND_MIN_RATIO * scale:
+                direct.add(int(k))
+            for m in islands:
+                if m != k and abs(complex(i[where == m].sum())) >= GROUND_MIN_RATIO * scale:
+                    passes.append((int(k), int(m)))
+    if not passes:
+        return direct
+    # an island joined by zero-sequence paths to a directly grounded one is grounded too
+    n = int(island.max()) + 1 if len(island) else 0
+    a, b = np.array(passes, dtype=np.int64).T
+    graph = sp.csr_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    label = connected_components(graph, directed=False)[1]
+    hit = np.isin(label, label[sorted(direct)]) if direct else np.zeros(n, dtype=bool)
+    return direct | {int(k) for k in np.flatnonzero(hit)}
 
 
 def ungrounded_buses(model: DssModel) -> np.ndarray:
