@@ -100,7 +100,7 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
             return f"{x:.2f} s".replace("-", "−")
 
         text = (f"{ref['criterion']} {primary}→{backup}: "
-                + (f"V2G {sec(iv)} (no base case: the pair comes with the project)"
+                + (f"V2G {sec(iv)} (no base case)"
                    if no_base else sec(iv))
                 + (f", V2G {sec(vv)}" if np.isfinite(vv) else "")
                 + f" (need ≥ {sec(float(ref['required_s']))})")
