@@ -62,6 +62,17 @@ __all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "
            "line_end_temperature_text"]
 
 
+def _ungrounded_names(study: Study, faults: Any) -> list[str]:
+    """:func:`~protv2g.checks.reach_ungrounded.ungrounded_bus_names` of the study the fault
+    tables were solved on (its close-in buses included); a failure is no names (a text)."""
+    from protv2g.checks.reach_ungrounded import ungrounded_bus_names
+
+    try:
+        return ungrounded_bus_names(close_in_study(study, faults.close_in))
+    except Exception:  # noqa: BLE001 - the TCC markers only
+        return []
+
+
 def line_end_temperature_text(study: Study) -> str:
     """The conductors' temperature of the minimum case as the engine used it (review s17: the
     Summary said "end temperature" without the value, which an engineer needs to reproduce a
@@ -280,6 +291,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
                         for i in todos],
         # criterion → the stand-in inputs its evaluation reads (protv2g.criteria_basis)
         "criterion_inputs": stand_ins,
+        # buses with no path to ground: no ground-fault marker on a TCC there (rev36a M2)
+        "ungrounded_buses": _ungrounded_names(study, faults),
     }
     # the fields the study file or importer gave: the Inputs sheet tells them from defaults
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json"),
@@ -322,6 +335,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         from protv2g.study.dss_site_transformers import project_load_warnings
 
         feeder_warnings = with_issue_rows(feeder_warnings, held_load_issues(study), "load")
+        # a load's grounded star point on a bus with no ground path (review rev36a T4)
+        from protv2g.study.dss_ground_loads import grounded_load_warnings
+
+        feeder_warnings = with_issue_rows(feeder_warnings, grounded_load_warnings(study),
+                                          "load")
         # a site transformer's own loads leave the base case with it (review rev35a M1)
         feeder_warnings = with_issue_rows(feeder_warnings, project_load_warnings(study),
                                           "transformer")

@@ -8,7 +8,8 @@ References (nothing here is computed by protv2g):
   class than protv2g's Generator), OpenDSS's ``Bus.VLL`` read directly;
 * the physics of an ungrounded (delta-fed) system: no zero-sequence path, so a YNd
   transformer's delta side, a delta load on it and a line to it ground nothing, while a
-  grounded-wye winding, a wye load or a neutral reactor to ground do (IEEE Std 142-2007 §1.2,
+  grounded-wye winding (a grounding transformer's too), a wye generator or a neutral reactor
+  to ground do, a load's or an inverter's star point does not (IEEE Std 142-2007 §1.2,
   ungrounded systems; ANSI C84.1-2020: a 3-wire system's voltages are line to line).
 """
 
@@ -59,8 +60,29 @@ def _ungrounded(model) -> set[str]:
     # Dyn: the grounded-wye LV side is grounded, the delta HV winding grounds nothing but the
     # source and the MV load ground the MV island
     ("dyn", "delta, wye", "lv", "", set()),
-    # YNd with a wye (grounded) load on the cable: a ground path
-    ("ynd_wye_load", "wye, delta", "lv", "New Load.y bus1=lv2 phases=3 kv=0.48 kw=10", set()),
+    # YNd with a load left at OpenDSS's default conn=wye on the cable: a load's star point
+    # grounds no system (review rev36a W1: a depot's Load.depot_aux made its 480 V delta bus
+    # "grounded", C12 judged floating phase-to-ground voltages); nor does an inverter's
+    ("ynd_wye_load", "wye, delta", "lv", "New Load.y bus1=lv2 phases=3 kv=0.48 kw=10",
+     {"lv", "lv2"}),
+    ("ynd_wye_pv", "wye, delta", "lv",
+     "New PVSystem.pv bus1=lv2 phases=3 kv=0.48 kva=50 pmpp=40 irradiance=1", {"lv", "lv2"}),
+    # ... a grounding transformer (grounded wye on lv, its delta unloaded) or a machine with
+    # its neutral grounded (a wye Generator) does ground it
+    ("ynd_grounding_xf", "wye, delta", "lv",
+     "New Transformer.gx phases=3 windings=2 buses=(lv2, gx_d) conns=(wye, delta) "
+     "kvs=(0.48, 0.48) kvas=(150, 150) xhl=4", {"gx_d"}),  # its own delta terminal floats
+    ("ynd_wye_generator", "wye, delta", "lv",
+     "New Generator.g bus1=lv2 phases=3 kv=0.48 kw=50 pf=1", set()),
+    # YNyn with a delta load only: grounded by its LV neutral
+    ("ynyn", "wye, wye", "lv", "", set()),
+    # ... and a 1:1 single-phase wye-wye regulator off it (IEEE 123's reg2a): its output's
+    # zero sequence returns through the regulator's grounded neutrals, whose ground currents
+    # cancel (1:1): grounded through the regulator (the old test on ground conductors alone
+    # called r1 floating; its loads' star points had hidden that)
+    ("ynyn_regulator", "wye, wye", "lv",
+     "New Transformer.reg phases=1 windings=2 buses=(lv2.1, r1.1) conns=(wye, wye) "
+     "kvs=(0.277, 0.277) kvas=(100, 100) xhl=0.01", set()),
     # YNy with the LV star point brought out to node 4 and grounded nowhere: floating
     ("yny_open", "wye, wye", "lv.1.2.3.4", "", {"lv", "lv2"}),
     # ... grounded through a neutral reactor: grounded
@@ -150,3 +172,27 @@ def test_c12_judges_the_line_to_line_voltage_and_says_so(tmp_path) -> None:
     assert "voltage 1.070 pu" in row.message and LINE_TO_LINE_TEXT in row.message
     assert row.fault_bus == "B4"
     assert _fail_at(c12, "B4").margin.iat[0] == pytest.approx(1.05 - 1.07)
+
+
+def test_ieee123_lateral_behind_its_wye_wye_regulator_is_grounded() -> None:
+    """IEEE 123's phase-a lateral 9r-14-10-11 is fed through the single-phase wye-wye regulator
+    reg2a (9.1 → 9r.1): its zero sequence returns through the regulator's grounded neutrals
+    to the feeder's source, so it is grounded (OpenDSS below: an SLG fault at 14 draws
+    hundreds of amperes). It read "no path to ground" once its loads' star points stopped
+    counting (review rev36a), until windings that pass zero sequence joined the islands."""
+    import opendssdirect
+
+    from tests.conftest import SHARED_DIR
+
+    master = SHARED_DIR / "feeders" / "opendss" / "123Bus" / "IEEE123Master.dss"
+    if not master.is_file():
+        pytest.skip(f"shared IEEE 123 model not found at {master}")
+    model = load_dss_model(master)
+    assert _ungrounded(model) & {"9r", "14", "10", "11"} == set()
+    dss = opendssdirect.NewContext()
+    dss.Text.Command(f'compile "{master}"')
+    dss.Text.Command("batchedit load..* enabled=no")
+    dss.Text.Command("new fault.f phases=1 bus1=14.1 r=0.0001")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement("fault.f")
+    assert abs(complex(*dss.CktElement.Currents()[:2])) > 300.0

@@ -131,3 +131,17 @@ def test_depot_arrows_are_drawn_with_their_own_elements(depot_result):
             assert i_a == pytest.approx(row[f"{col}_{tag}_a"])
             seen[family] += 1
     assert seen["phase"] and seen["ground"]
+
+
+def test_a_pair_with_no_base_case_is_not_labelled_as_if_it_had_one():
+    """Review rev36a M2: F-DEPOT (a site transformer's fuse) leaves the base case with the
+    transformer; its pair with the head had only V2G rows, the reference was one of them, and
+    the legend read "−49.32 s, V2G −49.32 s" as if the pair existed without the project."""
+    ref = _row(max=SLG_MAX, worst=PH_WORST, min=SLG_MIN)
+    ref["case_of"] = "worst V2G"
+    (phase,) = intervals([("F-TAP", "HEAD", ref, ref)], ["HEAD", "F-TAP"], "phase")
+    assert phase[3] == "C1 F-TAP→HEAD: V2G 0.85 s (no base case) (need ≥ 0.12 s)"
+    base = ref.copy()
+    base["case_of"] = "base"
+    (phase,) = intervals([("F-TAP", "HEAD", base, ref)], ["HEAD", "F-TAP"], "phase")
+    assert phase[3] == "C1 F-TAP→HEAD: 0.85 s, V2G 0.85 s (need ≥ 0.12 s)"

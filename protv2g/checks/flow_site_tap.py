@@ -49,8 +49,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["SITE_TAP", "TAP_STEP", "TAP_STEPS_STANDARD", "idle_voltages", "site_tap",
-           "tap_fix"]
+__all__ = ["SITE_TAP", "TAP_STEP", "TAP_STEPS_STANDARD", "feeder_winding", "idle_voltages",
+           "site_tap", "tap_fix"]
 
 #: ``mechanism`` of a C12 row at a site's own bus set by its transformer's no-load tap.
 SITE_TAP = "site transformer no-load tap"
@@ -209,25 +209,59 @@ def site_buses(ctx: Any) -> dict[int, tuple[str, str]]:
 
 def _taps(ctx: Any, element: str) -> tuple[float, float] | None:
     """(feeder-side winding's tap, site-side winding's tap) of a two-winding site transformer,
-    per unit, read from the compiled model; None when it cannot be read."""
+    per unit, read from the compiled model; None when it cannot be read
+    (:func:`feeder_winding` tells the sides apart)."""
     model = getattr(ctx.study, "model", None)
     try:
         dss = model.engine
         dss.Transformers.Name(element.split(".", 1)[1])
         if int(dss.Transformers.NumWindings()) != 2:
             return None
-        taps = []
+        taps, kvs = [], []
         for w in (1, 2):
             dss.Transformers.Wdg(w)
             taps.append(float(dss.Transformers.Tap()))
+            kvs.append(float(dss.Transformers.kV()))
         e = model.elements
         row = e[e.name.str.lower() == element.lower()]
         buses = [str(b).split(".", 1)[0].lower() for b in row.buses.iat[0]]
-        dead = {str(n).lower() for n in model.buses.index[list(site_buses(ctx))]}
-        feeder = 0 if buses[0] not in dead else 1
+        dead = {str(model.buses.index[b]).lower() for b, (el, _) in site_buses(ctx).items()
+                if el == element.lower()}
+        sites = {str(getattr(x, "bus", "")).split(".", 1)[0].lower()
+                 for x in getattr(ctx.study.document, "v2g_sites", []) or []}
+        feeder = feeder_winding(buses, dead, sites, kvs)
         return taps[feeder], taps[1 - feeder]
     except Exception:  # noqa: BLE001 - a text only
         return None
+
+
+def feeder_winding(buses: list[str], dead: set[str], sites: set[str],
+                   kv: list[float]) -> int:
+    """Which winding (0 or 1) of a two-winding site transformer is on the feeder's side.
+
+    In this order: the one winding whose bus keeps a source with the transformer out (not in
+    ``dead``); else the winding opposite the one on a site's bus (``sites``); else the
+    higher-voltage winding (a site transformer steps the feeder's voltage down to the
+    site's). A device on the feeder-side terminal moves that terminal to a close-in bus that
+    only the transformer's stub reaches (:mod:`protv2g.network.dss_close_in`), so in a run
+    both winding buses can be dead with the transformer out: review rev36a (IEEE 8500, a
+    fuse F-DEPOT on depot_xf's HV side) read the 480 V winding's tap 0.975 as the feeder
+    side's and advised ``taps=(1, 1)``, which raises the 480 V bus (OpenDSS: 1.021 → 1.047
+    pu) instead of lowering it.
+
+    >>> feeder_winding(["m1~close1", "depot_lv"], {"m1~close1", "depot_lv"}, {"depot_lv"},
+    ...                [12.47, 0.48])
+    0
+    >>> feeder_winding(["depot_lv", "m1"], {"depot_lv"}, set(), [0.48, 12.47])
+    1
+    """
+    live = [k for k, b in enumerate(buses[:2]) if b not in dead]
+    if len(live) == 1:
+        return live[0]
+    on_site = [k for k, b in enumerate(buses[:2]) if b in sites]
+    if len(on_site) == 1:
+        return 1 - on_site[0]
+    return 0 if kv[0] >= kv[1] else 1
 
 
 def tap_fix(ctx: Any, element: str, v_idle_max_pu: float, v_idle_min_pu: float) -> str:

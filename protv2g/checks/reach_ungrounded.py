@@ -51,7 +51,7 @@ from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.violations import CheckStatus
 
 __all__ = ["UNGROUNDED_REMEDY", "UNGROUNDED_RULE", "gate_info", "ground_fault_rows",
-           "no_ground_path", "ungrounded_rows"]
+           "no_ground_path", "ungrounded_bus_names", "ungrounded_rows"]
 
 #: What detects a ground fault on an ungrounded system (IEEE Std 142-2007 §1.4, recalled).
 UNGROUNDED_REMEDY = ("detect ground faults there by the zero-sequence voltage: a 59N / 3V0 "
@@ -87,6 +87,26 @@ def _ungrounded_mask(ctx: CheckContext) -> pd.Series | None:
             mask = None
         ctx.cache["ungrounded buses"] = mask
     return ctx.cache["ungrounded buses"]
+
+
+def ungrounded_bus_names(study: object) -> list[str]:
+    """The names of the buses with no path to ground of ``study`` (an OpenDSS model's or a
+    pandapower net's, as C5 reads them: :func:`_ungrounded_mask`), sorted; the result keeps
+    them (``meta["ungrounded_buses"]``) so that the report draws no ground-fault marker there
+    (review rev36a M2: the F-DEPOT TCC drew a delta bus's "minimum zone fault", the chargers'
+    own 54 A); empty when there are none or neither a model nor a net is given."""
+    mask = _ungrounded_mask(_Bare(study))  # type: ignore[arg-type]
+    if mask is None or not mask.any():
+        return []
+    return sorted({str(study.bus_name(int(b))) for b in mask.index[mask.to_numpy()]})
+
+
+class _Bare:
+    """What :func:`_ungrounded_mask` reads of a check context: the study and a cache."""
+
+    def __init__(self, study: object) -> None:
+        self.study = study
+        self.cache: dict = {}
 
 
 def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray) -> np.ndarray:
@@ -156,7 +176,8 @@ def ungrounded_rows(ctx: CheckContext, taken: pd.DataFrame | None) -> pd.DataFra
         names = sorted({str(n) for n in g.fault_bus_name.tolist()})
         i_a = _slg_current_a(ctx, g.fault_bus.unique())
         shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
-        draws = (f"draws at most {i_a:.1f} A (the lines' charging current)" if np.isfinite(i_a)
+        draws = (("draws less than 0.1 A" if i_a < 0.05 else f"draws at most {i_a:.1f} A")
+                 + " (the lines' charging current)" if np.isfinite(i_a)
                  else "draws the lines' charging current only")
         msg = (f"C5 ground faults not applicable to {device}: its zones hold {len(names)} "
                f"bus(es) with no path to ground ({shown}) — an ungrounded system (fed "
@@ -194,7 +215,9 @@ def gate_info(violations: pd.DataFrame) -> list[str]:
     names = sorted({str(d) for d in rows.device})
     i_a = pd.to_numeric(rows.get("i_device_a"), errors="coerce")
     most = float(i_a.max()) if i_a is not None and np.isfinite(i_a).any() else float("nan")
-    at = f" (≤ {most:.1f} A)" if np.isfinite(most) else ""
+    # a site's own delta 480 V bus has no cable to charge: 2e-3 A (review rev36a), not "≤ 0.0 A"
+    at = ("" if not np.isfinite(most) else " (< 0.1 A)" if most < 0.05
+          else f" (≤ {most:.1f} A)")
     shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
     return [f"info: C5 ground faults not judged for {shown}: their zones reach buses with no "
             f"path to ground (an ungrounded, delta-fed system), where a ground fault draws the "

@@ -15,17 +15,44 @@ How it is found, from OpenDSS's own element admittances (no rule per element cla
 1. Galvanic islands: buses joined by enabled, closed lines (switches included) and series
    reactors and capacitors. Transformers and autotransformers separate islands (each winding
    sits in its own).
-2. An island is grounded when some element has a conductor on ground (OpenDSS node 0) that
-   carries current when every node of the island rises by the same voltage, the rest of the
-   circuit held: ``|Σ_g (Yprim·u)_g| ≥`` :data:`GROUND_MIN_RATIO` ``× max |Yprim_kk|`` over the
-   element's conductors in the island (``u`` = 1 on them, 0 elsewhere; ``g`` its conductors on
-   ground). A grounded-wye winding, a wye load, capacitor, generator or source does (the ratio
-   is of order 1); a delta winding, a delta load and a line do not (a line with a grounded
-   neutral only by its capacitance, ≈ 1e-5 of its series admittance; OpenDSS's anti-float
-   admittance is on the diagonal, not through a ground conductor). A neutral brought out to a
-   node of its bus and grounded through a reactor counts (the reactor carries the current); a
+2. An island is grounded when some element that can ground a system has a conductor on
+   ground (OpenDSS node 0) that carries current when every node of the island rises by the
+   same voltage, the rest of the circuit held: ``|Σ_g (Yprim·u)_g| ≥``
+   :data:`GROUND_MIN_RATIO` ``× max |Yprim_kk|`` over the element's conductors in the island
+   (``u`` = 1 on them, 0 elsewhere; ``g`` its conductors on ground). A grounded-wye winding
+   (a transformer's, a grounding transformer's), a neutral reactor, a source, a generator
+   (a machine with its neutral grounded) and a grounded-wye capacitor bank do (the ratio is of
+   order 1); a delta winding, a delta load and a line do not (a line with a grounded neutral
+   only by its capacitance, ≈ 1e-5 of its series admittance; OpenDSS's anti-float admittance
+   is on the diagonal, not through a ground conductor). A neutral brought out to a node of
+   its bus and grounded through a reactor counts (the reactor carries the current); a
    high-resistance-grounded winding (ratio below :data:`GROUND_MIN_RATIO`) does not: its phase
    to ground voltages are not a service voltage either.
+
+   A load, a PV system or a storage element (:data:`NOT_GROUNDING_CLASSES`) never grounds an
+   island, whatever its connection: what grounds a system is its sources' and transformers'
+   neutrals, grounding transformers and reactors (IEEE Std 142-2007 §1.2-§1.4, recalled; IEEE Std
+   C62.92.1-2016 §4: the classes of system grounding are set by those), not a load's star
+   point. OpenDSS's default ``conn=wye`` ties a load's star point to node 0, but on a real
+   3-wire delta system there is no neutral to tie it to: it floats, and the load draws no
+   zero-sequence current (a constant-power load's ``Yprim`` is only its nominal admittance,
+   the solution corrects its current by injection; an inverter's star point is its
+   converter's). Counting it gave review rev36a W1: a depot's 480 V delta bus with a 40 kW
+   ``Load.depot_aux`` left at the default wye read 0.961 / 1.058 / 1.056 pu phase to ground
+   (the star point of a 3-phase load unbalancing a balanced site), C12 failing there at
+   1.060 pu where the line-to-line voltage, the service voltage of a 3-wire system, was
+   1.021-1.025 pu (OpenDSS). Such a load is a slip of the model
+   (:func:`protv2g.study.dss_ground_loads.grounded_load_warnings` says so).
+3. A winding that passes zero sequence joins two islands: raised alone, one island drives
+   current out of the element's conductors in the other (``|Σ_m (Yprim·u_k)_m| ≥``
+   :data:`GROUND_MIN_RATIO` ``× max |Yprim_kk|``) — a grounded wye-wye transformer (IEEE 123's
+   single-phase regulator ``reg2a``, ``9.1 → 9r.1``, wye-wye: its lateral's zero-sequence
+   current returns through the regulator's grounded neutrals to the feeder's source, the
+   ground-conductor currents of its two windings cancelling), an autotransformer; a YNd or Dyn
+   unit does not (the delta winding carries no zero-sequence current out of its terminals).
+   An island joined so to a grounded one is grounded. Without this, the loads' star points
+   (above) had hidden it: IEEE 123's ``9r``, ``14``, ``10``, ``11`` (phase a behind
+   ``reg2a``) read "no path to ground" once loads stopped counting.
 
 The V2G sites are not in the model (:class:`~protv2g.flow.opendss.DssFlowEngine` adds a
 three-phase one delta-connected, without a ground conductor). A site on one or two phases is
@@ -52,8 +79,8 @@ from scipy.sparse.csgraph import connected_components
 
 from protv2g.network.dss_model import DssModel, ElementY
 
-__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "ReverseBasis", "line_to_neutral_issue",
-           "reverse_basis", "ungrounded_buses"]
+__all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "NOT_GROUNDING_CLASSES", "ReverseBasis",
+           "line_to_neutral_issue", "reverse_basis", "ungrounded_buses"]
 
 #: An element grounds an island when the current into its ground conductors under a common
 #: rise of the island's nodes is at least this fraction of its largest self-admittance there
@@ -62,6 +89,9 @@ __all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "ReverseBasis", "line_to_neutral_
 GROUND_MIN_RATIO = 1e-3
 #: Element classes that join two buses galvanically (one island); transformers do not.
 LINK_CLASSES = ("line", "reactor", "capacitor")
+#: Element classes whose conductors on ground do not ground an island (module docstring,
+#: step 2): constant-power loads and inverters — their star point is not a system ground.
+NOT_GROUNDING_CLASSES = ("load", "pvsystem", "storage")
 #: How the reverse flow at a watched terminal is judged (:func:`reverse_basis`): ``"phase"``
 #: each phase conductor's own power (a line-to-neutral unit), ``"terminal"`` the terminal's
 #: total (a winding between phases, a delta winding, a 3-wire ungrounded circuit).
@@ -100,25 +130,43 @@ def _admittances(model: DssModel, names: list[str]) -> Iterator[ElementY]:
 
 
 def _grounded_islands(model: DssModel, island: np.ndarray) -> set[int]:
-    """Islands some element grounds (module docstring, step 2)."""
+    """Islands some element grounds, directly or through a winding that passes zero sequence
+    to a grounded island (module docstring, steps 2 and 3)."""
     e = model.elements
     pick = (e.enabled.to_numpy(bool) & e.energized.to_numpy(bool)
-            & (e.cls != "line").to_numpy())
-    out: set[int] = set()
+            & ~e.cls.isin(("line", *NOT_GROUNDING_CLASSES)).to_numpy())
+    direct: set[int] = set()
+    passes: list[tuple[int, int]] = []
     for el in _admittances(model, e.name[pick].tolist()):
-        ground = el.node < 0
-        if not ground.any() or el.yprim_s.size == 0:
+        if el.yprim_s.size == 0:
             continue
+        ground = el.node < 0
         where = np.where(ground, -1, island[model.node_bus[np.maximum(el.node, 0)]])
-        for k in np.unique(where[~ground]).tolist():
-            if k in out:
+        islands = np.unique(where[~ground]).tolist()
+        if not ground.any() and len(islands) < 2:
+            continue
+        for k in islands:
+            if k in direct and len(islands) < 2:
                 continue
             u = (where == k).astype(float)
-            i_g = abs(complex((el.yprim_s @ u)[ground].sum()))
+            i = el.yprim_s @ u
             scale = float(np.abs(np.diag(el.yprim_s))[where == k].max())
-            if scale > 0 and i_g >= GROUND_MIN_RATIO * scale:
-                out.add(int(k))
-    return out
+            if scale <= 0:
+                continue
+            if ground.any() and abs(complex(i[ground].sum())) >= GROUND_MIN_RATIO * scale:
+                direct.add(int(k))
+            for m in islands:
+                if m != k and abs(complex(i[where == m].sum())) >= GROUND_MIN_RATIO * scale:
+                    passes.append((int(k), int(m)))
+    if not passes:
+        return direct
+    # an island joined by zero-sequence paths to a directly grounded one is grounded too
+    n = int(island.max()) + 1 if len(island) else 0
+    a, b = np.array(passes, dtype=np.int64).T
+    graph = sp.csr_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    label = connected_components(graph, directed=False)[1]
+    hit = np.isin(label, label[sorted(direct)]) if direct else np.zeros(n, dtype=bool)
+    return direct | {int(k) for k in np.flatnonzero(hit)}
 
 
 def ungrounded_buses(model: DssModel) -> np.ndarray:

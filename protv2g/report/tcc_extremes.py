@@ -110,8 +110,15 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     # on the label, only its 3ph rows counted — the phase TCC's minimum-fault marker was the
     # smallest 3ph fault, not the smallest LL one, and the ground TCC had no markers
     kinds = [fault_kind(t) for t in type_t.tolist()]
+    # a ground fault at a bus with no path to ground draws no fault current: what a device
+    # "sees" there is the chargers' own current, no zone fault to mark (review rev36a M2: the
+    # F-DEPOT TCC's 54 A "minimum zone fault" on a depot's delta 480 V bus; C5 judges no
+    # ground fault there either, :mod:`protv2g.checks.reach_ungrounded`)
+    ungrounded = set(result.meta.get("ungrounded_buses") or ())
+    grounded = np.array([t not in ungrounded for t in bus_t.tolist()], dtype=bool)
     for fam, types in (("phase", PHASE_TYPES), ("ground", GROUND_TYPES)):
-        rows = np.flatnonzero(in_zone & _mask(coded["fault_type"], [k in types for k in kinds]))
+        rows = np.flatnonzero(in_zone & _mask(coded["fault_type"], [k in types for k in kinds])
+                              & (grounded[bus] if fam == "ground" else True))
         # the largest phase current, column by column, at the rows (not a 3-column copy)
         i_phase = np.maximum(f["ia_ka"].to_numpy(float)[rows], f["ib_ka"].to_numpy(float)[rows])
         np.maximum(i_phase, f["ic_ka"].to_numpy(float)[rows], out=i_phase)

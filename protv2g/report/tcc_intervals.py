@@ -95,16 +95,23 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
             continue
         iv = float(ref[f"interval_{tag}_s"])
+        # a pair with no base case (a device that comes with the project: a site
+        # transformer's fuse) has only V2G rows: the reference is one of them, and saying
+        # "x s, V2G x s" read as if the pair existed today (review rev36a M2)
+        no_base = str(ref.get("case_of", "base") or "base") != "base"
         # the V2G row's interval at the same fault, where its times are this family's too
-        vv = (float(v[f"interval_{tag}_s"]) if v is not None and _family_point(
-            v, primary, backup, family, (tag,)) == tag else float("nan"))
+        vv = (float(v[f"interval_{tag}_s"]) if v is not None and not no_base
+              and _family_point(v, primary, backup, family, (tag,)) == tag
+              else float("nan"))
 
         def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
             return f"{x:.2f} s".replace("-", "−")
 
         own = _state(ref, tag) if with_status else ("", "")
         other = _state(v, tag) if with_status else ("", "")
-        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}{_said(own)}"
+        text = (f"{ref['criterion']} {primary}→{backup}: "
+                + (f"V2G {sec(iv)} (no base case){_said(own)}" if no_base
+                   else f"{sec(iv)}{_said(own)}")
                 + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
                 + f" (need ≥ {sec(float(ref['required_s']))})")
         out.append((i_a, tp, tb, text))

@@ -170,6 +170,9 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         out += unnamed_site_transformer_warnings(study)
         out += project_load_warnings(study)  # its loads go with it (review rev35a M1)
         out += held_load_issues(study)  # loads LoadMult does not scale (rev34a W2)
+        from protv2g.study.dss_ground_loads import grounded_load_warnings
+
+        out += grounded_load_warnings(study)  # a wye load on a 3-wire bus (rev36a T4)
     out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)
