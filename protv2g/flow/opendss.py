@@ -374,12 +374,28 @@ class DssFlowEngine:
         self._der.scale(dss, 1.0)
         if dead is not None:
             self._switch_base(False)
+            self._reenergise()
             out.v_v[:, dead] = np.nan
         if built:
             self._open(self.not_built, True)
         elif len(self._dead_always):
             out.v_v[:, self._dead_always] = np.nan
         return out
+
+    def _reenergise(self) -> None:
+        """One solve with the base case's elements closed again and every site idle, from the
+        first solve's control state, its result not kept: OpenDSS starts a snapshot from the
+        last solution's voltages, and after a base-case block those of the part it opened
+        (a site's own transformer and what lies behind it) are zero — a V2G step started
+        there did not converge (delta36's test feeder after reg36 solved the base cases
+        first: expected/peak and charging rows all NaN). The next step restores its own
+        state (:meth:`_restore_state`)."""
+        dss = self._dss
+        for j in range(len(self.sites)):
+            dss.Generators.Name(f"{SITE_PREFIX}{j}")
+            dss.Generators.kW(0.0)
+        self._restore_state()
+        self._solve_once()
 
     def _switch_base(self, out: bool) -> np.ndarray | None:
         """Open (``out``) or close every terminal of :attr:`base_open` (but those of

@@ -18,7 +18,8 @@ from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT
 from protv2g.study_draft.writer import todo
 
 __all__ = ["DRAFT_PARTICIPATION", "FUSE_LINK_FIX", "NO_FUSE_NOTE", "OLD_PICKUP_RULE",
-           "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT", "r_fault_todo"]
+           "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT", "r_fault_todo",
+           "r_fault_ungrounded_todo"]
 
 
 #: Minimum-case ground-fault resistance written into drafts, Ω (domain.md §2: 20–40 Ω).
@@ -76,6 +77,24 @@ def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
         "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "
         f"ground-fault rows (C5 reach, C2 fuse saving){ceiling}",
         "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
+
+
+def r_fault_ungrounded_todo(r_ohm: float) -> str:
+    """The TODO on ``faults.r_fault_min_ohm`` on an ungrounded feeder
+    (:func:`protv2g.study_draft.ungrounded.ungrounded_feeder`; review rev36b X5, IEEE 37: the
+    usual TODO said "it decides the min-case ground-fault rows (C5 reach, C2 fuse saving)"
+    where C5 judges none): the value
+    enters only the minimum-case LLG rows (a line-to-line fault through the two resistances)
+    and the SLG rows no element sees."""
+    return todo(
+        f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American practice "
+        "20–40 Ω on 12–25 kV feeders, domain.md §2) — on this feeder no primary bus has a "
+        "path to ground: a ground fault draws the lines' charging current only, C5 judges no "
+        "SLG or LLG fault (detect them by 3V0, a 59N element), so it decides none of C5's "
+        "rows; it enters the minimum-case LLG rows (a phase-to-phase fault through the two "
+        "resistances) that C1–C4 read",
+        "give the utility's fault resistance for minimum-fault studies, or keep it: it "
+        "decides no ground-fault row here")
 
 
 #: The charger assumptions a drafted site gets (review s23 §5: they were in the workbook only),

@@ -27,6 +27,7 @@ from protv2g.study_draft.draft_assumptions import (
     _source_caveat,
     _with_field_todos,
     r_fault_todo,
+    r_fault_ungrounded_todo,
 )
 from protv2g.study_draft.draft_model import (
     _existing_sources,
@@ -49,11 +50,7 @@ from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
-from protv2g.study_draft.ungrounded import (
-    r_fault_ungrounded_todo,
-    ungrounded_feeder,
-    ungrounded_names,
-)
+from protv2g.study_draft.ungrounded import ungrounded_feeder, ungrounded_names
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
 __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATION",

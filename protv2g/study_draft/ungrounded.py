@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 
 from protv2g.network.dss_model import DssModel
-from protv2g.study_draft.writer import todo
 
-__all__ = ["NO_51G_TEXT", "UNGROUNDED_MARK", "candidate_note", "r_fault_ungrounded_todo",
-           "ungrounded_feeder", "ungrounded_names", "without_ground_element"]
+__all__ = ["NO_51G_TEXT", "UNGROUNDED_MARK", "candidate_note", "ungrounded_feeder",
+           "ungrounded_names", "without_ground_element"]
 
 #: The draft's TODO on a head relay drafted without 51G (the bus is filled in).
 NO_51G_TEXT = ("no 51G drafted: the head's bus {bus} has no path to ground (fed through delta "
@@ -54,23 +53,6 @@ def ungrounded_feeder(model: DssModel, level_kv: float) -> bool:
     if "energized" in buses.columns:
         at &= buses.energized.to_numpy(bool)
     return bool(at.any()) and bool(_mask(model)[at].all())
-
-
-def r_fault_ungrounded_todo(r_ohm: float) -> str:
-    """The TODO on ``faults.r_fault_min_ohm`` on an ungrounded feeder
-    (:func:`ungrounded_feeder`; review rev36b X5, IEEE 37: the usual TODO said "it decides the
-    min-case ground-fault rows (C5 reach, C2 fuse saving)" where C5 judges none): the value
-    enters only the minimum-case LLG rows (a line-to-line fault through the two resistances)
-    and the SLG rows no element sees."""
-    return todo(
-        f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American practice "
-        "20–40 Ω on 12–25 kV feeders, domain.md §2) — on this feeder no primary bus has a "
-        "path to ground: a ground fault draws the lines' charging current only, C5 judges no "
-        "SLG or LLG fault (detect them by 3V0, a 59N element), so it decides none of C5's "
-        "rows; it enters the minimum-case LLG rows (a phase-to-phase fault through the two "
-        "resistances) that C1–C4 read",
-        "give the utility's fault resistance for minimum-fault studies, or keep it: it "
-        "decides no ground-fault row here")
 
 
 def ungrounded_names(model: DssModel) -> set[str]:
