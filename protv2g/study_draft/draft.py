@@ -70,6 +70,7 @@ from protv2g.study_draft.draft_text import (
     CURVES_FOLDER,
     DRAFT_PARTICIPATION,
     R_FAULT_MIN_OHM,
+    project_device_caveat,
     study_text,
 )
 from protv2g.study_draft.fuse_draft import (
@@ -254,16 +255,30 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     fuse_ends = fuse_line_ends(model, fuse_lines)
     phase_devices += [PhaseDevice(drafted_fuse_name(ln), ln, t)
                       for ln, (t, _near, _far) in fuse_ends.items()]
+    # the study's base case leaves out the sites' own model transformers init writes
+    # (``model_transformer``): the fault levels init quotes as "without V2G" — the candidate
+    # table, the fuses' links and every drafted rating — are read on it (review rev36a T6:
+    # IEEE 8500's depot_xf, YNd, raised hvmv_sub_48332's SLG 8.26 → 8.56 kA); a device on
+    # such a transformer itself (the site's own fuse) keeps the figure with it in
+    base_open = sorted({f"transformer.{x[0].lower()}" for x in site_xf.values()
+                        if len(x) == 1})
+    gone = set(base_open)
+    on_xf = [d for d in phase_devices if str(d.element).lower() in gone]
     mark("faults")
-    res = head_fault_study(model, phase_devices)  # the feeder's inverters by their law
-    table = res.device_rows(1.0)
-    peak = res.device_summary
-    peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
+    base_model, base_res, res = _base_case_studies(model, phase_devices, base_open)
+    table = _device_table(base_res, res)
+    peak = _device_peak(base_res, res)
     mark("close-in faults")
-    close_peak, close_rows = _close_in_faults(model, phase_devices)
+    close_peak, close_rows = _close_in_faults(
+        base_model, [d for d in phase_devices if d not in on_xf])
+    if on_xf:   # the project's own devices: on the model with their transformer
+        xf_peak, xf_rows = _close_in_faults(model, on_xf)
+        close_peak = pd.concat([close_peak, xf_peak])
+        close_rows = pd.concat([close_rows, xf_rows])
     peak = pd.concat([peak, close_peak]).groupby(level=0).max()
     mark("fuses")
-    drafted, not_drafted = choose_links(model, fuse_lines, line_peak_load_a(model, fuse_ends),
+    drafted, not_drafted = choose_links(base_model, fuse_lines,
+                                        line_peak_load_a(base_model, fuse_ends),
                                         (1e3 * peak).to_dict(), full_lib)
     fuse_places = {f.name: (f.element, f.terminal) for f in drafted}
     fuse_entries = [f.entry for f in drafted]
@@ -278,9 +293,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     # case; ver33: IEEE 123's depot_xf gave 92 A of residual where the base case has 176 A),
     # and the rule's zone faults on that base case too, as --redraft reads them (s34: init
     # wrote "min zone faults … ground 59 A" with depot_xf in, --redraft 113 A without it)
-    base_open = sorted({f"transformer.{x[0].lower()}" for x in site_xf.values()
-                        if len(x) == 1})
-    head_model, head_table = _base_case_faults(model, phase_devices, base_open, table)
+    head_model, head_table = base_model, base_res.device_rows(1.0)
     proposals = head_proposals(head_model, heads, head_names, {**places, **fuse_places},
                                _built([*entries, *fuse_entries], {**places, **fuse_places},
                                       full_lib), head_table, full_lib, bool(sites),
@@ -288,8 +301,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                light.fraction, model, base_open=base_open)
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
-    levels = short_circuit_levels(model, res)
-    levels["x_r"] = _network_x_r(model, levels)
+    levels = short_circuit_levels(base_model, base_res)  # the base case's (rev36a T6)
+    levels["x_r"] = _network_x_r(base_model, levels)
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
@@ -300,6 +313,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                         [f.element for f in drafted], not_drafted)
     notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
                             full_lib)
+    project = {d.name: str(d.element).split(".", 1)[1] for d in on_xf}
+    notes = [dataclasses.replace(n, action=project_device_caveat(
+        f"{n.action} | fix:", project[n.device]).removesuffix(" | fix:"))
+        if n.todo and n.device in project else n for n in notes]
     notes = [*uncompiled_device_notes(master, model, redirects), *notes]  # review rev31
     source_issues = implausible_sources(dss_source_levels(model))
     # a near-ideal substation (IEEE 13's XHL = 0.008 %: 1,362 kA at its 4.16 kV head) passes
@@ -317,10 +334,12 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         source_issues[-1] += xf
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes, light, source_issues,
+                             _device_x_r(model, base_model, phase_devices, on_xf), notes,
+                             light, source_issues,
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
                              site_transformers=site_xf, site_transformer_loads=xf_loads,
-                             device_kv=device_kv(model, phase_devices))
+                             device_kv=device_kv(model, phase_devices),
+                             project_devices=project)
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
                       tuple(notes), tuple(skipped), tuple(source_issues))
@@ -358,22 +377,48 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
     return peak.groupby("device").i_phase_max_ka.max(), res.device_rows(1.0)
 
 
-def _base_case_faults(model: DssModel, devices: Sequence[PhaseDevice],
-                      base_open: Sequence[str], table: pd.DataFrame
-                      ) -> tuple[DssModel, pd.DataFrame]:
-    """The model and device fault rows the head-relay rule reads: the study's base case,
-    without the sites' own model transformers ``base_open`` (as ``init --redraft`` reads it,
-    :func:`protv2g.study_draft.redraft.redrafted`: ``base_case_model``); ``model`` and
-    ``table`` themselves when there are none. A device on a transformer taken out is left
-    out of that fault study (it has no current there)."""
+def _base_case_studies(model: DssModel, devices: Sequence[PhaseDevice],
+                       base_open: Sequence[str]):  # noqa: ANN202
+    """``(base model, its fault study, the fault study with the project's transformers)``:
+    the study's base case, without the sites' own model transformers ``base_open`` (as ``init
+    --redraft`` reads it, :func:`protv2g.study_draft.redraft.redrafted`: ``base_case_model``),
+    the feeder's inverters by their law (:func:`.head_rule.head_fault_study`); the second
+    study holds only the devices on a transformer taken out (they have no current in the
+    base case; None when there are none). ``(model, study, None)`` without ``base_open``."""
     if not base_open:
-        return model, table
+        return model, head_fault_study(model, devices), None
     from protv2g.network.dss_site_transformers import without_elements
 
     gone = {str(n).lower() for n in base_open}
     base = without_elements(model, base_open)
     kept = [d for d in devices if str(d.element).lower() not in gone]
-    return base, head_fault_study(base, kept).device_rows(1.0)
+    mine = [d for d in devices if str(d.element).lower() in gone]
+    return (base, head_fault_study(base, kept),
+            head_fault_study(model, mine) if mine else None)
+
+
+def _device_table(base_res, res) -> pd.DataFrame:  # noqa: ANN001
+    """The device fault rows init quotes: the base case's, and the project's own devices'
+    rows with their transformer in (:func:`_base_case_studies`)."""
+    rows = base_res.device_rows(1.0)
+    return rows if res is None else pd.concat([rows, res.device_rows(1.0)],
+                                              ignore_index=True)
+
+
+def _device_peak(base_res, res) -> pd.Series:  # noqa: ANN001
+    """Device → the largest phase current of the IEC 60909 max case (kA), on the studies of
+    :func:`_device_table`."""
+    parts = [base_res.device_summary] + ([] if res is None else [res.device_summary])
+    s = pd.concat(parts, ignore_index=True)
+    return s[s.case == "max"].groupby("device").i_phase_max_ka.max()
+
+
+def _device_x_r(model: DssModel, base_model: DssModel, devices: Sequence[PhaseDevice],
+                on_xf: Sequence[PhaseDevice]) -> dict[str, float]:
+    """X/R at each device's terminal (:func:`.ratings.device_x_r`) on the base case, the
+    project's own devices' (``on_xf``) on the model with their transformer."""
+    out = device_x_r(base_model, [d for d in devices if d not in on_xf])
+    return {**out, **(device_x_r(model, list(on_xf)) if on_xf else {})}
 
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:

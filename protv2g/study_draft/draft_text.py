@@ -59,11 +59,27 @@ __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATIO
 CURVES_FOLDER = "model_curves"
 
 
+def project_device_caveat(note: str, transformer: str | None) -> str:
+    """A TODO comment (``# TODO: … | fix: …``) of a device on a site's own model transformer
+    ``transformer``, saying its figures are with that transformer in: the study's base case
+    (no V2G) leaves the transformer out, and the device with it (review rev36a T6); ``note``
+    itself when ``transformer`` is None."""
+    if not transformer:
+        return note
+    what, sep, fix = note.partition(" | fix:")
+    return (f"{what}; with the site's own transformer {transformer} in service: this device "
+            f"is the project's, on it (the base case without V2G leaves both out){sep}{fix}")
+
+
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
                drafted=(), heads=(), site_transformers=None, device_kv=None,
-               site_transformer_loads=None):
+               site_transformer_loads=None, project_devices=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
+
+    ``project_devices`` device → the site's own model transformer it sits on: its drafted
+    rating quotes the fault with that transformer in (the base case leaves both out), and
+    its TODO says so (:func:`project_device_caveat`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
     dicts; ``bad`` the model devices not adopted (:class:`~protv2g.errors.Issue`);
@@ -140,7 +156,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos.append(f"{e['name']}: interrupting_rating_ka")
         mine = [n for n in notes if n.device == e["name"]]
         todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
-        on_field = {"interrupting_rating_ka": _source_caveat(note, bool(source_issues))}
+        on_field = {"interrupting_rating_ka": project_device_caveat(
+            _source_caveat(note, bool(source_issues)), (project_devices or {}).get(e["name"]))}
         entry, above = _with_field_todos({**e, **rating}, on_field, mine)
         if _NO_GROUND_TODO in on_field.values():
             todos.append(f"{e['name']}: no ground element")
