@@ -47,6 +47,7 @@ from protv2g.study_draft.low_voltage import (
 )
 from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
+from protv2g.study_draft.shared_todos import factor_shared
 from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.ungrounded import ungrounded_names
@@ -273,4 +274,5 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if v_todo := voltage_limit_todo(model.f_hz):  # a 50 Hz model: ANSI or EN 50160
         lines += ["checks:", f"  v_max_pu: {ANSI_V_MAX_PU:g}   {v_todo}"]
         todos.append("checks.v_max_pu")
-    return "\n".join(lines) + "\n", todos
+    # the clauses many device TODOs repeat, once above the devices (review rev36a T2)
+    return "\n".join(factor_shared(lines)) + "\n", todos
