@@ -160,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     for text in draft.source_issues:
         print(f"model's {text}: give the utility's source impedance (the TODO on "
               "feeder.opendss says how)")
+    if draft.fuse_load:  # once, not as N findings later (review rev36a T3)
+        print(f"note: {draft.fuse_load}")
     if NO_FUSE_NOTE in draft.text:  # review rev34b L4
         print(f"note: {NO_FUSE_NOTE}")
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "

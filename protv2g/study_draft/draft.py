@@ -65,6 +65,12 @@ from protv2g.study.source_check import (
     dss_source_levels,
     implausible_sources,
 )
+from protv2g.study_draft.base_case import (
+    _base_case_studies,
+    _device_peak,
+    _device_table,
+    _device_x_r,
+)
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import (
     CURVES_FOLDER,
@@ -79,13 +85,14 @@ from protv2g.study_draft.fuse_draft import (
     fuse_line_ends,
     line_peak_load_a,
 )
+from protv2g.study_draft.fuse_load import device_peak_load_a, fuse_load_summary
 from protv2g.study_draft.head_load import site_loads
 from protv2g.study_draft.head_relay import feeder_heads
-from protv2g.study_draft.head_rule import head_fault_study, head_proposals
+from protv2g.study_draft.head_rule import head_proposals
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
-from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
+from protv2g.study_draft.ratings import r10_rating_ka
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.writer import curves_file_text
@@ -122,6 +129,9 @@ class StudyDraft:
     #: the model's source found implausible (:func:`protv2g.study.source_check
     #: .implausible_sources`), a TODO on ``feeder.opendss``
     source_issues: tuple[str, ...] = field(default=())
+    #: most of the model's fuses below their laterals' peak load, said once
+    #: (:func:`.fuse_load.fuse_load_summary`; "" when not so)
+    fuse_load: str = ""
 
 
 
@@ -294,9 +304,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     # and the rule's zone faults on that base case too, as --redraft reads them (s34: init
     # wrote "min zone faults … ground 59 A" with depot_xf in, --redraft 113 A without it)
     head_model, head_table = base_model, base_res.device_rows(1.0)
+    built = _built([*entries, *fuse_entries], {**places, **fuse_places}, full_lib)
     proposals = head_proposals(head_model, heads, head_names, {**places, **fuse_places},
-                               _built([*entries, *fuse_entries], {**places, **fuse_places},
-                                      full_lib), head_table, full_lib, bool(sites),
+                               built, head_table, full_lib, bool(sites),
                                site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
                                light.fraction, model, base_open=base_open)
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
@@ -340,9 +350,18 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                              site_transformers=site_xf, site_transformer_loads=xf_loads,
                              device_kv=device_kv(model, phase_devices),
                              project_devices=project)
+    # most of the model's fuses below their laterals' load: said once (review rev36a T3)
+    model_fuses = {e["name"]: places[e["name"]] for e in entries
+                   if e["kind"] == "fuse" and e["name"] in places
+                   and str(places[e["name"]][0]).lower() not in gone}
+    fuse_load = fuse_load_summary(device_peak_load_a(base_model, model_fuses), built,
+                                  {e["name"]: e.get("link", "") for e in entries})
+    if fuse_load:
+        head, sep, rest = text.partition("\n# Every value")
+        text = f"{head}\n# NOTE: {fuse_load}{sep}{rest}"
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
-                      tuple(notes), tuple(skipped), tuple(source_issues))
+                      tuple(notes), tuple(skipped), tuple(source_issues), fuse_load)
 
 
 def head_label(h) -> str:  # noqa: ANN001
@@ -375,50 +394,6 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
                             existing_inverters="law")
     peak = res.device_summary
     return peak.groupby("device").i_phase_max_ka.max(), res.device_rows(1.0)
-
-
-def _base_case_studies(model: DssModel, devices: Sequence[PhaseDevice],
-                       base_open: Sequence[str]):  # noqa: ANN202
-    """``(base model, its fault study, the fault study with the project's transformers)``:
-    the study's base case, without the sites' own model transformers ``base_open`` (as ``init
-    --redraft`` reads it, :func:`protv2g.study_draft.redraft.redrafted`: ``base_case_model``),
-    the feeder's inverters by their law (:func:`.head_rule.head_fault_study`); the second
-    study holds only the devices on a transformer taken out (they have no current in the
-    base case; None when there are none). ``(model, study, None)`` without ``base_open``."""
-    if not base_open:
-        return model, head_fault_study(model, devices), None
-    from protv2g.network.dss_site_transformers import without_elements
-
-    gone = {str(n).lower() for n in base_open}
-    base = without_elements(model, base_open)
-    kept = [d for d in devices if str(d.element).lower() not in gone]
-    mine = [d for d in devices if str(d.element).lower() in gone]
-    return (base, head_fault_study(base, kept),
-            head_fault_study(model, mine) if mine else None)
-
-
-def _device_table(base_res, res) -> pd.DataFrame:  # noqa: ANN001
-    """The device fault rows init quotes: the base case's, and the project's own devices'
-    rows with their transformer in (:func:`_base_case_studies`)."""
-    rows = base_res.device_rows(1.0)
-    return rows if res is None else pd.concat([rows, res.device_rows(1.0)],
-                                              ignore_index=True)
-
-
-def _device_peak(base_res, res) -> pd.Series:  # noqa: ANN001
-    """Device → the largest phase current of the IEC 60909 max case (kA), on the studies of
-    :func:`_device_table`."""
-    parts = [base_res.device_summary] + ([] if res is None else [res.device_summary])
-    s = pd.concat(parts, ignore_index=True)
-    return s[s.case == "max"].groupby("device").i_phase_max_ka.max()
-
-
-def _device_x_r(model: DssModel, base_model: DssModel, devices: Sequence[PhaseDevice],
-                on_xf: Sequence[PhaseDevice]) -> dict[str, float]:
-    """X/R at each device's terminal (:func:`.ratings.device_x_r`) on the base case, the
-    project's own devices' (``on_xf``) on the model with their transformer."""
-    out = device_x_r(base_model, [d for d in devices if d not in on_xf])
-    return {**out, **(device_x_r(model, list(on_xf)) if on_xf else {})}
 
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:
