@@ -55,7 +55,8 @@ def test_series_rows_merge_into_one_per_scenario():
     # (its bus b0 has the source): its own row
     assert device == ["line.l0", "line.l4"]
     assert said[0] == ("line.l0 and line.l1 (2 elements in series carrying one current: the "
-                       "same in every step, no branch between them)")
+                       "same in every step of the scenario, nothing between them drawing "
+                       "current on the most loaded phase)")
     assert said[1] == "line.l4"
     assert kept.element_index.tolist() == [0, 4]
 
@@ -63,7 +64,14 @@ def test_series_rows_merge_into_one_per_scenario():
 def test_a_current_that_differs_in_one_step_is_not_one_path():
     branch = _branch({0: [0.45, 0.30], 1: [0.45, 0.29], 2: [0.1, 0.1], 3: [0.1, 0.1],
                       4: [0.1, 0.1]}, dict.fromkeys(range(5), 0.4))
-    kept, device, said = _merge(branch)
+    branch["step"] = branch.scenario.str[1:].astype(int)   # two steps of one scenario
+    branch["scenario"] = "s0"
+    worst = branch.sort_values("loading_percent").groupby(
+        ["element", "element_index"]).tail(1)
+    bad = worst[worst.loading_percent > 100.0]
+    ctx = types.SimpleNamespace(study=types.SimpleNamespace(model=None, net=_net()))
+    kept, device, said = merge_series(ctx, branch, worst, bad,
+                                      _names(bad.element, bad.element_index), _names)
     assert device == said == ["line.l0", "line.l1"]
     assert len(kept) == 2
 
@@ -103,3 +111,63 @@ def test_stubs_on_the_default_rating_are_said_beside_the_rated_conductor(monkeyp
     assert flow_series._stub_text(ctx, path, names, [path[0], path[2]], worst) == (
         "; line.conn: a stub of 1 m (a switch or connector) rated by OpenDSS's default 400 A, "
         "not by the model")
+
+
+def _tapped_net():
+    """As :func:`_net`, with a service transformer t0 b1–b6 (0.24 kV) tapped at b1 and a
+    lateral l5 b2–b7: b1 has three branches, b2 three."""
+    net = _net()
+    pp.create_bus(net, 0.24, name="b6")
+    pp.create_bus(net, 12.47, name="b7")
+    pp.create_transformer_from_parameters(net, 1, 6, 0.05, 12.47, 0.24, 1.0, 2.0, 0.0, 0.0,
+                                          name="t0")
+    pp.create_line_from_parameters(net, 2, 7, 1.0, 0.1, 0.1, 0.0, 0.4, name="l5")
+    return net
+
+
+def _merge_tapped(branch):
+    ctx = types.SimpleNamespace(study=types.SimpleNamespace(model=None, net=_tapped_net()))
+    bad = branch[branch.loading_percent > 100.0]
+    return merge_series(ctx, branch, branch, bad, _names(bad.element, bad.element_index),
+                        _names)
+
+
+def test_a_path_past_a_tap_on_another_phase_is_one_current():
+    """Review rev36a T5 (IEEE 8500): F33 grouped hvmv_sub_connector … ln5742828-1 at
+    −56.0990 % and F32 was ln5742828-2 alone at the same −56.0990 %: at l2801909, between
+    them, the service transformer t226195333c ends (on a phase other than the most loaded
+    one), so the bus had three branches and the old rule (exactly two) paired nothing there.
+    Here l0 → b1 (t0 tapped, 0.02 kA) → l1 carry 0.45 kA in every step: one path."""
+    one = [0.45, 0.30]
+    branch = _branch({0: one, 1: one, 2: [0.1, 0.1], 3: [0.1, 0.1], 4: [0.1, 0.1],
+                      5: [0.1, 0.1]}, dict.fromkeys(range(6), 0.4))
+    branch = pd.concat([branch, pd.DataFrame(
+        [{"scenario": f"s{s}", "step": 0, "element": "trafo", "element_index": 0,
+          "i_ka": 0.02, "loading_percent": 10.0} for s in range(2)])], ignore_index=True)
+    kept, device, said = _merge_tapped(branch)
+    assert device == ["line.l0"] and len(kept) == 1   # was l0 and l1: two rows
+    assert said[0] == ("line.l0 and line.l1 (2 elements in series carrying one current: the "
+                       "same in every step of the scenario, nothing between them drawing "
+                       "current on the most loaded phase)")
+
+
+def test_a_scenario_is_one_current_on_its_own_steps():
+    """IEEE 8500's shape (review rev36a T5): ln5742828-1 and -2 agree within 4e-7 in every
+    peak scenario (both loaded 156 %, two findings F32/F33 for one current) and differ by
+    0.1 % at light load, where the phase the service transformer between them takes is the
+    most loaded; the old rule compared every scenario's steps and kept them apart. s0
+    (peak): both fail, one current → one row; s1 (light): 0.30 vs 0.2997, both pass."""
+    branch = _branch({0: [0.45, 0.30], 1: [0.45, 0.2997], 2: [0.1, 0.1], 3: [0.1, 0.1],
+                      4: [0.1, 0.1]}, dict.fromkeys(range(5), 0.4))
+    kept, device, said = _merge(branch)
+    assert device == ["line.l0"] and len(kept) == 1    # was l0 and l1: two rows
+    assert said[0].startswith("line.l0 and line.l1 (2 elements in series")
+
+
+def test_equal_laterals_at_a_junction_are_not_one_current():
+    """At b2, l1 (0.9 kA in) feeds l2 and l5 (0.45 kA each, overloaded alike): equal
+    currents in parallel, not in series — two rows."""
+    branch = _branch({0: [0.9], 1: [0.9], 2: [0.45], 3: [0.1], 4: [0.1], 5: [0.45]},
+                     {0: 1.0, 1: 1.0, 2: 0.4, 3: 0.4, 4: 0.4, 5: 0.4})
+    kept, device, said = _merge_tapped(branch)
+    assert device == said == ["line.l2", "line.l5"] and len(kept) == 2

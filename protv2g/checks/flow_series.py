@@ -7,17 +7,24 @@ ckt5: three gate ``fail:`` lines, each "loaded 108 %", were ``line.mdv201_connec
 by OpenDSS's default 400 A, in series with the 619 A conductor
 ``line.mdv201_hn_2_793_abc1023346`` at 70 %).
 
-Series (a stated rule): two branches of the flow table share a bus at which no other branch
-of the table ends and no source (external grid, Vsource) is connected, and their currents
-(``i_ka``) agree in every scenario and step of the flow (within :data:`SAME_CURRENT_REL` of
-the larger, or :data:`SAME_CURRENT_ABS_KA`); a load or shunt at the shared bus makes them
-differ and so breaks the path. A *path* is a connected set of such pairs. Where two or more
-of a path's branches fail in a scenario, C12 keeps one row for them (the first along the
-path, from the source, of the most loaded) naming every failing element, the path's count,
-and — where an element rated by OpenDSS's default ``normamps``
-(:mod:`protv2g.network.dss_ratings`) is a stub of at most :data:`STUB_KM` (OpenDSS gives a
-``switch=yes`` line 1 m; connectors are drawn as such) — that it is one, beside the rated
-element(s) of the same path with their rating and loading.
+Series (a stated rule): two branches of the flow table share a bus at which no source
+(external grid, Vsource) is connected and either no other branch of the table ends, or the
+others carry less current than these two in every step (a service transformer tapped on
+another phase than the most loaded one); and their currents (``i_ka``, the most loaded
+phase) agree in every step of the scenario whose rows are merged (within
+:data:`SAME_CURRENT_REL` of the larger, or :data:`SAME_CURRENT_ABS_KA`); a load or shunt at
+the shared bus on that phase makes them differ and so breaks the path. A scenario is judged
+on its own steps (review rev36a T5, IEEE 8500: ``line.ln5742828-2`` at −56.0990 % was a
+finding apart from the five elements before it at the same −56.0990 %: the split-phase
+service transformer t226195333c between ln5742828-1 and -2 takes 17 A on one phase, the
+lines agree within 4e-7 at peak load but differ by 0.1 % at light load, where that phase
+is the most loaded, and every scenario's steps were compared). A *path* is a connected set
+of such pairs. Where two or more of a path's branches fail in a scenario, C12 keeps one row
+for them (the first along the path, from the source, of the most loaded) naming every
+failing element, the path's count, and — where an element rated by OpenDSS's default
+``normamps`` (:mod:`protv2g.network.dss_ratings`) is a stub of at most :data:`STUB_KM`
+(OpenDSS gives a ``switch=yes`` line 1 m; connectors are drawn as such) — that it is one,
+beside the rated element(s) of the same path with their rating and loading.
 No rating is invented.
 """
 
@@ -39,6 +46,9 @@ __all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "element_ends",
 SAME_CURRENT_REL = 1e-4
 #: Absolute agreement (kA) for currents near zero.
 SAME_CURRENT_ABS_KA = 1e-6
+#: What a merged row says lies between its elements (review rev36a T5: "no branch between
+#: them" was not so where a service transformer on another phase ends between two of them).
+SAME_TEXT = " of the scenario, nothing between them drawing current on the most loaded phase"
 #: Longest element called a stub (km): OpenDSS draws a ``switch=yes`` line 0.001 km long.
 STUB_KM = 0.001 + 1e-9
 #: Loadings (percentage points) taken as equal when choosing the row a path keeps: the first
@@ -96,9 +106,11 @@ def _ends(ctx: Any, element: np.ndarray, index: np.ndarray) -> np.ndarray | None
     return out
 
 
-def _paths(ctx: Any, branch: pd.DataFrame, failing: pd.DataFrame) -> dict[tuple, list[tuple]]:
+def _paths(ctx: Any, branch: pd.DataFrame, failing: pd.DataFrame, graph: list
+           ) -> dict[tuple, list[tuple]]:
     """Failing branch ``(element, index)`` → its path's branches in order along it, for the
-    paths with two failing branches or more (module docstring)."""
+    paths with two failing branches or more (module docstring); ``graph`` as
+    :func:`_source_first` takes it."""
     codes, element, index, key_of = _pair_codes(branch.element.to_numpy(),
                                                  branch.element_index.to_numpy())
     fcode = np.unique(key_of(failing.element.to_numpy(), failing.element_index.to_numpy()))
@@ -119,18 +131,24 @@ def _paths(ctx: Any, branch: pd.DataFrame, failing: pd.DataFrame) -> dict[tuple,
     bus, who = bus[order], who[order]
     ub, start, count = np.unique(bus, return_index=True, return_counts=True)
     # not at a source's bus: two feeders leaving it may carry equal currents in parallel
-    two = start[(count == 2) & ~np.isin(ub, _sources(ctx))]
+    src = _sources(ctx)
+    two = start[(count == 2) & ~np.isin(ub, src)]
     a, b = who[two], who[two + 1]
     keep = a != b
     a, b = a[keep], b[keep]
-    touching = np.isin(a, fcode) | np.isin(b, fcode)
-    if not touching.any():
-        return {}
     # the currents of every branch in every (scenario, step) column
     step = branch.step.to_numpy() if "step" in branch.columns else np.zeros(len(branch))
     col, _e, _i, _k = _pair_codes(branch.scenario.to_numpy(), step)
     m = np.full((n, int(col.max()) + 1 if len(col) else 0), np.nan)
     m[codes, col] = branch.i_ka.to_numpy(float)
+    # a bus where more branches end (a service transformer on one phase, review rev36a T5:
+    # IEEE 8500's t226195333c at l2801909 left ln5742828-2 out of its path): its two that
+    # carry the most current in every column, when they are the same two throughout
+    ta, tb = _tapped_pairs(m, who, start, count, ub, src)
+    a, b = np.concatenate([a, ta]), np.concatenate([b, tb])
+    touching = np.isin(a, fcode) | np.isin(b, fcode)
+    if not touching.any():
+        return {}
     ia, ib = m[a], m[b]
     tol = np.maximum(SAME_CURRENT_ABS_KA, SAME_CURRENT_REL * np.fmax(np.abs(ia), np.abs(ib)))
     same = np.all((np.abs(ia - ib) <= tol) | (np.isnan(ia) & np.isnan(ib)), axis=1)
@@ -140,8 +158,7 @@ def _paths(ctx: Any, branch: pd.DataFrame, failing: pd.DataFrame) -> dict[tuple,
     g = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     _, label = connected_components(g, directed=False)
     failing_in = pd.Series(label[fcode]).value_counts()
-    out = {}
-    graph: list = []
+    out: dict[tuple, list[tuple]] = {}
     for lab in failing_in.index[failing_in >= 2].tolist():
         members = np.flatnonzero(label == lab)
         along = _source_first(ctx, _ordered(members, a, b), ends, graph)
@@ -150,6 +167,29 @@ def _paths(ctx: Any, branch: pd.DataFrame, failing: pd.DataFrame) -> dict[tuple,
             if k in set(fcode.tolist()):
                 out[uniq[k]] = path
     return out
+
+
+def _tapped_pairs(m: np.ndarray, who: np.ndarray, start: np.ndarray, count: np.ndarray,
+                  bus: np.ndarray, sources: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """At each bus where three branches or more end (not a source's): the two branches
+    carrying the most current (``m``: branch × column, kA) when they are the same two in
+    every column — candidates for one current, the others at the bus carrying less (a
+    service transformer on another phase than the most loaded one); the caller keeps a pair
+    only when its currents agree. Returns ``(a, b)`` arrays of branch codes."""
+    out_a, out_b = [], []
+    for s, c, u in zip(start.tolist(), count.tolist(), bus.tolist(), strict=True):
+        if c < 3 or u in sources:
+            continue
+        w = np.unique(who[s:s + c])
+        if len(w) < 3 or not m.shape[1]:
+            continue
+        cur = np.where(np.isnan(m[w]), -np.inf, m[w])
+        top = np.sort(np.argsort(-cur, axis=0, kind="stable")[:2], axis=0)
+        if (top == top[:, :1]).all():
+            out_a.append(int(w[top[0, 0]]))
+            out_b.append(int(w[top[1, 0]]))
+    return np.asarray(out_a, dtype=np.int64), np.asarray(out_b, dtype=np.int64)
 
 
 def _sources(ctx: Any) -> np.ndarray:
@@ -295,10 +335,20 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
     """
     if len(bad) < 2 or "i_ka" not in branch.columns:
         return bad, label, label
-    paths = _paths(ctx, branch, bad)
-    if not paths:
+    # one scenario's rows are merged on its own steps (review rev36a T5: IEEE 8500's
+    # ln5742828-1/-2 carry one current at peak load, 0.1 % apart at light load, where the
+    # phase a service transformer between them takes is the most loaded one)
+    graph: list = []
+    per: dict[str, dict] = {}
+    b_scen = branch.scenario.astype(str).to_numpy()
+    f_scen = bad.scenario.astype(str).to_numpy()
+    for sc in dict.fromkeys(f_scen.tolist()):
+        if (f_scen == sc).sum() >= 2:
+            per[sc] = _paths(ctx, branch[b_scen == sc], bad[f_scen == sc], graph)
+    if not any(per.values()):
         return bad, label, label
-    every = sorted({k for p in paths.values() for k in p}, key=str)
+    every = sorted({k for p in per.values() for path in p.values() for k in path},
+                   key=str)
     names = dict(zip(every, names_of([k[0] for k in every], [k[1] for k in every]),
                      strict=True))
     keep = np.ones(len(bad), dtype=bool)
@@ -308,6 +358,7 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
     load = bad.loading_percent.to_numpy(float)
     groups: dict[tuple, list[int]] = {}
     for r, k in enumerate(keys):
+        paths = per.get(scen[r], {})
         if k in paths:
             groups.setdefault((scen[r], tuple(paths[k])), []).append(r)
     for (sc, path), rows in groups.items():
@@ -321,7 +372,7 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
         w = worst[worst.scenario.astype(str).to_numpy() == sc]
         text = (", ".join(names[k] for k in failing[:-1]) + f" and {names[failing[-1]]}"
                 f" ({len(failing)} elements in series carrying one current: the same in "
-                "every step, no branch between them"
+                f"every step{SAME_TEXT}"
                 + _stub_text(ctx, list(path), names, failing, w) + ")")
         for r in rows:
             keep[r] = r == top

@@ -160,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
     for text in draft.source_issues:
         print(f"model's {text}: give the utility's source impedance (the TODO on "
               "feeder.opendss says how)")
+    if draft.fuse_load:  # once, not as N findings later (review rev36a T3)
+        print(f"note: {draft.fuse_load}")
     if NO_FUSE_NOTE in draft.text:  # review rev34b L4
         print(f"note: {NO_FUSE_NOTE}")
     print(f"{len(draft.todos)} value(s) marked TODO (assumed): `protv2g validate {out}` lists "
@@ -172,6 +174,7 @@ def _redraft(args: argparse.Namespace) -> int:
     """``init --redraft STUDY``: the study's stale drafted head-relay values
     (:func:`protv2g.study_draft.redraft.stale_drafts`) replaced by init's rule's values now."""
     from protv2g.study import load_study
+    from protv2g.study.dss_site_transformers import base_case_model
     from protv2g.study_draft.redraft import (
         MATERIAL_FRACTION,
         not_redrafted,
@@ -209,8 +212,10 @@ def _redraft(args: argparse.Namespace) -> int:
                not_redrafted(study).items()]
     # drafted interrupting ratings on the model as it now stands (review rev33b F1)
     ratings = stale_ratings(study)
-    # the candidate-site table's levels on the model as it now stands (review rev33b F1)
-    text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"), study.model)
+    # the candidate-site table's levels on the model as it now stands (review rev33b F1), its
+    # base case: without the sites' own model transformers, as init drafts it (rev36a T6)
+    text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"),
+                                          base_case_model(study))
     if not stale and not ratings and not moved:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule, and no drafted interrupting rating from init's rating rule, as "

@@ -65,11 +65,18 @@ from protv2g.study.source_check import (
     dss_source_levels,
     implausible_sources,
 )
+from protv2g.study_draft.base_case import (
+    _base_case_studies,
+    _device_peak,
+    _device_table,
+    _device_x_r,
+)
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_text import (
     CURVES_FOLDER,
     DRAFT_PARTICIPATION,
     R_FAULT_MIN_OHM,
+    project_device_caveat,
     study_text,
 )
 from protv2g.study_draft.fuse_draft import (
@@ -78,13 +85,14 @@ from protv2g.study_draft.fuse_draft import (
     fuse_line_ends,
     line_peak_load_a,
 )
+from protv2g.study_draft.fuse_load import device_peak_load_a, fuse_load_summary
 from protv2g.study_draft.head_load import site_loads
 from protv2g.study_draft.head_relay import feeder_heads
-from protv2g.study_draft.head_rule import head_fault_study, head_proposals
+from protv2g.study_draft.head_rule import head_proposals
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
-from protv2g.study_draft.ratings import device_x_r, r10_rating_ka
+from protv2g.study_draft.ratings import r10_rating_ka
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.writer import curves_file_text
@@ -121,6 +129,9 @@ class StudyDraft:
     #: the model's source found implausible (:func:`protv2g.study.source_check
     #: .implausible_sources`), a TODO on ``feeder.opendss``
     source_issues: tuple[str, ...] = field(default=())
+    #: most of the model's fuses below their laterals' peak load, said once
+    #: (:func:`.fuse_load.fuse_load_summary`; "" when not so)
+    fuse_load: str = ""
 
 
 
@@ -254,16 +265,30 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     fuse_ends = fuse_line_ends(model, fuse_lines)
     phase_devices += [PhaseDevice(drafted_fuse_name(ln), ln, t)
                       for ln, (t, _near, _far) in fuse_ends.items()]
+    # the study's base case leaves out the sites' own model transformers init writes
+    # (``model_transformer``): the fault levels init quotes as "without V2G" — the candidate
+    # table, the fuses' links and every drafted rating — are read on it (review rev36a T6:
+    # IEEE 8500's depot_xf, YNd, raised hvmv_sub_48332's SLG 8.26 → 8.56 kA); a device on
+    # such a transformer itself (the site's own fuse) keeps the figure with it in
+    base_open = sorted({f"transformer.{x[0].lower()}" for x in site_xf.values()
+                        if len(x) == 1})
+    gone = set(base_open)
+    on_xf = [d for d in phase_devices if str(d.element).lower() in gone]
     mark("faults")
-    res = head_fault_study(model, phase_devices)  # the feeder's inverters by their law
-    table = res.device_rows(1.0)
-    peak = res.device_summary
-    peak = peak[peak.case == "max"].groupby("device").i_phase_max_ka.max()
+    base_model, base_res, res = _base_case_studies(model, phase_devices, base_open)
+    table = _device_table(base_res, res)
+    peak = _device_peak(base_res, res)
     mark("close-in faults")
-    close_peak, close_rows = _close_in_faults(model, phase_devices)
+    close_peak, close_rows = _close_in_faults(
+        base_model, [d for d in phase_devices if d not in on_xf])
+    if on_xf:   # the project's own devices: on the model with their transformer
+        xf_peak, xf_rows = _close_in_faults(model, on_xf)
+        close_peak = pd.concat([close_peak, xf_peak])
+        close_rows = pd.concat([close_rows, xf_rows])
     peak = pd.concat([peak, close_peak]).groupby(level=0).max()
     mark("fuses")
-    drafted, not_drafted = choose_links(model, fuse_lines, line_peak_load_a(model, fuse_ends),
+    drafted, not_drafted = choose_links(base_model, fuse_lines,
+                                        line_peak_load_a(base_model, fuse_ends),
                                         (1e3 * peak).to_dict(), full_lib)
     fuse_places = {f.name: (f.element, f.terminal) for f in drafted}
     fuse_entries = [f.entry for f in drafted]
@@ -278,18 +303,16 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     # case; ver33: IEEE 123's depot_xf gave 92 A of residual where the base case has 176 A),
     # and the rule's zone faults on that base case too, as --redraft reads them (s34: init
     # wrote "min zone faults … ground 59 A" with depot_xf in, --redraft 113 A without it)
-    base_open = sorted({f"transformer.{x[0].lower()}" for x in site_xf.values()
-                        if len(x) == 1})
-    head_model, head_table = _base_case_faults(model, phase_devices, base_open, table)
+    head_model, head_table = base_model, base_res.device_rows(1.0)
+    built = _built([*entries, *fuse_entries], {**places, **fuse_places}, full_lib)
     proposals = head_proposals(head_model, heads, head_names, {**places, **fuse_places},
-                               _built([*entries, *fuse_entries], {**places, **fuse_places},
-                                      full_lib), head_table, full_lib, bool(sites),
+                               built, head_table, full_lib, bool(sites),
                                site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
                                light.fraction, model, base_open=base_open)
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
-    levels = short_circuit_levels(model, res)
-    levels["x_r"] = _network_x_r(model, levels)
+    levels = short_circuit_levels(base_model, base_res)  # the base case's (rev36a T6)
+    levels["x_r"] = _network_x_r(base_model, levels)
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
     behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
                                                                       strict=True)})
@@ -300,6 +323,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                         [f.element for f in drafted], not_drafted)
     notes = with_fuse_times(notes, dicts, curves, entries, pd.concat([table, close_rows]),
                             full_lib)
+    project = {d.name: str(d.element).split(".", 1)[1] for d in on_xf}
+    notes = [dataclasses.replace(n, action=project_device_caveat(
+        f"{n.action} | fix:", project[n.device]).removesuffix(" | fix:"))
+        if n.todo and n.device in project else n for n in notes]
     notes = [*uncompiled_device_notes(master, model, redirects), *notes]  # review rev31
     source_issues = implausible_sources(dss_source_levels(model))
     # a near-ideal substation (IEEE 13's XHL = 0.008 %: 1,362 kA at its 4.16 kV head) passes
@@ -317,13 +344,24 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         source_issues[-1] += xf
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
                              bool(extra), level_kv, skipped,
-                             device_x_r(model, phase_devices), notes, light, source_issues,
+                             _device_x_r(model, base_model, phase_devices, on_xf), notes,
+                             light, source_issues,
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
                              site_transformers=site_xf, site_transformer_loads=xf_loads,
-                             device_kv=device_kv(model, phase_devices))
+                             device_kv=device_kv(model, phase_devices),
+                             project_devices=project)
+    # most of the model's fuses below their laterals' load: said once (review rev36a T3)
+    model_fuses = {e["name"]: places[e["name"]] for e in entries
+                   if e["kind"] == "fuse" and e["name"] in places
+                   and str(places[e["name"]][0]).lower() not in gone}
+    fuse_load = fuse_load_summary(device_peak_load_a(base_model, model_fuses), built,
+                                  {e["name"]: e.get("link", "") for e in entries})
+    if fuse_load:
+        head, sep, rest = text.partition("\n# Every value")
+        text = f"{head}\n# NOTE: {fuse_load}{sep}{rest}"
     curves_text = curves_file_text(extra, master.name) if extra else None
     return StudyDraft(text, curves_text, CURVES_FOLDER, tuple(todos), cand, tuple(proposals),
-                      tuple(notes), tuple(skipped), tuple(source_issues))
+                      tuple(notes), tuple(skipped), tuple(source_issues), fuse_load)
 
 
 def head_label(h) -> str:  # noqa: ANN001
@@ -356,24 +394,6 @@ def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
                             existing_inverters="law")
     peak = res.device_summary
     return peak.groupby("device").i_phase_max_ka.max(), res.device_rows(1.0)
-
-
-def _base_case_faults(model: DssModel, devices: Sequence[PhaseDevice],
-                      base_open: Sequence[str], table: pd.DataFrame
-                      ) -> tuple[DssModel, pd.DataFrame]:
-    """The model and device fault rows the head-relay rule reads: the study's base case,
-    without the sites' own model transformers ``base_open`` (as ``init --redraft`` reads it,
-    :func:`protv2g.study_draft.redraft.redrafted`: ``base_case_model``); ``model`` and
-    ``table`` themselves when there are none. A device on a transformer taken out is left
-    out of that fault study (it has no current there)."""
-    if not base_open:
-        return model, table
-    from protv2g.network.dss_site_transformers import without_elements
-
-    gone = {str(n).lower() for n in base_open}
-    base = without_elements(model, base_open)
-    kept = [d for d in devices if str(d.element).lower() not in gone]
-    return base, head_fault_study(base, kept).device_rows(1.0)
 
 
 def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:

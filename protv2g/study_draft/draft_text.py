@@ -48,6 +48,7 @@ from protv2g.study_draft.low_voltage import (
 )
 from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
+from protv2g.study_draft.shared_todos import factor_shared
 from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.ungrounded import ungrounded_feeder, ungrounded_names
@@ -60,11 +61,27 @@ __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATIO
 CURVES_FOLDER = "model_curves"
 
 
+def project_device_caveat(note: str, transformer: str | None) -> str:
+    """A TODO comment (``# TODO: … | fix: …``) of a device on a site's own model transformer
+    ``transformer``, saying its figures are with that transformer in: the study's base case
+    (no V2G) leaves the transformer out, and the device with it (review rev36a T6); ``note``
+    itself when ``transformer`` is None."""
+    if not transformer:
+        return note
+    what, sep, fix = note.partition(" | fix:")
+    return (f"{what}; with the site's own transformer {transformer} in service: this device "
+            f"is the project's, on it (the base case without V2G leaves both out){sep}{fix}")
+
+
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
                drafted=(), heads=(), site_transformers=None, device_kv=None,
-               site_transformer_loads=None):
+               site_transformer_loads=None, project_devices=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
+
+    ``project_devices`` device → the site's own model transformer it sits on: its drafted
+    rating quotes the fault with that transformer in (the base case leaves both out), and
+    its TODO says so (:func:`project_device_caveat`).
 
     ``rel`` the model files relative to the study folder; ``entries`` the adopted devices'
     dicts; ``bad`` the model devices not adopted (:class:`~protv2g.errors.Issue`);
@@ -141,7 +158,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos.append(f"{e['name']}: interrupting_rating_ka")
         mine = [n for n in notes if n.device == e["name"]]
         todos += [f"{e['name']}: {n.what}" for n in mine if n.todo]
-        on_field = {"interrupting_rating_ka": _source_caveat(note, bool(source_issues))}
+        on_field = {"interrupting_rating_ka": project_device_caveat(
+            _source_caveat(note, bool(source_issues)), (project_devices or {}).get(e["name"]))}
         entry, above = _with_field_todos({**e, **rating}, on_field, mine)
         if _NO_GROUND_TODO in on_field.values():
             todos.append(f"{e['name']}: no ground element")
@@ -259,4 +277,5 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if v_todo := voltage_limit_todo(model.f_hz):  # a 50 Hz model: ANSI or EN 50160
         lines += ["checks:", f"  v_max_pu: {ANSI_V_MAX_PU:g}   {v_todo}"]
         todos.append("checks.v_max_pu")
-    return "\n".join(lines) + "\n", todos
+    # the clauses many device TODOs repeat, once above the devices (review rev36a T2)
+    return "\n".join(factor_shared(lines)) + "\n", todos

@@ -33,6 +33,7 @@ import yaml
 
 from protv2g.engine.phase import PhaseDevice, phase_fault_study
 from protv2g.errors import InputError, Issue
+from protv2g.study.dss_site_transformers import base_case_model, site_transformer_names
 from protv2g.study.source_check import (
     DISTRIBUTION_KV_MAX,
     I_SC_MAX_KA,
@@ -40,7 +41,7 @@ from protv2g.study.source_check import (
     implausible_sources,
 )
 from protv2g.study.todos import todo_items
-from protv2g.study_draft.draft_text import SOURCE_CAVEAT, _source_caveat
+from protv2g.study_draft.draft_text import SOURCE_CAVEAT, _source_caveat, project_device_caveat
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.ratings import device_rating, device_x_r
 from protv2g.study_draft.redraft import MATERIAL_FRACTION
@@ -100,7 +101,19 @@ def _drafted(study: Study) -> dict[int, tuple[object, str]]:
 def _close_in_peak(model: object, devices: Sequence[PhaseDevice]) -> pd.Series:
     from protv2g.study_draft.draft import _close_in_faults  # init's own close-in faults
 
+    if not devices:
+        return pd.Series(dtype=float)
     return _close_in_faults(model, devices)[0]  # type: ignore[arg-type]
+
+
+def _peak(model: object, devices: Sequence[PhaseDevice]) -> pd.Series:
+    """Device → largest phase current (kA) of init's fault study (every bus, IEC 60909 max,
+    every fault type, no V2G, the feeder's inverters by their law); empty without devices."""
+    if not devices:
+        return pd.Series(dtype=float)
+    res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,),  # type: ignore[arg-type]
+                            devices=list(devices), existing_inverters="law")
+    return res.device_summary.groupby("device").i_phase_max_ka.max()
 
 
 def stale_ratings(study: Study) -> list[StaleRating]:
@@ -121,12 +134,20 @@ def stale_ratings(study: Study) -> list[StaleRating]:
             if d.name in sites]
     if not mine:
         return []
-    res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,), devices=mine,
-                            existing_inverters="law")
-    peak = res.device_summary.groupby("device").i_phase_max_ka.max()
-    peak = pd.concat([peak, _close_in_peak(model, devices)]).groupby(level=0).max()
+    # the study's base case, as init drafts on it: without the sites' own model transformers;
+    # a device on one of them (the project's) on the model with it (review rev36a T6)
+    gone = set(site_transformer_names(study.document))
+    base = base_case_model(study)
+    project = {d.name: d.element.split(".", 1)[1] for d in mine if d.element in gone}
+    peak = pd.concat([
+        _peak(base, [d for d in mine if d.name not in project]),
+        _peak(model, [d for d in mine if d.name in project]),
+        _close_in_peak(base, [d for d in devices if d.element not in gone]),
+        _close_in_peak(model, [d for d in devices if d.element in gone])]
+    ).groupby(level=0).max()
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
-    x_r = device_x_r(model, mine)
+    x_r = {**device_x_r(base, [d for d in mine if d.name not in project]),
+           **device_x_r(model, [d for d in mine if d.name in project])}
     kv_at = device_kv(model, mine)  # a device on ≤ 1 kV: the LV class (review rev34b M3)
     bad = bool(implausible_sources(dss_source_levels(model)))
     bad = bad or (level_kv <= DISTRIBUTION_KV_MAX and bool((peak > I_SC_MAX_KA).any()))
@@ -137,7 +158,7 @@ def stale_ratings(study: Study) -> list[StaleRating]:
         i_ka = float(peak.get(d.name, np.nan))
         rating, note = device_rating(d.kind.value, kv_at.get(d.name, level_kv), i_ka,
                                      x_r.get(d.name, np.nan), model.f_hz)
-        comment = _source_caveat(note, bad)
+        comment = project_device_caveat(_source_caveat(note, bad), project.get(d.name))
         new_ka = float(rating[KEY])
         what = comment.removeprefix("# TODO:").partition(" | fix:")[0].strip()
         said = was.split(_REDRAFTED)[0].strip()  # a re-drafted comment's own text

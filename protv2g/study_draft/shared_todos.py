@@ -1,0 +1,104 @@
+"""The explanation many device TODOs share, written once above the devices (review rev36a T2).
+
+IEEE 8500's 30 model fuses each carried two ~600-character TODO comments — the link swap
+(``OpenDSS's generic TCC_Curve.tlink at 10 A → the EEI-NEMA 10T link is used (melting ranges
+as recalled …), not OpenDSS's normalised curve (#17); at 5025 A (max fault) …``) and the
+cutout rating (``drafted rating 8 kA asym: …; class range 8–16 kA; source IEEE C37.42 …;
+fault duty 5.02 kA × 1.114 for X/R 3.0 (IEEE C37.010 §5.3, half a cycle, total rms) = 5.60
+kA | fix: give the device's nameplate …``): the study was 370 lines, ~75 % of it one sentence
+with other numbers. :func:`factor_shared` writes each clause that two or more device TODOs
+repeat word for word once, as a block comment below ``devices:``, and leaves each TODO its own
+figures and choice (the link and its opening times; the rating, the fault and its duty):
+
+* the link's provenance and OpenDSS's curve (:data:`PROVENANCE`);
+* a rating class's range and source (:data:`RATING_CLASSES`, :data:`LV_RATING_CLASSES`);
+* the asymmetry rule's source (IEEE C37.010 §5.3) and both fixes, shortened.
+
+Every TODO stays on its own value's line, starting as before (``drafted rating 8 kA`` is what
+:mod:`.redraft_ratings` reads back; ``protv2g validate`` lists each, folding alike ones), so
+the TODO count and the fields they name do not change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from protv2g.study_draft.ratings import LV_RATING_CLASSES, RATING_CLASSES
+
+__all__ = ["factor_shared", "SHARE_MIN", "SHARED_HEAD"]
+
+#: A clause is written once when at least this many device TODOs repeat it.
+SHARE_MIN = 2
+#: The block's first line.
+SHARED_HEAD = "  # What the device TODOs below share (each TODO keeps its own figures):"
+
+#: The link swap's provenance clause (:func:`protv2g.study.opendss_devices.link_provenance`).
+PROVENANCE = re.compile(r" \((melting ranges [^()]*(?:\([^()]*\)[^()]*)*)\), not OpenDSS's "
+                        r"normalised curve \(#17\)")
+_LINK_FIX = "confirm the link (type and rating), or give the fuse's own curve in a curve file"
+_LINK_FIX_SHORT = "confirm the link, or give the fuse's own curve"
+_C37_010 = " (IEEE C37.010 §5.3, half a cycle, total rms)"
+_C37_010_SYM = " (IEEE C37.010 §5.3, half a cycle, rating X/R 17)"
+_RATING_FIX = "give the device's nameplate interrupting rating (and its basis: sym / asym)"
+_RATING_FIX_SHORT = "give the nameplate rating (sym / asym)"
+
+
+def _class_clauses() -> list[tuple[str, str]]:
+    """(clause as a rating TODO writes it, the class's label) of every rating class."""
+    out = {}
+    for cls in [*RATING_CLASSES.values(), *LV_RATING_CLASSES.values()]:
+        lo, hi = cls.bracket_ka
+        out[f"; class range {lo:g}–{hi:g} kA; source {cls.source}"] = cls.label
+    return list(out.items())
+
+
+def factor_shared(lines: Sequence[str]) -> list[str]:
+    """``lines`` (a drafted study's) with the clauses two or more device TODOs repeat
+    (module docstring) written once below ``devices:``; ``lines`` unchanged when none is."""
+    at = next((i for i, ln in enumerate(lines) if ln == "devices:"), None)
+    if at is None:
+        return list(lines)
+    end = next((i for i in range(at + 1, len(lines)) if lines[i][:1] not in (" ", "#")
+                or lines[i].startswith("# Candidate")), len(lines))
+    body = list(lines[at + 1:end])
+    block: list[str] = []
+    todo_lines = [i for i, ln in enumerate(body) if "# TODO:" in ln]
+
+    def count(pattern: str | re.Pattern) -> int:
+        if isinstance(pattern, str):
+            return sum(pattern in body[i] for i in todo_lines)
+        return sum(bool(pattern.search(body[i])) for i in todo_lines)
+
+    provenances = {m.group(1) for i in todo_lines if (m := PROVENANCE.search(body[i]))}
+    if count(PROVENANCE) >= SHARE_MIN and len(provenances) == 1:
+        block.append(
+            "  #   fuse links: OpenDSS's generic TCC_Curve.tlink/klink at a rating is taken "
+            f"as the EEI-NEMA T/K link of that rating ({provenances.pop()}), not OpenDSS's "
+            "normalised curve (#17); each link's TODO gives the model's curve's opening time "
+            "and the link's melting and clearing times at the fuse's max and min fault "
+            f"(IEC 60909, no V2G) | fix for each: {_LINK_FIX}")
+        body = [PROVENANCE.sub("", ln) if i in todo_lines else ln for i, ln in enumerate(body)]
+        body = [ln.replace(f"| fix: {_LINK_FIX}", f"| fix: {_LINK_FIX_SHORT}")
+                for ln in body]
+    for clause, label in _class_clauses():
+        if count(clause) >= SHARE_MIN:
+            block.append(f"  #   drafted {label} ratings: the smallest preferred rating of "
+                         f"the class at or above the device's fault duty{clause}")
+            body = [ln.replace(clause, "").replace(f"the smallest {label} rating ≥ the",
+                                                   "≥ the") for ln in body]
+    for clause, basis in ((_C37_010, "an asym rating: the total rms current"),
+                          (_C37_010_SYM, "a sym rating: raised above X/R 17")):
+        if count(clause) >= SHARE_MIN:
+            block.append("  #   fault duty: the largest fault protv2g computes at the device "
+                         "(IEC 60909 max, every fault type, no V2G; the bus faults and its "
+                         "close-in fault) × the asymmetry factor of its X/R, half a cycle "
+                         f"(IEEE C37.010 §5.3; {basis})")
+            body = [ln.replace(clause, "") for ln in body]
+    if count(f"| fix: {_RATING_FIX}") >= SHARE_MIN:
+        block.append(f"  #   ratings, fix for each: {_RATING_FIX}")
+        body = [ln.replace(f"| fix: {_RATING_FIX}", f"| fix: {_RATING_FIX_SHORT}")
+                for ln in body]
+    if not block:
+        return list(lines)
+    return [*lines[:at + 1], SHARED_HEAD, *block, *body, *lines[end:]]
