@@ -203,3 +203,32 @@ def test_weak_end_of_line_loses_saving_inside_the_range():
     assert not lost.scenario.str.startswith("base").any()
     assert (lost.base_margin > 0).all()  # saved without V2G
     assert lost.message.str.startswith("fuse saving lost").all()
+
+
+def test_a_pair_with_no_ground_range_says_the_fuse_is_never_saved():
+    """Review rev36b X6 (EPRI J1, R-MID 101/133, ground 104 fast from 150 A, K 1.35, F-LAT
+    25K): no current from the ground minimum trip up where 1.35 × the first shot clears
+    before the 25K starts to melt — the message read "above the fuse-saving range none
+    (ground faults …)", as if the fault were too big to save. It now says the recloser can
+    never save the fuse for a ground fault."""
+    from protv2g.checks.recloser_fuse_text import GROUND_RANGE_NOTE, saving_where
+
+    rc = Recloser(name="R-MID", phase_min_trip_a=400.0, ground_min_trip_a=150.0,
+                  fast_curve="101", delayed_curve="133", ground_fast_curve="104",
+                  ground_delayed_curve="117", n_fast=2, n_delayed=2,
+                  reclose_intervals_s=[2.5, 5.0, 15.0])
+    fuse = Fuse(name="F-LAT", link="25K")
+    lo, hi = saving_range_a(rc, fuse, 1.35, ground=True)
+    assert np.isnan(lo) and np.isnan(hi)
+    # the premise from the curves themselves: at every current from 150 A the 25K's minimum
+    # melt is not slower than 1.35 × the faster first shot (clearing time)
+    i = np.geomspace(150.0, 20_000.0, 400)
+    mm = fuse.min_melt_time_s(i)
+    shot = np.fmin(rc.fast_time_s(i), rc.ground_fast_time_s(i))
+    assert not np.any(mm > 1.35 * shot)
+    text = saving_where(range_text(lo, hi) + GROUND_RANGE_NOTE, False, "R-MID", "F-LAT")
+    assert text.startswith("no fuse-saving range at all: R-MID's fast shot × K never opens "
+                           "before F-LAT starts to melt for ground faults")
+    assert "above the fuse-saving range" not in text
+    assert saving_where("280 … 1,650 A", True, "R-MID", "F-LAT") == (
+        "above the fuse-saving range 280 … 1,650 A")

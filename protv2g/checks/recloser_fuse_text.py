@@ -144,9 +144,7 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
             f"({t_b}{el}) for {where} {export}")
     if r.status == CheckStatus.INFO.value:
-        rng = _range(ctx, r)
-        where_ = ("no fuse-saving range at all" if rng == "none" else
-                  f"above the fuse-saving range {rng}")
+        where_ = saving_where(*_range(ctx, r), r.backup, r.primary)
         return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
                 f"also without V2G): {what}{reach_text(ctx, r)}")
     lead = ("fuse saving not achieved without V2G"
@@ -185,9 +183,27 @@ GROUND_RANGE_NOTE = (" (ground faults, the first shot the faster of the recloser
                      "ground fast curves)")
 
 
-def _range(ctx: CheckContext, r: object) -> str:
-    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text: the
-    ground element's for a ground fault (when the recloser has one)."""
+def saving_where(rng: str, has_range: bool, recloser: str, fuse: str) -> str:
+    """Where an ``info`` fuse-saving row lies: above the pair's range ``rng``, or — when the
+    pair has none (``has_range`` false) — that the recloser can never save the fuse for that
+    kind of fault (review rev36b X6, EPRI J1 R-MID / F-LAT: "above the fuse-saving range none
+    (ground faults …)" read as "the fault is too big to save").
+
+    >>> saving_where("none" + GROUND_RANGE_NOTE, False, "R-MID", "F-LAT")[:60]
+    "no fuse-saving range at all: R-MID's fast shot × K never ope"
+    """
+    if has_range:
+        return f"above the fuse-saving range {rng}"
+    kind = " for ground faults" if rng.endswith(GROUND_RANGE_NOTE) else ""
+    return (f"no fuse-saving range at all: {recloser}'s fast shot × K never opens before "
+            f"{fuse} starts to melt{kind}, so every temporary fault of that kind past "
+            f"{fuse} blows it")
+
+
+def _range(ctx: CheckContext, r: object) -> tuple[str, bool]:
+    """The pair's fuse-saving range without infeed (:func:`saving_range_a`), as text (the
+    ground element's for a ground fault, when the recloser has one), and whether there is
+    one at all (a finite lower end)."""
     # one row's type by str.startswith, as is_ground_fault does for a column (a Series per
     # message row cost ≈ 60 µs: 156,816 rows in the 250-bus hosting search, hosting_mem s16)
     ground = str(r.fault_type).startswith(GROUND_FAULT_PREFIXES) and has_ground_element(
@@ -196,7 +212,8 @@ def _range(ctx: CheckContext, r: object) -> str:
     if key not in ctx.cache:
         lo, hi = saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
                                 float(r.rule_value), ground=ground)
-        ctx.cache[key] = range_text(lo, hi) + (GROUND_RANGE_NOTE if ground else "")
+        ctx.cache[key] = (range_text(lo, hi) + (GROUND_RANGE_NOTE if ground else ""),
+                          bool(np.isfinite(lo)))
     return ctx.cache[key]
 
 
