@@ -32,6 +32,7 @@ from protv2g.checks._compact import text_category
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
+from protv2g.checks.equipment import IDLE_PAIRS
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.criteria_basis import criterion_stand_ins
@@ -210,6 +211,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     flow = study_flow(study)
     mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
+    idle_pairs = ctx.cache.get(IDLE_PAIRS)  # the pairs of the project's equipment, idle
     base_of = ctx.base_of
     directional = directional_table(ctx)
     known_duty = ctx.cache.get("duty_frame")  # C7's rows, reused by the Device duty sheet
@@ -348,7 +350,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         study_name=doc.name, fault_currents=bus_faults, device_faults=device_faults,
         violations=violations, scenarios=scenario_table(scenarios),
         settings=settings_table(study), inputs=inputs, meta=meta, tables=tables, flow=flow,
-        directional=directional, staged=faults.staged)
+        directional=directional, staged=faults.staged, idle_pairs=idle_pairs)
     mark("gate")
     verdict = gate_verdict(study, result, hosting=hosting_table)
     del faults, stages

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.report.derived import IDLE_CASE
+
 __all__ = ["GROUND_TYPES", "PHASE_TYPES", "fault_kind", "intervals"]
 
 #: Fault types of the phase plot and of the ground plot.
@@ -94,7 +96,10 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
             return f"{x:.2f} s".replace("-", "−")
 
-        text = (f"{ref['criterion']} {primary}→{backup}: {sec(iv)}"
+        # the reference said: the base case's interval bare, a pair without a base case's
+        # with every charger idle ("idle"), or the V2G row's alone (review rev36a M2)
+        said = {"base": "", IDLE_CASE: "idle "}.get(str(ref.get("case_of", "base")), "V2G ")
+        text = (f"{ref['criterion']} {primary}→{backup}: {said}{sec(iv)}"
                 + (f", V2G {sec(vv)}" if np.isfinite(vv) else "")
                 + f" (need ≥ {sec(float(ref['required_s']))})")
         out.append((i_a, tp, tb, text))
