@@ -125,8 +125,11 @@ def _labels(ctx: Any) -> list[str]:
                    if getattr(s, "model_transformer", None)}) or ["the site's transformer"]
 
 
-def remedy_text(ctx: Any, device: str) -> str:
-    """The remedy of a C5/C6 :data:`~protv2g.checks.equipment.EQUIPMENT` row.
+def remedy_text(ctx: Any, device: str, reach: bool = False) -> str:
+    """The remedy of a C5/C6 :data:`~protv2g.checks.equipment.EQUIPMENT` row: the
+    transformer's connection or a neutral impedance; for C6 (a trip on current fed back) or
+    a directional ground element at the device, for C5 (``reach``: the device sees too
+    little) or a more sensitive setting of it (its ground pickup, a fuse's smaller link).
 
     >>> from types import SimpleNamespace
     >>> ctx = SimpleNamespace(cache={"grounded site transformers":
@@ -134,9 +137,11 @@ def remedy_text(ctx: Any, device: str) -> str:
     >>> remedy_text(ctx, "head")[:60]
     "remedy: the equipment — depot's transformer depot_xf (YNd): "
     """
+    other = (f"a more sensitive setting of {device} (its ground pickup; a fuse's smaller link)"
+             if reach else f"a directional ground element (67N) at {device}")
     return (f"remedy: the equipment — {' and '.join(_labels(ctx))}: its connection on the "
-            "feeder side (a delta or ungrounded-wye winding) or a neutral impedance, or a "
-            f"directional ground element (67N) at {device} — not the chargers or their export")
+            f"feeder side (a delta or ungrounded-wye winding) or a neutral impedance, or "
+            f"{other} — not the chargers or their export")
 
 
 def _is_v2g(ctx: Any, scenario: np.ndarray) -> np.ndarray:
@@ -227,7 +232,7 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> tuple[np.ndar
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
          f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
-         f"{fc:g} — {remedy_text(ctx, d)}") if fails[k] else ""
+         f"{fc:g} — {remedy_text(ctx, d, reach=True)}") if fails[k] else ""
         for k, (d, i, p, fc, e) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
             np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),
@@ -251,7 +256,8 @@ def drop_idle(ctx: Any, rows: pd.DataFrame, i_base_a: np.ndarray, frac: float
     fails &= _is_v2g(ctx, rows["scenario"].to_numpy())
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
-         f"no charger online) {d} sees {i:.0f} A already (−{x:.1%}) — {remedy_text(ctx, d)}")
+         f"no charger online) {d} sees {i:.0f} A already (−{x:.1%}) — "
+         f"{remedy_text(ctx, d, reach=True)}")
         if fails[k] else ""
         for k, (d, i, x) in enumerate(zip(rows["device"].astype(str), i_a, drop, strict=True))]
     return fails, texts
