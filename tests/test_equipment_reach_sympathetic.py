@@ -168,3 +168,76 @@ def test_sympathetic_trip_with_every_charger_idle_is_the_equipments(run):
     f = build_findings(v).findings
     c6 = f[(f.criterion == "C6") & (f.device == "head")]
     assert len(c6) == 1 and c6.attribution.iloc[0] == Attribution.EQUIPMENT
+
+
+def _idle(monkeypatch, i_phase_a, i_ground_a, t_op_s, t_clear_s=np.nan):
+    """``equipment_rows.idle_times`` replaced by fixed idle figures, one per row."""
+    import pandas as pd
+
+    from protv2g.checks import equipment_rows
+
+    def fake(ctx, rows):
+        n = len(rows)
+        return pd.DataFrame({"i_phase_a": np.resize(i_phase_a, n),
+                             "i_ground_a": np.resize(i_ground_a, n),
+                             "t_op_s": np.resize(t_op_s, n),
+                             "t_clear_s": np.resize(t_clear_s, n)})
+    monkeypatch.setattr(equipment_rows, "idle_times", fake)
+
+
+def _ctx():
+    from types import SimpleNamespace
+
+    return SimpleNamespace(
+        base_of={"base/light": "base/light", "v/light/100%": "base/light"},
+        cache={"grounded site transformers": {"depot": "depot's transformer depot_xf (YNd)"}})
+
+
+def test_reach_rows_the_chargers_tip_or_the_base_fails_as_much_stay_the_attributions(
+        monkeypatch):
+    """C5 shortfall: equipment only where the row falls short idle AND the base passes (by
+    its tolerance or more) or the idle row is worse than the base by more than the
+    tolerance; a base-case row never. Idle 3I0 130 A over a 100 A pickup: 1.3 < 1.5."""
+    import pandas as pd
+
+    from protv2g.checks.equipment_rows import drop_idle, reach_idle
+
+    _idle(monkeypatch, 400.0, 130.0, 1.0)
+    bad = pd.DataFrame({"scenario": ["v/light/100%"] * 4 + ["base/light"],
+                        "device": "head", "fault_bus": 3, "fault_type": "SLG-a", "case": "min",
+                        "element": "ground", "pickup_a": 100.0, "factor": 1.5,
+                        "tolerance": 0.07})
+    # base margin: passes clear; none; fails by as much (−0.22 vs idle −0.2); fails by
+    # less (−0.05: idle worse by 0.15 > 0.07); the base row itself
+    hit, texts = reach_idle(_ctx(), bad, np.array([0.3, np.nan, -0.22, -0.05, 0.3]))
+    assert hit.tolist() == [True, True, False, True, False]
+    assert "head sees 130 A (3I0), 1.3 × pickup against 1.5" in texts[0] and texts[2] == ""
+    # idle passing (phase element: 400 A / 100 A = 4 × pickup): the chargers tip it
+    hit, _ = reach_idle(_ctx(), bad.assign(element="phase"), np.full(5, 0.3))
+    assert not hit.any()
+    # the drop: 1 − 130 / 150 = 13.3 % > 10 % idle already; 1 − 130 / 140 = 7.1 % not
+    rows = bad.iloc[:2].reset_index(drop=True)
+    hit, texts = drop_idle(_ctx(), rows, np.array([150.0, 140.0]), 0.1)
+    assert hit.tolist() == [True, False]
+    assert "head sees 130 A already (−13.3%)" in texts[0]
+
+
+def test_sympathetic_rows_failing_in_the_base_too_stay_the_attributions(monkeypatch):
+    """C6: equipment where the candidate trips idle too (0.6 s < 1.0 + 0.2 s) and its base
+    twin does not fail; a row whose base twin fails too is the attribution's (pre-existing
+    or worse), a base row never; idle passing (1.5 s) → not."""
+    import pandas as pd
+
+    from protv2g.checks.equipment_rows import sympathetic_idle
+
+    bad = pd.DataFrame({"scenario": ["v/light/100%", "v/light/100%", "base/light"],
+                        "device": "head", "fault_bus": [1, 2, 2], "fault_type": "SLG-a",
+                        "case": "max"})
+    _idle(monkeypatch, 300.0, 650.0, 0.6)
+    hit, texts = sympathetic_idle(_ctx(), bad, np.full(3, 0.2), 1.0)
+    assert hit.tolist() == [True, False, False]  # bus 2's base row fails too
+    assert "head trips in 0.6 s on 300 A (3I0 650 A) and the interval fails by 0.6 s" in texts[0]
+    assert "(67N) at head — not the chargers or their export" in texts[0]
+    _idle(monkeypatch, 300.0, 650.0, 1.5)
+    hit, _ = sympathetic_idle(_ctx(), bad, np.full(3, 0.2), 1.0)
+    assert not hit.any()
