@@ -159,13 +159,15 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     ``rows``: the table holding the ``idle`` and ``grid`` rows when they are not in ``frame``
     (the pandapower path keeps only the study scenarios' rows in its tables).
 
-    A device table's rows *with* a base twin at a fault where another device's row has none
-    (a feeder relay at the close-in fault of a fuse on a site's transformer, whose bus the
-    base case has) get the same ``idle`` (and ``grid``) phasors as the
+    A device table's rows *with* a base twin, in a table where another device's row has none
+    (e.g. a feeder relay at the close-in fault of a fuse on a site's transformer, whose bus
+    the base case has; or the same relay at a substation-bus ground fault that a site's YNd
+    transformer feeds) get the same ``idle`` (and ``grid``) phasors as the
     :data:`~protv2g.checks.equipment.IDLE_COLUMNS` (and
     :data:`~protv2g.checks.equipment.IDLE_GRID_COLUMNS`), NaN on the others: the currents
-    with every charger idle and the site's equipment in that the pair's idle judgement reads
-    (:func:`~protv2g.checks.equipment.idle_coordination`) — separate columns, so that C7's
+    with every charger idle and the site's equipment in that the pair's idle judgement
+    (:func:`~protv2g.checks.equipment.idle_coordination`) and C5's and C6's
+    (:mod:`~protv2g.checks.equipment_rows`) read — separate columns, so that C7's
     and the duty's split keeps the base twin as those rows' network part
     (:func:`~protv2g.checks.converter_sum.split_against_base` reads the NET columns first)."""
     keys = _fault_keys(frame)
@@ -175,10 +177,13 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
 
     own = index(frame)
     no_base = ~np.asarray(own.isin(index(base).unique()), dtype=bool)
-    mate = np.zeros(len(frame), dtype=bool)
-    if "device" in keys and no_base.any():  # rows with a twin at a fault of one without
-        fault = index(frame, keys[1:])
-        mate = ~no_base & np.asarray(fault.isin(fault[no_base].unique()), dtype=bool)
+    # every device row with a base twin in a part that builds a site's equipment: the
+    # C1 pair's idle judgement reads those at a fault of a row without a twin
+    # (:func:`~protv2g.checks.equipment._mate_rows`), C5's and C6's anywhere (a YNd site
+    # transformer's 3I0 through the head relay at a substation-bus ground fault, review
+    # rev36a M1: :mod:`protv2g.checks.equipment_rows`)
+    mate = (~no_base if "device" in keys and no_base.any()
+            else np.zeros(len(frame), dtype=bool))
     out = frame.copy(deep=False)
     rows = frame if rows is None else rows
     scen = rows["scenario"].to_numpy()

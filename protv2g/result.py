@@ -61,6 +61,8 @@ class StudyResult:
         67/67N/32 evaluated on every fault of ``device_faults`` (declared vs true direction).
     flow : FlowResult
         Scenario and 96-step-day power flows (``protv2g.flow.FlowResult``).
+    idle_pairs : DataFrame or None
+        C1–C4 pairs new with the project's equipment, with every charger idle.
     staged : StagedCurrents or None
         The chargers' later stages of ``device_faults`` (row by row: each stage's current
         magnitudes and times, each site's cessation and trip instants in ``staged.sites``;
@@ -90,6 +92,11 @@ class StudyResult:
     directional: pd.DataFrame = field(default_factory=pd.DataFrame)
     flow: Any = None
     staged: Any = ExpandedOnRead(default=None)
+    #: C1–C4 pairs the base case has not, judged with every charger idle (the site's own
+    #: equipment in: :func:`protv2g.checks.equipment.idle_coordination`,
+    #: ``COORDINATION_COLUMNS``); None on a study without such pairs. Read by the Pair
+    #: coordination sheet and the TCC legends (the reference of a pair with no base case).
+    idle_pairs: pd.DataFrame | None = None
     #: tables derived from the result's own fields alone, built on first use (:meth:`derived`);
     #: not an init field, so ``dataclasses.replace`` starts a new one
     _derived: dict[str, tuple[tuple[Any, ...], Any]] = field(

@@ -31,6 +31,7 @@ from protv2g.checks._compact import text_category
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
+from protv2g.checks.equipment import IDLE_PAIRS
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.criteria_basis import criterion_stand_ins
@@ -221,6 +222,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     flow = study_flow(study)
     mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
+    idle_pairs = ctx.cache.get(IDLE_PAIRS)  # the pairs of the project's equipment, idle
     base_of = ctx.base_of
     directional = directional_table(ctx)
     known_duty = ctx.cache.get("duty_frame")  # C7's rows, reused by the Device duty sheet
@@ -372,7 +374,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         device_faults=held_rows(device_faults, twin_of), violations=violations,
         scenarios=scenario_table(scenarios), settings=settings_table(study), inputs=inputs,
         meta=meta, tables=tables, flow=flow, directional=directional,
-        staged=held_rows(faults.staged, twin_of, faults.device))
+        staged=held_rows(faults.staged, twin_of, faults.device), idle_pairs=idle_pairs)
     del bus_faults, device_faults
     mark("gate")
     verdict = gate_verdict(study, StudyResult(**fields), hosting=hosting_table)

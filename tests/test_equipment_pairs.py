@@ -255,3 +255,42 @@ def test_idle_clause_names_the_current_each_element_operates_on():
     # p 0.02)
     t_s = 0.5 * (0.0515 / ((311.57 / 160.0) ** 0.02 - 1.0) + 0.114)
     assert t_s == pytest.approx(1.9765, abs=5e-4)
+
+
+def test_tcc_legend_of_a_pair_without_a_base_case_reads_the_idle_interval(run):
+    """Review rev36a M2: the TCC legend of a pair the base case has not (F-DEPOT leaves it
+    with its transformer) read "−49.32 s, V2G −49.32 s", the V2G row twice as if a base
+    existed. Now the pair table has a row with every charger idle and the legend reads
+    "idle …, V2G …". The idle interval at the ground plot's fault (SLG 20 Ω at F-DEPOT's
+    close-in point, min case) by hand: the head's 51G (IEEE MI, 100 A, TD 0.5) on the 3I0
+    OpenDSS gives with the transformer in and no charger (a Dyn: the feeder's own ground
+    fault current at b2), less F-DEPOT's 100K total clearing there. Fails on the old code
+    (no ``idle`` row; the legend's "V2G" only in the second place)."""
+    from protv2g.checks._common import build_devices
+    from protv2g.devices.kinds import operating_times
+    from protv2g.report.derived import IDLE_CASE, pair_table
+    from protv2g.report.tcc_intervals import intervals
+    from protv2g.report.tcc_sheets import _pair_notes
+
+    from .test_equipment_reach_sympathetic import _opendss_head_3i0
+
+    where, study, res, _gate = run
+    pairs = pair_table(res)
+    mine = pairs[(pairs.pair == "F-DEPOT → head") & (pairs.criterion == "C1")]
+    assert set(mine.case_of) == {IDLE_CASE, "worst V2G"}
+    idle = mine[mine.case_of == IDLE_CASE].iloc[0]
+    assert str(idle.min_fault).startswith("SLG-") and idle.min_fault.endswith(
+        "f-depot close-in (min)")
+    phase = str(idle.min_fault)[4]
+    ref_a = _opendss_head_3i0(where, "b2", phase, True, "min")  # 323.9 A
+    assert float(idle.i_backup_3i0_min_a) == pytest.approx(ref_a, abs=1.0)
+    fuse = build_devices(study)[0]["F-DEPOT"]
+    tc = float(operating_times(fuse, np.array([ref_a]), np.array([0.0]))["t_tc_s"][0])
+    want = _mi_s(ref_a, 100.0, 0.5) - tc  # ≈ 1.14 − 27.68 s
+    assert float(idle.interval_min_s) == pytest.approx(want, abs=0.05)
+    text = [t for *_, t in intervals(_pair_notes(pairs), ["F-DEPOT", "head"], "ground")]
+    v2g = float(mine[mine.case_of == "worst V2G"].iloc[0].interval_min_s)
+    sec = lambda x: f"{x:.2f} s".replace("-", "−")  # noqa: E731
+    assert text == [f"C1 F-DEPOT→head: idle {sec(float(idle.interval_min_s))}, "
+                    f"V2G {sec(v2g)} (need ≥ 0.12 s)"]
+    assert abs(v2g - float(idle.interval_min_s)) > 1.0  # not the same row twice

@@ -38,7 +38,13 @@ def assumed():
 def test_ground_fault_on_the_substation_bus_is_warned_on_the_assumed_clearing(assumed):
     rows = _substation_rows(assumed)
     assert len(rows) and set(rows.status) == {"warn"} and set(rows.device) == {"R-F1"}
-    assert set(rows.fault_bus) == {"SUB-12kV"} and set(rows.attribution) == {"new"}
+    assert set(rows.fault_bus) == {"SUB-12kV"}
+    # the YNd's 3I0 trips R-F1 with every charger idle too: the project's equipment's, not
+    # V2G's (review rev36a M1; was ``new``, "caused by V2G")
+    assert set(rows.attribution) == {"equipment"}
+    assert all("; the project's equipment's: with every charger idle" in m
+               and "(67N) at R-F1 — not the chargers or their export" in m
+               for m in rows.message)
     t_clear = SUBSTATION_CLEARING_BRACKET_S[1]
     np.testing.assert_allclose(rows.t_other_s.astype(float), t_clear)
     # margin = t − t_clear − CTI (relay–relay, numerical: 0.2 s, IEEE 242 cl. 15)

@@ -210,13 +210,14 @@ _PAIR_KEY = ("criterion", "check", "scenario", "fault_bus", "fault_type", "case"
 
 
 #: Phase phasors with **every charger idle** and the sites' own equipment in (existing DER
-#: as in the base case), kA and degrees, on the device rows that *have* a base twin at a
-#: fault where another device's row has none (e.g. a feeder relay at the close-in fault of a
+#: as in the base case), kA and degrees, on the device rows that *have* a base twin in a
+#: part that builds a site's equipment (e.g. a feeder relay at the close-in fault of a
 #: fuse on a site's transformer, whose bus the base case has): the same engine call's
 #: :data:`~protv2g.study.engine_inputs.SITES_IDLE` rows, 0 where the device sees < 1 A there
 #: (:func:`protv2g.pipeline_blocks.with_network_columns`); NaN on every other row; absent
-#: on a study without such rows. Read by the pair's idle judgement only
-#: (:func:`idle_coordination`): not :data:`~protv2g.checks.converter_sum.NET_COLUMNS`,
+#: on a study without such rows. Read by the idle judgements only (the pairs':
+#: :func:`idle_coordination`, at a fault of a row without a twin; C5's and C6's:
+#: :mod:`protv2g.checks.equipment_rows`): not :data:`~protv2g.checks.converter_sum.NET_COLUMNS`,
 #: which would take the network's part of C7's and the duty's split from the base twin.
 IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in "abc"
                                       for c in (f"i{p}_idle_ka", f"i{p}_idle_degree"))

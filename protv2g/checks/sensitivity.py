@@ -59,6 +59,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
+from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
@@ -369,6 +370,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             t_device_s=bad["t_op_s"], margin=bad["ratio"] - bad["factor"],
             limit=bad["factor"], tolerance=bad["tolerance"], bracket=bad["bracket"]))
         rows[-1][REACH_KEY] = element
+        # falling short with every charger idle too: the project's equipment's (rev36a M1)
+        reach_equipment(ctx, rows[-1], fault_bus, bad, ctx.cache.get(_MARGINS_KEY))
         del bad, zone, element
     else:
         del m
@@ -408,11 +411,18 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         for d, i, i0, x, b, t, c, sc in zip(
             device.tolist(), i_op.tolist(), i_base.tolist(), drop.tolist(), bus.tolist(),
             fault_type.tolist(), case.tolist(), scenario.tolist(), strict=True)]
-    return violation_rows(
+    out = violation_rows(
         "C5", CheckStatus.WARN, frame=pd.DataFrame(index=pd.RangeIndex(len(rows))),
         margin_unit=MarginUnit.FRACTION, scenario=scenario, fault_bus=bus,
         fault_type=fault_type, case=case, device=device, other_device="", i_device_a=i_op,
         i_other_a=i_base, t_device_s=t_op, margin=frac - drop, limit=frac, message=msgs)
+    if len(rows) and has_idle(ctx):  # the drop with every charger idle already: the
+        # project's equipment's (review rev36b M1)
+        mark_rows(out, *drop_idle(ctx, pd.DataFrame({
+            "scenario": scenario, "device": device, "fault_bus": m.fault_bus.to_numpy()[rows],
+            "fault_type": fault_type, "case": case, "element": m.element.to_numpy()[rows]}),
+            i_base, frac))
+    return out
 
 
 def _base_pairs(ctx: CheckContext, m: pd.DataFrame, prim: np.ndarray

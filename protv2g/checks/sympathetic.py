@@ -38,7 +38,12 @@ A ground-fault row whose candidate a site with a grounded-wye transformer of its
 reverse (:func:`~protv2g.study.dss_site_transformers.grounded_site_transformers`: out of the
 base case) names that transformer as the source of the 3I0 — "fed back (3I0 1445 A: depot's
 transformer depot_xf (YNd) feeds 3I0 into ground faults, with the chargers idle too)" — not
-"fed back by V2G" (review rev30 §1).
+"fed back by V2G" (review rev30 §1). A V2G row whose candidate trips with every charger idle
+too (the site's transformer in, no charger online), its base twin not failing, is the
+project's equipment's: attribution ``equipment`` ("caused by the project's equipment"), the
+idle time in its message and the transformer's connection, a neutral impedance or a 67N as
+the remedy, not an export limit (:mod:`protv2g.checks.equipment_rows`, review rev36a M1:
+IEEE 8500's head 51G on 1,139 A of the depot YNd's 3I0 for a substation-bus ground fault).
 
 References
 ----------
@@ -65,6 +70,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._keys import keys_of
 from protv2g.checks._rows import column_at
+from protv2g.checks.equipment_rows import mark_rows, sympathetic_idle
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
 from protv2g.checks.sympathetic_text import fed_back_texts
@@ -226,6 +232,8 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
         t_other_s=bad.t_clear_s.to_numpy(), margin=margin, limit=cti, tolerance=tol,
         rule="coordination_interval", rule_value=cti, rule_source=rule_src, data_boundary=bnd,
         message=msgs))
+    # tripping with every charger idle too: the project's equipment's (review rev36a M1)
+    mark_rows(rows[-1], *sympathetic_idle(ctx, bad, cti))
     return concat(rows)
 
 
@@ -363,7 +371,7 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
         f" {ctx.export_text(r.scenario)}, where no clearing device is modelled: the substation's "
         f"protection clears in {t_clear:g} s ({basis}) and needs {c:g} s coordination interval"
         for r, c, fb in zip(bad.itertuples(index=False), cti, fed, strict=True)]
-    return violation_rows(
+    out = violation_rows(
         "C6", CheckStatus.FAIL if given is not None else CheckStatus.WARN, frame=bad,
         scenario=bad.scenario.to_numpy(), fault_bus=bad.fault_bus_name.to_numpy(),
         fault_type=bad.fault_type.to_numpy(), case=bad.case.to_numpy(), device=dev,
@@ -373,4 +381,6 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
         rule_value=cti, rule_source=src,
         data_boundary=device_boundary(ctx, dev, i_a, bad.i_ground_a.to_numpy(), "op"),
         message=msgs)
+    mark_rows(out, *sympathetic_idle(ctx, bad, cti, t_clear))  # rev36a M1, as above
+    return out
 

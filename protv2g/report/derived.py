@@ -51,7 +51,7 @@ from protv2g.text_codes import text_codes
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["EVIDENCE_NAMED_PER_FINDING", "PAIR_COLUMNS", "POINT_STATUS_COLUMNS",
+__all__ = ["EVIDENCE_NAMED_PER_FINDING", "IDLE_CASE", "PAIR_COLUMNS", "POINT_STATUS_COLUMNS",
            "FAULT_LEVEL_COLUMNS", "UNIT_FORMATS", "derive", "evidence_elements",
            "fault_levels", "margin_formula", "pair_table", "result_findings"]
 
@@ -61,7 +61,12 @@ __all__ = ["EVIDENCE_NAMED_PER_FINDING", "PAIR_COLUMNS", "POINT_STATUS_COLUMNS",
 POINT_STATUS_COLUMNS = [f"{col}_{tag}" for tag in ("max", "min", "worst")
                         for col in ("status", "reason")]
 
-#: Columns of the per-pair coordination table (two rows per pair and rule: base, worst V2G).
+#: ``case_of`` of a pair-table row judged with every charger idle (the site's own equipment
+#: in): a pair the base case has not — a device on a site's transformer — gets it in place
+#: of the base row (:attr:`protv2g.result.StudyResult.idle_pairs`, review rev36a M2).
+IDLE_CASE = "every charger idle"
+#: Columns of the per-pair coordination table (two rows per pair and rule: base, worst V2G;
+#: a pair without a base case: :data:`IDLE_CASE`, worst V2G).
 PAIR_COLUMNS = [
     "pair", "criterion", "rule", "case_of", "scenario",
     *(col for tag in ("max", "min", "worst") for col in (
@@ -206,6 +211,12 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
         faults = fault_index(result)
     # the fault's text columns once (#21: converted again for every pair point, 120 times on
     # the IEEE 8500)
+    idle = getattr(result, "idle_pairs", None)
+    if idle is not None and len(idle):  # a pair with no base case: its idle judgement
+        coord = pd.concat([coord.assign(_idle=False), idle.assign(_idle=True)],
+                          ignore_index=True)
+    else:
+        coord = coord.assign(_idle=False)
     c = coord.assign(_base=coord["scenario"].astype(str).isin(base),
                      _bus=coord["fault_bus"].astype(str), _type=coord["fault_type"].astype(str),
                      _case=coord["case"].astype(str),
@@ -221,13 +232,19 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
     requests: list[tuple[pd.Series | None, str, str]] = []
     for (crit, rule, primary, backup), grp in c.groupby(
             ["criterion", "check", "primary", "backup"], sort=False):
-        b, v = grp[grp["_base"]], grp[~grp["_base"]]
-        ref = b if len(b) else grp
+        own = ~grp["_idle"].to_numpy(bool)
+        b, v = grp[grp["_base"] & own], grp[~grp["_base"] & own]
+        # a pair the base case has not: its rows with every charger idle (the project's
+        # equipment in, review rev36a M2), the reference its V2G row is read against
+        i = grp[~own] if b.empty else grp.iloc[:0]
+        if b.empty and v.empty:
+            continue
+        ref = b if len(b) else grp[own]
         is_max, is_min = ref["_case"] == "max", ref["_case"] == "min"
         pmax = _point(ref[is_max] if is_max.any() else ref, True)
         pmin = _point(ref[is_min] if is_min.any() else ref, False)
         saving = "saving" in str(rule) and "not seen" not in str(rule)
-        for label, part in (("base", b), ("worst V2G", v)):
+        for label, part in (("base", b), (IDLE_CASE, i), ("worst V2G", v)):
             if part.empty:
                 continue
             # the smallest margin; equal ones in one order (findings_rows.worst_order)
@@ -264,7 +281,9 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                                             if r is not None else np.nan)
                 row[f"status_{tag}"], row[f"reason_{tag}"] = point_status(r, reasons)
                 asked.append((row, f"elements_{tag}"))  # named for all rows at once below
-                requests.append((r, primary, backup))
+                # an idle row's elements are not the device table's (its currents are
+                # the idle ones): not named
+                requests.append((r if label != IDLE_CASE else None, primary, backup))
             if saving:
                 row["fuse_saving_range_a"] = _range_cell(part, label, models.get(backup),
                                                          models.get(primary))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.report.derived import IDLE_CASE
 from protv2g.report.pair_status import status_text
 
 __all__ = ["GROUND_TYPES", "PHASE_TYPES", "fault_kind", "intervals"]
@@ -95,10 +96,12 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
             continue
         iv = float(ref[f"interval_{tag}_s"])
-        # a pair with no base case (a device that comes with the project: a site
-        # transformer's fuse) has only V2G rows: the reference is one of them, and saying
-        # "x s, V2G x s" read as if the pair existed today (review rev36a M2)
-        no_base = str(ref.get("case_of", "base") or "base") != "base"
+        # the reference: the base case's row, for a pair with no base case (a device that
+        # comes with the project: a site transformer's fuse) its row with every charger idle
+        # (equip36), else one of its V2G rows — saying "x s, V2G x s" of it read as if the
+        # pair existed today (review rev36a M2)
+        of = str(ref.get("case_of", "base") or "base")
+        no_base = of not in ("base", IDLE_CASE)
         # the V2G row's interval at the same fault, where its times are this family's too
         vv = (float(v[f"interval_{tag}_s"]) if v is not None and not no_base
               and _family_point(v, primary, backup, family, (tag,)) == tag
@@ -109,9 +112,9 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
 
         own = _state(ref, tag) if with_status else ("", "")
         other = _state(v, tag) if with_status else ("", "")
-        text = (f"{ref['criterion']} {primary}→{backup}: "
-                + (f"V2G {sec(iv)} (no base case){_said(own)}" if no_base
-                   else f"{sec(iv)}{_said(own)}")
+        said = ("V2G " if no_base else "idle " if of == IDLE_CASE else "")
+        text = (f"{ref['criterion']} {primary}→{backup}: {said}{sec(iv)}"
+                + (" (no base case)" if no_base else "") + _said(own)
                 + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
                 + f" (need ≥ {sec(float(ref['required_s']))})")
         out.append((i_a, tp, tb, text))

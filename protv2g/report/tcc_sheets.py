@@ -43,6 +43,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.devices.models import Device
 from protv2g.findings import PAIR_CRITERIA
+from protv2g.report.derived import IDLE_CASE
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import ColumnCoding
 from protv2g.report.feeder_graph import device_chains, device_edges, feeder_graph
@@ -220,16 +221,25 @@ def _pair_notes(pairs: pd.DataFrame | None
                 ) -> list[tuple[str, str, pd.Series, pd.Series | None]]:
     """(primary, backup, reference row, first worst-V2G row or None) of each pair and rule of
     the per-pair table, in its order: grouped once for all paths (#21: grouped again for each
-    path and family, 84 times on the 250-bus study)."""
+    path and family, 84 times on the 250-bus study). The reference is the base row, or for a
+    pair the base case has not its row with every charger idle (:data:`~protv2g.report.
+    derived.IDLE_CASE`), else the V2G row itself (then no second row: review rev36a M2, the
+    legend said "−49.32 s, V2G −49.32 s" of a pair without a base case)."""
     if pairs is None or pairs.empty:
         return []
     out = []
     for (pair, _rule), g in pairs.groupby(["pair", "rule"], sort=False):
         primary, _, backup = str(pair).partition(" → ")
-        base = (g["case_of"] == "base").to_numpy()
-        ref = g.iloc[int(base.argmax())] if base.any() else g.iloc[0]
-        v2g = g[~base]
-        out.append((primary, backup, ref, v2g.iloc[0] if len(v2g) else None))
+        case_of = g["case_of"].astype(str).to_numpy()
+        ref_at = np.flatnonzero(case_of == "base")
+        if not len(ref_at):
+            ref_at = np.flatnonzero(case_of == IDLE_CASE)
+        v2g = g[(case_of != "base") & (case_of != IDLE_CASE)]
+        if len(ref_at):
+            out.append((primary, backup, g.iloc[int(ref_at[0])],
+                        v2g.iloc[0] if len(v2g) else None))
+        else:
+            out.append((primary, backup, g.iloc[0], None))
     return out
 
 

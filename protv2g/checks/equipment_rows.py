@@ -1,0 +1,307 @@
+"""C5 and C6 rows the project's equipment causes with every charger idle.
+
+A site's own transformer with a grounded-wye winding on the feeder side (``YNd``) is a
+zero-sequence source: for every ground fault on the feeder it feeds ``3I0`` back through the
+feeder's relays and shunts part of the fault's ``3I0`` away from them, with the chargers idle
+too. Reviews rev36a M1 (IEEE 8500: the head's 51G trips in 0.6 s on 1,139 A of 3I0 for a
+ground fault on the substation bus — OpenDSS: 5.8 A without the depot's 1.5 MVA YNd, 1,144.8
+A with it and no charger — and its reach drops 16 %) and rev36b M1 (EPRI J1: the head's 3I0
+345.4 → 302.9 A with the transformer and no charger, −12.3 %): C5 and C6 called those rows
+"caused by V2G", C1 "caused by the project's equipment" (:mod:`protv2g.checks.equipment`).
+
+The same rule as C1's: the row judged again with **every charger idle** and the project's
+equipment in — the currents the fault engine solves anyway for the parts that build a
+site's equipment (:data:`~protv2g.study.engine_inputs.SITES_IDLE`: the rows'
+:data:`~protv2g.checks.converter_sum.NET_COLUMNS` where the base case has no twin, their
+:data:`~protv2g.checks.equipment.IDLE_COLUMNS` where it has one,
+:func:`protv2g.pipeline_blocks.with_network_columns`). No charger: one current for the whole
+fault, the first cycle's. A row that fails there as the attribution would call it against its
+base case (new, or worse by more than the row's tolerance) gets the attribution
+:data:`~protv2g.checks.equipment.EQUIPMENT` ("caused by the project's equipment"), its
+message the idle figure and the remedy — the transformer's connection on the feeder side, a
+neutral impedance, or a directional ground element at the device — not an export limit.
+
+* C6 (:func:`sympathetic_idle`): the candidate's operating time on its idle current against
+  the clearing device's on its own (or the substation's stated clearing time) plus the same
+  interval; fails → equipment, where the row's base twin does not fail too.
+* C5 reach (:func:`reach_idle`): the device's operating quantity (3I0 for a ground element,
+  else the largest phase current) idle over its pickup below the factor, where the base
+  passes (or fails by less than the row's tolerance more).
+* C5 reach drop (:func:`drop_idle`): ``1 − I_idle / I_base`` beyond ``v2g_change_fraction``.
+
+Existing DER: the idle current holds its first cycle (as the base case's maximum case);
+the rows are judged on it alone (C1 judges its pairs at both ends, :func:`~protv2g.checks.
+equipment.idle_coordination`; here a row without a grid-alone figure is judged on the one).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks._times import device_times
+from protv2g.checks.converter_sum import NET_COLUMNS, phasors_ka
+from protv2g.checks.equipment import IDLE_COLUMNS
+from protv2g.study.dss_site_transformers import grounded_site_transformers
+
+__all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
+           "remedy_text", "sympathetic_idle"]
+
+_KEY = ("scenario", "device", "fault_bus", "fault_type", "case")
+_NO = "nan"
+
+
+def has_idle(ctx: Any) -> bool:
+    """Whether the checks' fault table holds idle figures (module docstring)."""
+    f = getattr(ctx, "faults", None)
+    return f is not None and (set(NET_COLUMNS) <= set(f.columns)
+                              or set(IDLE_COLUMNS) <= set(f.columns))
+
+
+def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
+    """Each of ``rows`` (``scenario``, ``device``, ``fault_bus``, ``fault_type``, ``case``)
+    with its device's current and times with every charger idle (module docstring):
+    ``i_phase_a``, ``i_ground_a`` (3I0) in A, ``t_op_s``, ``t_clear_s`` in s
+    (:func:`~protv2g.checks._times.device_times`); NaN where the fault table holds no idle
+    figure for the row (a base-case row, a part without a site's equipment). ``None`` on a
+    study without idle figures."""
+    f = getattr(ctx, "faults", None)
+    if f is None or not len(rows):
+        return None
+    have_net = set(NET_COLUMNS) <= set(f.columns)
+    have_idle = set(IDLE_COLUMNS) <= set(f.columns)
+    if not (have_net or have_idle):
+        return None
+    net = f["ia_net_ka"].to_numpy(float) if have_net else np.full(len(f), np.nan)
+    idle = f["ia_idle_ka"].to_numpy(float) if have_idle else np.full(len(f), np.nan)
+    at = np.flatnonzero(np.isfinite(net) | np.isfinite(idle))
+    if not len(at):
+        return None
+    index = pd.MultiIndex.from_arrays([f[k].astype(str).to_numpy()[at] for k in _KEY])
+    first = ~index.duplicated()
+    index, at = index[first], at[first]
+    pos = index.get_indexer(pd.MultiIndex.from_arrays(
+        [rows[k].astype(str).to_numpy() for k in _KEY]))
+    hit = np.flatnonzero(pos >= 0)
+    out = pd.DataFrame({c: np.full(len(rows), np.nan) for c in (
+        "i_phase_a", "i_ground_a", "t_op_s", "t_clear_s")})
+    if not len(hit):
+        return out
+    src = at[pos[hit]]
+    use_net = np.isfinite(net[src])
+    cols = ["scenario", "device", "fault_bus", "fault_type", "case", "fault_bus_name",
+            *(c for c in ("fault_kind", "phase") if c in f.columns)]
+    tab: dict[str, Any] = {c: f[c].to_numpy()[src] for c in cols}
+    total = np.zeros(len(src), dtype=complex)
+    for p in "abc":
+        parts = []
+        for u in ("ka", "degree"):
+            a = f[f"i{p}_net_{u}"].to_numpy(float)[src] if have_net else np.full(len(src), 0.0)
+            b = f[f"i{p}_idle_{u}"].to_numpy(float)[src] if have_idle else np.full(len(src), 0.0)
+            parts.append(np.nan_to_num(np.where(use_net, a, b)))
+        tab[f"i{p}_ka"] = parts[0]
+        total += phasors_ka(parts[0], parts[1])
+    tab["i3i0_ka"] = np.abs(total)
+    t = device_times(ctx.devices, pd.DataFrame(tab))
+    for c in out.columns:
+        out.loc[hit, c] = t[c].to_numpy(float)
+    return out
+
+
+def _labels(ctx: Any) -> list[str]:
+    """How texts name the sites' grounded transformers (``"depot's transformer depot_xf
+    (YNd)"``), or the site transformers' names when none is grounded."""
+    cache = getattr(ctx, "cache", None)
+    if cache is not None and "grounded site transformers" in cache:
+        xf = cache["grounded site transformers"]
+    else:
+        xf = grounded_site_transformers(ctx.study)
+    if xf:
+        return sorted(set(xf.values()))
+    return sorted({str(s.model_transformer) for s in getattr(ctx.study.document, "v2g_sites",
+                                                             [])
+                   if getattr(s, "model_transformer", None)}) or ["the site's transformer"]
+
+
+def remedy_text(ctx: Any, device: str, reach: bool = False) -> str:
+    """The remedy of a C5/C6 :data:`~protv2g.checks.equipment.EQUIPMENT` row: the
+    transformer's connection or a neutral impedance; for C6 (a trip on current fed back) or
+    a directional ground element at the device, for C5 (``reach``: the device sees too
+    little) or a more sensitive setting of it (its ground pickup, a fuse's smaller link).
+
+    >>> from types import SimpleNamespace
+    >>> ctx = SimpleNamespace(cache={"grounded site transformers":
+    ...                              {"depot": "depot's transformer depot_xf (YNd)"}})
+    >>> remedy_text(ctx, "head")[:60]
+    "remedy: the equipment — depot's transformer depot_xf (YNd): "
+    """
+    other = (f"a more sensitive setting of {device} (its ground pickup; a fuse's smaller link)"
+             if reach else f"a directional ground element (67N) at {device}")
+    return (f"remedy: the equipment — {' and '.join(_labels(ctx))}: its connection on the "
+            f"feeder side (a delta or ungrounded-wye winding) or a neutral impedance, or "
+            f"{other} — not the chargers or their export")
+
+
+def _is_v2g(ctx: Any, scenario: np.ndarray) -> np.ndarray:
+    base_of = getattr(ctx, "base_of", {}) or {}
+    return np.array([bool(base_of.get(str(s))) and base_of.get(str(s)) != str(s)
+                     for s in scenario], dtype=bool)
+
+
+def _base_keys(ctx: Any, frame: pd.DataFrame, cols: tuple[str, ...]) -> pd.MultiIndex:
+    """``frame``'s rows keyed on their base scenario and ``cols``."""
+    base_of = getattr(ctx, "base_of", {}) or {}
+    scen = [str(base_of.get(str(s), "") or "") for s in frame["scenario"]]
+    return pd.MultiIndex.from_arrays([np.asarray(scen, dtype=object),
+                                      *(frame[c].astype(str).to_numpy() for c in cols)])
+
+
+def sympathetic_idle(ctx: Any, bad: pd.DataFrame, cti: np.ndarray,
+                     t_clear_s: float | None = None) -> tuple[np.ndarray, list[str]]:
+    """C6's failing rows ``bad`` (candidate ``device``, ``clearing_device`` unless
+    ``t_clear_s`` — the substation's clearing time — is given) that fail with every charger
+    idle too, their base twins passing (module docstring).
+
+    Returns
+    -------
+    (ndarray, list of str)
+        ``(n,)`` bool, the rows of :data:`~protv2g.checks.equipment.EQUIPMENT`; the message
+        clause per row (``""`` elsewhere).
+    """
+    n = len(bad)
+    none = (np.zeros(n, dtype=bool), [""] * n)
+    mine = idle_times(ctx, bad)
+    if mine is None:
+        return none
+    if t_clear_s is None:
+        clr = idle_times(ctx, bad.assign(device=bad["clearing_device"].to_numpy()))
+        if clr is None:
+            return none
+        t_clr = clr["t_clear_s"].to_numpy(float)
+    else:
+        t_clr = np.full(n, float(t_clear_s))
+    t = mine["t_op_s"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        margin = t - t_clr - np.asarray(cti, float)
+        fails = np.isfinite(t) & np.isfinite(t_clr) & (margin < -1e-9)
+    fails &= _is_v2g(ctx, bad["scenario"].to_numpy())
+    if fails.any():  # a base twin failing too: the attribution's (pre-existing or worse)
+        own = pd.MultiIndex.from_arrays([bad[c].astype(str).to_numpy() for c in (
+            "scenario", "device", "fault_bus", "fault_type", "case")])
+        fails &= ~np.asarray(_base_keys(ctx, bad, ("device", "fault_bus", "fault_type",
+                                                   "case")).isin(own), dtype=bool)
+    texts = [
+        (f"; the project's equipment's: with every charger idle (the site's transformer in, "
+         f"no charger online) {d} trips in {t[k]:.3g} s on {ip:.0f} A (3I0 {ig:.0f} A) and "
+         f"the interval fails by {-margin[k]:.3g} s — {remedy_text(ctx, d)}") if fails[k]
+        else "" for k, (d, ip, ig) in enumerate(zip(
+            bad["device"].astype(str), mine["i_phase_a"].to_numpy(float),
+            mine["i_ground_a"].to_numpy(float), strict=True))]
+    return fails, texts
+
+
+def _op_current(idle: pd.DataFrame, element: np.ndarray) -> np.ndarray:
+    """The idle operating quantity of a row judged on ``element`` (``"ground"``: 3I0)."""
+    return np.where(np.asarray(element, dtype=object) == "ground",
+                    idle["i_ground_a"].to_numpy(float), idle["i_phase_a"].to_numpy(float))
+
+
+def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> tuple[np.ndarray,
+                                                                          list[str]]:
+    """C5's shortfall rows ``bad`` (``scenario``, ``device``, ``fault_bus``,
+    ``fault_type``, ``case``, ``element``, ``pickup_a``, ``factor``, ``tolerance``) that
+    fall short with every charger idle too, as the attribution would call it against
+    ``m_base`` (the base twin's margin ``ratio − factor``, NaN for none): new (the base
+    passes by the tolerance or more, or has no twin) or worse by more than the tolerance."""
+    n = len(bad)
+    idle = idle_times(ctx, bad)
+    if idle is None:
+        return np.zeros(n, dtype=bool), [""] * n
+    i_a = _op_current(idle, bad["element"].to_numpy())
+    pickup = bad["pickup_a"].to_numpy(float)
+    factor = bad["factor"].to_numpy(float)
+    tol = np.nan_to_num(bad["tolerance"].to_numpy(float))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        m_idle = i_a / pickup - factor
+        m_base = np.asarray(m_base, float)
+        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (
+            np.isnan(m_base) | (m_base >= tol) | (m_base - m_idle > tol))
+    fails &= _is_v2g(ctx, bad["scenario"].to_numpy())
+    texts = [
+        (f"; the project's equipment's: with every charger idle (the site's transformer in, "
+         f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
+         f"{fc:g} — {remedy_text(ctx, d, reach=True)}") if fails[k] else ""
+        for k, (d, i, p, fc, e) in enumerate(zip(
+            bad["device"].astype(str), i_a, pickup, factor,
+            np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),
+            strict=True))]
+    return fails, texts
+
+
+def drop_idle(ctx: Any, rows: pd.DataFrame, i_base_a: np.ndarray, frac: float
+              ) -> tuple[np.ndarray, list[str]]:
+    """C5's reach-drop rows ``rows`` (``scenario``, ``device``, ``fault_bus``,
+    ``fault_type``, ``case``, ``element``) whose device current drops by more than ``frac``
+    against ``i_base_a`` with every charger idle already."""
+    n = len(rows)
+    idle = idle_times(ctx, rows)
+    if idle is None:
+        return np.zeros(n, dtype=bool), [""] * n
+    i_a = _op_current(idle, rows["element"].to_numpy())
+    with np.errstate(invalid="ignore", divide="ignore"):
+        drop = 1.0 - i_a / np.asarray(i_base_a, float)
+        fails = np.isfinite(drop) & (drop > frac + 1e-12)
+    fails &= _is_v2g(ctx, rows["scenario"].to_numpy())
+    texts = [
+        (f"; the project's equipment's: with every charger idle (the site's transformer in, "
+         f"no charger online) {d} sees {i:.0f} A already (−{x:.1%}) — "
+         f"{remedy_text(ctx, d, reach=True)}")
+        if fails[k] else ""
+        for k, (d, i, x) in enumerate(zip(rows["device"].astype(str), i_a, drop, strict=True))]
+    return fails, texts
+
+
+def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> np.ndarray:
+    """Each of ``bad``'s base twin's reach margin from C5's base margins (``margins``:
+    :func:`protv2g.checks.sensitivity.reach_margins`), NaN where none."""
+    out = np.full(len(bad), np.nan)
+    if margins is None or not len(margins) or not len(bad):
+        return out
+    cols = ("device", "fault_bus", "fault_type", "case")
+    index = pd.MultiIndex.from_arrays([margins["scenario"].astype(str).to_numpy(),
+                                       *(margins[c].astype(str).to_numpy() for c in cols)])
+    keep = ~index.duplicated()
+    pos = index[keep].get_indexer(_base_keys(
+        ctx, bad.assign(fault_bus=bad["fault_bus_name"].to_numpy()), cols))
+    got = margins["margin"].to_numpy(float)[keep]
+    return np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+
+
+def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str]) -> None:
+    """Set :data:`~protv2g.checks.equipment.EQUIPMENT` on the violation rows ``hit`` (kept by
+    the attribution, as C7's) and append their clause to the message (in place: rows the
+    check has just made)."""
+    if not hit.any():
+        return
+    from protv2g.checks.equipment import EQUIPMENT
+
+    rows["attribution"] = np.where(hit, EQUIPMENT, rows["attribution"].to_numpy(object)
+                                   ).astype(object)
+    rows["message"] = np.array([m + t for m, t in zip(rows["message"].astype(str), texts,
+                                                      strict=True)], dtype=object)
+
+
+def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
+                    bad: dict[str, np.ndarray], margins: pd.DataFrame | None) -> None:
+    """C5's shortfall violation ``rows`` (made from ``bad``, the zone rows' columns, and
+    ``fault_bus``, their fault buses) marked where the equipment's (:func:`reach_idle`)."""
+    if not len(rows):
+        return
+    frame = pd.DataFrame({**{k: bad[k] for k in ("scenario", "device", "fault_bus_name",
+                                                  "fault_type", "case", "element",
+                                                  "pickup_a", "factor", "tolerance")},
+                          "fault_bus": fault_bus})
+    hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins))
+    mark_rows(rows, hit, texts)
