@@ -75,7 +75,9 @@ class StudyResult:
     the same fault rows, :class:`protv2g.result_rows.HeldRows`): the first read of the field
     makes the table of every scenario and keeps it (#21, lazy36;
     :class:`protv2g.result_rows.ExpandedOnRead`). The values are those of the table of every
-    scenario; a run whose readers never ask (the gate, the findings) does not make it.
+    scenario; a run whose readers never ask (the gate, the findings) does not make it. The
+    workbook reads the device rows and stages held (:func:`protv2g.result_rows.device_rows`,
+    held36): writing it leaves ``device_faults`` and ``staged`` held.
     """
 
     study_name: str

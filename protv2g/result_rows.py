@@ -12,6 +12,12 @@ gate, the findings) does not make it: at 10,000 buses the device table of every 
 1,823,534 rows where 911,767 are held (≈ 120 MiB and 0.2-0.3 s of CPU to make).
 
 The table made is :meth:`~protv2g.pipeline_tables.FaultTables.expanded`'s, value for value.
+
+The workbook's readers of the device rows (the fault index, the TCCs' extremes, the lateral
+texts of the findings) read the held rows through :func:`device_rows` (held36): a twin's row
+is its held scenario's row under its own name, so a look-up by scenario goes through the map
+and a figure split by base case / V2G counts a held row on each side one of its scenarios is
+on (#21: at 10,000 buses the 1,823,534-row table was made for them, ≈ 0.25 s CPU).
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ExpandedOnRead", "HeldRows", "held_base_of"]
+__all__ = ["DeviceRows", "ExpandedOnRead", "HeldRows", "device_rows", "held_base_of"]
 
 
 @dataclass(frozen=True)
@@ -139,3 +145,56 @@ def held_base_of(base_of: Mapping[str, str], twin_of: Mapping[str, str]
         if name == h:
             out[name] = b_h
     return out
+
+
+@dataclass(frozen=True)
+class DeviceRows:
+    """A result's device-fault rows as its readers may take them: held once per charger set
+    (``twin_of`` given) or the table of every scenario (``twin_of`` None).
+
+    Attributes
+    ----------
+    faults : DataFrame or None
+        The device-fault table: the held rows (one run per held scenario) or every
+        scenario's (``result.device_faults``).
+    staged : StagedCurrents or None
+        The chargers' later stages, aligned row by row with ``faults``.
+    twin_of : dict or None
+        Every study scenario → the held scenario whose rows it has
+        (:attr:`HeldRows.twin_of`); None when ``faults`` is the table of every scenario.
+    """
+
+    faults: Any
+    staged: Any
+    twin_of: dict[str, str] | None = None
+
+    def held_name(self, scenario: str) -> str:
+        """The scenario under which ``scenario``'s rows are in :attr:`faults` (itself when
+        the rows are every scenario's, or for a name the study does not have)."""
+        return scenario if self.twin_of is None else self.twin_of.get(scenario, scenario)
+
+    def shown_as(self, names: list[str]) -> list[list[str]]:
+        """For each scenario name of :attr:`faults`, the study scenarios whose rows those
+        are (itself when the rows are every scenario's; a held scenario's twins in the
+        map's order)."""
+        if self.twin_of is None:
+            return [[n] for n in names]
+        twins: dict[str, list[str]] = {}
+        for name, held in self.twin_of.items():
+            twins.setdefault(held, []).append(name)
+        return [twins.get(n, []) for n in names]
+
+
+def device_rows(result: Any) -> DeviceRows:
+    """``result``'s device-fault rows and stages without making the table of every scenario:
+    the held ones (:class:`HeldRows` in the result's ``device_faults`` and ``staged``, not yet
+    read) with the map, else the fields as read (``twin_of`` None).
+
+    The held form is taken only when both fields are still held (or there are no stages),
+    so that the stages stay aligned with the rows."""
+    stored = getattr(result, "__dict__", {})
+    faults, staged = stored.get("device_faults"), stored.get("staged")
+    if isinstance(faults, HeldRows) and (staged is None or isinstance(staged, HeldRows)):
+        return DeviceRows(faults.rows, None if staged is None else staged.rows,
+                          dict(faults.twin_of))
+    return DeviceRows(getattr(result, "device_faults", None), getattr(result, "staged", None))

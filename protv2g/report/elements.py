@@ -121,7 +121,8 @@ def device_elements_many(models: dict[str, Any], faults: FaultIndex | None,
     out: list[list[str]] = [[] for _ in requests]
     if faults is None or not requests:
         return ["" for _ in requests]
-    df, st = result.device_faults, result.staged
+    # the rows the index's positions are in: the held rows while the result holds them
+    df, st = faults.rows.faults, _stages(faults, result)
     sides: list[_Side] = []
     for n, (row, primary, backup) in enumerate(requests):
         pm, bm = models.get(primary), models.get(backup)
@@ -165,6 +166,14 @@ def device_elements_many(models: dict[str, Any], faults: FaultIndex | None,
     for (n, name, _, shown, scale, _), cand in zip(sides, cands, strict=True):
         out[n].append(f"{name} {_element(cand, shown, scale)}".strip())
     return [", ".join(names) for names in out]
+
+
+def _stages(faults: FaultIndex, result: StudyResult) -> Any:
+    """The stages aligned with the index's rows: its own (:func:`fault_index`), else (an
+    index built on ``result.device_faults`` by the caller) ``result.staged``."""
+    if faults.rows.twin_of is not None or faults.rows.staged is not None:
+        return faults.rows.staged
+    return getattr(result, "staged", None)
 
 
 def device_elements(models: dict[str, Any], faults: FaultIndex | None,
@@ -216,7 +225,7 @@ def evidence_elements(result: StudyResult, evidence: pd.DataFrame,
         return out
     if models is None:
         models, _ = devices_from_result(result)
-    i3i0 = 1000.0 * pd.to_numeric(result.device_faults["i3i0_ka"], errors="coerce").to_numpy()
+    i3i0 = 1000.0 * pd.to_numeric(faults.rows.faults["i3i0_ka"], errors="coerce").to_numpy()
     # naming recomputes every element's time row by row (≈ 14 ms a row): only the
     # EVIDENCE_NAMED_PER_FINDING worst rows of each finding are named (the rest keep "")
     rows = evidence[pair]

@@ -15,13 +15,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from protv2g.result_rows import DeviceRows, device_rows
 from protv2g.text_codes import text_codes
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["FAULT_KEY", "ColumnCoding", "FaultIndex", "cell_codes", "fault_index",
-           "fault_key_codes"]
+__all__ = ["FAULT_KEY", "ColumnCoding", "FaultIndex", "cell_codes", "coded_rows",
+           "fault_index", "fault_key_codes"]
 
 #: Key of a device fault row (``result.device_faults`` columns).
 FAULT_KEY = ["scenario", "device", "fault_bus_name", "fault_type", "case"]
@@ -29,14 +30,19 @@ FAULT_KEY = ["scenario", "device", "fault_bus_name", "fault_type", "case"]
 
 def fault_index(result: StudyResult, coded: dict[str, ColumnCoding] | None = None
                 ) -> FaultIndex | None:
-    """:data:`FAULT_KEY` (as text) → the first row position of that key in
-    ``result.device_faults`` (``result.staged`` is aligned by position), or None without
-    device faults (:class:`FaultIndex`); ``coded``: :func:`fault_key_codes` of ``result``
-    when the caller made them."""
-    faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
+    """:data:`FAULT_KEY` (as text) → the first row position of that key in the result's
+    device-fault rows (:class:`FaultIndex`), or None without device faults; ``coded``:
+    :func:`fault_key_codes` of ``result`` when the caller made them.
+
+    The rows are :func:`~protv2g.result_rows.device_rows`': the held rows while the result
+    holds them (held36, #21: a twin scenario's key is looked up as its held scenario's, and
+    the position is in the held rows, :attr:`FaultIndex.rows`), else
+    ``result.device_faults`` (``result.staged`` aligned by position)."""
+    rows = device_rows(result)
+    faults = rows.faults if isinstance(rows.faults, pd.DataFrame) else None
     if faults is None or faults.empty:
         return None
-    return FaultIndex(faults, coded)
+    return FaultIndex(faults, coded, rows=rows)
 
 
 #: A key column of the device-fault table coded (:func:`fault_key_codes`): codes (one per
@@ -46,15 +52,24 @@ ColumnCoding = tuple[np.ndarray, np.ndarray, "np.ndarray | None"]
 
 
 def fault_key_codes(result: StudyResult) -> dict[str, ColumnCoding] | None:
-    """Each :data:`FAULT_KEY` column of ``result.device_faults`` coded by its ``astype(str)``
-    text (:func:`_column_codes`: through its runs where it has long ones), or None without
-    device faults: what :class:`FaultIndex` joins, made once for it and the TCCs' extremes
-    (:func:`protv2g.report.tcc_extremes.device_extremes`; #21: each coded the 10,000-bus
-    study's 1.8 M device rows, ≈ 0.3 s CPU again there)."""
-    faults = result.device_faults if isinstance(result.device_faults, pd.DataFrame) else None
+    """Each :data:`FAULT_KEY` column of the result's device-fault rows
+    (:func:`~protv2g.result_rows.device_rows`: the held rows while the result holds them)
+    coded by its ``astype(str)`` text (:func:`_column_codes`: through its runs where it has
+    long ones), or None without device faults: what :class:`FaultIndex` joins, made once for
+    it and the TCCs' extremes (:func:`protv2g.report.tcc_extremes.device_extremes`; #21:
+    each coded the 10,000-bus study's 1.8 M device rows, ≈ 0.3 s CPU again there)."""
+    faults = device_rows(result).faults
+    faults = faults if isinstance(faults, pd.DataFrame) else None
     if faults is None or faults.empty:
         return None
     return {c: _column_codes(faults[c]) for c in FAULT_KEY}
+
+
+def coded_rows(coded: dict[str, ColumnCoding]) -> int:
+    """The number of rows of a table whose key columns ``coded`` are (:func:`fault_key_codes`):
+    to check they are the codes of the table at hand."""
+    codes, _, lengths = coded[FAULT_KEY[0]]
+    return int(lengths.sum()) if lengths is not None else len(codes)
 
 
 def cell_codes(coded: ColumnCoding) -> tuple[np.ndarray, np.ndarray]:
@@ -169,11 +184,28 @@ class FaultIndex:
     faults : DataFrame, shape (n, ≥ 5)
         ``result.device_faults``, with the :data:`FAULT_KEY` columns; not modified.
     coded : dict, optional
-        Its key columns coded (:func:`fault_key_codes`), when the caller made them.
+        Its key columns coded (:func:`fault_key_codes`), when the caller made them (made
+        again when they are another table's: a different number of rows).
+    rows : DeviceRows, optional
+        The rows ``faults`` is, with their stages and map
+        (:func:`~protv2g.result_rows.device_rows`): when they are held, a key's scenario is
+        looked up as its held scenario (a twin's rows are its held scenario's, in the same
+        order, so the position found holds the values the table of every scenario has at
+        its own). Without it, ``faults`` is taken as a table of every scenario.
+
+    Attributes
+    ----------
+    rows : DeviceRows
+        The table the positions are in (``rows.faults`` is ``faults``).
     """
 
     def __init__(self, faults: pd.DataFrame,
-                 coded: dict[str, ColumnCoding] | None = None) -> None:
+                 coded: dict[str, ColumnCoding] | None = None,
+                 rows: DeviceRows | None = None) -> None:
+        self.rows = rows if rows is not None else DeviceRows(faults, None)
+        self._held = self.rows.held_name
+        if coded is not None and coded_rows(coded) != len(faults):
+            coded = None
         columns = [coded[c] if coded is not None else _column_codes(faults[c])
                    for c in FAULT_KEY]
         runs = [len(lengths) if lengths is not None else len(codes)
@@ -203,6 +235,7 @@ class FaultIndex:
     def get(self, key: tuple[str, ...], default: int | None = None) -> int | None:
         """The first position of ``key`` (texts in :data:`FAULT_KEY` order), else
         ``default``."""
+        key = (self._held(key[0]), *key[1:])
         if self._dict is not None:
             return self._dict.get(key, default)
         joined = 0
@@ -235,13 +268,16 @@ class FaultIndex:
         m = len(columns[0]) if columns else 0
         if self._dict is not None:
             texts = [c.astype(str).to_numpy() for c in columns]
+            if len(texts):
+                texts[0] = np.array([self._held(t) for t in texts[0].tolist()], dtype=object)
             return np.array([self._dict.get(k, -1) for k in zip(*texts, strict=True)],
                             dtype=np.int64).reshape(m)
         joined = np.zeros(m, dtype=np.int64)
         found = np.ones(m, dtype=bool)
         for k in self._order:
             codes, texts = text_codes(columns[k])
-            at = np.array([self._code[k].get(t, -1) for t in texts.tolist()],
+            names = texts.tolist() if k else [self._held(t) for t in texts.tolist()]
+            at = np.array([self._code[k].get(t, -1) for t in names],
                           dtype=np.int64)[codes]
             found &= at >= 0
             joined = joined * self._width[k] + np.maximum(at, 0)

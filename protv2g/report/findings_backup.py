@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.result_rows import device_rows
 from protv2g.text_codes import text_codes
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -62,7 +63,8 @@ def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
         Device name → model (the recloser's ``settings``).
     """
     need = {"finding", "criterion", "mechanism", "device", "other_device"}
-    df = result.device_faults
+    held = device_rows(result)  # the held rows while the result holds them (held36, #21)
+    df = held.faults
     if (findings.empty or not need <= set(findings.columns) or not isinstance(df, pd.DataFrame)
             or df.empty or "fault_bus_name" not in df.columns):
         return {}
@@ -100,10 +102,18 @@ def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
         for who in (rc, fuse):
             d = rows[rows["device"].astype(str) == who]
             ip = 1000.0 * d[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float).max(axis=1)
-            is_base = d["scenario"].astype(str).isin(base).to_numpy()
-            cur[who] = (ip, is_base)
-        ip_f, _ = cur[fuse]
-        ip_r, is_base = cur[rc]
+            # a held row is the row of each of its scenarios: on the base side when one of
+            # them is a base case, on the V2G side when one is not (ranges over repeated
+            # rows are the same)
+            names = d["scenario"].astype(str).to_numpy().tolist()
+            distinct = sorted(set(names))
+            sides = {n: (any(t in base for t in ts), any(t not in base for t in ts))
+                     for n, ts in zip(distinct, held.shown_as(distinct), strict=True)}
+            on_base = np.array([sides[n][0] for n in names], dtype=bool)
+            on_v2g = np.array([sides[n][1] for n in names], dtype=bool)
+            cur[who] = (ip, on_base, on_v2g)
+        ip_f, _, _ = cur[fuse]
+        ip_r, on_base, on_v2g = cur[rc]
         att = str(getattr(f, "attribution", "") or "")
         what = ("a pre-existing condition" if att in ("", "pre-existing")
                 else f"attribution: {att}")
@@ -112,9 +122,9 @@ def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
         text = (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there carry "
                 f"{_range(ip_f)} through {fuse}, below {rc}'s minimum trip "
                 f"{s.phase_min_trip_a:g} A (phase; {ground})")
-        if base and is_base.any() and (~is_base).any():
-            b, v = _range(ip_r[is_base]), _range(ip_r[~is_base])
-            lo_b, lo_v = np.nanmin(ip_r[is_base]), np.nanmin(ip_r[~is_base])
+        if base and on_base.any() and on_v2g.any():
+            b, v = _range(ip_r[on_base]), _range(ip_r[on_v2g])
+            lo_b, lo_v = np.nanmin(ip_r[on_base]), np.nanmin(ip_r[on_v2g])
             change = ("V2G lowers what it sees" if lo_v < lo_b - 0.5 else
                       "V2G raises what it sees" if lo_v > lo_b + 0.5 else
                       "V2G does not change it")

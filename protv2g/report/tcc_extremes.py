@@ -17,9 +17,11 @@ import pandas as pd
 
 from protv2g.devices.models import Fuse
 from protv2g.report.elements import ColumnCoding, cell_codes, fault_key_codes
+from protv2g.report.fault_keys import coded_rows
 from protv2g.report.feeder_graph import device_edges
 from protv2g.report.feeder_tree import FeederTree, feeder_tree
 from protv2g.report.tcc_intervals import GROUND_TYPES, PHASE_TYPES, fault_kind
+from protv2g.result_rows import DeviceRows, device_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.report.tcc_sheets import TccPlan
@@ -74,7 +76,8 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     smallest (min) over the scenarios with V2G. ``coded``: the device table's key columns
     coded (:func:`protv2g.report.elements.fault_key_codes`), when the caller made them.
     """
-    f = result.device_faults
+    held = device_rows(result)  # the held rows while the result holds them (held36, #21)
+    f = held.faults
     if plan.graph is None or f is None or f.empty:
         return {}
     zones = _zones(plan.graph, result.settings, plan.tree, plan.edges)
@@ -86,7 +89,7 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     # MultiIndex of (device, bus) texts: ≈ 5 s of the workbook's critical path, before the
     # first TCC can be queued), the fault index's codes (coded once, mostly by runs: #21,
     # text_codes of these five columns again cost ≈ 0.3 s CPU at 10,000 buses)
-    if coded is None:
+    if coded is None or coded_rows(coded) != len(f):
         coded = fault_key_codes(result)
     # per-cell codes in the smallest integer type and per-cell masks made from each
     # distinct text's (#21, 10,000 buses: four int64 columns and two float columns of all
@@ -95,7 +98,12 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     bus, bus_t = cell_codes(coded["fault_bus_name"])
     case, case_t = _cells(coded["case"])
     type_t, scen_t = coded["fault_type"][1], coded["scenario"][1]
-    is_base = _mask(coded["scenario"], [t in base for t in scen_t.tolist()])
+    # each row on the base side and/or the V2G side: a held row is the row of each of its
+    # scenarios (its twins may be base cases and scenarios with V2G; max/min over repeated
+    # rows are the same), a row of every scenario's table the row of its own
+    shown = held.shown_as(scen_t.tolist())
+    on_base = _mask(coded["scenario"], [any(t in base for t in ts) for ts in shown])
+    on_v2g = _mask(coded["scenario"], [any(t not in base for t in ts) for ts in shown])
     bus_code = {t: k for k, t in enumerate(bus_t.tolist())}
     zone = np.zeros((len(dev_t), len(bus_t)), dtype=bool)
     for d, name in enumerate(dev_t.tolist()):
@@ -127,15 +135,18 @@ def device_extremes(result: StudyResult, plan: TccPlan,
             is_fuse[dev[rows]], i_phase, 1000.0 * f["i3i0_ka"].to_numpy(float)[rows])
         keep = value > 1e-6
         rows, value = rows[keep], value[keep]
-        key = (dev[rows].astype(np.int64) * len(case_t) + case[rows]) * 2 + is_base[rows]
+        side_b, side_v = on_base[rows], on_v2g[rows]
+        rows = np.concatenate([rows[side_b], rows[side_v]])
+        value = np.concatenate([value[side_b], value[side_v]])
+        is_base = np.repeat([1, 0], [int(side_b.sum()), int(side_v.sum())])
+        key = (dev[rows].astype(np.int64) * len(case_t) + case[rows]) * 2 + is_base
         seen = pd.Series(value).groupby(key, sort=False)
         for k, hi, lo in zip(seen.max().index.to_numpy(), seen.max().to_numpy(float),
                              seen.min().to_numpy(float), strict=True):
             d, rest = divmod(int(k), 2 * len(case_t))
             found[(str(dev_t[d]), fam, str(case_t[rest // 2]), bool(rest % 2))] = (hi, lo)
     out: dict[tuple[str, str], dict[str, float]] = {}
-    first = np.unique(dev, return_index=True)[1]  # each device where it first appears
-    for name in dev_t[dev[np.sort(first)]].tolist():
+    for name in _first_seen(dev, dev_t, coded["scenario"], held).tolist():
         if not zones.get(name):
             continue
         for fam in ("phase", "ground"):
@@ -147,6 +158,26 @@ def device_extremes(result: StudyResult, plan: TccPlan,
                         vals[f"{case_name}_{who}"] = float(hit[pick])
             out[(str(name), fam)] = vals
     return out
+
+
+def _first_seen(dev: np.ndarray, dev_t: np.ndarray, scenario: ColumnCoding,
+                held: DeviceRows) -> np.ndarray:
+    """The devices (texts) in the order they first appear in the table of every scenario:
+    ``dev`` the codes of the rows read (held or every scenario's), ``scenario`` their
+    scenario column coded. The table of every scenario is the held blocks in the map's
+    order (a repeated block shows no new device), so the held rows are read block by block
+    in the order their scenarios are first used."""
+    if held.twin_of is None or not len(dev):
+        order = dev
+    else:
+        codes, texts = cell_codes(scenario)
+        rank = {}
+        for name in held.twin_of.values():
+            rank.setdefault(name, len(rank))
+        block = np.array([rank.get(t, len(rank)) for t in texts.tolist()], dtype=np.int64)
+        at = block[codes]
+        order = dev if bool(np.all(at[1:] >= at[:-1])) else dev[np.argsort(at, kind="stable")]
+    return dev_t[pd.unique(order)]
 
 
 def _cells(coded: ColumnCoding) -> tuple[np.ndarray, np.ndarray]:
