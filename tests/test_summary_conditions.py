@@ -97,13 +97,15 @@ def test_policy_from_the_gate_dict_moves_pre_existing_to_fail(findings):
 
 
 def test_section_2_lists_every_gate_finding_with_its_kind(findings):
-    ws = Workbook().active
-    w = Memo(ws)
-    write_conditions(w, findings.findings, findings.evidence, {}, {"reasons": []})
-    pairs = _pairs(ws, w)
-    conditions = [v for k, v in pairs if k.startswith("  condition")]
     by = findings.findings.set_index("finding")
     fid = {(by.loc[f, "criterion"], by.loc[f, "device"]): f for f in by.index}
+    recs = {fid["C12", "line.l35"]: "R01: schedule the charging: no ordinary setting change",
+            fid["C11", "F-741"]: "R02: cap the export: 300 kW (verified)"}
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, findings.findings, findings.evidence, recs, {"reasons": []})
+    pairs = _pairs(ws, w)
+    conditions = [v for k, v in pairs if k.startswith("  condition")]
     assert [c.split(" ")[:2] for c in conditions] == [
         ["fail:", fid["C1", "head"]], ["fail:", fid["C12", "line.l35"]],
         ["fail:", fid["C12", "transformer.subxf"]], ["condition:", fid["C8", "R-MID"]],
@@ -113,7 +115,8 @@ def test_section_2_lists_every_gate_finding_with_its_kind(findings):
     assert "confirm F-1's interrupting_rating_ka" in conditions[4]
     # the warning is to review, the info row nowhere
     review = dict(pairs)["  to review"]
-    assert fid["C11", "F-741"] in review
+    assert f'{fid["C11", "F-741"]} (R02: cap the export: 300 kW (verified))' in review
+    assert conditions[1].endswith("R01: schedule the charging: no ordinary setting change")
     assert fid["C11", "head"] not in " ".join(v for _, v in pairs)
 
 

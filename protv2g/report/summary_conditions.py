@@ -135,4 +135,5 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         w.pair("  to review", f"{len(review)} finding(s) caused or made worse by V2G, by the "
                "sites' charging or by the project's equipment that the gate does not fail "
                f"on ({', '.join(sorted(set(review['status'].astype(str))))}): "
-               f"{_ids(review)} (sections 3–4)")
+               + ", ".join(f"{x} ({recs[x]})" if x in recs else x
+                           for x in review["finding"].astype(str)) + " (sections 3–4)")
