@@ -9,8 +9,8 @@ an ``info`` row).
 Read from typed columns only (``criterion``, ``status``, ``attribution``, ``input_basis``,
 ``mechanism``), never from the wording of a message or of a reason line.
 
-A finding's kind is the strongest outcome of its rows, as the gate folds a group's
-pre-existing rows onto its ``fail:`` line (:func:`protv2g.gate.gate_verdict`): ``fail`` (a
+A finding's kind is the strongest outcome of its rows (a group's pre-existing rows folded onto
+its ``fail:`` line, as :func:`protv2g.gate.gate_verdict` folds them): ``fail`` (a
 row attributable to V2G — or, with ``gate.pre_existing: fail``, one present without it),
 then ``condition``, then ``confirm`` (a pre-existing failing row resting on a stand-in input,
 or a regulator's mode to confirm: :data:`protv2g.checks.regulator_text.MODE_TO_CONFIRM`).
@@ -39,8 +39,11 @@ __all__ = ["FINDING_GATE_COLUMNS", "finding_gate_kinds", "gate_of_meta"]
 #: ``confirm``); ``attributable`` (a ``fail`` from a row attributable to V2G, not from
 #: ``gate.pre_existing: fail``); ``flow_item`` (a ``condition`` or ``confirm`` of the feeder's
 #: own voltage and loading, :data:`protv2g.criteria.FEEDER_FLOW_CRITERION`, which the gate
-#: lists after the protection ones as ``flow_items``).
-FINDING_GATE_COLUMNS = ["finding", "kind", "attributable", "flow_item"]
+#: lists after the protection ones as ``flow_items``); ``also``: the other kinds of its rows, in
+#: the gate's order, comma-separated ("" when none) — a finding whose rows the gate splits
+#: into lines of two kinds (EPRI J1's C5 R-MID: a ``condition:`` line for its phase rows, a
+#: ``confirm:`` line for its ground rows resting on a drafted value).
+FINDING_GATE_COLUMNS = ["finding", "kind", "attributable", "flow_item", "also"]
 
 #: Rank of each line kind in the gate's reasons (its ``reasons`` list order).
 _FAIL, _FAIL_PRE, _CONDITION, _CONFIRM, _MODE, _NONE = range(6)
@@ -74,7 +77,8 @@ def _none() -> pd.DataFrame:
     return pd.DataFrame({"finding": pd.Series([], dtype=object),
                          "kind": pd.Series([], dtype=object),
                          "attributable": pd.Series([], dtype=bool),
-                         "flow_item": pd.Series([], dtype=bool)})
+                         "flow_item": pd.Series([], dtype=bool),
+                         "also": pd.Series([], dtype=object)})
 
 
 def finding_gate_kinds(evidence: pd.DataFrame, gate: Gate) -> pd.DataFrame:
@@ -125,8 +129,13 @@ def finding_gate_kinds(evidence: pd.DataFrame, gate: Gate) -> pd.DataFrame:
         return _none()
     rows = evidence[acted]
     keys = group_keys(rows)
+    rank = rank[acted]
+    # the gate folds a group's pre-existing failing rows onto its line attributable to V2G
+    # (gate_verdict's ``folded``, s16 A3): they are that line, not one of their own
+    fails = set(keys[rank == _FAIL])
+    rank[np.isin(rank, (_FAIL_PRE, _CONDITION, _CONFIRM)) & keys.isin(fails).to_numpy()] = _FAIL
     table = pd.DataFrame({"finding": rows["finding"].astype(str).to_numpy(),
-                          "rank": rank[acted],
+                          "rank": rank,
                           "key": [(order(str(k[0])), k) for k in keys],
                           "criterion": rows["criterion"].astype(str).to_numpy()})
     # a finding is the strongest of its rows; it sits where the gate's first line of that
@@ -134,10 +143,13 @@ def finding_gate_kinds(evidence: pd.DataFrame, gate: Gate) -> pd.DataFrame:
     table = table.sort_values(["finding", "rank", "key"], kind="stable")
     head = table.drop_duplicates("finding").sort_values(["rank", "key"], kind="stable")
     kinds = head["rank"].to_numpy()
+    every = table.groupby("finding", sort=False)["rank"].agg(
+        lambda r: list(dict.fromkeys(_KIND[int(k)] for k in r)))
     return pd.DataFrame({
         "finding": head["finding"].to_numpy(),
         "kind": [_KIND[int(r)] for r in kinds],
         "attributable": kinds == _FAIL,
         "flow_item": (kinds >= _CONDITION) & (head["criterion"].to_numpy()
-                                              == FEEDER_FLOW_CRITERION)},
+                                              == FEEDER_FLOW_CRITERION),
+        "also": [", ".join(every[f][1:]) for f in head["finding"]]},
         columns=FINDING_GATE_COLUMNS).reset_index(drop=True)

@@ -207,3 +207,35 @@ def test_no_finding_no_condition():
     write_conditions(w, f.findings, f.evidence, {}, {})
     assert _pairs(ws, w) == [("  —", "none: the gate fails on no finding and sets no "
                               "condition")]
+
+
+def test_a_finding_with_rows_of_two_kinds_says_both():
+    """EPRI J1 (rev36b): C5 R-MID's phase rows are a gate ``condition:`` line, its ground rows
+    (resting on the drafted relay) a ``confirm:`` line; the finding is listed once, as its
+    strongest kind, and says the other with the input to confirm."""
+    rows = pd.DataFrame([
+        _row("C5", "fail", "pre-existing", "base/light", "R-MID", -0.41, "× pickup",
+             input_basis="given"),
+        _row("C5", "fail", "pre-existing", "base/light", "R-MID", -0.2, "× pickup",
+             input_basis="todo")])
+    rows.loc[1, "fault_type"] = "LLG-ab"
+    f = build_findings(rows)
+    kinds = finding_gate_kinds(f.evidence, Gate())
+    assert kinds[["kind", "also"]].values.tolist() == [["condition", "confirm"]]
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[0][1]
+    assert line.startswith("condition: F01 ")
+    assert "also confirm" in line and "confirm the settings of R-MID" in line
+
+
+def test_pre_existing_rows_fold_onto_the_fail_line_as_the_gate_folds_them():
+    """A group failing with V2G says its pre-existing rows on its ``fail:`` line (s16 A3):
+    no second kind for the finding (IEEE 37's C12 VUF at 741: one ``fail:`` line)."""
+    rows = pd.DataFrame([
+        _row("C12", "fail", "worse", "charging/firm", "", -1.07, "% VUF"),
+        _row("C12", "fail", "pre-existing", "firm/peak/100%", "", -0.32, "% VUF")])
+    f = build_findings(rows)
+    kinds = finding_gate_kinds(f.evidence, Gate())
+    assert kinds[["kind", "also", "attributable"]].values.tolist() == [["fail", "", True]]

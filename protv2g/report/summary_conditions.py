@@ -48,15 +48,19 @@ OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
         Attribution.WORSE_CHARGING, Attribution.EQUIPMENT)
 
 
-def _line(kind: str, f: Any, rec: str) -> str:
-    """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"`` and, for a
-    ``confirm``, the input to confirm; then the recommendation ``rec``."""
+def _line(kind: str, f: Any, rec: str, also: str = "") -> str:
+    """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
+    kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
+    ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
     if margin := margin_text(f.worst_margin, f.margin_unit):
         parts.append(f"worst margin {margin}" + (f" at {where}" if where else ""))
+    if also:
+        parts.append(f"also {also} (the gate has a line of each)")
     basis = str(getattr(f, "input_basis", "") or "")
-    if kind == "confirm" and basis in (InputBasis.DEFAULT.value, InputBasis.TODO.value):
+    stand_in = (InputBasis.DEFAULT.value, InputBasis.TODO.value)
+    if "confirm" in (kind, *also.split(", ")) and basis in stand_in:
         what = input_to_confirm(str(f.criterion), str(f.device or ""),
                                 str(f.other_device or ""), basis)
         parts.append(f"rests on a {InputBasis(basis).label}: confirm {what}" if what
@@ -97,7 +101,7 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         for row in frame.iloc[:limit].itertuples(index=False):
             n += 1
             w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
-                                             recs.get(row.finding, "")))
+                                             recs.get(row.finding, ""), row.also))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
     put(protection[protection["kind"] == "fail"], None)
@@ -122,9 +126,10 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         n_cond = int((flow["kind"] == "condition").sum())
         n += 1
         w.pair(f"  condition {n}", f"{n_cond} gate condition(s) and {len(flow) - n_cond} to "
-               f"confirm on the feeder's own voltage and loading ({FEEDER_FLOW_CRITERION}, "
-               "present without V2G: planning items, not protection settings): "
-               f"{_ids(flow)} (section 5; `protv2g gate <study.yaml>` prints each line)")
+               "confirm on the feeder's own voltage, loading and regulators "
+               f"({FEEDER_FLOW_CRITERION}: planning items present without V2G and regulator "
+               f"modes, not protection settings): {_ids(flow)} (the Findings sheet; `protv2g "
+               "gate <study.yaml>` prints each line)")
     if not n:
         w.pair("  —", "none: the gate fails on no finding and sets no condition")
     acted = set(kinds["finding"])
