@@ -129,7 +129,7 @@ def test_c7_on_the_site_transformer_fails_without_chargers_is_the_equipments(xft
     assert gate["verdict"] == "FAIL" and len(lines) == 1  # the project brings it: it fails
     assert "; caused by the project's equipment;" in lines[0]
     assert "caused by V2G" not in lines[0]
-    # the Summary counts it and lists it under its own note
+    # the Summary counts it and lists it under its own heading
     import openpyxl
 
     with warnings.catch_warnings():
@@ -144,7 +144,10 @@ def test_c7_on_the_site_transformer_fails_without_chargers_is_the_equipments(xft
     # C5 reach drop (warn) and its C6 trip on the YNd's 3I0 for a substation-bus ground
     # fault (warn; tests/test_equipment_reach_sympathetic.py)
     assert any("5 caused by the project's equipment" in c for c in cells)
-    assert any(c.startswith("Caused by the project's equipment") for c in cells)
+    assert any(c.startswith("3c. Findings caused by the project's equipment") for c in cells)
+    # and the gate's fail on it is a condition of approval (review rev36b M2)
+    assert any(c.startswith("fail: F") and " C7 " in c and "F-DEPOT" in c
+               and "caused by the project's equipment" in c for c in cells)
 
 
 def test_c7_rows_the_chargers_tip_stay_v2gs(xft):

@@ -11,7 +11,8 @@ from protv2g.gate_reasons import grouped_reasons
 from protv2g.input_basis import InputBases, input_to_confirm, tag_input_basis
 from protv2g.network.dss_ratings import transformer_rating_sources
 from protv2g.report.sheets import DEFAULT_NONE, inputs_frame, with_finding_ids
-from protv2g.report.summary import _conditions, hosting_headline
+from protv2g.report.summary import hosting_headline
+from protv2g.report.summary_conditions import write_conditions
 from protv2g.report.summary_memo import Memo, margin_text
 from protv2g.significant import MINUS, number_text
 from protv2g.stage_report_findings import FINDING_KEYS, time_findings
@@ -92,14 +93,27 @@ def test_inputs_sheet_zero_after_a_false_reads_back_as_zero(tmp_path):
 
 
 def test_summary_section_2_lists_what_to_confirm():
+    """A pre-existing failing row on a stand-in input is a ``confirm`` condition naming the
+    input (here a line's OpenDSS default normamps); a given one a ``condition``."""
+    from protv2g.findings import build_findings
+
+    def row(crit, device, other, unit, basis):
+        return {"criterion": crit, "status": "fail", "attribution": "pre-existing",
+                "scenario": "base/peak", "fault_bus": "", "fault_type": "", "case": "",
+                "device": device, "other_device": other, "margin": -0.1, "margin_unit": unit,
+                "limit": 1.0, "mechanism": "", "message": "x", "input_basis": basis}
+
+    f = build_findings(pd.DataFrame([row("C1", "A", "B", "s", "given"),
+                                     row("C8", "line.l1", "", "A", "default")]))
     ws = Workbook().active
     w = Memo(ws)
-    gate = {"reasons": ["condition: C1 A / B: x", "confirm: C12 line.l1: loading (rests on "
-                        "tool default: confirm line.l1's normamps)", "info: y"]}
-    _conditions(w, None, 0, gate)
-    pairs = [(ws.cell(r, 1).value, ws.cell(r, 2).value) for r in range(4, w.row)]
-    assert ("  gate condition", "condition: C1 A / B: x") in pairs
-    assert any(k == "  to confirm" and "line.l1's normamps" in v for k, v in pairs)
+    write_conditions(w, f.findings, f.evidence, {}, {"reasons": ["info: y"]})
+    pairs = [(ws.cell(r, 1).value, str(ws.cell(r, 2).value)) for r in range(1, w.row)
+             if ws.cell(r, 1).value]
+    assert pairs[0][0] == "  condition 1" and pairs[0][1].startswith("condition: F")
+    assert "C1" in pairs[0][1]
+    assert pairs[1][1].startswith("confirm: F") and "line.l1's normamps" in pairs[1][1]
+    assert not any("y" == v or v.startswith("info") for _, v in pairs)
 
 
 def test_transformer_normhkva_default_is_read_and_tagged(tmp_path):

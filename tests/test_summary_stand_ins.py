@@ -88,20 +88,3 @@ def test_sheet_index_on_the_summary(summary):
     # the tables are untouched: the Findings keep their header in row 1
     assert summary["Findings"]["A1"].value == "Finding"
     assert any(c.value == "13. Reviewer sign-off" for c in cells.values())
-
-
-def test_feeder_flow_items_are_counted_after_the_protection_conditions():
-    """Review s25 §5: ten pre-existing transformer overloads (C12, on OpenDSS's default
-    normhkva) opened the Summary's conditions before any protection item. The gate's
-    ``flow_items`` are counted on one line after the protection lines, which stay listed."""
-    from protv2g.report.summary import _conditions
-
-    pairs: list[tuple[str, str]] = []
-    memo = D(pair=lambda key, text: pairs.append((key, text)))
-    c8 = "condition: C8 RC loaded near pickup"
-    flow = [f"confirm: C12 transformer.t{k} loaded 120 %" for k in range(12)]
-    _conditions(memo, None, 0, {"reasons": [c8, *flow], "flow_items": flow})
-    keys = [k for k, _ in pairs]
-    assert keys == ["  —", "  gate condition", "  feeder items"], pairs
-    assert pairs[1][1] == c8
-    assert pairs[2][1].startswith("0 gate condition(s) and 12 to confirm on the feeder's own")

@@ -1,8 +1,10 @@
 """The Summary sheet as a decision memo an engineer can sign.
 
-In order: the verdict; the conditions of approval (the verified setting changes that clear
-every finding attributable to V2G, the gate's ``condition:`` and ``confirm:`` lines);
-findings caused by V2G, made worse by V2G, and pre-existing; the recommendations; the
+In order: the verdict; the conditions of approval (every finding the gate fails on, sets a
+condition on or asks to confirm, with its gate kind, in the gate's order, and its
+recommendation: :mod:`protv2g.report.summary_conditions`); the findings under the heading of
+their attribution — caused by V2G, by the sites' charging, by the project's equipment, made
+worse by V2G, by the sites' charging, pre-existing; the recommendations; the
 hosting capacity with its band (:mod:`protv2g.report.summary_hosting`); the fault model and
 its assumptions (charger model, IEC 60909 c-factors, fault resistance:
 :mod:`protv2g.report.summary_faults`); the fault-level
@@ -29,7 +31,6 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
@@ -38,6 +39,7 @@ from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import TCC, sheet_specs
+from protv2g.report.summary_conditions import write_conditions
 from protv2g.report.summary_counts import criterion_counts
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_hosting import _not_limiting, hosting_headline
@@ -144,12 +146,13 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
     unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
     equipment = findings[findings["attribution"] == Attribution.EQUIPMENT]
-    charging = findings[findings["attribution"].isin([Attribution.CAUSED_CHARGING,
-                                                      Attribution.WORSE_CHARGING])]
+    caused_charging = findings[findings["attribution"] == Attribution.CAUSED_CHARGING]
+    worse_charging = findings[findings["attribution"] == Attribution.WORSE_CHARGING]
+    n_charging = len(caused_charging) + len(worse_charging)
     # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
     w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
            f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
-           + (f", {len(charging)} from the sites' charging" if len(charging) else "")
+           + (f", {n_charging} from the sites' charging" if n_charging else "")
            + (f", {len(equipment)} caused by the project's equipment (its remedy: the "
               "equipment, not the export)" if len(equipment) else "")
            + (f", {len(unknown)} not attributed" if len(unknown) else "")
@@ -179,22 +182,31 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
 
     w.heading("2. Conditions of approval")
     gate = result.meta.get("gate") or {}
-    _conditions(w, recs, len(caused) + len(worse) + len(equipment), gate)
+    # the gate's own classification of the findings (gate_findings), never a count of
+    # sections 3–4 (review rev36b M2)
+    write_conditions(w, findings, derived["_findings"].evidence, rec_map, gate)
 
+    # each finding under the heading of its own attribution (review rev36b M2: charging
+    # findings sat under "Pre-existing findings (present without V2G)")
     w.heading("3. Findings caused by V2G")
     _findings_grid(w, caused, rec_map, no_margin)
-    if len(equipment):  # rev34a M1: new with the project's equipment, failing idle too
-        w.note("Caused by the project's equipment (a site's own transformer or a device on "
-               "it, failing with every charger idle: its remedy is that equipment, not the "
-               "export):")
-        _findings_grid(w, equipment, rec_map, no_margin)
+    for heading, these in (
+            ("3b. Findings caused by the sites' charging (vehicle load, no export: there with "
+             "or without V2G export)", caused_charging),
+            ("3c. Findings caused by the project's equipment (a site's own transformer or a "
+             "device on it, failing with every charger idle: its remedy is that equipment, "
+             "not the export)", equipment)):
+        if len(these):
+            w.heading(heading)
+            _findings_grid(w, these, rec_map, no_margin)
     w.heading("4. Findings made worse by V2G")
     _findings_grid(w, worse, rec_map, no_margin)
-    w.heading("5. Pre-existing findings (present without V2G)")
+    if len(worse_charging):
+        w.heading("4b. Findings made worse by the sites' charging (vehicle load, no export)")
+        _findings_grid(w, worse_charging, rec_map, no_margin)
+    w.heading("5. Pre-existing findings (present without V2G and without the sites' "
+              "charging)")
     _findings_grid(w, pre, rec_map, no_margin)
-    if len(charging):  # C8 charging peaks: vehicle load, with or without V2G export
-        w.note("From the V2G sites' charging (vehicle load, there with or without export):")
-        _findings_grid(w, charging, rec_map, no_margin)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
         _findings_grid(w, unknown, rec_map, no_margin)
@@ -328,51 +340,6 @@ def _unmodelled_notes(counts: list[list[Any]], reasons: list[str]) -> list[list[
         return counts
     return [[*row[:-1], NO_FUSES_OR_RECLOSERS] if str(row[0]) in FUSE_RECLOSER_CRITERIA
             and str(row[-1]).startswith("not applicable") else row for row in counts]
-
-
-def _conditions(w: Memo, recs: pd.DataFrame | None, n_v2g: int, gate: dict) -> None:
-    """Section 2: the verified setting changes for the ``n_v2g`` findings caused or made
-    worse by V2G, then the gate's ``condition:`` lines (pre-existing failures to fix before
-    the pilot) and its ``confirm:`` lines (pre-existing failures resting on a tool default
-    or a drafted value: which input to confirm, :mod:`protv2g.input_basis`), at most
-    :data:`_MAX_GATE_CONDITIONS` of each, the rest counted; the feeder's own voltage and
-    loading items (the gate's ``flow_items``, :data:`protv2g.criteria.FEEDER_FLOW_CRITERION`)
-    counted on one line after them (review s25 §5)."""
-    cond = []
-    if recs is not None and not recs.empty:
-        ours = [Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-                Attribution.WORSE_CHARGING, Attribution.EQUIPMENT]
-        v2g = recs[recs["attribution"].isin(ours) & (recs["status"] == "verified")]
-        cond = [f"{r.change} — clears {r.clears}" for r in v2g.itertuples(index=False)]
-        open_ = recs[recs["attribution"].isin(ours)
-                     & ~recs["status"].isin(["verified", "cleared by"])]
-        for r in open_.itertuples(index=False):
-            cond.append(f"{r.finding} ({r.title}) has no verified setting change: {r.note}")
-    elif n_v2g:
-        cond = [f"clear the {n_v2g} finding(s) of sections 3–4 (caused or "
-                "made worse by V2G); `protv2g run --recommend` proposes setting "
-                "changes verified by re-running the checks (not run here)"]
-    for k, text in enumerate(cond or ["none: no finding attributable to V2G"], start=1):
-        w.pair(f"  condition {k}" if cond else "  —", text)
-    reasons = [str(r) for r in gate.get("reasons", [])]
-    # the feeder's own voltage and loading items after the protection ones, counted
-    flow_items = {str(r) for r in gate.get("flow_items") or ()}
-    for kind, key, more in (
-            ("condition", "  gate condition", "the pre-existing findings of section 5 (fix "
-             "before the pilot)"),
-            ("confirm", "  to confirm", "pre-existing findings of section 5 resting on a "
-             "tool default or a drafted value (confirm the input, then fix or drop)")):
-        lines = [r for r in reasons if r.startswith(f"{kind}:") and r not in flow_items]
-        for text in lines[:_MAX_GATE_CONDITIONS]:
-            w.pair(key, text)
-        if len(lines) > _MAX_GATE_CONDITIONS:  # each is also a finding of section 5
-            w.pair(key, f"… and {len(lines) - _MAX_GATE_CONDITIONS} more: {more}")
-    if flow_items:
-        n = {k: sum(r.startswith(f"{k}:") for r in flow_items) for k in ("condition", "confirm")}
-        w.pair("  feeder items", f"{n['condition']} gate condition(s) and {n['confirm']} to "
-               f"confirm on the feeder's own voltage and loading ({FEEDER_FLOW_CRITERION}, "
-               "present without V2G: planning items, not protection settings): section 5 "
-               "lists them; `protv2g gate <study.yaml>` prints each line")
 
 
 def _interval_text(rules: pd.DataFrame | None) -> str:

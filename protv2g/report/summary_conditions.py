@@ -1,0 +1,144 @@
+"""Section 2 of the Summary, "Conditions of approval": the findings the gate fails on or
+conditions the pilot on, each with its gate kind, in the gate's order.
+
+The conditions are the gate's own classification of the findings
+(:func:`protv2g.gate_findings.finding_gate_kinds`, its row policy read over each finding's
+evidence rows), not a count of sections 3–4 (review rev36b M2: IEEE 37's memo asked to clear
+two C11 warnings while the gate failed on three C12 findings of the sites' charging it did
+not name; J1's C8 charging fail was missing and its C11 ``info`` row was a condition):
+
+* ``fail``: every finding the gate fails on — caused or made worse by V2G, by the sites'
+  charging, by the project's equipment, or present without V2G under ``gate.pre_existing:
+  fail`` — listed whole;
+* ``condition`` / ``confirm``: the protection findings present without V2G (fix before the
+  pilot; confirm the stand-in input first), at most :data:`MAX_LISTED` of each named in full,
+  the rest named by id; the feeder's own voltage and loading items
+  (:data:`protv2g.criteria.FEEDER_FLOW_CRITERION`) on one line after them (review s25 §5);
+* pilot screening items not met, when ``gate.unmet_screening_fails``;
+* "to review": findings caused or made worse by V2G, its charging or its equipment that the
+  gate does not act on (warnings under the default ``fail_severities``), by id. ``info``
+  findings are never a condition.
+
+Each line gives the finding's recommendation when ``protv2g recommend`` ran (verified change,
+or why there is none).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from protv2g.criteria import FEEDER_FLOW_CRITERION
+from protv2g.findings import Attribution
+from protv2g.gate import SCREENING_LABELS
+from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
+from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.report.summary_memo import Memo, margin_text
+from protv2g.violations import CheckStatus, is_given
+
+__all__ = ["MAX_LISTED", "OURS", "write_conditions"]
+
+#: ``condition`` and ``confirm`` findings named in full, each kind (the rest by id: each is a
+#: finding of section 5, listed there with its evidence). ``fail`` findings are all in full.
+MAX_LISTED = 10
+
+#: Attributions of the project's own doing: its export, its sites' charging, its equipment.
+OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+        Attribution.WORSE_CHARGING, Attribution.EQUIPMENT)
+
+
+def _line(kind: str, f: Any, rec: str, also: str = "") -> str:
+    """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
+    kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
+    ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``."""
+    where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
+    parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
+    if margin := margin_text(f.worst_margin, f.margin_unit):
+        parts.append(f"worst margin {margin}" + (f" at {where}" if where else ""))
+    if also:
+        parts.append(f"also {also} (the gate has a line of each)")
+    basis = str(getattr(f, "input_basis", "") or "")
+    stand_in = (InputBasis.DEFAULT.value, InputBasis.TODO.value)
+    if "confirm" in (kind, *also.split(", ")) and basis in stand_in:
+        what = input_to_confirm(str(f.criterion), str(f.device or ""),
+                                str(f.other_device or ""), basis)
+        parts.append(f"rests on a {InputBasis(basis).label}: confirm {what}" if what
+                     else f"rests on a {InputBasis(basis).label}")
+    if rec:
+        parts.append(rec)
+    return "; ".join(parts)
+
+
+def _ids(frame: pd.DataFrame) -> str:
+    return ", ".join(frame["finding"].astype(str))
+
+
+def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
+                     recs: dict[str, str], gate: dict[str, Any]) -> None:
+    """Write section 2 (see the module docstring).
+
+    Parameters
+    ----------
+    w : Memo
+        The Summary's writer, at section 2's first row.
+    findings, evidence : DataFrame
+        :class:`protv2g.findings.Findings`'s tables.
+    recs : dict
+        Finding → its recommendation in words (the Summary's map of ``tables
+        ["Recommendations"]``); empty when ``protv2g recommend`` did not run.
+    gate : dict
+        ``result.meta["gate"]`` (:func:`protv2g.gate.gate_verdict`); its policy decides the
+        kinds (:func:`protv2g.gate_findings.gate_of_meta`: the default policy without it).
+    """
+    kinds = finding_gate_kinds(evidence, gate_of_meta(gate))
+    by_id = {str(f.finding): f for f in findings.itertuples(index=False)}
+    kinds = kinds[kinds["finding"].isin(list(by_id))]
+    n = 0
+
+    def put(frame: pd.DataFrame, limit: int | None) -> None:
+        nonlocal n
+        for row in frame.iloc[:limit].itertuples(index=False):
+            n += 1
+            w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
+                                             recs.get(row.finding, ""), row.also))
+
+    protection = kinds[~kinds["flow_item"].astype(bool)]
+    put(protection[protection["kind"] == "fail"], None)
+    for kind, more in (("condition", "present without V2G: fix before the pilot"),
+                       ("confirm", "present without V2G, resting on a tool default or a "
+                        "drafted value: confirm the input, then fix or drop")):
+        some = protection[protection["kind"] == kind]
+        put(some, MAX_LISTED)
+        if len(some) > MAX_LISTED:
+            n += 1
+            w.pair(f"  condition {n}", f"{kind}: and {len(some) - MAX_LISTED} more finding(s) "
+                   f"{more} (section 5): {_ids(some.iloc[MAX_LISTED:])}")
+    screening = gate.get("screening") or {}
+    if gate.get("unmet_screening_fails"):
+        for item, state in screening.items():
+            if state == "not met":
+                n += 1
+                w.pair(f"  condition {n}", f"fail: pilot screening item {item} not met "
+                       f"({SCREENING_LABELS.get(item, item)})")
+    flow = kinds[kinds["flow_item"].astype(bool)]
+    if len(flow):  # the feeder's own voltage and loading items, after the protection ones
+        n_cond = int((flow["kind"] == "condition").sum())
+        n += 1
+        w.pair(f"  condition {n}", f"{n_cond} gate condition(s) and {len(flow) - n_cond} to "
+               "confirm on the feeder's own voltage, loading and regulators "
+               f"({FEEDER_FLOW_CRITERION}: planning items present without V2G and regulator "
+               f"modes, not protection settings): {_ids(flow)} (the Findings sheet; `protv2g "
+               "gate <study.yaml>` prints each line)")
+    if not n:
+        w.pair("  —", "none: the gate fails on no finding and sets no condition")
+    acted = set(kinds["finding"])
+    review = findings[findings["attribution"].isin(OURS)
+                      & ~findings["finding"].astype(str).isin(acted)
+                      & (findings["status"].astype(str) != CheckStatus.INFO.value)]
+    if len(review):
+        w.pair("  to review", f"{len(review)} finding(s) caused or made worse by V2G, by the "
+               "sites' charging or by the project's equipment that the gate does not fail "
+               f"on ({', '.join(sorted(set(review['status'].astype(str))))}): "
+               + ", ".join(f"{x} ({recs[x]})" if x in recs else x
+                           for x in review["finding"].astype(str)) + " (sections 3–4)")

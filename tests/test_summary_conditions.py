@@ -1,0 +1,241 @@
+"""The Summary's conditions of approval are the gate's own classification of the findings.
+
+Review rev36b M2: IEEE 37's Summary said "clear the 2 finding(s) of sections 3–4" — two C11
+warnings — while the gate failed on three C12 findings of the sites' charging (unbalance
+4.07 % at 741, l35 105 %, SubXF 139 %) that the memo did not name and filed under
+"Pre-existing findings (present without V2G)"; J1's C8 charging fail was missing and its C11
+``info`` row was a condition. The memo now lists every finding the gate fails on, conditions
+on or asks to confirm, with its gate kind, in the gate's order; ``info`` never; each finding
+under the heading of its own attribution.
+
+Reference: the gate's own verdict on the same rows (:func:`protv2g.gate.gate_verdict`'s
+``fail:`` lines), and pandapower ``runpp`` by hand on the workplace feeder for its C8
+charging fail (tests/test_c8_charging_snapshot.py: L01 221 A > 200 A with 36 chargers
+charging 1.8 MW at B03).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from protv2g.findings import Attribution, build_findings
+from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
+from protv2g.report.summary_conditions import write_conditions
+from protv2g.report.summary_memo import Memo
+from protv2g.study.schema import Gate
+
+ROOT = Path(__file__).resolve().parents[1]
+WORKPLACE = ROOT / "feeders" / "workplace_pv_midday" / "study.yaml"
+
+
+def _pairs(ws, w: Memo) -> list[tuple[str, str]]:
+    """The memo's (key, value) rows written so far."""
+    return [(ws.cell(r, 1).value, str(ws.cell(r, 2).value)) for r in range(1, w.row)
+            if ws.cell(r, 1).value]
+
+
+def _row(criterion, status, attribution, scenario, device, margin, unit, **extra):
+    return {"criterion": criterion, "status": status, "attribution": attribution,
+            "scenario": scenario, "fault_bus": "", "fault_type": "", "case": "",
+            "device": device, "other_device": "", "margin": margin, "margin_unit": unit,
+            "limit": 1.0, "mechanism": "", "message": "m", **extra}
+
+
+#: IEEE 37's shape (rev36b): C12 fails from the sites' charging (new in a charging snapshot),
+#: two C11 warnings caused by V2G, an info row; plus a C8 present without V2G (a condition),
+#: a C7 present without V2G on a drafted rating (confirm) and the project's equipment (C1).
+ROWS = pd.DataFrame([
+    _row("C12", "fail", "new", "charging/firm", "line.l35", -4.78, "%"),
+    _row("C12", "fail", "worse", "charging/firm", "transformer.subxf", -39.38, "%"),
+    _row("C11", "warn", "new", "firm/light/100%", "F-741", -0.3958, "MW"),
+    _row("C11", "info", "new", "firm/light/100%", "head", float("nan"), ""),
+    _row("C8", "fail", "pre-existing", "base/peak", "R-MID", -7.0, "A"),
+    _row("C7", "fail", "pre-existing", "base/peak", "F-1", -0.2, "kA", input_basis="todo"),
+    _row("C1", "fail", "equipment", "firm/light/100%", "head", -0.2, "s"),
+])
+
+
+@pytest.fixture(scope="module")
+def findings():
+    return build_findings(ROWS.assign(input_basis=ROWS["input_basis"].fillna("given")))
+
+
+def test_kinds_follow_the_gate_and_leave_out_warnings_and_info(findings):
+    kinds = finding_gate_kinds(findings.evidence, Gate())
+    by = findings.findings.set_index("finding")
+    got = [(by.loc[f, "criterion"], by.loc[f, "device"], k)
+           for f, k in zip(kinds["finding"], kinds["kind"], strict=True)]
+    # the gate's order: fail lines by criterion (C1, C12, C12), then condition, then confirm
+    assert got == [("C1", "head", "fail"), ("C12", "line.l35", "fail"),
+                   ("C12", "transformer.subxf", "fail"), ("C8", "R-MID", "condition"),
+                   ("C7", "F-1", "confirm")]
+    # the same findings the gate's verdict names: one fail line per failing group
+    assert kinds["attributable"].tolist() == [True, True, True, False, False]
+    # the charging fails are the charging's, not pre-existing
+    assert set(by.loc[kinds["finding"][1:3], "attribution"]) == {
+        Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING}
+
+
+def test_policy_from_the_gate_dict_moves_pre_existing_to_fail(findings):
+    gate = gate_of_meta({"criteria": ["C1", "C7", "C8", "C11", "C12"],
+                         "fail_severities": ["fail"], "pre_existing_policy": "fail"})
+    kinds = finding_gate_kinds(findings.evidence, gate)
+    assert set(kinds["kind"]) == {"fail"}
+    # attributable fail lines first, then the pre-existing ones (gate.pre_existing: fail)
+    assert kinds["attributable"].tolist() == [True, True, True, False, False]
+    # warnings fail the gate when fail_severities says so
+    warn = finding_gate_kinds(findings.evidence, Gate(fail_severities=("fail", "warn")))
+    by = findings.findings.set_index("finding")
+    assert "C11" in set(by.loc[warn["finding"], "criterion"])
+    assert "info" not in set(by.loc[warn["finding"], "status"])
+
+
+def test_section_2_lists_every_gate_finding_with_its_kind(findings):
+    by = findings.findings.set_index("finding")
+    fid = {(by.loc[f, "criterion"], by.loc[f, "device"]): f for f in by.index}
+    recs = {fid["C12", "line.l35"]: "R01: schedule the charging: no ordinary setting change",
+            fid["C11", "F-741"]: "R02: cap the export: 300 kW (verified)"}
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, findings.findings, findings.evidence, recs, {"reasons": []})
+    pairs = _pairs(ws, w)
+    conditions = [v for k, v in pairs if k.startswith("  condition")]
+    assert [c.split(" ")[:2] for c in conditions] == [
+        ["fail:", fid["C1", "head"]], ["fail:", fid["C12", "line.l35"]],
+        ["fail:", fid["C12", "transformer.subxf"]], ["condition:", fid["C8", "R-MID"]],
+        ["confirm:", fid["C7", "F-1"]]]
+    assert Attribution.CAUSED_CHARGING in conditions[1]
+    assert Attribution.EQUIPMENT in conditions[0]
+    assert "confirm F-1's interrupting_rating_ka" in conditions[4]
+    # the warning is to review, the info row nowhere
+    review = dict(pairs)["  to review"]
+    assert f'{fid["C11", "F-741"]} (R02: cap the export: 300 kW (verified))' in review
+    assert conditions[1].endswith("R01: schedule the charging: no ordinary setting change")
+    assert fid["C11", "head"] not in " ".join(v for _, v in pairs)
+
+
+def test_feeder_flow_items_are_named_after_the_protection_conditions():
+    """Review s25 §5: pre-existing transformer overloads (C12 on OpenDSS's default normhkva)
+    opened the conditions before any protection item; they are one line after them, each
+    finding named by id."""
+    rows = [_row("C8", "fail", "pre-existing", "base/peak", "RC", -5.0, "A")] + [
+        _row("C12", "fail", "pre-existing", "base/peak", f"transformer.t{k:02d}", -20.0 - k, "%",
+             input_basis="default") for k in range(12)]
+    f = build_findings(pd.DataFrame(rows))
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    pairs = _pairs(ws, w)
+    assert [k for k, _ in pairs] == ["  condition 1", "  condition 2"], pairs
+    assert pairs[0][1].startswith("condition: ") and "C8" in pairs[0][1]
+    assert pairs[1][1].startswith("0 gate condition(s) and 12 to confirm on the feeder's own")
+    c12 = f.findings[f.findings["criterion"] == "C12"]["finding"]
+    assert all(x in pairs[1][1] for x in c12)
+
+
+def _section(ws, first: str, *last: str) -> list[tuple[str, str]]:
+    """The rows (column A, the rest joined) from the heading starting ``first`` to the next
+    heading starting with one of ``last``."""
+    rows, on = [], False
+    for row in ws.iter_rows(values_only=True):
+        head = str(row[0] or "")
+        if head.startswith(first):
+            on = True
+        elif on and head.startswith(last):
+            break
+        if on and row[0] is not None:
+            rows.append((head, " ".join(str(v) for v in row[1:] if v is not None)))
+    return rows
+
+
+@pytest.fixture(scope="module")
+def workplace_book(tmp_path_factory):
+    from protv2g import load_study
+    from protv2g.report.excel import write_workbook
+    from protv2g.runner import run_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_study(load_study(WORKPLACE))
+        path = write_workbook(result, tmp_path_factory.mktemp("memo") / "workplace.xlsx",
+                              parallel_pictures=False)
+    return result, openpyxl.load_workbook(path)["Summary"]
+
+
+def test_workbook_memo_lists_the_charging_fail_under_its_own_heading(workplace_book):
+    """The workplace feeder fails the gate on C8 L01's charging (221 A > 200 A by runpp,
+    tests/test_c8_charging_snapshot.py): the memo's conditions name it as a ``fail``, and
+    the finding sits under a charging heading, not under "Pre-existing"."""
+    result, ws = workplace_book
+    fails = [r for r in result.meta["gate"]["reasons"] if r.startswith("fail:")]
+    assert any(r.startswith("fail: C8") and "caused by charging" in r for r in fails)
+    conditions = _section(ws, "2. Conditions", "3. ")
+    c8 = [v for k, v in conditions if k.startswith("  condition") and v.startswith("fail: F")
+          and "C8" in v and Attribution.CAUSED_CHARGING in v]
+    assert c8, conditions
+    fid = c8[0].split(" ")[1]
+    # as many fail conditions as the gate has fail lines on findings (one per finding here)
+    n_fail = sum(v.startswith("fail: ") for k, v in conditions if k.startswith("  condition"))
+    assert n_fail == len(fails)
+    # the finding is under the charging heading, not the pre-existing one
+    charging = _section(ws, "3b. Findings caused by the sites' charging", "3c. ", "4. ")
+    pre = _section(ws, "5. Pre-existing", "6. ")
+    assert any(k == fid for k, _ in charging), charging
+    assert not any(k == fid for k, _ in pre)
+
+
+def test_module_doctests():
+    import doctest
+
+    import protv2g.gate_findings as mod
+
+    assert doctest.testmod(mod).failed == 0
+
+
+def test_no_finding_no_condition():
+    """An empty study (no rows, or the gate not run) writes one "none" line."""
+    f = build_findings(ROWS.iloc[:0])
+    assert finding_gate_kinds(f.evidence, Gate()).empty
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    assert _pairs(ws, w) == [("  —", "none: the gate fails on no finding and sets no "
+                              "condition")]
+
+
+def test_a_finding_with_rows_of_two_kinds_says_both():
+    """EPRI J1 (rev36b): C5 R-MID's phase rows are a gate ``condition:`` line, its ground rows
+    (resting on the drafted relay) a ``confirm:`` line; the finding is listed once, as its
+    strongest kind, and says the other with the input to confirm."""
+    rows = pd.DataFrame([
+        _row("C5", "fail", "pre-existing", "base/light", "R-MID", -0.41, "× pickup",
+             input_basis="given"),
+        _row("C5", "fail", "pre-existing", "base/light", "R-MID", -0.2, "× pickup",
+             input_basis="todo")])
+    rows.loc[1, "fault_type"] = "LLG-ab"
+    f = build_findings(rows)
+    kinds = finding_gate_kinds(f.evidence, Gate())
+    assert kinds[["kind", "also"]].values.tolist() == [["condition", "confirm"]]
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[0][1]
+    assert line.startswith("condition: F01 ")
+    assert "also confirm" in line and "confirm the settings of R-MID" in line
+
+
+def test_pre_existing_rows_fold_onto_the_fail_line_as_the_gate_folds_them():
+    """A group failing with V2G says its pre-existing rows on its ``fail:`` line (s16 A3):
+    no second kind for the finding (IEEE 37's C12 VUF at 741: one ``fail:`` line)."""
+    rows = pd.DataFrame([
+        _row("C12", "fail", "worse", "charging/firm", "", -1.07, "% VUF"),
+        _row("C12", "fail", "pre-existing", "firm/peak/100%", "", -0.32, "% VUF")])
+    f = build_findings(rows)
+    kinds = finding_gate_kinds(f.evidence, Gate())
+    assert kinds[["kind", "also", "attributable"]].values.tolist() == [["fail", "", True]]
