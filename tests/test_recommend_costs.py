@@ -132,8 +132,7 @@ def test_a_finding_not_cleared_lists_each_group_of_candidates_and_why():
     assert best is None
     assert why.startswith("no candidate clears it without side effects (candidates tried: ")
     assert "head ground_time_dial 0.5 → 0.6…1: none clears it" in why
-    assert "head ground_pickup_a 160 → 180…240: 210 clears it, refused: new: C5 reach: head" \
-        in why
+    assert "head ground_pickup_a 160 → 210: new: C5 reach: head (fail)" in why
 
 
 def test_the_unbalance_note_names_the_three_phase_sites_share():

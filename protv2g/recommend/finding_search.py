@@ -70,7 +70,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     trade = None
     sides: list[str] = []
     seen_fields: set[str] = set()
-    refused: list[tuple[Change, str]] = []  # the first refused of each field, and why
+    refused: list[Change] = []  # the first refused of each field (its text: ``sides``)
     # every candidate re-checked for this finding, and those already re-run for an earlier
     # one (their result read from the cache, not counted in ``tried``): review s23, DG
     # feeder, "no candidate clears it (0 tried)" where every candidate had been re-checked
@@ -135,7 +135,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 break
             if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
                 seen_fields.add(c.field)
-                refused.append((c, "; ".join(side)))
+                refused.append(c)
                 sides.append(f"{describe(c)}"
                              f"{'' if cleared_it else ' (its failing rows only)'}: "
                              f"{'; '.join(side)}")
@@ -151,8 +151,8 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             break
         label = group_label(group)
         if tried >= max_tries:
-            outcomes.setdefault(label, f"not tried (the search's limit of {max_tries} "
-                                       "re-runs was reached)")
+            outcomes.setdefault(label, f"{label}: not tried (the search's limit of "
+                                       f"{max_tries} re-runs was reached)")
             continue
         n_refused = len(refused)
         first = first_of(group, gone)
@@ -160,15 +160,13 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         if not whole and eases and partial is None:
             first = first_of(group, lambda new: gone(new) or eased(new))
         if first is None:
-            outcomes.setdefault(label, "none clears it" + (
-                "" if tried < max_tries else f" of those re-checked before the search's "
-                f"limit of {max_tries} re-runs"))
+            outcomes.setdefault(label, f"{label}: none clears it" if tried < max_tries
+                                else f"{label}: none of those re-checked clears it (the "
+                                f"search's limit of {max_tries} re-runs reached)")
             continue
         settle(group, first)
-        if len(refused) > n_refused:
-            c, side = refused[-1]
-            outcomes.setdefault(label, f"{describe(c).rsplit(' → ', 1)[-1]} clears it, "
-                                       f"refused: {side}")
+        if len(refused) > n_refused:  # the first value that clears it, and its cost
+            outcomes.setdefault(label, sides[-1])
     if best is None and partial is None:
         # neither the pickup nor the dial alone: the pickup as high as its window allows
         # (no other finding worse), then the smallest dial with it (review rev34b M5)
@@ -191,7 +189,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         best = trade
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
-    tried_each = ("candidates tried: " + " | ".join(f"{k}: {v}" for k, v in outcomes.items())
+    tried_each = ("candidates tried: " + " | ".join(outcomes.values())
                   if len(outcomes) > 1 else "")  # each group, and why it was refused
     why = (trade_note(cur.loc[target], best[3]) if traded else "" if best else
            f"no candidate clears it without side effects ({tried_each})" if sides and tried_each
