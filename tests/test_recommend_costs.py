@@ -159,3 +159,50 @@ def test_an_islanding_finding_on_a_drafted_relay_rests_on_its_location_not_setti
     assert drafted_first({"input_basis": "todo", "device": "head-l35", "criterion": "C1"},
                          {"head-l35"}, "study.yaml", set()).startswith(
         "first give the utility's settings of head-l35")
+
+
+def test_a_dial_against_a_site_transformers_back_feed_names_the_alternative(tmp_path):
+    """End to end on the small OpenDSS feeder of tests/test_dss_site_transformer.py (the
+    depot's 2 MVA YNd step-up transformer at b2, a site's own transformer): C6 head (its 51G
+    trips on 3I0 the YNd feeds back for faults at the substation bus). With room for the
+    dial (max_tries 40; at 14 the search stops before it — the note says so), head's 51G
+    0.5 → 1.4 clears it, verified with its cost and the remedy it stands in for. Hand
+    figures, IEEE C37.112 VI (A = 19.61, p = 2, B = 0.491), pickup 100 A, the zone's minimum
+    ground fault |3I0| ≈ 312 A (LLG-bc at b2, min case, no V2G, the fault table's):
+    M = 3.12, 19.61/(M² − 1) + 0.491 = 2.736 s at TD 1; TD 0.5: 1.368 + 0.083 = 1.45 s;
+    TD 1.4: 3.831 + 0.083 = 3.91 s."""
+    pytest.importorskip("opendssdirect")
+    import warnings
+
+    from protv2g.pipeline import fault_tables, study_flow
+    from protv2g.recommend import recommend
+    from protv2g.scenarios import build_scenarios
+    from protv2g.study.loader import load_study
+    from tests.test_dss_site_transformer import MASTER, STUDY, XF
+
+    (tmp_path / "Master.dss").write_text(MASTER)
+    (tmp_path / "depot_xf.dss").write_text(XF)
+    path = tmp_path / "run.yaml"
+    path.write_text(STUDY.format(bus="depot_lv", extra=", model_transformer: depot_xf"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(path)
+        sc = build_scenarios(study.document)
+        faults = fault_tables(study, sc, phasors=True)
+        rec = recommend(study, faults, study_flow(study), scenarios=sc, max_tries=40)
+    f = faults.device
+    i0_a = 1e3 * float(f[(f.device == "head") & (f.case == "min") & (f.fault_bus_name == "b2")
+                         & f.scenario.astype(str).str.startswith("base")
+                         & f.fault_type.astype(str).str.startswith(("SLG", "LLG"))
+                         ].i3i0_ka.min())
+    assert i0_a == pytest.approx(312.0, abs=1.0)
+    m = i0_a / 100.0
+    t_td1 = 19.61 / (m * m - 1.0) + 0.491
+    t = rec.table()
+    row = t[t.title.str.startswith("C6") & t.title.str.contains("head")].iloc[0]
+    assert row.status == "verified" and row.change == "head ground_time_dial 0.5 → 1.4"
+    assert (f"in {0.5 * t_td1 + 5 / 60:.3g} s → {1.4 * t_td1 + 5 / 60:.3g} s (2.7×), inside "
+            "the 10 s limit") in row.side_effects
+    assert ("alternative: the ground faults' 3I0 through head is fed back by depot's "
+            "transformer depot_xf (YNd)") in row.side_effects
+    assert "a directional ground element (67N) at head" in row.side_effects

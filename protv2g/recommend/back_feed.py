@@ -15,6 +15,7 @@ transformer for.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -27,9 +28,13 @@ __all__ = ["back_feeding_sites", "back_feed_alternative"]
 
 
 def back_feeding_sites(chains: pd.DataFrame, evidence: pd.DataFrame,
-                       transformers: dict[str, str]) -> list[str]:
+                       transformers: dict[str, str],
+                       bus_index: Mapping[str, int] | None = None) -> list[str]:
     """The sites of ``transformers`` (site → text) whose chains feed the device of a
-    ground-fault row of ``evidence`` in reverse at that row's fault bus, sorted.
+    ground-fault row of ``evidence`` in reverse at that row's fault bus, sorted. The
+    evidence names its buses (``"sub"``) where the chains index them: ``bus_index`` maps a
+    name to the index (the fault table's ``fault_bus_name`` → ``fault_bus``); a numeric
+    ``fault_bus`` is taken as the index.
 
     >>> ch = pd.DataFrame({"fault_bus": [7, 7, 8], "device": ["H", "H", "H"],
     ...     "source": ["depot", "sub", "depot"], "direction": ["reverse", "forward",
@@ -46,9 +51,15 @@ def back_feeding_sites(chains: pd.DataFrame, evidence: pd.DataFrame,
     ev = evidence[is_ground_fault(evidence["fault_type"].astype(str).to_numpy())]
     if not len(ev):
         return []
-    rows = {(int(b), str(d)) for b, d in zip(pd.to_numeric(ev["fault_bus"], errors="coerce")
-                                              .fillna(-1).astype(int), ev["device"].astype(str),
-                                              strict=True)}
+    names = bus_index or {}
+    rows = set()
+    for b, d in zip(ev["fault_bus"], ev["device"].astype(str), strict=True):
+        i = names.get(str(b))
+        if i is None:
+            n = pd.to_numeric(pd.Series([b]), errors="coerce").iloc[0]
+            i = int(n) if pd.notna(n) else None
+        if i is not None:
+            rows.add((int(i), d))
     sel = (chains["source"].astype(str).isin(list(transformers)).to_numpy()
            & (chains["direction"].astype(str) == Direction.REVERSE.value).to_numpy())
     ch = chains[sel]
@@ -66,7 +77,12 @@ def back_feed_alternative(ctx: Any, device: str, evidence: pd.DataFrame) -> str:
     if ctx is None or getattr(ctx, "chains", None) is None:
         return ""
     xf = grounded_site_transformers(ctx.study)
-    sites = back_feeding_sites(ctx.chains, evidence, xf)
+    faults = getattr(ctx, "faults", None)
+    index = ({str(n): int(i) for n, i in faults[["fault_bus_name", "fault_bus"]]
+              .drop_duplicates().itertuples(index=False)}
+             if isinstance(faults, pd.DataFrame)
+             and {"fault_bus_name", "fault_bus"} <= set(faults.columns) else None)
+    sites = back_feeding_sites(ctx.chains, evidence, xf, index)
     if not sites:
         return ""
     names = "; ".join(xf[s] for s in sites)
