@@ -155,6 +155,10 @@ def test_an_islanding_finding_on_a_drafted_relay_rests_on_its_location_not_setti
                             "protv2g init: TODO): C11 (islanding screen) reads the DER and "
                             "load of its zone, not its settings")
     assert "settings of head-l35" not in first
+    from protv2g.recommend.notes import with_drafted_first
+
+    assert with_drafted_first(first, "islanding screen: …", "C11").endswith(
+        "; with the device where it is drafted: islanding screen: …")
     # a criterion that reads the settings: unchanged
     assert drafted_first({"input_basis": "todo", "device": "head-l35", "criterion": "C1"},
                          {"head-l35"}, "study.yaml", set()).startswith(

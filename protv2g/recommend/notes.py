@@ -456,15 +456,21 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
             "sheet's \"Rests on\"; `protv2g validate` lists the TODOs) and re-run")
 
 
-def with_drafted_first(first: str, note: str) -> str:
-    """``note`` after :func:`drafted_first`'s text (``first``), which it then qualifies.
+def with_drafted_first(first: str, note: str, criterion: str = "") -> str:
+    """``note`` after :func:`drafted_first`'s text (``first``), which it then qualifies;
+    for a ``criterion`` that reads no setting (C11) "with the device where it is drafted".
 
     >>> with_drafted_first("first give X", "raise the pickup")
     'first give X; with the drafted values: raise the pickup'
+    >>> with_drafted_first("first confirm X", "cap", "C11")
+    'first confirm X; with the device where it is drafted: cap'
     """
     if not first:
         return note
-    return f"{first}; with the drafted values: {note}" if note else first
+    crit = CATALOGUE.get(criterion)
+    basis = ("the device where it is drafted" if crit is not None and not crit.reads_settings
+             else "the drafted values")
+    return f"{first}; with {basis}: {note}" if note else first
 
 
 def ground_element_note(options: Sequence[Any], other: Any = None) -> str:

@@ -279,7 +279,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                                str(row["criterion"]),
                                                str(row.get("status", "")), facts),
                                            _reach_conflict(row, cur, c5, doc_now.devices)
-                                           if "would not change" in first else "") if x))))
+                                           if "would not change" in first else "") if x),
+                                           str(row["criterion"]))))
             continue
         # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
         options = tag_load_edges(options, loads, k8)
