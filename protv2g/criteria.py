@@ -85,6 +85,11 @@ class Criterion:
         fault-based rows are evaluated once per distinct fault block, the flow-based ones
         per scenario (:mod:`protv2g.checks.distinct_blocks`). Empty: ``function`` gives
         every row.
+    reads_settings : bool
+        Whether the criterion's rows depend on a protective device's settings (pickups,
+        curves, reclose intervals, links). False for C11: it compares the DER and the
+        minimum load of a device's zone, so a finding on a drafted relay rests on where the
+        relay sits, not on its drafted settings (review rev36b X10, IEEE 37).
     """
 
     id: str
@@ -95,6 +100,7 @@ class Criterion:
     needs: tuple[Need, ...]
     rule: str
     flow_function: str = ""
+    reads_settings: bool = True
 
 
 _F, _FLOW = (Need.FAULTS,), (Need.FLOW,)
@@ -131,7 +137,8 @@ CATALOGUE: dict[str, Criterion] = {c.id: c for c in (
     Criterion("C10", "reclosing vs anti-islanding", "reclosing", "check_reclosing",
               MarginUnit.SECOND, (), "first reclose interval > cease-to-energise + 0.5 s"),
     Criterion("C11", "islanding screen", "islanding", "check_islanding", MarginUnit.MEGAWATT,
-              (), "DER behind a device ≤ 1/3 of the minimum load behind it"),
+              (), "DER behind a device ≤ 1/3 of the minimum load behind it",
+              reads_settings=False),
     Criterion("C12", "voltage, loading and reverse flow", "flow", "check_flow", MarginUnit.PER_UNIT,
               _FLOW, "0.95 pu ≤ voltage ≤ 1.05 pu, loading ≤ 100 %, unbalance ≤ 3 %, no reverse "
               "power through forward-locked regulators"),

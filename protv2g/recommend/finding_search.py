@@ -70,6 +70,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     trade = None
     sides: list[str] = []
     seen_fields: set[str] = set()
+    refused: list[Change] = []  # the first refused of each field (its text: ``sides``)
     # every candidate re-checked for this finding, and those already re-run for an earlier
     # one (their result read from the cache, not counted in ``tried``): review s23, DG
     # feeder, "no candidate clears it (0 tried)" where every candidate had been re-checked
@@ -134,24 +135,38 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 break
             if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
                 seen_fields.add(c.field)
+                refused.append(c)
                 sides.append(f"{describe(c)}"
                              f"{'' if cleared_it else ' (its failing rows only)'}: "
                              f"{'; '.join(side)}")
 
+    # what became of each group of candidates, for the note of a finding not cleared (review
+    # rev36b R01, EPRI J1: "ground_pickup_a 160 → 210: worse C5" named one candidate; the
+    # reader could not tell whether the dial was tried): label → outcome
+    outcomes: dict[str, str] = {}
     for group in ordered:
         if group[0].edge and (best is not None or partial is not None):
             break  # a change with margin (whole or easing) found: no edge value is needed
         if best is not None and group[0].size >= best[0].size:
             break
+        label = group_label(group)
         if tried >= max_tries:
-            break
+            outcomes.setdefault(label, f"{label}: not tried (the search's limit of "
+                                       f"{max_tries} re-runs was reached)")
+            continue
+        n_refused = len(refused)
         first = first_of(group, gone)
         whole = first is not None
         if not whole and eases and partial is None:
             first = first_of(group, lambda new: gone(new) or eased(new))
         if first is None:
+            outcomes.setdefault(label, f"{label}: none clears it" if tried < max_tries
+                                else f"{label}: none of those re-checked clears it (the "
+                                f"search's limit of {max_tries} re-runs reached)")
             continue
         settle(group, first)
+        if len(refused) > n_refused:  # the first value that clears it, and its cost
+            outcomes.setdefault(label, sides[-1])
     if best is None and partial is None:
         # neither the pickup nor the dial alone: the pickup as high as its window allows
         # (no other finding worse), then the smallest dial with it (review rev34b M5)
@@ -174,9 +189,13 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         best = trade
     # "without side effects" only when a candidate cleared it with some: ckt24/J1's C10 said so
     # when none of the candidates cleared it at all
+    tried_each = ("candidates tried: " + " | ".join(outcomes.values())
+                  if len(outcomes) > 1 else "")  # each group, and why it was refused
     why = (trade_note(cur.loc[target], best[3]) if traded else "" if best else
-           f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
-           else _none_clears(len(checked), len(cached), max_tries))
+           f"no candidate clears it without side effects ({tried_each})" if sides and tried_each
+           else f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
+           else _none_clears(len(checked), len(cached), max_tries)
+           + (f"; {tried_each}" if tried_each else ""))
     if best is not None and not traded and best[0].size >= FUSE_BLOWING_RANK and sides:
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "
@@ -189,6 +208,22 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                + (f"; the candidates that went further had side effects: "
                   f"{' | '.join(sides[:2])}" if sides else ""))
     return best, tried, why
+
+
+def group_label(group: list[Change]) -> str:
+    """``"head ground_time_dial 0.5 → 0.6…1.5"``: a group of candidates of one setting, its
+    old value and the range of new values (one value: :func:`describe`'s text).
+
+    >>> from protv2g.recommend.candidates import Family
+    >>> g = [Change("devices", "H", "ground_time_dial", 0.5, v, Family.TIME_DIAL, v - 0.5)
+    ...      for v in (0.6, 1.0, 1.5)]
+    >>> group_label(g)
+    'H ground_time_dial 0.5 → 0.6…1.5'
+    """
+    first, last = describe(group[0]), describe(group[-1])
+    if len(group) == 1 or first == last:
+        return first
+    return f"{first}…{last.rsplit(' → ', 1)[-1]}"
 
 
 def _given(v: Any) -> bool:

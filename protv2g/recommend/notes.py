@@ -14,12 +14,13 @@ from protv2g.checks.flow_limit import AT_LIMIT, REGULATOR_SETPOINT, SOURCE_SETPO
 from protv2g.checks.flow_low import UNDER_VOLTAGE
 from protv2g.checks.flow_site_tap import SITE_TAP
 from protv2g.checks.load import CHARGING_PEAKS
-from protv2g.criteria import MarginUnit
+from protv2g.criteria import CATALOGUE, MarginUnit
 from protv2g.findings_attribution import Attribution
 from protv2g.recommend.change import Change, Family, describe
 from protv2g.recommend.practice import SERIES_ORDER_SOURCE
 from protv2g.recommend.saving import FindingReach, RecloserLimits
 from protv2g.recommend.steps import step_basis
+from protv2g.recommend.unbalance_note import unbalance_note
 from protv2g.recommend.window import DeviceLoads, load_basis
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
@@ -172,8 +173,7 @@ def _c12_note(finding: Mapping[str, Any]) -> str:
                     "re-conductor, move load), not a protection setting")
         return ("thermal loading: cap or schedule the sites' " + ("charging" if charging else
                 "export") + " behind the branch, or uprate it; not searched")
-    return ("voltage unbalance: balance the single-phase sites and loads across phases"
-            + (" (present without V2G)" if pre else "") + "; not searched")
+    return unbalance_note(finding.get("sites"), charging, pre)  # review rev36b X9
 
 
 def site_tap_note(device: Any) -> str:
@@ -428,6 +428,14 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
         return ""
     names = [str(finding.get(k)) for k in ("device", "other_device")
              if is_given(finding.get(k)) and str(finding.get(k)) in drafted]
+    crit = CATALOGUE.get(str(finding.get("criterion", "")))
+    if names and crit is not None and not crit.reads_settings:
+        # review rev36b X10 (IEEE 37, C11 behind head-l35): "first give the utility's
+        # settings … the finding rests on them", while C11 reads no setting
+        return (f"first confirm where the utility's {' and '.join(names)} sits (drafted by "
+                f"protv2g init: TODO): {crit.id} ({crit.title}) reads the DER and load of its "
+                "zone, not its settings — the finding rests on the drafted device's location "
+                "and stands whatever settings the utility gives")
     if names:
         redraft = (f"`protv2g init --redraft {study_path}`" if study_path
                    else "`protv2g init --redraft STUDY.yaml`")
@@ -448,15 +456,21 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
             "sheet's \"Rests on\"; `protv2g validate` lists the TODOs) and re-run")
 
 
-def with_drafted_first(first: str, note: str) -> str:
-    """``note`` after :func:`drafted_first`'s text (``first``), which it then qualifies.
+def with_drafted_first(first: str, note: str, criterion: str = "") -> str:
+    """``note`` after :func:`drafted_first`'s text (``first``), which it then qualifies;
+    for a ``criterion`` that reads no setting (C11) "with the device where it is drafted".
 
     >>> with_drafted_first("first give X", "raise the pickup")
     'first give X; with the drafted values: raise the pickup'
+    >>> with_drafted_first("first confirm X", "cap", "C11")
+    'first confirm X; with the device where it is drafted: cap'
     """
     if not first:
         return note
-    return f"{first}; with the drafted values: {note}" if note else first
+    crit = CATALOGUE.get(criterion)
+    basis = ("the device where it is drafted" if crit is not None and not crit.reads_settings
+             else "the drafted values")
+    return f"{first}; with {basis}: {note}" if note else first
 
 
 def ground_element_note(options: Sequence[Any], other: Any = None) -> str:

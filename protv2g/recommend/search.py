@@ -67,6 +67,7 @@ from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
 from protv2g.input_basis import drafted_devices
 from protv2g.recommend.apply import apply_to_study
+from protv2g.recommend.back_feed import back_feed_alternative
 from protv2g.recommend.candidates import (
     Change,
     Family,
@@ -268,7 +269,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
                      "device_kind": device_kind(row["device"], doc_now.devices),
                      "ldc_regulators": ldc_regulators(controls),
-                     "regulators": regulator_names(controls)}
+                     "regulators": regulator_names(controls),
+                     "sites": doc_now.v2g_sites}  # the unbalance note's (review rev36b X9)
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=with_drafted_first(first, "; ".join(x for x in (
@@ -277,7 +279,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                                str(row["criterion"]),
                                                str(row.get("status", "")), facts),
                                            _reach_conflict(row, cur, c5, doc_now.devices)
-                                           if "would not change" in first else "") if x))))
+                                           if "would not change" in first else "") if x),
+                                           str(row["criterion"]))))
             continue
         # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
         options = tag_load_edges(options, loads, k8)
@@ -325,8 +328,14 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                         and (r, f) not in ev.saved([*accepted, change])}
         if change.family is Family.PICKUP and pairs is None:  # for a lowered pickup's note
             pairs = _device_pairs(study)
-        side = [*side, *practice_notes(change, conductors, gives_up, loads, pairs,
-                                        doc_now.devices)]
+        # a material slowing of the device's zone-minimum clearing within 10 s: its cost,
+        # with the back-feed remedy it stands in for where a site transformer feeds the 3I0
+        # (review rev36a M3: IEEE 8500 51G TD 0.5 → 1.3, 3.26 → 8.35 s, "side effects: none")
+        alt = (back_feed_alternative(zone_end.context(), change.name,
+                                     evidence[evidence["finding"] == row["finding"]])
+               if str(row["criterion"]) == "C6" else "")
+        side = [*side, *zone_end.costs(accepted, change, alt),
+                *practice_notes(change, conductors, gives_up, loads, pairs, doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
         for c in cur.index:
