@@ -178,3 +178,32 @@ def test_a_limit_of_the_sites_own_equipment_is_not_its_windings():
     out = with_online(table, [axis], {axis.key: OnlineLimit(0, 16.0, 1.0, (slg,), 5.0,
                                                             (slg,))})
     assert "winding connection and grounding" in out["note"].iloc[0]
+
+
+def test_a_site_transformer_limit_names_the_remedy_per_row_kind():
+    """ver36 V1 (IEEE 8500's depot, rev36b W2 on J1): a 0 kW figure set with none of the
+    depot's chargers online said, of C1 (head / F-DEPOT, SLG at F-DEPOT's terminal, 20 Ω), C5
+    and C7 (F-DEPOT's duty) alike, "a delta or ungrounded-wye feeder-side winding … would lift
+    it". OpenDSS with a delta feeder-side winding: F-DEPOT still sees 7,568 A (×1.463 = 11.07
+    kA asym against its 10 kA cutout) and the 20 Ω fault at its terminal still draws 357 A from
+    the grid (head 51G 1.22 s before the 100K's 15.7 s) — those rows are the equipment's; only
+    the head's C5 at a feeder fault (3I0 192.4 → 164.0 A with the YNd) is the winding's."""
+    from protv2g.hosting.at_once import transformer_remedy_by_row
+    from protv2g.hosting.online import _winding_sets
+
+    own = {"F-DEPOT"}
+    c1 = {"criterion": "C1", "device": "head", "other_device": "F-DEPOT",
+          "fault_type": "SLG-b"}
+    c7 = {"criterion": "C7", "device": "F-DEPOT", "fault_type": "SLG-c"}
+    c5 = {"criterion": "C5", "device": "head", "fault_type": "LLG-ab"}
+    c5_3ph = {"criterion": "C5", "device": "head", "fault_type": "3ph"}
+    assert [_winding_sets(r, own) for r in (c1, c7, c5, c5_3ph)] == [False, False, True,
+                                                                      False]
+    text = transformer_remedy_by_row("depot_xf", ["C1", "C7"], ["C5"])
+    equipment, winding = text.split("; C5: ")
+    assert "C1, C7: the equipment that comes with the site" in equipment
+    assert "winding" not in equipment
+    assert winding.startswith("its winding connection and grounding")
+    assert "would lift it" in winding
+    only = transformer_remedy_by_row("depot_xf", ["C1", "C7"], [])
+    assert "winding connection" not in only and "change that equipment" in only

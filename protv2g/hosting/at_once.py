@@ -15,6 +15,7 @@ gate's and ``protv2g hosting``'s lines) and, per criterion, both (:func:`at_once
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from protv2g.criteria import CATALOGUE, Need
@@ -26,7 +27,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.schema import V2GSite
 
 __all__ = ["AT_ONCE_WHY", "FLEET_REMEDY", "at_once_note", "at_once_why", "limiting_criteria",
-           "reason", "smallest_text", "transformer_remedy"]
+           "reason", "smallest_text", "transformer_remedy", "transformer_remedy_by_row"]
 
 #: Why a criterion fails from the smallest export, by what it reads (``None``: neither
 #: currents nor flows — C10/C11); short, for one line.
@@ -63,15 +64,44 @@ def transformer_remedy(transformer: str, ground: bool = True) -> str:
     """
     head = f"set by the site's own transformer {transformer}, not its chargers"
     if not ground:
-        return (f"{head}: the equipment that comes with the site fails with it built and "
-                "its chargers idle (the rows above: a device on it against the feeder's own "
-                "fault current, say) — change that equipment (a rating, a setting); fewer "
-                "chargers, lower current limits or an export cap would not lift it")
-    return (f"{head}: its winding "
-            "connection and grounding (a grounded-wye winding on the feeder side is a "
-            "zero-sequence source for every ground fault, IEEE 1547.2-2008 §8.3) — a delta "
-            "or ungrounded-wye feeder-side winding, or a neutral impedance, would lift it; "
-            "fewer chargers, lower current limits or an export cap would not")
+        return f"{head}: {EQUIPMENT_REMEDY}; {NOT_THE_FLEET}"
+    return f"{head}: {WINDING_REMEDY}; {NOT_THE_FLEET}"
+
+
+#: What lifts a limit the equipment that comes with a site sets (its own devices' rows).
+EQUIPMENT_REMEDY = ("the equipment that comes with the site fails with it built and its "
+                    "chargers idle (a device on it against the feeder's own fault current, "
+                    "say) — change that equipment (a rating, a setting)")
+#: What lifts a ground-fault limit a site transformer's zero-sequence path sets.
+WINDING_REMEDY = ("its winding connection and grounding (a grounded-wye winding on the "
+                  "feeder side is a zero-sequence source for every ground fault, IEEE "
+                  "1547.2-2008 §8.3) — a delta or ungrounded-wye feeder-side winding, or a "
+                  "neutral impedance, would lift it")
+NOT_THE_FLEET = "fewer chargers, lower current limits or an export cap would not lift it"
+
+
+def transformer_remedy_by_row(transformer: str, equipment_crits: Sequence[str],
+                              winding_crits: Sequence[str]) -> str:
+    """:func:`transformer_remedy` when the rows that fail with none of the site's chargers
+    online are of both kinds: the criteria its own devices' rows set (``equipment_crits``:
+    change that equipment) and those its winding's zero-sequence path sets at the feeder's
+    devices (``winding_crits``), each with its own remedy (ver36 V1, IEEE 8500's depot:
+    "a delta … winding would lift it" was said of C1 and C7 too, which a delta winding
+    leaves failing).
+
+    >>> t = transformer_remedy_by_row("depot_xf", ["C1", "C7"], ["C5"])
+    >>> t.split(": ", 1)[1][:40]
+    'C1, C7: the equipment that comes with th'
+    >>> "C5: its winding connection" in t
+    True
+    """
+    if not winding_crits:
+        return transformer_remedy(transformer, ground=False)
+    if not equipment_crits:
+        return transformer_remedy(transformer, ground=True)
+    head = f"set by the site's own transformer {transformer}, not its chargers"
+    return (f"{head}: {', '.join(equipment_crits)}: {EQUIPMENT_REMEDY}; "
+            f"{', '.join(winding_crits)}: {WINDING_REMEDY}; {NOT_THE_FLEET}")
 
 
 def reason(crit: str, site: V2GSite, n_on: float) -> str:

@@ -35,13 +35,13 @@ missed, as on the export axis; the step bounds the window).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
-from protv2g.hosting.at_once import reason, transformer_remedy
+from protv2g.hosting.at_once import reason, transformer_remedy_by_row
 from protv2g.hosting.points import online_levels
 from protv2g.hosting.tables import Axis, Failing, fails, levels
 from protv2g.significant import number_text
@@ -192,10 +192,32 @@ def _evidence(rows: Sequence[dict[str, Any]]) -> str:
     return ", ".join(parts)
 
 
+def _winding_sets(row: dict[str, Any], own_devices: Collection[str]) -> bool:
+    """Whether the site transformer's winding connection sets a row that fails with none of
+    the site's chargers online: a ground fault (SLG, LLG: its zero-sequence path) judged at
+    the feeder's own devices. A row of a device on the transformer itself — its fuse's
+    interrupting duty against the feeder's fault level, its coordination with a feeder relay
+    for a fault at its own terminal — is that equipment's: no winding connection lifts it
+    (ver36 V1, IEEE 8500 depot: with a delta feeder-side winding F-DEPOT still sees 7.57 kA
+    → 11.07 kA asym against its 10 kA cutout and a 20 Ω fault at its terminal still draws
+    357 A from the grid, so the head's 51G (1.22 s) still beats the 100K (15.7 s); rev36b
+    W2, EPRI J1: 1.655 vs 1.732 s with delta); ver33, ckt24: a 3ph fault at the depot
+    transformer's own cutout."""
+    if not str(row.get("fault_type", "")).startswith(("SLG", "LLG")):
+        return False
+    names = {str(row.get(k)) for k in ("device", "other_device") if is_given(row.get(k))}
+    return not names & set(own_devices)
+
+
 def with_online(table: pd.DataFrame, axes: Sequence[Axis],
-                found: dict[tuple[str, str, str], OnlineLimit]) -> pd.DataFrame:
+                found: dict[tuple[str, str, str], OnlineLimit],
+                own_devices: Collection[str] = ()) -> pd.DataFrame:
     """``table`` (``HOSTING_COLUMNS``, rows in ``axes`` order) with :data:`ONLINE_COLUMNS`
-    filled on the searched axes and their notes ending with what the search found."""
+    filled on the searched axes and their notes ending with what the search found.
+    ``own_devices``: the study's devices on a site's own transformer
+    (:func:`protv2g.study.site_equipment.site_transformer_devices`): a row of one of them
+    (its fuse's duty, its coordination with a feeder relay) is that equipment's, which no
+    winding connection changes (:func:`_winding_sets`)."""
     out = table.copy()
     notes = out["note"].astype(str).tolist()
     for i, axis in enumerate(axes):
@@ -218,16 +240,19 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
             alone = (f"; with none online (the site's transformer {xf} in, its chargers "
                      f"idle) {_evidence(lim.none_online_rows)} fails too")
             crits = {str(r["criterion"]) for r in lim.none_online_rows}
-            # ground-fault rows move with the winding's zero-sequence path; others (a 3ph
+            # ground-fault rows at the feeder's devices move with the winding's zero-sequence
+            # path; the rows of the site's own devices (ver36 V1) and phase faults (a 3ph
             # fault at the transformer's own cutout, ver33) with the site's equipment
-            ground = any(str(r.get("fault_type", "")).startswith(("SLG", "LLG"))
-                         for r in lim.none_online_rows)
+            winding = sorted({str(r["criterion"]) for r in lim.none_online_rows
+                              if _winding_sets(r, own_devices)})
+            equipment = sorted(crits - set(winding))
+            remedy = transformer_remedy_by_row(xf, equipment, winding)
             fleet = reason(min(crits), axis.site, lim.n_online)
             if crits >= {str(r["criterion"]) for r in lim.rows} and fleet in notes[i]:
                 # every limit is the transformer's: said where the note says why (rev33b)
-                notes[i] = notes[i].replace(fleet, transformer_remedy(xf, ground)) + alone
+                notes[i] = notes[i].replace(fleet, remedy) + alone
                 out.iloc[i, out.columns.get_loc("set_by_transformer")] = xf
             else:
-                notes[i] += f"{alone}: {transformer_remedy(xf, ground)}"
+                notes[i] += f"{alone}: {remedy}"
     out["note"] = notes
     return out

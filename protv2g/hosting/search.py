@@ -56,7 +56,7 @@ from protv2g.hosting.tables import (
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.pipeline import study_with_sites
 from protv2g.study.loader import Study
-from protv2g.study.site_equipment import own_transformer
+from protv2g.study.site_equipment import own_transformer, site_transformer_devices
 from protv2g.units import LoadLevel, Participation
 
 __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenarios",
@@ -348,7 +348,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                                                             not_applicable)
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
                                     aside)
-    table = with_online(table, axes, online)
+    # the site's own devices' rows are that equipment's (ver36 V1: no winding lifts them)
+    table = with_online(table, axes, online, site_transformer_devices(study))
     by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],
                                                          cut.get(a.key))
                                                  for a in axes if a.key in stop})
