@@ -349,12 +349,8 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             sets = {**sets, SITES_GRID: ()}
             bare += (SITES_GRID,)
     # existing DER: each set again with it in the minimum case, each device row the lower
-    # (:mod:`protv2g.pipeline_der_min`, review rev34c M4) — the network part with every
-    # charger idle too: C1–C6's "with every charger idle" test compares a V2G row with it,
-    # and the two must be the same case (ver36 V2, EPRI J1 with 1 kW of export: the V2G
-    # min rows took the PV in, the idle ones not, and the PV's few amperes read as the
-    # chargers' — C5 head rows "caused by V2G")
-    twins = der_min_twins(sets, {*bare}) if der else {}
+    # (:mod:`protv2g.pipeline_der_min`, review rev34c M4)
+    twins = der_min_twins(sets, {*bare, SITES_IDLE}) if der else {}
     sets = {**sets, **{t: sets[k] for k, t in twins.items()}}
     site_scen = phase_sites(study, sets)
     out = {str(e).lower() for e in without}
