@@ -359,7 +359,8 @@ def _units(sites, der_names: frozenset[str]) -> str:
             else "existing inverters" if der else "chargers")
 
 
-def _note_frozen(rows, frozen: np.ndarray, scenario: str, case: Case, units: str) -> None:
+def _note_frozen(rows, frozen: np.ndarray, scenario: str, case: Case,
+                 units: str = "chargers") -> None:
     """The PLL note of the sequence engine (:func:`protv2g.engine.pll_note.warn_pll_frozen`)
     for the rows of one (scenario, case) solved with the PLL held: one note per fault type,
     counting fault buses (review rev31 §7: the phase engine flagged them silently); ``units``
