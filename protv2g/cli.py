@@ -355,7 +355,7 @@ def _print_notes(caught: list[warnings.WarningMessage],
     number of fault buses, the smallest PLL tracking residual of each slice …) and in the
     slice they name are one line giving each figure's range. ``details``: text added to the
     line of a note containing its key (the PLL note's buses and sheet, :func:`_pll_detail`)."""
-    from protv2g.engine.pll_note import SliceNote  # here: `--help` imports no engine
+    from protv2g.slice_note import SliceNote  # a light module: `validate` imports no engine
 
     groups: dict[str, list[list[str]]] = {}
     for w in caught:

@@ -108,6 +108,10 @@ def _opendss_flow(folder: Path, site_kw: float | None) -> dict[str, tuple[float,
         dss.Text.Command(f'redirect "{folder / "depot_xf.dss"}"')
         dss.Text.Command(f"new generator.site phases=3 bus1=depot_lv.1.2.3 kv=0.48 "
                          f"kw={site_kw} pf=1 model=1 vminpu=0.5 vmaxpu=1.5 conn=delta")
+    # both solves stop at OpenDSS's default convergence tolerance (1e-4 pu), protv2g's from
+    # its own start voltages (the feeder re-energised after the base case): each within
+    # ≈ 1e-4 of the converged value, so within 2e-4 of each other (export fuse current:
+    # tolerance 1e-8 47.9143 A, protv2g 47.9107 A, this flat-start solve 47.9175 A)
     dss.Text.Command("set loadmult=1 maxiterations=100 maxcontroliter=100")
     dss.Solution.Solve()
     assert dss.Solution.Converged()
@@ -135,15 +139,15 @@ def test_flows_carry_the_aux_load_against_opendss(aux_study):
     charging, export, base = (_opendss_flow(folder, x) for x in (-kw, kw, None))
     for scen, ref in (("charging/expected", charging), ("expected/peak/100%", export)):
         i_a, p_kw = ref["transformer.depot_xf"]
-        assert float(fuse.loc[scen, "i_a"]) == pytest.approx(i_a, rel=1e-4)
-        assert float(fuse.loc[scen, "p_mw"]) * 1e3 == pytest.approx(p_kw, rel=1e-4)
-        assert float(head.loc[scen, "i_a"]) == pytest.approx(ref["line.l1"][0], rel=1e-4)
+        assert float(fuse.loc[scen, "i_a"]) == pytest.approx(i_a, rel=2.5e-4)
+        assert float(fuse.loc[scen, "p_mw"]) * 1e3 == pytest.approx(p_kw, rel=2.5e-4)
+        assert float(head.loc[scen, "i_a"]) == pytest.approx(ref["line.l1"][0], rel=2.5e-4)
     # the aux load is in both: charging kW + 40, export kW − 40 (+ the transformer's losses)
     assert charging["transformer.depot_xf"][1] == pytest.approx(kw + 40, abs=5)
     assert -export["transformer.depot_xf"][1] == pytest.approx(kw - 40, abs=5)
     # the base case: the feeder without the transformer and its load (the master alone)
     assert float(fuse.loc["base/peak", "i_a"]) < 1e-6
-    assert float(head.loc["base/peak", "i_a"]) == pytest.approx(base["line.l1"][0], rel=1e-4)
+    assert float(head.loc["base/peak", "i_a"]) == pytest.approx(base["line.l1"][0], rel=2.5e-4)
 
 
 def _opendss_fault(folder: Path, bus: str, three_phase: bool, r_ohm: float

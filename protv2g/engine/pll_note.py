@@ -13,25 +13,10 @@ from __future__ import annotations
 import math
 import warnings
 
+from protv2g.slice_note import SliceNote
 from protv2g.units import Case, FaultType
 
 __all__ = ["SliceNote", "warn_pll_frozen", "warn_slice"]
-
-
-class SliceNote(RuntimeWarning):
-    """An engine note about one (scenario, case, fault type) slice of a fault study.
-
-    ``text`` is the note without the slice, ``slice_label`` the slice ("scenario X, max,
-    3ph"); ``str()`` is both. The CLI folds the notes of many slices into one line from
-    ``text`` (:func:`protv2g.cli._print_notes`), never by cutting the slice out of the message
-    (review rev36b X2: a scenario named "… (existing DER in the min case)" left ", min, 3ph)"
-    in the folded line).
-    """
-
-    def __init__(self, text: str, slice_label: str):
-        super().__init__(f"{text} ({slice_label})")
-        self.text = text
-        self.slice_label = slice_label
 
 
 def warn_slice(text: str, scenario: str, case: Case, fault_type: FaultType,
