@@ -51,7 +51,7 @@ time-overcurrent relay at the feeder's head, and the reclosers set like it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -198,6 +198,17 @@ def _t(x: float) -> str:
     return f"{x:.3g} s" if math.isfinite(x) else "not at all (below its pickup)"
 
 
+def _zone_times(before: Any, after: Any, minima: Mapping[str, ZoneMinimum], f_hz: float
+                ) -> Iterator[tuple[str, ZoneMinimum, float, float]]:
+    """(element, its zone minimum, clearing s before, after) of each element with a zone
+    minimum in ``minima`` (:func:`clearing_s` of the models ``before`` and ``after``)."""
+    for element in ("phase", "ground"):
+        m = minima.get(element)
+        if m is not None:
+            yield (element, m, clearing_s(before, element, m.i_a, f_hz),
+                   clearing_s(after, element, m.i_a, f_hz))
+
+
 def clearing_side_effects(name: str, before: Any, after: Any,
                           minima: Mapping[str, ZoneMinimum], f_hz: float = 60.0,
                           bound_s: float = CLEAR_BOUND_S) -> list[str]:
@@ -222,12 +233,7 @@ def clearing_side_effects(name: str, before: Any, after: Any,
     """
     out = []
     lo, hi = CLEAR_BOUND_BRACKET_S
-    for element in ("phase", "ground"):
-        m = minima.get(element)
-        if m is None:
-            continue
-        t0 = clearing_s(before, element, m.i_a, f_hz)
-        t1 = clearing_s(after, element, m.i_a, f_hz)
+    for element, m, t0, t1 in _zone_times(before, after, minima, f_hz):
         if not (_slower(t0, t1) and t1 > bound_s):
             continue
         beyond = (f"beyond {bound_s:g} s (utility practice for the slowest end-of-zone "
@@ -280,12 +286,7 @@ def clearing_costs(name: str, before: Any, after: Any, minima: Mapping[str, Zone
     []
     """
     out = []
-    for element in ("phase", "ground"):
-        m = minima.get(element)
-        if m is None:
-            continue
-        t0 = clearing_s(before, element, m.i_a, f_hz)
-        t1 = clearing_s(after, element, m.i_a, f_hz)
+    for element, m, t0, t1 in _zone_times(before, after, minima, f_hz):
         if not (_material(t0, t1) and t1 <= bound_s):
             continue
         out.append(
