@@ -42,3 +42,21 @@ def test_with_the_bases_or_the_classical_method_it_is_valid(tmp_path):
     path.write_text(path.read_text().replace("faults: {r_fault_min_ohm: 20}",
                                              "faults: {r_fault_min_ohm: 20, method: classical}"))
     assert not [i for i in validate_study(str(path)) if "voltage base" in i.message]
+
+
+def test_init_with_a_site_says_the_missing_base_not_a_nan(tmp_path):
+    """``init --site`` on a redirect whose transformer has no voltage base stops with the
+    same issue as ``validate`` (review rev37b F1: IEEE 34, ``ValueError: cannot convert float
+    NaN to integer`` in the head relay's pickup, exit 1)."""
+    from protv2g.errors import InputError
+    from protv2g.study_draft.draft import draft_study, parse_site
+
+    no_calc = XF.replace("Set VoltageBases=(115, 12.47, 0.48)\nCalcVoltageBases\n", "")
+    _write(tmp_path, no_calc)
+    with pytest.raises(InputError) as err:
+        draft_study(tmp_path / "Master.dss", redirects=[tmp_path / "depot_xf.dss"],
+                    sites=[parse_site("depot:depot_lv:4:60")])
+    (issue,) = err.value.issues
+    assert issue.field == "voltagebases"
+    assert issue.message == "bus(es) without a voltage base: depot_lv"
+    assert "end the redirect that adds them (depot_xf.dss)" in issue.fix

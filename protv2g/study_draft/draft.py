@@ -56,6 +56,11 @@ from protv2g.network.dss_graph import (
     locate,
 )
 from protv2g.network.dss_model import DssModel, load_dss_model
+from protv2g.network.dss_voltage_bases import (
+    buses_without_base,
+    voltage_base_fix,
+    without_base_text,
+)
 from protv2g.study.dss_site_transformers import project_loads, redirect_site_transformers
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
@@ -222,6 +227,12 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     mark = progress or (lambda stage: None)
     mark("model")
     model = load_dss_model(master, redirects=list(redirects))
+    if bare := buses_without_base(model):
+        # before any figure is drafted on them: a site's transformer added by a redirect
+        # without CalcVoltageBases left its LV bus at 0 kV, and init stopped on a NaN in the
+        # head relay's pickup (review rev37b F1, IEEE 34 with --site)
+        raise InputError(Issue(str(master), "voltagebases", without_base_text(bare),
+                               voltage_base_fix([str(r) for r in redirects])))
     _check_sites(model, sites)
     # a site behind a transformer the redirects add: its own (review rev33a F1)
     site_xf = redirect_site_transformers(model, [(s["name"], s["bus"]) for s in sites])
