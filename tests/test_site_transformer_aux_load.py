@@ -219,3 +219,17 @@ def test_run_says_so_in_the_feeder_warnings(aux_study):
     c11 = v[v.criterion.astype(str).eq("C11") & v.device.astype(str).eq("f-depot")]
     assert len(c11) and set(c11.status.astype(str)) == {"info"}, c11.message.tolist()[:1]
     assert all("the project's own load.depot_aux" in m for m in c11.message.astype(str))
+
+
+def test_init_peak_leaves_the_projects_own_load_out(tmp_path):
+    """init's "peak = the model's own snapshot load" is the feeder's without V2G: the depot's
+    aux load behind its own transformer is the project's (review rev37a F2, EPRI ckt5: 7,173
+    kW with it, 7,133 kW without). Hand sum of MASTER's loads: 1,500 + 800 + 400 = 2,700 kW."""
+    from protv2g.study_draft.draft import draft_study, parse_site
+
+    _write(tmp_path, fuse=False)
+    text = draft_study(tmp_path / "Master.dss", redirects=[tmp_path / "depot_xf.dss"],
+                       sites=[parse_site("depot:depot_lv:10:100")]).text
+    line = next(ln for ln in text.splitlines() if "own snapshot load" in ln)
+    assert "(2,700 kW" in line and "2,740" not in line, line
+    assert "the project's own 40 kW behind its site transformer not counted" in line

@@ -31,24 +31,29 @@ def _leg_todo(model: DssModel, site: dict) -> dict[str, str]:
         f"--site {site['name']}:{site['bus']}.{both}:…); keep '{phase}' for a 120 V charger")}
 
 
-def _model_load_kw(model: DssModel) -> float:
+def _model_load_kw(model: DssModel, leave_out: frozenset[str] = frozenset()) -> float:
     """The model's enabled loads' kW as its script sets them (OpenDSS ``Loads`` interface:
-    the enabled loads), NaN when the engine cannot say."""
+    the enabled loads) but those named in ``leave_out`` (lower case: the project's own loads,
+    review rev37a F2), NaN when the engine cannot say."""
     try:
         loads = model.engine.Loads
         total, k = 0.0, loads.First()
         while k > 0:
-            total += float(loads.kW())
+            if str(loads.Name()).lower() not in leave_out:
+                total += float(loads.kW())
             k = loads.Next()
         return total
     except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
         return float("nan")
 
 
-def _load_split(model: DssModel, heads) -> str:  # noqa: ANN001
+def _load_split(model: DssModel, heads, leave_out: frozenset[str] = frozenset()  # noqa: ANN001
+                ) -> str:
     """``": 5,950 kW behind head-temp_sub + 5,000 kW on the source side …"``: where the
-    model's load sits against its feeder heads (review rev32a W9), "" without heads."""
-    behind, rest = load_behind_heads_kw(model, heads) if heads else ({}, float("nan"))
+    model's load sits against its feeder heads (review rev32a W9), "" without heads; the
+    loads named in ``leave_out`` not counted."""
+    behind, rest = (load_behind_heads_kw(model, heads, leave_out) if heads
+                    else ({}, float("nan")))
     parts = [f"{kw:,.0f} kW behind {name}" for name, kw in behind.items() if kw > 0]
     if rest > 0.5:
         parts.append(f"{rest:,.0f} kW on the source side of the feeder head"

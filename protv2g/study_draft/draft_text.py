@@ -242,9 +242,19 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     # with sites, the firm case too (review s19 §3.5: every charger online is the case a
     # utility plans export limits for; the expected case alone understates reverse flow)
     participation = f"[{', '.join(DRAFT_PARTICIPATION)}]" if sites else "[expected]"
-    load_kw = _model_load_kw(model)
+    # the project's own loads behind its site transformer are not the feeder's peak: they
+    # leave the base case with the transformer (review rev37a F2, ckt5: 7,173 kW with the
+    # depot's 40 kW aux load where the feeder without V2G has 7,133 kW)
+    project = [(n, kw) for loads in (site_transformer_loads or {}).values()
+               for n, kw in loads]
+    leave_out = frozenset(str(n).lower().removeprefix("load.") for n, _kw in project)
+    project_kw = sum(kw for _n, kw in project if kw == kw)
+    with_project = (f"; the project's own {project_kw:,.0f} kW behind its site transformer "
+                    "not counted: they are in the V2G scenarios only" if project_kw > 0 else "")
+    load_kw = _model_load_kw(model, leave_out)
     peak_todo = "" if loadless or not load_kw > 0 else "   " + todo(
-        f"peak = the model's own snapshot load ({load_kw:,.0f} kW{_load_split(model, heads)}; "
+        f"peak = the model's own snapshot load ({load_kw:,.0f} kW"
+        f"{_load_split(model, heads, leave_out)}{with_project}; "
         "its loads' kW as the script sets them, LoadMult 1), the light level the fraction "
         "below × it: init assumed "
         "the model is loaded at the feeder's peak", "confirm the model's loads are the "

@@ -183,7 +183,8 @@ def sites_comment(figures: Mapping[str, Any]) -> str:
     return SITES_COMMENT + "; ".join(said) if said else ""
 
 
-def load_behind_heads_kw(model: DssModel, heads: Sequence[tuple[str, int]]
+def load_behind_heads_kw(model: DssModel, heads: Sequence[tuple[str, int]],
+                         leave_out: frozenset[str] = frozenset()
                          ) -> tuple[dict[str, float], float]:
     """The model's enabled loads' kW as its script sets them (OpenDSS ``Loads``, LoadMult 1),
     split by where they sit in the source's tree (review rev32a W9, EPRI J1: "peak 10,950
@@ -191,7 +192,9 @@ def load_behind_heads_kw(model: DssModel, heads: Sequence[tuple[str, int]]
 
     ``heads``: (name, far bus index) of each feeder head. Returns (head name → kW of the loads
     at or below its far bus, kW of the loads behind no head: on the source side of every
-    head); ``({}, nan)`` when the engine cannot say.
+    head); ``({}, nan)`` when the engine cannot say. ``leave_out``: load names (lower case)
+    not counted — the project's own loads behind its site transformer, which are not in the
+    feeder's load without V2G (review rev37a F2).
     """
     import networkx as nx
 
@@ -201,6 +204,9 @@ def load_behind_heads_kw(model: DssModel, heads: Sequence[tuple[str, int]]
         dss, kw_at = model.engine, {}
         loads, k = dss.Loads, dss.Loads.First()
         while k > 0:
+            if str(loads.Name()).lower() in leave_out:
+                k = loads.Next()
+                continue
             dss.Circuit.SetActiveElement(f"load.{loads.Name()}")
             bus = str(dss.CktElement.BusNames()[0]).split(".")[0].lower()
             kw_at[bus] = kw_at.get(bus, 0.0) + float(loads.kW())
