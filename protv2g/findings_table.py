@@ -52,10 +52,20 @@ def _join(texts: list[str], limit: int = 8) -> str:
     return ", ".join(items)
 
 
-def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int) -> list[str]:
-    """The distinct texts of rows ``lo:hi`` of a coded column."""
+#: the statuses of rows a check judged (an ``info`` row says what was not judged or only
+#: noted): a fail or warn finding's attribution is read from these
+_JUDGED = ("fail", "warn")
+
+
+def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int,
+              where: np.ndarray | None = None) -> list[str]:
+    """The distinct texts of rows ``lo:hi`` of a coded column (those of them ``where`` holds,
+    ``(n,)`` bool, when it is given and holds any)."""
     codes, texts = coded
-    return texts[pd.unique(codes[lo:hi])].tolist()
+    part = codes[lo:hi]
+    if where is not None and where[lo:hi].any():
+        part = part[where[lo:hi]]
+    return texts[pd.unique(part)].tolist()
 
 
 def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
@@ -145,6 +155,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit")}
+    judged = np.isin(worst["status"].astype(str), _JUDGED)
     first = np.r_[0, ends[:-1]].astype(np.intp) if len(ends) else np.empty(0, np.intp)
     # the row each finding leads with (review s28 §3, findings_headline): its first row V2G
     # moved (rows sorted worst first), else its first (worst) row
@@ -179,8 +190,13 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
+        # a fail/warn finding's attribution from its judged (fail, warn) rows: an info row
+        # the check did not judge does not vote (review rev37b F7, DG feeder: one "not
+        # judged: a source bus" info row made 40 new fail rows "made worse by V2G" where the
+        # gate, reading its fail rows, said "caused by V2G")
         attribution = finding_attribution(
-            _distinct(given["attribution"], lo, hi),
+            _distinct(given["attribution"], lo, hi,
+                      judged if str(w["status"]) in _JUDGED else None),
             by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
