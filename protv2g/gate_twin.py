@@ -49,7 +49,17 @@ def twin_text(worst: pd.Series) -> str:
         worst.get("criterion"), worst.get("mechanism"))
     without, cause = ("without the sites' charging", "charging") if charging else (
         "without V2G", "V2G")
-    text = f"{without} {same}: {verb} {cell_text(abs(float(m_base)), unit)}; "
+    # a base failing by less than the tolerance that the row's attribution took as passing
+    # (``new``: C12's "at the limit within its tolerance") is at the limit, so it has
+    # no deficit V2G could be a share of (review rev37b F5, EPRI DG feeder: "fails by
+    # 0.0002212 pu … 11721 % of that deficit" beside "caused by V2G")
+    at_limit = (m_base < 0 and pd.notna(tol) and math.isfinite(float(tol))
+                and -float(m_base) <= float(tol) and str(worst.get("attribution")) == "new")
+    if at_limit:
+        verb = "at the limit, fails by"
+    text = f"{without} {same}: {verb} {cell_text(abs(float(m_base)), unit)}"
+    text += (f", within the tolerance {cell_text(float(tol), unit)} (taken as passing); "
+             if at_limit else "; ")
     if math.isinf(float(m_v2g)):  # review s23: "lowers the margin by  (material…"
         return text + (f"with {cause} no margin is left (−∞: a device the rule times no "
                        "longer operates for this fault)")
@@ -59,7 +69,7 @@ def twin_text(worst: pd.Series) -> str:
     # protv2g.checks.attribution_share: a time margin on the devices' currents)
     share = ""
     material = pd.notna(tol) and math.isfinite(float(tol)) and change > float(tol)
-    if m_base < 0 and change > 0 and material:  # the share where it decided (review s28)
+    if m_base < 0 and change > 0 and material and not at_limit:  # (review s28)
         by_current = unit == TIME_UNIT and any(
             math.isfinite(float(pd.to_numeric(worst.get(c), errors="coerce")))
             for c in ("i_device_a", "i_other_a"))

@@ -199,3 +199,22 @@ def test_trend_prose_of_a_device_that_does_not_operate() -> None:
 
     assert _fmt(-np.inf, "s") == "−∞ (does not operate)"
     assert _fmt(np.inf, "s") == "never"
+
+
+def test_twin_text_of_a_base_at_the_limit_taken_as_passing():
+    """Review rev37b F5 (EPRI DG feeder, C12 lat2): the base fails by 0.0002212 pu, within
+    the tolerance 0.001 pu, and the row is ``new`` (C12 takes it as passing): no "% of that
+    deficit" (it said 11721 %)."""
+    import pandas as pd
+
+    from protv2g.gate_twin import twin_text
+
+    row = pd.Series({"margin_unit": "pu", "base_margin": -0.0002212, "margin": -0.0261412,
+                     "tolerance": 0.001, "attribution": "new", "criterion": "C12",
+                     "scenario": "firm/light/100%", "fault_type": None, "location": "lat2"})
+    text = twin_text(row)
+    assert "of that deficit" not in text
+    assert "at the limit, fails by 0.0002212 pu, within the tolerance 0.001 pu" in text
+    assert "(taken as passing)" in text
+    worse = twin_text(row.copy().set_axis(row.index).replace({"new": "worse"}))
+    assert "at the limit" not in worse
