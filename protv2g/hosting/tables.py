@@ -31,8 +31,8 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.charger_counts import charger_count
 from protv2g.criteria import order
-from protv2g.gate_hosting import charger_count
 from protv2g.hosting.at_once import (
     at_once_note,
     limiting_criteria,
