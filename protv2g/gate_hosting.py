@@ -21,12 +21,12 @@ changes the gate's verdict.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
+from protv2g.charger_counts import charger_count, chargers_words
 from protv2g.violations import is_given
 
 __all__ = ["FAILS_WITHOUT_V2G_WORDS", "NOT_DETERMINED", "UNLIMITED_TEXT", "charger_count",
@@ -127,25 +127,6 @@ def hosting_kw_per_site(hosting: pd.DataFrame) -> dict[str, float]:
     ``site_max_kw`` when no criterion limits the site; :func:`hosting_row_per_site`)."""
     return {site: float(r["hosting_kw"] if bool(r["limited"]) else r["site_max_kw"])
             for site, r in hosting_row_per_site(hosting).items()}
-
-
-def charger_count(kw: float, p_charger_kw: float) -> int | float:
-    """How many chargers' full output ``kw`` is: an ``int`` when whole (within 1e-6), else the
-    count rounded **down** to a tenth (never more chargers than the figure)."""
-    n = float(kw) / float(p_charger_kw)
-    if abs(n - round(n)) < 1e-6:
-        return int(round(n))
-    return math.floor(n * 10 + 1e-9) / 10
-
-
-def chargers_words(n: int | float) -> str:
-    """``"12 chargers"``, ``"1 charger"``; ``"12.8 chargers' output"`` for a fractional count
-    (:func:`charger_count`): a figure of 1,280 kW with 100 kW chargers is not 12 chargers
-    (review s31: "1,280 kW, 12 chargers" where 12.8 chargers' export was online)."""
-    if isinstance(n, int) or float(n).is_integer():
-        k = int(n)
-        return f"{k} charger{'' if k == 1 else 's'}"
-    return f"{n:g} chargers' output"
 
 
 def hosting_chargers_per_site(hosting: pd.DataFrame,

@@ -232,3 +232,61 @@ def test_a_pair_with_no_ground_range_says_the_fuse_is_never_saved():
     assert "above the fuse-saving range" not in text
     assert saving_where("280 … 1,650 A", True, "R-MID", "F-LAT") == (
         "above the fuse-saving range 280 … 1,650 A")
+
+
+def test_classify_no_range_is_not_above_crossover():
+    """A pair with no fuse-saving range (NaN crossover) is :attr:`SavingMechanism.NO_RANGE`,
+    ``info`` as above-crossover rows are; its V2G twin inherits it."""
+    M = SavingMechanism
+    got = _classify([-0.3, -0.4, 0.05], [True, True, True], [190, 200, 150], [0, 0, 2],
+                    high=np.nan)
+    assert got == [M.NO_RANGE, M.NO_RANGE, ""]
+    assert statuses(got).tolist() == ["info", "info", "ok"]
+
+
+def test_no_range_pair_finding_says_so(depot_study):
+    """Review rev36b X6 / ver36 (EPRI J1 F17, R-MID / F-LAT): a pair with no fuse-saving
+    range at all was titled "(above crossover: saving impossible by design)" while its message
+    said "no fuse-saving range at all". The depot with FU-F1-LAT2 a 15K link: RC-F1 (101 fast,
+    104 ground fast; K 1.35 … 1.8) has no phase or ground range with it (the curves, below),
+    so every info fuse-saving row of the pair and its finding's title say "no fuse-saving
+    range"; the other laterals' 40K/65K pairs keep "above crossover"."""
+    import warnings
+
+    from protv2g.report.derived import result_findings
+    from protv2g.runner import run_study
+
+    fu15 = Fuse(name="FU-F1-LAT2", link="15K")
+    rc = Recloser(name="RC-F1", phase_min_trip_a=280.0, ground_min_trip_a=100.0,
+                  fast_curve="101", delayed_curve="133", ground_fast_curve="104",
+                  ground_delayed_curve="117", n_fast=2, n_delayed=2,
+                  reclose_intervals_s=[0.5, 2.0, 2.0])
+    # the premise from the curves themselves: from the ground minimum trip up, the 15K's
+    # minimum melt is never slower than 1.35 × the faster first shot (clearing time)
+    i = np.geomspace(100.0, 20_000.0, 500)
+    shot = np.fmin(rc.fast_time_s(i), rc.ground_fast_time_s(i))
+    assert not np.any(fu15.min_melt_time_s(i) > 1.35 * shot)
+    for k in (1.35, 1.8):
+        for ground in (False, True):
+            assert np.isnan(saving_range_a(rc, fu15, k, ground=ground)).all()
+    devices = [dict(d, link="15K") if d.get("name") == "FU-F1-LAT2" else d
+               for d in depot_study.raw["devices"]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        res = run_study(depot_study.with_updates(devices=devices), hosting=False)
+    v = res.violations
+    info = v[(v.criterion == "C2") & (v.rule == "fuse_saving_k") & (v.status == "info")]
+    names = info.device.astype(str) + " / " + info.other_device.astype(str)
+    pair = info[names.str.contains("FU-F1-LAT2") & names.str.contains("RC-F1")]
+    assert len(pair), info[["device", "other_device", "mechanism"]].drop_duplicates()
+    assert (pair.mechanism == SavingMechanism.NO_RANGE.value).all()
+    assert pair.message.str.contains("no fuse-saving range at all").all()
+    others = info.drop(pair.index)
+    assert len(others) and (others.mechanism == SavingMechanism.ABOVE_CROSSOVER.value).all()
+    f = result_findings(res).findings
+    c2 = f[f.criterion == "C2"]
+    titles = c2[c2.title.str.contains("FU-F1-LAT2") & c2.title.str.contains("RC-F1")
+                & (c2.status == "info")].title
+    assert len(titles), c2.title.tolist()
+    assert titles.str.contains("no fuse-saving range").all(), titles.tolist()
+    assert not titles.str.contains("above crossover").any(), titles.tolist()

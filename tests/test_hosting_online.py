@@ -199,11 +199,50 @@ def test_a_site_transformer_limit_names_the_remedy_per_row_kind():
     c5_3ph = {"criterion": "C5", "device": "head", "fault_type": "3ph"}
     assert [_winding_sets(r, own) for r in (c1, c7, c5, c5_3ph)] == [False, False, True,
                                                                       False]
-    text = transformer_remedy_by_row("depot_xf", ["C1", "C7"], ["C5"])
-    equipment, winding = text.split("; C5: ")
-    assert "C1, C7: the equipment that comes with the site" in equipment
-    assert "winding" not in equipment
-    assert winding.startswith("its winding connection and grounding")
+    text = transformer_remedy_by_row("depot_xf", ["C1", "C7"], ["C5"], ["F-DEPOT"])
+    equipment, winding = text.split("; C5 (ground faults at the feeder's devices): ")
+    assert "C1, C7 (the rows of F-DEPOT, the site's own device): the equipment that comes" \
+        in equipment
+    assert "winding" not in equipment and "set by the site's own transformer" not in equipment
+    assert winding.startswith("depot_xf's winding connection and grounding")
     assert "would lift it" in winding
     only = transformer_remedy_by_row("depot_xf", ["C1", "C7"], [])
     assert "winding connection" not in only and "change that equipment" in only
+
+
+def test_the_site_transformer_remedy_is_said_once_per_row_kind():
+    """ver36 V1 re-check (IEEE 8500's depot, 745b143): the hosting note read "C1: set by the
+    site's own transformer depot_xf, not its chargers: C1, C7: … ; C5: … ; C5: set by … : C1,
+    C7: … ; C5: … ; C7: set by …" — the per-kind block three times (once per criterion), each
+    led by "set by the site's own transformer", which a delta winding does not make true of
+    C1 and C7 (F-DEPOT's pair and duty). The note as the search writes it (tables._note,
+    then with_online): the block once, C1 and C7 the site's device's, C5 the winding's."""
+    from protv2g.hosting.online import OnlineLimit, with_online
+    from protv2g.hosting.tables import _limiting, _note
+
+    site = V2GSite(name="depot", bus="depot_lv", n_chargers=16, p_charger_kw=60,
+                   model_transformer="depot_xf")
+    axis = Axis(site, Participation.FIRM, LoadLevel.LIGHT)
+    c1 = {"criterion": "C1", "device": "head", "other_device": "F-DEPOT",
+          "fault_type": "SLG-b", "fault_bus": "f-depot close-in", "case": "min",
+          "status": "fail", "input_basis": "given"}
+    c5 = {"criterion": "C5", "device": "head", "other_device": None, "fault_type": "LLG-ab",
+          "fault_bus": "m1027055", "case": "min", "status": "fail", "input_basis": "given"}
+    c7 = {"criterion": "C7", "device": "F-DEPOT", "other_device": None, "fault_type": "SLG-c",
+          "fault_bus": "f-depot close-in", "case": "max", "status": "fail",
+          "input_basis": "given"}
+    lim = _limiting({(axis.key, 5.0): {"C1": c1, "C5": c5, "C7": c7}}, axis, [5.0], None)
+    table = pd.DataFrame([{**lim, "note": _note(axis, lim, []), "max_online_chargers": pd.NA,
+                           "max_online_kw": float("nan"), "set_by_transformer": ""}])
+    rows = (c7, c1, c5)
+    out = with_online(table, [axis], {axis.key: OnlineLimit(0, 16.0, 1.0, rows, 5.0, rows)},
+                      own_devices={"F-DEPOT"})
+    note = out["note"].iloc[0]
+    assert note.count("the equipment that comes with the site") == 1, note
+    assert note.count("winding connection and grounding") == 1, note
+    assert "set by the site's own transformer" not in note, note
+    assert ("C1, C7 (the rows of F-DEPOT, the site's own device): the equipment that comes "
+            "with the site") in note
+    assert "C5 (ground faults at the feeder's devices): depot_xf's winding connection" in note
+    assert "connected kVA" not in note  # the fleet's reason is replaced, not kept beside it
+    assert out["set_by_transformer"].iloc[0] == "depot_xf"

@@ -230,3 +230,77 @@ def test_a_legend_title_is_pasted_over_a_different_first_row(monkeypatch) -> Non
     got = _rgb(reused)
     assert title not in drawn and rows[1] in drawn
     np.testing.assert_array_equal(got, _rgb(figure(FigureCanvasAgg, rows[1])))
+
+
+def _inside(fig, legend) -> list[str]:
+    """What of ``legend`` (its frame, each of its texts) lies outside the Figure after a draw,
+    by matplotlib's ``get_window_extent``."""
+    fig.set_dpi(DPI)
+    fig.canvas.draw()
+    r = fig.canvas.get_renderer()
+    box = fig.bbox
+    out = []
+    frame = legend.get_window_extent(r)
+    if not (frame.width > 0 and frame.height > 0):
+        out.append(f"frame has no extent: {frame}")
+    for name, e in [("frame", frame), *((t.get_text(), t.get_window_extent(r))
+                                        for t in legend.texts)]:
+        if e.x0 < box.x0 - 0.5 or e.x1 > box.x1 + 0.5 or e.y0 < box.y0 - 0.5 \
+                or e.y1 > box.y1 + 0.5:
+            out.append(f"{name!r}: {e.bounds} outside {box.bounds}")
+    return out
+
+
+#: The longest device names of the shipped examples (depot_two_feeder's FU-F1-LAT2, 10
+#: characters) and of IEEE 8500 as ``protv2g init`` drafts it with the depot (ver36:
+#: head-hvmv_sub_connector, 23; ln81048102-4, 12).
+_LONG = ("head-hvmv_sub_connector", "F-DEPOT", "ln81048102-4", "FU-F1-LAT2")
+
+
+def test_a_legend_with_the_longest_names_fits_the_picture() -> None:
+    """ver36 (IEEE 8500, the head-hvmv_sub_connector > F-DEPOT ground TCC): the legend ran
+    past the picture's right edge, its interval line cut at "idle −19.35 s, V2G −49." — the
+    figure the reader needs half off the image. The frame and every text of the legend now
+    lie inside the Figure (a long label wraps onto a continuation line)."""
+    from protv2g.devices.models import build_device
+
+    head = build_device("relay", {"name": _LONG[0], "pickup_a": 400.0, "curve": "IEEE-MI",
+                                  "time_dial": 1.0, "ground_pickup_a": 120.0,
+                                  "ground_curve": "IEEE-MI", "ground_time_dial": 0.5})
+    fuse = build_device("fuse", {"name": _LONG[1], "link": "100K"})
+    ext = {(_LONG[0], "ground"): {"max_base": 8700.0, "max_v2g": 8500.0, "min_base": 200.0,
+                                  "min_v2g": 160.0},
+           (_LONG[1], "ground"): {"max_base": 7568.0, "min_base": 340.0}}
+    text = f"C1 {_LONG[1]}→{_LONG[0]}: idle −19.35 s, V2G −49.32 s (need ≥ 0.30 s)"
+    fig = path_figure([head, fuse], "ground", ext, annotations=[(340.0, 1.43, 20.78, text)],
+                      title=f"{_LONG[0]} > {_LONG[1]}: ground elements")
+    legend = next(a for a in fig.axes[0].artists if isinstance(a, RowLegend))
+    assert _inside(fig, legend) == []
+    # nothing of the label is lost: its lines joined are the label
+    interval = legend._rows[-1][1]
+    more = [t.get_text() for t in legend.texts if t is not legend._title
+            and all(t is not x for _, x in legend._rows)]
+    assert len(more) == 1  # one continuation line
+    assert " ".join([interval.get_text(), *more]) == f"interval {text}"
+
+
+def test_a_crowded_legend_with_long_names_fits_the_picture() -> None:
+    """Many long interval lines on one path (every pair of a long path, IEEE 8500's names,
+    the no-base-case wording): the rows wrap and, where they would run below the picture,
+    shrink; the frame and every text stay inside the Figure, on the reused Figure too."""
+    from protv2g.devices.models import build_device
+
+    relay = build_device("relay", {"name": _LONG[0], "pickup_a": 400.0, "curve": "IEEE-VI",
+                                   "time_dial": 2.0})
+    fuses = [build_device("fuse", {"name": n, "link": link})
+             for n, link in zip(_LONG[1:], ("100K", "40K", "25K"), strict=True)]
+    ext = {(m.name, "phase"): {"max_base": 5000.0, "max_v2g": 5200.0, "min_base": 600.0,
+                               "min_v2g": 650.0} for m in (relay, *fuses)}
+    notes = [(700.0 + 50 * k, 0.05, 2.0,
+              f"C{1 + k % 4} {_LONG[1 + k % 3]}→{_LONG[0]}: V2G −{k + 1}.25 s (no base "
+              f"case), V2G −{k + 40}.32 s (need ≥ 0.30 s)") for k in range(24)]
+    for reuse in (False, True):
+        fig = path_figure([relay, *fuses], "phase", ext, annotations=notes, reuse=reuse,
+                          title=f"{_LONG[0]} > {_LONG[3]}: phase elements")
+        legend = next(a for a in fig.axes[0].artists if isinstance(a, RowLegend))
+        assert _inside(fig, legend) == []

@@ -22,6 +22,8 @@ mechanism               status    when
 LOST_SAVING             fail      fails with V2G where the base twin was saved
 ABOVE_CROSSOVER         info      fails, and fails without V2G at a fuse current at or
                                   above the pair's crossover (saving impossible)
+NO_RANGE                info      fails, and the pair has no range at all for that kind of
+                                  fault (phase or ground): saving impossible at any current
 NOT_SAVED_WITHOUT_V2G   fail      fails without V2G inside the range (a pre-existing
                                   miscoordination: the gate makes it a condition)
 NOT_SEEN                warn      the recloser does not see the fault, and did not
@@ -87,6 +89,10 @@ class SavingMechanism(StrEnum):
 
     LOST_SAVING = "lost saving: saved without V2G, not with it"
     ABOVE_CROSSOVER = "above crossover: saving impossible by design"
+    #: The pair has no fuse-saving range at all for the row's kind of fault (phase or
+    #: ground): the fuse starts to melt before the recloser's first shot × K from its minimum
+    #: trip up (review rev36b X6, EPRI J1 R-MID / F-LAT for ground faults).
+    NO_RANGE = "no fuse-saving range: saving impossible by design"
     NOT_SAVED_WITHOUT_V2G = "not saved without V2G"
     NOT_SEEN = "not seen by recloser"
     #: One row per pair and V2G scenario: the range itself is narrower than without V2G.
@@ -96,6 +102,7 @@ class SavingMechanism(StrEnum):
 #: Status of each mechanism's row.
 STATUS = {SavingMechanism.LOST_SAVING: CheckStatus.FAIL,
           SavingMechanism.ABOVE_CROSSOVER: CheckStatus.INFO,
+          SavingMechanism.NO_RANGE: CheckStatus.INFO,
           SavingMechanism.NOT_SAVED_WITHOUT_V2G: CheckStatus.FAIL,
           SavingMechanism.NOT_SEEN: CheckStatus.WARN,
           SavingMechanism.RANGE_SHRUNK: CheckStatus.WARN}
@@ -327,17 +334,22 @@ def classify(margin_s: np.ndarray, seen: np.ndarray, i_fuse_a: np.ndarray,
         The fuse's phase current (A).
     high_a : ndarray
         The pair's crossover (A, :func:`saving_range_a` without infeed); NaN where saving
-        holds nowhere (every failing row is then above it).
+        holds nowhere (a failing row is then :attr:`SavingMechanism.NO_RANGE`).
     twin : ndarray of int
         :func:`base_twin` positions.
     """
     n = len(margin_s)
     fails = ~(margin_s >= -_TOL_S)
+    no_range = np.isnan(np.asarray(high_a, dtype=float))
     with np.errstate(invalid="ignore"):
-        above = ~(i_fuse_a < high_a)  # NaN crossover: no range at all
+        above = ~(i_fuse_a < high_a)
+    # no range at all is not "above" one (review rev36b X6: the title read "the fault is too
+    # big to save" where the recloser can save the fuse at no current)
     own = np.where(~seen, SavingMechanism.NOT_SEEN.value,
-                   np.where(above, SavingMechanism.ABOVE_CROSSOVER.value,
-                            SavingMechanism.NOT_SAVED_WITHOUT_V2G.value)).astype(object)
+                   np.where(no_range, SavingMechanism.NO_RANGE.value,
+                            np.where(above, SavingMechanism.ABOVE_CROSSOVER.value,
+                                     SavingMechanism.NOT_SAVED_WITHOUT_V2G.value))
+                   ).astype(object)
     own[~fails] = ""
     out = own.copy()
     has = twin >= 0

@@ -259,22 +259,31 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
     ground = is_ground_fault(sub.fault_type)  # against the ground element's range (review s15)
     # a pair's range depends on its devices and K alone: worked out once for both brackets
     # (``ctx.cache``, shared by :func:`~protv2g.checks._common.in_bracket`)
-    ranges = ctx.cache.setdefault("saving ranges", {})
     for p, b in set(zip(prim.tolist(), back.tolist(), strict=True)):
         here = (prim == p) & (back == b)
         k_pair = kk[here & np.isfinite(kk)]
         if len(k_pair):
             for g in (False, True):
-                key = (b, p, float(k_pair[0]), g)
-                if key not in ranges:
-                    ranges[key] = saving_range_a(ctx.devices[b], ctx.devices[p], key[2],
-                                                 ground=g)
-                high[here & (ground == g)] = ranges[key][1]
+                high[here & (ground == g)] = _pair_range(ctx, b, p, float(k_pair[0]), g)[1]
     twin = base_twin(sub, ctx.base_of)
     mech = classify(np.where(seen[at], margin[at], -np.inf), seen[at],
                     sub.p_i_phase_a.to_numpy(dtype=float), high, twin)
     out[at] = statuses(mech)  # "ok" exactly where coordination_rows finds the rule met
     return out
+
+
+def _pair_range(ctx: CheckContext, recloser: str, fuse: str, k: float, ground: bool
+                ) -> tuple[float, float]:
+    """:func:`~protv2g.checks.fuse_saving_range.saving_range_a` of a pair without infeed
+    (the phase or ``ground`` range), worked out once per pair, K and kind (``ctx.cache``: a
+    pair's range depends on its devices and K alone, shared by both brackets of
+    :func:`~protv2g.checks._common.in_bracket`)."""
+    ranges = ctx.cache.setdefault("saving ranges", {})
+    key = (recloser, fuse, float(k), bool(ground))
+    if key not in ranges:
+        ranges[key] = saving_range_a(ctx.devices[recloser], ctx.devices[fuse], key[2],
+                                     ground=key[3])
+    return ranges[key]
 
 
 #: Columns of the pair table :func:`_saving_status` reads (base_twin's keys included).
@@ -316,7 +325,17 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
     if not saving.any():
         return out
     status = bad.status.astype(str).to_numpy()
-    out[saving & (status == CheckStatus.INFO.value)] = SavingMechanism.ABOVE_CROSSOVER.value
+    info = np.flatnonzero(saving & (status == CheckStatus.INFO.value))
+    if len(info):  # above the pair's range, or no range at all for that kind of fault
+        rows = bad.iloc[info]
+        ground = is_ground_fault(rows.fault_type)
+        out[info] = [SavingMechanism.NO_RANGE.value
+                     if np.isfinite(k) and np.isnan(
+                         _pair_range(ctx, str(b), str(p), float(k), bool(g))[1])
+                     else SavingMechanism.ABOVE_CROSSOVER.value
+                     for b, p, k, g in zip(rows.backup, rows.primary,
+                                           pd.to_numeric(rows.rule_value), ground,
+                                           strict=True)]
     out[saving & (status == CheckStatus.WARN.value)] = SavingMechanism.NOT_SEEN.value
     failing = saving & (status == CheckStatus.FAIL.value)
     if failing.any():

@@ -75,7 +75,7 @@ def _check_paths(args: argparse.Namespace) -> None:
 def _line(row: dict, p_charger_kw: float | None = None) -> str:
     # the chargers' output the kW is (12.8 for 1,280 kW of 100 kW chargers), not the whole
     # chargers below it (review s31: "1,280 kW, 12 chargers"), where the charger kW is known
-    from protv2g.gate_hosting import charger_count, chargers_words
+    from protv2g.charger_counts import charger_count, chargers_words
 
     n = (charger_count(row["hosting_kw"], p_charger_kw) if p_charger_kw
          else int(row["hosting_chargers"]))
@@ -147,7 +147,8 @@ def _write(args: argparse.Namespace, analysis: Any, study: Any,
     plot = Path(args.plot) if args.plot else None
     if args.output:
         progress("workbook")
-        path = write_hosting_workbook(analysis, Path(args.output))
+        path = write_hosting_workbook(analysis, Path(args.output), {
+            x.name: x.p_charger_kw for x in study.document.v2g_sites})
         plot = plot or path.with_name(f"{path.stem}_margins.png")
     if plot is not None:
         progress("plot")

@@ -27,7 +27,8 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.schema import V2GSite
 
 __all__ = ["AT_ONCE_WHY", "FLEET_REMEDY", "at_once_note", "at_once_why", "limiting_criteria",
-           "reason", "smallest_text", "transformer_remedy", "transformer_remedy_by_row"]
+           "reason", "reasons_text", "smallest_text", "transformer_remedy",
+           "transformer_remedy_by_row"]
 
 #: Why a criterion fails from the smallest export, by what it reads (``None``: neither
 #: currents nor flows — C10/C11); short, for one line.
@@ -65,15 +66,16 @@ def transformer_remedy(transformer: str, ground: bool = True) -> str:
     head = f"set by the site's own transformer {transformer}, not its chargers"
     if not ground:
         return f"{head}: {EQUIPMENT_REMEDY}; {NOT_THE_FLEET}"
-    return f"{head}: {WINDING_REMEDY}; {NOT_THE_FLEET}"
+    return f"{head}: its {WINDING_REMEDY}; {NOT_THE_FLEET}"
 
 
 #: What lifts a limit the equipment that comes with a site sets (its own devices' rows).
 EQUIPMENT_REMEDY = ("the equipment that comes with the site fails with it built and its "
                     "chargers idle (a device on it against the feeder's own fault current, "
                     "say) — change that equipment (a rating, a setting)")
-#: What lifts a ground-fault limit a site transformer's zero-sequence path sets.
-WINDING_REMEDY = ("its winding connection and grounding (a grounded-wye winding on the "
+#: What lifts a ground-fault limit a site transformer's zero-sequence path sets (after "its"
+#: or "<transformer>'s").
+WINDING_REMEDY = ("winding connection and grounding (a grounded-wye winding on the "
                   "feeder side is a zero-sequence source for every ground fault, IEEE "
                   "1547.2-2008 §8.3) — a delta or ungrounded-wye feeder-side winding, or a "
                   "neutral impedance, would lift it")
@@ -81,27 +83,53 @@ NOT_THE_FLEET = "fewer chargers, lower current limits or an export cap would not
 
 
 def transformer_remedy_by_row(transformer: str, equipment_crits: Sequence[str],
-                              winding_crits: Sequence[str]) -> str:
+                              winding_crits: Sequence[str],
+                              equipment_devices: Sequence[str] = ()) -> str:
     """:func:`transformer_remedy` when the rows that fail with none of the site's chargers
-    online are of both kinds: the criteria its own devices' rows set (``equipment_crits``:
-    change that equipment) and those its winding's zero-sequence path sets at the feeder's
-    devices (``winding_crits``), each with its own remedy (ver36 V1, IEEE 8500's depot:
-    "a delta … winding would lift it" was said of C1 and C7 too, which a delta winding
-    leaves failing).
+    online are of both kinds, said once per kind: the criteria its own devices' rows set
+    (``equipment_crits``, of the site's devices ``equipment_devices``: change that
+    equipment) and those its winding's zero-sequence path sets at the feeder's devices
+    (``winding_crits``). ver36 V1, IEEE 8500's depot: "a delta … winding would lift it" was
+    said of C1 and C7 too, which a delta winding leaves failing (OpenDSS: F-DEPOT 7,568 A →
+    11.07 kA asym against 10 kA; 357 A from the grid into a 20 Ω fault at its terminal), and
+    every criterion was led by "set by the site's own transformer" (ver36 V1 re-check: the
+    block three times, once per criterion).
 
-    >>> t = transformer_remedy_by_row("depot_xf", ["C1", "C7"], ["C5"])
-    >>> t.split(": ", 1)[1][:40]
-    'C1, C7: the equipment that comes with th'
-    >>> "C5: its winding connection" in t
+    >>> t = transformer_remedy_by_row("depot_xf", ["C1", "C7"], ["C5"], ["F-DEPOT"])
+    >>> t.startswith("not set by the site's chargers (it fails with none of them online): ")
     True
+    >>> t.split(": ", 2)[1]
+    "C1, C7 (the rows of F-DEPOT, the site's own device)"
+    >>> "C5 (ground faults at the feeder's devices): depot_xf's winding connection" in t
+    True
+    >>> t.count("set by the site's own transformer")
+    0
     """
     if not winding_crits:
         return transformer_remedy(transformer, ground=False)
     if not equipment_crits:
         return transformer_remedy(transformer, ground=True)
-    head = f"set by the site's own transformer {transformer}, not its chargers"
-    return (f"{head}: {', '.join(equipment_crits)}: {EQUIPMENT_REMEDY}; "
-            f"{', '.join(winding_crits)}: {WINDING_REMEDY}; {NOT_THE_FLEET}")
+    own = list(dict.fromkeys(equipment_devices))
+    whose = (f" (the rows of {', '.join(own)}, the site's own device{'s' if len(own) > 1 else ''})"
+             if own else " (phase faults: the site's equipment against the feeder's current)")
+    return ("not set by the site's chargers (it fails with none of them online): "
+            f"{', '.join(equipment_crits)}{whose}: {EQUIPMENT_REMEDY}; "
+            f"{', '.join(winding_crits)} (ground faults at the feeder's devices): "
+            f"{transformer}'s {WINDING_REMEDY}; {NOT_THE_FLEET}")
+
+
+def reasons_text(crits: Sequence[str], site: V2GSite, n_on: float) -> str:
+    """Why the criteria ``crits`` fail at any export (:func:`reason` of each), each distinct
+    reason once with the criteria it applies to: ``"C1, C5, C7: the fault current …"``
+    (ver36 V1 re-check: "C1: …; C5: …; C7: …" gave one text three times). One criterion: its
+    reason alone. The hosting note's why (:mod:`.tables`) and the text :mod:`.online`
+    replaces by the site transformer's remedy."""
+    if len(crits) <= 1:
+        return reason(crits[0] if crits else "", site, n_on)
+    by: dict[str, list[str]] = {}
+    for c in crits:
+        by.setdefault(reason(c, site, n_on), []).append(c)
+    return "; ".join(f"{', '.join(cs)}: {text}" for text, cs in by.items())
 
 
 def reason(crit: str, site: V2GSite, n_on: float) -> str:

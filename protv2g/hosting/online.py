@@ -41,7 +41,8 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.hosting.at_once import reason, transformer_remedy_by_row
+from protv2g.criteria import order
+from protv2g.hosting.at_once import limiting_criteria, reasons_text, transformer_remedy_by_row
 from protv2g.hosting.points import online_levels
 from protv2g.hosting.tables import Axis, Failing, fails, levels
 from protv2g.significant import number_text
@@ -209,6 +210,12 @@ def _winding_sets(row: dict[str, Any], own_devices: Collection[str]) -> bool:
     return not names & set(own_devices)
 
 
+def _own_names(row: dict[str, Any], own_devices: Collection[str]) -> list[str]:
+    """The site's own devices a row names (its ``device`` and ``other_device``)."""
+    return [str(row.get(k)) for k in ("device", "other_device")
+            if is_given(row.get(k)) and str(row.get(k)) in set(own_devices)]
+
+
 def with_online(table: pd.DataFrame, axes: Sequence[Axis],
                 found: dict[tuple[str, str, str], OnlineLimit],
                 own_devices: Collection[str] = ()) -> pd.DataFrame:
@@ -227,7 +234,8 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
         kw = lim.max_chargers * axis.site.p_charger_kw
         out.iloc[i, out.columns.get_loc("max_online_chargers")] = lim.max_chargers
         out.iloc[i, out.columns.get_loc("max_online_kw")] = kw
-        fail = (f"with {lim.failing_chargers:g} online {_evidence(lim.rows)} fails at "
+        fail = (f"with {lim.failing_chargers:g} online {_evidence(lim.rows)} "
+                f"{'fail' if len(lim.rows) > 1 else 'fails'} at "
                 f"{number_text(lim.first_fail_kw, 'kW')}")
         # review rev29 §6: why the figure is 0 said beside the failing step (IEEE 123 homes)
         notes[i] += (f"; chargers online searched instead: at most {lim.max_chargers} of "
@@ -238,19 +246,26 @@ def with_online(table: pd.DataFrame, axes: Sequence[Axis],
         if lim.none_online_rows:
             xf = str(own_transformer(axis.site))
             alone = (f"; with none online (the site's transformer {xf} in, its chargers "
-                     f"idle) {_evidence(lim.none_online_rows)} fails too")
+                     f"idle) {_evidence(lim.none_online_rows)} "
+                     f"{'fail' if len(lim.none_online_rows) > 1 else 'fails'} too")
             crits = {str(r["criterion"]) for r in lim.none_online_rows}
             # ground-fault rows at the feeder's devices move with the winding's zero-sequence
             # path; the rows of the site's own devices (ver36 V1) and phase faults (a 3ph
             # fault at the transformer's own cutout, ver33) with the site's equipment
             winding = sorted({str(r["criterion"]) for r in lim.none_online_rows
-                              if _winding_sets(r, own_devices)})
-            equipment = sorted(crits - set(winding))
-            remedy = transformer_remedy_by_row(xf, equipment, winding)
-            fleet = reason(min(crits), axis.site, lim.n_online)
-            if crits >= {str(r["criterion"]) for r in lim.rows} and fleet in notes[i]:
-                # every limit is the transformer's: said where the note says why (rev33b)
-                notes[i] = notes[i].replace(fleet, remedy) + alone
+                              if _winding_sets(r, own_devices)}, key=order)
+            equipment = sorted(crits - set(winding), key=order)
+            mine = [n for r in lim.none_online_rows if str(r["criterion"]) in equipment
+                    for n in _own_names(r, own_devices)]
+            remedy = transformer_remedy_by_row(xf, equipment, winding, sorted(set(mine)))
+            # the note's why, as :mod:`.tables` wrote it (each distinct reason once)
+            listed = limiting_criteria(out["limiting_criterion"].iloc[i]
+                                       if "limiting_criterion" in out.columns else "")
+            why = reasons_text(listed or sorted(crits, key=order), axis.site, lim.n_online)
+            if crits >= {str(r["criterion"]) for r in lim.rows} | set(listed) and why in notes[i]:
+                # every limit is the site's own, with no charger online: said once where
+                # the note says why (rev33b; ver36 V1 re-check: not once per criterion)
+                notes[i] = notes[i].replace(why, remedy, 1) + alone
                 out.iloc[i, out.columns.get_loc("set_by_transformer")] = xf
             else:
                 notes[i] += f"{alone}: {remedy}"

@@ -31,9 +31,14 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.charger_counts import charger_count
 from protv2g.criteria import order
-from protv2g.gate_hosting import charger_count
-from protv2g.hosting.at_once import at_once_note, limiting_criteria, reason, smallest_text
+from protv2g.hosting.at_once import (
+    at_once_note,
+    limiting_criteria,
+    reasons_text,
+    smallest_text,
+)
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
     SETTING_CRITERIA,
@@ -404,13 +409,12 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
     chargers = (f"hosting {of} ({number_text(lim['hosting_kw'], 'kW')}): "
                 if "hosting_chargers" in lim else "")
     crits = limiting_criteria(lim["limiting_criterion"])
-    names = " and ".join(crits) if crits else str(lim["limiting_criterion"])
+    names = (f"{', '.join(crits[:-1])} and {crits[-1]}" if len(crits) > 1 else
+             crits[0] if crits else str(lim["limiting_criterion"]))
     if lim["hosting_kw"] <= 0:
         head = (f"{names} {'fail' if len(crits) > 1 else 'fails'} from the smallest export "
                 f"evaluated ({smallest_text(hi, n_on)}): not a matter of export — ")
-        why = ("; ".join(f"{c}: {reason(c, s, n_on)}" for c in crits) if len(crits) > 1
-               else reason(crits[0] if crits else "", s, n_on))
-        return f"{chargers}{head}{why}; {cap}; {OTHER_SITES}"
+        return f"{chargers}{head}{reasons_text(crits, s, n_on)}; {cap}; {OTHER_SITES}"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
     worse = lim.get("limiting_worse", "")
     if worse:  # kW already in the report's rule (:func:`_worse_text`)

@@ -10,6 +10,7 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,18 +24,24 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 __all__ = ["plot_hosting_margins", "write_hosting_workbook"]
 
 
-def write_hosting_workbook(analysis: HostingAnalysis, path: Path) -> Path:
+def write_hosting_workbook(analysis: HostingAnalysis, path: Path,
+                           p_charger_kw: Mapping[str, float] | None = None) -> Path:
     """Write the hosting tables (sheets Hosting capacity, By criterion, Margins) to ``path``,
     atomically and formula-safe, and return it; a table too long for a sheet is written
-    whole beside it (:func:`protv2g.report.plain_sheets.write_sheets`)."""
+    whole beside it (:func:`protv2g.report.plain_sheets.write_sheets`). ``p_charger_kw``
+    (site → kW per charger): a figure below one charger's export says so in its
+    ``hosting_chargers`` cell (:mod:`protv2g.report.hosting_cells`)."""
     from openpyxl import Workbook
 
     from protv2g.report.excel import save_workbook_atomic
+    from protv2g.report.hosting_cells import hosting_chargers_view
     from protv2g.report.plain_sheets import write_sheets
 
     wb = Workbook()
     default = wb.active
-    write_sheets(wb, {"Hosting capacity": analysis.table, "By criterion": analysis.by_criterion,
+    per = p_charger_kw or {}
+    write_sheets(wb, {"Hosting capacity": hosting_chargers_view(analysis.table, per),
+                      "By criterion": hosting_chargers_view(analysis.by_criterion, per),
                       "Margins": analysis.margins}, Path(path))
     wb.remove(default)
     save_workbook_atomic(wb, Path(path))

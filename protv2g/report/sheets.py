@@ -26,6 +26,7 @@ import pandas as pd
 
 from protv2g.checks.flow_groups import FLOW_BUS_COLUMNS, FLOW_BUS_TABLE
 from protv2g.checks.reach_groups import BUS_COLUMNS, BUS_TABLE
+from protv2g.report.hosting_cells import hosting_chargers_view, p_charger_kw_of
 from protv2g.report.inputs_sheet import (  # noqa: F401 - re-exported (tests, callers)
     DEFAULT_NONE,
     EMPTY_LIST,
@@ -385,6 +386,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
     frame = _ordered(frame, spec.columns)
     if spec.title == "Settings":
         frame = _settings_view(frame)
+    if spec.title in ("Hosting capacity", "Hosting by criterion"):  # review rev36b X8
+        frame = hosting_chargers_view(frame, p_charger_kw_of(result.inputs.get("document")))
     if spec.title == STAGES and derived and derived.get("_findings") is not None:
         frame = with_finding_ids(frame, derived["_findings"].evidence)
     if not frame.empty:

@@ -31,6 +31,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
@@ -241,7 +242,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # a stand-in input is no figure (hosting/limits.py)
         rows = [[r.site, "not determined" if undetermined(r.site) else r.hosting_kw,
                  "" if undetermined(r.site) or chargers.get(r.site) is None
-                 else chargers[r.site],
+                 else _count_cell(chargers[r.site]),
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
@@ -393,3 +394,11 @@ def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
     return (", ".join(parts) + f"; the gate lists "
             f"{(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
             "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
+
+
+def _count_cell(n: int | float) -> int | str:
+    """The Summary's hosting ``chargers`` cell: a whole count as a number; a fractional one
+    in words (:func:`~protv2g.charger_counts.chargers_words`: "12.8 chargers' output", "< 1
+    charger (0.8 × one charger's export)") — as a number in the cell's ``#,##0`` format 0.8
+    read "1" and 12.8 "13" (review rev36b X8)."""
+    return int(n) if float(n).is_integer() else chargers_words(n)

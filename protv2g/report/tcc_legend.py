@@ -11,6 +11,13 @@ label (its text metrics, cached by matplotlib per string and font). The spacings
 matplotlib's legend defaults (``legend.borderpad`` 0.4, ``handlelength`` 2.0,
 ``handletextpad`` 0.8 font sizes; ``legend.edgecolor`` 0.8, rounded corners of 0.2 font
 sizes); each row is as high as one of the label's lines and ``legend.labelspacing`` (0.5).
+
+The frame stays inside the Figure (ver36, IEEE 8500: "interval C1 F-DEPOT→head-hvmv_sub_
+connector: idle −19.35 s, V2G −49.32 s (need ≥ 0.30 s)" ran past the picture's right edge,
+cut at "V2G −49."): a label wider than the room right of the axes is wrapped onto
+continuation lines (at spaces, else after ``→ / _ -``, else between characters), each a row
+of its own without a handle; rows that would still run below the Figure's bottom are drawn
+in a smaller font, down to :data:`_MIN_FONTSIZE`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,12 @@ _BORDER, _HANDLE, _HANDLE_PAD, _LINE_GAP, _ROUNDING = 0.4, 2.0, 0.8, 0.5, 0.2
 #: Height of a row of text in font sizes, before the gap (the pitch of matplotlib's legend rows:
 #: 1.5 font sizes with the gap, measured on the depot's TCCs at 150 dpi).
 _TEXT_HEIGHT = 1.0
+#: Smallest font size (points) the rows are shrunk to where they do not fit the Figure's height.
+_MIN_FONTSIZE = 5.0
+#: Pixels kept clear between the frame and the Figure's edges.
+_EDGE_PX = 2.0
+#: Where a word too long for a line may be broken, after these characters.
+_BREAK_AFTER = "→/_-"
 
 
 class RowLegend(Artist):
@@ -83,15 +96,26 @@ class RowLegend(Artist):
                 marks = [line, mark]
             self._rows.append((marks, Text(0.0, 0.0, label, fontsize=fontsize, ha="left",
                                            va="center")))
+        self._labels = [label for _, label in entries]
+        #: each label's first line as the last layout set it: a text set from outside since
+        #: (``legend._rows[i][1].set_text``) is that row's new label
+        self._set = list(self._labels)
+        #: continuation lines of a wrapped label (row, line), made when first needed
+        self._more: dict[tuple[int, int], Text] = {}
+        self._shown_more: list[Text] = []
         for a in self._children():
-            a.set_transform(IdentityTransform())
-            a.set_clip_on(False)
+            self._prepare(a)
         self.set_clip_on(False)
+
+    @staticmethod
+    def _prepare(a: Artist) -> None:
+        a.set_transform(IdentityTransform())
+        a.set_clip_on(False)
 
     @property
     def texts(self) -> list[Text]:
-        """The title and the labels."""
-        return [self._title, *(text for _, text in self._rows)]
+        """The title and the labels (a wrapped label's continuation lines after them)."""
+        return [self._title, *(text for _, text in self._rows), *self._shown_more]
 
     def _children(self) -> list[Artist]:
         return [self._frame, self._title, *(a for marks, text in self._rows
@@ -99,26 +123,67 @@ class RowLegend(Artist):
 
     def set_figure(self, fig: Any) -> None:
         super().set_figure(fig)
-        for a in self._children():
+        for a in (*self._children(), *self._more.values()):
             a.set_figure(fig)
+
+    def get_window_extent(self, renderer: Any = None) -> Any:
+        """The frame's extent in display pixels, as laid out by the last draw."""
+        return self._frame.get_window_extent(renderer)
+
+    def _continuation(self, row: int, line: int) -> Text:
+        key = (row, line)
+        if key not in self._more:
+            first = self._rows[row][1]
+            t = Text(0.0, 0.0, "", fontproperties=first.get_fontproperties(), ha="left",
+                     va="center")
+            self._prepare(t)
+            t.set_figure(self.get_figure(root=True))
+            self._more[key] = t
+        return self._more[key]
+
+    def _lines(self, renderer: Any, label: str, prop: Any, room: float) -> list[str]:
+        """``label`` as lines no wider than ``room`` pixels (module docstring)."""
+        dpi = self.get_figure(root=True).dpi
+
+        def width(t: str) -> float:
+            return _text_metrics(renderer, t, prop, False, dpi)[0]
+
+        if room <= 0 or width(label) <= room:
+            return [label]
+        lines: list[str] = []
+        cur = ""
+        for word in label.split(" "):
+            trial = f"{cur} {word}" if cur else word
+            if width(trial) <= room:
+                cur = trial
+                continue
+            if cur:
+                lines.append(cur)
+                cur = ""
+            while width(word) > room:  # a word longer than a line: break it inside
+                cut = _break_at(word, lambda n, w=word: width(w[:n]) <= room)
+                lines.append(word[:cut])
+                word = word[cut:]
+            cur = word
+        if cur:
+            lines.append(cur)
+        return lines
 
     def draw(self, renderer: Any) -> None:
         if not self.get_visible():
             return
-        em = renderer.points_to_pixels(self._fontsize)
-        dpi = self.get_figure(root=True).dpi
+        fig = self.get_figure(root=True)
         x0, top = self.axes.transAxes.transform(self._anchor)
-        pitch = (_TEXT_HEIGHT + _LINE_GAP) * em
-        title_prop = self._title.get_fontproperties()
-        # no title (nothing dotted): no empty line reserved for it above the rows
-        title_pitch = ((_TEXT_HEIGHT + _LINE_GAP) * renderer.points_to_pixels(
-            title_prop.get_size_in_points()) if self._title.get_text() else 0.0)
-        widths = [_text_metrics(renderer, t.get_text(), t.get_fontproperties(), False, dpi)[0]
-                  for _, t in self._rows]
-        title_w = _text_metrics(renderer, self._title.get_text(), title_prop, False, dpi)[0]
-        width = max(2 * _BORDER * em + (_HANDLE + _HANDLE_PAD) * em + max(widths, default=0.0),
-                    2 * _BORDER * em + title_w)
-        height = 2 * _BORDER * em + title_pitch + len(self._rows) * pitch - _LINE_GAP * em
+        edge = fig.bbox
+        fontsize = self._fontsize
+        while True:
+            rows, width, height, em, title_pitch = self._layout(renderer, fontsize, x0,
+                                                               edge.x1 - _EDGE_PX)
+            if top - height >= edge.y0 + _EDGE_PX or fontsize <= _MIN_FONTSIZE:
+                break
+            # too tall for the Figure: a smaller font, in the ratio of the room to the height
+            room = top - edge.y0 - _EDGE_PX
+            fontsize = max(_MIN_FONTSIZE, min(fontsize - 0.25, fontsize * room / height))
         self._frame.set_bounds(x0, top - height, width, height)
         self._frame.set_mutation_scale(em)
         # each text on whole pixels from the first row's: a label drawn a row lower or
@@ -127,9 +192,9 @@ class RowLegend(Artist):
         self._title.set_position((round(x0 + width / 2),
                                   round(top - _BORDER * em - title_pitch / 2)))
         y = round(top - _BORDER * em - title_pitch - (_TEXT_HEIGHT / 2) * em)
-        pitch = round(pitch)
+        pitch = round((_TEXT_HEIGHT + _LINE_GAP) * em)
         x_handle, x_text = x0 + _BORDER * em, round(x0 + (_BORDER + _HANDLE + _HANDLE_PAD) * em)
-        for marks, text in self._rows:
+        for marks, texts in rows:
             for a in marks:
                 if isinstance(a, Text):
                     a.set_position((round(x_handle + _HANDLE * em / 2), y))
@@ -137,12 +202,65 @@ class RowLegend(Artist):
                     a.set_data([x_handle, x_handle + _HANDLE * em], [y, y])
                 else:
                     a.set_data([x_handle + _HANDLE * em / 2], [y])
-            text.set_position((x_text, y))
-            y -= pitch
+            for text in texts:
+                text.set_position((x_text, y))
+                y -= pitch
         # the title last: drawn first, its text would be in the first rows' backgrounds
         # (the pixels the renderer compares before it pastes a text), and it moves with the
         # frame's width
-        for a in (self._frame, *self._children()[2:], self._title):
+        for a in (self._frame, *self._children()[2:], *self._shown_more, self._title):
             a.draw(renderer)
         self.stale = False
 
+    def _layout(self, renderer: Any, fontsize: float, x0: float, right: float
+                ) -> tuple[list[tuple[list[Artist], list[Text]]], float, float, float, float]:
+        """The rows at ``fontsize`` (each handle's artists and its label's lines), and the
+        frame's width, height, em and title pitch (pixels), every label wrapped to end left
+        of ``right`` (module docstring)."""
+        em = renderer.points_to_pixels(fontsize)
+        dpi = self.get_figure(root=True).dpi
+        title_prop = self._title.get_fontproperties()
+        # no title (nothing dotted): no empty line reserved for it above the rows
+        title_pitch = ((_TEXT_HEIGHT + _LINE_GAP) * renderer.points_to_pixels(
+            title_prop.get_size_in_points()) if self._title.get_text() else 0.0)
+        title_w = _text_metrics(renderer, self._title.get_text(), title_prop, False, dpi)[0]
+        lead = (_BORDER + _HANDLE + _HANDLE_PAD) * em
+        room = right - x0 - lead - _BORDER * em
+        rows: list[tuple[list[Artist], list[Text]]] = []
+        widths: list[float] = []
+        self._shown_more = []
+        for i, ((marks, text), label) in enumerate(zip(self._rows, self._labels, strict=True)):
+            if text.get_fontsize() != fontsize:
+                text.set_fontsize(fontsize)
+            prop = text.get_fontproperties()
+            if text.get_text() != self._set[i]:
+                label = self._labels[i] = text.get_text()
+            lines = self._lines(renderer, label, prop, room)
+            text.set_text(lines[0])
+            self._set[i] = lines[0]
+            more = []
+            for j, line in enumerate(lines[1:], start=1):
+                t = self._continuation(i, j)
+                t.set_fontproperties(prop)
+                t.set_text(line)
+                more.append(t)
+            self._shown_more += more
+            rows.append((marks, [text, *more]))
+            widths += [_text_metrics(renderer, line, prop, False, dpi)[0] for line in lines]
+        n_lines = sum(len(texts) for _, texts in rows)
+        width = max(2 * _BORDER * em + (_HANDLE + _HANDLE_PAD) * em + max(widths, default=0.0),
+                    2 * _BORDER * em + title_w)
+        pitch = (_TEXT_HEIGHT + _LINE_GAP) * em
+        height = 2 * _BORDER * em + title_pitch + n_lines * pitch - _LINE_GAP * em
+        return rows, width, height, em, title_pitch
+
+
+def _break_at(word: str, fits: Any) -> int:
+    """Where to break ``word`` (a word wider than a line): after the last of
+    :data:`_BREAK_AFTER` whose head ``fits(n)``, else the most characters that fit (at least
+    one)."""
+    n = 1
+    while n < len(word) and fits(n + 1):
+        n += 1
+    marks = [k + 1 for k in range(n) if word[k] in _BREAK_AFTER and k + 1 < len(word)]
+    return marks[-1] if marks else n
