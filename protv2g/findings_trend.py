@@ -325,6 +325,17 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     # point the margin moves from (a case with two levels or more is judged on its own rows)
     passes = (what == "export" and len(np.unique(p)) >= 2 and _passes_without_v2g(rows, ok, p)
               and any(len(s) < 2 for _, s in _series(m, p, part).values()))
+    # the base twin's margin (``base_margin``: the same row without V2G, or without the
+    # sites' charging) is the trend's 0 kW point where no row is there (review rev37a F5/F10,
+    # EPRI ckt24 C8 F-HOMES: "does not move with charging: −9.423 A at 58 kW; −10.14 A at 72
+    # kW" beside a gate line "fails by 6.62 A without charging … charging lowers the margin
+    # by 3.521 A (material)"; ckt5 F01 left out its +2.759 s without V2G)
+    b = rows["base_margin"][ok] if "base_margin" in rows else np.zeros(0)
+    b = b[np.isfinite(b)]
+    twin = bool(len(b)) and not (p <= 0).any() and len(np.unique(p)) >= 1
+    if twin:
+        passes = False
+        m, p, part = np.append(m, float(b.min())), np.append(p, 0.0), np.append(part, "")
     if passes:  # the base case's point: the margin passes there (a bound, printed as such)
         m, p, part = np.append(m, 0.0), np.append(p, 0.0), np.append(part, "")
     index, worst = _min_by(m, p)
@@ -350,9 +361,14 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
     span = f"from {index[0]:,.0f} to {index[-1]:,.0f} kW"
 
+    without = "without the sites' charging" if what == "charging" else "without V2G"
+
     def point(k: float, v: float) -> str:
-        return (f"passes at {k:,.0f} kW (without V2G)" if passes and k == 0 else
-                f"{_fmt(float(v), unit)} at {k:,.0f} kW")
+        if k == 0 and passes:
+            return f"passes at {k:,.0f} kW (without V2G)"
+        if k == 0 and twin:
+            return f"{_fmt(float(v), unit)} {without}"
+        return f"{_fmt(float(v), unit)} at {k:,.0f} kW"
 
     if not change:  # one level per participation case: nothing to compare within a case
         text = "; ".join(f"{c + ' ' if c else ''}{_fmt(float(s[0]), unit)} at "
