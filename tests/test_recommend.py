@@ -517,3 +517,24 @@ def test_a_dial_that_slows_the_zone_end_within_ten_seconds_says_so(depot):
     assert (f"practice: R-F2's 51G clears its zone's minimum fault (LLG at F2-B03, {i0_a:.0f} A,"
             f" min case, no V2G) in {0.1 * t_td1 + 5 / 60:.3g} s → {0.6 * t_td1 + 5 / 60:.3g} s"
             " (5.7×), inside the 10 s limit") in row.side_effects
+
+
+def test_a_primary_fuse_under_a_backup_relay_gets_smaller_links():
+    """Review rev37b F8 (IEEE 34, C1 head-l1 / F-DEPOT 65K, 3.33 s against the head's 1.86 s at
+    304 A): the candidates were 80K/100K (larger, slower: 10.55 s and later), never 50K (1.26 s,
+    `curves eval 50K --clearing`); rev37a F8 (ckt5): 100K → 140K "verified" since 140K no
+    longer melts at the fault. A C1 primary fuse moves down the series only."""
+    from types import SimpleNamespace
+
+    from protv2g.devices.library import default_library
+    from protv2g.units import DeviceKind
+
+    relay = SimpleNamespace(name="head-l1", kind=DeviceKind.RELAY, pickup_a=150.0,
+                            time_dial=0.5, ground_pickup_a=40.0, ground_time_dial=0.5,
+                            reclose_intervals_s=[])
+    fuse = SimpleNamespace(name="F-DEPOT", kind=DeviceKind.FUSE, link="65K")
+    row = {"criterion": "C1", "device": "head-l1", "other_device": "F-DEPOT",
+           "mechanism": "", "attribution": "equipment"}
+    links = [c.new for c in candidates(row, [relay, fuse], [], default_library())
+             if c.field == "link"]
+    assert links and set(links) <= {"50K", "40K"}, links

@@ -399,10 +399,15 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         out += _recloser_moves(dev, crit)
     if (crit in ("C1", "C2", "C4") and other is not None and other.kind is DeviceKind.FUSE
             and not unseen):
-        # a larger link melts later (fuse saving, backup relay); a smaller one clears sooner
-        # (fuse before the recloser's delayed curve): both directions, the search decides
-        out += _fuse_moves(other, library, up=True)
-        if crit == "C2":
+        # C1: the fuse is the primary under a backup relay — a smaller link clears sooner, a
+        # larger one only later (review rev37b F8, IEEE 34: F-DEPOT 65K too slow under the
+        # head's 51P got 80K/100K, which clear at 10.6 s and never, and 50K (1.26 s against
+        # 1.86 s) was never tried; rev37a F8, ckt5: 100K → 140K "verified" because 140K no
+        # longer melts at the fault at all). C2: a larger link melts later (fuse saving), a
+        # smaller one clears sooner (fuse before the delayed curve): both, the search decides
+        if crit != "C1":
+            out += _fuse_moves(other, library, up=True)
+        if crit in ("C1", "C2"):
             out += _fuse_moves(other, library, up=False)
     if crit == "C8" and dev is not None and dev.kind is DeviceKind.RECLOSER:
         out += _recloser_load_moves(dev, residual=mech in RESIDUAL_PEAKS)
