@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.converter_sum import DER_IN_COLUMN
 from protv2g.engine.collect import release_freed_memory  # noqa: F401 - re-exported
 from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.key_columns import key_column
@@ -145,8 +146,8 @@ def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
-                         grid: str | None = None, rows: pd.DataFrame | None = None
-                         ) -> pd.DataFrame:
+                         grid: str | None = None, rows: pd.DataFrame | None = None,
+                         idle_der_in: str | None = None) -> pd.DataFrame:
     """``frame`` (a bus or device fault table of one engine call, the rows of its charger
     sets ``idle`` — every charger idle — and ``grid`` — the grid alone — in it) with the
     :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
@@ -158,6 +159,15 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`.
     ``rows``: the table holding the ``idle`` and ``grid`` rows when they are not in ``frame``
     (the pandapower path keeps only the study scenarios' rows in its tables).
+
+    ``idle_der_in`` (a feeder with existing inverters, the OpenDSS path): the key of
+    ``idle``'s twin solved with them in the minimum case
+    (:data:`~protv2g.pipeline_der_min.DER_IN_MIN`). A row that took that end
+    (:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN` ``True``: its minimum case is the lower
+    with the inverters in) reads its idle phasors from the twin, every other row from
+    ``idle`` (inverters out) — each compared row against the idle row of the end it took
+    (:mod:`protv2g.pipeline_der_min`, ver36 V2/V3). ``grid`` has no existing inverter: one
+    end.
 
     A device table's rows *with* a base twin, in a table where another device's row has none
     (e.g. a feeder relay at the close-in fault of a fuse on a site's transformer, whose bus
@@ -187,12 +197,27 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     out = frame.copy(deep=False)
     rows = frame if rows is None else rows
     scen = rows["scenario"].to_numpy()
+    der_in = (frame[DER_IN_COLUMN].to_numpy(bool)
+              if idle_der_in is not None and DER_IN_COLUMN in frame.columns
+              else np.zeros(len(frame), dtype=bool))
     for key, suffix in ((idle, "net"), *(((grid, "grid"),) if grid is not None else ())):
-        src = rows[scen == key]
-        at = index(src)
-        if not at.is_unique:  # pragma: no cover - one row per fault and device
-            raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")
-        found = at.get_indexer(own)
+        # the idle part at both ends where a row took the inverters-in one: each row
+        # finds the idle row of its own end (0 where that end has none)
+        two = suffix == "net" and idle_der_in is not None and bool(der_in.any())
+        ends, whose = ((key, idle_der_in), (~der_in, der_in)) if two else (
+            (key,), (np.ones(len(frame), dtype=bool),))
+        src = rows[np.isin(scen, ends)]
+        src_scen = src["scenario"].to_numpy()
+        found = np.full(len(frame), -1, dtype=np.int64)
+        for end, mine in zip(ends, whose, strict=True):
+            pos = np.flatnonzero(src_scen == end)
+            at = index(src.iloc[pos])
+            if not at.is_unique:  # pragma: no cover - one row per fault and device
+                raise RuntimeError(f"the {end!r} fault rows repeat a fault: please report "
+                                   "this bug")
+            got = at.get_indexer(own)
+            hit = mine & (got >= 0)
+            found[hit] = pos[got[hit]]
         for p in "abc":
             for col in ("ka", "degree"):
                 vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row

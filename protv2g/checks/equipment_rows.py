@@ -32,6 +32,15 @@ neutral impedance, or a directional ground element at the device — not an expo
 Existing DER: the idle current holds its first cycle (as the base case's maximum case);
 the rows are judged on it alone (C1 judges its pairs at both ends, :func:`~protv2g.checks.
 equipment.idle_coordination`; here a row without a grid-alone figure is judged on the one).
+In the minimum case a device row is the lower of the existing inverters out and in
+(:mod:`protv2g.pipeline_der_min`); its idle figure is of the **same end** as the row
+(:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN`), so idle and V2G differ by the
+chargers alone, and the base figure it is compared with is the one the attribution reads
+(the base row at its own low end; C5's margins and drops). Ver36 V2 (EPRI J1, one 1 kW
+charger): at SLG-c b5218 the head's row took the PV in (3I0 303.5 A) and its idle figure was
+of the PV-out end (311.6 A): the head's C5 rows read "caused by V2G"; now every head and
+F-DEPOT row and its idle figure agree within 0.07 A (the charger's 1.8 A at 480 V seen at
+12.47 kV).
 """
 
 from __future__ import annotations
