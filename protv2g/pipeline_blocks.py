@@ -19,9 +19,9 @@ from protv2g.engine.key_columns import key_column
 from protv2g.engine.result import object_column
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["check_aligned", "held_scenarios", "kept_stages", "positions",
-           "release_freed_memory", "take", "taken", "twin_positions", "with_grid_columns",
-           "with_network_columns"]
+__all__ = ["check_aligned", "held_scenarios", "idle_positions", "kept_stages",
+           "positions", "release_freed_memory", "take", "taken", "twin_positions",
+           "with_grid_columns", "with_network_columns"]
 
 
 def positions(scenario: np.ndarray, key_of: dict[str, str],
@@ -196,31 +196,12 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
             else np.zeros(len(frame), dtype=bool))
     out = frame.copy(deep=False)
     rows = frame if rows is None else rows
-    scen = rows["scenario"].to_numpy()
-    der_in = (frame[DER_IN_COLUMN].to_numpy(bool)
-              if idle_der_in is not None and DER_IN_COLUMN in frame.columns
-              else np.zeros(len(frame), dtype=bool))
     for key, suffix in ((idle, "net"), *(((grid, "grid"),) if grid is not None else ())):
-        # the idle part at both ends where a row took the inverters-in one: each row
-        # finds the idle row of its own end (0 where that end has none)
-        two = suffix == "net" and idle_der_in is not None and bool(der_in.any())
-        ends, whose = ((key, idle_der_in), (~der_in, der_in)) if two else (
-            (key,), (np.ones(len(frame), dtype=bool),))
-        src = rows[np.isin(scen, ends)]
-        src_scen = src["scenario"].to_numpy()
-        found = np.full(len(frame), -1, dtype=np.int64)
-        for end, mine in zip(ends, whose, strict=True):
-            pos = np.flatnonzero(src_scen == end)
-            at = index(src.iloc[pos])
-            if not at.is_unique:  # pragma: no cover - one row per fault and device
-                raise RuntimeError(f"the {end!r} fault rows repeat a fault: please report "
-                                   "this bug")
-            got = at.get_indexer(own)
-            hit = mine & (got >= 0)
-            found[hit] = pos[got[hit]]
+        # each row's idle row of its own end (grid: one end); 0 where that end has none
+        found = idle_positions(frame, key, idle_der_in if suffix == "net" else None, rows)
         for p in "abc":
             for col in ("ka", "degree"):
-                vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row
+                vals = np.append(rows[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row
                 got = vals[np.where(found >= 0, found, len(vals) - 1)]
                 new = np.where(no_base, got, np.nan)
                 name = f"i{p}_{suffix}_{col}"
@@ -230,6 +211,41 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
                     idle_name = f"i{p}_idle_{col}" if suffix == "net" else f"i{p}_idle_grid_{col}"
                     out[idle_name] = np.where(mate, got, np.nan)
     return out
+
+
+def idle_positions(frame: pd.DataFrame, idle: str, idle_der_in: str | None = None,
+                   rows: pd.DataFrame | None = None) -> np.ndarray:
+    """The position in ``rows`` (``frame`` when not given) of each ``frame`` row's row of
+    the same fault (and device) in the charger set ``idle`` — or, for a row that took the
+    existing inverters in (:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN`) and with
+    ``idle_der_in`` given, in that twin (:func:`with_network_columns`); ``-1``: none.
+
+    >>> f = pd.DataFrame({"scenario": ["v", "v", "i", "i+"], "bus": [1, 2, 1, 1],
+    ...                   "fault_type": ["3ph"] * 4, "case": ["min"] * 4,
+    ...                   "der_in_min": [True, False, False, True]})
+    >>> idle_positions(f, "i", "i+").tolist()
+    [3, -1, 2, 3]
+    """
+    rows = frame if rows is None else rows
+    own = pd.MultiIndex.from_frame(frame[_fault_keys(frame)].astype(str))
+    scen = rows["scenario"].to_numpy()
+    der_in = (frame[DER_IN_COLUMN].to_numpy(bool)
+              if idle_der_in is not None and DER_IN_COLUMN in frame.columns
+              else np.zeros(len(frame), dtype=bool))
+    two = idle_der_in is not None and bool(der_in.any())
+    ends, whose = ((idle, idle_der_in), (~der_in, der_in)) if two else (
+        (idle,), (np.ones(len(frame), dtype=bool),))
+    found = np.full(len(frame), -1, dtype=np.int64)
+    keys = _fault_keys(frame)
+    for end, mine in zip(ends, whose, strict=True):
+        pos = np.flatnonzero(scen == end)
+        at = pd.MultiIndex.from_frame(rows.iloc[pos][keys].astype(str))
+        if not at.is_unique:  # pragma: no cover - one row per fault and device
+            raise RuntimeError(f"the {end!r} fault rows repeat a fault: please report this bug")
+        got = at.get_indexer(own)
+        hit = mine & (got >= 0)
+        found[hit] = pos[got[hit]]
+    return found
 
 
 def kept_stages(st: StagedCurrents | None, dev_pos: np.ndarray, key_of: dict[str, str]

@@ -57,10 +57,14 @@ from collections.abc import Collection, Mapping
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.converter_sum import DER_IN_COLUMN  # re-exported: the rows' end
+from protv2g.checks.converter_sum import (  # DER_IN_COLUMN re-exported: the rows' end
+    DER_IN_COLUMN,
+    IDLE_SUSTAINED_COLUMNS,
+)
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["DER_IN_COLUMN", "DER_IN_MIN", "der_min_twins", "lower_with_der"]
+__all__ = ["DER_IN_COLUMN", "DER_IN_MIN", "der_min_twins", "lower_with_der",
+           "with_idle_sustained"]
 
 #: Suffix of a charger set's twin solved with the existing inverters in its minimum case.
 DER_IN_MIN = " (existing DER in the min case)"
@@ -172,3 +176,54 @@ def lower_with_der(device: pd.DataFrame, twins: Mapping[str, str],
     out["scenario"] = device["scenario"].array  # the row's own set, not the twin's
     out[DER_IN_COLUMN] = twin_rows | (pos != np.arange(n))  # the end taken: data (v2der37)
     return out, [None if st is None else st.take(pos) for st in staged], taken
+
+
+#: The stage C5 judges a time-delayed element on (:mod:`protv2g.checks.reach_stage`;
+#: :func:`protv2g.engine.staging.stage_names`).
+_SUSTAINED = "sustained"
+
+
+def with_idle_sustained(device: pd.DataFrame, idle_at: np.ndarray,
+                        low: StagedCurrents | None, high: StagedCurrents | None
+                        ) -> pd.DataFrame:
+    """``device`` with :data:`~protv2g.checks.converter_sum.IDLE_SUSTAINED_COLUMNS`: on each
+    row whose idle figure is of the inverters-in end (:data:`DER_IN_COLUMN`, ``idle_at`` ≥ 0:
+    its idle row's position in ``device``, :func:`protv2g.pipeline_blocks.idle_positions`),
+    that idle row's largest phase current and ``|3I0|`` (A) in the sustained stage, the
+    smaller of the two brackets (``low``, ``high``: stages aligned with ``device``; ``high``
+    ``None``: the first cycle held) — what C5 reads of the row itself
+    (:func:`protv2g.checks.reach_stage.stage_currents`), so that with 1 kW of export the
+    two agree (ver36 V2: the idle figure of the PV's first cycle, 303 A, against the row's
+    sustained 307 A at SLG-c b5218 on EPRI J1). Where a stage carries the first cycle's
+    bits the first cycle's float64 figure is taken, as there. NaN on every other row and
+    without ``low``'s sustained stage.
+    """
+    n = len(device)
+    out = {c: np.full(n, np.nan) for c in IDLE_SUSTAINED_COLUMNS}
+    at = np.asarray(idle_at, dtype=np.int64)
+    mine = at >= 0
+    if DER_IN_COLUMN in device.columns:
+        mine &= device[DER_IN_COLUMN].to_numpy(bool)
+    else:
+        mine[:] = False
+    if low is None or _SUSTAINED not in low.stage_names or not mine.any():
+        return device.assign(**out)
+    rows = at[mine]
+    i_ka = device[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float)[rows]
+    first = (1000.0 * np.nan_to_num(i_ka).max(axis=1),
+             1000.0 * np.nan_to_num(device["i3i0_ka"].to_numpy(float)[rows]))
+
+    def sustained(st: StagedCurrents | None) -> tuple[np.ndarray, np.ndarray]:
+        if st is None or _SUSTAINED not in st.stage_names:
+            return first
+        k = st.stage_names.index(_SUSTAINED)
+        r = st.stage_rows(rows)
+        s0, s1 = st.stage_i_a[0, r], st.stage_i_a[k, r]
+        p0, p1 = s0[:, :3].max(axis=1), s1[:, :3].max(axis=1)
+        return (np.where(p1 == p0, first[0], p1.astype(float)),
+                np.where(s1[:, 3] == s0[:, 3], first[1], s1[:, 3].astype(float)))
+
+    lo, hi = sustained(low), sustained(high)
+    for c, a, b in zip(IDLE_SUSTAINED_COLUMNS, lo, hi, strict=True):
+        out[c][mine] = np.fmin(a, b)
+    return device.assign(**out)

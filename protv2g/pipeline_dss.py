@@ -81,8 +81,14 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
-from protv2g.pipeline_blocks import with_grid_columns, with_network_columns
-from protv2g.pipeline_der_min import DER_IN_MIN, der_min_twins, lower_with_der
+from protv2g.pipeline_blocks import idle_positions, with_grid_columns, with_network_columns
+from protv2g.pipeline_der_min import (
+    DER_IN_COLUMN,
+    DER_IN_MIN,
+    der_min_twins,
+    lower_with_der,
+    with_idle_sustained,
+)
 from protv2g.scenarios import Scenario
 from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
@@ -308,6 +314,9 @@ def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
             if len(d):  # each device row against the idle row of the end it took
                 d = with_network_columns(d, base_dev, SITES_IDLE, SITES_GRID if grid else None,
                                          idle_der_in=_IDLE_DER_IN)
+                if DER_IN_COLUMN in d.columns:  # and its sustained stage there (C5)
+                    d = with_idle_sustained(d, idle_positions(d, SITES_IDLE, _IDLE_DER_IN),
+                                            p.staged, p.staged_high)
         bus.append(b)
         dev.append(d)
     key_of: dict[str, str] = {}

@@ -152,3 +152,63 @@ def test_an_idle_pair_row_that_took_the_der_in_is_judged_at_that_end_only():
     out = idle_coordination(ctx, evaluate)
     assert seen == [[0.2, 0.2], [0.2, 0.1]]  # the SLG-a row at its own (PV-in) end twice
     assert out["ok"].tolist() == [False, True]  # SLG-a fails at its end; 3ph passes PV-out
+
+
+def _stages(first_a, sustained_a):
+    """Two-stage :class:`StagedCurrents` (A per row: ``|Ia|, |Ib|, |Ic|, |3I0|``)."""
+    from protv2g.engine.staged_tables import StagedCurrents
+
+    i = np.stack([np.asarray(first_a, np.float32), np.asarray(sustained_a, np.float32)])
+    n = i.shape[1]
+    t0 = np.array([[0.0] * n, [0.0167] * n], np.float32)
+    t1 = np.array([[0.0167] * n, [np.inf] * n], np.float32)
+    return StagedCurrents(i, t0, t1, ("first_cycle", "sustained"), pd.DataFrame())
+
+
+def test_the_idle_figure_of_a_der_in_row_holds_the_pvs_sustained_stage():
+    """Where the row took the PV in, the idle part has a converter (the PV): its sustained
+    stage (the PV at its sustained limit) is what C5 reads of the row itself on a
+    time-delayed element — the smaller of the two brackets, as C5 takes it. Rows of the
+    PV-out end (no converter in the idle part) have none: NaN, the first cycle holds."""
+    from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS
+    from protv2g.pipeline_blocks import idle_positions
+    from protv2g.pipeline_der_min import with_idle_sustained
+
+    dev = _device(DEVICE_ROWS)
+    dev["i3i0_ka"] = dev["ia_ka"]  # ground faults: |3I0| as large as the faulted phase
+    at = idle_positions(dev, SITES_IDLE, TWIN)
+    assert at[:4].tolist() == [8, 5, 6, 11]  # each V2G row's idle row of its own end
+    first = [[1000.0 * x] * 4 for x in dev["ia_ka"]]
+    # the PV at its sustained limit feeds less: the head sees more, 3I0 3.2 A more, 3.5 A
+    # more in the high bracket (the smaller, 3.2 A, is the one C5 reads)
+    low = _stages(first, [[a + 3.2 for a in r] for r in first])
+    high = _stages(first, [[a + 3.5 for a in r] for r in first])
+    out = with_idle_sustained(dev, at, low, high)
+    ph, gr = (out[c].to_numpy(float) for c in IDLE_SUSTAINED_COLUMNS)
+    assert abs(gr[0] - (299.9 + 3.2)) < 1e-3 and abs(ph[0] - (299.9 + 3.2)) < 1e-3
+    assert abs(gr[3] - (249.0 + 3.2)) < 1e-3
+    assert np.isnan(gr[[1, 2]]).all() and np.isnan(gr[4:8]).all()  # the PV-out end
+
+
+def test_c5_reads_the_idle_figure_at_the_rows_stage():
+    """:func:`~protv2g.checks.equipment_rows.idle_times`: a row judged on the sustained stage
+    whose idle figure has one gets it as its current; a first-cycle row (an instantaneous
+    element) keeps the first cycle."""
+    from types import SimpleNamespace
+
+    from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS
+    from protv2g.checks.equipment_rows import idle_times
+
+    faults = pd.DataFrame({
+        "scenario": ["s"] * 2, "device": ["F"] * 2, "fault_bus": [9, 9],
+        "fault_type": ["SLG-a", "SLG-b"], "case": ["min"] * 2,
+        "fault_bus_name": ["depot_lv"] * 2,
+        **{c: [0.3, 0.3] if c.endswith("_ka") else [0.0, 0.0] for c in NET_COLUMNS},
+        IDLE_SUSTAINED_COLUMNS[0]: [303.2, np.nan], IDLE_SUSTAINED_COLUMNS[1]: [909.6, np.nan]})
+    ctx = SimpleNamespace(faults=faults, devices={})
+    rows = faults[["scenario", "device", "fault_bus", "fault_type", "case"]]
+    got = idle_times(ctx, rows.assign(stage=["sustained", "sustained"]))
+    assert got["i_phase_a"].round(6).tolist() == [303.2, 300.0]
+    assert got["i_ground_a"].round(6).tolist() == [909.6, 900.0]
+    got = idle_times(ctx, rows.assign(stage=["first_cycle", "first_cycle"]))
+    assert got["i_phase_a"].round(6).tolist() == [300.0, 300.0]

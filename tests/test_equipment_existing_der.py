@@ -99,6 +99,39 @@ def test_idle_figure_is_the_v2g_rows_own_end_within_the_chargers_current(j1):
     assert v["der_in_min"].astype(bool).any()
 
 
+def test_c5_idle_figure_is_the_rows_own_at_its_stage(j1):
+    """C5 judges a time-delayed element on the sustained stage; where the row took the PV in,
+    the PV has stages of its own and the idle figure is that stage too (the PV's first cycle,
+    303.5 A, against the row's 306.7 A at SLG-c b5218 before). Every head C5 row with the
+    idle clause: its idle 3I0 within 0.1 A of the row's current (the charger's 0.069 A)."""
+    d = j1.device_faults
+    key = ["scenario", "device", "fault_bus_name", "fault_type", "case"]
+    d = d[d["device"].astype(str) == "head-temp_sub"].copy()
+    for k in key:
+        d[k] = d[k].astype(str)
+    d = d.set_index(key)
+    v = j1.violations
+    c5 = v[(v.device == "head-temp_sub") & (v.criterion == "C5")
+           & v.message.astype(str).str.contains("with every charger idle")]
+    assert len(c5) >= 6
+    assert c5.fault_type.astype(str).str.match("(SLG|LLG)").all()  # ground element: 3I0
+    x = d.loc[[tuple(str(getattr(r, k if k != "fault_bus_name" else "fault_bus")) for k in key)
+               for r in c5.itertuples()]]
+    phasor = 0.0
+    for p in "abc":
+        net = x[f"i{p}_net_ka"].to_numpy(float)
+        ka = np.where(np.isfinite(net), net, x[f"i{p}_idle_ka"].to_numpy(float))
+        deg = np.where(np.isfinite(net), x[f"i{p}_net_degree"].to_numpy(float),
+                       x[f"i{p}_idle_degree"].to_numpy(float))
+        phasor = phasor + ka * np.exp(1j * np.radians(deg))
+    sus = x["i_ground_idle_sustained_a"].to_numpy(float)
+    idle_a = np.where(np.isfinite(sus), sus, 1000.0 * np.abs(phasor))
+    assert np.isfinite(sus).any()  # rows that took the PV in: their sustained stage
+    diff = np.abs(c5.i_device_a.to_numpy(float) - idle_a)
+    assert diff.max() < 0.1, dict(zip(c5.fault_type.astype(str) + " " + c5.fault_bus.astype(str),
+                                      diff.round(3), strict=True))
+
+
 def test_head_rows_of_the_depot_transformer_are_the_equipments(j1):
     """The head's C5 (reach, drop) and C6 rows and its C1 pair with F-DEPOT fail or warn
     with every charger idle: the project's equipment's, none "caused by V2G" or "made worse

@@ -81,7 +81,8 @@ from protv2g.checks.scenario_twins import base_twins, column_bits, scenario_labe
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
-           "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS", "DER_IN_COLUMN"]
+           "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS", "DER_IN_COLUMN",
+           "IDLE_SUSTAINED_COLUMNS"]
 
 #: Which symmetrical current a duty / fault-level row is on: the IEC 60909 magnitude sum
 #: (maximum case with a base row), the control-law phasor (minimum case), or the phasor
@@ -126,6 +127,14 @@ NET_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
 #: :data:`~protv2g.checks.equipment.IDLE_COLUMNS`) are of the same end
 #: (:func:`protv2g.pipeline_blocks.with_network_columns`, ver36 V2/V3).
 DER_IN_COLUMN = "der_in_min"
+
+#: The idle figure's sustained stage (A: the largest phase current, ``|3I0|``) on a row whose
+#: idle figure is of the inverters-in end (:data:`DER_IN_COLUMN`): the existing inverters
+#: have stages of their own there (first cycle, then their sustained limit), which the rows
+#: judged on the sustained stage (C5's time-delayed elements, :mod:`protv2g.checks.
+#: reach_stage`) read — the worse bracket, as C5 takes it. NaN elsewhere: without a
+#: converter in the idle part its first cycle holds for the whole fault.
+IDLE_SUSTAINED_COLUMNS = ("i_phase_idle_sustained_a", "i_ground_idle_sustained_a")
 
 
 def phasors_ka(i_ka: ArrayLike, i_degree: ArrayLike) -> NDArray[np.complex128]:

@@ -51,8 +51,9 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._times import device_times
-from protv2g.checks.converter_sum import NET_COLUMNS, phasors_ka
+from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.equipment import IDLE_COLUMNS
+from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
@@ -75,7 +76,11 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
     ``i_phase_a``, ``i_ground_a`` (3I0) in A, ``t_op_s``, ``t_clear_s`` in s
     (:func:`~protv2g.checks._times.device_times`); NaN where the fault table holds no idle
     figure for the row (a base-case row, a part without a site's equipment). ``None`` on a
-    study without idle figures."""
+    study without idle figures. A row with ``stage`` :data:`~protv2g.checks.reach_stage.
+    SUSTAINED` (C5's time-delayed elements) whose idle figure is of the existing inverters'
+    in end gets that figure's sustained stage as its currents
+    (:data:`~protv2g.checks.converter_sum.IDLE_SUSTAINED_COLUMNS`), as C5 reads the row
+    itself; the times stay the first cycle's."""
     f = getattr(ctx, "faults", None)
     if f is None or not len(rows):
         return None
@@ -116,6 +121,12 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
     t = device_times(ctx.devices, pd.DataFrame(tab))
     for c in out.columns:
         out.loc[hit, c] = t[c].to_numpy(float)
+    if "stage" in rows.columns and set(IDLE_SUSTAINED_COLUMNS) <= set(f.columns):
+        sus = rows["stage"].to_numpy(dtype=object)[hit] == SUSTAINED
+        for c, col in zip(("i_phase_a", "i_ground_a"), IDLE_SUSTAINED_COLUMNS, strict=True):
+            got = f[col].to_numpy(float)[src]
+            take = sus & np.isfinite(got)
+            out.loc[hit[take], c] = got[take]
     return out
 
 
@@ -311,6 +322,7 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
     frame = pd.DataFrame({**{k: bad[k] for k in ("scenario", "device", "fault_bus_name",
                                                   "fault_type", "case", "element",
                                                   "pickup_a", "factor", "tolerance")},
+                          **({"stage": bad["stage"]} if "stage" in bad else {}),
                           "fault_bus": fault_bus})
     hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins))
     mark_rows(rows, hit, texts)
