@@ -61,6 +61,7 @@ from protv2g.checks.converter_sum import (  # DER_IN_COLUMN re-exported: the row
     DER_IN_COLUMN,
     IDLE_SUSTAINED_COLUMNS,
 )
+from protv2g.checks.reach_stage import SUSTAINED, sustained_stage
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["DER_IN_COLUMN", "DER_IN_MIN", "der_min_twins", "lower_with_der",
@@ -178,11 +179,6 @@ def lower_with_der(device: pd.DataFrame, twins: Mapping[str, str],
     return out, [None if st is None else st.take(pos) for st in staged], taken
 
 
-#: The stage C5 judges a time-delayed element on (:mod:`protv2g.checks.reach_stage`;
-#: :func:`protv2g.engine.staging.stage_names`).
-_SUSTAINED = "sustained"
-
-
 def with_idle_sustained(device: pd.DataFrame, idle_at: np.ndarray,
                         low: StagedCurrents | None, high: StagedCurrents | None
                         ) -> pd.DataFrame:
@@ -206,24 +202,14 @@ def with_idle_sustained(device: pd.DataFrame, idle_at: np.ndarray,
         mine &= device[DER_IN_COLUMN].to_numpy(bool)
     else:
         mine[:] = False
-    if low is None or _SUSTAINED not in low.stage_names or not mine.any():
+    if low is None or SUSTAINED not in low.stage_names or not mine.any():
         return device.assign(**out)
     rows = at[mine]
     i_ka = device[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float)[rows]
     first = (1000.0 * np.nan_to_num(i_ka).max(axis=1),
              1000.0 * np.nan_to_num(device["i3i0_ka"].to_numpy(float)[rows]))
-
-    def sustained(st: StagedCurrents | None) -> tuple[np.ndarray, np.ndarray]:
-        if st is None or _SUSTAINED not in st.stage_names:
-            return first
-        k = st.stage_names.index(_SUSTAINED)
-        r = st.stage_rows(rows)
-        s0, s1 = st.stage_i_a[0, r], st.stage_i_a[k, r]
-        p0, p1 = s0[:, :3].max(axis=1), s1[:, :3].max(axis=1)
-        return (np.where(p1 == p0, first[0], p1.astype(float)),
-                np.where(s1[:, 3] == s0[:, 3], first[1], s1[:, 3].astype(float)))
-
-    lo, hi = sustained(low), sustained(high)
+    # each bracket's sustained stage as C5 reads it (the first cycle held without stages)
+    lo, hi = (sustained_stage(st, rows, *first) or first for st in (low, high))
     for c, a, b in zip(IDLE_SUSTAINED_COLUMNS, lo, hi, strict=True):
         out[c][mine] = np.fmin(a, b)
     return device.assign(**out)
