@@ -12,15 +12,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.converter_sum import DER_IN_COLUMN
 from protv2g.engine.collect import release_freed_memory  # noqa: F401 - re-exported
 from protv2g.engine.device_rows import DeviceRows
 from protv2g.engine.key_columns import key_column
 from protv2g.engine.result import object_column
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["check_aligned", "held_scenarios", "kept_stages", "positions",
-           "release_freed_memory", "take", "taken", "twin_positions", "with_grid_columns",
-           "with_network_columns"]
+__all__ = ["check_aligned", "held_scenarios", "idle_positions", "kept_stages",
+           "positions", "release_freed_memory", "take", "taken", "twin_positions",
+           "with_grid_columns", "with_network_columns"]
 
 
 def positions(scenario: np.ndarray, key_of: dict[str, str],
@@ -145,8 +146,8 @@ def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
 
 
 def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
-                         grid: str | None = None, rows: pd.DataFrame | None = None
-                         ) -> pd.DataFrame:
+                         grid: str | None = None, rows: pd.DataFrame | None = None,
+                         idle_der_in: str | None = None) -> pd.DataFrame:
     """``frame`` (a bus or device fault table of one engine call, the rows of its charger
     sets ``idle`` — every charger idle — and ``grid`` — the grid alone — in it) with the
     :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
@@ -158,6 +159,15 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     rows keep theirs. Joined on the fault (and device), as :func:`with_grid_columns`.
     ``rows``: the table holding the ``idle`` and ``grid`` rows when they are not in ``frame``
     (the pandapower path keeps only the study scenarios' rows in its tables).
+
+    ``idle_der_in`` (a feeder with existing inverters, the OpenDSS path): the key of
+    ``idle``'s twin solved with them in the minimum case
+    (:data:`~protv2g.pipeline_der_min.DER_IN_MIN`). A row that took that end
+    (:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN` ``True``: its minimum case is the lower
+    with the inverters in) reads its idle phasors from the twin, every other row from
+    ``idle`` (inverters out) — each compared row against the idle row of the end it took
+    (:mod:`protv2g.pipeline_der_min`, ver36 V2/V3). ``grid`` has no existing inverter: one
+    end.
 
     A device table's rows *with* a base twin, in a table where another device's row has none
     (e.g. a feeder relay at the close-in fault of a fuse on a site's transformer, whose bus
@@ -186,16 +196,12 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
             else np.zeros(len(frame), dtype=bool))
     out = frame.copy(deep=False)
     rows = frame if rows is None else rows
-    scen = rows["scenario"].to_numpy()
     for key, suffix in ((idle, "net"), *(((grid, "grid"),) if grid is not None else ())):
-        src = rows[scen == key]
-        at = index(src)
-        if not at.is_unique:  # pragma: no cover - one row per fault and device
-            raise RuntimeError(f"the {key!r} fault rows repeat a fault: please report this bug")
-        found = at.get_indexer(own)
+        # each row's idle row of its own end (grid: one end); 0 where that end has none
+        found = idle_positions(frame, key, idle_der_in if suffix == "net" else None, rows)
         for p in "abc":
             for col in ("ka", "degree"):
-                vals = np.append(src[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row
+                vals = np.append(rows[f"i{p}_{col}"].to_numpy(float), 0.0)  # the last: no row
                 got = vals[np.where(found >= 0, found, len(vals) - 1)]
                 new = np.where(no_base, got, np.nan)
                 name = f"i{p}_{suffix}_{col}"
@@ -205,6 +211,41 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
                     idle_name = f"i{p}_idle_{col}" if suffix == "net" else f"i{p}_idle_grid_{col}"
                     out[idle_name] = np.where(mate, got, np.nan)
     return out
+
+
+def idle_positions(frame: pd.DataFrame, idle: str, idle_der_in: str | None = None,
+                   rows: pd.DataFrame | None = None) -> np.ndarray:
+    """The position in ``rows`` (``frame`` when not given) of each ``frame`` row's row of
+    the same fault (and device) in the charger set ``idle`` — or, for a row that took the
+    existing inverters in (:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN`) and with
+    ``idle_der_in`` given, in that twin (:func:`with_network_columns`); ``-1``: none.
+
+    >>> f = pd.DataFrame({"scenario": ["v", "v", "i", "i+"], "bus": [1, 2, 1, 1],
+    ...                   "fault_type": ["3ph"] * 4, "case": ["min"] * 4,
+    ...                   "der_in_min": [True, False, False, True]})
+    >>> idle_positions(f, "i", "i+").tolist()
+    [3, -1, 2, 3]
+    """
+    rows = frame if rows is None else rows
+    own = pd.MultiIndex.from_frame(frame[_fault_keys(frame)].astype(str))
+    scen = rows["scenario"].to_numpy()
+    der_in = (frame[DER_IN_COLUMN].to_numpy(bool)
+              if idle_der_in is not None and DER_IN_COLUMN in frame.columns
+              else np.zeros(len(frame), dtype=bool))
+    two = idle_der_in is not None and bool(der_in.any())
+    ends, whose = ((idle, idle_der_in), (~der_in, der_in)) if two else (
+        (idle,), (np.ones(len(frame), dtype=bool),))
+    found = np.full(len(frame), -1, dtype=np.int64)
+    keys = _fault_keys(frame)
+    for end, mine in zip(ends, whose, strict=True):
+        pos = np.flatnonzero(scen == end)
+        at = pd.MultiIndex.from_frame(rows.iloc[pos][keys].astype(str))
+        if not at.is_unique:  # pragma: no cover - one row per fault and device
+            raise RuntimeError(f"the {end!r} fault rows repeat a fault: please report this bug")
+        got = at.get_indexer(own)
+        hit = mine & (got >= 0)
+        found[hit] = pos[got[hit]]
+    return found
 
 
 def kept_stages(st: StagedCurrents | None, dev_pos: np.ndarray, key_of: dict[str, str]

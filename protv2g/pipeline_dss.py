@@ -81,8 +81,14 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_study import opendss_flow_study
 from protv2g.flow.result import FlowResult
 from protv2g.network.dss_site_transformers import without_elements
-from protv2g.pipeline_blocks import with_grid_columns, with_network_columns
-from protv2g.pipeline_der_min import der_min_twins, lower_with_der
+from protv2g.pipeline_blocks import idle_positions, with_grid_columns, with_network_columns
+from protv2g.pipeline_der_min import (
+    DER_IN_COLUMN,
+    DER_IN_MIN,
+    der_min_twins,
+    lower_with_der,
+    with_idle_sustained,
+)
 from protv2g.scenarios import Scenario
 from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
 from protv2g.study.engine_inputs import (
@@ -100,6 +106,9 @@ from protv2g.topology_fault_buses import low_voltage_zone_buses
 __all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
            "study_fault_buses", "DEVICE_ROW_MIN_A", "SITES_IDLE", "SITES_GRID"]
 
+#: The network part with every charger idle, solved with the existing inverters in its
+#: minimum case (:mod:`protv2g.pipeline_der_min`: both ends kept, each row reads its own).
+_IDLE_DER_IN = f"{SITES_IDLE}{DER_IN_MIN}"
 #: Bytes per (set, case, device, fault) of the engine's device arrays (current and voltage,
 #: three complex phasors each) plus slack.
 _BYTES_PER_ARRAY_ROW = 128
@@ -302,8 +311,12 @@ def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
                 d = with_grid_columns(d, first.device[first.device["scenario"] == GRID_ONLY])
         if base_bus is not None and (b["scenario"] == SITES_IDLE).any():
             b = with_network_columns(b, base_bus, SITES_IDLE, SITES_GRID if grid else None)
-            if len(d):
-                d = with_network_columns(d, base_dev, SITES_IDLE, SITES_GRID if grid else None)
+            if len(d):  # each device row against the idle row of the end it took
+                d = with_network_columns(d, base_dev, SITES_IDLE, SITES_GRID if grid else None,
+                                         idle_der_in=_IDLE_DER_IN)
+                if DER_IN_COLUMN in d.columns:  # and its sustained stage there (C5)
+                    d = with_idle_sustained(d, idle_positions(d, SITES_IDLE, _IDLE_DER_IN),
+                                            p.staged, p.staged_high)
         bus.append(b)
         dev.append(d)
     key_of: dict[str, str] = {}
@@ -349,8 +362,11 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
             sets = {**sets, SITES_GRID: ()}
             bare += (SITES_GRID,)
     # existing DER: each set again with it in the minimum case, each device row the lower
-    # (:mod:`protv2g.pipeline_der_min`, review rev34c M4)
-    twins = der_min_twins(sets, {*bare, SITES_IDLE}) if der else {}
+    # (:mod:`protv2g.pipeline_der_min`, review rev34c M4); the network part with every
+    # charger idle too, both its ends kept: each compared row reads the end it took (ver36
+    # V2/V3 — its DER-out end alone, or its own lower end, read the PV's amperes as the
+    # chargers' where the V2G row took the other)
+    twins = der_min_twins(sets, {*bare}) if der else {}
     sets = {**sets, **{t: sets[k] for k, t in twins.items()}}
     site_scen = phase_sites(study, sets)
     out = {str(e).lower() for e in without}
@@ -390,7 +406,8 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
         elif high_sets is not None:
             high = low
     device, (low, high_l), _ = lower_with_der(device, twins, low, high,
-                                              ground=_ground_devices(study))
+                                              ground=_ground_devices(study),
+                                              keep=(SITES_IDLE,))
     high = low if high is low else high_l
     return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
 

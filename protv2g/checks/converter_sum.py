@@ -81,7 +81,8 @@ from protv2g.checks.scenario_twins import base_twins, column_bits, scenario_labe
 
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
-           "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS"]
+           "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS", "DER_IN_COLUMN",
+           "IDLE_SUSTAINED_COLUMNS"]
 
 #: Which symmetrical current a duty / fault-level row is on: the IEC 60909 magnitude sum
 #: (maximum case with a base row), the control-law phasor (minimum case), or the phasor
@@ -106,7 +107,8 @@ GRID_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                       for c in (f"i{p}_grid_ka", f"i{p}_grid_degree"))
 
 #: Phase phasors of the same fault with the sites' own equipment in and **every charger
-#: idle** (existing DER as in the base case), kA and degrees: the network's part of a row
+#: idle** (existing DER as in the row's case: in the maximum case; in the minimum case at the
+#: end the row took, :data:`DER_IN_COLUMN`), kA and degrees: the network's part of a row
 #: whose base case has no such row — a fault at, or a device on, a site's own transformer,
 #: which is out of the base case (OpenDSS ``v2g_sites[].model_transformer``,
 #: :func:`protv2g.pipeline_dss.dss_fault_frames`; review rev34c W1, rev34b L1). NaN on
@@ -116,6 +118,23 @@ GRID_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
 #: equipment in.
 NET_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                      for c in (f"i{p}_net_ka", f"i{p}_net_degree"))
+
+#: Device-table column (bool) of a feeder with existing inverters (the OpenDSS path): the
+#: row's minimum case is the one with them **in** — the lower end of that device's current
+#: (:func:`protv2g.pipeline_der_min.lower_with_der`, review rev34c M4) —, ``False`` where
+#: they are out (IEC 60909-0's minimum case) and on maximum-case rows; absent (read as
+#: ``False``) without such inverters. Its idle figures (:data:`NET_COLUMNS`,
+#: :data:`~protv2g.checks.equipment.IDLE_COLUMNS`) are of the same end
+#: (:func:`protv2g.pipeline_blocks.with_network_columns`, ver36 V2/V3).
+DER_IN_COLUMN = "der_in_min"
+
+#: The idle figure's sustained stage (A: the largest phase current, ``|3I0|``) on a row whose
+#: idle figure is of the inverters-in end (:data:`DER_IN_COLUMN`): the existing inverters
+#: have stages of their own there (first cycle, then their sustained limit), which the rows
+#: judged on the sustained stage (C5's time-delayed elements, :mod:`protv2g.checks.
+#: reach_stage`) read — the worse bracket, as C5 takes it. NaN elsewhere: without a
+#: converter in the idle part its first cycle holds for the whole fault.
+IDLE_SUSTAINED_COLUMNS = ("i_phase_idle_sustained_a", "i_ground_idle_sustained_a")
 
 
 def phasors_ka(i_ka: ArrayLike, i_degree: ArrayLike) -> NDArray[np.complex128]:

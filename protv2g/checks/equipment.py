@@ -38,9 +38,16 @@ row is made, on data:
   (its first cycle in the network's part of the maximum case) the pair is judged at both
   ends of it — its first-cycle current held and the grid alone (the rows'
   :data:`~protv2g.checks.converter_sum.GRID_COLUMNS`) — and is the equipment's only where it
-  fails at both. Failing there → :data:`EQUIPMENT`, the message says the pair's times with
-  every charger idle and that the remedy is the pair's settings or equipment, not an export
-  cap. Rows that pass with the chargers idle (the chargers tip them) stay ``new``.
+  fails at both. In the minimum case each device row's idle figure is of the end its row
+  took — the existing inverters out (IEC 60909-0's minimum case) or in, where the device's
+  current is lower with them (:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN`,
+  :mod:`protv2g.pipeline_der_min`) — and a row that took them in keeps that end for the
+  grid-alone judgement too: the idle pair is the same case as the pair it judges (ver36
+  V3, EPRI J1: judged at the other end, a knife-edge LLG-bc row of head-temp_sub / F-DEPOT
+  passed idle and read "caused by V2G"). Failing there → :data:`EQUIPMENT`, the message
+  says the pair's times with every charger idle and that the remedy is the pair's settings
+  or equipment, not an export cap. Rows that pass with the chargers idle (the chargers tip
+  them) stay ``new``.
 
 The pandapower path (a site's ``interconnection_transformer``) takes the same code: its
 parts solve :data:`~protv2g.study.engine_inputs.SITES_IDLE` too and put it on the rows the
@@ -65,7 +72,7 @@ import pandas as pd
 
 from protv2g.checks._keys import fault_keys
 from protv2g.checks._times import device_times
-from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, phasors_ka
+from protv2g.checks.converter_sum import DER_IN_COLUMN, GRID_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement
 from protv2g.engine.asymmetry import asym_rms_ka
 from protv2g.study.site_equipment import site_transformer_devices
@@ -210,7 +217,9 @@ _PAIR_KEY = ("criterion", "check", "scenario", "fault_bus", "fault_type", "case"
 
 
 #: Phase phasors with **every charger idle** and the sites' own equipment in (existing DER
-#: as in the base case), kA and degrees, on the device rows that *have* a base twin in a
+#: in the maximum case; in the minimum case at the end the row took, out or in:
+#: :data:`~protv2g.checks.converter_sum.DER_IN_COLUMN`), kA and degrees, on the device rows
+#: that *have* a base twin in a
 #: part that builds a site's equipment (e.g. a feeder relay at the close-in fault of a
 #: fuse on a site's transformer, whose bus the base case has): the same engine call's
 #: :data:`~protv2g.study.engine_inputs.SITES_IDLE` rows, 0 where the device sees < 1 A there
@@ -253,17 +262,34 @@ def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str,
     (``"net"``: every charger idle, :data:`NET_COLUMNS`; ``"grid"``: the grid alone,
     :data:`GRID_COLUMNS`) as their ``ia_ka`` … ``i3i0_ka`` (3I0 from the phasors' sum);
     ``mates`` (:func:`_mate_rows`) appended with theirs (:data:`IDLE_COLUMNS`,
-    :data:`IDLE_GRID_COLUMNS`)."""
+    :data:`IDLE_GRID_COLUMNS`).
+
+    A minimum-case row that took the existing inverters in (:data:`~protv2g.checks.
+    converter_sum.DER_IN_COLUMN`) keeps its idle figure of that end for ``"grid"`` too: the
+    grid alone is the inverters-out end there, which its row did not take (ver36 V3: a pair
+    judged at an end its rows did not take passed idle and its row read "caused by V2G")."""
     cols = ["scenario", "device", "fault_bus", "fault_type", "case", "fault_bus_name",
             *(c for c in ("fault_kind", "phase") if c in faults.columns)]
     mates = np.zeros(0, np.int64) if mates is None else mates
     rows = np.concatenate([at, mates])
     out = {c: faults[c].to_numpy()[rows] for c in cols}
     total = np.zeros(len(rows), dtype=complex)
+    own = which == "grid" and DER_IN_COLUMN in faults.columns
+    der_in = (faults[DER_IN_COLUMN].to_numpy(bool) if own
+              else np.zeros(len(faults), dtype=bool))
+
+    def column(name: str, end: str, where: np.ndarray) -> np.ndarray:
+        """``name``'s values at ``where``, the ``end`` columns' on the DER-in rows."""
+        got = faults[name].to_numpy(float)[where]
+        if not der_in[where].any():
+            return got
+        return np.where(der_in[where], faults[end].to_numpy(float)[where], got)
+
     mine = "idle" if which == "net" else "idle_grid"
     for p in "abc":
-        i_ka, deg = (np.concatenate([faults[f"i{p}_{which}_{u}"].to_numpy(float)[at], *(
-            [faults[f"i{p}_{mine}_{u}"].to_numpy(float)[mates]] if len(mates) else [])])
+        i_ka, deg = (np.concatenate([
+            column(f"i{p}_{which}_{u}", f"i{p}_net_{u}", at), *(
+                [column(f"i{p}_{mine}_{u}", f"i{p}_idle_{u}", mates)] if len(mates) else [])])
             for u in ("ka", "degree"))
         i_ka, deg = np.nan_to_num(i_ka), np.nan_to_num(deg)
         out[f"i{p}_ka"] = i_ka

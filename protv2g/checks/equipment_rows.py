@@ -32,6 +32,15 @@ neutral impedance, or a directional ground element at the device — not an expo
 Existing DER: the idle current holds its first cycle (as the base case's maximum case);
 the rows are judged on it alone (C1 judges its pairs at both ends, :func:`~protv2g.checks.
 equipment.idle_coordination`; here a row without a grid-alone figure is judged on the one).
+In the minimum case a device row is the lower of the existing inverters out and in
+(:mod:`protv2g.pipeline_der_min`); its idle figure is of the **same end** as the row
+(:data:`~protv2g.checks.converter_sum.DER_IN_COLUMN`), so idle and V2G differ by the
+chargers alone, and the base figure it is compared with is the one the attribution reads
+(the base row at its own low end; C5's margins and drops). Ver36 V2 (EPRI J1, one 1 kW
+charger): at SLG-c b5218 the head's row took the PV in (3I0 303.5 A) and its idle figure was
+of the PV-out end (311.6 A): the head's C5 rows read "caused by V2G"; now every head and
+F-DEPOT row and its idle figure agree within 0.07 A (the charger's 1.8 A at 480 V seen at
+12.47 kV).
 """
 
 from __future__ import annotations
@@ -42,8 +51,9 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._times import device_times
-from protv2g.checks.converter_sum import NET_COLUMNS, phasors_ka
+from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.equipment import IDLE_COLUMNS
+from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
@@ -66,7 +76,11 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
     ``i_phase_a``, ``i_ground_a`` (3I0) in A, ``t_op_s``, ``t_clear_s`` in s
     (:func:`~protv2g.checks._times.device_times`); NaN where the fault table holds no idle
     figure for the row (a base-case row, a part without a site's equipment). ``None`` on a
-    study without idle figures."""
+    study without idle figures. A row with ``stage`` :data:`~protv2g.checks.reach_stage.
+    SUSTAINED` (C5's time-delayed elements) whose idle figure is of the existing inverters'
+    in end gets that figure's sustained stage as its currents
+    (:data:`~protv2g.checks.converter_sum.IDLE_SUSTAINED_COLUMNS`), as C5 reads the row
+    itself; the times stay the first cycle's."""
     f = getattr(ctx, "faults", None)
     if f is None or not len(rows):
         return None
@@ -107,6 +121,12 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
     t = device_times(ctx.devices, pd.DataFrame(tab))
     for c in out.columns:
         out.loc[hit, c] = t[c].to_numpy(float)
+    if "stage" in rows.columns and set(IDLE_SUSTAINED_COLUMNS) <= set(f.columns):
+        sus = rows["stage"].to_numpy(dtype=object)[hit] == SUSTAINED
+        for c, col in zip(("i_phase_a", "i_ground_a"), IDLE_SUSTAINED_COLUMNS, strict=True):
+            got = f[col].to_numpy(float)[src]
+            take = sus & np.isfinite(got)
+            out.loc[hit[take], c] = got[take]
     return out
 
 
@@ -302,6 +322,7 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
     frame = pd.DataFrame({**{k: bad[k] for k in ("scenario", "device", "fault_bus_name",
                                                   "fault_type", "case", "element",
                                                   "pickup_a", "factor", "tolerance")},
+                          **({"stage": bad["stage"]} if "stage" in bad else {}),
                           "fault_bus": fault_bus})
     hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins))
     mark_rows(rows, hit, texts)

@@ -33,7 +33,8 @@ from protv2g.checks._common import CheckContext
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["FIRST_CYCLE", "SUSTAINED", "instantaneous_ground", "stage_currents"]
+__all__ = ["FIRST_CYCLE", "SUSTAINED", "instantaneous_ground", "stage_currents",
+           "sustained_stage"]
 
 #: The stage names of :func:`protv2g.engine.staging.stage_names` C5 reads.
 FIRST_CYCLE, SUSTAINED = "first_cycle", "sustained"
@@ -48,7 +49,7 @@ def instantaneous_ground(device: Any) -> bool:
     return s.ground_pickup_a is None and s.ground_inst_pickup_a is not None
 
 
-def _sustained(st: StagedCurrents | None, at: np.ndarray, i_phase_a: np.ndarray,
+def sustained_stage(st: StagedCurrents | None, at: np.ndarray, i_phase_a: np.ndarray,
                i_ground_a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """``(phase, ground)`` currents (A) of the fault-table rows ``at`` (``-1``: a row the
     table does not have, 0 A) in ``st``'s sustained stage; the first-cycle currents (float64,
@@ -102,10 +103,10 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
     """
     first = np.where(ground, i_ground_a, i_phase_a)
     n = len(first)
-    low = _sustained(ctx.staged, at, i_phase_a, i_ground_a)
+    low = sustained_stage(ctx.staged, at, i_phase_a, i_ground_a)
     if low is None:  # one stage: the first cycle is all there is
         return first, np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    high = _sustained(ctx.staged_high, at, i_phase_a, i_ground_a)
+    high = sustained_stage(ctx.staged_high, at, i_phase_a, i_ground_a)
     i_low = np.where(ground, low[1], low[0])
     # no stages of the high bracket: it is the first cycle held (faults.high_bracket)
     i_high = first if high is None else np.where(ground, high[1], high[0])

@@ -420,8 +420,8 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         # project's equipment's (review rev36b M1)
         mark_rows(out, *drop_idle(ctx, pd.DataFrame({
             "scenario": scenario, "device": device, "fault_bus": m.fault_bus.to_numpy()[rows],
-            "fault_type": fault_type, "case": case, "element": m.element.to_numpy()[rows]}),
-            i_base, frac))
+            "fault_type": fault_type, "case": case, "element": m.element.to_numpy()[rows],
+            "stage": m.stage.to_numpy()[rows]}), i_base, frac))
     return out
 
 
