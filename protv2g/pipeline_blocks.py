@@ -169,17 +169,21 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     (:mod:`protv2g.pipeline_der_min`, ver36 V2/V3). ``grid`` has no existing inverter: one
     end.
 
-    A device table's rows *with* a base twin, in a table where another device's row has none
-    (e.g. a feeder relay at the close-in fault of a fuse on a site's transformer, whose bus
-    the base case has; or the same relay at a substation-bus ground fault that a site's YNd
-    transformer feeds) get the same ``idle`` (and ``grid``) phasors as the
-    :data:`~protv2g.checks.equipment.IDLE_COLUMNS` (and
+    The rows *with* a base twin (e.g. a feeder relay at the close-in fault of a fuse on a
+    site's transformer, whose bus the base case has; or the same relay at a substation-bus
+    ground fault that a site's YNd transformer feeds) get the same ``idle`` (and ``grid``)
+    phasors as the :data:`~protv2g.checks.equipment.IDLE_COLUMNS` (and
     :data:`~protv2g.checks.equipment.IDLE_GRID_COLUMNS`), NaN on the others: the currents
     with every charger idle and the site's equipment in that the pair's idle judgement
     (:func:`~protv2g.checks.equipment.idle_coordination`) and C5's and C6's
-    (:mod:`~protv2g.checks.equipment_rows`) read — separate columns, so that C7's
-    and the duty's split keeps the base twin as those rows' network part
-    (:func:`~protv2g.checks.converter_sum.split_against_base` reads the NET columns first)."""
+    (:mod:`~protv2g.checks.equipment_rows`) read, and that C7's and the duty's split takes as
+    those rows' network part (:func:`~protv2g.checks.converter_sum.split_against_base`;
+    review rev37b F2: IEEE 34, F-818 close-in SLG-a max 0.307 kA idle against 0.288 kA in
+    the base case, the depot's YNd at 806 a zero-sequence source) — separate columns from
+    the NET ones, which mark the rows without a twin (the pairs the base case has not).
+    Every row with a twin gets them, a bus table's too (since rev37b F2; before, only a
+    device table's and only where another device's row had none): 48 bytes a row more (96
+    with existing DER) on the parts that build a site's equipment."""
     keys = _fault_keys(frame)
 
     def index(f: pd.DataFrame, on: list[str] = keys) -> pd.MultiIndex:
@@ -192,8 +196,12 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     # (:func:`~protv2g.checks.equipment._mate_rows`), C5's and C6's anywhere (a YNd site
     # transformer's 3I0 through the head relay at a substation-bus ground fault, review
     # rev36a M1: :mod:`protv2g.checks.equipment_rows`)
-    mate = (~no_base if "device" in keys and no_base.any()
-            else np.zeros(len(frame), dtype=bool))
+    # — and C7's and the duty's split takes them as those rows' network part (review rev37b
+    # F2: a YNd site transformer's infeed to a feeder ground fault is not the chargers'),
+    # so every such row gets them, whether or not another row lacks a twin; a bus table's
+    # too (the Fault currents sheet's IEC sum, :func:`~protv2g.checks.converter_sum.
+    # bus_iec_sum_ka`)
+    mate = ~no_base
     out = frame.copy(deep=False)
     rows = frame if rows is None else rows
     for key, suffix in ((idle, "net"), *(((grid, "grid"),) if grid is not None else ())):

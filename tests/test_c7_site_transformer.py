@@ -10,6 +10,14 @@ by protv2g): OpenDSS itself, a fresh ``opendssdirect`` context — a bolted ``Fa
 the row's phases to ground (the fuse's close-in fault: l3 is unloaded with the loads off, so
 the fuse carries the whole fault current), loads off, source at 1.0 pu, × 1.1 (IEC 60909
 ``c_max`` on MV) — without and with the depot's transformer script.
+
+Review rev37b F2: the transformer's infeed is the network's part now (the chargers-idle solve
+of the same model), not a change "with V2G": the same fault's reference is the fault with every
+charger idle and the transformer in (OpenDSS with the script), and the chargers add at most
+their own 0.07 kA. On the IEC sum against the base case the SLG's figure had been inflated by
+the transformer's infeed taken by magnitude (4.44 kA, above the 3ph's 4.38 kA, while OpenDSS
+gives 4.02 kA SLG with the transformer, 4.37 kA 3ph): the ground faults are studied alone
+here (``faults.fault_types``), where the transformer acts.
 """
 
 from __future__ import annotations
@@ -55,6 +63,9 @@ def test_c7_fail_text_same_fault_and_the_transformer(folder):  # noqa: F811
 
     p = folder / "c7_fuse.yaml"
     text = STUDY.format(bus="depot_lv", extra=", model_transformer: depot_xf")
+    text = text.replace("faults: {r_fault_min_ohm: 20}",
+                        "faults: {r_fault_min_ohm: 20, fault_types: [SLG, LLG]}")
+    assert "fault_types" in text
     p.write_text(text.replace("v2g_sites:\n", FUSE + "v2g_sites:\n"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -64,24 +75,24 @@ def test_c7_fail_text_same_fault_and_the_transformer(folder):  # noqa: F811
     assert len(rows)
     for r in rows.itertuples():
         ft = str(r.fault_type)
-        assert ft.startswith(("SLG", "LLG"))  # the transformer makes a ground fault worst
+        assert ft.startswith(("SLG", "LLG"))
         msg = str(r.message)
         assert "depot's transformer depot_xf (YNd) feeds 3I0 into ground faults" in msg
-        m = re.search(r"without V2G at the same fault ([0-9.]+) kA asymmetrical rms "
-                      r"\(([+−-]\d+)% with V2G\), symmetrical ([0-9.]+) → ([0-9.]+) kA", msg)
+        assert "in the network's part here, every charger idle" in msg
+        m = re.search(r"with every charger idle at the same fault ([0-9.]+) kA asymmetrical "
+                      r"rms \(([+−-]\d+)% with the chargers\), symmetrical ([0-9.]+) → "
+                      r"([0-9.]+) kA", msg)
         assert m, msg
         duty_b, sym_b, sym_v = float(m[1]), float(m[3]), float(m[4])
         phases = ft.split("-")[1]
         base, xf = (_opendss_fault_ka(folder, x, phases) for x in (False, True))
-        # the same fault without V2G: the feeder without the transformer (OpenDSS)
-        assert sym_b == pytest.approx(float(np.abs(base).max()), rel=0.01)
         with_xf = float(np.abs(xf).max())
-        assert with_xf > 1.02 * sym_b  # the transformer raises it (sanity)
-        # with V2G, on C7's IEC 60909 basis: |I_base| + |I − I_base| per phase (the change
-        # against the base case taken by magnitude, the transformer's with it), plus the
-        # chargers' ≤ 10 × 100 kVA × 1.5 / (√3 · 12.47 kV) = 0.07 kA
-        iec = float((np.abs(base) + np.abs(xf - base)).max())
-        assert with_xf * 0.99 <= sym_v <= iec * 1.01 + 0.07
+        assert with_xf > 1.02 * float(np.abs(base).max())  # the transformer raises it
+        # the same fault with every charger idle: the feeder with the transformer (OpenDSS)
+        assert sym_b == pytest.approx(with_xf, rel=0.01)
+        # with the chargers, on C7's IEC 60909 basis: |I_idle| + |I − I_idle| per phase, the
+        # chargers' part ≤ 10 × 100 kVA × 1.5 / (√3 · 12.47 kV) = 0.07 kA
+        assert with_xf * 0.99 <= sym_v <= with_xf * 1.01 + 0.07
         # the duty figures are both asymmetrical rms, the row's own and its twin's
         assert duty_b < r.i_device_a / 1e3
         assert r.i_device_a / 1e3 / duty_b == pytest.approx(sym_v / sym_b, rel=0.05)

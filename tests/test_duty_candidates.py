@@ -11,7 +11,7 @@ import pytest
 
 from protv2g.checks._rows import first_largest
 from protv2g.checks.converter_sum import _base_rows, bus_iec_sum_ka, split_against_base
-from protv2g.checks.duty_rows import GROUP_KEYS, KEYS, candidate_rows, worst_rows
+from protv2g.checks.duty_rows import GROUP_KEYS, KEYS, candidate_rows, group_largest, worst_rows
 
 BASE_OF = {"base/peak": "base/peak", "v2g/peak": "base/peak", "v2g2/peak": "base/peak"}
 
@@ -45,13 +45,15 @@ def _table(seed: int, n_bus: int = 40, spread: float = 1.0) -> pd.DataFrame:
 
 
 def _every_row(f: pd.DataFrame) -> pd.DataFrame:
-    """:func:`worst_rows` as it was: every row split, then the first largest per group."""
+    """:func:`worst_rows` as it was: every row split, then the first largest per group (and
+    the group's largest chargers-idle figure over every row's split, rev37b F2)."""
     split = split_against_base(f, KEYS, BASE_OF, _base_rows(f, KEYS, BASE_OF)[0])
     top = first_largest(f, GROUP_KEYS, split.i_sym_ka)
     return f.loc[top].assign(
         i_max_ka=split.i_sym_ka[top], i_phasor_ka=split.i_phasor_ka[top],
         i_iec_sum_ka=split.i_iec_sum_ka[top], current_basis=split.basis[top],
-        i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top])
+        i_network_ka=split.i_network_ka[top], i_converter_ka=split.i_converter_ka[top],
+        i_idle_ka=group_largest(f, split.i_idle_ka, top))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -119,3 +121,25 @@ def test_candidates_with_a_network_part_of_their_own(seed):
     got = worst_rows(f, BASE_OF, row)
     pd.testing.assert_frame_equal(got, _every_row(f), check_exact=True)
     assert (got.current_basis[got.device == "F4"] != "phasor_no_base").any()
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_candidates_with_a_chargers_idle_network_on_rows_with_a_twin(seed):
+    """Rows *with* a base row carrying the chargers-idle phasors of a model with a site's
+    own equipment (``i<p>_idle_ka``, review rev37b F2: a YNd site transformer's infeed is
+    the network's): the candidates hold every group's first largest (the idle network, up to
+    ``2|I_idle|`` above the row's current, is in the bound), and the groups' largest idle
+    figure read off the magnitudes is the one every row's split gives."""
+    f = _table(seed, spread=1.0)
+    rng = np.random.default_rng(200 + seed)
+    row = _base_rows(f, KEYS, BASE_OF)[0]
+    twin = (row >= 0) & (f.scenario != "base/peak").to_numpy()
+    for p in "abc":
+        ka = f[f"i{p}_ka"].to_numpy() * rng.choice([0.5, 1.0, 1.2, 3.0], len(f))
+        f[f"i{p}_idle_ka"] = np.where(twin, ka, np.nan)
+        f[f"i{p}_idle_degree"] = np.where(twin, rng.uniform(-180, 180, len(f)), np.nan)
+    assert candidate_rows(f, row) is not None
+    got = worst_rows(f, BASE_OF, row)
+    pd.testing.assert_frame_equal(got, _every_row(f), check_exact=True)
+    v2g = got[(got.scenario != "base/peak") & (got.case == "max")]
+    assert np.isfinite(v2g.i_idle_ka).all() and np.isnan(got.i_idle_ka[got.case == "min"]).all()

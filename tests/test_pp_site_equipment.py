@@ -420,8 +420,9 @@ def test_feeder_relays_idle_ground_fault_current_is_the_sequence_networks(with_f
     zero-sequence source (SLG max 4.53 kA idle vs 3.74 kA in the base case). That current
     (the part's SITES_IDLE row) is on the row as ``IDLE_COLUMNS`` for the pair's idle
     judgement — checked here against the sequence networks by hand on pandapower's
-    ``calc_sc`` impedances (:func:`_grid_phases_ka`) — while C7's and the duty's split keeps
-    the base twin as the row's network part (unchanged: the NET columns stay NaN there).
+    ``calc_sc`` impedances (:func:`_grid_phases_ka`) — and, since review rev37b F2, as C7's
+    and the duty's network part too (the YNd's I0 is the network's, not the chargers'; the
+    NET columns stay NaN there: they mark the rows without a twin).
 
     Fails on the old code (ppequip35, 7c6fea0): no ``ia_idle_ka`` column (R-F1's idle row
     was solved by the part and dropped)."""
@@ -449,9 +450,13 @@ def test_feeder_relays_idle_ground_fault_current_is_the_sequence_networks(with_f
     base = both.scenario.astype(str).to_numpy() == "base/peak"
     firm = np.flatnonzero(~base)[0]
     assert str(s.basis[firm]) == "iec_sum"
-    # the network's part: the base twin 3.7426 kA, as before (not the idle 4.53 kA)
-    assert s.i_network_ka[firm] == pytest.approx(float(both.ia_ka[base].iloc[0]), rel=1e-9)
-    assert both.ia_idle_ka[firm] > s.i_network_ka[firm] + 0.5  # the YNd's I0
+    # the network's part: the chargers-idle 4.5312 kA (rev37b F2; was the base twin 3.7426
+    # kA, which counted the YNd's I0 as the chargers'), the chargers' part the rest
+    assert s.i_network_ka[firm] == pytest.approx(float(both.ia_idle_ka[firm]), rel=1e-9)
+    assert s.i_network_ka[firm] > float(both.ia_ka[base].iloc[0]) + 0.5  # the YNd's I0
+    i = both.ia_ka[firm] * np.exp(1j * np.deg2rad(both.ia_degree[firm]))
+    idle = both.ia_idle_ka[firm] * np.exp(1j * np.deg2rad(both.ia_idle_degree[firm]))
+    assert s.i_converter_ka[firm] == pytest.approx(abs(i - idle), rel=1e-9, abs=1e-12)
 
 
 def _dss_first_cycle_a(net, fault_bus: str, branches: dict[str, str]) -> dict[str, np.ndarray]:

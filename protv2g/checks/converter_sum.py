@@ -44,14 +44,26 @@ existing DER's and the chargers' together. OpenDSS feeders do the same since ses
 (:mod:`protv2g.pipeline_dss` solves the grid alone beside the base case). (The minimum case
 leaves existing DER out since session 16, as calc_sc.)
 
-**A site's own equipment** (OpenDSS ``v2g_sites[].model_transformer``: out of the base case;
-review rev34c W1, rev34b L1): a fault at its buses or a device on it has no base row. The
-pipeline solves the same model with every charger idle (and the grid alone, with existing
-DER) and puts those phasors on such rows (:data:`NET_COLUMNS`, and the grid columns): they
-are the network's part there, ``I_idle`` in place of ``I_base``. DG feeder, depot fuse
-close-in SLG-a max, firm: 1.520 kA on the phasor with "I converter 0" before; 1.502 kA
-network (OpenDSS 1.504) + 0.055 kA chargers (OpenDSS: the three groups' magnitudes through
-the fuse sum to 0.057) = 1.557 kA now.
+**A site's own equipment** (OpenDSS ``v2g_sites[].model_transformer``, a pandapower
+site's ``interconnection_transformer``: out of the base case; reviews rev34c W1, rev34b L1,
+rev37b F2): the pipeline solves the same model with every charger idle (and the grid alone,
+with existing DER) and puts those phasors on the rows of the parts that build the equipment:
+:data:`NET_COLUMNS` on a row whose base case has no twin (a fault at, or a device on, the
+site's transformer), the :data:`~protv2g.checks.equipment.IDLE_COLUMNS` (and
+``IDLE_GRID_COLUMNS``) on a row that has one (device and bus tables). Either is the row's
+network part, ``I_idle`` in place of ``I_base``: the equipment changes the network — a grounded-wye
+(``YNd``) winding on the feeder side is a zero-sequence source for every ground fault on the
+feeder — so the base case is not what the network drives there, and ``I − I_base`` would
+count the transformer's infeed as the chargers'. DG feeder, depot fuse close-in SLG-a max,
+firm: 1.520 kA on the phasor with "I converter 0" before rev34c; 1.502 kA network (OpenDSS
+1.504) + 0.055 kA chargers (OpenDSS: the three groups' magnitudes through the fuse sum to
+0.057) = 1.557 kA. IEEE 34 with the depot's 1.5 MVA YNd at 806 (rev37b F2), F-818 close-in
+SLG-a max, firm: network 0.288450 kA (the base case) + chargers 0.042798 = 0.331248 kA before;
+the chargers-idle network 0.307019 kA (OpenDSS 305.28 A with the site transformers and no
+charger, 284.32 A without) + chargers 0.027857 kA = 0.334876 kA now.
+:attr:`ConverterSplit.i_idle_ka` is the row's network figure on its own (``|I_idle|``; with
+existing DER ``|I_grid| + |I_idle − I_grid|``): C7 splits a fault-level change into the
+equipment's and the chargers' share on it (:mod:`protv2g.checks.duty`).
 
 Per row the phase with the largest ``I_iec`` is kept. Where no base row and no network part
 of its own exist (the OpenDSS path keeps device rows ≥ 1 A only; a study without a site's
@@ -93,9 +105,10 @@ CURRENT_BASES: tuple[str, ...] = get_args(CurrentBasis)
 #: Source text for sheets and rule columns (C7 fail rows).
 IEC_SUM_SOURCE = ("IEC 60909-0:2016 full-size converters added by magnitude in the maximum "
                   "case, I''k = |I''kI| + |I''kII| (as pandapower calc_sc: ikss = IKSS1 + "
-                  "IKSS2); network part = the base case's phasor (the grid alone where the "
-                  "feeder has existing inverter sources, their part added by magnitude too), "
-                  "converter part = the rest")
+                  "IKSS2); network part = the base case's phasor, or with the sites' own "
+                  "equipment in the model the same fault with every charger idle (the grid "
+                  "alone where the feeder has existing inverter sources, their part added by "
+                  "magnitude too), converter part = the rest")
 
 _PHASES = ("a", "b", "c")
 
@@ -118,6 +131,14 @@ GRID_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
 #: equipment in.
 NET_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                      for c in (f"i{p}_net_ka", f"i{p}_net_degree"))
+#: The chargers-idle phasors of a device row that *has* a base twin, in a part that builds a
+#: site's equipment (:data:`protv2g.checks.equipment.IDLE_COLUMNS`, the same names; written
+#: out here because that module imports this one) and the grid alone with the equipment in
+#: (``IDLE_GRID_COLUMNS``, existing DER): the network part of those rows (rev37b F2).
+_IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
+                                       for c in (f"i{p}_idle_ka", f"i{p}_idle_degree"))
+_IDLE_GRID_COLUMNS: tuple[str, ...] = tuple(
+    c for p in _PHASES for c in (f"i{p}_idle_grid_ka", f"i{p}_idle_grid_degree"))
 
 #: Device-table column (bool) of a feeder with existing inverters (the OpenDSS path): the
 #: row's minimum case is the one with them **in** — the lower end of that device's current
@@ -177,6 +198,11 @@ class ConverterSplit:
     i_converter_ka: NDArray[np.float64]
     #: :data:`CurrentBasis` per row.
     basis: NDArray[np.object_]
+    #: The row's current with **every charger idle** and the sites' own equipment in, on
+    #: the IEC basis (the network part's figure: ``max |I_idle|``; with existing DER
+    #: ``max(|I_grid| + |I_idle − I_grid|)``), kA; NaN where the network part is the base
+    #: case's (no site equipment in the row's model) or the row is not on ``iec_sum``.
+    i_idle_ka: NDArray[np.float64]
 
 
 #: :func:`split_currents`' ``basis`` texts by code.
@@ -184,7 +210,8 @@ _BASES = np.array(["iec_sum", "phasor_min_case", "phasor_no_base"], dtype=object
 
 
 def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
-                   i_grid_ka: ArrayLike | None = None) -> ConverterSplit:
+                   i_grid_ka: ArrayLike | None = None,
+                   idle: ArrayLike | None = None) -> ConverterSplit:
     """Network / converter split of phase currents and the symmetrical current per row.
 
     Parameters
@@ -204,6 +231,10 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
         ``I_base − I_grid`` is a converter part of its own: ``|I_grid| + |I_base − I_grid|
         + |I − I_base|``. ``None`` (a feeder without existing inverter sources): the base
         case is the network's part, as before.
+    idle : array_like of bool, shape (n,), optional
+        Rows whose ``i_base_ka`` (and ``i_grid_ka``) are the chargers-idle solve of a model
+        with the sites' own equipment (module docstring), not the base case: their network
+        figure is :attr:`ConverterSplit.i_idle_ka`. Default: none.
 
     Returns
     -------
@@ -222,12 +253,13 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
     # magnitude_sum_ka written out: |I_net| is needed again below (#21)
     if i_grid_ka is None:
         net_mag = np.abs(ib0)
-        per_phase = net_mag + np.abs(i - ib0)
+        no_charger = net_mag
     else:  # existing DER: the grid alone, then each current source's part by magnitude
         ig = np.atleast_2d(np.asarray(i_grid_ka, complex))
         ig = np.where(np.isfinite(ig) & finite, ig, 0.0)
         net_mag = np.abs(ig)
-        per_phase = net_mag + np.abs(ib0 - ig) + np.abs(i - ib0)
+        no_charger = net_mag + np.abs(ib0 - ig)
+    per_phase = no_charger + np.abs(i - ib0)
     k = np.argmax(per_phase, axis=1)
     rows = np.arange(n)
     iec = per_phase[rows, k]
@@ -239,9 +271,13 @@ def split_currents(i_ka: ArrayLike, i_base_ka: ArrayLike, max_case: ArrayLike,
     basis = _BASES[np.where(use_iec, 0, np.where(has_base, 1, 2))]
     i_sym = np.where(use_iec, iec, phasor)
     net = np.where(use_iec, net_iec, np.where(has_base, net_min, phasor))
+    is_idle = np.zeros(n, bool) if idle is None else np.asarray(idle, bool).reshape(-1)
+    i_idle = np.where(use_iec & is_idle,
+                      no_charger.max(axis=1) if i.shape[1] else np.zeros(n), np.nan)
     return ConverterSplit(
         i_phasor_ka=phasor, i_iec_sum_ka=np.where(use_iec, iec, np.nan), i_sym_ka=i_sym,
-        i_network_ka=net, i_converter_ka=np.maximum(i_sym - net, 0.0), basis=basis)
+        i_network_ka=net, i_converter_ka=np.maximum(i_sym - net, 0.0), basis=basis,
+        i_idle_ka=i_idle)
 
 
 def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
@@ -271,7 +307,9 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
     -------
     ConverterSplit
         Aligned row by row with ``frame`` (with ``rows``: with ``rows``); the network part
-        is the base row's phasor (NaN where the base case has no such row).
+        is the row's chargers-idle phasor where it carries one (:data:`NET_COLUMNS`, the
+        idle columns; module docstring), else the base row's (NaN where the base case has
+        no such row).
     """
     case = None
     if base_row is None:
@@ -294,40 +332,52 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
 
         i = phasors("i{}_ka", "i{}_degree", at)
         i_base = phasors("i{}_ka", "i{}_degree", base)
-        grid = (phasors("i{}_grid_ka", "i{}_grid_degree", at)
-                if set(GRID_COLUMNS) <= set(frame.columns) else None)
-        net = (phasors("i{}_net_ka", "i{}_net_degree", at)
-               if set(NET_COLUMNS) <= set(frame.columns) else None)
+        grid, net, idle, idle_grid = (
+            phasors(f"i{{}}_{u}_ka", f"i{{}}_{u}_degree", at) if set(cols) <= set(frame.columns)
+            else None for u, cols in (("grid", GRID_COLUMNS), ("net", NET_COLUMNS),
+                                      ("idle", _IDLE_COLUMNS),
+                                      ("idle_grid", _IDLE_GRID_COLUMNS)))
     else:
         i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                              for p in _PHASES])
         i_base = None
         # chunk by chunk of rows (each row on its own: the same numbers): the temporaries
         # of split_currents, ≈ 250 bytes a row, held for a chunk, not the table (#21: the
-        # Device duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows)
-        grid = net = None
-        if set(GRID_COLUMNS) <= set(frame.columns):  # existing DER: the grid-only phasors
-            grid = np.column_stack([phasors_ka(frame[f"i{p}_grid_ka"],
-                                               frame[f"i{p}_grid_degree"])
-                                    for p in _PHASES])
-        if set(NET_COLUMNS) <= set(frame.columns):  # a site's own equipment: chargers idle
-            net = np.column_stack([phasors_ka(frame[f"i{p}_net_ka"],
-                                              frame[f"i{p}_net_degree"])
-                                   for p in _PHASES])
+        # Device duty sheet's peak at 10,000 buses, the IEC column's 482,880 bus rows);
+        # existing DER: the grid-only phasors; a site's own equipment: chargers idle on the
+        # rows without a base twin (net) and with one (idle), and the grid alone with it
+        grid, net, idle, idle_grid = (
+            np.column_stack([phasors_ka(frame[f"i{p}_{u}_ka"], frame[f"i{p}_{u}_degree"])
+                             for p in _PHASES]) if set(cols) <= set(frame.columns) else None
+            for u, cols in (("grid", GRID_COLUMNS), ("net", NET_COLUMNS),
+                            ("idle", _IDLE_COLUMNS), ("idle_grid", _IDLE_GRID_COLUMNS)))
     has = row >= 0
 
-    def network(a: int, b: int) -> np.ndarray:
-        """The network's phasors of rows a:b: the base row's, or where the row carries
-        :data:`NET_COLUMNS` (its base case has no such row) those."""
+    def network(a: int, b: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+        """The network's phasors of rows a:b, their grid-alone phasors (existing DER) and
+        which rows are the chargers-idle solve: the base row's, or where the row carries
+        :data:`NET_COLUMNS` (its base case has no such row) or the chargers-idle phasors
+        of a row with a base twin (``IDLE_COLUMNS``: a part with a site's equipment, whose
+        grounded winding changes the network — rev37b F2) those."""
         out = np.where(has[a:b, None], i[np.maximum(row[a:b], 0)] if i_base is None
                        else i_base[a:b], np.nan)
-        if net is not None:
-            own = np.isfinite(net[a:b]).any(axis=1)
-            out = np.where(own[:, None], net[a:b], out)
-        return out
+        g = None if grid is None else grid[a:b]
+        use = np.zeros(b - a, bool)
+        for ph, ph_grid in ((idle, idle_grid), (net, None)):  # net last: it wins
+            if ph is None:
+                continue
+            own = np.isfinite(ph[a:b]).any(axis=1)
+            out = np.where(own[:, None], ph[a:b], out)
+            if g is not None and ph_grid is not None:
+                g = np.where(own[:, None], ph_grid[a:b], g)
+            use |= own
+        return out, g, use
 
-    parts = [split_currents(i[a:b], network(a, b), mx[a:b], None if grid is None else grid[a:b])
-             for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
+    def split(a: int, b: int) -> ConverterSplit:
+        n_ph, g, use = network(a, b)
+        return split_currents(i[a:b], n_ph, mx[a:b], g, idle=use)
+
+    parts = [split(a, b) for a, b in _chunks(len(i), SPLIT_CHUNK_ROWS)]
     if len(parts) == 1:
         return parts[0]
     return ConverterSplit(*(np.concatenate([getattr(p, f.name) for p in parts])
@@ -421,6 +471,8 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
         return pd.Series(np.nan, index=bus.index, name="ikss_iec_sum_ka", dtype=float)
     cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
     cols += [c for c in NET_COLUMNS if c in bus.columns]  # a site's own equipment
+    # its chargers-idle network on the rows with a base twin (rev37b F2)
+    cols += [c for c in (*_IDLE_COLUMNS, *_IDLE_GRID_COLUMNS) if c in bus.columns]
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
     # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses);
@@ -443,12 +495,6 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
         return pd.Series(figures, index=bus.index, name="ikss_iec_sum_ka")
     out = np.empty(len(bus))
     out[twins.rows] = figures
-    for dst, src in twins.copies:
-        out[dst] = out[src]
-    return pd.Series(out, index=bus.index, name="ikss_iec_sum_ka")
-    part = pd.DataFrame({c: bus[c].to_numpy()[twins.rows] for c in read}, copy=False)
-    out = np.empty(len(bus))
-    out[twins.rows] = split_against_base(part, keys, base_of).i_iec_sum_ka
     for dst, src in twins.copies:
         out[dst] = out[src]
     return pd.Series(out, index=bus.index, name="ikss_iec_sum_ka")

@@ -42,6 +42,19 @@ A V2G-caused increase of the largest symmetrical current (same basis) by more th
 ``v2g_change_fraction`` (default 10 %) over the base case is a ``warn`` row even within the
 rating. A device without an interrupting rating cannot be checked: a ``not_evaluated`` row.
 
+Where the row's model holds a site's own equipment (``model_transformer``, a pandapower
+``interconnection_transformer``: out of the base case) the network part ``I_net`` is the same
+fault with **every charger idle** and the equipment in, on every row (review rev37b F2: a
+YNd winding is a zero-sequence source to every ground fault on the feeder — IEEE 34, F-818's
+close-in SLG-a 0.2885 kA without the depot's transformer, 0.3070 kA with it and no charger,
+OpenDSS 0.2843 / 0.3053 kA), and the change is split by cause
+(:func:`~protv2g.checks.duty_rows.change_shares`): the chargers' share ``I / I_idle`` (the
+device's largest with every charger idle, ``i_idle_ka``) and the equipment's ``I_idle /
+I_base``. The row is V2G's (attribution by the base case: ``new``) where the chargers' share
+passes the fraction; :data:`~protv2g.checks.equipment.EQUIPMENT` where only the equipment's
+share does (its message says the remedy is the equipment, not the chargers); none where
+neither does (domain.md C7: the flag is for a V2G-caused increase).
+
 A device on a site's own transformer has no base twin (it comes with the project): its fail
 rows are compared with the feeder's fault level at its feeder-side bus in the base case, and
 those over the rating by that alone are attributed ``equipment`` — the project's equipment,
@@ -85,13 +98,15 @@ from protv2g.checks.asymmetry import (
     kappa_iec60909,
     peak_current_ka,
 )
+from protv2g.checks.converter_sum import _IDLE_COLUMNS as IDLE_COLUMNS
+from protv2g.checks.converter_sum import _IDLE_GRID_COLUMNS as IDLE_GRID_COLUMNS
 from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE, NET_COLUMNS
 from protv2g.checks.duty_known import KnownDuty
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka
 from protv2g.checks.duty_rows import block_base_rows as _block_base_rows
-from protv2g.checks.duty_rows import dss_x_r as _dss_x_r
 from protv2g.checks.duty_rows import (
+    change_shares,
     duty_twins,
     known_x_r_kappa,
     rated_and_case_rows,
@@ -99,12 +114,14 @@ from protv2g.checks.duty_rows import (
     same_fault_text,
     with_twin_scenarios,
 )
+from protv2g.checks.duty_rows import dss_x_r as _dss_x_r
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
-from protv2g.checks.duty_text import _basis_text, _phasor_note, _xf_note
+from protv2g.checks.duty_text import _basis_text, _idle_change_text, _phasor_note, _xf_note
 from protv2g.checks.equipment import EQUIPMENT, equipment_duty
 from protv2g.criteria import MarginUnit
+from protv2g.study.dss_site_transformers import grounded_site_transformers
 from protv2g.units import Case
 from protv2g.violations import CheckStatus
 
@@ -112,12 +129,14 @@ __all__ = ["check_duty", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT", "DUTY_
 
 #: Columns of the Device duty sheet. ``i_max_ka``: the symmetrical current duty is on
 #: (``current_basis``): ``i_iec_sum_ka`` (maximum case, IEC 60909 magnitude sum of the
-#: network's and the chargers' parts) or the control-law ``i_phasor_ka``.
+#: network's and the chargers' parts) or the control-law ``i_phasor_ka``. ``i_idle_ka``: the
+#: device's largest with every charger idle and the sites' own equipment in (NaN without
+#: such equipment), the reference of the chargers' share of ``increase_percent`` (rev37b F2).
 DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
                 "i_phasor_ka", "i_iec_sum_ka", "current_basis", "i_network_ka",
                 "i_converter_ka", "x_r", "kappa", "ip_ka", "i_asym_ka", "rating_basis",
                 "rating_x_r", "i_duty_ka", "interrupting_rating_ka", "duty_percent",
-                "i_base_ka", "increase_percent", "severity", "severity_rule"]
+                "i_base_ka", "i_idle_ka", "increase_percent", "severity", "severity_rule"]
 
 #: Rows of the fault table :func:`duty_frame` evaluates at once (whole devices per block).
 DUTY_BLOCK_ROWS = 100_000
@@ -125,10 +144,11 @@ DUTY_BLOCK_ROWS = 100_000
 _DUTY_COLUMNS = ("scenario", *_KEYS, "fault_bus_name", "fault_kind", "phase",
                  *(c for p in "abc" for c in (f"i{p}_ka", f"i{p}_degree")),
                  *GRID_COLUMNS,  # (a feeder with existing DER only)
-                 *NET_COLUMNS)  # (sites' own equipment in the model only)
+                 *NET_COLUMNS,  # (sites' own equipment in the model only)
+                 *IDLE_COLUMNS, *IDLE_GRID_COLUMNS)  # (its chargers-idle network, rev37b F2)
 #: Columns of :func:`duty_frame` the Device duty sheet reads.
 _DUTY_FRAME_COLUMNS = ["scenario", "device", "case", "fault_bus_name", "fault_type",
-                       *DUTY_COLUMNS[6:18], "i_duty_ka", "rating_ka"]
+                       *DUTY_COLUMNS[6:18], "i_duty_ka", "rating_ka", "i_idle_ka"]
 _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asymmetrical rms); "
                 "IEC 60909-0:2016 §8.1 (peak factor κ); rating X/R: the device's rating_x_r or "
                 "17 (C37.04/C37.06 45 ms at 60 Hz); symmetrical current: " + IEC_SUM_SOURCE)
@@ -338,24 +358,53 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
         if equipment.any():  # kept by the attribution (as C10's)
             rows[-1]["attribution"] = np.where(equipment, EQUIPMENT, "").astype(object)
     frac = ctx.thresholds.v2g_change_fraction
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rise_all = w.i_max_ka.to_numpy() / i_base - 1.0
-    is_up = rise_all > frac + 1e-12  # NaN (a base row, no base row) is never up
-    up, rise = w[is_up].assign(i_base_ka=i_base[is_up]), rise_all[is_up]
+    rise_all, rise_eq, is_v2g, is_eq = change_shares(
+        w.i_max_ka.to_numpy(float), w.i_idle_ka.to_numpy(float), i_base, frac)
+    is_up = is_v2g | is_eq  # NaN (a base row, no base row) is never up
+    up, rise, eq_up = (w[is_up].assign(i_base_ka=i_base[is_up]), rise_all[is_up],
+                       is_eq[is_up])
     if len(up):
-        msgs = [f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
-                f"{r.i_max_ka:.2f} kA symmetrical (from {r.i_base_ka:.2f} kA, the largest "
-                f"without V2G{_phasor_note(r)}) {ctx.export_text(r.scenario)}"
-                f"{_xf_note(ctx, r)}; rating duty {r.i_duty_ka:.2f} kA = "
-                f"{r.i_duty_ka / lm:.0%} of its {r.rating_basis} rating {lm:.2f} kA"
-                for r, x, lm in zip(up.itertuples(index=False), rise, lim[is_up],
-                                    strict=True)]
+        idle = np.isfinite(up.i_idle_ka.to_numpy(float))
+        on = grounded_site_transformers(ctx.study) if eq_up.any() else {}
+        msgs = [(_equipment_change_text(ctx, r, x, e, lm, on) if q else
+                 f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
+                 f"{r.i_max_ka:.2f} kA symmetrical (from "
+                 + (f"{r.i_idle_ka:.2f} kA, the largest with every charger idle"
+                    if d else f"{r.i_base_ka:.2f} kA, the largest without V2G")
+                 + f"{_phasor_note(r)}) {ctx.export_text(r.scenario)}"
+                 + (_idle_change_text(ctx, r, x, e) if d else _xf_note(ctx, r))
+                 + f"; rating duty {r.i_duty_ka:.2f} kA = {r.i_duty_ka / lm:.0%} of its "
+                 f"{r.rating_basis} rating {lm:.2f} kA")
+                for r, x, e, q, d, lm in zip(up.itertuples(index=False), rise, rise_eq[is_up],
+                                             eq_up, idle, lim[is_up], strict=True)]
+        ref = np.where(idle & ~eq_up, up.i_idle_ka.to_numpy(float), up.i_base_ka.to_numpy())
         rows.append(violation_rows(
             "C7", CheckStatus.WARN, frame=up, margin_unit=MarginUnit.FRACTION,
             scenario=up.scenario.to_numpy(),
             fault_bus=up.fault_bus_name.to_numpy(), fault_type=up.fault_type.to_numpy(),
             case=up.case.to_numpy(), device=up.device.to_numpy(),
-            i_device_a=1000.0 * up.i_max_ka.to_numpy(),
-            i_other_a=1000.0 * up.i_base_ka.to_numpy(), margin=frac - rise, limit=frac,
-            tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
+            i_device_a=1000.0 * np.where(eq_up, up.i_idle_ka.to_numpy(float),
+                                         up.i_max_ka.to_numpy()),
+            i_other_a=1000.0 * ref, margin=frac - np.where(eq_up, rise_eq[is_up], rise),
+            limit=frac, tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
+        if eq_up.any():  # the project's equipment alone crosses it (kept by the attribution)
+            rows[-1]["attribution"] = np.where(eq_up, EQUIPMENT, "").astype(object)
     return concat(rows)
+
+
+def _equipment_change_text(ctx: CheckContext, r: Any, rise_v2g: float, rise_eq: float,
+                           limit_ka: float, grounded: dict[str, str]) -> str:
+    """The message of a fault-level change the project's equipment makes by itself
+    (:func:`change_shares`: with every charger idle beyond the fraction, the chargers'
+    share within it)."""
+    xf = " and ".join(sorted(set(grounded.values()))) or " and ".join(
+        str(s.model_transformer) for s in getattr(ctx.study.document, "v2g_sites", [])
+        if getattr(s, "model_transformer", None)) or "the sites' own transformers"
+    return (f"the project's equipment ({xf}) raises the largest fault current through "
+            f"{r.device} by {rise_eq:.0%} to {r.i_idle_ka:.2f} kA symmetrical with every "
+            f"charger idle (from {r.i_base_ka:.2f} kA, the largest without the project) "
+            f"{ctx.export_text(r.scenario)}; the chargers add {rise_v2g:+.0%} to "
+            f"{r.i_max_ka:.2f} kA{_phasor_note(r)}; rating duty {r.i_duty_ka:.2f} kA = "
+            f"{r.i_duty_ka / limit_ka:.0%} of its {r.rating_basis} rating {limit_ka:.2f} kA — "
+            "remedy: the equipment (the transformer's connection on the feeder side, a "
+            "neutral impedance) or the device's rating, not the chargers or their export")

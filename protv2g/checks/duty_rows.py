@@ -15,7 +15,13 @@ import pandas as pd
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
 from protv2g.checks.asymmetry import asym_rms_ka, dss_driving_point_x_r
-from protv2g.checks.converter_sum import GRID_COLUMNS, NET_COLUMNS, split_against_base
+from protv2g.checks.converter_sum import _IDLE_COLUMNS as IDLE_COLUMNS
+from protv2g.checks.converter_sum import (
+    GRID_COLUMNS,
+    NET_COLUMNS,
+    phasors_ka,
+    split_against_base,
+)
 from protv2g.checks.converter_sum import _base_rows as base_rows
 from protv2g.checks.scenario_twins import BaseTwins, base_twins, scenario_labels
 from protv2g.units import Method
@@ -23,7 +29,7 @@ from protv2g.units import Method
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
            "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text",
            "known_x_r_kappa", "take_block", "block_base_rows", "dss_x_r", "same_fault_base",
-           "same_fault_text"]
+           "same_fault_text", "idle_magnitudes", "group_largest", "change_shares"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -37,6 +43,12 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
     the largest ``i_max_ka`` of each (scenario, device, case) kept, in that key's order.
     ``base_row``: each row's base row in ``faults`` when known
     (:func:`block_base_rows`).
+
+    ``i_idle_ka`` on each kept row: the group's largest current with **every charger idle**
+    and the sites' own equipment in, over all its faults (the maximum case's rows whose
+    network part is the chargers-idle solve, :attr:`~protv2g.checks.converter_sum.
+    ConverterSplit.i_idle_ka`; NaN for a group without them): the reference of the
+    chargers' share of a fault-level change (:mod:`protv2g.checks.duty`, review rev37b F2).
 
     The kept rows are found first and only they are copied and given the split columns
     (#21: ``reset_index`` and two ``assign`` copied the whole block three times)."""
@@ -54,15 +66,56 @@ def worst_rows(faults: pd.DataFrame, base_of: Mapping[str, str],
     if cand is None:
         split = split_against_base(f, KEYS, base_of, base_row)
         top = at = first_largest(f, GROUP_KEYS, split.i_sym_ka)
+        idle_row = split.i_idle_ka
     else:  # only the rows that can hold their group's largest current are split (#21)
         split = split_against_base(f, KEYS, base_of, base_row, rows=cand)
         at = first_largest(f[GROUP_KEYS].iloc[cand].reset_index(drop=True), GROUP_KEYS,
                            split.i_sym_ka)
         top = cand[at]
+        idle_row = idle_magnitudes(f, base_row)
     return f.loc[top].assign(
         i_max_ka=split.i_sym_ka[at], i_phasor_ka=split.i_phasor_ka[at],
         i_iec_sum_ka=split.i_iec_sum_ka[at], current_basis=split.basis[at],
-        i_network_ka=split.i_network_ka[at], i_converter_ka=split.i_converter_ka[at])
+        i_network_ka=split.i_network_ka[at], i_converter_ka=split.i_converter_ka[at],
+        i_idle_ka=group_largest(f, idle_row, top))
+
+
+def idle_magnitudes(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray:
+    """Each row's :attr:`~protv2g.checks.converter_sum.ConverterSplit.i_idle_ka` without the
+    split (no existing DER: ``max |I_idle|`` over the phases; a phase that is not finite
+    counted as 0, as the split takes it), for every row of ``f`` where :func:`worst_rows`
+    splits only the candidates: the same numbers (``|phasors_ka(ka, degree)|``, which can
+    differ from ``|ka|`` in the last place). NaN where the network part
+    is not a chargers-idle solve, outside the maximum case and without a base row or a
+    network part of the row's own (the split's ``phasor_no_base``)."""
+    n = len(f)
+    out = np.full(n, np.nan)
+    have = [cols for cols in (IDLE_COLUMNS, NET_COLUMNS) if set(cols) <= set(f.columns)]
+    if not have:
+        return out
+    codes, cases = factorize_all(f["case"].to_numpy())
+    is_max = np.array([str(u) == "max" for u in cases], bool)
+    mx = is_max[codes] if len(is_max) else np.zeros(n, bool)
+    for cols in have:  # NET last: it wins, as in the split
+        ka = np.column_stack([f[c].to_numpy(dtype=float) for c in cols[0::2]])
+        deg = np.column_stack([f[c].to_numpy(dtype=float) for c in cols[1::2]])
+        z = phasors_ka(ka, deg)  # |phasor| as the split takes it, bit for bit (not |ka|)
+        fin = np.isfinite(z)
+        own = fin.any(axis=1)
+        mag = np.where(fin, np.abs(z), 0.0).max(axis=1)
+        out = np.where(own & mx, mag, out)
+    return out
+
+
+def group_largest(f: pd.DataFrame, values: np.ndarray, top: np.ndarray) -> np.ndarray:
+    """The largest of ``values`` (NaN ignored; NaN where all are) over each
+    (scenario, device, case) group of ``f``, at the group's kept row ``top``."""
+    group = key_codes([f[k].to_numpy() for k in GROUP_KEYS])
+    most = np.full(int(group.max()) + 1 if len(group) else 0, -np.inf)
+    v = np.asarray(values, float)
+    np.maximum.at(most, group, np.where(np.isnan(v), -np.inf, v))
+    got = most[group[np.asarray(top, dtype=np.int64)]] if len(top) else np.zeros(0)
+    return np.where(np.isfinite(got), got, np.nan)
 
 
 #: Relative allowance on :func:`candidate_rows`' bounds for the rounding of the phasor
@@ -76,7 +129,8 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     magnitudes alone before any phasor is formed; None where that cannot be said (an
     infinite magnitude, an existing-DER split) — then every row is split. A row with a
     network part of its own (:data:`~protv2g.checks.converter_sum.NET_COLUMNS`, no base
-    row) has ``2|I_net,p|`` in its upper bound, as a base row's.
+    row; the chargers-idle ``IDLE_COLUMNS`` of a row with one, rev37b F2) has
+    ``2|I_net,p|`` in its upper bound, as a base row's.
 
     Per row (phases ``p``; ``I`` the row's phasor, ``I_b`` its base row's, magnitudes the
     ``i<p>_ka`` columns, a phase that is not finite counted as 0 as
@@ -94,6 +148,7 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
     if set(GRID_COLUMNS) & set(f.columns):
         return None
     net = set(NET_COLUMNS) <= set(f.columns)  # rows with a network part of their own
+    idle = set(IDLE_COLUMNS) <= set(f.columns)  # rows whose twin's network is not theirs
     ka = [np.abs(f[f"i{p}_ka"].to_numpy(dtype=float)) for p in "abc"]
     deg = [f[f"i{p}_degree"].to_numpy(dtype=float) for p in "abc"]
     if any(np.isinf(x).any() for x in ka):
@@ -111,8 +166,9 @@ def candidate_rows(f: pd.DataFrame, base_row: np.ndarray) -> np.ndarray | None:
         m0 = np.where(np.isnan(m), 0.0, m)
         low = np.maximum(low, np.where(np.isfinite(d), m0, 0.0))
         up = m0 + 2.0 * np.where(has, m0[base], 0.0)
-        if net:  # the split's network part may be these instead: bounded by either
-            n = np.abs(f[f"i{p}_net_ka"].to_numpy(dtype=float))
+        for own in [o for o, on in (("net", net), ("idle", idle)) if on]:
+            # the split's network part may be these instead: bounded by any
+            n = np.abs(f[f"i{p}_{own}_ka"].to_numpy(dtype=float))
             up = up + 2.0 * np.where(mx & np.isfinite(n), n, 0.0)
         high = np.maximum(high, up)
     group = key_codes([f[k].to_numpy() for k in GROUP_KEYS])
@@ -189,6 +245,54 @@ def base_ka(w: pd.DataFrame, base_of: dict[str, str]) -> np.ndarray:
     return out
 
 
+def change_shares(i_ka: np.ndarray, i_idle_ka: np.ndarray, i_base_ka: np.ndarray,
+                  fraction: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """C7's fault-level change split into its causes (review rev37b F2).
+
+    Parameters
+    ----------
+    i_ka : ndarray
+        ``(n,)`` each row's largest symmetrical current (kA), the IEC sum.
+    i_idle_ka : ndarray
+        ``(n,)`` the same device's largest with every charger idle and the sites' own
+        equipment in (kA; :func:`worst_rows`), NaN without such a solve.
+    i_base_ka : ndarray
+        ``(n,)`` its largest in the base case (kA), NaN for a base row and without one.
+    fraction : float
+        ``checks.v2g_change_fraction`` (domain.md C7: 10 %).
+
+    Returns
+    -------
+    (rise_v2g, rise_equipment, v2g, equipment)
+        The chargers' share ``I / I_idle − 1`` (``I / I_base − 1`` without an idle figure)
+        and the equipment's ``I_idle / I_base − 1`` (NaN without one), and the rows each
+        cause's share crosses ``fraction`` on: ``v2g`` — a V2G-caused increase (the
+        chargers' share alone beyond it); ``equipment`` — the project's equipment's share
+        beyond it and the chargers' not (a row where both cross is V2G's, its message saying
+        the equipment's share too). A total beyond the fraction whose two shares each stay
+        within it is neither's.
+
+    Examples
+    --------
+    IEEE 34, F-818 (rev37b F2): 0.3312 kA with the chargers on the base network, 0.2885 kA
+    without the project; the depot's YNd makes it 0.3070 kA with every charger idle:
+
+    >>> r = change_shares(np.array([0.3200]), np.array([0.3070]), np.array([0.2885]), 0.1)
+    >>> [round(float(x[0]), 3) for x in r[:2]], bool(r[2][0]), bool(r[3][0])
+    ([0.042, 0.064], False, False)
+    """
+    i = np.asarray(i_ka, float)
+    idle = np.asarray(i_idle_ka, float)
+    base = np.asarray(i_base_ka, float)
+    has_idle = np.isfinite(idle) & np.isfinite(base)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise_v2g = i / np.where(has_idle, idle, base) - 1.0
+        rise_eq = np.where(has_idle, idle / base - 1.0, np.nan)
+    v2g = rise_v2g > fraction + 1e-12
+    equipment = ~v2g & (rise_eq > fraction + 1e-12)
+    return rise_v2g, rise_eq, v2g, equipment
+
+
 def change_text(i_ka: float, i_base_ka: float) -> str:
     """``"; +4 % against no V2G's largest symmetrical current (2.10 kA)"`` (empty for a
     base-case row): the device's largest symmetrical current over every fault, with and
@@ -203,7 +307,8 @@ def same_fault_base(w: pd.DataFrame, rating_s: np.ndarray, t_s: float, f_hz: flo
                     ) -> tuple[np.ndarray, np.ndarray]:
     """``(symmetrical, duty)`` kA of each duty row's own fault without V2G: the network's
     part ``i_network_ka``, which is the base case's current through the device for the same
-    fault, fault type and case (:func:`worst_rows`) where the row is on the IEC sum
+    fault, fault type and case (:func:`worst_rows`) — with the sites' own equipment in the
+    row's model, the same with every charger idle (rev37b F2) — where the row is on the IEC sum
     (``current_basis == "iec_sum"``), and its duty on the row's rating basis (all of it the
     network's: offset at the row's X/R, ``rating_s`` the rating's asymmetry factor,
     :mod:`protv2g.checks.duty`); NaN where the row has no base twin, on a feeder with
@@ -231,8 +336,10 @@ def same_fault_text(r: Any, sym_b: float, duty_b: float) -> str:
         return change_text(r.i_max_ka, getattr(r, "i_base_ka", np.nan))
     what = ("asymmetrical rms" if r.rating_basis == "asym" else
             "symmetrical equivalent" if r.i_duty_ka > r.i_max_ka + 1e-9 else "symmetrical")
-    text = (f"; without V2G at the same fault {duty_b:.2f} kA {what} "
-            f"({r.i_duty_ka / duty_b - 1.0:+.0%} with V2G)")
+    idle = np.isfinite(float(getattr(r, "i_idle_ka", np.nan)))  # network: chargers idle
+    text = (f"; {'with every charger idle' if idle else 'without V2G'} at the same fault "
+            f"{duty_b:.2f} kA {what} ({r.i_duty_ka / duty_b - 1.0:+.0%} with "
+            f"{'the chargers' if idle else 'V2G'})")
     if what != "symmetrical":
         text += (f", symmetrical {sym_b:.2f} → {r.i_max_ka:.2f} kA "
                  f"({r.i_max_ka / sym_b - 1.0:+.0%})")

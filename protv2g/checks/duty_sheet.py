@@ -22,6 +22,7 @@ from protv2g.checks.duty import (
     KnownDuty,
     duty_frame,
 )
+from protv2g.checks.duty_rows import change_shares
 from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 
 __all__ = ["DUTY_TIE_REL", "device_duty_table"]
@@ -199,16 +200,28 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
         i_base = float(base.get((r.device, r.case), np.nan))
         increase = 100.0 * (r.i_max_ka / i_base - 1.0) if i_base > 0 else np.nan
         lim = 100.0 * checks.v2g_change_fraction
-        rise = (f"V2G increase {increase:.0f} % {'>' if increase > lim else '≤'} "
-                f"checks.v2g_change_fraction {lim:.0f} %" if np.isfinite(increase) else
-                "no base case to compare")
+        # the change split into the project's equipment's and the chargers' (rev37b F2)
+        rise_v2g, rise_eq, is_v2g, is_eq = (float(x[0]) for x in change_shares(
+            np.array([r.i_max_ka]), np.array([r.i_idle_ka]), np.array([i_base]),
+            checks.v2g_change_fraction))
+        if np.isfinite(rise_eq):
+            rise = (f"V2G increase {100.0 * rise_v2g:.0f} % {'>' if is_v2g else '≤'} "
+                    f"checks.v2g_change_fraction {lim:.0f} % against every charger idle "
+                    f"({r.i_idle_ka:.3f} kA), the project's equipment "
+                    f"{100.0 * rise_eq:+.0f} % against no project"
+                    + (" (> the fraction: the equipment's)" if is_eq else ""))
+        elif np.isfinite(increase):
+            rise = (f"V2G increase {increase:.0f} % {'>' if increase > lim else '≤'} "
+                    f"checks.v2g_change_fraction {lim:.0f} %")
+        else:
+            rise = "no base case to compare"
         if rating is None:
             severity, why = "not rated", "no interrupting rating given"
         elif r.i_duty_ka > rating * checks.duty_margin + 1e-12:
             severity = "fail"
             why = (f"duty {100.0 * r.i_duty_ka / rating:.0f} % > rating × checks.duty_margin "
                    f"({100.0 * checks.duty_margin:.0f} %)")
-        elif increase > lim:
+        elif is_v2g or is_eq:
             severity = "warn"
             why = f"{rise} (within the rating: {100.0 * r.i_duty_ka / rating:.0f} %)"
         else:
@@ -223,6 +236,6 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
             "rating_basis": r.rating_basis, "rating_x_r": r.rating_x_r,
             "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,
             "duty_percent": 100.0 * r.i_duty_ka / rating if rating else np.nan,
-            "i_base_ka": i_base, "increase_percent": increase, "severity": severity,
-            "severity_rule": why})
+            "i_base_ka": i_base, "i_idle_ka": r.i_idle_ka, "increase_percent": increase,
+            "severity": severity, "severity_rule": why})
     return pd.DataFrame(rows, columns=DUTY_COLUMNS)

@@ -49,5 +49,33 @@ def _xf_note(ctx: CheckContext, r: Any) -> str:
     labels = built_grounded(ctx, str(r.scenario))
     if not labels:
         return ""
+    if _idle_network(r):  # the network part is the chargers-idle solve (rev37b F2)
+        return (f"; {transformer_3i0_note(labels)} (a zero-sequence source that comes with "
+                "the project: in the network's part here, every charger idle)")
     return (f"; {transformer_3i0_note(labels)} (a zero-sequence source that comes with the "
             "project: part of V2G's change)")
+
+
+def _idle_network(r: Any) -> bool:
+    """Whether a duty row's network part is the chargers-idle solve of a model with the
+    sites' own equipment (its group's ``i_idle_ka`` given, :func:`~protv2g.checks.
+    duty_rows.worst_rows`)."""
+    v = getattr(r, "i_idle_ka", None)
+    try:
+        return v is not None and bool(v == v) and float(v) >= 0.0
+    except (TypeError, ValueError):
+        return False
+
+
+def _idle_change_text(ctx: CheckContext, r: Any, rise_v2g: float, rise_eq: float) -> str:
+    """The fault-level change of a row with a chargers-idle network (``i_idle_ka``, review
+    rev37b F2) split into its two causes: ``"; from 0.29 kA without the project to 0.31 kA
+    with every charger idle and depot's transformer depot_xf (YNd) in (+6 %: the project's
+    equipment, a zero-sequence source to ground faults), the chargers +8 %"``."""
+    labels = built_grounded(ctx, str(r.scenario)) if str(r.fault_type).startswith(
+        ("SLG", "LLG")) else []
+    what = " and ".join(labels) if labels else "the sites' own equipment"
+    source = ", a zero-sequence source to ground faults" if labels else ""
+    return (f"; from {r.i_base_ka:.2f} kA without the project to {r.i_idle_ka:.2f} kA with "
+            f"every charger idle and {what} in ({rise_eq:+.0%}: the project's "
+            f"equipment{source}), the chargers {rise_v2g:+.0%}")
