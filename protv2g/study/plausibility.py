@@ -72,8 +72,12 @@ The bounds, and where each comes from:
   ``GroundTrip`` of 1 A, :mod:`protv2g.study.model_defaults`; review rev35b field case
   device-delay-import: a relay with ``Delay=0.3`` got a definite-time 51G at 1 A).
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
-  library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
-  that curve alone.
+  library's ``fuse_links.yaml``) and the library's IEC 60269 gG links (``fuse_gg.yaml``): a
+  user or model curve; the report's fuse data then rest on that curve alone.
+* **A fuse standard off its voltage** (:func:`protv2g.study.fuse_standard.fuse_voltage_warnings`):
+  a US distribution link (EEI-NEMA K/T) on a bus at or below 1 kV — a low-voltage feeder has
+  IEC 60269 gG fuses there (review rev36b: a 100K on the European LV feeder was accepted
+  silently) — or an IEC 60269 (≤ 1,000 V) link above 1 kV.
 """
 
 from __future__ import annotations
@@ -81,12 +85,14 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from protv2g.devices.curve_family import CurveFamily
+from protv2g.devices.library import LIBRARY_DIR
 from protv2g.errors import Issue
 from protv2g.network.dss_site_base import site_base_warnings, split_leg_warnings
 from protv2g.network.json_tables import unsupplied_buses
@@ -95,6 +101,7 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.study.fuse_standard import IEC_GG_STANDARD, fuse_voltage_warnings
 from protv2g.study.model_defaults import model_default_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
@@ -272,8 +279,11 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
                     "IEC curve takes a TMS (0.05–1), an IEEE or US curve a time dial"))
     if device.kind is DeviceKind.FUSE:
         curve = study.library.get(device.link)
-        if not _KT_STANDARD.match(str(curve.standard)) or (
-                curve.rating_a is None or round(curve.rating_a) not in KT_RATINGS_A):
+        out += fuse_voltage_warnings(study, device, where, file)
+        shipped_gg = str(curve.standard) == IEC_GG_STANDARD and Path(curve.file).parent == \
+            LIBRARY_DIR
+        if not shipped_gg and (not _KT_STANDARD.match(str(curve.standard)) or (
+                curve.rating_a is None or round(curve.rating_a) not in KT_RATINGS_A)):
             out.append(Issue(
                 file, f"{where}.link",
                 f"{label}: link {device.link!r} is not an EEI-NEMA K or T link (ANSI C37.43 "
