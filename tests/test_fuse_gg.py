@@ -136,3 +136,20 @@ def test_gates_with_a_tc_table_is_an_error(tmp_path):
     with pytest.raises(InputError) as exc:
         load_library([bad])
     assert "tc_points" in str(exc.value) and "cannot be combined with gates" in str(exc.value)
+
+
+def test_a_gg_rows_arcing_text_names_iec_60269_not_ansi():
+    """A C1/C3 row failing by less than a gG link's nominal arcing (10 ms) says the IEC basis
+    and the gG's shortest point (0.01 s), not ANSI C37.40 / EEI-NEMA's 0.1 s."""
+    from types import SimpleNamespace
+
+    from protv2g.checks.fuse_arcing_text import arcing_text
+
+    f = Fuse(name="F", link="100gG")
+    t_tc = float(f.total_clear_time_s([3000.0])[0])  # above the 0.01-s node: constant I²t
+    r = SimpleNamespace(primary="F", margin_s=-0.004, t_primary_s=t_tc,
+                        data_boundary="F tc: i2t_asymptote")
+    text = arcing_text(SimpleNamespace(devices={"F": f}), r)
+    assert "within 6 ms of melting" in text and "10 ms" in text
+    assert "IEC 60269-1" in text and "0.01 s, the shortest IEC 60269 gG point" in text
+    assert "ANSI" not in text and "EEI-NEMA" not in text

@@ -269,7 +269,8 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
 def tc_band_text(r: object) -> str:
     """What a failing coordination row whose rule reads the primary fuse's total clearing
     (``t_primary_band_low_s`` given) says about the fuse's TC band, for its message: the TC
-    used is the high end of the link's EEI-NEMA band; whether the rule holds at the low end
+    used is the high end of the link's standard band (EEI-NEMA melting ranges of a K/T link,
+    IEC 60269 gates of a gG link); whether the rule holds at the low end
     (the verdict flips inside the band: it rests on the fuse curve band) or fails across it;
     or that the link's TC table has no band. ``""`` for other rows. The rules that read it
     (C1 relay over fuse, C2 fuse TC < recloser delayed, C3 fuse–fuse) subtract the fuse's TC
@@ -281,7 +282,8 @@ def tc_band_text(r: object) -> str:
     if abs(t_p - low) <= _TOL_S:
         return f"; {r.primary}'s TC from its TC table (no band)"  # type: ignore[attr-defined]
     margin_low = float(r.margin_s) + (t_p - low)  # type: ignore[attr-defined]
-    band = f"{r.primary}'s EEI-NEMA TC band {fmt_s(low)}–{fmt_s(t_p)}"  # type: ignore[attr-defined]
+    # a standard band: EEI-NEMA melting ranges (K/T) or IEC 60269 gates (gG)
+    band = f"{r.primary}'s TC band {fmt_s(low)}–{fmt_s(t_p)}"  # type: ignore[attr-defined]
     if margin_low >= -_TOL_S:
         return (f"; TC taken at the high end of {band} (max melt + nominal arcing); at the low end "
                 "(min melt, no arcing) the rule holds: the verdict rests on the fuse curve band "
