@@ -153,3 +153,28 @@ def test_a_gg_rows_arcing_text_names_iec_60269_not_ansi():
     assert "within 6 ms of melting" in text and "10 ms" in text
     assert "IEC 60269-1" in text and "0.01 s, the shortest IEC 60269 gG point" in text
     assert "ANSI" not in text and "EEI-NEMA" not in text
+
+
+def test_c3_between_gg_links_says_the_bands_cannot_show_iec_selectivity():
+    """100gG under 160gG (ratio 1.6, selective by IEC 60269's I²t rule: 86,000 A²s max vs
+    86,000 A²s min at 0.01 s) fails the 75 % rule on the gate bands at 1.6 kA: 0.75 × MM(160gG)
+    − TC(100gG) < 0. The failing row keeps its verdict and says why it rests on the gates."""
+    from types import SimpleNamespace
+
+    from protv2g.checks.fuse_gg_text import gg_pair_text
+
+    small, big = Fuse(name="F1", link="100gG"), Fuse(name="F2", link="160gG")
+    margin = 0.75 * float(big.min_melt_time_s([1600.0])[0]) \
+        - float(small.total_clear_time_s([1600.0])[0])
+    assert margin == pytest.approx(-0.0384, abs=5e-4)
+    ctx = SimpleNamespace(devices={"F1": small, "F2": big})
+    text = gg_pair_text(ctx, SimpleNamespace(primary="F1", backup="F2", margin_s=margin))
+    assert "both are IEC 60269 gG links (160/100 A = 1.60)" in text
+    assert "F1 at most 86,000 A²s, F2 at least 86,000 A²s (the standard's criterion holds)" \
+        in text
+    # not a gG pair, or a passing row: nothing
+    k = Fuse(name="K", link="65K")
+    ctx = SimpleNamespace(devices={"F1": small, "K": k})
+    assert gg_pair_text(ctx, SimpleNamespace(primary="F1", backup="K", margin_s=-1.0)) == ""
+    assert gg_pair_text(SimpleNamespace(devices={"F1": small, "F2": big}),
+                        SimpleNamespace(primary="F1", backup="F2", margin_s=0.1)) == ""

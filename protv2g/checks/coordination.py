@@ -60,6 +60,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_arcing_text import arcing_text
+from protv2g.checks.fuse_gg_text import gg_pair_text
 from protv2g.checks.fuse_melt_text import below_melt_note
 from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE
 from protv2g.checks.pair_terms import PairTerms
@@ -276,7 +277,7 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"fuse {r.backup} "
                 f"starts to melt in {fmt_s(r.t_backup_s)} (at most {r.rule_value:.0%} of that "
                 f"allowed) for {where} {export}: {r.backup} may be damaged or blow"
-                f"{tc_band_text(r)}{arcing_text(ctx, r)}")
+                f"{tc_band_text(r)}{arcing_text(ctx, r)}{gg_pair_text(ctx, r)}")
     return (f"{r.backup} trips in {fmt_s(r.t_backup_s)} for {where} {export}; "
             f"{r.primary} clears in {fmt_s(r.t_primary_s)}"
             f"{below_melt_note(ctx, r.primary, r.t_primary_s, r.i_primary_a)}: interval "
