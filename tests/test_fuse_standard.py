@@ -84,6 +84,8 @@ def test_gg_link_on_the_416_v_feeder_is_quiet_and_judged_symmetrical(lv_folder):
                   if "F-END" in w.message and ".link" in w.field]
     assert fuse_words == []
     assert study.document.devices[0].interrupting_rating_basis == "sym"
+    # a tool default, not a given value (the Inputs sheet says "tool default")
+    assert "interrupting_rating_basis" not in study.document.devices[0].model_fields_set
     # a basis the study gives is kept
     _path, study = _study(lv_folder, "gg_asym", "100gG",
                           "\n    interrupting_rating_basis: asym")

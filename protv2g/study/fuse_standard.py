@@ -73,7 +73,10 @@ def with_iec_fuse_basis(document: StudyDocument, library: CurveLibrary) -> Study
     for d in document.devices:
         if (d.kind is DeviceKind.FUSE and "interrupting_rating_basis" not in d.model_fields_set
                 and d.link in library and is_iec_link(library.get(d.link))):
-            d = d.model_copy(update={"interrupting_rating_basis": "sym"})
+            # a tool default, not a given value: the field stays out of ``model_fields_set``
+            # (the Inputs sheet's basis column reads it; model_copy would mark it set)
+            d = type(d).model_construct(_fields_set=set(d.model_fields_set),
+                                        **{**dict(d), "interrupting_rating_basis": "sym"})
             changed = True
         devices.append(d)
     return document.model_copy(update={"devices": tuple(devices)}) if changed else document
