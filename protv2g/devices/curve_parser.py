@@ -250,6 +250,8 @@ class CurveParser:
             return None
         nom, low, high = (self.number(f"arcing_time_s.{k}", arc[k], strict=False)
                           for k in ("nominal", "low", "high"))
+        if np.isnan([nom, low, high]).any():  # each bad number is named already
+            return None
         if not low <= nom <= high:
             self.bad("arcing_time_s", "needs low <= nominal <= high", "fix the bracket")
             return None
@@ -277,8 +279,9 @@ class CurveParser:
                      "order each table long time first")
             return
         late = [(m, t, r) for m, t, r in _against(mm[0], mm[1], mx[0], mx[1]) if t > r * _ABOVE]
+        late += [(m, r, t) for m, t, r in _against(mx[0], mx[1], mm[0], mm[1]) if r > t * _ABOVE]
         if late:
-            m, t, r = late[0]
+            m, t, r = min(late)
             self.bad("gates.min_pre_arcing", f"the minimum pre-arcing time ({t:.4g} s) is "
                      f"longer than the maximum operating time ({r:.4g} s) at "
                      f"{m * rating:.4g} A", "check the two gate tables (minimum lies left)")
