@@ -22,6 +22,7 @@ import numpy as np
 
 from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
+from protv2g.study.fuse_standard import is_iec_link
 
 __all__ = ["arcing_text"]
 
@@ -46,7 +47,7 @@ def arcing_text(ctx: Any, r: Any) -> str:
         return ""
     melt = float(r.t_primary_s) - float(dev.clearing_after_melt_s)
     flag = f"{r.primary} tc: {DataBoundary.I2T_ASYMPTOTE.value}"
-    iec = str(dev.curve.standard).startswith("IEC 60269")  # gG: gates down to 0.01 s
+    iec = is_iec_link(dev.curve)  # gG: gates down to 0.01 s
     shortest = ("0.01 s, the shortest IEC 60269 gG point (pre-arcing I²t)" if iec
                 else "0.1 s, the shortest EEI-NEMA point (ANSI C37.43)")
     extrapolated = (f"; its melting time, {melt * 1000:.3g} ms, lies below {shortest}, "

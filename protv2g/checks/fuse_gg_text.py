@@ -17,13 +17,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from protv2g.study.fuse_standard import IEC_GG_STANDARD
+
 __all__ = ["gg_pair_text"]
 
 
 def _gg(ctx: Any, name: str) -> Any:
     dev = ctx.devices.get(str(name))
     curve = getattr(dev, "curve", None)
-    if curve is None or str(curve.standard) != "IEC 60269 gG" or not curve.mx_m_points:
+    if curve is None or str(curve.standard) != IEC_GG_STANDARD or not curve.mx_m_points:
         return None
     return dev
 

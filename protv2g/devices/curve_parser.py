@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from protv2g.devices.curve_family import CurveFamily
-from protv2g.devices.fuse_curves import thermal_asymptote_m
+from protv2g.devices.fuse_curves import table_asymptote_m
 from protv2g.devices.fuse_melting_nodes import standard_melting_nodes
 from protv2g.errors import Issue
 from protv2g.units import DeviceKind
@@ -57,13 +57,6 @@ def _against(m: tuple, t: tuple, ref_m: tuple, ref_t: tuple) -> list[tuple[float
     inside = (x >= lx[0] - 1e-12) & (x <= lx[-1] + 1e-12)
     return [(float(a), float(b), float(c))
             for a, b, c, ok in zip(m, t, ref.tolist(), inside.tolist(), strict=True) if ok]
-
-
-def _first_slope_asymptote(m: tuple, t: tuple) -> float:
-    """Minimum melting current (multiple) of a table's thermal tail, slope-continuous at its
-    first node (:func:`~protv2g.devices.fuse_curves.thermal_asymptote_m`)."""
-    slope = (np.log(t[1]) - np.log(t[0])) / (np.log(m[1]) - np.log(m[0]))
-    return thermal_asymptote_m(m[0], float(slope))
 
 
 class CurveParser:
@@ -288,9 +281,9 @@ class CurveParser:
             return
         nom, low, high, source = arc
         kw["mm_m_points"], kw["mm_t_points"] = mm
-        kw["mm_asymptote_m"] = _first_slope_asymptote(*mm)
+        kw["mm_asymptote_m"] = table_asymptote_m(*mm)
         kw["mx_m_points"], kw["mx_t_points"] = mx
-        kw["mx_asymptote_m"] = kw["tc_asymptote_m"] = _first_slope_asymptote(*mx)
+        kw["mx_asymptote_m"] = kw["tc_asymptote_m"] = table_asymptote_m(*mx)
         kw["m_points"] = mx[0]
         kw["t_points"] = tuple(x + nom for x in mx[1])
         kw["arcing_time_s"], kw["arcing_time_range_s"] = nom, (low, high)

@@ -83,7 +83,6 @@ The bounds, and where each comes from:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from pathlib import Path
 from types import SimpleNamespace
@@ -101,7 +100,11 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
-from protv2g.study.fuse_standard import IEC_GG_STANDARD, fuse_voltage_warnings
+from protv2g.study.fuse_standard import (
+    IEC_GG_STANDARD,
+    fuse_voltage_warnings,
+    is_us_distribution_link,
+)
 from protv2g.study.model_defaults import model_default_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
@@ -125,7 +128,6 @@ SITE_MAX_KW = 10_000.0
 #: K and T link ratings of ANSI C37.43 (preferred 6, 10, 15, 25, 40, 65, 100, 140, 200 A;
 #: intermediate 8, 12, 20, 30, 50, 80 A), as the library's ``fuse_links.yaml`` holds them.
 KT_RATINGS_A = (6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 65, 80, 100, 140, 200)
-_KT_STANDARD = re.compile(r"^[KT] link\b")
 
 
 def time_dial_range(curve: Curve) -> tuple[float, float, str] | None:
@@ -282,7 +284,7 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
         out += fuse_voltage_warnings(study, device, where, file)
         shipped_gg = str(curve.standard) == IEC_GG_STANDARD and Path(curve.file).parent == \
             LIBRARY_DIR
-        if not shipped_gg and (not _KT_STANDARD.match(str(curve.standard)) or (
+        if not shipped_gg and (not is_us_distribution_link(curve) or (
                 curve.rating_a is None or round(curve.rating_a) not in KT_RATINGS_A)):
             out.append(Issue(
                 file, f"{where}.link",
