@@ -8,6 +8,8 @@ are selective by their pre-arcing and operating I²t (IEC 60269-1, the I²t limi
 recalled), which a time band read at the gates cannot show. E.g. 100gG under 160gG fails the
 75 % rule on the bands from 500 A up (−0.038 s at 1.6 kA), 63gG under 100gG at 300 A and
 from 1 kA up.
+Since the I²t rule judges such pairs at currents at or above the protecting link's
+Imax(0.1 s) (:mod:`.fuse_gg_i2t`), the rows that still read the bands are those below it.
 Such a row says so: the ratio, the pre-arcing I²t at 0.01 s the library holds for both links
 (the selectivity criterion of the standard: the protecting link's maximum ≤ the protected
 link's minimum), and that the makers' selectivity tables decide it. The verdict is not changed.
@@ -41,11 +43,13 @@ def gg_pair_text(ctx: Any, r: Any) -> str:
     i2t_p = (p.curve.mx_m_points[-1] * p.rating_a) ** 2 * p.curve.mx_t_points[-1]
     i2t_b = (b.curve.mm_m_points[-1] * b.rating_a) ** 2 * b.curve.mm_t_points[-1]
     meets = i2t_p <= i2t_b * (1 + 1e-3)
-    return (f"; both are IEC 60269 gG links ({b.rating_a:g}/{p.rating_a:g} A = {ratio:.2f}): "
-            "their gate bands overlap, so the 75 % rule read on the bands cannot show the "
-            "selectivity IEC 60269 gives gG links at a rating ratio of 1.6 or more by I²t — "
-            f"pre-arcing I²t at 0.01 s (library, recalled): {r.primary} at most "
-            f"{round(i2t_p, -2):,.0f} A²s, {r.backup} at least {round(i2t_b, -2):,.0f} A²s"
-            + (" (the standard's criterion holds)" if meets else
-               " (the standard's criterion does not hold either)")
-            + "; the makers' selectivity tables decide it")
+    return (f"; both are IEC 60269 gG links ({b.rating_a:g}/{p.rating_a:g} A = {ratio:.2f}), "
+            f"at a current below {r.primary}'s Imax(0.1 s) gate, where the standard's time "
+            "gates (not its I²t limits) bound the links: their gate bands overlap, so the 75 % "
+            "rule read on the bands cannot show the selectivity IEC 60269 gives gG links at a "
+            "rating ratio of 1.6 or more — pre-arcing I²t at 0.01 s (library, recalled): "
+            f"{r.primary} at most {round(i2t_p, -2):,.0f} A²s, {r.backup} at least "
+            f"{round(i2t_b, -2):,.0f} A²s"
+            + (" (the standard's I²t criterion holds)" if meets else
+               " (the standard's I²t criterion does not hold either)")
+            + "; the makers' time-current curves or selectivity tables decide it")
