@@ -157,8 +157,10 @@ def test_a_gg_rows_arcing_text_names_iec_60269_not_ansi():
 
 def test_c3_between_gg_links_says_the_bands_cannot_show_iec_selectivity():
     """100gG under 160gG (ratio 1.6, selective by IEC 60269's I²t rule: 86,000 A²s max vs
-    86,000 A²s min at 0.01 s) fails the 75 % rule on the gate bands at 1.6 kA: 0.75 × MM(160gG)
-    − TC(100gG) < 0. The failing row keeps its verdict and says why it rests on the gates."""
+    86,000 A²s min at 0.01 s) fails the 75 % rule on the gate bands at 1.6 kA, below 100gG's
+    Imax(0.1 s) 1,650 A where the time gates decide (C3 judges it there by the bands,
+    tests/test_fuse_gg_selectivity.py): 0.75 × MM(160gG) − TC(100gG) < 0. The failing row
+    says why its verdict rests on the gates."""
     from types import SimpleNamespace
 
     from protv2g.checks.fuse_gg_text import gg_pair_text
@@ -169,9 +171,10 @@ def test_c3_between_gg_links_says_the_bands_cannot_show_iec_selectivity():
     assert margin == pytest.approx(-0.0384, abs=5e-4)
     ctx = SimpleNamespace(devices={"F1": small, "F2": big})
     text = gg_pair_text(ctx, SimpleNamespace(primary="F1", backup="F2", margin_s=margin))
-    assert "both are IEC 60269 gG links (160/100 A = 1.60)" in text
-    assert "F1 at most 86,000 A²s, F2 at least 86,000 A²s (the standard's criterion holds)" \
-        in text
+    assert "both are IEC 60269 gG links (160/100 A = 1.60), at a current below F1's Imax(0.1 s)" \
+        " gate, where the standard's time gates (not its I²t limits) bound the links" in text
+    assert "F1 at most 86,000 A²s, F2 at least 86,000 A²s (the standard's I²t criterion " \
+        "holds)" in text
     # not a gG pair, or a passing row: nothing
     k = Fuse(name="K", link="65K")
     ctx = SimpleNamespace(devices={"F1": small, "K": k})

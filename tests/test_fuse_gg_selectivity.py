@@ -145,3 +145,18 @@ def test_c5_reads_a_gg_links_conventional_fusing_current(gg):
     assert row.margin == pytest.approx(200.0 / 160.0 - 1.5, abs=1e-9)
     assert "1.25 × conventional fusing current (IEC 60269-1 If = 1.6 In) 160 A" in row.message
     assert _c5(gg, 250.0).empty
+
+
+def test_c8_base_margin_of_a_gg_link_is_against_its_rated_current():
+    """The attribution's base margin (checks.load_margins) uses the same limit as the row:
+    100gG carrying 90 A in the base: 100 − 90 = 10 A (was 125 / 1.5 − 90 = −6.7 A)."""
+    from types import SimpleNamespace
+
+    from protv2g.checks import load_margins as lm
+
+    flow = pd.DataFrame({"scenario": ["base/light"], "device": ["F1"], "step": [0],
+                         "i_a": [90.0]})
+    ctx = SimpleNamespace(flow={"device": flow}, base_of={"v2g/light": "base/light"},
+                          devices={"F1": Fuse(name="F1", link="100gG")},
+                          thresholds=SimpleNamespace(load_pickup_factor=1.5))
+    assert lm.load_margins(ctx).margin.tolist() == pytest.approx([10.0])
