@@ -160,3 +160,16 @@ def test_c8_base_margin_of_a_gg_link_is_against_its_rated_current():
                           devices={"F1": Fuse(name="F1", link="100gG")},
                           thresholds=SimpleNamespace(load_pickup_factor=1.5))
     assert lm.load_margins(ctx).margin.tolist() == pytest.approx([10.0])
+
+
+def test_the_report_says_an_i2t_row_is_not_a_time():
+    """Pair coordination's margin formula and the Coordination sheet's column for an I²t row
+    (the LV study's F-SVC 63gG → F-END 100gG: interval and margin blank, ratio 1.00)."""
+    from protv2g.report.derived import margin_formula
+    from protv2g.report.format import header_label
+    from protv2g.report.sheets import DATA_SHEETS
+
+    assert margin_formula(I2T_RULE, 1.0).startswith("not a time: IEC 60269 gG I²t rule")
+    assert header_label("i2t_ratio").startswith("I²t ratio")
+    coord = next(s for s in DATA_SHEETS if s.title == "Coordination")
+    assert "i2t_ratio" in coord.columns
