@@ -40,11 +40,12 @@ A gG above a K/T link, a gG below or above a relay, or a gG given by a maker's T
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from protv2g.study.fuse_standard import IEC_GG_STANDARD
+from protv2g.checks.fuse_gg_limits import gg_band
 
 __all__ = ["I2T_RULE", "I2T_RULE_SOURCE", "GgI2t", "gg_i2t", "gg_i2t_terms"]
 
@@ -59,17 +60,17 @@ I2T_RULE_SOURCE = (
 I2T_CHECK = "backup gG minimum pre-arcing I²t ≥ primary gG maximum I²t (IEC 60269)"
 
 
+@dataclass(frozen=True, slots=True)
 class GgI2t:
     """A gG link's short-time limits from its gates: ``i2t_min_a2s``/``i2t_max_a2s`` (A²s,
     pre-arcing I²t at 0.01 s = I² × 0.01 s at the 0.01-s nodes) and ``imin_01_a``/
     ``imax_01_a`` (A, the 0.1-s gates)."""
 
-    __slots__ = ("i2t_max_a2s", "i2t_min_a2s", "imax_01_a", "imin_01_a", "rating_a")
-
-    def __init__(self, rating_a: float, i2t_min_a2s: float, i2t_max_a2s: float,
-                 imin_01_a: float, imax_01_a: float) -> None:
-        self.rating_a, self.i2t_min_a2s, self.i2t_max_a2s = rating_a, i2t_min_a2s, i2t_max_a2s
-        self.imin_01_a, self.imax_01_a = imin_01_a, imax_01_a
+    rating_a: float
+    i2t_min_a2s: float
+    i2t_max_a2s: float
+    imin_01_a: float
+    imax_01_a: float
 
 
 def _node(m_pts: Any, t_pts: Any, t_s: float) -> float | None:
@@ -84,11 +85,9 @@ def gg_i2t(dev: Any) -> GgI2t | None:
     """The short-time limits of device ``dev`` when it is an IEC 60269 gG link given by gates
     (nodes at 0.01 s and 0.1 s on both band edges); None otherwise (K/T links, relays, a gG
     given by a maker's tables)."""
-    curve = getattr(dev, "curve", None)
-    if curve is None or str(getattr(curve, "standard", "")) != IEC_GG_STANDARD \
-            or not getattr(curve, "mx_m_points", None):
+    if not gg_band(dev):
         return None
-    r = float(dev.rating_a)
+    curve, r = dev.curve, float(dev.rating_a)
     nodes = [_node(curve.mm_m_points, curve.mm_t_points, 0.01),
              _node(curve.mx_m_points, curve.mx_t_points, 0.01),
              _node(curve.mm_m_points, curve.mm_t_points, 0.1),

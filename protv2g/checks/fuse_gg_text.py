@@ -19,30 +19,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from protv2g.study.fuse_standard import IEC_GG_STANDARD
+from protv2g.checks.fuse_gg_i2t import gg_i2t
+from protv2g.checks.pair_rows import I2T_RATIO_TOL
 
 __all__ = ["gg_pair_text"]
-
-
-def _gg(ctx: Any, name: str) -> Any:
-    dev = ctx.devices.get(str(name))
-    curve = getattr(dev, "curve", None)
-    if curve is None or str(curve.standard) != IEC_GG_STANDARD or not curve.mx_m_points:
-        return None
-    return dev
 
 
 def gg_pair_text(ctx: Any, r: Any) -> str:
     """``"; both are IEC 60269 gG links …"`` for a failing C3 row ``r`` (``primary``,
     ``backup``, ``margin_s``) between two gG links; ``""`` otherwise."""
-    p, b = _gg(ctx, r.primary), _gg(ctx, r.backup)
-    if p is None or b is None or not float(r.margin_s) < 0:
+    if not float(r.margin_s) < 0:
+        return ""
+    p, b = gg_i2t(ctx.devices.get(str(r.primary))), gg_i2t(ctx.devices.get(str(r.backup)))
+    if p is None or b is None:
         return ""
     ratio = b.rating_a / p.rating_a
-    # the 0.01-s nodes are √(I²t / 0.01 s), rounded to 0.1 A: I²t = I² × 0.01 s (to 100 A²s)
-    i2t_p = (p.curve.mx_m_points[-1] * p.rating_a) ** 2 * p.curve.mx_t_points[-1]
-    i2t_b = (b.curve.mm_m_points[-1] * b.rating_a) ** 2 * b.curve.mm_t_points[-1]
-    meets = i2t_p <= i2t_b * (1 + 1e-3)
+    i2t_p, i2t_b = p.i2t_max_a2s, b.i2t_min_a2s
+    meets = i2t_p <= i2t_b * (1 + I2T_RATIO_TOL)
     return (f"; both are IEC 60269 gG links ({b.rating_a:g}/{p.rating_a:g} A = {ratio:.2f}), "
             f"at a current below {r.primary}'s Imax(0.1 s) gate, where the standard's time "
             "gates (not its I²t limits) bound the links: their gate bands overlap, so the 75 % "
