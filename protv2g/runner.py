@@ -79,7 +79,12 @@ def line_end_temperature_text(study: Study) -> str:
     Summary said "end temperature" without the value, which an engineer needs to reproduce a
     minimum current): the lines' ``endtemp_degree`` on a pandapower feeder (IEC 60909-0:2016
     eq. 34; required for the min case by :mod:`protv2g.engine.validate`), the phase engine's
-    :data:`protv2g.engine.phase.study.ENDTEMP_DEGREE` for every line on an OpenDSS feeder."""
+    :data:`protv2g.engine.phase.study.ENDTEMP_DEGREE` for every line on an OpenDSS feeder.
+
+    It is IEC 60909-0's θe for the minimum current's line resistance, not a cable's
+    short-circuit withstand limit (IEC 60949 / IEC 60364-5-54: PVC 160 °C, XLPE 250 °C final),
+    which no check judges; ``ENDTEMP_DEGREE``'s comment gives the bracket and which end drives
+    the minimum-current criteria (the hot one)."""
     if study.model is not None:
         from protv2g.engine.phase.study import ENDTEMP_DEGREE
 

@@ -290,7 +290,7 @@ def test_c9_wrong_trip_against_a_clearing_fuse_states_its_band(tmp_path) -> None
         basis = tag_input_basis(c9, InputBases())  # as the runner tags the rows
         assert (set(basis) == {"band"}) is flips
         assert ("rests on the fuse curve band" in row.message) is flips
-        assert ("fails across F's EEI-NEMA TC band 0.989 s–3.12 s" in row.message) is not flips
+        assert ("fails across F's TC band 0.989 s–3.12 s" in row.message) is not flips
 
 
 # ---------------------------------------------------------------- C10 / C11

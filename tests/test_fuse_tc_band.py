@@ -117,7 +117,7 @@ def test_j1_40k_band_by_hand():
     text = tc_band_text(SimpleNamespace(primary="f-tap", t_primary_s=float(high[0]),
                                         t_primary_band_low_s=float(low[0]),
                                         margin_s=float(margin[0])))
-    assert "EEI-NEMA TC band 0.989 s–3.12 s" in text and "rests on the fuse curve band" in text
+    assert "TC band 0.989 s–3.12 s" in text and "rests on the fuse curve band" in text
 
     # the row rests on the fuse curve band (a drafted relay keeps "drafted value (TODO)")
     rows = {"criterion": ["C1", "C1"], "status": ["fail", "fail"], "device": ["head", "head2"],
@@ -139,7 +139,7 @@ def test_a_failure_across_the_whole_band_is_not_flagged():
     text = tc_band_text(SimpleNamespace(primary="f", t_primary_s=float(high[0]),
                                         t_primary_band_low_s=float(low[0]),
                                         margin_s=float(margin[0])))
-    assert text.startswith("; fails across f's EEI-NEMA TC band")
+    assert text.startswith("; fails across f's TC band")
 
 
 def _maker_40k(folder):
@@ -279,7 +279,7 @@ def test_c3_fuse_fuse_rows_state_the_band(tmp_path):
         row = v[(v.criterion == "C3") & (v.status == "fail")].iloc[0]
         assert ("F2 tc: curve_band" in row.data_boundary) is flips
         assert ("rests on the fuse curve band" in row.message) is flips
-        assert ("fails across F2's EEI-NEMA TC band" in row.message) is not flips
+        assert ("fails across F2's TC band" in row.message) is not flips
         need_ms = 1000.0 * (k40 - k15_hi) / i_a**2
         assert f"cleared within {need_ms:.3g} ms of melting" in row.message
 

@@ -271,5 +271,7 @@ def test_summary_gives_the_min_case_end_temperature(depot_study) -> None:
         meta={"method": "iec60909", "engine": "e", "line_end_temperature": "80 °C, every line"},
         inputs={"document": {"faults": {"method": "iec60909"}}}))
     pairs = {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0]}
-    assert "min case at end temperature (80 °C, every line; IEC 60909-0 eq. 34)" in pairs[
+    assert "min case at end temperature (80 °C, every line; IEC 60909-0 eq. 34" in pairs[
         "c-factors"]
+    # session 37 (rev36b): θe is the minimum current's line resistance, not a cable limit
+    assert "not a cable's short-circuit limit, which no check judges" in pairs["c-factors"]

@@ -18,7 +18,11 @@ C1          fuse→relay             ``t_relay − TC_fuse − CTI(relay-fuse)``
 C2          fuse→recloser          fuse saving and backup, :mod:`.recloser_fuse`
 C2          recloser→fuse          fuse on the source side: ``MM − f·t_delayed``,
                                    :mod:`.recloser_fuse`
-C3          fuse→fuse              ``ratio·MM_backup − TC_primary`` (ratio 0.75)
+C3          fuse→fuse              ``ratio·MM_backup − TC_primary`` (ratio 0.75); two
+                                   IEC 60269 gG links at a current ≥ the protecting
+                                   link's Imax(0.1 s): by I²t instead,
+                                   :mod:`.fuse_gg_i2t` (margin ``I²t ratio − 1``, a
+                                   fraction)
 C3          relay→fuse             ``ratio·MM_fuse − t_primary``
 C4          recloser→relay         ``t_relay − t_longest_shot − CTI(relay-recloser)``
                                    (every shot; with electromechanical reset the relay's
@@ -60,8 +64,17 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_arcing_text import arcing_text
+from protv2g.checks.fuse_gg_i2t import (
+    I2T_CHECK,
+    I2T_RULE,
+    I2T_RULE_SOURCE,
+    gg_i2t_terms,
+    i2t_message,
+)
+from protv2g.checks.fuse_gg_text import gg_pair_text
 from protv2g.checks.fuse_melt_text import below_melt_note
 from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE
+from protv2g.checks.pair_rows import row_margins
 from protv2g.checks.pair_terms import PairTerms
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
@@ -191,13 +204,23 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         tol = rss(terms.tol("p", PRIMARY_TIME), ratio.value * terms.tol("b", "mm"))
         bnd = terms.boundaries(PRIMARY_TIME, "mm")
         margin = ratio.value * b_mm - p_clear
+        # two IEC 60269 gG links at a current where the standard specifies them by I²t, not
+        # by time gates (protecting link at or above its Imax(0.1 s)): the I²t rule decides
+        by_i2t, i2t_ratio = gg_i2t_terms(ctx, m.primary.to_numpy(), m.backup.to_numpy(),
+                                         m.p_i_phase_a.to_numpy(dtype=float), sel)
         frames.append(coordination_rows(
-            m, sel, "C3", f"primary clears before {ratio.value:.0%} of backup fuse MM",
+            m, sel & ~by_i2t, "C3", f"primary clears before {ratio.value:.0%} of backup fuse MM",
             p_clear, b_mm, margin, 0.0, tolerance=tol,
             rule=ratio.name, rule_value=ratio.value, rule_source=ratio.source,
             boundary=with_curve_band(bnd, m.primary.to_numpy(), margin,
                                      ratio.value * b_mm - p_low),
             t_primary_low=p_low, elements=terms.elements(PRIMARY_TIME, "mm")))
+        if by_i2t.any():
+            frames.append(coordination_rows(
+                m, by_i2t, "C3", I2T_CHECK, p_clear, b_mm, np.full(len(m), np.nan), np.nan,
+                tolerance=0.0, rule=I2T_RULE, rule_value=1.0, rule_source=I2T_RULE_SOURCE,
+                boundary=bnd, t_primary_low=p_low,
+                elements=terms.elements(PRIMARY_TIME, "mm"), i2t_ratio=i2t_ratio))
         # C4 recloser→relay: relay slower than every shot + CTI
         sel = operates & (pk == rc) & (bk == relay)
         margin = b_op - p_clear - rrc.value
@@ -270,13 +293,15 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"beyond {r.primary} is a momentary for {r.backup}'s whole zone (the delayed "
                 f"curves still coordinate); set {r.backup}'s fast curve slower or use "
                 "sequence coordination")
+    if r.criterion == "C3" and r.rule == I2T_RULE:
+        return i2t_message(ctx, r, where, export)
     if r.criterion == "C3":
         return (f"{r.primary} clears in {fmt_s(r.t_primary_s)}"
                 f"{below_melt_note(ctx, r.primary, r.t_primary_s, r.i_primary_a)} but backup "
                 f"fuse {r.backup} "
                 f"starts to melt in {fmt_s(r.t_backup_s)} (at most {r.rule_value:.0%} of that "
                 f"allowed) for {where} {export}: {r.backup} may be damaged or blow"
-                f"{tc_band_text(r)}{arcing_text(ctx, r)}")
+                f"{tc_band_text(r)}{arcing_text(ctx, r)}{gg_pair_text(ctx, r)}")
     return (f"{r.backup} trips in {fmt_s(r.t_backup_s)} for {where} {export}; "
             f"{r.primary} clears in {fmt_s(r.t_primary_s)}"
             f"{below_melt_note(ctx, r.primary, r.t_primary_s, r.i_primary_a)}: interval "
@@ -327,13 +352,14 @@ def pair_margins(coordination: pd.DataFrame) -> pd.DataFrame:
     ``element_device``, ``element_other``: the current of the element that operates,
     review ver31)."""
     c = coordination
+    margin, _, unit = row_margins(c)  # an I²t row's: ratio − 1, a fraction
     return pd.DataFrame({
         "scenario": c.scenario.to_numpy(), "criterion": c.criterion.to_numpy(),
         "fault_bus": c.fault_bus.to_numpy(), "fault_type": c.fault_type.to_numpy(),
         "case": c.case.to_numpy(), "device": c.backup.to_numpy(),
-        "other_device": c.primary.to_numpy(), "margin_unit": MarginUnit.SECOND.value,
-        "rule": c.rule.to_numpy(),
-        "margin": pd.to_numeric(c.margin_s, errors="coerce").to_numpy(float),
+        "other_device": c.primary.to_numpy(),
+        "margin_unit": MarginUnit.SECOND.value if unit is None else unit,
+        "rule": c.rule.to_numpy(), "margin": margin,
         **{col: pd.to_numeric(c[src], errors="coerce").to_numpy(float)
            for col, src in (("i_device_a", "i_backup_a"), ("i_other_a", "i_primary_a"),
                             ("t_device_s", "t_backup_s"), ("t_other_s", "t_primary_s"))

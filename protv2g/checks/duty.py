@@ -18,6 +18,16 @@ interrupting rating on the **basis of the rating** (``interrupting_rating_basis`
   ``I_duty = max(I_sym, I_asym(t)/S(X/R_rating, t))``;
 * ``asym`` (a total-rms rating, e.g. some expulsion-fuse cutouts): ``I_duty = I_asym(t)``,
 
+and the basis when the study file gives none: ``sym`` for breakers and reclosers, ``asym`` for
+a US distribution fuse (EEI-NEMA K/T links in IEEE C37.42 cutouts, rated in asymmetrical rms
+amperes at the test X/R, tested per C37.41), ``sym`` for an IEC 60269 fuse (gG and the other
+IEC 60269 links: the rated breaking capacity is a prospective current, the r.m.s. value of its
+a.c. component, IEC 60269-1 — :func:`protv2g.study.fuse_standard.with_iec_fuse_basis`, applied
+at loading, so the row's ``rating_basis`` says which was used). On ``sym`` the X/R clause
+above holds with ``rating_x_r`` (default 17, IEEE's; an IEC 60269 breaking test is made at a
+power factor 0.1–0.2, X/R ≈ 5–10, recalled: give ``rating_x_r`` for the fuse's own test X/R,
+a lower value being the conservative one),
+
 with ``t`` half a cycle (the first-cycle current: the earliest contact parting, the
 conservative end) and ``I_asym`` from :func:`protv2g.checks.asymmetry.asym_rms_ka`: the
 network's part of the current is offset, the chargers' part is not.
@@ -68,7 +78,8 @@ References
 ----------
 IEC 60909-0:2016 §8.1 (peak current, κ); IEEE Std C37.010-1999 §5.3 (application of
 symmetrical-current-rated breakers, X/R above the standard's), C37.04/C37.06 (45 ms standard dc
-time constant), C37.60 (reclosers), C37.41 (fuses); IEEE Std 1547.2-2023 §8.2 (DER
+time constant), C37.60 (reclosers), C37.41 (fuses); IEC 60269-1 (low-voltage fuses: rated
+breaking capacity as a prospective symmetrical current); IEEE Std 1547.2-2023 §8.2 (DER
 contribution to fault duty).
 """
 

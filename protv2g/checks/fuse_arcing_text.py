@@ -22,6 +22,7 @@ import numpy as np
 
 from protv2g.devices.boundary import DataBoundary
 from protv2g.devices.kinds import kind_of
+from protv2g.study.fuse_standard import is_iec_link
 
 __all__ = ["arcing_text"]
 
@@ -31,7 +32,7 @@ def arcing_text(ctx: Any, r: Any) -> str:
     row ``r`` (a coordination row: ``primary``, ``margin_s``, ``t_primary_s``,
     ``data_boundary``) whose rule subtracts the primary fuse's TC once (C1 relay over fuse, C3
     fuse–fuse) and that holds with less arcing than the nominal; ``""`` else (it passes, the
-    primary is no EEI-NEMA link, or it fails with no arcing at all).
+    primary is no EEI-NEMA or IEC 60269 gG band link, or it fails with no arcing at all).
 
     The margin falls one for one with the primary's TC, so the arcing time at which it would
     just hold is ``nominal arcing + margin`` (s)."""
@@ -46,10 +47,16 @@ def arcing_text(ctx: Any, r: Any) -> str:
         return ""
     melt = float(r.t_primary_s) - float(dev.clearing_after_melt_s)
     flag = f"{r.primary} tc: {DataBoundary.I2T_ASYMPTOTE.value}"
-    extrapolated = (f"; its melting time, {melt * 1000:.3g} ms, lies below 0.1 s, the shortest "
-                    "EEI-NEMA point (ANSI C37.43), extrapolated at constant I²t"
+    iec = is_iec_link(dev.curve)  # gG: gates down to 0.01 s
+    shortest = ("0.01 s, the shortest IEC 60269 gG point (pre-arcing I²t)" if iec
+                else "0.1 s, the shortest EEI-NEMA point (ANSI C37.43)")
+    extrapolated = (f"; its melting time, {melt * 1000:.3g} ms, lies below {shortest}, "
+                    "extrapolated at constant I²t"
                     if flag in str(getattr(r, "data_boundary", "")) else "")
+    why = ("IEC 60269-1: operating time = pre-arcing + arcing time; protv2g brackets the "
+           "arcing 0 to 1 cycle" if iec else
+           "ANSI C37.40: a link interrupts at a current zero, 0 to 1 cycle after melting")
     return (f"; it would hold if {r.primary} cleared within {need * 1000:.3g} ms of melting: the "
-            f"rule takes the link's nominal arcing, {arc * 1000:.3g} ms (ANSI C37.40: a link "
-            "interrupts at a current zero, 0 to 1 cycle after melting), so the verdict rests on "
-            f"the arcing time{extrapolated} — the link maker's total-clearing curve decides it")
+            f"rule takes the link's nominal arcing, {arc * 1000:.3g} ms ({why}), so the "
+            f"verdict rests on the arcing time{extrapolated} — the link maker's total-clearing "
+            "curve decides it")

@@ -2,7 +2,8 @@
 
 From the power-flow device table (``scenario, step, device, i_a, …``): for every device and
 scenario the largest ``|i_a|`` over all steps must stay below ``pickup /
-load_pickup_factor`` (default 1.5). A fuse has no pickup: its limit is its minimum melt / k,
+load_pickup_factor`` (default 1.5). A fuse has no pickup: its limit is its minimum melt / k
+(an IEC 60269 gG band link's: its rated current In, no k, :mod:`.fuse_gg_limits`),
 the lowest current of the link's minimum-melt curve (:func:`protv2g.devices.kinds.phase_pickup_a`):
 for an EEI-NEMA K or T link its minimum melting current at 300 s (600 s for the 140 and 200 A
 links), ANSI C37.43 — about 2 × the link's continuous rating, which the link carries without
@@ -69,10 +70,10 @@ from protv2g.checks._common import (
     could_not,
     ground_pickup_a,
     not_applicable,
-    phase_pickup_a,
     violation_rows,
 )
 from protv2g.checks._row_frames import unsolved_flow
+from protv2g.checks.fuse_gg_limits import gg_load_limit_a, load_limit_a
 from protv2g.devices.fuse import Fuse
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, has_existing_der
 from protv2g.units import ChargerMode
@@ -125,6 +126,11 @@ def limit_text(device: object, fac: float, lim_a: float) -> str:
     """
     if not isinstance(device, Fuse):
         return f"pickup / {fac:g} = {lim_a:.0f} A"
+    if gg_load_limit_a(device) is not None:
+        return (f"rated current of {device.settings.link} = {lim_a:.0f} A (an IEC 60269 gG "
+                "link carries its rated current continuously; it does not melt below its "
+                f"conventional non-fusing current 1.25 In = {1.25 * device.rating_a:.0f} A "
+                "within the conventional time, IEC 60269-1)")
     c = device.curve
     mm = bool(c.mm_m_points)
     m, t = (c.mm_m_points, c.mm_t_points) if mm else (c.m_points, c.t_points)
@@ -221,7 +227,7 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     rows += _ground_rows(ctx, f, fac)
     f["i_abs_a"] = f.i_a.abs()
     worst = f.loc[f.groupby(["scenario", "device"]).i_abs_a.idxmax()]
-    lim = worst.device.map({n: phase_pickup_a(d) / fac for n, d in ctx.devices.items()})
+    lim = worst.device.map({n: load_limit_a(d, fac) for n, d in ctx.devices.items()})
     lim = lim.to_numpy(float)
     i = worst.i_abs_a.to_numpy(float)
     bad_mask = i >= lim

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, ground_pickup_a, phase_pickup_a
+from protv2g.checks.fuse_gg_limits import gg_load_limit_a
 from protv2g.checks.load import GROUND_RULE
 
 __all__ = ["load_margins"]
@@ -59,7 +60,9 @@ def load_margins(ctx: CheckContext) -> pd.DataFrame:
     if f.empty:
         return pd.DataFrame(columns=_COLUMNS)
     fac = float(ctx.thresholds.load_pickup_factor)
-    phase = {n: phase_pickup_a(d) / fac for n, d in ctx.devices.items()}
+    # as check_load: a gG band link's limit is its rated current (fuse_gg_limits.load_limit_a)
+    phase = {n: phase_pickup_a(d) / fac if (gg := gg_load_limit_a(d)) is None else gg
+             for n, d in ctx.devices.items()}
     ground = {n: float(p) / fac for n, d in ctx.devices.items()
               if (p := ground_pickup_a(d)) is not None and p > 0}
     parts = [_worst(f, "i_a", phase, "")]

@@ -25,12 +25,12 @@ from protv2g.checks.operating_element import (
     OperatingElement,
     with_element_columns,
 )
-from protv2g.criteria import ZONE_END_CLEARING_BRACKET_S, pair_criterion
+from protv2g.criteria import ZONE_END_CLEARING_BRACKET_S, MarginUnit, pair_criterion
 from protv2g.devices.kinds import spec
 from protv2g.violations import CheckStatus
 
 __all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_coordination",
-           "pair_criteria", "pair_violations", "tc_band_text"]
+           "pair_criteria", "pair_violations", "row_margins", "tc_band_text"]
 
 #: Columns of the coordination table (one row per pair, fault and check). ``status`` is
 #: ``ok`` where the rule is met, else the status of the violation row it becomes (``fail``;
@@ -51,16 +51,24 @@ __all__ = ["COORDINATION_COLUMNS", "concat_rows", "coordination_rows", "empty_co
 #: with_curve_band`). ``element_primary``/``element_backup``: which element of each device
 #: gives its time, an int8 :class:`~protv2g.checks.operating_element.OperatingElement` code
 #: (-1 not known, 0 phase, 1 ground; review ver31: the attribution reads that element's
-#: current, :mod:`protv2g.checks.attribution_share`).
+#: current, :mod:`protv2g.checks.attribution_share`). ``i2t_ratio``: on a C3 row between two
+#: IEC 60269 gG links judged by I²t (:mod:`protv2g.checks.fuse_gg_i2t`, rule
+#: ``iec60269_gg_i2t_selectivity``) the protected link's minimum over the protecting link's
+#: maximum I²t (dimensionless, met at ≥ 1; ``margin_s``/``required_s`` NaN there: the verdict
+#: is not a time); NaN on every other row.
 COORDINATION_COLUMNS = [
     "criterion", "check", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
     "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a", "t_primary_s",
     "t_backup_s", "t_primary_band_low_s", "margin_s", "required_s",
     "tolerance_s", "rule", "rule_value", "rule_source", "data_boundary", "ok", "status",
-    "element_primary", "element_backup",
+    "element_primary", "element_backup", "i2t_ratio",
 ]
 
 _TOL_S = 1e-9
+#: Tolerance of an I²t ratio: the library's 0.01-s nodes are √(I²t / 0.01 s) rounded to
+#: 0.1 A, so a pair whose tables meet exactly (I²t max of In = I²t min of 1.6 In) reads
+#: 1 ± 1e-4.
+I2T_RATIO_TOL = 1e-3
 
 
 def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: str,
@@ -71,8 +79,8 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
                       boundary: np.ndarray | str = "inside",
                       fail_status: CheckStatus | np.ndarray = CheckStatus.FAIL,
                       t_primary_low: np.ndarray | float = np.nan,
-                      elements: tuple[np.ndarray, np.ndarray] | None = None
-                      ) -> pd.DataFrame:
+                      elements: tuple[np.ndarray, np.ndarray] | None = None,
+                      i2t_ratio: np.ndarray | None = None) -> pd.DataFrame:
     """``COORDINATION_COLUMNS`` rows of the pairs × faults ``m[mask]`` for one rule.
 
     ``margin`` (s) ≥ 0 means the rule is met (status ``ok``); otherwise the row's status is
@@ -83,6 +91,8 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
     or arrays aligned with ``m``. ``elements``: the primary's and backup's
     :class:`~protv2g.checks.operating_element.OperatingElement` codes aligned with ``m``
     (:meth:`protv2g.checks.pair_terms.PairTerms.elements`); without them ``-1`` (not known).
+    ``i2t_ratio`` (aligned with ``m``): rows judged by an I²t ratio instead of ``margin`` —
+    met at ``ratio ≥ 1`` (:mod:`protv2g.checks.fuse_gg_i2t`); NaN rows use ``margin``.
     """
     def sel(column: str) -> np.ndarray:
         # the rows of the columns read only (#21: ``m[mask]`` copied every column of the
@@ -93,6 +103,11 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         return np.asarray(x)[mask] if isinstance(x, np.ndarray) else x
 
     ok = margin[mask] >= -_TOL_S
+    ratio = (np.full(int(np.count_nonzero(mask)), np.nan) if i2t_ratio is None
+             else np.asarray(i2t_ratio, dtype=float)[mask])
+    by_i2t = np.isfinite(ratio)
+    if by_i2t.any():  # the I²t rows' verdict: the ratio (tolerance: the tables' rounding)
+        ok = np.where(by_i2t, ratio >= 1.0 - I2T_RATIO_TOL, ok)
     bad = (np.asarray(fail_status, dtype=object)[mask] if isinstance(fail_status, np.ndarray)
            else CheckStatus(fail_status).value)
     return pd.DataFrame({
@@ -108,7 +123,7 @@ def coordination_rows(m: pd.DataFrame, mask: np.ndarray, criterion: str, check: 
         "rule_source": pick(rule_source), "data_boundary": pick(boundary),
         "ok": ok, "status": np.where(ok, CheckStatus.OK.value, bad),
         "element_primary": _codes(elements, 0, mask),
-        "element_backup": _codes(elements, 1, mask),
+        "element_backup": _codes(elements, 1, mask), "i2t_ratio": ratio,
     }, columns=COORDINATION_COLUMNS)
 
 
@@ -238,6 +253,7 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     # equipment's (:func:`protv2g.checks.equipment.equipment_pairs`, review rev34b M1)
     equipment, clause = equipment_pairs(ctx, bad)
     slow = slow_pair_clauses(bad)
+    margin, limit, unit = row_margins(bad)
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
                     export[r.scenario]) + c + w
             for r, c, w in zip(bad.itertuples(index=False), clause, slow, strict=True)]
@@ -248,8 +264,8 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         case=bad.case.to_numpy(), device=bad.backup.to_numpy(),
         other_device=bad.primary.to_numpy(), i_device_a=bad.i_backup_a.to_numpy(),
         i_other_a=bad.i_primary_a.to_numpy(), t_device_s=bad.t_backup_s.to_numpy(),
-        t_other_s=bad.t_primary_s.to_numpy(), margin=bad.margin_s.to_numpy(),
-        limit=bad.required_s.to_numpy(), tolerance=bad.tolerance_s.to_numpy(),
+        t_other_s=bad.t_primary_s.to_numpy(), margin=margin,
+        limit=limit, margin_unit=unit, tolerance=bad.tolerance_s.to_numpy(),
         rule=bad.rule.to_numpy(), rule_value=bad.rule_value.to_numpy(),
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
         message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
@@ -266,10 +282,28 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
            if c in bad.columns})
 
 
+def row_margins(c: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each coordination row's margin, limit and margin unit as its violation row holds them:
+    ``margin_s``/``required_s`` in s, except a row judged by I²t (``i2t_ratio`` given):
+    ``ratio − 1`` and 0 as a fraction (:attr:`~protv2g.criteria.MarginUnit.FRACTION`).
+    The unit is None (each criterion's own) where no row is an I²t row."""
+    margin = pd.to_numeric(c["margin_s"], errors="coerce").to_numpy(float)
+    limit = pd.to_numeric(c["required_s"], errors="coerce").to_numpy(float)
+    if "i2t_ratio" not in c.columns:
+        return margin, limit, None
+    ratio = pd.to_numeric(c["i2t_ratio"], errors="coerce").to_numpy(float)
+    by_i2t = np.isfinite(ratio)
+    if not by_i2t.any():
+        return margin, limit, None
+    unit = np.where(by_i2t, MarginUnit.FRACTION.value, MarginUnit.SECOND.value).astype(object)
+    return (np.where(by_i2t, ratio - 1.0, margin), np.where(by_i2t, 0.0, limit), unit)
+
+
 def tc_band_text(r: object) -> str:
     """What a failing coordination row whose rule reads the primary fuse's total clearing
     (``t_primary_band_low_s`` given) says about the fuse's TC band, for its message: the TC
-    used is the high end of the link's EEI-NEMA band; whether the rule holds at the low end
+    used is the high end of the link's standard band (EEI-NEMA melting ranges of a K/T link,
+    IEC 60269 gates of a gG link); whether the rule holds at the low end
     (the verdict flips inside the band: it rests on the fuse curve band) or fails across it;
     or that the link's TC table has no band. ``""`` for other rows. The rules that read it
     (C1 relay over fuse, C2 fuse TC < recloser delayed, C3 fuse–fuse) subtract the fuse's TC
@@ -281,7 +315,8 @@ def tc_band_text(r: object) -> str:
     if abs(t_p - low) <= _TOL_S:
         return f"; {r.primary}'s TC from its TC table (no band)"  # type: ignore[attr-defined]
     margin_low = float(r.margin_s) + (t_p - low)  # type: ignore[attr-defined]
-    band = f"{r.primary}'s EEI-NEMA TC band {fmt_s(low)}–{fmt_s(t_p)}"  # type: ignore[attr-defined]
+    # a standard band: EEI-NEMA melting ranges (K/T) or IEC 60269 gates (gG)
+    band = f"{r.primary}'s TC band {fmt_s(low)}–{fmt_s(t_p)}"  # type: ignore[attr-defined]
     if margin_low >= -_TOL_S:
         return (f"; TC taken at the high end of {band} (max melt + nominal arcing); at the low end "
                 "(min melt, no arcing) the rule holds: the verdict rests on the fuse curve band "

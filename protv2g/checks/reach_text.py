@@ -8,6 +8,7 @@ import numpy as np
 
 from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
+from protv2g.checks.fuse_gg_limits import gg_band
 from protv2g.checks.reach_regulators import regulator_notes
 from protv2g.checks.reach_stage import FIRST_CYCLE
 from protv2g.devices.kinds import kind_of
@@ -96,6 +97,8 @@ def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, picku
             b = bracket[k]
             if fuse is not None and fuse[k]:
                 verdict = (_FUSE_FAILS_TOO if fa[j] else _FUSE_WOULD_PASS) % (fl[j], ql[j])
+                if fuse[k] == 2:  # a gG band link's C5 pickup
+                    verdict = verdict.replace(_MELT, _GG_FUSING)
                 notes[k] = _FUSE_SUSTAINED % (_ENDS.get(b, b), verdict)
                 continue
             verdict = (_FAILS_TOO if fa[j] else _WOULD_PASS) % (fl[j], ql[j])
@@ -120,8 +123,11 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     sc_codes, sc_names = coded(np.asarray(bad["scenario"], dtype=object))
     exports = objects([ctx.export_text(n) for n in sc_names.tolist()])
     devices = getattr(ctx, "devices", None) or {}
-    fuse = np.array([n in devices and kind_of(devices[n]).role == "fuse"
-                     for n in texts[0][1].tolist()], dtype=bool)
+    # 0 relay or recloser, 1 fuse, 2 IEC 60269 gG band link (C5 pickup: its conventional
+    # fusing current, :mod:`protv2g.checks.fuse_gg_limits`)
+    fuse = np.array([0 if n not in devices or kind_of(devices[n]).role != "fuse"
+                     else 2 if gg_band(devices[n]) else 1
+                     for n in texts[0][1].tolist()], dtype=np.intp)
     below = [transformers_below(ctx, d) for d in texts[0][1].tolist()]
     notes = np.array([[transformer_note(ctx, s, b) for b in below]
                       for s in sc_names.tolist()], dtype=object).reshape(len(sc_names),
@@ -225,7 +231,7 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
                      strict=True)
         if fz is None or not fz.any():
             out += map(_MESSAGE.__mod__, values)
-        else:  # a fuse's row in a fuse's words
+        else:  # a fuse's row in a fuse's words (a gG band link's: its fusing current)
             out += map(str.__mod__, _TEMPLATES[fz.astype(np.intp)].tolist(), values)
     return out
 
@@ -238,6 +244,10 @@ _CHUNK = 2**14
 _MESSAGE = _HEAD + "%s" + _TAIL + "%s"
 #: A fuse's: its pickup is its minimum melting current (:data:`_MELT`).
 _FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}" + "%s"
-#: The message of a row by whether its device is a fuse (0: relay or recloser, 1: fuse).
-_TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE], dtype=object)
+#: An IEC 60269 gG band link's: its C5 pickup is its conventional fusing current If = 1.6 In
+#: (:mod:`protv2g.checks.fuse_gg_limits`).
+_GG_FUSING = "conventional fusing current (IEC 60269-1 If = 1.6 In)"
+_GG_MESSAGE = _FUSE_MESSAGE.replace(_MELT, _GG_FUSING)
+#: The message of a row by its device (0: relay or recloser, 1: fuse, 2: gG band link).
+_TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE, _GG_MESSAGE], dtype=object)
 

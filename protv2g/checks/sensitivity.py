@@ -8,7 +8,9 @@ fault type, the device's operating quantity divided by its pickup must reach the
 (default 1.5 primary, 1.2 backup): phase faults (3ph, LL) use the phase current and the
 phase pickup; ground faults (SLG, LLG) the residual current ``3I0`` and the ground pickup
 when the device has a ground element, otherwise the phase current. A fuse's pickup is its
-minimum-melt current. Primary-zone shortfalls are ``fail``, backup-zone shortfalls ``warn``.
+minimum-melt current (an IEC 60269 gG band link's: its conventional fusing current 1.6 In,
+the current that melts every conforming link within the conventional time,
+:mod:`.fuse_gg_limits`). Primary-zone shortfalls are ``fail``, backup-zone shortfalls ``warn``.
 The row's tolerance (in multiples of pickup) is the ratio × the pickup's own scatter: 5 % for
 a relay or recloser control (pickup accuracy, IEC 60255-151 / vendors' declarations), the
 published melting range at long times for a fuse (maximum / minimum melting current − 1).
@@ -52,7 +54,6 @@ from protv2g.checks._common import (
     could_not,
     ground_pickup_a,
     not_applicable,
-    phase_pickup_a,
     step_paths_of,
     unevaluable,
     violation_rows,
@@ -60,6 +61,7 @@ from protv2g.checks._common import (
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
+from protv2g.checks.fuse_gg_limits import reach_pickup_a
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
@@ -143,7 +145,7 @@ def _zone_rows_split(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame | No
                             for n in names.tolist()], dtype=object)
         return pd.to_numeric(values, errors="coerce").to_numpy(float)[code]
 
-    ph = by_device(phase_pickup_a)
+    ph = by_device(reach_pickup_a)  # a gG band link's: its conventional fusing current
     gp = by_device(ground_pickup_a)
     kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
     ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp) & ~no_ground

@@ -3,9 +3,11 @@
 Every problem is collected as an :class:`~protv2g.errors.Issue` naming the file, the field
 path (``curves[3] (65K).melting_ranges.min_a[1]``) and a fix. Fuse entries are either point
 tables (``tc_points`` with ``mm_points`` or ``mm_time_factor``, e.g. a manufacturer's
-published curves) or EEI-NEMA links given by their published melting-current ranges
+published curves), EEI-NEMA links given by their published melting-current ranges
 (``melting_ranges``, ``shape``, ``arcing_time_s``), built by
-:func:`protv2g.devices.fuse_melting_nodes.standard_melting_nodes`.
+:func:`protv2g.devices.fuse_melting_nodes.standard_melting_nodes`, or IEC 60269 gG links given
+by the standard's gates (``gates``: ``min_pre_arcing`` and ``max_operating`` point tables,
+``arcing_time_s``), a band like the EEI-NEMA one (``relay_library/fuse_gg.yaml``).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from protv2g.devices.curve_family import CurveFamily
+from protv2g.devices.fuse_curves import table_asymptote_m
 from protv2g.devices.fuse_melting_nodes import standard_melting_nodes
 from protv2g.errors import Issue
 from protv2g.units import DeviceKind
@@ -30,15 +33,15 @@ _CONSTANT_KEYS = {
 }
 _RECLOSER_ONLY = {"clearing_adder_s", "clearing_adder_source"}
 _FUSE_ONLY = {"rating_a", "tc_points", "mm_points", "mm_time_factor", "melting_ranges", "shape",
-              "arcing_time_s"}
+              "arcing_time_s", "gates"}
 _COMMON_KEYS = {"name", "aliases", "kind", "family", "standard", "source", "notes"}
 _FAMILY_KEYS = {
     CurveFamily.IEEE: {"constants", "reset_source"},
     CurveFamily.IEC: {"constants", "reset_source"},
     CurveFamily.DEFINITE: {"constants"},
     CurveFamily.POINTS: {"points", "rating_a", "tc_points", "mm_points", "mm_time_factor",
-                         "melting_ranges", "shape", "arcing_time_s", "clearing_adder_s",
-                         "clearing_adder_source"},
+                         "melting_ranges", "shape", "arcing_time_s", "gates",
+                         "clearing_adder_s", "clearing_adder_source"},
 }
 
 
@@ -185,6 +188,9 @@ class CurveParser:
         if "melting_ranges" in raw:
             self._standard_link(raw, kw, rating)
             return
+        if "gates" in raw:
+            self._gate_link(raw, kw, rating)
+            return
         if "tc_points" not in raw:
             self.bad("tc_points", "is required for a fuse", "add tc_points: {m|i_a: [...], "
                      "t_s: [...]} (total clearing), or melting_ranges for an EEI-NEMA link")
@@ -228,6 +234,63 @@ class CurveParser:
                      "check both tables against the maker's TCC (MM lies left of TC; both "
                      "in the same unit, multiples of rating_a or amperes)")
 
+    def _arcing(self, raw: Mapping[str, Any]) -> tuple[float, float, float, str] | None:
+        """``(nominal, low, high, source)`` of ``arcing_time_s`` (s), None when bad."""
+        arc = raw.get("arcing_time_s")
+        if not isinstance(arc, Mapping) or not {"nominal", "low", "high", "source"} <= set(arc):
+            self.bad("arcing_time_s", "must be {nominal, low, high, source}",
+                     "e.g. {nominal: 0.0083, low: 0.0, high: 0.0167, source: ...}")
+            return None
+        nom, low, high = (self.number(f"arcing_time_s.{k}", arc[k], strict=False)
+                          for k in ("nominal", "low", "high"))
+        if np.isnan([nom, low, high]).any():  # each bad number is named already
+            return None
+        if not low <= nom <= high:
+            self.bad("arcing_time_s", "needs low <= nominal <= high", "fix the bracket")
+            return None
+        return nom, low, high, str(arc["source"])
+
+    def _gate_link(self, raw: Mapping[str, Any], kw: dict, rating: float) -> None:
+        """IEC 60269 gG link from its gates: a band between the minimum pre-arcing and the
+        maximum operating points, log–log between them (protv2g's interpolation)."""
+        for key in ("tc_points", "mm_points", "mm_time_factor", "shape"):
+            if key in raw:
+                self.bad(key, "cannot be combined with gates",
+                         "give either point tables or gates")
+        gates = raw["gates"]
+        if not isinstance(gates, Mapping) or set(gates) != {"min_pre_arcing", "max_operating"}:
+            self.bad("gates", "must be {min_pre_arcing: {i_a|m, t_s}, max_operating: {i_a|m, "
+                     "t_s}}", "see protv2g/relay_library/fuse_gg.yaml")
+            return
+        mm = self.table("gates.min_pre_arcing", gates["min_pre_arcing"], rating)
+        mx = self.table("gates.max_operating", gates["max_operating"], rating)
+        arc = self._arcing(raw)
+        if self.issues or not mm[0] or not mx[0] or arc is None:
+            return
+        if np.any(np.diff(mm[1]) >= 0) or np.any(np.diff(mx[1]) >= 0):
+            self.bad("gates", "times must strictly decrease with current",
+                     "order each table long time first")
+            return
+        late = [(m, t, r) for m, t, r in _against(mm[0], mm[1], mx[0], mx[1]) if t > r * _ABOVE]
+        late += [(m, r, t) for m, t, r in _against(mx[0], mx[1], mm[0], mm[1]) if r > t * _ABOVE]
+        if late:
+            m, t, r = min(late)
+            self.bad("gates.min_pre_arcing", f"the minimum pre-arcing time ({t:.4g} s) is "
+                     f"longer than the maximum operating time ({r:.4g} s) at "
+                     f"{m * rating:.4g} A", "check the two gate tables (minimum lies left)")
+            return
+        nom, low, high, source = arc
+        kw["mm_m_points"], kw["mm_t_points"] = mm
+        kw["mm_asymptote_m"] = table_asymptote_m(*mm)
+        kw["mx_m_points"], kw["mx_t_points"] = mx
+        kw["mx_asymptote_m"] = kw["tc_asymptote_m"] = table_asymptote_m(*mx)
+        kw["m_points"] = mx[0]
+        kw["t_points"] = tuple(x + nom for x in mx[1])
+        kw["arcing_time_s"], kw["arcing_time_range_s"] = nom, (low, high)
+        kw["arcing_source"] = source
+        kw["mm_derivation"] = ("minimum melt through the standard's minimum pre-arcing gates, "
+                               "log–log between them (protv2g's interpolation)")
+
     def _standard_link(self, raw: Mapping[str, Any], kw: dict, rating: float) -> None:
         """EEI-NEMA link from its published melting-current ranges."""
         for key in ("tc_points", "mm_points", "mm_time_factor"):
@@ -260,18 +323,10 @@ class CurveParser:
                      "{m: [...], t_s: [...]}", "use the Klink or Tlink shape (see fuse_links)")
             return
         sm, st = self.table("shape", shape, None)
-        arc = raw.get("arcing_time_s")
-        if not isinstance(arc, Mapping) or not {"nominal", "low", "high", "source"} <= set(arc):
-            self.bad("arcing_time_s", "must be {nominal, low, high, source}",
-                     "e.g. {nominal: 0.0083, low: 0.0, high: 0.0167, source: ...}")
+        arc = self._arcing(raw)
+        if self.issues or not sm or arc is None:
             return
-        nom, low, high = (self.number(f"arcing_time_s.{k}", arc[k], strict=False)
-                          for k in ("nominal", "low", "high"))
-        if self.issues or not sm:
-            return
-        if not low <= nom <= high:
-            self.bad("arcing_time_s", "needs low <= nominal <= high", "fix the bracket")
-            return
+        nom, low, high, arc_source = arc
         try:
             mm = standard_melting_nodes(t, lo, rating, sm, st)
             mx = standard_melting_nodes(t, hi, rating, sm, st)
@@ -284,7 +339,7 @@ class CurveParser:
         kw["t_points"] = tuple(x + nom for x in mx[1])
         kw["tc_asymptote_m"] = mx[2]
         kw["arcing_time_s"], kw["arcing_time_range_s"] = nom, (low, high)
-        kw["arcing_source"] = str(arc["source"])
+        kw["arcing_source"] = arc_source
         kw["melting_ranges"] = tuple(zip(t.tolist(), lo.tolist(), hi.tolist(), strict=True))
         kw["shape_source"] = "normalised shape " + ", ".join(
             f"({m:g}, {s:g} s)" for m, s in zip(sm, st, strict=True))

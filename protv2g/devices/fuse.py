@@ -29,9 +29,19 @@ the earliest a conforming link can clear, not a typical one: the band brackets t
 whose place in it only its maker's curve gives. A link given by its maker's total-clearing
 table has no band: that table is its TC.
 
+An **IEC 60269 gG** link (``relay_library/fuse_gg.yaml``) has the same kind of band, from the
+standard's gates instead of melting ranges: minimum melt through the minimum pre-arcing gates,
+maximum melt through the maximum gates, log–log between them (protv2g's interpolation), total
+clearing = maximum melt + arcing (IEC 60269-1: operating time = pre-arcing + arcing time). The
+checks take the same ends: the minimum melt where the fuse must NOT melt first (C2: fast curve
+× K below the fuse's MM; C3: the protected fuse's MM), the total clearing where it must clear
+in time (C1 relay over fuse and C3 protecting fuse: the fuse's TC; C2: TC below the delayed
+curve); C7 reads no time (its basis: :mod:`protv2g.study.fuse_standard`).
+
 References
 ----------
-ANSI C37.43 (EEI-NEMA K/T link melting-current ranges); manufacturers' pre-loading and
+ANSI C37.43 (EEI-NEMA K/T link melting-current ranges); IEC 60269-1/-2 (gG gates, operating
+time = pre-arcing + arcing time); manufacturers' pre-loading and
 ambient adjustment curves for ``preload_factor``/``ambient_factor``; EPRI OpenDSS ``Fuse``
 (SVN 3723 / DSS C-API 0.14.5) for ``time_adder_s``.
 """
@@ -59,7 +69,8 @@ Which = Literal["mm", "max_melt", "tc"]
 class TcBasis(StrEnum):
     """Where a fuse's total-clearing (TC) time comes from."""
 
-    #: The high end of the EEI-NEMA band: maximum melt + arcing time; the band's low end is
+    #: The high end of the standard band (EEI-NEMA melting ranges, IEC 60269 gG gates):
+    #: maximum melt + arcing time; the band's low end is
     #: minimum melt + the low end of the arcing bracket, 0: melting at a current zero
     #: (a real link clears somewhere in between; review rev30 §3).
     STANDARD_BAND = "standard_band"
@@ -159,13 +170,14 @@ class Fuse(DeviceBase):
 
     @property
     def has_max_melt(self) -> bool:
-        """True when the link has a published maximum-melting curve (EEI-NEMA links)."""
+        """True when the link has a maximum-melting curve (EEI-NEMA links, IEC 60269 gG
+        gates)."""
         return bool(self.curve.mx_m_points)
 
     @property
     def tc_basis(self) -> TcBasis:
-        """Where the total clearing comes from (:class:`TcBasis`): the EEI-NEMA band's high
-        end for a link given by its melting ranges, its TC table otherwise."""
+        """Where the total clearing comes from (:class:`TcBasis`): the standard band's high
+        end for a link given by its melting ranges or gates, its TC table otherwise."""
         return TcBasis.STANDARD_BAND if self.has_max_melt else TcBasis.TC_TABLE
 
     @property

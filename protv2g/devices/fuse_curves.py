@@ -54,6 +54,7 @@ __all__ = [
     "fuse_boundary",
     "total_clear_time_s",
     "thermal_asymptote_m",
+    "table_asymptote_m",
     "SHORT_TIME_SLOPE",
 ]
 
@@ -104,6 +105,19 @@ def thermal_asymptote_m(m0: float, slope: float) -> float:
             hi = mid
     u = math.exp(0.5 * (lo + hi))
     return m0 / math.sqrt(1.0 + u)
+
+
+def table_asymptote_m(m: Sequence[float], t: Sequence[float]) -> float:
+    """Minimum melting current (multiple) of a table's long-time tail, slope-continuous at its
+    first node: :func:`thermal_asymptote_m` with the first segment's log–log slope.
+
+    Examples
+    --------
+    >>> round(table_asymptote_m([2.0, 3.0], [300.0, 10.0]), 4) < 2.0
+    True
+    """
+    slope = (math.log(t[1]) - math.log(t[0])) / (math.log(m[1]) - math.log(m[0]))
+    return thermal_asymptote_m(float(m[0]), slope)
 
 
 def fuse_melt_time_s(m: ArrayLike, m_nodes: Sequence[float], t_nodes: Sequence[float],

@@ -20,14 +20,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from protv2g.devices.boundary import sparse_segments
 from protv2g.devices.curve_family import CurveFamily
 from protv2g.devices.curve_parser import CurveParser
-from protv2g.devices.fuse_curves import thermal_asymptote_m
+from protv2g.devices.fuse_curves import table_asymptote_m
 from protv2g.errors import InputError, Issue
 from protv2g.units import DeviceKind
 
@@ -126,10 +125,10 @@ class Curve:
         if self.kind is DeviceKind.FUSE:
             if self.mm_asymptote_m is None and len(self.mm_m_points) >= 2:
                 object.__setattr__(self, "mm_asymptote_m",
-                                   _tail_asymptote(self.mm_m_points, self.mm_t_points))
+                                   table_asymptote_m(self.mm_m_points, self.mm_t_points))
             if self.tc_asymptote_m is None and len(self.m_points) >= 2:
                 object.__setattr__(self, "tc_asymptote_m",
-                                   _tail_asymptote(self.m_points, self.t_points))
+                                   table_asymptote_m(self.m_points, self.t_points))
 
     @property
     def sparse_segments(self) -> list[tuple[float, float]]:
@@ -137,12 +136,6 @@ class Curve:
         if self.family is not CurveFamily.POINTS or len(self.m_points) < 2:
             return []
         return sparse_segments(self.m_points, self.t_points)
-
-
-def _tail_asymptote(m: tuple[float, ...], t: tuple[float, ...]) -> float:
-    """Minimum melting current of a table's long-time tail, slope-continuous at node 0."""
-    slope = (np.log(t[1]) - np.log(t[0])) / (np.log(m[1]) - np.log(m[0]))
-    return thermal_asymptote_m(m[0], float(slope))
 
 
 class UnknownCurveError(InputError, KeyError):

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks import GROUP_TABLES
+from protv2g.checks.fuse_gg_i2t import I2T_RULE
 from protv2g.checks.fuse_saving_range import ground_range_text, range_text, rows_range_a
 from protv2g.engine.collect import release_freed_memory
 from protv2g.findings import Findings, build_findings
@@ -171,6 +172,10 @@ def margin_formula(rule: str, rule_value: float, em_reset: bool = False) -> str:
     if rule == "fuse_saving_k":
         return (f"t_primary − t_backup (fuse MM − K × recloser fast; K = {rule_value:g} is in "
                 "t_backup)")
+    if rule == I2T_RULE:
+        return ("not a time: IEC 60269 gG I²t rule, backup's minimum pre-arcing I²t ÷ "
+                "primary's maximum I²t (0.01 s; and the 0.1-s gates) ≥ 1 — the Coordination "
+                "sheet's I²t ratio (interval and margin blank)")
     if rule == "fuse_fuse_ratio":
         return f"{rule_value:g} × t_backup − t_primary (backup fuse MM; the {rule_value:.0%} rule)"
     if rule == "coordination_interval" and em_reset:

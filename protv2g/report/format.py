@@ -65,6 +65,8 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)",
            "min_pol_pu": "Min pol (pu of V LN)",
            "t_primary_band_low_s": "T primary TC low (s; min melt, no arcing)",
+           # C3 between two gG links judged by I²t (checks.fuse_gg_i2t)
+           "i2t_ratio": "I²t ratio (gG: backup min ÷ primary max; ≥ 1 selective)",
            # the drafted / default inputs a row rests on (runner.py, s22), by its message
            "input_todo": "Inputs to confirm (drafted or default)"}
 

@@ -76,7 +76,8 @@ def inputs_frame(document: dict, given: dict | None = None) -> pd.DataFrame:
 #: the fuses' default basis contradicted the drafting rule's and the sheet did not say which).
 _RATING_BASIS = {
     "asym": "asymmetrical rms, as distribution cutouts are rated (IEEE C37.42)",
-    "sym": "symmetrical, as breakers (IEEE C37.04/C37.06) and reclosers (IEEE C37.60) are rated",
+    "sym": "symmetrical, as breakers (IEEE C37.04/C37.06), reclosers (IEEE C37.60) and IEC "
+           "60269 fuses (breaking capacity: prospective symmetrical current) are rated",
 }
 
 

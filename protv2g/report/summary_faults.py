@@ -44,7 +44,9 @@ def assumptions(w: Memo, result: StudyResult) -> None:
         w.pair("c-factors", "IEC 60909-0 Table 1 (as pandapower applies them): c_max 1.10 / "
                "c_min 1.00 above 1 kV; LV 1.05 (1.10 with 10 % tolerance) / 0.95 (0.90); max "
                "case conductors at 20 °C, min case at end temperature"
-               + (f" ({hot}; IEC 60909-0 eq. 34)" if hot else ""))
+               + (f" ({hot}; IEC 60909-0 eq. 34: θe for the lines' resistance of the "
+                  "minimum current, not a cable's short-circuit limit, which no check judges)"
+                  if hot else ""))
     w.pair("Fault resistance", "max case {} Ω + j{} Ω; min-case ground faults {} Ω".format(
         *(num_text(faults.get(k, 0)) for k in ("r_fault_ohm", "x_fault_ohm", "r_fault_min_ohm"))))
     w.pair("Fault types, cases", f"{', '.join(map(str, faults.get('fault_types') or []))}; "

@@ -26,6 +26,7 @@ from protv2g.study.feeder_checks import (
     find_one,
     resolve_location,
 )
+from protv2g.study.fuse_standard import with_iec_fuse_basis
 from protv2g.study.issues import issues_from_validation_error, with_device_names
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.paths import resolve_inside
@@ -296,6 +297,8 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
             warnings = pd.concat([w for w in (warnings, dead) if w is not None and len(w)],
                                  ignore_index=True)
     issues += sem
+    if library is not None:  # an IEC 60269 link's breaking capacity is symmetrical
+        document = with_iec_fuse_basis(document, library)
     if issues or library is None:  # semantic checks index the devices merged above
         return with_device_names(issues, [d.name for d in document.devices],
                                  n_adopted), None

@@ -72,21 +72,26 @@ The bounds, and where each comes from:
   ``GroundTrip`` of 1 A, :mod:`protv2g.study.model_defaults`; review rev35b field case
   device-delay-import: a relay with ``Delay=0.3`` got a definite-time 51G at 1 A).
 * **Fuse links** outside the EEI-NEMA K and T series (ANSI C37.43 ratings 6–200 A, the
-  library's ``fuse_links.yaml``): a user or model curve; the report's fuse data then rest on
-  that curve alone.
+  library's ``fuse_links.yaml``) and the library's IEC 60269 gG links (``fuse_gg.yaml``): a
+  user or model curve; the report's fuse data then rest on that curve alone.
+* **A fuse standard off its voltage** (:func:`protv2g.study.fuse_standard.fuse_voltage_warnings`):
+  a US distribution link (EEI-NEMA K/T) on a bus at or below 1 kV — a low-voltage feeder has
+  IEC 60269 gG fuses there (review rev36b: a 100K on the European LV feeder was accepted
+  silently) — or an IEC 60269 (≤ 1,000 V) link above 1 kV.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
+from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from protv2g.devices.curve_family import CurveFamily
+from protv2g.devices.library import LIBRARY_DIR
 from protv2g.errors import Issue
 from protv2g.network.dss_site_base import site_base_warnings, split_leg_warnings
 from protv2g.network.json_tables import unsupplied_buses
@@ -94,6 +99,11 @@ from protv2g.study.device_coverage import (
     FUSE_RECLOSER_CRITERIA,
     empty_collections,
     unmodelled_fuses_and_reclosers,
+)
+from protv2g.study.fuse_standard import (
+    IEC_GG_STANDARD,
+    fuse_voltage_warnings,
+    is_us_distribution_link,
 )
 from protv2g.study.model_defaults import model_default_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
@@ -118,7 +128,6 @@ SITE_MAX_KW = 10_000.0
 #: K and T link ratings of ANSI C37.43 (preferred 6, 10, 15, 25, 40, 65, 100, 140, 200 A;
 #: intermediate 8, 12, 20, 30, 50, 80 A), as the library's ``fuse_links.yaml`` holds them.
 KT_RATINGS_A = (6, 8, 10, 12, 15, 20, 25, 30, 40, 50, 65, 80, 100, 140, 200)
-_KT_STANDARD = re.compile(r"^[KT] link\b")
 
 
 def time_dial_range(curve: Curve) -> tuple[float, float, str] | None:
@@ -272,8 +281,11 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
                     "IEC curve takes a TMS (0.05–1), an IEEE or US curve a time dial"))
     if device.kind is DeviceKind.FUSE:
         curve = study.library.get(device.link)
-        if not _KT_STANDARD.match(str(curve.standard)) or (
-                curve.rating_a is None or round(curve.rating_a) not in KT_RATINGS_A):
+        out += fuse_voltage_warnings(study, device, where, file)
+        shipped_gg = str(curve.standard) == IEC_GG_STANDARD and Path(curve.file).parent == \
+            LIBRARY_DIR
+        if not shipped_gg and (not is_us_distribution_link(curve) or (
+                curve.rating_a is None or round(curve.rating_a) not in KT_RATINGS_A)):
             out.append(Issue(
                 file, f"{where}.link",
                 f"{label}: link {device.link!r} is not an EEI-NEMA K or T link (ANSI C37.43 "

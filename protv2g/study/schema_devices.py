@@ -219,7 +219,8 @@ class RecloserDevice(_DeviceBase):
 
 
 class FuseDevice(_DeviceBase):
-    """Expulsion fuse link, e.g. ``65K`` or ``25T``, or a user point-table curve."""
+    """Fuse link: an expulsion link, e.g. ``65K`` or ``25T``, an IEC 60269 gG link, e.g.
+    ``100gG``, or a user point-table curve."""
 
     kind: Literal[DeviceKind.FUSE]
     link: str
@@ -227,6 +228,8 @@ class FuseDevice(_DeviceBase):
     # per C37.41) are rated in asymmetrical rms amperes at the test X/R — the basis
     # ``protv2g init`` drafts (study_draft/ratings.py); it was ``sym`` here, the breakers' and
     # reclosers' basis, so the two disagreed. A cutout stated symmetrical: give ``sym``.
+    # An IEC 60269 link (e.g. 100gG) left without it gets ``sym`` at loading (its breaking
+    # capacity is a prospective symmetrical current; protv2g.study.fuse_standard).
     interrupting_rating_basis: Literal["sym", "asym"] = "asym"
     preload_factor: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
     ambient_factor: Annotated[float, Field(gt=0, le=1.5, allow_inf_nan=False)] = 1.0

@@ -197,6 +197,7 @@ def _source_caveat(note: str, bad_source: bool) -> str:
 #: Said above ``devices:`` (and by ``protv2g init``) when the draft holds no fuse or recloser.
 NO_FUSE_NOTE = ("the model has no fuse or recloser: C1–C4 (fuse and recloser coordination, "
                 "fuse saving) will judge nothing and the gate will say ERROR until the "
-                "feeder's fuses and reclosers are added under devices (kind fuse / recloser) "
-                "or the study states it has none (no_fuses_or_reclosers: true, at the top "
-                "level)")
+                "feeder's fuses and reclosers are added under devices (kind fuse / recloser; "
+                "on a low-voltage feeder, ≤ 1 kV, IEC 60269 gG links such as link: 100gG, "
+                "not EEI-NEMA K/T links) or the study states it has none "
+                "(no_fuses_or_reclosers: true, at the top level)")

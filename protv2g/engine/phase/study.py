@@ -58,6 +58,23 @@ __all__ = ["PhaseDevice", "model_devices", "phase_fault_study", "ENDTEMP_DEGREE"
 
 #: Conductor end temperature of the minimum case, °C (OpenDSS models carry none;
 #: the value the pandapower importer and the project's example feeders use).
+#:
+#: What it is: IEC 60909-0's θe, "the conductor temperature at the end of the short circuit",
+#: used ONLY to take the lines' resistance up for the minimum short-circuit current,
+#: ``R_L = [1 + 0.004 /K · (θe − 20 °C)] · R_L20`` (IEC 60909-0:2016, the minimum-current
+#: clause's equation for R_L, eq. (34); §2.5 of the 2001 edition — clause numbers recalled).
+#: What it is not: a cable's short-circuit limit. protv2g does not judge a conductor's thermal
+#: withstand (no ``k²S² ≥ I²t`` check anywhere in C1–C12): the final temperatures of IEC
+#: 60949 / IEC 60364-5-54 Table A.54 (copper: PVC ≤ 300 mm² k = 115, 70 → 160 °C; XLPE/EPR
+#: k = 143, 90 → 250 °C; aluminium 76 / 94) are not used. The temperature a cable reaches at
+#: the end of a minimum fault lies between its operating temperature (70 °C PVC, 90 °C XLPE)
+#: and that limit, so θe is uncertain: bracket 70–160 °C (PVC) or 90–250 °C (XLPE). The end
+#: that drives the minimum-current criteria (C5 reach, a fuse's or relay's time at the
+#: minimum fault) is the HOT end — more resistance, less current; 80 °C is nearer the cool
+#: end. On the IEEE European LV test feeder (416 V cables) the far end's (899) minimum
+#: faults fall from 80 °C to 160 °C: LL 1,211 → 972 A (−20 %), SLG 864 → 690 A; at 250 °C
+#: 795 / 562 A (OpenDSS ``ZscMatrix``, every line's R × ``1 + 0.004·(θe − 20)``, c = 0.95;
+#: session 37): where a minimum-case row passes by less than that, it rests on θe.
 ENDTEMP_DEGREE = 80.0
 
 

@@ -1,0 +1,175 @@
+"""C3 between two IEC 60269 gG links by I²t, C8's load limit and C5's pickup of a gG link.
+
+Hand figures from the gate table as written in relay_library/fuse_gg.yaml (the 0.01-s nodes
+are √(I²t / 0.01 s); I²t at 0.01 s = node² × 0.01 s):
+
+========  ==================  ==================  ==============  ==============
+link      I²t min (0.01 s)    I²t max (0.01 s)    Imin(0.1 s)     Imax(0.1 s)
+========  ==================  ==================  ==============  ==============
+63gG      948.7² × 0.01       1643.2² × 0.01      480 A           820 A
+100gG     1643.2² × 0.01      2932.6² × 0.01      950 A           1650 A
+125gG     2144.8² × 0.01      3741.7² × 0.01      1250 A          2200 A
+160gG     2932.6² × 0.01      5000² × 0.01        1650 A          2840 A
+========  ==================  ==================  ==============  ==============
+
+The rule (protv2g.checks.fuse_gg_i2t): at a current ≥ the protecting link's Imax(0.1 s),
+ratio = min(I²t_min,backup / I²t_max,primary, (Imin,backup(0.1 s) / Imax,primary(0.1 s))²),
+selective at ratio ≥ 1; below it the 75 % rule on the gate bands.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from protv2g.checks import run_checks
+from protv2g.checks.fuse_gg_i2t import I2T_RULE, gg_i2t, pair_ratio
+from protv2g.checks.fuse_gg_limits import gg_load_limit_a, gg_reach_pickup_a
+from protv2g.devices.models import Fuse
+from tests.test_checks_common import BASE, BUS, make_study, rows, scenarios
+from tests.test_checks_common import with_devices as _with
+
+
+def _ratio(small: str, big: str) -> float:
+    return pair_ratio(gg_i2t(Fuse(name="p", link=small)), gg_i2t(Fuse(name="b", link=big)))
+
+
+def test_i2t_ratio_of_gg_pairs_by_hand():
+    # 100gG under 160gG (1.6): 0.01 s: 2932.6²/2932.6² = 1; 0.1 s: (1650/1650)² = 1 -> 1.00
+    assert _ratio("100gG", "160gG") == pytest.approx(1.0, abs=1e-9)
+    # 100gG under 125gG (1.25): 0.01 s: (2144.8/2932.6)² = 0.731365² = 0.534894;
+    # 0.1 s: (1250/1650)² = 0.573921 -> 0.534894 < 1: not selective
+    assert _ratio("100gG", "125gG") == pytest.approx((2144.8 / 2932.6) ** 2, rel=1e-9)
+    assert _ratio("100gG", "125gG") == pytest.approx(0.534894, abs=1e-6)
+    # 63gG under 100gG (1.59): 0.01 s: 1643.2²/1643.2² = 1; 0.1 s: (950/820)² = 1.342 -> 1.00
+    assert _ratio("63gG", "100gG") == pytest.approx(1.0, abs=1e-9)
+    p = gg_i2t(Fuse(name="p", link="100gG"))
+    assert (p.i2t_max_a2s, p.i2t_min_a2s) == pytest.approx((2932.6 ** 2 * 0.01,
+                                                            1643.2 ** 2 * 0.01))
+    assert (p.imin_01_a, p.imax_01_a) == pytest.approx((950.0, 1650.0))
+    assert gg_i2t(Fuse(name="k", link="65K")) is None
+
+
+@pytest.fixture(scope="module")
+def gg(tmp_path_factory):
+    """The hand feeder with F (upstream, L4) 160gG and F2 (downstream, L6) 100gG."""
+    study = make_study(tmp_path_factory.mktemp("gg"))
+    return _with(study, F={"link": "160gG"}, F2={"link": "100gG"})
+
+
+def _c3(study, i_a: float):
+    t = rows((BASE, "F2", "B5", "3ph", "max", i_a), (BASE, "F", "B5", "3ph", "max", i_a))
+    v, coord = run_checks(study, t, None, scenarios())
+    c3 = v[(v.criterion == "C3") & v.status.isin(["fail", "warn"])]
+    return c3, coord[coord.criterion == "C3"]
+
+
+def test_100gg_under_160gg_is_selective_by_i2t(gg):
+    """5 kA ≥ 100gG's Imax(0.1 s) 1,650 A: the I²t rule, ratio 1.00, passes (the old curve
+    rule failed it: 0.75 × MM(160gG) − TC(100gG) = −0.011 s)."""
+    c3, coord = _c3(gg, 5000.0)
+    assert c3.empty
+    row = coord.iloc[0]
+    assert row.rule == I2T_RULE and bool(row.ok)
+    assert row.i2t_ratio == pytest.approx(1.0, abs=1e-9)
+    assert pd.isna(row.margin_s)
+    # below 1,650 A the time gates decide: 1.6 kA keeps the 75 % rule on the bands (−0.038 s)
+    c3, coord = _c3(gg, 1600.0)
+    assert coord.iloc[0].rule != I2T_RULE
+    assert c3.iloc[0].margin == pytest.approx(-0.0384, abs=5e-4)
+    assert "at a current below F2's Imax(0.1 s) gate" in c3.iloc[0].message
+
+
+def test_100gg_under_125gg_fails_by_i2t(gg):
+    """Ratio 1.25: 125gG's I²t min 46,000 A²s < 100gG's max 86,000 A²s (0.01 s) -> I²t ratio
+    0.5349, margin −0.4651 (fraction)."""
+    c3, coord = _c3(_with(gg, F={"link": "125gG"}), 5000.0)
+    row = c3.iloc[0]
+    assert (row.status, row.rule, row.margin_unit) == ("fail", I2T_RULE, "fraction")
+    assert row.margin == pytest.approx((2144.8 / 2932.6) ** 2 - 1.0, rel=1e-9)
+    assert row.limit == pytest.approx(0.0)
+    assert "F's minimum pre-arcing I²t 46,000 A²s < F2's maximum 86,000 A²s" in row.message
+    assert "I²t ratio 0.53 < 1" in row.message and "rating ratio 1.25" in row.message
+    assert coord.iloc[0].i2t_ratio == pytest.approx(0.534894, abs=1e-6)
+
+
+def test_a_gg_above_a_k_link_keeps_the_curve_rule(gg):
+    c3, coord = _c3(_with(gg, F2={"link": "40K"}), 5000.0)
+    assert (coord.rule != I2T_RULE).all() and coord.i2t_ratio.isna().all()
+
+
+# ---------------------------------------------------------------- C8 / C5 of a gG link
+def test_gg_load_limit_and_reach_pickup_by_hand():
+    f = Fuse(name="F", link="100gG")
+    # IEC 60269-1: In carried continuously; If = 1.6 In is the max-melt curve's first node
+    assert gg_load_limit_a(f) == pytest.approx(100.0)
+    assert gg_reach_pickup_a(f) == pytest.approx(160.0)
+    assert gg_load_limit_a(Fuse(name="K", link="40K")) is None
+
+
+def _flow(i_f2_a: float):
+    dev = pd.DataFrame({"scenario": BASE, "step": 0, "device": ["R1", "R2", "R3", "RC", "F",
+                                                                  "F2"],
+                        "i_a": [100.0, 100, 50, 50, 20, i_f2_a], "p_mw": 1.0,
+                        "q_mvar": 0.1, "direction": "forward"})
+    bus = pd.DataFrame({"scenario": BASE, "step": 0, "bus": list(BUS.values()), "vm_pu": 1.0})
+    br = pd.DataFrame({"scenario": BASE, "step": 0, "element": "line", "element_index": [0, 1],
+                       "loading_percent": [40.0, 30.0]})
+    return {"device": dev, "bus": bus, "branch": br}
+
+
+def _c8(study, i_f2_a: float) -> pd.DataFrame:
+    t = rows((BASE, "F2", "B5", "3ph", "max", 1000.0))
+    v, _ = run_checks(study, t, _flow(i_f2_a), scenarios())
+    return v[(v.criterion == "C8") & (v.status == "fail") & (v.device == "F2")]
+
+
+def test_c8_a_gg_link_carries_its_rated_current(gg):
+    """100gG: limit In = 100 A (was 1.25 In / 1.5 = 83.3 A): 90 A passes, 110 A fails."""
+    assert _c8(gg, 90.0).empty
+    row = _c8(gg, 110.0).iloc[0]
+    assert row.limit == pytest.approx(100.0) and row.margin == pytest.approx(-10.0)
+    assert "rated current of 100gG = 100 A" in row.message
+
+
+def _c5(study, i_a: float) -> pd.DataFrame:
+    t = rows((BASE, "F2", "B5", "3ph", "min", i_a))
+    v, _ = run_checks(study, t, None, scenarios())
+    return v[(v.criterion == "C5") & (v.device == "F2") & v.status.isin(["fail", "warn"])]
+
+
+def test_c5_reads_a_gg_links_conventional_fusing_current(gg):
+    """100gG: pickup If = 160 A (was Inf = 125 A): 200 A = 1.25 × 160 A < 1.5 fails (1.6 ×
+    125 A passed before); 250 A = 1.5625 × 160 A passes."""
+    row = _c5(gg, 200.0).iloc[0]
+    assert row.margin == pytest.approx(200.0 / 160.0 - 1.5, abs=1e-9)
+    assert "1.25 × conventional fusing current (IEC 60269-1 If = 1.6 In) 160 A" in row.message
+    assert _c5(gg, 250.0).empty
+
+
+def test_c8_base_margin_of_a_gg_link_is_against_its_rated_current():
+    """The attribution's base margin (checks.load_margins) uses the same limit as the row:
+    100gG carrying 90 A in the base: 100 − 90 = 10 A (was 125 / 1.5 − 90 = −6.7 A)."""
+    from types import SimpleNamespace
+
+    from protv2g.checks import load_margins as lm
+
+    flow = pd.DataFrame({"scenario": ["base/light"], "device": ["F1"], "step": [0],
+                         "i_a": [90.0]})
+    ctx = SimpleNamespace(flow={"device": flow}, base_of={"v2g/light": "base/light"},
+                          devices={"F1": Fuse(name="F1", link="100gG")},
+                          thresholds=SimpleNamespace(load_pickup_factor=1.5))
+    assert lm.load_margins(ctx).margin.tolist() == pytest.approx([10.0])
+
+
+def test_the_report_says_an_i2t_row_is_not_a_time():
+    """Pair coordination's margin formula and the Coordination sheet's column for an I²t row
+    (the LV study's F-SVC 63gG → F-END 100gG: interval and margin blank, ratio 1.00)."""
+    from protv2g.report.derived import margin_formula
+    from protv2g.report.format import header_label
+    from protv2g.report.sheets import DATA_SHEETS
+
+    assert margin_formula(I2T_RULE, 1.0).startswith("not a time: IEC 60269 gG I²t rule")
+    assert header_label("i2t_ratio").startswith("I²t ratio")
+    coord = next(s for s in DATA_SHEETS if s.title == "Coordination")
+    assert "i2t_ratio" in coord.columns
