@@ -178,7 +178,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     Example
     -------
     >>> ha = hosting_analysis(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
-    >>> ha.table[["site", "participation", "load_level", "hosting_kw", "limiting_criterion"]]
+    >>> ha.table[["site", "participation", "load_level", "hosting_kw",  # doctest: +SKIP
+    ...           "limiting_criterion"]]
     """
     t0 = time.perf_counter()
     # the sites' interconnection transformers in the study's net, as run_study does before
