@@ -130,6 +130,14 @@ def site_tap(ctx: Any, bus: pd.DataFrame, bad: pd.DataFrame, v_base: np.ndarray,
     owners = site_buses(ctx)
     by_bus = idle.groupby(level="bus")
     top, low = by_bus.max(), by_bus.min()
+    # the highest voltage of the bus's rows, idle or exporting: the tap is sized on it too
+    # (review rev37b F6, IEEE 34: a tap sized on the idle 1.067 pu left the full-export row
+    # at 1.0535 pu in OpenDSS)
+    highest: dict[int, tuple[float, float]] = {}  # bus → (its highest row's pu, that idle)
+    for k in np.flatnonzero(np.isfinite(v_idle) & np.isfinite(vm)).tolist():
+        b = int(bad.bus.iat[k])
+        if b not in highest or vm[k] > highest[b][0]:
+            highest[b] = (float(vm[k]), float(v_idle[k]))
     suffix: dict[int, str] = {}
     for k in np.flatnonzero(np.isfinite(v_idle)).tolist():
         b = int(bad.bus.iat[k])
@@ -143,7 +151,7 @@ def site_tap(ctx: Any, bus: pd.DataFrame, bad: pd.DataFrame, v_base: np.ndarray,
                      f"checks.voltage_change_min_pu {material:.4g} pu): set by the "
                      "transformer's no-load tap, not by the export — "
                      + tap_fix(ctx, owner[0] if owner else "", float(top.get(b, v_idle[k])),
-                               float(low.get(b, v_idle[k])))
+                               float(low.get(b, v_idle[k])), *highest[b])
                      + "; a setting to change, not an export limit")
         elif raised[k]:
             said += f": V2G raises it by {rise[k]:+.4f} pu"
@@ -151,7 +159,7 @@ def site_tap(ctx: Any, bus: pd.DataFrame, bad: pd.DataFrame, v_base: np.ndarray,
             said += (", " + idle_words(float(v_idle[k]), float(th.v_max_pu), tol)
                      + " (its transformer's no-load tap: "
                      + tap_fix(ctx, owner[0] if owner else "", float(top.get(b, v_idle[k])),
-                               float(low.get(b, v_idle[k])))
+                               float(low.get(b, v_idle[k])), *highest[b])
                      + f"), and this scenario adds {rise[k]:+.4f} pu, more than "
                      f"checks.voltage_change_min_pu {material:.4g} pu")
         suffix[k] = said
@@ -264,24 +272,45 @@ def feeder_winding(buses: list[str], dead: set[str], sites: set[str],
     return 0 if kv[0] >= kv[1] else 1
 
 
-def tap_fix(ctx: Any, element: str, v_idle_max_pu: float, v_idle_min_pu: float) -> str:
-    """The no-load tap that brings a site's own bus inside Range A with every site idle.
+def tap_fix(ctx: Any, element: str, v_idle_max_pu: float, v_idle_min_pu: float,
+            v_row_pu: float = math.nan, v_row_idle_pu: float = math.nan) -> str:
+    """The no-load tap that brings a site's own bus inside Range A, idle and exporting.
 
     The bus's idle voltage scales with the transformer's no-load ratio (site-side tap over
     feeder-side tap, OpenDSS ``taps``); the fix is the fewest :data:`TAP_STEP` steps up of the
     feeder-side (high-voltage) winding's tap — where a pad-mount's no-load taps are — that take
     the highest idle voltage over the load levels to ``v_max_pu − voltage_change_min_pu`` or
-    below (inside Range A with room for a change the check calls immaterial). Returns the
-    words: ``"raise transformer.depot_xf's feeder-side no-load tap 1 → 1.025 (+2.5 %, LV/HV
-    ratio × 0.9756; taps=(1.025, 1) in the script): with every site idle 1.0509 → 1.0253 pu
-    (1.0482 → 1.0226 pu at the lowest load level's idle voltage)"``."""
+    below (inside Range A with room for a change the check calls immaterial) AND the highest
+    voltage of the bus's rows in the study (``v_max_row_pu``: its exporting rows too) to
+    ``v_max_pu`` or below. The exporting voltage is scaled by the same ratio (the
+    transformer's own rise under load is not re-solved: an estimate, "≈"); review rev37b F6
+    (IEEE 34, a YNd depot_xf): sized on the idle 1.067 pu alone, the tap 1 → 1.025 left the
+    full-export row at 1.0535 pu in OpenDSS (1.0797 × 1/1.025 = 1.0534); 1 → 1.05 gives
+    1.0286 pu (estimate 1.0283). Returns the words: ``"raise transformer.depot_xf's
+    feeder-side no-load tap 1 → 1.05 (+5 %, no-load ratio × 0.9524; taps=(1.05, 1) in the
+    script): with every site idle 1.067 → 1.016 pu …; the highest voltage of this bus's rows
+    in the study (exporting) 1.0797 → ≈ 1.0283 pu …"``."""
     th = ctx.thresholds
-    target = float(th.v_max_pu) - float(th.voltage_change_min_pu)
+    v_max = float(th.v_max_pu)
+    target = v_max - float(th.voltage_change_min_pu)
     taps = _taps(ctx, element) if element else None
     t_hv, t_lv = taps if taps else (1.0, 1.0)
-    k = 1
-    while v_idle_max_pu * t_hv / (t_hv + k * TAP_STEP) > target and k < 40:
-        k += 1
+    v_row = (v_row_pu if math.isfinite(v_row_pu) and v_row_pu > v_idle_max_pu + 5e-5
+             else math.nan)
+    # the row's idle part scales with the ratio f, its rise (ΔV ≈ (R·P + X·Q)/V) by 1/f
+    v_row_idle = v_row_idle_pu if math.isfinite(v_row_idle_pu) else v_idle_max_pu
+
+    def at_ratio(f: float) -> float:
+        return v_row_idle * f + (v_row - v_row_idle) / f
+
+    def steps(limit_pu: float, v_of: Any) -> int:
+        k = 1
+        while v_of(t_hv / (t_hv + k * TAP_STEP)) > limit_pu and k < 40:
+            k += 1
+        return k
+
+    k_idle = steps(target, lambda f: v_idle_max_pu * f)
+    k = max(k_idle, steps(v_max, at_ratio)) if math.isfinite(v_row) else k_idle
     new_hv = t_hv + k * TAP_STEP
     factor = t_hv / new_hv
     name = _short(element) if element else "the site transformer"
@@ -292,7 +321,18 @@ def tap_fix(ctx: Any, element: str, v_idle_max_pu: float, v_idle_min_pu: float) 
     low = (f" (its lowest idle voltage in the study {v_idle_min_pu:.4f} → "
            f"{v_idle_min_pu * factor:.4f} pu)"
            if not math.isclose(v_idle_min_pu, v_idle_max_pu, abs_tol=5e-5) else "")
+    row = ""
+    if math.isfinite(v_row):
+        row = (f"; the highest voltage of this bus's rows in the study (exporting) "
+               f"{v_row:.4f} → ≈ {at_ratio(factor):.4f} pu (its idle {v_row_idle:.4f} pu × the "
+               f"ratio, its rise ÷ it: an estimate, not a flow at the new tap)")
+        if k > k_idle:  # what the idle voltage alone would have asked, and what it leaves
+            at_idle = at_ratio(t_hv / (t_hv + k_idle * TAP_STEP))
+            more = k - k_idle
+            row += (f": {more} step{'s' if more > 1 else ''} more than the idle voltage alone "
+                    f"needs, for that row (at {t_hv + k_idle * TAP_STEP:g} it stays over "
+                    f"{v_max:g} pu at ≈ {at_idle:.4f} pu)")
     return (f"raise {name}'s feeder-side no-load tap {t_hv:g} → {new_hv:g} "
             f"(+{100 * k * TAP_STEP:g} %, no-load ratio × {factor:.4f}{script}): with every "
             f"site idle {v_idle_max_pu:.4f} → {v_idle_max_pu * factor:.4f} pu{low}, inside "
-            f"Range A with {th.voltage_change_min_pu:.4g} pu to spare{beyond}")
+            f"Range A with at least {th.voltage_change_min_pu:.4g} pu to spare{row}{beyond}")

@@ -29,7 +29,14 @@ user's and are not moved.
 
 Each end is one hosting search (:func:`protv2g.hosting.hosting_analysis`) on the limiting
 axis of each site (the participation case and load level that gave the site its figure),
-with a coarse grid; the figure itself is the caller's full search. ``driven_by`` names, for
+with a coarse grid to which the figure and the figure's first failing export are added (so
+that an end whose inputs do not move the limit reproduces the figure, and does not step over
+a limit that holds over a window of exports only: :mod:`protv2g.hosting.window`); the figure
+itself is the caller's full search. The band brackets its figure: the pessimistic end is at
+most the figure, the optimistic end at least it; an end's search on the wrong side of the
+figure is capped at it and ``driven_by`` says so (review rev37b F4, IEEE 123 campus: "205 kW,
+band 205 – 288 kW … pessimistic end (288 kW)", its 50 kW searches having stepped over C12's
+window ≈ 208–245 kW at bus 83). ``driven_by`` names, for
 each end that moved the figure, what limits it there (criterion, device(s), fault, the axis)
 and the inputs that differ (the ends vary them together: which one alone drives it is not
 separated); and for an end that stays at the figure, what limits the figure (or that
@@ -211,12 +218,28 @@ def _limiting_axis(table: pd.DataFrame, site: str) -> tuple[str, str]:
 
 def _site_figure(study: Study, site: str, axis: tuple[str, str], checks: Any,
                  n_grid: int, tol_kw: float,
-                 progress: Callable[[str], None] | None = None) -> tuple[float, str]:
+                 progress: Callable[[str], None] | None = None,
+                 extra_kw: Sequence[float] = ()) -> tuple[float, str]:
     ha = hosting_analysis(study, checks=checks, sites=[site], participations=[axis[0]],
                           load_levels=[axis[1]], n_grid=n_grid, tol_kw=tol_kw,
-                          progress=progress)
+                          progress=progress, extra_kw={site: list(extra_kw)})
     row = ha.table.iloc[0]
     return float(row["hosting_kw"]), _limit_text(row, axis)
+
+
+def _figure_points(table: pd.DataFrame, site: str, axis: tuple[str, str],
+                   fig_kw: float) -> list[float]:
+    """The figure and the first failing export of the figure's search on ``axis`` (kW; the
+    table's ``first_fail_kw`` where it has one), for the ends' searches to evaluate."""
+    rows = table[(table["site"].astype(str) == site)
+                 & (table["participation"].astype(str) == axis[0])
+                 & (table["load_level"].astype(str) == axis[1])]
+    out = [float(fig_kw)] if np.isfinite(fig_kw) and fig_kw > 0 else []
+    if len(rows) and "first_fail_kw" in rows.columns:
+        first = pd.to_numeric(rows["first_fail_kw"], errors="coerce").iloc[0]
+        if pd.notna(first) and first > 0:
+            out.append(float(first))
+    return out
 
 
 def _limit_text(row: Any, axis: tuple[str, str]) -> str:
@@ -300,13 +323,28 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         fig = figures[name]
         values = {"figure": fig}
         whats = {}
+        # each end also evaluates the figure and the export where the figure's search first
+        # fails: a coarse grid would otherwise step over a limit that holds over a window of
+        # exports only (review rev37b F4)
+        extra = _figure_points(table, name, axis, fig)
         for end in ends:
             values[end.name], whats[end.name] = _site_figure(
                 end.study, name, axis, end.checks, n_grid, site_tol,
                 None if progress is None else
-                (lambda text, e=f"{name} {end.name} end": progress(f"{e}, {text}")))
-        lo = min(values.values())
-        hi = max(values.values())
+                (lambda text, e=f"{name} {end.name} end": progress(f"{e}, {text}")),
+                extra)
+        # the band brackets its figure: pessimistic ≤ figure ≤ optimistic. An end's coarse
+        # search can land on the wrong side of the figure where the limit is not monotonic
+        # in the export (review rev37b F4, IEEE 123 campus: C12 at 83 fails only in a window
+        # ≈ 205–245 kW closed by reg4b's tap; the 50 kW searches stepped over it and said
+        # "pessimistic end (288 kW)" beside the figure 205 kW): such an end is capped at the
+        # figure, and the text says so
+        raw = dict(values)
+        for end in ends:
+            values[end.name] = (min(raw[end.name], fig) if end is ends[0]
+                                else max(raw[end.name], fig))
+        lo = values[ends[0].name]
+        hi = values[ends[1].name]
         limiting = table[(table["site"].astype(str) == name)
                          & (table["participation"].astype(str) == axis[0])
                          & (table["load_level"].astype(str) == axis[1])]
@@ -317,7 +355,16 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         whats["figure"] = _limit_text(lim, axis)
         driven = []
         for end in ends:
-            if not math.isclose(values[end.name], fig, abs_tol=site_tol):
+            if not math.isclose(raw[end.name], fig, abs_tol=site_tol) and math.isclose(
+                    values[end.name], fig):
+                side = "above" if raw[end.name] > fig else "below"
+                driven.append(f"{end.name} end capped at the figure ({fig:,.0f} kW): its own "
+                              f"search (resolving {site_tol:g} kW) gave {raw[end.name]:,.0f} "
+                              f"kW, {side} the figure ({whats[end.name]}) — it stepped over "
+                              "the export where the figure's search finds its limit (a "
+                              "limit that does not grow with the export, see the figure's "
+                              "limit); inputs moved: " + ("; ".join(end.changes) or "none"))
+            elif not math.isclose(values[end.name], fig, abs_tol=site_tol):
                 driven.append(f"{end.name} end ({values[end.name]:,.0f} kW) limited by "
                               f"{whats[end.name]}; inputs moved: "
                               + ("; ".join(end.changes) or "none"))

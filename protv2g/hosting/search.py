@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -127,7 +127,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                      load_levels: Sequence[LoadLevel | str] | None = None,
                      n_grid: int = 16, n_refine: int = 7, tol_kw: float | None = None,
                      max_rounds: int = 12,
-                     progress: Callable[[str], None] | None = None) -> HostingAnalysis:
+                     progress: Callable[[str], None] | None = None,
+                     extra_kw: Mapping[str, Sequence[float]] | None = None) -> HostingAnalysis:
     """Protection hosting capacity of every V2G site, overall and per criterion.
 
     Parameters
@@ -159,6 +160,11 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     progress : callable, optional
         Called before each engine call with what it is (``"bisection round 2: engine call
         3, 24 export levels"``): a search on a utility feeder takes minutes (review25 §9).
+    extra_kw : mapping, optional
+        Site name → export levels (kW) added to its grid (those within 0 … its axis's
+        maximum): the hosting band's coarse searches evaluate the figure and the export where
+        the figure's search first fails, so that they do not step over a limit that holds
+        only over a window of exports (review rev37b F4).
 
     Returns
     -------
@@ -172,7 +178,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     Example
     -------
     >>> ha = hosting_analysis(load_study("feeders/depot_two_feeder/study.yaml"))  # doctest: +SKIP
-    >>> ha.table[["site", "participation", "load_level", "hosting_kw", "limiting_criterion"]]
+    >>> ha.table[["site", "participation", "load_level", "hosting_kw",  # doctest: +SKIP
+    ...           "limiting_criterion"]]
     """
     t0 = time.perf_counter()
     # the sites' interconnection transformers in the study's net, as run_study does before
@@ -286,6 +293,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     # there on given data has its figure decided (0 kW) and its levels not yet evaluated
     # are left out. A grid of one call is evaluated whole (only the bisection is left out)
     grid = {a.key: grid_kw(a, n_grid, tol_of[a.key]) for a in axes}
+    for a in axes:  # the caller's levels, above the smallest export (.early reads it first)
+        more = [float(p) for p in (extra_kw or {}).get(a.site.name, ())
+                if grid[a.key] and grid[a.key][0] < float(p) <= a.cap_kw * (1 + 1e-9)]
+        grid[a.key] = sorted({*grid[a.key], *more})
     todo: list[Point] = list(first_then_levels(axes, grid))
     chunks = _chunks(todo, per_call)
     stop: set[Key] = set()

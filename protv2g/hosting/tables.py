@@ -48,6 +48,7 @@ from protv2g.hosting.limits import (
     worsening,
 )
 from protv2g.hosting.voltage_text import voltage_limit_text
+from protv2g.hosting.window import passes_again, window_text
 from protv2g.input_basis import weakest
 from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
@@ -72,6 +73,10 @@ HOSTING_COLUMNS = [
     # the gate's material share of that deficit (review rev33a M2; ver33: said in the note
     # only, not on the terminal)
     "fails_without_v2g",
+    # the first failing export the search evaluated (NaN: not limited), and the export from
+    # which the limiting criteria pass again at every level evaluated above it (NaN: none;
+    # review rev37b F4: C12 at IEEE 123's bus 83 fails only 208–≈245 kW, reg4b's tap)
+    "first_fail_kw", "passes_again_kw",
     *EXTRA_COLUMNS,
     # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
     # modelled): the figure says nothing of them, and no text calls it unlimited over them
@@ -184,6 +189,7 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         "site_max_kw": axis.cap_kw, "limited": hi is not None,
         "limiting_criterion": "", "limiting_device": "", "limiting_fault": "", "first_fail_kw": hi,
         "limiting_basis": "", "limiting_worse": "", "fails_without_v2g": False,
+        "passes_again_kw": math.nan,
     }
     out["hosting_chargers"] = int(math.floor(out["hosting_kw"] / p_charger + 1e-9))
     if hi is not None:
@@ -207,6 +213,13 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
                                         if is_given(r.get("input_basis")))
         out["limiting_worse"] = _worse_text(rows[-1], hi, out["hosting_kw"])
         out["fails_without_v2g"] = bool(out["limiting_worse"])
+        again, last = passes_again(failing, axis.key, levels, hi,
+                                   [str(r["criterion"]) for r in rows])
+        if again is not None:
+            out["passes_again_kw"] = again
+            out["limiting_fault"] = "; ".join(t for t in (
+                out["limiting_fault"], window_text(hi, last, again, levels, axis.cap_kw,
+                                                   [str(r["criterion"]) for r in rows])) if t)
     return out
 
 
@@ -300,6 +313,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     for frame in (table, by_crit):
         frame["limited"] = frame["limited"].astype(bool)
     table["fails_without_v2g"] = table["fails_without_v2g"].fillna(False).astype(bool)
+    for col in ("first_fail_kw", "passes_again_kw"):
+        table[col] = pd.to_numeric(table[col]).astype(float)
     table["hosting_chargers"] = table["hosting_chargers"].astype(int)
     table["max_online_chargers"] = table["max_online_chargers"].astype("Int64")
     table["max_online_kw"] = pd.to_numeric(table["max_online_kw"]).astype(float)

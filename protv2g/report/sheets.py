@@ -196,7 +196,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
-               "determined", "rests_on", "given_hosting_kw", "given_limit",
+               "first_fail_kw", "passes_again_kw", "determined", "rests_on",
+               "given_hosting_kw", "given_limit",
                "settings_to_change", "set_aside", "at_present_tap", "site_max_kw", "limited",
                "note"),
               "largest export per site, participation and load level before the first "
@@ -211,7 +212,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "that deficit (protv2g.hosting.limits), not export limits — the gate still "
               "lists both; at_present_tap: limiting rows judged at a site transformer's "
               "present no-load tap where the study asks to raise that tap (the figure rises "
-              "with it)"),
+              "with it); first_fail_kw: the first failing export the search evaluated; "
+              "passes_again_kw: the export from which the limiting criteria pass again at "
+              "every level the search evaluated above it (a limit over a window of exports: "
+              "for C12, a regulator's tap or a capacitor's switch, not an export limit)"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
