@@ -237,9 +237,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     timed = (ctx.faults if study.model is not None and ctx.staged is faults.staged
              and ctx.staged_high is faults.staged_high else None)
     del ctx
-    # the context's pages are not handed back here, nor before the findings' stage table
-    # (#21, perf37): the sheets below reuse them from the allocator; trimmed, they were
-    # faulted in again (≈ 0.15 s of sys time at 10,000 buses) and the run's peak is earlier
+    # the context's pages handed back before the sheets are built (#21: without it the IEEE
+    # 8500 study's peak rose 1,284 → 1,319 MiB, set after the checks); not again before the
+    # sheets and the findings' stage table (#21, perf37: those pages were faulted in again,
+    # ≈ 0.1 s of sys time at 10,000 buses, and no peak was set there)
+    release_freed_memory()
     # the IEC sum and the Device duty sheet on the held rows, their figures copied to the
     # twins; the result's tables of every scenario made when first read (#21, lazy36:
     # :mod:`protv2g.result_rows`). The tables of every scenario now when a twin's base case
