@@ -239,8 +239,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     del ctx
     # the context's pages handed back before the sheets are built (#21: without it the IEEE
     # 8500 study's peak rose 1,284 → 1,319 MiB, set after the checks); not again before the
-    # sheets and the findings' stage table (#21, perf37: those pages were faulted in again,
-    # ≈ 0.1 s of sys time at 10,000 buses, and no peak was set there)
+    # sheets and the findings' stage table (#21, perf37: those pages were faulted in again —
+    # the three trims here took ≈ 0.14 s of sys time at 10,000 buses — and no peak was set
+    # there)
     release_freed_memory()
     # the IEC sum and the Device duty sheet on the held rows, their figures copied to the
     # twins; the result's tables of every scenario made when first read (#21, lazy36:
