@@ -242,8 +242,11 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     timed = (ctx.faults if study.model is not None and ctx.staged is faults.staged
              and ctx.staged_high is faults.staged_high else None)
     del ctx
-    # the context's pages handed back before the sheets are built (#21: held by the
-    # allocator, they set the checks stage's peak at 10,000 buses)
+    # the context's pages handed back before the sheets are built (#21: without it the IEEE
+    # 8500 study's peak rose 1,284 → 1,319 MiB, set after the checks); not again before the
+    # sheets and the findings' stage table (#21, perf37: those pages were faulted in again —
+    # the three trims here took ≈ 0.14 s of sys time at 10,000 buses — and no peak was set
+    # there)
     release_freed_memory()
     # the IEC sum and the Device duty sheet on the held rows, their figures copied to the
     # twins; the result's tables of every scenario made when first read (#21, lazy36:
@@ -273,9 +276,6 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     bus_faults = bus_faults.copy(deep=False)
     bus_faults["ikss_iec_sum_ka"] = iec_sum_ka
     del iec_sum_ka
-    # the input bases' and the IEC sum's freed transients handed back before the sheets
-    # (#21: glibc kept ≈ 80 MB of them, under the Device duty sheet's peak at 10,000 buses)
-    release_freed_memory()
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
@@ -319,9 +319,6 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         tables["Existing sources"] = der_table(study.model)
     elif len(existing := existing_sources_table(study.net)):
         tables["Existing sources"] = existing
-    # the sheets' freed transients handed back before the findings' faults are re-solved
-    # (#21: ≈ 200 MB kept by glibc, the run's peak at 10,000 buses was at that call's start)
-    release_freed_memory()
     # pandapower: each finding's fault re-solved; OpenDSS: read from the stages it kept
     stages = None
     if staged and faults.staged is not None:
