@@ -480,8 +480,9 @@ def test_the_site_transformer_may_carry_its_own_fuse(fused_site):
     assert ((i_a > 1000.0) & (i_a < 1.1 * 2000 / (np.sqrt(3) * 12.47 * 0.0564))).all()
     # … and its terminal fault (review rev33a W1): the close-in bus between b2 and the
     # transformer, the fault at b2 itself (its stub 1e-7 pu), in the V2G scenarios only (the
-    # stub leaves the base case with the transformer); C7 judges it there, C5 does not (its
-    # requirement is the secondary's through-fault, topology_reach)
+    # stub leaves the base case with the transformer); C7 judges it there, and C5 (its reach,
+    # review rev37a F8: the fault between the fuse and the winding is in its zone) passes it:
+    # a fault at b2 is far over the link's minimum melt
     ci = fuse[fuse.fault_bus_name.astype(str).eq("f-depot close-in")
               & fuse.fault_type.astype(str).eq("3ph") & fuse.case.astype(str).eq("max")]
     assert len(ci)
