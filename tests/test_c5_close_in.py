@@ -40,7 +40,10 @@ from tests.test_transformer_close_in import FUSE, _net
 R_FAULT_OHM = 30.0
 CLOSE_IN = "F-XF close-in"
 #: minimum melting current at 300 s, A (``protv2g curves table``)
-MM_A = {"100K": 200.0, "140K": 310.0, "65K": 130.0}
+MM_A = {"80K": 160.0, "100K": 200.0, "140K": 310.0, "65K": 130.0}
+#: links with no total-clearing time at ≈ 227 A (``protv2g curves eval <link> --clearing``:
+#: 80K 61.3 s; 100K and 140K "no trip", their maximum melt 240 A and 372 A at 300 s)
+NO_CLEARING = {"100K", "140K"}
 
 
 def _i_ref_a() -> float:
@@ -72,11 +75,14 @@ def _close_in_rows(rows, scenarios=None):
     return r
 
 
-@pytest.mark.parametrize("link", ["100K", "140K"])
+@pytest.mark.parametrize("link", ["80K", "100K", "140K"])
 def test_c5_fails_a_fuse_short_of_its_close_in_fault(tmp_path, link) -> None:
-    """100K: ≈ 240 A / 200 A = 1.2 × < 1.5 ×; 140K: 240 A / 310 A < 1 × (it never melts: its
-    maximum-melt asymptote is 372 A). On the code before the fix: no C5 row at the close-in
-    bus at all (the bus was no requirement of F-XF)."""
+    """The reference ≈ 227 A (≈ 7.2 kV / 30 Ω): 80K 1.42 ×, 100K 1.14 ×, 140K 0.73 × their
+    minimum melt, all < 1.5 ×. 100K and 140K have no clearing time there (under their maximum
+    melt), and the row says who clears the fault alone — what the coordination pair row, which
+    needs the primary's time, cannot. On the code before the fix: no C5 row at the close-in
+    bus at all (the bus was no requirement of F-XF), and no pair row for 100K/140K either:
+    nothing failed."""
     i_ref = _i_ref_a()
     assert 200.0 < i_ref < 260.0  # ≈ 7.2 kV / 30 Ω, hand check of the reference
     ctx, rows, base = _c5(tmp_path, link)
@@ -88,6 +94,15 @@ def test_c5_fails_a_fuse_short_of_its_close_in_fault(tmp_path, link) -> None:
     assert float(r.i_other_a) == pytest.approx(MM_A[link], rel=1e-3)  # the pickup: MM 300 s
     assert float(r.margin) == pytest.approx(i_ref / MM_A[link] - 1.5, abs=0.03)
     assert "close-in" in str(r.message) and "F-XF" in str(r.message)
+    # the pair row C1–C4 cannot have (no primary time) is said by this row: F (40K, 1.55 s
+    # at 227 A by its curve) clears the fault alone; 80K clears it (61 s), no such note
+    alone = "F-XF is not sure to operate for it"
+    assert (alone in str(r.message)) == (link in NO_CLEARING), str(r.message)
+    if link in NO_CLEARING:
+        assert ": F clears it alone in" in str(r.message)
+    # faults outside F-XF's zone (its close-in bus and the 480 V terminals) are not its
+    assert set(rows[rows.device.astype(str) == "F-XF"].fault_bus.astype(str)) <= {CLOSE_IN,
+                                                                                    "LV"}
 
 
 def test_c5_passes_a_fuse_that_reaches_its_close_in_fault(tmp_path) -> None:
@@ -101,3 +116,28 @@ def test_c5_passes_a_fuse_that_reaches_its_close_in_fault(tmp_path) -> None:
     at = m[(m.device.astype(str) == "F-XF") & (m.fault_bus.astype(str) == CLOSE_IN)]
     assert len(at)
     np.testing.assert_allclose(at.margin.to_numpy(float), i_ref / MM_A["65K"] - 1.5, atol=0.05)
+
+
+def test_a_fuse_that_does_not_operate_names_the_relay_that_clears_alone(tmp_path) -> None:
+    """The C1 case of F8: a fuse backed up by a relay (R3, IEEE-VI, pickup 100 A, TD 1) with no
+    clearing time at its own close-in fault (140K at ≈ 227 A). The pair has no C1 row (no
+    primary time to take an interval from); the C5 row fails and says R3 clears the fault alone
+    in ``t = TD·(19.61/(M² − 1) + 0.491)`` s (IEEE C37.112 very inverse, by hand at the
+    calc_sc current: M ≈ 2.27, ≈ 5.2 s). On the code before the fix: no row at all."""
+    from tests.test_checks_common import ieee_vi_s
+
+    relays = [dict(d, pickup_a=100) if d["name"] == "R3" else d for d in DEVICES
+              if d["kind"] == "relay"]
+    s = make_study(tmp_path, devices=[*relays, dict(FUSE, link="140K")], net=_net(),
+                   faults={"fault_types": ["SLG"], "r_fault_min_ohm": R_FAULT_OHM})
+    s = study_with_sites(s)
+    scen = build_scenarios(s.document)
+    ctx = check_context(s, fault_tables(s, scen), None, scen)
+    base = [x for x, b in ctx.base_of.items() if x == b]
+    r = _close_in_rows(check_sensitivity(ctx), base).iloc[0]
+    assert str(r.status) == "fail"
+    msg = str(r.message)
+    assert "F-XF is not sure to operate for it" in msg and ": R3 clears it alone in " in msg
+    t_s = float(msg.split(": R3 clears it alone in ")[1].split(" s")[0])
+    # M² − 1 ≈ 4.2: 2 % in current is ≈ 5 % in time
+    assert t_s == pytest.approx(ieee_vi_s(_i_ref_a(), 100.0, 1.0), rel=0.06)
