@@ -193,7 +193,8 @@ def test_true_direction_through_the_stub(study) -> None:
 def test_devices_on_both_sides_of_one_transformer(study) -> None:
     """A fuse on the 12.47 kV side and a breaker on the 480 V side of XF: two close-in buses,
     the transformer between them; the fuse's secondary requirement is the 480 V bus and the
-    breaker's close-in bus (the 480 V terminal), not its own close-in bus."""
+    breaker's close-in bus (the 480 V terminal), and its own close-in bus is its requirement
+    too (review rev37a F8; before: none)."""
     net = _net()
     t = int(net.trafo.index[net.trafo.name == "XF"][0])
     lv = int(net.trafo.at[t, "lv_bus"])
@@ -206,4 +207,4 @@ def test_devices_on_both_sides_of_one_transformer(study) -> None:
     assert pos.net.bus.at[b.far_bus, "vn_kv"] == pytest.approx(0.48)
     zone, _ = reach_zones(pos.net, pos.device_sites, np.array(["F-XF"] * 3),
                           np.array([lv, b.far_bus, f.far_bus]), np.array(["primary"] * 3))
-    assert zone.tolist() == ["primary", "primary", ""]
+    assert zone.tolist() == ["primary", "primary", "primary"]
