@@ -349,30 +349,27 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     # unknown voltages (NaN) keep the requirement: never a silent pass; a device's own far
     # bus (its close-in bus, the fault at its own terminal, rev37a F8) and a transformer
     # fuse's secondary terminals stay its requirement
-    secondary, _close_in = _own_transformer_buses(feeder, device_sites, names, code, buses)
-    own_far = (buses == far[code]) | secondary
+    own_far = (buses == far[code]) | _own_transformer_buses(feeder, device_sites, names, code,
+                                                            buses)
     out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV) & ~own_far] = ""
     return out, behind > 0
 
 
 def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
                            device_sites: Mapping[str, Any], names: np.ndarray,
-                           code: np.ndarray, buses: np.ndarray
-                           ) -> tuple[np.ndarray, np.ndarray]:
-    """``(secondary, close_in)``, ``(n,)`` bool each, for rows of a device on a transformer on
-    a study with close-in positions (:mod:`protv2g.network.fault_positions`: its far bus is
-    its close-in bus, the transformer runs from there, review rev33a W1): the row's bus is
-    one of the transformer's other terminals (its secondary, the fuse's requirement), or is
-    the device's close-in bus — the fault at its own terminal, between it and the winding (a
-    requirement of the transformer's own fuse as much as the through-fault at the secondary
-    terminals, IEEE Std C37.48.1, C57.109, recalled: review rev37a F8). Without close-in
-    positions (the device's bus a terminal of the transformer) both are all False."""
+                           code: np.ndarray, buses: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: for rows of a device on a transformer on a study with close-in positions
+    (:mod:`protv2g.network.fault_positions`: its far bus is its close-in bus, the transformer
+    runs from there, review rev33a W1), the row's bus is one of the transformer's other
+    terminals (its secondary: the through-fault the fuse must melt for, IEEE Std C37.48.1,
+    C57.109, recalled). The device's close-in bus — the fault between it and the winding — is
+    its far bus, a requirement as every device's (review rev37a F8). Without close-in
+    positions (the device's bus a terminal of the transformer) all False."""
     secondary = np.zeros(len(buses), dtype=bool)
-    close_in = np.zeros(len(buses), dtype=bool)
     on = {k: device_sites[x] for k, x in enumerate(names.tolist())
           if x in device_sites and str(device_sites[x].element) == "trafo"}
     if not on:
-        return secondary, close_in
+        return secondary
     a, b, element = _transformer_ends(feeder)
     for k, s in on.items():
         mine = element == int(s.element_index)
@@ -380,7 +377,6 @@ def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
         if int(s.bus) in ends or not ends:  # no close-in stub: the far bus is a terminal
             continue
         rows = code == k
-        close_in |= rows & (buses == int(s.far_bus))
         other = ends - {int(s.bus), int(s.far_bus)}
         # a device on the other side of the same transformer has its own close-in bus there:
         # that device's bus is the secondary's terminal bus
@@ -389,4 +385,4 @@ def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
                   and int(t.far_bus) in other}
         if other:
             secondary |= rows & np.isin(buses, np.array(sorted(other), dtype=np.int64))
-    return secondary, close_in
+    return secondary

@@ -77,14 +77,14 @@ def alone_notes(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
             {"fault_bus": np.int64, "primary": str, "backup": str})
         j = dead.merge(p, left_on=["fault_bus", "device"], right_on=["fault_bus", "primary"])
         named = j.groupby("_r").backup.agg(lambda x: " and ".join(sorted(set(x))))
-        nearest = dict(zip(named.index.tolist(), named.tolist(), strict=True))
+        backups_of = dict(zip(named.index.tolist(), named.tolist(), strict=True))
         j = j.drop(columns=["device", "primary"]).merge(
             times.rename(columns={"device": "backup"}), on=[*_KEYS, "backup"])
         j = j[np.isfinite(j.t_s.to_numpy(float))].sort_values(["_r", "t_s"], kind="stable")
         j = j.drop_duplicates("_r")
     else:
         j = pd.DataFrame(columns=["_r", "backup", "t_s"])
-        nearest = {}
+        backups_of = {}
     first = dict(zip(j._r.tolist(), zip(j.backup.tolist(), j.t_s.tolist(), strict=True),
                      strict=True))
     for r, d in zip(dead._r.tolist(), dead.device.tolist(), strict=True):
@@ -93,8 +93,8 @@ def alone_notes(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
             out[r] = (f"; {d} {_NOT_SURE}: {b} clears it alone in {fmt_s(t)}, taking out "
                       f"everything behind {b} (no coordination row: no interval without a "
                       "primary time)")
-        elif r in nearest:  # a device further up may still clear it: not said here
-            out[r] = (f"; {d} {_NOT_SURE}, and nor is {nearest[r]}, the next device toward "
+        elif r in backups_of:  # a device further up may still clear it: not said here
+            out[r] = (f"; {d} {_NOT_SURE}, and nor is {backups_of[r]}, the next device toward "
                       "the source")
         else:
             out[r] = f"; {d} {_NOT_SURE}, and no device of the study is between it and the source"
