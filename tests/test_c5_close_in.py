@@ -56,8 +56,8 @@ def _i_ref_a() -> float:
     return float(n.res_bus_sc.at[b4, "ikss_ka"]) * 1e3
 
 
-def _c5(tmp_path, link: str):
-    s = make_study(tmp_path, devices=[*DEVICES, dict(FUSE, link=link)], net=_net(),
+def _c5(tmp_path, link: str, devices=DEVICES):
+    s = make_study(tmp_path, devices=[*devices, dict(FUSE, link=link)], net=_net(),
                    faults={"fault_types": ["SLG"], "r_fault_min_ohm": R_FAULT_OHM})
     s = study_with_sites(s)
     scen = build_scenarios(s.document)
@@ -128,13 +128,8 @@ def test_a_fuse_that_does_not_operate_names_the_relay_that_clears_alone(tmp_path
 
     relays = [dict(d, pickup_a=100) if d["name"] == "R3" else d for d in DEVICES
               if d["kind"] == "relay"]
-    s = make_study(tmp_path, devices=[*relays, dict(FUSE, link="140K")], net=_net(),
-                   faults={"fault_types": ["SLG"], "r_fault_min_ohm": R_FAULT_OHM})
-    s = study_with_sites(s)
-    scen = build_scenarios(s.document)
-    ctx = check_context(s, fault_tables(s, scen), None, scen)
-    base = [x for x, b in ctx.base_of.items() if x == b]
-    r = _close_in_rows(check_sensitivity(ctx), base).iloc[0]
+    _, rows, base = _c5(tmp_path, "140K", relays)
+    r = _close_in_rows(rows, base).iloc[0]
     assert str(r.status) == "fail"
     msg = str(r.message)
     assert "F-XF is not sure to operate for it" in msg and ": R3 clears it alone in " in msg
