@@ -38,8 +38,13 @@ A transformer's own device (a fuse on it) keeps the transformer's secondary in i
 zone: the transformer is its protected element, not one below it. On a study with close-in
 positions its far bus is its close-in bus (the fault at its own terminal, review rev33a W1,
 :mod:`protv2g.network.fault_positions`): the transformer's other terminals stay its
-requirement, and the close-in bus is none (that fault is its duty, C7, and the top of its
-coordination ranges; a 20 Ω fault at its bushing is for the upstream devices to see).
+requirement, and so does the close-in bus — the fault between the device and the winding is in
+its zone and nobody else's (review rev37a F8, EPRI ckt5: F-DEPOT 140K saw 284–357 A for a 20 Ω
+SLG fault at its own terminal, under its 372 A maximum-melt asymptote: the feeder head's 51G
+tripped the whole feeder for a fault in the project's transformer, and no check said so; before
+this rule the close-in bus was no requirement, "a 20 Ω fault at its bushing is for the upstream
+devices to see" — seeing it is not clearing it selectively). Its maximum-case bolted fault there
+is also its duty (C7) and the top of its coordination ranges.
 """
 
 from __future__ import annotations
@@ -342,34 +347,29 @@ def reach_zones(feeder: pp.pandapowerNet | DssModel, device_sites: Mapping[str, 
     rank = np.where(np.asarray(zones).astype(str) == PRIMARY, 0, 1) + behind
     out = _RANKS[np.minimum(rank, 2)]
     # unknown voltages (NaN) keep the requirement: never a silent pass; a device's own far
-    # bus (a transformer fuse's secondary terminals) stays its requirement
-    secondary, close_in = _own_transformer_buses(feeder, device_sites, names, code, buses)
-    own_far = ((buses == far[code]) & ~close_in) | secondary
+    # bus (its close-in bus, the fault at its own terminal, rev37a F8) and a transformer
+    # fuse's secondary terminals stay its requirement
+    own_far = (buses == far[code]) | _own_transformer_buses(feeder, device_sites, names, code,
+                                                            buses)
     out[(own_kv > LOW_VOLTAGE_KV) & (row_kv <= LOW_VOLTAGE_KV) & ~own_far] = ""
-    out[close_in] = ""
     return out, behind > 0
 
 
 def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
                            device_sites: Mapping[str, Any], names: np.ndarray,
-                           code: np.ndarray, buses: np.ndarray
-                           ) -> tuple[np.ndarray, np.ndarray]:
-    """``(secondary, close_in)``, ``(n,)`` bool each, for rows of a device on a transformer on
-    a study with close-in positions (:mod:`protv2g.network.fault_positions`: its far bus is
-    its close-in bus, the transformer runs from there, review rev33a W1): the row's bus is
-    one of the transformer's other terminals (its secondary, the fuse's requirement), or is
-    the device's close-in bus — the fault at its own terminal, which C7 and the coordination
-    ranges take, is not a reach requirement of the transformer's own fuse (its requirement is
-    the through-fault at the secondary terminals: IEEE Std C37.48.1, C57.109, recalled; a
-    high-impedance fault at its bushing is the upstream devices' to see, whose zones hold
-    it). Without close-in positions (the device's bus a terminal of the transformer) both are
-    all False."""
+                           code: np.ndarray, buses: np.ndarray) -> np.ndarray:
+    """``(n,)`` bool: for rows of a device on a transformer on a study with close-in positions
+    (:mod:`protv2g.network.fault_positions`: its far bus is its close-in bus, the transformer
+    runs from there, review rev33a W1), the row's bus is one of the transformer's other
+    terminals (its secondary: the through-fault the fuse must melt for, IEEE Std C37.48.1,
+    C57.109, recalled). The device's close-in bus — the fault between it and the winding — is
+    its far bus, a requirement as every device's (review rev37a F8). Without close-in
+    positions (the device's bus a terminal of the transformer) all False."""
     secondary = np.zeros(len(buses), dtype=bool)
-    close_in = np.zeros(len(buses), dtype=bool)
     on = {k: device_sites[x] for k, x in enumerate(names.tolist())
           if x in device_sites and str(device_sites[x].element) == "trafo"}
     if not on:
-        return secondary, close_in
+        return secondary
     a, b, element = _transformer_ends(feeder)
     for k, s in on.items():
         mine = element == int(s.element_index)
@@ -377,7 +377,6 @@ def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
         if int(s.bus) in ends or not ends:  # no close-in stub: the far bus is a terminal
             continue
         rows = code == k
-        close_in |= rows & (buses == int(s.far_bus))
         other = ends - {int(s.bus), int(s.far_bus)}
         # a device on the other side of the same transformer has its own close-in bus there:
         # that device's bus is the secondary's terminal bus
@@ -386,4 +385,4 @@ def _own_transformer_buses(feeder: pp.pandapowerNet | DssModel,
                   and int(t.far_bus) in other}
         if other:
             secondary |= rows & np.isin(buses, np.array(sorted(other), dtype=np.int64))
-    return secondary, close_in
+    return secondary

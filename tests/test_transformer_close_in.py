@@ -160,14 +160,16 @@ def test_c7_judges_the_fuse_at_its_terminal_fault(study, duty) -> None:
 def test_reach_keeps_the_secondary_terminals_in_the_fuse_zone(study) -> None:
     """C5's rule (topology_reach, review rev32a W2): the transformer fuse's own secondary
     terminals stay its requirement on the close-in study, where its far bus is the close-in
-    bus; the transformer stays guarded (not an unguarded step); the close-in bus (its duty's
-    fault) is not its reach requirement. Without close-in positions: as before."""
+    bus; the transformer stays guarded (not an unguarded step); the close-in bus (the fault
+    between the fuse and the winding) is its requirement too (review rev37a F8: before, it was
+    none, and a 140K link that never melts for a 20 Ω fault there passed C5 on EPRI ckt5).
+    Without close-in positions: as before."""
     s = with_close_in_positions(study_with_sites(study))
     lv = int(s.net.bus.index[s.net.bus.name == "LV"][0])
     c = s.device_sites["F-XF"].far_bus
     zone, behind = reach_zones(s.net, s.device_sites, np.array(["F-XF", "F-XF", "R1"]),
                                np.array([lv, c, c]), np.array(["primary", "primary", "backup"]))
-    assert zone.tolist() == ["primary", "", "backup"] and not behind.any()
+    assert zone.tolist() == ["primary", "primary", "backup"] and not behind.any()
     plain = study_with_sites(study)
     zone, _ = reach_zones(plain.net, plain.device_sites, np.array(["F-XF"]), np.array([lv]),
                           np.array(["primary"]))
@@ -191,7 +193,8 @@ def test_true_direction_through_the_stub(study) -> None:
 def test_devices_on_both_sides_of_one_transformer(study) -> None:
     """A fuse on the 12.47 kV side and a breaker on the 480 V side of XF: two close-in buses,
     the transformer between them; the fuse's secondary requirement is the 480 V bus and the
-    breaker's close-in bus (the 480 V terminal), not its own close-in bus."""
+    breaker's close-in bus (the 480 V terminal), and its own close-in bus is its requirement
+    too (review rev37a F8; before: none)."""
     net = _net()
     t = int(net.trafo.index[net.trafo.name == "XF"][0])
     lv = int(net.trafo.at[t, "lv_bus"])
@@ -204,4 +207,4 @@ def test_devices_on_both_sides_of_one_transformer(study) -> None:
     assert pos.net.bus.at[b.far_bus, "vn_kv"] == pytest.approx(0.48)
     zone, _ = reach_zones(pos.net, pos.device_sites, np.array(["F-XF"] * 3),
                           np.array([lv, b.far_bus, f.far_bus]), np.array(["primary"] * 3))
-    assert zone.tolist() == ["primary", "primary", ""]
+    assert zone.tolist() == ["primary", "primary", "primary"]

@@ -48,6 +48,17 @@ arcing), and a failing row that holds there is flagged ``<fuse> tc: curve_band``
 The two devices' tolerances, boundaries and operating elements per row are
 :class:`~protv2g.checks.pair_terms.PairTerms`' (re-exported here).
 
+A pair is judged only at the faults where its primary operates (domain.md C1: "at every fault
+both see"; an interval needs the primary's time). A primary that does not operate for a fault of
+its own zone — its backup clears it alone, taking out everything behind the backup — is not
+dropped silently: it is a reach failure, and C5 judges every fault of each device's zone, its
+own close-in fault included, failing below 1.5 × pickup, so at every zone fault where the
+device does not operate at all; that C5 row names the backup that clears alone and when
+(:mod:`protv2g.checks.reach_alone`). It is C5's and not a failing C1 row as well: one fact, one
+finding, and a C1 row would need a margin where there is no interval (review rev37a F8, EPRI
+ckt5: F-DEPOT 140K for a 20 Ω fault at its own terminal). Faults outside the primary's zone,
+where it need not operate, stay out of both.
+
 References
 ----------
 IEEE Std 242-2001 (Buff Book) §15 (coordination time intervals and their components);
@@ -148,7 +159,8 @@ def _pick_text(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
 
 def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
                    terms: PairTerms | None = None) -> pd.DataFrame:
-    """Every primary/backup pair at every fault where the primary operates.
+    """Every primary/backup pair at every fault where the primary operates (where it does not,
+    in its zone, C5 fails and names the backup clearing alone: module docstring).
 
     Parameters
     ----------

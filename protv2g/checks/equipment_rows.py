@@ -164,6 +164,23 @@ def remedy_text(ctx: Any, device: str, reach: bool = False) -> str:
             f"{other} — not the chargers or their export")
 
 
+def _on_transformer(ctx: Any, device: str) -> bool:
+    """Whether ``device`` sits on a transformer (``location: {trafo: …}``): a site's own
+    fuse, whose reach at its own zone's faults (its close-in fault, review rev37a F8) no
+    winding connection of the transformer it guards changes."""
+    sites = getattr(getattr(ctx, "study", None), "device_sites", None) or {}
+    return device in sites and str(getattr(sites[device], "element", "")) == "trafo"
+
+
+def _own_remedy(device: str) -> str:
+    """The remedy of a C5 equipment row of a device on a transformer (:func:`_on_transformer`):
+    the device itself (review rev37a F8, EPRI ckt5: F-DEPOT 140K short of its own terminal
+    fault, where the delta transformer's "connection on the feeder side" was offered)."""
+    return (f"remedy: {device} itself — a smaller link (or a more sensitive setting) that "
+            "clears the faults of its own zone, its terminal fault included — not the chargers "
+            "or their export")
+
+
 def _is_v2g(ctx: Any, scenario: np.ndarray) -> np.ndarray:
     base_of = getattr(ctx, "base_of", {}) or {}
     return np.array([bool(base_of.get(str(s))) and base_of.get(str(s)) != str(s)
@@ -252,7 +269,8 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> tuple[np.ndar
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
          f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
-         f"{fc:g} — {remedy_text(ctx, d, reach=True)}") if fails[k] else ""
+         f"{fc:g} — {_own_remedy(d) if _on_transformer(ctx, d) else remedy_text(ctx, d, True)}"
+         ) if fails[k] else ""
         for k, (d, i, p, fc, e) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
             np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),

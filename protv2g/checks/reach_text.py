@@ -116,7 +116,8 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     and the scenario as a code into its export texts (:meth:`CheckContext.export_text`), the
     one column a twin scenario changes (:meth:`~protv2g.messages.MessageArray.replaced`),
     and whether each distinct device is a fuse (``fuse``: its rows said in a fuse's words,
-    :data:`_FUSE_MESSAGE`)."""
+    :data:`_FUSE_MESSAGE`). ``bad["alone"]`` (optional, per row): the note of a device that
+    does not operate for the fault at all (:func:`~protv2g.checks.reach_alone.alone_notes`)."""
     n = len(bad["scenario"])
     texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
     numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
@@ -140,6 +141,10 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     regs = regulator_notes(ctx, sc_names.tolist(), texts[2][1].tolist())
     if any(regs.ravel().tolist()):
         args["regulators"] = regs
+    alone = bad.get("alone")
+    if alone is not None and any(np.asarray(alone, dtype=object).tolist()):
+        # per row: the device does not operate at all, its backup clears alone (.reach_alone)
+        args["alone"] = np.asarray(alone, dtype=object)
     return MessageArray.from_recipe(render_reach, args, n)
 
 
@@ -227,6 +232,8 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
             shown = shown + args["notes"][args["scenario"][at], args["texts"][0][0][at]]
         regs = (args["regulators"][args["scenario"][at], args["texts"][2][0][at]].tolist()
                 if "regulators" in args else [""] * len(at))
+        if "alone" in args:  # after the rule's figures, with the regulator note
+            regs = [r + a for r, a in zip(regs, args["alone"][at].tolist(), strict=True)]
         values = zip(d, i, el, notes, ft, c, b, z, shown.tolist(), q, p, fac, regs,
                      strict=True)
         if fz is None or not fz.any():

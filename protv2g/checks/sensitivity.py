@@ -30,6 +30,12 @@ gives another verdict says which stage decided it.
 At a fault bus with no path to ground (an ungrounded, delta-fed section) SLG and LLG
 faults are not judged: one ``info`` row per device says why (:mod:`.reach_ungrounded`).
 
+A zone fault the device does not operate for at all (C1–C4 have no pair row there: an interval
+needs the primary's time, domain.md C1 "at every fault both see") fails here, as every zone
+fault under 1.5 × pickup does; its message names the backup that clears it alone and when
+(:mod:`.reach_alone`, review rev37a F8). One finding, not two: the missing pair row would only
+repeat it.
+
 Reduction of reach: where V2G sits between a device and a fault in its primary zone, the
 device's current drops; a drop of more than ``v2g_change_fraction`` (default 10 %) against the
 base case (minimum case) is a ``warn`` row even when the device still picks up.
@@ -62,6 +68,7 @@ from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
 from protv2g.checks.fuse_gg_limits import reach_pickup_a
+from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
@@ -359,13 +366,17 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         zone = bad.pop("zone")
         # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
         where = behind_unmodelled_fuse(ctx, bad["device"], fault_bus, zone, bad["ratio"])
+        # a device that does not operate at all: who clears the fault alone (rev37a F8)
+        alone = alone_notes(ctx, bad["scenario"], bad["device"], fault_bus,
+                            bad["fault_type"], bad["case"])
         said = (bad["fault_bus_name"] if not any(where) else np.array(
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
         rows.append(violation_rows(
             "C5", np.where(zone == "primary", CheckStatus.FAIL.value,
                            CheckStatus.WARN.value), frame=None,
-            message=reach_messages(ctx, {**bad, "zone": zone, "fault_bus_name": said}),
+            message=reach_messages(ctx, {**bad, "zone": zone, "fault_bus_name": said,
+                                         "alone": alone}),
             scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
             fault_type=bad["fault_type"], case=bad["case"], device=bad["device"],
             other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],
