@@ -109,7 +109,7 @@ from protv2g.checks.flow_groups import FLOW_GROUPS
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.reach_groups import REACH_GROUPS
-from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
+from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows, with_group_columns
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.checks.twin_rows import held_restricted, held_twins
@@ -355,6 +355,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     if len(v) and not sorted_:
         v = take_columns(v, sort_rows(v.criterion, v.status, v["scenario"]))
     v.index = pd.RangeIndex(len(v))
+    if any(c not in v.columns for c in GROUP_COLUMNS):  # ``only`` criteria without a group
+        v = with_group_columns(v)  # (a relay's reclosing: C10 alone): rows of their own
     if list(v.columns) != VIOLATION_COLUMNS + GROUP_COLUMNS:
         v = v[VIOLATION_COLUMNS + GROUP_COLUMNS]
     for name, table in per_bus.items():  # the grouped rows of every group (#21)
