@@ -88,6 +88,21 @@ def test_close_in_study_reuses_the_solved_net_only_for_the_same_study(hand) -> N
     assert close_in_study(hand, None).net is not built.net
 
 
+def test_close_in_study_reuses_the_solved_net_for_a_study_with_other_settings(hand) -> None:
+    """``recommend``'s candidates (:meth:`Study.with_updates`, same net, device places equal
+    but new objects) take the fault tables' close-in net and model, not a build of their own
+    (rec37: on EPRI J1 every candidate recompiled the OpenDSS model for its base case)."""
+    built = with_close_in_positions(hand)
+    devices = [dict(d) for d in hand.raw["devices"]]
+    devices[0] = {**devices[0], "name": devices[0]["name"]}
+    variant = hand.with_updates(devices=devices)
+    assert variant.device_sites is not hand.device_sites
+    assert variant.device_sites == hand.device_sites
+    reused = close_in_study(variant, (hand, built))
+    assert reused.net is built.net and reused.device_sites is built.device_sites
+    assert reused.document is variant.document  # the variant's settings
+
+
 def test_transformer_devices_get_a_close_in_bus() -> None:
     """Review rev33a W1 (before: "not_created", and C7 judged a transformer fuse only at the
     through-fault): the transformer's terminal moves to a close-in bus behind a stub the

@@ -40,7 +40,8 @@ from protv2g.recommend.pickup_first import (
 def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: str,
             options: list[Change], max_tries: int,
             windows: Mapping[str, Window] | None = None,
-            practice: Callable[[Change], list[str]] | None = None
+            practice: Callable[[Change], list[str]] | None = None,
+            rank: Callable[[Change], int] | None = None
             ) -> tuple[tuple[Change, pd.DataFrame, list[str], list[str]] | None, int, str]:
     """Smallest candidate that clears ``target`` with no side effect (see module docstring);
     when no single one clears or eases it, a relay element's pickup inside its ``windows``
@@ -48,14 +49,18 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     do not measure (:meth:`.zone_clearing.ZoneClearing.side_effects`), asked of a candidate
     that clears or eases the finding; one refuses it as a check's side effect does (review
     rev35a W1: EPRI ckt5's 51G dial 2.4 → 2.8 "verified, side effects: none", its
-    zone-minimum clearing 48.1 → 56.4 s)."""
+    zone-minimum clearing 48.1 → 56.4 s). ``rank(candidate)``: groups of a lower rank are
+    tried first, the smaller move first within a rank (:func:`.element_first.element_rank`:
+    the settings of the element that times the finding); a group of a later rank is still
+    tried when its move is smaller than the best found."""
     groups: dict[tuple[Any, ...], list[Change]] = {}
     for c in options:  # giving up fuse saving is a group of its own, tried last; a move of
         # two fields together (C5's phase and ground pickups) is not the first field's alone;
         # values at an edge of their window (.window) after every other group
         groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
                            c.size >= FUSE_BLOWING_RANK, bool(c.edge)), []).append(c)
-    ordered = sorted(groups.values(), key=lambda g: (bool(g[0].edge), g[0].size))
+    ordered = sorted(groups.values(), key=lambda g: (
+        bool(g[0].edge), rank(g[0]) if rank is not None else 0, g[0].size))
     tried = 0
     best = None
     # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
@@ -148,7 +153,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         if group[0].edge and (best is not None or partial is not None):
             break  # a change with margin (whole or easing) found: no edge value is needed
         if best is not None and group[0].size >= best[0].size:
-            break
+            continue  # a later rank may still hold a smaller move
         label = group_label(group)
         if tried >= max_tries:
             outcomes.setdefault(label, f"{label}: not tried (the search's limit of "

@@ -3,8 +3,10 @@
 Protective-device settings do not change the network, so the fault tables (and the power
 flows) of a study stay valid when a pickup, a time dial, a reclose interval or a fuse link
 changes: each candidate is verified by re-running only the checks
-(:func:`protv2g.checks.run_checks`, about a second on the depot study) and grouping the rows
-into findings again (:func:`protv2g.findings.build_findings`).
+(:func:`protv2g.checks.run_checks`, about a second on the depot study) — and of those only the
+rows its changes can move, the others taken from the run it was made from
+(:mod:`.incremental`) — and grouping the rows into findings again
+(:func:`protv2g.findings.build_findings`).
 
 Procedure (greedy, every step verified)
 ---------------------------------------
@@ -13,6 +15,9 @@ Procedure (greedy, every step verified)
    among them those with the fewest kinds of candidate first (a load-pickup problem can only
    be cleared by a pickup; a coordination problem by a pickup, a dial or a fuse), then by
    criterion.
+   Within a finding the settings of the element that times its worst row (51G for a row
+   timed by the ground element, 51P for one timed by the phase element) are tried first
+   (:mod:`.element_first`; review rev36b R01).
 3. For a finding still present: its candidates (:func:`~protv2g.recommend.candidates`) are
    grouped by setting; in each group (ordered by size) the smallest value that clears the
    finding is found by bisection (the settings move monotonically), then checked for side
@@ -60,8 +65,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import build_context
+from protv2g.checks._common import build_context, build_devices
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
+from protv2g.checks.operating_element import OperatingElement
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
@@ -76,6 +82,7 @@ from protv2g.recommend.candidates import (
     new_ground_element,
 )
 from protv2g.recommend.conductor import protected_conductor_a
+from protv2g.recommend.element_first import element_rank, finding_element
 from protv2g.recommend.evaluator import (
     Evaluator,
     _active,
@@ -296,9 +303,11 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                    if str(row["criterion"]) in COORDINATION
                    and device_kind(row["device"], doc_now.devices) == "relay" else {})
         options = pickup_first(options, windows)
+        # the settings of the element timing the finding's worst row first (.element_first)
+        rank = _element_rank(row, evidence, zone_end, study, accepted)
         best, tried, why = _search(
             ev, accepted, cur, k, options, max_tries, windows,
-            lambda c, done=tuple(accepted): zone_end.side_effects(done, c)) \
+            lambda c, done=tuple(accepted): zone_end.side_effects(done, c), rank) \
             if options else (None, 0, "")
         why = "; ".join(x for x in (why, weak, "" if best else ground_element_note(
             options, row.get("other_device"))) if x)
@@ -338,6 +347,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                 *practice_notes(change, conductors, gives_up, loads, pairs, doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
+        ev.pin(accepted)  # the parent of the next findings' candidates (.incremental)
         for c in cur.index:
             if c not in new.index:
                 cleared_by.setdefault(c, describe(change) if gives_up is None else
@@ -366,6 +376,24 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
+
+
+def _element_rank(row: pd.Series, evidence: pd.DataFrame, zone_end: ZoneClearing,
+                  study: Study, accepted: Sequence[Change]) -> Callable[[Change], int] | None:
+    """:func:`.element_first.element_rank` for the finding ``row``: the element of its device
+    that times its worst evidence row (the first of its evidence), on the study with the
+    ``accepted`` changes; None when it cannot be told."""
+    ev_rows = evidence[evidence["finding"] == row["finding"]]
+    ctx = zone_end.context() if len(ev_rows) else None
+    if ctx is None or ctx.faults is None:
+        return None
+    worst = ev_rows.iloc[0]
+    devices = build_devices(apply_to_study(study, accepted))[0] if accepted else ctx.devices
+    element = finding_element(worst, devices, ctx.faults)
+    if element is OperatingElement.UNKNOWN:
+        return None
+    name = str(worst["device"])
+    return lambda c: element_rank(c, name, element)
 
 
 def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:
