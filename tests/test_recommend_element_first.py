@@ -147,3 +147,20 @@ def test_finding_element_reads_the_ground_element_on_a_ground_fault():
     assert finding_element(phase, devices, faults) is OperatingElement.PHASE
     assert finding_element({**ground, "device": "nope"}, devices,
                            faults) is OperatingElement.UNKNOWN
+
+
+def test_a_c1_primary_fuse_link_is_tried_with_the_backups_element():
+    """Review rev37b F8 / ver37 (IEEE 34, C1 head-l1 / F-DEPOT 65K): the 14 re-runs went to
+    head-l1's 51P and F-DEPOT 65K → 50K (1.26 s against the head's 1.86 s at 304 A; the
+    study with 50K has no C1 finding) was 'not tried'. The primary fuse's link ranks with
+    the element that times the backup."""
+    from protv2g.checks.operating_element import OperatingElement
+    from protv2g.recommend.change import Change, Family
+    from protv2g.recommend.element_first import element_rank
+
+    link = Change("devices", "F-DEPOT", "link", "65K", "50K", Family.FUSE_LINK, 0.1)
+    pick = Change("devices", "head-l1", "ground_pickup_a", 40, 50, Family.PICKUP, 0.2)
+    phase = OperatingElement.PHASE
+    assert element_rank(link, "head-l1", phase, "F-DEPOT") == 0
+    assert element_rank(link, "head-l1", phase) == 1
+    assert element_rank(pick, "head-l1", phase, "F-DEPOT") == 1

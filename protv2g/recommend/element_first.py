@@ -102,9 +102,14 @@ def finding_element(worst: Mapping[str, Any] | pd.Series, devices: Mapping[str, 
     return OperatingElement(int(code[0]))
 
 
-def element_rank(change: Change, device: str, element: OperatingElement) -> int:
+def element_rank(change: Change, device: str, element: OperatingElement,
+                 primary_fuse: str = "") -> int:
     """0 for a change of ``device`` that sets the finding's operating ``element`` (tried
-    first), 1 for any other (module docstring).
+    first), 1 for any other (module docstring). ``primary_fuse``: a C1 finding's primary fuse
+    under the backup ``device`` — its link is the other side of the same interval and is
+    tried with that element (review rev37b F8, IEEE 34: C1 head-l1 / F-DEPOT 65K, the 14
+    re-runs went to head-l1's 51P and the 50K that clears it, 1.26 s against 1.86 s, was
+    "not tried").
 
     >>> from protv2g.recommend.change import Family
     >>> dial = Change("devices", "H", "ground_time_dial", 0.5, 0.6, Family.TIME_DIAL, 0.2)
@@ -112,6 +117,9 @@ def element_rank(change: Change, device: str, element: OperatingElement) -> int:
     ...                                                                OperatingElement.PHASE)
     (0, 1)
     """
+    if primary_fuse and change.name == primary_fuse and any(
+            f == "link" for f, _, _ in change.fields):
+        return 0
     if element is OperatingElement.UNKNOWN or change.name != device:
         return 1
     # a move of several fields (a delayed multiplier with its ground delayed curve's) sets

@@ -68,6 +68,7 @@ import pandas as pd
 from protv2g.checks._common import build_context, build_devices
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
 from protv2g.checks.operating_element import OperatingElement
+from protv2g.devices.kinds import kind_of
 from protv2g.findings import Attribution
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting import hosting_capacity
@@ -393,7 +394,10 @@ def _element_rank(row: pd.Series, evidence: pd.DataFrame, zone_end: ZoneClearing
     if element is OperatingElement.UNKNOWN:
         return None
     name = str(worst["device"])
-    return lambda c: element_rank(c, name, element)
+    other = devices.get(str(worst.get("other_device", "")))
+    primary = (str(worst["other_device"]) if str(worst.get("criterion")) == "C1"
+               and other is not None and kind_of(other).role == "fuse" else "")
+    return lambda c: element_rank(c, name, element, primary)
 
 
 def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:
