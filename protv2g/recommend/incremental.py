@@ -22,7 +22,7 @@ The rule (:func:`plan`; anything it does not cover is a full re-run)
 * Rows re-run of those criteria, with ``S`` the changed devices: every row whose ``device``
   or ``other_device`` is in ``S`` (C5 reads its own device's pickups, C8 its pickups against
   its load, C9 its directional elements, C10 its reclosing); and, for the *path criteria*
-  (:data:`PATH_CRITERIA`: C1–C4 and C6), every row at a fault bus that a device of ``S`` lies
+  (:data:`PATH_CRITERIA`: C1–C6), every row at a fault bus that a device of ``S`` lies
   on a path to (:func:`protv2g.topology.device_chains`, from any source): a pair is judged at
   a fault only where no device nearer the fault clears it first
   (:func:`protv2g.checks.pairs.cleared_nearer`: a changed time of ``S`` moves the rows of the
@@ -139,9 +139,12 @@ class Topology:
 
 #: Criteria whose rows at a fault read the times of every device on the paths to it: the pair
 #: criteria (a pair is judged only where no device nearer the fault clears first,
-#: :func:`protv2g.checks.pairs.cleared_nearer`) and C6 (the clearing device is the first on
-#: the substation's path that operates).
-PATH_CRITERIA = frozenset({"C1", "C2", "C3", "C4", "C6"})
+#: :func:`protv2g.checks.pairs.cleared_nearer`), C5 (a device not sure to operate names the
+#: backup that clears alone and its time, :mod:`protv2g.checks.reach_alone` — found by this
+#: module's own partial-vs-full test on EPRI J1: R-MID's row read "nor is head-temp_sub" where
+#: the full run has "head-temp_sub clears it alone in 7.78 s") and C6 (the clearing device is
+#: the first on the substation's path that operates).
+PATH_CRITERIA = frozenset({"C1", "C2", "C3", "C4", "C5", "C6"})
 
 
 def needed_devices(p: Plan, topo: Topology) -> frozenset[str]:
