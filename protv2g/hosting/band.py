@@ -360,10 +360,13 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
                 side = "above" if raw[end.name] > fig else "below"
                 driven.append(f"{end.name} end capped at the figure ({fig:,.0f} kW): its own "
                               f"search (resolving {site_tol:g} kW) gave {raw[end.name]:,.0f} "
-                              f"kW, {side} the figure ({whats[end.name]}) — it stepped over "
-                              "the export where the figure's search finds its limit (a "
-                              "limit that does not grow with the export, see the figure's "
-                              "limit); inputs moved: " + ("; ".join(end.changes) or "none"))
+                              f"kW, {side} the figure ({whats[end.name]}) — either the "
+                              "figure's limit does not grow with the export (a window: see "
+                              "the figure's limit) or this end's inputs set the figure's "
+                              "limiting row aside (a wider device tolerance makes its change "
+                              "read as within the devices' scatter: ver37, EPRI ckt5 campus, "
+                              "112 kW against 68 kW); inputs moved: "
+                              + ("; ".join(end.changes) or "none"))
             elif not math.isclose(values[end.name], fig, abs_tol=site_tol):
                 driven.append(f"{end.name} end ({values[end.name]:,.0f} kW) limited by "
                               f"{whats[end.name]}; inputs moved: "
