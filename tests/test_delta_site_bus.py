@@ -179,7 +179,10 @@ def test_no_ground_fault_judged_on_the_delta_bus(floating):
     assert amps["slg"] < 1.0 and amps["3ph"] > 1.0e3
     v = result.violations
     c5 = v[(v.criterion == "C5") & (v.device == "F-DEPOT")]
-    assert not (c5.status == "fail").any(), c5.message.tolist()
+    # the fault at F-DEPOT's own terminal (HV side, grounded) is judged since c5close37
+    # (review rev37a F8) and may fail; none on the delta LV bus
+    on_lv = c5[~c5.fault_bus.astype(str).str.contains("close-in")]
+    assert not (on_lv.status == "fail").any(), on_lv.message.tolist()
     info = c5[c5.rule == UNGROUNDED_RULE]
     assert len(info) and (info.status == "info").all()
     assert "depot_lv" in info.message.iat[0]
