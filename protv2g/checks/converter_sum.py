@@ -135,9 +135,9 @@ NET_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
 #: site's equipment (:data:`protv2g.checks.equipment.IDLE_COLUMNS`, the same names; written
 #: out here because that module imports this one) and the grid alone with the equipment in
 #: (``IDLE_GRID_COLUMNS``, existing DER): the network part of those rows (rev37b F2).
-_IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
+IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                        for c in (f"i{p}_idle_ka", f"i{p}_idle_degree"))
-_IDLE_GRID_COLUMNS: tuple[str, ...] = tuple(
+IDLE_GRID_COLUMNS: tuple[str, ...] = tuple(
     c for p in _PHASES for c in (f"i{p}_idle_grid_ka", f"i{p}_idle_grid_degree"))
 
 #: Device-table column (bool) of a feeder with existing inverters (the OpenDSS path): the
@@ -335,8 +335,8 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
         grid, net, idle, idle_grid = (
             phasors(f"i{{}}_{u}_ka", f"i{{}}_{u}_degree", at) if set(cols) <= set(frame.columns)
             else None for u, cols in (("grid", GRID_COLUMNS), ("net", NET_COLUMNS),
-                                      ("idle", _IDLE_COLUMNS),
-                                      ("idle_grid", _IDLE_GRID_COLUMNS)))
+                                      ("idle", IDLE_COLUMNS),
+                                      ("idle_grid", IDLE_GRID_COLUMNS)))
     else:
         i = np.column_stack([phasors_ka(frame[f"i{p}_ka"], frame[f"i{p}_degree"])
                              for p in _PHASES])
@@ -350,7 +350,7 @@ def split_against_base(frame: pd.DataFrame, keys: Sequence[str],
             np.column_stack([phasors_ka(frame[f"i{p}_{u}_ka"], frame[f"i{p}_{u}_degree"])
                              for p in _PHASES]) if set(cols) <= set(frame.columns) else None
             for u, cols in (("grid", GRID_COLUMNS), ("net", NET_COLUMNS),
-                            ("idle", _IDLE_COLUMNS), ("idle_grid", _IDLE_GRID_COLUMNS)))
+                            ("idle", IDLE_COLUMNS), ("idle_grid", IDLE_GRID_COLUMNS)))
     has = row >= 0
 
     def network(a: int, b: int) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
@@ -472,7 +472,7 @@ def bus_iec_sum_ka(bus: pd.DataFrame, base_of: Mapping[str, str]) -> pd.Series:
     cols += [c for c in GRID_COLUMNS if c in bus.columns]  # existing DER
     cols += [c for c in NET_COLUMNS if c in bus.columns]  # a site's own equipment
     # its chargers-idle network on the rows with a base twin (rev37b F2)
-    cols += [c for c in (*_IDLE_COLUMNS, *_IDLE_GRID_COLUMNS) if c in bus.columns]
+    cols += [c for c in (*IDLE_COLUMNS, *IDLE_GRID_COLUMNS) if c in bus.columns]
     keys = [c for c in ("bus", "fault_type", "case", "phase") if c in bus.columns]
     # scenarios repeating another's rows and base rows: split once, the column copied (#21:
     # light and peak load, export levels past the chargers' limit — 4 of 6 at 10,000 buses);

@@ -109,9 +109,13 @@ from protv2g.checks.asymmetry import (
     kappa_iec60909,
     peak_current_ka,
 )
-from protv2g.checks.converter_sum import _IDLE_COLUMNS as IDLE_COLUMNS
-from protv2g.checks.converter_sum import _IDLE_GRID_COLUMNS as IDLE_GRID_COLUMNS
-from protv2g.checks.converter_sum import GRID_COLUMNS, IEC_SUM_SOURCE, NET_COLUMNS
+from protv2g.checks.converter_sum import (
+    GRID_COLUMNS,
+    IDLE_COLUMNS,
+    IDLE_GRID_COLUMNS,
+    IEC_SUM_SOURCE,
+    NET_COLUMNS,
+)
 from protv2g.checks.duty_known import KnownDuty
 from protv2g.checks.duty_rows import KEYS as _KEYS
 from protv2g.checks.duty_rows import base_ka as _base_ka

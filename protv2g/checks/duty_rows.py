@@ -15,9 +15,9 @@ import pandas as pd
 from protv2g.checks._keys import FAULT_KEY_COLUMNS, FaultKeys
 from protv2g.checks._rows import column_at, factorize_all, first_largest, key_codes
 from protv2g.checks.asymmetry import asym_rms_ka, dss_driving_point_x_r
-from protv2g.checks.converter_sum import _IDLE_COLUMNS as IDLE_COLUMNS
 from protv2g.checks.converter_sum import (
     GRID_COLUMNS,
+    IDLE_COLUMNS,
     NET_COLUMNS,
     phasors_ka,
     split_against_base,

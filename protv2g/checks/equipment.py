@@ -72,7 +72,14 @@ import pandas as pd
 
 from protv2g.checks._keys import fault_keys
 from protv2g.checks._times import device_times
-from protv2g.checks.converter_sum import DER_IN_COLUMN, GRID_COLUMNS, NET_COLUMNS, phasors_ka
+from protv2g.checks.converter_sum import (
+    DER_IN_COLUMN,
+    GRID_COLUMNS,
+    IDLE_COLUMNS,
+    IDLE_GRID_COLUMNS,
+    NET_COLUMNS,
+    phasors_ka,
+)
 from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement
 from protv2g.engine.asymmetry import asym_rms_ka
 from protv2g.study.site_equipment import site_transformer_devices
@@ -228,12 +235,7 @@ _PAIR_KEY = ("criterion", "check", "scenario", "fault_bus", "fault_type", "case"
 #: :func:`idle_coordination`, at a fault of a row without a twin; C5's and C6's:
 #: :mod:`protv2g.checks.equipment_rows`): not :data:`~protv2g.checks.converter_sum.NET_COLUMNS`,
 #: which would take the network's part of C7's and the duty's split from the base twin.
-IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in "abc"
-                                      for c in (f"i{p}_idle_ka", f"i{p}_idle_degree"))
-#: As :data:`IDLE_COLUMNS`, the grid alone with the equipment in
-#: (:data:`~protv2g.study.engine_inputs.SITES_GRID`; a feeder with existing DER only).
-IDLE_GRID_COLUMNS: tuple[str, ...] = tuple(
-    c for p in "abc" for c in (f"i{p}_idle_grid_ka", f"i{p}_idle_grid_degree"))
+# IDLE_COLUMNS / IDLE_GRID_COLUMNS: defined once in converter_sum (imported above)
 
 
 def _mate_rows(f: pd.DataFrame, at: np.ndarray) -> np.ndarray:
