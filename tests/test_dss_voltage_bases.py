@@ -60,3 +60,6 @@ def test_init_with_a_site_says_the_missing_base_not_a_nan(tmp_path):
     assert issue.field == "voltagebases"
     assert issue.message == "bus(es) without a voltage base: depot_lv"
     assert "end the redirect that adds them (depot_xf.dss)" in issue.fix
+    # init has no study and no --method: only the model's own fix is offered (review ver37 §1)
+    assert "faults.method" not in issue.fix and "--method" not in issue.fix
+    assert "run the same init command again" in issue.fix

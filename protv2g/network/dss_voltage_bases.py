@@ -36,15 +36,22 @@ def without_base_text(names: list[str], shown: int = 10) -> str:
             + (f" and {len(names) - shown} more" if len(names) > shown else ""))
 
 
-def voltage_base_fix(redirects: tuple[str, ...] | list[str] = ()) -> str:
-    """The fix of a bus without a voltage base: where ``CalcVoltageBases`` must go."""
+def voltage_base_fix(redirects: tuple[str, ...] | list[str] = (),
+                     for_init: bool = False) -> str:
+    """The fix of a bus without a voltage base: where ``CalcVoltageBases`` must go.
+
+    ``for_init``: the user ran ``protv2g init`` — there is no study yet and init has no
+    ``--method``, so only the model's own fix is offered (review ver37 §1).
+    """
     if redirects:
         names = ", ".join(Path(r).name for r in redirects)
-        return ("the buses were made after the master's CalcVoltageBases: end the redirect "
-                f"that adds them ({names}) with 'Set VoltageBases=[…, their kV line-to-line]' "
-                "and 'CalcVoltageBases' (or add them to the master), or set faults.method: "
-                "classical in the study (`protv2g faults --method classical` for the faults "
-                "command)")
-    return ("add their voltage to 'Set VoltageBases=…' and 'CalcVoltageBases' in the master, "
-            "after the elements that make them, or set faults.method: classical in the study "
-            "(`protv2g faults --method classical` for the faults command)")
+        where = ("the buses were made after the master's CalcVoltageBases: end the redirect "
+                 f"that adds them ({names}) with 'Set VoltageBases=[…, their kV line-to-line]' "
+                 "and 'CalcVoltageBases' (or add them to the master)")
+    else:
+        where = ("add their voltage to 'Set VoltageBases=…' and 'CalcVoltageBases' in the "
+                 "master, after the elements that make them")
+    if for_init:
+        return where + ", then run the same init command again"
+    return (where + ", or set faults.method: classical in the study (`protv2g faults "
+            "--method classical` for the faults command)")

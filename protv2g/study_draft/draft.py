@@ -232,7 +232,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         # without CalcVoltageBases left its LV bus at 0 kV, and init stopped on a NaN in the
         # head relay's pickup (review rev37b F1, IEEE 34 with --site)
         raise InputError(Issue(str(master), "voltagebases", without_base_text(bare),
-                               voltage_base_fix([str(r) for r in redirects])))
+                               voltage_base_fix([str(r) for r in redirects],
+                                                for_init=True)))
     _check_sites(model, sites)
     # a site behind a transformer the redirects add: its own (review rev33a F1)
     site_xf = redirect_site_transformers(model, [(s["name"], s["bus"]) for s in sites])
