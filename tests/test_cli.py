@@ -67,6 +67,9 @@ def test_run_summary_names_the_study(cli_workbook):
     for pair, value_s in rules.items():
         assert f"{pair}, " in intervals and f"= {value_s:g} s" in intervals, intervals
     assert "IEEE Std 242-2001" in intervals
+    # the feeder as switched; alternate feeds not studied (review rev37b)
+    assert values["Switching state"].startswith("the feeder as its model is switched (no line")
+    assert "alternate feeds are not studied" in values["Switching state"]
 
 
 def wb_rules(path: Path) -> dict[str, float]:

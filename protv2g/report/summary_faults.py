@@ -73,8 +73,26 @@ def assumptions(w: Memo, result: StudyResult) -> None:
     if text := charging_assumption(getattr(result, "violations", None),
                                    getattr(getattr(result, "flow", None), "sites", None)):
         w.pair("Charging (C8)", text)
+    w.pair("Switching state", switching_text(result.meta.get("open_lines")))
     w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
            + staged_time_note(getattr(result, "tables", None) or {}))
+
+
+def switching_text(open_lines: list[str] | None) -> str:
+    """The Summary's "Switching state": the feeder as its model is switched, and the open lines
+    whose alternate feeds are not studied (:mod:`protv2g.study.switching`)."""
+    if open_lines is None:  # a result from before the key existed
+        return "the feeder as its model is switched; alternate feeds are not studied"
+    if not open_lines:
+        return ("the feeder as its model is switched (no line or switch open or out of "
+                "service); alternate feeds are not studied")
+    shown = ", ".join(open_lines[:6]) + (f" and {len(open_lines) - 6} more"
+                                         if len(open_lines) > 6 else "")
+    return (f"the feeder as its model is switched: {len(open_lines)} line(s) or switch(es) "
+            f"open or out of service ({shown}), each kept open in every fault run and flow. "
+            "Alternate feeds through them (a tie closed for switching, a section fed from a "
+            "neighbour) are not studied: study each configuration as its own model (a "
+            "redirect that closes the tie and opens the normal open point)")
 
 
 def charging_assumption(violations: pd.DataFrame | None,

@@ -1,0 +1,54 @@
+"""The feeder's switching state as the study takes it: the lines and switches the model leaves
+open or out of service.
+
+A study solves the feeder as its model is switched. A normally-open tie (OpenDSS: a line with a
+terminal opened, ``open line.sw7 2``, or a disabled switch line such as EPRI ckt5's
+``MDV201_OSW_*``; pandapower: an open switch or a line out of service) is no edge of the
+feeder graph (:mod:`protv2g.network.dss_graph`), so an alternate feed through it — a tie closed
+for switching, a section fed from a neighbour — is not studied. The Summary says so with these
+names (review rev37b: IEEE 123's ties, nothing said they were not studied).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["open_line_names"]
+
+
+def open_line_names(study: Any) -> list[str]:
+    """Names of the lines (switches included) the feeder's model leaves open or out of service.
+
+    Parameters
+    ----------
+    study : protv2g.study.loader.Study
+        With ``model`` (an OpenDSS :class:`~protv2g.network.dss_model.DssModel`) or ``net``
+        (a pandapower net).
+
+    Returns
+    -------
+    list of str
+        OpenDSS ``line.<name>`` of each line disabled or with a terminal opened, in model order;
+        pandapower ``switch <name or index>`` of each open switch and ``line <name or index>`` of
+        each line out of service. Empty when the model has none or no model.
+    """
+    model = getattr(study, "model", None)
+    if model is not None:
+        e = model.elements
+        lines = e[(e.cls == "line").to_numpy(bool)]
+        shut = ~lines.enabled.to_numpy(bool) | ~lines.closed.to_numpy(bool)
+        return [str(n) for n in lines.name[shut]]
+    net = getattr(study, "net", None)
+    if net is None:
+        return []
+    names = []
+    for kind, table, mask in (
+            ("switch", net.switch, ~net.switch.closed.to_numpy(bool)),
+            ("line", net.line, ~net.line.in_service.to_numpy(bool))):
+        label = table["name"] if "name" in table else None
+        for idx in np.flatnonzero(mask):
+            name = label.iat[idx] if label is not None else None
+            names.append(f"{kind} {name if isinstance(name, str) and name else table.index[idx]}")
+    return names

@@ -1,0 +1,65 @@
+"""The Summary's "Switching state": the feeder as its model is switched, the open lines named,
+alternate feeds said not studied (review rev37b: IEEE 123's normally-open ties, nothing said the
+alternate feeds were not studied).
+
+Reference: the models themselves — OpenDSS's own element state (``CktElement.Enabled``,
+``CktElement.IsOpen``) read in a fresh ``opendssdirect`` context; pandapower's switch table.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pandapower as pp
+import pytest
+
+from protv2g.report.summary_faults import switching_text
+from protv2g.study.switching import open_line_names
+
+TIES = """
+New Line.tie1 phases=3 bus1=b2 bus2=b3 linecode=trunk length=0.5 units=mi switch=yes
+Open Line.tie1 term=2
+New Line.osw phases=3 bus1=b3 bus2=b4 linecode=trunk length=0.5 units=mi switch=yes enabled=no
+"""
+
+
+def test_opendss_open_and_disabled_lines_named_as_opendss_holds_them(tmp_path):
+    pytest.importorskip("opendssdirect")
+    import opendssdirect as dss
+
+    from protv2g.network.dss_model import load_dss_model
+    from tests.test_dss_site_transformer import MASTER
+
+    master = tmp_path / "Master.dss"
+    master.write_text(MASTER.replace("Set VoltageBases", TIES + "Set VoltageBases"))
+    names = open_line_names(SimpleNamespace(model=load_dss_model(master), net=None))
+    # OpenDSS itself, fresh: which lines are disabled or have an open terminal
+    dss.Basic.ClearAll()
+    dss.Text.Command(f"compile [{master}]")
+    ref = []
+    for name in dss.Circuit.AllElementNames():
+        if not name.lower().startswith("line."):
+            continue
+        dss.Circuit.SetActiveElement(name)
+        opened = any(dss.CktElement.IsOpen(t, 0) for t in (1, 2))
+        if not dss.CktElement.Enabled() or opened:
+            ref.append(name.lower())
+    assert sorted(names) == sorted(ref) == ["line.osw", "line.tie1"]
+
+
+def test_pandapower_open_switch_and_line_out_of_service():
+    net = pp.create_empty_network()
+    b = [pp.create_bus(net, 12.47) for _ in range(3)]
+    pp.create_ext_grid(net, b[0])
+    ln = pp.create_line(net, b[0], b[1], 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV", name="main")
+    pp.create_line(net, b[1], b[2], 1.0, "NA2XS2Y 1x95 RM/25 12/20 kV", in_service=False)
+    pp.create_switch(net, b[1], ln, "l", closed=False, name="tie")
+    assert open_line_names(SimpleNamespace(model=None, net=net)) == ["switch tie", "line 1"]
+
+
+def test_the_summary_text_names_them_and_says_alternate_feeds_are_not_studied():
+    text = switching_text([f"line.sw{i}" for i in range(8)])
+    assert "8 line(s) or switch(es) open" in text and "line.sw5 and 2 more" in text
+    assert "line.sw6" not in text and "not studied" in text
+    assert "no line or switch open" in switching_text([])
+    assert "not studied" in switching_text(None)
