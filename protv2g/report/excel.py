@@ -149,7 +149,7 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     all_tccs : bool, optional
         Draw the TCC of every protection path and element family. By default (#21) only
         those a finding links to are drawn (the Findings sheet's TCC column,
-        :meth:`protv2g.report.tcc_sheets.TccPlan.select`); the others are listed on the TCC
+        :meth:`protv2g.report.tcc_plan.TccPlan.select`); the others are listed on the TCC
         sheet below the pictures with their curve data, and the TCC sheet and the Summary's
         sheet index say how many were drawn and listed
         (:mod:`protv2g.report.tcc_listing`). With every plot drawn the workbook is as before.

@@ -158,7 +158,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     tree, edges : optional
         ``g``'s :func:`~protv2g.report.feeder_tree.feeder_tree` and the devices' branches
         (:func:`~protv2g.report.feeder_graph.device_edges` of ``g`` and ``settings``) when the
-        caller made them (the workbook's :class:`~protv2g.report.tcc_sheets.TccPlan`); made
+        caller made them (the workbook's :class:`~protv2g.report.tcc_plan.TccPlan`); made
         here when not given.
 
     Returns

@@ -1,6 +1,6 @@
 """The TCC sheet's plots not drawn, listed with their curve data (#21).
 
-The workbook draws the plots the findings link to (:meth:`protv2g.report.tcc_sheets.TccPlan.
+The workbook draws the plots the findings link to (:meth:`protv2g.report.tcc_plan.TccPlan.
 select`) and the feeder plot; every other protection path and element family is listed below
 the pictures, nothing left out silently: its title (where the Pair coordination sheet links
 to), a line saying it is not drawn and how to draw it (``protv2g run <study> --all-tccs``, or
@@ -97,7 +97,7 @@ def drawn_line(n_drawn: int, n_listed: int, study_file: str) -> str:
 
 
 def write_listing(ws: Worksheet, plan: Any) -> None:
-    """Write the plots of ``plan`` not drawn (:class:`~protv2g.report.tcc_sheets.TccPlan`,
+    """Write the plots of ``plan`` not drawn (:class:`~protv2g.report.tcc_plan.TccPlan`,
     laid out) on ``ws``: the listing's title, then each plot's title, note and lines."""
     row = plan.listing_row
     if row is None:

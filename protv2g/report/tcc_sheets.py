@@ -30,8 +30,7 @@ what is drawn), in a second process while the tables are written when a CPU is f
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -41,23 +40,25 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.devices.models import Device
-from protv2g.findings import PAIR_CRITERIA
 from protv2g.report.derived import IDLE_CASE
-from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import ColumnCoding
-from protv2g.report.feeder_graph import device_chains, device_edges, feeder_graph
 from protv2g.report.feeder_plot import plot_feeder
-from protv2g.report.feeder_tree import FeederTree, feeder_tree
 from protv2g.report.format import NOTE_FONT, write_cell
 from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_extremes import device_extremes
 from protv2g.report.tcc_figure import path_figure
-from protv2g.report.tcc_intervals import GROUND_TYPES, fault_kind
 from protv2g.report.tcc_intervals import intervals as _annotations
 from protv2g.report.tcc_listing import drawn_line, entry_lines, write_listing
+from protv2g.report.tcc_plan import (
+    FAMILIES,
+    SHOW_PX,
+    TOP,
+    TccPlan,
+    finding_plot,
+    plan_tcc,
+)
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -66,12 +67,6 @@ __all__ = ["FAMILIES", "FEEDER_KEY", "TccPlan", "device_extremes", "drawn_counts
            "finding_plot", "path_figure", "plan_tcc", "submit_feeder", "submit_tccs",
            "write_tcc_sheets"]
 
-FAMILIES = ("phase", "ground")
-#: Size of a plot on the sheet (px at 96 dpi: 10.3 in × 5.8 in at 100 %).
-_SHOW_PX = (990, 558)
-#: Rows from one plot's heading to the next: the heading row and the picture (558 px =
-#: 418.5 pt = 28 rows of 15 pt), one row spare. Each plot starts a printed page.
-_ROWS_PER_PLOT = 30
 #: Print scale (%) of the TCC sheet: a plot (990 px = 742.5 pt) prints 705 pt wide, inside
 #: the 734 pt between 0.4 in margins on landscape Letter (A4 is wider), and a page (32 rows of
 #: 15 pt = 480 pt at most) 456 pt high, inside Letter's 540 pt and A4's 523 pt.
@@ -80,141 +75,6 @@ _TCC_PRINT_SCALE = 95
 #: sheet prints one column wide (with default columns the plot's last one, cut by the picture,
 #: printed as a second page column of blank pages).
 _TCC_COLUMN_WIDTH = 142
-
-
-@dataclass
-class TccPlan:
-    """Which plot sits where (anchors for hyperlinks), which are drawn, and the device models.
-
-    ``graph``: the feeder graph (:func:`~protv2g.report.feeder_graph.feeder_graph`), ``tree``
-    its breadth-first tree (:func:`~protv2g.report.feeder_tree.feeder_tree`) and ``edges``
-    each device's branch (:func:`~protv2g.report.feeder_graph.device_edges`), made once for
-    the paths, the zones and the feeder plot (#21: each made them again);
-    ``drawn``: the (path index, family) entries drawn as pictures, ``None`` for every one
-    (:meth:`select`); ``listed``: the lines written for each entry not drawn (its devices'
-    curve data, :mod:`protv2g.report.tcc_listing`); ``rows``: each entry's title row once
-    :meth:`lay_out` placed them (before, the layout of every plot drawn).
-    """
-
-    paths: list[list[str]] = field(default_factory=list)
-    models: dict[str, Device] = field(default_factory=dict)
-    problems: dict[str, str] = field(default_factory=dict)
-    graph: Any = None
-    tree: FeederTree | None = None
-    edges: dict[str, tuple[str, str]] = field(default_factory=dict)
-    drawn: set[tuple[int, str]] | None = None
-    listed: dict[tuple[int, str], list[str]] = field(default_factory=dict)
-    rows: dict[tuple[int, str], int] = field(default_factory=dict)
-    study_file: str = ""
-
-    def entries(self) -> list[tuple[int, str]]:
-        """Every (path index, family), in path order."""
-        return [(k, f) for k in range(len(self.paths)) for f in FAMILIES]
-
-    def is_drawn(self, k: int, family: str) -> bool:
-        """Whether the plot of path ``k`` and ``family`` is in the pictures' part of the sheet
-        (a picture, or the note saying why it has none)."""
-        return self.drawn is None or (k, family) in self.drawn
-
-    def anchor(self, k: int, family: str) -> int:
-        """Row of the title cell of path ``k``'s plot (or listing) of ``family``."""
-        if (k, family) in self.rows:
-            return self.rows[(k, family)]
-        return _TOP + (2 * k + FAMILIES.index(family)) * _ROWS_PER_PLOT
-
-    def target(self, device: Any, other: Any = None) -> int | None:
-        """Index of the path showing ``device`` (and ``other``): the first holding both,
-        else the first holding ``device``; None without a named device or such a path."""
-        names = [str(x) for x in (device, other) if _named(x)]
-        if not names:
-            return None
-        for k, path in enumerate(self.paths):
-            if all(n in path for n in names):
-                return k
-        for k, path in enumerate(self.paths):
-            if names[0] in path:
-                return k
-        return None
-
-    def link(self, device: Any, other: Any = None, family: str = "phase") -> tuple[str, str]:
-        """(text, target) of the plot showing ``device`` (and ``other``)."""
-        k = self.target(device, other)
-        if k is None:
-            return "Feeder plot", f"#'{FEEDER}'!A1"
-        return (f"TCC {' > '.join(self.paths[k])} ({family})",
-                f"#'{TCC}'!A{self.anchor(k, family)}")
-
-    def select(self, findings: pd.DataFrame | None) -> None:
-        """Draw only the plots the findings link to (:func:`finding_plot`, as the Findings
-        sheet's TCC column): the rest are listed with their curve data (#21, the lead's
-        decision 2026-12-05: 112 TCCs drawn at 10,000 buses were 68 % of the workbook's
-        CPU, most of them of pairs no finding is about)."""
-        self.drawn = set()
-        if findings is None or findings.empty:
-            return
-        for args in zip(findings["device"], findings["other_device"], findings["criterion"],
-                        findings["worst_fault"], strict=True):
-            device, other, family = finding_plot(*args)
-            k = self.target(device, other)
-            if k is not None:
-                self.drawn.add((k, family))
-
-    def lay_out(self) -> None:
-        """Place the entries: with every plot drawn, one a printed page from row
-        :data:`_TOP`, as always; else a line saying how many are drawn (row :data:`_TOP`),
-        the plots drawn one a page below it, then the others listed (their title, a line
-        saying they are not drawn, their curve data: :attr:`listed`)."""
-        self.rows = {}
-        shown = [e for e in self.entries() if self.is_drawn(*e)]
-        if len(shown) == len(self.entries()):
-            return
-        row = _TOP + 1
-        for e in shown:
-            self.rows[e] = row
-            row += _ROWS_PER_PLOT
-        row += 1  # the listing's own title
-        for e in self.entries():
-            if e not in self.rows:
-                self.rows[e] = row
-                row += 2 + len(self.listed.get(e, ())) + 1  # title, note, lines, a blank
-
-    @property
-    def listing_row(self) -> int | None:
-        """Row of the listing's title (None when every plot is drawn)."""
-        if not self.rows:
-            return None
-        return _TOP + 1 + sum(self.is_drawn(*e) for e in self.entries()) * _ROWS_PER_PLOT
-
-
-#: Row of the first plot's title (rows 1–2: the sheet's title and legend note).
-_TOP = 3
-
-
-def finding_plot(device: Any, other: Any, criterion: Any, worst_fault: Any
-                 ) -> tuple[Any, Any, str]:
-    """(device, other device or None, family) of the plot a finding links to: the pair's
-    path for a pair criterion (:data:`protv2g.findings.PAIR_CRITERIA`), the device's for the
-    others; the ground elements' plot when its worst fault is a ground fault."""
-    family = "ground" if fault_kind(str(worst_fault)) in GROUND_TYPES else "phase"
-    return device, (other if str(criterion) in PAIR_CRITERIA else None), family
-
-
-def _named(value: Any) -> bool:
-    return value is not None and not (isinstance(value, float) and np.isnan(value)) \
-        and str(value) not in ("", "nan")
-
-
-def plan_tcc(result: StudyResult) -> TccPlan:
-    """The paths of a result and its device models."""
-    plan = TccPlan()
-    plan.models, plan.problems = devices_from_result(result)
-    plan.graph = feeder_graph(result.tables)
-    plan.study_file = str((result.inputs or {}).get("study_file") or "")
-    if plan.graph is not None:
-        plan.tree = feeder_tree(plan.graph)
-        plan.edges = device_edges(plan.graph, result.settings)
-        plan.paths = device_chains(plan.graph, result.settings, plan.tree, plan.edges)
-    return plan
 
 
 def _pair_notes(pairs: pd.DataFrame | None
@@ -243,7 +103,7 @@ def _pair_notes(pairs: pd.DataFrame | None
     return out
 
 
-def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = _SHOW_PX
+def _add_picture(ws: Worksheet, data: bytes, row: int, size: tuple[int, int] = SHOW_PX
                  ) -> None:
     img = Image(io.BytesIO(data))
     img.width, img.height = size
@@ -400,7 +260,7 @@ def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
         return
     counts = drawn_counts(plan)
     if counts is not None:
-        write_cell(ws, _TOP, 1, drawn_line(*counts, plan.study_file)).font = Font(bold=True)
+        write_cell(ws, TOP, 1, drawn_line(*counts, plan.study_file)).font = Font(bold=True)
     for kp, path in enumerate(plan.paths):
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
@@ -410,12 +270,12 @@ def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
             row = plan.anchor(kp, family)
             write_cell(ws, row, 1, f"{' > '.join(path)} — {family} elements").font = Font(
                 bold=True, size=11)
-            if row > _TOP + (counts is not None):
+            if row > TOP + (counts is not None):
                 ws.row_breaks.append(Break(id=row - 1))
             if missing:
                 write_cell(ws, row + 1, 1, f"no TCC: {'; '.join(missing)}").font = NOTE_FONT
                 continue
-            ws.add_image(_QueuedImage(pictures, keys[(kp, family)], _SHOW_PX), f"A{row + 1}")
+            ws.add_image(_QueuedImage(pictures, keys[(kp, family)], SHOW_PX), f"A{row + 1}")
     write_listing(ws, plan)
 
 
