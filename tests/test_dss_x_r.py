@@ -63,3 +63,38 @@ def test_lu_built_once_per_model(monkeypatch):
     np.testing.assert_array_equal(again[::-1], first)
     assert np.isfinite(first).sum() >= 5
     assert np.isnan(dss_driving_point_x_r(model, [len(model.buses), -1])).all()
+
+
+def test_one_phase_device_on_a_three_phase_bus_takes_its_own_phase_loop(tmp_path):
+    """A one-phase cutout at a three-phase tap: init's drafted duty takes the X/R of its own
+    phase's loop (the faults it interrupts), as ``run``'s Device duty does — not the bus's Z1
+    (review rev37a F11, EPRI ckt5: 9.9 against run's and OpenDSS's 7.21).
+
+    Reference: OpenDSS's own short-circuit impedance matrix at the tap (``Bus.ZscMatrix`` after
+    ``Solve mode=faultstudy``, loads disabled — the IEC network), its phase-2 self term; and
+    ``Bus.Zsc1`` for the three-phase relay at the same bus."""
+    dss = pytest.importorskip("opendssdirect")
+    from types import SimpleNamespace
+
+    from protv2g.study_draft.ratings import device_x_r
+    from tests.test_dss_site_transformer import MASTER
+
+    master = tmp_path / "Master.dss"
+    master.write_text(MASTER.replace(
+        "Set VoltageBases", "New Line.lat phases=1 bus1=b2.2 bus2=b5.2 r1=0.306 x1=0.627 "
+        "r0=0.775 x0=1.96 length=0.5 units=mi\nSet VoltageBases"))
+    model = load_dss_model(master)
+    got = device_x_r(model, [SimpleNamespace(name="fuse", element="line.lat", terminal=1),
+                             SimpleNamespace(name="relay", element="line.l2", terminal=2)])
+    dss.Basic.ClearAll()
+    dss.Text.Command(f'compile "{master}"')
+    dss.Text.Command("batchedit load..* enabled=no")
+    dss.Text.Command("solve mode=faultstudy")
+    dss.Circuit.SetActiveBus("b2")
+    zm = np.array(dss.Bus.ZscMatrix()).reshape(-1, 2)
+    z = (zm[:, 0] + 1j * zm[:, 1]).reshape(3, 3)
+    r1, x1 = dss.Bus.Zsc1()[:2]
+    assert got["fuse"] == pytest.approx(z[1, 1].imag / z[1, 1].real, rel=0.01)
+    assert got["relay"] == pytest.approx(x1 / r1, rel=0.01)
+    # the bus's Z1 (what the fuse was given before): 2.99 against its loop's 2.93 here
+    assert abs(got["fuse"] / got["relay"] - 1) > 0.015

@@ -141,7 +141,8 @@ def driving_point_x_r(net: pp.pandapowerNet, buses: ArrayLike, case: Case = Case
 
 
 def dss_driving_point_x_r(model: object, buses: ArrayLike,
-                          method: Method = Method.CLASSICAL) -> FloatArray:
+                          method: Method = Method.CLASSICAL,
+                          phase: ArrayLike | None = None) -> FloatArray:
     """X/R of the driving-point impedance at ``buses`` of an OpenDSS model (phase domain).
 
     The impedance block of each bus is taken from the fault study's system matrix: for
@@ -157,8 +158,11 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike,
     6.6 with loads, 37.3 without), so on the IEC basis the first-cycle asymmetry of C7 would
     be understated. Energised nodes only: ``Z_abc = (Y⁻¹)[bus nodes, bus nodes]`` by sparse LU
     solves. A three-phase bus gives the positive-sequence ``Z1 = (A⁻¹ Z_abc A)[1, 1]``
-    (Fortescue); a one- or two-phase bus the self (loop) impedance of its first phase node.
-    X/R = Im Z / Re Z.
+    (Fortescue); a one- or two-phase bus the self (loop) impedance of its first phase node, and
+    so does a bus given a ``phase`` (a one-phase device on a three-phase bus: the fault it
+    interrupts is on its own phase; review rev37a F11, EPRI ckt5's one-phase cutout at a
+    three-phase tap: Z1's X/R 9.9 where its own phase loop, as ``run``'s Device duty and OpenDSS
+    V/I of the SLG fault give, is 7.21). X/R = Im Z / Re Z.
 
     Parameters
     ----------
@@ -167,6 +171,9 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike,
         Positions in ``model.buses``.
     method : Method
         The fault study's method (default classical: OpenDSS's ``Zsc1``).
+    phase : array_like of int, optional
+        Per bus, the phase (1–3) whose self impedance is taken; 0 (or None for all): the
+        bus's own rule above. A phase the bus lacks gives ``nan``.
 
     Returns
     -------
@@ -185,12 +192,17 @@ def dss_driving_point_x_r(model: object, buses: ArrayLike,
         _energized_lu_iec if iec else _energized_lu)
     if lu is None:
         return out
-    uniq, inv = np.unique(buses, return_inverse=True)
+    ph = (np.zeros(len(buses), dtype=np.int64) if phase is None
+          else np.broadcast_to(np.asarray(phase, dtype=np.int64), buses.shape))
+    uniq, inv = np.unique(np.stack([buses, ph], axis=1), axis=0, return_inverse=True)
+    inv = np.asarray(inv).reshape(-1)
     a = np.exp(2j * np.pi / 3)
     a_mat = np.array([[1, 1, 1], [1, a * a, a], [1, a, a * a]])
     x_r = np.full(len(uniq), np.nan)
-    for k, b in enumerate(uniq):
+    for k, (b, p) in enumerate(uniq.tolist()):
         nodes = [int(n) for n in phase_node[b] if n >= 0] if 0 <= b < len(phase_node) else []
+        if 1 <= p <= 3:  # the device's own phase: its self (loop) impedance
+            nodes = [int(phase_node[b][p - 1])] if nodes and phase_node[b][p - 1] >= 0 else []
         if not nodes:
             continue
         rhs = np.zeros((lu.shape[0], len(nodes)), dtype=complex)

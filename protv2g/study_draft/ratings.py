@@ -244,15 +244,23 @@ def device_rating(kind: str, kv_ll: float, i_ka: float, x_r: float = float("nan"
 
 
 def device_x_r(model: Any, devices: Sequence[Any]) -> dict[str, float]:
-    """X/R (IEC 60909 network, as C7 takes it) at each device's own terminal bus."""
+    """X/R (IEC 60909 network, as C7 takes it) at each device's own terminal bus; a device
+    on fewer than three phases takes its first phase's loop impedance there
+    (:func:`~protv2g.engine.asymmetry.dss_driving_point_x_r`'s ``phase``: the faults it
+    interrupts are on its own phases; review rev37a F11)."""
     el = model.elements
-    at = {}
+    at, phase = {}, {}
     for d in devices:
         hit = np.flatnonzero(el.name.to_numpy() == d.element)
         if len(hit):
             ends = model.bus_index(list(el.buses.iat[int(hit[0])]))
-            at[d.name] = int(ends[min(int(d.terminal), len(ends)) - 1])
+            term = min(int(d.terminal), len(ends))
+            at[d.name] = int(ends[term - 1])
+            ey = model.element_y(d.element)
+            own = ey.node_num[(ey.terminal == term) & (ey.node_num >= 1) & (ey.node_num <= 3)]
+            phase[d.name] = int(own.min()) if 0 < len(own) < 3 else 0
     if not at:
         return {}
-    xr = dss_driving_point_x_r(model, list(at.values()), Method.IEC60909)
+    xr = dss_driving_point_x_r(model, list(at.values()), Method.IEC60909,
+                               phase=[phase[n] for n in at])
     return {n: float(v) for n, v in zip(at, xr, strict=True)}
