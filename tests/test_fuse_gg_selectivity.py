@@ -6,10 +6,10 @@ are √(I²t / 0.01 s); I²t at 0.01 s = node² × 0.01 s):
 ========  ==================  ==================  ==============  ==============
 link      I²t min (0.01 s)    I²t max (0.01 s)    Imin(0.1 s)     Imax(0.1 s)
 ========  ==================  ==================  ==============  ==============
-63gG      948.7² × 0.01       1643.2² × 0.01      480 A           820 A
-100gG     1643.2² × 0.01      2932.6² × 0.01      950 A           1650 A
-125gG     2144.8² × 0.01      3741.7² × 0.01      1250 A          2200 A
-160gG     2932.6² × 0.01      5000² × 0.01        1650 A          2840 A
+63gG      948.7² × 0.01       1643.2² × 0.01      450 A           820 A
+100gG     1643.2² × 0.01      2932.6² × 0.01      820 A           1450 A
+125gG     2144.8² × 0.01      3741.7² × 0.01      1100 A          1910 A
+160gG     2932.6² × 0.01      5000² × 0.01        1450 A          2590 A
 ========  ==================  ==================  ==============  ==============
 
 The rule (protv2g.checks.fuse_gg_i2t): at a current ≥ the protecting link's Imax(0.1 s),
@@ -35,18 +35,18 @@ def _ratio(small: str, big: str) -> float:
 
 
 def test_i2t_ratio_of_gg_pairs_by_hand():
-    # 100gG under 160gG (1.6): 0.01 s: 2932.6²/2932.6² = 1; 0.1 s: (1650/1650)² = 1 -> 1.00
+    # 100gG under 160gG (1.6): 0.01 s: 2932.6²/2932.6² = 1; 0.1 s: (1450/1450)² = 1 -> 1.00
     assert _ratio("100gG", "160gG") == pytest.approx(1.0, abs=1e-9)
     # 100gG under 125gG (1.25): 0.01 s: (2144.8/2932.6)² = 0.731365² = 0.534894;
-    # 0.1 s: (1250/1650)² = 0.573921 -> 0.534894 < 1: not selective
+    # 0.1 s: (1100/1450)² = 0.575505 -> 0.534894 < 1: not selective
     assert _ratio("100gG", "125gG") == pytest.approx((2144.8 / 2932.6) ** 2, rel=1e-9)
     assert _ratio("100gG", "125gG") == pytest.approx(0.534894, abs=1e-6)
-    # 63gG under 100gG (1.59): 0.01 s: 1643.2²/1643.2² = 1; 0.1 s: (950/820)² = 1.342 -> 1.00
+    # 63gG under 100gG (1.59): 0.01 s: 1643.2²/1643.2² = 1; 0.1 s: (820/820)² = 1 -> 1.00
     assert _ratio("63gG", "100gG") == pytest.approx(1.0, abs=1e-9)
     p = gg_i2t(Fuse(name="p", link="100gG"))
     assert (p.i2t_max_a2s, p.i2t_min_a2s) == pytest.approx((2932.6 ** 2 * 0.01,
                                                             1643.2 ** 2 * 0.01))
-    assert (p.imin_01_a, p.imax_01_a) == pytest.approx((950.0, 1650.0))
+    assert (p.imin_01_a, p.imax_01_a) == pytest.approx((820.0, 1450.0))
     assert gg_i2t(Fuse(name="k", link="65K")) is None
 
 
@@ -65,7 +65,7 @@ def _c3(study, i_a: float):
 
 
 def test_100gg_under_160gg_is_selective_by_i2t(gg):
-    """5 kA ≥ 100gG's Imax(0.1 s) 1,650 A: the I²t rule, ratio 1.00, passes (the old curve
+    """5 kA ≥ 100gG's Imax(0.1 s) 1,450 A: the I²t rule, ratio 1.00, passes (the old curve
     rule failed it: 0.75 × MM(160gG) − TC(100gG) = −0.011 s)."""
     c3, coord = _c3(gg, 5000.0)
     assert c3.empty
@@ -73,10 +73,17 @@ def test_100gg_under_160gg_is_selective_by_i2t(gg):
     assert row.rule == I2T_RULE and bool(row.ok)
     assert row.i2t_ratio == pytest.approx(1.0, abs=1e-9)
     assert pd.isna(row.margin_s)
-    # below 1,650 A the time gates decide: 1.6 kA keeps the 75 % rule on the bands (−0.038 s)
+    # 1.6 kA is above the 1,450 A gate (IEC 60269-1 Table 3; the library had 1,650 A until
+    # review rev38b W1): the I²t rule passes it too
     c3, coord = _c3(gg, 1600.0)
+    assert c3.empty and coord.iloc[0].rule == I2T_RULE
+    # below 1,450 A the time gates decide: 1.4 kA keeps the 75 % rule on the bands:
+    # MM(160gG) log-log (460 A, 10 s)-(1450 A, 0.1 s): 10 × (1400/460)^(ln 0.01/ln(1450/460))
+    # = 0.115114 s; TC(100gG) (580 A, 5 s)-(1450 A, 0.1 s): 5 × (1400/580)^(ln 0.02 /
+    # ln 2.5) + 0.010 = 0.126162 s; 0.75 × 0.115114 − 0.126162 = −0.039827 s
+    c3, coord = _c3(gg, 1400.0)
     assert coord.iloc[0].rule != I2T_RULE
-    assert c3.iloc[0].margin == pytest.approx(-0.0384, abs=5e-4)
+    assert c3.iloc[0].margin == pytest.approx(-0.039827, abs=5e-4)
     assert "at a current below F2's Imax(0.1 s) gate" in c3.iloc[0].message
 
 

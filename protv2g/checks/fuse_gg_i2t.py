@@ -7,9 +7,10 @@ verifies it not by a time margin but by limits that nest: the pre-arcing I²t at
 (IEC 60269-1, Table 7, I²t min and max per rating) and the 0.1-s gates (Table 3, Imin(0.1 s)
 and Imax(0.1 s)); the I²t max of In equals the I²t min of 1.6 In, and Imax(0.1 s) of In is at
 most Imin(0.1 s) of 1.6 In, for every pair 16/25 … 250/400 of ``relay_library/fuse_gg.yaml``
-(table numbers and the selectivity clause — IEC 60269-1 §5.7.2 / IEC 60269-2 §8.7.4 in the
-editions we recall — are RECALLED: no stored copy of the standard's text was found; the
-1.6:1 ratio is confirmed by the maker's guide above).
+(the selectivity clause — IEC 60269-1 §5.7.2 / IEC 60269-2 §8.7.4 in the editions we recall —
+is RECALLED: no stored copy of the standard's text was found; the table values are those of
+public reproductions, see the data file's header; the 1.6:1 ratio is confirmed by the maker's
+guide above).
 
 Rule (:func:`gg_i2t_terms`), for a C3 row whose primary (protecting, downstream) and backup
 (protected, upstream) are both IEC 60269 gG links given by their gates:
@@ -54,8 +55,9 @@ I2T_RULE = "iec60269_gg_i2t_selectivity"
 I2T_RULE_SOURCE = (
     "IEC 60269-1/-2 gG selectivity (1:1.6 rated-current ratio): the protected link's minimum "
     "pre-arcing I²t ≥ the protecting link's maximum I²t at 0.01 s (IEC 60269-1 Table 7) and "
-    "Imin(0.1 s) ≥ Imax(0.1 s) (Table 3 gates); table and clause numbers and values recalled "
-    "(relay_library/fuse_gg.yaml); ratio 1.6:1 also Lawson Fuses, Application guidance")
+    "Imin(0.1 s) ≥ Imax(0.1 s) (Table 3 gates); clause numbers recalled, values from public "
+    "reproductions of the tables (relay_library/fuse_gg.yaml); ratio 1.6:1 also Lawson Fuses, "
+    "Application guidance")
 #: Check text of an I²t row.
 I2T_CHECK = "backup gG minimum pre-arcing I²t ≥ primary gG maximum I²t (IEC 60269)"
 
@@ -169,5 +171,5 @@ def i2t_message(ctx: Any, r: Any, where: str, export: str) -> str:
             f"{round(p.i2t_max_a2s, -2):,.0f} A²s at 0.01 s (0.1-s gates: {r.backup} Imin "
             f"{b.imin_01_a:,.0f} A, {r.primary} Imax {p.imax_01_a:,.0f} A); I²t ratio "
             f"{pair_ratio(p, b):.2f} < 1 (gG links are selective at a rating ratio of 1.6 or "
-            f"more; values recalled): {r.backup} may melt — a larger {r.backup} (≥ "
+            f"more; IEC 60269-1 Tables 3 and 7): {r.backup} may melt — a larger {r.backup} (≥ "
             f"{1.6 * p.rating_a:g} A) or a maker's selectivity table decides it")
