@@ -2,10 +2,10 @@
 
 When a device opens, the V2G export (plus any PV ``sgen``) behind it faces the load behind it.
 If the DER exceeds ``island_load_ratio`` (default 1/3) of the *minimum* load of that zone
-(peak load × ``light_load_fraction``), a sustained island cannot be ruled out by screening
-(``warn``; the DER's anti-islanding must be shown to work, e.g. by a detailed study). Margin
-``ratio × minimum load − DER`` in MW. ``not_applicable`` when no device has load or
-generation behind it.
+(its load at the light load level, :func:`min_load_mw`), a sustained island cannot be ruled
+out by screening (``warn``; the DER's anti-islanding must be shown to work, e.g. by a
+detailed study). Margin ``ratio × minimum load − DER`` in MW. ``not_applicable`` when no
+device has load or generation behind it.
 
 References
 ----------
@@ -14,6 +14,8 @@ Sandia SAND2012-1365, *Suggested Guidelines for Assessment of DG Unintentional I
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import pandas as pd
 
@@ -106,11 +108,43 @@ def _no_load_row(device: str, site_names: list[str], scenario: str,
 
 
 def min_load_mw(ctx: CheckContext, load_mw: pd.Series, behind: set[int]) -> float:
-    """The minimum load (MW) behind a device: the peak load of the buses ``behind`` it
-    (``load_mw``, :func:`bus_power_mw`) × the study's ``light_load_fraction`` — the load C11's
-    island screen and C10's screen text compare the DER with."""
+    """The minimum load (MW) behind a device: the load of the buses ``behind`` it at the
+    study's light load level, as the light-load flow solves it — the load C11's island screen
+    and C10's screen text compare the DER with.
+
+    ``load_mw`` is the peak load per bus (:func:`bus_power_mw`). On a pandapower feeder every
+    load scales: ``light_load_fraction`` × its peak. On an OpenDSS feeder ``LoadMult`` scales
+    only the ``variable`` loads and the flows solve the light level at the ``LoadMult`` that
+    makes the feeder's total that fraction (:func:`protv2g.flow.load_level.load_multiplier`):
+    a zone's minimum load is its held (fixed/exempt) loads at their kW plus ``LoadMult`` × its
+    variable loads (review rev38a W1: IEEE 8500, 24 fixed loads of 915.8 kW, LoadMult 0.235
+    for 0.3 — a lateral with none read 0.3 × 56.76 = 17.0 kW where the flow carries 13.3 kW).
+    """
     frac = ctx.study.document.scenarios.light_load_fraction
-    return frac * float(load_mw[load_mw.index.isin(list(behind))].sum())
+    peak = float(load_mw[load_mw.index.isin(list(behind))].sum())
+    model = ctx.study.model
+    if model is None:
+        return frac * peak
+    held_mw, mult = model.derived(f"held_load_mw_{frac!r}", lambda m: _held_load(m, frac))
+    held = min(float(held_mw[held_mw.index.isin(list(behind))].sum()), peak)
+    return held + mult * (peak - held)
+
+
+def _held_load(model: Any, frac: float) -> tuple[pd.Series, float]:
+    """Per bus the MW of the enabled loads ``LoadMult`` does not scale, and the ``LoadMult``
+    of the light level ``frac`` (:mod:`protv2g.flow.load_level`)."""
+    from protv2g.flow.load_level import load_multiplier, load_split
+
+    inj = model.injections
+    split = load_split(inj)
+    mult = float(load_multiplier([frac], split.p_variable_kw, split.p_held_kw)[0])
+    loads = inj[(inj.cls.astype(str) == "load") & inj.enabled.astype(bool)]
+    if "load_status" not in loads:
+        return pd.Series(dtype=float), mult
+    kw = pd.to_numeric(loads.kw, errors="coerce").fillna(0.0).clip(lower=0.0).to_numpy()
+    held = loads.load_status.astype(str).isin(["fixed", "exempt"]).to_numpy() & (kw > 0)
+    bus = model.bus_index(list(loads.bus[held]))
+    return pd.Series(kw[held] / 1e3).groupby(bus).sum(), mult
 
 
 def bus_power_mw(ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
