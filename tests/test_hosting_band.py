@@ -65,6 +65,10 @@ def test_band_ends_move_the_inputs_the_right_way(depot_study):
     p2, o2 = band_ends(depot_study.with_updates(checks=raw_checks))
     assert p2.study.document.checks.relay_technology == "electromechanical"
     assert o2.study.document.checks.relay_technology == "numerical"
+    # the intervals only: the timing accuracy (the materiality of V2G's change of a margin)
+    # stays the study's numerical relays' at both ends (ver37 §5e)
+    assert {e.study.document.checks.timing_accuracy_technology for e in (p2, o2)} == {
+        "numerical"}
     assert opt.checks is not None and pess.checks is None  # tolerances: optimistic end only
     # a value the study file sets is the user's: not moved
     fixed = depot_study.with_updates(checks={"fuse_saving_k": 1.5, "cti_relay_relay_s": 0.3,

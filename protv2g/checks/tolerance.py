@@ -51,6 +51,7 @@ from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "slower_element_tolerance_s", "with_sure_tolerance",
+           "timing_technology",
            "device_boundary",
            "combine_boundaries", "rss", "fuse_tc_band_low_s", "with_curve_band", "INSIDE",
            "PRIMARY_TIME", "DeviceRows", "device_rows", "phase_time_s"]
@@ -66,6 +67,14 @@ _QUIET = {DataBoundary.INSIDE.value, DataBoundary.NOT_OPERATING.value, "nan", ""
 #: (#21: the pair table's tolerances and boundaries were computed for all rows once per
 #: primary kind, each row keeping its kind's: the same values, three times the work).
 PRIMARY_TIME = "op"
+
+
+def timing_technology(thresholds: Any) -> str:
+    """The relay technology whose timing accuracy a relay's time tolerance reads: the study's
+    ``checks.timing_accuracy_technology``, else its ``relay_technology`` (the hosting band's
+    ends move the latter's intervals only, :mod:`protv2g.hosting.band`)."""
+    return (getattr(thresholds, "timing_accuracy_technology", None)
+            or thresholds.relay_technology)
 
 
 def _which(role: str, which: str) -> str:
@@ -178,7 +187,7 @@ def device_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a: np.ndar
     i_a = np.asarray(i_a, dtype=float)
     i_g = None if i_ground_a is None else np.asarray(i_ground_a, dtype=float)
     out = np.zeros(len(names))
-    tech = ctx.thresholds.relay_technology
+    tech = timing_technology(ctx.thresholds)
     if i_g is not None:
         for g in device_rows(names, i_a, i_g) if rows is None else rows:
             dev = ctx.devices.get(str(g.name))
@@ -225,7 +234,7 @@ def slower_element_tolerance_s(ctx: Any, names: Sequence[str] | np.ndarray, i_a:
     names = np.asarray(names, dtype=object)
     i_a, i_g = np.asarray(i_a, dtype=float), np.asarray(i_ground_a, dtype=float)
     out = np.zeros(len(names))
-    tech = ctx.thresholds.relay_technology
+    tech = timing_technology(ctx.thresholds)
     for name, idx in rows_by_value(names):
         dev = ctx.devices.get(str(name))
         role = None if dev is None else kind_of(dev).role

@@ -20,7 +20,31 @@ at once, as a pessimistic and an optimistic end around the study's own figure:
   technology (``checks.relay_technology``): pessimistic the rule table's electromechanical-
   relay intervals (overtravel added: 0.30 s relay–relay, 0.22 s relay–fuse/recloser),
   optimistic its numerical-relay intervals (0.20 / 0.12 s); a declared technology is known,
-  not bracketed;
+  not bracketed. An end moves the **intervals only**: the relays' timing accuracy that the
+  checks read as a time margin's tolerance stays the study's own
+  (``checks.timing_accuracy_technology``, :func:`protv2g.checks.tolerance.timing_technology`).
+  Derivation: that tolerance does two things. (1) It is the scatter of the device's time
+  (IEC 60255-151:2009 class E, e.g. 5 % / ≥ 30 ms for a numerical relay; about 10 % for an
+  induction disc; IEEE C37.112-1996 curves' declared tolerances; recalled): a real relay may
+  run that much early or late, the same with and without V2G. Fixed-interval grading
+  (IEEE 242-2001 §15 / IEEE C37.230-2007, recalled: breaker + overtravel + safety margin)
+  covers it in the safety margin at the usual grading times; its unfavourable side only
+  ever *lowers* a pair's margin — a pessimistic input tightens. (2) In attribution it is
+  the **materiality** of V2G's change of a margin (:mod:`protv2g.checks.attribution`: a
+  change inside it is the devices' own scatter, ``pre-existing``), and there a wider
+  scatter *loosens*: V2G's change reads as scatter and the row stops limiting the figure.
+  An end that took the electromechanical class for both would therefore be optimistic
+  through (2) exactly where it is meant to be pessimistic (ver37 §5e, EPRI ckt5 campus:
+  C1 head / f-105409fuse passes by 2.66 s without V2G; its tolerance 2.09 s numerical,
+  4.40 s at 10 %: the row was ``new`` at the figure's 70.3 kW and ``pre-existing`` at the
+  pessimistic end, whose search gave 112 kW against the figure's 68 kW). So each end keeps
+  the study's materiality and moves only the intervals (1): the pessimistic end then fails
+  every row the figure's judgement fails at the same currents, by a further 0.10 s of
+  interval. Subtracting the whole wider scatter from every margin (the grading formula
+  t' = (2 E_R + E_CT) t / 100 + t_CB + t_o + t_s of GE/Alstom's Network Protection &
+  Automation Guide ch. 9, recalled) would be more pessimistic still at long times (4 s at
+  40 s), but it is another grading rule than the figure's, not a bracket of its inputs;
+  it is left out;
 * **curve tolerances** — optimistic end only: a timing violation whose deficit is inside the
   two devices' published time scatter does not count (:mod:`protv2g.devices.tolerances`).
 
@@ -32,11 +56,18 @@ axis of each site (the participation case and load level that gave the site its 
 with a coarse grid to which the figure and the figure's first failing export are added (so
 that an end whose inputs do not move the limit reproduces the figure, and does not step over
 a limit that holds over a window of exports only: :mod:`protv2g.hosting.window`); the figure
-itself is the caller's full search. The band brackets its figure: the pessimistic end is at
-most the figure, the optimistic end at least it; an end's search on the wrong side of the
-figure is capped at it and ``driven_by`` says so (review rev37b F4, IEEE 123 campus: "205 kW,
-band 205 – 288 kW … pessimistic end (288 kW)", its 50 kW searches having stepped over C12's
-window ≈ 208–245 kW at bus 83). ``driven_by`` names, for
+itself is the caller's full search. The band brackets its figure by construction: the
+pessimistic end's rule inputs only tighten a criterion (a larger interval, a larger K; never
+a wider materiality, above) and its search evaluates the figure's first failing export, so
+it fails there too; the optimistic end's only loosen (a smaller interval and K; its tolerant
+checks drop rows, never add them). A guard remains for the charger current, whose effect is
+not monotonic (more current can speed a primary fuse as well as a backup relay): an end's
+search on the wrong side of
+the figure is capped at it and ``driven_by`` says so, with the export it evaluated (review
+rev37b F4, IEEE 123 campus: "205 kW, band 205 – 288 kW … pessimistic end (288 kW)", its 50 kW
+searches having stepped over C12's window ≈ 208–245 kW at bus 83; ver37 §5e, EPRI ckt5
+campus: 112 kW against 68 kW, from the materiality above — both gone since; the first by the
+figure's exports in each end's search). ``driven_by`` names, for
 each end that moved the figure, what limits it there (criterion, device(s), fault, the axis)
 and the inputs that differ (the ends vary them together: which one alone drives it is not
 separated); and for an end that stays at the figure, what limits the figure (or that
@@ -56,13 +87,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks import run_checks
-from protv2g.checks._common import build_devices
 from protv2g.checks.rule_values import study_rules_table
-from protv2g.devices.tolerances import tolerance_s
 from protv2g.gate_hosting import hosting_kw_per_site
+from protv2g.hosting.band_checks import tolerant_checks
 from protv2g.hosting.search import hosting_analysis
-from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 
 __all__ = ["BAND_COLUMNS", "CTI_KEYS", "IBR_SUSTAINED_TOP_PU", "BandEnd", "after_not_computed",
@@ -103,42 +131,6 @@ def round_kw(value_kw: float, step_kw: float) -> float:
     return math.floor(value_kw / step_kw + 1e-9) * step_kw
 
 
-def tolerant_checks(study: Study, fault_result: Any, flow_result: Any = None,
-                    scenarios: Sequence[Scenario] | None = None
-                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`protv2g.checks.run_checks`, then failing timing rows whose deficit is inside the
-    devices' time tolerance are dropped (the optimistic end of the curve tolerances).
-
-    The tolerance of a row is its ``tolerance`` column when the checks give one, else the sum
-    of both devices' :func:`protv2g.devices.tolerances.tolerance_s` at their currents.
-    """
-    v, coord = run_checks(study, fault_result, flow_result, scenarios)
-    timing = (v["status"].astype(str) == "fail") & (v["margin_unit"].astype(str) == "s")
-    if not timing.any():
-        return v, coord
-    if "tolerance" in v.columns:
-        tol = pd.to_numeric(v["tolerance"], errors="coerce").fillna(0.0)
-    else:
-        models, _ = build_devices(study)
-        tol = pd.Series(0.0, index=v.index)
-        for idx in v.index[timing]:
-            total = 0.0
-            for dev, cur in (("device", "i_device_a"), ("other_device", "i_other_a")):
-                m = models.get(str(v.at[idx, dev]))
-                i_a = pd.to_numeric(pd.Series([v.at[idx, cur]]), errors="coerce").iloc[0]
-                if m is None or pd.isna(i_a) or i_a <= 0:
-                    continue
-                try:
-                    t = float(np.asarray(tolerance_s(m, [float(i_a)]))[0])
-                except (TypeError, ValueError):
-                    t = 0.0
-                total += t if np.isfinite(t) else 0.0
-            tol[idx] = total
-    margin = pd.to_numeric(v["margin"], errors="coerce")
-    inside = timing & (margin >= -tol) & (tol > 0)
-    return v[~inside].reset_index(drop=True), coord
-
-
 def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
     """The pessimistic and optimistic ends of the inputs (see the module docstring).
 
@@ -170,12 +162,19 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
     tech = str(checks.relay_technology)
     cti_free = [key for key in CTI_KEYS if checks.rule_override(key) is None]
     if cti_free and "relay_technology" not in checks.model_fields_set:  # declared: known
+        # the intervals only: the timing accuracy that is a time margin's materiality stays
+        # the study's (module docstring; ver37 §5e: the electromechanical 10 % made EPRI
+        # ckt5's limiting C1 row "within the scatter" and the pessimistic end 112 > 68 kW)
+        scatter = checks.timing_accuracy_technology or tech
         for name, out, end in (("electromechanical", pess_changes, pess_checks),
                                ("numerical", opt_changes, opt_checks)):
             end["relay_technology"] = name
+            end["timing_accuracy_technology"] = scatter
             if name != tech:
                 out.append(f"coordination intervals ({', '.join(cti_free)}) for "
-                           f"{tech} → {name} relays")
+                           f"{tech} → {name} relays (the intervals only: the timing "
+                           f"accuracy that decides whether V2G's change of a margin is "
+                           f"material stays the study's {scatter} relays')")
     sites = [s.model_dump(mode="json") for s in doc.v2g_sites]
     low_sites = []
     for s in sites:
@@ -240,6 +239,14 @@ def _figure_points(table: pd.DataFrame, site: str, axis: tuple[str, str],
         if pd.notna(first) and first > 0:
             out.append(float(first))
     return out
+
+
+def _kw_list(values: Sequence[float]) -> str:
+    """``"68 and 70.3 kW"``: the exports an end's search was given (kW, 4 significant
+    digits)."""
+    text = [f"{v:,.4g}" for v in values]
+    return (" and ".join(text) if len(text) < 3 else ", ".join(text)) + " kW" if text \
+        else "no extra export"
 
 
 def _limit_text(row: Any, axis: tuple[str, str]) -> str:
@@ -358,24 +365,37 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
             if not math.isclose(raw[end.name], fig, abs_tol=site_tol) and math.isclose(
                     values[end.name], fig):
                 side = "above" if raw[end.name] > fig else "below"
-                driven.append(f"{end.name} end capped at the figure ({fig:,.0f} kW): its own "
-                              f"search (resolving {site_tol:g} kW) gave {raw[end.name]:,.0f} "
-                              f"kW, {side} the figure ({whats[end.name]}) — either the "
-                              "figure's limit does not grow with the export (a window: see "
-                              "the figure's limit) or this end's inputs set the figure's "
-                              "limiting row aside (a wider device tolerance makes its change "
-                              "read as within the devices' scatter: ver37, EPRI ckt5 campus, "
-                              "112 kW against 68 kW); inputs moved: "
+                driven.append(f"{end.name} end capped at the figure ({fig:,.0f} kW) — a "
+                              f"guard: its own search (resolving {site_tol:g} kW) gave "
+                              f"{raw[end.name]:,.0f} kW, {side} the figure "
+                              f"({whats[end.name]}), though it also evaluated "
+                              f"{_kw_list(extra)} (the figure and its first failing "
+                              f"export) and this end's inputs only "
+                              f"{'tighten' if end is ends[0] else 'loosen'} the criteria: "
+                              "the limit is not monotonic in them (e.g. more charger "
+                              "current speeding the primary of the limiting pair; see the "
+                              "figure's limit); inputs moved: "
                               + ("; ".join(end.changes) or "none"))
             elif not math.isclose(values[end.name], fig, abs_tol=site_tol):
                 driven.append(f"{end.name} end ({values[end.name]:,.0f} kW) limited by "
                               f"{whats[end.name]}; inputs moved: "
                               + ("; ".join(end.changes) or "none"))
+        # an end within the searches' resolution of the figure does not move it (review
+        # s22); one that differs says its own kW (band38, ckt5 campus: "low end = the figure
+        # (68 kW)" beside a band from 65.7 kW)
+        near = {label: (f"{label} end = the figure ({fig:,.0f} kW)"
+                        if math.isclose(kw, fig, rel_tol=1e-6) else
+                        f"{label} end ({kw:,.4g} kW) within the band searches' resolution "
+                        f"({site_tol:g} kW) of the figure ({fig:,.0f} kW)")
+                for label, kw in (("low", lo), ("high", hi))
+                if math.isclose(kw, fig, abs_tol=site_tol)}
         if driven:  # an end the inputs do not move is the figure: say what limits it too
-            for label, kw in (("low", lo), ("high", hi)):
-                if math.isclose(kw, fig, abs_tol=site_tol):
-                    driven.append(f"{label} end = the figure ({fig:,.0f} kW): "
-                                  f"{whats['figure']}")
+            driven += [f"{text}: {whats['figure']}" for text in near.values()]
+        elif any("within" in text for text in near.values()):
+            driven = [f"neither end moves the figure ({fig:,.0f} kW) by more than the band "
+                      f"searches' resolution ({site_tol:g} kW): "
+                      + "; ".join(t for t in near.values() if "within" in t)
+                      + f"; the figure: {whats['figure']}"]
         rows.append({
             # the figure as the gate and the Hosting capacity sheet say it (one figure, s22:
             # 54 kW there, 50.4 kW rounded to whole chargers here)

@@ -215,6 +215,12 @@ class Checks(_Model):
     cti_relay_fuse_s: PositiveFloat | None = None
     cti_recloser_relay_s: PositiveFloat | None = None
     relay_technology: Literal["numerical", "electromechanical"] = "numerical"
+    #: the relay technology whose timing accuracy (relay_library/rules.yaml
+    #: ``timing_accuracy``) the checks read as a time margin's tolerance — the materiality of
+    #: a V2G change in attribution (protv2g.checks.attribution); None = relay_technology.
+    #: The hosting band's ends set it to the study's own where they bracket relay_technology
+    #: (protv2g.hosting.band): an end moves the intervals, never the materiality (ver37 §5e)
+    timing_accuracy_technology: Literal["numerical", "electromechanical"] | None = None
 
     @model_validator(mode="after")
     def _deprecated(self) -> Checks:
