@@ -108,9 +108,12 @@ def test_a_gg_above_a_k_link_keeps_the_curve_rule(gg):
 # ---------------------------------------------------------------- C8 / C5 of a gG link
 def test_gg_load_limit_and_reach_pickup_by_hand():
     f = Fuse(name="F", link="100gG")
-    # IEC 60269-1: In carried continuously; If = 1.6 In is the max-melt curve's first node
+    # IEC 60269-1: In carried continuously; C5 reads the current melting it within 5 s
+    # (IEC 60364-4-41 §411.3.2.3), the Table 3 gate Imax(5 s): 580 A for 100 A, 1,650 A for 250 A
     assert gg_load_limit_a(f) == pytest.approx(100.0)
-    assert gg_reach_pickup_a(f) == pytest.approx(160.0)
+    assert gg_reach_pickup_a(f) == pytest.approx(580.0)
+    assert gg_reach_pickup_a(Fuse(name="H", link="250gG")) == pytest.approx(1650.0)
+    assert float(f.max_melt_time_s([580.0])[0]) == pytest.approx(5.0, rel=1e-9)
     assert gg_load_limit_a(Fuse(name="K", link="40K")) is None
 
 
@@ -145,13 +148,16 @@ def _c5(study, i_a: float) -> pd.DataFrame:
     return v[(v.criterion == "C5") & (v.device == "F2") & v.status.isin(["fail", "warn"])]
 
 
-def test_c5_reads_a_gg_links_conventional_fusing_current(gg):
-    """100gG: pickup If = 160 A (was Inf = 125 A): 200 A = 1.25 × 160 A < 1.5 fails (1.6 ×
-    125 A passed before); 250 A = 1.5625 × 160 A passes."""
-    row = _c5(gg, 200.0).iloc[0]
-    assert row.margin == pytest.approx(200.0 / 160.0 - 1.5, abs=1e-9)
-    assert "1.25 × conventional fusing current (IEC 60269-1 If = 1.6 In) 160 A" in row.message
-    assert _c5(gg, 250.0).empty
+def test_c5_reads_a_gg_links_5s_melting_current(gg):
+    """100gG: pickup Imax(5 s) = 580 A, factor 1 (IEC 60364-4-41: Zs × Ia ≤ U0): 500 A =
+    0.862 × 580 A fails (it passed before: 500 / If 160 A = 3.1 ≥ 1.5 — review rev38b W2, a
+    250gG 'reached' 888 A, where it may take 144 s); 600 A = 1.034 × 580 A passes."""
+    row = _c5(gg, 500.0).iloc[0]
+    assert row.margin == pytest.approx(500.0 / 580.0 - 1.0, abs=1e-9)
+    assert row.limit == pytest.approx(1.0)
+    assert ("0.86 × 5-s melting current (IEC 60269-1 gate Imax(5 s); IEC 60364-4-41 "
+            "disconnection in 5 s) 580 A < 1 × that current") in row.message
+    assert _c5(gg, 600.0).empty
 
 
 def test_c8_base_margin_of_a_gg_link_is_against_its_rated_current():

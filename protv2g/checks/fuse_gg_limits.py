@@ -15,14 +15,22 @@ header):
   :func:`protv2g.devices.kinds.phase_pickup_a` returns for a fuse (so C8 read 1.25 In / 1.5
   = 0.83 In before);
 * the conventional fusing current If = 1.6 In — every conforming link melts within the
-  conventional time; the lowest current of the band's maximum-melt curve: **C5's pickup**
-  (:func:`gg_reach_pickup_a`). C5 asks whether the device operates for the zone's minimum
-  fault; for a band only If says that every link of the rating does (at Inf ≤ I < If a link
-  may never melt within the conventional time); the row's tolerance stays the band's width
-  (If / Inf − 1 = 0.28, :func:`protv2g.checks.sensitivity._pickup_scatter`). C5 has no time
-  of its own: If is the current that melts the link within 1–3 h, the longest time the
-  standard bounds; a disconnection-time rule (IEC 60364-4-41: 0.4 s / 5 s) would read the
-  band's high end at that time instead, and is no criterion here.
+  conventional time (1–3 h); the lowest current of the band's maximum-melt curve.
+
+**C5's pickup** of a gG band link (:func:`gg_reach_pickup_a`) is none of these: it is the
+current that melts every conforming link of the rating within the disconnection time of
+IEC 60364-4-41:2005 §411.3.2.3 (TN systems: 5 s for distribution circuits, and for final
+circuits above 32 A; clause recalled) — the band's maximum-melt current at 5 s, the gate
+Imax(5 s) of IEC 60269-1 Table 3 (250 A: 1,650 A). The standard's own sizing of an LV
+circuit's protection against indirect contact is ``Zs × Ia ≤ U0``, i.e. the minimum fault
+current at the circuit's end at least ``Ia``, with no further factor (the minimum fault
+already has c_min and the conductors' end temperature, IEC 60909-0): the row's factor is
+:data:`GG_REACH_FACTOR` = 1 in both zones. If (1.6 In) said only that the link melts within
+2–3 h: review rev38b W2, the European LV feeder's 250gG head fuse "reached" its zone's end fault
+of 888 A (1.5 × 400 A = 600 A) where it may take 144 s. The 0.4 s of final circuits ≤ 32 A
+(Table 41.1) is the customer installation's, not the distribution feeder's, and is not applied.
+The row's tolerance stays the band's width (If / Inf − 1 = 0.28,
+:func:`protv2g.checks.sensitivity._pickup_scatter`).
 
 A K/T link (EEI-NEMA) or a gG given by a maker's tables (no band) keeps the minimum-melt
 current for both.
@@ -32,10 +40,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from protv2g.devices.kinds import phase_pickup_a
 from protv2g.study.fuse_standard import IEC_GG_STANDARD
 
-__all__ = ["gg_band", "gg_load_limit_a", "gg_reach_pickup_a", "load_limit_a", "reach_pickup_a"]
+__all__ = ["GG_DISCONNECTION_TIME_S", "GG_REACH_FACTOR", "gg_band", "gg_load_limit_a",
+           "gg_reach_factor", "gg_reach_pickup_a", "load_limit_a", "reach_pickup_a"]
+
+#: Disconnection time (s) a gG link's C5 pickup melts it within: IEC 60364-4-41:2005
+#: §411.3.2.3, TN distribution circuits (clause recalled; module docstring).
+GG_DISCONNECTION_TIME_S = 5.0
+#: C5's factor on that current, primary and backup zone alike (``Zs × Ia ≤ U0``: no margin
+#: beyond the minimum fault's own c_min and hot conductors).
+GG_REACH_FACTOR = 1.0
 
 
 def gg_band(device: Any) -> bool:
@@ -56,16 +74,34 @@ def gg_load_limit_a(device: Any) -> float | None:
 
 
 def gg_reach_pickup_a(device: Any) -> float | None:
-    """C5's pickup (A) of a gG band link: its conventional fusing current If = 1.6 In, the
-    lowest current of the maximum-melt curve; None for other devices.
+    """C5's pickup (A) of a gG band link: the current its maximum-melt curve melts it at in
+    :data:`GG_DISCONNECTION_TIME_S` (the band's Imax(5 s) gate); None for other devices.
 
     >>> from protv2g.devices.models import Fuse
     >>> round(gg_reach_pickup_a(Fuse(name="F", link="100gG")), 6)
-    160.0
+    580.0
     """
     if not gg_band(device):
         return None
-    return float(min(device.curve.mx_m_points)) * float(device.rating_a)
+    c = device.curve
+    m = np.asarray(c.mx_m_points, dtype=float)
+    t = np.asarray(c.mx_t_points, dtype=float)
+    at = np.flatnonzero(np.isclose(t, GG_DISCONNECTION_TIME_S, rtol=1e-9))
+    if len(at):  # the gate itself
+        return float(m[at[0]]) * float(device.rating_a)
+    # else the maximum-melt curve inverted by bisection on log current (a monotone curve)
+    lo, hi = np.log(float(m.min()) * device.rating_a), np.log(float(m.max()) * device.rating_a)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        slow = float(device.max_melt_time_s([np.exp(mid)])[0]) > GG_DISCONNECTION_TIME_S
+        lo, hi = (mid, hi) if slow else (lo, mid)
+    return float(np.exp(hi))
+
+
+def gg_reach_factor(device: Any) -> float:
+    """C5's factor of ``device``: :data:`GG_REACH_FACTOR` for a gG band link, else NaN (the
+    study's zone factors)."""
+    return GG_REACH_FACTOR if gg_band(device) else float("nan")
 
 
 def reach_pickup_a(device: Any) -> float:

@@ -251,10 +251,11 @@ _CHUNK = 2**14
 _MESSAGE = _HEAD + "%s" + _TAIL + "%s"
 #: A fuse's: its pickup is its minimum melting current (:data:`_MELT`).
 _FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}" + "%s"
-#: An IEC 60269 gG band link's: its C5 pickup is its conventional fusing current If = 1.6 In
+#: An IEC 60269 gG band link's: its C5 pickup is the current that melts it within 5 s
 #: (:mod:`protv2g.checks.fuse_gg_limits`).
-_GG_FUSING = "conventional fusing current (IEC 60269-1 If = 1.6 In)"
-_GG_MESSAGE = _FUSE_MESSAGE.replace(_MELT, _GG_FUSING)
+_GG_FUSING = ("5-s melting current (IEC 60269-1 gate Imax(5 s); IEC 60364-4-41 disconnection "
+              "in 5 s)")
+_GG_MESSAGE = _HEAD + "%s" + f": %.2f × {_GG_FUSING} %.0f A < %g × that current" + "%s"
 #: The message of a row by its device (0: relay or recloser, 1: fuse, 2: gG band link).
 _TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE, _GG_MESSAGE], dtype=object)
 

@@ -67,7 +67,7 @@ from protv2g.checks._common import (
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
-from protv2g.checks.fuse_gg_limits import reach_pickup_a
+from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a
 from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
@@ -152,7 +152,7 @@ def _zone_rows_split(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame | No
                             for n in names.tolist()], dtype=object)
         return pd.to_numeric(values, errors="coerce").to_numpy(float)[code]
 
-    ph = by_device(reach_pickup_a)  # a gG band link's: its conventional fusing current
+    ph = by_device(reach_pickup_a)  # a gG band link's: its 5-s melting current
     gp = by_device(ground_pickup_a)
     kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
     ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp) & ~no_ground
@@ -172,8 +172,10 @@ def _zone_rows_split(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame | No
     m["ratio"] = m.i_op_a / m.pickup_a
     m["tolerance"] = m.ratio * by_device(_pickup_scatter)
     th = ctx.thresholds
-    m["factor"] = np.where(m.zone == "primary", th.sensitivity_primary_factor,
-                           th.sensitivity_backup_factor)
+    factor = np.where(m.zone == "primary", th.sensitivity_primary_factor,
+                      th.sensitivity_backup_factor)
+    gg = by_device(gg_reach_factor)  # a gG band link's own (IEC 60364-4-41), NaN else
+    m["factor"] = np.where(np.isfinite(gg) & ~ground, gg, factor)
     return m, taken
 
 
