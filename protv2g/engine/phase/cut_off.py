@@ -16,10 +16,10 @@ Why not the terminal voltage itself
 The engine's open-circuit site voltage ``a = V0_C − Z_CP·M·V0_P`` uses the IEC 60909
 equivalent-source pre-fault state, ``c·Un/√3`` on every node (:mod:`.prefault`), which is not
 the network's own solution where it has shunt admittance (line charging; the classical
-method's loads): for a unit behind a bolted fault ``a`` is ``V0·(1 − Z_CP/Z_PP) ≠ 0`` —
-0.04–0.07 pu on IEEE 34 (``Z_CP/Z_PP`` up to 1.07 with the lines' charging downstream),
-comparable with the law's PLL floor (0.1 pu) and with the voltage a healthy unit near a fault
-sees, so no threshold on ``|a|`` separates the two.
+method's loads): for a unit behind a bolted fault ``a`` is ``V0_C − Z_CP·Z_PP⁻¹·V0_P ≠ 0``
+— 0.04–0.07 pu on IEEE 34 with its lines' charging (measured, rev37b's study; the review's
+0.019 pu is one of them), comparable with the law's PLL floor (0.1 pu) and with what a healthy
+unit near a fault sees (0.006–0.09 pu), so no threshold on ``|a|`` separates the two.
 
 The rule
 --------
@@ -35,8 +35,8 @@ line-to-line voltage for a single-phase unit) of ``g`` is at most :data:`CUT_OFF
 that of ``d_C`` (its pre-fault drive).
 
 :data:`CUT_OFF_RATIO` = 1e-6: the computed ``g`` of cut-off units is rounding (≤ 4.5e-9 of
-the pre-fault drive on IEEE 34 with its 1.5 MVA / 750 kVA site transformers, 2.5e-13 at the
-source bus), while the smallest real drive found there is 1e-2 (the campus at 824 for a 3ph
+the pre-fault drive on IEEE 34 with rev37b's site transformers, 2.5e-13 at the source bus),
+while the smallest real drive found there is 1e-2 (the campus at 824 for a 3ph
 fault at 828, one line section past it). 1e-6 pu is 1e-5 of the law's PLL floor
 ``V_PLL = 0.1`` pu (:data:`protv2g.engine.control_law.V_PLL_MIN_PU`): the law's own blend
 ``w = |V1|/V_PLL`` would give such a grid voltage a weight of at most 1e-5 were the unit's own
@@ -46,7 +46,8 @@ and the solver (the held-PLL fallback where no tracking solution exists, flagged
 What changes: the cut-off units' PLL angle is the pre-fault one in every stage (the law still
 reads ``|V|``: active-power priority, ride-through), their open-circuit voltage is 0 (the
 island has no source, instead of the IEC superposition's offset), and the row is flagged
-``pll_frozen``. A unit AT the faulted bus (its voltage 0 whatever the currents: ``S·B·T`` of
+``pll_frozen``; the row's other units keep tracking (the solver's fallback holds every unit
+of a row). A unit AT the faulted bus (its voltage 0 whatever the currents: ``S·B·T`` of
 it below :data:`SHORTED_PU`) is held by the law's own floor already (``V1 = 0``: the
 pre-fault angle); its row is not flagged for it.
 """

@@ -36,7 +36,9 @@ Rows Newton leaves unconverged after :data:`NEWTON_MAX` steps go to the fixed po
 ``I_C = law(a + B·I_C)`` (relaxed after 20 steps); rows without a fixed point after
 :data:`ITER_MAX_TRACKING` steps are solved again with the PLL held at the pre-fault angle
 (flagged ``pll_frozen``, as the sequence engine does); rows still without one are flagged
-``unconverged``.
+``unconverged``. Units a bolted fault cuts off from every source (``held``,
+:mod:`.cut_off`) hold the pre-fault angle in every attempt (the law's ``freeze``: its
+magnitude still reads ``|V|``), the others track.
 """
 
 from __future__ import annotations
