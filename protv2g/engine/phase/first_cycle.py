@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from protv2g.engine.phase.cut_off import cut_off_units
 from protv2g.engine.phase.faults import EARTHED, FaultRows, fault_operator
 from protv2g.engine.phase.sites import SiteLaw
 from protv2g.engine.phase.stages import FaultGroup
@@ -52,12 +53,15 @@ def site_base(model: DssModel, sites) -> np.ndarray:  # noqa: ANN001
 def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
            v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
            cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str,
-           groups: list[FaultGroup] | None = None):
+           groups: list[FaultGroup] | None = None, drive: np.ndarray | None = None):
     """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
 
     ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`.faults.faulted_live`).
     ``groups``: when a list, each group's eliminated fault is appended to it (the later
-    stages reuse it, :mod:`.stages`).
+    stages reuse it, :mod:`.stages`). ``drive`` ``(s,)``: the sources' own drive
+    (:func:`.cut_off.grid_drive`); units a fault cuts off from it hold the pre-fault PLL
+    angle, their open-circuit voltage 0, the row flagged ``pll_frozen``
+    (:func:`.cut_off.cut_off_units`); ``None``: no such rule.
     """
     r = len(rows)
     i_p = np.zeros((r, 3), dtype=complex)
@@ -84,9 +88,19 @@ def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: 
                 z_cc = z_rows[c_in][:, cpos]                           # (q, q)
                 a = v0[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op, e_p)
                 b = z_cc[None] - z_cp @ m_op @ z_pc
-                ic, fz, nc, _ = law.solve(a, b, v0[cpos], charger_model)
+                held = cut = None
+                if drive is not None and charger_model != "frozen_pll":
+                    g = drive[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op,
+                                                         drive[pn])
+                    held, cut = cut_off_units(law, drive[cpos], g, b)
+                    if held is not None:  # the island has no source: no open-circuit voltage
+                        a = np.where(held[:, law.unit_of], 0.0, a)
+                ic, fz, nc, _ = law.solve(a, b, v0[cpos], charger_model, held=held)
+                if cut is not None:
+                    fz = fz | (cut & ~nc)
                 if groups is not None:
-                    groups.append(FaultGroup(sel, ph, m_op, e_p, z_pc, a, b, v0[cpos], ic))
+                    groups.append(FaultGroup(sel, ph, m_op, e_p, z_pc, a, b, v0[cpos], ic,
+                                             held))
                 e_p = e_p + np.einsum("mkq,mq->mk", z_pc, ic)
                 i_c[sel], frozen[sel], bad[sel] = ic, fz, nc
             cur = np.einsum("mkj,mj->mk", m_op, e_p)

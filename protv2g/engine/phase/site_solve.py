@@ -36,7 +36,9 @@ Rows Newton leaves unconverged after :data:`NEWTON_MAX` steps go to the fixed po
 ``I_C = law(a + B·I_C)`` (relaxed after 20 steps); rows without a fixed point after
 :data:`ITER_MAX_TRACKING` steps are solved again with the PLL held at the pre-fault angle
 (flagged ``pll_frozen``, as the sequence engine does); rows still without one are flagged
-``unconverged``.
+``unconverged``. Units a bolted fault cuts off from every source (``held``,
+:mod:`.cut_off`) hold the pre-fault angle in every attempt (the law's ``freeze``: its
+magnitude still reads ``|V|``), the others track.
 """
 
 from __future__ import annotations
@@ -65,7 +67,8 @@ NEWTON_MAX = 40
 
 def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
           lim: np.ndarray | None = None, x0: np.ndarray | None = None,
-          mb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+          mb: np.ndarray | None = None, held: np.ndarray | None = None
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Site currents for every fault row at once.
 
     Parameters
@@ -86,6 +89,11 @@ def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, m
     mb : numpy.ndarray, optional
         ``(m, u, u)`` :meth:`~.sites.SiteLaw.unit_matrix` of ``b`` (the stages of a group
         solve the same rows again: formed once there); default formed here.
+    held : numpy.ndarray, optional
+        ``(m, n_units)`` bool: units whose PLL is held at the pre-fault angle in every
+        attempt (cut off from every source by the fault, :mod:`.cut_off`); the others
+        track. A row with such a unit is not flagged here (its caller flags it, only where
+        the hold changes something: :func:`.cut_off.cut_off_units`).
 
     Returns
     -------
@@ -119,14 +127,17 @@ def solve_sites(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, m
     if model not in ("iterate", "frozen_pll"):
         raise ValueError(f"unknown charger model {model!r}; use 'iterate' or 'frozen_pll'")
     tol = ITER_TOL * max(float(law.limit_a.max(initial=0.0)), 1e-12)
-    live, its = _first_attempt(law, a, b, v_pre, i, tol, lim, mb)
+    if held is not None and not held.any():
+        held = None
+    live, its = _first_attempt(law, a, b, v_pre, i, tol, lim, mb, held)
     for freeze in (False, True):
         limit = ITER_MAX if freeze else ITER_MAX_TRACKING
         for it in range(1, limit + 1):
             cur = i[live]
             v = a[live] + np.einsum("mqr,mr->mq", b[live], cur)
             new = law.injection(v, v_pre, freeze=freeze,
-                                 lim=None if lim is None else lim[live])
+                                 lim=None if lim is None else lim[live],
+                                 held=None if held is None or freeze else held[live])
             delta = np.abs(new - cur).max(axis=1, initial=0.0)
             relax = 1.0 if it <= 20 else 0.5
             i[live] = cur + relax * (new - cur)
@@ -148,11 +159,12 @@ SEARCH = LineSearch(LINE_SEARCH_HALVINGS, "max", "last")
 
 
 def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np.ndarray,
-            tol: float, lim: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+            tol: float, lim: np.ndarray | None = None, held: np.ndarray | None = None
+            ) -> tuple[np.ndarray, int]:
     """Damped Newton (:func:`.column_newton.column_newton`, :data:`SEARCH`, stop at
     ``max|R| ≤ tol`` A, singular matrix: least-squares step) on ``R(I) = I − law(a + B·I)``
-    (PLL tracking) for every row, in place on ``i`` ``(m, q)``; returns the rows left
-    unconverged and the step count."""
+    (PLL tracking, held for the ``held`` ``(m, n_units)`` units) for every row, in place on
+    ``i`` ``(m, q)``; returns the rows left unconverged and the step count."""
     m, q = i.shape
     if not q or not m:
         return np.zeros(0, dtype=np.int64), 0
@@ -161,9 +173,10 @@ def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np
     def evaluate(rows: np.ndarray, x: np.ndarray, jac: bool):  # noqa: ANN202
         v = a[rows] + np.einsum("mqr,mr->mq", b[rows], x)
         lim_r = None if lim is None else lim[rows]
+        h_r = None if held is None else held[rows]
         if not jac:
-            return x - law.injection(v, v_pre, lim=lim_r), None
-        i_c, dv, dvc = law.jacobian(v, v_pre, lim=lim_r)
+            return x - law.injection(v, v_pre, lim=lim_r, held=h_r), None
+        i_c, dv, dvc = law.jacobian(v, v_pre, lim=lim_r, held=h_r)
         # ∂R/∂I = 1 − (∂I_C/∂V_C)·B, ∂R/∂Ī = −(∂I_C/∂V̄_C)·B̄; real 2q × 2q form
         bl = b[rows]
         j_law = to_real_jacobian(dv @ bl, dvc @ np.conj(bl))      # (m, q, q, 2, 2)
@@ -177,7 +190,8 @@ def _newton(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, i: np
 
 def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
                    i: np.ndarray, tol: float, lim: np.ndarray | None,
-                   mb: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+                   mb: np.ndarray | None = None, held: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, int]:
     """Newton on every row (module docstring), in place on ``i``: on the units' ``I1`` where
     the law allows, the numpy Newton on the phase currents on the rest; returns the rows left
     unconverged and the step count."""
@@ -185,7 +199,7 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
     if not m or not law.n_cond:
         return np.zeros(0, dtype=np.int64), 0
     if law.unit_law.gfm.any() or law.k2_any:
-        return _newton(law, a, b, v_pre, i, tol, lim)
+        return _newton(law, a, b, v_pre, i, tol, lim, held)
     t, s = law.unit_maps
     # x: the units' I1 of the start (it is a law output: in the range of T, exactly)
     # einsum, not matmul: a few columns wide, BLAS threads cost more than the arithmetic
@@ -198,14 +212,15 @@ def _first_attempt(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray
     ul = law.unit_law
     ok, its = unit_newton(x, v0, mb, lim_r, ul, None if lim is not None else law.unit_hold,
                           np.einsum("uq,q->u", s, v_pre), tol / float(law.i_base_a.max()),
-                          NEWTON_MAX, LINE_SEARCH_HALVINGS)
+                          NEWTON_MAX, LINE_SEARCH_HALVINGS, held)
     i[ok] = np.einsum("mu,qu->mq", x[ok], t)
     rest = np.flatnonzero(~ok)
     n_its = int(its.max(initial=0))
     if len(rest):
         sub = i[rest]
         live, k = _newton(law, a[rest], b[rest], v_pre, sub, tol,
-                          None if lim is None else lim[rest])
+                          None if lim is None else lim[rest],
+                          None if held is None else held[rest])
         i[rest] = sub
         return rest[live], max(n_its, k)
     return np.zeros(0, dtype=np.int64), n_its

@@ -248,19 +248,23 @@ class SiteLaw:
 
     # ---------------------------------------------------------------- the law, vectorised
     def injection(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False,
-                  lim: np.ndarray | None = None) -> np.ndarray:
+                  lim: np.ndarray | None = None, held: np.ndarray | None = None
+                  ) -> np.ndarray:
         """Site currents for site voltages ``v_c`` ``(m, q)`` V → ``(m, q)`` A.
 
         ``v_pre`` ``(q,)``: pre-fault voltages (the PLL reference, the grid-forming EMF);
-        ``freeze``: the PLL held at the pre-fault angle; ``lim`` ``(m, n_units)``: a later
-        stage's current limit of each unit in the law's per unit (``unit_i_sus``, 0 = no
-        current), the law unheld — default the first cycle (``unit_i_fc``, held where the
-        law holds it).
+        ``freeze``: every unit at its pre-fault operating point (the PLL held at the
+        pre-fault angle, the law fed the pre-fault voltage: a fixed current); ``lim``
+        ``(m, n_units)``: a later stage's current limit of each unit in the law's per unit
+        (``unit_i_sus``, 0 = no current), the law unheld — default the first cycle
+        (``unit_i_fc``, held where the law holds it); ``held`` ``(m, n_units)`` bool: those
+        units' PLL held at the pre-fault angle, their law still fed ``|V|`` (units a bolted
+        fault cuts off from every source, :mod:`.cut_off`).
         """
-        return self._inject(v_c, v_pre, freeze, lim, False)[0]
+        return self._inject(v_c, v_pre, freeze, lim, False, held)[0]
 
     def jacobian(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool = False,
-                 lim: np.ndarray | None = None
+                 lim: np.ndarray | None = None, held: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """:meth:`injection` and its Wirtinger derivatives by the site voltages.
 
@@ -273,10 +277,10 @@ class SiteLaw:
         the law is differentiable apart from its switching surfaces (limits reached, ``|V1|``
         at the PLL floor), where the derivative is one-sided.
         """
-        return self._inject(v_c, v_pre, freeze, lim, True)
+        return self._inject(v_c, v_pre, freeze, lim, True, held)
 
     def _inject(self, v_c: np.ndarray, v_pre: np.ndarray, freeze: bool,
-                lim: np.ndarray | None, jac: bool) -> tuple:
+                lim: np.ndarray | None, jac: bool, held: np.ndarray | None = None) -> tuple:
         m, q = v_c.shape[0], self.n_cond
         n3 = len(self._three)
         out = np.zeros((m, q), dtype=complex)
@@ -293,7 +297,8 @@ class SiteLaw:
             ref = np.broadcast_to(_abc_to_seq((v_pre / self.v_base)[None, c])[..., 1].T,
                                   v1.shape)
             inj = self._law(self._p3, ref if freeze else v1, v2, ref,
-                            None if lim is None else lim[:, :n3].T, jac)
+                            None if lim is None else lim[:, :n3].T, jac,
+                            None if held is None else held[:, :n3].T)
             i012 = np.stack([np.zeros_like(inj.i1), inj.i1, inj.i2], axis=-1)  # (k3, m, 3)
             out[:, c] = np.einsum("kmj,pj->mkp", i012, A_MATRIX)  # no BLAS: see Terminals
             if jac:
@@ -314,7 +319,8 @@ class SiteLaw:
             c0, c1, sg, two = self._c0, self._c1[self._two], self._sg, self._two
             v1, ref = self._unit_v(u), self._unit_v(u_pre)
             inj = self._law(self._p1, ref if freeze else v1, np.zeros_like(v1), ref,
-                            None if lim is None else lim[:, n3:].T, jac)
+                            None if lim is None else lim[:, n3:].T, jac,
+                            None if held is None else held[:, n3:].T)
             out[:, c0] = inj.i1.T * sg
             out[:, c1] = -inj.i1.T[:, two] * sg[two]
             if jac and not freeze:
@@ -342,13 +348,15 @@ class SiteLaw:
 
     @staticmethod
     def _law(p: SiteArrays, v1: np.ndarray, v2: np.ndarray, ref: np.ndarray,
-             lim: np.ndarray | None = None, jac: bool = False) -> Injection:
+             lim: np.ndarray | None = None, jac: bool = False,
+             held: np.ndarray | None = None) -> Injection:
         """:func:`protv2g.engine.control_law.injection`. Without ``lim``, the first-cycle
         stage (each site at its first-cycle limit, held at its angle where the law holds
         it): the same stage as the sequence engine's ordinary (single-stage) arrays. With
         ``lim`` ``(k, m)``, a later stage: the law at that limit, unheld (as
         :func:`protv2g.engine.staging.solve_stages` calls it). ``jac``: with the law's
-        Wirtinger derivatives."""
+        Wirtinger derivatives. ``held`` ``(k, m)`` bool: the law's ``freeze`` (PLL at the
+        pre-fault angle)."""
         if not len(p.i_fc):
             z = np.zeros_like(v1)
             return Injection(z, z, {key: (z, z) for key in ((1, 1), (1, 2), (2, 1), (2, 2))})
@@ -357,10 +365,12 @@ class SiteLaw:
             with np.errstate(divide="ignore", invalid="ignore"):
                 i_pre = np.conj(p.s_pre[:, None] / np.where(ref != 0, ref, 1))
             e_gfm = ref + p.law.z_gfm[:, None] * i_pre
+        if held is not None and not held.any():
+            held = None
         if lim is None:
             return law_injection(v1, v2, p.i_fc[:, None], p.law, ref, hold=p.hold[:, None],
-                                 e_gfm=e_gfm, jacobian=jac)
-        return law_injection(v1, v2, lim, p.law, ref, e_gfm=e_gfm, jacobian=jac)
+                                 e_gfm=e_gfm, freeze=held, jacobian=jac)
+        return law_injection(v1, v2, lim, p.law, ref, e_gfm=e_gfm, freeze=held, jacobian=jac)
 
     def unit_voltages(self, v_c: np.ndarray, v_pre: np.ndarray
                       ) -> tuple[np.ndarray, np.ndarray]:
@@ -393,11 +403,12 @@ class SiteLaw:
     # ---------------------------------------------------------------- the solve
     def solve(self, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray, model: str,
               lim: np.ndarray | None = None, x0: np.ndarray | None = None,
-              mb: np.ndarray | None = None
+              mb: np.ndarray | None = None, held: np.ndarray | None = None
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
         """Site currents for every fault row at once: :func:`.site_solve.solve_sites`
-        (``mb``: :meth:`unit_matrix` of ``b`` when the caller has it)."""
-        return solve_sites(self, a, b, v_pre, model, lim, x0, mb)
+        (``mb``: :meth:`unit_matrix` of ``b`` when the caller has it; ``held``
+        ``(m, n_units)``: units with the PLL held, :mod:`.cut_off`)."""
+        return solve_sites(self, a, b, v_pre, model, lim, x0, mb, held)
 
     @property
     def unit_first(self) -> bool:

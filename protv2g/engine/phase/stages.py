@@ -58,7 +58,8 @@ class GroupStages:
 
 def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
                  i_c0: np.ndarray, charger_model: str, first_cycle_s: float,
-                 i_sus: np.ndarray | None = None) -> GroupStages:
+                 i_sus: np.ndarray | None = None, held: np.ndarray | None = None
+                 ) -> GroupStages:
     """Every stage of the sites' currents for one group of fault rows.
 
     Parameters
@@ -79,6 +80,9 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
         own ``unit_i_sus`` in every row. Rows are independent (:func:`run_stages` schedules
         each row alone), so rows of several brackets whose laws differ only in these limits
         are solved as one group (:func:`row_stages`).
+    held : numpy.ndarray, optional
+        ``(m, k)`` bool: units with the PLL held at the pre-fault angle in every stage
+        (cut off from every source, :mod:`.cut_off`).
 
     Returns
     -------
@@ -102,7 +106,8 @@ def group_stages(law: SiteLaw, a: np.ndarray, b: np.ndarray, v_pre: np.ndarray,
             cur["i"] = np.zeros((len(cols), law.n_cond), dtype=complex)
         rows = cols[redo]
         ic, _, _, _ = law.solve(a[rows], b[rows], v_pre, charger_model, lim=lim,
-                                x0=warm[rows], mb=None if mb is None else mb[rows])
+                                x0=warm[rows], mb=None if mb is None else mb[rows],
+                                held=None if held is None else held[rows])
         cur["i"][redo] = ic
         v = a[cols] + np.einsum("mqr,mr->mq", b[cols], cur["i"])
         return law.unit_voltages(v, v_pre)
@@ -129,7 +134,9 @@ class FaultGroup:
     ``sel`` ``(m,)`` row positions; ``ph`` ``(m, k)`` faulted phases; ``m_op`` ``(m, k, k)``
     the fault operator; ``e_p`` ``(m, k)`` pre-fault voltages of the faulted phases, V;
     ``z_pc`` ``(m, k, q)``; ``a`` ``(m, q)``, ``b`` ``(m, q, q)`` (module docstring);
-    ``v_pre`` ``(q,)``; ``i_c0`` ``(m, q)`` the first-cycle site currents, A.
+    ``v_pre`` ``(q,)``; ``i_c0`` ``(m, q)`` the first-cycle site currents, A; ``held``
+    ``(m, n_units)`` the units cut off from every source, PLL held in every stage
+    (:mod:`.cut_off`; ``None``: none).
     """
 
     sel: np.ndarray
@@ -141,6 +148,7 @@ class FaultGroup:
     b: np.ndarray
     v_pre: np.ndarray
     i_c0: np.ndarray
+    held: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -193,13 +201,18 @@ def row_stages(laws: Mapping[str, SiteLaw | None], groups: list[FaultGroup],
         a = np.concatenate([g.a for g in groups])
         b = np.concatenate([g.b for g in groups])
         ic0 = np.concatenate([g.i_c0 for g in groups])
+        held = None
+        if any(g.held is not None for g in groups):
+            held = np.concatenate([np.zeros((len(g.sel), law.n_units), bool)
+                                   if g.held is None else g.held for g in groups])
         i_sus = None
         if nb > 1:
             a, b, ic0 = (np.concatenate([x] * nb) for x in (a, b, ic0))
+            held = None if held is None else np.concatenate([held] * nb)
             i_sus = np.concatenate([np.broadcast_to(laws[n].unit_i_sus, (m, law.n_units))
                                     for n in names])
         p = group_stages(law, a, b, groups[0].v_pre, ic0, charger_model, first_cycle_s,
-                         i_sus=i_sus)
+                         i_sus=i_sus, held=held)
         for j, n in enumerate(names):
             out[n] = _rows_of(law, groups, i_p0, i_c0, p, j * m)
     return out

@@ -27,6 +27,7 @@ import numpy as np
 
 from protv2g.engine.der_model import InverterModel
 from protv2g.engine.device_rows import device_row_kept
+from protv2g.engine.phase.cut_off import grid_drive
 from protv2g.engine.phase.der import INVERTER_MODEL, der_sites
 from protv2g.engine.phase.faults import (
     fault_impedance,
@@ -279,6 +280,7 @@ def phase_fault_study(model: DssModel, *,
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
                              primary=tab.primary.to_numpy(bool))
+        drive = None  # the sources' own drive (cut-off units, .cut_off), on first need
         for si, (name, given) in enumerate(scen.items()):
             twin = order.get(der_in.get(name, ""), si) if case is not Case.MIN else si
             if twin < si:  # the maximum case of a der_in_min scenario: its twin's
@@ -292,8 +294,10 @@ def phase_fault_study(model: DssModel, *,
                 sites) else np.zeros(0, np.int64)
             law = SiteLaw(sites, site_base(model, sites)) if sites else None
             groups: list[FaultGroup] | None = [] if staged else None
+            if law is not None and drive is None:
+                drive = grid_drive(system, v0)
             i_p, i_c, fz, nc = solve_rows(system, rows, faulted, node, v0, zf, law, extra, cpos,
-                                      z_rows, z_cols, charger_model, groups)
+                                      z_rows, z_cols, charger_model, groups, drive)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
             if charger_model != "frozen_pll" and fz.any():  # held by choice: no note

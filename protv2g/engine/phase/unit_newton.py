@@ -33,7 +33,8 @@ __all__ = ["unit_newton"]
 
 def unit_newton(x: np.ndarray, v0: np.ndarray, mb: np.ndarray, lim: np.ndarray,
                 law: LawArrays, hold: np.ndarray | None, pre: np.ndarray, tol: float,
-                max_iter: int, halvings: int) -> tuple[np.ndarray, np.ndarray]:
+                max_iter: int, halvings: int, held: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     """Newton (module docstring) on every row, in place on ``x``.
 
     Parameters
@@ -58,6 +59,9 @@ def unit_newton(x: np.ndarray, v0: np.ndarray, mb: np.ndarray, lim: np.ndarray,
         Stop at ``max|R| ≤ tol``, pu.
     max_iter, halvings : int
         Newton steps at most; line-search trials per step.
+    held : numpy.ndarray, optional
+        ``(m, u)`` bool: the unit's PLL held at the pre-fault angle (the law's ``freeze``:
+        cut off from every source by the fault, :mod:`.cut_off`).
 
     Returns
     -------
@@ -75,7 +79,7 @@ def unit_newton(x: np.ndarray, v0: np.ndarray, mb: np.ndarray, lim: np.ndarray,
         v = v0[rows] + np.einsum("muv,mv->mu", mm, xr)
         inj = injection(v.T, np.zeros((u, len(rows)), complex), lim[rows].T, law,
                         np.broadcast_to(pre_col, (u, len(rows))), hold=hold_col,
-                        jacobian=jac)
+                        freeze=None if held is None else held[rows].T, jacobian=jac)
         if not jac:
             return xr - inj.i1.T, None
         d, dc = inj.d[(1, 1)]
