@@ -156,3 +156,32 @@ def test_window_arrays_match_scalar_calls() -> None:
     for k in (3, 9, 12):
         f = Fuse(name="F", link=w.links[k])
         np.testing.assert_allclose(w.melt_t_s[k], f.min_melt_time_s(w.point_i_a), rtol=1e-12)
+
+
+def test_transformer_full_load_and_tagging_on_a_pandapower_net(tmp_path) -> None:
+    """FLA of the 2.5 MVA 12.47 kV XF = 2500 / (√3 · 12.47) = 115.75 A, read from net.trafo;
+    recommend's tagging (:func:`protv2g.recommend.practice.tag_link_window`) of F-XF's link
+    changes: 3 × FLA = 347 A for 10 s needs a 10-s minimum melt ≥ 347 A — 100K (258 A) is
+    below, 140K (430 A) not; a change to 140K is left untagged. On the code before this change
+    the window did not exist and every link change was verified on its continuous rating
+    alone (review ver37 §4b)."""
+    from protv2g.checks.fuse_window import transformer_full_load_a
+    from protv2g.recommend.candidates import Change, Family
+    from protv2g.recommend.practice import tag_link_window
+    from protv2g.recommend.window import DeviceLoads
+    from tests.test_checks_common import DEVICES, make_study
+    from tests.test_transformer_close_in import FUSE, _net
+
+    s = make_study(tmp_path, devices=[*DEVICES, dict(FUSE, link="140K")], net=_net())
+    fla, xf = transformer_full_load_a(s, "F-XF")
+    assert (fla, xf) == (pytest.approx(2500.0 / (math.sqrt(3.0) * 12.47)), "XF")
+    assert transformer_full_load_a(s, "F") is None  # a lateral fuse
+    down = Change("devices", "F-XF", "link", "140K", "100K", Family.FUSE_LINK, 0.1)
+    up = Change("devices", "F-XF", "link", "140K", "200K", Family.FUSE_LINK, 0.1)
+    tagged = tag_link_window([down, up], s, DeviceLoads({("F-XF", "phase"): np.array([60.0])}))
+    assert tagged[1].edge == ""
+    edge = tagged[0].edge
+    assert edge.startswith("100K is below F-XF's window — ")
+    assert "100K: minimum melt" in edge and "at 3 × FLA (347 A; cold-load point 10 s)" in edge
+    assert "XF's inrush and cold-load withstand" in edge
+    assert "the smallest link that does is 140K" in edge
