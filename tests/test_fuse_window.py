@@ -34,10 +34,10 @@ import pytest
 from protv2g.checks.fuse_window import (
     TRANSFORMER_POINTS,
     continuous_fraction,
-    empty_window_text,
     link_series,
     link_window,
 )
+from protv2g.checks.fuse_window_text import empty_window_text
 from protv2g.devices.library import default_library
 
 from .conftest import SHARED_DIR

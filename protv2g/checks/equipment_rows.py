@@ -54,7 +54,7 @@ from protv2g.checks._times import device_times
 from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.equipment import IDLE_COLUMNS
 from protv2g.checks.fuse_saving_range import is_ground_fault
-from protv2g.checks.fuse_window import own_fuse_remedy
+from protv2g.checks.fuse_window_text import own_fuse_remedy
 from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.devices.fuse import Fuse
 from protv2g.study.dss_site_transformers import grounded_site_transformers
@@ -182,10 +182,16 @@ def _own_remedy(ctx: Any, device: str, i_a: float, factor: float, ground: bool) 
     a fuse, the links of its window, or that it has none and what the fault needs instead
     (:func:`~protv2g.checks.fuse_window.own_fuse_remedy`, review ver37 §6)."""
     dev = (getattr(ctx, "devices", None) or {}).get(device)
-    if isinstance(dev, Fuse):
-        return own_fuse_remedy(ctx.study, (getattr(ctx, "flow", None) or {}).get("device"),
-                               device, str(dev.settings.link), float(i_a), float(factor),
-                               bool(ground))
+    if isinstance(dev, Fuse):  # one text per fuse, idle current, factor (rows share them)
+        cache = getattr(ctx, "cache", None)
+        memo = cache.setdefault("own fuse remedy", {}) if cache is not None else {}
+        key = (device, str(dev.settings.link), round(float(i_a), 1), float(factor),
+               bool(ground))
+        if key not in memo:
+            memo[key] = own_fuse_remedy(
+                ctx.study, (getattr(ctx, "flow", None) or {}).get("device"), device,
+                str(dev.settings.link), float(i_a), float(factor), bool(ground))
+        return memo[key]
     return (f"remedy: {device} itself — a more sensitive setting that clears the faults of its "
             "own zone, its terminal fault included — not the chargers or their export")
 

@@ -19,11 +19,10 @@ import pandas as pd
 
 from protv2g.checks.fuse_window import (
     LINK_CONTINUOUS_FRACTION,
-    carried_text,
-    empty_window_text,
     link_window,
     transformer_full_load_a,
 )
+from protv2g.checks.fuse_window_text import carried_text, empty_window_text
 from protv2g.recommend.window import DeviceLoads
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "SERIES_ORDER_SOURCE", "below_downstream",
