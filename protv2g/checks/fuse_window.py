@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 
 from protv2g.checks.fuse_gg_limits import reach_pickup_a
 from protv2g.devices.fuse import Fuse
+from protv2g.study.site_transformer_guard import transformer_kva_kvs
 from protv2g.units import DeviceKind
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "LinkWindow",
@@ -326,20 +327,5 @@ def _pp_rating(study: Any, name: str) -> tuple[float, float, float] | None:
 
 
 def _dss_rating(study: Any, name: str) -> tuple[float, float, float] | None:
-    dss = getattr(study.model, "engine", None)
-    short = name.split(".", 1)[1] if name.lower().startswith("transformer.") else name
-    if dss is None:
-        return None
-    try:
-        dss.Transformers.Name(short)
-        if dss.Transformers.Name().lower() != short.lower():
-            return None
-        kvs = []
-        for w in range(int(dss.Transformers.NumWindings())):
-            dss.Transformers.Wdg(w + 1)
-            if w == 0:
-                kva = float(dss.Transformers.kVA())
-            kvs.append(float(dss.Transformers.kV()))
-    except Exception:  # noqa: BLE001 - an element OpenDSS cannot show: no figures
-        return None
-    return (kva, max(kvs), min(kvs)) if kvs else None
+    got = transformer_kva_kvs(study.model, name)
+    return (got[0], max(got[1]), min(got[1])) if got is not None else None

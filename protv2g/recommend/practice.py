@@ -221,6 +221,14 @@ def tag_below_downstream(options: list[Any], pairs: pd.DataFrame | None,
     return out
 
 
+def _largest_load_a(loads: DeviceLoads | None, name: str) -> float:
+    """The largest phase current through device ``name`` in the flows (A), NaN for none."""
+    got = loads.by_element.get((name, "phase")) if loads is not None else None
+    if got is None or not len(got) or not np.isfinite(got).any():
+        return float("nan")
+    return float(np.nanmax(np.abs(got)))
+
+
 def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None) -> list[Any]:
     """``options`` (:class:`~.change.Change`), each fuse-link change whose new link is below
     the fuse's window (:func:`protv2g.checks.fuse_window.link_window`: its continuous
@@ -240,11 +248,9 @@ def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None) -
             continue
         key = (str(c.name), str(c.old))
         if key not in windows:
-            i_a = loads.by_element.get((key[0], "phase")) if loads is not None else None
-            i_load = (float(np.nanmax(np.abs(i_a))) if i_a is not None and len(i_a)
-                      and np.isfinite(i_a).any() else float("nan"))
             fla = transformer_full_load_a(study, key[0])
-            windows[key] = (link_window(study.library, key[1], i_load_a=i_load,
+            windows[key] = (link_window(study.library, key[1],
+                                        i_load_a=_largest_load_a(loads, key[0]),
                                         full_load_a=fla[0] if fla else float("nan")), fla)
         w, fla = windows[key]
         why = w.lower_violations(str(c.new)) if str(c.new) in w.links else []
@@ -286,11 +292,8 @@ def link_window_note(study: Any, finding: Any, evidence: pd.DataFrame | None,
     factor = pd.to_numeric(rows.get("rule_value", pd.Series([1.5] * len(rows))),
                            errors="coerce").to_numpy(float)[k]
     factor = float(factor) if np.isfinite(factor) else 1.5
-    got = loads.by_element.get((name, "phase")) if loads is not None else None
-    i_load = (float(np.nanmax(np.abs(got))) if got is not None and len(got)
-              and np.isfinite(got).any() else float("nan"))
     fla = transformer_full_load_a(study, name)
-    w = link_window(study.library, link, i_load_a=i_load,
+    w = link_window(study.library, link, i_load_a=_largest_load_a(loads, name),
                     full_load_a=fla[0] if fla else float("nan"),
                     i_fault_min_a=float(i_a[k]), reach_factor=factor)
     if not len(w.links):
