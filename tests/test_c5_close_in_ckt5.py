@@ -100,8 +100,37 @@ def test_ckt5_140k_fails_c5_at_its_own_terminal(ckt5_depot: Path) -> None:
     # the project's own fuse: its remedy is itself, not the (delta) transformer's connection
     assert "remedy: F-DEPOT itself — a smaller link" in msg
     assert "its connection on the feeder side" not in msg
+    # which smaller link (review ver37 §4b/§6): the window of depot_xf's fuse at this fault —
+    # 100K alone: it carries the transformer's cold-load points (80K does not, below) and
+    # 1.5 × 200 A ≤ the ≈ 356 A it sees with every charger idle (140K: 1.5 × 310 A, no)
+    assert "a smaller link (100K: the K links that carry depot_xf's inrush and cold-load " \
+           "pickup (full load 69 A) and reach " in msg
 
 
 def test_ckt5_100k_reaches_its_own_terminal(ckt5_depot: Path) -> None:
     rows = _c5_close_in(ckt5_depot, "100K")
     assert not (rows.status.astype(str) == "fail").any(), rows.message.tolist()[:2]
+
+
+def test_ckt5_80k_is_below_depot_xf_cold_load_points(ckt5_depot) -> None:
+    """Review ver37 §4b: ``recommend`` "verified" F-DEPOT 100K → 80K (its C1 row under the
+    head's 51G) on the side effect of the continuous rating alone. depot_xf: 1,500 kVA at
+    12.47 kV, FLA = 1500 / (√3 · 12.47) = 69.45 A, read from the OpenDSS model; 80K melts at
+    3 × FLA = 208.3 A before 10 s (its 10-s minimum melt 205 A, ANSI C37.43 as recalled in
+    the library) and at 6 × FLA in 0.90 s (protv2g's curve), inside the cold-load points: the
+    search tags the change (tried last; a warning, not a verified change, if it is the one
+    that clears the finding). 140K is not tagged (above the window's lower bound)."""
+    from protv2g.checks.fuse_window import transformer_full_load_a
+    from protv2g.recommend.candidates import Change, Family
+    from protv2g.recommend.practice import tag_link_window
+
+    s = ckt5_depot[0]
+    fla, xf = transformer_full_load_a(s, "F-DEPOT")
+    assert fla == pytest.approx(1500.0 / (3.0 ** 0.5 * 12.47), rel=1e-6) and xf == "depot_xf"
+    down, up = (Change("devices", "F-DEPOT", "link", "100K", x, Family.FUSE_LINK, 0.1)
+                for x in ("80K", "140K"))
+    tagged = tag_link_window([down, up], s, None)
+    assert "80K: minimum melt 0.90 s at 6 × FLA (417 A; cold-load point 1 s)" in tagged[0].edge
+    assert "80K: minimum melt 9.3 s at 3 × FLA (208 A; cold-load point 10 s)" in tagged[0].edge
+    assert "the smallest link that does is 100K" in tagged[0].edge
+    assert tagged[1].edge == ""

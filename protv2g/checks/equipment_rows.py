@@ -53,7 +53,10 @@ import pandas as pd
 from protv2g.checks._times import device_times
 from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.equipment import IDLE_COLUMNS
+from protv2g.checks.fuse_saving_range import is_ground_fault
+from protv2g.checks.fuse_window_text import own_fuse_remedy
 from protv2g.checks.reach_stage import SUSTAINED
+from protv2g.devices.fuse import Fuse
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
@@ -172,13 +175,25 @@ def _on_transformer(ctx: Any, device: str) -> bool:
     return device in sites and str(getattr(sites[device], "element", "")) == "trafo"
 
 
-def _own_remedy(device: str) -> str:
+def _own_remedy(ctx: Any, device: str, i_a: float, factor: float, ground: bool) -> str:
     """The remedy of a C5 equipment row of a device on a transformer (:func:`_on_transformer`):
     the device itself (review rev37a F8, EPRI ckt5: F-DEPOT 140K short of its own terminal
-    fault, where the delta transformer's "connection on the feeder side" was offered)."""
-    return (f"remedy: {device} itself — a smaller link (or a more sensitive setting) that "
-            "clears the faults of its own zone, its terminal fault included — not the chargers "
-            "or their export")
+    fault, where the delta transformer's "connection on the feeder side" was offered) — for
+    a fuse, the links of its window, or that it has none and what the fault needs instead
+    (:func:`~protv2g.checks.fuse_window.own_fuse_remedy`, review ver37 §6)."""
+    dev = (getattr(ctx, "devices", None) or {}).get(device)
+    if isinstance(dev, Fuse):  # one text per fuse, idle current, factor (rows share them)
+        cache = getattr(ctx, "cache", None)
+        memo = cache.setdefault("own fuse remedy", {}) if cache is not None else {}
+        key = (device, str(dev.settings.link), round(float(i_a), 1), float(factor),
+               bool(ground))
+        if key not in memo:
+            memo[key] = own_fuse_remedy(
+                ctx.study, (getattr(ctx, "flow", None) or {}).get("device"), device,
+                str(dev.settings.link), float(i_a), float(factor), bool(ground))
+        return memo[key]
+    return (f"remedy: {device} itself — a more sensitive setting that clears the faults of its "
+            "own zone, its terminal fault included — not the chargers or their export")
 
 
 def _is_v2g(ctx: Any, scenario: np.ndarray) -> np.ndarray:
@@ -266,15 +281,17 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> tuple[np.ndar
         fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (
             np.isnan(m_base) | (m_base >= tol) | (m_base - m_idle > tol))
     fails &= _is_v2g(ctx, bad["scenario"].to_numpy())
+    ground = (is_ground_fault(bad["fault_type"].to_numpy()) if "fault_type" in bad.columns
+              else np.zeros(n, dtype=bool))
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
          f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
-         f"{fc:g} — {_own_remedy(d) if _on_transformer(ctx, d) else remedy_text(ctx, d, True)}"
-         ) if fails[k] else ""
-        for k, (d, i, p, fc, e) in enumerate(zip(
+         f"{fc:g} — " + (_own_remedy(ctx, d, i, fc, g) if _on_transformer(ctx, d)
+                         else remedy_text(ctx, d, True))) if fails[k] else ""
+        for k, (d, i, p, fc, e, g) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
             np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),
-            strict=True))]
+            ground, strict=True))]
     return fails, texts
 
 

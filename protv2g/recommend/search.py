@@ -109,7 +109,12 @@ from protv2g.recommend.notes import (
 )
 from protv2g.recommend.pickup_first import COORDINATION, pickup_first
 from protv2g.recommend.pickup_margin import split_tolerance
-from protv2g.recommend.practice import practice_notes, tag_below_downstream
+from protv2g.recommend.practice import (
+    link_window_note,
+    practice_notes,
+    tag_below_downstream,
+    tag_link_window,
+)
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import (
     EDGE_STATUS,
@@ -283,7 +288,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        change=None, margin_after=float(row["worst_margin"]),
                                        note=with_drafted_first(first, "; ".join(x for x in (
                                            g_note,
-                                           c5.note(row, doc_now.devices) or _no_candidate_note(
+                                           c5.note(row, doc_now.devices) or link_window_note(
+                                               study, row, evidence, doc_now.devices, loads)
+                                           or _no_candidate_note(
                                                str(row["criterion"]),
                                                str(row.get("status", "")), facts),
                                            _reach_conflict(row, cur, c5, doc_now.devices)
@@ -292,6 +299,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             continue
         # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
         options = tag_load_edges(options, loads, k8)
+        # a fuse link below its window (load, transformer inrush/cold-load): tried last, alike
+        options = tag_link_window(options, study, loads)
         # below a downstream relay's/recloser's pickup: tried last, a warning if it is the one
         if pairs is None and any(c.family is Family.PICKUP for c in options):
             pairs = _device_pairs(study)

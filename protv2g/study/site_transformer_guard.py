@@ -27,20 +27,39 @@ from typing import Any
 
 from protv2g.errors import Issue
 
-__all__ = ["unguarded_site_transformer_rows", "unguarded_site_transformer_warnings"]
+__all__ = ["transformer_kva_kvs", "unguarded_site_transformer_rows",
+           "unguarded_site_transformer_warnings"]
+
+
+def transformer_kva_kvs(model: Any, element: str) -> tuple[float, tuple[float, ...]] | None:
+    """(kVA of winding 1, each winding's kV line to line) of an OpenDSS transformer
+    (``"transformer.depot_xf"`` or ``"depot_xf"``), read from the model's engine; None if
+    unreadable."""
+    dss = getattr(model, "engine", None)
+    if dss is None:
+        return None
+    short = element.split(".", 1)[1] if element.lower().startswith("transformer.") else element
+    try:
+        dss.Transformers.Name(short)
+        if dss.Transformers.Name().lower() != short.lower():
+            return None
+        kvs = []
+        for w in range(int(dss.Transformers.NumWindings())):
+            dss.Transformers.Wdg(w + 1)
+            if w == 0:
+                kva = float(dss.Transformers.kVA())
+            kvs.append(float(dss.Transformers.kV()))
+    except Exception:  # noqa: BLE001 - an element OpenDSS cannot show: no figures
+        return None
+    return (kva, tuple(kvs)) if kvs else None
 
 
 def _rating(model: Any, element: str) -> tuple[float, float] | None:
     """(kVA, first winding kV line to line) of an OpenDSS transformer; None if unreadable."""
-    dss = getattr(model, "engine", None)
-    if dss is None:
+    got = transformer_kva_kvs(model, element)
+    if got is None:
         return None
-    try:
-        dss.Transformers.Name(element.split(".", 1)[1])
-        dss.Transformers.Wdg(1)
-        kva, kv = float(dss.Transformers.kVA()), float(dss.Transformers.kV())
-    except Exception:  # noqa: BLE001 - an element OpenDSS cannot show: no figures
-        return None
+    kva, kv = got[0], got[1][0]
     return (kva, kv) if kva > 0 and kv > 0 else None
 
 

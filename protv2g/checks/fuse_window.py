@@ -1,0 +1,331 @@
+"""A fuse's feasible links: the links of its family that carry its load and its transformer's
+inrush and cold-load pickup, and still reach the faults it must clear.
+
+A smaller link clears sooner and reaches further; a larger one carries more. Between the two
+lies the fuse's window, a range of the family's rating series (:func:`link_window`):
+
+* **lower bound, continuous current**: the link's continuous capability (its rating × the
+  element's continuous fraction, :data:`LINK_CONTINUOUS_FRACTION`) at or above the largest
+  load current through the fuse in the study's flows and, for a transformer's fuse, the
+  transformer's full-load current (FLA);
+* **lower bound, inrush and cold-load pickup** (a transformer's fuse): the link's minimum
+  melt at each point of :data:`TRANSFORMER_POINTS` no shorter than the point's time — the
+  magnetizing inrush 12 × FLA for 0.1 s and 25 × FLA for 0.01 s, the cold-load pickup
+  6 × FLA for 1 s and 3 × FLA for 10 s (:data:`POINTS_SOURCE`);
+* **upper bound, reach** (C5): ``factor × the link's C5 pickup`` (its minimum melt at
+  300/600 s, :func:`~protv2g.checks.fuse_gg_limits.reach_pickup_a`) at or below the least
+  fault current the fuse must clear (``domain.md`` §4, C5: 1.5 × in its primary zone).
+
+The coordination limits (C1–C4 with the neighbours) are not in the window: they need the
+fault tables, and the recommendation search re-checks every candidate against them.
+
+An empty window is a finding of its own: no link of the family both carries the site and
+clears its own zone's least fault (review ver37 §6, IEEE 123: the depot's 200K at a 20 Ω
+ground fault at its 4.16 kV terminal, 119 A, needs ≤ 30K, whose 45 A continuous capability is
+below the depot's 110 A) — the remedy is not a smaller link (the texts:
+:mod:`protv2g.checks.fuse_window_text`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from protv2g.checks.fuse_gg_limits import reach_pickup_a
+from protv2g.devices.fuse import Fuse
+from protv2g.study.site_transformer_guard import transformer_kva_kvs
+from protv2g.units import DeviceKind
+
+__all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "LinkWindow",
+           "WithstandPoint", "continuous_fraction", "link_family", "link_series", "link_window",
+           "transformer_full_load_a"]
+
+#: Continuous current of an expulsion fuse link, as a fraction of its ampere rating, by its
+#: element: a tin-element EEI-NEMA K or T link carries ≈ 150 % of its rating (maker's data:
+#: Morstar K/T fuse links, "designed to carry 150% of their rated current without damage to
+#: the fuse link … or the cutout", stated for short-time overloads and cold-load pickup;
+#: a continuous 150 % is recalled from Cooper/Eaton and S&C tin-link notes), a
+#: silver-element link (S&C's) 100 % — recalled, not checked. ANSI C37.42's ratings fix
+#: the minimum melt (≥ 200 % of rating at 300 s, S&C TCC 165-6 "Basis"), not the
+#: continuous current. An IEC 60269 gG link carries its rated current (100 %). The window
+#: takes the tin end (the widest window: a window empty at 150 % is empty for any element);
+#: :func:`protv2g.recommend.practice.link_continuous_note` warns between the two ends.
+LINK_CONTINUOUS_FRACTION = {"tin": 1.5, "silver": 1.0}
+
+
+@dataclass(frozen=True)
+class WithstandPoint:
+    """A current the transformer's fuse must carry for a time without melting: ``multiple`` ×
+    the transformer's full-load current for ``t_s`` seconds (``kind``: inrush or cold-load)."""
+
+    multiple: float
+    t_s: float
+    kind: str
+
+
+#: The transformer fuse's withstand points (minimum melt above each), see POINTS_SOURCE.
+TRANSFORMER_POINTS = (WithstandPoint(12.0, 0.1, "inrush"), WithstandPoint(25.0, 0.01, "inrush"),
+                      WithstandPoint(6.0, 1.0, "cold-load"), WithstandPoint(3.0, 10.0, "cold-load"))
+#: Where the points come from.
+POINTS_SOURCE = (
+    "magnetizing inrush 12 × FLA for 0.1 s and 25 × FLA for 0.01 s: 'Overcurrent Protection of "
+    "Transformers — Traditional and New Fusing Philosophies for Small and Large "
+    "Transformers', Unit 2 (webzine, 20 Jan 2003, omnion.com/webzine/2003/012003_1.asp: "
+    "'12 times the primary full-load current … for 0.1 second, and 25 times for 0.01 "
+    "second'; the usual transformer-fuse practice of IEEE Std C37.48.1 and makers' fuse "
+    "application guides, recalled); cold-load pickup 6 × FLA for 1 s and 3 × FLA for 10 s: "
+    "recalled from the same practice (not confirmed: the article's cold-load part and "
+    "C37.48.1 were not at hand)")
+
+_LINK_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]+)")
+FloatArray = NDArray[np.float64]
+
+
+def link_series(library: Any, link: str) -> tuple[str, ...]:
+    """The links of ``link``'s family (its letters: ``K``, ``T``, ``gG``) in ``library``,
+    by rating, smallest first; ``()`` for a link name without a rating.
+
+    >>> from protv2g.devices.library import default_library
+    >>> link_series(default_library(), "65K")[:4]
+    ('6K', '8K', '10K', '12K')
+    """
+    m = _LINK_RE.fullmatch(str(link))
+    if m is None or library is None:
+        return ()
+    kind = m.group(2).lower()
+    found = []
+    for name in library.names(DeviceKind.FUSE):
+        n = _LINK_RE.fullmatch(name)
+        if n is not None and n.group(2).lower() == kind:
+            found.append((float(n.group(1)), name))
+    return tuple(name for _, name in sorted(found))
+
+
+def link_family(link: str) -> str:
+    """The letters of a link's name (``"K"`` of ``"65K"``), ``""`` without a rating."""
+    m = _LINK_RE.fullmatch(str(link))
+    return m.group(2) if m is not None else ""
+
+
+def continuous_fraction(link: str) -> float:
+    """A link's continuous current / its rating: 1.0 for an IEC 60269 gG link; for an
+    expulsion (K, T) link the tin end of :data:`LINK_CONTINUOUS_FRACTION` up to 100 A and
+    1.0 for the 140 and 200 A links (the rule ``protv2g init`` drafts fuses by,
+    :data:`protv2g.study_draft.fuse_draft.CONTINUOUS_PU`: ANSI C37.43, recalled).
+
+    >>> continuous_fraction("65K"), continuous_fraction("140K"), continuous_fraction("63gG")
+    (1.5, 1.0, 1.0)
+    """
+    m = _LINK_RE.fullmatch(str(link))
+    if str(link).lower().endswith("gg") or (m is not None and float(m.group(1)) > 100.0):
+        return 1.0
+    return LINK_CONTINUOUS_FRACTION["tin"]
+
+
+def _melt_s(fuse: Fuse, i_a: FloatArray) -> FloatArray:
+    """Minimum melt (s) at ``i_a``; ``inf`` (not judged) for a link with no minimum-melt
+    curve (an OpenDSS import has one: 0.8 × its total clearing,
+    :mod:`protv2g.study.opendss_devices`)."""
+    if fuse.curve.mm_m_points:
+        return fuse.min_melt_time_s(i_a)
+    return np.full(np.shape(i_a), np.inf)
+
+
+def _t_text(t_s: float) -> str:
+    if t_s < 0.1:
+        return f"{t_s:.2g}"
+    return f"{t_s:.2f}" if t_s < 1.0 else (f"{t_s:.1f}" if t_s < 10.0 else f"{t_s:.0f}")
+
+
+@dataclass(frozen=True)
+class LinkWindow:
+    """The links of a fuse's family against its window (:func:`link_window`).
+
+    ``links``, ``rating_a``, ``continuous_a`` (rating × continuous fraction, A),
+    ``reach_pickup_a`` (C5's pickup, A) are ``(n,)`` over the series; ``point_i_a`` and
+    ``point_t_s`` ``(k,)`` the withstand points' currents (A) and times (s) (``k = 0``
+    without the transformer's full load); ``melt_t_s`` ``(n, k)`` each link's minimum melt
+    at each point (s). ``i_load_a``, ``full_load_a``, ``i_fault_min_a``: the bounds' inputs
+    (NaN when not given: that bound holds for every link)."""
+
+    links: tuple[str, ...]
+    rating_a: FloatArray
+    continuous_a: FloatArray
+    reach_pickup_a: FloatArray
+    points: tuple[WithstandPoint, ...]
+    point_i_a: FloatArray
+    point_t_s: FloatArray
+    melt_t_s: FloatArray
+    i_load_a: float
+    full_load_a: float
+    i_fault_min_a: float
+    reach_factor: float
+
+    @property
+    def carries(self) -> NDArray[np.bool_]:
+        """``(n,)``: continuous capability ≥ the load and the transformer's full load."""
+        need = np.nanmax([self.i_load_a, self.full_load_a, 0.0])
+        return self.continuous_a >= need - 1e-9
+
+    @property
+    def withstands(self) -> NDArray[np.bool_]:
+        """``(n,)``: minimum melt at or above every withstand point's time."""
+        return np.all(self.melt_t_s >= self.point_t_s[None, :] * (1.0 - 1e-9), axis=1)
+
+    @property
+    def reaches(self) -> NDArray[np.bool_]:
+        """``(n,)``: factor × C5 pickup ≤ the least fault it must clear."""
+        if not math.isfinite(self.i_fault_min_a):
+            return np.ones(len(self.links), dtype=bool)
+        return self.reach_factor * self.reach_pickup_a <= self.i_fault_min_a * (1.0 + 1e-9)
+
+    @property
+    def feasible(self) -> NDArray[np.bool_]:
+        """``(n,)``: inside the window (all three bounds)."""
+        return self.carries & self.withstands & self.reaches
+
+    def feasible_links(self) -> tuple[str, ...]:
+        return tuple(x for x, ok in zip(self.links, self.feasible, strict=True) if ok)
+
+    def _at(self, link: str) -> int:
+        try:
+            return self.links.index(link)
+        except ValueError:
+            raise ValueError(f"link {link!r} is not in the series {', '.join(self.links)}"
+                             ) from None
+
+    def lower_violations(self, link: str) -> list[str]:
+        """What ``link`` lacks of the lower bound, one text per violated point or current,
+        e.g. ``"80K: minimum melt 0.90 s at 6 × FLA (417 A; cold-load point 1 s)"``."""
+        i = self._at(link)
+        out = []
+        need_load = self.i_load_a if math.isfinite(self.i_load_a) else 0.0
+        need_fla = self.full_load_a if math.isfinite(self.full_load_a) else 0.0
+        if not self.carries[i]:
+            short = [t for t, need in ((f"the largest load current through it in the flows "
+                                        f"{need_load:.0f} A", need_load),
+                                       (f"the transformer's full load {need_fla:.0f} A",
+                                        need_fla)) if self.continuous_a[i] < need - 1e-9]
+            what = " and ".join(short)
+            frac = self.continuous_a[i] / self.rating_a[i]
+            out.append(f"{link}: continuous capability {self.continuous_a[i]:.0f} A "
+                       f"({100 * frac:.0f} % of its rating) below {what}")
+        for p, i_a, t_req, t in zip(self.points, self.point_i_a, self.point_t_s,
+                                    self.melt_t_s[i], strict=True):
+            if t < t_req * (1.0 - 1e-9):
+                out.append(f"{link}: minimum melt {_t_text(float(t))} s at {p.multiple:g} × FLA "
+                           f"({i_a:.0f} A; {p.kind} point {p.t_s:g} s)")
+        return out
+
+    def reach_violation(self, link: str) -> str:
+        """Why ``link`` does not reach (``""`` when it does)."""
+        i = self._at(link)
+        if self.reaches[i]:
+            return ""
+        return (f"{link}: {self.reach_factor:g} × minimum melt {self.reach_pickup_a[i]:.0f} A "
+                f"= {self.reach_factor * self.reach_pickup_a[i]:.0f} A above the "
+                f"{self.i_fault_min_a:.0f} A it must clear")
+
+
+def link_window(library: Any, link: str, *, i_load_a: float = math.nan,
+                full_load_a: float = math.nan, i_fault_min_a: float = math.nan,
+                reach_factor: float = 1.5,
+                points: Sequence[WithstandPoint] = TRANSFORMER_POINTS) -> LinkWindow:
+    """The window of a fuse with ``link`` (module docstring), over its family's series.
+
+    Parameters
+    ----------
+    library : CurveLibrary
+        Where the series' curves come from.
+    link : str
+        The fuse's present link (``"100K"``); its letters name the family.
+    i_load_a : float
+        The largest load current through the fuse in the study's flows (A); NaN: none.
+    full_load_a : float
+        The protected transformer's full-load current on the fuse's side (A); NaN for a
+        lateral fuse (then no withstand point applies).
+    i_fault_min_a : float
+        The least fault current the fuse must clear (A); NaN: reach not judged.
+    reach_factor : float
+        C5's factor (1.5 in the primary zone, ``domain.md`` §4).
+    points : sequence of WithstandPoint
+        The transformer's withstand points (:data:`TRANSFORMER_POINTS`).
+
+    Returns
+    -------
+    LinkWindow
+        Empty series (``n = 0``) for a link with no rating in its name.
+
+    Examples
+    --------
+    EPRI ckt5's depot transformer (1.5 MVA, 12.47 kV: FLA 69.4 A), 46 A of load:
+
+    >>> from protv2g.devices.library import default_library
+    >>> w = link_window(default_library(), "100K", i_load_a=46.1, full_load_a=69.45)
+    >>> w.feasible_links()[:2]
+    ('100K', '140K')
+    >>> w.lower_violations("80K")[0]
+    '80K: minimum melt 0.90 s at 6 × FLA (417 A; cold-load point 1 s)'
+    """
+    names = link_series(library, link)
+    fuses = [Fuse(name="window", link=x, library=library) for x in names]
+    fla = float(full_load_a)
+    pts = tuple(points) if math.isfinite(fla) and fla > 0 else ()
+    p_i = np.array([p.multiple * fla for p in pts], dtype=float)
+    p_t = np.array([p.t_s for p in pts], dtype=float)
+    melt = (np.array([_melt_s(f, p_i) for f in fuses], dtype=float).reshape(len(fuses), len(pts))
+            if fuses else np.zeros((0, len(pts))))
+    rating = np.array([f.rating_a for f in fuses], dtype=float)
+    return LinkWindow(
+        links=names, rating_a=rating,
+        continuous_a=rating * np.array([continuous_fraction(x) for x in names], dtype=float),
+        reach_pickup_a=np.array([reach_pickup_a(f) for f in fuses], dtype=float),
+        points=pts, point_i_a=p_i, point_t_s=p_t, melt_t_s=melt,
+        i_load_a=float(i_load_a), full_load_a=fla, i_fault_min_a=float(i_fault_min_a),
+        reach_factor=float(reach_factor))
+
+
+def transformer_full_load_a(study: Any, device: str) -> tuple[float, str] | None:
+    """(full-load current A on the device's side, the transformer's name) of the transformer
+    ``device`` sits on (``location: {trafo: …, side: …}``); None for a device elsewhere or a
+    transformer whose rating cannot be read. FLA = S / (√3 · V_LL) of the side's winding
+    (pandapower ``net.trafo`` ``sn_mva``, ``vn_hv_kv``/``vn_lv_kv``; OpenDSS ``kVA`` of
+    winding 1 and the side's winding ``kV``)."""
+    dev = next((d for d in getattr(study.document, "devices", ()) if d.name == device), None)
+    loc = getattr(dev, "location", None)
+    name = getattr(loc, "trafo", None)
+    if name is None:
+        return None
+    hv = getattr(loc, "side", "hv") != "lv"
+    rating = _dss_rating(study, str(name)) if getattr(study, "model", None) is not None \
+        else _pp_rating(study, str(name))
+    if rating is None:
+        return None
+    kva, kv_hv, kv_lv = rating
+    kv = kv_hv if hv else kv_lv
+    if not (kva > 0 and kv > 0):
+        return None
+    return kva / (math.sqrt(3.0) * kv), str(name)
+
+
+def _pp_rating(study: Any, name: str) -> tuple[float, float, float] | None:
+    net = getattr(study, "net", None)
+    tr = getattr(net, "trafo", None)
+    if tr is None or "name" not in tr.columns:
+        return None
+    hit = tr[tr["name"].astype(str) == name]
+    if not len(hit):
+        return None
+    r = hit.iloc[0]
+    return 1e3 * float(r["sn_mva"]), float(r["vn_hv_kv"]), float(r["vn_lv_kv"])
+
+
+def _dss_rating(study: Any, name: str) -> tuple[float, float, float] | None:
+    got = transformer_kva_kvs(study.model, name)
+    return (got[0], max(got[1]), min(got[1])) if got is not None else None
