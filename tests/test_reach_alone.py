@@ -41,3 +41,28 @@ def test_no_row_no_backup_time_and_no_backup() -> None:
     out = _notes(ctx, ["G", "H"], [3, 4])
     assert out[0].endswith(", and nor is R, the next device toward the source")
     assert out[1].endswith(", and no device of the study is between it and the source")
+
+
+def test_equal_times_name_the_first_pair_and_unfaulted_backups_are_listed_once() -> None:
+    # F has no time at bus 7; its backups R2 and R both clear in 2.0 s: the pair table's
+    # first (R2) is named, as the merges' stable sort did; a duplicated pair row changes
+    # nothing. At bus 9 neither backup has a time: both named once, sorted ("R and R2").
+    ctx = _ctx({("F", 7): np.nan, ("R2", 7): 2.0, ("R", 7): 2.0, ("R", 9): np.inf},
+               [(7, "F", "R2"), (7, "F", "R"), (7, "F", "R2"), (9, "F", "R2"), (9, "F", "R"),
+                (9, "F", "R")])
+    out = _notes(ctx, ["F", "F", "F"], [7, 9, 7])
+    assert ": R2 clears it alone in 2" in out[0]
+    assert out[2] == out[0]  # the same fault twice: the same text
+    assert out[1].endswith(", and nor is R and R2, the next device toward the source")
+
+
+def test_keys_are_compared_as_text_on_categorical_columns() -> None:
+    # the checks' fault table holds its key columns as categoricals (#21): the rows' keys
+    # are plain strings; a row in another scenario or case is not the fault's
+    ctx = _ctx({("F", 7): np.inf, ("R", 7): 3.5}, [(7, "F", "R")])
+    for c in ("scenario", "device", "fault_type", "case"):
+        ctx.faults[c] = ctx.faults[c].astype("category")
+    assert ": R clears it alone in 3.5 s" in _notes(ctx, ["F"], [7])[0]
+    other = alone_notes(ctx, np.array(["base"]), np.array(["F"]), np.array([7]),
+                        np.array(["SLG"]), np.array(["min"]))
+    assert other[0].endswith(", and nor is R, the next device toward the source")
