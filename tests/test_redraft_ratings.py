@@ -122,3 +122,24 @@ def test_a_fresh_draft_redrafted_is_unchanged(study, capsys):
     assert main(["init", "--redraft", str(path)]) == 0
     assert "nothing re-drafted" in capsys.readouterr().out
     assert path.read_text() == fresh
+
+
+def test_nothing_redrafted_still_says_what_the_rule_cannot_meet(study, capsys, monkeypatch):
+    """review rev38a M5: IEEE 8500 with 65T links below the head — "nothing re-drafted" and
+    silent on the intervals no dial up to the cap gives (the rule's conflicts)."""
+    import dataclasses
+
+    import protv2g.study_draft.redraft as redraft
+
+    folder, _master, fresh, _edited = study
+    path = folder / "fresh_conflict.yaml"
+    path.write_text(fresh)
+    real = redraft.redrafted
+    unmet = "51G (IEEE-VI): no time dial up to 2 gives the 0.3 s interval over F9 at 3 faults"
+    monkeypatch.setattr(redraft, "redrafted", lambda s: [
+        (i, d, dataclasses.replace(p, conflicts=[*p.conflicts, unmet])) for i, d, p in real(s)])
+    assert main(["init", "--redraft", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "nothing re-drafted" in out
+    assert f"the rule is not met as the study now stands — {unmet}" in out
+    assert path.read_text() == fresh

@@ -222,6 +222,13 @@ def _redraft(args: argparse.Namespace) -> int:
               "the study now stands: nothing re-drafted")
         for line in skipped:
             print(line)
+        # what the rule cannot meet as the study now stands (review rev38a M5: IEEE 8500
+        # with 65T links below the head, "nothing re-drafted" and silent on the intervals
+        # no dial up to the cap gives)
+        for _i, _d, prop in again:
+            for conflict in prop.conflicts:
+                print(f"  - {prop.entry.get('name', 'head relay')}: the rule is not met as the "
+                      f"study now stands — {conflict}")
         return 0
     trade = redraft_trade(study, again, stale) if stale else {}
     if stale:
