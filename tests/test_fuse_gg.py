@@ -217,3 +217,17 @@ def test_the_0p1s_gates_follow_the_standards_1_to_1p6_selectivity_ratio():
     for big, small in pairs:
         assert float(Fuse(name="B", link=f"{big}gG").min_melt_time_s(
             [IEC_60269_1_TABLE_3[small][3]])[0]) == pytest.approx(0.1, rel=1e-6)
+
+
+def test_a_gg_link_without_a_rating_gets_an_lv_example():
+    """review rev38b F1: validate's fix offered 'interrupting_rating_ka: 10' for a gG link on a
+    416 V bus whose maximum fault is 24 kA; NH gG links are rated ≥ 50 kA, commonly 120 kA
+    (IEC 60269-2)."""
+    from protv2g.study.plausibility import _no_rating
+    from protv2g.study.schema import FuseDevice
+
+    where = {"line": "l1", "end": "from"}
+    gg = FuseDevice(name="F", kind="fuse", location=where, link="100gG")
+    k = FuseDevice(name="K", kind="fuse", location=where, link="65K")
+    assert "devices[1].interrupting_rating_ka: 120 (kA" in _no_rating(gg, "devices[1]", "s").fix
+    assert "devices[2].interrupting_rating_ka: 10 (kA" in _no_rating(k, "devices[2]", "s").fix

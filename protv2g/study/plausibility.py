@@ -208,9 +208,21 @@ def _no_rating(device: Any, where: str, file: str) -> Issue:
         file, f"{where}.interrupting_rating_ka",
         f"device {device.name!r} has no interrupting_rating_ka: C7 (interrupting duty) cannot "
         "be evaluated for it, so the gate will say ERROR",
-        f"give its nameplate interrupting rating, e.g. {where}.interrupting_rating_ka: 10 "
-        "(kA; interrupting_rating_basis: sym or asym), or take C7 out of "
-        "gate.criteria")
+        f"give its nameplate interrupting rating, e.g. {where}.interrupting_rating_ka: "
+        f"{_example_rating_ka(device):g} (kA; interrupting_rating_basis: sym or asym), or "
+        "take C7 out of gate.criteria")
+
+
+def _example_rating_ka(device: Any) -> float:
+    """A class-typical rating for the fix's example (kA): an IEC 60269 gG link's 120 (NH
+    links, IEC 60269-2; review rev38b F1: the example's 10 kA on a 416 V bus whose maximum
+    fault is 24 kA), else the 15 kV class's typical drafted value
+    (:data:`protv2g.study_draft.ratings.RATING_CLASSES`: fuse cutout 10, recloser 12.5,
+    breaker 20)."""
+    link = str(getattr(device, "link", "") or "")
+    if link.lower().endswith("gg") or link.lower().startswith("gg"):
+        return 120.0
+    return {"fuse": 10.0, "recloser": 12.5}.get(str(getattr(device, "kind", "")), 20.0)
 
 
 def _drafted_reclose_warnings(study: Study, file: str) -> list[Issue]:
