@@ -109,7 +109,7 @@ def test_device_without_interrupting_rating_is_warned(tmp_path, capsys):
     (w,) = [w for w in warnings if w.field.endswith("interrupting_rating_ka")]
     assert w.field == "devices[0].interrupting_rating_ka"
     assert "C7" in w.message and "ERROR" in w.message
-    assert "devices[0].interrupting_rating_ka: 10" in w.fix and "gate.criteria" in w.fix
+    assert "devices[0].interrupting_rating_ka: 20" in w.fix and "gate.criteria" in w.fix
     assert main(["validate", str(study)]) == 0
 
 
