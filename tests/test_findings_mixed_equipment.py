@@ -71,3 +71,12 @@ def test_an_equipment_only_finding_leads_with_its_worst_row():
     (line,) = grouped_reasons("fail", rows)
     assert line.startswith("fail: C1 head-temp_sub / F-DEPOT: equipment row SLG-a")
     assert "more row(s) fail with the chargers idle" not in line
+
+
+def test_stage_sheet_leads_with_the_chargers_row():
+    from types import SimpleNamespace
+
+    from protv2g.stage_report_findings import time_findings
+
+    (tf,) = time_findings(_rows(), [SimpleNamespace(name=s) for s in _SCEN["scenario"]])
+    assert (tf.fault_type, tf.fault_bus) == ("LLG-bc", "f-depot")
