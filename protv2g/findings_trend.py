@@ -341,10 +341,16 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     # (J1 1 kW F06: "worsens with export: −0.1216 × pickup at 0 kW; −0.2532 at 1 kW" beside
     # "caused by the project's equipment": the change was the transformer's)
     idle = rows[IDLE_MARGIN][ok] if IDLE_MARGIN in rows and what == "export" else np.zeros(0)
-    idle = idle[np.isfinite(idle)]
-    idle_at = bool(len(idle)) and not (p <= 0).any()
-    project = f"{_fmt(float(b.min()), unit)} without the project; " if (
-        idle_at and len(b)) else ""
+    idle = idle[np.isfinite(idle) & (p > 0)]
+    idle_at = bool(len(idle))
+    project = ""
+    if idle_at:  # the base case's rows (0 kW) and twins: the point without the project
+        zero = p <= 0
+        without = np.concatenate([m[zero], b])
+        without = without[~np.isnan(without)]
+        if len(without):
+            project = f"{_fmt(float(without.min()), unit)} without the project; "
+        m, p, part = m[~zero], p[~zero], part[~zero]
     twin = bool(len(b)) and not (p <= 0).any() and len(np.unique(p)) >= 1 and not idle_at
     if idle_at:
         passes = False

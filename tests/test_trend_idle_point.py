@@ -61,3 +61,15 @@ def test_without_an_idle_figure_the_base_twin_stays_the_0_kw_point():
     rows = _rows([-4.192, -12.35], [659.0, 1318.0], 2.759, np.nan)
     assert export_trend(rows, "s").startswith("worsens with export: 2.759 s without V2G; "
                                               "−4.192 s at 659 kW")
+
+
+def test_a_base_row_in_the_finding_is_the_point_without_the_project():
+    """J1 1 kW F06 as it is: the finding holds the base case's own row (0 kW, −0.1216) and
+    the 1 kW row (−0.2532), whose idle figure is −0.2532."""
+    rows = _rows([-0.2532, -0.1216], [1.0, 0.0], -0.1216, np.nan, attribution="equipment",
+                 unit_tol=0.02)
+    rows.loc[0, "idle_margin"] = -0.2532
+    rows.loc[1, "attribution"] = "pre-existing"
+    text = export_trend(rows, "× pickup")
+    assert text.startswith("does not move with export")
+    assert "−0.1216 × pickup without the project; −0.2532 × pickup with the chargers idle" in text
