@@ -34,6 +34,7 @@ def _rows() -> pd.DataFrame:
         "attribution": ["equipment"] * 5 + ["new"], "scenario": "firm/light/100%",
         "fault_bus": "f-depot", "fault_type": _TYPES, "case": "min",
         "margin": [-1.18, -1.1, -1.05, -0.95, -0.9, -0.728], "base_margin": np.nan,
+        "idle_margin": [-1.0, -0.9, -0.9, -0.8, -0.8, 0.037],
         "tolerance": 0.05, "margin_unit": "s", "limit": 0.12, "bracket": "high",
         "message": [f"equipment row {t}: the pair fails without the chargers"
                     for t in _TYPES[:5]] + ["the chargers' row LLG-bc: passes idle"]})
@@ -56,6 +57,9 @@ def test_gate_line_leads_with_the_chargers_row():
                            "passes idle (fail; caused by V2G; firm/light/100%, LLG-bc at "
                            "f-depot (min)")
     assert "margin −0.728 s; 6 row(s) in 1 scenario(s)" in line
+    # the leading row's own figure with every charger idle: the chargers tip it
+    assert ("with every charger idle (the project's equipment in) at the same fault and "
+            "case: passes by 0.037 s; the chargers lower the margin by 0.765 s") in line
     assert line.endswith("; 5 more row(s) fail with the chargers idle: the project's "
                          "equipment (the worst −1.18 s at firm/light/100%, SLG-a at f-depot "
                          "(min)))")
