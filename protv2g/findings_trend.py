@@ -340,7 +340,8 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     # not exist without the project), so the base twin is said apart, "without the project"
     # (J1 1 kW F06: "worsens with export: −0.1216 × pickup at 0 kW; −0.2532 at 1 kW" beside
     # "caused by the project's equipment": the change was the transformer's)
-    idle = rows[IDLE_MARGIN][ok] if IDLE_MARGIN in rows and what == "export" else np.zeros(0)
+    idle = (rows[IDLE_MARGIN][ok] if IDLE_MARGIN in rows and what == "export"
+            else np.full(len(p), np.nan))
     idle = idle[np.isfinite(idle) & (p > 0)]
     idle_at = bool(len(idle))
     project = ""
