@@ -255,8 +255,13 @@ def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit:
     at = int(np.argmin(np.where(np.isfinite(drop), drop, np.inf))) if np.isfinite(
         drop).any() else 0
     where = _where(cols, int(other[at]))
-    base = f" ({_fmt(float(b[at]), unit)} without V2G)" if np.isfinite(b[at]) else ""
-    return (f"; V2G worsens another row of the finding: {_fmt(float(m[at]), unit)}"
+    # a row of the project's equipment (failing with every charger idle) is not V2G's
+    # (mix38: J1 1 kW F06, "caused by the project's equipment", read "V2G worsens another row")
+    equipment = str(cols["attribution"][other[at]]) == EQUIPMENT
+    without = "without the project" if equipment else "without V2G"
+    who = "the project's equipment" if equipment else "V2G"
+    base = f" ({_fmt(float(b[at]), unit)} {without})" if np.isfinite(b[at]) else ""
+    return (f"; {who} worsens another row of the finding: {_fmt(float(m[at]), unit)}"
             + (f" at {where}" if where else "") + base)
 
 

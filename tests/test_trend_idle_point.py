@@ -73,3 +73,19 @@ def test_a_base_row_in_the_finding_is_the_point_without_the_project():
     text = export_trend(rows, "× pickup")
     assert text.startswith("does not move with export")
     assert "−0.1216 × pickup without the project; −0.2532 × pickup with the chargers idle" in text
+
+
+def test_another_row_of_the_equipment_is_not_said_to_be_v2gs():
+    """J1 1 kW F06 after the idle point: "does not move with export" then named another row
+    of the finding, an equipment row, as "V2G worsens another row"."""
+    rows = _rows([-0.2532, -0.1216, -0.001827], [1.0, 0.0, 1.0], np.nan, np.nan,
+                 attribution="equipment", unit_tol=0.02)
+    rows["base_margin"] = [-0.1216, np.nan, 0.1657]
+    rows["idle_margin"] = [-0.2532, np.nan, -0.0018]
+    rows.loc[1, "attribution"] = "pre-existing"
+    rows.loc[2, "fault_bus"] = "g44012"
+    text = export_trend(rows, "× pickup")
+    assert "V2G worsens" not in text
+    assert text.endswith("; the project's equipment worsens another row of the finding: "
+                         "−0.001827 × pickup at SLG-b g44012 min (0.1657 × pickup without "
+                         "the project)")
