@@ -32,7 +32,7 @@ from protv2g.text_codes import text_codes
 __all__ = ["BUS_READ", "BusRows", "bus_table", "group_trend_columns"]
 
 #: The columns of the per-bus tables the Findings read (locations, trend).
-BUS_READ = ("bus_group", "fault_bus", "margin", "tolerance", "base_margin")
+BUS_READ = ("bus_group", "fault_bus", "margin", "tolerance", "base_margin", "idle_margin")
 
 #: Columns of a group's row that each of its buses shares in the trend (the others are the
 #: bus's own: ``margin``, ``tolerance``, ``base_margin``, ``fault_bus``).
@@ -85,6 +85,8 @@ class BusRows:
     tolerance: np.ndarray
     base_margin: np.ndarray
     bus_rank: np.ndarray  # (k,) int64: each bus text's rank as ``str`` sorts
+    #: each bus row's margin with every charger idle (NaN: none; mix38)
+    idle_margin: np.ndarray | None = None
 
     @property
     def buses(self) -> np.ndarray:
@@ -109,7 +111,7 @@ class BusRows:
         rank = np.empty(len(texts), dtype=np.int64)
         rank[np.argsort(texts.astype(str), kind="stable")] = np.arange(len(texts))
         return cls(group[order], np.asarray(codes)[order], texts, num("margin"),
-                   num("tolerance"), num("base_margin"), rank)
+                   num("tolerance"), num("base_margin"), rank, num("idle_margin"))
 
     def rows(self, groups: np.ndarray) -> np.ndarray:
         """Positions of the rows of ``groups`` (each group's in order, groups in turn)."""
@@ -168,6 +170,8 @@ def group_trend_columns(trend: dict[str, np.ndarray], lo: int, hi: int, lead: in
         cols["tolerance"] = bus.tolerance[at]
     if "base_margin" in trend:
         cols["base_margin"] = bus.base_margin[at]
+    if "idle_margin" in trend and bus.idle_margin is not None:
+        cols["idle_margin"] = bus.idle_margin[at]
     # the leading row at its own bus: its group's first (worst) per-bus row
     first = lo_b[lead - lo]
     where = np.flatnonzero((ev == lead) & (at == first))

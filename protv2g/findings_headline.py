@@ -13,6 +13,15 @@ and says the worst row overall in a tail (:func:`overall_worst_tail`). The Findi
 "Charger stages" sheet (:func:`protv2g.stage_report_findings.time_findings`: V2G-attributed
 rows first) lead with the same row. A finding without such a row (pre-existing, not
 attributed) leads with its worst row, as before; so does one whose worst row V2G moved.
+
+A finding that mixes rows of the project's equipment (:data:`~protv2g.checks.equipment.
+EQUIPMENT`: failing with every charger idle) with rows the chargers move (``new``/``worse``)
+is V2G's (:func:`protv2g.findings_attribution.finding_attribution`), so it leads with the
+worst row the chargers move (:data:`V2G_MOVED`), not with a worse equipment row — review
+mix38 / v2der37 J1 F01: five equipment rows and one LLG-bc row the chargers tip read "caused
+by V2G" while the gate line and the headline quoted an equipment row ("the pair fails without
+the chargers"). The equipment rows are said in one clause (:func:`equipment_tail`: "5 more
+row(s) fail with the chargers idle: the project's equipment").
 """
 
 from __future__ import annotations
@@ -25,46 +34,90 @@ from protv2g.checks.equipment import EQUIPMENT
 from protv2g.significant import TEXT_DIGITS, number_text, round_significant
 from protv2g.violations import is_given
 
-__all__ = ["MOVED", "headline_offset", "lead_message", "lead_positions", "moved_texts",
-           "overall_worst_tail", "tied"]
+__all__ = ["MOVED", "V2G_MOVED", "equipment_tail", "headline_offset", "lead_message",
+           "lead_positions", "moved_texts", "overall_worst_tail", "tied"]
 
 #: Row attributions of a row V2G (or the sites' charging) moved against its base case.
 MOVED = ("new", "worse", EQUIPMENT)
+#: Row attributions of a row the chargers themselves moved (not the project's equipment):
+#: where a finding has one, it leads with the worst of them (module docstring).
+V2G_MOVED = ("new", "worse")
 
 
-def moved_texts(texts: np.ndarray) -> np.ndarray:
-    """``(k,)`` bool: which of the distinct attribution ``texts`` are :data:`MOVED`."""
-    return np.array([str(t) in MOVED for t in np.asarray(texts, dtype=object).tolist()],
+def moved_texts(texts: np.ndarray, of: tuple[str, ...] = MOVED) -> np.ndarray:
+    """``(k,)`` bool: which of the distinct attribution ``texts`` are in ``of``
+    (:data:`MOVED`, or :data:`V2G_MOVED`)."""
+    return np.array([str(t) in of for t in np.asarray(texts, dtype=object).tolist()],
                     dtype=bool)
 
 
-def headline_offset(moved: np.ndarray) -> int:
+def headline_offset(moved: np.ndarray, v2g: np.ndarray | None = None) -> int:
     """The position, among a finding's rows sorted worst first, of the row it leads with: the
-    first row V2G moved (``moved``, ``(n,)`` bool), else the first row (0).
+    first row the chargers moved (``v2g``, ``(n,)`` bool: :data:`V2G_MOVED`), else the first
+    row V2G or the project moved (``moved``, ``(n,)`` bool: :data:`MOVED`), else the first
+    row (0).
 
     >>> headline_offset(np.array([False, True, True])), headline_offset(np.array([False]))
     (1, 0)
+    >>> headline_offset(np.array([True, True, True]), np.array([False, False, True]))
+    2
     """
-    at = np.flatnonzero(moved)
+    at = np.flatnonzero(v2g) if v2g is not None else np.zeros(0, np.intp)
+    if not len(at):
+        at = np.flatnonzero(moved)
     return int(at[0]) if len(at) else 0
 
 
-def lead_positions(moved: np.ndarray, first: np.ndarray, ends: np.ndarray) -> np.ndarray:
+def _first_in(mask: np.ndarray, first: np.ndarray, ends: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray]:
+    """Per finding (rows ``first[k]:ends[k]``), the first position where ``mask`` holds and
+    whether there is one."""
+    at = np.flatnonzero(mask)
+    nxt = np.searchsorted(at, first)
+    has = nxt < len(at)
+    has[has] = at[nxt[has]] < ends[has]
+    pos = np.asarray(first, dtype=np.intp).copy()
+    pos[has] = at[nxt[has]]
+    return pos, has
+
+
+def lead_positions(moved: np.ndarray, first: np.ndarray, ends: np.ndarray,
+                   v2g: np.ndarray | None = None) -> np.ndarray:
     """Per finding, the position of the row it leads with (:func:`headline_offset`, for all
     findings at once): rows sorted by finding then worst first, finding k's rows
-    ``first[k]:ends[k]``; ``moved`` ``(n,)`` bool, the rows V2G moved.
+    ``first[k]:ends[k]``; ``moved`` ``(n,)`` bool, the rows V2G or the project's equipment
+    moved (:data:`MOVED`); ``v2g`` ``(n,)`` bool, the rows the chargers moved
+    (:data:`V2G_MOVED`), which lead where a finding has one (module docstring).
 
     >>> lead_positions(np.array([False, True, False, False]), np.array([0, 2]),
     ...                np.array([2, 4])).tolist()
     [1, 2]
+    >>> lead_positions(np.array([True, True, True]), np.array([0]), np.array([3]),
+    ...                np.array([False, False, True])).tolist()
+    [2]
     """
-    at = np.flatnonzero(moved)
-    nxt = np.searchsorted(at, first)
-    lead = np.asarray(first, dtype=np.intp).copy()
-    has = nxt < len(at)
-    has[has] = at[nxt[has]] < ends[has]
-    lead[has] = at[nxt[has]]
+    lead, _ = _first_in(moved, first, ends)
+    if v2g is not None:
+        by_v2g, has = _first_in(v2g, first, ends)
+        lead[has] = by_v2g[has]
     return lead
+
+
+def equipment_tail(n_rows: int, margin: float, unit: str, where: str,
+                   digits: int = TEXT_DIGITS) -> str:
+    """"<n> more row(s) fail with the chargers idle: the project's equipment (the worst <m>
+    at <where>)" — the clause of a finding (or gate line) the chargers' rows make V2G's that
+    also holds rows of the project's equipment (module docstring); "" for ``n_rows`` 0.
+
+    >>> equipment_tail(5, -1.18, "s", "SLG-a f-depot min")[41:]
+    ": the project's equipment (the worst −1.18 s at SLG-a f-depot min)"
+    """
+    if n_rows <= 0:
+        return ""
+    text = f"{n_rows} more row(s) fail with the chargers idle: the project's equipment"
+    if math.isfinite(margin):
+        text += f" (the worst {number_text(margin, unit, digits)} at {where})"
+    return text
 
 
 def overall_worst_tail(margin: float, base_margin: float, unit: str, where: str,
@@ -109,23 +162,38 @@ def overall_worst_tail(margin: float, base_margin: float, unit: str, where: str,
     return text
 
 
+def _where(worst: dict[str, np.ndarray], at: int) -> str:
+    """Row ``at``'s fault and scenario as a finding's tail writes them."""
+    fault = " ".join(str(worst[c][at]) for c in ("fault_type", "fault_bus", "case")
+                     if is_given(worst[c][at]))
+    return f"{fault} ({worst['scenario'][at]})" if fault else str(worst["scenario"][at])
+
+
 def lead_message(message: object, own: bool, worst: dict[str, np.ndarray], lo: int,
-                  margin: float, base_margin: float, unit: str, charging: bool = False) -> str:
+                  margin: float, base_margin: float, unit: str, charging: bool = False,
+                  equipment: tuple[int, int, float] = (0, -1, np.nan)) -> str:
     """The finding's message: its leading row's; when that is not its worst row (``own``
     False: V2G's worst row leads, the worst overall is pre-existing), with the tail naming
     the worst row overall (:func:`overall_worst_tail`; ``worst``: the evidence's scenario
     and fault columns, ``lo`` that row; ``charging``: the finding is said in words of
-    charging, its base the step without the charging)."""
+    charging, its base the step without the charging).
+
+    ``equipment``: (count, position in ``worst``, margin) of the finding's rows of the
+    project's equipment beside the chargers' leading row (:func:`equipment_tail`; count 0:
+    none). When the worst row overall is one of them, the equipment clause says it in place
+    of :func:`overall_worst_tail` (it is not pre-existing)."""
     text = str(message) if is_given(message) else ""
-    if own:
-        return text
-    fault = " ".join(str(worst[c][lo]) for c in ("fault_type", "fault_bus", "case")
-                     if is_given(worst[c][lo]))
-    where = f"{fault} ({worst['scenario'][lo]})" if fault else str(worst["scenario"][lo])
-    tail = overall_worst_tail(margin if margin != np.inf else np.nan, base_margin, unit, where,
-                              without="without the sites' charging" if charging
-                              else "without V2G")
-    return f"{text}; {tail}" if text else tail
+    n_eq, eq_at, eq_m = equipment
+    tails = []
+    if not own and not (n_eq and eq_at == lo):
+        tails.append(overall_worst_tail(margin if margin != np.inf else np.nan, base_margin,
+                                        unit, _where(worst, lo),
+                                        without="without the sites' charging" if charging
+                                        else "without V2G"))
+    if n_eq:
+        tails.append(equipment_tail(n_eq, eq_m if eq_m != np.inf else np.nan, unit,
+                                    _where(worst, eq_at)))
+    return "; ".join(t for t in (text, *tails) if t)
 
 
 def tied(margin: np.ndarray, h: int, lo: int) -> bool:

@@ -8,10 +8,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.equipment import EQUIPMENT
 from protv2g.criteria import CATALOGUE
 from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
 from protv2g.findings_groups import BusRows, group_trend_columns
-from protv2g.findings_headline import lead_message, lead_positions, moved_texts, tied
+from protv2g.findings_headline import (
+    V2G_MOVED,
+    lead_message,
+    lead_positions,
+    moved_texts,
+    tied,
+)
 from protv2g.findings_trend import (
     ROW_KEY,
     TREND_COLUMNS,
@@ -159,8 +166,11 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     first = np.r_[0, ends[:-1]].astype(np.intp) if len(ends) else np.empty(0, np.intp)
     # the row each finding leads with (review s28 §3, findings_headline): its first row V2G
     # moved (rows sorted worst first), else its first (worst) row
-    lead = lead_positions(moved_texts(coded["attribution"][1])[coded["attribution"][0]],
-                          first, ends)
+    # (one the chargers moved before one of the project's equipment: mix38)
+    a_codes, a_texts = coded["attribution"]
+    v2g_rows = moved_texts(a_texts, V2G_MOVED)[a_codes]
+    equipment_rows = (np.asarray(a_texts, dtype=object) == EQUIPMENT)[a_codes]
+    lead = lead_positions(moved_texts(a_texts)[a_codes], first, ends, v2g_rows)
     # the message of each finding's leading row only (#21: the messages are written
     # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)
     messages = evidence["message"]
@@ -187,6 +197,10 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
         w["status"] = worst["status"][lo]  # the finding's status: its worst row's
         w["message"] = worst_message[k]
         w_m = float(worst_m[h])
+        # the project's equipment's rows beside the chargers' leading row (mix38)
+        eq = np.flatnonzero(equipment_rows[lo:hi]) + lo if v2g_rows[h] else np.zeros(0, int)
+        equipment = ((len(eq), int(eq[0]), float(worst_m[eq[0]])) if len(eq)
+                     else (0, -1, np.nan))
         crit, dev, partner, mech, unit = (str(parts[c][k]) for c in (
             "criterion", "device", "partner", "mechanism", "margin_unit"))
         base_m = _base_margin(evidence["margin"], base, lo, hi)
@@ -230,6 +244,6 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                                     float(worst_m[lo]),
                                      np.nan if base_of is None else float(base_of[lo]), unit,
                                      attribution in (Attribution.CAUSED_CHARGING,
-                                                     Attribution.WORSE_CHARGING)),
+                                                     Attribution.WORSE_CHARGING), equipment),
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN
 from protv2g.significant import number_text
 from protv2g.violations import is_given
 
@@ -29,7 +29,7 @@ ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
 #: without): the margin and what it trends against, the participation case, the check's
 #: tolerance, the worst row's key and the rows' attribution against the base case.
 TREND_COLUMNS = ("margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
-                 *ROW_KEY, "attribution", "base_margin", "load_levels")
+                 *ROW_KEY, "attribution", "base_margin", "load_levels", IDLE_MARGIN)
 #: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
 _WORSENED = ("worse", "new", EQUIPMENT)
 
@@ -53,7 +53,7 @@ def _given(v: object) -> str:
 
 #: The columns :func:`export_trend` reads as numbers (``pd.to_numeric``, NaN where not one)
 #: and as text (``astype(str)``); the fault's cells are read as they are (:func:`_where`).
-_NUMERIC = ("margin", "p_export_kw", "p_charging_kw", "tolerance", "base_margin")
+_NUMERIC = ("margin", "p_export_kw", "p_charging_kw", "tolerance", "base_margin", IDLE_MARGIN)
 _TEXT = ("participation", "attribution")
 _WHERE = ("fault_type", "fault_bus", "case")
 
@@ -235,6 +235,8 @@ def _worse_than_base(story: dict[str, np.ndarray], unit: str, at: int = 0) -> st
     b = story["base_margin"][at:at + 1]
     if str(story["attribution"][at]) not in _WORSENED or not np.isfinite(b).all():
         return ""
+    if IDLE_MARGIN in story and np.isfinite(story[IDLE_MARGIN]).any():
+        return ""  # its points say the project's and the chargers-idle figures (mix38)
     return (f"; {_fmt(float(b[0]), unit)} without V2G: the chargers' presence worsens it, "
             "more export less so")
 
@@ -253,8 +255,13 @@ def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit:
     at = int(np.argmin(np.where(np.isfinite(drop), drop, np.inf))) if np.isfinite(
         drop).any() else 0
     where = _where(cols, int(other[at]))
-    base = f" ({_fmt(float(b[at]), unit)} without V2G)" if np.isfinite(b[at]) else ""
-    return (f"; V2G worsens another row of the finding: {_fmt(float(m[at]), unit)}"
+    # a row of the project's equipment (failing with every charger idle) is not V2G's
+    # (mix38: J1 1 kW F06, "caused by the project's equipment", read "V2G worsens another row")
+    equipment = str(cols["attribution"][other[at]]) == EQUIPMENT
+    without = "without the project" if equipment else "without V2G"
+    who = "the project's equipment" if equipment else "V2G"
+    base = f" ({_fmt(float(b[at]), unit)} {without})" if np.isfinite(b[at]) else ""
+    return (f"; {who} worsens another row of the finding: {_fmt(float(m[at]), unit)}"
             + (f" at {where}" if where else "") + base)
 
 
@@ -332,7 +339,28 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     # by 3.521 A (material)"; ckt5 F01 left out its +2.759 s without V2G)
     b = rows["base_margin"][ok] if "base_margin" in rows else np.zeros(0)
     b = b[np.isfinite(b)]
-    twin = bool(len(b)) and not (p <= 0).any() and len(np.unique(p)) >= 1
+    # the same rows with every charger idle and the project's equipment in (mix38): where
+    # given, the 0 kW point the export moves from — the base case lacks the equipment (and
+    # a device on it: ckt5 F02 read "passes at 0 kW (without V2G)" for F-DEPOT, which does
+    # not exist without the project), so the base twin is said apart, "without the project"
+    # (J1 1 kW F06: "worsens with export: −0.1216 × pickup at 0 kW; −0.2532 at 1 kW" beside
+    # "caused by the project's equipment": the change was the transformer's)
+    idle = (rows[IDLE_MARGIN][ok] if IDLE_MARGIN in rows and what == "export"
+            else np.full(len(p), np.nan))
+    idle = idle[np.isfinite(idle) & (p > 0)]
+    idle_at = bool(len(idle))
+    project = ""
+    if idle_at:  # the base case's rows (0 kW) and twins: the point without the project
+        zero = p <= 0
+        without = np.concatenate([m[zero], b])
+        without = without[~np.isnan(without)]
+        if len(without):
+            project = f"{_fmt(float(without.min()), unit)} without the project; "
+        m, p, part = m[~zero], p[~zero], part[~zero]
+    twin = bool(len(b)) and not (p <= 0).any() and len(np.unique(p)) >= 1 and not idle_at
+    if idle_at:
+        passes = False
+        m, p, part = np.append(m, float(idle.min())), np.append(p, 0.0), np.append(part, "")
     if twin:
         passes = False
         m, p, part = np.append(m, float(b.min())), np.append(p, 0.0), np.append(part, "")
@@ -342,6 +370,9 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     basis = f"(kW: all sites' {what} together{followed})"
     if len(worst) == 1:
         return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
+    if idle_at:
+        basis = (f"(kW: all sites' {what} together; the 0 kW point with every charger idle "
+                 f"and the project's equipment in{followed})")
     check_tol = _check_tol(rows, ok) if tolerance is None else float(tolerance)
     tol = max(_trend_tol(worst), check_tol)
     within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
@@ -364,6 +395,8 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     without = "without the sites' charging" if what == "charging" else "without V2G"
 
     def point(k: float, v: float) -> str:
+        if k == 0 and idle_at:
+            return f"{_fmt(float(v), unit)} with the chargers idle"
         if k == 0 and passes:
             return f"passes at {k:,.0f} kW (without V2G)"
         if k == 0 and twin:
@@ -383,11 +416,15 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
             return f"does not move with {what}{within}: {text} at every level {span} {basis}"
         shown = {_fmt(float(v), unit) for _, v in pts}
         if len(shown) == 1:  # one value, printed once
+            if idle_at:  # the chargers-idle point and every exporting level alike
+                return (f"does not move with {what}{within}: {project}{shown.pop()} with the "
+                        f"chargers idle and at every {what} level to {index[-1]:,.0f} kW "
+                        f"{basis}")
             return (f"does not move with {what}{within}: {shown.pop()} at every level "
                     f"{span} {basis}")
-        text = "; ".join(point(k, v) for k, v in pts)
+        text = project + "; ".join(point(k, v) for k, v in pts)
         return f"does not move with {what}{within}: {text} {basis}"
-    text = "; ".join(point(k, v) for k, v in pts)
+    text = project + "; ".join(point(k, v) for k, v in pts)
     if all(c < -tol or abs(c) <= tol for c in change) and any(c < -tol for c in change):
         verdict = f"worsens with {what}"
     elif all(c > tol or abs(c) <= tol for c in change) and any(c > tol for c in change):

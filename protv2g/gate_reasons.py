@@ -36,7 +36,7 @@ from protv2g.findings_attribution import (
     by_charging,
     by_charging_coded,
 )
-from protv2g.findings_headline import overall_worst_tail
+from protv2g.findings_headline import V2G_MOVED, equipment_tail, overall_worst_tail
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
 from protv2g.gate_twin import cell_text as _fmt
 from protv2g.gate_twin import twin_text as _twin
@@ -368,7 +368,13 @@ class ReasonRows:
             more = extra.get(gk, own[:0])
             every = np.sort(np.concatenate([own, more]))
             worst = worst_of(every)
-            v2g = worst_of(own)
+            # the chargers' own rows (new/worse) lead before the project's equipment's
+            # (findings_headline.V2G_MOVED, mix38: J1 F01 "caused by V2G" quoted an
+            # equipment row "the pair fails without the chargers")
+            own_att = a_texts[a_codes[own]].astype(str)
+            mine = own[np.isin(own_att, V2G_MOVED)]
+            equipment = own[own_att == EQUIPMENT] if len(mine) else own[:0]
+            v2g = worst_of(mine) if len(mine) else worst_of(own)
             # a line V2G's rows make V2G's leads with V2G's worst row; a worse, folded
             # pre-existing row is said in its tail (review s28 §3, findings_headline: the
             # Findings lead with the same row)
@@ -388,8 +394,13 @@ class ReasonRows:
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others)
-            if tail:
-                line = line[:-1] + f"; {self._worst_tail(worst, attribution)})"
+            tails = []
+            if tail and not (len(equipment) and worst in equipment):
+                tails.append(self._worst_tail(worst, attribution))
+            if len(equipment):
+                tails.append(self._equipment_tail(equipment, worst_of(equipment)))
+            if tails:
+                line = line[:-1] + "; " + "; ".join(tails) + ")"
             out.append(line)
         return out
 
@@ -427,6 +438,16 @@ class ReasonRows:
                                   SIGNIFICANT_DIGITS,
                                   "without the sites' charging" if attribution in _CHARGING
                                   else "without V2G")
+
+    def _equipment_tail(self, at: np.ndarray, k: int) -> str:
+        """The clause of a line led by the chargers' worst row on its rows of the project's
+        equipment (the coded rows ``at``, their worst ``k``):
+        :func:`protv2g.findings_headline.equipment_tail`."""
+        row = self._row(k)
+        unit = str(row.get("margin_unit", "")) if is_given(row.get("margin_unit")) else ""
+        where = ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p)
+        return equipment_tail(int(self._weights[at].sum()), float(self._columns[0][k]), unit,
+                              where, SIGNIFICANT_DIGITS)
 
     def folded_note(self, at: np.ndarray, named: bool = True,
                     of: Literal["finding", "line"] = "finding") -> str:

@@ -28,6 +28,24 @@ def cell_text(value: Any, unit: str = "") -> str:
     return number_text(float(x), unit, SIGNIFICANT_DIGITS)  # the gate's data: as the cells
 
 
+def _idle_text(worst: pd.Series, unit: str, m_v2g: Any) -> str:
+    """A row the chargers move (``new``/``worse``) without a base twin (its device or fault
+    comes with the project) but with its figure with every charger idle (``idle_margin``,
+    :data:`protv2g.checks.equipment.IDLE_MARGIN`): that figure and the chargers' change
+    (mix38: J1 F01's LLG-bc row, which the chargers tip, read nothing of it); "" else."""
+    m_idle = pd.to_numeric(worst.get("idle_margin"), errors="coerce")
+    if (pd.isna(m_idle) or pd.isna(m_v2g) or not math.isfinite(float(m_idle))
+            or str(worst.get("attribution")) not in ("new", "worse")):
+        return ""
+    verb = "passes by" if m_idle >= 0 else "fails by"
+    text = (f"with every charger idle (the project's equipment in) at the same fault and "
+            f"case: {verb} {cell_text(abs(float(m_idle)), unit)}")
+    if math.isfinite(float(m_v2g)):
+        text += (f"; the chargers lower the margin by "
+                 f"{cell_text(float(m_idle) - float(m_v2g), unit)}")
+    return text
+
+
 def twin_text(worst: pd.Series) -> str:
     """The worst row's twin without V2G — the same fault, fault type, case and rule in the
     base case of its load level (``base_margin``, :mod:`protv2g.checks.attribution`) — and
@@ -36,7 +54,7 @@ def twin_text(worst: pd.Series) -> str:
     m_base = pd.to_numeric(worst.get("base_margin"), errors="coerce")
     m_v2g = pd.to_numeric(worst.get("margin"), errors="coerce")
     if pd.isna(m_base) or pd.isna(m_v2g) or not math.isfinite(float(m_base)):
-        return ""
+        return _idle_text(worst, unit, m_v2g)
     tol = pd.to_numeric(worst.get("tolerance"), errors="coerce")
     verb = "passes by" if m_base >= 0 else "fails by"
     # a fault row's twin is the same fault and case; a flow row's (C8/C12: a bus or branch at a

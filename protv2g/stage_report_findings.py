@@ -92,7 +92,11 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
     def col(name: str) -> pd.Series:
         return violations[name].iloc[pos]  # one column's candidate rows
 
-    not_v2g = ~_text_is(col("attribution"), lambda t: t in ("new", "worse", EQUIPMENT))
+    # the chargers' own rows (new/worse) before the project's equipment's (mix38: a finding
+    # with both leads with the chargers' row, findings_headline.V2G_MOVED)
+    att = col("attribution")
+    not_v2g = (~_text_is(att, lambda t: t in ("new", "worse", EQUIPMENT))).astype(np.int8)
+    not_v2g += (~_text_is(att, lambda t: t in ("new", "worse"))).astype(np.int8)
     margin_sort = pd.to_numeric(col("margin"), errors="coerce").fillna(np.inf).to_numpy()
     # V2G-attributed rows first, then the smallest margin, equal ones in table order (a
     # stable sort); the first row of each (criterion, device) in that order, by codes (#21:

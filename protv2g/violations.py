@@ -16,7 +16,10 @@ curve tolerance) on its failing side — a fuse's minimum melt, the low end of i
 adds none (:mod:`protv2g.checks.tolerance`) — a margin that changes by less than it against the
 base case is not a change attributable to V2G; ``base_margin`` (same unit): the margin of the
 same row in the base case, failing or passing, that the attribution compared with (NaN where
-the base case gives none, :mod:`protv2g.checks.attribution`); ``rule``, ``rule_value`` and
+the base case gives none, :mod:`protv2g.checks.attribution`); ``idle_margin`` (same unit):
+the same row with every charger idle and the project's equipment in, where the check judged
+it so (C1–C4 pairs and C5 reach rows the equipment changes, :mod:`protv2g.checks.equipment`;
+NaN elsewhere) — the export trend's 0 kW point (mix38); ``rule``, ``rule_value`` and
 ``rule_source``: the published rule the row was judged by (name, value in the rule's unit,
 source; empty where the limit is a study threshold); ``data_boundary``: where the curve
 lookups behind the row fall in their data (``inside``, or each device's
@@ -111,7 +114,8 @@ STATUS_ORDER: dict[str, int] = {s.value: i for i, s in enumerate(
 VIOLATION_COLUMNS = [
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "margin_unit", "limit", "tolerance", "base_margin", "rule", "rule_value",
+    "margin", "margin_unit", "limit", "tolerance", "base_margin", "idle_margin", "rule",
+    "rule_value",
     "rule_source", "data_boundary", "bracket", "mechanism", "p_charging_kw", "time_h",
     "load_fraction", "input_basis", "input_todo", "message",
 ]

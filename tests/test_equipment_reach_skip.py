@@ -55,7 +55,7 @@ def test_idle_figures_still_look_the_base_margins_up(monkeypatch):
         seen["rows"] = len(frame)
         return np.array([0.3, np.nan, -0.2])
 
-    def idle(ctx, frame, m_base):
+    def idle(ctx, frame, m_base, out=None):
         seen["m_base"] = np.asarray(m_base)
         return np.array([True, False, False]), ["; idle", "", ""]
 

@@ -77,7 +77,7 @@ def test_a_still_worst_row_names_the_row_v2g_worsens():
 def test_trend_columns_hold_every_column_read():
     assert {"margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
             "attribution", "base_margin", "device", "other_device", "fault_bus",
-            "fault_type", "case", "load_levels"} == set(TREND_COLUMNS)
+            "fault_type", "case", "load_levels", "idle_margin"} == set(TREND_COLUMNS)
 
 
 def test_an_improving_trend_of_a_worsened_row_says_the_base():

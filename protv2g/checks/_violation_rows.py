@@ -137,5 +137,5 @@ def _default_unit(criterion: str) -> str:
 
 
 _FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
-               "tolerance", "base_margin", "rule_value", "p_charging_kw", "time_h",
-               "load_fraction")
+               "tolerance", "base_margin", "idle_margin", "rule_value", "p_charging_kw",
+               "time_h", "load_fraction")

@@ -62,8 +62,12 @@ OpenDSS 0.2843 / 0.3053 kA), and the change is split by cause
 device's largest with every charger idle, ``i_idle_ka``) and the equipment's ``I_idle /
 I_base``. The row is V2G's (attribution by the base case: ``new``) where the chargers' share
 passes the fraction; :data:`~protv2g.checks.equipment.EQUIPMENT` where only the equipment's
-share does (its message says the remedy is the equipment, not the chargers); none where
-neither does (domain.md C7: the flag is for a V2G-caused increase).
+share does (its message says the remedy is the equipment, not the chargers). Where neither
+share crosses it but the total ``I / I_base`` does, the project as a whole raised the duty
+(ver37 §5b, IEEE 34 F-818: +16.1 % = +6.4 % equipment and +9.1 % chargers, not flagged before
+mix38): a ``warn`` row saying both shares, caused by the project's equipment and V2G together
+(:func:`~protv2g.checks.duty_rows.project_change`; the fraction is domain.md C7's 10 %, a
+screening figure for re-checking the rating, kept).
 
 A device on a site's own transformer has no base twin (it comes with the project): its fail
 rows are compared with the feeder's fault level at its feeder-side bus in the base case, and
@@ -124,6 +128,7 @@ from protv2g.checks.duty_rows import (
     change_shares,
     duty_twins,
     known_x_r_kappa,
+    project_change,
     rated_and_case_rows,
     same_fault_base,
     same_fault_text,
@@ -151,7 +156,8 @@ DUTY_COLUMNS = ["device", "kind", "scenario", "fault_bus", "fault_type", "case",
                 "i_phasor_ka", "i_iec_sum_ka", "current_basis", "i_network_ka",
                 "i_converter_ka", "x_r", "kappa", "ip_ka", "i_asym_ka", "rating_basis",
                 "rating_x_r", "i_duty_ka", "interrupting_rating_ka", "duty_percent",
-                "i_base_ka", "i_idle_ka", "increase_percent", "severity", "severity_rule"]
+                "i_base_ka", "i_idle_ka", "increase_percent", "v2g_increase_percent", "severity",
+                "severity_rule"]
 
 #: Rows of the fault table :func:`duty_frame` evaluates at once (whole devices per block).
 DUTY_BLOCK_ROWS = 100_000
@@ -375,13 +381,19 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
     frac = ctx.thresholds.v2g_change_fraction
     rise_all, rise_eq, is_v2g, is_eq = change_shares(
         w.i_max_ka.to_numpy(float), w.i_idle_ka.to_numpy(float), i_base, frac)
-    is_up = is_v2g | is_eq  # NaN (a base row, no base row) is never up
+    # the project as a whole over the fraction, each share within it (mix38)
+    rise_project, is_proj = project_change(w.i_max_ka.to_numpy(float),
+                                           w.i_idle_ka.to_numpy(float), i_base, frac)
+    rise_all = np.where(is_proj, rise_project, rise_all)
+    is_up = is_v2g | is_eq | is_proj  # NaN (a base row, no base row) is never up
     up, rise, eq_up = (w[is_up].assign(i_base_ka=i_base[is_up]), rise_all[is_up],
                        is_eq[is_up])
     if len(up):
         idle = np.isfinite(up.i_idle_ka.to_numpy(float))
         on = grounded_site_transformers(ctx.study) if eq_up.any() else {}
-        msgs = [(_equipment_change_text(ctx, r, x, e, lm, on) if q else
+        proj_up = is_proj[is_up]
+        msgs = [(_project_change_text(ctx, r, x, e, lm, frac) if pj else
+                 _equipment_change_text(ctx, r, x, e, lm, on) if q else
                  f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
                  f"{r.i_max_ka:.2f} kA symmetrical (from "
                  + (f"{r.i_idle_ka:.2f} kA, the largest with every charger idle"
@@ -390,9 +402,11 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                  + (_idle_change_text(ctx, r, x, e) if d else _xf_note(ctx, r))
                  + f"; rating duty {r.i_duty_ka:.2f} kA = {r.i_duty_ka / lm:.0%} of its "
                  f"{r.rating_basis} rating {lm:.2f} kA")
-                for r, x, e, q, d, lm in zip(up.itertuples(index=False), rise, rise_eq[is_up],
-                                             eq_up, idle, lim[is_up], strict=True)]
-        ref = np.where(idle & ~eq_up, up.i_idle_ka.to_numpy(float), up.i_base_ka.to_numpy())
+                for r, x, e, q, d, lm, pj in zip(up.itertuples(index=False), rise,
+                                                 rise_eq[is_up], eq_up, idle, lim[is_up],
+                                                 proj_up, strict=True)]
+        ref = np.where(idle & ~eq_up & ~proj_up, up.i_idle_ka.to_numpy(float),
+                       up.i_base_ka.to_numpy())
         rows.append(violation_rows(
             "C7", CheckStatus.WARN, frame=up, margin_unit=MarginUnit.FRACTION,
             scenario=up.scenario.to_numpy(),
@@ -405,6 +419,22 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
         if eq_up.any():  # the project's equipment alone crosses it (kept by the attribution)
             rows[-1]["attribution"] = np.where(eq_up, EQUIPMENT, "").astype(object)
     return concat(rows)
+
+
+def _project_change_text(ctx: CheckContext, r: Any, rise: float, rise_eq: float,
+                         limit_ka: float, fraction: float) -> str:
+    """The message of a fault-level change the project makes as a whole, each of its shares
+    within the fraction (:func:`~protv2g.checks.duty_rows.project_change`, mix38)."""
+    rise_v2g = r.i_max_ka / r.i_idle_ka - 1.0
+    return (f"the project as a whole raises the largest fault current through {r.device} by "
+            f"{rise:.0%} to {r.i_max_ka:.2f} kA symmetrical (from {r.i_base_ka:.2f} kA, the "
+            f"largest without the project){_phasor_note(r)} {ctx.export_text(r.scenario)}: "
+            f"its equipment {rise_eq:+.0%} ({r.i_idle_ka:.2f} kA with every charger idle) and "
+            f"its chargers {rise_v2g:+.0%} on top, each within "
+            f"checks.v2g_change_fraction {fraction:.0%}, together over it — caused by the "
+            f"project's equipment and V2G together; rating duty {r.i_duty_ka:.2f} kA = "
+            f"{r.i_duty_ka / limit_ka:.0%} of its {r.rating_basis} rating {limit_ka:.2f} kA: "
+            "confirm the device's rating against the project's duty")
 
 
 def _equipment_change_text(ctx: CheckContext, r: Any, rise_v2g: float, rise_eq: float,

@@ -29,7 +29,8 @@ from protv2g.units import Method
 __all__ = ["KEYS", "GROUP_KEYS", "worst_rows", "first_largest", "duty_twins",
            "with_twin_scenarios", "rated_and_case_rows", "base_ka", "change_text",
            "known_x_r_kappa", "take_block", "block_base_rows", "dss_x_r", "same_fault_base",
-           "same_fault_text", "idle_magnitudes", "group_largest", "change_shares"]
+           "same_fault_text", "idle_magnitudes", "group_largest", "change_shares",
+           "project_change"]
 
 #: Columns that name the same fault and device in another scenario (the base case's row).
 KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -291,6 +292,42 @@ def change_shares(i_ka: np.ndarray, i_idle_ka: np.ndarray, i_base_ka: np.ndarray
     v2g = rise_v2g > fraction + 1e-12
     equipment = ~v2g & (rise_eq > fraction + 1e-12)
     return rise_v2g, rise_eq, v2g, equipment
+
+
+def project_change(i_ka: np.ndarray, i_idle_ka: np.ndarray, i_base_ka: np.ndarray,
+                   fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """The project's whole fault-level change where neither of its shares crosses the
+    fraction by itself (mix38; ver37 §5b: IEEE 34 F-818 +16.1 % against no project = +6.4 %
+    the equipment's and +9.1 % the chargers', and C7 flagged nothing).
+
+    domain.md C7 flags "a V2G-caused increase > 10 %": the 10 % is ``checks.
+    v2g_change_fraction`` (domain.md §4, C7; the study's Rules sheet), a screening figure for
+    a change of the duty large enough to re-check the device's rating, not a figure of either
+    cause. :func:`change_shares` splits the change so that each cause's own flag names its
+    remedy; the device's duty is raised by the project as a whole all the same, so a total
+    ``I / I_base − 1`` beyond the fraction whose two shares each stay within it is flagged
+    too, as the project's (its equipment and its chargers together).
+
+    Returns
+    -------
+    (rise, project)
+        ``(n,)`` the total ``I / I_base − 1`` (NaN without a base figure), and ``(n,)`` bool:
+        the rows with an idle figure whose total crosses ``fraction`` while neither share of
+        :func:`change_shares` does.
+
+    >>> r, p = project_change(np.array([0.334876, 0.3200]), np.array([0.307019, 0.3070]),
+    ...                       np.array([0.288450, 0.2885]), 0.1)
+    >>> [round(float(x), 3) for x in r], p.tolist()
+    ([0.161, 0.109], [True, True])
+    """
+    i = np.asarray(i_ka, float)
+    idle = np.asarray(i_idle_ka, float)
+    base = np.asarray(i_base_ka, float)
+    _, _, v2g, equipment = change_shares(i, idle, base, fraction)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rise = np.where(base > 0, i / base - 1.0, np.nan)
+    project = (np.isfinite(idle) & (rise > fraction + 1e-12) & ~v2g & ~equipment)
+    return rise, project
 
 
 def change_text(i_ka: float, i_base_ka: float) -> str:

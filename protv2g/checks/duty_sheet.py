@@ -22,7 +22,7 @@ from protv2g.checks.duty import (
     KnownDuty,
     duty_frame,
 )
-from protv2g.checks.duty_rows import change_shares
+from protv2g.checks.duty_rows import change_shares, project_change
 from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 
 __all__ = ["DUTY_TIE_REL", "device_duty_table"]
@@ -204,7 +204,15 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
         rise_v2g, rise_eq, is_v2g, is_eq = (float(x[0]) for x in change_shares(
             np.array([r.i_max_ka]), np.array([r.i_idle_ka]), np.array([i_base]),
             checks.v2g_change_fraction))
-        if np.isfinite(rise_eq):
+        rise_all, is_proj = (float(x[0]) for x in project_change(
+            np.array([r.i_max_ka]), np.array([r.i_idle_ka]), np.array([i_base]),
+            checks.v2g_change_fraction))
+        if is_proj:  # the project as a whole over the fraction, each share within (mix38)
+            rise = (f"project increase {100.0 * rise_all:.0f} % > checks.v2g_change_fraction "
+                    f"{lim:.0f} % against no project ({i_base:.3f} kA): the project's "
+                    f"equipment {100.0 * rise_eq:+.0f} % and V2G {100.0 * rise_v2g:+.0f} % "
+                    f"against every charger idle ({r.i_idle_ka:.3f} kA), each within it")
+        elif np.isfinite(rise_eq):
             rise = (f"V2G increase {100.0 * rise_v2g:.0f} % {'>' if is_v2g else '≤'} "
                     f"checks.v2g_change_fraction {lim:.0f} % against every charger idle "
                     f"({r.i_idle_ka:.3f} kA), the project's equipment "
@@ -221,7 +229,7 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
             severity = "fail"
             why = (f"duty {100.0 * r.i_duty_ka / rating:.0f} % > rating × checks.duty_margin "
                    f"({100.0 * checks.duty_margin:.0f} %)")
-        elif is_v2g or is_eq:
+        elif is_v2g or is_eq or is_proj:
             severity = "warn"
             why = f"{rise} (within the rating: {100.0 * r.i_duty_ka / rating:.0f} %)"
         else:
@@ -237,5 +245,9 @@ def device_duty_table(study: Any, device_faults: pd.DataFrame, base_scenarios: s
             "i_duty_ka": r.i_duty_ka, "interrupting_rating_ka": rating,
             "duty_percent": 100.0 * r.i_duty_ka / rating if rating else np.nan,
             "i_base_ka": i_base, "i_idle_ka": r.i_idle_ka, "increase_percent": increase,
+            # the chargers' share: against every charger idle where the model holds the
+            # sites' own equipment, else the whole increase (mix38)
+            "v2g_increase_percent": (100.0 * rise_v2g if np.isfinite(rise_eq)
+                                     else increase),
             "severity": severity, "severity_rule": why})
     return pd.DataFrame(rows, columns=DUTY_COLUMNS)

@@ -86,7 +86,7 @@ from protv2g.study.site_equipment import site_transformer_devices
 
 __all__ = ["EQUIPMENT", "IDLE_COLUMNS", "IDLE_GRID_COLUMNS", "IDLE_PAIRS", "duty_without_chargers",
            "equipment_duty", "equipment_pairs", "equipment_text", "idle_coordination",
-           "site_equipment"]
+           "idle_pair_margins", "site_equipment", "IDLE_MARGIN"]
 
 #: Row ``attribution`` of a row new with the project's equipment that fails with every
 #: charger idle (module docstring).
@@ -365,6 +365,35 @@ def _own_pairs(coord: pd.DataFrame, f: pd.DataFrame, at: np.ndarray) -> pd.DataF
     if not len(coord):
         return coord
     return coord[has("primary") | has("backup")].reset_index(drop=True)
+
+
+#: Violation-row column: the row's margin with every charger idle and the project's equipment
+#: in (its unit the row's; NaN where not judged idle). The export trend's 0 kW point of a row
+#: whose device or fault the base case lacks, or whose base case lacks the equipment
+#: (:mod:`protv2g.findings_trend`, mix38: ckt5 F02 read "passes at 0 kW (without V2G)" for
+#: F-DEPOT, which does not exist without the project).
+IDLE_MARGIN = "idle_margin"
+
+
+def idle_pair_margins(ctx: Any, bad: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` each C1–C4 coordination row of ``bad``'s margin (s) with every charger idle
+    (:func:`idle_coordination`, in ``ctx.cache[IDLE_PAIRS]``, passing pairs too); NaN where
+    the pair has no idle evaluation (the base case has the pair) and on a row judged by I²t
+    (``i2t_ratio`` given: its margin is not in s)."""
+    n = len(bad)
+    idle = (getattr(ctx, "cache", None) or {}).get(IDLE_PAIRS)
+    out = np.full(n, np.nan)
+    if not n or idle is None or not len(idle):
+        return out
+    index = pd.MultiIndex.from_frame(idle[list(_PAIR_KEY)].astype(str))
+    keep = ~index.duplicated()
+    pos = index[keep].get_indexer(pd.MultiIndex.from_frame(bad[list(_PAIR_KEY)].astype(str)))
+    got = pd.to_numeric(idle["margin_s"], errors="coerce").to_numpy(float)[keep]
+    out = np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+    if "i2t_ratio" in bad.columns:
+        out[np.isfinite(pd.to_numeric(bad["i2t_ratio"], errors="coerce").to_numpy(float))] = (
+            np.nan)
+    return out
 
 
 def equipment_pairs(ctx: Any, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]:

@@ -52,7 +52,7 @@ import pandas as pd
 
 from protv2g.checks._times import device_times
 from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
-from protv2g.checks.equipment import IDLE_COLUMNS
+from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import own_fuse_remedy
 from protv2g.checks.reach_stage import SUSTAINED
@@ -260,13 +260,16 @@ def _op_current(idle: pd.DataFrame, element: np.ndarray) -> np.ndarray:
                     idle["i_ground_a"].to_numpy(float), idle["i_phase_a"].to_numpy(float))
 
 
-def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> tuple[np.ndarray,
-                                                                          list[str]]:
+def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
+               out: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, list[str]]:
     """C5's shortfall rows ``bad`` (``scenario``, ``device``, ``fault_bus``,
     ``fault_type``, ``case``, ``element``, ``pickup_a``, ``factor``, ``tolerance``) that
     fall short with every charger idle too, as the attribution would call it against
     ``m_base`` (the base twin's margin ``ratio − factor``, NaN for none): new (the base
-    passes by the tolerance or more, or has no twin) or worse by more than the tolerance."""
+    passes by the tolerance or more, or has no twin) or worse by more than the tolerance.
+    ``out``: given, its ``"idle_margin"`` is set to each row's margin with every charger idle
+    (``I_idle / pickup − factor``; NaN without an idle figure and on base-case rows), the
+    export trend's 0 kW point (mix38, :data:`~protv2g.checks.equipment.IDLE_MARGIN`)."""
     n = len(bad)
     idle = idle_times(ctx, bad)
     if idle is None:
@@ -280,7 +283,10 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> tuple[np.ndar
         m_base = np.asarray(m_base, float)
         fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (
             np.isnan(m_base) | (m_base >= tol) | (m_base - m_idle > tol))
-    fails &= _is_v2g(ctx, bad["scenario"].to_numpy())
+    v2g = _is_v2g(ctx, bad["scenario"].to_numpy())
+    fails &= v2g
+    if out is not None:
+        out["idle_margin"] = np.where(v2g & np.isfinite(m_idle), m_idle, np.nan)
     ground = (is_ground_fault(bad["fault_type"].to_numpy()) if "fault_type" in bad.columns
               else np.zeros(n, dtype=bool))
     texts = [
@@ -360,5 +366,9 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
                                                   "pickup_a", "factor", "tolerance")},
                           **({"stage": bad["stage"]} if "stage" in bad else {}),
                           "fault_bus": fault_bus})
-    hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins))
+    idle: dict[str, np.ndarray] = {}
+    hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins), out=idle)
     mark_rows(rows, hit, texts)
+    m_idle = idle.get("idle_margin")
+    if m_idle is not None and np.isfinite(m_idle).any():  # the trend's idle point (mix38)
+        rows[IDLE_MARGIN] = m_idle

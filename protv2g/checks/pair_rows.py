@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, empty, fmt_s, violation_rows
-from protv2g.checks.equipment import EQUIPMENT, equipment_pairs
+from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN, equipment_pairs, idle_pair_margins
 from protv2g.checks.operating_element import (
     ELEMENT_DTYPE,
     OperatingElement,
@@ -272,6 +272,9 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         **({"mechanism": mechanism(bad)} if mechanism is not None else {}))
     if equipment.any():  # kept by the attribution (as C7's)
         rows["attribution"] = np.where(equipment, EQUIPMENT, "").astype(object)
+    idle_m = idle_pair_margins(ctx, bad)  # the export trend's chargers-idle point (mix38)
+    if np.isfinite(idle_m).any():
+        rows[IDLE_MARGIN] = idle_m
     # each device's |3I0| and the element whose time the row reads, for the attribution
     # (review ver31: a relay tripping on 51G judged on its phase current)
     return with_element_columns(

@@ -74,9 +74,10 @@ BUS_TABLE = "C5 buses"
 #: zone row's own figures, worst first within a group.
 BUS_COLUMNS = ["bus_group", "criterion", "status", "attribution", "scenario", "device",
                "fault_type", "case", "fault_bus", "i_device_a", "i_other_a", "t_device_s",
-               "margin", "margin_unit", "limit", "tolerance", "base_margin", "bracket"]
+               "margin", "margin_unit", "limit", "tolerance", "base_margin", "bracket",
+               "idle_margin"]
 _OWN = ("fault_bus", "i_device_a", "i_other_a", "t_device_s", "margin", "limit",
-        "tolerance", "base_margin", "bracket")
+        "tolerance", "base_margin", "bracket", "idle_margin")
 #: C5's grouping (:mod:`protv2g.checks.row_groups`): its load-level twins' rows are copies,
 #: whose groups the Findings collapse whole, as they did the rows.
 REACH_GROUPS = GroupSpec("C5", BUS_TABLE, GROUP_KEY, tuple(BUS_COLUMNS), _OWN)

@@ -68,7 +68,11 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
            # C3 between two gG links judged by I²t (checks.fuse_gg_i2t)
            "i2t_ratio": "I²t ratio (gG: backup min ÷ primary max; ≥ 1 selective)",
            # the drafted / default inputs a row rests on (runner.py, s22), by its message
-           "input_todo": "Inputs to confirm (drafted or default)"}
+           "input_todo": "Inputs to confirm (drafted or default)",
+           # Device duty (mix38, ver37 §5b): the increase is the project's whole, against
+           # the base case; V2G's share against every charger idle beside it
+           "increase_percent": "Increase vs no project (%)",
+           "v2g_increase_percent": "V2G share: increase vs chargers idle (%)"}
 
 
 def header_label(column: str) -> str:

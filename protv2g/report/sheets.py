@@ -176,7 +176,7 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Device duty", "tables:Device duty",
               ("device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
                "interrupting_rating_ka", "duty_percent", "i_base_ka", "i_idle_ka",
-               "increase_percent", "severity", "severity_rule"),
+               "increase_percent", "v2g_increase_percent", "severity", "severity_rule"),
               "max fault current through each device vs its interrupting rating"),
     SheetSpec("Directional", "tables:Directional",
               ("device", "element", "scenario", "fault_bus", "fault_type", "case",
