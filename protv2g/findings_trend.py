@@ -237,6 +237,13 @@ def _worse_than_base(story: dict[str, np.ndarray], unit: str, at: int = 0) -> st
         return ""
     if IDLE_MARGIN in story and np.isfinite(story[IDLE_MARGIN]).any():
         return ""  # its points say the project's and the chargers-idle figures (mix38)
+    # only where the export points are worse than the base by more than the trend's own
+    # tolerance (review rev38a M4: IEEE 13 F04, "−48.28 % at 0 kW … −48.29 % without V2G:
+    # the chargers' presence worsens it" — the 0 kW point was the better one)
+    m = np.asarray(story.get("margin", ()), dtype=float)
+    m = m[np.isfinite(m)]
+    if not len(m) or float(m.min()) >= float(b[0]) - _trend_tol(m):
+        return ""
     return (f"; {_fmt(float(b[0]), unit)} without V2G: the chargers' presence worsens it, "
             "more export less so")
 

@@ -96,6 +96,10 @@ def test_an_improving_trend_of_a_worsened_row_says_the_base():
                           "export less so")
     pre = rows.assign(attribution="pre-existing")
     assert "without V2G" not in export_trend(pre, "s")
+    # review rev38a M4 (IEEE 13 F04): the base no better than the export points — the
+    # chargers' presence does not worsen it, and the text does not say it does
+    flat = rows.assign(margin=[-48.28, -48.0, -47.5], base_margin=-48.29)
+    assert "presence worsens" not in export_trend(flat, "%")
 
 
 def test_an_improving_pre_existing_worst_row_names_the_row_v2g_worsens():
