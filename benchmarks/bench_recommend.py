@@ -1,14 +1,13 @@
-"""``recommend``'s search with partial re-runs against full re-runs of every check.
+"""``recommend``'s search on fixed fault tables and flows.
 
 Run: ``python benchmarks/bench_recommend.py [--rounds 2] [STUDY.yaml ...]``
 
 For every study (default ``feeders/*/study.yaml``) the fault tables and flows are made once
 per process, then the search (:func:`protv2g.recommend.recommend`) is timed — main-process
-CPU seconds, wall seconds, check runs and how many of them were partial
-(:mod:`protv2g.recommend.incremental`), peak RSS of the process — with every check re-run
-(``PROTV2G_RECOMMEND_FULL=1``) and with partial re-runs, alternated in fresh processes for
-``--rounds`` rounds; the load average is printed beside each. The two searches' tables are
-compared: the recommendations must be the same (same code, only the re-runs differ).
+CPU seconds, wall seconds, check runs, peak RSS of the process — in a fresh process per
+round; the load average is printed beside each, and whether every round's recommendations
+are the same. To compare two versions, run this script from each checkout in turn
+(alternated, at the same load).
 """
 
 from __future__ import annotations
@@ -27,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def one(path: str) -> dict:
-    """The search on ``path`` in this process (``PROTV2G_RECOMMEND_FULL`` as set)."""
+    """The search on ``path`` in this process."""
     import protv2g.recommend.search as search_module
     from protv2g import load_study
     from protv2g.pipeline import fault_tables, study_flow
@@ -51,12 +50,9 @@ def one(path: str) -> dict:
         c0, t0 = time.process_time(), time.perf_counter()
         rec = recommend(study, faults, flow, scenarios=scenarios)
         cpu, wall = time.process_time() - c0, time.perf_counter() - t0
-    table = rec.table()
-    ev = made[0]
-    return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "runs": ev.n_runs,
-            "partial": ev.n_partial,
+    return {"cpu_s": round(cpu, 2), "wall_s": round(wall, 2), "runs": made[0].n_runs,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-            "table": table.astype(str).to_dict("records")}
+            "table": rec.table().astype(str).to_dict("records")}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,23 +65,21 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(one(args.one)))
         return 0
     studies = args.studies or sorted(str(s) for s in REPO.glob("feeders/*/study.yaml"))
-    print("study | mode | round | load before | search CPU s | wall s | runs (partial) | "
-          "peak RSS MB")
+    print("study | round | load before | search CPU s | wall s | check runs | peak RSS MB")
     for path in studies:
-        tables = {}
+        tables = []
         for r in range(1, args.rounds + 1):
-            for mode in ("full", "partial"):
-                env = {**os.environ, "PROTV2G_RECOMMEND_FULL": "1" if mode == "full" else "0"}
-                load = os.getloadavg()[0]
-                out = subprocess.run([sys.executable, __file__, "--one", path], env=env,
-                                     capture_output=True, text=True, check=True)
-                res = json.loads(out.stdout.strip().splitlines()[-1])
-                tables[mode] = res.pop("table")
-                print(f"{Path(path).parent.name} | {mode} | {r} | {load:.1f} | {res['cpu_s']} | "
-                      f"{res['wall_s']} | {res['runs']} ({res['partial']}) | "
-                      f"{res['peak_rss_mb']}", flush=True)
-        print(f"{Path(path).parent.name}: recommendations "
-              f"{'the same' if tables['full'] == tables['partial'] else 'DIFFER'}")
+            load = os.getloadavg()[0]
+            out = subprocess.run([sys.executable, __file__, "--one", path],
+                                 capture_output=True, text=True, check=True)
+            res = json.loads(out.stdout.strip().splitlines()[-1])
+            tables.append(res.pop("table"))
+            print(f"{Path(path).parent.name} | {r} | {load:.1f} | {res['cpu_s']} | "
+                  f"{res['wall_s']} | {res['runs']} | {res['peak_rss_mb']}", flush=True)
+        if len(tables) > 1:
+            same = all(t == tables[0] for t in tables)
+            print(f"{Path(path).parent.name}: recommendations "
+                  f"{'the same in every round' if same else 'DIFFER between rounds'}")
     return 0
 
 

@@ -109,7 +109,7 @@ from protv2g.checks.flow_groups import FLOW_GROUPS
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.reach_groups import REACH_GROUPS
-from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows, with_group_columns
+from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.checks.twin_rows import held_restricted, held_twins
@@ -198,8 +198,7 @@ class CheckOutcome(NamedTuple):
 
 
 def check_study(study: Study, fault_result: Any, flow_result: Any = None,
-                scenarios: Sequence[Scenario] | None = None,
-                only: frozenset[str] | None = None) -> CheckOutcome:
+                scenarios: Sequence[Scenario] | None = None) -> CheckOutcome:
     """:func:`run_checks`, also returning the evaluation context (for tables built once and
     shown in the report, e.g. the directional table).
 
@@ -209,13 +208,7 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     two distinct blocks at 10,000 buses). The returned context is then that restricted one
     (its fault table the evaluated blocks' rows), with the coordination table, the
     directional table and C7's duty frame of every scenario. Where a row cannot be copied,
-    every block is evaluated.
-
-    ``only``: the criteria to evaluate (default every one): the others give no row, and
-    what only they read (the directional table for C9, the idle pairs and the coordination
-    table for C1–C4, the base margins of the criteria left out) is not made — the
-    recommendation search's re-check of a setting change (:mod:`protv2g.recommend.
-    incremental`)."""
+    every block is evaluated."""
     if scenarios is None:
         scenarios = build_scenarios(study.document)
     twin_of = getattr(fault_result, "twin_of", None)
@@ -225,7 +218,7 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
         if twins is not None:
             try:
                 return _check_study(study, held_restricted(fault_result, twins), flow_result,
-                                    scenarios, twins, only)
+                                    scenarios, twins)
             except NotTwins:
                 pass
         fault_result = fault_result.expanded()  # every block, as the pipeline made them
@@ -237,32 +230,26 @@ def check_study(study: Study, fault_result: Any, flow_result: Any = None,
     if twins is not None:
         try:
             return _check_study(study, twins.restrict(fault_result), flow_result, scenarios,
-                                twins, only)
+                                twins)
         except NotTwins:
             pass  # every block evaluated
-    return _check_study(study, fault_result, flow_result, scenarios, None, only)
+    return _check_study(study, fault_result, flow_result, scenarios, None)
 
 
 def _check_study(study: Study, fault_result: Any, flow_result: Any,
-                 scenarios: Sequence[Scenario], twins: FaultTwins | None,
-                 only: frozenset[str] | None = None) -> CheckOutcome:
-    """:func:`check_study` on ``fault_result``, the fault-based rows copied to ``twins``;
-    the criteria ``only`` (None: every one)."""
+                 scenarios: Sequence[Scenario], twins: FaultTwins | None) -> CheckOutcome:
+    """:func:`check_study` on ``fault_result``, the fault-based rows copied to ``twins``."""
     ctx = check_context(study, fault_result, flow_result, scenarios)
-    if only is None or only & _PAIR_CRITERIA:
-        coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
-        ctx = replace(ctx, coordination=coord)
-        # the pairs the base case has not, with every charger idle (C1–C4's EQUIPMENT rows)
-        ctx.cache[IDLE_PAIRS] = idle_coordination(ctx, evaluate_pairs)
-    else:  # no pair criterion evaluated: no coordination table made
-        coord = pairs_in_brackets(replace(ctx, faults=None))
-        ctx = replace(ctx, coordination=coord)
+    coord = pairs_in_brackets(ctx)  # both brackets of the chargers' contribution, the worse
+    ctx = replace(ctx, coordination=coord)
+    # the pairs the base case has not, with every charger idle (C1–C4's EQUIPMENT rows)
+    ctx.cache[IDLE_PAIRS] = idle_coordination(ctx, evaluate_pairs)
     # C9's table, judged in both brackets, made now and kept in ``ctx.cache``: after the last
     # criterion run in each bracket (C6) the per-bracket time columns are let go (#21: the
     # low bracket's ≈ 100 MiB at 10,000 buses were held through C7's peak and to the end)
-    if ctx.faults is not None and (only is None or "C9" in only):  # C9 needs the fault
-        directional_table(ctx)  # table; without it nothing is cached
-    crits = [c for c in CATALOGUE.values() if only is None or c.id in only]
+    if ctx.faults is not None:  # C9 needs the fault table; without it nothing is cached
+        directional_table(ctx)
+    crits = list(CATALOGUE.values())
     # the rows of each criterion kept at its place in the catalogue, whatever the order of
     # evaluation (:data:`EVALUATED_FIRST`)
     # fault-based rows on the distinct blocks (``fault``) apart from the others, each at its
@@ -295,7 +282,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = _reach_keyed([p for p in fault if p is not None])
         rows = attribute(concat_owned(uniform_columns(fault)), ctx.base_of,
-                         base_margins(ctx, flow=False, only=only), explained=_explained(ctx),
+                         base_margins(ctx, flow=False), explained=_explained(ctx),
                          fuses=_fuses(ctx), staged=_staged(ctx))
         fault.clear()
         # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
@@ -312,8 +299,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # C12's per-bus rows cut to each group's worst, attributed per bus first (#21)
         others, more = group_rows(attribute(
             concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
-            base_margins(ctx, faults=False, only=only), explained=_explained(ctx),
-            fuses=_fuses(ctx),
+            base_margins(ctx, faults=False), explained=_explained(ctx), fuses=_fuses(ctx),
             staged=_staged(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
         per_bus.update(more)
         frames = [rows, others]
@@ -347,7 +333,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # column by column, each family's column let go once copied; the pair rows' element
         # columns given to every frame (one path), read and dropped by the attribution
         v = concat_owned(uniform_columns(_reach_keyed(parts)))
-        v = attribute(v, ctx.base_of, base_margins(ctx, only=only), explained=_explained(ctx),
+        v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
                       fuses=_fuses(ctx), staged=_staged(ctx))
         # C5's zone rows and C12's per-bus rows, each group's worst (#21)
         v, per_bus = group_rows(v, _GROUPED, scenario_parts=_scenario_parts(ctx))
@@ -357,8 +343,6 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     if len(v) and not sorted_:
         v = take_columns(v, sort_rows(v.criterion, v.status, v["scenario"]))
     v.index = pd.RangeIndex(len(v))
-    if any(c not in v.columns for c in GROUP_COLUMNS):  # ``only`` criteria without a group
-        v = with_group_columns(v)  # (a relay's reclosing: C10 alone): rows of their own
     if list(v.columns) != VIOLATION_COLUMNS + GROUP_COLUMNS:
         v = v[VIOLATION_COLUMNS + GROUP_COLUMNS]
     for name, table in per_bus.items():  # the grouped rows of every group (#21)
@@ -366,9 +350,6 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     # the repetitive text columns as categoricals (#21: already so when taken above)
     return CheckOutcome(compact_violations(v), coord, ctx)
 
-
-#: The pair criteria: they read the coordination table (:func:`pairs_in_brackets`).
-_PAIR_CRITERIA = frozenset({"C1", "C2", "C3", "C4"})
 
 #: The criteria whose per-bus rows are kept one per group (#21, :mod:`.row_groups`): C5's
 #: zone rows, C12's voltage and unbalance rows; their per-bus tables by name.
@@ -470,8 +451,7 @@ def _staged(ctx: CheckContext) -> Callable[..., np.ndarray]:
     return lambda v, at, side, t_b, i_b: staged_current_change(ctx, v, at, side, t_b, i_b)
 
 
-def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True,
-                 only: frozenset[str] | None = None) -> pd.DataFrame:
+def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:
     """Margins of the base cases' rows, passing or not, that the attribution compares a V2G
     row with when its base case passes (:func:`protv2g.checks.attribution.attribute`): the
     coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
@@ -479,22 +459,15 @@ def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True,
     reach_margins`) — ``faults`` — and C12's voltage and loading of every judged bus and
     branch (:func:`.flow.flow_margins`) and C8's load margins of every device
     (:func:`.load_margins.load_margins`) — ``flow``. The other criteria write failing rows
-    only: for them a row the base case does not fail stays ``new``. ``only``: the criteria
-    evaluated (None: every one); the margins of the others are not made."""
+    only: for them a row the base case does not fail stays ``new``."""
     bases = {b for b in ctx.base_of.values() if b}
     parts = []
-
-    def wanted(*ids: str) -> bool:
-        return only is None or bool(only & set(ids))
-
-    if (faults and ctx.coordination is not None and not ctx.coordination.empty
-            and wanted(*_PAIR_CRITERIA)):
+    if faults and ctx.coordination is not None and not ctx.coordination.empty:
         parts.append(pair_margins(ctx.coordination))
-    if faults and ctx.faults is not None and wanted("C5"):  # built with the C5 rows; bases
-        parts.append(reach_margins(ctx))  # kept below
-    if flow and ctx.flow and wanted("C12"):  # C12's voltage and thermal margins of the base
-        parts.append(flow_margins(ctx))  # cases (s17 §3.6)
-    if flow and ctx.flow and wanted("C8"):
+    if faults and ctx.faults is not None:  # built with the C5 rows; bases kept below
+        parts.append(reach_margins(ctx))
+    if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
+        parts.append(flow_margins(ctx))
         # C8's load margins (review ver34 N3: a base passing by 0.02 A of 13 A was "made
         # worse by V2G" on a 0.03 A change, a sixth of its tolerance)
         from protv2g.checks.load_margins import load_margins

@@ -3,10 +3,8 @@
 Protective-device settings do not change the network, so the fault tables (and the power
 flows) of a study stay valid when a pickup, a time dial, a reclose interval or a fuse link
 changes: each candidate is verified by re-running only the checks
-(:func:`protv2g.checks.run_checks`, about a second on the depot study) — and of those only the
-rows its changes can move, the others taken from the run it was made from
-(:mod:`.incremental`) — and grouping the rows into findings again
-(:func:`protv2g.findings.build_findings`).
+(:func:`protv2g.checks.run_checks`, about a second on the depot study) and grouping the rows
+into findings again (:func:`protv2g.findings.build_findings`).
 
 Procedure (greedy, every step verified)
 ---------------------------------------
@@ -357,7 +355,6 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                 *practice_notes(change, conductors, gives_up, loads, pairs, doc_now.devices)]
         basis = value_basis(change, row, limits, reach, c5, doc_now.devices, loads, k8)
         accepted.append(change)
-        ev.pin(accepted)  # the parent of the next findings' candidates (.incremental)
         for c in cur.index:
             if c not in new.index:
                 cleared_by.setdefault(c, describe(change) if gives_up is None else
