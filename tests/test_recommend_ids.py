@@ -22,3 +22,25 @@ def test_remaining_findings_keep_their_ids() -> None:
     after = _findings([("C2", "RC", "FU1", "fuse TC < delayed"), ("C12", "LN6", "", "thermal"),
                        ("C5", "HEAD", "", "reach")])
     assert before_ids(before, after) == ["F01", "F03", None]
+
+
+def test_only_keeps_the_named_findings_and_refuses_an_unknown_id() -> None:
+    """``recommend --finding F02`` searches F02 alone (review rev38a X4: IEEE 8500's 72
+    findings at ≈ 140 s each under load, no way to search the gate's fail lines first); an id
+    the study has not is refused with the ids it has."""
+    import pytest
+
+    from protv2g.errors import InputError
+    from protv2g.recommend.evaluator import _identity
+    from protv2g.recommend.search import _only
+
+    before = _findings([("C2", "RC", "FU1", "fuse TC < delayed"), ("C10", "HEAD", "", "reclose"),
+                        ("C12", "LN6", "", "thermal")]).assign(margin_unit="s")
+    keys = list(_identity(before))
+    assert _only(keys, before, ["f02"]) == [keys[1]]
+    assert _only(keys[::-1], before, ["F03", "F01"]) == [keys[2], keys[0]]
+    with pytest.raises(InputError) as err:
+        _only(keys, before, ["F09"])
+    (issue,) = err.value.issues
+    assert issue.field == "--finding" and "no finding F09" in issue.message
+    assert "give one of F01, F02, F03" in issue.fix

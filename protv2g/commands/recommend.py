@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--hosting", action="store_true",
                    help="hosting capacity per site before and after the changes (slower)")
     p.add_argument("--json", action="store_true", help="print the table as JSON records")
+    p.add_argument("--finding", action="append", metavar="ID",
+                   help="search only this finding (its id on the Findings sheet, e.g. F01); "
+                        "repeat for more (default: every finding)")
     p.set_defaults(func=run)
 
 
@@ -75,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         # judges; what the search is on shown as the stage's detail (review rev36a T1)
         rec = recommend(study, faults, flow, scenarios=scenarios,
                         hosting=site_hosting_kw if args.hosting else None,
-                        progress=progress.detail)
+                        progress=progress.detail, only=args.finding)
     table = rec.table()
     if args.json:
         print(json.dumps(table.astype(object).where(table.notna(), None).to_dict("records"),

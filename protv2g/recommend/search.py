@@ -137,6 +137,21 @@ from protv2g.study.loader import Study
 __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATION_COLUMNS",
            "apply_to_study", "recommend", "site_hosting_kw"]
 
+def _only(order: list[str], findings: pd.DataFrame, only: Sequence[str]) -> list[str]:
+    """The keys of ``order`` whose finding id is in ``only`` (:func:`recommend`)."""
+    from protv2g.errors import InputError, Issue
+
+    ids = dict(zip(_identity(findings), findings["finding"].astype(str), strict=True))
+    want = {str(x).strip().upper() for x in only}
+    unknown = sorted(want - set(ids.values()))
+    if unknown:
+        have = sorted(set(ids.values()))
+        raise InputError(Issue("command line", "--finding", f"no finding {', '.join(unknown)} "
+                               "in the study", f"give one of {', '.join(have) or '(none)'} "
+                               "(the Findings sheet's ids), or leave --finding out"))
+    return [k for k in order if ids.get(k) in want]
+
+
 def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     # what the project brings first (its export or its charging), then what was there before
     rank = {Attribution.CAUSED: 0, Attribution.WORSE: 0, Attribution.CAUSED_CHARGING: 0,
@@ -152,7 +167,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
               scenarios: Sequence[Scenario] | None = None, max_tries: int = 14,
               hosting: Callable[[Study], dict[str, float]] | None = None,
               hosting_each: bool = False,
-              progress: Callable[[str], None] | None = None) -> RecommendationResult:
+              progress: Callable[[str], None] | None = None,
+              only: Sequence[str] | None = None) -> RecommendationResult:
     """Search the smallest ordinary setting changes that clear the study's findings.
 
     Parameters
@@ -181,6 +197,15 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         (C8 R-F1)", "the findings after the changes", "hosting before the changes"): the
         command's stage detail (:class:`protv2g.commands.progress.StageProgress`; review
         rev36a T1: ``recommend`` printed nothing for minutes on IEEE 8500).
+    only : sequence of str, optional
+        Finding ids (``"F01"``, as the Findings sheet numbers them) to search; the others
+        are left out of the search (not of the findings before and after). Review rev38a
+        X4: IEEE 8500's 72 findings at ≈ 140 s each under load — the gate's fail lines first.
+
+    Raises
+    ------
+    InputError
+        An id in ``only`` that is no finding of the study (the ids it has are listed).
 
     Returns
     -------
@@ -246,6 +271,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
     cleared_by: dict[str, str] = {}
     order = _order(cur, n_fam)
+    if only is not None:
+        order = _only(order, before.findings, only)
     for i, k in enumerate(order, 1):
         row = before.findings.set_index(_identity(before.findings)).loc[k]
         if isinstance(row, pd.DataFrame):
