@@ -189,3 +189,35 @@ def test_ieee13_head_c5_is_pre_existing_at_the_campus_fuses_close_in(shared_dir,
     assert lines and not any("project's equipment" in r for r in lines), lines
     own = f[(f.criterion == "C5") & (f.device == "f_campus")]
     assert len(own) == 1 and own.attribution.iloc[0] == Attribution.EQUIPMENT
+
+
+def test_summary_says_whose_margin_a_finding_leads_with():
+    """A finding leading with V2G's worst row (−124.2 s at b2) while its worst row overall
+    is pre-existing (−199.1 s at b1): the Summary's condition line and grid cell say the
+    margin is of the worst row the project moved and name the worst overall — review rev38a
+    W2 (IEEE 13 F03: "worst margin −0.6932 × pickup" while its worst row was −1.002,
+    pre-existing). Fails on the old code (no ``overall_worst_texts``; the line said "worst
+    margin −124.2 s")."""
+    from protv2g.findings import build_findings
+    from protv2g.report.findings_margin import overall_worst_texts
+    from protv2g.report.summary import _margin_cell
+    from protv2g.report.summary_conditions import _line
+
+    from .test_findings_headline import _SCEN, _rows
+
+    built = build_findings(_rows(), _SCEN)
+    f, e = built.findings, built.evidence
+    texts = overall_worst_texts(f, e)
+    assert texts == {"F01": "the worst row overall: −199.1 s at SLG-b b1 min "
+                            "(expected/light/50%), pre-existing"}
+    (row,) = f.itertuples(index=False)
+    line = _line("fail", row, "", overall=texts["F01"])
+    assert "worst margin −124.2 s" not in line
+    assert ("margin −124.2 s at expected/light/100%, SLG-b b2 min (the worst row the project "
+            "moved; the worst row overall: −199.1 s at SLG-b b1 min") in line
+    assert _margin_cell(row, {}, texts).startswith("−124.2 s (the worst row the project moved")
+    # a finding leading with its worst row: as before
+    built = build_findings(_rows(v2g_worst=True), _SCEN)
+    assert overall_worst_texts(built.findings, built.evidence) == {}
+    (row,) = built.findings.itertuples(index=False)
+    assert "worst margin −250 s" in _line("fail", row, "")
