@@ -92,6 +92,7 @@ from protv2g.checks.brackets import (
     pairs_in_brackets,
     run_family,
 )
+from protv2g.checks.close_in_twins import attributed
 from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs, pair_margins
 from protv2g.checks.directional import directional_table
 from protv2g.checks.distinct_blocks import (
@@ -281,7 +282,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # attributed on the distinct blocks (a twin's base case repeats its source's), then
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = _reach_keyed([p for p in fault if p is not None])
-        rows = attribute(concat_owned(uniform_columns(fault)), ctx.base_of,
+        rows = attributed(attribute, ctx, concat_owned(uniform_columns(fault)), ctx.base_of,
                          base_margins(ctx, flow=False), explained=_explained(ctx),
                          fuses=_fuses(ctx), staged=_staged(ctx))
         fault.clear()
@@ -297,9 +298,10 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
         # C12's per-bus rows cut to each group's worst, attributed per bus first (#21)
-        others, more = group_rows(attribute(
-            concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
-            base_margins(ctx, faults=False), explained=_explained(ctx), fuses=_fuses(ctx),
+        others, more = group_rows(attributed(
+            attribute, ctx, concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
+            base_margins(ctx, faults=False), explained=_explained(ctx),
+            fuses=_fuses(ctx),
             staged=_staged(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
         per_bus.update(more)
         frames = [rows, others]
@@ -333,8 +335,10 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # column by column, each family's column let go once copied; the pair rows' element
         # columns given to every frame (one path), read and dropped by the attribution
         v = concat_owned(uniform_columns(_reach_keyed(parts)))
-        v = attribute(v, ctx.base_of, base_margins(ctx), explained=_explained(ctx),
-                      fuses=_fuses(ctx), staged=_staged(ctx))
+        # a row at a project device's close-in position keyed on its terminal bus: its base
+        # twin is the base case's fault there (review rev38a W2, :mod:`.close_in_twins`)
+        v = attributed(attribute, ctx, v, ctx.base_of, base_margins(ctx),
+                       explained=_explained(ctx), fuses=_fuses(ctx), staged=_staged(ctx))
         # C5's zone rows and C12's per-bus rows, each group's worst (#21)
         v, per_bus = group_rows(v, _GROUPED, scenario_parts=_scenario_parts(ctx))
         release_freed_memory()

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._times import device_times
+from protv2g.checks.close_in_twins import close_in_twin_buses, twin_bus_names
 from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
@@ -334,8 +335,12 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
     index = pd.MultiIndex.from_arrays([margins["scenario"].astype(str).to_numpy(),
                                        *(margins[c].astype(str).to_numpy() for c in cols)])
     keep = ~index.duplicated()
-    pos = index[keep].get_indexer(_base_keys(
-        ctx, bad.assign(fault_bus=bad["fault_bus_name"].to_numpy()), cols))
+    # a fault at a project device's close-in position: its twin is the base case's fault at
+    # the device's terminal bus (review rev38a W2, :mod:`protv2g.checks.close_in_twins`)
+    twin_bus = close_in_twin_buses(ctx)
+    bus = (twin_bus_names(bad["fault_bus_name"], twin_bus) if twin_bus
+           else bad["fault_bus_name"].to_numpy())
+    pos = index[keep].get_indexer(_base_keys(ctx, bad.assign(fault_bus=bus), cols))
     got = margins["margin"].to_numpy(float)[keep]
     return np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
 

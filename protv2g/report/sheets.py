@@ -120,7 +120,11 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "evidence rows and its recommendation; rests on: given data, the fuse curve "
               "band (a fuse's verdict flips inside its EEI-NEMA total-clearing band: the "
               "link maker's TC curve decides), a tool default (OpenDSS's 400 A line rating) "
-              "or a drafted value (TODO) — the weakest input of its rows"),
+              "or a drafted value (TODO) — the weakest input of its rows; worst margin, "
+              "worst fault and scenario and the export trend are of the row the finding "
+              "leads with: its worst row V2G (or the sites' charging, or the project's "
+              "equipment) moved where it has one — the message then names its worst row "
+              "overall, pre-existing — else its worst row"),
     SheetSpec("Recommendations", "tables:Recommendations",
               ("recommendation", "finding", "title", "attribution", "status", "change",
                "clears", "side_effects", "hosting_after_kw", "note"),

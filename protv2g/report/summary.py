@@ -36,7 +36,7 @@ from protv2g.findings import Attribution
 from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.input_basis import InputBasis, rests_on
-from protv2g.report.findings_margin import no_margin_texts
+from protv2g.report.findings_margin import no_margin_texts, overall_worst_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.sheets import TCC, sheet_specs
@@ -76,20 +76,33 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
 
 
 def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
-                   no_margin: dict[str, str] | None = None) -> None:
+                   no_margin: dict[str, str] | None = None,
+                   overall: dict[str, str] | None = None) -> None:
     """``no_margin``: why a finding has no finite worst margin
-    (:func:`protv2g.report.findings_margin.no_margin_texts`), in its "worst margin" cell."""
+    (:func:`protv2g.report.findings_margin.no_margin_texts`), in its "worst margin" cell;
+    ``overall``: the worst row overall of a finding that leads with another row
+    (:func:`~protv2g.report.findings_margin.overall_worst_texts`), after its margin."""
     if findings.empty:
         w.note("none")
         return
     rows = []
     for f in findings.itertuples(index=False):
         rows.append([f.finding, f"{f.status}: {f.title}",
-                     margin_text(f.worst_margin, f.margin_unit)
-                     or (no_margin or {}).get(str(f.finding), ""), f.worst_fault or "",
+                     _margin_cell(f, no_margin, overall), f.worst_fault or "",
                      f.export_trend, recs.get(str(f.finding), "")])
     w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",
             "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
+
+
+def _margin_cell(f: Any, no_margin: dict[str, str] | None,
+                 overall: dict[str, str] | None) -> str:
+    """A finding's "worst margin" cell: its leading row's margin, followed by the worst row
+    overall where that is another row; why it has none where it has none."""
+    text = margin_text(f.worst_margin, f.margin_unit)
+    if not text:
+        return (no_margin or {}).get(str(f.finding), "")
+    more = (overall or {}).get(str(f.finding), "")
+    return f"{text} (the worst row the project moved; {more})" if more else text
 
 
 def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
@@ -136,6 +149,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     recs = result.tables.get("Recommendations")
     rec_map = _recommendation_map(recs)
     no_margin = no_margin_texts(findings, derived["_findings"].evidence)
+    # the worst row overall of a finding that leads with another (review rev38a W2)
+    overall = overall_worst_texts(findings, derived["_findings"].evidence)
     verdict, reasons = gate_verdict(result.meta)
 
     w.heading("1. Decision")
@@ -190,7 +205,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     # each finding under the heading of its own attribution (review rev36b M2: charging
     # findings sat under "Pre-existing findings (present without V2G)")
     w.heading("3. Findings caused by V2G")
-    _findings_grid(w, caused, rec_map, no_margin)
+    _findings_grid(w, caused, rec_map, no_margin, overall)
     for heading, these in (
             ("3b. Findings caused by the sites' charging (vehicle load, no export: there with "
              "or without V2G export)", caused_charging),
@@ -199,18 +214,18 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
              "not the export)", equipment)):
         if len(these):
             w.heading(heading)
-            _findings_grid(w, these, rec_map, no_margin)
+            _findings_grid(w, these, rec_map, no_margin, overall)
     w.heading("4. Findings made worse by V2G")
-    _findings_grid(w, worse, rec_map, no_margin)
+    _findings_grid(w, worse, rec_map, no_margin, overall)
     if len(worse_charging):
         w.heading("4b. Findings made worse by the sites' charging (vehicle load, no export)")
-        _findings_grid(w, worse_charging, rec_map, no_margin)
+        _findings_grid(w, worse_charging, rec_map, no_margin, overall)
     w.heading("5. Pre-existing findings (present without V2G and without the sites' "
               "charging)")
-    _findings_grid(w, pre, rec_map, no_margin)
+    _findings_grid(w, pre, rec_map, no_margin, overall)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
-        _findings_grid(w, unknown, rec_map, no_margin)
+        _findings_grid(w, unknown, rec_map, no_margin, overall)
 
     w.heading("6. Recommendations")
     if recs is None:

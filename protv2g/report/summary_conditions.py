@@ -34,6 +34,7 @@ from protv2g.findings import Attribution
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
 from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.report.findings_margin import overall_worst_texts
 from protv2g.report.summary_memo import Memo, margin_text
 from protv2g.violations import CheckStatus, is_given
 
@@ -48,14 +49,21 @@ OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
         Attribution.WORSE_CHARGING, Attribution.EQUIPMENT)
 
 
-def _line(kind: str, f: Any, rec: str, also: str = "") -> str:
+def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "") -> str:
     """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
     kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
-    ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``."""
+    ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``.
+    ``overall``: the worst row overall where the finding leads with another row
+    (:func:`protv2g.report.findings_margin.overall_worst_texts`): the margin is then said as
+    its leading row's, not the worst (review rev38a W2)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
     if margin := margin_text(f.worst_margin, f.margin_unit):
-        parts.append(f"worst margin {margin}" + (f" at {where}" if where else ""))
+        if overall:
+            parts.append(f"margin {margin}" + (f" at {where}" if where else "")
+                         + f" (the worst row the project moved; {overall})")
+        else:
+            parts.append(f"worst margin {margin}" + (f" at {where}" if where else ""))
     if also:
         parts.append(f"also {also} (the gate has a line of each)")
     basis = str(getattr(f, "input_basis", "") or "")
@@ -93,6 +101,7 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
     """
     kinds = finding_gate_kinds(evidence, gate_of_meta(gate))
     by_id = {str(f.finding): f for f in findings.itertuples(index=False)}
+    overall = overall_worst_texts(findings, evidence)
     kinds = kinds[kinds["finding"].isin(list(by_id))]
     n = 0
 
@@ -101,7 +110,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         for row in frame.iloc[:limit].itertuples(index=False):
             n += 1
             w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
-                                             recs.get(row.finding, ""), row.also))
+                                             recs.get(row.finding, ""), row.also,
+                                             overall.get(str(row.finding), "")))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
     put(protection[protection["kind"] == "fail"], None)

@@ -1,0 +1,121 @@
+"""The base twin of a fault at the close-in position of a device that exists only with the
+project: the base case's fault at the bus the device's terminal sits on.
+
+A device on a site's own transformer (``v2g_sites[].model_transformer``, a pandapower site's
+``interconnection_transformer``: :func:`protv2g.checks.equipment.site_equipment`) comes with
+the project, and so does its close-in fault position (:mod:`protv2g.network.fault_positions`:
+a transformer cannot be split, so its terminal at the device's bus moves to a new close-in bus
+joined to the bus by a purely reactive stub of 1e-7 pu — a fault there is the bus's fault to
+< 0.1 %, at the bus's X/R). On an OpenDSS model the base case (no project equipment) has no
+such bus, so every row at it had no base twin: the attribution read it ``new`` and C5's idle
+judgement (:mod:`protv2g.checks.equipment_rows`) the project's equipment's. Review rev38a W2
+(IEEE 13): the head relay's 51G short of a 20 Ω ground fault at "f_campus close-in", 117.85 A,
+"caused by the project's equipment", and of the same fault at 675 — the node the close-in
+position is split from — 117.85 A, "pre-existing": one failure, two attributions, and the
+Summary's against the gate's.
+
+**Rule.** A row at the close-in bus ``C`` of such a device, whose terminal (feeder-side) bus
+is ``T``, takes as its base twin the base case's row of the same criterion, fault type, case,
+device (and other device, margin unit, rule) at ``T`` — where the base cases have no fault at
+``C`` (OpenDSS; on a pandapower net the close-in bus exists in the base case too, and its own
+rows are its twins: nothing is mapped). Electrically ``C`` is ``T`` (the stub, above); the
+base case's fault at ``T`` is that fault without the project. The rows of a device that
+exists in the base case (a feeder relay, a fuse upstream) thereby compare with their own
+base rows at ``T``; the project's own device has no row in the base case anywhere, so its
+rows stay without a twin (``new``, or the equipment's where they fail with every charger
+idle) — as before.
+
+Only the keys the attribution and the idle judgements look up are mapped: the rows keep
+their fault bus (the texts and sheets name the close-in position).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.equipment import site_equipment
+
+__all__ = ["TWIN_BUSES", "attributed", "close_in_twin_buses", "twin_bus_names"]
+
+#: ``ctx.cache`` key of :func:`close_in_twin_buses`.
+TWIN_BUSES = "close-in twin buses"
+
+
+def close_in_twin_buses(ctx: Any) -> dict[str, str]:
+    """Close-in fault bus name → the name of the bus its device's terminal sits on, for the
+    devices that exist only with the project (module docstring) whose close-in bus has no
+    fault row in any base case; empty otherwise (no such device, no fault table). Cached in
+    ``ctx.cache``.
+
+    Returns
+    -------
+    dict of str to str
+        e.g. ``{"f_campus close-in": "675"}`` (names as the fault table's
+        ``fault_bus_name``).
+    """
+    cache = getattr(ctx, "cache", None)
+    if cache is not None and TWIN_BUSES in cache:
+        return cache[TWIN_BUSES]
+    out = _twin_buses(ctx)
+    if cache is not None:
+        cache[TWIN_BUSES] = out
+    return out
+
+
+def _twin_buses(ctx: Any) -> dict[str, str]:
+    study = getattr(ctx, "study", None)
+    f = getattr(ctx, "faults", None)
+    on = site_equipment(study) if study is not None else {}
+    if not on or f is None or not len(f) or "fault_bus_name" not in f.columns:
+        return {}
+    sites = study.device_sites
+    pairs = {}
+    for d in on:
+        s = sites.get(d)
+        far, bus = int(getattr(s, "far_bus", -1)), int(getattr(s, "bus", -1))
+        if s is not None and far >= 0 and bus >= 0 and far != bus:
+            pairs[far] = bus
+    if not pairs:
+        return {}
+    fb = f["fault_bus"].to_numpy()
+    wanted = np.isin(fb, list(pairs) + list(pairs.values()))
+    names = dict(zip(fb[wanted].tolist(), f["fault_bus_name"].to_numpy()[wanted].tolist(),
+                     strict=True))
+    bases = {b for b in (getattr(ctx, "base_of", {}) or {}).values() if b}
+    at_close_in = np.flatnonzero(np.isin(fb, list(pairs)))
+    in_base = {int(b) for b, s in zip(fb[at_close_in].tolist(),
+                                      f["scenario"].to_numpy()[at_close_in].tolist(),
+                                      strict=True) if str(s) in bases}
+    return {str(names[c]): str(names[t]) for c, t in pairs.items()
+            if c in names and t in names and c not in in_base}
+
+
+def twin_bus_names(column: Any, twin_bus: Mapping[str, str]) -> np.ndarray:
+    """``column``'s fault bus names with each close-in bus of ``twin_bus``
+    (:func:`close_in_twin_buses`) replaced by its terminal bus: the key its base twin is
+    looked up by. ``(n,)`` object array."""
+    codes, uniques = pd.factorize(pd.Series(column).astype(object), use_na_sentinel=False)
+    mapped = np.array([twin_bus.get(str(u), u) for u in uniques.tolist()], dtype=object)
+    return mapped[codes] if len(codes) else np.zeros(0, dtype=object)
+
+
+def attributed(attribute: Any, ctx: Any, violations: pd.DataFrame, *args: Any,
+               **kwargs: Any) -> pd.DataFrame:
+    """``attribute(violations, *args, **kwargs)``
+    (:func:`protv2g.checks.attribution.attribute`) with each row at a close-in bus of
+    :func:`close_in_twin_buses` keyed on its terminal bus, so that its base twin is the base
+    case's row there; the rows keep their own ``fault_bus``."""
+    twin_bus = close_in_twin_buses(ctx)
+    if not twin_bus or "fault_bus" not in violations.columns or not len(violations):
+        return attribute(violations, *args, **kwargs)
+    own = violations["fault_bus"]
+    keyed = violations.copy(deep=False)
+    keyed["fault_bus"] = twin_bus_names(own, twin_bus)
+    out = attribute(keyed, *args, **kwargs)
+    out["fault_bus"] = own.to_numpy() if not isinstance(own.dtype, pd.CategoricalDtype) \
+        else own.array
+    return out
