@@ -123,20 +123,26 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
     ...      "base_margin": -0.0298}
     >>> reverse_power_text(r, 4.5)  # doctest: +NORMALIZE_WHITESPACE
     'reverse power 29.8 kW without V2G (the flow at this load, with no export, already
-    reverses it) and 34.4 kW at 4.5 kW export (V2G adds 4.6 kW) against 0 kW for a regulator
-    control taken as forward-locked: confirm its reverse-power mode'
+    reverses it) and 34.4 kW at 4.5 kW export (V2G adds 4.6 kW) — above the reverse-current
+    sense threshold (1 % of its CT primary, checks.regulator_text) of a regulator control taken
+    as forward-locked: confirm its reverse-power mode'
     >>> reverse_power_text({"criterion": "C12", "margin_unit": "MW", "margin": -0.002}, 7.2)
     ... # doctest: +NORMALIZE_WHITESPACE
-    'reverse power 2 kW at 7.2 kW export, none without V2G, against 0 kW for a regulator
-    control taken as forward-locked: confirm its reverse-power mode'
+    'reverse power 2 kW at 7.2 kW export, none without V2G — above the reverse-current sense
+    threshold (1 % of its CT primary, checks.regulator_text) of a regulator control taken as
+    forward-locked: confirm its reverse-power mode'
     """
     if str(row.get("criterion")) != "C12" or str(row.get("margin_unit")) != "MW":
         return ""
     m, mb = _num(row, "margin"), _num(row, "base_margin")
     if not math.isfinite(m) or m >= 0:
         return ""
-    tail = (" against 0 kW for a regulator control taken as forward-locked: confirm its "
-            "reverse-power mode")
+    # the limit is the control's reverse sense threshold, not 0 kW: a reversal under 1 % of
+    # its CT primary is an info row (review rev38b M2: IEEE 37 reg1a, 16.8 kW at 4.8 kV sets
+    # the campus's 525 kW, the text said "against 0 kW")
+    tail = (" — above the reverse-current sense threshold (1 % of its CT primary, "
+            "checks.regulator_text) of a regulator control taken as forward-locked: confirm "
+            "its reverse-power mode")
     rev_kw = -1000.0 * m
     if math.isfinite(mb) and mb < 0:
         # what the flow showed, not why (review rev33c W6: "generation already on the
@@ -144,4 +150,4 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
         return (f"reverse power {-1000.0 * mb:.3g} kW without V2G (the flow at this load, with "
                 f"no export, already reverses it) and {rev_kw:.3g} kW at {p_kw:,.3g} kW export "
                 f"(V2G adds {1000.0 * (mb - m):.2g} kW)" + tail)
-    return f"reverse power {rev_kw:.3g} kW at {p_kw:,.3g} kW export, none without V2G," + tail
+    return f"reverse power {rev_kw:.3g} kW at {p_kw:,.3g} kW export, none without V2G" + tail
