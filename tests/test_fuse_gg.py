@@ -17,10 +17,10 @@ from protv2g.devices.library import default_library
 from protv2g.devices.models import Fuse
 from protv2g.errors import InputError
 
-RATINGS_A = (16, 20, 25, 32, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400)
+RATINGS_A = (16, 20, 25, 32, 40, 50, 63, 80, 100, 125, 160, 200, 250, 315, 400, 500, 630)
 
 
-def test_every_rating_16_to_400_is_shipped_as_an_iec_band():
+def test_every_rating_16_to_630_is_shipped_as_an_iec_band():
     lib = default_library()
     for r in RATINGS_A:
         c = lib.get(f"{r}gG")
@@ -59,6 +59,23 @@ def test_100gg_times_by_hand_from_the_gates():
     assert float(f.max_melt_time_s([160.0])[0]) == pytest.approx(7200.0, rel=1e-9)
 
 
+@pytest.mark.parametrize(("rating", "i2t_min_a2s", "i2t_max_a2s"),
+                         [(500, 1.3e6, 3.8e6), (630, 2.25e6, 7.5e6)])
+def test_500_and_630gg_conventional_and_i2t_nodes(rating, i2t_min_a2s, i2t_max_a2s):
+    """500gG / 630gG (review rev38b: the library stopped at 400 A): 1.25 In not melted before
+    the 4-h conventional time, 1.6 In operated by it (IEC 60269-1 Table 2, 400 < In ≤ 1000 A,
+    recalled); at 0.01 s the band's edges are √(I²t / 0.01 s) of Table 7's pre-arcing I²t
+    (500 A: √(1.3e6/0.01) = 11,401.8 A and √(3.8e6/0.01) = 19,493.6 A; 630 A: 15,000 A and
+    27,386.1 A)."""
+    f = Fuse(name="F", link=f"{rating}gG")
+    assert float(f.min_melt_time_s([1.25 * rating])[0]) == pytest.approx(14400.0, rel=1e-9)
+    assert float(f.max_melt_time_s([1.6 * rating])[0]) == pytest.approx(14400.0, rel=1e-9)
+    assert float(f.min_melt_time_s([math.sqrt(i2t_min_a2s / 0.01)])[0]) == pytest.approx(
+        0.01, rel=1e-4)
+    assert float(f.max_melt_time_s([math.sqrt(i2t_max_a2s / 0.01)])[0]) == pytest.approx(
+        0.01, rel=1e-4)
+
+
 #: BS 88-2 gG (systems E and G) maximum earth-loop impedance (Ω, × 0.8) for disconnection in
 #: 5 s and 0.4 s: Metrel MI 3000 EasiPLUS instruction manual, Appendix A "Fuse base tables"
 #: (stored copy https://www.easymanua.ls/metrel/easiplus-mi-3000/manual?p=57).
@@ -85,7 +102,7 @@ def test_i2t_nodes_keep_the_one_to_one_point_six_selectivity_ratio():
     gG selectivity ratio), so the max node of In sits on the min node of the next-but-one."""
     lib = default_library()
     for small, big in ((16, 25), (25, 40), (40, 63), (63, 100), (100, 160), (160, 250),
-                       (250, 400)):
+                       (250, 400), (315, 500), (400, 630)):
         mx = lib.get(f"{small}gG").mx_m_points[-1] * small
         mn = lib.get(f"{big}gG").mm_m_points[-1] * big
         assert mx == pytest.approx(mn, rel=1e-3)
@@ -194,7 +211,9 @@ IEC_60269_1_TABLE_3 = {
     32: (75, 150, 200, 350), 40: (95, 190, 260, 450), 50: (125, 250, 350, 610),
     63: (160, 320, 450, 820), 80: (215, 425, 610, 1100), 100: (290, 580, 820, 1450),
     125: (355, 715, 1100, 1910), 160: (460, 950, 1450, 2590), 200: (610, 1250, 1910, 3420),
-    250: (750, 1650, 2590, 4500), 315: (1050, 2200, 3420, 6000), 400: (1420, 2840, 4500, 8060)}
+    250: (750, 1650, 2590, 4500), 315: (1050, 2200, 3420, 6000), 400: (1420, 2840, 4500, 8060),
+    # review rev38b: a European LV way / incomer is 500–630 A NH gG; the same reproduction
+    500: (1780, 3800, 6000, 10600), 630: (2200, 5100, 8060, 14140)}
 
 
 @pytest.mark.parametrize("rating", RATINGS_A)
@@ -212,8 +231,11 @@ def test_the_bands_pass_through_the_published_gates(rating):
 def test_the_0p1s_gates_follow_the_standards_1_to_1p6_selectivity_ratio():
     """IEC 60269's gG series is selective at a rating ratio of 1.6: Imin(0.1 s) of a link equals
     Imax(0.1 s) of the link 1.6 × smaller (25↔16, 40↔25, 63↔40, 100↔63, 160↔100, 250↔160,
-    400↔250) — a check on the data independent of any one reproduction."""
-    pairs = [(25, 16), (40, 25), (63, 40), (100, 63), (160, 100), (250, 160), (400, 250)]
+    400↔250, and 500↔315 = 1.587, 630↔400 = 1.575: the R10 series' steps, which the
+    standard's tables pair as 1:1.6) — a check on the data independent of any one
+    reproduction."""
+    pairs = [(25, 16), (40, 25), (63, 40), (100, 63), (160, 100), (250, 160), (400, 250),
+             (500, 315), (630, 400)]
     for big, small in pairs:
         assert float(Fuse(name="B", link=f"{big}gG").min_melt_time_s(
             [IEC_60269_1_TABLE_3[small][3]])[0]) == pytest.approx(0.1, rel=1e-6)

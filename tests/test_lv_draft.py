@@ -46,10 +46,41 @@ def lv_draft(lv_folder):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        # the relay on request (init --lv-head relay): its rule on the LV zone is tested here
         draft = draft_study(lv_folder / "LVTestCase" / "Master.dss", study_dir=lv_folder,
-                            sites=[parse_site("h899:899.b:1:7.4")])
+                            sites=[parse_site("h899:899.b:1:7.4")], lv_head="relay")
     (lv_folder / "study.yaml").write_text(draft.text, encoding="utf-8")
     return draft
+
+
+def test_lv_test_feeder_head_is_drafted_a_gg_way_fuse(lv_folder):
+    """By default (review rev38b F2) the head line LINE1 gets an IEC 60269 gG way fuse, not
+    the relay: the model's snapshot peak at LINE1 is 93.9 A on the worst phase (55 single-phase
+    loads; review rev38b: "94 A peak"), so the smallest of the gG series (… 80, 100, 125 …)
+    with In ≥ it is 100gG; the interrupting rating is the LV fuse class's (IEC 60269-2,
+    50/120 kA) smallest ≥ the 24.25 kA at bus 1: 50 kA. The study it writes loads."""
+    from protv2g import load_study
+    from protv2g.study_draft.draft import draft_study, parse_site
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        draft = draft_study(lv_folder / "LVTestCase" / "Master.dss", study_dir=lv_folder,
+                            sites=[parse_site("h899:899.b:1:7.4")])
+    f = draft.proposals[0].figures
+    assert 80.0 < f["peak_load_a"] <= 100.0
+    assert f["peak_load_a"] == pytest.approx(93.9, abs=0.5)
+    doc = yaml.safe_load(draft.text)
+    (head,) = [d for d in doc["devices"] if d["name"] == "head-line1"]
+    assert head["kind"] == "fuse" and head["link"] == "100gG"
+    assert head["interrupting_rating_ka"] == 50
+    assert "IEC 60947-2" not in draft.text and "IEEE-EI" not in draft.text
+    (lv_folder / "study_fuse.yaml").write_text(draft.text, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(lv_folder / "study_fuse.yaml")
+    from protv2g.study_draft.redraft_ratings import stale_ratings
+
+    assert stale_ratings(study) == []
 
 
 @pytest.fixture(scope="module")

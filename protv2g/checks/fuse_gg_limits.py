@@ -2,8 +2,8 @@
 
 A gG link given by the standard's gates (``relay_library/fuse_gg.yaml``) has, unlike a relay,
 three currents near its "pickup", all from IEC 60269-1 (Table 2, conventional times 1 h for
-In ≤ 63 A, 2 h for 63 < In ≤ 160 A, 3 h for 160 < In ≤ 400 A; confirmed, see the file's
-header):
+In ≤ 63 A, 2 h for 63 < In ≤ 160 A, 3 h for 160 < In ≤ 400 A, confirmed; 4 h for
+400 < In ≤ 1000 A, recalled; see the file's header):
 
 * the rated current In — the link carries it continuously (IEC 60269-1 §5.3.1 "rated
   current", clause number recalled; IEC 60364-4-43 §433.1 sizes a circuit by Ib ≤ In ≤ Iz,

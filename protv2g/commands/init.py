@@ -72,6 +72,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "number of chargers, kW each; repeatable")
     p.add_argument("--candidates", type=int, default=5, metavar="N",
                    help="candidate buses listed per group (default 5)")
+    p.add_argument("--lv-head", choices=("fuse", "relay"), default="fuse",
+                   help="at a feeder head on ≤ 1 kV with no device: draft an IEC 60269 gG way "
+                        "fuse (default; the smallest gG rating ≥ the head's load) or a relay")
     p.add_argument("--force", action="store_true", help="overwrite an existing study file")
     p.add_argument("--redraft", metavar="STUDY.yaml", default=None,
                    help="instead of drafting a study: re-apply the head-relay rule to a study "
@@ -121,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
     # stage progress as `run` and `hosting` show it (review s27 §8: ≈ 29 s silent on EPRI J1)
     with StageProgress("init", DRAFT_STAGES) as progress:
         draft = draft_study(master, redirects=[*inside, *outside], study_paths=paths,
-                            sites=sites, n_candidates=args.candidates, progress=progress)
+                            sites=sites, n_candidates=args.candidates, progress=progress,
+                            lv_head=getattr(args, "lv_head", "fuse"))
     out.parent.mkdir(parents=True, exist_ok=True)
     if copy_to is not None:
         n_files, size_mb = _copy_model(model_dir, copy_to, files)
@@ -139,7 +143,9 @@ def run(args: argparse.Namespace) -> int:
         folder.mkdir(exist_ok=True)
         (folder / "model_curves.yaml").write_text(draft.curves_text, encoding="utf-8")
         print(f"model curves: {folder / 'model_curves.yaml'}")
-    heads = ", ".join(p.entry["name"] for p in draft.proposals) or "none needed"
+    heads = ", ".join(p.entry["name"] + (f" (gG fuse {p.entry['link']})" if p.entry["kind"]
+                                         == "fuse" else "")
+                      for p in draft.proposals) or "none needed"
     print(f"study: {out}")
     if draft.notes:  # what the model holds that the engineer must know (review s17 §5)
         lines = note_lines(list(draft.notes))  # notes of one kind share a line
@@ -147,8 +153,14 @@ def run(args: argparse.Namespace) -> int:
               "comments repeat them; TODO where the study needs your confirmation):")
         for line in lines:
             print(f"  - {line}")
-    print(f"proposed feeder-head relay(s): {heads}")
+    print(f"proposed feeder-head device(s): {heads}")
     for p in draft.proposals:  # the slowest end-of-zone clearing (review s32)
+        if p.entry["kind"] == "fuse":   # a gG way fuse at a low-voltage head (rev38b F2)
+            said = ", ".join(f"{k.split('_')[1]} {t:.3g} s"
+                             for k, t in p.figures.get("clear_s", {}).items())
+            print(f"  - {p.entry['name']}: {p.figures['why']}"
+                  + (f"; total clearing at the zone's minimum faults {said}" if said else ""))
+            continue
         choice = p.figures.get("curve_choice")
         if choice:
             print(f"  - {p.entry['name']}: {clearing_summary(choice)}")

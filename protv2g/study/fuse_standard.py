@@ -116,7 +116,7 @@ def fuse_voltage_warnings(study: Study, device: Any, where: str, file: str) -> l
             "(gG: NH, BS 88, D/D0) or circuit-breakers, whose curves and breaking capacity "
             "(a prospective symmetrical current) differ from a K/T link's",
             f"give the gG link the feeder has, e.g. {where}.link: {gg} (library IEC 60269 gG "
-            "16–400 A: `protv2g curves list`), or the maker's curve as a user file; keep the "
+            "16–630 A: `protv2g curves list`), or the maker's curve as a user file; keep the "
             "K/T link only if that is what is installed")]
     if is_iec_link(curve) and kv > LOW_VOLTAGE_KV_LL:
         return [Issue(

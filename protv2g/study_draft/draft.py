@@ -96,6 +96,7 @@ from protv2g.study_draft.head_relay import feeder_heads
 from protv2g.study_draft.head_rule import head_proposals
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
+from protv2g.study_draft.lv_head_fuse import LV_HEAD_CHOICES, head_fuse
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import r10_rating_ka
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
@@ -175,7 +176,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                 study_dir: str | Path | None = None,
                 study_paths: Sequence[str] | None = None, sites: Sequence[dict] = (),
                 n_candidates: int = 5,
-                progress: Callable[[str], None] | None = None) -> StudyDraft:
+                progress: Callable[[str], None] | None = None,
+                lv_head: str = "fuse") -> StudyDraft:
     """Draft a study from an OpenDSS master (see the module docstring).
 
     Parameters
@@ -199,6 +201,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     progress : callable, optional
         Called with each stage's name as it starts (:data:`DRAFT_STAGES`), as
         :func:`protv2g.runner.run_study` does; the draft itself never prints.
+    lv_head : {"fuse", "relay"}
+        What is drafted at a feeder head on ≤ 1 kV: an IEC 60269 gG way fuse (default,
+        :mod:`.lv_head_fuse`; review rev38b F2) or the head relay (the behaviour before).
 
     Returns
     -------
@@ -210,6 +215,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
         The model does not compile, a site's bus or phase is not in the model, or the study
         folder is not above the model.
     """
+    if lv_head not in LV_HEAD_CHOICES:
+        raise InputError(Issue("--lv-head", str(lv_head), "not one of "
+                               f"{', '.join(LV_HEAD_CHOICES)}",
+                               "give --lv-head fuse (a gG way fuse) or --lv-head relay"))
     master = Path(master).resolve()
     study_dir = Path(study_dir).resolve() if study_dir is not None else master.parent
     issues = []
@@ -321,13 +330,16 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                built, head_table, full_lib, bool(sites),
                                site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
                                light.fraction, model, base_open=base_open)
+    if lv_head == "fuse":   # a gG way fuse at a head on ≤ 1 kV (review rev38b F2)
+        proposals = [head_fuse(p, full_lib) or p for p in proposals]
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
     mark("candidates")
     levels = short_circuit_levels(base_model, base_res)  # the base case's (rev36a T6)
     levels["x_r"] = _network_x_r(base_model, levels)
     behind = {n: (el, kinds[n]) for n, (el, _t) in places.items()}
-    behind.update({n: (h.element, "relay, proposed") for n, h in zip(head_names, heads,
-                                                                      strict=True)})
+    proposed = {p.entry["name"]: p.entry["kind"] for p in proposals}
+    behind.update({n: (h.element, f"{proposed.get(n, 'relay')}, proposed")
+                   for n, h in zip(head_names, heads, strict=True)})
     behind.update({f.name: (f.element, "fuse, drafted") for f in drafted})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     mark("notes")

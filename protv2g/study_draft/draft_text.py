@@ -46,6 +46,11 @@ from protv2g.study_draft.low_voltage import (
     voltage_limit_todo,
     zone_faults_text,
 )
+from protv2g.study_draft.lv_head_fuse import (
+    HEAD_FUSE_FIX,
+    head_fuse_comments,
+    head_fuse_rule_text,
+)
 from protv2g.study_draft.notes import NO_LOAD_WHAT, note_lines
 from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.shared_todos import factor_shared
@@ -148,7 +153,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if src:
         lines += ["# Existing sources of the model (in every fault run and flow, base case "
                   "included):", *src]
-    if not drafted and not any(str(e.get("kind")) in ("fuse", "recloser") for e in entries):
+    if not drafted and not any(str(e.get("kind")) in ("fuse", "recloser")
+                               for e in [*entries, *(p.entry for p in proposals)]):
         lines.append(f"# {NO_FUSE_NOTE}")   # review rev34b L4 (IEEE 34 has none)
     lines.append("devices:" if entries or proposals or drafted else "devices: []")
     for e in entries:
@@ -173,6 +179,16 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         f = p.figures
         name = p.entry["name"]
         i_ka = float(peak.get(name, np.nan))
+        if p.entry["kind"] == "fuse":   # a gG way fuse at a low-voltage head (.lv_head_fuse)
+            rating, note = _rating("fuse", kv_of(name), i_ka, x_r.get(name, np.nan),
+                                   model.f_hz)
+            todos += [f"{name}: link", f"{name}: interrupting_rating_ka"]
+            lines += device_block({**p.entry, **rating}, head_fuse_comments(
+                p, bool(model.inverters or model.machines), R_FAULT_MIN_OHM),
+                {"link": todo(f"drafted gG way fuse {f['why']} (rule: "
+                              f"{head_fuse_rule_text()})", HEAD_FUSE_FIX),
+                 "interrupting_rating_ka": _source_caveat(note, bool(source_issues))})
+            continue
         comments = [
             todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
                  "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
