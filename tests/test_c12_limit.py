@@ -145,7 +145,8 @@ def test_an_at_limit_row_says_one_tolerance_and_no_attribution_of_its_own(hand) 
     tol = 0.001 * (1.05 + 0.00097)  # the attribution's floor, by hand
     assert row.tolerance == pytest.approx(tol, rel=1e-9)
     assert "at the limit within its tolerance 0.001051 pu" in row.message
-    assert "0.001 pu)" not in row.message and "tolerance 0.001 pu" not in row.message
+    assert "0.001 pu" not in row.message  # the setting's 0.001 pu is floored: one number
+    assert "(checks.voltage_limit_tolerance_pu, floored at 0.1 % of the voltage)" in row.message
     assert "V2G raises it by 0.00205 pu (0.25 × checks.voltage_change_min_pu 0.008333 pu" in (
         row.message)
     # the gate's twin text quotes the same tolerance (4 digits on the terminal)

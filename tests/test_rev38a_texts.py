@@ -80,6 +80,6 @@ def test_not_seen_text_gives_only_the_currents_below_the_minimum_trip() -> None:
     assert ("faults there that r_mid does not see (SLG-a) carry 355–357 A through f_campus, "
             "below r_mid's minimum trip 460 A (phase; ground 140 A") in text
     assert "3I0 at r_mid at most 3 A" in text and "delta" in text
-    assert "r_mid sees 355 A without V2G, 308 A with V2G" in text
+    assert "r_mid carries 355 A without V2G, 308 A with V2G" in text
     # the faults it does see are counted, not hidden
     assert "r_mid sees the other 2 fault row(s) there (up to 548 A through f_campus)" in text

@@ -329,8 +329,8 @@ def at_limit_caused_text(v_base: float, vm_pu: float, band_pu: float, tol_pu: fl
     '; without V2G 1.0510 pu here, at the limit within its tolera'
     """
     floored = band_pu > tol_pu * (1.0 + 1e-9)
-    which = ("checks.voltage_limit_tolerance_pu " f"{tol_pu:g} pu, here its floor 0.1 % of "
-             "the voltage" if floored else "checks.voltage_limit_tolerance_pu")
+    which = ("checks.voltage_limit_tolerance_pu, floored at 0.1 % of the voltage" if floored
+             else "checks.voltage_limit_tolerance_pu")
     rise = vm_pu - v_base
     scale = (f" ({rise / change_min_pu:.2g} × checks.voltage_change_min_pu "
              f"{change_min_pu:.4g} pu, the change material to a failure already there)"

@@ -6,7 +6,7 @@ below recloser a's 200 A minimum trip, so nothing backs f2 up. Two criteria find
 :class:`protv2g.checks.fuse_saving_range.SavingMechanism`: fuse saving is not possible) and
 C5's backup-reach rows of the recloser (:mod:`protv2g.checks.sensitivity`). The C2 finding's
 message spoke of fuse saving only; the finding now names the fuse, the fault currents on its
-lateral, the recloser's pickup, and whether V2G changes what the recloser sees (with its
+lateral, the recloser's pickup, and whether V2G changes what the recloser carries (with its
 figures), so that a pre-existing condition reads as one.
 
 Currents are the largest phase current of each device-fault row of ``result.device_faults``
@@ -122,12 +122,12 @@ def _unseen_text(rows: pd.DataFrame, rc: str, fuse: str, buses: list[str], s: An
     if base and on_base.any() and on_v2g.any():
         b, v = _range(seen_r[on_base]), _range(seen_r[on_v2g])
         lo_b, lo_v = np.nanmin(seen_r[on_base]), np.nanmin(seen_r[on_v2g])
-        change = ("V2G lowers what it sees" if lo_v < lo_b - 0.5 else
-                  "V2G raises what it sees" if lo_v > lo_b + 0.5 else
+        change = ("V2G lowers what it carries" if lo_v < lo_b - 0.5 else
+                  "V2G raises what it carries" if lo_v > lo_b + 0.5 else
                   "V2G does not change it")
-        text += f"; {rc} sees {b} without V2G, {v} with V2G: {what}, {change}"
+        text += f"; {rc} carries {b} without V2G, {v} with V2G: {what}, {change}"
     else:
-        text += f"; {rc} sees {_range(seen_r)}: {what}"
+        text += f"; {rc} carries {_range(seen_r)}: {what}"
     n_seen = int((~unseen).sum())
     if n_seen:
         text += (f"; {rc} sees the other {n_seen} fault row(s) there (up to "
@@ -139,8 +139,8 @@ def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
                          result: StudyResult, models: dict[str, Any]) -> dict[str, str]:
     """Finding id → what the lateral's missing backup is, for each C2 finding whose
     mechanism is :data:`NOT_SEEN`: ``"no backup on f2's lateral (lat2): faults there carry
-    89–142 A through f2, below a's minimum trip 200 A (phase; ground off); a sees 89–140 A
-    without V2G, 50–113 A with V2G: pre-existing, V2G lowers what a sees"``.
+    89–142 A through f2, below a's minimum trip 200 A (phase; ground off); a carries 89–140 A
+    without V2G, 50–113 A with V2G: pre-existing, V2G lowers what it carries"``.
 
     Parameters
     ----------
