@@ -102,10 +102,9 @@ def _group_line(kind: str, ids: list[str], by_id: dict[str, Any], recs: dict[str
     """One condition for a group of :func:`_default_groups`: the count, the kind of element and
     why they are grouped, the ids, then its worst finding (smallest worst margin) as
     :func:`_line` writes it."""
-    worst = min(ids, key=lambda x: (pd.to_numeric(by_id[x].worst_margin, errors="coerce")
-                                    if pd.notna(pd.to_numeric(by_id[x].worst_margin,
-                                                              errors="coerce"))
-                                    else float("inf"), ids.index(x)))
+    margins = pd.to_numeric(pd.Series([by_id[x].worst_margin for x in ids]),
+                            errors="coerce").fillna(float("inf"))
+    worst = ids[int(margins.to_numpy().argmin())]  # the first of the smallest, gate order
     f = by_id[worst]
     device = str(f.device or "")
     element = device.partition(".")[0] if "." in device else "element"
