@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE
 from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
 from protv2g.findings_groups import BusRows, group_trend_columns
@@ -32,8 +33,8 @@ from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
 from protv2g.violations import STATUS_ORDER, is_given
 
-__all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "finding_rows", "finding_title",
-           "rule_labels"]
+__all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "SAVING_TITLES", "finding_rows",
+           "finding_title", "rule_labels"]
 
 #: Columns of the Findings table.
 FINDING_COLUMNS = [
@@ -48,6 +49,21 @@ FINDING_COLUMNS = [
 #: Labels of rules with no row of the coordination table: the rows that report a step
 #: transformer with no device behind a pair (:mod:`protv2g.checks.beyond_transformer`).
 FIXED_RULE_LABELS = {"unguarded_step_transformer": "no device at a step transformer"}
+
+#: C2's fuse-saving mechanisms (:class:`protv2g.checks.fuse_saving_range.SavingMechanism`)
+#: whose words name the base case, titled by the finding's attribution where they would
+#: contradict it (review rev38a M3, IEEE 8500 r_mid / f_campus: "(not saved without V2G)" on a
+#: finding "caused by the project's equipment", whose base has no f_campus; it fails with
+#: every charger idle): (mechanism, attribution) → the title's parenthesis.
+_NOT_SAVED, _LOST = (SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
+                     SavingMechanism.LOST_SAVING.value)
+_IDLE = "fuse saving fails with the project's equipment in, every charger idle"
+SAVING_TITLES = {
+    (_NOT_SAVED, Attribution.EQUIPMENT): _IDLE,
+    (_LOST, Attribution.EQUIPMENT): _IDLE,
+    (_NOT_SAVED, Attribution.CAUSED): "fuse saving lost with V2G",
+    (_LOST, Attribution.PRE_EXISTING): _NOT_SAVED,
+}
 
 
 
@@ -88,10 +104,18 @@ def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
 
 
 def finding_title(criterion: str, device: str, partner: str, mechanism: str,
-           labels: dict[str, str] | None = None) -> str:
+           labels: dict[str, str] | None = None, attribution: str = "") -> str:
     """``"C2 recloser–fuse: RC-F1 / FU-F1 (fuse TC < recloser delayed)"``: the criterion,
     the device(s) and the rule that failed. With a rule named, the catalogue title's own
-    parenthesis (C2's "(fuse saving)", one of its two rules) is left out."""
+    parenthesis (C2's "(fuse saving)", one of its two rules) is left out. A fuse-saving
+    mechanism whose words would contradict the finding's ``attribution`` is said as
+    :data:`SAVING_TITLES` gives it.
+
+    >>> finding_title("C2", "r_mid", "f_campus", "not saved without V2G",
+    ...               attribution="caused by the project's equipment").split(" (")[1]
+    "fuse saving fails with the project's equipment in, every charger idle)"
+    """
+    mechanism = SAVING_TITLES.get((mechanism, attribution), mechanism)
     crit = CATALOGUE.get(criterion)
     name = crit.title if crit else ""
     if mechanism and name.endswith(")") and " (" in name:
@@ -214,7 +238,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
-            "title": finding_title(crit, dev, partner, mech, labels),
+            "title": finding_title(crit, dev, partner, mech, labels, attribution),
             "status": str(w["status"]),
             "attribution": attribution,
             "device": dev, "other_device": partner or _join(

@@ -126,3 +126,27 @@ def test_one_attribution_in_findings_and_gate(ckt5_like, depot_study):
             f"{EXP}, SLG-c at 1008222 (min)") in line
     assert "also failing without V2G" not in line
     assert "4 row(s) in 2 scenario(s)" in line
+
+
+def test_a_failing_base_that_v2g_improves_is_said_to_fail_and_improve() -> None:
+    """Review rev38a M7 (IEEE 8500 line.ln5805761-1, a line on OpenDSS's 400 A default): 130.3 %
+    loaded without V2G (margin −30.3 %), 124.4 % with V2G at peak (−24.4 %): V2G lowers the
+    loading by 5.85 points. The row read "pre-existing: without V2G it passes by -30.3 % and
+    V2G changes it by -5.85 %, under the materiality threshold 1.2 %" — a failure called
+    "passes" and an improvement weighed against a threshold of worsening."""
+    row = {"criterion": "C12", "status": "fail", "scenario": "expected/peak/100%",
+           "fault_bus": None, "fault_type": None, "case": None,
+           "device": "line.ln5805761-1", "other_device": None, "margin": -24.45,
+           "margin_unit": "%", "rule": "", "limit": 100.0, "tolerance": 1.2,
+           "attribution": "", "message": "m"}
+    base = {k: row[k] for k in ("criterion", "fault_bus", "fault_type", "case", "device",
+                                "other_device", "margin_unit", "rule")}
+    v = attribute(pd.DataFrame([row]), {"expected/peak/100%": "base/peak", "base/peak":
+                                        "base/peak"},
+                  pd.DataFrame([{**base, "scenario": "base/peak", "margin": -30.3}]))
+    r = v.iloc[0]
+    assert r.attribution == "pre-existing"
+    assert "passes by" not in r.message and "-30.3" not in r.message
+    assert "it fails by 30.3 % without V2G; V2G lowers it by 5.85 points, an improvement" in (
+        r.message)
+    assert "changes it by" not in r.message

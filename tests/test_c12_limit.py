@@ -121,11 +121,40 @@ def test_a_base_case_over_only_by_noise_is_caused_by_v2g(hand) -> None:
     0.0083 pu exceedance) was "pre-existing" under the materiality threshold."""
     row = _fail_at(_c12(hand, _flow({"B4": 1.0503}, {"B4": 1.0583})), "B4").iloc[0]
     assert row.attribution == "new"
-    assert "without V2G 1.0503 pu, at the limit within its tolerance 0.001 pu" in row.message
+    assert "without V2G 1.0503 pu here, at the limit within its tolerance 0.00105 pu" in (
+        row.message)
     assert "pre-existing" not in row.message
     # judged against the limit's tolerance (floored by the attribution), not the materiality
     assert row.tolerance == pytest.approx(0.00105, abs=1e-5)
     assert row.base_margin == pytest.approx(1.05 - 1.0503)
+
+
+def test_an_at_limit_row_says_one_tolerance_and_no_attribution_of_its_own(hand) -> None:
+    """Review rev38a M1 (IEEE 8500 x2729406c, 1.05097 → 1.05302 pu): the gate line said
+    "caused by V2G: without V2G 1.051 pu, at the limit within its tolerance 0.001 pu" and, in
+    the same line, "(fail; made worse by V2G; … within the tolerance 0.001051 pu …)": the
+    row's text named an attribution the finding's may differ from, and quoted the limit's
+    0.001 pu where the row's tolerance is floored to 0.1 % of the voltage (0.001 × (1.05 +
+    0.00097) = 0.00105097 pu, written to 4 digits 0.001051). V2G's rise 0.00205 pu is said
+    against checks.voltage_change_min_pu (1/120 pu: 0.25 ×)."""
+    from protv2g.gate_twin import twin_text
+
+    row = _fail_at(_c12(hand, _flow({"B4": 1.05097}, {"B4": 1.05302})), "B4").iloc[0]
+    assert row.attribution == "new"
+    assert "caused by V2G" not in row.message
+    tol = 0.001 * (1.05 + 0.00097)  # the attribution's floor, by hand
+    assert row.tolerance == pytest.approx(tol, rel=1e-9)
+    assert "at the limit within its tolerance 0.001051 pu" in row.message
+    assert "0.001 pu" not in row.message  # the setting's 0.001 pu is floored: one number
+    assert "(checks.voltage_limit_tolerance_pu, floored at 0.1 % of the voltage)" in row.message
+    assert "V2G raises it by 0.00205 pu (0.25 × checks.voltage_change_min_pu 0.008333 pu" in (
+        row.message)
+    # the gate's twin text quotes the same tolerance (4 digits on the terminal)
+    from protv2g.commands.gate import terminal_text
+
+    twin = terminal_text(twin_text(row))
+    assert "within the tolerance 0.001051 pu (taken as passing)" in twin
+    assert "0.001 pu" not in twin
 
 
 def test_a_base_case_within_the_limit_is_caused_by_v2g_whatever_the_rise(hand) -> None:

@@ -164,7 +164,7 @@ def test_unseen_lateral_texts_count_a_held_row_on_each_side_of_its_scenarios() -
         want = unseen_lateral_texts(findings, evidence, whole, models)
         assert got == want and list(got) == ["F08"]
         # 0 % showing base/light's rows: those rows are on the V2G side too
-        assert f"a sees 89–140 A without V2G, {v2g} with V2G" in got["F08"]
+        assert f"a carries 89–140 A without V2G, {v2g} with V2G" in got["F08"]
 
 
 def _cells(path) -> dict[str, list[tuple]]:  # noqa: ANN001

@@ -44,3 +44,31 @@ def test_all_six_on_stderr(capsys):
             assert w not in out or (not json_out and w == WARNINGS[0])
         if not json_out:
             assert "6 distinct warning(s) during the search, each on stderr" in out
+
+
+def test_one_note_with_six_counts_is_one_line():
+    """Review rev38a X1 (IEEE 8500, `hosting --site campus`): "6 distinct warning(s)" were one
+    SliceNote with N = 27, 48, 65, 10, 20, 6 fault buses, each ~600 characters."""
+    from protv2g.hosting import search
+    from protv2g.hosting.warning_text import grouped_warnings
+
+    note = ("SliceNote: {} fault bus(es) where the chargers' control cannot lock on to the grid "
+            "voltage (…) (scenario …, min, 3ph)")
+    counts = {note.format(n): k for n, k in ((27, 4), (48, 3), (65, 2), (10, 1), (20, 1),
+                                             (6, 1))}
+    counts["RuntimeWarning: warning number 3 (scenario …)"] = 2
+    out = grouped_warnings(counts)
+    assert len(out) == 2
+    assert out[0] == (note.format("N") + " (12× in all: N = 27 (4×), 48 (3×), 65 (2×), 10 (1×), "
+                      "20 (1×), 6 (1×))")
+    assert out[1] == "RuntimeWarning: warning number 3 (scenario …) (2×)"
+    assert search.grouped_warnings is grouped_warnings  # the search's list is this one
+    args = argparse.Namespace(json=False, output=None)
+    analysis = _analysis()
+    analysis.warnings = out
+    import contextlib
+    import io
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf), contextlib.redirect_stderr(io.StringIO()):
+        _print(args, analysis, _study(), None)
+    assert "2 distinct warning(s) during the search" in buf.getvalue()

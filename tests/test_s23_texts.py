@@ -170,9 +170,10 @@ def test_unseen_lateral_names_fuse_fault_range_and_backup_pickup() -> None:
     out = unseen_lateral_texts(findings, evidence, result, models)
     assert list(out) == ["F08"]
     assert out["F08"] == (
-        "no backup on f2's lateral (lat2): faults there carry 89–142 A through f2, below a's "
-        "minimum trip 200 A (phase; ground off); a sees 89–140 A without V2G, 50–108 A with "
-        "V2G: a pre-existing condition, V2G lowers what it sees")
+        "no backup on f2's lateral (lat2): faults there that a does not see (SLG-a) carry "
+        "89–142 A through f2, below a's "
+        "minimum trip 200 A (phase; ground off); a carries 89–140 A without V2G, 50–108 A "
+        "with V2G: a pre-existing condition, V2G lowers what it carries")
 
 
 def test_gate_twin_text_of_a_row_that_no_longer_operates_has_no_empty_number() -> None:

@@ -239,3 +239,43 @@ def test_pre_existing_rows_fold_onto_the_fail_line_as_the_gate_folds_them():
     f = build_findings(rows)
     kinds = finding_gate_kinds(f.evidence, Gate())
     assert kinds[["kind", "also", "attributable"]].values.tolist() == [["fail", "", True]]
+
+
+def test_line_loadings_on_a_tool_default_are_one_condition_as_the_gate_groups_them():
+    """Review rev38a X5 (IEEE 8500): 25 C12 line loadings made worse by charging, every one on
+    OpenDSS's 400 A default, were 25 separate conditions here (burying the protection ones);
+    the gate prints one line "C12 25 line(s) rated by a tool default (confirm their ratings
+    first), the worst …". The Summary groups them the same way: one condition naming every
+    finding, its worst finding's line; the protection fail and condition stay as they are,
+    before it; a C12 failure on a rating from the model stays alone."""
+    rows = [_row("C2", "fail", "equipment", "firm/light/100%", "r_mid", -0.55, "s"),
+            _row("C8", "fail", "pre-existing", "base/peak", "RC", -5.0, "A")]
+    for k, m in enumerate((-43.0, -54.26, -36.4)):
+        rows += [_row("C12", "fail", "worse", "charging/firm", f"line.ln{k}", m, "%",
+                      input_basis="default"),
+                 _row("C12", "fail", "pre-existing", "base/peak", f"line.ln{k}", m + 6.0, "%",
+                      input_basis="default")]
+    rows.append(_row("C12", "fail", "new", "firm/light/100%", "transformer.campus_xf",
+                     -0.0084, "pu"))
+    f = build_findings(pd.DataFrame(rows).assign(
+        input_basis=lambda x: x["input_basis"].fillna("given")))
+    by = f.findings.set_index("finding")
+    lines = [x for x in by.index if str(by.loc[x, "device"]).startswith("line.")]
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    conditions = [v for k, v in _pairs(ws, w) if k.startswith("  condition")]
+    grouped = [c for c in conditions if "line(s)" in c]
+    assert len(grouped) == 1, conditions
+    assert sum("line.ln" in c for c in conditions) == 1  # no line alone
+    g = grouped[0]
+    head = "fail: C12 3 line(s) rated by a tool default (confirm their ratings first): "
+    assert g.startswith(head)
+    assert sorted(g[len(head):].split(" (each")[0].split(", ")) == sorted(lines)
+    worst = by[by["device"] == "line.ln1"].index[0]
+    assert f"the worst {worst} C12" in g and "line.ln1" in g
+    assert "rests on a tool default" in g
+    # the protection items are not folded, and come first; the transformer stays alone
+    assert conditions[0].startswith("fail:") and "r_mid" in conditions[0]
+    assert any("transformer.campus_xf" in c for c in conditions if c is not g)
+    assert any(c.startswith("condition:") and " RC" in c for c in conditions)

@@ -77,10 +77,12 @@ from protv2g.checks.flow_limit import (
     LINE_TO_LINE_TEXT,
     REGULATOR_SETPOINT,
     WITHIN_TOLERANCE,
+    at_limit_caused_text,
     at_limit_text,
     judged_voltage_pu,
     limit_tolerance_pu,
     regulated_buses,
+    rise_band_pu,
     setpoint_texts,
     v2g_caused,
     within_tolerance_text,
@@ -203,10 +205,13 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     if "vm_ll_pu" in bad.columns:
         for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
             suffix[k] = LINE_TO_LINE_TEXT + suffix.get(k, "")
+    # a V2G row's one tolerance: the limit's, floored as the attribution floors it (rev38a M1)
+    rise_tol = rise_band_pu(th.v_max_pu, v_base, tol)
+    vm = bad.vm_pu.to_numpy(float)
     for k in np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist():
-        suffix[k] = suffix.get(k, "") + (
-            f"; caused by V2G: without V2G {v_base[k]:.4f} pu, at the limit within "
-            f"its tolerance {tol:g} pu (checks.voltage_limit_tolerance_pu)")
+        suffix[k] = suffix.get(k, "") + at_limit_caused_text(
+            float(v_base[k]), float(vm[k]), float(rise_tol[k]), tol,
+            float(th.voltage_change_min_pu))
     if len(bad):
         distinct = pd.unique(bad.bus.to_numpy())
         held = setpoint_texts(bus, distinct, bus_kv_and_sources(ctx, distinct)[1],
@@ -227,7 +232,7 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
         margin=(th.v_max_pu - bad.vm_pu).to_numpy(), limit=th.v_max_pu,
         # a row V2G causes is judged against the limit's tolerance, not the materiality of
         # a change to a failure already there (the gate and the trend read the column)
-        tolerance=np.where(caused | pre | tap, tol, th.voltage_change_min_pu),
+        tolerance=np.where(caused, rise_tol, np.where(pre | tap, tol, th.voltage_change_min_pu)),
         mechanism=mechanism, message=message)
     if caused.any() or pre.any() or tap.any():  # kept by the attribution (as C10's)
         # the site transformer's tap: the project's equipment (rev34b M1/M2)

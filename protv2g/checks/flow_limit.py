@@ -58,6 +58,7 @@ from protv2g.devices.rules import RuleValue
 __all__ = ["V_LIMIT_TOLERANCE_PU", "V_LIMIT_TOLERANCE_BRACKET_PU", "SOURCE_SETPOINT",
            "REGULATOR_SETPOINT", "SETPOINT_MECHANISMS", "limit_tolerance_pu",
            "voltage_limit_tolerance", "regulated_buses", "setpoint_texts", "v2g_caused",
+           "rise_band_pu", "at_limit_caused_text",
            "at_limit_text", "AT_LIMIT", "WITHIN_TOLERANCE",
            "within_tolerance_text", "judged_voltage_pu", "LINE_TO_LINE_TEXT"]
 
@@ -294,6 +295,49 @@ def v2g_caused(w: pd.DataFrame, bad: pd.DataFrame, base_of: Mapping[str, str],
         caused = (v2g[codes] & (base[codes] != "") & (v_base <= v_max_pu + tol_pu)
                   & (bad.vm_pu.to_numpy(float) - v_base > band))
     return caused, v_base
+
+
+def rise_band_pu(v_max_pu: float, v_base: np.ndarray, tol_pu: float) -> np.ndarray:
+    """The tolerance (pu) of a V2G row on a bus at most at the limit without V2G: the limit's
+    ``tol_pu`` (``checks.voltage_limit_tolerance_pu``), never below the attribution's floor
+    (:func:`~protv2g.checks.attribution.tolerance_floor`: 0.1 % of ``|v_max| + |v_max −
+    v_base|``). It is the band :func:`v2g_caused` judges V2G's rise against and the value the
+    attribution writes in the row's ``tolerance`` column, so that the row's message and the
+    gate's twin text quote one number (review rev38a M1: IEEE 8500 x2729406c said "within its
+    tolerance 0.001 pu" and "within the tolerance 0.001051 pu" in one line).
+
+    >>> rise_band_pu(1.05, np.array([1.05097, 1.05]), 0.001).round(7).tolist()
+    [0.001051, 0.00105]
+    >>> rise_band_pu(1.05, np.array([1.05097]), 0.002).tolist()
+    [0.002]
+    """
+    v_base = np.asarray(v_base, dtype=float)
+    return np.fmax(tol_pu, tolerance_floor(np.full(v_base.shape, v_max_pu), v_max_pu - v_base))
+
+
+def at_limit_caused_text(v_base: float, vm_pu: float, band_pu: float, tol_pu: float,
+                         change_min_pu: float) -> str:
+    """The message suffix of a V2G row on a bus above the limit within its tolerance
+    without V2G (attribution ``new``, :func:`v2g_caused`): the base voltage, the one
+    tolerance ``band_pu`` (:func:`rise_band_pu`; where the attribution's floor sets it, said
+    so), and V2G's rise against ``checks.voltage_change_min_pu`` — the change that would be
+    material to a failure already there (review rev38a M1: "caused by V2G" beside the
+    finding's "made worse by V2G", and a rise of 0.0020 pu, a quarter of that threshold,
+    said nowhere). The row's own attribution is the finding's to say, not this text's.
+
+    >>> at_limit_caused_text(1.05097, 1.05302, 0.001051, 0.001, 1 / 120)[:60]
+    '; without V2G 1.0510 pu here, at the limit within its tolera'
+    """
+    floored = band_pu > tol_pu * (1.0 + 1e-9)
+    which = ("checks.voltage_limit_tolerance_pu, floored at 0.1 % of the voltage" if floored
+             else "checks.voltage_limit_tolerance_pu")
+    rise = vm_pu - v_base
+    scale = (f" ({rise / change_min_pu:.2g} × checks.voltage_change_min_pu "
+             f"{change_min_pu:.4g} pu, the change material to a failure already there)"
+             if change_min_pu > 0 else "")
+    return (f"; without V2G {v_base:.4f} pu here, at the limit within its tolerance "
+            f"{band_pu:.4g} pu ({which}): taken as passing, so the exceedance at this bus is "
+            f"V2G's; V2G raises it by {rise:.3g} pu{scale}")
 
 
 def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],

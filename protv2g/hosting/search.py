@@ -53,6 +53,7 @@ from protv2g.hosting.tables import (
     hosting_tables,
     levels,
 )
+from protv2g.hosting.warning_text import grouped_warnings
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.pipeline import study_with_sites
 from protv2g.study.loader import Study
@@ -374,7 +375,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                            n_engine_calls=n_calls, seconds=time.perf_counter() - t0,
                            levels_kw=levels_kw, unevaluated=unevaluated,
                            not_applicable=not_applicable,
-                           warnings=[f"{k} ({n}×)" for k, n in engine_warnings.items()])
+                           warnings=grouped_warnings(engine_warnings))
 
 
 def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:

@@ -6,7 +6,7 @@ below recloser a's 200 A minimum trip, so nothing backs f2 up. Two criteria find
 :class:`protv2g.checks.fuse_saving_range.SavingMechanism`: fuse saving is not possible) and
 C5's backup-reach rows of the recloser (:mod:`protv2g.checks.sensitivity`). The C2 finding's
 message spoke of fuse saving only; the finding now names the fuse, the fault currents on its
-lateral, the recloser's pickup, and whether V2G changes what the recloser sees (with its
+lateral, the recloser's pickup, and whether V2G changes what the recloser carries (with its
 figures), so that a pre-existing condition reads as one.
 
 Currents are the largest phase current of each device-fault row of ``result.device_faults``
@@ -43,12 +43,104 @@ def _range(x: np.ndarray) -> str:
     return f"{lo:,.0f} A" if round(lo) == round(hi) else f"{lo:,.0f}–{hi:,.0f} A"
 
 
+#: Ground faults (the fault types that draw zero sequence) and the share of the fuse's current
+#: below which the recloser's 3I0 is taken as blocked by a delta (or ungrounded-wye) winding
+#: between them: a Dyn transformer passes no zero sequence to its primary (IEEE Std
+#: C57.12.00 connections; review rev38a M2: 3 A at r_mid for a 355 A SLG fault behind
+#: campus_xf, Dyn).
+_GROUND = ("SLG", "LLG")
+_BLOCKED_SHARE = 0.05
+
+
+def _sides(d: pd.DataFrame, base: set[str], held: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Whether each row of ``d`` is on the base side, and on the V2G side: a held row is the
+    row of each of its scenarios (on the base side when one of them is a base case, on the
+    V2G side when one is not; ranges over repeated rows are the same)."""
+    names = d["scenario"].astype(str).to_numpy().tolist()
+    distinct = sorted(set(names))
+    sides = {n: (any(t in base for t in ts), any(t not in base for t in ts))
+             for n, ts in zip(distinct, held.shown_as(distinct), strict=True)}
+    return (np.array([sides[n][0] for n in names], dtype=bool),
+            np.array([sides[n][1] for n in names], dtype=bool))
+
+
+def _unseen_text(rows: pd.DataFrame, rc: str, fuse: str, buses: list[str], s: Any,
+                 base: set[str], held: Any, att: str) -> str:
+    """The finding's text from the device rows at its buses: the faults the recloser does
+    not see — its largest phase current below its phase minimum trip and its 3I0 below its
+    ground minimum trip (or no ground element) — with the fuse's currents for them, the
+    recloser's own, and how many fault rows there it does see (review rev38a M2: "faults
+    there carry 307–548 A through f_campus, below r_mid's minimum trip 460 A" where 548 A is
+    above it). Rows of the two devices are paired on the fault (scenario, bus, type, case)."""
+    key = [c for c in ("scenario", "fault_bus_name", "fault_type", "case") if c in rows]
+    dev = rows["device"].astype(str)
+    # rows repeated on one fault (a held row of several stages) paired in their order
+    r = rows[dev == rc].assign(_n=lambda x: x.groupby(key, observed=True, sort=False).cumcount())
+    fu = rows[dev == fuse].assign(_n=lambda x: x.groupby(key, observed=True, sort=False).cumcount())
+    ip = ["ia_ka", "ib_ka", "ic_ka"]
+    pair = r[[*key, "_n", *ip, "i3i0_ka"]].merge(fu[[*key, "_n", *ip]], on=[*key, "_n"],
+                                                  how="inner", suffixes=("_r", "_f"))
+    ip_r = 1000.0 * pair[[f"{c}_r" for c in ip]].to_numpy(dtype=float).max(axis=1)
+    ip_f = 1000.0 * pair[[f"{c}_f" for c in ip]].to_numpy(dtype=float).max(axis=1)
+    i0_r = 1000.0 * np.abs(pair["i3i0_ka"].to_numpy(dtype=float))
+    g_trip = s.ground_min_trip_a
+    with np.errstate(invalid="ignore"):
+        unseen = (ip_r < float(s.phase_min_trip_a)) & (
+            (i0_r < float(g_trip)) if g_trip is not None else True)
+    types = (pair["fault_type"].astype(str).to_numpy() if "fault_type" in pair
+             else np.full(len(pair), "", dtype=object))
+    what = ("a pre-existing condition" if att in ("", "pre-existing")
+            else f"attribution: {att}")
+    ground = f"ground {g_trip:g} A" if g_trip is not None else "ground off"
+    if not len(pair):  # no fault of the two devices pairs up: the devices' own ranges
+        ip_r = 1000.0 * r[ip].to_numpy(dtype=float).max(axis=1)
+        ip_f = 1000.0 * fu[ip].to_numpy(dtype=float).max(axis=1)
+        return (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there carry "
+                f"{_range(ip_f)} through {fuse}; {rc}'s minimum trip {s.phase_min_trip_a:g} A "
+                f"(phase; {ground}), {rc} carries {_range(ip_r)}: {what}")
+    if not unseen.any():  # the rows say the recloser sees every fault: their currents only
+        return (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there carry "
+                f"{_range(ip_f)} through {fuse}; {rc}'s minimum trip {s.phase_min_trip_a:g} A "
+                f"(phase; {ground}) is at or below {rc}'s {_range(ip_r)}: {what}")
+    kinds = sorted({str(t) for t in types[unseen] if str(t)})
+    named = f" ({', '.join(kinds)})" if kinds else ""
+    is_ground = np.array([str(t).startswith(_GROUND) for t in types], dtype=bool) & unseen
+    blocked = ""
+    if g_trip is not None and is_ground.any():
+        i0_max = float(np.nanmax(i0_r[is_ground]))
+        if i0_max < _BLOCKED_SHARE * float(np.nanmin(ip_f[is_ground])):
+            blocked = (f": 3I0 at {rc} at most {i0_max:,.0f} A for its ground faults, a delta "
+                       f"(or ungrounded-wye) winding between {rc} and the fault passing no "
+                       "zero sequence")
+        else:
+            blocked = f": 3I0 at {rc} {_range(i0_r[is_ground])} for its ground faults"
+    text = (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there that {rc} does "
+            f"not see{named} carry {_range(ip_f[unseen])} through {fuse}, below {rc}'s minimum "
+            f"trip {s.phase_min_trip_a:g} A (phase; {ground}{blocked})")
+    on_base, on_v2g = _sides(pair[unseen], base, held)
+    seen_r = ip_r[unseen]
+    if base and on_base.any() and on_v2g.any():
+        b, v = _range(seen_r[on_base]), _range(seen_r[on_v2g])
+        lo_b, lo_v = np.nanmin(seen_r[on_base]), np.nanmin(seen_r[on_v2g])
+        change = ("V2G lowers what it carries" if lo_v < lo_b - 0.5 else
+                  "V2G raises what it carries" if lo_v > lo_b + 0.5 else
+                  "V2G does not change it")
+        text += f"; {rc} carries {b} without V2G, {v} with V2G: {what}, {change}"
+    else:
+        text += f"; {rc} carries {_range(seen_r)}: {what}"
+    n_seen = int((~unseen).sum())
+    if n_seen:
+        text += (f"; {rc} sees the other {n_seen} fault row(s) there (up to "
+                 f"{float(np.nanmax(ip_f[~unseen])):,.0f} A through {fuse})")
+    return text
+
+
 def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
                          result: StudyResult, models: dict[str, Any]) -> dict[str, str]:
     """Finding id → what the lateral's missing backup is, for each C2 finding whose
     mechanism is :data:`NOT_SEEN`: ``"no backup on f2's lateral (lat2): faults there carry
-    89–142 A through f2, below a's minimum trip 200 A (phase; ground off); a sees 89–140 A
-    without V2G, 50–113 A with V2G: pre-existing, V2G lowers what a sees"``.
+    89–142 A through f2, below a's minimum trip 200 A (phase; ground off); a carries 89–140 A
+    without V2G, 50–113 A with V2G: pre-existing, V2G lowers what it carries"``.
 
     Parameters
     ----------
@@ -98,38 +190,7 @@ def unseen_lateral_texts(findings: pd.DataFrame, evidence: pd.DataFrame,
         wanted = np.zeros(len(bus_texts), dtype=bool)
         wanted[[bus_code[b] for b in buses if b in bus_code]] = True
         rows = df.iloc[np.flatnonzero(wanted[bus_codes])]
-        cur = {}
-        for who in (rc, fuse):
-            d = rows[rows["device"].astype(str) == who]
-            ip = 1000.0 * d[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(dtype=float).max(axis=1)
-            # a held row is the row of each of its scenarios: on the base side when one of
-            # them is a base case, on the V2G side when one is not (ranges over repeated
-            # rows are the same)
-            names = d["scenario"].astype(str).to_numpy().tolist()
-            distinct = sorted(set(names))
-            sides = {n: (any(t in base for t in ts), any(t not in base for t in ts))
-                     for n, ts in zip(distinct, held.shown_as(distinct), strict=True)}
-            on_base = np.array([sides[n][0] for n in names], dtype=bool)
-            on_v2g = np.array([sides[n][1] for n in names], dtype=bool)
-            cur[who] = (ip, on_base, on_v2g)
-        ip_f, _, _ = cur[fuse]
-        ip_r, on_base, on_v2g = cur[rc]
-        att = str(getattr(f, "attribution", "") or "")
-        what = ("a pre-existing condition" if att in ("", "pre-existing")
-                else f"attribution: {att}")
-        ground = (f"ground {s.ground_min_trip_a:g} A" if s.ground_min_trip_a is not None
-                  else "ground off")
-        text = (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there carry "
-                f"{_range(ip_f)} through {fuse}, below {rc}'s minimum trip "
-                f"{s.phase_min_trip_a:g} A (phase; {ground})")
-        if base and on_base.any() and on_v2g.any():
-            b, v = _range(ip_r[on_base]), _range(ip_r[on_v2g])
-            lo_b, lo_v = np.nanmin(ip_r[on_base]), np.nanmin(ip_r[on_v2g])
-            change = ("V2G lowers what it sees" if lo_v < lo_b - 0.5 else
-                      "V2G raises what it sees" if lo_v > lo_b + 0.5 else
-                      "V2G does not change it")
-            text += f"; {rc} sees {b} without V2G, {v} with V2G: {what}, {change}"
-        else:
-            text += f"; {rc} sees {_range(ip_r)}: {what}"
+        text = _unseen_text(rows, rc, fuse, buses, s, base, held,
+                            str(getattr(f, "attribution", "") or ""))
         out[str(f.finding)] = text
     return out

@@ -78,6 +78,57 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "") -> str
     return "; ".join(parts)
 
 
+def _default_groups(fails: pd.DataFrame, by_id: dict[str, Any], least: int = 2
+                    ) -> dict[int, list[str]]:
+    """The ``fail`` findings of the feeder's own flow criterion
+    (:data:`~protv2g.criteria.FEEDER_FLOW_CRITERION`) that rest on a tool default rating (or
+    are pre-existing), by kind of element (the device's name before its dot), as the gate's
+    terminal groups their lines (:func:`protv2g.commands.gate.grouped_lines`; review rev38a
+    X5: IEEE 8500's 25 line loadings on OpenDSS's 400 A default were 25 conditions here and one
+    line in the gate): position in ``fails`` → the group's finding ids at its first member, []
+    at the others; groups of fewer than ``least`` are left out."""
+    groups: dict[tuple[str, bool], list[int]] = {}
+    for k, fid in enumerate(fails["finding"].astype(str).tolist()):
+        f = by_id[fid]
+        pre = str(f.attribution) == Attribution.PRE_EXISTING
+        default = str(getattr(f, "input_basis", "") or "") == InputBasis.DEFAULT.value
+        if str(f.criterion) != FEEDER_FLOW_CRITERION or not (default or pre):
+            continue
+        device = str(f.device or "")
+        element = device.partition(".")[0] if "." in device else "element"
+        groups.setdefault((element, default and not pre), []).append(k)
+    ids = fails["finding"].astype(str).tolist()
+    out: dict[int, list[str]] = {}
+    for at in groups.values():
+        if len(at) >= least:
+            out.update({k: [] for k in at})
+            out[at[0]] = [ids[k] for k in at]
+    return out
+
+
+def _group_line(kind: str, ids: list[str], by_id: dict[str, Any], recs: dict[str, str]) -> str:
+    """One condition for a group of :func:`_default_groups`: the count, the kind of element and
+    why they are grouped, the ids, then its worst finding (smallest worst margin) as
+    :func:`_line` writes it."""
+    margins = pd.to_numeric(pd.Series([by_id[x].worst_margin for x in ids]),
+                            errors="coerce").fillna(float("inf"))
+    worst = ids[int(margins.to_numpy().argmin())]  # the first of the smallest, gate order
+    f = by_id[worst]
+    device = str(f.device or "")
+    element = device.partition(".")[0] if "." in device else "element"
+    default = str(getattr(f, "input_basis", "") or "") == InputBasis.DEFAULT.value
+    which = ("rated by a tool default (confirm their ratings first)"
+             if default and str(f.attribution) != Attribution.PRE_EXISTING
+             else "present without V2G")
+    head = (f"{kind}: {f.criterion} {len(ids)} {element}(s) {which}: {', '.join(sorted(ids))} "
+            "(each in section 5); the worst ")
+    line = head + _line(kind, f, recs.get(worst, ""))[len(kind) + 2:]
+    what = input_to_confirm(str(f.criterion), device, str(f.other_device or ""),
+                            InputBasis.DEFAULT.value) if default else ""
+    return line + (f"; rests on a {InputBasis.DEFAULT.label}: confirm {what}, the others' "
+                   "alike" if what else "")
+
+
 def _ids(frame: pd.DataFrame) -> str:
     return ", ".join(frame["finding"].astype(str))
 
@@ -114,7 +165,17 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                                              overall.get(str(row.finding), "")))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
-    put(protection[protection["kind"] == "fail"], None)
+    fails = protection[protection["kind"] == "fail"]
+    grouped = _default_groups(fails, by_id)
+    for k, row in enumerate(fails.itertuples(index=False)):
+        if k in grouped:
+            if grouped[k]:
+                n += 1
+                w.pair(f"  condition {n}", _group_line(row.kind, grouped[k], by_id, recs))
+            continue
+        n += 1
+        w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
+                                         recs.get(row.finding, ""), row.also))
     for kind, more in (("condition", "present without V2G: fix before the pilot"),
                        ("confirm", "present without V2G, resting on a tool default or a "
                         "drafted value: confirm the input, then fix or drop")):
