@@ -103,11 +103,16 @@ def site_feeder_buses(ctx: CheckContext) -> dict[int, int]:
         elements = model.elements
         if "enabled" in elements.columns:
             elements = elements[elements.enabled.to_numpy(bool)]
-        touch = [names.get_indexer([str(x).split(".", 1)[0].lower() for x in bs])
-                 for bs in elements.buses]
+        # the elements' bus names, looked up only for those touching a site's bus
+        dead_names = {names[b] for b in sites}
+        touch = []
+        for bs in elements.buses:
+            bare = [str(x).split(".", 1)[0].lower() for x in bs]
+            if dead_names.intersection(bare):
+                touch.append(set(names.get_indexer(bare).tolist()))
         for dead in by_xf.values():
-            live = {int(p) for at in touch if dead & set(at.tolist())
-                    for p in at.tolist() if p >= 0 and p not in dead}
+            live = {int(p) for at in touch if dead & at for p in at
+                    if p >= 0 and p not in dead}
             if len(live) == 1:
                 feeder = live.pop()
                 out.update(dict.fromkeys(dead, feeder))
