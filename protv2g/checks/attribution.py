@@ -451,7 +451,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         del p_codes, given
     absent = np.flatnonzero(absent & ~pre)  # not preset by the check
     absent_texts = twin_state_texts(v, absent, twin)
-    marginal = np.flatnonzero(passed & ~moved & pre & ~scatter_marginal)
+    # a base margin that fails (a base-margin row with no violation row of its own: C12's
+    # unbalance at a site's own bus, its feeder bus's, review rev38b W3) does not "pass by"
+    with np.errstate(invalid="ignore"):
+        marginal = np.flatnonzero(passed & ~moved & pre & ~scatter_marginal & (pm >= 0))
     scattered = np.flatnonzero(scatter_marginal & pre & ~is_base)
     material = np.flatnonzero(
         _under_materiality(v, had & ~moved & pre & ~fill & ~is_base & ~small, margin,

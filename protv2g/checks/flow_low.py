@@ -23,6 +23,14 @@ minimum at the service point as 114 V on the 120 V base, 0.95 pu (Range B 110 V,
   cases' margins (:func:`under_voltage_margins`): a row whose base case passes is new
   ("caused by charging" in a charging scenario), one failing without V2G too is worse or
   pre-existing by the materiality.
+* A row at a V2G site's own low-voltage bus (out of the base case: only the site's model
+  transformer energises it) is judged against the bus's lowest phase voltage with every
+  charger idle and the transformer in (:data:`~protv2g.flow.opendss_study.IDLE_LOW_COLUMN`,
+  its base margin; :func:`under_voltage_margins`), as the over-voltage rows there are
+  (:mod:`protv2g.checks.flow_site_tap`). Not the feeder bus's voltage: the transformer's
+  ratio and tap set the magnitude there. Before, such a row had no base and was ``new``:
+  IEEE 37's campus_lv at 0.945 pu with 5 kW of export (0.945 pu idle too: the feeder's far end,
+  740, is low) limited the campus's hosting to 0 kW (review rev38b W3).
 * Not a hosting limit: export raises voltage; a charging scenario's row is not an export
   figure's (the hosting search runs export scenarios).
 
@@ -54,6 +62,21 @@ UNDER_VOLTAGE = "under-voltage"
 UNDER_RULE = "v_min_pu"
 #: Column of the lowest voltage on the judged rows (:func:`lowest_voltage_pu`).
 _LOW = "v_low_pu"
+#: The flow's lowest idle phase voltage of a site's own bus
+#: (:data:`protv2g.flow.opendss_study.IDLE_LOW_COLUMN`).
+_IDLE_LOW = "vm_idle_low_pu"
+
+
+def _idle_low(judged: pd.DataFrame) -> pd.DataFrame:
+    """The lowest idle voltage over the steps of every (base scenario, site bus) of the
+    judged rows that carry one (``scenario``, ``bus``, :data:`_LOW`); empty without."""
+    if _IDLE_LOW not in judged.columns:
+        return pd.DataFrame(columns=["scenario", "bus", _LOW])
+    v = judged[_IDLE_LOW].to_numpy(float)
+    at = np.flatnonzero(np.isfinite(v))
+    f = pd.DataFrame({"scenario": judged["scenario"].to_numpy()[at],
+                      "bus": judged["bus"].to_numpy()[at], _LOW: v[at]})
+    return f.groupby(["scenario", "bus"], sort=True, as_index=False)[_LOW].min()
 
 
 def lowest_voltage_pu(bus: pd.DataFrame) -> np.ndarray:
@@ -104,6 +127,15 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     message = [f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} is below {v_min:g} pu "
                "(ANSI C84.1 Range A minimum)" for v, n, s in
                zip(bad[_LOW].tolist(), names, bad.scenario.tolist(), strict=True)]
+    idle = _idle_low(judged)
+    if len(idle) and len(bad):  # a site's own bus: its idle figure said (review rev38b W3)
+        ref = pd.Series(idle[_LOW].to_numpy(float), index=pd.MultiIndex.from_arrays(
+            [idle.scenario.astype(str).to_numpy(), idle.bus.to_numpy()]))
+        base = [str(ctx.base_of.get(str(s), "") or "") for s in bad.scenario.astype(str)]
+        got = ref.reindex(pd.MultiIndex.from_arrays([base, bad.bus.to_numpy()])).to_numpy()
+        for k in np.flatnonzero(np.isfinite(got)).tolist():
+            message[k] += (f"; with every charger idle {got[k]:.4f} pu here ({names[k]} "
+                           "exists only with its site's transformer, part of the project)")
     return violation_rows(
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
@@ -118,7 +150,9 @@ def under_voltage_margins(ctx: CheckContext, judged: pd.DataFrame, names_of
     (``judged``: the judged rows of the base cases), as
     :func:`protv2g.checks.flow.flow_margins` gives the over-voltage ones, with ``rule``."""
     v_min = float(getattr(ctx.thresholds, "v_min_pu", V_MIN_PU))
-    w = _worst_low(judged)
+    # a site's own bus (out of the base case): its idle figure (module docstring)
+    w = pd.concat([x for x in (_worst_low(judged), _idle_low(judged)) if len(x)]
+                  or [_worst_low(judged)], ignore_index=True)
     return pd.DataFrame({
         "scenario": w.scenario.to_numpy(), "fault_bus": names_of(w.bus), "device": "",
         "margin_unit": MarginUnit.PER_UNIT.value, "rule": UNDER_RULE,

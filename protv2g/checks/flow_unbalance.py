@@ -16,6 +16,25 @@
   0.013 points and the homes' hosting capacity was 0 kW.
 * A row whose V2G change a regulator's unforced tap move explains
   (:func:`protv2g.checks.flow_taps.tap_explained`) is ``pre-existing`` and says so.
+* A row at a V2G site's own low-voltage bus (a bus only the site's model transformer
+  energises: out of the base case, :func:`~protv2g.checks.flow_site_tap.site_buses`) takes as
+  its base twin the base case's unbalance at the bus the transformer's feeder side hangs on
+  (:func:`site_feeder_buses`; review rev38b W3). Before, it had none and every row there was
+  ``new``: IEEE 37's campus_lv (a 750 kVA Dyn 4.8/0.48 kV transformer at bus 740) failed at
+  4.46 % "made worse by V2G" and limited the campus's hosting to 0 kW, while 740 is at 3.440 %
+  without the project (OpenDSS) and the campus's export lowers it (3.054 % at 480 kW). Why
+  the feeder bus is the twin: the negative-sequence voltage passes a two-winding transformer
+  in proportion to the positive-sequence one (the sequence networks of a Dy or YNd
+  transformer are the same series impedance for the positive and the negative sequence, the
+  delta shifting them by ±30°; only the zero sequence is blocked: C. L. Fortescue, "Method of
+  symmetrical co-ordinates applied to the solution of polyphase networks", *Trans. AIEE*
+  37 (1918); J. D. Glover, M. S. Sarma, T. J. Overbye, *Power System Analysis and Design*,
+  §8.5, recalled), so with the site idle (no load current, no drop in the transformer)
+  ``|V2|/|V1|`` of the line-to-line voltages is the same on both sides (OpenDSS, IEEE 37:
+  740 3.440 %, campus_lv with the campus idle 3.440 %;
+  ``tests/test_c12_site_unbalance.py`` checks it on a small feeder). The chargers-idle
+  figure (the project's equipment in) is the same number here; the feeder bus is used
+  because the base case is the twin of every other C12 row and every flow gives it.
 """
 
 from __future__ import annotations
@@ -32,7 +51,7 @@ from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
 __all__ = ["UNBALANCE_CHANGE_MIN_PERCENT", "unbalance_change_min", "unbalance_rows",
-           "unbalance_margins", "base_values"]
+           "unbalance_margins", "base_values", "site_feeder_buses"]
 
 #: Default of ``checks.unbalance_change_min_percent`` (points of u2; module docstring).
 UNBALANCE_CHANGE_MIN_PERCENT = 0.15
@@ -60,6 +79,58 @@ def base_values(w: pd.DataFrame, rows: pd.DataFrame, base_of: Mapping[str, str],
     return out
 
 
+def site_feeder_buses(ctx: CheckContext) -> dict[int, int]:
+    """Bus position → the position of the bus its site transformer's feeder side hangs on, for
+    every bus only a site's own model transformer energises
+    (:func:`~protv2g.checks.flow_site_tap.site_buses`): the one bus that stays energised
+    without the transformer and shares an element with a bus that does not (the
+    transformer's own feeder-side bus, or past a device's close-in stub on that terminal the
+    bus the stub starts from, :mod:`protv2g.network.dss_close_in`). A transformer with none
+    or several such buses gives none (kept in ``ctx.cache``)."""
+    key = "C12 site feeder buses"
+    if key in ctx.cache:
+        return ctx.cache[key]
+    from protv2g.checks.flow_site_tap import site_buses
+
+    out: dict[int, int] = {}
+    model = getattr(ctx.study, "model", None)
+    sites = site_buses(ctx)
+    if sites and model is not None and hasattr(model, "elements"):
+        names = pd.Index([str(b).lower() for b in model.buses.index])
+        by_xf: dict[str, set[int]] = {}
+        for b, (el, _) in sites.items():
+            by_xf.setdefault(el, set()).add(int(b))
+        elements = model.elements
+        if "enabled" in elements.columns:
+            elements = elements[elements.enabled.to_numpy(bool)]
+        # the elements' bus names, looked up only for those touching a site's bus
+        dead_names = {names[b] for b in sites}
+        touch = []
+        for bs in elements.buses:
+            bare = [str(x).split(".", 1)[0].lower() for x in bs]
+            if dead_names.intersection(bare):
+                touch.append(set(names.get_indexer(bare).tolist()))
+        for dead in by_xf.values():
+            live = {int(p) for at in touch if dead & at for p in at
+                    if p >= 0 and p not in dead}
+            if len(live) == 1:
+                feeder = live.pop()
+                out.update(dict.fromkeys(dead, feeder))
+    ctx.cache[key] = out
+    return out
+
+
+def _site_twins(ctx: CheckContext, w: pd.DataFrame, rows: pd.DataFrame) -> np.ndarray:
+    """``(len(rows),)`` the base case's unbalance at the feeder bus of each row at a site's
+    own bus (:func:`site_feeder_buses`; ``w``: the worst row of every (scenario, bus), base
+    cases included); NaN elsewhere and on a base case's own rows."""
+    feeder = site_feeder_buses(ctx)
+    if not feeder or not len(rows):
+        return np.full(len(rows), np.nan)
+    twin = rows.bus.map(lambda b: feeder.get(b, -1))
+    return base_values(w, rows.assign(bus=twin.to_numpy()), ctx.base_of, "unbalance_percent")
+
+
 def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
                    names_of) -> pd.DataFrame:  # noqa: ANN001
     """C12's failing unbalance rows (module docstring); ``w`` the worst unbalance of every
@@ -71,8 +142,17 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
     message = [f"voltage unbalance {u:.2f} % at {n} {ctx.export_text(s)} exceeds "
                f"{th.unbalance_max_percent:g} %" for u, n, s in
                zip(bad.unbalance_percent.tolist(), names, bad.scenario.tolist(), strict=True)]
-    change = bad.unbalance_percent.to_numpy(float) - base_values(w, bad, ctx.base_of,
-                                                                 "unbalance_percent")
+    u_base = base_values(w, bad, ctx.base_of, "unbalance_percent")
+    u_site = _site_twins(ctx, w, bad)
+    site = np.isnan(u_base) & np.isfinite(u_site)
+    u_base = np.where(site, u_site, u_base)
+    change = bad.unbalance_percent.to_numpy(float) - u_base
+    feeder = site_feeder_buses(ctx)
+    for k in np.flatnonzero(site).tolist():  # the twin said (review rev38b W3)
+        message[k] += (f"; {names[k]} exists only with its site's transformer: without the "
+                       f"project its feeder side ({ctx.bus_name(feeder[int(bad.bus.iat[k])])})"
+                       f" is at {u_base[k]:.2f} %, which a Dyn/YNd transformer passes on "
+                       "unchanged")
     explained, texts = tap_explained(ctx.study.model, bus, ctx.base_of, bad, change,
                                      np.full(len(bad), tol), "%", limit_tolerance_pu(th))
     for k in np.flatnonzero(explained).tolist():
@@ -91,7 +171,20 @@ def unbalance_margins(ctx: CheckContext, w: pd.DataFrame, names_of) -> pd.DataFr
     """The base cases' unbalance margins of every judged bus, passing or not (``w``: their
     worst rows), as :func:`protv2g.checks.flow.flow_margins` gives the voltage ones."""
     th = ctx.thresholds
+    scenario, bus, u = (w.scenario.to_numpy(), w.bus.to_numpy(),
+                        w.unbalance_percent.to_numpy(float))
+    # a site's own bus (out of the base case) takes its feeder bus's (review rev38b W3)
+    feeder = site_feeder_buses(ctx)
+    if feeder and len(w):
+        twins = [(s, b) for s in pd.unique(scenario) for b in sorted(feeder)]
+        ref = pd.Series(u, index=pd.MultiIndex.from_arrays([scenario, bus]))
+        ref = ref[~ref.index.duplicated()]
+        got = ref.reindex(pd.MultiIndex.from_tuples([(s, feeder[b]) for s, b in twins]))
+        keep = np.isfinite(got.to_numpy(float))
+        scenario = np.concatenate([scenario, np.array([s for s, _ in twins], dtype=object)[keep]])
+        bus = np.concatenate([bus, np.array([b for _, b in twins], dtype=bus.dtype)[keep]])
+        u = np.concatenate([u, got.to_numpy(float)[keep]])
     return pd.DataFrame({
-        "scenario": w.scenario.to_numpy(), "fault_bus": names_of(w.bus), "device": "",
+        "scenario": scenario, "fault_bus": names_of(pd.Series(bus)), "device": "",
         "margin_unit": MarginUnit.UNBALANCE_PERCENT.value,
-        "margin": (th.unbalance_max_percent - w.unbalance_percent).to_numpy(float)})
+        "margin": th.unbalance_max_percent - u})

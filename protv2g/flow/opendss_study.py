@@ -45,8 +45,8 @@ from protv2g.network.dss_graph import (
 )
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["IDLE_COLUMN", "dss_watches", "opendss_flow", "opendss_flow_study", "flow_sites",
-           "with_idle_voltages"]
+__all__ = ["IDLE_COLUMN", "IDLE_LOW_COLUMN", "dss_watches", "opendss_flow",
+           "opendss_flow_study", "flow_sites", "with_idle_voltages"]
 
 
 def dss_watches(model: DssModel, devices: Sequence[tuple[str, str, str, int]] = ()
@@ -198,11 +198,16 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
 #: Column of the bus table (after :data:`~protv2g.flow.opendss_tables.DSS_BUS_EXTRA`, only
 #: when the study has sites' own model transformers) of :func:`with_idle_voltages`.
 IDLE_COLUMN = "vm_idle_pu"
+#: Column of the same rows' **lowest** phase voltage idle, pu (NaN on a bus with no path to
+#: ground): C12's under-voltage rows at a site's own bus are judged against it
+#: (:mod:`protv2g.checks.flow_low`, review rev38b W3).
+IDLE_LOW_COLUMN = "vm_idle_low_pu"
 
 
 def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[ScenarioBlock],
                        buses: object, where: Mapping[str, tuple[int, int]]) -> object:
-    """``buses`` with :data:`IDLE_COLUMN`: on a base-case row of a bus only the sites' own
+    """``buses`` with :data:`IDLE_COLUMN` (and :data:`IDLE_LOW_COLUMN`, the lowest phase): on
+    a base-case row of a bus only the sites' own
     transformers energise (NaN in the base case: out of it), the voltage C12 judges there
     (the highest of ``vm_pu`` and the phases; on a bus with no ground path the higher of
     ``vm_pu`` and ``vm_ll_pu``) with the transformers **in** and every site idle, the same
@@ -216,6 +221,7 @@ def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[
     import pandas as pd
 
     idle = np.full(len(buses), np.nan)
+    idle_low = np.full(len(buses), np.nan)
     nb = len(model.buses)
     for b in blocks:
         if b.scenario != b.base or b.scenario not in where:
@@ -230,6 +236,10 @@ def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[
         vm = np.fmax.reduce([tab[c].to_numpy(float) for c in cols])
         ll = tab["vm_ll_pu"].to_numpy(float)
         vm = np.where(np.isnan(ll), vm, np.fmax(tab["vm_pu"].to_numpy(float), ll))
+        phases = [tab[c].to_numpy(float) for c in cols if c != "vm_pu"] or [
+            tab["vm_pu"].to_numpy(float)]
+        with np.errstate(invalid="ignore"):
+            low = np.where(np.isnan(ll), np.fmin.reduce(phases), np.nan)
         lo, hi = where[b.scenario]
         rows = slice(lo * nb, hi * nb)
         # out of the base case: NaN there in a step that solved (a step that did not is NaN
@@ -237,8 +247,10 @@ def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[
         base_vm = buses["vm_pu"].to_numpy(float)[rows].reshape(n, nb)
         dead = np.isnan(base_vm) & ~np.isnan(base_vm).all(axis=1, keepdims=True)
         idle[rows] = np.where(dead.ravel(), vm, np.nan)
+        idle_low[rows] = np.where(dead.ravel(), low, np.nan)
     out = buses.copy(deep=False)
     out[IDLE_COLUMN] = pd.Series(idle, index=buses.index)
+    out[IDLE_LOW_COLUMN] = pd.Series(idle_low, index=buses.index)
     return out
 
 
