@@ -57,7 +57,7 @@ from protv2g.stage_report_dss import dss_findings_stage_table
 from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_rows
-from protv2g.study.switching import open_line_names
+from protv2g.study.switching import dead_end_line_names, open_line_names
 from protv2g.study.todos import todo_items
 
 __all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest",
@@ -303,6 +303,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         "ungrounded_buses": _ungrounded_names(study, faults),
         # the lines the model leaves open: alternate feeds are not studied (rev37b)
         "open_lines": open_line_names(study),
+        "dead_end_lines": dead_end_line_names(study),
     }
     # the fields the study file or importer gave: the Inputs sheet tells them from defaults
     inputs = {"study_file": str(study.path), "document": doc.model_dump(mode="json"),

@@ -14,7 +14,7 @@ import pandapower as pp
 import pytest
 
 from protv2g.report.summary_faults import switching_text
-from protv2g.study.switching import open_line_names
+from protv2g.study.switching import dead_end_line_names, open_line_names
 
 TIES = """
 New Line.tie1 phases=3 bus1=b2 bus2=b3 linecode=trunk length=0.5 units=mi switch=yes
@@ -63,3 +63,37 @@ def test_the_summary_text_names_them_and_says_alternate_feeds_are_not_studied():
     assert "line.sw6" not in text and "not studied" in text
     assert "no line or switch open" in switching_text([])
     assert "not studied" in switching_text(None)
+
+
+def test_an_open_point_written_as_a_stub_to_a_dummy_bus_is_named(tmp_path):
+    """IEEE 123 writes its normally-open ties as closed switch lines to dead-end dummy buses
+    ("NORMALLY OPEN SWITCHES; DEFINED AS SHORT LINE TO OPEN BUS": Sw7 to 300_OPEN): ver38,
+    the Summary said "no line or switch open". Reference: the model's own connectivity, each
+    bus's enabled elements counted in OpenDSS (``Bus.AllPCEatBus`` / ``AllPDEatBus``)."""
+    pytest.importorskip("opendssdirect")
+    import opendssdirect as dss
+
+    from protv2g.network.dss_model import load_dss_model
+    from tests.test_dss_site_transformer import MASTER
+
+    master = tmp_path / "Master.dss"
+    master.write_text(MASTER.replace("Set VoltageBases", "New Line.sw9 phases=3 bus1=b3 "
+                                     "bus2=b3_open switch=yes\nSet VoltageBases"))
+    names = dead_end_line_names(SimpleNamespace(model=load_dss_model(master), net=None))
+    dss.Basic.ClearAll()
+    dss.Text.Command(f'compile "{master}"')
+    dss.Circuit.SetActiveBus("b3_open")
+    at = [x for x in (dss.Bus.AllPDEatBus() or []) + (dss.Bus.AllPCEatBus() or []) if x]
+    assert [x.lower() for x in at] == ["line.sw9"]  # nothing else there
+    assert names == ["line.sw9"]
+    text = switching_text([], names)
+    assert "1 line(s) end at a bus nothing else connects to (line.sw9)" in text
+
+
+def test_ieee123_ties_are_named(shared_dir):
+    pytest.importorskip("opendssdirect")
+    from protv2g.network.dss_model import load_dss_model
+
+    model = load_dss_model(shared_dir / "feeders/opendss/123Bus/IEEE123Master.dss")
+    names = dead_end_line_names(SimpleNamespace(model=model, net=None))
+    assert {"line.sw7", "line.sw8"} <= set(names)

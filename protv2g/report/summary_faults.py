@@ -73,26 +73,33 @@ def assumptions(w: Memo, result: StudyResult) -> None:
     if text := charging_assumption(getattr(result, "violations", None),
                                    getattr(getattr(result, "flow", None), "sites", None)):
         w.pair("Charging (C8)", text)
-    w.pair("Switching state", switching_text(result.meta.get("open_lines")))
+    w.pair("Switching state", switching_text(result.meta.get("open_lines"),
+                                             result.meta.get("dead_end_lines")))
     w.pair("Times and currents", "Coordination, Pair coordination, Evidence: "
            + staged_time_note(getattr(result, "tables", None) or {}))
 
 
-def switching_text(open_lines: list[str] | None) -> str:
-    """The Summary's "Switching state": the feeder as its model is switched, and the open lines
-    whose alternate feeds are not studied (:mod:`protv2g.study.switching`)."""
+def switching_text(open_lines: list[str] | None,
+                   dead_ends: list[str] | None = None) -> str:
+    """The Summary's "Switching state": the feeder as its model is switched, the open lines
+    whose alternate feeds are not studied, and the lines ending at a bus nothing else
+    connects to — an open point a model writes as a stub (:mod:`protv2g.study.switching`)."""
+    def names(x: list[str]) -> str:
+        return ", ".join(x[:6]) + (f" and {len(x) - 6} more" if len(x) > 6 else "")
+
+    stubs = (f"; {len(dead_ends)} line(s) end at a bus nothing else connects to "
+             f"({names(dead_ends)}): a normally-open point written as a stub, or an unused end"
+             if dead_ends else "")
     if open_lines is None:  # a result from before the key existed
         return "the feeder as its model is switched; alternate feeds are not studied"
     if not open_lines:
         return ("the feeder as its model is switched (no line or switch open or out of "
-                "service); alternate feeds are not studied")
-    shown = ", ".join(open_lines[:6]) + (f" and {len(open_lines) - 6} more"
-                                         if len(open_lines) > 6 else "")
+                f"service{stubs}); alternate feeds are not studied")
     return (f"the feeder as its model is switched: {len(open_lines)} line(s) or switch(es) "
-            f"open or out of service ({shown}), each kept open in every fault run and flow. "
-            "Alternate feeds through them (a tie closed for switching, a section fed from a "
-            "neighbour) are not studied: study each configuration as its own model (a "
-            "redirect that closes the tie and opens the normal open point)")
+            f"open or out of service ({names(open_lines)}), each kept open in every fault run "
+            f"and flow{stubs}. Alternate feeds through them (a tie closed for switching, a "
+            "section fed from a neighbour) are not studied: study each configuration as its "
+            "own model (a redirect that closes the tie and opens the normal open point)")
 
 
 def charging_assumption(violations: pd.DataFrame | None,

@@ -6,7 +6,10 @@ terminal opened, ``open line.sw7 2``, or a disabled switch line such as EPRI ckt
 ``MDV201_OSW_*``; pandapower: an open switch or a line out of service) is no edge of the
 feeder graph (:mod:`protv2g.network.dss_graph`), so an alternate feed through it — a tie closed
 for switching, a section fed from a neighbour — is not studied. The Summary says so with these
-names (review rev37b: IEEE 123's ties, nothing said they were not studied).
+names (review rev37b: IEEE 123's ties, nothing said they were not studied). A model may also
+write a normally-open point as a closed line to a bus nothing else connects to (IEEE 123's
+``Sw7`` to ``300_OPEN``, "NORMALLY OPEN SWITCHES; DEFINED AS SHORT LINE TO OPEN BUS"; ver38):
+:func:`dead_end_line_names` names those.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["open_line_names"]
+__all__ = ["open_line_names", "dead_end_line_names"]
 
 
 def open_line_names(study: Any) -> list[str]:
@@ -52,3 +55,28 @@ def open_line_names(study: Any) -> list[str]:
             name = label.iat[idx] if label is not None else None
             names.append(f"{kind} {name if isinstance(name, str) and name else table.index[idx]}")
     return names
+
+
+def dead_end_line_names(study: Any) -> list[str]:
+    """OpenDSS lines, enabled and closed, with a terminal on a bus no other enabled element
+    connects to — a normally-open point written as a stub to a dummy bus (IEEE 123's ``Sw7``
+    to ``300_OPEN``), or an unused end; empty on a pandapower feeder (its open points are
+    switches, :func:`open_line_names`).
+
+    Returns
+    -------
+    list of str
+        ``line.<name>`` in model order.
+    """
+    model = getattr(study, "model", None)
+    if model is None:
+        return []
+    e = model.elements
+    on = e[e.enabled.to_numpy(bool)]
+    count: dict[str, int] = {}
+    for buses in on.buses:
+        for b in {str(x).lower() for x in buses}:
+            count[b] = count.get(b, 0) + 1
+    lines = on[(on.cls == "line").to_numpy(bool) & on.closed.to_numpy(bool)]
+    return [str(n) for n, buses in zip(lines.name, lines.buses, strict=True)
+            if any(count.get(str(b).lower(), 0) == 1 for b in buses)]
