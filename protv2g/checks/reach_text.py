@@ -255,7 +255,10 @@ _FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}" + "%s
 #: (:mod:`protv2g.checks.fuse_gg_limits`).
 _GG_FUSING = ("5-s melting current (IEC 60269-1 gate Imax(5 s); IEC 60364-4-41 disconnection "
               "in 5 s)")
-_GG_MESSAGE = _HEAD + "%s" + f": %.2f × {_GG_FUSING} %.0f A < %g × that current" + "%s"
+_GG_MESSAGE = (_HEAD + "%s" + ": %.2f × its 5-s melting current %.0f A (IEC 60269-1 gate "
+               "Imax(5 s)) < %g: not sure to disconnect within 5 s (IEC 60364-4-41 "
+               "§411.3.2.3) — remedy: a gG link whose Imax(5 s) is at or below this fault and "
+               "whose rated current carries the load, or a lower loop impedance" + "%s")
 #: The message of a row by its device (0: relay or recloser, 1: fuse, 2: gG band link).
 _TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE, _GG_MESSAGE], dtype=object)
 
