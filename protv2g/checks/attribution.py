@@ -452,9 +452,9 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     absent = np.flatnonzero(absent & ~pre)  # not preset by the check
     absent_texts = twin_state_texts(v, absent, twin)
     # a base margin that fails (a base-margin row with no violation row of its own: C12's
-    # unbalance at a site's own bus, its feeder bus's, review rev38b W3) does not "pass by"
-    with np.errstate(invalid="ignore"):
-        marginal = np.flatnonzero(passed & ~moved & pre & ~scatter_marginal & (pm >= 0))
+    # unbalance at a site's own bus, its feeder bus's, review rev38b W3) is said to fail
+    # ("it fails by X without V2G", :func:`.attribution_materiality.marginal_text`, rev38a M7)
+    marginal = np.flatnonzero(passed & ~moved & pre & ~scatter_marginal)
     scattered = np.flatnonzero(scatter_marginal & pre & ~is_base)
     material = np.flatnonzero(
         _under_materiality(v, had & ~moved & pre & ~fill & ~is_base & ~small, margin,
