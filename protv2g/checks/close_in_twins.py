@@ -26,7 +26,23 @@ rows stay without a twin (``new``, or the equipment's where they fail with every
 idle) — as before.
 
 Only the keys the attribution and the idle judgements look up are mapped: the rows keep
-their fault bus (the texts and sheets name the close-in position).
+their fault bus (the texts and sheets name the close-in position). Where the rule is used
+(twin2_38 extended it past the attribution and C5's idle check, review rev38a W2's report):
+
+* the attribution (:func:`attributed`, the three ``attribute`` calls of :mod:`protv2g.checks`);
+* C5's idle judgement (:func:`protv2g.checks.equipment_rows.reach_idle`'s base margin);
+* C6's idle judgement (:func:`protv2g.checks.equipment_rows.sympathetic_idle`): a candidate
+  that trips with every charger idle at the close-in fault is left to the attribution where
+  the base case's fault at ``T`` fails it with the same clearing device (a fault ``f_depot``
+  clears has no twin there: ``f_depot`` is not in the base case);
+* C1–C4's idle pairs (:func:`protv2g.checks.equipment.idle_coordination`): a pair of two
+  devices of the base case at the close-in fault is the base case's pair at ``T`` — judged
+  there by the attribution, never preset the equipment's (as a pair of two
+  :func:`~protv2g.checks.equipment._mate_rows` on a pandapower net);
+* not C5's reach drop (:func:`protv2g.checks.sensitivity._reach_drop`): it is judged on
+  primary-zone rows, and at ``C`` only the project's device has it in its primary zone (the
+  base case's devices upstream have ``C`` behind that device: backup), so no drop row can
+  have a base twin there.
 """
 
 from __future__ import annotations
@@ -37,7 +53,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import site_equipment
+from protv2g.study.site_equipment import site_transformer_devices
 
 __all__ = ["TWIN_BUSES", "attributed", "close_in_twin_buses", "twin_bus_names"]
 
@@ -69,7 +85,9 @@ def close_in_twin_buses(ctx: Any) -> dict[str, str]:
 def _twin_buses(ctx: Any) -> dict[str, str]:
     study = getattr(ctx, "study", None)
     f = getattr(ctx, "faults", None)
-    on = site_equipment(study) if study is not None else {}
+    # :func:`protv2g.checks.equipment.site_equipment`'s devices, read where it reads them
+    # (that module asks this one for the twins of its idle pairs)
+    on = site_transformer_devices(study) if study is not None else {}
     if not on or f is None or not len(f) or "fault_bus_name" not in f.columns:
         return {}
     sites = study.device_sites
