@@ -362,7 +362,16 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
            else bad["fault_bus_name"].to_numpy())
     pos = index[keep].get_indexer(_base_keys(ctx, bad.assign(fault_bus=bus), cols))
     got = margins["margin"].to_numpy(float)[keep]
-    return np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+    out = np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+    if twin_bus and "limit" in margins.columns and "factor" in bad.columns:
+        # ... judged at the close-in row's own factor (backup there, primary at the terminal
+        # bus: :func:`protv2g.checks.close_in_twins.own_factor_twins`)
+        at = np.flatnonzero(bad["fault_bus_name"].astype(str).isin(set(twin_bus)).to_numpy(
+            bool) & (pos >= 0))
+        limit = pd.to_numeric(margins["limit"], errors="coerce").to_numpy(float)[keep]
+        out[at] += limit[pos[at]] - pd.to_numeric(bad["factor"], errors="coerce").to_numpy(
+            float)[at]
+    return out
 
 
 def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str]) -> None:
