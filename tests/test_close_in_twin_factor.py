@@ -28,13 +28,16 @@ KEY = {"criterion": "C5", "fault_type": "SLG-a", "case": "min", "device": "head"
        "message": "m"}
 
 
-def _run(base_ratio: float, v2g_ratio: float, base_fails: bool):
+def _run(base_ratio: float, v2g_ratio: float, base_fails: bool, categorical: bool = False):
     v = pd.DataFrame([
         {**KEY, "scenario": V2G, "fault_bus": "f_depot close-in", "status": "warn",
          "margin": v2g_ratio - 1.2, "limit": 1.2, "tolerance": 0.05 * v2g_ratio}]
         + ([{**KEY, "scenario": BASE, "fault_bus": "b2", "status": "fail",
              "margin": base_ratio - 1.5, "limit": 1.5, "tolerance": 0.05 * base_ratio}]
            if base_fails else []))
+    if categorical:  # the checks' text columns (#21): kept as they came
+        v = v.astype({c: "category" for c in ("scenario", "fault_bus", "device", "status",
+                                                "attribution", "criterion")})
     margins = pd.DataFrame([{k: KEY[k] for k in ("criterion", "fault_type", "case", "device",
                                                   "other_device", "margin_unit", "rule")}
                             | {"scenario": BASE, "fault_bus": "b2",
@@ -42,6 +45,8 @@ def _run(base_ratio: float, v2g_ratio: float, base_fails: bool):
     ctx = SimpleNamespace(cache={TWIN_BUSES: {"f_depot close-in": "b2"}}, base_of=BASE_OF)
     out = attributed(attribute, ctx, v, BASE_OF, margins)
     assert len(out) == len(v) and list(out.fault_bus) == list(v.fault_bus)
+    if categorical:
+        assert isinstance(out.fault_bus.dtype, pd.CategoricalDtype)
     return out.iloc[0]
 
 
@@ -68,3 +73,8 @@ def test_passing_base_twin_is_judged_at_the_rows_factor():
     r = _run(1.60, 1.05, base_fails=False)
     assert float(r.base_margin) == pytest.approx(1.60 - 1.2, abs=1e-9)
     assert r.attribution == "new"
+
+
+def test_categorical_columns_come_back_as_they_were():
+    r = _run(1.30, 1.05, base_fails=True, categorical=True)
+    assert r.attribution == "new" and float(r.base_margin) == pytest.approx(0.10, abs=1e-9)

@@ -159,9 +159,13 @@ def attributed(attribute: Any, ctx: Any, violations: pd.DataFrame, base_of: Any,
     if len(extra_v):  # the made twins out, the columns at their own dtypes again
         out = out.iloc[:n].reset_index(drop=True)
         out.index = violations.index
-        for c in violations.columns:
-            if c in out.columns and isinstance(violations[c].dtype, pd.CategoricalDtype):
-                out[c] = out[c].astype(violations[c].dtype)
+        for c in violations.columns:  # (a column the attribution wrote keeps its own)
+            dtype = violations[c].dtype
+            if (c in out.columns and isinstance(dtype, pd.CategoricalDtype)
+                    and not isinstance(out[c].dtype, pd.CategoricalDtype)):
+                back = out[c].astype(dtype)
+                if (back.isna().to_numpy() == out[c].isna().to_numpy()).all():
+                    out[c] = back
     out["fault_bus"] = own.to_numpy() if not isinstance(own.dtype, pd.CategoricalDtype) \
         else own.array
     return out
