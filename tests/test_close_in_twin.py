@@ -95,7 +95,12 @@ def test_feeder_relay_at_the_project_fuses_close_in_fault_takes_the_terminal_bus
     for r in close.itertuples(index=False):
         twin = base[(base.fault_type == r.fault_type) & (base["case"] == r.case)]
         assert len(twin) == 1, r.fault_type
-        assert float(r.base_margin) == pytest.approx(float(twin.margin.iloc[0]), abs=1e-9)
+        # the twin judged at the close-in row's own factor (backup there, × 1.2; primary at
+        # b2, × 1.5: twin2_38) — the same I/pickup
+        assert float(r.limit) == pytest.approx(1.2)
+        assert float(twin.limit.iloc[0]) == pytest.approx(1.5)
+        assert float(r.base_margin) == pytest.approx(float(twin.margin.iloc[0]) + 0.3,
+                                                     abs=1e-9)
     # the base twin's figure, independently: OpenDSS's 3I0 at b2 without the transformer
     slg = base[base.fault_type == "SLG-a"].iloc[0]
     want_a = _opendss_head_3i0(where, "b2", "a", False, "min")

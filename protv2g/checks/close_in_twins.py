@@ -26,7 +26,23 @@ rows stay without a twin (``new``, or the equipment's where they fail with every
 idle) — as before.
 
 Only the keys the attribution and the idle judgements look up are mapped: the rows keep
-their fault bus (the texts and sheets name the close-in position).
+their fault bus (the texts and sheets name the close-in position). Where the rule is used
+(twin2_38 extended it past the attribution and C5's idle check, review rev38a W2's report):
+
+* the attribution (:func:`attributed`, the three ``attribute`` calls of :mod:`protv2g.checks`);
+* C5's idle judgement (:func:`protv2g.checks.equipment_rows.reach_idle`'s base margin);
+* C6's idle judgement (:func:`protv2g.checks.equipment_rows.sympathetic_idle`): a candidate
+  that trips with every charger idle at the close-in fault is left to the attribution where
+  the base case's fault at ``T`` fails it with the same clearing device (a fault ``f_depot``
+  clears has no twin there: ``f_depot`` is not in the base case);
+* C1–C4's idle pairs (:func:`protv2g.checks.equipment.idle_coordination`): a pair of two
+  devices of the base case at the close-in fault is the base case's pair at ``T`` — judged
+  there by the attribution, never preset the equipment's (as a pair of two
+  :func:`~protv2g.checks.equipment._mate_rows` on a pandapower net);
+* not C5's reach drop (:func:`protv2g.checks.sensitivity._reach_drop`): it is judged on
+  primary-zone rows, and at ``C`` only the project's device has it in its primary zone (the
+  base case's devices upstream have ``C`` behind that device: backup), so no drop row can
+  have a base twin there.
 """
 
 from __future__ import annotations
@@ -37,9 +53,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import site_equipment
+from protv2g.criteria import MarginUnit
+from protv2g.study.site_equipment import site_transformer_devices
 
-__all__ = ["TWIN_BUSES", "attributed", "close_in_twin_buses", "twin_bus_names"]
+__all__ = ["TWIN_BUSES", "attributed", "close_in_twin_buses", "own_factor_twins",
+           "twin_bus_names"]
+
+#: C5's margin unit (:class:`~protv2g.criteria.MarginUnit`).
+PICKUP = MarginUnit.PICKUP_MULTIPLE.value
 
 #: ``ctx.cache`` key of :func:`close_in_twin_buses`.
 TWIN_BUSES = "close-in twin buses"
@@ -69,7 +90,9 @@ def close_in_twin_buses(ctx: Any) -> dict[str, str]:
 def _twin_buses(ctx: Any) -> dict[str, str]:
     study = getattr(ctx, "study", None)
     f = getattr(ctx, "faults", None)
-    on = site_equipment(study) if study is not None else {}
+    # :func:`protv2g.checks.equipment.site_equipment`'s devices, read where it reads them
+    # (that module asks this one for the twins of its idle pairs)
+    on = site_transformer_devices(study) if study is not None else {}
     if not on or f is None or not len(f) or "fault_bus_name" not in f.columns:
         return {}
     sites = study.device_sites
@@ -103,19 +126,118 @@ def twin_bus_names(column: Any, twin_bus: Mapping[str, str]) -> np.ndarray:
     return mapped[codes] if len(codes) else np.zeros(0, dtype=object)
 
 
-def attributed(attribute: Any, ctx: Any, violations: pd.DataFrame, *args: Any,
-               **kwargs: Any) -> pd.DataFrame:
-    """``attribute(violations, *args, **kwargs)``
+def attributed(attribute: Any, ctx: Any, violations: pd.DataFrame, base_of: Any,
+               base_margins: pd.DataFrame | None = None, **kwargs: Any) -> pd.DataFrame:
+    """``attribute(violations, base_of, base_margins, **kwargs)``
     (:func:`protv2g.checks.attribution.attribute`) with each row at a close-in bus of
     :func:`close_in_twin_buses` keyed on its terminal bus, so that its base twin is the base
-    case's row there; the rows keep their own ``fault_bus``."""
+    case's row there; the rows keep their own ``fault_bus``.
+
+    A C5 reach row there (margin ``I/pickup − factor``) is judged against its twin **at its
+    own factor** (:func:`own_factor_twins`): a base-case device upstream has the close-in
+    position behind the project's device — its backup zone, × 1.2 — while its twin at the
+    terminal bus is its primary zone's, × 1.5 (domain.md C5). Compared as they are, V2G's drop
+    of the device's reach by up to 0.3 × pickup would read as no change (twin2_38, review
+    rev38a W2's report: −0.113 warn against a twin at −0.420)."""
     twin_bus = close_in_twin_buses(ctx)
     if not twin_bus or "fault_bus" not in violations.columns or not len(violations):
-        return attribute(violations, *args, **kwargs)
+        return attribute(violations, base_of, base_margins, **kwargs)
     own = violations["fault_bus"]
     keyed = violations.copy(deep=False)
-    keyed["fault_bus"] = twin_bus_names(own, twin_bus)
-    out = attribute(keyed, *args, **kwargs)
+    names = twin_bus_names(own, twin_bus)
+    at_own = _reach_rows_at(violations, twin_bus)
+    names[at_own] = own.to_numpy(object)[at_own]  # keyed on C, twins made there below
+    keyed["fault_bus"] = names
+    extra_v, extra_bm = own_factor_twins(violations, at_own, twin_bus, base_of, base_margins)
+    n = len(keyed)
+    if len(extra_v):
+        keyed = pd.concat([keyed, extra_v], ignore_index=True)
+    if len(extra_bm):
+        base_margins = (extra_bm if base_margins is None or not len(base_margins)
+                        else pd.concat([base_margins, extra_bm], ignore_index=True))
+    out = attribute(keyed, base_of, base_margins, **kwargs)
+    if len(extra_v):  # the made twins out, the columns at their own dtypes again
+        out = out.iloc[:n].reset_index(drop=True)
+        out.index = violations.index
+        for c in violations.columns:  # (a column the attribution wrote keeps its own)
+            dtype = violations[c].dtype
+            if (c in out.columns and isinstance(dtype, pd.CategoricalDtype)
+                    and not isinstance(out[c].dtype, pd.CategoricalDtype)):
+                back = out[c].astype(dtype)
+                if (back.isna().to_numpy() == out[c].isna().to_numpy()).all():
+                    out[c] = back
     out["fault_bus"] = own.to_numpy() if not isinstance(own.dtype, pd.CategoricalDtype) \
         else own.array
     return out
+
+
+def _reach_rows_at(v: pd.DataFrame, twin_bus: Mapping[str, str]) -> np.ndarray:
+    """``(n,)`` bool: ``v``'s C5 reach rows (× pickup) at a close-in bus of ``twin_bus``."""
+    if not {"criterion", "margin_unit", "limit"} <= set(v.columns):
+        return np.zeros(len(v), dtype=bool)
+    return (v["fault_bus"].astype(str).isin(set(twin_bus)).to_numpy(bool)
+            & (v["criterion"].astype(str) == "C5").to_numpy(bool)
+            & (v["margin_unit"].astype(str) == PICKUP).to_numpy(bool))
+
+
+def own_factor_twins(v: pd.DataFrame, at: np.ndarray, twin_bus: Mapping[str, str],
+                     base_of: Any, base_margins: pd.DataFrame | None
+                     ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The base twins of the C5 reach rows ``v[at]`` at close-in buses, judged at each row's
+    own factor (its ``limit``) and keyed on the close-in bus: the base case's rows at the
+    terminal bus (``v``'s base-case C5 rows there, and ``base_margins``' C5 rows, which
+    carry their factor as ``limit``) with ``margin + limit − factor`` (the same ratio
+    ``I/pickup``) and ``limit = factor``. A base row failing at its own factor and passing at
+    the row's is a passing base margin only (not a failing twin).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The twins failing at the row's factor, as violation rows of ``v``'s columns (status
+        the row's), and every twin's margin as :data:`~protv2g.checks.attribution.
+        BASE_MARGIN_COLUMNS` rows (empty frames where there are none)."""
+    none = (v.iloc[:0], pd.DataFrame())
+    if not at.any():
+        return none
+    rows = v.iloc[np.flatnonzero(at)]
+    # each (close-in bus, device)'s factor and status there (one zone per device and bus)
+    factor = {(str(b), str(d)): (float(f), s) for b, d, f, s in zip(
+        rows["fault_bus"].astype(str), rows["device"].astype(str),
+        pd.to_numeric(rows["limit"], errors="coerce"), rows["status"].astype(str)
+        if "status" in rows.columns else [""] * len(rows), strict=True)}
+    bases = {str(b) for b in (base_of or {}).values() if b}
+    close_of: dict[str, list[str]] = {}
+    for c, t in twin_bus.items():
+        close_of.setdefault(t, []).append(c)
+
+    def made(frame: pd.DataFrame, failing: bool) -> pd.DataFrame:
+        if frame is None or not len(frame) or "limit" not in frame.columns:
+            return frame.iloc[:0] if frame is not None else pd.DataFrame()
+        sel = np.flatnonzero(
+            frame["scenario"].astype(str).isin(bases).to_numpy(bool)
+            & (frame["criterion"].astype(str) == "C5").to_numpy(bool)
+            & (frame["margin_unit"].astype(str) == PICKUP).to_numpy(bool)
+            & frame["fault_bus"].astype(str).isin(set(close_of)).to_numpy(bool))
+        parts = []
+        for i in sel.tolist():
+            r = frame.iloc[i]
+            for c in close_of[str(r["fault_bus"])]:
+                f = factor.get((c, str(r["device"])))
+                limit = pd.to_numeric(r["limit"], errors="coerce")
+                if f is None or not np.isfinite(limit) or not np.isfinite(f[0]):
+                    continue
+                m = float(r["margin"]) + float(limit) - f[0]
+                if failing and not m < -1e-12:
+                    continue
+                parts.append({**r.to_dict(), "fault_bus": c, "margin": m, "limit": f[0],
+                              **({"status": f[1]} if failing and "status" in frame else {})})
+        cols = list(frame.columns)
+        return pd.DataFrame(parts, columns=cols) if parts else frame.iloc[:0]
+
+    extra_v = made(v.iloc[np.flatnonzero(~at)], failing=True)
+    if len(extra_v):
+        for c in v.columns:  # text columns as text (the attribution codes them itself)
+            if isinstance(v[c].dtype, pd.CategoricalDtype):
+                extra_v[c] = extra_v[c].astype(object)
+    extra_bm = made(base_margins, failing=False) if base_margins is not None else None
+    return extra_v, (extra_bm if extra_bm is not None else pd.DataFrame())

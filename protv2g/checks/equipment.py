@@ -71,7 +71,9 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import fault_keys
+from protv2g.checks._rows import text_isin
 from protv2g.checks._times import device_times
+from protv2g.checks.close_in_twins import close_in_twin_buses
 from protv2g.checks.converter_sum import (
     DER_IN_COLUMN,
     GRID_COLUMNS,
@@ -339,6 +341,7 @@ def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
                                   cache={})
         tables.append(evaluate(sub))
     out = _own_pairs(tables[0], f, at) if len(mates) else tables[0]
+    out = _without_base_pairs(ctx, out)
     if len(tables) == 2 and len(out):
         other = tables[1].set_index(list(_PAIR_KEY))["margin_s"]
         other = other[~other.index.duplicated()]
@@ -365,6 +368,24 @@ def _own_pairs(coord: pd.DataFrame, f: pd.DataFrame, at: np.ndarray) -> pd.DataF
     if not len(coord):
         return coord
     return coord[has("primary") | has("backup")].reset_index(drop=True)
+
+
+def _without_base_pairs(ctx: Any, coord: pd.DataFrame) -> pd.DataFrame:
+    """``coord`` less the pairs of two devices of the base case at the close-in fault of a
+    device that exists only with the project (:mod:`protv2g.checks.close_in_twins`): the
+    base case has that pair at the device's terminal bus — judged there by the attribution,
+    not the equipment's (a pair of two :func:`_mate_rows`). Review rev38a W2 / twin2_38
+    (synthetic: head/mid C1 at ``f_depot close-in`` "equipment" while their base pair at
+    b2 fails by 5.46 s)."""
+    twin_bus = close_in_twin_buses(ctx) if len(coord) else {}
+    if not twin_bus:
+        return coord
+    on = set(site_equipment(ctx.study))
+    at_close_in = text_isin(coord["fault_bus"], set(twin_bus))
+    theirs = (coord["primary"].astype(str).isin(on).to_numpy(bool)
+              | coord["backup"].astype(str).isin(on).to_numpy(bool))
+    drop = at_close_in & ~theirs
+    return coord[~drop].reset_index(drop=True) if drop.any() else coord
 
 
 #: Violation-row column: the row's margin with every charger idle and the project's equipment

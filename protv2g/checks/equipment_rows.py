@@ -245,6 +245,7 @@ def sympathetic_idle(ctx: Any, bad: pd.DataFrame, cti: np.ndarray,
             "scenario", "device", "fault_bus", "fault_type", "case")])
         fails &= ~np.asarray(_base_keys(ctx, bad, ("device", "fault_bus", "fault_type",
                                                    "case")).isin(own), dtype=bool)
+        fails &= ~_close_in_twin_fails(ctx, bad)
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
          f"no charger online) {d} trips in {t[k]:.3g} s on {ip:.0f} A (3I0 {ig:.0f} A) and "
@@ -253,6 +254,25 @@ def sympathetic_idle(ctx: Any, bad: pd.DataFrame, cti: np.ndarray,
             bad["device"].astype(str), mine["i_phase_a"].to_numpy(float),
             mine["i_ground_a"].to_numpy(float), strict=True))]
     return fails, texts
+
+
+def _close_in_twin_fails(ctx: Any, bad: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` bool: C6's failing rows ``bad`` at the close-in fault of a device that exists
+    only with the project whose base twin — the base case's fault at the device's terminal
+    bus (:mod:`protv2g.checks.close_in_twins`), same candidate, fault type, case and
+    clearing device (the attribution's key: a fault the project's device clears has no
+    twin) — fails too: the attribution's, not the equipment's (review rev38a W2, twin2_38:
+    r3 tripping for a 20 Ω ground fault at "f_depot close-in" before mid clears, "the
+    project's equipment's", and for the same fault at b2 without the project)."""
+    twin_bus = close_in_twin_buses(ctx)
+    if not twin_bus or "clearing_device" not in bad.columns:
+        return np.zeros(len(bad), dtype=bool)
+    cols = ("device", "fault_bus_name", "fault_type", "case", "clearing_device")
+    own = pd.MultiIndex.from_arrays([bad[c].astype(str).to_numpy() for c in (
+        "scenario", *cols)])
+    keyed = bad.assign(fault_bus_name=twin_bus_names(bad["fault_bus_name"], twin_bus))
+    at_close_in = bad["fault_bus_name"].astype(str).isin(set(twin_bus)).to_numpy(bool)
+    return at_close_in & np.asarray(_base_keys(ctx, keyed, cols).isin(own), dtype=bool)
 
 
 def _op_current(idle: pd.DataFrame, element: np.ndarray) -> np.ndarray:
@@ -342,7 +362,16 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
            else bad["fault_bus_name"].to_numpy())
     pos = index[keep].get_indexer(_base_keys(ctx, bad.assign(fault_bus=bus), cols))
     got = margins["margin"].to_numpy(float)[keep]
-    return np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+    out = np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+    if twin_bus and "limit" in margins.columns and "factor" in bad.columns:
+        # ... judged at the close-in row's own factor (backup there, primary at the terminal
+        # bus: :func:`protv2g.checks.close_in_twins.own_factor_twins`)
+        at = np.flatnonzero(bad["fault_bus_name"].astype(str).isin(set(twin_bus)).to_numpy(
+            bool) & (pos >= 0))
+        limit = pd.to_numeric(margins["limit"], errors="coerce").to_numpy(float)[keep]
+        out[at] += limit[pos[at]] - pd.to_numeric(bad["factor"], errors="coerce").to_numpy(
+            float)[at]
+    return out
 
 
 def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str]) -> None:

@@ -305,8 +305,10 @@ def reach_margins(ctx: CheckContext) -> pd.DataFrame:
     """Reach margin ``I_op/pickup − factor`` (multiples of pickup) of every device at every
     bus of its zones in the minimum case of every base case (the scenarios ``ctx.base_of``
     names as bases), passing or not, keyed as its violation row would be
-    (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`): what the attribution reads for a
-    row whose base case passes. Empty without a fault result or the minimum case.
+    (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`) and its factor (``limit``: a
+    close-in row's twin is judged at the row's own factor, :func:`protv2g.checks.
+    close_in_twins.own_factor_twins`): what the attribution reads for a row whose base case
+    passes. Empty without a fault result or the minimum case.
 
     Built once per context: :func:`check_sensitivity` leaves it in ``ctx.cache`` (#21: the
     zone rows were joined twice, once for the check and once for the base margins)."""
@@ -322,7 +324,7 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     rows only: the attribution reads no other (#21: every scenario's, held in ``ctx.cache``
     until the end of the checks, were ≈ 360 MiB of the 10,000-bus study's checks)."""
     cols = ["scenario", "criterion", "fault_bus", "fault_type", "case", "device",
-            "other_device", "margin_unit", "rule", "margin"]
+            "other_device", "margin_unit", "rule", "margin", "limit"]
     if not m.empty:
         bases = {b for b in ctx.base_of.values() if b}
         m = m[text_isin(m.scenario, bases)]
@@ -333,7 +335,9 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         "fault_bus": m.fault_bus_name.to_numpy(), "fault_type": m.fault_type.to_numpy(),
         "case": m.case.to_numpy(), "device": m.device.to_numpy(), "other_device": "",
         "margin_unit": MarginUnit.PICKUP_MULTIPLE.value, "rule": "",
-        "margin": (m.ratio - m.factor).to_numpy(float)}, columns=cols)
+        "margin": (m.ratio - m.factor).to_numpy(float),
+        # the factor: a close-in row's twin judged at the row's own (:mod:`.close_in_twins`)
+        "limit": m.factor.to_numpy(float)}, columns=cols)
 
 
 def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
