@@ -241,9 +241,9 @@ def _worse_than_base(story: dict[str, np.ndarray], unit: str, at: int = 0) -> st
     # tolerance (review rev38a M4: IEEE 13 F04, "−48.28 % at 0 kW … −48.29 % without V2G:
     # the chargers' presence worsens it" — the 0 kW point was the better one)
     m = np.asarray(story.get("margin", ()), dtype=float)
-    if "p_charging_kw" in story:  # the export points only: a charging snapshot is no export
-        charging = np.asarray(story["p_charging_kw"], dtype=float)
-        m = m[~(charging > 0)]
+    if "p_export_kw" in story:  # the export points only: a charging snapshot or the base
+        # row has no export level (NaN; ver38: IEEE 13 F04's −66.4 % while charging)
+        m = m[np.isfinite(np.asarray(story["p_export_kw"], dtype=float))]
     m = m[np.isfinite(m)]
     if not len(m) or float(m.min()) >= float(b[0]) - _trend_tol(m):
         return ""

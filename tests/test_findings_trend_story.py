@@ -101,8 +101,9 @@ def test_an_improving_trend_of_a_worsened_row_says_the_base():
     flat = rows.assign(margin=[-48.28, -48.0, -47.5], base_margin=-48.29)
     assert "presence worsens" not in export_trend(flat, "%")
     # … with the finding's charging-snapshot row in its story (ver38: −66.4 % while charging)
+    # (the real story's snapshot rows carry no export level and no charging figure: NaN both)
     snap = pd.concat([flat.assign(p_charging_kw=np.nan), flat.iloc[:1].assign(
-        margin=-66.4, p_export_kw=np.nan, p_charging_kw=300.0)], ignore_index=True)
+        margin=-66.4, p_export_kw=np.nan, p_charging_kw=np.nan)], ignore_index=True)
     assert "presence worsens" not in export_trend(snap, "%")
 
 
