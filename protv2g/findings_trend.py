@@ -257,7 +257,11 @@ def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit:
     ``attribution`` "worse"/"new")."""
     if not {"attribution", "base_margin"} <= set(cols):
         return ""
-    other = np.flatnonzero(~followed & np.isin(cols["attribution"], _WORSENED))
+    other = ~followed & np.isin(cols["attribution"], _WORSENED)
+    if "p_export_kw" in cols:  # export rows only: a charging snapshot's worsening is the
+        # charging's (ver38: IEEE 37 F04 "V2G worsens another row: −1.412 % VUF at 740")
+        other &= np.isfinite(np.asarray(cols["p_export_kw"], dtype=float))
+    other = np.flatnonzero(other)
     if not len(other):
         return ""
     m, b = cols["margin"][other], cols["base_margin"][other]

@@ -72,6 +72,10 @@ def test_a_still_worst_row_names_the_row_v2g_worsens():
     assert trend.startswith("does not move with export: −0.5 s at every level")
     assert trend.endswith("; V2G worsens another row of the finding: −0.3 s at 3ph y max "
                           "(−0.1 s without V2G)")
+    # that row a charging snapshot (no export level): the charging's, not V2G's (ver38: IEEE
+    # 37 F04 "V2G worsens another row: −1.412 % VUF at 740" was the charging/firm row)
+    snap = rows.assign(p_export_kw=[0.0, 50.0, 100.0, np.nan, 0.0])
+    assert "V2G worsens another row" not in export_trend(snap, "s")
 
 
 def test_trend_columns_hold_every_column_read():

@@ -143,3 +143,28 @@ def test_nothing_redrafted_still_says_what_the_rule_cannot_meet(study, capsys, m
     assert "nothing re-drafted" in out
     assert f"the rule is not met as the study now stands — {unmet}" in out
     assert path.read_text() == fresh
+
+
+def test_no_drafted_head_relay_found_is_said_not_claimed_unchanged(study, capsys):
+    """ver38 (IEEE 8500, rev38a M5): an item put between the head relay's TODO comments and
+    the relay took them, no drafted relay was found, and `--redraft` claimed no drafted value
+    "differs materially" — nothing had been compared."""
+    folder, _master, fresh, _edited = study
+    path = folder / "no_todo.yaml"
+    # the relay's own TODO marks gone (as if another item had taken its comment block)
+    lines = fresh.splitlines(keepends=True)
+    start = next(i for i, x in enumerate(lines) if "kind: relay" in x)
+    head = next(i for i in range(start, -1, -1) if lines[i].lstrip().startswith("- name:"))
+    end = next((i for i in range(start + 1, len(lines))
+                if lines[i].lstrip().startswith("- name:") or not lines[i].startswith(" ")),
+               len(lines))
+    lines[head:end] = [x.split("  # TODO")[0].rstrip() + "\n" for x in lines[head:end]]
+    above = head
+    while above > 0 and lines[above - 1].lstrip().startswith("#"):
+        above -= 1
+    del lines[above:head]  # its comment block, TODOs included
+    path.write_text("".join(lines))
+    assert main(["init", "--redraft", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "no head relay drafted by init found" in out
+    assert "differs materially" not in out

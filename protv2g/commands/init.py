@@ -228,10 +228,19 @@ def _redraft(args: argparse.Namespace) -> int:
     # base case: without the sites' own model transformers, as init drafts it (rev36a T6)
     text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"),
                                           base_case_model(study))
-    if not stale and not ratings and not moved:
+    if not stale and not ratings and not moved and not again and not skipped:
+        # nothing compared: say so (ver38: IEEE 8500, the reviewer's f_campus item sat between
+        # the head relay's TODO comments and the relay, so no drafted relay was found and the
+        # old line claimed none "differs materially")
+        print(f"{path}: no head relay drafted by init found (init marks its relay by TODO "
+              "comments on the relay's own item: an item put between them and the relay "
+              "takes them) — init's head-relay rule was not re-applied; no drafted "
+              "interrupting rating differs from init's rating rule: nothing re-drafted")
+    elif not stale and not ratings and not moved:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule, and no drafted interrupting rating from init's rating rule, as "
               "the study now stands: nothing re-drafted")
+    if not stale and not ratings and not moved:
         for line in skipped:
             print(line)
         # what the rule cannot meet as the study now stands (review rev38a M5: IEEE 8500
