@@ -153,6 +153,12 @@ def test_run_recommend_fills_the_recommendations_sheet(tmp_path, capsys, monkeyp
     assert main(["recommend", str(DEPOT)]) == 0
     out = capsys.readouterr()
     assert "RC-F1 reclose_intervals_s [0.5, 2, 2] → [3.5, 2, 2]" in out.out
+    # --finding F01: F01 alone searched (the C2 finding it clears); the after list names only
+    # the searched and new ones (review rev38a X4, ver38)
+    assert main(["recommend", str(DEPOT), "--finding", "F01"]) == 0
+    one = capsys.readouterr().out
+    assert one.count("\nR0") == 1 and "R01 F01 " in one
+    assert "(0 of them searched or new, listed)" in one
     lines = [ln.split(" at ")[0] for ln in out.err.splitlines()
              if ln.startswith("protv2g recommend: ")]
     assert lines[:4] == [f"protv2g recommend: {s} ({i}/4)" for i, s in

@@ -99,10 +99,17 @@ def run(args: argparse.Namespace) -> int:
             else:
                 print(f"    {r.status}: {r.note}")
         remaining = rec.after.findings
-        print(f"after the changes: {len(remaining)} finding(s) remain")
+        ids = before_ids(rec.before.findings, remaining)
+        # with --finding: the searched ones and any new one (ver38: IEEE 8500 --finding F01
+        # listed all 79 findings after); the count stays the whole study's
+        wanted = {str(x).strip().upper() for x in args.finding or ()}
+        shown = [(f, was) for f, was in zip(remaining.itertuples(index=False), ids,
+                                            strict=True)
+                 if not wanted or was is None or was in wanted]
+        print(f"after the changes: {len(remaining)} finding(s) remain"
+              + (f" ({len(shown)} of them searched or new, listed)" if wanted else ""))
         # named by their id in the list above (review s16: the after list renumbered them)
-        for f, was in zip(remaining.itertuples(index=False),
-                          before_ids(rec.before.findings, remaining), strict=True):
+        for f, was in shown:
             print(f"    {was or f'new ({f.finding} after)'} {f.status} [{f.attribution}] "
                   f"{f.title}")
         for label, kw in (("before", rec.hosting_before_kw), ("after", rec.hosting_after_kw)):
