@@ -239,7 +239,13 @@ def test_j1_draft_with_its_pv_on_the_studys_basis(tmp_path):
     # (0.95·1.1/(1 + 0.6·0.1163), IEC 60909-0 eq. 12a) moves 4.101 → 4.220 kA (+2.9 %), so
     # the solved-tap reference 4.358 kA becomes 4.484 kA
     ref_ka = 4.358 * 4.220 / 4.101
-    assert ref_ka <= head.i3ph_ka <= ref_ka * 1.01
+    # the PV adds at most its own first-cycle limit: 1.5 pu (engine.der_model) × 1.9 MVA /
+    # (√3 × 12.47 kV) = 0.132 kA. A bolted fault at the feeder head cuts the PV off from every
+    # source, so since pll38 it holds its pre-fault PLL angle (flagged pll_frozen) and its
+    # current adds nearly in phase with the grid's: 4.567 kA (+83 A), where a tracking
+    # solution that was a convergence accident gave +≤ 45 A before (review rev37b F3)
+    pv_max_ka = 1.5 * 1.9e3 / (3 ** 0.5 * 12.47) / 1e3
+    assert ref_ka <= head.i3ph_ka <= ref_ka + pv_max_ka
 
 
 def test_j1_head_relay_on_gross_load(tmp_path):

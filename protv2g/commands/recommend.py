@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         # judges; what the search is on shown as the stage's detail (review rev36a T1)
         rec = recommend(study, faults, flow, scenarios=scenarios,
                         hosting=site_hosting_kw if args.hosting else None,
-                        progress=progress.detail, only=args.finding)
+                        progress=progress.detail, only=getattr(args, "finding", None))
     table = rec.table()
     if args.json:
         print(json.dumps(table.astype(object).where(table.notna(), None).to_dict("records"),
@@ -102,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         ids = before_ids(rec.before.findings, remaining)
         # with --finding: the searched ones and any new one (ver38: IEEE 8500 --finding F01
         # listed all 79 findings after); the count stays the whole study's
-        wanted = {str(x).strip().upper() for x in args.finding or ()}
+        wanted = {str(x).strip().upper() for x in getattr(args, "finding", None) or ()}
         shown = [(f, was) for f, was in zip(remaining.itertuples(index=False), ids,
                                             strict=True)
                  if not wanted or was is None or was in wanted]
