@@ -16,7 +16,9 @@ and under its name, a study fuse with an IEC 60269 gG link:
   below its conventional non-fusing current 1.25 In (Table 2), so C8 reads In as its load
   limit (:func:`protv2g.checks.fuse_gg_limits.gg_load_limit_a`); a circuit is sized
   Ib ≤ In ≤ Iz (IEC 60364-4-43 §433.1, recalled): the cable's Iz is the engineer's to check.
-* **Rating.** The LV fuse class, 120 kA (:data:`protv2g.study_draft.ratings.LV_RATING_CLASSES`).
+* **Rating.** The LV fuse class's (:data:`protv2g.study_draft.ratings.LV_RATING_CLASSES`:
+  50 or 120 kA), the smallest at or above the head's maximum fault, as every drafted rating
+  (the European LV feeder: 50 kA for its 24.25 kA).
 * **Where not.** A head whose load needs more than the largest gG link keeps the relay (an
   incomer of that size is a circuit-breaker); ``init --lv-head relay`` keeps the relay
   everywhere (the behaviour before); a head above 1 kV always keeps it.
