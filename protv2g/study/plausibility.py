@@ -214,15 +214,17 @@ def _no_rating(device: Any, where: str, file: str) -> Issue:
 
 
 def _example_rating_ka(device: Any) -> float:
-    """A class-typical rating for the fix's example (kA): an IEC 60269 gG link's 120 (NH
+    """A class-typical rating for the fix's example (kA): the typical drafted value of the
+    device's class (:data:`protv2g.study_draft.ratings.RATING_CLASSES`: fuse cutout 10,
+    recloser 12.5, breaker 20), an IEC 60269 gG link's from the LV fuse class (120 kA, NH
     links, IEC 60269-2; review rev38b F1: the example's 10 kA on a 416 V bus whose maximum
-    fault is 24 kA), else the 15 kV class's typical drafted value
-    (:data:`protv2g.study_draft.ratings.RATING_CLASSES`: fuse cutout 10, recloser 12.5,
-    breaker 20)."""
-    link = str(getattr(device, "link", "") or "")
-    if link.lower().endswith("gg") or link.lower().startswith("gg"):
-        return 120.0
-    return {"fuse": 10.0, "recloser": 12.5}.get(str(getattr(device, "kind", "")), 20.0)
+    fault is 24 kA)."""
+    from protv2g.study_draft.ratings import LV_RATING_CLASSES, RATING_CLASSES
+
+    link = str(getattr(device, "link", "") or "").lower()
+    if link.endswith("gg") or link.startswith("gg"):
+        return LV_RATING_CLASSES["fuse"].typical_ka
+    return RATING_CLASSES.get(str(getattr(device, "kind", "")), RATING_CLASSES["relay"]).typical_ka
 
 
 def _drafted_reclose_warnings(study: Study, file: str) -> list[Issue]:
