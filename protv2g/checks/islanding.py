@@ -133,16 +133,10 @@ def min_load_mw(ctx: CheckContext, load_mw: pd.Series, behind: set[int]) -> floa
 def _held_load(model: Any, frac: float) -> tuple[pd.Series, float]:
     """Per bus the MW of the enabled loads ``LoadMult`` does not scale, and the ``LoadMult``
     of the light level ``frac`` (:mod:`protv2g.flow.load_level`)."""
-    from protv2g.flow.load_level import load_multiplier, load_split
+    from protv2g.flow.load_level import held_loads, load_multiplier
 
-    inj = model.injections
-    split = load_split(inj)
-    mult = float(load_multiplier([frac], split.p_variable_kw, split.p_held_kw)[0])
-    loads = inj[(inj.cls.astype(str) == "load") & inj.enabled.astype(bool)]
-    if "load_status" not in loads:
-        return pd.Series(dtype=float), mult
-    kw = pd.to_numeric(loads.kw, errors="coerce").fillna(0.0).clip(lower=0.0).to_numpy()
-    held = loads.load_status.astype(str).isin(["fixed", "exempt"]).to_numpy() & (kw > 0)
+    loads, kw, held = held_loads(model.injections)
+    mult = float(load_multiplier([frac], float(kw[~held].sum()), float(kw[held].sum()))[0])
     bus = model.bus_index(list(loads.bus[held]))
     return pd.Series(kw[held] / 1e3).groupby(bus).sum(), mult
 

@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LoadSplit", "load_split", "load_multiplier", "held_load_issues"]
+__all__ = ["LoadSplit", "load_split", "held_loads", "load_multiplier", "held_load_issues"]
 
 
 @dataclass(frozen=True)
@@ -84,14 +84,22 @@ def load_split(injections: pd.DataFrame) -> LoadSplit:
     >>> load_split(inj)
     LoadSplit(p_variable_kw=100.0, p_held_kw=50.0, n_held=1)
     """
+    _loads, kw, held = held_loads(injections)
+    return LoadSplit(float(kw[~held].sum()), float(kw[held].sum()), int(held.sum()))
+
+
+def held_loads(injections: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The enabled loads of an injection table, their kW (≥ 0: generation written as a
+    negative load is not the feeder's load) and whether ``LoadMult`` leaves each at its kW
+    (``load_status`` fixed or exempt; a table without that column: none)."""
     loads = injections[(injections["cls"].astype(str) == "load")
                        & injections["enabled"].astype(bool)]
     kw = pd.to_numeric(loads["kw"], errors="coerce").fillna(0.0).to_numpy(float)
-    kw = np.maximum(kw, 0.0)  # generation written as a negative load: not the feeder's load
+    kw = np.maximum(kw, 0.0)
     status = (loads["load_status"].astype(str).to_numpy() if "load_status" in loads
               else np.full(len(loads), "variable"))
     held = ((status == "fixed") | (status == "exempt")) & (kw > 0.0)
-    return LoadSplit(float(kw[~held].sum()), float(kw[held].sum()), int(held.sum()))
+    return loads, kw, held
 
 
 def load_multiplier(fraction: np.ndarray | list[float], p_variable_kw: float,
