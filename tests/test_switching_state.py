@@ -87,7 +87,7 @@ def test_an_open_point_written_as_a_stub_to_a_dummy_bus_is_named(tmp_path):
     assert [x.lower() for x in at] == ["line.sw9"]  # nothing else there
     assert names == ["line.sw9"]
     text = switching_text([], names)
-    assert "1 line(s) end at a bus nothing else connects to (line.sw9)" in text
+    assert "1 switch(es) end at a bus nothing else connects to (line.sw9)" in text
 
 
 def test_ieee123_ties_are_named(shared_dir):
@@ -96,4 +96,22 @@ def test_ieee123_ties_are_named(shared_dir):
 
     model = load_dss_model(shared_dir / "feeders/opendss/123Bus/IEEE123Master.dss")
     names = dead_end_line_names(SimpleNamespace(model=model, net=None))
-    assert {"line.sw7", "line.sw8"} <= set(names)
+    assert set(names) == {"line.sw7", "line.sw8"}  # l32, l99, l108: unloaded ends, not named
+
+
+def test_unloaded_line_ends_are_not_open_points(shared_dir):
+    """IEEE 8500 has dozens of line sections ending at an empty bus (ln6048642-1, 111 m); the
+    Summary named them as possible open points (session 38). Only switches are named: the
+    model's ``Switch=yes`` (OpenDSS ``Lines.IsSwitch``) or a zero-impedance line, as IEEE
+    123's short-circuit case writes Sw7 (r1 = 1 µΩ, no ``switch=yes``)."""
+    pytest.importorskip("opendssdirect")
+    from protv2g.network.dss_model import load_dss_model
+
+    root = shared_dir / "feeders/opendss"
+    sc = load_dss_model(root / "ShortCircuitCases/IEEE123Master-SC.dss")
+    assert {"line.sw7", "line.sw8"} <= set(
+        dead_end_line_names(SimpleNamespace(model=sc, net=None)))
+    big = load_dss_model(root / "real/IEEE8500/Master.dss")
+    e = big.elements
+    assert "line.ln6048642-1" not in dead_end_line_names(SimpleNamespace(model=big, net=None))
+    assert not bool(e.switch_like[e.name == "line.ln6048642-1"].iloc[0])

@@ -76,11 +76,12 @@ def element_table(dss) -> tuple[pd.DataFrame, np.ndarray, tuple[ElementY, ...]]:
     Columns: ``name`` (``class.name``), ``cls``, ``enabled``, ``buses`` (bus of each
     terminal), ``refs`` (node references), ``closed`` (every terminal has a closed phase
     conductor: ``False`` for an opened switch or element, OpenDSS ``CktElement.IsOpen``),
-    ``length_km`` (lines; NaN otherwise). The lines' primitive admittances are read in the
+    ``length_km`` (lines; NaN otherwise), ``switch_like`` (lines: :func:`_line_facts`; False
+    otherwise). The lines' primitive admittances are read in the
     same pass (each element is active once), so the end-temperature change of the minimum
     case (:func:`protv2g.engine.phase.system.build_system`) needs no second read.
     """
-    lengths = _line_lengths_km(dss)
+    lengths, switch_like = _line_facts(dss)
     rows, src, lines = [], [], []
     for full in dss.Circuit.AllElementNames():
         dss.Circuit.SetActiveElement(full)
@@ -103,9 +104,9 @@ def element_table(dss) -> tuple[pd.DataFrame, np.ndarray, tuple[ElementY, ...]]:
             src += refs
         key = f"{cls.lower()}.{name.lower()}"
         rows.append((key, cls.lower(), enabled, buses, refs, closed,
-                     lengths.get(key, np.nan)))
+                     lengths.get(key, np.nan), key in switch_like))
     frame = pd.DataFrame(rows, columns=["name", "cls", "enabled", "buses", "refs", "closed",
-                                        "length_km"])
+                                        "length_km", "switch_like"])
     return frame, np.unique(np.asarray(src, dtype=np.int64) - 1), tuple(lines)
 
 
@@ -122,14 +123,26 @@ def _closed(dss, n_terminals: int) -> bool:  # noqa: ANN001
     return True
 
 
-def _line_lengths_km(dss) -> dict[str, float]:  # noqa: ANN001
-    out = {}
+#: A line whose positive-sequence series impedance is at most this (ohm) is a switch as the
+#: model writes it (IEEE 123's short-circuit case: ``Sw7`` r1 = 1 µΩ, x1 = 0, no
+#: ``switch=yes``; EPRI ckt5's zero-impedance elbows ``*elb``), not a line section.
+SWITCH_Z1_MAX_OHM = 1e-5
+
+
+def _line_facts(dss) -> tuple[dict[str, float], set[str]]:  # noqa: ANN001
+    """Each line's length (km) and the lines that are switches: OpenDSS ``Switch=yes``
+    (``Lines.IsSwitch``) or a series impedance ≤ :data:`SWITCH_Z1_MAX_OHM`."""
+    lengths, switches = {}, set()
     ok = dss.Lines.First()
     while ok:
-        out[f"line.{dss.Lines.Name().lower()}"] = (
-            float(dss.Lines.Length()) * LENGTH_UNIT_KM.get(int(dss.Lines.Units()), 1.0))
+        key = f"line.{dss.Lines.Name().lower()}"
+        length = float(dss.Lines.Length())
+        lengths[key] = length * LENGTH_UNIT_KM.get(int(dss.Lines.Units()), 1.0)
+        z1_ohm = abs(complex(dss.Lines.R1(), dss.Lines.X1())) * length
+        if bool(dss.Lines.IsSwitch()) or z1_ohm <= SWITCH_Z1_MAX_OHM:
+            switches.add(key)
         ok = dss.Lines.Next()
-    return out
+    return lengths, switches
 
 
 def element_y(dss, name: str, where: str) -> ElementY:  # noqa: ANN001

@@ -87,8 +87,9 @@ def switching_text(open_lines: list[str] | None,
     def names(x: list[str]) -> str:
         return ", ".join(x[:6]) + (f" and {len(x) - 6} more" if len(x) > 6 else "")
 
-    stubs = (f"; {len(dead_ends)} line(s) end at a bus nothing else connects to "
-             f"({names(dead_ends)}): a normally-open point written as a stub, or an unused end"
+    stubs = (f"; {len(dead_ends)} switch(es) end at a bus nothing else connects to "
+             f"({names(dead_ends)}): a normally-open point written as a closed switch to a "
+             "dummy bus"
              if dead_ends else "")
     if open_lines is None:  # a result from before the key existed
         return "the feeder as its model is switched; alternate feeds are not studied"

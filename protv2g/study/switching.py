@@ -9,7 +9,9 @@ for switching, a section fed from a neighbour — is not studied. The Summary sa
 names (review rev37b: IEEE 123's ties, nothing said they were not studied). A model may also
 write a normally-open point as a closed line to a bus nothing else connects to (IEEE 123's
 ``Sw7`` to ``300_OPEN``, "NORMALLY OPEN SWITCHES; DEFINED AS SHORT LINE TO OPEN BUS"; ver38):
-:func:`dead_end_line_names` names those.
+:func:`dead_end_line_names` names those — switches only: a line section ending at a bus with
+nothing on it is an unloaded lateral end, not an open point (IEEE 8500 has 44 of them, EPRI
+ckt24 54; the Summary named them all as possible open points, session 38).
 """
 
 from __future__ import annotations
@@ -58,10 +60,12 @@ def open_line_names(study: Any) -> list[str]:
 
 
 def dead_end_line_names(study: Any) -> list[str]:
-    """OpenDSS lines, enabled and closed, with a terminal on a bus no other enabled element
+    """OpenDSS switches, enabled and closed, with a terminal on a bus no other enabled element
     connects to — a normally-open point written as a stub to a dummy bus (IEEE 123's ``Sw7``
-    to ``300_OPEN``), or an unused end; empty on a pandapower feeder (its open points are
-    switches, :func:`open_line_names`).
+    to ``300_OPEN``); empty on a pandapower feeder (its open points are switches,
+    :func:`open_line_names`). A switch is a line with ``Switch=yes`` or a negligible series
+    impedance (:data:`protv2g.network.dss_elements.SWITCH_Z1_MAX_OHM`, column
+    ``switch_like``); a line section ending at an empty bus is an unloaded end, not named.
 
     Returns
     -------
@@ -77,6 +81,8 @@ def dead_end_line_names(study: Any) -> list[str]:
     for buses in on.buses:
         for b in {str(x).lower() for x in buses}:
             count[b] = count.get(b, 0) + 1
-    lines = on[(on.cls == "line").to_numpy(bool) & on.closed.to_numpy(bool)]
+    switch = (on["switch_like"].to_numpy(bool) if "switch_like" in on
+              else np.ones(len(on), dtype=bool))
+    lines = on[(on.cls == "line").to_numpy(bool) & on.closed.to_numpy(bool) & switch]
     return [str(n) for n, buses in zip(lines.name, lines.buses, strict=True)
             if any(count.get(str(b).lower(), 0) == 1 for b in buses)]
