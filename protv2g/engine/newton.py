@@ -231,7 +231,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
         xs, okf, oks, rs = _kernel_continuation(sys, law, lim, pre, hold,
                                                 _frozen_start(sys.take(bad), f.take(bad), k,
                                                               n, frozen_all[bad]), bad, tol,
-                                                max_iter)
+                                                max_iter, anchorless[bad])
         rs = np.where(anchorless[bad] | ~okf, np.nan, rs)
         fix = oks & ~anchorless[bad]
         x[bad[fix]], ok[bad[fix]] = xs[fix], True
@@ -308,15 +308,25 @@ def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, st
     return x, ok, res, int(its.max(initial=0))
 
 
-def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter):
+def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter, held_only):
     """:func:`.newton_kernel.continuation_columns` on ``cols``: ``(x, frozen ok, tracking ok,
-    tracking residual)``; ``x`` is the tracking solution where found, else the held-PLL one."""
+    tracking residual)``; ``x`` is the tracking solution where found, else the held-PLL one.
+    ``held_only`` ``(len(cols),)`` bool: columns solved with the PLL held only (no
+    continuation: a minimum step above the first step; the anchorless islands)."""
     x = np.ascontiguousarray(x0)
     okf = np.zeros(len(cols), bool)
     ok = np.zeros(len(cols), bool)
-    res = np.zeros(len(cols))
-    continuation_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, max_iter,
-                         LINE_SEARCH_HALVINGS, MIN_STEP, okf, ok, res, True)
+    res = np.full(len(cols), np.nan)
+    for part, min_step in ((~held_only, MIN_STEP), (held_only, 2.0)):
+        sel = np.flatnonzero(part)
+        if not len(sel):
+            continue
+        xp = np.ascontiguousarray(x[sel])
+        okf_p, ok_p, res_p = np.zeros(len(sel), bool), np.zeros(len(sel), bool), \
+            np.zeros(len(sel))
+        continuation_columns(xp, *_column_args(sys, law, lim, pre, hold, cols[sel]), tol,
+                             max_iter, LINE_SEARCH_HALVINGS, min_step, okf_p, ok_p, res_p, True)
+        x[sel], okf[sel], ok[sel], res[sel] = xp, okf_p, ok_p, res_p
     return x, okf, ok, res
 
 

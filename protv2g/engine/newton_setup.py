@@ -85,18 +85,23 @@ def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tupl
 
 def anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None
                        ) -> np.ndarray:
-    """Columns ``(m,)`` where some held sites are cut off from every source by the fault (their
-    open-circuit voltage ``v⁰`` is 0 and they do not couple to the other sites: a bolted fault
-    between them and the grid) and each of them sees at least ``V_PLL`` whatever the angles
-    (``|M_cc|·A_c − Σ |M_cc'|·A_c' ≥ V_PLL``). Their equations ``I = A·e^(−jφ)·V/|V|`` are
-    then invariant under a common rotation of all their currents — one equation more than
-    unknowns — and have no tracking solution except for exceptional parameter values (for a
-    single site: unless ``∠M_cc = φ``). No PLL can lock there: such columns go straight to the
-    held-PLL solution."""
+    """Columns ``(m,)`` where some sites are cut off from every source by the fault: their
+    open-circuit voltage ``v⁰`` is 0 (a bolted fault between them and the grid) and they do
+    not couple to the other sites. Their tracking equations ``I = A·e^(−jφ)·V/|V|`` are
+    invariant under a common rotation of all their currents: any angle a solution settles on
+    is the start's, or — below the PLL floor ``V_PLL`` — the law's low-voltage blend towards
+    the pre-fault reference, no lock on a grid voltage (review rev39b M5: the depot's two sites
+    behind a 3ph fault at SUB-12kV, terminal voltages 0.05–0.06 pu, their currents 64–74° from
+    those voltages, the substation fault level 9.555 kA against 10.009 kA without V2G,
+    unflagged, while the firm participation was held and flagged). Such columns go straight to
+    the held-PLL solution (``pll_frozen``), in every stage and whatever the sites' voltage, as
+    the phase-domain engine holds its cut-off units
+    (:mod:`protv2g.engine.phase.cut_off`). A site AT the faulted bus (``|M_cc|`` ≈ 0: its
+    voltage 0 whatever the currents) is held by the law's own floor already and does not
+    count. ``hold`` is not used (kept for the callers' signature)."""
+    del hold
     m = sys.n_cols
     out = np.zeros(m, bool)
-    if hold is None or not np.all(hold):
-        return out
     v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
     a = np.abs(lim)
     v_abs = np.abs(v10)
@@ -116,11 +121,8 @@ def anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | No
     if s_c.neg:
         decoupled &= np.all(np.abs(s_c.v20) <= 1e-9 * scale[cand, None], axis=1)
     diag = np.einsum("cii->ci", mag)
-    a_c = a[cand]
-    others = np.einsum("cij,cj->ci", mag * isl_c[:, None, :], a_c) - diag * a_c
-    low = diag * a_c - others
-    enough = np.all(np.where(isl_c, low >= _law_mod.V_PLL_MIN_PU * (1 + 1e-6), True), axis=1)
-    out[cand] = decoupled & enough
+    reach = isl_c & (diag > 1e-9 * big[:, :, 0])  # not shorted by the fault itself
+    out[cand] = decoupled & reach.any(axis=1)
     return out
 
 
