@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE
 from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
@@ -57,7 +57,7 @@ FIXED_RULE_LABELS = {"unguarded_step_transformer": "no device at a step transfor
 #: every charger idle): (mechanism, attribution) → the title's parenthesis.
 _NOT_SAVED, _LOST = (SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
                      SavingMechanism.LOST_SAVING.value)
-_IDLE = "fuse saving fails with the project's equipment in, every charger idle"
+_IDLE = EQUIPMENT_SAVING
 SAVING_TITLES = {
     (_NOT_SAVED, Attribution.EQUIPMENT): _IDLE,
     (_LOST, Attribution.EQUIPMENT): _IDLE,

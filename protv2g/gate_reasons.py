@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.equipment import EQUIPMENT, PROJECT
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
@@ -97,8 +97,9 @@ def _attribution_of(worst: pd.Series, texts: list[str], scenarios: np.ndarray,
 #: A line's attributions in words of charging (:func:`_attribution_of`).
 _CHARGING = (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING)
 
-#: Row attributions that make a line V2G's (:mod:`protv2g.checks.attribution`).
-_ATTRIBUTABLE = ("new", "worse", EQUIPMENT)
+#: Row attributions that make a line V2G's or the project's (:mod:`protv2g.checks.attribution`,
+#: :mod:`protv2g.checks.equipment`).
+_ATTRIBUTABLE = ("new", "worse", EQUIPMENT, PROJECT)
 
 #: The columns that break a tie of margins (and of exports), as the Findings do.
 _TIE_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")

@@ -457,7 +457,7 @@ def test_grouped_reasons_are_reason_line_per_group(index):
         "other_device": [None, "X", None, "X", None, "X", "Y"],
         "margin": [-0.2, float("nan"), -0.5, "n/a", -0.5, float("nan"), float("nan")],
         "scenario": ["s1", "s2", "s2", None, "s1", "s3", "s1"],
-        "status": ["fail"] * 7, "attribution": ["v2g"] * 7,
+        "status": ["fail"] * 7, "attribution": ["new"] * 7,
         "message": ["m1", "m2", "m3", "m4", "m5", "m6", "m7"],
         "fault_bus": ["b1"] * 7, "fault_type": ["SLG"] * 7, "case": ["max"] * 7},
         index=index)
