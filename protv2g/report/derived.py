@@ -321,7 +321,8 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
 #: −0.0075 showed "−0.8%" beside F01's "× pickup", a percentage of nothing said; two
 #: decimals: its −0.75 % was rounded to −0.8 %).
 UNIT_FORMATS = {"s": '0.000" s"', "A": '0" A"', "kA": '0.00" kA"', "MW": '0.00" MW"',
-                "pu": '0.000" pu"', "× pickup": '0.00" × pickup"', "%": '0.0" %"',
+                "pu": '0.000" pu"', "× pickup": '0.00" × pickup"',
+                "× Imax(5 s)": '0.00" × Imax(5 s)"', "%": '0.0" %"',
                 "% VUF": '0.000" % VUF"',
                 "fraction": '0.00%" of I without V2G"'}
 
