@@ -31,7 +31,7 @@ from protv2g.findings_trend import (
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
-from protv2g.violations import STATUS_ORDER, is_given
+from protv2g.violations import COUNTED_STATUSES, STATUS_ORDER, is_given
 
 __all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "SAVING_TITLES", "finding_rows",
            "finding_title", "rule_labels"]
@@ -42,7 +42,7 @@ FINDING_COLUMNS = [
     "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
     "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
     "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
-    "message",
+    "message", "n_fail", "n_warn", "n_info",
 ]
 
 
@@ -158,7 +158,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                   n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str],
                   n_evidence: np.ndarray | None = None,
                   more_locations: list[list[str]] | None = None,
-                  bus_rows: BusRows | None = None) -> pd.DataFrame:
+                  bus_rows: BusRows | None = None,
+                  n_status: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per finding from its evidence rows (``evidence``, sorted by finding then
     worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
     (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
@@ -168,7 +169,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     count; a C5 group's row stands for its zone rows, #21); ``more_locations``: per finding,
     buses its locations name besides its rows' (a C5 group's buses); ``bus_rows``: the C5
     groups' per-bus rows, which a finding of groups reads its export trend from
-    (:func:`~protv2g.findings_groups.group_trend_columns`)."""
+    (:func:`~protv2g.findings_groups.group_trend_columns`); ``n_status``: status → (f,) its
+    violation rows of that status (``n_fail``, ``n_warn``, ``n_info``; 0 without it)."""
     given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
@@ -259,6 +261,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                                + (more_locations[k] if more_locations else []), 10),
             "load_levels": _join([t for v in _distinct(levels, lo, hi) for t in v.split(", ")]),
             "n_rows": int(n_rows[k]),
+            **{f"n_{s}": int(n_status[s][k]) if n_status and s in n_status else 0
+               for s in COUNTED_STATUSES},
             "n_evidence": hi - lo if n_evidence is None else int(n_evidence[k]),
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
