@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.duty import LEVEL_CHANGE
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE
@@ -63,6 +64,9 @@ SAVING_TITLES = {
     (_LOST, Attribution.EQUIPMENT): _IDLE,
     (_NOT_SAVED, Attribution.CAUSED): "fuse saving lost with V2G",
     (_LOST, Attribution.PRE_EXISTING): _NOT_SAVED,
+    # and C7's fault-level change, whose words name "no V2G": a finding of the project as a
+    # whole is measured against no project (review s38, IEEE 34 F-818)
+    (LEVEL_CHANGE, Attribution.PROJECT): "fault-level change against no project",
 }
 
 

@@ -72,6 +72,8 @@ def test_findings_gate_and_summary_lists_carry_it():
     v = pd.DataFrame([_c7("firm/light/100%", "project", 0.1 - 0.16095, 0.1)])
     f = build_findings(v).findings.iloc[0]
     assert f.attribution == PROJECT
+    # its title measures against what the attribution does: no project, not "no V2G"
+    assert f.title.endswith("F-818 (fault-level change against no project)")
     line = grouped_reasons("fail", v)[0]
     assert f"(warn; {PROJECT}; firm/light/100%" in line
     assert "without the project at the same fault and case: passes by" in line
