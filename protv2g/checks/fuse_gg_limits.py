@@ -42,6 +42,7 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.checks._rows import factorize_runs
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import phase_pickup_a
 from protv2g.study.fuse_standard import IEC_GG_STANDARD
@@ -113,19 +114,20 @@ def reach_units(devices: Any, names: Any) -> np.ndarray:
     """Per row of the device ``names`` (``(n,)``), the margin unit of its C5 reach row:
     :attr:`~protv2g.criteria.MarginUnit.IMAX_5S_MULTIPLE` for a gG band link of ``devices``
     (name → model), else :attr:`~protv2g.criteria.MarginUnit.PICKUP_MULTIPLE`; decided once
-    per distinct name.
+    per distinct name, and not at all without a gG band link (#21: C5's zone rows, 472,765
+    at 10,000 buses).
 
     >>> from protv2g.devices.models import Fuse
     >>> reach_units({"F": Fuse(name="F", link="100gG")}, ["F", "R"]).tolist()
     ['× Imax(5 s)', '× pickup']
     """
     names = np.asarray(names, dtype=object)
-    if not len(names):
-        return np.empty(0, dtype=object)
-    uniq, codes = np.unique(names.astype(str), return_inverse=True)
-    devices = devices or {}
-    unit = np.array([REACH_UNITS[1] if n in devices and gg_band(devices[n]) else REACH_UNITS[0]
-                     for n in uniq.tolist()], dtype=object)
+    gg = {str(n) for n, d in (devices or {}).items() if gg_band(d)}
+    if not gg:
+        return np.full(len(names), REACH_UNITS[0], dtype=object)
+    codes, uniq = factorize_runs(names)  # missing: -1, a relay's unit
+    unit = np.array([REACH_UNITS[1] if str(n) in gg else REACH_UNITS[0]
+                     for n in list(uniq)] + [REACH_UNITS[0]], dtype=object)
     return unit[codes]
 
 

@@ -210,8 +210,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                       & (findings["status"].astype(str) != CheckStatus.INFO.value)]
     if len(review):
         w.pair("  to review", f"{len(review)} finding(s) caused or made worse by V2G, by the "
-               "sites' charging, by the project's equipment or by the project as a whole "
-               "(equipment + V2G together) that the gate does not fail "
+               "sites' charging or by the project (its equipment, or equipment + V2G together) "
+               "that the gate does not fail "
                f"on ({', '.join(sorted(set(review['status'].astype(str))))}): "
                + ", ".join(f"{x} ({recs[x]})" if x in recs else x
                            for x in review["finding"].astype(str)) + " (sections 3–4)")
