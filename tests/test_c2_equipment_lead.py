@@ -70,6 +70,11 @@ def test_equipment_fuse_saving_row_is_not_lost_to_v2g(run):
     assert c2.message.astype(str).str.startswith(f"{EQUIPMENT_SAVING}: F-DEPOT starts to "
                                                  "melt").all()
     assert not c2.message.astype(str).str.contains("fuse saving lost").any()
+    # its info rows ("impossible by design") have no case without V2G either
+    info = v[(v.criterion == "C2") & (v.status == "info")
+             & (v.attribution.astype(str) == EQUIPMENT)].message.astype(str)
+    assert len(info) and info.str.contains("also with every charger idle").all()
+    assert not info.str.contains("without V2G").any()
     (line,) = [r for r in gate["reasons"] if r.startswith("fail: C2 rc / F-DEPOT")]
     assert line.startswith(f"fail: C2 rc / F-DEPOT: {EQUIPMENT_SAVING}: ")
     assert "caused by the project's equipment" in line
