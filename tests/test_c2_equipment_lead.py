@@ -14,16 +14,13 @@ checked is the message's lead against the row's attribution, not a new figure.
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
 
 pytest.importorskip("opendssdirect")
 
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING  # noqa: E402
 
-from .test_dss_site_transformer import MASTER  # noqa: E402
-from .test_equipment_pairs import XF  # noqa: E402
+from .test_equipment_pairs import run_depot_xf  # noqa: E402
 
 STUDY = """\
 name: xc2eq
@@ -45,19 +42,7 @@ faults: {r_fault_min_ohm: 20}
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from protv2g.gate import gate_verdict
-    from protv2g.runner import run_study
-    from protv2g.study.loader import load_study
-
-    where = tmp_path_factory.mktemp("xc2eq")
-    (where / "Master.dss").write_text(MASTER)
-    (where / "depot_xf.dss").write_text(XF)
-    (where / "study.yaml").write_text(STUDY)
-    study = load_study(where / "study.yaml")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        res = run_study(study, hosting=False)
-        gate = gate_verdict(study, res)
+    _, res, gate = run_depot_xf(tmp_path_factory.mktemp("xc2eq"), STUDY)
     return res, gate
 
 
