@@ -34,6 +34,10 @@ class MarginUnit(StrEnum):
 
     SECOND = "s"
     PICKUP_MULTIPLE = "× pickup"
+    #: Multiples of an IEC 60269 gG band link's 5-s melting current, the IEC 60269-1 gate
+    #: Imax(5 s): C5's reach quantity of such a link, factor 1
+    #: (:mod:`protv2g.checks.fuse_gg_limits`; review s38: its rows said "× pickup").
+    IMAX_5S_MULTIPLE = "× Imax(5 s)"
     KILOAMPERE = "kA"
     AMPERE = "A"
     PER_UNIT = "pu"

@@ -224,7 +224,14 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         p_export_kw = p_export_kw[first]
     # a group's row counts as the rows it stands for (#21, ``n_buses``); the groups
     # of each finding key, whose buses its locations name
-    n_key_rows = np.bincount(key, weights=row_weights(violations, cols.at)).astype(np.int64)
+    weights = row_weights(violations, cols.at)
+    n_key_rows = np.bincount(key, weights=weights).astype(np.int64)
+    # and by status, which the Findings say ("3 fail, 2 warn rows", as the gate's lines)
+    st_codes, st_texts = cols.text("status")
+    n_key_status = {s: np.bincount(key, weights=np.where(st_codes == c, weights, 0),
+                                   minlength=len(n_key_rows)).astype(np.int64)
+                    for c, s in enumerate(st_texts.tolist())}
+    del weights, st_codes, st_texts
     key_top = int(key.max())
     key_groups = _key_groups(violations, cols.at, key)
     k_ev = key[first]
@@ -254,6 +261,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     # row's overall: a finding led by V2G's row keeps its rank, its tail names that row)
     head = head.sort_values(["_s", "_o", "_u", "_m"], kind="stable")
     n_rows = n_key_rows[head["_key"].to_numpy()]
+    n_status = {s: n[head["_key"].to_numpy()] for s, n in n_key_status.items()}
     parts = {k: texts[codes[head_at[head.index.to_numpy()]]]
              for k, (codes, texts) in keys.items()}
     width = max(2, len(str(len(head))))
@@ -305,7 +313,7 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     n_evidence = weight[ends] - weight[np.r_[0, ends[:-1]].astype(np.int64)]
     findings = finding_rows(
         evidence, coded, plain, ends, parts, n_rows, m_ev[sorted_at],
-        rule_labels(coordination), n_evidence=n_evidence,
+        rule_labels(coordination), n_evidence=n_evidence, n_status=n_status,
         more_locations=_group_buses(key_groups, head["_key"].to_numpy(), bus_rows),
         bus_rows=(BusRows.of(bus_rows) if key_groups and bus_rows is not None
                   and len(bus_rows) else None))

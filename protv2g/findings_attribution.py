@@ -17,25 +17,32 @@ row of an export scenario stays V2G's. A charging row whose change is inside its
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT as EQUIPMENT_ROW
+from protv2g.checks.equipment import PROJECT as PROJECT_ROW
 from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
-__all__ = ["Attribution", "by_charging", "by_charging_coded", "finding_attribution",
+__all__ = ["ROW_ATTRIBUTIONS", "Attribution", "by_charging", "by_charging_coded",
+           "check_attribution", "finding_attribution",
            "is_charging_peak",
            "is_charging_snapshot"]
 
 #: Row attributions that make a row V2G's (or the charging's) change against its base case.
 _MOVED = ("new", "worse")
+#: Every row ``attribution`` a check or :mod:`protv2g.checks.attribution` writes (a closed
+#: set: :func:`finding_attribution` raises on any other text).
+ROW_ATTRIBUTIONS = frozenset({"new", "worse", "pre-existing", EQUIPMENT_ROW, PROJECT_ROW})
 
 
-class Attribution:
-    """Attribution of a finding (from its rows' ``attribution``)."""
+class Attribution(StrEnum):
+    """Attribution of a finding (from its rows' ``attribution``): a closed set — every place
+    that dispatches on it handles each member or raises (:func:`check_attribution`)."""
 
     CAUSED = "caused by V2G"
     WORSE = "made worse by V2G"
@@ -51,6 +58,26 @@ class Attribution:
     #: on them — but the remedy is that equipment, not the chargers or their export
     #: (reviews rev34a M1, rev34b M1).
     EQUIPMENT = "caused by the project's equipment"
+    #: Rows the project moves as a whole, neither its equipment nor its chargers alone
+    #: crossing the check's threshold (row attribution
+    #: :data:`protv2g.checks.equipment.PROJECT`; C7 on IEEE 34 F-818: +16 % against no project
+    #: = +6 % the depot's YNd transformer + 9 % the chargers, review s38): the gate acts on
+    #: them as on V2G's; the remedy is the project's, equipment and export together.
+    PROJECT = "caused by the project (equipment + V2G together)"
+
+
+def check_attribution(value: Any) -> Attribution:
+    """``value`` as an :class:`Attribution` member; a :class:`ValueError` naming the set for
+    any other text (the end of every dispatch on the set, design.md §7).
+
+    >>> check_attribution("caused by V2G") is Attribution.CAUSED
+    True
+    """
+    try:
+        return Attribution(str(value))
+    except ValueError:
+        raise ValueError(f"unknown finding attribution {value!r}: one of "
+                         f"{', '.join(repr(a.value) for a in Attribution)}") from None
 
 
 #: A charging peak's attribution in words of charging, not of V2G.
@@ -139,7 +166,10 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     every row new → caused by V2G; every row pre-existing → pre-existing; any other mix →
     made worse by V2G; none given → not attributed. Rows of the project's equipment
     (:data:`~protv2g.checks.equipment.EQUIPMENT`) with only pre-existing ones beside them →
-    caused by the project's equipment; beside new or worse rows they count as new.
+    caused by the project's equipment; rows of the project as a whole
+    (:data:`~protv2g.checks.equipment.PROJECT`, with or without equipment rows) so → caused by
+    the project (equipment + V2G together); beside new or worse rows both count as new.
+    Returns the member's text (``str``).
     ``charging``: rows said in words of charging (:func:`by_charging`: a C8 charging peak,
     or V2G-free charging snapshots).
 
@@ -151,14 +181,22 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     ('made worse by V2G', 'caused by V2G')
     >>> finding_attribution(["equipment"])
     "caused by the project's equipment"
+    >>> finding_attribution(["project", "pre-existing"])
+    'caused by the project (equipment + V2G together)'
     """
     given = {str(v) for v in values if v and str(v) != "nan"}
-    if EQUIPMENT_ROW in given:
-        # the equipment's rows with only the feeder's own beside them: the equipment's; with
-        # rows V2G moves: those decide, the equipment's counted as new
-        if given <= {EQUIPMENT_ROW, "pre-existing"}:
-            return Attribution.EQUIPMENT
-        given = (given - {EQUIPMENT_ROW}) | {"new"}
+    if unknown := given - ROW_ATTRIBUTIONS:
+        raise ValueError(f"unknown row attribution(s) {', '.join(map(repr, sorted(unknown)))}: "
+                         f"one of {', '.join(map(repr, sorted(ROW_ATTRIBUTIONS)))}")
+    project = {EQUIPMENT_ROW, PROJECT_ROW}
+    if given & project:
+        # the project's rows (its equipment's, or its equipment's and chargers' together)
+        # with only the feeder's own beside them: the project's; with rows V2G moves: those
+        # decide, the project's counted as new
+        if given <= project | {"pre-existing"}:
+            return (Attribution.PROJECT if PROJECT_ROW in given
+                    else Attribution.EQUIPMENT).value
+        given = (given - project) | {"new"}
     if not given:  # rows without a base-case comparison: V2G's share is not known
         out = Attribution.UNKNOWN
     elif given <= {"pre-existing"}:
@@ -167,4 +205,4 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
         out = Attribution.CAUSED
     else:
         out = Attribution.WORSE
-    return _BY_CHARGING.get(out, out) if charging else out
+    return (_BY_CHARGING.get(out, out) if charging else out).value

@@ -30,15 +30,16 @@ import math
 
 import numpy as np
 
-from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.equipment import EQUIPMENT, PROJECT
 from protv2g.significant import TEXT_DIGITS, number_text, round_significant
 from protv2g.violations import is_given
 
 __all__ = ["MOVED", "V2G_MOVED", "equipment_tail", "headline_offset", "lead_message",
            "lead_positions", "moved_texts", "overall_worst_tail", "tied"]
 
-#: Row attributions of a row V2G (or the sites' charging) moved against its base case.
-MOVED = ("new", "worse", EQUIPMENT)
+#: Row attributions of a row V2G (or the sites' charging, or the project: its equipment, its
+#: equipment and chargers together) moved against its base case.
+MOVED = ("new", "worse", EQUIPMENT, PROJECT)
 #: Row attributions of a row the chargers themselves moved (not the project's equipment):
 #: where a finding has one, it leads with the worst of them (module docstring).
 V2G_MOVED = ("new", "worse")

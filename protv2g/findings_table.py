@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.duty import LEVEL_CHANGE
+from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE
 from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
@@ -31,7 +32,7 @@ from protv2g.findings_trend import (
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
-from protv2g.violations import STATUS_ORDER, is_given
+from protv2g.violations import COUNTED_STATUSES, STATUS_ORDER, is_given
 
 __all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "SAVING_TITLES", "finding_rows",
            "finding_title", "rule_labels"]
@@ -42,7 +43,7 @@ FINDING_COLUMNS = [
     "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
     "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
     "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
-    "message",
+    "message", "n_fail", "n_warn", "n_info",
 ]
 
 
@@ -57,12 +58,15 @@ FIXED_RULE_LABELS = {"unguarded_step_transformer": "no device at a step transfor
 #: every charger idle): (mechanism, attribution) → the title's parenthesis.
 _NOT_SAVED, _LOST = (SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
                      SavingMechanism.LOST_SAVING.value)
-_IDLE = "fuse saving fails with the project's equipment in, every charger idle"
+_IDLE = EQUIPMENT_SAVING
 SAVING_TITLES = {
     (_NOT_SAVED, Attribution.EQUIPMENT): _IDLE,
     (_LOST, Attribution.EQUIPMENT): _IDLE,
     (_NOT_SAVED, Attribution.CAUSED): "fuse saving lost with V2G",
     (_LOST, Attribution.PRE_EXISTING): _NOT_SAVED,
+    # and C7's fault-level change, whose words name "no V2G": a finding of the project as a
+    # whole is measured against no project (review s38, IEEE 34 F-818)
+    (LEVEL_CHANGE, Attribution.PROJECT): "fault-level change against no project",
 }
 
 
@@ -158,7 +162,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                   n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str],
                   n_evidence: np.ndarray | None = None,
                   more_locations: list[list[str]] | None = None,
-                  bus_rows: BusRows | None = None) -> pd.DataFrame:
+                  bus_rows: BusRows | None = None,
+                  n_status: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """One row per finding from its evidence rows (``evidence``, sorted by finding then
     worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
     (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
@@ -168,7 +173,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     count; a C5 group's row stands for its zone rows, #21); ``more_locations``: per finding,
     buses its locations name besides its rows' (a C5 group's buses); ``bus_rows``: the C5
     groups' per-bus rows, which a finding of groups reads its export trend from
-    (:func:`~protv2g.findings_groups.group_trend_columns`)."""
+    (:func:`~protv2g.findings_groups.group_trend_columns`); ``n_status``: status → (f,) its
+    violation rows of that status (``n_fail``, ``n_warn``, ``n_info``; 0 without it)."""
     given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
@@ -259,6 +265,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                                + (more_locations[k] if more_locations else []), 10),
             "load_levels": _join([t for v in _distinct(levels, lo, hi) for t in v.split(", ")]),
             "n_rows": int(n_rows[k]),
+            **{f"n_{s}": int(n_status[s][k]) if n_status and s in n_status else 0
+               for s in COUNTED_STATUSES},
             "n_evidence": hi - lo if n_evidence is None else int(n_evidence[k]),
             "evidence_first": str(evidence["evidence"].iat[lo]),
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN
+from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN, PROJECT
 from protv2g.significant import number_text
 from protv2g.violations import is_given
 
@@ -31,7 +31,7 @@ ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
 TREND_COLUMNS = ("margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
                  *ROW_KEY, "attribution", "base_margin", "load_levels", IDLE_MARGIN)
 #: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
-_WORSENED = ("worse", "new", EQUIPMENT)
+_WORSENED = ("worse", "new", EQUIPMENT, PROJECT)
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -271,9 +271,10 @@ def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit:
     where = _where(cols, int(other[at]))
     # a row of the project's equipment (failing with every charger idle) is not V2G's
     # (mix38: J1 1 kW F06, "caused by the project's equipment", read "V2G worsens another row")
-    equipment = str(cols["attribution"][other[at]]) == EQUIPMENT
-    without = "without the project" if equipment else "without V2G"
-    who = "the project's equipment" if equipment else "V2G"
+    att = str(cols["attribution"][other[at]])
+    without = "without the project" if att in (EQUIPMENT, PROJECT) else "without V2G"
+    who = {EQUIPMENT: "the project's equipment",
+           PROJECT: "the project (equipment + V2G together)"}.get(att, "V2G")
     base = f" ({_fmt(float(b[at]), unit)} {without})" if np.isfinite(b[at]) else ""
     return (f"; {who} worsens another row of the finding: {_fmt(float(m[at]), unit)}"
             + (f" at {where}" if where else "") + base)

@@ -85,7 +85,7 @@ from protv2g.report.summary_counts import passed_note
 from protv2g.study.device_coverage import empty_collections
 from protv2g.study.loader import Study
 from protv2g.study.schema import PilotScreening
-from protv2g.violations import row_weights, text_values
+from protv2g.violations import row_weights, status_count_text, text_values
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -232,8 +232,9 @@ def _mode_confirms(violations: pd.DataFrame) -> list[str]:
     for device, g in rows.groupby(rows["device"].astype(str), sort=True):
         w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
         lines.append(f"confirm: C12 {device}: {w['message']} (warn: the model's mode suits the "
-                     f"export; {w['scenario']}; {len(g)} row(s) in {g['scenario'].nunique()} "
-                     "scenario(s))")
+                     f"export; {w['scenario']}; "
+                     f"{status_count_text(g['status'].astype(str).value_counts().to_dict())} "
+                     f"in {g['scenario'].nunique()} scenario(s))")
     return lines
 
 

@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT
+from protv2g.checks.equipment import EQUIPMENT, PROJECT
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
@@ -46,7 +46,7 @@ from protv2g.significant import (
     round_significant,
 )
 from protv2g.text_codes import combine_code_stream, text_codes
-from protv2g.violations import describe_fault, is_given, row_weights
+from protv2g.violations import describe_fault, is_given, row_weights, status_count_text
 
 __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line",
            "PRESENT_WITHOUT_V2G", "MARGINAL_WITHOUT_V2G"]
@@ -72,13 +72,16 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     """One reason for a group of violation rows of one criterion and device (pair): the
     worst row (smallest margin; a tie as :func:`grouped_reasons` breaks it),
     ``"<kind>: <criterion> <device> [/ <other>]: <message> (<note>; <status>; <attribution>;
-    <scenario, fault>; rule …; margin …; N row(s) in M scenario(s))"``."""
+    <scenario, fault>; rule …; margin …; N fail, K warn rows in M scenario(s))"``."""
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
                                                                     na_value=np.nan)
     worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
     att = (rows["attribution"].astype(str).to_numpy() if "attribution" in rows
            else np.full(len(rows), "", dtype=object))
-    return _line(kind, worst, int(row_weights(rows).sum()), rows["scenario"].nunique(), note,
+    w = row_weights(rows)
+    status = rows["status"].astype(str).to_numpy()
+    counts = {s: int(w[status == s].sum()) for s in pd.unique(status).tolist()}
+    return _line(kind, worst, counts, rows["scenario"].nunique(), note,
                  _attribution_of(worst, pd.unique(att).tolist(),
                                  rows["scenario"].astype(str).to_numpy(), att))
 
@@ -97,8 +100,9 @@ def _attribution_of(worst: pd.Series, texts: list[str], scenarios: np.ndarray,
 #: A line's attributions in words of charging (:func:`_attribution_of`).
 _CHARGING = (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING)
 
-#: Row attributions that make a line V2G's (:mod:`protv2g.checks.attribution`).
-_ATTRIBUTABLE = ("new", "worse", EQUIPMENT)
+#: Row attributions that make a line V2G's or the project's (:mod:`protv2g.checks.attribution`,
+#: :mod:`protv2g.checks.equipment`).
+_ATTRIBUTABLE = ("new", "worse", EQUIPMENT, PROJECT)
 
 #: The columns that break a tie of margins (and of exports), as the Findings do.
 _TIE_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")
@@ -109,7 +113,7 @@ def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
     return tuple(rows[c].astype(str).to_numpy() for c in _TIE_COLUMNS if c in rows.columns)
 
 
-def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str,
+def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: int, note: str,
           attribution: str, folded: str = "", others: tuple[str, ...] = ()) -> str:
     """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
     its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows;
@@ -141,7 +145,8 @@ def _line(kind: str, worst: pd.Series, n_rows: int, n_scenarios: int, note: str,
     unit = str(worst.get("margin_unit", "")) if is_given(worst.get("margin_unit")) else ""
     if margin := _fmt(worst.get("margin"), unit):
         detail.append(f"margin {margin}")
-    detail.append(f"{n_rows} row(s) in {n_scenarios} scenario(s)")
+    # the rows by status, as the Findings count them (s38: "N rows" there, fail rows here)
+    detail.append(f"{status_count_text(n_rows)} in {n_scenarios} scenario(s)")
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
@@ -302,6 +307,18 @@ class ReasonRows:
         return margin, seen, p_kw, names
 
     @cached_property
+    def _statuses(self) -> tuple[np.ndarray, np.ndarray]:
+        """The coded rows' ``status`` (codes into texts), read once."""
+        return text_codes(self._column("status"))
+
+    def _status_counts(self, at: np.ndarray) -> dict[str, int]:
+        """Status → the violation rows (weighted, :attr:`_weights`) of the coded rows ``at``:
+        what a line says it stands for (:func:`~protv2g.violations.status_count_text`)."""
+        codes, texts = self._statuses
+        n = np.bincount(codes[at], weights=self._weights[at], minlength=len(texts))
+        return {str(t): int(k) for t, k in zip(texts.tolist(), n.tolist(), strict=True) if k}
+
+    @cached_property
     def _attributions(self) -> tuple[np.ndarray, np.ndarray]:
         """The coded rows' ``attribution`` (codes into texts; all "" without the column)."""
         if "attribution" not in self.table.columns:
@@ -388,7 +405,7 @@ class ReasonRows:
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
-            line = _line(kind, row, int(self._weights[every].sum()), len(np.unique(s[s >= 0])),
+            line = _line(kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
                          note if without_v2g is None
                          else self._without_v2g_head(every) + without_v2g, attribution,
                          self.folded_note(more, named=not tail,

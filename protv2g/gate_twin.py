@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks.attribution_share import CURRENT_SCATTER, MATERIAL_SHARE, TIME_UNIT
+from protv2g.checks.equipment import PROJECT
 from protv2g.findings_attribution import is_charging_peak, is_charging_snapshot
 from protv2g.significant import SIGNIFICANT_DIGITS, number_text, percent_text
 from protv2g.violations import describe_fault, is_given
@@ -67,6 +68,8 @@ def twin_text(worst: pd.Series) -> str:
         worst.get("criterion"), worst.get("mechanism"))
     without, cause = ("without the sites' charging", "charging") if charging else (
         "without V2G", "V2G")
+    if str(worst.get("attribution")) == PROJECT:  # its base twin lacks the equipment too
+        without, cause = "without the project", "the project (equipment + V2G together)"
     # a base failing by less than the tolerance that the row's attribution took as passing
     # (``new``: C12's "at the limit within its tolerance") is at the limit, so it has
     # no deficit V2G could be a share of (review rev37b F5, EPRI DG feeder: "fails by

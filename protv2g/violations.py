@@ -65,6 +65,7 @@ False
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -73,7 +74,7 @@ import pandas as pd
 
 __all__ = ["CheckStatus", "VIOLATION_COLUMNS", "SCENARIO_COLUMNS", "STATUS_ORDER",
            "NOT_GIVEN_TEXT", "describe_fault", "describe_rows", "empty_violations", "is_given",
-           "status_mask", "text_values", "row_weights"]
+           "status_count_text", "status_mask", "text_values", "row_weights", "COUNTED_STATUSES"]
 
 
 class CheckStatus(StrEnum):
@@ -162,6 +163,27 @@ def status_mask(violations: pd.DataFrame, *statuses: CheckStatus | str) -> pd.Se
         return pd.Series(False, index=violations.index, dtype=bool)
     wanted = {CheckStatus(s).value for s in statuses}
     return text_values(violations["status"]).isin(wanted)
+
+
+#: The statuses a row count is said by (:func:`status_count_text`), in that order.
+COUNTED_STATUSES = (CheckStatus.FAIL.value, CheckStatus.WARN.value, CheckStatus.INFO.value)
+
+
+def status_count_text(counts: Mapping[str, int]) -> str:
+    """How many violation rows, by status, as the Findings sheet and the gate's lines both
+    say them: ``"3 fail, 2 warn rows"``, ``"1 fail row"`` (review s38: the Findings counted
+    fail + warn rows as "N rows" where the gate's line for the same finding counted its fail
+    rows — two numbers for one finding, neither saying what it counted). ``counts``: status
+    → rows (:data:`COUNTED_STATUSES` in that order, then any other status, a zero left out).
+
+    >>> status_count_text({"warn": 2, "fail": 3}), status_count_text({"fail": 1, "info": 0})
+    ('3 fail, 2 warn rows', '1 fail row')
+    """
+    order = [*COUNTED_STATUSES, *sorted(set(map(str, counts)) - set(COUNTED_STATUSES))]
+    got = {str(k): int(v) for k, v in counts.items()}
+    parts = [f"{got[s]} {s.replace('_', ' ')}" for s in order if got.get(s, 0)]
+    n = sum(got.get(s, 0) for s in order)
+    return f"{', '.join(parts) or '0'} row{'' if n == 1 else 's'}"
 
 
 def describe_rows(violations: pd.DataFrame) -> str:

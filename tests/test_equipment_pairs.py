@@ -65,22 +65,28 @@ CLAUSE = re.compile(
     r"pair fails without the chargers — remedy: the pair's settings or equipment")
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
+def run_depot_xf(where, study_text: str):
+    """The study ``study_text`` on this module's feeder (``MASTER`` and the Dyn ``XF``) in
+    ``where``: (study, result, gate verdict)."""
     from protv2g.gate import gate_verdict
     from protv2g.runner import run_study
     from protv2g.study.loader import load_study
 
-    where = tmp_path_factory.mktemp("xpair")
     (where / "Master.dss").write_text(MASTER)
     (where / "depot_xf.dss").write_text(XF)
-    (where / "study.yaml").write_text(STUDY)
+    (where / "study.yaml").write_text(study_text)
     study = load_study(where / "study.yaml")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         res = run_study(study, hosting=False)
         gate = gate_verdict(study, res)
-    return where, study, res, gate
+    return study, res, gate
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    where = tmp_path_factory.mktemp("xpair")
+    return (where, *run_depot_xf(where, STUDY))
 
 
 def _opendss_idle_a(where, phases: str) -> float:

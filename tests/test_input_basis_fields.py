@@ -51,7 +51,7 @@ def test_fault_resistance_and_ground_carry_ground_rows_only():
 
 
 def test_gate_line_says_which_input():
-    rows = _rows().iloc[[1]].assign(scenario="s", margin=-1.0, attribution="caused",
+    rows = _rows().iloc[[1]].assign(scenario="s", margin=-1.0, attribution="new",
                                     message="m", input_basis="todo")
     rows["input_todo"] = confirm_texts(rows, InputBases(r_fault_min_ohm=20.0))
     line = reason_line("fail", rows.reset_index(drop=True))

@@ -53,14 +53,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.criteria import MarginUnit
+from protv2g.checks.fuse_gg_limits import REACH_UNITS
 from protv2g.study.site_equipment import site_transformer_devices
 
 __all__ = ["TWIN_BUSES", "attributed", "close_in_twin_buses", "own_factor_twins",
            "twin_bus_names"]
 
-#: C5's margin unit (:class:`~protv2g.criteria.MarginUnit`).
-PICKUP = MarginUnit.PICKUP_MULTIPLE.value
+#: C5's margin units of reach rows (:data:`~protv2g.checks.fuse_gg_limits.REACH_UNITS`: ×
+#: pickup, × a gG link's Imax(5 s)).
+PICKUP = frozenset(REACH_UNITS)
 
 #: ``ctx.cache`` key of :func:`close_in_twin_buses`.
 TWIN_BUSES = "close-in twin buses"
@@ -177,7 +178,7 @@ def _reach_rows_at(v: pd.DataFrame, twin_bus: Mapping[str, str]) -> np.ndarray:
         return np.zeros(len(v), dtype=bool)
     return (v["fault_bus"].astype(str).isin(set(twin_bus)).to_numpy(bool)
             & (v["criterion"].astype(str) == "C5").to_numpy(bool)
-            & (v["margin_unit"].astype(str) == PICKUP).to_numpy(bool))
+            & v["margin_unit"].astype(str).isin(PICKUP).to_numpy(bool))
 
 
 def own_factor_twins(v: pd.DataFrame, at: np.ndarray, twin_bus: Mapping[str, str],
@@ -216,7 +217,7 @@ def own_factor_twins(v: pd.DataFrame, at: np.ndarray, twin_bus: Mapping[str, str
         sel = np.flatnonzero(
             frame["scenario"].astype(str).isin(bases).to_numpy(bool)
             & (frame["criterion"].astype(str) == "C5").to_numpy(bool)
-            & (frame["margin_unit"].astype(str) == PICKUP).to_numpy(bool)
+            & frame["margin_unit"].astype(str).isin(PICKUP).to_numpy(bool)
             & frame["fault_bus"].astype(str).isin(set(close_of)).to_numpy(bool))
         parts = []
         for i in sel.tolist():

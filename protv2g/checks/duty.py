@@ -67,7 +67,9 @@ share crosses it but the total ``I / I_base`` does, the project as a whole raise
 (ver37 §5b, IEEE 34 F-818: +16.1 % = +6.4 % equipment and +9.1 % chargers, not flagged before
 mix38): a ``warn`` row saying both shares, caused by the project's equipment and V2G together
 (:func:`~protv2g.checks.duty_rows.project_change`; the fraction is domain.md C7's 10 %, a
-screening figure for re-checking the rating, kept).
+screening figure for re-checking the rating, kept), attributed
+:data:`~protv2g.checks.equipment.PROJECT` — the finding "caused by the project (equipment + V2G
+together)", not "caused by V2G" (review s38).
 
 A device on a site's own transformer has no base twin (it comes with the project): its fail
 rows are compared with the feeder's fault level at its feeder-side bus in the base case, and
@@ -139,7 +141,7 @@ from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F4
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
 from protv2g.checks.duty_text import _basis_text, _idle_change_text, _phasor_note, _xf_note
-from protv2g.checks.equipment import EQUIPMENT, equipment_duty
+from protv2g.checks.equipment import EQUIPMENT, PROJECT, equipment_duty
 from protv2g.criteria import MarginUnit
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 from protv2g.units import Case
@@ -416,8 +418,10 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                                          up.i_max_ka.to_numpy()),
             i_other_a=1000.0 * ref, margin=frac - np.where(eq_up, rise_eq[is_up], rise),
             limit=frac, tolerance=0.0, mechanism=LEVEL_CHANGE, message=msgs))
-        if eq_up.any():  # the project's equipment alone crosses it (kept by the attribution)
-            rows[-1]["attribution"] = np.where(eq_up, EQUIPMENT, "").astype(object)
+        if eq_up.any() or proj_up.any():  # kept by the attribution: the project's
+            # equipment alone crosses it, or the project as a whole (equipment + chargers)
+            rows[-1]["attribution"] = np.where(eq_up, EQUIPMENT, np.where(
+                proj_up, PROJECT, "")).astype(object)
     return concat(rows)
 
 

@@ -86,13 +86,29 @@ from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement
 from protv2g.engine.asymmetry import asym_rms_ka
 from protv2g.study.site_equipment import site_transformer_devices
 
-__all__ = ["EQUIPMENT", "IDLE_COLUMNS", "IDLE_GRID_COLUMNS", "IDLE_PAIRS", "duty_without_chargers",
-           "equipment_duty", "equipment_pairs", "equipment_text", "idle_coordination",
-           "idle_pair_margins", "site_equipment", "IDLE_MARGIN"]
+__all__ = ["EQUIPMENT", "EQUIPMENT_ROW_COLUMN", "EQUIPMENT_SAVING", "PROJECT", "IDLE_COLUMNS",
+           "IDLE_GRID_COLUMNS", "IDLE_PAIRS",
+           "duty_without_chargers", "equipment_duty", "equipment_pairs", "equipment_text",
+           "idle_coordination", "idle_pair_margins", "site_equipment", "IDLE_MARGIN"]
 
 #: Row ``attribution`` of a row new with the project's equipment that fails with every
 #: charger idle (module docstring).
 EQUIPMENT = "equipment"
+#: Row ``attribution`` of a row the project moves as a whole — its equipment and its chargers
+#: together cross the check's threshold, neither share does by itself (C7's fault-level change,
+#: :func:`protv2g.checks.duty_rows.project_change`; review s38 on IEEE 34 F-818: +16 % against
+#: no project = +6 % equipment + 9 % chargers read "caused by V2G"). The finding's attribution
+#: :attr:`protv2g.findings_attribution.Attribution.PROJECT`; kept by the attribution, as
+#: :data:`EQUIPMENT` is.
+PROJECT = "project"
+#: How a C2 fuse-saving row of :data:`EQUIPMENT` opens and how its finding's title says it: it
+#: fails with every charger idle, so "fuse saving lost (with V2G)" would blame the export
+#: (review txt38 on F30; rev38a M3 for the title, :data:`protv2g.findings_table.SAVING_TITLES`).
+EQUIPMENT_SAVING = "fuse saving fails with the project's equipment in, every charger idle"
+#: Column a failing coordination row carries into its message function: whether it is a row
+#: of :data:`EQUIPMENT` (:func:`protv2g.checks.pair_rows.pair_violations`), so the message
+#: follows the row's attribution.
+EQUIPMENT_ROW_COLUMN = "equipment_row"
 
 
 def site_equipment(study: Any) -> dict[str, str]:

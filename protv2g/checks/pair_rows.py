@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, empty, fmt_s, violation_rows
-from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN, equipment_pairs, idle_pair_margins
+from protv2g.checks.equipment import (
+    EQUIPMENT,
+    EQUIPMENT_ROW_COLUMN,
+    IDLE_MARGIN,
+    equipment_pairs,
+    idle_pair_margins,
+)
 from protv2g.checks.operating_element import (
     ELEMENT_DTYPE,
     OperatingElement,
@@ -254,9 +260,12 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     equipment, clause = equipment_pairs(ctx, bad)
     slow = slow_pair_clauses(bad)
     margin, limit, unit = row_margins(bad)
+    # each message follows its row's attribution (review txt38: an equipment row opened
+    # "fuse saving lost:")
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),
                     export[r.scenario]) + c + w
-            for r, c, w in zip(bad.itertuples(index=False), clause, slow, strict=True)]
+            for r, c, w in zip(bad.assign(**{EQUIPMENT_ROW_COLUMN: equipment}).itertuples(
+                index=False), clause, slow, strict=True)]
     rows = violation_rows(
         bad.criterion.to_numpy(), bad.status.to_numpy(), frame=bad,
         scenario=bad.scenario.to_numpy(),

@@ -9,6 +9,7 @@ import numpy as np
 from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
 from protv2g.checks.fuse_gg_limits import gg_band
+from protv2g.checks.fuse_gg_remedy import gg_remedies, gg_windows
 from protv2g.checks.reach_regulators import regulator_notes
 from protv2g.checks.reach_stage import FIRST_CYCLE
 from protv2g.devices.kinds import kind_of
@@ -135,6 +136,8 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
                                                                         len(below))
     args = {"texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
             "fuse": fuse}
+    if (fuse == 2).any():  # each gG link's series window, for its remedy (.fuse_gg_remedy)
+        args["gg"] = gg_windows(ctx, texts[0][1].tolist(), fuse == 2)
     if any(notes.ravel().tolist()):  # else no per-row concatenation when rendered
         args["notes"] = notes
     # per fault bus: the regulators the fault study holds at tap 1.0 (review rev32b §3c)
@@ -234,6 +237,11 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
                 if "regulators" in args else [""] * len(at))
         if "alone" in args:  # after the rule's figures, with the regulator note
             regs = [r + a for r, a in zip(regs, args["alone"][at].tolist(), strict=True)]
+        if fz is not None and (gg := np.flatnonzero(fz == 2)).size:  # a gG link's remedy
+            rem = gg_remedies(args.get("gg", {}), args["texts"][0][1].tolist(),
+                              args["texts"][0][0][at[gg]], args["numbers"][0][at[gg]])
+            for k, r in zip(gg.tolist(), rem, strict=True):
+                regs[k] = r + regs[k]
         values = zip(d, i, el, notes, ft, c, b, z, shown.tolist(), q, p, fac, regs,
                      strict=True)
         if fz is None or not fz.any():
@@ -255,10 +263,11 @@ _FUSE_MESSAGE = _HEAD + "%s" + f": %.2f × {_MELT} %.0f A < %g × {_MELT}" + "%s
 #: (:mod:`protv2g.checks.fuse_gg_limits`).
 _GG_FUSING = ("5-s melting current (IEC 60269-1 gate Imax(5 s); IEC 60364-4-41 disconnection "
               "in 5 s)")
+#: Its remedy (the last ``%s``: the remedy, then the regulator note) names the rating that
+#: reaches the fault and carries the load (:mod:`protv2g.checks.fuse_gg_remedy`, review s38).
 _GG_MESSAGE = (_HEAD + "%s" + ": %.2f × its 5-s melting current %.0f A (IEC 60269-1 gate "
                "Imax(5 s)) < %g: not sure to disconnect within 5 s (IEC 60364-4-41 "
-               "§411.3.2.3) — remedy: a gG link whose Imax(5 s) is at or below this fault and "
-               "whose rated current carries the load, or a lower loop impedance" + "%s")
+               "§411.3.2.3) — remedy: " + "%s")
 #: The message of a row by its device (0: relay or recloser, 1: fuse, 2: gG band link).
 _TEMPLATES = np.array([_MESSAGE, _FUSE_MESSAGE, _GG_MESSAGE], dtype=object)
 

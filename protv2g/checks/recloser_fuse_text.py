@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, fmt_s
+from protv2g.checks.equipment import EQUIPMENT_ROW_COLUMN, EQUIPMENT_SAVING
 from protv2g.checks.fuse_melt_text import clearing_text, guaranteed_melt_a
 from protv2g.checks.fuse_saving_range import (
     GROUND_FAULT_PREFIXES,
@@ -143,12 +144,19 @@ def message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     what = (f"{r.primary} starts to melt in {fmt_s(r.t_primary_s)} at "
             f"{i_p}, before {r.backup}'s fast trip × K = {r.rule_value:g} "
             f"({t_b}{el}) for {where} {export}")
+    # a row of the project's equipment has no case without V2G: it holds with every charger
+    # idle (review txt38: the words follow the row's attribution)
+    equipment = getattr(r, EQUIPMENT_ROW_COLUMN, False)
     if r.status == CheckStatus.INFO.value:
         where_ = saving_where(*_range(ctx, r), r.backup, r.primary)
+        also = "also with every charger idle" if equipment else "also without V2G"
         return (f"fuse saving impossible by design ({where_} of {r.backup} / {r.primary}, "
-                f"also without V2G): {what}{reach_text(ctx, r)}")
+                f"{also}): {what}{reach_text(ctx, r)}")
+    # the lead too: a row of the project's equipment fails with every charger idle, not
+    # "lost" to V2G (review txt38, F30)
     lead = ("fuse saving not achieved without V2G"
-            if ctx.base_of.get(r.scenario, r.scenario) == r.scenario else "fuse saving lost")
+            if ctx.base_of.get(r.scenario, r.scenario) == r.scenario
+            else EQUIPMENT_SAVING if equipment else "fuse saving lost")
     return f"{lead}: {what}{_bracket_text(ctx, r)}"
 
 

@@ -67,7 +67,7 @@ from protv2g.checks._common import (
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
-from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a
+from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a, reach_units
 from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
@@ -334,7 +334,7 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         "scenario": m.scenario.to_numpy(), "criterion": "C5",
         "fault_bus": m.fault_bus_name.to_numpy(), "fault_type": m.fault_type.to_numpy(),
         "case": m.case.to_numpy(), "device": m.device.to_numpy(), "other_device": "",
-        "margin_unit": MarginUnit.PICKUP_MULTIPLE.value, "rule": "",
+        "margin_unit": reach_units(ctx.devices, m.device.to_numpy()), "rule": "",
         "margin": (m.ratio - m.factor).to_numpy(float),
         # the factor: a close-in row's twin judged at the row's own (:mod:`.close_in_twins`)
         "limit": m.factor.to_numpy(float)}, columns=cols)
@@ -387,7 +387,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             fault_type=bad["fault_type"], case=bad["case"], device=bad["device"],
             other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],
             t_device_s=bad["t_op_s"], margin=bad["ratio"] - bad["factor"],
-            limit=bad["factor"], tolerance=bad["tolerance"], bracket=bad["bracket"]))
+            limit=bad["factor"], tolerance=bad["tolerance"], bracket=bad["bracket"],
+            margin_unit=reach_units(ctx.devices, bad["device"])))
         rows[-1][REACH_KEY] = element
         # falling short with every charger idle too: the project's equipment's (rev36a M1)
         reach_equipment(ctx, rows[-1], fault_bus, bad, ctx.cache.get(_MARGINS_KEY))

@@ -108,7 +108,8 @@ FUSE_BLOWING_RANK = 5.0
 #: C2 mechanisms of fuse saving (:class:`~protv2g.checks.fuse_saving_range.SavingMechanism`)
 #: that the moves keeping fuse saving (:mod:`.saving`) answer.
 _V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-                               Attribution.WORSE_CHARGING, Attribution.EQUIPMENT})
+                               Attribution.WORSE_CHARGING, Attribution.EQUIPMENT,
+                               Attribution.PROJECT})
 SAVING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
                                SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
                                SavingMechanism.NOT_SEEN.value,

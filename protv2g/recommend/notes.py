@@ -375,9 +375,11 @@ def _no_candidate_note(criterion: str, status: str = "fail",
                 "it) — a device of higher interrupting rating (e.g. a 12.5/16 kA cutout) or "
                 "a current-limiting fuse, not a setting, the chargers or their export")
     if criterion == "C7" and status == "warn":
-        return ("within the interrupting rating: a warning that V2G raises the device's duty by "
-                "more than checks.v2g_change_fraction — no change needed; keep it in the "
-                "duty review")
+        who = ("the project (its equipment and V2G together)" if str(
+            (finding or {}).get("attribution") or "") == Attribution.PROJECT else "V2G")
+        return (f"within the interrupting rating: a warning that {who} raises the device's "
+                "duty by more than checks.v2g_change_fraction — no change needed; keep it in "
+                "the duty review")
     kind = str((finding or {}).get("device_kind") or "")
     if criterion == "C5":
         return _c5_note(kind, status)

@@ -155,7 +155,7 @@ def _only(order: list[str], findings: pd.DataFrame, only: Sequence[str]) -> list
 def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     # what the project brings first (its export or its charging), then what was there before
     rank = {Attribution.CAUSED: 0, Attribution.WORSE: 0, Attribution.CAUSED_CHARGING: 0,
-            Attribution.WORSE_CHARGING: 0, Attribution.EQUIPMENT: 0,
+            Attribution.WORSE_CHARGING: 0, Attribution.EQUIPMENT: 0, Attribution.PROJECT: 0,
             Attribution.PRE_EXISTING: 1}
     keys = sorted(active.index, key=lambda k: (
         active.at[k, "status"] != "fail", rank.get(active.at[k, "attribution"], 2),

@@ -48,6 +48,7 @@ from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.pair_status import point_reasons, point_status
 from protv2g.report.sheets import column_view
 from protv2g.text_codes import text_codes
+from protv2g.violations import COUNTED_STATUSES, status_count_text
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -321,7 +322,8 @@ def _range_cell(part: pd.DataFrame, label: str, recloser: Any, fuse: Any) -> str
 #: −0.0075 showed "−0.8%" beside F01's "× pickup", a percentage of nothing said; two
 #: decimals: its −0.75 % was rounded to −0.8 %).
 UNIT_FORMATS = {"s": '0.000" s"', "A": '0" A"', "kA": '0.00" kA"', "MW": '0.00" MW"',
-                "pu": '0.000" pu"', "× pickup": '0.00" × pickup"', "%": '0.0" %"',
+                "pu": '0.000" pu"', "× pickup": '0.00" × pickup"',
+                "× Imax(5 s)": '0.00" × Imax(5 s)"', "%": '0.0" %"',
                 "% VUF": '0.000" % VUF"',
                 "fraction": '0.00%" of I without V2G"'}
 
@@ -384,7 +386,7 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
         recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
-        rests_on=_rests_on_texts(findings, evidence))
+        rests_on=_rests_on_texts(findings, evidence), n_rows=_row_count_texts(findings))
     # a finding without a finite worst margin says why in its cell (review s22, F01)
     reasons = no_margin_texts(findings, f.evidence)
     if reasons:
@@ -408,6 +410,17 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
     return {"findings": view, "evidence": evidence,
             "pairs": pairs.drop(columns=POINT_STATUS_COLUMNS, errors="ignore"),
             "fault_levels": fault_levels(result), "_findings": f, "_formats": formats}
+
+
+def _row_count_texts(findings: pd.DataFrame) -> list[Any]:
+    """The Findings sheet's "Rows" of each finding: its violation rows by status
+    (:func:`protv2g.violations.status_count_text`, "3 fail, 2 warn rows", the words of the
+    gate's lines); the bare count for findings made without the status counts."""
+    cols = [f"n_{s}" for s in COUNTED_STATUSES]
+    if not set(cols) <= set(findings.columns):
+        return findings["n_rows"].tolist()
+    return [status_count_text(dict(zip(COUNTED_STATUSES, c, strict=True)))
+            for c in zip(*(findings[k].tolist() for k in cols), strict=True)]
 
 
 def _rests_on_texts(findings: pd.DataFrame, evidence: pd.DataFrame) -> list[str]:

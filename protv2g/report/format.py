@@ -72,7 +72,9 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
            # Device duty (mix38, ver37 §5b): the increase is the project's whole, against
            # the base case; V2G's share against every charger idle beside it
            "increase_percent": "Increase vs no project (%)",
-           "v2g_increase_percent": "V2G share: increase vs chargers idle (%)"}
+           "v2g_increase_percent": "V2G share: increase vs chargers idle (%)",
+           # the Findings' violation rows by status, as the gate's lines count them (s38)
+           "n_rows": "Rows (by status)"}
 
 
 def header_label(column: str) -> str:

@@ -3,7 +3,8 @@
 In order: the verdict; the conditions of approval (every finding the gate fails on, sets a
 condition on or asks to confirm, with its gate kind, in the gate's order, and its
 recommendation: :mod:`protv2g.report.summary_conditions`); the findings under the heading of
-their attribution — caused by V2G, by the sites' charging, by the project's equipment, made
+their attribution — caused by V2G, by the sites' charging, by the project's equipment, by the
+project (equipment + V2G together), made
 worse by V2G, by the sites' charging, pre-existing; the recommendations; the
 hosting capacity with its band (:mod:`protv2g.report.summary_hosting`); the fault model and
 its assumptions (charger model, IEC 60909 c-factors, fault resistance:
@@ -33,6 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
+from protv2g.findings_attribution import check_attribution
 from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.input_basis import InputBasis, rests_on
@@ -157,13 +159,16 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     cell = w.pair("Gate verdict", verdict, bold_value=True)
     cell.fill = _VERDICT_FILL.get(verdict, _NOT_EVALUATED)
     cell.font = Font(bold=True, size=13)
-    caused = findings[findings["attribution"] == Attribution.CAUSED]
-    worse = findings[findings["attribution"] == Attribution.WORSE]
-    pre = findings[findings["attribution"] == Attribution.PRE_EXISTING]
-    unknown = findings[findings["attribution"] == Attribution.UNKNOWN]
-    equipment = findings[findings["attribution"] == Attribution.EQUIPMENT]
-    caused_charging = findings[findings["attribution"] == Attribution.CAUSED_CHARGING]
-    worse_charging = findings[findings["attribution"] == Attribution.WORSE_CHARGING]
+    # every finding under one member of the closed set (an unknown text raises)
+    by = findings["attribution"].map(check_attribution)
+    caused = findings[by == Attribution.CAUSED]
+    worse = findings[by == Attribution.WORSE]
+    pre = findings[by == Attribution.PRE_EXISTING]
+    unknown = findings[by == Attribution.UNKNOWN]
+    equipment = findings[by == Attribution.EQUIPMENT]
+    project = findings[by == Attribution.PROJECT]
+    caused_charging = findings[by == Attribution.CAUSED_CHARGING]
+    worse_charging = findings[by == Attribution.WORSE_CHARGING]
     n_charging = len(caused_charging) + len(worse_charging)
     # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
     w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
@@ -171,6 +176,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
            + (f", {n_charging} from the sites' charging" if n_charging else "")
            + (f", {len(equipment)} caused by the project's equipment (its remedy: the "
               "equipment, not the export)" if len(equipment) else "")
+           + (f", {len(project)} caused by the project (equipment + V2G together: neither "
+              "alone over the check's threshold)" if len(project) else "")
            + (f", {len(unknown)} not attributed" if len(unknown) else "")
            + f"; from {describe_rows(result.violations)}")
     dirs = result.meta.get("directional") or {}
@@ -211,7 +218,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
              "or without V2G export)", caused_charging),
             ("3c. Findings caused by the project's equipment (a site's own transformer or a "
              "device on it, failing with every charger idle: its remedy is that equipment, "
-             "not the export)", equipment)):
+             "not the export)", equipment),
+            ("3d. Findings caused by the project (equipment + V2G together: its equipment "
+             "and its chargers each within the check's threshold, together over it; the "
+             "remedy is the project's, equipment and export together)", project)):
         if len(these):
             w.heading(heading)
             _findings_grid(w, these, rec_map, no_margin, overall)

@@ -44,9 +44,10 @@ __all__ = ["MAX_LISTED", "OURS", "write_conditions"]
 #: finding of section 5, listed there with its evidence). ``fail`` findings are all in full.
 MAX_LISTED = 10
 
-#: Attributions of the project's own doing: its export, its sites' charging, its equipment.
+#: Attributions of the project's own doing: its export, its sites' charging, its equipment,
+#: its equipment and export together.
 OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-        Attribution.WORSE_CHARGING, Attribution.EQUIPMENT)
+        Attribution.WORSE_CHARGING, Attribution.EQUIPMENT, Attribution.PROJECT)
 
 
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "") -> str:
@@ -209,7 +210,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                       & (findings["status"].astype(str) != CheckStatus.INFO.value)]
     if len(review):
         w.pair("  to review", f"{len(review)} finding(s) caused or made worse by V2G, by the "
-               "sites' charging or by the project's equipment that the gate does not fail "
+               "sites' charging or by the project (its equipment, or equipment + V2G together) "
+               "that the gate does not fail "
                f"on ({', '.join(sorted(set(review['status'].astype(str))))}): "
                + ", ".join(f"{x} ({recs[x]})" if x in recs else x
                            for x in review["finding"].astype(str)) + " (sections 3–4)")

@@ -1,0 +1,140 @@
+"""A finding the project causes as a whole — its equipment and its chargers each within the
+check's threshold, together over it — is attributed "caused by the project (equipment + V2G
+together)", not "caused by V2G" (review s38 on mix38's C7 flag, IEEE 34 F-818: +16 % against
+no project = +6 % the depot's YNd transformer + 9 % the chargers, each under the 10 % of
+domain.md C7; its Attribution read "caused by V2G").
+
+References (nothing computed by protv2g): the attribution rule written out in each test; the
+IEEE 34 figures of ``tests/test_c7_project_change.py`` (ver37 §5b, the reviewer's OpenDSS:
+chargers +9.0 %, transformer +7.2 %; protv2g's 0.2885 / 0.3070 / 0.3349 kA, by hand +16.1 % =
++6.4 % and +9.1 %).
+"""
+
+from __future__ import annotations
+
+import shutil
+import warnings
+
+import pandas as pd
+import pytest
+
+from protv2g.findings import build_findings
+from protv2g.findings_attribution import (
+    Attribution,
+    check_attribution,
+    finding_attribution,
+)
+
+PROJECT = "caused by the project (equipment + V2G together)"
+
+
+def test_rows_of_the_project_as_a_whole_make_the_project_finding():
+    """Fails on the old code: a row attribution ``project`` was unknown and read "made worse
+    by V2G" (any other mix), and C7 wrote none (its rows read ``new``: "caused by V2G")."""
+    assert Attribution.PROJECT == PROJECT
+    assert finding_attribution(["project"]) == PROJECT
+    assert finding_attribution(["project", "pre-existing"]) == PROJECT
+    assert finding_attribution(["project", "equipment"]) == PROJECT  # both the project's
+    assert finding_attribution(["equipment", "pre-existing"]) == Attribution.EQUIPMENT
+    # beside a row the chargers move by themselves, that row decides (as for equipment)
+    assert finding_attribution(["project", "new"]) == Attribution.CAUSED
+    assert finding_attribution(["project", "new", "pre-existing"]) == Attribution.WORSE
+    # charging words apply to V2G's rows only, never to the project's
+    assert finding_attribution(["project"], charging=True) == PROJECT
+
+
+def test_the_sets_are_closed():
+    """An unknown text is an error, at the rows and at the findings (design.md §7)."""
+    with pytest.raises(ValueError, match="unknown row attribution.*'v2g'"):
+        finding_attribution(["v2g"])
+    with pytest.raises(ValueError, match="unknown finding attribution"):
+        check_attribution("caused by the moon")
+    assert {check_attribution(a.value) for a in Attribution} == set(Attribution)
+
+
+def _c7(scenario: str, attribution: str, margin: float, base: float) -> dict:
+    return {"criterion": "C7", "status": "warn", "scenario": scenario, "fault_bus": "f-818",
+            "fault_type": "SLG-a", "case": "max", "device": "F-818", "other_device": "",
+            "margin": margin, "margin_unit": "fraction", "limit": 0.1, "tolerance": 0.0,
+            "base_margin": base, "mechanism": "fault-level change against no V2G",
+            "attribution": attribution, "message": "the project as a whole raises …",
+            "input_basis": "given"}
+
+
+def test_findings_gate_and_summary_lists_carry_it():
+    """The Findings' attribution, the gate's line (its words and its twin: "without the
+    project", not "without V2G"), the Summary's "to review" set and the recommendation
+    order all take the member."""
+    from protv2g.gate_reasons import grouped_reasons
+    from protv2g.report.summary_conditions import OURS
+
+    # +16.1 % against a 10 % fraction: margin 0.1 − 0.161 (hand, module docstring)
+    v = pd.DataFrame([_c7("firm/light/100%", "project", 0.1 - 0.16095, 0.1)])
+    f = build_findings(v).findings.iloc[0]
+    assert f.attribution == PROJECT
+    # its title measures against what the attribution does: no project, not "no V2G"
+    assert f.title.endswith("F-818 (fault-level change against no project)")
+    line = grouped_reasons("fail", v)[0]
+    assert f"(warn; {PROJECT}; firm/light/100%" in line
+    assert "without the project at the same fault and case: passes by" in line
+    assert "without V2G" not in line
+    assert Attribution.PROJECT in OURS
+
+
+pytest.importorskip("opendssdirect")
+
+
+@pytest.fixture(scope="module")
+def ieee34(shared_dir, tmp_path_factory):
+    """IEEE 34 with rev37b's project equipment (a YNd depot at 806, a Dyn campus at 824) and
+    the 818 lateral's 25K fuse (``tests/test_phase_cut_off.py``, ``test_head_ground_window``),
+    init's draft, three sites: the setup of review s38."""
+    from protv2g.gate import gate_verdict
+    from protv2g.runner import run_study
+    from protv2g.study.loader import load_study
+    from protv2g.study_draft import draft_study
+    from protv2g.study_draft.draft import parse_site
+
+    from .test_head_ground_window import FUSES
+    from .test_phase_cut_off import SITES34
+
+    folder = tmp_path_factory.mktemp("ieee34p")
+    src = shared_dir / "feeders" / "opendss"
+    shutil.copytree(src / "34Bus", folder / "34Bus")
+    shutil.copy(src / "IEEELineCodes.DSS", folder / "IEEELineCodes.DSS")
+    (folder / "sites34.dss").write_text(SITES34)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        d = draft_study(folder / "34Bus" / "ieee34Mod1.dss", redirects=[folder / "sites34.dss"],
+                        study_dir=folder, sites=[parse_site(s) for s in (
+                            "depot:depot_lv:10:100", "campus:campus_lv:8:60",
+                            "homes:822.a:20:7.2")])
+        i = d.text.index("# Candidate V2G")
+        (folder / "study.yaml").write_text(d.text[:i] + FUSES + d.text[i:])
+        study = load_study(folder / "study.yaml")
+        res = run_study(study, hosting=False)
+        gate = gate_verdict(study, res)
+    return res, gate
+
+
+def test_ieee34_f818_duty_change_is_the_projects(ieee34):
+    """Fails on the old code: F-818's C7 fault-level rows whose shares each stay within 10 %
+    read "caused by V2G"."""
+    res, _ = ieee34
+    v = res.violations
+    rows = v[(v.criterion == "C7") & (v.device == "F-818")
+             & v.message.astype(str).str.startswith("the project as a whole")]
+    assert len(rows)
+    assert set(rows.attribution.astype(str)) == {"project"}
+    # the worst: +16.1 % against no project (hand: 0.334876 / 0.288450 − 1), i.e. margin
+    # 0.10 − 0.161; the row's own currents (A) give the same ratio
+    worst = rows.loc[pd.to_numeric(rows.margin).idxmin()]
+    assert float(worst.margin) == pytest.approx(0.1 - 0.16095, abs=2e-3)
+    assert float(worst.i_device_a) / float(worst.i_other_a) - 1 == pytest.approx(0.16095,
+                                                                                 abs=2e-3)
+    from protv2g.report.derived import result_findings
+
+    f = result_findings(res).findings
+    f = f[(f.device == "F-818") & (f.criterion == "C7")]
+    assert PROJECT in set(f.attribution)
+    assert "caused by V2G" not in set(f.attribution)
