@@ -275,7 +275,7 @@ def test_tcc_legend_of_a_pair_without_a_base_case_reads_the_idle_interval(run):
     from protv2g.checks._common import build_devices
     from protv2g.devices.kinds import operating_times
     from protv2g.report.derived import IDLE_CASE, pair_table
-    from protv2g.report.tcc_intervals import intervals
+    from protv2g.report.tcc_intervals import intervals, seconds_text
     from protv2g.report.tcc_sheets import _pair_notes
 
     from .test_equipment_reach_sympathetic import _opendss_head_3i0
@@ -294,9 +294,9 @@ def test_tcc_legend_of_a_pair_without_a_base_case_reads_the_idle_interval(run):
     tc = float(operating_times(fuse, np.array([ref_a]), np.array([0.0]))["t_tc_s"][0])
     want = _mi_s(ref_a, 100.0, 0.5) - tc  # ≈ 1.14 − 27.68 s
     assert float(idle.interval_min_s) == pytest.approx(want, abs=0.05)
-    text = [t for *_, t in intervals(_pair_notes(pairs), ["F-DEPOT", "head"], "ground")]
+    text = [n.text for n in intervals(_pair_notes(pairs), ["F-DEPOT", "head"], "ground")]
     v2g = float(mine[mine.case_of == "worst V2G"].iloc[0].interval_min_s)
-    sec = lambda x: f"{x:.2f} s".replace("-", "−")  # noqa: E731
+    sec = seconds_text
     assert text == [f"C1 F-DEPOT→head: idle {sec(float(idle.interval_min_s))}, "
                     f"V2G {sec(v2g)} (need ≥ 0.12 s)"]
     assert abs(v2g - float(idle.interval_min_s)) > 1.0  # not the same row twice

@@ -156,7 +156,8 @@ def test_a_fault_below_pickup_is_a_dotted_line_and_the_legend_lists_only_what_is
     legend = next(a for a in ax.artists if isinstance(a, RowLegend))
     text = " | ".join(label.get_text() for _, label in legend._rows)
     assert "fault below the device's pickup (it does not operate)" in text
-    assert "max fault in the device's zone, base" in text and "max fault, with V2G" in text
+    assert "max fault in the device's zone (its close-in fault included), base" in text
+    assert "max fault, with V2G" in text
     assert "min fault in the device's zone, base" not in text
     assert "min fault, with V2G" not in text
     verticals = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"

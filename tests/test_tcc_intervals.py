@@ -59,12 +59,12 @@ def test_a_ground_element_primary_is_drawn_at_its_3i0():
         ref[f"{tag}_fault"], ref[f"elements_{tag}"] = "3ph B (max)", "RC delayed P, R 51P"
     v = ref.copy()
     v["elements_min"], v["interval_min_s"] = "RC delayed P, R 51P", 0.4  # V2G: phase times
-    ((i_a, tp, tb, text),) = intervals([("RC", "R", ref, v)], ["R", "RC"], "ground")
+    ((i_a, tp, tb, text, *_),) = intervals([("RC", "R", ref, v)], ["R", "RC"], "ground")
     assert (i_a, tp, tb) == (310.0, 0.5, 1.0)
     assert "V2G" not in text  # its interval at that fault is not the ground elements'
     v["elements_min"] = ref["elements_min"]
-    ((*_, text),) = intervals([("RC", "R", ref, v)], ["R", "RC"], "ground")
-    assert text == "C4 RC→R: 0.50 s, V2G 0.40 s (need ≥ 0.20 s)"
+    ((*_, text, _, _, _),) = intervals([("RC", "R", ref, v)], ["R", "RC"], "ground")
+    assert text == "C4 RC→R: 0.5 s, V2G 0.4 s (need ≥ 0.2 s)"
 
 
 def test_without_element_names_the_fault_type_decides():
@@ -118,7 +118,7 @@ def test_depot_arrows_are_drawn_with_their_own_elements(depot_result):
     seen = {"phase": 0, "ground": 0}
     for args, kwargs in queue.jobs:
         family = args[1]
-        for i_a, tp, _tb, text in kwargs["annotations"]:
+        for i_a, tp, _tb, text, *_ in kwargs["annotations"]:
             pair = text.split(": ")[0].split(" ", 1)[1].replace("→", " → ")
             rows = base[base.pair == pair]
             tag = "max" if family == "phase" else "min"

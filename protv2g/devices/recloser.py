@@ -213,15 +213,21 @@ class Recloser(DeviceBase):
         """Mechanism/interrupting time (s) the curve data assume (0 when not stated)."""
         return float(curve.clearing_adder_s or 0.0)
 
-    def _modify(self, t: FloatArray, fast: bool, curve: Curve, ground: bool = False
-                ) -> FloatArray:
+    def modifiers(self, fast: bool, ground: bool = False) -> tuple[float, float]:
+        """(multiplier, added time s) the control applies to a fast or delayed, phase or
+        ground curve (a ground multiplier, where set, replaces the phase one)."""
         s: RecloserSettings = self.settings
         mult, add = ((s.fast_multiplier, s.fast_adder_s) if fast
                      else (s.delayed_multiplier, s.delayed_adder_s))
         if ground:
             g = s.ground_fast_multiplier if fast else s.ground_delayed_multiplier
             mult = mult if g is None else g
-        t = modify_time_s(t, mult, add, s.min_response_s)
+        return float(mult), float(add)
+
+    def _modify(self, t: FloatArray, fast: bool, curve: Curve, ground: bool = False
+                ) -> FloatArray:
+        mult, add = self.modifiers(fast, ground)
+        t = modify_time_s(t, mult, add, self.settings.min_response_s)
         return t + self.mechanism_s(curve)
 
     @property

@@ -296,6 +296,19 @@ def _clip(lo_a: float, i_max_a: float | None, m_max: float = 100.0) -> NDArray[n
     return current_grid_a(lo_a, hi, 300)
 
 
+def _clearing(device: Recloser, fast: bool, curve: Curve, ground: bool) -> str:
+    """What a recloser curve's drawn time is: its clearing time, the curve's time with the
+    control's multiplier and added time and the mechanism time the curve data assume
+    (:meth:`~protv2g.devices.recloser.Recloser.fast_time_s`; review rev39b M8: "RC-F1 P fast
+    101" was drawn at 0.057 s where the 101 curve reads 0.015 s, + 0.042 s, unsaid)."""
+    s = device.settings
+    mult, add = device.modifiers(fast, ground)
+    added = add + device.mechanism_s(curve)
+    text = "clearing time = curve" + (f" × {mult:g}" if mult != 1.0 else "")
+    text += f" + {added:g} s" if added else ""
+    return text + (f", curve at least {s.min_response_s:g} s" if s.min_response_s else "")
+
+
 def family_traces(device: OvercurrentRelay | Recloser | Fuse, family: str,
                   i_max_a: float | None = None, *, k_fast: float | None = None,
                   mm_ratio: float | None = None) -> list[TccTrace]:
@@ -361,7 +374,8 @@ def family_traces(device: OvercurrentRelay | Recloser | Fuse, family: str,
         tag = "G" if g else "P"
         out = []
         if s.n_fast:
-            out.append(TccTrace(f"{device.name} {tag} fast {fc.name} ({pickup:g} A, "
+            out.append(TccTrace(f"{device.name} {tag} fast {fc.name} "
+                                f"{_clearing(device, True, fc, g)} ({pickup:g} A, "
                                 f"{s.n_fast} shot(s))", grid, fast, {"ls": "--"},
                                 boundary=device.boundary(grid, "fast", ground=g)))
             if k_fast is not None:  # dash-dot: dotted means a data boundary (dotted_title)
@@ -369,8 +383,9 @@ def family_traces(device: OvercurrentRelay | Recloser | Fuse, family: str,
                                     k_fast * fast, {"ls": "-.", "lw": 1.2},
                                     same_color_as_previous=True))
         if s.n_delayed:
-            label = (f"{device.name} {tag} delayed {dc.name} ({pickup:g} A, {s.n_delayed} "
-                     f"shot(s); reclose {', '.join(f'{x:g}' for x in s.reclose_intervals_s)} s)")
+            recloses = ", ".join(f"{x:g}" for x in s.reclose_intervals_s)
+            label = (f"{device.name} {tag} delayed {dc.name} {_clearing(device, False, dc, g)}"
+                     f" ({pickup:g} A, {s.n_delayed} shot(s); reclose {recloses} s)")
             out.append(TccTrace(label, grid, delayed, same_color_as_previous=bool(out),
                                 boundary=device.boundary(grid, "delayed", ground=g)))
         return out

@@ -10,7 +10,7 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import networkx as nx
@@ -28,10 +28,13 @@ from protv2g.report.glyph_cache import GlyphCachingCanvas
 from protv2g.text_codes import text_codes
 from protv2g.units import DeviceKind
 
-__all__ = ["plot_feeder"]
+__all__ = ["plot_feeder", "site_label", "studied_export_kw"]
 
 _SEVERITY_COLOR = {"fail": "tab:red", "not_evaluated": "tab:orange", "warn": "orange",
                    "info": "tab:cyan"}
+#: What each ring colour means, in the legend (review rev39b M8: red and cyan unexplained).
+_SEVERITY_WORDS = {"fail": "fail", "not_evaluated": "not evaluated", "warn": "warning",
+                   "info": "info (reported, not judged)"}
 
 
 _TITLE = "Feeder (tree layout from the substation; not to scale)"
@@ -58,6 +61,47 @@ def _notable_buses(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str
     if violations is not None and "fault_bus" in getattr(violations, "columns", ()):
         notable |= {str(b) for b in violations["fault_bus"].dropna()}
     return [n for n in names if n in notable]
+
+
+def studied_export_kw(scenarios: pd.DataFrame | None, sites: Sequence[dict[str, Any]]
+                      ) -> dict[str, float]:
+    """Site name → the largest export (kW) a scenario of the study gives it: the scenario
+    table's ``p_<site>_kw`` (:func:`protv2g.scenarios.scenario_table`: participating
+    chargers × rating, at the export level), not the installed chargers × rating. Sites
+    without that column are left out."""
+    if not isinstance(scenarios, pd.DataFrame):
+        return {}
+    out = {}
+    for site in sites:
+        col = f"p_{site.get('name')}_kw"
+        if col in scenarios.columns:
+            p = pd.to_numeric(scenarios[col], errors="coerce").max()
+            if np.isfinite(p):
+                out[str(site.get("name"))] = float(p)
+    return out
+
+
+def site_label(site: dict[str, Any], studied_kw: float | None) -> str:
+    """A V2G site's label on the feeder plot: the export studied (the largest of the
+    scenarios), and the installed chargers × rating where they differ (review rev39b M8:
+    "campus 2 MW V2G" was the installed rating, 1.8 MW the studied export at 0.9 firm
+    participation); the installed rating, said so, where the export studied is not known.
+
+    Examples
+    --------
+    >>> site = {"name": "campus", "n_chargers": 40, "p_charger_kw": 50}
+    >>> site_label(site, 1800.0)
+    'campus V2G 1.8 MW export studied (2 MW installed)'
+    >>> site_label(site, 2000.0), site_label(site, None)
+    ('campus V2G 2 MW export studied', 'campus V2G 2 MW installed')
+    """
+    installed_mw = float(site.get("n_chargers", 0)) * float(site.get("p_charger_kw", 0)) / 1e3
+    if studied_kw is None:
+        return f"{site.get('name')} V2G {installed_mw:g} MW installed"
+    studied_mw = studied_kw / 1e3
+    text = f"{site.get('name')} V2G {studied_mw:.3g} MW export studied"
+    return text + ("" if np.isclose(studied_mw, installed_mw, rtol=1e-6, atol=0.0)
+                   else f" ({installed_mw:g} MW installed)")
 
 
 def _marker(kind: Any) -> tuple[str, str]:
@@ -138,7 +182,8 @@ def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, 
 
 def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
                 violations: pd.DataFrame, title: str = "", tree: FeederTree | None = None,
-                edges: dict[str, tuple[str, str]] | None = None) -> Figure:
+                edges: dict[str, tuple[str, str]] | None = None,
+                studied_kw: Mapping[str, float] | None = None) -> Figure:
     """Draw the feeder as a tree with devices, V2G sites and violation locations.
 
     Parameters
@@ -160,6 +205,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         (:func:`~protv2g.report.feeder_graph.device_edges` of ``g`` and ``settings``) when the
         caller made them (the workbook's :class:`~protv2g.report.tcc_plan.TccPlan`); made
         here when not given.
+    studied_kw : mapping, optional
+        Site name → the largest export studied (kW, :func:`studied_export_kw`): each site
+        is labelled with it (:func:`site_label`), else with its installed rating.
 
     Returns
     -------
@@ -225,11 +273,10 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         if bus not in pos:
             continue
         x, y = pos[bus]
-        p_mw = float(site.get("n_chargers", 0)) * float(site.get("p_charger_kw", 0)) / 1000.0
         ax.plot(x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=4)
         ax.plot([x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
-        _label(ax, f"{site.get('name')} {p_mw:g} MW V2G", (x, y + 0.38), (8, 0), va="center",
-               fontsize=7.5, color="tab:green")
+        _label(ax, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
+               (x, y + 0.38), (8, 0), va="center", fontsize=7.5, color="tab:green")
     if crowded:
         _rings(ax, pos, violated)
     for bus, (n, worst) in violated.items():
@@ -244,11 +291,20 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     handles = [Line2D([], [], marker="s", ls="", color="black", ms=9, label="substation source")]
     handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
                 for k, (m, c) in _kind_styles().items()]
-    handles += [Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"),
-                Line2D([], [], marker="o", ls="", mfc="none", mec="tab:red", mew=2, ms=11,
-                       label="fault location of violations (count)"),
-                Line2D([], [], marker="s", ls="", color="0.7", mec="red", mew=2, ms=9,
-                       label="device named in a violation")]
+    handles.append(Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"))
+    # one ring entry per colour drawn, saying which worst status it marks (rev39b M8)
+    worst_drawn = {w for _, w in violated.values()}
+    for status, color in _SEVERITY_COLOR.items():
+        if status in worst_drawn:
+            handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec=color, mew=2,
+                                  ms=11, label="fault location of violations (count), worst: "
+                                  f"{_SEVERITY_WORDS[status]}"))
+    if worst_drawn - set(_SEVERITY_COLOR):
+        handles.append(Line2D([], [], marker="o", ls="", mfc="none", mec="tab:red", mew=2,
+                              ms=11, label="fault location of violations (count), worst: "
+                              + ", ".join(sorted(worst_drawn - set(_SEVERITY_COLOR)))))
+    handles.append(Line2D([], [], marker="s", ls="", color="0.7", mec="red", mew=2, ms=9,
+                          label="device named in a violation"))
     ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.9)
     ax.set_xlim(min(xs) - 0.6, max(xs) + 1.4)
     ax.set_ylim(min(ys) - 1.6, max(ys) + 0.9)

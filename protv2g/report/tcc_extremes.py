@@ -2,9 +2,13 @@
 for the markers of the TCC plots (:mod:`protv2g.report.tcc_sheets`).
 
 A device's zone is the buses from its far bus to the next devices downstream, on the feeder
-tree of the result (:func:`protv2g.report.feeder_graph.device_edges`). The device table is
-read through its coded key columns (:func:`protv2g.report.elements.fault_key_codes`), not
-as text (#21: 1.8 M rows at 10,000 buses).
+tree of the result (:func:`protv2g.report.feeder_graph.device_edges`), and the device's own
+close-in bus (:mod:`protv2g.network.fault_positions`: a fault just past it, the largest
+current through it and the fault where the C1–C4 intervals of its pairs are drawn; review
+rev39b M2: the ▲ left it out, FU-F1-LAT2's at 1,339 A against its close-in 1,736 A). The
+device table is read through its coded key columns
+(:func:`protv2g.report.elements.fault_key_codes`), not as text (#21: 1.8 M rows at 10,000
+buses).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.devices.models import Fuse
+from protv2g.network.close_in_distance import close_in_bus_name
 from protv2g.report.elements import ColumnCoding, cell_codes, fault_key_codes
 from protv2g.report.fault_keys import coded_rows
 from protv2g.report.feeder_graph import device_edges
@@ -65,13 +70,39 @@ def _zones(graph: nx.Graph, settings: pd.DataFrame, tree: FeederTree | None = No
     return zones
 
 
+def close_in_devices(bus_names: list[str], devices: list[str]) -> dict[str, set[str]]:
+    """Device → its close-in buses among ``bus_names``: the buses named by
+    :func:`~protv2g.network.close_in_distance.close_in_bus_name` after devices of ``devices``
+    (``"R1 close-in"``, ``"F1 + F1b close-in"``; an OpenDSS model's in lower case, so
+    matched without case).
+
+    Examples
+    --------
+    >>> close_in_devices(["B1", "F1 + F1b close-in", "r1 close-in"], ["R1", "F1", "F1b"])
+    {'F1': {'F1 + F1b close-in'}, 'F1b': {'F1 + F1b close-in'}, 'R1': {'r1 close-in'}}
+    """
+    suffix = close_in_bus_name([])  # " close-in"
+    joint = close_in_bus_name(["", ""])[: -len(suffix)]  # " + ", between the devices' names
+    by_lower = {d.lower(): d for d in devices}
+    out: dict[str, set[str]] = {}
+    for bus in bus_names:
+        if not bus.lower().endswith(suffix.lower()):
+            continue
+        named = [by_lower.get(n.lower()) for n in bus[: -len(suffix)].split(joint)]
+        if all(named):
+            for d in named:
+                out.setdefault(str(d), set()).add(bus)
+    return dict(sorted(out.items()))
+
+
 def device_extremes(result: StudyResult, plan: TccPlan,
                     coded: dict[str, ColumnCoding] | None = None
                     ) -> dict[tuple[str, str], dict[str, float]]:
     """(device, family) → ``max_base``, ``max_v2g``, ``min_base``, ``min_v2g`` (A).
 
-    Phase family: the device's largest phase current for 3ph/LL faults in its zone (max case)
-    and the smallest for such faults (min case); ground family: 3I0 for SLG/LLG faults (a
+    Phase family: the device's largest phase current for 3ph/LL faults in its zone, its
+    close-in fault included (:func:`close_in_devices`; max case) and the smallest for such
+    faults (min case); ground family: 3I0 for SLG/LLG faults (a
     fuse: its phase current). Base = the base-case scenarios; V2G = the largest (max) or
     smallest (min) over the scenarios with V2G. ``coded``: the device table's key columns
     coded (:func:`protv2g.report.elements.fault_key_codes`), when the caller made them.
@@ -105,6 +136,8 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     on_base = _mask(coded["scenario"], [any(t in base for t in ts) for ts in shown])
     on_v2g = _mask(coded["scenario"], [any(t not in base for t in ts) for ts in shown])
     bus_code = {t: k for k, t in enumerate(bus_t.tolist())}
+    for name, buses in close_in_devices(list(bus_code), dev_t.tolist()).items():
+        zones[name] = zones.get(name, set()) | buses
     zone = np.zeros((len(dev_t), len(bus_t)), dtype=bool)
     for d, name in enumerate(dev_t.tolist()):
         zone[d, [bus_code[b] for b in zones.get(name, ()) if b in bus_code]] = True

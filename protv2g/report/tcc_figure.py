@@ -37,7 +37,8 @@ from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 from protv2g.devices.models import Device, Fuse, Recloser
 from protv2g.devices.tcc import dotted_title, family_traces, plot_tcc
 from protv2g.report.glyph_cache import GlyphCachingRenderer
-from protv2g.report.tcc_legend import RowLegend
+from protv2g.report.tcc_intervals import Interval
+from protv2g.report.tcc_legend import Badge, RowLegend, badge_box
 
 __all__ = ["path_figure"]
 
@@ -102,21 +103,33 @@ def _time(model: Device, family: str, i_a: float) -> float:
 def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str],
                 dict[str, float]], *, k_fast: dict[str, float] | None = None,
                 mm_ratio: float | None = None,
-                annotations: list[tuple[float, float, float, str]] = (),
+                annotations: list[Interval | tuple[float, float, float, str]] = (),
                 title: str = "", reuse: bool = False) -> Figure:
     """The TCC of one path and element family (:mod:`protv2g.report.tcc_sheets`).
 
     ``k_fast`` maps a recloser's name to the fuse-saving K its C2 check used (its fast curve
     × K is drawn when a fuse is below it); ``mm_ratio`` is the fuse–fuse ratio of C3.
+    ``annotations``: the intervals (:func:`protv2g.report.tcc_intervals.intervals`); an
+    information-only one (``info``) is drawn as a dashed arrow with its number in a square,
+    and the legend says so (review rev39b M7). Each device's curves run to its largest fault
+    (``extremes``' ``max_*``) or the largest current an interval of its pairs is drawn at,
+    whichever is larger (review rev39b M2: arrows sat where no curve was drawn).
+    A marker whose time is 0 s (an instantaneous element without delay) or below the time
+    axis' floor is drawn on the floor, where :func:`~protv2g.devices.tcc.plot_tcc` draws
+    such a curve; only a fault with no operating time (NaN/inf) is a dotted vertical, "below
+    the device's pickup" (review rev39b W1: the depot's R-F1 50P at 8,672 A, 0 s, was
+    drawn as not operating).
     ``reuse``: draw on this process's reused Figure (module docstring; the same pixels): the
     Figure returned is then redrawn by the next such call, so render it before (as
     :func:`protv2g.report.pictures.draw_png` does).
     """
+    notes = [a if isinstance(a, Interval) else Interval(*a) for a in annotations]
     traces, owners = [], []
     names = [m.name for m in models]
     for j, m in enumerate(models):
         i_max = max(extremes.get((m.name, family), {}).get("max_base", 0.0),
-                    extremes.get((m.name, family), {}).get("max_v2g", 0.0)) or None
+                    extremes.get((m.name, family), {}).get("max_v2g", 0.0),
+                    *(n.i_a for n in notes if m.name in (n.primary, n.backup))) or None
         below = names[j + 1:]
         fuse_below = any(isinstance(x, Fuse) for x in models[j + 1:])
         backs_fuse = isinstance(m, Fuse) and bool(below)
@@ -143,6 +156,7 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     lo = min((x.min() for x in xs if x.size), default=10.0)
     hi = max((x.max() for x in xs if x.size), default=1e4)
     drawn: set[tuple[str, str]] = set()  # marker kinds on the plot: the legend lists these
+    floor_s = ax.get_ylim()[0]  # where plot_tcc draws a time of 0 s (an instantaneous element)
     for m in models:
         ext = extremes.get((m.name, family), {})
         for key, marker in (("max", "^"), ("min", "v")):
@@ -152,42 +166,59 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                     continue
                 t = _time(m, family, i_a)
                 c = colors.get(m.name, "k")
-                if not (np.isfinite(t) and t > 0):
+                if not np.isfinite(t):
                     # below its pickup: a dotted vertical at its current (review s25 §7:
-                    # the legend listed min-fault markers the plot did not have)
+                    # the legend listed min-fault markers the plot did not have); a time of
+                    # 0 s is an instantaneous element operating (rev39b W1), drawn below
                     if i_a > 0:
                         _vline(ax, i_a, ls=":", lw=1.2, color=c)
                         drawn.add(("below", "any"))
                         hi, lo = max(hi, i_a), min(lo, i_a)
                     continue
-                ax.plot(i_a, max(t, 0.01), marker=marker, ms=8, ls="",
-                        mfc=c if face is None else "none", mec=c, mew=1.5)
+                on_floor = t <= floor_s
+                # on the floor: not clipped, or half the marker would be cut by the axes' edge
+                ax.plot(i_a, max(t, floor_s), marker=marker, ms=8, ls="",
+                        mfc=c if face is None else "none", mec=c, mew=1.5,
+                        clip_on=not on_floor)
                 drawn.add((key, who))
+                if on_floor:
+                    drawn.add(("floor", "any"))
                 hi, lo = max(hi, i_a), min(lo, i_a)
     # each interval arrow carries its number; its text is a legend entry (beside the plot,
     # one line each): texts drawn at the arrows ran over one another, the curves and the
     # axes' edge where several pairs share a fault current (the depot's ground TCCs)
-    for k, (i_a, tp, tb, _) in enumerate(annotations, start=1):
-        ax.annotate("", xy=(i_a, tb), xytext=(i_a, tp),
-                    arrowprops={"arrowstyle": "<->", "color": "0.25", "lw": 1.0})
-        ax.text(i_a * 1.07, np.sqrt(tp * tb), str(k), fontsize=8, fontweight="bold",
-                color="0.1", va="center", ha="left",
-                bbox={"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "0.4"})
+    for k, n in enumerate(notes, start=1):
+        ax.annotate("", xy=(n.i_a, n.t_backup_s), xytext=(n.i_a, n.t_primary_s),
+                    arrowprops={"arrowstyle": "<->", "color": "0.55" if n.info else "0.25",
+                                "lw": 1.0, "ls": "--" if n.info else "-"})
+        ax.text(n.i_a * 1.07, np.sqrt(n.t_primary_s * n.t_backup_s), str(k), fontsize=8,
+                fontweight="bold", color="0.1", va="center", ha="left",
+                bbox=badge_box(n.info))
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
     _minor_grid(ax)
     handles, labels = ax.get_legend_handles_labels()
     kinds = [(k, Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7), name)
              for k, mk, fc, name in (
-                 (("max", "base"), "^", "none", "max fault in the device's zone, base"),
+                 (("max", "base"), "^", "none",
+                  "max fault in the device's zone (its close-in fault included), base"),
                  (("max", "v2g"), "^", "k", "max fault, with V2G"),
                  (("min", "base"), "v", "none", "min fault in the device's zone, base"),
                  (("min", "v2g"), "v", "k", "min fault, with V2G"))]
     kinds.append((("below", "any"), Line2D([], [], ls=":", lw=1.2, color="k"),
                   "fault below the device's pickup (it does not operate)"))
+    kinds.append((("floor", "any"), Line2D([], [], ls="", lw=0.0),
+                  f"▲▼ on the time axis' floor: operates in {floor_s:g} s or less (an "
+                  "instantaneous element without delay: 0 s)"))
+    if any(n.info for n in notes):
+        drawn.add(("info", "any"))
+    kinds.append((("info", "any"), Line2D([], [], ls="--", lw=1.0, color="0.55"),
+                  "dashed arrow, number in a square: information only, not judged (e.g. "
+                  "C2 above the recloser–fuse crossover: fuse saving impossible by design)"))
     proxies = [h for k, h, _ in kinds if k in drawn]
     names_ = [n for k, _, n in kinds if k in drawn]
-    numbers = [str(k) for k in range(1, len(annotations) + 1)]
-    names_ += [f"interval {text}" for *_, text in annotations]
+    numbers = [Badge(str(k), n.info) for k, n in enumerate(notes, start=1)]
+    names_ += [f"interval {n.text}" + (" — information only" if n.info else "")
+               for n in notes]
     # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
     ax.add_artist(RowLegend(list(zip([*handles, *proxies, *numbers], [*labels, *names_],
                                      strict=True)), dotted_title(traces),

@@ -12,18 +12,74 @@ the phase plot, where it read as a 51P time).
 
 from __future__ import annotations
 
+import math
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from protv2g.report.derived import IDLE_CASE
 from protv2g.report.pair_status import status_text
 
-__all__ = ["GROUND_TYPES", "PHASE_TYPES", "fault_kind", "intervals"]
+__all__ = ["GROUND_TYPES", "PHASE_TYPES", "Interval", "fault_kind", "intervals", "seconds_text"]
 
 #: Fault types of the phase plot and of the ground plot.
 PHASE_TYPES = frozenset({"3ph", "LL"})
 GROUND_TYPES = frozenset({"SLG", "LLG"})
 
+
+
+class Interval(NamedTuple):
+    """One coordination interval drawn on a TCC (:func:`intervals`): an arrow at ``i_a`` (A)
+    from the primary's time to the backup's (s), its legend text, the pair, and whether
+    every status it shows is ``info`` (a C2 fuse-saving interval above the crossover, where
+    saving is impossible by design: reported as information, not judged — review rev39b
+    M7, drawn like a passing one before)."""
+
+    i_a: float
+    t_primary_s: float
+    t_backup_s: float
+    text: str
+    primary: str = ""
+    backup: str = ""
+    info: bool = False
+
+
+#: Significant figures of an interval and its requirement in a TCC's text (review rev39b
+#: M7: "0.00 s, V2G 0.00 s (need ≥ 0.00 s)" hid a 0.0024 s margin).
+_FIGURES = 3
+
+
+def seconds_text(x: float, need: float | None = None) -> str:
+    """An interval or a required interval (s) as text: :data:`_FIGURES` significant figures,
+    trailing zeros dropped (0.00241 s, 0.737 s, 12.6 s, 0.12 s), a minus sign (not a hyphen)
+    before a negative one. With
+    ``need`` (the required interval, s), more figures where those would not show which side
+    of it ``x`` lies (0.2996 s against 0.3 s: "0.2996 s", not "0.300 s").
+
+    Examples
+    --------
+    >>> seconds_text(0.0024), seconds_text(0.7367), seconds_text(12.621), seconds_text(0.0)
+    ('0.0024 s', '0.737 s', '12.6 s', '0 s')
+    >>> seconds_text(-0.092), seconds_text(0.2996, 0.3), seconds_text(1234.6)
+    ('−0.092 s', '0.2996 s', '1235 s')
+    """
+    def text(v: float, figures: int) -> tuple[str, float]:
+        if v == 0.0:
+            return "0", 0.0
+        if not np.isfinite(v):
+            return f"{v:g}", v
+        decimals = max(0, figures - 1 - math.floor(math.log10(abs(v))))
+        out = f"{v:.{decimals}f}"
+        return (out.rstrip("0").rstrip(".") if "." in out else out), float(out)
+
+    figures = _FIGURES
+    out, shown = text(x, figures)
+    if need is not None and np.isfinite(need) and np.isfinite(x):
+        while (shown >= text(need, figures)[1]) != (x >= need) and figures < 6:
+            figures += 1
+            out, shown = text(x, figures)
+    return f"{out} s".replace("-", "−")
 
 
 def fault_kind(label: str) -> str:
@@ -65,9 +121,10 @@ def _family_point(row: pd.Series, primary: str, backup: str, family: str,
 
 
 def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: list[str],
-              family: str, with_status: bool = False) -> list[tuple[float, float, float, str]]:
-    """(current A, t primary s, t backup s, text) of each pair of the path (``notes``:
-    :func:`protv2g.report.tcc_sheets._pair_notes`), each time its own element's: on the
+              family: str, with_status: bool = False) -> list[Interval]:
+    """The :class:`Interval` (current A, t primary s, t backup s, text, …) of each pair of the
+    path (``notes``: :func:`protv2g.report.tcc_sheets._pair_notes`), each time its own
+    element's: on the
     phase plot the pair's maximum fault (else its worst, else its minimum) where both times
     are phase elements' (or a fuse's), at the primary's phase current; on the ground plot
     its minimum ground fault (else worst, else maximum) where they are ground elements' (or
@@ -107,8 +164,10 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
               and _family_point(v, primary, backup, family, (tag,)) == tag
               else float("nan"))
 
-        def sec(x: float) -> str:  # a minus sign, not a hyphen, before a negative interval
-            return f"{x:.2f} s".replace("-", "−")
+        need = float(ref["required_s"])
+
+        def sec(x: float, need: float = need) -> str:
+            return seconds_text(x, need)
 
         own = _state(ref, tag) if with_status else ("", "")
         other = _state(v, tag) if with_status else ("", "")
@@ -116,8 +175,11 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         text = (f"{ref['criterion']} {primary}→{backup}: {said}{sec(iv)}"
                 + (" (no base case)" if no_base else "") + _said(own)
                 + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
-                + f" (need ≥ {sec(float(ref['required_s']))})")
-        out.append((i_a, tp, tb, text))
+                + f" (need ≥ {seconds_text(need)})")
+        # information only where every interval the text shows is (the V2G one where shown)
+        shown = [_state(ref, tag)[0]] + ([_state(v, tag)[0]] if np.isfinite(vv) else [])
+        out.append(Interval(i_a, tp, tb, text, primary, backup,
+                            all(st == "info" for st in shown)))
     return out
 
 

@@ -22,6 +22,7 @@ in a smaller font, down to :data:`_MIN_FONTSIZE`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from matplotlib.artist import Artist
@@ -31,7 +32,7 @@ from matplotlib.text import Text
 from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 from matplotlib.transforms import IdentityTransform
 
-__all__ = ["RowLegend"]
+__all__ = ["Badge", "RowLegend", "badge_box"]
 
 #: Spacings in font sizes (matplotlib's legend defaults, module docstring).
 _BORDER, _HANDLE, _HANDLE_PAD, _LINE_GAP, _ROUNDING = 0.4, 2.0, 0.8, 0.5, 0.2
@@ -46,17 +47,34 @@ _EDGE_PX = 2.0
 _BREAK_AFTER = "→/_-"
 
 
+@dataclass(frozen=True)
+class Badge:
+    """An interval's number as a legend handle, drawn as on the plot (:func:`badge_box`)."""
+
+    text: str
+    #: information only (not judged): a square, dashed, grey frame instead of a circle
+    info: bool = False
+
+
+def badge_box(info: bool = False) -> dict[str, Any]:
+    """The frame of an interval's number, on the plot and in the legend: a circle, or for an
+    interval reported as information only a dashed grey square (review rev39b M7)."""
+    if info:
+        return {"boxstyle": "square,pad=0.2", "fc": "white", "ec": "0.55", "ls": "--"}
+    return {"boxstyle": "circle,pad=0.15", "fc": "white", "ec": "0.4"}
+
+
 class RowLegend(Artist):
     """Rows of (handle, label) under ``title``, framed, the frame's top-left corner at
     ``anchor`` (axes fraction); laid out when drawn (module docstring).
 
     Parameters
     ----------
-    entries : list of (Line2D or str, str)
+    entries : list of (Line2D, Badge or str, str)
         Each row's handle and label. A :class:`~matplotlib.lines.Line2D` handle is drawn as
         a legend draws it: its line across the handle's width, its marker in the middle; a
-        ``str`` handle is a number drawn as the plot's interval labels are (bold, in a
-        circle).
+        :class:`Badge` (or a ``str``, a badge that is not information only) is a number
+        drawn as the plot's interval labels are (bold, in :func:`badge_box`'s frame).
     title : str
         Centred above the rows, in ``title_fontsize``.
     anchor : (float, float)
@@ -69,7 +87,7 @@ class RowLegend(Artist):
 
     zorder = 5
 
-    def __init__(self, entries: list[tuple[Line2D | str, str]], title: str, *,
+    def __init__(self, entries: list[tuple[Line2D | Badge | str, str]], title: str, *,
                  anchor: tuple[float, float] = (1.02, 1.0), fontsize: float = 7.5,
                  title_fontsize: float = 7.0, framealpha: float = 0.95) -> None:
         super().__init__()
@@ -83,10 +101,11 @@ class RowLegend(Artist):
         self._rows: list[tuple[list[Artist], Text]] = []
         for handle, label in entries:
             if isinstance(handle, str):
-                marks: list[Artist] = [Text(0.0, 0.0, handle, fontsize=8, fontweight="bold",
-                                            color="0.1", ha="center", va="center",
-                                            bbox={"boxstyle": "circle,pad=0.15",
-                                                  "fc": "white", "ec": "0.4"})]
+                handle = Badge(handle)
+            if isinstance(handle, Badge):
+                marks: list[Artist] = [Text(0.0, 0.0, handle.text, fontsize=8,
+                                            fontweight="bold", color="0.1", ha="center",
+                                            va="center", bbox=badge_box(handle.info))]
             else:
                 line, mark = Line2D([], []), Line2D([], [])
                 line.update_from(handle)

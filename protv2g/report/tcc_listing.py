@@ -60,8 +60,9 @@ def device_line(name: str, labels: Sequence[str], extremes: dict[str, float]) ->
 
 
 def interval_line(k: int, note: tuple[float, float, float, str]) -> str:
-    """Interval ``k`` of a listed plot (as its legend numbers it), at its fault current."""
-    i_a, t_primary_s, t_backup_s, text = note
+    """Interval ``k`` of a listed plot (as its legend numbers it), at its fault current
+    (``note``: a :class:`~protv2g.report.tcc_intervals.Interval`, or its first four fields)."""
+    i_a, t_primary_s, t_backup_s, text = note[:4]
     return (f"interval {k}: {text}, at {_amps(i_a)} (primary {t_primary_s:.3g} s, backup "
             f"{t_backup_s:.3g} s)")
 

@@ -42,7 +42,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.report.derived import IDLE_CASE
 from protv2g.report.elements import ColumnCoding
-from protv2g.report.feeder_plot import plot_feeder
+from protv2g.report.feeder_plot import plot_feeder, studied_export_kw
 from protv2g.report.format import NOTE_FONT, write_cell
 from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
@@ -189,6 +189,7 @@ def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> Non
         violations = violations[[c for c in FEEDER_COLUMNS if c in violations.columns]]
     pictures.submit(FEEDER_KEY, plot_feeder, plan.graph, result.settings, sites,
                     violations, cache=False, tree=plan.tree, edges=plan.edges,
+                    studied_kw=studied_export_kw(result.scenarios, sites),
                     title=f"{result.study_name}: feeder (tree from the substation, not to "
                     "scale)")
 
@@ -247,7 +248,8 @@ def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
                keys: dict[tuple[int, str], str]) -> None:
     ws = wb.create_sheet(TCC)
     _title(ws, "TCC per protection path and element family",
-           "▲ max / ▼ min fault in each device's zone; hollow: base, filled: with V2G",
+           "▲ max (its close-in fault included) / ▼ min fault in each device's zone; "
+           "hollow: base, filled: with V2G",
            scale=_TCC_PRINT_SCALE)
     ws.column_dimensions["A"].width = _TCC_COLUMN_WIDTH
     if plan.graph is None:
