@@ -104,13 +104,18 @@ def _unseen_text(rows: pd.DataFrame, rc: str, fuse: str, buses: list[str], s: An
     key = [c for c in ("scenario", "fault_bus_name", "fault_type", "case") if c in rows]
     # the fault's key and the device as codes (#21: pandas' groupby, merge and assign on each
     # finding's few hundred rows were ≈ 10 ms a finding; the same pairs)
-    coded = [text_codes(rows[c]) for c in key]
+    coded = {c: text_codes(rows[c]) for c in key}
     keys = np.zeros(len(rows), dtype=np.int64)
-    for codes, texts in coded:
+    for codes, texts in coded.values():
         keys = keys * len(texts) + codes
     dev = rows["device"].astype(str).to_numpy()
     in_r, in_f = dev == rc, dev == fuse
     at_r, at_f = _paired(keys, in_r, in_f)
+
+    def paired_texts(column: str) -> np.ndarray:  # the key column's text of each pair
+        codes, texts = coded[column]
+        return texts[codes[at_r]]
+
     ip = ["ia_ka", "ib_ka", "ic_ka"]
     phases = rows[ip].to_numpy(dtype=float)
     i3i0 = rows["i3i0_ka"].to_numpy(dtype=float)
@@ -121,8 +126,8 @@ def _unseen_text(rows: pd.DataFrame, rc: str, fuse: str, buses: list[str], s: An
     with np.errstate(invalid="ignore"):
         unseen = (ip_r < float(s.phase_min_trip_a)) & (
             (i0_r < float(g_trip)) if g_trip is not None else True)
-    types = (coded[key.index("fault_type")][1][coded[key.index("fault_type")][0][at_r]]
-             if "fault_type" in key else np.full(len(at_r), "", dtype=object))
+    types = (paired_texts("fault_type") if "fault_type" in coded
+             else np.full(len(at_r), "", dtype=object))
     what = ("a pre-existing condition" if att in ("", "pre-existing")
             else f"attribution: {att}")
     ground = f"ground {g_trip:g} A" if g_trip is not None else "ground off"
@@ -151,9 +156,7 @@ def _unseen_text(rows: pd.DataFrame, rc: str, fuse: str, buses: list[str], s: An
     text = (f"no backup on {fuse}'s lateral ({', '.join(buses)}): faults there that {rc} does "
             f"not see{named} carry {_range(ip_f[unseen])} through {fuse}, below {rc}'s minimum "
             f"trip {s.phase_min_trip_a:g} A (phase; {ground}{blocked})")
-    scenarios = (coded[key.index("scenario")][1][coded[key.index("scenario")][0][at_r]]
-                 if "scenario" in key else np.full(len(at_r), "nan", dtype=object))
-    on_base, on_v2g = _sides(scenarios[unseen].tolist(), base, held)
+    on_base, on_v2g = _sides(paired_texts("scenario")[unseen].tolist(), base, held)
     seen_r = ip_r[unseen]
     if base and on_base.any() and on_v2g.any():
         b, v = _range(seen_r[on_base]), _range(seen_r[on_v2g])
