@@ -1,7 +1,7 @@
 """The study workbook alone: seconds, size, files beside it, peak RSS (issue #21).
 
 Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]
-[--bulk-rows N] [--pictures auto|serial|parallel] [--findings-first]``
+[--bulk-rows N] [--pictures auto|serial|parallel] [--findings-first] [--cold]``
 
 Each study (default: the depot) is run once (``load_study`` + ``run_study(hosting=False)``), or
 a pickled :class:`~protv2g.result.StudyResult` is read (``--save-result DIR`` pickles each run
@@ -13,13 +13,17 @@ split into pairs (the fault key codes, index and pair table before ``derive``), 
 and feeder plot sheets: in the main process, or the wait for the picture worker), save (XML +
 zip; the pictures still being drawn are waited for, or drawn here, then) and the rest (bulk
 summaries, TCC plan); the picture worker's CPU seconds (``RUSAGE_CHILDREN``, it is joined at
-the end) are printed beside them. ``--pictures`` sets ``parallel_pictures``.
+the end) are printed beside them, and the CPU seconds of the pictures this process draws
+while it waits for the worker (within pictures and save). ``--pictures`` sets
+``parallel_pictures``.
 ``--findings-first`` builds the findings before the clock starts, as ``protv2g run`` does in
-its findings stage (the workbook reuses them: ``StudyResult.derived``). ``--bulk-rows N`` passes
-``bulk_rows`` (tables of :data:`protv2g.report.bulk.BULK_SUMMARIES` longer than N rows go
-beside the workbook, their sheet holding the summary). Peak RSS is ``ru_maxrss`` at the end
-minus the RSS before the workbook; the 1-min load average is printed beside it (the machine is
-shared). A benchmark: it prints and asserts nothing.
+its findings stage (the workbook reuses them: ``StudyResult.derived``). Before the clock the
+compiled kernel the workbook calls is loaded (:func:`warm_kernels`), as ``protv2g run`` has it
+by then; ``--cold`` leaves it to the workbook (before session 39 it was always left there).
+``--bulk-rows N`` passes ``bulk_rows`` (tables of :data:`protv2g.report.bulk.BULK_SUMMARIES`
+longer than N rows go beside the workbook, their sheet holding the summary). Peak RSS is
+``ru_maxrss`` at the end minus the RSS before the workbook; the 1-min load average is printed
+beside it (the machine is shared). A benchmark: it prints and asserts nothing.
 
 Session 4 (2026-12-01, load 1.5–3.1): openpyxl through lxml took the depot 22.5 → 18.1 s and
 the IEEE 8500 (one site) 141 → 46 s, its bulk tables beside the workbook.
@@ -286,15 +290,34 @@ def _result(source: Path, save: Path | None):
     return result
 
 
+def warm_kernels() -> float:
+    """Load the compiled kernel the workbook calls (the staged travel of
+    :func:`protv2g.devices.staged.staged_operate_time_s`, which names the pair table's
+    elements) as ``protv2g run`` has it loaded by then (its checks' stage table calls it);
+    returns the CPU seconds it took. Session 39: in a fresh process reading a pickled result
+    the first call loads it from numba's cache, ≈ 0.5 s of CPU that earlier figures of this
+    benchmark counted in ``pairs`` and that a ``protv2g run`` does not pay in its workbook."""
+    import numpy as np
+
+    from protv2g.devices.staged import staged_operate_time_s
+
+    c = time.process_time()
+    staged_operate_time_s(np.ones((2, 1)), np.zeros((2, 1)), np.ones((2, 1)))
+    return time.process_time() - c
+
+
 def time_workbook(result, out: Path, bulk_rows: int | None = None,
                   parallel_pictures: bool | None = None) -> dict[str, float]:
     """Seconds of the workbook and of its parts, MB, peak RSS over the start."""
     import protv2g.report.excel as excel
+    import protv2g.report.pictures as pictures
 
     parts: dict[str, float] = {}
+    originals: list[tuple[object, str, object]] = []
 
-    def timed(name: str, part: str) -> None:
-        f = getattr(excel, name)
+    def timed(module: object, name: str, part: str) -> None:
+        f = getattr(module, name)
+        originals.append((module, name, f))
 
         @functools.wraps(f)
         def g(*a, **k):
@@ -305,14 +328,18 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None,
                 parts[part] = parts.get(part, 0.0) + time.perf_counter() - t
                 cpu = f"{part[:-2]}_cpu_s"
                 parts[cpu] = parts.get(cpu, 0.0) + time.process_time() - c
-        setattr(excel, name, g)
+        setattr(module, name, g)
 
     for name, part in (("fault_key_codes", "pairs_s"), ("fault_index", "pairs_s"),
                        ("pair_table", "pairs_s"), ("derive", "derive_s"), ("spill", "spill_s"),
                        ("write_table", "tables_s"),
                        ("write_summary", "tables_s"),
                        ("write_tcc_sheets", "pictures_s"), ("save_workbook_atomic", "save_s")):
-        timed(name, part)
+        timed(excel, name, part)
+    # the pictures this process draws while it waits for the worker (inside "pictures" or
+    # "save"; session 39: ≈ 9 TCCs and 0.9 s CPU at 10,000 buses, each ≈ 2.5× the worker's,
+    # whose Figure, backgrounds and glyphs are warm)
+    timed(pictures, "_drawn_here", "drawn_here_s")
     base = _rss_mb()
     c0 = time.process_time()
     w0 = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -322,7 +349,11 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None,
         kwargs["bulk_rows"] = bulk_rows
     if parallel_pictures is not None:
         kwargs["parallel_pictures"] = parallel_pictures
-    excel.write_workbook(result, out, **kwargs)
+    try:
+        excel.write_workbook(result, out, **kwargs)
+    finally:  # unwrapped again: a second study's parts are not counted twice
+        for module, name, f in originals:
+            setattr(module, name, f)
     total = time.perf_counter() - t0
     cpu = time.process_time() - c0
     w1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the picture worker, joined at the end
@@ -352,12 +383,17 @@ def main(argv: list[str] | None = None) -> int:
                     help="write_workbook's bulk_rows (default: protv2g.report.bulk.BULK_ROWS)")
     ap.add_argument("--pictures", choices=("auto", "serial", "parallel"), default="auto",
                     help="write_workbook's parallel_pictures: None / False / True")
+    ap.add_argument("--cold", action="store_true",
+                    help="do not load the compiled kernel before the clock (warm_kernels): "
+                         "the workbook of a fresh process, not of `protv2g run`")
     ap.add_argument("--findings-first", action="store_true",
                     help="build the findings before the workbook is timed, as `protv2g run` "
                          "does in its findings stage (the workbook reuses them)")
     args = ap.parse_args(argv)
     parallel = {"auto": None, "serial": False, "parallel": True}[args.pictures]
     warnings.simplefilter("ignore")
+    if not args.cold:
+        print(f"compiled kernel loaded before the clock: {warm_kernels():.2f} s CPU", flush=True)
     for source in args.sources:
         result = _result(source, args.save_result)
         if args.findings_first:
@@ -370,7 +406,8 @@ def main(argv: list[str] | None = None) -> int:
             files = [p for p in Path(tmp).iterdir() if p.name != out.name]
             beside = [f"{p.name} {p.stat().st_size / 1e6:.2f} MB" for p in sorted(files)]
         print(f"{source.name}: workbook {r['workbook_s']:.2f} s ({_split(r, '_s')}); CPU "
-              f"{r['cpu_s']:.2f} s ({_split(r, '_cpu_s')}) + picture worker "
+              f"{r['cpu_s']:.2f} s ({_split(r, '_cpu_s')}; pictures drawn in this process "
+              f"{r.get('drawn_here_cpu_s', 0.0):.2f}) + picture worker "
               f"{r['worker_cpu_s']:.2f} s; {r['mb']:.2f} MB, peak RSS "
               f"+{r['peak_mb']:.0f} MB, "
               f"load {r['load']:.2f}; {len(result.fault_currents):,} fault rows, "

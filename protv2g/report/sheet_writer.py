@@ -302,7 +302,9 @@ class _TableWriter(_RowWriter):
         numbers = self._styles_in_order()
         texts = [column_xml(get_column_letter(j), first, values, numbers.get(j, ""))
                  for j, values in enumerate(table.columns, start=1)]
-        bodies = list(map("".join, zip(*texts, strict=True)))
+        rows = list(zip(*texts, strict=True))  # each row's elements, "" for no value
+        del texts
+        bodies = list(map("".join, rows))
         by_row: dict[int, list[Any]] = {}
         for (r, _), cell in sorted(cells.items()):  # openpyxl skips empty unstyled cells
             if cell._value is not None or cell.has_style:
@@ -312,12 +314,15 @@ class _TableWriter(_RowWriter):
             own = by_row.get(r)
             if own is None:
                 body = bodies[r - first] if r in held else ""
-            else:  # the sheet's cells in their columns, among the table's values
-                parts = {j: column[r - first] for j, column in enumerate(texts, start=1)
-                         if 0 <= r - first < len(column) and column[r - first]}
+            else:  # the sheet's cells in their columns, among the table's values (#21: the
+                # row's elements by column, not a dict of its nonempty ones sorted: the
+                # 10,000-bus Evidence's 4,758 linked rows × 43 columns)
+                parts = list(rows[r - first]) if 0 <= r - first < len(rows) else []
                 for cell in own:
-                    parts[cell.column] = self._cell_xml(cell, "></c>")
-                body = "".join(parts[c] for c in sorted(parts))
+                    if cell.column > len(parts):
+                        parts += [""] * (cell.column - len(parts))
+                    parts[cell.column - 1] = self._cell_xml(cell, "></c>")
+                body = "".join(parts)
             self._pending.append(f"<row {self._row_head(r)}>{body}</row>")
             if len(self._pending) >= _PENDING_ROWS:
                 self._write_pending(xf)
