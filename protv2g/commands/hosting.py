@@ -215,8 +215,10 @@ def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | Non
         print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"
                                                            if len(what) > 1 else ""))
     if analysis.warnings:
-        print(f"{len(analysis.warnings)} distinct warning(s) during the search, each on stderr "
-              f"with its count, e.g. {analysis.warnings[0]}", flush=True)
+        # the warnings themselves once, on stderr (review rev39a F1: the first was printed on
+        # stdout too, the PLL note's ≈ 700 characters twice)
+        print(f"{len(analysis.warnings)} distinct warning(s) during the search, each once on "
+              "stderr with its count of cases", flush=True)
         for line in warning_lines(list(analysis.warnings)):
             print(line, file=sys.stderr)
     if args.output:
