@@ -49,3 +49,22 @@ def test_a_study_value_is_sourced_to_the_study_file():
                              Checks(sensitivity_backup_factor=1.3))
     assert v.rule[1] == "sensitivity_backup_factor" and v.rule_value[1] == 1.3
     assert v.rule_source[1] == "study file (checks.sensitivity_backup_factor)"
+
+
+def test_a_threshold_rule_keys_no_finding_of_its_own():
+    """The rule named on C5/C12 rows is the criterion's threshold for every row: the findings
+    group and title as before (no "(v_max_pu)" sub-rule), C2's own rule still keys its own."""
+    from protv2g.findings import build_findings
+
+    v = pd.DataFrame({"criterion": ["C12", "C12"], "status": ["fail", "fail"],
+                      "attribution": ["new", "new"],
+                      "scenario": ["firm/light/100%", "firm/peak/100%"],
+                      "fault_bus": ["B2", "B3"], "fault_type": ["", ""], "case": ["", ""],
+                      "device": ["", ""], "other_device": ["", ""], "margin": [-0.01, -0.02],
+                      "margin_unit": ["pu", "pu"], "limit": [1.05, 1.05],
+                      "message": ["m", "m"], "mechanism": ["", ""], "rule": ["", ""]})
+    before = build_findings(v).findings
+    after = build_findings(fill_threshold_rules(v.copy(), Checks())).findings
+    assert len(before) == len(after) == 1
+    assert after.title.tolist() == before.title.tolist()
+    assert after.mechanism.tolist() == [""]

@@ -32,7 +32,7 @@ import pandas as pd
 
 from protv2g.criteria import MarginUnit
 
-__all__ = ["THRESHOLD_RULES", "fill_threshold_rules"]
+__all__ = ["THRESHOLD_KEYS", "THRESHOLD_RULES", "fill_threshold_rules"]
 
 #: (criterion, margin unit, status or "" for any) → (``checks`` key, its published basis,
 #: whether the row's ``limit`` must be the threshold for the row to be judged by it).
@@ -61,6 +61,11 @@ THRESHOLD_RULES: dict[tuple[str, str, str], tuple[str, str, bool]] = {
         "unbalance_max_percent", "ANSI C84.1-2020 Annex D (voltage unbalance under 3 % at "
         "no load); domain.md C12", True),
 }
+
+
+#: The ``checks`` keys :data:`THRESHOLD_RULES` names: a criterion's threshold, the rule of all
+#: its rows, so no sub-rule of a finding (:func:`protv2g.findings_rows.key_codes`).
+THRESHOLD_KEYS = tuple(sorted({key for key, _, _ in THRESHOLD_RULES.values()}))
 
 
 def fill_threshold_rules(v: pd.DataFrame, thresholds: Any) -> pd.DataFrame:
