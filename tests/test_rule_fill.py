@@ -62,9 +62,12 @@ def test_a_threshold_rule_keys_no_finding_of_its_own():
                       "fault_bus": ["B2", "B3"], "fault_type": ["", ""], "case": ["", ""],
                       "device": ["", ""], "other_device": ["", ""], "margin": [-0.01, -0.02],
                       "margin_unit": ["pu", "pu"], "limit": [1.05, 1.05],
-                      "message": ["m", "m"], "mechanism": ["", ""], "rule": ["", ""]})
+                      "message": ["m", "m"], "mechanism": ["", ""], "rule": ["", ""],
+                      "rule_value": [np.nan, np.nan], "rule_source": ["", ""]})
     before = build_findings(v).findings
-    after = build_findings(fill_threshold_rules(v.copy(), Checks())).findings
+    filled = fill_threshold_rules(v.copy(), Checks())
+    assert filled.rule.tolist() == ["v_max_pu", "v_max_pu"]
+    after = build_findings(filled).findings
     assert len(before) == len(after) == 1
     assert after.title.tolist() == before.title.tolist()
     assert after.mechanism.tolist() == [""]
