@@ -21,7 +21,10 @@ holds, and what V2G causes (review s26 §4, IEEE 34 with a depot near the substa
   regulator holds says so (``mechanism`` :data:`SOURCE_SETPOINT` / :data:`REGULATOR_SETPOINT`,
   its own finding; the set-point is the input the row rests on, not the light-load fraction):
   a bus within the tolerance of a source bus's voltage in every solved step (electrically at
-  the source: the source's set-point, the same with and without V2G, at any load), or the
+  the source), when V2G does not move the source bus itself beyond the tolerance (a stiff
+  source; behind a weak one the export raises the source bus too and the rise is V2G's:
+  review rev39a M1, EPRI DG_Prot_Fdr's 36.6 MVA source, Bx 1.0479 → 1.0573 pu), quoting the
+  source's own setting (``Vsource pu``, :func:`protv2g.checks.flow_buses.source_setpoints`), or the
   regulated winding's bus of an enabled OpenDSS RegControl when the flows let the controls
   act (its output, held inside the band around its set-point).
 * **Caused by V2G** (:func:`v2g_caused`): a V2G row whose bus is within the limit — at most at
