@@ -16,7 +16,9 @@ Scope of each criterion (the devices whose inputs it reads):
 * C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default, and
   the light load when ``light_load_fraction`` is drafted (its light-load rows rest on it:
   review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default) and the feeder has
-  load for it to scale (``bases.light_scenarios`` is empty otherwise, review s23).
+  load for it to scale (``bases.light_scenarios`` is empty otherwise, review s23); on a
+  feeder with no load at all, init's drafted ``scenarios.load_levels`` (``bases.no_load``,
+  review rev39a M3).
 """
 
 from __future__ import annotations
@@ -93,6 +95,8 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
     rows = [(crit, dev, "") for crit, names in scope.items() for dev in names]
     if bases.light_scenarios:  # a row of a light-load scenario, tagged as the checks' rows
         rows.append(("C12", "", "%", sorted(bases.light_scenarios)[0]))
+    if bases.no_load:  # a feeder with no load: every C12 row rests on it (review rev39a M3)
+        rows.append(("C12", "", "pu"))
     rows += [("C12", name, "%") for name in sorted(bases.default_lines)]
     rows += [("C12", name, "%") for name in sorted(bases.default_transformers)]
     if not rows:

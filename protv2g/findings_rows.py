@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.load import clock_text
+from protv2g.checks.rule_fill import THRESHOLD_KEYS
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import round_significant
 from protv2g.text_codes import (
@@ -99,7 +100,12 @@ def _mechanism(cols: ColumnCodes, pair: np.ndarray, coordination: pd.DataFrame |
     typed = np.zeros(n, dtype=bool)
     for col in mechanism_columns:  # a column the rows lack is never given
         codes, texts = cols.given(col)
-        fill = ~typed & (texts != "")[codes]
+        # a criterion's study threshold named on its rows (C5's zone factors, C12's v_max_pu:
+        # :mod:`protv2g.checks.rule_fill`) is its rule for every row, not a sub-rule: it
+        # keys no finding of its own (the findings as before review rev39a F2 named it)
+        named = (texts != "") & ~np.isin(texts, THRESHOLD_KEYS) if col == "rule" else (
+            texts != "")
+        fill = ~typed & named[codes]
         out[fill] = codes[fill] + size
         tables.append(texts)
         size += len(texts)

@@ -54,6 +54,7 @@ from protv2g.text_codes import text_codes
 from protv2g.violations import CheckStatus
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
+           "NO_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
            "input_to_confirm", "rests_on",
@@ -63,6 +64,13 @@ __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "
 #: The input a C12 row of a light-load scenario rests on, in words, when it is drafted.
 LIGHT_LOAD_INPUT = ("light_load_fraction (drafted: TODO; the light-load scenarios' loads "
                     "are peak × it)")
+
+
+#: The input every C12 row of a feeder with no load rests on, in words (review rev39a M3).
+NO_LOAD_INPUT = ("that the feeder has no load (none in the model; scenarios.load_levels "
+                 "drafted: TODO, light and peak the same: with no load current every voltage "
+                 "is the source's set-point plus line charging and the export's rise; else "
+                 "add the loads to the model)")
 
 
 class InputBasis(StrEnum):
@@ -241,6 +249,11 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
         if "mechanism" in violations:
             light &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
         out.append((rows.test("criterion", lambda t: t == "C12") & light, LIGHT_LOAD_INPUT))
+    if bases.no_load:  # no load at all: every C12 row but a set-point's rests on it
+        c12 = rows.test("criterion", lambda t: t == "C12")
+        if "mechanism" in violations:
+            c12 &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
+        out.append((c12, NO_LOAD_INPUT))
     for name in sorted(bases.todo_devices):
         hit = rows.test("device", name.__eq__) | rows.test("other_device", name.__eq__)
         out.append((hit, f"the settings of {name} (drafted: TODO)"))

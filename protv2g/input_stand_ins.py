@@ -30,11 +30,14 @@ from protv2g.units import LoadLevel
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["InputBases", "LIGHT_LOAD_FIELD", "R_FAULT_MIN_FIELD", "drafted_devices",
-           "study_input_bases"]
+__all__ = ["InputBases", "LIGHT_LOAD_FIELD", "LOAD_LEVELS_FIELD", "R_FAULT_MIN_FIELD",
+           "drafted_devices", "study_input_bases"]
 
 #: The study field a drafted light load is marked on (``Issue.field`` of its TODO item).
 LIGHT_LOAD_FIELD = "scenarios.light_load_fraction"
+#: The study field init marks on a model with no enabled load ("light and peak the same"):
+#: every C12 row rests on that load, none (review rev39a M3).
+LOAD_LEVELS_FIELD = "scenarios.load_levels"
 #: The study field of the minimum-case fault resistance: it carries the min-case ground-fault
 #: rows (the engine applies it to SLG and LLG faults of the minimum case only,
 #: :mod:`protv2g.engine.study`).
@@ -62,6 +65,11 @@ class InputBases:
     r_fault_min_ohm : float or None
         The minimum-case fault resistance (Ω) when ``faults.r_fault_min_ohm`` is marked
         ``# TODO`` (its min-case ground-fault rows rest on it), else None.
+    no_load : bool
+        The feeder has no load and ``scenarios.load_levels`` is marked ``# TODO`` (init's
+        "light and peak the same"): every C12 row rests on that missing load (review rev39a
+        M3: EPRI DG_Prot_Fdr's lat2 at 1.0502 pu without V2G only because no load draws
+        current, the depot's 76 kW hosting figure labelled "given").
     """
 
     default_lines: frozenset[str] = frozenset()
@@ -70,6 +78,7 @@ class InputBases:
     default_transformers: frozenset[str] = frozenset()
     light_scenarios: frozenset[str] = frozenset()
     r_fault_min_ohm: float | None = None
+    no_load: bool = False
 
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
@@ -134,5 +143,7 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
     r_min = None
     if any(str(f).startswith(R_FAULT_MIN_FIELD) for f in todo_fields):
         r_min = float(getattr(getattr(study.document, "faults", None), "r_fault_min_ohm", 0.0))
+    no_load = (any(str(f).startswith(LOAD_LEVELS_FIELD) for f in todo_fields)
+               and not feeder_has_load(study))
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos, light, r_min)
+                      trafos, light, r_min, no_load)

@@ -191,7 +191,9 @@ def test_a_bus_held_at_the_source_set_point_is_named_so(hand) -> None:
     c12 = _c12(hand, _flow(held, {**held, "B4": 1.07}))
     b1 = _fail_at(c12, "B1").iloc[0]
     assert b1.mechanism == SOURCE_SETPOINT
-    assert "B1 is held at the source's set-point (1.0600 pu at SUB" in b1.message
+    # the hand net's ext_grid vm_pu=1 is its setting; the hand-built flow puts SUB at 1.06
+    assert ("B1 is held at the source's set-point (1.0000 pu, ext_grid vm_pu=1; 1.0600 pu at "
+            "SUB" in b1.message)
     assert _fail_at(c12, "B4").mechanism.tolist() == [""]  # 1.0 pu without V2G: a rise
     # not put on the drafted light-load fraction (review s26: "rests on light_load_fraction")
     v = pd.DataFrame({"criterion": "C12", "status": "fail", "device": "", "other_device": "",
@@ -235,6 +237,31 @@ def test_a_regulators_output_is_named_as_its_set_point() -> None:
                            "held there by the regulator's set-point")
 
 
+def test_a_bus_behind_a_source_v2g_moves_is_not_held_at_its_set_point() -> None:
+    """Review rev39a M1 (EPRI DG_Prot_Fdr, ``New Circuit ... pu=1.0475 MVAsc3=36.61``): with
+    the depot and homes exporting 1.14 MW OpenDSS puts Bx at 1.0573 pu, 1.0479 without
+    (rev39a dgp/flow.py); b1 follows Bx within 0.001 pu, but the rise is V2G's, not the
+    set-point's. A stiff source (the same voltages with and without V2G) still holds it,
+    and the message quotes the source's own setting, not the highest voltage at its bus."""
+    names = ["bx", "b1"]
+    weak = pd.DataFrame({"scenario": ["b", "b", "v", "v"], "step": 0, "bus": [0, 1, 0, 1],
+                         "vm_pu": [1.0479, 1.0480, 1.0573, 1.0570]})
+    base_of = {"b": "b", "v": "b"}
+    setting = {0: ("Vsource.source pu=1.0475", 1.0475)}
+    assert setpoint_texts(weak, np.array([1]), {0}, {}, 0.001, names.__getitem__,
+                          base_of=base_of, setpoints=setting) == {}
+    # without base_of: the source bus's spread over every step judges it the same way
+    assert setpoint_texts(weak, np.array([1]), {0}, {}, 0.001, names.__getitem__) == {}
+    stiff = weak.assign(vm_pu=[1.0601, 1.0602, 1.0601, 1.0605])
+    mech, text = setpoint_texts(stiff, np.array([1]), {0}, {}, 0.001, names.__getitem__,
+                                base_of=base_of, setpoints={0: ("Vsource.source pu=1.06",
+                                                                1.06)})[1]
+    assert mech == SOURCE_SETPOINT
+    assert text.startswith("b1 is held at the source's set-point (1.0600 pu, Vsource.source "
+                           "pu=1.06; 1.0601 pu at bx, within 0.001 pu in every step the flow "
+                           "solved; bx moved 0 pu by V2G)")
+
+
 # ---------------------------------------------------------------- IEEE 34 (review s26 §4)
 @pytest.fixture(scope="module")
 def ieee34(shared_dir, tmp_path_factory):
@@ -274,6 +301,8 @@ def test_ieee34_source_set_point_and_the_rise_v2g_causes(ieee34) -> None:
     assert (fails.attribution == "new").all()
     info = c12[(c12.status == "info") & (c12.mechanism == AT_LIMIT)].message.astype(str)
     assert len(info) == 1 and "at 800 (800 is held at the source's set-point" in info.iat[0]
+    # the script's own setting (``New object=circuit.ieee34-1 basekv=69 pu=1.05``), rev39a M1
+    assert "set-point (1.0500 pu, Vsource.source pu=1.05; " in info.iat[0]
     assert "852r is the output of regulator reg2a" in info.iat[0]
     reasons = [str(r) for r in ieee34.meta["gate"].get("reasons", [])]
     assert not [r for r in reasons if "C12" in r and "at 800" in r]

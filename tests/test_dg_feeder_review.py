@@ -77,3 +77,37 @@ def test_backup_recloser_fast_shot_before_the_primary_is_a_warn_row(depot_result
     # the margin also takes off both fast curves' scatter (required: slower by more than it)
     assert "fast shot (0.0576 s)" in row.message and "b's (0.0596 s)" in row.message
     assert row.margin < 0.0575 - 0.0596
+
+
+def test_b0_behind_the_weak_source_is_the_exports_rise_not_the_set_point(depot_result,
+                                                                         shared_dir):
+    """Review rev39a M1: b0 and bp follow the source bus Bx within 0.001 pu, but the model's
+    source (``New Circuit ... pu=1.0475 MVAsc3=36.61``) is weak: the export raises Bx too.
+    OpenDSS (snapshot, the depot as a 0.8 MW unity-power-factor Generator at b1, its
+    expected export) moves Bx by more than the 0.001 pu tolerance, so b0's and bp's rows
+    are the export's voltage rise (``mechanism`` not the source set-point, which hosting
+    reads as "a setting to change, not an export limit"). The old text said "b0 is held at
+    the source's set-point (1.0525 pu at bx ... with and without V2G)"."""
+    import opendssdirect as dss
+
+    from protv2g.checks.flow_limit import SOURCE_SETPOINT
+
+    master = shared_dir / "feeders" / "opendss" / "DG_Protection" / "DG_Prot_Fdr.dss"
+    bx = []
+    for gen in (False, True):
+        dss.Text.Command("clear")
+        dss.Text.Command(f"redirect '{master}'")
+        dss.Text.Command("fault.flt.enabled=no")
+        if gen:
+            dss.Text.Command("new generator.dep bus1=b1 phases=3 kv=12.47 kw=800 pf=1 model=1")
+        dss.Text.Command("solve mode=snapshot")
+        dss.Circuit.SetActiveBus("bx")
+        bx.append(max(dss.Bus.puVmagAngle()[0::2]))
+    assert bx[1] - bx[0] > 0.004  # OpenDSS: the export moves the source bus itself
+    v = depot_result.violations
+    c12 = v[(v.criterion == "C12") & (v.status == "fail")]
+    b0 = c12[c12.fault_bus.isin(["b0", "bp"])]
+    assert len(b0)
+    assert not (c12.mechanism == SOURCE_SETPOINT).any()
+    assert not c12.message.astype(str).str.contains("held at the source's set-point").any()
+    assert set(b0[b0.scenario == "expected/light/100%"].attribution) == {"new"}

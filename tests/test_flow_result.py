@@ -18,7 +18,7 @@ def _per_group(devices: pd.DataFrame) -> pd.DataFrame:
             "n_steps": len(g), "n_reverse_steps": len(rev),
             "reverse_steps": step_ranges(rev["step"].to_numpy()),
             "first_reverse_time_h": float(rev["time_h"].min()) if len(rev) else np.nan,
-            "max_reverse_p_mw": float(max(0.0, -g["p_mw"].min())),
+            "max_reverse_p_mw": float(max(0.0, -g["p_mw"].min())) if len(rev) else 0.0,
             "max_i_a": float(g["i_a"].max())})
     return pd.DataFrame(rows, columns=REVERSE_COLUMNS)
 
@@ -41,3 +41,16 @@ def test_reverse_summary_equals_the_per_group_reference() -> None:
     assert (got.loc[got.device == "F2", "reverse_steps"] == "").all()
     empty = reverse_flow_summary(devices.iloc[:0])
     pd.testing.assert_frame_equal(empty, _per_group(devices.iloc[:0]))
+
+
+def test_noise_below_the_deadband_is_no_reverse_power() -> None:
+    """Review rev39a F4 (EPRI DG feeder, recloser d with no load behind it): the Flow reverse
+    sheet printed "Max reverse p (MW)" 6.9e-13 with 0 reverse steps. A power inside the flow's
+    direction deadband (1 kW, :mod:`protv2g.flow.opendss_study`) is not reverse: 0 MW."""
+    devices = pd.DataFrame({"scenario": "v2g", "step": [0, 1], "time_h": [0.0, 0.25],
+                            "device": "d", "kind": "recloser", "i_a": [0.1, 0.1],
+                            "p_mw": [-6.9e-13, 2e-13], "reverse_flow": [False, False]})
+    got = reverse_flow_summary(devices)
+    assert got.n_reverse_steps.tolist() == [0] and got.max_reverse_p_mw.tolist() == [0.0]
+    rev = devices.assign(p_mw=[-0.25, 0.1], reverse_flow=[True, False])
+    assert reverse_flow_summary(rev).max_reverse_p_mw.tolist() == [0.25]

@@ -81,6 +81,8 @@ def test_disabled_devices_are_todos_and_printed(draft, dg_dir, capsys):
     assert "devices[0]" not in fields
     assert "scenarios.load_levels" in fields                    # light = peak: no Load
     assert sum("disabled in the OpenDSS model" in t.message for t in todos) == 5
+    # rev39a M5: the open terminal that takes the wind source off the feeder is listed
+    assert sum("transformer.tg: terminal 2 (bg) open" in t.message for t in todos) == 1
 
 
 def test_fuse_swap_said_with_the_times(draft):
@@ -108,6 +110,38 @@ def test_model_sources_and_loads_stated(draft):
     assert "transformer.tg: terminal 2 (bg) open in the model" in text
     assert "load_levels: [light, peak]  # TODO: no enabled Load in the model" in text
     assert "relay.lv: relay type 'voltage' on transformer.tg terminal 2" in text
+
+
+def test_the_open_terminal_that_takes_the_generator_out_is_a_todo(draft, dg_dir):
+    """Review rev39a M5: the script's trailing ``open transformer.tg 2`` takes the feeder's
+    only generator (``Vsource.WindGen1`` at bg) out of every check; init said so only in a
+    header note, and ``validate`` did not list it. OpenDSS itself: with Tg open the wind
+    source delivers no power; after the fix's ``close transformer.tg 2`` it does."""
+    import opendssdirect as dss
+
+    master = dg_dir / "DG_Prot_Fdr.dss"
+    power = []
+    for fix in ("", "close transformer.tg 2"):
+        dss.Text.Command("clear")
+        dss.Text.Command(f"redirect '{master}'")
+        dss.Text.Command("fault.flt.enabled=no")
+        if fix:
+            dss.Text.Command(fix)
+        dss.Text.Command("solve mode=snapshot")
+        dss.Circuit.SetActiveElement("vsource.windgen1")
+        power.append(abs(complex(*dss.CktElement.TotalPowers()[:2])))
+    assert power[0] < 1e-6 < 1.0 < power[1]  # kVA: isolated as scripted; feeding once closed
+    note = next(n for n in draft.notes if n.name == "transformer.tg")
+    assert note.todo and note.what.endswith("taking vsource.windgen1 off the feeder")
+    assert "'close transformer.tg 2'" in note.fix and "feeder.redirects" in note.fix
+    assert ("# TODO: transformer.tg: terminal 2 (bg) open in the model, taking "
+            "vsource.windgen1 off the feeder | fix: ") in draft.text
+    # the fix closes it: nothing is taken off any more
+    from protv2g.network.dss_graph import opened_sources
+
+    (dg_dir / "close_tg.dss").write_text("close transformer.tg 2\n")
+    assert opened_sources(load_dss_model(master)) == {"transformer.tg": ["vsource.windgen1"]}
+    assert opened_sources(load_dss_model(master, redirects=[dg_dir / "close_tg.dss"])) == {}
 
 
 def test_recloser_d_clears_at_the_model_delay(draft, dg_dir):

@@ -80,15 +80,24 @@ def _with_load(path: Path, name: str, line: str) -> Path:
 
 
 def test_dg_feeders_light_load_carries_no_row(dg_study):
+    """No load: the light-load fraction carries no row (review s23), but the missing load
+    itself, init's drafted ``scenarios.load_levels`` ("light and peak the same"), carries
+    every C12 row but a set-point's (review rev39a M3: the depot's 76 kW, limited at lat2 at
+    1.0502 pu without V2G only because no load draws current, was labelled "given")."""
+    from protv2g.checks.flow_limit import SOURCE_SETPOINT
+    from protv2g.input_basis import NO_LOAD_INPUT, confirm_texts
+
     bases = _bases(dg_study)
-    assert bases.light_scenarios == frozenset()
+    assert bases.light_scenarios == frozenset() and bases.no_load
     c12 = criterion_stand_ins(bases, [D(name="a")]).get("C12", {"inputs": []})
-    assert not [t for t in c12["inputs"] if "light_load_fraction" in t]  # its transformers'
-    # OpenDSS-default normhkva may still be named
-    v = pd.DataFrame({"criterion": ["C12"], "status": ["fail"], "device": ["line.l2"],
-                      "other_device": [""], "scenario": ["expected/light/100%"],
-                      "margin_unit": ["%"]})
-    assert tag_input_basis(v, bases).tolist() == ["given"]
+    assert not [t for t in c12["inputs"] if "light_load_fraction" in t]
+    assert NO_LOAD_INPUT in c12["inputs"] and c12["basis"] == "todo"
+    v = pd.DataFrame({"criterion": ["C12", "C12"], "status": ["fail", "fail"],
+                      "device": ["line.l2", ""], "other_device": ["", ""],
+                      "scenario": ["expected/light/100%", "expected/peak/100%"],
+                      "margin_unit": ["%", "pu"], "mechanism": ["", SOURCE_SETPOINT]})
+    assert tag_input_basis(v, bases).tolist() == ["todo", "given"]
+    assert confirm_texts(v, bases).tolist() == [NO_LOAD_INPUT, ""]
     # a zero load added by a redirect is still no load
     zero = _with_load(dg_study, "zero", "New Load.z bus1=b2 kV=12.47 kW=0 kvar=0")
     assert _bases(zero).light_scenarios == frozenset()
@@ -100,3 +109,18 @@ def test_a_load_on_the_dg_feeder_rests_on_the_drafted_light_load(dg_study):
     out = criterion_stand_ins(bases, [D(name="a")])
     assert out["C12"]["basis"] == "todo"
     assert np.any(["light_load_fraction" in t for t in out["C12"]["inputs"]])
+
+
+def test_hosting_line_says_what_an_undetermined_figure_rests_on():
+    """Review rev39a M3: ``protv2g hosting`` printed "76 kW … limited by C12 (at lat2; …)" for
+    the DG feeder's depot, a figure resting on the model having no load, as if given."""
+    from protv2g.commands.hosting import _line
+    from protv2g.input_basis import NO_LOAD_INPUT
+
+    row = {"site": "depot", "participation": "low", "load_level": "light",
+           "hosting_kw": 76.17, "hosting_chargers": 0, "limited": True,
+           "limiting_criterion": "C12", "limiting_device": "", "limiting_fault": "at lat2",
+           "determined": np.False_, "rests_on": NO_LOAD_INPUT, "given_hosting_kw": 500.0}
+    line = _line(row, 100.0)
+    assert line.endswith(f"; NOT DETERMINED: rests on {NO_LOAD_INPUT}; on given data 500 kW")
+    assert "NOT DETERMINED" not in _line({**row, "determined": True}, 100.0)

@@ -117,3 +117,19 @@ def test_ground_element_note_names_what_was_not_searched() -> None:
     assert "fast 101, delayed dss-133" in note and "130–170 A" in note
     assert "delayed curve slower than f2's total clearing" in note and "not searched" in note
     assert ground_element_note([_lower(180.0)], "f2") == ""
+
+
+def test_a_backup_zone_warn_is_not_a_v2g_reach_reduction() -> None:
+    """Review rev39a M2 (EPRI ckt24 F30): F-LAT1 sees 115 A (reviewer's OpenDSS 116.8 A),
+    0.89 × its minimum melt, for SLG-a (min) at n284244 behind a step transformer — its backup
+    zone, under 1.2 × pickup whatever the export (−0.294 → −0.305 × pickup). The note said
+    "reach reduced by V2G by more than checks.v2g_change_fraction"; the rule is read from the
+    finding's margin unit (× pickup: the zone factor; fraction: the V2G change)."""
+    backup = _no_candidate_note("C5", "warn", {"device": "f-lat1", "device_kind": "fuse",
+                                               "margin_unit": "× pickup"})
+    assert "reduced by V2G" not in backup and "v2g_change_fraction" not in backup
+    assert backup.startswith("backup-zone reach short of checks.sensitivity_backup_factor")
+    assert "a smaller link" in backup
+    drop = _no_candidate_note("C5", "warn", {"device": "f-lat1", "device_kind": "fuse",
+                                             "margin_unit": "fraction"})
+    assert drop.startswith("reach reduced by V2G by more than checks.v2g_change_fraction")

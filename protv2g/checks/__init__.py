@@ -111,6 +111,7 @@ from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.reach_groups import REACH_GROUPS
 from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
+from protv2g.checks.rule_fill import fill_threshold_rules
 from protv2g.checks.rule_values import rules_used_table
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.checks.twin_rows import held_restricted, held_twins
@@ -351,6 +352,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         v = v[VIOLATION_COLUMNS + GROUP_COLUMNS]
     for name, table in per_bus.items():  # the grouped rows of every group (#21)
         ctx.cache[name] = compact_violations(table)
+    # the threshold C5, C11 and C12 rows are judged by, named on the row (review rev39a F2)
+    v = fill_threshold_rules(v, ctx.thresholds)
     # the repetitive text columns as categoricals (#21: already so when taken above)
     return CheckOutcome(compact_violations(v), coord, ctx)
 

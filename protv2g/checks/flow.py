@@ -69,7 +69,12 @@ from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.equipment import EQUIPMENT
 from protv2g.checks.flow_band import band_rows, with_switch_tied
-from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources, judged_buses
+from protv2g.checks.flow_buses import (
+    RANGE_A_MAX_KV,
+    bus_kv_and_sources,
+    judged_buses,
+    source_setpoints,
+)
 from protv2g.checks.flow_controls import controlled_rows, regulators
 from protv2g.checks.flow_groups import UNBALANCE, VOLTAGE
 from protv2g.checks.flow_limit import (
@@ -216,7 +221,8 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
         distinct = pd.unique(bad.bus.to_numpy())
         held = setpoint_texts(bus, distinct, bus_kv_and_sources(ctx, distinct)[1],
                               with_switch_tied(ctx.study.model, regulated_buses(
-                                  ctx.study.model), ctx.bus_name), tol, ctx.bus_name)
+                                  ctx.study.model), ctx.bus_name), tol, ctx.bus_name,
+                              base_of=ctx.base_of, setpoints=source_setpoints(ctx))
         if held:
             at = bad.bus.isin(list(held)).to_numpy()
             for k, b in zip(np.flatnonzero(at).tolist(), bad.bus.to_numpy()[at].tolist(),
@@ -251,11 +257,12 @@ def _at_limit_row(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.D
     args = (bus, w, bus_kv_and_sources(ctx, np.zeros(0, np.int64))[1],
             with_switch_tied(ctx.study.model, regulated_buses(ctx.study.model), ctx.bus_name),
             th.v_max_pu, limit_tolerance_pu(th), ctx.bus_name)
-    near, scenario = within_tolerance_text(*args)
+    held_by = {"base_of": ctx.base_of, "setpoints": source_setpoints(ctx)}
+    near, scenario = within_tolerance_text(*args, **held_by)
     return concat([violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
                                   mechanism=mechanism, message=text, **where)
                    for mechanism, text, where in (
-                       (AT_LIMIT, at_limit_text(*args), {}),
+                       (AT_LIMIT, at_limit_text(*args, **held_by), {}),
                        (WITHIN_TOLERANCE, near, {"scenario": scenario}))
                    if text])
 

@@ -12,7 +12,7 @@ from protv2g.checks.flow_limit import limit_tolerance_pu
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
-__all__ = ["RANGE_A_MAX_KV", "bus_kv_and_sources", "judged_buses"]
+__all__ = ["RANGE_A_MAX_KV", "bus_kv_and_sources", "judged_buses", "source_setpoints"]
 
 #: Highest nominal system voltage (kV line to line) for which ANSI C84.1-2020 Table 1 gives
 #: Range A/B service voltages; the 46–230 kV systems have a nominal and a maximum voltage
@@ -36,6 +36,48 @@ def bus_kv_and_sources(ctx: CheckContext, buses: np.ndarray
     eg = net.ext_grid
     src = eg.bus[eg.in_service.astype(bool)] if "in_service" in eg else eg.bus
     return kv, {int(b) for b in src}
+
+
+def source_setpoints(ctx: CheckContext) -> dict[int, tuple[str, float]]:
+    """Source bus → (the source's setting, its voltage set-point in pu of the bus's base):
+    an OpenDSS Vsource's ``pu`` × ``basekv`` / the bus's kV (EPRI DG_Prot_Fdr: ``New Circuit
+    ... basekv=34.5 pu=1.0475`` → 1.0475 at Bx, review rev39a M1), a pandapower ext_grid's
+    ``vm_pu``. Read from the model's own OpenDSS context (as the regulator settings,
+    :func:`~protv2g.checks.flow_taps.regulator_settings`); ``{}`` where it cannot be read."""
+    model, net = ctx.study.model, ctx.study.net
+    if model is not None and hasattr(model, "derived"):
+        return model.derived("C12 source set-points", _dss_setpoints)
+    if net is None or "vm_pu" not in getattr(net, "ext_grid", pd.DataFrame()).columns:
+        return {}
+    eg = net.ext_grid
+    on = eg.in_service.astype(bool) if "in_service" in eg else np.ones(len(eg), bool)
+    return {int(b): (f"ext_grid vm_pu={v:g}", float(v))
+            for b, v in zip(eg.bus[on], eg.vm_pu[on], strict=True)}
+
+
+def _dss_setpoints(model) -> dict[int, tuple[str, float]]:  # noqa: ANN001
+    """:func:`source_setpoints` of an OpenDSS model (enabled Vsources)."""
+    dss = getattr(model, "engine", None)
+    e = model.elements
+    out: dict[int, tuple[str, float]] = {}
+    if dss is None:
+        return out
+    for name, buses in zip(e.name[(e.cls == "vsource") & e.enabled.astype(bool)],
+                           e.buses[(e.cls == "vsource") & e.enabled.astype(bool)],
+                           strict=True):
+        b = int(model.bus_index([str(buses[0]).split(".", 1)[0]])[0])
+        try:
+            vals = []
+            for prop in ("pu", "basekv"):
+                dss.Text.Command(f"? {name}.{prop}")
+                vals.append(float(dss.Text.Result()))
+        except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+            continue
+        kv = float(model.buses.kv_ll.iat[b]) if b >= 0 else 0.0
+        if kv > 0:
+            out.setdefault(b, (f"Vsource.{name.split('.', 1)[-1]} pu={vals[0]:g}",
+                               vals[0] * vals[1] / kv))
+    return out
 
 
 def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float

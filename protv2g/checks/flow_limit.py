@@ -21,7 +21,10 @@ holds, and what V2G causes (review s26 §4, IEEE 34 with a depot near the substa
   regulator holds says so (``mechanism`` :data:`SOURCE_SETPOINT` / :data:`REGULATOR_SETPOINT`,
   its own finding; the set-point is the input the row rests on, not the light-load fraction):
   a bus within the tolerance of a source bus's voltage in every solved step (electrically at
-  the source: the source's set-point, the same with and without V2G, at any load), or the
+  the source), when V2G does not move the source bus itself beyond the tolerance (a stiff
+  source; behind a weak one the export raises the source bus too and the rise is V2G's:
+  review rev39a M1, EPRI DG_Prot_Fdr's 36.6 MVA source, Bx 1.0479 → 1.0573 pu), quoting the
+  source's own setting (``Vsource pu``, :func:`protv2g.checks.flow_buses.source_setpoints`), or the
   regulated winding's bus of an enabled OpenDSS RegControl when the flows let the controls
   act (its output, held inside the band around its set-point).
 * **Caused by V2G** (:func:`v2g_caused`): a V2G row whose bus is within the limit — at most at
@@ -179,8 +182,10 @@ def judged_voltage_pu(bus: pd.DataFrame, rows: np.ndarray | None = None) -> np.n
 
 
 def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
-                   regulated: Mapping[int, str], tol_pu: float,
-                   bus_name: Any) -> dict[int, tuple[str, str]]:
+                   regulated: Mapping[int, str], tol_pu: float, bus_name: Any, *,
+                   base_of: Mapping[str, str] | None = None,
+                   setpoints: Mapping[int, tuple[str, float]] | None = None,
+                   ) -> dict[int, tuple[str, str]]:
     """The failing buses a set-point holds: bus → (``mechanism``, the words of the message).
 
     Parameters
@@ -196,9 +201,17 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
         :func:`regulated_buses`.
     tol_pu : float
         The tolerance on the limit: a bus within it of a source bus's voltage in every step
-        the flow solved is held by that source.
+        the flow solved is held by that source — when the source bus itself does not move
+        with V2G (:func:`_stiff_sources`).
     bus_name : callable
         Bus index → name.
+    base_of : mapping, optional
+        Scenario → its base case (:func:`~protv2g.checks.attribution.base_scenarios`): the
+        source bus's voltage in a V2G step is compared with its base case's same step.
+        Without it, the source bus's voltages over every step are compared with each other.
+    setpoints : mapping, optional
+        Source bus → (the source's setting, its set-point pu):
+        :func:`protv2g.checks.flow_buses.source_setpoints`; the message quotes it.
     """
     out: dict[int, tuple[str, str]] = {}
     failing = np.asarray(failing)
@@ -222,14 +235,19 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
     # each row's solved step (scenario, step) as one code, by arrays (#21: 10,000 buses)
     step = (pd.to_numeric(bus["step"].iloc[sel], errors="coerce").fillna(-1).to_numpy(float)
             if "step" in bus.columns else np.zeros(len(sel)))
-    scen, _ = pd.factorize(np.asarray(bus["scenario"].to_numpy()[sel], dtype=object))
+    scen_names = np.asarray(bus["scenario"].to_numpy()[sel], dtype=object)
+    scen, _ = pd.factorize(scen_names)
     codes, _ = pd.factorize(scen * (len(np.unique(step)) + 1.0) + pd.factorize(step)[0])
     mine = np.isin(ids, rest)
     rest_sorted = np.sort(rest)
     slot = np.searchsorted(rest_sorted, ids[mine])
+    setpoints = setpoints or {}
     for s in sorted(sources):
         at_src = ids == s
         if not at_src.any():
+            continue
+        moved = _source_moves_pu(scen_names[at_src], step[at_src], vm[at_src], base_of)
+        if moved > tol_pu:  # behind a weak source the export raises the source bus too
             continue
         v_src = np.full(codes.max() + 1, np.nan)
         v_src[codes[at_src]] = vm[at_src]
@@ -237,15 +255,42 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
         worst = np.zeros(len(rest_sorted))
         np.fmax.at(worst, slot, np.where(np.isnan(dev), np.inf, dev))
         v = float(np.nanmax(vm[at_src]))
+        setting, v_set = setpoints.get(s, ("", np.nan))
+        said = (f"{v_set:.4f} pu, {setting}; {v:.4f} pu at {bus_name(s)}" if setting
+                else f"{v:.4f} pu at {bus_name(s)}")
+        still = (f"{bus_name(s)} moved {moved:.2g} pu by V2G" if base_of is not None
+                 else f"{bus_name(s)} within {moved:.2g} pu over every step")
         for b in rest_sorted[worst <= tol_pu].tolist():
             if b in out:
                 continue
             out[b] = (SOURCE_SETPOINT,
-                      f"{bus_name(b)} is held at the source's set-point ({v:.4f} pu at "
-                      f"{bus_name(s)}, within {tol_pu:g} pu in every step the flow solved, "
-                      "with and without V2G): the set-point is the input it rests on, not "
-                      "the load or V2G: lower it")
+                      f"{bus_name(b)} is held at the source's set-point ({said}, within "
+                      f"{tol_pu:g} pu in every step the flow solved; {still}): the "
+                      "set-point is the input it rests on, not the load or V2G: lower it")
     return out
+
+
+def _source_moves_pu(scenario: np.ndarray, step: np.ndarray, vm: np.ndarray,
+                     base_of: Mapping[str, str] | None) -> float:
+    """How far (pu) V2G moves a source bus: the largest ``|V(V2G step) − V(its base case's
+    same step)|`` over the V2G scenarios ``base_of`` names a base for; without ``base_of``,
+    the spread of its voltages over every step. A stiff source (IEEE 34's 200,000 MVA at
+    ``pu=1.05``) moves 0; EPRI DG_Prot_Fdr's 36.6 MVA source moves Bx from 1.0479 to 1.0573 pu
+    with 1.14 MW exported (OpenDSS, review rev39a M1): the rise is V2G's, not the set-point's.
+
+    >>> round(_source_moves_pu(np.array(["b", "v"]), np.zeros(2), np.array([1.0479, 1.0573]),
+    ...                        {"b": "b", "v": "b"}), 4)
+    0.0094
+    """
+    if base_of is None:
+        return float(np.nanmax(vm) - np.nanmin(vm)) if len(vm) else 0.0
+    at = {(str(c), float(t)): float(v) for c, t, v in zip(scenario, step, vm, strict=True)}
+    moved = 0.0
+    for (c, t), v in at.items():
+        b = str(base_of.get(c, "") or "")
+        if b and b != c and (b, t) in at:
+            moved = max(moved, abs(v - at[(b, t)]))
+    return moved
 
 
 def v2g_caused(w: pd.DataFrame, bad: pd.DataFrame, base_of: Mapping[str, str],
@@ -342,7 +387,7 @@ def at_limit_caused_text(v_base: float, vm_pu: float, band_pu: float, tol_pu: fl
 
 def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
                   regulated: Mapping[int, str], v_max_pu: float, tol_pu: float,
-                  bus_name: Any) -> str:
+                  bus_name: Any, **held_by: Any) -> str:
     """The words of C12's ``info`` row on the buses a set-point holds *at* the limit (within
     ``tol_pu`` of ``v_max_pu``, at their highest over every scenario ``w`` holds): the feeder
     starts from there, and every rise above it rests on that set-point (review s26: IEEE 34's
@@ -353,7 +398,8 @@ def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
     near = top[(top > v_max_pu - tol_pu) & (top <= v_max_pu + max(tol_pu, 1e-9))]
     if near.empty:
         return ""
-    held = setpoint_texts(bus, near.index.to_numpy(), sources, regulated, tol_pu, bus_name)
+    held = setpoint_texts(bus, near.index.to_numpy(), sources, regulated, tol_pu, bus_name,
+                          **held_by)
     if not held:
         return ""
     what = "; ".join(f"{near[b]:.4f} pu at {bus_name(b)} ({held[b][1].split(': ', 1)[0]})"
@@ -365,7 +411,7 @@ def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
 
 def within_tolerance_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
                           regulated: Mapping[int, str], v_max_pu: float, tol_pu: float,
-                          bus_name: Any, shown: int = 10) -> tuple[str, str]:
+                          bus_name: Any, shown: int = 10, **held_by: Any) -> tuple[str, str]:
     """The words of C12's ``info`` row on the buses above ``v_max_pu`` by no more than
     ``tol_pu`` that no set-point holds (those are in :func:`at_limit_text`'s row): at the
     limit, not judged over it, but said (review s27 §5, EPRI J1 with 40 home chargers:
@@ -382,7 +428,8 @@ def within_tolerance_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],
     if near.empty:
         return "", ""
     top = near.sort_values("vm_pu", ascending=False, kind="stable").drop_duplicates("bus")
-    held = setpoint_texts(bus, top.bus.to_numpy(), sources, regulated, tol_pu, bus_name)
+    held = setpoint_texts(bus, top.bus.to_numpy(), sources, regulated, tol_pu, bus_name,
+                          **held_by)
     top = top[~top.bus.isin(list(held))]
     if top.empty:
         return "", ""

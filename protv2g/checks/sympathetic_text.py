@@ -56,10 +56,13 @@ def fed_back_texts(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
 def _by_whom(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
     """``"fed back by V2G (3I0 … A)"``, or, where the row's scenario has no V2G exporting,
     ``"fed back by the feeder's own sources, no V2G exporting (3I0 … A)"``, and in a V2G
-    scenario whose base twin (same device, fault, case and load level) fails too, ``"fed back
-    by V2G and the feeder's own sources (… A of it without V2G; 3I0 … A)"`` (review rev32b
-    M1: EPRI's DG feeder with its wind machine connected read "258 A fed back by V2G …
-    without V2G (base case)": the 258 A were the machine's)."""
+    scenario whose base twin (same device, fault, case and load level) carries current too,
+    failing or not, the feeder's own sources' share and V2G's: ``"fed back by V2G and the
+    feeder's own sources (… A of it without V2G, the feeder's own sources'; V2G's change
+    +… A; 3I0 … A)"`` (review rev32b M1: EPRI's DG feeder with its wind machine connected
+    read "258 A fed back by V2G … without V2G (base case)": the 258 A were the machine's;
+    review rev39a M4: "269 A fed back by V2G" where the base twin passed, V2G's share ≤ 99 A).
+    """
     scen = ctx.scenarios
     names = bad.scenario.astype(str).to_numpy()
     is_base = [scen[n].is_base if n in scen else False for n in names]
@@ -68,13 +71,46 @@ def _by_whom(ctx: CheckContext, bad: pd.DataFrame) -> list[str]:
                     bad.case.astype(str), level, strict=True))
     i_phase = bad.i_phase_a.to_numpy(float)
     base_i = {k: i for k, i, b in zip(keys, i_phase, is_base, strict=True) if b}
+    twin = _base_twin_a(ctx, bad)
     out = []
-    for k, g, b in zip(keys, bad.i_ground_a.to_numpy(float), is_base, strict=True):
+    for k, n, i, g, b in zip(keys, names, i_phase, bad.i_ground_a.to_numpy(float), is_base,
+                             strict=True):
+        own = twin.get((n, *k[:4]), base_i.get(k, 0.0))
         if b:
             out.append(f"fed back by the feeder's own sources, no V2G exporting (3I0 {g:.0f} A)")
-        elif k in base_i:
-            out.append(f"fed back by V2G and the feeder's own sources ({base_i[k]:.0f} A of it "
-                       f"without V2G; 3I0 {g:.0f} A)")
+        elif own >= _OWN_MIN_A:
+            out.append(f"fed back by V2G and the feeder's own sources ({own:.0f} A of it "
+                       f"without V2G, the feeder's own sources'; V2G's change {i - own:+.0f} A;"
+                       f" 3I0 {g:.0f} A)")
         else:
             out.append(f"fed back by V2G (3I0 {g:.0f} A)")
+    return out
+
+
+#: Smallest current (A) a device carries without V2G that C6's text names as the feeder's own
+#: sources' share: under it the current is V2G's (1 A: the texts print whole amperes).
+_OWN_MIN_A = 1.0
+
+
+def _base_twin_a(ctx: CheckContext, bad: pd.DataFrame) -> dict[tuple, float]:
+    """``(V2G scenario, device, fault bus, fault type, case)`` → the device's phase current (A)
+    in the scenario's base case (``ctx.base_of``) for the same fault, from the engine's device
+    table (``ctx.faults``), whether or not that row fails; ``{}`` without them."""
+    f, base_of = getattr(ctx, "faults", None), getattr(ctx, "base_of", None)
+    if f is None or not base_of or bad.empty:
+        return {}
+    names = bad.scenario.astype(str)
+    base = names.map(lambda n: str(base_of.get(n, "") or "")).to_numpy()
+    sel = (f.scenario.astype(str).isin(set(base.tolist()) - {""}).to_numpy()
+           & f.device.astype(str).isin(set(bad.device.astype(str))).to_numpy()
+           & f.fault_bus.isin(set(bad.fault_bus.tolist())).to_numpy())
+    at = {(str(s), str(d), fb, str(t), str(c)): float(i) for s, d, fb, t, c, i in zip(
+        f.scenario.to_numpy()[sel], f.device.to_numpy()[sel], f.fault_bus.to_numpy()[sel],
+        f.fault_type.to_numpy()[sel], f.case.to_numpy()[sel], f.i_phase_a.to_numpy()[sel],
+        strict=True)}
+    out = {}
+    for n, b, d, fb, t, c in zip(names, base, bad.device.astype(str), bad.fault_bus.to_numpy(),
+                                 bad.fault_type.astype(str), bad.case.astype(str), strict=True):
+        if b and b != n and (b, d, fb, t, c) in at:
+            out[(n, d, fb, t, c)] = at[(b, d, fb, t, c)]
     return out

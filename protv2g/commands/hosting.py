@@ -85,12 +85,25 @@ def _line(row: dict, p_charger_kw: float | None = None) -> str:
         from protv2g.gate_hosting import FAILS_WITHOUT_V2G_WORDS, limit_words, online_words
 
         worse = FAILS_WITHOUT_V2G_WORDS if bool(row.get("fails_without_v2g", False)) else ""
-        return f"{head}  limited by {limit_words(row)}{worse}{online_words(row)}"
+        return (f"{head}  limited by {limit_words(row)}{worse}{online_words(row)}"
+                + _rests_on_words(row))
     missing = row.get("not_evaluated")  # review23 §4: never an unqualified "not limited"
     if isinstance(missing, str) and missing:
         return (f"{head}  not limited by the criteria evaluated up to "
                 f"{row['site_max_kw']:,.0f} kW ({missing} not evaluated)")
     return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW"
+
+
+def _rests_on_words(row: dict) -> str:
+    """What a figure whose limiting rows all rest on stand-in inputs rests on, and the figure
+    on the rows resting on given data (review rev39a M3: the DG feeder's "76 kW" on a model
+    with no load read as the answer); "" for a determined figure."""
+    if bool(row.get("determined", True)) or not row.get("rests_on"):
+        return ""
+    given = row.get("given_hosting_kw")
+    on_given = (f"; on given data {float(given):,.0f} kW" if given is not None
+                and given == given else "")
+    return f"; NOT DETERMINED: rests on {row['rests_on']}{on_given}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -202,8 +215,10 @@ def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | Non
         print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"
                                                            if len(what) > 1 else ""))
     if analysis.warnings:
-        print(f"{len(analysis.warnings)} distinct warning(s) during the search, each on stderr "
-              f"with its count, e.g. {analysis.warnings[0]}", flush=True)
+        # the warnings themselves once, on stderr (review rev39a F1: the first was printed on
+        # stdout too, the PLL note's ≈ 700 characters twice)
+        print(f"{len(analysis.warnings)} distinct warning(s) during the search, each once on "
+              "stderr with its count of cases", flush=True)
         for line in warning_lines(list(analysis.warnings)):
             print(line, file=sys.stderr)
     if args.output:

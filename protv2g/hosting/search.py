@@ -12,7 +12,6 @@ search, :mod:`.online`.
 
 from __future__ import annotations
 
-import re
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
@@ -53,7 +52,7 @@ from protv2g.hosting.tables import (
     hosting_tables,
     levels,
 )
-from protv2g.hosting.warning_text import grouped_warnings
+from protv2g.hosting.warning_text import grouped_warnings, warning_key
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.pipeline import study_with_sites
 from protv2g.study.loader import Study
@@ -254,8 +253,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             ev = evaluate_scenarios(study, scen, checks)
         for w in caught:
             if not issubclass(w.category, (DeprecationWarning, FutureWarning)):
-                text = re.sub(r"scenario [^,)]*", "scenario …", str(w.message))
-                key = f"{w.category.__name__}: {text}"
+                key = warning_key(w.category.__name__, w.message)
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
         ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)

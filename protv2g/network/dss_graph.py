@@ -39,7 +39,7 @@ from protv2g.network.dss_model import DssModel
 __all__ = ["SERIES_CLASSES", "SUPPLY_KV_FRACTION", "DssDeviceSite", "SourceRole",
            "dss_feeder_graph", "dss_source_buses", "dss_sources",
            "device_site", "locate", "source_side_terminal", "hops_from_sources",
-           "graph_warnings"]
+           "graph_warnings", "opened_sources"]
 
 #: Element classes that carry current between buses (graph edges).
 SERIES_CLASSES = ("line", "transformer", "autotrans", "reactor", "capacitor")
@@ -294,12 +294,15 @@ def graph_warnings(model: DssModel) -> pd.DataFrame:
     e = model.elements
     dss = model.engine
     opened = e[e.enabled.to_numpy(bool) & ~e.closed.to_numpy(bool) & e.cls.isin(SERIES_CLASSES)]
+    cut = opened_sources(model)
     for name, buses in zip(opened.name, opened.buses, strict=True):
         terms = _open_terminals(dss, name, len(buses))
         where = (f"terminal {', '.join(str(t) for t in terms)} "
                  f"({', '.join(buses[t - 1] for t in terms)})" if terms else "a terminal")
-        rows.append((name.split(".", 1)[0], name, f"{where} open in the model",
-                     "kept open: no current flows through it in any fault run or flow"))
+        off = f", taking {', '.join(cut[name])} off the feeder" if cut.get(name) else ""
+        seen = "; no fault run, flow or check sees that source" if off else ""
+        rows.append((name.split(".", 1)[0], name, f"{where} open in the model{off}",
+                     "kept open: no current flows through it in any fault run or flow" + seen))
     src = dss_sources(model)
     if len(src) > 1:
         g = dss_feeder_graph(model)
@@ -327,6 +330,39 @@ def graph_warnings(model: DssModel) -> pd.DataFrame:
                              "protection path starts at it and it is not drawn as a "
                              f"substation; {feeds}"))
     return pd.DataFrame(rows, columns=["element", "name", "what", "action"])
+
+
+#: Element classes of a source on the feeder besides a Vsource (:func:`opened_sources`).
+_SOURCE_CLASSES = ("vsource", "generator", "pvsystem", "storage", "indmach012")
+
+
+def opened_sources(model: DssModel) -> dict[str, list[str]]:
+    """Opened series element → the enabled sources it alone keeps off the feeder: sources no
+    path reaches from the substation, that closing the element would join to it (EPRI
+    DG_Prot_Fdr's trailing ``open transformer.tg 2`` takes ``Vsource.WindGen1``, the feeder's
+    only generator, out of every check: review rev39a M5). ``{}`` when none."""
+    e = model.elements
+    opened = e[e.enabled.to_numpy(bool) & ~e.closed.to_numpy(bool) & e.cls.isin(SERIES_CLASSES)]
+    src = e[e.enabled.to_numpy(bool) & e.cls.isin(_SOURCE_CLASSES)]
+    sub = dss_source_buses(model)
+    if opened.empty or src.empty or not sub:
+        return {}
+    g = dss_feeder_graph(model)
+    head = {int(b) for b in sub.values() if int(b) in g}
+    fed = set().union(*(nx.node_connected_component(g, b) for b in head)) if head else set()
+    out: dict[str, list[str]] = {}
+    for name, buses in zip(opened.name, opened.buses, strict=True):
+        pos = [int(p) for p in model.bus_index([str(b).split(".", 1)[0] for b in buses])
+               if p >= 0]
+        if not any(p in fed for p in pos):
+            continue
+        far = set().union(*(nx.node_connected_component(g, p) if p in g else {p}
+                            for p in pos if p not in fed))
+        for sname, sbuses in zip(src.name, src.buses, strict=True):
+            b = int(model.bus_index([str(sbuses[0]).split(".", 1)[0]])[0])
+            if b in far and b not in fed:
+                out.setdefault(str(name), []).append(str(sname))
+    return out
 
 
 def _open_terminals(dss, name: str, n_terminals: int) -> list[int]:  # noqa: ANN001

@@ -307,14 +307,24 @@ def device_kind(name: Any, devices: Sequence[Any]) -> str:
     return str(getattr(kind, "value", kind) or "")
 
 
-def _c5_note(kind: str, status: str) -> str:
+def _c5_note(kind: str, status: str, unit: str = "") -> str:
     """A C5 finding without a searched change, in the words of its device's kind (a relay's
     or recloser's failing pickup rule gets its pickup searched, :mod:`.reach`; this is the
-    rest: a fuse, a reach reduction by V2G (warn), or a device of unknown kind)."""
+    rest: a fuse, a reach reduction by V2G (warn), a backup-zone shortfall (warn), or a
+    device of unknown kind). Which warn it is is the finding's ``margin_unit``: the V2G
+    change rule's is a fraction, the backup zone's rule a multiple of pickup (review rev39a
+    M2: EPRI ckt24's F-LAT1 backup-zone warn, −0.294 → −0.305 × pickup, read "reach reduced
+    by V2G by more than checks.v2g_change_fraction")."""
+    what = {"relay": "a lower 51P/51G pickup (within 1.5 × load, C8)",
+            "recloser": "a lower phase/ground minimum trip (within 1.5 × load, C8)",
+            "fuse": "a smaller link"}.get(kind, "a lower pickup")
+    if status == "warn" and unit == MarginUnit.PICKUP_MULTIPLE.value:  # the backup zone
+        return ("backup-zone reach short of checks.sensitivity_backup_factor × pickup: a "
+                "warning — the faults are the next device's primary zone (e.g. behind a step "
+                "transformer); confirm that device clears them (its own C5), or, for backup "
+                f"too, {what}; the finding's attribution says whether V2G moves it; not "
+                "searched")
     if status == "warn":  # V2G lowers the current the device sees (checks.sensitivity)
-        what = {"relay": "a lower 51P/51G pickup (within 1.5 × load, C8)",
-                "recloser": "a lower phase/ground minimum trip (within 1.5 × load, C8)",
-                "fuse": "a smaller link"}.get(kind, "a lower pickup")
         return ("reach reduced by V2G by more than checks.v2g_change_fraction: a warning — "
                 "confirm the device still sees its zone's faults with margin (C5's pickup "
                 f"rule is its own finding); if not, {what} or a device nearer the faults; "
@@ -382,7 +392,7 @@ def _no_candidate_note(criterion: str, status: str = "fail",
                 "the duty review")
     kind = str((finding or {}).get("device_kind") or "")
     if criterion == "C5":
-        return _c5_note(kind, status)
+        return _c5_note(kind, status, str((finding or {}).get("margin_unit") or ""))
     if criterion == "C8":
         return _c8_note(kind, str((finding or {}).get("mechanism") or ""))
     return {

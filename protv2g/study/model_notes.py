@@ -29,7 +29,8 @@ from protv2g.network.dss_graph import graph_warnings
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DEFINITE_GROUND_WHAT, NO_GROUND_WHAT
 
-__all__ = ["NO_LOAD_WHAT", "NO_LOAD_FIX", "DISABLED_FIX", "VSOURCE_FIX", "WARNING_COLUMNS",
+__all__ = ["NO_LOAD_WHAT", "NO_LOAD_FIX", "DISABLED_FIX", "VSOURCE_FIX", "OPEN_SOURCE_FIX",
+           "WARNING_COLUMNS",
            "no_load_rows", "model_warning_rows", "model_device_names", "placed_model_devices",
            "study_devices_at", "superseded_rows"]
 
@@ -46,6 +47,12 @@ DISABLED_FIX = ("confirm the device is in service (a model may disable its devic
 VSOURCE_FIX = ("confirm what it is: a machine as a Generator (X'd, X''d), an inverter as a "
                "PVSystem or Storage element (current-limited), a supply point as a Vsource at "
                "the supply voltage")
+#: The fix of an open terminal that keeps a source off the feeder
+#: (:func:`protv2g.network.dss_graph.opened_sources`, review rev39a M5), ``{element}`` its
+#: name and ``{terminal}`` the open terminal.
+OPEN_SOURCE_FIX = ("if the source runs while V2G exports, close it in a script listed in "
+                   "feeder.redirects (run after the master: 'close {element} {terminal}'), "
+                   "or confirm the study is meant without it")
 _DEVICE_CLASSES = {"recloser", "fuse", "relay"}
 
 

@@ -34,12 +34,14 @@ import pandas as pd
 from protv2g.devices.library import CurveLibrary
 from protv2g.devices.models import build_device
 from protv2g.network.dss_fuse_named import fuse_named_lines
+from protv2g.network.dss_graph import opened_sources
 from protv2g.network.dss_model import DssModel
 from protv2g.network.opendss_devices import DISABLED_WHAT, NO_GROUND_WHAT
 from protv2g.study.model_notes import (
     DISABLED_FIX,
     NO_LOAD_FIX,
     NO_LOAD_WHAT,
+    OPEN_SOURCE_FIX,
     VSOURCE_FIX,
     model_device_names,
     model_warning_rows,
@@ -90,6 +92,16 @@ class Note:
         return f"{self.name}: {self.what} → {self.action}"
 
 
+def _open_fix(model: DssModel, name: str) -> str:
+    """:data:`OPEN_SOURCE_FIX` for the opened element ``name``, with its open terminal."""
+    from protv2g.network.dss_graph import _open_terminals
+
+    e = model.elements
+    n = len(e.buses[e.name == name].iat[0]) if (e.name == name).any() else 0
+    terms = _open_terminals(model.engine, name, n) or [2]
+    return OPEN_SOURCE_FIX.format(element=name, terminal=terms[0])
+
+
 def model_notes(model: DssModel, import_warnings: pd.DataFrame,
                 adopt_warnings: pd.DataFrame, adopted: set[str],
                 drafted_fuses: Sequence[str] = (), not_drafted: Sequence[str] = ()
@@ -115,10 +127,12 @@ def model_notes(model: DssModel, import_warnings: pd.DataFrame,
     """
     out = [Note(str(r.name), str(r.what), str(r.action))
            for r in model.warnings.itertuples(index=False)]
+    cut = opened_sources(model)  # an open terminal that keeps a source off the feeder
     for r in model_warning_rows(model, import_warnings, adopted).itertuples(index=False):
         dev = model_device_names(str(r.name))
         dev = dev if dev in adopted else ""
-        fix = (VSOURCE_FIX if r.element == "vsource" else NO_LOAD_FIX
+        fix = (_open_fix(model, str(r.name)) if str(r.name) in cut
+               else VSOURCE_FIX if r.element == "vsource" else NO_LOAD_FIX
                if r.what == NO_LOAD_WHAT else DISABLED_FIX
                if dev and r.what == DISABLED_WHAT else NO_GROUND_FIX
                if dev and r.what == NO_GROUND_WHAT else "")
