@@ -96,8 +96,8 @@ def link_runs(ev: Evaluator, ran_for: Mapping[tuple, str], fuse: str, target: st
                      + (" (with " + ", ".join(f"{c.name} {c.field}" for c in changes
                                               if not _sets_link(c, fuse)) + ")"
                         if len(changes) > len(links) else "")
-                     + (": it clears this finding there (that finding's recommendation says "
-                        "what else it does)" if gone else ": this finding stays"))
+                     + (": it clears this finding there" if gone
+                        else ": this finding stays"))
     return out
 
 
