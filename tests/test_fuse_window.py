@@ -33,7 +33,6 @@ import pytest
 
 from protv2g.checks.fuse_window import (
     TRANSFORMER_POINTS,
-    continuous_fraction,
     link_series,
     link_window,
 )
@@ -86,9 +85,10 @@ def test_ckt5_depot_80k_is_below_the_cold_load_points() -> None:
 def test_ieee123_depot_window_is_empty() -> None:
     """Review ver37 §6: F-DEPOT 200K on the 1 MVA 4.16 kV depot_xf, 110 A of load, 119 A at
     its terminal's 20 Ω ground fault. Reach: 1.5 × 63 A = 94.5 A ≤ 119 A (30K), 1.5 × 80 A =
-    120 A > 119 A (40K). Load: 30K carries 1.5 × 30 = 45 A < 110 A. Transformer: the
-    continuous capability must reach 138.8 A and the 10-s minimum melt 416.4 A (3 × FLA):
-    140K (430 A) is the first."""
+    120 A > 119 A (40K). Load, C8's limit (minimum melt / 1.5, the gate's rule since s39;
+    was 150 % of the rating): 30K 63 / 1.5 = 42 A < 110 A. Transformer: the load limit must
+    be above 138.8 A and the 10-s minimum melt 416.4 A (3 × FLA): 140K (310 / 1.5 = 207 A;
+    430 A) is the first."""
     w = link_window(default_library(), "200K", i_load_a=110.0, full_load_a=FLA_123_A,
                     i_fault_min_a=119.0)
     assert not w.feasible.any()
@@ -101,14 +101,54 @@ def test_ieee123_depot_window_is_empty() -> None:
     assert text.startswith("no K link carries F-DEPOT's 110 A of load and depot_xf's inrush "
                            "and cold-load pickup (full load 139 A) and reaches 119 A / 1.5")
     assert "the smallest that does is 140K" in text
-    assert "the largest that reaches it is 30K (minimum melt 63 A; continuous capability " \
-           "45 A (150 % of its rating) below the largest load current through it in the " \
+    assert "the largest that reaches it is 30K (minimum melt 63 A; C8's load limit 42 A " \
+           "(minimum melt 63 A / 1.5) not above the largest load current through it in the " \
            "flows 110 A and the transformer's full load 139 A)" in text
-    # a lateral fuse (no transformer): the load alone — 1.5 × 80 = 120 A ≥ 110 A > 97.5 A
+    # a lateral fuse (no transformer): the load alone — 80K 160 / 1.5 = 106.7 A ≤ 110 A,
+    # 100K 200 / 1.5 = 133.3 A > 110 A (on 150 % of the rating 80K's 120 A carried it)
     w = link_window(default_library(), "200K", i_load_a=110.0, i_fault_min_a=119.0)
     low = [x for x, ok in zip(w.links, w.carries, strict=True) if ok]
-    assert low[0] == "80K" and not w.feasible.any()
+    assert low[0] == "100K" and not w.feasible.any()
     assert len(w.point_t_s) == 0
+
+
+def test_window_load_bound_is_c8s_limit() -> None:
+    """Review s38: the window's load bound was 150 % of the rating while C8 fails a fuse's
+    load at minimum melt / 1.5 (``checks/load.py``, ``fuse_gg_limits.load_limit_a``): one
+    definition now. By hand from the library's 300/600-s minimum melts (ANSI C37.43 ranges):
+    65K 128 / 1.5 = 85.3 A (150 %: 97.5 A), 140K 310 / 1.5 = 206.7 A (100 %: 140 A); a gG
+    band link its rated current (IEC 60269-1). A load of 90 A: 65K carries it no more."""
+    from protv2g.checks.load import check_load  # noqa: F401  (the rule the window follows)
+
+    w = link_window(default_library(), "65K", i_load_a=90.0)
+    at = dict(zip(w.links, w.load_limit_a, strict=True))
+    assert at["65K"] == pytest.approx(128.0 / 1.5)
+    assert at["140K"] == pytest.approx(310.0 / 1.5)
+    assert not w.carries[w.links.index("65K")] and w.carries[w.links.index("80K")]
+    assert w.lower_violations("65K") == [
+        "65K: C8's load limit 85 A (minimum melt 128 A / 1.5) not above the largest load "
+        "current through it in the flows 90 A"]
+    g = link_window(default_library(), "100gG", i_load_a=100.0)
+    assert g.load_limit_a[g.links.index("100gG")] == pytest.approx(100.0)
+    assert not g.carries[g.links.index("100gG")]  # C8 fails a load at its limit
+    # the study's load_pickup_factor, not 1.5 fixed
+    w2 = link_window(default_library(), "65K", i_load_a=90.0, load_factor=1.2)
+    assert w2.load_limit_a[w2.links.index("65K")] == pytest.approx(128.0 / 1.2)
+
+
+def test_gg_window_reach_takes_c5s_own_factor() -> None:
+    """C5 judges a gG band link at its 5-s melting current with factor 1 (IEC 60364-4-41,
+    ``fuse_gg_limits.GG_REACH_FACTOR``), not the zone's 1.5; the window did 1.5 ×. By hand
+    (IEC 60269-1 Table 3 gate Imax(5 s)): 100gG 580 A. At a least fault of 700 A, 100gG
+    reaches it (1 × 580 ≤ 700) where 1.5 × 580 = 870 A would not; a K link keeps 1.5."""
+    w = link_window(default_library(), "100gG", i_fault_min_a=700.0, reach_factor=1.5)
+    i = w.links.index("100gG")
+    assert w.reach_pickup_a[i] == pytest.approx(580.0)
+    assert w.reach_factor_pu[i] == 1.0 and w.reaches[i]
+    assert w.factor_text() == "1"
+    k = link_window(default_library(), "100K", i_fault_min_a=290.0)
+    assert set(k.reach_factor_pu) == {1.5}
+    assert not k.reaches[k.links.index("100K")]  # 1.5 × 200 A = 300 A > 290 A
 
 
 def test_opendss_klink_window_from_the_shared_curve() -> None:
@@ -139,13 +179,12 @@ def test_opendss_klink_window_from_the_shared_curve() -> None:
         w.lower_violations("80KL")
 
 
-def test_series_and_continuous_fraction() -> None:
+def test_series() -> None:
     lib = default_library()
     assert link_series(lib, "65K")[-3:] == ("100K", "140K", "200K")
     assert link_series(lib, "65T")[0] == "6T"
     assert "63gG" in link_series(lib, "80gG")
     assert link_series(lib, "nolink") == ()
-    assert (continuous_fraction("100K"), continuous_fraction("140K")) == (1.5, 1.0)
 
 
 def test_window_arrays_match_scalar_calls() -> None:

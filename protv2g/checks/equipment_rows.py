@@ -45,6 +45,7 @@ F-DEPOT row and its idle figure agree within 0.07 A (the charger's 1.8 A at 480 
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -55,7 +56,7 @@ from protv2g.checks.close_in_twins import close_in_twin_buses, twin_bus_names
 from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
 from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
-from protv2g.checks.fuse_window_text import own_fuse_remedy
+from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
 from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.devices.fuse import Fuse
 from protv2g.study.dss_site_transformers import grounded_site_transformers
@@ -176,22 +177,26 @@ def _on_transformer(ctx: Any, device: str) -> bool:
     return device in sites and str(getattr(sites[device], "element", "")) == "trafo"
 
 
-def _own_remedy(ctx: Any, device: str, i_a: float, factor: float, ground: bool) -> str:
+def _own_remedy(ctx: Any, device: str, i_a: float, factor: float, ground: bool,
+                i_row_a: float = math.nan) -> str:
     """The remedy of a C5 equipment row of a device on a transformer (:func:`_on_transformer`):
     the device itself (review rev37a F8, EPRI ckt5: F-DEPOT 140K short of its own terminal
     fault, where the delta transformer's "connection on the feeder side" was offered) — for
     a fuse, the links of its window, or that it has none and what the fault needs instead
-    (:func:`~protv2g.checks.fuse_window.own_fuse_remedy`, review ver37 §6)."""
+    (:func:`~protv2g.checks.fuse_window_text.own_fuse_remedy`, review ver37 §6), judged at
+    the lesser of the row's own current ``i_row_a`` and the idle one ``i_a``
+    (:func:`~protv2g.checks.fuse_window_text.least_current`)."""
     dev = (getattr(ctx, "devices", None) or {}).get(device)
     if isinstance(dev, Fuse):  # one text per fuse, idle current, factor (rows share them)
         cache = getattr(ctx, "cache", None)
         memo = cache.setdefault("own fuse remedy", {}) if cache is not None else {}
-        key = (device, str(dev.settings.link), round(float(i_a), 1), float(factor),
+        i_win, basis = least_current(float(i_row_a), float(i_a))
+        key = (device, str(dev.settings.link), round(i_win, 1), basis, float(factor),
                bool(ground))
         if key not in memo:
             memo[key] = own_fuse_remedy(
                 ctx.study, (getattr(ctx, "flow", None) or {}).get("device"), device,
-                str(dev.settings.link), float(i_a), float(factor), bool(ground))
+                str(dev.settings.link), i_win, float(factor), bool(ground), basis)
         return memo[key]
     return (f"remedy: {device} itself — a more sensitive setting that clears the faults of its "
             "own zone, its terminal fault included — not the chargers or their export")
@@ -310,15 +315,19 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
         out["idle_margin"] = np.where(v2g & np.isfinite(m_idle), m_idle, np.nan)
     ground = (is_ground_fault(bad["fault_type"].to_numpy()) if "fault_type" in bad.columns
               else np.zeros(n, dtype=bool))
+    # the row's own operating current (its scenario's chargers): a fuse's window is judged at
+    # the lesser of it and the idle one (:func:`~protv2g.checks.fuse_window_text.least_current`)
+    row_a = (bad["i_op_a"].to_numpy(float) if "i_op_a" in bad.columns
+             else np.full(n, np.nan))
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
          f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
-         f"{fc:g} — " + (_own_remedy(ctx, d, i, fc, g) if _on_transformer(ctx, d)
+         f"{fc:g} — " + (_own_remedy(ctx, d, i, fc, g, r) if _on_transformer(ctx, d)
                          else remedy_text(ctx, d, True))) if fails[k] else ""
-        for k, (d, i, p, fc, e, g) in enumerate(zip(
+        for k, (d, i, p, fc, e, g, r) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
             np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),
-            ground, strict=True))]
+            ground, row_a, strict=True))]
     return fails, texts
 
 
@@ -398,6 +407,7 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
     frame = pd.DataFrame({**{k: bad[k] for k in ("scenario", "device", "fault_bus_name",
                                                   "fault_type", "case", "element",
                                                   "pickup_a", "factor", "tolerance")},
+                          **({"i_op_a": bad["i_op_a"]} if "i_op_a" in bad else {}),
                           **({"stage": bad["stage"]} if "stage" in bad else {}),
                           "fault_bus": fault_bus})
     idle: dict[str, np.ndarray] = {}

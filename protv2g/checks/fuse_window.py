@@ -4,25 +4,29 @@ inrush and cold-load pickup, and still reach the faults it must clear.
 A smaller link clears sooner and reaches further; a larger one carries more. Between the two
 lies the fuse's window, a range of the family's rating series (:func:`link_window`):
 
-* **lower bound, continuous current**: the link's continuous capability (its rating × the
-  element's continuous fraction, :data:`LINK_CONTINUOUS_FRACTION`) at or above the largest
-  load current through the fuse in the study's flows and, for a transformer's fuse, the
-  transformer's full-load current (FLA);
+* **lower bound, load** (C8): the link's load limit — C8's own, the rule the gate applies
+  (:func:`~protv2g.checks.fuse_gg_limits.load_limit_a`: its minimum-melt current / the
+  study's ``load_pickup_factor``, 1.5 by default, ``domain.md`` §4 C8; an IEC 60269 gG band
+  link's rated current In) — above the largest load current through the fuse in the study's
+  flows and, for a transformer's fuse, the transformer's full-load current (FLA);
 * **lower bound, inrush and cold-load pickup** (a transformer's fuse): the link's minimum
   melt at each point of :data:`TRANSFORMER_POINTS` no shorter than the point's time — the
   magnetizing inrush 12 × FLA for 0.1 s and 25 × FLA for 0.01 s, the cold-load pickup
   6 × FLA for 1 s and 3 × FLA for 10 s (:data:`POINTS_SOURCE`);
-* **upper bound, reach** (C5): ``factor × the link's C5 pickup`` (its minimum melt at
-  300/600 s, :func:`~protv2g.checks.fuse_gg_limits.reach_pickup_a`) at or below the least
-  fault current the fuse must clear (``domain.md`` §4, C5: 1.5 × in its primary zone).
+* **upper bound, reach** (C5): ``factor × the link's C5 pickup`` at or below the least
+  fault current the fuse must clear, with C5's own pickup and factor
+  (:mod:`protv2g.checks.fuse_gg_limits`, as :func:`protv2g.checks.sensitivity` reads them): a
+  K/T link's minimum melt at 300/600 s with the zone's factor (``domain.md`` §4, C5: 1.5 in
+  its primary zone); an IEC 60269 gG band link's 5-s melting current with factor
+  :data:`~protv2g.checks.fuse_gg_limits.GG_REACH_FACTOR` = 1 (IEC 60364-4-41 §411.3.2.3).
 
 The coordination limits (C1–C4 with the neighbours) are not in the window: they need the
 fault tables, and the recommendation search re-checks every candidate against them.
 
 An empty window is a finding of its own: no link of the family both carries the site and
 clears its own zone's least fault (review ver37 §6, IEEE 123: the depot's 200K at a 20 Ω
-ground fault at its 4.16 kV terminal, 119 A, needs ≤ 30K, whose 45 A continuous capability is
-below the depot's 110 A) — the remedy is not a smaller link (the texts:
+ground fault at its 4.16 kV terminal, 119 A, needs ≤ 30K, whose C8 load limit 63 / 1.5 = 42 A
+is below the depot's 110 A) — the remedy is not a smaller link (the texts:
 :mod:`protv2g.checks.fuse_window_text`).
 """
 
@@ -37,13 +41,13 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from protv2g.checks.fuse_gg_limits import reach_pickup_a
+from protv2g.checks.fuse_gg_limits import gg_reach_factor, load_limit_a, reach_pickup_a
 from protv2g.devices.fuse import Fuse
 from protv2g.study.site_transformer_guard import transformer_kva_kvs
 from protv2g.units import DeviceKind
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "LinkWindow",
-           "WithstandPoint", "continuous_fraction", "link_family", "link_series", "link_window",
+           "WithstandPoint", "link_family", "link_series", "link_window",
            "transformer_full_load_a"]
 
 #: Continuous current of an expulsion fuse link, as a fraction of its ampere rating, by its
@@ -53,8 +57,8 @@ __all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "L
 #: a continuous 150 % is recalled from Cooper/Eaton and S&C tin-link notes), a
 #: silver-element link (S&C's) 100 % — recalled, not checked. ANSI C37.42's ratings fix
 #: the minimum melt (≥ 200 % of rating at 300 s, S&C TCC 165-6 "Basis"), not the
-#: continuous current. An IEC 60269 gG link carries its rated current (100 %). The window
-#: takes the tin end (the widest window: a window empty at 150 % is empty for any element);
+#: continuous current. Not the window's load bound (that is C8's limit, module docstring:
+#: one definition where the gate and the window judge the same load, review s38):
 #: :func:`protv2g.recommend.practice.link_continuous_note` warns between the two ends.
 LINK_CONTINUOUS_FRACTION = {"tin": 1.5, "silver": 1.0}
 
@@ -113,21 +117,6 @@ def link_family(link: str) -> str:
     return m.group(2) if m is not None else ""
 
 
-def continuous_fraction(link: str) -> float:
-    """A link's continuous current / its rating: 1.0 for an IEC 60269 gG link; for an
-    expulsion (K, T) link the tin end of :data:`LINK_CONTINUOUS_FRACTION` up to 100 A and
-    1.0 for the 140 and 200 A links (the rule ``protv2g init`` drafts fuses by,
-    :data:`protv2g.study_draft.fuse_draft.CONTINUOUS_PU`: ANSI C37.43, recalled).
-
-    >>> continuous_fraction("65K"), continuous_fraction("140K"), continuous_fraction("63gG")
-    (1.5, 1.0, 1.0)
-    """
-    m = _LINK_RE.fullmatch(str(link))
-    if str(link).lower().endswith("gg") or (m is not None and float(m.group(1)) > 100.0):
-        return 1.0
-    return LINK_CONTINUOUS_FRACTION["tin"]
-
-
 def _melt_s(fuse: Fuse, i_a: FloatArray) -> FloatArray:
     """Minimum melt (s) at ``i_a``; ``inf`` (not judged) for a link with no minimum-melt
     curve (an OpenDSS import has one: 0.8 × its total clearing,
@@ -147,17 +136,22 @@ def _t_text(t_s: float) -> str:
 class LinkWindow:
     """The links of a fuse's family against its window (:func:`link_window`).
 
-    ``links``, ``rating_a``, ``continuous_a`` (rating × continuous fraction, A),
-    ``reach_pickup_a`` (C5's pickup, A) are ``(n,)`` over the series; ``point_i_a`` and
+    ``links``, ``rating_a``, ``load_limit_a`` (C8's load limit, A:
+    :func:`~protv2g.checks.fuse_gg_limits.load_limit_a`), ``reach_pickup_a`` (C5's pickup, A)
+    and ``reach_factor_pu`` (C5's factor on it: the zone's, a gG band link's own), ``gg_band``
+    (an IEC 60269 gG link given as a band) are ``(n,)`` over the series; ``point_i_a`` and
     ``point_t_s`` ``(k,)`` the withstand points' currents (A) and times (s) (``k = 0``
     without the transformer's full load); ``melt_t_s`` ``(n, k)`` each link's minimum melt
     at each point (s). ``i_load_a``, ``full_load_a``, ``i_fault_min_a``: the bounds' inputs
-    (NaN when not given: that bound holds for every link)."""
+    (NaN when not given: that bound holds for every link); ``reach_factor`` the zone's C5
+    factor and ``load_factor`` C8's ``load_pickup_factor`` they were made with."""
 
     links: tuple[str, ...]
     rating_a: FloatArray
-    continuous_a: FloatArray
+    load_limit_a: FloatArray
     reach_pickup_a: FloatArray
+    reach_factor_pu: FloatArray
+    gg_band: NDArray[np.bool_]
     points: tuple[WithstandPoint, ...]
     point_i_a: FloatArray
     point_t_s: FloatArray
@@ -166,12 +160,16 @@ class LinkWindow:
     full_load_a: float
     i_fault_min_a: float
     reach_factor: float
+    load_factor: float
 
     @property
     def carries(self) -> NDArray[np.bool_]:
-        """``(n,)``: continuous capability ≥ the load and the transformer's full load."""
-        need = np.nanmax([self.i_load_a, self.full_load_a, 0.0])
-        return self.continuous_a >= need - 1e-9
+        """``(n,)``: the load and the transformer's full load below C8's load limit (C8
+        fails a load at or above it, :func:`protv2g.checks.load.check_load`)."""
+        return self.load_limit_a > self._need_a()
+
+    def _need_a(self) -> float:
+        return float(np.nanmax([self.i_load_a, self.full_load_a, 0.0]))
 
     @property
     def withstands(self) -> NDArray[np.bool_]:
@@ -180,10 +178,10 @@ class LinkWindow:
 
     @property
     def reaches(self) -> NDArray[np.bool_]:
-        """``(n,)``: factor × C5 pickup ≤ the least fault it must clear."""
+        """``(n,)``: C5's factor × C5's pickup ≤ the least fault it must clear."""
         if not math.isfinite(self.i_fault_min_a):
             return np.ones(len(self.links), dtype=bool)
-        return self.reach_factor * self.reach_pickup_a <= self.i_fault_min_a * (1.0 + 1e-9)
+        return self.reach_factor_pu * self.reach_pickup_a <= self.i_fault_min_a * (1.0 + 1e-9)
 
     @property
     def feasible(self) -> NDArray[np.bool_]:
@@ -211,11 +209,9 @@ class LinkWindow:
             short = [t for t, need in ((f"the largest load current through it in the flows "
                                         f"{need_load:.0f} A", need_load),
                                        (f"the transformer's full load {need_fla:.0f} A",
-                                        need_fla)) if self.continuous_a[i] < need - 1e-9]
-            what = " and ".join(short)
-            frac = self.continuous_a[i] / self.rating_a[i]
-            out.append(f"{link}: continuous capability {self.continuous_a[i]:.0f} A "
-                       f"({100 * frac:.0f} % of its rating) below {what}")
+                                        need_fla)) if need >= self.load_limit_a[i]]
+            out.append(f"{link}: C8's load limit {self.load_limit_a[i]:.0f} A "
+                       f"({self._limit_basis(i)}) not above {' and '.join(short)}")
         for p, i_a, t_req, t in zip(self.points, self.point_i_a, self.point_t_s,
                                     self.melt_t_s[i], strict=True):
             if t < t_req * (1.0 - 1e-9):
@@ -223,19 +219,37 @@ class LinkWindow:
                            f"({i_a:.0f} A; {p.kind} point {p.t_s:g} s)")
         return out
 
+    def _limit_basis(self, i: int) -> str:
+        """How link ``i``'s C8 load limit is made, in words."""
+        if self.gg_band[i]:
+            return "a gG link's rated current In, IEC 60269-1"
+        return (f"minimum melt {self.load_limit_a[i] * self.load_factor:.0f} A / "
+                f"{self.load_factor:g}")
+
+    def pickup_word(self, i: int) -> str:
+        """What link ``i``'s C5 pickup is: ``"minimum melt"``, a gG band link's ``"5-s melting
+        current"``."""
+        return "5-s melting current" if self.gg_band[i] else "minimum melt"
+
+    def factor_text(self) -> str:
+        """C5's factor of the series' links (``"1.5"``; ``"1"`` for gG band links)."""
+        got = sorted({float(x) for x in self.reach_factor_pu})
+        return "/".join(f"{x:g}" for x in got) or f"{self.reach_factor:g}"
+
     def reach_violation(self, link: str) -> str:
         """Why ``link`` does not reach (``""`` when it does)."""
         i = self._at(link)
         if self.reaches[i]:
             return ""
-        return (f"{link}: {self.reach_factor:g} × minimum melt {self.reach_pickup_a[i]:.0f} A "
-                f"= {self.reach_factor * self.reach_pickup_a[i]:.0f} A above the "
+        k = float(self.reach_factor_pu[i])
+        return (f"{link}: {k:g} × {self.pickup_word(i)} {self.reach_pickup_a[i]:.0f} A "
+                f"= {k * self.reach_pickup_a[i]:.0f} A above the "
                 f"{self.i_fault_min_a:.0f} A it must clear")
 
 
 def link_window(library: Any, link: str, *, i_load_a: float = math.nan,
                 full_load_a: float = math.nan, i_fault_min_a: float = math.nan,
-                reach_factor: float = 1.5,
+                reach_factor: float = 1.5, load_factor: float = 1.5,
                 points: Sequence[WithstandPoint] = TRANSFORMER_POINTS) -> LinkWindow:
     """The window of a fuse with ``link`` (module docstring), over its family's series.
 
@@ -253,7 +267,12 @@ def link_window(library: Any, link: str, *, i_load_a: float = math.nan,
     i_fault_min_a : float
         The least fault current the fuse must clear (A); NaN: reach not judged.
     reach_factor : float
-        C5's factor (1.5 in the primary zone, ``domain.md`` §4).
+        C5's zone factor (the study's ``sensitivity_primary_factor``, 1.5, or backup 1.2,
+        ``domain.md`` §4); an IEC 60269 gG band link takes C5's own factor instead
+        (:func:`~protv2g.checks.fuse_gg_limits.gg_reach_factor`, 1), as C5 does.
+    load_factor : float
+        C8's ``load_pickup_factor`` (1.5, ``domain.md`` §4): a K/T link's load limit is its
+        minimum-melt current / it (:func:`~protv2g.checks.fuse_gg_limits.load_limit_a`).
     points : sequence of WithstandPoint
         The transformer's withstand points (:data:`TRANSFORMER_POINTS`).
 
@@ -281,14 +300,15 @@ def link_window(library: Any, link: str, *, i_load_a: float = math.nan,
     p_t = np.array([p.t_s for p in pts], dtype=float)
     melt = (np.array([_melt_s(f, p_i) for f in fuses], dtype=float).reshape(len(fuses), len(pts))
             if fuses else np.zeros((0, len(pts))))
-    rating = np.array([f.rating_a for f in fuses], dtype=float)
+    gg = np.array([gg_reach_factor(f) for f in fuses], dtype=float)
     return LinkWindow(
-        links=names, rating_a=rating,
-        continuous_a=rating * np.array([continuous_fraction(x) for x in names], dtype=float),
+        links=names, rating_a=np.array([f.rating_a for f in fuses], dtype=float),
+        load_limit_a=np.array([load_limit_a(f, load_factor) for f in fuses], dtype=float),
         reach_pickup_a=np.array([reach_pickup_a(f) for f in fuses], dtype=float),
-        points=pts, point_i_a=p_i, point_t_s=p_t, melt_t_s=melt,
+        reach_factor_pu=np.where(np.isfinite(gg), gg, float(reach_factor)),
+        gg_band=np.isfinite(gg), points=pts, point_i_a=p_i, point_t_s=p_t, melt_t_s=melt,
         i_load_a=float(i_load_a), full_load_a=fla, i_fault_min_a=float(i_fault_min_a),
-        reach_factor=float(reach_factor))
+        reach_factor=float(reach_factor), load_factor=float(load_factor))
 
 
 def transformer_full_load_a(study: Any, device: str) -> tuple[float, str] | None:

@@ -16,10 +16,33 @@ from protv2g.checks.fuse_window import (
     transformer_full_load_a,
 )
 
-__all__ = ["carried_text", "empty_window_text", "own_fuse_remedy"]
+__all__ = ["carried_text", "empty_window_text", "least_current", "own_fuse_remedy"]
 
 
-def empty_window_text(w: LinkWindow, device: str, transformer: str = "") -> str:
+def least_current(i_row_a: float, i_idle_a: float = math.nan) -> tuple[float, str]:
+    """The current a fuse's window is judged at for one C5 row, and what it is, in words: the
+    lesser of the row's own current (the chargers as the row's scenario has them) and the
+    same fault's with every charger idle — the link must clear the fault either way. The
+    gate's remedy (:func:`own_fuse_remedy`, per row) and recommend's window note
+    (:func:`protv2g.recommend.practice.link_window_note`, the finding's least over its rows)
+    both read it, so the two give one window (review s38: IEEE 13 f_campus, 30K at the idle
+    current on the gate line, 20K at the exporting row in recommend).
+
+    >>> least_current(96.0, 117.6)
+    (96.0, "the row's own current 96 A; 118 A with every charger idle")
+    >>> least_current(96.0)
+    (96.0, "the row's own current 96 A")
+    """
+    row = f"the row's own current {i_row_a:.0f} A"
+    if not math.isfinite(i_idle_a):
+        return float(i_row_a), row
+    if math.isfinite(i_row_a) and i_row_a <= i_idle_a:
+        return float(i_row_a), f"{row}; {i_idle_a:.0f} A with every charger idle"
+    idle = f"its current with every charger idle {i_idle_a:.0f} A"
+    return float(i_idle_a), (f"{idle}; {row}" if math.isfinite(i_row_a) else idle)
+
+
+def empty_window_text(w: LinkWindow, device: str, transformer: str = "", basis: str = "") -> str:
     """Why ``w`` holds no link (``""`` when it holds one): the smallest link that carries the
     load (and the transformer's points) and the largest that reaches, e.g. "no K link
     carries F-DEPOT's 110 A … and reaches 119 A / 1.5: the smallest that does is 140K …, the
@@ -35,13 +58,14 @@ def empty_window_text(w: LinkWindow, device: str, transformer: str = "") -> str:
     if len(reach):
         j = int(reach[-1])
         short = w.lower_violations(w.links[j])[:1]
-        largest = (f"the largest that reaches it is {w.links[j]} (minimum melt "
+        largest = (f"the largest that reaches it is {w.links[j]} ({w.pickup_word(j)} "
                    f"{w.reach_pickup_a[j]:.0f} A"
                    + "".join(f"; {x.split(': ', 1)[1]}" for x in short) + ")")
     else:
         largest = "none reaches it"
+    said = f" ({basis})" if basis else ""
     return (f"no {family} link carries {carries} and reaches {w.i_fault_min_a:.0f} A / "
-            f"{w.reach_factor:g}: {smallest}, {largest}")
+            f"{w.factor_text()}{said}: {smallest}, {largest}")
 
 
 def carried_text(w: LinkWindow, device: str, transformer: str = "") -> str:
@@ -57,16 +81,18 @@ def carried_text(w: LinkWindow, device: str, transformer: str = "") -> str:
 
 
 def own_fuse_remedy(study: Any, flow_device: Any, device: str, link: str, i_fault_a: float,
-                    factor: float, ground: bool) -> str:
+                    factor: float, ground: bool, basis: str = "") -> str:
     """The remedy of a C5 row of a transformer's own fuse ``device`` (``link``) short of a
-    fault of its zone (``i_fault_a``, the current it sees with every charger idle; ``factor``
-    C5's): the links inside its window (:func:`link_window`: its largest load current in
-    ``flow_device`` — the flows' ``scenario, device, i_a`` table —, the transformer's full
-    load and points, and the reach at ``i_fault_a``) when there are some; else that no link
-    carries the site and reaches the fault, and what can (review ver37 §6, IEEE 123:
-    "a smaller link" for F-DEPOT 200K at 119 A, where ≤ 30K reaches it and carries 45 A of
-    the depot's 110 A): ground-fault detection upstream for a ground fault, or a confirmed
-    minimum fault resistance; a device that sees the fault for a phase fault.
+    fault of its zone (``i_fault_a``, the current its window is judged at — the lesser of the
+    row's own and its current with every charger idle, :func:`least_current`, whose words are
+    ``basis``; ``factor`` C5's zone factor): the links inside its window
+    (:func:`link_window`: its largest load current in ``flow_device`` — the flows'
+    ``scenario, device, i_a`` table —, the transformer's full load and points, C8's load
+    limit and C5's reach at ``i_fault_a``) when there are some; else that no link carries
+    the site and reaches the fault, and what can (review ver37 §6, IEEE 123: "a smaller
+    link" for F-DEPOT 200K at 119 A, where ≤ 30K reaches it and carries 42 A of the depot's
+    110 A): ground-fault detection upstream for a ground fault, or a confirmed minimum
+    fault resistance; a device that sees the fault for a phase fault.
     """
     i_load = math.nan
     if flow_device is not None and {"device", "i_a"} <= set(flow_device.columns):
@@ -75,22 +101,24 @@ def own_fuse_remedy(study: Any, flow_device: Any, device: str, link: str, i_faul
         if np.isfinite(got).any():
             i_load = float(np.nanmax(got))
     fla = transformer_full_load_a(study, device)
+    doc = getattr(study, "document", None)
+    k8 = float(getattr(getattr(doc, "checks", None), "load_pickup_factor", 1.5))
     w = link_window(study.library, link, i_load_a=i_load,
                     full_load_a=fla[0] if fla else math.nan, i_fault_min_a=i_fault_a,
-                    reach_factor=factor)
+                    reach_factor=factor, load_factor=k8)
     xf = fla[1] if fla else ""
     tail = " — not the chargers or their export"
     if not len(w.links):
         return (f"remedy: {device} itself — a smaller link that clears the faults of its own "
                 f"zone, its terminal fault included{tail}")
     ok = w.feasible_links()
+    said = f" ({basis})" if basis else ""
     if ok:
         family = link_family(w.links[0])
         return (f"remedy: {device} itself — a smaller link ({', '.join(ok)}: the {family} "
                 f"links that carry {carried_text(w, device, xf)} and reach "
-                f"{i_fault_a:.0f} A / {factor:g}) that clears the faults of its own zone, its "
-                f"terminal fault included{tail}")
-    doc = getattr(study, "document", None)
+                f"{i_fault_a:.0f} A / {w.factor_text()}{said}) that clears the faults of its "
+                f"own zone, its terminal fault included{tail}")
     r_min = getattr(getattr(doc, "faults", None), "r_fault_min_ohm", None)
     if ground:
         r = f"{float(r_min):g} Ω " if r_min is not None else ""
@@ -102,4 +130,5 @@ def own_fuse_remedy(study: Any, flow_device: Any, device: str, link: str, i_faul
     else:
         need = ("its zone's least fault needs a device that sees it (a recloser or relay "
                 "with a pickup under it, nearer the fault)")
-    return (f"remedy: not {device}'s link — {empty_window_text(w, device, xf)}: {need}{tail}")
+    return (f"remedy: not {device}'s link — {empty_window_text(w, device, xf, basis)}: {need}"
+            f"{tail}")

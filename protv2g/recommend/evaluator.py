@@ -105,6 +105,9 @@ class Evaluator:
     n_runs: int = 0
     seconds: float = 0.0
     _cache: dict[tuple, Findings] = field(default_factory=dict)
+    #: per memo key: the changes re-checked — the one record of what the search tried
+    #: (:func:`.link_note.link_runs` reads it)
+    ran: dict[tuple, tuple[Change, ...]] = field(default_factory=dict)
     #: per memo key: the fuse-saving rows that pass (:func:`.saving.saved_rows`)
     _saved: dict[tuple, Mapping] = field(default_factory=dict)
     #: the fault tables made again with the phasor columns (a relay made directional)
@@ -123,6 +126,7 @@ class Evaluator:
             study = apply_to_study(self.study, changes)
             v, coord = run_checks(study, self.faults_for(changes), self.flow, self.scenarios)
             self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
+            self.ran[key] = tuple(changes)
             self._saved[key] = saved_rows(coord)
             self.n_runs += 1
             self.seconds += time.perf_counter() - t0

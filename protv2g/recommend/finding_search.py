@@ -149,6 +149,8 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     # rev36b R01, EPRI J1: "ground_pickup_a 160 → 210: worse C5" named one candidate; the
     # reader could not tell whether the dial was tried): label → outcome
     outcomes: dict[str, str] = {}
+    reached: set[str] = set()  # the devices with a group re-checked
+    limited: set[str] = set()  # the devices with a group left at the limit
     for group in ordered:
         if group[0].edge and (best is not None or partial is not None):
             break  # a change with margin (whole or easing) found: no edge value is needed
@@ -158,7 +160,9 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         if tried >= max_tries:
             outcomes.setdefault(label, f"{label}: not tried (the search's limit of "
                                        f"{max_tries} re-runs was reached)")
+            limited.add(group[0].name)
             continue
+        reached.add(group[0].name)
         n_refused = len(refused)
         first = first_of(group, gone)
         whole = first is not None
@@ -172,10 +176,30 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         settle(group, first)
         if len(refused) > n_refused:  # the first value that clears it, and its cost
             outcomes.setdefault(label, sides[-1])
+    # each device the finding names gets its best candidate tried, past the limit if need be
+    # (:data:`NAMED_TRIES`; review s38, EPRI J1 / IEEE 8500: a C1 finding's primary fuse had
+    # its links "not tried (limit reached)" behind the relay's many pickup and dial values)
+    past = tried
+    for group in _named_groups(ordered, cur, target, limited - reached):
+        label = group_label(group)
+        n_refused = len(refused)
+        probe = group[-1]  # the group's largest move: if it does not clear, none does
+        new = run(probe)
+        if not (gone(new) or eased(new)):
+            outcomes[label] = (f"{label}: none clears it ({describe(probe)}, its largest "
+                               f"move, tried past the search's limit of {max_tries} re-runs: "
+                               "each device the finding names gets its best candidate)")
+            continue
+        budget = tried + NAMED_TRIES
+        first = first_of(group[:-1], gone if gone(new) else eased, budget)
+        settle(group, len(group) - 1 if first is None else first)
+        outcomes[label] = (sides[-1] if len(refused) > n_refused else
+                           f"{label}: clears it (tried past the search's limit of {max_tries} "
+                           "re-runs: each device the finding names gets its best candidate)")
     if best is None and partial is None:
         # neither the pickup nor the dial alone: the pickup as high as its window allows
         # (no other finding worse), then the smallest dial with it (review rev34b M5)
-        budget = max_tries + PAIR_TRIES
+        budget = max_tries + PAIR_TRIES + tried - past  # the named devices' runs aside
         for pickups, dials in pair_fields(options, windows or {}):
             top = highest(pickups, lambda c: clean(cur, run(c), target),
                            lambda: tried < budget)
@@ -213,6 +237,31 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                + (f"; the candidates that went further had side effects: "
                   f"{' | '.join(sides[:2])}" if sides else ""))
     return best, tried, why
+
+
+#: Re-runs past the search's limit a device named in the finding may take when its best
+#: candidate clears the finding: the bisection down its group (2–3 for the 2–8 values of a
+#: fuse link group) before the first clean value is checked for side effects.
+NAMED_TRIES = 3
+
+
+def _named_groups(ordered: list[list[Change]], cur: pd.DataFrame, target: str,
+                  left: set[str]) -> list[list[Change]]:
+    """The first group (in the search's order) of each device the finding ``target`` names —
+    its device and the other device of a pair — that is in ``left`` (none of its groups
+    re-checked, one left at the limit); a fuse's link group is its links inside its window
+    (a link below it is a group of its own, tagged ``edge`` by
+    :func:`.practice.tag_link_window`, tried only when the device has no other)."""
+    if target not in cur.index:
+        return []
+    row = cur.loc[target]
+    names = [str(row.get(c) or "") for c in ("device", "other_device")]
+    out = []
+    for name in dict.fromkeys(n for n in names if n in left):
+        own = [g for g in ordered if g[0].name == name]
+        if own:
+            out.append(own[0])
+    return out
 
 
 def group_label(group: list[Change]) -> str:

@@ -22,12 +22,12 @@ from protv2g.checks.fuse_window import (
     link_window,
     transformer_full_load_a,
 )
-from protv2g.checks.fuse_window_text import carried_text, empty_window_text
+from protv2g.recommend.link_note import largest_load_a
 from protv2g.recommend.window import DeviceLoads
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "SERIES_ORDER_SOURCE", "below_downstream",
-           "downstream_pickup_note", "link_continuous_note", "link_window_note",
-           "practice_notes", "tag_below_downstream", "tag_link_window"]
+           "downstream_pickup_note", "link_continuous_note", "practice_notes",
+           "tag_below_downstream", "tag_link_window"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
 _PHASE_PICKUPS = ("pickup_a", "phase_min_trip_a")
@@ -221,18 +221,12 @@ def tag_below_downstream(options: list[Any], pairs: pd.DataFrame | None,
     return out
 
 
-def _largest_load_a(loads: DeviceLoads | None, name: str) -> float:
-    """The largest phase current through device ``name`` in the flows (A), NaN for none."""
-    got = loads.by_element.get((name, "phase")) if loads is not None else None
-    if got is None or not len(got) or not np.isfinite(got).any():
-        return float("nan")
-    return float(np.nanmax(np.abs(got)))
-
-
-def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None) -> list[Any]:
+def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None,
+                    load_factor: float = 1.5) -> list[Any]:
     """``options`` (:class:`~.change.Change`), each fuse-link change whose new link is below
-    the fuse's window (:func:`protv2g.checks.fuse_window.link_window`: its continuous
-    capability under the largest flow current through it or its transformer's full load,
+    the fuse's window (:func:`protv2g.checks.fuse_window.link_window`: its C8 load limit —
+    minimum melt / ``load_factor``, C8's ``load_pickup_factor`` — not above the largest flow
+    current through it or its transformer's full load,
     or its minimum melt inside the transformer's inrush or cold-load points) tagged ``edge``
     with the violated points: :mod:`.search` tries it after every other candidate and, if it
     is the one that clears the finding, says so as a warning, not a verified change (review
@@ -250,8 +244,9 @@ def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None) -
         if key not in windows:
             fla = transformer_full_load_a(study, key[0])
             windows[key] = (link_window(study.library, key[1],
-                                        i_load_a=_largest_load_a(loads, key[0]),
-                                        full_load_a=fla[0] if fla else float("nan")), fla)
+                                        i_load_a=largest_load_a(loads, key[0]),
+                                        full_load_a=fla[0] if fla else float("nan"),
+                                        load_factor=load_factor), fla)
         w, fla = windows[key]
         why = w.lower_violations(str(c.new)) if str(c.new) in w.links else []
         if why:
@@ -261,50 +256,9 @@ def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None) -
             what = (f"{fla[1]}'s inrush and cold-load withstand (minimum melt above 12 × FLA "
                     "at 0.1 s, 25 × at 0.01 s, 6 × at 1 s, 3 × at 10 s: transformer-fuse "
                     "practice; the cold-load points recalled)" if fla else
-                    "the load through it")
+                    "the load through it within C8's limit")
             edge = (f"{c.new} is below {c.name}'s window — " + "; ".join(why)
                     + f": it does not carry {what}{keep}")
             c = dataclasses.replace(c, edge="; ".join(x for x in (c.edge, edge) if x))
         out.append(c)
     return out
-
-
-def link_window_note(study: Any, finding: Any, evidence: pd.DataFrame | None,
-                     devices: Sequence[Any], loads: DeviceLoads | None) -> str:
-    """For a C5 finding of a fuse (which the search does not move): its window at the
-    finding's least current (:func:`protv2g.checks.fuse_window.link_window`) — the links
-    that carry its load (and its transformer's inrush and cold-load points) and reach it,
-    or that none does (review ver37 §6, IEEE 123: F-DEPOT 200K told "a smaller link" where
-    no K link carries the depot's 110 A and reaches its terminal's 20 Ω ground fault);
-    ``""`` for another finding (a C5 warning of reduced reach included) or without
-    evidence currents."""
-    name = str(finding.get("device") or "")
-    dev = next((d for d in devices if d.name == name), None)
-    link = str(getattr(dev, "link", "") or "")
-    if str(finding.get("criterion")) != "C5" or str(finding.get("status")) != "fail" \
-            or not link or evidence is None or "i_device_a" not in evidence.columns:
-        return ""
-    rows = evidence[evidence["finding"] == finding.get("finding")]
-    i_a = pd.to_numeric(rows["i_device_a"], errors="coerce").to_numpy(float)
-    if not np.isfinite(i_a).any():
-        return ""
-    k = int(np.nanargmin(i_a))
-    factor = pd.to_numeric(rows.get("rule_value", pd.Series([1.5] * len(rows))),
-                           errors="coerce").to_numpy(float)[k]
-    factor = float(factor) if np.isfinite(factor) else 1.5
-    fla = transformer_full_load_a(study, name)
-    w = link_window(study.library, link, i_load_a=_largest_load_a(loads, name),
-                    full_load_a=fla[0] if fla else float("nan"),
-                    i_fault_min_a=float(i_a[k]), reach_factor=factor)
-    if not len(w.links):
-        return ""
-    xf = fla[1] if fla else ""
-    ok = w.feasible_links()
-    if ok:
-        return (f"{name}'s link window: {', '.join(ok)} (the links that carry "
-                f"{carried_text(w, name, xf)} and reach the finding's least current "
-                f"{i_a[k]:.0f} A / {factor:g}) — not searched: set one and re-run")
-    return (f"{name}'s link window is empty at the finding's least current: "
-            f"{empty_window_text(w, name, xf)} — not a link: ground-fault detection "
-            "upstream for its ground faults, a device nearer the faults, or a confirmed "
-            "minimum fault (faults.r_fault_min_ohm)")

@@ -56,6 +56,7 @@ a finding that no setting clears says so.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -93,6 +94,7 @@ from protv2g.recommend.finding_search import (
     _search,
 )
 from protv2g.recommend.ground_first import ground_first_note, lacks_ground
+from protv2g.recommend.link_note import link_runs, link_window_note
 from protv2g.recommend.notes import (
     _no_candidate_note,
     device_controls,
@@ -107,12 +109,7 @@ from protv2g.recommend.notes import (
 )
 from protv2g.recommend.pickup_first import COORDINATION, pickup_first
 from protv2g.recommend.pickup_margin import split_tolerance
-from protv2g.recommend.practice import (
-    link_window_note,
-    practice_notes,
-    tag_below_downstream,
-    tag_link_window,
-)
+from protv2g.recommend.practice import practice_notes, tag_below_downstream, tag_link_window
 from protv2g.recommend.reach import ReachFacts
 from protv2g.recommend.result import (
     EDGE_STATUS,
@@ -270,6 +267,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
              + c5.moves(cur.loc[k], doc.devices) for k in cur.index}
     n_fam = {k: len({c.family for c in v}) for k, v in cands.items()}
     cleared_by: dict[str, str] = {}
+    ran_for: dict[tuple, str] = {}  # memo key → the finding whose search re-ran it first
+    later: list[tuple[int, Callable[[], str]]] = []  # notes written after every search
     order = _order(cur, n_fam)
     if only is not None:
         order = _only(order, before.findings, only)
@@ -309,23 +308,25 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                      "ldc_regulators": ldc_regulators(controls),
                      "regulators": regulator_names(controls),
                      "sites": doc_now.v2g_sites}  # the unbalance note's (review rev36b X9)
+
+            def note(row=row, k=k, first=first, g_note=g_note, facts=facts,
+                     devices=doc_now.devices, now=cur) -> str:  # after every search
+                runs = link_runs(ev, ran_for, str(row["device"]), k)
+                return with_drafted_first(first, "; ".join(x for x in (
+                    g_note, c5.note(row, devices) or link_window_note(
+                        study, row, evidence, devices, loads, k8, runs)
+                    or _no_candidate_note(str(row["criterion"]), str(row.get("status", "")),
+                                          facts),
+                    _reach_conflict(row, now, c5, devices) if "would not change" in first
+                    else "") if x), str(row["criterion"]))
+            later.append((len(recs), note))
             recs.append(Recommendation(**base, status="no ordinary setting change",
-                                       change=None, margin_after=float(row["worst_margin"]),
-                                       note=with_drafted_first(first, "; ".join(x for x in (
-                                           g_note,
-                                           c5.note(row, doc_now.devices) or link_window_note(
-                                               study, row, evidence, doc_now.devices, loads)
-                                           or _no_candidate_note(
-                                               str(row["criterion"]),
-                                               str(row.get("status", "")), facts),
-                                           _reach_conflict(row, cur, c5, doc_now.devices)
-                                           if "would not change" in first else "") if x),
-                                           str(row["criterion"]))))
+                                       change=None, margin_after=float(row["worst_margin"])))
             continue
         # a pickup within 5 % of C8's floor: tried last, a warning if it is the one (.window)
         options = tag_load_edges(options, loads, k8)
         # a fuse link below its window (load, transformer inrush/cold-load): tried last, alike
-        options = tag_link_window(options, study, loads)
+        options = tag_link_window(options, study, loads, k8)
         # below a downstream relay's/recloser's pickup: tried last, a warning if it is the one
         if pairs is None and any(c.family is Family.PICKUP for c in options):
             pairs = _device_pairs(study)
@@ -344,6 +345,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             ev, accepted, cur, k, options, max_tries, windows,
             lambda c, done=tuple(accepted): zone_end.side_effects(done, c), rank) \
             if options else (None, 0, "")
+        for key in ev.ran:  # which finding's search re-ran each candidate (.link_note)
+            ran_for.setdefault(key, str(row["finding"]))
         why = "; ".join(x for x in (why, weak, "" if best else ground_element_note(
             options, row.get("other_device"))) if x)
         if best is None:
@@ -399,6 +402,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        + (f"; {basis}" if basis else "")
                                        + (f"; {why}" if why else ""))))
         cur = new
+    for i, note in later:
+        recs[i] = dataclasses.replace(recs[i], note=note())
     tell("the findings after the changes")
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
