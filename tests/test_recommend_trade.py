@@ -100,7 +100,7 @@ def test_a_fix_that_adds_only_a_new_warning_is_offered_as_a_trade_with_its_figur
     assert (change.field, change.new) == ("link", "50K")  # the smallest that clears C8
     assert target not in new.index and cleared == ["C8 load pickup: F-LAT"]
     (effect,) = side
-    assert effect.startswith("C5 sensitivity / reach: F-LAT (warn: worst margin ")
+    assert effect.startswith("new warning C5 sensitivity / reach: F-LAT (warn: worst margin ")
     assert f"{_I_BACKUP_A / 101.0:.3g} × pickup, limit 1.2, at SLG-a at n284244 (min)" \
         in effect
     assert why.startswith("trade-off: fixes C8 load pickup: F-LAT (fail, worst margin "
@@ -116,8 +116,27 @@ def test_a_candidate_without_side_effects_is_ranked_before_a_trade():
     assert not why.startswith("trade-off")
 
 
-def test_a_trade_that_also_makes_a_finding_worse_or_costs_practice_is_refused():
-    ev = _Ev(worse_at=("50K", "65K", "80K"))  # C3 F-END / F-LAT −0.02 → −0.05 s
+def test_a_trade_that_makes_a_warning_worse_is_offered_with_both_margins():
+    """rev39a F3 (EPRI DG feeder): a ground element on recloser A clears F01's failure and
+    moves the pre-existing C4 warning A/B from −0.152 to −0.176 s; it was refused outright.
+    A warning made worse (still a warning) is a trade like a new warning, named with both
+    margins."""
+    ev = _Ev(worse_at=("50K", "65K", "80K"))  # C3 F-END / F-LAT −0.02 → −0.05 s, a warning
+    cur, target = _target(ev)
+    best, _tried, why = _search(ev, [], cur, target, _links(), 14)
+    assert best is not None and best[0].new == "50K"
+    assert "warning made worse C3 fuse–fuse: F-END / F-LAT (warn: worst margin -0.02 → " \
+        "-0.05 s)" in why and why.startswith("trade-off: fixes C8 load pickup")
+
+
+def test_a_trade_that_also_makes_a_failing_finding_worse_or_costs_practice_is_refused():
+    class _FailEv(_Ev):
+        def findings(self, changes=()):
+            f = super().findings(changes)
+            f.findings.loc[f.findings.criterion == "C3", "status"] = "fail"
+            return f
+
+    ev = _FailEv(worse_at=("50K", "65K", "80K"))  # C3 a failure, −0.02 → −0.05 s
     cur, target = _target(ev)
     best, _tried, why = _search(ev, [], cur, target, _links(), 14)
     assert best is None and "worse: C3 fuse–fuse" in why
@@ -263,7 +282,7 @@ def test_the_trade_end_to_end_on_a_small_feeder(tmp_path):
     assert row.change == "F-LAT link 25K → 40K"
     assert row.margin_before == pytest.approx(mm_a["25K"] / 1.5 - i_load_a, abs=0.01)
     assert "trade-off: fixes C8" in row.note and "it adds no failure" in row.note
-    (warned,) = [s for s in row.side_effects.split("; ") if s.startswith("C5 ")]
+    (warned,) = [s for s in row.side_effects.split("; ") if s.startswith("new warning C5 ")]
     m = re.search(r"worst margin (−?-?[\d.]+) × pickup, limit 1.2, at SLG-a b4 min", warned)
     assert m, warned
     # C5's margin: the backup zone's minimum fault / the 40K's minimum melt − 1.2

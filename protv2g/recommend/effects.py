@@ -54,17 +54,25 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
 
 def new_warnings(cur: pd.DataFrame, new: pd.DataFrame, target: str,
                  side: list[str]) -> list[str] | None:
-    """The texts of a candidate's side effects when every one is a **new warning** — a
-    finding that was not active before and is a warning now — and nothing else (no new
-    failure, nothing worse: ``side`` is :func:`_effects`' list, one ``new:`` entry per new
-    finding), each with its figures: ``"C5 sensitivity / reach: F-LAT (warn: worst margin
-    1.15 × pickup, limit 1.2, at SLG-a at n284244 (min))"``. None when a side effect is
+    """The texts of a candidate's side effects when every one is a **warning** — a finding
+    that was not active before and is a warning now (``"new warning …"``), or a finding that
+    was a warning and stays one with a smaller worst margin (``"warning made worse …"``,
+    review rev39a F3: EPRI's DG feeder, a ground element on recloser A clears F01's failure
+    and moves the pre-existing C4 warning A/B from −0.152 to −0.176 s; refused outright, the
+    obvious fix was never offered) — and nothing else (no new failure, no failing finding
+    worse or with more failing rows: ``side`` is :func:`_effects`' list, one entry per
+    effect), each with its figures: ``"new warning C5 sensitivity / reach: F-LAT (warn: worst
+    margin 1.15 × pickup, limit 1.2, at SLG-a at n284244 (min))"``. None when a side effect is
     anything else, or there is none. The trade :mod:`.finding_search` offers for a failing
     finding no clean candidate clears (review recfix35, EPRI ckt24 F-LAT 25K → 50K).
     """
     added = [k for k in new.index if k not in cur.index and k != target]
-    if not added or len(side) != len(added):  # a worse or more-failing finding beside them
-        return None
+    worse = [k for k in new.index if k in cur.index and k != target
+             and str(cur.at[k, "status"]) == "warn" == str(new.at[k, "status"])
+             and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"],
+                        np.fmax(cur.at[k, "tolerance"], new.at[k, "tolerance"]))]
+    if not (added or worse) or len(side) != len(added) + len(worse):
+        return None  # a failing finding worse, or more failing rows, beside them
     if any(str(new.at[k, "status"]) != "warn" for k in added):
         return None
     out = []
@@ -75,6 +83,9 @@ def new_warnings(cur: pd.DataFrame, new: pd.DataFrame, target: str,
         lim = (f", limit {float(limit):.3g}" if limit is not None
                and np.isfinite(pd.to_numeric(limit, errors="coerce")) else "")
         at = f", at {where}" if isinstance(where, str) and where else ""
-        out.append(f"{r['title']} (warn: worst margin {float(r['worst_margin']):.3g} "
-                   f"{r['margin_unit']}{lim}{at})")
+        out.append(f"new warning {r['title']} (warn: worst margin "
+                   f"{float(r['worst_margin']):.3g} {r['margin_unit']}{lim}{at})")
+    out += [f"warning made worse {new.at[k, 'title']} (warn: worst margin "
+            f"{float(cur.at[k, 'worst_margin']):.3g} → {float(new.at[k, 'worst_margin']):.3g} "
+            f"{new.at[k, 'margin_unit']})" for k in worse]
     return out

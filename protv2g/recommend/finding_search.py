@@ -303,17 +303,18 @@ def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
 
 def trade_note(target: pd.Series, warnings: list[str]) -> str:
     """The note of a traded candidate (:func:`_search`): what it fixes and the warnings it
-    adds, with their figures; the candidate is verified like any other (every scenario,
-    fault and case re-checked), offered because none clears the failure without a side
-    effect.
+    adds or makes worse (:func:`.effects.new_warnings`' texts, with their figures); the
+    candidate is verified like any other (every scenario, fault and case re-checked), offered
+    because none clears the failure without a side effect.
 
     >>> trade_note(pd.Series({"title": "C8 load pickup: F-LAT", "worst_margin": -12.0,
-    ...                       "margin_unit": "A"}), ["C5 reach: F-LAT (warn: …)"]).split("; ")[:2]
+    ...                       "margin_unit": "A"}), ["new warning C5 reach: F-LAT (warn: …)"]
+    ...            ).split("; ")[:2]
     ['trade-off: fixes C8 load pickup: F-LAT (fail, worst margin -12 A)', 'side effect: new \
 warning C5 reach: F-LAT (warn: …) — no candidate clears it without a side effect']
     """
     return (f"trade-off: fixes {target['title']} (fail, worst margin "
             f"{float(target['worst_margin']):.3g} {target['margin_unit']}); side effect"
-            f"{'s' if len(warnings) > 1 else ''}: new warning {'; new warning '.join(warnings)}"
+            f"{'s' if len(warnings) > 1 else ''}: {'; '.join(warnings)}"
             " — no candidate clears it without a side effect; it adds no failure and makes "
-            "no finding worse")
+            "no failing finding worse")

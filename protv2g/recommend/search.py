@@ -26,8 +26,10 @@ Procedure (greedy, every step verified)
    zone's minimum fault beyond 10 s (:mod:`.zone_clearing`, review rev35a W1: a cost of
    practice no check measures, refused like a side effect). A failing finding that no
    candidate clears or eases cleanly takes the smallest candidate that clears it whose only
-   side effects are new warnings (a trade-off, said in its note with the warnings' figures:
-   :func:`.finding_search.trade_note`; never a new failure or anything worse). The smallest accepted
+   side effects are warnings — new ones, or warnings made worse that stay warnings (review
+   rev39a F3) — (a trade-off, said in its note with the warnings' figures:
+   :func:`.finding_search.trade_note`; never a new failure or a failing finding made worse).
+   The smallest accepted
    candidate (relative size plus a family preference, :data:`FAMILY_RANK`) is kept and
    becomes part of the study for the next findings. A lower pickup that the finding's
    current exceeds by no more than the pickup accuracy is not tried (:mod:`.pickup_margin`).
