@@ -49,3 +49,53 @@ def test_a_dependency_s_edit_changes_the_stamp(tmp_path, monkeypatch):
     after = loc.get_source_stamp()
     assert before[0] == after[0] and before[1] != after[1]
     assert DependentSourceLocator.from_function(ns["f"], str(dep)) is None  # not listed
+
+
+def _read_only_everywhere(monkeypatch, tmp_path):
+    """numba's own locators all refuse (a read-only ``site-packages`` and home, as for a
+    service account: the tests run as root, whom permission bits do not stop), the
+    temporary directory is ``tmp_path``."""
+    import tempfile
+
+    from numba.core import caching
+
+    ours = (DependentSourceLocator, getattr(kernel_cache, "TempDirCacheLocator", None))
+    for cls in caching.CacheImpl._locator_classes:
+        if cls not in ours:
+            monkeypatch.setattr(cls, "from_function", classmethod(lambda c, f, p: None))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+
+
+def test_no_writable_cache_folder_falls_back_to_a_private_temp_dir(tmp_path, monkeypatch):
+    """Session 39: with neither the sources' folder nor the user's cache writable, numba
+    raised ``RuntimeError: cannot cache function ...: no locator available`` when a
+    ``cache=True`` kernel was defined — ``import protv2g.engine`` failed. Now the kernel is
+    cached in ``<tmp>/protv2g-numba-<uid>`` (mode 0700) and runs."""
+    from numba import njit
+
+    _read_only_everywhere(monkeypatch, tmp_path)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "kern.py").write_text("def twice(x):\n    return 2 * x\n")
+    ns: dict = {}
+    exec(compile((src / "kern.py").read_text(), str(src / "kern.py"), "exec"), ns)
+    kern = njit(cache=True)(ns["twice"])  # numba's RuntimeError here before
+    assert kern(21) == 42
+    root = tmp_path / f"protv2g-numba-{os.getuid()}"
+    loc = kern._cache._impl._locator
+    assert isinstance(loc, kernel_cache.TempDirCacheLocator)
+    assert loc.get_cache_path().startswith(str(root))
+    assert (root.stat().st_mode & 0o777) == 0o700
+    assert any(p.suffix == ".nbi" for p in root.rglob("*"))  # the index was written
+
+
+def test_a_temp_dir_open_to_others_is_not_used(tmp_path, monkeypatch):
+    """Another user could plant pickled code in a shared folder: one open to the group or
+    others (or owned by someone else) is refused (numba's own error then)."""
+    _read_only_everywhere(monkeypatch, tmp_path)
+    root = tmp_path / f"protv2g-numba-{os.getuid()}"
+    root.mkdir(mode=0o777)
+    root.chmod(0o777)
+    assert kernel_cache.private_temp_dir() is None
+    root.chmod(0o700)
+    assert kernel_cache.private_temp_dir() == str(root)

@@ -23,6 +23,11 @@ fixed-point step from its last iterate, ``I ← F(V(I)) = I − R(I)`` (the resi
 computed: no extra law evaluation), so every returned current is an image of the law — inside
 its limit by construction — within ``tol·max(1, max|I|)`` of the iterate. ``rel=False`` (the
 phase engine's call, :mod:`.phase.site_solve`): absolute stop, the last iterate returned.
+
+Columns are copied element by element, not by slice assignment (``xc[:] = x[col]``): numba
+compiles a slice assignment's shape check with its error message (string formatting of the
+shapes: ≈ 3 s of the ≈ 33 s CPU a first run spends compiling the faults stage's kernels,
+#21 session 39); the same values.
 """
 
 from __future__ import annotations
@@ -215,13 +220,15 @@ def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, la
     conv1, rp = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
                             lam, tol, 0.5, picard, ws, rel)
     if conv1:
-        xc[:] = x1
+        for i in range(len(xc)):  # element copies: no slice assignment (module docstring)
+            xc[i] = x1[i]
         return True, rp, it + picard
     if rp < 1e-4 * (1 + rn):
         conv2, rn2, it2 = _newton_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre,
                                       v_pll, lam, tol, max_iter, stall, halvings, ws, rel)
         if conv2:
-            xc[:] = x1
+            for i in range(len(xc)):
+                xc[i] = x1[i]
             return True, rn2, it + picard + it2
     return False, rn, it + picard
 
@@ -244,17 +251,20 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
         xc = np.empty(k, np.complex128)
         xs = np.empty(k, np.complex128)
         for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
-            xc[:] = x[col]
+            for i in range(k):
+                xc[i] = x[col, i]
             b = src[col]
             if step and _law_step(xc, v0[b], m_blocks[b], lim[col], code, held,
                                   p[col], q[col], ir[col], phi[col], kf[col], db[col],
                                   pre[col], v_pll, xs, ws[0][0]):
-                xc[:] = xs
+                for i in range(k):
+                    xc[i] = xs[i]
             conv, rn, it = _solve_one(xc, v0[b], m_blocks[b], lim[col], code, held,
                                       p[col], q[col], ir[col], phi[col], kf[col], db[col],
                                       pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
                                       picard, ws, rel)
-            x[col] = xc
+            for i in range(k):
+                x[col, i] = xc[i]
             ok[col] = conv
             res[col] = rn
             iters[col] = it
@@ -280,7 +290,8 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
         ok_frozen[col] = conv0
         ok[col] = False
         res[col] = np.nan
-        x[col] = xf
+        for i in range(x.shape[1]):
+            x[col, i] = xf[i]
         if not conv0:
             continue
         xc = xf.copy()
@@ -305,7 +316,8 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
                 step = step / 2
         if lam >= 1.0:
             ok[col] = True
-            x[col] = xc
+            for i in range(x.shape[1]):
+                x[col, i] = xc[i]
 
 
 @njit(parallel=True, cache=True)
