@@ -192,6 +192,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)
+        if progress.enabled or progress.lines:
+            from protv2g.engine.kernel_cache import COLD_NOTE, cold_kernels
+
+            if cold_kernels():
+                progress.notes["faults"] = COLD_NOTE
         result = run_study(study, hosting=not args.no_hosting,
                            recommendations=args.recommend, progress=progress)
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"

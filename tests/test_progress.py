@@ -211,3 +211,25 @@ def test_gate_command_shows_its_stages_and_the_hosting_search(monkeypatch, capsy
         assert f"protv2g gate: {stage} ({k}/3) at " in text
     assert "protv2g gate: hosting — grid: engine call 1, 3 export levels at " in text
     assert "engine stopped" in capsys.readouterr().out + text
+
+
+def test_a_stage_note_says_the_first_run_compiles(monkeypatch, tmp_path):
+    """flt39 (session 39): a new user's first ``protv2g run`` of the depot took 71.9 s CPU, the
+    next 10.6 s — numba compiling the kernels, silently, under "faults". The progress says so
+    when the Newton kernel's cache index is absent (``cold_kernels``: numba's own index path)."""
+    from protv2g.engine import kernel_cache, newton_kernel
+
+    monkeypatch.setenv("PROTV2G_PROGRESS", "1")
+    stream = io.StringIO()
+    with StageProgress("run", ["load", "faults"], stream=stream) as progress:
+        progress.notes["faults"] = kernel_cache.COLD_NOTE
+        progress("load")
+        progress("faults")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 3 and lines[2].startswith("protv2g run: faults — first run")
+    index = newton_kernel.newton_columns._cache._cache_file._index_path
+    import os
+    assert kernel_cache.cold_kernels() == (not os.path.exists(index))
+    monkeypatch.setattr(newton_kernel.newton_columns._cache._cache_file, "_index_path",
+                        str(tmp_path / "absent.nbi"))
+    assert kernel_cache.cold_kernels()

@@ -73,6 +73,8 @@ class StageProgress:
         self._started = 0
         self._stage = ""
         self._t0_s = time.perf_counter()
+        #: stage → what to say when it starts (:meth:`detail`), e.g. the first run's compile
+        self.notes: dict[str, str] = {}
 
     def __enter__(self) -> StageProgress:
         if self.enabled:
@@ -92,6 +94,8 @@ class StageProgress:
             print(f"protv2g {self.command}: {stage} ({self._started}/"
                   f"{max(len(self.stages), self._started)}) at "
                   f"{time.perf_counter() - self._t0_s:.1f} s", file=self.stream, flush=True)
+            if note := self.notes.get(stage):
+                self.detail(note)
             return
         if self._bar is None:
             return
@@ -101,6 +105,8 @@ class StageProgress:
         if self._started > self._bar.total:
             self._bar.total = self._started
         self._bar.set_description_str(f"protv2g {self.command}: {stage}")
+        if note := self.notes.get(stage):
+            self.detail(note)
 
     def detail(self, text: str) -> None:
         """What the running stage is doing now (``"grid: engine call 1, 38 export levels"``:

@@ -31,7 +31,14 @@ import stat
 import tempfile
 from typing import Any
 
-__all__ = ["DEPENDENCIES", "DependentSourceLocator", "TempDirCacheLocator", "install"]
+__all__ = ["COLD_NOTE", "DEPENDENCIES", "DependentSourceLocator", "TempDirCacheLocator",
+           "cold_kernels", "install"]
+
+#: What ``protv2g run`` says on a terminal when :func:`cold_kernels` (flt39, session 39: the
+#: depot's first ``run --no-hosting`` took 71.9 s CPU, the next 10.6 s; a 10,000-bus faults
+#: stage 33–40 s cold against 3.0 s warm)
+COLD_NOTE = ("first run of this protv2g on this machine: compiling its numerical kernels "
+             "(about a minute of CPU, once; later runs load them from numba's cache)")
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -157,3 +164,15 @@ def install() -> None:
 
 
 install()
+
+
+def cold_kernels() -> bool:
+    """Whether the charger Newton kernel (:func:`.newton_kernel.newton_columns`, the largest
+    compile) has no cache index where numba will look for it: the first run after an install
+    or an upgrade, which compiles every kernel. A heuristic for the progress line only (an
+    index of stale sources also recompiles); False where numba's cache API differs."""
+    from protv2g.engine import newton_kernel
+
+    cache = getattr(newton_kernel.newton_columns, "_cache", None)
+    path = getattr(getattr(cache, "_cache_file", None), "_index_path", None)
+    return isinstance(path, str) and not os.path.exists(path)
