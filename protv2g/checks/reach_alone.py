@@ -148,17 +148,15 @@ def _backup_sets(device: np.ndarray, rows: np.ndarray, row: np.ndarray, backup: 
     b_code, b_text = pd.factorize(np.asarray(backup, dtype=object))
     words = max((len(b_text) + 63) // 64, 1)
     mask = np.zeros((words, len(rows)), dtype=np.uint64)
-    lo = np.searchsorted(row, rows, side="left")
-    hi = np.searchsorted(row, rows, side="right")
-    at = np.repeat(np.arange(len(rows)), hi - lo)  # each of the rows' pair positions
-    pos = np.arange(len(at)) - np.repeat(np.cumsum(hi - lo) - (hi - lo), hi - lo) \
-        + np.repeat(lo, hi - lo)
-    code = b_code[pos].astype(np.uint64)
-    np.bitwise_or.at(mask, (code // np.uint64(64), at),
+    take = np.flatnonzero(np.isin(row, rows))  # the rows' pair positions
+    code = b_code[take].astype(np.uint64)
+    np.bitwise_or.at(mask, (code // np.uint64(64), np.searchsorted(rows, row[take])),
                      np.left_shift(np.uint64(1), code % np.uint64(64)))
     group = key_codes([device, *mask])
     firsts = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)
-    return group, [(g, set(backup[lo[g]:hi[g]].tolist())) for g in firsts.tolist()]
+    lo, hi = (np.searchsorted(row, rows[firsts], side=s) for s in ("left", "right"))
+    return group, [(g, set(backup[a:b].tolist())) for g, a, b in zip(
+        firsts.tolist(), lo.tolist(), hi.tolist(), strict=True)]
 
 
 def _pairs_of(pairs: pd.DataFrame | None, primaries: set[str]
