@@ -153,7 +153,7 @@ def _backup_sets(device: np.ndarray, rows: np.ndarray, row: np.ndarray, backup: 
     np.bitwise_or.at(mask, (code // np.uint64(64), np.searchsorted(rows, row[take])),
                      np.left_shift(np.uint64(1), code % np.uint64(64)))
     group = key_codes([device, *mask])
-    firsts = np.flatnonzero(np.diff(np.maximum.accumulate(group), prepend=-1) > 0)
+    firsts = np.unique(group, return_index=True)[1]  # each group's first row, by number
     lo, hi = (np.searchsorted(row, rows[firsts], side=s) for s in ("left", "right"))
     return group, [(g, set(backup[a:b].tolist())) for g, a, b in zip(
         firsts.tolist(), lo.tolist(), hi.tolist(), strict=True)]
