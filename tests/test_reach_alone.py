@@ -66,3 +66,22 @@ def test_keys_are_compared_as_text_on_categorical_columns() -> None:
     other = alone_notes(ctx, np.array(["base"]), np.array(["F"]), np.array([7]),
                         np.array(["SLG"]), np.array(["min"]))
     assert other[0].endswith(", and nor is R, the next device toward the source")
+
+
+def test_backup_sets_are_told_apart_beyond_64_backups() -> None:
+    # #21: the 'nor is' texts are written once per (device, set of backups), the sets
+    # compared as bit masks 64 backups a word. F at bus 1 has 70 backups without a time, at
+    # bus 2 the same but the 66th (B65, second word) and at bus 3 the same 70 again: three
+    # rows, two texts, each listing its own backups sorted as text
+    names = [f"B{k:02d}" for k in range(70)]
+    pairs = [(1, "F", b) for b in names] + [(2, "F", b) for b in names if b != "B65"] \
+        + [(3, "F", b) for b in reversed(names)]
+    ctx = _ctx({("F", 1): np.inf, ("F", 2): np.inf, ("F", 3): np.inf}, pairs)
+    out = _notes(ctx, ["F", "F", "F", "G"], [1, 2, 3, 1])
+    assert out[0].endswith(f", and nor is {' and '.join(names)}, the next device toward the "
+                           "source")
+    assert "B64 and B66" in out[1] and "B65" not in out[1]
+    assert out[2] == out[0]
+    assert out[3].endswith("G is not sure to operate for it (no clearing time at this current: "
+                           "below its pickup or its total-clearing curve), and no device of the "
+                           "study is between it and the source")

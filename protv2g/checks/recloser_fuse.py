@@ -72,6 +72,7 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks._rows import key_codes
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_saving_range import (
     SavingMechanism,
@@ -258,13 +259,17 @@ def _saving_status(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray, seen: n
     prim, back = sub.primary.to_numpy(), sub.backup.to_numpy()
     ground = is_ground_fault(sub.fault_type)  # against the ground element's range (review s15)
     # a pair's range depends on its devices and K alone: worked out once for both brackets
-    # (``ctx.cache``, shared by :func:`~protv2g.checks._common.in_bracket`)
-    for p, b in set(zip(prim.tolist(), back.tolist(), strict=True)):
-        here = (prim == p) & (back == b)
-        k_pair = kk[here & np.isfinite(kk)]
+    # (``ctx.cache``, shared by :func:`~protv2g.checks._common.in_bracket`); each pair's rows
+    # by its code, not by comparing the names of every row per pair (#21)
+    pair = key_codes([prim, back])
+    order = np.argsort(pair, kind="stable")  # each pair's rows, in row order
+    ends = np.flatnonzero(np.diff(pair[order])) + 1
+    for here in np.split(order, ends) if len(order) else []:
+        k_pair = kk[here][np.isfinite(kk[here])]
         if len(k_pair):
+            p, b = prim[here[0]], back[here[0]]
             for g in (False, True):
-                high[here & (ground == g)] = _pair_range(ctx, b, p, float(k_pair[0]), g)[1]
+                high[here[ground[here] == g]] = _pair_range(ctx, b, p, float(k_pair[0]), g)[1]
     twin = base_twin(sub, ctx.base_of)
     mech = classify(np.where(seen[at], margin[at], -np.inf), seen[at],
                     sub.p_i_phase_a.to_numpy(dtype=float), high, twin)
