@@ -11,17 +11,19 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.load import CHARGING_PEAK, clock_text
+from protv2g.engine.phase.system import MACHINE_REACTANCE
 from protv2g.report.sheets import staged_time_note
 from protv2g.report.summary_memo import Memo
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
+from protv2g.units import Method
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = ["assumptions", "charging_assumption", "existing_sources_assumption",
-           "fault_level_grid", "num_text"]
+           "fault_level_grid", "machine_reactance_text", "num_text"]
 
 
 def num_text(value: Any) -> str:
@@ -68,7 +70,7 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
     if text := existing_sources_assumption((getattr(result, "tables", None) or {}).get(
-            "Existing sources")):
+            "Existing sources"), method):
         w.pair("Existing sources", text)
     if text := charging_assumption(getattr(result, "violations", None),
                                    getattr(getattr(result, "flow", None), "sites", None)):
@@ -199,10 +201,11 @@ EXISTING_DER_CASES = (
     "see slightly less than with it off. Min case: left out (0 A), as calc_sc leaves "
     "current sources out of minimum currents")
 
-def existing_sources_assumption(table: pd.DataFrame | None) -> str:
+def existing_sources_assumption(table: pd.DataFrame | None, method: str = "") -> str:
     """Section 8's line on the feeder's existing sources (the "Existing sources" sheet): each
     inverter-based one with its rating and model, then :data:`EXISTING_DER_CASES`; machines
-    by name; "" without any."""
+    by name with the reactance the run's ``method`` puts them behind
+    (:func:`machine_reactance_text`); "" without any."""
     if table is None or table.empty:
         return ""
     name = table.get("name", pd.Series([""] * len(table), index=table.index)).astype(str)
@@ -219,11 +222,41 @@ def existing_sources_assumption(table: pd.DataFrame | None) -> str:
     if parts:
         text += " — " + EXISTING_DER_CASES  # both paths (session 19)
     if machine.any():
-        text += ("; " if text else "") + ", ".join(name[machine]) + (
-            ": voltage sources behind their (subtransient) impedance as the model gives "
-            "them (IEC 60909-0), every scenario, both cases")
+        text += ("; " if text else "") + "; ".join(
+            f"{name[i]}: {machine_reactance_text(table.loc[i], method)}"
+            for i in table.index[machine]) + ", every scenario, both cases"
     if off.any():
         text += ("; " if text else "") + ", ".join(name[off]) + (
             ": disconnected in the model (an element between it and the feeder is open or "
             "disabled): feeds no fault and no flow")
     return text
+
+
+def machine_reactance_text(row: pd.Series, method: str) -> str:
+    """What a machine or voltage source of the Existing sources sheet is behind in a run of
+    ``method`` (review rev39b M1: "subtransient" was said of a classical run, which puts a
+    generator behind X′d, OpenDSS's fault-study reactance: 1654 A at b1 of the shared case
+    synchronous-generator-source, 1885 A behind X″d): a Generator behind the reactance
+    :data:`protv2g.engine.phase.system.MACHINE_REACTANCE` gives its method, with its value;
+    a Vsource behind its own impedance as the model gives it.
+
+    >>> row = pd.Series({"kind": "generator", "xdp_pu": 0.3, "xdpp_pu": 0.2})
+    >>> machine_reactance_text(row, "classical")[:59]
+    "voltage source behind its transient reactance X'd = 0.3 pu "
+    """
+    xdp, xdpp = (pd.to_numeric(pd.Series([row.get(k)]), errors="coerce").iloc[0]
+                 for k in ("xdp_pu", "xdpp_pu"))
+    if str(row.get("kind")) != "generator" or not (pd.notna(xdp) and pd.notna(xdpp)):
+        return ("voltage source behind its impedance as the model gives it (IEC 60909-0: "
+                "the subtransient one for a machine)")
+    try:
+        which = MACHINE_REACTANCE[Method(method)]
+    except ValueError:  # no method recorded: both values, no choice claimed
+        return (f"voltage source behind X'd = {xdp:g} pu (classical method) or X''d = "
+                f"{xdpp:g} pu (IEC 60909)")
+    if which == "transient":
+        return (f"voltage source behind its transient reactance X'd = {xdp:g} pu (the "
+                f"classical method, as OpenDSS's fault study; X''d = {xdpp:g} pu not used: "
+                "the first-cycle current behind it is higher)")
+    return (f"voltage source behind its subtransient reactance X''d = {xdpp:g} pu "
+            f"(IEC 60909-0 §6.6.1; X'd = {xdp:g} pu not used)")
