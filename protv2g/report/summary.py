@@ -297,7 +297,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.heading("8. Fault model and assumptions")
     assumptions(w, result)
 
-    w.heading("9. Fault levels at the device locations")
+    w.heading("9. Fault levels at the device buses (bus totals)")
     fault_level_grid(w, derived.get("fault_levels"))
 
     w.heading("10. Checks per criterion")
