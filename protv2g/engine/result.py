@@ -361,10 +361,10 @@ def with_dead_rows(df: pd.DataFrame, buses: Sequence[Any], names: Sequence[str]
     ``energized`` column (True on the table's own rows, False on these) — as OpenDSS reports a
     dead bus and the phase path's table has it (review rev39b M6: the pandapower path's Fault
     currents sheet left the dead bus out while its Feeder warnings said "reported at 0 A").
-    Currents and angles 0, flags False, other cells empty."""
+    Currents and angles 0, flags False, other cells empty; ``df`` itself without dead buses."""
+    if not len(buses):  # the table as it is (#21: no copy of a large table for a column)
+        return df
     out = df if "energized" in df.columns else df.assign(energized=True)
-    if not len(buses):
-        return out
     keys = out[[c for c in ("scenario", "case", "fault_type") if c in out]].drop_duplicates()
     rows = keys.merge(pd.DataFrame({"bus": list(buses), "bus_name": list(names)}), how="cross")
     for c in out.columns:
