@@ -10,8 +10,13 @@ sites charging at peak load, no export — whatever that row changes against its
 the same step without the charging, is the charging's, not V2G export's). Review s23, IEEE
 123: C12's line overloads (L115 177 % at ``charging/firm``, 158 % without) read "made worse
 by V2G" while C8 called the same scenario "caused by charging". A finding with a new or worse
-row of an export scenario stays V2G's. A charging row whose change is inside its tolerance is
-``pre-existing`` like any other (:mod:`protv2g.checks.attribution`).
+row of an export scenario stays V2G's. A row of the sites' day
+(:data:`protv2g.scenarios.DAY_SCENARIO_PREFIX`: charging and export steps in one scenario)
+decides nothing either way: beside charging-snapshot rows and no export row it is the
+charging's too (review rev39b M3, depot F05: C12 0.921 pu at F1-LAT2-B2 in ``charging/*``
+and ``day/*`` only — pandapower 0.9207 pu with the 7.8 MW charging at peak, 0.9595 pu
+without — read "caused by V2G"); a finding of day rows only stays V2G's. A charging row whose change
+is inside its tolerance is ``pre-existing`` like any other (:mod:`protv2g.checks.attribution`).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import pandas as pd
 from protv2g.checks.equipment import EQUIPMENT as EQUIPMENT_ROW
 from protv2g.checks.equipment import PROJECT as PROJECT_ROW
 from protv2g.checks.load import CHARGING_PEAKS
-from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX
 
 __all__ = ["ROW_ATTRIBUTIONS", "Attribution", "by_charging", "by_charging_coded",
            "check_attribution", "finding_attribution",
@@ -112,7 +117,7 @@ def by_charging(criterion: Any, mechanism: Any, scenarios: Sequence[Any] | np.nd
                 attributions: Sequence[Any] | np.ndarray) -> bool:
     """Whether a finding's (or a gate line's) rows are said in words of charging (module
     docstring): a C8 charging peak, or every row that is ``new``/``worse`` is in a charging
-    snapshot (at least one is).
+    snapshot or the sites' day, at least one in a charging snapshot.
 
     Parameters
     ----------
@@ -124,6 +129,10 @@ def by_charging(criterion: Any, mechanism: Any, scenarios: Sequence[Any] | np.nd
     >>> by_charging("C12", "", ["charging/firm", "base/peak"], ["worse", "pre-existing"])
     True
     >>> by_charging("C12", "", ["charging/firm", "firm/peak/50%"], ["worse", "new"])
+    False
+    >>> by_charging("C12", "", ["charging/firm", "day/firm"], ["new", "new"])
+    True
+    >>> by_charging("C12", "", ["day/firm"], ["new"])
     False
     """
     if is_charging_peak(criterion, mechanism):
@@ -145,9 +154,12 @@ def by_charging_coded(criterion: Any, mechanism: Any, scenarios: tuple[np.ndarra
     if not moved.any():
         return False
     s_codes, s_texts = scenarios
-    snapshot = np.array([str(t).startswith(CHARGING_SNAPSHOT_PREFIX)
-                         for t in s_texts.tolist()], dtype=bool)
-    return bool(snapshot[s_codes[moved]].all())
+    texts = [str(t) for t in s_texts.tolist()]
+    snapshot = np.array([t.startswith(CHARGING_SNAPSHOT_PREFIX) for t in texts],
+                        dtype=bool)[s_codes[moved]]
+    day = np.array([t.startswith(DAY_SCENARIO_PREFIX) for t in texts],
+                   dtype=bool)[s_codes[moved]]
+    return bool(snapshot.any() and (snapshot | day).all())
 
 
 def _coded(values: Sequence[Any] | np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -39,6 +39,7 @@ from protv2g.devices.kinds import curve_fields
 from protv2g.directional import directional_sheet, directional_summary
 from protv2g.engine.collect import release_freed_memory
 from protv2g.engine.phase.der import der_table
+from protv2g.engine.result import with_dead_rows
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
@@ -277,6 +278,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     bus_faults = bus_faults.copy(deep=False)
     bus_faults["ikss_iec_sum_ka"] = iec_sum_ka
     del iec_sum_ka
+    if study.model is None:  # pandapower: the dead buses at 0 A, as OpenDSS's (rev39b M6)
+        bus_faults = with_dead_rows(bus_faults, *_dead_buses(study.net))
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
@@ -346,8 +349,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # a load's grounded star point on a bus with no ground path (review rev36a T4)
         from protv2g.study.dss_ground_loads import grounded_load_warnings
 
-        feeder_warnings = with_issue_rows(feeder_warnings, grounded_load_warnings(study),
-                                          "load")
+        # (a dead load is listed by the model's own warnings: not twice, rev39b M6)
+        feeder_warnings = with_issue_rows(feeder_warnings,
+                                          grounded_load_warnings(study, dead=False), "load")
         # a site transformer's own loads leave the base case with it (review rev35a M1)
         feeder_warnings = with_issue_rows(feeder_warnings, project_load_warnings(study),
                                           "transformer")
@@ -389,6 +393,18 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # a new result with the verdict, its held tables passed on as they are
     # (``dataclasses.replace`` reads every field: it would make them whole)
     return StudyResult(**{**fields, "meta": {**meta, "gate": verdict}})
+
+
+def _dead_buses(net: Any) -> tuple[list[int], list[str]]:
+    """The pandapower feeder's in-service buses with no path to a source (the fault study
+    leaves them out: :func:`protv2g.pipeline._energized_buses`), their indices and names."""
+    if net is None or len(net.ext_grid) == 0:
+        return [], []
+    from protv2g.network.json_tables import unsupplied_buses
+
+    live = net.bus.index[net.bus.in_service.astype(bool)]
+    dead = sorted({int(b) for b in unsupplied_buses(net)} & {int(b) for b in live})
+    return dead, [str(net.bus.at[b, "name"]) for b in dead]
 
 
 def held_rows(rows: Any, twin_of: dict[str, str] | None, device: pd.DataFrame | None = None

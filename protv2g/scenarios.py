@@ -30,6 +30,9 @@ from protv2g.units import ChargerMode, LoadLevel, Participation
 
 #: Name prefix of the charging snapshots (:func:`charging_scenarios`).
 CHARGING_SNAPSHOT_PREFIX = "charging/"
+#: Name prefix of the sites' 96-step day scenarios (:func:`protv2g.flow.blocks`'s day blocks:
+#: charging, export and idle steps in one scenario).
+DAY_SCENARIO_PREFIX = "day/"
 #: The charging snapshots' base case: the same peak load with the existing DER off and no site
 #: charging or exporting (review s18: compared with ``base/peak``, DER on, the load the PV
 #: hides was called "caused by charging" on EPRI J1).

@@ -45,9 +45,20 @@ def test_study_with_a_dead_bus_runs_and_lists_it(case_dir, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = protv2g.run_study(study, hosting=False)
-    buses = set(result.fault_currents.bus_name)
-    assert "B4" not in buses and {"B1", "B2"} <= buses
-    assert (result.fault_currents.ikss_ka > 0).all()
+    fc = result.fault_currents
+    assert {"B1", "B2"} <= set(fc.bus_name)
+    # review rev39b M6: the dead bus at 0 A with an Energized column, as the OpenDSS path
+    # reports it (its Feeder warnings said "reported at 0 A" beside no row); dead by
+    # pandapower's own topology search
+    import pandapower as pp
+    import pandapower.topology as top
+
+    net = pp.from_json(str(tmp_path / "net.json"))
+    assert {str(net.bus.at[b, "name"]) for b in top.unsupplied_buses(net)} == {"B4"}
+    dead = fc[fc.bus_name == "B4"]
+    assert len(dead) and not dead.energized.any() and (dead.ikss_ka == 0).all()
+    live = fc[fc.bus_name != "B4"]
+    assert live.energized.all() and (live.ikss_ka > 0).all()
     assert "Feeder warnings" in result.tables
 
 
@@ -73,7 +84,8 @@ def test_hosting_on_a_feeder_with_a_dead_bus(case_dir, tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = protv2g.run_study(study, hosting=True)
-    assert "B4" not in set(result.fault_currents.bus_name)
+    fc = result.fault_currents
+    assert (fc.loc[fc.bus_name == "B4", "ikss_ka"] == 0).all()  # reported at 0 A (rev39b M6)
     hosting = result.tables["Hosting capacity"]
     assert list(hosting.site.unique()) == ["fleet"]
     kw = hosting.hosting_kw.astype(float)
@@ -82,3 +94,37 @@ def test_hosting_on_a_feeder_with_a_dead_bus(case_dir, tmp_path):
     buses = result.tables["Flow buses"]
     assert buses.loc[buses.bus_name == "B4", "vm_pu"].isna().all()
     assert buses.loc[buses.bus_name != "B4", "vm_pu"].notna().all()
+
+
+def test_a_load_on_the_dead_opendss_bus_is_dead_not_ungrounded(case_dir):
+    """Review rev39b M6: ``load.ld3`` (wye) on b3, dead behind the open switch, was said to sit
+    on "a 3-wire system fed by a delta or ungrounded winding" and told to become conn=delta.
+    OpenDSS itself (its own solve, read here) gives b3 no voltage: it is dead, no 3-wire
+    system, and the warning says so with no delta advice."""
+    from types import SimpleNamespace
+
+    import opendssdirect as dss
+
+    from protv2g.network.dss_model import load_dss_model
+    from protv2g.study.dss_ground_loads import (
+        dead_loads,
+        grounded_load_warnings,
+        grounded_loads,
+    )
+
+    master = case_dir / "master_open_tie.dss"
+    dss.Text.Command("clear")
+    dss.Text.Command(f"redirect [{master}]")
+    dss.Circuit.SetActiveBus("b3")
+    assert max(dss.Bus.VMagAngle()[::2]) == 0.0  # OpenDSS: b3 is dead
+    dss.Circuit.SetActiveBus("b2")
+    assert min(dss.Bus.VMagAngle()[::2]) > 0.9 * 12470 / 3**0.5
+    model = load_dss_model(master)
+    assert grounded_loads(model) == []  # was [("load.ld3", "b3", 3)]
+    assert dead_loads(model) == [("load.ld3", "b3")]
+    said = grounded_load_warnings(SimpleNamespace(model=model, path=master))
+    assert len(said) == 1
+    text = f"{said[0].message} {said[0].fix}"
+    assert "de-energised (dead)" in text and "load.ld3 on 'b3'" in text, text
+    assert "conn=delta" not in text and "3-wire" not in text
+    assert grounded_load_warnings(SimpleNamespace(model=model, path=master), dead=False) == []

@@ -42,6 +42,7 @@ from openpyxl import Workbook
 
 from protv2g.api import fault_study
 from protv2g.engine import ChargerSource
+from protv2g.engine.result import with_dead_rows
 from protv2g.errors import InputError, Issue
 from protv2g.network.sources import load_pandapower_json
 from protv2g.report.excel import save_workbook_atomic
@@ -153,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
     df["bus"] = df["bus_name"]
     df["energized"] = True
     if dead:
-        df = _with_dead_rows(df, dead)
+        df = with_dead_rows(df, dead, dead)
     cols = [c for c in CSV_COLUMNS if c in df.columns]
     if len(res.scenarios) == 1:
         cols.remove("scenario")
@@ -226,19 +227,6 @@ def _energized_buses(net: pp.pandapowerNet) -> tuple[list[int], list[str]]:
     names = [str(net.bus.at[b, "name"]) if str(net.bus.at[b, "name"]) not in ("", "None", "nan")
              else str(b) for b in dead]
     return [int(b) for b in in_service if b not in set(dead)], names
-
-
-def _with_dead_rows(df, dead: list[str]):  # noqa: ANN001, ANN202
-    """The bus table plus one 0 A row per (scenario, case, fault type) for each dead bus."""
-    import pandas as pd
-
-    keys = df[[c for c in ("scenario", "case", "fault_type") if c in df]].drop_duplicates()
-    rows = keys.merge(pd.DataFrame({"bus": dead, "bus_name": dead}), how="cross")
-    for c in df.columns:
-        if c not in rows:
-            rows[c] = 0.0 if c.endswith(("_ka", "_degree")) else None
-    rows["energized"] = False
-    return pd.concat([df, rows[df.columns]], ignore_index=True)
 
 
 def _run_dss(args: argparse.Namespace) -> int:

@@ -36,6 +36,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -58,7 +59,7 @@ from protv2g.engine.key_columns import key_column
 from protv2g.engine.staged_result import StagedResult
 from protv2g.units import Case, FaultType
 
-__all__ = ["FaultStudyResult"]
+__all__ = ["FaultStudyResult", "with_dead_rows"]
 
 
 def _deg(x: np.ndarray) -> np.ndarray:
@@ -351,3 +352,26 @@ class FaultStudyResult:
                 "i1_ka", "i1_degree", "i2_ka", "i2_degree", "i_peak_phase_ka", "limit_ka",
                 "limited"]
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+
+
+def with_dead_rows(df: pd.DataFrame, buses: Sequence[Any], names: Sequence[str]
+                   ) -> pd.DataFrame:
+    """A bus fault table plus one 0 A row per (scenario, case, fault type) for each
+    de-energised bus (``buses`` its ``bus`` values, ``names`` its ``bus_name``), with an
+    ``energized`` column (True on the table's own rows, False on these) — as OpenDSS reports a
+    dead bus and the phase path's table has it (review rev39b M6: the pandapower path's Fault
+    currents sheet left the dead bus out while its Feeder warnings said "reported at 0 A").
+    Currents and angles 0, flags False, other cells empty; ``df`` itself without dead buses."""
+    if not len(buses):  # the table as it is (#21: no copy of a large table for a column)
+        return df
+    out = df if "energized" in df.columns else df.assign(energized=True)
+    keys = out[[c for c in ("scenario", "case", "fault_type") if c in out]].drop_duplicates()
+    rows = keys.merge(pd.DataFrame({"bus": list(buses), "bus_name": list(names)}), how="cross")
+    for c in out.columns:
+        if c in rows:
+            continue
+        kind = out[c].dtype
+        rows[c] = (0.0 if c.endswith(("_ka", "_degree", "_a")) else
+                   False if pd.api.types.is_bool_dtype(kind) else None)
+    rows["energized"] = False
+    return pd.concat([out, rows[out.columns]], ignore_index=True)

@@ -31,7 +31,12 @@ import pandas as pd
 
 from protv2g.flow.day import CommLossFallback, load_shape_fraction, site_day, step_times_h
 from protv2g.flow.result import SITE_COLUMNS
-from protv2g.scenarios import DER_OFF_BASE, build_scenarios, charging_scenarios
+from protv2g.scenarios import (
+    DAY_SCENARIO_PREFIX,
+    DER_OFF_BASE,
+    build_scenarios,
+    charging_scenarios,
+)
 from protv2g.units import LoadLevel
 
 __all__ = ["ScenarioBlock", "scenario_blocks", "comm_loss_fallbacks", "site_table"]
@@ -202,8 +207,8 @@ def scenario_blocks(document: object, day: bool | None, comm_loss_step: int | No
             lost = np.zeros(n, bool)
             if loss is not None:
                 lost[loss:] = True
-            blocks.append(ScenarioBlock(f"day/{part.value}{suffix}", "day/base", t, lf, p,
-                                        modes, plugged, socs, lost))
+            blocks.append(ScenarioBlock(f"{DAY_SCENARIO_PREFIX}{part.value}{suffix}",
+                                        "day/base", t, lf, p, modes, plugged, socs, lost))
     return blocks, notes
 
 

@@ -37,6 +37,8 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.significant import number_text
+
 __all__ = ["reverse_power_text", "voltage_limit_text"]
 
 
@@ -97,20 +99,24 @@ def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -
     it within the tolerance the rise test binds (review ver35: IEEE 123 bus 7 at 1.0502 pu
     passes 1.051 pu at 167.6 kW, the figure 199 kW is where its rise passes 0.00105 pu)."""
     rise = mb - m
+    # positional kW (review rev39b M7: ",.2g" wrote ≈ 400 kW as "4e+02", ",.3g" 1,234 kW as
+    # "1.23e+03")
+    at_kw = number_text(p_kw, digits=3)
     if mb < 0:  # at the limit within its tolerance without V2G (review rev35b M1)
         # 5 significant digits: the rise and the band differ in the 5th (ver35: "0.00105
         # more than 0.00105")
         band = (f", more than the {tol:.5g} pu V2G may add there" if math.isfinite(tol)
                 else "")
-        return (f"a rise of {rise:.5g} pu at {p_kw:,.3g} kW{band}, on a bus at "
+        return (f"a rise of {rise:.5g} pu at {at_kw} kW{band}, on a bus at "
                 f"{limit - mb:.4f} pu without V2G (at the limit {limit:g} pu, within its "
                 "tolerance)")
-    text = (f"{limit - m:.4f} pu at {p_kw:,.3g} kW, over {limit:g} pu by more than the limit's "
+    text = (f"{limit - m:.4f} pu at {at_kw} kW, over {limit:g} pu by more than the limit's "
             "tolerance (checks.voltage_limit_tolerance_pu: the figure is where the limit plus "
             f"it is passed), from {limit - mb:.4f} pu without V2G")
-    return text + (f"; by a linear estimate from the worst phase at 0 and {p_kw:,.3g} kW (a "
+    return text + (f"; by a linear estimate from the worst phase at 0 and {at_kw} kW (a "
                    "lower bound where the export moves the worst phase, as a single-phase "
-                   f"site does), {limit:g} pu itself is passed at ≈ {p_kw * mb / rise:,.2g} kW")
+                   f"site does), {limit:g} pu itself is passed at ≈ "
+                   f"{number_text(p_kw * mb / rise, digits=2)} kW")
 
 
 def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:

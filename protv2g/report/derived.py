@@ -382,7 +382,7 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
             evidence = pd.concat([evidence, named], axis=1)
     recs = _recommendation_text(result.tables.get("Recommendations"))
     view = findings.assign(
-        evidence=[f"{a}–{b} ({n})" if a != b else a for a, b, n in zip(
+        evidence=[evidence_link(a, b, n) for a, b, n in zip(
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
         recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
@@ -442,4 +442,26 @@ def _rests_on_texts(findings: pd.DataFrame, evidence: pd.DataFrame) -> list[str]
         out.append(text if not text or worst in ("", basis) or not rests_on(worst) else
                    f"some rows: {text}; its worst row: {rests_on(worst)}")
     return out
+
+
+def evidence_link(first: Any, last: Any, n_rows: Any) -> str:
+    """A finding's Evidence cell: its first–last Evidence ids and how many Evidence rows that
+    is; where its rows stand for more bus rows (a C5/C12 group's row: ``n_evidence``
+    counts its ``n_buses``) both counts, named (review rev39b M8: depot F05 read
+    "E0023–E0026 (19)" for 4 Evidence rows standing for 19 bus rows).
+
+    >>> evidence_link("E0023", "E0026", 19), evidence_link("E0010", "E0013", 4)
+    ('E0023–E0026 (4 rows, for 19 bus rows)', 'E0010–E0013 (4)')
+    >>> evidence_link("E0014", "E0014", 1)
+    'E0014'
+    """
+    a, b = str(first), str(last)
+    if a == b:
+        return a
+    try:
+        k = int(b.lstrip("E")) - int(a.lstrip("E")) + 1  # the Evidence ids are consecutive
+    except ValueError:
+        return f"{a}–{b} ({n_rows})"
+    n = int(n_rows) if pd.notna(n_rows) else k
+    return f"{a}–{b} ({k})" if n == k else f"{a}–{b} ({k} rows, for {n} bus rows)"
 

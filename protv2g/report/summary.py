@@ -45,7 +45,13 @@ from protv2g.report.sheets import TCC, sheet_specs
 from protv2g.report.summary_conditions import write_conditions
 from protv2g.report.summary_counts import criterion_counts
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
-from protv2g.report.summary_hosting import _not_limiting, hosting_headline
+from protv2g.report.summary_hosting import (
+    _not_limiting,
+    hosting_headline,
+    resolution_note,
+    sites_together_note,
+    whole_kw,
+)
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
 from protv2g.report.tcc_listing import drawn_line
@@ -265,7 +271,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
 
         # kW and chargers as the gate line (gate_hosting.hosting_lines); a figure resting on
         # a stand-in input is no figure (hosting/limits.py)
-        rows = [[r.site, "not determined" if undetermined(r.site) else r.hosting_kw,
+        rows = [[r.site, "not determined" if undetermined(r.site) else whole_kw(r.hosting_kw),
                  "" if undetermined(r.site) or chargers.get(r.site) is None
                  else _count_cell(chargers[r.site]),
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
@@ -273,8 +279,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
                  else r.after_recommendations_kw.split(":")[0]]
                 for r in band.itertuples(index=False)]
-        w.grid(["site", "hosting kW", "chargers", "band kW", "band set by", "limiting finding",
-                "after recommendations kW"], rows, spans=[1, 1, 1, 1, 2, 3, 1],
+        w.grid(["site", "hosting kW (site alone)", "chargers", "band kW", "band set by",
+                "limiting finding", "after recommendations kW"], rows, spans=[1, 1, 1, 1, 2, 3, 1],
                fmt={1: "#,##0", 2: "#,##0", 6: "#,##0"})
         if todo:
             w.note("hosting after the recommendations " + todo[0])
@@ -283,10 +289,17 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
             if why.startswith(NOT_DETERMINED) or _not_limiting(why):
                 w.note(f"{site}: {why}")
         w.note(str(band["rounding"].iloc[0]))
+        if resolved := resolution_note(result.tables.get("Hosting capacity")):
+            w.note(resolved)
         w.note("inputs varied: " + str(band["inputs"].iloc[0]))
     else:
         for key, value in hosting_headline(result.tables.get("Hosting capacity"), gate):
             w.pair(key, value)
+    if together := sites_together_note(
+            (gate or {}).get("hosting_capacity_kw"), findings, derived["_findings"].evidence,
+            getattr(getattr(result, "flow", None), "sites", None),
+            result.tables.get("Hosting by criterion")):
+        w.note(together)  # review rev39b M4
     w.note("per participation case and load level: the Hosting capacity sheet; per site and "
            "criterion, the export at which it first fails: the Hosting by criterion sheet "
            "('not applicable' where nothing was checked)")
@@ -294,7 +307,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.heading("8. Fault model and assumptions")
     assumptions(w, result)
 
-    w.heading("9. Fault levels at the device locations")
+    w.heading("9. Fault levels at the device buses (bus totals)")
     fault_level_grid(w, derived.get("fault_levels"))
 
     w.heading("10. Checks per criterion")

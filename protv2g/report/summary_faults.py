@@ -11,17 +11,19 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.load import CHARGING_PEAK, clock_text
+from protv2g.engine.phase.system import MACHINE_REACTANCE
 from protv2g.report.sheets import staged_time_note
 from protv2g.report.summary_memo import Memo
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
+from protv2g.units import Method
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
 __all__ = ["assumptions", "charging_assumption", "existing_sources_assumption",
-           "fault_level_grid", "num_text"]
+           "fault_level_grid", "fault_level_rows", "machine_reactance_text", "num_text"]
 
 
 def num_text(value: Any) -> str:
@@ -68,7 +70,7 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
     if text := existing_sources_assumption((getattr(result, "tables", None) or {}).get(
-            "Existing sources")):
+            "Existing sources"), method):
         w.pair("Existing sources", text)
     if text := charging_assumption(getattr(result, "violations", None),
                                    getattr(getattr(result, "flow", None), "sites", None)):
@@ -157,7 +159,45 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
     if levels is None or levels.empty:
         w.note("not computed: no fault currents or device buses in the result")
         return
-    sel = levels[levels["fault_type"].astype(str).isin(["3ph", "SLG"])]
+    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
+            "max base kA (IEC sum)", "max V2G kA (IEC sum)", "change % (IEC sum)",
+            "min base kA", "min V2G kA", "change %"], fault_level_rows(levels),
+           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.00", 7: "0.00", 8: "0.0", 9: "0.000",
+                10: "0.000", 11: "0.0"})
+    w.note("bus totals: the fault current at each device's bus from every source, not the "
+           "current through the device (where a site feeds the fault from the device's far "
+           "side, the device sees less of V2G's part: its own current, C7's 'through …' "
+           "texts, is on the Device duty sheet); per device its phase fault (3ph, or the "
+           "largest line-to-line fault on a 2-phase bus) and its largest ground fault (on a "
+           "1-phase bus its only one); max: the largest bus fault current over the V2G "
+           "scenarios (the chargers' control-law phasor solution, and its change %); IEC "
+           "sum: their contribution added by magnitude, the duty basis, ≥ the phasor "
+           "(docs/charger-fault-model.md §8), its change % against the base case's IEC sum "
+           "(existing DER by magnitude too); min: the smallest (min case, with fault "
+           "resistance); all fault types on the Fault levels sheet")
+
+
+def fault_level_rows(levels: pd.DataFrame) -> list[list[Any]]:
+    """Section 9's rows: per device (table order) its phase fault — ``3ph``, else the
+    line-to-line fault (``LL``, ``LL-bc``) with the largest base maximum — and its ground
+    fault — ``SLG``, else the ``SLG-x`` with the largest base maximum. Review rev39b M8: only
+    ``3ph`` and ``SLG`` were kept, so a fuse on a 1- or 2-phase bus (IEEE 13's FU-652,
+    FU-611: ``SLG-a``, ``SLG-c`` only) had no row, and a 3-phase OpenDSS bus (``SLG-a/b/c``)
+    no ground row."""
+    kinds = levels["fault_type"].astype(str)
+    ground = kinds.str.match(r"SLG(-|$)")
+    phase = kinds.str.match(r"(3ph|LL)(-|$)") & ~kinds.str.startswith("LLG")
+    base = pd.to_numeric(levels["i_max_base_ka"], errors="coerce").fillna(-np.inf)
+    keep: list[int] = []
+    device = levels["device"].astype(str)
+    for _, at in device.groupby(device, sort=False).indices.items():  # positions, in order
+        for pick, exact in ((phase.to_numpy(), "3ph"), (ground.to_numpy(), "SLG")):
+            rows = [int(i) for i in at if pick[i]]
+            if not rows:
+                continue
+            named = [i for i in rows if kinds.iat[i] == exact]
+            keep.append(named[0] if named else max(rows, key=lambda i: base.iat[i]))
+    sel = levels.iloc[keep]
 
     def col(name: str) -> np.ndarray:  # a column of an older table: NaN
         return (pd.to_numeric(sel[name], errors="coerce").to_numpy(dtype=float)
@@ -165,24 +205,12 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
 
     # the IEC-sum change against the base case's IEC sum, like with like (review s21, EPRI
     # J1: against the base phasor it read +6.8 % where the same basis gives +3.0 %)
-    rows = [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
+    return [[r.device, r.bus, r.fault_type, r.i_max_base_ka, r.i_max_v2g_ka,
              r.change_max_percent, ib_iec, i_iec, c_iec, r.i_min_base_ka, r.i_min_v2g_ka,
              r.change_min_percent]
             for r, ib_iec, i_iec, c_iec in zip(
                 sel.itertuples(index=False), col("i_max_base_iec_sum_ka"),
                 col("i_max_v2g_iec_sum_ka"), col("change_max_iec_sum_percent"), strict=True)]
-    w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
-            "max base kA (IEC sum)", "max V2G kA (IEC sum)", "change % (IEC sum)",
-            "min base kA", "min V2G kA", "change %"], rows,
-           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.00", 7: "0.00", 8: "0.0", 9: "0.000",
-                10: "0.000", 11: "0.0"})
-    w.note("max: the largest bus fault current over the V2G scenarios (the chargers' control-"
-           "law phasor solution, and its change %); IEC sum: their contribution added by "
-           "magnitude, the duty basis, ≥ the phasor (docs/charger-fault-model.md §8), its "
-           "change % against the base case's IEC sum (existing DER by magnitude too) — "
-           "C7's 'V2G raises the largest fault current through …' is on the IEC-sum "
-           "basis; min: the smallest (min case, with fault resistance); all fault types on "
-           "the Fault levels sheet")
 
 
 #: How both engines carry the feeder's own inverter-based sources in each case (review s16
@@ -199,10 +227,11 @@ EXISTING_DER_CASES = (
     "see slightly less than with it off. Min case: left out (0 A), as calc_sc leaves "
     "current sources out of minimum currents")
 
-def existing_sources_assumption(table: pd.DataFrame | None) -> str:
+def existing_sources_assumption(table: pd.DataFrame | None, method: str = "") -> str:
     """Section 8's line on the feeder's existing sources (the "Existing sources" sheet): each
     inverter-based one with its rating and model, then :data:`EXISTING_DER_CASES`; machines
-    by name; "" without any."""
+    by name with the reactance the run's ``method`` puts them behind
+    (:func:`machine_reactance_text`); "" without any."""
     if table is None or table.empty:
         return ""
     name = table.get("name", pd.Series([""] * len(table), index=table.index)).astype(str)
@@ -219,11 +248,41 @@ def existing_sources_assumption(table: pd.DataFrame | None) -> str:
     if parts:
         text += " — " + EXISTING_DER_CASES  # both paths (session 19)
     if machine.any():
-        text += ("; " if text else "") + ", ".join(name[machine]) + (
-            ": voltage sources behind their (subtransient) impedance as the model gives "
-            "them (IEC 60909-0), every scenario, both cases")
+        text += ("; " if text else "") + "; ".join(
+            f"{name[i]}: {machine_reactance_text(table.loc[i], method)}"
+            for i in table.index[machine]) + ", every scenario, both cases"
     if off.any():
         text += ("; " if text else "") + ", ".join(name[off]) + (
             ": disconnected in the model (an element between it and the feeder is open or "
             "disabled): feeds no fault and no flow")
     return text
+
+
+def machine_reactance_text(row: pd.Series, method: str) -> str:
+    """What a machine or voltage source of the Existing sources sheet is behind in a run of
+    ``method`` (review rev39b M1: "subtransient" was said of a classical run, which puts a
+    generator behind X′d, OpenDSS's fault-study reactance: 1654 A at b1 of the shared case
+    synchronous-generator-source, 1885 A behind X″d): a Generator behind the reactance
+    :data:`protv2g.engine.phase.system.MACHINE_REACTANCE` gives its method, with its value;
+    a Vsource behind its own impedance as the model gives it.
+
+    >>> row = pd.Series({"kind": "generator", "xdp_pu": 0.3, "xdpp_pu": 0.2})
+    >>> machine_reactance_text(row, "classical")[:59]
+    "voltage source behind its transient reactance X'd = 0.3 pu "
+    """
+    xdp, xdpp = (pd.to_numeric(pd.Series([row.get(k)]), errors="coerce").iloc[0]
+                 for k in ("xdp_pu", "xdpp_pu"))
+    if str(row.get("kind")) != "generator" or not (pd.notna(xdp) and pd.notna(xdpp)):
+        return ("voltage source behind its impedance as the model gives it (IEC 60909-0: "
+                "the subtransient one for a machine)")
+    try:
+        which = MACHINE_REACTANCE[Method(method)]
+    except ValueError:  # no method recorded: both values, no choice claimed
+        return (f"voltage source behind X'd = {xdp:g} pu (classical method) or X''d = "
+                f"{xdpp:g} pu (IEC 60909)")
+    if which == "transient":
+        return (f"voltage source behind its transient reactance X'd = {xdp:g} pu (the "
+                f"classical method, as OpenDSS's fault study; X''d = {xdpp:g} pu not used: "
+                "the first-cycle current behind it is higher)")
+    return (f"voltage source behind its subtransient reactance X''d = {xdpp:g} pu "
+            f"(IEC 60909-0 §6.6.1; X'd = {xdp:g} pu not used)")

@@ -31,28 +31,48 @@ import numpy as np
 
 from protv2g.errors import Issue
 
-__all__ = ["grounded_load_warnings", "grounded_loads"]
+__all__ = ["dead_loads", "grounded_load_warnings", "grounded_loads"]
 
 
 def grounded_loads(model: Any) -> list[tuple[str, str, int]]:
     """The enabled loads with a conductor on ground (OpenDSS node 0) whose phase conductors
-    sit on a bus with no path to ground: ``(element, bus, phases)`` in the model's order
-    (``("load.depot_aux", "depot_lv", 3)``)."""
+    sit on an energised bus with no path to ground: ``(element, bus, phases)`` in the model's
+    order (``("load.depot_aux", "depot_lv", 3)``). A de-energised bus is no 3-wire system:
+    no source reaches it (:func:`dead_loads`; review rev39b M6, the shared case
+    dead-bus-open-switch's b3 behind an open switch was said to want a delta load)."""
     from protv2g.flow.opendss_ground import ungrounded_buses
 
-    floating = np.asarray(ungrounded_buses(model), dtype=bool)
+    floating = np.asarray(ungrounded_buses(model), dtype=bool) & _live(model)
     if not floating.any():
         return []
+    return [(name, bus, n) for name, bus, n, at in _loads(model, ground_only=True)
+            if floating[at].all()]
+
+
+def dead_loads(model: Any) -> list[tuple[str, str]]:
+    """The enabled loads whose phase conductors all sit on de-energised buses (no path to a
+    source: behind an open switch or an out-of-service element): ``(element, bus)``."""
+    live = _live(model)
+    return [(name, bus) for name, bus, _, at in _loads(model) if not live[at].any()]
+
+
+def _live(model: Any) -> np.ndarray:
+    """``(buses,)`` bool: the bus is energised (:attr:`DssModel.buses` ``energized``)."""
+    return model.buses["energized"].to_numpy(dtype=bool)
+
+
+def _loads(model: Any, ground_only: bool = False) -> list[tuple[str, str, int, np.ndarray]]:
+    """The enabled loads (``ground_only``: those with a conductor on ground) with a phase
+    conductor: ``(element, first bus, phases, bus indices)``."""
     out = []
     for el in model.shunts:
-        if not str(el.name).startswith("load.") or not (el.node < 0).any():
+        if not str(el.name).startswith("load.") or (ground_only and not (el.node < 0).any()):
             continue
         phase = el.node[(el.node >= 0) & (el.node_num >= 1) & (el.node_num <= 3)]
         if not len(phase):
             continue
         bus = np.unique(model.node_bus[phase])
-        if floating[bus].all():
-            out.append((str(el.name), str(model.buses.index[int(bus[0])]), int(len(phase))))
+        out.append((str(el.name), str(model.buses.index[int(bus[0])]), int(len(phase)), bus))
     return out
 
 
@@ -78,17 +98,32 @@ def _defining_file(model: Any, element: str) -> str:
     return ""
 
 
-def grounded_load_warnings(study: Any) -> list[Issue]:
-    """One warning per load of :func:`grounded_loads` (module docstring); none on a pandapower
-    study or when there are none."""
+def grounded_load_warnings(study: Any, dead: bool = True) -> list[Issue]:
+    """One warning per load of :func:`grounded_loads` (module docstring), and with ``dead``
+    one for the loads of :func:`dead_loads` (their buses are dead, not 3-wire systems:
+    ``validate``'s and ``run``'s warnings; the Feeder warnings sheet lists each dead load
+    from the model itself, :func:`protv2g.network.dss_model.load_dss_model`); none on a
+    pandapower study or when there are none."""
     model = getattr(study, "model", None)
     if model is None:
         return []
     try:
         found = grounded_loads(model)
+        off = dead_loads(model) if dead else []
     except Exception:  # noqa: BLE001 - a plausibility warning: none rather than no study
         return []
     out = []
+    if off:  # one line for all: a dead bus is no 3-wire system (review rev39b M6)
+        names = ", ".join(f"{e} on {b!r}" for e, b in off[:6]) + (
+            f" and {len(off) - 6} more" if len(off) > 6 else "")
+        out.append(Issue(
+            str(study.path), "feeder.opendss",
+            f"{len(off)} load(s) on de-energised (dead) buses: {names} — no source reaches "
+            "them (an open switch or an element out of service between them and the feeder): "
+            "they draw nothing in any flow, and their buses' fault rows read 0 A (energized = "
+            "False)",
+            "nothing to fix if the bus is meant to be dead (a normally-open point); otherwise "
+            "close the open element in the model"))
     for element, bus, n in found:
         where = _defining_file(model, element)
         field = f"feeder.opendss ({where}: {element})" if where else f"feeder.opendss ({element})"

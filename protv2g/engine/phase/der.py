@@ -89,7 +89,9 @@ DISCONNECTED_MODEL = ("disconnected in the model (an element between it and the 
 def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.DataFrame:
     """The feeder's existing sources as the study models them (the report's list).
 
-    Columns: ``name, kind, bus, phases, kva, p_pre_kw, mode, fault_model, source``. Inverters
+    Columns: ``name, kind, bus, phases, kva, p_pre_kw, mode, fault_model, source, xdp_pu,
+    xdpp_pu`` (a machine's X′d and X″d, NaN for other sources: which one a fault run uses is
+    its method's, :data:`protv2g.engine.phase.system.MACHINE_REACTANCE`). Inverters
     by :class:`InverterModel`; synchronous generators as machines (OpenDSS's model behind
     ``Xdp``/``Xdpp``); a Vsource below the supply voltage as the voltage source it is
     (:func:`protv2g.network.dss_graph.dss_sources`, e.g. EPRI DG_Prot_Fdr's ``WindGen1``).
@@ -98,16 +100,19 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
     for s in der_sites(model, inverter):
         rows.append((s.name, s.name.split(".", 1)[0], s.bus, s.phases,
                      s.source.s_rated_mva * 1e3, s.source.p_pre_mw * 1e3, s.source.mode.value,
-                     inverter.describe(min_per_device=True), INVERTER_MODEL_SOURCE))
+                     inverter.describe(min_per_device=True), INVERTER_MODEL_SOURCE,
+                     np.nan, np.nan))
     inj = model.injections
     for m in model.machines:
         r = inj[inj.name == m.element.name]
         kva = float(r.kva.iat[0]) if len(r) else float("nan")
         rows.append((m.element.name, "generator", m.element.buses[0], "abc", kva,
                      float(r.kw.iat[0]) if len(r) else float("nan"), "generating",
-                     f"synchronous machine behind X'd = {m.xdp_pu:g} pu / X''d = "
-                     f"{m.xdpp_pu:g} pu (OpenDSS's model), every scenario, both cases",
-                     "the model's Generator data"))
+                     f"synchronous machine, X'd = {m.xdp_pu:g} pu, X''d = {m.xdpp_pu:g} pu "
+                     "(OpenDSS's model): behind X'd under the classical method (as "
+                     "OpenDSS's fault study), behind X''d under IEC 60909; every scenario, "
+                     "both cases",
+                     "the model's Generator data", m.xdp_pu, m.xdpp_pu))
     src = dss_sources(model)
     existing = src[src.role == "existing source"]
     if len(existing):
@@ -123,9 +128,9 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
                      "generating" if joined else "disconnected",
                      (VSOURCE_MODEL if joined else DISCONNECTED_MODEL)
                      + _vsource_data(model, v.name),
-                     f"the model's Vsource data ({v.kv_ll:g} kV bus)"))
+                     f"the model's Vsource data ({v.kv_ll:g} kV bus)", np.nan, np.nan))
     return pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
-                                       "mode", "fault_model", "source"])
+                                       "mode", "fault_model", "source", "xdp_pu", "xdpp_pu"])
 
 
 def _vsource_data(model: DssModel, name: str) -> str:

@@ -53,9 +53,14 @@ from protv2g.network.dss_model import DssModel, ElementY
 from protv2g.units import Case, Method
 
 __all__ = ["FaultSystem", "build_system", "c_factor", "prefault_voltage", "balanced_units",
-           "MachineReactance", "Prefault"]
+           "MACHINE_REACTANCE", "MachineReactance", "Prefault"]
 
 MachineReactance = Literal["transient", "subtransient"]
+#: The reactance a synchronous machine is behind by default, per method (module docstring):
+#: classical as OpenDSS's fault study (``Xdp``, transient: OpenDSS Reference Guide,
+#: Generator); IEC 60909 behind ``X″d`` (subtransient, IEC 60909-0:2016 §6.6.1).
+MACHINE_REACTANCE: dict[Method, MachineReactance] = {Method.CLASSICAL: "transient",
+                                                     Method.IEC60909: "subtransient"}
 Prefault = Literal["open_circuit", "power_flow"]
 #: Columns solved at once when transfer rows are needed (memory: n × CHUNK complex).
 CHUNK = 256
@@ -199,7 +204,7 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     """
     method = Method(method)
     if machine_reactance is None:
-        machine_reactance = "transient" if method is Method.CLASSICAL else "subtransient"
+        machine_reactance = MACHINE_REACTANCE[method]
     if machine_reactance not in ("transient", "subtransient"):
         raise InputError(Issue("options", "machine_reactance", f"unknown {machine_reactance!r}",
                                "use 'transient' or 'subtransient'"))
