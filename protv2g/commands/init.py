@@ -372,11 +372,17 @@ def _model_files(model_dir: Path, skip: Path, scripts: list[str | Path],
     """The files to copy: every file under the folders of ``scripts`` (the master and the
     ``--redirect`` files: their load shapes and coordinates too) and every further file their
     ``Redirect``/``Compile`` commands reach (``reached``, under ``model_dir``, the common
-    folder of all of them), without those under ``skip`` (a study folder inside it)."""
+    folder of all of them), without those under ``skip`` (a study folder inside it) other than
+    the scripts' own folders' files and the files reached."""
     folders = {Path(s).resolve().parent for s in scripts}
     found = {p.resolve() for d in folders for p in d.rglob("*") if p.is_file()}
     found |= set(reached)
-    return sorted(p for p in found if not p.is_relative_to(skip))
+    # a file of a script's own folder is the model's even there (the master beside its
+    # study, its bus coordinates): chk39, session 39 — IEEE 13 drafted beside its master
+    # (``../IEEELineCodes.DSS`` puts the model's folder one up) was copied without its master
+    # and the study failed to load ("OpenDSS master file not found")
+    return sorted(p for p in found if not p.is_relative_to(skip) or p in reached
+                  or p.parent in folders)
 
 
 def _check_copy(model_dir: Path, copy_to: Path, files: list[Path], *, force: bool) -> None:
