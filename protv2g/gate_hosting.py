@@ -45,7 +45,8 @@ def undetermined_words(hosting_kw: float, given_kw: float | None, rests_on: str,
     """What a figure that is not determined rests on, after ``"not determined: "``.
 
     Where the figure on the rows resting on given data alone is above the figure computed,
-    every limit below it rests on an input to confirm, and the text says so first (review
+    every limit below it rests on an input to confirm (the lowest on ``rests_on``; others may
+    rest on other inputs), and the text says so first (review
     ver39 M-b: EPRI DG_Prot_Fdr's depot read "76 kW … NOT DETERMINED … on given data 500 kW",
     a figure above every limit computed on the drafted inputs: C12 76 kW, C5 314 kW).
 
@@ -63,16 +64,16 @@ def undetermined_words(hosting_kw: float, given_kw: float | None, rests_on: str,
     Examples
     --------
     >>> undetermined_words(76.0, 500.0, "that the feeder has no load")
-    'every limit below 500 kW rests on an input to confirm (that the feeder has no load); \
-on given data alone 500 kW (no criterion on given data limits it below the site maximum)'
+    'every limit below 500 kW rests on an input to confirm, the lowest on that the feeder has \
+no load; on given data alone 500 kW (no criterion on given data limits it below the site maximum)'
     >>> undetermined_words(76.0, None, "x")
     'rests on x'
     """
     if given_kw is None or not given_kw == given_kw or not given_kw > hosting_kw + 0.5:
         return f"rests on {rests_on}"
     limit = given_limit or "no criterion on given data limits it below the site maximum"
-    return (f"every limit below {given_kw:,.0f} kW rests on an input to confirm ({rests_on}); "
-            f"on given data alone {given_kw:,.0f} kW ({limit})")
+    return (f"every limit below {given_kw:,.0f} kW rests on an input to confirm, the lowest on "
+            f"{rests_on}; on given data alone {given_kw:,.0f} kW ({limit})")
 
 
 def limit_words(row: Any) -> str:
