@@ -274,7 +274,8 @@ def _given_per_site(rows: pd.DataFrame) -> tuple[float, str]:
                next((str(m) for m in rows["not_evaluated"] if is_given(m) and m), ""))
     # the criteria not evaluated are named once, after the site's text
     return float(pd.to_numeric(rows["site_max_kw"]).max()), (
-        "no criterion evaluated limits it" if missing else "no criterion limits it")
+        "no criterion evaluated on given data limits it" if missing else
+        "no criterion on given data limits it")
 
 
 def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:
