@@ -32,12 +32,48 @@ from protv2g.violations import is_given
 __all__ = ["FAILS_WITHOUT_V2G_WORDS", "NOT_DETERMINED", "UNLIMITED_TEXT", "charger_count",
            "chargers_words", "hosting_chargers_per_site", "online_words",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
-           "hosting_lines", "hosting_row_per_site", "limit_words"]
+           "hosting_lines", "hosting_row_per_site", "limit_words", "undetermined_words"]
 
 #: What the gate says of a site whose export no criterion limits.
 UNLIMITED_TEXT = "site maximum: no criterion limits it"
 #: How the text of a site whose figure rests on a stand-in input begins.
 NOT_DETERMINED = "not determined"
+
+
+def undetermined_words(hosting_kw: float, given_kw: float | None, rests_on: str,
+                       given_limit: str = "") -> str:
+    """What a figure that is not determined rests on, after ``"not determined: "``.
+
+    Where the figure on the rows resting on given data alone is above the figure computed,
+    every limit below it rests on an input to confirm (the lowest on ``rests_on``; others may
+    rest on other inputs), and the text says so first (review
+    ver39 M-b: EPRI DG_Prot_Fdr's depot read "76 kW … NOT DETERMINED … on given data 500 kW",
+    a figure above every limit computed on the drafted inputs: C12 76 kW, C5 314 kW).
+
+    Parameters
+    ----------
+    hosting_kw : float
+        The figure computed (kW), limited by rows resting on a stand-in input.
+    given_kw : float or None
+        The figure on the rows resting on given data alone (kW); None or NaN: not known.
+    rests_on : str
+        The input the limiting rows rest on (the hosting table's ``rests_on``).
+    given_limit : str
+        What limits the figure on given data ("" : no criterion on given data limits it).
+
+    Examples
+    --------
+    >>> undetermined_words(76.0, 500.0, "that the feeder has no load")
+    'every limit below 500 kW rests on an input to confirm, the lowest on that the feeder has \
+no load; on given data alone 500 kW (no criterion on given data limits it below the site maximum)'
+    >>> undetermined_words(76.0, None, "x")
+    'rests on x'
+    """
+    if given_kw is None or not given_kw == given_kw or not given_kw > hosting_kw + 0.5:
+        return f"rests on {rests_on}"
+    limit = given_limit or "no criterion on given data limits it below the site maximum"
+    return (f"every limit below {given_kw:,.0f} kW rests on an input to confirm, the lowest on "
+            f"{rests_on}; on given data alone {given_kw:,.0f} kW ({limit})")
 
 
 def limit_words(row: Any) -> str:
@@ -178,9 +214,15 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                 text += FAILS_WITHOUT_V2G_WORDS
             if not _determined(r) and is_given(r.get("rests_on")) and r.get("rests_on"):
                 given_kw, given = _given_per_site(hosting[hosting["site"] == r["site"]])
-                text = (f"{NOT_DETERMINED}: {float(r['hosting_kw']):,.0f} kW if "
-                        f"{r.get('rests_on')} holds ({text}); {given_kw:,.0f} kW on the rows "
-                        f"resting on given data ({given})")
+                kw = float(r["hosting_kw"])
+                if given_kw > kw + 0.5:  # the given figure above: say it first (ver39 M-b)
+                    text = (f"{NOT_DETERMINED}: " + undetermined_words(
+                        kw, given_kw, str(r.get("rests_on")), given)
+                        + f"; {kw:,.0f} kW if it holds ({text})")
+                else:
+                    text = (f"{NOT_DETERMINED}: {kw:,.0f} kW if {r.get('rests_on')} holds "
+                            f"({text}); {given_kw:,.0f} kW on the rows resting on given data "
+                            f"({given})")
                 tap = _given_tap(hosting[hosting["site"] == r["site"]])
                 if tap and tap != str(r.get("at_present_tap") or ""):
                     text += f"; {tap}"  # the given figure's own (review rev34b M2)
@@ -232,7 +274,8 @@ def _given_per_site(rows: pd.DataFrame) -> tuple[float, str]:
                next((str(m) for m in rows["not_evaluated"] if is_given(m) and m), ""))
     # the criteria not evaluated are named once, after the site's text
     return float(pd.to_numeric(rows["site_max_kw"]).max()), (
-        "no criterion evaluated limits it" if missing else "no criterion limits it")
+        "no criterion evaluated on given data limits it" if missing else
+        "no criterion on given data limits it")
 
 
 def hosting_limited_per_site(hosting: pd.DataFrame) -> dict[str, bool]:

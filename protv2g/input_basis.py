@@ -48,6 +48,7 @@ from protv2g.input_stand_ins import (
     R_FAULT_MIN_FIELD,
     InputBases,
     drafted_devices,
+    low_voltage_fault,
     study_input_bases,
 )
 from protv2g.text_codes import text_codes
@@ -240,6 +241,8 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
     out: list[tuple[np.ndarray, str]] = []
     if bases.r_fault_min_ohm is not None and "case" in violations:
         hit = ground & rows.test("case", lambda t: t == "min")
+        if bases.low_voltage_buses:  # applied above 1 kV only (InputBases.low_voltage_buses)
+            hit &= ~rows.test("fault_bus", lambda t: low_voltage_fault(bases, t))
         out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
                          f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load

@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
 __all__ = ["InputBases", "LIGHT_LOAD_FIELD", "LOAD_LEVELS_FIELD", "R_FAULT_MIN_FIELD",
-           "drafted_devices", "study_input_bases"]
+           "drafted_devices", "low_voltage_fault", "study_input_bases"]
 
 #: The study field a drafted light load is marked on (``Issue.field`` of its TODO item).
 LIGHT_LOAD_FIELD = "scenarios.light_load_fraction"
@@ -65,6 +65,13 @@ class InputBases:
     r_fault_min_ohm : float or None
         The minimum-case fault resistance (Ω) when ``faults.r_fault_min_ohm`` is marked
         ``# TODO`` (its min-case ground-fault rows rest on it), else None.
+    low_voltage_buses : frozenset of str
+        Buses of 1 kV nominal or below (``network.dss_model.PRIMARY_KV_LL``), lower case, and
+        ``"<device> close-in"`` of each device measuring at one (:func:`low_voltage_fault`):
+        the engine
+        applies ``r_fault_min_ohm`` above 1 kV only (:func:`protv2g.engine.phase.faults.
+        fault_impedance`), so a min-case ground fault there does not rest on it (review
+        ver39 M-c: the European LV feeder's 416 V C5 rows "rested on" it).
     no_load : bool
         The feeder has no load and ``scenarios.load_levels`` is marked ``# TODO`` (init's
         "light and peak the same"): every C12 row rests on that missing load (review rev39a
@@ -79,6 +86,7 @@ class InputBases:
     light_scenarios: frozenset[str] = frozenset()
     r_fault_min_ohm: float | None = None
     no_load: bool = False
+    low_voltage_buses: frozenset[str] = frozenset()
 
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
@@ -140,10 +148,44 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
     if any(str(f).startswith(LIGHT_LOAD_FIELD) for f in todo_fields) and feeder_has_load(study):
         light = frozenset(sc.name for sc in build_scenarios(study.document)
                           if sc.load_level == LoadLevel.LIGHT)
-    r_min = None
+    r_min, low_v = None, frozenset()
     if any(str(f).startswith(R_FAULT_MIN_FIELD) for f in todo_fields):
         r_min = float(getattr(getattr(study.document, "faults", None), "r_fault_min_ohm", 0.0))
+        low_v = _low_voltage_buses(study)
     no_load = (any(str(f).startswith(LOAD_LEVELS_FIELD) for f in todo_fields)
                and not feeder_has_load(study))
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos, light, r_min, no_load)
+                      trafos, light, r_min, no_load, low_v)
+
+
+def _low_voltage_buses(study: Study) -> frozenset[str]:
+    """Names (lower case) of the model's buses of known nominal voltage at or below 1 kV and
+    ``"<device> close-in"`` of the devices measuring at one (none without an OpenDSS model:
+    then every min-case ground row rests on ``r_fault_min_ohm``)."""
+    from protv2g.network.dss_model import PRIMARY_KV_LL
+
+    buses = getattr(getattr(study, "model", None), "buses", None)
+    if buses is None or "kv_ll" not in getattr(buses, "columns", ()):
+        return frozenset()
+    kv = buses["kv_ll"].to_numpy(float)
+    low = (kv > 0) & (kv <= PRIMARY_KV_LL)
+    sites = getattr(study, "device_sites", {}) or {}
+    return frozenset([*(str(n).lower() for n in buses.index[low]),
+                      *(f"{name} close-in".lower() for name, site in sites.items()
+                        if 0 <= int(site.bus) < len(kv) and low[int(site.bus)])])
+
+
+def low_voltage_fault(bases: InputBases, fault_bus: str) -> bool:
+    """Whether a row's fault bus is at 1 kV or below (:attr:`InputBases.low_voltage_buses`);
+    a close-in fault of devices sharing a terminal (``"F1 + F1b close-in"``) when each is.
+
+    >>> b = InputBases(low_voltage_buses=frozenset({"899", "f1 close-in", "f1b close-in"}))
+    >>> [low_voltage_fault(b, t) for t in ("899", "F1 + F1b close-in", "sourcebus")]
+    [True, True, False]
+    """
+    name = str(fault_bus).lower()
+    if name in bases.low_voltage_buses:
+        return True
+    head, _, tail = name.rpartition(" close-in")
+    return bool(head) and not tail and all(
+        f"{d} close-in" in bases.low_voltage_buses for d in head.split(" + "))

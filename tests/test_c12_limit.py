@@ -184,6 +184,21 @@ def test_v2g_caused_needs_a_rise_beyond_the_tolerance() -> None:
 
 
 # ---------------------------------------------------------------- set-point buses
+def test_a_source_bus_v2g_raises_is_said_not_the_studys_input(hand) -> None:
+    """Review ver39 M-a (EPRI DG_Prot_Fdr): the not-judged info row called bx "the study's
+    input, not a result", but behind the 36.6 MVA source OpenDSS puts bx at 1.0479 pu without
+    V2G and 1.0573 pu with 1.14 MW exported (rev39a dgp/flow.py): the row gives both and says
+    it is the set-point plus the rise through the source impedance. A source bus that does
+    not move keeps "the study's input"."""
+    c12 = _c12(hand, _flow({"SUB": 1.0479}, {"SUB": 1.0573}))
+    info = " ".join(c12[c12.status == "info"].message.astype(str))
+    assert "1.057 pu at SUB (a source bus: 1.048 pu without V2G, 1.057 pu with it" in info
+    assert "rise through the source impedance" in info and "study's input" not in info
+    still = _c12(hand, _flow({"SUB": 1.0573}, {"SUB": 1.0573}))
+    info = " ".join(still[still.status == "info"].message.astype(str))
+    assert "1.057 pu at SUB (a source bus: its voltage is the study's input, not a result)" in info
+
+
 def test_a_bus_held_at_the_source_set_point_is_named_so(hand) -> None:
     """A source above the limit holds the bus behind a near-zero impedance there, with and
     without V2G: the set-point is the input the row rests on, not the load."""

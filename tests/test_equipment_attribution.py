@@ -260,5 +260,5 @@ def test_gate_line_says_the_given_figures_tap():
             "at_present_tap": tap}
     table = pd.DataFrame([light, peak]).reindex(columns=HOSTING_COLUMNS)
     line = hosting_limit_per_site(table)["depot"]
-    assert "562 kW on the rows resting on given data (C12 transformer.depot_xf" in line
+    assert "on given data alone 562 kW (C12 transformer.depot_xf" in line
     assert line.count(tap) == 1

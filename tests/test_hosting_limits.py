@@ -202,6 +202,10 @@ def test_limit_on_a_stand_in_is_not_determined(basis, input_text):
     assert out["given_limit"] == "C1 R-F1 / F-LAT (SLG-a at b2 (min)) from 200 kW"
     assert extras_note(out).startswith(f"; NOT DETERMINED: the limit rests on {input_text}; "
                                        "on the rows resting on given data 150 kW (C1 R-F1")
+    # with the row's figure (5 kW limited by C7): every limit below 150 kW rests on the input
+    assert extras_note(out, 0.0).startswith(
+        f"; NOT DETERMINED: every limit below 150 kW rests on an input to confirm, the lowest "
+        f"on {input_text}; on given data alone 150 kW (C1 R-F1")
     assert given_bracket(failing, KEY, levels, "C1") == (150.0, 200.0)
     assert given_bracket(failing, KEY, levels, "C7") == (300.0, None)
 
@@ -261,9 +265,11 @@ def test_not_determined_site_gives_no_bare_figure_and_the_given_figure_over_its_
     ])
     lines = hosting_lines(_verdict(table))
     assert lines == [
-        "hosting capacity homes: not determined: 0 kW if F1's interrupting_rating_ka "
-        "(drafted: TODO) holds (limited by C7 (F1, SLG-a at b2 (max)), expected/peak); 94 kW "
-        "on the rows resting on given data (C12 line.a from 95 kW, firm/peak); not limiting: "
+        "hosting capacity homes: not determined: every limit below 94 kW rests on an input to "
+        "confirm, the lowest on F1's interrupting_rating_ka (drafted: TODO); on given data "
+        "alone 94 kW "
+        "(C12 line.a from 95 kW, firm/peak); 0 kW if it holds (limited by C7 (F1, SLG-a at b2 "
+        "(max)), expected/peak); not limiting: "
         "C10 head: first reclose 0.5 s (drafted: TODO) must exceed 2.5 s for homes — a "
         "setting to change, not an export limit"]
     summary = dict(hosting_headline(table, _verdict(table)))
@@ -442,10 +448,13 @@ def test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet(
 
     gate = result.meta["gate"]
     line = next(x for x in hosting_lines(gate) if x.startswith("hosting capacity depot:"))
+    given = f"{depot.given_hosting_kw:,.0f} kW"
     assert line.startswith(
-        "hosting capacity depot: not determined: 0 kW if FU-F1-LAT1's interrupting_rating_ka "
-        "(drafted: TODO) holds (limited by C7 (FU-F1-LAT1, ")
-    assert f"; {depot.given_hosting_kw:,.0f} kW on the rows resting on given data (C1 R-F1" in line
+        f"hosting capacity depot: not determined: every limit below {given} rests on an input "
+        "to confirm, the lowest on FU-F1-LAT1's interrupting_rating_ka (drafted: TODO); on "
+        "given data alone "
+        f"{given} (C1 R-F1")
+    assert "; 0 kW if it holds (limited by C7 (FU-F1-LAT1, " in line
     assert line.endswith("; not limiting (failing without V2G, V2G's worsening immaterial): "
                          "C1 R-F1 / FU-F1-LAT1: -1 → -1.09 s, 9.0 % of its deficit without V2G")
     assert " kW, " not in line.split(": not determined")[0]  # no bare figure before it

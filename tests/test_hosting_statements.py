@@ -109,7 +109,10 @@ def test_a_not_determined_site_names_them_on_its_given_figure_too():
         limiting_basis="todo", determined=False, rests_on="the settings of head-sw1 "
         "(drafted: TODO)", given_hosting_kw=72.0, site_max_kw=72.0)])
     text = hosting_limit_per_site(table)["homes"]
-    assert "72 kW on the rows resting on given data (no criterion evaluated limits it)" in text
+    assert ("every limit below 72 kW rests on an input to confirm, the lowest on the settings "
+            "of head-sw1 (drafted: TODO); on given data alone 72 kW (no criterion evaluated on "
+            "given data limits it)"
+            in text)
     assert text.endswith("; C1, C2, C3, C4 not evaluated, the figure says nothing of them")
 
 

@@ -122,5 +122,12 @@ def test_hosting_line_says_what_an_undetermined_figure_rests_on():
            "limiting_criterion": "C12", "limiting_device": "", "limiting_fault": "at lat2",
            "determined": np.False_, "rests_on": NO_LOAD_INPUT, "given_hosting_kw": 500.0}
     line = _line(row, 100.0)
-    assert line.endswith(f"; NOT DETERMINED: rests on {NO_LOAD_INPUT}; on given data 500 kW")
+    # review ver39 M-b: "on given data 500 kW" read as a figure above every limit computed
+    # on the drafted inputs (C12 76 kW, C5 314 kW): every limit below it rests on the input
+    assert line.endswith(f"; NOT DETERMINED: every limit below 500 kW rests on an input to "
+                         f"confirm, the lowest on {NO_LOAD_INPUT}; on given data alone 500 kW "
+                         "(no criterion on given data limits it below the site maximum)")
+    # a given figure not above the computed one keeps the input and the given figure
+    assert _line({**row, "given_hosting_kw": 76.17}, 100.0).endswith(
+        f"; NOT DETERMINED: rests on {NO_LOAD_INPUT}; on given data 76 kW")
     assert "NOT DETERMINED" not in _line({**row, "determined": True}, 100.0)

@@ -195,3 +195,46 @@ def test_gate_passes_on_the_judged_lv_feeder(lv_study, lv_result):
                 & (v.status.astype(str) == "not_evaluated")).any()
     out = gate_verdict(lv_study, lv_result)
     assert out["verdict"] == "PASS", out["reasons"]
+
+
+def test_min_case_lv_rows_do_not_rest_on_the_primary_fault_resistance(lv_study):
+    """Review ver39 M-c: on the European LV feeder init drafts ``r_fault_min_ohm: 20`` (TODO)
+    and says it decides none of the 416 V rows, yet 46 C5 rows and the gate line said they
+    "rest on … r_fault_min_ohm = 20 Ω". With it set to 20 Ω the min-case SLG at 899 is still
+    the bolted IEC 60909 c_min fault on hot conductors from OpenDSS's Zsc (as
+    :func:`test_far_end_899_faults_match_opendss`), so no row at a ≤ 1 kV bus names it; a
+    row at the 11 kV source bus still does."""
+    import pandas as pd
+
+    from protv2g import load_study
+    from protv2g.input_basis import confirm_texts
+    from protv2g.input_stand_ins import study_input_bases
+    from protv2g.runner import run_study
+
+    path = lv_study.path.parent / "study_rmin.yaml"
+    path.write_text(STUDY.replace("faults: {method: iec60909}",
+                                  "faults: {method: iec60909, r_fault_min_ohm: 20}"),
+                    encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(path)
+        result = run_study(study)
+    master = lv_study.path.parent / "LVTestCase" / "Master.dss"
+    hot, kv_ln = _opendss_zsc(master, "899", R_HOT)
+    b = result.fault_currents
+    row = b[(b.bus_name.astype(str) == "899") & (b.scenario.astype(str) == "base/light")
+            & (b.fault_type.astype(str) == "SLG-a") & (b.case.astype(str) == "min")]
+    assert float(row.ia_ka.iat[0]) * 1e3 == pytest.approx(
+        _hand_faults(hot, kv_ln, C_MIN)["SLG"], rel=REL)  # 20 Ω would give < 12 A
+    bases = study_input_bases(study, todo_fields=["faults.r_fault_min_ohm (line 12)"])
+    assert bases.r_fault_min_ohm == 20.0 and "899" in bases.low_voltage_buses
+    assert "sourcebus" not in bases.low_voltage_buses
+    # a C5 row at each bus faulted (the relay passes here: rows as the LV fuse's would read)
+    buses = sorted({*b.bus_name.astype(str)} - {"sourcebus"})  # every other is at 416 V
+    assert "899" in buses and "head-line1 close-in" in buses and len(buses) > 100
+    rows = pd.DataFrame({"criterion": "C5", "status": "fail", "device": "head-line1",
+                         "other_device": "", "fault_type": "SLG-a", "case": "min",
+                         "fault_bus": [*buses, "sourcebus"]})
+    said = confirm_texts(rows, bases)
+    assert not any("r_fault_min_ohm" in t for t in said[:-1])
+    assert "r_fault_min_ohm = 20 Ω" in said[-1]

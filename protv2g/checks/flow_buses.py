@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
-from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.checks.flow_limit import limit_tolerance_pu, source_move_pu
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
@@ -86,8 +86,9 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     judges, and one ``info`` row naming the buses it does not judge that are above
     ``v_max_pu`` (the ones where the answer would differ; empty when none).
 
-    Not judged: a source bus (its voltage is the study's input, the same with and without
-    V2G) and a bus whose nominal voltage is above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
+    Not judged: a source bus (its voltage is the study's input, or behind a weak source that
+    input plus the rise through the source impedance: :func:`_source_reason`) and a bus whose
+    nominal voltage is above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
     gives Range A for systems up to 34.5 kV nominal and only a maximum system voltage above:
     a transmission bus is judged by its own planning criteria, not by a service-voltage
     range). A bus of unknown nominal voltage is judged. The voltage-unbalance limit judges the
@@ -101,7 +102,8 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     skip = is_src | high
     judged = ~pd.Series(buses).isin(distinct[skip]).to_numpy()
     # above the limit beyond its tolerance (:mod:`protv2g.checks.flow_limit`)
-    over_pu = v_max_pu + max(limit_tolerance_pu(ctx.thresholds), 1e-9)
+    tol_pu = limit_tolerance_pu(ctx.thresholds)
+    over_pu = v_max_pu + max(tol_pu, 1e-9)
     over = bus[~judged & (bus.vm_pu.to_numpy(float) > over_pu)]
     if over.empty:
         return judged, concat([])
@@ -109,7 +111,7 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     why = []
     for b, v in v_max.items():
         k = int(np.flatnonzero(distinct == b)[0])
-        reason = ("a source bus: its voltage is the study's input, not a result" if is_src[k]
+        reason = (_source_reason(bus, b, getattr(ctx, "base_of", None), tol_pu) if is_src[k]
                   else f"{kv[k]:g} kV nominal: ANSI C84.1 gives Range A only up to "
                        f"{RANGE_A_MAX_KV:g} kV")
         why.append(f"{v:.3f} pu at {ctx.bus_name(b)} ({reason})")
@@ -117,3 +119,23 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
         "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
         message="voltage not judged against the ANSI C84.1 Range A limit "
                 f"{v_max_pu:g} pu: " + "; ".join(why))
+
+
+def _source_reason(bus: pd.DataFrame, b: int, base_of: dict[str, str] | None,
+                   tol_pu: float) -> str:
+    """Why source bus ``b`` is not judged: the study's input where V2G does not move it beyond
+    the limit's tolerance (:func:`~protv2g.checks.flow_limit.source_move_pu`, the test
+    :func:`~protv2g.checks.flow_limit.setpoint_texts` uses); behind a weak source (EPRI
+    DG_Prot_Fdr's bx: 1.048 pu without V2G, 1.057 with, OpenDSS, review ver39 M-a) the
+    set-point plus the rise through the source impedance, C12 judging the buses beyond."""
+    at = (bus.bus == b).to_numpy()
+    step = (pd.to_numeric(bus["step"][at], errors="coerce").fillna(-1).to_numpy(float)
+            if "step" in bus.columns else np.zeros(int(at.sum())))
+    moved, v_without, v_with = source_move_pu(
+        np.asarray(bus["scenario"].to_numpy()[at], dtype=object), step,
+        bus.vm_pu.to_numpy(float)[at], base_of)
+    if base_of is None or moved <= tol_pu or np.isnan(v_without):
+        return "a source bus: its voltage is the study's input, not a result"
+    return (f"a source bus: {v_without:.3f} pu without V2G, {v_with:.3f} pu with it — the "
+            "source's set-point plus the rise through the source impedance, more than the "
+            f"limit's tolerance {tol_pu:g} pu; C12 judges the buses beyond it")

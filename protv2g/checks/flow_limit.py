@@ -61,7 +61,7 @@ from protv2g.devices.rules import RuleValue
 __all__ = ["V_LIMIT_TOLERANCE_PU", "V_LIMIT_TOLERANCE_BRACKET_PU", "SOURCE_SETPOINT",
            "REGULATOR_SETPOINT", "SETPOINT_MECHANISMS", "limit_tolerance_pu",
            "voltage_limit_tolerance", "regulated_buses", "setpoint_texts", "v2g_caused",
-           "rise_band_pu", "at_limit_caused_text",
+           "source_move_pu", "rise_band_pu", "at_limit_caused_text",
            "at_limit_text", "AT_LIMIT", "WITHIN_TOLERANCE",
            "within_tolerance_text", "judged_voltage_pu", "LINE_TO_LINE_TEXT"]
 
@@ -272,25 +272,37 @@ def setpoint_texts(bus: pd.DataFrame, failing: np.ndarray, sources: set[int],
 
 def _source_moves_pu(scenario: np.ndarray, step: np.ndarray, vm: np.ndarray,
                      base_of: Mapping[str, str] | None) -> float:
-    """How far (pu) V2G moves a source bus: the largest ``|V(V2G step) − V(its base case's
-    same step)|`` over the V2G scenarios ``base_of`` names a base for; without ``base_of``,
-    the spread of its voltages over every step. A stiff source (IEEE 34's 200,000 MVA at
-    ``pu=1.05``) moves 0; EPRI DG_Prot_Fdr's 36.6 MVA source moves Bx from 1.0479 to 1.0573 pu
-    with 1.14 MW exported (OpenDSS, review rev39a M1): the rise is V2G's, not the set-point's.
+    """How far (pu) V2G moves a source bus (:func:`source_move_pu`'s first figure)."""
+    return source_move_pu(scenario, step, vm, base_of)[0]
 
-    >>> round(_source_moves_pu(np.array(["b", "v"]), np.zeros(2), np.array([1.0479, 1.0573]),
-    ...                        {"b": "b", "v": "b"}), 4)
-    0.0094
+
+def source_move_pu(scenario: np.ndarray, step: np.ndarray, vm: np.ndarray,
+                   base_of: Mapping[str, str] | None) -> tuple[float, float, float]:
+    """How far (pu) V2G moves a source bus, and the two voltages (pu) it moves between.
+
+    The largest ``|V(V2G step) − V(its base case's same step)|`` over the V2G scenarios
+    ``base_of`` names a base for, with that pair's base (without V2G) and V2G voltages;
+    without ``base_of``, the spread of its voltages over every step, lowest and highest. A
+    stiff source (IEEE 34's 200,000 MVA at ``pu=1.05``) moves 0; EPRI DG_Prot_Fdr's 36.6 MVA
+    source moves Bx from 1.0479 to 1.0573 pu with 1.14 MW exported (OpenDSS, review rev39a
+    M1): the rise is V2G's, not the set-point's.
+
+    >>> [round(x, 4) for x in source_move_pu(np.array(["b", "v"]), np.zeros(2),
+    ...                                      np.array([1.0479, 1.0573]), {"b": "b", "v": "b"})]
+    [0.0094, 1.0479, 1.0573]
     """
     if base_of is None:
-        return float(np.nanmax(vm) - np.nanmin(vm)) if len(vm) else 0.0
+        if not len(vm):
+            return 0.0, np.nan, np.nan
+        lo, hi = float(np.nanmin(vm)), float(np.nanmax(vm))
+        return hi - lo, lo, hi
     at = {(str(c), float(t)): float(v) for c, t, v in zip(scenario, step, vm, strict=True)}
-    moved = 0.0
+    moved, pair = 0.0, (np.nan, np.nan)
     for (c, t), v in at.items():
         b = str(base_of.get(c, "") or "")
-        if b and b != c and (b, t) in at:
-            moved = max(moved, abs(v - at[(b, t)]))
-    return moved
+        if b and b != c and (b, t) in at and (np.isnan(pair[0]) or abs(v - at[(b, t)]) > moved):
+            moved, pair = abs(v - at[(b, t)]), (at[(b, t)], v)
+    return moved, *pair
 
 
 def v2g_caused(w: pd.DataFrame, bad: pd.DataFrame, base_of: Mapping[str, str],

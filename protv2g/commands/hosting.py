@@ -100,10 +100,15 @@ def _rests_on_words(row: dict) -> str:
     with no load read as the answer); "" for a determined figure."""
     if bool(row.get("determined", True)) or not row.get("rests_on"):
         return ""
+    from protv2g.gate_hosting import undetermined_words
+
     given = row.get("given_hosting_kw")
-    on_given = (f"; on given data {float(given):,.0f} kW" if given is not None
-                and given == given else "")
-    return f"; NOT DETERMINED: rests on {row['rests_on']}{on_given}"
+    given = float(given) if given is not None and given == given else None
+    words = undetermined_words(float(row["hosting_kw"]), given, str(row["rests_on"]),
+                               str(row.get("given_limit") or ""))
+    on_given = (f"; on given data {given:,.0f} kW" if given is not None
+                and words.startswith("rests on ") else "")
+    return f"; NOT DETERMINED: {words}{on_given}"
 
 
 def run(args: argparse.Namespace) -> int:

@@ -217,10 +217,18 @@ def _worst_each(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [r for _, r in best.values()]
 
 
-def extras_note(extras: dict[str, Any]) -> str:
-    """What the note of a hosting row adds for :data:`EXTRA_COLUMNS` ("" when nothing)."""
+def extras_note(extras: dict[str, Any], hosting_kw: float | None = None) -> str:
+    """What the note of a hosting row adds for :data:`EXTRA_COLUMNS` ("" when nothing);
+    ``hosting_kw`` the row's figure: where the figure on given data is above it, every limit
+    below rests on an input to confirm (:func:`protv2g.gate_hosting.undetermined_words`)."""
+    from protv2g.gate_hosting import undetermined_words
+
     out = []
-    if not extras["determined"]:
+    words = ("" if extras["determined"] or hosting_kw is None else undetermined_words(
+        hosting_kw, extras["given_hosting_kw"], extras["rests_on"], extras["given_limit"]))
+    if words and not words.startswith("rests on "):
+        out.append(f"NOT DETERMINED: {words}")
+    elif not extras["determined"]:
         out.append(f"NOT DETERMINED: the limit rests on {extras['rests_on']}; on the rows "
                    f"resting on given data {extras['given_hosting_kw']:,.6g} kW"
                    + (f" ({extras['given_limit']})" if extras["given_limit"] else

@@ -281,7 +281,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         lim = _limiting(failing, axis, evaluated, None)
         extra = axis_extras(failing, aside or {}, axis.key, evaluated, axis.cap_kw,
                             lim["first_fail_kw"])
-        note = _note(axis, lim, na, missing) + extras_note(extra) + caveat
+        note = _note(axis, lim, na, missing) + extras_note(extra, lim["hosting_kw"]) + caveat
         if missing:  # a figure over criteria that could not run is no figure (review25 §4:
             # ``hosting --json`` said determined true beside "NOT ESTABLISHED")
             extra = {**extra, "determined": False}
