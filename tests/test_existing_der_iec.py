@@ -30,9 +30,14 @@ as the network's part. So:
 Session 17 (helper existing_der_max): the pipeline also solves the grid alone (no existing
 DER, no charger) and the IEC sum is ``|I_grid| + |I_base − I_grid| + |I − I_base|``: base
 SUB-12kV 7.711399 kA (≥ 7.609541), firm B04 2.378961 kA (+0.005 % against calc_sc). The
-control-law phasor ``ikss_ka`` (time-based checks) still carries the PV at its angle
-(7.587296 kA). Tolerance 0.1 %: the brief's; the engine and ``calc_sc`` share the IEC 60909
-network and c factors.
+control-law phasor ``ikss_ka`` (time-based checks) carried the PV at the law's low-voltage
+blend angle, below the grid alone (7.587296 kA); since session 39 (review rev39b M5) a unit a
+bolted fault cuts off from every source — the PV behind a fault at SUB-12kV — holds its
+pre-fault angle: 7.617360 kA = |I″k,grid·e^(−j·atan(Xk/Rk)) + 1.1 × 2 MVA/(√3 × 12.47 kV)|
+from calc_sc's own Ikss, Rk and Xk (the PV at unity power factor in phase with its pre-fault
+voltage, the grid's current lagging it by the short-circuit impedance angle), to 1e-12.
+Tolerance 0.1 %: the brief's; the engine and ``calc_sc`` share the IEC 60909 network and c
+factors.
 """
 
 from __future__ import annotations
@@ -106,11 +111,21 @@ def bus_table(fault_currents: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_existing_der_today(bus_table: pd.DataFrame) -> None:
-    """What the tool gives (session 17): the control-law phasor keeps the PV at its angle
-    (below the grid alone); the IEC sum adds it by magnitude (2.331890 kA before session 17,
-    when the base case, PV on, was the network's part)."""
+    """The control-law phasor holds the PV cut off by the fault at its pre-fault angle
+    (session 39; 7.587296 kA, below the grid alone, before): hand from calc_sc's grid-alone
+    Ikss, Rk, Xk (module docstring); the IEC sum adds it by magnitude (2.331890 kA before
+    session 17, when the base case, PV on, was the network's part)."""
+    import numpy as np
+
+    grid, _both = _nets()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pp_sc.calc_sc(grid, case="max", fault="3ph", ip=False, branch_results=False)
+    ref = grid.res_bus_sc.set_axis(grid.bus.name).loc["SUB-12kV"]
+    i_pv_ka = 1.1 * 2.0 / (np.sqrt(3) * 12.47)
+    hand = abs(ref.ikss_ka * np.exp(-1j * np.arctan2(ref.xk_ohm, ref.rk_ohm)) + i_pv_ka)
     assert bus_table.at[("base/light", "SUB-12kV", "max"), "ikss_ka"] == pytest.approx(
-        7.587296, abs=2e-6)
+        hand, rel=1e-9)  # 7.617360 kA
     assert bus_table.at[("firm/light/100%", "B04", "max"), "ikss_iec_sum_ka"] == pytest.approx(
         2.378961, abs=2e-6)
     # min case: 1.937906 before session 16 (PV kept); the PV now ceases in the min case
@@ -196,10 +211,11 @@ def test_grid_only_set_only_with_existing_der() -> None:
 
 def test_grid_columns_and_device_duty(bus_table: pd.DataFrame) -> None:
     """Every bus row carries the grid-alone phasors; the grid alone's 3ph at SUB-12kV is
-    calc_sc's (PV out); the base case's IEC sum there adds the PV by magnitude."""
+    calc_sc's (PV out); the base case's IEC sum there adds the PV by magnitude, the phasor
+    with the PV held at its pre-fault angle lies between the two."""
     row = bus_table.loc[("base/light", "SUB-12kV", "max")]
     assert row["ia_grid_ka"] == pytest.approx(GRID_MAX_KA["SUB-12kV"], rel=REL_TOL)
-    assert row["ikss_iec_sum_ka"] > row["ia_grid_ka"] > row["ikss_ka"]
+    assert row["ikss_iec_sum_ka"] > row["ikss_ka"] > row["ia_grid_ka"]
 
 
 def test_phase_engine_min_case_leaves_existing_inverters_out() -> None:
