@@ -290,3 +290,16 @@ def test_the_trade_end_to_end_on_a_small_feeder(tmp_path):
     assert [c.new for c in rec.changes] == ["40K"]
     after = rec.after.findings
     assert set(after.status.astype(str)) == {"warn"}  # no failure left, none added
+
+
+def test_a_trade_note_for_a_finding_without_a_margin_prints_none():
+    """ver39b (EPRI DG feeder F01, no ground element: no margin): the note read "(fail, worst
+    margin nan s)"; and it says only what the search re-checked (that run hit its limit)."""
+    import numpy as np
+
+    from protv2g.recommend.finding_search import trade_note
+
+    note = trade_note(pd.Series({"title": "C5 reach: A", "worst_margin": np.nan,
+                                 "margin_unit": "s"}), ["warning made worse C4: A / B (…)"])
+    assert note.startswith("trade-off: fixes C5 reach: A (fail); side effect: warning made")
+    assert "nan" not in note and "none of the candidates re-checked" in note

@@ -311,10 +311,13 @@ def trade_note(target: pd.Series, warnings: list[str]) -> str:
     ...                       "margin_unit": "A"}), ["new warning C5 reach: F-LAT (warn: …)"]
     ...            ).split("; ")[:2]
     ['trade-off: fixes C8 load pickup: F-LAT (fail, worst margin -12 A)', 'side effect: new \
-warning C5 reach: F-LAT (warn: …) — no candidate clears it without a side effect']
+warning C5 reach: F-LAT (warn: …) — none of the candidates re-checked clears it without a \
+side effect']
     """
-    return (f"trade-off: fixes {target['title']} (fail, worst margin "
-            f"{float(target['worst_margin']):.3g} {target['margin_unit']}); side effect"
+    margin = pd.to_numeric(pd.Series([target.get("worst_margin")]), errors="coerce").iloc[0]
+    worst = (f", worst margin {float(margin):.3g} {target['margin_unit']}"
+             if np.isfinite(margin) else "")  # a finding with no margin (ver39b: "nan s")
+    return (f"trade-off: fixes {target['title']} (fail{worst}); side effect"
             f"{'s' if len(warnings) > 1 else ''}: {'; '.join(warnings)}"
-            " — no candidate clears it without a side effect; it adds no failure and makes "
-            "no failing finding worse")
+            " — none of the candidates re-checked clears it without a side effect; it adds "
+            "no failure and makes no failing finding worse")
