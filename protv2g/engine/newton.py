@@ -203,7 +203,7 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
         x0 = _frozen_start(sys, f, k, n, frozen_all)
     elif step and not kernel:  # the kernel steps itself
         x0 = law_step(sys, law, lim, pre, x0, e_gfm=e_gfm)
-    anchorless = _anchorless_islands(sys, lim, hold)
+    anchorless = _anchorless_islands(sys, lim)
     # columns where every site is off (no limit > 0, e.g. all tripped): a grid-following law
     # image there is zero current, so the kernel would stop at its start, 0 steps, |R| = 0,
     # returning zeros; taken so without the solve (from finite currents only)

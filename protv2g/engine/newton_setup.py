@@ -83,8 +83,7 @@ def column_args(sys: ColumnSystem, law: LawArrays, lim, pre, hold, cols) -> tupl
             _law_mod.V_PLL_MIN_PU)
 
 
-def anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | None
-                       ) -> np.ndarray:
+def anchorless_islands(sys: ColumnSystem, lim: np.ndarray) -> np.ndarray:
     """Columns ``(m,)`` where some sites are cut off from every source by the fault: their
     open-circuit voltage ``v⁰`` is 0 (a bolted fault between them and the grid) and they do
     not couple to the other sites. Their tracking equations ``I = A·e^(−jφ)·V/|V|`` are
@@ -98,8 +97,7 @@ def anchorless_islands(sys: ColumnSystem, lim: np.ndarray, hold: np.ndarray | No
     the phase-domain engine holds its cut-off units
     (:mod:`protv2g.engine.phase.cut_off`). A site AT the faulted bus (``|M_cc|`` ≈ 0: its
     voltage 0 whatever the currents) is held by the law's own floor already and does not
-    count. ``hold`` is not used (kept for the callers' signature)."""
-    del hold
+    count."""
     m = sys.n_cols
     out = np.zeros(m, bool)
     v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
