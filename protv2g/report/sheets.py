@@ -179,12 +179,22 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Fault currents", "field:fault_currents",
               ("scenario", "bus", "bus_name", "fault_type", "case", "ikss_ka", "ikss_degree",
                "ikss_iec_sum_ka"),
-              "bus × fault type × case × scenario"),
+              "bus × fault type × case × scenario: the bus total, the fault current at the "
+              "fault position from every source (Ikss: the chargers' control-law phasor "
+              "solution; Ikss iec sum: their part added by magnitude, IEC 60909), not the "
+              "current through a device — a site beyond a device feeds the fault without "
+              "passing it; each device's own current, the figure C7's findings quote "
+              "('through …'), is on the Device duty sheet"),
     SheetSpec("Device duty", "tables:Device duty",
               ("device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
                "interrupting_rating_ka", "duty_percent", "i_base_ka", "i_idle_ka",
                "increase_percent", "v2g_increase_percent", "severity", "severity_rule"),
-              "max fault current through each device vs its interrupting rating"),
+              "max fault current through each device vs its interrupting rating: I max is "
+              "the current the device carries (its largest phase; maximum case: on the IEC "
+              "60909 sum basis, current basis), the figure C7's findings quote with I base, "
+              "I idle and the increases — not the bus total of the Fault currents and Fault "
+              "levels sheets, which also counts what a site beyond the device feeds into the "
+              "fault"),
     SheetSpec("Directional", "tables:Directional",
               ("device", "element", "scenario", "fault_bus", "fault_type", "case",
                "true_direction", "declared_direction", "wrong_direction", "v_polarising_pu",
