@@ -102,7 +102,8 @@ def line_end_temperature_text(study: Study) -> str:
 
 
 def settings_table(study: Study) -> pd.DataFrame:
-    """Every device as used: kind, place, settings, and each curve with its source;
+    """Every device as used: kind, place (``phases``: the phases it carries,
+    :attr:`~protv2g.study.places.DeviceSite.phases`), settings, and each curve with its source;
     ``at_tool_default`` (:func:`at_tool_default`) and ``at_model_default``: the adopted
     OpenDSS devices' pickups at OpenDSS's own default (``ground_pickup_a = 1 A (GroundTrip,
     OpenDSS's default)``, :mod:`protv2g.study.model_defaults`; review rev35b)."""
@@ -116,7 +117,7 @@ def settings_table(study: Study) -> pd.DataFrame:
         row: dict[str, Any] = {
             "device": device.name, "kind": device.kind.value,
             "element": site.element_name or site.element, "element_index": site.element_index,
-            "bus": study.bus_name(site.bus),
+            "bus": study.bus_name(site.bus), "phases": site.phases,
         }
         for key, value in device.model_dump(mode="json", exclude={"name", "kind",
                                                                   "location"}).items():

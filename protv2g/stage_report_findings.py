@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT, PROJECT
+from protv2g.checks.rule_fill import THRESHOLD_KEYS
 from protv2g.scenarios import Scenario
 from protv2g.significant import number_text
 from protv2g.text_codes import combine_codes, text_codes
@@ -127,7 +128,7 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
             f"{r.criterion} {r.status} ({bracket}, margin "
             f"{number_text(float(r.margin), _given(getattr(r, 'margin_unit', '')))})",
             str(r.criterion), _given(getattr(r, "other_device", "")),
-            _given(getattr(r, "rule", ""))))
+            _own_rule(getattr(r, "rule", ""))))
     return out
 
 
@@ -138,6 +139,16 @@ def _text_is(column: pd.Series, test: Callable[[str], bool]) -> np.ndarray:
     codes, texts = text_codes(column)
     return np.array([test(t) for t in texts.tolist()], dtype=bool)[codes] if len(texts) else (
         np.zeros(len(column), dtype=bool))
+
+
+def _own_rule(value: object) -> str:
+    """A row's rule as the sheet's key: ``""`` for a criterion's study threshold that
+    :mod:`protv2g.checks.rule_fill` names on the violation rows (``sensitivity_primary_factor``
+    …: the rule of all of the criterion's rows, no sub-rule of a finding, as
+    :mod:`protv2g.findings_rows` takes it). Review ver39 F: the Charger stages sheet, not a
+    violation table, showed it on IEEE 13's and the depot's C5 rows (10 cells)."""
+    text = _given(value)
+    return "" if text in THRESHOLD_KEYS else text
 
 
 def _given(value: object) -> str:

@@ -138,3 +138,66 @@ def test_ieee34_f818_duty_change_is_the_projects(ieee34):
     f = f[(f.device == "F-818") & (f.criterion == "C7")]
     assert PROJECT in set(f.attribution)
     assert "caused by V2G" not in set(f.attribution)
+
+
+#: OpenDSS (opendssdirect, fix40c): the SLG-a fault 1 m past F-818 (L8 split there), loads,
+#: capacitors and line capacitance off, regulators at tap 1.0, source at 1.1 pu (IEC c_max):
+#: the current through F-818 without the project and with the depot's YNd in, chargers idle.
+OPENDSS_F818_BASE_A, OPENDSS_F818_IDLE_A = 289.9, 308.6
+#: The homes' site behind F-818 (20 × 7.2 kVA on 822.a, 14.376 kV to neutral, first-cycle limit
+#: 1.5 pu), by hand: the current it feeds into a fault past F-818 without passing the fuse
+#: (OpenDSS with it as a 15.03 A Isource at 822.1: F-818 still 308.60 A, bus total 323.61 A).
+HOMES_A = 20 * 7.2e3 / 14.376e3 * 1.5
+
+
+def test_ieee34_c7_figure_is_f818s_own_current_named_with_its_sheet(ieee34):
+    """Review ver39 ("left alone") / fix40c: F13's 0.3349 kA (+16.1 %) is the current through
+    F-818, on the Device duty sheet; the Fault currents sheet's f-818 close-in SLG-a (0.3246 kA
+    phasor, +12.8 %) is the bus total, which also holds the homes' 15 A fed from beyond F-818.
+    Both right; the finding now names its quantity and sheet, and §9 gives the phase-a fuse
+    its SLG-a only. Fails on the old code (message without the sheet; §9 gave F-818 '3ph')."""
+    import numpy as np
+
+    from protv2g.report.derived import derive
+    from protv2g.report.summary_faults import fault_level_rows
+
+    res, _ = ieee34
+    v = res.violations
+    rows = v[(v.criterion == "C7") & (v.device == "F-818")
+             & v.message.astype(str).str.startswith("the project as a whole")]
+    worst = rows.loc[pd.to_numeric(rows.margin).idxmin()]
+    assert ("through F-818 (the current it carries: the Device duty sheet's I max, not the "
+            "bus total of the Fault currents sheet)") in str(worst.message)
+    # the finding's figure is the Device duty sheet's I max of the same scenario and fault
+    duty = res.tables["Device duty"]
+    d = duty[(duty.device == "F-818") & (duty.scenario == worst.scenario)
+             & (duty.case.astype(str) == "max")].iloc[0]
+    assert str(d.fault_bus) == str(worst.fault_bus) == "f-818 close-in"
+    assert 1000.0 * float(d.i_max_ka) == pytest.approx(float(worst.i_device_a), abs=0.05)
+    assert 1000.0 * float(d.i_base_ka) == pytest.approx(float(worst.i_other_a), abs=0.05)
+    # against OpenDSS: without the project and with every charger idle (0.5 % low: line C)
+    assert 1000.0 * float(d.i_base_ka) == pytest.approx(OPENDSS_F818_BASE_A, rel=0.01)
+    assert 1000.0 * float(d.i_idle_ka) == pytest.approx(OPENDSS_F818_IDLE_A, rel=0.01)
+    # the bus total of the same fault less F-818's own phasor: the homes' current, by hand
+    fc = res.fault_currents
+    bus = fc[(fc.scenario == worst.scenario) & (fc.bus_name.astype(str) == "f-818 close-in")
+             & (fc.fault_type.astype(str) == "SLG-a") & (fc.case.astype(str) == "max")].iloc[0]
+    df = res.device_faults
+    dev = df[(df.scenario == worst.scenario) & (df.device == "F-818")
+             & (df.fault_bus_name.astype(str) == "f-818 close-in")
+             & (df.fault_type.astype(str) == "SLG-a") & (df.case.astype(str) == "max")].iloc[0]
+
+    def ph(ka, deg):
+        return float(ka) * np.exp(1j * np.radians(float(deg)))
+
+    beyond_a = 1000.0 * abs(ph(bus.ikss_ka, bus.ikss_degree) - ph(dev.ia_ka, dev.ia_degree))
+    assert beyond_a == pytest.approx(HOMES_A, abs=0.1)  # 15.03 A
+    assert float(bus.ikss_ka) > float(d.i_phasor_ka) + 0.005  # 0.3246 vs 0.3156 kA
+    # §9: F-818 (L8, Phases=1, Bus1=816.1) has its phase's ground fault only
+    levels = derive(res)["fault_levels"]
+    assert [r[2] for r in fault_level_rows(levels) if r[0] == "F-818"] == ["SLG-a"]
+    from protv2g.report.sheets import DATA_SHEETS
+
+    spec = {s.title: s.description for s in DATA_SHEETS}
+    assert "the bus total" in spec["Fault currents"] and "Device duty" in spec["Fault currents"]
+    assert "I max is the current the device carries" in spec["Device duty"]

@@ -140,7 +140,13 @@ from protv2g.checks.duty_rows import dss_x_r as _dss_x_r
 from protv2g.checks.duty_rows import first_largest as _first_largest  # noqa: F401
 from protv2g.checks.duty_rows import take_block as _take
 from protv2g.checks.duty_rows import worst_rows as _worst_rows
-from protv2g.checks.duty_text import _basis_text, _idle_change_text, _phasor_note, _xf_note
+from protv2g.checks.duty_text import (
+    _basis_text,
+    _idle_change_text,
+    _phasor_note,
+    _xf_note,
+    through_text,
+)
 from protv2g.checks.equipment import EQUIPMENT, PROJECT, equipment_duty
 from protv2g.criteria import MarginUnit
 from protv2g.study.dss_site_transformers import grounded_site_transformers
@@ -396,8 +402,8 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
         proj_up = is_proj[is_up]
         msgs = [(_project_change_text(ctx, r, x, e, lm, frac) if pj else
                  _equipment_change_text(ctx, r, x, e, lm, on) if q else
-                 f"V2G raises the largest fault current through {r.device} by {x:.0%} to "
-                 f"{r.i_max_ka:.2f} kA symmetrical (from "
+                 f"V2G raises the largest fault current {through_text(r.device)} by "
+                 f"{x:.0%} to {r.i_max_ka:.2f} kA symmetrical (from "
                  + (f"{r.i_idle_ka:.2f} kA, the largest with every charger idle"
                     if d else f"{r.i_base_ka:.2f} kA, the largest without V2G")
                  + f"{_phasor_note(r)}) {ctx.export_text(r.scenario)}"
@@ -430,9 +436,10 @@ def _project_change_text(ctx: CheckContext, r: Any, rise: float, rise_eq: float,
     """The message of a fault-level change the project makes as a whole, each of its shares
     within the fraction (:func:`~protv2g.checks.duty_rows.project_change`, mix38)."""
     rise_v2g = r.i_max_ka / r.i_idle_ka - 1.0
-    return (f"the project as a whole raises the largest fault current through {r.device} by "
-            f"{rise:.0%} to {r.i_max_ka:.2f} kA symmetrical (from {r.i_base_ka:.2f} kA, the "
-            f"largest without the project){_phasor_note(r)} {ctx.export_text(r.scenario)}: "
+    return (f"the project as a whole raises the largest fault current "
+            f"{through_text(r.device)} by {rise:.0%} to {r.i_max_ka:.2f} kA symmetrical "
+            f"(from {r.i_base_ka:.2f} kA, the largest without the project){_phasor_note(r)} "
+            f"{ctx.export_text(r.scenario)}: "
             f"its equipment {rise_eq:+.0%} ({r.i_idle_ka:.2f} kA with every charger idle) and "
             f"its chargers {rise_v2g:+.0%} on top, each within "
             f"checks.v2g_change_fraction {fraction:.0%}, together over it — caused by the "
@@ -449,9 +456,9 @@ def _equipment_change_text(ctx: CheckContext, r: Any, rise_v2g: float, rise_eq: 
     xf = " and ".join(sorted(set(grounded.values()))) or " and ".join(
         str(s.model_transformer) for s in getattr(ctx.study.document, "v2g_sites", [])
         if getattr(s, "model_transformer", None)) or "the sites' own transformers"
-    return (f"the project's equipment ({xf}) raises the largest fault current through "
-            f"{r.device} by {rise_eq:.0%} to {r.i_idle_ka:.2f} kA symmetrical with every "
-            f"charger idle (from {r.i_base_ka:.2f} kA, the largest without the project) "
+    return (f"the project's equipment ({xf}) raises the largest fault current "
+            f"{through_text(r.device)} by {rise_eq:.0%} to {r.i_idle_ka:.2f} kA symmetrical "
+            f"with every charger idle (from {r.i_base_ka:.2f} kA, the largest without the project) "
             f"{ctx.export_text(r.scenario)}; the chargers add {rise_v2g:+.0%} to "
             f"{r.i_max_ka:.2f} kA{_phasor_note(r)}; rating duty {r.i_duty_ka:.2f} kA = "
             f"{r.i_duty_ka / limit_ka:.0%} of its {r.rating_basis} rating {limit_ka:.2f} kA — "

@@ -12,6 +12,20 @@ from protv2g.checks._common import CheckContext
 from protv2g.checks.reach_text import built_grounded
 from protv2g.study.dss_site_transformers import transformer_3i0_note
 
+#: What C7's "the largest fault current through <device>" is, and where it stands (review
+#: ver39 / fix40c, IEEE 34 F-818: the finding's 0.3349 kA (+16.1 %) is F-818's own phase
+#: current, the Device duty sheet's I max; the Fault currents sheet's f-818 close-in SLG-a is
+#: the bus total, 0.3246 kA phasor / 0.3487 kA IEC sum, which adds the 15 A the homes' site
+#: behind F-818 feeds into the fault without passing through it).
+THROUGH_NOTE = ("the current it carries: the Device duty sheet's I max, not the bus total of "
+                "the Fault currents sheet")
+
+
+def through_text(device: str) -> str:
+    """``"through F-818 (the current it carries, …)"``: the device's own current named with
+    the sheet that lists it (:data:`THROUGH_NOTE`)."""
+    return f"through {device} ({THROUGH_NOTE})"
+
 
 def _sym_text(r: Any) -> str:
     """The symmetrical current and, on the IEC basis, its two parts."""

@@ -17,6 +17,7 @@ import pandas as pd
 from protv2g.errors import InputError, Issue
 
 __all__ = ["ElementY", "Machine", "SOURCE_CLASSES", "element_table", "element_y", "shunts",
+           "terminal_phases",
            "machines", "devices", "control_table", "CONTROL_COLUMNS", "CAP_CONTROL_MODES",
            "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS", "LOAD_STATUS"]
 
@@ -158,6 +159,20 @@ def element_y(dss, name: str, where: str) -> ElementY:  # noqa: ANN001
     return _active_y(dss, name.lower(),
                      tuple(b.split(".", 1)[0].lower() for b in dss.CktElement.BusNames()),
                      dss.CktElement.NodeRef())
+
+
+def terminal_phases(e: ElementY, terminal: int) -> str:
+    """The phases (``"abc"``, ``"c"``) of ``e``'s conductors at ``terminal``: its OpenDSS nodes
+    1–3 (ground 0 and neutrals 4 and up are no phase), the phase currents a device there
+    measures (:class:`protv2g.engine.phase.terminals.Terminals` reads the same conductors).
+
+    >>> e = ElementY("line.684611", ("684", "611"), np.array([7, 8]), np.array([3, 3]),
+    ...              np.array([1, 2]), np.zeros((2, 2), complex))
+    >>> terminal_phases(e, 1)
+    'c'
+    """
+    nums = set(np.asarray(e.node_num)[np.asarray(e.terminal) == int(terminal)].tolist())
+    return "".join(p for k, p in enumerate("abc", start=1) if k in nums)
 
 
 def _active_y(dss, name: str, buses: tuple[str, ...], node_ref) -> ElementY:  # noqa: ANN001

@@ -1,7 +1,7 @@
 """The fault-level table of the report: fault current at every device's bus, base case vs.
 the largest with V2G (maximum and minimum case), on the control-law phasor solution and on the
-IEC 60909 basis (:mod:`protv2g.checks.converter_sum`). A pure function of the result's Fault
-currents and Settings tables (no new physics).
+IEC 60909 basis (:mod:`protv2g.checks.converter_sum`), for the faults on the device's own
+phases. A pure function of the result's Fault currents and Settings tables (no new physics).
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from protv2g.text_codes import text_codes
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["FAULT_LEVEL_COLUMNS", "fault_levels"]
+__all__ = ["FAULT_LEVEL_COLUMNS", "fault_levels", "fault_phases", "on_phases"]
 
-#: Columns of the fault-level table.
+#: Columns of the fault-level table (``phases``: the device's, Settings' ``phases``).
 FAULT_LEVEL_COLUMNS = [
-    "device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka", "change_max_percent",
+    "device", "bus", "phases", "fault_type", "i_max_base_ka", "i_max_v2g_ka", "change_max_percent",
     "i_min_base_ka", "i_min_v2g_ka", "change_min_percent", "i_max_v2g_iec_sum_ka",
     "i_max_base_iec_sum_ka", "change_max_iec_sum_percent",
 ]
@@ -29,6 +29,12 @@ FAULT_LEVEL_COLUMNS = [
 def fault_levels(result: StudyResult) -> pd.DataFrame:
     """Fault current at each device's bus, base case vs. the largest with V2G
     (:data:`FAULT_LEVEL_COLUMNS`): maximum case (``max``) and minimum case (``min``).
+
+    Each device gets the fault types on its own phases (:func:`on_phases`, the Settings
+    sheet's ``phases``; every fault type at its bus for a result without them): a device on a
+    1-phase lateral off a 2- or 3-phase bus carries only its phase's ground fault (review
+    ver39b M-c: IEEE 13's FU-611, on phase c of bus 684, was given 684's SLG-a, 2.235 kA, a
+    fault on a phase it does not carry; its own SLG-c is 2.215 kA).
 
     ``i_*_ka`` are the control-law phasor solution; ``i_max_v2g_iec_sum_ka`` is the largest
     maximum-case level with V2G on the IEC 60909 basis (the chargers' part added by
@@ -76,10 +82,15 @@ def fault_levels(result: StudyResult) -> pd.DataFrame:
         agg.index, agg["max"].to_numpy(float), agg["min"].to_numpy(float), strict=True)}
     iec_max = dict(zip(iec.index, iec.to_numpy(float), strict=True))
     iec_base_max = dict(zip(iec_base.index, iec_base.to_numpy(float), strict=True))
+    phases = (settings["phases"].astype(object).where(settings["phases"].notna(), "")
+              .astype(str) if "phases" in settings.columns
+              else pd.Series("", index=settings.index))
     rows = []
-    for dev, b in zip(settings["device"].astype(str), dev_bus, strict=True):
+    for dev, b, ph in zip(settings["device"].astype(str), dev_bus, phases, strict=True):
         for ftype in types.get(b, []):
-            row: dict[str, Any] = {"device": dev, "bus": b, "fault_type": ftype}
+            if not on_phases(str(ftype), ph):
+                continue
+            row: dict[str, Any] = {"device": dev, "bus": b, "phases": ph, "fault_type": ftype}
             for case, pick in (("max", 0), ("min", 1)):
                 ib = stat.get((b, ftype, case, True), (np.nan, np.nan))[pick]
                 iv = stat.get((b, ftype, case, False), (np.nan, np.nan))[pick]
@@ -91,3 +102,32 @@ def fault_levels(result: StudyResult) -> pd.DataFrame:
             row["change_max_iec_sum_percent"] = 100.0 * (iv - ib) / ib if ib > 0 else np.nan
             rows.append(row)
     return pd.DataFrame(rows, columns=FAULT_LEVEL_COLUMNS)
+
+
+def fault_phases(fault_type: str) -> str:
+    """The phases a fault type names: ``"abc"`` for ``3ph``, ``"ca"`` for ``LL-ca`` (the
+    OpenDSS path's labels, ``SLG-c``, ``LLG-ab``); ``""`` for a bare type (the pandapower
+    path's ``SLG``, ``LL``: no phase named, on a balanced three-phase net).
+
+    >>> [fault_phases(t) for t in ("3ph", "LL-ca", "SLG-c", "SLG")]
+    ['abc', 'ca', 'c', '']
+    """
+    if fault_type == "3ph":
+        return "abc"
+    _, dash, named = fault_type.partition("-")
+    return named if dash else ""
+
+
+def on_phases(fault_type: str, device_phases: str) -> bool:
+    """Whether a fault of ``fault_type`` lies on the device's own phases — every phase it
+    names is one the device carries, so the fault can be on its conductors just past it
+    (a 1-phase fuse on phase c: ``SLG-c`` only, not ``SLG-a`` or ``LL-ca`` of its bus). A
+    bare fault type or unknown device phases (``""``, a result without them) are kept.
+
+    >>> [on_phases(t, "c") for t in ("SLG-c", "SLG-a", "LL-ca", "3ph", "SLG")]
+    [True, False, False, False, True]
+    >>> on_phases("LL-ca", "ac"), on_phases("SLG-a", "")
+    (True, True)
+    """
+    named = fault_phases(fault_type)
+    return not named or not device_phases or set(named) <= set(device_phases)

@@ -146,9 +146,12 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "faster of phase and 51G fast elements with 3I0 = the fuse current; "
               + STAGED_TIME_NOTE),
     SheetSpec("Fault levels", "derived:fault_levels",
-              ("device", "bus", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
+              ("device", "bus", "phases", "fault_type", "i_max_base_ka", "i_max_v2g_ka",
                "change_max_percent", "i_min_base_ka", "i_min_v2g_ka", "change_min_percent"),
-              "fault current at every device's bus, with and without V2G"),
+              "fault current at every device's bus, with and without V2G: the bus total (from "
+              "every source, as the Fault currents sheet), for the fault types on the "
+              "device's own phases (phases, as on the Settings sheet: a 1-phase fuse gets its "
+              "phase's ground fault only)"),
     SheetSpec("Evidence", "derived:evidence",
               ("evidence", "finding", "criterion", "status", "attribution", "scenario",
                "load_levels", "fault_bus", "fault_type", "case", "device", "other_device",
@@ -176,12 +179,22 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Fault currents", "field:fault_currents",
               ("scenario", "bus", "bus_name", "fault_type", "case", "ikss_ka", "ikss_degree",
                "ikss_iec_sum_ka"),
-              "bus × fault type × case × scenario"),
+              "bus × fault type × case × scenario: the bus total, the fault current at the "
+              "fault position from every source (Ikss: the chargers' control-law phasor "
+              "solution; Ikss iec sum: their part added by magnitude, IEC 60909), not the "
+              "current through a device — a site beyond a device feeds the fault without "
+              "passing it; each device's own current, the figure C7's findings quote "
+              "('through …'), is on the Device duty sheet"),
     SheetSpec("Device duty", "tables:Device duty",
               ("device", "kind", "scenario", "fault_bus", "fault_type", "case", "i_max_ka",
                "interrupting_rating_ka", "duty_percent", "i_base_ka", "i_idle_ka",
                "increase_percent", "v2g_increase_percent", "severity", "severity_rule"),
-              "max fault current through each device vs its interrupting rating"),
+              "max fault current through each device vs its interrupting rating: I max is "
+              "the current the device carries (its largest phase; maximum case: on the IEC "
+              "60909 sum basis, current basis), the figure C7's findings quote with I base, "
+              "I idle and the increases — not the bus total of the Fault currents and Fault "
+              "levels sheets, which also counts what a site beyond the device feeds into the "
+              "fault"),
     SheetSpec("Directional", "tables:Directional",
               ("device", "element", "scenario", "fault_bus", "fault_type", "case",
                "true_direction", "declared_direction", "wrong_direction", "v_polarising_pu",
@@ -238,9 +251,11 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "expected number (one decimal; the model sizes the fault source with it, so it "
               "is not rounded to whole chargers)"),
     SheetSpec("Settings", "field:settings",
-              ("device", "kind", "element", "element_index", "bus", "at_tool_default",
-               "at_model_default", "curve_sources"),
-              "every device as used, curve names and their sources; at_tool_default: the "
+              ("device", "kind", "element", "element_index", "bus", "phases",
+               "at_tool_default", "at_model_default", "curve_sources"),
+              "every device as used, curve names and their sources; phases: the phases the "
+              "device carries (on an OpenDSS feeder its terminal's phase conductors); "
+              "at_tool_default: the "
               "settings neither the study file nor the importer gave (the tool's default is "
               "used); at_model_default: an OpenDSS device's pickups at OpenDSS's own default "
               "(1 A: the model sets none; validate warns); a non-directional relay's "

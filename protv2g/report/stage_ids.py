@@ -7,6 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.rule_fill import THRESHOLD_KEYS
+
 __all__ = ["STAGES", "with_finding_ids"]
 
 
@@ -36,8 +38,16 @@ def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFram
             or not set(keys) <= set(evidence.columns):
         return frame
 
+    def cells_of(column: pd.Series, key: str) -> np.ndarray | pd.Series:
+        cells = _key_text(column)
+        if key != "rule":
+            return cells
+        # a criterion's study threshold (checks.rule_fill) is no rule of a finding: the
+        # stage rows carry none (stage_report_findings), the evidence rows name it
+        return np.where(np.isin(np.asarray(cells, dtype=object), THRESHOLD_KEYS), "", cells)
+
     def text(df: pd.DataFrame) -> pd.DataFrame:
-        return pd.DataFrame({k: _key_text(df[k]) for k in keys})
+        return pd.DataFrame({k: cells_of(df[k], k) for k in keys})
 
     wanted = text(frame)
     # only the evidence rows whose key cells each occur among the stage rows' (in order):
@@ -45,7 +55,7 @@ def with_finding_ids(frame: pd.DataFrame, evidence: pd.DataFrame) -> pd.DataFram
     # 280,862 Evidence rows written as text and deduplicated for 4 stage rows, ≈ 0.2 s)
     rows = np.arange(len(evidence))
     for k in keys:
-        cells = _key_text(evidence[k].iloc[rows])
+        cells = cells_of(evidence[k].iloc[rows], k)
         rows = rows[pd.Series(cells).isin(set(wanted[k])).to_numpy()]
     subset = evidence.iloc[rows]
     ids = text(subset).assign(_id=subset["finding"].astype(str).to_numpy())

@@ -167,23 +167,26 @@ def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
     w.note("bus totals: the fault current at each device's bus from every source, not the "
            "current through the device (where a site feeds the fault from the device's far "
            "side, the device sees less of V2G's part: its own current, C7's 'through …' "
-           "texts, is on the Device duty sheet); per device its phase fault (3ph, or the "
-           "largest line-to-line fault on a 2-phase bus) and its largest ground fault (on a "
-           "1-phase bus its only one); max: the largest bus fault current over the V2G "
-           "scenarios (the chargers' control-law phasor solution, and its change %); IEC "
-           "sum: their contribution added by magnitude, the duty basis, ≥ the phasor "
-           "(docs/charger-fault-model.md §8), its change % against the base case's IEC sum "
-           "(existing DER by magnitude too); min: the smallest (min case, with fault "
-           "resistance); all fault types on the Fault levels sheet")
+           "texts, is on the Device duty sheet); per device, of the faults on its own phases "
+           "(Settings' phases), its phase fault (3ph, or the largest line-to-line fault) and "
+           "its largest ground fault (a 1-phase device: its phase's only); max: the largest "
+           "bus fault current over the V2G scenarios (the chargers' control-law phasor "
+           "solution, and its change %); IEC sum: their contribution added by magnitude, "
+           "the duty basis, ≥ the phasor (docs/charger-fault-model.md §8), its change % "
+           "against the base case's IEC sum (existing DER by magnitude too); min: the "
+           "smallest (min case, with fault resistance); every fault type on the device's "
+           "phases on the Fault levels sheet, every bus's on the Fault currents sheet")
 
 
 def fault_level_rows(levels: pd.DataFrame) -> list[list[Any]]:
     """Section 9's rows: per device (table order) its phase fault — ``3ph``, else the
     line-to-line fault (``LL``, ``LL-bc``) with the largest base maximum — and its ground
-    fault — ``SLG``, else the ``SLG-x`` with the largest base maximum. Review rev39b M8: only
-    ``3ph`` and ``SLG`` were kept, so a fuse on a 1- or 2-phase bus (IEEE 13's FU-652,
-    FU-611: ``SLG-a``, ``SLG-c`` only) had no row, and a 3-phase OpenDSS bus (``SLG-a/b/c``)
-    no ground row."""
+    fault — ``SLG``, else the ``SLG-x`` with the largest base maximum — of the fault types
+    ``levels`` gives it, those on its own phases
+    (:func:`~protv2g.report.fault_levels.fault_levels`; review ver39b M-c: IEEE 13's FU-611,
+    a phase-c fuse, read "SLG-a 2.235 kA", its bus's largest ground fault). Review rev39b M8:
+    only ``3ph`` and ``SLG`` were kept, so a fuse on a 1- or 2-phase bus had no row, and a
+    3-phase OpenDSS bus (``SLG-a/b/c``) no ground row."""
     kinds = levels["fault_type"].astype(str)
     ground = kinds.str.match(r"SLG(-|$)")
     phase = kinds.str.match(r"(3ph|LL)(-|$)") & ~kinds.str.startswith("LLG")

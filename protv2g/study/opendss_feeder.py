@@ -36,6 +36,7 @@ import pandas as pd
 from protv2g.devices.library import Curve, CurveLibrary
 from protv2g.errors import InputError, Issue
 from protv2g.flow.opendss_ground import line_to_neutral_issue
+from protv2g.network.dss_elements import terminal_phases
 from protv2g.network.dss_graph import device_site, dss_source_buses, locate
 from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_base import split_phase
@@ -146,7 +147,8 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             continue
         device_sites[device.name] = DeviceSite(
             "line" if s.element_class == "line" else "trafo", s.element_index, s.bus,
-            s.far_bus, element_name=element, terminal=terminal)
+            s.far_bus, element_name=element, terminal=terminal,
+            phases=terminal_phases(model.element_y(element), terminal))
     site_buses: dict[str, int] = {}
     names = list(tab.index)
     for i, site in enumerate(document.v2g_sites):

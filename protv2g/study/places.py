@@ -37,6 +37,10 @@ class DeviceSite:
     transformer's terminal moved there) and on a pandapower net ``stub_line`` is the stub's
     ``net.line`` row, where the engine measures the device's current (on an OpenDSS model
     ``DssModel.element_y(element_name, terminal)`` returns the stub); ``-1`` otherwise.
+
+    ``phases``: the phases the device carries (``"abc"``; on an OpenDSS model its terminal's
+    phase conductors, :func:`protv2g.network.dss_elements.terminal_phases` — IEEE 13's FU-611
+    on the 1-phase line 684611 is ``"c"``, though its bus 684 has a and c).
     """
 
     element: Literal["line", "trafo"]
@@ -46,6 +50,7 @@ class DeviceSite:
     element_name: str = ""
     terminal: int = 1
     stub_line: int = -1
+    phases: str = "abc"
 
 
 def document_issues(document: StudyDocument, file: str) -> list[Issue]:
