@@ -235,10 +235,11 @@ def _redraft(args: argparse.Namespace) -> int:
         # nothing compared: say so (ver38: IEEE 8500, the reviewer's f_campus item sat between
         # the head relay's TODO comments and the relay, so no drafted relay was found and the
         # old line claimed none "differs materially")
-        print(f"{path}: no head relay drafted by init found (init marks its relay by TODO "
-              "comments on the relay's own item: an item put between them and the relay "
-              "takes them) — init's head-relay rule was not re-applied; no drafted "
-              "interrupting rating differs from init's rating rule: nothing re-drafted")
+        print(f"{path}: no head relay drafted by init found (init marks its relay by the "
+              "TODO 'assumed feeder-head relay <name>: …' on the relay's name line, or above "
+              "it in a study drafted before) — init's head-relay rule was not re-applied; no "
+              "drafted interrupting rating differs from init's rating rule: nothing "
+              "re-drafted")
     elif not stale and not ratings and not moved:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule, and no drafted interrupting rating from init's rating rule, as "
