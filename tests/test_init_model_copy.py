@@ -2,7 +2,7 @@
 IEEE 13 beside its master copied every file of the master's folder — the user's ``init.out``,
 and at ``init --force`` the earlier ``study.yaml`` and ``val.out``; old workbooks would
 follow). The copy holds the scripts and the files they name
-(:func:`protv2g.network.opendss_script.model_files`). Reference: OpenDSS itself (``compile``
+(:func:`protv2g.network.opendss_files.model_files`). Reference: OpenDSS itself (``compile``
 of the copy and of the original: the same buses, the same bus coordinates and the same load
 shapes, their multipliers read from the files the scripts name).
 """
@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from protv2g.network.opendss_script import model_files
+from protv2g.network.opendss_files import model_files
 
 
 def _opendss(path):

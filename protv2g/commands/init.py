@@ -25,7 +25,7 @@ A study reads feeder files only from its own folder or below it
 (:func:`protv2g.study.paths.resolve_inside`). When ``-o`` names a folder that is not the
 model's folder or above it (the model on a read-only share, a study kept apart from the
 model), the model — its scripts and the files they name
-(:func:`protv2g.network.opendss_script.model_files`: ``Redirect``/``Compile`` targets, bus
+(:func:`protv2g.network.opendss_files.model_files`: ``Redirect``/``Compile`` targets, bus
 coordinates, load-shape and curve files), never the folder's other files (the user's
 outputs) — is copied into the study's folder under the name of the deepest folder holding
 them, and the study reads the copy; a ``--redirect`` inside that folder goes with it, one
@@ -44,7 +44,7 @@ import stat
 from pathlib import Path
 
 from protv2g.errors import InputError, Issue
-from protv2g.network.opendss_script import model_files
+from protv2g.network.opendss_files import model_files
 
 __all__ = ["MODEL_COPY_LIMIT_MB", "model_copy_plan", "register", "run"]
 
@@ -300,7 +300,7 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path, *,
     study_dir : Path
         The folder the study file is written to.
     reached : list of Path, optional
-        The model's files (:func:`~protv2g.network.opendss_script.model_files` of each
+        The model's files (:func:`~protv2g.network.opendss_files.model_files` of each
         script), when the caller has them; read here otherwise.
 
     Returns
@@ -328,7 +328,7 @@ def _split_redirects(redirects: list[str], model_dir: Path) -> tuple[list[str], 
 
 def _redirect_copies(outside: list[str], study_dir: Path, *, force: bool) -> dict[Path, Path]:
     """Where each file reached by a ``--redirect`` outside the model's folder goes: each
-    script's files (:func:`~protv2g.network.opendss_script.model_files`, the script first) at
+    script's files (:func:`~protv2g.network.opendss_files.model_files`, the script first) at
     their place relative to the script's folder, under the study's folder; a file already
     under the study's folder stays where it is (maps to itself).
 
@@ -373,7 +373,7 @@ def _study_path(path: Path, model_dir: Path, copy_to: Path | None, study_dir: Pa
 
 def _model_files(reached: list[Path]) -> list[Path]:
     """The files to copy: the model's files (``reached``:
-    :func:`~protv2g.network.opendss_script.model_files` of the master and of each
+    :func:`~protv2g.network.opendss_files.model_files` of the master and of each
     ``--redirect`` in the model's folder — the scripts and the files their commands name),
     each once, sorted; nothing else of their folders. Review ver39b: every file of the
     scripts' folders was copied, the user's own outputs with them (``init.out``, an earlier
