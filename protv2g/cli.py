@@ -222,7 +222,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print(f"gate: {gate.get('verdict', 'not evaluated')}"
           + (f" ({len(gate.get('reasons', []))} reasons; see the Summary sheet)"
              if gate.get("reasons") else ""))
-    _print_reasons(gate.get("reasons") or [])
+    _print_reasons(gate.get("reasons") or [], gate.get("reason_data"))
     for line in hosting_lines(gate):  # with what limits it (s16 S2)
         print(line)
     print(f"workbook: {path}")
@@ -247,15 +247,18 @@ def _slips(study: object) -> list:
 _RUN_REASONS = 10
 
 
-def _print_reasons(reasons: list[str]) -> None:
+def _print_reasons(reasons: list[str], data: list | None = None) -> None:
     """The gate's deciding reasons (``error:``, ``fail:``, ``condition:``, ``confirm:``; not
     ``info:``) under its verdict, as ``protv2g gate`` prints them (4 significant digits:
     :func:`protv2g.commands.gate.terminal_text`), at most :data:`_RUN_REASONS`; review s15:
-    a user had to open the workbook to learn why the gate failed."""
+    a user had to open the workbook to learn why the gate failed. ``data``: the gate's
+    ``reason_data`` (aligned with ``reasons``), by which lines are grouped."""
     from protv2g.commands.gate import grouped_lines, terminal_text
 
     # pre-existing C12 lines one per kind, as `protv2g gate` prints them (the EPRI ckt24 review)
-    deciding = grouped_lines([str(r) for r in reasons if not str(r).startswith("info:")])
+    records = list(data or []) + [None] * max(len(reasons) - len(data or []), 0)
+    keep = [k for k, r in enumerate(reasons) if not str(r).startswith("info:")]
+    deciding = grouped_lines([str(reasons[k]) for k in keep], [records[k] for k in keep])
     for r in deciding[:_RUN_REASONS]:
         print(f"  {terminal_text(r)}")
     more = len(deciding) - _RUN_REASONS

@@ -66,6 +66,7 @@ from protv2g.gate_hosting import (
     hosting_limited_per_site,
     hosting_lines,
 )
+from protv2g.gate_reason_record import scenario_count_text
 from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
     FUSE_RECLOSER_CRITERIA,
@@ -169,7 +170,7 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
                                                  observed=True),
                                      key=lambda kv: (order(str(kv[0][0])), kv[0][1])):
         scen = rows["scenario"].astype(str)
-        where = f" in {scen.nunique()} scenario(s)" if (scen != "").any() else ""
+        where = f" in {scenario_count_text(scen.nunique())}" if (scen != "").any() else ""
         out.append(f"error: {' '.join(str(message).split())}{where}")
     out += _empty_study_errors(study, result)
     return list(dict.fromkeys(out))  # a message both in meta and in the rows: listed once
@@ -234,7 +235,7 @@ def _mode_confirms(violations: pd.DataFrame) -> list[str]:
         lines.append(f"confirm: C12 {device}: {w['message']} (warn: the model's mode suits the "
                      f"export; {w['scenario']}; "
                      f"{status_count_text(g['status'].astype(str).value_counts().to_dict())} "
-                     f"in {g['scenario'].nunique()} scenario(s))")
+                     f"in {scenario_count_text(g['scenario'].nunique())})")
     return lines
 
 
@@ -258,6 +259,8 @@ def gate_verdict(study: Study, result: StudyResult,
     dict
         ``verdict`` ("PASS" / "FAIL" / "ERROR"), ``exit_code`` (0 / 1 / 2), ``reasons`` (one
         line each: ``error: …``, ``fail: …``, ``condition: …``, ``confirm: …``, ``info: …``),
+        ``reason_data`` (aligned with ``reasons``: what a line of violation rows says, as
+        data, :func:`~protv2g.gate_reason_record.reason_record`; None for the other lines),
         ``conditions`` (the ``condition:`` lines: failing rows present without V2G, to fix
         before the pilot), ``to_confirm`` (the ``confirm:`` lines: such rows resting on a
         default or drafted input), ``flow_items`` (those of the two that are the feeder's own
@@ -286,6 +289,7 @@ def gate_verdict(study: Study, result: StudyResult,
     infos: list[str] = []
     flow_items: list[str] = []
     n_fail = n_pre = n_stand_in = 0
+    records: dict[str, dict[str, Any]] = {}  # each row line → what it says, as data
     if {"criterion", "status", "attribution", "scenario"} <= set(violations.columns):
         # the rows split by the one row-by-row policy (gate_rows.classify), as integer codes
         # of the outcomes, the columns read once (#21)
@@ -301,7 +305,7 @@ def gate_verdict(study: Study, result: StudyResult,
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
         folded = _in_groups_of(table, pre_mask, is_attributable)
-        fails += table.reasons("fail", is_attributable, folded=folded)
+        fails += table.reasons("fail", is_attributable, folded=folded, records=records)
         pre_mask = pre_mask & ~folded
 
         def pre_with(outcome: GateOutcome) -> np.ndarray:
@@ -309,7 +313,7 @@ def gate_verdict(study: Study, result: StudyResult,
             return pre_mask & (code == OUTCOME_CODES[outcome])
 
         fails += table.reasons("fail", pre_with(GateOutcome.FAIL),
-                               without_v2g=" (gate.pre_existing: fail)")
+                               without_v2g=" (gate.pre_existing: fail)", records=records)
         # the feeder's own voltage and loading items (C12) apart from the protection ones:
         # the same lines, in the same order (C12 is the catalogue's last), so the Summary can
         # list protection first (review s25 §5: ten transformer overloads opened it)
@@ -319,10 +323,10 @@ def gate_verdict(study: Study, result: StudyResult,
             """The ``condition:`` and ``confirm:`` lines of the rows ``at``; a row resting on
             a tool default or a drafted value is a question about the input first."""
             return (table.reasons("condition", pre_with(GateOutcome.CONDITION) & at,
-                                  without_v2g=": fix before the pilot"),
+                                  without_v2g=": fix before the pilot", records=records),
                     table.reasons("confirm", pre_with(GateOutcome.CONFIRM) & at,
                                   without_v2g=": confirm the input, then fix before the "
-                                  "pilot if it holds"))
+                                  "pilot if it holds", records=records))
 
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
         modes = _mode_confirms(violations)
@@ -330,7 +334,7 @@ def gate_verdict(study: Study, result: StudyResult,
         to_confirm += protection[1] + feeder[1] + modes
         flow_items = feeder[0] + feeder[1] + modes
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
-                               "not attributable to V2G")
+                               "not attributable to V2G", records=records)
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)
         n_stand_in = int(weight[stand_in & is_attributable].sum())  # a group's rows (#21)
         del weight
@@ -381,6 +385,9 @@ def gate_verdict(study: Study, result: StudyResult,
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
                           "attributable to V2G" + _stand_in_passes(result, gate.criteria)]
+    # what each line of violation rows says, as data (None for the other lines): the terminal
+    # groups lines by it, never by their words (ver39, design.md: status is data)
+    out["reason_data"] = [records.get(r) for r in out["reasons"]]
     return out
 
 
@@ -409,6 +416,7 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
     return {
         "verdict": "ERROR", "exit_code": EXIT_CODES["ERROR"],
         "reasons": lines or ["error: the study could not be evaluated"],
+        "reason_data": [None] * max(len(lines), 1),
         "screening": screening_status(study) if study is not None else {},
         "conditions": [],
         "to_confirm": [],

@@ -38,9 +38,15 @@ from protv2g.findings_attribution import (
 )
 from protv2g.findings_headline import V2G_MOVED, equipment_tail, overall_worst_tail
 from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
+from protv2g.gate_reason_record import (
+    device_text,
+    reason_record,
+    rests_on,
+    scenario_count_text,
+)
 from protv2g.gate_twin import cell_text as _fmt
 from protv2g.gate_twin import twin_text as _twin
-from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.input_basis import InputBasis
 from protv2g.significant import (
     SIGNIFICANT_DIGITS,
     round_significant,
@@ -49,7 +55,8 @@ from protv2g.text_codes import combine_code_stream, text_codes
 from protv2g.violations import describe_fault, is_given, row_weights, status_count_text
 
 __all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line",
-           "PRESENT_WITHOUT_V2G", "MARGINAL_WITHOUT_V2G"]
+           "reason_record", "scenario_count_text", "PRESENT_WITHOUT_V2G",
+           "MARGINAL_WITHOUT_V2G"]
 
 #: How a pre-existing line's note begins (``ReasonRows.reasons(..., without_v2g=tail)``), or,
 #: for a line whose rows all pass without V2G, the second (:meth:`ReasonRows._without_v2g_head`).
@@ -72,7 +79,7 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     """One reason for a group of violation rows of one criterion and device (pair): the
     worst row (smallest margin; a tie as :func:`grouped_reasons` breaks it),
     ``"<kind>: <criterion> <device> [/ <other>]: <message> (<note>; <status>; <attribution>;
-    <scenario, fault>; rule …; margin …; N fail, K warn rows in M scenario(s))"``."""
+    <scenario, fault>; rule …; margin …; N fail, K warn rows in M scenarios)"``."""
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
                                                                     na_value=np.nan)
     worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
@@ -118,11 +125,7 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
     """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
     its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows;
     ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`."""
-    device = str(worst["device"]) if is_given(worst.get("device")) else ""
-    if len(others) > 1:
-        device += f" / {', '.join(others)}"
-    elif is_given(worst.get("other_device")):
-        device += f" / {worst['other_device']}"
+    device = device_text(worst, others)
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     parts = [f"{kind}: {worst['criterion']}"]
     if device:
@@ -134,10 +137,7 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
     if str(worst.get("attribution")) in _ATTRIBUTABLE:  # what makes the line V2G's
         detail.append(_twin(worst))
     detail.append(folded)
-    basis = str(worst.get("input_basis", "")) if is_given(worst.get("input_basis")) else ""
-    confirm = input_to_confirm(str(worst["criterion"]), str(worst.get("device", "")),
-                               str(worst.get("other_device", "")), basis,
-                               worst.get("input_todo", ""))
+    basis, confirm = rests_on(worst)
     if confirm:  # the row rests on a stand-in: which input to confirm (#trust_defaults)
         detail.append(f"rests on {InputBasis(basis).label}: confirm {confirm}")
     if is_given(worst.get("rule")):
@@ -146,7 +146,7 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
     if margin := _fmt(worst.get("margin"), unit):
         detail.append(f"margin {margin}")
     # the rows by status, as the Findings count them (s38: "N rows" there, fail rows here)
-    detail.append(f"{status_count_text(n_rows)} in {n_scenarios} scenario(s)")
+    detail.append(f"{status_count_text(n_rows)} in {scenario_count_text(n_scenarios)}")
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
@@ -327,7 +327,8 @@ class ReasonRows:
 
     def reasons(self, kind: str, at: np.ndarray, note: str = "",
                 folded: np.ndarray | None = None, *,
-                without_v2g: str | None = None) -> list[str]:
+                without_v2g: str | None = None,
+                records: dict[str, dict[str, Any]] | None = None) -> list[str]:
         """:func:`grouped_reasons` of the rows ``at`` (``(n,)`` bool): one line per group of
         them. ``folded`` (``(n,)`` bool): pre-existing failing rows said on the line of their
         group when it has a row of ``at`` (its worst row, attribution and counts are the
@@ -335,7 +336,8 @@ class ReasonRows:
         ``without_v2g``: the rows are pre-existing and each line's note is
         :data:`PRESENT_WITHOUT_V2G` or :data:`MARGINAL_WITHOUT_V2G` (chosen per line from its
         rows' ``base_margin``, :meth:`_without_v2g_head`) followed by this text; exclusive
-        with ``note``.
+        with ``note``. ``records``: filled with each line → :func:`reason_record` (what the
+        line says, as data).
 
         Raises
         ------
@@ -419,6 +421,8 @@ class ReasonRows:
             if tails:
                 line = line[:-1] + "; " + "; ".join(tails) + ")"
             out.append(line)
+            if records is not None:
+                records[line] = reason_record(kind, row, attribution, others)
         return out
 
     def _without_v2g_head(self, at: np.ndarray) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from protv2g.errors import Issue
 from protv2g.feeder_load import feeder_has_load
 from protv2g.network.dss_ratings import (
     RatingSource,
@@ -24,7 +25,7 @@ from protv2g.network.dss_ratings import (
     transformer_rating_sources,
 )
 from protv2g.scenarios import build_scenarios
-from protv2g.study.todos import todo_items
+from protv2g.study.todos import DRAFTED_RELAY_MARK, drafted_relay_items, todo_items
 from protv2g.units import LoadLevel
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -92,22 +93,33 @@ class InputBases:
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 
 
-def drafted_devices(study: Study, todo_fields: Iterable[str] | None = None
+def drafted_devices(study: Study, todo_fields: Iterable[str | Issue] | None = None
                     ) -> tuple[set[str], dict[str, set[str]]]:
     """The devices drafted as a whole (a ``# TODO`` on the device item: a proposed relay),
     and device field → the devices whose field is drafted, from the study file's TODO items
-    (``todo_fields``: their ``Issue.field``, read from the file by default).
+    (``todo_fields``: the items, :func:`~protv2g.study.todos.todo_items`, or their
+    ``Issue.field``; read from the file by default).
+
+    A relay init drafted is the item its TODO names
+    (:func:`~protv2g.study.todos.drafted_relay_items`), not the item below the TODO comment:
+    in a study drafted before session 40 the TODO sat on a comment line above the relay, and an
+    item a user inserted there took it (given fields only, without the TODOs' texts, the
+    item below is taken, as before).
 
     >>> drafted_devices(study)  # doctest: +SKIP
     ({'head-temp_sub'}, {'reclose_intervals_s': {'head-temp_sub'}, ...})
     """
     if todo_fields is None:
-        todo_fields = [i.field for i in (todo_items(study.path) if study.path else [])]
+        todo_fields = todo_items(study.path) if study.path else []
+    todo_fields = list(todo_fields)
     names = [d.name for d in study.document.devices]
-    whole: set[str] = set()
+    issues = [i for i in todo_fields if isinstance(i, Issue)]
+    whole: set[str] = {names[k] for k in drafted_relay_items(issues, names)}
     fields: dict[str, set[str]] = {}
-    for f in todo_fields:
-        m = _FIELD.match(str(f))
+    for i in todo_fields:
+        if isinstance(i, Issue) and str(i.message).startswith(DRAFTED_RELAY_MARK):
+            continue  # the relay it names, above
+        m = _FIELD.match(str(getattr(i, "field", i)))
         if m is None or int(m.group(1)) >= len(names):
             continue
         name = names[int(m.group(1))]
@@ -118,7 +130,8 @@ def drafted_devices(study: Study, todo_fields: Iterable[str] | None = None
     return whole, fields
 
 
-def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) -> InputBases:
+def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = None
+                      ) -> InputBases:
     """The stand-in inputs of ``study``.
 
     Parameters
@@ -126,13 +139,15 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
     study : Study
         Its OpenDSS model's scripts are read for the lines' ratings (none for a pandapower
         feeder: its ``max_i_ka`` is the net's own data).
-    todo_fields : iterable of str, optional
-        Field paths of the study file's TODO items (``Issue.field`` of
-        :func:`protv2g.study.todos.todo_items`, e.g. ``devices[3].interrupting_rating_ka
-        (line 45)``); by default read from the study file (none without a file).
+    todo_fields : iterable of Issue or str, optional
+        The study file's TODO items (:func:`protv2g.study.todos.todo_items`), or their field
+        paths (``Issue.field``, e.g. ``devices[3].interrupting_rating_ka (line 45)``); by
+        default read from the study file (none without a file).
     """
     if todo_fields is None:
-        todo_fields = [i.field for i in (todo_items(study.path) if study.path else [])]
+        todo_fields = todo_items(study.path) if study.path else []
+    whole, fields = drafted_devices(study, todo_fields)
+    todo_fields = [str(getattr(i, "field", i)) for i in todo_fields]
     lines: frozenset[str] = frozenset()
     trafos: frozenset[str] = frozenset()
     model = getattr(study, "model", None)
@@ -141,7 +156,6 @@ def study_input_bases(study: Study, todo_fields: Iterable[str] | None = None) ->
         lines = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
         table = transformer_rating_sources(model.source, model.redirects)
         trafos = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
-    whole, fields = drafted_devices(study, todo_fields)
     light: frozenset[str] = frozenset()
     # a light-load fraction of no load changes nothing: nothing rests on it (review s23, EPRI
     # DG-protection feeder: no Load in the model, its C12 findings said they did)

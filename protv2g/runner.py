@@ -262,7 +262,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     bus_faults, device_faults = faults.bus, faults.device
     todos = todo_items(study.path) if study.path else []
     # what each row rests on: given data, an OpenDSS default, a value drafted by init
-    bases = study_input_bases(study, [i.field for i in todos])
+    bases = study_input_bases(study, todos)  # the items: init's relay by its name
     # as categoricals, as the checks' text columns are (#21, :mod:`protv2g.checks._compact`)
     # and the drafted inputs each row rests on, in words (s22): one pass over the drafted
     # inputs for both (#21)

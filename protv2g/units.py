@@ -150,3 +150,6 @@ C_MIN_MV = 1.00
 C_MAX_LV_6PCT = 1.05
 C_MAX_LV_10PCT = 1.10
 C_MIN_LV = 0.95
+
+#: ``standard`` of the library's IEC 60269 gG links (``relay_library/fuse_gg.yaml``).
+IEC_GG_STANDARD = "IEC 60269 gG"

@@ -125,7 +125,7 @@ def test_one_attribution_in_findings_and_gate(ckt5_like, depot_study):
             "the tolerance, 0 fail without V2G), the worst \u22120.050364 × pickup at "
             f"{EXP}, SLG-c at 1008222 (min)") in line
     assert "also failing without V2G" not in line
-    assert "4 fail rows in 2 scenario(s)" in line
+    assert "4 fail rows in 2 scenarios" in line
 
 
 def test_a_failing_base_that_v2g_improves_is_said_to_fail_and_improve() -> None:

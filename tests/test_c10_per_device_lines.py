@@ -46,7 +46,7 @@ def test_one_gate_line_per_c10_device():
     # follow by name; every row and scenario counted
     assert c10[0].startswith("fail: C10 R1 / campus, depot, homes: R1 recloses after 0.5 s "
                              "but site campus …")
-    assert c10[0].endswith("margin −2 s; 3 fail rows in 1 scenario(s))")
+    assert c10[0].endswith("margin −2 s; 3 fail rows in 1 scenario)")
     # a pair criterion keeps one line per pair
     assert sum(ln.startswith("fail: C2 R1 / F") for ln in lines) == 2
 
@@ -64,7 +64,7 @@ def test_existing_der_rows_fold_onto_the_device_line():
     assert line.startswith("fail: C10 R1 / campus, existing DER: R1 recloses after 0.5 s but "
                            "site campus …")
     assert "pre-existing on 1 more row(s) of this line (failing without V2G)" in line
-    assert line.endswith("2 fail rows in 1 scenario(s); the worst row overall, −2.5 s at "
+    assert line.endswith("2 fail rows in 1 scenario; the worst row overall, −2.5 s at "
                          "firm/light/100%, at b1, is pre-existing)")
 
 
@@ -126,4 +126,4 @@ def test_fleet_c10_texts_and_lines(fleet):
     assert [ln.split(":", 2)[1] for ln in lines] == [
         " C10 R-A / vans-a1, park-a3, park-a5, vans-a2", " C10 RC-A / park-a5",
         " C10 RC-B / park-b5"]
-    assert lines[0].endswith("4 fail rows in 1 scenario(s))")
+    assert lines[0].endswith("4 fail rows in 1 scenario)")

@@ -64,7 +64,7 @@ def test_gate_line_leads_with_the_same_row():
                            "V2G; expected/light/100%, SLG-b at b2 (min); without V2G at the "
                            "same fault and case: fails by 60.5 s; V2G lowers the margin by "
                            "63.7 s")
-    assert "; margin −124.2 s; 3 fail rows in 3 scenario(s)" in line
+    assert "; margin −124.2 s; 3 fail rows in 3 scenarios" in line
     assert line.endswith("; the worst row overall, −199.1 s at expected/light/50%, SLG-b at "
                          "b1 (min), is pre-existing: without V2G it fails there by 193.4 s)")
     # the folded rows are counted; their worst is named once, in the tail

@@ -56,7 +56,7 @@ def test_gate_line_leads_with_the_chargers_row():
     assert line.startswith("fail: C1 head-temp_sub / F-DEPOT: the chargers' row LLG-bc: "
                            "passes idle (fail; caused by V2G; firm/light/100%, LLG-bc at "
                            "f-depot (min)")
-    assert "margin −0.728 s; 6 fail rows in 1 scenario(s)" in line
+    assert "margin −0.728 s; 6 fail rows in 1 scenario" in line
     # the leading row's own figure with every charger idle: the chargers tip it
     assert ("with every charger idle (the project's equipment in) at the same fault and "
             "case: passes by 0.037 s; the chargers lower the margin by 0.765 s") in line

@@ -100,7 +100,7 @@ def test_fail_names_criterion_device_and_fault(study):
     assert fails[1].startswith("fail: C7 R-F1: 26 kA > 25 kA")
     # the margin as the report writes numbers in text: U+2212 minus, its unit (#polish)
     assert "firm/peak/2500 kW, 3ph at F1-B01 (max)" in fails[1] and "margin \u22120.3" in fails[1]
-    assert "2 fail rows in 2 scenario(s)" in fails[1]
+    assert "2 fail rows in 2 scenarios" in fails[1]
     assert out["counts"]["failing"] == 3
     assert all("\n" not in r for r in out["reasons"])
 
@@ -485,7 +485,7 @@ def test_one_line_per_device_when_v2g_makes_a_base_failure_worse(study):
     assert "; made worse by V2G; " in t1[0]
     assert ("pre-existing on 1 more row(s) of this finding (failing without V2G), the worst "
             "\u22127.5 % at base/peak, 3ph at F1-B01 (max)") in t1[0]
-    assert "2 fail rows in 2 scenario(s)" in t1[0]
+    assert "2 fail rows in 2 scenarios" in t1[0]
     assert [r.split(":")[0] for r in out["reasons"] if "transformer.t2" in r] == ["condition"]
     assert out["counts"]["pre_existing"] == 2 and out["counts"]["conditions"] == 1
 

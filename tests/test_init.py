@@ -179,17 +179,19 @@ def test_cli_init_writes_and_refuses_to_overwrite(model_dir, capsys):
 def test_cli_init_elsewhere_copies_the_model(model_dir, tmp_path_factory, capsys):
     """Review 2026-12-03: with the model on a read-only share, ``init -o`` elsewhere was
     refused ("not above the model file") and left no way but copying the model by hand. Now the
-    model's folder is copied beside the study, which reads the copy; a second run without
-    --force refuses to copy over it."""
+    model (its scripts and the files they name) is copied beside the study, which reads the
+    copy; a second run without --force refuses to copy over it. A file of the folder the
+    scripts do not name is not the model's (review ver39b: the user's notes and outputs were
+    copied with it)."""
     (model_dir / "notes").mkdir()
     (model_dir / "notes" / "readme.txt").write_text("x")
     elsewhere = tmp_path_factory.mktemp("studies") / "ckt" / "study.yaml"
     assert main(["init", str(model_dir / "Master.dss"), "-o", str(elsewhere)]) == 0
     printed = capsys.readouterr().out
     copy = elsewhere.parent / model_dir.name
-    assert f"to {copy}" in printed and "3 files" in printed
+    assert f"to {copy}" in printed and "2 files" in printed  # Master.dss, LineCodes.dss
     assert (copy / "Master.dss").read_text() == (model_dir / "Master.dss").read_text()
-    assert (copy / "notes" / "readme.txt").is_file()
+    assert not (copy / "notes").exists()
     assert yaml.safe_load(elsewhere.read_text())["feeder"]["opendss"] == \
         f"{model_dir.name}/Master.dss"
     assert validate_study(elsewhere) == []
@@ -365,7 +367,7 @@ def test_ieee13_init_elsewhere_copies_the_line_codes_it_redirects_to(shared_dir,
     copy = out.parent / models.name
     assert (copy / "IEEELineCodes.DSS").read_text() == \
         (models / "IEEELineCodes.DSS").read_text()
-    assert (copy / "13Bus" / "IEEE13Node_BusXY.csv").is_file()  # the master's folder, whole
+    assert (copy / "13Bus" / "IEEE13Node_BusXY.csv").is_file()  # named by its BusCoords
     assert not (copy / "123Bus").exists() and not (copy / "real").exists()  # not the rest
     assert yaml.safe_load(out.read_text())["feeder"]["opendss"] == \
         f"{models.name}/13Bus/IEEE13Nodeckt.dss"

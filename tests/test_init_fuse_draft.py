@@ -3,9 +3,11 @@ rev30 §9: EPRI ckt5's fuse-named lines got one note, and the reviewer sized F-T
 by hand with networkx scripts of his own).
 
 The rule (:mod:`protv2g.study_draft.fuse_draft`): the smallest EEI-NEMA preferred K link whose
-continuous capability (150 % of rating up to 100K, 100 % for 140K/200K) carries 1.5 × the
-line's peak load, and that coordinates by C3's 75 % rule with every drafted fuse next below
-it up to that fuse's max fault; the cutout's rating from :mod:`protv2g.study_draft.ratings`.
+C8 load limit (minimum melt / 1.5: tests/test_init_fuse_c8_rule.py) the line's peak load stays
+below and whose continuous capability (150 % of rating up to 100K, 100 % for 140K/200K)
+carries 1.5 × the line's peak load, and that coordinates by C3's 75 % rule with every
+drafted fuse next below it up to that fuse's max fault; the cutout's rating from
+:mod:`protv2g.study_draft.ratings`.
 """
 
 from __future__ import annotations

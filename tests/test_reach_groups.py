@@ -172,7 +172,7 @@ def test_gate_line_counts_the_zone_rows() -> None:
     kept, _ = group_reach_rows(a)
     assert row_weights(kept).sum() == 6
     assert reason_line("fail", kept) == plain
-    assert "6 fail rows in 2 scenario(s)" in plain
+    assert "6 fail rows in 2 scenarios" in plain
 
 
 def test_gate_folded_rows_count_the_zone_rows() -> None:

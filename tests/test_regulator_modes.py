@@ -136,9 +136,9 @@ def test_gate_lists_a_regulator_mode_to_confirm():
     lines = _mode_confirms(v)
     assert lines == [
         "confirm: C12 REG:b18864: m18864 (warn: the model's mode suits the export; "
-        "e/light/100%; 1 warn row in 1 scenario(s))",
+        "e/light/100%; 1 warn row in 1 scenario)",
         "confirm: C12 REG:b19008: m100 (warn: the model's mode suits the export; "
-        "e/light/100%; 2 warn rows in 2 scenario(s))"]
+        "e/light/100%; 2 warn rows in 2 scenarios)"]
     assert _mode_confirms(v.assign(mechanism="")) == []
 
 

@@ -48,6 +48,6 @@ def test_findings_and_gate_line_say_what_they_count():
     # the gate's line of its fail rows (the default gate.fail_severities), and of all five
     # (fail_severities [fail, warn]): each says what it counts
     (fails,) = grouped_reasons("fail", v[v.status == "fail"])
-    assert fails.endswith("; 3 fail rows in 2 scenario(s))")
+    assert fails.endswith("; 3 fail rows in 2 scenarios)")
     (both,) = grouped_reasons("fail", v)
-    assert both.endswith("; 3 fail, 2 warn rows in 2 scenario(s))")
+    assert both.endswith("; 3 fail, 2 warn rows in 2 scenarios)")

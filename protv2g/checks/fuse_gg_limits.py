@@ -45,7 +45,11 @@ import numpy as np
 from protv2g.checks._rows import factorize_runs
 from protv2g.criteria import MarginUnit
 from protv2g.devices.kinds import phase_pickup_a
-from protv2g.study.fuse_standard import IEC_GG_STANDARD
+from protv2g.devices.load_limit import (  # C8's load limit, with the devices (session 40)
+    gg_band,
+    gg_load_limit_a,
+    load_limit_a,
+)
 
 __all__ = ["GG_DISCONNECTION_TIME_S", "GG_REACH_FACTOR", "REACH_UNITS", "gg_band",
            "gg_load_limit_a", "gg_reach_factor", "gg_reach_pickup_a", "load_limit_a",
@@ -60,23 +64,6 @@ GG_REACH_FACTOR = 1.0
 #: The margin units of C5's reach rows: multiples of a device's pickup (a fuse's minimum
 #: melting current), or of a gG band link's Imax(5 s) (:func:`reach_units`).
 REACH_UNITS = (MarginUnit.PICKUP_MULTIPLE.value, MarginUnit.IMAX_5S_MULTIPLE.value)
-
-
-def gg_band(device: Any) -> bool:
-    """Whether ``device`` is an IEC 60269 gG link given as a band (a maximum-melt curve)."""
-    curve = getattr(device, "curve", None)
-    return (curve is not None and str(getattr(curve, "standard", "")) == IEC_GG_STANDARD
-            and bool(getattr(curve, "mx_m_points", None)))
-
-
-def gg_load_limit_a(device: Any) -> float | None:
-    """C8's load limit (A) of a gG band link: its rated current In; None for other devices.
-
-    >>> from protv2g.devices.models import Fuse
-    >>> gg_load_limit_a(Fuse(name="F", link="100gG")), gg_load_limit_a(Fuse(name="K", link="65K"))
-    (100.0, None)
-    """
-    return float(device.rating_a) if gg_band(device) else None
 
 
 def gg_reach_pickup_a(device: Any) -> float | None:
@@ -138,9 +125,3 @@ def reach_pickup_a(device: Any) -> float:
     return phase_pickup_a(device) if gg is None else gg
 
 
-def load_limit_a(device: Any, fac: float) -> float:
-    """C8's phase load limit (A) of ``device``: its pickup / ``fac`` (a fuse's minimum-melt
-    current, :func:`~protv2g.devices.kinds.phase_pickup_a`), except a gG band link's rated
-    current In, no factor (:func:`gg_load_limit_a`)."""
-    gg = gg_load_limit_a(device)
-    return phase_pickup_a(device) / fac if gg is None else gg

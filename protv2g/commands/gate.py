@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import traceback
 from typing import Any
@@ -52,20 +51,10 @@ def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
 #: (the EPRI ckt24 review: 23 ``confirm:`` lines on OpenDSS's default ``normhkva`` printed
 #: after the 3 lines V2G causes, which scrolled out of sight).
 GROUPED_CRITERIA = ("C12",)
-#: A reason line: its kind, criterion and device (``confirm: C12 transformer.t1: …``;
-#: :func:`protv2g.gate_reasons.reason_line`).
-_HEAD = re.compile(r"^(?P<kind>[a-z]+): (?P<crit>C\d+)(?: (?P<device>[^:]+))?: ")
-#: The attribution in a reason's detail (``…; fail; pre-existing; base/peak; …``).
-_PRE_EXISTING = "; pre-existing; "
-#: What a line resting on a tool default rating says in its detail
-#: (:func:`protv2g.gate_reasons._line`: ``rests on <InputBasis.DEFAULT's label>: confirm …``).
-_DEFAULT_RATING = "; rests on tool default: "
-#: The margin in a reason's detail (``; margin −23.6728647 %;``), U+2212 or hyphen minus.
-_MARGIN = re.compile(r"; margin ([−-]?(?:\d+\.?\d*|\.\d+)(?:e[−+-]?\d+)?)\b")
 
 
-def grouped_lines(reasons: list[str], criteria: tuple[str, ...] = GROUPED_CRITERIA,
-                  least: int = 2) -> list[str]:
+def grouped_lines(reasons: list[str], data: list[dict[str, Any] | None] | None = None,
+                  criteria: tuple[str, ...] = GROUPED_CRITERIA, least: int = 2) -> list[str]:
     """The gate's reasons as the terminal prints them: the pre-existing lines (attribution
     ``pre-existing``) of ``criteria`` grouped into one line per kind of reason (``fail``,
     ``condition``, ``confirm``, ``info``) and kind of element (``transformer``, ``line``:
@@ -75,37 +64,53 @@ def grouped_lines(reasons: list[str], criteria: tuple[str, ...] = GROUPED_CRITER
     (errors, then the lines V2G causes or makes worse, then the pre-existing ones). Text
     only: the verdict, the exit code and the gate's data (``--json``) are not changed.
 
-    >>> rows = [f"confirm: C12 transformer.t{k}: transformer.t{k} loaded {m} % (present "
-    ...         f"without V2G: …; fail; pre-existing; base/peak; margin \u2212{m - 100} %; "
-    ...         "1 row(s) in 1 scenario(s))" for k, m in ((1, 110), (2, 150), (3, 104))]
-    >>> out = grouped_lines(["fail: C10 R1 / depot: recloses after 0.5 s (…)", *rows])
+    What a line is comes from ``data`` (the gate's ``reason_data``, aligned with ``reasons``:
+    :func:`~protv2g.gate_reason_record.reason_record`, None for a line of no rows), never from
+    its words (ver39: this function read kind, criterion, attribution, input basis and margin
+    back out of the text; design.md: status is data). Without ``data`` nothing is grouped.
+
+    >>> rows = [f"confirm: C12 transformer.t{k}: transformer.t{k} loaded {m} % (…)"
+    ...         for k, m in ((1, 110), (2, 150), (3, 104))]
+    >>> data = [None] + [{"kind": "confirm", "criterion": "C12", "attribution": "pre-existing",
+    ...                   "device": f"transformer.t{k}", "rests_on": "", "margin": 100.0 - m}
+    ...                  for k, m in ((1, 110), (2, 150), (3, 104))]
+    >>> out = grouped_lines(["fail: C10 R1 / depot: recloses after 0.5 s (…)", *rows], data)
     >>> out[0]
     'fail: C10 R1 / depot: recloses after 0.5 s (…)'
     >>> out[1][:78]
     'confirm: C12 3 transformer(s) present without V2G, the worst transformer.t2: t'
-    >>> len(out)
-    2
+    >>> len(out), grouped_lines(rows) == rows
+    (2, True)
     """
+    from protv2g.findings_attribution import Attribution
+    from protv2g.input_basis import InputBasis
+
+    records = list(data or [])
+    records += [None] * (len(reasons) - len(records))
     groups: dict[tuple[str, str, bool], list[int]] = {}
-    for k, line in enumerate(reasons):
-        m = _HEAD.match(str(line))
-        if m is None or m["crit"] not in criteria:
+    margins: dict[int, float] = {}
+    for k, rec in enumerate(records[:len(reasons)]):
+        if not rec or rec.get("criterion") not in criteria:
             continue
+        pre = str(rec.get("attribution")) == Attribution.PRE_EXISTING.value
         # pre-existing lines, and lines V2G or charging makes worse that rest on a tool
         # default rating (review rev31 §4: 29 of IEEE 8500's 38 fail lines were trunk
         # lines at OpenDSS's default 400 A, one missing input said 29 times)
-        default = _DEFAULT_RATING in str(line) and _PRE_EXISTING not in str(line)
-        if not default and _PRE_EXISTING not in str(line):
+        default = str(rec.get("rests_on")) == InputBasis.DEFAULT.value and not pre
+        if not default and not pre:
             continue
-        device = (m["device"] or "").strip()
+        device = str(rec.get("device") or "").strip()
         element = device.partition(".")[0] if "." in device else "element"
-        groups.setdefault((m["kind"], f"{m['crit']} {element}", default), []).append(k)
+        margin = rec.get("margin")
+        margins[k] = float(margin) if margin is not None else float("inf")
+        groups.setdefault((str(rec["kind"]), f"{rec['criterion']} {element}", default),
+                          []).append(k)
     first: dict[int, str] = {}
     dropped: set[int] = set()
     for (kind, what, default), at in groups.items():
         if len(at) < least:
             continue
-        worst = min(at, key=lambda k: (_margin(reasons[k]), k))
+        worst = min(at, key=lambda k: (margins[k], k))
         crit, element = what.split(" ", 1)
         worst_line = str(reasons[worst])
         shown = worst_line[len(f"{kind}: {crit} "):]  # "<device>: <message> (<detail>)"
@@ -116,17 +121,6 @@ def grouped_lines(reasons: list[str], criteria: tuple[str, ...] = GROUPED_CRITER
                         "and the workbook's Findings")
         dropped.update(at[1:])
     return [first.get(k, str(r)) for k, r in enumerate(reasons) if k not in dropped]
-
-
-def _margin(line: str) -> float:
-    """The margin written in a reason line (+inf when it has none)."""
-    m = _MARGIN.search(line)
-    if m is None:
-        return float("inf")
-    try:
-        return float(m.group(1).replace("\u2212", "-"))
-    except ValueError:  # pragma: no cover - the pattern reads a number
-        return float("inf")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -205,7 +199,8 @@ def run(args: argparse.Namespace) -> int:
     name = out["study"] or args.study
     stream = sys.stdout if out["verdict"] != "ERROR" else sys.stderr
     print(f"{out['verdict']} {name}", file=stream)
-    reasons = grouped_lines([str(r) for r in out["reasons"]])  # pre-existing C12 grouped
+    # pre-existing C12 lines grouped, by what each line is (its reason data)
+    reasons = grouped_lines([str(r) for r in out["reasons"]], out.get("reason_data"))
     lines = [terminal_text(r) for r in reasons]
     for line in lines:
         print(f"  {line}", file=stream)

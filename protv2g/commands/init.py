@@ -24,9 +24,11 @@ warn of them), it writes the rule's values for that relay into the study
 A study reads feeder files only from its own folder or below it
 (:func:`protv2g.study.paths.resolve_inside`). When ``-o`` names a folder that is not the
 model's folder or above it (the model on a read-only share, a study kept apart from the
-model), the model's folder — the deepest folder holding the master and every file its
-``Redirect``/``Compile`` commands reach — is copied into the study's folder under its own
-name, and the study reads the copy; a ``--redirect`` inside that folder goes with it, one
+model), the model — its scripts and the files they name
+(:func:`protv2g.network.opendss_files.model_files`: ``Redirect``/``Compile`` targets, bus
+coordinates, load-shape and curve files), never the folder's other files (the user's
+outputs) — is copied into the study's folder under the name of the deepest folder holding
+them, and the study reads the copy; a ``--redirect`` inside that folder goes with it, one
 outside it (the utility's source impedance kept elsewhere) is copied beside the study, only
 the files it reaches. The command prints what it copied. Exit codes: 0 written, 2 bad input
 (an existing study file or model copy without ``--force``, a model folder over
@@ -42,7 +44,7 @@ import stat
 from pathlib import Path
 
 from protv2g.errors import InputError, Issue
-from protv2g.network.opendss_script import redirected_files
+from protv2g.network.opendss_files import model_files
 
 __all__ = ["MODEL_COPY_LIMIT_MB", "model_copy_plan", "register", "run"]
 
@@ -104,13 +106,14 @@ def run(args: argparse.Namespace) -> int:
     if out.exists() and not args.force:
         raise InputError(Issue(str(out), "", "the study file exists",
                                "give another -o path, or --force to overwrite it"))
-    # every file the master reaches, read once for the plan and the copy
-    reached = redirected_files(master)
+    # every file the model is made of (its scripts and the files they name), read once for
+    # the plan and the copy
+    reached = model_files(master)
     model_dir, copy_to = model_copy_plan(master, [], out.parent, reached=reached)
     inside, outside = _split_redirects(args.redirect, model_dir)
-    reached += [f for script in inside for f in redirected_files(Path(script))]
+    reached += [f for script in inside for f in model_files(Path(script))]
     if copy_to is not None:  # the model's files listed once, for the check and the copy
-        files = _model_files(model_dir, copy_to.parent, [master, *inside], reached)
+        files = _model_files(reached)
         _check_copy(model_dir, copy_to, files, force=args.force)
     # a --redirect outside the model's folder (the utility's source impedance, say): the
     # files it reaches, not its folder, copied beside the study (review s26: its folder was
@@ -232,10 +235,11 @@ def _redraft(args: argparse.Namespace) -> int:
         # nothing compared: say so (ver38: IEEE 8500, the reviewer's f_campus item sat between
         # the head relay's TODO comments and the relay, so no drafted relay was found and the
         # old line claimed none "differs materially")
-        print(f"{path}: no head relay drafted by init found (init marks its relay by TODO "
-              "comments on the relay's own item: an item put between them and the relay "
-              "takes them) — init's head-relay rule was not re-applied; no drafted "
-              "interrupting rating differs from init's rating rule: nothing re-drafted")
+        print(f"{path}: no head relay drafted by init found (init marks its relay by the "
+              "TODO 'assumed feeder-head relay <name>: …' on the relay's name line, or above "
+              "it in a study drafted before) — init's head-relay rule was not re-applied; no "
+              "drafted interrupting rating differs from init's rating rule: nothing "
+              "re-drafted")
     elif not stale and not ratings and not moved:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule, and no drafted interrupting rating from init's rating rule, as "
@@ -296,19 +300,19 @@ def model_copy_plan(master: Path, redirects: list[str], study_dir: Path, *,
     study_dir : Path
         The folder the study file is written to.
     reached : list of Path, optional
-        The files the scripts reach (:func:`~protv2g.network.opendss_script.redirected_files`
-        of each), when the caller has them; read here otherwise.
+        The model's files (:func:`~protv2g.network.opendss_files.model_files` of each
+        script), when the caller has them; read here otherwise.
 
     Returns
     -------
     tuple of (Path, Path or None)
         The deepest folder holding the master, every redirect and every file their
-        ``Redirect``/``Compile`` commands reach (resolved; the IEEE test feeders redirect to
-        ``../IEEELineCodes.DSS``), and
+        ``Redirect``/``Compile`` commands reach or their commands name (resolved; the IEEE
+        test feeders redirect to ``../IEEELineCodes.DSS``), and
         ``study_dir / <its name>`` when ``study_dir`` is not that folder or above it, else None.
     """
     files = reached if reached is not None else [
-        f for script in (master, *redirects) for f in redirected_files(Path(script))]
+        f for script in (master, *redirects) for f in model_files(Path(script))]
     model_dir = Path(os.path.commonpath([f.parent for f in files]))
     study_dir = Path(study_dir).resolve()
     if model_dir.is_relative_to(study_dir):
@@ -324,9 +328,9 @@ def _split_redirects(redirects: list[str], model_dir: Path) -> tuple[list[str], 
 
 def _redirect_copies(outside: list[str], study_dir: Path, *, force: bool) -> dict[Path, Path]:
     """Where each file reached by a ``--redirect`` outside the model's folder goes: each
-    script's reached files (:func:`~protv2g.network.opendss_script.redirected_files`, the
-    script first) at their place relative to the script's folder, under the study's folder;
-    a file already under the study's folder stays where it is (maps to itself).
+    script's files (:func:`~protv2g.network.opendss_files.model_files`, the script first) at
+    their place relative to the script's folder, under the study's folder; a file already
+    under the study's folder stays where it is (maps to itself).
 
     Raises
     ------
@@ -340,7 +344,7 @@ def _redirect_copies(outside: list[str], study_dir: Path, *, force: bool) -> dic
     issues = []
     for script in outside:
         root = Path(script).resolve().parent
-        for f in redirected_files(Path(script)):
+        for f in model_files(Path(script)):
             if f.is_relative_to(study_dir):
                 plan[f] = f
             elif not f.is_relative_to(root):
@@ -367,22 +371,17 @@ def _study_path(path: Path, model_dir: Path, copy_to: Path | None, study_dir: Pa
     return path.relative_to(study_dir).as_posix()
 
 
-def _model_files(model_dir: Path, skip: Path, scripts: list[str | Path],
-                 reached: list[Path]) -> list[Path]:
-    """The files to copy: every file under the folders of ``scripts`` (the master and the
-    ``--redirect`` files: their load shapes and coordinates too) and every further file their
-    ``Redirect``/``Compile`` commands reach (``reached``, under ``model_dir``, the common
-    folder of all of them), without those under ``skip`` (a study folder inside it) other than
-    the scripts' own folders' files and the files reached."""
-    folders = {Path(s).resolve().parent for s in scripts}
-    found = {p.resolve() for d in folders for p in d.rglob("*") if p.is_file()}
-    found |= set(reached)
-    # a file of a script's own folder is the model's even there (the master beside its
-    # study, its bus coordinates): chk39, session 39 — IEEE 13 drafted beside its master
-    # (``../IEEELineCodes.DSS`` puts the model's folder one up) was copied without its master
-    # and the study failed to load ("OpenDSS master file not found")
-    return sorted(p for p in found if not p.is_relative_to(skip) or p in reached
-                  or p.parent in folders)
+def _model_files(reached: list[Path]) -> list[Path]:
+    """The files to copy: the model's files (``reached``:
+    :func:`~protv2g.network.opendss_files.model_files` of the master and of each
+    ``--redirect`` in the model's folder — the scripts and the files their commands name),
+    each once, sorted; nothing else of their folders. Review ver39b: every file of the
+    scripts' folders was copied, the user's own outputs with them (``init.out``, an earlier
+    ``study.yaml``, ``val.out``; workbooks would follow), again at each ``init --force``. A
+    file of the model's is copied even when it lies in the study's folder (chk39, session 39:
+    IEEE 13 drafted beside its master, whose ``../IEEELineCodes.DSS`` puts the model's folder
+    one up, so the study's folder is inside it)."""
+    return sorted(dict.fromkeys(Path(p).resolve() for p in reached))
 
 
 def _check_copy(model_dir: Path, copy_to: Path, files: list[Path], *, force: bool) -> None:
@@ -393,7 +392,7 @@ def _check_copy(model_dir: Path, copy_to: Path, files: list[Path], *, force: boo
                             "give another -o folder, or --force to copy the model over it"))
     size_mb = sum(p.stat().st_size for p in files) / 1e6
     if size_mb > MODEL_COPY_LIMIT_MB:
-        issues.append(Issue(str(model_dir), "", f"the model's folder holds {size_mb:.0f} MB, "
+        issues.append(Issue(str(model_dir), "", f"the model's files hold {size_mb:.0f} MB, "
                             f"more than init copies ({MODEL_COPY_LIMIT_MB:.0f} MB)",
                             f"write the study into the model's folder (-o {model_dir}/"
                             "study.yaml), or copy the feeder's files into a folder of its own"))

@@ -110,47 +110,6 @@ def resolve_file(name: str, base_dir: Path) -> Path | None:
     return current.resolve() if current.is_file() else None
 
 
-def redirected_files(master_path: Path) -> list[Path]:
-    """The master and every file its ``Redirect``/``Compile`` commands reach, read as text
-    (no OpenDSS): resolved paths in the order first reached, each once; a missing file or one
-    nested more than 20 deep is left out (:func:`compile_script` reports it).
-
-    ``protv2g init`` copies a model's folder beside the study; the IEEE test feeders of
-    OpenDSS's repository redirect to ``../IEEELineCodes.DSS``, outside their folder, and the
-    copy must carry such files at the same relative place (review25: ``init`` of the IEEE 13
-    master with ``-o`` elsewhere drafted a study whose model did not compile)."""
-    out: list[Path] = []
-
-    def walk(path: Path, depth: int) -> None:
-        if depth > 20 or path in out:
-            return
-        out.append(path)
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return
-        in_block_comment = False
-        for line in text.splitlines():
-            if in_block_comment:
-                if "*/" not in line:
-                    continue
-                line, in_block_comment = line.split("*/", 1)[1], False
-            if line.lstrip().startswith("/*"):
-                in_block_comment = "*/" not in line
-                continue
-            word = _FIRST_WORD.match(line)
-            if word is None or word.group(1).lower() not in _FILE_COMMANDS:
-                continue
-            arg = _FILE_ARG.match(line)
-            name = arg.group(1).strip("\"'()") if arg else ""
-            target = resolve_file(name, path.parent) if name else None
-            if target is not None:
-                walk(target, depth + 1)
-
-    walk(Path(master_path).resolve(), 0)
-    return out
-
-
 def compile_script(master_path: Path, dss, *, clear: bool = True) -> ScriptLog:  # noqa: ANN001
     """Feed an OpenDSS master script to ``dss`` without solving, plotting or exporting.
 

@@ -79,7 +79,7 @@ def _loads(model: Any, ground_only: bool = False) -> list[tuple[str, str, int, n
 def _defining_file(model: Any, element: str) -> str:
     """The file (name) whose ``New`` command defines ``element``: the redirects first, then
     the master and the files it reaches; "" when none is found."""
-    from protv2g.network.opendss_script import redirected_files
+    from protv2g.network.opendss_files import redirected_files
 
     cls, _, name = element.partition(".")
     pattern = re.compile(rf"^\s*new\s+(object\s*=\s*)?{re.escape(cls)}\.{re.escape(name)}\b",

@@ -31,7 +31,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from protv2g.errors import Issue
-from protv2g.units import DeviceKind
+from protv2g.units import IEC_GG_STANDARD, DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover
     from protv2g.devices.library import Curve, CurveLibrary
@@ -41,8 +41,6 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["IEC_GG_STANDARD", "LOW_VOLTAGE_KV_LL", "is_iec_link", "is_us_distribution_link",
            "with_iec_fuse_basis", "fuse_voltage_warnings"]
 
-#: ``standard`` of the library's IEC 60269 gG links (``relay_library/fuse_gg.yaml``).
-IEC_GG_STANDARD = "IEC 60269 gG"
 #: Low voltage: ≤ 1 kV line-to-line (IEC 60269-1 scope; IEC 60038), the same bound as the
 #: primary/secondary split of OpenDSS buses (:data:`protv2g.network.dss_model.PRIMARY_KV_LL`,
 #: not imported: validate stays light).

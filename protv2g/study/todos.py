@@ -16,9 +16,14 @@ import yaml
 
 from protv2g.errors import Issue
 
-__all__ = ["todo_items"]
+__all__ = ["DRAFTED_RELAY_MARK", "drafted_relay_items", "todo_items"]
 
 _TODO = re.compile(r"#\s*TODO\b:?\s*(?P<text>.*)$")
+#: How the TODO of a relay ``protv2g init`` drafted as a whole (a proposed feeder-head relay)
+#: begins, the relay's name after it: ``# TODO: assumed feeder-head relay head-l1: …``
+#: (:func:`drafted_relay_items`).
+DRAFTED_RELAY_MARK = "assumed feeder-head relay "
+_ITEM = re.compile(r"^devices\[(\d+)\]")
 #: libyaml's parser where PyYAML was built with it (the same nodes and line marks; #21: the
 #: pure-Python one took 0.15 s on the IEEE 8500 draft, run after every study)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -81,3 +86,38 @@ def _in_string(line: str, pos: int) -> bool:
     """``#`` at ``pos`` lies inside a quoted scalar (an odd number of quotes before it)."""
     before = line[:pos]
     return before.count('"') % 2 == 1 or before.count("'") % 2 == 1
+
+
+def drafted_relay_items(items: list[Issue], names: list[str]) -> dict[int, int]:
+    """The ``devices`` items ``protv2g init`` drafted as a whole relay, from the study file's
+    TODO items (:func:`todo_items`; ``names``: the ``devices`` names in file order): each
+    TODO that begins :data:`DRAFTED_RELAY_MARK` → the index of the item it names, and of the
+    item whose field it is when the name is no item's (the relay renamed); as
+    ``{item index: index of the TODO in items}``.
+
+    init writes the mark on the relay's ``name`` line (session 40); a study drafted before
+    has it on a comment line above the item, whose field is the next item below — the one a
+    user inserts there (ver38: IEEE 8500's ``f_campus`` between the comments and the relay
+    took them, and no drafted relay was found). The name in the mark finds the relay either
+    way.
+
+    >>> from protv2g.errors import Issue
+    >>> old = [Issue("s.yaml", "devices[3] (line 40)", "assumed feeder-head relay head-l1: "
+    ...              "the model has no relay", "replace")]
+    >>> drafted_relay_items(old, ["r1", "f1", "head-l1", "f_campus"])  # f_campus took it
+    {2: 0}
+    >>> drafted_relay_items(old, ["r1", "f1", "f2", "renamed"])  # no item of that name
+    {3: 0}
+    """
+    index = {str(n): k for k, n in enumerate(names)}
+    out: dict[int, int] = {}
+    for k, item in enumerate(items):
+        if not str(item.message).startswith(DRAFTED_RELAY_MARK):
+            continue
+        name = str(item.message)[len(DRAFTED_RELAY_MARK):].split(":", 1)[0].strip()
+        at = index.get(name)
+        if at is None and (m := _ITEM.match(str(item.field))) and int(m.group(1)) < len(names):
+            at = int(m.group(1))
+        if at is not None:
+            out.setdefault(at, k)
+    return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from protv2g.study.source_check import DSS_SOURCE_FIX
+from protv2g.study.todos import DRAFTED_RELAY_MARK
 from protv2g.study_draft.curve_choice import clearing_comment, slow_clearing
 from protv2g.study_draft.draft_assumptions import (
     _NO_GROUND_TODO,
@@ -64,6 +65,10 @@ __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATIO
 
 #: Folder (beside the study) of the model's own curves.
 CURVES_FOLDER = "model_curves"
+#: The TODO on a drafted relay's ``kind`` line: its CT is not known.
+CT_RATIO_TODO = "CT ratio not known: the pickups are primary amperes"
+CT_RATIO_FIX = ("choose the CT (primary ≥ max load, accuracy class for the max fault) and "
+                "round the pickups to the relay's secondary steps")
 
 
 def project_device_caveat(note: str, transformer: str | None) -> str:
@@ -190,10 +195,6 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                  "interrupting_rating_ka": _source_caveat(note, bool(source_issues))})
             continue
         comments = [
-            todo(f"assumed feeder-head relay {name}: the model has no relay or recloser at "
-                 "this feeder head; settings by protv2g's stated rule (docs/opendss-phase-"
-                 "path.md): " + PICKUP_RULE + ", time dials for " + dials_clause(f),
-                 "replace by the utility's relay settings"),
             f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load), residual "
             f"{f['peak_residual_a']:.0f} A"
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
@@ -201,18 +202,26 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             *([f"# {sites_comment(f)}"] if sites_comment(f) else []),
             *[f"# {k}: {t}" for k, t in f.get("pickup_steps", {}).items()],
             *clearing_comment(f),
-            todo("CT ratio not known: the pickups are primary amperes",
-                 "choose the CT (primary ≥ max load, accuracy class for the max fault) and "
-                 "round the pickups to the relay's secondary steps"),
             *[todo(c, "review the setting") for c in p.conflicts]]
         todos += [f"{name}: assumed relay", f"{name}: CT ratio", *p.conflicts]
         if "curve_choice" in f and slow_clearing(f["curve_choice"]):
             todos.append(f"{name}: min-fault clearing")
         rating, note = _rating("relay", kv_of(name), i_ka, x_r.get(name, np.nan), model.f_hz)
         todos += [f"{name}: reclose_intervals_s", f"{name}: interrupting_rating_ka"]
+        # the relay's own TODOs on its lines, not above it: an item a user inserts between
+        # comments and the relay would take them (ver38, session 40); the first names the
+        # relay (DRAFTED_RELAY_MARK, what validate and run find a drafted relay by)
         lines += device_block({**p.entry, **rating}, comments,
-                              {"reclose_intervals_s": LV_RECLOSE_TODO if is_low_voltage(
-                                  kv_of(name)) else _RECLOSE_TODO,
+                              {"name": todo(
+                                  f"{DRAFTED_RELAY_MARK}{name}: the model has no relay or "
+                                  "recloser at this feeder head; settings by protv2g's stated "
+                                  "rule (docs/opendss-phase-path.md): " + PICKUP_RULE
+                                  + ", time dials for " + dials_clause(f),
+                                  "replace by the utility's relay settings"),
+                               # on the kind line: a line init --redraft never re-writes
+                               "kind": todo(CT_RATIO_TODO, CT_RATIO_FIX),
+                               "reclose_intervals_s": LV_RECLOSE_TODO if is_low_voltage(
+                                   kv_of(name)) else _RECLOSE_TODO,
                                "interrupting_rating_ka": _source_caveat(
                                    note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]

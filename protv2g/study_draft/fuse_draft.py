@@ -11,23 +11,36 @@ model's own fuses), both marked TODO with the reason.
 
 Link rule (a stated rule; the smallest preferred EEI-NEMA K link that meets both parts):
 
-1. **Load.** Its continuous capability carries :data:`COLD_LOAD_MARGIN` × the line's peak
-   load current (largest phase, the model's snapshot load, existing DER off: the gross load,
-   as the head relay's pickup rule takes it). Tin-element EEI-NEMA K links of 6–100 A carry
-   150 % of their rating continuously, the 140 and 200 A links 100 % (:data:`CONTINUOUS_PU`;
-   ANSI C37.43 links in C37.42 cutouts, as fuse-link makers' application guides state it:
-   "designed to carry 150 % of their rated current without damage … for short-time
-   overloads and cold load pick-up" (Eaton/Cooper-derived K/T link catalogues, e.g.
-   Morstar's cutout fuse-link page; the 140/200 A figure recalled, not checked against the
-   standard's text). With the 1.5 margin a link ≤ 100K is
-   therefore the smallest rated at or above the peak load: the margin covers cold-load pickup
-   after an outage (diversity lost for minutes: 2–3 × peak at first, decaying — the link's
-   time–current curve, not its continuous capability, rides through the first seconds) and
-   load growth. It also keeps the link inside C8's limit at peak load without V2G (its
-   minimum melting current / 1.5, :mod:`protv2g.checks.load`: 33 A for a 25K), so C8 rows on
-   a drafted fuse are the charging or export V2G adds. A line whose peak needs more than the
-   largest link (200K) is not drafted (the note keeps it: a line that carries that much is
-   not a lateral's cutout).
+1. **Load.** The line's peak load current (largest phase, the model's snapshot load,
+   existing DER off: the gross load, as the head relay's pickup rule takes it) must meet
+   both of:
+
+   a. **C8's own rule** — below the link's load limit as C8 judges it, its minimum melting
+      current / the study's ``load_pickup_factor`` (default 1.5:
+      :func:`protv2g.devices.load_limit.load_limit_a`, the one function C8 and the draft
+      both call; EEI-NEMA links melt at about 2 × their rating at 300 s, ANSI C37.43, so the
+      limit is about 1.33 × the rating: 33.3 A for a 25K), so a drafted link passes C8 at
+      peak load without V2G by the check's own figures and C8's rows on it are the charging
+      or export V2G adds;
+   b. **Cold-load pickup and growth** — :data:`COLD_LOAD_MARGIN` × the peak within the link's
+      continuous capability: tin-element EEI-NEMA K links of 6–100 A carry 150 % of their
+      rating continuously, the 140 and 200 A links 100 % (:data:`CONTINUOUS_PU`; ANSI C37.43
+      links in C37.42 cutouts, as fuse-link makers' application guides state it: "designed
+      to carry 150 % of their rated current without damage … for short-time overloads and
+      cold load pick-up" (Eaton/Cooper-derived K/T link catalogues, e.g. Morstar's cutout
+      fuse-link page; the 140/200 A figure recalled, not checked against the standard's
+      text). With the 1.5 margin a link ≤ 100K is the smallest rated at or above the peak
+      load: the margin covers cold-load pickup after an outage (diversity lost for minutes:
+      2–3 × peak at first, decaying — the link's time–current curve, not its continuous
+      capability, rides through the first seconds) and load growth.
+
+   On the preferred series (b) asks at least as much as (a) — a link ≤ 100K carries at
+   most its rating by (b) and about 1.33 × its rating by (a); 140K/200K 0.67 × by (b) —, so
+   (b) decides every drafted link today; (a) is checked all the same, and each link's TODO
+   gives both figures (the review rec39's "a drafted link can fail C8 at its first run" does
+   not hold for these links: 80K, its example, is not in the preferred series init drafts).
+   A line whose peak needs more than the largest link (200K) is not drafted (the note keeps
+   it: a line that carries that much is not a lateral's cutout).
 2. **Series.** It coordinates with every drafted fuse next below it (the first fuse on each
    path down from it) by C3's own criterion (:func:`protv2g.devices.rules.fuse_fuse_ratio`,
    the 75 % rule: the protecting link's total clearing ≤ 0.75 × this link's minimum melt at
@@ -51,14 +64,17 @@ from dataclasses import dataclass
 import networkx as nx
 import numpy as np
 
-from protv2g.devices.library import CurveLibrary
+from protv2g.devices.library import CurveLibrary, default_library
+from protv2g.devices.load_limit import load_limit_a
 from protv2g.devices.models import build_device
 from protv2g.devices.rules import fuse_fuse_ratio
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
+from protv2g.study.schema import Checks
 
-__all__ = ["K_LINKS", "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "DraftedFuse", "fuse_line_ends",
-           "load_link", "coordinates", "choose_links", "drafted_fuse_name", "link_rule_text",
+__all__ = ["K_LINKS", "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "LOAD_PICKUP_FACTOR", "DraftedFuse",
+           "fuse_line_ends", "load_link", "c8_link", "continuous_link", "c8_limit_a",
+           "coordinates", "choose_links", "drafted_fuse_name", "link_rule_text",
            "LINK_RULE_SHORT", "line_peak_load_a"]
 
 #: EEI-NEMA preferred K link ratings, A (ANSI C37.43; the intermediate 8, 12, 20, 30, 50, 80 A
@@ -69,6 +85,9 @@ CONTINUOUS_PU = {6: 1.5, 10: 1.5, 15: 1.5, 25: 1.5, 40: 1.5, 65: 1.5, 100: 1.5, 
                  200: 1.0}
 #: Peak load × this must be within the link's continuous capability (module docstring).
 COLD_LOAD_MARGIN = 1.5
+#: C8's ``load_pickup_factor`` the draft sizes links with: the study schema's default (a
+#: drafted study does not set it).
+LOAD_PICKUP_FACTOR = float(Checks.model_fields["load_pickup_factor"].default)
 #: Currents the series rule checks between the upstream link's melting and the fault, points.
 _GRID_POINTS = 96
 
@@ -149,15 +168,55 @@ def fuse_line_ends(model: DssModel, lines: Sequence[str]) -> dict[str, tuple[int
     return out
 
 
-def load_link(peak_load_a: float) -> int | None:
+def continuous_link(peak_load_a: float) -> int | None:
     """The smallest K link (A) whose continuous capability carries
-    :data:`COLD_LOAD_MARGIN` × ``peak_load_a``; None above the largest.
+    :data:`COLD_LOAD_MARGIN` × ``peak_load_a`` (rule 1b); None above the largest.
+
+    >>> continuous_link(33.0), continuous_link(19.7), continuous_link(0.0), continuous_link(94.2)
+    (40, 25, 6, 100)
+    >>> continuous_link(210.0) is None
+    True
+    """
+    need = COLD_LOAD_MARGIN * max(float(peak_load_a), 0.0) if np.isfinite(peak_load_a) else 0.0
+    return next((r for r in K_LINKS if CONTINUOUS_PU[r] * r >= need * (1 - 1e-9)), None)
+
+
+def c8_limit_a(rating: int, library: CurveLibrary | None = None,
+               factor: float = LOAD_PICKUP_FACTOR) -> float:
+    """C8's load limit (A) of a ``rating`` A K link: C8's own function
+    (:func:`protv2g.devices.load_limit.load_limit_a`) on the link as the study builds it.
+
+    >>> round(c8_limit_a(25), 2), round(c8_limit_a(80), 2)  # 49.6 A / 1.5, 158.6 A / 1.5
+    (33.33, 106.67)
+    """
+    lib = default_library() if library is None else library
+    return load_limit_a(build_device("fuse", {"name": "draft", "link": f"{rating}K"}, lib),
+                        factor)
+
+
+def c8_link(peak_load_a: float, library: CurveLibrary | None = None,
+            factor: float = LOAD_PICKUP_FACTOR) -> int | None:
+    """The smallest K link (A) whose C8 load limit (:func:`c8_limit_a`) the peak stays below
+    (rule 1a: C8's "largest load current below the limit"); None above the largest.
+
+    >>> c8_link(33.0), c8_link(19.7), c8_link(108.0), c8_link(0.0)
+    (25, 15, 100, 6)
+    """
+    peak = max(float(peak_load_a), 0.0) if np.isfinite(peak_load_a) else 0.0
+    return next((r for r in K_LINKS if c8_limit_a(r, library, factor) > peak), None)
+
+
+def load_link(peak_load_a: float, library: CurveLibrary | None = None,
+              factor: float = LOAD_PICKUP_FACTOR) -> int | None:
+    """The smallest K link (A) that meets both load parts of the rule (module docstring):
+    C8's (:func:`c8_link`) and the cold-load margin's (:func:`continuous_link`); None when
+    no preferred link does.
 
     >>> load_link(33.0), load_link(19.7), load_link(0.0), load_link(94.2), load_link(210.0)
     (40, 25, 6, 100, None)
     """
-    need = COLD_LOAD_MARGIN * max(float(peak_load_a), 0.0) if np.isfinite(peak_load_a) else 0.0
-    return next((r for r in K_LINKS if CONTINUOUS_PU[r] * r >= need * (1 - 1e-9)), None)
+    c8, cold = c8_link(peak_load_a, library, factor), continuous_link(peak_load_a)
+    return None if c8 is None or cold is None else max(c8, cold)
 
 
 def coordinates(below: str, above: str, i_max_a: float, library: CurveLibrary,
@@ -185,18 +244,21 @@ def coordinates(below: str, above: str, i_max_a: float, library: CurveLibrary,
 
 
 #: The rule in short, in each drafted link's TODO (:func:`link_rule_text` above the first).
-LINK_RULE_SHORT = ("smallest K link carrying 1.5 × peak load within its continuous capability, "
+LINK_RULE_SHORT = ("smallest K link whose C8 load limit (minimum melt / 1.5) the peak load stays "
+                   "below and that carries 1.5 × peak load within its continuous capability, "
                    "coordinated by C3's 75 % rule with the drafted fuses below it")
 
 
 def link_rule_text() -> str:
     """The link rule in one clause (the study's comment above the drafted fuses; the module
     docstring says the same)."""
-    return ("the smallest EEI-NEMA preferred K link (6–200K) whose continuous capability "
-            "(tin links 150 % of rating up to 100K, 100 % for 140K/200K: ANSI C37.43, "
-            f"recalled) carries {COLD_LOAD_MARGIN:g} × the peak load (cold-load pickup and "
-            "growth margin) and that coordinates with every drafted fuse next below it by C3's "
-            "75 % rule up to that fuse's max fault (IEC 60909 max, no V2G)")
+    return ("the smallest EEI-NEMA preferred K link (6–200K) whose load limit as C8 judges "
+            f"it (minimum melting current / {LOAD_PICKUP_FACTOR:g}) the peak load stays below, "
+            "whose continuous capability (tin links 150 % of rating up to 100K, 100 % for "
+            f"140K/200K: ANSI C37.43, recalled) carries {COLD_LOAD_MARGIN:g} × the peak load "
+            "(cold-load pickup and growth margin) and that coordinates with every drafted fuse "
+            "next below it by C3's 75 % rule up to that fuse's max fault (IEC 60909 max, no "
+            "V2G)")
 
 
 def choose_links(model: DssModel, lines: Sequence[str], peak_load_a: Mapping[str, float],
@@ -260,9 +322,10 @@ def _choose(line: str, terminal: int, peak_a: float, below: Sequence[str],
             links: Mapping[str, int], fault_a: Mapping[str, float], library: CurveLibrary
             ) -> DraftedFuse | None:
     """One line's drafted fuse (:func:`choose_links`); None when the load needs > 200K."""
-    base = load_link(peak_a)
-    if base is None:
+    c8, cold = c8_link(peak_a, library), continuous_link(peak_a)
+    if c8 is None or cold is None:
         return None
+    base = max(c8, cold)
     down = [(drafted_fuse_name(b), links[b]) for b in below if b in links]
     floor = max([base, *[r for _n, r in down]])
     larger = [r for r in K_LINKS if r >= floor and all(r > d for _n, d in down)]
@@ -273,9 +336,13 @@ def _choose(line: str, terminal: int, peak_a: float, below: Sequence[str],
             break
     if chosen is None:
         chosen, ok = (larger[0] if larger else K_LINKS[-1]), False
-    why = (f"{chosen}K: peak load {peak_a:.1f} A × {COLD_LOAD_MARGIN:g} = "
-           f"{COLD_LOAD_MARGIN * peak_a:.1f} A needs ≥ {base}K "
-           f"({CONTINUOUS_PU[base] * base:g} A continuous)")
+    # both load parts with their figures, and which decided (rule 1, module docstring)
+    why = (f"{chosen}K: peak load {peak_a:.1f} A; C8's load limit needs ≥ {c8}K "
+           f"({c8_limit_a(c8, library):.1f} A = minimum melt / {LOAD_PICKUP_FACTOR:g}); "
+           f"× {COLD_LOAD_MARGIN:g} = {COLD_LOAD_MARGIN * peak_a:.1f} A needs ≥ {cold}K "
+           f"({CONTINUOUS_PU[cold] * cold:g} A continuous)"
+           + ("" if c8 == cold else
+              f": the {'cold-load margin' if cold > c8 else 'C8 limit'} decides"))
     if down:
         pairs = ", ".join(f"{n} {d}K (max fault {fault_a.get(n, 0.0):,.0f} A)"
                           for n, d in down)

@@ -8,7 +8,8 @@ and the study's header, when most of the model's fuses (more than :data:`MOST_FR
 loaded at or above C8's limit at the model's peak load without V2G — the fuse's minimum
 melting current (its lowest pickup, EEI-NEMA links: at 300 s, 600 s above 100 A; ANSI
 C37.43 as :mod:`protv2g.checks.load` reads it) / the study's ``load_pickup_factor`` (default
-1.5, :data:`LOAD_FACTOR`): 10T melts at 19.5 A → 13 A.
+1.5, :data:`LOAD_FACTOR`): 10T melts at 19.5 A → 13 A; C8's own function,
+:func:`protv2g.devices.load_limit.load_limit_a` (a gG band link: its rated current).
 
 The peak load is the model's snapshot load (``LoadMult`` 1) with existing DER off, the largest
 phase at the fuse's terminal — as the drafted fuses' link rule and the head relay's rule
@@ -21,14 +22,15 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from protv2g.devices.kinds import phase_pickup_a
+from protv2g.devices.load_limit import load_limit_a
+from protv2g.study.schema import Checks
 
 __all__ = ["MOST_FRACTION", "LOAD_FACTOR", "fuse_load_summary", "device_peak_load_a"]
 
 #: Said when more than this fraction of the model's fuses cannot carry their load.
 MOST_FRACTION = 0.5
-#: C8's default ``load_pickup_factor`` (:class:`protv2g.study.schema.Thresholds`).
-LOAD_FACTOR = 1.5
+#: C8's default ``load_pickup_factor`` (:class:`protv2g.study.schema.Checks`).
+LOAD_FACTOR = float(Checks.model_fields["load_pickup_factor"].default)
 
 
 def device_peak_load_a(model: object, places: Mapping[str, tuple[str, int]]
@@ -57,7 +59,7 @@ def fuse_load_summary(load_a: Mapping[str, float], built: Mapping[str, object],
         dev = built.get(name)
         if dev is None or not np.isfinite(i_a):
             continue
-        limit_a = phase_pickup_a(dev) / LOAD_FACTOR
+        limit_a = load_limit_a(dev, LOAD_FACTOR)  # C8's own function
         rows.append((name, i_a, limit_a, str(links.get(name, ""))))
     over = [r for r in rows if r[1] >= r[2]]
     if len(rows) < 2 or len(over) <= MOST_FRACTION * len(rows):

@@ -38,7 +38,6 @@ rev32a W3, EPRI J1: 630 A drafted before the sites, 650 A with them charging 431
 from __future__ import annotations
 
 import dataclasses
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,7 +49,7 @@ from protv2g.devices.models import build_device
 from protv2g.engine.phase import PhaseDevice
 from protv2g.errors import InputError, Issue
 from protv2g.study.dss_site_transformers import base_case_model, site_transformer_names
-from protv2g.study.todos import todo_items
+from protv2g.study.todos import drafted_relay_items, todo_items
 from protv2g.study_draft.curve_choice import clearing_line
 from protv2g.study_draft.head_load import site_loads, sites_comment
 from protv2g.study_draft.head_relay import TD_STEP, RelayProposal
@@ -82,7 +81,6 @@ _UNITS = {"pickup_a": " A", "ground_pickup_a": " A"}
 #: The drafted settings compared, in the order they are reported.
 FIELDS = ("pickup_a", "ground_pickup_a", "curve", "ground_curve", "time_dial",
           "ground_time_dial")
-_FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 
 
 @dataclass(frozen=True)
@@ -150,17 +148,17 @@ def material(key: str, drafted: Any, redrafted: Any) -> bool:
 
 
 def _drafted_relays(study: Study) -> dict[int, Any]:
-    """File index → relay of the study file drafted as a whole (a TODO on its item)."""
+    """File index → relay of the study file drafted as a whole: the item init's relay TODO
+    names (:func:`protv2g.study.todos.drafted_relay_items`: on the relay's name line, or, in a
+    study drafted before session 40, on a comment line above it, whatever item a user put
+    between them)."""
     n_model = len(study.model_devices)
-    mine = list(study.document.devices)[n_model:]
+    mine = list(study.document.devices)[n_model:]  # the file's items, in file order
+    items = todo_items(study.path) if study.path else []
     out = {}
-    for item in todo_items(study.path) if study.path else []:
-        m = _FIELD.match(item.field)
-        if m is None or (m.group(2) not in (None, "name")) or int(m.group(1)) >= len(mine):
-            continue
-        d = mine[int(m.group(1))]
-        if d.kind is DeviceKind.RELAY:  # on a line or not: relay_heads says why not
-            out[int(m.group(1))] = d
+    for k in drafted_relay_items(items, [d.name for d in mine]):
+        if mine[k].kind is DeviceKind.RELAY:  # on a line or not: relay_heads says why not
+            out[k] = mine[k]
     return out
 
 

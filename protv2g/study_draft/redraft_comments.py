@@ -97,7 +97,9 @@ PICKUP_OF = {"51P": "pickup_a", "51G": "ground_pickup_a"}
 
 #: How a time dial left as drafted is marked (its comment replaced on a later re-draft).
 KEPT = "first draft, kept"
-_RELAY_TODO = re.compile(r"^(\s*# TODO: assumed feeder-head relay .*?time dials for )(.*?)"
+#: init's TODO naming a drafted relay: on its name line (``- name: head  # TODO: assumed …``,
+#: session 40) or, in a study drafted before, on a comment line above its item.
+_RELAY_TODO = re.compile(r"^(.*?# TODO: assumed feeder-head relay .*?time dials for )(.*?)"
                          r"( \| fix: .*)$")
 
 
@@ -117,7 +119,7 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
                       checks: Any = None, values: dict[str, float] | None = None,
                       within: str = "within 10% or one step") -> None:
     """Re-write init's figure comments in the comment block above the relay's item (at
-    ``item_line``, 0-based) with ``prop``'s figures
+    ``item_line``, 0-based) and its TODO on the item's line with ``prop``'s figures
     (:func:`protv2g.study_draft.redraft.redraft_text`); ``keys``: the
     settings re-drafted (a pickup kept, not materially different, keeps its line, which says
     what the rule now gives); ``trade``: what the re-drafted values give up
@@ -127,13 +129,24 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
     pickup the rule gives unchanged is said to be re-checked, not kept)."""
     f = prop.figures
     steps = f.get("pickup_steps", {})
+
+    def relay_todo(i: int) -> bool:
+        """Re-write the relay's TODO if line ``i`` holds it."""
+        line = lines[i]
+        if not (m := _RELAY_TODO.match(line.rstrip("\n"))):
+            return False
+        head = m.group(1).replace(OLD_PICKUP_RULE, PICKUP_RULE) if keys else m.group(1)
+        lines[i] = (head + dials_clause(f, checks, kept) + m.group(3)
+                    + ("\n" if line.endswith("\n") else ""))
+        return True
+
+    relay_todo(item_line)  # on the relay's name line (session 40)
     i = item_line - 1
-    while i >= 0 and lines[i].lstrip().startswith("#"):
+    while i >= 0 and lines[i].lstrip().startswith("#"):  # the comment lines above the item
         line = lines[i]
         newline = "\n" if line.endswith("\n") else ""
-        if m := _RELAY_TODO.match(line.rstrip("\n")):
-            head = m.group(1).replace(OLD_PICKUP_RULE, PICKUP_RULE) if keys else m.group(1)
-            lines[i] = (head + dials_clause(f, checks, kept) + m.group(3) + newline)
+        if relay_todo(i):  # a study drafted before session 40
+            pass
         elif (m := _STEPS_LINE.match(line)) and m.group(2) in steps:
             key = PICKUP_OF[m.group(2)]
             base = _REDRAFT_SUFFIXES.sub("", line.rstrip())
