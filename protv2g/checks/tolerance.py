@@ -51,7 +51,7 @@ from protv2g.devices.kinds import kind_of
 from protv2g.devices.tolerances import accuracy, tolerance_s
 
 __all__ = ["device_tolerance_s", "slower_element_tolerance_s", "with_sure_tolerance",
-           "timing_technology",
+           "timing_technology", "DEFAULT_TIMING_TECHNOLOGY",
            "device_boundary",
            "combine_boundaries", "rss", "fuse_tc_band_low_s", "with_curve_band", "INSIDE",
            "PRIMARY_TIME", "DeviceRows", "device_rows", "phase_time_s"]
@@ -69,12 +69,34 @@ _QUIET = {DataBoundary.INSIDE.value, DataBoundary.NOT_OPERATING.value, "nan", ""
 PRIMARY_TIME = "op"
 
 
+#: The relay technology whose timing accuracy is a time margin's tolerance when the study
+#: does not say ``checks.timing_accuracy_technology``: numerical, whatever its relays are
+#: (:func:`timing_technology`).
+DEFAULT_TIMING_TECHNOLOGY = "numerical"
+
+
 def timing_technology(thresholds: Any) -> str:
     """The relay technology whose timing accuracy a relay's time tolerance reads: the study's
-    ``checks.timing_accuracy_technology``, else its ``relay_technology`` (the hosting band's
-    ends move the latter's intervals only, :mod:`protv2g.hosting.band`)."""
+    ``checks.timing_accuracy_technology``, else :data:`DEFAULT_TIMING_TECHNOLOGY` — **not**
+    ``relay_technology``.
+
+    The tolerance is the materiality of V2G's change of a margin in attribution
+    (:mod:`protv2g.checks.attribution`): a change inside it is "the devices' own scatter" and
+    the row is ``pre-existing``, out of the hosting limits (:mod:`protv2g.hosting.limits`).
+    A relay's curve scatter is common to the cases with and without V2G — the same relay, at
+    nearly the same current, runs early or late the same way — so it says whether a *margin*
+    is real, not whether V2G's deterministic *change* of the computed time is; a wider scatter
+    there only loosens. Following ``relay_technology`` made declaring an electromechanical
+    relay **raise** EPRI ckt5's campus hosting figure from 68 to 115 kW (review rev40b W2: the
+    limiting C1 row head / f-105409fuse passes by 2.66 s without V2G, inside 10 % of the
+    head's ≈ 44 s but not 5 %, so V2G's change read as scatter); a less accurate device may
+    only lower the figure (its larger coordination interval, ``relay_technology``). The
+    numerical class (5 % / 30 ms, ``rules.yaml`` ``timing_accuracy``) is the smallest the
+    rule table knows — the materiality every study had by default; the hosting band's ends
+    already kept it apart from the intervals (:mod:`protv2g.hosting.band`, ver37 §5e).
+    """
     return (getattr(thresholds, "timing_accuracy_technology", None)
-            or thresholds.relay_technology)
+            or DEFAULT_TIMING_TECHNOLOGY)
 
 
 def _which(role: str, which: str) -> str:

@@ -88,6 +88,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.rule_values import study_rules_table
+from protv2g.checks.tolerance import timing_technology
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting.band_checks import tolerant_checks
 from protv2g.hosting.search import hosting_analysis
@@ -165,7 +166,7 @@ def band_ends(study: Study) -> tuple[BandEnd, BandEnd]:
         # the intervals only: the timing accuracy that is a time margin's materiality stays
         # the study's (module docstring; ver37 §5e: the electromechanical 10 % made EPRI
         # ckt5's limiting C1 row "within the scatter" and the pessimistic end 112 > 68 kW)
-        scatter = checks.timing_accuracy_technology or tech
+        scatter = timing_technology(checks)
         for name, out, end in (("electromechanical", pess_changes, pess_checks),
                                ("numerical", opt_changes, opt_checks)):
             end["relay_technology"] = name

@@ -217,8 +217,11 @@ class Checks(_Model):
     relay_technology: Literal["numerical", "electromechanical"] = "numerical"
     #: the relay technology whose timing accuracy (relay_library/rules.yaml
     #: ``timing_accuracy``) the checks read as a time margin's tolerance — the materiality of
-    #: a V2G change in attribution (protv2g.checks.attribution); None = relay_technology.
-    #: The hosting band's ends set it to the study's own where they bracket relay_technology
+    #: a V2G change in attribution (protv2g.checks.attribution); None = numerical, whatever
+    #: relay_technology says: a relay's scatter is common to the cases with and without V2G,
+    #: so a wider one must not make V2G's change immaterial (review rev40b W2: declaring
+    #: electromechanical relays raised EPRI ckt5's hosting 68 → 115 kW;
+    #: protv2g.checks.tolerance.timing_technology). The hosting band's ends keep it too
     #: (protv2g.hosting.band): an end moves the intervals, never the materiality (ver37 §5e)
     timing_accuracy_technology: Literal["numerical", "electromechanical"] | None = None
 
