@@ -153,10 +153,10 @@ def site_charging_cap_kw(site: object) -> float:
 def site_charging_kw(ctx: CheckContext) -> pd.Series | None:
     """Each V2G site's charging (kW, ≥ 0) at each scenario and step of the flow's site table
     (``p_kw < 0``, capped by :func:`site_charging_cap_kw`), indexed ``(scenario, step,
-    site)``; None without the table. C8's rows take the sites behind their device
-    (:func:`_charging_kw`), C12's under-voltage rows all of them
+    site)``; None without the table (or a flow: a bare context). C8's rows take the sites
+    behind their device (:func:`_charging_kw`), C12's under-voltage rows all of them
     (:func:`protv2g.checks.flow_low.under_voltage_rows`)."""
-    sites = ctx.flow.get("sites")
+    sites = (getattr(ctx, "flow", None) or {}).get("sites")
     if sites is None or sites.empty or not {"scenario", "step", "p_kw", "site"} <= set(
             sites.columns):
         return None
