@@ -62,7 +62,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
         for issue in issues:
             print(f"  - {issue}", file=sys.stderr)
         return EXIT_INPUT
-    warnings_ = plausibility_warnings(study)
+    # a recloser curve clearing under one cycle: said here and on run's Feeder warnings
+    # sheet, not on every command's console (review rev39a F5)
+    from protv2g.study.sub_cycle import sub_cycle_warnings
+
+    warnings_ = plausibility_warnings(study) + sub_cycle_warnings(study)
     print(f"{args.study}: valid")
     _print_slips(warnings_)
     _print_stale(study)
@@ -386,6 +390,20 @@ def _print_notes(caught: list[warnings.WarningMessage],
               + extra, file=sys.stderr)
 
 
+def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None
+                    ) -> list[warnings.WarningMessage]:
+    """``caught`` less the notes said once elsewhere: a recloser curve clearing under one cycle
+    is ``init``'s note (it drafts the device), ``validate``'s warning and a row of ``run``'s
+    Feeder warnings sheet (:mod:`protv2g.study.sub_cycle`), not a console line of every
+    command that builds the device (review rev39a F5: validate, run, hosting and recommend
+    each printed it). The warning's class is looked up where it was raised from: a command
+    that built no recloser has none (``validate`` imports no device model)."""
+    rec = sys.modules.get("protv2g.devices.recloser")
+    if rec is None or command == "init":
+        return caught
+    return [w for w in caught if not issubclass(w.category, rec.SubCycleClearingWarning)]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``protv2g`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -396,7 +414,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always")
             with small_pages():  # (#21: the faults stage at 10,000 buses 4.4 → 2.7 s)
                 code = int(args.func(args))
-        _print_notes(caught, getattr(args, "note_details", None))
+        _print_notes(_said_elsewhere(caught, _command(argv)),
+                     getattr(args, "note_details", None))
         return code
     except InputError as exc:
         print("error: bad input", file=sys.stderr)

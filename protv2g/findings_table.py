@@ -67,6 +67,11 @@ SAVING_TITLES = {
     # and C7's fault-level change, whose words name "no V2G": a finding of the project as a
     # whole is measured against no project (review s38, IEEE 34 F-818)
     (LEVEL_CHANGE, Attribution.PROJECT): "fault-level change against no project",
+    # and of the project's equipment alone: its rows compare the current with every charger
+    # idle (the equipment in) with the base case's, which lacks it (att39: "against no V2G"
+    # on a change the chargers do not make)
+    (LEVEL_CHANGE, Attribution.EQUIPMENT): ("fault-level change with the project's equipment "
+                                            "in, every charger idle, against no project"),
 }
 
 

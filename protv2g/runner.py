@@ -341,8 +341,13 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     feeder_warnings = with_site_base_rows(study, study.feeder_warnings)  # rev33c W5
     # a site's own transformer with no device of the study on it (rev33b/rev33c)
     feeder_warnings = unguarded_site_transformer_rows(study, feeder_warnings)
+    # a recloser curve clearing under one cycle: one row here, not a console note of every
+    # command (review rev39a F5)
+    from protv2g.errors import with_issue_rows
+    from protv2g.study.sub_cycle import sub_cycle_warnings
+
+    feeder_warnings = with_issue_rows(feeder_warnings, sub_cycle_warnings(study), "recloser")
     if study.model is not None:  # loads LoadMult does not scale (rev34a W2, ver34 M-A)
-        from protv2g.errors import with_issue_rows
         from protv2g.flow.load_level import held_load_issues
         from protv2g.study.dss_site_transformers import project_load_warnings
 

@@ -101,3 +101,30 @@ def test_lv_head_gg_row_names_125gG_and_its_unit(lv):
     assert "a gG link whose Imax(5 s) is at or below" not in msg
     line = next(r for r in gate["reasons"] if r.split(": ")[1].startswith("C5 head-line1"))
     assert "× Imax(5 s)" in line and "× pickup" not in line
+
+
+def test_one_load_lookup_for_both_remedies():
+    """att39 (left open): a K/T transformer fuse's remedy
+    (:func:`~protv2g.checks.fuse_window_text.own_fuse_remedy`) repeated the "largest load
+    current from the flows" lines of the gG remedy; both read
+    :func:`~protv2g.checks.fuse_window.largest_load_a` now. The K link's window carries that
+    load: F-DEPOT's largest |i_a| 110 A (a charging snapshot's −110 A, by hand) in the text."""
+    import pandas as pd
+
+    from protv2g.checks import fuse_gg_remedy, fuse_window, fuse_window_text
+
+    assert fuse_window_text.largest_load_a is fuse_window.largest_load_a
+    assert fuse_gg_remedy.largest_load_a is fuse_window.largest_load_a
+    flow = pd.DataFrame({"scenario": ["a", "charging/firm", "a"],
+                         "device": ["F-DEPOT", "F-DEPOT", "F-OTHER"],
+                         "i_a": [42.0, -110.0, 300.0]})
+    assert fuse_window.largest_load_a(flow, "F-DEPOT") == 110.0
+    assert math.isnan(fuse_window.largest_load_a(flow[["device"]], "F-DEPOT"))
+
+    class _Study:  # the fuse on no transformer: the load and the fault decide the window
+        library = default_library()
+        document = model = None
+
+    text = fuse_window_text.own_fuse_remedy(_Study(), flow, "F-DEPOT", "200K", 119.0, 1.5,
+                                            ground=True)
+    assert "F-DEPOT's 110 A of load" in text, text

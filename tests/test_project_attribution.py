@@ -61,6 +61,23 @@ def _c7(scenario: str, attribution: str, margin: float, base: float) -> dict:
             "input_basis": "given"}
 
 
+def test_an_equipment_fault_level_change_is_titled_against_no_project():
+    """att39 (left open): a C7 change the project's equipment makes by itself (its rows: the
+    current with every charger idle against the base case's, which lacks the equipment,
+    :func:`protv2g.checks.duty._equipment_change_text`) was titled "(fault-level change
+    against no V2G)", a comparison it does not make."""
+    from protv2g.checks.duty import LEVEL_CHANGE
+    from protv2g.findings_table import finding_title
+
+    got = finding_title("C7", "F-818", "", LEVEL_CHANGE, attribution=Attribution.EQUIPMENT)
+    assert got.endswith("F-818 (fault-level change with the project's equipment in, every "
+                        "charger idle, against no project)")
+    assert "no V2G" not in got
+    # V2G's own change keeps its words
+    assert finding_title("C7", "F-818", "", LEVEL_CHANGE, attribution=Attribution.CAUSED
+                         ).endswith("(fault-level change against no V2G)")
+
+
 def test_findings_gate_and_summary_lists_carry_it():
     """The Findings' attribution, the gate's line (its words and its twin: "without the
     project", not "without V2G"), the Summary's "to review" set and the recommendation

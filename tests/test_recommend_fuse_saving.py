@@ -233,3 +233,32 @@ def test_side_effect_worse_only_beyond_the_rows_tolerance():
     assert _worse(-0.20, -0.30, 0.08)
     assert _worse(-0.20, -0.25)             # no tolerance: 1 % / 1 ms floor
     assert not _worse(-0.200, -0.2015)      # within 1 %
+
+
+def test_the_51g_note_names_each_fault_once_with_its_deciding_scenario():
+    """ver39b (EPRI DG feeder, rev39a's study, F01): the ground-element note read "SLG-a lat1
+    min: phase 143 A (224 A without V2G), 3I0 209 A (223 A); SLG-a lat1 min: phase 159 A
+    (…), 3I0 212 A (223 A)" — one fault twice, the scenarios (firm and expected
+    participation) not said. One line per fault now, with the scenario whose 3I0 V2G lowers
+    most (the one :func:`finding_reach`'s test turns on) and how many it is the least of.
+    Figures: the DG run's Evidence (a's SLG-a at lat1, min case; 223 A / 224 A in base/light)."""
+    import pandas as pd
+
+    from protv2g.recommend.saving import finding_reach
+
+    cur = [("firm/light/100%", 143.1, 208.6), ("expected/light/100%", 159.1, 211.7),
+           ("expected/light/50%", 159.1, 211.7), ("firm/light/50%", 143.1, 208.6),
+           ("base/light", 224.0, 223.0)]
+    faults = pd.DataFrame({"device": "a", "scenario": [c[0] for c in cur],
+                           "fault_bus_name": "lat1", "fault_type": "SLG-a", "case": "min",
+                           "i_phase_a": [c[1] for c in cur], "i_ground_a": [c[2] for c in cur]})
+    ctx = SimpleNamespace(faults=faults, base_of={c[0]: "base/light" for c in cur[:4]},
+                          thresholds=SimpleNamespace(v2g_change_fraction=0.1))
+    evidence = pd.DataFrame({"scenario": [c[0] for c in cur[:4]], "fault_bus": "lat1",
+                             "fault_type": "SLG-a", "case": "min",
+                             "t_device_s": [float("inf"), float("inf"), 12.7, 12.7]})
+    got = finding_reach(ctx, evidence, "a")
+    assert got.i0_unchanged and not got.unseen  # 208.6 ≥ 0.9 × 223
+    assert got.text.count("SLG-a lat1 min") == 1, got.text
+    assert got.text == ("SLG-a lat1 min at firm/light/100% (of its 4 scenarios, the least 3I0 "
+                        "against no V2G): phase 143 A (224 A without V2G), 3I0 209 A (223 A)")

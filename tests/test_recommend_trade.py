@@ -103,8 +103,9 @@ def test_a_fix_that_adds_only_a_new_warning_is_offered_as_a_trade_with_its_figur
     assert effect.startswith("new warning C5 sensitivity / reach: F-LAT (warn: worst margin ")
     assert f"{_I_BACKUP_A / 101.0:.3g} × pickup, limit 1.2, at SLG-a at n284244 (min)" \
         in effect
+    # the minus U+2212 of the Summary and the gate's lines (ver39b: ASCII "-27.7")
     assert why.startswith("trade-off: fixes C8 load pickup: F-LAT (fail, worst margin "
-                          f"{50.0 / 1.5 - 61.0:.3g}"
+                          f"\u2212{61.0 - 50.0 / 1.5:.3g}"
                           " A); side effect: new warning C5 sensitivity / reach: F-LAT")
 
 
@@ -125,8 +126,11 @@ def test_a_trade_that_makes_a_warning_worse_is_offered_with_both_margins():
     cur, target = _target(ev)
     best, _tried, why = _search(ev, [], cur, target, _links(), 14)
     assert best is not None and best[0].new == "50K"
-    assert "warning made worse C3 fuse–fuse: F-END / F-LAT (warn: worst margin -0.02 → " \
-        "-0.05 s)" in why and why.startswith("trade-off: fixes C8 load pickup")
+    # ver39b (the DG feeder's note read "-0.152 → -0.176 s" where the Summary and the gate
+    # write "−"): U+2212, as they do
+    assert "warning made worse C3 fuse–fuse: F-END / F-LAT (warn: worst margin \u22120.02 → " \
+        "\u22120.05 s)" in why and why.startswith("trade-off: fixes C8 load pickup")
+    assert "-0.0" not in why
 
 
 def test_a_trade_that_also_makes_a_failing_finding_worse_or_costs_practice_is_refused():
@@ -286,7 +290,9 @@ def test_the_trade_end_to_end_on_a_small_feeder(tmp_path):
     m = re.search(r"worst margin (−?-?[\d.]+) × pickup, limit 1.2, at SLG-a b4 min", warned)
     assert m, warned
     # C5's margin: the backup zone's minimum fault / the 40K's minimum melt − 1.2
-    assert float(m.group(1)) == pytest.approx(i_b4_a / mm_a["40K"] - 1.2, abs=0.002)
+    # the text's minus is U+2212 (fix40b, as the Summary's)
+    assert float(m.group(1).replace("\u2212", "-")) == pytest.approx(
+        i_b4_a / mm_a["40K"] - 1.2, abs=0.002)
     assert [c.new for c in rec.changes] == ["40K"]
     after = rec.after.findings
     assert set(after.status.astype(str)) == {"warn"}  # no failure left, none added

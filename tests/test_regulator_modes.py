@@ -93,6 +93,27 @@ def test_reverse_power_text_j1_figures():
     assert reverse_power_text({**row, "criterion": "C8"}, 4.5) == ""
 
 
+
+def test_reverse_power_text_whole_kw_from_1000():
+    """fix40b (ver39b): at 1,000 kW of export the text read "1e+03 kW" (``:,.3g``); it writes
+    whole kW with thousands separators, as the Summary's hosting cells, from 1,000 kW on
+    (figures by hand: 1.2346 MW reverse = 1,235 kW; V2G adds 1,234.6 − 900 = 334.6 ≈ 330 kW
+    at 2 digits)."""
+    row = {"criterion": "C12", "margin_unit": "MW", "margin": -1.2346, "base_margin": -0.9}
+    t = reverse_power_text(row, 1000.0)
+    assert "e+0" not in t
+    assert t.startswith("reverse power 900 kW without V2G (the flow at this load, with no "
+                        "export, already reverses it) and 1,235 kW at 1,000 kW export "
+                        "(V2G adds 330 kW)")
+    new = reverse_power_text({**row, "base_margin": float("nan")}, 12500.0)
+    assert new.startswith("reverse power 1,235 kW at 12,500 kW export, none without V2G")
+    over = voltage_limit_text({"criterion": "C12", "margin_unit": "pu", "limit": 1.05,
+                               "margin": -0.0107, "base_margin": 0.0016,
+                               "tolerance": 0.008333}, 1500.0)
+    # 1,500 kW × 0.0016 / 0.0123 = 195.1 kW ≈ 200 kW (2 digits)
+    assert "(0.0123 pu at 1,500 kW)" in over and "passed at ≈ 200 kW" in over
+
+
 def test_reverse_power_status_by_line_drop_compensation(shared_dir):
     """Review s27 §4 (EPRI J1: RegControls with no LDC failed the gate on reverse power while
     the row said their mode suits export): forward-locked with LDC fails, without LDC warns

@@ -83,4 +83,5 @@ def test_linear_estimate_in_fixed_notation():
     text = _new_over_text(1.05, 1.05 - 1.0510, 1.05 - 1.0454, 0.001, 491.0)
     assert "1.05 pu itself is passed at ≈ 400 kW" in text, text  # 403 kW by hand
     assert "e+" not in text
-    assert "at 1230 kW" in _new_over_text(1.05, -0.001, 0.0046, 0.001, 1234.5)
+    # whole kW with separators from 1,000 kW, as the Summary's cell (fix40b; was "1230 kW")
+    assert "at 1,234 kW" in _new_over_text(1.05, -0.001, 0.0046, 0.001, 1234.5)

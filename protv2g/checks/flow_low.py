@@ -47,7 +47,9 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
+from protv2g.significant import round_significant
 from protv2g.violations import CheckStatus
 
 __all__ = ["V_MIN_PU", "UNDER_VOLTAGE", "UNDER_RULE", "lowest_voltage_pu",
@@ -110,6 +112,8 @@ def _worst_low(judged: pd.DataFrame) -> pd.DataFrame:
                              "bus": pd.Series(dtype=np.int64), _LOW: pd.Series(dtype=float)})
     f = pd.DataFrame({"scenario": judged["scenario"].to_numpy()[keep],
                       "bus": judged["bus"].to_numpy()[keep], _LOW: low[keep]})
+    if "step" in judged.columns:  # the worst step's charging (:func:`_charging_at`)
+        f["step"] = judged["step"].to_numpy()[keep]
     at = f.groupby(["scenario", "bus"], sort=True)[_LOW].idxmin().to_numpy()
     return f.loc[at].reset_index(drop=True)
 
@@ -141,7 +145,25 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
         fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
         margin=(bad[_LOW].to_numpy(float) - v_min), limit=v_min,
         tolerance=th.voltage_change_min_pu, mechanism=UNDER_VOLTAGE, rule=UNDER_RULE,
-        message=message)
+        message=message, p_charging_kw=_charging_at(ctx, bad))
+
+
+def _charging_at(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` all V2G sites' charging (kW) at each row's scenario and worst step
+    (:func:`protv2g.checks.load.site_charging_kw`: every site's charging lowers the feeder's
+    voltages, not only a device's sites), 0 where none charges; NaN without the flow's site
+    table or the rows' step. The charging peak's trend reads it (ver39b: the depot's F05,
+    0.921 pu while charging, had an empty "with export" cell in Summary §3b beside F02's
+    C8 trend on the same snapshots)."""
+    by = site_charging_kw(ctx) if "step" in bad.columns else None
+    if by is None:
+        return np.full(len(bad), np.nan)
+    total = by.groupby(level=[0, 1]).sum()
+    got = total.reindex(pd.MultiIndex.from_arrays([bad["scenario"].to_numpy(),
+                                                  bad["step"].to_numpy()]))
+    # to the cells' digits: a sum of the sites' flows may differ from the same kW of another
+    # scenario in its last digits (the depot's F05 trend read two points "at 6,000 kW")
+    return round_significant(got.fillna(0.0).to_numpy(float))
 
 
 def under_voltage_margins(ctx: CheckContext, judged: pd.DataFrame, names_of

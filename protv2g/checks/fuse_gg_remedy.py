@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 
 from protv2g.checks.fuse_gg_limits import GG_REACH_FACTOR
-from protv2g.checks.fuse_window import LinkWindow, link_window
+from protv2g.checks.fuse_window import LinkWindow, largest_load_a, link_window
 
-__all__ = ["GENERIC_GG_REMEDY", "gg_remedies", "gg_windows", "largest_load_a"]
+__all__ = ["GENERIC_GG_REMEDY", "gg_remedies", "gg_windows"]
 
 #: The remedy of a gG row whose device has no window (no library, a link without a rating).
 GENERIC_GG_REMEDY = ("a gG link whose Imax(5 s) is at or below this fault and whose rated "
@@ -43,21 +43,11 @@ _LEFT = ("a lower loop impedance to the zone's end (a larger or shorter cable), 
          "that sees the fault (a circuit-breaker with a short-time or earth-fault element)")
 
 
-def largest_load_a(flow_device: Any, device: str) -> float:
-    """The largest ``|i_a|`` of ``device`` in the flows' device table (``scenario, device,
-    i_a``; every scenario, charging snapshots included), A; NaN without one."""
-    if flow_device is None or not {"device", "i_a"} <= set(flow_device.columns):
-        return math.nan
-    got = np.abs(flow_device.loc[flow_device["device"].astype(str) == device, "i_a"]
-                 .to_numpy(float))
-    return float(np.nanmax(got)) if np.isfinite(got).any() else math.nan
-
-
 def gg_windows(ctx: Any, names: list[str], is_gg: np.ndarray) -> dict[int, LinkWindow]:
     """Device code → the gG series' window of each gG band device (``names[k]`` where
     ``is_gg[k]``): :func:`~protv2g.checks.fuse_window.link_window` of its link with its
-    largest load current (:func:`largest_load_a`) and C5's gG factor; none without a study
-    (a bare context) or a series."""
+    largest load current (:func:`~protv2g.checks.fuse_window.largest_load_a`) and C5's gG
+    factor; none without a study (a bare context) or a series."""
     study = getattr(ctx, "study", None)
     library = getattr(study, "library", None)
     devices = getattr(ctx, "devices", None) or {}

@@ -47,7 +47,7 @@ from protv2g.study.site_transformer_guard import transformer_kva_kvs
 from protv2g.units import DeviceKind
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "LinkWindow",
-           "WithstandPoint", "link_family", "link_series", "link_window",
+           "WithstandPoint", "largest_load_a", "link_family", "link_series", "link_window",
            "transformer_full_load_a"]
 
 #: Continuous current of an expulsion fuse link, as a fraction of its ampere rating, by its
@@ -245,6 +245,25 @@ class LinkWindow:
         return (f"{link}: {k:g} × {self.pickup_word(i)} {self.reach_pickup_a[i]:.0f} A "
                 f"= {k * self.reach_pickup_a[i]:.0f} A above the "
                 f"{self.i_fault_min_a:.0f} A it must clear")
+
+
+def largest_load_a(flow_device: Any, device: str) -> float:
+    """The load bound of ``device``'s window (:func:`link_window`'s ``i_load_a``): its largest
+    ``|i_a|`` in the flows' device table (``scenario, device, i_a``; every scenario, charging
+    snapshots included), A; NaN without one. One lookup for a K/T link's remedy
+    (:func:`protv2g.checks.fuse_window_text.own_fuse_remedy`) and a gG link's
+    (:mod:`protv2g.checks.fuse_gg_remedy`).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"device": ["F1", "F1", "F2"], "i_a": [-42.0, 30.0, 99.0]})
+    >>> largest_load_a(f, "F1"), largest_load_a(None, "F1")
+    (42.0, nan)
+    """
+    if flow_device is None or not {"device", "i_a"} <= set(flow_device.columns):
+        return math.nan
+    got = np.abs(flow_device.loc[flow_device["device"].astype(str) == device, "i_a"]
+                 .to_numpy(float))
+    return float(np.nanmax(got)) if np.isfinite(got).any() else math.nan
 
 
 def link_window(library: Any, link: str, *, i_load_a: float = math.nan,

@@ -11,6 +11,7 @@ import numpy as np
 
 from protv2g.checks.fuse_window import (
     LinkWindow,
+    largest_load_a,
     link_family,
     link_window,
     transformer_full_load_a,
@@ -87,19 +88,15 @@ def own_fuse_remedy(study: Any, flow_device: Any, device: str, link: str, i_faul
     row's own and its current with every charger idle, :func:`least_current`, whose words are
     ``basis``; ``factor`` C5's zone factor): the links inside its window
     (:func:`link_window`: its largest load current in ``flow_device`` — the flows'
-    ``scenario, device, i_a`` table —, the transformer's full load and points, C8's load
-    limit and C5's reach at ``i_fault_a``) when there are some; else that no link carries
+    ``scenario, device, i_a`` table, :func:`~protv2g.checks.fuse_window.largest_load_a` —,
+    the transformer's full load and points, C8's load limit and C5's reach at
+    ``i_fault_a``) when there are some; else that no link carries
     the site and reaches the fault, and what can (review ver37 §6, IEEE 123: "a smaller
     link" for F-DEPOT 200K at 119 A, where ≤ 30K reaches it and carries 42 A of the depot's
     110 A): ground-fault detection upstream for a ground fault, or a confirmed minimum
     fault resistance; a device that sees the fault for a phase fault.
     """
-    i_load = math.nan
-    if flow_device is not None and {"device", "i_a"} <= set(flow_device.columns):
-        got = flow_device.loc[flow_device["device"].astype(str) == device, "i_a"]
-        got = np.abs(got.to_numpy(float))
-        if np.isfinite(got).any():
-            i_load = float(np.nanmax(got))
+    i_load = largest_load_a(flow_device, device)
     fla = transformer_full_load_a(study, device)
     doc = getattr(study, "document", None)
     k8 = float(getattr(getattr(doc, "checks", None), "load_pickup_factor", 1.5))

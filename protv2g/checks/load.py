@@ -80,7 +80,8 @@ from protv2g.units import ChargerMode
 from protv2g.violations import CheckStatus
 
 __all__ = ["check_load", "clock_text", "limit_text", "LoadPeak", "CHARGING_PEAK", "IMPORT_PEAK",
-           "EXPORT_PEAK", "CHARGING_PEAKS", "RESIDUAL_PEAKS", "GROUND_RULE", "site_charging_cap_kw"]
+           "EXPORT_PEAK", "CHARGING_PEAKS", "RESIDUAL_PEAKS", "GROUND_RULE", "site_charging_cap_kw",
+           "site_charging_kw"]
 
 
 class LoadPeak(StrEnum):
@@ -149,21 +150,32 @@ def site_charging_cap_kw(site: object) -> float:
     return min(cap, float(tr.sn_kva)) if tr is not None else cap
 
 
+def site_charging_kw(ctx: CheckContext) -> pd.Series | None:
+    """Each V2G site's charging (kW, ≥ 0) at each scenario and step of the flow's site table
+    (``p_kw < 0``, capped by :func:`site_charging_cap_kw`), indexed ``(scenario, step,
+    site)``; None without the table (or a flow: a bare context). C8's rows take the sites
+    behind their device (:func:`_charging_kw`), C12's under-voltage rows all of them
+    (:func:`protv2g.checks.flow_low.under_voltage_rows`)."""
+    sites = (getattr(ctx, "flow", None) or {}).get("sites")
+    if sites is None or sites.empty or not {"scenario", "step", "p_kw", "site"} <= set(
+            sites.columns):
+        return None
+    caps = {s.name: site_charging_cap_kw(s) for s in ctx.study.document.v2g_sites}
+    p = pd.to_numeric(sites["p_kw"], errors="coerce").to_numpy(float)
+    cap = sites["site"].map(caps).to_numpy(float)
+    charging = np.clip(-p, 0.0, np.where(np.isnan(cap), np.inf, cap))
+    return pd.Series(charging).groupby([sites["scenario"].to_numpy(), sites["step"].to_numpy(),
+                                        sites["site"].to_numpy()]).sum()
+
+
 def _charging_kw(ctx: CheckContext, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
     """Charging (kW, ≥ 0) of the V2G sites behind each row's device at its scenario and step
     (``p_kw < 0`` of the flow's site table, each site's capped by
     :func:`site_charging_cap_kw`); nan without the site table. With it, per row the sites
     that charge as text ("depot 6,000 kW = 48 × 125 kW"): the charging the row assumes."""
-    sites = ctx.flow.get("sites")
-    if sites is None or sites.empty or not {"scenario", "step", "p_kw", "site"} <= set(
-            sites.columns) or "step" not in bad.columns:
+    by = site_charging_kw(ctx)
+    if by is None or "step" not in bad.columns:
         return np.full(len(bad), np.nan), [""] * len(bad)
-    caps = {s.name: site_charging_cap_kw(s) for s in ctx.study.document.v2g_sites}
-    p = pd.to_numeric(sites["p_kw"], errors="coerce").to_numpy(float)
-    cap = sites["site"].map(caps).to_numpy(float)
-    charging = np.clip(-p, 0.0, np.where(np.isnan(cap), np.inf, cap))
-    by = pd.Series(charging).groupby([sites["scenario"].to_numpy(), sites["step"].to_numpy(),
-                                      sites["site"].to_numpy()]).sum()
     buses = getattr(ctx.study, "site_buses", {}) or {}
     # the sites behind each device, once per device (its downstream set read once)
     behind = {}

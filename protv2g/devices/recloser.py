@@ -197,14 +197,20 @@ class Recloser(DeviceBase):
         ck.raise_if_any()
         #: Human-readable warnings (sub-cycle clearing), also issued as Python warnings.
         self.warnings: list[str] = []
+        #: The same as data, ``(setting, text, fix)`` each (the setting whose curve clears
+        #: under one cycle): what ``validate`` and the Feeder warnings sheet say once
+        #: (:mod:`protv2g.study.sub_cycle`), where the Python warning came from every build.
+        self.sub_cycle: list[tuple[str, str, str]] = []
         for which, fld, c in used:
             t_min = float(self._modify(np.array([_fastest_s(c)]), which == "fast", c,
                                         fld.startswith("ground"))[0])
             if t_min < CYCLE_S:
-                msg = (f"recloser {s.name!r}: {fld} {c.name!r} clears in {1000 * t_min:.1f} ms "
-                       f"at high current, under one cycle ({1000 * CYCLE_S:.1f} ms at "
-                       f"{NOMINAL_FREQUENCY_HZ:g} Hz): no recloser interrupts that fast; check "
-                       f"the curve's clearing_adder_s and {which}_adder_s")
+                what = (f"recloser {s.name!r}: {fld} {c.name!r} clears in {1000 * t_min:.1f} ms "
+                        f"at high current, under one cycle ({1000 * CYCLE_S:.1f} ms at "
+                        f"{NOMINAL_FREQUENCY_HZ:g} Hz): no recloser interrupts that fast")
+                fix = f"check the curve's clearing_adder_s and {which}_adder_s"
+                msg = f"{what}; {fix}"
+                self.sub_cycle.append((fld, what, fix))
                 self.warnings.append(msg)
                 warnings.warn(msg, SubCycleClearingWarning, stacklevel=2)
 

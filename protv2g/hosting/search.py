@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.devices.recloser import SubCycleClearingWarning
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
@@ -252,7 +253,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             warnings.simplefilter("always")
             ev = evaluate_scenarios(study, scen, checks)
         for w in caught:
-            if not issubclass(w.category, (DeprecationWarning, FutureWarning)):
+            # a sub-cycle recloser curve is the study's, said by validate and run's Feeder
+            # warnings (:mod:`protv2g.study.sub_cycle`), not a search warning (rev39a F5)
+            if not issubclass(w.category, (DeprecationWarning, FutureWarning,
+                                           SubCycleClearingWarning)):
                 key = warning_key(w.category.__name__, w.message)
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1

@@ -37,9 +37,26 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.significant import number_text
+from protv2g.significant import MINUS, number_text
 
-__all__ = ["reverse_power_text", "voltage_limit_text"]
+__all__ = ["kw_text", "reverse_power_text", "voltage_limit_text"]
+
+
+def kw_text(kw: float, digits: int = 3) -> str:
+    """A power in a hosting note, kW: whole kW with thousands separators from 1,000 kW on, as
+    the Summary's hosting cells and the gate's lines write them (``:,.0f``; ``:.3g`` read
+    "1e+03 kW" at 1,000 kW), ``digits`` significant digits below (a 4.5 kW home, 29.8 kW of
+    reverse power), positional, U+2212 for a minus (:func:`protv2g.significant.number_text`).
+    An estimate given to 2 digits keeps them at any size ("≈ 1,200 kW").
+
+    >>> kw_text(1000.0), kw_text(12345.6), kw_text(999.6), kw_text(4.5), kw_text(1234.0, 2)
+    ('1,000', '12,346', '1,000', '4.5', '1,200')
+    """
+    x = float(kw)
+    r = float(f"{x:.{digits}g}") if math.isfinite(x) else x
+    if not abs(r) >= 1000.0:  # NaN and inf too: number_text's words
+        return number_text(x, digits=digits)
+    return f"{(r if digits < 3 else x):,.0f}".replace("-", MINUS)
 
 
 def _num(row: Mapping[str, Any], key: str) -> float:
@@ -75,16 +92,16 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     rise = mb - m
     if str(row.get("attribution", "")) == "new" and m < 0:
         return _new_over_text(limit, m, mb, tol, p_kw)
-    text = f"the rise V2G causes ({rise:.3g} pu at {p_kw:,.3g} kW)"
+    text = f"the rise V2G causes ({rise:.3g} pu at {kw_text(p_kw)} kW)"
     text += (f" exceeds the tolerance {tol:.3g} pu" if math.isfinite(tol) else "")
     text += f" on a bus at {limit - mb:.4g} pu without V2G"
     if mb < 0:
         return text + f", already above {limit:g} pu"
     if rise > 0 and m < 0:
-        return text + (f"; by a linear estimate from the worst phase at 0 and {p_kw:,.3g} kW "
+        return text + (f"; by a linear estimate from the worst phase at 0 and {kw_text(p_kw)} kW "
                        "(a lower bound where the export moves the worst phase, as a "
                        f"single-phase site does), {limit:g} pu is passed at ≈ "
-                       f"{p_kw * mb / rise:,.2g} kW")
+                       f"{kw_text(p_kw * mb / rise, 2)} kW")
     return text
 
 
@@ -100,8 +117,8 @@ def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -
     passes 1.051 pu at 167.6 kW, the figure 199 kW is where its rise passes 0.00105 pu)."""
     rise = mb - m
     # positional kW (review rev39b M7: ",.2g" wrote ≈ 400 kW as "4e+02", ",.3g" 1,234 kW as
-    # "1.23e+03")
-    at_kw = number_text(p_kw, digits=3)
+    # "1.23e+03"), whole kW with separators from 1,000 kW (:func:`kw_text`)
+    at_kw = kw_text(p_kw)
     if mb < 0:  # at the limit within its tolerance without V2G (review rev35b M1)
         # 5 significant digits: the rise and the band differ in the 5th (ver35: "0.00105
         # more than 0.00105")
@@ -116,7 +133,7 @@ def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -
     return text + (f"; by a linear estimate from the worst phase at 0 and {at_kw} kW (a "
                    "lower bound where the export moves the worst phase, as a single-phase "
                    f"site does), {limit:g} pu itself is passed at ≈ "
-                   f"{number_text(p_kw * mb / rise, digits=2)} kW")
+                   f"{kw_text(p_kw * mb / rise, 2)} kW")
 
 
 def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
@@ -153,7 +170,10 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
     if math.isfinite(mb) and mb < 0:
         # what the flow showed, not why (review rev33c W6: "generation already on the
         # feeder" was said of IEEE 37, which has none)
-        return (f"reverse power {-1000.0 * mb:.3g} kW without V2G (the flow at this load, with "
-                f"no export, already reverses it) and {rev_kw:.3g} kW at {p_kw:,.3g} kW export "
-                f"(V2G adds {1000.0 * (mb - m):.2g} kW)" + tail)
-    return f"reverse power {rev_kw:.3g} kW at {p_kw:,.3g} kW export, none without V2G" + tail
+        # kW as the Summary writes them (:func:`kw_text`: "1e+03 kW" at 1,000 kW before)
+        return (f"reverse power {kw_text(-1000.0 * mb)} kW without V2G (the flow at this "
+                f"load, with no export, already reverses it) and {kw_text(rev_kw)} kW at "
+                f"{kw_text(p_kw)} kW export (V2G adds "
+                f"{kw_text(1000.0 * (mb - m), 2)} kW)" + tail)
+    return (f"reverse power {kw_text(rev_kw)} kW at {kw_text(p_kw)} kW export, none without "
+            "V2G" + tail)

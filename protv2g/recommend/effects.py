@@ -7,10 +7,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["_effects", "_worse", "_STATUS_RANK", "new_warnings"]
+from protv2g.significant import number_text
+
+__all__ = ["_effects", "_worse", "_STATUS_RANK", "margin_text", "new_warnings"]
 
 #: A finding's status rank: an eased status (fail → warn) is not worse for a smaller margin.
 _STATUS_RANK = {"warn": 1, "fail": 2}
+
+
+def margin_text(x: float) -> str:
+    """A finding's margin in a recommendation's text: 3 significant digits, positional, the
+    minus U+2212 of the Summary and the gate's lines (:func:`protv2g.significant.number_text`;
+    ver39b: the DG feeder's trade-off note read "-0.152 → -0.176 s").
+
+    >>> margin_text(-0.15240), margin_text(-12.0)
+    ('\u22120.152', '\u221212')
+    """
+    return number_text(float(x), digits=3)
 
 
 def _worse(before: float, after: float, tolerance: float = np.nan) -> bool:
@@ -41,8 +54,9 @@ def _effects(cur: pd.DataFrame, new: pd.DataFrame, target: str) -> tuple[bool, l
              >= _STATUS_RANK.get(str(cur.at[k, "status"]), 2)
              and _worse(cur.at[k, "worst_margin"], new.at[k, "worst_margin"],
                         np.fmax(cur.at[k, "tolerance"], new.at[k, "tolerance"]))]
-    side += [f"worse: {new.at[k, 'title']} ({cur.at[k, 'worst_margin']:.3g} → "
-             f"{new.at[k, 'worst_margin']:.3g} {new.at[k, 'margin_unit']})" for k in worse]
+    side += [f"worse: {new.at[k, 'title']} ({margin_text(cur.at[k, 'worst_margin'])} → "
+             f"{margin_text(new.at[k, 'worst_margin'])} {new.at[k, 'margin_unit']})"
+             for k in worse]
     # more failing rows in a finding that already failed (its worst margin unchanged)
     side += [f"worse: {new.at[k, 'title']} ({int(cur.at[k, 'n_fail'])} → "
              f"{int(new.at[k, 'n_fail'])} failing evidence rows)"
@@ -84,8 +98,9 @@ def new_warnings(cur: pd.DataFrame, new: pd.DataFrame, target: str,
                and np.isfinite(pd.to_numeric(limit, errors="coerce")) else "")
         at = f", at {where}" if isinstance(where, str) and where else ""
         out.append(f"new warning {r['title']} (warn: worst margin "
-                   f"{float(r['worst_margin']):.3g} {r['margin_unit']}{lim}{at})")
+                   f"{margin_text(r['worst_margin'])} {r['margin_unit']}{lim}{at})")
     out += [f"warning made worse {new.at[k, 'title']} (warn: worst margin "
-            f"{float(cur.at[k, 'worst_margin']):.3g} → {float(new.at[k, 'worst_margin']):.3g} "
-            f"{new.at[k, 'margin_unit']})" for k in worse]
+            f"{margin_text(cur.at[k, 'worst_margin'])} → "
+            f"{margin_text(new.at[k, 'worst_margin'])} {new.at[k, 'margin_unit']})"
+            for k in worse]
     return out

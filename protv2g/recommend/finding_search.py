@@ -22,7 +22,7 @@ import pandas as pd
 
 from protv2g.errors import InputError
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, describe
-from protv2g.recommend.effects import new_warnings
+from protv2g.recommend.effects import margin_text, new_warnings
 from protv2g.recommend.evaluator import Evaluator, _active, _effects
 from protv2g.recommend.pickup_first import (
     PAIR_TRIES,
@@ -232,7 +232,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     elif best is not None and best is partial:
         left = best[1].loc[target]
         why = (f"eases it to a warning: its failing rows cleared, its warning left "
-               f"(worst margin {float(left['worst_margin']):.3g} {left['margin_unit']}"
+               f"(worst margin {margin_text(left['worst_margin'])} {left['margin_unit']}"
                f"{', at ' + str(left['worst_fault']) if _given(left.get('worst_fault')) else ''})"
                + (f"; the candidates that went further had side effects: "
                   f"{' | '.join(sides[:2])}" if sides else ""))
@@ -310,12 +310,12 @@ def trade_note(target: pd.Series, warnings: list[str]) -> str:
     >>> trade_note(pd.Series({"title": "C8 load pickup: F-LAT", "worst_margin": -12.0,
     ...                       "margin_unit": "A"}), ["new warning C5 reach: F-LAT (warn: …)"]
     ...            ).split("; ")[:2]
-    ['trade-off: fixes C8 load pickup: F-LAT (fail, worst margin -12 A)', 'side effect: new \
+    ['trade-off: fixes C8 load pickup: F-LAT (fail, worst margin \u221212 A)', 'side effect: new \
 warning C5 reach: F-LAT (warn: …) — none of the candidates re-checked clears it without a \
 side effect']
     """
     margin = pd.to_numeric(pd.Series([target.get("worst_margin")]), errors="coerce").iloc[0]
-    worst = (f", worst margin {float(margin):.3g} {target['margin_unit']}"
+    worst = (f", worst margin {margin_text(margin)} {target['margin_unit']}"
              if np.isfinite(margin) else "")  # a finding with no margin (ver39b: "nan s")
     return (f"trade-off: fixes {target['title']} (fail{worst}); side effect"
             f"{'s' if len(warnings) > 1 else ''}: {'; '.join(warnings)}"

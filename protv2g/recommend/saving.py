@@ -95,8 +95,9 @@ class FindingReach:
         Every ground fault of the finding brings the recloser a 3I0 within
         ``v2g_change_fraction`` of its case without V2G (a ground element would see it).
     text : str
-        The figures, e.g. ``"SLG-a lat1 min: phase 173 A (224 A without V2G), 3I0 226 A
-        (223 A)"``.
+        The figures, one line per fault with the scenario that decides it
+        (:func:`reach_text`), e.g. ``"SLG-a lat1 min at firm/light/100%: phase 143 A (224 A
+        without V2G), 3I0 209 A (223 A)"``.
     """
 
     unseen: bool
@@ -153,7 +154,8 @@ def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingRea
         ["scenario", "fault_bus_name", "fault_type", "case"])
     mine = mine[~mine.index.duplicated()]
     frac = ctx.thresholds.v2g_change_fraction
-    ok, parts = True, []
+    ok = True
+    seen: dict[tuple[str, str, str], list[tuple[float, str, float, float, float, float]]] = {}
     for r in ground.drop_duplicates(["scenario", "fault_bus", "fault_type", "case"]).itertuples():
         key = (r.scenario, r.fault_bus, r.fault_type, r.case)
         base = ctx.base_of.get(r.scenario, r.scenario) or r.scenario
@@ -164,11 +166,38 @@ def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingRea
         i0, i0_b = float(mine.at[key, "i_ground_a"]), float(mine.at[bkey, "i_ground_a"])
         ip, ip_b = float(mine.at[key, "i_phase_a"]), float(mine.at[bkey, "i_phase_a"])
         ok &= bool(i0 >= (1.0 - frac) * i0_b)
-        text = (f"{r.fault_type} {r.fault_bus} {r.case}: phase {ip:.0f} A ({ip_b:.0f} A "
-                f"without V2G), 3I0 {i0:.0f} A ({i0_b:.0f} A)")
-        if text not in parts and len(parts) < 2:
-            parts.append(text)
-    return FindingReach(unseen, ok, "; ".join(parts))
+        ratio = i0 / i0_b if i0_b > 0 else np.inf
+        seen.setdefault((str(r.fault_type), str(r.fault_bus), str(r.case)), []).append(
+            (ratio, str(r.scenario), ip, ip_b, i0, i0_b))
+    return FindingReach(unseen, ok, reach_text(seen))
+
+
+def reach_text(seen: Mapping[tuple[str, str, str], Sequence[tuple[float, str, float, float,
+                                                                   float, float]]],
+               limit: int = 2) -> str:
+    """The figures of :class:`FindingReach`: one line per fault (``seen``: (fault type, bus,
+    case) → its scenarios' ``(3I0 / 3I0 without V2G, scenario, phase A, phase A without
+    V2G, 3I0 A, 3I0 A without V2G)``), at most ``limit`` faults, each with the scenario that
+    decides whether a ground element sees it — the least 3I0 against its case without V2G
+    (:func:`finding_reach`'s test) — named, and how many scenarios it is the least of
+    (ver39b, EPRI DG feeder F01: "SLG-a lat1 min" twice, 143 A and 159 A, without the
+    scenarios: firm and expected participation).
+
+    >>> reach_text({("SLG-a", "lat1", "min"): [
+    ...     (0.950, "expected/light/100%", 159.1, 224.0, 211.7, 223.0),
+    ...     (0.936, "firm/light/100%", 143.1, 224.0, 208.6, 223.0)]})
+    'SLG-a lat1 min at firm/light/100% (of its 2 scenarios, the least 3I0 against no V2G): \
+phase 143 A (224 A without V2G), 3I0 209 A (223 A)'
+    """
+    parts = []
+    for (ftype, bus, case), rows in list(seen.items())[:limit]:
+        ratio, scen, ip, ip_b, i0, i0_b = min(rows, key=lambda x: (x[0], x[1]))
+        n = len({x[1] for x in rows})
+        which = f" (of its {n} scenarios, the least 3I0 against no V2G)" if n > 1 else ""
+        parts.append(f"{ftype} {bus} {case} at {scen}{which}: phase {ip:.0f} A ({ip_b:.0f} A "
+                     f"without V2G), 3I0 {i0:.0f} A ({i0_b:.0f} A)")
+    more = len(seen) - limit
+    return "; ".join(parts) + (f"; {more} more fault(s)" if more > 0 else "")
 
 
 def saved_rows(coord: pd.DataFrame | None) -> Mapping[tuple[str, str], tuple[int, float]]:

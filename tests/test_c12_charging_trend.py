@@ -1,0 +1,63 @@
+"""A C12 under-voltage finding of the sites' charging has its trend with charging, as C8's
+charging peak has (review ver39b: the depot's Summary §3b had F02's "worsens with charging:
+… −216.8 A at 7,800 kW" and an empty "with export" cell for F05, 0.921 pu at F1-LAT2-B2
+while charging: its rows carried no ``p_charging_kw``).
+
+References (nothing computed by protv2g): the charging by hand — depot 48 × 125 kW =
+6,000 kW, campus 36 × 50 kW = 1,800 kW (firm participation, 0.9 × 40 chargers), 7,800 kW
+together at the charging snapshot; the voltage from pandapower's own load flow of the depot's
+feeder at peak load with those 6 + 1.8 MW added as loads at F1-B02 / F1-B05 (ver39b: 0.9207
+pu; 0.9595 pu without them).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import pytest
+
+from tests.conftest import FEEDERS_DIR
+
+
+def _under_voltage(depot_result):
+    from protv2g.report.derived import result_findings
+
+    got = result_findings(depot_result)
+    f = got.findings
+    (fid,) = f.loc[f["mechanism"].astype(str).str.contains("under-voltage"), "finding"]
+    return f.set_index("finding").loc[fid], got.evidence[got.evidence["finding"] == fid]
+
+
+def test_the_charging_snapshot_rows_carry_all_sites_charging(depot_result):
+    row, ev = _under_voltage(depot_result)
+    assert row["attribution"] == "caused by charging"
+    kw = dict(zip(ev["scenario"].astype(str), ev["p_charging_kw"].astype(float), strict=True))
+    assert kw["charging/firm"] == pytest.approx(6000.0 + 1800.0)
+
+
+def test_its_trend_is_with_charging_and_its_worst_point_is_pandapowers(depot_result):
+    pp = pytest.importorskip("pandapower")
+    row, _ev = _under_voltage(depot_result)
+    trend = str(row["export_trend"])
+    # before: "" (no kW on the rows), the Summary's §3b cell empty
+    assert trend.startswith("worsens with charging: "), trend
+    assert "without the sites' charging" in trend and "at 7,800 kW" in trend
+    assert trend.count("at 6,000 kW") <= 1  # one point per kW level
+
+    base = pp.from_json(str(FEEDERS_DIR / "depot_two_feeder" / "feeder.json"))
+    bus = {n: i for i, n in base.bus.name.items()}
+
+    def v_pu(loads_mw):
+        net = copy.deepcopy(base)
+        net.load.scaling = 1.0  # peak load
+        for b, mw in loads_mw:
+            pp.create_load(net, bus[b], p_mw=mw)
+        pp.runpp(net)
+        return float(net.res_bus.vm_pu[bus["F1-LAT2-B2"]])
+
+    charging = v_pu([("F1-B02", 6.0), ("F1-B05", 1.8)])
+    without = v_pu([])
+    assert np.isclose(charging, 0.9207, atol=1e-4) and np.isclose(without, 0.9595, atol=1e-4)
+    assert np.isclose(float(row["worst_margin"]), charging - 0.95, atol=5e-4)
+    assert f"{charging - 0.95:.3f}".replace("-", "\u2212") in trend.split("at 7,800 kW")[0]
