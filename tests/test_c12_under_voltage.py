@@ -122,3 +122,18 @@ def test_opendss_example_charging_under_voltage_against_opendss(tmp_path) -> Non
     # b3 at 0.949 (phase c) is within the tolerance of the limit: not a failing row
     assert low[(low.scenario == "charging/firm") & (low.fault_bus == "b3")].empty
 
+
+def test_a_source_bus_below_the_minimum_is_said_not_judged(tmp_path) -> None:
+    """Fails on the old code (the info row named the unjudged buses above ``v_max_pu`` only):
+    the source bus SUB at 0.93 pu (its voltage the study's input) is not judged, and one info
+    row says so with the figure; B2 at 0.93 pu is judged and fails."""
+    from tests.test_c12_limit import _c12, _flow
+    from tests.test_checks_common import make_study
+
+    c12 = _c12(make_study(tmp_path), _flow({}, {"SUB": 0.93, "B2": 0.93}))
+    info = c12[(c12.status == "info") & c12.message.astype(str).str.startswith(
+        "voltage not judged against the ANSI C84.1 Range A minimum 0.95 pu")]
+    assert len(info) == 1
+    assert "0.930 pu at SUB (a source bus" in info.message.iat[0]
+    low = c12[(c12.status == "fail") & (c12.mechanism == UNDER_VOLTAGE)]
+    assert low.fault_bus.tolist() == ["B2"]
