@@ -148,8 +148,9 @@ def test_a_loads_star_point_does_not_ground_the_delta_bus(floating):
         _ln, idle = _opendss(folder, mult)
         assert at.loc[f"base/{level}", "vm_idle_pu"] == pytest.approx(idle.max(), abs=2e-4)
         _ln, ll = _opendss(folder, mult, depot_kw=EXPORT_KW)
-        assert at.loc[f"expected/{level}/100%", "vm_ll_pu"] == pytest.approx(ll.max(),
-                                                                             abs=2e-4)
+        row = at.loc[f"expected/{level}/100%"]
+        assert row["vm_ll_max_pu"] == pytest.approx(ll.max(), abs=2e-4)
+        assert row["vm_ll_min_pu"] == pytest.approx(ll.min(), abs=2e-4)
 
 
 def test_no_ground_fault_judged_on_the_delta_bus(floating):

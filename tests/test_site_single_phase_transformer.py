@@ -70,7 +70,8 @@ def test_c12_judges_the_lv_bus_behind_a_delta_winding_line_to_line(tmp_path) -> 
     """The farm fleet behind its 1 MVA YNd transformer (480 V delta): pandapower's balanced
     flow gives the LV bus its positive-sequence voltage, which in pu of the line-to-line base
     is the line-to-line voltage (|Va − Vb| = √3·|V1| when balanced); the bus table carries it
-    as ``vm_ll_pu`` there (NaN elsewhere) and a C12 row there says it is line to line."""
+    as ``vm_ll_max_pu`` and ``vm_ll_min_pu`` there (NaN elsewhere) and a C12 row there says it
+    is line to line."""
     import warnings
 
     from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT
@@ -84,8 +85,9 @@ def test_c12_judges_the_lv_bus_behind_a_delta_winding_line_to_line(tmp_path) -> 
         result = run_study(study, hosting=False)
     bus = result.flow.buses
     lv = bus.bus_name == "farm-fleet-LV"
-    assert lv.any() and (bus.vm_ll_pu[lv] == bus.vm_pu[lv]).all()
-    assert bus.vm_ll_pu[~lv].isna().all()
+    assert lv.any() and (bus.vm_ll_max_pu[lv] == bus.vm_pu[lv]).all()
+    assert (bus.vm_ll_min_pu[lv] == bus.vm_pu[lv]).all()  # balanced: the lowest alike
+    assert bus.vm_ll_max_pu[~lv].isna().all() and bus.vm_ll_min_pu[~lv].isna().all()
     v = result.violations
     c12 = v[(v.criterion == "C12") & (v.fault_bus == "farm-fleet-LV") & (v.status == "fail")]
     assert len(c12) and all(LINE_TO_LINE_TEXT in str(m) for m in c12.message)

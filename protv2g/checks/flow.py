@@ -25,7 +25,9 @@ loading_percent`` and optionally ``p_from_mw``):
   service transformer 107.5 → 107.75 % failed the gate as "made worse by V2G");
 * voltage below ``v_min_pu`` (default 0.95 pu, ANSI C84.1 Range A's minimum) beyond the same
   tolerance — ``fail``, ``mechanism`` "under-voltage", its own attribution key
-  (:mod:`protv2g.checks.flow_low`; review rev34a M0: charging's under-voltage was not judged);
+  (:mod:`protv2g.checks.flow_low`; review rev34a M0: charging's under-voltage was not judged),
+  on a bus with no path to ground its lowest line-to-line voltage (review rev40b W1), one
+  ``info`` row counting any judged bus whose lowest service voltage the flow does not give;
 * voltage unbalance above ``unbalance_max_percent`` (default 3 %; the flow reports the voltage
   unbalance factor |V2|/|V1| of IEC 61000-4-30, close to ANSI C84.1 Annex D's definition at a
   few percent) — ``fail``, in points of u2 (``% VUF``) with its own materiality threshold
@@ -92,7 +94,7 @@ from protv2g.checks.flow_limit import (
     v2g_caused,
     within_tolerance_text,
 )
-from protv2g.checks.flow_low import under_voltage_margins, under_voltage_rows
+from protv2g.checks.flow_low import under_voltage_margins, under_voltage_rows, unjudged_rows
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_series import merge_series
@@ -163,7 +165,7 @@ def _judged_bus_rows(ctx: CheckContext, bus: pd.DataFrame) -> tuple[pd.DataFrame
     phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
     if phases:  # a column replaced on a shallow copy (``assign`` copied the table, #21)
         vm_pu = (pd.Series(judged_voltage_pu(bus), index=bus.index)
-                 if "vm_ll_pu" in bus.columns  # line to line on a bus with no ground path
+                 if "vm_ll_max_pu" in bus.columns  # line to line on a bus with no ground path
                  else bus[["vm_pu", *phases]].max(axis=1))
         bus = bus.copy(deep=False)
         bus["vm_pu"] = vm_pu
@@ -207,8 +209,8 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     mechanism = np.where(tap, SITE_TAP, "").astype(object)
     for k in band:
         mechanism[k] = REGULATOR_SETPOINT
-    if "vm_ll_pu" in bad.columns:
-        for k in np.flatnonzero(bad.vm_ll_pu.notna().to_numpy()).tolist():
+    if "vm_ll_max_pu" in bad.columns:
+        for k in np.flatnonzero(bad.vm_ll_max_pu.notna().to_numpy()).tolist():
             suffix[k] = LINE_TO_LINE_TEXT + suffix.get(k, "")
     # a V2G row's one tolerance: the limit's, floored as the attribution floors it (rev38a M1)
     rise_tol = rise_band_pu(th.v_max_pu, v_base, tol)
@@ -376,6 +378,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         rows.append(under_voltage_rows(ctx, judged, partial(_bus_names, ctx)))
         # a row per bus, grouped as the over-voltage rows (their mechanism keeps them apart)
         rows[-1][GROUP_PART] = np.full(len(rows[-1]), VOLTAGE, dtype=np.int8)
+        rows.append(unjudged_rows(judged, partial(_bus_names, ctx)))  # none silently
         if "unbalance_percent" in bus.columns:
             # the buses the voltage limit judges (s16: a source bus's unbalance is the
             # study's input, a transmission bus's by its own criteria, as for Range A)

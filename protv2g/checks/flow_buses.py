@@ -9,6 +9,7 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
 from protv2g.checks.flow_limit import limit_tolerance_pu, source_move_pu
+from protv2g.checks.flow_low import V_MIN_PU, lowest_voltage_pu
 from protv2g.criteria import MarginUnit
 from protv2g.violations import CheckStatus
 
@@ -83,8 +84,10 @@ def _dss_setpoints(model) -> dict[int, tuple[str, float]]:  # noqa: ANN001
 def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
                  ) -> tuple[np.ndarray, pd.DataFrame]:
     """Which rows of the flow's ``bus`` table (``bus``, ``vm_pu``) C12's voltage limit
-    judges, and one ``info`` row naming the buses it does not judge that are above
-    ``v_max_pu`` (the ones where the answer would differ; empty when none).
+    judges, and ``info`` rows naming the buses it does not judge that are above
+    ``v_max_pu`` or below ``checks.v_min_pu`` (lowest service voltage,
+    :func:`~protv2g.checks.flow_low.lowest_voltage_pu`) — the ones where the answer would
+    differ; empty when none (review rev40b: nothing left unjudged silently).
 
     Not judged: a source bus (its voltage is the study's input, or behind a weak source that
     input plus the rise through the source impedance: :func:`_source_reason`) and a bus whose
@@ -105,20 +108,28 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     tol_pu = limit_tolerance_pu(ctx.thresholds)
     over_pu = v_max_pu + max(tol_pu, 1e-9)
     over = bus[~judged & (bus.vm_pu.to_numpy(float) > over_pu)]
-    if over.empty:
-        return judged, concat([])
-    v_max = over.groupby("bus").vm_pu.max()
-    why = []
-    for b, v in v_max.items():
-        k = int(np.flatnonzero(distinct == b)[0])
-        reason = (_source_reason(bus, b, getattr(ctx, "base_of", None), tol_pu) if is_src[k]
-                  else f"{kv[k]:g} kV nominal: ANSI C84.1 gives Range A only up to "
-                       f"{RANGE_A_MAX_KV:g} kV")
-        why.append(f"{v:.3f} pu at {ctx.bus_name(b)} ({reason})")
-    return judged, violation_rows(
-        "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
-        message="voltage not judged against the ANSI C84.1 Range A limit "
-                f"{v_max_pu:g} pu: " + "; ".join(why))
+    v_min_pu = float(getattr(ctx.thresholds, "v_min_pu", V_MIN_PU))
+    with np.errstate(invalid="ignore"):
+        low = np.where(judged, np.nan, lowest_voltage_pu(bus))
+        under = low < v_min_pu - max(tol_pu, 1e-9)
+    rows = []
+    for values, limit, what in (
+            (over.groupby("bus").vm_pu.max(), v_max_pu, "limit"),
+            (pd.Series(low[under]).groupby(buses[under]).min(), v_min_pu, "minimum")):
+        if not len(values):
+            continue
+        why = []
+        for b, v in values.items():
+            k = int(np.flatnonzero(distinct == b)[0])
+            reason = (_source_reason(bus, b, getattr(ctx, "base_of", None), tol_pu)
+                      if is_src[k] else f"{kv[k]:g} kV nominal: ANSI C84.1 gives Range A "
+                                        f"only up to {RANGE_A_MAX_KV:g} kV")
+            why.append(f"{v:.3f} pu at {ctx.bus_name(b)} ({reason})")
+        rows.append(violation_rows(
+            "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+            message=f"voltage not judged against the ANSI C84.1 Range A {what} "
+                    f"{limit:g} pu: " + "; ".join(why)))
+    return judged, concat(rows)
 
 
 def _source_reason(bus: pd.DataFrame, b: int, base_of: dict[str, str] | None,

@@ -163,7 +163,7 @@ LINE_TO_LINE_TEXT = ("; line to line: the bus has no path to ground (fed by a de
 def judged_voltage_pu(bus: pd.DataFrame, rows: np.ndarray | None = None) -> np.ndarray:
     """The voltage C12's limit judges on each row of the flow's ``bus`` table (or on its
     ``rows``, positions), pu: the highest of ``vm_pu`` and the phase voltages ``vm_a_pu`` ..
-    ``vm_c_pu`` where a three-phase flow ran; on a bus with no path to ground (``vm_ll_pu``
+    ``vm_c_pu`` where a three-phase flow ran; on a bus with no path to ground (``vm_ll_max_pu``
     given: :func:`protv2g.flow.opendss_tables.bus_table`) the higher of ``vm_pu`` and the
     largest line-to-line voltage instead, its floating phase-to-ground voltages left out
     (review rev30 §2; ANSI C84.1-2020: a 3-wire system's voltage is line to line)."""
@@ -173,8 +173,8 @@ def judged_voltage_pu(bus: pd.DataFrame, rows: np.ndarray | None = None) -> np.n
 
     phases = [c for c in ("vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
     vm = np.fmax.reduce([col(c) for c in phases])
-    if "vm_ll_pu" in bus.columns:
-        ll = col("vm_ll_pu")
+    if "vm_ll_max_pu" in bus.columns:
+        ll = col("vm_ll_max_pu")
         at = ~np.isnan(ll)
         if at.any():
             vm = np.where(at, np.fmax(col("vm_pu"), ll), vm)

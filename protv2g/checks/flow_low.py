@@ -16,9 +16,14 @@ minimum at the service point as 114 V on the 120 V base, 0.95 pu (Range B 110 V,
   over-voltage rows').
 * The buses judged are the over-voltage limit's (:func:`~protv2g.checks.flow_buses.
   judged_buses`: not a source bus, not above 34.5 kV nominal). A bus with no path to ground
-  (``vm_ll_pu`` given) is not judged here: its phase-to-ground voltages float and the flow
-  table holds its largest line-to-line voltage only (said in the module, not silently: the
-  rows are left out).
+  (``vm_ll_min_pu`` given: a 3-wire system fed by a delta or ungrounded winding) is judged
+  on its **lowest line-to-line** voltage, its service voltage (ANSI C84.1 gives a 3-wire
+  system's ranges line to line), and its row says so (:data:`~protv2g.checks.flow_limit.
+  LINE_TO_LINE_TEXT`); its phase-to-ground voltages float and are left out. Before, such a
+  bus was not judged at all and nothing said so (review rev40b W1: IEEE 37 at peak, 0.923 pu
+  line to line at 799 and 0.944 pu at 740 in OpenDSS, no row). A row of such a bus whose
+  table gives no lowest line-to-line voltage (only ``vm_ll_max_pu``) cannot be judged: one
+  ``info`` row counts those buses (:func:`unjudged_rows`).
 * Attribution is the checks' own (:func:`protv2g.checks.attribution.attribute`) on the base
   cases' margins (:func:`under_voltage_margins`): a row whose base case passes is new
   ("caused by charging" in a charging scenario), one failing without V2G too is worse or
@@ -45,15 +50,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import CheckContext, violation_rows
-from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.checks._common import CheckContext, concat, violation_rows
+from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT, limit_tolerance_pu
 from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
 from protv2g.significant import round_significant
 from protv2g.violations import CheckStatus
 
 __all__ = ["V_MIN_PU", "UNDER_VOLTAGE", "UNDER_RULE", "lowest_voltage_pu",
-           "under_voltage_rows", "under_voltage_margins"]
+           "under_voltage_rows", "under_voltage_margins", "unjudged_rows"]
 
 #: Default of ``checks.v_min_pu``: ANSI C84.1-2020 Table 1, Range A minimum service voltage
 #: (114 V on the 120 V base).
@@ -64,6 +69,11 @@ UNDER_VOLTAGE = "under-voltage"
 UNDER_RULE = "v_min_pu"
 #: Column of the lowest voltage on the judged rows (:func:`lowest_voltage_pu`).
 _LOW = "v_low_pu"
+#: Column marking a row judged line to line (a bus with no path to ground).
+_LL = "line_to_line"
+#: The flow's largest and lowest line-to-line voltage of a bus with no path to ground
+#: (:data:`protv2g.flow.result.LINE_TO_LINE_COLUMNS`).
+_LL_MAX, _LL_MIN = "vm_ll_max_pu", "vm_ll_min_pu"
 #: The flow's lowest idle phase voltage of a site's own bus
 #: (:data:`protv2g.flow.opendss_study.IDLE_LOW_COLUMN`).
 _IDLE_LOW = "vm_idle_low_pu"
@@ -81,15 +91,29 @@ def _idle_low(judged: pd.DataFrame) -> pd.DataFrame:
     return f.groupby(["scenario", "bus"], sort=True, as_index=False)[_LOW].min()
 
 
+def _floating(bus: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` True on the rows of a bus with no path to ground (a line-to-line voltage
+    given)."""
+    cols = [c for c in (_LL_MAX, _LL_MIN) if c in bus.columns]
+    if not cols:
+        return np.zeros(len(bus), dtype=bool)
+    return np.logical_or.reduce([bus[c].notna().to_numpy() for c in cols])
+
+
 def lowest_voltage_pu(bus: pd.DataFrame) -> np.ndarray:
-    """``(n,)`` the lowest phase voltage of each row of the flow's ``bus`` table, pu: the
+    """``(n,)`` the lowest service voltage of each row of the flow's ``bus`` table, pu: the
     smallest of ``vm_a_pu`` … ``vm_c_pu`` present (a phase the bus lacks is NaN and left out),
-    ``vm_pu`` where the flow gives no phases; NaN on a row of a bus with no path to ground
-    (``vm_ll_pu`` given: module docstring).
+    ``vm_pu`` where the flow gives no phases; on a row of a bus with no path to ground the
+    lowest line-to-line voltage ``vm_ll_min_pu`` instead (its phase-to-ground voltages float:
+    module docstring), NaN where the table gives only the largest.
 
     >>> lowest_voltage_pu(pd.DataFrame({"vm_pu": [1.0, 0.97], "vm_a_pu": [0.94, np.nan],
     ...                                 "vm_b_pu": [0.96, 0.97]})).tolist()
     [0.94, 0.97]
+    >>> lowest_voltage_pu(pd.DataFrame({"vm_pu": [0.93, 0.97], "vm_a_pu": [0.87, 0.96],
+    ...                                 "vm_ll_max_pu": [0.948, np.nan],
+    ...                                 "vm_ll_min_pu": [0.923, np.nan]})).tolist()
+    [0.923, 0.96]
     """
     phases = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in bus.columns]
     if phases:
@@ -97,25 +121,48 @@ def lowest_voltage_pu(bus: pd.DataFrame) -> np.ndarray:
             low = np.fmin.reduce([bus[c].to_numpy(float) for c in phases])
     else:
         low = bus["vm_pu"].to_numpy(float).copy()
-    if "vm_ll_pu" in bus.columns:
-        low[bus["vm_ll_pu"].notna().to_numpy()] = np.nan
+    floating = _floating(bus)
+    if floating.any():
+        ll = (bus[_LL_MIN].to_numpy(float) if _LL_MIN in bus.columns
+              else np.full(len(bus), np.nan))
+        low = np.where(floating, ll, low)
     return low
 
 
 def _worst_low(judged: pd.DataFrame) -> pd.DataFrame:
-    """The lowest-voltage row of every (scenario, bus) of the judged rows (their keys and
-    :data:`_LOW`), NaN rows left out."""
+    """The lowest-voltage row of every (scenario, bus) of the judged rows (their keys,
+    :data:`_LOW` and :data:`_LL`), NaN rows left out."""
     low = lowest_voltage_pu(judged)
     keep = ~np.isnan(low)
     if not keep.any():
         return pd.DataFrame({"scenario": pd.Series(dtype=object),
-                             "bus": pd.Series(dtype=np.int64), _LOW: pd.Series(dtype=float)})
+                             "bus": pd.Series(dtype=np.int64), _LOW: pd.Series(dtype=float),
+                             _LL: pd.Series(dtype=bool)})
     f = pd.DataFrame({"scenario": judged["scenario"].to_numpy()[keep],
-                      "bus": judged["bus"].to_numpy()[keep], _LOW: low[keep]})
+                      "bus": judged["bus"].to_numpy()[keep], _LOW: low[keep],
+                      _LL: _floating(judged)[keep]})
     if "step" in judged.columns:  # the worst step's charging (:func:`_charging_at`)
         f["step"] = judged["step"].to_numpy()[keep]
     at = f.groupby(["scenario", "bus"], sort=True)[_LOW].idxmin().to_numpy()
     return f.loc[at].reset_index(drop=True)
+
+
+def unjudged_rows(judged: pd.DataFrame, names_of) -> pd.DataFrame:  # noqa: ANN001
+    """One C12 ``info`` row counting the judged buses whose lowest service voltage the flow
+    table does not give (a bus with no path to ground and no ``vm_ll_min_pu``: its phase
+    voltages float), so that none is passed over silently; empty when there is none."""
+    floating = _floating(judged)
+    gap = floating & np.isnan(lowest_voltage_pu(judged))
+    if not gap.any():
+        return concat([])
+    buses = pd.unique(judged["bus"].to_numpy()[gap])
+    names = list(names_of(pd.Series(buses)))
+    shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+    return violation_rows(
+        "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+        message=f"under-voltage not judged at {len(names)} bus(es) with no path to ground "
+                f"({shown}): the flow gives no lowest line-to-line voltage there and their "
+                "phase-to-ground voltages float (no service voltage)")
 
 
 def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
@@ -129,8 +176,9 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     bad = w[w[_LOW].to_numpy(float) < v_min - max(tol, 1e-9)]
     names = names_of(bad.bus)
     message = [f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} is below {v_min:g} pu "
-               "(ANSI C84.1 Range A minimum)" for v, n, s in
-               zip(bad[_LOW].tolist(), names, bad.scenario.tolist(), strict=True)]
+               "(ANSI C84.1 Range A minimum)" + (LINE_TO_LINE_TEXT if ll else "")
+               for v, n, s, ll in zip(bad[_LOW].tolist(), names, bad.scenario.tolist(),
+                                      bad[_LL].tolist(), strict=True)]
     idle = _idle_low(judged)
     if len(idle) and len(bad):  # a site's own bus: its idle figure said (review rev38b W3)
         ref = pd.Series(idle[_LOW].to_numpy(float), index=pd.MultiIndex.from_arrays(

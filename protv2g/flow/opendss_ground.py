@@ -8,7 +8,7 @@ its phase currents sum to zero (review rev30 §2: a YNd depot transformer's 480 
 1.044 → 1.136 / 1.124 / 0.900 pu phase to ground with a wye generator, 1.02 pu line to line).
 The service voltage of such a 3-wire system is the line-to-line one (ANSI C84.1-2020 gives
 its ranges for 3-wire systems line to line), which C12 judges there
-(:func:`protv2g.flow.opendss_tables.bus_table`'s ``vm_ll_pu``).
+(:func:`protv2g.flow.opendss_tables.bus_table`'s ``vm_ll_max_pu`` and ``vm_ll_min_pu``).
 
 How it is found, from OpenDSS's own element admittances (no rule per element class):
 

@@ -198,19 +198,20 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
 #: Column of the bus table (after :data:`~protv2g.flow.opendss_tables.DSS_BUS_EXTRA`, only
 #: when the study has sites' own model transformers) of :func:`with_idle_voltages`.
 IDLE_COLUMN = "vm_idle_pu"
-#: Column of the same rows' **lowest** phase voltage idle, pu (NaN on a bus with no path to
-#: ground): C12's under-voltage rows at a site's own bus are judged against it
-#: (:mod:`protv2g.checks.flow_low`, review rev38b W3).
+#: Column of the same rows' **lowest** phase voltage idle, pu (the lowest line-to-line one
+#: on a bus with no path to ground): C12's under-voltage rows at a site's own bus are
+#: judged against it (:mod:`protv2g.checks.flow_low`, review rev38b W3).
 IDLE_LOW_COLUMN = "vm_idle_low_pu"
 
 
 def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[ScenarioBlock],
                        buses: object, where: Mapping[str, tuple[int, int]]) -> object:
-    """``buses`` with :data:`IDLE_COLUMN` (and :data:`IDLE_LOW_COLUMN`, the lowest phase): on
+    """``buses`` with :data:`IDLE_COLUMN` (and :data:`IDLE_LOW_COLUMN`, the lowest phase, the
+    lowest line-to-line voltage on a bus with no ground path): on
     a base-case row of a bus only the sites' own
     transformers energise (NaN in the base case: out of it), the voltage C12 judges there
     (the highest of ``vm_pu`` and the phases; on a bus with no ground path the higher of
-    ``vm_pu`` and ``vm_ll_pu``) with the transformers **in** and every site idle, the same
+    ``vm_pu`` and ``vm_ll_max_pu``) with the transformers **in** and every site idle, the same
     load and existing DER; NaN on every other row.
 
     What sets a site's own low-voltage bus with its chargers idle is its transformer's
@@ -234,12 +235,13 @@ def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[
                         np.arange(n), b.time_h)
         cols = [c for c in ("vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu") if c in tab.columns]
         vm = np.fmax.reduce([tab[c].to_numpy(float) for c in cols])
-        ll = tab["vm_ll_pu"].to_numpy(float)
+        ll = tab["vm_ll_max_pu"].to_numpy(float)
         vm = np.where(np.isnan(ll), vm, np.fmax(tab["vm_pu"].to_numpy(float), ll))
         phases = [tab[c].to_numpy(float) for c in cols if c != "vm_pu"] or [
             tab["vm_pu"].to_numpy(float)]
         with np.errstate(invalid="ignore"):
-            low = np.where(np.isnan(ll), np.fmin.reduce(phases), np.nan)
+            low = np.where(np.isnan(ll), np.fmin.reduce(phases),
+                           tab["vm_ll_min_pu"].to_numpy(float))
         lo, hi = where[b.scenario]
         rows = slice(lo * nb, hi * nb)
         # out of the base case: NaN there in a step that solved (a step that did not is NaN

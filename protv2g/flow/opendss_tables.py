@@ -13,13 +13,16 @@ shape; the phase detail follows in extra columns:
   ``dv_pu_vs_base`` is the largest per-phase rise against the base case (same load level, or
   the same step of ``day/base``); ``unbalance_percent`` is ``|V2|/|V1| × 100`` (the voltage
   unbalance factor of IEC 61000-4-30 §5.7.1; the same from phase-to-neutral or phase-to-phase
-  voltages) on buses with three phases, NaN on the others; ``phases``; ``vm_ll_pu`` the
-  largest line-to-line voltage (pu of the line-to-line base) on a bus with two or three
-  phases and no path to ground (fed by a delta or ungrounded winding, nothing grounded on it:
-  :mod:`protv2g.flow.opendss_ground`), NaN on the others. There the phase-to-ground
-  voltages float (OpenDSS holds them by its ``ppm_antifloat`` admittance only), so C12 judges
-  ``vm_ll_pu`` instead and ``dv_pu_vs_base`` is the largest line-to-line rise (review rev30
-  §2: ANSI C84.1 gives a 3-wire system's ranges line to line).
+  voltages) on buses with three phases, NaN on the others; ``phases``; ``vm_ll_max_pu`` and
+  ``vm_ll_min_pu`` the largest and the lowest line-to-line voltage (pu of the line-to-line
+  base; of ab, bc, ca present) on a bus with two or three phases and no path to ground (fed
+  by a delta or ungrounded winding, nothing grounded on it: :mod:`protv2g.flow.opendss_ground`),
+  NaN on the others. There the phase-to-ground voltages ``vm_a_pu``.. float (OpenDSS holds
+  them by its ``ppm_antifloat`` admittance only) and are no service voltage, so C12 judges the
+  line-to-line ones instead — over-voltage on ``vm_ll_max_pu``, under-voltage on
+  ``vm_ll_min_pu`` (review rev40b W1: IEEE 37's 799 at peak, 0.923 / 0.948 / 0.924 pu line to
+  line, was judged on neither) — and ``dv_pu_vs_base`` is the largest line-to-line rise
+  (review rev30 §2: ANSI C84.1 gives a 3-wire system's ranges line to line).
 * Devices (every watched terminal): ``ia_a``..``ic_a`` phase current magnitudes, ``pa_mw``..
   ``pc_mw`` phase active power into the element; ``i_a`` the largest phase current, ``p_mw``/
   ``q_mvar`` the three-phase sums; ``direction`` from ``p_mw`` (``forward`` ≥ dead band,
@@ -65,7 +68,7 @@ __all__ = ["bus_table", "branch_table", "device_table", "directional_table",
 
 _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
 #: Columns after :data:`BUS_COLUMNS` in the OpenDSS bus table.
-DSS_BUS_EXTRA = ["phases", "vm_ll_pu"]
+DSS_BUS_EXTRA = ["phases", "vm_ll_max_pu", "vm_ll_min_pu"]
 #: Columns after :data:`DEVICE_COLUMNS` in the OpenDSS device table.
 DSS_DEVICE_EXTRA = ["element_name", "terminal", "bus_name", "phases", "ia_a", "ib_a", "ic_a",
                     "pa_mw", "pb_mw", "pc_mw", "reverse_basis", "reverse_phases", "control_mode",
@@ -113,11 +116,13 @@ def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario:
         # the rise of what C12 judges: line to line on a bus with no ground path
         at = _ungrounded(model, has)
         vm_ll = np.full(mag.shape[:2], np.nan)
+        vm_ll_min = vm_ll.copy()
         judged = mag
         if len(at):
             judged = mag.copy()
             judged[:, at] = _pair_pu(v[:, at], has[at])
             vm_ll[:, at] = np.fmax.reduce(judged[:, at], axis=2)
+            vm_ll_min[:, at] = np.fmin.reduce(judged[:, at], axis=2)
         rise = np.nanmax(np.where(has[None], judged - judged[base_rows], -np.inf), axis=2)
     rise = np.where(np.isfinite(rise), rise, np.nan)
     nb = len(model.buses)
@@ -129,7 +134,7 @@ def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario:
         "unbalance_percent": unb.ravel(), "vm_a_pu": mag[..., 0].ravel(),
         "vm_b_pu": mag[..., 1].ravel(), "vm_c_pu": mag[..., 2].ravel(),
         "phases": np.tile(model.buses.phases.to_numpy(dtype=object), n),
-        "vm_ll_pu": vm_ll.ravel(),
+        "vm_ll_max_pu": vm_ll.ravel(), "vm_ll_min_pu": vm_ll_min.ravel(),
     }, columns=BUS_COLUMNS + DSS_BUS_EXTRA)
 
 

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["FlowResult", "DEVICE_COLUMNS", "BUS_COLUMNS", "BRANCH_COLUMNS", "SITE_COLUMNS",
-           "REVERSE_COLUMNS", "reverse_flow_summary", "step_ranges"]
+           "LINE_TO_LINE_COLUMNS", "REVERSE_COLUMNS", "reverse_flow_summary", "step_ranges"]
 
 #: One row per watched device (protective devices, regulators, capacitor banks) and step.
 #: ``i_a``: the largest phase current at the measuring end, A; ``i_residual_a``: the residual
@@ -26,9 +26,14 @@ DEVICE_COLUMNS = ["scenario", "step", "time_h", "device", "kind", "element", "el
 #: equivalent) solution; ``vm_a_pu``..``vm_c_pu`` and ``unbalance_percent`` (|V2|/|V1| × 100)
 #: come from the three-phase flow on steps where a single-phase site exports or charges, and
 #: equal ``vm_pu`` / 0 on balanced steps (NaN where the three-phase flow could not be run).
-#: After them: ``vm_ll_pu``, the line-to-line voltage of a bus with no path to ground (an
-#: OpenDSS feeder always, :mod:`protv2g.flow.opendss_tables`; a pandapower net with such a
-#: bus, :mod:`protv2g.network.pp_ground`), NaN on the other buses.
+#: After them: :data:`LINE_TO_LINE_COLUMNS` ``vm_ll_max_pu``, ``vm_ll_min_pu``, the largest
+#: and the lowest line-to-line voltage of a bus with no path to ground (an OpenDSS feeder
+#: always, :mod:`protv2g.flow.opendss_tables`; a pandapower net with such a bus,
+#: :mod:`protv2g.network.pp_ground`), NaN on the other buses: there the phase voltages float
+#: and C12 judges these (over-voltage the largest, under-voltage the lowest).
+#: The line-to-line voltages of a bus with no path to ground, largest and lowest (pu of the
+#: line-to-line base; see :data:`BUS_COLUMNS`).
+LINE_TO_LINE_COLUMNS = ("vm_ll_max_pu", "vm_ll_min_pu")
 BUS_COLUMNS = ["scenario", "step", "time_h", "bus", "bus_name", "vm_pu", "va_degree",
                "dv_pu_vs_base", "unbalance_percent", "vm_a_pu", "vm_b_pu", "vm_c_pu"]
 #: One row per line / transformer and step.

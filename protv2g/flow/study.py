@@ -33,6 +33,7 @@ from protv2g.flow.result import (
     BRANCH_COLUMNS,
     BUS_COLUMNS,
     DEVICE_COLUMNS,
+    LINE_TO_LINE_COLUMNS,
     FlowResult,
 )
 from protv2g.flow.unbalance import ThreePhaseArrays, ThreePhaseSolver
@@ -263,17 +264,20 @@ def _measure_3ph(net, r: ThreePhaseArrays, w: WatchPoint
 
 
 def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFrame:
-    """One row per step and bus; ``vm_ll_pu`` (after :data:`BUS_COLUMNS`) only on a net with
-    buses that have no path to ground (:func:`~protv2g.network.pp_ground.ungrounded_bus_mask`,
-    a site's LV bus behind its YNd transformer): there the balanced flow's ``vm_pu`` is the
-    line-to-line voltage (pu of the line-to-line base), what C12 judges and says
-    (:func:`~protv2g.checks.flow_limit.judged_voltage_pu`), NaN on the other buses."""
+    """One row per step and bus; :data:`~protv2g.flow.result.LINE_TO_LINE_COLUMNS` (after
+    :data:`BUS_COLUMNS`) only on a net with buses that have no path to ground
+    (:func:`~protv2g.network.pp_ground.ungrounded_bus_mask`, a site's LV bus behind its YNd
+    transformer): there the balanced flow's ``vm_pu`` is the line-to-line voltage (pu of the
+    line-to-line base), the largest and the lowest alike (balanced: ``runpp_3ph`` does not
+    solve a net with such a winding), what C12 judges and says
+    (:func:`~protv2g.checks.flow_limit.judged_voltage_pu`, :mod:`protv2g.checks.flow_low`),
+    NaN on the other buses."""
     n_steps, n_bus = res.v_pu.shape
     vm = np.abs(res.v_pu)
     dv = vm - vm[base_rows]
     floating = ungrounded_bus_mask(net)
-    extra = ({"vm_ll_pu": np.where(floating[None], vm, np.nan).ravel()} if floating.any()
-             else {})
+    ll = np.where(floating[None], vm, np.nan).ravel() if floating.any() else None
+    extra = {c: ll for c in LINE_TO_LINE_COLUMNS} if ll is not None else {}
     return pd.DataFrame({
         "scenario": np.repeat(scen, n_bus), "step": np.repeat(step, n_bus),
         "time_h": np.repeat(time_h, n_bus), "bus": np.tile(net.bus.index.to_numpy(), n_steps),

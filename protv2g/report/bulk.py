@@ -103,14 +103,17 @@ BULK_SUMMARIES: dict[str, BulkSummary] = {
         "(3I0), the most reverse power, and the lowest and highest voltage over scenarios "
         "and steps"),
     "Flow buses": BulkSummary(
-        ("bus", "bus_name"), (("vm_pu", "min"), ("vm_pu", "max"), ("unbalance_percent", "max")),
+        ("bus", "bus_name"), (("vm_pu", "min"), ("vm_pu", "max"), ("unbalance_percent", "max"),
+                              ("vm_ll_min_pu", "min")),
         "per bus, the rows of the lowest and highest voltage and the largest unbalance over "
-        "scenarios and steps",
+        "scenarios and steps (and of the lowest line-to-line voltage on a bus with no path "
+        "to ground)",
         BulkSummary(("scenario",), (("vm_pu", "min"), ("vm_pu", "max"),
-                                    ("unbalance_percent", "max")),
+                                    ("unbalance_percent", "max"), ("vm_ll_min_pu", "min")),
                     "per scenario, the rows of the bus with the lowest and the highest voltage "
-                    "and the largest unbalance over steps (a summary per bus would be longer "
-                    f"than {SUMMARY_ROWS:,} rows)")),
+                    "and the largest unbalance over steps (and of the lowest line-to-line "
+                    "voltage on a bus with no path to ground; a summary per bus would be "
+                    f"longer than {SUMMARY_ROWS:,} rows)")),
     "Flow branches": BulkSummary(
         ("element", "element_index", "name"), (("loading_percent", "max"), ("i_ka", "max")),
         "per branch, the rows of the highest loading and current over scenarios and steps"),

@@ -74,7 +74,11 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
            "increase_percent": "Increase vs no project (%)",
            "v2g_increase_percent": "V2G share: increase vs chargers idle (%)",
            # the Findings' violation rows by status, as the gate's lines count them (s38)
-           "n_rows": "Rows (by status)"}
+           "n_rows": "Rows (by status)",
+           # Flow buses, a bus with no path to ground: its service voltages are line to line,
+           # the phase-to-ground ones float (review rev40b M5; report.sheets.EXTRA_DESCRIPTIONS)
+           "vm_ll_max_pu": "Vm ll max (pu; largest line to line, no-ground-path bus)",
+           "vm_ll_min_pu": "Vm ll min (pu; lowest line to line, no-ground-path bus)"}
 
 
 def header_label(column: str) -> str:

@@ -272,6 +272,22 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "feeder lines, transformers and closed bus-bus switches"),
 )
 
+#: What the ``tables`` entries the layout does not name hold (:func:`sheet_specs`; "further
+#: result table" for the others). Flow buses: on a bus with no path to ground the phase
+#: columns are floating phase-to-ground voltages, no service voltage; C12 judges the
+#: line-to-line ones (review rev40b M5: IEEE 37's 799 read Vm a 0.871, Vm ll 0.948 — the
+#: largest — while its lowest line-to-line voltage, 0.923, was in no column).
+EXTRA_DESCRIPTIONS = {
+    "Flow buses": "bus voltages by scenario and step: Vm the positive-sequence magnitude on a "
+                  "three-phase bus (the largest phase on the others), Vm a/b/c phase to "
+                  "neutral, pu of the line-to-neutral base; on a bus with no path to ground (a "
+                  "3-wire system fed by a delta or ungrounded winding: Vm ll max/min given, "
+                  "empty elsewhere) Vm a/b/c are floating phase-to-ground voltages, not service "
+                  "voltages — C12 judges its line-to-line voltages there (ANSI C84.1, 3-wire "
+                  "systems): over-voltage on Vm ll max (the largest of ab, bc, ca), "
+                  "under-voltage on Vm ll min (the lowest), pu of the line-to-line base",
+}
+
 #: Derived sheets that read one ``tables`` entry: without it they are not computed.
 _DERIVED_FROM = {"derived:pairs": "Coordination"}
 
@@ -460,7 +476,8 @@ def sheet_specs(result: StudyResult) -> list[SheetSpec]:
         if key not in named:
             title = _sheet_title(str(key), taken)
             taken.add(title.lower())
-            extra.append(SheetSpec(title, f"tables:{key}", (), "further result table"))
+            extra.append(SheetSpec(title, f"tables:{key}", (),
+                                   EXTRA_DESCRIPTIONS.get(str(key), "further result table")))
     at = next(i for i, s in enumerate(specs) if s.title == "Scenarios")
     note = staged_time_note(result.tables)
     if note != STAGED_TIME_NOTE:  # no Charger stages sheet: the descriptions do not name it
