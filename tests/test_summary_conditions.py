@@ -279,3 +279,29 @@ def test_line_loadings_on_a_tool_default_are_one_condition_as_the_gate_groups_th
     assert conditions[0].startswith("fail:") and "r_mid" in conditions[0]
     assert any("transformer.campus_xf" in c for c in conditions if c is not g)
     assert any(c.startswith("condition:") and " RC" in c for c in conditions)
+
+
+def test_a_confirm_names_the_drafted_input_the_gate_names():
+    """Review rev40a M2 (EPRI J1): F01 C2 RC-MID / FU-LAT2PH, both the user's devices, rests
+    on the drafted ``r_fault_min_ohm`` (its min-case ground rows); the Summary said "confirm
+    the settings of RC-MID / FU-LAT2PH (drafted: TODO)" while the gate's line named the
+    fault resistance. Reference: the gate's own ``confirm:`` line on the same rows
+    (:func:`protv2g.gate_reasons.reason_line`)."""
+    from protv2g.gate_reasons import reason_line
+
+    r_min = "the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)"
+    rows = pd.DataFrame([
+        _row("C2", "fail", "pre-existing", "base/light", "RC-MID", -6.964, "s",
+             other_device="FU-LAT2PH", input_basis="given", input_todo=""),
+        _row("C2", "fail", "pre-existing", "firm/light/100%", "RC-MID", -561.5, "s",
+             other_device="FU-LAT2PH", input_basis="todo", input_todo=r_min)])
+    rows.loc[1, ["fault_type", "case"]] = ["LLG-ab", "min"]
+    f = build_findings(rows)
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[0][1]
+    gate_line = reason_line("confirm", rows.iloc[[1]])
+    assert r_min in gate_line
+    assert f"confirm {r_min}" in line
+    assert "the settings of" not in line
