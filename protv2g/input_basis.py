@@ -59,7 +59,7 @@ __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELD
            "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
-           "input_to_confirm", "inputs_of_rows", "rests_on",
+           "input_to_confirm", "rests_on",
            "study_input_bases", "tag_input_basis", "weakest"]
 
 
@@ -370,34 +370,3 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
         what = f"the settings of {who}"
     return f"{what} (drafted: TODO)"
 
-
-def inputs_of_rows(rows: pd.DataFrame, basis: str, most: int = 3) -> str:
-    """The inputs a finding's evidence ``rows`` rest on at ``basis`` (its weakest, as the
-    Findings' "Rests on"), in words: :func:`input_to_confirm` of each row at that basis with
-    its own ``input_todo``, worst margin first, distinct, ``"; "``-joined, at most ``most``
-    (then "and N more"). The same words the gate's line gives its worst row (review rev40a
-    M2: EPRI J1's Summary asked to confirm "the settings of RC-MID / FU-LAT2PH" — the user's
-    devices — where the gate named the drafted ``r_fault_min_ohm = 20 Ω`` the rows rest on).
-
-    >>> ev = pd.DataFrame({"criterion": ["C2", "C2"], "device": ["R", "R"],
-    ...     "other_device": ["F", "F"], "input_basis": ["given", "todo"], "margin": [-3, -1],
-    ...     "input_todo": ["", "the minimum-case fault resistance r_fault_min_ohm = 20 Ω "
-    ...                        "(drafted: TODO)"]})
-    >>> inputs_of_rows(ev, "todo")
-    'the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)'
-    """
-    if "input_basis" not in rows.columns or not len(rows):
-        return ""
-    at = rows[rows["input_basis"].astype(str) == basis]
-    if "margin" in at.columns:
-        at = at.iloc[np.argsort(pd.to_numeric(at["margin"], errors="coerce")
-                                .fillna(np.inf).to_numpy(), kind="stable")]
-    cols = ["criterion", "device", "other_device", "input_todo"]
-    # one text per distinct (criterion, devices, drafted inputs), in worst-first order
-    keys = pd.DataFrame({c: (at[c].astype(str) if c in at.columns else "") for c in cols},
-                        index=at.index).drop_duplicates()
-    texts = dict.fromkeys(
-        t for t in (input_to_confirm(c, d, o, basis, x)
-                    for c, d, o, x in keys.itertuples(index=False, name=None)) if t)
-    out = list(texts)
-    return "; ".join(out[:most]) + (f" and {len(out) - most} more" if len(out) > most else "")

@@ -305,3 +305,18 @@ def test_a_confirm_names_the_drafted_input_the_gate_names():
     assert r_min in gate_line
     assert f"confirm {r_min}" in line
     assert "the settings of" not in line
+
+
+def test_each_drafted_input_named_once():
+    """IEEE 8500 (this session's re-run): a C3 fuse–fuse finding's rows join their drafted
+    inputs differently ("r_fault_min_ohm; A's link; B's link" on the min-case ground rows,
+    "A's link; B's link" on the others): the condition named each link twice. Each input once,
+    worst row's first."""
+    from protv2g.input_rows import inputs_of_rows
+
+    r_min = "the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)"
+    links = "ln1's link (drafted: TODO); ln2's link (drafted: TODO)"
+    ev = pd.DataFrame({"criterion": "C3", "device": "ln1", "other_device": "ln2",
+                       "input_basis": "todo", "margin": [-0.10, -0.05],
+                       "input_todo": [f"{r_min}; {links}", links]})
+    assert inputs_of_rows(ev, "todo") == f"{r_min}; {links}"

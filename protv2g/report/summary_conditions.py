@@ -33,7 +33,8 @@ from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
-from protv2g.input_basis import InputBasis, input_to_confirm, inputs_of_rows
+from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.input_rows import inputs_of_rows
 from protv2g.report.findings_margin import overall_worst_texts
 from protv2g.report.summary_memo import Memo, margin_text
 from protv2g.violations import CheckStatus, is_given
