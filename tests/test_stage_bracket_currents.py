@@ -64,3 +64,27 @@ def test_a_high_bracket_finding_is_tabulated_with_the_high_currents(tables):
     sustained = t[t["stage_name"] == "sustained"].iloc[0]
     assert sustained["currents_bracket"] == "high"
     assert sustained["i_lot-b2_a"] == pytest.approx(1.2 * I_RATED_A, rel=1e-5)
+
+
+def test_the_sequence_path_shows_the_high_brackets_stage_too():
+    """The pandapower (sequence-network) path of the sheet (:func:`protv2g.stage_report
+    .staged_device_table`), the shipped depot: R-F1 for a 3ph fault at F2-B03, firm/full
+    export. Sustained stage by hand: depot 48 × 125 kVA, campus 0.9 × 40 × 50 kVA at 12.47 kV,
+    at 1.1 pu (low) → 305.57 A and 91.67 A, at 1.2 pu (high) → 333.35 A and 100.01 A; the
+    feeder current from the sites alone (F2-B03 is fed through F1's head), their sum."""
+    import warnings
+
+    from protv2g.stage_report import staged_device_table
+
+    depot = protv2g.load_study(FEEDERS_DIR / "depot_two_feeder" / "study.yaml")
+    kv = math.sqrt(3) * 12.47
+    for bracket, pu in (("low", 1.1), ("high", 1.2)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t = staged_device_table(depot, "R-F1", "F2-B03", fault_types=["3ph"],
+                                    bracket=bracket)
+        s = t[t["stage_name"] == "sustained"].iloc[0]
+        assert s["currents_bracket"] == bracket
+        assert s["i_depot_a"] == pytest.approx(pu * 48 * 125 / kv, rel=1e-5)
+        assert s["i_campus_a"] == pytest.approx(pu * 36 * 50 / kv, rel=1e-5)
+        assert s["i_phase_a"] == pytest.approx(pu * (48 * 125 + 36 * 50) / kv, rel=5e-3)
