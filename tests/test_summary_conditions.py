@@ -320,3 +320,27 @@ def test_each_drafted_input_named_once():
                        "input_basis": "todo", "margin": [-0.10, -0.05],
                        "input_todo": [f"{r_min}; {links}", links]})
     assert inputs_of_rows(ev, "todo") == f"{r_min}; {links}"
+
+
+def test_a_fail_on_a_drafted_value_says_which_as_the_gate_does():
+    """Review rev40a M3 (EPRI J1): F03 C10 RC-MID / homes fails on init's drafted
+    ``cease_to_energize_s``; the gate's ``fail:`` line says "rests on drafted value (TODO):
+    confirm cease_to_energize_s of site homes (drafted: TODO)", the Summary's condition said
+    nothing of it. A fail on given data says nothing (J1's F04)."""
+    from protv2g.gate_reasons import reason_line
+
+    cease = "cease_to_energize_s of site homes (drafted: TODO)"
+    rows = pd.DataFrame([
+        _row("C10", "fail", "new", "firm/light/100%", "RC-MID", -2.0, "s",
+             other_device="homes", input_basis="todo", input_todo=cease),
+        _row("C12", "fail", "new", "charging/firm", "transformer.b56685-1b", -18.84, "%",
+             input_basis="given", input_todo="")])
+    f = build_findings(rows)
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    lines = [v for _, v in _pairs(ws, w)]
+    assert cease in reason_line("fail", rows.iloc[[0]])
+    c10 = next(x for x in lines if "C10" in x)
+    assert f"its worst row rests on a drafted value (TODO): confirm {cease}" in c10
+    assert "rests on" not in next(x for x in lines if "C12" in x)

@@ -52,15 +52,17 @@ OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
 
 
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
-          inputs: str = "") -> str:
+          inputs: str = "", worst_on: str = "") -> str:
     """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
     kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
     ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``.
     ``overall``: the worst row overall where the finding leads with another row
     (:func:`protv2g.report.findings_margin.overall_worst_texts`): the margin is then said as
     its leading row's, not the worst (review rev38a W2). ``inputs``: the stand-in inputs its
-    rows rest on (:func:`_inputs`, the words of the gate's lines; review rev40a M2), else
-    named from its criterion and devices."""
+    rows rest on (the words of the gate's lines; review rev40a M2), else named from its
+    criterion and devices; ``worst_on``: for a ``fail``, the stand-in its worst row rests on
+    and its inputs, as the gate's ``fail:`` line says them (rev40a M3: J1's C10 fail on the
+    drafted ``cease_to_energize_s``)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
     if margin := margin_text(f.worst_margin, f.margin_unit):
@@ -78,6 +80,8 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
                                           str(f.other_device or ""), basis)
         parts.append(f"rests on a {InputBasis(basis).label}: confirm {what}" if what
                      else f"rests on a {InputBasis(basis).label}")
+    elif kind == "fail" and worst_on:  # as the gate's fail: line says it of its worst row
+        parts.append(f"its worst row rests on a {worst_on}")
     if rec:
         parts.append(rec)
     return "; ".join(parts)
@@ -166,6 +170,18 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
             return ""
         return inputs_of_rows(evidence[evidence["finding"].astype(str) == fid], basis)
 
+    def worst_on(fid: str) -> str:
+        """The stand-in finding ``fid``'s worst row (its first evidence row) rests on, in
+        words with its inputs ("" on given data)."""
+        if not {"finding", "input_basis"} <= set(evidence.columns):
+            return ""
+        rows = evidence[evidence["finding"].astype(str) == fid].iloc[:1]
+        basis = str(rows["input_basis"].iloc[0]) if len(rows) else ""
+        if basis not in (InputBasis.DEFAULT.value, InputBasis.TODO.value):
+            return ""
+        what = inputs_of_rows(rows, basis)
+        return f"{InputBasis(basis).label}: confirm {what}" if what else InputBasis(basis).label
+
     overall = overall_worst_texts(findings, evidence)
     kinds = kinds[kinds["finding"].isin(list(by_id))]
     n = 0
@@ -191,7 +207,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         n += 1
         w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
                                          recs.get(row.finding, ""), row.also,
-                                         inputs=inputs(str(row.finding))))
+                                         inputs=inputs(str(row.finding)),
+                                         worst_on=worst_on(str(row.finding))))
     for kind, more in (("condition", "present without V2G: fix before the pilot"),
                        ("confirm", "present without V2G, resting on a tool default or a "
                         "drafted value: confirm the input, then fix or drop")):
