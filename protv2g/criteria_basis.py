@@ -12,7 +12,8 @@ row naming that device would be tagged — so a pass can say "passed on drafted 
 Scope of each criterion (the devices whose inputs it reads):
 
 * C1–C4: the devices of its pairs in the coordination table (primary or backup);
-* C9: relays with a directional element; C10: devices with reclose intervals;
+* C9: relays with a directional element; C10: devices with reclose intervals, and the V2G
+  sites whose ``cease_to_energize_s`` is drafted (review rev40a M3);
 * C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default, and
   the light load when ``light_load_fraction`` is drafted (its light-load rows rest on it:
   review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default) and the feeder has
@@ -90,6 +91,9 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
     >>> b = InputBases(todo_fields={"reclose_intervals_s": frozenset({"R1"})})
     >>> criterion_stand_ins(b, [D(name="R1", reclose_intervals_s=(0.5,))])["C10"]["inputs"]
     ["R1's reclose_intervals_s (drafted: TODO)"]
+    >>> b = InputBases(todo_sites={"cease_to_energize_s": frozenset({"homes"})})
+    >>> criterion_stand_ins(b, [D(name="R1", reclose_intervals_s=(3.5,))])["C10"]["inputs"]
+    ['cease_to_energize_s of site homes (drafted: TODO)']
     """
     scope = _scope(devices, coordination)
     rows = [(crit, dev, "") for crit, names in scope.items() for dev in names]
@@ -99,11 +103,16 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
         rows.append(("C12", "", "pu"))
     rows += [("C12", name, "%") for name in sorted(bases.default_lines)]
     rows += [("C12", name, "%") for name in sorted(bases.default_transformers)]
-    if not rows:
+    # a reclosing device's C10 against each site whose cease_to_energize_s is drafted (the
+    # site is a C10 row's other_device; review rev40a M3)
+    first = scope.get("C10", [])[:1]
+    sites = [("C10", first[0], "", "", site) for site in sorted(
+        bases.todo_sites.get("cease_to_energize_s", ()))] if first else []
+    if not rows and not sites:
         return {}
-    table = pd.DataFrame([(*r, "")[:4] for r in rows],
-                         columns=["criterion", "device", "margin_unit", "scenario"]).assign(
-        status="fail", other_device="")
+    table = pd.DataFrame([(*r, "", "")[:5] for r in rows] + sites,
+                         columns=["criterion", "device", "margin_unit", "scenario",
+                                  "other_device"]).assign(status="fail")
     table["input_basis"] = tag_input_basis(table, bases)
     # the drafted field each row rests on (s22: "the settings of a" where only "in service"
     # was drafted), one input per item

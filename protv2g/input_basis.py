@@ -12,7 +12,8 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
 * **Drafted values** — ``protv2g init`` writes the values it assumed with a ``# TODO``
   comment (:func:`protv2g.study.todos.todo_items`): every ``interrupting_rating_ka`` (C7 rests
   on it), a proposed relay's ``reclose_intervals_s`` (C10) and the proposed relay itself (every
-  row naming it as ``device`` or ``other_device``); a drafted
+  row naming it as ``device`` or ``other_device``), a V2G site's ``cease_to_energize_s``
+  (its C10 rows, :data:`SITE_CRITERION_FIELDS`); a drafted
   ``scenarios.light_load_fraction`` (init's 0.3 default when the model's loadshapes state no
   light load) carries every C12 row of a light-load scenario (review s21, EPRI J1: those rows
   read "given data") — when the feeder has load for it to scale (review s23: the EPRI
@@ -54,8 +55,8 @@ from protv2g.input_stand_ins import (
 from protv2g.text_codes import text_codes
 from protv2g.violations import CheckStatus
 
-__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT",
-           "NO_LOAD_INPUT",
+__all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELDS",
+           "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
            "input_to_confirm", "rests_on",
@@ -106,6 +107,12 @@ CRITERION_FIELDS: dict[str, tuple[str, ...]] = {
     "C7": ("interrupting_rating_ka", "interrupting_rating_basis", "rating_x_r"),
     "C10": ("reclose_intervals_s",),
 }
+#: Criterion → the V2G site fields its rows rest on, the site being the row's
+#: ``other_device`` (C10: the first reclose against the site's cease-to-energise time;
+#: review rev40a M3, EPRI J1: init's ``cease_to_energize_s: 2  # TODO`` decided a gate fail
+#: that read "given data"). The sites' fault-current limits are bracketed instead
+#: (the rows' ``bracket``), not tracked here.
+SITE_CRITERION_FIELDS: dict[str, tuple[str, ...]] = {"C10": ("cease_to_energize_s",)}
 #: The device field a drafted "in service" is marked on: ``protv2g init`` adopts a device the
 #: model disables (``enabled=no``) as in service and writes its TODO on ``location`` (review
 #: s22: it sat above the item and every row of recloser A read "the settings of a").
@@ -277,6 +284,12 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
             else:
                 hit, text = names_it, f"{name}'s {fld} (drafted: TODO)"
             out.append((hit, text))
+    for crit, fields in SITE_CRITERION_FIELDS.items():
+        for fld in fields:
+            for name in sorted(bases.todo_sites.get(fld, ())):
+                hit = (rows.test("criterion", crit.__eq__)
+                       & rows.test("other_device", name.__eq__))
+                out.append((hit, f"{fld} of site {name} (drafted: TODO)"))
     return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
 
 
@@ -356,3 +369,4 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
         who = " / ".join(d for d in (device, other_device) if d and d not in ("nan", "None"))
         what = f"the settings of {who}"
     return f"{what} (drafted: TODO)"
+

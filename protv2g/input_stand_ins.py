@@ -78,6 +78,10 @@ class InputBases:
         "light and peak the same"): every C12 row rests on that missing load (review rev39a
         M3: EPRI DG_Prot_Fdr's lat2 at 1.0502 pu without V2G only because no load draws
         current, the depot's 76 kW hosting figure labelled "given").
+    todo_sites : mapping of str to frozenset of str
+        V2G site field → the sites whose field is marked ``# TODO`` (``v2g_sites[i].<field>``;
+        review rev40a M3: EPRI J1's C10 fail decided by init's drafted
+        ``cease_to_energize_s: 2`` read "given data").
     """
 
     default_lines: frozenset[str] = frozenset()
@@ -88,9 +92,24 @@ class InputBases:
     r_fault_min_ohm: float | None = None
     no_load: bool = False
     low_voltage_buses: frozenset[str] = frozenset()
+    todo_sites: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
+_SITE_FIELD = re.compile(r"^v2g_sites\[(\d+)\]\.([a-z_0-9]+)")
+
+
+def drafted_site_fields(study: Study, todo_fields: Iterable[str]) -> dict[str, set[str]]:
+    """V2G site field → the sites whose field the study file marks ``# TODO``
+    (``v2g_sites[1].cease_to_energize_s (line 91)`` → ``{"cease_to_energize_s": {"homes"}}``).
+    """
+    names = [s.name for s in study.document.v2g_sites]
+    out: dict[str, set[str]] = {}
+    for f in todo_fields:
+        m = _SITE_FIELD.match(str(f))
+        if m is not None and int(m.group(1)) < len(names):
+            out.setdefault(m.group(2), set()).add(names[int(m.group(1))])
+    return out
 
 
 def drafted_devices(study: Study, todo_fields: Iterable[str | Issue] | None = None
@@ -168,8 +187,9 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
         low_v = _low_voltage_buses(study)
     no_load = (any(str(f).startswith(LOAD_LEVELS_FIELD) for f in todo_fields)
                and not feeder_has_load(study))
+    sites = {k: frozenset(v) for k, v in drafted_site_fields(study, todo_fields).items()}
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos, light, r_min, no_load, low_v)
+                      trafos, light, r_min, no_load, low_v, sites)
 
 
 def _low_voltage_buses(study: Study) -> frozenset[str]:

@@ -51,7 +51,7 @@ __all__ = ["findings_stage_table", "staged_device_table", "staged_times", "time_
 STAGED_TABLE_COLUMNS = (
     "device", "fault_bus", "fault_type", "case", "scenario", "participation",
     "export_of_all_sites_rating_fraction", "stage", "stage_name", "t_start_s", "t_end_s",
-    "i_phase_a", "i_ground_a", "time_of", "t_op_staged_s", "t_op_high_s",
+    "currents_bracket", "i_phase_a", "i_ground_a", "time_of", "t_op_staged_s", "t_op_high_s",
     "t_op_first_cycle_held_s", "i_today_a", "t_op_today_s")
 
 
@@ -85,7 +85,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                         export_fraction: float = 1.0,
                         load_level: LoadLevel | str = "peak",
                         scenario: Scenario | None = None, t_shown_s: float | None = None,
-                        t_scale: float = 1.0, networks: dict | None = None) -> pd.DataFrame:
+                        t_scale: float = 1.0, networks: dict | None = None,
+                        bracket: str = "") -> pd.DataFrame:
     """A device's current and operate time in each stage of a fault, with today's model.
 
     Parameters
@@ -114,6 +115,10 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
     networks : dict, optional
         Sequence networks kept between calls on the same study (``fault_study(networks=
         ...)``): :func:`findings_stage_table` builds each case once for all its findings.
+    bracket : str, optional
+        A finding's bracket: ``"high"`` shows the high bracket's stage currents (device and
+        sites) where the study has its own high stages; else the low bracket's
+        (``currents_bracket`` says which; review rev40a W3).
 
     Returns
     -------
@@ -124,7 +129,8 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
         inception (``inf`` = does not operate). ``participation`` is ``—`` for a base case
         (``scenario.is_base``: no chargers); ``export_of_all_sites_rating_fraction`` = Σ
         export / Σ the sites' rating (``p_max_kw``), not one site's share. ``time_of``
-        names the device time tabulated (:data:`TIME_OF`). ``t_op_staged_s``: through the
+        names the device time tabulated (:data:`TIME_OF`); ``currents_bracket``: whose stage
+        currents the row shows (``low`` / ``high``). ``t_op_staged_s``: through the
         stages (low bracket); ``t_op_high_s``: the high bracket of the study's
         ``faults.high_bracket``; ``t_op_first_cycle_held_s``: first-cycle current held for
         the whole fault; ``t_op_today_s`` at ``i_today_a``: the single-stage model before
@@ -169,7 +175,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                       devices=[t for t in device_terminals(study) if t.name == device],
                       buses=[bus], networks=networks)
     return pd.DataFrame(_stage_rows(res, dev, device, fault_bus, sets, "", 0, t_shown_s,
-                                    t_scale))
+                                    t_scale, bracket))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,9 +211,12 @@ def _stage_sets(study: Study, sc: Scenario, export_fraction: float | None = None
 
 
 def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: str, m: int,
-                t_shown_s: float | None, t_scale: float) -> list[dict]:
+                t_shown_s: float | None, t_scale: float, bracket: str = "") -> list[dict]:
     """:func:`staged_device_table`'s rows of ``device`` at the fault bus at position ``m``
-    of ``res`` (a ``fault_study`` result with ``sets.scenarios(tag)`` among its scenarios)."""
+    of ``res`` (a ``fault_study`` result with ``sets.scenarios(tag)`` among its scenarios).
+    The stage currents shown (device and sites, ``currents_bracket``) are the low bracket's,
+    or the high bracket's stages for a ``bracket`` ``"high"`` finding where the study has them
+    (``sets.high``; review rev40a W3); the times are both brackets' as before."""
     sc = sets.scenario
     part, export_fraction = sc.participation, sets.export_fraction
     st = res.staged
@@ -215,14 +224,20 @@ def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: st
     s_low = scenario_names.index(f"staged{tag}")
     s_today = scenario_names.index(f"today{tag}")
     d = list(res.devices).index(device)
-    site_names = st.chargers[f"staged{tag}"]
-    chg = st.charger_i_12_ka.get(f"staged{tag}")
+    shown = "high" if bracket == "high" and sets.high is not None else "low"
+    s_shown = scenario_names.index(f"{'high' if shown == 'high' else 'staged'}{tag}")
+    site_key = f"{'high' if shown == 'high' else 'staged'}{tag}"
+    site_names = st.chargers[site_key]
+    chg = st.charger_i_12_ka.get(site_key)
     rows = []
     for c, case in enumerate(res.cases):
         for t, ft in enumerate(res.fault_types):
             t0, t1 = st.t_start_s[s_low, c, t, :, m], st.t_end_s[s_low, c, t, :, m]
             i012 = st.device_i_012_ka[s_low, c, t, :, d, m]  # (stage, seq)
             ip, ig = _phase_ground_a(i012)
+            # the shown bracket's stages (the low's unless the finding is the high's)
+            t0_s, t1_s = st.t_start_s[s_shown, c, t, :, m], st.t_end_s[s_shown, c, t, :, m]
+            ip_s, ig_s = _phase_ground_a(st.device_i_012_ka[s_shown, c, t, :, d, m])
             today = res.device_i_012_ka[s_today, c, t, d, m]
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
             staged = _all_times(dev, ip, ig, t0, t1)
@@ -237,14 +252,15 @@ def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: st
                 t_high = _times(dev, *_phase_ground_a(i_h), st.t_start_s[h, c, t, :, m],
                                 st.t_end_s[h, c, t, :, m], key)
             for j in range(st.n_stages):
-                if not np.isfinite(t0[j]):
+                if not np.isfinite(t0_s[j]):
                     continue
                 row = {"device": device, "fault_bus": fault_bus, "fault_type": ft.value,
                        "case": case.value, "scenario": sc.name,
                        "participation": "—" if sc.is_base else part.value,
                        "export_of_all_sites_rating_fraction": export_fraction, "stage": j,
-                       "stage_name": st.stage_names[j], "t_start_s": t0[j], "t_end_s": t1[j],
-                       "i_phase_a": ip[j], "i_ground_a": ig[j],
+                       "stage_name": st.stage_names[j], "t_start_s": t0_s[j],
+                       "t_end_s": t1_s[j], "currents_bracket": shown,
+                       "i_phase_a": ip_s[j], "i_ground_a": ig_s[j],
                        "time_of": f"{TIME_OF[key]} ({key})", "t_op_staged_s": t_staged,
                        "t_op_high_s": t_high, "t_op_first_cycle_held_s": t_held,
                        "i_today_a": i_today, "t_op_today_s": t_today}
@@ -253,8 +269,8 @@ def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: st
                         break
                     a = chg[c, t, j, k, m]
                     row[f"i_{s}_a"] = 1e3 * float(peak_phase_12(a))
-                    row[f"trip_{s}_s"] = float(st.site_trip_s[f"staged{tag}"][c, t, k, m])
-                    row[f"ceased_{s}"] = bool(st.site_ceased[f"staged{tag}"][c, t, k, m])
+                    row[f"trip_{s}_s"] = float(st.site_trip_s[site_key][c, t, k, m])
+                    row[f"ceased_{s}"] = bool(st.site_ceased[site_key][c, t, k, m])
                 rows.append(row)
     return rows
 
@@ -332,7 +348,7 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
             f = found[k]
             rows = _stage_rows(res, _device(study, f.device), f.device, f.fault_bus, sets[k],
                                f"#{k}", buses.index(index_of[f.fault_bus]), f.t_shown_s,
-                               f.t_scale)
+                               f.t_scale, f.bracket)
             frames[k] = pd.DataFrame(rows).assign(finding=f.label, **f.keys)
     for k in order:
         if k in frames:
@@ -341,7 +357,7 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
         table = staged_device_table(study, f.device, f.fault_bus, fault_types=[f.fault_type],
                                     cases=[f.case], scenario=by_name[f.scenario],
                                     t_shown_s=f.t_shown_s, t_scale=f.t_scale,
-                                    networks=networks)
+                                    networks=networks, bracket=f.bracket)
         frames[k] = table.assign(finding=f.label, **f.keys)
     out = pd.concat([frames[k] for k in range(len(found))], ignore_index=True)
     return out[["finding", *FINDING_KEYS,

@@ -118,7 +118,8 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
                             fault_type: str, case: str, scenario: Scenario, *,
                             t_shown_s: float | None = None, t_scale: float = 1.0,
                             devices: dict | None = None,
-                            row_keys: tuple[np.ndarray, ...] | None = None) -> pd.DataFrame:
+                            row_keys: tuple[np.ndarray, ...] | None = None,
+                            bracket: str = "") -> pd.DataFrame:
     """A device's current and operate time in each stage of one fault, from the stored stages.
 
     Parameters
@@ -141,6 +142,9 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
         given).
     row_keys : tuple of arrays, optional
         :func:`_row_keys` of ``faults.device`` (built when not given).
+    bracket : str, optional
+        The finding's bracket: ``"high"`` shows the high bracket's stage currents
+        (``faults.staged_high``), anything else the low bracket's (``currents_bracket``).
 
     Returns
     -------
@@ -176,20 +180,29 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     both = device_times(one, row, st.take([i]), high_st)  # the checks' two brackets
     held = device_times(one, row)  # no stages: the first-cycle current held
     return _stage_rows(study, st, i, both, held, device, fault_bus, fault_type, case, scenario,
-                       t_shown_s, t_scale)
+                       t_shown_s, t_scale, bracket=bracket, high=faults.staged_high)
 
 
 def _stage_rows(study: Study, st: StagedCurrents, i: int, both: pd.DataFrame,
                 held: pd.DataFrame, device: str, fault_bus: str, fault_type: str, case: str,
                 scenario: Scenario, t_shown_s: float | None, t_scale: float,
-                site_keys: tuple[np.ndarray, ...] | None = None) -> pd.DataFrame:
+                site_keys: tuple[np.ndarray, ...] | None = None, bracket: str = "",
+                high: StagedCurrents | None = None) -> pd.DataFrame:
     """The rows of :func:`dss_staged_device_table` for device-table row ``i``, from its
     :func:`device_times` with (``both``) and without (``held``) the stages (one row each);
-    ``site_keys``: :func:`_site_keys` of ``st.sites`` (built when not given)."""
+    ``site_keys``: :func:`_site_keys` of ``st.sites`` (built when not given). The stage
+    currents (device and site units) are the low bracket's ``st``, or the high bracket's
+    ``high`` (aligned with ``st``) for a ``bracket`` ``"high"`` finding; ``currents_bracket``
+    says which."""
     low = _bracket_times(both, "low")
     key = time_key(low, t_shown_s, t_scale)
     t_low, t_high = low[key], float(both[bracket_column(key, "high")].iloc[0])
     t_held = float(held[key].iloc[0])
+    # the finding's own bracket's stage currents (review rev40a W3: J1's high-bracket C5
+    # finding showed the depot at its 1.1 pu low bracket, the head at the low's 673 A)
+    shown = "low"
+    if bracket == "high" and high is not None:
+        st, shown, site_keys = high, "high", (None if high is not st else site_keys)
     ip, ig = st.phase_a([i])[:, 0], st.ground_a([i])[:, 0]
     t0, t1 = (t[:, 0] for t in st.times_s([i]))
     s = st.sites
@@ -210,7 +223,8 @@ def _stage_rows(study: Study, st: StagedCurrents, i: int, both: pd.DataFrame,
         if not np.isfinite(t0[j]):
             continue  # a padded stage: this fault has fewer
         rows.append({**common, "stage": j, "stage_name": st.stage_names[j],
-                     "t_start_s": t0[j], "t_end_s": t1[j], "i_phase_a": ip[j],
+                     "t_start_s": t0[j], "t_end_s": t1[j], "currents_bracket": shown,
+                     "i_phase_a": ip[j],
                      "i_ground_a": ig[j], "time_of": f"{TIME_OF[key]} ({key})",
                      "t_op_staged_s": t_low, "t_op_high_s": t_high,
                      "t_op_first_cycle_held_s": t_held, "i_today_a": np.nan,
@@ -280,8 +294,8 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
             continue
         frames.append(_stage_rows(study, st, i, both.iloc[[k]], held.iloc[[k]], f.device,
                                   f.fault_bus, f.fault_type, f.case, by_name[f.scenario],
-                                  f.t_shown_s, f.t_scale, site_keys).assign(finding=f.label,
-                                                                       **f.keys))
+                                  f.t_shown_s, f.t_scale, site_keys, f.bracket,
+                                  high).assign(finding=f.label, **f.keys))
         k += 1
     frames = [f for f in frames if len(f)]
     if not frames:

@@ -41,7 +41,10 @@ class TimeFinding:
     else 1); ``label``: criterion, status, bracket and margin, the sheet's ``finding`` (the
     report puts the Findings sheet's id before it); ``criterion``, ``other_device``,
     ``rule``: the worst row's, typed, so that the report finds that id from the evidence
-    rows (:func:`protv2g.report.sheets.with_finding_ids`), never from the label's words.
+    rows (:func:`protv2g.report.sheets.with_finding_ids`), never from the label's words;
+    ``bracket``: the worst row's bracket (``low`` / ``high`` / ``both``): the sheet shows the
+    stage currents of that bracket (``high``: the high bracket's; else the low's) — review
+    rev40a W3: EPRI J1's high-bracket C5 finding showed the low bracket's currents.
     """
 
     device: str
@@ -55,6 +58,7 @@ class TimeFinding:
     criterion: str = ""
     other_device: str = ""
     rule: str = ""
+    bracket: str = ""
 
     @property
     def keys(self) -> dict[str, str]:
@@ -128,7 +132,7 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
             f"{r.criterion} {r.status} ({bracket}, margin "
             f"{number_text(float(r.margin), _given(getattr(r, 'margin_unit', '')))})",
             str(r.criterion), _given(getattr(r, "other_device", "")),
-            _own_rule(getattr(r, "rule", ""))))
+            _own_rule(getattr(r, "rule", "")), str(r.bracket)))
     return out
 
 

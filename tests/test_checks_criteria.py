@@ -251,6 +251,23 @@ def test_c8_row_says_which_peak_and_the_charging_behind_it(hand) -> None:
 
 
 # ---------------------------------------------------------------- C9 directional
+def test_c9_not_applicable_without_a_directional_element(hand) -> None:
+    """Review rev40a M6 (EPRI J1, IEEE 8500: no relay set forward-directional): the Summary
+    read C9 "passed: evaluated, no row fails or warns" where there was nothing to judge; C9
+    now says "not applicable" as C1 does for a study with no relay–relay pair (the Summary's
+    criterion counts and the gate's ``info:`` line read that row)."""
+    from protv2g.directional.settings import is_forward_directional
+    from protv2g.report.summary_counts import criterion_counts
+
+    assert not any(is_forward_directional(d) for d in hand.document.devices)
+    v = run(hand, rows((BASE, "R3", "B2", "3ph", "max", 2000.0)))[0]
+    c9 = v[v.criterion == "C9"]  # crit() leaves the not-applicable row out
+    assert c9.status.astype(str).tolist() == ["not_applicable"]
+    assert "no directional element" in c9.iloc[0].message
+    counts = {r[0]: r[-1] for r in criterion_counts(v, v.iloc[:0].assign(criterion=""))}
+    assert counts["C9"] == "not applicable"
+
+
 def test_c9_directional_declares_true_direction(hand) -> None:
     s = _with(hand, R3={"directional": "forward", "characteristic_angle_degree": 45.0})
     fwd = rows((BASE, "R3", "B2", "3ph", "max", 2000.0))  # Ia lags Va by 60°: forward

@@ -129,3 +129,32 @@ def test_passed_criteria_name_the_drafted_field():
     assert got["C8"]["inputs"] == ["that a is in service (drafted: TODO, its settings from "
                                    "the model)"]
     assert got["C10"]["inputs"] == got["C8"]["inputs"]        # not a's reclose_intervals_s
+
+
+def test_a_drafted_cease_to_energise_carries_the_sites_c10_rows():
+    """Review rev40a M3 (EPRI J1): F03 C10 RC-MID / homes failed on init's drafted
+    ``cease_to_energize_s: 2  # TODO`` (RC-MID's 0.5 s reclose against 2 s + 0.5 s) and read
+    "Rests on: given data". The site field carries the C10 rows naming that site only; the
+    study file's TODO paths (``v2g_sites[1].cease_to_energize_s (line 91)``, as
+    :func:`protv2g.study.todos.todo_items` gives them) name the site by its index."""
+    from types import SimpleNamespace
+
+    from protv2g.input_stand_ins import drafted_site_fields
+
+    study = SimpleNamespace(document=SimpleNamespace(
+        v2g_sites=[SimpleNamespace(name="depot"), SimpleNamespace(name="homes")]))
+    fields = drafted_site_fields(study, ["devices[0].reclose_intervals_s (line 31)",
+                                         "v2g_sites[1].cease_to_energize_s (line 91)",
+                                         "v2g_sites[0].limit_pu (line 75)"])
+    assert fields == {"cease_to_energize_s": {"homes"}, "limit_pu": {"depot"}}
+    rows = pd.DataFrame({"criterion": ["C10", "C10", "C2"], "status": ["fail"] * 3,
+                         "device": ["RC-MID", "RC-MID", "RC-MID"],
+                         "other_device": ["homes", "depot", "homes"]})
+    b = InputBases(todo_sites={k: frozenset(v) for k, v in fields.items()})
+    assert tag_input_basis(rows, b).tolist() == ["todo", "given", "given"]
+    texts = confirm_texts(rows, b).tolist()
+    assert texts == ["cease_to_energize_s of site homes (drafted: TODO)", "", ""]
+    line = reason_line("fail", rows.iloc[[0]].assign(
+        scenario="s", margin=-2.0, attribution="new", message="m", input_basis="todo",
+        input_todo=texts[0]).reset_index(drop=True))
+    assert "rests on drafted value (TODO): confirm cease_to_energize_s of site homes" in line

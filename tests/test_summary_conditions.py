@@ -279,3 +279,68 @@ def test_line_loadings_on_a_tool_default_are_one_condition_as_the_gate_groups_th
     assert conditions[0].startswith("fail:") and "r_mid" in conditions[0]
     assert any("transformer.campus_xf" in c for c in conditions if c is not g)
     assert any(c.startswith("condition:") and " RC" in c for c in conditions)
+
+
+def test_a_confirm_names_the_drafted_input_the_gate_names():
+    """Review rev40a M2 (EPRI J1): F01 C2 RC-MID / FU-LAT2PH, both the user's devices, rests
+    on the drafted ``r_fault_min_ohm`` (its min-case ground rows); the Summary said "confirm
+    the settings of RC-MID / FU-LAT2PH (drafted: TODO)" while the gate's line named the
+    fault resistance. Reference: the gate's own ``confirm:`` line on the same rows
+    (:func:`protv2g.gate_reasons.reason_line`)."""
+    from protv2g.gate_reasons import reason_line
+
+    r_min = "the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)"
+    rows = pd.DataFrame([
+        _row("C2", "fail", "pre-existing", "base/light", "RC-MID", -6.964, "s",
+             other_device="FU-LAT2PH", input_basis="given", input_todo=""),
+        _row("C2", "fail", "pre-existing", "firm/light/100%", "RC-MID", -561.5, "s",
+             other_device="FU-LAT2PH", input_basis="todo", input_todo=r_min)])
+    rows.loc[1, ["fault_type", "case"]] = ["LLG-ab", "min"]
+    f = build_findings(rows)
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[0][1]
+    gate_line = reason_line("confirm", rows.iloc[[1]])
+    assert r_min in gate_line
+    assert f"confirm {r_min}" in line
+    assert "the settings of" not in line
+
+
+def test_each_drafted_input_named_once():
+    """IEEE 8500 (this session's re-run): a C3 fuse–fuse finding's rows join their drafted
+    inputs differently ("r_fault_min_ohm; A's link; B's link" on the min-case ground rows,
+    "A's link; B's link" on the others): the condition named each link twice. Each input once,
+    worst row's first."""
+    from protv2g.input_rows import inputs_of_rows
+
+    r_min = "the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)"
+    links = "ln1's link (drafted: TODO); ln2's link (drafted: TODO)"
+    ev = pd.DataFrame({"criterion": "C3", "device": "ln1", "other_device": "ln2",
+                       "input_basis": "todo", "margin": [-0.10, -0.05],
+                       "input_todo": [f"{r_min}; {links}", links]})
+    assert inputs_of_rows(ev, "todo") == f"{r_min}; {links}"
+
+
+def test_a_fail_on_a_drafted_value_says_which_as_the_gate_does():
+    """Review rev40a M3 (EPRI J1): F03 C10 RC-MID / homes fails on init's drafted
+    ``cease_to_energize_s``; the gate's ``fail:`` line says "rests on drafted value (TODO):
+    confirm cease_to_energize_s of site homes (drafted: TODO)", the Summary's condition said
+    nothing of it. A fail on given data says nothing (J1's F04)."""
+    from protv2g.gate_reasons import reason_line
+
+    cease = "cease_to_energize_s of site homes (drafted: TODO)"
+    rows = pd.DataFrame([
+        _row("C10", "fail", "new", "firm/light/100%", "RC-MID", -2.0, "s",
+             other_device="homes", input_basis="todo", input_todo=cease),
+        _row("C12", "fail", "new", "charging/firm", "transformer.b56685-1b", -18.84, "%",
+             input_basis="given", input_todo="")])
+    f = build_findings(rows)
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    lines = [v for _, v in _pairs(ws, w)]
+    assert cease in reason_line("fail", rows.iloc[[0]])
+    c10 = next(x for x in lines if "C10" in x)
+    assert f"its worst row rests on a drafted value (TODO): confirm {cease}" in c10
+    assert "rests on" not in next(x for x in lines if "C12" in x)

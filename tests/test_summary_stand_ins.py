@@ -43,6 +43,20 @@ def test_drafted_relay_and_fields_are_named_per_criterion():
     assert criterion_stand_ins(InputBases(), DEVICES, COORD) == {}
 
 
+def test_a_c10_pass_on_a_drafted_cease_to_energise_says_so():
+    """Review rev40a M3: init drafts each site's ``cease_to_energize_s: 2  # TODO``; a C10
+    that passes (a 3.5 s reclose against 2 s + 0.5 s) passes on that drafted value — a charger
+    ceasing after 3.5 s would fail it — and the Summary names it."""
+    bases = InputBases(todo_sites={"cease_to_energize_s": frozenset({"homes"})})
+    out = criterion_stand_ins(bases, DEVICES, COORD)
+    assert out == {"C10": {"basis": "todo", "n_inputs": 1, "inputs": [
+        "cease_to_energize_s of site homes (drafted: TODO)"]}}
+    assert passed_note(out["C10"]) == ("passed on drafted values: confirm cease_to_energize_s "
+                                       "of site homes (drafted: TODO)")
+    # no reclosing device: C10 reads no cease-to-energise time
+    assert criterion_stand_ins(bases, DEVICES[2:], COORD) == {}
+
+
 def test_passed_note_and_counts():
     many = {"basis": "todo", "inputs": [f"x{k}" for k in range(MAX_INPUTS)],
             "n_inputs": MAX_INPUTS + 3}

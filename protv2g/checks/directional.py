@@ -55,6 +55,7 @@ from protv2g.checks._common import (
     could_not,
     from_substation,
     in_bracket,
+    not_applicable,
     unevaluable,
     violation_rows,
 )
@@ -322,10 +323,12 @@ def _c9_relays(ctx: CheckContext) -> tuple[list[Any], bool]:
 
 def directional_fault_rows(ctx: CheckContext) -> pd.DataFrame:
     """C9's rows from the fault table: the directional decisions that matter, and the
-    relays that could not be judged."""
+    relays that could not be judged; a ``not_applicable`` row where no relay is
+    forward-directional."""
     relays, phasors = _c9_relays(ctx)
-    if not relays:
-        return concat([])
+    if not relays:  # as C1 says it (review rev40a M6: J1 and IEEE 8500 read "passed")
+        return not_applicable("C9", "no directional element (no relay set forward-"
+                              "directional) in this study")
     if not phasors:
         return could_not("C9", "no fault result with device current and voltage phasors")
     # the relays that failed to build or have no fault rows — one rule with C1–C8 (a device on

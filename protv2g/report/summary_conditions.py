@@ -34,6 +34,7 @@ from protv2g.findings import Attribution
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
 from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.input_rows import inputs_of_rows
 from protv2g.report.findings_margin import overall_worst_texts
 from protv2g.report.summary_memo import Memo, margin_text
 from protv2g.violations import CheckStatus, is_given
@@ -50,13 +51,18 @@ OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
         Attribution.WORSE_CHARGING, Attribution.EQUIPMENT, Attribution.PROJECT)
 
 
-def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "") -> str:
+def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
+          inputs: str = "", worst_on: str = "") -> str:
     """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
     kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
     ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``.
     ``overall``: the worst row overall where the finding leads with another row
     (:func:`protv2g.report.findings_margin.overall_worst_texts`): the margin is then said as
-    its leading row's, not the worst (review rev38a W2)."""
+    its leading row's, not the worst (review rev38a W2). ``inputs``: the stand-in inputs its
+    rows rest on (the words of the gate's lines; review rev40a M2), else named from its
+    criterion and devices; ``worst_on``: for a ``fail``, the stand-in its worst row rests on
+    and its inputs, as the gate's ``fail:`` line says them (rev40a M3: J1's C10 fail on the
+    drafted ``cease_to_energize_s``)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
     if margin := margin_text(f.worst_margin, f.margin_unit):
@@ -70,10 +76,12 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "") -> str
     basis = str(getattr(f, "input_basis", "") or "")
     stand_in = (InputBasis.DEFAULT.value, InputBasis.TODO.value)
     if "confirm" in (kind, *also.split(", ")) and basis in stand_in:
-        what = input_to_confirm(str(f.criterion), str(f.device or ""),
-                                str(f.other_device or ""), basis)
+        what = inputs or input_to_confirm(str(f.criterion), str(f.device or ""),
+                                          str(f.other_device or ""), basis)
         parts.append(f"rests on a {InputBasis(basis).label}: confirm {what}" if what
                      else f"rests on a {InputBasis(basis).label}")
+    elif kind == "fail" and worst_on:  # as the gate's fail: line says it of its worst row
+        parts.append(f"its worst row rests on a {worst_on}")
     if rec:
         parts.append(rec)
     return "; ".join(parts)
@@ -153,6 +161,27 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
     """
     kinds = finding_gate_kinds(evidence, gate_of_meta(gate))
     by_id = {str(f.finding): f for f in findings.itertuples(index=False)}
+
+    def inputs(fid: str) -> str:
+        """The stand-in inputs finding ``fid``'s rows rest on, as the gate names them."""
+        basis = str(getattr(by_id[fid], "input_basis", "") or "")
+        if basis not in (InputBasis.DEFAULT.value, InputBasis.TODO.value) \
+                or "finding" not in evidence.columns:
+            return ""
+        return inputs_of_rows(evidence[evidence["finding"].astype(str) == fid], basis)
+
+    def worst_on(fid: str) -> str:
+        """The stand-in finding ``fid``'s worst row (its first evidence row) rests on, in
+        words with its inputs ("" on given data)."""
+        if not {"finding", "input_basis"} <= set(evidence.columns):
+            return ""
+        rows = evidence[evidence["finding"].astype(str) == fid].iloc[:1]
+        basis = str(rows["input_basis"].iloc[0]) if len(rows) else ""
+        if basis not in (InputBasis.DEFAULT.value, InputBasis.TODO.value):
+            return ""
+        what = inputs_of_rows(rows, basis)
+        return f"{InputBasis(basis).label}: confirm {what}" if what else InputBasis(basis).label
+
     overall = overall_worst_texts(findings, evidence)
     kinds = kinds[kinds["finding"].isin(list(by_id))]
     n = 0
@@ -163,7 +192,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
             n += 1
             w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
                                              recs.get(row.finding, ""), row.also,
-                                             overall.get(str(row.finding), "")))
+                                             overall.get(str(row.finding), ""),
+                                             inputs(str(row.finding))))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
     fails = protection[protection["kind"] == "fail"]
@@ -176,7 +206,9 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
             continue
         n += 1
         w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
-                                         recs.get(row.finding, ""), row.also))
+                                         recs.get(row.finding, ""), row.also,
+                                         inputs=inputs(str(row.finding)),
+                                         worst_on=worst_on(str(row.finding))))
     for kind, more in (("condition", "present without V2G: fix before the pilot"),
                        ("confirm", "present without V2G, resting on a tool default or a "
                         "drafted value: confirm the input, then fix or drop")):
