@@ -1,7 +1,8 @@
 """The study workbook alone: seconds, size, files beside it, peak RSS (issue #21).
 
 Run: ``python benchmarks/bench_workbook.py [STUDY.yaml | RESULT.pkl ...] [--save-result DIR]
-[--bulk-rows N] [--pictures auto|serial|parallel] [--findings-first] [--cold]``
+[--bulk-rows N] [--pictures auto|serial|parallel] [--findings-first] [--cold]
+[--pictures-alone]``
 
 Each study (default: the depot) is run once (``load_study`` + ``run_study(hosting=False)``), or
 a pickled :class:`~protv2g.result.StudyResult` is read (``--save-result DIR`` pickles each run
@@ -20,6 +21,8 @@ while it waits for the worker (within pictures and save). ``--pictures`` sets
 its findings stage (the workbook reuses them: ``StudyResult.derived``). Before the clock the
 compiled kernel the workbook calls is loaded (:func:`warm_kernels`), as ``protv2g run`` has it
 by then; ``--cold`` leaves it to the workbook (before session 39 it was always left there).
+``--pictures-alone`` times the pictures alone instead (:func:`time_pictures`: each drawing
+job of the workbook, recorded, drawn in order in this process as the worker draws them).
 ``--bulk-rows N`` passes ``bulk_rows`` (tables of :data:`protv2g.report.bulk.BULK_SUMMARIES`
 longer than N rows go beside the workbook, their sheet holding the summary). Peak RSS is
 ``ru_maxrss`` at the end minus the RSS before the workbook; the 1-min load average is printed
@@ -259,6 +262,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import gc
 import os
 import pickle
 import resource
@@ -364,6 +368,55 @@ def time_workbook(result, out: Path, bulk_rows: int | None = None,
             "peak_mb": peak - base, "load": os.getloadavg()[0]}
 
 
+def time_pictures(result) -> dict[str, float]:
+    """CPU seconds of the workbook's pictures alone, as its picture worker draws them: the
+    drawing jobs are recorded while the workbook is written with every picture stubbed (a
+    2×2 PNG, so nothing is drawn before), then drawn here in the order submitted, each timed
+    (``resource.getrusage``, user + sys). Session 40 (pic40): the figures of
+    benchmarks/README.md's "pictures" section."""
+    import numpy as np
+
+    import protv2g.report.excel as excel
+    import protv2g.report.pictures as pictures
+
+    jobs: list[tuple] = []
+    submit, drawn_here = pictures.Pictures.submit, pictures._drawn_here
+
+    def record(self, key, draw, /, *args, cache=True, **kwargs):
+        jobs.append((draw, args, kwargs))
+        return submit(self, key, draw, *args, cache=cache, **kwargs)
+
+    pictures.Pictures.submit = record
+    pictures._drawn_here = lambda draw, args, kwargs: (
+        pictures.png_rgba(np.full((2, 2, 4), 255, np.uint8)), (1.0, 1.0))
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            excel.write_workbook(result, Path(tmp) / "study.xlsx", parallel_pictures=False)
+    finally:
+        pictures.Pictures.submit, pictures._drawn_here = submit, drawn_here
+    pictures._PNG_CACHE.clear()
+
+    def cpu() -> float:
+        r = resource.getrusage(resource.RUSAGE_SELF)
+        return r.ru_utime + r.ru_stime
+
+    feeder, tccs = 0.0, []
+    gc.disable()  # as in the workbook (excel._collection_paused)
+    try:
+        for draw, args, kwargs in jobs:
+            c = cpu()
+            pictures.draw_png(draw, *args, **kwargs)
+            if draw.__name__ == "plot_feeder":
+                feeder += cpu() - c
+            else:
+                tccs.append(cpu() - c)
+    finally:
+        gc.enable()
+    return {"feeder_cpu_s": feeder, "tccs": len(tccs), "tcc_cpu_s": sum(tccs),
+            "tcc_median_ms": 1e3 * float(np.median(tccs)) if tccs else 0.0,
+            "tcc_first_ms": 1e3 * tccs[0] if tccs else 0.0, "load": os.getloadavg()[0]}
+
+
 def _split(r: dict[str, float], unit: str) -> str:
     """Seconds (``_s``) or CPU seconds (``_cpu_s``) per stage, and the rest."""
     stages = ("pairs", "derive", "spill", "tables", "pictures", "save")
@@ -389,6 +442,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--findings-first", action="store_true",
                     help="build the findings before the workbook is timed, as `protv2g run` "
                          "does in its findings stage (the workbook reuses them)")
+    ap.add_argument("--pictures-alone", action="store_true",
+                    help="time the workbook's pictures alone (time_pictures), drawn in order "
+                         "in this process, instead of the workbook")
     args = ap.parse_args(argv)
     parallel = {"auto": None, "serial": False, "parallel": True}[args.pictures]
     warnings.simplefilter("ignore")
@@ -400,6 +456,14 @@ def main(argv: list[str] | None = None) -> int:
             from protv2g.report.derived import result_findings
 
             result_findings(result)
+        if args.pictures_alone:
+            r = time_pictures(result)
+            print(f"{source.name}: pictures alone, CPU: feeder plot {r['feeder_cpu_s']:.2f} s, "
+                  f"{r['tccs']} TCCs {r['tcc_cpu_s']:.2f} s (median {r['tcc_median_ms']:.1f} "
+                  f"ms, first {r['tcc_first_ms']:.0f} ms), total "
+                  f"{r['feeder_cpu_s'] + r['tcc_cpu_s']:.2f} s; load {r['load']:.2f}",
+                  flush=True)
+            continue
         with tempfile.TemporaryDirectory() as tmp:
             out = Path(tmp) / "study.xlsx"
             r = time_workbook(result, out, args.bulk_rows, parallel)

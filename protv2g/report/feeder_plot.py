@@ -25,6 +25,7 @@ from protv2g.devices.kinds import spec
 from protv2g.report.feeder_graph import device_edges, tree_layout
 from protv2g.report.feeder_tree import FeederTree
 from protv2g.report.glyph_cache import GlyphCachingCanvas
+from protv2g.report.plot_marks import add_line
 from protv2g.text_codes import text_codes
 from protv2g.units import DeviceKind
 
@@ -222,6 +223,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     GlyphCachingCanvas(fig)  # Agg, each glyph rendered once (#21: its hundreds of labels)
     fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.95)
     ax = fig.add_subplot()
+    # lines and markers by add_line, not ax.plot: both limits are set at the end (#21)
     # one collection per kind of artist: a utility feeder has thousands of buses (IEEE 8500:
     # 4,876), and an artist each took 50 s to draw on the shared VM (2026-12-01)
     for trafo in (False, True):
@@ -235,8 +237,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     others = [n for n in pos if not g.nodes[n].get("is_source")]
     for nodes, marker, size in ((sources, "s", 11), (others, "o", 5)):
         if nodes:
-            ax.plot([pos[n][0] for n in nodes], [pos[n][1] for n in nodes], ls="",
-                    marker=marker, ms=size, color="black", zorder=3)
+            add_line(ax, [pos[n][0] for n in nodes], [pos[n][1] for n in nodes], ls="",
+                     marker=marker, ms=size, color="black", zorder=3)
     violated = _violation_buses(violations, set(pos))
     crowded = len(violated) > VIOLATION_BUSES_DRAWN
     named: set[str] = set()
@@ -263,9 +265,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         (x0, y0), (x1, y1) = pos[near], pos[far]
         x, y = x0 + 0.35 * (x1 - x0), y0 + 0.35 * (y1 - y0)
         marker, color = _marker(kinds.get(name))
-        ax.plot(x, y, marker=marker, ms=10, color=color, zorder=4,
-                markeredgecolor="red" if name in flagged else "white",
-                markeredgewidth=2.0 if name in flagged else 0.8)
+        add_line(ax, x, y, marker=marker, ms=10, color=color, zorder=4,
+                 markeredgecolor="red" if name in flagged else "white",
+                 markeredgewidth=2.0 if name in flagged else 0.8)
         _label(ax, name, (x, y), (0, 9), ha="center", fontsize=7.5, color=color,
                fontweight="bold")
     for site in sites:
@@ -273,8 +275,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         if bus not in pos:
             continue
         x, y = pos[bus]
-        ax.plot(x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=4)
-        ax.plot([x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
+        add_line(ax, x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=4)
+        add_line(ax, [x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
         _label(ax, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
                (x, y + 0.38), (8, 0), va="center", fontsize=7.5, color="tab:green")
     if crowded:
@@ -284,8 +286,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
             continue
         x, y = pos[bus]
         if not crowded:
-            ax.plot(x, y, marker="o", ms=14 + min(n, 20) * 0.5, mfc="none",
-                    mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=5)
+            add_line(ax, x, y, marker="o", ms=14 + min(n, 20) * 0.5, mfc="none",
+                     mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=5)
         _label(ax, str(n), (x, y), (7, 5), fontsize=7,
                color=_SEVERITY_COLOR.get(worst, "tab:red"), fontweight="bold")
     handles = [Line2D([], [], marker="s", ls="", color="black", ms=9, label="substation source")]

@@ -37,6 +37,7 @@ from matplotlib.text import _get_text_metrics_with_cache as _text_metrics
 from protv2g.devices.models import Device, Fuse, Recloser
 from protv2g.devices.tcc import dotted_title, family_traces, plot_tcc
 from protv2g.report.glyph_cache import GlyphCachingRenderer
+from protv2g.report.plot_marks import add_line
 from protv2g.report.tcc_intervals import Interval
 from protv2g.report.tcc_legend import Badge, RowLegend, badge_box
 
@@ -51,7 +52,8 @@ _REUSED = threading.local()
 #: Backgrounds each reused TCC Figure keeps (:class:`_BackgroundCanvas`; 6.2 MB each at 150 dpi),
 #: the least recently drawn dropped first.
 _BACKGROUNDS = 8
-#: ``gid`` of the minor-grid collections (:func:`_minor_grid`), part of the background.
+#: Start of the ``gid`` of the minor-grid collections (:func:`_minor_grid`), part of the
+#: background.
 _GRID_GID = "tcc-minor-grid"
 
 
@@ -76,9 +78,11 @@ def _reused_axes() -> Any:
         _REUSED.figure = _new_figure(_BackgroundCanvas)
         return _REUSED.figure.axes[0]
     ax = fig.axes[0]
+    grid = {id(c) for c in _grid_collections(ax)}  # kept or replaced by _minor_grid
     for artist in (*ax.lines, *ax.collections, *ax.patches, *ax.texts, *ax.artists,
                    *ax.images):
-        artist.remove()
+        if id(artist) not in grid:
+            artist.remove()
     if ax.get_legend() is not None:
         ax.get_legend().remove()
     ax.set_prop_cycle(None)
@@ -177,9 +181,10 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                     continue
                 on_floor = t <= floor_s
                 # on the floor: not clipped, or half the marker would be cut by the axes' edge
-                ax.plot(i_a, max(t, floor_s), marker=marker, ms=8, ls="",
-                        mfc=c if face is None else "none", mec=c, mew=1.5,
-                        clip_on=not on_floor)
+                # not ax.plot: the limits are set below (plot_marks; the same pixels)
+                add_line(ax, i_a, max(t, floor_s), marker=marker, ms=8, ls="",
+                         mfc=c if face is None else "none", mec=c, mew=1.5,
+                         clip_on=not on_floor, label="_marker")
                 drawn.add((key, who))
                 if on_floor:
                     drawn.add(("floor", "any"))
@@ -259,6 +264,13 @@ def _minor_grid(ax: Any) -> None:
     2026-12-01). The grid is the same (at 2…9 × 10ⁿ, colour 0.85, 0.5 pt, below the major
     grid and the curves); only the 2 pt minor tick marks on the axes' edges are not drawn.
     Call it after the limits are final.
+
+    Each collection's ``gid`` is :data:`_GRID_GID`, the axis and its positions (the bytes of
+    the float64 array, in hex): the background's key (:func:`_background_key`) reads them
+    there. On the reused axes the two collections of the previous picture are kept when both
+    positions are the same (:func:`_reused_axes` leaves them), else both are made anew in the
+    same order, x first (#21: building them and reading their segments back for the key were
+    ≈ 4 % of a TCC's CPU; the same pixels).
     """
     from matplotlib.ticker import NullLocator
 
@@ -267,17 +279,29 @@ def _minor_grid(ax: Any) -> None:
         v = (_MINOR_SUBS[None, :] * 10.0 ** decades[:, None]).ravel()
         return v[(v > lo * (1 + 1e-9)) & (v < hi * (1 - 1e-9))]
 
+    grids = []
     for axis, transform, (lo, hi), vertical in (
             (ax.xaxis, ax.get_xaxis_transform(), ax.get_xlim(), True),
             (ax.yaxis, ax.get_yaxis_transform(), ax.get_ylim(), False)):
         axis.set_minor_locator(NullLocator())
         at = positions(min(lo, hi), max(lo, hi))
+        grids.append((f"{_GRID_GID} {'xy'[not vertical]} {at.tobytes().hex()}", transform,
+                      at, vertical))
+    kept = _grid_collections(ax)
+    if [c.get_gid() for c in kept] == [gid for gid, *_ in grids]:
+        return
+    for c in kept:
+        c.remove()
+    for gid, transform, at, vertical in grids:
         segments = [[(v, 0.0), (v, 1.0)] if vertical else [(0.0, v), (1.0, v)] for v in at]
         ax.add_collection(LineCollection(segments, colors="0.85", linewidths=0.5,
-                                         transform=transform, zorder=1.4, gid=_GRID_GID),
+                                         transform=transform, zorder=1.4, gid=gid),
                           autolim=False)
 
 
+def _grid_collections(ax: Any) -> list[LineCollection]:
+    """The minor-grid collections of ``ax`` (:func:`_minor_grid`), in the draw order."""
+    return [c for c in ax.collections if (c.get_gid() or "").startswith(_GRID_GID)]
 
 
 class _BackgroundCanvas(FigureCanvasAgg):
@@ -340,7 +364,7 @@ def _split(fig: Figure) -> tuple[list[Artist], list[Artist]] | None:
             fig.images or fig.legends or fig.subfigs:
         return None
     ax = fig.axes[0]
-    grid = [c for c in ax.collections if c.get_gid() == _GRID_GID]
+    grid = _grid_collections(ax)
     background = [fig.patch, ax.patch, ax.xaxis, ax.yaxis, *grid]
     ids = {id(a) for a in background}
     foreground = [a for a in ax.get_children() if id(a) not in ids]
@@ -353,10 +377,10 @@ def _split(fig: Figure) -> tuple[list[Artist], list[Artist]] | None:
 def _background_key(ax: Any) -> tuple:
     """What sets a TCC's background on the reused axes (:class:`_BackgroundCanvas`): the
     axes' place, limits, scales and labels, and the minor grid (its positions follow the
-    limits, but are taken as drawn); tick locators and formatters are the ones
-    :func:`protv2g.devices.tcc.plot_tcc` sets for every picture."""
-    grid = tuple(np.concatenate(c.get_segments()).tobytes() if c.get_segments() else b""
-                 for c in ax.collections if c.get_gid() == _GRID_GID)
+    limits, but are taken as drawn: each collection's ``gid`` names them, :func:`_minor_grid`);
+    tick locators and formatters are the ones :func:`protv2g.devices.tcc.plot_tcc` sets for
+    every picture."""
+    grid = tuple(c.get_gid() for c in _grid_collections(ax))
     return (tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(), ax.get_xscale(),
             ax.get_yscale(), ax.get_xlabel(), ax.get_ylabel(), grid)
 
