@@ -275,12 +275,14 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         """Object array of the texts of ``rows`` (positions; all rows by default)."""
         return self._render(self._pos if rows is None else self._pos[np.asarray(rows)])
 
-    def suffixed(self, rows: np.ndarray, suffixes: Sequence[str]) -> MessageArray:
+    def suffixed(self, rows: np.ndarray, suffixes: Sequence[str] | MessageArray
+                 ) -> MessageArray:
         """A copy whose messages of ``rows`` (positions, distinct) are ``str(message) +
-        suffix``, written when read (the messages of ``rows`` not written here)."""
+        suffix``, written when read (the messages of ``rows`` not written here; suffixes
+        given as a :class:`MessageArray` are written when read too)."""
         rows = np.asarray(rows, dtype=np.intp)
-        chunk = Recipe(render_suffixed, {"base": self.take(rows),
-                                          "suffix": objects(list(suffixes))}, len(rows))
+        ends = suffixes if isinstance(suffixes, MessageArray) else objects(list(suffixes))
+        chunk = Recipe(render_suffixed, {"base": self.take(rows), "suffix": ends}, len(rows))
         total = int(self._offsets[-1])
         pos = self._pos.astype(_index_dtype(total + len(rows)), copy=True)
         pos[rows] = total + np.arange(len(rows))
