@@ -75,7 +75,8 @@ def render_replaced(args: dict, rows: np.ndarray) -> list:
 
 def render_suffixed(args: dict, rows: np.ndarray) -> list[str]:
     """``str(text) + suffix`` of ``args["base"]`` (a :class:`MessageArray`) and
-    ``args["suffix"]`` at ``rows`` (:meth:`protv2g.messages.MessageArray.suffixed`)."""
+    ``args["suffix"]`` (texts, or a :class:`MessageArray` written when read) at ``rows``
+    (:meth:`protv2g.messages.MessageArray.suffixed`)."""
     return [f"{t}{x}" for t, x in zip(args["base"].texts(rows).tolist(),
                                       args["suffix"][rows].tolist(), strict=True)]
 

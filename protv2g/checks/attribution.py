@@ -115,12 +115,7 @@ from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
-from protv2g.checks.attribution_materiality import (
-    fallback_tolerance,
-    marginal_text,
-    material_text,
-    unit_words,
-)
+from protv2g.checks.attribution_materiality import fallback_tolerance, unit_words
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
     CURRENT_SCATTER,
@@ -135,13 +130,9 @@ from protv2g.checks.attribution_share import (
     smallest_with_row,
     twin_values,
 )
-from protv2g.checks.attribution_share_text import (
-    current_names,
-    current_texts,
-    marginal_scatter_text,
-    share_text,
-)
+from protv2g.checks.attribution_share_text import current_names, current_texts
 from protv2g.checks.attribution_state import absent_in_twin, twin_state_texts
+from protv2g.checks.attribution_suffix import suffix_messages
 from protv2g.checks.operating_element import ELEMENT_COLUMNS
 from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
@@ -497,37 +488,30 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
                 else dict.fromkeys(read.tolist(), ""))
         if fuses and "device" in v:
             unit = unit_words(unit, column_at(v["device"], read).tolist(), fuses)
-        # each row's suffix alone, joined to its message when read (#21: the messages are
-        # written when read, :class:`~protv2g.messages.MessageArray`; 27,981 rows at 10,000
-        # buses); a row of both sets gets both, in this order
-        suffix: dict[int, str] = {}
+        # each row's suffix written when its message is read (#21: 27,981 rows at 10,000
+        # buses, most of them C5's and C12's per-bus rows the grouping then drops,
+        # :mod:`.attribution_suffix`); a row of several parts gets each, in this order
         crit = v["criterion"].to_numpy()  # once, not per row (#21)
-        for k, d, t in zip(material.tolist(), change.tolist(), tol_mat.tolist(),
-                           strict=True):
-            suffix[k] = suffix.get(k, "") + material_text(str(crit[k]), unit[k], d, t)
-        for k, p, d, t in zip(marginal.tolist(), pm_marg.tolist(), chg_marg.tolist(),
-                              tol_marg.tolist(), strict=True):
-            suffix[k] = suffix.get(k, "") + marginal_text(str(crit[k]), unit[k], p, d, t)
-        named = iter(sh_named)  # the rows on the current alone, in order
-        for k, b, d, ic in zip(shared.tolist(), base_sh.tolist(), chg_sh.tolist(),
-                               i_sh.tolist(), strict=True):
-            by_i = ic == ic
-            suffix[k] = suffix.get(k, "") + share_text(b, d, unit[k], ic if by_i else None,
-                                                       next(named) if by_i else "")
-        for k, p, t, d, ic, nm in zip(scattered.tolist(), *(a.tolist() for a in sc_figures),
-                                      sc_named, strict=True):
-            suffix[k] = suffix.get(k, "") + marginal_scatter_text(p, t, d, unit[k], ic, nm)
-        for k, text in zip(moved_i.tolist(), moved_texts, strict=True):
-            suffix[k] = suffix.get(k, "") + text
-        for k, text in zip(absent.tolist(), absent_texts, strict=True):
-            suffix[k] = suffix.get(k, "") + text
-        at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))
-        ends = [suffix[k] for k in at.tolist()]
+        # the shared rows judged on the current (a known change) take the names in order,
+        # as many as there are (``sh_named``: the rows by ``by_current``, these among them)
+        on_current = [""] * len(shared)
+        for j, name in zip(np.flatnonzero(i_sh == i_sh).tolist(), sh_named, strict=False):
+            on_current[j] = name
+        at = np.fromiter(dict.fromkeys(chain(*(x.tolist() for x in (
+            material, marginal, shared, scattered, moved_i, absent)))), dtype=np.intp)
+        ends = suffix_messages(at, {
+            "material": (material, change, tol_mat),
+            "marginal": (marginal, pm_marg, chg_marg, tol_marg),
+            "shared": (shared, base_sh, chg_sh, i_sh, on_current),
+            "scattered": (scattered, *sc_figures, sc_named),
+            "moved": (moved_i, moved_texts), "absent": (absent, absent_texts)},
+            {k: str(crit[k]) for k in read.tolist()}, unit)
         if is_messages(v.message):
             v["message"] = as_messages(v.message).suffixed(at, ends)
         else:  # the messages as ``astype(str)`` writes them, these rows' suffixed
             msg = v.message.astype(str).to_numpy().copy()
-            msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends, strict=True)]
+            msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends.tolist(),
+                                                 strict=True)]
             v["message"] = msg
     return v
 
