@@ -120,6 +120,7 @@ from protv2g.checks.attribution_materiality import (
     marginal_text,
     material_text,
     unit_words,
+    who_moves,
 )
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
@@ -502,12 +503,17 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         # buses); a row of both sets gets both, in this order
         suffix: dict[int, str] = {}
         crit = v["criterion"].to_numpy()  # once, not per row (#21)
+        # V2G, or the sites' charging in a charging snapshot (review rev40b M2)
+        who = (dict(zip(read.tolist(), map(who_moves, column_at(v["scenario"], read).tolist()),
+                        strict=True)) if "scenario" in v else {})
         for k, d, t in zip(material.tolist(), change.tolist(), tol_mat.tolist(),
                            strict=True):
-            suffix[k] = suffix.get(k, "") + material_text(str(crit[k]), unit[k], d, t)
+            suffix[k] = suffix.get(k, "") + material_text(str(crit[k]), unit[k], d, t,
+                                                          who.get(k, "V2G"))
         for k, p, d, t in zip(marginal.tolist(), pm_marg.tolist(), chg_marg.tolist(),
                               tol_marg.tolist(), strict=True):
-            suffix[k] = suffix.get(k, "") + marginal_text(str(crit[k]), unit[k], p, d, t)
+            suffix[k] = suffix.get(k, "") + marginal_text(str(crit[k]), unit[k], p, d, t,
+                                                          who.get(k, "V2G"))
         named = iter(sh_named)  # the rows on the current alone, in order
         for k, b, d, ic in zip(shared.tolist(), base_sh.tolist(), chg_sh.tolist(),
                                i_sh.tolist(), strict=True):
