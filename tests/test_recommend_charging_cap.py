@@ -15,7 +15,6 @@ are, the two scaled together; Line.L17's largest phase current): 131.13 A withou
 from __future__ import annotations
 
 import pandas as pd
-import pytest
 
 from protv2g.checks.load import CHARGING_PEAK
 from protv2g.recommend.charging_cap import charging_cap_kw, charging_cap_text
