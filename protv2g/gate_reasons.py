@@ -37,7 +37,12 @@ from protv2g.findings_attribution import (
     by_charging_coded,
 )
 from protv2g.findings_headline import V2G_MOVED, equipment_tail, overall_worst_tail
-from protv2g.findings_rows import export_kw_by_scenario, text_ranks, worst_order
+from protv2g.findings_rows import (
+    export_kw_by_scenario,
+    on_asymptote,
+    text_ranks,
+    worst_order,
+)
 from protv2g.gate_reason_record import (
     device_text,
     reason_record,
@@ -82,7 +87,8 @@ def reason_line(kind: str, rows: pd.DataFrame, note: str = "") -> str:
     <scenario, fault>; rule …; margin …; N fail, K warn rows in M scenarios)"``."""
     margin = pd.to_numeric(rows["margin"], errors="coerce").to_numpy(dtype=float,
                                                                     na_value=np.nan)
-    worst = rows.iloc[worst_order(margin, names=_tie_names(rows))[0]]
+    worst = rows.iloc[worst_order(margin, names=_tie_names(rows), asymptote=on_asymptote(
+        rows["data_boundary"] if "data_boundary" in rows else None, len(rows)))[0]]
     att = (rows["attribution"].astype(str).to_numpy() if "attribution" in rows
            else np.full(len(rows), "", dtype=object))
     w = row_weights(rows)
@@ -267,6 +273,14 @@ class ReasonRows:
         return np.where(np.isnan(m), np.inf, m)
 
     @cached_property
+    def _asymptote(self) -> np.ndarray | None:
+        """``(len(pos),)`` bool: the coded rows whose margin rests on a fuse's melting
+        asymptote (:func:`~protv2g.findings_rows.on_asymptote`), None without such a row."""
+        if "data_boundary" not in self.table.columns:
+            return None
+        return on_asymptote(self._column("data_boundary"), len(self.pos))
+
+    @cached_property
     def _column_list(self) -> list[tuple[str, pd.Series]]:
         return list(self.table.items())
 
@@ -367,12 +381,17 @@ class ReasonRows:
 
         margin, seen, p_kw, names = self._columns
         key = self._margin_key
+        asym = self._asymptote
         s_codes, s_texts = self._scenarios
 
         def worst_of(at_g: np.ndarray) -> int:
             # :func:`worst_order`'s first row: its first key decides, and only the rows tied
             # on it (in table order) are sorted on the rest (#21: every row of the line
             # sorted, ≈ 0.1 s of the 10,000-bus gate)
+            # a margin on a fuse's melting asymptote only where the line has no other row
+            # (review rev40a M8, :func:`~protv2g.findings_rows.worst_order`)
+            if asym is not None and asym[at_g].any() and not asym[at_g].all():
+                at_g = at_g[~asym[at_g]]
             k = key[at_g]
             tied = at_g[k == k.min()]
             if len(tied) == 1:

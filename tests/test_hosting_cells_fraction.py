@@ -14,7 +14,7 @@ def test_workbook_cell_and_stdout_say_the_same_count():
     row = {"site": "depot", "participation": "low", "load_level": "light", "hosting_kw": 750.0,
            "hosting_chargers": 7, "limited": False, "site_max_kw": 750.0}
     cell = hosting_chargers_view(pd.DataFrame([row]), {"depot": 100.0}).hosting_chargers[0]
-    assert cell == "7.5 chargers' output"
+    assert cell == "7.5 chargers' output, not rounded to whole chargers"
     assert f"750 kW = {cell}" in _line(row, 100.0)
     whole = hosting_chargers_view(pd.DataFrame([{**row, "hosting_kw": 700.0}]),
                                   {"depot": 100.0}).hosting_chargers[0]

@@ -35,7 +35,8 @@ def test_words_below_one_charger():
     assert chargers_words(charger_count(FIGURE_KW, ONE_KW)) == (
         "< 1 charger (0.8 × one charger's export)")
     # the others as before (review s31)
-    assert chargers_words(charger_count(1280.0, 100.0)) == "12.8 chargers' output"
+    assert chargers_words(charger_count(1280.0, 100.0)) == (
+        "12.8 chargers' output, not rounded to whole chargers")
     assert chargers_words(charger_count(86.4, 7.2)) == "12 chargers"
 
 
@@ -93,5 +94,6 @@ def test_summary_count_cell_is_never_a_rounded_number():
     from protv2g.report.summary import _count_cell
 
     assert _count_cell(0.8) == "< 1 charger (0.8 × one charger's export)"
-    assert _count_cell(12.8) == "12.8 chargers' output"
+    assert _count_cell(12.8) == (
+        "12.8 chargers' output, not rounded to whole chargers")
     assert _count_cell(12) == 12

@@ -502,14 +502,16 @@ def test_chargers_agree_with_the_kw_figure():
     assert charger_count(1280.0, 100.0) == pytest.approx(12.8)
     assert charger_count(656.25, 125.0) == pytest.approx(5.2)
     assert charger_count(86.4, 7.2) == 12 and isinstance(charger_count(86.4, 7.2), int)
-    assert chargers_words(charger_count(1280.0, 100.0)) == "12.8 chargers' output"
+    assert chargers_words(charger_count(1280.0, 100.0)) == (
+        "12.8 chargers' output, not rounded to whole chargers")
     assert chargers_words(1) == "1 charger"
     table = pd.DataFrame([{**_hosting_row("expected", 1280.0, limited=False,
                                           site_max_kw=1280.0), "hosting_chargers": 12}])
     verdict = {**_verdict(table), "hosting_limited": {"homes": False},
                "hosting_chargers": hosting_chargers_per_site(table, {"homes": 100.0})}
     line = hosting_lines(verdict)[0]
-    assert line.startswith("hosting capacity homes: 1,280 kW, 12.8 chargers' output (")
+    assert line.startswith("hosting capacity homes: 1,280 kW, 12.8 chargers' output, not rounded "
+                           "to whole chargers (")
     assert dict(hosting_headline(table, verdict))["  homes"].startswith(
         "1,280 kW, 12.8 chargers' output")
     # without the charger kW: the table's whole chargers

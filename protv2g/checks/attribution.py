@@ -115,7 +115,7 @@ from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
-from protv2g.checks.attribution_materiality import fallback_tolerance, unit_words
+from protv2g.checks.attribution_materiality import fallback_tolerance, unit_words, who_moves
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
     CURRENT_SCATTER,
@@ -499,9 +499,17 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             on_current[j] = name
         at = np.fromiter(dict.fromkeys(chain(*(x.tolist() for x in (
             material, marginal, shared, scattered, moved_i, absent)))), dtype=np.intp)
+        # V2G, or the sites' charging in a charging snapshot (review rev40b M2): the
+        # material and marginal parts' named text
+        scen = v["scenario"].to_numpy() if "scenario" in v else None
+
+        def who(rows: np.ndarray) -> list[str]:
+            return (["V2G"] * len(rows) if scen is None
+                    else [who_moves(scen[k]) for k in rows.tolist()])
+
         ends = suffix_messages(at, {
-            "material": (material, change, tol_mat),
-            "marginal": (marginal, pm_marg, chg_marg, tol_marg),
+            "material": (material, change, tol_mat, who(material)),
+            "marginal": (marginal, pm_marg, chg_marg, tol_marg, who(marginal)),
             "shared": (shared, base_sh, chg_sh, i_sh, on_current),
             "scattered": (scattered, *sc_figures, sc_named),
             "moved": (moved_i, moved_texts), "absent": (absent, absent_texts)},

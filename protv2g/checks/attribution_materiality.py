@@ -15,9 +15,10 @@ import pandas as pd
 
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 from protv2g.criteria import MarginUnit
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
-__all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "fallback_tolerance", "fmt", "under_materiality",
-           "material_text", "marginal_text", "unit_words"]
+__all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "fallback_tolerance", "fmt",
+           "under_materiality", "material_text", "marginal_text", "unit_words", "who_moves"]
 
 
 #: A fuse's margin in multiples of pickup, in words: its C5 pickup is its minimum melting
@@ -86,27 +87,51 @@ def fmt(x: float, unit: str) -> str:
     return f"{x:.3g} {unit}".rstrip()
 
 
-def material_text(criterion: str, unit: str, change: float, tol: float) -> str:
-    """The message suffix of a C8/C12 row failing without V2G that V2G changes by less than
-    its :data:`MATERIALITY` threshold ``tol``."""
+#: Who moves a row against its base case, in its words: ``"V2G"`` (a site exports), or
+#: ``"charging"`` in a charging snapshot (:data:`protv2g.scenarios.CHARGING_SNAPSHOT_PREFIX`:
+#: every participating vehicle charging at peak load, no export; review rev40b M2: IEEE 123's
+#: C12 in charging/expected said "V2G raises it", ckt5's "V2G changes it by 0.00178 pu").
+WHO = ("V2G", "charging")
+
+
+def who_moves(scenario: object) -> str:
+    """``"charging"`` for a row of a charging snapshot, else ``"V2G"`` (:data:`WHO`).
+
+    >>> who_moves("charging/expected"), who_moves("expected/light/100%")
+    ('charging', 'V2G')
+    """
+    return WHO[1] if str(scenario).startswith(CHARGING_SNAPSHOT_PREFIX) else WHO[0]
+
+
+def material_text(criterion: str, unit: str, change: float, tol: float, who: str = "V2G"
+                  ) -> str:
+    """The message suffix of a C8/C12 row failing without V2G that V2G (``who``: or the
+    sites' charging, :func:`who_moves`) changes by less than its :data:`MATERIALITY`
+    threshold ``tol``.
+
+    >>> material_text("C12", "pu", 0.00178, 1 / 120, "charging")[:46]
+    '; pre-existing: charging changes it by 0.00178'
+    """
     key = MATERIALITY[(criterion, unit)]
-    return (f"; pre-existing: V2G changes it by {fmt(change, unit)}, under the materiality "
+    return (f"; pre-existing: {who} changes it by {fmt(change, unit)}, under the materiality "
             f"threshold {fmt(tol, unit)} ({key})")
 
 
-def _improved(unit: str, change: float) -> str:
-    """What V2G does to a row whose margin it raises by ``-change`` (> 0): the quantity of a
-    loading (``%``, in points), a current (``A``) or an unbalance (``% VUF``) goes down by it
-    (its margin is the limit less it); a voltage's margin (either limit) goes up."""
+def _improved(unit: str, change: float, who: str = "V2G") -> str:
+    """What V2G (``who``) does to a row whose margin it raises by ``-change`` (> 0): the
+    quantity of a loading (``%``, in points), a current (``A``) or an unbalance (``% VUF``)
+    goes down by it (its margin is the limit less it); a voltage's margin (either limit) goes
+    up."""
     up = -change
     if unit in ("%", "% VUF"):
-        return f"V2G lowers it by {up:.3g} points"
+        return f"{who} lowers it by {up:.3g} points"
     if unit == "A":
-        return f"V2G lowers it by {fmt(up, unit)}"
-    return f"V2G raises its margin by {fmt(up, unit)}"
+        return f"{who} lowers it by {fmt(up, unit)}"
+    return f"{who} raises its margin by {fmt(up, unit)}"
 
 
-def marginal_text(criterion: str, unit: str, m_base: float, change: float, tol: float) -> str:
+def marginal_text(criterion: str, unit: str, m_base: float, change: float, tol: float,
+                  who: str = "V2G") -> str:
     """The message suffix of a row whose base margin ``m_base`` is under its tolerance or
     threshold ``tol`` (passing by less, or failing), and that V2G changes by ``change``
     (``m_base − m_v2g``: positive a worsening) within it.
@@ -123,16 +148,17 @@ def marginal_text(criterion: str, unit: str, m_base: float, change: float, tol: 
     '; pre-existing: without V2G it passes by 0.5 % and V2G changes it by 0.2 %'
     """
     key = MATERIALITY.get((criterion, unit))
-    state = (f"without V2G it passes by {fmt(m_base, unit)}" if m_base >= 0
-             else f"it fails by {fmt(-m_base, unit)} without V2G")
+    without = "without V2G" if who == WHO[0] else f"without the sites' {who}"
+    state = (f"{without} it passes by {fmt(m_base, unit)}" if m_base >= 0
+             else f"it fails by {fmt(-m_base, unit)} {without}")
     if key is not None:  # a flow criterion: the threshold is the change's (s17)
         if change < 0:  # an improvement: no worsening to weigh against the threshold
-            return (f"; pre-existing: {state}; {_improved(unit, change)}, an improvement "
+            return (f"; pre-existing: {state}; {_improved(unit, change, who)}, an improvement "
                     f"(the materiality threshold {fmt(tol, unit)}, {key}, weighs a worsening)")
-        return (f"; pre-existing: {state} and V2G changes it by {fmt(change, unit)}, under "
+        return (f"; pre-existing: {state} and {who} changes it by {fmt(change, unit)}, under "
                 f"the materiality threshold {fmt(tol, unit)} ({key})")
     if m_base < 0:
-        return (f"; pre-existing: {state}, and V2G changes its margin by "
+        return (f"; pre-existing: {state}, and {who} changes its margin by "
                 f"{fmt(change, unit)}, within the tolerance {fmt(tol, unit)} of the device "
                 "data")
     return (f"; pre-existing: {state}, within the "

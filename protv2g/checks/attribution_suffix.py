@@ -60,7 +60,9 @@ def suffix_messages(at: np.ndarray, parts: Mapping[str, tuple], criterion: Mappi
         text function takes them: material ``change, tol``; marginal ``m_base, change,
         tol``; shared ``m_base, change, i_change`` (NaN: not on the current); scattered
         ``m_base, tol, change, i_change``) and the ``named`` texts (``str``, aligned; ``""``
-        where none); ``moved`` and ``absent``: ``(rows, texts)``, texts made already. A row
+        where none; material and marginal: who moves the margin, ``"V2G"`` or
+        ``"charging"``, :func:`~.attribution_materiality.who_moves`); ``moved`` and
+        ``absent``: ``(rows, texts)``, texts made already. A row
         is at most once in a part.
     criterion, unit : mapping
         Row → its criterion's text and its margin unit's words (the rows of the first four
@@ -114,11 +116,12 @@ def _part_texts(name: str, part: tuple, hit: np.ndarray) -> list[str]:
     unit = u_text[u_code[hit]].tolist()
     named = n_text[n_code[hit]].tolist()
     f = [x[hit].tolist() for x in figures]
-    if name == "material":
-        return [material_text(c, u, d, t) for c, u, d, t in zip(crit, unit, *f, strict=True)]
+    if name == "material":  # named: who moves it, V2G or the charging (review rev40b M2)
+        return [material_text(c, u, d, t, nm or "V2G")
+                for c, u, d, t, nm in zip(crit, unit, *f, named, strict=True)]
     if name == "marginal":
-        return [marginal_text(c, u, p, d, t) for c, u, p, d, t in zip(crit, unit, *f,
-                                                                      strict=True)]
+        return [marginal_text(c, u, p, d, t, nm or "V2G")
+                for c, u, p, d, t, nm in zip(crit, unit, *f, named, strict=True)]
     if name == "shared":  # on the current alone where its change is known (not NaN)
         return [share_text(b, d, u, ic if ic == ic else None, nm if ic == ic else "")
                 for u, b, d, ic, nm in zip(unit, *f, named, strict=True)]

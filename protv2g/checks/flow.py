@@ -69,6 +69,7 @@ from protv2g.checks._common import CheckContext, concat, could_not, violation_ro
 from protv2g.checks._recipes import coded, formatted
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
+from protv2g.checks.attribution_materiality import who_moves
 from protv2g.checks.equipment import EQUIPMENT
 from protv2g.checks.flow_band import band_rows, with_switch_tied
 from protv2g.checks.flow_buses import (
@@ -77,6 +78,7 @@ from protv2g.checks.flow_buses import (
     judged_buses,
     source_setpoints,
 )
+from protv2g.checks.flow_charging import ldc_texts
 from protv2g.checks.flow_controls import controlled_rows, regulators
 from protv2g.checks.flow_groups import UNBALANCE, VOLTAGE
 from protv2g.checks.flow_limit import (
@@ -215,10 +217,15 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     # a V2G row's one tolerance: the limit's, floored as the attribution floors it (rev38a M1)
     rise_tol = rise_band_pu(th.v_max_pu, v_base, tol)
     vm = bad.vm_pu.to_numpy(float)
-    for k in np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist():
+    at_limit = np.flatnonzero(caused & (v_base > th.v_max_pu)).tolist()
+    # a charging snapshot's row is the charging's, through a regulator's LDC (rev40b M2)
+    who = [who_moves(s) for s in bad.scenario.to_numpy()[at_limit].tolist()]
+    how = ldc_texts(ctx, bus, bad, [k for k, x in zip(at_limit, who, strict=True)
+                                    if x != "V2G"])
+    for k, x in zip(at_limit, who, strict=True):
         suffix[k] = suffix.get(k, "") + at_limit_caused_text(
             float(v_base[k]), float(vm[k]), float(rise_tol[k]), tol,
-            float(th.voltage_change_min_pu))
+            float(th.voltage_change_min_pu), x, how.get(k, ""))
     if len(bad):
         distinct = pd.unique(bad.bus.to_numpy())
         held = setpoint_texts(bus, distinct, bus_kv_and_sources(ctx, distinct)[1],

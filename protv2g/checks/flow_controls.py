@@ -11,6 +11,7 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
 from protv2g.checks.flow_capacitor import capacitor_verdict
+from protv2g.checks.regulator_bank import BankFlow, bank_of, bank_text
 from protv2g.checks.regulator_text import (
     MODE_TO_CONFIRM,
     REVERSE_SENSE_MIN_FRACTION,
@@ -146,10 +147,20 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
             continue
         p_rev, where = _reverse_power(r, phases)
         confirm = r.kind == "regulator" and status is CheckStatus.WARN
+        bank = (bank_of(ctx, dev, r) if r.kind == "regulator"
+                else BankFlow((), float("nan")))
+        sense_kw = (1e3 * p_rev * REVERSE_SENSE_MIN_FRACTION * ct_a / i_rev_a
+                    if r.kind == "regulator" and i_rev_a > 0 else float("nan"))
+        # a regulator's row: its unit's reversed active current (A) and the control's sense
+        # threshold (A, as C8 gives its limit current), and the other units of its bank
+        # (review rev40b M1: the hosting text says them)
         out.append(violation_rows(
             "C12", status, scenario=r.scenario, device=r.device,
+            other_device=", ".join(bank.units[1:]),
+            i_device_a=i_rev_a, i_other_a=REVERSE_SENSE_MIN_FRACTION * ct_a,
             mechanism=MODE_TO_CONFIRM if confirm else "",
             margin_unit=MarginUnit.MEGAWATT, margin=-p_rev, limit=0.0,
             message=f"reverse power ({where}, up to {p_rev:.3f} MW) through {r.device} "
-                    f"{ctx.export_text(r.scenario)}: {text}"))
+                    f"{ctx.export_text(r.scenario)}: {text}"
+                    f"{bank_text(str(r.device), bank, sense_kw)}"))
     return concat(out)

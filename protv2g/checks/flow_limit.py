@@ -373,7 +373,7 @@ def rise_band_pu(v_max_pu: float, v_base: np.ndarray, tol_pu: float) -> np.ndarr
 
 
 def at_limit_caused_text(v_base: float, vm_pu: float, band_pu: float, tol_pu: float,
-                         change_min_pu: float) -> str:
+                         change_min_pu: float, who: str = "V2G", how: str = "") -> str:
     """The message suffix of a V2G row on a bus above the limit within its tolerance
     without V2G (attribution ``new``, :func:`v2g_caused`): the base voltage, the one
     tolerance ``band_pu`` (:func:`rise_band_pu`; where the attribution's floor sets it, said
@@ -381,6 +381,8 @@ def at_limit_caused_text(v_base: float, vm_pu: float, band_pu: float, tol_pu: fl
     material to a failure already there (review rev38a M1: "caused by V2G" beside the
     finding's "made worse by V2G", and a rise of 0.0020 pu, a quarter of that threshold,
     said nowhere). The row's own attribution is the finding's to say, not this text's.
+    ``who``: ``"charging"`` in a charging snapshot, ``how`` the mechanism's words there
+    (:mod:`protv2g.checks.flow_charging`; review rev40b M2: "V2G raises it" with no export).
 
     >>> at_limit_caused_text(1.05097, 1.05302, 0.001051, 0.001, 1 / 120)[:60]
     '; without V2G 1.0510 pu here, at the limit within its tolera'
@@ -392,9 +394,10 @@ def at_limit_caused_text(v_base: float, vm_pu: float, band_pu: float, tol_pu: fl
     scale = (f" ({rise / change_min_pu:.2g} × checks.voltage_change_min_pu "
              f"{change_min_pu:.4g} pu, the change material to a failure already there)"
              if change_min_pu > 0 else "")
-    return (f"; without V2G {v_base:.4f} pu here, at the limit within its tolerance "
+    without = "without V2G" if who == "V2G" else f"without the sites' {who}"
+    return (f"; {without} {v_base:.4f} pu here, at the limit within its tolerance "
             f"{band_pu:.4g} pu ({which}): taken as passing, so the exceedance at this bus is "
-            f"V2G's; V2G raises it by {rise:.3g} pu{scale}")
+            f"{who}'s; {who} raises it by {rise:.3g} pu{how}{scale}")
 
 
 def at_limit_text(bus: pd.DataFrame, w: pd.DataFrame, sources: set[int],

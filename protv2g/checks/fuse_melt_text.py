@@ -24,6 +24,7 @@ from protv2g.devices.fuse_table import current_at_time_a
 from protv2g.devices.kinds import kind_of
 
 __all__ = ["DEPARTURE_REL", "guaranteed_melt_a", "below_melt_note", "clearing_text",
+           "with_later_stage",
            "first_cycle_fuse_time", "setting_current_a", "staged_current_change"]
 
 
@@ -226,4 +227,31 @@ def staged_current_change(ctx: Any, v: pd.DataFrame, at: np.ndarray, side: np.nd
             base = setting_current_a(ctx, str(name), tb, ib)
             if now == now and base == base and base > 0.0:
                 out[kk] = abs(now - base) / base
+    return out
+
+
+def with_later_stage(ctx: Any, boundary: np.ndarray | str, names: np.ndarray,
+                     i_a: np.ndarray, t_s: np.ndarray) -> np.ndarray | str:
+    """``boundary`` with ``"<fuse> tc: long_time_asymptote"`` joined on the rows whose fuse
+    (``names``) has a clearing time ``t_s`` at a quoted current ``i_a`` at or below its
+    :func:`guaranteed_melt_a`: the time comes from a later charger stage's current, on the
+    curve's long-time asymptote, not from the quoted current (review rev40a M8, EPRI J1
+    RC-MID / FU-LAT2PH: "563 s at 236 A" led the finding with −561.5 s, a figure no TCC
+    shows; :func:`protv2g.findings_rows.worst_order` ranks such rows after those inside the
+    data). ``boundary`` as it came where no row is so."""
+    i = np.asarray(i_a, dtype=float)
+    names = np.asarray(names, dtype=object)
+    codes, uniq = pd.factorize(names)  # once per fuse, not per row (#21)
+    melt = np.array([_melt_a(ctx, str(n)) for n in uniq.tolist()] + [np.nan],
+                    dtype=float)[codes]
+    with np.errstate(invalid="ignore"):
+        at = np.flatnonzero(np.isfinite(np.asarray(t_s, dtype=float)) & (i <= melt))
+    if not len(at):
+        return boundary
+    out = (np.array(boundary, dtype=object) if isinstance(boundary, np.ndarray)
+           else np.full(len(i), boundary, dtype=object))
+    flag = "long_time_asymptote"
+    out[at] = [f"{n} tc: {flag}" if str(b) in ("", "inside") else
+               b if f"{n} tc: {flag}" in str(b) else f"{b}; {n} tc: {flag}"
+               for b, n in zip(out[at].tolist(), names[at].tolist(), strict=True)]
     return out

@@ -74,6 +74,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._rows import key_codes
 from protv2g.checks.beyond_transformer import transformer_rows
+from protv2g.checks.fuse_melt_text import with_later_stage
 from protv2g.checks.fuse_saving_range import (
     SavingMechanism,
     base_twin,
@@ -204,6 +205,8 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
         bnd = terms.boundaries(PRIMARY_TIME, "delayed")
         margin = b_del - p_tc
         bnd = with_curve_band(bnd, m.primary.to_numpy(), margin, b_del - p_tc_low)
+        # a fuse time from a later stage on its long-time asymptote, flagged (rev40a M8)
+        bnd = with_later_stage(ctx, bnd, m.primary.to_numpy(), m.p_i_phase_a.to_numpy(), p_tc)
         frames.append(coordination_rows(m, backup, "C2", BACKUP, p_tc, b_del, margin,
                                         0.0, tolerance=tol, boundary=bnd,
                                         t_primary_low=p_tc_low,

@@ -68,9 +68,9 @@ def pre_existing_without_melt(ctx: CheckContext, coord: pd.DataFrame, v: pd.Data
     -------
     DataFrame
         ``v``, a copy where rows changed: ``attribution`` ``"pre-existing"`` and the message
-        ending "; without V2G <fuse> does not melt at <I> A (minimum melting <I_mm> A): <recloser>
-        locks out — the same failure, already there without V2G". A row whose attribution is
-        already set is left alone.
+        ending "; without V2G <fuse> is not sure to melt at <I> A (below <I_sure> A, the current
+        at which its link surely melts …): <recloser> locks out — the same failure, already
+        there without V2G". A row whose attribution is already set is left alone.
     """
     f = ctx.faults
     if v.empty or f is None or f.empty or "device" not in f.columns:
@@ -130,12 +130,11 @@ def pre_existing_without_melt(ctx: CheckContext, coord: pd.DataFrame, v: pd.Data
         locks = np.isfinite(t[jr]).any()
         state = (f"{r.device} locks out" if locks else
                  f"{r.device} does not trip either: neither clears the fault")
-        mm = f" (minimum melting {number_text(i_mm, 'A')})" if np.isfinite(i_mm) else ""
         att[c] = "pre-existing"
-        msg[c] = (f"{msg[c]}; without V2G {r.other_device} does not melt at "
-                  f"{number_text(i_ph[jf], 'A')}{mm}: {state} — the same failure (the "
-                  f"fuse does not clear before {r.device}'s delayed operation), already "
-                  "there without V2G (no fuse time: margin −∞)")
+        msg[c] = (f"{msg[c]}; without V2G {_not_sure(ctx, str(r.other_device), i_ph[jf], i_mm)}"
+                  f": {state} — the same failure (the fuse does not clear before "
+                  f"{r.device}'s delayed operation), already there without V2G (no fuse time "
+                  "at the maximum-melt end: margin −∞)")
         changed = True
     if not changed:
         return v
@@ -143,3 +142,26 @@ def pre_existing_without_melt(ctx: CheckContext, coord: pd.DataFrame, v: pd.Data
     v["attribution"] = att
     v["message"] = msg
     return v
+
+
+def _not_sure(ctx: CheckContext, fuse: str, i_a: float, i_sure_a: float) -> str:
+    """``"FU-LAT2PH is not sure to melt at 236.4 A (below 238 A, the current at which its 100K
+    link surely melts: its maximum-melt asymptote; its minimum melting current 200 A)"``, or
+    below the minimum melting current ``"… cannot melt at 190 A (below its minimum melting
+    current 200 A)"`` (review rev40a M8: "does not melt at 236.4 A (minimum melting 238 A)"
+    named the 100K's guaranteed melting current — ANSI C37.43's 300 s range 200–240 A — as
+    its minimum)."""
+    dev = ctx.devices.get(fuse)
+    i_mm = float(getattr(dev, "min_melt_current_a", np.nan)) if dev is not None else np.nan
+    link = getattr(getattr(dev, "settings", None), "link", "") if dev is not None else ""
+    link = f"{link} " if link else ""
+    amps = number_text(i_a, "A")
+    if np.isfinite(i_mm) and i_a <= i_mm:
+        return (f"{fuse} cannot melt at {amps} (below its minimum melting current "
+                f"{number_text(i_mm, 'A')})")
+    if not np.isfinite(i_sure_a):
+        return f"{fuse} does not clear at {amps}"
+    mm = (f"; its minimum melting current {number_text(i_mm, 'A')}" if np.isfinite(i_mm)
+          else "")
+    return (f"{fuse} is not sure to melt at {amps} (below {number_text(i_sure_a, 'A')}, the "
+            f"current at which its {link}link surely melts: its maximum-melt asymptote{mm})")

@@ -200,6 +200,7 @@ def _redraft(args: argparse.Namespace) -> int:
     from protv2g.study_draft.redraft_candidates import refresh_candidate_table
     from protv2g.study_draft.redraft_ratings import refresh_ratings_text, stale_ratings
     from protv2g.study_draft.redraft_reclose import stale_reclose
+    from protv2g.study_draft.redraft_source import refresh_source_todos
     from protv2g.study_draft.trade import redraft_notes, redraft_trade
 
     if args.master is not None or args.site:
@@ -231,6 +232,13 @@ def _redraft(args: argparse.Namespace) -> int:
     # base case: without the sites' own model transformers, as init drafts it (rev36a T6)
     text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"),
                                           base_case_model(study))
+    # init's TODO on an implausible source, re-judged on the model as it now stands (review
+    # rev40b M4: IEEE 123's 24,018 kA claim stayed after a source.dss redirect)
+    text, sourced = refresh_source_todos(text, study.model)
+    for line in sourced:
+        print(f"{out}: {line}")
+    if sourced and not stale and not ratings and not moved:
+        out.write_text(text, encoding="utf-8")
     if not stale and not ratings and not moved and not again and not skipped:
         # nothing compared: say so (ver38: IEEE 8500, the reviewer's f_campus item sat between
         # the head relay's TODO comments and the relay, so no drafted relay was found and the
@@ -238,12 +246,12 @@ def _redraft(args: argparse.Namespace) -> int:
         print(f"{path}: no head relay drafted by init found (init marks its relay by the "
               "TODO 'assumed feeder-head relay <name>: …' on the relay's name line, or above "
               "it in a study drafted before) — init's head-relay rule was not re-applied; no "
-              "drafted interrupting rating differs from init's rating rule: nothing "
-              "re-drafted")
+              f"drafted interrupting rating differs from init's rating rule: nothing "
+              f"{'else ' if sourced else ''}re-drafted")
     elif not stale and not ratings and not moved:
         print(f"{path}: no drafted value (TODO) of a head relay differs materially from "
               "init's rule, and no drafted interrupting rating from init's rating rule, as "
-              "the study now stands: nothing re-drafted")
+              f"the study now stands: nothing {'else ' if sourced else ''}re-drafted")
     if not stale and not ratings and not moved:
         for line in skipped:
             print(line)

@@ -148,12 +148,12 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
     'reverse power 29.8 kW without V2G (the flow at this load, with no export, already
     reverses it) and 34.4 kW at 4.5 kW export (V2G adds 4.6 kW) — above the reverse-current
     sense threshold (1 % of its CT primary, checks.regulator_text) of a regulator control taken
-    as forward-locked: confirm its reverse-power mode'
+    as forward-locked: the figure rests on that threshold; confirm its reverse-power mode'
     >>> reverse_power_text({"criterion": "C12", "margin_unit": "MW", "margin": -0.002}, 7.2)
     ... # doctest: +NORMALIZE_WHITESPACE
     'reverse power 2 kW at 7.2 kW export, none without V2G — above the reverse-current sense
     threshold (1 % of its CT primary, checks.regulator_text) of a regulator control taken as
-    forward-locked: confirm its reverse-power mode'
+    forward-locked: the figure rests on that threshold; confirm its reverse-power mode'
     """
     if str(row.get("criterion")) != "C12" or str(row.get("margin_unit")) != "MW":
         return ""
@@ -163,9 +163,15 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
     # the limit is the control's reverse sense threshold, not 0 kW: a reversal under 1 % of
     # its CT primary is an info row (review rev38b M2: IEEE 37 reg1a, 16.8 kW at 4.8 kV sets
     # the campus's 525 kW, the text said "against 0 kW")
-    tail = (" — above the reverse-current sense threshold (1 % of its CT primary, "
-            "checks.regulator_text) of a regulator control taken as forward-locked: confirm "
-            "its reverse-power mode")
+    # the control's sense threshold in kW at the row's voltage: the row's reverse power ×
+    # (threshold current / its reversed active current), both A (checks.flow_controls)
+    i_rev, i_sense = _num(row, "i_device_a"), _num(row, "i_other_a")
+    sense_kw = -1e3 * m * i_sense / i_rev if i_rev > 0 and i_sense > 0 else math.nan
+    at_kw = f", ≈ {sense_kw:,.3g} kW here" if math.isfinite(sense_kw) else ""
+    tail = (f" — above the reverse-current sense threshold (1 % of its CT primary{at_kw}, "
+            "checks.regulator_text) of a regulator control taken as forward-locked: the "
+            "figure rests on that threshold; confirm its reverse-power mode"
+            + _bank_words(row))
     rev_kw = -1000.0 * m
     if math.isfinite(mb) and mb < 0:
         # what the flow showed, not why (review rev33c W6: "generation already on the
@@ -177,3 +183,19 @@ def reverse_power_text(row: Mapping[str, Any], p_kw: float) -> str:
                 f"{kw_text(1000.0 * (mb - m), 2)} kW)" + tail)
     return (f"reverse power {kw_text(rev_kw)} kW at {kw_text(p_kw)} kW export, none without "
             "V2G" + tail)
+
+
+def _bank_words(row: Mapping[str, Any]) -> str:
+    """``"; REG:reg1a is one unit of a bank with reg1c (single-phase units between phases):
+    it is this unit's own V·I that reverses, and the bank as a whole may still import …"``
+    for a row of a regulator unit of a bank (its
+    ``other_device``: the bank's other units, :mod:`protv2g.checks.regulator_bank`; review
+    rev40b M1, IEEE 37: reg1a −17.4 kW at 535 kW of export while the bank carries +217.4 kW
+    forward); ``""`` otherwise."""
+    others = str(row.get("other_device") or "")
+    if not others or others == "nan":
+        return ""
+    return (f"; {row.get('device')} is one unit of a bank with {others} (single-phase units "
+            "between phases): it is this unit's own V·I that reverses, and the bank as a whole "
+            "may still import — `protv2g run`'s C12 row gives the bank's total at the study's "
+            "exports")

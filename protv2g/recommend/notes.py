@@ -339,15 +339,19 @@ def _c5_note(kind: str, status: str, unit: str = "") -> str:
             "device nearer the faults (a mid-feeder recloser); not searched")
 
 
-def _c8_note(kind: str, mechanism: str = "") -> str:
+def _c8_note(kind: str, mechanism: str = "", cap: str = "") -> str:
     """A C8 finding without a searched change, in the words of its device's kind and, for a
     fuse, of its peak (``mechanism``): a charging peak is managed, not met by a larger link;
     a load or export peak has the larger links searched (:mod:`.candidates`), so without a
     candidate the series has none above it (review rev35a T5: EPRI ckt24's F-LAT import
-    peak was told to schedule the charging and "fuses are not searched")."""
+    peak was told to schedule the charging and "fuses are not searched"). ``cap``: the
+    charging the limit allows behind the device, in words (:func:`protv2g.recommend.
+    charging_cap.charging_cap_text`; review rev40b M3: "cap … below minimum trip / 1.5" with
+    no number), said with a charging peak's note."""
+    cap = f": {cap}" if cap else ""
     if kind == "fuse" and mechanism in CHARGING_PEAKS:
         return ("load pickup: a charging peak — schedule or cap the sites' charging below "
-                "the fuse's minimum melt / 1.5; a larger link is not proposed for a "
+                f"the fuse's minimum melt / 1.5{cap}; a larger link is not proposed for a "
                 "schedulable load (it spends reach and coordination)")
     if kind == "fuse":
         return ("load pickup: a larger link (minimum melt ≥ 1.5 × the load) — the library's "
@@ -360,10 +364,11 @@ def _c8_note(kind: str, mechanism: str = "") -> str:
                     "reach at the zone's minimum faults, or the pairs): move load off the "
                     "device, or a device nearer the load")
         return (f"load pickup: for a charging peak, schedule or cap the sites' charging below "
-                f"{setting} / 1.5 (a {setting} raised for a schedulable load spends reach)")
+                f"{setting} / 1.5{cap} (a {setting} raised for a schedulable load spends "
+                "reach)")
     return ("load pickup: for a charging peak, schedule or cap the sites' charging below "
-            "pickup / 1.5 (a fuse: its minimum melt / 1.5; a pickup raised for a schedulable "
-            "load spends reach); other devices than relays are not searched")
+            f"pickup / 1.5{cap} (a fuse: its minimum melt / 1.5; a pickup raised for a "
+            "schedulable load spends reach); other devices than relays are not searched")
 
 
 def _no_candidate_note(criterion: str, status: str = "fail",
@@ -394,7 +399,8 @@ def _no_candidate_note(criterion: str, status: str = "fail",
     if criterion == "C5":
         return _c5_note(kind, status, str((finding or {}).get("margin_unit") or ""))
     if criterion == "C8":
-        return _c8_note(kind, str((finding or {}).get("mechanism") or ""))
+        return _c8_note(kind, str((finding or {}).get("mechanism") or ""),
+                        str((finding or {}).get("charging_cap") or ""))
     return {
         "C7": "interrupting duty: a device with a higher rating, not a setting",
         "C9": "directional element settings (angle, polarising) are not searched",

@@ -83,6 +83,7 @@ from protv2g.recommend.candidates import (
     describe,
     new_ground_element,
 )
+from protv2g.recommend.charging_cap import charging_cap_text
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.element_first import element_rank, finding_element
 from protv2g.recommend.evaluator import (
@@ -309,7 +310,11 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                      "device_kind": device_kind(row["device"], doc_now.devices),
                      "ldc_regulators": ldc_regulators(controls),
                      "regulators": regulator_names(controls),
-                     "sites": doc_now.v2g_sites}  # the unbalance note's (review rev36b X9)
+                     "sites": doc_now.v2g_sites,  # the unbalance note's (review rev36b X9)
+                     # a charging peak's cap from its own figures (review rev40b M3)
+                     "charging_cap": (charging_cap_text(str(row["device"]), evidence[
+                         evidence["finding"] == row["finding"]])
+                         if str(row["criterion"]) == "C8" else "")}
 
             def note(row=row, k=k, first=first, g_note=g_note, facts=facts,
                      devices=doc_now.devices, now=cur) -> str:  # after every search

@@ -32,7 +32,7 @@ from protv2g.checks.fuse_gg_i2t import I2T_RULE
 from protv2g.checks.fuse_saving_range import ground_range_text, range_text, rows_range_a
 from protv2g.engine.collect import release_freed_memory
 from protv2g.findings import Findings, build_findings
-from protv2g.findings_rows import worst_order
+from protv2g.findings_rows import on_asymptote, worst_order
 from protv2g.input_basis import rests_on
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
@@ -254,8 +254,11 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
             if part.empty:
                 continue
             # the smallest margin; equal ones in one order (findings_rows.worst_order)
+            # a margin on a fuse's melting asymptote after the others (review rev40a M8)
             worst = part.iloc[worst_order(part["_margin"].to_numpy(), names=tuple(
-                part[c].to_numpy() for c in ("_rscenario", "_rbus", "_rtype", "_rcase")))[0]]
+                part[c].to_numpy() for c in ("_rscenario", "_rbus", "_rtype", "_rcase")),
+                asymptote=on_asymptote(part["data_boundary"] if "data_boundary" in part
+                                       else None, len(part)))[0]]
             # the worst V2G row shows one scenario: the one with the smallest margin
             shown = part if label == "base" else part[part["scenario"] == worst["scenario"]]
             points = {"max": _at(shown, pmax), "min": _at(shown, pmin), "worst": worst}

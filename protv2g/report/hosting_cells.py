@@ -44,8 +44,10 @@ def hosting_chargers_view(frame: pd.DataFrame, p_charger_kw: Mapping[str, float]
 
     >>> f = pd.DataFrame({"site": ["h", "h", "h"], "hosting_kw": [5.92, 7.4, 55.5],
     ...                   "hosting_chargers": [0, 1, 7]})
-    >>> hosting_chargers_view(f, {"h": 7.4})["hosting_chargers"].tolist()
-    ["< 1 charger (0.8 × one charger's export)", 1, "7.5 chargers' output"]
+    >>> hosting_chargers_view(f, {"h": 7.4})["hosting_chargers"].tolist()[:2]
+    ["< 1 charger (0.8 × one charger's export)", 1]
+    >>> hosting_chargers_view(f, {"h": 7.4})["hosting_chargers"].iat[2]
+    "7.5 chargers' output, not rounded to whole chargers"
     """
     need = {"site", "hosting_kw", "hosting_chargers"}
     if frame.empty or not need <= set(frame.columns) or not p_charger_kw:
