@@ -69,13 +69,15 @@ from protv2g.gate_rows import (
     unmodelled_fuses_and_reclosers,
 )
 from protv2g.hosting.present_tap import asked_taps, present_tap_text
+from protv2g.hosting.voltage_text import AT_LIMIT_FLAG, at_limit_mask
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.study.schema import Gate
 from protv2g.violations import describe_fault, is_given
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "SETTING_MECHANISMS",
            "STAND_IN", "aside_text", "asked_taps", "axis_extras", "extras_note",
-           "present_tap_text", "given_bracket", "immaterial_mask", "is_stand_in",
+           "over_limit_bracket", "present_tap_text", "given_bracket", "immaterial_mask",
+           "is_stand_in",
            "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
            "worst_by_scenario", "worsening"]
 
@@ -325,6 +327,23 @@ def given_bracket(failing: dict, key: tuple[str, str, str], levels: list[float],
     return lo, None
 
 
+def over_limit_bracket(failing: dict, key: tuple[str, str, str], levels: list[float],
+                       crit: str | None) -> tuple[float, float | None]:
+    """(last passing level, first failing level) of ``crit`` (None: any criterion) with the
+    buses at the limit within its tolerance without V2G counted as over it (their rows,
+    :data:`~protv2g.hosting.voltage_text.AT_LIMIT_FLAG`, fail only beyond the materiality),
+    kW: the bracket of the figure's other end (:func:`~protv2g.hosting.voltage_text.
+    over_limit_text`), bisected by the search as :func:`given_bracket`'s."""
+    lo = 0.0
+    for p in levels:
+        rows = list(failing[(key, p)].values()) if crit is None else (
+            [failing[(key, p)][crit]] if crit in failing[(key, p)] else [])
+        if any(not r.get(AT_LIMIT_FLAG, False) for r in rows):
+            return lo, p
+        lo = p
+    return lo, None
+
+
 def rests_on_text(rows: list[dict[str, Any]]) -> str:
     """The inputs stand-in rows rest on, in words, each once: ``"the settings of
     head-fdr_05410 / fuse-homes-lateral (drafted: TODO)"``."""
@@ -402,7 +421,8 @@ def _finite(value: object) -> bool:
         return False
 
 
-def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
+def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str],
+                      change_min_pu: float = 1.0 / 120.0
                        ) -> tuple[dict[str, dict[str, dict[str, Any]]],
                                   dict[str, list[dict[str, Any]]]]:
     """``(worst, aside)``: scenario → criterion → the gate-failing row that limits the export
@@ -410,7 +430,14 @@ def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
     (the criterion fails on given data whenever one such row fails); and scenario → the
     gate-failing rows that do not limit it, the worst of each criterion and device pair: a
     setting to change, or a worsening immaterial to a deficit already there without V2G
-    (:mod:`protv2g.hosting.limits`)."""
+    (:mod:`protv2g.hosting.limits`).
+
+    Of a criterion's rows, one on a bus at the limit within its tolerance without V2G whose
+    rise is within ``change_min_pu`` (:func:`~protv2g.hosting.voltage_text.at_limit_mask`,
+    flagged :data:`~protv2g.hosting.voltage_text.AT_LIMIT_FLAG`) is kept only where no other
+    row fails: a scenario's kept row is at the limit only when every failing row of its
+    criterion is, so the figure with those buses counted as over the limit is read from the
+    kept rows (:func:`~protv2g.hosting.voltage_text.over_limit_bracket`)."""
     if violations.empty:
         return {}, {}
     fail = violations[failing_mask(violations, gate) & violations["scenario"].isin(names)]
@@ -419,8 +446,9 @@ def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str]
     basis = (fail["input_basis"].astype(str) if "input_basis" in fail
              else pd.Series("", index=fail.index))
     fail = fail.assign(_m=pd.to_numeric(fail["margin"], errors="coerce"),
-                       _s=basis.isin(list(STAND_IN)))
-    fail = fail.sort_values(["_s", "_m"], na_position="last", kind="stable")
+                       _s=basis.isin(list(STAND_IN)),
+                       **{AT_LIMIT_FLAG: at_limit_mask(fail, change_min_pu)})
+    fail = fail.sort_values(["_s", AT_LIMIT_FLAG, "_m"], na_position="last", kind="stable")
     off = setting_mask(fail) | immaterial_mask(fail)
     first = fail[~off].drop_duplicates(["scenario", "criterion"]).drop(columns=["_m", "_s"])
     out: dict[str, dict[str, dict[str, Any]]] = {}

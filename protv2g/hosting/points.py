@@ -9,15 +9,17 @@ the other sites' own transformers out of the faults and the flows; review rev33b
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from protv2g.hosting.tables import Axis
+from protv2g.input_basis import InputBases
 from protv2g.scenarios import Scenario, SiteState, site_state
 from protv2g.study.schema import V2GSite
 from protv2g.units import ChargerMode, LoadLevel, Participation
 
 __all__ = ["DEFAULT_TOL_KW", "TOL_CHARGER_FRACTION", "base_scenario", "export_scenario", "grid_kw",
-           "online_levels", "online_scenario", "site_tol_kw"]
+           "light_bases", "online_levels", "online_scenario", "site_tol_kw"]
 
 #: The hosting search's bisection tolerance, kW, where the site's chargers are larger than
 #: four times it (a depot's, a campus's): the figure is conservative by at most this.
@@ -111,3 +113,21 @@ def online_scenario(axis: Axis, k: int, p_kw: float, sites: Sequence[V2GSite]) -
             f"{k} online/{p_kw:.6g} kW")
     return Scenario(name, axis.participation, axis.load_level, f"{p_kw:.6g} kW", tuple(states),
                     built_sites=(axis.site.name,))
+
+
+def light_bases(bases: InputBases, scenarios: Sequence[Scenario]) -> InputBases:
+    """``bases`` with the light-load ones of ``scenarios`` (the search's own: ``base/light``,
+    ``hosting/<site>/…/light/…``) among the scenarios on a drafted light-load fraction.
+
+    :func:`protv2g.input_stand_ins.study_input_bases` names the study's own light-load
+    scenarios only (``bases.light_scenarios``, set when ``scenarios.light_load_fraction`` is
+    ``# TODO`` and the feeder has load to scale); the search builds scenarios of its own, and
+    their C12 rows read "given" (review rev40a W1: IEEE 8500's 312 kW at light load, "Limiting
+    basis given, Determined True", while the run's gate line for the same over-voltage said
+    "rests on drafted value (TODO): confirm light_load_fraction"). Unchanged when the fraction
+    is not drafted.
+    """
+    if not bases.light_scenarios:
+        return bases
+    light = {sc.name for sc in scenarios if sc.load_level == LoadLevel.LIGHT}
+    return replace(bases, light_scenarios=bases.light_scenarios | frozenset(light))

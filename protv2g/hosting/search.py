@@ -32,7 +32,12 @@ from protv2g.hosting.calls import (  # noqa: F401  (re-exported: read from here)
     exports_per_call,
 )
 from protv2g.hosting.early import decided, first_then_levels, mark_not_searched
-from protv2g.hosting.limits import given_bracket, unmodelled_as_unevaluated, worst_by_scenario
+from protv2g.hosting.limits import (
+    given_bracket,
+    over_limit_bracket,
+    unmodelled_as_unevaluated,
+    worst_by_scenario,
+)
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.online import search_online, with_online
 from protv2g.hosting.points import (  # noqa: F401  (re-exported: read from here)
@@ -41,6 +46,7 @@ from protv2g.hosting.points import (  # noqa: F401  (re-exported: read from here
     base_scenario,
     export_scenario,
     grid_kw,
+    light_bases,
     online_scenario,
     site_tol_kw,
 )
@@ -206,6 +212,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     tol_of = {a.key: site_tol_kw(a.site, tol_kw) for a in axes}
     gate = doc.gate
     criteria = list(gate.criteria)
+    change_min_pu = float(doc.checks.voltage_change_min_pu)
 
     # what each row rests on (given data, an OpenDSS default, a drafted value), as in
     # run_study: the limiting rows carry it into the tables (``limiting_basis``)
@@ -260,9 +267,11 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 key = warning_key(w.category.__name__, w.message)
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
-        ev.violations["input_basis"] = tag_input_basis(ev.violations, bases)
-        ev.violations["input_todo"] = confirm_texts(ev.violations, bases)
-        worst, off = worst_by_scenario(ev.violations, gate, set(meta))
+        # the search's light-load scenarios rest on a drafted light load as the study's do
+        on = light_bases(bases, scen)
+        ev.violations["input_basis"] = tag_input_basis(ev.violations, on)
+        ev.violations["input_todo"] = confirm_texts(ev.violations, on)
+        worst, off = worst_by_scenario(ev.violations, gate, set(meta), change_min_pu)
         # the chargers-online search's probe with none online (its sites built, idle: no
         # export, so no flow of their own) says nothing of what the search could evaluate
         # (a call of probes only: nothing of it, its "no power-flow result" rows name no
@@ -342,8 +351,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                     continue
                 # its own bracket, and its bracket on given data alone (.limits: the figure
                 # beside a not-determined one), the same when no stand-in row fails first
+                # and with the at-limit buses counted as over it (.voltage_text, rev40a W1)
                 for lo, hi in {bracket(failing, axis, evaluated, crit),
-                               given_bracket(failing, axis.key, evaluated, crit)}:
+                               given_bracket(failing, axis.key, evaluated, crit),
+                               over_limit_bracket(failing, axis.key, evaluated, crit)}:
                     if hi is None or hi - lo <= tol_of[axis.key]:
                         continue
                     for k in range(1, n_refine + 1):
@@ -361,7 +372,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
                                                             not_applicable)
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
-                                    aside)
+                                    aside, change_min_pu)
     # the site's own devices' rows are that equipment's (ver36 V1: no winding lifts them)
     table = with_online(table, axes, online, site_transformer_devices(study))
     by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],

@@ -44,10 +44,16 @@ from protv2g.hosting.limits import (
     SETTING_CRITERIA,
     axis_extras,
     extras_note,
+    over_limit_bracket,
     settings_text,
     worsening,
 )
-from protv2g.hosting.voltage_text import voltage_limit_text
+from protv2g.hosting.voltage_text import (
+    AT_LIMIT_FLAG,
+    kw_text,
+    over_limit_text,
+    voltage_limit_text,
+)
 from protv2g.hosting.window import passes_again, window_text
 from protv2g.input_basis import weakest
 from protv2g.significant import number_text
@@ -77,6 +83,10 @@ HOSTING_COLUMNS = [
     # which the limiting criteria pass again at every level evaluated above it (NaN: none;
     # review rev37b F4: C12 at IEEE 123's bus 83 fails only 208–≈245 kW, reg4b's tap)
     "first_fail_kw", "passes_again_kw",
+    # the figure's other end where it is set by a bus at the limit within its tolerance
+    # without V2G: that bus counted as over the limit (.voltage_text.over_limit_text; review
+    # rev40a W1; NaN elsewhere)
+    "over_limit_kw",
     *EXTRA_COLUMNS,
     # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
     # modelled): the figure says nothing of them, and no text calls it unlimited over them
@@ -180,8 +190,8 @@ def _evidence(row: dict[str, Any]) -> tuple[str, str]:
     return device + (f" / {other}" if is_given(other) else ""), describe_fault(row)
 
 
-def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | None
-              ) -> dict[str, Any]:
+def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | None,
+              change_min_pu: float = 1.0 / 120.0) -> dict[str, Any]:
     lo, hi = bracket(failing, axis, levels, crit)
     p_charger = axis.site.p_charger_kw
     out: dict[str, Any] = {
@@ -189,7 +199,7 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         "site_max_kw": axis.cap_kw, "limited": hi is not None,
         "limiting_criterion": "", "limiting_device": "", "limiting_fault": "", "first_fail_kw": hi,
         "limiting_basis": "", "limiting_worse": "", "fails_without_v2g": False,
-        "passes_again_kw": math.nan,
+        "passes_again_kw": math.nan, "over_limit_kw": math.nan,
     }
     out["hosting_chargers"] = int(math.floor(out["hosting_kw"] / p_charger + 1e-9))
     if hi is not None:
@@ -207,6 +217,10 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         rise = voltage_limit_text(rows[-1], hi)
         if rise:
             out["limiting_fault"] = "; ".join(t for t in (out["limiting_fault"], rise) if t)
+        if all(r.get(AT_LIMIT_FLAG, False) for r in rows):  # the figure rests on the band
+            out["over_limit_kw"], said = _over_limit(failing, axis, levels, crit, rows[-1], hi,
+                                                     change_min_pu)
+            out["limiting_fault"] = "; ".join((out["limiting_fault"], said))
         # what the limiting rows rest on, the weakest (protv2g.input_basis): a limit set by
         # a tool default or a drafted value is a limit to confirm
         out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
@@ -221,6 +235,22 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
                 out["limiting_fault"], window_text(hi, last, again, levels, axis.cap_kw,
                                                    [str(r["criterion"]) for r in rows])) if t)
     return out
+
+
+def _over_limit(failing: Failing, axis: Axis, levels: list[float], crit: str | None,
+                row: dict[str, Any], hi: float, change_min_pu: float) -> tuple[float, str]:
+    """The figure with the at-limit buses counted as over the limit, kW, and its words
+    (:func:`~protv2g.hosting.voltage_text.over_limit_text`), from the search's own rows
+    (:func:`~protv2g.hosting.limits.over_limit_bracket`)."""
+    lo, first = over_limit_bracket(failing, axis.key, levels, crit)
+    alt_kw, limit = axis.cap_kw, ""
+    if first is not None:
+        alt_kw = lo
+        rows = [r for r in fails(failing[(axis.key, first)], crit)
+                if not r.get(AT_LIMIT_FLAG, False)]
+        limit = "; ".join(" ".join(x for x in (str(r["criterion"]), ", ".join(
+            x for x in _evidence(r) if x)) if x) for r in rows) + f" from {kw_text(first)} kW"
+    return alt_kw, over_limit_text(row, hi, change_min_pu, alt_kw, limit, axis.cap_kw)
 
 
 def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
@@ -245,7 +275,8 @@ def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
 
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                    unevaluated: dict[str, list[str]], not_applicable: dict[str, str],
-                   aside: Aside | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+                   aside: Aside | None = None, change_min_pu: float = 1.0 / 120.0
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hosting-capacity table and the per-criterion table of a search.
 
     Parameters
@@ -261,6 +292,9 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         Criterion → why it does not apply to the study.
     aside : dict, optional
         The failing rows that do not limit the export (:mod:`protv2g.hosting.limits`).
+    change_min_pu : float
+        ``checks.voltage_change_min_pu``: what V2G may add to a bus over the limit without
+        V2G, for the other end of a figure set by a bus at the limit (``over_limit_kw``).
 
     Returns
     -------
@@ -278,7 +312,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         evaluated = levels(failing, axis)
         base = {"site": axis.site.name, "participation": axis.participation.value,
                 "load_level": axis.load_level.value}
-        lim = _limiting(failing, axis, evaluated, None)
+        lim = _limiting(failing, axis, evaluated, None, change_min_pu)
         extra = axis_extras(failing, aside or {}, axis.key, evaluated, axis.cap_kw,
                             lim["first_fail_kw"])
         note = _note(axis, lim, na, missing) + extras_note(extra, lim["hosting_kw"]) + caveat
@@ -298,7 +332,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                                   "limited": False,
                                   "note": not_applicable[crit]})
                 continue
-            c = _limiting(failing, axis, evaluated, crit)
+            c = _limiting(failing, axis, evaluated, crit, change_min_pu)
             why = "; ".join(unevaluated.get(crit, [])[:3])
             setting = [r for p in evaluated for r in (aside or {}).get((axis.key, p), [])
                        if crit in SETTING_CRITERIA and str(r["criterion"]) == crit]
@@ -313,7 +347,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     for frame in (table, by_crit):
         frame["limited"] = frame["limited"].astype(bool)
     table["fails_without_v2g"] = table["fails_without_v2g"].fillna(False).astype(bool)
-    for col in ("first_fail_kw", "passes_again_kw"):
+    for col in ("first_fail_kw", "passes_again_kw", "over_limit_kw"):
         table[col] = pd.to_numeric(table[col]).astype(float)
     table["hosting_chargers"] = table["hosting_chargers"].astype(int)
     table["max_online_chargers"] = table["max_online_chargers"].astype("Int64")

@@ -35,11 +35,19 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from protv2g.checks.flow_limit import V_LIMIT_TOLERANCE_BRACKET_PU
 from protv2g.significant import MINUS, number_text
 
-__all__ = ["kw_text", "reverse_power_text", "voltage_limit_text"]
+__all__ = ["AT_LIMIT_FLAG", "at_limit_mask", "kw_text", "over_limit_text",
+           "reverse_power_text", "voltage_limit_text"]
+
+#: Column (and row key) of a failing C12 row on a bus at the limit within its tolerance without
+#: V2G whose rise is within the materiality (:func:`at_limit_mask`): it fails only because the
+#: bus counts as at the limit, and would pass if the bus counted as over it.
+AT_LIMIT_FLAG = "at_limit_only"
 
 
 def kw_text(kw: float, digits: int = 3) -> str:
@@ -199,3 +207,73 @@ def _bank_words(row: Mapping[str, Any]) -> str:
             "between phases): it is this unit's own V·I that reverses, and the bank as a whole "
             "may still import — `protv2g run`'s C12 row gives the bank's total at the study's "
             "exports")
+
+
+def at_limit_mask(rows: pd.DataFrame, change_min_pu: float) -> np.ndarray:
+    """C12 over-voltage rows (``margin_unit`` pu, ``limit`` > 1 pu) that V2G causes
+    (attribution ``new``) on a bus above the limit within its tolerance without V2G
+    (``base_margin`` < 0) and that it raises by no more than ``change_min_pu``
+    (``checks.voltage_change_min_pu``): they fail only because the bus counts as *at* the
+    limit (:func:`protv2g.checks.flow_limit.v2g_caused`: V2G may add the limit's tolerance,
+    0.00105 pu); counted as over it (the tolerance bracket's low end, 1e-4 pu,
+    :data:`~protv2g.checks.flow_limit.V_LIMIT_TOLERANCE_BRACKET_PU`) the failure is there
+    without V2G and V2G may add the materiality (review rev40a W1: IEEE 8500's x2729406c at
+    1.05106 pu without V2G set 312 kW; the depot's own bus at 1.0607 pu may take 0.00833 pu).
+
+    >>> r = pd.DataFrame({"criterion": ["C12", "C12", "C12"], "margin_unit": ["pu"] * 3,
+    ...     "limit": [1.05] * 3, "attribution": ["new"] * 3,
+    ...     "base_margin": [-0.00006, 0.002, -0.00006], "margin": [-0.0011, -0.0011, -0.009]})
+    >>> at_limit_mask(r, 1 / 120).tolist()
+    [True, False, False]
+    """
+    n = len(rows)
+    if not n or "base_margin" not in rows or "attribution" not in rows:
+        return np.zeros(n, dtype=bool)
+
+    def num(c: str) -> np.ndarray:
+        return (pd.to_numeric(rows[c], errors="coerce").to_numpy(float) if c in rows
+                else np.full(n, np.nan))
+
+    mb, m, limit = num("base_margin"), num("margin"), num("limit")
+    with np.errstate(invalid="ignore"):
+        return ((rows["criterion"].astype(str).to_numpy() == "C12")
+                & (rows["margin_unit"].astype(str).to_numpy() == "pu" if "margin_unit" in rows
+                   else np.zeros(n, dtype=bool))
+                & (rows["attribution"].astype(str).to_numpy() == "new")
+                & (limit > 1.0) & (mb < 0) & (mb - m <= change_min_pu))
+
+
+def over_limit_text(row: Mapping[str, Any], hi_kw: float, change_min_pu: float,
+                    alt_kw: float, alt_limit: str, cap_kw: float) -> str:
+    """The other end of a figure set by an :func:`at_limit_mask` row (``row``, first failing
+    at ``hi_kw``): ``alt_kw`` (kW), the figure with its bus counted as over the limit without
+    V2G, from the search's own rows (``alt_limit`` what limits it there, "" for nothing up to
+    the site maximum ``cap_kw``), and a linear estimate of where the row's own rise passes
+    ``change_min_pu`` (its rise per kW at ``hi_kw``; a bus voltage rises about linearly with a
+    small injection, the module docstring).
+
+    >>> r = {"criterion": "C12", "margin_unit": "pu", "limit": 1.05, "margin": -0.0011119,
+    ...      "base_margin": -0.00006, "attribution": "new"}
+    >>> over_limit_text(r, 314.0, 1 / 120, 2000.0, "", 2000.0)  # doctest: +NORMALIZE_WHITESPACE
+    'the at-limit end of a bracket: this bus is 0.00006 pu over 1.05 pu without V2G, inside
+    the tolerance on the limit (checks.voltage_limit_tolerance_pu); counted as over the limit
+    (the low end of the tolerance bracket, 0.0001 pu) it fails without V2G, V2G may add
+    0.00833 pu there (checks.voltage_change_min_pu) and the figure is 2,000 kW (no criterion
+    limits it up to the site maximum 2,000 kW; by a linear estimate from its rise per kW at
+    314 kW, the rise at this bus passes 0.00833 pu at ≈ 2,500 kW)'
+    """
+    mb, m = _num(row, "base_margin"), _num(row, "margin")
+    limit = _num(row, "limit")
+    rise = mb - m
+    low = V_LIMIT_TOLERANCE_BRACKET_PU[0]
+    est = (f"; by a linear estimate from its rise per kW at {kw_text(hi_kw)} kW, the rise at "
+           f"this bus passes {change_min_pu:.3g} pu at ≈ {kw_text(hi_kw * change_min_pu / rise, 2)}"
+           " kW" if rise > 0 and math.isfinite(rise) else "")
+    what = (f"limited by {alt_limit}" if alt_limit else
+            f"no criterion limits it up to the site maximum {kw_text(cap_kw)} kW")
+    return (f"the at-limit end of a bracket: this bus is {-mb:.5f} pu over {limit:g} pu "
+            "without V2G, inside the tolerance on the limit "
+            "(checks.voltage_limit_tolerance_pu); counted as over the limit (the low end of "
+            f"the tolerance bracket, {low:g} pu) it fails without V2G, V2G may add "
+            f"{change_min_pu:.3g} pu there (checks.voltage_change_min_pu) and "
+            f"the figure is {kw_text(alt_kw)} kW ({what}{est})")

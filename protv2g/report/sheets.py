@@ -213,7 +213,7 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
-               "first_fail_kw", "passes_again_kw", "determined", "rests_on",
+               "first_fail_kw", "passes_again_kw", "over_limit_kw", "determined", "rests_on",
                "given_hosting_kw", "given_limit",
                "settings_to_change", "set_aside", "at_present_tap", "site_max_kw", "limited",
                "note"),
@@ -232,7 +232,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "with it); first_fail_kw: the first failing export the search evaluated; "
               "passes_again_kw: the export from which the limiting criteria pass again at "
               "every level the search evaluated above it (a limit over a window of exports: "
-              "for C12, a regulator's tap or a capacitor's switch, not an export limit)"),
+              "for C12, a regulator's tap or a capacitor's switch, not an export limit); "
+              "over_limit_kw: where a C12 bus at the limit within its tolerance without V2G "
+              "sets the figure, the figure with that bus counted as over the limit (V2G may "
+              "then add checks.voltage_change_min_pu there): the figure is the at-limit end"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
