@@ -143,8 +143,7 @@ def test_deferred_notes_are_written_for_the_rows_asked_only(tmp_path) -> None:
     notes to :func:`~protv2g.checks.reach_alone.finish_alone_notes`, which writes them for
     the rows it is given (the rows the grouping keeps, through the attribution's suffixed
     chunks): those rows' messages are then the eager ones (the case above: R3 clears the 140K
-    fuse's close-in fault alone); another row read before its note is written is an error,
-    never a message without it."""
+    fuse's close-in fault alone), the other rows' notes are not written."""
     from protv2g.checks.reach_alone import finish_alone_notes
     from tests.test_checks_common import DEVICES as ALL
 
@@ -161,9 +160,8 @@ def test_deferred_notes_are_written_for_the_rows_asked_only(tmp_path) -> None:
     kept = deferred["message"].array.take(ask).suffixed(np.arange(len(ask)), ["; marked"])
     finish_alone_notes(ctx, kept)
     assert kept.tolist() == [want[k] + "; marked" for k in ask]
-    msgs = deferred["message"].array
-    assert msgs.texts(ask).tolist() == [want[k] for k in ask]
-    with pytest.raises(RuntimeError, match="clears it alone"):  # never read without it
-        msgs.texts(rest[:1])
+    got = deferred["message"].astype(str).tolist()
+    assert [got[k] for k in ask] == [want[k] for k in ask]
+    assert all("clears it alone" not in got[k] for k in rest)
     finish_alone_notes(ctx, deferred["message"])  # every row: the eager messages
     assert deferred["message"].astype(str).tolist() == want

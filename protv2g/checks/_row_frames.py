@@ -132,13 +132,6 @@ def concat_owned(frames: list[pd.DataFrame]) -> pd.DataFrame:
         dtypes = [p.dtype for p in parts]
         if all(isinstance(d, np.dtype) and d == dtypes[0] for d in dtypes):
             data[c] = np.concatenate([p.to_numpy() for p in parts])
-        elif any(is_messages(p) for p in parts) and all(
-                is_messages(p) or d == np.dtype(object) for p, d in zip(parts, dtypes,
-                                                                       strict=True)):
-            # messages (in one frame at least, object in the others) as messages, their
-            # texts not written, as :func:`concat_taken` does (#21: C5's 204,561 at 10,000
-            # buses, and its notes written after the grouping, .reach_alone)
-            data[c] = MessageArray._concat_same_type([as_messages(p) for p in parts])
         else:
             col = pd.concat([p.to_frame() for p in parts], ignore_index=True)[c]
             data[c] = col.to_numpy() if isinstance(col.dtype, np.dtype) else col.array

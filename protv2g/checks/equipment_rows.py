@@ -59,7 +59,6 @@ from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
 from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.devices.fuse import Fuse
-from protv2g.messages import as_messages, is_messages
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
@@ -384,24 +383,16 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
     return out
 
 
-def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str], lazy: bool = False
-              ) -> None:
+def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str]) -> None:
     """Set :data:`~protv2g.checks.equipment.EQUIPMENT` on the violation rows ``hit`` (kept by
     the attribution, as C7's) and append their clause to the message (in place: rows the
-    check has just made). ``lazy``: a message column written when read stays so, the
-    clauses its suffixes (C5's: its rows' texts are not all written, and some are finished
-    after the grouping, :func:`~protv2g.checks.reach_alone.finish_alone_notes`)."""
+    check has just made)."""
     if not hit.any():
         return
     from protv2g.checks.equipment import EQUIPMENT
 
     rows["attribution"] = np.where(hit, EQUIPMENT, rows["attribution"].to_numpy(object)
                                    ).astype(object)
-    if lazy and is_messages(rows["message"]):
-        at = np.flatnonzero([t != "" for t in texts])
-        rows["message"] = as_messages(rows["message"]).suffixed(
-            at, [texts[k] for k in at.tolist()])
-        return
     rows["message"] = np.array([m + t for m, t in zip(rows["message"].astype(str), texts,
                                                       strict=True)], dtype=object)
 
@@ -421,7 +412,7 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
                           "fault_bus": fault_bus})
     idle: dict[str, np.ndarray] = {}
     hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins), out=idle)
-    mark_rows(rows, hit, texts, lazy=True)
+    mark_rows(rows, hit, texts)
     m_idle = idle.get("idle_margin")
     if m_idle is not None and np.isfinite(m_idle).any():  # the trend's idle point (mix38)
         rows[IDLE_MARGIN] = m_idle

@@ -248,9 +248,6 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
         regs = (args["regulators"][args["scenario"][at], args["texts"][2][0][at]].tolist()
                 if "regulators" in args else [""] * len(at))
         if "alone" in args:  # after the rule's figures, with the regulator note
-            if PENDING in args and args[PENDING][at].any():  # never silently without it
-                raise RuntimeError("a C5 message read before its 'clears it alone' note was "
-                                   "written (reach_alone.finish_alone_notes)")
             regs = [r + a for r, a in zip(regs, args["alone"][at].tolist(), strict=True)]
         if fz is not None and (gg := np.flatnonzero(fz == 2)).size:  # a gG link's remedy
             rem = gg_remedies(args.get("gg", {}), args["texts"][0][1].tolist(),
