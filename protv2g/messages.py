@@ -326,16 +326,6 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
                 parts.append(c[local])
         return np.concatenate([*parts, objects([""] if recipe else [])])
 
-    def sources(self, render: Callable[[dict, np.ndarray], list]
-                ) -> Iterator[tuple[Recipe, np.ndarray]]:
-        """``(recipe, rows)`` for each recipe of ``render`` whose rows write messages of this
-        array, directly or as the text a suffixed or replaced chunk builds on
-        (:meth:`suffixed`, :meth:`replaced`): the recipe's rows (positions in it, in this
-        array's order, repeats kept). For a check that fills a recipe's part after the rows
-        it keeps are known (:func:`protv2g.checks.sensitivity.finish_messages`)."""
-        for k, _, local in self._by_chunk(self._pos):
-            yield from _chunk_sources(self._chunks[k], local, render)
-
     def _by_chunk(self, pos: np.ndarray) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
         """``(chunk, rows, local)`` for each chunk ``pos`` points into: the positions in
         ``pos`` and in the chunk."""
@@ -359,21 +349,6 @@ class MessageArray(ObjectStringArrayMixin, ExtensionArray):
         for k, rows, local in self._by_chunk(pos):
             out[rows] = chunk_texts(self._chunks[k], local)
         return out
-
-
-def _chunk_sources(chunk: np.ndarray | Recipe, rows: np.ndarray, render: Callable
-                   ) -> Iterator[tuple[Recipe, np.ndarray]]:
-    """:meth:`MessageArray.sources` of ``rows`` of one chunk."""
-    if not isinstance(chunk, Recipe):
-        return
-    if chunk.render is render:
-        yield chunk, rows
-        return
-    base = chunk.args.get("base")
-    if isinstance(base, MessageArray):  # a suffixed chunk: its rows' base messages
-        yield from base[rows].sources(render)
-    elif isinstance(base, Recipe | np.ndarray):  # a replaced chunk: the same rows
-        yield from _chunk_sources(base, rows, render)
 
 
 def _replaced_chunk(chunk: np.ndarray | Recipe, old: str, new: str) -> Recipe:

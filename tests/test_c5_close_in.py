@@ -136,32 +136,3 @@ def test_a_fuse_that_does_not_operate_names_the_relay_that_clears_alone(tmp_path
     t_s = float(msg.split(": R3 clears it alone in ")[1].split(" s")[0])
     # M² − 1 ≈ 4.2: 2 % in current is ≈ 5 % in time
     assert t_s == pytest.approx(ieee_vi_s(_i_ref_a(), 100.0, 1.0), rel=0.06)
-
-
-def test_deferred_notes_are_written_for_the_rows_asked_only(tmp_path) -> None:
-    """#21 (chk40): ``check_sensitivity(ctx, deferred=True)`` leaves the "clears it alone"
-    notes to :func:`~protv2g.checks.reach_alone.finish_alone_notes`, which writes them for
-    the rows it is given (the rows the grouping keeps, through the attribution's suffixed
-    chunks): those rows' messages are then the eager ones (the case above: R3 clears the 140K
-    fuse's close-in fault alone), the other rows' notes are not written."""
-    from protv2g.checks.reach_alone import finish_alone_notes
-    from tests.test_checks_common import DEVICES as ALL
-
-    relays = [dict(d, pickup_a=100) if d["name"] == "R3" else d for d in ALL
-              if d["kind"] == "relay"]
-    ctx, eager, _ = _c5(tmp_path, "140K", relays)
-    deferred = check_sensitivity(ctx, deferred=True)
-    want = eager["message"].astype(str).tolist()
-    assert any(": R3 clears it alone in " in m for m in want)
-    alone = [k for k, m in enumerate(want) if "clears it alone" in m]
-    ask, rest = alone[:1], alone[1:]
-    assert rest
-    # a kept row reaches finish_alone_notes as the attribution leaves it: suffixed
-    kept = deferred["message"].array.take(ask).suffixed(np.arange(len(ask)), ["; marked"])
-    finish_alone_notes(ctx, kept)
-    assert kept.tolist() == [want[k] + "; marked" for k in ask]
-    got = deferred["message"].astype(str).tolist()
-    assert [got[k] for k in ask] == [want[k] for k in ask]
-    assert all("clears it alone" not in got[k] for k in rest)
-    finish_alone_notes(ctx, deferred["message"])  # every row: the eager messages
-    assert deferred["message"].astype(str).tolist() == want

@@ -56,8 +56,6 @@ one ``not_applicable`` row.
 
 from __future__ import annotations
 
-import functools
-import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from importlib import import_module
@@ -111,7 +109,6 @@ from protv2g.checks.flow import flow_margins
 from protv2g.checks.flow_groups import FLOW_GROUPS
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
-from protv2g.checks.reach_alone import finish_alone_notes
 from protv2g.checks.reach_groups import REACH_GROUPS
 from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
 from protv2g.checks.rule_fill import fill_threshold_rules
@@ -292,7 +289,6 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         fault.clear()
         # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
         rows, per_bus = group_rows(rows, _GROUPED, scenario_parts=_scenario_parts(ctx))
-        finish_alone_notes(ctx, rows["message"])  # of the rows kept (C5 ``deferred``)
         # the twins' rows described, taken with the sort below (#21: not made apart, 150 MB)
         plan = expansion(rows, twins, ctx.export_text)
         coord = expand(coord, twins, outer=_COORD_RUNS)
@@ -346,7 +342,6 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
                        explained=_explained(ctx), fuses=_fuses(ctx), staged=_staged(ctx))
         # C5's zone rows and C12's per-bus rows, each group's worst (#21)
         v, per_bus = group_rows(v, _GROUPED, scenario_parts=_scenario_parts(ctx))
-        finish_alone_notes(ctx, v["message"])  # of the rows kept (C5 ``deferred``)
         release_freed_memory()
         sorted_ = False
     parts.clear()  # the families' frames, emptied by the concatenation (#21)
@@ -416,22 +411,12 @@ def _criterion_rows(ctx: CheckContext, crit: Criterion, twins: FaultTwins | None
     ``(fault-based rows on the distinct blocks, the others)``: with ``twins`` a fault-based
     family's rows are the first (its ``flow_function``'s, evaluated on every scenario, the
     second), without all are the second."""
-    rows = run_family(ctx, crit, _deferring(family_function(crit)))
+    rows = run_family(ctx, crit, family_function(crit))
     flow = (run_family(ctx, crit, family_function(crit, crit.flow_function))
             if crit.flow_function else None)
     if twins is not None and twin_able(crit):
         return rows, concat([flow])
     return None, rows if flow is None else concat([rows, flow])
-
-
-def _deferring(function: FamilyFunction) -> FamilyFunction:
-    """``function`` called with ``deferred=True`` where it takes that keyword: texts of rows
-    the grouping may drop left to be written for the rows it keeps — C5's "clears it alone"
-    notes, written after :func:`group_rows` by :func:`~.reach_alone.finish_alone_notes`
-    (#21: 157,580 of 204,561 zone rows at 10,000 buses, 1,198 kept)."""
-    if "deferred" in inspect.signature(function).parameters:
-        return functools.partial(function, deferred=True)
-    return function
 
 
 def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:

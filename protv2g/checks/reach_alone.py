@@ -18,10 +18,8 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, fmt_s
 from protv2g.checks._rows import factorize_all, key_codes
-from protv2g.checks.reach_text import PENDING, render_reach
-from protv2g.messages import MessageArray
 
-__all__ = ["alone_notes", "finish_alone_notes"]
+__all__ = ["alone_notes"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 #: What a device without a clearing time for a fault is said to do (a fuse between its minimum
@@ -130,36 +128,6 @@ def alone_notes(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
                             "between it and the source" for r in first_row.tolist()]
         out[lone] = said_alone[d_code[lone]]
     return out
-
-
-def finish_alone_notes(ctx: CheckContext, messages: object) -> None:
-    """Write the :func:`alone_notes` of the C5 rows among ``messages`` (a message column)
-    whose notes C5 left to be written once the rows kept are known
-    (``check_sensitivity(ctx, deferred=True)``): into their recipes, before any is read.
-
-    #21: at 10,000 buses C5 fails 204,561 zone rows, 157,580 of them where the device does
-    not operate at all, and the grouping keeps 1,198 (:mod:`.row_groups`); the notes of the
-    others were worked out (0.12–0.17 s CPU) to be dropped. A row's note depends on its own
-    keys and the fault table alone, so written later it is the same text.
-    """
-    values = getattr(messages, "array", messages)
-    if not isinstance(values, MessageArray):
-        return
-    for recipe, rows in values.sources(render_reach):
-        args = recipe.args
-        pending = args.get(PENDING)
-        if pending is None:
-            continue
-        rows = np.unique(rows)
-        rows = rows[pending[rows]]
-        if not len(rows):
-            continue
-        texts = args["texts"]  # device, element, fault bus name, fault type, case … coded
-        args["alone"][rows] = alone_notes(
-            ctx, args["scenarios"][args["scenario"][rows]], texts[0][1][texts[0][0][rows]],
-            args["alone_bus"][rows], texts[3][1][texts[3][0][rows]],
-            texts[4][1][texts[4][0][rows]])
-        pending[rows] = False
 
 
 def _row_texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -16,12 +16,9 @@ from protv2g.devices.kinds import kind_of
 from protv2g.messages import MessageArray
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
-__all__ = ["BAD_COLUMNS", "PENDING", "reach_messages", "render_reach", "stage_note", "stage_notes",
+__all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes",
            "transformer_note", "transformers_below", "built_grounded"]
 
-#: Recipe part of the rows whose "clears it alone" note is still to be written
-#: (:func:`~protv2g.checks.reach_alone.finish_alone_notes`).
-PENDING = "alone_pending"
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone", "stage",
                  "bracket")
@@ -121,9 +118,7 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     one column a twin scenario changes (:meth:`~protv2g.messages.MessageArray.replaced`),
     and whether each distinct device is a fuse (``fuse``: its rows said in a fuse's words,
     :data:`_FUSE_MESSAGE`). ``bad["alone"]`` (optional, per row): the note of a device that
-    does not operate for the fault at all (:func:`~protv2g.checks.reach_alone.alone_notes`);
-    or ``bad["alone_bus"]`` (the rows' fault bus ids) instead: those notes are written later,
-    for the rows the grouping keeps (:func:`~protv2g.checks.reach_alone.finish_alone_notes`)."""
+    does not operate for the fault at all (:func:`~protv2g.checks.reach_alone.alone_notes`)."""
     n = len(bad["scenario"])
     texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
     numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
@@ -153,13 +148,6 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     if alone is not None and any(np.asarray(alone, dtype=object).tolist()):
         # per row: the device does not operate at all, its backup clears alone (.reach_alone)
         args["alone"] = np.asarray(alone, dtype=object)
-    elif "alone_bus" in bad:  # those notes written for the rows kept, once known (#21,
-        # :func:`~protv2g.checks.reach_alone.finish_alone_notes`): each row's fault bus id
-        # and scenario kept for it, its note "" until then
-        args["alone"] = np.full(n, "", dtype=object)
-        args[PENDING] = np.ones(n, dtype=bool)
-        args["alone_bus"] = np.asarray(bad["alone_bus"], dtype=np.int64)
-        args["scenarios"] = sc_names
     return MessageArray.from_recipe(render_reach, args, n)
 
 

@@ -340,10 +340,8 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         "limit": m.factor.to_numpy(float)}, columns=cols)
 
 
-def check_sensitivity(ctx: CheckContext, deferred: bool = False) -> pd.DataFrame:
-    """C5 violation rows (see the module docstring). ``deferred``: the "clears it alone"
-    notes (:func:`~.reach_alone.alone_notes`) left to be written for the rows the grouping
-    keeps (:func:`~.reach_alone.finish_alone_notes`, which the caller then owes them; #21)."""
+def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
+    """C5 violation rows (see the module docstring)."""
     names = sorted(set(ctx.zones.device))
     if not names:
         return not_applicable("C5", "no device has a protection zone in this study")
@@ -374,10 +372,9 @@ def check_sensitivity(ctx: CheckContext, deferred: bool = False) -> pd.DataFrame
         zone = bad.pop("zone")
         # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
         where = behind_unmodelled_fuse(ctx, bad["device"], fault_bus, zone, bad["ratio"])
-        # a device that does not operate at all: who clears the fault alone (rev37a F8),
-        # now or for the rows kept (``deferred``)
-        alone = {"alone_bus": fault_bus} if deferred else {"alone": alone_notes(
-            ctx, bad["scenario"], bad["device"], fault_bus, bad["fault_type"], bad["case"])}
+        # a device that does not operate at all: who clears the fault alone (rev37a F8)
+        alone = alone_notes(ctx, bad["scenario"], bad["device"], fault_bus,
+                            bad["fault_type"], bad["case"])
         said = (bad["fault_bus_name"] if not any(where) else np.array(
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
@@ -385,7 +382,7 @@ def check_sensitivity(ctx: CheckContext, deferred: bool = False) -> pd.DataFrame
             "C5", np.where(zone == "primary", CheckStatus.FAIL.value,
                            CheckStatus.WARN.value), frame=None,
             message=reach_messages(ctx, {**bad, "zone": zone, "fault_bus_name": said,
-                                         **alone}),
+                                         "alone": alone}),
             scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
             fault_type=bad["fault_type"], case=bad["case"], device=bad["device"],
             other_device="", i_device_a=bad["i_op_a"], i_other_a=bad["pickup_a"],
