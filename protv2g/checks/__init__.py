@@ -29,8 +29,9 @@ coordinate with, the clearing device, or the V2G site); ``i_device_a``/``i_other
 there is no other device ``i_other_a`` is the reference current: pickup for C5, base-case
 current for reach/duty changes, limit for C7/C8); ``t_device_s``/``t_other_s`` (s);
 ``margin`` (negative = violated) and ``limit`` in ``margin_unit`` (s for C1–C4/C6/C10,
-multiples of pickup for C5, kA for C7 duty, A for C8, pu for C9 and C12 voltage, MW for C11
-and reverse power, % for C12 loading and unbalance, a fraction for V2G changes of current);
+multiples of pickup for C5, kA for C7 duty, A for C8, s for C9's wrong trips, A (51P) and MW
+(32) for C9's reverse power, pu for C12 voltage, MW for C11 and C12's reverse power, % for C12
+loading and unbalance, a fraction for V2G changes of current);
 ``message`` (for people; nothing reads it back). The text columns that repeat their values
 (:data:`protv2g.checks._compact.CATEGORY_COLUMNS`: all but ``message``) are categoricals whose
 categories are sorted as ``str`` sorts: they sort as text does; group them with

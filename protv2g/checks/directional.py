@@ -31,8 +31,14 @@ directional table keeps the worse bracket (a decision that matters before one th
 then the smaller timing margin) and says which in ``bracket``.
 
 Power-flow part: a V2G scenario in which power through a directional relay reverses while it
-flows forward in the base case is a ``warn`` (a 32 reverse-power element or a 67 set on load
-current picks up).
+flows forward in the base case, judged against the relay's 51P pickup and, where the study
+gives one, its 32 element (:mod:`.directional_flow`: ``warn`` where one picks up, else
+``info``).
+
+Each row names its mechanism (``mechanism``: :data:`WRONG_TRIP`, :data:`FAILS_TO_TRIP`,
+:data:`~.directional_flow.REVERSE_POWER`), so each is a finding of its own with its own
+status, attribution, margin and unit (review rev40a M1: 2,724 pre-existing *fails to trip*
+rows and one new reverse-power row made one finding); a wrong trip's margin is in s.
 
 References
 ----------
@@ -59,11 +65,13 @@ from protv2g.checks._common import (
     unevaluable,
     violation_rows,
 )
+from protv2g.checks.directional_flow import reverse_power_rows
 from protv2g.checks.directional_zone import step_zone_grades
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.sympathetic import _clearing_band_low_s as clearing_band_low_s
 from protv2g.checks.sympathetic import clearing_devices
 from protv2g.checks.tolerance import with_curve_band
+from protv2g.criteria import MarginUnit
 from protv2g.devices.models import OvercurrentRelay
 from protv2g.devices.staged import staged_phase_element_times
 from protv2g.directional import (
@@ -75,12 +83,14 @@ from protv2g.directional.evaluate import evaluate_directional
 from protv2g.directional.memory import prefault_v1_pu
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.units import Direction
-from protv2g.violations import CheckStatus
 
-__all__ = ["check_directional", "clearing_table", "directional_fault_rows",
-           "directional_flow_rows", "directional_table"]
+__all__ = ["FAILS_TO_TRIP", "WRONG_TRIP", "check_directional", "clearing_table",
+           "directional_fault_rows", "directional_flow_rows", "directional_table"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
+#: ``mechanism`` of C9's fault rows: a wrong trip, a failure to trip (each its own finding).
+WRONG_TRIP = "wrong trip"
+FAILS_TO_TRIP = "fails to trip"
 _ANGLE_COLS = ("ia_degree", "ib_degree", "ic_degree", "va_pu", "va_degree", "vb_pu",
                "vb_degree", "vc_pu", "vc_degree", "i3i0_degree", "v0_pu", "v0_degree",
                "i2_ka", "i2_degree", "v2_pu", "v2_degree")
@@ -286,6 +296,8 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
         i_device_a=bad.oc_current_a.to_numpy(float), i_other_a=bad.oc_pickup_a.to_numpy(float),
         t_device_s=t_op, t_other_s=t_clear,
         margin=margin, limit=np.where(wrong, margin_s, np.nan), data_boundary=boundary,
+        margin_unit=np.where(wrong, MarginUnit.SECOND.value, MarginUnit.PER_UNIT.value),
+        mechanism=np.where(wrong, WRONG_TRIP, FAILS_TO_TRIP).astype(object),
         bracket=(bad["bracket"].fillna("").to_numpy() if "bracket" in bad.columns else ""),
         message=[_message(ctx, r, z) + b for r, z, b in zip(bad.itertuples(index=False), zone,
                                                             band, strict=True)])
@@ -343,25 +355,4 @@ def directional_flow_rows(ctx: CheckContext) -> pd.DataFrame:
     relays, phasors = _c9_relays(ctx)
     if not relays or not phasors:
         return concat([])
-    return _reverse_power(ctx, [d.name for d in relays])
-
-
-def _reverse_power(ctx: CheckContext, names: list[str]) -> pd.DataFrame:
-    flow = ctx.flow.get("device")
-    if flow is None or not {"scenario", "device", "p_mw"} <= set(flow.columns):
-        return concat([])
-    f = flow[flow.device.isin(names)]
-    if f.empty:
-        return concat([])
-    lo = f.groupby(["scenario", "device"]).p_mw.min().reset_index()
-    lo["base"] = lo.scenario.map(ctx.base_of)
-    base = lo[lo.scenario == lo.base][["device", "base", "p_mw"]].rename(
-        columns={"p_mw": "p_base_mw"})
-    j = lo[(lo.scenario != lo.base)].merge(base, on=["device", "base"], how="left")
-    bad = j[(j.p_mw < 0) & ~(j.p_base_mw < 0)]
-    msgs = [f"V2G export reverses power through {r.device} (P = {r.p_mw:.2f} MW) "
-            f"{ctx.export_text(r.scenario)}: a 32 reverse-power element or a 67 set on load "
-            "current picks up" for r in bad.itertuples(index=False)]
-    return violation_rows("C9", CheckStatus.WARN, frame=bad, scenario=bad.scenario.to_numpy(),
-                          device=bad.device.to_numpy(), margin=bad.p_mw.to_numpy(), limit=0.0,
-                          message=msgs)
+    return reverse_power_rows(ctx, [d.name for d in relays])
