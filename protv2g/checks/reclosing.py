@@ -47,8 +47,8 @@ IEEE 1547 category), so they keep the 2 s of §8.1.
 
 References
 ----------
-IEEE Std 1547-2018 Tables 11–13 (default UV2 trip settings); §8.1 (unintentional islanding, cease to energise within 2 s) and §6.3
-(reclosing coordination).
+IEEE Std 1547-2018 Tables 11–13 (default UV2 trip settings); §8.1 (unintentional islanding,
+cease to energise within 2 s) and §6.3 (reclosing coordination).
 """
 
 from __future__ import annotations
