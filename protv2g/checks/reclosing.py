@@ -53,7 +53,10 @@ cease to energise within 2 s) and §6.3 (reclosing coordination).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import yaml
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.checks.island_collapse import collapsed_island_v_pu, island_window_s
@@ -130,15 +133,24 @@ def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_mw: float,
             f"{min_mw:.3g} MW: ratio {ratio:.2g}, {where}")
 
 
-def _drafted_site_fields(ctx: CheckContext) -> dict[int, set[str]]:
-    """Site index → its fields ``protv2g init`` drafted (a ``# TODO`` on them in the study
-    file, :func:`protv2g.study.todos.todo_items`); empty without a file."""
+def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
+    """Site name → its fields ``protv2g init`` drafted (a ``# TODO`` on them in the study
+    file, :func:`protv2g.study.todos.todo_items`), the file's own site order mapped to names
+    (a study varied in memory may order its sites otherwise); empty without a file."""
     path = getattr(ctx.study, "path", None)
-    out: dict[int, set[str]] = {}
-    for item in todo_items(path) if path else []:
+    items = todo_items(path) if path else []
+    if not items:
+        return {}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    names = [str(s.get("name")) for s in raw.get("v2g_sites") or [] if isinstance(s, dict)]
+    out: dict[str, set[str]] = {}
+    for item in items:
         head, _, rest = str(item.field).partition("].")
-        if head.startswith("v2g_sites[") and head[10:].isdigit():
-            out.setdefault(int(head[10:]), set()).add(rest.split(" ")[0])
+        if head.startswith("v2g_sites[") and head[10:].isdigit() and int(head[10:]) < len(names):
+            out.setdefault(names[int(head[10:])], set()).add(rest.split(" ")[0])
     return out
 
 
@@ -199,7 +211,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     load_mw, gen_mw = bus_power_mw(ctx)
     rows = []
     applies = False
-    drafted: dict[int, set[str]] | None = None
+    drafted: dict[str, set[str]] | None = None
     for dev in ctx.study.document.devices:
         behind = ctx.downstream(dev.name)
         names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
@@ -222,9 +234,8 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
             applies = True
             if drafted is None:
                 drafted = _drafted_site_fields(ctx)
-            index = next(i for i, s in enumerate(ctx.study.document.v2g_sites) if s.name == name)
             cease, why = _island_window(sites[name], [sites[n] for n in names], min_mw,
-                                        der_mw, drafted.get(index, set()))
+                                        der_mw, drafted.get(name, set()))
             need = cease + rule.value
             if first > need:
                 continue
