@@ -86,3 +86,18 @@ def test_no_warning_no_text():
     table, by_crit = hosting_tables(failing, [axis], ["C5", "C11"], {}, {})
     assert table.iloc[0]["warns"] == "" and "warns" not in table.iloc[0]["note"]
     assert by_crit["warns_from_kw"].map(math.isnan).all()
+
+
+def test_summary_says_the_warnings_of_a_site_not_limited():
+    from protv2g.hosting.tables import hosting_tables
+    from protv2g.hosting.warns import warns_from
+    from protv2g.report.summary_hosting import hosting_headline
+
+    axis = _axis()
+    failing = {(axis.key, p): {} for p, *_ in J1_MARGINS}
+    table, _ = hosting_tables(failing, [axis], ["C5", "C11"], {}, {}, None,
+                              warns_from(_margins()))
+    out = hosting_headline(table, {"hosting_capacity_kw": {"depot": 2000.0}})
+    assert out == [("  depot", "2,000 kW: no criterion limits it up to the site's maximum; "
+                    "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not "
+                    "gate-failing")]
