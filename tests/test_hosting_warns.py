@@ -1,7 +1,8 @@
 """Hosting says where a criterion that does not limit the export warns (review rev40a M5,
 EPRI J1 ``hosting --site depot``: "no criterion limits it up to the site maximum", By
 criterion "C11 not_limited" and "C5 not_limited", while the Margins sheet of the same run had
-C11 negative from 625 kW (−1.40 MW at 2 MW) and C5 −0.10…−0.14 × pickup from 1,000 kW).
+C11 negative from 625 kW (−1.40 MW at 2 MW) and C5 −0.10…−0.14 × pickup from 1,000 kW, both
+`warn` rows).
 
 The margins below are the reviewer's J1 Margins sheet (/tmp/rev40a/j1_host.xlsx, firm/light:
 C11 and C5 smallest margin per evaluated export, ``n_failing`` 0 — warns only); the figures
@@ -23,7 +24,8 @@ J1_MARGINS = [(0.0, 0.18, 0.03), (250.0, 0.10, 0.02), (500.0, 0.01, 0.01),
 
 def _margins() -> pd.DataFrame:
     rows = [{"site": "depot", "participation": "firm", "load_level": "light",
-             "p_export_kw": p, "criterion": crit, "margin": m, "n_failing": 0}
+             "p_export_kw": p, "criterion": crit, "margin": m, "n_failing": 0,
+             "n_warning": int(m < 0)}
             for p, c11, c5 in J1_MARGINS for crit, m in (("C11", c11), ("C5", c5))]
     return pd.DataFrame(rows)
 
@@ -44,9 +46,10 @@ def test_warns_from_the_margins():
     assert w == {("depot", "firm", "light"): {"C11": 625.0, "C5": 1000.0}}
     assert warns_text(w[("depot", "firm", "light")]) == (
         "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not gate-failing")
-    # a gate-failing level is a limit, not a warning
-    failing = _margins().assign(n_failing=1)
-    assert warns_from(failing) == {}
+    # a gate-failing level is a limit, not a warning; a negative margin of no warn row
+    # (C2's info rows) neither
+    assert warns_from(_margins().assign(n_failing=1)) == {}
+    assert warns_from(_margins().assign(n_warning=0)) == {}
 
 
 def test_not_limited_tables_say_the_warnings():

@@ -5,8 +5,8 @@ A warning does not limit the hosting figure (by design: the gate fails on ``fail
 it all": EPRI J1's depot read "no criterion limits it up to the site maximum" and "C11
 not_limited" while its Margins sheet had C11 negative from 625 kW and C5 from 1,000 kW.
 This module finds, per axis and criterion, the smallest evaluated export at which the
-criterion's margin (:mod:`.margins`, rows attributable to V2G) is negative while no row of it
-fails the gate there, and words it: "warns from 625 kW (C11: islanding study / DTT),
+criterion has ``warn`` rows attributable to V2G (:mod:`.margins`, ``n_warning``) while no row of
+it fails the gate there, and words it: "warns from 625 kW (C11: islanding study / DTT),
 1,000 kW (C5) — not gate-failing".
 """
 
@@ -28,19 +28,23 @@ WARN_REMEDY = {"C11": "islanding study / DTT"}
 
 def warns_from(margins: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, float]]:
     """(site, participation, load level) → criterion → the smallest export (kW) at which the
-    criterion's margin is negative with no gate-failing row (``n_failing`` 0).
+    criterion has ``warn`` rows attributable to V2G (``n_warning``) and no gate-failing row
+    (``n_failing`` 0). Not a negative margin alone: C2's ``info`` rows carry negative margins
+    (e.g. the shipped depot example's, 648 of them) and are no warning.
 
     >>> m = pd.DataFrame({"site": ["d"] * 3, "participation": ["firm"] * 3,
     ...                   "load_level": ["light"] * 3, "p_export_kw": [250.0, 625.0, 1000.0],
     ...                   "criterion": ["C11"] * 3, "margin": [0.1, -0.2, -0.5],
-    ...                   "n_failing": [0, 0, 0]})
+    ...                   "n_failing": [0, 0, 0], "n_warning": [0, 2, 2]})
     >>> warns_from(m)
     {('d', 'firm', 'light'): {'C11': 625.0}}
     """
     out: dict[tuple[str, str, str], dict[str, float]] = {}
     if margins is None or margins.empty:
         return out
-    m = margins[(pd.to_numeric(margins["margin"], errors="coerce") < 0)
+    if "n_warning" not in margins:
+        return out
+    m = margins[(pd.to_numeric(margins["n_warning"], errors="coerce").fillna(0) > 0)
                 & (pd.to_numeric(margins["n_failing"], errors="coerce").fillna(0) == 0)]
     for (site, part, load, crit), grp in m.groupby(
             ["site", "participation", "load_level", "criterion"], sort=False):
