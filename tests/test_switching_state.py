@@ -87,7 +87,8 @@ def test_an_open_point_written_as_a_stub_to_a_dummy_bus_is_named(tmp_path):
     assert [x.lower() for x in at] == ["line.sw9"]  # nothing else there
     assert names == ["line.sw9"]
     text = switching_text([], names)
-    assert "1 switch(es) end at a bus nothing else connects to (line.sw9)" in text
+    assert "1 closed switch(es) end at a bus nothing else connects to in this model "\
+           "(line.sw9)" in text
 
 
 def test_ieee123_ties_are_named(shared_dir):
@@ -115,3 +116,33 @@ def test_unloaded_line_ends_are_not_open_points(shared_dir):
     e = big.elements
     assert "line.ln6048642-1" not in dead_end_line_names(SimpleNamespace(model=big, net=None))
     assert not bool(e.switch_like[e.name == "line.ln6048642-1"].iloc[0])
+
+
+def test_a_switch_to_equipment_the_master_does_not_load_is_not_called_an_open_point(
+        shared_dir):
+    """EPRI J1's ``Master_noPV``: ``Line.Site4_PV`` (Services.dss, ``switch=yes enabled=yes
+    !PV``) is the closed switch to PV site 4's bus ``B51854_sec2``, where ``ExistingPV.dss``
+    (loaded by ``Master_withPV`` only) puts ``PVSystem.3P_ExistingSite4``. The Summary called
+    it "a normally-open point written as a closed switch to a dummy bus" (review rev40a M7);
+    it says now what the model shows. Reference: OpenDSS's own connectivity at that bus."""
+    pytest.importorskip("opendssdirect")
+    import opendssdirect as dss
+
+    from protv2g.network.dss_model import load_dss_model
+
+    master = shared_dir / "feeders/opendss/real/EPRI_J1/Master_noPV.dss"
+    names = dead_end_line_names(SimpleNamespace(model=load_dss_model(master), net=None))
+    assert "line.site4_pv" in names
+    dss.Basic.ClearAll()
+    dss.Text.Command(f'compile "{master}"')
+    dss.Circuit.SetActiveBus("b51854_sec2")
+    at = [x for x in (dss.Bus.AllPDEatBus() or []) + (dss.Bus.AllPCEatBus() or []) if x]
+    assert [x.lower() for x in at] == ["line.site4_pv"]
+    pv = (master.parent / "ExistingPV.dss").read_text()
+    assert "PVSystem.3P_ExistingSite4 phases=3 bus1=B51854_sec2" in pv
+    text = switching_text([], ["line.site4_pv"])
+    assert "normally-open point" not in text and "dummy bus" not in text
+    assert ("1 closed switch(es) end at a bus nothing else connects to in this model "
+            "(line.site4_pv): nothing is fed through them as modelled — an open point written "
+            "as a stub, or equipment this master does not load (e.g. a DER connection); "
+            "confirm which") in text

@@ -33,20 +33,38 @@ device whose cease time is no longer than that is ``pre-existing`` too (set here
 adds no exposure the device does not already have — the first reclose needs changing with or
 without it), its message saying so.
 
+**A small DER under a large load** (review rev40a M4, EPRI J1: 21.6 kW of home chargers
+behind RC-MID with 0.534 MW of minimum load failed on the 2-s bound): the island's voltage
+collapses, and the unit's UV2 trip (its ``ride_through_category``, IEEE 1547-2018 Tables 11–13,
+or its ``voltage_trip``) ends the island within UV2's clearing time. A V2G row's window is
+then that clearing time (no longer than the declared cease time) where the collapsed voltage at
+the highest-voltage end of the load-model bracket is below UV2's pickup, else the declared
+``cease_to_energize_s`` (:mod:`protv2g.checks.island_collapse`); the message says which, with
+the figures, what it rests on, and when the cease time or category was drafted by init (a
+``# TODO`` on it). Not with existing DER behind the device, and not for the existing DER's own
+rows: their current limit and trip settings are not known (an OpenDSS PV system carries no
+IEEE 1547 category), so they keep the 2 s of §8.1.
+
 References
 ----------
-IEEE Std 1547-2018 §8.1 (unintentional islanding, cease to energise within 2 s) and §6.3
-(reclosing coordination).
+IEEE Std 1547-2018 Tables 11–13 (default UV2 trip settings); §8.1 (unintentional islanding,
+cease to energise within 2 s) and §6.3 (reclosing coordination).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
+import yaml
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
+from protv2g.checks.island_collapse import collapsed_island_v_pu, island_window_s
 from protv2g.checks.islanding import bus_power_mw, min_load_mw
 from protv2g.checks.rule_values import reclose_margin
+from protv2g.engine.ride_through import trip_elements
 from protv2g.network.dss_voltage_relays import voltage_relays
+from protv2g.study.todos import todo_items
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
@@ -96,7 +114,8 @@ def _bracket_text(first_s: float, cease_s: float, rule: object, who: str = "the 
     return f"; fails at both ends of the margin bracket {lo:g}-{hi:g} s"
 
 
-def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_mw: float) -> str:
+def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_mw: float,
+                 until: str = "cease-to-energise") -> str:
     """Where the DER behind ``device`` stands against C11's island screen (review s27 §7,
     EPRI J1: 0.30 MW of V2G against ≈ 1.9 MW of minimum load behind the head relay, ratio
     0.16, was not said): context for the reclose row, which stands either way — the
@@ -108,10 +127,81 @@ def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_mw: float) -
     ratio, screen = der_mw / min_mw, ctx.thresholds.island_load_ratio
     basis = f"({screen:.2g} × minimum load, Sandia SAND2012-1365)"
     where = (f"under the island screen {basis}: a sustained island is unlikely; the window up "
-             "to cease-to-energise remains" if ratio <= screen else
+             f"to {until} remains" if ratio <= screen else
              f"over the island screen {basis}: a sustained island is not ruled out (C11)")
     return (f"; DER behind {device} {der_mw:.3g} MW against its minimum load "
             f"{min_mw:.3g} MW: ratio {ratio:.2g}, {where}")
+
+
+def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
+    """Site name → its fields ``protv2g init`` drafted (a ``# TODO`` on them in the study
+    file, :func:`protv2g.study.todos.todo_items`), the file's own site order mapped to names
+    (a study varied in memory may order its sites otherwise); empty without a file."""
+    path = getattr(ctx.study, "path", None)
+    items = todo_items(path) if path else []
+    if not items:
+        return {}
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    names = [str(s.get("name")) for s in raw.get("v2g_sites") or [] if isinstance(s, dict)]
+    out: dict[str, set[str]] = {}
+    for item in items:
+        head, _, rest = str(item.field).partition("].")
+        if head.startswith("v2g_sites[") and head[10:].isdigit() and int(head[10:]) < len(names):
+            out.setdefault(names[int(head[10:])], set()).add(rest.split(" ")[0])
+    return out
+
+
+def _island_window(site: object, behind: list[object], min_mw: float, der_mw: float,
+                   drafted: set[str]) -> tuple[float, str]:
+    """How long ``site`` may energise the island (s) and why (:mod:`.island_collapse`).
+
+    The island's voltage takes the V2G sites behind the device at their first-cycle limit
+    ``limit_pu`` and full nameplate kVA (the highest current: the highest-voltage end) against
+    the minimum load behind it; a single-phase site faces its phase's share, taken as one third
+    of that load (per phase loads are not split: an approximation), and the sites on its
+    phase(s) (a three-phase site a third of its kVA per phase). Where existing DER is behind
+    the device its current limit and trips are not known, so the site's declared cease time
+    stands."""
+    def mark(field: str) -> str:
+        return " (drafted: TODO)" if field in drafted else ""
+    cease = float(site.cease_to_energize_s)
+    declared = (f"its declared cease-to-energise time {cease:g} s"
+                f"{mark('cease_to_energize_s')}")
+    if "cease_to_energize_s" in drafted:
+        declared += (", IEEE 1547-2018 §8.1's upper bound drafted by init (give the chargers' "
+                     "anti-islanding clearing time)")
+    if der_mw > 0:
+        return cease, (f"{declared}; existing DER behind it, whose current limit and trips are "
+                       "not known, may hold the island's voltage: its UV trip is not credited")
+    mine = set(site.conductors)
+    s_limit_kva = sum(s.limit_pu * s.n_chargers * s.charger_kva
+                      * len(mine & set(s.conductors)) / len(s.conductors) for s in behind)
+    share = len(mine) / 3
+    p_kw = min_mw * 1000 * share
+    v_pu = float(collapsed_island_v_pu(s_limit_kva, p_kw))
+    uv2 = next(e for e in trip_elements(site.ride_through_category,
+                                        site.voltage_trip.model_dump()) if e.name == "uv2")
+    window, by_uv2 = island_window_s(v_pu, uv2.pickup_pu, uv2.clearing_s, cease)
+    given = site.voltage_trip.uv2_pu or site.voltage_trip.uv2_s
+    cat = (f"Category {site.ride_through_category.value}{mark('ride_through_category')} "
+           f"UV2 {uv2.pickup_pu:g} pu within {uv2.clearing_s:g} s ("
+           f"{'the site voltage_trip' if given else 'IEEE 1547-2018 Tables 11–13 default'})")
+    kva = f"{s_limit_kva:,.0f}" if s_limit_kva >= 100 else f"{s_limit_kva:.3g}"
+    held = (f"{kva} kVA at the {site.limit_pu:g} pu current limit{mark('limit_pu')} of "
+            f"the V2G on its phase{'s' if len(mine) > 1 else ''} against "
+            f"{p_kw / 1000:.3g} MW minimum load"
+            f"{f' ({len(mine)}/3 of the zone: its share)' if share < 1 else ''} holds the "
+            "island at "
+            f"most {v_pu:.2g} pu (constant-impedance load, the highest-voltage end; a "
+            "constant-power load collapses it further)")
+    if not bool(by_uv2):
+        return cease, (f"{declared}; {held}, not below its {cat}: the UV trip does not end "
+                       "the island")
+    return float(window), (f"its UV2 trip ({cat}): {held}; this rests on the category and "
+                           f"the current limit, not on {declared}")
 
 
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
@@ -121,6 +211,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     load_mw, gen_mw = bus_power_mw(ctx)
     rows = []
     applies = False
+    drafted: dict[str, set[str]] | None = None
     for dev in ctx.study.document.devices:
         behind = ctx.downstream(dev.name)
         names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
@@ -141,7 +232,10 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
         min_mw = min_load_mw(ctx, load_mw, behind)
         for name in names:
             applies = True
-            cease = sites[name].cease_to_energize_s
+            if drafted is None:
+                drafted = _drafted_site_fields(ctx)
+            cease, why = _island_window(sites[name], [sites[n] for n in names], min_mw,
+                                        der_mw, drafted.get(name, set()))
             need = cease + rule.value
             if first > need:
                 continue
@@ -151,6 +245,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
             also = (f"; the existing DER behind {dev.name} ({der_mw:.3g} MW, ceasing within "
                     f"{EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this exposure "
                     "without V2G: pre-existing" if there else "")
+            until = "its UV2 trip" if why.startswith("its UV2") else "cease-to-energise"
             for sc in ctx.scenarios.values():
                 p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
                 if p_kw <= 0:
@@ -159,16 +254,15 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                 row = violation_rows(
                     "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
                     other_device=name, t_device_s=first,
-                    t_other_s=sites[name].cease_to_energize_s, margin=first - need,
+                    t_other_s=cease, margin=first - need,
                     limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus), rule=rule.name,
                     rule_value=rule.value, rule_source=rule.source,
                     message=(f"{dev.name} recloses after {first:g} s but site {name} at "
                              f"{ctx.bus_name(bus)} may energise the island for up to "
-                             f"{sites[name].cease_to_energize_s:g} s, "
-                             f"{ctx.export_text(sc.name, names)}: out-of-phase reclosing "
-                             f"risk (needs > {need:g} s)"
-                             f"{_bracket_text(first, cease, rule)}"
-                             f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_mw)}"
+                             f"{cease:g} s, {ctx.export_text(sc.name, names)}: "
+                             f"out-of-phase reclosing risk (needs > {need:g} s)"
+                             f"{_bracket_text(first, cease, rule)}; the {cease:g} s is {why}"
+                             f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_mw, until)}"
                              f"{also}"))
                 rows.append(row.assign(attribution="pre-existing") if there else row)
     if not applies:

@@ -91,7 +91,9 @@ def _line(row: dict, p_charger_kw: float | None = None) -> str:
     if isinstance(missing, str) and missing:
         return (f"{head}  not limited by the criteria evaluated up to "
                 f"{row['site_max_kw']:,.0f} kW ({missing} not evaluated)")
-    return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW"
+    warns = row.get("warns")  # review rev40a M5: "not limited" beside negative margins
+    warned = f"; {warns}" if isinstance(warns, str) and warns else ""
+    return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW{warned}"
 
 
 def _rests_on_words(row: dict) -> str:

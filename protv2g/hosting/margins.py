@@ -17,6 +17,9 @@ __all__ = ["MARGIN_COLUMNS", "margin_table"]
 
 MARGIN_COLUMNS = [
     "site", "participation", "load_level", "p_export_kw", "criterion", "margin", "n_failing",
+    # rows of the criterion with status ``warn`` there (attributable to V2G): where a
+    # criterion not limiting the export warns (:mod:`.warns`, review rev40a M5)
+    "n_warning",
 ]
 
 
@@ -56,10 +59,15 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
         n_fail = (viol[failing].assign(_w=row_weights(viol)[np.asarray(failing, dtype=bool)])
                   .groupby(["scenario", "criterion"], observed=True)["_w"].sum()
                   if not viol.empty else pd.Series(dtype=int))
+        warned = (viol["status"].astype(str) == "warn").to_numpy(bool) & np.asarray(
+            keep, dtype=bool) if not viol.empty else np.zeros(0, dtype=bool)
+        n_warn = (viol[warned].groupby(["scenario", "criterion"], observed=True).size()
+                  if warned.any() else pd.Series(dtype=int))
         for (name, crit), margin in m.items():
             axis, p_kw = meta[name]
             rows.append({"site": axis.site.name, "participation": axis.participation.value,
                          "load_level": axis.load_level.value, "p_export_kw": p_kw,
                          "criterion": str(crit), "margin": float(margin),
-                         "n_failing": int(n_fail.get((name, crit), 0))})
+                         "n_failing": int(n_fail.get((name, crit), 0)),
+                         "n_warning": int(n_warn.get((name, crit), 0))})
     return pd.DataFrame(rows, columns=MARGIN_COLUMNS)

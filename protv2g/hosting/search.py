@@ -60,6 +60,7 @@ from protv2g.hosting.tables import (
     levels,
 )
 from protv2g.hosting.warning_text import grouped_warnings, warning_key
+from protv2g.hosting.warns import warns_from
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.pipeline import study_with_sites
 from protv2g.study.loader import Study
@@ -371,16 +372,16 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     # C1–C4 that judged nothing for want of fuses and reclosers: not evaluated, as the gate
     unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
                                                             not_applicable)
+    margin_rows = [m for m in margin_rows if not m.empty]
+    margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
+               else pd.DataFrame(columns=MARGIN_COLUMNS))
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
-                                    aside, change_min_pu)
+                                    aside, change_min_pu, warns_from(margins))
     # the site's own devices' rows are that equipment's (ver36 V1: no winding lifts them)
     table = with_online(table, axes, online, site_transformer_devices(study))
     by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],
                                                          cut.get(a.key))
                                                  for a in axes if a.key in stop})
-    margin_rows = [m for m in margin_rows if not m.empty]
-    margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
-               else pd.DataFrame(columns=MARGIN_COLUMNS))
     margins = margins.sort_values(["site", "participation", "load_level", "criterion",
                                    "p_export_kw"], ignore_index=True)
     levels_kw = {a.key: levels(failing, a) for a in axes}

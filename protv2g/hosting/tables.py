@@ -25,6 +25,7 @@ own reason and starts with the hosting chargers.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -54,6 +55,7 @@ from protv2g.hosting.voltage_text import (
     over_limit_text,
     voltage_limit_text,
 )
+from protv2g.hosting.warns import warns_text
 from protv2g.hosting.window import passes_again, window_text
 from protv2g.input_basis import weakest
 from protv2g.significant import number_text
@@ -91,20 +93,25 @@ HOSTING_COLUMNS = [
     # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
     # modelled): the figure says nothing of them, and no text calls it unlimited over them
     "not_evaluated",
+    # the criteria not limiting the figure whose margin is negative (a warning, not
+    # gate-failing) at or below it, with the export each warns from (:mod:`.warns`; review
+    # rev40a M5); "" for none
+    "warns",
     "site_max_kw", "limited", "note",
 ]
 
 #: Columns of the per-criterion table (one row per site × participation × load × criterion).
 BY_CRITERION_COLUMNS = [
     "site", "participation", "load_level", "criterion", "status", "hosting_kw",
-    "first_fail_kw", "hosting_chargers", "limiting_device", "limiting_fault", "limiting_basis",
-    "site_max_kw", "limited", "note",
+    "first_fail_kw", "warns_from_kw", "hosting_chargers", "limiting_device", "limiting_fault",
+    "limiting_basis", "site_max_kw", "limited", "note",
 ]
 
 #: Columns of the per-site criterion table (one row per site × criterion, on the participation
 #: case and load level where the criterion first fails at the lowest export).
 SITE_CRITERION_COLUMNS = [
-    "site", "criterion", "status", "hosting_kw", "first_fail_kw", "hosting_chargers",
+    "site", "criterion", "status", "hosting_kw", "first_fail_kw", "warns_from_kw",
+    "hosting_chargers",
     "participation", "load_level", "limiting_device", "limiting_fault", "limiting_basis",
     "site_max_kw", "limited", "per_axis", "note",
 ]
@@ -275,7 +282,8 @@ def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
 
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                    unevaluated: dict[str, list[str]], not_applicable: dict[str, str],
-                   aside: Aside | None = None, change_min_pu: float = 1.0 / 120.0
+                   aside: Aside | None = None, change_min_pu: float = 1.0 / 120.0,
+                   warns: Mapping[tuple[str, str, str], Mapping[str, float]] | None = None
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hosting-capacity table and the per-criterion table of a search.
 
@@ -295,6 +303,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     change_min_pu : float
         ``checks.voltage_change_min_pu``: what V2G may add to a bus over the limit without
         V2G, for the other end of a figure set by a bus at the limit (``over_limit_kw``).
+    warns : mapping, optional
+        Axis key → criterion → the export (kW) it warns from (:func:`.warns.warns_from`).
 
     Returns
     -------
@@ -315,12 +325,17 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         lim = _limiting(failing, axis, evaluated, None, change_min_pu)
         extra = axis_extras(failing, aside or {}, axis.key, evaluated, axis.cap_kw,
                             lim["first_fail_kw"])
-        note = _note(axis, lim, na, missing) + extras_note(extra, lim["hosting_kw"]) + caveat
+        limiting = set(limiting_criteria(lim["limiting_criterion"])) if lim["limited"] else set()
+        warned = {c: kw for c, kw in (warns or {}).get(axis.key, {}).items()
+                  if c not in limiting and c not in unevaluated}
+        warn = warns_text(warned, lim["hosting_kw"])
+        note = (_note(axis, lim, na, missing, warn) + extras_note(extra, lim["hosting_kw"])
+                + caveat)
         if missing:  # a figure over criteria that could not run is no figure (review25 §4:
             # ``hosting --json`` said determined true beside "NOT ESTABLISHED")
             extra = {**extra, "determined": False}
         rows.append({**base, **lim, **extra, "not_evaluated": ", ".join(missing),
-                     "note": note})
+                     "warns": warn, "note": note})
         for crit in criteria:
             if crit in not_applicable:
                 crit_rows.append({**base, "criterion": crit,
@@ -340,8 +355,14 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                       HostingStatus.LIMITED if c["limited"] else
                       HostingStatus.SETTING if setting else HostingStatus.NOT_LIMITED)
             why = why or settings_text(setting[:1]) or at_once_note(axis, c, crit)
+            warn_kw = (warned.get(crit, math.nan) if status is HostingStatus.NOT_LIMITED
+                       else math.nan)
+            if warn_kw == warn_kw:
+                why = "; ".join(x for x in (
+                    f"{warns_text({crit: warn_kw})}: its margin is negative from that export "
+                    "(Margins), a warning does not limit the export", why) if x)
             crit_rows.append({**base, **c, "criterion": crit, "status": status.value,
-                              "note": why})
+                              "warns_from_kw": warn_kw, "note": why})
     table = pd.DataFrame(rows, columns=HOSTING_COLUMNS)
     by_crit = pd.DataFrame(crit_rows, columns=BY_CRITERION_COLUMNS)
     for frame in (table, by_crit):
@@ -355,6 +376,8 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     table["set_by_transformer"] = ""
     by_crit["hosting_chargers"] = by_crit["hosting_chargers"].astype("Int64")  # NA: n/a
     by_crit["first_fail_kw"] = pd.to_numeric(by_crit["first_fail_kw"]).astype(float)
+    by_crit["warns_from_kw"] = pd.to_numeric(by_crit["warns_from_kw"]).astype(float)
+    table["warns"] = table["warns"].fillna("").astype(str)
     return table, by_crit
 
 
@@ -404,16 +427,21 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
         parts = []
         for r, v in zip(grp.itertuples(index=False), kw, strict=True):
             axis = f"{r.participation}/{r.load_level}"
+            warn_kw = getattr(r, "warns_from_kw", math.nan)
             parts.append(f"{axis}: first fails at {r.first_fail_kw:,.0f} kW" if r.limited
                          else f"{axis}: {r.status.replace('_', ' ')}"
                          + (f" up to {v:,.0f} kW" if r.status in (
                             HostingStatus.NOT_LIMITED.value, HostingStatus.SETTING.value)
-                            else ""))
+                            else "")
+                         + (f", warns from {warn_kw:,.0f} kW" if warn_kw == warn_kw
+                            and not r.limited else ""))
         rows.append({
             "site": site, "criterion": crit,
             "status": HostingStatus.LIMITED.value if len(limited) else status,
             "hosting_kw": float(pick["hosting_kw"]), "first_fail_kw": float(
                 pick["first_fail_kw"]) if len(limited) else math.nan,
+            "warns_from_kw": (math.nan if len(limited) else float(pd.to_numeric(
+                grp.get("warns_from_kw", pd.Series(dtype=float))).min())),
             "hosting_chargers": pick["hosting_chargers"],
             "participation": pick["participation"] if len(limited) else "",
             "load_level": pick["load_level"] if len(limited) else "",
@@ -431,7 +459,7 @@ def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
 
 
 def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
-          not_evaluated: list[str] = ()) -> str:
+          not_evaluated: list[str] = (), warn: str = "") -> str:
     frac = axis.site.participation.fraction(axis.participation)
     cap = (f"{axis.participation.value} participation: {frac:g} × {axis.site.n_chargers} × "
            f"{axis.site.p_charger_kw:g} kW = {axis.cap_kw:g} kW")
@@ -445,7 +473,9 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
               if not_applicable else "")
         which = (f"no criterion evaluated ({', '.join(not_evaluated)} not evaluated)"
                  if not_evaluated else "no criterion")
-        return (f"{which} limits it up to the site maximum ({cap}); {OTHER_SITES}{na}")
+        warned = f"; {warn}" if warn else ""
+        return (f"{which} limits it up to the site maximum ({cap}){warned}; "
+                f"{OTHER_SITES}{na}")
     hi = lim["first_fail_kw"]
     s = axis.site
     n_on = s.participation.fraction(axis.participation) * s.n_chargers
@@ -466,8 +496,9 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
         return f"{chargers}{head}{reasons_text(crits, s, n_on)}; {cap}; {OTHER_SITES}"
     # kW by the report's rule (protv2g.significant.number_text, as the hosting cells)
     worse = lim.get("limiting_worse", "")
+    warned = f"; below it {warn}" if warn else ""
     if worse:  # kW already in the report's rule (:func:`_worse_text`)
-        return f"{chargers}{names} {worse}; {cap}; {OTHER_SITES}"
+        return f"{chargers}{names} {worse}{warned}; {cap}; {OTHER_SITES}"
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
-            f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')}); "
-            f"{cap}; {OTHER_SITES}")
+            f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')})"
+            f"{warned}; {cap}; {OTHER_SITES}")

@@ -73,6 +73,7 @@ from typing import Any
 from protv2g.checks.beyond_transformer import RULE as UNGUARDED_STEP
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.checks.load import CHARGING_PEAKS, RESIDUAL_PEAKS
+from protv2g.checks.reclosing import EXISTING_DER_CEASE_S
 from protv2g.findings import Attribution
 from protv2g.recommend.change import FAMILY_RANK, Change, Family, describe
 from protv2g.recommend.saving import FindingReach, RecloserLimits
@@ -87,7 +88,8 @@ from protv2g.recommend.window import WINDOW_MARGIN, choose_lower, window_warning
 from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
 from protv2g.units import DeviceKind
 
-__all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FUSE_BLOWING_MECHANISMS",
+__all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FIRST_RECLOSE_STEP_S",
+           "first_reclose_menu", "FUSE_BLOWING_MECHANISMS",
            "FUSE_BLOWING_RANK", "SAVING_MECHANISMS", "C8_LINK_STEPS",
            "candidates", "describe", "new_ground_element"]
 
@@ -99,6 +101,32 @@ __all__ = ["Change", "Family", "FAMILY_RANK", "FIRST_RECLOSE_S", "FUSE_BLOWING_M
 #: ckt24 review: recommend proposed 3 s where init drafts 3.5 s); then 5, 10 and 15 s, common
 #: recloser control menus.
 FIRST_RECLOSE_S = (RECLOSE_INTERVALS_DER_S[0], 5.0, 10.0, 15.0)
+#: Step of the first reclose interval C10's moves try below :data:`FIRST_RECLOSE_S` when the
+#: finding needs less (its ``limit``: the island's window + margin, e.g. 0.16-s UV2 + 0.5 s
+#: on EPRI J1's homes, review rev40a M4, where 3.5 s was offered): the smallest multiple above
+#: it, s — recloser controls set intervals in steps of 0.1 s or finer, 0.5 s keeps it round.
+FIRST_RECLOSE_STEP_S = 0.5
+
+
+def first_reclose_menu(first_s: float, need_s: float | None = None) -> list[float]:
+    """First reclose intervals to try for C10, longer than ``first_s``: the smallest
+    :data:`FIRST_RECLOSE_STEP_S` multiple above the finding's ``need_s`` when it is no longer
+    than the 2-s cease bound of IEEE 1547-2018 §8.1 (:data:`protv2g.checks.reclosing.
+    EXISTING_DER_CEASE_S`: the island ends sooner — a UV2 trip, a short declared cease time),
+    then :data:`FIRST_RECLOSE_S` (above the bound the menu starts at init's 3.5 s, as before:
+    EPRI ckt24 review, 3 s proposed where init drafts 3.5 s).
+
+    >>> first_reclose_menu(0.5, 0.66)
+    [1.0, 3.5, 5.0, 10.0, 15.0]
+    >>> first_reclose_menu(0.5, 2.5)
+    [3.5, 5.0, 10.0, 15.0]
+    """
+    menu = list(FIRST_RECLOSE_S)
+    if need_s is not None and math.isfinite(need_s) and need_s > 0:
+        t = (math.floor(need_s / FIRST_RECLOSE_STEP_S + 1e-9) + 1) * FIRST_RECLOSE_STEP_S
+        if t <= EXISTING_DER_CEASE_S + 1e-9:
+            menu.insert(0, t)
+    return [t for t in menu if t > first_s]
 
 
 #: Added to a change that gives up fuse saving (no fast shot left): after every other move,
@@ -218,16 +246,15 @@ def _fuse_moves(dev: Any, library: Any, up: bool, n: int = 2) -> Iterator[Change
 
 def _recloser_moves(dev: Any, criterion: str, ground: bool = True,
                     reach: FindingReach | None = None, limits: RecloserLimits | None = None,
-                    v2g: bool = True) -> Iterator[Change]:
+                    v2g: bool = True, need_s: float | None = None) -> Iterator[Change]:
     n = dev.name
     if criterion == "C10":
         first = dev.reclose_intervals_s[0] if dev.reclose_intervals_s else 0.0
-        for t in FIRST_RECLOSE_S:
-            if t > first:
-                new = [t, *dev.reclose_intervals_s[1:]]
-                yield _change("devices", n, "reclose_intervals_s",
-                              list(dev.reclose_intervals_s), new, Family.RECLOSE_INTERVAL,
-                              _rel(first, t) / 10)
+        for t in first_reclose_menu(first, need_s):
+            new = [t, *dev.reclose_intervals_s[1:]]
+            yield _change("devices", n, "reclose_intervals_s",
+                          list(dev.reclose_intervals_s), new, Family.RECLOSE_INTERVAL,
+                          _rel(first, t) / 10)
         return
     unseen = reach is not None and reach.unseen
     if criterion == "C2" and limits is not None:  # keep fuse saving: see the fault (.saving)
@@ -379,6 +406,8 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
     if mech == UNGUARDED_STEP:
         return []  # a transformer's own fuse is missing from the model: not a setting
     by_name = {d.name: d for d in devices}
+    limit = finding.get("limit")
+    need = float(limit) if crit == "C10" and isinstance(limit, (int, float)) else None
     dev = by_name.get(str(finding.get("device") or ""))
     other = by_name.get(str(finding.get("other_device") or ""))
     out: list[Change] = []
@@ -392,12 +421,12 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         v2g = (str(finding.get("attribution") or "") in _V2G_ATTRIBUTIONS
                and (not saving or str(finding.get("mechanism")) in FUSE_BLOWING_MECHANISMS))
         out += _recloser_moves(dev, crit, ground, reach if saving else None,
-                               limits if saving else None, v2g)
+                               limits if saving else None, v2g, need)
     if (crit == "C10" and dev is not None and dev.kind is DeviceKind.RELAY
             and dev.reclose_intervals_s):
         # a breaker with reclosing (79) has the same move: every head relay `protv2g init`
         # drafts recloses, and without it C10 had only the sites' cessation to try
-        out += _recloser_moves(dev, crit)
+        out += _recloser_moves(dev, crit, need_s=need)
     if (crit in ("C1", "C2", "C4") and other is not None and other.kind is DeviceKind.FUSE
             and not unseen):
         # C1: the fuse is the primary under a backup relay — a smaller link clears sooner, a

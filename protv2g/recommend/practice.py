@@ -27,6 +27,7 @@ from protv2g.recommend.window import DeviceLoads
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "SERIES_ORDER_SOURCE", "below_downstream",
            "downstream_pickup_note", "link_continuous_note", "practice_notes",
+           "reclose_sequence_note",
            "tag_below_downstream", "tag_link_window"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
@@ -73,6 +74,29 @@ def link_continuous_note(change: Any, loads: DeviceLoads | None) -> str:
             "melt or age under load: keep a larger link or manage the load behind it")
 
 
+def reclose_sequence_note(change: Any) -> str:
+    """For a first reclose interval raised above a later one, that it is (review rev40a M4,
+    EPRI J1: RC-MID [0.5, 2, 2] → [3.5, 2, 2] offered with "side effects: none"): reclose
+    intervals usually lengthen towards lockout (e.g. 0.5-2-10 s), and a control may not accept
+    a first interval longer than the next; "" for another change.
+
+    >>> from types import SimpleNamespace
+    >>> c = SimpleNamespace(field="reclose_intervals_s", name="R", new=[3.5, 2.0, 2.0])
+    >>> reclose_sequence_note(c)[:72]
+    "practice: R's first reclose interval 3.5 s becomes longer than the later"
+    """
+    new = getattr(change, "new", None)
+    if getattr(change, "field", "") != "reclose_intervals_s" or not new or len(new) < 2:
+        return ""
+    first, later = float(new[0]), [float(t) for t in new[1:]]
+    if first <= min(later) + 1e-9:
+        return ""
+    return (f"practice: {change.name}'s first reclose interval {first:g} s becomes longer than "
+            f"the later one(s) ({', '.join(f'{t:g}' for t in later)} s): an unusual sequence "
+            "(intervals usually lengthen towards lockout) — confirm the control accepts it, or "
+            f"lengthen the later intervals to at least {first:g} s")
+
+
 def practice_notes(change: Any,
                     conductors: Mapping[str, tuple[str, float]] | None = None,
                     gives_up: Mapping[str, tuple[int, float]] | None = None,
@@ -89,6 +113,9 @@ def practice_notes(change: Any,
     link = link_continuous_note(change, loads)
     if link:
         return [link]
+    sequence = reclose_sequence_note(change)
+    if sequence:
+        return [sequence]
     below = downstream_pickup_note(change, pairs, devices or ())
     if below:
         return below

@@ -215,8 +215,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
                "first_fail_kw", "passes_again_kw", "over_limit_kw", "determined", "rests_on",
                "given_hosting_kw", "given_limit",
-               "settings_to_change", "set_aside", "at_present_tap", "site_max_kw", "limited",
-               "note"),
+               "settings_to_change", "set_aside", "at_present_tap", "warns", "site_max_kw",
+               "limited", "note"),
               "largest export per site, participation and load level before the first "
               "failing violation, and what limits it; limiting_basis: what the limiting "
               "rows rest on (given, default: an OpenDSS default rating, todo: a drafted "
@@ -235,19 +235,22 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "for C12, a regulator's tap or a capacitor's switch, not an export limit); "
               "over_limit_kw: where a C12 bus at the limit within its tolerance without V2G "
               "sets the figure, the figure with that bus counted as over the limit (V2G may "
-              "then add checks.voltage_change_min_pu there): the figure is the at-limit end"),
+              "then add checks.voltage_change_min_pu there): the figure is the at-limit end; "
+              "warns: the criteria not limiting the figure whose margin is negative (a "
+              "warning, not gate-failing) at or below it, from which export"),
     SheetSpec("Hosting band", "tables:Hosting band",
               ("site", "hosting_kw", "band_low_kw", "band_high_kw", "driven_by",
                "limiting_finding", "after_recommendations_kw", "rounding", "inputs"),
               "hosting capacity per site with its range over the uncertain inputs"),
     SheetSpec("Hosting by criterion", "tables:Hosting by criterion",
-              ("site", "criterion", "status", "hosting_kw", "first_fail_kw",
+              ("site", "criterion", "status", "hosting_kw", "first_fail_kw", "warns_from_kw",
                "hosting_chargers", "participation", "load_level", "limiting_device",
                "limiting_fault", "limiting_basis", "site_max_kw", "limited", "per_axis",
                "note"),
               "per site and criterion, the export at which it first fails (lowest over the "
               "participation cases and load levels, each listed in per_axis; 'not "
-              "applicable' where nothing was checked)"),
+              "applicable' where nothing was checked); warns_from_kw: where a criterion "
+              "not limited warns (negative margin, not gate-failing), the lowest export"),
     SheetSpec("Scenarios", "field:scenarios", tuple(SCENARIO_COLUMNS),
               "scenarios run: per V2G site its export (p_<site>_kw) and "
               "chargers_online_expected_<site> = participation fraction × chargers, an "

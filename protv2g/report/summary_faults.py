@@ -85,13 +85,18 @@ def switching_text(open_lines: list[str] | None,
                    dead_ends: list[str] | None = None) -> str:
     """The Summary's "Switching state": the feeder as its model is switched, the open lines
     whose alternate feeds are not studied, and the lines ending at a bus nothing else
-    connects to — an open point a model writes as a stub (:mod:`protv2g.study.switching`)."""
+    connects to — what the model shows (an open point written as a stub, or equipment the
+    master does not load: :mod:`protv2g.study.switching`)."""
     def names(x: list[str]) -> str:
         return ", ".join(x[:6]) + (f" and {len(x) - 6} more" if len(x) > 6 else "")
 
-    stubs = (f"; {len(dead_ends)} switch(es) end at a bus nothing else connects to "
-             f"({names(dead_ends)}): a normally-open point written as a closed switch to a "
-             "dummy bus"
+    # what the model shows, not an intent (review rev40a M7: EPRI J1's Line.Site4_PV, the
+    # closed switch to PV site 4, which Master_noPV does not load, read as "a normally-open
+    # point written as a closed switch to a dummy bus")
+    stubs = (f"; {len(dead_ends)} closed switch(es) end at a bus nothing else connects to "
+             f"in this model ({names(dead_ends)}): nothing is fed through them as modelled — "
+             "an open point written as a stub, or equipment this master does not load (e.g. "
+             "a DER connection); confirm which"
              if dead_ends else "")
     if open_lines is None:  # a result from before the key existed
         return "the feeder as its model is switched; alternate feeds are not studied"

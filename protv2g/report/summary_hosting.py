@@ -77,9 +77,14 @@ def hosting_headline(table: pd.DataFrame | None, gate: dict[str, Any] | None = N
             # criteria not evaluated named, never an unqualified "no criterion" (reach23)
             gone = ", ".join(dict.fromkeys(str(m) for m in rows.get("not_evaluated", [])
                                            if isinstance(m, str) and m))
+            # where a criterion warns below that figure (review rev40a M5: J1's depot)
+            top = rows[pd.to_numeric(rows["site_max_kw"]) >= float(
+                pd.to_numeric(rows["site_max_kw"]).max()) - 1e-9]
+            warns = next((w for w in top.get("warns", []) if isinstance(w, str) and w), "")
             text = (f"{per_site[str(site)]:,.0f} kW{count}: no criterion "
                     f"{'evaluated ' if gone else ''}limits it up to the site's maximum"
-                    + (f" ({gone} not evaluated)" if gone else ""))
+                    + (f" ({gone} not evaluated)" if gone else "")
+                    + (f"; {warns}" if warns else ""))
         out.append((f"  {site}", text + _not_limiting(why)))
     return out
 

@@ -7,11 +7,13 @@ terminal opened, ``open line.sw7 2``, or a disabled switch line such as EPRI ckt
 feeder graph (:mod:`protv2g.network.dss_graph`), so an alternate feed through it — a tie closed
 for switching, a section fed from a neighbour — is not studied. The Summary says so with these
 names (review rev37b: IEEE 123's ties, nothing said they were not studied). A model may also
-write a normally-open point as a closed line to a bus nothing else connects to (IEEE 123's
-``Sw7`` to ``300_OPEN``, "NORMALLY OPEN SWITCHES; DEFINED AS SHORT LINE TO OPEN BUS"; ver38):
-:func:`dead_end_line_names` names those — switches only: a line section ending at a bus with
-nothing on it is an unloaded lateral end, not an open point (IEEE 8500 has 44 of them, EPRI
-ckt24 54; the Summary named them all as possible open points, session 38).
+end a closed switch at a bus nothing else connects to: IEEE 123 writes its normally-open points
+so (``Sw7`` to ``300_OPEN``, "NORMALLY OPEN SWITCHES; DEFINED AS SHORT LINE TO OPEN BUS";
+ver38), EPRI J1's ``Master_noPV`` leaves ``Line.Site4_PV`` closed to the bus of a PV system it
+does not load (review rev40a M7). :func:`dead_end_line_names` names those as the model shows
+them — nothing fed through them — not as an intent; switches only: a line section ending at
+a bus with nothing on it is an unloaded lateral end, not an open point (IEEE 8500 has 44 of
+them, EPRI ckt24 54; the Summary named them all as possible open points, session 38).
 """
 
 from __future__ import annotations
@@ -61,10 +63,11 @@ def open_line_names(study: Any) -> list[str]:
 
 def dead_end_line_names(study: Any) -> list[str]:
     """OpenDSS switches, enabled and closed, with a terminal on a bus no other enabled element
-    connects to — a normally-open point written as a stub to a dummy bus (IEEE 123's ``Sw7``
-    to ``300_OPEN``); empty on a pandapower feeder (its open points are switches,
-    :func:`open_line_names`). A switch is a line with ``Switch=yes`` or a negligible series
-    impedance (:data:`protv2g.network.dss_elements.SWITCH_Z1_MAX_OHM`, column
+    connects to: nothing is fed through them as modelled (an open point written as a stub,
+    IEEE 123's ``Sw7`` to ``300_OPEN``; or equipment the master does not load, EPRI J1's
+    ``Line.Site4_PV`` in ``Master_noPV``); empty on a pandapower feeder (its open points are
+    switches, :func:`open_line_names`). A switch is a line with ``Switch=yes`` or a negligible
+    series impedance (:data:`protv2g.network.dss_elements.SWITCH_Z1_MAX_OHM`, column
     ``switch_like``); a line section ending at an empty bus is an unloaded end, not named.
 
     Returns
