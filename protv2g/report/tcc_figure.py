@@ -192,11 +192,19 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     # each interval arrow carries its number; its text is a legend entry (beside the plot,
     # one line each): texts drawn at the arrows ran over one another, the curves and the
     # axes' edge where several pairs share a fault current (the depot's ground TCCs)
+    # an end below the time axis' floor (a time ≤ 0 s, or under it) is drawn at the floor and
+    # the interval's legend text says so: the arrow (not clipped by matplotlib) ran below the
+    # axes through the tick labels to the figure's edge (review rev40b F, IEEE 37 F-736)
+    top_s = ax.get_ylim()[1]
+    clipped = []
     for k, n in enumerate(notes, start=1):
-        ax.annotate("", xy=(n.i_a, n.t_backup_s), xytext=(n.i_a, n.t_primary_s),
+        t0, t1 = (float(np.clip(t, floor_s, top_s)) if np.isfinite(t) and t > 0 else floor_s
+                  for t in (n.t_primary_s, n.t_backup_s))
+        clipped.append((t0, t1) != (n.t_primary_s, n.t_backup_s))
+        ax.annotate("", xy=(n.i_a, t1), xytext=(n.i_a, t0),
                     arrowprops={"arrowstyle": "<->", "color": "0.55" if n.info else "0.25",
                                 "lw": 1.0, "ls": "--" if n.info else "-"})
-        ax.text(n.i_a * 1.07, np.sqrt(n.t_primary_s * n.t_backup_s), str(k), fontsize=8,
+        ax.text(n.i_a * 1.07, np.sqrt(t0 * t1), str(k), fontsize=8,
                 fontweight="bold", color="0.1", va="center", ha="left",
                 bbox=badge_box(n.info))
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
@@ -223,7 +231,8 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     names_ = [n for k, _, n in kinds if k in drawn]
     numbers = [Badge(str(k), n.info) for k, n in enumerate(notes, start=1)]
     names_ += [f"interval {n.text}" + (" — information only" if n.info else "")
-               for n in notes]
+               + (f"; arrow cut at the time axis ({floor_s:g}–{top_s:g} s)" if cut else "")
+               for n, cut in zip(notes, clipped, strict=True)]
     # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
     ax.add_artist(RowLegend(list(zip([*handles, *proxies, *numbers], [*labels, *names_],
                                      strict=True)), dotted_title(traces),
