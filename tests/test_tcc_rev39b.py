@@ -189,7 +189,8 @@ def test_the_feeder_plot_labels_the_export_studied_and_explains_the_rings(depot_
     texts = {t.get_text() for t in ax.texts}
     assert "campus V2G 1.8 MW export studied (2 MW installed)" in texts
     assert "depot V2G 6 MW export studied" in texts
-    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    # the figure's legend, below the tree since rev40a M10
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
     worst = set(depot_result.violations.status.astype(str))
     assert {"fail", "info"} <= worst
     assert "fault location of violations (count), worst: fail" in legend
