@@ -175,7 +175,7 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                     # the legend listed min-fault markers the plot did not have); a time of
                     # 0 s is an instantaneous element operating (rev39b W1), drawn below
                     if i_a > 0:
-                        _vline(ax, i_a, ls=":", lw=1.2, color=c)
+                        _vline(ax, i_a, ls=BELOW_PICKUP_LS, lw=1.2, color=c)
                         drawn.add(("below", "any"))
                         hi, lo = max(hi, i_a), min(lo, i_a)
                     continue
@@ -217,8 +217,9 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                  (("max", "v2g"), "^", "k", "max fault, with V2G"),
                  (("min", "base"), "v", "none", "min fault in the device's zone, base"),
                  (("min", "v2g"), "v", "k", "min fault, with V2G"))]
-    kinds.append((("below", "any"), Line2D([], [], ls=":", lw=1.2, color="k"),
-                  "fault below the device's pickup (it does not operate)"))
+    kinds.append((("below", "any"), Line2D([], [], ls=BELOW_PICKUP_LS, lw=1.2, color="k"),
+                  "fault below the device's pickup (it does not operate), vertical in "
+                  "the device's colour"))
     kinds.append((("floor", "any"), Line2D([], [], ls="", lw=0.0),
                   f"▲▼ on the time axis' floor: operates in {floor_s:g} s or less (an "
                   "instantaneous element without delay: 0 s)"))
@@ -244,6 +245,13 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     ax.set_title(title, fontsize=11, y=1.0)
     ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
     return fig
+
+
+#: Dash pattern of a fault below a device's pickup (a vertical, :func:`_vline`): long dash,
+#: dot, distinct from the dotted 75 %-of-min-melt and I²t asymptote curves drawn in the same
+#: colour (review rev40a, J1 ground TCC: FU-LAT2PH's "min fault below melt" and its "75 % of
+#: min melt" were both green dotted, the legend a black dotted line).
+BELOW_PICKUP_LS = (0, (7.0, 2.5, 1.5, 2.5))
 
 
 def _vline(ax: Any, x: float, **style: Any) -> Line2D:
