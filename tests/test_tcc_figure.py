@@ -160,7 +160,7 @@ def test_a_fault_below_pickup_is_a_dotted_line_and_the_legend_lists_only_what_is
     assert "max fault, with V2G" in text
     assert "min fault in the device's zone, base" not in text
     assert "min fault, with V2G" not in text
-    verticals = [ln for ln in ax.get_lines() if ln.get_linestyle() == ":"
+    verticals = [ln for ln in ax.get_lines() if ln.get_label() == "_below_pickup"
                  and np.allclose(ln.get_xdata(), 300.0)]
     assert len(verticals) == 1
 

@@ -49,8 +49,15 @@ LABEL_ALL_BUSES = 200
 #: status, and the :data:`VIOLATION_LABELS` with the worst status and the most violations are
 #: named and counted; the title says so. The tested studies (250 buses at most) stay below it.
 VIOLATION_BUSES_DRAWN = 300
-#: Fault locations named and counted on a feeder with more than :data:`VIOLATION_BUSES_DRAWN`.
-VIOLATION_LABELS = 60
+#: Fault locations named and counted on a feeder with more than :data:`LABEL_ALL_BUSES` buses
+#: (every location is ringed; the rest are in the workbook's tables): review rev40a M10, the
+#: J1 and IEEE 8500 plots named and counted hundreds of locations, overprinting each other.
+VIOLATION_LABELS = 20
+#: Width of a character as a fraction of the font size (DejaVu Sans: digits 0.636 em, lower
+#: case 0.5–0.63 em; bold ≈ 10 % wider), for the margins that keep labels inside the axes.
+_CHAR_EM = 0.64
+#: Points kept around the tree for markers (a ring is at most 24 pt across).
+_PAD_PT = 13.0
 
 
 def _notable_buses(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
@@ -171,14 +178,69 @@ def _rings(ax: Any, pos: dict[str, tuple[float, float]], buses: dict[str, tuple[
                    marker="o", facecolors="none", edgecolors=color, linewidths=2.2, zorder=5)
 
 
+def _extent_pt(text: str, offset_pt: tuple[float, float], ha: str = "left",
+               va: str = "baseline", fontsize: float = 7.0, bold: bool = False
+               ) -> tuple[float, float, float, float]:
+    """Points a label reaches left, right, below and above its anchor (estimated from its
+    characters, :data:`_CHAR_EM`; a line is 1.2 × the font size); negative where it does
+    not reach that side (a label 26 pt above its anchor reaches −21.5 pt below it)."""
+    w = len(text) * fontsize * _CHAR_EM * (1.1 if bold else 1.0)
+    h = 1.2 * fontsize
+    x0 = {"left": 0.0, "center": -w / 2, "right": -w}[ha] + offset_pt[0]
+    y0 = {"top": -h, "center": -h / 2, "bottom": 0.0, "baseline": -0.25 * h}[va] + offset_pt[1]
+    return -x0, x0 + w, -y0, y0 + h
+
+
+def _limits(lo: float, hi: float, anchors: np.ndarray, below_pt: np.ndarray,
+            above_pt: np.ndarray, length_pt: float) -> tuple[float, float]:
+    """Axis limits around ``lo``…``hi`` (data) that keep each label, reaching ``below_pt``
+    and ``above_pt`` points from its anchor, and :data:`_PAD_PT` inside ``length_pt`` points
+    of axes (the head's label was cut at the left edge, device labels ran into the title:
+    review rev40a M10). Fixed point of the scale, from the data's own span."""
+    a, b = lo - 0.6, hi + 0.6
+    for _ in range(6):
+        per_pt = (b - a) / length_pt
+        a = min(a, lo - _PAD_PT * per_pt, float(np.min(anchors - below_pt * per_pt,
+                                                       initial=np.inf)))
+        b = max(b, hi + _PAD_PT * per_pt, float(np.max(anchors + above_pt * per_pt,
+                                                       initial=-np.inf)))
+    return a, b
+
+
+def _drop_overlaps(ax: Any, texts: list[tuple[int, Any]], at: np.ndarray, ext: np.ndarray,
+                   width_pt: float, height_pt: float) -> int:
+    """Remove each label whose box (points, from :func:`_extent_pt`) overlaps one kept before
+    it, by rank (sites, device names, counts, bus names; the first drawn first among equals;
+    the tables list every one). Review rev40a M10: J1's and IEEE 8500's laterals were
+    illegible. Returns how many were removed."""
+    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+    px = (at[:, 0] - x0) / (x1 - x0) * width_pt
+    py = (at[:, 1] - y0) / (y1 - y0) * height_pt
+    boxes = np.column_stack([px - ext[:, 0], px + ext[:, 1], py - ext[:, 2], py + ext[:, 3]])
+    order = sorted(range(len(texts)), key=lambda k: texts[k][0])
+    kept: list[np.ndarray] = []
+    removed = 0
+    for k in order:
+        b = boxes[k]
+        if kept:
+            arr = np.array(kept)
+            if np.any((arr[:, 0] < b[1]) & (b[0] < arr[:, 1]) & (arr[:, 2] < b[3])
+                      & (b[2] < arr[:, 3])):
+                texts[k][1].remove()
+                removed += 1
+                continue
+        kept.append(b)
+    return removed
+
+
 def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
-           **kwargs: Any) -> None:
+           **kwargs: Any) -> Any:
     """``text`` at ``offset_pt`` points from the data point ``xy``: a plain Text with an offset
     transform (:func:`matplotlib.transforms.offset_copy`), drawn where ``ax.annotate(text,
     xy, xytext=offset_pt, textcoords="offset points")`` draws it, at about half the cost (the
     250-bus study's 303 labels: 0.73 s to draw as annotations, 2026-12-01)."""
-    ax.text(*xy, text, transform=offset_copy(ax.transData, ax.figure, *offset_pt,
-                                             units="points"), **kwargs)
+    return ax.text(*xy, text, transform=offset_copy(ax.transData, ax.figure, *offset_pt,
+                                                    units="points"), **kwargs)
 
 
 def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
@@ -221,7 +283,6 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     height = min(12.0, max(4.5, 0.85 * (max(ys) - min(ys) + 2)))
     fig = Figure(figsize=(width, height))
     GlyphCachingCanvas(fig)  # Agg, each glyph rendered once (#21: its hundreds of labels)
-    fig.subplots_adjust(left=0.01, right=0.99, bottom=0.01, top=0.95)
     ax = fig.add_subplot()
     # lines and markers by add_line, not ax.plot: both limits are set at the end (#21)
     # one collection per kind of artist: a utility feeder has thousands of buses (IEEE 8500:
@@ -241,19 +302,32 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
                      marker=marker, ms=size, color="black", zorder=3)
     violated = _violation_buses(violations, set(pos))
     crowded = len(violated) > VIOLATION_BUSES_DRAWN
-    named: set[str] = set()
-    if crowded:
+    # a large feeder names its source, device and site buses and the worst locations only
+    # (review rev40a M10: J1's and IEEE 8500's hundreds of names overprinted each other)
+    large = len(pos) > LABEL_ALL_BUSES or crowded
+    named: set[str] = set(violated)
+    placed: list[tuple[float, float, tuple[float, float, float, float]]] = []
+    texts: list[tuple[int, Any]] = []  # (rank: site 0, device 1, count 2, bus 3; its Text)
+
+    def label(rank: int, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
+              **kwargs: Any) -> None:
+        placed.append((*xy, _extent_pt(text, offset_pt, kwargs.get("ha", "left"),
+                                       kwargs.get("va", "baseline"), kwargs["fontsize"],
+                                       kwargs.get("fontweight") == "bold")))
+        texts.append((rank, _label(ax, text, xy, offset_pt, **kwargs)))
+
+    if large:
         worst = _worst_first(violated, VIOLATION_LABELS)
         named = set(worst)
         labelled = _notable_buses(g, settings, sites, None, list(pos))
         labelled += [b for b in worst if b not in set(labelled)]
-        title = (f"{title or _TITLE}; {len(violated):,} fault locations of violations ringed, "
-                 f"the {len(named)} worst named and counted")
+        if len(named) < len(violated):
+            title = (f"{title or _TITLE}; {len(violated):,} fault locations of violations "
+                     f"ringed, the {len(named)} worst named and counted")
     else:
-        labelled = (list(pos) if len(pos) <= LABEL_ALL_BUSES
-                    else _notable_buses(g, settings, sites, violations, list(pos)))
+        labelled = list(pos)
     for node in labelled:
-        _label(ax, node, pos[node], (0, -11), ha="center", va="top", fontsize=7, color="0.15")
+        label(3, node, pos[node], (0, -11), ha="center", va="top", fontsize=7, color="0.15")
     flagged = set()
     if violations is not None and not violations.empty:
         for col in ("device", "other_device"):
@@ -268,8 +342,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         add_line(ax, x, y, marker=marker, ms=10, color=color, zorder=4,
                  markeredgecolor="red" if name in flagged else "white",
                  markeredgewidth=2.0 if name in flagged else 0.8)
-        _label(ax, name, (x, y), (0, 9), ha="center", fontsize=7.5, color=color,
-               fontweight="bold")
+        label(1, name, (x, y), (0, 9), ha="center", fontsize=7.5, color=color,
+              fontweight="bold")
     for site in sites:
         bus = str(site.get("bus"))
         if bus not in pos:
@@ -277,19 +351,20 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         x, y = pos[bus]
         add_line(ax, x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=4)
         add_line(ax, [x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
-        _label(ax, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
-               (x, y + 0.38), (8, 0), va="center", fontsize=7.5, color="tab:green")
+        # on a large feeder above the device names' row (a site near a device lost its name)
+        label(0, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
+              (x, y + 0.38), (8, 26) if large else (8, 0), va="center", fontsize=7.5,
+              color="tab:green")
     if crowded:
         _rings(ax, pos, violated)
     for bus, (n, worst) in violated.items():
-        if crowded and bus not in named:
-            continue
         x, y = pos[bus]
         if not crowded:
             add_line(ax, x, y, marker="o", ms=14 + min(n, 20) * 0.5, mfc="none",
                      mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=5)
-        _label(ax, str(n), (x, y), (7, 5), fontsize=7,
-               color=_SEVERITY_COLOR.get(worst, "tab:red"), fontweight="bold")
+        if bus in named:
+            label(2, str(n), (x, y), (7, 5), fontsize=7,
+                  color=_SEVERITY_COLOR.get(worst, "tab:red"), fontweight="bold")
     handles = [Line2D([], [], marker="s", ls="", color="black", ms=9, label="substation source")]
     handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
                 for k, (m, c) in _kind_styles().items()]
@@ -307,9 +382,24 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
                               + ", ".join(sorted(worst_drawn - set(_SEVERITY_COLOR)))))
     handles.append(Line2D([], [], marker="s", ls="", color="0.7", mec="red", mew=2, ms=9,
                           label="device named in a violation"))
-    ax.legend(handles=handles, loc="lower left", fontsize=7.5, framealpha=0.9)
-    ax.set_xlim(min(xs) - 0.6, max(xs) + 1.4)
-    ax.set_ylim(min(ys) - 1.6, max(ys) + 0.9)
+    # the legend below the tree, outside the axes (review rev40a M10: it covered the lower
+    # left of J1's and IEEE 8500's trees); the title above them, the labels inside them
+    ncol = 3
+    rows = -(-len(handles) // ncol)
+    bottom = (rows * 7.5 * 1.9 + 14.0) / 72.0 / height
+    top = 1.0 - 30.0 / 72.0 / height
+    fig.subplots_adjust(left=0.01, right=0.99, bottom=bottom, top=top)
+    fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
+               fontsize=7.5, framealpha=0.9)
+    ext = np.array([e for *_, e in placed]).reshape(-1, 4)
+    at = np.array([xy for *xy, _ in placed]).reshape(-1, 2)
+    ax.set_xlim(*_limits(min(xs), max(xs), at[:, 0], ext[:, 0], ext[:, 1],
+                         width * 72.0 * 0.98))
+    ax.set_ylim(*_limits(min(ys), max(ys) + (0.38 if sites else 0.0), at[:, 1], ext[:, 2],
+                         ext[:, 3], height * 72.0 * (top - bottom)))
+    if large and _drop_overlaps(ax, texts, at, ext, width * 72.0 * 0.98,
+                                height * 72.0 * (top - bottom)):
+        title = f"{title or _TITLE}; names that would overprint left out"
     ax.set_axis_off()
-    ax.set_title(title or _TITLE)
+    ax.set_title(title or _TITLE, fontsize=11)
     return fig

@@ -21,7 +21,7 @@ from protv2g.criteria import order
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.hosting import HostingAnalysis
 
-__all__ = ["plot_hosting_margins", "write_hosting_workbook"]
+__all__ = ["hosting_margins_figure", "plot_hosting_margins", "write_hosting_workbook"]
 
 
 def write_hosting_workbook(analysis: HostingAnalysis, path: Path,
@@ -71,6 +71,22 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
     import matplotlib.pyplot as plt
 
     path = Path(path)
+    fig = hosting_margins_figure(analysis, title=title)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any:
+    """The figure :func:`plot_hosting_margins` writes (a pyplot Figure; close it after).
+
+    A point below 0 is a violation: filled where rows of it fail at that export (``n_failing``
+    > 0: it limits the hosting capacity), open where they only warn or inform (it limits
+    nothing); a panel with points below 0 and none failing says so in its title (review
+    rev40b M6: ckt5's C11/C12 panels sat at −0.09…−0.25 under "below 0: violated" with 0
+    failing)."""
+    import matplotlib.pyplot as plt
+
     margins = analysis.margins
     crits = sorted(map(str, margins["criterion"].unique()), key=order)
     n = max(len(crits), 1)
@@ -89,6 +105,13 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
                             ls="-" if load == "peak" else "--",
                             color=colors.setdefault((site, part), f"C{len(colors)}"),
                             label=f"{site} {part}/{load}")
+            below = g[g["margin"] < 0.0]
+            fails = below["n_failing"].to_numpy() > 0
+            for sel, face in ((fails, line.get_color()), (~fails, "none")):
+                if sel.any():
+                    ax.plot(below["p_export_kw"][sel], below["margin"][sel], ls="",
+                            marker="o", ms=5, mfc=face, mec=line.get_color(),
+                            label="_fails" if face != "none" else "_warns")
             row = analysis.by_criterion[(analysis.by_criterion["site"] == site)
                                         & (analysis.by_criterion["participation"] == part)
                                         & (analysis.by_criterion["load_level"] == load)
@@ -97,7 +120,10 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
                 ax.axvline(float(row["hosting_kw"].iloc[0]), color=line.get_color(), ls=":",
                            lw=1)
         ax.axhline(0.0, color="k", lw=0.8)
-        ax.set_title(f"{crit}")
+        negative = sub["margin"] < 0.0
+        ax.set_title(f"{crit}" + (" — below 0: warnings/info only, limits nothing"
+                                  if negative.any() and not (sub["n_failing"] > 0).any()
+                                  else ""), fontsize=10)
         ax.set_xlabel("site export (kW)")
         ax.set_ylabel("smallest margin (criterion units)")
         ax.grid(True, alpha=0.3)
@@ -110,10 +136,9 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
     if labels:
         fig.legend(list(labels.values()), list(labels), loc="lower center", fontsize=7,
                    ncol=min(len(labels), 6), frameon=False)
-    fig.suptitle((title + "\n" if title else "") + "smallest margin vs export (below 0: "
-                 "violated; dotted: hosting capacity per criterion)", fontsize=10)
+    fig.suptitle((title + "\n" if title else "") + "smallest margin vs export; dotted: "
+                 "hosting capacity per criterion\nbelow 0: violated — ● fails (limits the "
+                 "hosting capacity), ○ warning/info only (limits nothing)", fontsize=10)
     rows_legend = math.ceil(len(labels) / 6) if labels else 0
     fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig

@@ -103,9 +103,13 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     Phase family: the device's largest phase current for 3ph/LL faults in its zone, its
     close-in fault included (:func:`close_in_devices`; max case) and the smallest for such
     faults (min case); ground family: 3I0 for SLG/LLG faults (a
-    fuse: its phase current). Base = the base-case scenarios; V2G = the largest (max) or
-    smallest (min) over the scenarios with V2G. ``coded``: the device table's key columns
-    coded (:func:`protv2g.report.elements.fault_key_codes`), when the caller made them.
+    fuse: its phase current). A fuse's phase family counts its SLG/LLG faults too: it has
+    one curve, which any fault's phase current melts (review rev40a: IEEE 8500's
+    ln5683833-1, on a lateral with SLG faults only, had no marker on its phase TCC; its
+    775 A SLG fault only on the ground one). Base = the base-case scenarios; V2G = the
+    largest (max) or smallest (min) over the scenarios with V2G. ``coded``: the device
+    table's key columns coded (:func:`protv2g.report.elements.fault_key_codes`), when the
+    caller made them.
     """
     held = device_rows(result)  # the held rows while the result holds them (held36, #21)
     f = held.faults
@@ -160,6 +164,10 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     for fam, types in (("phase", PHASE_TYPES), ("ground", GROUND_TYPES)):
         rows = np.flatnonzero(in_zone & _mask(coded["fault_type"], [k in types for k in kinds])
                               & (grounded[bus] if fam == "ground" else True))
+        if fam == "phase":  # a fuse's ground faults, at grounded buses, on its phase TCC
+            also = in_zone & is_fuse[dev] & grounded[bus] & _mask(
+                coded["fault_type"], [k in GROUND_TYPES for k in kinds])
+            rows = np.union1d(rows, np.flatnonzero(also))
         # the largest phase current, column by column, at the rows (not a 3-column copy)
         i_phase = np.maximum(f["ia_ka"].to_numpy(float)[rows], f["ib_ka"].to_numpy(float)[rows])
         np.maximum(i_phase, f["ic_ka"].to_numpy(float)[rows], out=i_phase)

@@ -175,7 +175,7 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                     # the legend listed min-fault markers the plot did not have); a time of
                     # 0 s is an instantaneous element operating (rev39b W1), drawn below
                     if i_a > 0:
-                        _vline(ax, i_a, ls=":", lw=1.2, color=c)
+                        _vline(ax, i_a, ls=BELOW_PICKUP_LS, lw=1.2, color=c)
                         drawn.add(("below", "any"))
                         hi, lo = max(hi, i_a), min(lo, i_a)
                     continue
@@ -192,11 +192,19 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     # each interval arrow carries its number; its text is a legend entry (beside the plot,
     # one line each): texts drawn at the arrows ran over one another, the curves and the
     # axes' edge where several pairs share a fault current (the depot's ground TCCs)
+    # an end below the time axis' floor (a time ≤ 0 s, or under it) is drawn at the floor and
+    # the interval's legend text says so: the arrow (not clipped by matplotlib) ran below the
+    # axes through the tick labels to the figure's edge (review rev40b F, IEEE 37 F-736)
+    top_s = ax.get_ylim()[1]
+    clipped = []
     for k, n in enumerate(notes, start=1):
-        ax.annotate("", xy=(n.i_a, n.t_backup_s), xytext=(n.i_a, n.t_primary_s),
+        t0, t1 = (float(np.clip(t, floor_s, top_s)) if np.isfinite(t) and t > 0 else floor_s
+                  for t in (n.t_primary_s, n.t_backup_s))
+        clipped.append((t0, t1) != (n.t_primary_s, n.t_backup_s))
+        ax.annotate("", xy=(n.i_a, t1), xytext=(n.i_a, t0),
                     arrowprops={"arrowstyle": "<->", "color": "0.55" if n.info else "0.25",
                                 "lw": 1.0, "ls": "--" if n.info else "-"})
-        ax.text(n.i_a * 1.07, np.sqrt(n.t_primary_s * n.t_backup_s), str(k), fontsize=8,
+        ax.text(n.i_a * 1.07, np.sqrt(t0 * t1), str(k), fontsize=8,
                 fontweight="bold", color="0.1", va="center", ha="left",
                 bbox=badge_box(n.info))
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
@@ -209,8 +217,9 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
                  (("max", "v2g"), "^", "k", "max fault, with V2G"),
                  (("min", "base"), "v", "none", "min fault in the device's zone, base"),
                  (("min", "v2g"), "v", "k", "min fault, with V2G"))]
-    kinds.append((("below", "any"), Line2D([], [], ls=":", lw=1.2, color="k"),
-                  "fault below the device's pickup (it does not operate)"))
+    kinds.append((("below", "any"), Line2D([], [], ls=BELOW_PICKUP_LS, lw=1.2, color="k"),
+                  "fault below the device's pickup (it does not operate), vertical in "
+                  "the device's colour"))
     kinds.append((("floor", "any"), Line2D([], [], ls="", lw=0.0),
                   f"▲▼ on the time axis' floor: operates in {floor_s:g} s or less (an "
                   "instantaneous element without delay: 0 s)"))
@@ -223,7 +232,8 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     names_ = [n for k, _, n in kinds if k in drawn]
     numbers = [Badge(str(k), n.info) for k, n in enumerate(notes, start=1)]
     names_ += [f"interval {n.text}" + (" — information only" if n.info else "")
-               for n in notes]
+               + (f"; arrow cut at the time axis ({floor_s:g}–{top_s:g} s)" if cut else "")
+               for n, cut in zip(notes, clipped, strict=True)]
     # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
     ax.add_artist(RowLegend(list(zip([*handles, *proxies, *numbers], [*labels, *names_],
                                      strict=True)), dotted_title(traces),
@@ -235,6 +245,13 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     ax.set_title(title, fontsize=11, y=1.0)
     ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
     return fig
+
+
+#: Dash pattern of a fault below a device's pickup (a vertical, :func:`_vline`): long dash,
+#: dot, distinct from the dotted 75 %-of-min-melt and I²t asymptote curves drawn in the same
+#: colour (review rev40a, J1 ground TCC: FU-LAT2PH's "min fault below melt" and its "75 % of
+#: min melt" were both green dotted, the legend a black dotted line).
+BELOW_PICKUP_LS = (0, (7.0, 2.5, 1.5, 2.5))
 
 
 def _vline(ax: Any, x: float, **style: Any) -> Line2D:
