@@ -62,7 +62,7 @@ def test_not_limited_tables_say_the_warnings():
     axis = _axis()
     failing = {(axis.key, p): {} for p, *_ in J1_MARGINS}
     table, by_crit = hosting_tables(failing, [axis], ["C5", "C11"], {}, {}, None,
-                                    warns_from(_margins()))
+                                    warns=warns_from(_margins()))
     row = table.iloc[0]
     assert not bool(row["limited"])
     want = "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not gate-failing"
@@ -99,7 +99,7 @@ def test_summary_says_the_warnings_of_a_site_not_limited():
     axis = _axis()
     failing = {(axis.key, p): {} for p, *_ in J1_MARGINS}
     table, _ = hosting_tables(failing, [axis], ["C5", "C11"], {}, {}, None,
-                              warns_from(_margins()))
+                              warns=warns_from(_margins()))
     out = hosting_headline(table, {"hosting_capacity_kw": {"depot": 2000.0}})
     assert out == [("  depot", "2,000 kW: no criterion limits it up to the site's maximum; "
                     "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not "

@@ -376,7 +376,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows
                else pd.DataFrame(columns=MARGIN_COLUMNS))
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
-                                    aside, change_min_pu, warns_from(margins))
+                                    aside, change_min_pu=change_min_pu,
+                                    warns=warns_from(margins))
     # the site's own devices' rows are that equipment's (ver36 V1: no winding lifts them)
     table = with_online(table, axes, online, site_transformer_devices(study))
     by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],

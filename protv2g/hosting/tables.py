@@ -282,7 +282,7 @@ def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
 
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                    unevaluated: dict[str, list[str]], not_applicable: dict[str, str],
-                   aside: Aside | None = None, change_min_pu: float = 1.0 / 120.0,
+                   aside: Aside | None = None, *, change_min_pu: float = 1.0 / 120.0,
                    warns: Mapping[tuple[str, str, str], Mapping[str, float]] | None = None
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hosting-capacity table and the per-criterion table of a search.
