@@ -138,3 +138,43 @@ def test_kernel_arguments_have_one_type_for_any_caller():
         args = column_args(sys, law, lim, pre, None, np.arange(m))
         arrays = [a for a in args if isinstance(a, np.ndarray)]
         assert all(a.flags.c_contiguous and a.flags.writeable for a in arrays)
+
+
+def test_column_solvers_compile_without_literal_arguments():
+    """:func:`~protv2g.engine.newton_kernel.newton_columns` and
+    :func:`~protv2g.engine.newton_kernel.continuation_columns` call the shared column solvers
+    with ordinary argument types only: a literal constant (``6``) is numba's
+    ``Literal[int](6)``, a signature of its own — a first run compiled ``_newton_one`` three
+    times (newton_columns; continuation's held solve with stall 6; its steps with 8 and 4
+    iterations), ≈ 8 s CPU more on a new machine (#21, session 40). The two loops are typed
+    afresh here (uncached, serial copies: a kernel loaded whole from numba's cache does not
+    type its calls), which compiles or loads the solvers for the argument types they pass."""
+    from numba import njit
+    from numba.core import types
+
+    from protv2g.engine import newton_kernel as nk
+    from protv2g.engine.newton_setup import column_args
+
+    k, m = 2, 3
+    z = np.full((k, k), 0.01 + 0.02j)
+    sys = ColumnSystem(v10=np.full((m, k), 0.5 + 0j), v20=np.zeros((m, k), complex),
+                       m11=np.broadcast_to(z, (m, k, k)).copy(),
+                       m21=np.zeros((m, k, k), complex), m12=None, m22=None)
+    law = LawArrays(law=np.array([ACTIVE, REACTIVE]), gfm=np.zeros(k, bool),
+                    i_rated=np.ones(k), p=np.full(k, 0.5), q=np.zeros(k), phi=np.zeros(k),
+                    k_factor=np.full(k, 2.0), deadband=np.full(k, 0.05), k2=np.zeros(k),
+                    z_gfm=np.zeros(k, complex))
+    lim, pre = np.ones((m, k)), np.ones((m, k), complex)
+    args = column_args(sys, law, lim, pre, None, np.arange(m))
+    x = np.zeros((m, k), complex)
+    ok, res, its = np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int64)
+    njit(nk.newton_columns.py_func)(x, *args, 1e-9, 30, 6, 8, 10, True, ok, res, its, True)
+    assert ok.all()
+    x = np.zeros((m, k), complex)
+    okf, ok, res = np.zeros(m, bool), np.zeros(m, bool), np.zeros(m)
+    njit(nk.continuation_columns.py_func)(x, *args, 1e-9, 30, 8, 1 / 32, okf, ok, res, True)
+    assert okf.all() and ok.all()
+    for fn in (nk._newton_one, nk._workspace):
+        assert fn.signatures
+        for sig in fn.signatures:
+            assert not any(isinstance(t, types.Literal) for t in sig), (fn, sig)

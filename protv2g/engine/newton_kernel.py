@@ -28,6 +28,15 @@ Columns are copied element by element, not by slice assignment (``xc[:] = x[col]
 compiles a slice assignment's shape check with its error message (string formatting of the
 shapes: ≈ 3 s of the ≈ 33 s CPU a first run spends compiling the faults stage's kernels,
 #21 session 39); the same values.
+
+Compile time (#21, session 40): the column loops pass the shared solvers (:func:`_newton_one`,
+:func:`_workspace`) ordinary ``int64`` values, never literal constants — numba types a literal
+``6`` as ``Literal[int](6)``, its own signature, and compiled ``_newton_one`` three times
+(≈ 8 s CPU of a first run). The site law's helpers are ordinary compiled calls
+(:mod:`.site_law_kernel`); the column solve's own pieces (:func:`_residual`,
+:func:`_solve_one`, :mod:`.newton_parts`) stay IR-inlined: as ordinary calls they compiled
+a few seconds faster but LLVM left them as calls and the warm kernel was ≈ 20 % slower
+(10,000 buses, alternated processes).
 """
 
 from __future__ import annotations
@@ -279,14 +288,17 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
     grown ×1.5 up to 0.5 on success). Writes ``x`` (the ``λ = 1`` solution where reached, else
     the ``λ = 0`` one), ``ok_frozen``, ``ok`` (``λ = 1`` reached), ``res`` (last residual at
     ``λ = 1``; NaN if never tried); ``rel`` as :func:`newton_columns`."""
+    # np.int64, not literals: a literal argument is its own numba type (``Literal[int](6)``),
+    # and each call with one compiled _newton_one once more (≈ 6 s CPU each, #21 session 40)
+    stall0, iter1, stall1 = np.int64(6), np.int64(8), np.int64(4)
     for col in prange(x.shape[0]):
         m = m_blocks[src[col]]
         v0c = v0[src[col]]
-        ws = _workspace(x.shape[1], 6)
+        ws = _workspace(x.shape[1], stall0)
         xf = x[col].copy()
         conv0, _, _ = _newton_one(xf, v0c, m, lim[col], code, held, p[col], q[col], ir[col],
                                   phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
-                                  max_iter, 6, halvings, ws, rel)
+                                  max_iter, stall0, halvings, ws, rel)
         ok_frozen[col] = conv0
         ok[col] = False
         res[col] = np.nan
@@ -304,8 +316,8 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
             xt = xc.copy()
             conv, rn, _ = _solve_one(xt, v0c, m, lim[col], code, held, p[col], q[col],
                                      ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                                     target, tol, 8, 4, halvings, 60 if target >= 1.0 else 0,
-                                     ws, rel)
+                                     target, tol, iter1, stall1, halvings,
+                                     60 if target >= 1.0 else 0, ws, rel)
             if target >= 1.0:
                 res[col] = rn
             if conv:
