@@ -110,7 +110,7 @@ def test_law_step_is_the_numpy_law_at_the_voltages():
     xk = np.ascontiguousarray(x)
     ok, res, its = np.zeros(mm, bool), np.zeros(mm), np.zeros(mm, np.int64)
     newton_columns(xk, *column_args(sys, law, lim, pre, None, np.arange(mm)), 0.0, 0, 8, 8, 0,
-                   True, ok, res, its)  # tol 0, no Newton step: x is the stepped start
+                   True, ok, res, its, False)  # tol 0, no Newton step: x is the stepped start
     assert np.all(its == 0)
     assert np.abs(xk - got).max() <= 1e-12 * (1 + np.abs(ref).max())
 

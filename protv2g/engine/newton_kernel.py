@@ -245,7 +245,7 @@ def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, la
 @njit(parallel=True, cache=True)
 def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
                    tol, max_iter, stall, halvings, picard, step, ok, res, iters,
-                   rel=False):  # pragma: no cover - numba
+                   rel):  # pragma: no cover - numba
     """Newton per column (damped fixed-point steps where it fails, :func:`_solve_one`), in
     parallel over columns (arguments ``(M, k)`` per column unless noted; ``v0`` ``(B, k)``
     and ``m_blocks`` ``(B, k, k)`` per block, with ``src`` ``(M,)`` the block of each column;
@@ -282,12 +282,14 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
 @njit(parallel=True, cache=True)
 def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre,
                          v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok, res,
-                         rel=False):  # pragma: no cover - numba
+                         rel):  # pragma: no cover - numba
     """Per column: the held-PLL solution (``λ = 0``, Newton from ``x``), then continuation to
     the tracking PLL (``λ = 1``) in adaptive steps (halved on failure down to ``min_step``,
     grown ×1.5 up to 0.5 on success). Writes ``x`` (the ``λ = 1`` solution where reached, else
     the ``λ = 0`` one), ``ok_frozen``, ``ok`` (``λ = 1`` reached), ``res`` (last residual at
     ``λ = 1``; NaN if never tried); ``rel`` as :func:`newton_columns`."""
+    # ``rel`` has no default (nor in newton_columns): an omitted default reaches _newton_one as
+    # ``Literal[bool](False)``, another compiled variant (#21 session 40)
     # np.int64, not literals: a literal argument is its own numba type (``Literal[int](6)``),
     # and each call with one compiled _newton_one once more (≈ 6 s CPU each, #21 session 40)
     stall0, iter1, stall1 = np.int64(6), np.int64(8), np.int64(4)
