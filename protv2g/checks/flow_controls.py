@@ -129,6 +129,7 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
     out = []
     for r in worst.itertuples(index=False):
         phases = getattr(r, "reverse_phases", "") or "abc"
+        ct_a = i_rev_a = float("nan")  # a capacitor's row has neither (its bank's CT, current)
         if r.kind == "regulator":
             status, text = regulator_row(str(r.control_mode))
             ct_a, ct_bus = ((float("nan"), None) if ctx.study.model is None else
