@@ -24,6 +24,9 @@ from pathlib import Path
 
 from protv2g.errors import InputError, Issue
 
+#: OpenDSS's DefaultBaseFrequency at start-up (Hz), set again after every ``clear`` here: a
+#: script that does not set it compiles as in a fresh OpenDSS whatever ran before it.
+FRESH_BASE_FREQUENCY_HZ = 60.0
 #: First words of commands that are not part of the circuit definition (solutions, reports,
 #: plots, coordinates). They are skipped; the importer solves the circuit itself.
 SKIPPED_COMMANDS = frozenset(
@@ -140,6 +143,11 @@ def compile_script(master_path: Path, dss, *, clear: bool = True) -> ScriptLog: 
     try:
         if clear:
             dss.Text.Command("clear")
+            # a fresh OpenDSS's base frequency: ``Clear`` keeps DefaultBaseFrequency, so a
+            # 50 Hz script compiled earlier in the process (the European LV test case sets
+            # it) made the next model's 60 Hz impedances 50 Hz ones (session 40: a study's
+            # pre-fault angles moved 0.45° after ``init`` of the LV feeder in the same process)
+            dss.Text.Command(f"set DefaultBaseFrequency={FRESH_BASE_FREQUENCY_HZ:g}")
         _run_file(master_path.resolve(), dss, log, depth=0)
     finally:
         os.chdir(cwd)
