@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from protv2g.devices.library import CurveLibrary
+from protv2g.devices.load_limit import load_limit_a
 from protv2g.devices.models import Fuse
 from protv2g.study_draft.low_voltage import is_low_voltage
 
@@ -88,7 +89,8 @@ def head_fuse(prop: Any, library: CurveLibrary) -> HeadFuseProposal | None:
     its head above 1 kV, or a load above the largest gG link.
 
     The load is ``figures["peak_load_a"]`` (the head's peak load current without V2G, A,
-    largest phase); the link is the smallest of :func:`gg_series_a` with In ≥ it. The V2G
+    largest phase); the link is the smallest of :func:`gg_series_a` whose C8 load limit
+    (:func:`~protv2g.devices.load_limit.load_limit_a`: In for a gG link) is ≥ it. The V2G
     cases (``figures["c8_load_a"]``, ``["c8_case"]``) are not sized for: the comment says
     where they exceed In (C8's finding).
     """
@@ -98,11 +100,15 @@ def head_fuse(prop: Any, library: CurveLibrary) -> HeadFuseProposal | None:
     load_a = float(f.get("peak_load_a", math.nan))
     if not math.isfinite(load_a):
         return None
-    rating = next((r for r in gg_series_a(library) if r >= load_a * (1 - 1e-9)), None)
-    if rating is None:
+    # C8's own load limit of each link (In for a gG band link, no factor: one rule, read by
+    # C8 and the draft, :func:`protv2g.devices.load_limit.load_limit_a`)
+    fuse = next((fz for fz in (Fuse(name=prop.entry["name"], link=f"{r:g}gG")
+                               for r in gg_series_a(library))
+                 if load_limit_a(fz, 1.0) >= load_a * (1 - 1e-9)), None)
+    if fuse is None:
         return None
+    rating = float(fuse.curve.rating_a)
     link = f"{rating:g}gG"
-    fuse = Fuse(name=prop.entry["name"], link=link)
     clear = {}
     for key in ("min_phase_fault_zone_a", "min_ground_fault_zone_a"):
         i_a = float(f.get(key, math.nan))
