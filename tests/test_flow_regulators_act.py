@@ -33,12 +33,13 @@ import pytest
 
 pytest.importorskip("opendssdirect")
 
-from protv2g.flow.blocks import ScenarioBlock  # noqa: E402
 from protv2g.flow.opendss import DssFlowSite  # noqa: E402
 from protv2g.flow.opendss_study import dss_watches, opendss_flow  # noqa: E402
 from protv2g.network.dss_model import load_dss_model  # noqa: E402
+from tests.test_flow_rest_points import _block  # noqa: E402  (one step at 0.3 of the peak)
+from tests.test_flow_taps import _REG  # noqa: E402  (a single-phase regulator, vreg/band 2 V)
 
-SITE_BUS, SITE_KW, LIGHT = "d", 1000.0, 0.3
+SITE_BUS, SITE_KW = "d", 1000.0
 V_MAX_PU, V_TOL_PU = 1.05, 0.001  # C12's limit and its tolerance (checks.flow_limit defaults)
 
 _DSS = """clear
@@ -50,16 +51,6 @@ new load.ld bus1=d phases=3 kv=12.47 kw=3000 pf=0.95
 set voltagebases=[12.47]
 calcvoltagebases
 """
-_REG = ("new transformer.reg1{p} phases=1 windings=2 buses=[a.{n} ar.{n}] conns=[wye wye] "
-        "kvs=[7.2 7.2] kvas=[1666 1666] xhl=0.01 %loadloss=0.01\n"
-        "new regcontrol.creg1{p} transformer=reg1{p} winding=2 vreg=125 band=2 ptratio=60")
-
-
-def _block(name: str, p_mw: float) -> ScenarioBlock:
-    nan = np.array([np.nan])
-    return ScenarioBlock(name, "base/light", nan, np.array([LIGHT]), np.array([[p_mw]]),
-                         [np.array(["exporting" if p_mw else "idle"], dtype=object)],
-                         [np.array([1.0])], [nan], np.array([False]))
 
 
 def _opendss(master, load_mult: float) -> dict:
@@ -98,11 +89,12 @@ def _opendss(master, load_mult: float) -> dict:
 @pytest.fixture(scope="module")
 def feeder(tmp_path_factory):
     master = tmp_path_factory.mktemp("regact") / "master.dss"
-    master.write_text(_DSS.format(regs="\n".join(_REG.format(p=p, n=n)
+    master.write_text(_DSS.format(regs="\n".join(_REG.format(p=p, n=n, vreg=125)
                                                  for n, p in enumerate("abc", 1))))
     model = load_dss_model(master)
     watches = [w for w in dss_watches(model) if w.kind == "regulator"]
-    blocks = [_block("base/light", 0.0), _block("v2g/light", SITE_KW / 1000.0)]
+    blocks = [_block("base/light", "base/light", 0.0),
+              _block("v2g/light", "base/light", SITE_KW / 1000.0)]
     res, engine = opendss_flow(model, [DssFlowSite("site", SITE_BUS, "abc")], blocks, watches)
     own = _opendss(master, float(engine._dss.Solution.LoadMult()))
     return res, own
