@@ -11,10 +11,16 @@ Expensive results that several test modules read are computed once per test run 
   hosting capacity and gate of the shipped example (read by the report, runner and status
   tests);
 * :func:`depot_workbook` — that result written once as the coordination workbook.
+
+Every test runs in the same process: :func:`fresh_opendss_and_cwd` (autouse) hands each test
+the working directory the run started in and the global ``opendssdirect`` engine as a fresh one.
 """
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -26,6 +32,19 @@ FEEDERS_DIR = REPO_DIR / "feeders"
 DEPOT_FILE = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 #: The utility-scale OpenDSS feeders of ``../shared`` (IEEE 8500, EPRI ckt5, ckt24, J1).
 REAL_FEEDERS_DIR = SHARED_DIR / "feeders" / "opendss" / "real"
+#: The working directory the test run started in (OpenDSS's ``cd``/``compile`` move the process).
+START_CWD = os.getcwd()
+#: Options OpenDSS's ``Clear`` keeps: process-wide, not a circuit's. Found by setting each ``Set``
+#: option of DSS C-API 0.14.5 to another value, clearing and reading it back (session 41); the
+#: first set can be set without a circuit, the second only with one.
+KEPT_BY_CLEAR = ("DefaultBaseFrequency", "DataPath", "Editor", "Recorder", "EventLogDefault",
+                 "Parallel", "ConcatenateReports")
+KEPT_BY_CLEAR_WITH_CIRCUIT = ("ShowExport", "ShowReports", "DaisySize", "SeasonRating")
+#: Engine settings of the API (``opendssdirect.Basic`` / ``.Error``), which ``Clear`` keeps too.
+API_SETTINGS = (("Basic", "AllowChangeDir"), ("Basic", "AllowDOScmd"), ("Basic", "AllowEditor"),
+                ("Basic", "AllowForms"), ("Basic", "COMErrorResults"), ("Basic", "LegacyModels"),
+                ("Basic", "CompatFlags"), ("Basic", "AdvancedTypes"), ("Error", "UseExceptions"),
+                ("Error", "ExtendedErrors"), ("Error", "EarlyAbort"))
 
 
 def need_dss_master(path: Path) -> Path:
@@ -60,6 +79,63 @@ def dg_protection_copy(shared_dir: Path, tmp_path_factory, name: str) -> Path:
     out = tmp_path_factory.mktemp(name)
     shutil.copy(src, out / "DG_Prot_Fdr.dss")
     return out
+
+
+@functools.cache
+def _fresh_opendss_state(odd) -> tuple[dict, dict]:  # noqa: ANN001 - the opendssdirect module
+    """A fresh engine's API settings and kept options (read once from a new context; the
+    data path is the run's starting folder, as the global engine's at start-up)."""
+    fresh = odd.NewContext()  # moves the process into its start-up folder
+    os.chdir(START_CWD)
+    api = {(mod, name): getattr(getattr(fresh, mod), name)() for mod, name in API_SETTINGS}
+    fresh.Text.Command("new circuit.fresh")
+    options = {}
+    for name in KEPT_BY_CLEAR + KEPT_BY_CLEAR_WITH_CIRCUIT:
+        fresh.Text.Command(f"get {name}")
+        options[name] = fresh.Text.Result()
+    options["DataPath"] = f'"{START_CWD}"'
+    return api, options
+
+
+def reset_global_opendss() -> None:
+    """The global ``opendssdirect`` engine as a fresh one: no circuit, and the settings and
+    options ``Clear`` keeps (:data:`API_SETTINGS`, :data:`KEPT_BY_CLEAR`) at a fresh engine's
+    values — a test that compiles a 50 Hz script leaves ``DefaultBaseFrequency=50`` behind a
+    ``clear`` (session 40's CI: a later test's OpenDSS reference got 50 Hz impedances).
+
+    Nothing to do when no test imported ``opendssdirect``. The options that need a circuit to
+    be read (:data:`KEPT_BY_CLEAR_WITH_CIRCUIT`: reports, plots, seasonal ratings — none
+    changes an impedance) are reset when the test left its circuit, not after its own ``clear``.
+    """
+    odd = sys.modules.get("opendssdirect")
+    if odd is None:
+        return
+    api, options = _fresh_opendss_state(odd)
+    for (mod, name), value in api.items():
+        setting = getattr(getattr(odd, mod), name)
+        if setting() != value:
+            setting(value)
+    if odd.Basic.NumCircuits():
+        for name in KEPT_BY_CLEAR_WITH_CIRCUIT:
+            odd.Text.Command(f"get {name}")
+            if odd.Text.Result() != options[name]:
+                odd.Text.Command(f"set {name}={options[name]}")
+        odd.Text.Command("clear")
+    odd.Text.Command("set " + " ".join(f"{k}={options[k]}" for k in KEPT_BY_CLEAR))
+
+
+@pytest.fixture(autouse=True)
+def fresh_opendss_and_cwd():
+    """After each test: the run's starting working directory and a fresh global OpenDSS engine
+    (:func:`reset_global_opendss`), whatever the test compiled, ``cd``-ed or set."""
+    yield
+    reset_global_opendss()
+    try:
+        moved = os.getcwd() != START_CWD
+    except FileNotFoundError:  # the test removed the folder it moved into
+        moved = True
+    if moved:
+        os.chdir(START_CWD)
 
 
 @pytest.fixture(scope="session")

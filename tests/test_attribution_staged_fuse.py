@@ -22,8 +22,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-import protv2g.checks as checks
 from protv2g.checks import attribute
+from protv2g.checks.attribution_inputs import fuse_explained, staged_change
 from protv2g.checks.fuse_melt_text import guaranteed_melt_a, setting_current_a
 from protv2g.devices.models import Fuse, Recloser
 
@@ -66,8 +66,8 @@ def _row(scenario: str, i_first_a: float, i_stage_a: float, i_3i0_a: float) -> d
 def _attribute(base: dict, v2g: dict, staged: bool = True):
     import pandas as pd
     ctx = SimpleNamespace(devices=DEVICES, cache={})
-    v = attribute(pd.DataFrame([base, v2g]), BASE_OF, explained=checks._explained(ctx),
-                  staged=checks._staged(ctx) if staged else None)
+    v = attribute(pd.DataFrame([base, v2g]), BASE_OF, explained=fuse_explained(ctx),
+                  staged=staged_change(ctx) if staged else None)
     return v.iloc[1]
 
 

@@ -12,8 +12,10 @@ import pandas as pd
 import pytest
 
 from protv2g.checks import duty as duty_mod
+from protv2g.checks import duty_figures
 from protv2g.checks._keys import fault_keys
 from protv2g.checks.converter_sum import _base_rows, split_against_base
+from protv2g.checks.duty_rows import block_base_rows, take_block, worst_rows
 from tests.test_checks_keys import ctx  # noqa: F401  (the depot study's context)
 
 _KEYS = ["fault_bus", "fault_type", "case", "device"]
@@ -63,19 +65,19 @@ def test_split_with_known_base_rows_is_the_same() -> None:
 
 def test_worst_rows_with_base_rows_as_without() -> None:
     f = _table()
-    cols = [c for c in duty_mod._DUTY_COLUMNS if c in f.columns]
+    cols = [c for c in duty_figures._DUTY_COLUMNS if c in f.columns]
     rows = np.flatnonzero(f.case == "max")
     k = fault_keys(f)
-    worst = [duty_mod._worst_rows(duty_mod._take(f, rows, cols, None), _BASE_OF, base)
-             for base in (None, duty_mod._block_base_rows(k, rows, None, len(f), _BASE_OF))]
+    worst = [worst_rows(take_block(f, rows, cols, None), _BASE_OF, base)
+             for base in (None, block_base_rows(k, rows, None, len(f), _BASE_OF))]
     pd.testing.assert_frame_equal(worst[0], worst[1], check_exact=True)
-    assert duty_mod._block_base_rows(None, rows, None, len(f), _BASE_OF) is None
-    assert duty_mod._block_base_rows(k, rows, None, len(f) + 1, _BASE_OF) is None
+    assert block_base_rows(None, rows, None, len(f), _BASE_OF) is None
+    assert block_base_rows(k, rows, None, len(f) + 1, _BASE_OF) is None
 
 
 @pytest.mark.parametrize("block_rows", [50, 100_000])
 def test_c7_on_codes_as_on_columns(ctx, block_rows, monkeypatch) -> None:  # noqa: F811
-    monkeypatch.setattr(duty_mod, "DUTY_BLOCK_ROWS", block_rows)
+    monkeypatch.setattr(duty_figures, "DUTY_BLOCK_ROWS", block_rows)
     got = duty_mod.check_duty(replace(ctx, cache={}))
     want = duty_mod.check_duty(replace(ctx, keys=None, cache={}))
     pd.testing.assert_frame_equal(got, want, check_exact=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-import protv2g.checks.duty as duty_mod
+import protv2g.checks.duty_figures as duty_figures
 from protv2g.checks import check_context
 from protv2g.checks.duty import KnownDuty, check_duty
 from protv2g.checks.duty_rows import known_x_r_kappa
@@ -38,13 +38,13 @@ def test_duty_sheet_reuses_c7_x_r_kappa(depot_faults, monkeypatch) -> None:
     got = known.x_r_kappa(ctx.study)
     assert got and known.x_r(None) == {}
     calls: list[int] = []
-    real = duty_mod.driving_point_x_r
+    real = duty_figures.driving_point_x_r
 
     def counting(net, buses, *args):  # noqa: ANN001, ANN002, ANN202
         calls.append(len(buses))
         return real(net, buses, *args)
 
-    monkeypatch.setattr(duty_mod, "driving_point_x_r", counting)
+    monkeypatch.setattr(duty_figures, "driving_point_x_r", counting)
     reused = device_duty_table(ctx.study, f.device, bases, known=known)
     pd.testing.assert_frame_equal(reused, plain, check_exact=True)
     assert calls == []  # every bus the sheet needs was C7's: no sequence network built

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from protv2g.checks import check_context, converter_sum
+from protv2g.checks import check_context, converter_sum, duty_figures
 from protv2g.checks import duty as duty_mod
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.duty_rows import rated_and_case_rows
@@ -41,13 +41,13 @@ def depot():
 
 
 def _no_twins(monkeypatch) -> None:  # noqa: ANN001
-    monkeypatch.setattr(duty_mod, "duty_twins", lambda *a, **k: None)
+    monkeypatch.setattr(duty_figures, "duty_twins", lambda *a, **k: None)
 
 
 def test_the_depot_has_twin_scenarios(depot) -> None:
     _, _, _, ctx = depot
-    cols = [c for c in duty_mod._DUTY_COLUMNS if c in ctx.faults.columns]
-    t = duty_mod.duty_twins(ctx.faults, None, cols, ctx.base_of)
+    cols = [c for c in duty_figures._DUTY_COLUMNS if c in ctx.faults.columns]
+    t = duty_figures.duty_twins(ctx.faults, None, cols, ctx.base_of)
     assert t is not None and len(t.copies) >= 2  # base/peak and the V2G peak scenario
     assert len(t.rows) < len(ctx.faults)
 
@@ -58,10 +58,10 @@ def test_duty_frame_with_twins_as_without(depot, rows, monkeypatch) -> None:
     f = ctx.faults
     at = {"all": None, "max": np.flatnonzero(f.case.to_numpy() == "max"),
           "some devices": np.flatnonzero(f.device.isin(f.device.unique()[::2]).to_numpy())}[rows]
-    cols = [c for c in duty_mod._DUTY_COLUMNS if c in f.columns]
-    got = duty_mod.duty_frame(study, f, ctx.base_of, rows=at, columns=cols, keys=ctx.keys)
+    cols = [c for c in duty_figures._DUTY_COLUMNS if c in f.columns]
+    got = duty_figures.duty_frame(study, f, ctx.base_of, rows=at, columns=cols, keys=ctx.keys)
     _no_twins(monkeypatch)
-    want = duty_mod.duty_frame(study, f, ctx.base_of, rows=at, columns=cols, keys=ctx.keys)
+    want = duty_figures.duty_frame(study, f, ctx.base_of, rows=at, columns=cols, keys=ctx.keys)
     pd.testing.assert_frame_equal(got, want, check_exact=True)
     assert got.scenario.nunique() == f.scenario.nunique()
 

@@ -12,8 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from protv2g.checks import check_context
-from protv2g.checks import duty as duty_mod
+from protv2g.checks import check_context, duty_figures
 from protv2g.checks._common import in_bracket
 from protv2g.checks._keys import _dense_ranks, fault_keys, keys_of
 from protv2g.checks.pairs import merged
@@ -93,11 +92,11 @@ def test_pairs_and_c5_on_codes_as_on_columns(ctx) -> None:
 
 
 def test_duty_block_by_block_as_at_once(ctx, monkeypatch) -> None:
-    cols = [c for c in duty_mod._DUTY_COLUMNS if c in ctx.faults.columns]
-    f = duty_mod._max_case(ctx.faults[cols])
-    whole = duty_mod.duty_frame(ctx.study, f, ctx.base_of)
-    monkeypatch.setattr(duty_mod, "DUTY_BLOCK_ROWS", 50)
-    blocks = duty_mod.duty_frame(ctx.study, f, ctx.base_of)
+    cols = [c for c in duty_figures._DUTY_COLUMNS if c in ctx.faults.columns]
+    f = duty_figures._max_case(ctx.faults[cols])
+    whole = duty_figures.duty_frame(ctx.study, f, ctx.base_of)
+    monkeypatch.setattr(duty_figures, "DUTY_BLOCK_ROWS", 50)
+    blocks = duty_figures.duty_frame(ctx.study, f, ctx.base_of)
     assert f.device.nunique() > 2 and len(whole) > 2
     pd.testing.assert_frame_equal(blocks, whole)
 

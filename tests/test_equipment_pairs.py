@@ -241,7 +241,7 @@ def test_idle_clause_names_the_current_each_element_operates_on():
     clause names the current of the element that operates (``element_<side>``)."""
     from types import SimpleNamespace
 
-    from protv2g.checks.equipment import _operating_a, idle_pair_text
+    from protv2g.checks.idle_pairs import _operating_a, idle_pair_text
     from protv2g.checks.operating_element import OperatingElement
 
     row = SimpleNamespace(i_backup_a=341.0, i_backup_3i0_a=311.57,

@@ -34,11 +34,6 @@ def _opendss(path):
         shapes.append((dss.LoadShape.Name(), dss.LoadShape.Npts(),
                        round(float(sum(dss.LoadShape.PMult())), 9)))
         k = dss.LoadShape.Next()
-    # the global engine as a fresh one: ``clear`` keeps DefaultBaseFrequency, and the European
-    # LV case sets 50 Hz — a later test compiling a 60 Hz script in this engine got 50 Hz
-    # impedances (test_phase_cut_off's OpenDSS reference, in the CI's order)
-    dss.Basic.ClearAll()
-    dss.Text.Command("set DefaultBaseFrequency=60")
     return buses, xy, shapes
 
 

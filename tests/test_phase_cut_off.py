@@ -49,10 +49,6 @@ def _site(name: str, s_mva: float, bus: str, phases: str = "abc") -> PhaseSite:
 
 
 def _compile(master: Path, redirects: tuple[Path, ...] = ()) -> None:
-    # a fresh engine's 60 Hz: the script's own Clear keeps a base frequency an earlier test's
-    # 50 Hz script set in this global engine (the protv2g engine's own context starts fresh)
-    dss.Text.Command("clear")
-    dss.Text.Command("set DefaultBaseFrequency=60")
     dss.Text.Command(f"Redirect [{master}]")
     for r in redirects:
         dss.Text.Command(f"Redirect [{r}]")

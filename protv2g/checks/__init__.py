@@ -57,9 +57,8 @@ one ``not_applicable`` row.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
-from importlib import import_module
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -68,7 +67,6 @@ import pandas as pd
 from protv2g.checks._common import (
     CheckContext,
     build_context,
-    concat,
     concat_owned,
     could_not,
     without_bracket_times,
@@ -84,42 +82,45 @@ from protv2g.checks._row_frames import (
     sort_rows,
     take_columns,
 )
-from protv2g.checks._rows import distinct_values, text_isin
+from protv2g.checks._rows import distinct_values
 from protv2g.checks.attribution import attribute, base_scenarios
-from protv2g.checks.attribution_share import LONG_TIME_S
-from protv2g.checks.brackets import (
-    BRACKETED,
-    last_bracket_reader,
-    pairs_in_brackets,
-    run_family,
+from protv2g.checks.attribution_inputs import (
+    base_margins,
+    fuse_explained,
+    staged_change,
+    study_fuses,
 )
+from protv2g.checks.brackets import last_bracket_reader, pairs_in_brackets
 from protv2g.checks.close_in_twins import attributed
-from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs, pair_margins
+from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs
 from protv2g.checks.directional import directional_table
+from protv2g.checks.dispatch import (
+    EVALUATED_FIRST,
+    FamilyFunction,
+    criterion_rows,
+    evaluation_rank,
+    family_function,
+    missing_needs,
+)
 from protv2g.checks.distinct_blocks import (
     FaultTwins,
     NotTwins,
     expand,
     expansion,
     fault_twins,
-    twin_able,
 )
-from protv2g.checks.duty_rows import GROUP_KEYS
+from protv2g.checks.duty_known import expand_to_twins
 from protv2g.checks.equipment import IDLE_PAIRS, idle_coordination
-from protv2g.checks.flow import flow_margins
 from protv2g.checks.flow_groups import FLOW_GROUPS
-from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.reach_groups import REACH_GROUPS
 from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
 from protv2g.checks.rule_fill import fill_threshold_rules
 from protv2g.checks.rule_values import rules_used_table
-from protv2g.checks.sensitivity import reach_margins
+from protv2g.checks.study_context import check_context
 from protv2g.checks.twin_rows import held_restricted, held_twins
-from protv2g.criteria import CATALOGUE, Criterion, Need
-from protv2g.devices.kinds import kind_of
+from protv2g.criteria import CATALOGUE
 from protv2g.engine.collect import release_freed_memory
-from protv2g.network.fault_positions import close_in_study, has_unknown_buses
 from protv2g.scenarios import Scenario, build_scenarios
 from protv2g.study.loader import Study
 from protv2g.violations import VIOLATION_COLUMNS
@@ -127,25 +128,6 @@ from protv2g.violations import VIOLATION_COLUMNS
 __all__ = ["COORDINATION_COLUMNS", "CheckContext", "CheckOutcome", "FamilyFunction",
            "build_context", "check_study", "family_function", "run_checks", "attribute",
            "base_scenarios", "base_margins", "check_context", "rules_used_table", "GROUP_TABLES"]
-
-#: ``function(ctx) -> DataFrame`` of violation rows: what a criterion's family exposes.
-FamilyFunction = Callable[[CheckContext], pd.DataFrame]
-
-#: Families evaluated before the others (their rows still placed in catalogue order): C7's
-#: X/R builds the maximum case's sequence network and its LU (≈ 180 MB at 10,000 buses),
-#: the checks' peak when it ran beside C5's 409,682 rows (#21); it reads the context alone.
-EVALUATED_FIRST = frozenset({"duty"})
-
-
-def _evaluation_rank(criterion: Criterion) -> int:
-    """When :func:`check_study` evaluates a criterion: :data:`EVALUATED_FIRST` families
-    (0), then the criteria judged in both brackets (1; after the last that runs in each
-    bracket the per-bracket time columns are let go), then the others (2); catalogue order
-    within each (#21: C5's rows and messages, ≈ 240 MB at 10,000 buses, were made while the
-    low bracket's times were still held)."""
-    if criterion.family in EVALUATED_FIRST:
-        return 0
-    return 1 if criterion.id in BRACKETED else 2
 
 def run_checks(study: Study, fault_result: Any, flow_result: Any = None,
                scenarios: Sequence[Scenario] | None = None
@@ -259,18 +241,18 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     # criterion's place
     fault: list[pd.DataFrame | None] = [None] * len(crits)
     parts: list[pd.DataFrame | None] = [None] * len(crits)
-    evaluation = sorted(range(len(crits)), key=lambda k: _evaluation_rank(crits[k]))
+    evaluation = sorted(range(len(crits)), key=lambda k: evaluation_rank(crits[k]))
     last = last_bracket_reader(crits[k] for k in evaluation)
     done: set[tuple[str, str]] = set()
     for k in evaluation:
         crit = crits[k]
-        missing = _missing_needs(ctx, crit)
+        missing = missing_needs(ctx, crit)
         key = (crit.family, crit.function)
         if missing:
             parts[k] = could_not(crit.id, missing)
         elif key not in done:  # several criteria may share one family function
             done.add(key)
-            fault[k], parts[k] = _criterion_rows(ctx, crit, twins)
+            fault[k], parts[k] = criterion_rows(ctx, crit, twins)
         if crit.id == last:
             ctx = without_bracket_times(ctx)
         # the freed transients handed back after C7 (its blocks of the device table) and
@@ -285,8 +267,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # copied; the pairs' and tables' rows of every scenario (the report reads them)
         fault = _reach_keyed([p for p in fault if p is not None])
         rows = attributed(attribute, ctx, concat_owned(uniform_columns(fault)), ctx.base_of,
-                         base_margins(ctx, flow=False), explained=_explained(ctx),
-                         fuses=_fuses(ctx), staged=_staged(ctx))
+                         base_margins(ctx, flow=False), explained=fuse_explained(ctx),
+                         fuses=study_fuses(ctx), staged=staged_change(ctx))
         fault.clear()
         # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
         rows, per_bus = group_rows(rows, _GROUPED, scenario_parts=_scenario_parts(ctx))
@@ -296,15 +278,15 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         if "directional" in ctx.cache:
             ctx.cache["directional"] = expand(ctx.cache["directional"], twins,
                                               outer=_DIRECTIONAL_RUNS)
-        _expand_duty(ctx, twins)
+        expand_to_twins(ctx.cache, twins)
         ctx = replace(ctx, coordination=coord)
         parts = [p for p in parts if p is not None]
         # C12's per-bus rows cut to each group's worst, attributed per bus first (#21)
         others, more = group_rows(attributed(
             attribute, ctx, concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
-            base_margins(ctx, faults=False), explained=_explained(ctx),
-            fuses=_fuses(ctx),
-            staged=_staged(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
+            base_margins(ctx, faults=False), explained=fuse_explained(ctx),
+            fuses=study_fuses(ctx),
+            staged=staged_change(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
         per_bus.update(more)
         frames = [rows, others]
         del rows, others, more
@@ -340,7 +322,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # a row at a project device's close-in position keyed on its terminal bus: its base
         # twin is the base case's fault there (review rev38a W2, :mod:`.close_in_twins`)
         v = attributed(attribute, ctx, v, ctx.base_of, base_margins(ctx),
-                       explained=_explained(ctx), fuses=_fuses(ctx), staged=_staged(ctx))
+                       explained=fuse_explained(ctx), fuses=study_fuses(ctx),
+                       staged=staged_change(ctx))
         # C5's zone rows and C12's per-bus rows, each group's worst (#21)
         v, per_bus = group_rows(v, _GROUPED, scenario_parts=_scenario_parts(ctx))
         release_freed_memory()
@@ -404,140 +387,3 @@ _COORD_RUNS = ("criterion", "check", "fault_bus", "primary", "backup")
 #: The same for the directional table: one element of one relay
 #: (:func:`protv2g.directional.decide.judge`).
 _DIRECTIONAL_RUNS = ("device", "element", "phase")
-
-
-def _criterion_rows(ctx: CheckContext, crit: Criterion, twins: FaultTwins | None
-                    ) -> tuple[pd.DataFrame | None, pd.DataFrame]:
-    """The rows of ``crit``'s family (:func:`protv2g.checks.brackets.run_family`) as
-    ``(fault-based rows on the distinct blocks, the others)``: with ``twins`` a fault-based
-    family's rows are the first (its ``flow_function``'s, evaluated on every scenario, the
-    second), without all are the second."""
-    rows = run_family(ctx, crit, family_function(crit))
-    flow = (run_family(ctx, crit, family_function(crit, crit.flow_function))
-            if crit.flow_function else None)
-    if twins is not None and twin_able(crit):
-        return rows, concat([flow])
-    return None, rows if flow is None else concat([rows, flow])
-
-
-def _expand_duty(ctx: CheckContext, twins: FaultTwins) -> None:
-    """C7's duty frame in ``ctx.cache`` (the Device duty sheet's known rows) for every
-    scenario: rows of the whole device table, the frame's rows copied (dropped when they
-    cannot be: the sheet then computes them)."""
-    known = ctx.cache.get("duty_frame")
-    if known is None:
-        return
-    try:  # one row per group: in the group keys' order, as the frame of every scenario is
-        frame = expand(known.frame, twins).sort_values(
-            list(GROUP_KEYS), kind="stable").reset_index(drop=True)
-    except NotTwins:
-        del ctx.cache["duty_frame"]
-        return
-    n_rows = max(b.stop for b in twins.block.values())
-    ctx.cache["duty_frame"] = known._replace(frame=frame, rows=twins.full_rows(known.rows),
-                                             n_rows=n_rows, keys=None)
-
-
-def _fuses(ctx: CheckContext) -> frozenset[str]:
-    """The study's fuses: the attribution says their margins in multiples of pickup in
-    multiples of minimum melting current (:func:`.attribution_materiality.unit_words`)."""
-    return frozenset(n for n, d in ctx.devices.items() if kind_of(d).role == "fuse")
-
-
-def _explained(ctx: CheckContext
-               ) -> Callable[[pd.DataFrame, np.ndarray, np.ndarray], np.ndarray]:
-    """The attribution's test that a moving long time is a fuse's clearing at the
-    first-cycle current (:func:`.fuse_melt_text.first_cycle_fuse_time`), on this study's
-    devices."""
-    return lambda v, at, side: first_cycle_fuse_time(ctx, v, at, LONG_TIME_S, side)
-
-
-def _staged(ctx: CheckContext) -> Callable[..., np.ndarray]:
-    """The attribution's current test of a fuse time a later charger stage sets: the change
-    of that stage's current (:func:`.fuse_melt_text.staged_current_change`, review rev32a
-    W1), on this study's devices."""
-    return lambda v, at, side, t_b, i_b: staged_current_change(ctx, v, at, side, t_b, i_b)
-
-
-def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:
-    """Margins of the base cases' rows, passing or not, that the attribution compares a V2G
-    row with when its base case passes (:func:`protv2g.checks.attribution.attribute`): the
-    coordination table's C1–C4 margins of every pair (:func:`.coordination.pair_margins`)
-    and C5's reach of every device at every bus of its zones (:func:`.sensitivity.
-    reach_margins`) — ``faults`` — and C12's voltage and loading of every judged bus and
-    branch (:func:`.flow.flow_margins`) and C8's load margins of every device
-    (:func:`.load_margins.load_margins`) — ``flow``. The other criteria write failing rows
-    only: for them a row the base case does not fail stays ``new``."""
-    bases = {b for b in ctx.base_of.values() if b}
-    parts = []
-    if faults and ctx.coordination is not None and not ctx.coordination.empty:
-        parts.append(pair_margins(ctx.coordination))
-    if faults and ctx.faults is not None:  # built with the C5 rows; bases kept below
-        parts.append(reach_margins(ctx))
-    if flow and ctx.flow:  # C12's voltage and thermal margins of the base cases (s17 §3.6)
-        parts.append(flow_margins(ctx))
-        # C8's load margins (review ver34 N3: a base passing by 0.02 A of 13 A was "made
-        # worse by V2G" on a 0.03 A change, a sixth of its tolerance)
-        from protv2g.checks.load_margins import load_margins
-
-        parts.append(load_margins(ctx))
-    parts = [p[text_isin(p.scenario, bases)] for p in parts]
-    # the pair margins' element columns at their small dtypes in every part (not float64
-    # NaN filled in by the concatenation for the reach and flow rows)
-    parts = uniform_columns([p.copy(deep=False) for p in parts if len(p)])
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-
-
-def check_context(study: Study, fault_result: Any, flow_result: Any = None,
-                  scenarios: Sequence[Scenario] | None = None) -> CheckContext:
-    """The checks' context (:func:`protv2g.checks._common.build_context`) on the net the fault
-    table was computed on, with every scenario's base case resolved.
-
-    * A fault table with close-in positions (fault buses past the net's own, from
-      :func:`protv2g.pipeline.fault_tables`) is read on the same net with close-in buses
-      (:func:`protv2g.network.fault_positions.with_close_in_positions`, deterministic), so
-      topology, zones and pairs include the faults just past each device.
-    * Base cases are resolved for every scenario name in the fault and flow tables
-      (:func:`protv2g.checks.attribution.base_scenarios`): the day and communication-loss flow
-      scenarios get ``day/base``, never "".
-    """
-    table = fault_result if isinstance(fault_result, pd.DataFrame) else getattr(
-        fault_result, "device", None)
-    if (isinstance(table, pd.DataFrame) and "fault_bus" in table
-            and has_unknown_buses(study.feeder, pd.unique(table["fault_bus"].to_numpy()))):
-        # taken from the fault tables when solved on it (#21: 2 s to rebuild at 3,000 buses)
-        study = close_in_study(study, getattr(fault_result, "close_in", None))
-    ctx = build_context(study, fault_result, flow_result, scenarios)
-    names = list(ctx.base_of)
-    for t in ctx.flow.values():
-        if "scenario" in t.columns:
-            names += [str(n) for n in t["scenario"].unique() if str(n) not in names]
-    return replace(ctx, base_of=base_scenarios(list(scenarios or []), names))
-
-
-def family_function(criterion: Criterion, name: str = "") -> FamilyFunction:
-    """The function that evaluates ``criterion`` (``protv2g.checks.<family>.<function>``;
-    ``name``: another function of its family, e.g. its ``flow_function``).
-
-    Raises
-    ------
-    LookupError
-        When the catalogue names a module or function that does not exist.
-    """
-    module = import_module(f"{__name__}.{criterion.family}")
-    name = name or criterion.function
-    try:
-        return getattr(module, name)
-    except AttributeError:
-        raise LookupError(f"criterion {criterion.id}: {module.__name__} has no function "
-                          f"{name!r} (protv2g.criteria.CATALOGUE)") from None
-
-
-def _missing_needs(ctx: CheckContext, criterion: Criterion) -> str:
-    """Why ``criterion`` cannot be evaluated on ``ctx`` ("" when it can)."""
-    for need in criterion.needs:
-        if need is Need.FAULTS and ctx.faults is None:
-            return "no fault result (engine device table)"
-        if need is Need.FLOW and not ctx.flow:
-            return "no power-flow result"
-    return ""

@@ -12,8 +12,10 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import FaultKeys
+from protv2g.checks.distinct_blocks import FaultTwins, NotTwins, expand
+from protv2g.checks.duty_rows import GROUP_KEYS
 
-__all__ = ["KnownDuty"]
+__all__ = ["KnownDuty", "expand_to_twins"]
 
 
 class KnownDuty(NamedTuple):
@@ -59,3 +61,22 @@ class KnownDuty(NamedTuple):
                         zip(self.frame.x_r.astype(float).tolist(),
                             self.frame.kappa.astype(float).tolist(), strict=True),
                         strict=True))
+
+
+def expand_to_twins(cache: dict[str, Any], twins: FaultTwins) -> None:
+    """C7's duty frame in the checks' ``cache`` (the Device duty sheet's known rows,
+    ``cache["duty_frame"]``) for every scenario of ``twins`` (:func:`protv2g.checks.
+    check_study` on the distinct fault blocks): rows of the whole device table, the frame's
+    rows copied (dropped when they cannot be: the sheet then computes them)."""
+    known = cache.get("duty_frame")
+    if known is None:
+        return
+    try:  # one row per group: in the group keys' order, as the frame of every scenario is
+        frame = expand(known.frame, twins).sort_values(
+            list(GROUP_KEYS), kind="stable").reset_index(drop=True)
+    except NotTwins:
+        del cache["duty_frame"]
+        return
+    n_rows = max(b.stop for b in twins.block.values())
+    cache["duty_frame"] = known._replace(frame=frame, rows=twins.full_rows(known.rows),
+                                         n_rows=n_rows, keys=None)

@@ -15,13 +15,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.attribution import base_scenarios as resolve_bases
-from protv2g.checks.duty import (
+from protv2g.checks.duty_figures import (
     _DUTY_COLUMNS,
     _DUTY_FRAME_COLUMNS,
     DUTY_COLUMNS,
-    KnownDuty,
     duty_frame,
 )
+from protv2g.checks.duty_known import KnownDuty
 from protv2g.checks.duty_rows import change_shares, project_change
 from protv2g.network.fault_positions import has_unknown_buses, with_close_in_positions
 

@@ -1,6 +1,7 @@
 """C7's message texts: the symmetrical current with its IEC parts, the rating basis the duty
 is on, and the note on a ground fault in a scenario that builds sites' grounded-wye
-transformers. :func:`protv2g.checks.duty.check_duty` writes them into its rows; the figures
+transformers, and the fault-level change the project's equipment makes by itself or the
+project as a whole. :func:`protv2g.checks.duty.check_duty` writes them into its rows; the figures
 and their sources are described in :mod:`protv2g.checks.duty`.
 """
 
@@ -93,3 +94,38 @@ def _idle_change_text(ctx: CheckContext, r: Any, rise_v2g: float, rise_eq: float
     return (f"; from {r.i_base_ka:.2f} kA without the project to {r.i_idle_ka:.2f} kA with "
             f"every charger idle and {what} in ({rise_eq:+.0%}: the project's "
             f"equipment{source}), the chargers {rise_v2g:+.0%}")
+
+
+def project_change_text(ctx: CheckContext, r: Any, rise: float, rise_eq: float,
+                         limit_ka: float, fraction: float) -> str:
+    """The message of a fault-level change the project makes as a whole, each of its shares
+    within the fraction (:func:`~protv2g.checks.duty_rows.project_change`, mix38)."""
+    rise_v2g = r.i_max_ka / r.i_idle_ka - 1.0
+    return (f"the project as a whole raises the largest fault current "
+            f"{through_text(r.device)} by {rise:.0%} to {r.i_max_ka:.2f} kA symmetrical "
+            f"(from {r.i_base_ka:.2f} kA, the largest without the project){_phasor_note(r)} "
+            f"{ctx.export_text(r.scenario)}: "
+            f"its equipment {rise_eq:+.0%} ({r.i_idle_ka:.2f} kA with every charger idle) and "
+            f"its chargers {rise_v2g:+.0%} on top, each within "
+            f"checks.v2g_change_fraction {fraction:.0%}, together over it — caused by the "
+            f"project's equipment and V2G together; rating duty {r.i_duty_ka:.2f} kA = "
+            f"{r.i_duty_ka / limit_ka:.0%} of its {r.rating_basis} rating {limit_ka:.2f} kA: "
+            "confirm the device's rating against the project's duty")
+
+
+def equipment_change_text(ctx: CheckContext, r: Any, rise_v2g: float, rise_eq: float,
+                           limit_ka: float, grounded: dict[str, str]) -> str:
+    """The message of a fault-level change the project's equipment makes by itself
+    (:func:`change_shares`: with every charger idle beyond the fraction, the chargers'
+    share within it)."""
+    xf = " and ".join(sorted(set(grounded.values()))) or " and ".join(
+        str(s.model_transformer) for s in getattr(ctx.study.document, "v2g_sites", [])
+        if getattr(s, "model_transformer", None)) or "the sites' own transformers"
+    return (f"the project's equipment ({xf}) raises the largest fault current "
+            f"{through_text(r.device)} by {rise_eq:.0%} to {r.i_idle_ka:.2f} kA symmetrical "
+            f"with every charger idle (from {r.i_base_ka:.2f} kA, the largest without the project) "
+            f"{ctx.export_text(r.scenario)}; the chargers add {rise_v2g:+.0%} to "
+            f"{r.i_max_ka:.2f} kA{_phasor_note(r)}; rating duty {r.i_duty_ka:.2f} kA = "
+            f"{r.i_duty_ka / limit_ka:.0%} of its {r.rating_basis} rating {limit_ka:.2f} kA — "
+            "remedy: the equipment (the transformer's connection on the feeder side, a "
+            "neutral impedance) or the device's rating, not the chargers or their export")
