@@ -15,16 +15,18 @@ worst Evidence row (its first row in the worst scenario) against the flagged fau
 * any other row reads the solved fault currents (phasors, device times, reach): the held
   angle enters it — the charger maker's loss-of-lock behaviour decides it.
 
-A light module (pandas only): the CLI calls it after the workbook is written.
+A light module (pandas only): the findings' messages say it (:func:`pll_said`, the report's
+findings), and the CLI's note names the findings (:func:`pll_findings_text`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 
-__all__ = ["PllFinding", "pll_findings", "pll_findings_text"]
+__all__ = ["PllFinding", "pll_findings", "pll_findings_text", "pll_said"]
 
 _KEY = ("scenario", "case", "fault_type", "fault_bus")
 
@@ -128,3 +130,47 @@ def pll_findings_text(hits: list[PllFinding]) -> str:
     said = "; ".join(f"{h.finding} ({h.where}: {h.why} — "
                      + ("it matters" if h.matters else "does not matter") + ")" for h in hits)
     return f"finding(s) whose worst row is at one of them: {said}"
+
+
+def pll_said(findings: Any, result: Any) -> Any:
+    """``findings`` (:class:`protv2g.findings.Findings`, its table's ``message`` changed in
+    place) with each finding whose worst row is at a PLL-held fault row of ``result``'s
+    fault table saying so, and whether that matters (:func:`pll_findings`; review rev41c M3:
+    the depot's F09, worst row 3ph RC-F1 close-in, was one and nothing in the workbook said
+    it)."""
+    faults = _frozen_rows(result)
+    if faults is None or findings.findings.empty:
+        return findings
+    hits = pll_findings(findings.findings, findings.evidence, faults,
+                        getattr(result, "tables", {}).get("Device duty"))
+    said = {h.finding: (" [worst row at a fault where the chargers were solved with the PLL "
+                        f"held at the pre-fault angle (pll_frozen): {h.why} — "
+                        + ("it matters]" if h.matters else "it does not matter]"))
+            for h in hits}
+    if said:
+        f = findings.findings
+        f["message"] = [str(m) + said.get(str(k), "") for k, m in zip(
+            f["finding"], f["message"], strict=True)]
+    return findings
+
+
+def _frozen_rows(result: Any) -> pd.DataFrame | None:
+    """``result``'s ``pll_frozen`` fault rows, every study scenario's, without expanding a
+    fault table held once per charger set (:class:`protv2g.result_rows.HeldRows`: the
+    findings are built before the workbook expands it; #21, its memory); None without the
+    column."""
+    from protv2g.result_rows import HeldRows
+
+    held = getattr(result, "__dict__", {}).get("fault_currents")
+    if not isinstance(held, HeldRows) or held.labels is not None:
+        faults = getattr(result, "fault_currents", None)
+        if faults is None or "pll_frozen" not in faults.columns:
+            return None
+        return faults[faults["pll_frozen"].fillna(False).astype(bool)]
+    rows = held.rows
+    if "pll_frozen" not in rows.columns:
+        return None
+    hit = rows[rows["pll_frozen"].fillna(False).astype(bool)]
+    parts = [hit[hit["scenario"].astype(str) == h].assign(scenario=s)
+             for s, h in held.twin_of.items()]
+    return pd.concat(parts, ignore_index=True) if parts else hit

@@ -103,3 +103,24 @@ def test_findings_at_pll_held_rows_are_named_with_whether_it_matters(tmp_path):
     none = SimpleNamespace(findings=f.findings.iloc[:1], evidence=f.evidence.iloc[:1])
     assert str(_pll_detail(_frame(), tmp_path / "a.xlsx", none)["tail"]).endswith(
         "no finding's worst row is at one of them: nothing to do")
+
+
+def test_the_findings_messages_say_it_without_expanding_a_held_table():
+    """rev41c M3: the workbook's finding says it too (its message), from the fault table held
+    once per charger set (``HeldRows``: scenario s2 has s1's rows) without expanding it."""
+    from protv2g.pll_findings import pll_said
+    from protv2g.result_rows import HeldRows
+
+    f = _findings()
+    f.findings["message"] = ["a", "b", "c"]
+    f.evidence["scenario"] = "s2"
+    f.findings["worst_scenario"] = "s2"
+    held = HeldRows(_frame(), {"s1": "s1", "s2": "s1"})
+    out = pll_said(f, SimpleNamespace(fault_currents=held, tables={}))
+    msg = out.findings.set_index("finding")["message"]
+    assert msg["F07"] == "a"
+    assert msg["F09"] == ("b [worst row at a fault where the chargers were solved with the PLL "
+                          "held at the pre-fault angle (pll_frozen): the row reads the "
+                          "chargers' held-angle current: confirm the charger's loss-of-lock "
+                          "behaviour with its maker — it matters]")  # no duty row: phasor
+    assert msg["F11"].startswith("c [worst row at a fault where")
