@@ -206,7 +206,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
         progress("workbook")
         path = result.to_excel(out, all_tccs=args.all_tccs)
-        args.note_details = {_PLL: _pll_detail(result.fault_currents, Path(path))}
+        from protv2g.report.derived import result_findings
+
+        args.pll_detail = _pll_detail(result.fault_currents, Path(path), result_findings(result),
+                                      result.tables.get("Device duty"))
         # the same count, in the same words, as the Summary sheet's "Findings" line
         summary = (f"{study.name}: {len(result.scenarios)} scenarios, "
                    f"{len(result.fault_currents)} bus fault rows, "
@@ -337,57 +340,79 @@ def _span(tokens: list[str]) -> str:
     return f"{fmt.format(lo)}–{fmt.format(hi)}"
 
 
-#: The words of the engine's note on chargers solved with the PLL held
-#: (:mod:`protv2g.engine.slices`), which :func:`_pll_detail` completes.
+#: The words of the engine's note on converters solved with the PLL held
+#: (:class:`protv2g.slice_note.PllNote`), which :func:`protv2g.slice_note.pll_lines` folds.
 _PLL = "no PLL-tracking solution"
 
 
-def _pll_detail(fault_currents: pd.DataFrame | None, workbook: Path) -> str:
-    """Where the PLL-held rows are: their buses and the sheet (and the file beside the
-    workbook holding every row) whose ``pll_frozen`` column marks them; "" without any.
-    The engine's note counts fault buses per slice but cannot name them (it has bus
-    indices), and the Fault currents sheet of a long table holds its extremes only."""
+def _pll_detail(fault_currents: pd.DataFrame | None, workbook: Path,
+                findings: object = None, duty: pd.DataFrame | None = None
+                ) -> dict[str, object]:
+    """What the run knows of the PLL-held rows that the engine's per-slice notes cannot
+    say (:func:`protv2g.slice_note.pll_lines`): ``n_buses``, the fault buses with
+    ``pll_frozen`` rows over every slice, and ``tail``: their names, the sheet (and the file
+    beside the workbook holding every row) whose ``pll_frozen`` column marks them and, given
+    the run's ``findings`` (:class:`protv2g.findings.Findings`) and Device duty table, the
+    findings whose worst row is at one of them with whether that matters
+    (:func:`protv2g.pll_findings.pll_findings`; review rev41c M3: the note asked the user to
+    cross-check a truncated list). ``{}`` without any such row."""
     if fault_currents is None or "pll_frozen" not in fault_currents.columns:
-        return ""
+        return {}
     hit = fault_currents[fault_currents["pll_frozen"].fillna(False).astype(bool)]
     if hit.empty:
-        return ""
+        return {}
     names = sorted(set((hit["bus_name"] if "bus_name" in hit.columns else hit["bus"]
                         ).astype(str)))
-    shown = ", ".join(names[:8]) + (f" … (+{len(names) - 8})" if len(names) > 8 else "")
+    shown = ", ".join(names[:_PLL_NAMES]) + (f" … (+{len(names) - _PLL_NAMES})"
+                                             if len(names) > _PLL_NAMES else "")
     side = sorted(workbook.parent.glob(f"{workbook.stem}.Fault_currents.*"))
-    return (f"bus(es): {shown}; that column is on the Fault currents sheet of {workbook.name}"
-            + (f" (every row in {side[0].name})" if side else ""))
+    tail = (f"they are {shown}; that column is on the Fault currents sheet of "
+            f"{workbook.name}" + (f" (every row in {side[0].name})" if side else ""))
+    if findings is not None:
+        from protv2g.pll_findings import pll_findings, pll_findings_text
+
+        tail += "; " + pll_findings_text(pll_findings(
+            findings.findings, findings.evidence, fault_currents, duty))  # type: ignore[attr-defined]
+    return {"n_buses": len(names), "tail": tail}
+
+
+#: At most this many PLL-held fault buses are named in the note.
+_PLL_NAMES = 20
 
 
 def _print_notes(caught: list[warnings.WarningMessage],
-                 details: dict[str, str] | None = None) -> None:
+                 pll: dict[str, object] | None = None) -> None:
     """Engine notes (warnings raised in protv2g) as one line per kind, with a count;
-    third-party deprecation noise is dropped. Notes that differ only in their figures (the
-    number of fault buses, the smallest PLL tracking residual of each slice …) and in the
-    slice they name are one line giving each figure's range. ``details``: text added to the
-    line of a note containing its key (the PLL note's buses and sheet, :func:`_pll_detail`)."""
-    from protv2g.slice_note import SliceNote  # a light module: `validate` imports no engine
+    third-party deprecation noise is dropped. Notes that differ only in their figures and in
+    the slice they name are one line giving each figure's range; the PLL notes of every
+    slice one line (:func:`protv2g.slice_note.pll_lines`; ``pll``: what the run adds,
+    :func:`_pll_detail`)."""
+    from protv2g.slice_note import PllNote, SliceNote, pll_lines  # light: no engine
 
     groups: dict[str, list[list[str]]] = {}
+    plls = []
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning)):
             continue
         if "protv2g" not in str(w.filename):
             continue
+        if isinstance(w.message, PllNote):
+            plls.append(w.message)
+            continue
         # a slice's note folds on its text without the slice (data, not the message cut)
         text = (w.message.text if isinstance(w.message, SliceNote)
                 else str(w.message)).splitlines()[0]
         groups.setdefault(_NUMBER.sub("\x00", text), []).append(_NUMBER.findall(text))
+    for line in pll_lines(plls, pll):
+        print(line, file=sys.stderr)
     for key, figures in groups.items():
         spans = [_span([f[k] for f in figures]) for k in range(key.count("\x00"))]
         text = key
         for span in spans:
             text = text.replace("\x00", span, 1)
         n = len(figures)
-        extra = "".join(f"; {d}" for k, d in (details or {}).items() if d and k in text)
-        print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else "")
-              + extra, file=sys.stderr)
+        print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""),
+              file=sys.stderr)
 
 
 def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None
@@ -415,7 +440,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             with small_pages():  # (#21: the faults stage at 10,000 buses 4.4 → 2.7 s)
                 code = int(args.func(args))
         _print_notes(_said_elsewhere(caught, _command(argv)),
-                     getattr(args, "note_details", None))
+                     getattr(args, "pll_detail", None))
         return code
     except InputError as exc:
         print("error: bad input", file=sys.stderr)

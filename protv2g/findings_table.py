@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.directional_flow import REVERSE_POWER
 from protv2g.checks.duty import LEVEL_CHANGE
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING
 from protv2g.checks.fuse_saving_range import SavingMechanism
@@ -34,8 +35,8 @@ from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
 from protv2g.violations import COUNTED_STATUSES, STATUS_ORDER, is_given
 
-__all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "SAVING_TITLES", "finding_rows",
-           "finding_title", "rule_labels"]
+__all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "SAVING_TITLES", "UNIT_TITLES",
+           "finding_rows", "finding_title", "rule_labels"]
 
 #: Columns of the Findings table.
 FINDING_COLUMNS = [
@@ -113,18 +114,21 @@ def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
 
 
 def finding_title(criterion: str, device: str, partner: str, mechanism: str,
-           labels: dict[str, str] | None = None, attribution: str = "") -> str:
+                  labels: dict[str, str] | None = None, attribution: str = "",
+                  unit: str = "") -> str:
     """``"C2 recloser–fuse: RC-F1 / FU-F1 (fuse TC < recloser delayed)"``: the criterion,
     the device(s) and the rule that failed. With a rule named, the catalogue title's own
     parenthesis (C2's "(fuse saving)", one of its two rules) is left out. A fuse-saving
     mechanism whose words would contradict the finding's ``attribution`` is said as
-    :data:`SAVING_TITLES` gives it.
+    :data:`SAVING_TITLES` gives it; a mechanism whose findings split by margin ``unit``, one
+    element each, as :data:`UNIT_TITLES` names the element.
 
     >>> finding_title("C2", "r_mid", "f_campus", "not saved without V2G",
     ...               attribution="caused by the project's equipment").split(" (")[1]
     "fuse saving fails with the project's equipment in, every charger idle)"
     """
-    mechanism = SAVING_TITLES.get((mechanism, attribution), mechanism)
+    mechanism = UNIT_TITLES.get((mechanism, unit),
+                                SAVING_TITLES.get((mechanism, attribution), mechanism))
     crit = CATALOGUE.get(criterion)
     name = crit.title if crit else ""
     if mechanism and name.endswith(")") and " (" in name:
@@ -134,6 +138,15 @@ def finding_title(criterion: str, device: str, partner: str, mechanism: str,
     text = f"{head}: {who}" if who else head
     rule = (labels or {}).get(mechanism) or FIXED_RULE_LABELS.get(mechanism, mechanism)
     return f"{text} ({rule})" if rule else text
+
+#: Mechanisms whose findings split by margin unit, one element each, titled by the element
+#: (review rev41a M3, IEEE 34: the head's 32 element, in MW, and its 51P, in A, were two
+#: findings "C9 directional behaviour: head-l1 (reverse power on load)"):
+#: (mechanism, margin unit) → the title's parenthesis (:mod:`protv2g.checks.directional_flow`).
+UNIT_TITLES = {
+    (REVERSE_POWER, "MW"): f"{REVERSE_POWER}: 32 reverse-power element",
+    (REVERSE_POWER, "A"): f"{REVERSE_POWER}: 51P, supervised by 67P",
+}
 
 
 def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float:
@@ -249,7 +262,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
-            "title": finding_title(crit, dev, partner, mech, labels, attribution),
+            "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),
             "status": str(w["status"]),
             "attribution": attribution,
             "device": dev, "other_device": partner or _join(

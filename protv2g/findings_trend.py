@@ -392,9 +392,17 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     tol = max(_trend_tol(worst), check_tol)
     within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
               if check_tol > _trend_tol(worst) else "")
-    series = {c: s for c, (_, s) in _series(m, p, part).items() if len(s)}
+    series = {c: (k, s) for c, (k, s) in _series(m, p, part).items() if len(s)}
     change, moves = [], False
-    for s in series.values():
+    for k, s in series.values():
+        if passes:  # the 0 kW point is a bound ("passes"), not a margin (review rev41a M3)
+            s = s[k > 0]
+            fin = s[np.isfinite(s)]
+            if len(fin) == 1:  # from passing to one level: worse only where it fails there
+                if fin[0] < -tol:
+                    change.append(float(fin[0]))
+                    moves = True
+                continue
         fin = s[np.isfinite(s)]
         if len(fin) >= 2:
             change.append(float(fin[-1] - fin[0]))
@@ -419,13 +427,16 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
         return f"{_fmt(float(v), unit)} at {k:,.0f} kW"
 
     if not change:  # one level per participation case: nothing to compare within a case
+        # (passing without V2G and at its one level: no direction; review rev41a M3, IEEE 34
+        # F20 read "improves with export: passes at 0 kW; 104.6 A at 846 kW; 101.7 A at …")
+        real = p > 0 if passes else np.ones(len(p), dtype=bool)
         text = "; ".join(f"{c + ' ' if c else ''}{_fmt(float(s[0]), unit)} at "
-                         f"{float(k[0]):,.0f} kW" for c, (k, s) in _series(m, p, part).items()
-                         if len(s))
-        return (f"one {what} level per participation case only (no trend within a case): "
-                f"{text} {basis}")
+                         f"{float(k[0]):,.0f} kW" for c, (k, s) in _series(
+                             m[real], p[real], part[real]).items() if len(s))
+        return (f"one {what} level per participation case only (no trend within a case"
+                + ("; it passes without V2G" if passes else "") + f"): {text} {basis}")
     if not moves:
-        flat = {c: float(s.min()) for c, s in series.items()}
+        flat = {c: float(s.min()) for c, (_, s) in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
             text = "; ".join(f"{c} {_fmt(v, unit)}" for c, v in flat.items())
             return f"does not move with {what}{within}: {text} at every level {span} {basis}"

@@ -20,9 +20,10 @@ Policy (domain.md §5, the study's ``gate`` section)
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
   (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
-  :mod:`protv2g.checks.attribution`); with ``gate.pre_existing: fail`` also such a row
-  already present without V2G; or, with ``gate.unmet_screening_fails``, when a pilot
-  screening item is not met.
+  :mod:`protv2g.checks.attribution`; the sites' charging rows so too, and ``equipment`` /
+  ``project``: the project's own equipment, alone or with the chargers); with
+  ``gate.pre_existing: fail`` also such a row already present without V2G; or, with
+  ``gate.unmet_screening_fails``, when a pilot screening item is not met.
 * **PASS** (exit 0) otherwise — with **conditions** when failing rows are already present
   without V2G (attribution ``pre-existing``) and ``gate.pre_existing`` is ``condition`` (the
   default): each is a ``condition:`` reason, "fix before the pilot", listed in

@@ -95,7 +95,18 @@ def test_reverse_power_is_a_finding_apart_from_fails_to_trip(hand) -> None:
     assert by.loc[FAILS_TO_TRIP, "status"] == "fail"
     assert by.loc[REVERSE_POWER, "status"] == "warn"
     assert by.loc[REVERSE_POWER, "margin_unit"] == "A"
-    assert "(reverse power on load)" in by.loc[REVERSE_POWER, "title"]
+    assert "(reverse power on load: 51P, supervised by 67P)" in by.loc[REVERSE_POWER, "title"]
+
+
+def test_the_32_and_51p_findings_of_one_relay_name_their_element(hand) -> None:
+    """rev41a M3 (IEEE 34 F14, F20): the 32 element's rows (MW) and the 51P's (A) of one
+    relay are two findings; before, both were titled "C9 directional behaviour: R3 (reverse
+    power on load)"; each title now names its element."""
+    s = _with(hand, R3={"directional": {"reverse_power_pickup_mw": 0.5}})
+    f = build_findings(_c9(s, _flow(150.0))).findings.set_index("margin_unit")
+    assert f.loc["MW", "title"].endswith("(reverse power on load: 32 reverse-power element)")
+    assert f.loc["A", "title"].endswith("(reverse power on load: 51P, supervised by 67P)")
+    assert f.loc["MW", "title"] != f.loc["A", "title"]
 
 
 def test_reverse_power_row_figures_against_an_independent_opendss_run() -> None:

@@ -54,3 +54,22 @@ def test_rows_with_a_base_row_are_unchanged():
     rows = _rows([-0.0515, -0.0518], [2072.0, 0.0], ["firm", "expected"],
                  attribution="pre-existing")
     assert export_trend(rows, "MW").startswith("does not move with export")
+
+
+def test_a_passing_base_point_is_a_bound_not_a_zero_margin():
+    """Review rev41a M3 (IEEE 34 with the head's 32 element, F14): reverse power exists only
+    with V2G; expected 100 % (846 kW) passes by 0.04218 MW, firm 100 % (1,058 kW) fails by
+    0.1677 MW. The "passes at 0 kW" point was taken as a margin of 0, so expected's 0 →
+    +0.042 MW read as an improvement and the finding "varies with export (no steady trend)".
+    It passes without V2G and still at 846 kW (no direction known), fails at 1,058 kW: it
+    worsens."""
+    f14 = _rows([-0.167737, 0.042176], [1057.6, 846.08], ["firm", "expected"])
+    assert export_trend(f14, "MW") == (
+        "worsens with export: passes at 0 kW (without V2G); 0.04218 MW at 846 kW; −0.1677 MW "
+        "at 1,058 kW (kW: all sites' export together)")
+    # F20 (51P, A): passes everywhere, one level per case — no direction, not "improves"
+    f20 = _rows([101.695972, 104.589594], [1057.6, 846.08], ["firm", "expected"])
+    text = export_trend(f20, "A")
+    assert text.startswith("one export level per participation case only (no trend within a "
+                           "case; it passes without V2G): "), text
+    assert "firm 101.7 A at 1,058 kW" in text and "expected 104.6 A at 846 kW" in text

@@ -290,3 +290,33 @@ def test_no_range_pair_finding_says_so(depot_study):
     assert len(titles), c2.title.tolist()
     assert titles.str.contains("no fuse-saving range").all(), titles.tolist()
     assert not titles.str.contains("above crossover").any(), titles.tolist()
+
+
+def test_range_shrunk_row_says_k_and_which_end_drove_it(depot_result):
+    """Review rev41c M4 (depot F06): "280 … 521 A → 315 … 488 A" rests on K = 1.8, the
+    table's value for 2 fast shots and a 30-cycle first reclose (Short after Cooper, status
+    recalled), the high end of the bracket whose low end is Cooper TD132010EN's verified
+    1.35; the message named no K and the Evidence ``bracket`` cell was blank. The other end's
+    range without V2G is checked here by bisection on the device curves (the module's RC/FU,
+    RC-F1 and FU-F1-LAT2's settings): min melt = 1.35 × fast clearing."""
+    import re
+
+    v = depot_result.violations
+    shrunk = v[(v.criterion == "C2") & (v.mechanism == SavingMechanism.RANGE_SHRUNK.value)]
+    r = shrunk[shrunk.scenario == "firm/light/100%"].iloc[0]
+    assert ("× K, K = 1.8 (Rules sheet, fuse_saving_k: the table's value, the high end of the "
+            "published bracket 1.35–1.8): the high end drove it; with K = 1.35 the range is "
+            in r.message)
+    assert r.bracket.startswith("K 1.8: high end of 1.35–1.8 drove it (K 1.35: 280 … ")
+
+    def margin(i: float) -> float:
+        t_fast = min(float(RC.fast_time_s(i)), float(RC.first_shot_inst_time_s(i)))
+        return float(FU.min_melt_time_s(i)) - 1.35 * t_fast
+
+    lo_i, hi_i = 400.0, 2000.0
+    assert margin(lo_i) > 0 > margin(hi_i)
+    for _ in range(60):
+        mid = 0.5 * (lo_i + hi_i)
+        lo_i, hi_i = (mid, hi_i) if margin(mid) > 0 else (lo_i, mid)
+    said = float(re.search(r"K 1\.35: 280 … ([\d,]+) A", r.bracket).group(1).replace(",", ""))
+    assert said == pytest.approx(lo_i, rel=0.01)  # the range grid's resolution (0.6 %)

@@ -90,3 +90,19 @@ def test_one_pll_note_over_every_slice_is_one_line():
             counts[key] = counts.get(key, 0) + 1
     out = grouped_warnings(counts)
     assert out == [f"SliceNote: {text.format('N')} (604× in all: N = 4 (529×), 3 (75×))"]
+
+
+def test_the_search_pll_notes_are_said_as_run_says_them(capsys):
+    """Review rev41c F (depot, ``hosting``): "warning 1/1 during the hosting search:
+    SliceNote: 9 fault bus(es) … (132×)"; the search keeps the PLL notes apart
+    (``HostingAnalysis.pll_notes``) and the command prints them as ``run``'s ``note:`` line."""
+    from types import SimpleNamespace
+
+    from protv2g.commands.hosting import _pll_print
+    from protv2g.slice_note import PllNote
+
+    notes = [PllNote(f"scenario x{k}, max, 3ph", 8 + k % 2) for k in range(132)]
+    _pll_print(SimpleNamespace(pll_notes=notes, warnings=[]))
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("note: up to 9 fault bus(es) in one scenario/case/fault-type slice "
+                           "(8–9 per slice of 132 slices) where the chargers' control")

@@ -38,11 +38,12 @@ def test_note_says_what_it_means_and_whether_to_act():
 
 
 def test_cli_line_carries_the_buses(capsys):
-    notes = [warnings.WarningMessage(str(w.message), RuntimeWarning,
+    notes = [warnings.WarningMessage(w.message, RuntimeWarning,
                                      "/site/protv2g/engine/slices.py", 1)
              for w in _caught() * 2]  # as raised inside the engine
-    _print_notes(notes, {_PLL: "bus(es): F1-B05; that column is on X"})
+    _print_notes(notes, {"n_buses": 2, "tail": "they are F1-B05; that column is on X"})
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("note: 2 fault bus(es) where the chargers' control cannot lock")
-    assert line.endswith("[in 2 scenario/case/fault-type slices]; bus(es): F1-B05; that "
-                         "column is on X")
+    assert line.startswith("note: 2 fault bus(es) in all (2 per slice of its 2 "
+                           "scenario/case/fault-type slices) where the chargers' control "
+                           "cannot lock")
+    assert line.endswith("column — they are F1-B05; that column is on X")

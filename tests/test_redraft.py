@@ -303,3 +303,51 @@ def test_redraft_refreshes_the_reach_todo(tmp_path):
     assert lines[-1] == "    pickup_a: 630  # re-drafted by protv2g init --redraft (was 470 A)"
     (tmp_path / "s.yaml").write_text(out)
     assert todo_items(tmp_path / "s.yaml") == []
+
+
+def test_a_kept_pickup_s_stale_reach_todo_is_refreshed(tmp_path):
+    """Review rev41a M2 (IEEE 34): a recloser added below the head ended its zone (minimum
+    phase fault 177 A → 964 A, validate's own figure), ``init --redraft`` re-drafted the
+    curves and dials but kept the 120 A pickup, and the reach TODO "C5 needs the pickup ≤
+    118 A … 177 A" stayed — it headed the Summary's "Unconfirmed inputs". Re-judged whatever
+    is re-drafted: gone with the conflict; re-written with the conflict the rule meets now."""
+    from protv2g.study_draft.head_relay import RelayProposal
+    from protv2g.study_draft.redraft_comments import refresh_reach_todos
+
+    text = ("devices:\n"
+            "  # 51P: 110.8 A → 120 A (10 A steps)\n"
+            "  # TODO: 51P reach: C5 needs the pickup ≤ 118 A for the primary zone (its minimum "
+            "multi-phase fault 177 A, IEC 60909 min, / 1.5), C8 needs it > 111 A | fix: review "
+            "the setting\n"
+            "  - name: head-l1\n    kind: relay\n    pickup_a: 120\n")
+    gone = RelayProposal({"name": "head-l1", "pickup_a": 120}, {
+        "min_phase_fault_zone_a": 964.0, "min_ground_fault_zone_a": 391.0}, [])
+    out, said = refresh_reach_todos(text, {0: gone}, 20.0)
+    assert out.splitlines()[2] == (
+        "  # re-checked by protv2g init --redraft: the first draft's 51P reach conflict is gone "
+        "as the study now stands (the zone's minimum fault is reached with the 1.5 margin; min "
+        "zone faults: phase 964 A, ground 391 A (IEC 60909 min, 20 Ω))")
+    assert said == ["head-l1: 51P reach TODO dropped: the conflict is gone as the study now "
+                    "stands"]
+    (tmp_path / "s.yaml").write_text(out)
+    assert todo_items(tmp_path / "s.yaml") == []
+    assert refresh_reach_todos(out, {0: gone}, 20.0) == (out, [])  # once only
+    still = RelayProposal({"name": "head-l1"}, {}, ["51P reach: C5 needs the pickup ≤ 300 A"])
+    out, said = refresh_reach_todos(text, {0: still}, 20.0)
+    assert out.splitlines()[2] == ("  # TODO: 51P reach: C5 needs the pickup ≤ 300 A | fix: "
+                                   "review the setting")
+    assert said == ["head-l1: 51P reach TODO re-written: 51P reach: C5 needs the pickup ≤ 300 A"]
+
+
+def test_a_pickup_window_with_no_10_a_step_takes_a_finer_one():
+    """Review rev41a M2 (IEEE 34): 51P floor 1.5 × 74 A = 110.8 A (C8), ceiling 177 A / 1.5 =
+    118 A (C5); the floor rounded up to 120 A was drafted — a reach conflict — while 115 A
+    (a 5 A step) lies in the window (110.8, 118]. Where no 5 A step fits either, a 1 A one;
+    where the window is empty, the floor rounded up as before (the conflict stated)."""
+    from protv2g.study_draft.head_relay import _fit_pickup
+
+    assert _fit_pickup(110.8, 110.8, 177.0 / 1.5) == (115.0, True)
+    assert _fit_pickup(111.2, 111.2, 114.9) == (114.0, True)
+    assert _fit_pickup(117.5, 52.5, 173.0 / 1.5) == (110.0, True)  # a 10 A step fits
+    assert _fit_pickup(130.0, 125.0, 120.0) == (130.0, False)  # empty window: floor kept
+    assert _fit_pickup(104.0, 52.0, float("nan")) == (110.0, True)  # no fault value

@@ -14,10 +14,15 @@ Network (written by the protv2g team, not copied from any test case)
   conductors (Z1 from conductor tables plus Carson's equations; Z0 ≈ 2.5–3.5 × X1 for a 4-wire
   multi-grounded system): see ``TRUNK`` and ``LATERAL`` in
   :mod:`protv2g.network.example_feeders`.
-* School-bus depot (bidirectional DC chargers behind a grounded-wye/delta 12.47 kV/480 V
-  transformer) at F1-B02, 1.8 km from the substation; a workplace campus at F1-B05, beyond the
-  recloser and ahead of the second lateral's fuse (F1-LAT2, a long 5 km rural lateral, so that its
-  fault currents lie where the 40K link and the recloser's fast curve only just coordinate).
+* School-bus depot bus F1-B02, 1.8 km from the substation, and a workplace campus bus F1-B05,
+  beyond the recloser and ahead of the second lateral's fuse (F1-LAT2, a long 5 km rural lateral,
+  so that its fault currents lie where the 40K link and the recloser's fast curve only just
+  coordinate). The network has no site transformer: the study (``study.yaml``) connects both
+  sites' chargers to these 12.47 kV buses directly (no ``interconnection_transformer``), so the
+  sites add no zero-sequence source and every F1 ground-fault figure is the substation's
+  alone. A real depot sits behind its own step-up transformer; a grounded-wye (HV) / delta
+  (LV) one is a zero-sequence source that raises the SLG currents along F1
+  (docs/study-file.md, ``interconnection_transformer``) — a study of a real site gives it.
 """
 
 from __future__ import annotations

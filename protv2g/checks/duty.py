@@ -232,7 +232,7 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
                  f"{x:.0%} to {r.i_max_ka:.2f} kA symmetrical (from "
                  + (f"{r.i_idle_ka:.2f} kA, the largest with every charger idle"
                     if d else f"{r.i_base_ka:.2f} kA, the largest without V2G")
-                 + f"{_phasor_note(r)}) {ctx.export_text(r.scenario)}"
+                 + f"{_phasor_note(r, frac)}) {ctx.export_text(r.scenario)}"
                  + (_idle_change_text(ctx, r, x, e) if d else _xf_note(ctx, r))
                  + f"; rating duty {r.i_duty_ka:.2f} kA = {r.i_duty_ka / lm:.0%} of its "
                  f"{r.rating_basis} rating {lm:.2f} kA")

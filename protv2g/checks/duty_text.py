@@ -38,10 +38,24 @@ def _sym_text(r: Any) -> str:
     return f"{r.i_max_ka:.2f} kA symmetrical"
 
 
-def _phasor_note(r: Any) -> str:
+def _phasor_note(r: Any, flag: float | None = None) -> str:
+    """``"; IEC 60909 sum, control-law phasor 1.83 kA"`` of a row on the IEC sum and, given
+    the fault-level ``flag`` (fraction), which basis drove the change over it: the IEC sum
+    (chargers' part k × rated current added by magnitude) is the pessimistic end of the two
+    (:mod:`protv2g.checks.duty`); where the phasor's rise stays under the flag, the warning
+    rests on that end (review rev41c M4, depot F07: +16.7 % on the sum, +5.2 % on the
+    phasor, flag 10 %)."""
     if r.current_basis != "iec_sum":
         return ""
-    return f"; IEC 60909 sum, control-law phasor {r.i_phasor_ka:.2f} kA"
+    text = f"; IEC 60909 sum, control-law phasor {r.i_phasor_ka:.2f} kA"
+    ref = float(r.i_idle_ka) if _idle_network(r) else float(getattr(r, "i_base_ka", "nan"))
+    if flag is None or not ref > 0.0:
+        return text
+    rise = float(r.i_phasor_ka) / ref - 1.0
+    if rise > flag:
+        return text + f": {rise:+.1%}, over the {flag:.0%} flag on both bases"
+    return (text + f": {rise:+.1%}, under the {flag:.0%} flag — the pessimistic basis, the "
+            "IEC sum, drove it")
 
 
 def _basis_text(r: Any) -> str:

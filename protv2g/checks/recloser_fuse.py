@@ -116,6 +116,7 @@ from protv2g.checks.recloser_fuse_uncleared import (
     uncleared_pairs,
 )
 from protv2g.checks.rule_values import fuse_saving, source_side
+from protv2g.checks.saving_k_end import k_end, narrowed
 from protv2g.checks.tolerance import (
     PRIMARY_TIME,
     fuse_tc_band_low_s,
@@ -358,11 +359,6 @@ def _mechanisms(ctx: CheckContext, coord: pd.DataFrame, bad: pd.DataFrame) -> np
     return out
 
 
-#: Relative narrowing of a fuse-saving range below which it counts as unchanged: the
-#: resolution of the current grid its bounds come from (:mod:`.fuse_saving_range`).
-_SHRINK_REL = 0.005
-
-
 def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
     """A ``warn`` row per fuse-saving pair and V2G scenario whose fuse-saving range
     (:func:`~protv2g.checks.fuse_saving_range.rows_range_a`) is narrower than its base
@@ -372,32 +368,36 @@ def _shrink_rows(ctx: CheckContext, coord: pd.DataFrame) -> pd.DataFrame:
     c2 = coord[(coord.criterion == "C2") & (coord.check == SAVING)]
     if c2.empty:
         return empty()
-    cols: dict[str, list] = {k: [] for k in ("scenario", "device", "other_device", "margin",
-                                             "limit", "message")}
+    cols: dict[str, list] = {k: [] for k in ("scenario", "device", "other_device", "bracket",
+                                             "margin", "limit", "message")}
     ranges = ranges_by_scenario(c2, ctx.devices)
+    at = c2.groupby([c2.primary.astype(str), c2.backup.astype(str), c2.scenario.astype(str)],
+                    sort=False).indices
     for (p, b, s), (lo, hi) in ranges.items():
         base = ranges.get((p, b, ctx.base_of.get(s, s)))
         if base is None or ctx.base_of.get(s, s) == s or not np.isfinite(base[0]):
             continue
         lo_b, hi_b = base
-        if np.isfinite(lo) and lo <= lo_b * (1 + _SHRINK_REL) and hi >= hi_b * (1 - _SHRINK_REL):
+        if not narrowed(lo, hi, lo_b, hi_b):
             continue
         width_b = hi_b - lo_b
-        for k, x in (("scenario", s), ("device", b), ("other_device", p),
+        both = np.concatenate([at[(p, b, s)], at[(p, b, ctx.base_of[s])]])
+        said, cell = k_end(ctx, c2.iloc[both], p, b, s, ctx.base_of[s])
+        for k, x in (("scenario", s), ("device", b), ("other_device", p), ("bracket", cell),
                      ("margin", (hi - lo if np.isfinite(lo) else 0.0) - width_b),
                      ("limit", width_b),
                      ("message", f"V2G narrows the fuse-saving range of {b} / {p} from "
                                  f"{range_text(lo_b, hi_b)} without V2G to "
                                  f"{range_text(lo, hi)} {ctx.export_text(s)} (its infeed "
                                  f"between them lowers {b}'s share of the fuse current); "
-                                 "faults inside the lost part are not saved")):
+                                 f"faults inside the lost part are not saved{said}")):
             cols[k].append(x)
     if not cols["scenario"]:
         return empty()
     return violation_rows("C2", CheckStatus.WARN, margin_unit="A",
                           mechanism=SavingMechanism.RANGE_SHRUNK.value,
-                          **{k: np.asarray(v, dtype=object if k in ("scenario", "device",
-                                                                    "other_device", "message")
+                          **{k: np.asarray(v, dtype=object if k in (
+                                 "scenario", "device", "other_device", "bracket", "message")
                                            else float) for k, v in cols.items()})
 
 

@@ -7,9 +7,13 @@ Examples
     protv2g gate feeders/depot_two_feeder/study.yaml
     protv2g gate feeders/depot_two_feeder/study.yaml --json > verdict.json
 
-Exit codes: 0 PASS; 1 FAIL (a failing violation attributable to V2G remains, or an unmet
-screening item with ``gate.unmet_screening_fails``); 2 ERROR (bad input, a check that could not
-run, an engine error). Never 0 on an error.
+Exit codes: 0 PASS; 1 FAIL (a failing row the V2G project causes or worsens remains — its
+export, its sites' charging or its own equipment, beyond the device data's tolerance —, with
+``gate.pre_existing: fail`` also a failing row present without the project, or an unmet
+screening item with ``gate.unmet_screening_fails``; failing rows present without the project
+are otherwise ``condition:`` reasons, "fix before the pilot", which do not fail the gate:
+:mod:`protv2g.gate`); 2 ERROR (bad input, a check that could not run, an engine error). Never 0
+on an error.
 """
 
 from __future__ import annotations
@@ -128,8 +132,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "gate", help="pre-pilot review gate: PASS (0), FAIL (1) or ERROR (2)",
         description="Run the study and decide the pre-pilot gate. Exit 0 PASS, 1 FAIL (a "
-                    "failing violation attributable to V2G remains), 2 ERROR (could not "
-                    "evaluate: bad input, a check that could not run, an engine error).")
+                    "failing row the V2G project causes or worsens remains: its export, its "
+                    "sites' charging or its own equipment; with gate.pre_existing: fail also "
+                    "one present without the project, otherwise such rows are 'condition:' "
+                    "reasons that do not fail it), 2 ERROR (could not evaluate: bad input, a "
+                    "check that could not run, an engine error).")
     p.add_argument("study", help="study file (YAML)")
     p.add_argument("--json", action="store_true", help="print a machine-readable verdict")
     p.add_argument("--no-hosting", action="store_true",

@@ -192,6 +192,16 @@ def _settings_lines(table: Any) -> list[str]:
     return lines
 
 
+def _pll_print(analysis: Any) -> None:
+    """The search's PLL notes as ``run`` says them, one ``note:`` line on stderr
+    (:func:`protv2g.slice_note.pll_lines`; review rev41c F: "warning 1/1 during the hosting
+    search: SliceNote … (132×)")."""
+    from protv2g.slice_note import pll_lines
+
+    for line in pll_lines(list(getattr(analysis, "pll_notes", []))):
+        print(line, file=sys.stderr)
+
+
 def warning_lines(warnings: list[str]) -> list[str]:
     """Every distinct warning of the search (:attr:`protv2g.hosting.search.HostingAnalysis.
     warnings`: ``"<category>: <text> (<n>×)"``, scenario names blanked), one line each, as
@@ -205,6 +215,7 @@ def warning_lines(warnings: list[str]) -> list[str]:
 def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | None) -> int:
     """Print the table (or JSON) and what was written; return the exit code. Every distinct
     warning of the search goes to stderr (:func:`warning_lines`), with ``--json`` too."""
+    _pll_print(analysis)
     if args.json:
         for line in warning_lines(list(analysis.warnings)):
             print(line, file=sys.stderr)

@@ -198,6 +198,7 @@ def _redraft(args: argparse.Namespace) -> int:
         stale_drafts,
     )
     from protv2g.study_draft.redraft_candidates import refresh_candidate_table
+    from protv2g.study_draft.redraft_comments import refresh_reach_todos
     from protv2g.study_draft.redraft_ratings import refresh_ratings_text, stale_ratings
     from protv2g.study_draft.redraft_reclose import stale_reclose
     from protv2g.study_draft.redraft_source import refresh_source_todos
@@ -235,6 +236,15 @@ def _redraft(args: argparse.Namespace) -> int:
     # init's TODO on an implausible source, re-judged on the model as it now stands (review
     # rev40b M4: IEEE 123's 24,018 kA claim stayed after a source.dss redirect)
     text, sourced = refresh_source_todos(text, study.model)
+    # the reach TODOs re-judged whatever is re-drafted (review rev41a M2: a recloser added
+    # below the head ended its zone, the pickup was kept, the stale TODO stayed)
+    if stale:
+        trade = redraft_trade(study, again, stale)
+        text = redraft_text(text, stale, {i: prop for i, _d, prop in again}, trade,
+                            redraft_notes(study, again, stale), study.document.checks)
+    text, reach = refresh_reach_todos(text, {i: prop for i, _d, prop in again},
+                                      float(study.document.faults.r_fault_min_ohm))
+    sourced += reach
     for line in sourced:
         print(f"{out}: {line}")
     if sourced and not stale and not ratings and not moved:
@@ -263,10 +273,8 @@ def _redraft(args: argparse.Namespace) -> int:
                 print(f"  - {prop.entry.get('name', 'head relay')}: the rule is not met as the "
                       f"study now stands — {conflict}")
         return 0
-    trade = redraft_trade(study, again, stale) if stale else {}
-    if stale:
-        text = redraft_text(text, stale, {i: prop for i, _d, prop in again}, trade,
-                            redraft_notes(study, again, stale), study.document.checks)
+    if not stale:
+        trade = {}
     out.write_text(refresh_ratings_text(text, ratings), encoding="utf-8")
     if stale:
         print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule "

@@ -63,6 +63,7 @@ from protv2g.hosting.warning_text import grouped_warnings, warning_key
 from protv2g.hosting.warns import warns_from
 from protv2g.input_basis import confirm_texts, study_input_bases, tag_input_basis
 from protv2g.pipeline import study_with_sites
+from protv2g.slice_note import PllNote
 from protv2g.study.loader import Study
 from protv2g.study.site_equipment import own_transformer, site_transformer_devices
 from protv2g.units import LoadLevel, Participation
@@ -110,7 +111,11 @@ class HostingAnalysis:
         Criterion → why it does not apply to the study (no pair of its kind …).
     warnings : list of str
         Distinct warnings of the engine, flow and checks during the search, scenario names
-        left out, each with its count (recorded here instead of printed per scenario).
+        left out, each with its count (recorded here instead of printed per scenario);
+        the PLL notes apart:
+    pll_notes : list of PllNote
+        The engines' PLL notes of every slice of the search, which the ``hosting`` command
+        says as ``run`` does (:func:`protv2g.slice_note.pll_lines`).
     """
 
     table: pd.DataFrame
@@ -123,6 +128,7 @@ class HostingAnalysis:
     unevaluated: dict[str, list[str]] = field(default_factory=dict)
     not_applicable: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    pll_notes: list[PllNote] = field(default_factory=list)
 
 
 def _selected(items: Sequence[Any] | None, enum: type, default: Sequence[Any]) -> list[Any]:
@@ -226,6 +232,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     unevaluated: dict[str, list[str]] = {}
     not_applicable: dict[str, str] = {}
     engine_warnings: dict[str, int] = {}
+    pll_notes: list[PllNote] = []
     n_calls = 0
     per_call = exports_per_call(study)
     phase = "grid"
@@ -263,8 +270,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         for w in caught:
             # a sub-cycle recloser curve is the study's, said by validate and run's Feeder
             # warnings (:mod:`protv2g.study.sub_cycle`), not a search warning (rev39a F5)
-            if not issubclass(w.category, (DeprecationWarning, FutureWarning,
-                                           SubCycleClearingWarning)):
+            if isinstance(w.message, PllNote):  # said as run says it (review rev41c F)
+                pll_notes.append(w.message)
+            elif not issubclass(w.category, (DeprecationWarning, FutureWarning,
+                                             SubCycleClearingWarning)):
                 key = warning_key(w.category.__name__, w.message)
                 engine_warnings[key] = engine_warnings.get(key, 0) + 1
         n_calls += 1
@@ -390,7 +399,7 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                            n_engine_calls=n_calls, seconds=time.perf_counter() - t0,
                            levels_kw=levels_kw, unevaluated=unevaluated,
                            not_applicable=not_applicable,
-                           warnings=grouped_warnings(engine_warnings))
+                           warnings=grouped_warnings(engine_warnings), pll_notes=pll_notes)
 
 
 def hosting_capacity(study: Study, **options: Any) -> pd.DataFrame:

@@ -34,6 +34,7 @@ from protv2g.engine.collect import release_freed_memory
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import on_asymptote, worst_order
 from protv2g.input_basis import rests_on
+from protv2g.pll_findings import pll_said
 from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
     EVIDENCE_NAMED_PER_FINDING,
@@ -92,9 +93,9 @@ def result_findings(result: StudyResult) -> Findings:
               *(result.tables.get(n) for n in GROUP_TABLES))  # the groups' buses (#21)
     derived = getattr(result, "derived", None)
     if derived is None:  # a result-like object without the memo
-        return build_findings(*inputs[:3], list(inputs[3:]))
-    return derived("findings", inputs,
-                   lambda: _released(build_findings(*inputs[:3], list(inputs[3:]))))
+        return pll_said(build_findings(*inputs[:3], list(inputs[3:])), result)
+    return derived("findings", inputs, lambda: _released(pll_said(
+        build_findings(*inputs[:3], list(inputs[3:])), result)))
 
 
 def _released(findings: Findings) -> Findings:

@@ -5,7 +5,8 @@ The feeder heads, and which of them the model protects or the draft skips, are f
 
 Settings of a proposed relay (a stated rule, each figure printed beside the value):
 
-* ``pickup_a`` (51P): ``max(2 × peak load, 1.5 × C8 load)``, rounded up to 10 A. Peak load:
+* ``pickup_a`` (51P): ``max(2 × peak load, 1.5 × C8 load)``, rounded up to 10 A (5 A or 1 A
+  where no 10 A step fits between the C8 floor and the C5 ceiling below). Peak load:
   the largest phase current at the head at peak load without V2G and with the feeder's own
   DER (PV, generators, storage) off — the gross load the relay carries when they are
   (OpenDSS power flow); C8 load: the largest phase current of the flows C8 judges the relay
@@ -139,15 +140,26 @@ def _round_up(x: float, step: float = 10.0) -> float:
     return float(math.ceil(x / step - 1e-9) * step)
 
 
+#: Finer pickup steps (A) tried, in turn, where no 10 A step lies in the window
+#: (1.5 × load, min zone fault / 1.5] (review rev41a M2, IEEE 34: floor 110.8 A, ceiling
+#: 118 A; the floor rounded up to 120 A was drafted, a reach conflict, while 115 A fits).
+FINE_STEPS_A = (5.0, 1.0)
+
+
 def _fit_pickup(wanted_a: float, floor_a: float, ceiling_a: float) -> tuple[float, bool]:
     """A pickup (A): ``wanted_a`` rounded up to 10 A; where that exceeds ``ceiling_a`` (the
     smallest fault in the zone ÷ 1.5), the highest 10 A step at or below the ceiling, but not
-    below ``floor_a`` rounded up (1.5 × the load it must carry) nor 10 A. Returns it and
-    whether it is at or below the ceiling (False: the zone's smallest fault is not reached
-    with the 1.5 margin)."""
+    below ``floor_a`` rounded up (1.5 × the load it must carry) nor 10 A; where no 10 A step
+    lies in the window (``floor_a``, ``ceiling_a``], the highest step of
+    :data:`FINE_STEPS_A` (5 A, then 1 A) that does. Returns it and whether it is at or below
+    the ceiling (False: the zone's smallest fault is not reached with the 1.5 margin)."""
     pickup = _round_up(wanted_a)
     if pickup > ceiling_a:
         pickup = max(_round_up(floor_a), math.floor(ceiling_a / 10.0) * 10.0, 10.0)
+    if pickup > ceiling_a:  # a NaN ceiling is never exceeded: no finer step
+        fine = [math.floor(ceiling_a / step) * step for step in FINE_STEPS_A]
+        pickup = next((float(p) for p, step in zip(fine, FINE_STEPS_A, strict=True)
+                       if p > floor_a and p >= step), pickup)
     return pickup, not pickup > ceiling_a  # a NaN ceiling (no fault value) is no conflict
 
 
@@ -158,6 +170,9 @@ def pickup_steps(wanted_a: float, floor_a: float, ceiling_a: float, fault: str =
 
     >>> pickup_steps(117.5, 52.5, 173.0 / 1.5)
     '117.5 A → 120 A (10 A steps) > min zone fault / 1.5 = 115.3 A → 110 A'
+    >>> pickup_steps(110.8, 110.8, 177.0 / 1.5)  # doctest: +NORMALIZE_WHITESPACE
+    '110.8 A → 120 A (10 A steps) > min zone fault / 1.5 = 118 A → 115 A (5 A steps: no 10 A
+    step lies between the floor 1.5 × load 110.8 A and the ceiling)'
 
     ``fault``: the zone's minimum fault named in the text (``ground fault |3I0|`` for 51G).
     """
@@ -170,6 +185,10 @@ def pickup_steps(wanted_a: float, floor_a: float, ceiling_a: float, fault: str =
     if pickup > ceiling_a:
         return text + (f" → {pickup:g} A, the floor 1.5 × load {floor_a:.4g} A rounded up "
                        "(the zone's minimum fault is not reached with the 1.5 margin)")
+    if pickup % 10.0:
+        step = next(s for s in FINE_STEPS_A if not pickup % s)
+        return text + (f" → {pickup:g} A ({step:g} A steps: no 10 A step lies between the "
+                       f"floor 1.5 × load {floor_a:.4g} A and the ceiling)")
     return text + f" → {pickup:g} A"
 
 

@@ -21,7 +21,8 @@ from protv2g.study_draft.low_voltage import zone_faults_text
 from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.writer import todo
 
-__all__ = ["KEPT", "PICKUP_OF", "in_flow", "key_node", "refresh_relay_comments"]
+__all__ = ["KEPT", "PICKUP_OF", "in_flow", "key_node", "refresh_reach_todos",
+           "refresh_relay_comments"]
 
 
 def refresh_relay_comments(lines: list[str], item: Any, prop: RelayProposal, keys: set[str],
@@ -180,3 +181,45 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
             lines[i] = _ZONE_FAULTS.sub(lambda m: zone_faults_text(f, _r_ohm(m.group(1))),
                                         line)
         i -= 1
+
+
+def refresh_reach_todos(text: str, proposals: Mapping[int, RelayProposal], r_ohm: float
+                        ) -> tuple[str, list[str]]:
+    """The study file's ``text`` with each drafted relay's reach TODO (``# TODO: 51P reach:
+    …`` above its item, ``proposals``: file index → the rule's proposal as the study now
+    stands) re-judged, whatever was re-drafted: re-written with the conflict the rule meets
+    now, or replaced by a plain comment that it is gone (with the zone's minimum faults now,
+    ``r_ohm`` their fault resistance). Review rev41a M2, IEEE 34: after RC-808 shortened the
+    head's zone (minimum phase fault 177 A → 964 A) and ``init --redraft`` kept the pickup,
+    "C5 needs the pickup ≤ 118 A for the primary zone (its minimum multi-phase fault 177 A …)"
+    stayed in the file and headed the Summary's "Unconfirmed inputs" (this ran only when the
+    pickup itself was re-drafted). Returns the text and one line per comment changed."""
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    devices = key_node(root, "devices")
+    if not isinstance(devices, yaml.SequenceNode):
+        return text, []
+    lines = text.splitlines(keepends=True)
+    said = []
+    for index, prop in proposals.items():
+        if index >= len(devices.value):
+            continue
+        name = prop.entry.get("name", f"devices[{index}]")
+        i = devices.value[index].start_mark.line - 1
+        while i >= 0 and lines[i].lstrip().startswith("#"):
+            if m := _REACH_TODO.match(lines[i]):
+                now = next((c for c in prop.conflicts if c.startswith(f"{m.group(2)} reach")),
+                           None)
+                new = m.group(1) + (
+                    todo(now, "review the setting") if now is not None else
+                    f"# re-checked by protv2g init --redraft: the first draft's {m.group(2)} "
+                    "reach conflict is gone as the study now stands (the zone's minimum "
+                    "fault is reached with the 1.5 margin; "
+                    f"{zone_faults_text(prop.figures, r_ohm)})") + (
+                    "\n" if lines[i].endswith("\n") else "")
+                if new != lines[i]:
+                    lines[i] = new
+                    said.append(f"{name}: {m.group(2)} reach TODO "
+                                + ("re-written: " + now if now is not None else
+                                   "dropped: the conflict is gone as the study now stands"))
+            i -= 1
+    return "".join(lines), said
