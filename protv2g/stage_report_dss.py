@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import bracket_column, build_devices, device_times
+from protv2g.checks.directional_release import with_release_columns
 from protv2g.devices.kinds import TIME_COLUMNS
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.scenarios import Scenario
@@ -151,7 +152,9 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     DataFrame
         :data:`~protv2g.stage_report.STAGED_TABLE_COLUMNS`, the site units' ``i_<unit>_a``,
         ``trip_<unit>_s``, ``ceased_<unit>`` and ``note``, one row per real stage; empty when
-        the device table has no such row (the device sees under 1 A there). Stage currents
+        the device table has no such row (the device sees under 1 A there). A
+        forward-directional relay's times are those of the elements its directional control
+        releases (:mod:`protv2g.checks.directional_release`). Stage currents
         are the stored float32 magnitudes (A); ``t_op_staged_s`` / ``t_op_high_s``: the
         checks' low / high bracket (``<time>_low_s`` / ``<time>_high_s`` of
         :func:`~protv2g.checks._common.device_times`), ``t_op_first_cycle_held_s``: the
@@ -175,7 +178,8 @@ def dss_staged_device_table(study: Study, faults: Any, device: str, fault_bus: s
     if devices is None:
         devices = build_devices(study)[0]
     one = {device: devices[device]}
-    row = faults.device.iloc[[i]]
+    row, _ = with_release_columns(study, faults.device.iloc[[i]], one,
+                                  getattr(faults, "v1_pre_pu", None))
     high_st = None if faults.staged_high is None else faults.staged_high.take([i])
     both = device_times(one, row, st.take([i]), high_st)  # the checks' two brackets
     held = device_times(one, row)  # no stages: the first-cycle current held
@@ -278,7 +282,10 @@ def dss_findings_stage_table(study: Study, violations: pd.DataFrame,
         return empty
     # every finding's row timed in one call per bracket (#21: 12 one-row calls, 0.2 s on the
     # IEEE 8500); a row's times depend on that row and its device only
-    table = faults.device.iloc[at]
+    # a forward-directional relay's elements its directional control releases, as the
+    # checks time them (:mod:`protv2g.checks.directional_release`, review rev41a W2)
+    table, _ = with_release_columns(study, faults.device.iloc[at], devices,
+                                    getattr(faults, "v1_pre_pu", None))
     st, high = faults.staged, faults.staged_high
     if timed is not None and len(timed) == len(faults.device) \
             and bracket_column("t_op_s", "low") in timed.columns:

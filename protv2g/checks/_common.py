@@ -46,6 +46,7 @@ from protv2g.checks._row_frames import not_applicable as not_applicable
 from protv2g.checks._rows import as_text, distinct_values, factorize_all, is_text
 from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column, device_times
 from protv2g.checks._violation_rows import violation_rows
+from protv2g.checks.directional_release import with_release_columns
 from protv2g.checks.no_rows import no_rows_text
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
 from protv2g.devices.kinds import phase_pickup_a as phase_pickup_a
@@ -75,7 +76,11 @@ __all__ = ["Bracket", "BRACKET_TIME_COLUMNS", "CheckContext", "build_context", "
 #: ``ctx.cache`` keys that do not depend on the bracket (kept by :func:`in_bracket`).
 SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus names",
                           "beyond transformer", "step paths", "saving ranges",
-                          "clearing places", "candidate rows", "pickups"})
+                          "clearing places", "candidate rows", "pickups",
+                          "directional settings"})
+#: ``ctx.cache`` key of the forward-directional relays' settings (name →
+#: ``DirectionalSettings``), built with the release columns (:mod:`.directional_release`).
+DIRECTIONAL_SETTINGS = "directional settings"
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",
@@ -419,6 +424,7 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
     if staged_high is not None and staged_high.n_rows != len(table):
         staged_high = None
     faults = None
+    directional: dict[str, Any] = {}
     if isinstance(table, pd.DataFrame):
         missing = [c for c in DEVICE_TABLE_COLUMNS if c not in table.columns]
         if missing:
@@ -434,6 +440,10 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
             # of 1.8 million cells each, held through the checks at 10,000 buses)
             if not is_text(faults[c]):
                 faults[c] = as_text(faults[c])
+        # a forward-directional relay's elements its directional control holds back give
+        # no operating time (C9's decision, review rev41a W2)
+        faults, directional = with_release_columns(
+            study, faults, devices, getattr(fault_result, "v1_pre_pu", None))
         faults = device_times(devices, faults, staged, staged_high)
     chains = device_chains(study.feeder, study.device_sites, study.site_buses)
     scen_list = list(scenarios or [])
@@ -448,7 +458,8 @@ def build_context(study: Study, fault_result: Any, flow_result: Any = None,
         staged_high=staged_high if faults is not None else None,
         v1_pre_pu=dict(getattr(fault_result, "v1_pre_pu", None) or {}),
         bus_faults=None if isinstance(fault_result, pd.DataFrame) else getattr(
-            fault_result, "bus", None), keys=None if faults is None else fault_keys(faults))
+            fault_result, "bus", None), keys=None if faults is None else fault_keys(faults),
+        cache={DIRECTIONAL_SETTINGS: directional} if directional else {})
 
 
 def unevaluable(ctx: CheckContext, criterion: str, names: Sequence[str]) -> pd.DataFrame:

@@ -17,6 +17,12 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import per_distinct, rows_by_value, twin_blocks
+from protv2g.checks.directional_release import (
+    RELEASED_COLUMN,
+    RELEASED_CURRENT_COLUMNS,
+    released_currents,
+    stage_released_currents,
+)
 from protv2g.devices.kinds import TIME_COLUMNS, operating_times, staged_operating_times
 from protv2g.devices.models import Device
 from protv2g.engine.staged_tables import StagedCurrents, float_bits, rows_differ
@@ -62,7 +68,11 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
         ``t_delayed_s``, ``t_longest_shot_s`` (recloser), ``t_mm_s``, ``t_tc_s`` (fuse),
         ``t_clear_s`` (longest single period of fault current while this device clears a
         permanent fault: recloser's longest shot, otherwise ``t_op_s``) — the high bracket;
-        and every one of them per bracket as ``<name>_high_s`` and ``<name>_low_s``.
+        and every one of them per bracket as ``<name>_high_s`` and ``<name>_low_s``. With
+        ``table``'s release codes (``oc_released``, :mod:`protv2g.checks.directional_release`)
+        the times are those of the elements a forward-directional relay's directional control
+        releases, and ``i_phase_released_a``/``i_ground_released_a`` the currents they are
+        taken at.
 
     Raises
     ------
@@ -97,7 +107,12 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     out["i_ground_a"] = 1000.0 * out["i3i0_ka"].to_numpy(dtype=float)
     n = len(out)
     cols = {k: np.full(n, np.nan) for k in TIME_COLUMNS}
-    i_phase, i_ground = out["i_phase_a"].to_numpy(), out["i_ground_a"].to_numpy()
+    # the currents the overcurrent elements operate on: a forward-directional relay's
+    # elements that its directional control does not release see none (C9's decision,
+    # review rev41a W2: a blinded 67N's 51G was credited as C4's backup)
+    released = (out[RELEASED_COLUMN].to_numpy() if RELEASED_COLUMN in out.columns else None)
+    i_phase, i_ground = released_currents((ia, ib, ic), out["i_phase_a"].to_numpy(),
+                                          out["i_ground_a"].to_numpy(), released)
     # scenarios sharing a charger set repeat one block of rows: evaluated on the first only,
     # copied to the others (#21: found per device by hashing every row, 2.6 s of 10 at
     # 10,000 buses); the rows that are left barely repeat, so they are evaluated directly
@@ -105,7 +120,8 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # same stage rows and are not compared value by value, #21); scenario and device by
     # their codes where categorical (equal codes, equal names: #21, not written out as
     # objects to be compared)
-    twins = twin_blocks(_labels(out["scenario"]), [_labels(out["device"]), i_phase, i_ground],
+    twins = twin_blocks(_labels(out["scenario"]), [_labels(out["device"]), i_phase, i_ground,
+                                                   *([] if released is None else [released])],
                         [(a, st.row_map) for st in {id(s): s for s in (staged, staged_high)
                                                     if s is not None}.values()
                          for a in (st.stage_i_a, st.stage_t_start_s, st.stage_t_end_s)])
@@ -132,7 +148,7 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # through the stages every row directly: their stage currents and times barely repeat
     # (#21: 99.9 % of the rows distinct at 3,000 and 10,000 buses, 88 % on the depot
     # example; hashing them to find the repeats cost 0.05–0.08 s for nothing)
-    cols, low = _both_brackets(devices, rows, cols, staged, staged_high, _direct)
+    cols, low = _both_brackets(devices, rows, cols, staged, staged_high, _direct, released)
     for dst, src in [] if twins is None else twins[1]:
         for times in (cols, low):
             for v in times.values():
@@ -152,6 +168,8 @@ def device_times(devices: Mapping[str, Device], table: pd.DataFrame,
     # written into
     data: dict[str, Any] = {c: out[c] for c in out.columns}
     data.update(new)
+    if released is not None:  # the currents the times are taken at
+        data.update(zip(RELEASED_CURRENT_COLUMNS, (i_phase, i_ground), strict=True))
     return pd.DataFrame(data, index=out.index, copy=False)
 
 
@@ -231,13 +249,16 @@ def _direct(fn: Callable[..., Any], *arrays: Any) -> Any:
 
 def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
                     held: dict[str, np.ndarray], staged: StagedCurrents | None,
-                    once: Callable[..., Any] = per_distinct, *, own: bool = False
-                    ) -> dict[str, np.ndarray]:
+                    once: Callable[..., Any] = per_distinct, *, own: bool = False,
+                    released: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Operating times through ``staged``'s stages (Σ Δt/t_op, :mod:`protv2g.devices.staged`);
     a copy of ``held`` (the first cycle held) where there is one stage or none. ``rows``:
     device name → its rows (:func:`protv2g.checks._rows.rows_by_value`); ``once``: how a
     per-row function is evaluated on them (:func:`~protv2g.checks._rows.per_distinct`);
-    ``own``: ``held``'s arrays are written into and returned, not copied (the caller's own).
+    ``own``: ``held``'s arrays are written into and returned, not copied (the caller's own);
+    ``released``: each row's release code (:data:`RELEASED_COLUMN`): the stage currents of
+    an element its directional control holds back are not seen
+    (:func:`~protv2g.checks.directional_release.stage_released_currents`).
 
     Each row is evaluated on its leading stages up to its last real one
     (:func:`stage_counts`): the padding after it changes none of its times (#21: at 10,000
@@ -263,9 +284,8 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
         for k in np.flatnonzero(np.bincount(count)).tolist():
             r = idx[count == k]
             t0, t1 = staged.times_s(r, k)
-            times = once(functools.partial(staged_operating_times, dev),
-                         phase[:k, staged.stage_rows(r)].astype(float),
-                         staged.ground_a(r, k), t0, t1)
+            i_p, i_g = stage_released_currents(staged, phase, r, k, released)
+            times = once(functools.partial(staged_operating_times, dev), i_p, i_g, t0, t1)
             for col, t in times.items():
                 out[col][r] = t
     return out
@@ -273,7 +293,8 @@ def _through_stages(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray
 
 def _both_brackets(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray],
                    held: dict[str, np.ndarray], staged: StagedCurrents | None,
-                   staged_high: StagedCurrents | None, once: Callable[..., Any]
+                   staged_high: StagedCurrents | None, once: Callable[..., Any],
+                   released: np.ndarray | None = None
                    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """``(high, low)``: :func:`_through_stages` on ``staged_high`` and on ``staged``, from the
     first-cycle times ``held`` (taken over: its arrays become one bracket's, #21: one
@@ -286,22 +307,24 @@ def _both_brackets(devices: Mapping[str, Device], rows: Mapping[str, np.ndarray]
     in both brackets — the base cases and every fault where no site's limit moves — and
     both brackets were integrated on every row)."""
     if staged_high is staged:  # the pipeline's hand-over when no site's limit moves
-        low = _through_stages(devices, rows, held, staged, once, own=True)
+        low = _through_stages(devices, rows, held, staged, once, own=True, released=released)
         return {k: v.copy() for k, v in low.items()}, low
     differ = (None if staged is None or staged_high is None or staged.n_stages < 2
               else stage_rows_differ(staged, staged_high))
     if differ is None:  # not comparable row by row: every row evaluated in both
-        low = _through_stages(devices, rows, held, staged, once)
-        return _through_stages(devices, rows, held, staged_high, once, own=True), low
+        low = _through_stages(devices, rows, held, staged, once, released=released)
+        return _through_stages(devices, rows, held, staged_high, once, own=True,
+                               released=released), low
     at = np.flatnonzero(differ)
     held_at = {k: v[at] for k, v in held.items()}
-    low = _through_stages(devices, rows, held, staged, once, own=True)
+    low = _through_stages(devices, rows, held, staged, once, own=True, released=released)
     high = {k: v.copy() for k, v in low.items()}
     if len(at):
         # the differing rows as a table of their own: each device's rows as positions in at
         local = {name: np.searchsorted(at, idx[differ[idx]]) for name, idx in rows.items()}
         sub = _through_stages(devices, local, held_at, staged_high.take(at).dense(), once,
-                             own=True)  # the differing rows' own small arrays
+                              own=True, released=None if released is None else released[at]
+                              )  # the differing rows' own small arrays
         for k, v in sub.items():
             high[k][at] = v
     return high, low

@@ -89,6 +89,7 @@ from protv2g.checks.pair_rows import row_margins
 from protv2g.checks.pair_terms import PairTerms
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
+    backup_blocked,
     concat_rows,
     coordination_rows,
     empty_coordination,
@@ -201,7 +202,10 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         src = _pick_text(pk == fuse, rf.source, rr.source)
         sel = operates & (bk == relay) & ((pk == relay) | (pk == fuse))
         tol, bnd = terms.both(PRIMARY_TIME, "op")
-        margin = b_op - p_clear - cti
+        # a backup relay whose directional control holds it back: no backup, never a pass
+        # (margin −∞, as C2's uncleared rows; review rev41a W2)
+        no_backup = backup_blocked(ctx, m, b_op)
+        margin = np.where(no_backup, -np.inf, b_op - p_clear - cti)
         frames.append(coordination_rows(
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
             margin, cti, tolerance=tol, rule="coordination_interval",
@@ -235,7 +239,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
                 elements=terms.elements(PRIMARY_TIME, "mm"), i2t_ratio=i2t_ratio))
         # C4 recloser→relay: relay slower than every shot + CTI
         sel = operates & (pk == rc) & (bk == relay)
-        margin = b_op - p_clear - rrc.value
+        margin = np.where(no_backup, -np.inf, b_op - p_clear - rrc.value)
         travel = _em_travel(ctx, m, sel)
         has_em = np.isfinite(travel)
         margin = np.where(has_em, np.minimum(margin, (1.0 - travel) * b_op - rrc.value), margin)
@@ -305,6 +309,12 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"beyond {r.primary} is a momentary for {r.backup}'s whole zone (the delayed "
                 f"curves still coordinate); set {r.backup}'s fast curve slower or use "
                 "sequence coordination")
+    if r.criterion in ("C1", "C4") and np.isinf(r.t_backup_s) and np.isinf(r.margin_s):
+        return (f"{r.backup} does not operate for {where} {export}: its directional control "
+                f"holds back the overcurrent element that picks up there (C9: the relay never "
+                f"trips), so {r.primary}, clearing in {fmt_s(r.t_primary_s)}"
+                f"{below_melt_note(ctx, r.primary, r.t_primary_s, r.i_primary_a)}, has no "
+                f"backup at this fault")
     if r.criterion == "C3" and r.rule == I2T_RULE:
         return i2t_message(ctx, r, where, export)
     if r.criterion == "C3":

@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import (
+    DIRECTIONAL_SETTINGS,
     CheckContext,
     concat,
     could_not,
@@ -66,6 +67,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.checks.directional_flow import reverse_power_rows
+from protv2g.checks.directional_release import ANGLE_COLUMNS, relay_memory_pu
 from protv2g.checks.directional_zone import step_zone_grades
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.sympathetic import _clearing_band_low_s as clearing_band_low_s
@@ -80,7 +82,6 @@ from protv2g.directional import (
     settings_from_study,
 )
 from protv2g.directional.evaluate import evaluate_directional
-from protv2g.directional.memory import prefault_v1_pu
 from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.units import Direction
 
@@ -91,9 +92,7 @@ _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 #: ``mechanism`` of C9's fault rows: a wrong trip, a failure to trip (each its own finding).
 WRONG_TRIP = "wrong trip"
 FAILS_TO_TRIP = "fails to trip"
-_ANGLE_COLS = ("ia_degree", "ib_degree", "ic_degree", "va_pu", "va_degree", "vb_pu",
-               "vb_degree", "vc_pu", "vc_degree", "i3i0_degree", "v0_pu", "v0_degree",
-               "i2_ka", "i2_degree", "v2_pu", "v2_degree")
+_ANGLE_COLS = ANGLE_COLUMNS
 
 
 def clearing_table(ctx: CheckContext) -> pd.DataFrame:
@@ -200,7 +199,10 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
     # every relay's defaults, feeder graph included, took 0.55 s on the IEEE 8500)
     names = [d.name for d in study.document.devices
              if getattr(d.kind, "value", d.kind) != "fuse" and is_forward_directional(d)]
-    settings = settings_from_study(study, devices=names) if names else {}
+    # built once with the device table's release columns (:func:`~protv2g.checks.
+    # _common.build_context`), else here
+    settings = (ctx.cache.get(DIRECTIONAL_SETTINGS)
+                or (settings_from_study(study, devices=names) if names else {}))
     if not names or ctx.faults is None or not set(_ANGLE_COLS) <= set(ctx.faults.columns):
         out = evaluate_directional(ctx.faults.iloc[:0] if ctx.faults is not None else
                                    pd.DataFrame(columns=["device"]), feeder,
@@ -208,15 +210,9 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
         ctx.cache["directional"] = out
         return out
     relays = {n: d for n, d in ctx.devices.items() if isinstance(d, OvercurrentRelay)}
-    memory = ctx.v1_pre_pu
-    buses = {study.device_sites[n].bus for n in names}
-    if study.model is None and (not memory or not all(any(k[1] == b for k in memory)
-                                                      for b in buses)):
-        # a hand-built context without the engine's pre-fault state (an OpenDSS study's
-        # comes only from its engine: FaultTables.v1_pre_pu)
-        doc = study.document
-        memory = prefault_v1_pu(study.net, sorted(buses), cases=doc.faults.cases,
-                                method=doc.faults.method)
+    # the engine's pre-fault state (a hand-built context without it: computed; an OpenDSS
+    # study's comes only from its engine: FaultTables.v1_pre_pu)
+    memory = relay_memory_pu(study, names, ctx.v1_pre_pu)
     margin_s = ctx.thresholds.sympathetic_margin_s
     tables = {}
     for which in ("high", "low"):

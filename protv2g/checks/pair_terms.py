@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext
+from protv2g.checks.directional_release import RELEASED_CURRENT_COLUMNS
 from protv2g.checks.operating_element import element_codes
 from protv2g.checks.tolerance import (
     DeviceRows,
@@ -42,15 +43,23 @@ class PairTerms:
         self._rows: dict[str, list[DeviceRows]] = {}
         self._el: dict[tuple[str, str], np.ndarray] = {}
 
+    def currents(self, side: str) -> tuple[np.ndarray, np.ndarray]:
+        """The primary's or backup's phase and ground currents (A) its elements operate on:
+        the released ones of a forward-directional relay (``*_released_a``,
+        :mod:`protv2g.checks.directional_release`: an element its directional control holds
+        back gives no time, tolerance nor boundary), else ``i_phase_a``/``i_ground_a``."""
+        cols = [f"{side}_{c}" for c in RELEASED_CURRENT_COLUMNS]
+        if not all(c in self.m.columns for c in cols):
+            cols = [f"{side}_i_phase_a", f"{side}_i_ground_a"]
+        return self.m[cols[0]].to_numpy(), self.m[cols[1]].to_numpy()
+
     def rows(self, side: str) -> list[DeviceRows]:
         """The primary's or backup's rows per device and their distinct current pairs
         (:func:`~protv2g.checks.tolerance.device_rows`), found once for every tolerance and
         boundary of that side (#21)."""
         if side not in self._rows:
             names = self.m.primary if side == "p" else self.m.backup
-            self._rows[side] = device_rows(names.to_numpy(),
-                                           self.m[f"{side}_i_phase_a"].to_numpy(),
-                                           self.m[f"{side}_i_ground_a"].to_numpy())
+            self._rows[side] = device_rows(names.to_numpy(), *self.currents(side))
         return self._rows[side]
 
     def tol(self, side: str, which: str) -> np.ndarray:
@@ -59,9 +68,8 @@ class PairTerms:
         key = (side, which)
         if key not in self._tol:
             names = self.m.primary if side == "p" else self.m.backup
-            self._tol[key] = device_tolerance_s(self.ctx, names.to_numpy(),
-                                                self.m[f"{side}_i_phase_a"].to_numpy(), which,
-                                                self.m[f"{side}_i_ground_a"].to_numpy(),
+            i_p, i_g = self.currents(side)
+            self._tol[key] = device_tolerance_s(self.ctx, names.to_numpy(), i_p, which, i_g,
                                                 self.rows(side))
         return self._tol[key]
 
@@ -73,9 +81,7 @@ class PairTerms:
         if key not in self._el:
             names = self.m.primary if side == "p" else self.m.backup
             self._el[key] = element_codes(self.ctx.devices, names.to_numpy(),
-                                          self.m[f"{side}_i_phase_a"].to_numpy(),
-                                          self.m[f"{side}_i_ground_a"].to_numpy(), which,
-                                          self.rows(side))
+                                          *self.currents(side), which, self.rows(side))
         return self._el[key]
 
     def elements(self, p_which: str, b_which: str) -> tuple[np.ndarray, np.ndarray]:
@@ -88,9 +94,8 @@ class PairTerms:
         key = (side, which)
         if key not in self._bnd:
             names = self.m.primary if side == "p" else self.m.backup
-            self._bnd[key] = device_boundary(self.ctx, names.to_numpy(),
-                                             self.m[f"{side}_i_phase_a"].to_numpy(),
-                                             self.m[f"{side}_i_ground_a"].to_numpy(), which,
+            i_p, i_g = self.currents(side)
+            self._bnd[key] = device_boundary(self.ctx, names.to_numpy(), i_p, i_g, which,
                                              self.rows(side))
         return self._bnd[key]
 

@@ -20,6 +20,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, bracket_column
 from protv2g.checks._keys import keys_of
 from protv2g.checks.beyond_transformer import split_pairs
+from protv2g.checks.directional_release import BLOCKED_COLUMN, RELEASED_CURRENT_COLUMNS
 from protv2g.checks.pair_rows import (
     COORDINATION_COLUMNS,
     concat_rows,
@@ -32,8 +33,8 @@ from protv2g.checks.pair_rows import (
 from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 
-__all__ = ["COORDINATION_COLUMNS", "cleared_nearer", "concat_rows", "coordination_rows",
-           "empty_coordination", "in_pair_bracket", "merged",
+__all__ = ["COORDINATION_COLUMNS", "backup_blocked", "cleared_nearer", "concat_rows",
+           "coordination_rows", "empty_coordination", "in_pair_bracket", "merged",
            "pair_criteria", "pair_criterion", "pair_violations", "tc_band_text"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
@@ -63,7 +64,8 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     pairs, _ = split_pairs(ctx)
     pairs = pairs[pairs.primary.isin(have) & pairs.backup.isin(have)]
     time_cols = [*_TIME_COLS, *(c for b in brackets for c in _bracket_columns(b)
-                                if c in f.columns)]
+                                if c in f.columns),
+                 *(c for c in (BLOCKED_COLUMN, *RELEASED_CURRENT_COLUMNS) if c in f.columns)]
     # joined on the keys and each row's position only, the values taken by position after
     # (#21: two copies of ≈ 30 columns of the whole fault table before the join kept a few);
     # only the primary's rows where it operates in some bracket: every rule needs the
@@ -89,6 +91,27 @@ def merged(ctx: CheckContext, brackets: Sequence[str] = ()) -> pd.DataFrame:
     m["p_kind"] = m.primary.map(role)
     m["b_kind"] = m.backup.map(role)
     return m
+
+
+def backup_blocked(ctx: CheckContext, m: pd.DataFrame, t_backup_s: np.ndarray) -> np.ndarray:
+    """Rows of the pairs × faults ``m`` whose backup does not operate (``t_backup_s`` not
+    finite) because its directional control holds back an overcurrent element that picks
+    up (``b_oc_blocked``, :mod:`protv2g.checks.directional_release`), at a fault of the
+    backup's primary or backup zone (``ctx.zones``), where C9 finds it "fails to trip": the
+    primary has no backup there (review rev41a W2). Beyond its zones the backup is not
+    expected to operate (C9's ``out_of_zone``), as a backup below its pickup there. False
+    throughout without a forward-directional relay."""
+    col = f"b_{BLOCKED_COLUMN}"
+    if col not in m.columns:
+        return np.zeros(len(m), dtype=bool)
+    out = m[col].to_numpy(dtype=bool) & ~np.isfinite(np.asarray(t_backup_s, dtype=float))
+    at = np.flatnonzero(out)
+    if len(at):
+        z = ctx.zones
+        zone = set(zip(z.device.astype(str), z.bus.astype(int), strict=True))
+        out[at] = [(b, int(f)) in zone for b, f in zip(
+            m.backup.to_numpy()[at].astype(str), m.fault_bus.to_numpy()[at], strict=True)]
+    return out
 
 
 def cleared_nearer(m: pd.DataFrame, at: dict[str, np.ndarray], time_columns: Sequence[str],

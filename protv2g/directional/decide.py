@@ -37,7 +37,8 @@ import pandas as pd
 from protv2g.directional.settings import DirectionalSettings
 from protv2g.units import Direction
 
-__all__ = ["DIRECTIONAL_COLUMNS", "Verdict", "MATTERS", "Control", "control", "judge"]
+__all__ = ["DIRECTIONAL_COLUMNS", "Verdict", "MATTERS", "Control", "control", "judge",
+           "RELEASE_BITS", "ALL_RELEASED", "released_code", "release_masks"]
 
 _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
@@ -162,6 +163,38 @@ def control(p: object, s: DirectionalSettings, elements: Mapping[tuple[str, str]
             t_nd = np.fmin(t_nd, tt)
             t_trip = np.fmin(t_trip, np.where(dec[oc] == _FWD, tt, np.inf))
     return Control(key, cur, pick, t, up, dec, t_trip, t_nd)
+
+
+#: Bits of a row's release code (:func:`released_code`): each overcurrent element released.
+RELEASE_BITS = {"a": 1, "b": 2, "c": 4, "G": 8}
+#: The code of a row whose every overcurrent element is released (a non-directional device).
+ALL_RELEASED = 15
+
+
+def released_code(ctrl: Control) -> tuple[np.ndarray, np.ndarray]:
+    """``(code, blocked)`` per row of ``ctrl``: ``code`` (int8) the sum of
+    :data:`RELEASE_BITS` of the overcurrent elements the relay may operate through — those
+    whose controlling element declares forward, and an element the relay has not (no
+    ground pickup: nothing to block); ``blocked`` (bool) where an overcurrent element that
+    picks up is not released (reverse, or no decision: polarising below its minimum,
+    supervision not picked up)."""
+    n = len(ctrl.t_trip_s)
+    code = np.zeros(n, dtype=np.int8)
+    blocked = np.zeros(n, dtype=bool)
+    for oc, bit in RELEASE_BITS.items():
+        fwd = ctrl.declared[oc] == _FWD if oc in ctrl.declared else np.ones(n, bool)
+        code += np.where(fwd, bit, 0).astype(np.int8)
+        if oc in ctrl.declared:
+            blocked |= ~fwd & np.asarray(ctrl.picks_up[oc], bool)
+    return code, blocked
+
+
+def release_masks(code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(phases, ground)``: a release code (:func:`released_code`) as ``(n, 3)`` bool per
+    phase element a, b, c and ``(n,)`` bool for the ground element."""
+    c = np.asarray(code)
+    return (np.stack([(c & RELEASE_BITS[p]) != 0 for p in "abc"], axis=-1),
+            (c & RELEASE_BITS["G"]) != 0)
 
 
 def _clearing(rows: pd.DataFrame, clearing: pd.DataFrame | None, default_s: float

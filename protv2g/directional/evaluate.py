@@ -25,7 +25,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.directional.decide import DIRECTIONAL_COLUMNS, control, judge
+from protv2g.directional.decide import (
+    ALL_RELEASED,
+    DIRECTIONAL_COLUMNS,
+    control,
+    judge,
+    released_code,
+)
 from protv2g.directional.elements import ground_67n, phase_67p
 from protv2g.directional.feeder import bus_vn_kv
 from protv2g.directional.impedance import (
@@ -41,8 +47,8 @@ from protv2g.network.dss_model import DssModel
 from protv2g.topology import feeder_graph
 from protv2g.units import SQRT3, Direction, FaultType
 
-__all__ = ["DIRECTIONAL_COLUMNS", "evaluate_directional", "evaluate_fault_directional",
-           "fault_phasors"]
+__all__ = ["DIRECTIONAL_COLUMNS", "evaluate_directional",
+           "evaluate_fault_directional", "fault_phasors", "released_elements"]
 
 _NONE = Direction.NONE.value
 #: Currents at or below a microampere are numerical zeros (no decision), A.
@@ -150,6 +156,68 @@ def _element_rows(p: FaultPhasors, s: DirectionalSettings, v1_mem: np.ndarray | 
     return out
 
 
+def _device_elements(rows: pd.DataFrame, net: object, site: object, s: DirectionalSettings,
+                     v1_memory_pu: Mapping[tuple[str, int], complex] | None
+                     ) -> tuple[FaultPhasors, dict[tuple[str, str], dict[str, np.ndarray]]]:
+    """One relay's rows (``rows``, its device-table rows) as phasors and every directional
+    element's decision on them (memory voltage by each row's case at the relay's bus)."""
+    p = fault_phasors(rows, bus_vn_kv(net, site.bus))  # type: ignore[attr-defined]
+    mem = None
+    if v1_memory_pu is not None:
+        mem = np.array([v1_memory_pu.get((str(c), int(site.bus)), 0j)  # type: ignore[attr-defined]
+                        for c in rows["case"].astype(str)], complex)
+    return p, _element_rows(p, s, mem)
+
+
+def released_elements(device_table: pd.DataFrame, net: object,
+                      device_sites: Mapping[str, object],
+                      settings: Mapping[str, DirectionalSettings], *,
+                      relays: Mapping[str, object] | None = None,
+                      v1_memory_pu: Mapping[tuple[str, int], complex] | None = None
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """Which overcurrent elements of each row's device its directional control releases.
+
+    The decision C9 judges (:func:`protv2g.directional.decide.control`, the same elements
+    and settings as :func:`evaluate_directional`): an overcurrent element of a
+    forward-directional relay (51P/50P of phase a, b, c; 51G/50G) may operate only where
+    the element that controls it declares forward — not where it declares reverse, nor
+    where it is blocked (polarising quantity below its minimum, supervision not picked
+    up; ``docs/directional-elements.md`` §4). The operating times of C1–C4 and C6 read
+    it (:func:`protv2g.checks._times.device_times`).
+
+    Parameters
+    ----------
+    device_table, net, device_sites, settings, relays, v1_memory_pu
+        As :func:`evaluate_directional`; ``relays`` give the pickups' operate times (an
+        element picks up where its time is finite), without them its current against its
+        pickup.
+
+    Returns
+    -------
+    released : numpy.ndarray of int8, shape (n,)
+        Per row of ``device_table`` (by position) the sum of
+        :data:`~protv2g.directional.decide.RELEASE_BITS` of the released elements
+        (:func:`~protv2g.directional.decide.released_code`);
+        :data:`~protv2g.directional.decide.ALL_RELEASED` on the rows of every other device.
+    blocked : numpy.ndarray of bool, shape (n,)
+        Rows where an overcurrent element that picks up is not released.
+    """
+    n = len(device_table)
+    released = np.full(n, ALL_RELEASED, dtype=np.int8)
+    blocked = np.zeros(n, dtype=bool)
+    names = device_table["device"].to_numpy()
+    for device in pd.unique(names):
+        s = settings.get(str(device))
+        if s is None or not s.directional:
+            continue
+        at = np.flatnonzero(names == device)
+        rows = device_table.iloc[at].reset_index(drop=True)
+        p, elements = _device_elements(rows, net, device_sites[str(device)], s, v1_memory_pu)
+        released[at], blocked[at] = released_code(
+            control(p, s, elements, (relays or {}).get(str(device))))
+    return released, blocked
+
+
 def evaluate_directional(device_table: pd.DataFrame, net: object,
                          device_sites: Mapping[str, object],
                          settings: Mapping[str, DirectionalSettings], *,
@@ -215,13 +283,7 @@ def evaluate_directional(device_table: pd.DataFrame, net: object,
             continue
         site = device_sites[str(device)]
         rows = rows.reset_index(drop=True)
-        vn_kv = bus_vn_kv(net, site.bus)  # type: ignore[attr-defined]
-        p = fault_phasors(rows, vn_kv)
-        mem = None
-        if v1_memory_pu is not None:
-            mem = np.array([v1_memory_pu.get((str(c), int(site.bus)), 0j)  # type: ignore[attr-defined]
-                            for c in rows["case"].astype(str)], complex)
-        elements = _element_rows(p, s, mem)
+        p, elements = _device_elements(rows, net, site, s, v1_memory_pu)
         if graph is None:
             graph = feeder_graph(net)
         true_dir = true_direction(graph, site.element, site.element_index,  # type: ignore[attr-defined]
