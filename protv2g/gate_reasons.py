@@ -127,10 +127,12 @@ def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
 
 
 def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: int, note: str,
-          attribution: str, folded: str = "", others: tuple[str, ...] = ()) -> str:
+          attribution: str, folded: str = "", others: tuple[str, ...] = (),
+          margin_note: str = "") -> str:
     """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
     its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows;
-    ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`."""
+    ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`;
+    ``margin_note``: what the margin is, after it (:meth:`ReasonRows.split_note`)."""
     device = device_text(worst, others)
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     parts = [f"{kind}: {worst['criterion']}"]
@@ -150,7 +152,7 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
         detail.append(f"rule {worst['rule']}")
     unit = str(worst.get("margin_unit", "")) if is_given(worst.get("margin_unit")) else ""
     if margin := _fmt(worst.get("margin"), unit):
-        detail.append(f"margin {margin}")
+        detail.append(f"margin {margin}" + (f" ({margin_note})" if margin_note else ""))
     # the rows by status, as the Findings count them (s38: "N rows" there, fail rows here)
     detail.append(f"{status_count_text(n_rows)} in {scenario_count_text(n_scenarios)}")
     return f"{text} ({'; '.join(d for d in detail if d)})"
@@ -210,6 +212,33 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
     table = pd.concat([rows, folded], ignore_index=True)
     own = np.arange(len(table)) < len(rows)
     return ReasonRows(table, export_kw).reasons(kind, own, note, folded=~own)
+
+
+def _split_note(kind: str, leads: bool, other: Mapping[str, Any]) -> str:
+    """What a line's margin is where its finding's rows are split between a ``condition:``
+    line (the rows on given data) and a ``confirm:`` line (the rows resting on an input to
+    confirm), and the other line's worst (``other``, its row): ``leads``, whether this
+    line's is the finding's worst (the Findings' and the Summary's figure, ranked as
+    :func:`~protv2g.findings_rows.worst_order` ranks them).
+
+    >>> row = {"margin": -386.0, "margin_unit": "s", "scenario": "firm/light/50%",
+    ...        "fault_type": "SLG-a", "fault_bus": "b19009reg", "case": "min"}
+    >>> print(_split_note("condition", False, row))  # doctest: +NORMALIZE_WHITESPACE
+    the worst on given data; the finding's worst, −386 s at firm/light/50%, SLG-a at
+    b19009reg (min), rests on an input to confirm: the confirm: line
+    """
+    unit = str(other.get("margin_unit", "")) if is_given(other.get("margin_unit")) else ""
+    where = ", ".join(p for p in (str(other.get("scenario", "")), describe_fault(other)) if p)
+    figure = f"{_fmt(other.get('margin'), unit)} at {where}"
+    if kind == "confirm":
+        return (f"the finding's worst, resting on that input; on given data {figure}: "
+                "the condition: line" if leads else
+                f"the worst of the rows resting on that input; the finding's worst, on "
+                f"given data, {figure}: the condition: line")
+    return (f"the finding's worst, on given data; the rows resting on an input to confirm "
+            f"reach {figure}: the confirm: line" if leads else
+            f"the worst on given data; the finding's worst, {figure}, rests on an input to "
+            "confirm: the confirm: line")
 
 
 class ReasonRows:
@@ -342,7 +371,8 @@ class ReasonRows:
     def reasons(self, kind: str, at: np.ndarray, note: str = "",
                 folded: np.ndarray | None = None, *,
                 without_v2g: str | None = None,
-                records: dict[str, dict[str, Any]] | None = None) -> list[str]:
+                records: dict[str, dict[str, Any]] | None = None,
+                split_with: np.ndarray | None = None) -> list[str]:
         """:func:`grouped_reasons` of the rows ``at`` (``(n,)`` bool): one line per group of
         them. ``folded`` (``(n,)`` bool): pre-existing failing rows said on the line of their
         group when it has a row of ``at`` (its worst row, attribution and counts are the
@@ -351,7 +381,12 @@ class ReasonRows:
         :data:`PRESENT_WITHOUT_V2G` or :data:`MARGINAL_WITHOUT_V2G` (chosen per line from its
         rows' ``base_margin``, :meth:`_without_v2g_head`) followed by this text; exclusive
         with ``note``. ``records``: filled with each line → :func:`reason_record` (what the
-        line says, as data).
+        line says, as data). ``split_with`` (``(n,)`` bool): the rows of the other kind of
+        line a finding's rows are split into (the gate's ``condition:`` rows, on given data,
+        and its ``confirm:`` rows, resting on an input to confirm): a line whose group has
+        such rows says after its margin which worst it is and gives the other line's
+        (:func:`_split_note`; review ver40b §2, EPRI J1 F01: −6.964 s on one line, −386 s on
+        the other and in the Summary, neither saying what it was).
 
         Raises
         ------
@@ -379,6 +414,11 @@ class ReasonRows:
             cuts = np.flatnonzero(np.diff(fg[order_f])) + 1
             extra = {int(fg[k[0]]): fpos[k] for k in np.split(order_f, cuts) if len(k)}
 
+        split: dict[int, np.ndarray] = {}
+        if split_with is not None and split_with.any():
+            spos = self._local(split_with)
+            sg = group[spos]
+            split = {int(k): spos[sg == k] for k in np.unique(sg).tolist() if int(k) in groups}
         margin, seen, p_kw, names = self._columns
         key = self._margin_key
         asym = self._asymptote
@@ -426,12 +466,17 @@ class ReasonRows:
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
+            margin_note = ""
+            if gk in split:  # the finding's other rows are on a line of the other kind
+                other = worst_of(split[gk])
+                margin_note = _split_note(kind, worst_of(np.array([lead, other])) == lead,
+                                          self._row(other))
             line = _line(kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
                          note if without_v2g is None
                          else self._without_v2g_head(every) + without_v2g, attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
-                         if len(more) else "", others)
+                         if len(more) else "", others, margin_note)
             tails = []
             if tail and not (len(equipment) and worst in equipment):
                 tails.append(self._worst_tail(worst, attribution))

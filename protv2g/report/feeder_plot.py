@@ -70,6 +70,9 @@ Z_NAMES = 7
 #: The white outline each name is drawn with, so that a ring or a line under it does not
 #: cross its letters.
 _HALO = (withStroke(linewidth=2.5, foreground="white"),)
+#: The box a device's name is drawn on (white, a little see-through, no edge).
+_NAME_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+             "alpha": 0.85}
 
 
 def _notable_buses(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
@@ -359,8 +362,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         add_line(ax, x, y, marker=marker, ms=10, color=color, zorder=Z_DEVICES,
                  markeredgecolor="red" if name in flagged else "white",
                  markeredgewidth=2.0 if name in flagged else 0.8)
+        # on a white box: a device's name must read over the rings round its lateral
         label(0 if name in flagged else 1, name, (x, y), (0, 9), ha="center", fontsize=7.5,
-              color=color, fontweight="bold")
+              color=color, fontweight="bold", bbox=_NAME_BOX)
     for site in sites:
         bus = str(site.get("bus"))
         if bus not in pos:
