@@ -43,6 +43,7 @@ from protv2g.findings_rows import (
     text_ranks,
     worst_order,
 )
+from protv2g.gate_line_short import short_line, split_note
 from protv2g.gate_reason_record import (
     device_text,
     reason_record,
@@ -59,7 +60,8 @@ from protv2g.significant import (
 from protv2g.text_codes import combine_code_stream, text_codes
 from protv2g.violations import describe_fault, is_given, row_weights, status_count_text
 
-__all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line",
+__all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys",
+           "grouped_reasons", "reason_line",
            "reason_record", "scenario_count_text", "PRESENT_WITHOUT_V2G",
            "MARGINAL_WITHOUT_V2G"]
 
@@ -132,7 +134,8 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
     """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
     its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows;
     ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`;
-    ``margin_note``: what the margin is, after it (:meth:`ReasonRows.split_note`)."""
+    ``margin_note``: what the margin is, after it
+    (:func:`~protv2g.gate_line_short.split_note`)."""
     device = device_text(worst, others)
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     parts = [f"{kind}: {worst['criterion']}"]
@@ -212,33 +215,6 @@ def grouped_reasons(kind: str, rows: pd.DataFrame, note: str = "",
     table = pd.concat([rows, folded], ignore_index=True)
     own = np.arange(len(table)) < len(rows)
     return ReasonRows(table, export_kw).reasons(kind, own, note, folded=~own)
-
-
-def _split_note(kind: str, leads: bool, other: Mapping[str, Any]) -> str:
-    """What a line's margin is where its finding's rows are split between a ``condition:``
-    line (the rows on given data) and a ``confirm:`` line (the rows resting on an input to
-    confirm), and the other line's worst (``other``, its row): ``leads``, whether this
-    line's is the finding's worst (the Findings' and the Summary's figure, ranked as
-    :func:`~protv2g.findings_rows.worst_order` ranks them).
-
-    >>> row = {"margin": -386.0, "margin_unit": "s", "scenario": "firm/light/50%",
-    ...        "fault_type": "SLG-a", "fault_bus": "b19009reg", "case": "min"}
-    >>> print(_split_note("condition", False, row))  # doctest: +NORMALIZE_WHITESPACE
-    the worst on given data; the finding's worst, −386 s at firm/light/50%, SLG-a at
-    b19009reg (min), rests on an input to confirm: the confirm: line
-    """
-    unit = str(other.get("margin_unit", "")) if is_given(other.get("margin_unit")) else ""
-    where = ", ".join(p for p in (str(other.get("scenario", "")), describe_fault(other)) if p)
-    figure = f"{_fmt(other.get('margin'), unit)} at {where}"
-    if kind == "confirm":
-        return (f"the finding's worst, resting on that input; on given data {figure}: "
-                "the condition: line" if leads else
-                f"the worst of the rows resting on that input; the finding's worst, on "
-                f"given data, {figure}: the condition: line")
-    return (f"the finding's worst, on given data; the rows resting on an input to confirm "
-            f"reach {figure}: the confirm: line" if leads else
-            f"the worst on given data; the finding's worst, {figure}, rests on an input to "
-            "confirm: the confirm: line")
 
 
 class ReasonRows:
@@ -385,8 +361,8 @@ class ReasonRows:
         line a finding's rows are split into (the gate's ``condition:`` rows, on given data,
         and its ``confirm:`` rows, resting on an input to confirm): a line whose group has
         such rows says after its margin which worst it is and gives the other line's
-        (:func:`_split_note`; review ver40b §2, EPRI J1 F01: −6.964 s on one line, −386 s on
-        the other and in the Summary, neither saying what it was).
+        (:func:`~protv2g.gate_line_short.split_note`; review ver40b §2, EPRI J1 F01: −6.964 s
+        on one line, −386 s on the other and in the Summary, neither saying what it was).
 
         Raises
         ------
@@ -466,11 +442,12 @@ class ReasonRows:
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
-            margin_note = ""
+            margin_note = short_note = ""
             if gk in split:  # the finding's other rows are on a line of the other kind
                 other = worst_of(split[gk])
-                margin_note = _split_note(kind, worst_of(np.array([lead, other])) == lead,
-                                          self._row(other))
+                leads = worst_of(np.array([lead, other])) == lead
+                margin_note = split_note(kind, leads, self._row(other))
+                short_note = split_note(kind, leads, self._row(other), short=True)
             line = _line(kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
                          note if without_v2g is None
                          else self._without_v2g_head(every) + without_v2g, attribution,
@@ -487,6 +464,9 @@ class ReasonRows:
             out.append(line)
             if records is not None:
                 records[line] = reason_record(kind, row, attribution, others)
+                records[line]["short"] = short_line(
+                    kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
+                    attribution, others, short_note)
         return out
 
     def _without_v2g_head(self, at: np.ndarray) -> str:

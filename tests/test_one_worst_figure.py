@@ -148,3 +148,39 @@ def test_a_flow_that_did_not_converge_is_one_error_line_with_advice_that_helps(d
     assert "maxiterations=100" not in NOT_CONVERGED_FIX
     assert f"at least {RETRY_ITERATIONS} iterations and {RETRY_ITERATIONS} control" in (
         NOT_CONVERGED_FIX)
+
+
+# J1's C10 message (session 41 run), 1,358 characters as the gate's line
+C10_MESSAGE = (
+    "RC-MID recloses after 0.5 s but site homes at x_b56685_cust1-b may energise the island "
+    "for up to 0.16 s, with homes exporting 0.0216 MW (light load): out-of-phase reclosing "
+    "risk (needs > 0.66 s); with the low end of the margin bracket (0.2 s) it holds: the "
+    "choice of margin decides this row; the 0.16 s is its UV2 trip (Category II (drafted: "
+    "TODO) UV2 0.45 pu within 0.16 s (IEEE 1547-2018 Tables 11–13 default)): 32.4 kVA at the "
+    "1.5 pu current limit (drafted: TODO) of the V2G on its phase against 0.178 MW minimum "
+    "load (1/3 of the zone: its share) holds the island at most 0.18 pu (constant-impedance "
+    "load, the highest-voltage end; a constant-power load collapses it further); this rests "
+    "on the category and the current limit, not on its declared cease-to-energise time 2 s "
+    "(drafted: TODO), IEEE 1547-2018 §8.1's upper bound drafted by init (give the chargers' "
+    "anti-islanding clearing time); DER behind RC-MID 0.0216 MW against its minimum load "
+    "0.534 MW: ratio 0.04, under the island screen (0.33 × minimum load, Sandia "
+    "SAND2012-1365): a sustained island is unlikely; the window up to its UV2 trip remains")
+
+
+def test_the_terminal_and_summary_print_a_short_line_the_json_keeps_the_whole(depot_study):
+    from protv2g.gate_reason_record import short_reasons
+
+    row = {"criterion": "C10", "status": "fail", "attribution": "new",
+           "scenario": "firm/light/100%", "fault_bus": "x_b56685_cust1-b", "fault_type": "",
+           "case": "", "device": "R-F1", "other_device": "homes", "margin": -0.16,
+           "margin_unit": "s", "rule": "reclose_margin_s", "message": C10_MESSAGE,
+           "input_basis": "given"}
+    out = gate_verdict(depot_study, _result([row]))
+    (k,) = [i for i, r in enumerate(out["reasons"]) if r.startswith("fail: C10")]
+    assert len(out["reasons"][k]) > 1000  # the whole line stays the gate's data (--json)
+    (short,) = [s for s in short_reasons(out["reasons"], out["reason_data"])
+                if s.startswith("fail: C10")]
+    assert len(short) <= 300, (len(short), short)
+    assert short.startswith("fail: C10 R-F1 / homes: RC-MID recloses after 0.5 s but site "
+                            "homes at x_b56685_cust1-b may energise the island")
+    assert "margin −0.16 s" in short and "whole text: Findings sheet" in short
