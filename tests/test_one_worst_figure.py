@@ -184,3 +184,27 @@ def test_the_terminal_and_summary_print_a_short_line_the_json_keeps_the_whole(de
     assert short.startswith("fail: C10 R-F1 / homes: RC-MID recloses after 0.5 s but site "
                             "homes at x_b56685_cust1-b may energise the island")
     assert "margin −0.16 s" in short and "whole text: Findings sheet" in short
+
+
+# IEEE 8500's depot hosting row (review vh40/ver40b §5, the Hosting capacity sheet)
+C12_FAULT_8500 = (
+    "at x2729406c; a rise of 0.0010519 pu at 314 kW, more than the 0.001051 pu V2G may add "
+    "there, on a bus at 1.0510 pu without V2G (at the limit 1.05 pu, within its tolerance); "
+    "the at-limit end of a bracket: this bus is 0.00097 pu over 1.05 pu without V2G, inside "
+    "the tolerance on the limit (checks.voltage_limit_tolerance_pu); counted as over it, V2G "
+    "may add 0.00833 pu there and the figure is 369 kW (limited by C12 at sx2897768c from "
+    "371 kW; by a linear estimate from its rise per kW at 314 kW, the rise at this bus passes "
+    "0.00833 pu at ≈ 2,500 kW)")
+
+
+def test_a_gate_hosting_line_names_the_figure_limit_and_bracket_end_in_few_words():
+    from protv2g.gate_hosting import hosting_limit_per_site
+
+    row = {"site": "depot", "participation": "firm", "load_level": "light",
+           "hosting_kw": 312.5, "limited": True, "limiting_criterion": "C12",
+           "limiting_device": "", "limiting_fault": C12_FAULT_8500, "site_max_kw": 2000.0,
+           "over_limit_kw": 369.140625, "determined": True}
+    text = hosting_limit_per_site(pd.DataFrame([row]))["depot"]
+    assert text == ("limited by C12 (at x2729406c), firm/light; the at-limit end of a bracket: "
+                    "369 kW with that bus counted over the limit; the whole text: Hosting "
+                    "capacity sheet")
