@@ -13,31 +13,22 @@ from matplotlib.lines import Line2D
 
 from protv2g.report.feeder_plot import plot_feeder
 
+from .test_feeder_plot_plot40 import _large_feeder
+
 
 def _crowded_lateral() -> tuple[nx.Graph, pd.DataFrame, list[dict], pd.DataFrame, str]:
-    """A 250-bus feeder (a 50-bus trunk, a 4-bus lateral at each trunk bus), a fuse at the
-    head of lateral 10, and failing violations at every bus of that lateral and at the
-    trunk buses around it (20 each: the largest rings) — the J1 picture, where the rings
-    crowd the lateral the finding's fuse protects."""
-    g = nx.Graph()
-    trunk = ["src", *(f"t{i:02d}" for i in range(1, 50))]
-    nx.add_path(g, trunk)
-    for i, t in enumerate(trunk):
-        nx.add_path(g, [t, *(f"l{i:02d}_{k}" for k in range(4))])
-    g.nodes["src"]["is_source"] = True
-    index = {}
-    for k, (u, v) in enumerate(g.edges):
-        g.edges[u, v].update(element="line", element_index=k)
-        index[frozenset((u, v))] = k
+    """The 250-bus feeder of test_feeder_plot_plot40 (a 50-bus trunk, a 4-bus lateral at each
+    trunk bus) with its head relay and the fuse at the head of lateral 10 only, and failing
+    violations at every bus of that lateral and at the trunk buses around it (20 each: the
+    largest rings) — the J1 picture, where the rings crowd the lateral the finding's fuse
+    protects."""
+    g, settings, _, _ = _large_feeder()
     fuse = "FU-LAT-10"
-    rows = [("head", "relay", index[frozenset(("src", "t01"))], "src"),
-            (fuse, "fuse", index[frozenset(("t10", "l10_0"))], "t10")]
-    settings = pd.DataFrame(rows, columns=["device", "kind", "element_index", "bus"])
-    settings["element"] = "line"
+    settings = settings[settings["device"].isin([settings["device"].iloc[0], fuse])]
     buses = [f"l10_{k}" for k in range(4)] + [f"t{i:02d}" for i in range(8, 13)]
     violations = pd.DataFrame({"fault_bus": np.repeat(buses, 20), "status": "fail",
-                               "device": "head", "other_device": fuse})
-    return g, settings, [], violations, fuse
+                               "device": settings["device"].iloc[0], "other_device": fuse})
+    return g, settings.reset_index(drop=True), [], violations, fuse
 
 
 def test_the_fuse_a_finding_names_is_drawn_and_named_above_the_rings():
