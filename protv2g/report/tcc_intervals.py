@@ -205,8 +205,8 @@ def _worst_note(tag: str, i_a: float, shown: tuple[float, float], ref: pd.Series
     wm, label, r = min(worst, key=lambda x: x[0])
     need = float(r["required_s"])
     finite = [m for m in shown if np.isfinite(m)]
-    if all(seconds_text(m + need) == seconds_text(wm + need) for m in finite):
-        return ""
+    if any(seconds_text(m + need) == seconds_text(wm + need) for m in finite):
+        return ""  # the worst is one of the intervals drawn
     where = ", ".join(str(x) for x in (r.get("worst_fault"), r.get("scenario"))
                       if isinstance(x, str) and x)
     text = (f"; drawn at its {tag} fault ({i_a:,.0f} A); the pair's worst: {label} "
