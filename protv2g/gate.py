@@ -176,7 +176,8 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
         # ver40b §3, EPRI J1 at 10 MW: each non-converged flow was printed twice, plain and
         # "… in 1 scenario")
         out = [e for e in out if ' '.join(e.split()) != said]
-        out.append(f"{said}{where}")
+        head, fix, how = said.partition(". Fix: ")  # the scenarios before the fix, not after
+        out.append(f"{head}{where}{fix}{how}")
     out += _empty_study_errors(study, result)
     return list(dict.fromkeys(out))
 

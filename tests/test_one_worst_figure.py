@@ -143,7 +143,8 @@ def test_a_flow_that_did_not_converge_is_one_error_line_with_advice_that_helps(d
            "scenario": "firm/peak/100%", "message": message}
     out = gate_verdict(depot_study, _result([row], errors=[message]))
     lines = [r for r in out["reasons"] if "did not converge" in r]
-    assert lines == [f"error: {message} in 1 scenario"]
+    head, fix = message.split(". Fix: ")
+    assert lines == [f"error: {head} in 1 scenario. Fix: {fix}"]
     # protv2g's own iteration floor is 100 already: advising 100 helped no one
     assert "maxiterations=100" not in NOT_CONVERGED_FIX
     assert f"at least {RETRY_ITERATIONS} iterations and {RETRY_ITERATIONS} control" in (
