@@ -264,7 +264,8 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                                          "worsening immaterial): ")):
             if is_given(r.get(col)) and r.get(col):
                 text += f"; {label}{r.get(col)}"
-        if bool(r["limited"]):
+        fault = str(r.get("limiting_fault")) if is_given(r.get("limiting_fault")) else ""
+        if bool(r["limited"]) and first_clause(fault) != fault:  # the line left text out
             text += "; the whole text: Hosting capacity sheet"
         out[site] = text
     return out
