@@ -261,11 +261,14 @@ def _print_reasons(reasons: list[str], data: list | None = None) -> None:
     a user had to open the workbook to learn why the gate failed. ``data``: the gate's
     ``reason_data`` (aligned with ``reasons``), by which lines are grouped."""
     from protv2g.commands.gate import grouped_lines, terminal_text
+    from protv2g.gate_reason_record import short_reasons
 
     # pre-existing C12 lines one per kind, as `protv2g gate` prints them (the EPRI ckt24 review)
     records = list(data or []) + [None] * max(len(reasons) - len(data or []), 0)
     keep = [k for k, r in enumerate(reasons) if not str(r).startswith("info:")]
-    deciding = grouped_lines([str(reasons[k]) for k in keep], [records[k] for k in keep])
+    # each line in its short form (review ver40b: J1's C10 line ran to 1,358 characters)
+    short = short_reasons(reasons, records)
+    deciding = grouped_lines([short[k] for k in keep], [records[k] for k in keep])
     for r in deciding[:_RUN_REASONS]:
         print(f"  {terminal_text(r)}")
     more = len(deciding) - _RUN_REASONS

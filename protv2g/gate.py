@@ -172,9 +172,15 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
                                      key=lambda kv: (order(str(kv[0][0])), kv[0][1])):
         scen = rows["scenario"].astype(str)
         where = f" in {scenario_count_text(scen.nunique())}" if (scen != "").any() else ""
-        out.append(f"error: {' '.join(str(message).split())}{where}")
+        said = f"error: {' '.join(str(message).split())}"
+        # a message both in meta and in the rows: listed once, with its scenarios (review
+        # ver40b §3, EPRI J1 at 10 MW: each non-converged flow was printed twice, plain and
+        # "… in 1 scenario")
+        out = [e for e in out if ' '.join(e.split()) != said]
+        head, fix, how = said.partition(". Fix: ")  # the scenarios before the fix, not after
+        out.append(f"{head}{where}{fix}{how}")
     out += _empty_study_errors(study, result)
-    return list(dict.fromkeys(out))  # a message both in meta and in the rows: listed once
+    return list(dict.fromkeys(out))
 
 
 def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
@@ -323,11 +329,14 @@ def gate_verdict(study: Study, result: StudyResult,
         def pre_reasons(at: np.ndarray) -> tuple[list[str], list[str]]:
             """The ``condition:`` and ``confirm:`` lines of the rows ``at``; a row resting on
             a tool default or a drafted value is a question about the input first."""
-            return (table.reasons("condition", pre_with(GateOutcome.CONDITION) & at,
-                                  without_v2g=": fix before the pilot", records=records),
-                    table.reasons("confirm", pre_with(GateOutcome.CONFIRM) & at,
+            given, stand_in = (pre_with(GateOutcome.CONDITION) & at,
+                               pre_with(GateOutcome.CONFIRM) & at)
+            # a finding split over both lines: each says which worst its margin is
+            return (table.reasons("condition", given, without_v2g=": fix before the pilot",
+                                  records=records, split_with=stand_in),
+                    table.reasons("confirm", stand_in,
                                   without_v2g=": confirm the input, then fix before the "
-                                  "pilot if it holds", records=records))
+                                  "pilot if it holds", records=records, split_with=given))
 
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
         modes = _mode_confirms(violations)

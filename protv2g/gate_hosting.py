@@ -32,7 +32,8 @@ from protv2g.violations import is_given
 __all__ = ["FAILS_WITHOUT_V2G_WORDS", "NOT_DETERMINED", "UNLIMITED_TEXT", "charger_count",
            "chargers_words", "hosting_chargers_per_site", "online_words",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
-           "hosting_lines", "hosting_row_per_site", "limit_words", "undetermined_words"]
+           "hosting_lines", "hosting_row_per_site", "limit_words", "undetermined_words",
+           "bracket_words", "first_clause"]
 
 #: What the gate says of a site whose export no criterion limits.
 UNLIMITED_TEXT = "site maximum: no criterion limits it"
@@ -103,10 +104,37 @@ def limit_words(row: Any) -> str:
         return str(value).strip() if is_given(value) else ""
 
     crit = text("limiting_criterion") or "a criterion"
-    what = ", ".join(x for x in (text("limiting_device"), text("limiting_fault")) if x)
+    # the fault or bus only: a C12 row's "at x2729406c; a rise of … the figure is 369 kW (…)"
+    # is the Hosting capacity sheet's (review ver40b: the gate's line repeated all of it)
+    what = ", ".join(x for x in (text("limiting_device"), first_clause(text("limiting_fault")))
+                     if x)
     if not what and crit in CATALOGUE:
         what = CATALOGUE[crit].title
     return f"{crit} ({what})" if what else crit
+
+
+def first_clause(text: str) -> str:
+    """``text`` up to its first ``"; "`` outside parentheses (all of it without one).
+
+    >>> first_clause("at x2729406c; a rise of 0.00105 pu (at 314 kW; …) …"), first_clause("3ph")
+    ('at x2729406c', '3ph')
+    """
+    depth = 0
+    for k, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if depth <= 0 and text.startswith("; ", k):
+            return text[:k]
+    return text
+
+
+def bracket_words(row: Any) -> str:
+    """The bracket end a hosting row's figure is (``over_limit_kw``: the figure with the at-limit
+    bus counted over the limit), in the gate's words; "" without one."""
+    value = row.get("over_limit_kw")
+    if not is_given(value) or not float(value) == float(value):
+        return ""
+    return (f"the at-limit end of a bracket: {float(value):,.0f} kW with that bus counted over "
+            "the limit")
 
 
 def online_words(row: Any) -> str:
@@ -210,6 +238,8 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
             case = "/".join(str(r.get(c)) for c in ("participation", "load_level")
                             if is_given(r.get(c)))
             text = f"limited by {limit_words(r)}" + (f", {case}" if case else "")
+            if bracket := bracket_words(r):  # the deciding bracket end (review ver40b)
+                text += f"; {bracket}"
             if bool(r.get("fails_without_v2g", False)):  # review rev34c M1: say it here too
                 text += FAILS_WITHOUT_V2G_WORDS
             if not _determined(r) and is_given(r.get("rests_on")) and r.get("rests_on"):
@@ -234,6 +264,9 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                                          "worsening immaterial): ")):
             if is_given(r.get(col)) and r.get(col):
                 text += f"; {label}{r.get(col)}"
+        fault = str(r.get("limiting_fault")) if is_given(r.get("limiting_fault")) else ""
+        if bool(r["limited"]) and first_clause(fault) != fault:  # the line left text out
+            text += "; the whole text: Hosting capacity sheet"
         out[site] = text
     return out
 

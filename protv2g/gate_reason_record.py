@@ -10,7 +10,7 @@ lines, :func:`protv2g.commands.gate.grouped_lines`) reads the record, never the 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -18,7 +18,7 @@ import pandas as pd
 from protv2g.input_basis import input_to_confirm
 from protv2g.violations import is_given
 
-__all__ = ["REASON_RECORD_FIELDS", "device_text", "reason_record", "rests_on",
+__all__ = ["short_reasons", "REASON_RECORD_FIELDS", "device_text", "reason_record", "rests_on",
            "scenario_count_text"]
 
 #: The fields of a reason record (:func:`reason_record`).
@@ -81,3 +81,21 @@ def reason_record(kind: str, worst: Mapping[str, Any], attribution: str,
             "margin": float(margin) if pd.notna(margin) and math.isfinite(margin) else None,
             "margin_unit": (str(worst.get("margin_unit")) if is_given(worst.get("margin_unit"))
                             else "")}
+
+
+def short_reasons(reasons: Sequence[str], data: Sequence[Mapping[str, Any] | None] | None
+                  ) -> list[str]:
+    """The gate's ``reasons`` as the terminal and the Summary print them: each line of
+    violation rows in its short form (its record's ``short``,
+    :func:`protv2g.gate_reasons.short_line`: criterion, device, headline, status, where, the
+    input it rests on, margin, rows, the sheet with the whole text), any other line as it is.
+    ``data``: the gate's ``reason_data``, aligned with ``reasons``.
+
+    >>> short_reasons(["fail: C7 R: a long text (…)", "info: x"],
+    ...               [{"short": "fail: C7 R: short (…)"}, None])
+    ['fail: C7 R: short (…)', 'info: x']
+    """
+    records = list(data or [])
+    records += [None] * max(len(reasons) - len(records), 0)
+    return [str(rec.get("short") or r) if isinstance(rec, Mapping) else str(r)
+            for r, rec in zip(reasons, records, strict=False)]

@@ -43,6 +43,7 @@ from protv2g.findings_rows import (
     text_ranks,
     worst_order,
 )
+from protv2g.gate_line_short import short_line, split_note
 from protv2g.gate_reason_record import (
     device_text,
     reason_record,
@@ -59,7 +60,8 @@ from protv2g.significant import (
 from protv2g.text_codes import combine_code_stream, text_codes
 from protv2g.violations import describe_fault, is_given, row_weights, status_count_text
 
-__all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys", "grouped_reasons", "reason_line",
+__all__ = ["ReasonRows", "export_kw_by_scenario", "group_keys",
+           "grouped_reasons", "reason_line",
            "reason_record", "scenario_count_text", "PRESENT_WITHOUT_V2G",
            "MARGINAL_WITHOUT_V2G"]
 
@@ -127,10 +129,13 @@ def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
 
 
 def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: int, note: str,
-          attribution: str, folded: str = "", others: tuple[str, ...] = ()) -> str:
+          attribution: str, folded: str = "", others: tuple[str, ...] = (),
+          margin_note: str = "") -> str:
     """:func:`reason_line`'s text from its worst row, the group's row and scenario counts,
     its attribution (:func:`_attribution_of`) and the note on its folded pre-existing rows;
-    ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`."""
+    ``others``: every ``other_device`` of a line of :data:`PER_DEVICE_CRITERIA`;
+    ``margin_note``: what the margin is, after it
+    (:func:`~protv2g.gate_line_short.split_note`)."""
     device = device_text(worst, others)
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     parts = [f"{kind}: {worst['criterion']}"]
@@ -150,7 +155,7 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
         detail.append(f"rule {worst['rule']}")
     unit = str(worst.get("margin_unit", "")) if is_given(worst.get("margin_unit")) else ""
     if margin := _fmt(worst.get("margin"), unit):
-        detail.append(f"margin {margin}")
+        detail.append(f"margin {margin}" + (f" ({margin_note})" if margin_note else ""))
     # the rows by status, as the Findings count them (s38: "N rows" there, fail rows here)
     detail.append(f"{status_count_text(n_rows)} in {scenario_count_text(n_scenarios)}")
     return f"{text} ({'; '.join(d for d in detail if d)})"
@@ -342,7 +347,8 @@ class ReasonRows:
     def reasons(self, kind: str, at: np.ndarray, note: str = "",
                 folded: np.ndarray | None = None, *,
                 without_v2g: str | None = None,
-                records: dict[str, dict[str, Any]] | None = None) -> list[str]:
+                records: dict[str, dict[str, Any]] | None = None,
+                split_with: np.ndarray | None = None) -> list[str]:
         """:func:`grouped_reasons` of the rows ``at`` (``(n,)`` bool): one line per group of
         them. ``folded`` (``(n,)`` bool): pre-existing failing rows said on the line of their
         group when it has a row of ``at`` (its worst row, attribution and counts are the
@@ -351,7 +357,12 @@ class ReasonRows:
         :data:`PRESENT_WITHOUT_V2G` or :data:`MARGINAL_WITHOUT_V2G` (chosen per line from its
         rows' ``base_margin``, :meth:`_without_v2g_head`) followed by this text; exclusive
         with ``note``. ``records``: filled with each line → :func:`reason_record` (what the
-        line says, as data).
+        line says, as data). ``split_with`` (``(n,)`` bool): the rows of the other kind of
+        line a finding's rows are split into (the gate's ``condition:`` rows, on given data,
+        and its ``confirm:`` rows, resting on an input to confirm): a line whose group has
+        such rows says after its margin which worst it is and gives the other line's
+        (:func:`~protv2g.gate_line_short.split_note`; review ver40b §2, EPRI J1 F01: −6.964 s
+        on one line, −386 s on the other and in the Summary, neither saying what it was).
 
         Raises
         ------
@@ -379,6 +390,11 @@ class ReasonRows:
             cuts = np.flatnonzero(np.diff(fg[order_f])) + 1
             extra = {int(fg[k[0]]): fpos[k] for k in np.split(order_f, cuts) if len(k)}
 
+        split: dict[int, np.ndarray] = {}
+        if split_with is not None and split_with.any():
+            spos = self._local(split_with)
+            sg = group[spos]
+            split = {int(k): spos[sg == k] for k in np.unique(sg).tolist() if int(k) in groups}
         margin, seen, p_kw, names = self._columns
         key = self._margin_key
         asym = self._asymptote
@@ -426,12 +442,18 @@ class ReasonRows:
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
             others = self._others(every, row)
+            margin_note = short_note = ""
+            if gk in split:  # the finding's other rows are on a line of the other kind
+                other = worst_of(split[gk])
+                leads = worst_of(np.array([lead, other])) == lead
+                margin_note = split_note(kind, leads, self._row(other))
+                short_note = split_note(kind, leads, self._row(other), short=True)
             line = _line(kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
                          note if without_v2g is None
                          else self._without_v2g_head(every) + without_v2g, attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
-                         if len(more) else "", others)
+                         if len(more) else "", others, margin_note)
             tails = []
             if tail and not (len(equipment) and worst in equipment):
                 tails.append(self._worst_tail(worst, attribution))
@@ -442,6 +464,9 @@ class ReasonRows:
             out.append(line)
             if records is not None:
                 records[line] = reason_record(kind, row, attribution, others)
+                records[line]["short"] = short_line(
+                    kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
+                    attribution, others, short_note)
         return out
 
     def _without_v2g_head(self, at: np.ndarray) -> str:

@@ -31,8 +31,8 @@ import re
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["MINUS", "SIGNIFICANT_DIGITS", "TEXT_DIGITS", "number_text", "percent_text",
-           "round_significant", "short_numbers"]
+__all__ = ["MINUS", "SIGNIFICANT_DIGITS", "TEXT_DIGITS", "kw_text", "number_text",
+           "percent_text", "round_significant", "short_numbers"]
 
 #: Significant digits of a float shown in a cell (the side files, Parquet or CSV, keep full
 #: precision) and of a margin compared for ties (:func:`protv2g.findings_rows.worst_order`).
@@ -92,6 +92,25 @@ def number_text(value: float, unit: str = "", digits: int = TEXT_DIGITS) -> str:
         text = np.format_float_positional(float(text), trim="-")
     text = text.replace("-", MINUS)
     return f"{text} {unit}" if unit else text
+
+
+def kw_text(kw: float, digits: int = 3) -> str:
+    """A power in text, kW: whole kW with thousands separators from 1,000 kW on, as the
+    Summary's hosting cells and the gate's lines write them (``:,.0f``; ``:.3g`` read
+    "1e+03 kW" at 1,000 kW, ``:,.4g`` "1.25e+04 kW" at 12,500 kW), ``digits`` significant
+    digits below (a 4.5 kW home, 29.8 kW of reverse power), positional, U+2212 for a minus
+    (:func:`number_text`). An estimate given to 2 digits keeps them at any size
+    ("≈ 1,200 kW"). The hosting notes, the hosting band and ``validate``'s site-load lines
+    write kW with it.
+
+    >>> kw_text(1000.0), kw_text(12345.6), kw_text(999.6), kw_text(4.5), kw_text(1234.0, 2)
+    ('1,000', '12,346', '1,000', '4.5', '1,200')
+    """
+    x = float(kw)
+    r = float(f"{x:.{digits}g}") if np.isfinite(x) else x
+    if not abs(r) >= 1000.0:  # NaN and inf too: number_text's words
+        return number_text(x, digits=digits)
+    return f"{(r if digits < 3 else x):,.0f}".replace("-", MINUS)
 
 
 # a decimal number standing alone (not inside a name such as ``F1.2a``, a version ``2.14.11``

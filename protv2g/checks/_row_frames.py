@@ -19,7 +19,8 @@ from protv2g.criteria import order
 from protv2g.messages import MessageArray, as_messages, is_messages
 from protv2g.violations import STATUS_ORDER, CheckStatus
 
-__all__ = ["Gather", "concat", "concat_owned", "concat_taken", "could_not", "empty", "fmt_s",
+__all__ = ["NOT_CONVERGED_FIX", "Gather", "concat", "concat_owned", "concat_taken", "could_not",
+           "empty", "fmt_s",
            "gathered", "gathered_codes", "not_applicable", "small_code_type", "sort_coded",
            "sort_rows", "take_columns", "unsolved_flow"]
 
@@ -37,6 +38,22 @@ def empty() -> pd.DataFrame:
 @functools.cache
 def _empty() -> pd.DataFrame:
     return violation_rows("", CheckStatus.INFO, frame=pd.DataFrame(index=[]))
+
+
+#: What to do about a flow that did not converge, said on each ``not_evaluated`` row of it.
+#: protv2g already solves every flow with at least 100 iterations and 100 control iterations
+#: (``protv2g.network.dss_compile.RETRY_ITERATIONS``, or the model's own where larger;
+#: tests/test_not_converged_once.py holds the two equal), so "Set maxiterations=100" helped
+#: no one (review rev40a F, EPRI J1 at 10 MW, whose master sets 100 already): more
+#: iterations help a flow that is slow to settle (rev40a: OpenDSS solved J1's 10 MW of
+#: charging at peak load in 212 iterations and 56 control iterations); one that still fails
+#: has no steady state at that power in the model.
+NOT_CONVERGED_FIX = (
+    "Fix: protv2g solved it with at least 100 iterations and 100 control iterations (the "
+    "model's own where larger); a slow flow converges with more (a redirect: `Set "
+    "maxiterations=500 maxcontroliter=500`); one that still fails has no steady state at "
+    "that power in the model (voltage collapse: check it in OpenDSS) — leave that export "
+    "level out (scenarios.export_levels_fraction) or study a smaller site")
 
 
 def could_not(criterion: str, what: str, device: str = "", scenario: str = "") -> pd.DataFrame:
@@ -81,9 +98,7 @@ def unsolved_flow(criterion: str, table: pd.DataFrame, value: str, what: str
         steps.setdefault(str(key[0]), []).append(str(key[1]) if len(key) > 1 else "")
     rows = [could_not(criterion, f"the power flow of scenario {s} did not converge"
                       + (f" (step {', '.join(k for k in st if k)})" if any(st) else "")
-                      + f": its {what} are not known there. Fix: make the model converge at "
-                      "that export in OpenDSS (e.g. `Set maxiterations=100` in a redirect) "
-                      "or leave that export level out (scenarios.export_levels_fraction)",
+                      + f": its {what} are not known there. {NOT_CONVERGED_FIX}",
                       scenario=s) for s, st in steps.items()]
     index = pd.MultiIndex.from_frame(table[keys]) if len(keys) > 1 else pd.Index(
         table[keys[0]])

@@ -207,13 +207,20 @@ def run(args: argparse.Namespace) -> int:
     stream = sys.stdout if out["verdict"] != "ERROR" else sys.stderr
     print(f"{out['verdict']} {name}", file=stream)
     # pre-existing C12 lines grouped, by what each line is (its reason data)
-    reasons = grouped_lines([str(r) for r in out["reasons"]], out.get("reason_data"))
+    # each line in its short form (review ver40b: J1's C10 line ran to 1,358 characters)
+    from protv2g.gate_reason_record import short_reasons
+
+    reasons = grouped_lines(short_reasons(out["reasons"], out.get("reason_data")),
+                            out.get("reason_data"))
     lines = [terminal_text(r) for r in reasons]
     for line in lines:
         print(f"  {line}", file=stream)
     if lines != [" ".join(r.split()) for r in reasons]:
         print(f"  (numbers to {TERMINAL_DIGITS} significant digits; --json keeps them in "
               "full)", file=stream)
+    if reasons != [str(r) for r in out["reasons"]]:
+        print("  (each line shortened; its whole text: --json and the Findings sheet)",
+              file=stream)
     for item, state in out["screening"].items():
         print(f"  screening {item}: {state}", file=stream)
     for line in hosting_lines(out):  # with the criterion and device that limit it (s16 S2)

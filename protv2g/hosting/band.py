@@ -73,8 +73,12 @@ and the inputs that differ (the ends vary them together: which one alone drives 
 separated); and for an end that stays at the figure, what limits the figure (or that
 nothing does below the site maximum).
 
-Rounding rule: figures are rounded **down** to a whole number of chargers (a site's export
-moves by one charger, ``p_charger_kw``) — finer than that the inputs do not support.
+Rounding rule: none. The figure and both ends are kW as the searches found them, the figure as
+the gate and the Hosting capacity sheet say it (one figure, review s22), not rounded to whole
+chargers: the ``rounding`` column says so, with the kW of one charger and the band searches'
+resolution, and the chargers' words say a fraction as such ("4.5 chargers' output, not
+rounded", :func:`protv2g.charger_counts.chargers_words`). :func:`round_kw` (down to a
+multiple of a step) is the band searches' own grid, not the figure's rounding.
 """
 
 from __future__ import annotations
@@ -92,6 +96,7 @@ from protv2g.checks.tolerance import timing_technology
 from protv2g.gate_hosting import hosting_kw_per_site
 from protv2g.hosting.band_checks import tolerant_checks
 from protv2g.hosting.search import hosting_analysis
+from protv2g.significant import kw_text
 from protv2g.study.loader import Study
 
 __all__ = ["BAND_COLUMNS", "CTI_KEYS", "IBR_SUSTAINED_TOP_PU", "BandEnd", "after_not_computed",
@@ -244,8 +249,13 @@ def _figure_points(table: pd.DataFrame, site: str, axis: tuple[str, str],
 
 def _kw_list(values: Sequence[float]) -> str:
     """``"68 and 70.3 kW"``: the exports an end's search was given (kW, 4 significant
-    digits)."""
-    text = [f"{v:,.4g}" for v in values]
+    digits below 1,000 kW, whole kW with thousands separators from it:
+    :func:`protv2g.significant.kw_text`; a 4-digit general format wrote "1.25e+04 kW").
+
+    >>> _kw_list([68.0, 70.3]), _kw_list([1234.5, 12500.0, 99.95])
+    ('68 and 70.3 kW', '1,234, 12,500, 99.95 kW')
+    """
+    text = [kw_text(v, 4) for v in values]
     return (" and ".join(text) if len(text) < 3 else ", ".join(text)) + " kW" if text \
         else "no extra export"
 
@@ -386,7 +396,7 @@ def hosting_band(study: Study, table: pd.DataFrame, *, after: Study | None = Non
         # (68 kW)" beside a band from 65.7 kW)
         near = {label: (f"{label} end = the figure ({fig:,.0f} kW)"
                         if math.isclose(kw, fig, rel_tol=1e-6) else
-                        f"{label} end ({kw:,.4g} kW) within the band searches' resolution "
+                        f"{label} end ({kw_text(kw, 4)} kW) within the band searches' resolution "
                         f"({site_tol:g} kW) of the figure ({fig:,.0f} kW)")
                 for label, kw in (("low", lo), ("high", hi))
                 if math.isclose(kw, fig, abs_tol=site_tol)}

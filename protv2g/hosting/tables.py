@@ -51,14 +51,13 @@ from protv2g.hosting.limits import (
 )
 from protv2g.hosting.voltage_text import (
     AT_LIMIT_FLAG,
-    kw_text,
     over_limit_text,
     voltage_limit_text,
 )
 from protv2g.hosting.warns import warns_text
 from protv2g.hosting.window import passes_again, window_text
 from protv2g.input_basis import weakest
-from protv2g.significant import number_text
+from protv2g.significant import kw_text, number_text
 from protv2g.study.schema import V2GSite
 from protv2g.units import LoadLevel, Participation
 from protv2g.violations import describe_fault, is_given

@@ -39,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.flow_limit import V_LIMIT_TOLERANCE_BRACKET_PU
-from protv2g.significant import MINUS, number_text
+from protv2g.significant import kw_text
 
 __all__ = ["AT_LIMIT_FLAG", "at_limit_mask", "kw_text", "over_limit_text",
            "reverse_power_text", "voltage_limit_text"]
@@ -48,23 +48,6 @@ __all__ = ["AT_LIMIT_FLAG", "at_limit_mask", "kw_text", "over_limit_text",
 #: V2G whose rise is within the materiality (:func:`at_limit_mask`): it fails only because the
 #: bus counts as at the limit, and would pass if the bus counted as over it.
 AT_LIMIT_FLAG = "at_limit_only"
-
-
-def kw_text(kw: float, digits: int = 3) -> str:
-    """A power in a hosting note, kW: whole kW with thousands separators from 1,000 kW on, as
-    the Summary's hosting cells and the gate's lines write them (``:,.0f``; ``:.3g`` read
-    "1e+03 kW" at 1,000 kW), ``digits`` significant digits below (a 4.5 kW home, 29.8 kW of
-    reverse power), positional, U+2212 for a minus (:func:`protv2g.significant.number_text`).
-    An estimate given to 2 digits keeps them at any size ("≈ 1,200 kW").
-
-    >>> kw_text(1000.0), kw_text(12345.6), kw_text(999.6), kw_text(4.5), kw_text(1234.0, 2)
-    ('1,000', '12,346', '1,000', '4.5', '1,200')
-    """
-    x = float(kw)
-    r = float(f"{x:.{digits}g}") if math.isfinite(x) else x
-    if not abs(r) >= 1000.0:  # NaN and inf too: number_text's words
-        return number_text(x, digits=digits)
-    return f"{(r if digits < 3 else x):,.0f}".replace("-", MINUS)
 
 
 def _num(row: Mapping[str, Any], key: str) -> float:

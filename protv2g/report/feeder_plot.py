@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patheffects import withStroke
 from matplotlib.transforms import offset_copy
 
 from protv2g.devices.kinds import spec
@@ -58,6 +59,20 @@ VIOLATION_LABELS = 20
 _CHAR_EM = 0.64
 #: Points kept around the tree for markers (a ring is at most 24 pt across).
 _PAD_PT = 13.0
+#: Drawing order (matplotlib ``zorder``): the tree, then the violation rings, then the
+#: devices and sites, then every name above all of them, each on a white halo
+#: (:data:`_HALO`). Review ver40b §4: on EPRI J1 the rings (5) were drawn over the fuses the
+#: findings name (markers 4, names 3: matplotlib's default for text), FU-LAT2PH and
+#: FU-LAT-HOMES half hidden and their bus names and counts unreadable.
+Z_RINGS = 5
+Z_DEVICES = 6
+Z_NAMES = 7
+#: The white outline each name is drawn with, so that a ring or a line under it does not
+#: cross its letters.
+_HALO = (withStroke(linewidth=2.5, foreground="white"),)
+#: The box a device's name is drawn on (white, a little see-through, no edge).
+_NAME_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
+             "alpha": 0.85}
 
 
 def _notable_buses(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
@@ -175,7 +190,8 @@ def _rings(ax: Any, pos: dict[str, tuple[float, float]], buses: dict[str, tuple[
     for color, names in by_color.items():
         size_pt = np.array([14 + min(buses[b][0], 20) * 0.5 for b in names])
         ax.scatter([pos[b][0] for b in names], [pos[b][1] for b in names], s=size_pt ** 2,
-                   marker="o", facecolors="none", edgecolors=color, linewidths=2.2, zorder=5)
+                   marker="o", facecolors="none", edgecolors=color, linewidths=2.2,
+                   zorder=Z_RINGS)
 
 
 def _extent_pt(text: str, offset_pt: tuple[float, float], ha: str = "left",
@@ -210,9 +226,10 @@ def _limits(lo: float, hi: float, anchors: np.ndarray, below_pt: np.ndarray,
 def _drop_overlaps(ax: Any, texts: list[tuple[int, Any]], at: np.ndarray, ext: np.ndarray,
                    width_pt: float, height_pt: float) -> int:
     """Remove each label whose box (points, from :func:`_extent_pt`) overlaps one kept before
-    it, by rank (sites, device names, counts, bus names; the first drawn first among equals;
-    the tables list every one). Review rev40a M10: J1's and IEEE 8500's laterals were
-    illegible. Returns how many were removed."""
+    it, by rank (the devices a violation names and the sites, other device names, counts,
+    bus names; the first drawn first among equals; the tables list every one). Review
+    rev40a M10: J1's and IEEE 8500's laterals were illegible. Returns how many were
+    removed."""
     (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
     px = (at[:, 0] - x0) / (x1 - x0) * width_pt
     py = (at[:, 1] - y0) / (y1 - y0) * height_pt
@@ -307,14 +324,17 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     large = len(pos) > LABEL_ALL_BUSES or crowded
     named: set[str] = set(violated)
     placed: list[tuple[float, float, tuple[float, float, float, float]]] = []
-    texts: list[tuple[int, Any]] = []  # (rank: site 0, device 1, count 2, bus 3; its Text)
+    # (rank: a device a violation names and the sites 0, other devices 1, counts 2, buses 3;
+    # its Text): a finding's device keeps its name where names would overprint (ver40b §4)
+    texts: list[tuple[int, Any]] = []
 
     def label(rank: int, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
               **kwargs: Any) -> None:
         placed.append((*xy, _extent_pt(text, offset_pt, kwargs.get("ha", "left"),
                                        kwargs.get("va", "baseline"), kwargs["fontsize"],
                                        kwargs.get("fontweight") == "bold")))
-        texts.append((rank, _label(ax, text, xy, offset_pt, **kwargs)))
+        texts.append((rank, _label(ax, text, xy, offset_pt, zorder=Z_NAMES,
+                                   path_effects=_HALO, **kwargs)))
 
     if large:
         worst = _worst_first(violated, VIOLATION_LABELS)
@@ -339,17 +359,18 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         (x0, y0), (x1, y1) = pos[near], pos[far]
         x, y = x0 + 0.35 * (x1 - x0), y0 + 0.35 * (y1 - y0)
         marker, color = _marker(kinds.get(name))
-        add_line(ax, x, y, marker=marker, ms=10, color=color, zorder=4,
+        add_line(ax, x, y, marker=marker, ms=10, color=color, zorder=Z_DEVICES,
                  markeredgecolor="red" if name in flagged else "white",
                  markeredgewidth=2.0 if name in flagged else 0.8)
-        label(1, name, (x, y), (0, 9), ha="center", fontsize=7.5, color=color,
-              fontweight="bold")
+        # on a white box: a device's name must read over the rings round its lateral
+        label(0 if name in flagged else 1, name, (x, y), (0, 9), ha="center", fontsize=7.5,
+              color=color, fontweight="bold", bbox=_NAME_BOX)
     for site in sites:
         bus = str(site.get("bus"))
         if bus not in pos:
             continue
         x, y = pos[bus]
-        add_line(ax, x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=4)
+        add_line(ax, x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=Z_DEVICES)
         add_line(ax, [x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
         # on a large feeder above the device names' row (a site near a device lost its name)
         label(0, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
@@ -361,7 +382,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         x, y = pos[bus]
         if not crowded:
             add_line(ax, x, y, marker="o", ms=14 + min(n, 20) * 0.5, mfc="none",
-                     mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=5)
+                     mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=Z_RINGS)
         if bus in named:
             label(2, str(n), (x, y), (7, 5), fontsize=7,
                   color=_SEVERITY_COLOR.get(worst, "tab:red"), fontweight="bold")

@@ -36,6 +36,7 @@ from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import check_attribution
 from protv2g.gate_hosting import NOT_DETERMINED
+from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.findings_margin import no_margin_texts, overall_worst_texts
@@ -316,7 +317,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     if counts:
         w.grid(["criterion", "title", "findings", "failing rows", "warnings",
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
-    for reason in [r for r in reasons if not r.startswith("error:")]:
+    # each line in its short form, as the terminal prints it (review ver40b: J1's C10 line
+    # ran to 1,358 characters); the whole text is the Findings' and the Evidence's
+    gate_data = (result.meta.get("gate") or {}).get("reason_data")
+    for reason in [r for r in short_reasons(reasons, gate_data) if not r.startswith("error:")]:
         w.pair("  gate", reason)
     if sheet_notes:
         for sheet, note in sheet_notes.items():

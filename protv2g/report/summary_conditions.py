@@ -52,7 +52,7 @@ OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
 
 
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
-          inputs: str = "", worst_on: str = "") -> str:
+          inputs: str = "", worst_on: str = "", given: str = "") -> str:
     """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
     kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
     ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``.
@@ -62,7 +62,9 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     rows rest on (the words of the gate's lines; review rev40a M2), else named from its
     criterion and devices; ``worst_on``: for a ``fail``, the stand-in its worst row rests on
     and its inputs, as the gate's ``fail:`` line says them (rev40a M3: J1's C10 fail on the
-    drafted ``cease_to_energize_s``)."""
+    drafted ``cease_to_energize_s``). ``given``: for a finding the gate splits into lines
+    of two kinds whose worst rests on an input to confirm, its worst row on given data in
+    words (:func:`_given_worst`: the figure of the gate's ``condition:`` line)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
     if margin := margin_text(f.worst_margin, f.margin_unit):
@@ -73,6 +75,8 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
             parts.append(f"worst margin {margin}" + (f" at {where}" if where else ""))
     if also:
         parts.append(f"also {also} (the gate has a line of each)")
+        if given:  # review ver40b §2: J1 F01's −386 s here, −6.964 s on the condition line
+            parts.append(f"on given data the worst is {given} (the condition: line's)")
     basis = str(getattr(f, "input_basis", "") or "")
     stand_in = (InputBasis.DEFAULT.value, InputBasis.TODO.value)
     if "confirm" in (kind, *also.split(", ")) and basis in stand_in:
@@ -138,6 +142,30 @@ def _group_line(kind: str, ids: list[str], by_id: dict[str, Any], recs: dict[str
                    "alike" if what else "")
 
 
+def _given_worst(evidence: pd.DataFrame, f: Any) -> str:
+    """Finding ``f``'s worst row on given data, ``"−6.964 s at base/light, SLG-b 5962929303
+    max"``, where its worst row (its first evidence row) rests on a stand-in input; "" where
+    that row is on given data or none of its rows of its status is."""
+    if not {"finding", "input_basis", "margin", "status"} <= set(evidence.columns):
+        return ""
+    rows = evidence[evidence["finding"].astype(str) == str(f.finding)]
+    stand_in = (InputBasis.DEFAULT.value, InputBasis.TODO.value)
+    if rows.empty or str(rows["input_basis"].iloc[0]) not in stand_in:
+        return ""
+    given = rows[~rows["input_basis"].astype(str).isin(stand_in)
+                 & (rows["status"].astype(str) == str(f.status))]
+    margin = pd.to_numeric(given["margin"], errors="coerce")
+    if not margin.notna().any():
+        return ""
+    # the evidence is worst first (findings_rows.worst_order), so the first given row is it
+    w = given[margin.notna()].iloc[0]
+    where = ", ".join(p for p in (str(w.get("scenario", "")), " ".join(
+        str(w[c]) for c in ("fault_type", "fault_bus", "case") if c in w and is_given(w[c])))
+        if p)
+    text = margin_text(float(pd.to_numeric(w["margin"])), f.margin_unit)
+    return f"{text} at {where}" if where else text
+
+
 def _ids(frame: pd.DataFrame) -> str:
     return ", ".join(frame["finding"].astype(str))
 
@@ -193,7 +221,9 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
             w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
                                              recs.get(row.finding, ""), row.also,
                                              overall.get(str(row.finding), ""),
-                                             inputs(str(row.finding))))
+                                             inputs(str(row.finding)),
+                                             given=_given_worst(evidence,
+                                                                by_id[row.finding])))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
     fails = protection[protection["kind"] == "fail"]

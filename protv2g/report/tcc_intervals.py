@@ -175,12 +175,49 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         text = (f"{ref['criterion']} {primary}→{backup}: {said}{sec(iv)}"
                 + (" (no base case)" if no_base else "") + _said(own)
                 + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
-                + f" (need ≥ {seconds_text(need)})")
+                + f" (need ≥ {seconds_text(need)})"
+                + _worst_note(tag, i_a, (iv - need, vv - need), ref,
+                              None if no_base else v, primary, backup))
         # information only where every interval the text shows is (the V2G one where shown)
         shown = [_state(ref, tag)[0]] + ([_state(v, tag)[0]] if np.isfinite(vv) else [])
         out.append(Interval(i_a, tp, tb, text, primary, backup,
                             all(st == "info" for st in shown)))
     return out
+
+
+def _worst_note(tag: str, i_a: float, shown: tuple[float, float], ref: pd.Series,
+                v: pd.Series | None, primary: str, backup: str) -> str:
+    """For a failing pair whose interval drawn (at its ``tag`` fault, ``i_a`` A; ``shown``:
+    the base and V2G margins there, s) is not its worst margin, which fault it is drawn at
+    and the pair's worst — the Findings' and the Summary's figure (review ver40b §2: J1's
+    ground TCC read "C2 FU-LAT2PH→RC-MID: −476 s, V2G −356 s", the finding −386 s, and
+    nothing said why). A drawn margin below the pair's worst is one on a fuse's long-time
+    tail (a fuse current below its curve's first point), which
+    :func:`~protv2g.findings_rows.worst_order` ranks after the margins inside the curve data;
+    the note says so. "" for a pair that does not fail, or whose worst is the one drawn."""
+    rows = [(label, r) for label, r in (("base", ref), ("V2G", v)) if r is not None]
+    if not any(str(r.get("status", "")) == "fail" for _, r in rows):
+        return ""
+    worst = [(float(r["worst_margin_s"]), label, r) for label, r in rows
+             if np.isfinite(float(r.get("worst_margin_s", np.nan)))]
+    if not worst:
+        return ""
+    wm, label, r = min(worst, key=lambda x: x[0])
+    need = float(r["required_s"])
+    finite = [m for m in shown if np.isfinite(m)]
+    if any(seconds_text(m + need) == seconds_text(wm + need) for m in finite):
+        return ""  # the worst is one of the intervals drawn
+    where = ", ".join(str(x) for x in (r.get("worst_fault"), r.get("scenario"))
+                      if isinstance(x, str) and x)
+    text = (f"; drawn at its {tag} fault ({i_a:,.0f} A); the pair's worst: {label} "
+            f"{seconds_text(wm + need)}" + (f" ({where})" if where else ""))
+    if any(m < wm - 1e-9 * max(1.0, abs(wm)) for m in finite):
+        fuses = [p.split(" fuse ")[0] for p in str(ref.get(f"elements_{tag}", "")).split(", ")
+                 if " fuse " in p and p.split(" fuse ")[0] in (primary, backup)]
+        text += (f" — the one drawn rests on {fuses[0] if fuses else 'a fuse'}'s long-time "
+                 "tail (its current below the curve's first point), ranked after the margins "
+                 "inside the curve data")
+    return text
 
 
 def _state(row: pd.Series | None, tag: str) -> tuple[str, str]:

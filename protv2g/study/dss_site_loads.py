@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from protv2g.errors import Issue
 from protv2g.network.dss_model import DssModel
 from protv2g.network.dss_site_transformers import dead_buses
+from protv2g.significant import kw_text
 
 __all__ = ["der_behind_issue", "injections_behind", "model_load_issue", "project_loads",
            "study_project_loads", "loads_text", "project_load_warnings", "site_transformer_names",
@@ -133,11 +134,13 @@ def loads_text(loads: Sequence[tuple[str, float]]) -> str:
     'load.depot_aux (40 kW)'
     >>> loads_text([("load.a", 40.0), ("load.b", 10.0)])
     'load.a (40 kW), load.b (10 kW): 50 kW'
+    >>> loads_text([("load.a", 12500.0), ("load.b", 250.5)])  # not "1.25e+04 kW"
+    'load.a (12,500 kW), load.b (250.5 kW): 12,750 kW'
     """
-    parts = [f"{n} ({kw:,.4g} kW)" for n, kw in loads]
+    parts = [f"{n} ({kw_text(kw, 4)} kW)" for n, kw in loads]
     if len(parts) < 2:
         return "".join(parts)
-    return f"{', '.join(parts)}: {sum(kw for _n, kw in loads):,.4g} kW"
+    return f"{', '.join(parts)}: {kw_text(sum(kw for _n, kw in loads), 4)} kW"
 
 
 def project_load_warnings(study: object) -> list[Issue]:
@@ -195,7 +198,8 @@ def der_behind_issue(model: DssModel, file: str, i: int, site: object, short: st
     inj = model.injections
     kw = dict(zip(inj.name.astype(str), inj.kw.astype(float), strict=True))
     added = [n for n in names if str(n).lower() in model.redirect_elements]
-    listed = ", ".join(f"{n} ({kw.get(n, float('nan')):,.4g} kW)" for n in names[:6])
+    listed = ", ".join(f"{n} ({kw_text(kw.get(n, float('nan')), 4)} kW)"
+                       for n in names[:6])
     listed += f" and {len(names) - 6} more" if len(names) > 6 else ""
     where = ("the feeder.redirects script" if len(added) == len(names)
              else "the OpenDSS model" if not added else "the .dss files")
@@ -216,7 +220,7 @@ def der_behind_issue(model: DssModel, file: str, i: int, site: object, short: st
         "with it as well they are counted twice); if it is a battery or PV system that comes "
         f"with the project, remove it from {where} and declare it as a site of its own on "
         f"the same bus naming the same transformer (v2g_sites: - {{name: {name}-bess, bus: "
-        f"{bus}, n_chargers: 1, p_charger_kw: {p_kw:,.4g}, model_transformer: {short}}}; a "
+        f"{bus}, n_chargers: 1, p_charger_kw: {p_kw:.10g}, model_transformer: {short}}}; a "
         "PV system with modes: [exporting]): it then leaves the base case with the "
         "transformer and is in every V2G scenario, maximum and minimum case, by the "
         "chargers' fault law (limit_pu, sustained limits, ride-through); if it is a standby "
