@@ -18,6 +18,9 @@ import numpy as np
 
 __all__ = ["source_setpoint"]
 
+#: Transformers named in the text; the others counted.
+_NAMED = 3
+
 
 def _num(v: Any) -> float:
     try:
@@ -29,7 +32,8 @@ def _num(v: Any) -> float:
 def source_setpoint(net: Any) -> dict[str, Any]:
     """``{"sources": [(bus name, vm_pu)], "taps": [(transformer, tap_pos, tap_neutral,
     tap_step_percent)], "controllers": n, "text": …}`` of a pandapower net: the in-service
-    external grids, the in-service two-winding transformers with a tap changer, and how many
+    external grids, the in-service two-winding transformers with a tap changer
+    (``tap_step_percent`` > 0; the first three named in ``text``), and how many
     controllers the flow runs. ``text``: one line for a reader, e.g. ``"SUB-69kV held at
     1.000 pu; T-SUB at tap 0 (neutral 0, 1.25 %/step), fixed: no tap changer or regulator
     controller in the model"``."""
@@ -45,16 +49,18 @@ def source_setpoint(net: Any) -> dict[str, Any]:
     trafo = getattr(net, "trafo", None)
     if trafo is not None and len(trafo) and "tap_pos" in trafo.columns:
         for idx, r in trafo[trafo["in_service"].astype(bool)].iterrows():
-            pos = _num(r.get("tap_pos"))
-            if np.isfinite(pos):
+            pos, step = _num(r.get("tap_pos")), _num(r.get("tap_step_percent"))
+            if np.isfinite(pos) and np.isfinite(step) and step > 0:  # a tap changer
                 name = r.get("name")
                 taps.append((str(name) if isinstance(name, str) and name else f"trafo {idx}",
                              pos, _num(r.get("tap_neutral")), _num(r.get("tap_step_percent"))))
     controllers = int(len(net.controller)) if "controller" in net else 0
     parts = [f"{b} held at {v:.3f} pu" for b, v in sources]
     parts += [f"{t} at tap {p:g}" + (f" (neutral {n:g}, {s:g} %/step)" if np.isfinite(n)
-                                     and np.isfinite(s) else "")
-              for t, p, n, s in taps]
+                                     else "")
+              for t, p, n, s in taps[:_NAMED]]
+    if len(taps) > _NAMED:
+        parts.append(f"{len(taps) - _NAMED} more transformer(s) at their model taps")
     fixed = ("fixed: no tap changer or regulator controller in the model" if not controllers
              else f"{controllers} controller(s) in the model move taps (run_control)")
     text = "; ".join(parts) + (f", {fixed}" if parts else "")
