@@ -338,15 +338,14 @@ def test_a_smaller_fuse_link_states_its_continuous_current(depot):
     from protv2g.recommend.search import practice_notes
     from protv2g.recommend.window import DeviceLoads
 
-    # the depot's verified FU-F1-LAT2 link change states it, from the flows' own current
-    table = depot["rec"].table()
-    row = table[table["change"].astype(str).str.startswith("FU-F1-LAT2 link")].iloc[0]
+    # the depot's FU-F1-LAT2 25K (no longer verified: it gives up fuse saving, rev41c W1)
+    # states it, from the flows' own current
     dev = depot["flow"]["device"]
     i_max = float(dev.loc[dev.device == "FU-F1-LAT2", "i_a"].abs().max())
-    new = str(row.change).split("→")[-1].strip()
-    rating_a = float(new.rstrip("KT"))
+    link = Change("devices", "FU-F1-LAT2", "link", "40K", "25K", Family.FUSE_LINK, 0.1)
+    (said,) = practice_notes(link, None, None, DeviceLoads.of(dev))
     assert f"FU-F1-LAT2 carries up to {i_max:.1f} A in the flows, " \
-           f"{100 * i_max / rating_a:.0f} % of the {new} link" in str(row.side_effects)
+           f"{100 * i_max / 25.0:.0f} % of the 25K link" in said
 
     smaller = Change("devices", "F-LAT", "link", "100K", "65K", Family.FUSE_LINK, 0.1)
 
@@ -546,3 +545,25 @@ def test_a_primary_fuse_under_a_backup_relay_gets_smaller_links():
     links = [c.new for c in candidates(row, [relay, fuse], [], default_library())
              if c.field == "link"]
     assert links and set(links) <= {"50K", "40K"}, links
+
+
+def test_a_link_that_leaves_no_fuse_saving_range_is_not_verified(depot):
+    """Review rev41c W1: R06 "FU-F1-LAT2 link 40K → 25K (verified)" for RC-F1's C2 "range
+    shrunk by V2G" (a warning: every fault of the study still saved) left RC-F1 no
+    phase-fault fuse-saving range over the lateral at all — the new C2 rows were ``info``
+    "no fuse-saving range" (so also without V2G, "pre-existing"), which the search did not
+    count as a side effect; "range shrunk" cleared because no range was left.
+
+    By hand (protv2g curves eval, the depot's K 1.35 after the 3.5 s first reclose): the 25K's
+    minimum melt is 0.157 s at RC-F1's 280 A minimum trip (11.2 × 25 A) and 0.109 s at 336 A
+    (13.44 ×), while the 101 fast curve clears in 0.118 s at 1.2 × 280 A (× 1.35 = 0.159 s) and
+    slower below: the fuse melts first at every current. The 40K's minimum melt at 336 A
+    (8.4 × 40 A) is 0.290 s > 0.159 s: a range exists. The recommendation is "not cleared",
+    the 25K named with what it gives up; the fuse stays 40K."""
+    table = depot["rec"].table()
+    row = table[table["title"].astype(str).str.contains("RC-F1 / FU-F1-LAT2")
+                & table["title"].astype(str).str.contains("range shrunk")].iloc[0]
+    assert row.status == "not cleared" and not str(row.change)
+    assert ("FU-F1-LAT2 link 40K → 25K: gives up fuse saving: RC-F1 has no fuse-saving range "
+            "over FU-F1-LAT2 for phase faults (3ph, LL)") in str(row.note)
+    assert not any(c.name == "FU-F1-LAT2" for c in depot["rec"].changes)

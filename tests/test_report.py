@@ -18,6 +18,7 @@ from protv2g.report.derived import derive, result_findings
 from protv2g.report.devices import devices_from_settings
 from protv2g.report.excel import header_label, write_workbook
 from protv2g.report.feeder_graph import device_chains, feeder_graph
+from protv2g.report.scenario_rows import all_scenarios
 from protv2g.report.sheets import DATA_SHEETS, SHEET_ORDER, sheet_specs, sort_violations
 from protv2g.result import VIOLATION_COLUMNS, StudyResult
 from protv2g.violations import STATUS_ORDER
@@ -513,7 +514,9 @@ def test_depot_end_to_end(depot, depot_workbook):
         rtol=1e-9, atol=0)  # cells hold 10 significant digits, the file every digit
     # (trust_report; was rtol=0, atol=1e-12)
     assert len(frames["Settings"]) == len(result.settings) == 8
-    assert len(frames["Scenarios"]) == len(result.scenarios)
+    # the snapshots, then the flows' own scenarios (charging, day: review rev41c M7)
+    assert len(frames["Scenarios"]) == len(all_scenarios(result.scenarios, result.flow)) \
+        == len(result.scenarios) + 6
     # tens of findings, not hundreds of rows; every evidence row is in the workbook
     assert 1 <= len(frames["Findings"]) == len(found.findings) <= 15
     assert len(frames["Evidence"]) == len(found.evidence)

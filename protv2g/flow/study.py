@@ -36,6 +36,7 @@ from protv2g.flow.result import (
     LINE_TO_LINE_COLUMNS,
     FlowResult,
 )
+from protv2g.flow.source_setpoint import source_setpoint
 from protv2g.flow.unbalance import ThreePhaseArrays, ThreePhaseSolver
 from protv2g.flow.watch import WatchPoint, watch_points
 from protv2g.network.pp_ground import ungrounded_bus_mask
@@ -140,6 +141,8 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
             "comm_loss_fallback": {k: v.value for k, v in comm_loss_fallbacks(
                 list(study.document.v2g_sites), comm_loss_fallback).items()}  # type: ignore
             if comm_loss_step is not None else None}
+    # the set-point every voltage is measured from (review rev41c M8)
+    meta["source"] = source_setpoint(net)
     _unbalanced(study, lf, p, points, buses, devices, branches, meta, der)
     return FlowResult(devices, buses, branches, sites, directional, meta)
 

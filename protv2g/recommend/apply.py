@@ -1,10 +1,13 @@
 """Apply accepted changes to a study (:func:`apply_to_study`, in memory, re-validated) and write
 them back into the study file, keeping the user's comments and layout (:func:`write_study`).
 
-The study file is read and written with ruamel.yaml's round-trip mode, which keeps comments,
-key order and flow/block style; only the changed values are replaced (a changed field gets
-an end-of-line comment naming the old value). When ruamel.yaml is not installed the file is
-rewritten with PyYAML, which loses comments — the function then says so in its return value.
+Only the changed values' text is replaced in the study file (a missing field's line added; a
+block entry's changed field gets an end-of-line comment naming the old value), every other
+character kept (:mod:`.yaml_edit`, review rev41c F: the round trip re-wrapped flow entries it
+did not change); ruamel.yaml's round trip, which keeps comments, key order and flow/block
+style but re-emits lines at its own width, writes the file where that edit cannot be made.
+When ruamel.yaml is not installed the file is rewritten with PyYAML, which loses comments —
+the function then says so in its return value.
 
 A study may read files only inside its own folder (``protv2g.study.loader``); when the
 output goes to another folder, the feeder model (``feeder.pandapower_json``, or the whole
@@ -22,6 +25,7 @@ from typing import Any
 
 from protv2g.errors import InputError, Issue
 from protv2g.recommend.change import Change, describe
+from protv2g.recommend.yaml_edit import _show, edit_text
 from protv2g.study.loader import Study
 
 __all__ = ["apply_to_study", "write_study"]
@@ -49,12 +53,6 @@ def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
             raise InputError(Issue(str(study.path), f"{ch.section}", f"no entry named "
                                    f"{ch.name!r}", "name an entry of the study file"))
     return study.with_updates(**sections)
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_show(v) for v in value) + "]"
-    return "none" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
 
 
 def _set(entry: Any, change: Change, ruamel: bool) -> None:
@@ -110,6 +108,35 @@ def _copy_inputs(data: Any, study_dir: Path, out_dir: Path) -> list[str]:
     return copied
 
 
+def _round_trip(yaml_class: Any, text: str) -> Any:
+    """ruamel.yaml's round-trip reader/writer with the file's own indentation."""
+    from ruamel.yaml.util import load_yaml_guess_indent
+
+    yaml = yaml_class()  # round trip
+    yaml.preserve_quotes = True
+    yaml.width = 100
+    _, indent, offset = load_yaml_guess_indent(text)
+    yaml.indent(mapping=2, sequence=indent or 4, offset=offset or 2)
+    return yaml
+
+
+def _edited(text: str, changes: Sequence[Change], yaml_class: Any) -> str | None:
+    """``text`` with only the changed values rewritten (:func:`.yaml_edit.edit_text`), when
+    it reads back as the file with the changes applied and nothing else changed; else None.
+    """
+    import yaml as pyyaml
+
+    new_text = edit_text(text, _round_trip(yaml_class, text).load(text), changes)
+    if new_text is None:
+        return None
+    want = pyyaml.safe_load(text)
+    _apply(want, changes, Path("."), ruamel=False)
+    try:
+        return new_text if pyyaml.safe_load(new_text) == want else None
+    except pyyaml.YAMLError:
+        return None
+
+
 def write_study(study: Study, changes: Sequence[Change], output: str | Path) -> dict[str, Any]:
     """Write the study file with ``changes`` applied to ``output``.
 
@@ -138,20 +165,17 @@ def write_study(study: Study, changes: Sequence[Change], output: str | Path) -> 
     text = src.read_text(encoding="utf-8")
     try:
         from ruamel.yaml import YAML
-        from ruamel.yaml.util import load_yaml_guess_indent
     except ImportError:  # pragma: no cover - ruamel.yaml is a dependency
         YAML = None  # noqa: N806
     if YAML is not None:
-        yaml = YAML()  # round trip
-        yaml.preserve_quotes = True
-        yaml.width = 100
-        _, indent, offset = load_yaml_guess_indent(text)
-        yaml.indent(mapping=2, sequence=indent or 4, offset=offset or 2)
-        data = yaml.load(text)
-        _apply(data, changes, src, ruamel=True)
-        buf = io.StringIO()
-        yaml.dump(data, buf)
-        new_text = buf.getvalue()
+        data = _round_trip(YAML, text).load(text)
+        _apply(data, changes, src, ruamel=True)  # an entry the file lacks: InputError
+        new_text = _edited(text, changes, YAML)
+        if new_text is None:  # an edit the text does not allow: the round trip re-emits
+            yaml = _round_trip(YAML, text)
+            buf = io.StringIO()
+            yaml.dump(data, buf)
+            new_text = buf.getvalue()
     else:  # pragma: no cover
         import yaml as pyyaml
 

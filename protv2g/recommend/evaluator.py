@@ -30,7 +30,7 @@ from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import Change
 from protv2g.recommend.change import Family
 from protv2g.recommend.effects import _STATUS_RANK, _effects, _worse  # noqa: F401
-from protv2g.recommend.saving import saved_rows
+from protv2g.recommend.saving import no_range, saved_rows, saving_lost
 from protv2g.scenarios import Scenario, scenario_table
 from protv2g.study.loader import Study
 
@@ -108,8 +108,11 @@ class Evaluator:
     #: per memo key: the changes re-checked — the one record of what the search tried
     #: (:func:`.link_note.link_runs` reads it)
     ran: dict[tuple, tuple[Change, ...]] = field(default_factory=dict)
-    #: per memo key: the fuse-saving rows that pass (:func:`.saving.saved_rows`)
+    #: per memo key: the fuse-saving rows that pass, per kind of fault
+    #: (:func:`.saving.saved_rows` ``by_kind``)
     _saved: dict[tuple, Mapping] = field(default_factory=dict)
+    #: per memo key: the pairs and kinds of fault with no fuse-saving range (.saving.no_range)
+    _no_range: dict[tuple, frozenset] = field(default_factory=dict)
     #: the fault tables made again with the phasor columns (a relay made directional)
     _phasor_faults: Any = None
 
@@ -127,7 +130,8 @@ class Evaluator:
             v, coord = run_checks(study, self.faults_for(changes), self.flow, self.scenarios)
             self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
             self.ran[key] = tuple(changes)
-            self._saved[key] = saved_rows(coord)
+            self._saved[key] = saved_rows(coord, by_kind=True)
+            self._no_range[key] = no_range(v)
             self.n_runs += 1
             self.seconds += time.perf_counter() - t0
         return self._cache[key]
@@ -149,7 +153,26 @@ class Evaluator:
                                                                pd.DataFrame) else tables)
         return self._phasor_faults
 
-    def saved(self, changes: Sequence[Change] = ()) -> Mapping:
-        """``{(recloser, fuse): (rows saved, least margin s)}`` with ``changes`` applied."""
+    def saved(self, changes: Sequence[Change] = (), by_kind: bool = False) -> Mapping:
+        """``{(recloser, fuse): (rows saved, least margin s)}`` with ``changes`` applied;
+        ``by_kind``: keyed ``(recloser, fuse, "phase" | "ground")``."""
         self.findings(changes)
-        return self._saved[self.key(changes)]
+        kinds = self._saved[self.key(changes)]
+        if by_kind:
+            return kinds
+        out: dict[tuple[str, str], tuple[int, float]] = {}
+        for (r, f, _), (n, m) in kinds.items():
+            n0, m0 = out.get((r, f), (0, np.inf))
+            out[(r, f)] = (n0 + n, min(m0, m))
+        return out
+
+    def saving_lost(self, accepted: Sequence[Change], change: Change) -> list[str]:
+        """:func:`.saving.saving_lost` of ``change`` on top of ``accepted``; ``[]`` for a
+        change to no fast shot (it gives up fuse saving by design, tried last and said so:
+        :func:`.practice.practice_notes`)."""
+        if change.field == "n_fast" and change.new == 0:
+            return []
+        done, with_it = self.key(accepted), self.key([*accepted, change])
+        return saving_lost(self.saved(accepted, by_kind=True),
+                           self.saved([*accepted, change], by_kind=True),
+                           self._no_range[done], self._no_range[with_it])

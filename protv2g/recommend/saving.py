@@ -47,13 +47,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import build_context
-from protv2g.checks.fuse_saving_range import is_ground_fault
+from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
 from protv2g.checks.reach_zone import reach_rows
 from protv2g.study_draft.head_relay import GROUND_FLOOR_OF_PHASE
 from protv2g.units import DeviceKind
 
 __all__ = ["FindingReach", "RecloserLimits", "SavingFacts", "finding_reach", "recloser_limits",
-           "saved_rows", "GROUND_FLOOR_OF_PHASE"]
+           "no_range", "saved_rows", "saving_lost", "GROUND_FLOOR_OF_PHASE"]
 
 
 
@@ -200,17 +200,85 @@ phase 143 A (224 A without V2G), 3I0 209 A (223 A)'
     return "; ".join(parts) + (f"; {more} more fault(s)" if more > 0 else "")
 
 
-def saved_rows(coord: pd.DataFrame | None) -> Mapping[tuple[str, str], tuple[int, float]]:
+def saved_rows(coord: pd.DataFrame | None, by_kind: bool = False
+               ) -> Mapping[tuple[str, ...], tuple[int, float]]:
     """``{(recloser, fuse): (fault rows saved, smallest margin s)}`` of the C2 fuse-saving
-    rows that pass: what a recloser gives up when it stops saving fuses."""
+    rows that pass: what a recloser gives up when it stops saving fuses. ``by_kind``: keyed
+    ``(recloser, fuse, kind)``, ``kind`` ``"ground"`` for the ground faults (SLG, LLG:
+    :func:`~protv2g.checks.fuse_saving_range.is_ground_fault`) and ``"phase"`` for the
+    others — the two kinds of fault the checks judge a pair's fuse-saving range for
+    (:class:`~protv2g.checks.fuse_saving_range.SavingMechanism` ``NO_RANGE``)."""
     if coord is None or coord.empty:
         return {}
     c = coord[(coord.criterion == "C2") & coord.check.astype(str).str.startswith("fuse saving")
               & coord.ok.astype(bool)]
     if c.empty:
         return {}
-    g = c.groupby([c.backup.astype(str), c.primary.astype(str)]).margin_s.agg(["size", "min"])
+    keys = [c.backup.astype(str), c.primary.astype(str)]
+    if by_kind:
+        keys.append(pd.Series(np.where(is_ground_fault(c.fault_type.astype(str).to_numpy()),
+                                       "ground", "phase"), index=c.index))
+    g = c.groupby(keys).margin_s.agg(["size", "min"])
     return {k: (int(v["size"]), float(v["min"])) for k, v in g.iterrows()}
+
+
+def no_range(violations: pd.DataFrame | None) -> frozenset[tuple[str, str, str]]:
+    """The ``(recloser, fuse, kind)`` with no fuse-saving range at all for that kind of fault
+    (C2 rows :attr:`SavingMechanism.NO_RANGE`; ``kind`` as in :func:`saved_rows`)."""
+    if violations is None or violations.empty or "mechanism" not in violations.columns:
+        return frozenset()
+    v = violations[(violations.criterion.astype(str) == "C2") & (
+        violations.mechanism.astype(str) == SavingMechanism.NO_RANGE.value)]
+    kind = np.where(is_ground_fault(v.fault_type.astype(str).to_numpy()), "ground", "phase")
+    return frozenset(zip(v.device.astype(str), v.other_device.astype(str), kind, strict=True))
+
+
+_FAULTS = {"ground": "ground faults (SLG, LLG)", "phase": "phase faults (3ph, LL)"}
+
+
+def saving_lost(now: Mapping[tuple[str, ...], tuple[int, float]],
+                after: Mapping[tuple[str, ...], tuple[int, float]],
+                ranges_now: frozenset = frozenset(), ranges_after: frozenset = frozenset()
+                ) -> list[str]:
+    """What a change gives up of fuse saving that no finding shows: each recloser–fuse pair
+    and kind of fault whose fuse-saving range is gone (``ranges_*``: :func:`no_range` before
+    and after the change), or whose fault rows saved before are none after (``now``,
+    ``after``: :func:`saved_rows` ``by_kind``), with the pair's saved rows before → after.
+
+    Such a pair's rows become ``info`` ("no fuse-saving range" or "above crossover: saving
+    impossible by design", :mod:`protv2g.checks.fuse_saving_range`) — not a finding the
+    search counts as new or worse, and with a link that small already so without V2G
+    ("pre-existing"). A C2 "range shrunk by V2G" warning then reads as cleared because no
+    range is left (review rev41c W1: the depot's FU-F1-LAT2 40K → 25K "verified" for RC-F1's
+    shrunk range; the 25K's minimum melt, 0.157 s at RC-F1's 280 A minimum trip, lies below
+    the fast curve × K at every current). The search refuses such a candidate as it does a
+    side effect (:func:`protv2g.recommend.finding_search._search`): giving up fuse saving is
+    the fast-shot move's, tried last and said so (:func:`.practice.practice_notes`).
+
+    >>> saving_lost({("RC", "F1", "ground"): (126, 0.002)}, {("RC", "F1", "ground"): (18, 0.004)},
+    ...             frozenset(), frozenset({("RC", "F1", "phase")}))
+    ['gives up fuse saving: RC has no fuse-saving range over F1 for phase faults (3ph, LL) \
+after it (its fast shot × K no longer opens before the fuse starts to melt at any current: C2 \
+"no fuse-saving range", info, no finding); RC saves F1 in 18 fault rows after it, 126 before']
+    """
+    lost = sorted({k for k in ranges_after - ranges_now}
+                  | {k for k, (n, _) in now.items() if n > 0 and after.get(k, (0,))[0] == 0})
+    out = []
+    for key in lost:
+        recloser, fuse, kind = (*key, "")[:3]
+        faults = _FAULTS.get(kind, "faults")
+        why = ("its fast shot × K no longer opens before the fuse starts to melt at any "
+               'current: C2 "no fuse-saving range", info, no finding' if key in ranges_after
+               else 'its rows turn "saving impossible by design", info, no finding')
+        n_now = sum(n for k, (n, _) in now.items() if k[:2] == (recloser, fuse))
+        n_after = sum(n for k, (n, _) in after.items() if k[:2] == (recloser, fuse))
+        rows = (f"; {recloser} saves {fuse} in {n_after} fault rows after it, {n_now} before"
+                if n_now != n_after else "")
+        out.append(f"gives up fuse saving: {recloser} has no fuse-saving range over {fuse} "
+                   f"for {faults} after it ({why}){rows}" if key in ranges_after else
+                   f"gives up fuse saving: {recloser} saves {fuse} in none of the "
+                   f"{now[key][0]} {faults} rows it saved ({why})")
+    return out
 
 
 class SavingFacts:

@@ -24,7 +24,11 @@ Procedure (greedy, every step verified)
    scatter by which the checks themselves call a row worse — and by more than 1 % or
    1 ms/1 mA/… in any case), and it does not slow a relay's or recloser's clearing of its
    zone's minimum fault beyond 10 s (:mod:`.zone_clearing`, review rev35a W1: a cost of
-   practice no check measures, refused like a side effect). A failing finding that no
+   practice no check measures, refused like a side effect), and it does not take away a
+   recloser's fuse saving of a fuse for a kind of fault (phase, ground) that it saved
+   (:func:`.saving.saving_lost`, review rev41c W1: the pair's rows turn ``info``, no
+   finding shows it; giving up fuse saving is the fast-shot move's, tried last).
+   A failing finding that no
    candidate clears or eases cleanly takes the smallest candidate that clears it whose only
    side effects are warnings — new ones, or warnings made worse that stay warnings (review
    rev39a F3) — (a trade-off, said in its note with the warnings' figures:
@@ -350,7 +354,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         rank = _element_rank(row, evidence, zone_end, study, accepted)
         best, tried, why = _search(
             ev, accepted, cur, k, options, max_tries, windows,
-            lambda c, done=tuple(accepted): zone_end.side_effects(done, c), rank) \
+            # costs the checks do not count, refused like a side effect: a slower zone-end
+            # clearing, and fuse saving given up without a finding (review rev41c W1)
+            lambda c, done=tuple(accepted): [*zone_end.side_effects(done, c),
+                                             *ev.saving_lost(done, c)], rank) \
             if options else (None, 0, "")
         for key in ev.ran:  # which finding's search re-ran each candidate (.link_note)
             ran_for.setdefault(key, str(row["finding"]))

@@ -48,6 +48,7 @@ from protv2g.report.findings_backup import unseen_lateral_texts
 from protv2g.report.findings_margin import no_margin_texts
 from protv2g.report.pair_status import point_reasons, point_status
 from protv2g.report.sheets import column_view
+from protv2g.report.voltage_basis import voltage_rests_on
 from protv2g.text_codes import text_codes
 from protv2g.violations import COUNTED_STATUSES, status_count_text
 
@@ -390,7 +391,9 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
             findings["evidence_first"], findings["evidence_last"], findings["n_evidence"],
             strict=True)],
         recommendation=findings["finding"].map(lambda x: recs.get(str(x), "")),
-        rests_on=_rests_on_texts(findings, evidence), n_rows=_row_count_texts(findings))
+        rests_on=voltage_rests_on(findings, _rests_on_texts(findings, evidence),
+                                  getattr(result, "flow", None)),
+        n_rows=_row_count_texts(findings))
     # a finding without a finite worst margin says why in its cell (review s22, F01)
     reasons = no_margin_texts(findings, f.evidence)
     if reasons:

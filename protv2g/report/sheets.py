@@ -33,6 +33,7 @@ from protv2g.report.inputs_sheet import (  # noqa: F401 - re-exported (tests, ca
     _flatten,
     inputs_frame,
 )
+from protv2g.report.scenario_rows import all_scenarios
 from protv2g.report.stage_ids import STAGES, with_finding_ids  # noqa: F401 - re-exported
 from protv2g.violations import SCENARIO_COLUMNS, STATUS_ORDER
 
@@ -251,8 +252,11 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "participation cases and load levels, each listed in per_axis; 'not "
               "applicable' where nothing was checked); warns_from_kw: where a criterion "
               "not limited warns (negative margin, not gate-failing), the lowest export"),
-    SheetSpec("Scenarios", "field:scenarios", tuple(SCENARIO_COLUMNS),
-              "scenarios run: per V2G site its export (p_<site>_kw) and "
+    SheetSpec("Scenarios", "field:scenarios", (*SCENARIO_COLUMNS, "runs", "steps", "note"),
+              "every scenario a finding can cite: runs 'faults and flows' (the base cases "
+              "and export snapshots), then 'flows only' (C8's charging snapshots and their "
+              "base base/der_off, the 96-step day: site power per step on the Flow sites "
+              "sheet); per V2G site its export (p_<site>_kw, negative: charging) and "
               "chargers_online_expected_<site> = participation fraction × chargers, an "
               "expected number (one decimal; the model sizes the fault source with it, so it "
               "is not rounded to whole chargers)"),
@@ -431,6 +435,8 @@ def sheet_frame(result: StudyResult, spec: SheetSpec,
         why = reasons.get(spec.title, MISSING.get(
             spec.title, f"the step that makes the {spec.title} sheet did not run"))
         return pd.DataFrame(columns=list(spec.columns)), f"not computed in this run: {why}"
+    if spec.title == "Scenarios":  # with the flows' own scenarios (review rev41c M7)
+        frame = all_scenarios(frame, getattr(result, "flow", None))
     frame = _ordered(frame, spec.columns)
     if spec.title == "Settings":
         frame = _settings_view(frame)

@@ -42,6 +42,7 @@ from protv2g.input_basis import InputBasis, rests_on
 from protv2g.report.findings_margin import no_margin_texts, overall_worst_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
+from protv2g.report.scenario_rows import scenarios_run_text
 from protv2g.report.sheets import TCC, sheet_specs
 from protv2g.report.summary_conditions import write_conditions
 from protv2g.report.summary_counts import criterion_counts
@@ -332,9 +333,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         w.pair("Description", " ".join(str(doc["description"]).split()))
     w.pair("Study file", result.inputs.get("study_file", ""))
     w.pair("Input digest (SHA-256, 16 hex)", result.meta.get("input_digest", ""))
-    scen = result.scenarios
-    n_base = int(scen["is_base"].sum()) if "is_base" in scen.columns and len(scen) else 0
-    w.pair("Scenarios run", f"{len(scen)} ({n_base} base, {len(scen) - n_base} with V2G)")
+    # every scenario a finding can cite, as the Scenarios sheet lists them (rev41c M7)
+    w.pair("Scenarios run", scenarios_run_text(result.scenarios, getattr(result, "flow", None)))
     settings = ", ".join(f"{k} {num_text(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)

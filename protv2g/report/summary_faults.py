@@ -14,6 +14,7 @@ from protv2g.checks.load import CHARGING_PEAK, clock_text
 from protv2g.engine.phase.system import MACHINE_REACTANCE
 from protv2g.report.sheets import staged_time_note
 from protv2g.report.summary_memo import Memo
+from protv2g.report.voltage_basis import source_text
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import number_text
 from protv2g.study.schema import V2GSite
@@ -69,6 +70,9 @@ def assumptions(w: Memo, result: StudyResult) -> None:
                + f"; ride-through category {site.ride_through_category.value}, cease to "
                f"energise {site.cease_to_energize_s:g} s; fault source = chargers "
                "online (kVA), not the export setpoint")
+    if text := source_text(getattr(result, "flow", None)):  # review rev41c M8
+        w.pair("Source and taps (flows)", f"{text}: every bus voltage of the flows, C12's "
+               "voltage findings included, rests on this set-point")
     if text := existing_sources_assumption((getattr(result, "tables", None) or {}).get(
             "Existing sources"), method):
         w.pair("Existing sources", text)
