@@ -150,11 +150,12 @@ def test_home_chargers_on_the_light_phase_face_its_own_load(j1):
 def test_a_uv2_row_rests_on_uv2_limit_load_and_the_margin(j1):
     """Rests on: the default margin (it alone decides: holds at 0.2 s), the drafted category,
     current limit and light load — not cease_to_energize_s (old code: only that)."""
-    from protv2g.checks.island_collapse import UV2_TRIP
-
     _, result, verdict, _, _ = j1
     row = _row(result)
-    assert str(row.mechanism) == UV2_TRIP
+    line = next(t for t in verdict["reasons"] if t.startswith("fail: C10 RC-MID"))
+    assert "cease_to_energize_s of site" not in line   # old code: "confirm cease_to_energize_s"
+    assert "confirm reclose_margin_s = 0.5 s" in line
+    assert str(row.mechanism) == "UV2 trip ends the island"
     assert str(row.input_basis) == "todo"
     items = str(row.input_todo).split("; ")
     assert items[0] == ("reclose_margin_s = 0.5 s (protv2g's default, no published value: "
@@ -163,9 +164,6 @@ def test_a_uv2_row_rests_on_uv2_limit_load_and_the_margin(j1):
     assert "limit_pu of site homes (drafted: TODO)" in items
     assert any(t.startswith("light_load_fraction (drafted: TODO") for t in items)
     assert "cease_to_energize_s" not in str(row.input_todo)
-    line = next(t for t in verdict["reasons"] if t.startswith("fail: C10 RC-MID"))
-    assert "confirm reclose_margin_s = 0.5 s" in line
-    assert "cease_to_energize_s of site" not in line
     # the message: which end drove the fail, and what the other end gives (0.16 + 0.2 / 1.0)
     assert ("the choice of margin decides this row: it fails at 0.5 s (the margin used) as "
             "at the bracket's high end 1 s (needs > 1.16 s) and holds at its low end 0.2 s "

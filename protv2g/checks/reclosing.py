@@ -60,6 +60,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -215,9 +216,10 @@ def _island_window(site: object, behind: list[object], min_mw: float, der_mw: fl
             f"the V2G on {which} against that phase's {p_kw / 1000:.3g} MW of the "
             f"{min_mw:.3g} MW minimum load behind the device"
             f"{' (light_load_fraction drafted: TODO)' if 'light_load_fraction' in drafted else ''} "
-            f"({share[ph] * 100:.0f} %: {where}) holds the island's load at most {v_pu:.2g} pu "
-            "(constant-impedance load, the highest-voltage end; a constant-power load "
-            "collapses it further)")
+            f"({share[ph] * 100:.0f} %: {where}) "
+            + (f"holds the island's load at most {v_pu:.2g} pu (constant-impedance load, the "
+               "highest-voltage end; a constant-power load collapses it further)"
+               if np.isfinite(v_pu) else "finds no load there to hold its voltage down"))
     if not bool(by_uv2):
         return cease, (f"{declared}; {held}, not below its {cat}: the UV trip does not end "
                        "the island"), False
