@@ -84,7 +84,7 @@ def test_one_home_charger_per_phase_is_ended_by_uv2(study):
     msg = str(rows.message.iloc[0])
     assert "the 0.16 s is its UV2 trip (Category II UV2 0.45 pu within 0.16 s" in msg
     assert f"holds the island's load at most {v_pu:.2g} pu" in msg
-    assert "(33 %: balanced: a third each)" in msg  # a pandapower net's loads
+    assert "(33 %: a pandapower net's balanced loads, a third each)" in msg
     assert "rests on the UV2 setting, the current limit and the minimum load" in msg
     assert "and holds at its low end 0.2 s (needs > 0.36 s)" in msg
 

@@ -51,14 +51,16 @@ def phase_load_shares(study: Any, device: str) -> tuple[dict[str, float], str]:
         ``{"a": …, "b": …, "c": …}``, summing to 1 (a phase the device does not carry: 0);
         a third each on a pandapower net or where the flow gives no positive total.
     basis : str
-        ``"the model's snapshot flow into <element>"`` or ``"balanced: a third each"``.
+        ``"the model's snapshot flow into <element>, per phase"`` or why a third each.
     """
     even = {p: 1 / 3 for p in PHASES}
     model = getattr(study, "model", None)
     site = (getattr(study, "device_sites", {}) or {}).get(device)
     name = getattr(site, "element_name", "")
-    if model is None or site is None or not name:
-        return even, "balanced: a third each"
+    if model is None:
+        return even, "a pandapower net's balanced loads, a third each"
+    if site is None or not name:
+        return even, "a third each: the device's element is not known"
     e = model.element_y(name, int(site.terminal))
     at = np.asarray(e.terminal) == int(site.terminal)
     node = np.asarray(e.node)
@@ -69,6 +71,6 @@ def phase_load_shares(study: Any, device: str) -> tuple[dict[str, float], str]:
     p = {ph: max(float(p_kw[nums == k].sum()), 0.0) for k, ph in enumerate(PHASES, start=1)}
     total = sum(p.values())
     if not np.isfinite(total) or total <= 0:
-        return even, "balanced: a third each (no load flows into it at the model's snapshot)"
+        return even, "a third each: no load flows into it at the model's snapshot"
     return ({ph: x / total for ph, x in p.items()},
             f"the model's snapshot flow into {name}, per phase")
