@@ -13,7 +13,9 @@ Scope of each criterion (the devices whose inputs it reads):
 
 * C1–C4: the devices of its pairs in the coordination table (primary or backup);
 * C9: relays with a directional element; C10: devices with reclose intervals, and the V2G
-  sites whose ``cease_to_energize_s`` is drafted (review rev40a M3);
+  sites whose ``cease_to_energize_s`` is drafted (review rev40a M3), or whose UV2 window's
+  ``ride_through_category`` / ``limit_pu`` (with the drafted light load) is (review ver40b M:
+  a pass reads both, whichever decided);
 * C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default, and
   the light load when ``light_load_fraction`` is drafted (its light-load rows rest on it:
   review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default) and the feeder has
@@ -30,6 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.island_collapse import UV2_TRIP
 from protv2g.input_basis import (
     InputBases,
     confirm_items,
@@ -37,6 +40,7 @@ from protv2g.input_basis import (
     tag_input_basis,
     weakest,
 )
+from protv2g.input_reclose import UV2_SITE_FIELDS
 
 __all__ = ["criterion_stand_ins", "MAX_INPUTS"]
 
@@ -106,13 +110,17 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
     # a reclosing device's C10 against each site whose cease_to_energize_s is drafted (the
     # site is a C10 row's other_device; review rev40a M3)
     first = scope.get("C10", [])[:1]
-    sites = [("C10", first[0], "", "", site) for site in sorted(
+    sites = [("C10", first[0], "", "", site, "") for site in sorted(
         bases.todo_sites.get("cease_to_energize_s", ()))] if first else []
+    # … and its UV2 window's inputs (a small site under a large load: the UV2 setting, the
+    # current limit, the minimum load; review ver40b M): a pass reads both
+    uv2 = sorted({s for f in UV2_SITE_FIELDS for s in bases.todo_sites.get(f, ())})
+    sites += [("C10", first[0], "", "", site, UV2_TRIP) for site in uv2] if first else []
     if not rows and not sites:
         return {}
-    table = pd.DataFrame([(*r, "", "")[:5] for r in rows] + sites,
+    table = pd.DataFrame([(*r, "", "", "")[:6] for r in rows] + sites,
                          columns=["criterion", "device", "margin_unit", "scenario",
-                                  "other_device"]).assign(status="fail")
+                                  "other_device", "mechanism"]).assign(status="fail")
     table["input_basis"] = tag_input_basis(table, bases)
     # the drafted field each row rests on (s22: "the settings of a" where only "in service"
     # was drafted), one input per item

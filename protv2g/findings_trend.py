@@ -422,7 +422,10 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
             return f"{_fmt(float(v), unit)} with the chargers idle"
         if k == 0 and passes:
             return f"passes at {k:,.0f} kW (without V2G)"
-        if k == 0 and twin:
+        if k == 0 and (twin or what == "charging"):
+            # a charging trend's 0 kW point is the no-charging case, a row or the twin: one
+            # wording (review ver40 M-d: IEEE 37 F12 "at 0 kW" beside the depot's F05
+            # "without the sites' charging")
             return f"{_fmt(float(v), unit)} {without}"
         return f"{_fmt(float(v), unit)} at {k:,.0f} kW"
 

@@ -12,12 +12,22 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
 * **Drafted values** — ``protv2g init`` writes the values it assumed with a ``# TODO``
   comment (:func:`protv2g.study.todos.todo_items`): every ``interrupting_rating_ka`` (C7 rests
   on it), a proposed relay's ``reclose_intervals_s`` (C10) and the proposed relay itself (every
-  row naming it as ``device`` or ``other_device``), a V2G site's ``cease_to_energize_s``
-  (its C10 rows, :data:`SITE_CRITERION_FIELDS`); a drafted
+  row naming it as ``device`` or ``other_device``; its C7 and C10 rows rest on their fields,
+  :data:`CRITERION_FIELDS`, not on "its settings": review ver40 M-a), a V2G site's
+  ``cease_to_energize_s`` (its C10 rows, :data:`SITE_CRITERION_FIELDS`) — or, where the unit's
+  UV2 trip on the collapsed island decided the row (``mechanism``
+  :data:`~protv2g.checks.island_collapse.UV2_TRIP`), its ``ride_through_category`` and
+  ``limit_pu`` and the drafted ``light_load_fraction``
+  (:data:`~protv2g.input_reclose.UV2_SITE_FIELDS`; review ver40b M, EPRI J1 F03); a drafted
   ``scenarios.light_load_fraction`` (init's 0.3 default when the model's loadshapes state no
   light load) carries every C12 row of a light-load scenario (review s21, EPRI J1: those rows
   read "given data") — when the feeder has load for it to scale (review s23: the EPRI
   DG-protection feeder has none, :func:`protv2g.feeder_load.feeder_has_load`).
+* **C10's reclose margin** — ``reclose_margin_s`` at protv2g's default (no published value,
+  bracket 0.2–1.0 s, :data:`protv2g.checks.rule_values.RECLOSE_MARGIN_BRACKET_S`) carries a
+  failing C10 row that holds at the bracket's low end (review ver40b M, EPRI J1 F03: the
+  0.5 s alone decides it): a tool default, named first among its inputs
+  (:func:`~protv2g.input_reclose.margin_sources`).
 * **Fuse curve band** — a failing row on a fuse's total clearing that holds at the low end of
   the link's EEI-NEMA band (``data_boundary`` ``<fuse> tc: curve_band``,
   :func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on where the real
@@ -44,6 +54,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.flow_limit import SETPOINT_MECHANISMS
+from protv2g.input_reclose import UV2_SITE_FIELDS, margin_sources, uv2_rows, uv2_sources
 from protv2g.input_stand_ins import (
     LIGHT_LOAD_FIELD,
     R_FAULT_MIN_FIELD,
@@ -59,7 +70,7 @@ __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELD
            "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
-           "input_to_confirm", "rests_on",
+           "input_to_confirm", "rests_on", "UV2_SITE_FIELDS",
            "study_input_bases", "tag_input_basis", "weakest"]
 
 
@@ -202,12 +213,15 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         trafos = bases.default_transformers
         on = rows.test("device", lambda t: t.lower() in trafos)
         out[crit_c12 & on & unit] = InputBasis.DEFAULT.value
+    margin = margin_sources(violations, bases, rows)
+    for hit, _ in margin:
+        out[hit] = InputBasis.DEFAULT.value
     sources = _todo_sources(violations, bases, rows)
     for hit, _ in sources:
         out[hit] = InputBasis.TODO.value
     findings = {s.value for s in CheckStatus if s.is_finding}
     out[~rows.test("status", lambda t: t in findings)] = ""
-    return out, (_joined(n, sources) if todo else None)
+    return out, (_joined(n, margin + sources) if todo else None)
 
 
 class _Coded:
@@ -264,10 +278,18 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
         if "mechanism" in violations:
             c12 &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
         out.append((c12, NO_LOAD_INPUT))
-    for name in sorted(bases.todo_devices):
-        hit = rows.test("device", name.__eq__) | rows.test("other_device", name.__eq__)
-        out.append((hit, f"the settings of {name} (drafted: TODO)"))
     scoped = {f: c for c, fs in CRITERION_FIELDS.items() for f in fs}
+    for name in sorted(bases.todo_devices):
+        is_dev = rows.test("device", name.__eq__)
+        hit = is_dev | rows.test("other_device", name.__eq__)
+        # a criterion reading a field of the device rests on that field, not on "its
+        # settings" (review ver40 M-a: IEEE 37's C10 line led with "the settings of head-l35")
+        for crit, fields in CRITERION_FIELDS.items():
+            own = is_dev & rows.test("criterion", crit.__eq__)
+            hit &= ~own
+            if not any(name in bases.todo_fields.get(f, ()) for f in fields):
+                out.append((own, f"{name}'s {fields[0]} (drafted: TODO)"))
+        out.append((hit, f"the settings of {name} (drafted: TODO)"))
     for fld, names in sorted(bases.todo_fields.items()):
         for name in sorted(names):
             is_dev = rows.test("device", name.__eq__)
@@ -284,13 +306,24 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
             else:
                 hit, text = names_it, f"{name}'s {fld} (drafted: TODO)"
             out.append((hit, text))
+    uv2 = uv2_rows(rows)  # their window is the UV2 trip's, not the cease time's
     for crit, fields in SITE_CRITERION_FIELDS.items():
         for fld in fields:
             for name in sorted(bases.todo_sites.get(fld, ())):
                 hit = (rows.test("criterion", crit.__eq__)
                        & rows.test("other_device", name.__eq__))
-                out.append((hit, f"{fld} of site {name} (drafted: TODO)"))
+                out.append((hit & ~uv2, f"{fld} of site {name} (drafted: TODO)"))
+    out += uv2_sources(rows, bases, LIGHT_LOAD_INPUT)
     return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
+
+
+def _confirm_sources(violations: pd.DataFrame, bases: InputBases
+                     ) -> list[tuple[np.ndarray, str]]:
+    """The inputs to confirm of the rows: the default reclose margin
+    (:func:`~protv2g.input_reclose.margin_sources`), then the drafted inputs
+    (:func:`_todo_sources`)."""
+    rows = _Coded(violations)
+    return margin_sources(violations, bases, rows) + _todo_sources(violations, bases, rows)
 
 
 def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
@@ -308,7 +341,7 @@ def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
      ['the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)',
       'that A is in service (drafted: TODO, its settings from the model)']]
     """
-    return _joined(len(violations), _todo_sources(violations, bases))
+    return _joined(len(violations), _confirm_sources(violations, bases))
 
 
 def _joined(n: int, sources: list[tuple[np.ndarray, str]]) -> np.ndarray:
@@ -331,7 +364,7 @@ def confirm_items(violations: pd.DataFrame, bases: InputBases) -> list[list[str]
     [['the settings of A (drafted: TODO)']]
     """
     out: list[list[str]] = [[] for _ in range(len(violations))]
-    for hit, text in _todo_sources(violations, bases):
+    for hit, text in _confirm_sources(violations, bases):
         for i in np.flatnonzero(hit):
             out[i].append(text)
     return out
@@ -349,6 +382,9 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
     >>> input_to_confirm("C7", "F1", basis="todo")
     "F1's interrupting_rating_ka (drafted: TODO)"
     """
+    given = isinstance(text, str) and text and text not in ("nan", "None")
+    if basis == InputBasis.DEFAULT.value and given:  # C10's default reclose margin
+        return text
     if basis == InputBasis.DEFAULT.value and str(device).startswith("line."):
         return f"{device}'s normamps (OpenDSS default 400 A, not in the model)"
     if basis == InputBasis.BAND.value:
@@ -359,7 +395,7 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
                 "model)")
     if basis != InputBasis.TODO.value:
         return ""
-    if isinstance(text, str) and text and text not in ("nan", "None"):
+    if given:
         return text
     if criterion == "C12":  # C12 reads no device setting: its drafted input is the light load
         return LIGHT_LOAD_INPUT

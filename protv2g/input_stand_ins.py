@@ -82,6 +82,10 @@ class InputBases:
         V2G site field → the sites whose field is marked ``# TODO`` (``v2g_sites[i].<field>``;
         review rev40a M3: EPRI J1's C10 fail decided by init's drafted
         ``cease_to_energize_s: 2`` read "given data").
+    reclose_margin_s : float or None
+        C10's reclose margin (s) where the study does not set ``checks.reclose_margin_s``
+        (protv2g's default, no published value: a C10 row the margin's bracket flips rests on
+        it, review ver40b M, EPRI J1 F03), else None.
     """
 
     default_lines: frozenset[str] = frozenset()
@@ -93,6 +97,7 @@ class InputBases:
     no_load: bool = False
     low_voltage_buses: frozenset[str] = frozenset()
     todo_sites: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    reclose_margin_s: float | None = None
 
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
@@ -188,8 +193,11 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
     no_load = (any(str(f).startswith(LOAD_LEVELS_FIELD) for f in todo_fields)
                and not feeder_has_load(study))
     sites = {k: frozenset(v) for k, v in drafted_site_fields(study, todo_fields).items()}
+    checks = getattr(study.document, "checks", None)
+    margin = (None if checks is None or "reclose_margin_s" in checks.model_fields_set
+              else float(checks.reclose_margin_s))
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos, light, r_min, no_load, low_v, sites)
+                      trafos, light, r_min, no_load, low_v, sites, margin)
 
 
 def _low_voltage_buses(study: Study) -> frozenset[str]:

@@ -61,3 +61,22 @@ def test_its_trend_is_with_charging_and_its_worst_point_is_pandapowers(depot_res
     assert np.isclose(charging, 0.9207, atol=1e-4) and np.isclose(without, 0.9595, atol=1e-4)
     assert np.isclose(float(row["worst_margin"]), charging - 0.95, atol=5e-4)
     assert f"{charging - 0.95:.3f}".replace("-", "\u2212") in trend.split("at 7,800 kW")[0]
+
+
+def test_a_charging_trends_zero_point_reads_without_the_sites_charging():
+    """One wording for a charging trend's first point (review ver40 M-d): IEEE 37 F12 read
+    "−0.005762 pu at 0 kW" (a row at 0 kW of charging) where the depot's F05 read "… without
+    the sites' charging" (the base twin). The margins are IEEE 37's bus 740 against 0.95 pu,
+    OpenDSS's lowest line-to-line voltage there (uv40's ref37.py: 0.9442 pu at peak without the
+    sites' charging, 0.9010 pu with campus 640 kW + homes 138.24 kW charging)."""
+    import pandas as pd
+
+    from protv2g.findings_trend import export_trend
+
+    rows = pd.DataFrame({"margin": [0.9010 - 0.95, 0.9442 - 0.95],
+                         "p_charging_kw": [640 + 138.24, 0.0],
+                         "p_export_kw": [np.nan, np.nan], "attribution": ["worse", ""]})
+    text = export_trend(rows, "pu")
+    assert text.startswith("worsens with charging: −0.0058 pu without the sites' charging; "
+                           "−0.049 pu at 778 kW"), text
+    assert "at 0 kW" not in text  # before: "−0.0058 pu at 0 kW"

@@ -57,6 +57,21 @@ def test_a_c10_pass_on_a_drafted_cease_to_energise_says_so():
     assert criterion_stand_ins(bases, DEVICES[2:], COORD) == {}
 
 
+def test_a_c10_pass_names_its_uv2_windows_drafted_inputs_too():
+    """Review ver40b M (EPRI J1's homes): a small site's window is its UV2 trip on the
+    collapsed island, which rests on its category, current limit and the light load; a C10
+    pass reads them as it reads the cease time (old code: the cease time only)."""
+    homes = frozenset({"homes"})
+    bases = InputBases(todo_sites={"cease_to_energize_s": homes,
+                                   "ride_through_category": homes, "limit_pu": homes},
+                       light_scenarios=frozenset({"firm/light/100%"}))
+    c10 = criterion_stand_ins(bases, DEVICES, COORD)["C10"]
+    assert c10["inputs"][:3] == ["cease_to_energize_s of site homes (drafted: TODO)",
+                                 "ride_through_category of site homes (drafted: TODO)",
+                                 "limit_pu of site homes (drafted: TODO)"]
+    assert c10["n_inputs"] == 4 and c10["inputs"][3].startswith("light_load_fraction")
+
+
 def test_passed_note_and_counts():
     many = {"basis": "todo", "inputs": [f"x{k}" for k in range(MAX_INPUTS)],
             "n_inputs": MAX_INPUTS + 3}

@@ -34,7 +34,14 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["collapsed_island_v_pu", "island_window_s"]
+__all__ = ["UV2_TRIP", "collapsed_island_v_pu", "island_window_s"]
+
+#: ``mechanism`` of a C10 V2G row whose window is the unit's UV2 trip on the collapsed island
+#: (:mod:`protv2g.checks.reclosing`): it rests on the UV2 setting (``ride_through_category``
+#: or ``voltage_trip``), the current limit and the minimum load, not on the declared
+#: ``cease_to_energize_s`` (:mod:`protv2g.input_basis` names them; review ver40b M, EPRI J1
+#: F03); empty where the declared cease time is the window.
+UV2_TRIP = "UV2 trip ends the island"
 
 
 def collapsed_island_v_pu(s_limit_kva: ArrayLike, p_min_kw: ArrayLike) -> np.ndarray:

@@ -41,9 +41,14 @@ then that clearing time (no longer than the declared cease time) where the colla
 the highest-voltage end of the load-model bracket is below UV2's pickup, else the declared
 ``cease_to_energize_s`` (:mod:`protv2g.checks.island_collapse`); the message says which, with
 the figures, what it rests on, and when the cease time or category was drafted by init (a
-``# TODO`` on it). Not with existing DER behind the device, and not for the existing DER's own
-rows: their current limit and trip settings are not known (an OpenDSS PV system carries no
-IEEE 1547 category), so they keep the 2 s of §8.1.
+``# TODO`` on it). The island's load is, phase by phase, the model's own share of the minimum
+load behind the device (:mod:`protv2g.checks.island_phase_load`; a site on several phases:
+the phase giving the highest voltage). A row the UV2 trip decides carries ``mechanism``
+:data:`~protv2g.checks.island_collapse.UV2_TRIP`: it rests on the UV2 setting, the current
+limit and the minimum load, and :mod:`protv2g.input_basis` names those, not
+``cease_to_energize_s`` (review ver40b M). Not with existing DER behind the device, and not
+for the existing DER's own rows: their current limit and trip settings are not known (an
+OpenDSS PV system carries no IEEE 1547 category), so they keep the 2 s of §8.1.
 
 References
 ----------
@@ -55,11 +60,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
-from protv2g.checks.island_collapse import collapsed_island_v_pu, island_window_s
+from protv2g.checks.island_collapse import UV2_TRIP, collapsed_island_v_pu, island_window_s
+from protv2g.checks.island_phase_load import phase_load_shares
 from protv2g.checks.islanding import bus_power_mw, min_load_mw
 from protv2g.checks.rule_values import reclose_margin
 from protv2g.engine.ride_through import trip_elements
@@ -68,7 +75,7 @@ from protv2g.study.todos import todo_items
 from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_reclosing", "EXISTING_DER_CEASE_S", "EXISTING_DER"]
+__all__ = ["check_reclosing", "EXISTING_DER_CEASE_S", "EXISTING_DER", "UV2_TRIP"]
 
 #: Cease-to-energise time assumed for the feeder's existing DER, s: the IEEE 1547-2018 §8.1.2
 #: limit for unintentional islanding (its anti-islanding clearing time is not in a model; a
@@ -108,9 +115,12 @@ def _bracket_text(first_s: float, cease_s: float, rule: object, who: str = "the 
         when = "before" if first_s < cease_s - 1e-9 else "as"  # review s17: both at 2.0 s
         return (f"; fails with no margin at all: it recloses {when} {who} "
                 f"ceases, whatever margin of the bracket {lo:g}-{hi:g} s is required")
-    if first_s > cease_s + lo:
-        return (f"; with the low end of the margin bracket ({lo:g} s) it holds: the choice "
-                "of margin decides this row")
+    if first_s > cease_s + lo:  # review ver40b M: J1 F03, decided by the margin alone
+        return (f"; the choice of margin decides this row: it fails at {rule.value:g} s (the "
+                f"margin used) as at the bracket's high end {hi:g} s (needs > "
+                f"{cease_s + hi:g} s) and holds at its low end {lo:g} s (needs > "
+                f"{cease_s + lo:g} s): the fail is the high end's; confirm {rule.name} (no "
+                "published value)")
     return f"; fails at both ends of the margin bracket {lo:g}-{hi:g} s"
 
 
@@ -136,7 +146,8 @@ def _screen_text(ctx: CheckContext, device: str, der_mw: float, min_mw: float,
 def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
     """Site name → its fields ``protv2g init`` drafted (a ``# TODO`` on them in the study
     file, :func:`protv2g.study.todos.todo_items`), the file's own site order mapped to names
-    (a study varied in memory may order its sites otherwise); empty without a file."""
+    (a study varied in memory may order its sites otherwise); under ``""`` the study-wide
+    ``light_load_fraction`` when drafted (the minimum load); empty without a file."""
     path = getattr(ctx.study, "path", None)
     items = todo_items(path) if path else []
     if not items:
@@ -148,6 +159,8 @@ def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
     names = [str(s.get("name")) for s in raw.get("v2g_sites") or [] if isinstance(s, dict)]
     out: dict[str, set[str]] = {}
     for item in items:
+        if str(item.field).startswith("scenarios.light_load_fraction"):
+            out.setdefault("", set()).add("light_load_fraction")
         head, _, rest = str(item.field).partition("].")
         if head.startswith("v2g_sites[") and head[10:].isdigit() and int(head[10:]) < len(names):
             out.setdefault(names[int(head[10:])], set()).add(rest.split(" ")[0])
@@ -155,33 +168,40 @@ def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
 
 
 def _island_window(site: object, behind: list[object], min_mw: float, der_mw: float,
-                   drafted: set[str]) -> tuple[float, str]:
-    """How long ``site`` may energise the island (s) and why (:mod:`.island_collapse`).
+                   drafted: set[str], shares: tuple[dict[str, float], str]
+                   ) -> tuple[float, str, bool]:
+    """How long ``site`` may energise the island (s), why, and whether its UV2 trip ends it
+    (:mod:`.island_collapse`).
 
     The island's voltage takes the V2G sites behind the device at their first-cycle limit
-    ``limit_pu`` and full nameplate kVA (the highest current: the highest-voltage end) against
-    the minimum load behind it; a single-phase site faces its phase's share, taken as one third
-    of that load (per phase loads are not split: an approximation), and the sites on its
-    phase(s) (a three-phase site a third of its kVA per phase). Where existing DER is behind
-    the device its current limit and trips are not known, so the site's declared cease time
-    stands."""
+    ``limit_pu`` and full nameplate kVA (the highest current: the highest-voltage end), each
+    phase's share of their kVA (a three-phase site a third a phase, a two-conductor one a
+    half) against that phase's share of the minimum load behind the device (``shares``: the
+    model's own per phase, :func:`.island_phase_load.phase_load_shares`); of the site's
+    phases the one with the highest island voltage decides (the conservative end: review
+    ver40b F, J1's phase c carries 23 % of the zone, not a third). Where existing DER is
+    behind the device its current limit and trips are not known, so the site's declared
+    cease time stands."""
     def mark(field: str) -> str:
         return " (drafted: TODO)" if field in drafted else ""
     cease = float(site.cease_to_energize_s)
-    declared = (f"its declared cease-to-energise time {cease:g} s"
-                f"{mark('cease_to_energize_s')}")
-    if "cease_to_energize_s" in drafted:
-        declared += (", IEEE 1547-2018 §8.1's upper bound drafted by init (give the chargers' "
-                     "anti-islanding clearing time)")
+    stated = (f"its declared cease-to-energise time {cease:g} s"
+              f"{mark('cease_to_energize_s')}")
+    declared = stated + (", IEEE 1547-2018 §8.1's upper bound drafted by init (give the "
+                         "chargers' anti-islanding clearing time)"
+                         if "cease_to_energize_s" in drafted else "")
     if der_mw > 0:
         return cease, (f"{declared}; existing DER behind it, whose current limit and trips are "
-                       "not known, may hold the island's voltage: its UV trip is not credited")
-    mine = set(site.conductors)
-    s_limit_kva = sum(s.limit_pu * s.n_chargers * s.charger_kva
-                      * len(mine & set(s.conductors)) / len(s.conductors) for s in behind)
-    share = len(mine) / 3
-    p_kw = min_mw * 1000 * share
-    v_pu = float(collapsed_island_v_pu(s_limit_kva, p_kw))
+                       "not known, may hold the island's voltage: its UV trip is not credited"
+                       ), False
+    mine = str(site.conductors)
+    share, where = shares
+    s_kva = {ph: sum(s.limit_pu * s.n_chargers * s.charger_kva / len(s.conductors)
+                     for s in behind if ph in s.conductors) for ph in mine}
+    v_ph = {ph: float(collapsed_island_v_pu(s_kva[ph], min_mw * 1000 * share[ph]))
+            for ph in mine}
+    ph = max(mine, key=lambda k: v_ph[k])  # the first of the highest
+    v_pu, p_kw = v_ph[ph], min_mw * 1000 * share[ph]
     uv2 = next(e for e in trip_elements(site.ride_through_category,
                                         site.voltage_trip.model_dump()) if e.name == "uv2")
     window, by_uv2 = island_window_s(v_pu, uv2.pickup_pu, uv2.clearing_s, cease)
@@ -189,19 +209,26 @@ def _island_window(site: object, behind: list[object], min_mw: float, der_mw: fl
     cat = (f"Category {site.ride_through_category.value}{mark('ride_through_category')} "
            f"UV2 {uv2.pickup_pu:g} pu within {uv2.clearing_s:g} s ("
            f"{'the site voltage_trip' if given else 'IEEE 1547-2018 Tables 11–13 default'})")
-    kva = f"{s_limit_kva:,.0f}" if s_limit_kva >= 100 else f"{s_limit_kva:.3g}"
+    kva = f"{s_kva[ph]:,.0f}" if s_kva[ph] >= 100 else f"{s_kva[ph]:.3g}"
+    which = (f"phase {ph}, the highest island voltage of its phases {', '.join(mine)}"
+             if len(mine) > 1 else f"phase {ph}")
     held = (f"{kva} kVA at the {site.limit_pu:g} pu current limit{mark('limit_pu')} of "
-            f"the V2G on its phase{'s' if len(mine) > 1 else ''} against "
-            f"{p_kw / 1000:.3g} MW minimum load"
-            f"{f' ({len(mine)}/3 of the zone: its share)' if share < 1 else ''} holds the "
-            "island at "
-            f"most {v_pu:.2g} pu (constant-impedance load, the highest-voltage end; a "
-            "constant-power load collapses it further)")
+            f"the V2G on {which} against that phase's {p_kw / 1000:.3g} MW of the "
+            f"{min_mw:.3g} MW minimum load behind the device"
+            f"{' (light_load_fraction drafted: TODO)' if 'light_load_fraction' in drafted else ''} "
+            f"({share[ph] * 100:.0f} %: {where}) "
+            + (f"holds the island's load at most {v_pu:.2g} pu (constant-impedance load, the "
+               "highest-voltage end; a constant-power load collapses it further)"
+               if np.isfinite(v_pu) else "finds no load there to hold its voltage down"))
     if not bool(by_uv2):
         return cease, (f"{declared}; {held}, not below its {cat}: the UV trip does not end "
-                       "the island")
-    return float(window), (f"its UV2 trip ({cat}): {held}; this rests on the category and "
-                           f"the current limit, not on {declared}")
+                       "the island"), False
+    if cease <= uv2.clearing_s:  # it ceases before its UV2 trip would
+        return cease, f"{declared}, no later than its UV2 trip ({cat}): {held}", False
+    return float(window), (f"its UV2 trip ({cat}): {held}; this rests on the UV2 setting, the "
+                           "current limit and the minimum load, not on "
+                           f"{stated}: confirming it changes nothing unless it is below "
+                           f"{uv2.clearing_s:g} s"), True
 
 
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
@@ -230,12 +257,16 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
             continue  # single-shot recloser or declared non-reclosing breaker
         first = intervals[0]
         min_mw = min_load_mw(ctx, load_mw, behind)
+        shares = None
         for name in names:
             applies = True
             if drafted is None:
                 drafted = _drafted_site_fields(ctx)
-            cease, why = _island_window(sites[name], [sites[n] for n in names], min_mw,
-                                        der_mw, drafted.get(name, set()))
+            if shares is None:
+                shares = phase_load_shares(ctx.study, dev.name)
+            cease, why, by_uv2 = _island_window(
+                sites[name], [sites[n] for n in names], min_mw, der_mw,
+                drafted.get(name, set()) | drafted.get("", set()), shares)
             need = cease + rule.value
             if first > need:
                 continue
@@ -245,7 +276,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
             also = (f"; the existing DER behind {dev.name} ({der_mw:.3g} MW, ceasing within "
                     f"{EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this exposure "
                     "without V2G: pre-existing" if there else "")
-            until = "its UV2 trip" if why.startswith("its UV2") else "cease-to-energise"
+            until = "its UV2 trip" if by_uv2 else "cease-to-energise"
             for sc in ctx.scenarios.values():
                 p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
                 if p_kw <= 0:
@@ -257,6 +288,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                     t_other_s=cease, margin=first - need,
                     limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus), rule=rule.name,
                     rule_value=rule.value, rule_source=rule.source,
+                    mechanism=UV2_TRIP if by_uv2 else "",
                     message=(f"{dev.name} recloses after {first:g} s but site {name} at "
                              f"{ctx.bus_name(bus)} may energise the island for up to "
                              f"{cease:g} s, {ctx.export_text(sc.name, names)}: "

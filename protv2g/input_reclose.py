@@ -1,0 +1,68 @@
+"""C10's inputs a row rests on besides its devices' fields (:mod:`protv2g.input_basis`
+tags the rows; split from it, past 400 lines): where the unit's UV2 trip ends the collapsed
+island, the UV2 setting, the current limit and the minimum load, not the declared
+cease-to-energise time (review ver40b M, EPRI J1 F03: "confirm cease_to_energize_s" beside a
+window of 0.16 s from UV2 — confirming 2 s cleared nothing); and protv2g's default reclose
+margin where its bracket flips the row (the 0.5 s alone decided J1 F03).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.island_collapse import UV2_TRIP
+from protv2g.checks.rule_values import RECLOSE_MARGIN_BRACKET_S
+from protv2g.input_stand_ins import InputBases
+
+__all__ = ["UV2_SITE_FIELDS", "margin_sources", "uv2_rows", "uv2_sources"]
+
+#: The V2G site fields a C10 row rests on where the unit's UV2 trip ends the collapsed island
+#: (``mechanism`` :data:`~protv2g.checks.island_collapse.UV2_TRIP`, the row's site its
+#: ``other_device``), in place of the cease time
+#: (:data:`protv2g.input_basis.SITE_CRITERION_FIELDS`); with the drafted light load (the
+#: minimum load the island collapses under).
+UV2_SITE_FIELDS = ("ride_through_category", "limit_pu")
+
+
+def uv2_rows(rows: Any) -> np.ndarray:
+    """``(n,)`` bool: the C10 rows whose window is the UV2 trip (``rows``: the violation
+    table's coded columns, :class:`protv2g.input_basis._Coded`)."""
+    return rows.test("criterion", "C10".__eq__) & rows.test("mechanism", UV2_TRIP.__eq__)
+
+
+def uv2_sources(rows: Any, bases: InputBases, light_text: str
+                ) -> list[tuple[np.ndarray, str]]:
+    """The drafted inputs of the UV2 rows (:func:`uv2_rows`): each site's
+    :data:`UV2_SITE_FIELDS` marked ``# TODO`` and, when drafted, the light load
+    (``light_text``, :data:`protv2g.input_basis.LIGHT_LOAD_INPUT`)."""
+    uv2 = uv2_rows(rows)
+    out = [(uv2 & rows.test("other_device", name.__eq__), f"{fld} of site {name} (drafted: TODO)")
+           for fld in UV2_SITE_FIELDS for name in sorted(bases.todo_sites.get(fld, ()))]
+    if bases.light_scenarios:  # the minimum load the island collapses under
+        out.append((uv2, light_text))
+    return out
+
+
+def margin_sources(violations: pd.DataFrame, bases: InputBases,
+                   rows: Any) -> list[tuple[np.ndarray, str]]:
+    """The failing C10 rows that rest on protv2g's default reclose margin
+    (:attr:`InputBases.reclose_margin_s`): those holding at the low end of its bracket
+    (first reclose ``t_device_s`` > window ``t_other_s`` + low end), with the input in
+    words; [] where the study sets the margin or no row flips (module docstring)."""
+    if bases.reclose_margin_s is None or not {"t_device_s", "t_other_s"} <= set(violations):
+        return []
+    lo, hi = RECLOSE_MARGIN_BRACKET_S
+    first = pd.to_numeric(violations["t_device_s"], errors="coerce").to_numpy(float)
+    window = pd.to_numeric(violations["t_other_s"], errors="coerce").to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        flips = first > window + lo + 1e-9
+    hit = (rows.test("criterion", "C10".__eq__) & rows.test("status", "fail".__eq__)
+           & rows.test("rule", "reclose_margin_s".__eq__) & flips)
+    if not hit.any():
+        return []
+    # one input: no "; " in its words (the Summary splits a row's inputs at it)
+    return [(hit, f"reclose_margin_s = {bases.reclose_margin_s:g} s (protv2g's default, no "
+                  f"published value: bracket {lo:g}–{hi:g} s, the row holds at {lo:g} s)")]
