@@ -311,10 +311,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     fault_level_grid(w, derived.get("fault_levels"))
 
     w.heading("10. Checks per criterion")
-    gate = result.meta.get("gate")
     counts = _unmodelled_notes(criterion_counts(result.violations, findings,
                                                 result.meta.get("criterion_inputs")), reasons,
-                               gate.get("unjudged") if isinstance(gate, dict) else None)
+                               gate.get("unjudged"))
     if counts:
         w.grid(["criterion", "title", "findings", "failing rows", "warnings",
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
