@@ -15,8 +15,9 @@ Policy (domain.md §5, the study's ``gate`` section)
   empty collection left the question unjudged (#20): a study without devices, without a V2G
   site, or with a V2G site that may export but exports in no scenario; or devices without a
   fuse or a recloser unless the study states the feeder has none (``no_fuses_or_reclosers``:
-  C1–C4 judged nothing, :func:`~protv2g.gate_rows.unmodelled_fuses_and_reclosers`). The
-  gate never passes on an error.
+  C1–C4 judged nothing, :func:`~protv2g.gate_rows.unmodelled_fuses_and_reclosers`); a V2G
+  site with no modelled device between it and the source, or fault types that leave out SLG
+  (:mod:`protv2g.gate_coverage`, rev41b W1–W2). The gate never passes on an error.
 * **FAIL** (exit 1) when a row remains whose criterion is in ``gate.criteria``, whose status
   is in ``gate.fail_severities`` (default ``fail``) and which is attributable to V2G
   (attribution ``new`` or ``worse``: beyond the tolerance of the device data,
@@ -60,6 +61,7 @@ import pandas as pd
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
+from protv2g.gate_coverage import ground_fault_gap, path_gaps, unjudged_criteria
 from protv2g.gate_hosting import (
     hosting_chargers_per_site,
     hosting_kw_per_site,
@@ -70,7 +72,6 @@ from protv2g.gate_hosting import (
 from protv2g.gate_reason_record import scenario_count_text
 from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
-    FUSE_RECLOSER_CRITERIA,
     OUTCOME_CODES,
     PRE_EXISTING,
     GateOutcome,
@@ -194,6 +195,9 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
     out = []
     if why := unmodelled_fuses_and_reclosers(study.document):  # C1–C4 judged nothing
         out.append(f"error: {why}")
+    # a V2G site behind no modelled device, fault types without SLG (rev41b W1, W2)
+    gaps = [*path_gaps(study), *filter(None, [ground_fault_gap(study.document)])]
+    out += [f"error: {why}; fix: {fix}" for why, fix in gaps]
     # no devices, no V2G sites: the same words as validate's warnings
     out += [f"error: {why}; fix: {fix}" for _, why, fix in empty_collections(study.document)]
     table = result.scenarios
@@ -275,6 +279,8 @@ def gate_verdict(study: Study, result: StudyResult,
         after the protection items), ``pre_existing_policy`` (``gate.pre_existing``), ``screening``
         (item → met / not met / not declared), ``counts`` (failing, pre-existing, errors,
         conditions, to_confirm, unconfirmed: failing rows resting on a stand-in),
+        ``unjudged`` (criterion → why the study's make-up left it unjudged,
+        :func:`~protv2g.gate_coverage.unjudged_criteria`: its ``error:`` line says so),
         ``criteria`` and ``fail_severities`` used, ``hosting_capacity_kw`` (site → kW,
         :func:`~protv2g.gate_hosting.hosting_kw_per_site`), ``hosting_limited`` (site → bool),
         ``hosting_limit`` (site → what limits it) and ``hosting_chargers`` (site → chargers, or
@@ -289,6 +295,7 @@ def gate_verdict(study: Study, result: StudyResult,
     """
     gate = study.document.gate
     errors = _check_errors(study, result)
+    unjudged = unjudged_criteria(study)  # rev41b W1–W2, M3: said by errors, not as "n/a"
     violations = result.violations
     fails: list[str] = []
     conditions: list[str] = []
@@ -348,9 +355,8 @@ def gate_verdict(study: Study, result: StudyResult,
         stand_in = stand_in_mask(violations).to_numpy(dtype=bool)
         n_stand_in = int(weight[stand_in & is_attributable].sum())  # a group's rows (#21)
         del weight
-        gated = set(gate.criteria)
-        if unmodelled_fuses_and_reclosers(study.document):  # said by its error: not "n/a"
-            gated -= set(FUSE_RECLOSER_CRITERIA)
+        # a criterion the study's make-up left unjudged is said by its error, not "n/a"
+        gated = set(gate.criteria) - set(unjudged)
         for crit, why in not_applicable_criteria(violations).items():
             if crit in gated:
                 infos.append(f"info: {why}")
@@ -373,6 +379,8 @@ def gate_verdict(study: Study, result: StudyResult,
         "verdict": verdict,
         "exit_code": EXIT_CODES[verdict],
         "reasons": errors + fails + conditions + to_confirm + infos,
+        # criterion → why the study's make-up left it unjudged (its error above), as data
+        "unjudged": unjudged,
         "conditions": conditions,
         "to_confirm": to_confirm,
         "flow_items": flow_items,
@@ -427,6 +435,7 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
         "verdict": "ERROR", "exit_code": EXIT_CODES["ERROR"],
         "reasons": lines or ["error: the study could not be evaluated"],
         "reason_data": [None] * max(len(lines), 1),
+        "unjudged": {},
         "screening": screening_status(study) if study is not None else {},
         "conditions": [],
         "to_confirm": [],

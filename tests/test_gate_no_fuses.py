@@ -90,4 +90,7 @@ def test_summary_sheet_shows_the_error(relays_only, tmp_path):
     text = [" ".join(str(c.value) for c in row if c.value) for row in ws.iter_rows()]
     assert any(t.startswith("Gate verdict ERROR") for t in text)
     assert any(f"error: {NO_FUSES_OR_RECLOSERS}" in t for t in text)
-    assert [t for t in text if t.startswith("C2 ")][0].endswith(NO_FUSES_OR_RECLOSERS)
+    # the note names the gap and its fix (gate41: the gate's ``unjudged``, rev41b W1–W2)
+    c2 = [t for t in text if t.startswith("C2 ")][0]
+    assert c2.endswith(f"{NO_FUSES_OR_RECLOSERS} (the study's devices are relays only; add the "
+                       "feeder's fuses and reclosers or state no_fuses_or_reclosers: true)")

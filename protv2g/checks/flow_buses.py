@@ -1,6 +1,8 @@
 """The buses C12's voltage limit judges (split from :mod:`protv2g.checks.flow`): not a source
 bus (its voltage is the study's input) nor one above :data:`RANGE_A_MAX_KV` (ANSI C84.1-2020
-Table 1 gives Range A service voltages up to 34.5 kV nominal)."""
+Table 1 gives Range A service voltages up to 34.5 kV nominal), nor a bus the OpenDSS model
+marks de-energised (no source reaches it: its 0 pu is no service voltage; one ``info`` row
+counts them, rev41b W3 — a pandapower flow gives such a bus no voltage)."""
 
 from __future__ import annotations
 
@@ -37,6 +39,18 @@ def bus_kv_and_sources(ctx: CheckContext, buses: np.ndarray
     eg = net.ext_grid
     src = eg.bus[eg.in_service.astype(bool)] if "in_service" in eg else eg.bus
     return kv, {int(b) for b in src}
+
+
+def _dead(ctx: CheckContext, buses: np.ndarray) -> np.ndarray:
+    """``(n,)`` True at the ``buses`` an OpenDSS model marks de-energised (no path to a
+    source: ``model.buses.energized``); all False on a pandapower net, whose flow gives such a
+    bus no voltage (NaN: never judged)."""
+    model = ctx.study.model
+    if model is None or "energized" not in model.buses.columns:
+        return np.zeros(len(buses), dtype=bool)
+    on = model.buses.energized.to_numpy(bool)
+    ok = (buses >= 0) & (buses < len(on))
+    return ok & ~on[np.clip(buses, 0, max(len(on) - 1, 0))]
 
 
 def source_setpoints(ctx: CheckContext) -> dict[int, tuple[str, float]]:
@@ -102,17 +116,28 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     kv, sources = bus_kv_and_sources(ctx, distinct.astype(np.int64))
     is_src = np.array([int(b) in sources for b in distinct], dtype=bool)
     high = np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6
-    skip = is_src | high
+    dead = _dead(ctx, distinct.astype(np.int64))
+    skip = is_src | high | dead
     judged = ~pd.Series(buses).isin(distinct[skip]).to_numpy()
+    listed = ~judged & ~pd.Series(buses).isin(distinct[dead]).to_numpy()  # dead: said apart
     # above the limit beyond its tolerance (:mod:`protv2g.checks.flow_limit`)
     tol_pu = limit_tolerance_pu(ctx.thresholds)
     over_pu = v_max_pu + max(tol_pu, 1e-9)
-    over = bus[~judged & (bus.vm_pu.to_numpy(float) > over_pu)]
+    over = bus[listed & (bus.vm_pu.to_numpy(float) > over_pu)]
     v_min_pu = float(getattr(ctx.thresholds, "v_min_pu", V_MIN_PU))
     with np.errstate(invalid="ignore"):
-        low = np.where(judged, np.nan, lowest_voltage_pu(bus))
+        low = np.where(listed, lowest_voltage_pu(bus), np.nan)
         under = low < v_min_pu - max(tol_pu, 1e-9)
     rows = []
+    if dead.any():  # rev41b W3: counted, not failed at 0.000 pu
+        names = [ctx.bus_name(int(b)) for b in distinct[dead]]
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5
+                                        else "")
+        rows.append(violation_rows(
+            "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+            message=f"voltage not judged at {len(names)} de-energised bus(es) ({shown}): no "
+                    "source reaches them in the model (behind an open switch or a disabled "
+                    "element), as validate says"))
     for values, limit, what in (
             (over.groupby("bus").vm_pu.max(), v_max_pu, "limit"),
             (pd.Series(low[under]).groupby(buses[under]).min(), v_min_pu, "minimum")):

@@ -12,7 +12,8 @@ remaining causes are about where the device is:
 * its bus is de-energised (no path to a source: behind an open switch or a disabled element);
 * nothing lies beyond it in the feeder graph (``end``/``side`` pointing away from the feeder:
   forward is into the element);
-* none of the buses beyond it is a fault bus of the study;
+* none of the buses beyond it is a fault bus of the study (on a study without SLG: a bus
+  with one phase has no 3ph or LL fault, rev41b M5);
 * it carries less than the threshold at every fault there (e.g. only a de-energised branch
   beyond it).
 
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from protv2g.engine.row_rule import DEVICE_ROW_MIN_A
+from protv2g.units import FaultType
 
 __all__ = ["no_rows_text"]
 
@@ -42,6 +44,31 @@ def _energized(study: Any, bus: int) -> bool | None:
     if net is None or int(bus) not in net.bus.index:
         return None
     return bool(net.bus.at[int(bus), "in_service"])
+
+
+def _without_slg(study: Any) -> str:
+    """Why a bus with fewer than three phases has no fault of a study whose
+    ``faults.fault_types`` leave out SLG, with the fix; "" when SLG is studied (or the study
+    has no document)."""
+    document = getattr(study, "document", None)
+    if document is None:
+        return ""
+    types = [str(getattr(t, "value", t)) for t in document.faults.fault_types]
+    if FaultType.SINGLE_LINE_GROUND.value in types:
+        return ""
+    return (f"the study's fault types ({', '.join(types)}) leave out SLG, the only fault a "
+            "bus with one phase has (a 3ph fault needs three phases, an LL fault two); fix: add "
+            "SLG to faults.fault_types")
+
+
+def _one_phase(study: Any, buses: np.ndarray) -> bool:
+    """Whether every bus of ``buses`` (model positions) has a single phase on an OpenDSS
+    model (``model.buses.phases``); False on a pandapower net (three-phase buses)."""
+    model = getattr(study, "model", None)
+    if model is None or "phases" not in model.buses.columns:
+        return False
+    phases = model.buses.phases.to_numpy(object)[np.unique(buses).astype(np.int64)]
+    return all(len(str(p)) == 1 for p in phases)
 
 
 def no_rows_text(ctx: Any, name: str) -> str:
@@ -81,6 +108,9 @@ def no_rows_text(ctx: Any, name: str) -> str:
     if faulted is not None and not faulted.intersection(names):
         shown = ", ".join(names[:4]) + (f" and {len(names) - 4} more" if len(names) > 4
                                         else "")
+        if _one_phase(study, beyond) and (gap := _without_slg(study)):  # rev41b M5
+            return (f"{head}: none of the {len(names)} bus(es) beyond it ({shown}) has a fault "
+                    f"of the study: {gap}")
         return (f"{head}: none of the {len(names)} bus(es) beyond it ({shown}) is a fault bus "
                 "of the study (on an OpenDSS feeder: the primary buses above 1 kV and the "
                 "low-voltage terminal buses of the elements that carry a device); fix: put the "

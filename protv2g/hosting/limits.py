@@ -63,11 +63,7 @@ from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.checks.flow_site_tap import SITE_TAP
 from protv2g.gate import failing_mask
-from protv2g.gate_rows import (
-    FUSE_RECLOSER_CRITERIA,
-    NO_FUSES_OR_RECLOSERS,
-    unmodelled_fuses_and_reclosers,
-)
+from protv2g.gate_coverage import unjudged_criteria
 from protv2g.hosting.present_tap import asked_taps, present_tap_text
 from protv2g.hosting.voltage_text import AT_LIMIT_FLAG, at_limit_mask
 from protv2g.input_basis import InputBasis, input_to_confirm
@@ -186,21 +182,20 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
     return out
 
 
-def unmodelled_as_unevaluated(document: Any, criteria: list[str],
+def unmodelled_as_unevaluated(study: Any, criteria: list[str],
                               unevaluated: dict[str, list[str]], not_applicable: dict[str, str]
                               ) -> tuple[dict[str, list[str]], dict[str, str]]:
-    """``(unevaluated, not_applicable)`` with C1–C4 moved from the second to the first when
-    the study models no fuse or recloser and does not say it has none
-    (:func:`protv2g.gate_rows.unmodelled_fuses_and_reclosers`): the gate makes that an
-    ``error:`` — those criteria judged nothing — and a hosting figure must not read "no
+    """``(unevaluated, not_applicable)`` with the criteria the study's make-up left unjudged
+    moved from the second to the first (:func:`protv2g.gate_coverage.unjudged_criteria`: C1–C4
+    of a relay-only study that does not say it has no fuse or recloser, every device criterion
+    of a study without devices or with a V2G site behind no device, the fault-based ones
+    without SLG): the gate makes each an ``error:`` and a hosting figure must not read "no
     criterion limits it" over them (review23 §4: IEEE 123 depot "360 kW, no criterion limits
-    it" under a gate ERROR). New dicts; the arguments are not changed."""
+    it" under a gate ERROR; rev41b M3: a study without devices "determined"). ``study`` a
+    :class:`~protv2g.study.loader.Study` (or its document: the sites' paths not read). New
+    dicts; the arguments are not changed."""
     unevaluated, not_applicable = dict(unevaluated), dict(not_applicable)
-    if not unmodelled_fuses_and_reclosers(document):
-        return unevaluated, not_applicable
-    why = (f"{NO_FUSES_OR_RECLOSERS} (the study's devices are relays only; add the feeder's "
-           "fuses and reclosers or state no_fuses_or_reclosers: true)")
-    for crit in FUSE_RECLOSER_CRITERIA:
+    for crit, why in unjudged_criteria(study).items():
         if crit in criteria:
             not_applicable.pop(crit, None)
             unevaluated[crit] = [why, *(m for m in unevaluated.get(crit, []) if m != why)]

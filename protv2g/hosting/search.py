@@ -378,8 +378,9 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     phase = "chargers online"
     online = search_online(axes, failing, run, n_grid,
                            min(tol_of.values(), default=DEFAULT_TOL_KW), probes)
-    # C1–C4 that judged nothing for want of fuses and reclosers: not evaluated, as the gate
-    unevaluated, not_applicable = unmodelled_as_unevaluated(doc, criteria, unevaluated,
+    # criteria the study's make-up left unjudged (no fuse or recloser, no device, a site
+    # behind no device, no SLG): not evaluated, as the gate says
+    unevaluated, not_applicable = unmodelled_as_unevaluated(study, criteria, unevaluated,
                                                             not_applicable)
     margin_rows = [m for m in margin_rows if not m.empty]
     margins = (pd.concat(margin_rows, ignore_index=True) if margin_rows

@@ -314,7 +314,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
 
     w.heading("10. Checks per criterion")
     counts = _unmodelled_notes(criterion_counts(result.violations, findings,
-                                                result.meta.get("criterion_inputs")), reasons)
+                                                result.meta.get("criterion_inputs")), reasons,
+                               gate.get("unjudged"))
     if counts:
         w.grid(["criterion", "title", "findings", "failing rows", "warnings",
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
@@ -374,11 +375,18 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     return ws
 
 
-def _unmodelled_notes(counts: list[list[Any]], reasons: list[str]) -> list[list[Any]]:
+def _unmodelled_notes(counts: list[list[Any]], reasons: list[str],
+                      unjudged: dict[str, str] | None = None) -> list[list[Any]]:
     """The counts' rows (:func:`~protv2g.report.summary_counts.criterion_counts`) with C1–C4's
     "not applicable" read as the gate's "not evaluated: no fuses or reclosers modelled" when
     its reasons say so (:func:`protv2g.gate_rows.unmodelled_fuses_and_reclosers`, review s21:
-    J1's Summary looked clean)."""
+    J1's Summary looked clean); with the gate's ``unjudged`` (criterion → why the study's
+    make-up left it unjudged, :func:`protv2g.gate_coverage.unjudged_criteria`) each such
+    criterion's note is that, whatever its rows say (rev41b W1–W2: "passed" beside the
+    gate's error)."""
+    if unjudged:
+        return [[*row[:-1], unjudged[str(row[0])]] if str(row[0]) in unjudged else row
+                for row in counts]
     if not any(r.startswith(f"error: {NO_FUSES_OR_RECLOSERS}") for r in reasons):
         return counts
     return [[*row[:-1], NO_FUSES_OR_RECLOSERS] if str(row[0]) in FUSE_RECLOSER_CRITERIA

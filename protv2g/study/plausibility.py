@@ -196,6 +196,14 @@ def plausibility_warnings(study: Study) -> list[Issue]:
             "no_fuses_or_reclosers: true"))
     out += [Issue(file, field, f"{why}, so the gate will say ERROR", fix)
             for field, why, fix in empty_collections(document)]
+    # a V2G site behind no modelled device, fault types without SLG (rev41b W1, W2)
+    from protv2g.gate_coverage import ground_fault_gap, path_gaps
+
+    out += [Issue(file, "devices", f"{why}, so the gate will say ERROR", fix)
+            for why, fix in path_gaps(study)]
+    if gap := ground_fault_gap(document):
+        out.append(Issue(file, "faults.fault_types", f"{gap[0]}, so the gate will say ERROR",
+                         gap[1]))
     out += model_default_warnings(study)  # a pickup at OpenDSS's 1 A default (rev35b)
     out += site_base_warnings(study)  # a site bus's base vs its winding (rev33c W5)
     out += split_leg_warnings(study)  # one 120 V leg of a split-phase secondary (rev34a W1)

@@ -1,0 +1,129 @@
+"""What a study leaves unjudged by what it models, not by what its checks found (review rev41b
+W1–W2, M3): the gate makes each an ``error:`` (a gate that could not evaluate something never
+says PASS) and a hosting figure lists the criteria as not evaluated instead of "no criterion
+limits it".
+
+Beside the relay-only study (:func:`protv2g.study.device_coverage.unmodelled_fuses_and_reclosers`)
+and the empty collections (#20):
+
+* **A V2G site with no modelled device between it and the source** (:func:`unprotected_sites`):
+  no relay, recloser or breaker on the substation's path to the site's bus. Every fault between
+  the site and the substation is cleared by a device the study does not have; the criteria
+  that judge that path (the head device's reach, duty, load pickup, direction, reclosing and
+  the island it leaves: C1–C11) judged nothing there, whatever a lateral fuse beyond the site
+  passed (rev41b W1: one fuse beyond the site, PASS).
+* **Fault types without SLG** (:func:`ground_fault_gap`): the single-line-to-ground fault is the
+  most common on overhead distribution (most faults involve one phase and ground: T. A. Short,
+  *Electric Power Distribution Handbook*, 2nd ed., CRC 2014, ch. 7, fault statistics) and the
+  one every ground element (51G, 67N, a recloser's ground curve) and the minimum-fault reach
+  with fault resistance (domain.md §2: 20–40 Ω for minimum ground faults) are judged on.
+  The fault-based criteria (C1–C7, C9) judged phase faults only (rev41b W2: recloser–fuse
+  saving failed on SLG, PASS with ``[3ph]``).
+* **No devices** (M3): the gate's own error (#20); every criterion but the feeder's voltage and
+  loading (C12) judged nothing, and a hosting figure says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protv2g.criteria import CATALOGUE, FEEDER_FLOW_CRITERION, Need, order
+from protv2g.study.device_coverage import (
+    FUSE_RECLOSER_CRITERIA,
+    NO_FUSES_OR_RECLOSERS,
+    unmodelled_fuses_and_reclosers,
+)
+from protv2g.topology import device_chains, substation_rows
+from protv2g.units import Direction, FaultType
+
+__all__ = ["DEVICE_CRITERIA", "GROUND_FAULT_CRITERIA", "ground_fault_gap", "path_gaps",
+           "unjudged_criteria", "unprotected_sites"]
+
+#: The criteria that judge protective devices: all but the feeder's voltage and loading (C12).
+DEVICE_CRITERIA = tuple(c for c in CATALOGUE if c != FEEDER_FLOW_CRITERION)
+#: The criteria judged on the fault table (:class:`protv2g.criteria.Need` ``FAULTS``).
+GROUND_FAULT_CRITERIA = tuple(c.id for c in CATALOGUE.values() if Need.FAULTS in c.needs)
+
+
+def _gated(criteria: tuple[str, ...], document: Any) -> list[str]:
+    gated = set(map(str, document.gate.criteria))
+    return sorted((c for c in criteria if c in gated), key=order)
+
+
+def unprotected_sites(study: Any) -> list[tuple[str, str]]:
+    """``(site, bus name)`` of each V2G site with no study device on the substation's path to
+    its bus (no device crossed forward, :func:`protv2g.topology.device_chains`); [] for a
+    study without devices (its own error, #20) or sites."""
+    document = study.document
+    if not document.devices or not study.site_buses:
+        return []
+    buses = sorted({int(b) for b in study.site_buses.values()})
+    chains = device_chains(study.feeder, study.device_sites, fault_buses=buses)
+    fwd = chains[substation_rows(chains)
+                 & (chains["direction"].astype(str) == Direction.FORWARD.value).to_numpy()]
+    covered = {int(b) for b in fwd["fault_bus"]}
+    return [(str(name), study.bus_name(int(bus))) for name, bus in study.site_buses.items()
+            if int(bus) not in covered]
+
+
+def path_gaps(study: Any) -> list[tuple[str, str]]:
+    """``(why, fix)`` per V2G site behind no modelled device (:func:`unprotected_sites`),
+    naming the criteria the study gates; [] when none. The gate's ``error:`` line and
+    validate's warning."""
+    gated = _gated(DEVICE_CRITERIA, study.document)
+    if not gated:
+        return []
+    return [(f"not evaluated: V2G site {site} (bus {bus}) has no modelled device between it "
+             "and the source — no relay, recloser or breaker on the substation's path to it, so "
+             f"the protection that clears a fault on that path was not judged ({', '.join(gated)} "
+             "judged nothing there)",
+             "add the feeder-head device (the substation breaker's relay or the head recloser) "
+             "under devices (an OpenDSS model's own with feeder.adopt_devices)")
+            for site, bus in unprotected_sites(study)]
+
+
+def ground_fault_gap(document: Any) -> tuple[str, str] | None:
+    """``(why, fix)`` when ``faults.fault_types`` leaves out the single-line-to-ground fault
+    (module docstring), naming the gated fault-based criteria; None otherwise (or without
+    devices: that study's own error)."""
+    types = {str(getattr(t, "value", t)) for t in document.faults.fault_types}
+    gated = _gated(GROUND_FAULT_CRITERIA, document)
+    if FaultType.SINGLE_LINE_GROUND.value in types or not gated or not document.devices:
+        return None
+    studied = ", ".join(str(getattr(t, "value", t)) for t in document.faults.fault_types)
+    return (f"not evaluated: the study's fault types ({studied}) leave out SLG, the most "
+            "common fault and the one every ground element (51G, 67N, a recloser's ground "
+            f"curve) and the minimum-fault reach are judged on: {', '.join(gated)} judged "
+            "phase faults only", "add SLG to faults.fault_types")
+
+
+def unjudged_criteria(study: Any) -> dict[str, str]:
+    """Gated criterion → why the study's make-up left it unjudged, in a few words with the fix
+    (the relay-only study's C1–C4, a study without devices, a V2G site behind no device, fault
+    types without SLG; module docstring), the first reason of each; {} when none. The gate
+    lists these criteria as errors, not as "not applicable" (its verdict carries this dict as
+    ``unjudged``, the Summary's per-criterion notes read it); a hosting figure lists them as not
+    evaluated (rev41b M3). ``study`` a :class:`~protv2g.study.loader.Study`, or its document
+    alone (the sites' paths then not read)."""
+    document = getattr(study, "document", study)
+    out: dict[str, str] = {}
+
+    def add(criteria: tuple[str, ...], why: str) -> None:
+        for c in _gated(criteria, document):
+            out.setdefault(c, why)
+
+    if not document.devices:
+        add(DEVICE_CRITERIA, "not evaluated: no protective device modelled (add the feeder's "
+            "relays, reclosers and fuses under devices)")
+    if unmodelled_fuses_and_reclosers(document):
+        add(FUSE_RECLOSER_CRITERIA, f"{NO_FUSES_OR_RECLOSERS} (the study's devices are relays "
+            "only; add the feeder's fuses and reclosers or state no_fuses_or_reclosers: true)")
+    sites = unprotected_sites(study) if hasattr(study, "site_buses") else []
+    if sites:
+        add(DEVICE_CRITERIA, "not evaluated: V2G site "
+            + ", ".join(f"{site} ({bus})" for site, bus in sites)
+            + " behind no modelled device (add the feeder-head device under devices)")
+    if ground_fault_gap(document):
+        add(GROUND_FAULT_CRITERIA, "not evaluated on ground faults: faults.fault_types leaves "
+            "out SLG (add SLG)")
+    return dict(sorted(out.items(), key=lambda kv: order(kv[0])))
