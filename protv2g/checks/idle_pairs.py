@@ -1,8 +1,10 @@
 """C1–C4 pairs new with the project's equipment judged with **every charger idle**
 (:func:`idle_coordination`, kept in ``ctx.cache[IDLE_PAIRS]``): a failing pair row the base
 case has not is the equipment's (:data:`~protv2g.checks.project_equipment.EQUIPMENT`,
-:func:`equipment_pairs`) where the pair fails idle too — the rule and its reasons are
-:mod:`protv2g.checks.equipment`'s (its docstring's C1–C4 item and pandapower path).
+:func:`equipment_pairs`) where the pair fails idle too, or passes there by less than its
+tolerance and V2G moves it within it (the attribution's rule for a marginal twin) — the rule
+and its reasons are :mod:`protv2g.checks.equipment`'s (its docstring's C1–C4 item and
+pandapower path).
 """
 
 from __future__ import annotations
