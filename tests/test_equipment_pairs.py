@@ -337,3 +337,45 @@ def test_tcc_legend_of_a_pair_without_a_base_case_reads_the_idle_interval(run):
                     f"V2G {sec(v2g)} (need ≥ 0.12 s)"]
     assert abs(v2g - float(idle.interval_min_s)) > 1.0  # not the same row twice
 
+
+
+def test_idle_pair_row_is_drawn_on_the_plot_of_the_element_that_timed_it(run):
+    """Review rev41a W3 (IEEE 34): the ground TCC of head-l1 > F-DEPOT drew "interval C1
+    F-DEPOT→head-l1: idle −0.651 s" at ≈ 300 A on the 3I0 axis: the head's 51P time of an SLG
+    at depot480, behind the Δ/Yg depot_xf (the head's 3I0 there 4.8–6.0 A). The idle row had
+    no ``elements_*`` text (its currents are not the device table's), so the fault type
+    decided the plot (SLG → ground). Now each idle point names the elements its own
+    coordination row's codes give (``element_primary``/``element_backup``, decided on the
+    idle currents), and the interval goes on that element's plot. Fails on the old code (no
+    elements named on the idle row)."""
+    from protv2g.checks.operating_element import OperatingElement
+    from protv2g.report.derived import IDLE_CASE, pair_table
+    from protv2g.report.tcc_intervals import intervals
+    from protv2g.report.tcc_sheets import _pair_notes
+
+    _where, _study, res, _gate = run
+    pairs = pair_table(res)
+    idle = pairs[(pairs.pair == "F-DEPOT → head") & (pairs.criterion == "C1")
+                 & (pairs.case_of == IDLE_CASE)].iloc[0]
+    coord = res.idle_pairs
+    coord = coord[(coord.primary == "F-DEPOT") & (coord.backup == "head")
+                  & (coord.criterion == "C1")]
+    words = {int(OperatingElement.PHASE): "head phase element",
+             int(OperatingElement.GROUND): "head ground element (3I0)"}
+    for tag in ("max", "min", "worst"):
+        fault = str(idle[f"{tag}_fault"])
+        kind, bus_case = fault.split(" ", 1)
+        bus, case = bus_case.rsplit(" (", 1)
+        at = coord[(coord.fault_type == kind) & (coord.fault_bus.astype(str) == bus)
+                   & (coord.case == case.rstrip(")"))]
+        at = at[at.scenario == idle.scenario]
+        code = int(at.element_backup.iloc[0])
+        assert idle[f"elements_{tag}"] == f"F-DEPOT fuse, {words[code]}", tag
+    # the ground plot draws the idle interval only at a ground fault whose head time is its
+    # ground element's; the phase plot only where it is its phase element's
+    notes = _pair_notes(pairs)
+    for family, mark in (("ground", "ground element"), ("phase", "phase element")):
+        for iv in intervals(notes, ["F-DEPOT", "head"], family):
+            tag = next(t for t in ("max", "min", "worst") if np.isclose(
+                iv.t_backup_s, float(idle[f"t_backup_{t}_s"])))
+            assert mark in idle[f"elements_{tag}"], (family, tag)
