@@ -188,18 +188,54 @@ def test_pair_rows_the_chargers_tip_stay_v2gs():
     """Only the rows failing with every charger idle are the equipment's: a row passing
     there (the chargers tip it), one of another scenario, or a study without the idle table
     (a pandapower study, no site transformer) keep the attribution's own ``new``."""
-    from protv2g.checks.equipment import equipment_pairs
+    from protv2g.checks.equipment import EQUIPMENT, equipment_pairs
 
     bad = _pair_rows([-0.08, -0.05])
     idle = _pair_rows([-0.027, 0.03])  # SLG-a fails idle, 3ph passes idle
-    hit, texts = equipment_pairs(_fake_ctx(idle), bad)
-    assert hit.tolist() == [True, False]
+    att, texts = equipment_pairs(_fake_ctx(idle), bad)
+    assert att.tolist() == [EQUIPMENT, ""]
     assert "(depot_xf): with every charger idle" in texts[0] and texts[1] == ""
     assert "the rule fails by 0.027 s" in texts[0]
-    hit, _ = equipment_pairs(_fake_ctx(_pair_rows([-0.027, -0.03], "other")), bad)
-    assert not hit.any()
-    hit, texts = equipment_pairs(_fake_ctx(None), bad)
-    assert not hit.any() and texts == ["", ""]
+    att, _ = equipment_pairs(_fake_ctx(_pair_rows([-0.027, -0.03], "other")), bad)
+    assert att.tolist() == ["", ""]
+    att, texts = equipment_pairs(_fake_ctx(None), bad)
+    assert att.tolist() == ["", ""] and texts == ["", ""]
+
+
+def test_idle_pair_passing_by_less_than_its_tolerance_is_judged_as_a_base_twin():
+    """Review rev41a W1 (IEEE 34 F01, C1 head-l1 / F-DEPOT, SLG-a at f-depot close-in, min):
+    with every charger idle the pair passes by 0.01566 s, with 1,058 kW of V2G it fails by
+    0.006793 s, the row's tolerance 0.03115 s — V2G's change 0.02245 s is inside it, and the
+    gate said "caused by V2G". docs/study-file.md's rule for a marginal twin (passing by less
+    than the tolerance): ``worse`` only where V2G moves it by more than the tolerance, else
+    V2G is immaterial — never ``new``. The same rule as the base twins'
+    (:func:`protv2g.checks.attribution_materiality.passing_twin_codes`)."""
+    from protv2g.checks.attribution_materiality import passing_twin_codes
+    from protv2g.checks.equipment import EQUIPMENT, equipment_pairs
+
+    tol = 0.03115
+    bad = pd.concat([_pair_rows([-0.006793]), _pair_rows([-0.3]), _pair_rows([-0.006793])],
+                    ignore_index=True).assign(
+        fault_type=["SLG-a", "SLG-b", "SLG-c"], tolerance_s=tol)
+    # idle: marginal (0.01566 < tol) on a and b; clear of the tolerance (0.5 s) on c
+    idle = bad.assign(margin_s=[0.01566, 0.01566, 0.5], ok=True)
+    att, texts = equipment_pairs(_fake_ctx(idle), bad)
+    # a: moved 0.02245 s ≤ tol → the equipment's; b: moved 0.3157 s > tol → worse; c: new
+    assert att.tolist() == [EQUIPMENT, "worse", ""]
+    assert 0.01566 - (-0.006793) == pytest.approx(0.02245, abs=1e-5)  # rev41a's figure
+    assert "the rule passes by 0.0157 s (required 0.12 s), within the tolerance 0.0312 s" in (
+        texts[0])
+    assert "V2G changes it by 0.0225 s, inside that tolerance" in texts[0]
+    assert "not the chargers or their export" in texts[0]
+    assert "V2G lowers it by 0.316 s, more than that tolerance: made worse by V2G" in texts[1]
+    assert texts[2] == ""
+    # the base twins' rule gives the same codes for the same margins (one rule)
+    m_twin = np.array([0.01566, 0.01566, 0.5])
+    moved = np.array([-0.006793, -0.3, -0.006793]) < m_twin - tol
+    assert passing_twin_codes(m_twin, moved, np.full(3, tol)).tolist() == [2, 1, 0]
+    # a row judged by I²t (margin not in s): marked only where the idle pair fails
+    att, _ = equipment_pairs(_fake_ctx(idle), bad.assign(i2t_ratio=0.9))
+    assert att.tolist() == ["", "", ""]
 
 
 def test_idle_pairs_with_existing_der_fail_at_both_ends():
@@ -300,3 +336,46 @@ def test_tcc_legend_of_a_pair_without_a_base_case_reads_the_idle_interval(run):
     assert text == [f"C1 F-DEPOT→head: idle {sec(float(idle.interval_min_s))}, "
                     f"V2G {sec(v2g)} (need ≥ 0.12 s)"]
     assert abs(v2g - float(idle.interval_min_s)) > 1.0  # not the same row twice
+
+
+
+def test_idle_pair_row_is_drawn_on_the_plot_of_the_element_that_timed_it(run):
+    """Review rev41a W3 (IEEE 34): the ground TCC of head-l1 > F-DEPOT drew "interval C1
+    F-DEPOT→head-l1: idle −0.651 s" at ≈ 300 A on the 3I0 axis: the head's 51P time of an SLG
+    at depot480, behind the Δ/Yg depot_xf (the head's 3I0 there 4.8–6.0 A). The idle row had
+    no ``elements_*`` text (its currents are not the device table's), so the fault type
+    decided the plot (SLG → ground). Now each idle point names the elements its own
+    coordination row's codes give (``element_primary``/``element_backup``, decided on the
+    idle currents), and the interval goes on that element's plot. Fails on the old code (no
+    elements named on the idle row)."""
+    from protv2g.checks.operating_element import OperatingElement
+    from protv2g.report.derived import IDLE_CASE, pair_table
+    from protv2g.report.tcc_intervals import intervals
+    from protv2g.report.tcc_sheets import _pair_notes
+
+    _where, _study, res, _gate = run
+    pairs = pair_table(res)
+    idle = pairs[(pairs.pair == "F-DEPOT → head") & (pairs.criterion == "C1")
+                 & (pairs.case_of == IDLE_CASE)].iloc[0]
+    coord = res.idle_pairs
+    coord = coord[(coord.primary == "F-DEPOT") & (coord.backup == "head")
+                  & (coord.criterion == "C1")]
+    words = {int(OperatingElement.PHASE): "head phase element",
+             int(OperatingElement.GROUND): "head ground element (3I0)"}
+    for tag in ("max", "min", "worst"):
+        fault = str(idle[f"{tag}_fault"])
+        kind, bus_case = fault.split(" ", 1)
+        bus, case = bus_case.rsplit(" (", 1)
+        at = coord[(coord.fault_type == kind) & (coord.fault_bus.astype(str) == bus)
+                   & (coord.case == case.rstrip(")"))]
+        at = at[at.scenario == idle.scenario]
+        code = int(at.element_backup.iloc[0])
+        assert idle[f"elements_{tag}"] == f"F-DEPOT fuse, {words[code]}", tag
+    # the ground plot draws the idle interval only at a ground fault whose head time is its
+    # ground element's; the phase plot only where it is its phase element's
+    notes = _pair_notes(pairs)
+    for family, mark in (("ground", "ground element"), ("phase", "phase element")):
+        for iv in intervals(notes, ["F-DEPOT", "head"], family):
+            tag = next(t for t in ("max", "min", "worst") if np.isclose(
+                iv.t_backup_s, float(idle[f"t_backup_{t}_s"])))
+            assert mark in idle[f"elements_{tag}"], (family, tag)

@@ -115,7 +115,18 @@ from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
 from protv2g.checks.attribution_codes import isin_runs as _isin_runs
-from protv2g.checks.attribution_materiality import fallback_tolerance, unit_words, who_moves
+from protv2g.checks.attribution_materiality import (
+    NUMERICAL_ABS,
+    QUANTITY_REL,
+    fallback_tolerance,
+    lowered_beyond,
+    marginal_twin,
+    passing_twin_codes,
+    tolerance_floor,
+    twin_tolerance,
+    unit_words,
+    who_moves,
+)
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
     CURRENT_SCATTER,
@@ -138,15 +149,8 @@ from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
-           "fallback_tolerance", "tolerance_floor", "QUANTITY_REL", "NUMERICAL_ABS",
-           "MATERIAL_SHARE"]
-
-#: Relative floor of every row's tolerance, on the size of the quantities its margin is made
-#: of (module docstring, "Floor"): 0.1 %.
-QUANTITY_REL = 1e-3
-#: Absolute floor (in the margin's unit) where the quantities are 0: a change of 1e-9 is the
-#: smallest the checks act on (1e-9 s on a 1 s time, :mod:`protv2g.significant`).
-NUMERICAL_ABS = 1e-9
+           "fallback_tolerance", "tolerance_floor", "twin_tolerance", "QUANTITY_REL",
+           "NUMERICAL_ABS", "MATERIAL_SHARE"]
 
 #: Columns that identify "the same row" in the base case. The margin unit and the rule keep
 #: apart rows of one device pair judged by different rules (C2 fuse saving and backup; C5
@@ -207,21 +211,6 @@ def base_scenarios(scenarios: Sequence[Any], names: Sequence[str]) -> dict[str, 
         if n not in out:
             out[str(n)] = _resolve(str(n), bases)
     return out
-
-
-def tolerance_floor(limit: np.ndarray, base_margin: np.ndarray) -> np.ndarray:
-    """Smallest tolerance of a row (module docstring, "Floor"): ``max(NUMERICAL_ABS,
-    QUANTITY_REL · (|limit| + |m_base|))``, the non-finite parts taken as 0 (a base margin of
-    ±inf, a device that does not operate, gives no size).
-
-    >>> tolerance_floor(np.array([63.0]), np.array([-21810.0])).round(3).tolist()
-    [21.873]
-    """
-    size = (np.abs(np.nan_to_num(np.asarray(limit, dtype=float), nan=0.0, posinf=0.0,
-                                 neginf=0.0))
-            + np.abs(np.nan_to_num(np.asarray(base_margin, dtype=float), nan=0.0, posinf=0.0,
-                                   neginf=0.0)))
-    return np.maximum(NUMERICAL_ABS, QUANTITY_REL * size)
 
 
 #: The attributions :func:`attribute` sets, by code.
@@ -381,16 +370,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     del bm
     tol = pd.to_numeric(v.tolerance, errors="coerce").to_numpy(dtype=float)
     fill = ~np.isfinite(tol) & (had | passed) & ~is_base
-    tol = np.where(fill, fallback_tolerance(np.nan_to_num(m_base)), tol)
     # never below the floor (module docstring): a change inside it is not V2G's (review s23)
     limit = (pd.to_numeric(v["limit"], errors="coerce").to_numpy(float) if "limit" in v
              else np.zeros(len(v)))
-    tol = np.where((had | passed) & ~is_base, np.fmax(tol, tolerance_floor(limit, m_base)),
-                   tol)
+    tol = np.where((had | passed) & ~is_base, twin_tolerance(tol, limit, m_base), tol)
     del limit
     margin = pd.to_numeric(v.margin, errors="coerce").to_numpy(float)
-    with np.errstate(invalid="ignore"):
-        moved = margin < m_base - np.nan_to_num(tol)
+    moved = lowered_beyond(margin, m_base, tol)
     # a base failing the row: V2G's part must also reach MATERIAL_SHARE (module docstring,
     # "Share"; review s27 §2)
     is_time = (_isin_runs(v["margin_unit"].to_numpy(), {TIME_UNIT}) if "margin_unit" in v
@@ -416,8 +402,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     del is_time
     # codes into _ATTRIBUTIONS, the preset texts by their distinct values (#21: text arrays
     # and comparisons of every row)
-    with np.errstate(invalid="ignore"):
-        marginal_base = passed & (m_base < np.nan_to_num(tol))
+    marginal_base = passed & marginal_twin(m_base, tol)
     # a marginal passing base whose V2G change is the devices' response scatter: the same
     # current test as a failing base's (review s28 §1)
     scatter_marginal = marginal_base & moved & scatter
@@ -426,7 +411,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     # a passing base: new when it passes clear of the tolerance, worse when it is marginal and
     # V2G moves it by more than the tolerance, pre-existing when V2G's change is inside it
     code = np.where(had, np.where(moved, 1, 2),
-                    np.where(passed & ~moved, 2, np.where(marginal_base, 1, 0)))
+                    np.where(passed, passing_twin_codes(m_base, moved, tol), 0))
     # a twin at margin −∞ orders nothing: the failure states are compared (review rev35b W3,
     # :mod:`.attribution_state`): a failure absent from the twin is new
     absent = had & ~is_base & absent_in_twin(v, twin, m_base)

@@ -17,7 +17,9 @@ from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 from protv2g.criteria import MarginUnit
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
-__all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "fallback_tolerance", "fmt",
+__all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "NEW", "WORSE", "PRE_EXISTING",
+           "QUANTITY_REL", "NUMERICAL_ABS", "fallback_tolerance", "tolerance_floor",
+           "twin_tolerance", "fmt", "lowered_beyond", "marginal_twin", "passing_twin_codes",
            "under_materiality", "material_text", "marginal_text", "unit_words", "who_moves"]
 
 
@@ -75,6 +77,88 @@ def under_materiality(v: pd.DataFrame, pre_had: np.ndarray, margin: np.ndarray,
         units = map(str, v["margin_unit"].to_numpy()[at].tolist())
         out[at] = [key in MATERIALITY for key in zip(crits, units, strict=True)]
     return out
+
+
+#: Relative floor of every row's tolerance, on the size of the quantities its margin is made
+#: of (:mod:`protv2g.checks.attribution`, "Floor"): 0.1 %.
+QUANTITY_REL = 1e-3
+#: Absolute floor (in the margin's unit) where the quantities are 0: a change of 1e-9 is the
+#: smallest the checks act on (1e-9 s on a 1 s time, :mod:`protv2g.significant`).
+NUMERICAL_ABS = 1e-9
+
+def tolerance_floor(limit: np.ndarray, base_margin: np.ndarray) -> np.ndarray:
+    """Smallest tolerance of a row (:mod:`protv2g.checks.attribution`, "Floor"):
+    ``max(NUMERICAL_ABS, QUANTITY_REL · (|limit| + |m_base|))``, the non-finite parts taken
+    as 0 (a base margin of ±inf, a device that does not operate, gives no size).
+
+    >>> tolerance_floor(np.array([63.0]), np.array([-21810.0])).round(3).tolist()
+    [21.873]
+    """
+    size = (np.abs(np.nan_to_num(np.asarray(limit, dtype=float), nan=0.0, posinf=0.0,
+                                 neginf=0.0))
+            + np.abs(np.nan_to_num(np.asarray(base_margin, dtype=float), nan=0.0, posinf=0.0,
+                                   neginf=0.0)))
+    return np.maximum(NUMERICAL_ABS, QUANTITY_REL * size)
+
+
+def twin_tolerance(tol: np.ndarray, limit: np.ndarray, m_twin: np.ndarray) -> np.ndarray:
+    """The tolerance a row is judged with against its twin's margin ``m_twin``
+    (:mod:`protv2g.checks.attribution`, "Materiality" and "Floor"): its own ``tol``, the
+    numerical floor :func:`fallback_tolerance` where it has none (NaN), never below
+    :func:`tolerance_floor`.
+    The base twins' (:func:`protv2g.checks.attribution.attribute`) and the chargers-idle pairs'
+    (:func:`protv2g.checks.idle_pairs.equipment_pairs`).
+
+    >>> twin_tolerance(np.array([0.03115, np.nan]), np.array([0.12, 0.12]),
+    ...                np.array([0.01566, 0.5])).round(5).tolist()
+    [0.03115, 0.005]
+    """
+    tol = np.asarray(tol, dtype=float)
+    m_twin = np.asarray(m_twin, dtype=float)
+    tol = np.where(np.isfinite(tol), tol, fallback_tolerance(np.nan_to_num(m_twin)))
+    return np.fmax(tol, tolerance_floor(limit, m_twin))
+
+
+def lowered_beyond(margin: np.ndarray, m_twin: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """Rows whose ``margin`` is below their twin's ``m_twin`` by more than ``tol`` (NaN taken
+    as 0): a change V2G can be said to make (:mod:`protv2g.checks.attribution`,
+    "Materiality"); False where either margin is NaN.
+
+    >>> lowered_beyond(np.array([-0.006793, -0.3]), np.array([0.01566, 0.01566]),
+    ...                np.array([0.03115, 0.03115])).tolist()
+    [False, True]
+    """
+    with np.errstate(invalid="ignore"):
+        return np.asarray(margin, float) < np.asarray(m_twin, float) - np.nan_to_num(tol)
+
+
+def marginal_twin(m_twin: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """Twins passing by less than their tolerance (``m_twin < tol``): **marginal**, the limit
+    is not met with the devices' own scatter even without V2G."""
+    with np.errstate(invalid="ignore"):
+        return np.asarray(m_twin, float) < np.nan_to_num(tol)
+
+
+#: Codes of :func:`passing_twin_codes`: ``new``, ``worse``, ``pre-existing`` (the order of
+#: :data:`protv2g.checks.attribution._ATTRIBUTIONS`).
+NEW, WORSE, PRE_EXISTING = 0, 1, 2
+
+
+def passing_twin_codes(m_twin: np.ndarray, moved: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """The attribution of failing rows whose twin **passes** with margin ``m_twin`` (≥ 0) —
+    the base case's (:func:`protv2g.checks.attribution.attribute`) or, for a pair the base case
+    has not, the pair with every charger idle (:func:`protv2g.checks.idle_pairs.
+    equipment_pairs`): :data:`NEW` where the twin passes clear of ``tol``, :data:`WORSE` where
+    it is marginal (:func:`marginal_twin`) and V2G lowers it by more than ``tol`` (``moved``,
+    :func:`lowered_beyond`), :data:`PRE_EXISTING` where ``moved`` is False: V2G's change is
+    immaterial, never ``new`` (docs/study-file.md; :mod:`protv2g.checks.attribution`).
+
+    >>> passing_twin_codes(np.array([0.01566, 0.01566, 0.5]), np.array([False, True, True]),
+    ...                    np.array([0.03115] * 3)).tolist()
+    [2, 1, 0]
+    """
+    moved = np.asarray(moved, dtype=bool)
+    return np.where(~moved, PRE_EXISTING, np.where(marginal_twin(m_twin, tol), WORSE, NEW))
 
 
 def fmt(x: float, unit: str) -> str:

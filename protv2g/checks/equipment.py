@@ -46,8 +46,10 @@ row is made, on data:
   V3, EPRI J1: judged at the other end, a knife-edge LLG-bc row of head-temp_sub / F-DEPOT
   passed idle and read "caused by V2G"). Failing there → :data:`EQUIPMENT`, the message
   says the pair's times with every charger idle and that the remedy is the pair's settings
-  or equipment, not an export cap. Rows that pass with the chargers idle (the chargers tip
-  them) stay ``new``.
+  or equipment, not an export cap. Rows that pass with the chargers idle are judged as
+  against a passing base twin (:func:`~.idle_pairs.equipment_pairs`, the attribution's rule):
+  clear of their tolerance they stay ``new`` (the chargers tip them); marginal and moved by
+  V2G within it :data:`EQUIPMENT`, beyond it ``worse`` (review rev41a W1).
 
 The pandapower path (a site's ``interconnection_transformer``) takes the same code: its
 parts solve :data:`~protv2g.study.engine_inputs.SITES_IDLE` too and put it on the rows the

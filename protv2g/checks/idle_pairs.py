@@ -1,8 +1,10 @@
 """C1–C4 pairs new with the project's equipment judged with **every charger idle**
 (:func:`idle_coordination`, kept in ``ctx.cache[IDLE_PAIRS]``): a failing pair row the base
 case has not is the equipment's (:data:`~protv2g.checks.project_equipment.EQUIPMENT`,
-:func:`equipment_pairs`) where the pair fails idle too — the rule and its reasons are
-:mod:`protv2g.checks.equipment`'s (its docstring's C1–C4 item and pandapower path).
+:func:`equipment_pairs`) where the pair fails idle too, or passes there by less than its
+tolerance and V2G moves it within it (the attribution's rule for a marginal twin) — the rule
+and its reasons are :mod:`protv2g.checks.equipment`'s (its docstring's C1–C4 item and
+pandapower path).
 """
 
 from __future__ import annotations
@@ -16,6 +18,14 @@ import pandas as pd
 from protv2g.checks._keys import fault_keys
 from protv2g.checks._rows import text_isin
 from protv2g.checks._times import device_times
+from protv2g.checks.attribution_materiality import (
+    PRE_EXISTING,
+    WORSE,
+    lowered_beyond,
+    passing_twin_codes,
+    twin_tolerance,
+    who_moves,
+)
 from protv2g.checks.close_in_twins import close_in_twin_buses
 from protv2g.checks.converter_sum import (
     DER_IN_COLUMN,
@@ -26,7 +36,7 @@ from protv2g.checks.converter_sum import (
     phasors_ka,
 )
 from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement
-from protv2g.checks.project_equipment import site_equipment
+from protv2g.checks.project_equipment import EQUIPMENT, site_equipment
 
 __all__ = ["IDLE_COLUMNS", "IDLE_GRID_COLUMNS", "IDLE_MARGIN", "IDLE_PAIRS", "equipment_pairs",
            "idle_coordination", "idle_pair_margins", "idle_pair_text"]
@@ -234,44 +244,80 @@ def idle_pair_margins(ctx: Any, bad: pd.DataFrame) -> np.ndarray:
 
 
 def equipment_pairs(ctx: Any, bad: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    """C1–C4's failing coordination rows ``bad`` that fail with every charger idle too
-    (:func:`idle_coordination`, in ``ctx.cache[IDLE_PAIRS]``), and their message clause.
+    """C1–C4's failing coordination rows ``bad`` against the pair with every charger idle
+    (:func:`idle_coordination`, in ``ctx.cache[IDLE_PAIRS]``), their twin where the base case
+    has not the pair, and their message clause.
+
+    The idle pair **fails**: :data:`EQUIPMENT`. It **passes**: the base twins' rule
+    (:func:`~protv2g.checks.attribution_materiality.passing_twin_codes`, one rule, with the
+    row's tolerance as the attribution takes it, :func:`~protv2g.checks.attribution.
+    twin_tolerance`) — passing by less than the tolerance (marginal) and V2G moving it by
+    no more than the tolerance: V2G is immaterial, :data:`EQUIPMENT` (the pair is marginal
+    with the project's equipment, never ``new``); moving it by more: ``worse``; passing
+    clear of the tolerance: ``new`` (``""``, left to the attribution). Review rev41a W1:
+    IEEE 34 F01, head-l1 / F-DEPOT passing by 0.01566 s idle, failing by 0.006793 s at
+    1,058 kW, tolerance 0.03115 s, read "caused by V2G". A row judged by I²t (``i2t_ratio``
+    given: its margin is not in s) is marked only where the idle pair fails.
 
     Returns
     -------
     (ndarray, list of str)
-        ``(n,)`` bool, the rows of :data:`EQUIPMENT`; the clause per row (``""`` elsewhere):
-        the pair's times with every charger idle, whose equipment it is, and the remedy.
+        ``(n,)`` object, each row's attribution (:data:`EQUIPMENT`, ``"worse"`` or ``""``:
+        the attribution's); the clause per row (``""`` elsewhere): the pair's times with
+        every charger idle, whose equipment it is, and the remedy.
     """
     n = len(bad)
+    none = np.full(n, "", dtype=object), [""] * n
     cache = getattr(ctx, "cache", None) or {}
     idle = cache.get(IDLE_PAIRS)
     if not n or idle is None or not len(idle):
-        return np.zeros(n, dtype=bool), [""] * n
-    fails = idle[~idle["ok"].to_numpy(bool)]
-    if not len(fails):
-        return np.zeros(n, dtype=bool), [""] * n
-    index = pd.MultiIndex.from_frame(fails[list(_PAIR_KEY)].astype(str))
+        return none
+    # a key's worst row first: a failing one, else the smallest margin
+    worst = np.lexsort((pd.to_numeric(idle["margin_s"], errors="coerce").to_numpy(float),
+                        idle["ok"].to_numpy(bool)))
+    index = pd.MultiIndex.from_frame(idle[list(_PAIR_KEY)].astype(str)).take(worst)
+    keep = worst[~index.duplicated()]
+    index = index[~index.duplicated()]
     pos = index.get_indexer(pd.MultiIndex.from_frame(bad[list(_PAIR_KEY)].astype(str)))
+    pos = np.where(pos >= 0, keep[np.maximum(pos, 0)], -1)
     hit = pos >= 0
     if not hit.any():
-        return hit, [""] * n
+        return none
+    fails = hit & ~idle["ok"].to_numpy(bool)[np.maximum(pos, 0)]
+    m_idle = np.where(hit, pd.to_numeric(idle["margin_s"], errors="coerce").to_numpy(float)[
+        np.maximum(pos, 0)], np.nan)
+    by_s = np.isfinite(m_idle) & ~fails
+    if "i2t_ratio" in bad.columns:
+        by_s &= ~np.isfinite(pd.to_numeric(bad["i2t_ratio"], errors="coerce").to_numpy(float))
+    def col(name: str) -> np.ndarray:
+        got = bad[name] if name in bad.columns else pd.Series(np.nan, index=bad.index)
+        return pd.to_numeric(got, errors="coerce").to_numpy(float)
+
+    tol = twin_tolerance(col("tolerance_s"), col("required_s"), m_idle)
+    margin = col("margin_s")
+    code = passing_twin_codes(m_idle, lowered_beyond(margin, m_idle, tol), tol)
+    marginal = by_s & (code == PRE_EXISTING)
+    worse = by_s & (code == WORSE)
+    att = np.where(fails | marginal, EQUIPMENT, np.where(worse, "worse", "")).astype(object)
+    if not (att != "").any():
+        return none
     on = site_equipment(ctx.study)
     every = sorted(set(on.values())) or [
         str(s.model_transformer) for s in getattr(ctx.study.document, "v2g_sites", [])
         if getattr(s, "model_transformer", None)]
     texts = []
     for k, r in enumerate(bad.itertuples(index=False)):
-        if not hit[k]:
+        if not att[k]:
             texts.append("")
             continue
-        i = fails.iloc[pos[k]]
+        i = idle.iloc[pos[k]]
         xf = on.get(r.primary) or on.get(r.backup) or " and ".join(every)
-        texts.append(idle_pair_text(r.primary, r.backup, xf, float(i.t_primary_s),
-                                    float(i.t_backup_s), *_operating_a(i, "primary"),
-                                    *_operating_a(i, "backup"), float(i.margin_s),
-                                    float(i.required_s)))
-    return hit, texts
+        texts.append(idle_pair_text(
+            r.primary, r.backup, xf, float(i.t_primary_s), float(i.t_backup_s),
+            *_operating_a(i, "primary"), *_operating_a(i, "backup"), float(i.margin_s),
+            float(i.required_s), *((float(tol[k]), float(m_idle[k] - margin[k]),
+                                    who_moves(r.scenario)) if not fails[k] else ())))
+    return att, texts
 
 
 def _operating_a(row: Any, side: str) -> tuple[float, str]:
@@ -290,24 +336,44 @@ def _operating_a(row: Any, side: str) -> tuple[float, str]:
 
 def idle_pair_text(primary: str, backup: str, transformer: str, t_primary_s: float,
                    t_backup_s: float, i_primary_a: float, primary_on: str, i_backup_a: float,
-                   backup_on: str, margin_s: float, required_s: float) -> str:
-    """The message clause of a C1–C4 :data:`EQUIPMENT` row (:func:`equipment_pairs`);
-    ``primary_on``/``backup_on``: the words of the current each time was read at (``""``: the
-    phase current; ``"|3I0|"``: a ground element's, :func:`_operating_a`).
+                   backup_on: str, margin_s: float, required_s: float,
+                   tol_s: float = np.nan, change_s: float = np.nan, who: str = "V2G") -> str:
+    """The message clause of a C1–C4 row judged against the pair with every charger idle
+    (:func:`equipment_pairs`); ``primary_on``/``backup_on``: the words of the current each
+    time was read at (``""``: the phase current; ``"|3I0|"``: a ground element's,
+    :func:`_operating_a`). Where the idle pair passes (``margin_s`` ≥ 0, marginal), ``tol_s``
+    is the row's tolerance and ``change_s`` how much ``who`` lowers the margin (s): within
+    ``tol_s`` the row is the equipment's, beyond it made worse.
 
     >>> text = idle_pair_text("F-DEPOT", "head-l1", "depot_xf", 2.25, 2.49, 206.0, "", 312.0,
     ...                       "|3I0|", -0.06, 0.12)
     >>> text[text.index("head-l1 takes"):][:66]
     'head-l1 takes 2.49 s at 312 A of |3I0| and F-DEPOT 2.25 s at 206 A'
+    >>> text = idle_pair_text("F-DEPOT", "head-l1", "depot_xf", 0.31, 0.42, 632.0, "", 669.0,
+    ...                       "|3I0|", 0.01566, 0.12, 0.03115, 0.02245)
+    >>> text[text.index("the rule passes"):text.index(": the pair")].split(", ")[1:]
+    ['within the tolerance 0.0312 s of the device data', 'and V2G changes it by 0.0225 s', \
+'inside that tolerance']
     """
     def at(i_a: float, on: str) -> str:
         return f"{i_a:.0f} A" + (f" of {on}" if on else "")
 
-    return (f"; new with the project's equipment ({transformer}): with every charger idle "
-            f"(the site's transformer in, no charger online) {backup} takes "
-            f"{t_backup_s:.3g} s at {at(i_backup_a, backup_on)} and {primary} "
-            f"{t_primary_s:.3g} s at {at(i_primary_a, primary_on)}, the rule fails by "
-            f"{-margin_s:.3g} s (required {required_s:g} s): the pair fails without the "
-            "chargers — remedy: the pair's "
-            f"settings or equipment ({backup}'s and {primary}'s), not the chargers or their "
-            "export")
+    times = (f"with every charger idle (the site's transformer in, no charger online) {backup} "
+             f"takes {t_backup_s:.3g} s at {at(i_backup_a, backup_on)} and {primary} "
+             f"{t_primary_s:.3g} s at {at(i_primary_a, primary_on)}")
+    remedy = (f"remedy: the pair's settings or equipment ({backup}'s and {primary}'s), not "
+              "the chargers or their export")
+    if margin_s < 0:
+        return (f"; new with the project's equipment ({transformer}): {times}, the rule fails "
+                f"by {-margin_s:.3g} s (required {required_s:g} s): the pair fails without the "
+                f"chargers — {remedy}")
+    passes = (f"the rule passes by {margin_s:.3g} s (required {required_s:g} s), within the "
+              f"tolerance {tol_s:.3g} s of the device data")
+    if change_s <= tol_s:
+        return (f"; new with the project's equipment ({transformer}): {times}, {passes}, and "
+                f"{who} changes it by {change_s:.3g} s, inside that tolerance: the pair is "
+                f"marginal without the chargers and {who} does not move it materially — "
+                f"{remedy}")
+    return (f"; marginal with the project's equipment ({transformer}): {times}, {passes}, and "
+            f"{who} lowers it by {change_s:.3g} s, more than that tolerance: made worse by "
+            f"{who}")

@@ -257,7 +257,9 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     export = {sc: ctx.export_text(sc) for sc in bad.scenario.unique()}  # per scenario (#21)
     # rows the base case has not that fail with every charger idle too: the project's
     # equipment's (:func:`protv2g.checks.equipment.equipment_pairs`, review rev34b M1)
-    equipment, clause = equipment_pairs(ctx, bad)
+    # (or marginal there and moved within its tolerance; ``worse`` beyond it: review rev41a W1)
+    idle_att, clause = equipment_pairs(ctx, bad)
+    equipment = idle_att == EQUIPMENT
     slow = slow_pair_clauses(bad)
     margin, limit, unit = row_margins(bad)
     # each message follows its row's attribution (review txt38: an equipment row opened
@@ -279,8 +281,8 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
         rule_source=bad.rule_source.to_numpy(), data_boundary=bad.data_boundary.to_numpy(),
         message=msgs, bracket=bad["bracket"].to_numpy() if "bracket" in bad.columns else "",
         **({"mechanism": mechanism(bad)} if mechanism is not None else {}))
-    if equipment.any():  # kept by the attribution (as C7's)
-        rows["attribution"] = np.where(equipment, EQUIPMENT, "").astype(object)
+    if (idle_att != "").any():  # kept by the attribution (as C7's)
+        rows["attribution"] = idle_att
     idle_m = idle_pair_margins(ctx, bad)  # the export trend's chargers-idle point (mix38)
     if np.isfinite(idle_m).any():
         rows[IDLE_MARGIN] = idle_m

@@ -39,6 +39,7 @@ from protv2g.report.devices import devices_from_result
 from protv2g.report.elements import (
     EVIDENCE_NAMED_PER_FINDING,
     FaultIndex,
+    coded_elements,
     device_elements_many,
     evidence_elements,
     fault_index,
@@ -236,7 +237,7 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                                    ("case", "_case"))})
     reasons = point_reasons(result.violations)
     rows: list[dict[str, Any]] = []
-    asked: list[tuple[dict[str, Any], str]] = []
+    asked: list[tuple[dict[str, Any], str, tuple[pd.Series | None, str, str] | None]] = []
     requests: list[tuple[pd.Series | None, str, str]] = []
     for (crit, rule, primary, backup), grp in c.groupby(
             ["criterion", "check", "primary", "backup"], sort=False):
@@ -291,17 +292,19 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                 row[f"interval_{tag}_s"] = (float(r["margin_s"]) + float(r["required_s"])
                                             if r is not None else np.nan)
                 row[f"status_{tag}"], row[f"reason_{tag}"] = point_status(r, reasons)
-                asked.append((row, f"elements_{tag}"))  # named for all rows at once below
-                # an idle row's elements are not the device table's (its currents are
-                # the idle ones): not named
+                # named for all rows at once below; an idle row's elements are not the
+                # device table's (its currents are the idle ones): its own codes' (W3)
+                asked.append((row, f"elements_{tag}",
+                              (r, primary, backup) if label == IDLE_CASE else None))
                 requests.append((r if label != IDLE_CASE else None, primary, backup))
             if saving:
                 row["fuse_saving_range_a"] = _range_cell(part, label, models.get(backup),
                                                          models.get(primary))
             rows.append(row)
-    for (row, col), names in zip(asked, device_elements_many(models, faults, result, requests),
-                                 strict=True):
-        row[col] = _GROUND.sub(r"\1 (3I0)", names)
+    for (row, col, idle), names in zip(
+            asked, device_elements_many(models, faults, result, requests), strict=True):
+        row[col] = (coded_elements(*idle, models) if idle is not None
+                    else _GROUND.sub(r"\1 (3I0)", names))
     return pd.DataFrame(rows, columns=PAIR_COLUMNS)
 
 

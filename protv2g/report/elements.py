@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.operating_element import OperatingElement
 from protv2g.devices.kinds import kind_of
 from protv2g.devices.staged import staged_device_times, staged_operate_time_s
 from protv2g.report.devices import devices_from_result
@@ -91,6 +92,37 @@ def _candidates(model: Any, kind: str, ip: np.ndarray, ig: np.ndarray, t0: np.nd
     times = {name: staged_operate_time_s(fn(i), t0, t1, reset="instantaneous")
              for name, (fn, i) in curves.items() if name.split()[0] in shots}
     return [{name: float(t[j]) for name, t in times.items()} for j in range(k)]
+
+
+def coded_elements(row: pd.Series | None, primary: str, backup: str,
+                   models: dict[str, Any]) -> str:
+    """The elements of a coordination row's two devices as its own element codes say
+    (``element_primary``/``element_backup``, :class:`~protv2g.checks.operating_element.
+    OperatingElement`: the check's decision on the row's currents), in
+    :func:`device_elements`' form: ``"F-DEPOT fuse, head-l1 ground element (3I0)"``. For a
+    row with every charger idle, whose currents are not the device table's (review rev41a
+    W3: IEEE 34's head 51P interval of an SLG at depot480, behind the Δ/Yg depot_xf, was
+    drawn on the ground plot at 300 A of |3I0|, the head's 3I0 being 4.8–6.0 A). A device
+    whose code is not known (−1, absent) is not named.
+
+    >>> row = pd.Series({"element_primary": 0, "element_backup": 1})
+    >>> coded_elements(row, "F", "R", {})
+    ''
+    """
+    if row is None:
+        return ""
+    out = []
+    for name, side in ((primary, "primary"), (backup, "backup")):
+        code = pd.to_numeric(pd.Series([row.get(f"element_{side}")]), errors="coerce").iloc[0]
+        model = models.get(name)
+        if model is None or not np.isfinite(code) or int(code) == OperatingElement.UNKNOWN:
+            continue
+        if kind_of(model).role == "fuse":
+            out.append(f"{name} fuse")
+        else:
+            out.append(f"{name} " + ("ground element (3I0)" if int(code) == OperatingElement.GROUND
+                                     else "phase element"))
+    return ", ".join(out)
 
 
 def _element(candidates: list[dict[str, float]], shown_s: float, scale: float) -> str:

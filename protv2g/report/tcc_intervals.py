@@ -195,7 +195,9 @@ def _worst_note(tag: str, i_a: float, shown: tuple[float, float], ref: pd.Series
     tail (a fuse current below its curve's first point), which
     :func:`~protv2g.findings_rows.worst_order` ranks after the margins inside the curve data;
     the note says so. "" for a pair that does not fail, or whose worst is the one drawn."""
-    rows = [(label, r) for label, r in (("base", ref), ("V2G", v)) if r is not None]
+    # the reference of a pair the base case has not is its idle row (rev41a: "base −0.651 s")
+    said = "idle" if str(ref.get("case_of", "base")) == IDLE_CASE else "base"
+    rows = [(label, r) for label, r in ((said, ref), ("V2G", v)) if r is not None]
     if not any(str(r.get("status", "")) == "fail" for _, r in rows):
         return ""
     worst = [(float(r["worst_margin_s"]), label, r) for label, r in rows
