@@ -178,3 +178,59 @@ def test_column_solvers_compile_without_literal_arguments():
         assert fn.signatures
         for sig in fn.signatures:
             assert not any(isinstance(t, types.Literal) for t in sig), (fn, sig)
+
+
+def _mixed_system(m: int, k: int = 3):
+    """Columns of two kinds: sites behind a small impedance (a tracking-PLL solution reached
+    from the held one) and behind a large one at low, turned voltages (weak grid: the tracking
+    PLL lost, the held solution kept)."""
+    rng = np.random.default_rng(11)
+    z_small = rng.uniform(0.005, 0.03, (k, k)) * np.exp(1j * rng.uniform(0.6, 1.3, (k, k)))
+    z_small = (z_small + z_small.T) / 2 + np.diag(rng.uniform(0.03, 0.08, k)) * np.exp(1.2j)
+    z_large = z_small + np.diag(rng.uniform(0.3, 0.6, k)) * np.exp(1.2j)
+    weak = np.arange(m) % 2 == 1
+    m11 = np.where(weak[:, None, None], z_large, z_small)
+    v10 = rng.uniform(0.05, 1.0, (m, k)) * np.exp(1j * rng.uniform(-1.5, 1.5, (m, k)))
+    sys = ColumnSystem(v10=v10, v20=np.zeros((m, k), complex), m11=m11,
+                       m21=np.zeros((m, k, k), complex), m12=None, m22=None)
+    law = LawArrays(law=np.array([ACTIVE, REACTIVE, CONSTANT]), gfm=np.zeros(k, bool),
+                    i_rated=np.ones(k), p=np.array([0.9, 0.6, 0.4]), q=np.zeros(k),
+                    phi=np.zeros(k), k_factor=np.full(k, 2.0), deadband=np.full(k, 0.05),
+                    k2=np.zeros(k), z_gfm=np.zeros(k, complex))
+    return sys, law, np.full((m, k), 1.5), np.ones((m, k), complex)
+
+
+def test_serial_and_parallel_continuation_give_the_same_bits(monkeypatch):
+    """:func:`~protv2g.engine.newton_kernel.continuation_columns` (serial: compiled ≈ 6 s CPU
+    faster on a first run, #21 session 41) and
+    :func:`~protv2g.engine.newton_kernel.continuation_columns_parallel` (calls with many
+    columns) are one loop body: the same values bit for bit, column by column, on columns
+    that reach the tracking PLL and columns that keep the held one; and ``solve_columns``
+    returns the same solution whichever it picks (its threshold moved to either side)."""
+    import protv2g.engine.newton as nw
+    from protv2g.engine import newton_kernel as nk
+    from protv2g.engine.newton_setup import column_args
+
+    m = 64
+    sys, law, lim, pre = _mixed_system(m)
+    args = column_args(sys, law, lim, pre, None, np.arange(m))
+    x0 = nw._frozen_start(sys, nw._Law(law, lim, None, pre, None), 3, 3, np.ones((m, 3), bool))
+    out = []
+    for kernel in (nk.continuation_columns, nk.continuation_columns_parallel):
+        x = np.ascontiguousarray(x0).copy()
+        okf, ok, res = np.zeros(m, bool), np.zeros(m, bool), np.zeros(m)
+        kernel(x, *args, nw.NEWTON_TOL, 60, nw.LINE_SEARCH_HALVINGS, nw.MIN_STEP, okf, ok,
+               res, True)
+        out.append((x, okf, ok, res))
+    (xs, okfs, oks, rs), (xp, okfp, okp, rp) = out
+    assert oks.any() and not oks.all() and okfs.all()  # both kinds of column present
+    assert np.array_equal(xs, xp) and np.array_equal(okfs, okfp) and np.array_equal(oks, okp)
+    assert np.array_equal(rs, rp, equal_nan=True)
+    sols = []
+    for threshold in (1, 10**9):
+        monkeypatch.setattr(nw, "PARALLEL_CONTINUATION_COLUMNS", threshold)
+        sols.append(solve_columns(sys, law, lim, pre))
+    a, b = sols
+    assert a.pll_frozen.any() and not a.pll_frozen.all()
+    for field in ("i1", "v1", "pll_frozen", "unconverged", "residual", "tracking_residual"):
+        assert np.array_equal(getattr(a, field), getattr(b, field), equal_nan=True), field

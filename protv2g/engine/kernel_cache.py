@@ -34,12 +34,13 @@ from typing import Any
 __all__ = ["COLD_NOTE", "DEPENDENCIES", "DependentSourceLocator", "TempDirCacheLocator",
            "cold_kernels", "install"]
 
-#: What ``protv2g run`` says on a terminal when :func:`cold_kernels` (cmp40, session 40: the
-#: depot's first ``run --no-hosting`` takes 45.8–46.1 s CPU, the next ≈ 8 s — 63.3–63.8 s before
-#: the Newton kernel's compile was cut, same load; flt39, session 39: 71.9 s then 10.6 s, and a
-#: 10,000-bus faults stage 33–40 s cold against 3.0 s warm)
+#: What ``protv2g run`` says on a terminal when :func:`cold_kernels` (perf41, session 41: the
+#: depot's first ``run --no-hosting`` 37.1–37.2 s CPU against 43.3–43.4 s with parallel
+#: continuation / residual kernels, the next ≈ 8 s; cmp40, session 40: 45.8–46.1 s, 63.3–63.8 s
+#: before the Newton kernel's compile was cut, same load; flt39, session 39: 71.9 s then 10.6 s,
+#: and a 10,000-bus faults stage 33–40 s cold against 3.0 s warm)
 COLD_NOTE = ("first run of this protv2g on this machine: compiling its numerical kernels "
-             "(about 40 s of CPU, once; later runs load them from numba's cache)")
+             "(about 30 s of CPU, once; later runs load them from numba's cache)")
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 

@@ -45,6 +45,7 @@ from protv2g.engine.control_law import LawArrays, injection
 from protv2g.engine.newton_kernel import (
     column_voltages,
     continuation_columns,
+    continuation_columns_parallel,
     newton_columns,
     residual_columns,
 )
@@ -324,14 +325,23 @@ def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter, held
         xp = np.ascontiguousarray(x[sel])
         okf_p, ok_p, res_p = np.zeros(len(sel), bool), np.zeros(len(sel), bool), \
             np.zeros(len(sel))
-        continuation_columns(xp, *_column_args(sys, law, lim, pre, hold, cols[sel]), tol,
-                             max_iter, LINE_SEARCH_HALVINGS, min_step, okf_p, ok_p, res_p, True)
+        kernel = (continuation_columns_parallel if len(sel) >= PARALLEL_CONTINUATION_COLUMNS
+                  else continuation_columns)
+        kernel(xp, *_column_args(sys, law, lim, pre, hold, cols[sel]), tol, max_iter,
+               LINE_SEARCH_HALVINGS, min_step, okf_p, ok_p, res_p, True)
         x[sel], okf[sel], ok[sel], res[sel] = xp, okf_p, ok_p, res_p
     return x, okf, ok, res
 
 
 #: smallest continuation step before a column is declared without a tracking solution
 MIN_STEP = 1 / 32
+
+#: columns from which one continuation call runs in parallel
+#: (:func:`.newton_kernel.continuation_columns_parallel`, the same values): below it serial,
+#: a loop compiled ≈ 6 s CPU faster on a first run (#21 session 41: the examples and the
+#: synthetic studies send a few hundred columns per call, ≈ 0.1 ms each; weak-grid sites
+#: losing PLL lock send thousands)
+PARALLEL_CONTINUATION_COLUMNS = 1000
 
 
 def _continuation(sys: ColumnSystem, f: _Law, x0: np.ndarray, ok0: np.ndarray, k: int,

@@ -37,6 +37,13 @@ Compile time (#21, session 40): the column loops pass the shared solvers (:func:
 :func:`_solve_one`, :mod:`.newton_parts`) stay IR-inlined: as ordinary calls they compiled
 a few seconds faster but LLVM left them as calls and the warm kernel was ≈ 20 % slower
 (10,000 buses, alternated processes).
+
+Session 41: a ``parallel=True`` loop costs ≈ 2–6 s CPU to compile by itself, whatever its body.
+:func:`residual_columns` and :func:`continuation_columns` are serial: the columns that reach
+them are few (a few hundred per study in the examples and the synthetic studies, ≈ 0.1 ms
+each); :func:`continuation_columns_parallel`, the same loop body in parallel, takes calls with
+many columns (weak-grid sites losing PLL lock at most fault buses,
+:data:`.newton.PARALLEL_CONTINUATION_COLUMNS`) and is compiled only when first called.
 """
 
 from __future__ import annotations
@@ -47,7 +54,8 @@ from numba import njit, prange
 from protv2g.engine.newton_parts import _converged, _law_image, _solve_real
 from protv2g.engine.site_law_kernel import site_law, site_law_d, site_law_v
 
-__all__ = ["site_law", "newton_columns", "continuation_columns"]
+__all__ = ["site_law", "newton_columns", "continuation_columns", "continuation_columns_parallel",
+           "residual_columns"]
 
 
 @njit(cache=True, inline="always")
@@ -279,7 +287,56 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
             iters[col] = it
 
 
-@njit(parallel=True, cache=True)
+@njit(cache=True, inline="always")
+def _continuation_column(col, x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre,
+                         v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok, res,
+                         rel):  # pragma: no cover - numba
+    """Column ``col`` of :func:`continuation_columns` (IR-inlined in its serial and parallel
+    loops: the same code in both, compiled only with the loop that calls it)."""
+    # np.int64, not literals: a literal argument is its own numba type (``Literal[int](6)``),
+    # and each call with one compiled _newton_one once more (≈ 6 s CPU each, #21 session 40)
+    stall0, iter1, stall1 = np.int64(6), np.int64(8), np.int64(4)
+    m = m_blocks[src[col]]
+    v0c = v0[src[col]]
+    ws = _workspace(x.shape[1], stall0)
+    xf = x[col].copy()
+    conv0, _, _ = _newton_one(xf, v0c, m, lim[col], code, held, p[col], q[col], ir[col],
+                              phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
+                              max_iter, stall0, halvings, ws, rel)
+    ok_frozen[col] = conv0
+    ok[col] = False
+    res[col] = np.nan
+    for i in range(x.shape[1]):
+        x[col, i] = xf[i]
+    if not conv0:
+        return
+    xc = xf.copy()
+    lam = 0.0
+    step = 0.5
+    for _ in range(64):
+        if lam >= 1.0 or step < min_step:
+            break
+        target = min(lam + step, 1.0)
+        xt = xc.copy()
+        conv, rn, _ = _solve_one(xt, v0c, m, lim[col], code, held, p[col], q[col],
+                                 ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
+                                 target, tol, iter1, stall1, halvings,
+                                 60 if target >= 1.0 else 0, ws, rel)
+        if target >= 1.0:
+            res[col] = rn
+        if conv:
+            xc = xt
+            lam = target
+            step = min(step * 1.5, 0.5)
+        else:
+            step = step / 2
+    if lam >= 1.0:
+        ok[col] = True
+        for i in range(x.shape[1]):
+            x[col, i] = xc[i]
+
+
+@njit(cache=True)
 def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre,
                          v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok, res,
                          rel):  # pragma: no cover - numba
@@ -287,71 +344,49 @@ def continuation_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, k
     the tracking PLL (``λ = 1``) in adaptive steps (halved on failure down to ``min_step``,
     grown ×1.5 up to 0.5 on success). Writes ``x`` (the ``λ = 1`` solution where reached, else
     the ``λ = 0`` one), ``ok_frozen``, ``ok`` (``λ = 1`` reached), ``res`` (last residual at
-    ``λ = 1``; NaN if never tried); ``rel`` as :func:`newton_columns`."""
+    ``λ = 1``; NaN if never tried); ``rel`` as :func:`newton_columns`.
+
+    Serial: most studies send a few hundred columns here (≈ 1 ms), and a ``parallel=True``
+    loop costs ≈ 6 s CPU to compile on a first run (#21 session 41);
+    :func:`continuation_columns_parallel` is the same loop for many columns."""
     # ``rel`` has no default (nor in newton_columns): an omitted default reaches _newton_one as
     # ``Literal[bool](False)``, another compiled variant (#21 session 40)
-    # np.int64, not literals: a literal argument is its own numba type (``Literal[int](6)``),
-    # and each call with one compiled _newton_one once more (≈ 6 s CPU each, #21 session 40)
-    stall0, iter1, stall1 = np.int64(6), np.int64(8), np.int64(4)
-    for col in prange(x.shape[0]):
-        m = m_blocks[src[col]]
-        v0c = v0[src[col]]
-        ws = _workspace(x.shape[1], stall0)
-        xf = x[col].copy()
-        conv0, _, _ = _newton_one(xf, v0c, m, lim[col], code, held, p[col], q[col], ir[col],
-                                  phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
-                                  max_iter, stall0, halvings, ws, rel)
-        ok_frozen[col] = conv0
-        ok[col] = False
-        res[col] = np.nan
-        for i in range(x.shape[1]):
-            x[col, i] = xf[i]
-        if not conv0:
-            continue
-        xc = xf.copy()
-        lam = 0.0
-        step = 0.5
-        for _ in range(64):
-            if lam >= 1.0 or step < min_step:
-                break
-            target = min(lam + step, 1.0)
-            xt = xc.copy()
-            conv, rn, _ = _solve_one(xt, v0c, m, lim[col], code, held, p[col], q[col],
-                                     ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                                     target, tol, iter1, stall1, halvings,
-                                     60 if target >= 1.0 else 0, ws, rel)
-            if target >= 1.0:
-                res[col] = rn
-            if conv:
-                xc = xt
-                lam = target
-                step = min(step * 1.5, 0.5)
-            else:
-                step = step / 2
-        if lam >= 1.0:
-            ok[col] = True
-            for i in range(x.shape[1]):
-                x[col, i] = xc[i]
+    for col in range(x.shape[0]):
+        _continuation_column(col, x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
+                             pre, v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok, res,
+                             rel)
 
 
 @njit(parallel=True, cache=True)
+def continuation_columns_parallel(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
+                                  pre, v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok,
+                                  res, rel):  # pragma: no cover - numba
+    """:func:`continuation_columns` in parallel over columns (the same values): for calls
+    with many columns (weak-grid sites losing PLL lock at most fault buses); compiled on its
+    first call only."""
+    for col in prange(x.shape[0]):
+        _continuation_column(col, x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
+                             pre, v_pll, tol, max_iter, halvings, min_step, ok_frozen, ok, res,
+                             rel)
+
+
+@njit(cache=True)
 def residual_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
                      frozen, res):  # pragma: no cover - numba
     """``max|R|`` of the site currents ``x`` per column (arguments as
     :func:`newton_columns`), with the PLL held at the pre-fault angle (``λ = 0``) where
     ``frozen``: the residual :func:`.newton.solve_columns` reports with its solution."""
     n, k = x.shape
-    for ch in prange((n + CHUNK - 1) // CHUNK):
-        rows = np.empty((4, k), np.complex128)
-        for col in range(ch * CHUNK, min(n, (ch + 1) * CHUNK)):
-            b = src[col]
-            _residual(x[col], v0[b], m_blocks[b], lim[col], code, held, p[col],
-                      q[col], ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                      0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3], False)
-            rn = 0.0
-            for i in range(k):
-                rn = max(rn, abs(rows[0, i]))
-            res[col] = rn
+    rows = np.empty((4, k), np.complex128)
+    for col in range(n):
+        b = src[col]
+        _residual(x[col], v0[b], m_blocks[b], lim[col], code, held, p[col],
+                  q[col], ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
+                  0.0 if frozen[col] else 1.0, rows[0], rows[1], rows[2], rows[3], False)
+        rn = 0.0
+        for i in range(k):
+            rn = max(rn, abs(rows[0, i]))
+        res[col] = rn
 
 
 @njit(parallel=True, cache=True)
