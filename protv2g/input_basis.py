@@ -27,7 +27,10 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
   bracket 0.2–1.0 s, :data:`protv2g.checks.rule_values.RECLOSE_MARGIN_BRACKET_S`) carries a
   failing C10 row that holds at the bracket's low end (review ver40b M, EPRI J1 F03: the
   0.5 s alone decides it): a tool default, named first among its inputs
-  (:func:`~protv2g.input_reclose.margin_sources`).
+  (:func:`~protv2g.input_reclose.margin_sources`). Likewise a V2G site's
+  ``cease_to_energize_s`` the study does not give (the schema's 2 s, IEEE 1547-2018 §8.1's
+  upper bound; :attr:`InputBases.default_sites`) carries the site's C10 rows the cease time
+  decides (review rev41c M1: the depot's C10 gate fail read "given data").
 * **Fuse curve band** — a failing row on a fuse's total clearing that holds at the low end of
   the link's EEI-NEMA band (``data_boundary`` ``<fuse> tc: curve_band``,
   :func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on where the real
@@ -54,7 +57,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.flow_limit import SETPOINT_MECHANISMS
-from protv2g.input_reclose import UV2_SITE_FIELDS, margin_sources, uv2_rows, uv2_sources
+from protv2g.input_reclose import UV2_SITE_FIELDS, default_sources, uv2_rows, uv2_sources
 from protv2g.input_stand_ins import (
     LIGHT_LOAD_FIELD,
     R_FAULT_MIN_FIELD,
@@ -213,7 +216,7 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         trafos = bases.default_transformers
         on = rows.test("device", lambda t: t.lower() in trafos)
         out[crit_c12 & on & unit] = InputBasis.DEFAULT.value
-    margin = margin_sources(violations, bases, rows)
+    margin = default_sources(violations, bases, rows)
     for hit, _ in margin:
         out[hit] = InputBasis.DEFAULT.value
     sources = _todo_sources(violations, bases, rows)
@@ -319,11 +322,11 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
 
 def _confirm_sources(violations: pd.DataFrame, bases: InputBases
                      ) -> list[tuple[np.ndarray, str]]:
-    """The inputs to confirm of the rows: the default reclose margin
-    (:func:`~protv2g.input_reclose.margin_sources`), then the drafted inputs
+    """The inputs to confirm of the rows: the tool defaults C10 rests on (reclose margin, the
+    sites' cease times: :func:`~protv2g.input_reclose.default_sources`), then the drafted inputs
     (:func:`_todo_sources`)."""
     rows = _Coded(violations)
-    return margin_sources(violations, bases, rows) + _todo_sources(violations, bases, rows)
+    return default_sources(violations, bases, rows) + _todo_sources(violations, bases, rows)
 
 
 def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
@@ -383,7 +386,7 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
     "F1's interrupting_rating_ka (drafted: TODO)"
     """
     given = isinstance(text, str) and text and text not in ("nan", "None")
-    if basis == InputBasis.DEFAULT.value and given:  # C10's default reclose margin
+    if basis == InputBasis.DEFAULT.value and given:  # C10's default margin / cease time
         return text
     if basis == InputBasis.DEFAULT.value and str(device).startswith("line."):
         return f"{device}'s normamps (OpenDSS default 400 A, not in the model)"

@@ -3,7 +3,9 @@ tags the rows; split from it, past 400 lines): where the unit's UV2 trip ends th
 island, the UV2 setting, the current limit and the minimum load, not the declared
 cease-to-energise time (review ver40b M, EPRI J1 F03: "confirm cease_to_energize_s" beside a
 window of 0.16 s from UV2 — confirming 2 s cleared nothing); and protv2g's default reclose
-margin where its bracket flips the row (the 0.5 s alone decided J1 F03).
+margin where its bracket flips the row (the 0.5 s alone decided J1 F03); and a site's
+cease-to-energise time where the study does not give it (the tool's default, IEEE 1547-2018
+§8.1's 2 s upper bound: review rev41c M1, the depot's C10 gate fail read "given data").
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from protv2g.checks.island_collapse import UV2_TRIP
 from protv2g.checks.rule_values import RECLOSE_MARGIN_BRACKET_S
 from protv2g.input_stand_ins import InputBases
 
-__all__ = ["UV2_SITE_FIELDS", "margin_sources", "uv2_rows", "uv2_sources"]
+__all__ = ["UV2_SITE_FIELDS", "cease_default_sources", "default_sources", "margin_sources",
+           "uv2_rows", "uv2_sources"]
 
 #: The V2G site fields a C10 row rests on where the unit's UV2 trip ends the collapsed island
 #: (``mechanism`` :data:`~protv2g.checks.island_collapse.UV2_TRIP`, the row's site its
@@ -66,3 +69,29 @@ def margin_sources(violations: pd.DataFrame, bases: InputBases,
     # one input: no "; " in its words (the Summary splits a row's inputs at it)
     return [(hit, f"reclose_margin_s = {bases.reclose_margin_s:g} s (protv2g's default, no "
                   f"published value: bracket {lo:g}–{hi:g} s, the row holds at {lo:g} s)")]
+
+
+def cease_default_sources(rows: Any, bases: InputBases) -> list[tuple[np.ndarray, str]]:
+    """The C10 rows of each site whose ``cease_to_energize_s`` is the tool's default
+    (:attr:`InputBases.default_sites`) and decides the row's window (not a UV2 row,
+    :func:`uv2_rows`), with the input in words. A pass needs no such tag
+    (:mod:`protv2g.criteria_basis`): the default is IEEE 1547-2018 §8.1's upper bound, so a
+    compliant unit ceases no later and the pass holds; a fail may not (a shorter real cease
+    time can clear it)."""
+    sites = bases.default_sites.get("cease_to_energize_s", {})
+    if not sites:
+        return []
+    cease = rows.test("criterion", "C10".__eq__) & ~uv2_rows(rows)
+    # one input: no "; " in its words (the Summary splits a row's inputs at it)
+    return [(cease & rows.test("other_device", name.__eq__),
+             f"cease_to_energize_s of site {name} = {value:g} s (the tool's default, IEEE "
+             "1547-2018 §8.1's upper bound, not declared: give the chargers' cease-to-energise "
+             "time)") for name, value in sorted(sites.items())]
+
+
+def default_sources(violations: pd.DataFrame, bases: InputBases, rows: Any
+                    ) -> list[tuple[np.ndarray, str]]:
+    """The C10 rows resting on a tool default, in the order the report names them: the
+    reclose margin (:func:`margin_sources`), then the sites' cease times
+    (:func:`cease_default_sources`)."""
+    return margin_sources(violations, bases, rows) + cease_default_sources(rows, bases)

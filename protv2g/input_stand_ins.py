@@ -31,8 +31,9 @@ from protv2g.units import LoadLevel
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["InputBases", "LIGHT_LOAD_FIELD", "LOAD_LEVELS_FIELD", "R_FAULT_MIN_FIELD",
-           "drafted_devices", "low_voltage_fault", "study_input_bases"]
+__all__ = ["DEFAULTED_SITE_FIELDS", "InputBases", "LIGHT_LOAD_FIELD", "LOAD_LEVELS_FIELD",
+           "R_FAULT_MIN_FIELD", "drafted_devices", "low_voltage_fault", "site_defaults",
+           "study_input_bases"]
 
 #: The study field a drafted light load is marked on (``Issue.field`` of its TODO item).
 LIGHT_LOAD_FIELD = "scenarios.light_load_fraction"
@@ -86,6 +87,11 @@ class InputBases:
         C10's reclose margin (s) where the study does not set ``checks.reclose_margin_s``
         (protv2g's default, no published value: a C10 row the margin's bracket flips rests on
         it, review ver40b M, EPRI J1 F03), else None.
+    default_sites : mapping of str to mapping of str to float
+        V2G site field of :data:`DEFAULTED_SITE_FIELDS` → {site: the schema default it runs
+        at}, for the sites whose study entry does not give the field (the Inputs sheet's
+        "tool default"; review rev41c M1: the depot's C10 gate fail rested on the default
+        ``cease_to_energize_s`` 2 s and read "given data").
     """
 
     default_lines: frozenset[str] = frozenset()
@@ -98,7 +104,12 @@ class InputBases:
     low_voltage_buses: frozenset[str] = frozenset()
     todo_sites: Mapping[str, frozenset[str]] = field(default_factory=dict)
     reclose_margin_s: float | None = None
+    default_sites: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
+
+#: The V2G site fields whose schema default a row may rest on (:attr:`InputBases.default_sites`):
+#: C10's cease-to-energise time (IEEE 1547-2018 §8.1's 2 s upper bound when not given).
+DEFAULTED_SITE_FIELDS = ("cease_to_energize_s",)
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 _SITE_FIELD = re.compile(r"^v2g_sites\[(\d+)\]\.([a-z_0-9]+)")
@@ -197,7 +208,23 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
     margin = (None if checks is None or "reclose_margin_s" in checks.model_fields_set
               else float(checks.reclose_margin_s))
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
-                      trafos, light, r_min, no_load, low_v, sites, margin)
+                      trafos, light, r_min, no_load, low_v, sites, margin,
+                      site_defaults(study, sites))
+
+
+def site_defaults(study: Study, drafted: Mapping[str, Iterable[str]] | None = None
+                  ) -> dict[str, dict[str, float]]:
+    """:attr:`InputBases.default_sites` of ``study``: each field of
+    :data:`DEFAULTED_SITE_FIELDS` → {site: its value} for the sites that do not give it
+    (not in the site's ``model_fields_set``) and whose field is not drafted (``drafted``,
+    field → sites: a drafted value is given, with its ``# TODO``)."""
+    drafted = drafted or {}
+    out: dict[str, dict[str, float]] = {}
+    for fld in DEFAULTED_SITE_FIELDS:
+        for s in study.document.v2g_sites:
+            if fld not in s.model_fields_set and s.name not in drafted.get(fld, ()):
+                out.setdefault(fld, {})[s.name] = float(getattr(s, fld))
+    return out
 
 
 def _low_voltage_buses(study: Study) -> frozenset[str]:

@@ -139,7 +139,9 @@ def test_home_chargers_on_the_light_phase_face_its_own_load(j1):
     v_pu = 3 * 7.2 * 1.5 / (shares[2] * p_min_kw)
     assert v_pu == pytest.approx(0.267, abs=0.002)
     msg = str(row.message)
-    assert "of the V2G on phase c against that phase's" in msg
+    # the chargers online in the row's scenario (firm: all 3; review rev41c M2)
+    assert ("of the V2G online on phase c (homes: 3 chargers online in this scenario) "
+            "against that phase's") in msg
     assert f"({shares[2] * 100:.0f} %: the model's snapshot flow into line.oh_b18849" in msg
     assert f"holds the island's load at most {v_pu:.2g} pu" in msg
     assert "1/3 of the zone" not in msg

@@ -43,12 +43,14 @@ the highest-voltage end of the load-model bracket is below UV2's pickup, else th
 the figures, what it rests on, and when the cease time or category was drafted by init (a
 ``# TODO`` on it). The island's load is, phase by phase, the model's own share of the minimum
 load behind the device (:mod:`protv2g.checks.island_phase_load`; a site on several phases:
-the phase giving the highest voltage). A row the UV2 trip decides carries ``mechanism``
-:data:`~protv2g.checks.island_collapse.UV2_TRIP`: it rests on the UV2 setting, the current
-limit and the minimum load, and :mod:`protv2g.input_basis` names those, not
-``cease_to_energize_s`` (review ver40b M). Not with existing DER behind the device, and not
-for the existing DER's own rows: their current limit and trip settings are not known (an
-OpenDSS PV system carries no IEEE 1547 category), so they keep the 2 s of §8.1.
+the phase giving the highest voltage), its V2G the chargers online in the row's scenario;
+a bound above the unit's OV2 pickup ends no island by UV and credits no OV2 trip either
+(:func:`_island_window`: the cease time stays the window). A row the UV2 trip decides
+carries ``mechanism`` :data:`~protv2g.checks.island_collapse.UV2_TRIP`: it rests on the UV2
+setting, the current limit and the minimum load, and :mod:`protv2g.input_basis` names
+those, not ``cease_to_energize_s`` (review ver40b M). Not with existing DER behind the
+device, and not for the existing DER's own rows: their current limit and trip settings are
+not known (an OpenDSS PV system carries no IEEE 1547 category), so they keep the 2 s of §8.1.
 
 References
 ----------
@@ -167,26 +169,42 @@ def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
     return out
 
 
-def _island_window(site: object, behind: list[object], min_mw: float, der_mw: float,
-                   drafted: set[str], shares: tuple[dict[str, float], str]
-                   ) -> tuple[float, str, bool]:
+def _island_window(site: object, behind: list[object], online: dict[str, float],
+                   min_mw: float, der_mw: float, drafted: set[str],
+                   shares: tuple[dict[str, float], str]) -> tuple[float, str, bool]:
     """How long ``site`` may energise the island (s), why, and whether its UV2 trip ends it
     (:mod:`.island_collapse`).
 
     The island's voltage takes the V2G sites behind the device at their first-cycle limit
-    ``limit_pu`` and full nameplate kVA (the highest current: the highest-voltage end), each
-    phase's share of their kVA (a three-phase site a third a phase, a two-conductor one a
-    half) against that phase's share of the minimum load behind the device (``shares``: the
-    model's own per phase, :func:`.island_phase_load.phase_load_shares`); of the site's
-    phases the one with the highest island voltage decides (the conservative end: review
-    ver40b F, J1's phase c carries 23 % of the zone, not a third). Where existing DER is
-    behind the device its current limit and trips are not known, so the site's declared
-    cease time stands."""
+    ``limit_pu`` and the kVA of their chargers online in the scenario (``online``: site →
+    chargers, as the scenario's fault source counts them, review rev41c M2: not all
+    ``n_chargers``; the highest current: the highest-voltage end), each phase's share of their
+    kVA (a three-phase site a third a phase, a two-conductor one a half) against that phase's
+    share of the minimum load behind the device (``shares``: the model's own per phase,
+    :func:`.island_phase_load.phase_load_shares`); of the site's phases the one with the
+    highest island voltage decides (the conservative end: review ver40b F, J1's phase c
+    carries 23 % of the zone, not a third). Where existing DER is behind the device its
+    current limit and trips are not known, so the site's declared cease time stands.
+
+    Where that bound is above the unit's OV2 pickup (IEEE 1547-2018 Tables 11/12: 1.20 pu,
+    0.16 s, every category; ``../shared/reference/der/ieee1547_2018_trip_defaults.csv``), the
+    DER is far above the load: a current-limited unit cannot push the load above the bound,
+    but below it the voltage is set by its active-power and voltage controls (volt-watt,
+    volt-var, IEEE 1547-2018 §5.3–5.4), which may hold the island inside its OV2 and UV2
+    pickups until its anti-islanding detection ceases it. Either OV2 trips it within its
+    clearing time or the cease time ends it: the OV2 trip is not credited, the cease time
+    stays the window (the conservative end, review rev41c M2), and the text names the bound
+    only as "above OV2's pickup" (no island runs at several pu)."""
     def mark(field: str) -> str:
         return " (drafted: TODO)" if field in drafted else ""
     cease = float(site.cease_to_energize_s)
-    stated = (f"its declared cease-to-energise time {cease:g} s"
-              f"{mark('cease_to_energize_s')}")
+    if "cease_to_energize_s" in drafted or "cease_to_energize_s" in site.model_fields_set:
+        stated = (f"its declared cease-to-energise time {cease:g} s"
+                  f"{mark('cease_to_energize_s')}")
+    else:  # the schema's default (review rev41c M1: the depot declared none)
+        stated = (f"IEEE 1547-2018 §8.1's {cease:g} s upper bound on the cease-to-energise "
+                  "time, the tool's default — not declared (give the chargers' "
+                  "cease-to-energise time)")
     declared = stated + (", IEEE 1547-2018 §8.1's upper bound drafted by init (give the "
                          "chargers' anti-islanding clearing time)"
                          if "cease_to_energize_s" in drafted else "")
@@ -196,14 +214,15 @@ def _island_window(site: object, behind: list[object], min_mw: float, der_mw: fl
                        ), False
     mine = str(site.conductors)
     share, where = shares
-    s_kva = {ph: sum(s.limit_pu * s.n_chargers * s.charger_kva / len(s.conductors)
+    s_kva = {ph: sum(s.limit_pu * online.get(s.name, 0.0) * s.charger_kva / len(s.conductors)
                      for s in behind if ph in s.conductors) for ph in mine}
     v_ph = {ph: float(collapsed_island_v_pu(s_kva[ph], min_mw * 1000 * share[ph]))
             for ph in mine}
     ph = max(mine, key=lambda k: v_ph[k])  # the first of the highest
     v_pu, p_kw = v_ph[ph], min_mw * 1000 * share[ph]
-    uv2 = next(e for e in trip_elements(site.ride_through_category,
-                                        site.voltage_trip.model_dump()) if e.name == "uv2")
+    trips = {e.name: e for e in trip_elements(site.ride_through_category,
+                                              site.voltage_trip.model_dump())}
+    uv2, ov2 = trips["uv2"], trips["ov2"]
     window, by_uv2 = island_window_s(v_pu, uv2.pickup_pu, uv2.clearing_s, cease)
     given = site.voltage_trip.uv2_pu or site.voltage_trip.uv2_s
     cat = (f"Category {site.ride_through_category.value}{mark('ride_through_category')} "
@@ -212,14 +231,25 @@ def _island_window(site: object, behind: list[object], min_mw: float, der_mw: fl
     kva = f"{s_kva[ph]:,.0f}" if s_kva[ph] >= 100 else f"{s_kva[ph]:.3g}"
     which = (f"phase {ph}, the highest island voltage of its phases {', '.join(mine)}"
              if len(mine) > 1 else f"phase {ph}")
-    held = (f"{kva} kVA at the {site.limit_pu:g} pu current limit{mark('limit_pu')} of "
-            f"the V2G on {which} against that phase's {p_kw / 1000:.3g} MW of the "
-            f"{min_mw:.3g} MW minimum load behind the device"
+    n_on = online.get(site.name, 0.0)
+    held = (f"{kva} kVA at the {site.limit_pu:g} pu current limit{mark('limit_pu')} of the "
+            f"V2G online on {which} ({site.name}: {n_on:g} chargers online in this scenario) "
+            f"against that phase's {p_kw / 1000:.3g} MW of the {min_mw:.3g} MW minimum load "
+            "behind the device"
             f"{' (light_load_fraction drafted: TODO)' if 'light_load_fraction' in drafted else ''} "
-            f"({share[ph] * 100:.0f} %: {where}) "
-            + (f"holds the island's load at most {v_pu:.2g} pu (constant-impedance load, the "
-               "highest-voltage end; a constant-power load collapses it further)"
-               if np.isfinite(v_pu) else "finds no load there to hold its voltage down"))
+            f"({share[ph] * 100:.0f} %: {where}) ")
+    if not np.isfinite(v_pu):
+        held += "finds no load there to hold its voltage down"
+    elif v_pu > ov2.pickup_pu:  # the docstring: OV2 or the unit's control, the cease time
+        return cease, (f"{declared}; {held}puts the bound on the island's voltage above its OV2 "
+                       f"pickup {ov2.pickup_pu:g} pu (constant-impedance load: the DER far "
+                       "above the load), so no UV trip ends the island; its OV2 trip "
+                       f"({ov2.pickup_pu:g} pu within {ov2.clearing_s:g} s) ends it unless the "
+                       "unit's own voltage control holds it lower, which is not credited: "
+                       "the cease time is the window"), False
+    else:
+        held += (f"holds the island's load at most {v_pu:.2g} pu (constant-impedance load, "
+                 "the highest-voltage end; a constant-power load collapses it further)")
     if not bool(by_uv2):
         return cease, (f"{declared}; {held}, not below its {cat}: the UV trip does not end "
                        "the island"), False
@@ -264,23 +294,31 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                 drafted = _drafted_site_fields(ctx)
             if shares is None:
                 shares = phase_load_shares(ctx.study, dev.name)
-            cease, why, by_uv2 = _island_window(
-                sites[name], [sites[n] for n in names], min_mw, der_mw,
-                drafted.get(name, set()) | drafted.get("", set()), shares)
-            need = cease + rule.value
-            if first > need:
-                continue
             bus = ctx.study.site_buses[name]
-            # the existing DER behind it already has this exposure (module docstring)
-            there = der_mw > 0 and cease <= EXISTING_DER_CEASE_S
-            also = (f"; the existing DER behind {dev.name} ({der_mw:.3g} MW, ceasing within "
-                    f"{EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this exposure "
-                    "without V2G: pre-existing" if there else "")
-            until = "its UV2 trip" if by_uv2 else "cease-to-energise"
+            windows: dict[tuple, tuple[float, str, bool]] = {}
             for sc in ctx.scenarios.values():
                 p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
                 if p_kw <= 0:
                     continue
+                # the chargers online in this scenario, as its fault source counts them
+                online = {st.site: (st.n_online if st.n_online is not None else
+                                    st.p_available_kw / sites[st.site].p_charger_kw)
+                          for st in sc.sites if st.site in names and st.p_export_kw > 0}
+                key = tuple(sorted(online.items()))
+                if key not in windows:
+                    windows[key] = _island_window(
+                        sites[name], [sites[n] for n in names], online, min_mw, der_mw,
+                        drafted.get(name, set()) | drafted.get("", set()), shares)
+                cease, why, by_uv2 = windows[key]
+                need = cease + rule.value
+                if first > need:
+                    continue
+                # the existing DER behind it already has this exposure (module docstring)
+                there = der_mw > 0 and cease <= EXISTING_DER_CEASE_S
+                also = (f"; the existing DER behind {dev.name} ({der_mw:.3g} MW, ceasing "
+                        f"within {EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this "
+                        "exposure without V2G: pre-existing" if there else "")
+                until = "its UV2 trip" if by_uv2 else "cease-to-energise"
                 v2g_mw = sum(st.p_export_kw for st in sc.sites if st.site in names) / 1000
                 row = violation_rows(
                     "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
