@@ -20,9 +20,11 @@ low end's *excess* (:func:`excess_by_bus`)
 on the buses at or below the limit without V2G (``V_base ≤ v_max + t_lo``): e > 0 is a row
 :func:`protv2g.checks.flow_limit.v2g_caused` would make ``new`` at ``t_lo`` (its rise band is
 :func:`~protv2g.checks.flow_limit.rise_band_pu`). The first evaluated level with e > 0 and the
-level before it bracket the crossing; the crossing bus's own e is interpolated linearly
-between them (V is linear in the export to first order, ΔV ≈ (R·P + X·Q)/V; Kersting,
-*Distribution System Modeling and Analysis*) and rounded down to a whole kW, never below the
+level before it bracket the crossing (bisected by the search to its tolerance with the
+figure's own brackets, :func:`low_end_bracket`: no search of its own, levels added to its
+rounds); the crossing bus's own e is interpolated linearly between them (V is linear in the
+export to first order, ΔV ≈ (R·P + X·Q)/V; Kersting, *Distribution System Modeling and
+Analysis*) and rounded down to a whole kW, never below the
 last level without such a row — as the search's figure lies below its first failing export.
 
 What it leaves to the checks: a regulator's regulated bus (a set-point, C12's ``regulator
@@ -53,8 +55,8 @@ from protv2g.checks.flow_limit import (
 )
 from protv2g.checks.flow_site_tap import idle_voltages
 
-__all__ = ["LOW_TOLERANCE_PU", "NEAR_PU", "at_v_max", "excess_by_bus", "flow_excess",
-           "tolerance_end_text"]
+__all__ = ["LOW_TOLERANCE_PU", "NEAR_PU", "at_v_max", "bus_label", "excess_by_bus",
+           "flow_excess", "low_end_bracket", "tolerance_end_text", "with_at_v_max"]
 
 #: The tolerance bracket's low end, pu (the Rules sheet: OpenDSS's convergence tolerance).
 LOW_TOLERANCE_PU = V_LIMIT_TOLERANCE_BRACKET_PU[0]
@@ -169,6 +171,25 @@ def at_v_max(excess: Mapping[tuple[Any, float], pd.Series], key: Any, levels: li
     return None
 
 
+def low_end_bracket(excess: Mapping[tuple[Any, float], pd.Series], key: Any,
+                    levels: list[float], top_kw: float) -> tuple[float, float | None]:
+    """(last level without, first level with a bus failing at the low end), kW, on the axis
+    ``key``; ``(…, None)`` where none does at or below ``top_kw`` (the figure, or the figure
+    on given data) or a level's flow was not kept. The search bisects it as it bisects
+    :func:`~protv2g.hosting.limits.over_limit_bracket`, so that :func:`at_v_max` interpolates
+    over the search's tolerance, not over a grid step (IEEE 8500's depot at peak: 403 kW
+    between 375 and 500 kW; 428 kW re-judged at 0.0001 pu, review vr41)."""
+    lo = 0.0
+    for p in levels:
+        e = excess.get((key, p))
+        if e is None:
+            return lo, None
+        if len(e) and float(e.max()) > 0:
+            return (lo, p) if p <= top_kw + 1e-9 else (lo, None)
+        lo = p
+    return lo, None
+
+
 def tolerance_end_text(at_kw: float, bus_name: str, first_kw: float, tol_pu: float,
                        v_max_pu: float, which: str) -> str:
     """The hosting text of the low end: ``"within the 0.001 pu measurement tolerance: at
@@ -209,7 +230,9 @@ def with_at_v_max(table: pd.DataFrame, excess: Mapping[tuple[Any, float], pd.Ser
         key = (str(r["site"]), str(r["participation"]), str(r["load_level"]))
         figure = float(r["hosting_kw"]) if bool(r["limited"]) else float(r["site_max_kw"])
         given = pd.to_numeric(pd.Series([r.get("given_hosting_kw")]), errors="coerce").iloc[0]
-        given = float(given) if not bool(r.get("determined", True)) and given > figure else None
+        # the figure on given data, where C12 limits it (a C12 row there rests on given data)
+        given = (float(given) if not bool(r.get("determined", True)) and given > figure
+                 and "C12" in str(r.get("given_limit") or "") else None)
         found = at_v_max(excess, key, levels_of.get(key, []), given or figure)
         if found is None:
             continue
