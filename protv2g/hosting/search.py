@@ -64,7 +64,6 @@ from protv2g.hosting.tolerance_end import (
     LOW_TOLERANCE_PU,
     bus_label,
     flow_excess,
-    low_end_bracket,
     with_at_v_max,
 )
 from protv2g.hosting.warning_text import grouped_warnings, warning_key
@@ -373,15 +372,6 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             if axis.key in stop:
                 continue
             evaluated = levels(failing, axis)
-            # the tolerance's low end below the figure or the figure on given data
-            # (.tolerance_end, rev41a M7): bisected with the figure's own brackets
-            top = max([bracket(failing, axis, evaluated, None)[1] or axis.cap_kw,
-                       *(given_bracket(failing, axis.key, evaluated, c)[1] or 0.0
-                         for c in criteria)])
-            lo, hi = low_end_bracket(excess, axis.key, evaluated, top)
-            if hi is not None and hi - lo > tol_of[axis.key]:
-                new.update((axis, lo + (hi - lo) * k / (n_refine + 1))
-                           for k in range(1, n_refine + 1))
             for crit in criteria:
                 if crit in not_applicable:
                     continue

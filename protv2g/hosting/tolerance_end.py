@@ -20,19 +20,22 @@ low end's *excess* (:func:`excess_by_bus`)
 on the buses at or below the limit without V2G (``V_base ≤ v_max + t_lo``): e > 0 is a row
 :func:`protv2g.checks.flow_limit.v2g_caused` would make ``new`` at ``t_lo`` (its rise band is
 :func:`~protv2g.checks.flow_limit.rise_band_pu`). The first evaluated level with e > 0 and the
-level before it bracket the crossing (bisected by the search to its tolerance with the
-figure's own brackets, :func:`low_end_bracket`: no search of its own, levels added to its
-rounds); the crossing bus's own e is interpolated linearly between them (V is linear in the
-export to first order, ΔV ≈ (R·P + X·Q)/V; Kersting, *Distribution System Modeling and
-Analysis*) and rounded down to a whole kW, never below the
+level before it bracket the crossing; the crossing bus's own e is interpolated linearly
+between them (V is linear in the export to first order, ΔV ≈ (R·P + X·Q)/V; Kersting,
+*Distribution System Modeling and Analysis*) and rounded down to a whole kW, never below the
 last level without such a row — as the search's figure lies below its first failing export.
+Bisecting that bracket too (tried: the search's rounds given its levels) moved IEEE 8500's
+depot at peak from 403 to 402 kW and IEEE 34's not at all, for +13 % CPU on the 8500 (two
+more engine calls): not kept.
 
 What it leaves to the checks: a regulator's regulated bus (a set-point, C12's ``regulator
 set-point``) and the buses C12 does not judge (a source bus, above 34.5 kV) are left out; a
 site's own bus, out of the base case, is judged from its voltage idle (C12's ``site transformer
 no-load tap`` rows: one at the limit idle is left out); a bus
 past a regulator that the export raises only as much as the output (:mod:`protv2g.checks.
-flow_band`) is not, so the end errs low there. A bus over the limit beyond ``t_lo`` without V2G
+flow_band`) is not, so the end errs low there: IEEE 8500's depot at peak gives 403 kW at
+m1209814, past FEEDER_REG, where the search re-judged at 0.0001 pu gives 428 kW at m1209811
+(review vr41). A bus over the limit beyond ``t_lo`` without V2G
 is the other bracket's (``over_limit_kw``, :mod:`.voltage_text`).
 """
 
@@ -56,7 +59,7 @@ from protv2g.checks.flow_limit import (
 from protv2g.checks.flow_site_tap import idle_voltages
 
 __all__ = ["LOW_TOLERANCE_PU", "NEAR_PU", "at_v_max", "bus_label", "excess_by_bus",
-           "flow_excess", "low_end_bracket", "tolerance_end_text", "with_at_v_max"]
+           "flow_excess", "tolerance_end_text", "with_at_v_max"]
 
 #: The tolerance bracket's low end, pu (the Rules sheet: OpenDSS's convergence tolerance).
 LOW_TOLERANCE_PU = V_LIMIT_TOLERANCE_BRACKET_PU[0]
@@ -169,25 +172,6 @@ def at_v_max(excess: Mapping[tuple[Any, float], pd.Series], key: Any, levels: li
             return max(prev_kw, math.floor(cross + 1e-9)), b, p
         prev_kw, prev = p, e
     return None
-
-
-def low_end_bracket(excess: Mapping[tuple[Any, float], pd.Series], key: Any,
-                    levels: list[float], top_kw: float) -> tuple[float, float | None]:
-    """(last level without, first level with a bus failing at the low end), kW, on the axis
-    ``key``; ``(…, None)`` where none does at or below ``top_kw`` (the figure, or the figure
-    on given data) or a level's flow was not kept. The search bisects it as it bisects
-    :func:`~protv2g.hosting.limits.over_limit_bracket`, so that :func:`at_v_max` interpolates
-    over the search's tolerance, not over a grid step (IEEE 8500's depot at peak: 403 kW
-    between 375 and 500 kW; 428 kW re-judged at 0.0001 pu, review vr41)."""
-    lo = 0.0
-    for p in levels:
-        e = excess.get((key, p))
-        if e is None:
-            return lo, None
-        if len(e) and float(e.max()) > 0:
-            return (lo, p) if p <= top_kw + 1e-9 else (lo, None)
-        lo = p
-    return lo, None
 
 
 def tolerance_end_text(at_kw: float, bus_name: str, first_kw: float, tol_pu: float,
