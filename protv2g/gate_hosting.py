@@ -21,6 +21,7 @@ changes the gate's verdict.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +34,7 @@ __all__ = ["FAILS_WITHOUT_V2G_WORDS", "NOT_DETERMINED", "UNLIMITED_TEXT", "charg
            "chargers_words", "hosting_chargers_per_site", "online_words",
            "hosting_kw_per_site", "hosting_limit_per_site", "hosting_limited_per_site",
            "hosting_lines", "hosting_row_per_site", "limit_words", "undetermined_words",
-           "bracket_words", "first_clause"]
+           "bracket_words", "first_clause", "tolerance_words"]
 
 #: What the gate says of a site whose export no criterion limits.
 UNLIMITED_TEXT = "site maximum: no criterion limits it"
@@ -135,6 +136,25 @@ def bracket_words(row: Any) -> str:
         return ""
     return (f"the at-limit end of a bracket: {float(value):,.0f} kW with that bus counted over "
             "the limit")
+
+
+def tolerance_words(row: Any) -> str:
+    """A hosting row's figure resting on C12's tolerance (``at_v_max_kw``, the figure at the
+    tolerance bracket's low end: :mod:`protv2g.hosting.tolerance_end`), in the gate's words;
+    which figure, where it is above the row's (the figure on given data); "" without one.
+
+    >>> tolerance_words({"at_v_max_kw": 430.0, "hosting_kw": 0.0, "limited": True})
+    "the figure on given data is within C12's measurement tolerance: 430 kW at the limit itself"
+    >>> tolerance_words({"at_v_max_kw": 425.0, "hosting_kw": 648.0, "limited": True})
+    "within C12's measurement tolerance: 425 kW at the limit itself"
+    """
+    value = row.get("at_v_max_kw")
+    if not is_given(value) or not float(value) == float(value):
+        return ""
+    figure = float(row["hosting_kw"]) if bool(row.get("limited", True)) else math.inf
+    which = "the figure on given data is " if float(value) > figure + 0.5 else ""
+    return (f"{which}within C12's measurement tolerance: {float(value):,.0f} kW at the limit "
+            "itself")
 
 
 def online_words(row: Any) -> str:
@@ -258,6 +278,8 @@ def hosting_limit_per_site(hosting: pd.DataFrame) -> dict[str, str]:
                     text += f"; {tap}"  # the given figure's own (review rev34b M2)
             if missing:
                 text += f"; {missing} not evaluated, the figure says nothing of them"
+        if tolerance := tolerance_words(r):  # the tolerance's low end (review rev41a M7)
+            text += f"; {tolerance}"
         text += online_words(r)
         for col, label in (("at_present_tap", ""), ("settings_to_change", "not limiting: "),
                            ("set_aside", "not limiting (failing without V2G, V2G's "

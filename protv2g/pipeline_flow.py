@@ -154,6 +154,11 @@ class LazyTables(Mapping[str, pd.DataFrame]):
             self._tables = dict(self._compute() or {})
         return self._tables
 
+    @property
+    def computed(self) -> bool:
+        """Whether the tables were computed (a reader asked for one)."""
+        return self._tables is not None
+
     def __getitem__(self, key: str) -> pd.DataFrame:
         return self._get()[key]
 

@@ -49,9 +49,9 @@ def _counted(monkeypatch):
     seen: list[list[str]] = []
     real = search.evaluate_scenarios
 
-    def evaluate(study, scenarios, checks=None):
+    def evaluate(study, scenarios, checks=None, **kw):
         seen.append([s.name for s in scenarios if not s.is_base])
-        return real(study, scenarios, checks)
+        return real(study, scenarios, checks, **kw)
 
     monkeypatch.setattr(search, "evaluate_scenarios", evaluate)
     return seen

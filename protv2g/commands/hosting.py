@@ -81,19 +81,23 @@ def _line(row: dict, p_charger_kw: float | None = None) -> str:
          else int(row["hosting_chargers"]))
     head = (f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
             f"{row['hosting_kw']:>10,.0f} kW = {chargers_words(n)}")
+    from protv2g.gate_hosting import tolerance_words
+
+    # a figure resting on C12's tolerance: its low end (review rev41a M7)
+    tolerance = f"; {said}" if (said := tolerance_words(row)) else ""
     if row["limited"]:
         from protv2g.gate_hosting import FAILS_WITHOUT_V2G_WORDS, limit_words, online_words
 
         worse = FAILS_WITHOUT_V2G_WORDS if bool(row.get("fails_without_v2g", False)) else ""
         return (f"{head}  limited by {limit_words(row)}{worse}{online_words(row)}"
-                + _rests_on_words(row))
+                + _rests_on_words(row) + tolerance)
     missing = row.get("not_evaluated")  # review23 §4: never an unqualified "not limited"
     if isinstance(missing, str) and missing:
         return (f"{head}  not limited by the criteria evaluated up to "
                 f"{row['site_max_kw']:,.0f} kW ({missing} not evaluated)")
     warns = row.get("warns")  # review rev40a M5: "not limited" beside negative margins
     warned = f"; {warns}" if isinstance(warns, str) and warns else ""
-    return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW{warned}"
+    return f"{head}  not limited up to {row['site_max_kw']:,.0f} kW{warned}{tolerance}"
 
 
 def _rests_on_words(row: dict) -> str:

@@ -55,15 +55,19 @@ class Evaluation:
         Every evaluated pair/element with its margin (may be empty).
     seconds : float
         Wall time of the evaluation, s.
+    kept : object
+        What ``keep`` took of the flow tables (None: no ``keep``, or no check read them).
     """
 
     violations: pd.DataFrame
     coordination: pd.DataFrame
     seconds: float
+    kept: Any = None
 
 
 def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
-                       checks: ChecksFunction | None = None) -> Evaluation:
+                       checks: ChecksFunction | None = None,
+                       keep: Callable[[Any], Any] | None = None) -> Evaluation:
     """Fault tables (ONE engine call for all scenarios), flow tables, then the checks.
 
     Parameters
@@ -74,6 +78,9 @@ def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
     checks : callable, optional
         ``checks(study, fault_result, flow_result, scenarios) -> (violations, coordination)``;
         default :func:`protv2g.checks.run_checks`.
+    keep : callable, optional
+        Given the flow tables after the checks, where they read them (no flow is solved for
+        it): its result is :attr:`Evaluation.kept` (:mod:`.tolerance_end`).
 
     Returns
     -------
@@ -91,7 +98,8 @@ def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
     faults = fault_tables(study, scenarios, held=held)
     flow = LazyTables(lambda: flow_tables(study, scenarios))  # run when the checks read it
     violations, coordination = checks(study, faults, flow, scenarios)
-    return Evaluation(violations, coordination, time.perf_counter() - t0)
+    kept = keep(flow) if keep is not None and flow.computed else None
+    return Evaluation(violations, coordination, time.perf_counter() - t0, kept)
 
 
 def exports_per_call(study: Study) -> int:

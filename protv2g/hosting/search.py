@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.checks.flow_limit import limit_tolerance_pu
 from protv2g.devices.recloser import SubCycleClearingWarning
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
@@ -58,6 +59,12 @@ from protv2g.hosting.tables import (
     fails,
     hosting_tables,
     levels,
+)
+from protv2g.hosting.tolerance_end import (
+    LOW_TOLERANCE_PU,
+    bus_label,
+    flow_excess,
+    with_at_v_max,
 )
 from protv2g.hosting.warning_text import grouped_warnings, warning_key
 from protv2g.hosting.warns import warns_from
@@ -220,6 +227,9 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     gate = doc.gate
     criteria = list(gate.criteria)
     change_min_pu = float(doc.checks.voltage_change_min_pu)
+    v_max_pu, limit_tol_pu = float(doc.checks.v_max_pu), limit_tolerance_pu(doc.checks)
+    # (axis key, p_kw) → the tolerance bracket's low end, per bus (.tolerance_end, rev41a M7)
+    excess: dict[tuple[Key, float], pd.Series] = {}
 
     # what each row rests on (given data, an OpenDSS default, a drafted value), as in
     # run_study: the limiting rows carry it into the tables (``limiting_basis``)
@@ -264,9 +274,13 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                   else online_scenario(axis, k, p_kw, all_sites))
             meta[sc.name] = (axis, p_kw, k)
             scen.append(sc)
+        base_names = {ld: base_scenario(ld, all_sites).name for ld in LoadLevel}
+        exported = {n: base_names[a.load_level] for n, (a, _p, k) in meta.items() if k is None}
+        keep = (flow_excess(study, exported, set(exported), v_max_pu)
+                if limit_tol_pu > LOW_TOLERANCE_PU and exported else None)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            ev = evaluate_scenarios(study, scen, checks)
+            ev = evaluate_scenarios(study, scen, checks, keep=keep)
         for w in caught:
             # a sub-cycle recloser curve is the study's, said by validate and run's Feeder
             # warnings (:mod:`protv2g.study.sub_cycle`), not a search warning (rev39a F5)
@@ -303,6 +317,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
             out[(axis.key, k, p_kw)] = worst.get(name, {})
             if k is None:
                 failing[(axis.key, p_kw)] = out[(axis.key, k, p_kw)]
+                if ev.kept is not None:
+                    excess[(axis.key, p_kw)] = ev.kept.get(name, pd.Series(dtype=float))
                 aside[(axis.key, p_kw)] = off.get(name, [])
                 exports[name] = (axis, p_kw)
         if exports:  # the margin plot is of the export axis
@@ -393,6 +409,9 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
     by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],
                                                          cut.get(a.key))
                                                  for a in axes if a.key in stop})
+    # a figure resting on C12's tolerance: the bracket's low end beside it (.tolerance_end)
+    table = with_at_v_max(table, excess, {a.key: levels(failing, a) for a in axes},
+                          lambda b: bus_label(study, b), limit_tol_pu, v_max_pu)
     margins = margins.sort_values(["site", "participation", "load_level", "criterion",
                                    "p_export_kw"], ignore_index=True)
     levels_kw = {a.key: levels(failing, a) for a in axes}

@@ -88,6 +88,10 @@ HOSTING_COLUMNS = [
     # without V2G: that bus counted as over the limit (.voltage_text.over_limit_text; review
     # rev40a W1; NaN elsewhere)
     "over_limit_kw",
+    # where the export takes a bus over v_max_pu into C12's tolerance band at or below the
+    # figure: the export at which it passes v_max_pu + the bracket's low end 0.0001 pu
+    # (.tolerance_end; review rev41a M7; NaN elsewhere)
+    "at_v_max_kw",
     *EXTRA_COLUMNS,
     # the gate's criteria that could not be evaluated (e.g. C1–C4 without fuses or reclosers
     # modelled): the figure says nothing of them, and no text calls it unlimited over them

@@ -214,7 +214,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec("Hosting capacity", "tables:Hosting capacity",
               ("site", "participation", "load_level", "hosting_kw", "hosting_chargers",
                "limiting_criterion", "limiting_device", "limiting_fault", "limiting_basis",
-               "first_fail_kw", "passes_again_kw", "over_limit_kw", "determined", "rests_on",
+               "first_fail_kw", "passes_again_kw", "over_limit_kw", "at_v_max_kw", "determined",
+               "rests_on",
                "given_hosting_kw", "given_limit",
                "settings_to_change", "set_aside", "at_present_tap", "warns", "site_max_kw",
                "limited", "note"),
@@ -237,6 +238,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "over_limit_kw: where a C12 bus at the limit within its tolerance without V2G "
               "sets the figure, the figure with that bus counted as over the limit (V2G may "
               "then add checks.voltage_change_min_pu there): the figure is the at-limit end; "
+              "at_v_max_kw: where the export takes a bus over v_max_pu, within C12's "
+              "tolerance, at or below the figure, the export at which that bus passes "
+              "v_max_pu + 0.0001 pu (the tolerance bracket's low end): the figure rests on "
+              "the default tolerance, which the gate decides on; "
               "warns: the criteria not limiting the figure whose margin is negative (a "
               "warning, not gate-failing) at or below it, from which export"),
     SheetSpec("Hosting band", "tables:Hosting band",

@@ -1,0 +1,230 @@
+"""The low end of C12's tolerance bracket beside a hosting figure (review rev41a M7, vr41).
+
+C12 takes a voltage above ``v_max_pu`` by no more than ``checks.voltage_limit_tolerance_pu``
+(default 0.001 pu, IEC 61000-4-30 Class A; :mod:`protv2g.checks.flow_limit`) as *at* the limit.
+Where the export takes a bus into that band at or below a figure's export, the figure rests on
+the tolerance: review rev41a M7, IEEE 34's depot at peak, 539 kW where depot480 reaches
+1.05 + 0.001 pu (OpenDSS ≈ 542 kW), ≈ 421 kW at 1.050 pu; review vr41, IEEE 8500's depot at
+peak, 1,068 kW (C5) at the default, 428 kW with the tolerance at its bracket's low end
+(m1209811 1.0489 → 1.0501 pu at 430 kW). The gate keeps deciding on the default; the figure
+states the other end (``at_v_max_kw``): the export at which the first bus V2G takes over the
+limit passes ``v_max_pu`` + the bracket's low end :data:`LOW_TOLERANCE_PU` (0.0001 pu, the
+solver's convergence tolerance: the limit itself as far as a flow can tell), the bus, and that
+the default drove the figure.
+
+No search of its own: every export level the search solves gives, per bus its flow judges, the
+low end's *excess* (:func:`excess_by_bus`)
+
+    e = min(V − (v_max + t_lo), (V − V_base) − band),  band = max(t_lo, 0.1 % floor)
+
+on the buses at or below the limit without V2G (``V_base ≤ v_max + t_lo``): e > 0 is a row
+:func:`protv2g.checks.flow_limit.v2g_caused` would make ``new`` at ``t_lo`` (its rise band is
+:func:`~protv2g.checks.flow_limit.rise_band_pu`). The first evaluated level with e > 0 and the
+level before it bracket the crossing; the crossing bus's own e is interpolated linearly
+between them (V is linear in the export to first order, ΔV ≈ (R·P + X·Q)/V; Kersting,
+*Distribution System Modeling and Analysis*) and rounded down to a whole kW, never below the
+last level without such a row — as the search's figure lies below its first failing export.
+Bisecting that bracket too (tried: the search's rounds given its levels) moved IEEE 8500's
+depot at peak from 403 to 402 kW and IEEE 34's not at all, for +13 % CPU on the 8500 (two
+more engine calls): not kept.
+
+What it leaves to the checks: a regulator's regulated bus (a set-point, C12's ``regulator
+set-point``) and the buses C12 does not judge (a source bus, above 34.5 kV) are left out; a
+site's own bus, out of the base case, is judged from its voltage idle (C12's ``site transformer
+no-load tap`` rows: one at the limit idle is left out); a bus
+past a regulator that the export raises only as much as the output (:mod:`protv2g.checks.
+flow_band`) is not, so the end errs low there: IEEE 8500's depot at peak gives 403 kW at
+m1209814, past FEEDER_REG, where the search re-judged at 0.0001 pu gives 428 kW at m1209811
+(review vr41). A bus over the limit beyond ``t_lo`` without V2G
+is the other bracket's (``over_limit_kw``, :mod:`.voltage_text`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources
+from protv2g.checks.flow_limit import (
+    V_LIMIT_TOLERANCE_BRACKET_PU,
+    judged_voltage_pu,
+    regulated_buses,
+    rise_band_pu,
+)
+from protv2g.checks.flow_site_tap import idle_voltages
+
+__all__ = ["LOW_TOLERANCE_PU", "NEAR_PU", "at_v_max", "bus_label", "excess_by_bus",
+           "flow_excess", "tolerance_end_text", "with_at_v_max"]
+
+#: The tolerance bracket's low end, pu (the Rules sheet: OpenDSS's convergence tolerance).
+LOW_TOLERANCE_PU = V_LIMIT_TOLERANCE_BRACKET_PU[0]
+#: Buses whose excess is below −this (pu) are not kept: far from the limit at that level.
+NEAR_PU = 0.02
+
+
+def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str],
+                  v_max_pu: float, t_lo_pu: float = LOW_TOLERANCE_PU,
+                  skip: set[int] | frozenset[int] = frozenset()) -> dict[str, pd.Series]:
+    """Scenario → the low end's excess (pu, module docstring) of each bus at or below the limit
+    without V2G, indexed by bus, the buses within :data:`NEAR_PU` of it only.
+
+    Parameters
+    ----------
+    bus : DataFrame
+        The flow's bus table (``scenario``, ``bus``, ``vm_pu`` and the phase columns; every
+        step: a bus's highest is taken, :func:`~protv2g.checks.flow_limit.judged_voltage_pu`).
+    base_of : mapping
+        Export scenario → its base case (no V2G).
+    names : set of str
+        The export scenarios wanted.
+    v_max_pu, t_lo_pu : float
+        The limit and the tolerance judged at (pu).
+    skip : set of int
+        Buses left out (set-points, buses C12 does not judge).
+    """
+    wanted = {*names, *(base_of.get(n, "") for n in names)} - {""}
+    scen = bus["scenario"].astype(str).to_numpy()
+    at = np.isin(scen, list(wanted))
+    if skip:
+        at &= ~np.isin(bus["bus"].to_numpy(), list(skip))
+    if not at.any():
+        return {}
+    rows = np.flatnonzero(at)
+    w = pd.DataFrame({"scenario": scen[rows], "bus": bus["bus"].to_numpy()[rows],
+                      "v": judged_voltage_pu(bus, rows)})
+    top = w.groupby(["scenario", "bus"], sort=False).v.max()
+    # a site's own bus, out of the base case: its voltage with the site built and idle, as
+    # C12 judges it (:func:`protv2g.checks.flow_site_tap.site_tap`); one at the limit idle is
+    # the site transformer's tap (a setting), not this bracket's
+    idle = idle_voltages(bus.iloc[rows])
+    out: dict[str, pd.Series] = {}
+    for name in sorted(names):
+        base = base_of.get(name, "")
+        if name not in top.index.get_level_values(0) or base not in top.index.get_level_values(0):
+            continue
+        v = top.loc[name]
+        v0 = top.loc[base].reindex(v.index)
+        if base in idle.index.get_level_values(0):
+            on_idle = idle.loc[base].reindex(v.index)
+            on_idle = on_idle.where(on_idle <= v_max_pu - t_lo_pu)
+            v0 = v0.fillna(on_idle)
+        ok = (v0 <= v_max_pu + t_lo_pu).to_numpy()  # NaN (no base): not this bracket's
+        band = rise_band_pu(v_max_pu, v0.to_numpy(float), t_lo_pu)
+        e = np.fmin(v.to_numpy(float) - (v_max_pu + t_lo_pu), v.to_numpy(float)
+                    - v0.to_numpy(float) - band)
+        keep = ok & (e > -NEAR_PU)
+        out[name] = pd.Series(e[keep], index=v.index[keep])
+    return out
+
+
+def _skipped(study: Any) -> set[int]:
+    """Buses the low end leaves out: a regulator's regulated bus, and the buses C12 does not
+    judge — a source bus, a bus above 34.5 kV (:func:`protv2g.checks.flow_buses.
+    judged_buses`, its :func:`~protv2g.checks.flow_buses.bus_kv_and_sources` read on the
+    study alone)."""
+    model = getattr(study, "model", None)
+    out = set(regulated_buses(model))
+    n = len(model.buses) if model is not None else len(getattr(study.net, "bus", ()))
+    kv, sources = bus_kv_and_sources(SimpleNamespace(study=study), np.arange(n))
+    high = np.flatnonzero(np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6)
+    idx = (np.arange(n) if model is not None else study.net.bus.index.to_numpy())
+    return out | sources | {int(b) for b in idx[high]}
+
+
+def flow_excess(study: Any, base_of: Mapping[str, str], names: set[str], v_max_pu: float,
+                t_lo_pu: float = LOW_TOLERANCE_PU
+                ) -> Callable[[Mapping[str, pd.DataFrame]], dict[str, pd.Series]]:
+    """What the search keeps of a call's flow tables (``flow`` → :func:`excess_by_bus`)."""
+    skip = _skipped(study)
+
+    def keep(flow: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
+        bus = flow.get("bus") if hasattr(flow, "get") else None
+        if bus is None or not {"scenario", "bus", "vm_pu"} <= set(bus.columns):
+            return {}
+        return excess_by_bus(bus, base_of, names, v_max_pu, t_lo_pu, skip)
+
+    return keep
+
+
+def at_v_max(excess: Mapping[tuple[Any, float], pd.Series], key: Any, levels: list[float],
+             figure_kw: float) -> tuple[float, Any, float] | None:
+    """``(at_v_max_kw, bus, first level)``: where the first bus passes the low end's limit on
+    the axis ``key`` (module docstring), when that happens at or below ``figure_kw``; None
+    otherwise (or where the levels' flows were not kept)."""
+    prev_kw, prev = 0.0, None
+    for p in levels:
+        e = excess.get((key, p))
+        if e is None:
+            return None
+        if len(e) and float(e.max()) > 0:
+            if p > figure_kw + 1e-9:
+                return None
+            b = e.idxmax()
+            e1 = float(e[b])
+            e0 = float(prev[b]) if prev is not None and b in prev.index else -math.inf
+            cross = (prev_kw + (p - prev_kw) * (-e0) / (e1 - e0) if math.isfinite(e0)
+                     and e0 <= 0 < e1 else prev_kw)
+            return max(prev_kw, math.floor(cross + 1e-9)), b, p
+        prev_kw, prev = p, e
+    return None
+
+
+def tolerance_end_text(at_kw: float, bus_name: str, first_kw: float, tol_pu: float,
+                       v_max_pu: float, which: str) -> str:
+    """The hosting text of the low end: ``"within the 0.001 pu measurement tolerance: at
+    1.0501 pu …, 431 kW (C12 at depot480, over it at 443 kW; …) — the default tolerance drove
+    the figure on given data 539 kW"``; ``which``: the figure it drove, in words.
+
+    >>> tolerance_end_text(431.0, "depot480", 443.0, 0.001, 1.05, "the figure 539 kW")[:60]
+    'within the 0.001 pu measurement tolerance (checks.voltage_li'
+    """
+    v_lo = v_max_pu + LOW_TOLERANCE_PU
+    return (f"within the {tol_pu:g} pu measurement tolerance (checks.voltage_limit_tolerance_pu"
+            f", which the gate decides on): at {v_lo:.4f} pu, the bracket's low end "
+            f"{LOW_TOLERANCE_PU:g} pu, {at_kw:,.0f} kW (C12 at {bus_name}, over it at "
+            f"{first_kw:,.6g} kW; interpolated between solved levels) — the default tolerance "
+            f"drove {which}")
+
+
+def bus_label(study: Any, b: Any) -> str:
+    """A bus index's name in the study's model (OpenDSS) or net (pandapower)."""
+    model = getattr(study, "model", None)
+    if model is not None:
+        return str(model.buses.index[int(b)])
+    net = getattr(study, "net", None)
+    name = net.bus.at[int(b), "name"] if net is not None and "name" in net.bus else None
+    return str(name) if name not in (None, "") else str(b)
+
+
+def with_at_v_max(table: pd.DataFrame, excess: Mapping[tuple[Any, float], pd.Series],
+                  levels_of: Mapping[Any, list[float]], bus_name: Callable[[Any], str],
+                  tol_pu: float, v_max_pu: float) -> pd.DataFrame:
+    """``table`` (the hosting table) with ``at_v_max_kw`` (NaN where no figure rests on the
+    tolerance, :func:`at_v_max`) and its words at the head of the ``note``. The figures are
+    the row's and, for a figure not determined, its figure on given data (``given_hosting_kw``:
+    review rev41a M7's 539 kW is that one)."""
+    table = table.copy()
+    table["at_v_max_kw"] = math.nan
+    for i, r in table.iterrows():
+        key = (str(r["site"]), str(r["participation"]), str(r["load_level"]))
+        figure = float(r["hosting_kw"]) if bool(r["limited"]) else float(r["site_max_kw"])
+        given = pd.to_numeric(pd.Series([r.get("given_hosting_kw")]), errors="coerce").iloc[0]
+        # the figure on given data, where C12 limits it (a C12 row there rests on given data)
+        given = (float(given) if not bool(r.get("determined", True)) and given > figure
+                 and "C12" in str(r.get("given_limit") or "") else None)
+        found = at_v_max(excess, key, levels_of.get(key, []), given or figure)
+        if found is None:
+            continue
+        at_kw, b, first = found
+        table.at[i, "at_v_max_kw"] = at_kw
+        which = (f"the figure {figure:,.0f} kW" if first <= figure + 1e-9
+                 else f"the figure on given data {given:,.0f} kW")
+        said = tolerance_end_text(at_kw, bus_name(b), first, tol_pu, v_max_pu, which)
+        table.at[i, "note"] = f"{said}; {r['note']}" if r["note"] else said
+    table["at_v_max_kw"] = table["at_v_max_kw"].astype(float)
+    return table
