@@ -34,6 +34,25 @@ DEPOT_FILE = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 REAL_FEEDERS_DIR = SHARED_DIR / "feeders" / "opendss" / "real"
 #: The working directory the test run started in (OpenDSS's ``cd``/``compile`` move the process).
 START_CWD = os.getcwd()
+#: r1's ground minimum trip in the tests' copies of ``feeders/opendss_example`` (shipped: 280 A).
+#: The example's edge: r1 blind to SLG-c at lat2 in the base case's minimum case only (the C2
+#: warn rows, "fault not seen by recloser", the ground windows built on them). Since session 41
+#: (eng41: the feeder's PV no longer injects twice in the classical pre-fault state) r1 sees
+#: 3I0 282.4 A there (was 279.4 A, under 280 A) and 285.3-286.0 A with V2G: 283 A, the next whole
+#: ampere above 282.4 A and below 285.3 A, keeps the edge where it was.
+R1_GROUND_EDGE_A = 283
+
+
+def opendss_example_on_edge():
+    """The shipped OpenDSS example with r1's ground minimum trip at :data:`R1_GROUND_EDGE_A`."""
+    import protv2g
+
+    study = protv2g.load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+    return study.with_updates(devices=[
+        dict(d, ground_min_trip_a=R1_GROUND_EDGE_A) if d.get("name") == "r1" else d
+        for d in study.raw["devices"]])
+
+
 #: Options OpenDSS's ``Clear`` keeps: process-wide, not a circuit's. Found by setting each ``Set``
 #: option of DSS C-API 0.14.5 to another value, clearing and reading it back (session 41); the
 #: first set can be set without a circuit, the second only with one.
