@@ -34,6 +34,33 @@ DEPOT_FILE = FEEDERS_DIR / "depot_two_feeder" / "study.yaml"
 REAL_FEEDERS_DIR = SHARED_DIR / "feeders" / "opendss" / "real"
 #: The working directory the test run started in (OpenDSS's ``cd``/``compile`` move the process).
 START_CWD = os.getcwd()
+#: r1's ground minimum trip in the tests' copies of ``feeders/opendss_example`` (shipped: 280 A).
+#: The example's edge: r1 blind to SLG-c at lat2 in the base case's minimum case only (the C2
+#: warn rows, "fault not seen by recloser", the ground windows built on them). Since session 41
+#: (eng41: the feeder's PV no longer injects twice in the classical pre-fault state) r1 sees
+#: 3I0 282.4 A there (was 279.4 A, under 280 A) and 285.3-286.0 A with V2G: 283 A, the next whole
+#: ampere above 282.4 A and below 285.3 A, keeps the edge where it was.
+R1_GROUND_EDGE_A = 283
+#: r1's ground fast-curve multiplier in the tests of its ground window (shipped: 1.0). With the
+#: corrected currents fb's current at lat2 SLG-c, max case, rose ~10 A (1284 -> 1294 A): at the
+#: 150 A ground pickup the window proposes, fb starts to melt in 0.0647-0.0653 s against r1's
+#: fast trip x K = 1.8 x 0.0365 = 0.0656 s (measured, V2G scenarios; without V2G it passes by
+#: 0.48 ms): fuse saving lost by 0.4-1.0 ms, a second knife edge those tests are not about.
+#: 0.9 x puts r1's fast trip ahead of fb's melting there (measured: no C2 fail at 150 A).
+R1_GROUND_FAST_WINDOW = 0.9
+
+
+def opendss_example_on_edge(**r1: float):
+    """The shipped OpenDSS example with r1's ground minimum trip at :data:`R1_GROUND_EDGE_A`
+    (and r1's other fields ``r1``, e.g. ``ground_fast_multiplier``)."""
+    import protv2g
+
+    study = protv2g.load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+    return study.with_updates(devices=[
+        dict(d, ground_min_trip_a=R1_GROUND_EDGE_A, **r1) if d.get("name") == "r1" else d
+        for d in study.raw["devices"]])
+
+
 #: Options OpenDSS's ``Clear`` keeps: process-wide, not a circuit's. Found by setting each ``Set``
 #: option of DSS C-API 0.14.5 to another value, clearing and reading it back (session 41); the
 #: first set can be set without a circuit, the second only with one.

@@ -18,7 +18,7 @@ import pandas as pd
 from protv2g.checks import attribute
 from protv2g.checks.attribution import BASE_MARGIN_COLUMNS
 
-from .conftest import FEEDERS_DIR
+from .conftest import opendss_example_on_edge
 
 BASE, V2G = "base/light", "expected/light/50%"
 KEY = {"criterion": "C2", "fault_bus": "f-73 close-in", "fault_type": "SLG-c", "case": "min",
@@ -39,13 +39,13 @@ def test_not_seen_row_is_caused_by_v2g_against_the_saving_twin():
 
 
 def test_shipped_not_seen_rows_carry_the_saving_rule_and_say_when_the_fuse_melts():
-    import protv2g
     from protv2g.runner import run_study
 
+    # r1 blind to lat2 SLG-c in the base case only (conftest.R1_GROUND_EDGE_A, session 41)
+    study = opendss_example_on_edge()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        r = run_study(protv2g.load_study(FEEDERS_DIR / "opendss_example" / "study.yaml"),
-                      hosting=False)
+        r = run_study(study, hosting=False)
     c = r.tables["Coordination"]
     ns = c[c.check == "fuse saving: fault not seen by recloser"]
     assert len(ns) and (ns.rule == "fuse_saving_k").all()

@@ -29,7 +29,7 @@ from protv2g.recommend.window import DeviceLoads, choose_lower, load_edge, tag_l
 from protv2g.study import validate_study
 from protv2g.units import DeviceKind
 
-from .conftest import FEEDERS_DIR
+from .conftest import FEEDERS_DIR, R1_GROUND_FAST_WINDOW, opendss_example_on_edge
 
 DEPOT_DIR = FEEDERS_DIR / "depot_two_feeder"
 
@@ -339,25 +339,31 @@ def _narrowed(flow, floor_a: float):
 
 
 def test_a_window_whose_edge_sits_one_amp_over_c8_is_not_verified():
-    """J1's case on the shipped OpenDSS example. As shipped, r1's C5 finding (ground faults
-    in its zone) is cleared by ground_min_trip_a 280 → 150 A: C5's ceiling is the smallest
-    3I0 of the failing rows / 1.5 (238 / 1.5 = 158.7 A), C8's floor 1.5 × the standing
-    residual 3I0 (36 A → 54 A); 150 A keeps 5.8 % to C5 — verified, and C5's edge set it.
+    """J1's case on the shipped OpenDSS example. Since session 41 (eng41's corrected classical
+    currents) on the tests' copy with r1's ground minimum trip at 283 A and its ground fast
+    curve at 0.9 × (``conftest.R1_GROUND_EDGE_A``, ``R1_GROUND_FAST_WINDOW``: without them the
+    150 A move costs fuse saving at lat2's maximum fault by 0.4–1 ms, another edge). r1's C5
+    finding (ground faults in its zone) is cleared by ground_min_trip_a 283 → 150 A: C5's
+    ceiling is the smallest 3I0 of the failing rows / 1.5 (LLG-bc at b4, min case, base:
+    241.1 A / 1.5 = 160.7 A; was 238 / 1.5 = 158.7 A), C8's floor 1.5 × the standing residual
+    3I0 (35.8 A → 53.7 A); the highest 10 A value 5 % inside C5 (≤ 160.7 / 1.05 = 153.1 A) is
+    150 A — verified, and C5's edge set it.
 
     (a) r1's residual raised in the flow to 99.33 A: C8's floor 149 A, and the s32 rule's
-    150 A (the only 10 A value in the window) sits 1 A (0.7 %) over it — "verified" by the old
-    code. Now no value keeps 5 % to both edges (158.7 / 1.05 = 151.1 A < 149 × 1.05 =
-    156.5 A); the maximin value near √(149 × 158.7) = 153.8 A is 154 A (C8 +3.4 %, C5
-    +3.1 %), which the re-check finds costs fuse saving (r1 no longer sees fb's fault): not
-    cleared, the note naming the window without margin — 150 A is not proposed.
+    150 A sits 1 A (0.7 %) over it — "verified" by the old code. Now no value keeps 5 % to
+    both edges (160.7 / 1.05 = 153.1 A < 149 × 1.05 = 156.5 A); the tagged values are the
+    highest 10 A value inside C5's ceiling by less than 5 %, 160 A (0.5 % below 160.7 A; on
+    the old currents no 10 A value lay in 151.1–158.7 A, so only the maximin 154 A was tried,
+    and it cost fuse saving: "not cleared"), then the maximin near √(149 × 160.7) = 154.7 A.
+    160 A clears on re-check: a warning, not a verified fix, no change accepted — 150 A is not
+    proposed.
 
     (b) floor 146 A and r1 declared on a 5 A step (``pickup_step_a: 5``): still no value
-    with 5 % to both edges (≥ 153.3 A, ≤ 151.1 A); on the 5 A step the maximin is 150 A
-    (C8 +2.7 %, C5 +5.8 %; 155 A: +6.2 %, +2.4 %), which clears the finding: a warning, not
-    a verified fix, and no change accepted (nothing for ``--apply`` to write)."""
+    with 5 % to both edges (≥ 153.3 A, ≤ 153.1 A); the highest 5 A step inside C5 by less
+    than 5 % is 160 A, which clears the finding: a warning, not a verified fix, on r1's own
+    step, and no change accepted (nothing for ``--apply`` to write)."""
     import warnings
 
-    from protv2g import load_study
     from protv2g.pipeline import fault_tables, study_flow
     from protv2g.recommend import recommend
     from protv2g.recommend.result import EDGE_STATUS
@@ -366,7 +372,7 @@ def test_a_window_whose_edge_sits_one_amp_over_c8_is_not_verified():
     title = "C5 sensitivity / reach: r1"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        study = load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+        study = opendss_example_on_edge(ground_fast_multiplier=R1_GROUND_FAST_WINDOW)
         scenarios = build_scenarios(study.document)
         faults = fault_tables(study, scenarios)
         flow = study_flow(study)
@@ -377,23 +383,25 @@ def test_a_window_whose_edge_sits_one_amp_over_c8_is_not_verified():
         stepped = study.with_updates(devices=devices)
         edge = recommend(stepped, faults, _narrowed(flow, 146.0), scenarios=scenarios)
     before = plain.table().set_index("title").loc[title]
-    assert before.status == "verified" and before.change == "r1 ground_min_trip_a 280 → 150"
+    assert before.status == "verified" and before.change == "r1 ground_min_trip_a 283 → 150"
     assert "C5's edge set it" in before.note
 
     row = one_amp.table().set_index("title").loc[title]
-    assert row.status == "not cleared" and row.change == ""
-    assert "r1 ground_min_trip_a 280 → 154: new: C2 recloser–fuse: r1 / fb" in row.note
-    assert "window 149–159 A: no margin for load growth (C8: 3.4 % above its limit 149.0 A)" \
-        in row.note
+    assert row.status == EDGE_STATUS, row.note
+    assert row.change == ""
+    assert not [c for c in one_amp.changes if c.field == "ground_min_trip_a" and c.new < 250]
+    assert "not a verified fix: r1 ground_min_trip_a 283 → 160 clears it on re-check" in row.note
+    assert "window 149–161 A: no margin for the minimum fault (C5: 0.5 % below its limit " \
+        "160.7 A)" in row.note
     assert "→ 150" not in row.note
 
     row = edge.table().set_index("title").loc[title]
     assert row.status == EDGE_STATUS, row.note
     assert row.change == ""
     assert not [c for c in edge.changes if c.field == "ground_min_trip_a" and c.new < 250]
-    assert "not a verified fix: r1 ground_min_trip_a 280 → 150 clears it on re-check" in row.note
-    assert "window 146–159 A: no margin for load growth (C8: 2.7 % above its limit 146.0 A)" \
-        in row.note
+    assert "not a verified fix: r1 ground_min_trip_a 283 → 160 clears it on re-check" in row.note
+    assert "window 146–161 A: no margin for the minimum fault (C5: 0.5 % below its limit " \
+        "160.7 A)" in row.note
     assert "on r1's own 5 A step (pickup_step_a 5 A)" in row.note
-    after = edge.after.findings  # 150 A not applied (a C2 finding's own 250 A is)
+    after = edge.after.findings  # 160 A not applied (a C2 finding's own 250 A is)
     assert list(after.loc[after.title == title, "status"]) == ["fail"]

@@ -23,6 +23,8 @@ import pytest
 from protv2g.recommend.reach import ReachFacts, reach_limits, reach_moves, window_pick
 from protv2g.units import DeviceKind
 
+from .conftest import R1_GROUND_FAST_WINDOW
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "feeders" / "opendss_example"
 
 
@@ -125,6 +127,12 @@ def branch_study(tmp_path_factory) -> Path:
     study = (d / "study.yaml").read_text(encoding="utf-8").replace(
         "  - name: fb\n", "  - {name: f5, kind: fuse, location: {line: l5, end: from}, "
         "link: 40K, interrupting_rating_ka: 10}\n  - name: fb\n")
+    # session 41 (eng41, corrected classical currents): r1's ground fast curve at 0.9 ×
+    # (conftest.R1_GROUND_FAST_WINDOW: at 150 A fuse saving at lat2's maximum fault sits
+    # 0.4-1 ms on the wrong side otherwise, and the 150 A move is "not cleared")
+    study = study.replace("ground_fast_multiplier: 1.0",
+                          f"ground_fast_multiplier: {R1_GROUND_FAST_WINDOW}")
+    assert f"ground_fast_multiplier: {R1_GROUND_FAST_WINDOW}" in study
     (d / "study.yaml").write_text(study, encoding="utf-8")
     return d / "study.yaml"
 

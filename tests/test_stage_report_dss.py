@@ -6,31 +6,42 @@ saving of r1 (its fast trip × K = 1.8 is slower than fa's minimum melt at lat1)
 judged on the fuse-saving range (``checks/fuse_saving_range.py``) those rows are ``info``: the
 lat1 faults lie above the crossover, where saving is impossible by design. Since session 17 the
 feeder's PV ceases in the minimum case (as on the sequence path and in calc_sc): r1's ground
-element then sees 279.4 A (3I0) for SLG-c at lat2 in the base case's minimum case, below its
-280 A minimum trip, so fb clears alone — two C2 ``warn`` rows (base/light, base/peak), and the
-study's own workbook has a "Charger stages" sheet for them. The sheet's machinery on the
-phase path is exercised on the lat1 rows promoted to ``warn`` (:func:`promoted`, those two
-rows left out). Since reach23 C5 (reach) is judged on the sustained stage for r1's time-delayed
-elements and bracketed like C2: its finding's worst row (b4, LLG-bc, min case) is on the sheet too.
+element then saw 279.4 A (3I0) for SLG-c at lat2 in the base case's minimum case, below its
+280 A minimum trip, so fb cleared alone — two C2 ``warn`` rows (base/light, base/peak), and the
+study's own workbook has a "Charger stages" sheet for them. Since session 41 (eng41: pv3's
+injection no longer counted twice in the classical pre-fault state) r1 sees 282.4 A there
+(285.3–286.0 A with V2G), so these tests run the example with r1's ground minimum trip at
+283 A (``conftest.R1_GROUND_EDGE_A``), which keeps that edge; the shipped file keeps 280 A.
+The sheet's machinery on the phase path is exercised on the lat1 rows promoted to ``warn``
+(:func:`promoted`, those two rows left out). Since reach23 C5 (reach) is judged on the
+sustained stage for r1's time-delayed elements and bracketed like C2: its finding's worst row
+(b4, LLG-bc, min case) is on the sheet too.
 
 Hand check of one device through its stages (fuse fb, SLG-c at lat2, max case,
-``firm/light/100%``; stage currents as stored, float32): first cycle 1,284.227 A for
-Δt₀ = 1/60 s, sustained 1,281.469 A from 1/60 s to lot-b2's (and pv3's) trip at 10 s, then
-1,263.119 A. The 40T link's maximum-melt times at those currents: t₀ = 0.0932309 s,
-t₁ = 0.0936326 s. Melting accumulates (``devices/staged.py`` (1), Σ Δt/t_op = 1): after the
-first cycle the travel is Δt₀/t₀ = 0.178768; the rest, (1 − 0.178768)·t₁ = 0.0768941 s, is
-spent in the sustained stage, so the link has melted (maximum-melt curve) at
-1/60 + 0.0768941 = 0.0935608 s (< 10 s: within the sustained stage). Total clearing adds the
-arcing time at the sustained stage's current, TC(I₁) − MM_max(I₁) = 0.10193262 − 0.09363262 =
-0.0083 s: **t = 0.1018608 s** — against 0.1015309 s with the first-cycle current held (the
-whole fault at 1,284.227 A).
+``firm/light/100%``; stage currents as stored, float32): first cycle 1,294.471 A for
+Δt₀ = 1/60 s, sustained 1,291.644 A from 1/60 s to lot-b2's trip at 10 s, 1,278.155 A from
+10 s to pv3's trip at 20 s, then 1,273.302 A. The 40T link's maximum-melt times at the first
+two currents: t₀ = 0.0917611 s, t₁ = 0.0921633 s. Melting accumulates (``devices/staged.py``
+(1), Σ Δt/t_op = 1): after the first cycle the travel is Δt₀/t₀ = 0.181631; the rest,
+(1 − 0.181631)·t₁ = 0.0754236 s, is spent in the sustained stage, so the link has melted
+(maximum-melt curve) at 1/60 + 0.0754236 = 0.0920902 s (< 10 s: within the sustained stage).
+Total clearing adds the arcing time at the sustained stage's current, TC(I₁) − MM_max(I₁) =
+0.10046330 − 0.09216330 = 0.0083 s: **t = 0.1003902 s** — against 0.1000611 s with the
+first-cycle current held (the whole fault at 1,294.471 A).
 
 Session 19 changed the feeder's PV (pv3, 500 kVA) from a constant 1.2 pu held for the whole
 fault to the chargers' model (1.5 pu first cycle, 1.1 pu sustained, Category II trips: it
-trips at 10 s with lot-b2, UV1 0.70 pu): its own current 27.8 → 34.7 A first cycle,
+tripped at 10 s with lot-b2, UV1 0.70 pu): its own current 27.8 → 34.7 A first cycle,
 25.5 A sustained, 0 after 10 s, so the stages moved from 1,283.048 / 1,281.868 / 1,268.363 A
 to 1,284.227 / 1,281.469 / 1,263.119 A and t from 0.1018436 s (held: 0.1017022 s) to
 0.1018608 s (held: 0.1015309 s). The issue #16 note had 0.1018461 s at 1,283 A.
+
+Session 41 (eng41: the classical pre-fault state no longer counts pv3's injection twice):
+every current of this fault rose (stages 1,284.227 / 1,281.469 / 1,263.119 A → the figures
+above) and pv3 (34.7 A first cycle, 25.2 A sustained) no longer trips with lot-b2 at 10 s but
+at 20 s (its UV1 element, 10 s, timing again from lot-b2's trip: the ``after_trip_j`` rule of
+``engine/staging.py``), so fb has four stages; t 0.1018608 s → 0.1003902 s (held: 0.1015309 s
+→ 0.1000611 s).
 """
 
 from __future__ import annotations
@@ -45,12 +56,12 @@ from protv2g.scenarios import build_scenarios
 from protv2g.stage_report import STAGED_TABLE_COLUMNS
 from protv2g.stage_report_dss import dss_staged_device_table
 
-from .conftest import FEEDERS_DIR
+from .conftest import opendss_example_on_edge
 
 
 @pytest.fixture(scope="module")
 def dss_run():
-    study = protv2g.load_study(FEEDERS_DIR / "opendss_example" / "study.yaml")
+    study = opendss_example_on_edge()  # r1's ground at 283 A: module docstring
     return study, protv2g.run_study(study)
 
 
@@ -161,24 +172,29 @@ def test_fuse_fb_through_its_stages_by_hand(dss_run):
     faults = FaultTables(result.fault_currents, result.device_faults, result.staged)
     sc = {s.name: s for s in build_scenarios(study.document)}["firm/light/100%"]
     t = dss_staged_device_table(study, faults, "fb", "lat2", "SLG-c", "max", sc)
-    assert list(t["stage_name"]) == ["first_cycle", "sustained", "after_trip_1"]
-    i0, i1, i2 = t["i_phase_a"]
-    # session 19: pv3 on the chargers' model (module docstring); was 1283.048, 1281.868,
-    # 1268.363 with pv3 held at 1.2 pu
-    assert (i0, i1, i2) == pytest.approx((1284.227, 1281.469, 1263.119), abs=1e-3)
-    assert t["t_start_s"].iloc[2] == pytest.approx(10.0)
+    assert list(t["stage_name"]) == ["first_cycle", "sustained", "after_trip_1",
+                                     "after_trip_2"]
+    i0, i1, i2, i3 = t["i_phase_a"]
+    # session 41: the corrected pre-fault state (module docstring); session 19 had 1284.227,
+    # 1281.469, 1263.119 (and 1283.048, 1281.868, 1268.363 with pv3 held at 1.2 pu before)
+    assert (i0, i1, i2, i3) == pytest.approx((1294.471, 1291.644, 1278.155, 1273.302),
+                                             abs=1e-3)
+    assert list(t["t_start_s"].iloc[2:]) == pytest.approx([10.0, 20.0])
     assert t["trip_lot-b2_s"].iloc[0] == pytest.approx(10.0)
     assert t["i_lot-b2_a"].iloc[2] == 0.0  # tripped at 10 s
+    assert t["trip_pvsystem.pv3_s"].iloc[0] == pytest.approx(20.0)
+    assert t["i_pvsystem.pv3_a"].iloc[3] == 0.0  # tripped at 20 s
     fb = build_devices(study)[0]["fb"]
     mx0, mx1 = (float(fb.max_melt_time_s(np.array([i]))[0]) for i in (i0, i1))
     arc1 = float(fb.total_clear_time_s(np.array([i1]))[0]) - mx1
     dt0 = float(t["t_end_s"].iloc[0])  # 1/60 s, stored as float32
     melted = dt0 + (1.0 - dt0 / mx0) * mx1
     assert melted < 10.0  # within the sustained stage
-    assert (mx0, mx1, arc1) == pytest.approx((0.0932309, 0.0936326, 0.0083), abs=1e-7)
+    assert (mx0, mx1, arc1) == pytest.approx((0.0917611, 0.0921633, 0.0083), abs=1e-7)
     assert t["t_op_staged_s"].iloc[0] == pytest.approx(melted + arc1, abs=1e-12)
-    assert t["t_op_staged_s"].iloc[0] == pytest.approx(0.1018608, abs=1e-7)  # was 0.1018436
-    assert t["t_op_first_cycle_held_s"].iloc[0] == pytest.approx(0.1015309, abs=1e-7)
+    # was 0.1018608 (session 19-40), 0.1018436 before
+    assert t["t_op_staged_s"].iloc[0] == pytest.approx(0.1003902, abs=1e-7)
+    assert t["t_op_first_cycle_held_s"].iloc[0] == pytest.approx(0.1000611, abs=1e-7)
 
 
 def test_the_stages_kept_are_those_computed_again(dss_run, promoted):

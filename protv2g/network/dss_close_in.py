@@ -312,6 +312,8 @@ def close_in_model(model: Any, places: Iterable[tuple], distance_km: float = CLO
         model, node_names=np.array(node_names, dtype=object), node_bus=node_bus_a,
         node_num=np.asarray(node_num, dtype=np.int64), buses=buses, y_s=y,
         v_oc_v=_extend(model.v_oc_v), v_pf_v=_extend(model.v_pf_v), energized=energized,
+        inverter_j_a=None if model.inverter_j_a is None else tuple(  # no unit on a new node
+            np.concatenate([j, np.zeros(n - n0, dtype=complex)]) for j in model.inverter_j_a),
         elements=elements, _lines=lines, element_overrides=overrides,
         terminal_sections={k: v for k, v in sections_at.items() if v != k[0]})
     return CloseInModel(new_model, pd.DataFrame(rows_tab, columns=columns))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -233,15 +233,33 @@ def _enter_fault_study(dss, where: str, warn: _Warnings | None = None) -> None: 
 
 def inverter_output_kw(dss) -> dict[str, float]:  # noqa: ANN001
     """Active power out of every enabled PV system and storage in the present solution, kW."""
+    return {full: -float(np.sum(np.asarray(dss.CktElement.Powers())[0::2]))
+            for full in _enabled_inverters(dss)}
+
+
+def inverter_currents(dss) -> dict[str, np.ndarray]:  # noqa: ANN001
+    """Every enabled PV system's and storage unit's conductor currents in the present solution.
+
+    ``{"pvsystem.pv1": (k,) complex}``, A, into the element, in the order of its conductors
+    (``CktElement.Currents``, the order of ``NodeRef`` and so of
+    :attr:`~protv2g.network.dss_elements.ElementY.node`)."""
     out = {}
+    for full in _enabled_inverters(dss):
+        c = np.asarray(dss.CktElement.Currents(), dtype=float)
+        out[full] = c[0::2] + 1j * c[1::2]
+    return out
+
+
+def _enabled_inverters(dss) -> Iterator[str]:  # noqa: ANN001
+    """``"pvsystem.pv1"`` of every enabled PV system and storage unit, each made the active
+    element before it is yielded."""
     for cls in INVERTER_CLASSES:
         dss.Circuit.SetActiveClass(cls)
         for name in list(dss.ActiveClass.AllNames()):
             full = f"{cls}.{name.lower()}"
             dss.Circuit.SetActiveElement(full)
             if dss.CktElement.Enabled():
-                out[full] = -float(np.sum(np.asarray(dss.CktElement.Powers())[0::2]))
-    return out
+                yield full
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,7 @@ from protv2g.network.dss_compile import (  # compile and solve steps (split, #21
     RETRY_ITERATIONS,
     _enter_fault_study,
     compile_model,
+    inverter_currents,
     inverter_output_kw,
     resume_protection,
     solve_power_flow,
@@ -180,6 +181,14 @@ class DssModel:
     converged: bool
     warnings: pd.DataFrame
     redirects: tuple[str, ...] = ()
+    #: ``(J_oc, J_pf)``, ``(n,)`` complex each, A: the current :attr:`inverters` inject at each
+    #: node beyond their fault-study admittance in the state of ``v_oc_v`` (OpenDSS's fault
+    #: study solves ``Y·Voc = J_sources + J_oc``: the units stay sources there) and of
+    #: ``v_pf_v`` (their power-flow output) — :func:`_inverter_injection`. Taking the units
+    #: out of the pre-fault state takes out both their admittance and this
+    #: (:func:`protv2g.engine.phase.system.build_system`, ``inverters_out``). ``None``: no
+    #: injection (``Y·V = J_sources``).
+    inverter_j_a: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     redirect_elements: frozenset[str] = frozenset()
     controls_on: bool = True
     _dss: Any = field(default=None, repr=False)
@@ -285,7 +294,9 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     converged = solve_power_flow(dss, controls, warn)
     v_pf = _node_voltages(dss)
     flow_kw = inverter_output_kw(dss)
+    i_pf = inverter_currents(dss)
     _enter_fault_study(dss, str(path), warn)
+    i_oc = inverter_currents(dss)
     order = [s.lower() for s in dss.Circuit.YNodeOrder()]
     n = len(order)
     data, indices, indptr = dss.YMatrix.getYsparse()
@@ -312,6 +323,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     machine_elements = machines(dss, str(path))
     live_inv = elements.enabled & elements.energized & elements.cls.isin(INVERTER_CLASSES)
     inverter_elements = tuple(element_y(dss, n, str(path)) for n in elements.name[live_inv])
+    inverter_j = _inverter_injection(y, v_oc, v_pf, inverter_elements, i_oc, i_pf, sources)
     injections = injection_table(dss)
     injections["p_flow_kw"] = injections.name.map(flow_kw)
     return DssModel(
@@ -320,10 +332,41 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
         node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
         sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
         controls=control_table(dss), injections=injections, inverters=inverter_elements,
+        inverter_j_a=inverter_j,
         elements=elements, converged=converged, warnings=warn.frame(),
         redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss,
         redirect_elements=warn.redirect_elements,
         _lines=line_y)
+
+
+def _inverter_injection(y: sp.csc_matrix, v_oc: np.ndarray, v_pf: np.ndarray,
+                        inverters: Sequence[ElementY], i_oc: dict[str, np.ndarray],
+                        i_pf: dict[str, np.ndarray], sources: np.ndarray
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`DssModel.inverter_j_a`: the current the PV systems and storage inject at each
+    node beyond their fault-study admittance, in the states ``v_oc`` and ``v_pf``, A.
+
+    From each unit's conductor currents ``I`` (OpenDSS's ``CktElement.Currents`` =
+    ``Yprim·V − InjCurrent``; R. C. Dugan, *OpenDSS Reference Guide*, "Solution"):
+    ``J = Yprim·V − I``. The fault study's one direct solve takes a unit's injection from
+    the state before it (a 1 MW storage unit on 12.47 kV: 3.4 A of 47 A from ``Yprim·Voc − I``), so
+    at a unit's node without a source or machine ``J_oc`` is what that solve had there,
+    ``(Y·Voc)`` (every other element is an admittance in it: loads at rated voltage).
+    """
+    j_oc = np.zeros(len(v_oc), dtype=complex)
+    j_pf = np.zeros(len(v_pf), dtype=complex)
+    own = np.zeros(len(v_oc), dtype=bool)
+    for e in inverters:
+        if e.name not in i_oc or e.name not in i_pf:
+            continue
+        sel = e.node >= 0
+        for j, v, i_a in ((j_oc, v_oc, i_oc), (j_pf, v_pf, i_pf)):
+            vk = np.where(sel, v[np.maximum(e.node, 0)], 0.0)
+            np.add.at(j, e.node[sel], (e.yprim_s @ vk - np.asarray(i_a[e.name]))[sel])
+        own[e.node[sel]] = True
+    own[np.asarray(sources, dtype=np.int64)] = False
+    j_oc[own] = (y @ v_oc)[own]
+    return j_oc, j_pf
 
 
 def _node_voltages(dss) -> np.ndarray:  # noqa: ANN001

@@ -188,8 +188,13 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         Take the model's PV systems and storage (``model.inverters``: OpenDSS's fault-study
         admittance that generates their rating at rated voltage) out of ``Y``, for a caller that
         models them by their control law (:mod:`.der`). The classical pre-fault voltage then
-        loses their contribution: ``V′ = V + Y′⁻¹·ΔY·V`` with ``ΔY`` their admittance
-        (superposition: ``Y·V = J = Y′·V′``).
+        loses their contribution: ``V′ = V + Y′⁻¹·(ΔY·V − J_inv)`` with ``ΔY`` their
+        admittance and ``J_inv`` the current they inject beside it in the state ``V``
+        (``DssModel.inverter_j_a``; OpenDSS's ``Voc`` solves ``Y·V = J + J_inv`` with the units
+        still sources, the power flow has them at their output; superposition with
+        ``Y′·V′ = J``), so ``V′`` is the grid alone's. Until session 41 ``J_inv`` was left
+        out: the units' admittance stayed in the pre-fault voltage, and the control law's
+        current came on top of OpenDSS's fault study *with* the units (review rev41b W4).
     plan : EliminationPlan, optional
         Another system's :attr:`FaultSystem.plan` (e.g. the 20 °C one for the heated min
         case): the selected inversion reuses its ordering when the pattern is the same.
@@ -260,8 +265,9 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
                      symmetric=_is_symmetric(y), yprim_change=_by_element(mats),
                      plan=plan)
     if (delta or out_inv or hot) and method is Method.CLASSICAL:
-        # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv − ΔY_hot and Y·V = J:
-        # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + Y_inv·V − ΔY_hot·V]
+        # Y·V = J + J_inv (OpenDSS's Voc: the units inject J_inv beside their admittance),
+        # Y′·V′ = J + ΔY_m·V_pf with Y = Y′ − ΔY_m + Y_inv − ΔY_hot:
+        # V′ = V + Y′⁻¹·[ΔY_m·(V_pf − V) + (Y_inv·V − J_inv) − ΔY_hot·V]
         rhs = np.zeros(len(nodes), dtype=complex)
         for e, d in hot:
             sel = e.node >= 0
@@ -273,6 +279,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         for e, _ in out_inv:
             sel = e.node >= 0
             np.add.at(rhs, local[e.node[sel]], e.yprim_s[np.ix_(sel, sel)] @ v[local[e.node[sel]]])
+        if out_inv and model.inverter_j_a is not None:
+            rhs -= model.inverter_j_a[0 if prefault == "open_circuit" else 1][nodes]
         fs.v_open = v + fs.lu.solve(rhs)
     return fs
 
