@@ -140,3 +140,69 @@ def test_c4_violation_names_the_directional_block(both) -> None:
     assert v.message.str.contains("R-HEAD does not operate for").all()
     assert v.message.str.contains("its directional control holds back").all()
     assert v.message.str.contains("has no backup at this fault").all()
+
+
+def _zone_ground_rows(ctx) -> pd.DataFrame:
+    from protv2g.checks.sensitivity import _zone_rows
+
+    m = _zone_rows(ctx)
+    kind = m.fault_type.astype(str).str.startswith(("SLG", "LLG")).to_numpy()
+    return m[(m.device == "R-HEAD").to_numpy() & kind].reset_index(drop=True)
+
+
+def test_c5_reach_counts_only_released_elements(both) -> None:
+    """C5 (review ver41 W-new1): R-HEAD's reach at the ground faults of its zones is judged
+    on the 51P at the largest phase current 67P releases (hand: the release bits C9 gives,
+    ``|Ia|, |Ib|, |Ic|`` of the fault table, ÷ the 240 A 51P pickup of the study), never on
+    the blinded 51G; the same rows without directional control pass on the 51G (3I0 ÷ 90 A),
+    which old code credited to the directional relay too."""
+    d, nd, faults = both
+    md, mn = _zone_ground_rows(d), _zone_ground_rows(nd)
+    assert len(md) == len(mn) > 0
+    assert (md.element == "phase").all()  # old code: "ground" (the blinded 51G)
+    assert (mn.element == "ground").all() and (mn.ratio >= mn.factor).all()
+    # by hand from the fault table: the released phases' largest current (one stage here)
+    f = d.faults
+    code = f.oc_released.to_numpy()[md._at.to_numpy()]
+    amps = 1000.0 * f[["ia_ka", "ib_ka", "ic_ka"]].to_numpy(float)[md._at.to_numpy()]
+    bits = np.stack([(code & b) != 0 for b in (1, 2, 4)], axis=-1)
+    expect = np.where(bits, amps, 0.0).max(axis=-1)
+    np.testing.assert_allclose(md.i_op_a.to_numpy(float), expect, rtol=1e-9)
+    np.testing.assert_allclose(md.ratio.to_numpy(float), expect / 240.0, rtol=1e-9)
+    short = md.ratio < md.factor
+    assert short.any()  # 30 Ω: the phase currents under 1.5/1.2 × 240 A
+    violations, _ = run_checks(d.study, faults, None, list(d.scenarios.values()))
+    v = violations[(violations.criterion == "C5") & (violations.device == "R-HEAD")
+                   & violations.fault_type.astype(str).str.startswith(("SLG", "LLG"))]
+    v = v[v.message.str.startswith("R-HEAD sees")]  # the shortfalls (not the reach drop)
+    assert len(v)
+    assert v.message.str.contains("holds back its ground element at this fault").all()
+
+
+def test_c5_relay_releasing_nothing_does_not_see_the_fault(both) -> None:
+    """With 67P blinded too (minimum polarising 10 pu, no memory) R-HEAD's directional
+    control releases no overcurrent element at any fault: every zone row is at 0 A, ratio
+    0, and its C5 row says why (old code: the non-directional currents)."""
+    _, _, faults = both
+    study = _study(True)
+    blind = {"trip_direction": "forward", "ground_min_polarising_pu": 0.5,
+             "phase_min_polarising_pu": 10.0, "memory": False}
+    study = study.with_updates(devices=[dict(x, directional=blind) if x["name"] == "R-HEAD"
+                                        else x for x in study.raw["devices"]])
+    scs = build_scenarios(study.document)
+    ctx = build_context(study, faults, None, scs)
+    from protv2g.checks.sensitivity import _zone_rows
+
+    m = _zone_rows(ctx)
+    m = m[m.device == "R-HEAD"]
+    assert len(m) and (ctx.faults.oc_released.to_numpy()[m._at.to_numpy()] == 0).all()
+    assert (m.i_op_a == 0).all() and (m.ratio == 0).all()
+    violations, _ = run_checks(study, faults, None, list(ctx.scenarios.values()))
+    v = violations[(violations.criterion == "C5") & (violations.device == "R-HEAD")]
+    # every scenario and fault type, fail in the primary zone and warn in the backup zone
+    # (C5's factors 1.5/1.2 against ratio 0), the rows grouped by bus
+    want = {(s, t, z) for s in set(m.scenario) for t in set(m.fault_type.astype(str))
+            for z in ("fail", "warn")}
+    assert set(zip(v.scenario, v.fault_type.astype(str), v.status, strict=True)) == want
+    assert v.message.str.contains("releases none of its overcurrent elements").all()
+    assert (v.margin.astype(float) == -v.limit.astype(float)).all()  # ratio 0

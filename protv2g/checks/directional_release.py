@@ -30,8 +30,8 @@ from protv2g.directional.decide import ALL_RELEASED, release_masks
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["RELEASED_COLUMN", "BLOCKED_COLUMN", "RELEASED_CURRENT_COLUMNS", "ANGLE_COLUMNS",
-           "relay_memory_pu", "released_currents", "stage_released_currents",
-           "with_release_columns"]
+           "HELD_NOTES", "relay_memory_pu", "released_currents", "stage_released_currents",
+           "with_release_columns", "zone_released"]
 
 #: Column of the device table holding each row's release code
 #: (:func:`protv2g.directional.decide.released_code`, int8; ``ALL_RELEASED`` on every other
@@ -140,3 +140,38 @@ def stage_released_currents(staged: StagedCurrents, phase: np.ndarray, r: np.nda
     return i_p, i_g
 
 
+
+
+#: :func:`zone_released`'s per-row note codes: 0 nothing held back, 1 the ground element held
+#: back (the row judged on the phase element), 2 no overcurrent element released.
+HELD_NOTES = ("",
+              "; its directional control holds back its ground element at this fault (C9: "
+              "no forward decision), so its phase element is judged",
+              "; its directional control releases none of its overcurrent elements at this "
+              "fault (C9: no forward decision), so it does not see the fault")
+
+
+def zone_released(faults: pd.DataFrame, at: np.ndarray, i_phase_a: np.ndarray,
+                  i_ground_a: np.ndarray, fault_kind_ground: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
+    """C5's zone rows (``at``: positions in ``faults``, ``-1`` for a zone fault without a
+    row) as their overcurrent elements see them: ``(i_phase_a, i_ground_a, ground_ok,
+    released, held)`` — the first-cycle currents of the released elements
+    (:func:`released_currents`), whether the ground element may operate (bool), the release
+    codes (None without :data:`RELEASED_COLUMN`) and a :data:`HELD_NOTES` code per row
+    (``fault_kind_ground``: the row is a ground fault, where a held-back ground element is
+    noted). The inputs themselves and all-True/zeros without :data:`RELEASED_COLUMN`."""
+    n = len(at)
+    if RELEASED_COLUMN not in faults.columns:
+        return i_phase_a, i_ground_a, np.ones(n, bool), None, np.zeros(n, np.int8)
+    have = at >= 0
+    pos = np.where(have, at, 0)
+    released = np.where(have, faults[RELEASED_COLUMN].to_numpy()[pos], ALL_RELEASED)
+    phases = tuple(np.where(have, faults[c].to_numpy(float)[pos], 0.0)
+                   for c in ("ia_ka", "ib_ka", "ic_ka"))
+    i_p, i_g = released_currents(phases, i_phase_a, i_ground_a, released)
+    ph, gr = release_masks(released)
+    none = ~ph.any(axis=-1) & ~gr
+    held = np.where(released == ALL_RELEASED, 0, np.where(
+        none, 2, np.where(np.asarray(fault_kind_ground, bool) & ~gr, 1, 0))).astype(np.int8)
+    return i_p, i_g, gr, released, held

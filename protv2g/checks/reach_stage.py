@@ -31,6 +31,7 @@ import numpy as np
 
 from protv2g.checks._common import CheckContext
 from protv2g.devices.models import OvercurrentRelay
+from protv2g.directional.decide import ALL_RELEASED, release_masks
 from protv2g.engine.staged_tables import StagedCurrents
 
 __all__ = ["FIRST_CYCLE", "SUSTAINED", "instantaneous_ground", "stage_currents",
@@ -50,12 +51,17 @@ def instantaneous_ground(device: Any) -> bool:
 
 
 def sustained_stage(st: StagedCurrents | None, at: np.ndarray, i_phase_a: np.ndarray,
-               i_ground_a: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+               i_ground_a: np.ndarray, released: np.ndarray | None = None
+               ) -> tuple[np.ndarray, np.ndarray] | None:
     """``(phase, ground)`` currents (A) of the fault-table rows ``at`` (``-1``: a row the
     table does not have, 0 A) in ``st``'s sustained stage; the first-cycle currents (float64,
     ``i_phase_a``/``i_ground_a``) where that stage carries the first cycle's bits (no charger
     contribution, a padded stage) so that a row without stages is judged exactly as before.
-    ``None`` without that stage."""
+    ``released`` (``(n,)`` release codes, :data:`~.directional_release.RELEASED_COLUMN`;
+    ``ALL_RELEASED`` at ``-1``): on a row whose directional control holds an element back,
+    the largest released phase and ``|3I0|`` only where the ground element is released
+    (:func:`~.directional_release.released_currents`, C9's decision held through the
+    stages). ``None`` without that stage."""
     if st is None or SUSTAINED not in st.stage_names:
         return None
     k = st.stage_names.index(SUSTAINED)
@@ -68,11 +74,20 @@ def sustained_stage(st: StagedCurrents | None, at: np.ndarray, i_phase_a: np.nda
     p1 = np.maximum(np.maximum(s1[:, 0], s1[:, 1]), s1[:, 2])
     phase = np.where(p1 == p0, i_phase_a, p1.astype(float))
     ground = np.where(s1[:, 3] == s0[:, 3], i_ground_a, s1[:, 3].astype(float))
+    if released is not None:
+        part = np.flatnonzero(have & (released != ALL_RELEASED))
+        if len(part):
+            ph, gr = release_masks(released[part])
+            same = (s1[part, :3] == s0[part, :3]).all(axis=-1)  # first cycle's (released)
+            phase[part] = np.where(same, i_phase_a[part], s1[part, :3].astype(float).max(
+                axis=-1, where=ph, initial=0.0))
+            ground[part] = np.where(gr, ground[part], 0.0)
     return np.where(have, phase, 0.0), np.where(have, ground, 0.0)
 
 
 def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
-                   i_ground_a: np.ndarray, ground: np.ndarray, instantaneous: np.ndarray
+                   i_ground_a: np.ndarray, ground: np.ndarray, instantaneous: np.ndarray,
+                   released: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The operating current C5 judges each zone row on.
 
@@ -88,6 +103,9 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
         ``(n,)`` bool: the row is judged on the ground element (3I0), else the phase element.
     instantaneous : numpy.ndarray
         ``(n,)`` bool: the element judged is instantaneous (first cycle).
+    released : numpy.ndarray or None
+        ``(n,)`` release codes of a forward-directional relay's rows (:func:`sustained_stage`;
+        ``i_phase_a``/``i_ground_a`` then the released elements' first-cycle currents).
 
     Returns
     -------
@@ -103,10 +121,10 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
     """
     first = np.where(ground, i_ground_a, i_phase_a)
     n = len(first)
-    low = sustained_stage(ctx.staged, at, i_phase_a, i_ground_a)
+    low = sustained_stage(ctx.staged, at, i_phase_a, i_ground_a, released)
     if low is None:  # one stage: the first cycle is all there is
         return first, np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    high = sustained_stage(ctx.staged_high, at, i_phase_a, i_ground_a)
+    high = sustained_stage(ctx.staged_high, at, i_phase_a, i_ground_a, released)
     i_low = np.where(ground, low[1], low[0])
     # no stages of the high bracket: it is the first cycle held (faults.high_bracket)
     i_high = first if high is None else np.where(ground, high[1], high[0])

@@ -27,6 +27,12 @@ recloser curves, fuse melting), in the worse of the two brackets (the row's ``br
 first cycle for an instantaneous one (a relay's 50G without a 51G). A row whose first cycle
 gives another verdict says which stage decided it.
 
+A forward-directional relay is judged only on the overcurrent elements its directional
+control releases at that fault, C9's decision (:func:`~.directional_release.zone_released`,
+the device table's ``oc_released``): a blinded 67N's 51G counts for nothing, the row is judged
+on the released phases' 51P, and with no element released the relay does not see the fault
+(0 A, ratio 0); the message says which (ver41 W-new1).
+
 At a fault bus with no path to ground (an ungrounded, delta-fed section) SLG and LLG
 faults are not judged: one ``info`` row per device says why (:mod:`.reach_ungrounded`).
 
@@ -66,6 +72,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._keys import FaultKeys, keys_of
 from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
+from protv2g.checks.directional_release import HELD_NOTES, zone_released
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
 from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a, reach_units
 from protv2g.checks.reach_alone import alone_notes
@@ -156,15 +163,20 @@ def _zone_rows_split(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame | No
     gp = by_device(ground_pickup_a)
     kind = m.fault_kind if "fault_kind" in m else m.fault_type  # OpenDSS tables: SLG-a …
     ground = kind.isin(_GROUND_FAULTS).to_numpy() & np.isfinite(gp) & ~no_ground
+    # a forward-directional relay's elements as C9's decision releases them (ver41 W-new1:
+    # a blinded 67N's 51G was credited with reach): one held back sees no current
+    i_ph, i_gr, ground_ok, released, held = zone_released(
+        ctx.faults, m["_at"].to_numpy(), m.i_phase_a.to_numpy(float),
+        m.i_ground_a.to_numpy(float), ground)
+    ground &= ground_ok
     # behind a step transformer the element that sees more (no 3I0 behind a delta winding)
-    ground &= ~(m[EITHER_ELEMENT].to_numpy(bool) & (m.i_phase_a.to_numpy() * gp
-                                                    > m.i_ground_a.to_numpy() * ph))
+    ground &= ~(m[EITHER_ELEMENT].to_numpy(bool) & (i_ph * gp > i_gr * ph))
     m["pickup_a"] = np.where(ground, gp, ph)
     inst = ground & (by_device(instantaneous_ground) > 0)
-    first = np.where(ground, m.i_ground_a.to_numpy(), m.i_phase_a.to_numpy())
+    first = np.where(ground, i_gr, i_ph)
     m["i_op_a"], m["stage"], m["bracket"] = stage_currents(
-        ctx, m["_at"].to_numpy(), m.i_phase_a.to_numpy(float), m.i_ground_a.to_numpy(float),
-        ground, inst)
+        ctx, m["_at"].to_numpy(), i_ph, i_gr, ground, inst, released)
+    m["_held"] = held
     m["i_first_a"] = first
     # two ``str`` objects shared by the rows (#21: ``np.where`` on the two texts made a
     # ``str`` per row when the frame took it, 27 MiB of 427,896 zone rows at 10,000 buses)
@@ -368,6 +380,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         fault_bus = m.fault_bus.to_numpy()[at]
         # the group part the violation columns do not hold (:mod:`.reach_groups`)
         element = (m["element"].to_numpy()[at] == "ground").astype(np.int8)
+        held = m["_held"].to_numpy()[at]
         del m
         zone = bad.pop("zone")
         # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
@@ -375,6 +388,9 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         # a device that does not operate at all: who clears the fault alone (rev37a F8)
         alone = alone_notes(ctx, bad["scenario"], bad["device"], fault_bus,
                             bad["fault_type"], bad["case"])
+        if held.any():  # the directional control's reason first (ver41 W-new1)
+            alone = np.array([HELD_NOTES[h] + a for h, a in zip(held.tolist(), alone.tolist(),
+                                                          strict=True)], dtype=object)
         said = (bad["fault_bus_name"] if not any(where) else np.array(
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
