@@ -136,3 +136,29 @@ def test_a_study_with_relays_only_is_warned_that_the_gate_will_say_error(tmp_pat
     assert "no_fuses_or_reclosers: true" in hit[0].fix
     path.write_text(yaml.safe_dump({**doc, "no_fuses_or_reclosers": True}))
     assert [w for w in validate_study_warnings(path)[1] if w.field == "devices"] == []
+
+
+def test_unit_slips_are_warned(tmp_path):
+    """Review rev41b F1: amperes typed into a kA field (12500 kA), kA into an ampere field
+    (a 0.15 A minimum trip), a 20,000 Ω minimum-fault resistance and a 2,000 s cease time
+    were all "valid" with nothing said. Bounds (protv2g/study/unit_slips.py): 200 kA above
+    every rating class (IEEE C37.06 breakers 63 kA, IEC 60947-2 frames 150 kA); 1 A primary;
+    1,000 Ω; IEEE Std 1547-2018 §8.1.2's 2 s."""
+    study = _depot_with(
+        tmp_path,
+        ("interrupting_rating_ka: 25\n", "interrupting_rating_ka: 12500\n"),
+        ("phase_min_trip_a: 280\n", "phase_min_trip_a: 0.15\n"),
+        ("r_fault_min_ohm: 20.0", "r_fault_min_ohm: 20000.0"),
+        ("    limit_pu: 1.5\n", "    limit_pu: 1.5\n    cease_to_energize_s: 2000\n"))
+    problems, warnings = validate_study_warnings(study)
+    assert problems == []
+    by_field = {w.field: w for w in warnings}
+    assert {"devices[0].interrupting_rating_ka", "devices[2].phase_min_trip_a",
+            "faults.r_fault_min_ohm", "v2g_sites[1].cease_to_energize_s"} <= set(by_field)
+    assert "12.5 kA?" in by_field["devices[0].interrupting_rating_ka"].fix
+    assert "150 A?" in by_field["devices[2].phase_min_trip_a"].fix
+    assert "1547" in by_field["v2g_sites[1].cease_to_energize_s"].message
+    # the example's own values are not slips
+    assert not [w for w in validate_study_warnings(DEPOT)[1]
+                if w.field.endswith(("interrupting_rating_ka", "_min_trip_a",
+                                     "r_fault_min_ohm", "cease_to_energize_s"))]

@@ -109,6 +109,7 @@ from protv2g.study.model_defaults import model_default_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
+from protv2g.study.unit_slips import unit_slip_warnings
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -160,12 +161,15 @@ def plausibility_warnings(study: Study) -> list[Issue]:
     out: list[Issue] = []
     load_a = _load_bound(study)
     judges_c7 = "C7" in document.gate.criteria
+    wheres = []
     for i, device in enumerate(document.devices):
         where = (f"devices[{i - n_model}]" if i >= n_model
                  else f"feeder.opendss ({device.kind.value} {device.name})")
+        wheres.append(where)
         out += _device_warnings(study, device, where, file, load_a)
         if judges_c7 and device.interrupting_rating_ka is None:
             out.append(_no_rating(device, where, file))
+    out += unit_slip_warnings(document, file, wheres)  # kA for A and the like (rev41b F1)
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     if getattr(study, "model", None) is not None:  # OpenDSS only: imported here, so that

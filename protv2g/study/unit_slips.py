@@ -1,0 +1,96 @@
+"""Values a unit slip puts orders of magnitude off, which ``validate`` warns of (review rev41b
+F1: amperes typed into a kA field, kA into an ampere field, a cease time no IEEE 1547 unit has).
+
+Each bound lies outside every value the field can hold on a distribution feeder, so a warning
+says the unit is likely wrong, never that a plausible setting is:
+
+* ``interrupting_rating_ka`` above :data:`INTERRUPTING_MAX_KA` (200 kA): above every rating
+  class protv2g drafts from — the largest medium-voltage breaker class 63 kA (IEEE C37.06,
+  :data:`protv2g.study.source_check.I_SC_MAX_KA`) and the largest low-voltage frame 150 kA
+  (IEC 60947-2, :data:`protv2g.study_draft.ratings.LV_RATING_CLASSES`); 12500 is amperes. C7
+  would pass such a device on any fault.
+* a relay's or recloser's pickup / minimum trip below :data:`PICKUP_MIN_A` (1 A primary): no
+  distribution relay or recloser is set below it (the smallest hydraulic recloser coil is
+  5 A, and a CT secondary setting of 0.5–1 A is the secondary, not the primary, ampere); 0.15
+  is kA. The load-current bound already warns where a load is known; a feeder with no load
+  gives none.
+* ``faults.r_fault_min_ohm`` above :data:`R_FAULT_MAX_OHM` (1,000 Ω): the minimum-fault
+  resistance overcurrent reach is judged at is of the order of 0–40 Ω (domain.md §2; IEEE Std
+  C37.230-2020 §6 speaks of tens of ohms); a high-impedance fault of hundreds of ohms is beyond
+  overcurrent protection altogether; 20,000 is mΩ or a typo.
+* a site's ``cease_to_energize_s`` above :data:`CEASE_MAX_S` (2 s): IEEE Std 1547-2018 §8.1.2
+  requires a DER to detect an unintentional island and cease to energize within 2 s; a longer
+  time is not a compliant unit (C10 then judges reclosing on it, as given).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from protv2g.errors import Issue
+
+__all__ = ["CEASE_MAX_S", "INTERRUPTING_MAX_KA", "PICKUP_MIN_A", "R_FAULT_MAX_OHM",
+           "unit_slip_warnings"]
+
+#: Interrupting rating above every drafted class, kA (module docstring).
+INTERRUPTING_MAX_KA = 200.0
+#: Lowest plausible primary pickup or minimum trip of a relay or recloser, A.
+PICKUP_MIN_A = 1.0
+#: Highest plausible minimum-fault resistance, Ω.
+R_FAULT_MAX_OHM = 1000.0
+#: IEEE Std 1547-2018 §8.1.2: cease to energize within 2 s of an unintentional island, s.
+CEASE_MAX_S = 2.0
+
+#: The pickup fields a unit slip in kA would put below :data:`PICKUP_MIN_A`.
+_PICKUPS = ("pickup_a", "ground_pickup_a", "inst_pickup_a", "ground_inst_pickup_a",
+            "phase_min_trip_a", "ground_min_trip_a", "phase_inst_a", "ground_inst_a")
+
+
+def unit_slip_warnings(document: Any, file: str, device_where: list[str]) -> list[Issue]:
+    """The unit-slip warnings of a study ``document`` (``file`` its path; ``device_where[i]``
+    the field path of ``document.devices[i]``, as the other device warnings name it).
+
+    >>> from types import SimpleNamespace as N
+    >>> doc = N(devices=[N(name="b", interrupting_rating_ka=12500.0, phase_min_trip_a=0.15)],
+    ...         faults=N(r_fault_min_ohm=20.0), v2g_sites=[N(name="d", cease_to_energize_s=2.0)])
+    >>> [w.field for w in unit_slip_warnings(doc, "s.yaml", ["devices[0]"])]
+    ['devices[0].interrupting_rating_ka', 'devices[0].phase_min_trip_a']
+    """
+    out = []
+    for device, where in zip(document.devices, device_where, strict=True):
+        label = f"device {device.name!r}"
+        ka = getattr(device, "interrupting_rating_ka", None)
+        if ka is not None and float(ka) > INTERRUPTING_MAX_KA:
+            out.append(Issue(
+                file, f"{where}.interrupting_rating_ka",
+                f"{label}: interrupting rating {float(ka):,.0f} kA is above every distribution "
+                f"rating ({INTERRUPTING_MAX_KA:g} kA; breakers to 63 kA, IEEE C37.06): C7 would "
+                "pass it on any fault",
+                f"give the rating in kA (amperes / 1000: {float(ka) / 1000:g} kA?)"))
+        for key in _PICKUPS:
+            value = getattr(device, key, None)
+            if value is not None and float(value) < PICKUP_MIN_A:
+                out.append(Issue(
+                    file, f"{where}.{key}",
+                    f"{label}: {key} {float(value):g} A is below {PICKUP_MIN_A:g} A primary, "
+                    "below any distribution relay or recloser setting",
+                    f"give the setting in primary amperes (kA × 1000: {float(value) * 1000:g} "
+                    "A?; a CT secondary setting × the CT ratio)"))
+    r_ohm = float(getattr(document.faults, "r_fault_min_ohm", 0.0) or 0.0)
+    if r_ohm > R_FAULT_MAX_OHM:
+        out.append(Issue(
+            file, "faults.r_fault_min_ohm",
+            f"minimum-fault resistance {r_ohm:,.0f} Ω is above {R_FAULT_MAX_OHM:,.0f} Ω: no "
+            "overcurrent element reaches such a fault, and reach (C5) is judged at tens of ohms",
+            "give the fault resistance in ohms (e.g. 20 Ω; mΩ / 1000)"))
+    for i, site in enumerate(document.v2g_sites):
+        cease = getattr(site, "cease_to_energize_s", None)
+        if cease is not None and float(cease) > CEASE_MAX_S:
+            out.append(Issue(
+                file, f"v2g_sites[{i}].cease_to_energize_s",
+                f"site {site.name!r}: cease-to-energise time {float(cease):g} s is above IEEE "
+                f"Std 1547-2018 §8.1.2's {CEASE_MAX_S:g} s: not a compliant unit (C10 judges "
+                "reclosing on it as given)",
+                "give the chargers' anti-islanding clearing time in seconds (≤ 2 s), from the "
+                "unit's certification"))
+    return out
