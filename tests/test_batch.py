@@ -29,6 +29,7 @@ from protv2g.batch import (
 )
 from protv2g.commands import batch as batch_command
 from protv2g.errors import InputError
+from protv2g.report.format import header_label
 from protv2g.runner import run_study
 from protv2g.study import load_study
 from protv2g.violations import row_weights
@@ -228,8 +229,13 @@ def test_vary_export_variants_equal_with_updates(studies, cluster, tmp_path):
         scenarios = {**base.raw["scenarios"], "export_levels_fraction": [fraction]}
         serial = run_study(base.with_updates(scenarios=scenarios))
         got = pd.read_excel(wb, sheet_name="Scenarios")
-        assert len(got) == len(serial.scenarios)
-        assert list(got["Scenario"]) == list(serial.scenarios["scenario"])
+        # the sheet lists the fault-and-flow snapshots, then the scenarios only the flows
+        # run (charging/…, fix41f: every scenario a finding can cite)
+        runs = header_label("runs")
+        both = got[got[runs] == "faults and flows"]
+        assert len(both) == len(serial.scenarios)
+        assert list(both["Scenario"]) == list(serial.scenarios["scenario"])
+        assert set(got[runs]) <= {"faults and flows", "flows only"}
 
 
 def test_cli_prints_one_line_per_study_and_exits_2(studies, cluster, tmp_path, capsys):

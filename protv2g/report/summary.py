@@ -438,8 +438,9 @@ def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
                      "decides)")
     if not n_default + n_todo:
         return ", ".join(parts) + " (Findings sheet, column 'Rests on')"
-    parts += [f"{n_default} on a tool default (an OpenDSS default rating: a line's 400 A "
-              "normamps, a transformer's normhkva of 110 % of its kVA)",
+    parts += [f"{n_default} on a tool default (a value the study does not give: an OpenDSS "
+              "default rating such as a line's 400 A normamps, a site's cease-to-energise "
+              "time at IEEE 1547's 2 s upper bound, protv2g's reclose margin)",
               f"{n_todo} on a drafted value (TODO)"]
     return (", ".join(parts) + f"; the gate lists "
             f"{(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
