@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-import pandapower as pp
 import pandas as pd
 
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
@@ -42,6 +42,9 @@ from protv2g.topology_tree import (
     source_tree,
 )
 from protv2g.units import Direction
+
+if TYPE_CHECKING:
+    import pandapower as pp
 
 __all__ = [
     "fuse_saving_pairs",

@@ -16,15 +16,18 @@ and the caller keeps networkx's tie-breaking.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import networkx as nx
 import numpy as np
-import pandapower as pp
 import scipy.sparse as sp
 from scipy.sparse.csgraph import depth_first_order, dijkstra
 
 from protv2g.network.dss_graph import dss_feeder_graph
 from protv2g.network.dss_model import DssModel
+
+if TYPE_CHECKING:
+    import pandapower as pp
 
 __all__ = ["FeederEdges", "SourceTree", "feeder_edges", "source_tree", "HOP_KM"]
 

@@ -28,7 +28,7 @@ import pandas as pd
 
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_elements import ElementY, element_y
-from protv2g.network.opendss import new_engine
+from protv2g.network.dss_engine import new_engine
 from protv2g.network.opendss_script import compile_script
 
 __all__ = ["compile_model", "solve_power_flow", "suspend_protection", "resume_protection",

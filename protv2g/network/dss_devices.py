@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.network.dss_engine import new_engine
 from protv2g.network.dss_like import like_sources
 from protv2g.network.dss_model import DssModel
-from protv2g.network.opendss import new_engine
 from protv2g.network.opendss_devices import builtin_curves, read_curves, read_device_dicts
 from protv2g.network.opendss_elements import WarningLog, prop
 

@@ -39,6 +39,7 @@ import pandapower as pp
 import pandas as pd
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.dss_engine import new_engine  # noqa: F401 - re-exported
 from protv2g.network.opendss_devices import (
     builtin_curves,
     monitored_lines,
@@ -89,34 +90,6 @@ class OpenDSSImport:
     devices: list[dict]
     curves: list[dict]
     warnings: pd.DataFrame
-
-
-def new_engine():  # noqa: ANN201
-    """A fresh ``opendssdirect`` engine context (does not disturb the global one).
-
-    Raises
-    ------
-    InputError
-        ``opendssdirect.py`` is not installed.
-    """
-    try:
-        import opendssdirect
-    except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise InputError(
-            Issue(
-                "OpenDSS model",
-                "",
-                "opendssdirect.py is not installed",
-                "pip install 'protv2g[opendss]'",
-            )
-        ) from exc
-    cwd = os.getcwd()
-    try:
-        dss = opendssdirect.NewContext()  # moves the process into its start-up folder
-    finally:
-        os.chdir(cwd)
-    dss.Basic.AllowEditor(False)
-    return dss
 
 
 def compile_for_reference(master_path: str | Path, dss=None):  # noqa: ANN001, ANN201
