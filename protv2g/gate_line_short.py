@@ -16,28 +16,23 @@ it is and gives the other's (:func:`split_note`; review ver40b §2, J1 F01: −6
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from protv2g.gate_reason_record import device_text, rests_on, scenario_count_text
+from protv2g.gate_twin import cell_text
 from protv2g.input_basis import InputBasis
-from protv2g.significant import number_text
+from protv2g.significant import TEXT_DIGITS
 from protv2g.violations import describe_fault, is_given, status_count_text
 
 __all__ = ["HEADLINE_CHARS", "headline", "short_line", "split_note"]
 
 
 def _fmt(value: Any, unit: str = "") -> str:
-    """A finite number as prose writes it (:func:`protv2g.significant.number_text`, 4
+    """A finite number as prose writes it (:data:`protv2g.significant.TEXT_DIGITS`, 4
     significant digits: a line people read; the gate's data and ``--json`` keep the cells'
-    10), "" otherwise."""
-    x = pd.to_numeric(value, errors="coerce")
-    if pd.isna(x) or not math.isfinite(float(x)):
-        return ""
-    return number_text(float(x), unit)
+    10), "" otherwise (:func:`protv2g.gate_twin.cell_text`)."""
+    return cell_text(value, unit, TEXT_DIGITS)
 
 
 #: Characters of a message a gate line's short form keeps (:func:`headline`).

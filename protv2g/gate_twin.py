@@ -20,13 +20,13 @@ from protv2g.violations import describe_fault, is_given
 __all__ = ["cell_text", "twin_text"]
 
 
-def cell_text(value: Any, unit: str = "") -> str:
+def cell_text(value: Any, unit: str = "", digits: int = SIGNIFICANT_DIGITS) -> str:
     """A finite number as the report writes numbers in text (:func:`protv2g.significant
-    .number_text`: the cells' 10 significant digits, U+2212 minus), "" otherwise."""
+    .number_text`: by default the cells' 10 significant digits, U+2212 minus), "" otherwise."""
     x = pd.to_numeric(value, errors="coerce")
     if pd.isna(x) or not math.isfinite(float(x)):
         return ""
-    return number_text(float(x), unit, SIGNIFICANT_DIGITS)  # the gate's data: as the cells
+    return number_text(float(x), unit, digits)  # the gate's data: as the cells
 
 
 def _idle_text(worst: pd.Series, unit: str, m_v2g: Any) -> str:
