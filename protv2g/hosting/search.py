@@ -410,11 +410,11 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                                                          cut.get(a.key))
                                                  for a in axes if a.key in stop})
     # a figure resting on C12's tolerance: the bracket's low end beside it (.tolerance_end)
-    table = with_at_v_max(table, excess, {a.key: levels(failing, a) for a in axes},
-                          lambda b: bus_label(study, b), limit_tol_pu, v_max_pu)
+    levels_kw = {a.key: levels(failing, a) for a in axes}
+    table = with_at_v_max(table, excess, levels_kw, lambda b: bus_label(study, b),
+                          limit_tol_pu, v_max_pu)
     margins = margins.sort_values(["site", "participation", "load_level", "criterion",
                                    "p_export_kw"], ignore_index=True)
-    levels_kw = {a.key: levels(failing, a) for a in axes}
     return HostingAnalysis(table, by_crit, margins, n_scenarios=len(failing),
                            n_engine_calls=n_calls, seconds=time.perf_counter() - t0,
                            levels_kw=levels_kw, unevaluated=unevaluated,

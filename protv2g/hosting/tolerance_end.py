@@ -192,13 +192,10 @@ def tolerance_end_text(at_kw: float, bus_name: str, first_kw: float, tol_pu: flo
 
 
 def bus_label(study: Any, b: Any) -> str:
-    """A bus index's name in the study's model (OpenDSS) or net (pandapower)."""
-    model = getattr(study, "model", None)
-    if model is not None:
-        return str(model.buses.index[int(b)])
-    net = getattr(study, "net", None)
-    name = net.bus.at[int(b), "name"] if net is not None and "name" in net.bus else None
-    return str(name) if name not in (None, "") else str(b)
+    """A bus index's name (:meth:`protv2g.study.loader.Study.bus_name`), the index itself
+    where a pandapower bus has no name."""
+    name = study.bus_name(int(b))
+    return name if name not in ("", "None", "nan") else str(b)
 
 
 def with_at_v_max(table: pd.DataFrame, excess: Mapping[tuple[Any, float], pd.Series],
