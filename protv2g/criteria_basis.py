@@ -14,8 +14,12 @@ Scope of each criterion (the devices whose inputs it reads):
 * C1–C4: the devices of its pairs in the coordination table (primary or backup);
 * C9: relays with a directional element; C10: devices with reclose intervals, and the V2G
   sites whose ``cease_to_energize_s`` is drafted (review rev40a M3), or whose UV2 window's
-  ``ride_through_category`` / ``limit_pu`` (with the drafted light load) is (review ver40b M:
-  a pass reads both, whichever decided);
+  ``ride_through_category`` / ``sustained_limit_high_pu`` (with the drafted light load) is
+  (review ver40b M: a pass reads both, whichever decided), or is the tool's default where a
+  reclosing device's first reclose is no later than the site's cease time + margin (c10c42:
+  the pass may need the UV2 trip, and neither default is an upper bound: Category II's
+  0.16 s UV2 is the quickest, 1.2 pu not the most a converter sustains; a default cease time
+  is one, §8.1's 2 s, and a pass on it holds);
 * C5–C8, C11: every device; C12: the lines and transformers rated by an OpenDSS default, and
   the light load when ``light_load_fraction`` is drafted (its light-load rows rest on it:
   review s21, EPRI J1's C12 passed "on given data" at init's 0.3 default) and the feeder has
@@ -69,7 +73,9 @@ def _scope(devices: Sequence[Any], coordination: pd.DataFrame | None) -> dict[st
 
 
 def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
-                        coordination: pd.DataFrame | None = None) -> dict[str, dict[str, Any]]:
+                        coordination: pd.DataFrame | None = None, *,
+                        v2g_sites: Sequence[Any] = (), reclose_margin_s: float | None = None
+                        ) -> dict[str, dict[str, Any]]:
     """Criterion → ``{"basis": "todo" | "default", "inputs": [...], "n_inputs": N}`` for the
     criteria whose evaluation reads a stand-in input (absent: every input given).
 
@@ -81,6 +87,11 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
         The study's device items (``name``; ``directional``, ``reclose_intervals_s`` read).
     coordination : DataFrame, optional
         The coordination table (``criterion``, ``primary``, ``backup``): C1–C4's pairs.
+    v2g_sites : sequence, optional
+        The study's V2G sites (``name``, ``cease_to_energize_s``): C10's UV2 window on a
+        tool default (module docstring).
+    reclose_margin_s : float, optional
+        C10's reclose margin, s; ``None``: every site with such a default is named.
 
     Returns
     -------
@@ -114,8 +125,21 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
         bases.todo_sites.get("cease_to_energize_s", ()))] if first else []
     # … and its UV2 window's inputs (a small site under a large load: the UV2 setting, the
     # current limit, the minimum load; review ver40b M): a pass reads both
-    uv2 = sorted({s for f in UV2_SITE_FIELDS for s in bases.todo_sites.get(f, ())})
-    sites += [("C10", first[0], "", "", site, UV2_TRIP) for site in uv2] if first else []
+    uv2 = {s for f in UV2_SITE_FIELDS for s in bases.todo_sites.get(f, ())}
+    # … and the tool's defaults of that window (c10c42): not upper bounds (Category II's UV2
+    # is the quickest, 1.2 pu not the most a converter sustains), so a pass that needs the
+    # UV2 trip rests on them — a site with a reclosing device whose first reclose is no later
+    # than the site's cease time + margin (any such device: which device is upstream of which
+    # site is the check's, not known here)
+    firsts = [d.reclose_intervals_s[0] for d in devices
+              if getattr(d, "reclose_intervals_s", ())]
+    for site in v2g_sites:
+        need = float(site.cease_to_energize_s) + (
+            reclose_margin_s if reclose_margin_s is not None else 0.0)
+        if any(site.name in bases.default_sites.get(f, {}) for f in UV2_SITE_FIELDS) and (
+                reclose_margin_s is None or any(t <= need for t in firsts)):
+            uv2.add(site.name)
+    sites += [("C10", first[0], "", "", site, UV2_TRIP) for site in sorted(uv2)] if first else []
     if not rows and not sites:
         return {}
     table = pd.DataFrame([(*r, "", "", "")[:6] for r in rows] + sites,

@@ -49,8 +49,13 @@ FINDING_COLUMNS = [
 
 
 #: Labels of rules with no row of the coordination table: the rows that report a step
-#: transformer with no device behind a pair (:mod:`protv2g.checks.beyond_transformer`).
-FIXED_RULE_LABELS = {"unguarded_step_transformer": "no device at a step transformer"}
+#: transformer with no device behind a pair (:mod:`protv2g.checks.beyond_transformer`); C10's
+#: rule, a schema field name in a title an engineer reads (c10c42: "… (reclose_margin_s)" on
+#: a finding resting on the cease time), in protection terms.
+FIXED_RULE_LABELS = {
+    "unguarded_step_transformer": "no device at a step transformer",
+    "reclose_margin_s": "first reclose within the DER's anti-islanding time + margin",
+}
 
 #: C2's fuse-saving mechanisms (:class:`protv2g.checks.fuse_saving_range.SavingMechanism`)
 #: whose words name the base case, titled by the finding's attribution where they would

@@ -17,7 +17,7 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
   ``cease_to_energize_s`` (its C10 rows, :data:`SITE_CRITERION_FIELDS`) — or, where the unit's
   UV2 trip on the collapsed island decided the row (``mechanism``
   :data:`~protv2g.checks.island_collapse.UV2_TRIP`), its ``ride_through_category`` and
-  ``limit_pu`` and the drafted ``light_load_fraction``
+  ``sustained_limit_high_pu`` and the drafted ``light_load_fraction``
   (:data:`~protv2g.input_reclose.UV2_SITE_FIELDS`; review ver40b M, EPRI J1 F03); a drafted
   ``scenarios.light_load_fraction`` (init's 0.3 default when the model's loadshapes state no
   light load) carries every C12 row of a light-load scenario (review s21, EPRI J1: those rows
@@ -30,7 +30,9 @@ a stand-in. Two stand-ins are tracked, each by where it comes from, never by a m
   (:func:`~protv2g.input_reclose.margin_sources`). Likewise a V2G site's
   ``cease_to_energize_s`` the study does not give (the schema's 2 s, IEEE 1547-2018 §8.1's
   upper bound; :attr:`InputBases.default_sites`) carries the site's C10 rows the cease time
-  decides (review rev41c M1: the depot's C10 gate fail read "given data").
+  decides (review rev41c M1: the depot's C10 gate fail read "given data"), and its
+  ``ride_through_category`` / ``sustained_limit_high_pu`` not given the rows its UV2 trip
+  decides (:func:`~protv2g.input_reclose.uv2_default_sources`; c10c42).
 * **Fuse curve band** — a failing row on a fuse's total clearing that holds at the low end of
   the link's EEI-NEMA band (``data_boundary`` ``<fuse> tc: curve_band``,
   :func:`protv2g.checks.tolerance.with_curve_band`): its verdict rests on where the real

@@ -87,11 +87,12 @@ class InputBases:
         C10's reclose margin (s) where the study does not set ``checks.reclose_margin_s``
         (protv2g's default, no published value: a C10 row the margin's bracket flips rests on
         it, review ver40b M, EPRI J1 F03), else None.
-    default_sites : mapping of str to mapping of str to float
+    default_sites : mapping of str to mapping of str to float or str
         V2G site field of :data:`DEFAULTED_SITE_FIELDS` → {site: the schema default it runs
         at}, for the sites whose study entry does not give the field (the Inputs sheet's
         "tool default"; review rev41c M1: the depot's C10 gate fail rested on the default
-        ``cease_to_energize_s`` 2 s and read "given data").
+        ``cease_to_energize_s`` 2 s and read "given data"; c10c42: a UV2-decided row on the
+        default category or high sustained limit likewise).
     """
 
     default_lines: frozenset[str] = frozenset()
@@ -104,12 +105,17 @@ class InputBases:
     low_voltage_buses: frozenset[str] = frozenset()
     todo_sites: Mapping[str, frozenset[str]] = field(default_factory=dict)
     reclose_margin_s: float | None = None
-    default_sites: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    default_sites: Mapping[str, Mapping[str, float | str]] = field(default_factory=dict)
 
 
 #: The V2G site fields whose schema default a row may rest on (:attr:`InputBases.default_sites`):
-#: C10's cease-to-energise time (IEEE 1547-2018 §8.1's 2 s upper bound when not given).
-DEFAULTED_SITE_FIELDS = ("cease_to_energize_s",)
+#: C10's cease-to-energise time (IEEE 1547-2018 §8.1's 2 s upper bound when not given), and
+#: the two a row the UV2 trip decides rests on (:data:`protv2g.input_reclose.UV2_SITE_FIELDS`):
+#: the ride-through category (its UV2 setting, where ``voltage_trip`` does not give it) and
+#: the high end of the sustained current limit (where the tool's 1.2 pu, not capped by a
+#: given ``limit_pu`` nor raised by a given ``sustained_limit_pu``: c10c42).
+DEFAULTED_SITE_FIELDS = ("cease_to_energize_s", "ride_through_category",
+                         "sustained_limit_high_pu")
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 _SITE_FIELD = re.compile(r"^v2g_sites\[(\d+)\]\.([a-z_0-9]+)")
@@ -213,16 +219,25 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
 
 
 def site_defaults(study: Study, drafted: Mapping[str, Iterable[str]] | None = None
-                  ) -> dict[str, dict[str, float]]:
+                  ) -> dict[str, dict[str, float | str]]:
     """:attr:`InputBases.default_sites` of ``study``: each field of
     :data:`DEFAULTED_SITE_FIELDS` → {site: its value} for the sites that do not give it
     (not in the site's ``model_fields_set``) and whose field is not drafted (``drafted``,
     field → sites: a drafted value is given, with its ``# TODO``)."""
     drafted = drafted or {}
-    out: dict[str, dict[str, float]] = {}
+    out: dict[str, dict[str, float | str]] = {}
     for fld in DEFAULTED_SITE_FIELDS:
         for s in study.document.v2g_sites:
-            if fld not in s.model_fields_set and s.name not in drafted.get(fld, ()):
+            if fld in s.model_fields_set or s.name in drafted.get(fld, ()):
+                continue
+            if fld == "ride_through_category":
+                trip = s.voltage_trip
+                if trip.uv2_pu is None or trip.uv2_s is None:  # UV2 from the category
+                    out.setdefault(fld, {})[s.name] = s.ride_through_category.value
+            elif fld == "sustained_limit_high_pu":
+                if s.sustained_limit_high_is_default:  # not capped by limit_pu, not raised
+                    out.setdefault(fld, {})[s.name] = float(s.sustained_limit_high)
+            else:
                 out.setdefault(fld, {})[s.name] = float(getattr(s, fld))
     return out
 

@@ -271,7 +271,8 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     violations["input_todo"] = text_category(todo_text)
     del basis, todo_text
     # what each criterion read, passing rows included: "passed on drafted values" (s20)
-    stand_ins = criterion_stand_ins(bases, doc.devices, coordination)
+    stand_ins = criterion_stand_ins(bases, doc.devices, coordination, v2g_sites=doc.v2g_sites,
+                                    reclose_margin_s=doc.checks.reclose_margin_s)
     # the maximum case's fault level on the IEC 60909 basis (chargers added by magnitude, #16)
     iec_sum_ka = bus_iec_sum_ka(bus_faults, base_of if held_bases is None else held_bases)
     # a column added to a shallow copy, as ``assign`` does to a deep one (#21: the bus table

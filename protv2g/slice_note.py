@@ -106,13 +106,18 @@ def pll_lines(notes: list[PllNote], detail: dict | None = None) -> list[str]:
         per = _span(n, "{:.0f}")
         k = len(group)
         total = (detail or {}).get("n_buses")
+        # what a count counts, in words (c10c42: "in one slice" said nothing to an engineer):
+        # a slice is one fault study, one scenario × the maximum or minimum case × one fault
+        # type; ``k`` the studies with such buses; a bus held in several counts in each
+        study = "one scenario, the maximum or minimum case, one fault type"
         if total:
-            count = (f"{total} fault bus(es) in all ({per} per slice of its {k} "
-                     "scenario/case/fault-type slices)" if k > 1 else
-                     f"{total} fault bus(es) in all")
+            count = (f"{total} fault bus(es) in all ({per} in each of the {k} fault studies "
+                     f"where it happens, a fault study being {study})" if k > 1
+                     else f"{total} fault bus(es) in all")
         else:
-            count = (f"up to {max(n):.0f} fault bus(es) in one scenario/case/fault-type slice"
-                     + (f" ({per} per slice of {k} slices)" if k > 1 else ""))
+            count = (f"up to {max(n):.0f} fault bus(es) in any one fault study ({study}"
+                     + (f"; {per} in each of the {k} studies where it happens, a bus counted "
+                        "once in each" if k > 1 else "") + ")")
         res = [m.residual_pu for m in group if m.residual_pu is not None]
         out.append("note: " + pll_text(count, units, _span(res, "{:.2e}") if res else None,
                                        (detail or {}).get("tail")))

@@ -30,9 +30,11 @@ contribution drove a time-based finding: ``high`` (through the stages with each
 site's sustained limit at its high end, or the first-cycle current held with
 ``faults.high_bracket: first_cycle_held``), ``low`` (through the stages: sustained limit,
 cessation, trips) or ``both``;
-empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`); ``mechanism``:
-the sub-rule or cause of the row where a criterion has several (C8: import peak or export
-peak, :mod:`protv2g.checks.load`), empty otherwise; ``p_charging_kw``, ``time_h``,
+empty for criteria not judged in brackets (:mod:`protv2g.checks.brackets`) — but C10's V2G
+rows, whose cell says in words which end of the sustained limit decided the island's window
+(:mod:`protv2g.checks.island_window`), and C2's range-shrunk rows (the fuse-saving K's end);
+``mechanism``: the sub-rule or cause of the row where a criterion has several (C8: import
+peak or export peak, :mod:`protv2g.checks.load`), empty otherwise; ``p_charging_kw``, ``time_h``,
 ``load_fraction``: for a flow row (C8), the V2G sites' charging (kW), the time of day (h) and
 the load (fraction of peak) at the step the row is from (nan where not known);
 ``input_basis``: what the row rests on — ``given`` (the study's and the model's own data),

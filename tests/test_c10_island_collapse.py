@@ -87,10 +87,12 @@ def test_one_home_charger_per_phase_is_ended_by_uv2(study):
     assert v_pu < 0.45
     msg = str(row.message)
     assert f"homes-lat1: {n_on:g} chargers online in this scenario" in msg
-    assert "the 0.16 s is its UV2 trip (Category II UV2 0.45 pu within 0.16 s" in msg
+    assert ("the 0.16 s is its UV2 trip (Category II (the tool's default) UV2 0.45 pu within "
+            "0.16 s") in msg
+    # limit_pu 1.2 given: the high end of the sustained limit is capped at it (c10c42)
     assert f"holds the island's load at most {v_pu:.2g} pu" in msg
     assert "(33 %: a pandapower net's balanced loads, a third each)" in msg
-    assert "rests on the UV2 setting, the current limit and the minimum load" in msg
+    assert "rests on the UV2 setting, the sustained current limit and the minimum load" in msg
     assert "and holds at its low end 0.2 s (needs > 0.36 s)" in msg
 
 
@@ -109,7 +111,8 @@ def test_large_fleet_keeps_its_declared_cease_time(study):
     assert 0.45 < v_pu < 1.2                     # between UV2 and OV2: the figure is printed
     assert f"holds the island's load at most {v_pu:.2g} pu" in str(rows.message.iloc[0])
     assert np.allclose(rows.t_other_s.astype(float), 2.0)
-    assert "not below its Category II UV2 0.45 pu" in str(rows.message.iloc[0])
+    assert "not below its Category II (the tool's default) UV2 0.45 pu" in str(
+        rows.message.iloc[0])
 
 
 DRAFTED_SITES = """v2g_sites:
@@ -138,6 +141,42 @@ def test_the_message_says_which_inputs_init_drafted(tmp_path):
     rows = _c10(protv2g.load_study(tmp_path / "study.yaml"))
     msg = str(rows.message.iloc[0])
     assert "(Category II (drafted: TODO) UV2 0.45 pu within 0.16 s" in msg
-    assert "the 1.2 pu current limit (drafted: TODO)" in msg
+    # the first-cycle limit bounds the first cycle only; after it the sustained limit's high
+    # end, capped at the drafted 1.2 pu (c10c42)
+    assert "its first-cycle limit 1.2 pu (drafted: TODO) at most" in msg
+    assert "at the high end 1.2 pu of its sustained current limit" in msg
     assert ("not on its declared cease-to-energise time 2 s (drafted: TODO): confirming it "
             "changes nothing unless it is below 0.16 s") in msg
+
+
+def test_uv2_rows_on_the_tool_default_category_rest_on_it(study):
+    """c10c42: one charger a phase, the margin set by the study (0.5 s, given): the window is
+    Category II's UV2 0.16 s, and no site gives ``ride_through_category`` (the premise, from
+    the file) — the rows rest on that tool default, not on "given data" (old code: ``given``,
+    no input, the gate's ``rests_on`` ""). ``limit_pu`` 1.2 is given, so the high end of the
+    sustained limit is capped at it: given, not named."""
+    from protv2g.gate import gate_verdict
+    from protv2g.runner import run_study
+
+    assert all("ride_through_category" not in s for s in study.raw["v2g_sites"])
+    small = study.with_updates(v2g_sites=_sites(study, n_chargers=1),
+                               checks={"reclose_margin_s": 0.5})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_study(small, hosting=False)
+    v = result.violations
+    rows = v[(v.criterion.astype(str) == "C10") & (v.device.astype(str) == "RC-MID")]
+    assert len(rows) and set(rows.mechanism.astype(str)) == {"UV2 trip ends the island"}
+    assert set(rows.input_basis.astype(str)) == {"default"}
+    for r in rows.itertuples(index=False):
+        assert str(r.input_todo) == (
+            f"ride_through_category of site {r.other_device} = II (the tool's default, not "
+            "declared: Category II's UV2 0.16 s is the quickest of IEEE 1547-2018 Tables "
+            "11–13 (III: 2 s), so it errs toward a pass and a fail holds at any category — "
+            "give the category the utility's interconnection requirement sets)")
+    out = gate_verdict(small, result)
+    c10 = [(t, d) for t, d in zip(out["reasons"], out["reason_data"], strict=True)
+           if t.startswith("fail: C10 RC-MID")]
+    assert c10 and all(d["rests_on"] == "default" for _, d in c10)
+    assert all("rests on tool default: confirm ride_through_category of site" in t
+               for t, _ in c10)

@@ -130,20 +130,32 @@ def test_phase_shares_are_the_models_own(j1):
 
 
 def test_home_chargers_on_the_light_phase_face_its_own_load(j1):
-    """Phase c carries 22.75 % of RC-MID's zone: the island voltage 0.267 pu, not the 0.18 pu
-    of a third (old code: "1/3 of the zone"), still below UV2 0.45 pu."""
+    """Phase c carries 22.75 % of RC-MID's zone: the island voltage from that phase's load, not
+    a third of the zone (old code: "1/3 of the zone"), below UV2 0.45 pu.
+
+    c10c42, by hand: after the first cycle the chargers hold their sustained limit, the high end
+    1.2 pu (the schema's default, the top of 1.0–1.2 pu for grid-following inverters):
+    3 × 7.2 × 1.2 = 25.92 kVA → 25.92 / (0.2275 × 534.2) = 0.213 pu; the low end 1.1 pu →
+    0.196 pu; the first cycle at 1.5 pu → 0.267 pu (the old code held that for the window)."""
     _, result, _, shares, behind_kw = j1
     row = _row(result)
     p_min_kw = 0.3 * behind_kw                      # every load behind RC-MID is variable
     assert p_min_kw == pytest.approx(534.2, abs=0.5)
-    v_pu = 3 * 7.2 * 1.5 / (shares[2] * p_min_kw)
-    assert v_pu == pytest.approx(0.267, abs=0.002)
+    v_fc, v_hi, v_lo = (3 * 7.2 * lim / (shares[2] * p_min_kw) for lim in (1.5, 1.2, 1.1))
+    assert (v_fc, v_hi, v_lo) == pytest.approx((0.267, 0.213, 0.196), abs=0.002)
     msg = str(row.message)
     # the chargers online in the row's scenario (firm: all 3; review rev41c M2)
-    assert ("of the V2G online on phase c (homes: 3 chargers online in this scenario) "
-            "against that phase's") in msg
+    assert ("25.9 kVA after the first cycle, at the high end 1.2 pu (the tool's default) of "
+            "its sustained current limit, of the V2G online on phase c (homes: 3 chargers "
+            "online in this scenario) against that phase's") in msg
     assert f"({shares[2] * 100:.0f} %: the model's snapshot flow into line.oh_b18849" in msg
-    assert f"holds the island's load at most {v_pu:.2g} pu" in msg
+    assert (f"holds the island's load at most {v_hi:.2g} pu, {v_lo:.2g} pu at its low end "
+            "1.1 pu") in msg
+    assert (f"the first cycle at its first-cycle limit 1.5 pu (drafted: TODO) at most "
+            f"{v_fc:.2g} pu, below UV2 too") in msg
+    assert "both ends of the sustained limit below UV2" in msg
+    assert str(row.bracket) == ("high end 1.2 pu of the sustained limit decided (low end "
+                                "1.1 pu: the same)")
     assert "1/3 of the zone" not in msg
     assert float(row.t_other_s) == pytest.approx(0.16)
     assert float(row.margin) == pytest.approx(0.5 - 0.66)
@@ -151,7 +163,8 @@ def test_home_chargers_on_the_light_phase_face_its_own_load(j1):
 
 def test_a_uv2_row_rests_on_uv2_limit_load_and_the_margin(j1):
     """Rests on: the default margin (it alone decides: holds at 0.2 s), the drafted category,
-    current limit and light load — not cease_to_energize_s (old code: only that)."""
+    the default high end of the sustained limit (c10c42: was the drafted first-cycle
+    ``limit_pu``) and the drafted light load — not cease_to_energize_s (old code: only that)."""
     _, result, verdict, _, _ = j1
     row = _row(result)
     line = next(t for t in verdict["reasons"] if t.startswith("fail: C10 RC-MID"))
@@ -163,7 +176,9 @@ def test_a_uv2_row_rests_on_uv2_limit_load_and_the_margin(j1):
     assert items[0] == ("reclose_margin_s = 0.5 s (protv2g's default, no published value: "
                         "bracket 0.2–1 s, the row holds at 0.2 s)")
     assert "ride_through_category of site homes (drafted: TODO)" in items
-    assert "limit_pu of site homes (drafted: TODO)" in items
+    assert "limit_pu of site homes (drafted: TODO)" not in items
+    assert any(t.startswith("sustained_limit_high_pu of site homes = 1.2 pu (the tool's "
+                            "default, not declared: the top of 1.0–1.2 pu") for t in items)
     assert any(t.startswith("light_load_fraction (drafted: TODO") for t in items)
     assert "cease_to_energize_s" not in str(row.input_todo)
     # the message: which end drove the fail, and what the other end gives (0.16 + 0.2 / 1.0)
@@ -187,14 +202,15 @@ def test_input_basis_of_c10_rows_by_hand():
                       "mechanism": [UV2_TRIP, "", ""], "scenario": ["s"] * 3})
     drafted = frozenset({"homes"})
     b = InputBases(todo_sites={"cease_to_energize_s": drafted,
-                               "ride_through_category": drafted, "limit_pu": drafted},
+                               "ride_through_category": drafted,
+                               "sustained_limit_high_pu": drafted},
                    light_scenarios=frozenset({"light"}), reclose_margin_s=0.5)
     basis, texts = input_basis_columns(v, b)
     assert basis.tolist() == ["todo", "todo", "default"]
     uv2 = texts[0].split("; ")
     assert uv2[0].startswith("reclose_margin_s = 0.5 s (protv2g's default")
     assert uv2[1:3] == ["ride_through_category of site homes (drafted: TODO)",
-                        "limit_pu of site homes (drafted: TODO)"]
+                        "sustained_limit_high_pu of site homes (drafted: TODO)"]
     assert "cease_to_energize_s" not in texts[0]
     assert texts[1] == "cease_to_energize_s of site homes (drafted: TODO)"
     assert input_to_confirm("C10", "R1", "depot", basis[2], texts[2]).startswith(

@@ -56,16 +56,21 @@ def test_slices_with_and_without_a_residual_are_one_line_with_one_count(capsys):
     _print_notes(notes, {"n_buses": 9, "tail": "they are A, B"})
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("note: 9 fault bus(es) in all (8–9 per slice of its 3 "
-                               "scenario/case/fault-type slices) where the chargers' control")
+    # what the counts count, in words (c10c42: "per slice" said nothing to an engineer)
+    assert lines[0].startswith("note: 9 fault bus(es) in all (8–9 in each of the 3 fault "
+                               "studies where it happens, a fault study being one scenario, "
+                               "the maximum or minimum case, one fault type) where the "
+                               "chargers' control")
     assert "smallest tracking residual 3.71e+00–5.54e+00 pu" in lines[0]
     assert lines[0].endswith("flagged in the `pll_frozen` column — they are A, B")
     assert lines[1] == ("note: charger control law has no solution at 2 fault bus(es): their "
                         "results are NaN")
     _print_notes(notes[:3])  # a command that knows no total (faults, gate): says its count
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("note: up to 9 fault bus(es) in one scenario/case/fault-type slice "
-                           "(8–9 per slice of 3 slices) where")
+    assert line.startswith("note: up to 9 fault bus(es) in any one fault study (one "
+                           "scenario, the maximum or minimum case, one fault type; 8–9 in "
+                           "each of the 3 studies where it happens, a bus counted once in "
+                           "each) where")
     assert line.endswith("nothing to do unless a finding's worst row is at one of these buses, "
                          "then confirm the charger's loss-of-lock behaviour with its maker")
 

@@ -104,5 +104,7 @@ def test_the_search_pll_notes_are_said_as_run_says_them(capsys):
     notes = [PllNote(f"scenario x{k}, max, 3ph", 8 + k % 2) for k in range(132)]
     _pll_print(SimpleNamespace(pll_notes=notes, warnings=[]))
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("note: up to 9 fault bus(es) in one scenario/case/fault-type slice "
-                           "(8–9 per slice of 132 slices) where the chargers' control")
+    assert line.startswith("note: up to 9 fault bus(es) in any one fault study (one "
+                           "scenario, the maximum or minimum case, one fault type; 8–9 in "
+                           "each of the 132 studies where it happens, a bus counted once in "
+                           "each) where the chargers' control")

@@ -43,7 +43,8 @@ def test_cli_line_carries_the_buses(capsys):
              for w in _caught() * 2]  # as raised inside the engine
     _print_notes(notes, {"n_buses": 2, "tail": "they are F1-B05; that column is on X"})
     (line,) = capsys.readouterr().err.splitlines()
-    assert line.startswith("note: 2 fault bus(es) in all (2 per slice of its 2 "
-                           "scenario/case/fault-type slices) where the chargers' control "
+    assert line.startswith("note: 2 fault bus(es) in all (2 in each of the 2 fault studies "
+                           "where it happens, a fault study being one scenario, the maximum "
+                           "or minimum case, one fault type) where the chargers' control "
                            "cannot lock")
     assert line.endswith("column — they are F1-B05; that column is on X")

@@ -59,17 +59,45 @@ def test_a_c10_pass_on_a_drafted_cease_to_energise_says_so():
 
 def test_a_c10_pass_names_its_uv2_windows_drafted_inputs_too():
     """Review ver40b M (EPRI J1's homes): a small site's window is its UV2 trip on the
-    collapsed island, which rests on its category, current limit and the light load; a C10
-    pass reads them as it reads the cease time (old code: the cease time only)."""
+    collapsed island, which rests on its category, sustained current limit (c10c42: its high
+    end, was the first-cycle limit) and the light load; a C10 pass reads them as it reads the
+    cease time (old code: the cease time only)."""
     homes = frozenset({"homes"})
     bases = InputBases(todo_sites={"cease_to_energize_s": homes,
-                                   "ride_through_category": homes, "limit_pu": homes},
+                                   "ride_through_category": homes,
+                                   "sustained_limit_high_pu": homes},
                        light_scenarios=frozenset({"firm/light/100%"}))
     c10 = criterion_stand_ins(bases, DEVICES, COORD)["C10"]
     assert c10["inputs"][:3] == ["cease_to_energize_s of site homes (drafted: TODO)",
                                  "ride_through_category of site homes (drafted: TODO)",
-                                 "limit_pu of site homes (drafted: TODO)"]
+                                 "sustained_limit_high_pu of site homes (drafted: TODO)"]
     assert c10["n_inputs"] == 4 and c10["inputs"][3].startswith("light_load_fraction")
+
+
+def test_a_c10_pass_needing_uv2_on_tool_defaults_says_so():
+    """c10c42: a site's category and high sustained limit at the tool's defaults are not upper
+    bounds (Category II's UV2 0.16 s is the quickest, III's 2 s; 1.2 pu is not the most a
+    converter sustains), so a C10 pass that needs the UV2 trip rests on them — where a
+    reclosing device's first reclose is no later than the cease time + margin (RC: 0.5 s
+    ≤ 2 + 0.5 s). A first reclose of 3.5 s passes on the 2-s cease bound alone: no UV2 needed,
+    nothing to confirm (old code: neither named anywhere)."""
+    sites = [D(name="homes", cease_to_energize_s=2.0)]
+    bases = InputBases(default_sites={"ride_through_category": {"homes": "II"},
+                                      "sustained_limit_high_pu": {"homes": 1.2},
+                                      "cease_to_energize_s": {"homes": 2.0}})
+    c10 = criterion_stand_ins(bases, DEVICES, COORD, v2g_sites=sites,
+                              reclose_margin_s=0.5)["C10"]
+    assert c10["basis"] == "default" and c10["n_inputs"] == 2
+    assert c10["inputs"][0].startswith("ride_through_category of site homes = II (the tool's "
+                                       "default, not declared: Category II's UV2 0.16 s is "
+                                       "the quickest")
+    assert c10["inputs"][1].startswith("sustained_limit_high_pu of site homes = 1.2 pu (the "
+                                       "tool's default")
+    # the default cease time is §8.1's upper bound: a pass on it holds, not named
+    assert not any(t.startswith("cease_to_energize_s") for t in c10["inputs"])
+    slow = [DEVICES[0], DEVICES[2]]                    # head: 3.5 s > 2.5 s
+    assert criterion_stand_ins(bases, slow, COORD, v2g_sites=sites,
+                               reclose_margin_s=0.5) == {}
 
 
 def test_passed_note_and_counts():

@@ -26,7 +26,11 @@ time-based criterion is evaluated in both and every finding keeps the worse one,
   time-delayed element on the sustained stage of the worse bracket, an instantaneous one on
   the first cycle (``bracket = ""``).
 * **Not bracketed**: C7 (duty) reads the first-cycle currents — duty acts in the first cycle;
-  C8, C10, C11, C12 do not read fault currents. Their rows carry ``bracket = ""``.
+  C8, C11, C12 do not read fault currents. Their rows carry ``bracket = ""``. C10 reads no
+  fault current either, but its island bound takes the chargers' sustained limit at both
+  ends itself (:mod:`protv2g.checks.island_window`, the high end deciding): its V2G rows'
+  ``bracket`` cell says so in words ("high end 1.2 pu of the sustained limit decided (low
+  end 1.1 pu: the same)"), not ``low``/``high``/``both`` — no stage of a fault explains it.
 
 Rows that are not findings (``not_evaluated``, ``not_applicable``) carry ``bracket = ""``.
 """

@@ -43,11 +43,14 @@ the highest-voltage end of the load-model bracket is below UV2's pickup, else th
 the figures, what it rests on, and when the cease time or category was drafted by init (a
 ``# TODO`` on it). The island's load is, phase by phase, the model's own share of the minimum
 load behind the device (:mod:`protv2g.checks.island_phase_load`; a site on several phases:
-the phase giving the highest voltage), its V2G the chargers online in the row's scenario;
-a bound above the unit's OV2 pickup ends no island by UV and credits no OV2 trip either
-(:func:`_island_window`: the cease time stays the window). A row the UV2 trip decides
-carries ``mechanism`` :data:`~protv2g.checks.island_collapse.UV2_TRIP`: it rests on the UV2
-setting, the current limit and the minimum load, and :mod:`protv2g.input_basis` names
+the phase giving the highest voltage), its V2G the chargers online in the row's scenario at
+their *sustained* current limit (the first-cycle limit bounds the first cycle only), the high
+end of it deciding and the row saying whether the low end would credit UV2
+(:mod:`protv2g.checks.island_window`, its ``bracket`` cell); a bound above the unit's OV2
+pickup ends no island by UV and credits no OV2 trip either (the cease time stays the
+window). A row the UV2 trip decides carries ``mechanism``
+:data:`~protv2g.checks.island_collapse.UV2_TRIP`: it rests on the UV2 setting, the sustained
+current limit and the minimum load, and :mod:`protv2g.input_basis` names
 those, not ``cease_to_energize_s`` (review ver40b M). Not with existing DER behind the
 device, and not for the existing DER's own rows: their current limit and trip settings are
 not known (an OpenDSS PV system carries no IEEE 1547 category), so they keep the 2 s of §8.1.
@@ -62,16 +65,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
-from protv2g.checks.island_collapse import UV2_TRIP, collapsed_island_v_pu, island_window_s
+from protv2g.checks.island_collapse import UV2_TRIP
 from protv2g.checks.island_phase_load import phase_load_shares
+from protv2g.checks.island_window import IslandWindow, island_window
 from protv2g.checks.islanding import bus_power_mw, min_load_mw
 from protv2g.checks.rule_values import reclose_margin
-from protv2g.engine.ride_through import trip_elements
 from protv2g.network.dss_voltage_relays import voltage_relays
 from protv2g.study.todos import todo_items
 from protv2g.units import DeviceKind
@@ -169,96 +171,12 @@ def _drafted_site_fields(ctx: CheckContext) -> dict[str, set[str]]:
     return out
 
 
-def _island_window(site: object, behind: list[object], online: dict[str, float],
-                   min_mw: float, der_mw: float, drafted: set[str],
-                   shares: tuple[dict[str, float], str]) -> tuple[float, str, bool]:
-    """How long ``site`` may energise the island (s), why, and whether its UV2 trip ends it
-    (:mod:`.island_collapse`).
-
-    The island's voltage takes the V2G sites behind the device at their first-cycle limit
-    ``limit_pu`` and the kVA of their chargers online in the scenario (``online``: site →
-    chargers, as the scenario's fault source counts them, review rev41c M2: not all
-    ``n_chargers``; the highest current: the highest-voltage end), each phase's share of their
-    kVA (a three-phase site a third a phase, a two-conductor one a half) against that phase's
-    share of the minimum load behind the device (``shares``: the model's own per phase,
-    :func:`.island_phase_load.phase_load_shares`); of the site's phases the one with the
-    highest island voltage decides (the conservative end: review ver40b F, J1's phase c
-    carries 23 % of the zone, not a third). Where existing DER is behind the device its
-    current limit and trips are not known, so the site's declared cease time stands.
-
-    Where that bound is above the unit's OV2 pickup (IEEE 1547-2018 Tables 11/12: 1.20 pu,
-    0.16 s, every category; ``../shared/reference/der/ieee1547_2018_trip_defaults.csv``), the
-    DER is far above the load: a current-limited unit cannot push the load above the bound,
-    but below it the voltage is set by its active-power and voltage controls (volt-watt,
-    volt-var, IEEE 1547-2018 §5.3–5.4), which may hold the island inside its OV2 and UV2
-    pickups until its anti-islanding detection ceases it. Either OV2 trips it within its
-    clearing time or the cease time ends it: the OV2 trip is not credited, the cease time
-    stays the window (the conservative end, review rev41c M2), and the text names the bound
-    only as "above OV2's pickup" (no island runs at several pu)."""
-    def mark(field: str) -> str:
-        return " (drafted: TODO)" if field in drafted else ""
-    cease = float(site.cease_to_energize_s)
-    if "cease_to_energize_s" in drafted or "cease_to_energize_s" in site.model_fields_set:
-        stated = (f"its declared cease-to-energise time {cease:g} s"
-                  f"{mark('cease_to_energize_s')}")
-    else:  # the schema's default (review rev41c M1: the depot declared none)
-        stated = (f"IEEE 1547-2018 §8.1's {cease:g} s upper bound on the cease-to-energise "
-                  "time, the tool's default — not declared (give the chargers' "
-                  "cease-to-energise time)")
-    declared = stated + (", IEEE 1547-2018 §8.1's upper bound drafted by init (give the "
-                         "chargers' anti-islanding clearing time)"
-                         if "cease_to_energize_s" in drafted else "")
-    if der_mw > 0:
-        return cease, (f"{declared}; existing DER behind it, whose current limit and trips are "
-                       "not known, may hold the island's voltage: its UV trip is not credited"
-                       ), False
-    mine = str(site.conductors)
-    share, where = shares
-    s_kva = {ph: sum(s.limit_pu * online.get(s.name, 0.0) * s.charger_kva / len(s.conductors)
-                     for s in behind if ph in s.conductors) for ph in mine}
-    v_ph = {ph: float(collapsed_island_v_pu(s_kva[ph], min_mw * 1000 * share[ph]))
-            for ph in mine}
-    ph = max(mine, key=lambda k: v_ph[k])  # the first of the highest
-    v_pu, p_kw = v_ph[ph], min_mw * 1000 * share[ph]
-    trips = {e.name: e for e in trip_elements(site.ride_through_category,
-                                              site.voltage_trip.model_dump())}
-    uv2, ov2 = trips["uv2"], trips["ov2"]
-    window, by_uv2 = island_window_s(v_pu, uv2.pickup_pu, uv2.clearing_s, cease)
-    given = site.voltage_trip.uv2_pu or site.voltage_trip.uv2_s
-    cat = (f"Category {site.ride_through_category.value}{mark('ride_through_category')} "
-           f"UV2 {uv2.pickup_pu:g} pu within {uv2.clearing_s:g} s ("
-           f"{'the site voltage_trip' if given else 'IEEE 1547-2018 Tables 11–13 default'})")
-    kva = f"{s_kva[ph]:,.0f}" if s_kva[ph] >= 100 else f"{s_kva[ph]:.3g}"
-    which = (f"phase {ph}, the highest island voltage of its phases {', '.join(mine)}"
-             if len(mine) > 1 else f"phase {ph}")
-    n_on = online.get(site.name, 0.0)
-    held = (f"{kva} kVA at the {site.limit_pu:g} pu current limit{mark('limit_pu')} of the "
-            f"V2G online on {which} ({site.name}: {n_on:g} chargers online in this scenario) "
-            f"against that phase's {p_kw / 1000:.3g} MW of the {min_mw:.3g} MW minimum load "
-            "behind the device"
-            f"{' (light_load_fraction drafted: TODO)' if 'light_load_fraction' in drafted else ''} "
-            f"({share[ph] * 100:.0f} %: {where}) ")
-    if not np.isfinite(v_pu):
-        held += "finds no load there to hold its voltage down"
-    elif v_pu > ov2.pickup_pu:  # the docstring: OV2 or the unit's control, the cease time
-        return cease, (f"{declared}; {held}puts the bound on the island's voltage above its OV2 "
-                       f"pickup {ov2.pickup_pu:g} pu (constant-impedance load: the DER far "
-                       "above the load), so no UV trip ends the island; its OV2 trip "
-                       f"({ov2.pickup_pu:g} pu within {ov2.clearing_s:g} s) ends it unless the "
-                       "unit's own voltage control holds it lower, which is not credited: "
-                       "the cease time is the window"), False
-    else:
-        held += (f"holds the island's load at most {v_pu:.2g} pu (constant-impedance load, "
-                 "the highest-voltage end; a constant-power load collapses it further)")
-    if not bool(by_uv2):
-        return cease, (f"{declared}; {held}, not below its {cat}: the UV trip does not end "
-                       "the island"), False
-    if cease <= uv2.clearing_s:  # it ceases before its UV2 trip would
-        return cease, f"{declared}, no later than its UV2 trip ({cat}): {held}", False
-    return float(window), (f"its UV2 trip ({cat}): {held}; this rests on the UV2 setting, the "
-                           "current limit and the minimum load, not on "
-                           f"{stated}: confirming it changes nothing unless it is below "
-                           f"{uv2.clearing_s:g} s"), True
+def _first_cycle_s(study: object) -> float:
+    """One cycle of the system frequency, s: the fault engine's first stage (``1/f``, the
+    OpenDSS model's or the pandapower net's ``f_hz``, 60 Hz where neither says)."""
+    net = getattr(study, "model", None)
+    net = getattr(study, "net", None) if net is None else net
+    return 1.0 / float(getattr(net, "f_hz", 60.0) or 60.0)
 
 
 def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
@@ -269,6 +187,8 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     rows = []
     applies = False
     drafted: dict[str, set[str]] | None = None
+    first_cycle_s = _first_cycle_s(ctx.study)
+    held = ctx.study.document.faults.high_bracket == "first_cycle_held"
     for dev in ctx.study.document.devices:
         behind = ctx.downstream(dev.name)
         names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
@@ -295,7 +215,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
             if shares is None:
                 shares = phase_load_shares(ctx.study, dev.name)
             bus = ctx.study.site_buses[name]
-            windows: dict[tuple, tuple[float, str, bool]] = {}
+            windows: dict[tuple, IslandWindow] = {}
             for sc in ctx.scenarios.values():
                 p_kw = next((st.p_export_kw for st in sc.sites if st.site == name), 0.0)
                 if p_kw <= 0:
@@ -306,10 +226,11 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                           for st in sc.sites if st.site in names and st.p_export_kw > 0}
                 key = tuple(sorted(online.items()))
                 if key not in windows:
-                    windows[key] = _island_window(
+                    windows[key] = island_window(
                         sites[name], [sites[n] for n in names], online, min_mw, der_mw,
-                        drafted.get(name, set()) | drafted.get("", set()), shares)
-                cease, why, by_uv2 = windows[key]
+                        drafted.get(name, set()) | drafted.get("", set()), shares,
+                        first_cycle_s, held)
+                cease, why, by_uv2, ends = windows[key]
                 need = cease + rule.value
                 if first > need:
                     continue
@@ -326,7 +247,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                     t_other_s=cease, margin=first - need,
                     limit=need, tolerance=0.0, fault_bus=ctx.bus_name(bus), rule=rule.name,
                     rule_value=rule.value, rule_source=rule.source,
-                    mechanism=UV2_TRIP if by_uv2 else "",
+                    mechanism=UV2_TRIP if by_uv2 else "", bracket=ends,
                     message=(f"{dev.name} recloses after {first:g} s but site {name} at "
                              f"{ctx.bus_name(bus)} may energise the island for up to "
                              f"{cease:g} s, {ctx.export_text(sc.name, names)}: "

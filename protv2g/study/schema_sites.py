@@ -205,6 +205,15 @@ class V2GSite(_Model):
         return min(self.limit_pu, max(self.sustained_limit, SUSTAINED_LIMIT_HIGH_DEFAULT_PU))
 
     @property
+    def sustained_limit_high_is_default(self) -> bool:
+        """Whether :attr:`sustained_limit_high` is the tool's own value,
+        :data:`SUSTAINED_LIMIT_HIGH_DEFAULT_PU`: not given, neither capped by ``limit_pu``
+        nor raised to :attr:`sustained_limit` (C10's UV2 window rests on it, c10c42)."""
+        high = self.sustained_limit_high
+        return ("sustained_limit_high_pu" not in self.model_fields_set
+                and self.sustained_limit + 1e-9 < high < self.limit_pu - 1e-9)
+
+    @property
     def law(self) -> ChargerLaw:
         """Control law: ``fault_law``, or by ``angle_rule`` (``reactive`` → reactive-current
         priority, ``unity_pf`` → active-power priority)."""
