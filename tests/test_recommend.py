@@ -567,3 +567,22 @@ def test_a_link_that_leaves_no_fuse_saving_range_is_not_verified(depot):
     assert ("FU-F1-LAT2 link 40K → 25K: gives up fuse saving: RC-F1 has no fuse-saving range "
             "over FU-F1-LAT2 for phase faults (3ph, LL)") in str(row.note)
     assert not any(c.name == "FU-F1-LAT2" for c in depot["rec"].changes)
+
+
+def test_a_charging_cap_is_given_with_the_accepted_pickup_change(depot):
+    """Review rev42c M1: R01 raises R-F1's pickup 400 → 550 A (verified, accepted) and R03, the
+    charging peak on the same relay, capped the charging at ≈ 3,329 kW on the old limit
+    400 / 1.5 = 266.7 A. With R01 the limit is 550 / 1.5 = 366.7 A: ≈ 5,391 kW by the same
+    linear estimate (105 A without the charging, 483 A with 7,800 kW); the reviewer's OpenDSS
+    flow of the depot model gives 363.0 A at 5,391 kW (under the 366.7 A limit)."""
+    table = depot["rec"].table()
+    raised = table[table.change.str.startswith("R-F1 pickup_a 400 → 550")]
+    assert len(raised) == 1
+    cap = table[table.title.str.contains("charging peak") & (table.title.str.contains("R-F1"))]
+    assert len(cap) == 1
+    note = cap.note.iat[0]
+    assert "≈ 5,391 kW" in note and "limit 366.7 A" in note, note
+    assert "R-F1 pickup_a 400 → 550 (accepted above)" in note
+    assert "without that change" in note and "≈ 3,329 kW" in note
+    # by hand from the rounded figures of the note: 7,800 × (366.7 − 105) / (483 − 105)
+    assert 7800 * (550 / 1.5 - 105) / (483 - 105) == pytest.approx(5391, rel=0.005)

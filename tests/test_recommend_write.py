@@ -85,3 +85,42 @@ def test_a_changed_field_with_a_comment_keeps_it_and_quotes(tmp_path):
     assert added[2:] == ["  - {name: FU-F2-LAT1, kind: fuse, location: {line: F2-LAT1-L1, "
                          "end: from}, link: 50K,", "     interrupting_rating_ka: 12.5}"]
     assert len(removed) == 4
+
+
+def test_a_drafted_value_keeps_its_todo_without_the_old_values_figures(tmp_path):
+    """Review rev42c M5 (IEEE 8500): ``link: 25T  # protv2g recommend: was 10T; TODO: OpenDSS's
+    generic TCC_Curve.tlink at 10 A → the EEI-NEMA 10T link is used; at 673 A (max fault) …
+    10T melts in 0.0111 s …`` — the TODO's figures describe a link no longer there, and
+    validate no longer listed it (``# TODO`` must open the comment). The TODO stays first
+    (the new link rests on a drafted one), its first clause and fix kept, the figures
+    dropped."""
+    from protv2g.study.todos import todo_items
+
+    text = DEPOT.read_text(encoding="utf-8")
+    old = ("link: 40K,\n     interrupting_rating_ka: 10}\n"
+           "  - {name: FU-F2-LAT1")
+    assert text.count("  - {name: FU-F1-LAT2, kind: fuse") == 1
+    # the depot's fuse as a block entry with init's kind of TODO on its link
+    todo = ("OpenDSS's generic TCC_Curve.klink at 40 A → the EEI-NEMA 40K link is used; at "
+            "1,200 A (max fault) the model's curve opens in 0.05 s, 40K melts in 0.04 s | fix: "
+            "confirm the link, or give the fuse's own curve")
+    text = text.replace(
+        "  - {name: FU-F1-LAT2, kind: fuse, location: {line: F1-LAT2-L1, end: from}, "
+        "link: 40K,\n     interrupting_rating_ka: 10}\n",
+        "  - name: FU-F1-LAT2\n    kind: fuse\n    location: {line: F1-LAT2-L1, end: from}\n"
+        f"    link: 40K  # TODO: {todo}\n    interrupting_rating_ka: 10\n")
+    assert old not in text and "link: 40K  # TODO" in text
+    (tmp_path / "study.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "feeder.json").write_bytes((DEPOT.parent / "feeder.json").read_bytes())
+    study = load_study(tmp_path / "study.yaml")
+    write_study(study, [Change("devices", "FU-F1-LAT2", "link", "40K", "65K",
+                               Family.FUSE_LINK, 0.1)], tmp_path / "fixed.yaml")
+    new = (tmp_path / "fixed.yaml").read_text(encoding="utf-8")
+    line = next(x for x in new.splitlines() if x.strip().startswith("link: 65K"))
+    assert line == ("    link: 65K  # TODO: protv2g recommend: was 40K, a drafted value "
+                    "(OpenDSS's generic TCC_Curve.klink at 40 A → the EEI-NEMA 40K link is "
+                    "used); init's figures were for that value | fix: confirm the link, or "
+                    "give the fuse's own curve")
+    items = [i for i in todo_items(tmp_path / "fixed.yaml") if ".link" in i.field]
+    assert len(items) == 1 and "was 40K" in items[0].message
+    assert "0.04 s" not in items[0].message

@@ -24,7 +24,8 @@ family                 moves                                               findi
                        → 0 (fuse blowing) last, V2G findings only
 ``reclose_interval``   first reclose interval up to a standard value       C10
                        (recloser, or relay with reclosing)
-``fuse_link``          fuse link one or two sizes up or down (same type)   C1 C2 C3 C4
+``fuse_link``          fuse link one or two sizes up or down (same type):  C1 C2 C3 C4
+                       C3 the backup up, the primary down
                        a larger link, up the series (same type)            C8 (a fuse; not
                                                                            a charging peak)
 ``ride_through``       site cease-to-energise time down (DER setting)      C10
@@ -206,7 +207,8 @@ def _relay_moves(dev: Any, criterion: str, ground: bool, residual: bool = False
         yield _change("devices", n, "directional", "none", "forward", Family.DIRECTIONAL, 0.0)
 
 
-#: How many sizes up a fuse's C8 (load) finding searches its link (:func:`candidates`).
+#: How many sizes up a fuse's C8 (load) finding, or a C3 backup fuse, searches its link
+#: (:func:`candidates`).
 C8_LINK_STEPS = 8
 
 
@@ -438,6 +440,18 @@ def candidates(finding: dict[str, Any], devices: Sequence[Any], sites: Sequence[
         if crit != "C1":
             out += _fuse_moves(other, library, up=True)
         if crit in ("C1", "C2"):
+            out += _fuse_moves(other, library, up=False)
+    if crit == "C3" and dev is not None and dev.kind is DeviceKind.FUSE:
+        # a fuse backing up a fuse (or a relay) melts too soon: a larger backup link (its
+        # minimum melt later), or a smaller primary link (it clears sooner) — the search
+        # verifies each against the pair's whole range and every other criterion (review
+        # rev42c W1, IEEE 8500: 10T over 10T got "no ordinary setting change"; 15T over
+        # 10T passes at 191–474 A, `curves eval`); the backup up to C8's sizes (bisected):
+        # two K links coordinate over a range that grows by more than one size per step
+        # (EEI-NEMA K-link coordination tables: 40K protected by 65K up to ≈ 1,340 A,
+        # by 100K to ≈ 2,200 A — recalled, the search verifies on the study's own currents)
+        out += _fuse_moves(dev, library, up=True, n=C8_LINK_STEPS)
+        if other is not None and other.kind is DeviceKind.FUSE:
             out += _fuse_moves(other, library, up=False)
     if crit == "C8" and dev is not None and dev.kind is DeviceKind.RECLOSER:
         out += _recloser_load_moves(dev, residual=mech in RESIDUAL_PEAKS)

@@ -27,12 +27,13 @@ the cap is 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["charging_cap_kw", "charging_cap_text"]
+__all__ = ["cap_with_changes", "charging_cap_kw", "charging_cap_text"]
 
 
 def _num(row: Any, key: str) -> float:
@@ -85,3 +86,37 @@ def charging_cap_text(device: str, evidence: pd.DataFrame) -> str:
             f"estimate from the finding's flows: {i_without:.0f} A without the charging, "
             f"{i_with:.0f} A with {kw:,.0f} kW of it, limit {lim:.1f} A; confirm with a flow "
             "at the cap)")
+
+
+def cap_with_changes(device: str, identity: str, after: Any, changes: Sequence[Any],
+                     before_text: str) -> str:
+    """The cap note of a charging peak on the study with every accepted change applied.
+
+    Review rev42c M1 (depot): R01 raised R-F1's pickup 400 → 550 A ("verified") while R03,
+    the charging peak on the same relay, capped the charging at ≈ 3,329 kW on the old limit
+    400 / 1.5 = 266.7 A; with R01 the limit is 366.7 A and the cap ≈ 5,391 kW (OpenDSS on the
+    depot model: 363.0 A at 5,391 kW). Where an accepted change moves ``device``, the cap is
+    read from the same finding (``identity``, :func:`protv2g.recommend.evaluator._identity`)
+    in ``after`` (the findings with every change, :meth:`.evaluator.Evaluator.findings`) and
+    the note names the change it assumes and the cap without it; where the changes clear the
+    finding, it says so. ``before_text`` (:func:`charging_cap_text` of the study as given)
+    stands where no change moves the device.
+    """
+    from protv2g.recommend.change import describe
+    from protv2g.recommend.evaluator import _identity
+
+    own = [c for c in changes if c.name == device]
+    if not own:
+        return before_text
+    moved = "; ".join(describe(c) for c in own)
+    found = after.findings
+    hit = found[_identity(found).to_numpy() == identity] if len(found) else found
+    if not len(hit) or str(hit["status"].iat[0]) not in ("fail", "warn"):
+        return (f"with {moved} (accepted above) the charging peak no longer fails"
+                + (f"; without it: {before_text}" if before_text else ""))
+    ev = after.evidence
+    text = charging_cap_text(device, ev[ev["finding"] == hit["finding"].iat[0]])
+    if not text or text == before_text:
+        return before_text
+    return (f"{text}, with {moved} (accepted above)"
+            + (f"; without that change: {before_text}" if before_text else ""))

@@ -87,7 +87,7 @@ from protv2g.recommend.candidates import (
     describe,
     new_ground_element,
 )
-from protv2g.recommend.charging_cap import charging_cap_text
+from protv2g.recommend.charging_cap import cap_with_changes, charging_cap_text
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.element_first import element_rank, finding_element
 from protv2g.recommend.evaluator import (
@@ -322,6 +322,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
 
             def note(row=row, k=k, first=first, g_note=g_note, facts=facts,
                      devices=doc_now.devices, now=cur) -> str:  # after every search
+                if facts["charging_cap"] and accepted:  # the cap with the accepted changes
+                    facts = {**facts, "charging_cap": cap_with_changes(
+                        str(row["device"]), k, ev.findings(accepted), accepted,
+                        facts["charging_cap"])}
                 runs = link_runs(ev, ran_for, str(row["device"]), k)
                 return with_drafted_first(first, "; ".join(x for x in (
                     g_note, c5.note(row, devices) or link_window_note(

@@ -13,6 +13,7 @@ falls back to the round trip (:func:`protv2g.recommend.apply.write_study`).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -137,12 +138,29 @@ def _closing(lines: list[str], row: int, col: int) -> tuple[int, int] | None:
     return None
 
 
+#: A drafted value's comment (:mod:`protv2g.study.todos`): ``TODO: <what> | fix: <how>``.
+_TODO = re.compile(r"^TODO\b:?\s*(?P<what>.*?)(?:\s*\|\s*fix:\s*(?P<fix>.*))?$")
+
+
 def _comment(line: str, note: str) -> str:
-    """``line`` with ``# note`` at its end, or before the comment it has."""
+    """``line`` with ``# note`` at its end, or before the comment it has.
+
+    A ``TODO`` comment (a value ``protv2g init`` drafted) stays a TODO — the new value rests
+    on the drafted one — but keeps only its first clause (what was assumed) and its fix: the
+    figures after it were computed for the old value (review rev42c M5, IEEE 8500: ``link:
+    25T  # protv2g recommend: was 10T; TODO: … 10T melts in 0.0111 s and clears in
+    0.0243 s …``)."""
     at = line.find(" #")
     if at < 0:
         return f"{line}  # {note}"
     rest = line[at:].lstrip()[1:].lstrip()
+    todo = _TODO.match(rest)
+    if todo is not None:  # the TODO first: validate lists it (:func:`protv2g.study.todos.
+        # todo_items` reads ``# TODO`` only)
+        what = todo.group("what").split(";")[0].strip().rstrip(".")
+        fix = (todo.group("fix") or "").strip()
+        return (f"{line[:at + 1]}# TODO: {note}, a drafted value ({what}); init's figures "
+                "were for that value" + (f" | fix: {fix}" if fix else ""))
     return f"{line[:at + 1]}# {note}; {rest}"
 
 
