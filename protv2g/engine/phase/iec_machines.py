@@ -158,8 +158,14 @@ def machine_corrections(model: DssModel, lv_tolerance_percent: int = 10
                         ) -> tuple[MachineCorrection, ...]:
     """The IEC 60909 correction of every synchronous generator of ``model`` (module docstring).
 
-    Machines whose ``kV`` or ``pf`` cannot be read (a hand-built model) get none.
+    Machines whose ``kV`` or ``pf`` cannot be read (a hand-built model) get none. Built once
+    per model and tolerance (every IEC system of a study reads it, and the report).
     """
+    return model.derived(f"iec_machines_{lv_tolerance_percent}",
+                         lambda m: _corrections(m, lv_tolerance_percent))
+
+
+def _corrections(model: DssModel, lv_tolerance_percent: int) -> tuple[MachineCorrection, ...]:
     rated = rated_of(model)
     on_bus: dict[str, list] = {}
     for m in model.machines:
