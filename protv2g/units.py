@@ -151,5 +151,14 @@ C_MAX_LV_6PCT = 1.05
 C_MAX_LV_10PCT = 1.10
 C_MIN_LV = 0.95
 
+#: First-cycle fault-current limit of an inverter-based source, pu of its kVA: the V2G
+#: chargers' ``limit_pu`` default, the feeder's own inverters' (both engines,
+#: :class:`protv2g.engine.der_model.InverterModel`) and the ``k`` the OpenDSS → pandapower
+#: importer writes for a PVSystem/Storage (an OpenDSS script has none). 1.5 pu: the low end of
+#: the conservative first-cycle planning value 1.5–2.0 pu (``../shared/domain.md`` §1;
+#: ``../shared/reference/der/inverter_fault_current_and_reclosing.csv``). One value since
+#: session 42: the importer wrote 1.2 pu and called it the element's own (review rev41b).
+INVERTER_FIRST_CYCLE_PU = 1.5
+
 #: ``standard`` of the library's IEC 60269 gG links (``relay_library/fuse_gg.yaml``).
 IEC_GG_STANDARD = "IEC 60269 gG"

@@ -138,6 +138,30 @@ def test_one_default_model_for_both_paths() -> None:
     assert not ceased.dynamic  # 0 A throughout: no later stage of its own
 
 
+def test_opendss_import_gives_the_same_first_cycle_limit(tmp_path) -> None:
+    """The OpenDSS → pandapower importer (``opendss_via: pandapower``) wrote sgen.k = 1.2 for a
+    PVSystem and the sequence path took it as "the model's own k" (review rev41b: one unit,
+    1.2 pu there and 1.5 pu on the phase path; the script has no k). Now both take the
+    project's one first-cycle limit, protv2g.units.INVERTER_FIRST_CYCLE_PU = 1.5 pu (the
+    hand value of this module: 1.5 × 2,000 kVA / (√3 × 12.47 kV) = 138.9 A)."""
+    from protv2g.network.opendss import import_opendss
+
+    _, path = _feeder(tmp_path)
+    net = import_opendss(path).net
+    (src,) = existing_der_sources(net)
+    assert src.limit_pu == EXISTING_INVERTERS.limit_pu == 1.5  # old code: 1.2
+    assert np.isclose(src.limit_pu * src.s_rated_mva / (np.sqrt(3) * KV) * 1e3, 138.9,
+                      atol=0.05)
+    text = existing_sources_table(net).model.iat[0]
+    assert "own k" not in text and "1.5 pu first cycle" in text, text
+    model7 = tmp_path / "gen7.dss"
+    model7.write_text(path.read_text().replace("new PVSystem.pv1", "new Generator.pv1")
+                      .replace("pmpp=", "kw=").replace("irradiance=1 ", "model=7 "))
+    assert "Generator.pv1" in model7.read_text()
+    (src7,) = existing_der_sources(import_opendss(model7).net)
+    assert src7.limit_pu == 1.5  # OpenDSS's inverter model: an inverter (old: k = 1/Xdpp 5.0)
+
+
 def test_sequence_path_takes_the_model_and_the_elements_own_k(tmp_path) -> None:
     net, _ = _feeder(tmp_path)
     (src,) = existing_der_sources(net)

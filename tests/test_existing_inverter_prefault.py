@@ -36,10 +36,19 @@ UNITS = {
     "pv": "New PVSystem.pv1 phases=3 bus1=b3 kV=12.47 kVA=1000 Pmpp=1000 irradiance=1",
     "storage": ("New Storage.bess phases=3 bus1=b3 kV=12.47 kWrated=1000 kVA=1000 "
                 "kWhrated=4000 %stored=80 State=DISCHARGING %Discharge=100"),
+    # OpenDSS's inverter approximation (Generator model 7): an inverter since session 42
+    # (review rev41b M6), a synchronous machine behind Xdp 0.28 pu before
+    "generator_model7": ("New Generator.pvgen bus1=b3 kV=12.47 kW=1000 kVA=1000 pf=1 model=7 "
+                         "Vminpu=0.8"),
 }
 
 
-def _masters(tmp_path, unit: str):
+#: OpenDSS's inverter approximation, 2 MW at b2 (review rev41b's sg4_model7.dss)
+MODEL7_AT_B2 = "New Generator.pvgen bus1=b2 kV=12.47 kW=2000 kVA=2000 pf=1 model=7 Vminpu=0.8"
+
+
+def _with_unit(tmp_path, line: str):
+    """The shared master without a source of its own (``grid.dss``) and with ``line``."""
     src = need_dss_master(SHARED_DIR / "cases" / "synchronous-generator-source"
                           / "master_nogen.dss")
     text = src.read_text()
@@ -47,8 +56,12 @@ def _masters(tmp_path, unit: str):
     grid = tmp_path / "grid.dss"
     grid.write_text(text)
     with_unit = tmp_path / "with_unit.dss"
-    with_unit.write_text(text[:cut] + UNITS[unit] + "\n" + text[cut:])
+    with_unit.write_text(text[:cut] + line + "\n" + text[cut:])
     return grid, with_unit
+
+
+def _masters(tmp_path, unit: str):
+    return _with_unit(tmp_path, UNITS[unit])
 
 
 @pytest.mark.parametrize("unit", sorted(UNITS))
@@ -76,3 +89,45 @@ def test_unit_counted_once_classical(tmp_path, unit):
         assert np.abs(own).max() > 30.0  # the unit does feed the fault (≈ 69 A at b3)
         np.testing.assert_allclose(np.abs(i_max - own), grid_a, rtol=REL_TOL,
                                    err_msg=f"max {bus}")
+
+
+def test_generator_model7_is_a_current_limited_inverter(tmp_path):
+    """An OpenDSS ``Generator`` of ``model=7`` (OpenDSS's current-limited inverter
+    approximation) feeds a fault as an inverter at the first-cycle limit, not as OpenDSS's
+    fault study has it (a machine behind Xdp = 0.28 pu, its default; review rev41b M6: 2 MW at
+    12.47 kV adds 224 A at its bus). Hand: 1.5 pu × 2,000 kVA / (√3 × 12.47 kV) = 138.9 A
+    (the chargers' first-cycle limit, protv2g.engine.der_model); the rest of the feeder is
+    OpenDSS's fault study of the same master without the unit."""
+    grid, with_unit = _with_unit(tmp_path, MODEL7_AT_B2)
+    ref_grid, _ = opendss_fault_study(grid)
+    ref_unit, _ = opendss_fault_study(with_unit)
+    grid_b2 = float(ref_grid[(ref_grid.bus == "b2") & (ref_grid.phase == "a")].isc_a.iat[0])
+    dss_b2 = float(ref_unit[(ref_unit.bus == "b2") & (ref_unit.phase == "a")].isc_a.iat[0])
+    assert dss_b2 - grid_b2 > 200.0  # OpenDSS's own fault study: the machine behind Xdp
+    model = load_dss_model(with_unit)
+    assert [e.name for e in model.inverters] == ["generator.pvgen"]
+    assert model.machines == ()
+    res = phase_fault_study(model, method=Method.CLASSICAL, cases=[Case.MAX],
+                            fault_types=[FaultType.THREE_PHASE], existing_inverters="law",
+                            endtemp_degree=None, buses=["b2"])
+    own = np.abs(res.charger_i_abc_a["base"][0, 0, 0])
+    limit_a = 1.5 * 2000.0 / (np.sqrt(3) * 12.47)
+    np.testing.assert_allclose(own, limit_a, rtol=1e-3)  # 138.9 A, the limit binds at b2
+    total = np.abs(res.bus_i_abc_a[0, 0, 0])
+    assert np.all(total <= grid_b2 + limit_a + 1e-6)  # old code: 1037.3 A (OpenDSS's 981.6)
+
+
+def test_init_asks_whether_a_model7_generator_is_an_inverter(tmp_path):
+    """``protv2g init`` drafts a TODO on a Generator of ``model=7`` (review rev41b M6: it was
+    listed with no TODO) that ``protv2g validate`` lists."""
+    from protv2g.study.todos import todo_items
+    from protv2g.study_draft import draft_study
+
+    _, master = _with_unit(tmp_path, MODEL7_AT_B2)
+    draft = draft_study(master)
+    assert "generator.pvgen: inverter or synchronous machine" in draft.todos
+    study = tmp_path / "study.yaml"
+    study.write_text(draft.text)
+    items = [i for i in todo_items(study) if "generator.pvgen" in i.message]
+    assert len(items) == 1 and "model=7" in items[0].message, items
+    assert "model=1" in items[0].fix

@@ -73,7 +73,9 @@ def test_transformer_loads_shunts_sgens(imp) -> None:
     assert asym.at["lat2", "p_c_mw"] == pytest.approx(0.18)
     assert net.shunt.q_mvar.iloc[0] == pytest.approx(-0.6)
     sg = net.sgen.iloc[0]
-    assert (sg.k, sg.sn_mva) == (1.2, 0.5) and sg.p_mw == pytest.approx(0.45, rel=1e-3)
+    # k: the project's first-cycle limit (1.2 until session 42), not the element's own
+    assert (sg.k, sg.sn_mva, sg.k_default) == (1.5, 0.5, True)
+    assert sg.p_mw == pytest.approx(0.45, rel=1e-3)
     assert set(net.switch.name) == {"tie"} and net.switch.closed.all()
 
 

@@ -45,6 +45,11 @@ def test_existing_sources_line_names_the_reactance_the_method_uses(shared_dir):
     assert "subtransient" not in classical, classical
     assert "transient reactance X'd = 0.3 pu" in classical, classical
     assert "subtransient reactance X''d = 0.2 pu" in iec, iec
+    # and its IEC 60909 correction (session 42, review rev41b M1: none was applied): the unit
+    # with its 3 MVA transformer at unity pf, K_SO = c_max = 1.1 (§6.7.2)
+    assert "impedance × K_SO = 1.1 on the power station unit with transformer.gsu" in iec, iec
+    assert "cos φ_rG = 1 (the model's Generator pf; the standard's is the rated one" in iec
+    assert "K_SO" not in classical, classical
     # the classical figures are OpenDSS's behind Xdp = 0.3 pu (the reactance named), not
     # behind Xdpp: OpenDSS 1654.2 A at b1 as the model is, 1885.4 A with Xdp=0.2
     got_a = 1e3 * float(phase_fault_study(

@@ -50,7 +50,12 @@ from dataclasses import dataclass
 
 from protv2g.engine.chargers import ChargerSource
 from protv2g.engine.ride_through import CATEGORY_CESSATION_PU, trip_elements
-from protv2g.units import ChargerLaw, ChargerMode, RideThroughCategory
+from protv2g.units import (
+    INVERTER_FIRST_CYCLE_PU,
+    ChargerLaw,
+    ChargerMode,
+    RideThroughCategory,
+)
 
 __all__ = ["InverterModel", "INVERTER_MODEL_SOURCE"]
 
@@ -78,7 +83,7 @@ class InverterModel:
         IEEE 1547-2018 ride-through category: its voltage trips and momentary cessation.
     """
 
-    limit_pu: float = 1.5
+    limit_pu: float = INVERTER_FIRST_CYCLE_PU
     sustained_limit_pu: float = 1.1
     sustained_limit_high_pu: float = 1.2
     law: ChargerLaw = ChargerLaw.ACTIVE_PRIORITY

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.errors import InputError, Issue
-from protv2g.network.dss_elements import ElementY, element_y
+from protv2g.network.dss_elements import ElementY, element_y, inverter_generators
 from protv2g.network.dss_engine import new_engine
 from protv2g.network.opendss_script import compile_script
 
@@ -251,15 +251,17 @@ def inverter_currents(dss) -> dict[str, np.ndarray]:  # noqa: ANN001
 
 
 def _enabled_inverters(dss) -> Iterator[str]:  # noqa: ANN001
-    """``"pvsystem.pv1"`` of every enabled PV system and storage unit, each made the active
-    element before it is yielded."""
+    """``"pvsystem.pv1"`` of every enabled PV system and storage unit, and of every Generator
+    of OpenDSS's inverter model (:data:`~protv2g.network.dss_elements.INVERTER_GENERATOR_MODEL`),
+    each made the active element before it is yielded."""
+    names = []
     for cls in INVERTER_CLASSES:
         dss.Circuit.SetActiveClass(cls)
-        for name in list(dss.ActiveClass.AllNames()):
-            full = f"{cls}.{name.lower()}"
-            dss.Circuit.SetActiveElement(full)
-            if dss.CktElement.Enabled():
-                yield full
+        names += [f"{cls}.{name.lower()}" for name in list(dss.ActiveClass.AllNames())]
+    for full in [*names, *sorted(inverter_generators(dss))]:
+        dss.Circuit.SetActiveElement(full)
+        if dss.CktElement.Enabled():
+            yield full
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,8 @@ from protv2g.errors import InputError, Issue
 __all__ = ["ElementY", "Machine", "SOURCE_CLASSES", "element_table", "element_y", "shunts",
            "terminal_phases",
            "machines", "devices", "control_table", "CONTROL_COLUMNS", "CAP_CONTROL_MODES",
-           "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS", "LOAD_STATUS"]
+           "LENGTH_UNIT_KM", "injection_table", "INJECTION_COLUMNS", "LOAD_STATUS",
+           "INVERTER_GENERATOR_MODEL", "inverter_generators"]
 
 #: Element classes that are sources of a fault current behind an impedance in OpenDSS's fault
 #: study (their nodes energise an island).
@@ -203,12 +204,36 @@ def shunts(dss, elements: pd.DataFrame, where: str) -> tuple[ElementY, ...]:  # 
     return tuple(out)
 
 
+#: OpenDSS ``Generator`` ``model`` of its inverter approximation: "constant kW, kvar, but
+#: current-limited below Vminpu" (OpenDSS Reference Guide, Generator ``Model``; the DSS
+#: C-API docs: "Like a standard inverter-based generator"). OpenDSS's fault study still puts it
+#: behind its Thevenin ``Xdp`` (default 0.28 pu) like any Generator — a known OpenDSS
+#: limitation: model 7 limits the current in the power flow only (review rev41b M6: 2 MW at
+#: 12.47 kV adds 224 A at its bus, where a 2 MVA inverter at 1.5 pu gives at most 139 A).
+#: protv2g takes such a unit as an inverter (:mod:`protv2g.engine.phase.der`), and ``init``
+#: asks which it is.
+INVERTER_GENERATOR_MODEL = 7
+
+
+def inverter_generators(dss) -> frozenset[str]:  # noqa: ANN001
+    """``"generator.<name>"`` of every Generator of :data:`INVERTER_GENERATOR_MODEL`."""
+    out = set()
+    for name in dss.Generators.AllNames() if dss.Generators.Count() else []:
+        dss.Generators.Name(name)
+        if int(dss.Generators.Model()) == INVERTER_GENERATOR_MODEL:
+            out.add(f"generator.{name.lower()}")
+    return frozenset(out)
+
+
 def machines(dss, where: str) -> tuple[Machine, ...]:  # noqa: ANN001
+    """Every enabled synchronous generator (a Generator not of
+    :data:`INVERTER_GENERATOR_MODEL`) with its ``Xdp``/``Xdpp``."""
     out = []
+    inverters = inverter_generators(dss)
     for name in dss.Generators.AllNames() if dss.Generators.Count() else []:
         full = f"generator.{name.lower()}"
         dss.Circuit.SetActiveElement(full)
-        if not dss.CktElement.Enabled():
+        if not dss.CktElement.Enabled() or full in inverters:
             continue
         values = []
         for prop in ("xdp", "xdpp"):

@@ -71,6 +71,7 @@ from protv2g.network.dss_elements import (
     element_table,
     element_y,
     injection_table,
+    inverter_generators,
     machines,
     shunts,
 )
@@ -133,11 +134,13 @@ class DssModel:
     shunts : tuple of ElementY
         Loads and shunt capacitors/reactors on phase conductors (taken out by IEC 60909).
     machines : tuple of Machine
-        Enabled synchronous generators.
+        Enabled synchronous generators (Generators of any model but 7).
     inverters : tuple of ElementY
-        Enabled, energised PV systems and storage: their primitive admittance in OpenDSS's fault
-        study (a constant admittance that generates the element's power at rated voltage; the
-        study path replaces it by the inverter control law, :mod:`protv2g.engine.phase.der`).
+        Enabled, energised PV systems and storage, and Generators of OpenDSS's inverter model
+        (``model=7``, :data:`~protv2g.network.dss_elements.INVERTER_GENERATOR_MODEL`): their
+        primitive admittance in OpenDSS's fault study (a constant admittance that generates the
+        element's power at rated voltage; a model-7 Generator a machine behind its ``Xdp``); the
+        study path replaces it by the inverter control law (:mod:`protv2g.engine.phase.der`).
     devices : pandas.DataFrame
         Protective devices of the model: ``name`` (``fuse.f1``), ``kind`` (fuse, recloser,
         relay, swtcontrol), ``element`` (monitored element), ``terminal``, ``enabled``.
@@ -321,7 +324,8 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                  "its buses are reported at 0 A")
     shunt_elements = shunts(dss, elements, str(path))
     machine_elements = machines(dss, str(path))
-    live_inv = elements.enabled & elements.energized & elements.cls.isin(INVERTER_CLASSES)
+    live_inv = elements.enabled & elements.energized & (
+        elements.cls.isin(INVERTER_CLASSES) | elements.name.isin(inverter_generators(dss)))
     inverter_elements = tuple(element_y(dss, n, str(path)) for n in elements.name[live_inv])
     inverter_j = _inverter_injection(y, v_oc, v_pf, inverter_elements, i_oc, i_pf, sources)
     injections = injection_table(dss)

@@ -39,6 +39,7 @@ import pandas as pd
 
 from protv2g.errors import InputError, Issue
 from protv2g.network.opendss_neutrals import NeutralMap
+from protv2g.units import INVERTER_FIRST_CYCLE_PU
 
 SQRT3 = 3.0**0.5
 #: OpenDSS length-unit codes (``Lines.Units``) → km per unit.
@@ -52,8 +53,11 @@ LENGTH_UNIT_KM = {
     7: 1e-5,
     8: 1e-6,
 }
-#: Default fault-current limit of inverter sources (pu of rating), protv2g domain default.
-K_INVERTER_PU = 1.2
+#: Fault-current limit (pandapower ``sgen.k``) the importer writes for an inverter source, pu
+#: of its rating: the project's one first-cycle limit (``protv2g.units``; 1.2 until session 42
+#: while both engines' model took 1.5 — review rev41b). Not the element's own: the sgen's
+#: ``k_default`` column says so (:func:`protv2g.network.opendss_injections.add_sgens`).
+K_INVERTER_PU = INVERTER_FIRST_CYCLE_PU
 #: Zero-sequence magnetising impedance given to pandapower, pu of the transformer rating.
 #: OpenDSS transformers have no zero-sequence magnetising branch (none unless %imag is set);
 #: pandapower wants it as ``mag0_percent`` = Zm0/Zk0 in %, so it is computed per transformer

@@ -7,8 +7,11 @@
 * Capacitors → ``net.shunt`` (a 1-phase capacitor becomes a balanced shunt of the same total
   kvar; warned).
 * PVSystem and Storage → ``net.sgen`` (current sources, ``k`` = fault-current limit in pu of
-  rating, :data:`~protv2g.network.opendss_elements.K_INVERTER_PU`); Generator → ``net.sgen``
-  with ``k = 1/Xd''`` (a synchronous machine approximated by its subtransient current; warned).
+  rating, :data:`~protv2g.network.opendss_elements.K_INVERTER_PU`, with ``k_default`` True:
+  protv2g's value, not the model's — an OpenDSS script gives none); Generator → ``net.sgen``
+  with ``k = 1/Xd''`` (a synchronous machine approximated by its subtransient current; warned),
+  a Generator of OpenDSS's inverter model (``model=7``) as the PV systems (type
+  ``"inverter"``; review rev41b M6).
 
 References
 ----------
@@ -23,7 +26,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.errors import InputError, Issue
-from protv2g.network.dss_elements import element_y
+from protv2g.network.dss_elements import INVERTER_GENERATOR_MODEL, element_y
 from protv2g.network.opendss_elements import (
     K_INVERTER_PU,
     SQRT3,
@@ -184,17 +187,23 @@ def add_sgens(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog
             p_kw = -sum(powers[0::2]) if enabled else 0.0
             q_kvar = -sum(powers[1::2]) if enabled else 0.0
             kva = float(prop(dss, full, "kVA"))
-            if cls == "Generator":
+            k, k_default, kind = K_INVERTER_PU, True, sgen_type
+            if cls == "Generator" and int(float(prop(dss, full, "model"))) == \
+                    INVERTER_GENERATOR_MODEL:
+                kind = "inverter"
+                log.add(cls, full, "OpenDSS Generator model=7 (its current-limited inverter "
+                        "approximation; OpenDSS's fault study has it behind Xdp)",
+                        f"inverter sgen, k = {k:g} pu (the project's first-cycle limit)")
+            elif cls == "Generator":
                 xdpp = float(prop(dss, full, "Xdpp"))
-                k = 1.0 / xdpp if xdpp > 0 else K_INVERTER_PU
+                if xdpp > 0:
+                    k, k_default = 1.0 / xdpp, False
                 log.add(
                     cls,
                     full,
                     f"synchronous generator Xd''={xdpp:g} pu",
                     f"sgen current source with k = 1/Xd'' = {k:.3g} pu",
                 )
-            else:
-                k = K_INVERTER_PU
             pp.create_sgen(
                 net,
                 buses[bus],
@@ -202,8 +211,9 @@ def add_sgens(net: pp.pandapowerNet, dss, buses: dict[str, int], log: WarningLog
                 q_mvar=q_kvar / 1e3,
                 sn_mva=kva / 1e3,
                 name=name,
-                type=sgen_type,
+                type=kind,
                 k=k,
+                k_default=k_default,
                 in_service=enabled,
                 dss_phases=n,
                 dss_nodes=".".join(str(x) for x in nodes),

@@ -78,7 +78,9 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
            # Flow buses, a bus with no path to ground: its service voltages are line to line,
            # the phase-to-ground ones float (review rev40b M5; report.sheets.EXTRA_DESCRIPTIONS)
            "vm_ll_max_pu": "Vm ll max (pu; largest line to line, no-ground-path bus)",
-           "vm_ll_min_pu": "Vm ll min (pu; lowest line to line, no-ground-path bus)"}
+           "vm_ll_min_pu": "Vm ll min (pu; lowest line to line, no-ground-path bus)",
+           # Existing sources: a generator's IEC 60909-0 impedance correction (session 42)
+           "iec_correction": "IEC 60909 correction (K_G / K_S / K_SO)"}
 
 
 def header_label(column: str) -> str:

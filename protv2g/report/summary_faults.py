@@ -276,7 +276,10 @@ def machine_reactance_text(row: pd.Series, method: str) -> str:
     generator behind X′d, OpenDSS's fault-study reactance: 1654 A at b1 of the shared case
     synchronous-generator-source, 1885 A behind X″d): a Generator behind the reactance
     :data:`protv2g.engine.phase.system.MACHINE_REACTANCE` gives its method, with its value;
-    a Vsource behind its own impedance as the model gives it.
+    a Vsource behind its own impedance as the model gives it. Under IEC 60909 a generator's
+    impedance carries its correction factor (the sheet's ``iec_correction``: ``K_G``, ``K_S``
+    or ``K_SO`` with the pf it used, :mod:`protv2g.engine.phase.iec_machines`; session 42,
+    review rev41b M1: none was applied, the Summary said only "§6.6.1").
 
     >>> row = pd.Series({"kind": "generator", "xdp_pu": 0.3, "xdpp_pu": 0.2})
     >>> machine_reactance_text(row, "classical")[:59]
@@ -296,5 +299,9 @@ def machine_reactance_text(row: pd.Series, method: str) -> str:
         return (f"voltage source behind its transient reactance X'd = {xdp:g} pu (the "
                 f"classical method, as OpenDSS's fault study; X''d = {xdpp:g} pu not used: "
                 "the first-cycle current behind it is higher)")
+    corr = row.get("iec_correction")
+    corr = corr if isinstance(corr, str) and corr else (
+        "no correction factor (K_G/K_SO not known for it: the rated voltage or pf is not in "
+        "the model)")
     return (f"voltage source behind its subtransient reactance X''d = {xdpp:g} pu "
-            f"(IEC 60909-0 §6.6.1; X'd = {xdp:g} pu not used)")
+            f"(IEC 60909-0 §6.6.1; X'd = {xdp:g} pu not used), impedance × {corr}")

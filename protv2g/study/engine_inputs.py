@@ -121,6 +121,8 @@ def _der_rows(net: Any) -> list[tuple[str, str, int, float, float, float | None]
             s_mva = float(r.get("sn_mva", np.nan))
             s_mva = s_mva if np.isfinite(s_mva) and s_mva > 0 else abs(p_mw)
             k = float(r.get("k", np.nan)) if "k" in sgen.columns else np.nan
+            if r.get("k_default") is True or r.get("k_default") == 1.0:
+                k = np.nan  # the OpenDSS importer's default, not the element's own (rev41b)
             if p_mw > 0 and s_mva > 0:
                 rows.append(("sgen", str(r.get("name") or f"sgen {i}"), int(r.bus), s_mva,
                              p_mw, k if np.isfinite(k) and k > 0 else None))

@@ -19,6 +19,7 @@ from protv2g.study.schema_common import (
     _non_empty,
 )
 from protv2g.units import (
+    INVERTER_FIRST_CYCLE_PU,
     AngleRule,
     ChargerControl,
     ChargerLaw,
@@ -108,7 +109,7 @@ class V2GSite(_Model):
     #: legs of a split-phase secondary, nodes 1 and 2: ``ab``; 208 V between two phases of a
     #: 208Y/120 V service; a 4.8 kV delta feeder's phases) — see :attr:`line_to_line`
     phase: Literal["a", "b", "c", "ab", "bc", "ca"] | None = None
-    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = 1.5
+    limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] = INVERTER_FIRST_CYCLE_PU
     sustained_limit_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
     sustained_limit_high_pu: Annotated[float, Field(gt=0, le=5, allow_inf_nan=False)] | None = None
     fault_law: ChargerLaw | None = None

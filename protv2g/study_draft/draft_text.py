@@ -60,6 +60,11 @@ from protv2g.study_draft.trade import dials_clause
 from protv2g.study_draft.ungrounded import ungrounded_feeder, ungrounded_names
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
+#: The fix of init's TODO on a Generator of OpenDSS's inverter model (review rev41b M6).
+MODEL7_FIX = ("confirm it is an inverter-based unit; if it is a synchronous machine, give it "
+              "model=1 with its Xdp/Xdpp in the OpenDSS model (model 7 changes only its "
+              "power-flow behaviour, and a machine feeds far more fault current)")
+
 __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATION",
            "PICKUP_RULE", "OLD_PICKUP_RULE"]
 
@@ -158,6 +163,12 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     if src:
         lines += ["# Existing sources of the model (in every fault run and flow, base case "
                   "included):", *src]
+    for name in (e.name for e in model.inverters if e.name.startswith("generator.")):
+        lines.append(todo(f"{name} is an OpenDSS Generator model=7 (its current-limited "
+                          "inverter approximation): protv2g takes it as an inverter (1.5 pu "
+                          "first cycle, the chargers' model), not as OpenDSS's fault study "
+                          "does (a machine behind Xdp)", MODEL7_FIX))
+        todos.append(f"{name}: inverter or synchronous machine")
     if not drafted and not any(str(e.get("kind")) in ("fuse", "recloser")
                                for e in [*entries, *(p.entry for p in proposals)]):
         lines.append(f"# {NO_FUSE_NOTE}")   # review rev34b L4 (IEEE 34 has none)

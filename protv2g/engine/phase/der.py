@@ -20,8 +20,12 @@ Each unit (a stated assumption, listed with the results in the Existing sources 
 * on the phases its terminal connects to (a three-phase unit as one fleet, a single-phase one
   on its phase).
 
-Synchronous machines stay as OpenDSS gives them (voltage sources behind ``Xdp``/``Xdpp``,
-:mod:`.system`), and so does a further ``Vsource`` below the supply voltage (an existing
+A ``Generator`` of OpenDSS's inverter model (``model=7``: constant P, Q, current-limited in
+the power flow) is such a unit too (since session 42, review rev41b M6): OpenDSS's fault study
+puts it behind its ``Xdp`` like a machine (a known OpenDSS limitation), which a current-limited
+inverter is not. Synchronous machines stay as OpenDSS gives them (voltage sources behind
+``Xdp``/``Xdpp``, :mod:`.system`; under IEC 60909 corrected by ``K_G``/``K_S``/``K_SO``,
+:mod:`.iec_machines`), and so does a further ``Vsource`` below the supply voltage (an existing
 source written as a voltage source, :func:`protv2g.network.dss_graph.dss_sources`): both are
 listed by :func:`der_table`.
 """
@@ -32,12 +36,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.der_model import INVERTER_MODEL_SOURCE, InverterModel
+from protv2g.engine.phase.iec_machines import machine_corrections
 from protv2g.engine.phase.sites import PhaseSite
 from protv2g.network.dss_graph import dss_sources
 from protv2g.network.dss_model import DssModel
 from protv2g.units import ChargerMode
 
-__all__ = ["der_sites", "der_table", "INVERTER_MODEL"]
+__all__ = ["der_sites", "der_table", "INVERTER_MODEL", "MODEL7_NOTE"]
 
 #: The default model of the feeder's own inverters (the chargers' defaults).
 INVERTER_MODEL = InverterModel()
@@ -73,6 +78,13 @@ def der_sites(model: DssModel, inverter: InverterModel = INVERTER_MODEL, *,
     return out
 
 
+#: The Existing sources sheet's words on a Generator of OpenDSS's inverter model (model=7,
+#: :data:`protv2g.network.dss_elements.INVERTER_GENERATOR_MODEL`; review rev41b M6).
+MODEL7_NOTE = ("OpenDSS Generator model=7 (its current-limited inverter approximation), taken "
+               "as an inverter — OpenDSS's own fault study puts it behind Xdp like a "
+               "synchronous machine, a known OpenDSS limitation (init asks which it is): ")
+
+
 #: What the study does with a Vsource below the supply voltage (an existing source).
 VSOURCE_MODEL = ("voltage source behind its impedance as OpenDSS has it (no current limit), "
                  "every scenario, both cases (a Vsource below the supply voltage: an existing "
@@ -90,19 +102,24 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
     """The feeder's existing sources as the study models them (the report's list).
 
     Columns: ``name, kind, bus, phases, kva, p_pre_kw, mode, fault_model, source, xdp_pu,
-    xdpp_pu`` (a machine's X′d and X″d, NaN for other sources: which one a fault run uses is
-    its method's, :data:`protv2g.engine.phase.system.MACHINE_REACTANCE`). Inverters
-    by :class:`InverterModel`; synchronous generators as machines (OpenDSS's model behind
+    xdpp_pu, iec_correction`` (a machine's X′d and X″d, NaN for other sources: which one a
+    fault run uses is its method's, :data:`protv2g.engine.phase.system.MACHINE_REACTANCE`; its
+    IEC 60909 ``K_G``/``K_S``/``K_SO`` as text, :mod:`.iec_machines`, "" for the others).
+    Inverters by :class:`InverterModel` (a Generator of OpenDSS's ``model=7`` among them,
+    :data:`MODEL7_NOTE`); synchronous generators as machines (OpenDSS's model behind
     ``Xdp``/``Xdpp``); a Vsource below the supply voltage as the voltage source it is
     (:func:`protv2g.network.dss_graph.dss_sources`, e.g. EPRI DG_Prot_Fdr's ``WindGen1``).
     """
     rows = []
     for s in der_sites(model, inverter):
-        rows.append((s.name, s.name.split(".", 1)[0], s.bus, s.phases,
+        kind = s.name.split(".", 1)[0]
+        rows.append((s.name, kind, s.bus, s.phases,
                      s.source.s_rated_mva * 1e3, s.source.p_pre_mw * 1e3, s.source.mode.value,
-                     inverter.describe(min_per_device=True), INVERTER_MODEL_SOURCE,
-                     np.nan, np.nan))
+                     (MODEL7_NOTE if kind == "generator" else "")
+                     + inverter.describe(min_per_device=True), INVERTER_MODEL_SOURCE,
+                     np.nan, np.nan, ""))
     inj = model.injections
+    corrections = {c.machine: c.text for c in machine_corrections(model)}
     for m in model.machines:
         r = inj[inj.name == m.element.name]
         kva = float(r.kva.iat[0]) if len(r) else float("nan")
@@ -112,7 +129,8 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
                      "(OpenDSS's model): behind X'd under the classical method (as "
                      "OpenDSS's fault study), behind X''d under IEC 60909; every scenario, "
                      "both cases",
-                     "the model's Generator data", m.xdp_pu, m.xdpp_pu))
+                     "the model's Generator data", m.xdp_pu, m.xdpp_pu,
+                     corrections.get(m.element.name, "")))
     src = dss_sources(model)
     existing = src[src.role == "existing source"]
     if len(existing):
@@ -128,9 +146,10 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
                      "generating" if joined else "disconnected",
                      (VSOURCE_MODEL if joined else DISCONNECTED_MODEL)
                      + _vsource_data(model, v.name),
-                     f"the model's Vsource data ({v.kv_ll:g} kV bus)", np.nan, np.nan))
+                     f"the model's Vsource data ({v.kv_ll:g} kV bus)", np.nan, np.nan, ""))
     return pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
-                                       "mode", "fault_model", "source", "xdp_pu", "xdpp_pu"])
+                                       "mode", "fault_model", "source", "xdp_pu", "xdpp_pu",
+                                       "iec_correction"])
 
 
 def _vsource_data(model: DssModel, name: str) -> str:

@@ -27,7 +27,9 @@ pandapower's ``calc_sc``):
     different voltages" (§6.3.3); their impedance is < 0.2 % on the shipped feeders, so the
     choice moves no current by more than that;
   - unit transformers (a synchronous generator on a lower-voltage winding's bus): §6.3.3
-    excludes them; their ``K_S`` (§6.7) is not applied, as ``K_G`` is not (:mod:`.system`).
+    excludes them; a power station unit's transformer takes the unit's ``K_S``/``K_SO``
+    instead, in both cases (§6.7, :mod:`.iec_machines`; not applied until session 42,
+    review rev41b M1).
 
   A three-winding transformer (center-tap service transformers) takes one ``K_T`` from its
   ``XHL``; the standard's per-pair ``K_TAB``, ``K_TAC``, ``K_TBC`` (eq. 13) differ from it by the
@@ -49,7 +51,7 @@ from protv2g.network.dss_model import DssModel, ElementY
 from protv2g.units import C_MAX_LV_6PCT, C_MAX_LV_10PCT, C_MAX_MV, Case
 
 __all__ = ["correction_factor_kt", "transformer_kt", "transformer_changes",
-           "SAME_VOLTAGE_RTOL"]
+           "SAME_VOLTAGE_RTOL", "c_max_of", "rated_of"]
 
 #: Windings whose rated voltages differ by less than this (relative) are at one voltage: the
 #: transformer is a regulator or an isolation transformer, not a network transformer.
@@ -69,7 +71,17 @@ def correction_factor_kt(x_pu: np.ndarray, c_max: np.ndarray) -> np.ndarray:
     return 0.95 * np.asarray(c_max, dtype=float) / (1.0 + 0.6 * np.asarray(x_pu, dtype=float))
 
 
-def _rated(model: DssModel) -> tuple[RatedTransformer, ...]:
+def c_max_of(kv_ll: float, lv_tolerance_percent: int) -> float:
+    """IEC 60909-0:2016 Table 1 ``c_max`` of a network at ``kv_ll`` (LV ≤ 1 kV: 1.05 with
+    +6 % tolerance, 1.10 with +10 %; above 1 kV: 1.10)."""
+    if kv_ll > 1.0:
+        return C_MAX_MV
+    return C_MAX_LV_6PCT if lv_tolerance_percent == 6 else C_MAX_LV_10PCT
+
+
+def rated_of(model: DssModel) -> tuple[RatedTransformer, ...]:
+    """Every enabled transformer of ``model`` as solved and at its rated ratio (built once per
+    model, :func:`protv2g.network.dss_compile.rated_transformers`)."""
     return model.derived("rated_transformers", lambda m: rated_transformers(
         m.source, m.redirects, m.engine))
 
@@ -85,29 +97,30 @@ def transformer_kt(model: DssModel, t: RatedTransformer, lv_tolerance_percent: i
     lv = int(np.argmin(t.kv))
     bus = t.element.buses[lv]
     kv_ll = float(model.buses.kv_ll.get(bus, 0.0)) or float(t.kv[lv])
-    if kv_ll > 1.0:
-        c_max = C_MAX_MV
-    else:
-        c_max = C_MAX_LV_6PCT if lv_tolerance_percent == 6 else C_MAX_LV_10PCT
-    return float(correction_factor_kt(t.x_pu, c_max))
+    return float(correction_factor_kt(t.x_pu, c_max_of(kv_ll, lv_tolerance_percent)))
 
 
-def transformer_changes(model: DssModel, case: Case | None, lv_tolerance_percent: int = 10
+def transformer_changes(model: DssModel, case: Case | None, lv_tolerance_percent: int = 10,
+                        unit_k: dict[str, float] | None = None
                         ) -> list[tuple[ElementY, np.ndarray]]:
     """``(element, change of its primitive admittance)`` of every transformer in the IEC network.
 
     ``case`` ``None`` or ``MIN``: rated ratio only; ``MAX``: rated ratio and ``K_T``.
-    Transformers the method leaves as solved (taps at 1.0, no ``K_T``) are not listed.
+    ``unit_k``: ``{transformer element name: K_S or K_SO}`` of power station units
+    (:mod:`.iec_machines`), applied to their leakage in either case.
+    Transformers the method leaves as solved (taps at 1.0, no factor) are not listed.
     """
     out = []
-    for t in _rated(model):
+    unit_k = unit_k or {}
+    for t in rated_of(model):
         moved = model.element_overrides.get(t.element.name.lower())
         if moved is not None:  # a terminal moved to a device's close-in bus (dss_close_in)
             t = dataclasses.replace(t, element=dataclasses.replace(t.element, node=moved.node))
         change = None
         if np.any(t.taps != 1.0):
             change = t.yprim_rated_s - t.element.yprim_s
-        kt = transformer_kt(model, t, lv_tolerance_percent) if case is Case.MAX else 1.0
+        kt = unit_k.get(t.element.name, transformer_kt(model, t, lv_tolerance_percent)
+                        if case is Case.MAX else 1.0)
         if kt != 1.0:
             extra = t.leak_s * (1.0 / kt - 1.0)
             change = extra if change is None else change + extra

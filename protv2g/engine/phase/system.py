@@ -19,8 +19,11 @@ Methods
     charging is kept — a small departure from §5.1, as OpenDSS keeps it: mostly below 0.1 % of
     the result, 0.28 % on IEEE 34's long 818 lateral (0.8 A of 288 A through F-818, review
     fix40c). ``c`` from Table 1.
-    Synchronous generators by their subtransient reactance ``X″d`` (§6.6.1), ``K_G`` not
-    applied. Transformers (regulators too) at their rated ratio, taps 1.0, in both cases, and
+    Synchronous generators by their subtransient reactance ``X″d`` (§6.6.1), corrected by
+    ``K_G`` (§6.6.1) or, with their unit transformer, ``K_S``/``K_SO`` (§6.7), in both cases
+    (:mod:`.iec_machines`; until session 42 no factor: review rev41b M1, +6.4 % at the
+    high-voltage terminal of a 10 MVA unit at unity pf). Transformers (regulators too) at
+    their rated ratio, taps 1.0, in both cases, and
     network transformers corrected by ``K_T = 0.95·c_max/(1 + 0.6·x_T)`` (§6.3.3) in the
     maximum case — the rule of :mod:`.iec_transformers`, the sequence path's too. The
     pre-fault state: :mod:`.prefault` (balanced at three-phase buses).
@@ -43,6 +46,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import splu
 
 from protv2g.engine.phase.hot_lines import hot_line_changes
+from protv2g.engine.phase.iec_machines import machine_corrections
 from protv2g.engine.phase.iec_transformers import transformer_changes
 from protv2g.engine.phase.prefault import balanced_units, c_factor, prefault_voltage
 from protv2g.engine.phase.selinv import (
@@ -223,14 +227,20 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
     local[nodes] = np.arange(len(nodes))
     v = (model.v_pf_v if prefault == "power_flow" else model.v_oc_v)[nodes].copy()
     changes = [(e, -1.0) for e in model.shunts] if method is Method.IEC60909 else []
+    k_of: dict[str, float] = {}
     if method is Method.IEC60909:
-        changes += transformer_changes(model, case, lv_tolerance_percent)
+        corr = machine_corrections(model, lv_tolerance_percent)
+        k_of = {c.machine: c.k for c in corr}
+        changes += transformer_changes(model, case, lv_tolerance_percent,
+                                       {c.transformer: c.k for c in corr if c.transformer})
     out_inv = [(e, -1.0) for e in model.inverters] if inverters_out else []
     changes += out_inv
     delta = []
-    if machine_reactance == "subtransient":
-        for mach in model.machines:
-            scale = mach.xdp_pu / mach.xdpp_pu - 1.0 if mach.xdpp_pu > 0 else 0.0
+    for mach in model.machines:
+        # admittance × Xdp/Xdpp (subtransient), ÷ K_G/K_S/K_SO (IEC 60909, .iec_machines)
+        scale = (mach.xdp_pu / mach.xdpp_pu if machine_reactance == "subtransient"
+                 and mach.xdpp_pu > 0 else 1.0) / k_of.get(mach.element.name, 1.0) - 1.0
+        if scale != 0.0:
             delta.append((mach.element, scale))
     hot = hot_line_changes(model, endtemp_degree) if endtemp_degree is not None else []
     changes += hot
