@@ -172,3 +172,59 @@ def test_validate_warns_of_a_ground_element_that_never_operates(study_file):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         assert ungrounded_ground_element_warnings(load_study(plain)) == []
+
+
+def _opendss_799r(master, r_ohm: float) -> dict:
+    """OpenDSS, ``xgd`` in, loads and controls off, taps 1.0: an SLG-a at 799r through
+    ``r_ohm`` — the fault's current, the substation transformer's 4.8 kV line currents and the
+    head's phase currents and 3I0 (A)."""
+    import opendssdirect
+
+    dss = opendssdirect.NewContext()
+    dss.Text.Command(f'compile "{master}"')
+    dss.Text.Command(XGD.strip())
+    for name in dss.Loads.AllNames():
+        dss.Text.Command(f"Load.{name}.enabled=no")
+    dss.Text.Command("Set controlmode=off")
+    for reg in ("reg1a", "reg1c"):
+        dss.Text.Command(f"Transformer.{reg}.Taps=[1 1]")
+    dss.Text.Command(f"New Fault.f phases=1 bus1=799r.1 r={r_ohm}")
+    dss.Solution.Solve()
+
+    def currents(element: str) -> np.ndarray:
+        dss.Circuit.SetActiveElement(element)
+        c = np.asarray(dss.CktElement.Currents())
+        return c[0::2] + 1j * c[1::2]
+
+    sub = np.abs(currents("Transformer.subxf")[4:7])  # its 4.8 kV terminal (4 conductors)
+    head = currents("Line.l35")[:3]
+    return {"i_fault_a": float(np.abs(currents("Fault.f")[0])), "sub_a": sub,
+            "head_3i0_a": float(abs(head.sum())), "head_a": np.abs(head)}
+
+
+def test_a_substation_bus_fault_only_the_project_grounds_is_a_finding(result, master):
+    """Fails on the old code (review rev42b W2: C9 took the 799r SLG as cleared in 0.5 s by
+    the unmodelled substation protection; no C5 row said the Δ–Δ substation sees no 3I0 and
+    only ~2/3 of the fault current on one phase)."""
+    from protv2g.checks.project_equipment import EQUIPMENT
+    from protv2g.checks.reach_project_ground import PROJECT_GROUND_RULE, SUBSTATION_SHARE
+
+    v = result.violations
+    rows = v[(v.criterion == "C5") & (v.rule.astype(str) == PROJECT_GROUND_RULE)]
+    assert set(rows.scenario) == {"firm/peak/100%"}  # the one fault scenario with V2G
+    assert (rows.status == "warn").all() and (rows.attribution == EQUIPMENT).all()
+    assert set(rows.fault_bus.astype(str)) <= {"799", "799r"}
+    bolted, r20 = _opendss_799r(master, 1e-4), _opendss_799r(master, 20.0)
+    # the premise, in OpenDSS: the substation's faulted phase carries 2/3 of the fault
+    # current and the head carries zero sequence only (I0 in each phase)
+    for ref in (bolted, r20):
+        assert ref["sub_a"].max() == pytest.approx(SUBSTATION_SHARE * ref["i_fault_a"],
+                                                   rel=0.01)
+        assert ref["head_3i0_a"] == pytest.approx(ref["i_fault_a"], rel=0.01)
+        assert ref["head_a"] == pytest.approx(np.full(3, ref["i_fault_a"] / 3), rel=0.02)
+    assert bolted["i_fault_a"] > 2000.0  # 2,255.8 A (review rev42b)
+    # the row's figure: 2/3 of the minimum-case SLG (20 Ω) at the bus, OpenDSS's 134.9 A
+    row = rows.iloc[0]
+    assert float(row.i_device_a) == pytest.approx(SUBSTATION_SHARE * r20["i_fault_a"],
+                                                  rel=0.03)
+    assert "unmodelled_clearing_time_s" in row.message and "xgd (YNd)" in row.message

@@ -51,7 +51,8 @@ from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.violations import CheckStatus
 
 __all__ = ["UNGROUNDED_REMEDY", "UNGROUNDED_RULE", "gate_info", "ground_fault_rows",
-           "no_ground_path", "ungrounded_bus_names", "ungrounded_rows"]
+           "no_ground_path", "project_out", "ungrounded_bus_names", "ungrounded_mask",
+           "ungrounded_rows"]
 
 #: What detects a ground fault on an ungrounded system (IEEE Std 142-2007 §1.4, recalled).
 UNGROUNDED_REMEDY = ("detect ground faults there by the zero-sequence voltage: a 59N / 3V0 "
@@ -65,7 +66,7 @@ _SOURCE = ("IEEE Std 142-2007 §1.4 (ungrounded systems: ground detection by vol
            "IEEE Std C62.92.1-2016 (classes of grounding)")
 
 
-def _out_of(ctx: CheckContext, scenario: object) -> tuple[str, ...]:
+def project_out(ctx: CheckContext, scenario: object) -> tuple[str, ...]:
     """The project's equipment out of ``scenario``'s network (review rev42b W1): the sites'
     own transformers — OpenDSS ``model_transformer`` elements, pandapower sites with an
     ``interconnection_transformer`` — that ``scenario`` does not build; ``()`` for None (the
@@ -95,10 +96,10 @@ def _out_of(ctx: CheckContext, scenario: object) -> tuple[str, ...]:
     return tuple(names) if base else ()
 
 
-def _ungrounded_mask(ctx: CheckContext, out: tuple[str, ...] = ()) -> pd.Series | None:
+def ungrounded_mask(ctx: CheckContext, out: tuple[str, ...] = ()) -> pd.Series | None:
     """Bool by fault-bus key — an OpenDSS model's bus position, a pandapower net's bus index
     — True where the bus has no path to ground in the network without the project's
-    equipment ``out`` (:func:`_out_of`; None: neither a model nor a net)."""
+    equipment ``out`` (:func:`project_out`; None: neither a model nor a net)."""
     key = ("ungrounded buses", tuple(out))
     if key not in ctx.cache:
         model = getattr(ctx.study, "model", None)
@@ -128,18 +129,18 @@ def _ungrounded_mask(ctx: CheckContext, out: tuple[str, ...] = ()) -> pd.Series 
 
 def ungrounded_bus_names(study: object) -> list[str]:
     """The names of the buses with no path to ground of ``study`` (an OpenDSS model's or a
-    pandapower net's, as C5 reads them: :func:`_ungrounded_mask`), sorted; the result keeps
+    pandapower net's, as C5 reads them: :func:`ungrounded_mask`), sorted; the result keeps
     them (``meta["ungrounded_buses"]``) so that the report draws no ground-fault marker there
     (review rev36a M2: the F-DEPOT TCC drew a delta bus's "minimum zone fault", the chargers'
     own 54 A); empty when there are none or neither a model nor a net is given."""
-    mask = _ungrounded_mask(_Bare(study))  # type: ignore[arg-type]
+    mask = ungrounded_mask(_Bare(study))  # type: ignore[arg-type]
     if mask is None or not mask.any():
         return []
     return sorted({str(study.bus_name(int(b))) for b in mask.index[mask.to_numpy()]})
 
 
 class _Bare:
-    """What :func:`_ungrounded_mask` reads of a check context: the study and a cache."""
+    """What :func:`ungrounded_mask` reads of a check context: the study and a cache."""
 
     def __init__(self, study: object) -> None:
         self.study = study
@@ -150,7 +151,7 @@ def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray,
                    scenario: np.ndarray | None = None) -> np.ndarray:
     """Whether each fault bus (``(rows,)``: model bus position or net bus index) has no path
     to ground in its row's ``scenario`` (``(rows,)`` scenario names: the base case's network
-    without the project's equipment, :func:`_out_of`; None: the network as given).
+    without the project's equipment, :func:`project_out`; None: the network as given).
 
     Returns
     -------
@@ -167,7 +168,7 @@ def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray,
     else:
         codes, names = pd.factorize(pd.Series(np.asarray(scenario, dtype=object)))
     for k, name in enumerate(names):
-        mask = _ungrounded_mask(ctx, _out_of(ctx, name))
+        mask = ungrounded_mask(ctx, project_out(ctx, name))
         if mask is None or not mask.any():
             continue
         at = codes == k
