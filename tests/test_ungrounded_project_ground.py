@@ -113,7 +113,10 @@ def _opendss(master, xgd: bool, fault: str | None = None) -> dict:
     dss.Text.Command(f"New Fault.f phases=1 bus1={fault}.1 r=0.0001")
     dss.Solution.Solve()
     dss.Circuit.SetActiveElement("Fault.f")
-    return {"i_a": float(dss.CktElement.CurrentsMagAng()[0])}
+    i_a = float(dss.CktElement.CurrentsMagAng()[0])
+    dss.Circuit.SetActiveElement("Line.l35")
+    c = np.asarray(dss.CktElement.Currents())[:6]
+    return {"i_a": i_a, "head_3i0_a": float(abs((c[0::2] + 1j * c[1::2]).sum()))}
 
 
 def test_base_case_ground_faults_are_the_ungrounded_info_rows(result, master):
@@ -228,3 +231,21 @@ def test_a_substation_bus_fault_only_the_project_grounds_is_a_finding(result, ma
     assert float(row.i_device_a) == pytest.approx(SUBSTATION_SHARE * r20["i_fault_a"],
                                                   rel=0.03)
     assert "unmodelled_clearing_time_s" in row.message and "xgd (YNd)" in row.message
+
+
+def test_the_heads_blind_ground_rows_name_what_detects_the_fault(result, master):
+    """Fails on the old code (review rev42b M2: the remedy offered "a more sensitive setting
+    of head (its ground pickup …)", which cannot help: the head's 3I0 is 0 with or without
+    the project)."""
+    v = result.violations
+    rows = v[(v.criterion == "C5") & (v.device == "head") & (v.status == "fail")
+             & (v.attribution == "equipment")]
+    kind = rows.fault_type.astype(str)
+    ground = rows[kind.str.startswith(("SLG", "LLG"))]
+    assert len(ground)
+    assert ground.message.str.contains("no ground setting of head helps").all()
+    assert ground.message.str.contains("59N").all()
+    assert not ground.message.str.contains("its ground pickup").any()
+    ref = _opendss(master, xgd=True, fault="741")
+    assert ref["i_a"] > 1000.0 and ref["head_3i0_a"] < 0.1  # OpenDSS: 1,431 A, head 0.0 A
+    assert float(ground.i_device_a.max()) < 1.0

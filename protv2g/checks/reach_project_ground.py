@@ -39,15 +39,18 @@ recalled). IEEE Std 142-2007 §1.4 (ungrounded systems, ground detection by 3V0;
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.checks.project_equipment import EQUIPMENT
-from protv2g.checks.reach_ungrounded import project_out, ungrounded_mask
+from protv2g.checks.reach_ungrounded import no_ground_path, project_out, ungrounded_mask
 from protv2g.violations import CheckStatus
 
-__all__ = ["PROJECT_GROUND_RULE", "SUBSTATION_SHARE", "project_ground_rows"]
+__all__ = ["PROJECT_GROUND_RULE", "SUBSTATION_SHARE", "blind_ungrounded", "project_ground_rows",
+           "ungrounded_remedy_text"]
 
 #: The ``rule`` of the rows.
 PROJECT_GROUND_RULE = ("ground fault at a substation bus fed only by the project's "
@@ -150,3 +153,39 @@ def project_ground_rows(ctx: CheckContext) -> pd.DataFrame:
         message=np.array(messages, dtype=object))
     rows["attribution"] = np.full(n, EQUIPMENT, dtype=object)  # kept by the attribution
     return rows
+
+
+def ungrounded_remedy_text(transformers: list[str], device: str) -> str:
+    """The remedy of a C5 :data:`~protv2g.checks.equipment.EQUIPMENT` ground-fault row where
+    ``device`` sees no current and the fault's bus has no path to ground without the project
+    (review rev42b M2): on IEEE 37 (Δ–Δ substation) the head's 3I0 is 0 with or without a
+    site's YNd transformer (OpenDSS: SLG at 741 with ``xgd`` at 708, 1,431 A bolted, 130.8 A
+    at 20 Ω, all returning through ``xgd``'s neutral), so no ground pickup of the head helps;
+    what detects the fault is the substation's 59N, which the YNd desensitises (its 3V0 for
+    the 20 Ω fault at 741: 8,323 V without ``xgd``, 175 V with it; IEEE Std 142-2007 §1.4,
+    ungrounded systems, recalled). ``transformers``: how the texts name the sites' grounded
+    transformers (:func:`~protv2g.study.dss_site_transformers.grounded_site_transformers`)."""
+    labels = " and ".join(transformers) or "the site's transformer"
+    return (f"remedy: no ground setting of {device} helps — on this ungrounded (delta-fed) "
+            f"feeder it carries no 3I0 with or without the project: the fault's current "
+            f"returns through the neutral of {labels}, not through {device}. What detects "
+            "such a fault today is the substation's 59N (3V0 on a broken-delta VT, IEEE Std "
+            f"142-2007 §1.4), which {labels} desensitises (its neutral holds 3V0 far below "
+            "the ungrounded feeder's full displacement: check or re-set it for the minimum "
+            "fault); or the site transformer's own ground protection (a 51N on its "
+            "grounded-wye neutral); or a delta (ungrounded-wye) feeder-side winding on it, "
+            "which leaves the feeder ungrounded as today — not the chargers or their export")
+
+
+def blind_ungrounded(ctx: Any, bad: pd.DataFrame, pick: np.ndarray) -> np.ndarray:
+    """``pick`` where the row's fault bus has no path to ground in its base case's network
+    (:func:`~protv2g.checks.reach_ungrounded.no_ground_path`): C5's equipment rows
+    there take :func:`ungrounded_remedy_text`."""
+    if not pick.any() or "fault_bus" not in bad.columns:
+        return np.zeros(len(bad), dtype=bool)
+    base_of = getattr(ctx, "base_of", {}) or {}
+    base = np.array([base_of.get(str(s), "") or "" for s in bad["scenario"]], dtype=object)
+    try:
+        return pick & no_ground_path(ctx, bad["fault_bus"].to_numpy(), base)
+    except Exception:  # noqa: BLE001 - a text only: the general remedy then
+        return np.zeros(len(bad), dtype=bool)
