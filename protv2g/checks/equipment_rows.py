@@ -57,8 +57,10 @@ from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, ph
 from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
+from protv2g.checks.reach_project_ground import blind_ungrounded, ungrounded_remedy_text
 from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.devices.fuse import Fuse
+from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
@@ -319,10 +321,14 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     # the lesser of it and the idle one (:func:`~protv2g.checks.fuse_window_text.least_current`)
     row_a = (bad["i_op_a"].to_numpy(float) if "i_op_a" in bad.columns
              else np.full(n, np.nan))
+    # a ground fault the device sees nothing of at a bus with no ground path without the
+    # project: no setting of the device helps (review rev42b M2)
+    blind = blind_ungrounded(ctx, bad, ground & fails & ~(i_a >= DEVICE_ROW_MIN_A))
     texts = [
         (f"; the project's equipment's: with every charger idle (the site's transformer in, "
          f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
          f"{fc:g} — " + (_own_remedy(ctx, d, i, fc, g, r) if _on_transformer(ctx, d)
+                         else ungrounded_remedy_text(_labels(ctx), d) if blind[k]
                          else remedy_text(ctx, d, True))) if fails[k] else ""
         for k, (d, i, p, fc, e, g, r) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,

@@ -51,7 +51,8 @@ from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.violations import CheckStatus
 
 __all__ = ["UNGROUNDED_REMEDY", "UNGROUNDED_RULE", "gate_info", "ground_fault_rows",
-           "no_ground_path", "ungrounded_bus_names", "ungrounded_rows"]
+           "no_ground_path", "project_out", "ungrounded_bus_names", "ungrounded_mask",
+           "ungrounded_rows"]
 
 #: What detects a ground fault on an ungrounded system (IEEE Std 142-2007 §1.4, recalled).
 UNGROUNDED_REMEDY = ("detect ground faults there by the zero-sequence voltage: a 59N / 3V0 "
@@ -65,66 +66,115 @@ _SOURCE = ("IEEE Std 142-2007 §1.4 (ungrounded systems: ground detection by vol
            "IEEE Std C62.92.1-2016 (classes of grounding)")
 
 
-def _ungrounded_mask(ctx: CheckContext) -> pd.Series | None:
+def project_out(ctx: CheckContext, scenario: object) -> tuple[str, ...]:
+    """The project's equipment out of ``scenario``'s network (review rev42b W1): the sites'
+    own transformers — OpenDSS ``model_transformer`` elements, pandapower sites with an
+    ``interconnection_transformer`` — that ``scenario`` does not build; ``()`` for None (the
+    network as given, every site built).
+
+    The base case is the feeder without them, a hosting search's one-site scenario without
+    the other sites' (:func:`protv2g.study.dss_site_transformers.transformers_out`, the fault
+    engine's parts). A scenario known by name only (hand-built tables) is the base case when
+    it is its own base (``ctx.base_of``)."""
+    if scenario is None:
+        return ()
+    study = ctx.study
+    doc = getattr(study, "document", None)
+    sites = list(getattr(doc, "v2g_sites", None) or [])
+    sc = (getattr(ctx, "scenarios", None) or {}).get(str(scenario))
+    base = sc.is_base if sc is not None else (getattr(ctx, "base_of", None) or {}).get(
+        str(scenario)) == str(scenario)
+    if getattr(study, "model", None) is not None:
+        from protv2g.study.dss_site_transformers import site_transformer_names, transformers_out
+
+        if sc is not None:
+            return tuple(transformers_out(doc, sc))
+        return tuple(site_transformer_names(doc)) if base and doc is not None else ()
+    names = [s.name for s in sites if getattr(s, "interconnection_transformer", None)]
+    if sc is not None and not sc.is_base:
+        return tuple(n for n in names if not sc.is_built(n))
+    return tuple(names) if base else ()
+
+
+def ungrounded_mask(ctx: CheckContext, out: tuple[str, ...] = ()) -> pd.Series | None:
     """Bool by fault-bus key — an OpenDSS model's bus position, a pandapower net's bus index
-    — True where the bus has no path to ground (None: neither a model nor a net)."""
-    if "ungrounded buses" not in ctx.cache:
+    — True where the bus has no path to ground in the network without the project's
+    equipment ``out`` (:func:`project_out`; None: neither a model nor a net)."""
+    key = ("ungrounded buses", tuple(out))
+    if key not in ctx.cache:
         model = getattr(ctx.study, "model", None)
         net = getattr(ctx.study, "net", None)
         mask = None
         try:
             if model is not None:
                 from protv2g.flow.opendss_ground import ungrounded_buses
+                from protv2g.network.dss_site_transformers import without_elements
 
-                flags = np.asarray(ungrounded_buses(model), dtype=bool)
+                flags = np.asarray(ungrounded_buses(without_elements(model, out)), dtype=bool)
                 mask = pd.Series(flags, index=np.arange(len(flags)))
             elif net is not None:
                 from protv2g.network.pp_ground import ungrounded_bus_mask
 
+                if out:
+                    from protv2g.network.site_transformer import without_site_transformers
+
+                    net = without_site_transformers(net, out) or net
                 mask = pd.Series(np.asarray(ungrounded_bus_mask(net), dtype=bool),
                                  index=net.bus.index)
         except Exception:  # noqa: BLE001 - a model without its OpenDSS context: all grounded
             mask = None
-        ctx.cache["ungrounded buses"] = mask
-    return ctx.cache["ungrounded buses"]
+        ctx.cache[key] = mask
+    return ctx.cache[key]
 
 
 def ungrounded_bus_names(study: object) -> list[str]:
     """The names of the buses with no path to ground of ``study`` (an OpenDSS model's or a
-    pandapower net's, as C5 reads them: :func:`_ungrounded_mask`), sorted; the result keeps
+    pandapower net's, as C5 reads them: :func:`ungrounded_mask`), sorted; the result keeps
     them (``meta["ungrounded_buses"]``) so that the report draws no ground-fault marker there
     (review rev36a M2: the F-DEPOT TCC drew a delta bus's "minimum zone fault", the chargers'
     own 54 A); empty when there are none or neither a model nor a net is given."""
-    mask = _ungrounded_mask(_Bare(study))  # type: ignore[arg-type]
+    mask = ungrounded_mask(_Bare(study))  # type: ignore[arg-type]
     if mask is None or not mask.any():
         return []
     return sorted({str(study.bus_name(int(b))) for b in mask.index[mask.to_numpy()]})
 
 
 class _Bare:
-    """What :func:`_ungrounded_mask` reads of a check context: the study and a cache."""
+    """What :func:`ungrounded_mask` reads of a check context: the study and a cache."""
 
     def __init__(self, study: object) -> None:
         self.study = study
         self.cache: dict = {}
 
 
-def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray) -> np.ndarray:
+def no_ground_path(ctx: CheckContext, fault_bus: np.ndarray,
+                   scenario: np.ndarray | None = None) -> np.ndarray:
     """Whether each fault bus (``(rows,)``: model bus position or net bus index) has no path
-    to ground.
+    to ground in its row's ``scenario`` (``(rows,)`` scenario names: the base case's network
+    without the project's equipment, :func:`project_out`; None: the network as given).
 
     Returns
     -------
     numpy.ndarray
         ``(rows,)`` bool; all False without a model or net, or for a bus outside it.
     """
-    mask = _ungrounded_mask(ctx)
     bus = np.asarray(fault_bus)
-    if mask is None or not len(bus) or not mask.any():
-        return np.zeros(len(bus), dtype=bool)
-    b = pd.to_numeric(pd.Series(bus), errors="coerce")
-    hit = mask.reindex(b.to_numpy()).to_numpy()
-    return np.asarray(pd.Series(hit).fillna(False).astype(bool).to_numpy(), dtype=bool)
+    out = np.zeros(len(bus), dtype=bool)
+    if not len(bus):
+        return out
+    b = pd.to_numeric(pd.Series(bus), errors="coerce").to_numpy()
+    if scenario is None:
+        codes, names = np.zeros(len(bus), dtype=np.int64), [None]
+    else:
+        codes, names = pd.factorize(pd.Series(np.asarray(scenario, dtype=object)))
+    for k, name in enumerate(names):
+        mask = ungrounded_mask(ctx, project_out(ctx, name))
+        if mask is None or not mask.any():
+            continue
+        at = codes == k
+        hit = mask.reindex(b[at]).to_numpy()
+        out[at] = pd.Series(hit).fillna(False).astype(bool).to_numpy()
+    return out
 
 
 def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame
@@ -140,8 +190,9 @@ def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame
         C5's zone rows (``fault_bus`` model bus index, ``fault_type`` or ``fault_kind``,
         ``device``, ``fault_bus_name``, ``i_phase_a``, ``scenario``).
     """
-    off = no_ground_path(ctx, m.fault_bus.to_numpy()) if "fault_bus" in m else np.zeros(
-        len(m), dtype=bool)
+    scenario = m.scenario.to_numpy() if "scenario" in m else None
+    off = no_ground_path(ctx, m.fault_bus.to_numpy(), scenario) if "fault_bus" in m else (
+        np.zeros(len(m), dtype=bool))
     if not off.any():
         return m, off, None
     kind = (m.fault_kind if "fault_kind" in m else m.fault_type).astype(str).to_numpy()
@@ -152,14 +203,19 @@ def ground_fault_rows(ctx: CheckContext, m: pd.DataFrame
     return m.loc[~slg].reset_index(drop=True), off[~slg], taken
 
 
-def _slg_current_a(ctx: CheckContext, buses: np.ndarray) -> float:
-    """The largest SLG fault current (A) the bus fault table gives at ``buses`` (NaN when
-    it has none)."""
+def _slg_current_a(ctx: CheckContext, buses: np.ndarray, scenarios: object = None) -> float:
+    """The largest SLG fault current (A) the bus fault table gives at ``buses`` in
+    ``scenarios`` (names; None: every scenario) — NaN when it has none. Only the scenarios
+    where the buses have no ground path: with a project's grounded-wye transformer in, the
+    same buses draw its zero-sequence current (review rev42b W1: 1.6 kA, not 2.4 A)."""
     b = ctx.bus_faults
     if b is None or "ikss_ka" not in b or not len(buses):
         return float("nan")
     kind = (b.fault_kind if "fault_kind" in b else b.fault_type).astype(str)
-    sel = b[b.bus.isin(buses.tolist()) & (kind == "SLG")]
+    pick = b.bus.isin(buses.tolist()) & (kind == "SLG")
+    if scenarios is not None and "scenario" in b:
+        pick &= b.scenario.astype(str).isin([str(x) for x in scenarios])
+    sel = b[pick]
     return float(1e3 * sel.ikss_ka.max()) if len(sel) else float("nan")
 
 
@@ -174,7 +230,7 @@ def ungrounded_rows(ctx: CheckContext, taken: pd.DataFrame | None) -> pd.DataFra
     devices, scenarios, messages, currents = [], [], [], []
     for device, g in taken.groupby("device", sort=True):
         names = sorted({str(n) for n in g.fault_bus_name.tolist()})
-        i_a = _slg_current_a(ctx, g.fault_bus.unique())
+        i_a = _slg_current_a(ctx, g.fault_bus.unique(), g.scenario.unique())
         shown = ", ".join(names[:4]) + (", …" if len(names) > 4 else "")
         draws = (("draws less than 0.1 A" if i_a < 0.05 else f"draws at most {i_a:.1f} A")
                  + " (the lines' charging current)" if np.isfinite(i_a)

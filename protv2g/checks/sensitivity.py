@@ -78,6 +78,7 @@ from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a, reach
 from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
+from protv2g.checks.reach_project_ground import project_ground_rows
 from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
 from protv2g.checks.reach_text import (
     BAD_COLUMNS,
@@ -366,6 +367,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     m, taken = _zone_rows_split(ctx)
     rows.append(unjudged_rows(ctx, names))  # a zone bus not faulted: not a pass (rev34b W2)
     rows.append(ungrounded_rows(ctx, taken))
+    rows.append(project_ground_rows(ctx))  # a substation bus only the project grounds (W2)
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
     if m.empty:
         return concat(rows)

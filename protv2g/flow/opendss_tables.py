@@ -95,8 +95,14 @@ def _phase_pu(model: DssModel, v_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]
 
 
 def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario: np.ndarray,
-              step: np.ndarray, time_h: np.ndarray) -> pd.DataFrame:
-    """One row per step and bus (module docstring); ``base_rows[k]`` = the base step of k."""
+              step: np.ndarray, time_h: np.ndarray, ungrounded: np.ndarray | None = None
+              ) -> pd.DataFrame:
+    """One row per step and bus (module docstring); ``base_rows[k]`` = the base step of k.
+
+    ``ungrounded``: ``(steps, buses)`` bool, the buses with no path to ground in each step's
+    network (a base-case step's without the project's own transformers, review rev42b W1:
+    IEEE 37's 799 is ungrounded without site G's YNd transformer and grounded with it); None:
+    :func:`~protv2g.flow.opendss_ground.ungrounded_buses` of ``model`` in every step."""
     n = v_v.shape[0]
     v, has = _phase_pu(model, v_v)
     mag = np.abs(v)
@@ -114,15 +120,18 @@ def bus_table(model: DssModel, v_v: np.ndarray, base_rows: np.ndarray, scenario:
         va = np.degrees(np.angle(np.where(three[None], v1, first)))
         unb = np.where(three[None], np.abs(v2) / np.abs(v1) * 100.0, np.nan)
         # the rise of what C12 judges: line to line on a bus with no ground path
-        at = _ungrounded(model, has)
+        where = _ungrounded(model, has, n, ungrounded)
+        at = np.flatnonzero(where.any(axis=0))
         vm_ll = np.full(mag.shape[:2], np.nan)
         vm_ll_min = vm_ll.copy()
         judged = mag
         if len(at):
             judged = mag.copy()
-            judged[:, at] = _pair_pu(v[:, at], has[at])
-            vm_ll[:, at] = np.fmax.reduce(judged[:, at], axis=2)
-            vm_ll_min[:, at] = np.fmin.reduce(judged[:, at], axis=2)
+            on = where[:, at]
+            pair = _pair_pu(v[:, at], has[at])
+            judged[:, at] = np.where(on[..., None], pair, mag[:, at])
+            vm_ll[:, at] = np.where(on, np.fmax.reduce(pair, axis=2), np.nan)
+            vm_ll_min[:, at] = np.where(on, np.fmin.reduce(pair, axis=2), np.nan)
         rise = np.nanmax(np.where(has[None], judged - judged[base_rows], -np.inf), axis=2)
     rise = np.where(np.isfinite(rise), rise, np.nan)
     nb = len(model.buses)
@@ -146,11 +155,15 @@ def _pair_pu(v: np.ndarray, has: np.ndarray) -> np.ndarray:
     return np.where(pair[None], np.abs(v - np.roll(v, -1, axis=2)) / np.sqrt(3.0), np.nan)
 
 
-def _ungrounded(model: DssModel, has: np.ndarray) -> np.ndarray:
-    """Positions of the buses with two or three phases and no ground path
-    (:func:`~protv2g.flow.opendss_ground.ungrounded_buses`): C12 judges their line-to-line
-    voltages."""
-    return np.flatnonzero(ungrounded_buses(model) & (has.sum(axis=1) >= 2))
+def _ungrounded(model: DssModel, has: np.ndarray, n: int,
+                ungrounded: np.ndarray | None) -> np.ndarray:
+    """``(steps, buses)`` bool: the bus has two or three phases and no ground path in the
+    step's network (``ungrounded``, else
+    :func:`~protv2g.flow.opendss_ground.ungrounded_buses` of ``model``): C12 judges its
+    line-to-line voltages."""
+    flags = (np.broadcast_to(ungrounded_buses(model), (n, len(has))) if ungrounded is None
+             else np.asarray(ungrounded, dtype=bool))
+    return flags & (has.sum(axis=1) >= 2)[None]
 
 
 def branch_table(model: DssModel, names: Sequence[str], arr: DssFlowArrays,

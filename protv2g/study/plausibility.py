@@ -186,6 +186,9 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         from protv2g.study.dss_ground_loads import grounded_load_warnings
 
         out += grounded_load_warnings(study)  # a wye load on a 3-wire bus (rev36a T4)
+        from protv2g.study.dss_ground_relays import ungrounded_ground_element_warnings
+
+        out += ungrounded_ground_element_warnings(study)  # a 51G that never operates (F2)
     out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)
