@@ -26,6 +26,7 @@ from protv2g.checks.equipment import (
     equipment_pairs,
     idle_pair_margins,
 )
+from protv2g.checks.fuse_melt_text import prime_curve_times
 from protv2g.checks.operating_element import (
     ELEMENT_DTYPE,
     OperatingElement,
@@ -262,6 +263,8 @@ def pair_violations(ctx: CheckContext, coord: pd.DataFrame, criteria: tuple[str,
     equipment = idle_att == EQUIPMENT
     slow = slow_pair_clauses(bad)
     margin, limit, unit = row_margins(bad)
+    # the primary fuses' curve times the messages quote, one call per fuse (#21, perf42)
+    prime_curve_times(ctx, bad.primary.to_numpy(), bad.i_primary_a.to_numpy())
     # each message follows its row's attribution (review txt38: an equipment row opened
     # "fuse saving lost:")
     msgs = [message(ctx, r, ctx.fault_text(r.fault_bus, r.fault_type, r.case),

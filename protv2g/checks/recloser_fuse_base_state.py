@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext
+from protv2g.checks._rows import text_isin
 from protv2g.checks.fuse_melt_text import guaranteed_melt_a
 from protv2g.checks.recloser_fuse_text import BACKUP, NEVER_MELTS
 from protv2g.devices.kinds import kind_of
@@ -102,8 +103,9 @@ def pre_existing_without_melt(ctx: CheckContext, coord: pd.DataFrame, v: pd.Data
         return v
     # the base case's fuse and recloser rows of the fault table at those faults
     want = {str(x) for x in v.device.iloc[cand]} | {str(x) for x in v.other_device.iloc[cand]}
-    sub = f[f.device.astype(str).isin(want).to_numpy()
-            & f.scenario.astype(str).isin(set(base[cand].tolist())).to_numpy()]
+    # each distinct device and scenario tested once, not the fault table written out as
+    # text row by row (#21, perf42: 0.4-0.6 s of CPU at 3,000 buses, 503,058 rows)
+    sub = f[text_isin(f.device, want) & text_isin(f.scenario, set(base[cand].tolist()))]
     times = [c for c in _TIMES if c in sub.columns]
     # the coordination and violation rows name the bus as the fault table's
     # ``fault_bus_name`` (:func:`protv2g.checks.pairs.coordination_rows`)
