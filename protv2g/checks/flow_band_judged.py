@@ -18,7 +18,9 @@ judged_buses`: not a source bus, not above 34.5 kV, not de-energised) less
 
 The low end is where the record is read (a figure's ``at_v_max_kw``): tol41's IEEE 8500 depot
 at peak gave 403 kW at m1209814, past FEEDER_REG, which C12's band rule holds as the
-regulator output's; vr41's search with C12 itself at 0.0001 pu gave 428 kW at m1209811.
+regulator output's; vr41's search with C12 itself at 0.0001 pu gave 428 kW at m1209811, and
+the end reading this record gives 432 kW there (the level over it interpolated from the one
+before).
 """
 
 from __future__ import annotations
