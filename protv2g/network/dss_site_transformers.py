@@ -97,7 +97,7 @@ def sole_feeding_transformers(model: DssModel, bus: int,
     from protv2g.network.dss_graph import dss_feeder_graph
 
     g = dss_feeder_graph(model)
-    src = {int(b) for b in model.node_bus[model.sources]}
+    src = {int(b) for b in model.node_bus[_grid(model)]}  # the grid's (.dss_islands)
     tab = model.elements
     names = tab.name.str.lower()
     where = {str(n): i for i, n in enumerate(model.buses.index)}
