@@ -16,9 +16,8 @@ import warnings
 
 import numpy as np
 import pytest
-import yaml
 
-from .test_c12_band import _write
+from .test_c12_band import band_study
 
 
 def _opendss(path, kws: list[float]) -> dict[float, tuple[float, float]]:
@@ -45,18 +44,10 @@ def _opendss(path, kws: list[float]) -> dict[float, tuple[float, float]]:
 @pytest.fixture(scope="module")
 def analysed(tmp_path_factory):
     pytest.importorskip("opendssdirect")
-    from protv2g.cli import main
     from protv2g.hosting import hosting_analysis
     from protv2g.study.loader import load_study
 
-    tmp = tmp_path_factory.mktemp("bandend")
-    dss = _write(tmp)
-    out = tmp / "study.yaml"
-    assert main(["init", str(dss), "-o", str(out), "--site", "depot:d:30:100"]) == 0
-    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
-    doc["scenarios"].update(participation=["firm"], load_levels=["peak"],
-                            export_levels_fraction=[0.0, 1.0])
-    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    dss, out = band_study(tmp_path_factory.mktemp("bandend"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study = load_study(out)
