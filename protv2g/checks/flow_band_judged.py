@@ -55,7 +55,8 @@ def band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame) -> dict[str, np.nd
     v_max = float(ctx.thresholds.v_max_pu)
     t_lo = float(V_LIMIT_TOLERANCE_BRACKET_PU[0])
     buses = w["bus"].to_numpy().astype(np.int64)
-    held = with_switch_tied(model, regulated_buses(model), ctx.bus_name) if model else {}
+    held = (with_switch_tied(model, regulated_buses(model), ctx.bus_name) if model is not None
+            else {})
     keep = ~np.isin(buses, np.fromiter(held, dtype=np.int64, count=len(held)))
     near = np.flatnonzero(keep & (w["vm_pu"].to_numpy(float) > v_max + t_lo))
     if len(near) and model is not None:
