@@ -61,7 +61,13 @@ import pandas as pd
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
-from protv2g.gate_coverage import ground_fault_gap, path_gaps, unjudged_criteria
+from protv2g.gate_coverage import (
+    SiteGap,
+    ground_fault_gap,
+    path_gaps,
+    site_gaps,
+    unjudged_criteria,
+)
 from protv2g.gate_hosting import (
     hosting_chargers_per_site,
     hosting_kw_per_site,
@@ -138,7 +144,7 @@ def screening_status(study: Study) -> dict[str, str]:
     return out
 
 
-def _check_errors(study: Study, result: StudyResult) -> list[str]:
+def _check_errors(study: Study, result: StudyResult, gaps: list[SiteGap]) -> list[str]:
     """``error:`` reasons: checks that did not run, or did not run on every scenario."""
     meta = result.meta if isinstance(result.meta, dict) else {}
     status = meta.get("checks")
@@ -180,11 +186,11 @@ def _check_errors(study: Study, result: StudyResult) -> list[str]:
         out = [e for e in out if ' '.join(e.split()) != said]
         head, fix, how = said.partition(". Fix: ")  # the scenarios before the fix, not after
         out.append(f"{head}{where}{fix}{how}")
-    out += _empty_study_errors(study, result)
+    out += _empty_study_errors(study, result, gaps)
     return list(dict.fromkeys(out))
 
 
-def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
+def _empty_study_errors(study: Study, result: StudyResult, gaps: list[SiteGap]) -> list[str]:
     """``error:`` reasons for what an empty collection left unjudged (#20).
 
     A study without devices has nothing the coordination criteria can judge (they all come
@@ -195,9 +201,10 @@ def _empty_study_errors(study: Study, result: StudyResult) -> list[str]:
     out = []
     if why := unmodelled_fuses_and_reclosers(study.document):  # C1–C4 judged nothing
         out.append(f"error: {why}")
-    # a V2G site behind no modelled device, fault types without SLG (rev41b W1, W2)
-    gaps = [*path_gaps(study), *filter(None, [ground_fault_gap(study.document)])]
-    out += [f"error: {why}; fix: {fix}" for why, fix in gaps]
+    # a V2G site behind no feeder device (``gaps``: :func:`~protv2g.gate_coverage.site_gaps`,
+    # walked once by the caller), fault types without SLG (rev41b W1, W2)
+    said = [*path_gaps(study, gaps), *filter(None, [ground_fault_gap(study.document)])]
+    out += [f"error: {why}; fix: {fix}" for why, fix in said]
     # no devices, no V2G sites: the same words as validate's warnings
     out += [f"error: {why}; fix: {fix}" for _, why, fix in empty_collections(study.document)]
     table = result.scenarios
@@ -294,8 +301,9 @@ def gate_verdict(study: Study, result: StudyResult,
     'PASS'
     """
     gate = study.document.gate
-    errors = _check_errors(study, result)
-    unjudged = unjudged_criteria(study)  # rev41b W1–W2, M3: said by errors, not as "n/a"
+    gaps = site_gaps(study)  # the device chains walked once for the errors and ``unjudged``
+    errors = _check_errors(study, result, gaps)
+    unjudged = unjudged_criteria(study, gaps)  # rev41b W1–W2, M3: said by errors, not as "n/a"
     violations = result.violations
     fails: list[str] = []
     conditions: list[str] = []

@@ -6,8 +6,10 @@ limits it".
 Beside the relay-only study (:func:`protv2g.study.device_coverage.unmodelled_fuses_and_reclosers`)
 and the empty collections (#20):
 
-* **A V2G site with no modelled device between it and the source** (:func:`unprotected_sites`):
-  no relay, recloser or breaker on the substation's path to the site's bus. Every fault between
+* **A V2G site with no feeder device between it and the source** (:func:`site_gaps`):
+  no relay, recloser, breaker or line fuse on the substation's path to the site's bus — the
+  site's own transformer's fuse (the project's equipment) does not count: it clears a fault
+  in the site, not on the feeder (session 42). Every fault between
   the site and the substation is cleared by a device the study does not have; the criteria
   that judge that path (the head device's reach, duty, load pickup, direction, reclosing and
   the island it leaves: C1–C11) judged nothing there, whatever a lateral fuse beyond the site
@@ -25,6 +27,7 @@ and the empty collections (#20):
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from protv2g.criteria import CATALOGUE, FEEDER_FLOW_CRITERION, Need, order
@@ -33,11 +36,12 @@ from protv2g.study.device_coverage import (
     NO_FUSES_OR_RECLOSERS,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.study.site_equipment import site_transformer_devices
 from protv2g.topology import device_chains, substation_rows
 from protv2g.units import Direction, FaultType
 
-__all__ = ["DEVICE_CRITERIA", "GROUND_FAULT_CRITERIA", "ground_fault_gap", "path_gaps",
-           "unjudged_criteria", "unprotected_sites"]
+__all__ = ["DEVICE_CRITERIA", "GROUND_FAULT_CRITERIA", "SiteGap", "ground_fault_gap",
+           "path_gaps", "site_gaps", "unjudged_criteria", "unprotected_sites"]
 
 #: The criteria that judge protective devices: all but the feeder's voltage and loading (C12).
 DEVICE_CRITERIA = tuple(c for c in CATALOGUE if c != FEEDER_FLOW_CRITERION)
@@ -50,10 +54,33 @@ def _gated(criteria: tuple[str, ...], document: Any) -> list[str]:
     return sorted((c for c in criteria if c in gated), key=order)
 
 
-def unprotected_sites(study: Any) -> list[tuple[str, str]]:
-    """``(site, bus name)`` of each V2G site with no study device on the substation's path to
-    its bus (no device crossed forward, :func:`protv2g.topology.device_chains`); [] for a
-    study without devices (its own error, #20) or sites."""
+@dataclass(frozen=True)
+class SiteGap:
+    """A V2G site with no feeder device on the substation's path to its bus.
+
+    Attributes
+    ----------
+    site, bus : str
+        The site and its bus's name.
+    own : tuple of str
+        The study devices on that path that are the site's own equipment (on its own
+        transformer, :func:`protv2g.study.site_equipment.site_transformer_devices`): they
+        clear a fault in the site, not one on the feeder between it and the source; empty
+        when the path carries no device at all.
+    """
+
+    site: str
+    bus: str
+    own: tuple[str, ...] = ()
+
+
+def site_gaps(study: Any) -> list[SiteGap]:
+    """The V2G sites with no feeder device on the substation's path to their bus: no study
+    device crossed forward (:func:`protv2g.topology.device_chains`) that is not the site's own
+    equipment — a site whose only device upstream is its own transformer's fuse is one
+    (session 42: the feeder head can still be missing there). [] for a study without devices
+    (its own error, #20) or sites. One walk of the chains; the gate passes its answer to
+    :func:`path_gaps` and :func:`unjudged_criteria`."""
     document = study.document
     if not document.devices or not study.site_buses:
         return []
@@ -61,25 +88,51 @@ def unprotected_sites(study: Any) -> list[tuple[str, str]]:
     chains = device_chains(study.feeder, study.device_sites, fault_buses=buses)
     fwd = chains[substation_rows(chains)
                  & (chains["direction"].astype(str) == Direction.FORWARD.value).to_numpy()]
-    covered = {int(b) for b in fwd["fault_bus"]}
-    return [(str(name), study.bus_name(int(bus))) for name, bus in study.site_buses.items()
-            if int(bus) not in covered]
+    own = {d: site for d, (site, _) in site_transformer_devices(study).items()}
+    on_path: dict[int, list[str]] = {}
+    for bus, device in zip(fwd["fault_bus"].tolist(), fwd["device"].astype(str).tolist(),
+                           strict=True):
+        on_path.setdefault(int(bus), []).append(device)
+    out = []
+    for name, bus in study.site_buses.items():
+        devices = on_path.get(int(bus), [])
+        mine = tuple(sorted(d for d in devices if own.get(d) == str(name)))
+        if len(mine) == len(devices):  # nothing on the path but the site's own equipment
+            out.append(SiteGap(str(name), study.bus_name(int(bus)), mine))
+    return out
 
 
-def path_gaps(study: Any) -> list[tuple[str, str]]:
-    """``(why, fix)`` per V2G site behind no modelled device (:func:`unprotected_sites`),
-    naming the criteria the study gates; [] when none. The gate's ``error:`` line and
-    validate's warning."""
+def unprotected_sites(study: Any) -> list[tuple[str, str]]:
+    """``(site, bus name)`` of each :func:`site_gaps` entry."""
+    return [(g.site, g.bus) for g in site_gaps(study)]
+
+
+def _gap_text(gap: SiteGap, gated: list[str]) -> str:
+    if gap.own:
+        head = (f"not evaluated: V2G site {gap.site} (bus {gap.bus}) has no feeder device "
+                "between it and the source — the only device on the substation's path to it "
+                f"is its own transformer's {', '.join(gap.own)} (the project's equipment: it "
+                "clears a fault in the site, not one on the feeder) and no relay, recloser, "
+                "breaker or line fuse of the feeder")
+    else:
+        head = (f"not evaluated: V2G site {gap.site} (bus {gap.bus}) has no modelled device "
+                "between it and the source — no relay, recloser or breaker on the "
+                "substation's path to it")
+    return (f"{head}, so the protection that clears a fault on that path was not judged "
+            f"({', '.join(gated)} judged nothing there)")
+
+
+def path_gaps(study: Any, gaps: list[SiteGap] | None = None) -> list[tuple[str, str]]:
+    """``(why, fix)`` per V2G site behind no feeder device (:func:`site_gaps`, or ``gaps``
+    already found), naming the criteria the study gates; [] when none. The gate's ``error:``
+    line and validate's warning."""
     gated = _gated(DEVICE_CRITERIA, study.document)
     if not gated:
         return []
-    return [(f"not evaluated: V2G site {site} (bus {bus}) has no modelled device between it "
-             "and the source — no relay, recloser or breaker on the substation's path to it, so "
-             f"the protection that clears a fault on that path was not judged ({', '.join(gated)} "
-             "judged nothing there)",
+    return [(_gap_text(g, gated),
              "add the feeder-head device (the substation breaker's relay or the head recloser) "
              "under devices (an OpenDSS model's own with feeder.adopt_devices)")
-            for site, bus in unprotected_sites(study)]
+            for g in (site_gaps(study) if gaps is None else gaps)]
 
 
 def ground_fault_gap(document: Any) -> tuple[str, str] | None:
@@ -97,14 +150,14 @@ def ground_fault_gap(document: Any) -> tuple[str, str] | None:
             "phase faults only", "add SLG to faults.fault_types")
 
 
-def unjudged_criteria(study: Any) -> dict[str, str]:
+def unjudged_criteria(study: Any, gaps: list[SiteGap] | None = None) -> dict[str, str]:
     """Gated criterion → why the study's make-up left it unjudged, in a few words with the fix
     (the relay-only study's C1–C4, a study without devices, a V2G site behind no device, fault
     types without SLG; module docstring), the first reason of each; {} when none. The gate
     lists these criteria as errors, not as "not applicable" (its verdict carries this dict as
     ``unjudged``, the Summary's per-criterion notes read it); a hosting figure lists them as not
     evaluated (rev41b M3). ``study`` a :class:`~protv2g.study.loader.Study`, or its document
-    alone (the sites' paths then not read)."""
+    alone (the sites' paths then not read); ``gaps``: :func:`site_gaps` already found."""
     document = getattr(study, "document", study)
     out: dict[str, str] = {}
 
@@ -118,11 +171,13 @@ def unjudged_criteria(study: Any) -> dict[str, str]:
     if unmodelled_fuses_and_reclosers(document):
         add(FUSE_RECLOSER_CRITERIA, f"{NO_FUSES_OR_RECLOSERS} (the study's devices are relays "
             "only; add the feeder's fuses and reclosers or state no_fuses_or_reclosers: true)")
-    sites = unprotected_sites(study) if hasattr(study, "site_buses") else []
-    if sites:
+    if gaps is None:
+        gaps = site_gaps(study) if hasattr(study, "site_buses") else []
+    if gaps:
         add(DEVICE_CRITERIA, "not evaluated: V2G site "
-            + ", ".join(f"{site} ({bus})" for site, bus in sites)
-            + " behind no modelled device (add the feeder-head device under devices)")
+            + ", ".join(f"{g.site} ({g.bus})" for g in gaps)
+            + " behind no " + ("feeder" if all(g.own for g in gaps) else "modelled")
+            + " device (add the feeder-head device under devices)")
     if ground_fault_gap(document):
         add(GROUND_FAULT_CRITERIA, "not evaluated on ground faults: faults.fault_types leaves "
             "out SLG (add SLG)")

@@ -74,13 +74,11 @@ def _opendss(path, kw: float) -> dict[str, float]:
     return out
 
 
-@pytest.fixture(scope="module")
-def small(tmp_path_factory):
-    pytest.importorskip("opendssdirect")
-    import protv2g
+def band_study(tmp):
+    """The feeder in ``tmp`` and its study drafted by ``init`` (the depot at d, 30 × 100 kW;
+    firm participation at peak, 0 and 100 % export): ``(feeder.dss, study.yaml)``."""
     from protv2g.cli import main
 
-    tmp = tmp_path_factory.mktemp("band")
     dss = _write(tmp)
     out = tmp / "study.yaml"
     assert main(["init", str(dss), "-o", str(out), "--site", "depot:d:30:100"]) == 0
@@ -88,6 +86,15 @@ def small(tmp_path_factory):
     doc["scenarios"].update(participation=["firm"], load_levels=["peak"],
                             export_levels_fraction=[0.0, 1.0])
     out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
+    return dss, out
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    pytest.importorskip("opendssdirect")
+    import protv2g
+
+    dss, out = band_study(tmp_path_factory.mktemp("band"))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         result = protv2g.run_study(protv2g.load_study(out), hosting=False, staged=False)

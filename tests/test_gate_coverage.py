@@ -42,8 +42,12 @@ RELAY = ("  - {name: R1, kind: relay, location: {line: l1, end: from}, pickup_a:
          "ground_time_dial: 1, interrupting_rating_ka: 20, reclose_intervals_s: []}\n")
 
 
+#: The V2G site of :func:`_study`: 4 × 50 kW at b2.
+SITE = "{name: depot, bus: b2, n_chargers: 4, p_charger_kw: 50, cease_to_energize_s: 1.0}"
+
+
 def _study(tmp_path: Path, master: Path, devices: str, fault_types: str = "[3ph, SLG]",
-           extra_dss: str = ""):
+           extra_dss: str = "", site: str = SITE):
     if not master.is_file():
         pytest.skip(f"{master} not found (../shared/cases beside the checkout is absent)")
     pytest.importorskip("opendssdirect")
@@ -54,8 +58,7 @@ def _study(tmp_path: Path, master: Path, devices: str, fault_types: str = "[3ph,
     (tmp_path / "study.yaml").write_text(
         f"name: cov\nfeeder:\n  opendss: {master.name}\n"
         f"faults:\n  method: classical\n  fault_types: {fault_types}\n  cases: [max, min]\n"
-        "v2g_sites:\n  - {name: depot, bus: b2, n_chargers: 4, p_charger_kw: 50, "
-        "cease_to_energize_s: 1.0}\n"
+        f"v2g_sites:\n  - {site}\n"
         "scenarios:\n  export_levels_fraction: [0.0, 1.0]\n"
         + (f"devices:\n{devices}" if devices else "devices: []\n"), encoding="utf-8")
     with warnings.catch_warnings():

@@ -70,7 +70,7 @@ def searched(depot_study):
     exports: dict[str, float] = {}
 
     def hand_excess(study, base_of, names, v_max_pu):
-        def keep(flow):
+        def keep(flow, judged):  # C12's record: none from the hand check
             rows = [*((n, exports[n]) for n in names),
                     *((b, 0.0) for b in set(base_of.values()))]
             bus = pd.DataFrame([{"scenario": n, "bus": 0, "vm_pu": V0 + DV * p}

@@ -89,7 +89,8 @@ def test_the_same_study_without_the_unit_is_valid_and_names_its_load(tmp_path):
 def test_grid_dead_buses_ignores_the_machine_as_a_source(tmp_path):
     """OpenDSS itself: with the transformer disabled, depot_lv carries no voltage in the
     power flow (a generator alone does not energise an island in OpenDSS's snapshot flow) —
-    the grid view; protv2g's fault-study view (machines are sources) keeps it live."""
+    the grid view, which is the model's energised view too since session 42 (a machine's
+    island is not energised, :mod:`protv2g.network.dss_islands`): both say depot_lv dies."""
     import opendssdirect
 
     from protv2g.network.dss_model import load_dss_model
@@ -109,6 +110,6 @@ def test_grid_dead_buses_ignores_the_machine_as_a_source(tmp_path):
 
     model = load_dss_model(folder / "Master.dss", redirects=[folder / "depot_xf.dss"])
     where = {str(b): k for k, b in enumerate(model.buses.index)}
-    assert where["depot_lv"] not in set(dead_buses(model, ["transformer.depot_xf"]).tolist())
+    assert set(dead_buses(model, ["transformer.depot_xf"]).tolist()) == {where["depot_lv"]}
     assert set(grid_dead_buses(model, ["transformer.depot_xf"]).tolist()) == {
         where["depot_lv"]}

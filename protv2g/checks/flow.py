@@ -72,6 +72,7 @@ from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.attribution_materiality import who_moves
 from protv2g.checks.equipment import EQUIPMENT
 from protv2g.checks.flow_band import band_rows, with_switch_tied
+from protv2g.checks.flow_band_judged import record_band_judged
 from protv2g.checks.flow_buses import (
     RANGE_A_MAX_KV,
     bus_kv_and_sources,
@@ -379,6 +380,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         rows.append(not_judged)
         w = _worst(judged, ["scenario", "bus"], "vm_pu")
         _keep_bases(ctx, "vm_pu", bus, w)
+        record_band_judged(ctx, bus, w)  # the buses judged against the limit, for the search
         rows.append(_over_voltage_rows(ctx, bus, w))
         rows.append(_at_limit_row(ctx, bus, w))
         # below Range A's minimum (review rev34a M0: charging's under-voltage was not judged)

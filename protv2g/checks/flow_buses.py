@@ -128,16 +128,7 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
     with np.errstate(invalid="ignore"):
         low = np.where(listed, lowest_voltage_pu(bus), np.nan)
         under = low < v_min_pu - max(tol_pu, 1e-9)
-    rows = []
-    if dead.any():  # rev41b W3: counted, not failed at 0.000 pu
-        names = [ctx.bus_name(int(b)) for b in distinct[dead]]
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5
-                                        else "")
-        rows.append(violation_rows(
-            "C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
-            message=f"voltage not judged at {len(names)} de-energised bus(es) ({shown}): no "
-                    "source reaches them in the model (behind an open switch or a disabled "
-                    "element), as validate says"))
+    rows = [_dead_rows(ctx, distinct[dead].astype(np.int64))] if dead.any() else []
     for values, limit, what in (
             (over.groupby("bus").vm_pu.max(), v_max_pu, "limit"),
             (pd.Series(low[under]).groupby(buses[under]).min(), v_min_pu, "minimum")):
@@ -155,6 +146,38 @@ def judged_buses(ctx: CheckContext, bus: pd.DataFrame, v_max_pu: float
             message=f"voltage not judged against the ANSI C84.1 Range A {what} "
                     f"{limit:g} pu: " + "; ".join(why)))
     return judged, concat(rows)
+
+
+def _shown(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+
+
+def _dead_rows(ctx: CheckContext, dead: np.ndarray) -> pd.DataFrame:
+    """The ``info`` rows of the de-energised buses C12 leaves out (rev41b W3: counted, not
+    failed at 0.000 pu): one for the buses no source reaches, one for those of an island a
+    machine or inverter of the model reaches without a path to the grid source (rev41b M4,
+    :func:`protv2g.network.dss_islands.island_sources`)."""
+    from protv2g.network.dss_islands import island_sources
+
+    islands = island_sources(ctx.study.model)
+    at = np.array([int(b) in islands for b in dead], dtype=bool)
+    rows = []
+    if (~at).any():
+        names = [ctx.bus_name(int(b)) for b in dead[~at]]
+        rows.append(f"voltage not judged at {len(names)} de-energised bus(es) ({_shown(names)}"
+                    "): no source reaches them in the model (behind an open switch or a "
+                    "disabled element), as validate says")
+    if at.any():
+        names = [ctx.bus_name(int(b)) for b in dead[at]]
+        fed = sorted({s for b in dead[at] for s in islands[int(b)]})
+        rows.append(f"voltage not judged at {len(names)} bus(es) of an unintended island "
+                    f"({_shown(names)}): fed only by {', '.join(fed)}, with no path to the grid "
+                    "source (OpenDSS: no connection to the source, solved at 0 V); ANSI C84.1's "
+                    "ranges are a supplied service's, and IEEE 1547-2018 §8.1.2 has a DER cease "
+                    "to energise an unintentional island within 2 s — an intended island: model "
+                    "its grid-forming unit as a Vsource, then C12 judges its buses")
+    return concat([violation_rows("C12", CheckStatus.INFO, margin_unit=MarginUnit.PER_UNIT,
+                                  message=m) for m in rows])
 
 
 def _source_reason(bus: pd.DataFrame, b: int, base_of: dict[str, str] | None,

@@ -263,10 +263,18 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
     print(f"{model.name}: {table.bus.nunique()} fault buses ({int(model.buses.primary.sum())} "
           f"primary of {len(model.buses)} in the model)")
     _say_dead(dead)
+    from protv2g.network.dss_islands import island_sources
+
+    islands = island_sources(model)  # rev41b M4: an island a generator reaches, said so
+    if islands:
+        fed = sorted({s for v in islands.values() for s in v})
+        print(f"of them {len(islands)} in an island fed only by {', '.join(fed)} with no path "
+              "to the grid source (OpenDSS: no connection to the source, 0 V and 0 A; "
+              "the model notes say more)")
     return 0
 
 
 def _say_dead(dead: list[str]) -> None:
     if dead:
-        print(f"{len(dead)} de-energised bus(es) (no path to a source; reported at 0 A): "
+        print(f"{len(dead)} de-energised bus(es) (no path to a grid source; reported at 0 A): "
               + ", ".join(dead[:10]) + (" …" if len(dead) > 10 else ""))

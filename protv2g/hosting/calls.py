@@ -17,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-from protv2g.checks import run_checks
+import protv2g.checks
+from protv2g.checks import check_study, run_checks
+from protv2g.checks.flow_band_judged import BAND_JUDGED
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
@@ -80,7 +82,9 @@ def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
         default :func:`protv2g.checks.run_checks`.
     keep : callable, optional
         Given the flow tables after the checks, where they read them (no flow is solved for
-        it): its result is :attr:`Evaluation.kept` (:mod:`.tolerance_end`).
+        it), and C12's record of the buses it judged against the limit
+        (:mod:`protv2g.checks.flow_band_judged`; None with another ``checks``): its result
+        is :attr:`Evaluation.kept` (:mod:`.tolerance_end`).
 
     Returns
     -------
@@ -97,8 +101,15 @@ def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
     scenarios = list(scenarios)
     faults = fault_tables(study, scenarios, held=held)
     flow = LazyTables(lambda: flow_tables(study, scenarios))  # run when the checks read it
-    violations, coordination = checks(study, faults, flow, scenarios)
-    kept = keep(flow) if keep is not None and flow.computed else None
+    judged = None  # C12's record of the buses it judged against the limit (its own checks)
+    if checks is protv2g.checks.run_checks:  # the same checks, with their context kept
+        outcome = check_study(study, faults, flow, scenarios)
+        violations, coordination = outcome.violations, outcome.coordination
+        judged = outcome.context.cache.get(BAND_JUDGED)
+        del outcome
+    else:
+        violations, coordination = checks(study, faults, flow, scenarios)
+    kept = keep(flow, judged) if keep is not None and flow.computed else None
     return Evaluation(violations, coordination, time.perf_counter() - t0, kept)
 
 

@@ -28,32 +28,32 @@ Bisecting that bracket too (tried: the search's rounds given its levels) moved I
 depot at peak from 403 to 402 kW and IEEE 34's not at all, for +13 % CPU on the 8500 (two
 more engine calls): not kept.
 
-What it leaves to the checks: a regulator's regulated bus (a set-point, C12's ``regulator
-set-point``) and the buses C12 does not judge (a source bus, above 34.5 kV) are left out; a
-site's own bus, out of the base case, is judged from its voltage idle (C12's ``site transformer
-no-load tap`` rows: one at the limit idle is left out); a bus
-past a regulator that the export raises only as much as the output (:mod:`protv2g.checks.
-flow_band`) is not, so the end errs low there: IEEE 8500's depot at peak gives 403 kW at
-m1209814, past FEEDER_REG, where the search re-judged at 0.0001 pu gives 428 kW at m1209811
-(review vr41). A bus over the limit beyond ``t_lo`` without V2G
-is the other bracket's (``over_limit_kw``, :mod:`.voltage_text`).
+Which buses count is C12's own record (:mod:`protv2g.checks.flow_band_judged`, read, not
+restated): per scenario the buses C12 judges against the limit — not a source bus, a bus above
+34.5 kV or a de-energised one, not a regulator's regulated bus (a set-point) nor a bus closed
+switches tie to it, and not a bus whose V2G rise C12's rules give to a regulator (a tap move's
+effect, a band reaching over the limit, a bus past a regulator rising as its output: review
+rev34a W3) at the bracket's low end. tol41's version restated the first of these and not the
+last: IEEE 8500's depot at peak gave 403 kW at m1209814, past FEEDER_REG, where the search
+re-judged at 0.0001 pu (review vr41) gave 428 kW at m1209811. Without that record (checks
+other than protv2g's own) no end is given. A site's own bus, out of the base case, is judged
+from its voltage idle (C12's ``site transformer no-load tap`` rows: one at the limit idle is
+left out). A bus over the limit beyond ``t_lo`` without V2G is the other bracket's
+(``over_limit_kw``, :mod:`.voltage_text`).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.flow_buses import RANGE_A_MAX_KV, bus_kv_and_sources
 from protv2g.checks.flow_limit import (
     V_LIMIT_TOLERANCE_BRACKET_PU,
     judged_voltage_pu,
-    regulated_buses,
     rise_band_pu,
 )
 from protv2g.checks.flow_site_tap import idle_voltages
@@ -69,7 +69,7 @@ NEAR_PU = 0.02
 
 def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str],
                   v_max_pu: float, t_lo_pu: float = LOW_TOLERANCE_PU,
-                  skip: set[int] | frozenset[int] = frozenset()) -> dict[str, pd.Series]:
+                  judged: Mapping[str, np.ndarray] | None = None) -> dict[str, pd.Series]:
     """Scenario → the low end's excess (pu, module docstring) of each bus at or below the limit
     without V2G, indexed by bus, the buses within :data:`NEAR_PU` of it only.
 
@@ -84,14 +84,14 @@ def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str]
         The export scenarios wanted.
     v_max_pu, t_lo_pu : float
         The limit and the tolerance judged at (pu).
-    skip : set of int
-        Buses left out (set-points, buses C12 does not judge).
+    judged : mapping, optional
+        Export scenario → the buses C12 judged against the limit there (its record,
+        :func:`protv2g.checks.flow_band_judged.band_judged`): the others are left out; a
+        scenario it does not name keeps none. None: every bus of the table.
     """
     wanted = {*names, *(base_of.get(n, "") for n in names)} - {""}
     scen = bus["scenario"].astype(str).to_numpy()
     at = np.isin(scen, list(wanted))
-    if skip:
-        at &= ~np.isin(bus["bus"].to_numpy(), list(skip))
     if not at.any():
         return {}
     rows = np.flatnonzero(at)
@@ -114,6 +114,8 @@ def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str]
             on_idle = on_idle.where(on_idle <= v_max_pu - t_lo_pu)
             v0 = v0.fillna(on_idle)
         ok = (v0 <= v_max_pu + t_lo_pu).to_numpy()  # NaN (no base): not this bracket's
+        if judged is not None:  # C12's own buses only (a set-point, a bus it does not judge)
+            ok &= np.isin(v.index.to_numpy(), judged.get(name, np.zeros(0, np.int64)))
         band = rise_band_pu(v_max_pu, v0.to_numpy(float), t_lo_pu)
         e = np.fmin(v.to_numpy(float) - (v_max_pu + t_lo_pu), v.to_numpy(float)
                     - v0.to_numpy(float) - band)
@@ -122,31 +124,18 @@ def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str]
     return out
 
 
-def _skipped(study: Any) -> set[int]:
-    """Buses the low end leaves out: a regulator's regulated bus, and the buses C12 does not
-    judge — a source bus, a bus above 34.5 kV (:func:`protv2g.checks.flow_buses.
-    judged_buses`, its :func:`~protv2g.checks.flow_buses.bus_kv_and_sources` read on the
-    study alone)."""
-    model = getattr(study, "model", None)
-    out = set(regulated_buses(model))
-    n = len(model.buses) if model is not None else len(getattr(study.net, "bus", ()))
-    kv, sources = bus_kv_and_sources(SimpleNamespace(study=study), np.arange(n))
-    high = np.flatnonzero(np.nan_to_num(kv, nan=0.0) > RANGE_A_MAX_KV + 1e-6)
-    idx = (np.arange(n) if model is not None else study.net.bus.index.to_numpy())
-    return out | sources | {int(b) for b in idx[high]}
-
-
 def flow_excess(study: Any, base_of: Mapping[str, str], names: set[str], v_max_pu: float,
                 t_lo_pu: float = LOW_TOLERANCE_PU
-                ) -> Callable[[Mapping[str, pd.DataFrame]], dict[str, pd.Series]]:
-    """What the search keeps of a call's flow tables (``flow`` → :func:`excess_by_bus`)."""
-    skip = _skipped(study)
+                ) -> Callable[[Mapping[str, pd.DataFrame], Any], dict[str, pd.Series]]:
+    """What the search keeps of a call's flow tables and C12's record of the buses it judged
+    against the limit (``(flow, judged)`` → :func:`excess_by_bus`; no record: nothing).
+    ``study`` is not read (the record says what C12 judged)."""
 
-    def keep(flow: Mapping[str, pd.DataFrame]) -> dict[str, pd.Series]:
+    def keep(flow: Mapping[str, pd.DataFrame], judged: Any) -> dict[str, pd.Series]:
         bus = flow.get("bus") if hasattr(flow, "get") else None
-        if bus is None or not {"scenario", "bus", "vm_pu"} <= set(bus.columns):
+        if judged is None or bus is None or not {"scenario", "bus", "vm_pu"} <= set(bus.columns):
             return {}
-        return excess_by_bus(bus, base_of, names, v_max_pu, t_lo_pu, skip)
+        return excess_by_bus(bus, base_of, names, v_max_pu, t_lo_pu, judged)
 
     return keep
 

@@ -49,7 +49,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
 
 from protv2g.network.dss_compile import (  # compile and solve steps (split, #21)
     INVERTER_CLASSES,
@@ -75,6 +74,12 @@ from protv2g.network.dss_elements import (
     machines,
     shunts,
 )
+from protv2g.network.dss_islands import (
+    LINK_MIN_S,
+    connected_to,
+    grid_nodes,
+    island_elements,
+)
 
 __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
            "suspend_protection", "resume_protection", "inverter_output_kw", "PRIMARY_KV_LL",
@@ -82,10 +87,6 @@ __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model",
 
 #: Buses above this line-to-line base voltage (kV) are primary (MV/HV) buses.
 PRIMARY_KV_LL = 1.0
-#: Off-diagonal admittances below this magnitude (S) do not connect two nodes when finding the
-#: energised ones: an open OpenDSS terminal leaves exactly 0, its ``ppm_antifloat`` and
-#: open-terminal stubs are on the diagonal (1e-12 S) and a real series element is > 1e-6 S.
-LINK_MIN_S = 1e-9
 #: Element classes that make up the network (listed when disabled or de-energised).
 _NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
                     "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
@@ -128,9 +129,13 @@ class DssModel:
     v_pf_v : numpy.ndarray
         ``(n,)`` complex node voltages of the snapshot power flow, V.
     energized : numpy.ndarray
-        ``(n,)`` bool: the node has a path to a source (``dss_elements.SOURCE_CLASSES``).
+        ``(n,)`` bool: the node has a path to a grid source (an enabled Vsource,
+        :attr:`grid_sources`); a part only a machine or inverter reaches is an island, not
+        energised, as OpenDSS's own topology and power flow have it
+        (:mod:`protv2g.network.dss_islands`).
     sources : numpy.ndarray
-        Node indices of the sources' terminals.
+        Node indices of the sources' terminals (``dss_elements.SOURCE_CLASSES``: Vsources,
+        generators, induction machines).
     shunts : tuple of ElementY
         Loads and shunt capacitors/reactors on phase conductors (taken out by IEC 60909).
     machines : tuple of Machine
@@ -184,6 +189,9 @@ class DssModel:
     converged: bool
     warnings: pd.DataFrame
     redirects: tuple[str, ...] = ()
+    #: Node indices of the grid sources' terminals (enabled Vsources): what :attr:`energized`
+    #: is connected to; None: :attr:`sources` (a model built before session 42).
+    grid_sources: np.ndarray | None = field(default=None, repr=False)
     #: ``(J_oc, J_pf)``, ``(n,)`` complex each, A: the current :attr:`inverters` inject at each
     #: node beyond their fault-study admittance in the state of ``v_oc_v`` (OpenDSS's fault
     #: study solves ``Y·Voc = J_sources + J_oc``: the units stay sources there) and of
@@ -311,15 +319,27 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     node_bus = buses.index.get_indexer([b for b, _ in bus_of])
     node_num = np.array([int(k) for _, k in bus_of], dtype=np.int64)
     elements, sources, line_y = element_table(dss)
-    energized = _energized(y, sources)
+    grid = grid_nodes(elements)
+    energized = _energized(y, grid)  # a machine's island is not (rev41b M4, .dss_islands)
     buses = _finish_bus_table(buses, node_bus, node_num, energized)
+    island = np.unique(buses.index[node_bus[_energized(y, sources) & ~energized]])
+    in_island = island_elements(elements, island)
+    for name in in_island:
+        warn.add(name.split(".", 1)[0], name,
+                 f"in an island with no path to the grid source (bus(es) {', '.join(island)}; "
+                 "OpenDSS: no connection to the source, solved at 0 V and 0 A)",
+                 "its buses are reported de-energised at 0 A and C12 does not judge them "
+                 "(IEEE 1547-2018 §8.1.2: a DER ceases to energise an unintentional island "
+                 "within 2 s); close the tie to study it grid-connected, or model an intended "
+                 "island's grid-forming unit as a Vsource")
     elements["energized"] = [bool(energized[np.asarray(r, dtype=np.int64) - 1].any())
                              if len(r) else False for r in elements.pop("refs")]
     for name in elements.name[~elements.enabled & elements.cls.isin(_NETWORK_CLASSES)]:
         warn.add(name.split(".", 1)[0], name, "disabled in the model",
                  "left out, as OpenDSS does (a bus only it reaches is not in the circuit)")
     for name in elements.name[elements.enabled & ~elements.energized
-                              & elements.cls.isin(_NETWORK_CLASSES)]:
+                              & elements.cls.isin(_NETWORK_CLASSES)
+                              & ~elements.name.isin(in_island)]:
         warn.add(name.split(".", 1)[0], name, "de-energised (no path to a source)",
                  "its buses are reported at 0 A")
     shunt_elements = shunts(dss, elements, str(path))
@@ -334,7 +354,8 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
         source=str(path), name=dss.Circuit.Name(), f_hz=float(dss.Solution.Frequency()) or 60.0,
         node_names=np.array(order, dtype=object), node_bus=node_bus.astype(np.int64),
         node_num=node_num, buses=buses, y_s=y, v_oc_v=v_oc, v_pf_v=v_pf, energized=energized,
-        sources=sources, shunts=shunt_elements, machines=machine_elements, devices=devices(dss),
+        sources=sources, grid_sources=grid, shunts=shunt_elements, machines=machine_elements,
+        devices=devices(dss),
         controls=control_table(dss), injections=injections, inverters=inverter_elements,
         inverter_j_a=inverter_j,
         elements=elements, converged=converged, warnings=warn.frame(),
@@ -405,12 +426,6 @@ def _finish_bus_table(buses: pd.DataFrame, node_bus: np.ndarray, node_num: np.nd
 
 
 def _energized(y: sp.csc_matrix, sources: np.ndarray) -> np.ndarray:
-    """Nodes connected to a source node through off-diagonal admittances ≥ :data:`LINK_MIN_S`."""
-    n = y.shape[0]
-    if not len(sources):
-        return np.zeros(n, dtype=bool)
-    coo = y.tocoo()
-    keep = (coo.row != coo.col) & (np.abs(coo.data) >= LINK_MIN_S)
-    graph = sp.csr_matrix((np.ones(keep.sum()), (coo.row[keep], coo.col[keep])), shape=(n, n))
-    _, label = connected_components(graph, directed=False)
-    return np.isin(label, np.unique(label[sources]))
+    """Nodes connected to a source node through off-diagonal admittances ≥ :data:`LINK_MIN_S`
+    (:func:`protv2g.network.dss_islands.connected_to`)."""
+    return connected_to(y, sources)

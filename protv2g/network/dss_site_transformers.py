@@ -62,8 +62,9 @@ def without_elements(model: DssModel, names: Iterable[str]) -> DssModel:
 
 
 def dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
-    """Positions in ``model.buses`` of the energised buses that lose every path to a source
-    when ``names`` are taken out."""
+    """Positions in ``model.buses`` of the energised buses that lose every path to a grid
+    source (an enabled Vsource; a machine's island is not energised) when ``names`` are
+    taken out."""
     base = without_elements(model, names)
     was = model.buses.energized.to_numpy(bool)
     return np.flatnonzero(was & ~base.buses.energized.to_numpy(bool))
@@ -71,26 +72,13 @@ def dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
 
 def grid_dead_buses(model: DssModel, names: Iterable[str]) -> np.ndarray:
     """Positions in ``model.buses`` of the buses that lose every path to the **grid** (the
-    model's Vsources) when ``names`` are taken out: :func:`dead_buses` with the model's own
-    machines (generators, induction machines: sources in OpenDSS's fault study, so in
-    ``model.sources``) not counted as sources. A generator behind a site's transformer keeps
-    its bus "energised" for :func:`dead_buses` (an island with the machine in it); here that
-    bus is behind the transformer, as it is for an engineer (review aux35: a Generator on the
-    depot's low-voltage bus hid itself, the site's own load and anything else behind the
-    transformer from :func:`protv2g.study.dss_site_transformers.site_transformer_issues`)."""
-    tab = model.elements
-    vs = tab.name[(tab.cls.astype(str).str.lower() == "vsource") & tab.enabled.astype(bool)]
-    grid = np.unique(np.concatenate(
-        [np.asarray(model.element_y(str(n)).node, dtype=int) for n in vs]
-        or [np.zeros(0, dtype=int)]))
-    grid = grid[grid >= 0]
-    base = without_elements(model, names)
-
-    def live_buses(y: sp.csc_matrix) -> np.ndarray:
-        live = _energized(y, grid)
-        return np.bincount(model.node_bus, weights=live, minlength=len(model.buses)) > 0
-
-    return np.flatnonzero(live_buses(model.y_s) & ~live_buses(base.y_s))
+    model's Vsources) when ``names`` are taken out — :func:`dead_buses`, since a model's
+    energised nodes are the grid's (session 42, :mod:`protv2g.network.dss_islands`): a
+    generator behind a site's transformer does not keep its bus energised (review aux35: a
+    Generator on the depot's low-voltage bus hid itself, the site's own load and anything
+    else behind the transformer from
+    :func:`protv2g.study.dss_site_transformers.site_transformer_issues`)."""
+    return dead_buses(model, names)
 
 
 def sole_feeding_transformers(model: DssModel, bus: int,
@@ -109,7 +97,7 @@ def sole_feeding_transformers(model: DssModel, bus: int,
     from protv2g.network.dss_graph import dss_feeder_graph
 
     g = dss_feeder_graph(model)
-    src = {int(b) for b in model.node_bus[model.sources]}
+    src = {int(b) for b in model.node_bus[_grid(model)]}  # the grid's (.dss_islands)
     tab = model.elements
     names = tab.name.str.lower()
     where = {str(n): i for i, n in enumerate(model.buses.index)}
@@ -129,6 +117,20 @@ def sole_feeding_transformers(model: DssModel, bus: int,
     return tuple(out)
 
 
+def _grid(model: DssModel) -> np.ndarray:
+    """Node positions of the model's grid sources (its enabled Vsources:
+    :attr:`~protv2g.network.dss_model.DssModel.grid_sources`, read from the Vsources'
+    elements on a model that does not carry them)."""
+    if model.grid_sources is not None:
+        return np.asarray(model.grid_sources, dtype=np.int64)
+    tab = model.elements
+    vs = tab.name[(tab.cls.astype(str).str.lower() == "vsource") & tab.enabled.astype(bool)]
+    grid = np.unique(np.concatenate(
+        [np.asarray(model.element_y(str(n)).node, dtype=int) for n in vs]
+        or [np.zeros(0, dtype=int)]))
+    return grid[grid >= 0]
+
+
 def _without(model: DssModel, names: tuple[str, ...]) -> DssModel:
     elements = [model.element_y(n) for n in names]
     n = model.n_nodes
@@ -142,7 +144,7 @@ def _without(model: DssModel, names: tuple[str, ...]) -> DssModel:
     y_x = sp.csc_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                         shape=(n, n))
     y = (model.y_s - y_x).tocsc()
-    live = _energized(y, model.sources)
+    live = _energized(y, _grid(model))  # a machine's island is not live (.dss_islands)
     r = np.flatnonzero(live)
     lu = spla.splu(y[r][:, r].tocsc())
 
