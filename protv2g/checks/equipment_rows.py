@@ -52,13 +52,25 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._times import device_times
+from protv2g.checks.attribution_materiality import PRE_EXISTING, failing_row_codes
 from protv2g.checks.close_in_twins import close_in_twin_buses, twin_bus_names
-from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
+from protv2g.checks.converter_sum import (
+    IDLE_SUSTAINED_COLUMNS,
+    IDLE_VOLTAGE_COLUMNS,
+    NET_COLUMNS,
+    phasors_ka,
+)
+from protv2g.checks.directional_release import (
+    RELEASED_COLUMN,
+    RELEASED_CURRENT_COLUMNS,
+    idle_release,
+)
 from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
 from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.devices.fuse import Fuse
+from protv2g.directional.decide import ALL_RELEASED
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
@@ -85,7 +97,13 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
     SUSTAINED` (C5's time-delayed elements) whose idle figure is of the existing inverters'
     in end gets that figure's sustained stage as its currents
     (:data:`~protv2g.checks.converter_sum.IDLE_SUSTAINED_COLUMNS`), as C5 reads the row
-    itself; the times stay the first cycle's."""
+    itself; the times stay the first cycle's. A forward-directional relay's figure is of
+    the elements its directional control releases with every charger idle (C9's decision
+    on the idle phasors, :func:`~protv2g.checks.directional_release.idle_release`): the
+    currents those see (the largest released phase, ``|3I0|`` where 51G is released, else
+    0) and their times — as C5 and C1–C4 take the row itself (review fix41d, "Idle-twin
+    times"); such a row keeps its first cycle (its sustained figure is of every
+    element)."""
     f = getattr(ctx, "faults", None)
     if f is None or not len(rows):
         return None
@@ -114,6 +132,7 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
             *(c for c in ("fault_kind", "phase") if c in f.columns)]
     tab: dict[str, Any] = {c: f[c].to_numpy()[src] for c in cols}
     total = np.zeros(len(src), dtype=complex)
+    volts = set(IDLE_VOLTAGE_COLUMNS) <= set(f.columns)  # a directional relay's polarisation
     for p in "abc":
         parts = []
         for u in ("ka", "degree"):
@@ -122,12 +141,23 @@ def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
             parts.append(np.nan_to_num(np.where(use_net, a, b)))
         tab[f"i{p}_ka"] = parts[0]
         total += phasors_ka(parts[0], parts[1])
+        if volts:
+            tab[f"i{p}_degree"] = parts[1]
+            for u in ("pu", "degree"):
+                tab[f"v{p}_{u}"] = np.nan_to_num(f[f"v{p}_idle_{u}"].to_numpy(float)[src])
     tab["i3i0_ka"] = np.abs(total)
-    t = device_times(ctx.devices, pd.DataFrame(tab))
+    # a forward-directional relay: the elements its control releases idle (fix41d), and
+    # the currents those see (RELEASED_CURRENT_COLUMNS) as the row's
+    t = device_times(ctx.devices, idle_release(ctx, pd.DataFrame(tab)))
+    seen = dict(zip(("i_phase_a", "i_ground_a"), RELEASED_CURRENT_COLUMNS, strict=True))
+    held = (t[RELEASED_COLUMN].to_numpy() != ALL_RELEASED if RELEASED_COLUMN in t.columns
+            else np.zeros(len(t), dtype=bool))
     for c in out.columns:
-        out.loc[hit, c] = t[c].to_numpy(float)
+        out.loc[hit, c] = t[seen.get(c, c) if held.any() else c].to_numpy(float)
     if "stage" in rows.columns and set(IDLE_SUSTAINED_COLUMNS) <= set(f.columns):
-        sus = rows["stage"].to_numpy(dtype=object)[hit] == SUSTAINED
+        # (not on a row whose directional control holds an element back: its sustained
+        # figure is of every element; the first cycle's released currents stand)
+        sus = (rows["stage"].to_numpy(dtype=object)[hit] == SUSTAINED) & ~held
         for c, col in zip(("i_phase_a", "i_ground_a"), IDLE_SUSTAINED_COLUMNS, strict=True):
             got = f[col].to_numpy(float)[src]
             take = sus & np.isfinite(got)
@@ -292,7 +322,9 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     ``fault_type``, ``case``, ``element``, ``pickup_a``, ``factor``, ``tolerance``) that
     fall short with every charger idle too, as the attribution would call it against
     ``m_base`` (the base twin's margin ``ratio − factor``, NaN for none): new (the base
-    passes by the tolerance or more, or has no twin) or worse by more than the tolerance.
+    passes by the tolerance or more, or has no twin) or worse by more than the tolerance —
+    the attribution's rule and floors of the tolerance (:func:`~protv2g.checks.
+    attribution_materiality.failing_row_codes`, the factor the row's limit).
     ``out``: given, its ``"idle_margin"`` is set to each row's margin with every charger idle
     (``I_idle / pickup − factor``; NaN without an idle figure and on base-case rows), the
     export trend's 0 kW point (mix38, :data:`~protv2g.checks.equipment.IDLE_MARGIN`)."""
@@ -303,12 +335,12 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     i_a = _op_current(idle, bad["element"].to_numpy())
     pickup = bad["pickup_a"].to_numpy(float)
     factor = bad["factor"].to_numpy(float)
-    tol = np.nan_to_num(bad["tolerance"].to_numpy(float))
     with np.errstate(invalid="ignore", divide="ignore"):
         m_idle = i_a / pickup - factor
-        m_base = np.asarray(m_base, float)
-        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (
-            np.isnan(m_base) | (m_base >= tol) | (m_base - m_idle > tol))
+        # the attribution's rule (one copy: attribution_materiality), the idle row against
+        # the base twin, the factor the row's limit (review att41, "Left open" 3)
+        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (failing_row_codes(
+            m_idle, m_base, bad["tolerance"].to_numpy(float), factor) != PRE_EXISTING)
     v2g = _is_v2g(ctx, bad["scenario"].to_numpy())
     fails &= v2g
     if out is not None:
