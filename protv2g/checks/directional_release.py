@@ -124,7 +124,7 @@ def idle_release(ctx: Any, table: pd.DataFrame) -> pd.DataFrame:
     """A chargers-idle table (``device``, ``case`` and :data:`PHASOR_INPUT_COLUMNS`: the
     phasors with every charger idle and the project's equipment in, built by
     :func:`protv2g.checks.idle_pairs.idle_coordination` and
-    :func:`protv2g.checks.equipment_rows.idle_times` from the fault table's idle columns)
+    :func:`protv2g.checks.idle_figures.idle_times` from the fault table's idle columns)
     with :data:`RELEASED_COLUMN` and :data:`BLOCKED_COLUMN`: the same decision as the
     checks' own rows (:func:`with_release_columns`, the settings ``ctx.cache`` holds), taken
     on the idle phasors — so the idle figure of a forward-directional relay credits no
