@@ -147,7 +147,8 @@ def with_grid_columns(frame: pd.DataFrame, grid: pd.DataFrame) -> pd.DataFrame:
 
 def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
                          grid: str | None = None, rows: pd.DataFrame | None = None,
-                         idle_der_in: str | None = None) -> pd.DataFrame:
+                         idle_der_in: str | None = None, voltages: bool = True
+                         ) -> pd.DataFrame:
     """``frame`` (a bus or device fault table of one engine call, the rows of its charger
     sets ``idle`` — every charger idle — and ``grid`` — the grid alone — in it) with the
     :data:`~protv2g.checks.converter_sum.NET_COLUMNS` on the rows whose fault (and device)
@@ -183,7 +184,13 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
     the NET ones, which mark the rows without a twin (the pairs the base case has not).
     Every row with a twin gets them, a bus table's too (since rev37b F2; before, only a
     device table's and only where another device's row had none): 48 bytes a row more (96
-    with existing DER) on the parts that build a site's equipment."""
+    with existing DER) on the parts that build a site's equipment. A device table with
+    voltages (a study with a forward-directional relay; ``voltages`` False: not asked for)
+    also gets each row's idle (and grid)
+    phase voltages, :data:`~protv2g.checks.converter_sum.IDLE_VOLTAGE_COLUMNS` (48 bytes a
+    row more, 96 with existing DER): the idle judgements time only the elements the relay's
+    directional control releases with every charger idle (review fix41d, "Idle-twin
+    times")."""
     keys = _fault_keys(frame)
 
     def index(f: pd.DataFrame, on: list[str] = keys) -> pd.MultiIndex:
@@ -218,6 +225,13 @@ def with_network_columns(frame: pd.DataFrame, base: pd.DataFrame, idle: str,
                 if mate.any():
                     idle_name = f"i{p}_idle_{col}" if suffix == "net" else f"i{p}_idle_grid_{col}"
                     out[idle_name] = np.where(mate, got, np.nan)
+        if voltages and "va_pu" in rows.columns and "device" in frame.columns:  # a relay's
+            # polarising voltages of the same solution (IDLE_VOLTAGE_COLUMNS), on every row
+            end = "idle" if suffix == "net" else "idle_grid"
+            for p in "abc":
+                for col in ("pu", "degree"):
+                    vals = np.append(rows[f"v{p}_{col}"].to_numpy(float), 0.0)
+                    out[f"v{p}_{end}_{col}"] = vals[np.where(found >= 0, found, len(vals) - 1)]
     return out
 
 

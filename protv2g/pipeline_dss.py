@@ -275,11 +275,14 @@ def dss_fault_frames(study: Study, scenarios: Sequence[Scenario], *, staged: boo
     if len(parts) == 1:
         return parts[0]
     base_keys = {parts[0].key_of[sc.name] for sc in groups[order[0]] if sc.is_base}
-    return _concat_frames(parts, base_keys)
+    from protv2g.directional.settings import any_forward_directional_relay
+
+    return _concat_frames(parts, base_keys, voltages=any_forward_directional_relay(
+        study.document.devices))
 
 
-def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
-                   ) -> DssFaultFrames:
+def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = (),
+                   voltages: bool = False) -> DssFaultFrames:
     """The frames of several engine calls as one (rows part after part, the base part
     first; its grid-only phasors on every later part's rows).
 
@@ -289,7 +292,9 @@ def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
     :data:`~protv2g.checks.converter_sum.NET_COLUMNS`, and :data:`SITES_GRID` as its grid
     columns on a feeder with existing DER); the base part's rows at a bus that is dead
     there and live in a later part (the equipment's own buses) are left out: the bus is
-    not in the base case, and a 0 kA row read as its fault level (review rev34b F2/L2)."""
+    not in the base case, and a 0 kA row read as its fault level (review rev34b F2/L2).
+    ``voltages`` (a forward-directional relay): the idle rows' voltages too
+    (:data:`~protv2g.checks.converter_sum.IDLE_VOLTAGE_COLUMNS`)."""
     first = parts[0]
     fb = first.bus
     live_later = set().union(*(
@@ -313,7 +318,7 @@ def _concat_frames(parts: list[DssFaultFrames], base_keys: Collection[str] = ()
             b = with_network_columns(b, base_bus, SITES_IDLE, SITES_GRID if grid else None)
             if len(d):  # each device row against the idle row of the end it took
                 d = with_network_columns(d, base_dev, SITES_IDLE, SITES_GRID if grid else None,
-                                         idle_der_in=_IDLE_DER_IN)
+                                         idle_der_in=_IDLE_DER_IN, voltages=voltages)
                 if DER_IN_COLUMN in d.columns:  # and its sustained stage there (C5)
                     d = with_idle_sustained(d, idle_positions(d, SITES_IDLE, _IDLE_DER_IN),
                                             p.staged, p.staged_high)

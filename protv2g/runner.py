@@ -28,10 +28,12 @@ import pandas as pd
 
 from protv2g.checks import GROUP_TABLES, check_study
 from protv2g.checks._compact import text_category
+from protv2g.checks.backup_reach_note import backup_reach_notes
 from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
 from protv2g.checks.equipment import IDLE_PAIRS
+from protv2g.checks.reach_groups import BUS_TABLE as REACH_BUS_TABLE
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
 from protv2g.criteria_basis import criterion_stand_ins
@@ -238,6 +240,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     # (#21)
     group_buses = {name: ctx.cache[name] for name in GROUP_TABLES
                    if ctx.cache.get(name) is not None and len(ctx.cache[name])}
+    # a C1/C4 row passing on a backup C5 finds short of its reach there says so (fix41d)
+    coordination = backup_reach_notes(coordination, group_buses.get(REACH_BUS_TABLE),
+                                      violations)
     # the checks' times when they ran on the same stages (#21), read by the OpenDSS stage
     # table only; the context (its fault table with the time columns, ≈ 200 MiB at 10,000
     # buses) let go before the sheets, the stage table and the gate (#21: held to the end of

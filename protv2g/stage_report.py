@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.directional_release import RELEASED_COLUMN, with_release_columns
 from protv2g.engine import ChargerSource, fault_study
 from protv2g.engine.faults import peak_phase_12, seq_to_abc
 from protv2g.network.fault_positions import close_in_study, with_close_in_positions
@@ -175,7 +176,7 @@ def staged_device_table(study: Study, device: str, fault_bus: str, *,
                       devices=[t for t in device_terminals(study) if t.name == device],
                       buses=[bus], networks=networks)
     return pd.DataFrame(_stage_rows(res, dev, device, fault_bus, sets, "", 0, t_shown_s,
-                                    t_scale, bracket))
+                                    t_scale, bracket, _release_codes(study, res)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,13 +211,43 @@ def _stage_sets(study: Study, sc: Scenario, export_fraction: float | None = None
                       else export_fraction, low, _today(study, sc), high)
 
 
+def _release_codes(study: Study, res) -> dict[tuple, int] | None:
+    """Each row of ``res`` (a ``fault_study`` result) of a forward-directional relay →
+    its release code (:func:`protv2g.checks.directional_release.with_release_columns`: C9's
+    decision on the row's first-cycle phasors, the same as the checks' and the OpenDSS
+    sheet's), keyed ``(scenario, device, fault bus index, fault type, case)``; ``None``
+    without such a relay among ``res.devices``."""
+    from protv2g.directional.settings import is_forward_directional
+
+    names = {d.name for d in study.document.devices
+             if d.name in set(res.devices) and getattr(d.kind, "value", d.kind) != "fuse"
+             and is_forward_directional(d)}
+    if not names:
+        return None
+    table = res.device
+    table = table[table["device"].isin(names)].reset_index(drop=True)
+    out, _ = with_release_columns(study, table, {n: _device(study, n) for n in names}, None)
+    if RELEASED_COLUMN not in out.columns:
+        return None
+    keys = zip(*(out[c].astype(str) if c != "fault_bus" else out[c].astype(int)
+                 for c in ("scenario", "device", "fault_bus", "fault_type", "case")),
+               strict=True)
+    return dict(zip(keys, out[RELEASED_COLUMN].to_numpy().tolist(), strict=True))
+
+
 def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: str, m: int,
-                t_shown_s: float | None, t_scale: float, bracket: str = "") -> list[dict]:
+                t_shown_s: float | None, t_scale: float, bracket: str = "",
+                release: dict[tuple, int] | None = None) -> list[dict]:
     """:func:`staged_device_table`'s rows of ``device`` at the fault bus at position ``m``
     of ``res`` (a ``fault_study`` result with ``sets.scenarios(tag)`` among its scenarios).
     The stage currents shown (device and sites, ``currents_bracket``) are the low bracket's,
     or the high bracket's stages for a ``bracket`` ``"high"`` finding where the study has them
-    (``sets.high``; review rev40a W3); the times are both brackets' as before."""
+    (``sets.high``; review rev40a W3); the times are both brackets' as before. ``release``
+    (:func:`_release_codes`): a forward-directional relay is timed on the elements its
+    directional control releases — the staged and held times and the high bracket's on the
+    staged first cycle's decision (held through the stages, as the checks take it), today's
+    model on its own — as the checks and the OpenDSS sheet time it (review fix41d); the
+    currents shown stay those in the device."""
     sc = sets.scenario
     part, export_fraction = sc.participation, sets.export_fraction
     st = res.staged
@@ -230,11 +261,15 @@ def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: st
     site_names = st.chargers[site_key]
     chg = st.charger_i_12_ka.get(site_key)
     rows = []
+    bus = int(res.fault_buses[m])
     for c, case in enumerate(res.cases):
         for t, ft in enumerate(res.fault_types):
+            code_low, code_today = ((release or {}).get(
+                (f"{name}{tag}", device, bus, ft.value, case.value)) for name in (
+                "staged", "today"))
             t0, t1 = st.t_start_s[s_low, c, t, :, m], st.t_end_s[s_low, c, t, :, m]
             i012 = st.device_i_012_ka[s_low, c, t, :, d, m]  # (stage, seq)
-            ip, ig = _phase_ground_a(i012)
+            ip, ig = _phase_ground_a(i012, code_low)
             # the shown bracket's stages (the low's unless the finding is the high's)
             t0_s, t1_s = st.t_start_s[s_shown, c, t, :, m], st.t_end_s[s_shown, c, t, :, m]
             ip_s, ig_s = _phase_ground_a(st.device_i_012_ka[s_shown, c, t, :, d, m])
@@ -242,14 +277,15 @@ def _stage_rows(res, dev, device: str, fault_bus: str, sets: _StageSets, tag: st
             i_today = 1e3 * float(np.abs(seq_to_abc(today)).max())
             staged = _all_times(dev, ip, ig, t0, t1)
             key = time_key(staged, t_shown_s, t_scale)
-            t_today = float(_held(dev, i_today, 1e3 * 3 * abs(today[0]), key))
+            t_today = float(_held(dev, *_phase_ground_a(today, code_today), key))
             t_staged = staged[key]
             t_held = float(_held(dev, ip[0], ig[0], key))
             t_high = t_held
             if sets.high is not None:
                 h = scenario_names.index(f"high{tag}")
                 i_h = st.device_i_012_ka[h, c, t, :, d, m]
-                t_high = _times(dev, *_phase_ground_a(i_h), st.t_start_s[h, c, t, :, m],
+                t_high = _times(dev, *_phase_ground_a(i_h, code_low),
+                                st.t_start_s[h, c, t, :, m],
                                 st.t_end_s[h, c, t, :, m], key)
             for j in range(st.n_stages):
                 if not np.isfinite(t0_s[j]):
@@ -344,11 +380,12 @@ def findings_stage_table(study: Study, violations: pd.DataFrame,
                           **fault_options(study), scenarios=scen,
                           devices=[t for t in device_terminals(study) if t.name in devices],
                           buses=buses, networks=networks)
+        release = _release_codes(study, res)  # a forward-directional relay's (fix41d)
         for k in ks:
             f = found[k]
             rows = _stage_rows(res, _device(study, f.device), f.device, f.fault_bus, sets[k],
                                f"#{k}", buses.index(index_of[f.fault_bus]), f.t_shown_s,
-                               f.t_scale, f.bracket)
+                               f.t_scale, f.bracket, release)
             frames[k] = pd.DataFrame(rows).assign(finding=f.label, **f.keys)
     for k in order:
         if k in frames:

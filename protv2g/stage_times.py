@@ -17,6 +17,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.directional_release import released_currents
 from protv2g.devices.kinds import operating_times, spec, staged_operating_times
 from protv2g.devices.models import build_device
 from protv2g.devices.staged import staged_device_times
@@ -44,9 +45,23 @@ def study_device(study: Study, name: str):
     return build_device(entry.kind, fields, study.library)
 
 
-def phase_ground_a(i012_ka: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Largest phase current and 3·|I0|, A, from ``(..., 3)`` sequence currents in kA."""
-    return (1e3 * np.abs(seq_to_abc(i012_ka)).max(axis=-1), 1e3 * 3 * np.abs(i012_ka[..., 0]))
+def phase_ground_a(i012_ka: np.ndarray, released: int | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Largest phase current and 3·|I0|, A, from ``(..., 3)`` sequence currents in kA.
+
+    ``released``: a forward-directional relay's release code on this fault
+    (:func:`protv2g.directional.decide.released_code`, C9's decision on the first cycle, held
+    through the stages as the checks hold it): the currents its overcurrent elements operate
+    on — the largest *released* phase's, ``3·|I0|`` only where 51G is released, 0 otherwise
+    (:func:`protv2g.checks.directional_release.released_currents`)."""
+    abc_ka = np.abs(seq_to_abc(i012_ka))
+    ip, ig = 1e3 * abc_ka.max(axis=-1), 1e3 * 3 * np.abs(i012_ka[..., 0])
+    if released is None:
+        return ip, ig
+    code = np.full(ip.size, released, dtype=np.int8)
+    p, g = released_currents(tuple(abc_ka[..., k].ravel() for k in range(3)), ip.ravel(),
+                             ig.ravel(), code)
+    return np.reshape(p, ip.shape), np.reshape(g, ig.shape)
 
 
 def times_through_stages(dev, ip: np.ndarray, ig: np.ndarray, t0: np.ndarray,

@@ -76,6 +76,15 @@ def run(tmp_path_factory):
 def _opendss_head_3i0(where, bus: str, phases: str, xf: bool, case: str) -> float:
     """OpenDSS: the head's (Line.l1's) |3I0| for a fault at ``bus`` on ``phases`` to ground
     (module docstring); ``case`` ``"min"`` (20 Ω) or ``"max"`` (bolted)."""
+    dss = opendss_fault(where, bus, phases, xf, case)
+    dss.Circuit.SetActiveElement("Line.l1")
+    c = np.asarray(dss.CktElement.Currents(), dtype=float)
+    return float(abs((c[0:6:2] + 1j * c[1:6:2]).sum()))
+
+
+def opendss_fault(where, bus: str, phases: str, xf: bool, case: str):
+    """A fresh OpenDSS context solved for a fault at ``bus`` on ``phases`` to ground, as
+    :func:`_opendss_head_3i0` reads it (module docstring)."""
     import opendssdirect
 
     dss = opendssdirect.NewContext()
@@ -100,9 +109,7 @@ def _opendss_head_3i0(where, bus: str, phases: str, xf: bool, case: str) -> floa
         dss.Text.Command(f"new fault.g phases=1 bus1={bus}.{'abc'.index(phases[0]) + 1} "
                          f"bus2={bus}.0 r={r}")
     dss.Solution.Solve()
-    dss.Circuit.SetActiveElement("Line.l1")
-    c = np.asarray(dss.CktElement.Currents(), dtype=float)
-    return float(abs((c[0:6:2] + 1j * c[1:6:2]).sum()))
+    return dss
 
 
 def _mi_s(i_a: float, pickup_a: float = 100.0, td: float = 0.5) -> float:

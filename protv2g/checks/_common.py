@@ -46,6 +46,7 @@ from protv2g.checks._row_frames import not_applicable as not_applicable
 from protv2g.checks._rows import as_text, distinct_values, factorize_all, is_text
 from protv2g.checks._times import BRACKET_TIME_COLUMNS, Bracket, bracket_column, device_times
 from protv2g.checks._violation_rows import violation_rows
+from protv2g.checks.directional_release import DIRECTIONAL_SETTINGS as _DIRECTIONAL_SETTINGS
 from protv2g.checks.directional_release import with_release_columns
 from protv2g.checks.no_rows import no_rows_text
 from protv2g.devices.kinds import ground_pickup_a as ground_pickup_a
@@ -79,8 +80,9 @@ SHARED_CACHE = frozenset({"substation paths", "sub mask", "candidates", "bus nam
                           "clearing places", "candidate rows", "pickups",
                           "directional settings"})
 #: ``ctx.cache`` key of the forward-directional relays' settings (name →
-#: ``DirectionalSettings``), built with the release columns (:mod:`.directional_release`).
-DIRECTIONAL_SETTINGS = "directional settings"
+#: ``DirectionalSettings``), built with the release columns (:mod:`.directional_release`,
+#: which defines it: its idle tables read it).
+DIRECTIONAL_SETTINGS = _DIRECTIONAL_SETTINGS
 
 #: Columns the checks need from the engine's device table.
 DEVICE_TABLE_COLUMNS = ("scenario", "device", "fault_bus", "fault_type", "case", "ia_ka",

@@ -18,7 +18,8 @@ from protv2g.criteria import MarginUnit
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
 __all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "NEW", "WORSE", "PRE_EXISTING",
-           "QUANTITY_REL", "NUMERICAL_ABS", "fallback_tolerance", "tolerance_floor",
+           "QUANTITY_REL", "NUMERICAL_ABS", "fallback_tolerance", "failing_row_codes",
+           "tolerance_floor",
            "twin_tolerance", "fmt", "lowered_beyond", "marginal_twin", "passing_twin_codes",
            "under_materiality", "material_text", "marginal_text", "unit_words", "who_moves"]
 
@@ -159,6 +160,31 @@ def passing_twin_codes(m_twin: np.ndarray, moved: np.ndarray, tol: np.ndarray) -
     """
     moved = np.asarray(moved, dtype=bool)
     return np.where(~moved, PRE_EXISTING, np.where(marginal_twin(m_twin, tol), WORSE, NEW))
+
+
+def failing_row_codes(margin: np.ndarray, m_twin: np.ndarray, tol: np.ndarray,
+                      limit: np.ndarray) -> np.ndarray:
+    """The attribution code (:data:`NEW`, :data:`WORSE`, :data:`PRE_EXISTING`) of failing rows
+    of margin ``margin`` against their twin's ``m_twin`` (NaN: none), the attribution's rule
+    (:func:`protv2g.checks.attribution.attribute`, without its response-scatter and share
+    refinements): no twin :data:`NEW`; a passing twin :func:`passing_twin_codes`; a failing
+    twin :data:`WORSE` where the row is lower by more than the tolerance
+    (:func:`lowered_beyond`), else :data:`PRE_EXISTING` — the tolerance ``tol`` taken as
+    :func:`twin_tolerance` takes it (floored on ``limit`` and ``m_twin``). C5's chargers-idle
+    judgement (:func:`protv2g.checks.equipment_rows.reach_idle`: the idle margin as the row,
+    the base twin's as the twin; review att41, "Left open" 3).
+
+    >>> failing_row_codes(np.array([-0.2] * 4), np.array([0.3, np.nan, -0.22, -0.05]),
+    ...                   np.array([0.07] * 4), np.array([1.5] * 4)).tolist()
+    [0, 0, 2, 1]
+    """
+    m_twin = np.asarray(m_twin, dtype=float)
+    tol = twin_tolerance(tol, limit, m_twin)
+    moved = lowered_beyond(margin, m_twin, tol)
+    with np.errstate(invalid="ignore"):
+        passed = m_twin >= 0
+    return np.where(np.isnan(m_twin), NEW, np.where(
+        passed, passing_twin_codes(m_twin, moved, tol), np.where(moved, WORSE, PRE_EXISTING)))
 
 
 def fmt(x: float, unit: str) -> str:

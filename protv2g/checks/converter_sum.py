@@ -78,7 +78,7 @@ from protv2g.checks.scenario_twins import base_twins, column_bits, scenario_labe
 __all__ = ["CurrentBasis", "CURRENT_BASES", "ConverterSplit", "magnitude_sum_ka",
            "phasors_ka", "split_currents", "split_against_base", "bus_iec_sum_ka",
            "IEC_SUM_SOURCE", "GRID_COLUMNS", "NET_COLUMNS", "DER_IN_COLUMN",
-           "IDLE_SUSTAINED_COLUMNS"]
+           "IDLE_SUSTAINED_COLUMNS", "IDLE_VOLTAGE_COLUMNS", "IDLE_GRID_VOLTAGE_COLUMNS"]
 
 _PHASES = ("a", "b", "c")
 
@@ -109,6 +109,18 @@ IDLE_COLUMNS: tuple[str, ...] = tuple(c for p in _PHASES
                                        for c in (f"i{p}_idle_ka", f"i{p}_idle_degree"))
 IDLE_GRID_COLUMNS: tuple[str, ...] = tuple(
     c for p in _PHASES for c in (f"i{p}_idle_grid_ka", f"i{p}_idle_grid_degree"))
+#: The phase voltages (pu, degrees) at the device's bus of the same chargers-idle solution
+#: (and, ``IDLE_GRID_VOLTAGE_COLUMNS``, of the grid alone with the equipment in), on every
+#: device row that gets :data:`NET_COLUMNS` or :data:`IDLE_COLUMNS`, where the device table
+#: has its voltages (a study with a forward-directional relay,
+#: :func:`protv2g.pipeline.phasors_read`): what a directional relay's elements polarise on
+#: with every charger idle, so that the idle judgements time only the elements its
+#: directional control releases there (:func:`protv2g.checks.directional_release.
+#: idle_release`); 0 where the idle solution has no row for the device.
+IDLE_VOLTAGE_COLUMNS: tuple[str, ...] = tuple(
+    c for p in _PHASES for c in (f"v{p}_idle_pu", f"v{p}_idle_degree"))
+IDLE_GRID_VOLTAGE_COLUMNS: tuple[str, ...] = tuple(
+    c for p in _PHASES for c in (f"v{p}_idle_grid_pu", f"v{p}_idle_grid_degree"))
 
 #: Device-table column (bool) of a feeder with existing inverters (the OpenDSS path): the
 #: row's minimum case is the one with them **in** — the lower end of that device's current

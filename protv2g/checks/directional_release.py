@@ -29,10 +29,16 @@ import pandas as pd
 from protv2g.directional.decide import ALL_RELEASED, release_masks
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["RELEASED_COLUMN", "BLOCKED_COLUMN", "RELEASED_CURRENT_COLUMNS", "ANGLE_COLUMNS",
-           "HELD_NOTES", "relay_memory_pu", "released_currents", "stage_released_currents",
-           "with_release_columns", "zone_released"]
+__all__ = ["DIRECTIONAL_SETTINGS", "RELEASED_COLUMN", "BLOCKED_COLUMN",
+           "RELEASED_CURRENT_COLUMNS", "ANGLE_COLUMNS",
+           "HELD_NOTES", "PHASOR_INPUT_COLUMNS", "idle_release", "relay_memory_pu",
+           "released_currents", "stage_released_currents", "with_release_columns",
+           "zone_released"]
 
+#: ``ctx.cache`` key of the forward-directional relays' settings (name →
+#: ``DirectionalSettings``) that :func:`with_release_columns` builds and
+#: :func:`protv2g.checks._common.build_context` keeps (C9 and :func:`idle_release` reuse them).
+DIRECTIONAL_SETTINGS = "directional settings"
 #: Column of the device table holding each row's release code
 #: (:func:`protv2g.directional.decide.released_code`, int8; ``ALL_RELEASED`` on every other
 #: device's rows); absent in a study without a forward-directional relay.
@@ -49,6 +55,12 @@ RELEASED_CURRENT_COLUMNS = ("i_phase_released_a", "i_ground_released_a")
 ANGLE_COLUMNS = ("ia_degree", "ib_degree", "ic_degree", "va_pu", "va_degree", "vb_pu",
                  "vb_degree", "vc_pu", "vc_degree", "i3i0_degree", "v0_pu", "v0_degree",
                  "i2_ka", "i2_degree", "v2_pu", "v2_degree")
+#: The columns the directional elements' phasors are formed from
+#: (:func:`protv2g.directional.evaluate.fault_phasors`: phase currents kA and voltages pu,
+#: with their angles); a table built from other phasors than the engine's (the chargers-idle
+#: tables, :func:`idle_release`) needs these only.
+PHASOR_INPUT_COLUMNS = tuple(c for p in "abc" for c in (
+    f"i{p}_ka", f"i{p}_degree", f"v{p}_pu", f"v{p}_degree"))
 
 
 def relay_memory_pu(study: Any, names: list[str],
@@ -79,8 +91,6 @@ def with_release_columns(study: Any, faults: pd.DataFrame, devices: Mapping[str,
 
     ``devices``: the built device models (the relays' pickups and times decide which
     element picks up)."""
-    from protv2g.devices.models import OvercurrentRelay
-    from protv2g.directional.evaluate import released_elements
     from protv2g.directional.settings import is_forward_directional, settings_from_study
 
     names = [d.name for d in study.document.devices
@@ -88,14 +98,44 @@ def with_release_columns(study: Any, faults: pd.DataFrame, devices: Mapping[str,
     if not names or not set(ANGLE_COLUMNS) <= set(faults.columns):
         return faults, {}
     settings = settings_from_study(study, devices=names)
+    return _with_release(study, faults, devices, settings, v1_pre_pu), settings
+
+
+def _with_release(study: Any, table: pd.DataFrame, devices: Mapping[str, Any],
+                  settings: Mapping[str, Any],
+                  v1_pre_pu: Mapping[tuple[str, int], complex] | None) -> pd.DataFrame:
+    """``table`` (a shallow copy) with :data:`RELEASED_COLUMN` and :data:`BLOCKED_COLUMN`:
+    C9's decision (:func:`protv2g.directional.evaluate.released_elements`) of the relays
+    ``settings`` (name → ``DirectionalSettings``) on its rows' phasors."""
+    from protv2g.devices.models import OvercurrentRelay
+    from protv2g.directional.evaluate import released_elements
+
     relays = {n: d for n, d in devices.items() if isinstance(d, OvercurrentRelay)}
     released, blocked = released_elements(
-        faults, study.feeder, study.device_sites, settings, relays=relays,
-        v1_memory_pu=relay_memory_pu(study, names, v1_pre_pu))
-    out = faults.copy(deep=False)
+        table, study.feeder, study.device_sites, settings, relays=relays,
+        v1_memory_pu=relay_memory_pu(study, list(settings), v1_pre_pu))
+    out = table.copy(deep=False)
     out[RELEASED_COLUMN] = released
     out[BLOCKED_COLUMN] = blocked
-    return out, settings
+    return out
+
+
+def idle_release(ctx: Any, table: pd.DataFrame) -> pd.DataFrame:
+    """A chargers-idle table (``device``, ``case`` and :data:`PHASOR_INPUT_COLUMNS`: the
+    phasors with every charger idle and the project's equipment in, built by
+    :func:`protv2g.checks.idle_pairs.idle_coordination` and
+    :func:`protv2g.checks.idle_figures.idle_times` from the fault table's idle columns)
+    with :data:`RELEASED_COLUMN` and :data:`BLOCKED_COLUMN`: the same decision as the
+    checks' own rows (:func:`with_release_columns`, the settings ``ctx.cache`` holds), taken
+    on the idle phasors — so the idle figure of a forward-directional relay credits no
+    element its directional control holds back with every charger idle (review fix41d,
+    "Idle-twin times"). ``table`` itself without such a relay or without the voltages
+    (:data:`~protv2g.checks.converter_sum.IDLE_VOLTAGE_COLUMNS` absent)."""
+    settings = (getattr(ctx, "cache", None) or {}).get(DIRECTIONAL_SETTINGS)
+    if not settings or not len(table) or not set(PHASOR_INPUT_COLUMNS) <= set(table.columns):
+        return table
+    return _with_release(ctx.study, table, ctx.devices, settings,
+                         getattr(ctx, "v1_pre_pu", None))
 
 
 def released_currents(phases_ka: tuple[np.ndarray, np.ndarray, np.ndarray],

@@ -51,14 +51,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._times import device_times
+from protv2g.checks.attribution_materiality import PRE_EXISTING, failing_row_codes
 from protv2g.checks.close_in_twins import close_in_twin_buses, twin_bus_names
-from protv2g.checks.converter_sum import IDLE_SUSTAINED_COLUMNS, NET_COLUMNS, phasors_ka
-from protv2g.checks.equipment import IDLE_COLUMNS, IDLE_MARGIN
+from protv2g.checks.equipment import IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
+from protv2g.checks.idle_figures import has_idle, idle_times
 from protv2g.checks.reach_project_ground import blind_ungrounded, ungrounded_remedy_text
-from protv2g.checks.reach_stage import SUSTAINED
 from protv2g.devices.fuse import Fuse
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.study.dss_site_transformers import grounded_site_transformers
@@ -66,75 +65,7 @@ from protv2g.study.dss_site_transformers import grounded_site_transformers
 __all__ = ["drop_idle", "has_idle", "idle_times", "mark_rows", "reach_equipment", "reach_idle",
            "remedy_text", "sympathetic_idle"]
 
-_KEY = ("scenario", "device", "fault_bus", "fault_type", "case")
 _NO = "nan"
-
-
-def has_idle(ctx: Any) -> bool:
-    """Whether the checks' fault table holds idle figures (module docstring)."""
-    f = getattr(ctx, "faults", None)
-    return f is not None and (set(NET_COLUMNS) <= set(f.columns)
-                              or set(IDLE_COLUMNS) <= set(f.columns))
-
-
-def idle_times(ctx: Any, rows: pd.DataFrame) -> pd.DataFrame | None:
-    """Each of ``rows`` (``scenario``, ``device``, ``fault_bus``, ``fault_type``, ``case``)
-    with its device's current and times with every charger idle (module docstring):
-    ``i_phase_a``, ``i_ground_a`` (3I0) in A, ``t_op_s``, ``t_clear_s`` in s
-    (:func:`~protv2g.checks._times.device_times`); NaN where the fault table holds no idle
-    figure for the row (a base-case row, a part without a site's equipment). ``None`` on a
-    study without idle figures. A row with ``stage`` :data:`~protv2g.checks.reach_stage.
-    SUSTAINED` (C5's time-delayed elements) whose idle figure is of the existing inverters'
-    in end gets that figure's sustained stage as its currents
-    (:data:`~protv2g.checks.converter_sum.IDLE_SUSTAINED_COLUMNS`), as C5 reads the row
-    itself; the times stay the first cycle's."""
-    f = getattr(ctx, "faults", None)
-    if f is None or not len(rows):
-        return None
-    have_net = set(NET_COLUMNS) <= set(f.columns)
-    have_idle = set(IDLE_COLUMNS) <= set(f.columns)
-    if not (have_net or have_idle):
-        return None
-    net = f["ia_net_ka"].to_numpy(float) if have_net else np.full(len(f), np.nan)
-    idle = f["ia_idle_ka"].to_numpy(float) if have_idle else np.full(len(f), np.nan)
-    at = np.flatnonzero(np.isfinite(net) | np.isfinite(idle))
-    if not len(at):
-        return None
-    index = pd.MultiIndex.from_arrays([f[k].astype(str).to_numpy()[at] for k in _KEY])
-    first = ~index.duplicated()
-    index, at = index[first], at[first]
-    pos = index.get_indexer(pd.MultiIndex.from_arrays(
-        [rows[k].astype(str).to_numpy() for k in _KEY]))
-    hit = np.flatnonzero(pos >= 0)
-    out = pd.DataFrame({c: np.full(len(rows), np.nan) for c in (
-        "i_phase_a", "i_ground_a", "t_op_s", "t_clear_s")})
-    if not len(hit):
-        return out
-    src = at[pos[hit]]
-    use_net = np.isfinite(net[src])
-    cols = ["scenario", "device", "fault_bus", "fault_type", "case", "fault_bus_name",
-            *(c for c in ("fault_kind", "phase") if c in f.columns)]
-    tab: dict[str, Any] = {c: f[c].to_numpy()[src] for c in cols}
-    total = np.zeros(len(src), dtype=complex)
-    for p in "abc":
-        parts = []
-        for u in ("ka", "degree"):
-            a = f[f"i{p}_net_{u}"].to_numpy(float)[src] if have_net else np.full(len(src), 0.0)
-            b = f[f"i{p}_idle_{u}"].to_numpy(float)[src] if have_idle else np.full(len(src), 0.0)
-            parts.append(np.nan_to_num(np.where(use_net, a, b)))
-        tab[f"i{p}_ka"] = parts[0]
-        total += phasors_ka(parts[0], parts[1])
-    tab["i3i0_ka"] = np.abs(total)
-    t = device_times(ctx.devices, pd.DataFrame(tab))
-    for c in out.columns:
-        out.loc[hit, c] = t[c].to_numpy(float)
-    if "stage" in rows.columns and set(IDLE_SUSTAINED_COLUMNS) <= set(f.columns):
-        sus = rows["stage"].to_numpy(dtype=object)[hit] == SUSTAINED
-        for c, col in zip(("i_phase_a", "i_ground_a"), IDLE_SUSTAINED_COLUMNS, strict=True):
-            got = f[col].to_numpy(float)[src]
-            take = sus & np.isfinite(got)
-            out.loc[hit[take], c] = got[take]
-    return out
 
 
 def _labels(ctx: Any) -> list[str]:
@@ -294,7 +225,9 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     ``fault_type``, ``case``, ``element``, ``pickup_a``, ``factor``, ``tolerance``) that
     fall short with every charger idle too, as the attribution would call it against
     ``m_base`` (the base twin's margin ``ratio − factor``, NaN for none): new (the base
-    passes by the tolerance or more, or has no twin) or worse by more than the tolerance.
+    passes by the tolerance or more, or has no twin) or worse by more than the tolerance —
+    the attribution's rule and floors of the tolerance (:func:`~protv2g.checks.
+    attribution_materiality.failing_row_codes`, the factor the row's limit).
     ``out``: given, its ``"idle_margin"`` is set to each row's margin with every charger idle
     (``I_idle / pickup − factor``; NaN without an idle figure and on base-case rows), the
     export trend's 0 kW point (mix38, :data:`~protv2g.checks.equipment.IDLE_MARGIN`)."""
@@ -305,12 +238,12 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     i_a = _op_current(idle, bad["element"].to_numpy())
     pickup = bad["pickup_a"].to_numpy(float)
     factor = bad["factor"].to_numpy(float)
-    tol = np.nan_to_num(bad["tolerance"].to_numpy(float))
     with np.errstate(invalid="ignore", divide="ignore"):
         m_idle = i_a / pickup - factor
-        m_base = np.asarray(m_base, float)
-        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (
-            np.isnan(m_base) | (m_base >= tol) | (m_base - m_idle > tol))
+        # the attribution's rule (one copy: attribution_materiality), the idle row against
+        # the base twin, the factor the row's limit (review att41, "Left open" 3)
+        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (failing_row_codes(
+            m_idle, m_base, bad["tolerance"].to_numpy(float), factor) != PRE_EXISTING)
     v2g = _is_v2g(ctx, bad["scenario"].to_numpy())
     fails &= v2g
     if out is not None:

@@ -35,6 +35,7 @@ from protv2g.checks.converter_sum import (
     NET_COLUMNS,
     phasors_ka,
 )
+from protv2g.checks.directional_release import idle_release
 from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement
 from protv2g.checks.project_equipment import EQUIPMENT, site_equipment
 
@@ -115,6 +116,7 @@ def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str,
         return np.where(der_in[where], faults[end].to_numpy(float)[where], got)
 
     mine = "idle" if which == "net" else "idle_grid"
+    volts = f"va_{mine}_pu" in faults.columns  # a directional relay's: its polarisation
     for p in "abc":
         i_ka, deg = (np.concatenate([
             column(f"i{p}_{which}_{u}", f"i{p}_net_{u}", at), *(
@@ -123,6 +125,11 @@ def _idle_table(faults: pd.DataFrame, at: np.ndarray, which: str,
         i_ka, deg = np.nan_to_num(i_ka), np.nan_to_num(deg)
         out[f"i{p}_ka"] = i_ka
         total += phasors_ka(i_ka, deg)
+        if volts:  # the same solution's voltages (IDLE_VOLTAGE_COLUMNS: one set, every row)
+            out[f"i{p}_degree"] = deg
+            for u in ("pu", "degree"):
+                out[f"v{p}_{u}"] = np.nan_to_num(column(f"v{p}_{mine}_{u}", f"v{p}_idle_{u}",
+                                                        rows))
     out["i3i0_ka"] = np.abs(total)
     return pd.DataFrame(out)
 
@@ -161,7 +168,8 @@ def idle_coordination(ctx: Any, evaluate: Any) -> pd.DataFrame | None:
     mates = _mate_rows(f, at)
     tables = []
     for which in ends:
-        t = device_times(ctx.devices, _idle_table(f, at, which, mates))
+        # a forward-directional relay's elements its control releases idle (fix41d)
+        t = device_times(ctx.devices, idle_release(ctx, _idle_table(f, at, which, mates)))
         sub = dataclasses.replace(ctx, faults=t, keys=fault_keys(t), staged=None,
                                   staged_high=None, coordination=None, bracket="high",
                                   cache={})

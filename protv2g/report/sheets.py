@@ -169,8 +169,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               ("criterion", "scenario", "fault_bus", "fault_type", "case", "primary", "backup",
                "i_primary_a", "i_backup_a", "i_primary_3i0_a", "i_backup_3i0_a",
                "t_primary_s", "t_primary_band_low_s", "t_backup_s", "margin_s", "required_s",
-               "i2t_ratio", "status"),
-              "every primary/backup pair evaluated, with margins (status 'ok' when met); a C3 "
+               "i2t_ratio", "status", "note"),
+              "every primary/backup pair evaluated, with margins (status 'ok' when met; note: "
+              "a C1/C4 pair met only because its backup barely reaches the fault, C5's "
+              "backup-zone figure there); a C3 "
               "row between two IEC 60269 gG links at a current at or above the protecting "
               "link's Imax(0.1 s) is judged by I²t instead (rule "
               "iec60269_gg_i2t_selectivity: margin and required blank, I²t ratio ≥ 1 met); I "
