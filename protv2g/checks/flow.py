@@ -96,7 +96,12 @@ from protv2g.checks.flow_limit import (
     v2g_caused,
     within_tolerance_text,
 )
-from protv2g.checks.flow_low import under_voltage_margins, under_voltage_rows, unjudged_rows
+from protv2g.checks.flow_low import (
+    charging_at,
+    under_voltage_margins,
+    under_voltage_rows,
+    unjudged_rows,
+)
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_series import merge_series
@@ -408,7 +413,9 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         margin=(th.loading_max_percent - bad.loading_percent).to_numpy(),
         limit=th.loading_max_percent, tolerance=th.loading_change_min_percent,
         message=_loading_messages(ctx, said, bad.loading_percent.tolist(),
-                                  bad.scenario.tolist())))
+                                  bad.scenario.tolist()),
+        # the sites' charging at the row's step: a charging peak's loading trends with it
+        p_charging_kw=charging_at(ctx, bad)))
     regs = regulators(ctx)
     if regs and "p_from_mw" in branch.columns:
         r = branch[(branch.element == "trafo") & branch.element_index.isin(regs)]
