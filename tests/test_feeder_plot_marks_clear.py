@@ -50,7 +50,7 @@ def test_no_name_covers_another_marker():
     assert not [n for n in over if n not in kept_over], over  # bus names, counts: left out
     title = ax.get_title()
     if kept_over:  # the title's count is protv2g's estimate of the extents: at least these
-        said = int(title.split(" device or site name")[0].rsplit("; ", 1)[-1])
+        said = int(title.split(" device or site name")[0].rsplit("\n", 1)[-1])
         assert said >= len(kept_over), (title, kept_over)
     assert "names that would overprint left out" in title
     # the names an engineer looks for are still there

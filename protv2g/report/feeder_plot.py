@@ -375,7 +375,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     ncol = 3
     rows = -(-len(handles) // ncol)
     bottom = (rows * 7.5 * 1.9 + 14.0) / 72.0 / height
-    top = 1.0 - 30.0 / 72.0 / height
+    # a large feeder's title may take a second line (:func:`drop_overlaps`' names kept over
+    # a marker, said there: rev41a M5)
+    top = 1.0 - (45.0 if large else 30.0) / 72.0 / height
     fig.subplots_adjust(left=0.01, right=0.99, bottom=bottom, top=top)
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
                fontsize=7.5, framealpha=0.9)
@@ -391,8 +393,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         if removed:
             title = f"{title or _TITLE}; names that would overprint left out"
         if covering:  # no side of its marker free: said, not claimed away (rev41a M5)
-            title = (f"{title or _TITLE}; {covering} device or site name"
-                     f"{'s' if covering > 1 else ''} over a marker (no free side)")
+            title = (f"{title or _TITLE}\n{covering} device or site name"
+                     f"{'s' if covering > 1 else ''} kept over a marker (no side of it free)")
     ax.set_axis_off()
     ax.set_title(title or _TITLE, fontsize=11)
     return fig
