@@ -17,19 +17,20 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN, PROJECT
+from protv2g.findings_trend_rows import (
+    ROW_KEY,
+    TREND_COLUMNS,
+    followed_rows,
+    row_where,
+    rows_of,
+    trend_columns,
+    worst_row_story,
+)
 from protv2g.significant import number_text
-from protv2g.violations import is_given
 
 __all__ = ["ROW_KEY", "TREND_ABS", "TREND_COLUMNS", "TREND_REL", "columns_trend", "export_trend",
            "finding_tolerance", "rows_of", "trend_columns", "worst_row_story"]
 
-#: What makes a finding's rows one row's story across export levels (review s17 §3.11).
-ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
-#: Every column :func:`export_trend` reads from a finding's rows (the ones it lacks it does
-#: without): the margin and what it trends against, the participation case, the check's
-#: tolerance, the worst row's key and the rows' attribution against the base case.
-TREND_COLUMNS = ("margin", "p_export_kw", "p_charging_kw", "participation", "tolerance",
-                 *ROW_KEY, "attribution", "base_margin", "load_levels", IDLE_MARGIN)
 #: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
 _WORSENED = ("worse", "new", EQUIPMENT, PROJECT)
 
@@ -46,134 +47,9 @@ def _fmt(x: float, unit: str) -> str:
     return number_text(x, unit)
 
 
-def _given(v: object) -> str:
-    """A key cell as text, a missing value (None, NaN, "") as ""."""
-    return "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v)
-
-
-#: The columns :func:`export_trend` reads as numbers (``pd.to_numeric``, NaN where not one)
-#: and as text (``astype(str)``); the fault's cells are read as they are (:func:`_where`).
-_NUMERIC = ("margin", "p_export_kw", "p_charging_kw", "tolerance", "base_margin", IDLE_MARGIN)
-_TEXT = ("participation", "attribution")
-_WHERE = ("fault_type", "fault_bus", "case")
-
-
-def trend_columns(rows: pd.DataFrame,
-                  texts: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
-                  keys: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
-                  ) -> dict[str, np.ndarray]:
-    """The columns of ``rows`` :func:`export_trend` reads, each converted once for all of
-    them (#21: converted again for every finding, its rows copied into the worst row's story
-    first, 0.17 s of the 10,000-bus study's findings): :data:`_NUMERIC` as float (NaN where
-    not a number), :data:`_TEXT` as ``astype(str)`` text, :data:`_WHERE` as the cells, and
-    for each :data:`ROW_KEY` column ``"<col>:code"`` (equal codes for equal cells, -1
-    missing) and ``"<col>:blank"`` (missing or ``""``). A column ``rows`` lacks is absent.
-
-    ``texts``: column → (codes (n,), texts) of a :data:`_TEXT` column whose ``texts[codes]``
-    is its ``astype(str)`` (:func:`protv2g.text_codes.text_codes`), already made; ``keys``
-    the same of a :data:`ROW_KEY` column of plain ``str`` cells (none missing), whose codes
-    then tell equal cells (canonical codes: equal exactly for equal texts)."""
-    out: dict[str, np.ndarray] = {}
-    for c in _NUMERIC:
-        if c in rows.columns:
-            out[c] = pd.to_numeric(rows[c], errors="coerce").to_numpy(dtype=float,
-                                                                       na_value=np.nan)
-    for c in _TEXT:
-        if texts is not None and c in texts:
-            codes, values = texts[c]
-            out[c] = values[codes]
-        elif c in rows.columns:
-            out[c] = rows[c].astype(str).to_numpy()
-    for c in _WHERE:
-        if c in rows.columns:
-            out[c] = rows[c].to_numpy()
-    if "load_levels" in rows.columns or (texts is not None and "load_levels" in texts):
-        codes, values = (texts["load_levels"] if texts is not None and "load_levels" in texts
-                         else pd.factorize(rows["load_levels"].to_numpy(dtype=object)))
-        out["load_levels"], out["load_levels:mask"] = _level_masks(codes, values)
-    if set(ROW_KEY) <= set(rows.columns):
-        for c in ROW_KEY:
-            # equal codes exactly for cells that compare equal (hashing by ``==``), missing
-            # cells (None, NaN) -1: a row's key against another's without a Python call a cell
-            codes, uniques = (keys[c] if keys is not None and c in keys
-                              else pd.factorize(rows[c].to_numpy()))
-            empty = np.asarray(uniques, dtype=object) == ""
-            out[f"{c}:code"] = codes
-            out[f"{c}:blank"] = (codes < 0) | (empty[codes] if len(empty) else False)
-    return out
-
-
-def _level_masks(codes: np.ndarray, values: np.ndarray | pd.Index
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's load levels (an Evidence row's ``load_levels``, ``"light, peak"`` where rows
-    differing only in load level collapsed) as text and as a bit mask of the levels it holds
-    (one bit per distinct level; 0 for none), from the column's codes (-1 missing) and
-    distinct texts."""
-    texts = [str(v) if is_given(v) else "" for v in np.asarray(values, dtype=object)]
-    names = sorted({t for v in texts for t in v.split(", ") if t})
-    bit = {n: 1 << k for k, n in enumerate(names[:62])}  # int64 bits; more levels: unmasked
-    masks = np.array([sum(bit.get(t, 0) for t in v.split(", ") if t) for v in texts] + [0],
-                     dtype=np.int64)
-    text = np.array([*texts, ""], dtype=object)
-    codes = np.asarray(codes)
-    return text[codes], masks[codes]  # code -1: the appended "" / 0
-
-
-def _same_key(cols: dict[str, np.ndarray], at: int) -> np.ndarray:
-    """``(n,)`` bool: the rows with row ``at``'s :data:`ROW_KEY` values (missing = missing:
-    None, NaN and "" alike), from :func:`trend_columns`' codes."""
-    same = np.ones(len(cols[f"{ROW_KEY[0]}:code"]), dtype=bool)
-    for c in ROW_KEY:
-        codes, blank = cols[f"{c}:code"], cols[f"{c}:blank"]
-        same &= blank if blank[at] else (codes == codes[at])
-    return same
-
-
-def _where(cols: dict[str, np.ndarray], at: int) -> str:
-    """Where row ``at`` is: ``"SLG-a b2 min"`` ("" without a fault position)."""
-    return " ".join(t for t in (_given(cols[c][at]) for c in _WHERE) if t)
-
-
-def rows_of(cols: dict[str, np.ndarray], at: np.ndarray | slice) -> dict[str, np.ndarray]:
-    """:func:`trend_columns` at the rows ``at`` (a mask, positions or a slice)."""
-    return {k: v[at] for k, v in cols.items()}
-
-
-def worst_row_story(rows: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """The rows of ``rows`` telling its first (worst) row's story: those with its
-    :data:`ROW_KEY` values, and where that row is (:func:`_where`). All of ``rows`` and ""
-    when a key column is missing or ``rows`` is empty."""
-    cols = trend_columns(rows)
-    same, _ = _followed(cols, len(rows))
-    if same is None:
-        return rows, ""
-    return rows[same], _where(cols, 0)
-
-
-def _followed(cols: dict[str, np.ndarray], n: int, at: int = 0
-              ) -> tuple[np.ndarray | None, str]:
-    """The ``(n,)`` mask of row ``at``'s story (default the worst, first, row) — its
-    :data:`ROW_KEY` and its load level(s) — and ``"light load"`` where rows of the same key at
-    other levels were left out ("" else); ``(None, "")`` (all rows) when a key column is
-    missing or there is no row."""
-    if not n or f"{ROW_KEY[0]}:code" not in cols:
-        return None, ""
-    key = _same_key(cols, at)
-    levels = cols.get("load_levels:mask")
-    if levels is None or not levels[at]:
-        return key, ""
-    # the followed row's load level(s) only (a flow margin at light load and one at peak
-    # are two stories; trust29: C12's trend took each export level's worst over both)
-    same = key & ((levels & levels[at]) != 0)
-    if np.array_equal(key, same):
-        return same, ""
-    level = str(cols["load_levels"][at])
-    return same, level if "load" in level else f"{level} load"
-
-
 def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) -> str:
     """How the finding's worst margin moves with the total export level (kW: all sites'
-    export together); for a charging peak (:func:`_charging`) with the sites' charging (kW)
+    export together); for a charging peak (:func:`_charging_rows`) with the sites' charging (kW)
     at the peak instead.
 
     The margin followed is the worst row's (``rows``' first, :func:`worst_row_story`): the
@@ -194,17 +70,20 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
     ``at``: the row whose story is followed (default the first, the worst): the row the
     finding leads with (:func:`protv2g.findings_headline.headline_offset`, review s28 §3: a
     "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one)."""
-    same, level = _followed(cols, n, at)
+    same, level = followed_rows(cols, n, at)
     followed = same is not None
     story = rows_of(cols, same) if followed else cols
-    where = _where(cols, at) if followed else ""
+    where = row_where(cols, at) if followed else ""
     where = ", ".join(t for t in (where, level) if t)
     pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
     if followed and "tolerance" in story:
         own = _check_tol(story, np.ones(len(story["tolerance"]), dtype=bool))
         tolerance = own if own > 0 else tolerance
-    charging = _charging(story)
-    column, what = ("p_charging_kw", "charging") if charging else ("p_export_kw", "export")
+    charging = _charging_rows(story, pos)
+    if charging is not None and not charging.all():  # the charging rows' story alone
+        story, pos = rows_of(story, charging), int(np.count_nonzero(charging[:pos]))
+    column, what = ("p_charging_kw", "charging") if charging is not None else (
+        "p_export_kw", "export")
     text = _trend(story, unit, column, what, tolerance,
                   f"; at the worst margin's {where}" if where else "")
     if text.startswith("does not move") and followed:
@@ -216,13 +95,24 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
     return text
 
 
-def _charging(cols: dict[str, np.ndarray]) -> bool:
-    """Rows of a charging peak: every row carries the sites' charging at its step, and some
+def _charging_rows(cols: dict[str, np.ndarray], at: int = 0) -> np.ndarray | None:
+    """The ``(n,)`` rows of a charging peak's trend, ``None`` for an export trend: where the
+    followed row ``at`` itself charges, the rows carrying a charging figure and no export
+    (review rev41a M4: ckt24's substation transformer, worst at charging/firm, 106 %, "made
+    worse by the sites' charging", read "improves with export" from the peak's export rows
+    beside it); else every row where each carries the sites' charging at its step and some
     charge (``p_charging_kw``, :mod:`protv2g.checks.load`)."""
     if "p_charging_kw" not in cols:
-        return False
+        return None
     p = cols["p_charging_kw"]
-    return bool((~np.isnan(p)).all() and (p > 0).any())
+    if 0 <= at < len(p) and p[at] > 0:
+        keep = ~np.isnan(p)
+        if "p_export_kw" in cols:  # an export row is the export's story, not the charging's
+            keep &= ~(np.asarray(cols["p_export_kw"], dtype=float) > 0)
+        return keep
+    if (~np.isnan(p)).all() and (p > 0).any():
+        return np.ones(len(p), dtype=bool)
+    return None
 
 
 def _worse_than_base(story: dict[str, np.ndarray], unit: str, at: int = 0) -> str:
@@ -268,7 +158,7 @@ def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit:
     drop = m - b
     at = int(np.argmin(np.where(np.isfinite(drop), drop, np.inf))) if np.isfinite(
         drop).any() else 0
-    where = _where(cols, int(other[at]))
+    where = row_where(cols, int(other[at]))
     # a row of the project's equipment (failing with every charger idle) is not V2G's
     # (mix38: J1 1 kW F06, "caused by the project's equipment", read "V2G worsens another row")
     att = str(cols["attribution"][other[at]])

@@ -97,9 +97,15 @@ from protv2g.checks.flow_limit import (
     v2g_caused,
     within_tolerance_text,
 )
-from protv2g.checks.flow_low import under_voltage_margins, under_voltage_rows, unjudged_rows
+from protv2g.checks.flow_low import (
+    charging_at,
+    under_voltage_margins,
+    under_voltage_rows,
+    unjudged_rows,
+)
 from protv2g.checks.flow_names import branch_names as _branch_names
 from protv2g.checks.flow_names import bus_names as _bus_names
+from protv2g.checks.flow_reg_moves import regulator_move_texts
 from protv2g.checks.flow_series import merge_series
 from protv2g.checks.flow_site_tap import SITE_TAP, site_tap
 from protv2g.checks.flow_taps import regulators_own
@@ -196,6 +202,9 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     # V2G's change a regulator's unforced tap move explains, and a regulated bus V2G moves
     # inside its regulator's band where that band reaches over the limit (review rev31 §1, §6)
     pre, suffix = regulators_own(ctx, bus, bad, caused, v_base, tol)
+    # a regulator's tap move reaching the bus, named (review rev41a M1: IEEE 34's 814)
+    for k, text in regulator_move_texts(ctx, bad, skip=pre).items():
+        suffix[k] = suffix.get(k, "") + text
     # a bus past a regulator whose V2G rise is the output's, judged as the output (review
     # rev34a W3: IEEE 8500's m1209817, 40 m past FEEDER_REG's output, limited the campus)
     band = band_rows(ctx, bus, bad, pre, v_base, tol)
@@ -410,7 +419,9 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         margin=(th.loading_max_percent - bad.loading_percent).to_numpy(),
         limit=th.loading_max_percent, tolerance=th.loading_change_min_percent,
         message=_loading_messages(ctx, said, bad.loading_percent.tolist(),
-                                  bad.scenario.tolist())))
+                                  bad.scenario.tolist()),
+        # the sites' charging at the row's step: a charging peak's loading trends with it
+        p_charging_kw=charging_at(ctx, bad)))
     regs = regulators(ctx)
     if regs and "p_from_mw" in branch.columns:
         r = branch[(branch.element == "trafo") & branch.element_index.isin(regs)]

@@ -57,7 +57,7 @@ from protv2g.criteria import MarginUnit
 from protv2g.significant import round_significant
 from protv2g.violations import CheckStatus
 
-__all__ = ["V_MIN_PU", "UNDER_VOLTAGE", "UNDER_RULE", "lowest_voltage_pu",
+__all__ = ["V_MIN_PU", "UNDER_VOLTAGE", "UNDER_RULE", "charging_at", "lowest_voltage_pu",
            "under_voltage_rows", "under_voltage_margins", "unjudged_rows"]
 
 #: Default of ``checks.v_min_pu``: ANSI C84.1-2020 Table 1, Range A minimum service voltage
@@ -141,7 +141,7 @@ def _worst_low(judged: pd.DataFrame) -> pd.DataFrame:
     f = pd.DataFrame({"scenario": judged["scenario"].to_numpy()[keep],
                       "bus": judged["bus"].to_numpy()[keep], _LOW: low[keep],
                       _LL: _floating(judged)[keep]})
-    if "step" in judged.columns:  # the worst step's charging (:func:`_charging_at`)
+    if "step" in judged.columns:  # the worst step's charging (:func:`charging_at`)
         f["step"] = judged["step"].to_numpy()[keep]
     at = f.groupby(["scenario", "bus"], sort=True)[_LOW].idxmin().to_numpy()
     return f.loc[at].reset_index(drop=True)
@@ -193,16 +193,17 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
         fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
         margin=(bad[_LOW].to_numpy(float) - v_min), limit=v_min,
         tolerance=th.voltage_change_min_pu, mechanism=UNDER_VOLTAGE, rule=UNDER_RULE,
-        message=message, p_charging_kw=_charging_at(ctx, bad))
+        message=message, p_charging_kw=charging_at(ctx, bad))
 
 
-def _charging_at(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
+def charging_at(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:
     """``(n,)`` all V2G sites' charging (kW) at each row's scenario and worst step
     (:func:`protv2g.checks.load.site_charging_kw`: every site's charging lowers the feeder's
     voltages, not only a device's sites), 0 where none charges; NaN without the flow's site
     table or the rows' step. The charging peak's trend reads it (ver39b: the depot's F05,
     0.921 pu while charging, had an empty "with export" cell in Summary §3b beside F02's
-    C8 trend on the same snapshots)."""
+    C8 trend on the same snapshots). C12's loading rows read it too (review rev41a M4: ckt24's
+    substation transformer, 106 % while charging, trended with export)."""
     by = site_charging_kw(ctx) if "step" in bad.columns else None
     if by is None:
         return np.full(len(bad), np.nan)

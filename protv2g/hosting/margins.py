@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
+from protv2g.hosting.limits import immaterial_mask, setting_mask
 from protv2g.hosting.tables import Axis
 from protv2g.study.schema import Gate
 from protv2g.violations import row_weights
@@ -20,6 +21,11 @@ MARGIN_COLUMNS = [
     # rows of the criterion with status ``warn`` there (attributable to V2G): where a
     # criterion not limiting the export warns (:mod:`.warns`, review rev40a M5)
     "n_warning",
+    # failing rows of the criterion there that limit the hosting figure: not a setting to
+    # change (a site transformer's no-load tap, a regulator's set-point, C10's reclose) nor
+    # a worsening immaterial to a deficit already there (:mod:`.limits`, the rule the
+    # Hosting capacity sheet applies; review rev41a M6)
+    "n_limiting",
 ]
 
 
@@ -55,10 +61,13 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
         allm = allm[allm["criterion"].astype(str).isin(criteria)]
         m = allm.groupby(["scenario", "criterion"], sort=False, observed=True)["margin"].min()
         # a C5 group's row counts as the zone rows it stands for (#21, ``n_buses``)
-        failing = failing_mask(viol, gate)
-        n_fail = (viol[failing].assign(_w=row_weights(viol)[np.asarray(failing, dtype=bool)])
-                  .groupby(["scenario", "criterion"], observed=True)["_w"].sum()
-                  if not viol.empty else pd.Series(dtype=int))
+        failing = np.asarray(failing_mask(viol, gate), dtype=bool)
+        n_fail = _weighted_count(viol, failing)
+        limiting = failing.copy()
+        if failing.any():
+            off = viol[failing]
+            limiting[failing] = ~(setting_mask(off) | immaterial_mask(off))
+        n_limit = _weighted_count(viol, limiting)
         warned = (viol["status"].astype(str) == "warn").to_numpy(bool) & np.asarray(
             keep, dtype=bool) if not viol.empty else np.zeros(0, dtype=bool)
         n_warn = (viol[warned].groupby(["scenario", "criterion"], observed=True).size()
@@ -69,5 +78,15 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
                          "load_level": axis.load_level.value, "p_export_kw": p_kw,
                          "criterion": str(crit), "margin": float(margin),
                          "n_failing": int(n_fail.get((name, crit), 0)),
-                         "n_warning": int(n_warn.get((name, crit), 0))})
+                         "n_warning": int(n_warn.get((name, crit), 0)),
+                         "n_limiting": int(n_limit.get((name, crit), 0))})
     return pd.DataFrame(rows, columns=MARGIN_COLUMNS)
+
+
+def _weighted_count(viol: pd.DataFrame, rows: np.ndarray) -> pd.Series:
+    """The rows ``rows`` ((n,) bool) of ``viol`` per (scenario, criterion), a C5 group's
+    row counting as the zone rows it stands for (#21, ``n_buses``)."""
+    if viol.empty or not rows.any():
+        return pd.Series(dtype=int)
+    return (viol[rows].assign(_w=row_weights(viol)[rows])
+            .groupby(["scenario", "criterion"], observed=True)["_w"].sum())

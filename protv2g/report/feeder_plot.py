@@ -24,6 +24,8 @@ from matplotlib.transforms import offset_copy
 
 from protv2g.devices.kinds import spec
 from protv2g.report.feeder_graph import device_edges, tree_layout
+from protv2g.report.feeder_overlap import LabelSpec, drop_overlaps
+from protv2g.report.feeder_overlap import extent_pt as _extent_pt
 from protv2g.report.feeder_tree import FeederTree
 from protv2g.report.glyph_cache import GlyphCachingCanvas
 from protv2g.report.plot_marks import add_line
@@ -54,9 +56,6 @@ VIOLATION_BUSES_DRAWN = 300
 #: (every location is ringed; the rest are in the workbook's tables): review rev40a M10, the
 #: J1 and IEEE 8500 plots named and counted hundreds of locations, overprinting each other.
 VIOLATION_LABELS = 20
-#: Width of a character as a fraction of the font size (DejaVu Sans: digits 0.636 em, lower
-#: case 0.5–0.63 em; bold ≈ 10 % wider), for the margins that keep labels inside the axes.
-_CHAR_EM = 0.64
 #: Points kept around the tree for markers (a ring is at most 24 pt across).
 _PAD_PT = 13.0
 #: Drawing order (matplotlib ``zorder``): the tree, then the violation rings, then the
@@ -194,19 +193,6 @@ def _rings(ax: Any, pos: dict[str, tuple[float, float]], buses: dict[str, tuple[
                    zorder=Z_RINGS)
 
 
-def _extent_pt(text: str, offset_pt: tuple[float, float], ha: str = "left",
-               va: str = "baseline", fontsize: float = 7.0, bold: bool = False
-               ) -> tuple[float, float, float, float]:
-    """Points a label reaches left, right, below and above its anchor (estimated from its
-    characters, :data:`_CHAR_EM`; a line is 1.2 × the font size); negative where it does
-    not reach that side (a label 26 pt above its anchor reaches −21.5 pt below it)."""
-    w = len(text) * fontsize * _CHAR_EM * (1.1 if bold else 1.0)
-    h = 1.2 * fontsize
-    x0 = {"left": 0.0, "center": -w / 2, "right": -w}[ha] + offset_pt[0]
-    y0 = {"top": -h, "center": -h / 2, "bottom": 0.0, "baseline": -0.25 * h}[va] + offset_pt[1]
-    return -x0, x0 + w, -y0, y0 + h
-
-
 def _limits(lo: float, hi: float, anchors: np.ndarray, below_pt: np.ndarray,
             above_pt: np.ndarray, length_pt: float) -> tuple[float, float]:
     """Axis limits around ``lo``…``hi`` (data) that keep each label, reaching ``below_pt``
@@ -221,33 +207,6 @@ def _limits(lo: float, hi: float, anchors: np.ndarray, below_pt: np.ndarray,
         b = max(b, hi + _PAD_PT * per_pt, float(np.max(anchors + above_pt * per_pt,
                                                        initial=-np.inf)))
     return a, b
-
-
-def _drop_overlaps(ax: Any, texts: list[tuple[int, Any]], at: np.ndarray, ext: np.ndarray,
-                   width_pt: float, height_pt: float) -> int:
-    """Remove each label whose box (points, from :func:`_extent_pt`) overlaps one kept before
-    it, by rank (the devices a violation names and the sites, other device names, counts,
-    bus names; the first drawn first among equals; the tables list every one). Review
-    rev40a M10: J1's and IEEE 8500's laterals were illegible. Returns how many were
-    removed."""
-    (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
-    px = (at[:, 0] - x0) / (x1 - x0) * width_pt
-    py = (at[:, 1] - y0) / (y1 - y0) * height_pt
-    boxes = np.column_stack([px - ext[:, 0], px + ext[:, 1], py - ext[:, 2], py + ext[:, 3]])
-    order = sorted(range(len(texts)), key=lambda k: texts[k][0])
-    kept: list[np.ndarray] = []
-    removed = 0
-    for k in order:
-        b = boxes[k]
-        if kept:
-            arr = np.array(kept)
-            if np.any((arr[:, 0] < b[1]) & (b[0] < arr[:, 1]) & (arr[:, 2] < b[3])
-                      & (b[2] < arr[:, 3])):
-                texts[k][1].remove()
-                removed += 1
-                continue
-        kept.append(b)
-    return removed
 
 
 def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
@@ -311,28 +270,33 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
             ax.add_collection(LineCollection(
                 segments, colors="0.2" if trafo else "0.45", linewidths=3.0 if trafo else 1.6,
                 zorder=1, capstyle="round"))
+    # every marker and ring (data x, y, half-size in points): a name must not cover one
+    # (review rev41a M5: ckt24's "F-DEPOT" on F-6026's marker, bus names on the dots)
+    marks: list[tuple[float, float, float]] = []
     sources = [n for n in pos if g.nodes[n].get("is_source")]
     others = [n for n in pos if not g.nodes[n].get("is_source")]
     for nodes, marker, size in ((sources, "s", 11), (others, "o", 5)):
         if nodes:
             add_line(ax, [pos[n][0] for n in nodes], [pos[n][1] for n in nodes], ls="",
                      marker=marker, ms=size, color="black", zorder=3)
+            marks += [(*pos[n], size / 2.0) for n in nodes]
     violated = _violation_buses(violations, set(pos))
     crowded = len(violated) > VIOLATION_BUSES_DRAWN
     # a large feeder names its source, device and site buses and the worst locations only
     # (review rev40a M10: J1's and IEEE 8500's hundreds of names overprinted each other)
     large = len(pos) > LABEL_ALL_BUSES or crowded
     named: set[str] = set(violated)
-    placed: list[tuple[float, float, tuple[float, float, float, float]]] = []
+    placed: list[LabelSpec] = []
     # (rank: a device a violation names and the sites 0, other devices 1, counts 2, buses 3;
     # its Text): a finding's device keeps its name where names would overprint (ver40b §4)
     texts: list[tuple[int, Any]] = []
 
     def label(rank: int, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
               **kwargs: Any) -> None:
-        placed.append((*xy, _extent_pt(text, offset_pt, kwargs.get("ha", "left"),
-                                       kwargs.get("va", "baseline"), kwargs["fontsize"],
-                                       kwargs.get("fontweight") == "bold")))
+        ha, va = kwargs.get("ha", "left"), kwargs.get("va", "baseline")
+        bold = kwargs.get("fontweight") == "bold"
+        placed.append((*xy, _extent_pt(text, offset_pt, ha, va, kwargs["fontsize"], bold),
+                       text, offset_pt, ha, va, kwargs["fontsize"], bold))
         texts.append((rank, _label(ax, text, xy, offset_pt, zorder=Z_NAMES,
                                    path_effects=_HALO, **kwargs)))
 
@@ -359,6 +323,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         (x0, y0), (x1, y1) = pos[near], pos[far]
         x, y = x0 + 0.35 * (x1 - x0), y0 + 0.35 * (y1 - y0)
         marker, color = _marker(kinds.get(name))
+        marks.append((x, y, 5.0))
         add_line(ax, x, y, marker=marker, ms=10, color=color, zorder=Z_DEVICES,
                  markeredgecolor="red" if name in flagged else "white",
                  markeredgewidth=2.0 if name in flagged else 0.8)
@@ -371,6 +336,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
             continue
         x, y = pos[bus]
         add_line(ax, x, y + 0.38, marker="^", ms=12, color="tab:green", zorder=Z_DEVICES)
+        marks.append((x, y + 0.38, 6.0))
         add_line(ax, [x, x], [y, y + 0.38], color="tab:green", lw=1.0, zorder=2)
         # on a large feeder above the device names' row (a site near a device lost its name)
         label(0, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
@@ -380,6 +346,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         _rings(ax, pos, violated)
     for bus, (n, worst) in violated.items():
         x, y = pos[bus]
+        marks.append((x, y, (14 + min(n, 20) * 0.5) / 2.0 + 1.1))  # the ring, its line
         if not crowded:
             add_line(ax, x, y, marker="o", ms=14 + min(n, 20) * 0.5, mfc="none",
                      mec=_SEVERITY_COLOR.get(worst, "tab:red"), mew=2.2, zorder=Z_RINGS)
@@ -408,19 +375,26 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     ncol = 3
     rows = -(-len(handles) // ncol)
     bottom = (rows * 7.5 * 1.9 + 14.0) / 72.0 / height
-    top = 1.0 - 30.0 / 72.0 / height
+    # a large feeder's title may take a second line (:func:`drop_overlaps`' names kept over
+    # a marker, said there: rev41a M5)
+    top = 1.0 - (45.0 if large else 30.0) / 72.0 / height
     fig.subplots_adjust(left=0.01, right=0.99, bottom=bottom, top=top)
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
                fontsize=7.5, framealpha=0.9)
-    ext = np.array([e for *_, e in placed]).reshape(-1, 4)
-    at = np.array([xy for *xy, _ in placed]).reshape(-1, 2)
+    ext = np.array([p[2] for p in placed]).reshape(-1, 4)
+    at = np.array([p[:2] for p in placed]).reshape(-1, 2)
     ax.set_xlim(*_limits(min(xs), max(xs), at[:, 0], ext[:, 0], ext[:, 1],
                          width * 72.0 * 0.98))
     ax.set_ylim(*_limits(min(ys), max(ys) + (0.38 if sites else 0.0), at[:, 1], ext[:, 2],
                          ext[:, 3], height * 72.0 * (top - bottom)))
-    if large and _drop_overlaps(ax, texts, at, ext, width * 72.0 * 0.98,
-                                height * 72.0 * (top - bottom)):
-        title = f"{title or _TITLE}; names that would overprint left out"
+    if large:
+        removed, covering = drop_overlaps(ax, texts, placed, np.array(marks),
+                                          width * 72.0 * 0.98, height * 72.0 * (top - bottom))
+        if removed:
+            title = f"{title or _TITLE}; names that would overprint left out"
+        if covering:  # no side of its marker free: said, not claimed away (rev41a M5)
+            title = (f"{title or _TITLE}\n{covering} device or site name"
+                     f"{'s' if covering > 1 else ''} kept over a marker (no side of it free)")
     ax.set_axis_off()
     ax.set_title(title or _TITLE, fontsize=11)
     return fig

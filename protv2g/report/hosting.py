@@ -80,11 +80,17 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
 def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any:
     """The figure :func:`plot_hosting_margins` writes (a pyplot Figure; close it after).
 
-    A point below 0 is a violation: filled where rows of it fail at that export (``n_failing``
-    > 0: it limits the hosting capacity), open where they only warn or inform (it limits
-    nothing); a panel with points below 0 and none failing says so in its title (review
-    rev40b M6: ckt5's C11/C12 panels sat at −0.09…−0.25 under "below 0: violated" with 0
-    failing)."""
+    A point below 0 is a violation: filled where rows of it limit the hosting capacity at
+    that export (``n_limiting`` > 0, the rule of the Hosting capacity sheet,
+    :mod:`protv2g.hosting.limits`; ``n_failing`` where the table has no such column), a
+    square where rows fail but none limits (a setting to change — a site transformer's
+    no-load tap, a regulator's set-point, a reclose interval — or a worsening immaterial to a
+    deficit already there: the sheet's "not limiting"; review rev41a M6, IEEE 34's light-load
+    C12 points at depot480 were "● fails (limits the hosting capacity)" beside the sheet's
+    "not limiting … set by transformer.depot_xf's no-load tap"), open where they only warn or
+    inform (it limits nothing); a panel with points below 0 and none limiting says so in its
+    title (review rev40b M6: ckt5's C11/C12 panels sat at −0.09…−0.25 under "below 0:
+    violated" with 0 failing)."""
     import matplotlib.pyplot as plt
 
     margins = analysis.margins
@@ -107,11 +113,14 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                             label=f"{site} {part}/{load}")
             below = g[g["margin"] < 0.0]
             fails = below["n_failing"].to_numpy() > 0
-            for sel, face in ((fails, line.get_color()), (~fails, "none")):
+            limits = _limiting(below)
+            for sel, face, mark, label in (
+                    (limits, line.get_color(), "o", "_fails"),
+                    (fails & ~limits, "none", "s", "_settings"),
+                    (~fails, "none", "o", "_warns")):
                 if sel.any():
                     ax.plot(below["p_export_kw"][sel], below["margin"][sel], ls="",
-                            marker="o", ms=5, mfc=face, mec=line.get_color(),
-                            label="_fails" if face != "none" else "_warns")
+                            marker=mark, ms=5, mfc=face, mec=line.get_color(), label=label)
             row = analysis.by_criterion[(analysis.by_criterion["site"] == site)
                                         & (analysis.by_criterion["participation"] == part)
                                         & (analysis.by_criterion["load_level"] == load)
@@ -121,9 +130,11 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                            lw=1)
         ax.axhline(0.0, color="k", lw=0.8)
         negative = sub["margin"] < 0.0
-        ax.set_title(f"{crit}" + (" — below 0: warnings/info only, limits nothing"
-                                  if negative.any() and not (sub["n_failing"] > 0).any()
-                                  else ""), fontsize=10)
+        quiet = negative.any() and not _limiting(sub[negative]).any()
+        what = ("settings/warnings only" if (sub.loc[negative, "n_failing"] > 0).any()
+                else "warnings/info only")
+        ax.set_title(f"{crit}" + (f" — below 0: {what}, limits nothing" if quiet else ""),
+                     fontsize=10)
         ax.set_xlabel("site export (kW)")
         ax.set_ylabel("smallest margin (criterion units)")
         ax.grid(True, alpha=0.3)
@@ -138,7 +149,16 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                    ncol=min(len(labels), 6), frameon=False)
     fig.suptitle((title + "\n" if title else "") + "smallest margin vs export; dotted: "
                  "hosting capacity per criterion\nbelow 0: violated — ● fails (limits the "
-                 "hosting capacity), ○ warning/info only (limits nothing)", fontsize=10)
+                 "hosting capacity), □ fails, not limiting (a setting to change), ○ "
+                 "warning/info only (limits nothing)", fontsize=10)
     rows_legend = math.ceil(len(labels) / 6) if labels else 0
     fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
     return fig
+
+
+def _limiting(margins: Any) -> np.ndarray:
+    """``(n,)`` bool: the margin points whose failing rows limit the hosting capacity
+    (``n_limiting`` > 0, :mod:`protv2g.hosting.margins`; ``n_failing`` > 0 in a table
+    without that column)."""
+    col = "n_limiting" if "n_limiting" in margins.columns else "n_failing"
+    return margins[col].to_numpy() > 0

@@ -1,0 +1,127 @@
+"""C12 over-voltage rows whose bus a regulator's tap move reaches: the move, named.
+
+Review rev41a M1, IEEE 34 with a 1 MW depot at 806 and 8 × 7.2 kW of homes at 838 (phase b):
+F07, 1.061 pu at 814 at light load, read "V2G lowers the margin by 0.00858 pu" as if the
+export raised the bus. 814 is the source-side terminal of the regulator bank reg1a–c, and
+OpenDSS (the reviewer's chk/e34_814.py: LoadMult 0.3, the sites as unity-power-factor
+generators, the controls free) gives the depot alone +0.0009 pu there with reg1b staying at
+0.975, the homes' 57.6 kW alone 1.0599 pu with reg1b 0.975 → 0.9625: its line-drop
+compensation (R 2.7, X 1.6) sees less forward current and lowers the tap. The rise at the
+regulator's terminal is the regulator's response, which the row's message did not say.
+
+For each failing over-voltage row of a V2G (or charging) scenario, the regulators (and LTCs:
+every enabled RegControl, :func:`~protv2g.checks.flow_taps.regulator_settings`) whose tap in
+the row's scenario and step differs from its base case's (the flow's solved ``tap_pu``, the
+Flow sheet's Tap column) and whose terminal is the row's bus or whose regulated side holds it
+(:func:`~protv2g.checks.flow_taps.downstream_sets`) are named with both taps, why the control
+moved (line-drop compensation: the current through it, base → scenario; else its regulated
+voltage) and where the bus is. The row's attribution is unchanged: the move is the
+regulator's answer to V2G (or to the charging), which the text now shows.
+
+References: R. C. Dugan, D. Montenegro, "Reference Guide: The Open Distribution System
+Simulator (OpenDSS)", EPRI, 2020 — RegControl ``R``/``X`` (line-drop compensation: the
+control regulates ``V_out − I·Z``, so less current through it reads as a higher voltage and
+the tap goes down); IEEE Std C57.15-2017 (step-voltage regulators).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.attribution_materiality import who_moves
+from protv2g.checks.flow_taps import downstream_sets, regulator_settings
+
+__all__ = ["regulator_move_texts"]
+
+#: A tap differs from its base case's by more than this (pu; a tap step is 0.00625 pu).
+_SAME_TAP_PU = 1e-6
+
+
+def _solved(device: pd.DataFrame | None) -> dict[tuple[str, int, str], tuple[float, float, float]]:
+    """``(scenario, step, transformer)`` → ``(tap_pu, i_a, p_mw)`` of the flow's regulator rows
+    (``REG:<transformer>``, :mod:`protv2g.flow.opendss_tables`); empty without them (a
+    pandapower feeder, an older flow table)."""
+    need = {"kind", "device", "scenario", "tap_pu"}
+    if device is None or device.empty or not need <= set(device.columns):
+        return {}
+    regs = device[(device["kind"].astype(str) == "regulator") & device["tap_pu"].notna()]
+    n = len(regs)
+    step = (pd.to_numeric(regs["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+            if "step" in regs.columns else np.zeros(n, dtype=int))
+    i_a = regs["i_a"].to_numpy(float) if "i_a" in regs.columns else np.full(n, np.nan)
+    p_mw = regs["p_mw"].to_numpy(float) if "p_mw" in regs.columns else np.full(n, np.nan)
+    names = [str(d).split(":", 1)[-1].lower() for d in regs["device"].tolist()]
+    return {(str(s), int(k), t): (float(v), float(i), float(p)) for s, k, t, v, i, p in zip(
+        regs["scenario"].astype(str).tolist(), step.tolist(), names,
+        regs["tap_pu"].to_numpy(float).tolist(), i_a.tolist(), p_mw.tolist(), strict=True)}
+
+
+def _why(ldc: bool, was: tuple[float, float, float], now: tuple[float, float, float]) -> str:
+    """Why the control moved: ``"LDC sees less forward current: 12.1 → 4.2 A"`` (line-drop
+    compensation), ``"its regulated voltage rose"`` / ``"fell"`` without it."""
+    down = now[0] < was[0]
+    if not ldc:
+        return f"its regulated voltage {'rose' if down else 'fell'}"
+    i0, i1 = was[1], now[1]
+    if not (np.isfinite(i0) and np.isfinite(i1)):
+        return "line-drop compensation"
+    reverse = np.isfinite(now[2]) and now[2] < 0.0
+    if reverse:
+        return f"LDC sees reverse current: {i0:.3g} → {i1:.3g} A"
+    return f"LDC sees {'less' if i1 < i0 else 'more'} forward current: {i0:.3g} → {i1:.3g} A"
+
+
+def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = None
+                         ) -> dict[int, str]:
+    """Row position → the message suffix naming the regulator tap moves that reach the row's
+    bus (module docstring), for C12's failing over-voltage rows ``bad`` (``scenario``,
+    ``bus``, optional ``step``); rows of a base case, rows ``skip`` ((n,) bool: already
+    explained by the regulators' own rest points) and rows no move reaches are left out.
+
+    ``"; a regulator's response is in this rise (its tap against the case without V2G, Flow
+    sheet's Tap): reg1b moved 0.975 → 0.9625 (LDC sees less forward current: 17.2 → 14.6 A;
+    814 is its source-side terminal)"``."""
+    model = getattr(ctx.study, "model", None)
+    n = len(bad)
+    if not n or model is None:
+        return {}
+    settings = regulator_settings(model)
+    taps = _solved(getattr(ctx, "flow", {}).get("device")) if len(settings) else {}
+    if not taps:
+        return {}
+    down = downstream_sets(model)
+    names = [str(x).lower() for x in settings.transformer.tolist()]
+    base_of: Mapping[str, str] = ctx.base_of
+    scen = bad["scenario"].astype(str).to_numpy()
+    buses = bad["bus"].to_numpy()
+    steps = (pd.to_numeric(bad["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+             if "step" in bad.columns else np.zeros(n, dtype=int))
+    out: dict[int, str] = {}
+    for k in range(n):
+        s, b = str(scen[k]), str(base_of.get(str(scen[k]), "") or "")
+        if not b or b == s or (skip is not None and skip[k]):
+            continue
+        bus, step, said = int(buses[k]), int(steps[k]), []
+        for r, t in zip(settings.itertuples(index=False), names, strict=True):
+            was, now = taps.get((b, step, t)), taps.get((s, step, t))
+            if was is None or now is None or abs(now[0] - was[0]) <= _SAME_TAP_PU:
+                continue
+            if bus == int(r.bus_in):
+                where = f"{ctx.bus_name(bus)} is its source-side terminal"
+            elif bus == int(r.bus_out):
+                where = f"{ctx.bus_name(bus)} is its regulated terminal"
+            elif bus in down.get(r.name, ()):
+                where = f"{ctx.bus_name(bus)} is on its regulated side"
+            else:
+                continue
+            said.append(f"{t} moved {was[0]:.6g} → {now[0]:.6g} "
+                        f"({_why(bool(r.ldc), was, now)}; {where})")
+        if said:
+            without = "the charging" if who_moves(s) == "charging" else "V2G"
+            out[k] = (f"; a regulator's response is in this rise (its tap against the case "
+                      f"without {without}, Flow sheet's Tap): {', '.join(dict.fromkeys(said))}")
+    return out
