@@ -7,9 +7,12 @@ Beside the relay-only study (:func:`protv2g.study.device_coverage.unmodelled_fus
 and the empty collections (#20):
 
 * **A V2G site with no feeder device between it and the source** (:func:`site_gaps`):
-  no relay, recloser, breaker or line fuse on the substation's path to the site's bus — the
-  site's own transformer's fuse (the project's equipment) does not count: it clears a fault
-  in the site, not on the feeder (session 42). Every fault between
+  no relay, recloser or breaker on the substation's path to the site's bus — the site's own
+  transformer's fuse (the project's equipment) does not count: it clears a fault in the site,
+  not on the feeder (session 42); nor do line fuses alone: a fuse clears the faults beyond
+  it, and the feeder head's breaker relay the site's export and fault current pass is not
+  modelled (review rev42a W1: EPRI ckt5 without its head relay, every site behind a fuse,
+  FAIL instead of ERROR). Every fault between
   the site and the substation is cleared by a device the study does not have; the criteria
   that judge that path (the head device's reach, duty, load pickup, direction, reclosing and
   the island it leaves: C1–C11) judged nothing there, whatever a lateral fuse beyond the site
@@ -38,11 +41,14 @@ from protv2g.study.device_coverage import (
 )
 from protv2g.study.site_equipment import site_transformer_devices
 from protv2g.topology import device_chains, substation_rows
-from protv2g.units import Direction, FaultType
+from protv2g.units import DeviceKind, Direction, FaultType
 
 __all__ = ["DEVICE_CRITERIA", "GROUND_FAULT_CRITERIA", "SiteGap", "ground_fault_gap",
            "path_gaps", "site_gaps", "unjudged_criteria", "unprotected_sites"]
 
+#: The kinds of device that can be the feeder head's protection on a site's path: a relay
+#: (with its breaker) or a recloser; a line fuse is not (:func:`site_gaps`).
+_HEAD_KINDS = frozenset({DeviceKind.RELAY, DeviceKind.RECLOSER})
 #: The criteria that judge protective devices: all but the feeder's voltage and loading (C12).
 DEVICE_CRITERIA = tuple(c for c in CATALOGUE if c != FEEDER_FLOW_CRITERION)
 #: The criteria judged on the fault table (:class:`protv2g.criteria.Need` ``FAULTS``).
@@ -72,15 +78,20 @@ class SiteGap:
     site: str
     bus: str
     own: tuple[str, ...] = ()
+    #: The feeder's line fuses on that path where they are all it has (no relay, recloser
+    #: or breaker): a fuse clears the faults beyond it, not the feeder head's (review
+    #: rev42a W1, EPRI ckt5 with its head relay deleted: FAIL, not ERROR).
+    fuses: tuple[str, ...] = ()
 
 
 def site_gaps(study: Any) -> list[SiteGap]:
-    """The V2G sites with no feeder device on the substation's path to their bus: no study
-    device crossed forward (:func:`protv2g.topology.device_chains`) that is not the site's own
-    equipment — a site whose only device upstream is its own transformer's fuse is one
-    (session 42: the feeder head can still be missing there). [] for a study without devices
-    (its own error, #20) or sites. One walk of the chains; the gate passes its answer to
-    :func:`path_gaps` and :func:`unjudged_criteria`."""
+    """The V2G sites with no feeder-head device on the substation's path to their bus: no
+    relay or recloser crossed forward (:func:`protv2g.topology.device_chains`) that is not the
+    site's own equipment — a site whose only device upstream is its own transformer's fuse is
+    one (session 42: the feeder head can still be missing there), and so is one behind line
+    fuses only (review rev42a W1). [] for a study without devices (its own error, #20) or
+    sites. One walk of the chains; the gate passes its answer to :func:`path_gaps` and
+    :func:`unjudged_criteria`."""
     document = study.document
     if not document.devices or not study.site_buses:
         return []
@@ -93,12 +104,16 @@ def site_gaps(study: Any) -> list[SiteGap]:
     for bus, device in zip(fwd["fault_bus"].tolist(), fwd["device"].astype(str).tolist(),
                            strict=True):
         on_path.setdefault(int(bus), []).append(device)
+    kinds = {d.name: DeviceKind(d.kind) for d in document.devices}
     out = []
     for name, bus in study.site_buses.items():
         devices = on_path.get(int(bus), [])
         mine = tuple(sorted(d for d in devices if own.get(d) == str(name)))
-        if len(mine) == len(devices):  # nothing on the path but the site's own equipment
-            out.append(SiteGap(str(name), study.bus_name(int(bus)), mine))
+        feeder = [d for d in devices if own.get(d) != str(name)]
+        if not any(kinds.get(d) in _HEAD_KINDS for d in feeder):
+            # nothing on the path but the site's own equipment, or line fuses only
+            out.append(SiteGap(str(name), study.bus_name(int(bus)), mine,
+                               tuple(sorted(feeder))))
     return out
 
 
@@ -108,7 +123,14 @@ def unprotected_sites(study: Any) -> list[tuple[str, str]]:
 
 
 def _gap_text(gap: SiteGap, gated: list[str]) -> str:
-    if gap.own:
+    if gap.fuses:
+        head = (f"not evaluated: V2G site {gap.site} (bus {gap.bus}) has no relay, recloser "
+                "or breaker between it and the source — only the line fuse"
+                f"{'s' if len(gap.fuses) > 1 else ''} {', '.join(gap.fuses)} on the "
+                "substation's path to it (a fuse clears the faults beyond it; the feeder "
+                "head's breaker, whose reach, load pickup, direction and reclosing the site's "
+                "export and fault current change, is not modelled)")
+    elif gap.own:
         head = (f"not evaluated: V2G site {gap.site} (bus {gap.bus}) has no feeder device "
                 "between it and the source — the only device on the substation's path to it "
                 f"is its own transformer's {', '.join(gap.own)} (the project's equipment: it "
@@ -176,7 +198,8 @@ def unjudged_criteria(study: Any, gaps: list[SiteGap] | None = None) -> dict[str
     if gaps:
         add(DEVICE_CRITERIA, "not evaluated: V2G site "
             + ", ".join(f"{g.site} ({g.bus})" for g in gaps)
-            + " behind no " + ("feeder" if all(g.own for g in gaps) else "modelled")
+            + " behind no " + ("feeder-head" if all(g.fuses for g in gaps) else "feeder"
+                               if all(g.own or g.fuses for g in gaps) else "modelled")
             + " device (add the feeder-head device under devices)")
     if ground_fault_gap(document):
         add(GROUND_FAULT_CRITERIA, "not evaluated on ground faults: faults.fault_types leaves "

@@ -44,18 +44,38 @@ def test_only_the_sites_own_fuse_upstream_is_an_error(tmp_path):
     assert [(g.site, g.bus, g.own) for g in gaps] == [("depot", "depot_lv", ("F-DEPOT",))]
 
 
-def test_a_feeder_device_beside_the_own_fuse_covers_the_site(tmp_path):
-    """The head relay R1 on l1 (or a line fuse on l2, not the site's own) on the path: no
-    path error, PASS on a clean result."""
+def test_a_feeder_head_device_beside_the_own_fuse_covers_the_site(tmp_path):
+    """The head relay R1 on l1 on the path: no path error, PASS on a clean result."""
     from protv2g.gate_coverage import site_gaps
 
-    for feeder_device in (RELAY, FUSE.replace("F3", "F2").replace("l3", "l2")):
-        study = _study(tmp_path, NOGEN, feeder_device + OWN_FUSE, extra_dss=XF, site=SITE)
-        assert site_gaps(study) == []
-        verdict = gate_verdict(study, _clean_result())
-        assert not any("feeder device" in e or "no modelled device" in e
-                       for e in _errors(verdict)), verdict["reasons"]
-        assert verdict["unjudged"] == {}
+    study = _study(tmp_path, NOGEN, RELAY + OWN_FUSE, extra_dss=XF, site=SITE)
+    assert site_gaps(study) == []
+    verdict = gate_verdict(study, _clean_result())
+    assert not any("feeder device" in e or "no modelled device" in e
+                   for e in _errors(verdict)), verdict["reasons"]
+    assert verdict["unjudged"] == {}
+
+
+def test_line_fuses_alone_on_the_path_are_no_feeder_head(tmp_path):
+    """Review rev42a W1 (EPRI ckt5 with its head relay deleted, every site behind a lateral
+    fuse): FAIL, not ERROR — a line fuse clears the faults beyond it; the feeder head's breaker,
+    whose reach, load pickup, direction and reclosing the export changes, is not modelled.
+    A line fuse F2 on l2 (on the path, not the site's own) and F-DEPOT: an error naming F2;
+    the old code counted F2 as cover (no error, PASS on a clean result)."""
+    from protv2g.gate_coverage import site_gaps
+
+    line_fuse = FUSE.replace("F3", "F2").replace("l3", "l2")
+    study = _study(tmp_path, NOGEN, line_fuse + OWN_FUSE, extra_dss=XF, site=SITE)
+    gaps = site_gaps(study)
+    assert [(g.site, g.own, g.fuses) for g in gaps] == [("depot", ("F-DEPOT",), ("F2",))]
+    verdict = gate_verdict(study, _clean_result())
+    assert verdict["verdict"] == "ERROR"
+    errors = _errors(verdict)
+    assert len(errors) == 1, errors
+    assert ("V2G site depot (bus depot_lv) has no relay, recloser or breaker between it and "
+            "the source — only the line fuse F2 on the substation's path") in errors[0]
+    assert "fix: add the feeder-head device" in errors[0]
+    assert "behind no feeder-head device" in verdict["unjudged"]["C5"]
 
 
 def test_the_gate_walks_the_device_chains_once(tmp_path, monkeypatch):
