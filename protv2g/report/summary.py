@@ -120,7 +120,14 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
         return {}
     out = {}
     for r in recs.itertuples(index=False):
-        out[str(r.finding)] = (f"{r.recommendation}: {r.change} (verified)" if str(r.change)
+        side = str(getattr(r, "side_effects", "") or "")
+        # a verified change's side effect said where the change is (review rev42c M3: the
+        # depot's R01 "R-F1 pickup_a 400 → 550 (verified)" read as clean in §2; its conductor
+        # overload was in §6 only): its first clause, the full text in Recommendations
+        side = "" if side in ("", "none") else side.split(" — ")[0].split("; ")[0]
+        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified"
+                                + (f"; side effect: {side}" if side else "") + ")")
+                               if str(r.change)
                                else f"{r.recommendation}: {r.status} {r.note}".strip())
     return out
 
