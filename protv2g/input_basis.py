@@ -58,7 +58,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.flow_limit import SETPOINT_MECHANISMS
+from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SETPOINT_MECHANISMS
 from protv2g.input_reclose import UV2_SITE_FIELDS, default_sources, uv2_rows, uv2_sources
 from protv2g.input_stand_ins import (
     LIGHT_LOAD_FIELD,
@@ -72,7 +72,7 @@ from protv2g.text_codes import text_codes
 from protv2g.violations import CheckStatus
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELDS",
-           "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT",
+           "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT", "PEAK_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
            "input_to_confirm", "rests_on", "UV2_SITE_FIELDS",
@@ -82,6 +82,13 @@ __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELD
 #: The input a C12 row of a light-load scenario rests on, in words, when it is drafted.
 LIGHT_LOAD_INPUT = ("light_load_fraction (drafted: TODO; the light-load scenarios' loads "
                     "are peak × it)")
+
+
+#: The input every C8 and C12 row rests on where init drafted the peak level as the model's
+#: own loads (``scenarios.load_levels`` marked TODO on a feeder with load; review rev42c M2).
+PEAK_LOAD_INPUT = ("the peak load level (scenarios.load_levels drafted: TODO, peak = the "
+                   "model's own loads, the light level a fraction of it: confirm them as "
+                   "the feeder's peak)")
 
 
 #: The input every C12 row of a feeder with no load rests on, in words (review rev39a M3).
@@ -271,13 +278,14 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
             hit &= ~rows.test("fault_bus", lambda t: low_voltage_fault(bases, t))
         out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
                          f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
+    held = _held(violations, bases, rows)
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
         light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
-        # not a voltage a source or regulator set-point holds: it rests on that set-point
-        # (review s26: IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load)
-        if "mechanism" in violations:
-            light &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
-        out.append((rows.test("criterion", lambda t: t == "C12") & light, LIGHT_LOAD_INPUT))
+        out.append((rows.test("criterion", lambda t: t == "C12") & light & ~held,
+                    LIGHT_LOAD_INPUT))
+    if bases.peak_load:  # every flow's loads are the drafted peak's (a light level: its fraction)
+        out.append((rows.test("criterion", lambda t: t in ("C8", "C12")) & ~held,
+                    PEAK_LOAD_INPUT))
     if bases.no_load:  # no load at all: every C12 row but a set-point's rests on it
         c12 = rows.test("criterion", lambda t: t == "C12")
         if "mechanism" in violations:
@@ -320,6 +328,23 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
                 out.append((hit & ~uv2, f"{fld} of site {name} (drafted: TODO)"))
     out += uv2_sources(rows, bases, LIGHT_LOAD_INPUT)
     return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
+
+
+def _held(violations: pd.DataFrame, bases: InputBases, rows: _Coded) -> np.ndarray:
+    """``(n,)`` bool: the rows a set-point holds, which rest on it and not on the load level:
+    a source's (``mechanism`` :data:`~protv2g.checks.flow_limit.SOURCE_SETPOINT`; review s26:
+    IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load), a regulator's
+    at the bus it regulates (:attr:`InputBases.regulated_buses`). A row past a regulator's
+    output that C12 judges as the output (its band) is not held: its drop from the output is
+    the load's (review rev42c M2, IEEE 8500 F51 "given data" / F52 "drafted value (TODO)" on
+    one bus at light load)."""
+    if "mechanism" not in violations:
+        return np.zeros(len(violations), dtype=bool)
+    held = rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS and t != REGULATOR_SETPOINT)
+    at_regulator = rows.test("mechanism", REGULATOR_SETPOINT.__eq__)
+    if bases.regulated_buses:  # without the names (a bare InputBases): held, as before
+        at_regulator &= rows.test("fault_bus", lambda t: t.lower() in bases.regulated_buses)
+    return held | at_regulator
 
 
 def _confirm_sources(violations: pd.DataFrame, bases: InputBases
