@@ -36,7 +36,12 @@ from protv2g.findings_attribution import (
     by_charging,
     by_charging_coded,
 )
-from protv2g.findings_headline import V2G_MOVED, equipment_tail, overall_worst_tail
+from protv2g.findings_headline import (
+    V2G_MOVED,
+    equipment_tail,
+    overall_worst_tail,
+    v2g_change_tail,
+)
 from protv2g.findings_rows import (
     export_kw_by_scenario,
     on_asymptote,
@@ -441,6 +446,20 @@ class ReasonRows:
                 [t for t in a_texts[np.unique(a_codes[every])].tolist() if is_given(t)],
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
+            # a pre-existing line leads with the base case, V2G's change in a tail (rev42a
+            # M2: ckt5 F03 "confirm: … loaded 144 % with depot exporting 1.5 MW …")
+            base_tail = ""
+            if (attribution == Attribution.PRE_EXISTING and lead == worst and p_kw is not None
+                    and p_kw[lead] > 0 and (p_kw[every] == 0).any()):
+                base = worst_of(every[p_kw[every] == 0])
+                unit = (str(row.get("margin_unit", "")) if is_given(row.get("margin_unit"))
+                        else "")
+                base_tail = v2g_change_tail(
+                    float(margin[lead]), float(margin[base]), unit,
+                    ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p),
+                    SIGNIFICANT_DIGITS)
+                lead = base
+                row = self._row(lead)
             others = self._others(every, row)
             margin_note = short_note = ""
             if gk in split:  # the finding's other rows are on a line of the other kind
@@ -454,7 +473,7 @@ class ReasonRows:
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others, margin_note)
-            tails = []
+            tails = [base_tail] if base_tail else []
             if tail and not (len(equipment) and worst in equipment):
                 tails.append(self._worst_tail(worst, attribution))
             if len(equipment):
