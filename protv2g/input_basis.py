@@ -216,15 +216,17 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         codes, labels = pd.factorize(violations["data_boundary"], use_na_sentinel=False)
         flagged = np.array([_BAND_FLAG in str(b) for b in labels], dtype=bool)
         out[flagged[codes]] = InputBasis.BAND.value
+    rated = np.zeros(n, dtype=bool)  # rows on a default rating
     if bases.default_lines:
         lines = bases.default_lines
-        out[crit_c12 & rows.test("device", lambda t: t in lines)] = InputBasis.DEFAULT.value
+        rated |= crit_c12 & rows.test("device", lambda t: t in lines)
     if bases.default_transformers:  # its loading rows (%), not reverse power through it (MW)
         unit = (rows.test("margin_unit", lambda t: t == "%") if "margin_unit" in violations
                 else np.ones(n, dtype=bool))
         trafos = bases.default_transformers
         on = rows.test("device", lambda t: t.lower() in trafos)
-        out[crit_c12 & on & unit] = InputBasis.DEFAULT.value
+        rated |= crit_c12 & on & unit
+    out[rated] = InputBasis.DEFAULT.value
     margin = default_sources(violations, bases, rows)
     for hit, _ in margin:
         out[hit] = InputBasis.DEFAULT.value
@@ -233,7 +235,28 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         out[hit] = InputBasis.TODO.value
     findings = {s.value for s in CheckStatus if s.is_finding}
     out[~rows.test("status", lambda t: t in findings)] = ""
-    return out, (_joined(n, margin + sources) if todo else None)
+    if not todo:
+        return out, None
+    return out, _joined(n, _ratings_too(violations, rated & (out == InputBasis.TODO.value))
+                        + margin + sources)
+
+
+def _ratings_too(violations: pd.DataFrame, both: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """(row mask, the default rating in words) of each device whose C12 rows rest on an
+    OpenDSS default rating and on a drafted input (``both``): a ``todo`` row names its
+    drafted inputs only, and the rating it also rests on would go unsaid (review rev42c M2:
+    with the drafted peak load, EPRI ckt5's transformer loadings on the default normhkva
+    named only the peak)."""
+    if not both.any():
+        return []
+    at = np.flatnonzero(both)
+    codes, devices = pd.factorize(violations["device"].astype(str).to_numpy()[at])
+    out = []
+    for k, name in enumerate(devices.tolist()):
+        hit = np.zeros(len(both), dtype=bool)
+        hit[at[codes == k]] = True
+        out.append((hit, input_to_confirm("C12", name, basis=InputBasis.DEFAULT.value)))
+    return out
 
 
 class _Coded:

@@ -91,3 +91,19 @@ def test_a_band_bus_with_its_base_row_is_one_finding():
     assert len(build_findings(rows).findings) == 1
     split = rows.assign(mechanism=[REGULATOR_SETPOINT, REGULATOR_SETPOINT, np.nan])
     assert len(build_findings(split).findings) == 2  # before: F51 and F52
+
+
+def test_a_row_on_a_default_rating_and_the_drafted_peak_names_both():
+    """EPRI ckt5 (/tmp/rev42a/ckt5): F03's transformer at 144 % rests on OpenDSS's default
+    normhkva and, with the drafted peak, on the peak: a todo row named its drafted inputs
+    only, so the gate's confirm line lost "normhkva"."""
+    v = pd.DataFrame({"criterion": ["C12", "C12"], "status": ["fail"] * 2,
+                      "device": ["transformer.t1", "line.l1"], "other_device": [""] * 2,
+                      "scenario": ["base/peak"] * 2, "margin_unit": ["%", "%"]})
+    bases = InputBases(default_lines=frozenset({"line.l1"}),
+                       default_transformers=frozenset({"transformer.t1"}), peak_load=True)
+    basis, texts = input_basis_columns(v, bases)
+    assert basis.tolist() == ["todo", "todo"]
+    assert texts[0].startswith("transformer.t1's normhkva (OpenDSS default 110 %")
+    assert texts[1].startswith("line.l1's normamps (OpenDSS default 400 A")
+    assert all(PEAK_LOAD_INPUT in t for t in texts)
