@@ -121,6 +121,8 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
         rows.append(("C12", "", "%", sorted(bases.light_scenarios)[0]))
     if bases.no_load:  # a feeder with no load: every C12 row rests on it (review rev39a M3)
         rows.append(("C12", "", "pu"))
+    if bases.peak_load:  # the drafted peak: every C8 and C12 row (review rev42c M2)
+        rows += [("C8", "", "A"), ("C12", "", "pu")]
     rows += [("C12", name, "%") for name in sorted(bases.default_lines)]
     rows += [("C12", name, "%") for name in sorted(bases.default_transformers)]
     # a reclosing device's C10 against each site whose cease_to_energize_s is drafted (the

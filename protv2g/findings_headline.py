@@ -34,8 +34,9 @@ from protv2g.checks.equipment import EQUIPMENT, PROJECT
 from protv2g.significant import TEXT_DIGITS, number_text, round_significant
 from protv2g.violations import is_given
 
-__all__ = ["MOVED", "V2G_MOVED", "equipment_tail", "headline_offset", "lead_message",
-           "lead_positions", "moved_texts", "overall_worst_tail", "tied"]
+__all__ = ["MOVED", "V2G_MOVED", "base_case_lead", "equipment_tail", "headline_offset",
+           "lead_message", "lead_positions", "moved_texts", "overall_worst_tail", "row_where",
+           "tied", "v2g_change_tail"]
 
 #: Row attributions of a row V2G (or the sites' charging, or the project: its equipment, its
 #: equipment and chargers together) moved against its base case.
@@ -163,7 +164,47 @@ def overall_worst_tail(margin: float, base_margin: float, unit: str, where: str,
     return text
 
 
-def _where(worst: dict[str, np.ndarray], at: int) -> str:
+def base_case_lead(p_export_kw: np.ndarray, twins: np.ndarray, h: int) -> int:
+    """The row a **pre-existing** finding's message leads with (rows worst first): its leading
+    row ``h``'s twin without V2G (``twins``, ``(n,)`` bool: the rows of ``h``'s device, fault
+    and case; ``p_export_kw`` 0: the base case) when ``h`` has V2G exporting
+    (``p_export_kw`` > 0), else ``h``. Such a finding's worst row is a V2G scenario's only by
+    V2G's immaterial change; leading with it reads as an export overload (review rev42a M2,
+    EPRI ckt5 F03: "transformer … loaded 144 % with depot exporting 1.5 MW … (peak load)",
+    143.6 % in OpenDSS already at base/peak, V2G's row worse by 0.016 %). V2G's change is
+    said in :func:`v2g_change_tail`.
+
+    >>> p = np.array([1500.0, 770.0, 0.0, np.nan, 0.0])
+    >>> base_case_lead(p, np.array([True, True, False, True, True]), 0)
+    4
+    >>> base_case_lead(p, np.array([True, True, False, True, False]), 0)
+    0
+    """
+    if not p_export_kw[h] > 0:
+        return h
+    at = np.flatnonzero((p_export_kw == 0) & twins)
+    return int(at[0]) if len(at) else h
+
+
+def v2g_change_tail(margin: float, base_margin: float, unit: str, where: str,
+                    digits: int = TEXT_DIGITS, message: object = "") -> str:
+    """"V2G changes it by <change> (<margin> at <where>, the worst with V2G): pre-existing" —
+    the tail of a pre-existing finding led by its base case (:func:`base_case_lead`);
+    ``message``: the V2G row's own (what it says of V2G's change, e.g. "under the
+    materiality threshold 1.2 %"), after a colon.
+
+    >>> v2g_change_tail(-44.48833, -44.47282, "%", "firm/peak/100%")
+    'V2G changes it by −0.01551 % (−44.49 % at firm/peak/100%, the worst with V2G): pre-existing'
+    """
+    change = margin - base_margin
+    sign = "+" if change > 0 else ""
+    text = (f"V2G changes it by {sign}{number_text(change, unit, digits)} "
+            f"({number_text(margin, unit, digits)} at {where}, the worst with V2G): "
+            "pre-existing")
+    return text + (f" — with V2G: {message}" if is_given(message) and str(message) else "")
+
+
+def row_where(worst: dict[str, np.ndarray], at: int) -> str:
     """Row ``at``'s fault and scenario as a finding's tail writes them."""
     fault = " ".join(str(worst[c][at]) for c in ("fault_type", "fault_bus", "case")
                      if is_given(worst[c][at]))
@@ -188,12 +229,12 @@ def lead_message(message: object, own: bool, worst: dict[str, np.ndarray], lo: i
     tails = []
     if not own and not (n_eq and eq_at == lo):
         tails.append(overall_worst_tail(margin if margin != np.inf else np.nan, base_margin,
-                                        unit, _where(worst, lo),
+                                        unit, row_where(worst, lo),
                                         without="without the sites' charging" if charging
                                         else "without V2G"))
     if n_eq:
         tails.append(equipment_tail(n_eq, eq_m if eq_m != np.inf else np.nan, unit,
-                                    _where(worst, eq_at)))
+                                    row_where(worst, eq_at)))
     return "; ".join(t for t in (text, *tails) if t)
 
 

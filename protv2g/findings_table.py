@@ -17,14 +17,18 @@ from protv2g.findings_attribution import Attribution, by_charging_coded, finding
 from protv2g.findings_groups import BusRows, group_trend_columns
 from protv2g.findings_headline import (
     V2G_MOVED,
+    base_case_lead,
     lead_message,
     lead_positions,
     moved_texts,
+    row_where,
     tied,
+    v2g_change_tail,
 )
 from protv2g.findings_trend import (
     ROW_KEY,
     TREND_COLUMNS,
+    _same_key,
     columns_trend,
     finding_tolerance,
     rows_of,
@@ -180,6 +184,20 @@ def _trend_text(trend: dict[str, np.ndarray], lo: int, hi: int, h: int, unit: st
     return columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit, tol, h - lo)
 
 
+def _twins(trend: dict[str, np.ndarray], lo: int, hi: int, h: int) -> np.ndarray:
+    """``(hi − lo,)`` bool: the rows ``lo:hi`` with row ``h``'s :data:`ROW_KEY` (its twins in
+    other scenarios: same device, partner, fault and case; all rows without the key)."""
+    if f"{ROW_KEY[0]}:code" not in trend:
+        return np.ones(hi - lo, dtype=bool)
+    return _same_key(rows_of(trend, slice(lo, hi)), h - lo)
+
+
+def _message_at(messages: pd.Series, at: int) -> str:
+    """The message of Evidence row ``at`` (written when read, #21)."""
+    return (as_messages(messages).texts(np.array([at]))[0] if is_messages(messages)
+            else messages.to_numpy()[at])
+
+
 def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.ndarray]],
                   plain: set[str], ends: np.ndarray, parts: dict[str, np.ndarray],
                   n_rows: np.ndarray, worst_m: np.ndarray, labels: dict[str, str],
@@ -238,6 +256,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     at_codes, at_text = coded["attribution"]
     out = []
     base_of = trend.get("base_margin")
+    p_ev = pd.to_numeric(evidence["p_export_kw"], errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan)
     # a C5 group's row is its worst bus: the trend follows one bus, read from the per-bus rows
     ev_group = (pd.to_numeric(evidence["bus_group"], errors="coerce").fillna(-1).to_numpy(
         np.int64) if bus_rows is not None and "bus_group" in evidence.columns else None)
@@ -265,6 +285,15 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             _distinct(given["attribution"], lo, hi,
                       judged if str(w["status"]) in _JUDGED else None),
             by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
+        # a pre-existing finding's message leads with its worst row's base-case twin, V2G's
+        # change in a tail (rev42a M2); its worst margin, scenario and trend stay the worst's
+        v2g_tail = ""
+        hb = (base_case_lead(p_ev[lo:hi], _twins(trend, lo, hi, h), h - lo) + lo
+              if attribution == Attribution.PRE_EXISTING else h)
+        if hb != h:
+            v2g_tail = v2g_change_tail(float(worst_m[h]), float(worst_m[hb]), unit,
+                                       row_where(worst, h), message=w["message"])
+            w["message"] = _message_at(messages, hb)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),
@@ -295,10 +324,10 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             "evidence_last": str(evidence["evidence"].iat[hi - 1]),
             # the weakest input any of its rows rests on (protv2g.input_basis)
             "input_basis": weakest(_distinct(basis, lo, hi)) if basis is not None else "",
-            "message": lead_message(w["message"], tied(worst_m, h, lo), worst, lo,
-                                    float(worst_m[lo]),
-                                     np.nan if base_of is None else float(base_of[lo]), unit,
-                                     attribution in (Attribution.CAUSED_CHARGING,
-                                                     Attribution.WORSE_CHARGING), equipment),
+            "message": "; ".join(t for t in (lead_message(
+                w["message"], bool(v2g_tail) or tied(worst_m, h, lo), worst, lo,
+                float(worst_m[lo]), np.nan if base_of is None else float(base_of[lo]), unit,
+                attribution in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING),
+                equipment), v2g_tail) if t),
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -76,14 +76,14 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
     where = row_where(cols, at) if followed else ""
     where = ", ".join(t for t in (where, level) if t)
     pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
-    if followed and "tolerance" in story:
-        own = _check_tol(story, np.ones(len(story["tolerance"]), dtype=bool))
-        tolerance = own if own > 0 else tolerance
     charging = _charging_rows(story, pos)
     if charging is not None and not charging.all():  # the charging rows' story alone
         story, pos = rows_of(story, charging), int(np.count_nonzero(charging[:pos]))
     column, what = ("p_charging_kw", "charging") if charging is not None else (
         "p_export_kw", "export")
+    if followed and "tolerance" in story:  # the rows the export (charging) moved
+        own = _check_tol(story, _moved_rows(story, column))
+        tolerance = own if own > 0 else tolerance
     text = _trend(story, unit, column, what, tolerance,
                   f"; at the worst margin's {where}" if where else "")
     if text.startswith("does not move") and followed:
@@ -181,11 +181,28 @@ def _trend_tol(worst: np.ndarray) -> float:
     return max(TREND_ABS, TREND_REL * float(np.abs(finite).max())) if len(finite) else TREND_ABS
 
 
+def _moved_rows(cols: dict[str, np.ndarray], column: str) -> np.ndarray:
+    """``(n,)`` bool: the rows with export (or charging, ``column``) above 0 kW — those whose
+    tolerance the trend is judged with — or every row where none has.
+
+    The attribution judges each such row's change from its base case against that row's own
+    tolerance (:mod:`protv2g.checks.attribution`); the base case's rows (0 kW) are not judged
+    and do not widen the band: a C5 pickup-scatter tolerance scales with the row's current,
+    and the base row's larger one called IEEE 123's F-L107 "does not move with export, within
+    the check's tolerance ±0.2845 × pickup" from −0.07737 to −0.3617 × pickup at 538 kW, a row
+    its attribution (tolerance 0.2277) filed "worse" (review rev42b M2)."""
+    p = cols.get(column)
+    if p is None:
+        return np.ones(len(cols["margin"]), dtype=bool)
+    moved = np.asarray(p, dtype=float) > 0  # NaN: False
+    return moved if moved.any() else np.ones(len(moved), dtype=bool)
+
+
 def _check_tol(cols: dict[str, np.ndarray], ok: np.ndarray) -> float:
     """The check's tolerance of the finding's rows (:func:`trend_columns`; the largest
     finite ``tolerance`` of the rows ``ok``), 0 without one: the margin's change between
     export levels is compared with the same scatter the check and its attribution allow
-    each row."""
+    each row (the rows with export, :func:`_moved_rows`)."""
     if "tolerance" not in cols:
         return 0.0
     tol = cols["tolerance"][ok]
@@ -278,7 +295,8 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     if idle_at:
         basis = (f"(kW: all sites' {what} together; the 0 kW point with every charger idle "
                  f"and the project's equipment in{followed})")
-    check_tol = _check_tol(rows, ok) if tolerance is None else float(tolerance)
+    check_tol = (_check_tol(rows, ok & _moved_rows(rows, column)) if tolerance is None
+                 else float(tolerance))
     tol = max(_trend_tol(worst), check_tol)
     within = (f", within the check's tolerance ±{_fmt(check_tol, unit)}"
               if check_tol > _trend_tol(worst) else "")

@@ -36,13 +36,19 @@ from protv2g.findings_attribution import (
     by_charging,
     by_charging_coded,
 )
-from protv2g.findings_headline import V2G_MOVED, equipment_tail, overall_worst_tail
+from protv2g.findings_headline import (
+    V2G_MOVED,
+    equipment_tail,
+    overall_worst_tail,
+    v2g_change_tail,
+)
 from protv2g.findings_rows import (
     export_kw_by_scenario,
     on_asymptote,
     text_ranks,
     worst_order,
 )
+from protv2g.findings_trend import ROW_KEY
 from protv2g.gate_line_short import short_line, split_note
 from protv2g.gate_reason_record import (
     device_text,
@@ -441,6 +447,21 @@ class ReasonRows:
                 [t for t in a_texts[np.unique(a_codes[every])].tolist() if is_given(t)],
                 by_charging_coded(row.get("criterion"), row.get("mechanism"),
                                   (s_codes[every], s_texts), (a_codes[every], a_texts)))
+            # a pre-existing line leads with the base case, V2G's change in a tail (rev42a
+            # M2: ckt5 F03 "confirm: … loaded 144 % with depot exporting 1.5 MW …")
+            base_tail = ""
+            twins = (self._twins(every, lead) if attribution == Attribution.PRE_EXISTING
+                     and lead == worst and p_kw is not None and p_kw[lead] > 0 else every[:0])
+            if len(twins) and (p_kw[twins] == 0).any():
+                base = worst_of(twins[p_kw[twins] == 0])
+                unit = (str(row.get("margin_unit", "")) if is_given(row.get("margin_unit"))
+                        else "")
+                base_tail = v2g_change_tail(
+                    float(margin[lead]), float(margin[base]), unit,
+                    ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p),
+                    SIGNIFICANT_DIGITS, row.get("message"))
+                lead = base
+                row = self._row(lead)
             others = self._others(every, row)
             margin_note = short_note = ""
             if gk in split:  # the finding's other rows are on a line of the other kind
@@ -454,7 +475,7 @@ class ReasonRows:
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others, margin_note)
-            tails = []
+            tails = [base_tail] if base_tail else []
             if tail and not (len(equipment) and worst in equipment):
                 tails.append(self._worst_tail(worst, attribution))
             if len(equipment):
@@ -481,6 +502,16 @@ class ReasonRows:
         bm = pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
         return MARGINAL_WITHOUT_V2G if len(bm) and (bm >= 0).all() else PRESENT_WITHOUT_V2G
+
+    def _twins(self, at: np.ndarray, k: int) -> np.ndarray:
+        """The coded rows of ``at`` with row ``k``'s device, partner, fault and case
+        (:data:`~protv2g.findings_trend.ROW_KEY`): its twins in other scenarios."""
+        same = np.ones(len(at), dtype=bool)
+        for c in ROW_KEY:
+            if c in self.table.columns:
+                v = self._column(c).to_numpy()
+                same &= pd.Series(v[at]).astype(str).to_numpy() == str(v[k])
+        return at[same]
 
     def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
         """The ``other_device`` texts of the coded rows ``at`` when the line stands for

@@ -58,7 +58,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.flow_limit import SETPOINT_MECHANISMS
+from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SETPOINT_MECHANISMS
 from protv2g.input_reclose import UV2_SITE_FIELDS, default_sources, uv2_rows, uv2_sources
 from protv2g.input_stand_ins import (
     LIGHT_LOAD_FIELD,
@@ -72,7 +72,7 @@ from protv2g.text_codes import text_codes
 from protv2g.violations import CheckStatus
 
 __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELDS",
-           "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT",
+           "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT", "PEAK_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
            "input_to_confirm", "rests_on", "UV2_SITE_FIELDS",
@@ -82,6 +82,13 @@ __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELD
 #: The input a C12 row of a light-load scenario rests on, in words, when it is drafted.
 LIGHT_LOAD_INPUT = ("light_load_fraction (drafted: TODO; the light-load scenarios' loads "
                     "are peak × it)")
+
+
+#: The input every C8 and C12 row rests on where init drafted the peak level as the model's
+#: own loads (``scenarios.load_levels`` marked TODO on a feeder with load; review rev42c M2).
+PEAK_LOAD_INPUT = ("the peak load level (scenarios.load_levels drafted: TODO, peak = the "
+                   "model's own loads, the light level a fraction of it: confirm them as "
+                   "the feeder's peak)")
 
 
 #: The input every C12 row of a feeder with no load rests on, in words (review rev39a M3).
@@ -209,15 +216,17 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         codes, labels = pd.factorize(violations["data_boundary"], use_na_sentinel=False)
         flagged = np.array([_BAND_FLAG in str(b) for b in labels], dtype=bool)
         out[flagged[codes]] = InputBasis.BAND.value
+    rated = np.zeros(n, dtype=bool)  # rows on a default rating
     if bases.default_lines:
         lines = bases.default_lines
-        out[crit_c12 & rows.test("device", lambda t: t in lines)] = InputBasis.DEFAULT.value
+        rated |= crit_c12 & rows.test("device", lambda t: t in lines)
     if bases.default_transformers:  # its loading rows (%), not reverse power through it (MW)
         unit = (rows.test("margin_unit", lambda t: t == "%") if "margin_unit" in violations
                 else np.ones(n, dtype=bool))
         trafos = bases.default_transformers
         on = rows.test("device", lambda t: t.lower() in trafos)
-        out[crit_c12 & on & unit] = InputBasis.DEFAULT.value
+        rated |= crit_c12 & on & unit
+    out[rated] = InputBasis.DEFAULT.value
     margin = default_sources(violations, bases, rows)
     for hit, _ in margin:
         out[hit] = InputBasis.DEFAULT.value
@@ -226,7 +235,28 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         out[hit] = InputBasis.TODO.value
     findings = {s.value for s in CheckStatus if s.is_finding}
     out[~rows.test("status", lambda t: t in findings)] = ""
-    return out, (_joined(n, margin + sources) if todo else None)
+    if not todo:
+        return out, None
+    return out, _joined(n, _ratings_too(violations, rated & (out == InputBasis.TODO.value))
+                        + margin + sources)
+
+
+def _ratings_too(violations: pd.DataFrame, both: np.ndarray) -> list[tuple[np.ndarray, str]]:
+    """(row mask, the default rating in words) of each device whose C12 rows rest on an
+    OpenDSS default rating and on a drafted input (``both``): a ``todo`` row names its
+    drafted inputs only, and the rating it also rests on would go unsaid (review rev42c M2:
+    with the drafted peak load, EPRI ckt5's transformer loadings on the default normhkva
+    named only the peak)."""
+    if not both.any():
+        return []
+    at = np.flatnonzero(both)
+    codes, devices = pd.factorize(violations["device"].astype(str).to_numpy()[at])
+    out = []
+    for k, name in enumerate(devices.tolist()):
+        hit = np.zeros(len(both), dtype=bool)
+        hit[at[codes == k]] = True
+        out.append((hit, input_to_confirm("C12", name, basis=InputBasis.DEFAULT.value)))
+    return out
 
 
 class _Coded:
@@ -271,13 +301,14 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
             hit &= ~rows.test("fault_bus", lambda t: low_voltage_fault(bases, t))
         out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
                          f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
+    held = _held(violations, bases, rows)
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
         light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
-        # not a voltage a source or regulator set-point holds: it rests on that set-point
-        # (review s26: IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load)
-        if "mechanism" in violations:
-            light &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
-        out.append((rows.test("criterion", lambda t: t == "C12") & light, LIGHT_LOAD_INPUT))
+        out.append((rows.test("criterion", lambda t: t == "C12") & light & ~held,
+                    LIGHT_LOAD_INPUT))
+    if bases.peak_load:  # every flow's loads are the drafted peak's (a light level: its fraction)
+        out.append((rows.test("criterion", lambda t: t in ("C8", "C12")) & ~held,
+                    PEAK_LOAD_INPUT))
     if bases.no_load:  # no load at all: every C12 row but a set-point's rests on it
         c12 = rows.test("criterion", lambda t: t == "C12")
         if "mechanism" in violations:
@@ -320,6 +351,23 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
                 out.append((hit & ~uv2, f"{fld} of site {name} (drafted: TODO)"))
     out += uv2_sources(rows, bases, LIGHT_LOAD_INPUT)
     return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
+
+
+def _held(violations: pd.DataFrame, bases: InputBases, rows: _Coded) -> np.ndarray:
+    """``(n,)`` bool: the rows a set-point holds, which rest on it and not on the load level:
+    a source's (``mechanism`` :data:`~protv2g.checks.flow_limit.SOURCE_SETPOINT`; review s26:
+    IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load), a regulator's
+    at the bus it regulates (:attr:`InputBases.regulated_buses`). A row past a regulator's
+    output that C12 judges as the output (its band) is not held: its drop from the output is
+    the load's (review rev42c M2, IEEE 8500 F51 "given data" / F52 "drafted value (TODO)" on
+    one bus at light load)."""
+    if "mechanism" not in violations:
+        return np.zeros(len(violations), dtype=bool)
+    held = rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS and t != REGULATOR_SETPOINT)
+    at_regulator = rows.test("mechanism", REGULATOR_SETPOINT.__eq__)
+    if bases.regulated_buses:  # without the names (a bare InputBases): held, as before
+        at_regulator &= rows.test("fault_bus", lambda t: t.lower() in bases.regulated_buses)
+    return held | at_regulator
 
 
 def _confirm_sources(violations: pd.DataFrame, bases: InputBases

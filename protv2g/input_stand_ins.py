@@ -74,6 +74,19 @@ class InputBases:
         applies ``r_fault_min_ohm`` above 1 kV only (:func:`protv2g.engine.phase.faults.
         fault_impedance`), so a min-case ground fault there does not rest on it (review
         ver39 M-c: the European LV feeder's 416 V C5 rows "rested on" it).
+    peak_load : bool
+        The feeder has load and ``scenarios.load_levels`` is marked ``# TODO`` (init's "peak
+        = the model's own snapshot load … confirm the model's loads are the feeder's peak"):
+        every C8 and C12 row rests on that peak — the light level is a fraction of it, the
+        charging snapshots are at it (review rev42c M2, IEEE 8500: every peak-load row read
+        "given data").
+    regulated_buses : frozenset of str
+        Lower-case names of the buses an enabled RegControl regulates
+        (:func:`protv2g.checks.flow_limit.regulated_buses`): a C12 row the regulator's
+        set-point holds there rests on the set-point, not on the load; a row past the output
+        that C12 judges as the output (its band, :mod:`protv2g.checks.flow_band`) still rests
+        on the load that sets its drop from it (review rev42c M2, IEEE 8500's regxfmr_190-8581
+        at 1.066 pu, 0.0185 pu above feeder_regc's output at light load).
     no_load : bool
         The feeder has no load and ``scenarios.load_levels`` is marked ``# TODO`` (init's
         "light and peak the same"): every C12 row rests on that missing load (review rev39a
@@ -106,6 +119,8 @@ class InputBases:
     todo_sites: Mapping[str, frozenset[str]] = field(default_factory=dict)
     reclose_margin_s: float | None = None
     default_sites: Mapping[str, Mapping[str, float | str]] = field(default_factory=dict)
+    peak_load: bool = False
+    regulated_buses: frozenset[str] = frozenset()
 
 
 #: The V2G site fields whose schema default a row may rest on (:attr:`InputBases.default_sites`):
@@ -207,15 +222,23 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
     if any(str(f).startswith(R_FAULT_MIN_FIELD) for f in todo_fields):
         r_min = float(getattr(getattr(study.document, "faults", None), "r_fault_min_ohm", 0.0))
         low_v = _low_voltage_buses(study)
-    no_load = (any(str(f).startswith(LOAD_LEVELS_FIELD) for f in todo_fields)
-               and not feeder_has_load(study))
+    levels_todo = any(str(f).startswith(LOAD_LEVELS_FIELD) for f in todo_fields)
+    has_load = levels_todo and feeder_has_load(study)
+    no_load, peak = levels_todo and not has_load, has_load
     sites = {k: frozenset(v) for k, v in drafted_site_fields(study, todo_fields).items()}
     checks = getattr(study.document, "checks", None)
     margin = (None if checks is None or "reclose_margin_s" in checks.model_fields_set
               else float(checks.reclose_margin_s))
+    regulated = frozenset()
+    if model is not None and (light or peak):
+        from protv2g.checks.flow_limit import regulated_buses
+
+        names = model.buses.index.tolist()
+        regulated = frozenset(str(names[b]).lower() for b in regulated_buses(model)
+                              if 0 <= b < len(names))
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
                       trafos, light, r_min, no_load, low_v, sites, margin,
-                      site_defaults(study, sites))
+                      site_defaults(study, sites), peak, regulated)
 
 
 def site_defaults(study: Study, drafted: Mapping[str, Iterable[str]] | None = None

@@ -115,3 +115,27 @@ def test_fraction_margins_read_as_percent():
     assert export_trend(rows, "fraction") == (
         "worsens with export: −1 % at 1,000 kW; −5 % at 2,000 kW; −20 % at 3,000 kW (kW: "
         "all sites' export together)")
+
+
+def test_the_base_rows_tolerance_does_not_widen_the_band():
+    """Review rev42b M2, IEEE 123 F04 (C5 F-L107, SLG-a at 114 min, the reviewer's
+    /tmp/rev42b/123Bus): −0.07737 × pickup without V2G; −0.2208 at 269 kW; −0.3056 at 430 kW;
+    −0.3617 at 538 kW. The rows' tolerances (the pickup scatter, scaling with each row's
+    current) are 0.2845 in the base row and 0.2277–0.2558 with export; the attribution judged
+    the 538 kW row against its own 0.2277 and filed it "worse" (0.2843 > 0.2277), while the
+    trend took the base row's 0.2845 and read "does not move with export, within the check's
+    tolerance ±0.2845 × pickup" of a 4.7× worsening. The trend's band is the largest
+    tolerance of the rows with export (0.2558): 0.2843 moves."""
+    rows = pd.DataFrame({
+        "margin": [-0.361693, -0.305607, -0.220764, -0.220764, -0.077367],
+        "p_export_kw": [537.6, 430.08, 268.8, 268.8, 0.0],
+        "participation": ["firm", "expected", "expected", "firm", ""],
+        "tolerance": [0.227661, 0.238879, 0.255847, 0.255847, 0.284527],
+        "device": "F-L107", "other_device": None, "fault_bus": "114", "fault_type": "SLG-a",
+        "case": "min",
+        "attribution": ["worse", "pre-existing", "pre-existing", "pre-existing",
+                        "pre-existing"],
+        "base_margin": [-0.077367] * 4 + [np.nan]})
+    trend = export_trend(rows, "× pickup")
+    assert trend.startswith("worsens with export"), trend
+    assert "does not move" not in trend and "±0.2845" not in trend

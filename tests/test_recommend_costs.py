@@ -148,6 +148,24 @@ def test_the_unbalance_note_names_the_three_phase_sites_share():
     assert "balance the single-phase sites and loads across phases" not in note
 
 
+def test_a_pre_existing_unbalance_note_does_not_blame_the_sites_charging():
+    """Review rev42c M4, IEEE 8500 R50/F49: VUF 3.58 % at m1047763, "pre-existing: charging
+    changes it by 0.00802 % VUF, under the materiality threshold" (OpenDSS, the reviewer's
+    dss_vuf.py on the same model: 3.563 % at peak, 3.554 % with the 2 MW depot and 14.4 kW of
+    homes charging — ±0.01 %), yet its note said "its balanced charging current raises the
+    feeder's own unbalance … schedule or cap the charging". The note follows the finding's
+    attribution: nothing of the sites' to cap."""
+    depot = S(name="depot", phases=3, phase=None, n_chargers=10, p_charger_kw=200.0)
+    homes = S(name="homes", phases=1, phase="ab", n_chargers=2, p_charger_kw=7.2)
+    finding = {"margin_unit": "%", "attribution": "pre-existing",
+               "worst_scenario": "charging/firm", "device": None, "sites": [depot, homes]}
+    note = _no_candidate_note("C12", "fail", finding)
+    assert note.startswith("voltage unbalance present without V2G")
+    assert "schedule or cap the charging" not in note
+    assert "raises the feeder's own unbalance" not in note
+    assert "not the sites' charging schedule or a cap" in note
+
+
 def test_an_islanding_finding_on_a_drafted_relay_rests_on_its_location_not_settings():
     first = drafted_first({"input_basis": "todo", "device": "head-l35", "criterion": "C11"},
                           {"head-l35"}, "study.yaml", set())

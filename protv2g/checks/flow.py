@@ -71,7 +71,7 @@ from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks._rows import first_largest, text_isin
 from protv2g.checks.attribution_materiality import who_moves
 from protv2g.checks.equipment import EQUIPMENT
-from protv2g.checks.flow_band import band_rows, with_switch_tied
+from protv2g.checks.flow_band import band_bases, band_rows, with_switch_tied
 from protv2g.checks.flow_band_judged import record_band_judged
 from protv2g.checks.flow_buses import (
     RANGE_A_MAX_KV,
@@ -221,6 +221,7 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
     mechanism = np.where(tap, SITE_TAP, "").astype(object)
     for k in band:
         mechanism[k] = REGULATOR_SETPOINT
+    mechanism[band_bases(ctx, bad, band)] = REGULATOR_SETPOINT
     if "vm_ll_max_pu" in bad.columns:
         for k in np.flatnonzero(bad.vm_ll_max_pu.notna().to_numpy()).tolist():
             suffix[k] = LINE_TO_LINE_TEXT + suffix.get(k, "")

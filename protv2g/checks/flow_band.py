@@ -108,7 +108,7 @@ from protv2g.checks.flow_taps import (
     tap_moves,
 )
 
-__all__ = ["band_held", "band_rows", "compensated_pu", "ldc_settings", "switch_tied",
+__all__ = ["band_bases", "band_held", "band_rows", "compensated_pu", "ldc_settings", "switch_tied",
            "with_switch_tied", "KV_SAME_RTOL"]
 
 #: Relative tolerance on two buses' base kV for "the same voltage level" (rule 1).
@@ -459,3 +459,21 @@ def band_rows(ctx: Any, bus: pd.DataFrame, bad: pd.DataFrame, pre: np.ndarray,
         return {}
     return band_held(model, bus, ctx.flow.get("device"), ctx.base_of, bad, candidate,
                      ctx.thresholds.v_max_pu, tol_pu, ctx.bus_name)
+
+
+def band_bases(ctx: Any, bad: pd.DataFrame, band: Mapping[int, str]) -> np.ndarray:
+    """``(n,)`` bool: the failing rows of ``bad`` in the base case of a row judged as its
+    regulator's output (``band``, :func:`band_rows`), at its bus:
+    the band that puts the bus over the limit with V2G does so without it
+    (:mod:`protv2g.checks.flow_band`: "with R anywhere in its band B can be over the limit
+    with no V2G at all"), so the base row is the set-point's too — one finding, not two with
+    the V2G rows under "regulator set-point" and the base row beside them (review rev42c M2,
+    IEEE 8500 F51/F52: regxfmr_190-8581 phase c at 1.066–1.067 pu; as rev35b M5 made a
+    switch-tied bus's base rows read as its output's)."""
+    out = np.zeros(len(bad), dtype=bool)
+    if not band:
+        return out
+    scen, buses = bad.scenario.to_numpy(), bad.bus.to_numpy()
+    keys = {(ctx.base_of.get(str(scen[k]), ""), buses[k]) for k in band}
+    out[:] = pd.MultiIndex.from_arrays([scen.astype(str), buses]).isin(list(keys))
+    return out

@@ -11,6 +11,12 @@ single-phase site adds unbalance of its own, which a move to another phase can e
 note gives the study's sites of each kind with their rated power (``n_chargers ×
 p_charger_kw``), so the reader sees which kind carries the project's power; it does not
 attribute the finding to one site (that needs a run per site).
+
+A **pre-existing** finding (V2G's or the charging's change under the materiality threshold,
+:mod:`protv2g.checks.attribution`) is the feeder's own unbalance: the note follows that
+attribution and proposes nothing of the sites' (review rev42c M4, IEEE 8500 R50/F49: "schedule
+or cap the charging" beside its finding's "charging changes it by 0.00802 % VUF, under the
+materiality threshold"; OpenDSS: ±0.01 % with and without the depot's 2 MW).
 """
 
 from __future__ import annotations
@@ -38,9 +44,16 @@ def unbalance_note(sites: Sequence[Any] | None, charging: bool, pre: bool) -> st
     voltage unbalance: the three-phase site campus (400 kW) carries 90 % of the sites' 443 kW
     >>> print(unbalance_note([homes], False, False)[:84])
     voltage unbalance: balance the single-phase sites across phases (homes on ab, 43 kW)
+    >>> print(unbalance_note([campus], True, True)[:78])
+    voltage unbalance present without V2G, the sites' charging changing it by less
     """
     what = "charging" if charging else "export"
-    tail = (" (present without V2G)" if pre else "") + "; not searched"
+    if pre:  # the feeder's own unbalance: nothing of the sites' to change (rev42c M4)
+        return (f"voltage unbalance present without V2G, the sites' {what} changing it by less "
+                "than the materiality threshold (the finding's attribution): the feeder's own "
+                "balancing (its single-phase loads and laterals across phases, a planning "
+                f"item), not the sites' {what} schedule or a cap; not searched")
+    tail = "; not searched"
     three = [s for s in (sites or ()) if int(getattr(s, "phases", 3) or 3) == 3]
     single = [s for s in (sites or ()) if int(getattr(s, "phases", 3) or 3) == 1]
     if not three and not single:

@@ -35,7 +35,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import check_attribution
-from protv2g.gate_hosting import NOT_DETERMINED
+from protv2g.gate_hosting import NOT_DETERMINED, first_clause
 from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
 from protv2g.input_basis import InputBasis, rests_on
@@ -72,6 +72,28 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 #: section 5, where it is listed with its evidence)
 _MAX_GATE_CONDITIONS = 10
 _DECISIONS = ("approve", "approve with conditions", "reject")
+
+#: The longest gist of a TODO item the Summary quotes (characters, "…" after a cut).
+TODO_GIST_CHARS = 160
+
+
+def todo_gist(item: str) -> str:
+    """A TODO item (``"<field>: <text>"``, :func:`protv2g.study.todos.todo_items`) cut to its
+    first clause — up to its first ``"; "`` outside parentheses
+    (:func:`protv2g.gate_hosting.first_clause`) or ``" — "``, at most
+    :data:`TODO_GIST_CHARS` — for the Summary's "Unconfirmed inputs" example: the Summary is
+    a decision memo; the whole text stays on the Inputs sheet and in ``protv2g validate``
+    (review rev42a M3, EPRI ckt5: the head relay's 1,500-character TODO, every curve
+    family's trial, quoted whole as the "e.g.").
+
+    >>> todo_gist("devices[1] (line 24): assumed feeder-head relay head: the model has none; "
+    ...           "settings by protv2g's stated rule (…)")
+    'devices[1] (line 24): assumed feeder-head relay head: the model has none …'
+    """
+    text = first_clause(str(item)).split(" — ", 1)[0]
+    if len(text) > TODO_GIST_CHARS:
+        text = text[:TODO_GIST_CHARS].rsplit(" ", 1)[0].rstrip(",;:")
+    return text + (" …" if text != str(item) else "")
 
 
 def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
@@ -209,7 +231,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     if unconfirmed:  # assumed values (``# TODO``): the verdict rests on them until confirmed
         w.pair("Unconfirmed inputs",
                f"{len(unconfirmed)} value(s) the study file marks TODO (assumed by protv2g "
-               "init, e.g. " + "; ".join(unconfirmed[:2]) + "): the verdict and findings rest "
+               "init, e.g. " + "; ".join(map(todo_gist, unconfirmed[:2]))
+               + "): the verdict and findings rest "
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
     if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
