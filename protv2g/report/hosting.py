@@ -81,8 +81,9 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
     """The figure :func:`plot_hosting_margins` writes (a pyplot Figure; close it after).
 
     A point below 0 is a violation: filled where rows of it fail at that export (``n_failing``
-    > 0: it limits the hosting capacity), open where they only warn or inform (it limits
-    nothing); a panel with points below 0 and none failing says so in its title (review
+    > 0: it limits the hosting capacity), open where they only warn (it limits nothing; an
+    ``info`` row's margin is not in the curve, :func:`protv2g.hosting.margins.margin_table`,
+    review rev42a M10); a panel with points below 0 and none failing says so in its title (review
     rev40b M6: ckt5's C11/C12 panels sat at −0.09…−0.25 under "below 0: violated" with 0
     failing)."""
     import matplotlib.pyplot as plt
@@ -121,7 +122,7 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                            lw=1)
         ax.axhline(0.0, color="k", lw=0.8)
         negative = sub["margin"] < 0.0
-        ax.set_title(f"{crit}" + (" — below 0: warnings/info only, limits nothing"
+        ax.set_title(f"{crit}" + (" — below 0: warnings only, limits nothing"
                                   if negative.any() and not (sub["n_failing"] > 0).any()
                                   else ""), fontsize=10)
         ax.set_xlabel("site export (kW)")
@@ -138,7 +139,8 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                    ncol=min(len(labels), 6), frameon=False)
     fig.suptitle((title + "\n" if title else "") + "smallest margin vs export; dotted: "
                  "hosting capacity per criterion\nbelow 0: violated — ● fails (limits the "
-                 "hosting capacity), ○ warning/info only (limits nothing)", fontsize=10)
+                 "hosting capacity), ○ warning only (limits nothing); info rows (no limit) not "
+                 "drawn", fontsize=10)
     rows_legend = math.ceil(len(labels) / 6) if labels else 0
     fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
     return fig
