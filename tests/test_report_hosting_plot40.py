@@ -32,13 +32,13 @@ def test_below_zero_is_told_apart_by_status():
     try:
         sup = fig._suptitle.get_text()
         assert "fails (limits the hosting capacity)" in sup
-        assert "warning/info only (limits nothing)" in sup
+        assert "warning only (limits nothing)" in sup
         fig.canvas.draw()  # the subtitle inside the figure, with two panels
         box = fig._suptitle.get_window_extent()
         assert box.x0 >= 0.0 and box.x1 <= fig.bbox.x1
         titles = {ax.get_title().split(" ")[0]: ax.get_title() for ax in fig.axes
                   if ax.get_visible()}
-        assert titles["C12"].endswith("below 0: warnings/info only, limits nothing")
+        assert titles["C12"].endswith("below 0: warnings only, limits nothing")
         assert titles["C1"] == "C1"
         c1 = next(ax for ax in fig.axes if ax.get_title() == "C1")
         filled = [ln for ln in c1.get_lines() if ln.get_label() == "_fails"]

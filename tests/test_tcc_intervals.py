@@ -63,8 +63,8 @@ def test_a_ground_element_primary_is_drawn_at_its_3i0():
     assert (i_a, tp, tb) == (310.0, 0.5, 1.0)
     assert "V2G" not in text  # its interval at that fault is not the ground elements'
     v["elements_min"] = ref["elements_min"]
-    ((*_, text, _, _, _),) = intervals([("RC", "R", ref, v)], ["R", "RC"], "ground")
-    assert text == "C4 RC→R: 0.5 s, V2G 0.4 s (need ≥ 0.2 s)"
+    (note,) = intervals([("RC", "R", ref, v)], ["R", "RC"], "ground")
+    assert note.text == "C4 RC→R: 0.5 s, V2G 0.4 s (need ≥ 0.2 s)"
 
 
 def test_without_element_names_the_fault_type_decides():

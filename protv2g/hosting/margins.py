@@ -12,7 +12,7 @@ from protv2g.gate import PRE_EXISTING, failing_mask, unevaluated_mask
 from protv2g.hosting.limits import immaterial_mask, setting_mask
 from protv2g.hosting.tables import Axis
 from protv2g.study.schema import Gate
-from protv2g.violations import row_weights
+from protv2g.violations import CheckStatus, row_weights
 
 __all__ = ["MARGIN_COLUMNS", "margin_table"]
 
@@ -35,7 +35,8 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
     """Smallest margin per (scenario, criterion) (negative = violated, criterion units).
 
     Taken over the violation rows attributable to V2G (pre-existing failures, which V2G does
-    not make worse, would otherwise flatten every curve at their own margin) and over the
+    not make worse, would otherwise flatten every curve at their own margin) that are judged
+    (``fail``/``warn``/``ok``: an ``info`` row limits nothing and says so) and over the
     coordination pairs that still coordinate (``margin_s ≥ 0``), so each curve shows how the
     criterion approaches and crosses zero as the export rises.
     """
@@ -44,7 +45,10 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
     if not viol.empty:
         keep = (viol["scenario"].isin(meta.keys()) & ~unevaluated_mask(viol)
                 & (viol["attribution"].astype(str) != PRE_EXISTING))
-        v = viol[keep]
+        # an ``info`` row is no limit, its margin not a violation (review rev42a M10: ckt5's
+        # C11 row "only depot … no island of other customers", margin = −export, drew the C11
+        # curve below 0 from the first kW where the By criterion table warns from 500 kW)
+        v = viol[keep & (viol["status"].astype(str) != CheckStatus.INFO.value)]
         frames.append(pd.DataFrame({"scenario": v["scenario"], "criterion": v["criterion"],
                                     "margin": pd.to_numeric(v["margin"], errors="coerce")}))
     coord = coordination

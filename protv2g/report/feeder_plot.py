@@ -23,6 +23,7 @@ from matplotlib.patheffects import withStroke
 from matplotlib.transforms import offset_copy
 
 from protv2g.devices.kinds import spec
+from protv2g.report.der_marks import DER_OFFSET, der_marks
 from protv2g.report.feeder_graph import device_edges, tree_layout
 from protv2g.report.feeder_overlap import LabelSpec, drop_overlaps
 from protv2g.report.feeder_overlap import extent_pt as _extent_pt
@@ -222,7 +223,8 @@ def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, 
 def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
                 violations: pd.DataFrame, title: str = "", tree: FeederTree | None = None,
                 edges: dict[str, tuple[str, str]] | None = None,
-                studied_kw: Mapping[str, float] | None = None) -> Figure:
+                studied_kw: Mapping[str, float] | None = None,
+                existing: pd.DataFrame | None = None) -> Figure:
     """Draw the feeder as a tree with devices, V2G sites and violation locations.
 
     Parameters
@@ -247,6 +249,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     studied_kw : mapping, optional
         Site name → the largest export studied (kW, :func:`studied_export_kw`): each site
         is labelled with it (:func:`site_label`), else with its installed rating.
+    existing : DataFrame, optional
+        The feeder's existing sources (the result's "Existing sources" table): each drawn
+        below its bus with a legend symbol per kind (:func:`protv2g.report.der_marks.der_marks`).
 
     Returns
     -------
@@ -342,6 +347,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         label(0, site_label(site, (studied_kw or {}).get(str(site.get("name")))),
               (x, y + 0.38), (8, 26) if large else (8, 0), va="center", fontsize=7.5,
               color="tab:green")
+    der = der_marks(ax, pos, existing, label, Z_DEVICES)  # review rev42a M7
     if crowded:
         _rings(ax, pos, violated)
     for bus, (n, worst) in violated.items():
@@ -357,6 +363,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
                 for k, (m, c) in _kind_styles().items()]
     handles.append(Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"))
+    handles += der
     # one ring entry per colour drawn, saying which worst status it marks (rev39b M8)
     worst_drawn = {w for _, w in violated.values()}
     for status, color in _SEVERITY_COLOR.items():
@@ -385,7 +392,8 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     at = np.array([p[:2] for p in placed]).reshape(-1, 2)
     ax.set_xlim(*_limits(min(xs), max(xs), at[:, 0], ext[:, 0], ext[:, 1],
                          width * 72.0 * 0.98))
-    ax.set_ylim(*_limits(min(ys), max(ys) + (0.38 if sites else 0.0), at[:, 1], ext[:, 2],
+    ax.set_ylim(*_limits(min(ys) - (DER_OFFSET if der else 0.0),
+                         max(ys) + (0.38 if sites else 0.0), at[:, 1], ext[:, 2],
                          ext[:, 3], height * 72.0 * (top - bottom)))
     if large:
         removed, covering = drop_overlaps(ax, texts, placed, np.array(marks),

@@ -87,10 +87,11 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
     no-load tap, a regulator's set-point, a reclose interval — or a worsening immaterial to a
     deficit already there: the sheet's "not limiting"; review rev41a M6, IEEE 34's light-load
     C12 points at depot480 were "● fails (limits the hosting capacity)" beside the sheet's
-    "not limiting … set by transformer.depot_xf's no-load tap"), open where they only warn or
-    inform (it limits nothing); a panel with points below 0 and none limiting says so in its
-    title (review rev40b M6: ckt5's C11/C12 panels sat at −0.09…−0.25 under "below 0:
-    violated" with 0 failing)."""
+    "not limiting … set by transformer.depot_xf's no-load tap"), open where they only warn
+    (it limits nothing; an ``info`` row's margin is not in the curve,
+    :func:`protv2g.hosting.margins.margin_table`, review rev42a M10); a panel with points
+    below 0 and none limiting says so in its title (review rev40b M6: ckt5's C11/C12 panels
+    sat at −0.09…−0.25 under "below 0: violated" with 0 failing)."""
     import matplotlib.pyplot as plt
 
     margins = analysis.margins
@@ -132,7 +133,7 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
         negative = sub["margin"] < 0.0
         quiet = negative.any() and not _limiting(sub[negative]).any()
         what = ("settings/warnings only" if (sub.loc[negative, "n_failing"] > 0).any()
-                else "warnings/info only")
+                else "warnings only")
         ax.set_title(f"{crit}" + (f" — below 0: {what}, limits nothing" if quiet else ""),
                      fontsize=10)
         ax.set_xlabel("site export (kW)")
@@ -150,7 +151,7 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
     fig.suptitle((title + "\n" if title else "") + "smallest margin vs export; dotted: "
                  "hosting capacity per criterion\nbelow 0: violated — ● fails (limits the "
                  "hosting capacity), □ fails, not limiting (a setting to change), ○ "
-                 "warning/info only (limits nothing)", fontsize=10)
+                 "warning only (limits nothing); info rows (no limit) not drawn", fontsize=10)
     rows_legend = math.ceil(len(labels) / 6) if labels else 0
     fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
     return fig

@@ -201,12 +201,18 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
         t0, t1 = (float(np.clip(t, floor_s, top_s)) if np.isfinite(t) and t > 0 else floor_s
                   for t in (n.t_primary_s, n.t_backup_s))
         clipped.append((t0, t1) != (n.t_primary_s, n.t_backup_s))
-        ax.annotate("", xy=(n.i_a, t1), xytext=(n.i_a, t0),
-                    arrowprops={"arrowstyle": "<->", "color": "0.55" if n.info else "0.25",
+        # each end at the current its device sees (review rev42a M1: with V2G the fuse's
+        # phase current and the 51G's 3I0 differ by the chargers' current); a V2G row's own
+        # arrow (it fails where the reference does not) in red
+        i_b = n.i_backup_a if np.isfinite(n.i_backup_a) else n.i_a
+        colour = V2G_ARROW_COLOUR if n.case == "v2g" else "0.55" if n.info else "0.25"
+        ax.annotate("", xy=(i_b, t1), xytext=(n.i_a, t0),
+                    arrowprops={"arrowstyle": "<->", "color": colour,
                                 "lw": 1.0, "ls": "--" if n.info else "-"})
-        ax.text(n.i_a * 1.07, np.sqrt(t0 * t1), str(k), fontsize=8,
+        ax.text(max(n.i_a, i_b) * 1.07, np.sqrt(t0 * t1), str(k), fontsize=8,
                 fontweight="bold", color="0.1", va="center", ha="left",
                 bbox=badge_box(n.info))
+        hi, lo = max(hi, i_b), min(lo, i_b)
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
     _minor_grid(ax)
     handles, labels = ax.get_legend_handles_labels()
@@ -231,7 +237,10 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     proxies = [h for k, h, _ in kinds if k in drawn]
     names_ = [n for k, _, n in kinds if k in drawn]
     numbers = [Badge(str(k), n.info) for k, n in enumerate(notes, start=1)]
+    by_name = {m.name: m for m in models}
     names_ += [f"interval {n.text}" + (" — information only" if n.info else "")
+               + (" (red arrow)" if n.case == "v2g" else "")
+               + _off_curve(n, by_name, family)
                + (f"; arrow cut at the time axis ({floor_s:g}–{top_s:g} s)" if cut else "")
                for n, cut in zip(notes, clipped, strict=True)]
     # the legend by rows, not matplotlib's offset boxes (:mod:`protv2g.report.tcc_legend`)
@@ -245,6 +254,34 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     ax.set_title(title, fontsize=11, y=1.0)
     ax.set_xlabel(f"Current (A, primary{'; ground elements: 3I0' if family == 'ground' else ''})")
     return fig
+
+
+#: Colour of a V2G row's own interval arrow (:attr:`~protv2g.report.tcc_intervals.Interval.case`
+#: ``"v2g"``): a failing interval the reference's arrow does not show.
+V2G_ARROW_COLOUR = "#b2182b"
+#: Relative difference between an arrow end's time and its device's drawn curve at that
+#: current above which the legend gives both (:func:`_off_curve`).
+_OFF_CURVE_REL = 0.05
+
+
+def _off_curve(n: Interval, models: dict[str, Device], family: str) -> str:
+    """For a V2G row's arrow, each end whose time is off its device's drawn curve at that
+    current (more than :data:`_OFF_CURVE_REL`): the checks time a device through the chargers'
+    stages (``docs/charger-fault-model.md`` §3: the first-cycle current the row names, then
+    the sustained and ceased stages), the curve is the time at the first-cycle current held
+    (ckt5 F01: the 100K fuse 64.3 s through the stages, 140 s on its curve at 253 A)."""
+    if n.case != "v2g":
+        return ""
+    out = []
+    for name, i_a, t_s in ((n.primary, n.i_a, n.t_primary_s),
+                           (n.backup, n.i_backup_a if np.isfinite(n.i_backup_a) else n.i_a,
+                            n.t_backup_s)):
+        m = models.get(name)
+        t_curve = _time(m, family, i_a) if m is not None else float("nan")
+        if np.isfinite(t_curve) and t_curve > 0 and abs(t_s / t_curve - 1) > _OFF_CURVE_REL:
+            out.append(f"{name}'s {t_s:.3g} s is through the chargers' stages (its curve at "
+                       f"{i_a:,.0f} A: {t_curve:.3g} s)")
+    return f"; {'; '.join(out)}" if out else ""
 
 
 #: Dash pattern of a fault below a device's pickup (a vertical, :func:`_vline`): long dash,

@@ -30,8 +30,9 @@ GROUND_TYPES = frozenset({"SLG", "LLG"})
 
 
 class Interval(NamedTuple):
-    """One coordination interval drawn on a TCC (:func:`intervals`): an arrow at ``i_a`` (A)
-    from the primary's time to the backup's (s), its legend text, the pair, and whether
+    """One coordination interval drawn on a TCC (:func:`intervals`): an arrow from the
+    primary's time (s) at ``i_a`` (A) to the backup's at ``i_backup_a``, its legend text, the
+    pair, and whether
     every status it shows is ``info`` (a C2 fuse-saving interval above the crossover, where
     saving is impossible by design: reported as information, not judged — review rev39b
     M7, drawn like a passing one before)."""
@@ -43,6 +44,13 @@ class Interval(NamedTuple):
     primary: str = ""
     backup: str = ""
     info: bool = False
+    #: the backup's end of the arrow (A): the current its element sees (a 51G's 3I0, a 51P's
+    #: phase current), NaN: ``i_a``
+    i_backup_a: float = float("nan")
+    #: the row the arrow is drawn from: ``"ref"`` (base, idle, or the V2G row of a pair with
+    #: no base case) or ``"v2g"`` (the worst V2G row's own arrow where it fails and the
+    #: reference's does not: review rev42a M1)
+    case: str = "ref"
 
 
 #: Significant figures of an interval and its requirement in a TCC's text (review rev39b
@@ -145,10 +153,7 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         tag = _family_point(ref, primary, backup, family, tags)
         if tag is None:
             continue
-        parts = str(ref.get(f"elements_{tag}", "") or "").split(", ")
-        ground_primary = family == "ground" and any(
-            p.startswith(f"{primary} ") and _GROUND_MARK in p for p in parts)
-        i_a = float(ref[f"i_primary_3i0_{tag}_a" if ground_primary else f"i_primary_{tag}_a"])
+        i_a, i_b = _currents(ref, tag, primary, backup, family)
         tp, tb = float(ref[f"t_primary_{tag}_s"]), float(ref[f"t_backup_{tag}_s"])
         if not all(np.isfinite([i_a, tp, tb])) or tp <= 0 or tb <= 0:
             continue
@@ -172,17 +177,71 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         own = _state(ref, tag) if with_status else ("", "")
         other = _state(v, tag) if with_status else ("", "")
         said = ("V2G " if no_base else "idle " if of == IDLE_CASE else "")
+        # the V2G row's own arrow where it fails (or warns) at this fault and the reference's
+        # does not show it (review rev42a M1: ckt5's F01 drew only the idle +11.3 s, the
+        # failing V2G −37.5 s — fuse at 253 A phase, 51G at 360 A 3I0 — was legend text)
+        v_arrow = (np.isfinite(vv) and _judged(v, tag, vv, need) in ("fail", "warn")
+                   and _judged(v, tag, vv, need) != _judged(ref, tag, iv, need))
         text = (f"{ref['criterion']} {primary}→{backup}: {said}{sec(iv)}"
                 + (" (no base case)" if no_base else "") + _said(own)
                 + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
                 + f" (need ≥ {seconds_text(need)})"
                 + _worst_note(tag, i_a, (iv - need, vv - need), ref,
-                              None if no_base else v, primary, backup))
+                              None if no_base else v, primary, backup)
+                + (f" — this arrow: {said.strip() or 'base'}, {_ends(primary, backup, i_a, i_b)}"
+                   if v_arrow else ""))
         # information only where every interval the text shows is (the V2G one where shown)
         shown = [_state(ref, tag)[0]] + ([_state(v, tag)[0]] if np.isfinite(vv) else [])
         out.append(Interval(i_a, tp, tb, text, primary, backup,
-                            all(st == "info" for st in shown)))
+                            all(st == "info" for st in shown), i_b))
+        if not v_arrow:
+            continue
+        vi_a, vi_b = _currents(v, tag, primary, backup, family)
+        vtp, vtb = float(v[f"t_primary_{tag}_s"]), float(v[f"t_backup_{tag}_s"])
+        if not all(np.isfinite([vi_a, vtp, vtb])) or vtp <= 0 or vtb <= 0:
+            continue
+        where = str(v.get("scenario", "") or "")
+        out.append(Interval(
+            vi_a, vtp, vtb,
+            f"{ref['criterion']} {primary}→{backup}: V2G {sec(vv)}{_said(other)} (need ≥ "
+            f"{seconds_text(need)}) — this arrow: V2G"
+            + (f" ({where})" if where else "")
+            + f", {primary} {vtp:.3g} s at {vi_a:,.0f} A, {backup} {vtb:.3g} s at "
+            f"{vi_b:,.0f} A",
+            primary, backup, False, vi_b, "v2g"))
     return out
+
+
+def _currents(row: pd.Series, tag: str, primary: str, backup: str, family: str
+              ) -> tuple[float, float]:
+    """(primary's, backup's) current (A) of a per-pair row at its fault ``tag``, each the one
+    its element sees as its curve is drawn: on the ground plot a ground element's 3I0, else
+    (a fuse, a phase element) the phase current. A backup's current the row has not (no
+    ``i_backup_*`` column, NaN) is the primary's."""
+    parts = str(row.get(f"elements_{tag}", "") or "").split(", ")
+
+    def ground(device: str) -> bool:
+        return family == "ground" and any(
+            p.startswith(f"{device} ") and _GROUND_MARK in p for p in parts)
+
+    i_p = float(row[f"i_primary_3i0_{tag}_a" if ground(primary) else f"i_primary_{tag}_a"])
+    i_b = float(row.get(f"i_backup_3i0_{tag}_a" if ground(backup) else f"i_backup_{tag}_a",
+                        np.nan))
+    return i_p, (i_b if np.isfinite(i_b) and i_b > 0 else i_p)
+
+
+def _judged(row: pd.Series | None, tag: str, interval_s: float, need_s: float) -> str:
+    """The status of a per-pair row at its fault ``tag`` (:func:`_state`), or, without the
+    status columns, ``fail``/``ok`` by its interval against the required one."""
+    status = _state(row, tag)[0]
+    return status or ("fail" if interval_s < need_s else "ok")
+
+
+def _ends(primary: str, backup: str, i_primary_a: float, i_backup_a: float) -> str:
+    """Where an arrow's two ends are drawn: "at 355 A" (one current), or each device's."""
+    if abs(i_primary_a - i_backup_a) <= 0.02 * max(i_primary_a, i_backup_a):
+        return f"at {i_primary_a:,.0f} A"
+    return f"{primary} at {i_primary_a:,.0f} A, {backup} at {i_backup_a:,.0f} A"
 
 
 def _worst_note(tag: str, i_a: float, shown: tuple[float, float], ref: pd.Series,

@@ -190,6 +190,8 @@ def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> Non
     pictures.submit(FEEDER_KEY, plot_feeder, plan.graph, result.settings, sites,
                     violations, cache=False, tree=plan.tree, edges=plan.edges,
                     studied_kw=studied_export_kw(result.scenarios, sites),
+                    existing=result.tables.get("Existing sources")
+                    if hasattr(result.tables, "get") else None,
                     title=f"{result.study_name}: feeder (tree from the substation, not to "
                     "scale)")
 
