@@ -28,12 +28,12 @@ from protv2g.findings_headline import (
 from protv2g.findings_trend import (
     ROW_KEY,
     TREND_COLUMNS,
-    _same_key,
     columns_trend,
     finding_tolerance,
     rows_of,
     trend_columns,
 )
+from protv2g.findings_trend_rows import same_key
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
@@ -189,7 +189,7 @@ def _twins(trend: dict[str, np.ndarray], lo: int, hi: int, h: int) -> np.ndarray
     other scenarios: same device, partner, fault and case; all rows without the key)."""
     if f"{ROW_KEY[0]}:code" not in trend:
         return np.ones(hi - lo, dtype=bool)
-    return _same_key(rows_of(trend, slice(lo, hi)), h - lo)
+    return same_key(rows_of(trend, slice(lo, hi)), h - lo)
 
 
 def _message_at(messages: pd.Series, at: int) -> str:

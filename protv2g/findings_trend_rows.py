@@ -12,7 +12,7 @@ import pandas as pd
 from protv2g.checks.equipment import IDLE_MARGIN
 from protv2g.violations import is_given
 
-__all__ = ["ROW_KEY", "TREND_COLUMNS", "followed_rows", "row_where", "rows_of",
+__all__ = ["ROW_KEY", "TREND_COLUMNS", "followed_rows", "row_where", "rows_of", "same_key",
            "trend_columns", "worst_row_story"]
 
 #: What makes a finding's rows one row's story across export levels (review s17 §3.11).
@@ -97,7 +97,7 @@ def _level_masks(codes: np.ndarray, values: np.ndarray | pd.Index
     return text[codes], masks[codes]  # code -1: the appended "" / 0
 
 
-def _same_key(cols: dict[str, np.ndarray], at: int) -> np.ndarray:
+def same_key(cols: dict[str, np.ndarray], at: int) -> np.ndarray:
     """``(n,)`` bool: the rows with row ``at``'s :data:`ROW_KEY` values (missing = missing:
     None, NaN and "" alike), from :func:`trend_columns`' codes."""
     same = np.ones(len(cols[f"{ROW_KEY[0]}:code"]), dtype=bool)
@@ -136,7 +136,7 @@ def followed_rows(cols: dict[str, np.ndarray], n: int, at: int = 0
     missing or there is no row."""
     if not n or f"{ROW_KEY[0]}:code" not in cols:
         return None, ""
-    key = _same_key(cols, at)
+    key = same_key(cols, at)
     levels = cols.get("load_levels:mask")
     if levels is None or not levels[at]:
         return key, ""
