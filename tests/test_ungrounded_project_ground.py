@@ -249,3 +249,40 @@ def test_the_heads_blind_ground_rows_name_what_detects_the_fault(result, master)
     ref = _opendss(master, xgd=True, fault="741")
     assert ref["i_a"] > 1000.0 and ref["head_3i0_a"] < 0.1  # OpenDSS: 1,431 A, head 0.0 A
     assert float(ground.i_device_a.max()) < 1.0
+
+
+def test_799_is_judged_line_to_line_with_the_project_too(result, master):
+    """ver42 W: with the project 799 was judged phase to ground (its base line to line), so its
+    C12 rows read "made worse by V2G" comparing two different voltages though the export
+    raises 799. The loads of the ungrounded feeder are connected line to line; xgd changes
+    the ground-fault currents, not the service voltage: 799 is judged line to line in every
+    scenario, and with the project it is the line-to-line voltage OpenDSS solves with xgd in
+    and the site exporting (its 600 kW as a pf-1 generator at sg, the site's LV bus)."""
+    import opendssdirect
+
+    buses = result.flow.buses
+    at = buses[buses.bus_name.astype(str) == "799"]
+    assert len(at) >= 2 and at.vm_ll_min_pu.notna().all()
+    v = result.violations
+    rows = v[(v.criterion == "C12") & (v.fault_bus.astype(str) == "799")]
+    # the export rows (the site's charging lowers 799: "worse" is right there)
+    v2g = rows[rows.scenario.astype(str).str.contains("%")]
+    assert len(v2g) and not (v2g.attribution.astype(str) == "worse").any(), v2g[
+        ["scenario", "margin", "attribution"]]
+    dss = opendssdirect.NewContext()
+    dss.Text.Command(f'compile "{master}"')
+    dss.Text.Command(XGD.strip())
+    dss.Text.Command("New Generator.g bus1=sg phases=3 kv=0.48 kw=600 pf=1 model=1")
+    dss.Text.Command("set maxcontroliter=100")
+    dss.Solution.Solve()
+    assert dss.Solution.Converged()
+    dss.Circuit.SetActiveBus("799")
+    volts = np.asarray(dss.Bus.Voltages())
+    volts = volts[0::2] + 1j * volts[1::2]
+    ll_min = float((np.abs(volts - np.roll(volts, -1)) / 4800.0).min())
+    base = rows[rows.scenario.astype(str) == "base/peak"]
+    # the export row judges the line-to-line voltage OpenDSS solves (its bus 799 alone)
+    alone = v2g[v2g.buses.astype(str) == "799"]
+    assert len(alone) == 1
+    assert 0.95 + float(alone.margin.iloc[0]) == pytest.approx(ll_min, abs=2e-3)
+    assert len(base) == 1

@@ -175,7 +175,7 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     base_rows = np.concatenate([np.arange(*where[b.base]) if b.base in where else
                                 np.arange(*where[b.scenario]) for b in blocks])
     buses = bus_table(model, arr.v_v, base_rows, scen, step, time_h,
-                      _ungrounded_steps(model, blocks, sizes, base_open, not_built))
+                      _ungrounded_steps(model, sizes, base_open, not_built))
     if base_open:
         buses = with_idle_voltages(engine, model, blocks, buses, where)
     branches = branch_table(model, engine.branches, arr, scen, step, time_h)
@@ -196,28 +196,31 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     return FlowResult(devices, buses, branches, empty_sites, directional, meta), engine
 
 
-def _ungrounded_steps(model: DssModel, blocks: Sequence[ScenarioBlock], sizes: Sequence[int],
-                      base_open: Sequence[str], not_built: Sequence[str]) -> np.ndarray | None:
-    """``(steps, buses)`` bool: the buses with no ground path in each step's network — a
-    base-case block's without ``base_open`` (the sites' own transformers), every block's
-    without ``not_built`` (:func:`~protv2g.flow.opendss_ground.ungrounded_buses`); None when
-    nothing is out (the model's own in every step).
+def _ungrounded_steps(model: DssModel, sizes: Sequence[int], base_open: Sequence[str],
+                      not_built: Sequence[str]) -> np.ndarray | None:
+    """``(steps, buses)`` bool: the buses C12 judges line to line — those with no ground
+    path in the feeder's own network, without ``base_open`` (the sites' own transformers)
+    and ``not_built``, in EVERY step (:func:`~protv2g.flow.opendss_ground.ungrounded_buses`);
+    None when nothing is out (the model's own in every step).
 
     Review rev42b W1: on IEEE 37 (Δ–Δ substation) with a site behind a grounded-wye / delta
     transformer, 799 was judged phase to ground in the base case too (0.871 pu, the floating
-    reference of an ungrounded system) instead of line to line (0.923 pu, OpenDSS)."""
+    reference of an ungrounded system) instead of line to line (0.923 pu, OpenDSS). The
+    voltage judged follows the feeder's own grounding in the V2G steps as well (ver42 W:
+    judged phase to ground there, 799 read "made worse by V2G" against a line-to-line base
+    though the export raises it): the loads of an ungrounded feeder are connected line to
+    line (there is no neutral to connect them to), and a project's grounded-wye winding does
+    not reconnect them — it changes the ground-fault currents (C5 reads its network per
+    scenario, :mod:`protv2g.checks.reach_ungrounded`), not the service voltage the
+    customers see (ANSI C84.1)."""
     if not base_open and not not_built:
         return None
     from protv2g.flow.opendss_ground import ungrounded_buses
     from protv2g.network.dss_site_transformers import without_elements
 
-    def flags(out: Sequence[str]) -> np.ndarray:
-        return np.asarray(ungrounded_buses(without_elements(model, out)), dtype=bool)
-
-    built, base = flags(not_built), flags([*base_open, *not_built])
-    return np.concatenate([np.broadcast_to(base if b.scenario == b.base else built,
-                                           (k, len(model.buses)))
-                           for b, k in zip(blocks, sizes, strict=True)])
+    base = np.asarray(ungrounded_buses(without_elements(model, [*base_open, *not_built])),
+                      dtype=bool)
+    return np.broadcast_to(base, (int(sum(sizes)), len(model.buses)))
 
 
 #: Column of the bus table (after :data:`~protv2g.flow.opendss_tables.DSS_BUS_EXTRA`, only
