@@ -199,9 +199,17 @@ def _redraft(args: argparse.Namespace) -> int:
     )
     from protv2g.study_draft.redraft_candidates import refresh_candidate_table
     from protv2g.study_draft.redraft_comments import refresh_reach_todos
-    from protv2g.study_draft.redraft_ratings import refresh_ratings_text, stale_ratings
+    from protv2g.study_draft.redraft_ratings import (
+        device_peak_ka,
+        refresh_ratings_text,
+        stale_ratings,
+    )
     from protv2g.study_draft.redraft_reclose import stale_reclose
-    from protv2g.study_draft.redraft_source import refresh_source_todos
+    from protv2g.study_draft.redraft_source import (
+        fault_level_heads,
+        refresh_fault_level_todos,
+        refresh_source_todos,
+    )
     from protv2g.study_draft.trade import redraft_notes, redraft_trade
 
     if args.master is not None or args.site:
@@ -236,6 +244,12 @@ def _redraft(args: argparse.Namespace) -> int:
     # init's TODO on an implausible source, re-judged on the model as it now stands (review
     # rev40b M4: IEEE 123's 24,018 kA claim stayed after a source.dss redirect)
     text, sourced = refresh_source_todos(text, study.model)
+    # … and its TODO on a head's fault level behind a near-ideal substation transformer, on
+    # the head's largest fault now (review rev42b M3a: IEEE 13's 1,363 kA TODO stayed after
+    # `Edit Transformer.Sub XHL=8` while the re-draft said "max fault now 9.50 kA")
+    if heads := fault_level_heads(text):
+        text, level = refresh_fault_level_todos(text, device_peak_ka(study, heads).to_dict())
+        sourced += level
     # the reach TODOs re-judged whatever is re-drafted (review rev41a M2: a recloser added
     # below the head ended its zone, the pickup was kept, the stale TODO stayed)
     if stale:
