@@ -23,9 +23,8 @@ the fault now; still above it, the TODO's figure is the one now.
 from __future__ import annotations
 
 import re
-from typing import Any
-
 from collections.abc import Mapping
+from typing import Any
 
 from protv2g.study.source_check import (
     DSS_SOURCE_FIX,
