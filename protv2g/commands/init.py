@@ -239,8 +239,11 @@ def _redraft(args: argparse.Namespace) -> int:
     ratings = stale_ratings(study)
     # the candidate-site table's levels on the model as it now stands (review rev33b F1), its
     # base case: without the sites' own model transformers, as init drafts it (rev36a T6)
+    # … and the device each sits behind, among the study's devices now (review rev42b M5)
+    placed = {d.name: (site.element_name, d.kind.value) for d in study.document.devices
+              if (site := study.device_sites.get(d.name)) is not None and site.element_name}
     text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"),
-                                          base_case_model(study))
+                                          base_case_model(study), placed)
     # init's TODO on an implausible source, re-judged on the model as it now stands (review
     # rev40b M4: IEEE 123's 24,018 kA claim stayed after a source.dss redirect)
     text, sourced = refresh_source_todos(text, study.model)
@@ -303,9 +306,9 @@ def _redraft(args: argparse.Namespace) -> int:
         print(f"  - {r.field} ({r.device}): {r.drafted_ka:g} kA → {r.redrafted_ka:g} kA "
               f"(max fault now {r.i_max_ka:.2f} kA)")
     if moved:
-        print(f"{out}: the candidate-site table's short-circuit levels re-computed on the "
-              f"model as it now stands ({moved} bus(es) moved by more than "
-              f"{MATERIAL_FRACTION:.0%})")
+        print(f"{out}: the candidate-site table's short-circuit levels and the devices the "
+              f"buses sit behind re-computed on the model as it now stands ({moved} bus(es) "
+              f"moved by more than {MATERIAL_FRACTION:.0%} or now behind another device)")
     for line in skipped:
         print(line)
     names = {i: d.name for i, d, _p in again}
