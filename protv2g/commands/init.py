@@ -30,9 +30,14 @@ coordinates, load-shape and curve files), never the folder's other files (the us
 outputs) — is copied into the study's folder under the name of the deepest folder holding
 them, and the study reads the copy; a ``--redirect`` inside that folder goes with it, one
 outside it (the utility's source impedance kept elsewhere) is copied beside the study, only
-the files it reaches. The command prints what it copied. Exit codes: 0 written, 2 bad input
-(an existing study file or model copy without ``--force``, a model folder over
-:data:`MODEL_COPY_LIMIT_MB`).
+the files it reaches. A study written beside its master (the master and the ``--redirect``
+scripts in the study's folder or below) is not copied even when the model's own references
+reach above it (IEEE 123's ``Redirect ../IEEELineCodes.DSS``): the study names only files in
+its folder, OpenDSS follows the model's references where they are, and the user's edits to
+the master beside the study are the ones read (review rev42b F1); init says which files
+outside the folder the model reads. The command prints what it copied. Exit codes: 0
+written, 2 bad input (an existing study file or model copy without ``--force``, a model folder
+over :data:`MODEL_COPY_LIMIT_MB`).
 """
 
 from __future__ import annotations
@@ -112,6 +117,17 @@ def run(args: argparse.Namespace) -> int:
     model_dir, copy_to = model_copy_plan(master, [], out.parent, reached=reached)
     inside, outside = _split_redirects(args.redirect, model_dir)
     reached += [f for script in inside for f in model_files(Path(script))]
+    # the study beside its master (and the redirects in the master's folder or below): the
+    # study names only files in its folder and OpenDSS itself follows the model's own
+    # references above it (IEEE 123's `Redirect ../IEEELineCodes.DSS`): no copy — review
+    # rev42b F1: the feeder's parent was copied into a folder named after it beside the
+    # study, and the user's edits to the master beside it went unread
+    beyond: list[Path] = []
+    if copy_to is not None and all(Path(p).resolve().is_relative_to(out.parent.resolve())
+                                   for p in (master, *inside)):
+        copy_to = None
+        beyond = [f for f in _model_files(reached)
+                  if not f.is_relative_to(out.parent.resolve())]
     if copy_to is not None:  # the model's files listed once, for the check and the copy
         files = _model_files(reached)
         _check_copy(model_dir, copy_to, files, force=args.force)
@@ -133,7 +149,14 @@ def run(args: argparse.Namespace) -> int:
     if copy_to is not None:
         n_files, size_mb = _copy_model(model_dir, copy_to, files)
         print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
-              "the study reads the copy")
+              f"the study reads the copy ({paths[0]}): edit the model there — the files at "
+              f"{model_dir} are not read any more")
+    elif beyond:
+        print(f"model: the study reads {master.resolve()} in place (not copied); the model's "
+              f"own references reach {len(beyond)} file(s) outside the study's folder, which "
+              f"OpenDSS reads where they are ({', '.join(str(f) for f in beyond[:3])}"
+              f"{', …' if len(beyond) > 3 else ''}): edits to the model go to those files; "
+              "keep them with the study's folder when you move it")
     for source, target in extra.items():
         if source != target:
             target.parent.mkdir(parents=True, exist_ok=True)
