@@ -26,6 +26,9 @@ __all__ = ["refresh_candidate_table"]
 
 _HEAD = "# Candidate V2G site buses, short-circuit level without V2G"
 _SAID = " — kA and X/R re-computed by protv2g init --redraft on the model as it now stands"
+#: … where only the devices the buses sit behind moved (review rev42b M5).
+_BEHIND = (" — the devices behind re-found by protv2g init --redraft among the study's devices "
+           "as they now stand")
 _ROW = re.compile(r"^#   (?P<bus>\S+)\s+(?P<ph>[a-c]+)\s+(?P<kv>[\d.]+)\s+(?P<km>[\d.]+)\s+"
                   r"(?P<i3>-|[\d.]+)\s+(?P<slg>[\d.]+)(?P<mark>\S*)\s+(?P<xr>[\d.]+|nan)"
                   r"(?P<star>\*?)  (?P<behind>.*)$")
@@ -60,12 +63,13 @@ def refresh_candidate_table(text: str, model: Any,
     except Exception:  # noqa: BLE001 - a comment's figures: never stop the re-draft
         return text, 0
     behind = _behind(model, rows, text, devices) if devices else {}
-    moved = 0
+    moved, changed = 0, set()
     for i, m in rows.items():
         if m["bus"] not in levels.index:
             continue
         now = behind.get(m["bus"], m["behind"])
-        moved += now != m["behind"]
+        if now != m["behind"]:
+            changed.add(i)
         r = levels.loc[m["bus"]]
         i3 = "-" if m["i3"] == "-" or not np.isfinite(r.i3ph_ka) else f"{r.i3ph_ka:.2f}"
         slg = f"{r.islg_ka:.2f}" + m["mark"]
@@ -75,14 +79,15 @@ def refresh_candidate_table(text: str, model: Any,
                 i3 != "-" and not math.isclose(float(m["i3"]), float(r.i3ph_ka),
                                                rel_tol=MATERIAL_FRACTION)):
             moved += 1
+            changed.add(i)
         newline = "\n" if lines[i].endswith("\n") else ""
         lines[i] = (f"#   {m['bus']:<24} {m['ph']:<4} {float(m['kv']):>6.2f} "
                     f"{float(m['km']):>7.2f} {i3:>7} {slg:>7} {xr:>6}  {now}"
                     + newline)
-    if moved:
-        head = lines[start].rstrip("\n").split(_SAID)[0].rstrip(":")
-        lines[start] = f"{head}{_SAID}:\n"
-    return "".join(lines), moved
+    if changed:
+        head = lines[start].rstrip("\n").split(_SAID)[0].split(_BEHIND)[0].rstrip(":")
+        lines[start] = f"{head}{_SAID if moved else _BEHIND}:\n"
+    return "".join(lines), len(changed)
 
 
 #: One device as the table names it: ``head-sw1 (relay, proposed)``.
