@@ -92,8 +92,9 @@ def test_synthetic_feeder_links_by_load_and_series(tmp_path):
     """Given peaks 14.2 A (21.3 A ≤ 15K's 22.5 A → 15K) and 31 A (46.5 A → 40K by load).
     Series, C3's limits for a 15K below (project curves): 40K to ~1.44 kA, 65K to ~2.61 kA,
     100K to ~4.49 kA, 140K to ~7.38 kA: at 300 A the 40K, at 2,000 A the 65K, at 5,000 A the
-    140K; at 20 kA none does: the smallest link above every fuse below and at or above the
-    load's, 40K, is drafted and marked uncoordinated. A tap needing more than 200K is not
+    140K — above the load cap (3 × 31 A: 65K), so 65K; at 20 kA none does: the smallest link
+    above every fuse below and at or above the load's, 40K, is drafted and marked
+    uncoordinated. A tap needing more than 200K is not
     drafted. The flow gives 31.4 A and 14.6 A here (init's test below)."""
     m = _model(tmp_path)
     lines = ["line.tap_fuse", "line.sub_fuse"]
@@ -101,7 +102,7 @@ def test_synthetic_feeder_links_by_load_and_series(tmp_path):
     assert ends["line.tap_fuse"][0] == 1 and ends["line.sub_fuse"][0] == 2   # source side
     load = {"line.tap_fuse": 31.0, "line.sub_fuse": 14.2}
     lib = default_library()
-    for i_a, link in ((300.0, "40K"), (2000.0, "65K"), (5000.0, "140K")):
+    for i_a, link in ((300.0, "40K"), (2000.0, "65K")):
         fuses, skipped = choose_links(m, lines, load, {"f-sub_fuse": i_a}, lib)
         assert not skipped
         by = {f.name: f for f in fuses}
@@ -109,6 +110,18 @@ def test_synthetic_feeder_links_by_load_and_series(tmp_path):
         assert by["f-tap_fuse"].link == link, i_a
         assert by["f-tap_fuse"].below == ("f-sub_fuse",)
         assert by["f-sub_fuse"].entry["location"] == {"line": "sub_fuse", "end": "to"}
+    # at 5,000 A the 75 % rule alone takes 140K, 4.5 × the tap's 31 A: capped at 65K, the
+    # largest link ≤ 3 × 31 = 93 A (rule 3, review rev42a M4), the miscoordination said;
+    # with 50 A on the tap (cap 150 A) the 140K stands
+    fuses, _s = choose_links(m, lines, load, {"f-sub_fuse": 5000.0}, lib)
+    tap = {f.name: f for f in fuses}["f-tap_fuse"]
+    assert tap.link == "65K" and not tap.coordinated
+    up_to = float(tap.why.split("coordinates up to ")[1].split(" A")[0].replace(",", ""))
+    assert 2400.0 < up_to < 2700.0  # 15K–65K: C3's limit ~2.61 kA (docstring above)
+    assert "C3's 75 % rule alone would take 140K" in tap.why and "C3 reports the pair" in tap.why
+    fuses, _s = choose_links(m, lines, {**load, "line.tap_fuse": 50.0}, {"f-sub_fuse": 5000.0},
+                             lib)
+    assert {f.name: f for f in fuses}["f-tap_fuse"].link == "140K"
     fuses, _s = choose_links(m, lines, load, {"f-sub_fuse": 20000.0}, lib)
     tap = {f.name: f for f in fuses}["f-tap_fuse"]
     assert tap.link == "40K" and not tap.coordinated      # the load's link, above 15K

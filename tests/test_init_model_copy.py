@@ -37,11 +37,13 @@ def _opendss(path):
     return buses, xy, shapes
 
 
-def test_init_beside_its_master_copies_the_model_not_the_users_outputs(shared_dir, tmp_path):
-    """IEEE 13 beside its master (its ``../IEEELineCodes.DSS`` puts the model's folder one
-    up, so the model is copied beside the study): the copy is the master, the line codes and
-    the bus coordinates its ``BusCoords`` names — not the user's ``init.out``, an earlier study,
-    a workbook or a results folder — and compiles in OpenDSS to the original's circuit."""
+def test_init_copies_the_model_not_the_users_outputs(shared_dir, tmp_path):
+    """IEEE 13 drafted into a study folder of its own (its ``../IEEELineCodes.DSS`` puts the
+    model's folder one up, so the model is copied beside the study): the copy is the master,
+    the line codes and the bus coordinates its ``BusCoords`` names — not the user's
+    ``init.out``, an earlier study, a workbook or a results folder — and compiles in OpenDSS
+    to the original's circuit. (Beside its master, init copies nothing since review rev42b
+    F1: tests/test_init_beside_master.py.)"""
     src = shared_dir / "feeders/opendss"
     shutil.copytree(src / "13Bus", tmp_path / "13Bus")
     shutil.copy(src / "IEEELineCodes.DSS", tmp_path / "IEEELineCodes.DSS")
@@ -51,14 +53,16 @@ def test_init_beside_its_master_copies_the_model_not_the_users_outputs(shared_di
     (here / "results").mkdir()
     (here / "results" / "faults.parquet").write_bytes(b"PAR1")
     master = here / "IEEE13Nodeckt.dss"
-    run = subprocess.run([sys.executable, "-m", "protv2g", "init", str(master), "--force"],
+    studies = tmp_path / "studies"
+    run = subprocess.run([sys.executable, "-m", "protv2g", "init", str(master), "-o",
+                          str(studies / "study.yaml")],
                          capture_output=True, text=True, cwd=here, timeout=900)
     assert run.returncode == 0, run.stderr
-    copy = here / tmp_path.name
+    copy = studies / tmp_path.name
     copied = sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*") if p.is_file())
     assert copied == ["13Bus/IEEE13Node_BusXY.csv", "13Bus/IEEE13Nodeckt.dss",
                       "13Bus/IEEELineCodes.DSS", "IEEELineCodes.DSS"], copied
-    assert "(4 files," in run.stdout
+    assert "(4 files," in run.stdout and "edit the model there" in run.stdout
     original = _opendss(master)
     assert original[1] == len(original[0]) == 16  # every bus has coordinates
     assert _opendss(copy / "13Bus/IEEE13Nodeckt.dss") == original

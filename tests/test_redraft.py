@@ -185,6 +185,13 @@ def test_init_redraft_writes_the_values_in_place(drafted, capsys):
     # the relay's name line: its TODO (init's mark, session 40) says what its dials are for
     (name_line,) = [b for _a, b in changed if b.lstrip().startswith("- name: head-l1")]
     changed = [(a, b) for a, b in changed if b != name_line]
+    # the candidate table's rows below R-MID now say they sit behind it (review rev42b M5)
+    table = [b for a, b in changed if b.startswith("#   ") and a.startswith("#   ")]
+    assert table and all(b.endswith("R-MID (recloser)") for b in table), table
+    (head,) = [b for _a, b in changed if b.startswith("# Candidate V2G site buses")]
+    assert head.endswith("the devices behind re-found by protv2g init --redraft among the "
+                         "study's devices as they now stand:")
+    changed = [(a, b) for a, b in changed if b not in table and b != head]
     values = [b.split("#")[0].strip() for _a, b in changed if not b.lstrip().startswith("#")]
     # the rule's whole set for the relay: 51G 80 → 90 A is within one step (not stale by
     # itself) but the re-drafted ground time dial coordinates 90 A, not 80 A; 0.9 (0.8 before

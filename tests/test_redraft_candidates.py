@@ -57,3 +57,27 @@ def test_redraft_recomputes_the_candidate_table_on_the_given_source(tmp_path):
     assert "re-computed by protv2g init --redraft on the model as it now stands:" in out
     again, moved_again = refresh_candidate_table(out, model)
     assert moved_again == 0 and again == out
+
+
+def test_redraft_refinds_the_device_a_candidate_sits_behind(tmp_path):
+    """Review rev42b M5: IEEE 123's 114 stayed "behind head-sw1 (relay, proposed)" after the
+    user added R-SW2 and F-L107 above it. Here a fuse added on l2 (sub–b1–b2: b2 is fed only
+    through l2, by the model's own lines) is the device b2 sits behind now; b3 (fed through
+    l3) stays behind the head relay, with the kind the table showed."""
+    from protv2g.network.dss_model import load_dss_model
+    from protv2g.study_draft.draft import draft_study
+    from protv2g.study_draft.redraft_candidates import refresh_candidate_table
+
+    (tmp_path / "Master.dss").write_text(MASTER)
+    text = draft_study(tmp_path / "Master.dss").text
+    head = " ".join(_row(text, "b2")[8:])
+    assert head == " ".join(_row(text, "b3")[8:]) and "proposed" in head
+    name = head.split()[0]
+    model = load_dss_model(tmp_path / "Master.dss")
+    out, moved = refresh_candidate_table(text, model, {name: ("line.l1", "relay"),
+                                                       "F-L2": ("line.l2", "fuse")})
+    assert " ".join(_row(out, "b2")[8:]) == "F-L2 (fuse)"
+    assert " ".join(_row(out, "b3")[8:]) == head
+    assert moved == 1
+    assert refresh_candidate_table(out, model, {name: ("line.l1", "relay"),
+                                                "F-L2": ("line.l2", "fuse")})[1] == 0

@@ -30,9 +30,14 @@ coordinates, load-shape and curve files), never the folder's other files (the us
 outputs) — is copied into the study's folder under the name of the deepest folder holding
 them, and the study reads the copy; a ``--redirect`` inside that folder goes with it, one
 outside it (the utility's source impedance kept elsewhere) is copied beside the study, only
-the files it reaches. The command prints what it copied. Exit codes: 0 written, 2 bad input
-(an existing study file or model copy without ``--force``, a model folder over
-:data:`MODEL_COPY_LIMIT_MB`).
+the files it reaches. A study written beside its master (the master and the ``--redirect``
+scripts in the study's folder or below) is not copied even when the model's own references
+reach above it (IEEE 123's ``Redirect ../IEEELineCodes.DSS``): the study names only files in
+its folder, OpenDSS follows the model's references where they are, and the user's edits to
+the master beside the study are the ones read (review rev42b F1); init says which files
+outside the folder the model reads. The command prints what it copied. Exit codes: 0
+written, 2 bad input (an existing study file or model copy without ``--force``, a model folder
+over :data:`MODEL_COPY_LIMIT_MB`).
 """
 
 from __future__ import annotations
@@ -112,6 +117,17 @@ def run(args: argparse.Namespace) -> int:
     model_dir, copy_to = model_copy_plan(master, [], out.parent, reached=reached)
     inside, outside = _split_redirects(args.redirect, model_dir)
     reached += [f for script in inside for f in model_files(Path(script))]
+    # the study beside its master (and the redirects in the master's folder or below): the
+    # study names only files in its folder and OpenDSS itself follows the model's own
+    # references above it (IEEE 123's `Redirect ../IEEELineCodes.DSS`): no copy — review
+    # rev42b F1: the feeder's parent was copied into a folder named after it beside the
+    # study, and the user's edits to the master beside it went unread
+    beyond: list[Path] = []
+    if copy_to is not None and all(Path(p).resolve().is_relative_to(out.parent.resolve())
+                                   for p in (master, *inside)):
+        copy_to = None
+        beyond = [f for f in _model_files(reached)
+                  if not f.is_relative_to(out.parent.resolve())]
     if copy_to is not None:  # the model's files listed once, for the check and the copy
         files = _model_files(reached)
         _check_copy(model_dir, copy_to, files, force=args.force)
@@ -133,7 +149,14 @@ def run(args: argparse.Namespace) -> int:
     if copy_to is not None:
         n_files, size_mb = _copy_model(model_dir, copy_to, files)
         print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
-              "the study reads the copy")
+              f"the study reads the copy ({paths[0]}): edit the model there — the files at "
+              f"{model_dir} are not read any more")
+    elif beyond:
+        print(f"model: the study reads {master.resolve()} in place (not copied); the model's "
+              f"own references reach {len(beyond)} file(s) outside the study's folder, which "
+              f"OpenDSS reads where they are ({', '.join(str(f) for f in beyond[:3])}"
+              f"{', …' if len(beyond) > 3 else ''}): edits to the model go to those files; "
+              "keep them with the study's folder when you move it")
     for source, target in extra.items():
         if source != target:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -199,9 +222,17 @@ def _redraft(args: argparse.Namespace) -> int:
     )
     from protv2g.study_draft.redraft_candidates import refresh_candidate_table
     from protv2g.study_draft.redraft_comments import refresh_reach_todos
-    from protv2g.study_draft.redraft_ratings import refresh_ratings_text, stale_ratings
+    from protv2g.study_draft.redraft_ratings import (
+        device_peak_ka,
+        refresh_ratings_text,
+        stale_ratings,
+    )
     from protv2g.study_draft.redraft_reclose import stale_reclose
-    from protv2g.study_draft.redraft_source import refresh_source_todos
+    from protv2g.study_draft.redraft_source import (
+        fault_level_heads,
+        refresh_fault_level_todos,
+        refresh_source_todos,
+    )
     from protv2g.study_draft.trade import redraft_notes, redraft_trade
 
     if args.master is not None or args.site:
@@ -231,11 +262,20 @@ def _redraft(args: argparse.Namespace) -> int:
     ratings = stale_ratings(study)
     # the candidate-site table's levels on the model as it now stands (review rev33b F1), its
     # base case: without the sites' own model transformers, as init drafts it (rev36a T6)
+    # … and the device each sits behind, among the study's devices now (review rev42b M5)
+    placed = {d.name: (site.element_name, d.kind.value) for d in study.document.devices
+              if (site := study.device_sites.get(d.name)) is not None and site.element_name}
     text, moved = refresh_candidate_table(path.read_text(encoding="utf-8"),
-                                          base_case_model(study))
+                                          base_case_model(study), placed)
     # init's TODO on an implausible source, re-judged on the model as it now stands (review
     # rev40b M4: IEEE 123's 24,018 kA claim stayed after a source.dss redirect)
     text, sourced = refresh_source_todos(text, study.model)
+    # … and its TODO on a head's fault level behind a near-ideal substation transformer, on
+    # the head's largest fault now (review rev42b M3a: IEEE 13's 1,363 kA TODO stayed after
+    # `Edit Transformer.Sub XHL=8` while the re-draft said "max fault now 9.50 kA")
+    if heads := fault_level_heads(text):
+        text, level = refresh_fault_level_todos(text, device_peak_ka(study, heads).to_dict())
+        sourced += level
     # the reach TODOs re-judged whatever is re-drafted (review rev41a M2: a recloser added
     # below the head ended its zone, the pickup was kept, the stale TODO stayed)
     if stale:
@@ -289,9 +329,9 @@ def _redraft(args: argparse.Namespace) -> int:
         print(f"  - {r.field} ({r.device}): {r.drafted_ka:g} kA → {r.redrafted_ka:g} kA "
               f"(max fault now {r.i_max_ka:.2f} kA)")
     if moved:
-        print(f"{out}: the candidate-site table's short-circuit levels re-computed on the "
-              f"model as it now stands ({moved} bus(es) moved by more than "
-              f"{MATERIAL_FRACTION:.0%})")
+        print(f"{out}: the candidate-site table's short-circuit levels and the devices the "
+              f"buses sit behind re-computed on the model as it now stands ({moved} bus(es) "
+              f"moved by more than {MATERIAL_FRACTION:.0%} or now behind another device)")
     for line in skipped:
         print(line)
     names = {i: d.name for i, d, _p in again}

@@ -66,8 +66,10 @@ class Machine:
     xdpp_pu: float
 
 
-#: OpenDSS length-unit codes (``Lines.Units``) → km per unit (0 = none: the line code's own
-#: unit, taken as km).
+#: OpenDSS length-unit codes (``Lines.Units``) → km per unit (0 = none: a line without units
+#: is in its line code's units — OpenDSS scales its code's per-unit-length impedance by the
+#: length as written, ``Lines.Units`` reading 0 — and with none there either the length has
+#: no physical unit (IEEE 37: kft by its source data, unsaid in the model), taken as km).
 LENGTH_UNIT_KM = {0: 1.0, 1: 1.609344, 2: 0.3048, 3: 1.0, 4: 1e-3, 5: 3.048e-4, 6: 2.54e-5,
                   7: 1e-5, 8: 1e-6}
 
@@ -79,11 +81,13 @@ def element_table(dss) -> tuple[pd.DataFrame, np.ndarray, tuple[ElementY, ...]]:
     terminal), ``refs`` (node references), ``closed`` (every terminal has a closed phase
     conductor: ``False`` for an opened switch or element, OpenDSS ``CktElement.IsOpen``),
     ``length_km`` (lines; NaN otherwise), ``switch_like`` (lines: :func:`_line_facts`; False
-    otherwise). The lines' primitive admittances are read in the
-    same pass (each element is active once), so the end-temperature change of the minimum
-    case (:func:`protv2g.engine.phase.system.build_system`) needs no second read.
+    otherwise), ``length_unit_known`` (False for a line whose length has no unit on the line
+    nor on its line code: its ``length_km`` is the length as written; True otherwise). The
+    lines' primitive admittances are read in the same pass (each element is active once), so
+    the end-temperature change of the minimum case
+    (:func:`protv2g.engine.phase.system.build_system`) needs no second read.
     """
-    lengths, switch_like = _line_facts(dss)
+    lengths, switch_like, unitless = _line_facts(dss)
     rows, src, lines = [], [], []
     for full in dss.Circuit.AllElementNames():
         dss.Circuit.SetActiveElement(full)
@@ -106,9 +110,9 @@ def element_table(dss) -> tuple[pd.DataFrame, np.ndarray, tuple[ElementY, ...]]:
             src += refs
         key = f"{cls.lower()}.{name.lower()}"
         rows.append((key, cls.lower(), enabled, buses, refs, closed,
-                     lengths.get(key, np.nan), key in switch_like))
+                     lengths.get(key, np.nan), key in switch_like, key not in unitless))
     frame = pd.DataFrame(rows, columns=["name", "cls", "enabled", "buses", "refs", "closed",
-                                        "length_km", "switch_like"])
+                                        "length_km", "switch_like", "length_unit_known"])
     return frame, np.unique(np.asarray(src, dtype=np.int64) - 1), tuple(lines)
 
 
@@ -131,20 +135,27 @@ def _closed(dss, n_terminals: int) -> bool:  # noqa: ANN001
 SWITCH_Z1_MAX_OHM = 1e-5
 
 
-def _line_facts(dss) -> tuple[dict[str, float], set[str]]:  # noqa: ANN001
-    """Each line's length (km) and the lines that are switches: OpenDSS ``Switch=yes``
-    (``Lines.IsSwitch``) or a series impedance ≤ :data:`SWITCH_Z1_MAX_OHM`."""
-    lengths, switches = {}, set()
+def _line_facts(dss) -> tuple[dict[str, float], set[str], set[str]]:  # noqa: ANN001
+    """Each line's length (km: its own units, else its line code's, :data:`LENGTH_UNIT_KM`),
+    the lines that are switches (OpenDSS ``Switch=yes``, ``Lines.IsSwitch``, or a series
+    impedance ≤ :data:`SWITCH_Z1_MAX_OHM`) and the lines whose length has no unit."""
+    lengths, switches, unitless = {}, set(), set()
     ok = dss.Lines.First()
     while ok:
         key = f"line.{dss.Lines.Name().lower()}"
         length = float(dss.Lines.Length())
-        lengths[key] = length * LENGTH_UNIT_KM.get(int(dss.Lines.Units()), 1.0)
+        units = int(dss.Lines.Units())
+        if units == 0 and dss.Lines.LineCode():  # in its code's units (module constant)
+            dss.LineCodes.Name(dss.Lines.LineCode())  # the Lines iterator stays on the line
+            units = int(dss.LineCodes.Units())
+        if units == 0:
+            unitless.add(key)
+        lengths[key] = length * LENGTH_UNIT_KM.get(units, 1.0)
         z1_ohm = abs(complex(dss.Lines.R1(), dss.Lines.X1())) * length
         if bool(dss.Lines.IsSwitch()) or z1_ohm <= SWITCH_Z1_MAX_OHM:
             switches.add(key)
         ok = dss.Lines.Next()
-    return lengths, switches
+    return lengths, switches, unitless
 
 
 def element_y(dss, name: str, where: str) -> ElementY:  # noqa: ANN001

@@ -286,4 +286,16 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: i
                              {name: el for name, (el, _kind) in devices.items()})
     frame["device"] = [", ".join(f) for f in found]
     frame["device_kind"] = [", ".join(devices[x][1] for x in f) for f in found]
-    return frame[CANDIDATE_COLUMNS]
+    out = frame[CANDIDATE_COLUMNS]
+    out.attrs["unitless_lines"] = unitless_lines(model)
+    return out
+
+
+def unitless_lines(model: DssModel) -> tuple[int, int]:
+    """(lines whose length has no unit, on the line nor its line code; enabled lines) of
+    ``model``: the distances of the candidate table add those lengths as written, in the
+    model's own unit (review rev42b M3b: IEEE 37's 1.85 of kft read as km)."""
+    e = model.elements
+    lines = (e.cls == "line") & e.enabled
+    known = e.get("length_unit_known", pd.Series(True, index=e.index)).fillna(True)
+    return int((lines & ~known.astype(bool)).sum()), int(lines.sum())

@@ -53,6 +53,20 @@ Link rule (a stated rule; the smallest preferred EEI-NEMA K link that meets both
    (25K below → 65K), the EEI-NEMA coordination table's practice (25K–65K coordinate to
    2,800 A there, 25K–40K only to 1,350 A).
 
+3. **Load cap.** The series part never takes a link above :data:`LOAD_CAP_MULTIPLE` × the
+   line's peak load (the largest preferred link rated at most that; never below the load
+   part's link, nor at or below a link under it). A utility sizes a lateral's link from the
+   lateral's load and the transformers behind it, and where series coordination would need
+   more it accepts the miscoordination at the highest currents (or places a recloser)
+   rather than a link many times the load (review rev42a M4: ckt5's 6K → 40K → 100K cascade
+   put a 100K on a lateral carrying 8.3 A, and that cascade set the head 51G's dial: 48 s at
+   the 20 Ω end-of-zone fault). Where the cap binds, the link's TODO says up to which
+   current it coordinates with the fuse below, which link the 75 % rule alone would have
+   drafted, and that C3 reports the pair above that current. The ceiling 3 × is a stated
+   rule of this draft: utility lateral fusing sizes the link from the lateral's load
+   (commonly 1.5–3 × its peak), as NEC 2017 Table 450.3(A) caps the primary fuse of a
+   transformer over 1 kV at 300 % of its rated current (recalled, not checked).
+
 Fuses are drafted from the feeder's ends upwards (a fuse's size depends on those below it).
 """
 
@@ -73,9 +87,9 @@ from protv2g.network.dss_model import DssModel
 from protv2g.study.schema import Checks
 
 __all__ = ["K_LINKS", "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "LOAD_PICKUP_FACTOR", "DraftedFuse",
-           "fuse_line_ends", "load_link", "c8_link", "continuous_link", "c8_limit_a",
-           "coordinates", "choose_links", "drafted_fuse_name", "link_rule_text",
-           "LINK_RULE_SHORT", "line_peak_load_a"]
+           "LOAD_CAP_MULTIPLE", "fuse_line_ends", "load_link", "c8_link", "continuous_link",
+           "c8_limit_a", "coordinates", "coordinated_up_to_a", "choose_links",
+           "drafted_fuse_name", "link_rule_text", "LINK_RULE_SHORT", "line_peak_load_a"]
 
 #: EEI-NEMA preferred K link ratings, A (ANSI C37.43; the intermediate 8, 12, 20, 30, 50, 80 A
 #: sizes are left out, as utilities stock the preferred series).
@@ -90,6 +104,8 @@ COLD_LOAD_MARGIN = 1.5
 LOAD_PICKUP_FACTOR = float(Checks.model_fields["load_pickup_factor"].default)
 #: Currents the series rule checks between the upstream link's melting and the fault, points.
 _GRID_POINTS = 96
+#: The series rule takes no link above this × the line's peak load (rule 3, module docstring).
+LOAD_CAP_MULTIPLE = 3.0
 
 
 @dataclass(frozen=True)
@@ -231,22 +247,43 @@ def coordinates(below: str, above: str, i_max_a: float, library: CurveLibrary,
     >>> coordinates("25K", "65K", 1409.0, lib), coordinates("25K", "40K", 1409.0, lib)
     (True, False)
     """
+    return coordinated_up_to_a(below, above, i_max_a, library, ratio) >= i_max_a
+
+
+def coordinated_up_to_a(below: str, above: str, i_max_a: float, library: CurveLibrary,
+                        ratio: float | None = None) -> float:
+    """The current (A) up to which ``below`` and ``above`` meet C3's criterion
+    (:func:`coordinates`), checked up to ``i_max_a``: ``i_max_a`` when they meet it all the
+    way, else the last checked current before the first that fails (``above``'s minimum
+    melting current when the first already fails).
+
+    >>> from protv2g.devices.library import default_library
+    >>> lib = default_library()
+    >>> coordinated_up_to_a("25K", "65K", 1409.0, lib)
+    1409.0
+    >>> 500.0 < coordinated_up_to_a("25K", "40K", 1409.0, lib) < 1409.0
+    True
+    """
     ratio = fuse_fuse_ratio().value if ratio is None else ratio
     lo = build_device("fuse", {"name": "below", "link": below}, library)
     hi = build_device("fuse", {"name": "above", "link": above}, library)
     if not i_max_a > hi.min_melt_current_a:
-        return True
+        return float(i_max_a)
     grid = np.geomspace(hi.min_melt_current_a * 1.001, i_max_a, _GRID_POINTS)
     tc = np.asarray(lo.total_clear_time_s(grid), float)
     mm = np.asarray(hi.min_melt_time_s(grid), float)
     both = np.isfinite(tc) & np.isfinite(mm)
-    return bool(np.all(tc[both] <= ratio * mm[both] * (1 + 1e-9)))
+    bad = np.flatnonzero(both & ~(tc <= ratio * mm * (1 + 1e-9)))
+    if not len(bad):
+        return float(i_max_a)
+    return float(grid[bad[0] - 1]) if bad[0] else float(hi.min_melt_current_a)
 
 
 #: The rule in short, in each drafted link's TODO (:func:`link_rule_text` above the first).
 LINK_RULE_SHORT = ("smallest K link whose C8 load limit (minimum melt / 1.5) the peak load stays "
                    "below and that carries 1.5 × peak load within its continuous capability, "
-                   "coordinated by C3's 75 % rule with the drafted fuses below it")
+                   "coordinated by C3's 75 % rule with the drafted fuses below it, up to a link "
+                   "of 3 × the peak load")
 
 
 def link_rule_text() -> str:
@@ -258,7 +295,10 @@ def link_rule_text() -> str:
             f"140K/200K: ANSI C37.43, recalled) carries {COLD_LOAD_MARGIN:g} × the peak load "
             "(cold-load pickup and growth margin) and that coordinates with every drafted fuse "
             "next below it by C3's 75 % rule up to that fuse's max fault (IEC 60909 max, no "
-            "V2G)")
+            f"V2G) — but no link above {LOAD_CAP_MULTIPLE:g} × the peak load for that "
+            "coordination: a utility sizes a lateral's link from its load and accepts the "
+            "miscoordination at the highest currents (the link's TODO says up to which "
+            "current it coordinates)")
 
 
 def choose_links(model: DssModel, lines: Sequence[str], peak_load_a: Mapping[str, float],
@@ -329,11 +369,16 @@ def _choose(line: str, terminal: int, peak_a: float, below: Sequence[str],
     down = [(drafted_fuse_name(b), links[b]) for b in below if b in links]
     floor = max([base, *[r for _n, r in down]])
     larger = [r for r in K_LINKS if r >= floor and all(r > d for _n, d in down)]
-    chosen, ok = None, True
+    # rule 3: no link above the load cap (but the smallest that sits above those below)
+    cap = max([r for r in K_LINKS if r <= LOAD_CAP_MULTIPLE * peak_a] or [K_LINKS[0]])
+    allowed = [r for r in larger if r <= cap] or larger[:1]
+    chosen, ok, wanted = None, True, None
     for r in larger:
         if all(coordinates(f"{d}K", f"{r}K", fault_a.get(n, 0.0), library) for n, d in down):
             chosen = r
             break
+    if chosen is not None and allowed and chosen > allowed[-1]:
+        chosen, ok, wanted = allowed[-1], False, chosen
     if chosen is None:
         chosen, ok = (larger[0] if larger else K_LINKS[-1]), False
     # both load parts with their figures, and which decided (rule 1, module docstring)
@@ -343,7 +388,18 @@ def _choose(line: str, terminal: int, peak_a: float, below: Sequence[str],
            f"({CONTINUOUS_PU[cold] * cold:g} A continuous)"
            + ("" if c8 == cold else
               f": the {'cold-load margin' if cold > c8 else 'C8 limit'} decides"))
-    if down:
+    if down and wanted is not None:  # rule 3: the cap bound, the miscoordination said
+        pairs = ", ".join(
+            f"{n} {d}K (max fault {fault_a.get(n, 0.0):,.0f} A; coordinates up to "
+            f"{coordinated_up_to_a(f'{d}K', f'{chosen}K', fault_a.get(n, 0.0), library):,.0f}"
+            " A)" for n, d in down)
+        why += (f"; below it {pairs}: C3's 75 % rule alone would take {wanted}K "
+                f"({wanted / peak_a:.0f} × the peak load); capped at {chosen}K, the largest "
+                f"link ≤ {LOAD_CAP_MULTIPLE:g} × the peak load ({LOAD_CAP_MULTIPLE * peak_a:.1f}"
+                " A), as a utility sizes a lateral's link from its load: the miscoordination "
+                "above those currents accepted (C3 reports the pair; a recloser above the "
+                "laterals, or the utility's own links, would settle it)")
+    elif down:
         pairs = ", ".join(f"{n} {d}K (max fault {fault_a.get(n, 0.0):,.0f} A)"
                           for n, d in down)
         why += (f"; below it {pairs}: " + (f"{chosen}K is the smallest that coordinates with "

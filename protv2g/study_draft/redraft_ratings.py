@@ -51,7 +51,7 @@ from protv2g.units import Case, Method
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["StaleRating", "refresh_ratings_text", "stale_ratings"]
+__all__ = ["StaleRating", "device_peak_ka", "refresh_ratings_text", "stale_ratings"]
 
 KEY = "interrupting_rating_ka"
 #: init's drafted marker: the TODO text of a drafted rating starts so and names its value.
@@ -114,6 +114,20 @@ def _peak(model: object, devices: Sequence[PhaseDevice]) -> pd.Series:
     res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,),  # type: ignore[arg-type]
                             devices=list(devices), existing_inverters="law")
     return res.device_summary.groupby("device").i_phase_max_ka.max()
+
+
+def device_peak_ka(study: Study, names: Sequence[str]) -> pd.Series:
+    """Device → its largest fault now (kA) for the study's devices ``names``: init's fault
+    study (every bus and the device's close-in fault, IEC 60909 max, every fault type, no
+    V2G) on the study's base case, as :func:`stale_ratings` judges a rating; empty without
+    an OpenDSS model or a named device placed on it."""
+    if getattr(study, "model", None) is None:
+        return pd.Series(dtype=float)
+    sites = study.device_sites
+    mine = [PhaseDevice(n, sites[n].element_name, sites[n].terminal) for n in names
+            if n in sites and sites[n].element_name]
+    base = base_case_model(study)
+    return pd.concat([_peak(base, mine), _close_in_peak(base, mine)]).groupby(level=0).max()
 
 
 def stale_ratings(study: Study) -> list[StaleRating]:

@@ -84,12 +84,13 @@ def candidate_comments(frame: pd.DataFrame, ungrounded: set[str] | None = None) 
     from protv2g.study_draft.ungrounded import UNGROUNDED_MARK, candidate_note
 
     ungrounded = ungrounded or set()
+    n_bare, n_lines = frame.attrs.get("unitless_lines", (0, 0))
     if frame.empty:
         return ["# (no candidate buses: no energised primary bus at the feeder's voltage)"]
     out = ["# Candidate V2G site buses, short-circuit level without V2G (IEC 60909 max case), "
            "and the nearest protective device upstream (the one they sit behind):",
-           f"#   {'bus':<24} {'ph':<4} {'kV':>6} {'km':>7} {'3ph kA':>7} {'SLG kA':>7} "
-           f"{'X/R':>6}  behind"]
+           f"#   {'bus':<24} {'ph':<4} {'kV':>6} {'km' if not n_bare else 'dist':>7} "
+           f"{'3ph kA':>7} {'SLG kA':>7} {'X/R':>6}  behind"]
     for group, rows in frame.groupby("group", sort=False):
         out.append(f"#   {group}:")
         for r in rows.itertuples(index=False):
@@ -101,4 +102,13 @@ def candidate_comments(frame: pd.DataFrame, ungrounded: set[str] | None = None) 
                        f"{i3:>7} {slg:>7} {xr:>6}  {dev}")
     out.append("#   (* X/R of the single-line-to-ground loop, (Z1+Z2+Z0)/3, on buses with fewer "
                "than three phases)")
+    if n_bare:  # review rev42b M3b: IEEE 37's lengths are kft, unsaid in the model
+        which = (f"the model's {n_lines} lines give" if n_bare == n_lines
+                 else f"{n_bare} of the model's {n_lines} lines give")
+        out.append(f"#   (dist: the distance from the substation along the lines; {which} no "
+                   "length unit (OpenDSS units=none on the line and on its linecode: OpenDSS "
+                   "multiplies the code's impedance per unit length by the length as "
+                   "written), so their lengths are added as written, in the model's own unit"
+                   f"{'' if n_bare == n_lines else ', the others in km'} — give units=… on "
+                   "the lines or their linecodes for km)")
     return out + candidate_note(frame, ungrounded)
