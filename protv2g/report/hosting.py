@@ -150,7 +150,7 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                    ncol=min(len(labels), 6), frameon=False)
     fig.suptitle((title + "\n" if title else "") + "smallest margin vs export; dotted: "
                  "hosting capacity per criterion\nbelow 0: violated — ● fails (limits the "
-                 "hosting capacity), □ fails, not limiting (a setting to change), ○ "
+                 "hosting capacity), □ fails, not limiting (a setting to change),\n○ "
                  "warning only (limits nothing); info rows (no limit) not drawn", fontsize=10)
     rows_legend = math.ceil(len(labels) / 6) if labels else 0
     fig.tight_layout(rect=(0, 0.03 * rows_legend + 0.01, 1, 1))
