@@ -10,7 +10,8 @@ The depot example with a second 40K on its F2 lateral (two equal K links never c
 end-to-end case: the checks re-run with each backup link (not the search's bookkeeping) show that
 65K still fails C3 at the largest through-fault (1,734 A) and 80K passes every row — the
 EEI-NEMA K-link coordination table (recalled: 40K protected by 65K to ≈ 1,340 A, by 80K to
-≈ 2,200 A) agrees on both. The search proposes 80K, and says it costs RC-F2's C2 coordination.
+≈ 2,200 A) agrees on both. The search tries the preferred 100K first, then the intermediate
+80K (review rev42a M9), and says what each costs (RC-F2's C2 coordination).
 """
 
 from __future__ import annotations
@@ -103,3 +104,8 @@ def test_the_backup_link_that_clears_c3_is_found_and_checked(lateral_pair):
     table = rec.table()
     text = " | ".join(table.change.tolist() + table.note.tolist())
     assert "FU-F2-LAT2 link 40K → 80K" in text, text
+    # review rev42a M9: the preferred series first (100K: refused, it costs RC-F2's C2 and
+    # FU-F2-LAT2's C5), then the intermediate 80K — each refusal named; on the old code one
+    # bisection over 50K…200K reached 80K and 100K was never tried
+    assert text.index("FU-F2-LAT2 link 40K → 100K: new: C2") < text.index(
+        "FU-F2-LAT2 link 40K → 80K: new: C2"), text

@@ -33,7 +33,6 @@ is below the depot's 110 A) — the remedy is not a smaller link (the texts:
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,8 +42,15 @@ from numpy.typing import NDArray
 
 from protv2g.checks.fuse_gg_limits import gg_reach_factor, load_limit_a, reach_pickup_a
 from protv2g.devices.fuse import Fuse
-from protv2g.study.site_transformer_guard import transformer_kva_kvs
-from protv2g.units import DeviceKind
+from protv2g.devices.transformer_withstand import (
+    POINTS_SOURCE,
+    TRANSFORMER_POINTS,
+    WithstandPoint,
+    link_family,
+    link_series,
+    melt_s,
+)
+from protv2g.study.transformer_fuse import transformer_full_load_a
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "LinkWindow",
            "WithstandPoint", "largest_load_a", "link_family", "link_series", "link_window",
@@ -63,67 +69,7 @@ __all__ = ["LINK_CONTINUOUS_FRACTION", "POINTS_SOURCE", "TRANSFORMER_POINTS", "L
 LINK_CONTINUOUS_FRACTION = {"tin": 1.5, "silver": 1.0}
 
 
-@dataclass(frozen=True)
-class WithstandPoint:
-    """A current the transformer's fuse must carry for a time without melting: ``multiple`` ×
-    the transformer's full-load current for ``t_s`` seconds (``kind``: inrush or cold-load)."""
-
-    multiple: float
-    t_s: float
-    kind: str
-
-
-#: The transformer fuse's withstand points (minimum melt above each), see POINTS_SOURCE.
-TRANSFORMER_POINTS = (WithstandPoint(12.0, 0.1, "inrush"), WithstandPoint(25.0, 0.01, "inrush"),
-                      WithstandPoint(6.0, 1.0, "cold-load"), WithstandPoint(3.0, 10.0, "cold-load"))
-#: Where the points come from.
-POINTS_SOURCE = (
-    "magnetizing inrush 12 × FLA for 0.1 s and 25 × FLA for 0.01 s: 'Overcurrent Protection of "
-    "Transformers — Traditional and New Fusing Philosophies for Small and Large "
-    "Transformers', Unit 2 (webzine, 20 Jan 2003, omnion.com/webzine/2003/012003_1.asp: "
-    "'12 times the primary full-load current … for 0.1 second, and 25 times for 0.01 "
-    "second'; the usual transformer-fuse practice of IEEE Std C37.48.1 and makers' fuse "
-    "application guides, recalled); cold-load pickup 6 × FLA for 1 s and 3 × FLA for 10 s: "
-    "recalled from the same practice (not confirmed: the article's cold-load part and "
-    "C37.48.1 were not at hand)")
-
-_LINK_RE = re.compile(r"(\d+(?:\.\d+)?)([A-Za-z]+)")
 FloatArray = NDArray[np.float64]
-
-
-def link_series(library: Any, link: str) -> tuple[str, ...]:
-    """The links of ``link``'s family (its letters: ``K``, ``T``, ``gG``) in ``library``,
-    by rating, smallest first; ``()`` for a link name without a rating.
-
-    >>> from protv2g.devices.library import default_library
-    >>> link_series(default_library(), "65K")[:4]
-    ('6K', '8K', '10K', '12K')
-    """
-    m = _LINK_RE.fullmatch(str(link))
-    if m is None or library is None:
-        return ()
-    kind = m.group(2).lower()
-    found = []
-    for name in library.names(DeviceKind.FUSE):
-        n = _LINK_RE.fullmatch(name)
-        if n is not None and n.group(2).lower() == kind:
-            found.append((float(n.group(1)), name))
-    return tuple(name for _, name in sorted(found))
-
-
-def link_family(link: str) -> str:
-    """The letters of a link's name (``"K"`` of ``"65K"``), ``""`` without a rating."""
-    m = _LINK_RE.fullmatch(str(link))
-    return m.group(2) if m is not None else ""
-
-
-def _melt_s(fuse: Fuse, i_a: FloatArray) -> FloatArray:
-    """Minimum melt (s) at ``i_a``; ``inf`` (not judged) for a link with no minimum-melt
-    curve (an OpenDSS import has one: 0.8 × its total clearing,
-    :mod:`protv2g.study.opendss_devices`)."""
-    if fuse.curve.mm_m_points:
-        return fuse.min_melt_time_s(i_a)
-    return np.full(np.shape(i_a), np.inf)
 
 
 def _t_text(t_s: float) -> str:
@@ -317,7 +263,7 @@ def link_window(library: Any, link: str, *, i_load_a: float = math.nan,
     pts = tuple(points) if math.isfinite(fla) and fla > 0 else ()
     p_i = np.array([p.multiple * fla for p in pts], dtype=float)
     p_t = np.array([p.t_s for p in pts], dtype=float)
-    melt = (np.array([_melt_s(f, p_i) for f in fuses], dtype=float).reshape(len(fuses), len(pts))
+    melt = (np.array([melt_s(f, p_i) for f in fuses], dtype=float).reshape(len(fuses), len(pts))
             if fuses else np.zeros((0, len(pts))))
     gg = np.array([gg_reach_factor(f) for f in fuses], dtype=float)
     return LinkWindow(
@@ -328,43 +274,3 @@ def link_window(library: Any, link: str, *, i_load_a: float = math.nan,
         gg_band=np.isfinite(gg), points=pts, point_i_a=p_i, point_t_s=p_t, melt_t_s=melt,
         i_load_a=float(i_load_a), full_load_a=fla, i_fault_min_a=float(i_fault_min_a),
         reach_factor=float(reach_factor), load_factor=float(load_factor))
-
-
-def transformer_full_load_a(study: Any, device: str) -> tuple[float, str] | None:
-    """(full-load current A on the device's side, the transformer's name) of the transformer
-    ``device`` sits on (``location: {trafo: …, side: …}``); None for a device elsewhere or a
-    transformer whose rating cannot be read. FLA = S / (√3 · V_LL) of the side's winding
-    (pandapower ``net.trafo`` ``sn_mva``, ``vn_hv_kv``/``vn_lv_kv``; OpenDSS ``kVA`` of
-    winding 1 and the side's winding ``kV``)."""
-    dev = next((d for d in getattr(study.document, "devices", ()) if d.name == device), None)
-    loc = getattr(dev, "location", None)
-    name = getattr(loc, "trafo", None)
-    if name is None:
-        return None
-    hv = getattr(loc, "side", "hv") != "lv"
-    rating = _dss_rating(study, str(name)) if getattr(study, "model", None) is not None \
-        else _pp_rating(study, str(name))
-    if rating is None:
-        return None
-    kva, kv_hv, kv_lv = rating
-    kv = kv_hv if hv else kv_lv
-    if not (kva > 0 and kv > 0):
-        return None
-    return kva / (math.sqrt(3.0) * kv), str(name)
-
-
-def _pp_rating(study: Any, name: str) -> tuple[float, float, float] | None:
-    net = getattr(study, "net", None)
-    tr = getattr(net, "trafo", None)
-    if tr is None or "name" not in tr.columns:
-        return None
-    hit = tr[tr["name"].astype(str) == name]
-    if not len(hit):
-        return None
-    r = hit.iloc[0]
-    return 1e3 * float(r["sn_mva"]), float(r["vn_hv_kv"]), float(r["vn_lv_kv"])
-
-
-def _dss_rating(study: Any, name: str) -> tuple[float, float, float] | None:
-    got = transformer_kva_kvs(study.model, name)
-    return (got[0], max(got[1]), min(got[1])) if got is not None else None

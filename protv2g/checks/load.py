@@ -74,6 +74,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks.fuse_gg_limits import gg_load_limit_a, load_limit_a
+from protv2g.checks.load_withstand import withstand_rows
 from protv2g.devices.fuse import Fuse
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, has_existing_der
 from protv2g.units import ChargerMode
@@ -237,6 +238,7 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     if f.empty:
         return concat(rows)
     rows += _ground_rows(ctx, f, fac)
+    rows += withstand_rows(ctx, f)  # a transformer fuse inside inrush/cold load (rev42a M5)
     f["i_abs_a"] = f.i_a.abs()
     worst = f.loc[f.groupby(["scenario", "device"]).i_abs_a.idxmax()]
     lim = worst.device.map({n: load_limit_a(d, fac) for n, d in ctx.devices.items()})

@@ -24,6 +24,7 @@ from protv2g.errors import InputError
 from protv2g.recommend.candidates import FUSE_BLOWING_RANK, Change, describe
 from protv2g.recommend.effects import margin_text, new_warnings
 from protv2g.recommend.evaluator import Evaluator, _active, _effects
+from protv2g.recommend.link_series import is_intermediate, series_note
 from protv2g.recommend.pickup_first import (
     PAIR_TRIES,
     Window,
@@ -58,9 +59,13 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
         # two fields together (C5's phase and ground pickups) is not the first field's alone;
         # values at an edge of their window (.window) after every other group
         groups.setdefault((*c.key, tuple(f for f, _, _ in c.extra),
-                           c.size >= FUSE_BLOWING_RANK, bool(c.edge)), []).append(c)
+                           c.size >= FUSE_BLOWING_RANK, bool(c.edge), is_intermediate(c)),
+                          []).append(c)
+    # a fuse's intermediate-series links after every other group of their rank (.link_series)
     ordered = sorted(groups.values(), key=lambda g: (
-        bool(g[0].edge), rank(g[0]) if rank is not None else 0, g[0].size))
+        bool(g[0].edge), rank(g[0]) if rank is not None else 0, is_intermediate(g[0]),
+        g[0].size))
+    held: list[list[Change]] = []  # intermediate links of the fuse a preferred one cleared
     tried = 0
     best = None
     # a failing target that a candidate turns into a warning (its failing rows cleared, e.g.
@@ -74,7 +79,7 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
     # adds a C5 backup-reach warning, and was refused as every side effect is)
     trade = None
     sides: list[str] = []
-    seen_fields: set[str] = set()
+    seen_fields: set[tuple[str, bool]] = set()  # a fuse link's two series each
     refused: list[Change] = []  # the first refused of each field (its text: ``sides``)
     # every candidate re-checked for this finding, and those already re-run for an earlier
     # one (their result read from the cache, not counted in ``tried``): review s23, DG
@@ -138,8 +143,8 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
                 if partial is None or c.size < partial[0].size:
                     partial = (c, new, cleared, side)
                 break
-            if (cleared_it or eased(new)) and c.field not in seen_fields:  # first of each
-                seen_fields.add(c.field)
+            if (cleared_it or eased(new)) and (c.field, is_intermediate(c)) not in seen_fields:
+                seen_fields.add((c.field, is_intermediate(c)))  # the first of each
                 refused.append(c)
                 sides.append(f"{describe(c)}"
                              f"{'' if cleared_it else ' (its failing rows only)'}: "
@@ -156,6 +161,9 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
             break  # a change with margin (whole or easing) found: no edge value is needed
         if best is not None and group[0].size >= best[0].size:
             continue  # a later rank may still hold a smaller move
+        if best is not None and is_intermediate(group[0]) and best[0].key == group[0].key:
+            held.append(group)  # the preferred series cleared it: an alternative only
+            continue
         label = group_label(group)
         if tried >= max_tries:
             outcomes.setdefault(label, f"{label}: not tried (the search's limit of "
@@ -225,6 +233,11 @@ def _search(ev: Evaluator, accepted: list[Change], cur: pd.DataFrame, target: st
            else f"no candidate clears it without side effects ({' | '.join(sides[:3])})" if sides
            else _none_clears(len(checked), len(cached), max_tries)
            + (f"; {tried_each}" if tried_each else ""))
+    if best is not None and not traded and best is not partial:  # the link's series
+        alt = next((c for g in held for c in g if c.size < best[0].size
+                    and gone(new := run(c)) and clean(cur, new, target)
+                    and not (practice(c) if practice is not None else [])), None)
+        why = "; ".join(x for x in (why, series_note(best[0], alt)) if x)
     if best is not None and not traded and best[0].size >= FUSE_BLOWING_RANK and sides:
         # what kept fuse saving and why it was turned down: the utility's choice to weigh
         why = ("changes that keep fuse saving cleared it with side effects: "

@@ -22,6 +22,7 @@ from protv2g.checks.fuse_window import (
     link_window,
     transformer_full_load_a,
 )
+from protv2g.devices.transformer_withstand import points_text
 from protv2g.recommend.link_note import largest_load_a
 from protv2g.recommend.window import DeviceLoads
 
@@ -280,9 +281,9 @@ def tag_link_window(options: list[Any], study: Any, loads: DeviceLoads | None,
             ok = [x for x, good in zip(w.links, w.carries & w.withstands, strict=True)
                   if good]
             keep = f"; the smallest link that does is {ok[0]}" if ok else ""
-            what = (f"{fla[1]}'s inrush and cold-load withstand (minimum melt above 12 × FLA "
-                    "at 0.1 s, 25 × at 0.01 s, 6 × at 1 s, 3 × at 10 s: transformer-fuse "
-                    "practice; the cold-load points recalled)" if fla else
+            what = (f"{fla[1]}'s inrush and cold-load withstand (minimum melt above "
+                    f"{points_text()}: transformer-fuse practice; the cold-load points "
+                    "recalled)" if fla else
                     "the load through it within C8's limit")
             edge = (f"{c.new} is below {c.name}'s window — " + "; ".join(why)
                     + f": it does not carry {what}{keep}")

@@ -109,6 +109,7 @@ from protv2g.study.model_defaults import model_default_warnings
 from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
+from protv2g.study.transformer_fuse import withstand_warnings
 from protv2g.study.unit_slips import unit_slip_warnings
 from protv2g.units import DeviceKind
 
@@ -311,6 +312,7 @@ def _device_warnings(study: Study, device: Any, where: str, file: str,
     if device.kind is DeviceKind.FUSE:
         curve = study.library.get(device.link)
         out += fuse_voltage_warnings(study, device, where, file)
+        out += withstand_warnings(study, device, where, file)  # inrush, cold load (rev42a M5)
         shipped_gg = str(curve.standard) == IEC_GG_STANDARD and Path(curve.file).parent == \
             LIBRARY_DIR
         if not shipped_gg and (not is_us_distribution_link(curve) or (
