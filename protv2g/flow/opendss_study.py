@@ -218,9 +218,15 @@ def _ungrounded_steps(model: DssModel, sizes: Sequence[int], base_open: Sequence
     from protv2g.flow.opendss_ground import ungrounded_buses
     from protv2g.network.dss_site_transformers import without_elements
 
-    base = np.asarray(ungrounded_buses(without_elements(model, [*base_open, *not_built])),
-                      dtype=bool)
-    return np.broadcast_to(base, (int(sum(sizes)), len(model.buses)))
+    feeder = without_elements(model, [*base_open, *not_built])
+    built = without_elements(model, not_built)
+    # the project's own buses (its transformers' secondaries: dead without them) by the
+    # network they exist in (ll42's slip: IEEE 37's campus_lv, dead in the feeder's own
+    # network, was taken as ungrounded there and its unbalance rows lost)
+    own = ~feeder.buses.energized.to_numpy(bool) & built.buses.energized.to_numpy(bool)
+    flags = np.where(own, np.asarray(ungrounded_buses(built), dtype=bool),
+                     np.asarray(ungrounded_buses(feeder), dtype=bool))
+    return np.broadcast_to(flags, (int(sum(sizes)), len(model.buses)))
 
 
 #: Column of the bus table (after :data:`~protv2g.flow.opendss_tables.DSS_BUS_EXTRA`, only

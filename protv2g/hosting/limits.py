@@ -62,6 +62,7 @@ import pandas as pd
 from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SOURCE_SETPOINT
 from protv2g.checks.flow_site_tap import SITE_TAP
+from protv2g.checks.load_withstand import WITHSTAND_MECHANISM
 from protv2g.gate import failing_mask
 from protv2g.gate_coverage import unjudged_criteria
 from protv2g.hosting.present_tap import asked_taps, present_tap_text
@@ -104,6 +105,12 @@ SETTING_MECHANISMS = {
                      "limit",
     REGULATOR_SETPOINT: "a regulator's set-point (and band, line-drop compensation): a "
                         "setting to change, not an export limit",
+    # a transformer fuse that melts on energisation or cold-load pickup (review rev42a M5,
+    # :mod:`protv2g.checks.load_withstand`) fails at any export, or none: the IEEE 37 campus's
+    # F-CAMPUS 100K on 750 kVA read "C8 fails from 5 kW … hosting 0 kW"
+    WITHSTAND_MECHANISM: "a transformer fuse's link inside the transformer's inrush / "
+                         "cold-load withstand: a setting to change (the row names the "
+                         "smallest link that carries it), not an export limit",
 }
 
 #: ``input_basis`` values of a stand-in input (a drafted value, a tool default).
