@@ -48,7 +48,6 @@ from protv2g.findings_rows import (
     text_ranks,
     worst_order,
 )
-from protv2g.findings_trend import ROW_KEY
 from protv2g.gate_line_short import short_line, split_note
 from protv2g.gate_reason_record import (
     device_text,
@@ -450,16 +449,15 @@ class ReasonRows:
             # a pre-existing line leads with the base case, V2G's change in a tail (rev42a
             # M2: ckt5 F03 "confirm: … loaded 144 % with depot exporting 1.5 MW …")
             base_tail = ""
-            twins = (self._twins(every, lead) if attribution == Attribution.PRE_EXISTING
-                     and lead == worst and p_kw is not None and p_kw[lead] > 0 else every[:0])
-            if len(twins) and (p_kw[twins] == 0).any():
-                base = worst_of(twins[p_kw[twins] == 0])
+            if (attribution == Attribution.PRE_EXISTING and lead == worst and p_kw is not None
+                    and p_kw[lead] > 0 and (p_kw[every] == 0).any()):
+                base = worst_of(every[p_kw[every] == 0])
                 unit = (str(row.get("margin_unit", "")) if is_given(row.get("margin_unit"))
                         else "")
                 base_tail = v2g_change_tail(
                     float(margin[lead]), float(margin[base]), unit,
                     ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p),
-                    SIGNIFICANT_DIGITS, row.get("message"))
+                    SIGNIFICANT_DIGITS)
                 lead = base
                 row = self._row(lead)
             others = self._others(every, row)
@@ -502,16 +500,6 @@ class ReasonRows:
         bm = pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
         return MARGINAL_WITHOUT_V2G if len(bm) and (bm >= 0).all() else PRESENT_WITHOUT_V2G
-
-    def _twins(self, at: np.ndarray, k: int) -> np.ndarray:
-        """The coded rows of ``at`` with row ``k``'s device, partner, fault and case
-        (:data:`~protv2g.findings_trend.ROW_KEY`): its twins in other scenarios."""
-        same = np.ones(len(at), dtype=bool)
-        for c in ROW_KEY:
-            if c in self.table.columns:
-                v = self._column(c).to_numpy()
-                same &= pd.Series(v[at]).astype(str).to_numpy() == str(v[k])
-        return at[same]
 
     def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
         """The ``other_device`` texts of the coded rows ``at`` when the line stands for

@@ -145,7 +145,7 @@ def test_run_recommend_fills_the_recommendations_sheet(tmp_path, capsys, monkeyp
     # the condition line of the finding it clears gives it (memo36: each condition is a
     # finding the gate acts on, with its recommendation)
     assert any("C10" in str(s) and re.search(
-        r"R\d+: RC-F1 reclose_intervals_s \[0\.5, 2, 2\] → \[3\.5, 2, 2\] \(verified\)",
+        r"R\d+: RC-F1 reclose_intervals_s \[0\.5, 2, 2\] → \[3\.5, 2, 2\] \(verified[;)]",
         str(s)) for s in summary), summary
     # review rev36a T1: `recommend` was silent for minutes on IEEE 8500; off a terminal,
     # PROTV2G_PROGRESS=1 gives its stages and the finding the search is on, one line each

@@ -96,10 +96,14 @@ def test_ckt24_gate_terminal_numbers_are_short(ckt24_study, capsys):
     # were 23 confirm: lines under the 3 that V2G causes; now one line with the count and the
     # worst, after the V2G lines
     lines = [x.strip() for x in out.splitlines()]
+    # (session 42, review rev42c M2: the pre-existing C12 voltage and line rows rest on the
+    # drafted peak load level too, so they are confirm: lines as well)
     confirm = [k for k, x in enumerate(lines) if x.startswith("confirm: C12")]
-    assert len(confirm) == 1 and "transformer(s) present without V2G, the worst" in lines[
-        confirm[0]]
-    assert lines[1].startswith("fail: C10") and confirm[0] > max(
+    xf = [k for k in confirm if "transformer(s) present without V2G, the worst" in lines[k]]
+    assert len(xf) == 1
+    assert all("the peak load level (scenarios.load_levels drafted: TODO" in lines[k]
+               for k in confirm)
+    assert lines[1].startswith("fail: C10") and min(confirm) > max(
         k for k, x in enumerate(lines) if x.startswith("fail:"))
 
 
