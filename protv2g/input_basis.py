@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SETPOINT_MECHANISMS
+from protv2g.checks.load_withstand import WITHSTAND_MECHANISM
 from protv2g.input_reclose import UV2_SITE_FIELDS, default_sources, uv2_rows, uv2_sources
 from protv2g.input_stand_ins import (
     LIGHT_LOAD_FIELD,
@@ -307,8 +308,11 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
         out.append((rows.test("criterion", lambda t: t == "C12") & light & ~held,
                     LIGHT_LOAD_INPUT))
     if bases.peak_load:  # every flow's loads are the drafted peak's (a light level: its fraction)
-        out.append((rows.test("criterion", lambda t: t in ("C8", "C12")) & ~held,
-                    PEAK_LOAD_INPUT))
+        flows = rows.test("criterion", lambda t: t in ("C8", "C12")) & ~held
+        if "mechanism" in violations:  # a transformer fuse's withstand rows read no flow:
+            # the transformer's rating and the fuse's curve (:mod:`.checks.load_withstand`)
+            flows &= ~rows.test("mechanism", lambda t: t == WITHSTAND_MECHANISM)
+        out.append((flows, PEAK_LOAD_INPUT))
     if bases.no_load:  # no load at all: every C12 row but a set-point's rests on it
         c12 = rows.test("criterion", lambda t: t == "C12")
         if "mechanism" in violations:

@@ -97,3 +97,20 @@ def test_c8_fails_the_fuse_in_every_scenario(tmp_path) -> None:
     assert "IEEE Std C37.48.1" in r.rule_source
     ok = check_load(_ctx(_study(tmp_path / "b", "140K")))
     assert not (ok.status == "fail").any()
+
+
+def test_a_withstand_row_does_not_rest_on_the_drafted_peak_load():
+    """A transformer fuse's withstand row reads the transformer's rating and the fuse's curve,
+    no flow: it does not rest on an init-drafted peak load level (EPRI ckt5 at session 42's
+    end: "C8 f-depot-xf … 100K melts in 0.815 s at 6 × FLA … confirm the peak load level")."""
+    import pandas as pd
+
+    from protv2g.checks.load_withstand import WITHSTAND_MECHANISM
+    from protv2g.input_basis import InputBases, confirm_texts
+
+    rows = pd.DataFrame({"criterion": ["C8", "C8"], "status": ["fail", "fail"],
+                         "device": ["F-XF", "F-LAT"], "other_device": ["", ""],
+                         "mechanism": [WITHSTAND_MECHANISM, "import peak: load"],
+                         "scenario": ["base/peak", "base/peak"]})
+    texts = confirm_texts(rows, InputBases(peak_load=True))
+    assert "peak load level" not in texts[0] and "peak load level" in texts[1]
