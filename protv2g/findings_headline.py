@@ -164,39 +164,44 @@ def overall_worst_tail(margin: float, base_margin: float, unit: str, where: str,
     return text
 
 
-def base_case_lead(p_export_kw: np.ndarray, lo: int, hi: int, h: int) -> int:
-    """The row a **pre-existing** finding (rows ``lo:hi``, worst first) leads with: its worst
-    row without V2G (``p_export_kw`` 0: the base case) when its leading row ``h`` has V2G
-    exporting (``p_export_kw`` > 0), else ``h``. Such a finding's worst row is a V2G
-    scenario's only by V2G's immaterial change; leading with it reads as an export overload
-    (review rev42a M2, EPRI ckt5 F03: "transformer … loaded 144 % with depot exporting
-    1.5 MW … (peak load)", 143.6 % in OpenDSS already at base/peak, V2G's row worse by
-    0.016 %). V2G's change is said in :func:`v2g_change_tail`.
+def base_case_lead(p_export_kw: np.ndarray, twins: np.ndarray, h: int) -> int:
+    """The row a **pre-existing** finding's message leads with (rows worst first): its leading
+    row ``h``'s twin without V2G (``twins``, ``(n,)`` bool: the rows of ``h``'s device, fault
+    and case; ``p_export_kw`` 0: the base case) when ``h`` has V2G exporting
+    (``p_export_kw`` > 0), else ``h``. Such a finding's worst row is a V2G scenario's only by
+    V2G's immaterial change; leading with it reads as an export overload (review rev42a M2,
+    EPRI ckt5 F03: "transformer … loaded 144 % with depot exporting 1.5 MW … (peak load)",
+    143.6 % in OpenDSS already at base/peak, V2G's row worse by 0.016 %). V2G's change is
+    said in :func:`v2g_change_tail`.
 
-    >>> base_case_lead(np.array([1500.0, 770.0, 0.0, np.nan]), 0, 4, 0)
-    2
-    >>> base_case_lead(np.array([np.nan, 0.0]), 0, 2, 0), base_case_lead(np.array([9.0]), 0, 1, 0)
-    (0, 0)
+    >>> p = np.array([1500.0, 770.0, 0.0, np.nan, 0.0])
+    >>> base_case_lead(p, np.array([True, True, False, True, True]), 0)
+    4
+    >>> base_case_lead(p, np.array([True, True, False, True, False]), 0)
+    0
     """
     if not p_export_kw[h] > 0:
         return h
-    at = np.flatnonzero(p_export_kw[lo:hi] == 0)
-    return lo + int(at[0]) if len(at) else h
+    at = np.flatnonzero((p_export_kw == 0) & twins)
+    return int(at[0]) if len(at) else h
 
 
 def v2g_change_tail(margin: float, base_margin: float, unit: str, where: str,
-                    digits: int = TEXT_DIGITS) -> str:
+                    digits: int = TEXT_DIGITS, message: object = "") -> str:
     """"V2G changes it by <change> (<margin> at <where>, the worst with V2G): pre-existing" —
-    the tail of a pre-existing finding led by its base case (:func:`base_case_lead`).
+    the tail of a pre-existing finding led by its base case (:func:`base_case_lead`);
+    ``message``: the V2G row's own (what it says of V2G's change, e.g. "under the
+    materiality threshold 1.2 %"), after a colon.
 
     >>> v2g_change_tail(-44.48833, -44.47282, "%", "firm/peak/100%")
     'V2G changes it by −0.01551 % (−44.49 % at firm/peak/100%, the worst with V2G): pre-existing'
     """
     change = margin - base_margin
     sign = "+" if change > 0 else ""
-    return (f"V2G changes it by {sign}{number_text(change, unit, digits)} "
+    text = (f"V2G changes it by {sign}{number_text(change, unit, digits)} "
             f"({number_text(margin, unit, digits)} at {where}, the worst with V2G): "
             "pre-existing")
+    return text + (f" — with V2G: {message}" if is_given(message) and str(message) else "")
 
 
 def row_where(worst: dict[str, np.ndarray], at: int) -> str:

@@ -33,6 +33,7 @@ from protv2g.findings_trend import (
     rows_of,
     trend_columns,
 )
+from protv2g.findings_trend_rows import same_key
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
 from protv2g.text_codes import given_codes, text_codes
@@ -183,6 +184,14 @@ def _trend_text(trend: dict[str, np.ndarray], lo: int, hi: int, h: int, unit: st
     return columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit, tol, h - lo)
 
 
+def _twins(trend: dict[str, np.ndarray], lo: int, hi: int, h: int) -> np.ndarray:
+    """``(hi − lo,)`` bool: the rows ``lo:hi`` with row ``h``'s :data:`ROW_KEY` (its twins in
+    other scenarios: same device, partner, fault and case; all rows without the key)."""
+    if f"{ROW_KEY[0]}:code" not in trend:
+        return np.ones(hi - lo, dtype=bool)
+    return same_key(rows_of(trend, slice(lo, hi)), h - lo)
+
+
 def _message_at(messages: pd.Series, at: int) -> str:
     """The message of Evidence row ``at`` (written when read, #21)."""
     return (as_messages(messages).texts(np.array([at]))[0] if is_messages(messages)
@@ -276,17 +285,15 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             _distinct(given["attribution"], lo, hi,
                       judged if str(w["status"]) in _JUDGED else None),
             by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
-        # a pre-existing finding leads with the base case, V2G's change in a tail (rev42a M2)
+        # a pre-existing finding's message leads with its worst row's base-case twin, V2G's
+        # change in a tail (rev42a M2); its worst margin, scenario and trend stay the worst's
         v2g_tail = ""
-        hb = (base_case_lead(p_ev, lo, hi, h) if attribution == Attribution.PRE_EXISTING
-              else h)
+        hb = (base_case_lead(p_ev[lo:hi], _twins(trend, lo, hi, h), h - lo) + lo
+              if attribution == Attribution.PRE_EXISTING else h)
         if hb != h:
             v2g_tail = v2g_change_tail(float(worst_m[h]), float(worst_m[hb]), unit,
-                                       row_where(worst, h))
-            h = hb
-            w = {**{c: v[h] for c, v in worst.items()}, "status": w["status"],
-                 "message": _message_at(messages, h)}
-            w_m = float(worst_m[h])
+                                       row_where(worst, h), message=w["message"])
+            w["message"] = _message_at(messages, hb)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),

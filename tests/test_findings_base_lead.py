@@ -41,16 +41,19 @@ def test_the_finding_leads_with_the_base_case():
     f = build_findings(_rows(), SCENARIOS).findings.iloc[0]
     assert f["attribution"] == "pre-existing"
     assert f["message"].startswith(f"{_T} loaded 144 % without V2G (base case, peak load)")
-    assert "exporting 1.5 MW" not in f["message"]
-    assert f["message"].endswith("; V2G changes it by −0.01552 % (−44.49 % at firm/peak/100%, "
-                                 "the worst with V2G): pre-existing")
-    assert f["worst_scenario"] == "base/peak"
+    head, _, v2g = f["message"].partition(" — with V2G: ")
+    assert "exporting 1.5 MW" not in head and "exporting 1.5 MW" in v2g
+    assert head.endswith("; V2G changes it by −0.01552 % (−44.49 % at firm/peak/100%, "
+                         "the worst with V2G): pre-existing")
+    # its worst margin and scenario stay the worst row's (the Worst margin column)
+    assert f["worst_scenario"] == "firm/peak/100%"
+    assert f["worst_margin"] == _M[0]
 
 
 def test_the_gate_line_leads_with_the_base_case_too():
     (line,) = grouped_reasons("confirm", _rows(), export_kw=export_kw_by_scenario(SCENARIOS))
-    assert f"{_T} loaded 144 % without V2G (base case, peak load)" in line
-    assert "exporting 1.5 MW" not in line
+    assert f"{_T}: {_T} loaded 144 % without V2G (base case, peak load)" in line
+    assert "exporting 1.5 MW" not in line.partition(" — with V2G: ")[0]
     assert "V2G changes it by −0.015516 % (−44.488332 % at firm/peak/100%" in line
 
 
