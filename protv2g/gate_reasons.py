@@ -457,7 +457,7 @@ class ReasonRows:
                 base_tail = v2g_change_tail(
                     float(margin[lead]), float(margin[base]), unit,
                     ", ".join(p for p in (str(row["scenario"]), describe_fault(row)) if p),
-                    SIGNIFICANT_DIGITS)
+                    SIGNIFICANT_DIGITS, row.get("message"))  # the V2G row's materiality words
                 lead = base
                 row = self._row(lead)
             others = self._others(every, row)
