@@ -64,14 +64,14 @@ def _masters(tmp_path) -> dict[str, object]:
     return out
 
 
-def _faults(source, out, *options: str) -> tuple[pd.DataFrame, str]:
+def _faults(source, out, *options: str) -> pd.DataFrame:
     """``protv2g faults SOURCE --csv OUT`` (3ph and SLG, max and min), the table indexed by
-    (bus, fault type, phase, case), phase a as a phasor, A; and what the command printed."""
+    (bus, fault type, phase, case), phase a as a phasor (``ia``), A."""
     assert main(["faults", str(source), "--fault-types", "3ph", "SLG", "--cases", "max", "min",
                  "--csv", str(out), *options]) == 0
     t = pd.read_csv(out, dtype={"bus": str})
     t["ia"] = 1000.0 * t.ia_ka * np.exp(1j * np.radians(t.ia_degree))
-    return t.set_index(["bus", "fault_type", "phase", "case"]).sort_index(), ""
+    return t.set_index(["bus", "fault_type", "phase", "case"]).sort_index()
 
 
 def _existing_block(printed: str) -> str:
@@ -92,15 +92,15 @@ def classical(tmp_path_factory):
     for name, path in _masters(tmp).items():
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            tables[name], _ = _faults(path, tmp / f"{name}.csv", "--method", "classical")
+            tables[name] = _faults(path, tmp / f"{name}.csv", "--method", "classical")
         printed[name] = buf.getvalue()
     return tmp, tables, printed
 
 
 def test_model7_and_pv_feed_as_inverters_at_the_first_cycle_limit(classical):
     """Each unit's own current at b2 (3ph, max) is the hand value at b2's voltage angle, and
-    the rest is OpenDSS's fault study of the grid alone. Old code: the model-7 unit 436.7 A
-    ∠−21.5° (OpenDSS's machine), the PV 50.7 A ∠+76.2° — b2 981.5 A, not 919.7 A."""
+    the rest is OpenDSS's fault study of the grid alone. Old code: the model-7 unit 433.0 A
+    (OpenDSS's machine), the PV ≈ 51 A at ≈ +76° — b2 981.5 A, not 919.7 A."""
     tmp, t, _ = classical
     key = ("b2", "3ph", "abc", "max")
     grid = t["grid"].loc[key, "ia"]
@@ -179,7 +179,7 @@ def test_same_numbers_as_a_study_on_that_model(classical, method):
     for kind, src in (("study", study), ("bare", tmp / "both.dss")):
         buf = io.StringIO()
         with contextlib.redirect_stdout(buf):
-            tables[kind], _ = _faults(src, tmp / f"{kind}_{method}.csv", "--method", method)
+            tables[kind] = _faults(src, tmp / f"{kind}_{method}.csv", "--method", method)
         printed[kind] = buf.getvalue()
     if method == "classical":
         pd.testing.assert_series_equal(tables["bare"].ikss_ka, t["both"].ikss_ka)
