@@ -28,7 +28,13 @@ no path to a source are listed as de-energised (0 A). With ``-o`` the workbook a
 each of the model's fuses, reclosers and relays, case and fault type, the largest phase current
 and ``|3·I0|`` over all faults and where each occurs ("Devices"; the full device-by-fault table
 is ``PhaseFaultResult.device`` in a script), and what was changed or left out of the script
-("Model notes").
+("Model notes"). The model's PV systems, storage units and ``Generator`` elements of ``model=7``
+are current-limited inverters by the chargers' control law in the maximum case and out of the
+minimum case, exactly as a study on that model has them (one code path,
+:func:`protv2g.api.dss_fault_study`), not OpenDSS's fault-study elements (a PVSystem as the
+negative of its Thevenin admittance, a model-7 unit behind ``Xdp``); the command prints how
+each existing source was treated, in the words of the study's "Existing sources" sheet (a
+sheet of that name with ``-o``).
 Exit codes: 0 success, 2 bad input.
 """
 
@@ -37,10 +43,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
 import pandapower as pp
 from openpyxl import Workbook
 
-from protv2g.api import fault_study
+from protv2g.api import dss_existing_sources, dss_fault_study, fault_study
 from protv2g.engine import ChargerSource
 from protv2g.engine.result import with_dead_rows
 from protv2g.errors import InputError, Issue
@@ -230,8 +237,9 @@ def _energized_buses(net: pp.pandapowerNet) -> tuple[list[int], list[str]]:
 
 
 def _run_dss(args: argparse.Namespace) -> int:
-    """``faults`` on an OpenDSS master: the phase-domain path."""
-    from protv2g.engine.phase import model_devices, phase_fault_study
+    """``faults`` on an OpenDSS master: the phase-domain path, the feeder's existing inverters
+    as a study on that model has them (:func:`protv2g.api.dss_fault_study`)."""
+    from protv2g.engine.phase import model_devices
     from protv2g.network.dss_model import load_dss_model
 
     path = Path(args.source)
@@ -241,7 +249,7 @@ def _run_dss(args: argparse.Namespace) -> int:
     _check_prefault(args, Method.IEC60909, "open_circuit", options)
     model = load_dss_model(path, redirects=args.redirect)
     devices = model_devices(model) if args.output else []
-    res = phase_fault_study(model, devices=devices, secondaries=args.secondaries, **options)
+    res = dss_fault_study(model, devices=devices, secondaries=args.secondaries, **options)
     return _write_phase(args, res, model, bool(devices))
 
 
@@ -257,11 +265,15 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
     sheets = {}
     if with_devices:
         sheets["Devices"] = res.device_summary.drop(columns="scenario")
+    existing = dss_existing_sources(model)
+    if len(existing):
+        sheets["Existing sources"] = existing
     if len(model.warnings):
         sheets["Model notes"] = model.warnings
     _write(args, table, sheets, [])
     print(f"{model.name}: {table.bus.nunique()} fault buses ({int(model.buses.primary.sum())} "
           f"primary of {len(model.buses)} in the model)")
+    _say_existing(existing)
     _say_dead(dead)
     from protv2g.network.dss_islands import island_sources
 
@@ -272,6 +284,19 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
               "to the grid source (OpenDSS: no connection to the source, 0 V and 0 A; "
               "the model notes say more)")
     return 0
+
+
+def _say_existing(existing, shown: int = 4) -> None:  # noqa: ANN001
+    """How the model's existing sources were treated, in the study's words (its "Existing
+    sources" table's ``fault_model``): one line per treatment, naming up to ``shown`` units."""
+    if not len(existing):
+        return
+    print(f"existing sources ({len(existing)}), as a study on this model has them:")
+    for text, part in existing.groupby("fault_model", sort=False):
+        names = [f"{n} ({b}, {k:g} kVA)" if np.isfinite(k) else f"{n} ({b})"
+                 for n, b, k in zip(part.name, part.bus, part.kva, strict=True)]
+        more = f" and {len(names) - shown} more" if len(names) > shown else ""
+        print(f"  {', '.join(names[:shown])}{more}: {text}")
 
 
 def _say_dead(dead: list[str]) -> None:

@@ -1,8 +1,12 @@
 """The feeder's own inverter-based sources (PV systems, storage) as law-driven fault sources.
 
-OpenDSS's fault study keeps a PV system or a storage unit as a constant admittance that
-generates its kVA at rated voltage — a source without a current limit. In a study (#20 item 2)
-every such unit is instead a current-limited source by the *same control law as the chargers*
+OpenDSS's fault study keeps a storage unit as a constant admittance that generates its kW at
+rated voltage — a source without a current limit — and a PV system as the negative of its
+Thevenin admittance, ``−1/Z_thev`` from its ``%R``/``%X`` (its ``Yprim`` in the fault-study
+state, DSS C-API 0.14.5; session 43), which *lowers* the fault current beside it
+(``docs/opendss-phase-path.md``). In a study (#20 item 2), and in ``protv2g faults
+MASTER.dss`` (:func:`protv2g.api.dss_fault_study`), every such unit is instead a
+current-limited source by the *same control law as the chargers*
 (:mod:`protv2g.engine.phase.sites`): its admittance leaves ``Y``
 (:func:`~protv2g.engine.phase.system.build_system` ``inverters_out``) and a
 :class:`~protv2g.engine.phase.sites.PhaseSite` takes its place in every scenario's maximum
@@ -98,7 +102,8 @@ DISCONNECTED_MODEL = ("disconnected in the model (an element between it and the 
                       "open or disabled): it feeds no fault and no flow of the study")
 
 
-def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.DataFrame:
+def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL, *,
+              min_per_device: bool = True) -> pd.DataFrame:
     """The feeder's existing sources as the study models them (the report's list).
 
     Columns: ``name, kind, bus, phases, kva, p_pre_kw, mode, fault_model, source, xdp_pu,
@@ -109,6 +114,9 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
     :data:`MODEL7_NOTE`); synchronous generators as machines (OpenDSS's model behind
     ``Xdp``/``Xdpp``); a Vsource below the supply voltage as the voltage source it is
     (:func:`protv2g.network.dss_graph.dss_sources`, e.g. EPRI DG_Prot_Fdr's ``WindGen1``).
+    ``min_per_device``: the inverters' minimum case as ``run`` has it (a device row the lower
+    of them out and in, :meth:`InverterModel.describe`), else out of every minimum-case row
+    (``protv2g faults``, :func:`protv2g.api.dss_fault_study`).
     """
     rows = []
     for s in der_sites(model, inverter):
@@ -116,7 +124,7 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL) -> pd.D
         rows.append((s.name, kind, s.bus, s.phases,
                      s.source.s_rated_mva * 1e3, s.source.p_pre_mw * 1e3, s.source.mode.value,
                      (MODEL7_NOTE if kind == "generator" else "")
-                     + inverter.describe(min_per_device=True), INVERTER_MODEL_SOURCE,
+                     + inverter.describe(min_per_device=min_per_device), INVERTER_MODEL_SOURCE,
                      np.nan, np.nan, ""))
     inj = model.injections
     corrections = {c.machine: c.text for c in machine_corrections(model)}

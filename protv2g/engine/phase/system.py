@@ -189,8 +189,8 @@ def build_system(model: DssModel, method: Method, wanted_bus: np.ndarray, *,
         linearisation of the power flow for ``power_flow``) — a line's pre-fault current is
         its load current on the heated network, not ``Y_hot`` times the 20 °C voltages.
     inverters_out : bool
-        Take the model's PV systems and storage (``model.inverters``: OpenDSS's fault-study
-        admittance that generates their rating at rated voltage) out of ``Y``, for a caller that
+        Take the model's PV systems, storage and model-7 Generators (``model.inverters``: their
+        OpenDSS fault-study admittance, :mod:`.der`) out of ``Y``, for a caller that
         models them by their control law (:mod:`.der`). The classical pre-fault voltage then
         loses their contribution: ``V′ = V + Y′⁻¹·(ΔY·V − J_inv)`` with ``ΔY`` their
         admittance and ``J_inv`` the current they inject beside it in the state ``V``
