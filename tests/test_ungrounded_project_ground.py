@@ -300,7 +300,8 @@ def test_the_heads_ground_rows_are_pre_existing_not_the_equipments(result, maste
     failure the project does not move. Now their twin is the base case's own figure and the
     attribution's rule calls them pre-existing; the gate line is a ``condition:`` (rev42b's
     drafted head: ``confirm:``), not a ``fail:``; the project's own part stays the C5 warn row
-    of the ground fault xgd sustains (the test above). Fails on the old code (attribution ``equipment``, no base margin)."""
+    of the ground fault xgd sustains (the test above). Fails on the old code (attribution
+    ``equipment``, no base margin)."""
     from protv2g import load_study
     from protv2g.checks.project_equipment import EQUIPMENT
     from protv2g.findings_attribution import finding_attribution
