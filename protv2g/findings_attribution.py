@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT as EQUIPMENT_ROW
+from protv2g.checks.equipment import EQUIPMENT_WORSE as EQUIPMENT_WORSE_ROW
 from protv2g.checks.equipment import PROJECT as PROJECT_ROW
 from protv2g.checks.load import CHARGING_PEAKS
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX
@@ -42,7 +43,8 @@ __all__ = ["ROW_ATTRIBUTIONS", "Attribution", "by_charging", "by_charging_coded"
 _MOVED = ("new", "worse")
 #: Every row ``attribution`` a check or :mod:`protv2g.checks.attribution` writes (a closed
 #: set: :func:`finding_attribution` raises on any other text).
-ROW_ATTRIBUTIONS = frozenset({"new", "worse", "pre-existing", EQUIPMENT_ROW, PROJECT_ROW})
+ROW_ATTRIBUTIONS = frozenset({"new", "worse", "pre-existing", EQUIPMENT_ROW, EQUIPMENT_WORSE_ROW,
+                              PROJECT_ROW})
 
 
 class Attribution(StrEnum):
@@ -63,6 +65,12 @@ class Attribution(StrEnum):
     #: on them — but the remedy is that equipment, not the chargers or their export
     #: (reviews rev34a M1, rev34b M1).
     EQUIPMENT = "caused by the project's equipment"
+    #: Rows failing without the project too that its equipment, with every charger idle,
+    #: makes worse by more than their tolerance (row attribution
+    #: :data:`protv2g.checks.equipment.EQUIPMENT_WORSE`), with only pre-existing ones beside
+    #: them: the feeder's failure, which the project deepens — the gate fails on it, as on
+    #: "made worse by V2G"; the remedy of the worsening is the equipment (review rev42b M1).
+    EQUIPMENT_WORSE = "pre-existing, made worse by the project's equipment"
     #: Rows the project moves as a whole, neither its equipment nor its chargers alone
     #: crossing the check's threshold (row attribution
     #: :data:`protv2g.checks.equipment.PROJECT`; C7 on IEEE 34 F-818: +16 % against no project
@@ -177,10 +185,13 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     ``attribution`` (``new``/``worse``/``pre-existing``, :mod:`protv2g.checks.attribution`):
     every row new → caused by V2G; every row pre-existing → pre-existing; any other mix →
     made worse by V2G; none given → not attributed. Rows of the project's equipment
-    (:data:`~protv2g.checks.equipment.EQUIPMENT`) with only pre-existing ones beside them →
-    caused by the project's equipment; rows of the project as a whole
+    (:data:`~protv2g.checks.equipment.EQUIPMENT`) with only pre-existing ones (or ones it made
+    worse) beside them → caused by the project's equipment; rows the equipment made worse
+    (:data:`~protv2g.checks.equipment.EQUIPMENT_WORSE`) with only pre-existing ones → pre-existing,
+    made worse by the project's equipment; rows of the project as a whole
     (:data:`~protv2g.checks.equipment.PROJECT`, with or without equipment rows) so → caused by
-    the project (equipment + V2G together); beside new or worse rows both count as new.
+    the project (equipment + V2G together); beside new or worse rows they count as new (made
+    worse: as worse).
     Returns the member's text (``str``).
     ``charging``: rows said in words of charging (:func:`by_charging`: a C8 charging peak,
     or V2G-free charging snapshots).
@@ -195,20 +206,26 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     "caused by the project's equipment"
     >>> finding_attribution(["project", "pre-existing"])
     'caused by the project (equipment + V2G together)'
+    >>> finding_attribution(["equipment-worse", "pre-existing"])
+    "pre-existing, made worse by the project's equipment"
+    >>> finding_attribution(["equipment-worse", "new"])
+    'made worse by V2G'
     """
     given = {str(v) for v in values if v and str(v) != "nan"}
     if unknown := given - ROW_ATTRIBUTIONS:
         raise ValueError(f"unknown row attribution(s) {', '.join(map(repr, sorted(unknown)))}: "
                          f"one of {', '.join(map(repr, sorted(ROW_ATTRIBUTIONS)))}")
-    project = {EQUIPMENT_ROW, PROJECT_ROW}
+    project = {EQUIPMENT_ROW, EQUIPMENT_WORSE_ROW, PROJECT_ROW}
     if given & project:
         # the project's rows (its equipment's, or its equipment's and chargers' together)
         # with only the feeder's own beside them: the project's; with rows V2G moves: those
-        # decide, the project's counted as new
+        # decide, the project's counted as new (a pre-existing row it made worse: as worse)
         if given <= project | {"pre-existing"}:
             return (Attribution.PROJECT if PROJECT_ROW in given
-                    else Attribution.EQUIPMENT).value
-        given = (given - project) | {"new"}
+                    else Attribution.EQUIPMENT if EQUIPMENT_ROW in given
+                    else Attribution.EQUIPMENT_WORSE).value
+        given = ((given - project) | ({"new"} if given & {EQUIPMENT_ROW, PROJECT_ROW} else set())
+                 | ({"worse"} if EQUIPMENT_WORSE_ROW in given else set()))
     if not given:  # rows without a base-case comparison: V2G's share is not known
         out = Attribution.UNKNOWN
     elif given <= {"pre-existing"}:

@@ -30,7 +30,7 @@ import math
 
 import numpy as np
 
-from protv2g.checks.equipment import EQUIPMENT, PROJECT
+from protv2g.checks.equipment import PROJECT_ROWS
 from protv2g.significant import TEXT_DIGITS, number_text, round_significant
 from protv2g.violations import is_given
 
@@ -40,7 +40,7 @@ __all__ = ["MOVED", "V2G_MOVED", "base_case_lead", "equipment_tail", "headline_o
 
 #: Row attributions of a row V2G (or the sites' charging, or the project: its equipment, its
 #: equipment and chargers together) moved against its base case.
-MOVED = ("new", "worse", EQUIPMENT, PROJECT)
+MOVED = ("new", "worse", *PROJECT_ROWS)
 #: Row attributions of a row the chargers themselves moved (not the project's equipment):
 #: where a finding has one, it leads with the worst of them (module docstring).
 V2G_MOVED = ("new", "worse")

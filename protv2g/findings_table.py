@@ -10,7 +10,7 @@ import pandas as pd
 
 from protv2g.checks.directional_flow import REVERSE_POWER
 from protv2g.checks.duty import LEVEL_CHANGE
-from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING
+from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING, EQUIPMENT_WORSE
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE
 from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
@@ -240,7 +240,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     # (one the chargers moved before one of the project's equipment: mix38)
     a_codes, a_texts = coded["attribution"]
     v2g_rows = moved_texts(a_texts, V2G_MOVED)[a_codes]
-    equipment_rows = (np.asarray(a_texts, dtype=object) == EQUIPMENT)[a_codes]
+    equipment_rows = moved_texts(a_texts, (EQUIPMENT, EQUIPMENT_WORSE))[a_codes]
     lead = lead_positions(moved_texts(a_texts)[a_codes], first, ends, v2g_rows)
     # the message of each finding's leading row only (#21: the messages are written
     # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)

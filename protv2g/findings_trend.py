@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT, IDLE_MARGIN, PROJECT
+from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_WORSE, IDLE_MARGIN, PROJECT, PROJECT_ROWS
 from protv2g.findings_trend_rows import (
     ROW_KEY,
     TREND_COLUMNS,
@@ -32,7 +32,7 @@ __all__ = ["ROW_KEY", "TREND_ABS", "TREND_COLUMNS", "TREND_REL", "columns_trend"
            "finding_tolerance", "rows_of", "trend_columns", "worst_row_story"]
 
 #: Attributions of a row that V2G made worse (:mod:`protv2g.checks.attribution`).
-_WORSENED = ("worse", "new", EQUIPMENT, PROJECT)
+_WORSENED = ("worse", "new", *PROJECT_ROWS)
 
 
 def _fmt(x: float, unit: str) -> str:
@@ -162,8 +162,8 @@ def _worsened_elsewhere(cols: dict[str, np.ndarray], followed: np.ndarray, unit:
     # a row of the project's equipment (failing with every charger idle) is not V2G's
     # (mix38: J1 1 kW F06, "caused by the project's equipment", read "V2G worsens another row")
     att = str(cols["attribution"][other[at]])
-    without = "without the project" if att in (EQUIPMENT, PROJECT) else "without V2G"
-    who = {EQUIPMENT: "the project's equipment",
+    without = "without the project" if att in PROJECT_ROWS else "without V2G"
+    who = {EQUIPMENT: "the project's equipment", EQUIPMENT_WORSE: "the project's equipment",
            PROJECT: "the project (equipment + V2G together)"}.get(att, "V2G")
     base = f" ({_fmt(float(b[at]), unit)} {without})" if np.isfinite(b[at]) else ""
     return (f"; {who} worsens another row of the finding: {_fmt(float(m[at]), unit)}"

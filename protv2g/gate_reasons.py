@@ -28,7 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT, PROJECT
+from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_WORSE, PROJECT_ROWS
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import (
@@ -122,7 +122,7 @@ _CHARGING = (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING)
 
 #: Row attributions that make a line V2G's or the project's (:mod:`protv2g.checks.attribution`,
 #: :mod:`protv2g.checks.equipment`).
-_ATTRIBUTABLE = ("new", "worse", EQUIPMENT, PROJECT)
+_ATTRIBUTABLE = ("new", "worse", *PROJECT_ROWS)
 
 #: The columns that break a tie of margins (and of exports), as the Findings do.
 _TIE_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")
@@ -432,7 +432,8 @@ class ReasonRows:
             # equipment row "the pair fails without the chargers")
             own_att = a_texts[a_codes[own]].astype(str)
             mine = own[np.isin(own_att, V2G_MOVED)]
-            equipment = own[own_att == EQUIPMENT] if len(mine) else own[:0]
+            equipment = (own[np.isin(own_att, (EQUIPMENT, EQUIPMENT_WORSE))] if len(mine)
+                         else own[:0])
             v2g = worst_of(mine) if len(mine) else worst_of(own)
             # a line V2G's rows make V2G's leads with V2G's worst row; a worse, folded
             # pre-existing row is said in its tail (review s28 §3, findings_headline: the

@@ -205,11 +205,26 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
     run wrote the rows' texts and matched every drafted input three times, 0.2 s at 10,000
     buses). ``None`` in place of the second without ``todo``."""
     n = len(violations)
+    if not n:
+        return (np.array([InputBasis.GIVEN.value], dtype=object).repeat(0),
+                np.array([""], dtype=object).repeat(0) if todo else None)
+    out, sources = _basis_sources(violations, bases)
+    return out, (_joined(n, sources) if todo else None)
+
+
+def _basis_sources(violations: pd.DataFrame, bases: InputBases
+                   ) -> tuple[np.ndarray, list[tuple[np.ndarray, str]]]:
+    """Each row's ``input_basis`` (:func:`tag_input_basis`) and the inputs to confirm of the
+    rows — (row mask, the input in words), in the order the report names them: a ``todo``
+    row's default rating (:func:`_ratings_too`), the tool defaults C10 rests on (reclose
+    margin, the sites' cease times: :func:`~protv2g.input_reclose.default_sources`), then the
+    drafted inputs (:func:`_todo_sources`). The one source of the rows' ``input_todo`` texts
+    (:func:`confirm_texts`) and of the Summary's items (:func:`confirm_items`): the Summary
+    left out the default rating a ``todo`` row names (txt42b's fix reached the texts only)."""
+    n = len(violations)
     # the one label object in every row (``np.full(n, "given", dtype=object)`` made a new
     # ``str`` per row: #21, 490,000 at 10,000 buses, ≈ 26 MB; the same values)
     out = np.array([InputBasis.GIVEN.value], dtype=object).repeat(n)
-    if not n:
-        return out, (np.array([""], dtype=object).repeat(0) if todo else None)
     rows = _Coded(violations)
     crit_c12 = rows.test("criterion", lambda t: t == "C12")
     if "data_boundary" in violations:  # weaker than given, stronger than any stand-in below
@@ -236,10 +251,8 @@ def input_basis_columns(violations: pd.DataFrame, bases: InputBases, *, todo: bo
         out[hit] = InputBasis.TODO.value
     findings = {s.value for s in CheckStatus if s.is_finding}
     out[~rows.test("status", lambda t: t in findings)] = ""
-    if not todo:
-        return out, None
-    return out, _joined(n, _ratings_too(violations, rated & (out == InputBasis.TODO.value))
-                        + margin + sources)
+    return out, (_ratings_too(violations, rated & (out == InputBasis.TODO.value)) + margin
+                 + sources)
 
 
 def _ratings_too(violations: pd.DataFrame, both: np.ndarray) -> list[tuple[np.ndarray, str]]:
@@ -374,15 +387,6 @@ def _held(violations: pd.DataFrame, bases: InputBases, rows: _Coded) -> np.ndarr
     return held | at_regulator
 
 
-def _confirm_sources(violations: pd.DataFrame, bases: InputBases
-                     ) -> list[tuple[np.ndarray, str]]:
-    """The inputs to confirm of the rows: the tool defaults C10 rests on (reclose margin, the
-    sites' cease times: :func:`~protv2g.input_reclose.default_sources`), then the drafted inputs
-    (:func:`_todo_sources`)."""
-    rows = _Coded(violations)
-    return default_sources(violations, bases, rows) + _todo_sources(violations, bases, rows)
-
-
 def confirm_texts(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:
     """The drafted inputs each row rests on, in words, ``"; "``-joined (``""`` for none):
     the ``input_todo`` column :func:`input_to_confirm` reads for a ``todo`` row.
@@ -414,16 +418,18 @@ def _joined(n: int, sources: list[tuple[np.ndarray, str]]) -> np.ndarray:
 
 
 def confirm_items(violations: pd.DataFrame, bases: InputBases) -> list[list[str]]:
-    """The drafted inputs each row rests on, one item each (:func:`confirm_texts` joins them;
-    an item may itself hold "; "). Per row in Python: for small tables (one row per criterion
-    and device, :mod:`protv2g.criteria_basis`).
+    """The drafted inputs each row rests on, one item each (:func:`confirm_texts` joins them,
+    from the same sources: :func:`_basis_sources`; an item may itself hold "; "). Per row in
+    Python: for small tables (one row per criterion and device, :mod:`protv2g.criteria_basis`).
 
     >>> v = pd.DataFrame({"criterion": ["C8"], "status": ["fail"], "device": ["A"]})
     >>> confirm_items(v, InputBases(todo_devices=frozenset({"A"})))
     [['the settings of A (drafted: TODO)']]
     """
     out: list[list[str]] = [[] for _ in range(len(violations))]
-    for hit, text in _confirm_sources(violations, bases):
+    if not len(violations):
+        return out
+    for hit, text in _basis_sources(violations, bases)[1]:
         for i in np.flatnonzero(hit):
             out[i].append(text)
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.equipment import EQUIPMENT, PROJECT
+from protv2g.checks.equipment import PROJECT_ROWS
 from protv2g.checks.rule_fill import THRESHOLD_KEYS
 from protv2g.scenarios import Scenario
 from protv2g.significant import number_text
@@ -100,7 +100,7 @@ def time_findings(violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
     # the chargers' own rows (new/worse) before the project's equipment's (mix38: a finding
     # with both leads with the chargers' row, findings_headline.V2G_MOVED)
     att = col("attribution")
-    not_v2g = (~_text_is(att, lambda t: t in ("new", "worse", EQUIPMENT, PROJECT))
+    not_v2g = (~_text_is(att, lambda t: t in ("new", "worse", *PROJECT_ROWS))
                ).astype(np.int8)
     not_v2g += (~_text_is(att, lambda t: t in ("new", "worse"))).astype(np.int8)
     margin_sort = pd.to_numeric(col("margin"), errors="coerce").fillna(np.inf).to_numpy()

@@ -145,3 +145,32 @@ def test_sheet_index_on_the_summary(summary):
     # the tables are untouched: the Findings keep their header in row 1
     assert summary["Findings"]["A1"].value == "Finding"
     assert any(c.value == "13. Reviewer sign-off" for c in cells.values())
+
+
+def test_a_pass_on_the_drafted_peak_names_the_default_ratings_it_also_rests_on():
+    """Issue #21 note, left open (txt42b): a C12 row on a transformer (or line) rated by an
+    OpenDSS default is ``todo`` once the peak load is drafted too, and the row's text names
+    both (review rev42c M2: ckt5's transformer loadings named only the peak) — but the
+    Summary's "passed on drafted values: confirm …" (:func:`criterion_stand_ins`, its own
+    items from ``confirm_items``) named only the peak. One source for both: the Summary's
+    items are the row texts' (``confirm_texts``), item by item. The ratings' words are
+    OpenDSS's defaults (Reference Guide: Line ``normamps`` 400 A, Transformer ``normhkva``
+    110 % of winding 1's kVA)."""
+    from protv2g.input_basis import PEAK_LOAD_INPUT, confirm_items, confirm_texts
+
+    bases = InputBases(peak_load=True, default_transformers=frozenset({"transformer.t1"}),
+                       default_lines=frozenset({"line.a"}))
+    c12 = criterion_stand_ins(bases, DEVICES, COORD)["C12"]
+    rating = ("transformer.t1's normhkva (OpenDSS default 110 % of winding 1's kVA, not in "
+              "the model)")
+    line = "line.a's normamps (OpenDSS default 400 A, not in the model)"
+    assert c12["basis"] == "todo"
+    assert set(c12["inputs"]) == {PEAK_LOAD_INPUT, rating, line}  # old: the peak only
+    assert rating in passed_note(c12)
+    # the row texts and the Summary's items: the same inputs, in the same order
+    rows = pd.DataFrame({"criterion": ["C12", "C12", "C8"], "status": ["fail"] * 3,
+                         "device": ["transformer.t1", "line.a", "F1"],
+                         "margin_unit": ["%", "%", "A"]})
+    assert ["; ".join(i) for i in confirm_items(rows, bases)] == confirm_texts(rows,
+                                                                               bases).tolist()
+    assert confirm_items(rows, bases)[0] == [rating, PEAK_LOAD_INPUT]

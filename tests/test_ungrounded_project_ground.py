@@ -239,7 +239,7 @@ def test_the_heads_blind_ground_rows_name_what_detects_the_fault(result, master)
     the project)."""
     v = result.violations
     rows = v[(v.criterion == "C5") & (v.device == "head") & (v.status == "fail")
-             & (v.attribution == "equipment")]
+             & (v.scenario != "base/peak")]  # pre-existing since rev42b M1 (the test below)
     kind = rows.fault_type.astype(str)
     ground = rows[kind.str.startswith(("SLG", "LLG"))]
     assert len(ground)
@@ -286,3 +286,45 @@ def test_799_is_judged_line_to_line_with_the_project_too(result, master):
     assert len(alone) == 1
     assert 0.95 + float(alone.margin.iloc[0]) == pytest.approx(ll_min, abs=2e-3)
     assert len(base) == 1
+
+
+def test_the_heads_ground_rows_are_pre_existing_not_the_equipments(result, master,
+                                                                  study_file):
+    """Review rev42b M1: behind the Δ–Δ substation the head sees no 3I0 for a ground fault on
+    the feeder with or without the project — OpenDSS (fresh context, loads and controls off,
+    taps 1.0), bolted SLG at 741: head 3I0 0.0 A with xgd in (the fault's 1,431 A all return
+    through xgd's neutral) and < 0.1 A without it (the lines' charging current only) — so its
+    margin is −1.5 × pickup either way (the review's trace: −1.499979 without the project,
+    −1.499999 with it). The base case does not judge those faults (no ground path: the C5
+    info row), so the V2G rows had no base twin: "caused by the project's equipment" on a
+    failure the project does not move. Now their twin is the base case's own figure and the
+    attribution's rule calls them pre-existing; the gate line is a ``condition:`` (rev42b's
+    drafted head: ``confirm:``), not a ``fail:``; the project's own part stays the C5 warn row
+    of the ground fault xgd sustains (the test above). Fails on the old code (attribution
+    ``equipment``, no base margin)."""
+    from protv2g import load_study
+    from protv2g.checks.project_equipment import EQUIPMENT
+    from protv2g.findings_attribution import finding_attribution
+    from protv2g.gate import gate_verdict
+
+    for xgd in (True, False):
+        assert _opendss(master, xgd=xgd, fault="741")["head_3i0_a"] < 0.1
+    v = result.violations
+    c5 = v[(v.criterion == "C5") & (v.device == "head") & (v.status == "fail")
+           & (v.scenario != "base/peak")]
+    ground = c5[c5.fault_type.astype(str).str.startswith(("SLG", "LLG"))]
+    assert len(ground) and (ground.attribution == "pre-existing").all()
+    # its twin: what the head sees without the project, 3I0 / 30 A − 1.5 with 3I0 < 0.1 A
+    base = ground.base_margin.to_numpy(float)
+    assert np.isfinite(base).all() and (np.abs(base + 1.5) < 0.1 / 30).all()
+    assert (np.abs(ground.margin.to_numpy(float) - base) < 3e-3).all()  # the floor 0.003
+    assert ground.message.str.contains("pre-existing: without the project head sees").all()
+    assert finding_attribution(set(c5.attribution)) == "pre-existing"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        study = load_study(study_file)
+    lines = [r for r in gate_verdict(study, result)["reasons"] if r.split(": ")[1] == "C5 head"]
+    assert lines and all(r.startswith("condition: ") and "; pre-existing; " in r
+                         for r in lines), lines
+    # the project's equipment is still named where it acts: the ground fault xgd sustains
+    assert (v[(v.criterion == "C5") & (v.status == "warn")].attribution == EQUIPMENT).any()

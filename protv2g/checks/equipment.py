@@ -85,12 +85,15 @@ from protv2g.checks.project_equipment import (
     EQUIPMENT,
     EQUIPMENT_ROW_COLUMN,
     EQUIPMENT_SAVING,
+    EQUIPMENT_WORSE,
     PROJECT,
+    PROJECT_ROWS,
     site_equipment,
 )
 from protv2g.engine.asymmetry import asym_rms_ka
 
-__all__ = ["EQUIPMENT", "EQUIPMENT_ROW_COLUMN", "EQUIPMENT_SAVING", "PROJECT", "IDLE_COLUMNS",
+__all__ = ["EQUIPMENT", "EQUIPMENT_ROW_COLUMN", "EQUIPMENT_SAVING", "EQUIPMENT_WORSE", "PROJECT",
+           "PROJECT_ROWS", "IDLE_COLUMNS",
            "IDLE_GRID_COLUMNS", "IDLE_PAIRS",
            "duty_without_chargers", "equipment_duty", "equipment_pairs", "equipment_text",
            "idle_coordination", "idle_pair_margins", "idle_pair_text", "site_equipment",

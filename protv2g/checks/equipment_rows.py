@@ -51,12 +51,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.attribution_materiality import PRE_EXISTING, failing_row_codes
+from protv2g.checks.attribution_materiality import (
+    PRE_EXISTING,
+    WORSE,
+    failing_row_codes,
+    twin_tolerance,
+)
 from protv2g.checks.close_in_twins import close_in_twin_buses, twin_bus_names
 from protv2g.checks.equipment import IDLE_MARGIN
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
 from protv2g.checks.idle_figures import has_idle, idle_times
+from protv2g.checks.project_equipment import EQUIPMENT, EQUIPMENT_WORSE
+from protv2g.checks.reach_base_twin import twin_rows, ungrounded_twin_margins
 from protv2g.checks.reach_project_ground import blind_ungrounded, ungrounded_remedy_text
 from protv2g.devices.fuse import Fuse
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
@@ -230,7 +237,11 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     attribution_materiality.failing_row_codes`, the factor the row's limit).
     ``out``: given, its ``"idle_margin"`` is set to each row's margin with every charger idle
     (``I_idle / pickup − factor``; NaN without an idle figure and on base-case rows), the
-    export trend's 0 kW point (mix38, :data:`~protv2g.checks.equipment.IDLE_MARGIN`)."""
+    export trend's 0 kW point (mix38, :data:`~protv2g.checks.equipment.IDLE_MARGIN`), and its
+    ``"attribution"`` to each such row's: :data:`~protv2g.checks.equipment.EQUIPMENT_WORSE`
+    where the base twin fails too (a pre-existing failure the equipment makes worse: review
+    rev42b M1, IEEE 13's head −1.401 → −1.422 × pickup), else
+    :data:`~protv2g.checks.equipment.EQUIPMENT`."""
     n = len(bad)
     idle = idle_times(ctx, bad)
     if idle is None:
@@ -238,16 +249,20 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     i_a = _op_current(idle, bad["element"].to_numpy())
     pickup = bad["pickup_a"].to_numpy(float)
     factor = bad["factor"].to_numpy(float)
+    m_base = np.asarray(m_base, dtype=float)
+    tol = twin_tolerance(bad["tolerance"].to_numpy(float), factor, m_base)
     with np.errstate(invalid="ignore", divide="ignore"):
         m_idle = i_a / pickup - factor
         # the attribution's rule (one copy: attribution_materiality), the idle row against
         # the base twin, the factor the row's limit (review att41, "Left open" 3)
-        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (failing_row_codes(
-            m_idle, m_base, bad["tolerance"].to_numpy(float), factor) != PRE_EXISTING)
+        code = failing_row_codes(m_idle, m_base, tol, factor)
+        fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (code != PRE_EXISTING)
+        worse = (code == WORSE) & (m_base < 0)  # failing without the project too
     v2g = _is_v2g(ctx, bad["scenario"].to_numpy())
     fails &= v2g
     if out is not None:
         out["idle_margin"] = np.where(v2g & np.isfinite(m_idle), m_idle, np.nan)
+        out["attribution"] = np.where(worse, EQUIPMENT_WORSE, EQUIPMENT).astype(object)
     ground = (is_ground_fault(bad["fault_type"].to_numpy()) if "fault_type" in bad.columns
               else np.zeros(n, dtype=bool))
     # the row's own operating current (its scenario's chargers): a fuse's window is judged at
@@ -258,11 +273,16 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     # project: no setting of the device helps (review rev42b M2)
     blind = blind_ungrounded(ctx, bad, ground & fails & ~(i_a >= DEVICE_ROW_MIN_A))
     texts = [
-        (f"; the project's equipment's: with every charger idle (the site's transformer in, "
-         f"no charger online) {d} sees {i:.0f} A ({e}), {i / p:.3g} × pickup against "
-         f"{fc:g} — " + (_own_remedy(ctx, d, i, fc, g, r) if _on_transformer(ctx, d)
-                         else ungrounded_remedy_text(_labels(ctx), d) if blind[k]
-                         else remedy_text(ctx, d, True))) if fails[k] else ""
+        ((f"; pre-existing, made worse by the project's equipment: it fails by "
+          f"{-m_base[k]:.3g} × pickup without the project, and" if worse[k]
+          else "; the project's equipment's:")
+         + f" with every charger idle (the site's transformer in, no charger online) {d} sees "
+         f"{i:.0f} A ({e}), {i / p:.3g} × pickup against {fc:g}"
+         + (f", {m_base[k] - m_idle[k]:.2g} × pickup lower, beyond the tolerance {tol[k]:.2g}"
+            if worse[k] else "")
+         + " — " + (_own_remedy(ctx, d, i, fc, g, r) if _on_transformer(ctx, d)
+                    else ungrounded_remedy_text(_labels(ctx), d) if blind[k]
+                    else remedy_text(ctx, d, True))) if fails[k] else ""
         for k, (d, i, p, fc, e, g, r) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
             np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),
@@ -322,15 +342,15 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
     return out
 
 
-def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str]) -> None:
-    """Set :data:`~protv2g.checks.equipment.EQUIPMENT` on the violation rows ``hit`` (kept by
-    the attribution, as C7's) and append their clause to the message (in place: rows the
-    check has just made)."""
+def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str],
+              attribution: np.ndarray | None = None) -> None:
+    """Set :data:`~protv2g.checks.equipment.EQUIPMENT` (or the row's ``attribution``, ``(n,)``)
+    on the violation rows ``hit`` (kept by the attribution, as C7's) and append their clause
+    to the message (in place: rows the check has just made)."""
     if not hit.any():
         return
-    from protv2g.checks.equipment import EQUIPMENT
-
-    rows["attribution"] = np.where(hit, EQUIPMENT, rows["attribution"].to_numpy(object)
+    mark = EQUIPMENT if attribution is None else attribution
+    rows["attribution"] = np.where(hit, mark, rows["attribution"].to_numpy(object)
                                    ).astype(object)
     rows["message"] = np.array([m + t for m, t in zip(rows["message"].astype(str), texts,
                                                       strict=True)], dtype=object)
@@ -350,8 +370,17 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
                           **({"stage": bad["stage"]} if "stage" in bad else {}),
                           "fault_bus": fault_bus})
     idle: dict[str, np.ndarray] = {}
-    hit, texts = reach_idle(ctx, frame, _base_margin(ctx, frame, margins), out=idle)
-    mark_rows(rows, hit, texts)
+    m_base = _base_margin(ctx, frame, margins)
+    # a ground fault the base case does not judge (no ground path there): its twin from the
+    # base case's device table (review rev42b M1, IEEE 37's head: 0 A either way)
+    twin = ungrounded_twin_margins(ctx, frame, m_base)
+    filled = np.isfinite(twin)
+    m_base = np.where(filled, twin, m_base)
+    hit, texts = reach_idle(ctx, frame, m_base, out=idle)
+    mark_rows(rows, hit, texts, idle.get("attribution"))
+    if filled.any():  # … and the attribution's rule against it where not the equipment's
+        twin_rows(rows, filled & ~hit, m_base, _labels(ctx))
+        rows["base_margin"] = np.where(filled, m_base, rows["base_margin"].to_numpy(float))
     m_idle = idle.get("idle_margin")
     if m_idle is not None and np.isfinite(m_idle).any():  # the trend's idle point (mix38)
         rows[IDLE_MARGIN] = m_idle

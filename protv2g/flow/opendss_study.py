@@ -220,12 +220,14 @@ def _ungrounded_steps(model: DssModel, sizes: Sequence[int], base_open: Sequence
 
     feeder = without_elements(model, [*base_open, *not_built])
     built = without_elements(model, not_built)
+    flags = np.array(ungrounded_buses(feeder), dtype=bool)  # one (buses,) mask for every step
     # the project's own buses (its transformers' secondaries: dead without them) by the
     # network they exist in (ll42's slip: IEEE 37's campus_lv, dead in the feeder's own
-    # network, was taken as ungrounded there and its unbalance rows lost)
+    # network, was taken as ungrounded there and its unbalance rows lost) — that network's
+    # decision read only where it has such a bus
     own = ~feeder.buses.energized.to_numpy(bool) & built.buses.energized.to_numpy(bool)
-    flags = np.where(own, np.asarray(ungrounded_buses(built), dtype=bool),
-                     np.asarray(ungrounded_buses(feeder), dtype=bool))
+    if own.any():
+        flags[own] = np.asarray(ungrounded_buses(built), dtype=bool)[own]
     return np.broadcast_to(flags, (int(sum(sizes)), len(model.buses)))
 
 

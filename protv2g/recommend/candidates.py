@@ -138,7 +138,7 @@ FUSE_BLOWING_RANK = 5.0
 #: that the moves keeping fuse saving (:mod:`.saving`) answer.
 _V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
                                Attribution.WORSE_CHARGING, Attribution.EQUIPMENT,
-                               Attribution.PROJECT})
+                               Attribution.EQUIPMENT_WORSE, Attribution.PROJECT})
 SAVING_MECHANISMS = frozenset({SavingMechanism.LOST_SAVING.value,
                                SavingMechanism.NOT_SAVED_WITHOUT_V2G.value,
                                SavingMechanism.NOT_SEEN.value,

@@ -160,7 +160,7 @@ def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
     # what the project brings first (its export or its charging), then what was there before
     rank = {Attribution.CAUSED: 0, Attribution.WORSE: 0, Attribution.CAUSED_CHARGING: 0,
             Attribution.WORSE_CHARGING: 0, Attribution.EQUIPMENT: 0, Attribution.PROJECT: 0,
-            Attribution.PRE_EXISTING: 1}
+            Attribution.EQUIPMENT_WORSE: 0, Attribution.PRE_EXISTING: 1}
     keys = sorted(active.index, key=lambda k: (
         active.at[k, "status"] != "fail", rank.get(active.at[k, "attribution"], 2),
         n_families.get(k, 99) or 99, str(active.at[k, "finding"])))

@@ -13,9 +13,10 @@ falls back to the round trip (:func:`protv2g.recommend.apply.write_study`).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
+
+from protv2g.study.todos import split_todo
 
 __all__ = ["edit_text", "scalar_text"]
 
@@ -138,10 +139,6 @@ def _closing(lines: list[str], row: int, col: int) -> tuple[int, int] | None:
     return None
 
 
-#: A drafted value's comment (:mod:`protv2g.study.todos`): ``TODO: <what> | fix: <how>``.
-_TODO = re.compile(r"^TODO\b:?\s*(?P<what>.*?)(?:\s*\|\s*fix:\s*(?P<fix>.*))?$")
-
-
 def _comment(line: str, note: str) -> str:
     """``line`` with ``# note`` at its end, or before the comment it has.
 
@@ -154,11 +151,11 @@ def _comment(line: str, note: str) -> str:
     if at < 0:
         return f"{line}  # {note}"
     rest = line[at:].lstrip()[1:].lstrip()
-    todo = _TODO.match(rest)
+    todo = split_todo(rest)  # a drafted value's comment: ``TODO: <what> | fix: <how>``
     if todo is not None:  # the TODO first: validate lists it (:func:`protv2g.study.todos.
         # todo_items` reads ``# TODO`` only)
-        what = todo.group("what").split(";")[0].strip().rstrip(".")
-        fix = (todo.group("fix") or "").strip()
+        what = todo[0].split(";")[0].strip().rstrip(".")
+        fix = todo[1]
         return (f"{line[:at + 1]}# TODO: {note}, a drafted value ({what}); init's figures "
                 "were for that value" + (f" | fix: {fix}" if fix else ""))
     return f"{line[:at + 1]}# {note}; {rest}"

@@ -203,6 +203,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     pre = findings[by == Attribution.PRE_EXISTING]
     unknown = findings[by == Attribution.UNKNOWN]
     equipment = findings[by == Attribution.EQUIPMENT]
+    equipment_worse = findings[by == Attribution.EQUIPMENT_WORSE]
     project = findings[by == Attribution.PROJECT]
     caused_charging = findings[by == Attribution.CAUSED_CHARGING]
     worse_charging = findings[by == Attribution.WORSE_CHARGING]
@@ -215,6 +216,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
               "equipment, not the export)" if len(equipment) else "")
            + (f", {len(project)} caused by the project (equipment + V2G together: neither "
               "alone over the check's threshold)" if len(project) else "")
+           + (f", {len(equipment_worse)} pre-existing, made worse by the project's equipment"
+              if len(equipment_worse) else "")
            + (f", {len(unknown)} not attributed" if len(unknown) else "")
            + f"; from {describe_rows(result.violations)}")
     dirs = result.meta.get("directional") or {}
@@ -268,6 +271,12 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     if len(worse_charging):
         w.heading("4b. Findings made worse by the sites' charging (vehicle load, no export)")
         _findings_grid(w, worse_charging, rec_map, no_margin, overall)
+    if len(equipment_worse):  # review rev42b M1: failing without the project, not caused by it
+        w.heading("4c. Pre-existing findings made worse by the project's equipment (failing "
+                  "without the project; its equipment, with every charger idle, lowers the "
+                  "margin beyond the check's tolerance: the remedy of that part is the "
+                  "equipment, not the export)")
+        _findings_grid(w, equipment_worse, rec_map, no_margin, overall)
     w.heading("5. Pre-existing findings (present without V2G and without the sites' "
               "charging)")
     _findings_grid(w, pre, rec_map, no_margin, overall)

@@ -48,7 +48,8 @@ MAX_LISTED = 10
 #: Attributions of the project's own doing: its export, its sites' charging, its equipment,
 #: its equipment and export together.
 OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-        Attribution.WORSE_CHARGING, Attribution.EQUIPMENT, Attribution.PROJECT)
+        Attribution.WORSE_CHARGING, Attribution.EQUIPMENT, Attribution.EQUIPMENT_WORSE,
+        Attribution.PROJECT)
 
 
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",

@@ -16,9 +16,12 @@ import yaml
 
 from protv2g.errors import Issue
 
-__all__ = ["DRAFTED_RELAY_MARK", "drafted_relay_items", "todo_items"]
+__all__ = ["DRAFTED_RELAY_MARK", "drafted_relay_items", "split_todo", "todo_items"]
 
-_TODO = re.compile(r"#\s*TODO\b:?\s*(?P<text>.*)$")
+#: Where a line's TODO comment starts: its ``#`` (the comment's text after it).
+_TODO = re.compile(r"#\s*(?=TODO\b)")
+#: A TODO comment's text (after its ``#``): ``TODO: <what> | fix: <how>``.
+_PARTS = re.compile(r"TODO\b:?\s*(?P<what>.*?)(?:\s*\|\s*fix:\s*(?P<fix>.*))?$")
 #: How the TODO of a relay ``protv2g init`` drafted as a whole (a proposed feeder-head relay)
 #: begins, the relay's name after it: ``# TODO: assumed feeder-head relay head-l1: …``
 #: (:func:`drafted_relay_items`).
@@ -70,16 +73,32 @@ def todo_items(path: str | Path) -> list[Issue]:
         m = _TODO.search(line)
         if m is None or _in_string(line, m.start()):
             continue
-        body = m.group("text")
-        what, _, fix = body.partition("| fix:")
+        what, fix = split_todo(line[m.end():]) or ("", "")
         if line[:m.start()].strip():
             field = where.get(no, "")
         else:
             field = next((where[s] for s in starts if s > no), "")
         out.append(Issue(file, f"{field} (line {no + 1})" if field else f"line {no + 1}",
-                         what.strip() or "value to confirm",
-                         fix.strip() or "confirm the value and delete the TODO comment"))
+                         what or "value to confirm",
+                         fix or "confirm the value and delete the TODO comment"))
     return out
+
+
+def split_todo(comment: str) -> tuple[str, str] | None:
+    """``(what, fix)`` of a comment's text (after its ``#``) that is a TODO — ``TODO: <what>
+    | fix: <how>``, each stripped, ``fix`` empty without ``| fix:`` — or None for any other
+    comment. The one reading of init's TODO comments: :func:`todo_items` and ``protv2g
+    recommend``'s edit of a drafted value's line (:mod:`protv2g.recommend.yaml_edit`).
+
+    >>> split_todo(" TODO: assumed 2 s; IEEE 1547 | fix: give the clearing time")
+    ('assumed 2 s; IEEE 1547', 'give the clearing time')
+    >>> split_todo("TODO check this"), split_todo("protv2g recommend: was 10T")
+    (('check this', ''), None)
+    """
+    m = _PARTS.match(comment.strip())
+    if m is None:
+        return None
+    return m.group("what").strip(), (m.group("fix") or "").strip()
 
 
 def _in_string(line: str, pos: int) -> bool:
