@@ -539,9 +539,24 @@ def test_c10_existing_der_behind_the_recloser_is_pre_existing(tmp_path) -> None:
     assert (der.attribution == "pre-existing").all()
     assert der.margin.iloc[0] == pytest.approx(0.5 - 2.5)
     assert "existing DER behind it (0.3 MW" in der.message.iloc[0]
-    site = c10[c10.other_device == "site"]
+    # the site's 20 kW adds 6.7 % to the PV's 0.3 MW, under the 10 % materiality share
+    small = crit(run(s, t, p_kw=20.0)[0], "C10")
+    site = small[small.other_device == "site"]
     assert site.scenario.tolist() == [V2G] and site.attribution.item() == "pre-existing"
-    assert site.message.item().endswith("has this exposure without V2G: pre-existing")
+    assert "has this exposure without V2G (its own C10 row, margin -2 s)" in site.message.item()
+    assert site.message.item().endswith(
+        "from 0.3 to 0.32 MW (+6.67 %, under the 10 % materiality share; 6.25 % of it V2G): "
+        "pre-existing")
+    # review rev42a M8: its 500 kW raises the island's DER from 0.3 to 0.8 MW (+167 %): the
+    # exposure is there without V2G but V2G makes it materially larger — a fail attributed to
+    # V2G ("worse"), the existing DER's figure and row named; the margin is the same −2 s
+    site = c10[c10.other_device == "site"]
+    assert site.scenario.tolist() == [V2G] and site.attribution.item() == "worse"
+    assert site.margin.item() == pytest.approx(0.5 - 2.5)
+    assert site.message.item().endswith(
+        "(0.3 MW, ceasing within 2 s by IEEE 1547-2018 §8.1) has this exposure without V2G "
+        "(its own C10 row, margin -2 s); V2G raises the island's DER from 0.3 to 0.8 MW "
+        "(+167 %, over the 10 % materiality share; 62.5 % of it V2G): made worse by V2G")
     # without the PV the site's row is V2G's (new), as before
     plain = _with(make_study(tmp_path / "plain", site_bus="B3"),
                   R1={"reclose_intervals_s": []}, R3={"reclose_intervals_s": []})

@@ -31,7 +31,18 @@ time (:data:`EXISTING_DER_CEASE_S`; an older unit's own setting is not known), a
 ``pre-existing`` by the comparison with the base case; and a V2G site's row behind the same
 device whose cease time is no longer than that is ``pre-existing`` too (set here: the site
 adds no exposure the device does not already have — the first reclose needs changing with or
-without it), its message saying so.
+without it), its message saying so — unless V2G adds generation that matters.
+
+**More generation on the island** (review rev42a M8, EPRI J1 with the first reclose at 0.5 s:
+the depot's 1.53 MW raised the island's DER from 1.81 to 3.34 MW and the only C10 line said
+"pre-existing"). The margin of such a row does not move with V2G (the same 2 s against the same
+reclose), but the island the reclose may meet out of phase holds more generation: where the
+row's V2G export behind the device is at least
+:data:`~protv2g.checks.attribution_share.MATERIAL_SHARE` (10 %, the share the attribution and
+the hosting search use for a V2G-caused change, with its sources) of the existing DER behind
+it, the row is ``worse`` (a fail the gate attributes to V2G, "made worse by V2G"), its message
+naming the existing DER's figure and its own row's margin, the DER before and with V2G and V2G's
+share of it; below that share it stays ``pre-existing``, the message giving the same figures.
 
 **A small DER under a large load** (review rev40a M4, EPRI J1: 21.6 kW of home chargers
 behind RC-MID with 0.534 MW of minimum load failed on the 2-s bound): the island's voltage
@@ -69,6 +80,7 @@ import pandas as pd
 import yaml
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
+from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.checks.island_collapse import UV2_TRIP
 from protv2g.checks.island_phase_load import phase_load_shares
 from protv2g.checks.island_window import IslandWindow, island_window
@@ -236,11 +248,10 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                     continue
                 # the existing DER behind it already has this exposure (module docstring)
                 there = der_mw > 0 and cease <= EXISTING_DER_CEASE_S
-                also = (f"; the existing DER behind {dev.name} ({der_mw:.3g} MW, ceasing "
-                        f"within {EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this "
-                        "exposure without V2G: pre-existing" if there else "")
                 until = "its UV2 trip" if by_uv2 else "cease-to-energise"
                 v2g_mw = sum(st.p_export_kw for st in sc.sites if st.site in names) / 1000
+                also, worse = (_existing_der_text(dev.name, der_mw, v2g_mw, first - need)
+                               if there else ("", False))
                 row = violation_rows(
                     "C10", CheckStatus.FAIL, scenario=sc.name, device=dev.name,
                     other_device=name, t_device_s=first,
@@ -255,11 +266,40 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                              f"{_bracket_text(first, cease, rule)}; the {cease:g} s is {why}"
                              f"{_screen_text(ctx, dev.name, v2g_mw + der_mw, min_mw, until)}"
                              f"{also}"))
-                rows.append(row.assign(attribution="pre-existing") if there else row)
+                rows.append(row.assign(attribution="worse" if worse else "pre-existing")
+                            if there else row)
     if not applies:
         return not_applicable("C10", "no reclosing device has a V2G site or existing DER "
                               "behind it")
     return concat(rows)
+
+
+def _existing_der_text(device: str, der_mw: float, v2g_mw: float, margin_s: float
+                       ) -> tuple[str, bool]:
+    """The tail of a V2G site's C10 row behind ``device`` whose existing DER (``der_mw``, MW)
+    has the exposure without V2G (its own row's margin ``margin_s``, s), and whether the row
+    is ``worse`` (module docstring, "More generation on the island"): V2G (``v2g_mw``, MW,
+    the row's export behind the device) adds at least
+    :data:`~protv2g.checks.attribution_share.MATERIAL_SHARE` of the existing DER.
+
+    >>> text, worse = _existing_der_text("head", 1.81, 1.53, -2.0)
+    >>> worse, text.partition("island's DER ")[2]
+    (True, 'from 1.81 to 3.34 MW (+84.5 %, over the 10 % materiality share; 45.8 % of it V2G): \
+made worse by V2G')
+    >>> _existing_der_text("head", 1.81, 0.0432, -2.0)[0].partition("island's DER ")[2]
+    'from 1.81 to 1.85 MW (+2.39 %, under the 10 % materiality share; 2.33 % of it V2G): \
+pre-existing'
+    """
+    rise, total = v2g_mw / der_mw, der_mw + v2g_mw
+    worse = rise >= MATERIAL_SHARE
+    return (f"; the existing DER behind {device} ({der_mw:.3g} MW, ceasing within "
+            f"{EXISTING_DER_CEASE_S:g} s by IEEE 1547-2018 §8.1) has this exposure without "
+            f"V2G (its own C10 row, margin {margin_s:g} s); V2G raises the island's DER from "
+            f"{der_mw:.3g} to {total:.3g} MW (+{100 * rise:.3g} %, "
+            f"{'over' if worse else 'under'} the {100 * MATERIAL_SHARE:g} % materiality "
+            f"share; {100 * v2g_mw / total:.3g} % of it V2G): "
+            f"{'made worse by V2G' if worse else 'pre-existing'}",
+            worse)
 
 
 def _existing_der_rows(ctx: CheckContext, dev: object, der_mw: float, rule: object

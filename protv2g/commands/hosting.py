@@ -10,13 +10,18 @@ Examples
     protv2g hosting STUDY --site depot --plot reports/depot_margins.png
 
 Exit codes: 0 computed; 2 bad input, the checks could not run, or a criterion could not be
-evaluated (the table is still printed, with the criteria it does not establish).
+evaluated (the table is still printed, with the criteria it does not establish); 128 + the
+signal's number (143 SIGTERM, 130 Ctrl-C) when stopped during the search: what it had settled
+is written, marked partial (:mod:`protv2g.hosting.partial`), never as a result (review rev42a
+F2: killed by ``timeout 1200`` twice with nothing written). Off a terminal a progress line goes
+to stderr at most every :data:`PROGRESS_EVERY_S` seconds (``--quiet``: none).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -25,7 +30,19 @@ from typing import Any
 from protv2g.errors import InputError, Issue
 from protv2g.units import LoadLevel, Participation
 
-__all__ = ["register", "run", "warning_lines"]
+__all__ = ["register", "run", "warning_lines", "PROGRESS_EVERY_S"]
+
+#: Seconds between the progress lines written to stderr off a terminal (a log, ``timeout``).
+PROGRESS_EVERY_S = 30.0
+
+
+class _Stopped(BaseException):
+    """The search was stopped by a signal (SIGTERM); a BaseException, as KeyboardInterrupt,
+    so no ``except Exception`` on the way swallows it."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -53,6 +70,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tol-kw", type=float, default=None, metavar="KW",
                    help="bisection tolerance, kW (default per site: min(5 kW, a quarter of "
                         "one charger's kW))")
+    p.add_argument("--quiet", action="store_true",
+                   help="no progress lines on stderr (off a terminal one is written at most "
+                        f"every {PROGRESS_EVERY_S:g} s)")
     p.set_defaults(func=run)
 
 
@@ -119,16 +139,24 @@ def _rests_on_words(row: dict) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Compute the hosting capacity and print / write it; return the exit code. Stage
-    progress (load, hosting, workbook, plot) on a terminal only
-    (:class:`~protv2g.commands.progress.StageProgress`)."""
+    progress (load, hosting, workbook, plot) on a terminal, and off one a line at most every
+    :data:`PROGRESS_EVERY_S` (:class:`~protv2g.commands.progress.StageProgress`); stopped by
+    SIGTERM or Ctrl-C during the search, what it settled is written (:func:`_stopped`)."""
     from protv2g.commands.progress import StageProgress
 
     _check_paths(args)
     stages = ["load", "hosting", *(["workbook"] if args.output else []),
               *(["plot"] if args.output or args.plot else [])]
     plot = None
-    with StageProgress("hosting", stages) as progress:
-        analysis, study, error = _compute(args, progress)
+    settled: list[Any] = []  # the search's latest partial table (protv2g.hosting.partial)
+    with StageProgress("hosting", stages, every_s=PROGRESS_EVERY_S,
+                       quiet=bool(getattr(args, "quiet", False))) as progress:
+        try:
+            with _signals_raise():
+                analysis, study, error = _compute(args, progress, settled.append)
+        except (KeyboardInterrupt, _Stopped) as exc:
+            signum = exc.signum if isinstance(exc, _Stopped) else signal.SIGINT
+            return _stopped(args, settled[-1] if settled else None, int(signum))
         if analysis is not None:
             plot = _write(args, analysis, study, progress)
     if analysis is None:  # printed once the bar is gone
@@ -137,9 +165,77 @@ def run(args: argparse.Namespace) -> int:
     return _print(args, analysis, study, plot)
 
 
-def _compute(args: argparse.Namespace, progress: Callable[[str], None]
-             ) -> tuple[Any, Any, str]:
-    """Load the study and search its hosting capacity: (analysis or None, study, why not)."""
+class _signals_raise:  # noqa: N801 (a context manager used as a function)
+    """SIGTERM raises :class:`_Stopped` inside the block (the main thread only: elsewhere
+    ``signal.signal`` cannot be set and nothing changes); the handler before is restored."""
+
+    def __enter__(self) -> None:
+        def stop(signum: int, frame: object) -> None:
+            raise _Stopped(signum)
+
+        try:
+            self._before = signal.signal(signal.SIGTERM, stop)
+        except ValueError:  # not the main thread
+            self._before = None
+
+    def __exit__(self, *exc: object) -> None:
+        if self._before is not None:
+            signal.signal(signal.SIGTERM, self._before)
+
+
+def _stopped(args: argparse.Namespace, table: Any, signum: int) -> int:
+    """Write what a stopped search settled (``table``: :func:`protv2g.hosting.partial.
+    partial_table`, None before its first engine call), marked partial, and say so on stderr;
+    return 128 + ``signum``. With ``-o OUT.xlsx`` it goes to ``OUT_partial.xlsx`` (never to
+    OUT.xlsx, which a finished search writes), atomically; with ``--json`` to stdout as
+    ``{"partial": true, ...}``; else as lines on stdout."""
+    name = signal.Signals(signum).name
+    if table is None:
+        print(f"protv2g hosting: stopped by {name} before its first engine call finished: "
+              "nothing settled, nothing written", file=sys.stderr, flush=True)
+        return 128 + signum
+    n_settled = int(table["settled"].sum())
+    where = "stdout"
+    if args.json:
+        records = table.astype(object).where(table.notna(), None).to_dict(orient="records")
+        print(json.dumps({"partial": True, "stopped_by": name, "rows": records}, indent=1),
+              flush=True)
+    elif args.output:
+        path = Path(args.output)
+        where = str(_write_partial(table, path.with_name(f"{path.stem}_partial.xlsx")))
+    else:
+        print(f"PARTIAL hosting capacity (stopped by {name}; not a result): "
+              f"{n_settled} of {len(table)} axes settled", flush=True)
+        for row in table.to_dict(orient="records"):
+            print(f"{row['site']:<12} {row['participation']:<9} {row['load_level']:<6} "
+                  f"{row['status']}", flush=True)
+    print(f"protv2g hosting: stopped by {name}: {n_settled} of {len(table)} axes (site × "
+          f"participation × load level) settled; the partial table is written to {where} "
+          "(PARTIAL: not a hosting result; the settled figures lack what they rest on and "
+          "the chargers-online search)", file=sys.stderr, flush=True)
+    return 128 + signum
+
+
+def _write_partial(table: Any, path: Path) -> Path:
+    """``table`` on a sheet ``PARTIAL hosting`` of a workbook at ``path``, atomically (a
+    temporary file beside it moved into place: a second signal leaves no half-written file)."""
+    from openpyxl import Workbook
+
+    from protv2g.report.excel import save_workbook_atomic
+    from protv2g.report.plain_sheets import write_sheets
+
+    wb = Workbook()
+    default = wb.active
+    write_sheets(wb, {"PARTIAL hosting": table}, path)
+    wb.remove(default)
+    save_workbook_atomic(wb, path)
+    return path
+
+
+def _compute(args: argparse.Namespace, progress: Callable[[str], None],
+             on_round: Callable[[Any], None] | None = None) -> tuple[Any, Any, str]:
+    """Load the study and search its hosting capacity: (analysis or None, study, why not);
+    ``on_round`` gets the search's partial table after every engine call."""
     from protv2g.hosting import hosting_analysis
     from protv2g.study import load_study
 
@@ -155,7 +251,8 @@ def _compute(args: argparse.Namespace, progress: Callable[[str], None]
     try:
         analysis = hosting_analysis(study, sites=args.site, n_grid=args.grid,
                                     tol_kw=args.tol_kw, **options,
-                                    progress=getattr(progress, "detail", None))
+                                    progress=getattr(progress, "detail", None),
+                                    on_round=on_round)
     except InputError:
         raise
     except Exception as exc:  # a check or the engine could not run: no number to give

@@ -7,7 +7,12 @@ running, shown only when stderr is a terminal (``TERM=dumb`` or ``PROTV2G_PROGRE
 it off); otherwise — a pipe, a file, CI logs, tests — it writes nothing at all, unless
 ``PROTV2G_PROGRESS=1`` asks for plain lines (one per stage as it starts, with the seconds since
 the command started: a run on a utility feeder with hosting takes minutes, review s18), e.g.
-``protv2g run: hosting (5/7) at 41.2 s``.
+``protv2g run: hosting (5/7) at 41.2 s``. A command that may run for many minutes with nothing
+else to say (``protv2g hosting``, review rev42a F2: killed by ``timeout 1200`` twice with
+nothing on stderr) passes ``every_s``: off a terminal a line then goes to stderr by default
+every ``every_s`` seconds (the first after ``every_s``), saying the stage and step running
+then — a line also while one engine call runs for minutes; ``PROTV2G_PROGRESS=0`` or ``quiet``
+turns them off, ``PROTV2G_PROGRESS=1`` writes a line at every step instead.
 
 Example
 -------
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from types import TracebackType
@@ -63,20 +69,33 @@ class StageProgress:
         Where to draw (default ``sys.stderr``); nothing is written unless it is a terminal.
     """
 
-    def __init__(self, command: str, stages: Sequence[str], *, stream: IO[str] | None = None):
+    def __init__(self, command: str, stages: Sequence[str], *, stream: IO[str] | None = None,
+                 every_s: float | None = None, quiet: bool = False):
         self.command = command
         self.stages = list(stages)
         self.stream = stream if stream is not None else sys.stderr
-        self.enabled = shows_progress(self.stream)
-        self.lines = plain_lines(self.stream)
+        self.enabled = shows_progress(self.stream) and not quiet
+        self.lines = plain_lines(self.stream) and not quiet
+        #: seconds between rate-limited plain lines (module docstring); None: none
+        self.every_s = (every_s if every_s is not None and not (self.enabled or self.lines
+                                                                or quiet)
+                        and os.environ.get("PROTV2G_PROGRESS", "").strip() != "0" else None)
         self._bar: Any = None
         self._started = 0
         self._stage = ""
         self._t0_s = time.perf_counter()
+        self._now = ""  # the stage (and step) running, for the ``every_s`` lines
+        self._ticks: threading.Event | None = None
+        self._thread: threading.Thread | None = None
         #: stage → what to say when it starts (:meth:`detail`), e.g. the first run's compile
         self.notes: dict[str, str] = {}
 
     def __enter__(self) -> StageProgress:
+        if self.every_s is not None:
+            self._ticks = threading.Event()
+            self._thread = threading.Thread(target=self._tick, name="protv2g-progress",
+                                            daemon=True)
+            self._thread.start()
         if self.enabled:
             from tqdm import tqdm
 
@@ -89,6 +108,10 @@ class StageProgress:
     def __call__(self, stage: str) -> None:
         """Mark the start of ``stage`` (the previous one is then done)."""
         self._stage = stage
+        if self.every_s is not None:
+            self._due(f"{stage} ({self.stages.index(stage) + 1 if stage in self.stages else '?'}"
+                      f"/{len(self.stages)})")
+            return
         if self.lines:
             self._started += 1
             print(f"protv2g {self.command}: {stage} ({self._started}/"
@@ -111,14 +134,32 @@ class StageProgress:
     def detail(self, text: str) -> None:
         """What the running stage is doing now (``"grid: engine call 1, 38 export levels"``:
         the hosting search's steps), shown after the stage's name; not a stage of its own."""
-        if self.lines:
+        if self.every_s is not None:
+            self._due(f"{self._stage} — {text}")
+        elif self.lines:
             print(f"protv2g {self.command}: {self._stage} — {text} at "
                   f"{time.perf_counter() - self._t0_s:.1f} s", file=self.stream, flush=True)
         elif self._bar is not None:
             self._bar.set_description_str(f"protv2g {self.command}: {self._stage} — {text}")
 
+    def _due(self, text: str) -> None:
+        """What the next ``every_s`` line says is running (module docstring)."""
+        self._now = text
+
+    def _tick(self) -> None:
+        """Every ``every_s`` seconds until the block ends: a line naming what runs then."""
+        while self._ticks is not None and not self._ticks.wait(self.every_s):
+            if self._now:
+                print(f"protv2g {self.command}: {self._now}, at "
+                      f"{time.perf_counter() - self._t0_s:.0f} s", file=self.stream,
+                      flush=True)
+
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
+        if self._thread is not None:
+            self._ticks.set()
+            self._thread.join()
+            self._thread = self._ticks = None
         if self._bar is not None:
             if kind is None and self._started:  # done: fill the bar (skipped stages too)
                 self._bar.update(self._bar.total - self._bar.n)

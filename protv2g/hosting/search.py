@@ -41,6 +41,7 @@ from protv2g.hosting.limits import (
 )
 from protv2g.hosting.margins import MARGIN_COLUMNS, margin_table
 from protv2g.hosting.online import search_online, with_online
+from protv2g.hosting.partial import partial_table
 from protv2g.hosting.points import (  # noqa: F401  (re-exported: read from here)
     DEFAULT_TOL_KW,
     TOL_CHARGER_FRACTION,
@@ -149,7 +150,9 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                      n_grid: int = 16, n_refine: int = 7, tol_kw: float | None = None,
                      max_rounds: int = 12,
                      progress: Callable[[str], None] | None = None,
-                     extra_kw: Mapping[str, Sequence[float]] | None = None) -> HostingAnalysis:
+                     extra_kw: Mapping[str, Sequence[float]] | None = None,
+                     on_round: Callable[[pd.DataFrame], None] | None = None
+                     ) -> HostingAnalysis:
     """Protection hosting capacity of every V2G site, overall and per criterion.
 
     Parameters
@@ -186,6 +189,10 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
         maximum): the hosting band's coarse searches evaluate the figure and the export where
         the figure's search first fails, so that they do not step over a limit that holds
         only over a window of exports (review rev37b F4).
+    on_round : callable, optional
+        Called after every engine call with what the search has settled so far
+        (:func:`protv2g.hosting.partial.partial_table`): what a stopped search can still give
+        (review rev42a F2).
 
     Returns
     -------
@@ -262,6 +269,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                 progress(f"{phase}: engine call {n_calls + 1}{of}, {len(chunk)} export levels")
             found.update(evaluate(chunk))
             release_freed_memory()  # the call's tables are gone: give their pages back (#21)
+            if on_round is not None:
+                on_round(partial_table(failing, axes, tol_of, stop))
         return found
 
     def evaluate(points: list[Point]) -> Found:

@@ -97,6 +97,7 @@ from protv2g.study_draft.head_rule import head_proposals
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.lv_head_fuse import LV_HEAD_CHOICES, head_fuse
+from protv2g.study_draft.mid_recloser import recloser_entry
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import r10_rating_ka
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
@@ -329,7 +330,32 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     proposals = head_proposals(head_model, heads, head_names, {**places, **fuse_places},
                                built, head_table, full_lib, bool(sites),
                                site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
-                               light.fraction, model, base_open=base_open)
+                               light.fraction, model, base_open=base_open,
+                               mid_reclosers=True)
+    # a recloser where a head's 51P cannot reach (.mid_recloser, review rev42a M6): its
+    # faults, then the head re-drafted with it below (its zone ends there, C4 over it)
+    mids = [(recloser_entry(r, p.entry["reclose_intervals_s"]), r) for p in proposals
+            if (r := p.figures.get("mid_recloser")) is not None and r.drafted]
+    if mids:
+        rec_places = {e["name"]: (f"line.{r.line}", r.terminal) for e, r in mids}
+        rec_devices = [PhaseDevice(n, el, t) for n, (el, t) in rec_places.items()]
+        phase_devices += rec_devices
+        base_model, base_res, res = _base_case_studies(model, phase_devices, base_open)
+        table = _device_table(base_res, res)
+        rec_peak, rec_rows = _close_in_faults(base_model, rec_devices)
+        close_rows = pd.concat([close_rows, rec_rows])
+        peak = pd.concat([peak, _device_peak(base_res, res), rec_peak]).groupby(level=0).max()
+        head_model, head_table = base_model, base_res.device_rows(1.0)
+        with_rec = {**places, **fuse_places, **rec_places}
+        built = _built([*entries, *fuse_entries, *(e for e, _ in mids)], with_rec, full_lib)
+        first = proposals
+        proposals = head_proposals(head_model, heads, head_names, with_rec,
+                                   built, head_table, full_lib, bool(sites),
+                                   site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
+                                   light.fraction, model, base_open=base_open)
+        for p, p0 in zip(proposals, first, strict=True):
+            if "mid_recloser" in p0.figures:
+                p.figures["mid_recloser"] = p0.figures["mid_recloser"]
     if lv_head == "fuse":   # a gG way fuse at a head on ≤ 1 kV (review rev38b F2)
         proposals = [head_fuse(p, full_lib) or p for p in proposals]
     level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
@@ -341,6 +367,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     behind.update({n: (h.element, f"{proposed.get(n, 'relay')}, proposed")
                    for n, h in zip(head_names, heads, strict=True)})
     behind.update({f.name: (f.element, "fuse, drafted") for f in drafted})
+    behind.update({e["name"]: (f"line.{r.line}", "recloser, drafted") for e, r in mids})
     cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
     mark("notes")
     notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries},
@@ -373,7 +400,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
                              site_transformers=site_xf, site_transformer_loads=xf_loads,
                              device_kv=device_kv(model, phase_devices),
-                             project_devices=project)
+                             project_devices=project, mid_reclosers=mids)
     # most of the model's fuses below their laterals' load: said once (review rev36a T3)
     model_fuses = {e["name"]: places[e["name"]] for e in entries
                    if e["kind"] == "fuse" and e["name"] in places

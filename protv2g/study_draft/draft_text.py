@@ -91,7 +91,7 @@ def project_device_caveat(note: str, transformer: str | None) -> str:
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
                drafted=(), heads=(), site_transformers=None, device_kv=None,
-               site_transformer_loads=None, project_devices=None):
+               site_transformer_loads=None, project_devices=None, mid_reclosers=()):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``project_devices`` device → the site's own model transformer it sits on: its drafted
@@ -123,6 +123,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     (:mod:`.low_voltage`: LV rating class, no reclosing), and a draft whose devices are all
     there says the minimum-case fault resistance is unused. A 50 Hz model gets a TODO on
     ``checks.v_max_pu`` (ANSI C84.1 vs EN 50160, :func:`.low_voltage.voltage_limit_todo`).
+    ``mid_reclosers`` (entry, :class:`.mid_recloser.MidRecloser`) of the reclosers drafted
+    where a head relay cannot reach, written after it with a TODO on each value.
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -169,8 +171,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                           "first cycle, the chargers' model), not as OpenDSS's fault study "
                           "does (a machine behind Xdp)", MODEL7_FIX))
         todos.append(f"{name}: inverter or synchronous machine")
-    if not drafted and not any(str(e.get("kind")) in ("fuse", "recloser")
-                               for e in [*entries, *(p.entry for p in proposals)]):
+    if not drafted and not mid_reclosers and not any(
+            str(e.get("kind")) in ("fuse", "recloser")
+            for e in [*entries, *(p.entry for p in proposals)]):
         lines.append(f"# {NO_FUSE_NOTE}")   # review rev34b L4 (IEEE 34 has none)
     lines.append("devices:" if entries or proposals or drafted else "devices: []")
     for e in entries:
@@ -235,6 +238,19 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                                    kv_of(name)) else _RECLOSE_TODO,
                                "interrupting_rating_ka": _source_caveat(
                                    note, bool(source_issues))})
+    for e, rec in mid_reclosers:   # where a head cannot reach (.mid_recloser, rev42a M6)
+        name = e["name"]
+        rating, note = _rating("recloser", kv_of(name), float(peak.get(name, np.nan)),
+                               x_r.get(name, np.nan), model.f_hz)
+        todos += [f"{name}: drafted recloser", f"{name}: interrupting_rating_ka"]
+        lines += device_block({**e, **rating}, [f"# {rec.text}"], {
+            "name": todo(f"drafted mid-line recloser {name}: the head relay above it cannot "
+                         "reach its zone's minimum fault (protv2g.study_draft.mid_recloser: "
+                         "the first bus on the trunk the head does not reach, pickup within "
+                         "[2 × its load, ½ × its zone minimum], curves 101/133, 104/117)",
+                         "confirm the place and settings with the utility (or delete it: the "
+                         "head's reach TODO then holds)"),
+            "interrupting_rating_ka": _source_caveat(note, bool(source_issues))})
     lines += [f"  # no head relay drafted: {why}" for why in skipped]
     if drafted:
         lines += ["  # Fuses drafted on the lines the model names like fuses with no Fuse on them "
@@ -311,7 +327,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos.append("light_load_fraction")
     # every device on low voltage: the min-case fault resistance decides none of its rows
     names = [*(e["name"] for e in entries), *(p.entry["name"] for p in proposals),
-             *(f.name for f in drafted)]
+             *(f.name for f in drafted), *(e["name"] for e, _r in mid_reclosers)]
     lv = [kv_of(n) for n in names if is_low_voltage(kv_of(n))]
     r_todo = (r_fault_low_voltage_todo(R_FAULT_MIN_OHM, max(lv))
               if names and len(lv) == len(names)

@@ -142,6 +142,11 @@ def load_said(case: str, i_a: float, what: str = "load") -> str:
     return f"{i_a:.0f} A{'' if what == 'load' else ' ' + what} at {CASE_WORDS.get(case, case)}"
 
 
+#: What a reach TODO says resolves it (:func:`reach_conflict`), replaced where init found no
+#: place for that recloser (:mod:`.mid_recloser`).
+NEARER_RECLOSER = "a recloser nearer those faults would resolve it"
+
+
 def reach_conflict(element: str, fault: str, pickup: float, floor: float, load: str,
                    i_min_primary: float | None, backup: Mapping[str, Any] | None,
                    case: str = "peak") -> str:
@@ -156,12 +161,16 @@ def reach_conflict(element: str, fault: str, pickup: float, floor: float, load: 
     if backup is not None and floor > backup["i_a"] / 1.2:
         need.append(f"≤ {backup['i_a'] / 1.2:.0f} A for backup reach ({backup['device']}'s "
                     f"zone: {backup['fault']}, {backup['i_a']:.0f} A / 1.2)")
+    # only backup reach short (the primary zone reached): the faults are another device's
+    # zone, a recloser nearer them is what is already there (review rev42a M6)
+    resolve = (f"{backup['device']} clears those faults with no backup from this element"
+               if i_min_primary is None and backup is not None else
+               NEARER_RECLOSER)
     return (f"{element} reach: C5 needs the pickup " + " and ".join(need)
             + f", C8 needs it > {floor:.0f} A (1.5 × {load}); drafted {pickup:.0f} A "
-            "carries the load: C5 will report the faults it does not reach (a recloser "
-            "nearer those faults would resolve it" + (", or capping or scheduling the "
-                                                      "sites' charging" if case == "charging"
-                                                      else "") + ")")
+            f"carries the load: C5 will report the faults it does not reach ({resolve}"
+            + (", or capping or scheduling the sites' charging" if case == "charging"
+               else "") + ")")
 
 
 #: How the draft's comment on the sites' load cases starts (:func:`sites_comment`).

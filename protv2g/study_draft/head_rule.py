@@ -32,13 +32,16 @@ from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
-from protv2g.study_draft.head_load import SiteLoad, head_load_cases
+from protv2g.study_draft.fuse_draft import line_peak_load_a
+from protv2g.study_draft.head_load import NEARER_RECLOSER, SiteLoad, head_load_cases
 from protv2g.study_draft.head_relay import (
     FeederHead,
     RelayProposal,
+    primary_reach,
     propose_relay,
     subtree_buses,
 )
+from protv2g.study_draft.mid_recloser import mid_recloser
 from protv2g.study_draft.trade import backup_zone
 from protv2g.topology_fault_buses import low_voltage_zone_buses
 from protv2g.topology_reach import first_step_behind, step_paths
@@ -123,7 +126,8 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                    table: pd.DataFrame, library: CurveLibrary,
                    with_sites: bool = False, site_loads: Sequence[SiteLoad] = (),
                    light_fraction: float = 0.3, flow_model: DssModel | None = None,
-                   base_open: Sequence[str] = ()) -> list[RelayProposal]:
+                   base_open: Sequence[str] = (), mid_reclosers: bool = False
+                   ) -> list[RelayProposal]:
     """A relay proposal (:func:`~protv2g.study_draft.head_relay.propose_relay`) per head.
 
     Parameters
@@ -145,6 +149,9 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
     flow_model, base_open
         The model the load cases are solved on (default ``model``) and the sites' own
         model transformers, open in its no-V2G ``peak`` case (:func:`.head_load.head_load_cases`).
+    mid_reclosers : bool
+        Where a head's 51P does not reach its zone, find the mid-line recloser
+        (:func:`.mid_recloser.mid_recloser`) and keep it as ``figures["mid_recloser"]``.
 
     Each proposal's time dials coordinate over the devices right below its head
     (:func:`right_below`) at the faults C1–C4 judge the pair at (module docstring); its
@@ -187,5 +194,18 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                              with_sites, backup_zone(model, tree, h, fars), judged,
                              {c: i[k] for c, i in cases.items() if c != "peak"})
         prop.figures["beyond_names"] = [d for d in fars if d not in first]
+        if mid_reclosers:   # where its 51P cannot reach (.mid_recloser, review rev42a M6)
+            rec = mid_recloser(model, tree, h.far_bus, name, rows,
+                               primary_reach(model, h, zone), prop.entry["pickup_a"],
+                               lambda ln, t, a, b: line_peak_load_a(
+                                   flow_model or model, {f"line.{ln}": (t, a, b)})[
+                                   f"line.{ln}"])
+            if rec is not None:
+                prop.figures["mid_recloser"] = rec
+            if rec is not None and not rec.drafted:  # the head cannot reach, and why
+                prop.conflicts[:] = [c.replace(NEARER_RECLOSER, "no mid-line recloser fits: "
+                                               "the next TODO") if c.startswith("51P reach")
+                                     else c for c in prop.conflicts]
+                prop.conflicts.append(f"51P cannot reach: {rec.text}")
         out.append(prop)
     return out

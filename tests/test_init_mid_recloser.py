@@ -1,0 +1,124 @@
+"""``protv2g init`` drafts a mid-line recloser where the head relay cannot reach (review rev42a
+M6: EPRI J1's head 51P 570 A against a zone minimum of 445 A, nothing else drafted, C5 failing
+on 1,772 rows).
+
+A 12.47 kV radial trunk of ten 2 km lines (Z1 = 0.5 + j0.8 Ω/km), 4.5 MW at b1 and 0.2 MW at
+b6 and b10; source 200 MVA (OpenDSS Vsource X/R 4). By hand (IEC 60909 min: c = 1.0, line R
+× 1.24 at its end temperature as the engine takes it), the LL fault at bus k km from the
+source is ``12,470 / (2 |Z_s + Z_line|)``:
+
+* b10 (20.1 km): Z = (0.188 + 12.46) + j(0.754 + 16.08) → 21.06 Ω → **296.1 A**;
+* b6 (12.1 km): 7.69 + j10.43 → 12.96 Ω → **481.1 A**; b5 (10.1 km): 6.45 + j8.83 →
+  10.94 Ω → **570.2 A**.
+
+The head's 51P is 370 A (1.5 × 245 A peak load, above 296 / 1.5 = 197 A: the conflict), so it
+reaches buses with ≥ 555 A: up to b5. The recloser goes on l6 (b5 → b6); its own load is the
+0.4 MW behind it (OpenDSS: the line's current in the model's snapshot), its phase minimum trip
+in [2 × load, ½ × 296 A]. With the recloser the head's zone ends at b5 (570 / 1.5 = 380 A ≥
+370 A: reached).
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import yaml
+
+from protv2g.study_draft.draft import draft_study
+
+R_KM, X_KM, R_HOT = 0.5, 0.8, 1.24
+ZS_OHM = 12.47**2 / 200.0
+
+
+def _master(path, big_kw: float = 4500.0, far_kw: float = 200.0, far_bus: str = "b6") -> None:
+    lines = ["Clear",
+             "New Circuit.long basekv=12.47 pu=1.0 phases=3 bus1=src MVAsc3=200 MVAsc1=180",
+             f"New Linecode.trunk nphases=3 r1={R_KM} x1={X_KM} r0=0.8 x0=2.4 c1=0 c0=0 "
+             "units=km normamps=400",
+             "New Line.head bus1=src bus2=b0 linecode=trunk length=0.1 units=km"]
+    lines += [f"New Line.L{k} bus1=b{k - 1} bus2=b{k} linecode=trunk length=2 units=km"
+              for k in range(1, 11)]
+    lines += [f"New Load.big bus1=b1 phases=3 kV=12.47 kW={big_kw:g} pf=0.95 model=1",
+              f"New Load.mid bus1={far_bus} phases=3 kV=12.47 kW={far_kw:g} pf=0.95 model=1",
+              "New Load.end bus1=b10 phases=3 kV=12.47 kW=200 pf=0.95 model=1",
+              "Set voltagebases=[12.47]", "Calcv"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _ll_min_a(km: float) -> float:
+    """IEC 60909 min LL fault at ``km`` from the source, by hand (module docstring)."""
+    rs = ZS_OHM / math.sqrt(17.0)
+    z = complex(rs + R_HOT * R_KM * km, 4.0 * rs + X_KM * km)
+    return 12470.0 / (2.0 * abs(z))
+
+
+def _devices(draft) -> dict:
+    return {d["name"]: d for d in yaml.safe_load(draft.text)["devices"]}
+
+
+@pytest.fixture(scope="module")
+def drafted(tmp_path_factory):
+    path = tmp_path_factory.mktemp("long") / "Master.dss"
+    _master(path)
+    return draft_study(path), path
+
+
+def test_hand_figures():
+    assert _ll_min_a(20.1) == pytest.approx(296.1, abs=0.3)
+    assert _ll_min_a(12.1) == pytest.approx(481.1, abs=0.3)
+    assert _ll_min_a(10.1) == pytest.approx(570.2, abs=0.3)
+
+
+def test_recloser_drafted_where_the_head_stops_reaching(drafted):
+    draft, master = drafted
+    dev = _devices(draft)
+    rec = dev["recloser-l6"]
+    assert rec["kind"] == "recloser" and rec["location"] == {"line": "l6", "end": "from"}
+    # its own load, by OpenDSS: the current into l6 in the model's snapshot
+    import opendssdirect as dss
+
+    dss.Basic.ClearAll()
+    dss.Text.Command(f"redirect {master}")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement("Line.l6")
+    i_a = max(dss.CktElement.CurrentsMagAng()[0:6:2])
+    dss.Basic.ClearAll()
+    assert 2 * i_a <= rec["phase_min_trip_a"] <= 0.5 * _ll_min_a(20.1)
+    assert rec["phase_min_trip_a"] == math.ceil(2 * i_a / 10) * 10
+    assert rec["ground_min_trip_a"] == math.ceil(0.5 * rec["phase_min_trip_a"] / 10) * 10
+    assert (rec["fast_curve"], rec["delayed_curve"]) == ("101", "133")
+    text = draft.text
+    assert "# TODO: drafted mid-line recloser recloser-l6" in text
+    # the figures it was placed by, against the hand values (0.5 %)
+    line = next(ln for ln in text.splitlines() if ln.startswith("  # recloser-l6 drafted"))
+    b6 = float(line.split("b6's minimum fault is ")[1].split(" A")[0])
+    end = float(line.split("fault behind it, ")[1].split(" A at b10")[0])
+    assert b6 == pytest.approx(_ll_min_a(12.1), rel=5e-3)
+    assert end == pytest.approx(_ll_min_a(20.1), rel=5e-3)
+    assert "the head's 51P 370 A needs ≥ 555 A" in line
+    # the head re-drafted with it below: its primary zone ends at b5 and is reached; only
+    # its backup reach into the recloser's zone is short, said as that
+    head = dev["head-head"]
+    assert head["pickup_a"] == 370
+    assert "51P reach: C5 needs the pickup ≤ 247 A for backup reach (recloser-l6's zone" in text
+    assert "recloser-l6 clears those faults with no backup from this element" in text
+    assert "for the primary zone" not in text.split("- name: head-head")[0].split(
+        "TODO: 51P reach")[-1]
+    assert "recloser-l6: drafted recloser" in draft.todos
+
+
+def test_no_place_where_the_load_behind_is_too_large(tmp_path):
+    """3 MW at b9, behind where the head stops reaching: ≈ 150 A through any recloser there,
+    2 × 150 A above ½ × the 296 A zone minimum — no recloser; the head's TODO says why."""
+    path = tmp_path / "Master.dss"
+    _master(path, big_kw=1500.0, far_kw=3000.0, far_bus="b9")
+    draft = draft_study(path)
+    assert not any(d["kind"] == "recloser" for d in _devices(draft).values())
+    assert "drafted 300 A carries the load: C5 will report the faults it does not reach (no " \
+        "mid-line recloser fits: the next TODO)" in draft.text
+    todo = next(ln for ln in draft.text.splitlines() if "51P cannot reach" in ln)
+    assert "at line l7 (b6 → b7): the head's 51P 300 A needs ≥ 450 A (× 1.5)" in todo
+    assert "its pickup must be ≥ 244 A (2 × its peak load 122 A" in todo
+    assert "no mid-line recloser fits where the head's reach runs out" in todo
+    assert "(0.5 × the minimum multi-phase fault behind it, 296 A at b10" in todo
