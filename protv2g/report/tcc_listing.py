@@ -141,7 +141,7 @@ def listed_note(linked: Sequence[tuple[str, str]], study_file: str) -> str:
     """The line under a listed plot's title: which findings link to it (none drawn: their
     status is not the drawn ones') and the command that draws it.
 
-    >>> listed_note([("F03", "warn"), ("F07", "info")], "s.yaml")[:70]
+    >>> listed_note([("F03", "warn"), ("F07", "info")], "s.yaml")[:69]
     'not drawn (only warning or information findings link to it: F03, F07)'
     """
     if not linked:
