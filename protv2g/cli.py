@@ -310,7 +310,8 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                         "Summary (slower: a check run per candidate)")
     p.add_argument("--all-tccs", action="store_true",
                    help="draw the TCC of every protection path and element family (by "
-                        "default only those the findings link to are drawn; the others are "
+                        "default only those the failing findings link to are drawn, or the "
+                        "warning ones' when no failing finding links to a TCC; the others are "
                         "listed on the TCC sheet with their curve data)")
     p.set_defaults(func=_cmd_run)
     p = sub.add_parser("validate", help="check a study file and list every problem",

@@ -133,7 +133,8 @@ class StudyResult:
     def to_excel(self, path: str | Path, all_tccs: bool = False) -> Path:
         """Write the coordination workbook (atomically) and return its path.
 
-        ``all_tccs``: draw every protection path's TCC, not only those the findings link to
+        ``all_tccs``: draw every protection path's TCC, not only those the failing findings
+        link to
         (:func:`protv2g.report.excel.write_workbook`).
 
         Example

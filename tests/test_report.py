@@ -328,8 +328,9 @@ def test_pictures_present(small_book):
     # plots the findings link to are drawn, the fourth listed with its curve data (#21)
     assert len(wb["TCC"]._images) == 3
     texts = [c for row in wb["TCC"].iter_rows(values_only=True) for c in row if c]
-    assert texts[2].startswith("3 plot(s) drawn: those the findings link to; 1 other(s) "
-                               "listed") and "--all-tccs" in texts[2]
+    # (session 43: "those the failing findings link to", the same three here)
+    assert texts[2].startswith("3 plot(s) drawn: those the failing findings link to; 1 "
+                               "other(s) listed") and "--all-tccs" in texts[2]
     listed = texts.index("R1 > F2 — ground elements")
     assert texts[listed + 1].startswith("not drawn (no finding links to it)")
     assert texts[listed + 3] == "F2: 65K min melt; 65K total clear"
@@ -522,10 +523,19 @@ def test_depot_end_to_end(depot, depot_workbook):
     assert len(frames["Evidence"]) == len(found.evidence)
     assert len(frames["Pair coordination"]) == len(derive(result)["pairs"]) > 0
     wb = openpyxl.load_workbook(path)
-    # of four paths × phase and ground, the plots the findings link to are drawn (#21)
-    linked = {_target(c)[1] for c in wb["Findings"][openpyxl.utils.get_column_letter(
-        _column(wb["Findings"], "TCC"))][1:] if _target(c)[0] == "TCC"}
-    assert len(wb["TCC"]._images) == len(linked) == 4
+    # of four paths × phase and ground, the plots the failing findings link to are drawn
+    # (#21; session 43: F12, info, links to a fourth, listed — 4 drawn before)
+    findings = wb["Findings"]
+    status = [c.value for c in findings[openpyxl.utils.get_column_letter(
+        _column(findings, "Status"))][1:]]
+    links = [_target(c) for c in findings[openpyxl.utils.get_column_letter(
+        _column(findings, "TCC"))][1:]]
+    linked = {ref for sheet, ref in links if sheet == "TCC"}
+    failing = {ref for (sheet, ref), st in zip(links, status, strict=True)
+               if sheet == "TCC" and st == "fail"}
+    assert len(wb["TCC"]._images) == len(failing) == 3 and len(linked) == 4
+    pictures = {img.anchor._from.row for img in wb["TCC"]._images}  # 0-based: the title's
+    assert {int(ref[1:]) for ref in failing} == pictures
     assert len(wb["Feeder plot"]._images) == 1
     assert _summary_values(wb)["Gate verdict"] in {"not evaluated", "PASS", "FAIL", "ERROR"}
 

@@ -77,3 +77,21 @@ def test_above_the_threshold_every_location_is_ringed_and_the_worst_named(monkey
     assert ax.get_title().startswith(title or "Feeder (tree layout")
     sizes = np.sqrt(np.concatenate([c.get_sizes() for c in rings]))
     assert sizes.min() == 14.5 and sizes.max() == 15.5  # as the single markers: 14 + n/2
+
+
+def test_a_large_feeder_names_its_devices_and_sites_not_their_buses(monkeypatch):
+    """#21, the lead's decision of session 43: a large feeder's names are where an engineer
+    reads them — the source bus, each device and site by its own name, the worst locations —
+    not each device's and site's bus beside them (the 10,000-bus plot made 58 such names)."""
+    monkeypatch.setattr(feeder_plot, "LABEL_ALL_BUSES", 10)
+    g, settings, _ = _feeder()
+    settings = pd.concat([settings, pd.DataFrame(
+        {"device": ["F7"], "kind": ["fuse"], "element": ["line"], "element_index": [6],
+         "bus": ["b07"]})], ignore_index=True)
+    site = {"name": "lot", "bus": "b12", "n_chargers": 4, "p_charger_kw": 50}
+    texts = _texts(plot_feeder(g, settings, [site], pd.DataFrame(), title="t"))
+    assert sorted(texts) == sorted(["b00", "R1", "F7", "lot V2G 0.2 MW installed"])
+    # a small feeder still names every bus
+    monkeypatch.setattr(feeder_plot, "LABEL_ALL_BUSES", 200)
+    texts = _texts(plot_feeder(g, settings, [site], pd.DataFrame(), title="t"))
+    assert {f"b{i:02d}" for i in range(N_BUS)} <= set(texts)

@@ -40,6 +40,7 @@ import pandas as pd
 from openpyxl import Workbook
 
 from protv2g.engine.collect import release_freed_memory
+from protv2g.gate_findings import gate_of_meta
 from protv2g.report.bulk import (
     BULK_ROWS,
     BULK_SUMMARIES,
@@ -148,11 +149,14 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
         the Evidence rows shown still resolve.
     all_tccs : bool, optional
         Draw the TCC of every protection path and element family. By default (#21) only
-        those a finding links to are drawn (the Findings sheet's TCC column,
+        those the failing findings link to are drawn (the Findings sheet's TCC column; the
+        findings whose status is one of the gate's ``fail_severities``, or when none of them
+        links to a TCC the warning ones, then the information ones:
         :meth:`protv2g.report.tcc_plan.TccPlan.select`); the others are listed on the TCC
-        sheet below the pictures with their curve data, and the TCC sheet and the Summary's
-        sheet index say how many were drawn and listed
-        (:mod:`protv2g.report.tcc_listing`). With every plot drawn the workbook is as before.
+        sheet below the pictures with their curve data and the findings that link to them,
+        where the Findings' links then land, and the TCC sheet and the Summary's sheet index
+        say how many were drawn and listed (:mod:`protv2g.report.tcc_listing`). With every
+        plot drawn the workbook is as before.
 
     Returns
     -------
@@ -177,8 +181,9 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     with _collection_paused(), Pictures(parallel_pictures) as pictures:
         plan = plan_tcc(result)
         submit_feeder(pictures, result, plan)  # drawn while the tables are derived
-        if not all_tccs:
-            plan.select(result_findings(result).findings)
+        if not all_tccs:  # the failing findings' plots (the gate's severities)
+            plan.select(result_findings(result).findings,
+                        gate_of_meta(result.meta.get("gate")).fail_severities)
         _write(result, path, bulk_rows, evidence_rows, plan, pictures)
     return path
 

@@ -43,8 +43,10 @@ _SEVERITY_WORDS = {"fail": "fail", "not_evaluated": "not evaluated", "warn": "wa
 
 
 _TITLE = "Feeder (tree layout from the substation; not to scale)"
-#: Feeders with more buses name only the buses an engineer looks for (source, device and V2G
-#: site buses, fault locations of violations): thousands of 7 pt names overprint each other.
+#: Feeders with more buses name only the buses an engineer looks for (the source and the worst
+#: fault locations of violations; the devices and V2G sites by their own names, not their
+#: buses': #21, session 43, the 10,000-bus plot made 58 device-bus names beside the devices'
+#: own): thousands of 7 pt names overprint each other.
 LABEL_ALL_BUSES = 200
 #: Fault locations of violations drawn one by one (a ring sized by the count, the count and the
 #: bus's name beside it) at most. Above it (the 10,000-bus synthetic study: 9,557 of its 10,000
@@ -73,17 +75,6 @@ _HALO = (withStroke(linewidth=2.5, foreground="white"),)
 #: The box a device's name is drawn on (white, a little see-through, no edge).
 _NAME_BOX = {"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none",
              "alpha": 0.85}
-
-
-def _notable_buses(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, Any]],
-                   violations: pd.DataFrame | None, names: list[str]) -> list[str]:
-    """Source, device, V2G site and violation buses (those in ``names``), in ``names`` order."""
-    notable = {n for n in names if g.nodes[n].get("is_source")}
-    notable |= {str(b) for b in settings.get("bus", [])}
-    notable |= {str(s.get("bus")) for s in sites}
-    if violations is not None and "fault_bus" in getattr(violations, "columns", ()):
-        notable |= {str(b) for b in violations["fault_bus"].dropna()}
-    return [n for n in names if n in notable]
 
 
 def studied_export_kw(scenarios: pd.DataFrame | None, sites: Sequence[dict[str, Any]]
@@ -287,8 +278,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
             marks += [(*pos[n], size / 2.0) for n in nodes]
     violated = _violation_buses(violations, set(pos))
     crowded = len(violated) > VIOLATION_BUSES_DRAWN
-    # a large feeder names its source, device and site buses and the worst locations only
-    # (review rev40a M10: J1's and IEEE 8500's hundreds of names overprinted each other)
+    # a large feeder names its source bus and the worst locations only (review rev40a M10:
+    # J1's and IEEE 8500's hundreds of names overprinted each other); its devices and sites
+    # carry their own names (#21, session 43: not their buses' too)
     large = len(pos) > LABEL_ALL_BUSES or crowded
     named: set[str] = set(violated)
     placed: list[LabelSpec] = []
@@ -308,7 +300,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     if large:
         worst = _worst_first(violated, VIOLATION_LABELS)
         named = set(worst)
-        labelled = _notable_buses(g, settings, sites, None, list(pos))
+        labelled = [n for n in pos if g.nodes[n].get("is_source")]
         labelled += [b for b in worst if b not in set(labelled)]
         if len(named) < len(violated):
             title = (f"{title or _TITLE}; {len(violated):,} fault locations of violations "

@@ -56,7 +56,7 @@ from protv2g.report.summary_hosting import (
 )
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
-from protv2g.report.tcc_listing import drawn_line
+from protv2g.report.tcc_listing import TccCounts, drawn_line
 from protv2g.violations import describe_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -156,7 +156,7 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
 
 def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                   sheet_notes: dict[str, str], overflows: Sequence[Overflow] = (),
-                  tcc_counts: tuple[int, int] | None = None, study_file: str = ""
+                  tcc_counts: TccCounts | None = None, study_file: str = ""
                   ) -> Worksheet:
     """Fill the workbook's first sheet as the decision memo (see the module docstring).
 
@@ -172,8 +172,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     overflows : sequence of Overflow
         Tables too long for their sheet, written whole beside the workbook; listed under
         "Decision" so that no reviewer misses rows left out of a sheet.
-    tcc_counts : (int, int), optional
-        TCC plots drawn and listed without a picture
+    tcc_counts : TccCounts, optional
+        TCC plots drawn and listed without a picture, and which findings' plots are drawn
         (:func:`protv2g.report.tcc_sheets.drawn_counts`), said in the sheet index's TCC row;
         None when every plot is drawn. ``study_file``: named in the command drawing them.
     """
@@ -389,7 +389,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w.heading("12. Sheets in this workbook")
     write_sheet_index(w, sheet_specs(result), tuple(PICTURE_SHEETS),
                       {} if tcc_counts is None else
-                      {TCC: f"{PICTURE_SHEETS[TCC]}. {drawn_line(*tcc_counts, study_file)}"})
+                      {TCC: f"{PICTURE_SHEETS[TCC]}. {drawn_line(tcc_counts, study_file)}"})
 
     w.heading("13. Reviewer sign-off")
     decision = DataValidation(type="list", formula1='"' + ",".join(_DECISIONS) + '"',

@@ -162,12 +162,14 @@ def device_extremes(result: StudyResult, plan: TccPlan,
     ungrounded = set(result.meta.get("ungrounded_buses") or ())
     grounded = np.array([t not in ungrounded for t in bus_t.tolist()], dtype=bool)
     for fam, types in (("phase", PHASE_TYPES), ("ground", GROUND_TYPES)):
-        rows = np.flatnonzero(in_zone & _mask(coded["fault_type"], [k in types for k in kinds])
-                              & (grounded[bus] if fam == "ground" else True))
+        chosen = in_zone & _mask(coded["fault_type"], [k in types for k in kinds]) \
+            & (grounded[bus] if fam == "ground" else True)
         if fam == "phase":  # a fuse's ground faults, at grounded buses, on its phase TCC
-            also = in_zone & is_fuse[dev] & grounded[bus] & _mask(
+            # (the masks or-ed, not ``np.union1d`` of their rows: the same sorted rows, #21,
+            # 10,000 buses: NumPy 2.4's hashed ``unique`` 0.05 s of this function's 0.09 s)
+            chosen |= in_zone & is_fuse[dev] & grounded[bus] & _mask(
                 coded["fault_type"], [k in GROUND_TYPES for k in kinds])
-            rows = np.union1d(rows, np.flatnonzero(also))
+        rows = np.flatnonzero(chosen)
         # the largest phase current, column by column, at the rows (not a 3-column copy)
         i_phase = np.maximum(f["ia_ka"].to_numpy(float)[rows], f["ib_ka"].to_numpy(float)[rows])
         np.maximum(i_phase, f["ic_ka"].to_numpy(float)[rows], out=i_phase)

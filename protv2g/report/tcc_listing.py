@@ -1,11 +1,12 @@
 """The TCC sheet's plots not drawn, listed with their curve data (#21).
 
-The workbook draws the plots the findings link to (:meth:`protv2g.report.tcc_plan.TccPlan.
-select`) and the feeder plot; every other protection path and element family is listed below
-the pictures, nothing left out silently: its title (where the Pair coordination sheet links
-to), a line saying it is not drawn and how to draw it (``protv2g run <study> --all-tccs``, or
-``write_workbook(..., all_tccs=True)``), then what its picture would show, in words — each
-device of the path with its elements' settings as the plot's legend names them
+The workbook draws the plots the failing findings link to (:meth:`protv2g.report.tcc_plan.
+TccPlan.select`: those the gate fails on, else the warning ones) and the feeder plot; every
+other protection path and element family is listed below the pictures, nothing left out
+silently: its title (where the Pair coordination sheet's and the Findings' links land), a line
+saying it is not drawn, which findings link to it and how to draw it (``protv2g run <study>
+--all-tccs``, or ``write_workbook(..., all_tccs=True)``), then what its picture would show, in
+words — each device of the path with its elements' settings as the plot's legend names them
 (:func:`protv2g.devices.tcc.family_traces`) and its maximum and minimum fault currents, base
 and with V2G (:func:`protv2g.report.tcc_extremes.device_extremes`), and each coordination
 interval of the path (:func:`protv2g.report.tcc_intervals.intervals`).
@@ -19,7 +20,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from openpyxl.styles import Font
 from openpyxl.worksheet.pagebreak import Break
@@ -29,8 +30,9 @@ from protv2g.devices.models import Fuse, Recloser
 from protv2g.devices.tcc import family_traces
 from protv2g.report.format import NOTE_FONT, write_cell
 
-__all__ = ["ALL_TCCS_FLAG", "device_line", "draw_command", "drawn_line", "entry_lines",
-           "interval_line", "write_listing"]
+__all__ = ["ALL_TCCS_FLAG", "STATUS_WORDS", "TccCounts", "device_line", "draw_command",
+           "drawn_basis", "drawn_line", "entry_lines", "interval_line", "listed_note",
+           "write_listing"]
 
 #: The ``protv2g run`` option that draws every plot.
 ALL_TCCS_FLAG = "--all-tccs"
@@ -90,11 +92,68 @@ def entry_lines(models: Sequence[Any], family: str,
     return out
 
 
-def drawn_line(n_drawn: int, n_listed: int, study_file: str) -> str:
-    """The TCC sheet's (and the Summary's sheet index's) count of plots drawn and listed."""
-    return (f"{n_drawn} plot(s) drawn: those the findings link to; {n_listed} other(s) listed "
-            f"below them with their curve data, not drawn ({draw_command(study_file)} draws "
-            "them all)")
+#: A finding status in the TCC sheet's words ("the failing findings").
+STATUS_WORDS = {"fail": "failing", "warn": "warning", "info": "information"}
+#: Findings named in a listed plot's note, at most (then "and N more").
+NAMED_FINDINGS = 6
+
+
+def _status_words(statuses: Sequence[str]) -> str:
+    return " or ".join(STATUS_WORDS.get(s, s) for s in statuses)
+
+
+class TccCounts(NamedTuple):
+    """Plots drawn and listed on the TCC sheet, and why (:func:`protv2g.report.tcc_sheets
+    .drawn_counts`): ``drawn_for``, the statuses of the findings whose plots are drawn;
+    ``passed_over``, the statuses tried before them, none of whose findings links to a TCC
+    (:meth:`protv2g.report.tcc_plan.TccPlan.select`)."""
+
+    drawn: int
+    listed: int
+    drawn_for: tuple[str, ...] = ("fail",)
+    passed_over: tuple[str, ...] = ()
+
+
+def drawn_basis(drawn_for: Sequence[str], passed_over: Sequence[str] = ()) -> str:
+    """Which findings' plots are drawn, in words, and why when they are not the failing ones.
+
+    >>> drawn_basis(("fail",)), drawn_basis(())
+    ('those the failing findings link to', 'no finding links to a TCC')
+    >>> drawn_basis(("warn",), ("fail",))
+    'those the warning findings link to (no failing finding links to a TCC)'
+    """
+    if not drawn_for:
+        return "no finding links to a TCC"
+    text = f"those the {_status_words(drawn_for)} findings link to"
+    return text + (f" (no {_status_words(passed_over)} finding links to a TCC)"
+                   if passed_over else "")
+
+
+def drawn_line(counts: TccCounts, study_file: str) -> str:
+    """The TCC sheet's (and the Summary's sheet index's) count of plots drawn and listed
+    (:func:`drawn_basis`)."""
+    return (f"{counts.drawn} plot(s) drawn: {drawn_basis(counts.drawn_for, counts.passed_over)}"
+            f"; {counts.listed} other(s) listed below them with their curve data, not drawn "
+            f"({draw_command(study_file)} draws them all)")
+
+
+def listed_note(linked: Sequence[tuple[str, str]], study_file: str) -> str:
+    """The line under a listed plot's title: which findings link to it (none drawn: their
+    status is not the drawn ones') and the command that draws it.
+
+    >>> listed_note([("F03", "warn"), ("F07", "info")], "s.yaml")[:69]
+    'not drawn (only warning or information findings link to it: F03, F07)'
+    """
+    if not linked:
+        why = "no finding links to it"
+    else:
+        statuses = [s for s in STATUS_WORDS if any(st == s for _, st in linked)]
+        statuses += sorted({st for _, st in linked} - set(statuses))
+        ids = [f for f, _ in linked]
+        named = ", ".join(ids[:NAMED_FINDINGS]) + (
+            f" and {len(ids) - NAMED_FINDINGS} more" if len(ids) > NAMED_FINDINGS else "")
+        why = f"only {_status_words(statuses)} findings link to it: {named}"
+    return f"not drawn ({why}): {draw_command(study_file)} draws it; what it would show:"
 
 
 def write_listing(ws: Worksheet, plan: Any) -> None:
@@ -104,8 +163,10 @@ def write_listing(ws: Worksheet, plan: Any) -> None:
     if row is None:
         return
     n = sum(not plan.is_drawn(*e) for e in plan.entries())
-    write_cell(ws, row, 1, f"Not drawn: {n} plot(s) no finding links to, listed with their "
-               "curve data").font = Font(bold=True, size=13)
+    whose = (f"no {_status_words(plan.drawn_for)} finding links to" if plan.drawn_for
+             else "no finding links to")
+    write_cell(ws, row, 1, f"Not drawn: {n} plot(s) {whose}, listed with their curve data"
+               ).font = Font(bold=True, size=13)
     if row > 3:
         ws.row_breaks.append(Break(id=row - 1))
     for (k, family), first in plan.rows.items():
@@ -117,8 +178,7 @@ def write_listing(ws: Worksheet, plan: Any) -> None:
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
         note = (f"no TCC: {'; '.join(missing)}" if missing else
-                f"not drawn (no finding links to it): {draw_command(plan.study_file)} draws "
-                "it; what it would show:")
+                listed_note(plan.linked.get((k, family), ()), plan.study_file))
         write_cell(ws, first + 1, 1, note).font = NOTE_FONT
         for j, line in enumerate(plan.listed.get((k, family), ()), start=2):
             write_cell(ws, first + j, 1, line)

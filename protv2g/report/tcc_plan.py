@@ -6,6 +6,7 @@ links to (:func:`finding_plot`). The sheet itself is written by
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +20,7 @@ from protv2g.report.feeder_graph import device_chains, device_edges, feeder_grap
 from protv2g.report.feeder_tree import FeederTree, feeder_tree
 from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_intervals import GROUND_TYPES, fault_kind
+from protv2g.violations import COUNTED_STATUSES, CheckStatus
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the report reads a result)
     from protv2g.result import StudyResult
@@ -40,9 +42,12 @@ class TccPlan:
     each device's branch (:func:`~protv2g.report.feeder_graph.device_edges`), made once for
     the paths, the zones and the feeder plot (#21: each made them again);
     ``drawn``: the (path index, family) entries drawn as pictures, ``None`` for every one
-    (:meth:`select`); ``listed``: the lines written for each entry not drawn (its devices'
-    curve data, :mod:`protv2g.report.tcc_listing`); ``rows``: each entry's title row once
-    :meth:`lay_out` placed them (before, the layout of every plot drawn).
+    (:meth:`select`); ``drawn_for``: the finding statuses whose plots are drawn (``()``
+    when every plot is, or none is) and ``passed_over`` those tried before them, none of
+    whose findings links to a TCC; ``linked``: each entry's findings as (finding, status),
+    in the Findings' order; ``listed``: the lines written for each entry not drawn (its
+    devices' curve data, :mod:`protv2g.report.tcc_listing`); ``rows``: each entry's title
+    row once :meth:`lay_out` placed them (before, the layout of every plot drawn).
     """
 
     paths: list[list[str]] = field(default_factory=list)
@@ -52,6 +57,9 @@ class TccPlan:
     tree: FeederTree | None = None
     edges: dict[str, tuple[str, str]] = field(default_factory=dict)
     drawn: set[tuple[int, str]] | None = None
+    drawn_for: tuple[str, ...] = ()
+    passed_over: tuple[str, ...] = ()
+    linked: dict[tuple[int, str], list[tuple[str, str]]] = field(default_factory=dict)
     listed: dict[tuple[int, str], list[str]] = field(default_factory=dict)
     rows: dict[tuple[int, str], int] = field(default_factory=dict)
     study_file: str = ""
@@ -90,23 +98,42 @@ class TccPlan:
         k = self.target(device, other)
         if k is None:
             return "Feeder plot", f"#'{FEEDER}'!A1"
-        return (f"TCC {' > '.join(self.paths[k])} ({family})",
+        shown = "" if self.is_drawn(k, family) else "; listed, not drawn"
+        return (f"TCC {' > '.join(self.paths[k])} ({family}{shown})",
                 f"#'{TCC}'!A{self.anchor(k, family)}")
 
-    def select(self, findings: pd.DataFrame | None) -> None:
-        """Draw only the plots the findings link to (:func:`finding_plot`, as the Findings
-        sheet's TCC column): the rest are listed with their curve data (#21, the lead's
-        decision 2026-12-05: 112 TCCs drawn at 10,000 buses were 68 % of the workbook's
-        CPU, most of them of pairs no finding is about)."""
-        self.drawn = set()
+    def select(self, findings: pd.DataFrame | None,
+               fail_severities: Iterable[str] = (CheckStatus.FAIL.value,)) -> None:
+        """Draw only the plots of the findings the gate fails on: those whose status is one of
+        the gate's ``fail_severities`` (``gate.fail_severities``, default ``fail``: the
+        findings behind its ``fail:`` and ``condition:`` lines); when none of them links to a
+        TCC, those of the next status down that does (``warn``, then ``info``: an engineer
+        still sees a plot). A finding's plot is the one the Findings sheet's TCC column links
+        to (:func:`finding_plot`); the other plots are listed with their curve data, where
+        that column's link then lands (#21, the lead's decisions: 2026-12-05, only the plots
+        the findings link to — 112 TCCs at 10,000 buses were 68 % of the workbook's CPU;
+        session 43, only the failing findings' — 80 plots linked there).
+        """
+        self.drawn, self.linked, self.drawn_for, self.passed_over = set(), {}, (), ()
         if findings is None or findings.empty:
             return
-        for args in zip(findings["device"], findings["other_device"], findings["criterion"],
-                        findings["worst_fault"], strict=True):
+        status = (findings["status"].astype(str) if "status" in findings.columns
+                  else pd.Series(CheckStatus.FAIL.value, index=findings.index))
+        for fid, st, *args in zip(findings["finding"].astype(str), status,
+                                  findings["device"], findings["other_device"],
+                                  findings["criterion"], findings["worst_fault"], strict=True):
             device, other, family = finding_plot(*args)
             k = self.target(device, other)
             if k is not None:
-                self.drawn.add((k, family))
+                self.linked.setdefault((k, family), []).append((fid, st))
+        gate = tuple(dict.fromkeys(str(getattr(s, "value", s)) for s in fail_severities))
+        tried: tuple[str, ...] = ()
+        for tier in (gate, *((s,) for s in COUNTED_STATUSES if s not in gate)):
+            chosen = {e for e, fs in self.linked.items() if any(st in tier for _, st in fs)}
+            if chosen:
+                self.drawn, self.drawn_for, self.passed_over = chosen, tier, tried
+                return
+            tried += tier
 
     def lay_out(self) -> None:
         """Place the entries: with every plot drawn, one a printed page from row

@@ -18,7 +18,8 @@ ground curves, fuses), as a protection engineer reads them. On each plot:
   (from the per-pair table, :func:`protv2g.report.derived.pair_table`), each device's time
   its own element's: a 51G time on the ground plot only (:mod:`protv2g.report.tcc_intervals`).
 
-The plots the findings link to are drawn (:meth:`TccPlan.select`, #21); the others are listed
+The plots the failing findings link to are drawn (:meth:`TccPlan.select`, #21: the findings
+the gate fails on; without any linking to a TCC, the warning ones); the others are listed
 below them with their curve data (:mod:`protv2g.report.tcc_listing`), unless every plot is
 asked for (``write_workbook(..., all_tccs=True)``, ``protv2g run --all-tccs``).
 Pictures are drawn by :func:`protv2g.report.tcc_figure.path_figure` (on one Figure each
@@ -50,7 +51,7 @@ from protv2g.report.sheets import FEEDER, TCC
 from protv2g.report.tcc_extremes import device_extremes
 from protv2g.report.tcc_figure import path_figure
 from protv2g.report.tcc_intervals import intervals as _annotations
-from protv2g.report.tcc_listing import drawn_line, entry_lines, write_listing
+from protv2g.report.tcc_listing import TccCounts, drawn_line, entry_lines, write_listing
 from protv2g.report.tcc_plan import (
     FAMILIES,
     SHOW_PX,
@@ -237,13 +238,15 @@ def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
     return keys
 
 
-def drawn_counts(plan: TccPlan) -> tuple[int, int] | None:
-    """(plots drawn, plots listed) when some are not drawn, else None."""
+def drawn_counts(plan: TccPlan) -> TccCounts | None:
+    """Plots drawn and listed, and why (:class:`~protv2g.report.tcc_listing.TccCounts`),
+    when some are not drawn, else None."""
     if plan.listing_row is None:
         return None
     shown = [e for e in plan.entries() if plan.is_drawn(*e)]
     drawn = sum(all(n in plan.models for n in plan.paths[k]) for k, _ in shown)
-    return drawn, len(plan.entries()) - len(shown)
+    return TccCounts(drawn, len(plan.entries()) - len(shown), plan.drawn_for,
+                     plan.passed_over)
 
 
 def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
@@ -264,7 +267,7 @@ def _tcc_sheet(wb: Workbook, plan: TccPlan, pictures: Pictures,
         return
     counts = drawn_counts(plan)
     if counts is not None:
-        write_cell(ws, TOP, 1, drawn_line(*counts, plan.study_file)).font = Font(bold=True)
+        write_cell(ws, TOP, 1, drawn_line(counts, plan.study_file)).font = Font(bold=True)
     for kp, path in enumerate(plan.paths):
         missing = [f"{n}: {plan.problems.get(n, 'not in settings')}" for n in path
                    if n not in plan.models]
