@@ -34,12 +34,12 @@ def _ctx(columns: list[str]) -> SimpleNamespace:
 
 
 def test_no_idle_figures_no_base_margin_lookup_and_no_mark(monkeypatch):
-    """Without idle columns nothing is marked (as before) and ``_base_margin`` is not called
+    """Without idle columns nothing is marked (as before) and ``_base_twin`` is not called
     (it was: this fails on 2864b09)."""
     def boom(*args, **kwargs):
         raise AssertionError("base margins looked up on a study without idle figures")
 
-    monkeypatch.setattr(equipment_rows, "_base_margin", boom)
+    monkeypatch.setattr(equipment_rows, "_base_twin", boom)
     rows, bad = _rows_and_bad()
     before = rows.copy()
     equipment_rows.reach_equipment(_ctx([]), rows, np.arange(3), bad, None)
@@ -53,17 +53,19 @@ def test_idle_figures_still_look_the_base_margins_up(monkeypatch):
 
     def margin(ctx, frame, margins):
         seen["rows"] = len(frame)
-        return np.array([0.3, np.nan, -0.2])
+        return np.array([0.3, np.nan, -0.2]), np.array(["ground", "", "phase"], dtype=object)
 
-    def idle(ctx, frame, m_base, out=None):
+    def idle(ctx, frame, m_base, out=None, base_element=None):
         seen["m_base"] = np.asarray(m_base)
+        seen["base_element"] = list(base_element)
         return np.array([True, False, False]), ["; idle", "", ""]
 
-    monkeypatch.setattr(equipment_rows, "_base_margin", margin)
+    monkeypatch.setattr(equipment_rows, "_base_twin", margin)
     monkeypatch.setattr(equipment_rows, "reach_idle", idle)
     rows, bad = _rows_and_bad()
     equipment_rows.reach_equipment(_ctx(list(NET_COLUMNS)), rows, np.arange(3), bad, None)
     assert seen["rows"] == 3
     np.testing.assert_allclose(seen["m_base"], [0.3, np.nan, -0.2], equal_nan=True)
+    assert seen["base_element"] == ["ground", "", "phase"]  # the twins' elements (rev43a W1)
     assert rows["message"].tolist() == ["m; idle", "m", "m"]
     assert rows["attribution"].iloc[0] != "" and rows["attribution"].iloc[1] == ""

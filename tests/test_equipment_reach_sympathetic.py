@@ -82,16 +82,18 @@ def _opendss_head_3i0(where, bus: str, phases: str, xf: bool, case: str) -> floa
     return float(abs((c[0:6:2] + 1j * c[1:6:2]).sum()))
 
 
-def opendss_fault(where, bus: str, phases: str, xf: bool, case: str):
+def opendss_fault(where, bus: str, phases: str, xf: bool, case: str,
+                  xf_file: str = "depot_xf.dss"):
     """A fresh OpenDSS context solved for a fault at ``bus`` on ``phases`` to ground, as
-    :func:`_opendss_head_3i0` reads it (module docstring)."""
+    :func:`_opendss_head_3i0` reads it (module docstring); ``xf``: with the script
+    ``xf_file`` (the site transformer) redirected."""
     import opendssdirect
 
     dss = opendssdirect.NewContext()
     dss.Text.Command("clear")
     dss.Text.Command(f'compile "{where / "Master.dss"}"')
     if xf:
-        dss.Text.Command(f'redirect "{where / "depot_xf.dss"}"')
+        dss.Text.Command(f'redirect "{where / xf_file}"')
     dss.Text.Command("batchedit load..* enabled=no")
     for name in dss.Lines.AllNames():
         dss.Lines.Name(name)

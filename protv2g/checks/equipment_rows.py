@@ -63,7 +63,7 @@ from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
 from protv2g.checks.idle_figures import has_idle, idle_times
 from protv2g.checks.project_equipment import EQUIPMENT, EQUIPMENT_WORSE
-from protv2g.checks.reach_base_twin import twin_rows, ungrounded_twin_margins
+from protv2g.checks.reach_base_twin import twin_element, twin_rows, ungrounded_twin_margins
 from protv2g.checks.reach_project_ground import blind_ungrounded, ungrounded_remedy_text
 from protv2g.devices.fuse import Fuse
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
@@ -227,12 +227,16 @@ def _op_current(idle: pd.DataFrame, element: np.ndarray) -> np.ndarray:
 
 
 def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
-               out: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, list[str]]:
+               out: dict[str, np.ndarray] | None = None,
+               base_element: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
     """C5's shortfall rows ``bad`` (``scenario``, ``device``, ``fault_bus``,
     ``fault_type``, ``case``, ``element``, ``pickup_a``, ``factor``, ``tolerance``) that
     fall short with every charger idle too, as the attribution would call it against
-    ``m_base`` (the base twin's margin ``ratio − factor``, NaN for none): new (the base
-    passes by the tolerance or more, or has no twin) or worse by more than the tolerance —
+    ``m_base`` (the base twin's margin ``ratio − factor``, NaN for none), element for
+    element: the idle figure is read on the twin's element ``base_element`` where given
+    (:func:`~protv2g.checks.reach_base_twin.twin_element`, review rev43a W1), else on the
+    row's: new (the base passes by the tolerance or more, or has no twin) or worse by more
+    than the tolerance —
     the attribution's rule and floors of the tolerance (:func:`~protv2g.checks.
     attribution_materiality.failing_row_codes`, the factor the row's limit).
     ``out``: given, its ``"idle_margin"`` is set to each row's margin with every charger idle
@@ -246,8 +250,8 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     idle = idle_times(ctx, bad)
     if idle is None:
         return np.zeros(n, dtype=bool), [""] * n
-    i_a = _op_current(idle, bad["element"].to_numpy())
-    pickup = bad["pickup_a"].to_numpy(float)
+    element, pickup = twin_element(ctx, bad, base_element)  # the twin's (rev43a W1)
+    i_a = _op_current(idle, element)
     factor = bad["factor"].to_numpy(float)
     m_base = np.asarray(m_base, dtype=float)
     tol = twin_tolerance(bad["tolerance"].to_numpy(float), factor, m_base)
@@ -285,7 +289,7 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
                     else remedy_text(ctx, d, True))) if fails[k] else ""
         for k, (d, i, p, fc, e, g, r) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
-            np.where(bad["element"].to_numpy(dtype=object) == "ground", "3I0", "phase"),
+            np.where(element == "ground", "3I0", "phase"),
             ground, row_a, strict=True))]
     return fails, texts
 
@@ -313,12 +317,15 @@ def drop_idle(ctx: Any, rows: pd.DataFrame, i_base_a: np.ndarray, frac: float
     return fails, texts
 
 
-def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> np.ndarray:
+def _base_twin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None
+               ) -> tuple[np.ndarray, np.ndarray]:
     """Each of ``bad``'s base twin's reach margin from C5's base margins (``margins``:
-    :func:`protv2g.checks.sensitivity.reach_margins`), NaN where none."""
+    :func:`protv2g.checks.sensitivity.reach_margins`), NaN where none, and the element it
+    was judged on (``reach_element``; ``""`` where none)."""
     out = np.full(len(bad), np.nan)
+    none = np.full(len(bad), "", dtype=object)
     if margins is None or not len(margins) or not len(bad):
-        return out
+        return out, none
     cols = ("device", "fault_bus", "fault_type", "case")
     index = pd.MultiIndex.from_arrays([margins["scenario"].astype(str).to_numpy(),
                                        *(margins[c].astype(str).to_numpy() for c in cols)])
@@ -331,6 +338,10 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
     pos = index[keep].get_indexer(_base_keys(ctx, bad.assign(fault_bus=bus), cols))
     got = margins["margin"].to_numpy(float)[keep]
     out = np.where(pos >= 0, got[np.maximum(pos, 0)], np.nan)
+    element = none
+    if "reach_element" in margins.columns:
+        element = np.where(pos >= 0, margins["reach_element"].to_numpy(object)[keep][
+            np.maximum(pos, 0)], "").astype(object)
     if twin_bus and "limit" in margins.columns and "factor" in bad.columns:
         # ... judged at the close-in row's own factor (backup there, primary at the terminal
         # bus: :func:`protv2g.checks.close_in_twins.own_factor_twins`)
@@ -339,7 +350,7 @@ def _base_margin(ctx: Any, bad: pd.DataFrame, margins: pd.DataFrame | None) -> n
         limit = pd.to_numeric(margins["limit"], errors="coerce").to_numpy(float)[keep]
         out[at] += limit[pos[at]] - pd.to_numeric(bad["factor"], errors="coerce").to_numpy(
             float)[at]
-    return out
+    return out, element
 
 
 def mark_rows(rows: pd.DataFrame, hit: np.ndarray, texts: list[str],
@@ -370,13 +381,15 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
                           **({"stage": bad["stage"]} if "stage" in bad else {}),
                           "fault_bus": fault_bus})
     idle: dict[str, np.ndarray] = {}
-    m_base = _base_margin(ctx, frame, margins)
+    m_base, element = _base_twin(ctx, frame, margins)
     # a ground fault the base case does not judge (no ground path there): its twin from the
     # base case's device table (review rev42b M1, IEEE 37's head: 0 A either way)
     twin = ungrounded_twin_margins(ctx, frame, m_base)
     filled = np.isfinite(twin)
     m_base = np.where(filled, twin, m_base)
-    hit, texts = reach_idle(ctx, frame, m_base, out=idle)
+    # a twin of the base case's device table: judged on the row's own element
+    hit, texts = reach_idle(ctx, frame, m_base, out=idle,
+                            base_element=np.where(filled, "", element).astype(object))
     mark_rows(rows, hit, texts, idle.get("attribution"))
     if filled.any():  # … and the attribution's rule against it where not the equipment's
         twin_rows(rows, filled & ~hit, m_base, _labels(ctx))

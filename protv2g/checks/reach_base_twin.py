@@ -30,10 +30,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.fuse_gg_limits import reach_pickup_a
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.reach_ungrounded import no_ground_path
+from protv2g.devices.kinds import ground_pickup_a
 
-__all__ = ["ungrounded_twin_margins"]
+__all__ = ["twin_element", "ungrounded_twin_margins"]
+
+#: The elements C5 judges a row on (:mod:`protv2g.checks.sensitivity`).
+_ELEMENTS = ("phase", "ground")
 
 _KEY = ("scenario", "device", "fault_bus", "fault_type", "case")
 
@@ -147,3 +152,47 @@ def twin_rows(rows: pd.DataFrame, at: np.ndarray, m_base: np.ndarray, labels: li
                                    if not i_row[j] >= DEVICE_ROW_MIN_A else ""))
     rows["attribution"] = att
     rows["message"] = msg
+
+
+def twin_element(ctx: Any, bad: pd.DataFrame, base_element: np.ndarray | None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The element each of C5's shortfall rows ``bad`` (``device``, ``element``,
+    ``pickup_a``) is judged on with every charger idle, and its pickup (A): its base twin's
+    element ``base_element`` (``(n,)`` ``"phase"``/``"ground"``, anything else for none),
+    the row's own where the twin has none or the device lacks that element.
+
+    The project's equipment moves a margin only if the idle figure differs from the base
+    figure **on the same element** (review rev43a W1, IEEE 34: R-816's base twin at LLG-ab
+    890 binds its ground element, 14.65 A of 3I0 against 70 A, margin −0.991; the V2G row
+    binds its phase element, the export's own current, 140 A; the idle figure read on the
+    V2G row's element, 16.4 A of phase against 140 A, −1.083, was compared with the ground
+    margin and the Δ-connected campus_xf, which changes none of R-816's currents (OpenDSS),
+    was filed as making the failure worse). Behind a step transformer C5 judges each row on
+    the element that sees more (:mod:`protv2g.checks.sensitivity`), so a V2G row's element
+    may differ from its twin's by the chargers' current alone. The factor is the row's: a
+    device with both elements (relay, recloser) has one factor for both; a gG link's own
+    factor is of its one, phase, element.
+
+    >>> from types import SimpleNamespace
+    >>> bad = pd.DataFrame({"device": ["R", "R"], "element": "phase", "pickup_a": 140.0})
+    >>> ctx = SimpleNamespace(devices={})  # R not modelled: its rows keep their own element
+    >>> twin_element(ctx, bad, np.array(["ground", ""], dtype=object))[0].tolist()
+    ['phase', 'phase']
+    """
+    element = bad["element"].to_numpy(dtype=object).copy()
+    pickup = bad["pickup_a"].to_numpy(float).copy()
+    if base_element is None or not len(bad):
+        return element, pickup
+    base = np.asarray(base_element, dtype=object)
+    other = np.isin(base, _ELEMENTS) & (base != element)
+    devices = getattr(ctx, "devices", None) or {}
+    names = bad["device"].astype(str).to_numpy()
+    for d in set(names[other].tolist()):  # the devices whose rows changed element: few
+        dev = devices.get(d)
+        if dev is None:
+            continue
+        for e, p in (("ground", ground_pickup_a(dev)), ("phase", reach_pickup_a(dev))):
+            at = other & (names == d) & (base == e)
+            if p is not None and np.isfinite(p) and p > 0 and at.any():
+                element[at], pickup[at] = e, float(p)
+    return element, pickup

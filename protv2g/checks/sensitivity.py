@@ -320,7 +320,9 @@ def reach_margins(ctx: CheckContext) -> pd.DataFrame:
     names as bases), passing or not, keyed as its violation row would be
     (:data:`protv2g.checks.attribution.BASE_MARGIN_COLUMNS`) and its factor (``limit``: a
     close-in row's twin is judged at the row's own factor, :func:`protv2g.checks.
-    close_in_twins.own_factor_twins`): what the attribution reads for a row whose base case
+    close_in_twins.own_factor_twins`) and element (``reach_element``, ``"ground"`` or
+    ``"phase"``: the chargers-idle judgement compares element for element, :func:`~protv2g.
+    checks.equipment_rows.reach_idle`): what the attribution reads for a row whose base case
     passes. Empty without a fault result or the minimum case.
 
     Built once per context: :func:`check_sensitivity` leaves it in ``ctx.cache`` (#21: the
@@ -337,7 +339,7 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
     rows only: the attribution reads no other (#21: every scenario's, held in ``ctx.cache``
     until the end of the checks, were ≈ 360 MiB of the 10,000-bus study's checks)."""
     cols = ["scenario", "criterion", "fault_bus", "fault_type", "case", "device",
-            "other_device", "margin_unit", "rule", "margin", "limit"]
+            "other_device", "margin_unit", "rule", "margin", "limit", "reach_element"]
     if not m.empty:
         bases = {b for b in ctx.base_of.values() if b}
         m = m[text_isin(m.scenario, bases)]
@@ -350,7 +352,9 @@ def _margins(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         "margin_unit": reach_units(ctx.devices, m.device.to_numpy()), "rule": "",
         "margin": (m.ratio - m.factor).to_numpy(float),
         # the factor: a close-in row's twin judged at the row's own (:mod:`.close_in_twins`)
-        "limit": m.factor.to_numpy(float)}, columns=cols)
+        "limit": m.factor.to_numpy(float),
+        # the element judged: the idle row is compared element for element (rev43a W1)
+        "reach_element": m.element.to_numpy()}, columns=cols)
 
 
 def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
