@@ -15,7 +15,9 @@ time-based criterion is evaluated in both and every finding keeps the worse one,
 * **Pair criteria** (C1–C4, the coordination table): :func:`pairs_in_brackets` evaluates every
   pair at every fault in each bracket and keeps, per pair, fault and rule, the worse row
   (failing before passing, then the smaller margin) with its ``bracket``; the family functions
-  then turn that table into violation rows as before.
+  then turn that table into violation rows as before. The low bracket is evaluated only at the
+  faults where some device's time differs from the high bracket's
+  (:mod:`protv2g.checks.bracket_rows`); elsewhere its rows are the high bracket's (``both``).
 * **C6** (sympathetic tripping): its family function runs in each bracket's context
   (:func:`protv2g.checks._common.in_bracket`) and :func:`merge_rows` keeps the worse row of each
   finding (criterion, scenario, fault, device).
