@@ -360,3 +360,49 @@ def test_in_bracket_shares_the_bracket_arrays(depot):
             ctx.faults[f"{k[:-2]}_low_s"].to_numpy(), nan_ok=True)
     assert np.shares_memory(low.faults["i_phase_a"].to_numpy(),
                             ctx.faults["i_phase_a"].to_numpy())
+
+
+def test_low_bracket_only_where_a_time_differs_equals_both_whole_tables(depot_study, depot,
+                                                                        depot_held):
+    """#21 (perf42b): pairs_in_brackets evaluates the low bracket only at the faults where a
+    device's time differs from the high bracket's (:mod:`protv2g.checks.bracket_rows`), the
+    high rows standing for it elsewhere; the table equals the worse-of-both of the two whole
+    brackets' tables (the evaluation before the cut), exactly, rows in the same order."""
+    from protv2g.checks.bracket_rows import differing_faults, low_rows
+    from protv2g.checks.brackets import _COORD_KEY, _worse, pairs_in_brackets
+    from protv2g.checks.coordination import PairTerms, evaluate_pairs
+    from protv2g.checks.pairs import in_pair_bracket, merged
+
+    order = {"fail": 0, "warn": 1, "info": 2, "ok": 3}
+    scenarios = build_scenarios(depot_study.document)  # with its base case: chargers idle
+    cut = []
+    for d in ((depot_study, scenarios, fault_tables(depot_study, scenarios), None), depot,
+              depot_held):
+        ctx = _timed(d)
+        m = merged(ctx, brackets=("high", "low"))
+        terms = PairTerms(ctx, m)
+        rows = low_rows(m, differing_faults(ctx.faults))
+        cut.append(0 < len(rows) < len(m))  # some faults alike in both brackets, some not
+        whole = {b: evaluate_pairs(in_bracket(ctx, b), in_pair_bracket(m, b), terms)
+                 for b in ("high", "low")}
+        for t in whole.values():
+            t["_r"] = t["status"].astype(str).map(order).fillna(4).to_numpy()
+        expected = _worse(whole["high"], whole["low"], _COORD_KEY, "_r", "margin_s")
+        got = pairs_in_brackets(ctx)
+        assert set(got.bracket) >= {"low", "high", "both"}
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert cut[0]  # the cut is exercised on the depot study (720 of its 1,521 pair rows)
+
+
+def test_differing_faults_lists_each_fault_once_nan_equal():
+    """A fault is listed where any device's time differs between the brackets (NaN equal to
+    NaN: a device that operates in neither), once however many devices differ there."""
+    from protv2g.checks.bracket_rows import differing_faults
+
+    f = pd.DataFrame({"fault_bus_name": ["a", "a", "b", "c"], "fault_type": ["3ph"] * 4,
+                      "case": ["max"] * 4,
+                      "t_op_low_s": [0.5, 0.7, np.nan, 1.0], "t_op_high_s": [0.4, 0.6, np.nan, 1.0],
+                      "t_clear_low_s": [1.0, 1.0, np.nan, 2.0],
+                      "t_clear_high_s": [1.0, 1.0, np.nan, np.inf]})
+    got = differing_faults(f)
+    assert got.fault_bus_name.tolist() == ["a", "c"]

@@ -110,7 +110,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import column_at
+from protv2g.checks._rows import column_at, factorize_all
 from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
@@ -493,8 +493,12 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         scen = v["scenario"].to_numpy() if "scenario" in v else None
 
         def who(rows: np.ndarray) -> list[str]:
-            return (["V2G"] * len(rows) if scen is None
-                    else [who_moves(scen[k]) for k in rows.tolist()])
+            if scen is None:
+                return ["V2G"] * len(rows)
+            # each distinct scenario's words once (#21: 27,648 rows at 10,000 buses)
+            codes, names = factorize_all(scen[rows])
+            words = [who_moves(n) for n in names.tolist()]
+            return [words[c] for c in codes.tolist()]
 
         ends = suffix_messages(at, {
             "material": (material, change, tol_mat, who(material)),

@@ -43,6 +43,22 @@ class PairTerms:
         self._rows: dict[str, list[DeviceRows]] = {}
         self._el: dict[tuple[str, str], np.ndarray] = {}
 
+    def take(self, rows: np.ndarray, m: pd.DataFrame) -> PairTerms:
+        """The terms of ``m``, the rows ``rows`` (positions) of this table: those worked out
+        already taken (#21, perf42b: a subset's own terms repeated every device's curve
+        look-ups), the others worked out on ``m`` when asked."""
+        out = PairTerms(self.ctx, m)
+        n = len(self.m)
+
+        def cut(a: object) -> object:
+            return a[rows] if isinstance(a, np.ndarray) and a.shape[:1] == (n,) else a
+
+        for mine, theirs in ((self._tol, out._tol), (self._bnd, out._bnd),
+                             (self._combined, out._combined), (self._el, out._el)):
+            theirs.update({k: cut(v) for k, v in mine.items()})
+        out._both.update({k: (cut(t), cut(b)) for k, (t, b) in self._both.items()})
+        return out
+
     def currents(self, side: str) -> tuple[np.ndarray, np.ndarray]:
         """The primary's or backup's phase and ground currents (A) its elements operate on:
         the released ones of a forward-directional relay (``*_released_a``,

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, violation_rows
+from protv2g.checks._rows import text_isin
 from protv2g.checks.project_equipment import EQUIPMENT
 from protv2g.checks.reach_ungrounded import no_ground_path, project_out, ungrounded_mask
 from protv2g.violations import CheckStatus
@@ -90,8 +91,9 @@ def project_ground_rows(ctx: CheckContext) -> pd.DataFrame:
         labels = list(grounded_site_transformers(ctx.study).values())
     except Exception:  # noqa: BLE001 - a text only
         labels = []
-    kind = (b.fault_kind if "fault_kind" in b else b.fault_type).astype(str)
-    slg = b[(kind == "SLG") & (b["energized"].astype(bool) if "energized" in b else True)]
+    # each distinct fault kind's text tested once (#21: the bus fault table as text)
+    kind = text_isin(b.fault_kind if "fault_kind" in b else b.fault_type, {"SLG"})
+    slg = b[kind & (b["energized"].astype(bool).to_numpy() if "energized" in b else True)]
     out = []
     for name, sc in (getattr(ctx, "scenarios", None) or {}).items():
         base = ctx.base_of.get(name, "")

@@ -48,6 +48,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, violation_rows
+from protv2g.checks._rows import text_isin
 from protv2g.violations import CheckStatus
 
 __all__ = ["UNGROUNDED_REMEDY", "UNGROUNDED_RULE", "gate_info", "ground_fault_rows",
@@ -264,8 +265,8 @@ def gate_info(violations: pd.DataFrame) -> list[str]:
     rev33c M1: "nothing says the feeder has no ground source"); none without them."""
     if not {"criterion", "rule", "device"} <= set(violations.columns):
         return []
-    rows = violations[(violations.criterion.astype(str) == "C5")
-                      & (violations.rule.astype(str) == UNGROUNDED_RULE)]
+    rows = violations[text_isin(violations.criterion, {"C5"})
+                      & text_isin(violations.rule, {UNGROUNDED_RULE})]
     if rows.empty:
         return []
     names = sorted({str(d) for d in rows.device})

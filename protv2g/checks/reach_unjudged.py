@@ -29,6 +29,7 @@ import pandas as pd
 
 from protv2g.checks._common import step_paths_of
 from protv2g.checks._row_frames import concat, could_not
+from protv2g.checks._rows import as_text, text_isin
 from protv2g.devices.kinds import kind_of
 from protv2g.topology_reach import reach_zones
 
@@ -68,12 +69,13 @@ def unjudged_rows(ctx: object, names: Iterable[str]) -> pd.DataFrame:
             if n in devices and n in have and kind_of(devices[n]).role in _ZONE_ROLES]
     if not mine:
         return concat([])
-    in_min = (bf["case"].astype(str) == _REACH_CASE).to_numpy()
+    # each distinct case's text tested once (#21: the bus fault table written out as text)
+    in_min = text_isin(bf["case"], {_REACH_CASE})
     if not in_min.any():  # no minimum case: C5 says so itself
         return concat([])
     faulted = np.unique(bf["bus"].to_numpy()[in_min].astype(np.int64))
     zones = ctx.zones  # type: ignore[attr-defined]
-    z = zones[zones.device.astype(str).isin(mine)]
+    z = zones[text_isin(zones.device, set(mine))]
     buses = z.bus.to_numpy(np.int64)
     out = ~np.isin(buses, faulted)
     if not out.any():
@@ -87,8 +89,8 @@ def unjudged_rows(ctx: object, names: Iterable[str]) -> pd.DataFrame:
         return concat([])
     missed = pd.DataFrame({"device": z.device.astype(str).to_numpy()[need],
                            "bus": buses[need]})
-    n_zone = (zones[zones.device.astype(str).isin(set(missed.device))]
-              .groupby(zones.device.astype(str))["bus"].nunique())
+    theirs = zones[text_isin(zones.device, set(missed.device))]
+    n_zone = theirs.groupby(as_text(theirs.device))["bus"].nunique()
     rows = [could_not("C5", _why(study, name, np.unique(g.bus.to_numpy()),
                                  int(n_zone.get(name, 0))), device=name)
             for name, g in missed.groupby("device", sort=True)]
