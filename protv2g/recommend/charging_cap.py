@@ -101,19 +101,26 @@ def c8_cap(device: str, evidence: pd.DataFrame) -> ChargingCap:
     i_with, lim, mb, kw = (_num(r, k) for k in ("i_device_a", "limit", "base_margin",
                                                   "p_charging_kw"))
     i_without = lim - mb
-    cap = charging_cap_kw(i_with, i_without, lim, kw)
-    what = f"C8's load pickup of {device}"
+    return _cap(charging_cap_kw(i_with, i_without, lim, kw), f"C8's load pickup of {device}",
+                (f"behind {device}", f"behind {device}"),
+                f"the load current is already {i_without:.0f} A against the limit {lim:.1f} A",
+                f"{i_without:.0f} A without the charging, {i_with:.0f} A with {kw:,.0f} kW of "
+                f"it, limit {lim:.1f} A")
+
+
+def _cap(cap: float, what: str, where: tuple[str, str], none_why: str, figures: str
+         ) -> ChargingCap:
+    """The :class:`ChargingCap` of a cap ``cap`` (kW) for ``what``: ``where`` the charging
+    capped and the one that does not fit (``"behind R-F1"``), ``none_why`` why none fits,
+    ``figures`` the finding's figures the estimate is from."""
     if not math.isfinite(cap):
         return _NONE
     if cap == 0:
-        return ChargingCap(0.0, what, (
-            f"no charging fits behind {device}: without it the load current is already "
-            f"{i_without:.0f} A against the limit {lim:.1f} A"))
+        return ChargingCap(0.0, what, f"no charging fits {where[1]}: without it {none_why}")
     return ChargingCap(cap, what, (
-        f"cap the simultaneous charging behind {device} at ≈ {cap:,.0f} kW for {what} only (a "
-        f"linear estimate from the finding's flows: {i_without:.0f} A without the charging, "
-        f"{i_with:.0f} A with {kw:,.0f} kW of it, limit {lim:.1f} A; confirm with a flow at "
-        "the cap)"))
+        f"cap the simultaneous charging {where[0]} at ≈ {cap:,.0f} kW for {what} only (a "
+        f"linear estimate from the finding's flows: {figures}; confirm with a flow at the "
+        "cap)"))
 
 
 def charging_cap_text(device: str, evidence: pd.DataFrame) -> str:
@@ -150,18 +157,11 @@ def under_voltage_cap(evidence: pd.DataFrame) -> ChargingCap:
     if not all(math.isfinite(x) for x in (m, mb, lim, kw)) or kw <= 0 or m >= mb:
         return _NONE
     v_without, v_with = lim + mb, lim + m
-    cap = charging_cap_kw(-v_with, -v_without, -lim, kw)  # a drop: the current's line
-    if not math.isfinite(cap):
-        return _NONE
-    if cap == 0:
-        return ChargingCap(0.0, what, (
-            f"no charging fits for {what}: without it the voltage is already "
-            f"{v_without:.4f} pu against the limit {lim:g} pu"))
-    return ChargingCap(cap, what, (
-        f"cap the simultaneous charging of all sites at ≈ {cap:,.0f} kW for {what} only (a "
-        f"linear estimate from the finding's flows: {v_without:.4f} pu without the charging, "
-        f"{v_with:.4f} pu with {kw:,.0f} kW of it, limit {lim:g} pu; confirm with a flow at "
-        "the cap)"))
+    return _cap(charging_cap_kw(-v_with, -v_without, -lim, kw),  # a drop: the current's line
+                what, ("of all sites", f"for {what}"),
+                f"the voltage is already {v_without:.4f} pu against the limit {lim:g} pu",
+                f"{v_without:.4f} pu without the charging, {v_with:.4f} pu with {kw:,.0f} kW "
+                f"of it, limit {lim:g} pu")
 
 
 def binding_text(own: ChargingCap, caps: Sequence[tuple[str, ChargingCap]]) -> str:
