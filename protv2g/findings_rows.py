@@ -24,7 +24,7 @@ import pandas as pd
 
 from protv2g.checks.load import clock_text
 from protv2g.checks.rule_fill import THRESHOLD_KEYS
-from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX, DER_OFF_BASE
 from protv2g.significant import round_significant
 from protv2g.text_codes import (
     ColumnCodes,
@@ -216,7 +216,9 @@ def day_load(load_levels: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
     96-step day (no load-level axis) the step's time and load: ``"day 20:00 (92 % of peak
     load)"`` (``time_h``, ``load_fraction`` of the flow row, :mod:`protv2g.checks.load`); for
     a row of C8's charging snapshot (``scenario`` ``charging/…``) ``"charging snapshot (100 %
-    of peak load)"``."""
+    of peak load)"``, of their base (``base/der_off``) ``"charging snapshots' base, existing
+    DER off (100 % of peak load)"`` (IEEE 123's C12 loading rows read "day (100 % …)"), of
+    another scenario without a load level ``"100 % of peak load"``."""
     out = np.asarray(load_levels, dtype=object).copy()
     if "load_fraction" not in rows.columns:
         return out
@@ -230,6 +232,12 @@ def day_load(load_levels: np.ndarray, rows: pd.DataFrame) -> np.ndarray:
                            strict=True):
         if str(sc).startswith(CHARGING_SNAPSHOT_PREFIX):  # C8's snapshot, not a day step
             out[i] = f"charging snapshot ({100 * f:.0f} % of peak load)"
+            continue
+        if str(sc) == DER_OFF_BASE:  # the snapshots' base (review rev43c M2: read "day")
+            out[i] = f"charging snapshots' base, existing DER off ({100 * f:.0f} % of peak load)"
+            continue
+        if sc and not str(sc).startswith(DAY_SCENARIO_PREFIX):  # neither: its load alone
+            out[i] = f"{100 * f:.0f} % of peak load"
             continue
         clock = f" {clock_text(h)}" if np.isfinite(h) else ""
         out[i] = f"day{clock} ({100 * f:.0f} % of peak load)"

@@ -318,6 +318,13 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
         elif len(s) >= 2 and np.isfinite(s).any():  # finite at one level only
             change.append(np.inf if np.isfinite(s[-1]) else -np.inf)
             moves = True
+        elif len(s) >= 2:  # non-finite at every level (a device that never operates)
+            # alike at every level it does not move; −∞ and +∞ at once, it does (review
+            # rev43c M4: IEEE 123 F19, −∞ at 0, 264 and 529 kW, read "one export level per
+            # participation case only … firm −∞ (does not operate) at 0 kW")
+            alike = bool((s == s[0]).all())
+            change.append(0.0 if alike else float(s[-1]))
+            moves |= not alike
     pts = list(zip(index.tolist(), worst.tolist(), strict=True))
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]

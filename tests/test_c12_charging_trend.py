@@ -80,3 +80,24 @@ def test_a_charging_trends_zero_point_reads_without_the_sites_charging():
     assert text.startswith("worsens with charging: −0.0058 pu without the sites' charging; "
                            "−0.049 pu at 778 kW"), text
     assert "at 0 kW" not in text  # before: "−0.0058 pu at 0 kW"
+
+
+def test_its_rows_say_their_load_level_and_the_trend_keeps_to_one(depot_result):
+    """Review rev43c M2: F05's trend read "−0.00103 pu at 4,750 kW; −0.01798 pu at 6,000 kW;
+    −0.02929 pu at 7,800 kW" — 4,750 kW the day's 20:00 step (91.6 % of peak load) beside the
+    charging snapshots at 100 % (pandapower, the depot at peak with 4,750 kW charging split as
+    the sites' 6.0 : 1.8 MW: 0.9371 pu, −0.0129, not −0.00103), the day/firm row at 6,000 kW
+    (−0.00515) left out — and its "Load levels" cell and the day rows' Time (h) / Load
+    fraction were empty though the flow's bus table has time_h 20.0 there (C8's rows had
+    them)."""
+    row, ev = _under_voltage(depot_result)
+    day = ev["scenario"].astype(str).str.startswith("day/").to_numpy()
+    assert day.any() and (~day).any()
+    assert np.allclose(ev["time_h"].to_numpy(float)[day], 20.0)  # before: NaN
+    assert np.allclose(ev["load_fraction"].to_numpy(float)[~day], 1.0)
+    assert (ev["load_levels"].astype(str).str.len() > 0).all()  # before: "" on every row
+    assert "charging snapshot (100 % of peak load)" in str(row["load_levels"])
+    assert "day 20:00" in str(row["load_levels"])
+    trend = str(row["export_trend"])
+    # one load level, the worst row's: no day point among the snapshot's, which it names
+    assert "4,750 kW" not in trend and "charging snapshot (100 % of peak load)" in trend, trend

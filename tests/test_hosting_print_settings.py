@@ -71,3 +71,20 @@ def test_the_terminal_line_says_the_limit_fails_without_v2g_too():
            "max_online_chargers": None, "fails_without_v2g": np.True_}
     assert "it fails without V2G too" in _line(row, 7.2)
     assert "without V2G" not in _line({**row, "fails_without_v2g": np.False_}, 7.2)
+
+
+def test_a_site_searched_alone_says_the_other_sites_are_not_built():
+    """Review rev43c M3 (IEEE 123 with RC-67, `hosting --site homes`): the terminal printed
+    "C10 RC-67: first reclose 0.5 s must exceed 0.66 s for homes" — right for homes alone
+    (34.6 kVA against 168 kW on phase a: the island collapses, UV trip 0.16 s + 0.5 s), but
+    with the campus built the island holds, and `run` (F06) needs > 2.5 s (cease 2 s + 0.5 s);
+    only the workbook's Note said "other sites not built"."""
+    text = ("C10 RC-67: first reclose 0.5 s must exceed 0.66 s for homes — a setting to "
+            "change, not an export limit")
+    table = pd.DataFrame({"site": ["homes"], "settings_to_change": [text]})
+    (line,) = _settings_lines(table, ["campus", "homes"])
+    assert line.endswith(f"{text} — for homes alone: campus not built (this site added to "
+                         "today's feeder); with every site built the study may need more "
+                         "(`protv2g run` gives that figure in its findings)"), line
+    # one site in the study: its figure is the study's, nothing to add
+    assert _settings_lines(table, ["homes"])[0].endswith(text)

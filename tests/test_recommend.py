@@ -592,3 +592,25 @@ def test_a_charging_cap_is_given_with_the_accepted_pickup_change(depot):
     assert "without that change" in note and "≈ 3,329 kW" in note
     # by hand from the rounded figures of the note: 7,800 × (366.7 − 105) / (483 − 105)
     assert 7800 * (550 / 1.5 - 105) / (483 - 105) == pytest.approx(5391, rel=0.005)
+
+
+def test_the_under_voltage_has_its_own_cap_and_the_smallest_binds(depot):
+    """Review rev43c M1: R03's cap (≈ 5,391 kW, C8's) was the report's only charging figure,
+    but at it F05's under-voltage still fails — pandapower ``runpp`` of the depot at peak with
+    5,391 kW charging (6.0 : 1.8 as the sites): F1-LAT2-B2 0.9338 pu. F05's own cap, the same
+    linear estimate on its voltages (0.9595 pu without, 0.9207 pu with 7,800 kW, 0.95 pu):
+    ≈ 1,915 kW; pandapower there 0.9509 pu, 0.95 pu crossed at ≈ 2,102 kW
+    (tests/test_recommend_under_voltage_cap.py)."""
+    table = depot["rec"].table()
+    uv = table[table.title.str.contains("under-voltage")]
+    c8 = table[table.title.str.contains("charging peak") & table.title.str.contains("R-F1")]
+    assert len(uv) == 1 and len(c8) == 1
+    note_uv, note_c8 = uv.note.iat[0], c8.note.iat[0]
+    assert "cap the simultaneous charging of all sites at ≈ 1,915 kW for C12's under-voltage " \
+           "at F1-LAT2-B2 only" in note_uv, note_uv  # before: no figure
+    assert "this is the study's binding charging cap" in note_uv
+    assert "≈ 5,391 kW for C8's load pickup of R-F1 only" in note_c8, note_c8
+    assert (f"not the binding charging cap: {uv.finding.iat[0]}'s ≈ 1,915 kW for C12's "
+            "under-voltage at F1-LAT2-B2 is smaller") in note_c8
+    # by hand from the note's rounded voltages: 7,800 × (0.9595 − 0.95) / (0.9595 − 0.9207)
+    assert 7800 * (0.9595 - 0.95) / (0.9595 - 0.9207) == pytest.approx(1915, rel=0.005)

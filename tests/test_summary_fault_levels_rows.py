@@ -61,3 +61,37 @@ def test_evidence_cell_counts_evidence_rows(depot_result):
         cell = str(view.at[fid, "evidence"])
         assert cell == ev.loc[ev["finding"] == fid, "evidence"].iloc[0] if k == 1 else (
             f"({k})" in cell or f"({k} rows," in cell), (fid, cell, k)
+
+
+def test_section9_cells_hold_the_figures_the_memo_signs():
+    """Review rev43c F4: §9's cells held the raw floats (10.00902616 kA, 3.386113623e-05 %)
+    under a display format, read as such by anything but Excel's view. The depot's SUB-12kV
+    3ph maximum by hand (1000 MVA source, c 1.1, T-SUB 8 % × K_T 0.9973; rev43c, pandapower
+    calc_sc agreeing): 10,009.03 A → 10.009 kA; a change of 3.4e-05 % → 0.00 %."""
+    from protv2g.report.summary_faults import fault_level_grid
+
+    levels = pd.DataFrame({
+        "device": ["R-F1"], "bus": ["SUB-12kV"], "fault_type": ["3ph"],
+        "i_max_base_ka": [10.00902616], "i_max_v2g_ka": [10.07990173],
+        "change_max_percent": [0.7081165354], "i_max_base_iec_sum_ka": [10.00902616],
+        "i_max_v2g_iec_sum_ka": [10.68962351], "change_max_iec_sum_percent": [6.799835864],
+        "i_min_base_ka": [8.5299288], "i_min_v2g_ka": [8.5299578],
+        "change_min_percent": [3.386113623e-05]})
+
+    class _Grid:
+        def grid(self, header, rows, fmt=None):
+            self.row, self.fmt = dict(zip(header, rows[0], strict=True)), fmt
+            self.cells = rows[0]
+
+        def note(self, text):
+            pass
+
+    w = _Grid()
+    fault_level_grid(w, levels)
+    assert w.row["max base kA"] == 10.009 == round(10_009.03 / 1e3, 3)  # before: 10.00902616
+    assert w.row["max V2G kA (IEC sum)"] == 10.69 and w.row["min base kA"] == 8.53
+    assert w.row["change % (IEC sum)"] == 6.8
+    assert w.row["max base kA"] == w.row["max base kA (IEC sum)"]
+    pct = [w.cells[k] for k in (5, 8, 11)]  # max, max (IEC sum), min
+    assert pct == [0.71, 6.8, 0.0] and str(pct[-1]) == "0.0"  # before: 3.386113623e-05
+    assert w.fmt[3] == "0.000" and w.fmt[5] == "0.00"

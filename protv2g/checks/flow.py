@@ -99,6 +99,7 @@ from protv2g.checks.flow_limit import (
 )
 from protv2g.checks.flow_low import (
     charging_at,
+    step_load,
     under_voltage_margins,
     under_voltage_rows,
     unjudged_rows,
@@ -259,7 +260,7 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
         # a row V2G causes is judged against the limit's tolerance, not the materiality of
         # a change to a failure already there (the gate and the trend read the column)
         tolerance=np.where(caused, rise_tol, np.where(pre | tap, tol, th.voltage_change_min_pu)),
-        mechanism=mechanism, message=message)
+        mechanism=mechanism, message=message, **step_load(ctx, bad))
     if caused.any() or pre.any() or tap.any():  # kept by the attribution (as C10's)
         # the site transformer's tap: the project's equipment (rev34b M1/M2)
         out["attribution"] = np.where(tap, EQUIPMENT, np.where(
@@ -422,7 +423,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         message=_loading_messages(ctx, said, bad.loading_percent.tolist(),
                                   bad.scenario.tolist()),
         # the sites' charging at the row's step: a charging peak's loading trends with it
-        p_charging_kw=charging_at(ctx, bad)))
+        p_charging_kw=charging_at(ctx, bad), **step_load(ctx, bad)))
     regs = regulators(ctx)
     if regs and "p_from_mw" in branch.columns:
         r = branch[(branch.element == "trafo") & branch.element_index.isin(regs)]

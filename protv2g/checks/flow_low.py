@@ -58,7 +58,7 @@ from protv2g.significant import round_significant
 from protv2g.violations import CheckStatus
 
 __all__ = ["V_MIN_PU", "UNDER_VOLTAGE", "UNDER_RULE", "charging_at", "lowest_voltage_pu",
-           "under_voltage_rows", "under_voltage_margins", "unjudged_rows"]
+           "step_load", "under_voltage_rows", "under_voltage_margins", "unjudged_rows"]
 
 #: Default of ``checks.v_min_pu``: ANSI C84.1-2020 Table 1, Range A minimum service voltage
 #: (114 V on the 120 V base).
@@ -193,7 +193,36 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
         fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
         margin=(bad[_LOW].to_numpy(float) - v_min), limit=v_min,
         tolerance=th.voltage_change_min_pu, mechanism=UNDER_VOLTAGE, rule=UNDER_RULE,
-        message=message, p_charging_kw=charging_at(ctx, bad))
+        message=message, p_charging_kw=charging_at(ctx, bad), **step_load(ctx, bad))
+
+
+def step_load(ctx: CheckContext, bad: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``{"time_h": (n,), "load_fraction": (n,)}``: the time of day (h) and the load
+    (fraction of peak) of each row's scenario and step, from the flow's device table (one
+    value per scenario and step; the row's own ``time_h`` where it has one); ``{}`` without
+    that table or the rows' step, a column the table lacks left out.
+
+    The Evidence's ``Time (h)`` / ``Load fraction`` and a day or charging-snapshot row's
+    load level (:func:`protv2g.findings_rows.day_load`) read them, and a trend compares the
+    rows of one load level (:func:`protv2g.findings_trend_rows.followed_rows`). Review
+    rev43c M2: the depot's F05 "−0.00103 pu at 4,750 kW" was day/expected at 20:00 (92 % of
+    peak) beside charging snapshots at 100 %, its "Load levels" cell empty, as C8's rows
+    (:mod:`protv2g.checks.load`) were not."""
+    dev = (getattr(ctx, "flow", None) or {}).get("device")
+    if dev is None or "step" not in bad.columns or not {"scenario", "step"} <= set(dev.columns):
+        return {}
+    cols = [c for c in ("time_h", "load_fraction") if c in dev.columns]
+    if not cols or not len(bad):
+        return {c: np.full(len(bad), np.nan) for c in cols}
+    keys = dev[["scenario", "step"]]
+    one = dev.loc[~keys.duplicated().to_numpy(), ["scenario", "step", *cols]]
+    got = one.set_index(["scenario", "step"])[cols].reindex(pd.MultiIndex.from_arrays(
+        [bad["scenario"].to_numpy(), bad["step"].to_numpy()]))
+    out = {c: pd.to_numeric(got[c], errors="coerce").to_numpy(float) for c in cols}
+    if "time_h" in bad.columns:  # the row's own step time first (a bus or branch row)
+        own = pd.to_numeric(bad["time_h"], errors="coerce").to_numpy(float)
+        out["time_h"] = np.where(np.isfinite(own), own, out.get("time_h", np.nan))
+    return out
 
 
 def charging_at(ctx: CheckContext, bad: pd.DataFrame) -> np.ndarray:

@@ -23,7 +23,7 @@ import argparse
 import json
 import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -277,20 +277,38 @@ def _write(args: argparse.Namespace, analysis: Any, study: Any,
     return plot
 
 
-def _settings_lines(table: Any) -> list[str]:
+def _settings_lines(table: Any, sites: Sequence[str] = ()) -> list[str]:
     """The settings to change each site's rows name (``settings_to_change``), once per site
     and text: they limit no figure, but the gate fails on them until they are changed (review
     rev33a M1, EPRI ckt24: every line read "not limited up to …" while the gate failed on seven
-    C10 first-reclose rows, which only the workbook's column named)."""
+    C10 first-reclose rows, which only the workbook's column named).
+
+    ``sites``: the study's V2G sites. With more than one, each figure is the site's alone, the
+    others not built (:data:`protv2g.hosting.tables.OTHER_SITES`, as the workbook's Note says),
+    and the line says so and that the full study may need more (review rev43c M3, IEEE 123
+    with RC-67: "first reclose 0.5 s must exceed 0.66 s for homes" — homes alone collapses the
+    island, its UV trip 0.16 s + 0.5 s — where ``protv2g run``, the campus built, needs
+    > 2.5 s; a user setting 0.7 s from the terminal would fail the gate)."""
+    from protv2g.hosting.tables import OTHER_SITES
+
     if "settings_to_change" not in getattr(table, "columns", ()):
         return []
     seen: dict[str, list[str]] = {}
     for site, text in zip(table["site"].astype(str), table["settings_to_change"], strict=True):
         if isinstance(text, str) and text and text not in seen.setdefault(site, []):
             seen[site].append(text)
-    lines = [f"settings to change for {site} (not export limits; the gate fails on them until "
-             f"they are changed): {'; '.join(texts)}" for site, texts in seen.items() if texts]
-    return lines
+
+    def alone(site: str) -> str:
+        others = [s for s in sites if s != site]
+        if not others:
+            return ""
+        return (f" — for {site} alone: {OTHER_SITES.replace('other sites', ', '.join(others))}"
+                "; with every site built the study may need more (`protv2g run` gives that "
+                "figure in its findings)")
+
+    return [f"settings to change for {site} (not export limits; the gate fails on them until "
+            f"they are changed): {'; '.join(texts)}{alone(site)}"
+            for site, texts in seen.items() if texts]
 
 
 def _pll_print(analysis: Any) -> None:
@@ -328,7 +346,7 @@ def _print(args: argparse.Namespace, analysis: Any, study: Any, plot: Path | Non
     p_kw = {x.name: x.p_charger_kw for x in study.document.v2g_sites}
     for row in analysis.table.to_dict(orient="records"):
         print(_line(row, p_kw.get(str(row["site"]))))
-    for line in _settings_lines(analysis.table):
+    for line in _settings_lines(analysis.table, list(p_kw)):
         print(line)
     for crit, what in analysis.unevaluated.items():
         print(f"NOT ESTABLISHED for {crit}: {what[0]}" + (f" (+{len(what) - 1} more)"

@@ -28,12 +28,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["cap_with_changes", "charging_cap_kw", "charging_cap_text"]
+__all__ = ["ChargingCap", "binding_text", "c8_cap", "cap_with_changes", "charging_cap_kw",
+           "charging_cap_text", "under_voltage_cap"]
 
 
 def _num(row: Any, key: str) -> float:
@@ -63,34 +65,125 @@ def charging_cap_kw(i_with_a: float, i_without_a: float, limit_a: float,
                             / (i_with_a - i_without_a)))
 
 
-def charging_cap_text(device: str, evidence: pd.DataFrame) -> str:
-    """``"cap the simultaneous charging behind R-708 at ≈ 555 kW …"`` from the worst evidence
-    row of a C8 charging-peak finding (``i_device_a``, ``limit``, ``base_margin``,
-    ``p_charging_kw``); ``""`` where its figures do not give a cap."""
+@dataclass(frozen=True)
+class ChargingCap:
+    """A charging cap of one finding: ``kw`` (NaN where its figures give none), the
+    criterion it is for in words (``what``: "C8's load pickup of R-F1") and the note's
+    ``text`` ("" without a cap)."""
+
+    kw: float
+    what: str
+    text: str
+
+
+_NONE = ChargingCap(math.nan, "", "")
+
+
+def _worst_row(evidence: pd.DataFrame | None) -> Any:
+    """The finding's evidence row of the smallest margin, None without one."""
     if evidence is None or evidence.empty or "margin" not in evidence.columns:
-        return ""
+        return None
     margins = pd.to_numeric(evidence["margin"], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(margins).any():
-        return ""
-    r = evidence.iloc[int(np.nanargmin(margins))]
+        return None
+    return evidence.iloc[int(np.nanargmin(margins))]
+
+
+def c8_cap(device: str, evidence: pd.DataFrame) -> ChargingCap:
+    """The cap of a C8 charging-peak finding from its worst evidence row (``i_device_a``,
+    ``limit``, ``base_margin``, ``p_charging_kw``): the charging behind ``device`` at which
+    its load current reaches minimum trip / 1.5 — C8's cap only, which the note says (review
+    rev43c M1: the depot's R03, ≈ 5,391 kW, read as the charging condition while F05's
+    under-voltage, pandapower 0.934 pu at that charging, still failed)."""
+    r = _worst_row(evidence)
+    if r is None:
+        return _NONE
     i_with, lim, mb, kw = (_num(r, k) for k in ("i_device_a", "limit", "base_margin",
                                                   "p_charging_kw"))
     i_without = lim - mb
-    cap = charging_cap_kw(i_with, i_without, lim, kw)
+    return _cap(charging_cap_kw(i_with, i_without, lim, kw), f"C8's load pickup of {device}",
+                (f"behind {device}", f"behind {device}"),
+                f"the load current is already {i_without:.0f} A against the limit {lim:.1f} A",
+                f"{i_without:.0f} A without the charging, {i_with:.0f} A with {kw:,.0f} kW of "
+                f"it, limit {lim:.1f} A")
+
+
+def _cap(cap: float, what: str, where: tuple[str, str], none_why: str, figures: str
+         ) -> ChargingCap:
+    """The :class:`ChargingCap` of a cap ``cap`` (kW) for ``what``: ``where`` the charging
+    capped and the one that does not fit (``"behind R-F1"``), ``none_why`` why none fits,
+    ``figures`` the finding's figures the estimate is from."""
     if not math.isfinite(cap):
-        return ""
+        return _NONE
     if cap == 0:
-        return (f"no charging fits behind {device}: without it the load current is already "
-                f"{i_without:.0f} A against the limit {lim:.1f} A")
-    return (f"cap the simultaneous charging behind {device} at ≈ {cap:,.0f} kW (a linear "
-            f"estimate from the finding's flows: {i_without:.0f} A without the charging, "
-            f"{i_with:.0f} A with {kw:,.0f} kW of it, limit {lim:.1f} A; confirm with a flow "
-            "at the cap)")
+        return ChargingCap(0.0, what, f"no charging fits {where[1]}: without it {none_why}")
+    return ChargingCap(cap, what, (
+        f"cap the simultaneous charging {where[0]} at ≈ {cap:,.0f} kW for {what} only (a "
+        f"linear estimate from the finding's flows: {figures}; confirm with a flow at the "
+        "cap)"))
+
+
+def charging_cap_text(device: str, evidence: pd.DataFrame) -> str:
+    """``"cap the simultaneous charging behind R-708 at ≈ 555 kW …"`` from the worst evidence
+    row of a C8 charging-peak finding (:func:`c8_cap`); ``""`` where its figures do not give
+    a cap."""
+    return c8_cap(device, evidence).text
+
+
+def under_voltage_cap(evidence: pd.DataFrame) -> ChargingCap:
+    """The cap of a C12 under-voltage finding of the sites' charging from its worst evidence
+    row: the charging of all sites together (``p_charging_kw``, every site's charging lowers
+    the feeder's voltages, :func:`protv2g.checks.flow_low.charging_at`) at which the bus
+    (``fault_bus``) reaches ``limit`` (``checks.v_min_pu``), by the module's linear
+    estimate on the voltages: ``V_without = limit + base_margin`` (the same bus without the
+    sites' charging), ``V_with = limit + margin`` at ``P_charging``,
+
+        P_cap = P_charging × (V_without − V_min) / (V_without − V_with)
+
+    (the drop grows a little faster than the charging — I²X — so the line lies on the safe
+    side). Review rev43c M1, the depot's F05 at F1-LAT2-B2: 0.9595 pu without, 0.9207 pu with
+    7,800 kW → ≈ 1,915 kW; pandapower ``runpp`` of the depot at peak load with that charging
+    split 6.0 : 1.8 as the sites (pf 1): 0.9509 pu at the cap, 0.95 pu reached at ≈ 2,102 kW
+    (the estimate 9 % on the safe side).
+    """
+    r = _worst_row(evidence)
+    if r is None:
+        return _NONE
+    m, mb, lim, kw = (_num(r, k) for k in ("margin", "base_margin", "limit",
+                                             "p_charging_kw"))
+    bus = str(r.get("fault_bus") or "") if hasattr(r, "get") else ""
+    bus = "" if bus in ("", "nan", "None") else bus
+    what = f"C12's under-voltage{' at ' + bus if bus else ''}"
+    if not all(math.isfinite(x) for x in (m, mb, lim, kw)) or kw <= 0 or m >= mb:
+        return _NONE
+    v_without, v_with = lim + mb, lim + m
+    return _cap(charging_cap_kw(-v_with, -v_without, -lim, kw),  # a drop: the current's line
+                what, ("of all sites", f"for {what}"),
+                f"the voltage is already {v_without:.4f} pu against the limit {lim:g} pu",
+                f"{v_without:.4f} pu without the charging, {v_with:.4f} pu with {kw:,.0f} kW "
+                f"of it, limit {lim:g} pu")
+
+
+def binding_text(own: ChargingCap, caps: Sequence[tuple[str, ChargingCap]]) -> str:
+    """What a cap note adds where the study has more than one charging cap (``caps``:
+    ``(finding, cap)`` of every finding with one): the binding one is the smallest (the
+    charging every criterion allows); "" with one cap (review rev43c M1: the depot's F02 cap,
+    ≈ 5,391 kW, was the report's only charging figure while F05 fails above ≈ 1,915 kW)."""
+    given = [(f, c) for f, c in caps if math.isfinite(c.kw)]
+    if len(given) < 2 or not math.isfinite(own.kw):
+        return ""
+    f_min, low = min(given, key=lambda x: x[1].kw)
+    others = "; ".join(f"{f}'s ≈ {c.kw:,.0f} kW for {c.what}" for f, c in given
+                       if c is not low)
+    if own is low:
+        return f"this is the study's binding charging cap, the smallest (also: {others})"
+    return (f"not the binding charging cap: {f_min}'s ≈ {low.kw:,.0f} kW for {low.what} is "
+            "smaller — the charging must stay under it")
 
 
 def cap_with_changes(device: str, identity: str, after: Any, changes: Sequence[Any],
-                     before_text: str) -> str:
-    """The cap note of a charging peak on the study with every accepted change applied.
+                     before: ChargingCap) -> ChargingCap:
+    """The cap of a charging peak on the study with every accepted change applied.
 
     Review rev42c M1 (depot): R01 raised R-F1's pickup 400 → 550 A ("verified") while R03,
     the charging peak on the same relay, capped the charging at ≈ 3,329 kW on the old limit
@@ -99,24 +192,26 @@ def cap_with_changes(device: str, identity: str, after: Any, changes: Sequence[A
     read from the same finding (``identity``, :func:`protv2g.recommend.evaluator._identity`)
     in ``after`` (the findings with every change, :meth:`.evaluator.Evaluator.findings`) and
     the note names the change it assumes and the cap without it; where the changes clear the
-    finding, it says so. ``before_text`` (:func:`charging_cap_text` of the study as given)
-    stands where no change moves the device.
+    finding, it says so (and the cap is none: NaN). ``before`` (:func:`c8_cap` of the study as
+    given) stands where no change moves the device.
     """
     from protv2g.recommend.change import describe
     from protv2g.recommend.evaluator import _identity
 
     own = [c for c in changes if c.name == device]
     if not own:
-        return before_text
+        return before
     moved = "; ".join(describe(c) for c in own)
     found = after.findings
     hit = found[_identity(found).to_numpy() == identity] if len(found) else found
     if not len(hit) or str(hit["status"].iat[0]) not in ("fail", "warn"):
-        return (f"with {moved} (accepted above) the charging peak no longer fails"
-                + (f"; without it: {before_text}" if before_text else ""))
+        return ChargingCap(math.nan, before.what, (
+            f"with {moved} (accepted above) the charging peak no longer fails"
+            + (f"; without it: {before.text}" if before.text else "")))
     ev = after.evidence
-    text = charging_cap_text(device, ev[ev["finding"] == hit["finding"].iat[0]])
-    if not text or text == before_text:
-        return before_text
-    return (f"{text}, with {moved} (accepted above)"
-            + (f"; without that change: {before_text}" if before_text else ""))
+    now = c8_cap(device, ev[ev["finding"] == hit["finding"].iat[0]])
+    if not now.text or now.text == before.text:
+        return before
+    return ChargingCap(now.kw, now.what, (
+        f"{now.text}, with {moved} (accepted above)"
+        + (f"; without that change: {before.text}" if before.text else "")))

@@ -212,6 +212,23 @@ def regulator_names(controls: Mapping[str, Mapping[str, str]]) -> list[str]:
     return sorted(name for name, c in controls.items() if c.get("kind") == "regulator")
 
 
+def _by_charging(attribution: str, worst_charging: bool) -> bool:
+    """An under-voltage of the sites' charging: attributed to it, or its worst row in a
+    charging snapshot and not present without V2G."""
+    return attribution in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING) or (
+        worst_charging and attribution != Attribution.PRE_EXISTING)
+
+
+def charging_under_voltage(finding: Mapping[str, Any]) -> bool:
+    """Whether a finding is a C12 under-voltage of the sites' charging, whose note
+    (:func:`_under_voltage_note`) caps the charging
+    (:func:`protv2g.recommend.charging_cap.under_voltage_cap`; review rev43c M1)."""
+    return (str(finding.get("criterion", "")) == "C12"
+            and str(finding.get("mechanism") or "") == UNDER_VOLTAGE
+            and _by_charging(str(finding.get("attribution", "")), str(
+                finding.get("worst_scenario", "")).startswith(CHARGING_SNAPSHOT_PREFIX)))
+
+
 def _under_voltage_note(finding: Mapping[str, Any], worst_charging: bool) -> str:
     """A C12 under-voltage finding's advice (:data:`~protv2g.checks.flow_low.UNDER_VOLTAGE`:
     a bus below ``checks.v_min_pu``), by its cause: the charging (the sites importing) —
@@ -219,18 +236,20 @@ def _under_voltage_note(finding: Mapping[str, Any], worst_charging: bool) -> str
     support, not the sites; else (an export scenario) the sites' reactive-power settings or
     the regulators' response. The feeder's voltage support names the model's regulators
     (``finding["regulators"]``) or, where it has none, says so (review rev35a T1: EPRI ckt5
-    has no regulator and was told "the regulators' vreg, band …")."""
+    has no regulator and was told "the regulators' vreg, band …"). The charging's note gives
+    the cap ``finding["charging_cap"]`` (its text, :func:`protv2g.recommend.charging_cap.
+    under_voltage_cap`; review rev43c M1)."""
     att = str(finding.get("attribution", ""))
     regs = [str(r) for r in (finding.get("regulators") or [])]
     support = (f"the regulators' set-points, bands and line-drop compensation "
                f"({', '.join(regs)}), switched capacitors or the substation's set-point"
                if regs else "the model has no voltage regulator: a line regulator, switched "
                "capacitors, the substation's set-point or reconductoring")
-    if att in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING) or (
-            worst_charging and att != Attribution.PRE_EXISTING):
+    if _by_charging(att, worst_charging):
+        cap = str(finding.get("charging_cap") or "")  # charging_cap.under_voltage_cap
         return ("voltage below the limit with the sites charging (importing): manage the "
-                "charging (schedule it off peak or cap it), or the feeder's voltage support — "
-                f"{support}; not searched")
+                "charging (schedule it off peak or cap it)" + (f": {cap}" if cap else "")
+                + f"; or the feeder's voltage support — {support}; not searched")
     if att == Attribution.PRE_EXISTING:
         return ("voltage below the limit without V2G too: the feeder's voltage support — "
                 f"{support} — a planning item, not the sites; not searched")

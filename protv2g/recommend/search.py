@@ -87,7 +87,13 @@ from protv2g.recommend.candidates import (
     describe,
     new_ground_element,
 )
-from protv2g.recommend.charging_cap import cap_with_changes, charging_cap_text
+from protv2g.recommend.charging_cap import (
+    ChargingCap,
+    binding_text,
+    c8_cap,
+    cap_with_changes,
+    under_voltage_cap,
+)
 from protv2g.recommend.conductor import protected_conductor_a
 from protv2g.recommend.element_first import element_rank, finding_element
 from protv2g.recommend.evaluator import (
@@ -104,6 +110,7 @@ from protv2g.recommend.ground_first import ground_first_note, lacks_ground
 from protv2g.recommend.link_note import link_runs, link_window_note
 from protv2g.recommend.notes import (
     _no_candidate_note,
+    charging_under_voltage,
     device_controls,
     device_kind,
     drafted_first,
@@ -276,6 +283,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     cleared_by: dict[str, str] = {}
     ran_for: dict[tuple, str] = {}  # memo key → the finding whose search re-ran it first
     later: list[tuple[int, Callable[[], str]]] = []  # notes written after every search
+    caps: dict[int, tuple[str, ChargingCap]] = {}  # the charging caps the notes give
     order = _order(cur, n_fam)
     if only is not None:
         order = _only(order, before.findings, only)
@@ -314,26 +322,32 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                      "device_kind": device_kind(row["device"], doc_now.devices),
                      "ldc_regulators": ldc_regulators(controls),
                      "regulators": regulator_names(controls),
-                     "sites": doc_now.v2g_sites,  # the unbalance note's (review rev36b X9)
-                     # a charging peak's cap from its own figures (review rev40b M3)
-                     "charging_cap": (charging_cap_text(str(row["device"]), evidence[
-                         evidence["finding"] == row["finding"]])
-                         if str(row["criterion"]) == "C8" else "")}
+                     "sites": doc_now.v2g_sites}  # the unbalance note's (review rev36b X9)
+            # a charging peak's cap from its own figures (review rev40b M3), and a charging
+            # under-voltage's (review rev43c M1): each its criterion's, the smallest binding
+            own_ev = evidence[evidence["finding"] == row["finding"]]
+            cap = (c8_cap(str(row["device"]), own_ev) if str(row["criterion"]) == "C8"
+                   else under_voltage_cap(own_ev) if charging_under_voltage(row)
+                   else ChargingCap(np.nan, "", ""))
+            at = len(recs)
 
-            def note(row=row, k=k, first=first, g_note=g_note, facts=facts,
+            def note(row=row, k=k, first=first, g_note=g_note, facts=facts, cap=cap, at=at,
                      devices=doc_now.devices, now=cur) -> str:  # after every search
-                if facts["charging_cap"] and accepted:  # the cap with the accepted changes
-                    facts = {**facts, "charging_cap": cap_with_changes(
-                        str(row["device"]), k, ev.findings(accepted), accepted,
-                        facts["charging_cap"])}
+                if cap.text and accepted and str(row["criterion"]) == "C8":  # the cap with
+                    cap = cap_with_changes(str(row["device"]), k, ev.findings(accepted),
+                                           accepted, cap)  # the accepted changes
+                facts = {**facts, "charging_cap": cap.text}
                 runs = link_runs(ev, ran_for, str(row["device"]), k)
-                return with_drafted_first(first, "; ".join(x for x in (
+                text = with_drafted_first(first, "; ".join(x for x in (
                     g_note, c5.note(row, devices) or link_window_note(
                         study, row, evidence, devices, loads, k8, runs)
                     or _no_candidate_note(str(row["criterion"]), str(row.get("status", "")),
                                           facts),
                     _reach_conflict(row, now, c5, devices) if "would not change" in first
                     else "") if x), str(row["criterion"]))
+                if cap.text and cap.text in text:  # a cap the note gives: which one binds
+                    caps[at] = (str(row["finding"]), cap)
+                return text
             later.append((len(recs), note))
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"])))
@@ -422,6 +436,9 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         cur = new
     for i, note in later:
         recs[i] = dataclasses.replace(recs[i], note=note())
+    for i, (_, cap) in caps.items():  # more than one charging cap: which one binds
+        if extra := binding_text(cap, list(caps.values())):
+            recs[i] = dataclasses.replace(recs[i], note=f"{recs[i].note}; {extra}")
     tell("the findings after the changes")
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,

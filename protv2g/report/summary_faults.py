@@ -5,6 +5,7 @@ fault-level table (:func:`protv2g.report.fault_levels.fault_levels`). Text only.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -164,15 +165,41 @@ def _snapshot_text(sites: pd.DataFrame | None) -> str:
             f"storage) off — the worst case for load current; {top}: {each}")
 
 
+#: Section 9's columns in kA and in % (:func:`fault_level_rows`), and the figures a signed
+#: memo gives of them: kA to the ampere, a change to 0.01 % (review rev43c F4: the cells held
+#: 10.00902616 kA and 3.386113623e-05 %, the raw floats, under a display format).
+_KA_AT, _PCT_AT = (3, 4, 6, 7, 9, 10), (5, 8, 11)
+KA_DECIMALS, PERCENT_DECIMALS = 3, 2
+KA_FORMAT, PERCENT_FORMAT = "0.000", "0.00"
+
+
+def memo_figures(row: list[Any]) -> list[Any]:
+    """A :func:`fault_level_rows` row with its figures rounded as the memo shows them (kA to
+    :data:`KA_DECIMALS`, % to :data:`PERCENT_DECIMALS` decimals; −0.0 as 0.0, a missing figure
+    as it is): the cell holds the figure the memo signs, not only a display format over it.
+
+    >>> memo_figures(["R-F1", "SUB", "3ph", 10.00902616, 10.07990173, 0.7081165354,
+    ...               10.00902616, 10.68962351, 6.799835864, 8.5299288, 8.584218759,
+    ...               -3.386113623e-05])[3:]
+    [10.009, 10.08, 0.71, 10.009, 10.69, 6.8, 8.53, 8.584, 0.0]
+    """
+    out = list(row)
+    for k in (*_KA_AT, *_PCT_AT):
+        v = out[k]
+        if isinstance(v, int | float) and math.isfinite(v):
+            out[k] = round(float(v), KA_DECIMALS if k in _KA_AT else PERCENT_DECIMALS) + 0.0
+    return out
+
+
 def fault_level_grid(w: Memo, levels: pd.DataFrame) -> None:
     if levels is None or levels.empty:
         w.note("not computed: no fault currents or device buses in the result")
         return
     w.grid(["device", "bus", "fault", "max base kA", "max V2G kA", "change %",
             "max base kA (IEC sum)", "max V2G kA (IEC sum)", "change % (IEC sum)",
-            "min base kA", "min V2G kA", "change %"], fault_level_rows(levels),
-           fmt={3: "0.00", 4: "0.00", 5: "0.0", 6: "0.00", 7: "0.00", 8: "0.0", 9: "0.000",
-                10: "0.000", 11: "0.0"})
+            "min base kA", "min V2G kA", "change %"],
+           [memo_figures(r) for r in fault_level_rows(levels)],
+           fmt={k: KA_FORMAT if k in _KA_AT else PERCENT_FORMAT for k in (*_KA_AT, *_PCT_AT)})
     w.note("bus totals: the fault current at each device's bus from every source, not the "
            "current through the device (where a site feeds the fault from the device's far "
            "side, the device sees less of V2G's part: its own current, C7's 'through …' "
