@@ -197,9 +197,12 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
             high_sets = None
     networks: dict | None = {} if keep_networks else None  # filled by the engine
     try:
+        # the device voltages only where their columns are made (#21: the engine filled
+        # every kept row's first-cycle voltages and the table dropped them unread)
         faults = fault_study(net, **inputs.options, staged=staged,
                              device_min_a=DEVICE_ROW_MIN_A, high_scenarios=high_sets,
-                             high_rows="differing", networks=networks)
+                             high_rows="differing", networks=networks,
+                             device_voltages=phasors)
     except InputError as exc:
         raise InputError([_feeder_issue(study, i) for i in exc.issues]) from None
     release_freed_memory()  # the engine's freed transients (#21: the stage's peak was here)

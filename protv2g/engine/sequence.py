@@ -48,7 +48,7 @@ from protv2g.engine.floating import (  # noqa: F401 - FLOAT_REL_TOL re-exported
     floating_components,
     regularise_floating,
 )
-from protv2g.engine.sequence_ppc import branch_admittances, case_ppc
+from protv2g.engine.sequence_ppc import admittances, case_ppc
 from protv2g.engine.zbus import (
     TreeFactor,
     driving_point_z_pu,
@@ -242,24 +242,14 @@ def network_builder(net: pp.pandapowerNet, method: Method, *, zero_sequence: boo
 def _sequence_from_ppc(ppc: dict, ppci: dict, lookup: np.ndarray,
                        negate_shift: bool = False, ground_floating: bool = False,
                        branch_rows: bool = True) -> SequenceData:
-    from pandapower.pypower.idx_brch import SHIFT
     from pandapower.pypower.idx_bus import BASE_KV
-    from pandapower.pypower.makeYbus import makeYbus
 
     bus = ppci["bus"]
-    branch_i = ppci["branch"].copy()
-    if negate_shift:
-        branch_i[:, SHIFT] = -branch_i[:, SHIFT]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        ybus, _, _ = makeYbus(ppci["baseMVA"], bus, branch_i)
+    ybus, yf, yt = admittances(ppc, ppci, negate_shift, branch_rows)
     ybus = sp.csc_matrix(ybus)
     if np.isnan(ybus.data).any():
         raise InputError(Issue("net", "", "NaN in the admittance matrix",
                                "check impedance data of lines, transformers and ext_grid"))
-    yf = yt = None
-    if branch_rows:
-        yf, yt = branch_admittances(ppc, ppci, negate_shift)
     labels = floating = None
     y_fact = ybus
     if ground_floating:
