@@ -199,7 +199,7 @@ def v2g_change_tail(margin: float, base_margin: float, unit: str, where: str,
 
     >>> v2g_change_tail(-44.48833, -44.47282, "%", "firm/peak/100%")
     'V2G changes it by −0.01551 % (−44.49 % at firm/peak/100%, the worst with V2G): pre-existing'
-    >>> print(v2g_change_tail(-math.inf, -math.inf, "s", "SLG-a 832 min")[:60])
+    >>> print(v2g_change_tail(-math.inf, -math.inf, "s", "SLG-a 832 min")[:59])
     V2G changes nothing: it never operates, with or without V2G
     """
     change = margin - base_margin

@@ -185,7 +185,7 @@ def draft_rating(kind: str, kv_ll: float, i_max_ka: float) -> DraftRating | None
     12.5
     >>> draft_rating("fuse", 12.47, 1.6).basis
     'asym'
-    >>> draft_rating("relay", 34.5, 6.9) is None
+    >>> draft_rating("recloser", 34.5, 6.9) is None
     True
     """
     cls = rating_class(kind, kv_ll)
