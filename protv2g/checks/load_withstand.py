@@ -32,10 +32,9 @@ from protv2g.criteria import MarginUnit
 from protv2g.devices.fuse import Fuse
 from protv2g.devices.transformer_withstand import (
     POINTS_SOURCE,
-    link_family,
     points_text,
     shortfalls,
-    smallest_withstanding,
+    withstand_fix_text,
 )
 from protv2g.study.transformer_fuse import shortfall_text, transformer_full_load_a
 from protv2g.violations import CheckStatus
@@ -67,9 +66,7 @@ def withstand_rows(ctx: CheckContext, flow: pd.DataFrame) -> list[pd.DataFrame]:
             equipment = site_equipment(ctx.study)
         p, i_a, t_s = min(got, key=lambda g: g[2] / g[0].t_s)
         link = str(dev.settings.link)
-        best = smallest_withstanding(ctx.study.library, link, fla[0])
-        fix = (f"the smallest {link_family(link)} link that carries them is {best}" if best
-               else f"no {link_family(link)} link carries them")
+        fix = withstand_fix_text(ctx.study.library, link, fla[0])
         msg = (f"{name}'s {shortfall_text(link, got)}, inside {fla[1]}'s inrush and "
                f"cold-load withstand (full load {fla[0]:.1f} A; {points_text()}): it can melt "
                f"energising {fla[1]} or picking up its load after an outage, with no fault; "
