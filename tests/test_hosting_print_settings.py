@@ -71,3 +71,18 @@ def test_the_terminal_line_says_the_limit_fails_without_v2g_too():
            "max_online_chargers": None, "fails_without_v2g": np.True_}
     assert "it fails without V2G too" in _line(row, 7.2)
     assert "without V2G" not in _line({**row, "fails_without_v2g": np.False_}, 7.2)
+
+
+def test_a_setting_item_is_said_once_per_site_across_its_axes():
+    """Review rev43a M1 (IEEE 34, hosting1.out): homes1's line listed the C8 fuse item twice —
+    one axis's text held it alone, another's with a C10 item. Fails on the old code."""
+    from protv2g.hosting.limits import SETTINGS_TAIL
+
+    c8 = "C8 F-x: its link melts inside x's inrush / cold-load withstand: fit 65K"
+    c10 = "C10 R-816: first reclose 2 s must exceed 2.5 s for campus"
+    table = pd.DataFrame({"site": ["campus", "campus"],
+                          "settings_to_change": [c8 + SETTINGS_TAIL,
+                                                 f"{c8}; {c10}{SETTINGS_TAIL}"]})
+    (line,) = _settings_lines(table)
+    assert line.count("C8 F-x") == 1 and line.count("C10 R-816") == 1
+    assert line.count(SETTINGS_TAIL) == 1 and line.endswith(f"{c8}; {c10}{SETTINGS_TAIL}")

@@ -187,12 +187,15 @@ def _settings_lines(table: Any) -> list[str]:
     C10 first-reclose rows, which only the workbook's column named)."""
     if "settings_to_change" not in getattr(table, "columns", ()):
         return []
+    from protv2g.hosting.limits import merge_settings
+
     seen: dict[str, list[str]] = {}
     for site, text in zip(table["site"].astype(str), table["settings_to_change"], strict=True):
-        if isinstance(text, str) and text and text not in seen.setdefault(site, []):
-            seen[site].append(text)
+        if isinstance(text, str) and text:
+            seen.setdefault(site, []).append(text)
+    # each item once per site, whichever of its axes' texts names it (review rev43a M1)
     lines = [f"settings to change for {site} (not export limits; the gate fails on them until "
-             f"they are changed): {'; '.join(texts)}" for site, texts in seen.items() if texts]
+             f"they are changed): {merge_settings(texts)}" for site, texts in seen.items()]
     return lines
 
 
