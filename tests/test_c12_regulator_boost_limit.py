@@ -14,14 +14,14 @@ MaxTap), 890's lowest phase 0.8364 pu.
 
 from __future__ import annotations
 
-import shutil
-import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 dss = pytest.importorskip("opendssdirect")
+
+from .test_c12_regulator_move_named import ieee34_run  # noqa: E402
 
 SOURCE = """\
 Edit Transformer.SubXF Xhl=8 %Rs=[0.5 0.5]
@@ -92,22 +92,8 @@ def _opendss(folder: Path) -> tuple[dict[str, float], dict[str, float], float]:
 
 @pytest.fixture(scope="module")
 def run(shared_dir: Path, tmp_path_factory):
-    src = shared_dir / "feeders" / "opendss" / "34Bus"
-    if not (src / "ieee34Mod1.dss").is_file():
-        pytest.skip(f"IEEE 34 feeder not in {src}")
-    d = tmp_path_factory.mktemp("ieee34boost")
-    shutil.copytree(src, d / "34Bus")  # the model redirects to ../IEEELineCodes.DSS
-    shutil.copy(src.parent / "IEEELineCodes.DSS", d / "IEEELineCodes.DSS")
-    (d / "34Bus" / "source.dss").write_text(SOURCE, encoding="utf-8")
-    (d / "34Bus" / "campus.dss").write_text(CAMPUS, encoding="utf-8")
-    (d / "study.yaml").write_text(STUDY, encoding="utf-8")
-    from protv2g import load_study
-    from protv2g.runner import run_study
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = run_study(load_study(d / "study.yaml"), hosting=False)
-    return d, result
+    return ieee34_run(shared_dir, tmp_path_factory.mktemp("ieee34boost"),
+                      {"source.dss": SOURCE, "campus.dss": CAMPUS}, STUDY)
 
 
 def test_the_under_voltage_row_at_890_says_the_regulators_are_at_their_limit(run):

@@ -76,6 +76,25 @@ def _why(ldc: bool, was: tuple[float, float, float], now: tuple[float, float, fl
     return f"LDC sees {'less' if i1 < i0 else 'more'} forward current: {i0:.3g} → {i1:.3g} A"
 
 
+def _inputs(ctx: Any, bad: pd.DataFrame) -> tuple[Any, ...] | None:
+    """``(settings, taps, downstream sets, transformer names, scenarios, buses, steps)`` of
+    the rows ``bad`` for the texts below; None without rows, a model, regulators or solved
+    taps."""
+    model = getattr(ctx.study, "model", None)
+    n = len(bad)
+    if not n or model is None:
+        return None
+    settings = regulator_settings(model)
+    taps = _solved(getattr(ctx, "flow", {}).get("device")) if len(settings) else {}
+    if not taps:
+        return None
+    steps = (pd.to_numeric(bad["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+             if "step" in bad.columns else np.zeros(n, dtype=int))
+    return (settings, taps, downstream_sets(model),
+            [str(x).lower() for x in settings.transformer.tolist()],
+            bad["scenario"].astype(str).to_numpy(), bad["bus"].to_numpy(), steps)
+
+
 def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = None
                          ) -> dict[int, str]:
     """Row position → the message suffix naming the regulator tap moves that reach the row's
@@ -86,23 +105,13 @@ def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = 
     ``"; a regulator's response is in this rise (its tap against the case without V2G, Flow
     sheet's Tap): reg1b moved 0.975 → 0.9625 (LDC sees less forward current: 17.2 → 14.6 A;
     814 is its source-side terminal)"``."""
-    model = getattr(ctx.study, "model", None)
-    n = len(bad)
-    if not n or model is None:
+    got = _inputs(ctx, bad)
+    if got is None:
         return {}
-    settings = regulator_settings(model)
-    taps = _solved(getattr(ctx, "flow", {}).get("device")) if len(settings) else {}
-    if not taps:
-        return {}
-    down = downstream_sets(model)
-    names = [str(x).lower() for x in settings.transformer.tolist()]
+    settings, taps, down, names, scen, buses, steps = got
     base_of: Mapping[str, str] = ctx.base_of
-    scen = bad["scenario"].astype(str).to_numpy()
-    buses = bad["bus"].to_numpy()
-    steps = (pd.to_numeric(bad["step"], errors="coerce").fillna(0).astype(int).to_numpy()
-             if "step" in bad.columns else np.zeros(n, dtype=int))
     out: dict[int, str] = {}
-    for k in range(n):
+    for k in range(len(bad)):
         s, b = str(scen[k]), str(base_of.get(str(scen[k]), "") or "")
         if not b or b == s or (skip is not None and skip[k]):
             continue
@@ -145,22 +154,12 @@ def regulator_limit_texts(ctx: Any, bad: pd.DataFrame) -> dict[int, str]:
     reg2b, reg2c at tap 1.1 = +10 %, 16 steps; Flow sheet's Tap): the regulation cannot raise
     it further"``; where some that reach it still have range, those at the limit are named
     and the others with their taps."""
-    model = getattr(ctx.study, "model", None)
-    n = len(bad)
-    if not n or model is None:
+    got = _inputs(ctx, bad)
+    if got is None or "tap_max_pu" not in got[0].columns:
         return {}
-    settings = regulator_settings(model)
-    taps = _solved(getattr(ctx, "flow", {}).get("device")) if len(settings) else {}
-    if not taps or "tap_max_pu" not in settings.columns:
-        return {}
-    down = downstream_sets(model)
-    names = [str(x).lower() for x in settings.transformer.tolist()]
-    scen = bad["scenario"].astype(str).to_numpy()
-    buses = bad["bus"].to_numpy()
-    steps = (pd.to_numeric(bad["step"], errors="coerce").fillna(0).astype(int).to_numpy()
-             if "step" in bad.columns else np.zeros(n, dtype=int))
+    settings, taps, down, names, scen, buses, steps = got
     out: dict[int, str] = {}
-    for k in range(n):
+    for k in range(len(bad)):
         bus, s, step = int(buses[k]), str(scen[k]), int(steps[k])
         at_limit, room = [], []
         for r, t in zip(settings.itertuples(index=False), names, strict=True):
