@@ -80,7 +80,7 @@ def _inputs(ctx: Any, bad: pd.DataFrame) -> tuple[Any, ...] | None:
     """``(settings, taps, downstream sets, transformer names, scenarios, buses, steps)`` of
     the rows ``bad`` for the texts below; None without rows, a model, regulators or solved
     taps."""
-    model = getattr(ctx.study, "model", None)
+    model = getattr(getattr(ctx, "study", None), "model", None)  # a hand-built context: none
     n = len(bad)
     if not n or model is None:
         return None
