@@ -193,15 +193,38 @@ def v2g_change_tail(margin: float, base_margin: float, unit: str, where: str,
     ``message``: the V2G row's own (what it says of V2G's change, e.g. "under the
     materiality threshold 1.2 %"), after a colon.
 
+    A margin that is not finite (a device that never operates: ±∞; no margin: NaN) has no
+    change to give: with both so, "V2G changes nothing: … with or without V2G"; with one so,
+    both ends in words (review rev43a M12: "V2G changes it by  (−inf s at SLG-a 832 min …)").
+
     >>> v2g_change_tail(-44.48833, -44.47282, "%", "firm/peak/100%")
     'V2G changes it by −0.01551 % (−44.49 % at firm/peak/100%, the worst with V2G): pre-existing'
+    >>> print(v2g_change_tail(-math.inf, -math.inf, "s", "SLG-a 832 min")[:59])
+    V2G changes nothing: it never operates, with or without V2G
     """
     change = margin - base_margin
-    sign = "+" if change > 0 else ""
-    text = (f"V2G changes it by {sign}{number_text(change, unit, digits)} "
-            f"({number_text(margin, unit, digits)} at {where}, the worst with V2G): "
-            "pre-existing")
+    if math.isfinite(change):
+        sign = "+" if change > 0 else ""
+        head = f"V2G changes it by {sign}{number_text(change, unit, digits)} "
+        text = f"{head}({number_text(margin, unit, digits)} at {where}, the worst with V2G)"
+    elif _end_text(margin, unit, digits) == _end_text(base_margin, unit, digits):
+        text = (f"V2G changes nothing: {_end_text(margin, unit, digits)}, with or without V2G "
+                f"({where}, the worst with V2G)")
+    else:
+        text = (f"without V2G {_end_text(base_margin, unit, digits)}, with V2G "
+                f"{_end_text(margin, unit, digits)} ({where}, the worst with V2G)")
+    text += ": pre-existing"
     return text + (f" — with V2G: {message}" if is_given(message) and str(message) else "")
+
+
+def _end_text(margin: float, unit: str, digits: int) -> str:
+    """One end of :func:`v2g_change_tail` in words: "it never operates" (±∞: no time to
+    compare), "no margin" (NaN), else the margin."""
+    if math.isinf(margin):
+        return "it never operates"
+    if not margin == margin:
+        return "no margin"
+    return f"margin {number_text(margin, unit, digits)}"
 
 
 def row_where(worst: dict[str, np.ndarray], at: int) -> str:

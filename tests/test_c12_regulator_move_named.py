@@ -78,23 +78,30 @@ def _opendss(folder: Path, homes_kw: float) -> tuple[float, dict[str, float]]:
         dss.Basic.ClearAll()
 
 
-@pytest.fixture(scope="module")
-def run(shared_dir: Path, tmp_path_factory):
+def ieee34_run(shared_dir: Path, folder: Path, scripts: dict[str, str], study: str):
+    """``(folder, result)``: IEEE 34 (Mod1) copied to ``folder/34Bus`` with ``scripts`` (file
+    name → text) written beside it and ``study`` run there without hosting."""
     src = shared_dir / "feeders" / "opendss" / "34Bus"
     if not (src / "ieee34Mod1.dss").is_file():
         pytest.skip(f"IEEE 34 feeder not in {src}")
-    d = tmp_path_factory.mktemp("ieee34regmove")
-    shutil.copytree(src, d / "34Bus")  # the model redirects to ../IEEELineCodes.DSS
-    shutil.copy(src.parent / "IEEELineCodes.DSS", d / "IEEELineCodes.DSS")
-    (d / "34Bus" / "source.dss").write_text(SOURCE, encoding="utf-8")
-    (d / "study.yaml").write_text(STUDY, encoding="utf-8")
+    shutil.copytree(src, folder / "34Bus")  # the model redirects to ../IEEELineCodes.DSS
+    shutil.copy(src.parent / "IEEELineCodes.DSS", folder / "IEEELineCodes.DSS")
+    for name, text in scripts.items():
+        (folder / "34Bus" / name).write_text(text, encoding="utf-8")
+    (folder / "study.yaml").write_text(study, encoding="utf-8")
     from protv2g import load_study
     from protv2g.runner import run_study
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = run_study(load_study(d / "study.yaml"), hosting=False)
-    return d, result
+        result = run_study(load_study(folder / "study.yaml"), hosting=False)
+    return folder, result
+
+
+@pytest.fixture(scope="module")
+def run(shared_dir: Path, tmp_path_factory):
+    return ieee34_run(shared_dir, tmp_path_factory.mktemp("ieee34regmove"),
+                      {"source.dss": SOURCE}, STUDY)
 
 
 def test_the_row_at_814_names_reg1bs_tap_move(run):

@@ -10,9 +10,13 @@ export overload. The rows below are F03's Evidence rows (margin in %, limit 100 
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
+import pytest
 
 from protv2g.findings import build_findings
+from protv2g.findings_headline import v2g_change_tail
 from protv2g.gate_reasons import export_kw_by_scenario, grouped_reasons
 
 _T = "transformer.mdv201_hn_2_672_c62308-1c"
@@ -61,3 +65,20 @@ def test_a_finding_v2g_makes_worse_still_leads_with_v2gs_row():
     rows = _rows().assign(attribution=["worse", "worse", "worse", "pre-existing"])
     f = build_findings(rows, SCENARIOS).findings.iloc[0]
     assert "exporting 1.5 MW" in f["message"] and "V2G changes it by" not in f["message"]
+
+
+@pytest.mark.parametrize(("margin", "base", "want"), [
+    # rev43a M12 (IEEE 34, head made directional): F03 C4 −∞ both (head-l1 never operates),
+    # F07 C9 "never" both
+    (-math.inf, -math.inf, "V2G changes nothing: it never operates, with or without V2G "
+                           "(SLG-a 832 min (firm/light/100%), the worst with V2G): pre-existing"),
+    (math.inf, math.inf, "V2G changes nothing: it never operates, with or without V2G "),
+    (-math.inf, -0.5, "without V2G margin −0.5 s, with V2G it never operates (SLG-a 832"),
+    (math.nan, math.nan, "V2G changes nothing: no margin, with or without V2G"),
+])
+def test_a_margin_that_is_not_finite_has_no_empty_change(margin, base, want):
+    """Review rev43a M12: "V2G changes it by  (−inf s at SLG-a 832 min …)" — an empty number.
+    Fails on the old code."""
+    text = v2g_change_tail(margin, base, "s", "SLG-a 832 min (firm/light/100%)")
+    assert want in text and text.endswith("pre-existing"), text
+    assert "by  " not in text and "inf" not in text

@@ -540,7 +540,7 @@ def test_a_set_point_row_is_a_setting_not_a_limit():
     assert list(worst["s1"]) == ["C12"]  # the bus no set-point holds still limits
     text = settings_text(aside["s1"])
     assert ("C12 hvmv_sub_48332: held at the ANSI C84.1 Range A limit by the source's set-point "
-            "(its C12 row names it; lower the set-point or its band)") in text
+            "(its C12 row names it: lower the set-point or its band)") in text
     assert "C12 regxfmr_b18865: held at the ANSI C84.1 Range A limit by a regulator's" in text
     assert text.endswith("— a setting to change, not an export limit")
 

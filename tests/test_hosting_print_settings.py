@@ -88,3 +88,18 @@ def test_a_site_searched_alone_says_the_other_sites_are_not_built():
                          "(`protv2g run` gives that figure in its findings)"), line
     # one site in the study: its figure is the study's, nothing to add
     assert _settings_lines(table, ["homes"])[0].endswith(text)
+
+
+def test_a_setting_item_is_said_once_per_site_across_its_axes():
+    """Review rev43a M1 (IEEE 34, hosting1.out): homes1's line listed the C8 fuse item twice —
+    one axis's text held it alone, another's with a C10 item. Fails on the old code."""
+    from protv2g.hosting.limits import SETTINGS_TAIL
+
+    c8 = "C8 F-x: its link melts inside x's inrush / cold-load withstand: fit 65K"
+    c10 = "C10 R-816: first reclose 2 s must exceed 2.5 s for campus"
+    table = pd.DataFrame({"site": ["campus", "campus"],
+                          "settings_to_change": [c8 + SETTINGS_TAIL,
+                                                 f"{c8}; {c10}{SETTINGS_TAIL}"]})
+    (line,) = _settings_lines(table)
+    assert line.count("C8 F-x") == 1 and line.count("C10 R-816") == 1
+    assert line.count(SETTINGS_TAIL) == 1 and line.endswith(f"{c8}; {c10}{SETTINGS_TAIL}")

@@ -222,10 +222,13 @@ def test_ckt24_drafted_breaker_rating_is_on_the_x_r_corrected_duty(ckt24_study):
     assert duty_factor(37.3, "sym", 60.0) == pytest.approx(1.0627, abs=1e-4)
     text = ckt24_study.read_text(encoding="utf-8")
     # IEC 60909 max at the rated transformation ratio with K_T (review s19 §3.4; was the
-    # LTC's solved tap: 7.34 kA): 7.65 kA × 1.063 = 8.13 kA, so the next R10 value is 10 kA
-    line = next(x for x in text.splitlines() if "the duty of the 7.65 kA max fault" in x)
-    assert line.strip().startswith("interrupting_rating_ka: 10  # TODO")
+    # LTC's solved tap: 7.34 kA): 7.65 kA × 1.063 = 8.13 kA; at 34.5 kV the 38 kV class of
+    # IEEE C37.06-2009 (16, 20, 25, 31.5, 40 kA, review rev43a M6; was the next R10 value,
+    # 10 kA): 16 kA
+    line = next(x for x in text.splitlines() if "fault duty 7.65 kA" in x)
+    assert line.strip().startswith("interrupting_rating_ka: 16  # TODO")
     assert "× 1.063 for X/R 37.3" in line and "= 8.13 kA" in line
+    assert "38 kV class outdoor breaker" in line
 
 
 def test_j1_draft_with_its_pv_on_the_studys_basis(tmp_path):

@@ -66,7 +66,7 @@ def test_validate_warns_on_the_link_with_the_smallest_that_carries_it(tmp_path) 
     assert "F-XF" in w.message and "XF's inrush and cold-load withstand" in w.message
     assert "at 3 × FLA (347 A; cold-load point 10 s)" in w.message
     assert "full load 115.7 A" in w.message
-    assert "the smallest K link that carries them is 140K" in w.fix
+    assert "the smallest preferred-series K link that carries them is 140K" in w.fix
     ok = _study(tmp_path / "b", "140K")
     assert not [w for w in plausibility_warnings(ok) if "cold-load" in w.message]
 
@@ -114,3 +114,37 @@ def test_a_withstand_row_does_not_rest_on_the_drafted_peak_load():
                          "scenario": ["base/peak", "base/peak"]})
     texts = confirm_texts(rows, InputBases(peak_load=True))
     assert "peak load level" not in texts[0] and "peak load level" in texts[1]
+
+
+FLA_CAMPUS_A = 1500.0 / (math.sqrt(3.0) * 24.9)  # IEEE 34 campus_xf, 1.5 MVA 24.9 kV: 34.78 A
+
+
+def test_the_preferred_link_first_and_the_intermediate_as_the_alternative():
+    """Review rev43a M7, IEEE 34 campus_xf under a 25K: validate and C8 named "the smallest K
+    link … is 50K" (intermediate) where recommend tries the preferred series (65K) first.
+    Hand, ANSI C37.43 10-s minimum melting currents (fuse_links.yaml's lower ends): 40K 98 A,
+    50K 126 A, 65K 159 A against 3 × FLA = 104.3 A for 10 s: 40K melts, 50K and 65K hold;
+    0.1-s minimum 50K 719 A > 12 × FLA = 417.4 A. Fails on the old code (no such helper)."""
+    from protv2g.devices.transformer_withstand import withstand_fix_text, withstanding_links
+
+    lib = default_library()
+    assert 3.0 * FLA_CAMPUS_A == pytest.approx(104.3, abs=0.1)
+    assert 98.0 < 3.0 * FLA_CAMPUS_A < 126.0 and 12.0 * FLA_CAMPUS_A < 719.0
+    assert withstanding_links(lib, "25K", FLA_CAMPUS_A) == ("65K", "50K")
+    text = withstand_fix_text(lib, "25K", FLA_CAMPUS_A)
+    assert text.startswith("the smallest preferred-series K link that carries them is 65K (")
+    assert text.endswith("; the intermediate-series 50K carries them too, where the utility "
+                         "stocks that series")
+    # no preferred link below the 140K on depot_xf: no alternative
+    assert withstanding_links(lib, "100K", FLA_DEPOT_A) == ("140K", None)
+
+
+def test_validate_and_c8_name_the_link_in_one_text(tmp_path) -> None:
+    from protv2g.devices.transformer_withstand import withstand_fix_text
+
+    s = _study(tmp_path / "a", "100K")
+    want = withstand_fix_text(default_library(), "100K", FLA_XF_A)
+    (w,) = [w for w in plausibility_warnings(s) if "cold-load" in w.message]
+    assert w.fix.startswith(want + "; use it")
+    rows = check_load(_ctx(s))
+    assert all(m.endswith(want) for m in rows[rows.status == "fail"].message.astype(str))

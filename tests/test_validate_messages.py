@@ -105,3 +105,16 @@ def test_case_hint_for_other_names(tmp_path):
     assert fixes["v2g_sites[0].control"].startswith("write 'grid_following'")
     assert fixes["faults.cases[0]"].startswith("write 'max'")
     assert fixes["scenarios.light_load_fraction"].endswith("write 0.3 for 30 %")
+
+
+def test_a_key_of_a_section_below_says_where_it_belongs(tmp_path):
+    """Review rev43a F2: ``reverse_power_pickup_mw: 0.5`` at a relay's level read "unknown key …
+    did you mean 'ground_pickup_a'"; it is a key of ``directional:`` (docs/study-file.md).
+    Fails on the old code."""
+    issues = _issues(tmp_path, lambda d: d["devices"][0].update(reverse_power_pickup_mw=0.5))
+    assert [i.field for i in issues] == ["devices[0].reverse_power_pickup_mw"]
+    assert issues[0].message.endswith("unknown key")
+    assert issues[0].fix == "it belongs under `directional:`: move it there (indented one level)"
+    # a misspelt key of the level itself still gets its suggestion
+    issues = _issues(tmp_path, lambda d: d["devices"][0].update(ground_pikup_a=50))
+    assert "did you mean 'ground_pickup_a'" in issues[0].fix

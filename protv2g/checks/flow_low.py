@@ -52,6 +52,7 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
 from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT, limit_tolerance_pu
+from protv2g.checks.flow_reg_moves import regulator_limit_texts
 from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
 from protv2g.significant import round_significant
@@ -179,6 +180,10 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
                "(ANSI C84.1 Range A minimum)" + (LINE_TO_LINE_TEXT if ll else "")
                for v, n, s, ll in zip(bad[_LOW].tolist(), names, bad.scenario.tolist(),
                                       bad[_LL].tolist(), strict=True)]
+    # the regulators at the end of their range (review rev43a M5, as the over-voltage rows
+    # name tap moves, :func:`~protv2g.checks.flow_reg_moves.regulator_move_texts`)
+    for k, text in regulator_limit_texts(ctx, bad).items():
+        message[k] += text
     idle = _idle_low(judged)
     if len(idle) and len(bad):  # a site's own bus: its idle figure said (review rev38b W3)
         ref = pd.Series(idle[_LOW].to_numpy(float), index=pd.MultiIndex.from_arrays(

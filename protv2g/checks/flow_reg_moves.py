@@ -1,4 +1,5 @@
-"""C12 over-voltage rows whose bus a regulator's tap move reaches: the move, named.
+"""C12 over-voltage rows whose bus a regulator's tap move reaches: the move, named; and C12
+under-voltage rows whose regulators are at the end of their range (:func:`regulator_limit_texts`).
 
 Review rev41a M1, IEEE 34 with a 1 MW depot at 806 and 8 × 7.2 kW of homes at 838 (phase b):
 F07, 1.061 pu at 814 at light load, read "V2G lowers the margin by 0.00858 pu" as if the
@@ -35,7 +36,7 @@ import pandas as pd
 from protv2g.checks.attribution_materiality import who_moves
 from protv2g.checks.flow_taps import downstream_sets, regulator_settings
 
-__all__ = ["regulator_move_texts"]
+__all__ = ["regulator_limit_texts", "regulator_move_texts"]
 
 #: A tap differs from its base case's by more than this (pu; a tap step is 0.00625 pu).
 _SAME_TAP_PU = 1e-6
@@ -75,6 +76,25 @@ def _why(ldc: bool, was: tuple[float, float, float], now: tuple[float, float, fl
     return f"LDC sees {'less' if i1 < i0 else 'more'} forward current: {i0:.3g} → {i1:.3g} A"
 
 
+def _inputs(ctx: Any, bad: pd.DataFrame) -> tuple[Any, ...] | None:
+    """``(settings, taps, downstream sets, transformer names, scenarios, buses, steps)`` of
+    the rows ``bad`` for the texts below; None without rows, a model, regulators or solved
+    taps."""
+    model = getattr(getattr(ctx, "study", None), "model", None)  # a hand-built context: none
+    n = len(bad)
+    if not n or model is None:
+        return None
+    settings = regulator_settings(model)
+    taps = _solved(getattr(ctx, "flow", {}).get("device")) if len(settings) else {}
+    if not taps:
+        return None
+    steps = (pd.to_numeric(bad["step"], errors="coerce").fillna(0).astype(int).to_numpy()
+             if "step" in bad.columns else np.zeros(n, dtype=int))
+    return (settings, taps, downstream_sets(model),
+            [str(x).lower() for x in settings.transformer.tolist()],
+            bad["scenario"].astype(str).to_numpy(), bad["bus"].to_numpy(), steps)
+
+
 def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = None
                          ) -> dict[int, str]:
     """Row position → the message suffix naming the regulator tap moves that reach the row's
@@ -85,23 +105,13 @@ def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = 
     ``"; a regulator's response is in this rise (its tap against the case without V2G, Flow
     sheet's Tap): reg1b moved 0.975 → 0.9625 (LDC sees less forward current: 17.2 → 14.6 A;
     814 is its source-side terminal)"``."""
-    model = getattr(ctx.study, "model", None)
-    n = len(bad)
-    if not n or model is None:
+    got = _inputs(ctx, bad)
+    if got is None:
         return {}
-    settings = regulator_settings(model)
-    taps = _solved(getattr(ctx, "flow", {}).get("device")) if len(settings) else {}
-    if not taps:
-        return {}
-    down = downstream_sets(model)
-    names = [str(x).lower() for x in settings.transformer.tolist()]
+    settings, taps, down, names, scen, buses, steps = got
     base_of: Mapping[str, str] = ctx.base_of
-    scen = bad["scenario"].astype(str).to_numpy()
-    buses = bad["bus"].to_numpy()
-    steps = (pd.to_numeric(bad["step"], errors="coerce").fillna(0).astype(int).to_numpy()
-             if "step" in bad.columns else np.zeros(n, dtype=int))
     out: dict[int, str] = {}
-    for k in range(n):
+    for k in range(len(bad)):
         s, b = str(scen[k]), str(base_of.get(str(scen[k]), "") or "")
         if not b or b == s or (skip is not None and skip[k]):
             continue
@@ -124,4 +134,62 @@ def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = 
             without = "the charging" if who_moves(s) == "charging" else "V2G"
             out[k] = (f"; a regulator's response is in this rise (its tap against the case "
                       f"without {without}, Flow sheet's Tap): {', '.join(dict.fromkeys(said))}")
+    return out
+
+
+def regulator_limit_texts(ctx: Any, bad: pd.DataFrame) -> dict[int, str]:
+    """Row position → the message suffix naming the regulators at the end of their tap range
+    in the row's scenario and step, for C12's failing under-voltage rows ``bad``
+    (``scenario``, ``bus``, optional ``step``): the regulators (and LTCs: every enabled
+    RegControl, :func:`~protv2g.checks.flow_taps.regulator_settings`) whose regulated
+    terminal is the bus or whose regulated side holds it
+    (:func:`~protv2g.checks.flow_taps.downstream_sets`) and whose solved tap (the flow's
+    ``tap_pu``, the Flow sheet's Tap) is at its winding's ``MaxTap``: no regulator can raise
+    the bus further (review rev43a M5, IEEE 34 F15: 0.798 pu at 890 charging at peak, all
+    six units of reg1/reg2 at tap 1.1 — the over-voltage rows named tap moves, this row
+    named nothing). Rows no regulator reaches, or whose regulators have range left, are left
+    out.
+
+    ``"; every regulator that reaches 890 is at its boost limit (reg1a, reg1b, reg1c, reg2a,
+    reg2b, reg2c at tap 1.1 = +10 %, 16 steps; Flow sheet's Tap): the regulation cannot raise
+    it further"``; where some that reach it still have range, those at the limit are named
+    and the others with their taps."""
+    got = _inputs(ctx, bad)
+    if got is None or "tap_max_pu" not in got[0].columns:
+        return {}
+    settings, taps, down, names, scen, buses, steps = got
+    out: dict[int, str] = {}
+    for k in range(len(bad)):
+        bus, s, step = int(buses[k]), str(scen[k]), int(steps[k])
+        at_limit, room = [], []
+        for r, t in zip(settings.itertuples(index=False), names, strict=True):
+            if not (bus == int(r.bus_out) or bus in down.get(r.name, ())):
+                continue
+            now = taps.get((s, step, t))
+            top = float(r.tap_max_pu)
+            if now is None or not np.isfinite(top):
+                continue
+            if now[0] >= top - _SAME_TAP_PU:
+                at_limit.append((t, top, float(r.step_pu)))
+            else:
+                room.append(f"{t} at {now[0]:.6g}")
+        if not at_limit:
+            continue
+        tops = {round(top, 6) for _, top, _ in at_limit}
+        regs = ", ".join(dict.fromkeys(t for t, _, _ in at_limit))
+        if len(tops) == 1:
+            top, step_pu = at_limit[0][1], at_limit[0][2]
+            n_steps = (f", {round((top - 1.0) / step_pu):g} steps"
+                       if step_pu > 0 and np.isfinite(step_pu) else "")
+            where = f"{regs} at tap {top:.6g} = {100 * (top - 1.0):+.3g} %{n_steps}"
+        else:
+            where = ", ".join(f"{t} at tap {top:.6g}" for t, top, _ in at_limit)
+        bus_name = ctx.bus_name(bus)
+        if not room:
+            out[k] = (f"; every regulator that reaches {bus_name} is at its boost limit "
+                      f"({where}; Flow sheet's Tap): the regulation cannot raise it further")
+        else:
+            verb = "is at its" if len(at_limit) == 1 else "are at their"
+            out[k] = (f"; of the regulators that reach {bus_name}, {regs} {verb} boost limit "
+                      f"({where}; Flow sheet's Tap), {', '.join(room)} not")
     return out

@@ -62,7 +62,7 @@ EDGE_PU = 0.001
 #: OpenDSS's default tap step: (maxtap 1.1 − mintap 0.9) / numtaps 32 (IEEE C57.15's 5/8 %).
 DEFAULT_TAP_STEP_PU = 0.2 / 32
 _SETTINGS = ["name", "transformer", "bus_in", "bus_out", "phases", "step_pu", "lo_pu",
-             "hi_pu", "ldc", "sensed"]
+             "hi_pu", "ldc", "sensed", "tap_min_pu", "tap_max_pu"]
 #: ``sensed`` of a control that holds the highest / lowest of its phases (OpenDSS
 #: ``PTphase=MAX`` / ``MIN``).
 SENSED_MAX, SENSED_MIN = -1, -2
@@ -140,8 +140,8 @@ def _read_settings(model: Any) -> pd.DataFrame:
             dss.Transformers.Name(str(target).split(".", 1)[-1])
             dss.Transformers.Wdg(int(winding))
             n_taps = float(dss.Transformers.NumTaps())
-            step = ((float(dss.Transformers.MaxTap()) - float(dss.Transformers.MinTap())) / n_taps
-                    if n_taps > 0 else DEFAULT_TAP_STEP_PU)
+            tap_min, tap_max = float(dss.Transformers.MinTap()), float(dss.Transformers.MaxTap())
+            step = (tap_max - tap_min) / n_taps if n_taps > 0 else DEFAULT_TAP_STEP_PU
         except Exception:  # noqa: BLE001 - a context without the element: no settings
             continue
         base_v = kv_ln[b_out] * 1e3
@@ -149,7 +149,7 @@ def _read_settings(model: Any) -> pd.DataFrame:
         if base_v > 0 and pt > 0:
             lo, hi = (vreg - band / 2.0) * pt / base_v, (vreg + band / 2.0) * pt / base_v
         rows.append((str(name), str(target).split(".", 1)[-1], b_in, b_out, phases, step, lo,
-                     hi, ldc, sensed))
+                     hi, ldc, sensed, tap_min, tap_max))
     return pd.DataFrame(rows, columns=_SETTINGS)
 
 
@@ -159,7 +159,9 @@ def regulator_settings(model: Any) -> pd.DataFrame:
     windings), ``phases`` (list of 0–2), ``step_pu`` (tap step), ``lo_pu`` / ``hi_pu`` (the
     band's edges in pu of the regulated bus's base; NaN unknown), ``ldc``, ``sensed`` (the
     phase position its PT reads, or :data:`SENSED_MAX` / :data:`SENSED_MIN`: a gang-operated
-    bank holds that phase in the band, the others follow its tap). Empty for a
+    bank holds that phase in the band, the others follow its tap), ``tap_min_pu`` /
+    ``tap_max_pu`` (the regulated winding's tap range, OpenDSS ``MinTap`` / ``MaxTap``:
+    0.9 / 1.1 by default, a 32-step ±10 % regulator). Empty for a
     pandapower feeder (its flows keep the net's own taps) or without controls."""
     if model is None or not getattr(model, "controls_on", True) or not hasattr(model, "derived"):
         return pd.DataFrame(columns=_SETTINGS)

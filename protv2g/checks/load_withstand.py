@@ -14,7 +14,11 @@ warning (:mod:`protv2g.study.transformer_fuse`).
 
 One row per scenario in which the fuse carries current and per fuse, at its worst point (the
 least ratio of minimum melt to the point's time); the message names every point it melts
-inside. ``margin`` = minimum melt − the point's time (s), ``limit`` the point's time.
+inside. A fuse on a V2G site's own transformer has rows only in the scenarios that build that
+site (:meth:`protv2g.scenarios.Scenario.is_built`): neither the base case nor another site's
+one-site hosting scenario has the transformer (review rev43a M1: the campus's fuse was listed
+among homes1's and homes2's hosting "settings to change"). ``margin`` = minimum melt − the
+point's time (s), ``limit`` the point's time.
 Attribution is the check's, not the base case's: the link against its transformer does not
 move with export — the project's equipment
 (:data:`~protv2g.checks.project_equipment.EQUIPMENT`) for a fuse on a site's own
@@ -23,24 +27,28 @@ transformer, ``pre-existing`` otherwise.
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from protv2g.checks._common import CheckContext
 from protv2g.checks._violation_rows import violation_rows
-from protv2g.checks.project_equipment import EQUIPMENT, site_equipment
+from protv2g.checks.project_equipment import EQUIPMENT
 from protv2g.criteria import MarginUnit
 from protv2g.devices.fuse import Fuse
 from protv2g.devices.transformer_withstand import (
     POINTS_SOURCE,
-    link_family,
     points_text,
     shortfalls,
-    smallest_withstanding,
+    withstand_fix_text,
+    withstanding_links,
 )
+from protv2g.study.site_equipment import site_transformer_devices
 from protv2g.study.transformer_fuse import shortfall_text, transformer_full_load_a
+from protv2g.units import DeviceKind
 from protv2g.violations import CheckStatus
 
-__all__ = ["WITHSTAND_MECHANISM", "WITHSTAND_RULE", "withstand_rows"]
+__all__ = ["WITHSTAND_MECHANISM", "WITHSTAND_RULE", "withstand_links", "withstand_rows"]
 
 #: ``rule`` of the rows (module docstring).
 WITHSTAND_RULE = "transformer inrush and cold-load withstand"
@@ -60,16 +68,15 @@ def withstand_rows(ctx: CheckContext, flow: pd.DataFrame) -> list[pd.DataFrame]:
         got = shortfalls(dev, fla[0]) if fla is not None else []
         if not got:
             continue
-        scenarios = list(dict.fromkeys(flow.loc[flow.device == name, "scenario"]))
+        if equipment is None:
+            equipment = site_transformer_devices(ctx.study)
+        scenarios = [s for s in dict.fromkeys(flow.loc[flow.device == name, "scenario"])
+                     if name not in equipment or _built(ctx, str(s), equipment[name][0])]
         if not scenarios:
             continue
-        if equipment is None:
-            equipment = site_equipment(ctx.study)
         p, i_a, t_s = min(got, key=lambda g: g[2] / g[0].t_s)
         link = str(dev.settings.link)
-        best = smallest_withstanding(ctx.study.library, link, fla[0])
-        fix = (f"the smallest {link_family(link)} link that carries them is {best}" if best
-               else f"no {link_family(link)} link carries them")
+        fix = withstand_fix_text(ctx.study.library, link, fla[0])
         msg = (f"{name}'s {shortfall_text(link, got)}, inside {fla[1]}'s inrush and "
                f"cold-load withstand (full load {fla[0]:.1f} A; {points_text()}): it can melt "
                f"energising {fla[1]} or picking up its load after an outage, with no fault; "
@@ -83,4 +90,33 @@ def withstand_rows(ctx: CheckContext, flow: pd.DataFrame) -> list[pd.DataFrame]:
         # kept by the attribution (as C7's equipment rows, :mod:`protv2g.checks.duty`)
         rows["attribution"] = EQUIPMENT if name in equipment else "pre-existing"
         out.append(rows)
+    return out
+
+
+def _built(ctx: CheckContext, scenario: str, site: str) -> bool:
+    """Whether ``scenario`` builds ``site`` (its own transformer in the model); a scenario the
+    context does not know (a hand-built table) does."""
+    sc = getattr(ctx, "scenarios", {}).get(scenario)
+    return sc is None or sc.is_built(site)
+
+
+def withstand_links(study: Any) -> dict[str, tuple[str, str | None, str | None]]:
+    """Study fuse → ``(transformer, first link, alternative)`` for each fuse on a transformer
+    whose link melts inside the transformer's withstand points
+    (:func:`~protv2g.devices.transformer_withstand.withstanding_links`: the links this module's
+    rows name), for texts that name the remedy without the row's message (the hosting
+    search's "settings to change", :func:`protv2g.hosting.limits.settings_text`)."""
+    out: dict[str, tuple[str, str | None, str | None]] = {}
+    for d in getattr(study.document, "devices", None) or []:
+        if getattr(d, "kind", None) is not DeviceKind.FUSE:
+            continue
+        fla = transformer_full_load_a(study, d.name)
+        if fla is None:
+            continue
+        try:
+            fuse = Fuse(name=d.name, link=d.link, library=study.library)
+        except (KeyError, ValueError, TypeError):
+            continue
+        if shortfalls(fuse, fla[0]):
+            out[d.name] = (fla[1], *withstanding_links(study.library, d.link, fla[0]))
     return out

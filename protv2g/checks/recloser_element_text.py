@@ -206,13 +206,17 @@ def _curve(dev: Any, shot: Shot, ground: bool) -> Any:
     return dev.fast_curve if shot == "fast" else dev.delayed_curve
 
 
-def _element(dev: Any, shot: Shot, ground: bool, i_a: float) -> str:
-    """``"ground fast curve 104 at 1.993 × the 100 A ground minimum trip"``."""
+def _element(dev: Any, shot: Shot, ground: bool, i_a: float, first_cycle: bool = False
+             ) -> str:
+    """``"ground fast curve 104 at 1.993 × the 100 A ground minimum trip"``; with
+    ``first_cycle``, the current named as the fault's first-cycle one: ``"ground delayed curve
+    117 at the first-cycle 164 A, 2.344 × the 70 A ground minimum trip"``."""
     s = dev.settings
     pickup = float(s.ground_min_trip_a if ground else s.phase_min_trip_a)
     curve = _curve(dev, shot, ground)
     kind = "ground" if ground else "phase"
-    return (f"{kind} {shot} curve {curve.name} at {i_a / pickup:.3f} × the {pickup:g} A "
+    at = f"the first-cycle {i_a:.0f} A, " if first_cycle else ""
+    return (f"{kind} {shot} curve {curve.name} at {at}{i_a / pickup:.3f} × the {pickup:g} A "
             f"{'ground ' if ground else ''}minimum trip")
 
 
@@ -251,9 +255,13 @@ def element_text(ctx: Any, device: str, shot: Shot, t_s: float, factor: float, i
         * ``"; the phase current is 0.4 % under its 200 A minimum trip, inside its ±5 %
           accuracy: picking up there, its phase fast curve 101 gives 1.8 × 0.182 s = 0.327 s"``
           — where that curve near its minimum trip is faster than the ground element's time;
-        * ``"; at the quoted currents it gives 0.2 s: the time is from the fault's later
-          stages' currents (Charger stages sheet)"`` — the staged currents set the time
-          (departing by more than :data:`~protv2g.checks.fuse_melt_text.DEPARTURE_REL`).
+        * where the quoted time (staged: the fault's first cycle, then the chargers'
+          sustained stage, :mod:`protv2g.checks._times`) is not, to its three shown digits,
+          the curve's at the quoted first-cycle currents, both are said: ``": 1.26 s staged
+          (1.17 s on its ground delayed curve 117 at the first-cycle 164 A, 2.344 × the 70 A
+          ground minimum trip, 0.042 s mechanism time included)"`` (review rev43a M2), and
+          where they depart by more than :data:`~protv2g.checks.fuse_melt_text.DEPARTURE_REL`
+          ``"; the time is from the fault's later stages' currents (Charger stages sheet)"``.
     """
     if not (math.isfinite(t_s) and math.isfinite(i_a) and math.isfinite(i3i0_a)
             and math.isfinite(factor) and factor > 0):
@@ -281,15 +289,22 @@ def element_text(ctx: Any, device: str, shot: Shot, t_s: float, factor: float, i
         ground = not ground
     t_el = t_g if ground else t_p
     mech = dev.mechanism_s(_curve(dev, shot, ground))
-    text = (f": {k}{own:.3g} s on its {_element(dev, shot, ground, i3i0_a if ground else i_a)}"
-            + (f", {mech:g} s mechanism time included" if mech > 0 else ""))
+    mech_text = f", {mech:g} s mechanism time included" if mech > 0 else ""
+    i_el = i3i0_a if ground else i_a
+    if f"{own:.3g}" == f"{t_el:.3g}":
+        text = f": {k}{own:.3g} s on its {_element(dev, shot, ground, i_el)}{mech_text}"
+    else:  # the staged time (the chargers' later stages) is not the curve's at the quoted
+        # first-cycle current: both said, each for what it is (review rev43a M2: "1.26 s on
+        # its ground delayed curve 117 at 2.344 ×", where that curve gives 1.17 s)
+        text = (f": {k}{own:.3g} s staged ({t_el:.3g} s on its "
+                f"{_element(dev, shot, ground, i_el, first_cycle=True)}{mech_text})")
     if swapped:
         return (f"{text}; not its {quick} ({k}{faster:.3g} s = {factor * faster:.3g} s): "
                 f"that element runs within its minimum trip's {acc} accuracy and may not "
                 "start, so fuse saving counts on the slower element, which surely operates")
     if abs(own - t_el) > DEPARTURE_REL * t_el:
-        return (f"{text}; at the quoted currents that curve gives {t_el:.3g} s: the time is "
-                "from the fault's later stages' currents (Charger stages sheet)")
+        return (f"{text}; the time is from the fault's later stages' currents (Charger "
+                "stages sheet)")
     s = dev.settings
     pickup = float(s.ground_min_trip_a if ground else s.phase_min_trip_a)
     near = abs((i3i0_a if ground else i_a) / pickup - 1.0) <= PICKUP_ACCURACY

@@ -293,10 +293,12 @@ def _settings_lines(table: Any, sites: Sequence[str] = ()) -> list[str]:
 
     if "settings_to_change" not in getattr(table, "columns", ()):
         return []
+    from protv2g.hosting.limits import merge_settings
+
     seen: dict[str, list[str]] = {}
     for site, text in zip(table["site"].astype(str), table["settings_to_change"], strict=True):
-        if isinstance(text, str) and text and text not in seen.setdefault(site, []):
-            seen[site].append(text)
+        if isinstance(text, str) and text:
+            seen.setdefault(site, []).append(text)
 
     def alone(site: str) -> str:
         others = [s for s in sites if s != site]
@@ -306,8 +308,9 @@ def _settings_lines(table: Any, sites: Sequence[str] = ()) -> list[str]:
                 "; with every site built the study may need more (`protv2g run` gives that "
                 "figure in its findings)")
 
+    # each item once per site, whichever of its axes' texts names it (review rev43a M1)
     return [f"settings to change for {site} (not export limits; the gate fails on them until "
-            f"they are changed): {'; '.join(texts)}{alone(site)}"
+            f"they are changed): {merge_settings(texts)}{alone(site)}"
             for site, texts in seen.items() if texts]
 
 

@@ -20,10 +20,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from protv2g.devices.fuse import Fuse
+from protv2g.devices.fuse_series import SERIES_SOURCE, series_of
 from protv2g.units import DeviceKind
 
 __all__ = ["POINTS_SOURCE", "TRANSFORMER_POINTS", "WithstandPoint", "link_family",
-           "link_series", "melt_s", "points_text", "shortfalls", "smallest_withstanding"]
+           "link_series", "melt_s", "points_text", "shortfalls", "smallest_withstanding",
+           "withstand_fix_text", "withstanding_links"]
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,74 @@ def smallest_withstanding(library: Any, link: str, full_load_a: float,
     >>> smallest_withstanding(default_library(), "100K", 92.6)
     '140K'
     """
-    for name in link_series(library, link):
-        if not shortfalls(Fuse(name="window", link=name, library=library), full_load_a, points):
-            return name
-    return None
+    return next(iter(_holding(library, link, full_load_a, points)), None)
+
+
+def _holding(library: Any, link: str, full_load_a: float,
+             points: Sequence[WithstandPoint]) -> list[str]:
+    """The links of ``link``'s family that clear every point at ``full_load_a``, smallest
+    first."""
+    return [name for name in link_series(library, link)
+            if not shortfalls(Fuse(name="window", link=name, library=library), full_load_a,
+                              points)]
+
+
+def withstanding_links(library: Any, link: str, full_load_a: float,
+                       points: Sequence[WithstandPoint] = TRANSFORMER_POINTS
+                       ) -> tuple[str | None, str | None]:
+    """``(first, alternative)``: the link to name first for a transformer fuse whose ``link``
+    melts inside the points, and a smaller one that also holds (None: none).
+
+    For an EEI-NEMA K or T link the first is the smallest link of the **preferred** series
+    that holds and the alternative the smallest **intermediate** one below it that holds —
+    the order ``recommend`` tries them in (:mod:`protv2g.recommend.link_series`,
+    :mod:`protv2g.devices.fuse_series`: utilities commonly stock the preferred series only;
+    review rev43a M7: validate named the intermediate 50K "the smallest K link" where
+    recommend proposes 65K). Where no preferred link holds, the smallest intermediate one is
+    first; for another family (gG, a maker's curve) the smallest of the family.
+
+    >>> from protv2g.devices.library import default_library
+    >>> withstanding_links(default_library(), "25K", 34.78)  # 1.5 MVA at 24.9 kV
+    ('65K', '50K')
+    >>> withstanding_links(default_library(), "100K", 92.6)
+    ('140K', None)
+    """
+    holds = _holding(library, link, full_load_a, points)
+    if not holds:
+        return None, None
+    preferred = next((n for n in holds if series_of(n) == "preferred"), None)
+    if preferred is None:
+        return holds[0], None
+    smaller = next((n for n in holds if series_of(n) == "intermediate"
+                    and _rating(n) < _rating(preferred)), None)
+    return preferred, smaller
+
+
+def _rating(link: str) -> float:
+    m = _LINK_RE.fullmatch(str(link))
+    return float(m.group(1)) if m is not None else float("inf")
+
+
+def withstand_fix_text(library: Any, link: str, full_load_a: float) -> str:
+    """The link ``validate``'s warning and C8's row name for a transformer fuse below its
+    withstand (:func:`withstanding_links`, one text for both): ``"the smallest
+    preferred-series K link that carries them is 65K (ANSI C37.42/C37.43 …); the
+    intermediate-series 50K carries them too, where the utility stocks that series"``; ``"no
+    K link carries them"`` where none does."""
+    family = link_family(link) or "its family's"
+    first, alt = withstanding_links(library, link, full_load_a)
+    if first is None:
+        return f"no {family} link carries them"
+    kind = series_of(first)
+    if kind == "preferred":
+        text = (f"the smallest preferred-series {family} link that carries them is {first} "
+                f"({SERIES_SOURCE})")
+    elif kind == "intermediate":
+        text = (f"the smallest {family} link that carries them is {first}, of the intermediate "
+                "series (no preferred-series link does; confirm the utility stocks it)")
+    else:
+        text = f"the smallest {family} link that carries them is {first}"
+    if alt is not None:
+        text += (f"; the intermediate-series {alt} carries them too, where the utility stocks "
+                 "that series")
+    return text

@@ -54,67 +54,41 @@ workbook's ``set_aside`` column lists each row with its share for that.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.checks.attribution_share import MATERIAL_SHARE
-from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SOURCE_SETPOINT
-from protv2g.checks.flow_site_tap import SITE_TAP
-from protv2g.checks.load_withstand import WITHSTAND_MECHANISM
 from protv2g.gate import failing_mask
 from protv2g.gate_coverage import unjudged_criteria
 from protv2g.hosting.present_tap import asked_taps, present_tap_text
+from protv2g.hosting.setting_rows import (
+    SETTING_CRITERIA,
+    SETTING_MECHANISMS,
+    SETTINGS_SEP,
+    SETTINGS_TAIL,
+    STAND_IN,
+    is_setting,
+    is_stand_in,
+    merge_settings,
+    setting_mask,
+    settings_text,
+)
+from protv2g.hosting.setting_rows import given_text as _text
 from protv2g.hosting.voltage_text import AT_LIMIT_FLAG, at_limit_mask
-from protv2g.input_basis import InputBasis, input_to_confirm
+from protv2g.input_basis import input_to_confirm
 from protv2g.study.schema import Gate
-from protv2g.violations import describe_fault, is_given
+from protv2g.violations import describe_fault
 
 __all__ = ["EXTRA_COLUMNS", "MATERIAL_SHARE", "SETTING_CRITERIA", "SETTING_MECHANISMS",
-           "STAND_IN", "aside_text", "asked_taps", "axis_extras", "extras_note",
+           "SETTINGS_SEP", "SETTINGS_TAIL",
+           "STAND_IN", "aside_text", "asked_taps", "axis_extras", "extras_note", "merge_settings",
            "over_limit_bracket", "present_tap_text", "given_bracket", "immaterial_mask",
            "is_stand_in",
            "rests_on_text", "setting_mask", "settings_text", "unmodelled_as_unevaluated",
            "worst_by_scenario", "worsening"]
-
-
-#: Criteria whose failing rows are settings to change, not export limits (module docstring).
-SETTING_CRITERIA = {
-    "C10": "the first reclose interval against the chargers' cease-to-energise time: a "
-           "setting to change (delay the first reclose, or supervise it by dead line / "
-           "voltage, IEEE 1547-2018 §6.3), not an export limit",
-}
-
-#: ``mechanism`` of failing rows that are settings to change, not export limits: a site's own
-#: low-voltage bus over (or at) Range A with every site idle, set by its transformer's no-load
-#: tap and moved by the export immaterially (:mod:`protv2g.checks.flow_site_tap`, review
-#: rev31 §3: IEEE 8500's homes "84 kW because of depot_lv").
-#: A bus a source's or a regulator's set-point holds at the limit (:func:`protv2g.checks.
-#: flow_limit.setpoint_texts`: in every solved step within the tolerance of the source's
-#: voltage, a regulated winding's bus inside its band, or a bus past it that the export raises
-#: only as much as the output, :mod:`protv2g.checks.flow_band`) is the set-point's, whatever the
-#: export: lowering the set-point (or its band, or setting the line-drop compensation for
-#: reverse flow) clears it (review rev32b M5 and hv32: IEEE 8500's homes "66.4 kW, limited by
-#: C12 at hvmv_sub_48332", the substation bus at 1.0500 pu without V2G raised 0.00107 pu by
-#: homes 16 km away).
-SETTING_MECHANISMS = {
-    SITE_TAP: "a site transformer's no-load tap: a setting to change (the row's message gives "
-              "the tap), not an export limit",
-    SOURCE_SETPOINT: "the source's voltage set-point: a setting to change, not an export "
-                     "limit",
-    REGULATOR_SETPOINT: "a regulator's set-point (and band, line-drop compensation): a "
-                        "setting to change, not an export limit",
-    # a transformer fuse that melts on energisation or cold-load pickup (review rev42a M5,
-    # :mod:`protv2g.checks.load_withstand`) fails at any export, or none: the IEEE 37 campus's
-    # F-CAMPUS 100K on 750 kVA read "C8 fails from 5 kW … hosting 0 kW"
-    WITHSTAND_MECHANISM: "a transformer fuse's link inside the transformer's inrush / "
-                         "cold-load withstand: a setting to change (the row names the "
-                         "smallest link that carries it), not an export limit",
-}
-
-#: ``input_basis`` values of a stand-in input (a drafted value, a tool default).
-STAND_IN = {InputBasis.TODO.value, InputBasis.DEFAULT.value}
 
 
 #: Columns this module adds to the hosting table (:data:`protv2g.hosting.HOSTING_COLUMNS`):
@@ -131,8 +105,10 @@ EXTRA_COLUMNS = ["determined", "rests_on", "given_hosting_kw", "given_limit",
 
 
 def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: list[float],
-                cap_kw: float, first_fail_kw: float | None) -> dict[str, Any]:
-    """:data:`EXTRA_COLUMNS` of one hosting axis.
+                cap_kw: float, first_fail_kw: float | None,
+                fuse_links: Mapping[str, tuple[str, str | None, str | None]] | None = None
+                ) -> dict[str, Any]:
+    """:data:`EXTRA_COLUMNS` of one hosting axis (``fuse_links``: :func:`settings_text`'s).
 
     Parameters
     ----------
@@ -177,15 +153,15 @@ def axis_extras(failing: dict, aside: dict, key: tuple[str, str, str], levels: l
                 if first_fail_kw is not None else set())
     off = [r for p in levels if p <= top for r in aside.get((key, p), [])
            if _pair(r) not in limiting]
-    settings = [r for r in off if _is_setting(r)]
-    out["settings_to_change"] = settings_text(_worst_each(settings))
+    settings = [r for r in off if is_setting(r)]
+    out["settings_to_change"] = settings_text(_worst_each(settings), fuse_links)
     # limiting rows at a site transformer whose tap the study asks to change (rev34b M2)
     judged = [r for r in (failing[(key, first_fail_kw)].values()
                           if first_fail_kw is not None else ())]
     if given_hi is not None:
         judged += [r for r in failing[(key, given_hi)].values() if not is_stand_in(r)]
     out["at_present_tap"] = present_tap_text(judged, asked_taps(aside))
-    out["set_aside"] = aside_text(_worst_each([r for r in off if not _is_setting(r)]))
+    out["set_aside"] = aside_text(_worst_each([r for r in off if not is_setting(r)]))
     return out
 
 
@@ -256,23 +232,6 @@ def _who(r: dict[str, Any]) -> str:
     return " / ".join(d for d in (_text(r.get("device")), _text(r.get("other_device"))) if d)
 
 
-def _is_setting(r: dict[str, Any]) -> bool:
-    """Whether a row is a setting to change (:func:`setting_mask`, one row)."""
-    return (str(r["criterion"]) in SETTING_CRITERIA
-            or _text(r.get("mechanism")) in SETTING_MECHANISMS)
-
-
-def setting_mask(rows: pd.DataFrame) -> np.ndarray:
-    """Rows of a :data:`SETTING_CRITERIA` criterion or a :data:`SETTING_MECHANISMS`
-    mechanism."""
-    if rows.empty:
-        return np.zeros(0, dtype=bool)
-    out = rows["criterion"].astype(str).isin(list(SETTING_CRITERIA)).to_numpy()
-    if "mechanism" in rows:
-        out = out | rows["mechanism"].astype(str).isin(list(SETTING_MECHANISMS)).to_numpy()
-    return out
-
-
 def worsening(rows: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     """``(Δ, share)`` of each row: V2G's worsening of the margin ``base_margin − margin``
     (margin unit) and its share of the deficit without V2G ``Δ / |base_margin|``; NaN where
@@ -301,11 +260,6 @@ def immaterial_mask(rows: pd.DataFrame, share: float = MATERIAL_SHARE) -> np.nda
     _, frac = worsening(rows)
     with np.errstate(invalid="ignore"):
         return worse & np.isfinite(frac) & (frac < share)
-
-
-def is_stand_in(row: dict[str, Any]) -> bool:
-    """Whether a row rests on a drafted value or a tool default (``input_basis``)."""
-    return str(row.get("input_basis", "")) in STAND_IN
 
 
 def given_bracket(failing: dict, key: tuple[str, str, str], levels: list[float], crit: str
@@ -374,53 +328,6 @@ def aside_text(rows: list[dict[str, Any]]) -> str:
         out.append(f"{r['criterion']} {who}: {base:.4g} → {margin:.4g} {unit}".rstrip()
                    + f", {100 * float(frac[0]):.1f} % of its deficit without V2G")
     return "; ".join(dict.fromkeys(out))
-
-
-def settings_text(rows: list[dict[str, Any]]) -> str:
-    """Setting rows as the change each needs: ``"C10 head-fdr_05410: first reclose 0.5 s
-    (drafted: TODO) must exceed 2.5 s for homes — a setting to change, not an export limit"``."""
-    out = []
-    for r in rows:
-        dev = _text(r.get("device"))
-        mech = _text(r.get("mechanism"))
-        if mech in (SOURCE_SETPOINT, REGULATOR_SETPOINT):
-            whose = "the source's" if mech == SOURCE_SETPOINT else "a regulator's"
-            out.append(f"{r['criterion']} {_text(r.get('fault_bus'))}: held at the ANSI C84.1 "
-                       f"Range A limit by {whose} set-point (its C12 row names it; lower the "
-                       "set-point or its band)")
-            continue
-        if mech == SITE_TAP:
-            out.append(f"{r['criterion']} {_text(r.get('fault_bus'))}: at or over ANSI C84.1 "
-                       f"Range A with every site idle, set by {dev or 'its transformer'}'s "
-                       "no-load tap (its C12 row gives the tap to set)")
-            continue
-        first = r.get("t_device_s")
-        need = r.get("limit")
-        # drafted only when the intervals are (s22: recloser A's came from the model, only
-        # its "in service" was drafted)
-        todo = r.get("input_todo")
-        drafted = (" (drafted: TODO)" if is_stand_in(r) and (
-            f"{dev}'s reclose_intervals_s" in todo or f"the settings of {dev} " in todo
-            if isinstance(todo, str) and todo else True) else "")
-        if _finite(first) and _finite(need):
-            what = (f"first reclose {float(first):g} s{drafted} must exceed {float(need):g} s"
-                    f" for {_text(r.get('other_device')) or 'the site'}")
-        else:
-            what = f"its reclosing{drafted} must be declared or delayed"
-        out.append(f"{r['criterion']} {dev}: {what}")
-    text = "; ".join(dict.fromkeys(out))
-    return f"{text} — a setting to change, not an export limit" if text else ""
-
-
-def _text(value: object) -> str:
-    return str(value) if is_given(value) else ""
-
-
-def _finite(value: object) -> bool:
-    try:
-        return math.isfinite(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
 
 
 def worst_by_scenario(violations: pd.DataFrame, gate: Gate, names: set[str],

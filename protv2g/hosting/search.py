@@ -21,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.checks.load_withstand import withstand_links
 from protv2g.devices.recloser import SubCycleClearingWarning
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
@@ -412,7 +413,8 @@ def hosting_analysis(study: Study, *, checks: ChecksFunction | None = None,
                else pd.DataFrame(columns=MARGIN_COLUMNS))
     table, by_crit = hosting_tables(failing, axes, criteria, unevaluated, not_applicable,
                                     aside, change_min_pu=change_min_pu,
-                                    warns=warns_from(margins))
+                                    warns=warns_from(margins),
+                                    fuse_links=withstand_links(study))
     # the site's own devices' rows are that equipment's (ver36 V1: no winding lifts them)
     table = with_online(table, axes, online, site_transformer_devices(study))
     by_crit = mark_not_searched(by_crit, table, {a.key: (levels(failing, a)[0],

@@ -286,7 +286,8 @@ def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                    unevaluated: dict[str, list[str]], not_applicable: dict[str, str],
                    aside: Aside | None = None, *, change_min_pu: float = 1.0 / 120.0,
-                   warns: Mapping[tuple[str, str, str], Mapping[str, float]] | None = None
+                   warns: Mapping[tuple[str, str, str], Mapping[str, float]] | None = None,
+                   fuse_links: Mapping[str, tuple[str, str | None, str | None]] | None = None
                    ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The hosting-capacity table and the per-criterion table of a search.
 
@@ -308,6 +309,11 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
         V2G, for the other end of a figure set by a bus at the limit (``over_limit_kw``).
     warns : mapping, optional
         Axis key → criterion → the export (kW) it warns from (:func:`.warns.warns_from`).
+    fuse_links : mapping, optional
+        Transformer fuse → (transformer, link to fit, alternative) for the fuses inside their
+        transformer's inrush / cold-load withstand
+        (:func:`protv2g.checks.load_withstand.withstand_links`): the remedy the settings to
+        change name (:func:`.setting_rows.settings_text`).
 
     Returns
     -------
@@ -327,7 +333,7 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                 "load_level": axis.load_level.value}
         lim = _limiting(failing, axis, evaluated, None, change_min_pu)
         extra = axis_extras(failing, aside or {}, axis.key, evaluated, axis.cap_kw,
-                            lim["first_fail_kw"])
+                            lim["first_fail_kw"], fuse_links)
         limiting = set(limiting_criteria(lim["limiting_criterion"])) if lim["limited"] else set()
         warned = {c: kw for c, kw in (warns or {}).get(axis.key, {}).items()
                   if c not in limiting and c not in unevaluated}

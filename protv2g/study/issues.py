@@ -121,10 +121,29 @@ def _model_at(loc: tuple[Any, ...], root: Root = STUDY_ROOT) -> list[type[BaseMo
     return models
 
 
+def _nested_home(key: str, models: list[type[BaseModel]]) -> list[str]:
+    """The sections (fields holding a model) of ``models`` whose model has the key ``key``:
+    where an unknown key belongs one level down (review rev43a F2: ``reverse_power_pickup_mw``
+    at a device's level belongs under ``directional:``)."""
+    out: list[str] = []
+    for model in models:
+        for name, field in model.model_fields.items():
+            if any(key in sub.model_fields for sub in _unwrap(field.annotation)) \
+                    and name not in out:
+                out.append(name)
+    return out
+
+
 def did_you_mean(loc: tuple[Any, ...], root: Root = STUDY_ROOT) -> str:
-    """Suggestion for an unknown key, from the keys allowed at that place."""
+    """Suggestion for an unknown key: the section it belongs under where it is a key of a
+    section one level down (:func:`_nested_home`), else from the keys allowed at that place."""
     key = str(loc[-1])
-    allowed = sorted({name for m in _model_at(loc, root) for name in m.model_fields})
+    models = _model_at(loc, root)
+    home = _nested_home(key, models)
+    if home:
+        where = " or ".join(f"`{h}:`" for h in home)
+        return f"it belongs under {where}: move it there (indented one level)"
+    allowed = sorted({name for m in models for name in m.model_fields})
     close = difflib.get_close_matches(key, allowed, n=2, cutoff=0.5)
     if close:
         return f"did you mean {' or '.join(repr(c) for c in close)}? (remove or rename the key)"

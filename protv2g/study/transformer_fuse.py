@@ -15,10 +15,9 @@ from typing import Any
 
 from protv2g.devices.fuse import Fuse
 from protv2g.devices.transformer_withstand import (
-    link_family,
     points_text,
     shortfalls,
-    smallest_withstanding,
+    withstand_fix_text,
 )
 from protv2g.errors import Issue
 from protv2g.study.site_transformer_guard import transformer_kva_kvs
@@ -53,11 +52,10 @@ def withstand_warnings(study: Any, device: Any, where: str, file: str) -> list[I
     got = shortfalls(fuse, fla[0])
     if not got:
         return []
-    best = smallest_withstanding(study.library, device.link, fla[0])
-    family = link_family(device.link) or "its family's"
-    fix = (f"the smallest {family} link that carries them is {best}; use it (or confirm the "
-           "transformer's inrush and cold-load with its maker and the utility)" if best else
-           f"no {family} link carries them: a larger fuse family or a breaker")
+    fix = withstand_fix_text(study.library, device.link, fla[0])
+    fix += (": a larger fuse family or a breaker" if fix.startswith("no ") else
+            "; use it (or confirm the transformer's inrush and cold-load with its maker and "
+            "the utility)")
     return [Issue(
         file, f"{where}.link",
         f"device {device.name!r}: {shortfall_text(device.link, got)} — below {fla[1]}'s inrush "

@@ -13,8 +13,10 @@ protv2g computes at the device (IEC 60909 max, no V2G) — a device installed to
 today's fault — or the class's largest where none is (C7 then fails on a drafted value, and
 says so). The 15 kV class (rated maximum voltage 15.5 kV, applied on 2.4–14.4 kV systems) and
 low voltage (≤ 1 kV: :data:`LV_RATING_CLASSES`, IEC 60947-2 / IEC 60269-2, review rev34b M3)
-are tabled, each by the voltage at the device's own terminal; other system voltages keep the
-IEC 60059 R10 series (:func:`protv2g.study_draft
+are tabled, each by the voltage at the device's own terminal, and the feeder breaker (a relay's)
+of the 27 kV and 38 kV classes (:data:`MV_BREAKER_CLASSES`, review rev43a M6: IEEE 34's head at
+24.9 kV was drafted "8 kA … the next R10 value", no breaker rating of that class); other system
+voltages and the other devices there keep the IEC 60059 R10 series (:func:`protv2g.study_draft
 .draft.r10_rating_ka`).
 
 Sources (15 kV class), and how far they were checked
@@ -23,6 +25,11 @@ Sources (15 kV class), and how far they were checked
   72.5 kV and below (15.5 kV rows): rated short-circuit currents 12.5, 20, 25, 31.5, 40, 63 kA
   symmetrical. The standard's front matter was found with the search tool, not its table: the
   values are recalled and bracketed 12.5–63 kA.
+* Feeder breakers of the 27 kV class (rated maximum voltage 27 kV, applied on 22.9–24.9 kV
+  systems) and the 38 kV class (38 kV, on 34.5 kV systems) — IEEE Std C37.06-2009, the same
+  table of outdoor circuit breakers rated 72.5 kV and below: 27 kV rows 12.5, 16, 20, 25 kA
+  symmetrical (as review rev43a M6 quotes them); 38 kV rows 16, 20, 25, 31.5, 40 kA (recalled,
+  not checked against the table). Bracketed by each class's first and last row.
 * Reclosers — IEEE Std C37.60-2012 / IEC 62271-111:2012 (found) rates reclosers by preferred
   symmetrical interrupting currents; catalogue ratings found for 15.5 kV reclosers: 12 kA and
   16 kA (Cooper/Eaton type VSO, "12000 or 16000 symmetrical amps maximum interrupting
@@ -59,6 +66,7 @@ from protv2g.topology_reach import LOW_VOLTAGE_KV
 from protv2g.units import Method
 
 __all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "LV_RATING_CLASSES", "CLASS_KV_MAX",
+           "MV_BREAKER_CLASSES",
            "draft_rating", "rating_class",
            "device_rating", "device_x_r", "duty_factor", "r10_rating_ka"]
 
@@ -115,20 +123,39 @@ LV_RATING_CLASSES: dict[str, RatingClass] = {
 }
 LV_RATING_CLASSES["recloser"] = LV_RATING_CLASSES["relay"]
 
+#: Rated maximum voltage (kV line to line) → the feeder breaker's class above the 15 kV one
+#: (``relay`` stands for the breaker it trips; IEEE C37.06-2009, module docstring). Reclosers
+#: and fuse cutouts of these classes are not tabled (R10).
+MV_BREAKER_CLASSES: dict[float, RatingClass] = {
+    27.0: RatingClass(
+        "27 kV class outdoor breaker", (12.5, 16.0, 20.0, 25.0), "sym", 16.0, (12.5, 25.0),
+        "IEEE C37.06-2009 outdoor preferred ratings, 27 kV (12.5, 16, 20, 25 kA)"),
+    38.0: RatingClass(
+        "38 kV class outdoor breaker", (16.0, 20.0, 25.0, 31.5, 40.0), "sym", 20.0,
+        (16.0, 40.0), "IEEE C37.06-2009 outdoor preferred ratings, 38 kV (recalled)"),
+}
+
 
 def rating_class(kind: str, kv_ll: float) -> RatingClass | None:
     """The tabled class of a device of ``kind`` at ``kv_ll`` kV (line to line): the
     low-voltage one at or below 1 kV (:data:`LV_RATING_CLASSES`), the 15 kV one up to
-    :data:`CLASS_KV_MAX`, else None.
+    :data:`CLASS_KV_MAX`, a relay's breaker of the 27 / 38 kV class up to its rated maximum
+    voltage (:data:`MV_BREAKER_CLASSES`), else None.
 
     >>> rating_class("relay", 0.416).label[:29], rating_class("relay", 12.47).label
     ('low-voltage circuit-breaker (', '15 kV class outdoor breaker')
+    >>> rating_class("relay", 24.9).label, rating_class("recloser", 24.9)
+    ('27 kV class outdoor breaker', None)
     """
     if not kv_ll > 0:
         return None
     if kv_ll <= LOW_VOLTAGE_KV:
         return LV_RATING_CLASSES.get(kind)
-    return RATING_CLASSES.get(kind) if kv_ll <= CLASS_KV_MAX else None
+    if kv_ll <= CLASS_KV_MAX:
+        return RATING_CLASSES.get(kind)
+    if kind == "relay":
+        return next((c for kv, c in sorted(MV_BREAKER_CLASSES.items()) if kv_ll <= kv), None)
+    return None
 
 
 @dataclass(frozen=True)
@@ -158,7 +185,7 @@ def draft_rating(kind: str, kv_ll: float, i_max_ka: float) -> DraftRating | None
     12.5
     >>> draft_rating("fuse", 12.47, 1.6).basis
     'asym'
-    >>> draft_rating("relay", 34.5, 6.9) is None
+    >>> draft_rating("recloser", 34.5, 6.9) is None
     True
     """
     cls = rating_class(kind, kv_ll)
