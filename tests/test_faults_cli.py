@@ -82,6 +82,39 @@ def test_faults_dead_bus_behind_open_switch_is_reported(shared_dir, tmp_path, ca
         assert "de-energised" in capsys.readouterr().out
 
 
+def test_faults_study_on_a_feeder_with_a_dead_bus_reports_it(shared_dir, tmp_path, capsys):
+    """rev43b F0: ``faults STUDY.yaml`` on a pandapower feeder (a net, or an OpenDSS master
+    through pandapower) with a bus behind an open switch lists that bus at 0 A as ``faults
+    net.json`` and ``run`` do; the old route refused the whole feeder ("leave it out of
+    `buses`"). The live rows equal the bare net's (the same engine call on the same buses)."""
+    case = shared_dir / "cases" / "dead-bus-open-switch"
+    relay = ("devices:\n  - {name: R1, kind: relay, location: {line: L1, end: from}, "
+             "pickup_a: 200, curve: IEEE-VI, time_dial: 2}\n")
+    for name in ("net.json", "master_open_tie.dss"):  # a study's files stay in its folder
+        (tmp_path / name).write_bytes((case / name).read_bytes())
+    feeders = {"B4": "  pandapower_json: net.json\n",
+               "b3": "  opendss: master_open_tie.dss\n  opendss_via: pandapower\n"}
+    for dead_bus, feeder in feeders.items():
+        study = tmp_path / f"s_{dead_bus}.yaml"
+        study.write_text(f"name: dead\nfeeder:\n{feeder}"
+                         + (relay if dead_bus == "B4" else "")
+                         + "faults:\n  method: classical\n")
+        out = tmp_path / f"{dead_bus}.csv"
+        assert main(["faults", str(study), "--csv", str(out)]) == 0, capsys.readouterr().err
+        t = pd.read_csv(out)
+        dead = t[~t.energized]
+        assert set(dead.bus) == {dead_bus}
+        assert (dead.ikss_ka == 0).all() and (t[t.energized].ikss_ka > 0).all()
+        assert "de-energised" in capsys.readouterr().out
+    bare = tmp_path / "bare.csv"
+    assert main(["faults", str(case / "net.json"), "--method", "classical", "--csv",
+                 str(bare)]) == 0
+    b = pd.read_csv(bare).set_index(["bus", "fault_type", "case"]).sort_index()
+    s = pd.read_csv(tmp_path / "B4.csv").set_index(["bus", "fault_type", "case"]).sort_index()
+    assert list(s.index) == list(b.index)
+    assert (abs(s.ikss_ka - b.ikss_ka) <= 1e-9 + 1e-9 * b.ikss_ka).all()
+
+
 def test_faults_dss_options_on_other_sources_are_bad_input(tmp_path, capsys):
     assert main(["faults", str(FEEDERS_DIR / "depot_two_feeder" / "study.yaml"),
                  "--secondaries"]) == 2
