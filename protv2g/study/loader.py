@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from protv2g.devices.library import YAML_SAFE_LOADER, Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
 from protv2g.network.json_tables import FeederTables, feeder_tables_from_document
+from protv2g.network.net_references import reference_issues
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
 from protv2g.study.curves import study_library
 from protv2g.study.feeder_checks import (
@@ -161,7 +162,8 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
                 tables = feeder_tables_from_document(
                     checked_json(target, file=file, field=key)[1])
                 if tables is not None:
-                    return LoadedFeeder(tables)
+                    dangling = reference_issues(tables, file, f"{key} ({target.name})")
+                    return LoadedFeeder(None if dangling else tables, issues=tuple(dangling))
             return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
         if source.opendss_via == "phase":
             from protv2g.study.opendss_feeder import load_dss_feeder
