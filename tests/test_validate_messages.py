@@ -105,3 +105,23 @@ def test_case_hint_for_other_names(tmp_path):
     assert fixes["v2g_sites[0].control"].startswith("write 'grid_following'")
     assert fixes["faults.cases[0]"].startswith("write 'max'")
     assert fixes["scenarios.light_load_fraction"].endswith("write 0.3 for 30 %")
+
+
+def test_schema_and_model_reference_errors_in_one_pass(tmp_path):
+    """rev43b F4: on an OpenDSS feeder a schema error hid a device on a line the model does not
+    have (and a site on a missing bus) until it was fixed; now one ``validate`` lists all."""
+    src = FEEDERS_DIR / "opendss_example"
+    shutil.copytree(src, tmp_path, dirs_exist_ok=True)
+    doc = yaml.safe_load((src / "study.yaml").read_text())
+    doc["devices"][0]["reset_time_s"] = "30s"                    # schema: not a number
+    doc["devices"].append({"name": "R9", "kind": "relay", "location": {"line": "l9",
+                           "end": "from"}, "pickup_a": 400, "curve": "IEEE-VI",
+                           "time_dial": 1})
+    doc["v2g_sites"][0]["bus"] = "b9"
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    by_field = {i.field: i for i in validate_study(tmp_path / "study.yaml")}
+    n = len(doc["devices"]) - 1
+    assert "devices[0].reset_time_s" in by_field
+    assert "no line named 'l9'" in by_field[f"devices[{n}].location.line"].message
+    assert "no bus 'b9'" in by_field["v2g_sites[0].bus"].message
+    assert "b1" in by_field["v2g_sites[0].bus"].fix                # the close names

@@ -200,7 +200,8 @@ def _raw_library(raw: dict[str, Any], path: Path) -> CurveLibrary | None:
 
 
 def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> list[Issue]:
-    """Feeder-dependent problems (missing lines/buses) found even when the schema fails.
+    """Feeder-dependent problems (missing lines/buses, unknown curves) found even when the
+    schema fails, on a pandapower net or an OpenDSS model (rev43b F4: the model's were not).
 
     So that one run of ``validate`` lists a wrong pickup *and* a device on a missing line.
     """
@@ -209,11 +210,16 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
     except ValidationError:
         return []
     loaded = _load_feeder(source, path.parent, str(path), light)
-    net, issues = loaded.net, list(loaded.issues)
-    if net is None:
-        return issues if loaded.model is None else []
+    net, model, issues = loaded.net, loaded.model, list(loaded.issues)
+    if net is None and model is None:
+        return issues
     file = str(path)
     library = _raw_library(raw, path)
+    # a model's own curves join the library only in a valid study: their names not judged here
+    model_curve = ("dss-",) if loaded.curves else ()
+    if model is not None:  # OpenDSS only for an OpenDSS feeder
+        from protv2g.network.dss_graph import locate
+        from protv2g.study.opendss_feeder import site_bus
     raw_devices = raw.get("devices")
     for i, device in enumerate(raw_devices if isinstance(raw_devices, list) else []):
         if not isinstance(device, dict):
@@ -221,7 +227,8 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
         if library is not None:
             for key in _CURVE_KEYS:
                 name = device.get(key)
-                if isinstance(name, str) and name not in library:
+                if isinstance(name, str) and name not in library \
+                        and not (model_curve and name.startswith(model_curve)):
                     try:
                         library.get(name)
                     except InputError as exc:
@@ -231,11 +238,15 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
             loc = Location.model_validate(device.get("location"))
         except ValidationError:
             continue
-        issues.extend(resolve_location(net, loc, file, f"devices[{i}].location")[1])
+        key = f"devices[{i}].location"
+        issues.extend(locate(model, loc, file, key)[1] if model is not None
+                      else resolve_location(net, loc, file, key)[1])
     raw_sites = raw.get("v2g_sites")
     for i, site in enumerate(raw_sites if isinstance(raw_sites, list) else []):
         if isinstance(site, dict) and isinstance(site.get("bus"), str):
-            issues.extend(find_one(net.bus, site["bus"], "bus", file, f"v2g_sites[{i}].bus")[1])
+            key = f"v2g_sites[{i}].bus"
+            issues.extend(site_bus(model, site["bus"], file, key)[1] if model is not None
+                          else find_one(net.bus, site["bus"], "bus", file, key)[1])
     return issues
 
 

@@ -51,7 +51,7 @@ from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
 from protv2g.units import Method
 
-__all__ = ["load_dss_feeder", "dss_semantics"]
+__all__ = ["load_dss_feeder", "dss_semantics", "site_bus"]
 
 
 def _no_phase(bus: str, need: str, have: str, split: bool) -> tuple[str, str]:
@@ -122,6 +122,16 @@ def _near(name: str, names: list[str]) -> str:
     return f" (e.g. {', '.join(close)})" if close else ""
 
 
+def site_bus(model: DssModel, bus: str, file: str, key: str) -> tuple[int, list[Issue]]:
+    """The model's index of a V2G site's ``bus`` (−1 and an issue, with close names, when
+    the model has none) — for a valid study and for one that failed the schema."""
+    b = int(model.bus_index([bus])[0])
+    if b >= 0:
+        return b, []
+    return b, [Issue(file, key, f"the OpenDSS model has no bus {bus!r}",
+                     "use a bus of the model" + _near(bus, list(model.buses.index)))]
+
+
 def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
                   extra_curves: list[Curve] | tuple[Curve, ...] = ()
                   ) -> tuple[list, dict[str, DeviceSite], dict[str, int], CurveLibrary | None]:
@@ -150,14 +160,11 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             s.far_bus, element_name=element, terminal=terminal,
             phases=terminal_phases(model.element_y(element), terminal))
     site_buses: dict[str, int] = {}
-    names = list(tab.index)
     for i, site in enumerate(document.v2g_sites):
         key = f"v2g_sites[{i}]"
-        b = int(model.bus_index([site.bus])[0])
-        if b < 0:
-            issues.append(Issue(file, f"{key}.bus", f"the OpenDSS model has no bus "
-                                f"{site.bus!r}", "use a bus of the model" + _near(site.bus,
-                                                                                  names)))
+        b, bus_issues = site_bus(model, site.bus, file, f"{key}.bus")
+        if bus_issues:
+            issues.extend(bus_issues)
             continue
         have = str(tab.phases.iat[b])
         need = "abc" if site.phases == 3 else str(site.phase or "")
