@@ -56,6 +56,7 @@ from protv2g.report.excel import save_workbook_atomic
 from protv2g.report.plain_sheets import write_sheets
 from protv2g.runner import dead_buses
 from protv2g.study import Study, load_study
+from protv2g.study.unit_slips import model_unit_slip_warnings
 from protv2g.units import Case, FaultType, Method
 
 __all__ = ["register", "run"]
@@ -274,6 +275,7 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
           f"primary of {len(model.buses)} in the model)")
     _say_existing(existing)
     _say_dead(dead)
+    _say_slips(model)
     from protv2g.network.dss_islands import island_sources
 
     islands = island_sources(model)  # rev41b M4: an island a generator reaches, said so
@@ -296,6 +298,16 @@ def _say_existing(existing, shown: int = 4) -> None:  # noqa: ANN001
                  for n, b, k in zip(part.name, part.bus, part.kva, strict=True)]
         more = f" and {len(names) - shown} more" if len(names) > shown else ""
         print(f"  {', '.join(names[:shown])}{more}: {text}")
+
+
+def _say_slips(model) -> None:  # noqa: ANN001
+    """The model's unit slips (rev43b F2), in ``validate``'s words for a study's."""
+    slips = model_unit_slip_warnings(model, model.source, "")
+    if slips:
+        print(f"{len(slips)} warning(s): values that look like a slip (the model runs with "
+              "them):")
+        for w in slips:
+            print(f"  - {w}")
 
 
 def _say_dead(dead: list[str]) -> None:
