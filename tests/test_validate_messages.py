@@ -125,3 +125,27 @@ def test_schema_and_model_reference_errors_in_one_pass(tmp_path):
     assert "no line named 'l9'" in by_field[f"devices[{n}].location.line"].message
     assert "no bus 'b9'" in by_field["v2g_sites[0].bus"].message
     assert "b1" in by_field["v2g_sites[0].bus"].fix                # the close names
+
+
+def test_not_a_list_fix_fits_the_field(tmp_path):
+    """rev43b M1: ``devices: {}`` was told "e.g. [0.5, 2.0, 2.0]" (a recloser's intervals);
+    the example now fits the field: mappings for devices, numbers for intervals."""
+    def edit(doc):
+        doc["devices"][2]["reclose_intervals_s"] = 2.0
+        doc["v2g_sites"] = "depot"
+    by_field = {i.field: i for i in _issues(tmp_path, edit)}
+    assert "[0.5, 2.0, 2.0]" in by_field["devices[2].reclose_intervals_s"].fix
+    sites = by_field["v2g_sites"]
+    assert "one mapping per entry" in sites.fix and "bus:" in sites.fix
+    assert "[0.5" not in sites.fix and "should be a list" in sites.message
+    by_field = {i.field: i for i in _issues(tmp_path, lambda d: d.update(devices={}))}
+    assert "kind: relay" in by_field["devices"].fix and "[0.5" not in by_field["devices"].fix
+
+
+def test_unknown_bus_offers_close_names(tmp_path):
+    """rev43b M4: "no single bus named 'B9' (none in the feeder)" offered no names, where
+    lines and curves do; a loosely close or differently cased name is offered now."""
+    issues = _issues(tmp_path, lambda d: d["v2g_sites"][0].update(bus="b2"))
+    hit = next(i for i in issues if i.field == "v2g_sites[0].bus")
+    assert "no single bus named 'b2'" in hit.message
+    assert "closest names:" in hit.fix and "F1-B02" in hit.fix
