@@ -149,3 +149,16 @@ def test_unknown_bus_offers_close_names(tmp_path):
     hit = next(i for i in issues if i.field == "v2g_sites[0].bus")
     assert "no single bus named 'b2'" in hit.message
     assert "closest names:" in hit.fix and "F1-B02" in hit.fix
+
+
+def test_missing_redirect_inside_a_redirected_file_names_that_file(tmp_path):
+    """rev43b M2: a study's feeder redirects to codes.dss, whose line 2 redirects to a file
+    that is not there; ``validate`` put "line 2" on the master's name."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "master.dss").write_text(
+        "Clear\nNew Circuit.c basekv=12.47 bus1=s\nRedirect sub/codes.dss\n")
+    (tmp_path / "sub" / "codes.dss").write_text("! codes\nRedirect ../missing.dss\n")
+    (tmp_path / "study.yaml").write_text("name: s\nfeeder:\n  opendss: master.dss\n")
+    hit = next(i for i in validate_study(tmp_path / "study.yaml") if "not found" in i.message)
+    assert hit.field == "feeder.opendss (sub/codes.dss, redirected from master.dss): line 2"
+    assert "'../missing.dss'" in hit.message

@@ -30,7 +30,7 @@ from protv2g.study.feeder_checks import (
 from protv2g.study.fuse_standard import with_iec_fuse_basis
 from protv2g.study.issues import issues_from_validation_error, with_device_names
 from protv2g.study.opendss_devices import adopt_model_devices
-from protv2g.study.paths import resolve_inside
+from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
@@ -175,9 +175,8 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
         try:
             imported = import_opendss(target)
         except InputError as exc:
-            return LoadedFeeder(None, issues=tuple(
-                Issue(file, f"{key} ({target.name}): {i.field}".rstrip(": "), i.message, i.fix)
-                for i in exc.issues))
+            return LoadedFeeder(None, issues=tuple(script_issue(file, key, target, i)
+                                                   for i in exc.issues))
         return LoadedFeeder(imported.net, imported.warnings, tuple(imported.curves),
                             tuple(imported.devices))
     except InputError as exc:

@@ -46,7 +46,7 @@ from protv2g.network.dss_voltage_bases import (
     without_base_text,
 )
 from protv2g.study.dss_site_transformers import site_transformer_issues
-from protv2g.study.paths import resolve_inside
+from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
 from protv2g.units import Method
@@ -98,8 +98,8 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
     try:
         model = load_dss_model(target, redirects=redirects)
     except InputError as exc:
-        return {"issues": tuple(Issue(file, f"feeder.opendss ({target.name}): {i.field}"
-                                      .rstrip(": "), i.message, i.fix) for i in exc.issues)}
+        return {"issues": tuple(script_issue(file, "feeder.opendss", target, i)
+                                for i in exc.issues)}
     out: dict[str, Any] = {"model": model, "warnings": model.warnings}
     dicts, curves, import_warnings = model_device_dicts(model)
     placed = [(found, d) for i, d in enumerate(devices)
