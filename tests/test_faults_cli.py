@@ -126,3 +126,21 @@ def test_faults_unknown_redirect_is_bad_input(tmp_path, capsys):
     assert main(["faults", str(FEEDERS_DIR / "opendss_example" / "Master.dss"),
                  "--redirect", str(tmp_path / "missing.dss")]) == 2
     assert "--redirect" in capsys.readouterr().err
+
+
+def test_device_on_an_element_not_in_the_model_says_so(tmp_path, capsys):
+    """rev43b F5: a fuse monitoring Line.l9 of a model with l1 and l2 was refused in OpenDSS's
+    words ("(#405) … CktElement for SwitchedObj is not set"); now "line.l9 is not in the
+    model" with the closest names, file and line kept."""
+    dss = tmp_path / "m.dss"
+    dss.write_text(
+        "Clear\nNew Circuit.c basekv=12.47 pu=1.0 phases=3 bus1=sub MVAsc3=200 MVAsc1=180\n"
+        "New Line.l1 bus1=sub bus2=b1 length=1 units=km\n"
+        "New Line.l2 bus1=b1 bus2=b2 length=1 units=km\n"
+        "New Fuse.f2 monitoredobj=Line.l9 monitoredterm=1 fusecurve=klink ratedcurrent=65\n"
+        "Set VoltageBases=(12.47)\nCalcVoltageBases\nSolve\n")
+    assert main(["faults", str(dss)]) == 2
+    err = capsys.readouterr().err
+    assert f"{dss}: line 5:" in err and "line.l9 is not in the model" in err
+    assert "closest: line.l1, line.l2" in err or "closest: line.l2, line.l1" in err
+    assert "#405" not in err
