@@ -144,3 +144,37 @@ def test_device_on_an_element_not_in_the_model_says_so(tmp_path, capsys):
     assert f"{dss}: line 5:" in err and "line.l9 is not in the model" in err
     assert "closest: line.l1, line.l2" in err or "closest: line.l2, line.l1" in err
     assert "#405" not in err
+
+
+_NER = ("Clear\nSet DefaultBaseFrequency=60\n"
+        "New Circuit.ner basekv=115 pu=1.0 phases=3 bus1=src MVAsc3=2000 MVAsc1=1800 x1r1=10 "
+        "x0r0=3\nNew Transformer.sub phases=3 windings=2 buses=(src sub.1.2.3.4) "
+        "conns=(delta wye) kvs=(115 12.47)\n~ kvas=(20000 20000) xhl=10 %r=0.5\n"
+        "{reactor}New Linecode.oh nphases=3 r1=0.3 x1=0.6 r0=0.6 x0=1.8 c1=0 c0=0 units=km\n"
+        "New Line.l1 bus1=sub bus2=b1 linecode=oh length=3 units=km\n"
+        "Set VoltageBases=(115, 12.47)\nCalcVoltageBases\nSolve\n")
+
+
+def test_faults_says_why_a_feeder_is_ungrounded(tmp_path, capsys):
+    """rev43b F3: a Dyn substation whose star point (sub.4) is grounded through a neutral
+    reactor typed onto bus 'sbu', or through nothing, gives SLG ≈ 0 A at sub and b1 (OpenDSS
+    the same, rev43b's ref.py); ``faults`` now says those buses have no path to ground and
+    why, where it said nothing. With the reactor on sub the feeder is grounded: no such line.
+    """
+    cases = {"typo": "New Reactor.ngr phases=1 bus1=sbu.4 bus2=sbu.0 R=8 X=0.001\n",
+             "floating": "", "grounded": "New Reactor.ngr phases=1 bus1=sub.4 bus2=sub.0 R=8 "
+                                         "X=0.001\n"}
+    for case, reactor in cases.items():
+        dss, out = tmp_path / f"{case}.dss", tmp_path / f"{case}.csv"
+        dss.write_text(_NER.format(reactor=reactor))
+        assert main(["faults", str(dss), "--method", "classical", "--fault-types", "SLG",
+                     "--cases", "max", "--csv", str(out)]) == 0
+        said = capsys.readouterr().out
+        slg = pd.read_csv(out).groupby("bus").ikss_ka.max()
+        if case == "grounded":  # 3V/|2Z1 + Z0 + 3·8 Ω| ≈ 0.9 kA (rev43b hand check 888.6 A)
+            assert slg["sub"] > 0.5 and "no path to ground" not in said
+            continue
+        assert slg["sub"] < 1e-3 and slg["b1"] < 1e-3
+        assert "2 fault bus(es) with no path to ground" in said and "b1, sub" in said
+        assert "star point on sub.4, which nothing grounds" in said
+        assert ("reactor.ngr is de-energised" in said) == (case == "typo")

@@ -275,6 +275,11 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
           f"primary of {len(model.buses)} in the model)")
     _say_existing(existing)
     _say_dead(dead)
+    from protv2g.flow.ungrounded_why import ungrounded_lines
+
+    live = sorted(set(df.loc[df.energized, "bus"]))  # rev43b F3: SLG 0 A said and why
+    for line in ungrounded_lines(model, live):
+        print(line)
     _say_slips(model)
     from protv2g.network.dss_islands import island_sources
 
