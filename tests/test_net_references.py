@@ -76,3 +76,18 @@ def test_a_sound_net_has_no_dangling_reference():
     from protv2g.network.net_references import reference_issues
 
     assert reference_issues(_net(), "net.json", "") == []
+
+
+def test_validate_reads_every_element_table_for_references(tmp_path, capsys):
+    """A static generator on a bus the net lacks: validate's table read (no pandapower) names
+    it too, not only run's full load."""
+    net = _net()
+    pp.create_sgen(net, 3, 0.2, name="PV1")
+    net.sgen.at[0, "bus"] = 9
+    pp.to_json(net, str(tmp_path / "net.json"))
+    study = tmp_path / "s.yaml"
+    study.write_text("name: s\nfeeder:\n  pandapower_json: net.json\n")
+    assert main(["validate", str(study)]) != 0
+    out = capsys.readouterr()
+    assert "feeder.pandapower_json (net.json): sgen 'PV1' (row 0).bus: 9 is not a bus" in (
+        out.out + out.err)

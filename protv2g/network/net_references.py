@@ -25,7 +25,7 @@ import pandas as pd
 
 from protv2g.errors import Issue
 
-__all__ = ["reference_issues"]
+__all__ = ["BUS_COLUMNS", "SWITCH_ELEMENT_TABLES", "reference_issues"]
 
 #: The bus columns of each element table (pandapower's element tables, ``pp.create_*``).
 BUS_COLUMNS: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -17,8 +18,12 @@ from pydantic import ValidationError
 
 from protv2g.devices.library import YAML_SAFE_LOADER, Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
-from protv2g.network.json_tables import FeederTables, feeder_tables_from_document
-from protv2g.network.net_references import reference_issues
+from protv2g.network.json_tables import (
+    FeederTables,
+    element_frames,
+    feeder_tables_from_document,
+)
+from protv2g.network.net_references import BUS_COLUMNS, reference_issues
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
 from protv2g.study.curves import study_library
 from protv2g.study.feeder_checks import (
@@ -159,10 +164,12 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
             return LoadedFeeder(None, issues=tuple(issues))
         if source.pandapower_json:
             if light:
-                tables = feeder_tables_from_document(
-                    checked_json(target, file=file, field=key)[1])
-                if tables is not None:
-                    dangling = reference_issues(tables, file, f"{key} ({target.name})")
+                document = checked_json(target, file=file, field=key)[1]
+                tables = feeder_tables_from_document(document)
+                if tables is not None:  # every element table's references, not only these
+                    every = SimpleNamespace(**{**element_frames(document, BUS_COLUMNS),
+                                               **vars(tables)})
+                    dangling = reference_issues(every, file, f"{key} ({target.name})")
                     return LoadedFeeder(None if dangling else tables, issues=tuple(dangling))
             return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
         if source.opendss_via == "phase":
