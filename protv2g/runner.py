@@ -64,7 +64,7 @@ from protv2g.study.switching import dead_end_line_names, open_line_names
 from protv2g.study.todos import todo_items
 
 __all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest",
-           "line_end_temperature_text"]
+           "line_end_temperature_text", "dead_buses"]
 
 
 def _ungrounded_names(study: Study, faults: Any) -> list[str]:
@@ -286,7 +286,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     bus_faults["ikss_iec_sum_ka"] = iec_sum_ka
     del iec_sum_ka
     if study.model is None:  # pandapower: the dead buses at 0 A, as OpenDSS's (rev39b M6)
-        bus_faults = with_dead_rows(bus_faults, *_dead_buses(study.net))
+        bus_faults = with_dead_rows(bus_faults, *dead_buses(study.net))
     could_not = unevaluated_mask(violations)
     meta = {
         "checks": {"criteria": list(CRITERIA),
@@ -407,7 +407,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     return StudyResult(**{**fields, "meta": {**meta, "gate": verdict}})
 
 
-def _dead_buses(net: Any) -> tuple[list[int], list[str]]:
+def dead_buses(net: Any) -> tuple[list[int], list[str]]:
     """The pandapower feeder's in-service buses with no path to a source (the fault study
     leaves them out: :func:`protv2g.pipeline._energized_buses`), their indices and names."""
     if net is None or len(net.ext_grid) == 0:

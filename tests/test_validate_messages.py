@@ -118,3 +118,60 @@ def test_a_key_of_a_section_below_says_where_it_belongs(tmp_path):
     # a misspelt key of the level itself still gets its suggestion
     issues = _issues(tmp_path, lambda d: d["devices"][0].update(ground_pikup_a=50))
     assert "did you mean 'ground_pickup_a'" in issues[0].fix
+
+
+def test_schema_and_model_reference_errors_in_one_pass(tmp_path):
+    """rev43b F4: on an OpenDSS feeder a schema error hid a device on a line the model does not
+    have (and a site on a missing bus) until it was fixed; now one ``validate`` lists all."""
+    src = FEEDERS_DIR / "opendss_example"
+    shutil.copytree(src, tmp_path, dirs_exist_ok=True)
+    doc = yaml.safe_load((src / "study.yaml").read_text())
+    doc["devices"][0]["reset_time_s"] = "30s"                    # schema: not a number
+    doc["devices"].append({"name": "R9", "kind": "relay", "location": {"line": "l9",
+                           "end": "from"}, "pickup_a": 400, "curve": "IEEE-VI",
+                           "time_dial": 1})
+    doc["v2g_sites"][0]["bus"] = "b9"
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
+    by_field = {i.field: i for i in validate_study(tmp_path / "study.yaml")}
+    n = len(doc["devices"]) - 1
+    assert "devices[0].reset_time_s" in by_field
+    assert "no line named 'l9'" in by_field[f"devices[{n}].location.line"].message
+    assert "no bus 'b9'" in by_field["v2g_sites[0].bus"].message
+    assert "b1" in by_field["v2g_sites[0].bus"].fix                # the close names
+
+
+def test_not_a_list_fix_fits_the_field(tmp_path):
+    """rev43b M1: ``devices: {}`` was told "e.g. [0.5, 2.0, 2.0]" (a recloser's intervals);
+    the example now fits the field: mappings for devices, numbers for intervals."""
+    def edit(doc):
+        doc["devices"][2]["reclose_intervals_s"] = 2.0
+        doc["v2g_sites"] = "depot"
+    by_field = {i.field: i for i in _issues(tmp_path, edit)}
+    assert "[0.5, 2.0, 2.0]" in by_field["devices[2].reclose_intervals_s"].fix
+    sites = by_field["v2g_sites"]
+    assert "one mapping per entry" in sites.fix and "bus:" in sites.fix
+    assert "[0.5" not in sites.fix and "should be a list" in sites.message
+    by_field = {i.field: i for i in _issues(tmp_path, lambda d: d.update(devices={}))}
+    assert "kind: relay" in by_field["devices"].fix and "[0.5" not in by_field["devices"].fix
+
+
+def test_unknown_bus_offers_close_names(tmp_path):
+    """rev43b M4: "no single bus named 'B9' (none in the feeder)" offered no names, where
+    lines and curves do; a loosely close or differently cased name is offered now."""
+    issues = _issues(tmp_path, lambda d: d["v2g_sites"][0].update(bus="b2"))
+    hit = next(i for i in issues if i.field == "v2g_sites[0].bus")
+    assert "no single bus named 'b2'" in hit.message
+    assert "closest names:" in hit.fix and "F1-B02" in hit.fix
+
+
+def test_missing_redirect_inside_a_redirected_file_names_that_file(tmp_path):
+    """rev43b M2: a study's feeder redirects to codes.dss, whose line 2 redirects to a file
+    that is not there; ``validate`` put "line 2" on the master's name."""
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "master.dss").write_text(
+        "Clear\nNew Circuit.c basekv=12.47 bus1=s\nRedirect sub/codes.dss\n")
+    (tmp_path / "sub" / "codes.dss").write_text("! codes\nRedirect ../missing.dss\n")
+    (tmp_path / "study.yaml").write_text("name: s\nfeeder:\n  opendss: master.dss\n")
+    hit = next(i for i in validate_study(tmp_path / "study.yaml") if "not found" in i.message)
+    assert hit.field == "feeder.opendss (sub/codes.dss, redirected from master.dss): line 2"
+    assert "'../missing.dss'" in hit.message

@@ -54,7 +54,9 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.sources import load_pandapower_json
 from protv2g.report.excel import save_workbook_atomic
 from protv2g.report.plain_sheets import write_sheets
+from protv2g.runner import dead_buses
 from protv2g.study import Study, load_study
+from protv2g.study.unit_slips import model_unit_slip_warnings
 from protv2g.units import Case, FaultType, Method
 
 __all__ = ["register", "run"]
@@ -149,14 +151,13 @@ def run(args: argparse.Namespace) -> int:
     study_faults = source.document.faults if isinstance(source, Study) else None
     _check_prefault(args, study_faults.method if study_faults else Method.IEC60909,
                     study_faults.prefault if study_faults else "open_circuit", options)
-    dead: list[str] = []
     if isinstance(source, Study) and source.model is not None:  # an OpenDSS feeder
         return _write_phase(args, fault_study(source, **options), source.model, False)
-    if isinstance(source, Study):
-        res = fault_study(source, **options)
-    else:
-        live, dead = _energized_buses(source)
-        res = fault_study(source, scenarios=scenarios or None, buses=live, **options)
+    # one path for a bare net and a study's (rev43b F0): the dead buses at 0 A, not a refusal
+    live, dead = _energized_buses(source.net if isinstance(source, Study) else source)
+    if not isinstance(source, Study):
+        options["scenarios"] = scenarios or None
+    res = fault_study(source, buses=live, **options)
     df = res.bus.copy()
     df["bus"] = df["bus_name"]
     df["energized"] = True
@@ -226,14 +227,13 @@ def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> No
 
 
 def _energized_buses(net: pp.pandapowerNet) -> tuple[list[int], list[str]]:
-    """In-service buses with a path to an external grid, and the names of the others."""
-    from pandapower.topology import unsupplied_buses
-
+    """In-service buses with a path to a source, and the names of the others — the dead
+    buses ``run`` reports at 0 A (:func:`protv2g.runner.dead_buses`, one search for both)."""
+    dead, names = dead_buses(net)
     in_service = net.bus.index[net.bus.in_service.values.astype(bool)]
-    dead = sorted(set(unsupplied_buses(net)) & set(in_service))
-    names = [str(net.bus.at[b, "name"]) if str(net.bus.at[b, "name"]) not in ("", "None", "nan")
-             else str(b) for b in dead]
-    return [int(b) for b in in_service if b not in set(dead)], names
+    names = [n if n not in ("", "None", "nan") else str(b) for b, n in zip(dead, names,
+                                                                           strict=True)]
+    return [int(b) for b in in_service if int(b) not in set(dead)], names
 
 
 def _run_dss(args: argparse.Namespace) -> int:
@@ -275,6 +275,12 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
           f"primary of {len(model.buses)} in the model)")
     _say_existing(existing)
     _say_dead(dead)
+    from protv2g.flow.ungrounded_why import ungrounded_lines
+
+    live = sorted(set(df.loc[df.energized, "bus"]))  # rev43b F3: SLG 0 A said and why
+    for line in ungrounded_lines(model, live):
+        print(line)
+    _say_slips(model)
     from protv2g.network.dss_islands import island_sources
 
     islands = island_sources(model)  # rev41b M4: an island a generator reaches, said so
@@ -297,6 +303,16 @@ def _say_existing(existing, shown: int = 4) -> None:  # noqa: ANN001
                  for n, b, k in zip(part.name, part.bus, part.kva, strict=True)]
         more = f" and {len(names) - shown} more" if len(names) > shown else ""
         print(f"  {', '.join(names[:shown])}{more}: {text}")
+
+
+def _say_slips(model) -> None:  # noqa: ANN001
+    """The model's unit slips (rev43b F2), in ``validate``'s words for a study's."""
+    slips = model_unit_slip_warnings(model, model.source, "")
+    if slips:
+        print(f"{len(slips)} warning(s): values that look like a slip (the model runs with "
+              "them):")
+        for w in slips:
+            print(f"  - {w}")
 
 
 def _say_dead(dead: list[str]) -> None:

@@ -80,6 +80,7 @@ from protv2g.network.dss_islands import (
     grid_nodes,
     island_elements,
 )
+from protv2g.network.dss_unit_slips import element_unit_slips
 
 __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
            "suspend_protection", "resume_protection", "inverter_output_kw", "PRIMARY_KV_LL",
@@ -202,6 +203,9 @@ class DssModel:
     inverter_j_a: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False)
     redirect_elements: frozenset[str] = frozenset()
     controls_on: bool = True
+    #: values a unit slip puts orders of magnitude off (:mod:`.dss_unit_slips`: a kV in
+    #: volts, an Xd″ in percent), also in :attr:`warnings`; None: none looked for
+    unit_slips: pd.DataFrame | None = field(default=None, repr=False)
     _dss: Any = field(default=None, repr=False)
     _lines: tuple[ElementY, ...] | None = field(default=None, repr=False)
     #: elements whose admittance differs from OpenDSS's (a line split at a close-in bus,
@@ -344,6 +348,9 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                  "its buses are reported at 0 A")
     shunt_elements = shunts(dss, elements, str(path))
     machine_elements = machines(dss, str(path))
+    slips = element_unit_slips(dss, buses, machine_elements)  # rev43b F2: kV in V, Xd″ in %
+    for row in slips.itertuples():
+        warn.add(row.element, row.name, row.what, row.action)
     live_inv = elements.enabled & elements.energized & (
         elements.cls.isin(INVERTER_CLASSES) | elements.name.isin(inverter_generators(dss)))
     inverter_elements = tuple(element_y(dss, n, str(path)) for n in elements.name[live_inv])
@@ -358,7 +365,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
         devices=devices(dss),
         controls=control_table(dss), injections=injections, inverters=inverter_elements,
         inverter_j_a=inverter_j,
-        elements=elements, converged=converged, warnings=warn.frame(),
+        elements=elements, converged=converged, warnings=warn.frame(), unit_slips=slips,
         redirects=tuple(str(r) for r in redirects), controls_on=controls, _dss=dss,
         redirect_elements=warn.redirect_elements,
         _lines=line_y)

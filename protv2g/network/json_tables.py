@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["FeederTables", "feeder_tables_from_document", "unsupplied_buses"]
+__all__ = ["FeederTables", "element_frames", "feeder_tables_from_document", "unsupplied_buses"]
 
 #: Tables read and the columns each must have (pandapower's element tables).
 _COLUMNS: dict[str, tuple[str, ...]] = {
@@ -101,6 +101,17 @@ def feeder_tables_from_document(document: Any) -> FeederTables | None:
         tables[name] = frame
     load = _frame(body["load"]) if "load" in body else None
     return FeederTables(**tables, load=load)
+
+
+def element_frames(document: Any, names: Any) -> dict[str, pd.DataFrame]:
+    """The tables ``names`` of a decoded pandapower JSON document that it holds and this reader
+    understands (others left out): for checks beyond the topology (a dangling ``sgen`` bus,
+    :mod:`protv2g.network.net_references`)."""
+    body = document.get("_object") if isinstance(document, dict) else None
+    if not isinstance(body, dict):
+        return {}
+    frames = {name: _frame(body[name]) for name in names if name in body}
+    return {name: f for name, f in frames.items() if f is not None}
 
 
 def _in_service(frame: pd.DataFrame) -> np.ndarray:

@@ -65,6 +65,10 @@ _DATAPATH = re.compile(r"\bdatapath\b", re.I)
 _TRACE_ON = re.compile(r"\b(debugtrace|tracecontrol)\s*=\s*(yes|true|y|t)\b", re.I)
 #: Where OpenDSS names the line of a block (``Text.Commands``) it rejected.
 _BLOCK_LINE = re.compile(r"\s*\[file: \"<user-provided string>\", line: (\d+)\]\s*$")
+#: The element a Fuse/Recloser/Relay/SwtControl watches or switches (``monitoredobj=``,
+#: ``switchedobj=``, ``element=``): a rejected control naming one the model lacks is said so.
+_WATCHED = re.compile(r"\b(monitoredobj|switchedobj|element)\s*=\s*(\"[^\"]*\"|'[^']*'|[^\s]+)",
+                      re.I)
 _FIRST_WORD = re.compile(r"^\s*([A-Za-z_]+)")
 _FILE_ARG = re.compile(r"^\s*[A-Za-z_]+\s+(?:file\s*=\s*)?(\"[^\"]*\"|'[^']*'|\([^)]*\)|\S+)", re.I)
 
@@ -246,7 +250,8 @@ class _Batch:
             if k < 0:
                 raise _rejected(self.path, f"lines {line_nos[0]}–{line_nos[-1]}", "", text
                                 ) from exc
-            raise _rejected(self.path, f"line {line_nos[k]}", lines[k], text) from exc
+            raise _rejected(self.path, f"line {line_nos[k]}", lines[k], text,
+                            _missing_element(dss, lines[k])) from exc
 
 
 def _moves(line: str) -> bool:
@@ -280,8 +285,38 @@ def _run_redirect(path: Path, line_no: int, line: str, dss, log: ScriptLog, dept
     _run_file(target, dss, log, depth + 1)
 
 
-def _rejected(path: Path, where: str, line: str, why: str) -> InputError:
+def _missing_element(dss, line: str) -> tuple[str, str] | None:  # noqa: ANN001
+    """Why a protective or switching control on ``line`` was rejected, in the model's words,
+    when it names an element the model does not have (rev43b F5: OpenDSS's own text is
+    "(#405) … CktElement for SwitchedObj is not set"): that element and the closest names
+    of the model's elements."""
+    m = _WATCHED.search(line)
+    if m is None:
+        return None
+    watched = m.group(2).strip("\"'").lower()
+    if "." not in watched:
+        return None
+    try:
+        names = [n.lower() for n in dss.Circuit.AllElementNames()]
+    except Exception:  # noqa: BLE001 - no circuit yet: OpenDSS's own text stands
+        return None
+    if watched in names:
+        return None
+    import difflib
+
+    cls = watched.split(".", 1)[0]
+    same = [n for n in names if n.startswith(f"{cls}.")]
+    close = difflib.get_close_matches(watched, same or names, n=5, cutoff=0.3)
+    fix = (f"name an element of the model ({'closest: ' + ', '.join(close) if close else cls})"
+           f" in {m.group(1)}=, or define {watched} before this line")
+    return f"{watched} is not in the model ({m.group(1)}={m.group(2)})", fix
+
+
+def _rejected(path: Path, where: str, line: str, why: str,
+              missing: tuple[str, str] | None = None) -> InputError:
     what = f"OpenDSS rejected {line.strip()!r}" if line else "OpenDSS rejected a command"
+    if missing is not None:  # the model's words, not OpenDSS's #405 (rev43b F5)
+        return InputError(Issue(str(path), where, f"{what}: {missing[0]}", missing[1]))
     return InputError(
         Issue(
             str(path),

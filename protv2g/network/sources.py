@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from protv2g.errors import InputError, Issue
+from protv2g.network.net_references import reference_issues
 
 if TYPE_CHECKING:  # pragma: no cover - pandapower is imported where a net is built
     import pandapower as pp
@@ -101,6 +102,9 @@ def load_pandapower_json(path: Path, *, file: str | None = None,
             Issue(file, field, f"pandapower could not read {path.name} ({type(exc).__name__}: "
                   f"{exc})", "export the net with pandapower.to_json")
         ) from None
+    dangling = reference_issues(net, file, f"{field} ({path.name})" if field else "")
+    if dangling:  # rev43b F1: refused here, not an IndexError deep in pandapower later
+        raise InputError(dangling)
     return net
 
 

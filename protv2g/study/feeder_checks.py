@@ -45,8 +45,13 @@ def find_one(table: Any, name: str, what: str, file: str, field_path: str
         return hits[0], []
     fix = f"use a {what} name from the feeder"
     if not hits:  # a typo: the nearest names, as for an unknown curve
-        close = difflib.get_close_matches(name, table["name"].astype(str).unique().tolist(),
-                                          n=5, cutoff=0.6)
+        names = table["name"].astype(str).unique().tolist()
+        by_lower = {n.lower(): n for n in reversed(names)}
+        # the close names, or failing those the loosely close ones (rev43b M4: 'B9' among
+        # B1–B4 was offered none), compared regardless of case as OpenDSS names are
+        close = [by_lower[c] for c in difflib.get_close_matches(
+            name.lower(), list(by_lower), n=5, cutoff=0.6) or difflib.get_close_matches(
+            name.lower(), list(by_lower), n=5, cutoff=0.3)]
         if close:
             fix += f"; closest names: {', '.join(close)}"
     # review s15/s16: "(0 found)" read as a count the user had asked for

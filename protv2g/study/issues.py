@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import enum
 import re
 import types
 import typing
@@ -42,7 +43,7 @@ _FIXES = {
     "literal_error": "use one of the allowed values",
     "union_tag_invalid": "set kind to relay, recloser or fuse",
     "union_tag_not_found": "add 'kind: relay', 'kind: recloser' or 'kind: fuse'",
-    "tuple_type": "write a YAML list, e.g. [0.5, 2.0, 2.0]",
+    "tuple_type": "write a YAML list",
     "model_type": "write a mapping of keys (key: value)",
     "model_attributes_type": "write a mapping of keys (key: value)",
     "string_pattern_mismatch": "use letters, digits, '-', '_', '.' and spaces only",
@@ -183,9 +184,42 @@ def issues_from_validation_error(error: ValidationError, file: str,
         if kind == "union_tag_invalid":
             message = (f"unknown device kind {err.get('ctx', {}).get('tag', '')!r}; allowed: "
                        "relay, recloser, fuse")
+        if kind == "tuple_type":  # the example fits the field (rev43b M1); a YAML list
+            fix = _list_fix(loc, root)
+            message = message.replace("a valid tuple", "a list")
         fix = _hint(err) or fix
         issues.append(Issue(file, format_path(loc, root), message, fix))
     return issues
+
+
+#: A list entry of each study section that is a list of mappings, as the file writes one.
+_ENTRY_EXAMPLES = {
+    "devices": "- {name: R1, kind: relay, location: {line: L1, end: from}, pickup_a: 400, "
+               "curve: IEEE-VI, time_dial: 2}",
+    "v2g_sites": "- {name: depot, bus: B3, n_chargers: 4, p_charger_kw: 100}",
+}
+
+
+def _list_fix(loc: tuple[Any, ...], root: Root) -> str:
+    """The fix of a value that is not a list, with an example of what the field holds: one
+    mapping per entry for a list of sections (``devices``), numbers for a list of numbers
+    (a recloser's intervals), plain values otherwise (rev43b M1: ``devices: {}`` was told
+    "e.g. [0.5, 2.0, 2.0]")."""
+    key = str(loc[-1]) if loc else ""
+    field = next((m.model_fields[key] for m in _model_at(loc, root) if key in m.model_fields),
+                 None)
+    if field is None:
+        return "write a YAML list"
+    if _unwrap(field.annotation):
+        example = _ENTRY_EXAMPLES.get(key, "- {key: value, …}")
+        return (f"write a YAML list with one mapping per entry, each on its own line under "
+                f"'{key}:' and starting with '- ', e.g. {example}")
+    if {float, int} & set(typing.get_args(field.annotation)) or "float" in str(field.annotation):
+        return "write a YAML list of numbers, e.g. [0.5, 2.0, 2.0]"
+    kinds = [a for a in typing.get_args(field.annotation) if isinstance(a, type)
+             and issubclass(a, enum.Enum)]
+    shown = ", ".join(str(m.value) for m in list(kinds[0])[:2]) if kinds else "first, second"
+    return f"write a YAML list, one value per entry, e.g. [{shown}]"
 
 
 def _typos(errors: list[Any], root: Root) -> dict[tuple[Any, ...], tuple[Any, ...]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -17,7 +18,12 @@ from pydantic import ValidationError
 
 from protv2g.devices.library import YAML_SAFE_LOADER, Curve, CurveLibrary, load_library
 from protv2g.errors import InputError, Issue
-from protv2g.network.json_tables import FeederTables, feeder_tables_from_document
+from protv2g.network.json_tables import (
+    FeederTables,
+    element_frames,
+    feeder_tables_from_document,
+)
+from protv2g.network.net_references import BUS_COLUMNS, reference_issues
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
 from protv2g.study.curves import study_library
 from protv2g.study.feeder_checks import (
@@ -29,7 +35,7 @@ from protv2g.study.feeder_checks import (
 from protv2g.study.fuse_standard import with_iec_fuse_basis
 from protv2g.study.issues import issues_from_validation_error, with_device_names
 from protv2g.study.opendss_devices import adopt_model_devices
-from protv2g.study.paths import resolve_inside
+from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.units import DeviceKind
@@ -158,10 +164,13 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
             return LoadedFeeder(None, issues=tuple(issues))
         if source.pandapower_json:
             if light:
-                tables = feeder_tables_from_document(
-                    checked_json(target, file=file, field=key)[1])
-                if tables is not None:
-                    return LoadedFeeder(tables)
+                document = checked_json(target, file=file, field=key)[1]
+                tables = feeder_tables_from_document(document)
+                if tables is not None:  # every element table's references, not only these
+                    every = SimpleNamespace(**{**element_frames(document, BUS_COLUMNS),
+                                               **vars(tables)})
+                    dangling = reference_issues(every, file, f"{key} ({target.name})")
+                    return LoadedFeeder(None if dangling else tables, issues=tuple(dangling))
             return LoadedFeeder(load_pandapower_json(target, file=file, field=key))
         if source.opendss_via == "phase":
             from protv2g.study.opendss_feeder import load_dss_feeder
@@ -173,9 +182,8 @@ def _load_feeder(source: FeederSource, study_dir: Path, file: str, light: bool =
         try:
             imported = import_opendss(target)
         except InputError as exc:
-            return LoadedFeeder(None, issues=tuple(
-                Issue(file, f"{key} ({target.name}): {i.field}".rstrip(": "), i.message, i.fix)
-                for i in exc.issues))
+            return LoadedFeeder(None, issues=tuple(script_issue(file, key, target, i)
+                                                   for i in exc.issues))
         return LoadedFeeder(imported.net, imported.warnings, tuple(imported.curves),
                             tuple(imported.devices))
     except InputError as exc:
@@ -198,7 +206,8 @@ def _raw_library(raw: dict[str, Any], path: Path) -> CurveLibrary | None:
 
 
 def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> list[Issue]:
-    """Feeder-dependent problems (missing lines/buses) found even when the schema fails.
+    """Feeder-dependent problems (missing lines/buses, unknown curves) found even when the
+    schema fails, on a pandapower net or an OpenDSS model (rev43b F4: the model's were not).
 
     So that one run of ``validate`` lists a wrong pickup *and* a device on a missing line.
     """
@@ -207,11 +216,16 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
     except ValidationError:
         return []
     loaded = _load_feeder(source, path.parent, str(path), light)
-    net, issues = loaded.net, list(loaded.issues)
-    if net is None:
-        return issues if loaded.model is None else []
+    net, model, issues = loaded.net, loaded.model, list(loaded.issues)
+    if net is None and model is None:
+        return issues
     file = str(path)
     library = _raw_library(raw, path)
+    # a model's own curves join the library only in a valid study: their names not judged here
+    model_curve = ("dss-",) if loaded.curves else ()
+    if model is not None:  # OpenDSS only for an OpenDSS feeder
+        from protv2g.network.dss_graph import locate
+        from protv2g.study.opendss_feeder import site_bus
     raw_devices = raw.get("devices")
     for i, device in enumerate(raw_devices if isinstance(raw_devices, list) else []):
         if not isinstance(device, dict):
@@ -219,7 +233,8 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
         if library is not None:
             for key in _CURVE_KEYS:
                 name = device.get(key)
-                if isinstance(name, str) and name not in library:
+                if isinstance(name, str) and name not in library \
+                        and not (model_curve and name.startswith(model_curve)):
                     try:
                         library.get(name)
                     except InputError as exc:
@@ -229,11 +244,15 @@ def _raw_place_issues(raw: dict[str, Any], path: Path, light: bool = False) -> l
             loc = Location.model_validate(device.get("location"))
         except ValidationError:
             continue
-        issues.extend(resolve_location(net, loc, file, f"devices[{i}].location")[1])
+        key = f"devices[{i}].location"
+        issues.extend(locate(model, loc, file, key)[1] if model is not None
+                      else resolve_location(net, loc, file, key)[1])
     raw_sites = raw.get("v2g_sites")
     for i, site in enumerate(raw_sites if isinstance(raw_sites, list) else []):
         if isinstance(site, dict) and isinstance(site.get("bus"), str):
-            issues.extend(find_one(net.bus, site["bus"], "bus", file, f"v2g_sites[{i}].bus")[1])
+            key = f"v2g_sites[{i}].bus"
+            issues.extend(site_bus(model, site["bus"], file, key)[1] if model is not None
+                          else find_one(net.bus, site["bus"], "bus", file, key)[1])
     return issues
 
 

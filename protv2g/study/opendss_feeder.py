@@ -46,12 +46,12 @@ from protv2g.network.dss_voltage_bases import (
     without_base_text,
 )
 from protv2g.study.dss_site_transformers import site_transformer_issues
-from protv2g.study.paths import resolve_inside
+from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
 from protv2g.units import Method
 
-__all__ = ["load_dss_feeder", "dss_semantics"]
+__all__ = ["load_dss_feeder", "dss_semantics", "site_bus"]
 
 
 def _no_phase(bus: str, need: str, have: str, split: bool) -> tuple[str, str]:
@@ -98,8 +98,8 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
     try:
         model = load_dss_model(target, redirects=redirects)
     except InputError as exc:
-        return {"issues": tuple(Issue(file, f"feeder.opendss ({target.name}): {i.field}"
-                                      .rstrip(": "), i.message, i.fix) for i in exc.issues)}
+        return {"issues": tuple(script_issue(file, "feeder.opendss", target, i)
+                                for i in exc.issues)}
     out: dict[str, Any] = {"model": model, "warnings": model.warnings}
     dicts, curves, import_warnings = model_device_dicts(model)
     placed = [(found, d) for i, d in enumerate(devices)
@@ -120,6 +120,16 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
 def _near(name: str, names: list[str]) -> str:
     close = difflib.get_close_matches(name.lower(), names, n=5, cutoff=0.3)
     return f" (e.g. {', '.join(close)})" if close else ""
+
+
+def site_bus(model: DssModel, bus: str, file: str, key: str) -> tuple[int, list[Issue]]:
+    """The model's index of a V2G site's ``bus`` (−1 and an issue, with close names, when
+    the model has none) — for a valid study and for one that failed the schema."""
+    b = int(model.bus_index([bus])[0])
+    if b >= 0:
+        return b, []
+    return b, [Issue(file, key, f"the OpenDSS model has no bus {bus!r}",
+                     "use a bus of the model" + _near(bus, list(model.buses.index)))]
 
 
 def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
@@ -150,14 +160,11 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             s.far_bus, element_name=element, terminal=terminal,
             phases=terminal_phases(model.element_y(element), terminal))
     site_buses: dict[str, int] = {}
-    names = list(tab.index)
     for i, site in enumerate(document.v2g_sites):
         key = f"v2g_sites[{i}]"
-        b = int(model.bus_index([site.bus])[0])
-        if b < 0:
-            issues.append(Issue(file, f"{key}.bus", f"the OpenDSS model has no bus "
-                                f"{site.bus!r}", "use a bus of the model" + _near(site.bus,
-                                                                                  names)))
+        b, bus_issues = site_bus(model, site.bus, file, f"{key}.bus")
+        if bus_issues:
+            issues.extend(bus_issues)
             continue
         have = str(tab.phases.iat[b])
         need = "abc" if site.phases == 3 else str(site.phase or "")

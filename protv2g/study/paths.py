@@ -11,7 +11,7 @@ from pathlib import Path
 
 from protv2g.errors import Issue
 
-__all__ = ["resolve_inside"]
+__all__ = ["resolve_inside", "script_issue"]
 
 
 def resolve_inside(study_dir: Path, relative: str, file: str, key: str
@@ -64,3 +64,24 @@ def _symlink_on_the_way(study_dir: Path, relative: str) -> tuple[str, Path] | No
         if here.is_symlink():
             return Path(*rel.parts[:k + 1]).as_posix(), here.resolve()
     return None
+
+
+def script_issue(file: str, key: str, target: Path, issue: Issue) -> Issue:
+    """``issue`` of the feeder script ``target`` (or of a file it redirects to) as an issue of
+    the study ``file``: the field names the study key, the file holding the line and, when
+    that is a redirected file, the script it was redirected from (rev43b M2: "line 1" of a
+    redirected file was put on the master's name)."""
+    held = Path(issue.file) if issue.file and Path(issue.file).is_file() else target
+    try:
+        same = held.resolve() == target.resolve()
+    except OSError:
+        same = held == target
+    if same:
+        where = target.name
+    else:
+        try:
+            shown = held.resolve().relative_to(target.resolve().parent).as_posix()
+        except ValueError:
+            shown = str(held)
+        where = f"{shown}, redirected from {target.name}"
+    return Issue(file, f"{key} ({where}): {issue.field}".rstrip(": "), issue.message, issue.fix)

@@ -110,7 +110,7 @@ from protv2g.study.setting_steps import on_step, settings_steps
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_warnings
 from protv2g.study.source_check import source_warnings
 from protv2g.study.transformer_fuse import withstand_warnings
-from protv2g.study.unit_slips import unit_slip_warnings
+from protv2g.study.unit_slips import model_unit_slip_warnings, unit_slip_warnings
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -181,6 +181,7 @@ def plausibility_warnings(study: Study) -> list[Issue]:
             unnamed_site_transformer_warnings,
         )
 
+        out += model_unit_slip_warnings(study.model, file)  # kV in V, Xd″ in % (rev43b F2)
         out += unnamed_site_transformer_warnings(study)
         out += project_load_warnings(study)  # its loads go with it (review rev35a M1)
         out += held_load_issues(study)  # loads LoadMult does not scale (rev34a W2)

@@ -30,7 +30,7 @@ from typing import Any
 from protv2g.errors import Issue
 
 __all__ = ["CEASE_MAX_S", "INTERRUPTING_MAX_KA", "PICKUP_MIN_A", "R_FAULT_MAX_OHM",
-           "unit_slip_warnings"]
+           "model_unit_slip_warnings", "unit_slip_warnings"]
 
 #: Interrupting rating above every drafted class, kA (module docstring).
 INTERRUPTING_MAX_KA = 200.0
@@ -94,3 +94,15 @@ def unit_slip_warnings(document: Any, file: str, device_where: list[str]) -> lis
                 "give the chargers' anti-islanding clearing time in seconds (≤ 2 s), from the "
                 "unit's certification"))
     return out
+
+
+def model_unit_slip_warnings(model: Any, file: str, key: str = "feeder.opendss") -> list[Issue]:
+    """The OpenDSS model's unit slips (a Generator's or Load's kV in volts, a machine's Xd″ or
+    Xd′ in percent: :mod:`protv2g.network.dss_unit_slips`, review rev43b F2) as warnings of
+    the study ``file`` whose feeder field ``key`` names the model."""
+    slips = getattr(model, "unit_slips", None)
+    if slips is None:
+        return []
+    return [Issue(file, f"{key} ({row.name}).{row.field}" if key else f"{row.name}.{row.field}",
+                  row.what, row.action)
+            for row in slips.itertuples()]
