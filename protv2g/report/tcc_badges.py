@@ -64,7 +64,7 @@ def place_badges(ends_pt: np.ndarray, widths_pt: Sequence[float]
 
     >>> ends = np.array([[[100, 100], [100, 110]], [[101, 101], [101, 108]]], float)
     >>> place_badges(ends, [12.0, 12.0])
-    [(106.0, 105.0), (106.0, 117.5)]
+    [(105.0, 105.0), (106.0, 117.5)]
     """
     arrows = [(min(a[0], b[0]) - 2.0, min(a[1], b[1]) - 2.0, max(a[0], b[0]) + 2.0,
                max(a[1], b[1]) + 2.0) for a, b in ends_pt]
@@ -80,7 +80,7 @@ def place_badges(ends_pt: np.ndarray, widths_pt: Sequence[float]
             dx, dy = _PLACES[0]
             box = (x + dx, y + dy - _BADGE_PT / 2, x + dx + width, y + dy + _BADGE_PT / 2)
         placed.append(box)
-        out.append((x + dx, y + dy))
+        out.append((float(x + dx), float(y + dy)))
     return out
 
 
