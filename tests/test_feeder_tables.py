@@ -12,7 +12,7 @@ import pytest
 from protv2g.report.feeder_graph import feeder_tables
 
 _COLUMNS = ["element", "element_index", "name", "from_bus", "to_bus", "length_km",
-            "in_service"]
+            "in_service", "regulator"]
 
 
 def _branches_by_rows(net: pp.pandapowerNet) -> pd.DataFrame:
@@ -31,7 +31,10 @@ def _branches_by_rows(net: pp.pandapowerNet) -> pd.DataFrame:
         for idx, sw in bb.iterrows():
             rows.append(("switch", int(idx), str(sw["name"]), names[sw["bus"]],
                          names[sw["element"]], 0.0, True))
-    return pd.DataFrame(rows, columns=_COLUMNS)
+    out = pd.DataFrame(rows, columns=_COLUMNS[:-1])
+    # no tap controller in these nets: no regulator (review rev43a M4 added the column)
+    out["regulator"] = pd.Series("", index=out.index, dtype=object)
+    return out
 
 
 def _edge_net() -> pp.pandapowerNet:

@@ -349,3 +349,36 @@ def test_a_fail_on_a_drafted_value_says_which_as_the_gate_does():
     c10 = next(x for x in lines if "C10" in x)
     assert f"its worst row rests on a drafted value (TODO): confirm {cease}" in c10
     assert "rests on" not in next(x for x in lines if "C12" in x)
+
+
+def test_a_pre_existing_finding_folded_onto_a_v2g_fail_line_says_made_worse():
+    """fix43 item 2: on the workplace feeder the gate has one C10 line for R-HEAD,
+    "fail: C10 R-HEAD / office-park, existing DER … (fail; made worse by V2G; …)": the existing
+    DER's own pre-existing finding is folded onto it. The memo said of it "fail,
+    pre-existing"; it says "pre-existing, made worse by V2G", as mend43's "pre-existing, made
+    worse by the project's equipment", naming the line's other finding."""
+    rows = pd.DataFrame([
+        _row("C10", "fail", "worse", "expected/light/100%", "R-HEAD", -1.5, "s",
+             other_device="office-park", fault_bus="B03"),
+        _row("C10", "fail", "pre-existing", "base/light", "R-HEAD", -1.5, "s",
+             other_device="existing DER", fault_bus="SUB-12kV")])
+    f = build_findings(rows)
+    by = f.findings.set_index("finding")
+    v2g = next(x for x in by.index if by.loc[x, "other_device"] == "office-park")
+    pre = next(x for x in by.index if by.loc[x, "other_device"] == "existing DER")
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {"reasons": []})
+    conditions = {v.split(" ")[1]: v for k, v in _pairs(ws, w) if k.startswith("  condition")}
+    assert f" — fail, {Attribution.WORSE}" in conditions[v2g]
+    assert (f" — fail, pre-existing, made worse by V2G (the gate's fail line with {v2g})"
+            in conditions[pre]), conditions[pre]
+
+
+def test_workbook_memo_says_the_folded_existing_der_finding_is_made_worse(workplace_book):
+    result, ws = workplace_book
+    conditions = [v for k, v in _section(ws, "2. Conditions", "3. ")
+                  if v.startswith("fail: F") and " C10 " in v]
+    der = [v for v in conditions if "existing DER" in v.split(" — ")[0]]
+    assert len(der) == 1 and "— fail, pre-existing, made worse by V2G (the gate's fail line " \
+        "with F" in der[0], conditions

@@ -42,7 +42,9 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
     dict
         ``"Feeder buses"``: bus, name, vn_kv, is_source (external grid bus).
         ``"Feeder branches"``: element (line/trafo/switch), element_index, name, from_bus,
-        to_bus (bus names), length_km, in_service.
+        to_bus (bus names), length_km, in_service, regulator (the tap controls acting on a
+        transformer: an OpenDSS RegControl's name, a pandapower trafo controller's index;
+        "" for any other branch).
     """
     if isinstance(net, DssModel):
         return _dss_tables(net)
@@ -62,7 +64,25 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
     rows = [row for part in parts for row in part]
     branches = pd.DataFrame(rows, columns=["element", "element_index", "name", "from_bus",
                                            "to_bus", "length_km", "in_service"])
+    tap = _pp_tap_controllers(net)
+    branches["regulator"] = pd.Series(
+        [tap.get(int(i), "") if e == "trafo" else ""
+         for e, i in zip(branches["element"], branches["element_index"], strict=True)],
+        index=branches.index, dtype=object)
     return {"Feeder buses": buses, "Feeder branches": branches}
+
+
+def _pp_tap_controllers(net: Any) -> dict[int, str]:
+    """Trafo index → its tap controllers in a pandapower net's ``controller`` table
+    (``"controller 0"``; joined by ", " where several act on one trafo): the feeder plot's
+    regulators (review rev43a M4)."""
+    table = getattr(net, "controller", None)
+    out: dict[int, list[str]] = {}
+    for idx, obj in (table["object"].items() if table is not None and len(table) else ()):
+        if getattr(obj, "element", "trafo") == "trafo" and hasattr(obj, "element_index"):
+            for t in np.atleast_1d(obj.element_index):
+                out.setdefault(int(t), []).append(f"controller {idx}")
+    return {t: ", ".join(v) for t, v in out.items()}
 
 
 def _branch_rows(element: str, table: pd.DataFrame, a: str, b: str, names: pd.Series, *,
@@ -96,33 +116,52 @@ def _dss_tables(model: DssModel) -> dict[str, pd.DataFrame]:
     ends = e.buses.to_numpy(object)[rows]
     two = np.array([len(b) >= 2 and b[0] != b[1] for b in ends], dtype=bool)
     rows, ends = rows[two], ends[two]
+    # the RegControls acting on each transformer (the feeder plot draws them as regulators:
+    # review rev43a M4, IEEE 34's reg1/reg2 were plain lines beside gate fails about them)
+    regs: dict[str, list[str]] = {}
+    ctl = model.controls
+    for name, kind, target in zip(ctl.get("name", []), ctl.get("kind", []),
+                                  ctl.get("target", []), strict=True):
+        if kind == "regcontrol":
+            regs.setdefault(str(target), []).append(str(name).split(".", 1)[-1])
+    names = e.name.to_numpy(object)[rows].astype(str)
     branches = pd.DataFrame({
         "element": e.cls.to_numpy(object)[rows].astype(str),
         "element_index": rows.astype(int),
-        "name": e.name.to_numpy(object)[rows].astype(str),
+        "name": names,
         "from_bus": [b[0] for b in ends], "to_bus": [b[1] for b in ends],
         "length_km": np.nan_to_num(e.length_km.to_numpy(float)[rows]),
-        "in_service": (e.enabled.to_numpy(bool) & e.closed.to_numpy(bool))[rows]})
+        "in_service": (e.enabled.to_numpy(bool) & e.closed.to_numpy(bool))[rows],
+        "regulator": [", ".join(regs.get(n.lower(), ())) for n in names]})
     return {"Feeder buses": buses, "Feeder branches": branches}
 
 
 def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
     """Undirected graph of in-service branches (nodes: bus names), or ``None`` if absent.
 
-    Node attribute ``is_source``; edge attributes ``element``, ``element_index``, ``name``,
-    ``length_km`` and ``from_bus`` (the branch's from side).
+    Node attributes ``is_source`` and ``vn_kv``; edge attributes ``element``,
+    ``element_index``, ``name``, ``length_km``, ``from_bus`` (the branch's from side),
+    ``regulator`` (its tap controls, "" for none or a table without the column) and
+    ``names`` (every in-service branch between the two buses: IEEE 34's reg1a, reg1b, reg1c
+    are one edge, ``name`` the last).
     """
     buses, branches = tables.get("Feeder buses"), tables.get("Feeder branches")
     if buses is None or branches is None or buses.empty:
         return None
     g = nx.Graph()
     for bus in buses.itertuples(index=False):
-        g.add_node(str(bus.name), is_source=bool(bus.is_source))
+        g.add_node(str(bus.name), is_source=bool(bus.is_source),
+                   vn_kv=float(getattr(bus, "vn_kv", np.nan)))
     for br in branches.itertuples(index=False):
         if bool(br.in_service):
-            g.add_edge(str(br.from_bus), str(br.to_bus), element=str(br.element),
+            u, v = str(br.from_bus), str(br.to_bus)
+            old = g.edges[u, v] if g.has_edge(u, v) else {}
+            reg = getattr(br, "regulator", "")
+            regs = [r for r in (old.get("regulator", ""), reg) if isinstance(r, str) and r]
+            g.add_edge(u, v, element=str(br.element),
                        element_index=int(br.element_index), name=str(br.name),
-                       length_km=float(br.length_km), from_bus=str(br.from_bus))
+                       length_km=float(br.length_km), from_bus=u,
+                       names=[*old.get("names", ()), str(br.name)], regulator=", ".join(regs))
     return g
 
 

@@ -23,6 +23,7 @@ from matplotlib.patheffects import withStroke
 from matplotlib.transforms import offset_copy
 
 from protv2g.devices.kinds import spec
+from protv2g.report.branch_marks import branch_marks, named_in
 from protv2g.report.der_marks import DER_OFFSET, der_marks
 from protv2g.report.feeder_graph import device_edges, tree_layout
 from protv2g.report.feeder_overlap import LabelSpec, drop_overlaps
@@ -309,11 +310,15 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         labelled = list(pos)
     for node in labelled:
         label(3, node, pos[node], (0, -11), ha="center", va="top", fontsize=7, color="0.15")
-    flagged = set()
+    flagged, at_element = set(), set()
     if violations is not None and not violations.empty:
-        for col in ("device", "other_device"):
+        for col in ("device", "other_device", "fault_bus"):
             if col in violations.columns:  # each distinct text once (#21: 490k cells)
-                flagged |= set(text_codes(violations[col].dropna())[1].tolist())
+                texts_ = set(text_codes(violations[col].dropna())[1].tolist())
+                if col == "fault_bus":  # a finding at a transformer: "transformer.xfm1"
+                    at_element = {t for t in texts_ if t.startswith(("transformer.", "trafo"))}
+                else:
+                    flagged |= texts_
     kinds = dict(zip(settings.get("device", []), settings.get("kind", []), strict=False))
     edges = device_edges(g, settings) if edges is None else edges
     for name, (near, far) in sorted(edges.items()):
@@ -327,6 +332,10 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         # on a white box: a device's name must read over the rings round its lateral
         label(0 if name in flagged else 1, name, (x, y), (0, 9), ha="center", fontsize=7.5,
               color=color, fontweight="bold", bbox=_NAME_BOX)
+    # regulators and in-line transformers, named when a finding names them (rev43a M4)
+    branch_legend, branch_at = branch_marks(ax, g, pos, named_in(flagged | at_element), label,
+                                            Z_DEVICES)
+    marks += branch_at
     for site in sites:
         bus = str(site.get("bus"))
         if bus not in pos:
@@ -355,6 +364,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
                 for k, (m, c) in _kind_styles().items()]
     handles.append(Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"))
+    handles += branch_legend
     handles += der
     # one ring entry per colour drawn, saying which worst status it marks (rev39b M8)
     worst_drawn = {w for _, w in violated.values()}

@@ -91,7 +91,9 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
     (it limits nothing; an ``info`` row's margin is not in the curve,
     :func:`protv2g.hosting.margins.margin_table`, review rev42a M10); a panel with points
     below 0 and none limiting says so in its title (review rev40b M6: ckt5's C11/C12 panels
-    sat at −0.09…−0.25 under "below 0: violated" with 0 failing)."""
+    sat at −0.09…−0.25 under "below 0: violated" with 0 failing). A margin of −inf (+inf)
+    is drawn on a dashed line below (above) the others, which says so (review rev43a M9: IEEE
+    34's campus, limited at 0 kW by C2 with a margin of −inf, had no curve)."""
     import matplotlib.pyplot as plt
 
     margins = analysis.margins
@@ -107,7 +109,12 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                      transform=flat[0].transAxes)
     for ax, crit in zip(flat, crits, strict=False):
         sub = margins[margins["criterion"] == crit]
+        # an infinite margin (a device that never operates: C2's "fault not seen by the
+        # recloser", −inf) on a line below (above) the finite ones, said in the panel: matplotlib
+        # leaves it out, and IEEE 34's campus, limited at 0 kW by C2, had no curve (rev43a M9)
+        edge = _infinite_edges(sub["margin"].to_numpy(float))
         for (site, part, load), g in sub.groupby(["site", "participation", "load_level"]):
+            g = g.assign(margin=np.clip(g["margin"].to_numpy(float), *edge))
             line, = ax.plot(g["p_export_kw"], g["margin"], marker=".", ms=3,
                             ls="-" if load == "peak" else "--",
                             color=colors.setdefault((site, part), f"C{len(colors)}"),
@@ -130,12 +137,13 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
                 ax.axvline(float(row["hosting_kw"].iloc[0]), color=line.get_color(), ls=":",
                            lw=1)
         ax.axhline(0.0, color="k", lw=0.8)
+        infinite = _say_infinite(ax, sub["margin"].to_numpy(float), edge)
         negative = sub["margin"] < 0.0
         quiet = negative.any() and not _limiting(sub[negative]).any()
         what = ("settings/warnings only" if (sub.loc[negative, "n_failing"] > 0).any()
                 else "warnings only")
-        ax.set_title(f"{crit}" + (f" — below 0: {what}, limits nothing" if quiet else ""),
-                     fontsize=10)
+        ax.set_title(f"{crit}" + (f" — below 0: {what}, limits nothing" if quiet else "")
+                     + (f"\n{infinite}" if infinite else ""), fontsize=10)
         ax.set_xlabel("site export (kW)")
         ax.set_ylabel("smallest margin (criterion units)")
         ax.grid(True, alpha=0.3)
@@ -163,3 +171,23 @@ def _limiting(margins: Any) -> np.ndarray:
     without that column)."""
     col = "n_limiting" if "n_limiting" in margins.columns else "n_failing"
     return margins[col].to_numpy() > 0
+
+
+def _infinite_edges(margin: np.ndarray) -> tuple[float, float]:
+    """Where a panel draws its −inf and +inf margins: 12 % of the finite margins' span (0
+    included) below and above them."""
+    finite = margin[np.isfinite(margin)]
+    lo, hi = min(float(finite.min(initial=0.0)), 0.0), max(float(finite.max(initial=0.0)), 0.0)
+    span = (hi - lo) or 1.0
+    return lo - 0.12 * span, hi + 0.12 * span
+
+
+def _say_infinite(ax: Any, margin: np.ndarray, edge: tuple[float, float]) -> str:
+    """A dashed line where a panel draws its margins of −inf (+inf) (:func:`_infinite_edges`)
+    and the words for its title ("" without any)."""
+    said = []
+    for y, sign in ((edge[0], -np.inf), (edge[1], np.inf)):
+        if (margin == sign).any():
+            ax.axhline(y, color="0.4", lw=0.8, ls=(0, (4, 3)))
+            said.append(f"{'−' if sign < 0 else '+'}∞ on the dashed line")
+    return "margin " + " and ".join(said) + " (a device never operates)" if said else ""

@@ -285,8 +285,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "feeder buses (from report.feeder_graph.feeder_tables)"),
     SheetSpec("Feeder branches", "tables:Feeder branches",
               ("element", "element_index", "name", "from_bus", "to_bus", "length_km",
-               "in_service"),
-              "feeder lines, transformers and closed bus-bus switches"),
+               "in_service", "regulator"),
+              "feeder lines, transformers and closed bus-bus switches; regulator: the tap "
+              "controls acting on a transformer (OpenDSS RegControls, pandapower trafo "
+              "controllers), drawn as regulators on the feeder plot"),
 )
 
 #: What the ``tables`` entries the layout does not name hold (:func:`sheet_specs`; "further

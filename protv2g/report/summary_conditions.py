@@ -33,6 +33,7 @@ from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
+from protv2g.gate_reasons import group_keys
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.input_rows import inputs_of_rows
 from protv2g.report.findings_margin import overall_worst_texts
@@ -52,8 +53,47 @@ OURS = (Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
         Attribution.PROJECT)
 
 
+#: What a finding on a gate ``fail:`` line does to the pre-existing findings folded onto that
+#: line (:func:`_folded`), by its attribution: the words of
+#: :attr:`~protv2g.findings.Attribution.EQUIPMENT_WORSE` ("pre-existing, made worse by the
+#: project's equipment") for the others too.
+_MADE_WORSE = {Attribution.CAUSED: "made worse by V2G", Attribution.WORSE: "made worse by V2G",
+               Attribution.CAUSED_CHARGING: "made worse by charging",
+               Attribution.WORSE_CHARGING: "made worse by charging",
+               Attribution.EQUIPMENT: "made worse by the project's equipment",
+               Attribution.EQUIPMENT_WORSE: "made worse by the project's equipment",
+               Attribution.PROJECT: "made worse by the project (equipment + V2G together)"}
+
+
+def _folded(evidence: pd.DataFrame, kinds: pd.DataFrame, by_id: dict[str, Any]
+            ) -> dict[str, str]:
+    """Finding → its attribution in words, for a pre-existing finding the gate folds onto a
+    ``fail:`` line attributable to the project (:func:`protv2g.gate_findings.
+    finding_gate_kinds`): "pre-existing, made worse by V2G (the gate's fail line with F05)",
+    after that line's other findings (fix43: workplace_pv_midday's existing DER behind R-HEAD,
+    C10, was "fail, pre-existing" beside the gate's "made worse by V2G" line)."""
+    fails = kinds.loc[kinds["kind"] == "fail", "finding"].astype(str)
+    pre = [f for f in fails if str(by_id[f].attribution) == Attribution.PRE_EXISTING]
+    if not pre or not {"finding", "criterion"} <= set(evidence.columns):
+        return {}
+    rows = evidence[evidence["finding"].astype(str).isin(set(fails))]
+    keys = group_keys(rows)
+    finding = rows["finding"].astype(str)
+    out = {}
+    for fid in pre:
+        mine = set(keys[finding == fid])
+        others = sorted(set(finding[keys.isin(mine) & (finding != fid)])
+                        - set(pre))
+        words = list(dict.fromkeys(_MADE_WORSE[a] for a in (
+            by_id[o].attribution for o in others) if a in _MADE_WORSE))
+        if words:
+            out[fid] = (f"pre-existing, {' and '.join(words)} (the gate's fail line with "
+                        f"{', '.join(others)})")
+    return out
+
+
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
-          inputs: str = "", worst_on: str = "", given: str = "") -> str:
+          inputs: str = "", worst_on: str = "", given: str = "", attribution: str = "") -> str:
     """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
     kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
     ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``.
@@ -65,9 +105,11 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     and its inputs, as the gate's ``fail:`` line says them (rev40a M3: J1's C10 fail on the
     drafted ``cease_to_energize_s``). ``given``: for a finding the gate splits into lines
     of two kinds whose worst rests on an input to confirm, its worst row on given data in
-    words (:func:`_given_worst`: the figure of the gate's ``condition:`` line)."""
+    words (:func:`_given_worst`: the figure of the gate's ``condition:`` line).
+    ``attribution``: the words for a finding folded onto another's line (:func:`_folded`),
+    else its own."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
-    parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {f.attribution}"]
+    parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {attribution or f.attribution}"]
     if margin := margin_text(f.worst_margin, f.margin_unit):
         if overall:
             parts.append(f"margin {margin}" + (f" at {where}" if where else "")
@@ -229,6 +271,7 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
     protection = kinds[~kinds["flow_item"].astype(bool)]
     fails = protection[protection["kind"] == "fail"]
     grouped = _default_groups(fails, by_id)
+    folded = _folded(evidence, kinds, by_id)
     for k, row in enumerate(fails.itertuples(index=False)):
         if k in grouped:
             if grouped[k]:
@@ -239,7 +282,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         w.pair(f"  condition {n}", _line(row.kind, by_id[row.finding],
                                          recs.get(row.finding, ""), row.also,
                                          inputs=inputs(str(row.finding)),
-                                         worst_on=worst_on(str(row.finding))))
+                                         worst_on=worst_on(str(row.finding)),
+                                         attribution=folded.get(str(row.finding), "")))
     for kind, more in (("condition", "present without V2G: fix before the pilot"),
                        ("confirm", "present without V2G, resting on a tool default or a "
                         "drafted value: confirm the input, then fix or drop")):

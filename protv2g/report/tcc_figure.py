@@ -38,8 +38,9 @@ from protv2g.devices.models import Device, Fuse, Recloser
 from protv2g.devices.tcc import dotted_title, family_traces, plot_tcc
 from protv2g.report.glyph_cache import GlyphCachingRenderer
 from protv2g.report.plot_marks import add_line
+from protv2g.report.tcc_badges import V2G_ARROW_COLOUR, draw_intervals
 from protv2g.report.tcc_intervals import Interval
-from protv2g.report.tcc_legend import Badge, RowLegend, badge_box
+from protv2g.report.tcc_legend import Badge, RowLegend
 
 __all__ = ["path_figure"]
 
@@ -196,8 +197,8 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     # the interval's legend text says so: the arrow (not clipped by matplotlib) ran below the
     # axes through the tick labels to the figure's edge (review rev40b F, IEEE 37 F-736)
     top_s = ax.get_ylim()[1]
-    clipped = []
-    for k, n in enumerate(notes, start=1):
+    clipped, ends, colours = [], [], []
+    for n in notes:
         t0, t1 = (float(np.clip(t, floor_s, top_s)) if np.isfinite(t) and t > 0 else floor_s
                   for t in (n.t_primary_s, n.t_backup_s))
         clipped.append((t0, t1) != (n.t_primary_s, n.t_backup_s))
@@ -205,15 +206,12 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
         # phase current and the 51G's 3I0 differ by the chargers' current); a V2G row's own
         # arrow (it fails where the reference does not) in red
         i_b = n.i_backup_a if np.isfinite(n.i_backup_a) else n.i_a
-        colour = V2G_ARROW_COLOUR if n.case == "v2g" else "0.55" if n.info else "0.25"
-        ax.annotate("", xy=(i_b, t1), xytext=(n.i_a, t0),
-                    arrowprops={"arrowstyle": "<->", "color": colour,
-                                "lw": 1.0, "ls": "--" if n.info else "-"})
-        ax.text(max(n.i_a, i_b) * 1.07, np.sqrt(t0 * t1), str(k), fontsize=8,
-                fontweight="bold", color="0.1", va="center", ha="left",
-                bbox=badge_box(n.info))
+        ends.append(((n.i_a, t0), (i_b, t1)))
+        colours.append(V2G_ARROW_COLOUR if n.case == "v2g" else "0.55" if n.info else "0.25")
         hi, lo = max(hi, i_b), min(lo, i_b)
     ax.set_xlim(10.0 ** np.floor(np.log10(lo)), 10.0 ** np.ceil(np.log10(hi)))
+    # drawn once the limits are set: each number placed clear of the others (rev43a M3)
+    draw_intervals(ax, notes, ends, colours)
     _minor_grid(ax)
     handles, labels = ax.get_legend_handles_labels()
     kinds = [(k, Line2D([], [], marker=mk, ls="", mfc=fc, mec="k", ms=7), name)
@@ -256,9 +254,6 @@ def path_figure(models: list[Device], family: str, extremes: dict[tuple[str, str
     return fig
 
 
-#: Colour of a V2G row's own interval arrow (:attr:`~protv2g.report.tcc_intervals.Interval.case`
-#: ``"v2g"``): a failing interval the reference's arrow does not show.
-V2G_ARROW_COLOUR = "#b2182b"
 #: Relative difference between an arrow end's time and its device's drawn curve at that
 #: current above which the legend gives both (:func:`_off_curve`).
 _OFF_CURVE_REL = 0.05
@@ -277,11 +272,42 @@ def _off_curve(n: Interval, models: dict[str, Device], family: str) -> str:
                            (n.backup, n.i_backup_a if np.isfinite(n.i_backup_a) else n.i_a,
                             n.t_backup_s)):
         m = models.get(name)
-        t_curve = _time(m, family, i_a) if m is not None else float("nan")
-        if np.isfinite(t_curve) and t_curve > 0 and abs(t_s / t_curve - 1) > _OFF_CURVE_REL:
-            out.append(f"{name}'s {t_s:.3g} s is through the chargers' stages (its curve at "
-                       f"{i_a:,.0f} A: {t_curve:.3g} s)")
+        # the curve the row's element names (rev43a M3: R-816's delayed 1.26 s was set
+        # against its fast curve's 0.158 s; its delayed curve 117 gives 1.17 s), else the
+        # drawn curve nearest the row's time
+        own = [e[len(name) + 1:] for e in n.elements.split(", ") if e.startswith(f"{name} ")]
+        curves = [(abs(np.log(t / t_s)), what, t) for what, t in _curve_times(m, family, i_a)
+                  if np.isfinite(t) and t > 0] if m is not None and t_s > 0 else []
+        named = [c for c in curves if own and c[1] and _NAMES[c[1]] in own[0].split()]
+        curves = named or curves
+        if curves:
+            _, what, t_curve = min(curves)
+            if abs(t_s / t_curve - 1) > _OFF_CURVE_REL:
+                out.append(f"{name}'s {t_s:.3g} s is through the chargers' stages (its "
+                           f"{what}curve at {i_a:,.0f} A: {t_curve:.3g} s)")
     return f"; {'; '.join(out)}" if out else ""
+
+
+#: The per-pair table's word for each curve of :func:`_curve_times` (``elements_*``: "fuse
+#: TC", "fuse MM", "fast G (3I0)", "delayed P").
+_NAMES = {"total clear ": "TC", "min melt ": "MM", "fast ": "fast", "delayed ": "delayed"}
+
+
+def _curve_times(model: Device, family: str, i_a: float) -> list[tuple[str, float]]:
+    """(curve's name and a space, or "", time s) of each of ``model``'s drawn curves of the
+    family at ``i_a``: a fuse's total clear and minimum melt, a recloser's fast (where it
+    has fast shots) and delayed curves, a relay's element."""
+    x = np.array([i_a])
+    if isinstance(model, Fuse):
+        return [("total clear ", float(model.total_clear_time_s(x)[0])),
+                ("min melt ", float(model.min_melt_time_s(x)[0]))]
+    if isinstance(model, Recloser):
+        g = family == "ground"
+        fast = (model.ground_fast_time_s(x) if g else model.fast_time_s(x))[0]
+        delayed = (model.ground_delayed_time_s(x) if g else model.delayed_time_s(x))[0]
+        return ([("fast ", float(fast))] if model.settings.n_fast else []) + [
+            ("delayed ", float(delayed))]
+    return [("", _time(model, family, i_a))]
 
 
 #: Dash pattern of a fault below a device's pickup (a vertical, :func:`_vline`): long dash,

@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.report.derived import IDLE_CASE
 from protv2g.report.pair_status import status_text
 
@@ -49,8 +50,14 @@ class Interval(NamedTuple):
     i_backup_a: float = float("nan")
     #: the row the arrow is drawn from: ``"ref"`` (base, idle, or the V2G row of a pair with
     #: no base case) or ``"v2g"`` (the worst V2G row's own arrow where it fails and the
-    #: reference's does not: review rev42a M1)
+    #: reference's does not, or fails materially less: review rev42a M1, rev43a M3)
     case: str = "ref"
+    #: the failing interval written beside the arrow's number ("V2G −0.818 s"; "" where it
+    #: does not fail): review rev43a M3, the finding's figure was legend text only
+    value: str = ""
+    #: the row's elements at the arrow's fault ("F-campus_xf fuse TC, R-816 delayed G
+    #: (3I0)"): which curve each end's time is on
+    elements: str = ""
 
 
 #: Significant figures of an interval and its requirement in a TCC's text (review rev39b
@@ -177,11 +184,17 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         own = _state(ref, tag) if with_status else ("", "")
         other = _state(v, tag) if with_status else ("", "")
         said = ("V2G " if no_base else "idle " if of == IDLE_CASE else "")
-        # the V2G row's own arrow where it fails (or warns) at this fault and the reference's
-        # does not show it (review rev42a M1: ckt5's F01 drew only the idle +11.3 s, the
-        # failing V2G −37.5 s — fuse at 253 A phase, 51G at 360 A 3I0 — was legend text)
-        v_arrow = (np.isfinite(vv) and _judged(v, tag, vv, need) in ("fail", "warn")
-                   and _judged(v, tag, vv, need) != _judged(ref, tag, iv, need))
+        # the V2G row's own arrow where it fails (or warns) and the reference's does not show
+        # it (review rev42a M1: ckt5's F01 drew only the idle +11.3 s, the failing V2G
+        # −37.5 s — fuse at 253 A phase, 51G at 360 A 3I0 — was legend text), or shows a
+        # failure materially smaller (rev43a M3: IEEE 34's idle −0.0759 s, a few pixels, the
+        # finding's V2G −0.818 s legend text only); at the V2G row's worst fault where its
+        # times are this plot's (the finding's figure), else at the reference's
+        vtag = (_v2g_tag(v, primary, backup, family, tag) if np.isfinite(vv) else tag)
+        vw = float(v[f"interval_{vtag}_s"]) if np.isfinite(vv) else float("nan")
+        v_arrow = (np.isfinite(vw) and _judged(v, vtag, vw, need) in ("fail", "warn")
+                   and (_judged(v, vtag, vw, need) != _judged(ref, tag, iv, need)
+                        or need - vw > (1.0 + MATERIAL_SHARE) * max(need - iv, 0.0)))
         text = (f"{ref['criterion']} {primary}→{backup}: {said}{sec(iv)}"
                 + (" (no base case)" if no_base else "") + _said(own)
                 + (f", V2G {sec(vv)}{_said(other, own)}" if np.isfinite(vv) else "")
@@ -192,24 +205,38 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
                    if v_arrow else ""))
         # information only where every interval the text shows is (the V2G one where shown)
         shown = [_state(ref, tag)[0]] + ([_state(v, tag)[0]] if np.isfinite(vv) else [])
+        failing = _judged(ref, tag, iv, need) == "fail"
         out.append(Interval(i_a, tp, tb, text, primary, backup,
-                            all(st == "info" for st in shown), i_b))
+                            all(st == "info" for st in shown), i_b,
+                            value=f"{said}{sec(iv)}" if failing else ""))
         if not v_arrow:
             continue
-        vi_a, vi_b = _currents(v, tag, primary, backup, family)
-        vtp, vtb = float(v[f"t_primary_{tag}_s"]), float(v[f"t_backup_{tag}_s"])
+        vi_a, vi_b = _currents(v, vtag, primary, backup, family)
+        vtp, vtb = float(v[f"t_primary_{vtag}_s"]), float(v[f"t_backup_{vtag}_s"])
         if not all(np.isfinite([vi_a, vtp, vtb])) or vtp <= 0 or vtb <= 0:
             continue
-        where = str(v.get("scenario", "") or "")
+        # its fault named where it is not the one the reference's arrow is drawn at
+        fault = v.get(f"{vtag}_fault")
+        where = ", ".join(str(x) for x in (None if fault == ref.get(f"{tag}_fault") else fault,
+                                           v.get("scenario")) if isinstance(x, str) and x)
         out.append(Interval(
             vi_a, vtp, vtb,
-            f"{ref['criterion']} {primary}→{backup}: V2G {sec(vv)}{_said(other)} (need ≥ "
-            f"{seconds_text(need)}) — this arrow: V2G"
+            f"{ref['criterion']} {primary}→{backup}: V2G {sec(vw)}{_said(_state(v, vtag))} "
+            f"(need ≥ {seconds_text(need)}) — this arrow: V2G"
             + (f" ({where})" if where else "")
             + f", {primary} {vtp:.3g} s at {vi_a:,.0f} A, {backup} {vtb:.3g} s at "
             f"{vi_b:,.0f} A",
-            primary, backup, False, vi_b, "v2g"))
+            primary, backup, False, vi_b, "v2g",
+            value=f"V2G {sec(vw)}" if _judged(v, vtag, vw, need) == "fail" else "",
+            elements=str(v.get(f"elements_{vtag}", "") or "")))
     return out
+
+
+def _v2g_tag(v: pd.Series, primary: str, backup: str, family: str, tag: str) -> str:
+    """The fault of a V2G per-pair row its own arrow is drawn at: its worst (the finding's
+    margin) where both its times there are this plot's elements' (:func:`_family_point`),
+    else ``tag`` (the reference's)."""
+    return "worst" if _family_point(v, primary, backup, family, ("worst",)) == "worst" else tag
 
 
 def _currents(row: pd.Series, tag: str, primary: str, backup: str, family: str
