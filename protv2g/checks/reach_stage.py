@@ -21,6 +21,10 @@ The sustained stage is taken in both brackets of the chargers' contribution
 stages that bracket is the first cycle held) and the worse (the smaller current the element
 sees) kept with its ``bracket``, as C1–C4 keep the worse bracket. Without stages (a one-stage
 charger model) the first cycle is the only stage.
+
+Behind a step transformer C5 judges a device by the element that sees more; that element is
+chosen here, on the same stage and bracket currents as its margin (:func:`judged_stage`), not
+on the first cycle.
 """
 
 from __future__ import annotations
