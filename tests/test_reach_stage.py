@@ -12,6 +12,7 @@ from protv2g.checks.reach_stage import (
     FIRST_CYCLE,
     SUSTAINED,
     instantaneous_ground,
+    judged_stage,
     stage_currents,
 )
 from protv2g.checks.reach_text import stage_note as _stage_note
@@ -115,3 +116,37 @@ def test_the_row_says_which_stage_decided_it():
     assert "would pass: the sustained stage decides" in note and "low bracket" in note
     assert _stage_note(SUSTAINED, "both", 300.0, 300.0, 200.0, 1.5) == ""
     assert "instantaneous" in _stage_note(FIRST_CYCLE, "", 90.0, 90.0, 100.0, 1.5)
+
+
+def test_behind_a_step_the_element_is_chosen_per_bracket_on_the_judged_currents():
+    """Review idle43 "Left" 1: the element that sees more, chosen in each bracket on the
+    sustained currents, the worse bracket kept (hand figures, pickups 140 A / 45 A).
+    Row 0, first cycle ph 100 A (0.714) / 3I0 30 A (0.667): the old rule chose phase and
+    judged it at min(60, 110) = 60 A (0.43). Low bracket: ph 60 A (0.429), 3I0 32 A (0.711)
+    -> ground 0.711; high: ph 110 A (0.786), 3I0 31 A (0.689) -> phase 0.786; the device
+    reaches when either element does, so the worse bracket is low, ground, 32 A (0.711) —
+    not ground at min(32, 31) = 31 A (0.689), an element chosen across brackets. Row 1: a
+    50G (instantaneous) on its first cycle 30 A (0.667) against the sustained phase,
+    0.429 / 0.786 -> ground in the low bracket, phase in the high: low, first cycle."""
+    first = np.array([[100.0, 5.0, 5.0, 30.0]] * 2)
+    ctx = SimpleNamespace(staged=_staged(first, np.array([[60.0, 5.0, 5.0, 32.0]] * 2)),
+                          staged_high=_staged(first, np.array([[110.0, 5.0, 5.0, 31.0]] * 2)))
+    ip, ig = first[:, :3].max(axis=1), first[:, 3].copy()
+    yes, inst = np.ones(2, dtype=bool), np.array([False, True])
+    pickup = (np.full(2, 140.0), np.full(2, 45.0))
+    ground, i_op, stage, bracket = judged_stage(ctx, np.array([0, 1]), ip, ig, yes, inst,
+                                                None, yes, pickup)
+    assert ground.tolist() == [True, True]
+    np.testing.assert_allclose(i_op, [32.0, 30.0])
+    assert stage.tolist() == [SUSTAINED, FIRST_CYCLE] and bracket.tolist() == ["low", ""]
+    # the rows not behind a step transformer: as stage_currents, ground as given
+    g2, *rest = judged_stage(ctx, np.array([0, 1]), ip, ig, yes, inst, None,
+                             np.zeros(2, dtype=bool), pickup)
+    assert g2.tolist() == [True, True]
+    for a, b in zip(rest, stage_currents(ctx, np.array([0, 1]), ip, ig, yes, inst),
+                    strict=True):
+        np.testing.assert_array_equal(a, b)
+    # without stages (one-stage model): chosen on the first cycle, phase 0.714 > 0.667
+    one = SimpleNamespace(staged=None, staged_high=None)
+    g1, i1, _, _ = judged_stage(one, np.array([0, 1]), ip, ig, yes, inst, None, yes, pickup)
+    assert g1.tolist() == [False, False] and i1.tolist() == [100.0, 100.0]

@@ -21,6 +21,10 @@ The sustained stage is taken in both brackets of the chargers' contribution
 stages that bracket is the first cycle held) and the worse (the smaller current the element
 sees) kept with its ``bracket``, as C1–C4 keep the worse bracket. Without stages (a one-stage
 charger model) the first cycle is the only stage.
+
+Behind a step transformer C5 judges a device by the element that sees more; that element is
+chosen here, on the same stage and bracket currents as its margin (:func:`judged_stage`), not
+on the first cycle.
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from protv2g.devices.models import OvercurrentRelay
 from protv2g.directional.decide import ALL_RELEASED, release_masks
 from protv2g.engine.staged_tables import StagedCurrents
 
-__all__ = ["FIRST_CYCLE", "SUSTAINED", "instantaneous_ground", "stage_currents",
-           "sustained_stage"]
+__all__ = ["FIRST_CYCLE", "SUSTAINED", "instantaneous_ground", "judged_stage",
+           "stage_currents", "sustained_stage"]
 
 #: The stage names of :func:`protv2g.engine.staging.stage_names` C5 reads.
 FIRST_CYCLE, SUSTAINED = "first_cycle", "sustained"
@@ -89,7 +93,8 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
                    i_ground_a: np.ndarray, ground: np.ndarray, instantaneous: np.ndarray,
                    released: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The operating current C5 judges each zone row on.
+    """The operating current C5 judges each zone row on: :func:`judged_stage` on the
+    elements ``ground`` gives (no row chooses its element), without the element.
 
     Parameters
     ----------
@@ -102,7 +107,7 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
     ground : numpy.ndarray
         ``(n,)`` bool: the row is judged on the ground element (3I0), else the phase element.
     instantaneous : numpy.ndarray
-        ``(n,)`` bool: the element judged is instantaneous (first cycle).
+        ``(n,)`` bool: the row's ground element is instantaneous (first cycle).
     released : numpy.ndarray or None
         ``(n,)`` release codes of a forward-directional relay's rows (:func:`sustained_stage`;
         ``i_phase_a``/``i_ground_a`` then the released elements' first-cycle currents).
@@ -119,26 +124,94 @@ def stage_currents(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
         ``(n,)`` object: ``low``/``high``/``both`` for a sustained-stage row, ``""`` for a
         first-cycle one and where no stage changes the current (a base case).
     """
-    first = np.where(ground, i_ground_a, i_phase_a)
-    n = len(first)
+    return judged_stage(ctx, at, i_phase_a, i_ground_a, ground, instantaneous, released)[1:]
+
+
+def judged_stage(ctx: CheckContext, at: np.ndarray, i_phase_a: np.ndarray,
+                 i_ground_a: np.ndarray, ground: np.ndarray, instantaneous: np.ndarray,
+                 released: np.ndarray | None = None, either: np.ndarray | None = None,
+                 pickup_a: tuple[np.ndarray, np.ndarray] | None = None
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The element and operating current C5 judges each zone row on.
+
+    A row with ``either`` (behind a step transformer, :data:`~.reach_zone.EITHER_ELEMENT`)
+    is judged by the element that sees more **on the currents it is judged on**: in each
+    bracket the phase element on its sustained phase current, the ground element on its
+    sustained ``|3I0|`` (its first cycle where it is instantaneous), the larger multiple of
+    its pickup (a tie: ground); then the bracket whose chosen element gives the smaller
+    multiple. The device reaches the fault when either element does while it times, so
+    the choice is taken where the margin is (review idle43 "Left" 1: IEEE 34 R-816 at 890,
+    LLG-ab min, phase 0.199 × pickup against 3I0 0.168 in the first cycle but 0.086 against
+    0.183 sustained; judged on phase at the sustained current, −1.114 × pickup for ≈ −1.02).
+    Without stages (a one-stage model, a base case whose stages carry the first cycle) this
+    is the choice on the first cycle, as before.
+
+    Parameters
+    ----------
+    ctx, at, i_phase_a, i_ground_a, released
+        As :func:`stage_currents`.
+    ground : numpy.ndarray
+        ``(n,)`` bool: the row's ground element may judge it (a ground fault, a device with a
+        ground element, released); without ``either`` it does.
+    instantaneous : numpy.ndarray
+        ``(n,)`` bool: the row's ground element is instantaneous (judged on the first cycle).
+    either : numpy.ndarray or None
+        ``(n,)`` bool: the row is judged by its more sensitive element (where ``ground``).
+    pickup_a : (numpy.ndarray, numpy.ndarray) or None
+        ``(phase, ground)`` pickups (A) of each row's device; needed with ``either``.
+
+    Returns
+    -------
+    ground : numpy.ndarray
+        ``(n,)`` bool: judged on the ground element (the worse bracket's choice).
+    i_op_a, stage, bracket : numpy.ndarray
+        As :func:`stage_currents`, on that element.
+    """
+    ground = np.asarray(ground, dtype=bool)
+    inst = np.asarray(instantaneous, dtype=bool)
+    n = len(ground)
     low = sustained_stage(ctx.staged, at, i_phase_a, i_ground_a, released)
+    high = None if low is None else sustained_stage(ctx.staged_high, at, i_phase_a,
+                                                    i_ground_a, released)
+    # each bracket's (phase, ground) currents; the first cycle without stages, and held for
+    # the high bracket without its stages (faults.high_bracket)
+    first = (np.asarray(i_phase_a, dtype=float), np.asarray(i_ground_a, dtype=float))
+    lo, hi = low or first, high or first
+    g_lo, g_hi = (np.where(inst, first[1], b[1]) for b in (lo, hi))  # a 50G: first cycle
+    if either is not None and np.any(either):
+        ph, gp = pickup_a  # type: ignore[misc]
+        pick = ground & np.asarray(either, dtype=bool)
+        # the more sensitive element in each bracket (cross-multiplied: pickups > 0)
+        gr_lo = ground & ~(pick & (lo[0] * gp > g_lo * ph))
+        gr_hi = ground & ~(pick & (hi[0] * gp > g_hi * ph))
+        i_lo, i_hi = np.where(gr_lo, g_lo, lo[0]), np.where(gr_hi, g_hi, hi[0])
+        with np.errstate(invalid="ignore"):
+            worse_hi = (i_hi * np.where(gr_lo, gp, ph) < i_lo * np.where(gr_hi, gp, ph)) | (
+                np.isnan(i_lo) & ~np.isnan(i_hi))
+        differ = gr_lo != gr_hi
+        ground = np.where(differ, np.where(worse_hi, gr_hi, gr_lo), gr_lo)
+    else:
+        differ = np.zeros(n, dtype=bool)
+    inst &= ground
+    f = np.where(ground, first[1], first[0])
     if low is None:  # one stage: the first cycle is all there is
-        return first, np.full(n, "", dtype=object), np.full(n, "", dtype=object)
-    high = sustained_stage(ctx.staged_high, at, i_phase_a, i_ground_a, released)
-    i_low = np.where(ground, low[1], low[0])
-    # no stages of the high bracket: it is the first cycle held (faults.high_bracket)
-    i_high = first if high is None else np.where(ground, high[1], high[0])
+        return ground, f, np.full(n, "", dtype=object), np.full(n, "", dtype=object)
+    i_low = np.where(ground, g_lo, lo[0])
+    i_high = np.where(ground, g_hi, hi[0])
     i_sus = np.fmin(i_low, i_high)
     # the texts by code, one ``str`` object each shared by the rows (#21: ``np.where`` on
     # texts and ``astype(object)`` made a ``str`` per row, 427,896 zone rows at 10,000 buses)
     bracket = np.where(i_low == i_high, 0, np.where(i_low < i_high, 1, 2))
+    if differ.any():  # the brackets chose different elements: the worse one's element
+        i_sus[differ] = np.where(worse_hi, i_hi, i_lo)[differ]
+        bracket[differ] = np.where(worse_hi, 2, 1)[differ]
     # no stage changes what the element sees (a base case, no charger between): no bracket,
     # as a row of the first cycle (not a finding the "Charger stages" sheet explains)
-    bracket[(i_low == first) & (i_high == first)] = 3
-    bracket[np.asarray(instantaneous, dtype=bool)] = 3
-    i_op = np.where(instantaneous, first, i_sus)
-    stage = _STAGES[np.asarray(instantaneous, dtype=bool).astype(np.intp)]
-    return i_op, stage, _BRACKETS[bracket]
+    bracket[(i_low == f) & (i_high == f) & ~differ] = 3
+    bracket[inst] = 3
+    i_op = np.where(inst, f, i_sus)
+    stage = _STAGES[inst.astype(np.intp)]
+    return ground, i_op, stage, _BRACKETS[bracket]
 
 
 #: :func:`stage_currents`' texts by code.

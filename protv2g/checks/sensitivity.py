@@ -17,7 +17,8 @@ published melting range at long times for a fuse (maximum / minimum melting curr
 
 A device's primary zone ends at the first step transformer below it without a device of its
 own: the buses behind it are its backup zone, judged by its more sensitive element (a ground
-fault behind a delta winding gives no 3I0); low-voltage buses (at or below 1 kV) are no
+fault behind a delta winding gives no 3I0), chosen on the currents each element is judged on
+(:func:`~.reach_stage.judged_stage`); low-voltage buses (at or below 1 kV) are no
 requirement of a device on a medium-voltage bus, except a transformer fuse's own secondary
 terminals (:func:`protv2g.checks.reach_zone.reach_rows`, :mod:`protv2g.topology_reach`).
 
@@ -79,7 +80,7 @@ from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_project_ground import project_ground_rows
-from protv2g.checks.reach_stage import instantaneous_ground, stage_currents
+from protv2g.checks.reach_stage import instantaneous_ground, judged_stage
 from protv2g.checks.reach_text import (
     BAD_COLUMNS,
     reach_messages,
@@ -170,13 +171,13 @@ def _zone_rows_split(ctx: CheckContext) -> tuple[pd.DataFrame, pd.DataFrame | No
         ctx.faults, m["_at"].to_numpy(), m.i_phase_a.to_numpy(float),
         m.i_ground_a.to_numpy(float), ground)
     ground &= ground_ok
-    # behind a step transformer the element that sees more (no 3I0 behind a delta winding)
-    ground &= ~(m[EITHER_ELEMENT].to_numpy(bool) & (i_ph * gp > i_gr * ph))
+    # behind a step transformer the element that sees more (no 3I0 behind a delta winding),
+    # chosen on the currents each element is judged on (reach_stage.judged_stage)
+    ground, m["i_op_a"], m["stage"], m["bracket"] = judged_stage(
+        ctx, m["_at"].to_numpy(), i_ph, i_gr, ground, by_device(instantaneous_ground) > 0,
+        released, m[EITHER_ELEMENT].to_numpy(bool), (ph, gp))
     m["pickup_a"] = np.where(ground, gp, ph)
-    inst = ground & (by_device(instantaneous_ground) > 0)
     first = np.where(ground, i_gr, i_ph)
-    m["i_op_a"], m["stage"], m["bracket"] = stage_currents(
-        ctx, m["_at"].to_numpy(), i_ph, i_gr, ground, inst, released)
     m["_held"] = held
     m["i_first_a"] = first
     # two ``str`` objects shared by the rows (#21: ``np.where`` on the two texts made a
