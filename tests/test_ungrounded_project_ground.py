@@ -87,7 +87,7 @@ def result(study_file):
         return run_study(load_study(study_file), hosting=False, staged=False)
 
 
-def _opendss(master, xgd: bool, fault: str | None = None) -> dict:
+def _opendss(master, xgd: bool, fault: str | None = None, r_ohm: float = 1e-4) -> dict:
     """OpenDSS on the shipped master (module docstring): the SLG current (A) of a bolted
     ``fault`` (a bus's phase 1; loads and controls off), else the snapshot's line-to-line
     magnitudes at 799 (pu of 4.8 kV)."""
@@ -110,13 +110,17 @@ def _opendss(master, xgd: bool, fault: str | None = None) -> dict:
     dss.Text.Command("Set controlmode=off")
     for reg in ("reg1a", "reg1c"):  # taps at 1.0, as protv2g's fault study holds them
         dss.Text.Command(f"Transformer.{reg}.Taps=[1 1]")
-    dss.Text.Command(f"New Fault.f phases=1 bus1={fault}.1 r=0.0001")
+    dss.Text.Command(f"New Fault.f phases=1 bus1={fault}.1 r={r_ohm}")
     dss.Solution.Solve()
     dss.Circuit.SetActiveElement("Fault.f")
     i_a = float(dss.CktElement.CurrentsMagAng()[0])
     dss.Circuit.SetActiveElement("Line.l35")
     c = np.asarray(dss.CktElement.Currents())[:6]
-    return {"i_a": i_a, "head_3i0_a": float(abs((c[0::2] + 1j * c[1::2]).sum()))}
+    dss.Circuit.SetActiveBus("799r")  # the head's terminal: V0 in pu of 4.8/√3 kV
+    v = np.asarray(dss.Bus.Voltages())[:6]
+    v0_pu = abs((v[0::2] + 1j * v[1::2]).sum()) / 3.0 / (4800.0 / np.sqrt(3.0))
+    return {"i_a": i_a, "head_3i0_a": float(abs((c[0::2] + 1j * c[1::2]).sum())),
+            "v0_pu": float(v0_pu)}
 
 
 def test_base_case_ground_faults_are_the_ungrounded_info_rows(result, master):
@@ -288,34 +292,6 @@ def test_799_is_judged_line_to_line_with_the_project_too(result, master):
     assert len(base) == 1
 
 
-def _opendss_v0(master, xgd: bool, bus: str, r_ohm: float) -> dict:
-    """OpenDSS (fresh context, loads and controls off, taps 1.0 as protv2g's fault study holds
-    them): an SLG-a at ``bus`` through ``r_ohm`` — the fault's current (A), the head's 3I0 (A)
-    and the zero-sequence voltage at 799r, the head's terminal (pu of 4.8/√3 kV)."""
-    import opendssdirect
-
-    dss = opendssdirect.NewContext()
-    dss.Text.Command(f'compile "{master}"')
-    if xgd:
-        dss.Text.Command(XGD.strip())
-    for name in dss.Loads.AllNames():
-        dss.Text.Command(f"Load.{name}.enabled=no")
-    dss.Text.Command("Set controlmode=off")
-    for reg in ("reg1a", "reg1c"):
-        dss.Text.Command(f"Transformer.{reg}.Taps=[1 1]")
-    dss.Text.Command(f"New Fault.f phases=1 bus1={bus}.1 r={r_ohm}")
-    dss.Solution.Solve()
-    dss.Circuit.SetActiveElement("Fault.f")
-    i_a = float(dss.CktElement.CurrentsMagAng()[0])
-    dss.Circuit.SetActiveElement("Line.l35")
-    c = np.asarray(dss.CktElement.Currents())[:6]
-    dss.Circuit.SetActiveBus("799r")
-    v = np.asarray(dss.Bus.Voltages())[:6]
-    v0 = abs((v[0::2] + 1j * v[1::2]).sum()) / 3.0
-    return {"i_a": i_a, "head_3i0_a": float(abs((c[0::2] + 1j * c[1::2]).sum())),
-            "v0_pu": float(v0 / (4800.0 / np.sqrt(3.0)))}
-
-
 def test_the_heads_ground_rows_are_the_equipments_the_ynd_grounds_the_feeder(
         result, master, study_file):
     """Review ver43 W-m1 (reversing mend43's reading of rev42b M1): behind the Δ–Δ substation
@@ -335,8 +311,8 @@ def test_the_heads_ground_rows_are_the_equipments_the_ynd_grounds_the_feeder(
     from protv2g.findings_attribution import finding_attribution
     from protv2g.gate import gate_verdict
 
-    without = _opendss_v0(master, False, "736", 20.0)
-    with_xgd = _opendss_v0(master, True, "736", 20.0)
+    without = _opendss(master, False, "736", 20.0)
+    with_xgd = _opendss(master, True, "736", 20.0)
     assert without["i_a"] < 5.0 and with_xgd["i_a"] > 100.0  # 2.6 A; ~130 A through xgd
     assert without["head_3i0_a"] < 0.1 and with_xgd["head_3i0_a"] < 0.1
     assert without["v0_pu"] > 0.95 and with_xgd["v0_pu"] < 0.05
