@@ -410,7 +410,9 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
                                                   "pickup_a", "factor", "tolerance")},
                           **({"i_op_a": bad["i_op_a"]} if "i_op_a" in bad else {}),
                           **({"stage": bad["stage"]} if "stage" in bad else {}),
-                          "margin": rows["margin"].to_numpy(float), "fault_bus": fault_bus})
+                          **({"margin": rows["margin"].to_numpy(float)} if "margin" in rows
+                             else {}),
+                          "fault_bus": fault_bus})
     idle: dict[str, np.ndarray] = {}
     # a ground fault the base case does not judge (no ground path there: the C5 info row)
     # has no twin — "not judged (ungrounded)", never a failing twin: with the project's YNd
