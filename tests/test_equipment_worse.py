@@ -31,12 +31,13 @@ from protv2g.gate_reasons import export_kw_by_scenario, grouped_reasons
 _BASE_M, _IDLE_RATIO, _PICKUP, _FACTOR = -1.401377, 0.077707, 1190.0, 1.5
 
 
-def test_reach_idle_files_a_pre_existing_failure_the_equipment_worsens(monkeypatch):
-    """Fails on the old code: both rows were the equipment's (no attribution per row)."""
+def _reach_idle(monkeypatch, idle_ratio: float, m_base: np.ndarray, **columns):
+    """``reach_idle`` on two of the head's SLG-a rows (firm/light, the base base/light) with
+    its phase current idle ``idle_ratio`` × pickup, ``xyd`` the site's YNd."""
     from protv2g.checks import equipment_rows
 
     def idle(ctx, rows):  # the head's phase current with xyd in, no charger online
-        return pd.DataFrame({"i_phase_a": np.full(len(rows), _IDLE_RATIO * _PICKUP),
+        return pd.DataFrame({"i_phase_a": np.full(len(rows), idle_ratio * _PICKUP),
                              "i_ground_a": 0.0, "t_op_s": np.nan, "t_clear_s": np.nan})
 
     monkeypatch.setattr(equipment_rows, "idle_times", idle)
@@ -45,10 +46,16 @@ def test_reach_idle_files_a_pre_existing_failure_the_equipment_worsens(monkeypat
     bad = pd.DataFrame({"scenario": ["firm/light/100%"] * 2, "device": "head-650632",
                         "fault_bus": 9, "fault_type": "SLG-a", "case": "min",
                         "element": "phase", "pickup_a": _PICKUP, "factor": _FACTOR,
-                        "tolerance": 0.0})
+                        "tolerance": 0.0, **columns})
     out: dict = {}
+    hit, texts = equipment_rows.reach_idle(ctx, bad, m_base, out=out)
+    return hit, texts, out
+
+
+def test_reach_idle_files_a_pre_existing_failure_the_equipment_worsens(monkeypatch):
+    """Fails on the old code: both rows were the equipment's (no attribution per row)."""
     # the first: IEEE 13's base twin (fails); the second: a base passing clear (new)
-    hit, texts = equipment_rows.reach_idle(ctx, bad, np.array([_BASE_M, 0.5]), out=out)
+    hit, texts, out = _reach_idle(monkeypatch, _IDLE_RATIO, np.array([_BASE_M, 0.5]))
     assert hit.tolist() == [True, True]
     assert out["attribution"].tolist() == [EQUIPMENT_WORSE, EQUIPMENT]
     assert texts[0].startswith("; pre-existing, made worse by the project's equipment: it "
@@ -99,3 +106,26 @@ def test_the_gate_fails_on_it_and_a_mix_with_v2g_rows_is_v2g_s():
     assert classify(_rows(), Gate()).tolist() == ["fail", "condition"]
     assert finding_attribution([EQUIPMENT_WORSE, "new"]) == Attribution.WORSE.value
     assert finding_attribution([EQUIPMENT_WORSE, EQUIPMENT]) == Attribution.EQUIPMENT.value
+
+
+def test_when_the_export_moves_it_too_the_text_names_both(monkeypatch):
+    """Review ver43 M-m2 (IEEE 13 + xyd, head-650632 SLG at 675): −1.399 × pickup without the
+    project, −1.405 with every charger idle, −1.5 at 540 kW — the export lowers the margin
+    0.095 × pickup against the equipment's 0.006, so "remedy: the equipment … — not the
+    chargers or their export" misleads. The text names both shares and drops "not the
+    chargers". Figures: the review's trend of protv2g's rows (the inputs of the text, not its
+    output). Fails on the old code ("not the chargers or their export")."""
+    hit, texts, out = _reach_idle(monkeypatch, 0.095, np.full(2, -1.399),
+                                  margin=[-1.5, -1.405])
+    assert hit.tolist() == [True, True]
+    assert out["attribution"].tolist() == [EQUIPMENT_WORSE, EQUIPMENT_WORSE]
+    both, alone = texts
+    assert both.startswith("; pre-existing, made worse by the project's equipment and its "
+                           "export: it fails by 1.4 × pickup without the project")
+    assert "0.006 × pickup lower, beyond the tolerance" in both  # the equipment's share
+    assert ("and the export: the sites' export lowers head-650632's margin by a further "
+            "0.095 × pickup (from -1.405 × pickup with every charger idle)") in both
+    assert "not the chargers or their export" not in both
+    # the export within the tolerance of the idle row: the equipment's alone, as before
+    assert alone.startswith("; pre-existing, made worse by the project's equipment: it fails")
+    assert alone.endswith("not the chargers or their export")

@@ -87,7 +87,7 @@ def result(study_file):
         return run_study(load_study(study_file), hosting=False, staged=False)
 
 
-def _opendss(master, xgd: bool, fault: str | None = None) -> dict:
+def _opendss(master, xgd: bool, fault: str | None = None, r_ohm: float = 1e-4) -> dict:
     """OpenDSS on the shipped master (module docstring): the SLG current (A) of a bolted
     ``fault`` (a bus's phase 1; loads and controls off), else the snapshot's line-to-line
     magnitudes at 799 (pu of 4.8 kV)."""
@@ -110,13 +110,17 @@ def _opendss(master, xgd: bool, fault: str | None = None) -> dict:
     dss.Text.Command("Set controlmode=off")
     for reg in ("reg1a", "reg1c"):  # taps at 1.0, as protv2g's fault study holds them
         dss.Text.Command(f"Transformer.{reg}.Taps=[1 1]")
-    dss.Text.Command(f"New Fault.f phases=1 bus1={fault}.1 r=0.0001")
+    dss.Text.Command(f"New Fault.f phases=1 bus1={fault}.1 r={r_ohm}")
     dss.Solution.Solve()
     dss.Circuit.SetActiveElement("Fault.f")
     i_a = float(dss.CktElement.CurrentsMagAng()[0])
     dss.Circuit.SetActiveElement("Line.l35")
     c = np.asarray(dss.CktElement.Currents())[:6]
-    return {"i_a": i_a, "head_3i0_a": float(abs((c[0::2] + 1j * c[1::2]).sum()))}
+    dss.Circuit.SetActiveBus("799r")  # the head's terminal: V0 in pu of 4.8/√3 kV
+    v = np.asarray(dss.Bus.Voltages())[:6]
+    v0_pu = abs((v[0::2] + 1j * v[1::2]).sum()) / 3.0 / (4800.0 / np.sqrt(3.0))
+    return {"i_a": i_a, "head_3i0_a": float(abs((c[0::2] + 1j * c[1::2]).sum())),
+            "v0_pu": float(v0_pu)}
 
 
 def test_base_case_ground_faults_are_the_ungrounded_info_rows(result, master):
@@ -239,7 +243,7 @@ def test_the_heads_blind_ground_rows_name_what_detects_the_fault(result, master)
     the project)."""
     v = result.violations
     rows = v[(v.criterion == "C5") & (v.device == "head") & (v.status == "fail")
-             & (v.scenario != "base/peak")]  # pre-existing since rev42b M1 (the test below)
+             & (v.scenario != "base/peak")]  # the V2G rows (the base: info)
     kind = rows.fault_type.astype(str)
     ground = rows[kind.str.startswith(("SLG", "LLG"))]
     assert len(ground)
@@ -288,43 +292,57 @@ def test_799_is_judged_line_to_line_with_the_project_too(result, master):
     assert len(base) == 1
 
 
-def test_the_heads_ground_rows_are_pre_existing_not_the_equipments(result, master,
-                                                                  study_file):
-    """Review rev42b M1: behind the Δ–Δ substation the head sees no 3I0 for a ground fault on
-    the feeder with or without the project — OpenDSS (fresh context, loads and controls off,
-    taps 1.0), bolted SLG at 741: head 3I0 0.0 A with xgd in (the fault's 1,431 A all return
-    through xgd's neutral) and < 0.1 A without it (the lines' charging current only) — so its
-    margin is −1.5 × pickup either way (the review's trace: −1.499979 without the project,
-    −1.499999 with it). The base case does not judge those faults (no ground path: the C5
-    info row), so the V2G rows had no base twin: "caused by the project's equipment" on a
-    failure the project does not move. Now their twin is the base case's own figure and the
-    attribution's rule calls them pre-existing; the gate line is a ``condition:`` (rev42b's
-    drafted head: ``confirm:``), not a ``fail:``; the project's own part stays the C5 warn row
-    of the ground fault xgd sustains (the test above). Fails on the old code (attribution
-    ``equipment``, no base margin)."""
+def test_the_heads_ground_rows_are_the_equipments_the_ynd_grounds_the_feeder(
+        result, master, study_file):
+    """Review ver43 W-m1 (reversing mend43's reading of rev42b M1): behind the Δ–Δ substation
+    the head sees no 3I0 of a ground fault on the feeder with or without the project, but
+    without the project the fault is an ungrounded system's — 2.6 A of charging current,
+    detected by the substation's 59N on full V0, **not judged** by C5 (its info row) — and
+    with site G's YNd ``xgd`` it is a 20 Ω fault of ~130 A fed through ``xgd``'s neutral,
+    which nothing on the feeder sees and which leaves the 59N V0 ≈ 0.02 pu. The base case's
+    "twin" is not judged, never a failing twin: the head's ground rows are caused by the
+    project's equipment, their message says so in protection terms, and the gate fails on
+    them. OpenDSS (fresh context, loads and controls off, taps 1.0), SLG-a at 736 through
+    20 Ω: fault current, head 3I0 and V0 at 799r without and with ``xgd``. Fails on the old
+    code (attribution ``pre-existing``, a base margin −1.5 built from the base device table,
+    gate line ``condition:``)."""
     from protv2g import load_study
     from protv2g.checks.project_equipment import EQUIPMENT
     from protv2g.findings_attribution import finding_attribution
     from protv2g.gate import gate_verdict
 
-    for xgd in (True, False):
-        assert _opendss(master, xgd=xgd, fault="741")["head_3i0_a"] < 0.1
+    without = _opendss(master, False, "736", 20.0)
+    with_xgd = _opendss(master, True, "736", 20.0)
+    assert without["i_a"] < 5.0 and with_xgd["i_a"] > 100.0  # 2.6 A; ~130 A through xgd
+    assert without["head_3i0_a"] < 0.1 and with_xgd["head_3i0_a"] < 0.1
+    assert without["v0_pu"] > 0.95 and with_xgd["v0_pu"] < 0.05
     v = result.violations
     c5 = v[(v.criterion == "C5") & (v.device == "head") & (v.status == "fail")
            & (v.scenario != "base/peak")]
     ground = c5[c5.fault_type.astype(str).str.startswith(("SLG", "LLG"))]
-    assert len(ground) and (ground.attribution == "pre-existing").all()
-    # its twin: what the head sees without the project, 3I0 / 30 A − 1.5 with 3I0 < 0.1 A
-    base = ground.base_margin.to_numpy(float)
-    assert np.isfinite(base).all() and (np.abs(base + 1.5) < 0.1 / 30).all()
-    assert (np.abs(ground.margin.to_numpy(float) - base) < 3e-3).all()  # the floor 0.003
-    assert ground.message.str.contains("pre-existing: without the project head sees").all()
-    assert finding_attribution(set(c5.attribution)) == "pre-existing"
+    assert len(ground) and (ground.attribution == EQUIPMENT).all()
+    assert ground.base_margin.isna().all()  # no twin: the base case does not judge it
+    msg = ground.message.astype(str)
+    assert msg.str.contains("xgd (YNd) grounds an ungrounded feeder", regex=False).all()
+    assert msg.str.contains("59N, which detects this ground fault without the project, is "
+                            "desensitised").all()
+    assert msg.str.contains("no feeder device sees it (head: 3I0 0 A)", regex=False).all()
+    assert msg.str.contains("a 51N on its grounded-wye neutral").all()  # gnd42's remedy
+    assert not msg.str.contains("pre-existing").any()
+    # the figures in the text against OpenDSS's (SLG-a at 736, min case: 20 Ω, c 1.0)
+    row = ground[(ground.fault_type.astype(str) == "SLG-a")
+                 & (ground.fault_bus.astype(str) == "736")].iloc[0]
+    import re
+
+    v0 = re.search(r"V0 at head ([0-9.]+) → ([0-9.e-]+) pu", row.message)
+    fed = re.search(r"xgd \(YNd\) \(([0-9,]+) A\)", row.message)
+    assert v0 and fed, row.message
+    assert float(v0.group(1)) == pytest.approx(without["v0_pu"], rel=0.03)
+    assert float(v0.group(2)) == pytest.approx(with_xgd["v0_pu"], rel=0.05)
+    assert float(fed.group(1).replace(",", "")) == pytest.approx(with_xgd["i_a"], rel=0.03)
+    assert finding_attribution(set(ground.attribution)) == "caused by the project's equipment"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         study = load_study(study_file)
     lines = [r for r in gate_verdict(study, result)["reasons"] if r.split(": ")[1] == "C5 head"]
-    assert lines and all(r.startswith("condition: ") and "; pre-existing; " in r
-                         for r in lines), lines
-    # the project's equipment is still named where it acts: the ground fault xgd sustains
-    assert (v[(v.criterion == "C5") & (v.status == "warn")].attribution == EQUIPMENT).any()
+    assert any(r.startswith("fail: ") for r in lines), lines

@@ -461,10 +461,6 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             del v[c]
     v["attribution"] = att
     v["tolerance"] = tol
-    if "base_margin" in v:  # a twin the check found itself, where the base margins have none
-        # (C5's ground fault at a bus the base case leaves ungrounded: .reach_base_twin)
-        m_base = np.where(np.isnan(m_base), pd.to_numeric(v["base_margin"], errors="coerce"
-                                                          ).to_numpy(float), m_base)
     v["base_margin"] = np.where(is_base, np.nan, m_base)
     del att, tol, m_base, is_base
     if (len(marginal) or len(material) or len(shared) or len(moved_i) or len(scattered)

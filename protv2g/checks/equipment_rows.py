@@ -63,7 +63,11 @@ from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.checks.fuse_window_text import least_current, own_fuse_remedy
 from protv2g.checks.idle_figures import has_idle, idle_times
 from protv2g.checks.project_equipment import EQUIPMENT, EQUIPMENT_WORSE
-from protv2g.checks.reach_base_twin import twin_element, twin_rows, ungrounded_twin_margins
+from protv2g.checks.reach_base_twin import (
+    twin_element,
+    ungrounded_fault_figures,
+    ungrounded_grounding_text,
+)
 from protv2g.checks.reach_project_ground import blind_ungrounded, ungrounded_remedy_text
 from protv2g.devices.fuse import Fuse
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
@@ -90,11 +94,13 @@ def _labels(ctx: Any) -> list[str]:
                    if getattr(s, "model_transformer", None)}) or ["the site's transformer"]
 
 
-def remedy_text(ctx: Any, device: str, reach: bool = False) -> str:
+def remedy_text(ctx: Any, device: str, reach: bool = False, export: str = "") -> str:
     """The remedy of a C5/C6 :data:`~protv2g.checks.equipment.EQUIPMENT` row: the
     transformer's connection or a neutral impedance; for C6 (a trip on current fed back) or
     a directional ground element at the device, for C5 (``reach``: the device sees too
     little) or a more sensitive setting of it (its ground pickup, a fuse's smaller link).
+    ``export``: where the chargers' export moves the row materially too, what it does (review
+    ver43 M-m2), said instead of "not the chargers or their export".
 
     >>> from types import SimpleNamespace
     >>> ctx = SimpleNamespace(cache={"grounded site transformers":
@@ -106,7 +112,8 @@ def remedy_text(ctx: Any, device: str, reach: bool = False) -> str:
              if reach else f"a directional ground element (67N) at {device}")
     return (f"remedy: the equipment — {' and '.join(_labels(ctx))}: its connection on the "
             f"feeder side (a delta or ungrounded-wye winding) or a neutral impedance, or "
-            f"{other} — not the chargers or their export")
+            f"{other} — " + (f"and the export: {export}" if export
+                             else "not the chargers or their export"))
 
 
 def _on_transformer(ctx: Any, device: str) -> bool:
@@ -245,7 +252,10 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     ``"attribution"`` to each such row's: :data:`~protv2g.checks.equipment.EQUIPMENT_WORSE`
     where the base twin fails too (a pre-existing failure the equipment makes worse: review
     rev42b M1, IEEE 13's head −1.401 → −1.422 × pickup), else
-    :data:`~protv2g.checks.equipment.EQUIPMENT`."""
+    :data:`~protv2g.checks.equipment.EQUIPMENT`. ``bad["margin"]`` (optional): the row's own
+    margin with its chargers; lower than the idle one by more than the tolerance on the same
+    element, the export moves the row materially too and the text names both shares (review
+    ver43 M-m2, IEEE 13's head: −1.399 without the project, −1.405 idle, −1.5 at 540 kW)."""
     n = len(bad)
     idle = idle_times(ctx, bad)
     if idle is None:
@@ -262,6 +272,12 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
         code = failing_row_codes(m_idle, m_base, tol, factor)
         fails = np.isfinite(m_idle) & (m_idle < -1e-12) & (code != PRE_EXISTING)
         worse = (code == WORSE) & (m_base < 0)  # failing without the project too
+        # the export's own share beyond the idle row, same element (review ver43 M-m2)
+        m_row = (bad["margin"].to_numpy(float) if "margin" in bad.columns
+                 else np.full(n, np.nan))
+        by_export = np.where(element == bad["element"].to_numpy(dtype=object),
+                             m_idle - m_row, np.nan)
+        exports = by_export > np.maximum(tol, 1e-12)
     v2g = _is_v2g(ctx, bad["scenario"].to_numpy())
     fails &= v2g
     if out is not None:
@@ -276,9 +292,15 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
     # a ground fault the device sees nothing of at a bus with no ground path without the
     # project: no setting of the device helps (review rev42b M2)
     blind = blind_ungrounded(ctx, bad, ground & fails & ~(i_a >= DEVICE_ROW_MIN_A))
+    # ... whose base case is not judged (no twin): the YNd grounds an ungrounded feeder
+    # (review ver43 W-m1), said in protection terms
+    grounds = blind & ~np.isfinite(m_base)
+    fig = ungrounded_fault_figures(ctx, bad) if grounds.any() else {}
     texts = [
-        ((f"; pre-existing, made worse by the project's equipment: it fails by "
-          f"{-m_base[k]:.3g} × pickup without the project, and" if worse[k]
+        ((ungrounded_grounding_text(_labels(ctx), d, i, fig, k) if grounds[k]
+          else "; pre-existing, made worse by the project's equipment"
+          + (" and its export" if exports[k] else "")
+          + f": it fails by {-m_base[k]:.3g} × pickup without the project, and" if worse[k]
           else "; the project's equipment's:")
          + f" with every charger idle (the site's transformer in, no charger online) {d} sees "
          f"{i:.0f} A ({e}), {i / p:.3g} × pickup against {fc:g}"
@@ -286,12 +308,21 @@ def reach_idle(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray,
             if worse[k] else "")
          + " — " + (_own_remedy(ctx, d, i, fc, g, r) if _on_transformer(ctx, d)
                     else ungrounded_remedy_text(_labels(ctx), d) if blind[k]
-                    else remedy_text(ctx, d, True))) if fails[k] else ""
+                    else remedy_text(ctx, d, True, _export_text(m_idle[k], by_export[k], d)
+                                     if exports[k] else ""))) if fails[k] else ""
         for k, (d, i, p, fc, e, g, r) in enumerate(zip(
             bad["device"].astype(str), i_a, pickup, factor,
             np.where(element == "ground", "3I0", "phase"),
             ground, row_a, strict=True))]
     return fails, texts
+
+
+def _export_text(m_idle: float, by_export: float, device: str) -> str:
+    """What the chargers' export does to a C5 row the equipment already fails (review ver43
+    M-m2): the further shortfall, in multiples of pickup."""
+    return (f"the sites' export lowers {device}'s margin by a further {by_export:.2g} × "
+            f"pickup (from {m_idle:.4g} × pickup with every charger idle): an export limit, "
+            f"or a setting of {device} that sees the fault with the chargers exporting")
 
 
 def drop_idle(ctx: Any, rows: pd.DataFrame, i_base_a: np.ndarray, frac: float
@@ -379,21 +410,16 @@ def reach_equipment(ctx: Any, rows: pd.DataFrame, fault_bus: np.ndarray,
                                                   "pickup_a", "factor", "tolerance")},
                           **({"i_op_a": bad["i_op_a"]} if "i_op_a" in bad else {}),
                           **({"stage": bad["stage"]} if "stage" in bad else {}),
+                          **({"margin": rows["margin"].to_numpy(float)} if "margin" in rows
+                             else {}),
                           "fault_bus": fault_bus})
     idle: dict[str, np.ndarray] = {}
+    # a ground fault the base case does not judge (no ground path there: the C5 info row)
+    # has no twin — "not judged (ungrounded)", never a failing twin: with the project's YNd
+    # the row is the equipment's (review ver43 W-m1, reversing mend43's twin of rev42b M1)
     m_base, element = _base_twin(ctx, frame, margins)
-    # a ground fault the base case does not judge (no ground path there): its twin from the
-    # base case's device table (review rev42b M1, IEEE 37's head: 0 A either way)
-    twin = ungrounded_twin_margins(ctx, frame, m_base)
-    filled = np.isfinite(twin)
-    m_base = np.where(filled, twin, m_base)
-    # a twin of the base case's device table: judged on the row's own element
-    hit, texts = reach_idle(ctx, frame, m_base, out=idle,
-                            base_element=np.where(filled, "", element).astype(object))
+    hit, texts = reach_idle(ctx, frame, m_base, out=idle, base_element=element)
     mark_rows(rows, hit, texts, idle.get("attribution"))
-    if filled.any():  # … and the attribution's rule against it where not the equipment's
-        twin_rows(rows, filled & ~hit, m_base, _labels(ctx))
-        rows["base_margin"] = np.where(filled, m_base, rows["base_margin"].to_numpy(float))
     m_idle = idle.get("idle_margin")
     if m_idle is not None and np.isfinite(m_idle).any():  # the trend's idle point (mix38)
         rows[IDLE_MARGIN] = m_idle

@@ -1,26 +1,20 @@
-"""C5's base twin of a ground-fault row at a bus the base case leaves with no path to ground.
+"""C5's base twin of a shortfall row: the element it is judged on (:func:`twin_element`), and
+what a ground fault at a bus the base case leaves with no path to ground does with the
+project (:func:`ungrounded_fault_figures`, :func:`ungrounded_grounding_text`).
 
 A feeder with no ground source of its own (IEEE 37: a Δ–Δ substation) is grounded by a
 project's grounded-wye / delta site transformer (``YNd``) in the V2G scenarios only. In the
 base case C5 does not judge a ground fault there — it draws the lines' charging current
-only, one ``info`` row per device says so (:mod:`protv2g.checks.reach_ungrounded`) — so the
-V2G rows of the same fault have no base twin in C5's base margins
-(:func:`protv2g.checks.sensitivity.reach_margins`): the attribution called them new, and the
-chargers-idle judgement (:func:`protv2g.checks.equipment_rows.reach_idle`) "caused by the
-project's equipment" — review rev42b M1: head-l35 behind the Δ–Δ substation sees 0 A of 3I0
-for every ground fault with or without the project (OpenDSS: 3I0 0.0 A at the head for an SLG
-at 741 with ``xgd`` in, 1,431 A bolted through ``xgd``'s neutral; ≈ 6e-4 A without it),
-margins −1.499979 × pickup without the project and −1.499999 with it, filed as the
-equipment's.
-
-:func:`ungrounded_twin_margins` gives those rows their twin: the same device, fault type,
-case and bus in the row's base case, its margin ``I / pickup − factor`` with the row's own
-element (3I0 for a ground element, else the largest phase current), pickup and factor, the
-current as the base case's device table gives it — 0 A where the table has no row (it keeps
-rows from :data:`~protv2g.engine.device_rows.DEVICE_ROW_MIN_A`, 1 A; C5 takes an absent row
-as 0 A the same way). That is what the device sees of the fault without the project; the
-attribution's rule then weighs the project's change against it
-(:func:`~protv2g.checks.attribution_materiality.failing_row_codes`).
+only, one ``info`` row per device says so (:mod:`protv2g.checks.reach_ungrounded`): it is
+detected by the substation's 59N (3V0), not cleared by overcurrent. Such a V2G row has **no
+base twin** — its base case is "not judged (ungrounded)" — so a device that sees nothing of
+it is the project's equipment's, not pre-existing (review ver43 W-m1, reversing mend43's twin
+built from the base device table). OpenDSS (ver43, IEEE 37, ``xgd`` 1 MVA YNd at 708, loads
+and controls off): an SLG-a at 741 draws 2.6 A without ``xgd``, 1,487 A bolted and 143.6 A at
+20 Ω with it; the head's 3I0 is 0.0 A either way; the substation's (799r) V0 falls from 1.10
+to 0.023 pu at 20 Ω (the regulators' solved taps; 1.00 → 0.021 pu at taps 1.0, as protv2g's
+fault study holds them): the YNd grounds an ungrounded feeder, desensitises the 59N that
+detects its ground faults, and feeds them where no feeder device sees them.
 """
 
 from __future__ import annotations
@@ -31,11 +25,9 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_gg_limits import reach_pickup_a
-from protv2g.checks.fuse_saving_range import is_ground_fault
-from protv2g.checks.reach_ungrounded import no_ground_path
 from protv2g.devices.kinds import ground_pickup_a
 
-__all__ = ["twin_element", "ungrounded_twin_margins"]
+__all__ = ["twin_element", "ungrounded_fault_figures", "ungrounded_grounding_text"]
 
 #: The elements C5 judges a row on (:mod:`protv2g.checks.sensitivity`).
 _ELEMENTS = ("phase", "ground")
@@ -47,111 +39,71 @@ def _keys(columns: list[np.ndarray]) -> pd.MultiIndex:
     return pd.MultiIndex.from_arrays([np.asarray(c).astype(str) for c in columns])
 
 
-def ungrounded_twin_margins(ctx: Any, bad: pd.DataFrame, m_base: np.ndarray) -> np.ndarray:
-    """``(n,)`` float: the base twin's margin (multiples of pickup) of each of C5's shortfall
-    rows ``bad`` (``scenario``, ``device``, ``fault_bus`` model bus position, ``fault_type``,
-    ``case``, ``element``, ``pickup_a``, ``factor``) that has none in C5's base margins
-    (``m_base`` NaN) because its fault is a ground fault at a bus with no path to ground in
-    its base case (module docstring); NaN on every other row, and where the base case did not
-    fault that bus (a bus only the project energises).
+def _lookup(table: pd.DataFrame | None, cols: tuple[str, ...], keys: list[np.ndarray],
+            value: str, scale: float = 1.0) -> np.ndarray:
+    """``table[value] * scale`` at the first row matching each key (``keys`` aligned with
+    ``cols``), NaN where none or the table lacks a column."""
+    n = len(keys[0]) if keys else 0
+    if table is None or not n or not {*cols, value} <= set(table.columns):
+        return np.full(n, np.nan)
+    index = _keys([table[c].to_numpy() for c in cols])
+    first = ~index.duplicated()
+    pos = index[first].get_indexer(_keys(keys))
+    got = pd.to_numeric(table[value], errors="coerce").to_numpy(float)[first]
+    return np.where(pos >= 0, got[np.maximum(pos, 0)] * scale, np.nan)
+
+
+def ungrounded_fault_figures(ctx: Any, bad: pd.DataFrame) -> dict[str, np.ndarray]:
+    """What each of C5's shortfall rows ``bad`` (``scenario``, ``device``, ``fault_bus``
+    model bus position, ``fault_type``, ``case``) shows of the fault with and without the
+    project (module docstring), ``(n,)`` float each, NaN where the tables have none:
+    ``v0_base_pu`` and ``v0_pu``, the zero-sequence voltage at the device in the row's base
+    case and in its own scenario (the device fault table's ``v0_pu``), and ``i_fault_a``, the
+    fault's current at its bus in the row's scenario (the bus fault table's ``ikss_ka``).
 
     >>> from types import SimpleNamespace
-    >>> ctx = SimpleNamespace(base_of={"b": "b", "v": "b"}, faults=None, bus_faults=None)
+    >>> ctx = SimpleNamespace(base_of={"v": "b"}, faults=None, bus_faults=None)
     >>> bad = pd.DataFrame({"scenario": ["v"], "device": "R", "fault_bus": 3,
-    ...                     "fault_type": "SLG-a", "case": "min", "element": "ground",
-    ...                     "pickup_a": 30.0, "factor": 1.5})
-    >>> ungrounded_twin_margins(ctx, bad, np.array([np.nan])).tolist()  # no fault tables
+    ...                     "fault_type": "SLG-a", "case": "min"})
+    >>> ungrounded_fault_figures(ctx, bad)["v0_pu"].tolist()  # no fault tables
     [nan]
     """
-    n = len(bad)
-    out = np.full(n, np.nan)
-    f, b = getattr(ctx, "faults", None), getattr(ctx, "bus_faults", None)
-    if not n or f is None or b is None or "fault_type" not in bad:
-        return out
-    base_of = getattr(ctx, "base_of", {}) or {}
     scen = bad["scenario"].astype(str).to_numpy()
+    base_of = getattr(ctx, "base_of", {}) or {}
     base = np.array([str(base_of.get(s, "") or "") for s in scen], dtype=object)
-    at = np.flatnonzero(np.isnan(np.asarray(m_base, dtype=float)) & (base != "")
-                        & (base != scen) & is_ground_fault(bad["fault_type"].to_numpy()))
-    if len(at):  # … at a bus with no ground path in the base case
-        at = at[no_ground_path(ctx, bad["fault_bus"].to_numpy()[at], base[at])]
-    if not len(at):
-        return out
-    cols = [base[at], *(bad[c].to_numpy()[at] for c in _KEY[2:])]
-    # the base case faulted the bus (energised there)
-    live = b[b["energized"].astype(bool)] if "energized" in b else b
-    faulted = _keys([live[c].to_numpy() for c in ("scenario", "bus", "fault_type", "case")]
-                    ).get_indexer(_keys(cols)) >= 0
-    at = at[faulted]
-    if not len(at):
-        return out
-    # the device's row of that fault in the base case; none: below the table's 1 A, 0 A
-    devices = bad["device"].to_numpy()[at]
-    pick = np.flatnonzero(f["scenario"].astype(str).isin(set(base[at].tolist())).to_numpy()
-                          & f["device"].astype(str).isin({str(d) for d in devices}).to_numpy())
-    index = _keys([f[c].to_numpy()[pick] for c in _KEY])
-    first = ~index.duplicated()
-    pos = index[first].get_indexer(_keys([base[at], devices,
-                                          *(bad[c].to_numpy()[at] for c in _KEY[2:])]))
-    rows = pick[first][np.maximum(pos, 0)]
-    ground = bad["element"].to_numpy(dtype=object)[at] == "ground"
-    i_a = np.where(ground, f["i_ground_a"].to_numpy(float)[rows],
-                   f["i_phase_a"].to_numpy(float)[rows])
-    i_a = np.where(pos >= 0, np.nan_to_num(i_a), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out[at] = (i_a / bad["pickup_a"].to_numpy(float)[at]
-                   - bad["factor"].to_numpy(float)[at])
-    return out
+    rest = [bad[c].to_numpy() for c in _KEY[1:]]
+    f, b = getattr(ctx, "faults", None), getattr(ctx, "bus_faults", None)
+    return {
+        "v0_base_pu": _lookup(f, _KEY, [base, *rest], "v0_pu"),
+        "v0_pu": _lookup(f, _KEY, [scen, *rest], "v0_pu"),
+        "i_fault_a": _lookup(b, ("scenario", "bus", "fault_type", "case"),
+                             [scen, *rest[1:]], "ikss_ka", 1000.0),
+    }
 
 
-def twin_rows(rows: pd.DataFrame, at: np.ndarray, m_base: np.ndarray, labels: list[str]
-              ) -> None:
-    """C5's violation ``rows`` (``device``, ``margin``, ``limit``, ``tolerance``,
-    ``i_device_a``, ``i_other_a`` the pickup) at ``at`` (``(n,)`` bool: a twin of
-    :func:`ungrounded_twin_margins`, not the equipment's) attributed against that twin
-    ``m_base`` as the attribution would, which has none of its own: ``pre-existing`` within
-    the tolerance (:func:`~protv2g.checks.attribution_materiality.failing_row_codes`), the
-    message saying what the device sees without the project; ``worse`` beyond it; a twin
-    passing clear of it left to the attribution (new). In place; the rows keep the twin as
-    their ``base_margin`` (the export trend's point without the project)."""
-    from protv2g.checks.attribution_materiality import (
-        PRE_EXISTING,
-        WORSE,
-        failing_row_codes,
-        twin_tolerance,
-    )
-    from protv2g.checks.reach_project_ground import ungrounded_remedy_text
-    from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
+def ungrounded_grounding_text(labels: list[str], device: str, i_a: float,
+                              figures: dict[str, np.ndarray], k: int) -> str:
+    """The clause of a C5 equipment row of a ground fault at a bus with no path to ground
+    without the project that ``device`` sees ``i_a`` (A, 3I0) of (module docstring): the
+    project's YNd grounds an ungrounded feeder, the 59N is desensitised, the fault is fed
+    through the YNd and no feeder device sees it; ``figures`` of
+    :func:`ungrounded_fault_figures`, row ``k`` (a figure the tables lack is left out).
 
-    k = np.flatnonzero(at)
-    if not len(k):
-        return
-    margin = rows["margin"].to_numpy(float)[k]
-    factor = rows["limit"].to_numpy(float)[k]
-    tol = rows["tolerance"].to_numpy(float)[k]
-    twin = np.asarray(m_base, dtype=float)[k]
-    code = failing_row_codes(margin, twin, tol, factor)
-    tol = twin_tolerance(tol, factor, twin)
-    att = rows["attribution"].to_numpy(object).copy()
-    msg = rows["message"].astype(str).to_numpy(object).copy()
-    pickup = rows["i_other_a"].to_numpy(float)[k]
-    i_row = rows["i_device_a"].to_numpy(float)[k]
-    for j, r in enumerate(k.tolist()):
-        if code[j] == WORSE:
-            att[r] = "worse"
-        elif code[j] == PRE_EXISTING:
-            att[r] = "pre-existing"
-            d = str(rows["device"].iat[r])
-            i_b = (twin[j] + factor[j]) * pickup[j]
-            msg[r] += (
-                f"; pre-existing: without the project {d} sees {i_b:.0f} A of this fault too "
-                f"({twin[j] + factor[j]:.3g} × pickup; the bus has no path to ground there, "
-                "its ground faults not judged: the C5 info row), and the project changes its "
-                f"margin by {abs(twin[j] - margin[j]):.2g} × pickup, within the tolerance "
-                f"{tol[j]:.2g}" + (f" — {ungrounded_remedy_text(labels, d)}"
-                                   if not i_row[j] >= DEVICE_ROW_MIN_A else ""))
-    rows["attribution"] = att
-    rows["message"] = msg
+    >>> fig = {"v0_base_pu": np.array([1.0008]), "v0_pu": np.array([0.0211]),
+    ...        "i_fault_a": np.array([143.6])}
+    >>> ungrounded_grounding_text(["xgd (YNd)"], "head", 0.0, fig, 0)[:72]
+    "; the project's equipment's: xgd (YNd) grounds an ungrounded feeder: the"
+    """
+    xf = " and ".join(labels) or "the site's transformer"
+    v0b, v0, i_f = (float(figures[c][k]) for c in ("v0_base_pu", "v0_pu", "i_fault_a"))
+    v0_text = (f" (V0 at {device} {v0b:.2f} → {v0:.2g} pu for this fault)"
+               if np.isfinite(v0b) and np.isfinite(v0) else "")
+    fed = f" ({i_f:,.0f} A)" if np.isfinite(i_f) else ""
+    return (f"; the project's equipment's: {xf} grounds an ungrounded feeder: the "
+            f"substation's 59N, which detects this ground fault without the project, is "
+            f"desensitised{v0_text}, the fault is fed through {xf}{fed} and no feeder device "
+            f"sees it ({device}: 3I0 {i_a:.0f} A); without the project C5 does not judge it "
+            "(no path to ground: the C5 info row);")
 
 
 def twin_element(ctx: Any, bad: pd.DataFrame, base_element: np.ndarray | None
