@@ -37,6 +37,11 @@ Policy (domain.md §5, the study's ``gate`` section)
   condition if it holds. A failing row attributable to V2G stays a ``fail:`` whatever it rests
   on (the gate never passes on a guess) but its reason names the input to confirm; ``counts
   ["unconfirmed"]`` is the number of such failing rows.
+* **on drafted inputs** — a PASS on a study with values ``protv2g init`` drafted (``# TODO``)
+  stays PASS (exit 0: a drafted input makes no row fail), but its verdict line and JSON say
+  it is the draft's: "PASS (on drafted inputs: N unconfirmed — confirm them before signing;
+  the passes rest on …)" (``verdict_note``, ``drafted_inputs``; :mod:`protv2g.gate_drafted`,
+  review ver43 M-b).
 * **info**: pre-existing failing rows when ``gate.pre_existing`` is ``info``, criteria of
   ``gate.criteria`` that are ``not_applicable`` to the study, screening items not met or not
   declared. They are listed, never decide the verdict.
@@ -68,6 +73,7 @@ from protv2g.gate_coverage import (
     site_gaps,
     unjudged_criteria,
 )
+from protv2g.gate_drafted import drafted_pass
 from protv2g.gate_hosting import (
     hosting_chargers_per_site,
     hosting_kw_per_site,
@@ -292,7 +298,9 @@ def gate_verdict(study: Study, result: StudyResult,
         :func:`~protv2g.gate_hosting.hosting_kw_per_site`), ``hosting_limited`` (site → bool),
         ``hosting_limit`` (site → what limits it) and ``hosting_chargers`` (site → chargers, or
         None per site when the table has no count; :mod:`protv2g.gate_hosting`); all None
-        without ``hosting``.
+        without ``hosting``; ``drafted_inputs`` and ``verdict_note`` (a PASS on values
+        ``protv2g init`` drafted says so, :func:`~protv2g.gate_drafted.drafted_pass`; None
+        and "" otherwise).
 
     Example
     -------
@@ -408,6 +416,8 @@ def gate_verdict(study: Study, result: StudyResult,
             hosting, {x.name: x.p_charger_kw for x in study.document.v2g_sites})
             if hosting is not None else None),
     }
+    # a PASS on init's drafts is the draft's, and says so (review ver43 M-b, gate_drafted)
+    out.update(drafted_pass(verdict, result.meta, gate.criteria))
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
                           "attributable to V2G" + _stand_in_passes(result, gate.criteria)]
@@ -460,6 +470,8 @@ def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
         "hosting_limited": None,
         "hosting_limit": None,
         "hosting_chargers": None,
+        "drafted_inputs": None,
+        "verdict_note": "",
     }
 
 

@@ -31,18 +31,25 @@ R_KM, X_KM, R_HOT = 0.5, 0.8, 1.24
 ZS_OHM = 12.47**2 / 200.0
 
 
-def _master(path, big_kw: float = 4500.0, far_kw: float = 200.0, far_bus: str = "b6") -> None:
+def _master(path, big_kw: float = 4500.0, far_kw: float = 200.0, far_bus: str = "b6",
+            kv: float = 12.47) -> None:
+    """The trunk of the module docstring; at ``kv`` = 24.9 (IEEE 34's voltage) every
+    impedance (source MVA × 2, lines 4 km) and load (× 2) is scaled so that the currents, and
+    so the drafted recloser and its pickups, stay those of the 12.47 kV trunk."""
+    k = 2.0 if kv > 20 else 1.0
     lines = ["Clear",
-             "New Circuit.long basekv=12.47 pu=1.0 phases=3 bus1=src MVAsc3=200 MVAsc1=180",
+             f"New Circuit.long basekv={kv:g} pu=1.0 phases=3 bus1=src MVAsc3={200 * k:g} "
+             f"MVAsc1={180 * k:g}",
              f"New Linecode.trunk nphases=3 r1={R_KM} x1={X_KM} r0=0.8 x0=2.4 c1=0 c0=0 "
              "units=km normamps=400",
-             "New Line.head bus1=src bus2=b0 linecode=trunk length=0.1 units=km"]
-    lines += [f"New Line.L{k} bus1=b{k - 1} bus2=b{k} linecode=trunk length=2 units=km"
-              for k in range(1, 11)]
-    lines += [f"New Load.big bus1=b1 phases=3 kV=12.47 kW={big_kw:g} pf=0.95 model=1",
-              f"New Load.mid bus1={far_bus} phases=3 kV=12.47 kW={far_kw:g} pf=0.95 model=1",
-              "New Load.end bus1=b10 phases=3 kV=12.47 kW=200 pf=0.95 model=1",
-              "Set voltagebases=[12.47]", "Calcv"]
+             f"New Line.head bus1=src bus2=b0 linecode=trunk length={0.1 * k:g} units=km"]
+    lines += [f"New Line.L{j} bus1=b{j - 1} bus2=b{j} linecode=trunk length={2 * k:g} units=km"
+              for j in range(1, 11)]
+    lines += [f"New Load.big bus1=b1 phases=3 kV={kv:g} kW={big_kw * k:g} pf=0.95 model=1",
+              f"New Load.mid bus1={far_bus} phases=3 kV={kv:g} kW={far_kw * k:g} pf=0.95 "
+              "model=1",
+              f"New Load.end bus1=b10 phases=3 kV={kv:g} kW={200 * k:g} pf=0.95 model=1",
+              f"Set voltagebases=[{kv:g}]", "Calcv"]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -122,3 +129,83 @@ def test_no_place_where_the_load_behind_is_too_large(tmp_path):
     assert "its pickup must be ≥ 244 A (2 × its peak load 122 A" in todo
     assert "no mid-line recloser fits where the head's reach runs out" in todo
     assert "(0.5 × the minimum multi-phase fault behind it, 296 A at b10" in todo
+
+
+# --- at 24.9 kV (IEEE 34's voltage): the recloser's rating, init's terminal, the gate ------
+
+
+@pytest.fixture(scope="module")
+def trunk_25(tmp_path_factory):
+    path = tmp_path_factory.mktemp("long25") / "Master.dss"
+    _master(path, kv=24.9)
+    return path
+
+
+def _line_of(text: str, name: str, key: str) -> str:
+    block = text.split(f"- name: {name}")[1].split("\n  - name:")[0]
+    return next(ln for ln in block.splitlines() if ln.strip().startswith(f"{key}:"))
+
+
+def test_recloser_above_15_kv_gets_a_recloser_class_rating(trunk_25):
+    """Review ver43 M-t1: IEEE 34's drafted mid-line recloser at 24.9 kV was rated "0.5 kA,
+    the next R10 value at or above the duty" — no 27 kV recloser has that rating. IEEE
+    C37.60-2012 / IEC 62271-111 (reclosers up to 38 kV) rates the 27 kV class 12.5 or 16 kA
+    (recalled, study_draft/ratings.py): the fault here (≈ 0.7 kA by hand, 14.4 kV /
+    (Z_s + Z of 20 km) — far below 12.5 kA) gets the class's smallest, 12.5 kA."""
+    draft = draft_study(trunk_25)
+    dev = _devices(draft)
+    rec = dev["recloser-l6"]   # the same trunk scaled: the same place as at 12.47 kV
+    assert rec["interrupting_rating_ka"] == 12.5
+    line = _line_of(draft.text, "recloser-l6", "interrupting_rating_ka")
+    assert "27 kV class recloser" in line and "C37.60" in line and "R10" not in line
+    # the max fault it is rated against, by hand: 3ph at b5 (the line's source end), c 1.1
+    zs = 24.9**2 / 400.0
+    z = complex(zs / math.sqrt(17.0) + R_KM * 20.2, 4 * zs / math.sqrt(17.0) + X_KM * 20.2)
+    i_ka = 1.1 * 24.9 / math.sqrt(3) / abs(z)
+    said = float(line.split("≥ the ")[1].split(" kA")[0])
+    assert said == pytest.approx(i_ka, rel=0.02)
+    assert dev["head-head"]["interrupting_rating_ka"] == 12.5   # 27 kV breaker class
+
+
+def test_init_names_the_drafted_recloser(trunk_25, tmp_path, capsys):
+    """Review ver43 M-a2: init's terminal named the head relay only; a recloser drafted 8 km
+    out was in the YAML alone."""
+    from protv2g.cli import main
+
+    out = tmp_path / "study.yaml"
+    assert main(["init", str(trunk_25), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    rec = {d["name"]: d for d in yaml.safe_load(out.read_text())["devices"]}["recloser-l6"]
+    assert "drafted mid-line recloser(s) (TODO: confirm place and settings): 1" in said
+    line = next(ln for ln in said.splitlines() if ln.startswith("  - recloser-l6 on line l6"))
+    assert "(b5 → b6, at its from end), where head-head's 51P cannot reach b6" in line
+    assert f"phase minimum trip {rec['phase_min_trip_a']:.0f} A" in line
+    assert f"ground {rec['ground_min_trip_a']:.0f} A" in line
+
+
+def test_gate_pass_on_drafted_inputs_says_so(trunk_25, tmp_path, capsys):
+    """Review ver43 M-b: the gate printed a bare "PASS" on a study of init's drafts. The
+    policy (gate.py, docs/study-file.md) makes no drafted input an ERROR or a FAIL, so PASS
+    and exit 0 stand, and the verdict line and JSON say they are the draft's: N = the TODO
+    values ``protv2g validate`` lists (protv2g.study.todos, read from the file)."""
+    import json
+
+    from protv2g.cli import main
+    from protv2g.study.todos import todo_items
+
+    out = tmp_path / "study.yaml"
+    assert main(["init", str(trunk_25), "-o", str(out), "--site", "depot:b1:2:10"]) == 0
+    n = len(todo_items(out))
+    assert n > 0
+    capsys.readouterr()
+    assert main(["gate", str(out), "--no-hosting"]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith(f"PASS long (on drafted inputs: {n} unconfirmed — confirm them "
+                            "before signing")
+    assert "rest on the settings of head-head" in first
+    assert main(["gate", str(out), "--no-hosting", "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    assert js["verdict"] == "PASS" and js["exit_code"] == 0
+    assert js["drafted_inputs"]["n_unconfirmed"] == n
+    assert js["verdict_note"] == first.removeprefix("PASS long (").removesuffix(")")
+    assert any("head-head" in t for t in js["drafted_inputs"]["passes_rest_on"]["C5"])

@@ -185,7 +185,10 @@ def test_draft_rating_picks_the_class_value_and_brackets():
     top = draft_rating("relay", 12.47, 70.0)   # above the class: its largest, and said so
     assert top.rating_ka == 63.0 and "below the 70.00 kA" in top.note
     assert draft_rating("fuse", 12.47, math.nan).rating_ka == RATING_CLASSES["fuse"].typical_ka
-    assert draft_rating("recloser", 34.5, 6.9) is None  # outside the tabled 15 kV class
+    # a recloser of the 38 kV class (IEEE C37.60-2012, recalled; review ver43 M-t1)
+    assert draft_rating("recloser", 34.5, 6.9).rating_ka == 12.5
+    assert draft_rating("recloser", 24.9, 14.0).rating_ka == 16.0
+    assert draft_rating("fuse", 34.5, 6.9) is None      # cutouts above 15 kV: not tabled
     # a feeder breaker of the 38 kV class (IEEE C37.06-2009, review rev43a M6)
     assert draft_rating("relay", 34.5, 6.9).rating_ka == 16.0
     assert draft_rating("relay", 72.5, 6.9) is None     # above every tabled class

@@ -205,7 +205,8 @@ def run(args: argparse.Namespace) -> int:
         return int(out["exit_code"])
     name = out["study"] or args.study
     stream = sys.stdout if out["verdict"] != "ERROR" else sys.stderr
-    print(f"{out['verdict']} {name}", file=stream)
+    note = out.get("verdict_note")  # a PASS on init's drafts (review ver43 M-b)
+    print(f"{out['verdict']} {name}" + (f" ({note})" if note else ""), file=stream)
     # pre-existing C12 lines grouped, by what each line is (its reason data)
     # each line in its short form (review ver40b: J1's C10 line ran to 1,358 characters)
     from protv2g.gate_reason_record import short_reasons

@@ -195,6 +195,12 @@ def run(args: argparse.Namespace) -> int:
                 print(f"    TODO: {slow} | fix: {CLEAR_FIX}")
     for why in draft.no_relay:
         print(f"  - no relay drafted: {why}")
+    mids = [(p.entry["name"], r) for p in draft.proposals
+            if (r := p.figures.get("mid_recloser")) is not None and r.drafted]
+    if mids:  # a new device kilometres out is named here, not only in the YAML (ver43 M-a2)
+        print(f"drafted mid-line recloser(s) (TODO: confirm place and settings): {len(mids)}")
+        for head, r in mids:
+            print(f"  - {r.summary(head)}")
     for text in draft.source_issues:
         print(f"model's {text}: give the utility's source impedance (the TODO on "
               "feeder.opendss says how)")

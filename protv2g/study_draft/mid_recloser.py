@@ -91,6 +91,23 @@ class MidRecloser:
     def drafted(self) -> bool:
         return bool(self.line) and self.pickup_a == self.pickup_a
 
+    def summary(self, head: str) -> str:
+        """One line naming the drafted recloser, its place and pickups (what ``init`` prints,
+        review ver43 M-a2: the terminal named only the head).
+
+        >>> r = MidRecloser("l6", 1, "b5", "b6", 60.0, 296.0, "b10", 200.0, 120.0, 60.0,
+        ...                 figures={"window_a": (120.0, 148.0)})
+        >>> r.summary("head-head")[:60]
+        'recloser-l6 on line l6 (b5 → b6, at its from end), where hea'
+        >>> r.summary("head-head")[60:]
+        "d-head's 51P cannot reach b6: phase minimum trip 120 A (window 120–148 A), ground 60 A"
+        """
+        lo, hi = self.figures.get("window_a", (math.nan, math.nan))
+        return (f"recloser-{self.line} on line {self.line} ({self.near_bus} → {self.far_bus}, "
+                f"at its {'from' if self.terminal == 1 else 'to'} end), where {head}'s 51P "
+                f"cannot reach {self.far_bus}: phase minimum trip {self.pickup_a:.0f} A "
+                f"(window {lo:.0f}–{hi:.0f} A), ground {self.ground_pickup_a:.0f} A")
+
 
 def _round_up(x: float, step: float = 10.0) -> float:
     return float(max(math.ceil(x / step - 1e-9) * step, step))

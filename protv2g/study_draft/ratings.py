@@ -15,9 +15,11 @@ says so). The 15 kV class (rated maximum voltage 15.5 kV, applied on 2.4–14.4 
 low voltage (≤ 1 kV: :data:`LV_RATING_CLASSES`, IEC 60947-2 / IEC 60269-2, review rev34b M3)
 are tabled, each by the voltage at the device's own terminal, and the feeder breaker (a relay's)
 of the 27 kV and 38 kV classes (:data:`MV_BREAKER_CLASSES`, review rev43a M6: IEEE 34's head at
-24.9 kV was drafted "8 kA … the next R10 value", no breaker rating of that class); other system
-voltages and the other devices there keep the IEC 60059 R10 series (:func:`protv2g.study_draft
-.draft.r10_rating_ka`).
+24.9 kV was drafted "8 kA … the next R10 value", no breaker rating of that class), and the
+recloser of those classes (:data:`MV_RECLOSER_CLASSES`, review ver43 M-t1: IEEE 34's mid-line
+recloser at 24.9 kV was drafted "0.5 kA … the next R10 value", no recloser has that rating);
+fuse cutouts there and every device above 38 kV keep the IEC 60059 R10 series
+(:func:`r10_rating_ka`).
 
 Sources (15 kV class), and how far they were checked
 ----------------------------------------------------
@@ -35,6 +37,11 @@ Sources (15 kV class), and how far they were checked
   16 kA (Cooper/Eaton type VSO, "12000 or 16000 symmetrical amps maximum interrupting
   current"), 12 kA (Eaton PM/VSA vacuum interrupter, 15.5 kV/600 A). The R10 values of the
   2012 edition (12.5, 16, 20 kA) are recalled; the catalogues' 12 kA brackets the low end.
+* Reclosers of the 27 kV class (rated maximum voltage 27 kV, on 22.9–24.9 kV systems) and the
+  38 kV class (38 kV, on 34.5 kV systems) — the same IEEE Std C37.60-2012 / IEC 62271-111:2012
+  (its scope: reclosers "for alternating current systems up to 38 kV"; found, its table not):
+  27 kV rows 12.5, 16 kA, 38 kV rows 12.5, 16, 20 kA symmetrical — recalled, not checked
+  against the table. Bracketed by each class's first and last row.
 * Fuse cutouts — IEEE Std C37.42-2009 / -2016 (found) specifies distribution cutouts; their
   interrupting ratings are asymmetrical rms (ANSI expulsion fuses are rated on the
   asymmetrical current at the test X/R, Eng-Tips thread 515234; rating basis ``asym`` here).
@@ -66,7 +73,7 @@ from protv2g.topology_reach import LOW_VOLTAGE_KV
 from protv2g.units import Method
 
 __all__ = ["RatingClass", "DraftRating", "RATING_CLASSES", "LV_RATING_CLASSES", "CLASS_KV_MAX",
-           "MV_BREAKER_CLASSES",
+           "MV_BREAKER_CLASSES", "MV_RECLOSER_CLASSES",
            "draft_rating", "rating_class",
            "device_rating", "device_x_r", "duty_factor", "r10_rating_ka"]
 
@@ -125,7 +132,7 @@ LV_RATING_CLASSES["recloser"] = LV_RATING_CLASSES["relay"]
 
 #: Rated maximum voltage (kV line to line) → the feeder breaker's class above the 15 kV one
 #: (``relay`` stands for the breaker it trips; IEEE C37.06-2009, module docstring). Reclosers
-#: and fuse cutouts of these classes are not tabled (R10).
+#: of these classes: :data:`MV_RECLOSER_CLASSES`; fuse cutouts are not tabled (R10).
 MV_BREAKER_CLASSES: dict[float, RatingClass] = {
     27.0: RatingClass(
         "27 kV class outdoor breaker", (12.5, 16.0, 20.0, 25.0), "sym", 16.0, (12.5, 25.0),
@@ -135,17 +142,35 @@ MV_BREAKER_CLASSES: dict[float, RatingClass] = {
         (16.0, 40.0), "IEEE C37.06-2009 outdoor preferred ratings, 38 kV (recalled)"),
 }
 
+#: Rated maximum voltage (kV line to line) → the recloser's class above the 15 kV one (IEEE
+#: C37.60-2012 / IEC 62271-111:2012 preferred symmetrical interrupting currents, recalled —
+#: module docstring; review ver43 M-t1).
+MV_RECLOSER_CLASSES: dict[float, RatingClass] = {
+    27.0: RatingClass(
+        "27 kV class recloser", (12.5, 16.0), "sym", 12.5, (12.5, 16.0),
+        "IEEE C37.60-2012/IEC 62271-111 preferred ratings, 27 kV (12.5, 16 kA recalled)"),
+    38.0: RatingClass(
+        "38 kV class recloser", (12.5, 16.0, 20.0), "sym", 12.5, (12.5, 20.0),
+        "IEEE C37.60-2012/IEC 62271-111 preferred ratings, 38 kV (12.5, 16, 20 kA recalled)"),
+}
+
+#: Device kind → its classes above the 15 kV one, by rated maximum voltage (kV line to line).
+_MV_CLASSES: dict[str, dict[float, RatingClass]] = {
+    "relay": MV_BREAKER_CLASSES, "recloser": MV_RECLOSER_CLASSES}
+
 
 def rating_class(kind: str, kv_ll: float) -> RatingClass | None:
     """The tabled class of a device of ``kind`` at ``kv_ll`` kV (line to line): the
     low-voltage one at or below 1 kV (:data:`LV_RATING_CLASSES`), the 15 kV one up to
-    :data:`CLASS_KV_MAX`, a relay's breaker of the 27 / 38 kV class up to its rated maximum
-    voltage (:data:`MV_BREAKER_CLASSES`), else None.
+    :data:`CLASS_KV_MAX`, a relay's breaker or a recloser of the 27 / 38 kV class up to its
+    rated maximum voltage (:data:`MV_BREAKER_CLASSES`, :data:`MV_RECLOSER_CLASSES`), else None.
 
     >>> rating_class("relay", 0.416).label[:29], rating_class("relay", 12.47).label
     ('low-voltage circuit-breaker (', '15 kV class outdoor breaker')
-    >>> rating_class("relay", 24.9).label, rating_class("recloser", 24.9)
-    ('27 kV class outdoor breaker', None)
+    >>> rating_class("relay", 24.9).label, rating_class("recloser", 24.9).label
+    ('27 kV class outdoor breaker', '27 kV class recloser')
+    >>> rating_class("recloser", 34.5).preferred_ka, rating_class("fuse", 24.9)
+    ((12.5, 16.0, 20.0), None)
     """
     if not kv_ll > 0:
         return None
@@ -153,9 +178,8 @@ def rating_class(kind: str, kv_ll: float) -> RatingClass | None:
         return LV_RATING_CLASSES.get(kind)
     if kv_ll <= CLASS_KV_MAX:
         return RATING_CLASSES.get(kind)
-    if kind == "relay":
-        return next((c for kv, c in sorted(MV_BREAKER_CLASSES.items()) if kv_ll <= kv), None)
-    return None
+    classes = _MV_CLASSES.get(kind, {})
+    return next((c for kv, c in sorted(classes.items()) if kv_ll <= kv), None)
 
 
 @dataclass(frozen=True)
@@ -185,8 +209,8 @@ def draft_rating(kind: str, kv_ll: float, i_max_ka: float) -> DraftRating | None
     12.5
     >>> draft_rating("fuse", 12.47, 1.6).basis
     'asym'
-    >>> draft_rating("recloser", 34.5, 6.9) is None
-    True
+    >>> draft_rating("recloser", 34.5, 6.9).rating_ka, draft_rating("fuse", 34.5, 6.9) is None
+    (12.5, True)
     """
     cls = rating_class(kind, kv_ll)
     if cls is None:

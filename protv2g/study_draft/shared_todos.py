@@ -24,7 +24,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from protv2g.study_draft.ratings import LV_RATING_CLASSES, MV_BREAKER_CLASSES, RATING_CLASSES
+from protv2g.study_draft.ratings import (
+    LV_RATING_CLASSES,
+    MV_BREAKER_CLASSES,
+    MV_RECLOSER_CLASSES,
+    RATING_CLASSES,
+)
 
 __all__ = ["factor_shared", "SHARE_MIN", "SHARED_HEAD"]
 
@@ -48,7 +53,7 @@ def _class_clauses() -> list[tuple[str, str]]:
     """(clause as a rating TODO writes it, the class's label) of every rating class."""
     out = {}
     for cls in [*RATING_CLASSES.values(), *LV_RATING_CLASSES.values(),
-                *MV_BREAKER_CLASSES.values()]:
+                *MV_BREAKER_CLASSES.values(), *MV_RECLOSER_CLASSES.values()]:
         lo, hi = cls.bracket_ka
         out[f"; class range {lo:g}–{hi:g} kA; source {cls.source}"] = cls.label
     return list(out.items())
