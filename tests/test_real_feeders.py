@@ -59,7 +59,8 @@ def _drafted(master: Path, study: Path, depot_bus: str, homes_bus: str, phase: s
     # a model with no fuses or reclosers (ckt24, J1; ckt5 gets the fuses init drafts on its
     # fuse-named lines, fuse31): stated, so the gate judges the rest (s22: otherwise it is an
     # ERROR, C1–C4 not evaluated)
-    if "    kind: fuse\n" not in text:
+    # (init drafts a mid-line recloser where the head cannot reach, fix43: J1's b18948)
+    if "    kind: fuse\n" not in text and "    kind: recloser\n" not in text:
         text += "\nno_fuses_or_reclosers: true\n"
     study.write_text(text, encoding="utf-8")
     return study
