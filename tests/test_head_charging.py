@@ -180,7 +180,7 @@ def test_redraft_writes_a_reach_todo_the_file_lacks():
     refresh). The re-drafted pickup's line now carries the rule's conflict as a TODO."""
     from types import SimpleNamespace
 
-    from protv2g.study.todos import _TODO
+    from protv2g.study.todos import _TODO, split_todo
     from protv2g.study_draft.redraft import StaleValue, _reach_todo
 
     text = ("devices:\n  - name: head-l1\n    kind: relay\n    pickup_a: 110\n")
@@ -192,8 +192,9 @@ def test_redraft_writes_a_reach_todo_the_file_lacks():
     assert todo == (f"  # TODO: {conflict} | fix: choose which the relay keeps (reach or "
                     "load margin) and give the utility's setting")
     line = "    pickup_a: 280  # re-drafted by protv2g init --redraft (was 110 A)" + todo
-    found = _TODO.search(line)  # the pattern `validate` lists TODOs by
-    assert found and found["text"].startswith("51P reach: C5 needs the pickup ≤ 120 A")
+    found = _TODO.search(line)  # the pattern `validate` lists TODOs by, then their reading
+    assert found and split_todo(line[found.end():])[0].startswith(
+        "51P reach: C5 needs the pickup ≤ 120 A")
     # no conflict of this element, the file's own reach TODO, or a time dial: nothing
     assert _reach_todo(stale, SimpleNamespace(conflicts=["51G reach: x"]), text) == ""
     assert _reach_todo(stale, prop, text + "  # TODO: 51P reach: old\n") == ""
