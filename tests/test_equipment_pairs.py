@@ -333,8 +333,11 @@ def test_tcc_legend_of_a_pair_without_a_base_case_reads_the_idle_interval(run):
     text = [n.text for n in intervals(_pair_notes(pairs), ["F-DEPOT", "head"], "ground")]
     v2g = float(mine[mine.case_of == "worst V2G"].iloc[0].interval_min_s)
     sec = seconds_text
-    assert text == [f"C1 F-DEPOT→head: idle {sec(float(idle.interval_min_s))}, "
-                    f"V2G {sec(v2g)} (need ≥ 0.12 s)"]
+    # the idle arrow's note, and (plot43, review rev43a M3) the failing V2G interval's own
+    # arrow where V2G's shortfall is more than 10 % beyond the idle one's
+    assert text[0].startswith(f"C1 F-DEPOT→head: idle {sec(float(idle.interval_min_s))}, "
+                              f"V2G {sec(v2g)} (need ≥ 0.12 s) — this arrow: idle")
+    assert len(text) == 2 and text[1].startswith(f"C1 F-DEPOT→head: V2G {sec(v2g)} fail")
     assert abs(v2g - float(idle.interval_min_s)) > 1.0  # not the same row twice
 
 
@@ -376,6 +379,8 @@ def test_idle_pair_row_is_drawn_on_the_plot_of_the_element_that_timed_it(run):
     notes = _pair_notes(pairs)
     for family, mark in (("ground", "ground element"), ("phase", "phase element")):
         for iv in intervals(notes, ["F-DEPOT", "head"], family):
+            if "this arrow: V2G" in iv.text:  # the V2G row's own arrow (plot43)
+                continue
             tag = next(t for t in ("max", "min", "worst") if np.isclose(
                 iv.t_backup_s, float(idle[f"t_backup_{t}_s"])))
             assert mark in idle[f"elements_{tag}"], (family, tag)
