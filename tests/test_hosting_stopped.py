@@ -94,7 +94,13 @@ def test_sigterm_writes_the_settled_table_atomically(tmp_path, monkeypatch, caps
 
 def test_ctrl_c_gives_json_marked_partial(monkeypatch, capsys, finished):
     _stop_at_call(monkeypatch, 3, signal.SIGINT)
-    code = main(["hosting", str(WEAK), "--study-axes", "--json"])
+    # Ctrl-C on a terminal raises KeyboardInterrupt (Python's default SIGINT handler); a run in
+    # the background of a non-interactive shell (a CI job) starts with SIGINT ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        code = main(["hosting", str(WEAK), "--study-axes", "--json"])
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert code == 128 + signal.SIGINT
     captured = capsys.readouterr()
     doc = json.loads(captured.out)
