@@ -112,6 +112,7 @@ def _pair(case_of: str, interval_min: float, worst: float, worst_fault: str,
         "criterion": "C2", "case_of": case_of, "required_s": 0.0, "status": "fail",
         "worst_margin_s": worst, "worst_fault": worst_fault, "scenario": scenario,
         "min_fault": "LLG-ab 6000729625 (min)", "interval_min_s": interval_min,
+        "interval_worst_s": worst,  # a pair row's interval at its worst fault (need 0 s)
         "i_primary_min_a": i_min, "i_primary_3i0_min_a": 178.0,
         "t_primary_min_s": 1.9 - interval_min, "t_backup_min_s": 1.9,
         "elements_min": "FU-LAT2PH fuse TC, RC-MID delayed G (3I0)"})
