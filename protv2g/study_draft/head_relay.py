@@ -98,7 +98,7 @@ from protv2g.topology_reach import PRIMARY, reach_zones
 
 __all__ = ["FeederHead", "feeder_heads", "subtree_buses", "propose_relay", "RelayProposal",
            "RECLOSE_INTERVALS_S", "RECLOSE_INTERVALS_DER_S", "GROUND_FLOOR_OF_PHASE",
-           "pickup_steps", "CTI_S", "TD_MIN", "TD_MAX", "TD_STEP"]
+           "pickup_steps", "round_up", "CTI_S", "TD_MIN", "TD_MAX", "TD_STEP"]
 
 #: Least 51G pickup as a fraction of the 51P pickup (``51G = max(2 × residual, 0.25 × 51P)``):
 #: the unbalance a balanced model cannot show; ``recommend`` bounds a new ground element by it.
@@ -136,7 +136,8 @@ class RelayProposal:
     conflicts: list[str] = field(default_factory=list)
 
 
-def _round_up(x: float, step: float = 10.0) -> float:
+def round_up(x: float, step: float = 10.0) -> float:
+    """``x`` rounded up to a whole ``step`` (A): a drafted pickup's setting step."""
     return float(math.ceil(x / step - 1e-9) * step)
 
 
@@ -153,9 +154,9 @@ def _fit_pickup(wanted_a: float, floor_a: float, ceiling_a: float) -> tuple[floa
     lies in the window (``floor_a``, ``ceiling_a``], the highest step of
     :data:`FINE_STEPS_A` (5 A, then 1 A) that does. Returns it and whether it is at or below
     the ceiling (False: the zone's smallest fault is not reached with the 1.5 margin)."""
-    pickup = _round_up(wanted_a)
+    pickup = round_up(wanted_a)
     if pickup > ceiling_a:
-        pickup = max(_round_up(floor_a), math.floor(ceiling_a / 10.0) * 10.0, 10.0)
+        pickup = max(round_up(floor_a), math.floor(ceiling_a / 10.0) * 10.0, 10.0)
     if pickup > ceiling_a:  # a NaN ceiling is never exceeded: no finer step
         fine = [math.floor(ceiling_a / step) * step for step in FINE_STEPS_A]
         pickup = next((float(p) for p, step in zip(fine, FINE_STEPS_A, strict=True)
@@ -177,7 +178,7 @@ def pickup_steps(wanted_a: float, floor_a: float, ceiling_a: float, fault: str =
     ``fault``: the zone's minimum fault named in the text (``ground fault |3I0|`` for 51G).
     """
     pickup, _ = _fit_pickup(wanted_a, floor_a, ceiling_a)
-    up = _round_up(wanted_a)
+    up = round_up(wanted_a)
     text = f"{wanted_a:.4g} A" + (f" → {up:g} A (10 A steps)" if up != wanted_a else "")
     if pickup == up:
         return text

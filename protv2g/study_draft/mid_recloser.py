@@ -38,6 +38,7 @@ import networkx as nx
 import pandas as pd
 
 from protv2g.network.dss_model import DssModel
+from protv2g.study_draft.head_relay import round_up
 
 __all__ = ["MidRecloser", "mid_recloser", "recloser_entry", "RECLOSER_CURVES",
            "PICKUP_LOAD_MULTIPLE", "PICKUP_FAULT_SHARE"]
@@ -110,7 +111,9 @@ class MidRecloser:
 
 
 def _round_up(x: float, step: float = 10.0) -> float:
-    return float(max(math.ceil(x / step - 1e-9) * step, step))
+    """The head relay's setting step (:func:`~protv2g.study_draft.head_relay.round_up`), at
+    least one step."""
+    return max(round_up(x, step), step)
 
 
 def _line_between(model: DssModel, a: int, b: int) -> tuple[str, int] | None:
