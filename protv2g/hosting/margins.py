@@ -1,5 +1,6 @@
 """Smallest margin of each criterion at each evaluated export level (the hosting search's
-margin curves, :attr:`protv2g.hosting.HostingAnalysis.margins`)."""
+margin curves, :attr:`protv2g.hosting.HostingAnalysis.margins`): of the rows that limit the
+hosting capacity there where any does, else of the failing rows, else of every judged row."""
 
 from __future__ import annotations
 
@@ -34,11 +35,17 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
                  ) -> pd.DataFrame:
     """Smallest margin per (scenario, criterion) (negative = violated, criterion units).
 
-    Taken over the violation rows attributable to V2G (pre-existing failures, which V2G does
-    not make worse, would otherwise flatten every curve at their own margin) that are judged
-    (``fail``/``warn``/``ok``: an ``info`` row limits nothing and says so) and over the
-    coordination pairs that still coordinate (``margin_s ≥ 0``), so each curve shows how the
-    criterion approaches and crosses zero as the export rises.
+    Where rows of the criterion limit the hosting capacity (``n_limiting`` > 0: failing, not a
+    setting to change nor an immaterial worsening, :mod:`.limits`), the smallest margin of
+    those rows: the curve shows what sets the limit (review plot43: IEEE 34's campus C2 curve
+    showed −inf, a ``warn`` row's "fault not seen by recloser", beside the limiting −0.818 s
+    fuse–recloser interval). Else, where rows fail (a setting, an immaterial worsening), the
+    smallest of the failing rows. Else the smallest over the violation rows attributable to
+    V2G (pre-existing failures, which V2G does not make worse, would otherwise flatten every
+    curve at their own margin) that are judged (``fail``/``warn``/``ok``: an ``info`` row
+    limits nothing and says so) and over the coordination pairs that still coordinate
+    (``margin_s ≥ 0``), so each curve shows how the criterion approaches and crosses zero as
+    the export rises; a warning's margin is in the curve only at exports where nothing fails.
     """
     frames = []
     viol = violations
@@ -76,6 +83,8 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
             keep, dtype=bool) if not viol.empty else np.zeros(0, dtype=bool)
         n_warn = (viol[warned].groupby(["scenario", "criterion"], observed=True).size()
                   if warned.any() else pd.Series(dtype=int))
+        # the margin of the rows that set the limit (fail), not of a warning beside them
+        m = _margin_of(viol, limiting, _margin_of(viol, failing, m))
         for (name, crit), margin in m.items():
             axis, p_kw = meta[name]
             rows.append({"site": axis.site.name, "participation": axis.participation.value,
@@ -85,6 +94,19 @@ def margin_table(violations: pd.DataFrame, coordination: pd.DataFrame | None,
                          "n_warning": int(n_warn.get((name, crit), 0)),
                          "n_limiting": int(n_limit.get((name, crit), 0))})
     return pd.DataFrame(rows, columns=MARGIN_COLUMNS)
+
+
+def _margin_of(viol: pd.DataFrame, rows: np.ndarray, m: pd.Series) -> pd.Series:
+    """``m`` (smallest margin per (scenario, criterion)) with, where ``rows`` ((n,) bool) of
+    ``viol`` fall, their own smallest margin instead."""
+    if viol.empty or not rows.any():
+        return m
+    own = (pd.to_numeric(viol["margin"], errors="coerce")[rows]
+           .groupby([viol["scenario"][rows], viol["criterion"][rows]], observed=True).min())
+    out = m.copy()
+    at = out.index.isin(own.index)
+    out[at] = own.reindex(out.index[at]).to_numpy(float)
+    return out
 
 
 def _weighted_count(viol: pd.DataFrame, rows: np.ndarray) -> pd.Series:

@@ -29,11 +29,11 @@ import pandas as pd
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_elements import ElementY, element_y, inverter_generators
 from protv2g.network.dss_engine import new_engine
-from protv2g.network.opendss_script import compile_script
+from protv2g.network.opendss_script import compile_script, read_bus_coordinates
 
 __all__ = ["compile_model", "solve_power_flow", "suspend_protection", "resume_protection",
            "inverter_output_kw", "RatedTransformer", "rated_transformers", "RETRY_ITERATIONS",
-           "INVERTER_CLASSES", "PROTECTION_CLASSES"]
+           "INVERTER_CLASSES", "PROTECTION_CLASSES", "COORDINATES_READ"]
 
 #: Iterations OpenDSS is given when a model's snapshot solve does not converge at its own
 #: setting (the IEEE 8500 needs 45 at ``MaxControlIter`` 100; its own run script sets 20).
@@ -42,14 +42,16 @@ RETRY_ITERATIONS = 100
 INVERTER_CLASSES = ("pvsystem", "storage")
 
 
-def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
-                  ) -> tuple[Any, _Warnings]:
+def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = (), *,
+                  coordinates: bool = False) -> tuple[Any, _Warnings]:
     """A fresh OpenDSS engine with the master (and ``redirects``) compiled, faults disabled.
 
     Returns the engine and the warning log; the log's ``redirect_elements`` holds the
     elements the ``redirects`` define that the master does not (lower case,
     ``"transformer.depot_xf"``: review rev33a F1, a site's own transformer a redirect adds).
-    Raises :class:`InputError` as :func:`.dss_model.load_dss_model`.
+    ``coordinates``: run the scripts' ``BusCoords`` commands too (the bus positions of the
+    feeder plot, :func:`read_bus_coordinates`; the log's ``coordinates`` says whether one
+    ran). Raises :class:`InputError` as :func:`.dss_model.load_dss_model`.
     """
     path = Path(master_path)
     if not path.is_file():
@@ -71,8 +73,11 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
     if redirects:
         warn.redirect_elements = frozenset(
             str(n).lower() for n in dss.Circuit.AllElementNames()) - before
-    for file, line_no, text in log.skipped:
+    read = read_bus_coordinates(dss, log.skipped) if coordinates else set()
+    warn.coordinates = bool(read)
+    for k, (file, line_no, text) in enumerate(log.skipped):
         warn.add("script", f"{Path(file).name}:{line_no}", text,
+                 COORDINATES_READ if k in read else
                  "not run (protv2g compiles and solves the model itself)")
     for file, line_no, what in log.edited:
         warn.add("script", f"{Path(file).name}:{line_no}", what, "the model folder is not written")
@@ -83,11 +88,17 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = ()
     return dss, warn
 
 
+#: The Model notes' action for a ``BusCoords`` command :func:`compile_model` ran.
+COORDINATES_READ = "read for the feeder plot's bus positions only (no effect on the circuit)"
+
+
 class _Warnings:
     def __init__(self) -> None:
         self.rows: list[tuple[str, str, str, str]] = []
         #: the elements the redirects add (:func:`compile_model`)
         self.redirect_elements: frozenset[str] = frozenset()
+        #: a ``BusCoords`` command of the scripts ran (:func:`read_bus_coordinates`)
+        self.coordinates = False
 
     def add(self, element: str, name: str, what: str, action: str) -> None:
         self.rows.append((element, name, what, action))

@@ -122,7 +122,8 @@ class DssModel:
     buses : pandas.DataFrame
         Index ``bus`` (name); columns ``kv_ln`` (voltage base, kV line-to-neutral; 0 where the
         model sets none), ``kv_ll``, ``phases`` (e.g. ``"abc"``, ``"b"``), ``n_nodes``,
-        ``energized``, ``primary`` (``kv_ll`` > :data:`PRIMARY_KV_LL`).
+        ``energized``, ``primary`` (``kv_ll`` > :data:`PRIMARY_KV_LL`), ``x``, ``y`` (the
+        model's ``BusCoords``, NaN where it gives none: the feeder plot's positions).
     y_s : scipy.sparse.csc_matrix
         ``(n, n)`` complex system admittance, S, in OpenDSS's fault-study state.
     v_oc_v : numpy.ndarray
@@ -305,7 +306,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
     >>> m.buses.loc["671", ["kv_ln", "phases"]]  # doctest: +SKIP
     """
     path = Path(master_path)
-    dss, warn = compile_model(path, redirects)
+    dss, warn = compile_model(path, redirects, coordinates=True)
     converged = solve_power_flow(dss, controls, warn)
     v_pf = _node_voltages(dss)
     flow_kw = inverter_output_kw(dss)
@@ -319,7 +320,7 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                       shape=(n, n))
     v_oc = _node_voltages(dss)
     bus_of = [s.rsplit(".", 1) for s in order]
-    buses = _bus_table(dss)
+    buses = _bus_table(dss, warn.coordinates)
     node_bus = buses.index.get_indexer([b for b, _ in bus_of])
     node_num = np.array([int(k) for _, k in bus_of], dtype=np.int64)
     elements, sources, line_y = element_table(dss)
@@ -407,13 +408,19 @@ def _node_voltages(dss) -> np.ndarray:  # noqa: ANN001
     return (v[2::2] + 1j * v[3::2]).astype(complex)
 
 
-def _bus_table(dss) -> pd.DataFrame:  # noqa: ANN001
+def _bus_table(dss, coordinates: bool = False) -> pd.DataFrame:  # noqa: ANN001
+    """``kv_ln`` of each bus, and its ``x``, ``y`` from the model's ``BusCoords`` (NaN where
+    none: ``coordinates`` False, or the bus not in the file; OpenDSS's ``Bus.Coorddefined``)."""
     names = [b.lower() for b in dss.Circuit.AllBusNames()]
     kv = np.empty(len(names))
+    xy = np.full((len(names), 2), np.nan)
     for i in range(len(names)):
         dss.Circuit.SetActiveBusi(i)
         kv[i] = dss.Bus.kVBase()
-    return pd.DataFrame({"kv_ln": kv}, index=pd.Index(names, name="bus"))
+        if coordinates and dss.Bus.Coorddefined():
+            xy[i] = dss.Bus.X(), dss.Bus.Y()
+    return pd.DataFrame({"kv_ln": kv, "x": xy[:, 0], "y": xy[:, 1]},
+                        index=pd.Index(names, name="bus"))
 
 
 def _finish_bus_table(buses: pd.DataFrame, node_bus: np.ndarray, node_num: np.ndarray,

@@ -7,7 +7,8 @@ Each is a pure function of :class:`~protv2g.result.StudyResult` fields (no new p
   base case and the worst V2G scenario at the pair's **maximum fault** (the fault with the
   largest primary current, close to the primary), **minimum fault** (the smallest primary
   current at which the primary still operates, its zone end) and **worst fault** (where the
-  margin is smallest): currents, operating times, the rule's interval, the required interval,
+  margin is smallest, of the rows of the worst status: a failing row before an ``info``
+  one): currents, operating times, the rule's interval, the required interval,
   the element of each device whose time is shown, and for recloser–fuse pairs C2's
   fuse-saving range ``I_min … I_max`` (fuse currents at which the recloser's fast curve × K
   beats the fuse's minimum melt, from the curves at the scenario's smallest recloser/fuse
@@ -51,7 +52,7 @@ from protv2g.report.pair_status import point_reasons, point_status
 from protv2g.report.sheets import column_view
 from protv2g.report.voltage_basis import voltage_rests_on
 from protv2g.text_codes import text_codes
-from protv2g.violations import COUNTED_STATUSES, status_count_text
+from protv2g.violations import COUNTED_STATUSES, STATUS_ORDER, status_count_text
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -199,7 +200,8 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
     """The per-pair coordination table (:data:`PAIR_COLUMNS`); see the module docstring.
 
     Every value of a row comes from the Coordination rows of the scenarios it names (base:
-    the base scenarios; worst V2G: the one scenario with the smallest margin). At each of
+    the base scenarios; worst V2G: the one scenario of the worst row, failing first, then
+    of the smallest margin). At each of
     its three faults (max, min, worst) ``interval_*_s`` is the rule's margin before the
     required interval (``margin + required``), so ``worst_margin_s = interval_worst_s −
     required_s``; ``margin_formula`` says how the interval follows from ``t_primary`` and
@@ -256,9 +258,14 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
         for label, part in (("base", b), (IDLE_CASE, i), ("worst V2G", v)):
             if part.empty:
                 continue
-            # the smallest margin; equal ones in one order (findings_rows.worst_order)
-            # a margin on a fuse's melting asymptote after the others (review rev40a M8)
-            worst = part.iloc[worst_order(part["_margin"].to_numpy(), names=tuple(
+            # the smallest margin of the worst status (a failing row before an info one:
+            # plot43, IEEE 34's F-L26 fuse saving, the gate's −0.037 s fail at 856 was not
+            # the pair's worst, an info −0.0377 s above the crossover was); equal ones in
+            # one order (findings_rows.worst_order), a margin on a fuse's melting asymptote
+            # after the others (review rev40a M8)
+            worst = part.iloc[worst_order(part["_margin"].to_numpy(), status_rank=(
+                part["status"].astype(str).map(STATUS_ORDER).fillna(len(STATUS_ORDER))
+                .to_numpy(np.int64) if "status" in part else None), names=tuple(
                 part[c].to_numpy() for c in ("_rscenario", "_rbus", "_rtype", "_rcase")),
                 asymptote=on_asymptote(part["data_boundary"] if "data_boundary" in part
                                        else None, len(part)))[0]]

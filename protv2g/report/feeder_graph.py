@@ -40,7 +40,9 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
     Returns
     -------
     dict
-        ``"Feeder buses"``: bus, name, vn_kv, is_source (external grid bus).
+        ``"Feeder buses"``: bus, name, vn_kv, is_source (external grid bus), phases (its
+        phase conductors, ``"abc"`` on a pandapower net), x, y (the OpenDSS model's bus
+        coordinates, ``BusCoords``; NaN where it gives none and on a pandapower net).
         ``"Feeder branches"``: element (line/trafo/switch), element_index, name, from_bus,
         to_bus (bus names), length_km, in_service, regulator (the tap controls acting on a
         transformer: an OpenDSS RegControl's name, a pandapower trafo controller's index;
@@ -53,7 +55,8 @@ def feeder_tables(net: Any) -> dict[str, pd.DataFrame]:
         else set()
     buses = pd.DataFrame({"bus": net.bus.index.astype(int), "name": names.values,
                           "vn_kv": net.bus["vn_kv"].astype(float).values,
-                          "is_source": [b in sources for b in net.bus.index]})
+                          "is_source": [b in sources for b in net.bus.index],
+                          "phases": "abc", "x": np.nan, "y": np.nan})
     # column by column, then one list of rows as before (#21: ``iterrows`` over the lines,
     # 1.2 s CPU at 10,000 buses); the rows' DataFrame keeps pandas' own dtype inference
     parts = [_branch_rows("line", net.line, "from_bus", "to_bus", names, length=True),
@@ -108,7 +111,10 @@ def _dss_tables(model: DssModel) -> dict[str, pd.DataFrame]:
     src = set(dss_source_buses(model).values())
     buses = pd.DataFrame({"bus": np.arange(len(tab)), "name": tab.index.astype(str),
                           "vn_kv": tab.kv_ll.to_numpy(float),
-                          "is_source": [i in src for i in range(len(tab))]})
+                          "is_source": [i in src for i in range(len(tab))],
+                          "phases": tab.phases.to_numpy(object).astype(str),
+                          "x": tab.get("x", pd.Series(np.nan, index=tab.index)).to_numpy(float),
+                          "y": tab.get("y", pd.Series(np.nan, index=tab.index)).to_numpy(float)})
     e = model.elements
     # series elements between two different buses, column by column (a pass over 29,000
     # cells with .iat took 1.1 s of the IEEE 8500 run)
@@ -139,7 +145,9 @@ def _dss_tables(model: DssModel) -> dict[str, pd.DataFrame]:
 def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
     """Undirected graph of in-service branches (nodes: bus names), or ``None`` if absent.
 
-    Node attributes ``is_source`` and ``vn_kv``; edge attributes ``element``,
+    Node attributes ``is_source``, ``vn_kv``, ``phases`` (``"abc"`` where the table has no
+    such column) and ``xy`` (the model's bus coordinates, ``None`` where it gives none); edge
+    attributes ``element``,
     ``element_index``, ``name``, ``length_km``, ``from_bus`` (the branch's from side),
     ``regulator`` (its tap controls, "" for none or a table without the column) and
     ``names`` (every in-service branch between the two buses: IEEE 34's reg1a, reg1b, reg1c
@@ -150,8 +158,12 @@ def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
         return None
     g = nx.Graph()
     for bus in buses.itertuples(index=False):
+        x, y = float(getattr(bus, "x", np.nan)), float(getattr(bus, "y", np.nan))
+        phases = getattr(bus, "phases", "abc")
         g.add_node(str(bus.name), is_source=bool(bus.is_source),
-                   vn_kv=float(getattr(bus, "vn_kv", np.nan)))
+                   vn_kv=float(getattr(bus, "vn_kv", np.nan)),
+                   phases=phases if isinstance(phases, str) else "abc",
+                   xy=(x, y) if np.isfinite(x) and np.isfinite(y) else None)
     for br in branches.itertuples(index=False):
         if bool(br.in_service):
             u, v = str(br.from_bus), str(br.to_bus)

@@ -1,7 +1,11 @@
-"""Feeder one-line sketch: buses in a tree from the substation, devices, chargers, violations.
+"""Feeder one-line sketch: the feeder's buses and lines, devices, chargers, violations.
 
-No geodata needed: :func:`protv2g.report.feeder_graph.tree_layout` places buses by hops
-from the source. Drawn with matplotlib's object API on the Agg canvas (no display).
+Where each bus goes (the model's bus coordinates, else a tree by hops from the source), the
+figure's size and the axes' limits: :mod:`protv2g.report.feeder_layout`; the lines (the
+three-phase primary heavy, laterals and secondaries thin and grey):
+:mod:`protv2g.report.feeder_lines`; the violations' buses and rings:
+:mod:`protv2g.report.feeder_violations`. Drawn with matplotlib's object API on the Agg canvas
+(no display).
 
 Examples
 --------
@@ -16,7 +20,6 @@ from typing import Any
 import networkx as nx
 import numpy as np
 import pandas as pd
-from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patheffects import withStroke
@@ -25,10 +28,23 @@ from matplotlib.transforms import offset_copy
 from protv2g.devices.kinds import spec
 from protv2g.report.branch_marks import branch_marks, named_in
 from protv2g.report.der_marks import DER_OFFSET, der_marks
-from protv2g.report.feeder_graph import device_edges, tree_layout
+from protv2g.report.feeder_graph import device_edges
+from protv2g.report.feeder_layout import (
+    axis_limits,
+    feeder_layout,
+    figure_size_in,
+    same_scale,
+    wrap_title,
+)
+from protv2g.report.feeder_lines import draw_lines
 from protv2g.report.feeder_overlap import LabelSpec, drop_overlaps
 from protv2g.report.feeder_overlap import extent_pt as _extent_pt
 from protv2g.report.feeder_tree import FeederTree
+from protv2g.report.feeder_violations import SEVERITY_COLOR as _SEVERITY_COLOR
+from protv2g.report.feeder_violations import SEVERITY_WORDS as _SEVERITY_WORDS
+from protv2g.report.feeder_violations import rings as _rings
+from protv2g.report.feeder_violations import violation_buses as _violation_buses
+from protv2g.report.feeder_violations import worst_first as _worst_first
 from protv2g.report.glyph_cache import GlyphCachingCanvas
 from protv2g.report.plot_marks import add_line
 from protv2g.text_codes import text_codes
@@ -36,14 +52,6 @@ from protv2g.units import DeviceKind
 
 __all__ = ["plot_feeder", "site_label", "studied_export_kw"]
 
-_SEVERITY_COLOR = {"fail": "tab:red", "not_evaluated": "tab:orange", "warn": "orange",
-                   "info": "tab:cyan"}
-#: What each ring colour means, in the legend (review rev39b M8: red and cyan unexplained).
-_SEVERITY_WORDS = {"fail": "fail", "not_evaluated": "not evaluated", "warn": "warning",
-                   "info": "info (reported, not judged)"}
-
-
-_TITLE = "Feeder (tree layout from the substation; not to scale)"
 #: Feeders with more buses name only the buses an engineer looks for (the source and the worst
 #: fault locations of violations; the devices and V2G sites by their own names, not their
 #: buses': #21, session 43, the 10,000-bus plot made 58 device-bus names beside the devices'
@@ -60,14 +68,17 @@ VIOLATION_BUSES_DRAWN = 300
 #: (every location is ringed; the rest are in the workbook's tables): review rev40a M10, the
 #: J1 and IEEE 8500 plots named and counted hundreds of locations, overprinting each other.
 VIOLATION_LABELS = 20
-#: Points kept around the tree for markers (a ring is at most 24 pt across).
-_PAD_PT = 13.0
 #: Drawing order (matplotlib ``zorder``): the tree, then the violation rings, then the
 #: devices and sites, then every name above all of them, each on a white halo
 #: (:data:`_HALO`). Review ver40b §4: on EPRI J1 the rings (5) were drawn over the fuses the
 #: findings name (markers 4, names 3: matplotlib's default for text), FU-LAT2PH and
 #: FU-LAT-HOMES half hidden and their bus names and counts unreadable.
 Z_RINGS = 5
+#: Room above the axes for the title, pt: one line on a small feeder, three on a large one
+#: (its title says what was left out and what kept over a marker: rev41a M5), wrapped to the
+#: figure's width (:func:`~protv2g.report.feeder_layout.wrap_title`; rev43a M10: ckt24's
+#: to-scale title ran off both sides of a 9 in figure).
+TITLE_LINES_PT = {False: 30.0, True: 62.0}
 Z_DEVICES = 6
 Z_NAMES = 7
 #: The white outline each name is drawn with, so that a ring or a line under it does not
@@ -131,77 +142,6 @@ def _kind_styles() -> dict[str, tuple[str, str]]:
     return {k.value: _marker(k) for k in DeviceKind}
 
 
-def _violation_buses(violations: pd.DataFrame, names: set[str]) -> dict[str, tuple[int, str]]:
-    """Fault bus → (violations there, worst status), buses in order of first appearance.
-
-    On the codes of the bus and status texts (:func:`~protv2g.text_codes.text_codes`): a
-    boolean mask per bus was ≈ 10 ms × buses on the 1,000-bus study's 54,032 violations, and
-    a frame of every row's bus, status and rank ≈ 0.13 s CPU of the 10,000-bus study's
-    feeder plot (#21); the worst status is the first of fail, not evaluated, warn, info met
-    there (any other text ranks after them, the first met first).
-    """
-    if violations is None or violations.empty or "fault_bus" not in violations.columns:
-        return {}
-    order = {"fail": 0, "not_evaluated": 1, "warn": 2, "info": 3}
-    bus, bus_t = text_codes(violations["fault_bus"])
-    if "status" in violations.columns:
-        status, status_t = text_codes(violations["status"])
-    else:
-        status, status_t = np.zeros(len(bus), dtype=np.int64), np.array(["info"], dtype=object)
-    rows = np.flatnonzero(np.array([t in names for t in bus_t.tolist()], dtype=bool)[bus])
-    if not len(rows):
-        return {}
-    rank = np.array([order.get(t, 9) for t in status_t.tolist()], dtype=np.int64)[status[rows]]
-    at_bus = bus[rows]
-    counts = np.bincount(at_bus, minlength=len(bus_t))
-    # per bus its smallest rank, the first row met among equals (a stable sort's first)
-    by = np.lexsort((rank, at_bus))
-    head = by[np.concatenate([[True], at_bus[by][1:] != at_bus[by][:-1]])]
-    worst = dict(zip(at_bus[head].tolist(), status[rows[head]].tolist(), strict=True))
-    _, first = np.unique(at_bus, return_index=True)
-    return {str(bus_t[b]): (int(counts[b]), str(status_t[worst[b]]))
-            for b in at_bus[np.sort(first)].tolist()}
-
-
-def _worst_first(buses: dict[str, tuple[int, str]], n: int) -> list[str]:
-    """The ``n`` buses of ``buses`` (:func:`_violation_buses`) with the worst status, then the
-    most violations (the first met first on ties)."""
-    order = {"fail": 0, "not_evaluated": 1, "warn": 2, "info": 3}
-    ranked = sorted(enumerate(buses.items()),
-                    key=lambda kv: (order.get(kv[1][1][1], 9), -kv[1][1][0], kv[0]))
-    return [bus for _, (bus, _) in ranked[:n]]
-
-
-def _rings(ax: Any, pos: dict[str, tuple[float, float]], buses: dict[str, tuple[int, str]]
-           ) -> None:
-    """A ring at each bus of ``buses``, sized by its count and coloured by its worst status,
-    as the single markers :func:`plot_feeder` draws, in one collection per colour."""
-    by_color: dict[str, list[str]] = {}
-    for bus, (_, worst) in buses.items():
-        by_color.setdefault(_SEVERITY_COLOR.get(worst, "tab:red"), []).append(bus)
-    for color, names in by_color.items():
-        size_pt = np.array([14 + min(buses[b][0], 20) * 0.5 for b in names])
-        ax.scatter([pos[b][0] for b in names], [pos[b][1] for b in names], s=size_pt ** 2,
-                   marker="o", facecolors="none", edgecolors=color, linewidths=2.2,
-                   zorder=Z_RINGS)
-
-
-def _limits(lo: float, hi: float, anchors: np.ndarray, below_pt: np.ndarray,
-            above_pt: np.ndarray, length_pt: float) -> tuple[float, float]:
-    """Axis limits around ``lo``…``hi`` (data) that keep each label, reaching ``below_pt``
-    and ``above_pt`` points from its anchor, and :data:`_PAD_PT` inside ``length_pt`` points
-    of axes (the head's label was cut at the left edge, device labels ran into the title:
-    review rev40a M10). Fixed point of the scale, from the data's own span."""
-    a, b = lo - 0.6, hi + 0.6
-    for _ in range(6):
-        per_pt = (b - a) / length_pt
-        a = min(a, lo - _PAD_PT * per_pt, float(np.min(anchors - below_pt * per_pt,
-                                                       initial=np.inf)))
-        b = max(b, hi + _PAD_PT * per_pt, float(np.max(anchors + above_pt * per_pt,
-                                                       initial=-np.inf)))
-    return a, b
-
-
 def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
            **kwargs: Any) -> Any:
     """``text`` at ``offset_pt`` points from the data point ``xy``: a plain Text with an offset
@@ -249,40 +189,35 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     -------
     matplotlib.figure.Figure
     """
-    pos = tree_layout(g, tree)
+    layout = feeder_layout(g, tree)
+    pos = layout.pos
+    default_title = layout.title
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
-    width = min(16.0, max(9.0, 1.1 * (max(xs) - min(xs) + 2)))
-    height = min(12.0, max(4.5, 0.85 * (max(ys) - min(ys) + 2)))
+    width, height = figure_size_in(pos, layout.to_scale)
     fig = Figure(figsize=(width, height))
     GlyphCachingCanvas(fig)  # Agg, each glyph rendered once (#21: its hundreds of labels)
     ax = fig.add_subplot()
     # lines and markers by add_line, not ax.plot: both limits are set at the end (#21)
-    # one collection per kind of artist: a utility feeder has thousands of buses (IEEE 8500:
-    # 4,876), and an artist each took 50 s to draw on the shared VM (2026-12-01)
-    for trafo in (False, True):
-        segments = [(pos[u], pos[v]) for u, v, d in g.edges(data=True)
-                    if (d.get("element") == "trafo") == trafo]
-        if segments:
-            ax.add_collection(LineCollection(
-                segments, colors="0.2" if trafo else "0.45", linewidths=3.0 if trafo else 1.6,
-                zorder=1, capstyle="round"))
-    # every marker and ring (data x, y, half-size in points): a name must not cover one
-    # (review rev41a M5: ckt24's "F-DEPOT" on F-6026's marker, bus names on the dots)
-    marks: list[tuple[float, float, float]] = []
-    sources = [n for n in pos if g.nodes[n].get("is_source")]
-    others = [n for n in pos if not g.nodes[n].get("is_source")]
-    for nodes, marker, size in ((sources, "s", 11), (others, "o", 5)):
-        if nodes:
-            add_line(ax, [pos[n][0] for n in nodes], [pos[n][1] for n in nodes], ls="",
-                     marker=marker, ms=size, color="black", zorder=3)
-            marks += [(*pos[n], size / 2.0) for n in nodes]
+    line_legend = draw_lines(ax, g, pos)
     violated = _violation_buses(violations, set(pos))
     crowded = len(violated) > VIOLATION_BUSES_DRAWN
     # a large feeder names its source bus and the worst locations only (review rev40a M10:
     # J1's and IEEE 8500's hundreds of names overprinted each other); its devices and sites
     # carry their own names (#21, session 43: not their buses' too)
     large = len(pos) > LABEL_ALL_BUSES or crowded
+    # every marker and ring (data x, y, half-size in points): a name must not cover one
+    # (review rev41a M5: ckt24's "F-DEPOT" on F-6026's marker, bus names on the dots); a
+    # large feeder's buses without a dot each, its lines are the drawing (rev43a M10: ckt24's
+    # 6,060 dots hid its lines)
+    marks: list[tuple[float, float, float]] = []
+    sources = [n for n in pos if g.nodes[n].get("is_source")]
+    others = [] if large else [n for n in pos if not g.nodes[n].get("is_source")]
+    for nodes, marker, size in ((sources, "s", 11), (others, "o", 5)):
+        if nodes:
+            add_line(ax, [pos[n][0] for n in nodes], [pos[n][1] for n in nodes], ls="",
+                     marker=marker, ms=size, color="black", zorder=3)
+            marks += [(*pos[n], size / 2.0) for n in nodes]
     named: set[str] = set(violated)
     placed: list[LabelSpec] = []
     # (rank: a device a violation names and the sites 0, other devices 1, counts 2, buses 3;
@@ -304,7 +239,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         labelled = [n for n in pos if g.nodes[n].get("is_source")]
         labelled += [b for b in worst if b not in set(labelled)]
         if len(named) < len(violated):
-            title = (f"{title or _TITLE}; {len(violated):,} fault locations of violations "
+            title = (f"{title or default_title}; {len(violated):,} fault locations of violations "
                      f"ringed, the {len(named)} worst named and counted")
     else:
         labelled = list(pos)
@@ -332,9 +267,10 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         # on a white box: a device's name must read over the rings round its lateral
         label(0 if name in flagged else 1, name, (x, y), (0, 9), ha="center", fontsize=7.5,
               color=color, fontweight="bold", bbox=_NAME_BOX)
-    # regulators and in-line transformers, named when a finding names them (rev43a M4)
+    # regulators and in-line transformers, named when a finding names them (rev43a M4); under
+    # the devices (to scale, ckt24's LTC hid the head relay's marker)
     branch_legend, branch_at = branch_marks(ax, g, pos, named_in(flagged | at_element), label,
-                                            Z_DEVICES)
+                                            Z_DEVICES - 0.5)
     marks += branch_at
     for site in sites:
         bus = str(site.get("bus"))
@@ -364,6 +300,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     handles += [Line2D([], [], marker=m, ls="", color=c, ms=8, label=k)
                 for k, (m, c) in _kind_styles().items()]
     handles.append(Line2D([], [], marker="^", ls="", color="tab:green", ms=9, label="V2G site"))
+    handles += line_legend
     handles += branch_legend
     handles += der
     # one ring entry per colour drawn, saying which worst status it marks (rev39b M8)
@@ -386,25 +323,30 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     bottom = (rows * 7.5 * 1.9 + 14.0) / 72.0 / height
     # a large feeder's title may take a second line (:func:`drop_overlaps`' names kept over
     # a marker, said there: rev41a M5)
-    top = 1.0 - (45.0 if large else 30.0) / 72.0 / height
+    top = 1.0 - TITLE_LINES_PT[large or layout.to_scale] / 72.0 / height
     fig.subplots_adjust(left=0.01, right=0.99, bottom=bottom, top=top)
     fig.legend(handles=handles, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol,
                fontsize=7.5, framealpha=0.9)
     ext = np.array([p[2] for p in placed]).reshape(-1, 4)
     at = np.array([p[:2] for p in placed]).reshape(-1, 2)
-    ax.set_xlim(*_limits(min(xs), max(xs), at[:, 0], ext[:, 0], ext[:, 1],
-                         width * 72.0 * 0.98))
-    ax.set_ylim(*_limits(min(ys) - (DER_OFFSET if der else 0.0),
-                         max(ys) + (0.38 if sites else 0.0), at[:, 1], ext[:, 2],
-                         ext[:, 3], height * 72.0 * (top - bottom)))
-    if large:
+    w_pt, h_pt = width * 72.0 * 0.98, height * 72.0 * (top - bottom)
+    xlim = axis_limits(min(xs), max(xs), at[:, 0], ext[:, 0], ext[:, 1], w_pt)
+    ylim = axis_limits(min(ys) - (DER_OFFSET if der else 0.0),
+                       max(ys) + (0.38 if sites else 0.0), at[:, 1], ext[:, 2], ext[:, 3], h_pt)
+    if layout.to_scale:  # x and y to one scale (the coordinates' own)
+        xlim, ylim = same_scale(xlim, ylim, w_pt, h_pt)
+    ax.set_xlim(*xlim)
+    ax.set_ylim(*ylim)
+    # names overprinting: a large feeder's, and a to-scale one's (the model's coordinates
+    # may put two buses close: IEEE 13's rg60 under the head relay's name)
+    if large or layout.to_scale:
         removed, covering = drop_overlaps(ax, texts, placed, np.array(marks),
                                           width * 72.0 * 0.98, height * 72.0 * (top - bottom))
         if removed:
-            title = f"{title or _TITLE}; names that would overprint left out"
+            title = f"{title or default_title}; names that would overprint left out"
         if covering:  # no side of its marker free: said, not claimed away (rev41a M5)
-            title = (f"{title or _TITLE}\n{covering} device or site name"
+            title = (f"{title or default_title}\n{covering} device or site name"
                      f"{'s' if covering > 1 else ''} kept over a marker (no side of it free)")
     ax.set_axis_off()
-    ax.set_title(title or _TITLE, fontsize=11)
+    ax.set_title(wrap_title(title or default_title, width), fontsize=11)
     return fig

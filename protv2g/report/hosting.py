@@ -80,7 +80,11 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
 def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any:
     """The figure :func:`plot_hosting_margins` writes (a pyplot Figure; close it after).
 
-    A point below 0 is a violation: filled where rows of it limit the hosting capacity at
+    Each point is the margin of the rows that limit the hosting capacity there where any
+    does, else of the failing rows, else the smallest judged one
+    (:func:`protv2g.hosting.margins.margin_table`; plot43: IEEE 34's campus C2 curve was a
+    warning's −inf beside the limiting −0.818 s). A point below 0 is a violation: filled
+    where rows of it limit the hosting capacity at
     that export (``n_limiting`` > 0, the rule of the Hosting capacity sheet,
     :mod:`protv2g.hosting.limits`; ``n_failing`` where the table has no such column), a
     square where rows fail but none limits (a setting to change — a site transformer's
@@ -156,8 +160,9 @@ def hosting_margins_figure(analysis: HostingAnalysis, *, title: str = "") -> Any
     if labels:
         fig.legend(list(labels.values()), list(labels), loc="lower center", fontsize=7,
                    ncol=min(len(labels), 6), frameon=False)
-    fig.suptitle((title + "\n" if title else "") + "smallest margin vs export; dotted: "
-                 "hosting capacity per criterion\nbelow 0: violated — ● fails (limits the "
+    fig.suptitle((title + "\n" if title else "") + "margin vs export (of the limiting rows "
+                 "where any, else the smallest); dotted: hosting capacity per criterion\n"
+                 "below 0: violated — ● fails (limits the "
                  "hosting capacity), □ fails, not limiting (a setting to change),\n○ "
                  "warning only (limits nothing); info rows (no limit) not drawn", fontsize=10)
     rows_legend = math.ceil(len(labels) / 6) if labels else 0

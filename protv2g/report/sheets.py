@@ -281,8 +281,11 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "the validated study document, one row per field path; basis: 'given' (by "
               "the study file or the feeder model's importer) or 'tool default' (the "
               "schema's default used: not given)"),
-    SheetSpec("Feeder buses", "tables:Feeder buses", ("bus", "name", "vn_kv", "is_source"),
-              "feeder buses (from report.feeder_graph.feeder_tables)"),
+    SheetSpec("Feeder buses", "tables:Feeder buses",
+              ("bus", "name", "vn_kv", "is_source", "phases", "x", "y"),
+              "feeder buses (from report.feeder_graph.feeder_tables); phases: the bus's phase "
+              "conductors; x, y: the OpenDSS model's bus coordinates (BusCoords; empty where "
+              "it gives none), the feeder plot's positions where the model has them"),
     SheetSpec("Feeder branches", "tables:Feeder branches",
               ("element", "element_index", "name", "from_bus", "to_bus", "length_km",
                "in_service", "regulator"),

@@ -159,6 +159,13 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
             continue
         tag = _family_point(ref, primary, backup, family, tags)
         if tag is None:
+            # no reference time on this plot's elements, but the V2G row fails on them: its
+            # own arrow (plot43: IEEE 34's F-L26 fuse saving, the gate's fail — R-816's
+            # ground fast curve × K against F-L26's minimum melt at 856 SLG-b — was on no
+            # TCC, the base row's times being R-816's phase fast curve's)
+            lone = _failing_v2g(ref, v, primary, backup, family)
+            if lone is not None:
+                out.append(lone)
             continue
         i_a, i_b = _currents(ref, tag, primary, backup, family)
         tp, tb = float(ref[f"t_primary_{tag}_s"]), float(ref[f"t_backup_{tag}_s"])
@@ -209,27 +216,58 @@ def intervals(notes: list[tuple[str, str, pd.Series, pd.Series | None]], path: l
         out.append(Interval(i_a, tp, tb, text, primary, backup,
                             all(st == "info" for st in shown), i_b,
                             value=f"{said}{sec(iv)}" if failing else ""))
-        if not v_arrow:
-            continue
-        vi_a, vi_b = _currents(v, vtag, primary, backup, family)
-        vtp, vtb = float(v[f"t_primary_{vtag}_s"]), float(v[f"t_backup_{vtag}_s"])
-        if not all(np.isfinite([vi_a, vtp, vtb])) or vtp <= 0 or vtb <= 0:
-            continue
-        # its fault named where it is not the one the reference's arrow is drawn at
-        fault = v.get(f"{vtag}_fault")
-        where = ", ".join(str(x) for x in (None if fault == ref.get(f"{tag}_fault") else fault,
-                                           v.get("scenario")) if isinstance(x, str) and x)
-        out.append(Interval(
-            vi_a, vtp, vtb,
-            f"{ref['criterion']} {primary}→{backup}: V2G {sec(vw)}{_said(_state(v, vtag))} "
-            f"(need ≥ {seconds_text(need)}) — this arrow: V2G"
-            + (f" ({where})" if where else "")
-            + f", {primary} {vtp:.3g} s at {vi_a:,.0f} A, {backup} {vtb:.3g} s at "
-            f"{vi_b:,.0f} A",
-            primary, backup, False, vi_b, "v2g",
-            value=f"V2G {sec(vw)}" if _judged(v, vtag, vw, need) == "fail" else "",
-            elements=str(v.get(f"elements_{vtag}", "") or "")))
+        arrow = (_v2g_arrow(str(ref["criterion"]), v, vtag, primary, backup, family, need,
+                            ref.get(f"{tag}_fault")) if v_arrow else None)
+        if arrow is not None:
+            out.append(arrow)
     return out
+
+
+def _v2g_arrow(criterion: str, v: pd.Series, vtag: str, primary: str, backup: str,
+               family: str, need: float, ref_fault: object = None, rule: str = ""
+               ) -> Interval | None:
+    """The V2G row's own arrow (``case`` "v2g") at its fault ``vtag``; None where its times
+    or current are not there. Its text names the rule (``rule``, "" for none), the fault
+    where it is not ``ref_fault`` (the one the reference's arrow is drawn at), the scenario
+    and each end's time and current."""
+    vi_a, vi_b = _currents(v, vtag, primary, backup, family)
+    vtp, vtb = float(v[f"t_primary_{vtag}_s"]), float(v[f"t_backup_{vtag}_s"])
+    if not all(np.isfinite([vi_a, vtp, vtb])) or vtp <= 0 or vtb <= 0:
+        return None
+    vw = float(v[f"interval_{vtag}_s"])
+    sec = seconds_text(vw, need)
+    fault = v.get(f"{vtag}_fault")
+    where = ", ".join(str(x) for x in (None if fault == ref_fault else fault,
+                                       v.get("scenario")) if isinstance(x, str) and x)
+    return Interval(
+        vi_a, vtp, vtb,
+        f"{criterion} {primary}→{backup}{f' ({rule})' if rule else ''}: V2G {sec}"
+        f"{_said(_state(v, vtag))} "
+        f"(need ≥ {seconds_text(need)}) — this arrow: V2G" + (f" ({where})" if where else "")
+        + f", {primary} {vtp:.3g} s at {vi_a:,.0f} A, {backup} {vtb:.3g} s at {vi_b:,.0f} A",
+        primary, backup, False, vi_b, "v2g",
+        value=f"V2G {sec}" if _judged(v, vtag, vw, need) == "fail" else "",
+        elements=str(v.get(f"elements_{vtag}", "") or ""))
+
+
+def _failing_v2g(ref: pd.Series, v: pd.Series | None, primary: str, backup: str,
+                 family: str) -> Interval | None:
+    """The V2G row's own arrow (:func:`_v2g_arrow`) at its worst fault where that fault fails
+    (or warns) on this plot's elements, for a pair whose reference has no time on them; None
+    otherwise."""
+    if v is None or str(ref.get("case_of", "base") or "base") not in ("base", IDLE_CASE):
+        return None
+    if _family_point(v, primary, backup, family, ("worst",)) != "worst":
+        return None
+    need = float(ref["required_s"])
+    vw = float(v["interval_worst_s"])
+    if not np.isfinite(vw) or _judged(v, "worst", vw, need) not in ("fail", "warn"):
+        return None
+    # which rule: the pair's other intervals on this plot are another rule's (F-L26's fuse
+    # TC < recloser delayed, 1.01 s)
+    rule = str(v.get("rule", "") or "")
+    return _v2g_arrow(str(ref["criterion"]), v, "worst", primary, backup, family, need,
+                      rule=rule)
 
 
 def _v2g_tag(v: pd.Series, primary: str, backup: str, family: str, tag: str) -> str:
