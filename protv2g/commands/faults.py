@@ -45,6 +45,7 @@ from pathlib import Path
 
 import numpy as np
 import pandapower as pp
+import pandas as pd
 from openpyxl import Workbook
 
 from protv2g.api import dss_existing_sources, dss_fault_study, fault_study
@@ -268,16 +269,17 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
     existing = dss_existing_sources(model)
     if len(existing):
         sheets["Existing sources"] = existing
-    if len(model.warnings):
-        sheets["Model notes"] = model.warnings
+    from protv2g.flow.ungrounded_why import ungrounded_lines, ungrounded_rows
+
+    live = sorted(set(df.loc[df.energized, "bus"]))  # rev43b F3: SLG 0 A said and why
+    notes = [n for n in (model.warnings, ungrounded_rows(model, live)) if len(n)]
+    if notes:  # … in the workbook too (inp43)
+        sheets["Model notes"] = pd.concat(notes, ignore_index=True)
     _write(args, table, sheets, [])
     print(f"{model.name}: {table.bus.nunique()} fault buses ({int(model.buses.primary.sum())} "
           f"primary of {len(model.buses)} in the model)")
     _say_existing(existing)
     _say_dead(dead)
-    from protv2g.flow.ungrounded_why import ungrounded_lines
-
-    live = sorted(set(df.loc[df.energized, "bus"]))  # rev43b F3: SLG 0 A said and why
     for line in ungrounded_lines(model, live):
         print(line)
     _say_slips(model)
