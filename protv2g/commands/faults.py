@@ -28,9 +28,10 @@ no path to a source are listed as de-energised (0 A). With ``-o`` the workbook a
 each of the model's fuses, reclosers and relays, case and fault type, the largest phase current
 and ``|3·I0|`` over all faults and where each occurs ("Devices"; the full device-by-fault table
 is ``PhaseFaultResult.device`` in a script), and what was changed or left out of the script
-("Model notes"). The model's PV systems, storage units and ``Generator`` elements of ``model=7``
-are current-limited inverters by the chargers' control law in the maximum case and out of the
-minimum case, exactly as a study on that model has them (one code path,
+("Model notes", with the fault buses that have no path to ground and why). The model's PV
+systems, storage units and ``Generator`` elements of ``model=7`` are current-limited
+inverters by the chargers' control law in the maximum case and out of the minimum case,
+exactly as a study on that model has them (one code path,
 :func:`protv2g.api.dss_fault_study`), not OpenDSS's fault-study elements (a PVSystem as the
 negative of its Thevenin admittance, a model-7 unit behind ``Xdp``); the command prints how
 each existing source was treated, in the words of the study's "Existing sources" sheet (a
