@@ -367,6 +367,16 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # a site transformer's own loads leave the base case with it (review rev35a M1)
         feeder_warnings = with_issue_rows(feeder_warnings, project_load_warnings(study),
                                           "transformer")
+        # the live fault buses with no path to ground and why, as ``faults`` prints them
+        # (inp43: a floating star point or a de-energised neutral reactor said nowhere)
+        from protv2g.flow.ungrounded_why import ungrounded_rows
+        from protv2g.pipeline_dss import study_fault_buses
+
+        live = study_fault_buses(study) & study.model.buses.energized.to_numpy(bool)
+        why = ungrounded_rows(study.model, list(study.model.buses.index[live]))
+        if len(why):
+            feeder_warnings = (why if feeder_warnings is None or not len(feeder_warnings)
+                               else pd.concat([feeder_warnings, why], ignore_index=True))
     if feeder_warnings is not None and len(feeder_warnings):
         tables["Feeder warnings"] = feeder_warnings.reset_index(drop=True)
     if recommendations:

@@ -91,3 +91,36 @@ def test_validate_reads_every_element_table_for_references(tmp_path, capsys):
     out = capsys.readouterr()
     assert "feeder.pandapower_json (net.json): sgen 'PV1' (row 0).bus: 9 is not a bus" in (
         out.out + out.err)
+
+
+def test_pandapowers_diagnostic_judges_what_it_covers_in_the_same_words(tmp_path, monkeypatch):
+    """Library first (fix44b): on a full net pandapower's ``MissingBusIndices`` judges the
+    bus columns it covers, this module the rest (an impedance, a shunt, a switch's line);
+    the issues are the same as this module's own check of every table (the light read's)."""
+    import importlib
+
+    from protv2g.network.net_references import reference_issues
+
+    net, _ = _broken(tmp_path, sorted(BROKEN))
+    pp.create_impedance(net, 0, 1, 0.01, 0.01, 10.0)
+    net.impedance.at[0, "to_bus"] = 11
+    pp.create_shunt(net, 2, 0.1)
+    net.shunt.at[0, "bus"] = 12
+    pp.create_switch(net, 1, 2, "b", name="S2")
+    net.switch.at[1, "element"] = 13
+    functions = importlib.import_module("pandapower.diagnostic.diagnostic_functions")
+    seen = []
+    real = functions.MissingBusIndices.diagnostic
+
+    def spy(self, n, **kw):  # noqa: ANN001, ANN202
+        seen.append(real(self, n, **kw))
+        return seen[-1]
+
+    monkeypatch.setattr(functions.MissingBusIndices, "diagnostic", spy)
+    ours = [str(i) for i in reference_issues(net, "net.json", "")]
+    assert not seen
+    lib = [str(i) for i in reference_issues(net, "net.json", "", library=True)]
+    assert seen and set(seen[0]) == {"ext_grid", "line", "load", "switch"}   # its part
+    assert lib == ours and len(ours) == 7
+    assert any("impedance" in x for x in lib) and any("'S2' (row 1).element: 13" in x
+                                                      for x in lib)

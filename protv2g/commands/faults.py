@@ -28,9 +28,10 @@ no path to a source are listed as de-energised (0 A). With ``-o`` the workbook a
 each of the model's fuses, reclosers and relays, case and fault type, the largest phase current
 and ``|3·I0|`` over all faults and where each occurs ("Devices"; the full device-by-fault table
 is ``PhaseFaultResult.device`` in a script), and what was changed or left out of the script
-("Model notes"). The model's PV systems, storage units and ``Generator`` elements of ``model=7``
-are current-limited inverters by the chargers' control law in the maximum case and out of the
-minimum case, exactly as a study on that model has them (one code path,
+("Model notes", with the fault buses that have no path to ground and why). The model's PV
+systems, storage units and ``Generator`` elements of ``model=7`` are current-limited
+inverters by the chargers' control law in the maximum case and out of the minimum case,
+exactly as a study on that model has them (one code path,
 :func:`protv2g.api.dss_fault_study`), not OpenDSS's fault-study elements (a PVSystem as the
 negative of its Thevenin admittance, a model-7 unit behind ``Xdp``); the command prints how
 each existing source was treated, in the words of the study's "Existing sources" sheet (a
@@ -45,6 +46,7 @@ from pathlib import Path
 
 import numpy as np
 import pandapower as pp
+import pandas as pd
 from openpyxl import Workbook
 
 from protv2g.api import dss_existing_sources, dss_fault_study, fault_study
@@ -268,16 +270,17 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
     existing = dss_existing_sources(model)
     if len(existing):
         sheets["Existing sources"] = existing
-    if len(model.warnings):
-        sheets["Model notes"] = model.warnings
+    from protv2g.flow.ungrounded_why import ungrounded_lines, ungrounded_rows
+
+    live = sorted(set(df.loc[df.energized, "bus"]))  # rev43b F3: SLG 0 A said and why
+    notes = [n for n in (model.warnings, ungrounded_rows(model, live)) if len(n)]
+    if notes:  # … in the workbook too (inp43)
+        sheets["Model notes"] = pd.concat(notes, ignore_index=True)
     _write(args, table, sheets, [])
     print(f"{model.name}: {table.bus.nunique()} fault buses ({int(model.buses.primary.sum())} "
           f"primary of {len(model.buses)} in the model)")
     _say_existing(existing)
     _say_dead(dead)
-    from protv2g.flow.ungrounded_why import ungrounded_lines
-
-    live = sorted(set(df.loc[df.energized, "bus"]))  # rev43b F3: SLG 0 A said and why
     for line in ungrounded_lines(model, live):
         print(line)
     _say_slips(model)

@@ -119,7 +119,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"no change accepted: nothing written ({args.output} not created or changed)",
               file=sys.stderr)
     elif args.apply:
-        out = write_study(study, rec.changes, args.output)
+        from protv2g.finding_ids import id_entries, study_finding_ids
+
+        # the findings' ids kept by the written study's runs (rev43c F5)
+        out = write_study(study, rec.changes, args.output, finding_ids=id_entries(
+            rec.before.findings, study_finding_ids(study.document)))
         print(f"wrote {out['path']}" + ("" if out["comments_kept"] else
                                          " (comments not kept: ruamel.yaml missing)"),
               file=sys.stderr)
@@ -128,13 +132,10 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Columns that say which finding a row is, whatever its margin or numbering.
-_FINDING_KEY = ["criterion", "device", "other_device", "mechanism"]
-
-
 def before_ids(before: pd.DataFrame, after: pd.DataFrame) -> list[str | None]:
-    """The id each finding of ``after`` had in ``before`` (same criterion, devices and
-    mechanism; the first not yet taken), or None for a finding new after the changes.
+    """The id each finding of ``after`` had in ``before`` (the same key,
+    :func:`protv2g.finding_ids.table_keys`; the first not yet taken), or None for a finding
+    new after the changes.
 
     Both are Findings tables (:func:`protv2g.report.derived.result_findings`), numbered
     ``F01…`` each on its own.
@@ -145,9 +146,9 @@ def before_ids(before: pd.DataFrame, after: pd.DataFrame) -> list[str | None]:
     >>> before_ids(b, b.iloc[[1]].assign(finding="F01"))
     ['F02']
     """
+    from protv2g.finding_ids import table_keys
+
     pool: dict[tuple, list[str]] = {}
-    for key, fid in zip(before[_FINDING_KEY].astype(str).itertuples(index=False, name=None),
-                        before["finding"].astype(str), strict=True):
+    for key, fid in zip(table_keys(before), before["finding"].astype(str), strict=True):
         pool.setdefault(key, []).append(fid)
-    return [pool[key].pop(0) if pool.get(key) else None
-            for key in after[_FINDING_KEY].astype(str).itertuples(index=False, name=None)]
+    return [pool[key].pop(0) if pool.get(key) else None for key in table_keys(after)]

@@ -22,21 +22,36 @@ way, without a reason of either kind: its ground faults draw charging current on
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 
 from protv2g.flow.opendss_ground import GROUND_MIN_RATIO, ungrounded_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["GROUNDING_CLASSES", "ungrounded_lines"]
+__all__ = ["GROUNDING_CLASSES", "NO_PATH_WHAT", "ungrounded_lines", "ungrounded_rows"]
+
+_COLUMNS = ["element", "name", "what", "action"]
 
 #: Element classes that ground a system when connected (a neutral reactor, a grounding
 #: transformer, a grounded-wye capacitor bank): named when the model notes call one dead.
 GROUNDING_CLASSES = ("reactor", "transformer", "capacitor")
 
 
-def _floating_star_points(model: DssModel, ungrounded: set[str]) -> list[str]:
-    """``transformer.sub winding 2 (star point sub.4)`` for each enabled winding whose
-    neutral conductor (the terminal's last) carries winding current and lands on a node
-    (≥ 4) of a bus with no path to ground."""
+#: The ``what`` of the row naming the fault buses with no path to ground.
+NO_PATH_WHAT = ("no path to ground: a ground fault there draws only the lines' charging "
+                "current (SLG ≈ 0 A, as in OpenDSS)")
+NO_PATH_ACTION = ("none if the feeder is a 3-wire (ungrounded) system by design; else ground "
+                  "it (a row naming a de-energised grounding element or a floating star "
+                  "point says why it is not)")
+DEAD_GROUNDING_WHAT = ("is de-energised (no path to a source: is its bus a name the feeder "
+                       "does not have?), so it grounds nothing")
+DEAD_GROUNDING_ACTION = "put it on a bus of the feeder (a bus name of the model)"
+FLOATING_ACTION = "put the star point on node 0 or ground it through a reactor"
+
+
+def _floating_star_points(model: DssModel, ungrounded: set[str]) -> list[tuple[str, str]]:
+    """``(transformer.sub, "winding 2 has its star point on sub.4, …")`` for each enabled
+    winding whose neutral conductor (the terminal's last) carries winding current and lands
+    on a node (≥ 4) of a bus with no path to ground."""
     out = []
     el = model.elements
     for name in el.name[el.enabled & (el.cls == "transformer")]:
@@ -48,30 +63,49 @@ def _floating_star_points(model: DssModel, ungrounded: set[str]) -> list[str]:
             bus = y.buses[int(t) - 1].split(".", 1)[0].lower()
             if (y.node_num[k] >= 4 and bus in ungrounded
                     and diag[k] > GROUND_MIN_RATIO * scale):
-                out.append(f"{name} winding {int(t)} has its star point on {bus}."
-                           f"{int(y.node_num[k])}, which nothing grounds (OpenDSS: an open "
-                           "neutral; put it on node 0 or ground it through a reactor)")
+                out.append((str(name), f"winding {int(t)} has its star point on {bus}."
+                            f"{int(y.node_num[k])}, which nothing grounds (OpenDSS: an open "
+                            "neutral)"))
     return out
 
 
-def ungrounded_lines(model: DssModel, buses: list[str], shown: int = 10) -> list[str]:
-    """The lines ``faults`` prints for ``buses`` (fault buses) with no path to ground: one
-    naming them, then one per reason (module docstring); ``[]`` when every one is grounded.
-    """
-    mask = ungrounded_buses(model)
-    dead_or_none = set(model.buses.index[mask])
+def _why(model: DssModel, buses: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The buses of ``buses`` with no path to ground, and one ``(element, name, what,
+    action)`` per reason (module docstring); ``([], [])`` when every one is grounded."""
+    dead_or_none = set(model.buses.index[ungrounded_buses(model)])
     hit = [b for b in buses if b in dead_or_none]
     if not hit:
-        return []
-    more = f" and {len(hit) - shown} more" if len(hit) > shown else ""
-    out = [f"{len(hit)} fault bus(es) with no path to ground (a ground fault there draws "
-           f"only the lines' charging current, SLG ≈ 0 A, as in OpenDSS): "
-           f"{', '.join(hit[:shown])}{more}"]
+        return [], []
     notes = model.warnings
     dead = notes[notes.what.astype(str).str.startswith("de-energised")
                  & notes.element.astype(str).str.lower().isin(GROUNDING_CLASSES)]
-    for name in dead.name:
-        out.append(f"  {name} is de-energised (no path to a source: is its bus a name the "
-                   "feeder does not have?), so it grounds nothing")
-    out += [f"  {text}" for text in _floating_star_points(model, dead_or_none)]
-    return out
+    why = [(str(e).lower(), str(n), DEAD_GROUNDING_WHAT, DEAD_GROUNDING_ACTION)
+           for e, n in zip(dead.element, dead.name, strict=True)]
+    why += [("transformer", n, what, FLOATING_ACTION)
+            for n, what in _floating_star_points(model, dead_or_none)]
+    return hit, why
+
+
+def ungrounded_rows(model: DssModel, buses: list[str]) -> pd.DataFrame:
+    """Why fault buses have no path to ground, as model-note rows (``element, name, what,
+    action``, :data:`protv2g.study.model_notes.WARNING_COLUMNS`): one row (``element``
+    "bus") whose ``name`` lists the buses of ``buses`` with no path to ground, then one row
+    per reason (module docstring) naming its element; no rows when every one is grounded.
+    ``run`` adds them to the Feeder warnings sheet, ``faults -o`` to its Model notes sheet
+    and ``faults`` prints them (:func:`ungrounded_lines`; review inp43: the terminal only).
+    """
+    hit, why = _why(model, buses)
+    rows = [("bus", ", ".join(hit), NO_PATH_WHAT, NO_PATH_ACTION)] if hit else []
+    return pd.DataFrame(rows + why, columns=_COLUMNS)
+
+
+def ungrounded_lines(model: DssModel, buses: list[str], shown: int = 10) -> list[str]:
+    """The lines ``faults`` prints for ``buses`` (fault buses) with no path to ground, in
+    :func:`ungrounded_rows`'s words: the buses (``shown`` of them) first, then one line per
+    reason; ``[]`` when every one is grounded."""
+    hit, why = _why(model, buses)
+    if not hit:
+        return []
+    more = f" and {len(hit) - shown} more" if len(hit) > shown else ""
+    out = [f"{len(hit)} fault bus(es) with {NO_PATH_WHAT}: {', '.join(hit[:shown])}{more}"]
+    return out + [f"  {name} {what}; fix: {action}" for _e, name, what, action in why]

@@ -349,14 +349,15 @@ def load_dss_model(master_path: str | Path, *, redirects: Sequence[str | Path] =
                  "its buses are reported at 0 A")
     shunt_elements = shunts(dss, elements, str(path))
     machine_elements = machines(dss, str(path))
-    slips = element_unit_slips(dss, buses, machine_elements)  # rev43b F2: kV in V, Xd″ in %
+    injections = injection_table(dss)
+    # rev43b F2: kV in V, Xd″ in % (PVSystem and Storage kV too, inp43)
+    slips = element_unit_slips(injections, buses, machine_elements)
     for row in slips.itertuples():
         warn.add(row.element, row.name, row.what, row.action)
     live_inv = elements.enabled & elements.energized & (
         elements.cls.isin(INVERTER_CLASSES) | elements.name.isin(inverter_generators(dss)))
     inverter_elements = tuple(element_y(dss, n, str(path)) for n in elements.name[live_inv])
     inverter_j = _inverter_injection(y, v_oc, v_pf, inverter_elements, i_oc, i_pf, sources)
-    injections = injection_table(dss)
     injections["p_flow_kw"] = injections.name.map(flow_kw)
     return DssModel(
         source=str(path), name=dss.Circuit.Name(), f_hz=float(dss.Solution.Frequency()) or 60.0,

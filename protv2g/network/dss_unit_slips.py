@@ -1,9 +1,17 @@
 """Values of an OpenDSS model a unit slip puts orders of magnitude off (review rev43b F2): a
-Generator's or Load's ``kV`` given in volts (``kV=4160`` on a 4.16 kV bus) and a synchronous
-machine's ``Xdpp``/``Xdp`` given in percent (``Xdpp=20`` for 0.2 pu). OpenDSS takes both as
-written — the machine's fault contribution all but vanishes (a 4160 kV machine on a 4.16 kV
-bus behind 1e6 × its impedance base; Xd″ = 20 pu), the load draws 1e-6 of its power — so the
-model solves and the result is right for the model as written, and wrong for the feeder.
+Generator's, Load's, PVSystem's or Storage's ``kV`` given in volts (``kV=4160`` on a 4.16 kV
+bus; PVSystem and Storage since inp43's note) and a synchronous machine's ``Xdpp``/``Xdp``
+given in percent (``Xdpp=20`` for 0.2 pu). OpenDSS takes both as written — the machine's
+fault contribution all but vanishes (a 4160 kV machine on a 4.16 kV bus behind 1e6 × its
+impedance base; Xd″ = 20 pu), the load draws 1e-6 of its power, an inverter at 0.001 pu of
+its rated voltage injects next to nothing — so the model solves and the result is right for
+the model as written, and wrong for the feeder.
+
+Not judged: a PVSystem's ``kVA`` against its ``Pmpp`` (or a Storage's against ``kWrated``)
+as watts for kilowatts. OpenDSS gives each of a PVSystem's two a default of 500 of its own,
+so a ratio of 100–1000 is also a small unit with one of them left unset (Pmpp=0.3 beside the
+default kVA=500), which "give it in kilowatts" would misname; a Storage's kVA follows
+kWrated when not given, so kWrated in watts moves both and leaves no ratio to see.
 
 The bounds lie outside every value the field holds on a distribution feeder, as the study's
 own unit-slip warnings (:mod:`protv2g.study.unit_slips`):
@@ -39,36 +47,45 @@ XD_MAX_PU = 2.0
 SLIP_COLUMNS = ["element", "name", "field", "value", "intended", "what", "action"]
 
 
-def _kv_rows(dss: Any, api: Any, cls: str, buses: pd.DataFrame) -> list[tuple]:
+#: What a kV in volts does to each class in OpenDSS (its effect in the warning's fix). An
+#: inverter (PVSystem, Storage) then sits at 0.001 pu of its rating, below ``Vminpu``, where
+#: OpenDSS solves it as an impedance: a PVSystem of Pmpp 450 kW on a 4.16 kV bus injected
+#: 1.9e-4 kW instead of 150 kW (OpenDSS 9.x via opendssdirect, checked for this module).
+_KV_EFFECT = {"generator": "its fault contribution all but vanishes",
+              "load": "it draws a millionth of its power",
+              "pvsystem": "it injects next to nothing, in the flows and in a fault",
+              "storage": "it injects next to nothing, in the flows and in a fault"}
+
+
+def _kv_rows(injections: pd.DataFrame, buses: pd.DataFrame) -> list[tuple]:
+    """A row per enabled element of :data:`_KV_EFFECT`'s classes whose ``kV`` is at least
+    :data:`KV_RATIO_MAX` × its bus's line-to-line base."""
+    inj = injections[injections.enabled.astype(bool)
+                     & injections.cls.isin(list(_KV_EFFECT))]
+    kv = inj.kv.to_numpy(float)
+    kv_ll = buses.kv_ll.reindex(inj.bus.str.lower()).to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        slip = np.isfinite(kv_ll) & (kv_ll > 0) & (kv >= KV_RATIO_MAX * kv_ll)
     rows = []
-    for name in api.AllNames() if api.Count() else []:
-        api.Name(name)
-        full = f"{cls}.{name.lower()}"
-        dss.Circuit.SetActiveElement(full)
-        if not dss.CktElement.Enabled():
-            continue
-        bus = str(dss.CktElement.BusNames()[0]).split(".", 1)[0].lower()
-        kv = float(api.kV())
-        kv_ll = float(buses.kv_ll.get(bus, np.nan)) if bus in buses.index else np.nan
-        if not (np.isfinite(kv_ll) and kv_ll > 0 and kv >= KV_RATIO_MAX * kv_ll):
-            continue
-        what = (f"kV={kv:g} is {kv / kv_ll:,.0f} × the {kv_ll:.4g} kV base of its bus "
+    for cls, full, bus, v, base in zip(inj.cls[slip], inj.name[slip], inj.bus[slip],
+                                       kv[slip], kv_ll[slip], strict=True):
+        what = (f"kV={v:g} is {v / base:,.0f} × the {base:.4g} kV base of its bus "
                 f"{bus!r}, above any rating of an element there")
-        effect = ("its fault contribution all but vanishes" if cls == "generator"
-                  else "it draws a millionth of its power")
-        rows.append((cls, full, "kV", kv, kv / 1000.0, what,
-                     f"give the kV in kilovolts in the model (volts / 1000: kV={kv / 1000.0:g}?);"
-                     f" OpenDSS takes it as written: {effect}"))
+        rows.append((cls, full, "kV", v, v / 1000.0, what,
+                     f"give the kV in kilovolts in the model (volts / 1000: kV={v / 1000.0:g}?);"
+                     f" OpenDSS takes it as written: {_KV_EFFECT[cls]}"))
     return rows
 
 
-def element_unit_slips(dss: Any, buses: pd.DataFrame, machines: Any) -> pd.DataFrame:
-    """Unit slips of the compiled model in ``dss`` (module docstring).
+def element_unit_slips(injections: pd.DataFrame, buses: pd.DataFrame, machines: Any
+                       ) -> pd.DataFrame:
+    """Unit slips of a compiled model (module docstring).
 
     Parameters
     ----------
-    dss : opendssdirect module
-        The engine holding the compiled model.
+    injections : pandas.DataFrame
+        The model's loads and sources (:func:`protv2g.network.dss_elements.injection_table`:
+        ``name``, ``cls``, ``bus``, ``kv``, ``enabled``).
     buses : pandas.DataFrame
         The model's bus table (``kv_ll``, kV, by lower-case bus name).
     machines : sequence of Machine
@@ -80,8 +97,7 @@ def element_unit_slips(dss: Any, buses: pd.DataFrame, machines: Any) -> pd.DataF
         :data:`SLIP_COLUMNS`: element class, element name, OpenDSS property, the value, the
         likely intended value, what looks wrong and what to do.
     """
-    rows = _kv_rows(dss, dss.Generators, "generator", buses)
-    rows += _kv_rows(dss, dss.Loads, "load", buses)
+    rows = _kv_rows(injections, buses)
     for m in machines:
         for prop, value in (("Xdpp", m.xdpp_pu), ("Xdp", m.xdp_pu)):
             if value > XD_MAX_PU:

@@ -102,7 +102,9 @@ def load_pandapower_json(path: Path, *, file: str | None = None,
             Issue(file, field, f"pandapower could not read {path.name} ({type(exc).__name__}: "
                   f"{exc})", "export the net with pandapower.to_json")
         ) from None
-    dangling = reference_issues(net, file, f"{field} ({path.name})" if field else "")
+    # pandapower's own MissingBusIndices for the columns it covers (library first)
+    dangling = reference_issues(net, file, f"{field} ({path.name})" if field else "",
+                                library=True)
     if dangling:  # rev43b F1: refused here, not an IndexError deep in pandapower later
         raise InputError(dangling)
     return net

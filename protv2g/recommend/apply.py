@@ -18,6 +18,7 @@ relative paths.
 from __future__ import annotations
 
 import io
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -28,7 +29,7 @@ from protv2g.recommend.change import Change, describe
 from protv2g.recommend.yaml_edit import _show, edit_text
 from protv2g.study.loader import Study
 
-__all__ = ["apply_to_study", "write_study"]
+__all__ = ["apply_to_study", "with_finding_ids", "write_study"]
 
 
 def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
@@ -137,7 +138,42 @@ def _edited(text: str, changes: Sequence[Change], yaml_class: Any) -> str | None
         return None
 
 
-def write_study(study: Study, changes: Sequence[Change], output: str | Path) -> dict[str, Any]:
+#: The comment above the ``finding_ids`` block :func:`write_study` writes.
+_IDS_HEAD = ("# finding ids kept from the study this file was made from (protv2g recommend "
+             "--apply):\n# a finding listed keeps its id on every run, any other takes the "
+             "next free one\n")
+#: A top-level ``finding_ids`` key (its comment, its line and its indented entries).
+_IDS_BLOCK = re.compile(r"(?m)^(?:# finding ids kept from[^\n]*\n(?:#[^\n]*\n)*)?"
+                        r"finding_ids:[^\n]*(?:\n|\Z)(?:(?:[ \t]+|-)[^\n]*(?:\n|\Z))*")
+
+
+def with_finding_ids(text: str, entries: Sequence[dict[str, str]]) -> str:
+    """``text`` (a study file) with its top-level ``finding_ids`` (if any) replaced by
+    ``entries`` (:func:`protv2g.finding_ids.id_entries`), one flow mapping a line, at the
+    end; ``text`` unchanged without entries.
+
+    >>> print(with_finding_ids("name: s\\nfinding_ids: []\\n", [{"id": "F01",
+    ...     "criterion": "C10", "device": "RC", "other_device": "", "mechanism": ""}]))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    name: s
+    # finding ids kept from the study this file was made from (protv2g recommend --apply):
+    # a finding listed keeps its id on every run, any other takes the next free one
+    finding_ids:
+      - {id: F01, criterion: C10, device: RC, other_device: '', mechanism: ''}
+    """
+    if not entries:
+        return text
+    import yaml
+
+    body = _IDS_BLOCK.sub("", text).rstrip("\n")
+    lines = [yaml.safe_dump(dict(e), default_flow_style=True, sort_keys=False, width=10**6,
+                            allow_unicode=True).strip() for e in entries]
+    return (f"{body}\n{_IDS_HEAD}finding_ids:\n"
+            + "".join(f"  - {line}\n" for line in lines))
+
+
+def write_study(study: Study, changes: Sequence[Change], output: str | Path,
+                finding_ids: Sequence[dict[str, str]] = ()) -> dict[str, Any]:
     """Write the study file with ``changes`` applied to ``output``.
 
     Parameters
@@ -148,6 +184,11 @@ def write_study(study: Study, changes: Sequence[Change], output: str | Path) -> 
         From :func:`protv2g.recommend.recommend` (``RecommendationResult.changes``).
     output : str or Path
         The new study file.
+    finding_ids : sequence of dict
+        The finding ids the new file keeps (:func:`protv2g.finding_ids.id_entries` of the
+        findings the changes were found for): written as its ``finding_ids``
+        (:func:`with_finding_ids`), so that its runs number the findings as this one did
+        (review rev43c F5).
 
     Returns
     -------
@@ -182,6 +223,7 @@ def write_study(study: Study, changes: Sequence[Change], output: str | Path) -> 
         data = pyyaml.safe_load(text)
         _apply(data, changes, src, ruamel=False)
         new_text = pyyaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    new_text = with_finding_ids(new_text, finding_ids)
     out.parent.mkdir(parents=True, exist_ok=True)
     copied = _copy_inputs(data, src.parent, out.parent)
     out.write_text(new_text, encoding="utf-8")

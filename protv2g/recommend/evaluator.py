@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks import run_checks
+from protv2g.finding_ids import study_finding_ids, with_kept_ids
 from protv2g.findings import PAIR_CRITERIA, Findings, build_findings
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.candidates import Change
@@ -128,7 +129,11 @@ class Evaluator:
             t0 = time.perf_counter()
             study = apply_to_study(self.study, changes)
             v, coord = run_checks(study, self.faults_for(changes), self.flow, self.scenarios)
-            self._cache[key] = build_findings(v, scenario_table(self.scenarios), coord)
+            # numbered as the run's report numbers them (ids a study made by --apply
+            # keeps, rev43c F5)
+            self._cache[key] = with_kept_ids(
+                build_findings(v, scenario_table(self.scenarios), coord),
+                study_finding_ids(self.study.document))
             self.ran[key] = tuple(changes)
             self._saved[key] = saved_rows(coord, by_kind=True)
             self._no_range[key] = no_range(v)

@@ -32,6 +32,7 @@ from protv2g.checks import GROUP_TABLES
 from protv2g.checks.fuse_gg_i2t import I2T_RULE
 from protv2g.checks.fuse_saving_range import ground_range_text, range_text, rows_range_a
 from protv2g.engine.collect import release_freed_memory
+from protv2g.finding_ids import with_kept_ids
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import on_asymptote, worst_order
 from protv2g.input_basis import rests_on
@@ -94,11 +95,17 @@ def result_findings(result: StudyResult) -> Findings:
     them; #21, 10,000 buses: they were built twice, ≈ 1 s CPU each). Not to be modified."""
     inputs = (result.violations, result.scenarios, result.tables.get("Coordination"),
               *(result.tables.get(n) for n in GROUP_TABLES))  # the groups' buses (#21)
+    # the ids a study made by ``recommend --apply`` keeps (rev43c F5, :mod:`protv2g.finding_ids`)
+    kept = ((getattr(result, "inputs", None) or {}).get("document") or {}).get("finding_ids")
+
+    def build() -> Findings:
+        return pll_said(with_kept_ids(build_findings(*inputs[:3], list(inputs[3:])), kept),
+                        result)
+
     derived = getattr(result, "derived", None)
     if derived is None:  # a result-like object without the memo
-        return pll_said(build_findings(*inputs[:3], list(inputs[3:])), result)
-    return derived("findings", inputs, lambda: _released(pll_said(
-        build_findings(*inputs[:3], list(inputs[3:])), result)))
+        return build()
+    return derived("findings", inputs, lambda: _released(build()))
 
 
 def _released(findings: Findings) -> Findings:

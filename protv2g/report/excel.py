@@ -30,8 +30,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
-import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -41,6 +39,7 @@ from openpyxl import Workbook
 
 from protv2g.engine.collect import release_freed_memory
 from protv2g.gate_findings import gate_of_meta
+from protv2g.report.atomic import atomic_target
 from protv2g.report.bulk import (
     BULK_ROWS,
     BULK_SUMMARIES,
@@ -297,14 +296,5 @@ def save_workbook_atomic(wb: Workbook, path: Path,
 
     An error leaves nothing at ``path`` (an existing file there is kept unchanged).
     """
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=".xlsx.tmp", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_target(path, prefix=f".{path.stem}-", suffix=".xlsx.tmp") as tmp:
         save_workbook(wb, tmp, tables)  # openpyxl's save, plain rows a row at a time
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -70,10 +70,15 @@ def plot_hosting_margins(analysis: HostingAnalysis, path: str | Path, *, title: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    from protv2g.report.atomic import atomic_target
+
     path = Path(path)
     fig = hosting_margins_figure(analysis, title=title)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    try:  # whole or not at all, as the workbook (fix43: a stop mid-write left half a PNG)
+        with atomic_target(path, suffix=".png.tmp") as tmp:
+            fig.savefig(tmp, dpi=110, format="png")
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -22,9 +22,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,6 +33,7 @@ import pandas as pd
 
 from protv2g.engine.collect import release_freed_memory
 from protv2g.messages import MessageArray, is_messages
+from protv2g.report.atomic import atomic_target
 
 __all__ = ["EXCEL_MAX_ROWS", "Overflow", "fits_sheet", "rows_shown", "spill", "spill_if_too_long",
            "overflow_note"]
@@ -316,22 +315,13 @@ def _repeated_text(values: np.ndarray, kind) -> np.ndarray | tuple:
 
 
 def _write_atomic(frame: pd.DataFrame, target: Path, fmt: SpillFormat) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}-", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_target(target) as tmp:
         if fmt == "parquet":
             _write_parquet(frame, tmp, as_text=True)
         elif fmt == "csv.gz":
             frame.to_csv(tmp, index=False, compression="gzip")
         else:  # pragma: no cover - SpillFormat literals above
             raise ValueError(f"unknown spill format {fmt!r}")
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def spill_if_too_long(frame: pd.DataFrame, workbook: Path, sheet: str) -> Overflow | None:

@@ -60,7 +60,8 @@ from protv2g.units import (
 __all__ = [
     "CRITERIA", "DEPRECATED_CHECKS", "DIRECTIONAL_TAGS", "SUSTAINED_LIMIT_DEFAULT_PU",
     "SUSTAINED_LIMIT_HIGH_DEFAULT_PU", "Checks", "DayProfile", "Device", "DirectionalElements",
-    "FeederSource", "Faults", "Fraction", "FuseDevice", "Gate", "InterconnectionTransformer",
+    "FeederSource", "Faults", "FindingId", "Fraction", "FuseDevice", "Gate",
+    "InterconnectionTransformer",
     "Location", "NonNegFloat", "ParticipationFractions", "PilotScreening", "PositiveFloat",
     "RecloserDevice", "RelayDevice", "Scenarios", "StudyDocument", "V2GSite", "VoltageTrip",
     "finite",
@@ -306,6 +307,18 @@ class Gate(_Model):
         return value
 
 
+class FindingId(_Model):
+    """A finding id a study made by ``protv2g recommend --apply`` keeps from the study it was
+    made from, with the finding's key (:mod:`protv2g.finding_ids`, review rev43c F5)."""
+
+    id: str = Field(pattern=r"^F[0-9]+$")
+    criterion: str = Field(min_length=1)
+    device: str = ""
+    other_device: str = ""
+    mechanism: str = ""
+    margin_unit: str = ""
+
+
 class StudyDocument(_Model):
     """The whole study file."""
 
@@ -325,6 +338,10 @@ class StudyDocument(_Model):
     #: make (review s21, EPRI J1: a drafted head relay only, laterals fused in reality).
     #: Without it, a study with devices but no fuse or recloser is "not evaluated" (ERROR).
     no_fuses_or_reclosers: bool = False
+    #: The finding ids of the study this one was made from (written by ``recommend
+    #: --apply``): a finding with a listed key keeps its id, any other takes the next free
+    #: one (:mod:`protv2g.finding_ids`; rev43c F5: the ids renumbered after --apply).
+    finding_ids: tuple[FindingId, ...] = ()
 
     @model_validator(mode="after")
     def _no_fuses_stated_right(self) -> StudyDocument:

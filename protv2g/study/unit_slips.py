@@ -97,9 +97,9 @@ def unit_slip_warnings(document: Any, file: str, device_where: list[str]) -> lis
 
 
 def model_unit_slip_warnings(model: Any, file: str, key: str = "feeder.opendss") -> list[Issue]:
-    """The OpenDSS model's unit slips (a Generator's or Load's kV in volts, a machine's Xd″ or
-    Xd′ in percent: :mod:`protv2g.network.dss_unit_slips`, review rev43b F2) as warnings of
-    the study ``file`` whose feeder field ``key`` names the model."""
+    """The OpenDSS model's unit slips (a Generator's, Load's, PVSystem's or Storage's kV in
+    volts, a machine's Xd″ or Xd′ in percent: :mod:`protv2g.network.dss_unit_slips`, review
+    rev43b F2) as warnings of the study ``file`` whose feeder field ``key`` names the model."""
     slips = getattr(model, "unit_slips", None)
     if slips is None:
         return []
