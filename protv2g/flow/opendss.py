@@ -138,6 +138,10 @@ class DssFlowEngine:
     def __post_init__(self) -> None:
         self.sites = tuple(self.sites)
         self.watches = tuple(self.watches)
+        #: the control state the last step :meth:`solve` solved settled on, read right after
+        #: it (None when it did not converge): a base case's own taps, not those of the
+        #: solve that re-energises its open elements (:mod:`protv2g.flow.tap_band`)
+        self.step_state: dict | None = None
         validate_inputs(self.model, self.sites, self.watches)
         dss, warn = compile_model(self.model.source, self.model.redirects)
         self._dss = dss
@@ -228,6 +232,12 @@ class DssFlowEngine:
         return out
 
     # ------------------------------------------------------------------ state
+    def regulated_steps(self) -> dict[tuple[str, int], float]:
+        """``{("transformer.<name>", winding): tap step pu}`` of every regulated winding
+        (:meth:`_regulated_windings`; keys lower case, as :meth:`control_state`'s taps)."""
+        return {(f"transformer.{name}".lower(), wdg): step for _, name, wdg, step in self._taps
+                if np.isfinite(step) and step > 0}
+
     def control_state(self) -> dict:
         """The regulators' taps and the capacitors' states now (after the last step solved):
         ``{"taps": {(transformer, winding): tap pu}, "caps": {capacitor: [step states]}}``,
@@ -347,7 +357,9 @@ class DssFlowEngine:
             out.converged[k] = ok
             out.iterations[k] = int(dss.Solution.Iterations())
             if not ok:
+                self.step_state = None
                 continue
+            self.step_state = self._save_state()  # before a base case's re-energising solve
             v = np.asarray(dss.Circuit.YNodeVArray(), dtype=float)
             v = v[0::2] + 1j * v[1::2]
             out.v_v[k] = np.where(self._node_of >= 0, v[np.maximum(self._node_of, 0)], 0.0)
