@@ -24,11 +24,10 @@ judged from the base case's taps alone: ``pre-existing``, with no word of the re
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 import pytest
-import yaml
+
+from .drafted_run import drafted_result
 
 _DSS = """clear
 new circuit.tappath basekv=12.47 pu=1.0 bus1=src phases=3 MVAsc3=200000 MVAsc1=200000
@@ -106,21 +105,7 @@ def _opendss(path) -> dict:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     pytest.importorskip("opendssdirect")
-    import protv2g
-    from protv2g.cli import main
-
-    tmp = tmp_path_factory.mktemp("tappath")
-    path = tmp / "feeder.dss"
-    path.write_text(_DSS)
-    out = tmp / "study.yaml"
-    assert main(["init", str(path), "-o", str(out), "--site", "depot:site:15:100"]) == 0
-    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
-    doc["scenarios"].update(participation=["firm"], load_levels=["peak"],
-                            export_levels_fraction=[0.0, 1.0])
-    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = protv2g.run_study(protv2g.load_study(out), hosting=False, staged=False)
+    result, path = drafted_result(tmp_path_factory.mktemp("tappath"), _DSS, "depot:site:15:100")
     return result, _opendss(path)
 
 

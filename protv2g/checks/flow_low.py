@@ -177,7 +177,8 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     w = _worst_low(judged)
     # judged at the conservative end of where in their band the regulators rest when the
     # export starts (review rev43a M11, :mod:`protv2g.checks.flow_tap_path`)
-    drops, base_low = tap_path_drops(judged, lowest_voltage_pu(judged), w, ctx.base_of)
+    drops, base_low = tap_path_drops(judged, lowest_voltage_pu(judged), w,
+                                     getattr(ctx, "base_of", {}))  # a hand-built context
     w[_LOW], start = judged_low(w[_LOW].to_numpy(float), drops, base_low)
     keep = w[_LOW].to_numpy(float) < v_min - max(tol, 1e-9)
     bad, drops, start = w[keep], drops[keep], start[keep]

@@ -177,6 +177,7 @@ class DssFlowEngine:
         self._layout = build_layout(dss, self.model, self.branches, self.watches)
         self.watch_phases = ["".join(c for c, k in zip("abc", row, strict=True) if k >= 0)
                              for row in self._layout.watch_index]
+        self._tap_range: dict[tuple[str, int], tuple[float, float]] = {}
         self._taps = self._regulated_windings()
 
     # ------------------------------------------------------------------ building
@@ -226,17 +227,23 @@ class DssFlowEngine:
             dss.Transformers.Name(name)
             dss.Transformers.Wdg(wdg)
             n_taps = float(dss.Transformers.NumTaps())
-            step = ((float(dss.Transformers.MaxTap()) - float(dss.Transformers.MinTap()))
-                    / n_taps if n_taps > 0 else np.nan)
+            lo, hi = float(dss.Transformers.MinTap()), float(dss.Transformers.MaxTap())
+            step = (hi - lo) / n_taps if n_taps > 0 else np.nan
             out.append((j, name, wdg, step))
+            self._tap_range[(f"transformer.{name}".lower(), wdg)] = (lo, hi)
         return out
 
     # ------------------------------------------------------------------ state
-    def regulated_steps(self) -> dict[tuple[str, int], float]:
-        """``{("transformer.<name>", winding): tap step pu}`` of every regulated winding
-        (:meth:`_regulated_windings`; keys lower case, as :meth:`control_state`'s taps)."""
-        return {(f"transformer.{name}".lower(), wdg): step for _, name, wdg, step in self._taps
-                if np.isfinite(step) and step > 0}
+    def regulated_steps(self) -> dict[tuple[str, int], tuple[float, float, float]]:
+        """``{("transformer.<name>", winding): (tap step, MinTap, MaxTap) pu}`` of every
+        regulated winding (:meth:`_regulated_windings`; keys lower case, as
+        :meth:`control_state`'s taps)."""
+        out = {}
+        for _, name, wdg, step in self._taps:
+            key = (f"transformer.{name}".lower(), wdg)
+            if np.isfinite(step) and step > 0:
+                out[key] = (step, *self._tap_range[key])
+        return out
 
     def control_state(self) -> dict:
         """The regulators' taps and the capacitors' states now (after the last step solved):

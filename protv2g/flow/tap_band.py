@@ -86,7 +86,9 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     """The control state with every regulator moved to the ``direction`` edge of its band (+1
     top, −1 bottom) from ``start``, ``block``'s one step (module docstring).
 
-    A tap is moved one step and the step solved with the controls acting; the move is kept
+    A tap is moved one step, never past its winding's MinTap / MaxTap (a regulator at its
+    boost limit is out of its band low and OpenDSS's control would keep a tap set beyond it:
+    IEEE 37's reg1a at 1.10), and the step solved with the controls acting; the move is kept
     when OpenDSS's RegControl leaves that tap where it was put (the state OpenDSS then
     settles on, other regulators included), else undone. Passes repeat until none moves.
     """
@@ -94,12 +96,13 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     state = start
     for _ in range(MAX_PASSES):
         moved = False
-        for key, step in steps.items():
+        for key, (step, lo, hi) in steps.items():
             taps = {(str(t).lower(), w): v for (t, w), v in state["taps"].items()}
-            if key not in taps:
-                continue
-            trial = {"taps": {k: (v + direction * step if k == key else v)
-                              for k, v in taps.items()}, "caps": state["caps"]}
+            to = taps.get(key, np.nan) + direction * step
+            if not lo - _SAME_TAP_PU <= to <= hi + _SAME_TAP_PU:  # NaN too: not regulated
+                continue  # the end of its range (OpenDSS would keep a tap set past it)
+            trial = {"taps": {k: (to if k == key else v) for k, v in taps.items()},
+                     "caps": state["caps"]}
             _, got = _solve(engine, block, trial, base_case)
             if got is None:
                 continue
