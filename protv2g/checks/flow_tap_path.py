@@ -7,22 +7,25 @@ compensation; OpenDSS RegControl ``vreg``, ``band``, ``R``, ``X``): what V2G doe
 past regulators with line-drop compensation depends on where in the band they rest when the
 export starts. IEEE 34 (the campus 58 km out, peak load): reg1/reg2's LDC sees less current
 with the export, the compensated voltage rises and the taps come down; 890 (0.927 pu without
-V2G) dropped 0.0085 pu at 373 kW from the base case's taps, 0.0093 pu at 300 kW with the
-regulators started at the top of their band — the 1/120 pu materiality
-(``checks.voltage_change_min_pu``) is below one tap step (0.00625 pu) plus the band, so the
-hosting figure moved with the tap path.
+V2G) dropped 0.0085 pu at 373 kW from the base case's taps, and a fresh OpenDSS solve of
+each case 0.0093 pu at 200 kW — the 1/120 pu materiality (``checks.voltage_change_min_pu``)
+is below one tap step (0.00625 pu) plus the band, so the hosting figure moved with the tap
+path.
 
-The flow gives each one-step snapshot's lowest service voltage from three starts
-(:mod:`protv2g.flow.tap_band`): the base case's own taps (the flow's continuation, the row's
-voltage), the top of the band (:data:`~protv2g.flow.tap_band.TOP_COLUMN`, the snapshot
-solved from there) and its bottom in both cases (:data:`~protv2g.flow.tap_band.
-BOTTOM_COLUMN`, where a solve from below the band settles), each against its base case at
-the same start. :func:`tap_path_drops` reads V2G's drop from each; :func:`judged_low` judges the row
-at the conservative end — the base case's voltage less the largest drop — and
-:func:`tap_path_text` says the three drops and which start drove it. The drops compare like
-with like (each start's snapshot against the base case at that start): a regulator at the
-top of its band without V2G and at the bottom with it is not V2G's change but the band's
-width, which no export causes.
+The flow gives each one-step snapshot's lowest service voltage three ways
+(:mod:`protv2g.flow.tap_band`): from the base case's own taps (the flow's continuation, the
+row's voltage), and at the top and at the bottom of the band in both cases
+(:data:`~protv2g.flow.tap_band.TOP_COLUMN`, :data:`~protv2g.flow.tap_band.BOTTOM_COLUMN`:
+the band's edges as V2G shifts them; with one regulator the bottom is where a solve
+started below the band settles, as OpenDSS compiled afresh from tap 1.0 does).
+:func:`tap_path_drops` reads V2G's drop each way; :func:`judged_low` judges the row at the
+conservative end — the base case's voltage less the largest drop — and :func:`tap_path_text`
+says the three drops and which drove it. The edges compare like with like: the top of the
+band without V2G against wherever the snapshot's controls stop would be the band's width,
+which a small load change tips as well (IEEE 34: 28 kW of homes on 822.a, 0.0108 pu that
+way, 0.0004 pu edge to edge; :mod:`protv2g.flow.tap_band`). A fresh solve of each case is
+not one of the three: with cascaded regulators it pairs one rest point without V2G with
+another with it (review rev43a's 0.0093 pu at 200 kW), a tap path as arbitrary as any.
 
 Over-voltage rows are not bracketed here (the export raises the bus; their own rules,
 :mod:`protv2g.checks.flow_taps` and :mod:`protv2g.checks.flow_band`, read the taps).
@@ -41,7 +44,7 @@ __all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "judged_low", "tap_path_drops
            "tap_path_text", "tap_words"]
 
 #: The three starts, in the order of :func:`tap_path_drops`'s columns.
-STARTS = ("the base case's taps", "the top of their band",
+STARTS = ("the base case's taps", "the top of their band with and without V2G",
           "the bottom of their band with and without V2G")
 #: How the bracket's words begin in a row's message (:func:`tap_path_text`).
 TAP_PATH_TEXT = "; where in their band the regulators rest when the export starts"

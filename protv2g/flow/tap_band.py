@@ -24,21 +24,20 @@ below one tap step plus the band: the figure moves with the tap path.
 (:func:`band_edge`): one tap at a time, each kept only where OpenDSS's own RegControls,
 solving with the controls acting, leave it there (a rest point of every control, LDC and
 band as the model sets them; an upstream regulator's move may move a downstream one, as
-its control would). From each edge the base case and each of its snapshots are solved
-again (the export arriving with the regulators at that edge, their controls acting); from
-the bottom the snapshot's regulators are then moved to the bottom of their own band too.
-The bus table gets each row's lowest service voltage from the top (:data:`TOP_COLUMN`:
-a regulator that must move comes down to the first tap inside its band, the top of the
-band as V2G shifts it) and at the bottom (:data:`BOTTOM_COLUMN`: the band's lower edge
-without and with V2G — where a solve started below the band settles, as OpenDSS compiled
-afresh does from tap 1.0); NaN on every other row (a 96-step day keeps its chronology). The
-two edges compare like with like; the top of the band without V2G against the bottom with
-it would be the band's width, which no export causes. C12 reads them
-(:mod:`protv2g.checks.flow_tap_path`).
+its control would). From each edge each of the base case's snapshots is solved again (the
+export arriving with the regulators there, their controls acting) and its regulators moved
+to the same edge of their own band. The bus table gets each row's lowest service voltage
+at the top (:data:`TOP_COLUMN`) and at the bottom of the band (:data:`BOTTOM_COLUMN`), the
+base case's and the snapshot's alike; NaN on every other row (a 96-step day keeps its
+chronology). An edge against the same edge is the band's shift — what the export does to
+the voltages the regulators may leave a bus at. The top without V2G against wherever the
+snapshot's controls stop is not: on IEEE 34 (reg1 → reg2, both LDC, the same 15 s delay)
+from the top 28 kW of homes on 822.a tipped reg1a one tap and 890 dropped 0.0108 pu, edge
+to edge 0.0004 pu — the band's width, which a small load change tips as well. C12 reads
+them (:mod:`protv2g.checks.flow_tap_path`).
 
-Cost: per such base case two edge searches (at most one solve per regulator and pass), per
-snapshot two solves and one edge search; nothing without an enabled RegControl or with the
-controls off.
+Cost: per such base case and per snapshot two edge searches (at most one solve per regulator
+and pass) and two solves; nothing without an enabled RegControl or with the controls off.
 """
 
 from __future__ import annotations
@@ -51,10 +50,9 @@ import numpy as np
 __all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "band_edge", "low_service_pu", "with_band_starts"]
 
 #: Bus-table column: the row's lowest service voltage (pu) with the regulators at the top of
-#: their band in the base case, the snapshot solved from there (their controls acting).
+#: their band, in the base case and in the snapshot alike (the top edge as V2G shifts it).
 TOP_COLUMN = "vm_band_top_low_pu"
-#: The same with the regulators at the bottom of their band, in the base case and in the
-#: snapshot alike (the bottom edge as V2G shifts it).
+#: The same at the bottom of their band.
 BOTTOM_COLUMN = "vm_band_bottom_low_pu"
 #: At most this many passes over the regulators (each pass moves every one by ≤ 1 tap; a band
 #: holds a few taps).
@@ -142,9 +140,10 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
                 if b.scenario not in where:
                     continue
                 arr, got = _solve(engine, b, edge, b is base)
-                if direction < 0 and b is not base and got is not None:
-                    # the bottom in the snapshot too: the edge the band's shift moves
-                    arr, _ = _solve(engine, b, band_edge(engine, b, got, -1, False), False)
+                if b is not base and got is not None:
+                    # the same edge in the snapshot: the edge as V2G shifts the band
+                    arr, _ = _solve(engine, b, band_edge(engine, b, got, direction, False),
+                                    False)
                 tab = bus_table(model, arr.v_v, np.arange(1), np.array([b.scenario], object),
                                 np.arange(1), b.time_h, ungrounded)
                 lo = where[b.scenario][0]
