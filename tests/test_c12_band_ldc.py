@@ -12,10 +12,9 @@ X = 8 V), a closed switch ``sw1`` to ``s``, 200 m to ``m`` (3 MW), 1.5 km to ``d
 
 from __future__ import annotations
 
-import warnings
-
 import pytest
-import yaml
+
+from .drafted_run import drafted_result
 
 _DSS = """clear
 new circuit.ldctest basekv=12.47 pu=1.03 bus1=src phases=3 MVAsc3=200000 MVAsc1=200000
@@ -69,22 +68,8 @@ def _opendss(path) -> dict[tuple[str, float], float]:
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     pytest.importorskip("opendssdirect")
-    import protv2g
-    from protv2g.cli import main
-
-    tmp = tmp_path_factory.mktemp("ldc")
-    path = tmp / "feeder.dss"
-    path.write_text(_DSS.format(regs="\n".join(
-        _REG.format(p=p, n=n) for n, p in enumerate("abc", 1))))
-    out = tmp / "study.yaml"
-    assert main(["init", str(path), "-o", str(out), "--site", "depot:d:5:100"]) == 0
-    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
-    doc["scenarios"].update(participation=["firm"], load_levels=["peak"],
-                            export_levels_fraction=[0.0, 1.0])
-    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = protv2g.run_study(protv2g.load_study(out), hosting=False, staged=False)
+    result, path = drafted_result(tmp_path_factory.mktemp("ldc"), _DSS.format(
+        regs="\n".join(_REG.format(p=p, n=n) for n, p in enumerate("abc", 1))), "depot:d:5:100")
     return result, _opendss(path)
 
 

@@ -52,7 +52,8 @@ import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
 from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT, limit_tolerance_pu
-from protv2g.checks.flow_reg_moves import regulator_limit_texts
+from protv2g.checks.flow_reg_moves import regulator_limit_texts, regulator_move_texts
+from protv2g.checks.flow_tap_path import judged_low, tap_path_drops, tap_path_text
 from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
 from protv2g.significant import round_significant
@@ -174,16 +175,26 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     v_min = float(getattr(th, "v_min_pu", V_MIN_PU))
     tol = limit_tolerance_pu(th)
     w = _worst_low(judged)
-    bad = w[w[_LOW].to_numpy(float) < v_min - max(tol, 1e-9)]
-    names = names_of(bad.bus)
+    # judged at the conservative end of where in their band the regulators rest when the
+    # export starts (review rev43a M11, :mod:`protv2g.checks.flow_tap_path`)
+    drops, base_low = tap_path_drops(judged, lowest_voltage_pu(judged), w,
+                                     getattr(ctx, "base_of", {}))  # a hand-built context
+    w[_LOW], start = judged_low(w[_LOW].to_numpy(float), drops, base_low)
+    keep = w[_LOW].to_numpy(float) < v_min - max(tol, 1e-9)
+    bad, drops, start = w[keep], drops[keep], start[keep]
+    names = list(names_of(bad.bus))
     message = [f"voltage {v:.3f} pu at {n} {ctx.export_text(s)} is below {v_min:g} pu "
                "(ANSI C84.1 Range A minimum)" + (LINE_TO_LINE_TEXT if ll else "")
                for v, n, s, ll in zip(bad[_LOW].tolist(), names, bad.scenario.tolist(),
                                       bad[_LL].tolist(), strict=True)]
-    # the regulators at the end of their range (review rev43a M5, as the over-voltage rows
-    # name tap moves, :func:`~protv2g.checks.flow_reg_moves.regulator_move_texts`)
+    # the regulators at the end of their range (review rev43a M5), the tap moves that are
+    # in the drop (as the over-voltage rows name them, rev43a M11), then the tap path
     for k, text in regulator_limit_texts(ctx, bad).items():
         message[k] += text
+    for k, text in regulator_move_texts(ctx, bad, change="drop").items():
+        message[k] += text
+    for k in range(len(bad)):
+        message[k] += tap_path_text(names[k], drops[k], int(start[k]))
     idle = _idle_low(judged)
     if len(idle) and len(bad):  # a site's own bus: its idle figure said (review rev38b W3)
         ref = pd.Series(idle[_LOW].to_numpy(float), index=pd.MultiIndex.from_arrays(

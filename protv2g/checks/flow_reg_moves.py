@@ -95,12 +95,14 @@ def _inputs(ctx: Any, bad: pd.DataFrame) -> tuple[Any, ...] | None:
             bad["scenario"].astype(str).to_numpy(), bad["bus"].to_numpy(), steps)
 
 
-def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = None
-                         ) -> dict[int, str]:
+def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = None,
+                         change: str = "rise") -> dict[int, str]:
     """Row position → the message suffix naming the regulator tap moves that reach the row's
     bus (module docstring), for C12's failing over-voltage rows ``bad`` (``scenario``,
     ``bus``, optional ``step``); rows of a base case, rows ``skip`` ((n,) bool: already
     explained by the regulators' own rest points) and rows no move reaches are left out.
+    ``change``: "rise" (over-voltage rows) or "drop" (under-voltage rows, review rev43a
+    M11: IEEE 34's 890, reg1/reg2's line-drop compensation lowering the taps with the export).
 
     ``"; a regulator's response is in this rise (its tap against the case without V2G, Flow
     sheet's Tap): reg1b moved 0.975 → 0.9625 (LDC sees less forward current: 17.2 → 14.6 A;
@@ -132,7 +134,7 @@ def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = 
                         f"({_why(bool(r.ldc), was, now)}; {where})")
         if said:
             without = "the charging" if who_moves(s) == "charging" else "V2G"
-            out[k] = (f"; a regulator's response is in this rise (its tap against the case "
+            out[k] = (f"; a regulator's response is in this {change} (its tap against the case "
                       f"without {without}, Flow sheet's Tap): {', '.join(dict.fromkeys(said))}")
     return out
 

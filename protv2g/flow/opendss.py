@@ -138,6 +138,10 @@ class DssFlowEngine:
     def __post_init__(self) -> None:
         self.sites = tuple(self.sites)
         self.watches = tuple(self.watches)
+        #: the control state the last step :meth:`solve` solved settled on, read right after
+        #: it (None when it did not converge): a base case's own taps, not those of the
+        #: solve that re-energises its open elements (:mod:`protv2g.flow.tap_band`)
+        self.step_state: dict | None = None
         validate_inputs(self.model, self.sites, self.watches)
         dss, warn = compile_model(self.model.source, self.model.redirects)
         self._dss = dss
@@ -173,6 +177,7 @@ class DssFlowEngine:
         self._layout = build_layout(dss, self.model, self.branches, self.watches)
         self.watch_phases = ["".join(c for c, k in zip("abc", row, strict=True) if k >= 0)
                              for row in self._layout.watch_index]
+        self._tap_range: dict[tuple[str, int], tuple[float, float]] = {}
         self._taps = self._regulated_windings()
 
     # ------------------------------------------------------------------ building
@@ -222,12 +227,24 @@ class DssFlowEngine:
             dss.Transformers.Name(name)
             dss.Transformers.Wdg(wdg)
             n_taps = float(dss.Transformers.NumTaps())
-            step = ((float(dss.Transformers.MaxTap()) - float(dss.Transformers.MinTap()))
-                    / n_taps if n_taps > 0 else np.nan)
+            lo, hi = float(dss.Transformers.MinTap()), float(dss.Transformers.MaxTap())
+            step = (hi - lo) / n_taps if n_taps > 0 else np.nan
             out.append((j, name, wdg, step))
+            self._tap_range[(f"transformer.{name}".lower(), wdg)] = (lo, hi)
         return out
 
     # ------------------------------------------------------------------ state
+    def regulated_steps(self) -> dict[tuple[str, int], tuple[float, float, float]]:
+        """``{("transformer.<name>", winding): (tap step, MinTap, MaxTap) pu}`` of every
+        regulated winding (:meth:`_regulated_windings`; keys lower case, as
+        :meth:`control_state`'s taps)."""
+        out = {}
+        for _, name, wdg, step in self._taps:
+            key = (f"transformer.{name}".lower(), wdg)
+            if np.isfinite(step) and step > 0:
+                out[key] = (step, *self._tap_range[key])
+        return out
+
     def control_state(self) -> dict:
         """The regulators' taps and the capacitors' states now (after the last step solved):
         ``{"taps": {(transformer, winding): tap pu}, "caps": {capacitor: [step states]}}``,
@@ -347,7 +364,9 @@ class DssFlowEngine:
             out.converged[k] = ok
             out.iterations[k] = int(dss.Solution.Iterations())
             if not ok:
+                self.step_state = None
                 continue
+            self.step_state = self._save_state()  # before a base case's re-energising solve
             v = np.asarray(dss.Circuit.YNodeVArray(), dtype=float)
             v = v[0::2] + 1j * v[1::2]
             out.v_v[k] = np.where(self._node_of >= 0, v[np.maximum(self._node_of, 0)], 0.0)

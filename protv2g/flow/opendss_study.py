@@ -37,6 +37,7 @@ from protv2g.flow.opendss_tables import (
     directional_table,
 )
 from protv2g.flow.result import FlowResult
+from protv2g.flow.tap_band import low_service_pu, with_band_starts
 from protv2g.network.dss_graph import (
     dss_feeder_graph,
     dss_source_buses,
@@ -178,6 +179,9 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
                       _ungrounded_steps(model, sizes, base_open, not_built))
     if base_open:
         buses = with_idle_voltages(engine, model, blocks, buses, where)
+    # where in their band the regulators rest when the export starts (review rev43a M11)
+    buses = with_band_starts(engine, model, blocks, buses, where,
+                             _ungrounded_steps(model, [1], base_open, not_built))
     branches = branch_table(model, engine.branches, arr, scen, step, time_h)
     devices = device_table(model, engine.watches, engine.watch_phases, arr, engine.branches,
                            scen, step, time_h, lf, p_deadband_mw)
@@ -273,11 +277,7 @@ def with_idle_voltages(engine: DssFlowEngine, model: DssModel, blocks: Sequence[
         vm = np.fmax.reduce([tab[c].to_numpy(float) for c in cols])
         ll = tab["vm_ll_max_pu"].to_numpy(float)
         vm = np.where(np.isnan(ll), vm, np.fmax(tab["vm_pu"].to_numpy(float), ll))
-        phases = [tab[c].to_numpy(float) for c in cols if c != "vm_pu"] or [
-            tab["vm_pu"].to_numpy(float)]
-        with np.errstate(invalid="ignore"):
-            low = np.where(np.isnan(ll), np.fmin.reduce(phases),
-                           tab["vm_ll_min_pu"].to_numpy(float))
+        low = low_service_pu(tab)
         lo, hi = where[b.scenario]
         rows = slice(lo * nb, hi * nb)
         # out of the base case: NaN there in a step that solved (a step that did not is NaN

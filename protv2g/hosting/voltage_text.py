@@ -42,7 +42,7 @@ from protv2g.checks.flow_limit import V_LIMIT_TOLERANCE_BRACKET_PU
 from protv2g.significant import kw_text
 
 __all__ = ["AT_LIMIT_FLAG", "at_limit_mask", "kw_text", "over_limit_text",
-           "reverse_power_text", "voltage_limit_text"]
+           "reverse_power_text", "under_voltage_text", "voltage_limit_text"]
 
 #: Column (and row key) of a failing C12 row on a bus at the limit within its tolerance without
 #: V2G whose rise is within the materiality (:func:`at_limit_mask`): it fails only because the
@@ -60,8 +60,8 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     voltage without V2G, and where the limit itself is passed; "" for other rows.
 
     Only C12 overvoltage rows (``margin_unit`` pu, ``limit`` > 1 pu) with a finite
-    ``base_margin`` are described here; C12 reverse-power rows (MW) by
-    :func:`reverse_power_text`.
+    ``base_margin`` are described here; C12 under-voltage rows (``limit`` < 1 pu) by
+    :func:`under_voltage_text`, C12 reverse-power rows (MW) by :func:`reverse_power_text`.
 
     Examples
     --------
@@ -78,7 +78,11 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     if str(row.get("criterion")) != "C12" or str(row.get("margin_unit")) != "pu":
         return ""
     limit, m, mb, tol = (_num(row, k) for k in ("limit", "margin", "base_margin", "tolerance"))
-    if not all(math.isfinite(x) for x in (limit, m, mb)) or limit <= 1.0:
+    if not all(math.isfinite(x) for x in (limit, m, mb)):
+        return ""
+    if limit < 1.0:
+        return under_voltage_text(row, p_kw)
+    if limit <= 1.0:
         return ""
     rise = mb - m
     if str(row.get("attribution", "")) == "new" and m < 0:
@@ -94,6 +98,34 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
                        f"single-phase site does), {limit:g} pu is passed at ≈ "
                        f"{kw_text(p_kw * mb / rise, 2)} kW")
     return text
+
+
+def under_voltage_text(row: Mapping[str, Any], p_kw: float) -> str:
+    """A C12 under-voltage row (``limit`` < 1 pu, margin = voltage − limit) at export
+    ``p_kw``: the drop V2G causes against its tolerance on a bus at its voltage without V2G,
+    then the regulators' words of the row (:func:`~protv2g.checks.flow_tap_path.tap_words`:
+    their tap moves and where in their band they rest, review rev43a M11 — IEEE 34's campus
+    limited "at 890" with nothing said of reg1/reg2's line-drop compensation).
+
+    >>> under_voltage_text({"limit": 0.95, "margin": -0.0322, "base_margin": -0.0229,
+    ...                     "tolerance": 0.008333, "message": "voltage 0.918 pu"}, 300.0)
+    ... # doctest: +NORMALIZE_WHITESPACE
+    'the drop V2G causes (0.0093 pu at 300 kW) exceeds the tolerance 0.00833 pu on a bus at
+    0.9271 pu without V2G, already below 0.95 pu'
+    """
+    from protv2g.checks.flow_tap_path import tap_words
+
+    limit, m, mb, tol = (_num(row, k) for k in ("limit", "margin", "base_margin", "tolerance"))
+    at_kw = kw_text(p_kw)
+    if mb < 0:
+        text = (f"the drop V2G causes ({mb - m:.2g} pu at {at_kw} kW)"
+                + (f" exceeds the tolerance {tol:.3g} pu" if math.isfinite(tol) else "")
+                + f" on a bus at {limit + mb:.4f} pu without V2G, already below {limit:g} pu")
+    else:
+        text = (f"{limit + m:.4f} pu at {at_kw} kW, below {limit:g} pu, from "
+                f"{limit + mb:.4f} pu without V2G")
+    words = tap_words(str(row.get("message", "") or ""))
+    return "; ".join(t for t in (text, words) if t)
 
 
 def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -> str:

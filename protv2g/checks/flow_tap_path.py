@@ -1,0 +1,142 @@
+"""C12 under-voltage rows judged over where in their band the regulators rest when the export
+starts (review rev43a M11).
+
+A regulator holds any tap whose compensated voltage is inside ``vreg ± band/2`` and moves
+only when it leaves it (IEEE Std C57.15-2017, voltage level, bandwidth, time delay, line-drop
+compensation; OpenDSS RegControl ``vreg``, ``band``, ``R``, ``X``): what V2G does to a bus
+past regulators with line-drop compensation depends on where in the band they rest when the
+export starts. IEEE 34 (the campus 58 km out, peak load): reg1/reg2's LDC sees less current
+with the export, the compensated voltage rises and the taps come down; 890 (0.927 pu without
+V2G) dropped 0.0085 pu at 373 kW from the base case's taps, and a fresh OpenDSS solve of
+each case 0.0093 pu at 200 kW — the 1/120 pu materiality (``checks.voltage_change_min_pu``)
+is below one tap step (0.00625 pu) plus the band, so the hosting figure moved with the tap
+path.
+
+The flow gives each one-step snapshot's lowest service voltage three ways
+(:mod:`protv2g.flow.tap_band`): from the base case's own taps (the flow's continuation, the
+row's voltage), and at the top and at the bottom of the band in both cases
+(:data:`~protv2g.flow.tap_band.TOP_COLUMN`, :data:`~protv2g.flow.tap_band.BOTTOM_COLUMN`:
+the band's edges as V2G shifts them; with one regulator the bottom is where a solve
+started below the band settles, as OpenDSS compiled afresh from tap 1.0 does).
+:func:`tap_path_drops` reads V2G's drop each way; :func:`judged_low` judges the row at the
+conservative end — the base case's voltage less the largest drop — and :func:`tap_path_text`
+says the three drops and which drove it. The edges compare like with like: the top of the
+band without V2G against wherever the snapshot's controls stop would be the band's width,
+which a small load change tips as well (IEEE 34: 28 kW of homes on 822.a, 0.0108 pu that
+way, 0.0004 pu edge to edge; :mod:`protv2g.flow.tap_band`). A fresh solve of each case is
+not one of the three: with cascaded regulators it pairs one rest point without V2G with
+another with it (review rev43a's 0.0093 pu at 200 kW), a tap path as arbitrary as any.
+
+Over-voltage rows are not bracketed here (the export raises the bus; their own rules,
+:mod:`protv2g.checks.flow_taps` and :mod:`protv2g.checks.flow_band`, read the taps).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from protv2g.flow.tap_band import BOTTOM_COLUMN, TOP_COLUMN
+
+__all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "judged_low", "tap_path_drops",
+           "tap_path_text", "tap_words"]
+
+#: The three starts, in the order of :func:`tap_path_drops`'s columns.
+STARTS = ("the base case's taps", "the top of their band with and without V2G",
+          "the bottom of their band with and without V2G")
+#: How the bracket's words begin in a row's message (:func:`tap_path_text`).
+TAP_PATH_TEXT = "; where in their band the regulators rest when the export starts"
+#: How the tap moves in an under-voltage row's drop begin in its message
+#: (:func:`~protv2g.checks.flow_reg_moves.regulator_move_texts` with ``change="drop"``).
+MOVE_TEXT = "; a regulator's response is in this drop"
+#: A start drops the bus more than the continuation by more than this (pu) to drive the row.
+_MORE_PU = 1e-6
+
+
+def tap_path_drops(judged: pd.DataFrame, low: np.ndarray, rows: pd.DataFrame,
+                   base_of: Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(drops, base_low)``: ``(n, 3)`` V2G's drop of each row's lowest service voltage (pu,
+    positive = lower with V2G) from each of :data:`STARTS`, NaN where the flow gives none;
+    ``(n,)`` the base case's lowest voltage from its own taps.
+
+    ``judged``: the flow's judged bus rows (every scenario and step), ``low`` their lowest
+    service voltage (:func:`~protv2g.checks.flow_low.lowest_voltage_pu`); ``rows``: the rows
+    to judge (``scenario``, ``bus``, ``step``, ``v_low_pu``)."""
+    n = len(rows)
+    drops = np.full((n, 3), np.nan)
+    base_low = np.full(n, np.nan)
+    if not n or TOP_COLUMN not in judged.columns:
+        return drops, base_low
+    step = (judged["step"].to_numpy() if "step" in judged.columns
+            else np.zeros(len(judged), dtype=int))
+    key = pd.MultiIndex.from_arrays([judged["scenario"].astype(str).to_numpy(),
+                                     pd.to_numeric(step).astype(int), judged["bus"].to_numpy()])
+    cols = np.column_stack([low, judged[TOP_COLUMN].to_numpy(float),
+                            judged[BOTTOM_COLUMN].to_numpy(float)])
+    table = pd.DataFrame(cols, index=key).groupby(level=[0, 1, 2]).first()
+    r_step = (pd.to_numeric(rows["step"]).astype(int).to_numpy() if "step" in rows.columns
+              else np.zeros(n, dtype=int))
+    scen = rows["scenario"].astype(str).to_numpy()
+    base = np.array([str(base_of.get(s, "") or "") for s in scen], dtype=object)
+    own = table.reindex(pd.MultiIndex.from_arrays([scen, r_step, rows["bus"].to_numpy()]))
+    ref = table.reindex(pd.MultiIndex.from_arrays([base, r_step, rows["bus"].to_numpy()]))
+    v2g = (base != "") & (base != scen)
+    got = ref.to_numpy(float) - own.to_numpy(float)
+    drops[v2g] = got[v2g]
+    base_low[v2g] = ref.to_numpy(float)[v2g, 0]
+    return drops, base_low
+
+
+def judged_low(v_low: np.ndarray, drops: np.ndarray, base_low: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """``(judged, start)``: ``(n,)`` the voltage each row is judged at — its own (the base
+    case's taps) unless a band start drops the bus more, then the base case's voltage less
+    that largest drop (the conservative end) — and ``(n,)`` the index into :data:`STARTS`
+    of the start that drove it (0 where the row's own voltage stands).
+
+    >>> judged_low(np.array([0.9186, 0.95]), np.array([[0.0085, 0.0141, -0.0021],
+    ...            [np.nan] * 3]), np.array([0.9271, np.nan]))
+    (array([0.913, 0.95 ]), array([1, 0]))
+    """
+    with np.errstate(invalid="ignore"):
+        worst = np.where(np.isfinite(drops), drops, -np.inf)
+        start = np.argmax(worst, axis=1)
+        top = worst[np.arange(len(start)), start]
+        more = np.isfinite(top) & np.isfinite(drops[:, 0]) & (top > drops[:, 0] + _MORE_PU)
+    judged = np.where(more, base_low - np.where(np.isfinite(top), top, 0.0), v_low)
+    return np.round(judged, 12), np.where(more, start, 0)
+
+
+def tap_path_text(bus_name: str, drops: np.ndarray, start: int) -> str:
+    """The bracket in words for one row (``drops`` its ``(3,)`` :func:`tap_path_drops`), ""
+    where the flow gives no band start.
+
+    >>> tap_path_text("890", np.array([0.0085, 0.0141, -0.0021]), 1)[:84]
+    '; where in their band the regulators rest when the export starts decides this drop ('
+    """
+    if not np.isfinite(drops[1:]).any() or not np.isfinite(drops[0]):
+        return ""
+    said = ", ".join(f"{d:+.4f} pu from {s}" for d, s in zip(drops, STARTS, strict=True)
+                     if np.isfinite(d))
+    end = ("the conservative end" if start else "the largest of the three")
+    return (f"{TAP_PATH_TEXT} decides this drop (a regulator moves a tap only when its "
+            "compensated voltage leaves vreg ± band/2 — IEEE C57.15; the model's RegControl "
+            f"band and line-drop R/X — so each tap in the band is a rest point): V2G lowers "
+            f"{bus_name} by {said} (each start against the case without V2G at the same "
+            f"start); judged on the drop from {STARTS[start]}, {end}")
+
+
+def tap_words(message: str) -> str:
+    """The regulator words of a C12 under-voltage row's ``message`` — its tap moves
+    (:data:`MOVE_TEXT`) and its tap path (:data:`TAP_PATH_TEXT`), to the end — without the
+    leading "; ", "" where it has neither: what the hosting table shows beside the figure
+    this row limits (words written by :func:`tap_path_text` and
+    :func:`~protv2g.checks.flow_reg_moves.regulator_move_texts`; nothing is decided on them).
+
+    >>> tap_words("voltage 0.918 pu at 890 …" + TAP_PATH_TEXT + " decides this drop")[:30]
+    'where in their band the regula'
+    """
+    at = [i for i in (message.find(MOVE_TEXT), message.find(TAP_PATH_TEXT)) if i >= 0]
+    return message[min(at) + 2:] if at else ""

@@ -1,0 +1,154 @@
+"""Where in their band the regulators rest when the export starts: the tap-path bracket of a
+snapshot's voltages (review rev43a M11).
+
+A step-voltage regulator's control moves the tap only when its (line-drop compensated)
+voltage has stayed outside ``vreg ± band/2`` for its time delay, and stops at the first tap
+that brings it back inside (IEEE Std C57.15-2017, the control's voltage level, bandwidth,
+time delay and line-drop compensation; OpenDSS RegControl ``vreg``, ``band``, ``delay``,
+``R``, ``X``, ``ptratio``, ``CTprim``). Every tap whose compensated voltage lies inside the
+band is a rest point, and a band of 2 V on a 120 V base holds two or three taps of
+0.00625 pu. Which of them a regulator holds depends on how it got there, not on the load
+alone. A V2G snapshot solved from its base case's taps (:func:`~protv2g.flow.opendss_study.
+opendss_flow`: the export arrives on a settled feeder) is one path; the regulators may as
+well rest at the top or at the bottom of their band when the export starts.
+
+Review rev43a M11 (IEEE 34, the campus 58 km out at peak load): reg1/reg2 have LDC
+(R 2.7, X 1.6 V): the export lowers their current, the compensated voltage rises and the taps
+come down, and C12's under-voltage row at 890 (0.927 pu without V2G) limited the campus at
+372 kW, where the drop from the base case's taps passed the 1/120 pu materiality; OpenDSS
+solved from other rest points drops 890 by 0.0093 pu already at 200 kW. The materiality is
+below one tap step plus the band: the figure moves with the tap path.
+
+:func:`with_band_starts` brackets it. For every one-step base case that starts V2G snapshots
+(the engine's own continuation), the regulators are moved to each edge of their band
+(:func:`band_edge`): one tap at a time, each kept only where OpenDSS's own RegControls,
+solving with the controls acting, leave it there (a rest point of every control, LDC and
+band as the model sets them; an upstream regulator's move may move a downstream one, as
+its control would). From each edge each of the base case's snapshots is solved again (the
+export arriving with the regulators there, their controls acting) and its regulators moved
+to the same edge of their own band. The bus table gets each row's lowest service voltage
+at the top (:data:`TOP_COLUMN`) and at the bottom of the band (:data:`BOTTOM_COLUMN`), the
+base case's and the snapshot's alike; NaN on every other row (a 96-step day keeps its
+chronology). An edge against the same edge is the band's shift — what the export does to
+the voltages the regulators may leave a bus at. The top without V2G against wherever the
+snapshot's controls stop is not: on IEEE 34 (reg1 → reg2, both LDC, the same 15 s delay)
+from the top 28 kW of homes on 822.a tipped reg1a one tap and 890 dropped 0.0108 pu, edge
+to edge 0.0004 pu — the band's width, which a small load change tips as well. C12 reads
+them (:mod:`protv2g.checks.flow_tap_path`).
+
+Cost: per such base case and per snapshot two edge searches (at most one solve per regulator
+and pass) and two solves; nothing without an enabled RegControl or with the controls off.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "band_edge", "low_service_pu", "with_band_starts"]
+
+#: Bus-table column: the row's lowest service voltage (pu) with the regulators at the top of
+#: their band, in the base case and in the snapshot alike (the top edge as V2G shifts it).
+TOP_COLUMN = "vm_band_top_low_pu"
+#: The same at the bottom of their band.
+BOTTOM_COLUMN = "vm_band_bottom_low_pu"
+#: At most this many passes over the regulators (each pass moves every one by ≤ 1 tap; a band
+#: holds a few taps).
+MAX_PASSES = 8
+#: A tap kept where the control left it within this (pu).
+_SAME_TAP_PU = 1e-9
+
+
+def low_service_pu(tab: Any) -> np.ndarray:
+    """``(rows,)`` the lowest service voltage of each bus-table row (pu): the lowest phase,
+    the lowest line-to-line voltage on a bus with no path to ground (``vm_ll_max_pu`` given),
+    NaN where neither is."""
+    cols = [c for c in ("vm_a_pu", "vm_b_pu", "vm_c_pu") if c in tab.columns]
+    phases = [tab[c].to_numpy(float) for c in cols] or [tab["vm_pu"].to_numpy(float)]
+    ll = tab["vm_ll_max_pu"].to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        return np.where(np.isnan(ll), np.fmin.reduce(phases), tab["vm_ll_min_pu"].to_numpy(float))
+
+
+def _solve(engine: Any, block: Any, start: dict, base_case: bool) -> tuple[Any, dict | None]:
+    """The block's (one) step solved from ``start``: its arrays and the state it settled on."""
+    arr = engine.solve(block.load_fraction, block.site_p_mw, der_fraction=block.der,
+                       base_case=base_case, start=start)
+    return arr, (engine.step_state if bool(arr.converged[0]) else None)
+
+
+def band_edge(engine: Any, block: Any, start: dict, direction: int,
+              base_case: bool = True) -> dict:
+    """The control state with every regulator moved to the ``direction`` edge of its band (+1
+    top, −1 bottom) from ``start``, ``block``'s one step (module docstring).
+
+    A tap is moved one step, never past its winding's MinTap / MaxTap (a regulator at its
+    boost limit is out of its band low and OpenDSS's control would keep a tap set beyond it:
+    IEEE 37's reg1a at 1.10), and the step solved with the controls acting; the move is kept
+    when OpenDSS's RegControl leaves that tap where it was put (the state OpenDSS then
+    settles on, other regulators included), else undone. Passes repeat until none moves.
+    """
+    steps = engine.regulated_steps()
+    state = start
+    for _ in range(MAX_PASSES):
+        moved = False
+        for key, (step, lo, hi) in steps.items():
+            taps = {(str(t).lower(), w): v for (t, w), v in state["taps"].items()}
+            to = taps.get(key, np.nan) + direction * step
+            if not lo - _SAME_TAP_PU <= to <= hi + _SAME_TAP_PU:  # NaN too: not regulated
+                continue  # the end of its range (OpenDSS would keep a tap set past it)
+            trial = {"taps": {k: (to if k == key else v) for k, v in taps.items()},
+                     "caps": state["caps"]}
+            _, got = _solve(engine, block, trial, base_case)
+            if got is None:
+                continue
+            now = {(str(t).lower(), w): v for (t, w), v in got["taps"].items()}
+            if abs(now[key] - trial["taps"][key]) <= _SAME_TAP_PU:
+                state, moved = got, True
+        if not moved:
+            break
+    return state
+
+
+def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
+                     where: Mapping[str, tuple[int, int]], ungrounded: Any = None) -> Any:
+    """``buses`` with :data:`TOP_COLUMN` and :data:`BOTTOM_COLUMN` (module docstring); the
+    table as it is without a regulator to move. ``ungrounded``: the ``(1, buses)`` mask of
+    the buses judged line to line (as the bus table's, None: the model's own)."""
+    import pandas as pd
+
+    from protv2g.flow.opendss_tables import bus_table
+
+    if not engine.regulated_steps() or not getattr(model, "controls_on", True):
+        return buses
+    nb = len(model.buses)
+    cols = {TOP_COLUMN: np.full(len(buses), np.nan), BOTTOM_COLUMN: np.full(len(buses), np.nan)}
+    by_name = {b.scenario: b for b in blocks}
+    starts = {b.base for b in blocks if len(b.load_fraction) == 1 and b.base != b.scenario
+              and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
+    for name in sorted(starts):
+        base = by_name[name]
+        _, settled = _solve(engine, base, None, True)
+        if settled is None:
+            continue
+        for col, direction in ((TOP_COLUMN, 1), (BOTTOM_COLUMN, -1)):
+            edge = band_edge(engine, base, settled, direction)
+            for b in [base, *[x for x in blocks if x.base == name and x.scenario != name
+                              and len(x.load_fraction) == 1]]:
+                if b.scenario not in where:
+                    continue
+                arr, got = _solve(engine, b, edge, b is base)
+                if b is not base and got is not None:
+                    # the same edge in the snapshot: the edge as V2G shifts the band
+                    arr, _ = _solve(engine, b, band_edge(engine, b, got, direction, False),
+                                    False)
+                tab = bus_table(model, arr.v_v, np.arange(1), np.array([b.scenario], object),
+                                np.arange(1), b.time_h, ungrounded)
+                lo = where[b.scenario][0]
+                cols[col][lo * nb:(lo + 1) * nb] = low_service_pu(tab)
+    out = buses.copy(deep=False)
+    for col, values in cols.items():
+        out[col] = pd.Series(values, index=buses.index)
+    return out
