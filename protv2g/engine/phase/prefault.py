@@ -50,7 +50,29 @@ def c_factor(kv_ll: np.ndarray, case: Case, lv_tolerance_percent: int = 10) -> n
     raise ValueError(f"unknown case {case!r}")  # pragma: no cover - closed set
 
 
-def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: int) -> np.ndarray:
+def no_load_voltage(system: FaultSystem) -> np.ndarray:
+    """The method's network at no load, driven by its sources alone, ``(s,)`` complex V.
+
+    ``Y·V = J`` with ``J`` the sources' own injections, ``(Y_s·V_oc)`` at their terminals
+    (``model.sources``; OpenDSS's fault study solves ``Y_s·V_oc = J_sources + J_inv``, loads
+    inside ``Y_s``, so at a source terminal ``Y_s·V_oc`` is that source's Norton current) and
+    ``Y`` the method's (IEC 60909: loads and shunts out). Its angles are the ones this network
+    gives its buses — the source's angle and the transformers' phase shifts —, the angles of
+    the pre-fault state the fault's change is superposed on; ``v_open``'s carry the load
+    flow's angle on top (EPRI J1: −10.8° at b18911 against +2.5° here, −36.2° at the depot's
+    480 V bus against −28.8°).
+    """
+    model = system.model
+    src = np.asarray(model.sources, dtype=np.int64)
+    loc = system.local[src]
+    keep = loc >= 0
+    j = np.zeros(len(system.nodes), dtype=complex)
+    np.add.at(j, loc[keep], (model.y_s @ model.v_oc_v)[src[keep]])
+    return np.asarray(system.lu.solve(j), complex)
+
+
+def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: int,
+                     law: bool = False) -> np.ndarray:
     """Pre-fault node voltages of the method and case, ``(s,)`` complex V.
 
     ``classical``: :attr:`FaultSystem.v_open`. ``iec60909``: ``c·Un/√3`` on every phase node,
@@ -79,8 +101,8 @@ def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: in
         raise InputError(Issue(model.source, "voltagebases",
                                without_base_text(model.buses.index[bus[kv_ln <= 0]].tolist()),
                                voltage_base_fix(model.redirects)))
-    c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
-    unit = source_units(bus, model.node_num[nodes], system.v_open)
+    c = 1.0 if law else c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
+    unit = source_units(bus, model.node_num[nodes], no_load_voltage(system))
     phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
     return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
 

@@ -276,6 +276,7 @@ def phase_fault_study(model: DssModel, *,
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
         extra, z_rows, z_cols = prep.transfer()
         v0 = prefault_voltage(system, method, case, lv_tolerance_percent)
+        v_law = prefault_voltage(system, method, case, lv_tolerance_percent, law=True)
         if len(devices):
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
@@ -297,7 +298,7 @@ def phase_fault_study(model: DssModel, *,
             if law is not None and drive is None:
                 drive = grid_drive(system, v0)
             i_p, i_c, fz, nc = solve_rows(system, rows, faulted, node, v0, zf, law, extra, cpos,
-                                      z_rows, z_cols, charger_model, groups, drive)
+                                      z_rows, z_cols, charger_model, groups, drive, v_law)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
             if charger_model != "frozen_pll" and fz.any():  # held by choice: no note
