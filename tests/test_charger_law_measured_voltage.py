@@ -161,3 +161,95 @@ def test_head_and_chargers_agree_with_opendss_iterating_the_law(folders, kind, f
     assert i_sus_a == pytest.approx(want_sus_a, rel=REL)
     np.testing.assert_allclose(first, want_first, rtol=REL)
     np.testing.assert_allclose(sustained, want_sus, rtol=REL)
+
+
+# ------------------------------------------------------------------ maximum case, both paths
+#: a 1 MVA site exporting 0.5 MW at b4 of test_phase_sequence's balanced 12.47 kV feeder
+#: (transformer-less IEC variant), bolted SLG-a at b5: the site's V1 stays above 0.5 pu, so its
+#: sustained current is the law's P/(3|V1|), not its limit
+SITE_BUS, FAULT_BUS, DEVICE = "b4", "b5", ("d4", "l4", "b2")
+SITE_MVA, SITE_P_MW = 1.0, 0.5
+C_MAX = 1.1
+
+
+def _reference_max(path) -> tuple[np.ndarray, float]:
+    """OpenDSS: the maximum case's sustained currents of d4 (A) and the site's current (A) —
+    the network's part at ``c_max`` and the chargers' at the voltage they measure:
+    ``I = c_max·I_net(1.0) + (I_chg(1.0) − I_net(1.0))``, with ``I_chg(1.0)`` the source at
+    1.0 pu and the site an ``ISource`` iterated on ``P/(3|V1|)`` at the angle of ``V1``
+    (linear network: the network's part scales with the source voltage; IEC 60909-0:2016
+    §6.2 adds converters unscaled)."""
+    import opendssdirect
+
+    def solve(with_site: bool):
+        dss = opendssdirect.NewContext()
+        dss.Text.Command("clear")
+        dss.Text.Command(f'compile "{path}"')
+        dss.Text.Command(f"new fault.f phases=1 bus1={FAULT_BUS}.1 bus2={FAULT_BUS}.0 "
+                         "r=0.00001")
+        amps = 0.0
+        if with_site:
+            dss.Text.Command(f"new isource.chg bus1={SITE_BUS} phases=3 amps=0 angle=0 "
+                             "sequence=pos")
+            ang = 0.0
+            for _ in range(200):
+                dss.Solution.Solve()
+                dss.Circuit.SetActiveBus(SITE_BUS)
+                v = np.asarray(dss.Bus.Voltages(), dtype=float)
+                vp = v[0:6:2] + 1j * v[1:6:2]
+                v1 = (vp[0] + _A * vp[1] + _A * _A * vp[2]) / 3.0
+                new, new_ang = SITE_P_MW * 1e6 / (3.0 * abs(v1)), np.degrees(np.angle(v1))
+                if abs(new - amps) < 1e-9 * new and abs(new_ang - ang) < 1e-8:
+                    break
+                amps, ang = new, new_ang
+                dss.Text.Command(f"edit isource.chg amps={amps} angle={ang}")
+        dss.Solution.Solve()
+        dss.Circuit.SetActiveElement(f"Line.{DEVICE[1]}")
+        c = np.asarray(dss.CktElement.Currents(), dtype=float)
+        return c[0:6:2] + 1j * c[1:6:2], amps
+
+    i_net, _ = solve(False)
+    i_chg, amps = solve(True)
+    return np.abs(C_MAX * i_net + (i_chg - i_net)), amps
+
+
+def test_maximum_case_law_reads_the_measured_voltage_on_both_paths(tmp_path):
+    """Sequence (pandapower) and phase (OpenDSS) engines, IEC 60909 maximum case: the site's
+    sustained current and d4's currents are OpenDSS's with the law at 1.0 pu. Fails on the old
+    code: both engines fed the law ``c_max·Un`` (the site 1.1 × too far from the dip:
+    ≈ 9 % less current)."""
+    from protv2g.engine import DeviceTerminal, fault_study
+    from protv2g.units import Method
+
+    from .test_phase_sequence import _nets
+
+    net, bus, path = _nets(False, tmp_path, iec=True)
+    want_dev, want_site_a = _reference_max(path)
+    kw = dict(limit_pu=1.5, p_pre_mw=SITE_P_MW, law=ChargerLaw.ACTIVE_PRIORITY,
+              sustained_limit_pu=1.1)
+    line = {n: int(i) for i, n in net.line.name.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        seq = fault_study(net, method=Method.IEC60909, cases=[Case.MAX],
+                          scenarios={"v2g": [ChargerSource("s", bus[SITE_BUS], SITE_MVA, **kw)]},
+                          devices=[DeviceTerminal("d4", "line", line[DEVICE[1]],
+                                                  bus[DEVICE[2]])],
+                          buses=[bus[FAULT_BUS]], fault_types=[FaultType("SLG")])
+        ph = phase_fault_study(load_dss_model(path), cases=(Case.MAX,), buses=[FAULT_BUS],
+                               fault_types=[FaultType("SLG")], staged=True,
+                               scenarios={"v2g": [PhaseSite(ChargerSource("s", -1, SITE_MVA,
+                                                                          **kw), SITE_BUS)]},
+                               devices=[PhaseDevice("d4", f"line.{DEVICE[1]}", 1)])
+    sus = seq.stage_view(1)
+    d = sus.device[(sus.device.scenario == "v2g") & (sus.device.fault_type == "SLG")].iloc[0]
+    np.testing.assert_allclose([d.ia_ka * 1e3, d.ib_ka * 1e3, d.ic_ka * 1e3], want_dev,
+                               rtol=REL, atol=1e-6)
+    c = sus.charger[sus.charger.scenario == "v2g"].iloc[0]
+    assert c.i1_ka * 1e3 == pytest.approx(want_site_a, rel=REL)
+    rows = ph.device_rows(0.0)
+    k = int(np.flatnonzero(rows.phase.astype(str).to_numpy() == "a")[0])
+    st = ph.staged_currents("low")
+    np.testing.assert_allclose(np.asarray(st.i_a[1, k, :3], float), want_dev, rtol=REL,
+                               atol=1e-3)
+    s = st.sites[st.sites.phase.astype(str) == "a"].iloc[0]
+    assert float(s.i_sustained_ka) * 1e3 == pytest.approx(want_site_a, rel=REL)

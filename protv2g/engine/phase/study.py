@@ -277,6 +277,11 @@ def phase_fault_study(model: DssModel, *,
         extra, z_rows, z_cols = prep.transfer()
         v0 = prefault_voltage(system, method, case, lv_tolerance_percent)
         v_law = prefault_voltage(system, method, case, lv_tolerance_percent, law=True)
+        if ci == 0:
+            pn = system.phase_node
+            mag = np.abs(v0[np.maximum(pn, 0)])
+            source_unit = np.where((pn >= 0) & (mag > 0), v0[np.maximum(pn, 0)]
+                                   / np.where(mag > 0, mag, 1.0), 1.0 + 0j)
         if len(devices):
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
@@ -338,7 +343,7 @@ def phase_fault_study(model: DssModel, *,
     return PhaseFaultResult(
         scenarios=tuple(scen), cases=cases, rows=rows,
         bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
-        bus_i_abc_a=bus_i, devices=tuple(d.name for d in devices),
+        bus_i_abc_a=bus_i, devices=tuple(d.name for d in devices), source_unit=source_unit,
         device_i_abc_a=dev_i if len(devices) else None,
         device_v_abc_pu=dev_v if len(devices) else None,
         device_v1_pre_pu=dev_v1_pre if len(devices) else None,
