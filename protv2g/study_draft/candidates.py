@@ -66,8 +66,9 @@ def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame
     ``iec60909`` method: ``x_r`` is ``tan`` of the angle from the equivalent source's phasor
     (``res.source_unit``, the network's no-load angles: :func:`~protv2g.engine.phase.
     prefault.prefault_voltage`) to the fault current. :mod:`.draft` writes C7's X/R of
-    ``Z_k`` in the table (``draft._network_x_r``; EPRI ckt24 n283602: 27.51; 24.9 here while
-    the source sat at the loaded state's angle, before session 44).
+    ``Z_k`` in the table (``draft._network_x_r``; EPRI ckt24 n283602: 24.9 here against
+    27.51 there while the source sat at the loaded state's angle, before session 44; not
+    re-measured since).
     """
     b = res.bus
     b = b[(b.case == "max") & b.energized & (b.scenario == res.scenarios[0])]
