@@ -54,14 +54,21 @@ def _compile(master: Path, redirects: tuple[Path, ...] = ()) -> None:
         dss.Text.Command(f"Redirect [{r}]")
 
 
-def _voc_v1(master: Path, redirects: tuple[Path, ...], buses: list[str]) -> dict[str, complex]:
+def _voc_v1(master: Path, redirects: tuple[Path, ...], buses: list[str],
+            linear: list[str] = ()) -> dict[str, complex]:
     """OpenDSS's fault-study open-circuit voltage (loads as admittances, after the power
-    flow): ``V1`` of a three-phase bus, the phase voltage of a one-phase bus, V."""
+    flow): ``V1`` of a three-phase bus, the phase voltage of a one-phase bus, V. With
+    ``linear`` (:func:`_dss_fault`'s IEC network commands): that network's own no-load
+    state instead — the angles of the IEC 60909 pre-fault state since session 44
+    (``engine/phase/prefault.no_load_voltage``)."""
     _compile(master, redirects)
+    for c in linear:
+        dss.Text.Command(c)
     dss.Text.Command("Solve")
-    dss.Text.Command("set mode=faultstudy")
-    dss.Solution.LoadModel(2)
-    dss.Solution.SolveDirect()
+    if not linear:
+        dss.Text.Command("set mode=faultstudy")
+        dss.Solution.LoadModel(2)
+        dss.Solution.SolveDirect()
     out = {}
     for b in buses:
         dss.Circuit.SetActiveBus(b)
@@ -199,7 +206,7 @@ def test_ieee34_substation_fault_chargers_held_and_adding(shared_dir, tmp_path):
                                 fault_types=[FaultType.THREE_PHASE],
                                 scenarios={**{k: _sites34(f) for k, f in PARTICIPATION.items()},
                                            "base": []})
-    pre = _voc_v1(master, (red,), ["depot_lv", "campus_lv", "822", "800"])
+    pre = _voc_v1(master, (red,), ["depot_lv", "campus_lv", "822", "800"], IEC34)
     i_dss0 = _dss_fault(master, (red,), "800", [], IEC34)
     base, _ = _row(res, "base", "800")
     # OpenDSS's grid current in the engine's angle frame (800's pre-fault angle): 790.8 A
@@ -216,7 +223,9 @@ def test_ieee34_substation_fault_chargers_held_and_adding(shared_dir, tmp_path):
         d_dss = _dss_fault(master, (red,), "800", srcs, IEC34) - i_dss0
         i_tool = row.ia_ka * np.exp(1j * np.radians(row.ia_degree)) * 1e3
         i_base = base.ia_ka * np.exp(1j * np.radians(base.ia_degree)) * 1e3
-        # the chargers' part: 52.9 A (expected) at −4.7°, 81.5° from the grid's −86.3°
+        # the chargers' part: 52.9 A (expected) at −0.1°, 82.8° from the grid's −82.9°, held
+        # at the IEC network's no-load angles (at the loaded Voc's before session 44: −4.7°,
+        # 81.5° from −86.3°)
         assert abs((i_tool - i_base) - d_dss[0]) <= 2e-3 * abs(d_dss[0])
         # superposed on OpenDSS's own fault current: within its 0.3 % of the engine's
         assert row.ia_ka * 1e3 == pytest.approx(abs(grid + d_dss[0]), rel=5e-3)

@@ -16,7 +16,8 @@ sustained stage pick different elements. 20 Ω SLG-a at b3, min case, firm/light
   phases b and c (by hand; protv2g 138.90 A): 0.992 × 140 A, against 3I0 ≈ 40 A, 0.89 × 45 A
   — phase;
 * sustained: the chargers at P/|V1| (active-power priority, docs/charger-fault-model.md §2),
-  ≈ 1 pu: R's phases b and c ≈ 92.6 A (protv2g 95.47 A; OpenDSS below 90.84 A), even at the
+  ≈ 1 pu: R's phases b and c ≈ 92.6 A (OpenDSS below 90.84 A; protv2g 95.47 A until session 44,
+  the 480 V bus's c_min 0.95 in the law: tests/test_charger_law_measured_voltage.py), even at the
   top of the sustained range (1.2 pu, 111.1 A) under 0.89 × 140 A = 124.5 A — ground.
 
 Old code: the V2G row judged on phase at 95.5 A sustained, 0.682 × pickup (−0.518), "made

@@ -76,16 +76,19 @@ def test_a_confirmed_reclose_is_left_alone(sited, capsys):
 #: Why the ground dial is 0.9, and its cost: the interval with the two times it is the
 #: difference of, and the fault carrying the largest |3I0| named (review rev29 §6). Since
 #: session 32 the dial holds the interval at the min-case faults too: R-MID's LLG-bc at b4
-#: (20 Ω) sets it, not its SLG-a at b2 (max case), which set 0.8 before.
+#: (20 Ω) sets it, not its SLG-a at b2 (max case), which set 0.8 before. The cost's 3I0 at b1
+#: (the homes' site itself, 1.5 × 144 kVA = 10.0 A in the first cycle) was 0.672 kA, 0.68 s
+#: until session 44, when the chargers' law read the network at c_max = 1.1 and the loaded
+#: state's angles (tests/test_charger_law_measured_voltage.py).
 _DIAL = ("the smallest dial (0.1 steps) with a 0.3 s interval over every device right below "
          "it (the first on each path down), the fuses included, at the faults C1–C4 judge each "
          "pair at, max and min case (none behind a step transformer without a device); set by "
          "R-MID at LLG-bc at b4 (min case), where the head operates in "
          "2.39 s and R-MID clears in 2.09 s: interval 0.302 s; at TD 0.5 the head would "
          "operate there in 1.33 s, 0.76 s before R-MID clears (interval −0.76 s); the cost: "
-         "the largest |3I0| at the head, 0.672 kA of an SLG-a fault at b1 "
+         "the largest |3I0| at the head, 0.671 kA of an SLG-a fault at b1 "
          "(max case), trips the head's 51G in 1.23 s "
-         "instead of 0.68 s at TD 0.5; C4 judges the head over R-MID with 0.12 s (Rules "
+         "instead of 0.69 s at TD 0.5; C4 judges the head over R-MID with 0.12 s (Rules "
          "sheet), not 0.3 s: TD 0.5's −0.76 s there would fail it too")
 
 

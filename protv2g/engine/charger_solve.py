@@ -38,9 +38,12 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     sites = stack_sites(group, m)
     neg = bool(np.max(sites.law.k2, initial=0.0) > 0 or sites.gfm.any())
     zf = zf_pu if np.ndim(zf_pu) else np.full(m, zf_pu)
-    sys = build_system(fault_type, zf, pre.e_f, pre.e_c(charger_pos), s1, s2, z0f,
-                       charger_pos, neg)
-    e_c = pre.e_c(charger_pos).T  # (m, k)
+    # the law reads the voltage the converters measure: the network at its own pre-fault
+    # voltage (``pre.b``, IEC 60909's c, is the bracket's device for the network's part of
+    # the fault current, not a voltage at the terminals; docs/charger-fault-model.md §2)
+    sys = build_system(fault_type, zf, pre.e_f / pre.b, pre.e_c(charger_pos) / pre.b, s1, s2,
+                       z0f, charger_pos, neg)
+    e_c = pre.e_c(charger_pos).T / pre.b[:, None]  # (m, k)
     if n_sc > 1:
         sys = sys.tile(n_sc)
         e_c = np.tile(e_c, (n_sc, 1))

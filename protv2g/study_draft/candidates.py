@@ -49,7 +49,6 @@ import numpy as np
 import pandas as pd
 
 from protv2g.engine.phase import PhaseFaultResult
-from protv2g.engine.phase.prefault import source_units
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses, hops_from_sources
 from protv2g.network.dss_model import DssModel
 
@@ -65,23 +64,22 @@ def short_circuit_levels(model: DssModel, res: PhaseFaultResult) -> pd.DataFrame
 
     ``res`` must hold 3ph and SLG faults of the ``max`` case for the base scenario, by the
     ``iec60909`` method: ``x_r`` is ``tan`` of the angle from the equivalent source's phasor
-    (:func:`~protv2g.engine.phase.prefault.source_units`) to the fault current — in which the
-    bus's pre-fault angle under load enters: :mod:`.draft` writes C7's X/R of ``Z_k`` in the
-    table instead (``draft._network_x_r``; EPRI ckt24 n283602: 24.9 here, 27.51 there).
+    (``res.source_unit``, the network's no-load angles: :func:`~protv2g.engine.phase.
+    prefault.prefault_voltage`) to the fault current. :mod:`.draft` writes C7's X/R of
+    ``Z_k`` in the table (``draft._network_x_r``; EPRI ckt24 n283602: 24.9 here against
+    27.51 there while the source sat at the loaded state's angle, before session 44; not
+    re-measured since).
     """
     b = res.bus
     b = b[(b.case == "max") & b.energized & (b.scenario == res.scenarios[0])]
-    v = source_units(model.node_bus, model.node_num, model.v_oc_v)  # the IEC source's angles
-    node_of = {(int(nb), int(nn)): i for i, (nb, nn) in enumerate(zip(
-        model.node_bus, model.node_num, strict=True))}
+    v = res.source_unit  # the IEC source's angle at each (bus, phase)
     rows = {}
     for r in b.itertuples(index=False):
         if r.fault_type not in ("3ph", "SLG"):
             continue
         ph = r.phase[0]
-        k = node_of.get((int(r.bus), "abc".index(ph) + 1))
         angle_i = getattr(r, f"i{ph}_degree")
-        x_r = (np.tan(np.angle(v[k]) - np.radians(angle_i)) if k is not None else np.nan)
+        x_r = np.tan(np.angle(v[int(r.bus), "abc".index(ph)]) - np.radians(angle_i))
         d = rows.setdefault(r.bus_name, {"i3ph_ka": np.nan, "islg_ka": np.nan, "x_r": np.nan,
                                          "x_r_of": ""})
         if r.fault_type == "3ph":

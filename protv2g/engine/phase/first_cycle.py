@@ -53,7 +53,8 @@ def site_base(model: DssModel, sites) -> np.ndarray:  # noqa: ANN001
 def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: np.ndarray,
            v0: np.ndarray, zf: np.ndarray, law: SiteLaw | None, extra: np.ndarray,
            cpos: np.ndarray, z_rows: np.ndarray, z_cols, charger_model: str,
-           groups: list[FaultGroup] | None = None, drive: np.ndarray | None = None):
+           groups: list[FaultGroup] | None = None, drive: np.ndarray | None = None,
+           v_law: np.ndarray | None = None):
     """Fault currents ``(r, 3)``, site currents ``(r, q)``, pll_frozen, unconverged.
 
     ``faulted`` ``(r, 3)``: the live faulted phases of each row (:func:`.faults.faulted_live`).
@@ -61,8 +62,12 @@ def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: 
     stages reuse it, :mod:`.stages`). ``drive`` ``(s,)``: the sources' own drive
     (:func:`.cut_off.grid_drive`); units a fault cuts off from it hold the pre-fault PLL
     angle, their open-circuit voltage 0, the row flagged ``pll_frozen``
-    (:func:`.cut_off.cut_off_units`); ``None``: no such rule.
+    (:func:`.cut_off.cut_off_units`); ``None``: no such rule. ``v_law`` ``(s,)``: the
+    pre-fault state the sites' law reads (:func:`.prefault.prefault_voltage` with
+    ``law=True``: IEC 60909's ``c`` out, the voltage the converters measure), the fault's
+    change superposed on it; the fault currents keep ``v0`` (default: ``v0``).
     """
+    v_law = v0 if v_law is None else v_law
     r = len(rows)
     i_p = np.zeros((r, 3), dtype=complex)
     q = law.n_cond if law is not None else 0
@@ -86,7 +91,8 @@ def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: 
                 z_cp = z_rows[c_in][:, pn].transpose(1, 0, 2)         # (m, q, k)
                 z_pc = z_cols[pn][:, :, c_in]                          # (m, k, q)
                 z_cc = z_rows[c_in][:, cpos]                           # (q, q)
-                a = v0[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op, e_p)
+                a = v_law[cpos][None, :] - np.einsum("mqk,mkj,mj->mq", z_cp, m_op,
+                                                     v_law[pn])
                 b = z_cc[None] - z_cp @ m_op @ z_pc
                 held = cut = None
                 if drive is not None and charger_model != "frozen_pll":
@@ -95,11 +101,11 @@ def solve_rows(system: FaultSystem, rows: FaultRows, faulted: np.ndarray, node: 
                     held, cut = cut_off_units(law, drive[cpos], g, b)
                     if held is not None:  # the island has no source: no open-circuit voltage
                         a = np.where(held[:, law.unit_of], 0.0, a)
-                ic, fz, nc, _ = law.solve(a, b, v0[cpos], charger_model, held=held)
+                ic, fz, nc, _ = law.solve(a, b, v_law[cpos], charger_model, held=held)
                 if cut is not None:
                     fz = fz | (cut & ~nc)
                 if groups is not None:
-                    groups.append(FaultGroup(sel, ph, m_op, e_p, z_pc, a, b, v0[cpos], ic,
+                    groups.append(FaultGroup(sel, ph, m_op, e_p, z_pc, a, b, v_law[cpos], ic,
                                              held))
                 e_p = e_p + np.einsum("mkq,mq->mk", z_pc, ic)
                 i_c[sel], frozen[sel], bad[sel] = ic, fz, nc

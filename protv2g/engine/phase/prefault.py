@@ -2,8 +2,16 @@
 
 ``classical``: OpenDSS's open-circuit state (:attr:`.system.FaultSystem.v_open`). ``iec60909``:
 the equivalent voltage source ``c·Un/√3`` (IEC 60909-0:2016 §4.3.1.1, ``c`` from Table 1) on
-every phase node, balanced at three-phase buses (:func:`prefault_voltage`) — the phase path's
-form of the sequence path's ``c·u_nl`` (:mod:`protv2g.engine.sequence`).
+every phase node at the angles of the IEC network's own no-load state
+(:func:`no_load_voltage`), balanced at three-phase buses (:func:`prefault_voltage`) — the
+phase path's form of the sequence path's ``c·u_nl`` (:mod:`protv2g.engine.sequence`).
+
+The chargers' control law reads the same state at ``c = 1`` (``prefault_voltage(...,
+law=True)``): ``c`` brackets the network's part of the fault current, it is not a voltage a
+converter measures (IEC 60909-0:2016 §6.2 treats full converters as current sources, not
+scaled by ``c``; review ver43 N-b1 / elem43, session 44: on a 480 V bus ``c_min = 0.95`` in
+``P/|V1|`` gave 5 % more sustained current than OpenDSS iterating the same law,
+``tests/test_charger_law_measured_voltage.py``).
 """
 
 from __future__ import annotations
@@ -50,19 +58,47 @@ def c_factor(kv_ll: np.ndarray, case: Case, lv_tolerance_percent: int = 10) -> n
     raise ValueError(f"unknown case {case!r}")  # pragma: no cover - closed set
 
 
-def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: int) -> np.ndarray:
+def no_load_voltage(system: FaultSystem) -> np.ndarray:
+    """The method's network at no load, driven by its sources alone, ``(s,)`` complex V.
+
+    ``Y·V = J`` with ``J`` the sources' own injections, ``(Y_s·V_oc)`` at their terminals
+    (``model.sources``; OpenDSS's fault study solves ``Y_s·V_oc = J_sources + J_inv``, loads
+    inside ``Y_s``, so at a source terminal ``Y_s·V_oc`` is that source's Norton current) and
+    ``Y`` the method's (IEC 60909: loads and shunts out). Its angles are the ones this network
+    gives its buses — the source's angle and the transformers' phase shifts —, the angles of
+    the pre-fault state the fault's change is superposed on; ``v_open``'s carry the load
+    flow's angle on top (EPRI J1, V1: −10.8° at b18911 against −0.1° here, −36.2° at the
+    depot's 480 V bus behind its Δ-Y transformer against −30.0°).
+    """
+    if system.v_no_load is None:
+        model = system.model
+        src = np.asarray(model.sources, dtype=np.int64)
+        loc = system.local[src]
+        keep = loc >= 0
+        j = np.zeros(len(system.nodes), dtype=complex)
+        np.add.at(j, loc[keep], (model.y_s @ model.v_oc_v)[src[keep]])
+        system.v_no_load = np.asarray(system.lu.solve(j), complex)
+    return system.v_no_load
+
+
+def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: int,
+                     law: bool = False) -> np.ndarray:
     """Pre-fault node voltages of the method and case, ``(s,)`` complex V.
 
     ``classical``: :attr:`FaultSystem.v_open`. ``iec60909``: ``c·Un/√3`` on every phase node,
-    at the angle of ``v_open``; at a bus with three energised phases, at the angles of a
-    balanced set (:func:`balanced_units`): the equivalent voltage source is "the only active
-    voltage of the system" and acts in the positive-sequence system alone (IEC 60909-0:2016
-    §4.3.1.1, §6: no zero- or negative-sequence source), so the pre-fault state has no ``V0``
-    or ``V2``. ``v_open`` is OpenDSS's loaded fault-study state: an unbalanced load gives its
-    angles a zero- and negative-sequence part (ckt24's feeder head: 3V0 0.0020 pu), which the
-    device voltages would otherwise carry without the matching currents (IEC device currents
-    are the fault's change only) — |V0|/|I0| at a relay would then not be the impedance behind
-    it.
+    at the angle of :func:`no_load_voltage`; at a bus with three energised phases, at the
+    angles of a balanced set (:func:`balanced_units`): the equivalent voltage source is "the
+    only active voltage of the system" and acts in the positive-sequence system alone (IEC
+    60909-0:2016 §4.3.1.1, §6: no zero- or negative-sequence source), so the pre-fault state
+    has no ``V0`` or ``V2`` (an unbalanced network's no-load angles would otherwise give the
+    device voltages a zero- and negative-sequence part without the matching currents).
+    Until session 44 the angles were ``v_open``'s, OpenDSS's *loaded* fault-study state: the
+    load flow's angle differences between buses, which the IEC network (loads out) does not
+    have, then sat between a charger's pre-fault voltage and the fault's drive (EPRI J1: the
+    depot 25.4° from b18911 against 29.9° at no load), turning the chargers' current against
+    the network's (review ver43 N-b1).
+
+    ``law``: ``c = 1`` — the state the chargers' control law reads (module docstring).
 
     Raises
     ------
@@ -79,8 +115,8 @@ def prefault_voltage(system: FaultSystem, method: Method, case: Case, lv_tol: in
         raise InputError(Issue(model.source, "voltagebases",
                                without_base_text(model.buses.index[bus[kv_ln <= 0]].tolist()),
                                voltage_base_fix(model.redirects)))
-    c = c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
-    unit = source_units(bus, model.node_num[nodes], system.v_open)
+    c = 1.0 if law else c_factor(np.sqrt(3.0) * kv_ln, case, lv_tol)
+    unit = source_units(bus, model.node_num[nodes], no_load_voltage(system))
     phase = (model.node_num[nodes] >= 1) & (model.node_num[nodes] <= 3)
     return np.where(phase, c * kv_ln * 1e3 * unit, 0.0)
 

@@ -75,6 +75,10 @@ class PhaseFaultResult:
     staged : dict
         ``"low"`` (and ``"high"``) → :class:`~.stages.PhaseStaged`, with
         ``phase_fault_study(..., staged=True)``; read through :meth:`staged_currents`.
+    source_unit : numpy.ndarray or None
+        ``(bus, 3)`` complex unit phasor of the pre-fault voltage at each bus's phase a, b, c
+        (1 where it has none): the angle the fault currents' angles are measured against
+        (:func:`~.prefault.prefault_voltage`).
     """
 
     scenarios: tuple[str, ...]
@@ -92,6 +96,7 @@ class PhaseFaultResult:
     pll_frozen: np.ndarray | None = None
     unconverged: np.ndarray | None = None
     staged: dict[str, PhaseStaged] = field(default_factory=dict)
+    source_unit: np.ndarray | None = None
     _kept: dict[float, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def _outer(self, inner: int) -> dict[str, np.ndarray]:

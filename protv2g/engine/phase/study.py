@@ -276,6 +276,12 @@ def phase_fault_study(model: DssModel, *,
         system, dev, site_nodes = prep.system, prep.terminals, prep.site_nodes
         extra, z_rows, z_cols = prep.transfer()
         v0 = prefault_voltage(system, method, case, lv_tolerance_percent)
+        v_law = prefault_voltage(system, method, case, lv_tolerance_percent, law=True)
+        if ci == 0:
+            pn = system.phase_node
+            mag = np.abs(v0[np.maximum(pn, 0)])
+            source_unit = np.where((pn >= 0) & (mag > 0), v0[np.maximum(pn, 0)]
+                                   / np.where(mag > 0, mag, 1.0), 1.0 + 0j)
         if len(devices):
             dev_v1_pre[ci] = dev.prefault_v1_pu(v0)
         zf = fault_impedance(rows, case, r_fault_ohm, x_fault_ohm, r_fault_min_ohm,
@@ -297,7 +303,7 @@ def phase_fault_study(model: DssModel, *,
             if law is not None and drive is None:
                 drive = grid_drive(system, v0)
             i_p, i_c, fz, nc = solve_rows(system, rows, faulted, node, v0, zf, law, extra, cpos,
-                                      z_rows, z_cols, charger_model, groups, drive)
+                                      z_rows, z_cols, charger_model, groups, drive, v_law)
             bus_i[si, ci] = i_p
             frozen[si, ci], bad[si, ci] = fz, nc
             if charger_model != "frozen_pll" and fz.any():  # held by choice: no note
@@ -337,7 +343,7 @@ def phase_fault_study(model: DssModel, *,
     return PhaseFaultResult(
         scenarios=tuple(scen), cases=cases, rows=rows,
         bus_names=np.asarray(tab.index, dtype=object), row_energized=live,
-        bus_i_abc_a=bus_i, devices=tuple(d.name for d in devices),
+        bus_i_abc_a=bus_i, devices=tuple(d.name for d in devices), source_unit=source_unit,
         device_i_abc_a=dev_i if len(devices) else None,
         device_v_abc_pu=dev_v if len(devices) else None,
         device_v1_pre_pu=dev_v1_pre if len(devices) else None,

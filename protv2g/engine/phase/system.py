@@ -118,6 +118,8 @@ class FaultSystem:
     yprim_change: dict[str, np.ndarray] = field(default_factory=dict)
     plan: EliminationPlan | None = field(default=None, repr=False)
     _lu: object = field(default=None, repr=False)
+    #: :func:`.prefault.no_load_voltage`, computed on first use
+    v_no_load: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def lu(self):  # noqa: ANN201
