@@ -74,24 +74,16 @@ class AloneNotes:
         ``(n,)`` int64, each row's device as a code into ``d_text``.
     d_text : numpy.ndarray
         Object, the rows' distinct device texts.
-    d_vocab : numpy.ndarray
-        Each of ``d_text``'s position in the fault table's device texts (the key's device
-        part: position + 1, 0 none).
+    vocab : pandas.Index
+        The fault table's device texts (the key's device part: position + 1, 0 none).
     bus : numpy.ndarray
         ``(n,)`` int64, each row's fault bus id.
-    pair_sorted, pair_order : numpy.ndarray
-        The pair table's rows whose primary is a row's device (:func:`_pairs_of`) keyed
-        ``fault_bus × len(d_text) + primary's code`` ascending, and their positions in that
-        order (stable: a key's pairs in the table's order).
-    p_backup, p_backup_vocab : numpy.ndarray
-        Those pairs' backups, as texts and as positions in the fault table's device texts.
+    p_bus, p_primary, p_backup : numpy.ndarray
+        The pair table's rows whose primary is a row's device (:func:`_pairs_of`).
     held : numpy.ndarray, optional
         ``(n,)`` code per row into ``held_notes``, the note put before the row's (a
         directional control's reason, ver41 W-new1); none without.
     held_notes : tuple of str
-    width : int
-        The fault table's device texts + 1: a (fault, device) key is ``fault × width +
-        device position + 1``.
     """
 
     known: np.ndarray
@@ -99,15 +91,13 @@ class AloneNotes:
     row_fault: np.ndarray
     row_device: np.ndarray
     d_text: np.ndarray
-    d_vocab: np.ndarray
+    vocab: pd.Index
     bus: np.ndarray
-    pair_sorted: np.ndarray
-    pair_order: np.ndarray
+    p_bus: np.ndarray
+    p_primary: np.ndarray
     p_backup: np.ndarray
-    p_backup_vocab: np.ndarray
     held: np.ndarray | None = None
     held_notes: tuple[str, ...] = ()
-    width: int = 1
 
     def __len__(self) -> int:
         return len(self.row_fault)
@@ -132,23 +122,24 @@ class AloneNotes:
         out = np.full(len(rows), "", dtype=object)
         if not len(rows):
             return out
-        width = self.width
+        width = len(self.vocab) + 1
         d_code = self.row_device[rows]
         dev = self.d_text[d_code]
+        bus = self.bus[rows]
         row_fault = self.row_fault[rows]
         own = _lookup(self.known, self.shortest, np.where(
-            row_fault < 0, -1, row_fault * width + self.d_vocab[d_code] + 1))
+            row_fault < 0, -1, row_fault * width + self.vocab.get_indexer(self.d_text)[d_code]
+            + 1))
         dead = np.flatnonzero(~np.isfinite(own))
         if not len(dead):
             return out
-        p_backup = self.p_backup
+        p_bus, p_primary, p_backup = self.p_bus, self.p_primary, self.p_backup
         # each dead row's pairs (same fault bus, its device the primary), in the pair
         # table's order, and each pair's backup's shortest time for the row's fault
-        row, pair = _pairs_at(self.bus[rows][dead] * len(self.d_text) + d_code[dead],
-                              self.pair_sorted, self.pair_order)
+        row, pair = _pairs_at(bus[dead], dev[dead], p_bus, p_primary)
         fault_of = row_fault[dead[row]]
         t_backup = _lookup(self.known, self.shortest, np.where(
-            fault_of < 0, -1, fault_of * width + self.p_backup_vocab[pair] + 1))
+            fault_of < 0, -1, fault_of * width + self.vocab.get_indexer(p_backup[pair]) + 1))
         order = np.lexsort((t_backup, row))  # stable: equal times keep the pair table's order
         first = np.flatnonzero(np.r_[True, row[order][1:] != row[order][:-1]]) if len(order) \
             else np.zeros(0, dtype=np.intp)
@@ -232,13 +223,8 @@ def alone_lookup(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
     t_dev, vocab = _device_codes(f["device"], at)
     width = len(vocab) + 1  # device code + 1: 0 for a name the table does not hold
     known, shortest = _shortest(t_fault * width + t_dev + 1, t_s)
-    # the pairs keyed on integers once (#21: a row's note is written when read, a few rows
-    # at a time: not the pair table coded again for each)
-    p_key = p_bus * len(d_text) + pd.Index(d_text).get_indexer(p_primary)
-    order = np.argsort(p_key, kind="stable")
-    return AloneNotes(known, shortest, row_fault, d_code, d_text, vocab.get_indexer(d_text),
-                      bus, p_key[order], order, p_backup, vocab.get_indexer(p_backup),
-                      width=width)
+    return AloneNotes(known, shortest, row_fault, d_code, d_text, vocab, bus, p_bus,
+                      p_primary, p_backup)
 
 
 def _mixed(codes: list[np.ndarray], radix: list[int]) -> np.ndarray:
@@ -345,15 +331,19 @@ def _lookup(keys: np.ndarray, t_s: np.ndarray, query: np.ndarray) -> np.ndarray:
                     np.inf)
 
 
-def _pairs_at(keys: np.ndarray, pair_sorted: np.ndarray, pair_order: np.ndarray
+def _pairs_at(bus: np.ndarray, device: np.ndarray, p_bus: np.ndarray, p_primary: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
-    """``(row, pair)``: every pair whose key (``pair_sorted``, ascending, pairs ``pair_order``;
-    :class:`AloneNotes`) is a row's ``keys`` value, rows ascending and each row's pairs in the
-    pair table's order."""
-    if not len(pair_sorted) or not len(keys):
+    """``(row, pair)``: every pair ``p`` whose ``(p_bus, p_primary)`` is a row's ``(bus,
+    device)``, rows ascending and each row's pairs in the pair table's order."""
+    if not len(p_bus) or not len(bus):
         return np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp)
-    lo = np.searchsorted(pair_sorted, keys, side="left")
-    count = np.searchsorted(pair_sorted, keys, side="right") - lo
-    row = np.repeat(np.arange(len(keys)), count)
+    code = key_codes([np.concatenate([p_bus, bus]),
+                      np.concatenate([p_primary.astype(object), device.astype(object)])])
+    p_code, r_code = code[:len(p_bus)], code[len(p_bus):]
+    order = np.argsort(p_code, kind="stable")
+    sorted_code = p_code[order]
+    lo = np.searchsorted(sorted_code, r_code, side="left")
+    count = np.searchsorted(sorted_code, r_code, side="right") - lo
+    row = np.repeat(np.arange(len(bus)), count)
     step = np.arange(len(row)) - np.repeat(np.cumsum(count) - count, count)
-    return row, pair_order[np.repeat(lo, count) + step]
+    return row, order[np.repeat(lo, count) + step]
