@@ -13,15 +13,13 @@ zone never reach here: C5 judges the zone's faults only (:mod:`protv2g.checks.re
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, fmt_s
 from protv2g.checks._rows import factorize_all, key_codes
 
-__all__ = ["AloneNotes", "alone_lookup", "alone_notes"]
+__all__ = ["alone_notes"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 #: What a device without a clearing time for a fault is said to do (a fuse between its minimum
@@ -41,9 +39,12 @@ def alone_notes(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
     <backup>, the next device toward the source"`` (none of them has a time), or ``"…, and no
     device of the study is between it and the source"``; ``""`` for every other row.
 
-    :func:`alone_lookup`'s :meth:`AloneNotes.texts` of every row. A row's note depends on its
-    own keys alone (and the fault and pair tables), so the notes of some rows are those rows'
-    of all.
+    Worked on integer codes (#21: two merges on five text keys and a ``groupby`` with a
+    Python join per group were 4 s CPU of the 10,000-bus study's checks, 157,664 rows
+    without a time): the fault table's rows with a finite time keyed by (fault, device), each
+    key's shortest time looked up for the rows' own devices and for their pairs' backups.
+    Keys are compared as text (``str`` of the scenario, fault type, case and device; the
+    fault bus as an integer), as the merges did.
 
     Parameters
     ----------
@@ -52,152 +53,15 @@ def alone_notes(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
     scenario, device, fault_bus, fault_type, case : numpy.ndarray
         ``(n,)`` the rows' keys; ``fault_bus`` the fault table's bus id.
     """
-    found = alone_lookup(ctx, scenario, device, fault_bus, fault_type, case)
-    return (np.full(len(device), "", dtype=object) if found is None
-            else found.texts(np.arange(len(device))))
-
-
-@dataclasses.dataclass(frozen=True, eq=False)
-class AloneNotes:
-    """What :func:`alone_notes` reads of the fault and pair tables, with the rows' keys coded
-    into it: :meth:`texts` writes the notes of the rows asked for only (#21: C5's message
-    reads them at the rows the checks keep, a few thousand of 204,555 at 10,000 buses).
-
-    Attributes
-    ----------
-    known, shortest : numpy.ndarray
-        The (fault, device) keys of the fault table's rows with a finite time, ascending, and
-        each key's shortest ``t_clear_s`` (s).
-    row_fault : numpy.ndarray
-        ``(n,)`` int64, each row's fault key (−1: a key part the table does not hold).
-    row_device : numpy.ndarray
-        ``(n,)`` int64, each row's device as a code into ``d_text``.
-    d_text : numpy.ndarray
-        Object, the rows' distinct device texts.
-    vocab : pandas.Index
-        The fault table's device texts (the key's device part: position + 1, 0 none).
-    bus : numpy.ndarray
-        ``(n,)`` int64, each row's fault bus id.
-    p_bus, p_primary, p_backup : numpy.ndarray
-        The pair table's rows whose primary is a row's device (:func:`_pairs_of`).
-    held : numpy.ndarray, optional
-        ``(n,)`` code per row into ``held_notes``, the note put before the row's (a
-        directional control's reason, ver41 W-new1); none without.
-    held_notes : tuple of str
-    """
-
-    known: np.ndarray
-    shortest: np.ndarray
-    row_fault: np.ndarray
-    row_device: np.ndarray
-    d_text: np.ndarray
-    vocab: pd.Index
-    bus: np.ndarray
-    p_bus: np.ndarray
-    p_primary: np.ndarray
-    p_backup: np.ndarray
-    held: np.ndarray | None = None
-    held_notes: tuple[str, ...] = ()
-
-    def __len__(self) -> int:
-        return len(self.row_fault)
-
-    def with_held(self, held: np.ndarray, notes: tuple[str, ...]) -> AloneNotes:
-        """The same notes, each row's ``notes[held[row]]`` put before its own."""
-        return dataclasses.replace(self, held=np.asarray(held), held_notes=tuple(notes))
-
-    def texts(self, rows: np.ndarray) -> np.ndarray:
-        """``(len(rows),)`` object: the notes of ``rows`` (positions, repeats allowed), as
-        :func:`alone_notes` writes them."""
-        rows = np.asarray(rows, dtype=np.intp)
-        out = self._texts(rows)
-        if self.held is not None:
-            h = self.held[rows]
-            if h.any():
-                out = np.array([self.held_notes[k] + a for k, a in zip(
-                    h.tolist(), out.tolist(), strict=True)], dtype=object)
-        return out
-
-    def _texts(self, rows: np.ndarray) -> np.ndarray:
-        out = np.full(len(rows), "", dtype=object)
-        if not len(rows):
-            return out
-        width = len(self.vocab) + 1
-        d_code = self.row_device[rows]
-        dev = self.d_text[d_code]
-        bus = self.bus[rows]
-        row_fault = self.row_fault[rows]
-        own = _lookup(self.known, self.shortest, np.where(
-            row_fault < 0, -1, row_fault * width + self.vocab.get_indexer(self.d_text)[d_code]
-            + 1))
-        dead = np.flatnonzero(~np.isfinite(own))
-        if not len(dead):
-            return out
-        p_bus, p_primary, p_backup = self.p_bus, self.p_primary, self.p_backup
-        # each dead row's pairs (same fault bus, its device the primary), in the pair
-        # table's order, and each pair's backup's shortest time for the row's fault
-        row, pair = _pairs_at(bus[dead], dev[dead], p_bus, p_primary)
-        fault_of = row_fault[dead[row]]
-        t_backup = _lookup(self.known, self.shortest, np.where(
-            fault_of < 0, -1, fault_of * width + self.vocab.get_indexer(p_backup[pair]) + 1))
-        order = np.lexsort((t_backup, row))  # stable: equal times keep the pair table's order
-        first = np.flatnonzero(np.r_[True, row[order][1:] != row[order][:-1]]) if len(order) \
-            else np.zeros(0, dtype=np.intp)
-        best = order[first]
-        clears = np.isfinite(t_backup[best])
-        said: dict[tuple[str, str, float], str] = {}
-        for r, k, t in zip(row[best][clears].tolist(), pair[best][clears].tolist(),
-                           t_backup[best][clears].tolist(), strict=True):
-            d, b = dev[dead[r]], p_backup[k]
-            text = said.get((d, b, t))
-            if text is None:
-                text = said[(d, b, t)] = (
-                    f"; {d} {_NOT_SURE}: {b} clears it alone in {fmt_s(t)}, taking out "
-                    f"everything behind {b} (no coordination row: no interval without a "
-                    "primary time)")
-            out[dead[r]] = text
-        # a device further up may still clear it: not said here, the next ones named — one
-        # text per (device, set of backups), not per row (#21: 157,580 such rows at 10,000
-        # buses)
-        none = row[best][~clears]
-        if len(none):
-            group, members = _backup_sets(d_code[dead[none]], none, row, p_backup[pair])
-            said_none = np.array([
-                f"; {dev[dead[none[g]]]} {_NOT_SURE}, and nor is {' and '.join(sorted(names))}"
-                ", the next device toward the source" for g, names in members], dtype=object)
-            out[dead[none]] = said_none[group]
-        alone = np.ones(len(dead), dtype=bool)
-        alone[row] = False
-        lone = dead[alone]
-        if len(lone):  # one text per device
-            code, first_row = np.unique(d_code[lone], return_index=True)
-            said_alone = np.empty(len(self.d_text), dtype=object)
-            said_alone[code] = [f"; {dev[lone[r]]} {_NOT_SURE}, and no device of the study "
-                                "is between it and the source" for r in first_row.tolist()]
-            out[lone] = said_alone[d_code[lone]]
-        return out
-
-
-def alone_lookup(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
-                 fault_bus: np.ndarray, fault_type: np.ndarray, case: np.ndarray
-                 ) -> AloneNotes | None:
-    """:class:`AloneNotes` of the rows (:func:`alone_notes`' parameters); ``None`` without
-    rows, a fault table or its ``t_clear_s`` (every note ``""``).
-
-    Worked on integer codes (#21: two merges on five text keys and a ``groupby`` with a
-    Python join per group were 4 s CPU of the 10,000-bus study's checks, 157,664 rows
-    without a time): the fault table's rows with a finite time keyed by (fault, device), each
-    key's shortest time looked up for the rows' own devices and for their pairs' backups.
-    Keys are compared as text (``str`` of the scenario, fault type, case and device; the
-    fault bus as an integer), as the merges did: a fault key is the table's codes of its
-    four parts in mixed radix (a part the table lacks: −1, matching no table row)."""
     n = len(device)
+    out = np.full(n, "", dtype=object)
     f = ctx.faults
     if n == 0 or f is None or "t_clear_s" not in f.columns:
-        return None
+        return out
     # each key column's distinct texts once (#21: 204,555 rows at 10,000 buses written out as
     # text four times, 0.1 s), the rows as codes into them
     d_code, d_text = _row_texts(device)
+    dev = d_text[d_code]  # the rows' device texts, one ``str`` per device
     bus = np.asarray(fault_bus).astype(np.int64)
     texts = [_row_texts(v) for v in (scenario, fault_type, case)]
     mine = set(d_text.tolist())
@@ -208,31 +72,61 @@ def alone_lookup(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
     t_s = pd.to_numeric(f["t_clear_s"].to_numpy()[at], errors="coerce").astype(float)
     fin = np.isfinite(t_s)
     at, t_s = at[fin], t_s[fin]
-    # (fault, device) keys: each fault part coded by the table's rows' texts (the rows' by
-    # the same numbering, −1 a text the table lacks), the device by the table's device texts
-    t_bus = f["fault_bus"].to_numpy()[at].astype(np.int64)
-    b_index = pd.Index(pd.unique(t_bus))
-    parts = [_text_codes(f[c], at, q) for c, q in zip(("scenario", "fault_type", "case"),
-                                                         texts, strict=True)]
-    table = [parts[0][0], b_index.get_indexer(t_bus), parts[1][0], parts[2][0]]
-    query = [parts[0][1], b_index.get_indexer(bus), parts[1][1], parts[2][1]]
-    radix = [int(max(c.max(initial=-1) for c in (t, q))) + 1 for t, q in zip(table, query,
-                                                                           strict=True)]
-    t_fault = _mixed(table, radix)
-    row_fault = np.where(np.all([q >= 0 for q in query], axis=0), _mixed(query, radix), -1)
+    # (fault, device) keys: the fault part coded over the table's rows and the C5 rows at
+    # once (equal values, equal codes), the device by the table's device texts (−1: none)
+    t_codes, q_codes = zip(*(_text_codes(f[c], at, q) for c, q in zip(
+        ("scenario", "fault_type", "case"), texts, strict=True)), strict=True)
+    fault = key_codes([np.concatenate([t_codes[0], q_codes[0]]),
+                       np.concatenate([f["fault_bus"].to_numpy()[at].astype(np.int64), bus]),
+                       np.concatenate([t_codes[1], q_codes[1]]),
+                       np.concatenate([t_codes[2], q_codes[2]])])
     t_dev, vocab = _device_codes(f["device"], at)
     width = len(vocab) + 1  # device code + 1: 0 for a name the table does not hold
-    known, shortest = _shortest(t_fault * width + t_dev + 1, t_s)
-    return AloneNotes(known, shortest, row_fault, d_code, d_text, vocab, bus, p_bus,
-                      p_primary, p_backup)
-
-
-def _mixed(codes: list[np.ndarray], radix: list[int]) -> np.ndarray:
-    """``codes`` (each ≥ 0 and under its ``radix``, or −1 where unused) as one int64 in mixed
-    radix: equal tuples, equal numbers."""
-    out = np.zeros(len(codes[0]), dtype=np.int64)
-    for c, r in zip(codes, radix, strict=True):
-        out = out * max(r, 1) + np.maximum(c, 0)
+    known, shortest = _shortest(fault[:len(at)] * width + t_dev + 1, t_s)
+    row_fault = fault[len(at):]
+    own = _lookup(known, shortest, row_fault * width + vocab.get_indexer(d_text)[d_code] + 1)
+    dead = np.flatnonzero(~np.isfinite(own))
+    if not len(dead):
+        return out
+    # each dead row's pairs (same fault bus, its device the primary), in the pair table's
+    # order, and each pair's backup's shortest time for the row's fault
+    row, pair = _pairs_at(bus[dead], dev[dead], p_bus, p_primary)
+    t_backup = _lookup(known, shortest, row_fault[dead[row]] * width
+                       + vocab.get_indexer(p_backup[pair]) + 1)
+    order = np.lexsort((t_backup, row))  # stable: equal times keep the pair table's order
+    first = np.flatnonzero(np.r_[True, row[order][1:] != row[order][:-1]]) if len(order) \
+        else np.zeros(0, dtype=np.intp)
+    best = order[first]
+    clears = np.isfinite(t_backup[best])
+    said: dict[tuple[str, str, float], str] = {}
+    for r, k, t in zip(row[best][clears].tolist(), pair[best][clears].tolist(),
+                       t_backup[best][clears].tolist(), strict=True):
+        d, b = dev[dead[r]], p_backup[k]
+        text = said.get((d, b, t))
+        if text is None:
+            text = said[(d, b, t)] = (
+                f"; {d} {_NOT_SURE}: {b} clears it alone in {fmt_s(t)}, taking out "
+                f"everything behind {b} (no coordination row: no interval without a primary "
+                "time)")
+        out[dead[r]] = text
+    # a device further up may still clear it: not said here, the next ones named — one text
+    # per (device, set of backups), not per row (#21: 157,580 such rows at 10,000 buses)
+    none = row[best][~clears]
+    if len(none):
+        group, members = _backup_sets(d_code[dead[none]], none, row, p_backup[pair])
+        said_none = np.array([
+            f"; {dev[dead[none[g]]]} {_NOT_SURE}, and nor is {' and '.join(sorted(names))}, "
+            "the next device toward the source" for g, names in members], dtype=object)
+        out[dead[none]] = said_none[group]
+    alone = np.ones(len(dead), dtype=bool)
+    alone[row] = False
+    lone = dead[alone]
+    if len(lone):  # one text per device
+        code, first_row = np.unique(d_code[lone], return_index=True)
+        said_alone = np.empty(len(d_text), dtype=object)
+        said_alone[code] = [f"; {dev[lone[r]]} {_NOT_SURE}, and no device of the study is "
+                            "between it and the source" for r in first_row.tolist()]
+        out[lone] = said_alone[d_code[lone]]
     return out
 
 

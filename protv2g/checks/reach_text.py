@@ -10,7 +10,6 @@ from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
 from protv2g.checks.fuse_gg_limits import gg_band
 from protv2g.checks.fuse_gg_remedy import gg_remedies, gg_windows
-from protv2g.checks.reach_alone import AloneNotes
 from protv2g.checks.reach_regulators import regulator_notes
 from protv2g.checks.reach_stage import FIRST_CYCLE
 from protv2g.devices.kinds import kind_of
@@ -119,8 +118,7 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     one column a twin scenario changes (:meth:`~protv2g.messages.MessageArray.replaced`),
     and whether each distinct device is a fuse (``fuse``: its rows said in a fuse's words,
     :data:`_FUSE_MESSAGE`). ``bad["alone"]`` (optional, per row): the note of a device that
-    does not operate for the fault at all (:func:`~protv2g.checks.reach_alone.alone_notes`), or
-    an :class:`~protv2g.checks.reach_alone.AloneNotes` that writes a row's when it is read."""
+    does not operate for the fault at all (:func:`~protv2g.checks.reach_alone.alone_notes`)."""
     n = len(bad["scenario"])
     texts = tuple(coded(bad[k]) for k in _TEXT_COLUMNS)
     numbers = tuple(np.array(bad[k], dtype=float) for k in _NUMBER_COLUMNS)
@@ -147,9 +145,7 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     if any(regs.ravel().tolist()):
         args["regulators"] = regs
     alone = bad.get("alone")
-    if isinstance(alone, AloneNotes):  # written for the rows read only (#21)
-        args["alone"] = alone
-    elif alone is not None and any(np.asarray(alone, dtype=object).tolist()):
+    if alone is not None and any(np.asarray(alone, dtype=object).tolist()):
         # per row: the device does not operate at all, its backup clears alone (.reach_alone)
         args["alone"] = np.asarray(alone, dtype=object)
     return MessageArray.from_recipe(render_reach, args, n)
@@ -240,9 +236,7 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
         regs = (args["regulators"][args["scenario"][at], args["texts"][2][0][at]].tolist()
                 if "regulators" in args else [""] * len(at))
         if "alone" in args:  # after the rule's figures, with the regulator note
-            alone = args["alone"]
-            alone = alone.texts(at) if isinstance(alone, AloneNotes) else alone[at]
-            regs = [r + a for r, a in zip(regs, alone.tolist(), strict=True)]
+            regs = [r + a for r, a in zip(regs, args["alone"][at].tolist(), strict=True)]
         if fz is not None and (gg := np.flatnonzero(fz == 2)).size:  # a gG link's remedy
             rem = gg_remedies(args.get("gg", {}), args["texts"][0][1].tolist(),
                               args["texts"][0][0][at[gg]], args["numbers"][0][at[gg]])

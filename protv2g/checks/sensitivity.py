@@ -76,7 +76,7 @@ from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.directional_release import HELD_NOTES, zone_released
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
 from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a, reach_units
-from protv2g.checks.reach_alone import alone_lookup
+from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_project_ground import project_ground_rows
@@ -392,14 +392,12 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         zone = bad.pop("zone")
         # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
         where = behind_unmodelled_fuse(ctx, bad["device"], fault_bus, zone, bad["ratio"])
-        # a device that does not operate at all: who clears the fault alone (rev37a F8),
-        # written with the message of a row the checks keep (#21: 204,555 notes at 10,000
-        # buses for the few thousand rows ``group_rows`` keeps)
-        alone = alone_lookup(ctx, bad["scenario"], bad["device"], fault_bus,
-                             bad["fault_type"], bad["case"])
+        # a device that does not operate at all: who clears the fault alone (rev37a F8)
+        alone = alone_notes(ctx, bad["scenario"], bad["device"], fault_bus,
+                            bad["fault_type"], bad["case"])
         if held.any():  # the directional control's reason first (ver41 W-new1)
-            alone = (alone.with_held(held, HELD_NOTES) if alone is not None else np.array(
-                [HELD_NOTES[h] for h in held.tolist()], dtype=object))
+            alone = np.array([HELD_NOTES[h] + a for h, a in zip(held.tolist(), alone.tolist(),
+                                                          strict=True)], dtype=object)
         said = (bad["fault_bus_name"] if not any(where) else np.array(
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
