@@ -85,31 +85,3 @@ def test_backup_sets_are_told_apart_beyond_64_backups() -> None:
     assert out[3].endswith("G is not sure to operate for it (no clearing time at this current: "
                            "below its pickup or its total-clearing curve), and no device of the "
                            "study is between it and the source")
-
-
-def test_notes_written_for_some_rows_are_those_rows_of_all() -> None:
-    # #21 (perf44): C5's message writes the note of a row the checks keep only
-    # (AloneNotes.texts of those rows); a row's note reads its own keys alone, so any subset,
-    # in any order and with repeats, gives those rows' notes of the whole call — with a
-    # directional control's note put first where a row has one; keys the table lacks (a
-    # scenario, a fault type, a bus) never match a table row
-    from protv2g.checks.reach_alone import alone_lookup
-
-    ctx = _ctx({("F", 7): np.inf, ("R", 7): 26.3, ("F", 8): 0.5, ("R", 3): np.inf,
-                ("H", 4): np.inf}, [(7, "F", "R"), (8, "F", "R"), (3, "G", "R")])
-    devices = np.array(["F", "F", "G", "H", "F", "F", "F"])
-    buses = np.array([7, 8, 3, 4, 7, 99, 7])
-    scenario = np.array(["v2g"] * 5 + ["v2g", "base"])
-    fault_type = np.array(["SLG"] * 4 + ["3ph", "SLG", "SLG"])
-    args = (scenario, devices, buses, fault_type, np.full(7, "min"))
-    whole = alone_notes(ctx, *args)
-    assert whole[0].startswith("; F is not sure") and whole[1] == ""
-    assert all(whole[k].endswith(", and nor is R, the next device toward the source")
-               for k in (4, 6))  # R has no row in that fault type / scenario
-    assert whole[5].endswith("no device of the study is between it and the source")
-    found = alone_lookup(ctx, *args)
-    for rows in ([3, 0], [6], [1, 1, 2, 5], list(range(7))):
-        assert found.texts(np.array(rows)).tolist() == whole[rows].tolist()
-    held = found.with_held(np.array([0, 1, 0, 0, 0, 0, 1]), ("", "; held back"))
-    assert held.texts(np.array([6, 1, 0])).tolist() == [
-        "; held back" + whole[6], "; held back", whole[0]]
