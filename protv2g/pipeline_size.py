@@ -82,8 +82,11 @@ def _row_device_b(study: Study) -> int:
 _BYTES_PER_SET_ROW_STAGES = 130
 #: … the engine's working memory per set row at the faults peak (the high bracket's kept rows
 #: beside the tables being built; peak − held after the faults: 36 / 102 / 340 MiB for
-#: 88 k / 252 k / 912 k set rows at 1k / 3k / 10k buses, 391–429 B) …
-_BYTES_PER_SET_ROW_ENGINE = 440
+#: 88 k / 252 k / 912 k set rows at 1k / 3k / 10k buses, 391–429 B, before session 43; since
+#: the engine no longer fills the device voltages no stage reads (perf43a), re-measured in
+#: session 44 with ``bench_memory.py --levels 3``: 26 / 76 / 252 MiB for 105 k / 249 k / 923 k
+#: set rows, 260 / 320 / 286 B; counted as 360 B, ≥ 1.12 × the largest) …
+_BYTES_PER_SET_ROW_ENGINE = 360
 #: … the bus table, one row per scenario × case × fault type × bus (137 B per row held at
 #: 10,000 buses: 63 MiB for 483 k rows) …
 _BYTES_PER_BUS_ROW = 160

@@ -89,6 +89,24 @@ def test_a_fault_neither_device_clears_is_found_and_one_either_clears_is_not():
     assert U.uncleared_pairs(_ctx(_faults({}))).empty
 
 
+def test_rows_made_at_some_faults_are_those_faults_rows_of_all():
+    # #21 (perf44): the low bracket makes these rows at the faults where a time differs only
+    # (``faults``: bus name, fault type, case; any scenario); a row reads its own fault's
+    # rows (other scenarios' included), so they are the whole call's rows at those faults
+    ctx = _ctx(_faults({(BASE, "F-73"): 47.4, (BASE, "R-67"): 4.44}))
+    whole = U.fuse_not_clearing(ctx)
+    assert set(whole.p_fault_bus_name) == {"75", "76"}
+    for names in (["76"], ["75", "76"], []):
+        faults = pd.DataFrame({"fault_bus_name": names, "fault_type": "SLG-c",
+                               "case": "min"})
+        got = U.fuse_not_clearing(ctx, faults)
+        want = whole[whole.p_fault_bus_name.isin(names)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got.reset_index(drop=True), want, check_exact=True,
+                                      check_dtype=len(want) > 0)
+    other = pd.DataFrame({"fault_bus_name": ["75"], "fault_type": "SLG-c", "case": "max"})
+    assert U.fuse_not_clearing(ctx, other).empty
+
+
 def test_a_nearer_device_that_clears_ends_the_fault_and_one_beyond_does_not():
     # F-near (nearer the fault at 76) clears: the pair's race never happens there; the head
     # relay beyond R-67 clearing at 75 leaves fuse saving and the fuse's backup lost

@@ -24,7 +24,7 @@ import pandas as pd
 from protv2g.checks._rows import key_codes
 from protv2g.checks._times import BRACKET_TIME_COLUMNS, bracket_column
 
-__all__ = ["differing_faults", "low_rows", "same_rows"]
+__all__ = ["at_faults", "differing_faults", "low_rows", "same_rows"]
 
 #: A fault, in the fault table (``fault_bus_name``) and the coordination table (``fault_bus``,
 #: the bus name) alike.
@@ -46,9 +46,9 @@ def differing_faults(f: pd.DataFrame) -> pd.DataFrame:
     return out.drop_duplicates(ignore_index=True)
 
 
-def _at_faults(bus: np.ndarray, rest: list[np.ndarray], faults: pd.DataFrame) -> np.ndarray:
-    """Rows (bus name, fault type, case) that are among ``faults``
-    (:func:`differing_faults`)."""
+def at_faults(bus: np.ndarray, rest: list[np.ndarray], faults: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` bool: the rows (bus name ``bus``; fault type and case ``rest``) that are
+    among ``faults`` (:func:`differing_faults`)."""
     n = len(bus)
     codes = key_codes([np.concatenate([np.asarray(bus, dtype=object),
                                        faults.fault_bus_name.to_numpy(dtype=object)]),
@@ -63,7 +63,7 @@ def low_rows(m: pd.DataFrame, faults: pd.DataFrame) -> np.ndarray:
     ``faults`` (:func:`differing_faults`): the rows to evaluate in the low bracket."""
     if faults.empty or m.empty:
         return np.zeros(0, dtype=np.intp)
-    return np.flatnonzero(_at_faults(m.p_fault_bus_name.to_numpy(),
+    return np.flatnonzero(at_faults(m.p_fault_bus_name.to_numpy(),
                                      [m[c].to_numpy() for c in _FAULT], faults))
 
 
@@ -72,5 +72,5 @@ def same_rows(coord: pd.DataFrame, faults: pd.DataFrame) -> np.ndarray:
     evaluate_pairs`) not at ``faults``: the same in both brackets."""
     if faults.empty or coord.empty:
         return np.ones(len(coord), dtype=bool)
-    return ~_at_faults(coord.fault_bus.to_numpy(), [coord[c].to_numpy() for c in _FAULT],
+    return ~at_faults(coord.fault_bus.to_numpy(), [coord[c].to_numpy() for c in _FAULT],
                        faults)

@@ -169,9 +169,9 @@ def pairs_in_brackets(ctx: CheckContext) -> pd.DataFrame:
     else:
         sub = m.iloc[rows].reset_index(drop=True)
         low = evaluate_pairs(in_bracket(ctx, "low"), in_pair_bracket(sub, "low"),
-                             terms.take(rows, sub))
-        # the rows the whole fault table gives (C2's uncleared and lockout rows) at the
-        # faults evaluated; elsewhere the high bracket's
+                             terms.take(rows, sub), faults)
+        # the rows the whole fault table gives (C2's uncleared and lockout rows) made at the
+        # faults evaluated only (#21); elsewhere the high bracket's
         low = low[~same_rows(low, faults)].reset_index(drop=True)
         same = same_rows(high, faults)
     del m, terms  # released before the two tables are compared (#21)

@@ -159,7 +159,8 @@ def _pick_text(cond: np.ndarray, yes: str, no: str) -> np.ndarray:
 
 
 def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
-                   terms: PairTerms | None = None) -> pd.DataFrame:
+                   terms: PairTerms | None = None,
+                   faults: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every primary/backup pair at every fault where the primary operates (where it does not,
     in its zone, C5 fails and names the backup clearing alone: module docstring).
 
@@ -172,6 +173,11 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
     terms : PairTerms, optional
         Tolerances and data boundaries of ``m``'s rows; they depend on the currents only,
         so both brackets share them (:func:`protv2g.checks.brackets.pairs_in_brackets`).
+    faults : DataFrame, optional
+        The rows C2 makes of the whole fault table (the faults neither a fuse nor its
+        recloser clears, the lockouts) only at these faults
+        (:func:`protv2g.checks.bracket_rows.differing_faults`: the low bracket's, whose
+        pair rows ``m`` are at them); every fault without it.
 
     Returns
     -------
@@ -281,7 +287,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
             boundary=bnd, fail_status=CheckStatus.WARN, elements=terms.elements("fast", "fast")))
         # C2 fuse→recloser (fuse saving, backup) and recloser→fuse (fuse on the source side)
         frames.append(fuse_recloser_rows(ctx, m, (pk == fuse) & (bk == rc) & np.isfinite(p_tc),
-                                         terms, p_low))
+                                         terms, p_low, faults))
         frames.append(source_side_rows(ctx, m, operates & (pk == rc) & (bk == fuse), terms))
     return concat_rows(frames)
 

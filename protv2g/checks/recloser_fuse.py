@@ -152,12 +152,14 @@ def _per_recloser(ctx: CheckContext, names: np.ndarray, mask: np.ndarray, lookup
 
 
 def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
-                       terms: PairTerms, p_tc_low: np.ndarray | float = np.nan
-                       ) -> pd.DataFrame:
+                       terms: PairTerms, p_tc_low: np.ndarray | float = np.nan,
+                       faults: pd.DataFrame | None = None) -> pd.DataFrame:
     """Coordination rows (``COORDINATION_COLUMNS``) of fuse→recloser pairs in ``m[sel]``
     (``m`` from :func:`protv2g.checks.pairs.merged`): fuse saving and backup. ``p_tc_low``:
     the low end of the fuse's TC band on each row of ``m``
-    (:func:`protv2g.checks.coordination.primary_tc_band_low_s`)."""
+    (:func:`protv2g.checks.coordination.primary_tc_band_low_s`). The rows of the whole fault
+    table (uncleared, lockout) only at ``faults`` where given
+    (:func:`~protv2g.checks.recloser_fuse_uncleared.fuse_not_clearing`)."""
     p_mm = m.p_t_mm_s.to_numpy(dtype=float)
     p_tc = m.p_t_tc_s.to_numpy(dtype=float)
     b_fast = m.b_t_fast_s.to_numpy(dtype=float)
@@ -213,7 +215,7 @@ def fuse_recloser_rows(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
                                         t_primary_low=p_tc_low,
                                         elements=terms.elements(PRIMARY_TIME, "delayed")))
         coordinated = coordinated_keys(ctx, m, sel, backup & (margin < -1e-9))
-    nm = fuse_not_clearing(ctx)
+    nm = fuse_not_clearing(ctx, faults)
     frames += _uncleared_rows(ctx, nm) + lockout_rows(ctx, nm, coordinated, NEVER_MELTS)
     return concat_rows(frames)
 

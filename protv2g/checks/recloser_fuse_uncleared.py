@@ -51,6 +51,7 @@ from protv2g.checks._common import CheckContext, from_substation
 from protv2g.checks._keys import FaultKeys, fault_keys, keys_of
 from protv2g.checks._rows import column_at, key_codes
 from protv2g.checks.beyond_transformer import split_pairs
+from protv2g.checks.bracket_rows import at_faults
 from protv2g.devices.kinds import kind_of
 from protv2g.topology import Direction
 
@@ -93,7 +94,7 @@ def _empty() -> pd.DataFrame:
                          for c in (*UNCLEARED_COLUMNS, *TIME_COLUMNS)})
 
 
-def fuse_not_clearing(ctx: CheckContext) -> pd.DataFrame:
+def fuse_not_clearing(ctx: CheckContext, faults: pd.DataFrame | None = None) -> pd.DataFrame:
     """The faults of every fuse → recloser pair the fuse does not clear and no device nearer
     the fault than the recloser clears (module docstring), whether the recloser clears them
     or not: :func:`uncleared_pairs` keeps those it does not clear, :mod:`protv2g.checks.
@@ -104,6 +105,10 @@ def fuse_not_clearing(ctx: CheckContext) -> pd.DataFrame:
     ctx : CheckContext
         In the bracket to evaluate (its times under the plain names,
         :func:`protv2g.checks._common.in_bracket`).
+    faults : DataFrame, optional
+        Only the rows at these faults (:func:`protv2g.checks.bracket_rows.differing_faults`:
+        the low bracket's; #21, the rows at every fault were made, then cut to these): a
+        row reads its own fault's rows only, so they are the same rows, in the same order.
 
     Returns
     -------
@@ -131,6 +136,9 @@ def fuse_not_clearing(ctx: CheckContext) -> pd.DataFrame:
     t_tc = f.t_tc_s.to_numpy(dtype=float) if "t_tc_s" in f.columns else t_clear
     rows = np.flatnonzero(np.isin(k.device, np.unique(code_p)) & ~np.isfinite(t_clear)
                           & ~np.isfinite(t_tc))
+    if faults is not None and len(rows):
+        rows = rows[at_faults(column_at(f.fault_bus_name, rows),
+                              [column_at(f[c], rows) for c in ("fault_type", "case")], faults)]
     if not len(rows) or pairs.empty:
         return _empty()
     bus = f.fault_bus.to_numpy()
