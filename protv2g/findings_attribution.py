@@ -37,7 +37,7 @@ from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX
 __all__ = ["ROW_ATTRIBUTIONS", "Attribution", "by_charging", "by_charging_coded",
            "check_attribution", "finding_attribution",
            "is_charging_peak",
-           "is_charging_snapshot"]
+           "is_charging_snapshot", "marginal_without_v2g"]
 
 #: Row attributions that make a row V2G's (or the charging's) change against its base case.
 _MOVED = ("new", "worse")
@@ -235,3 +235,27 @@ def finding_attribution(values: Iterable[str], charging: bool = False) -> str:
     else:
         out = Attribution.WORSE
     return (_BY_CHARGING.get(out, out) if charging else out).value
+
+
+def marginal_without_v2g(findings: pd.DataFrame, evidence: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` bool per finding: pre-existing only because V2G's change is inside the
+    check's tolerance — every one of its evidence rows passes without V2G (``base_margin``
+    ≥ 0, finite), so it is marginal without V2G, not "present without V2G" (the rule of
+    :mod:`protv2g.checks.attribution` for a marginal base; review rev44a M1, EPRI ckt5 F01
+    and F15 sat under the Summary's "Pre-existing findings (present without V2G …)").
+    False for a finding of another attribution, or without the columns.
+
+    >>> f = pd.DataFrame({"finding": ["F01", "F02"], "attribution": ["pre-existing"] * 2})
+    >>> e = pd.DataFrame({"finding": ["F01", "F01", "F02"],
+    ...                   "base_margin": [0.9, 1.4, -0.2]})
+    >>> marginal_without_v2g(f, e).tolist()
+    [True, False]
+    """
+    out = np.zeros(len(findings), dtype=bool)
+    if not len(findings) or not {"finding", "base_margin"} <= set(evidence.columns):
+        return out
+    base = pd.to_numeric(evidence["base_margin"], errors="coerce")
+    passes = (base >= 0).groupby(evidence["finding"].astype(str).to_numpy()).all()
+    pre = findings["attribution"].astype(str).to_numpy() == Attribution.PRE_EXISTING.value
+    ids = findings["finding"].astype(str)
+    return pre & ids.map(passes).fillna(False).to_numpy(dtype=bool)

@@ -86,7 +86,7 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
         tolerance = own if own > 0 else tolerance
     text = _trend(story, unit, column, what, tolerance,
                   f"; at the worst margin's {where}" if where else "")
-    if text.startswith("does not move") and followed:
+    if text.startswith(("does not move", "moves with")) and followed:
         text += _worsened_elsewhere(cols, same, unit)
     elif text.startswith("improves") and followed:
         # the worst row itself worsened by V2G: its base; else the row V2G worsens most
@@ -353,6 +353,14 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
                              m[real], p[real], part[real]).items() if len(s))
         return (f"one {what} level per participation case only (no trend within a case"
                 + ("; it passes without V2G" if passes else "") + f"): {text} {basis}")
+    if not moves and (shift := _inside_tolerance_shift(series, passes, _trend_tol(worst))):
+        # inside the check's tolerance but not still: it moves by more than the trend's own
+        # band, or across 0 (review rev44a M1, EPRI ckt5 F01: "does not move with export …:
+        # 0.925 s without V2G; −0.4634 s at 1,269 kW; −0.8248 s at 1,586 kW")
+        text = project + "; ".join(point(k, v) for k, v in pts)
+        inside = (f"inside the check's tolerance ±{_fmt(check_tol, unit)}" if within
+                  else f"inside ±{_fmt(tol, unit)}")
+        return f"moves with {what} by {_fmt(shift, unit)}, {inside}: {text} {basis}"
     if not moves:
         flat = {c: float(s.min()) for c, (_, s) in series.items()}
         if len(flat) > 1 and max(flat.values()) - min(flat.values()) > tol:
@@ -376,6 +384,26 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     else:  # moves between levels, not from the lowest to the highest (or both ways)
         verdict = f"varies with {what} (no steady trend)"
     return f"{verdict}: {text} {basis}"
+
+
+def _inside_tolerance_shift(series: dict[str, tuple[np.ndarray, np.ndarray]], passes: bool,
+                            band: float) -> float:
+    """The change (highest level less lowest; the largest in magnitude over the
+    participation cases) of a margin the trend judges still within the check's tolerance,
+    where it nonetheless moves by more than ``band`` (:func:`_trend_tol`) or crosses 0 — a
+    trend that must not read "does not move" (review rev44a M1); 0.0 where none does.
+    ``passes``: the 0 kW point is a bound, not a margin (left out)."""
+    best = 0.0
+    for k, s in series.values():
+        fin = (s[k > 0] if passes else s)
+        fin = fin[np.isfinite(fin)]
+        if len(fin) < 2:
+            continue
+        crosses = float(fin.min()) < 0.0 <= float(fin.max())
+        if crosses or float(fin.max() - fin.min()) > band:
+            change = float(fin[-1] - fin[0])
+            best = change if abs(change) > abs(best) else best
+    return best
 
 
 def _passes_without_v2g(rows: dict[str, np.ndarray], ok: np.ndarray, p: np.ndarray

@@ -71,17 +71,21 @@ def headline(message: str, limit: int = HEADLINE_CHARS) -> str:
 
 def short_line(kind: str, worst: Mapping[str, Any], n_rows: Mapping[str, int],
                n_scenarios: int, attribution: str, others: tuple[str, ...] = (),
-               margin_note: str = "") -> str:
+               margin_note: str = "", marginal: str = "") -> str:
     """A gate line's short form, what the terminal and the Summary print (review ver40b:
     EPRI J1's C10 line ran to 1,358 characters): the criterion and device, the message's
-    :func:`headline`, status, attribution, where, the input it rests on, the margin (and
-    ``margin_note``, :func:`split_note`'s short form), the rows, and where the whole text is.
-    The gate's ``reasons`` (its ``--json``) keep the whole line (:func:`_line`)."""
+    :func:`headline`, status, attribution (with ``marginal`` after it: a pre-existing line
+    whose rows pass without V2G by less than the check's tolerance, in its figures —
+    review rev44a M1, EPRI ckt5's F01/F15 read "pre-existing" alone), where, the input it
+    rests on, the margin (and ``margin_note``, :func:`split_note`'s short form), the rows,
+    and where the whole text is. The gate's ``reasons`` (its ``--json``) keep the whole
+    line (:func:`_line`)."""
     device = device_text(worst, others)
     head = f"{kind}: {worst['criterion']}" + (f" {device}" if device else "")
     msg = headline(str(worst["message"])) if is_given(worst.get("message")) else ""
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
-    detail = [str(worst["status"]), attribution, where]
+    detail = [str(worst["status"]), f"{attribution}: {marginal}" if marginal else attribution,
+              where]
     basis, confirm = rests_on(worst)
     if confirm:  # the input's own words say drafted or default ("(drafted: TODO)")
         detail.append(f"confirm {confirm}" if "drafted" in confirm or "default" in confirm

@@ -28,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.attribution_materiality import marginal_base_text, who_moves
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_WORSE, PROJECT_ROWS
 from protv2g.criteria import order
 from protv2g.findings import finding_attribution
@@ -131,6 +132,14 @@ _TIE_COLUMNS = ("scenario", "fault_bus", "fault_type", "case")
 def _tie_names(rows: pd.DataFrame) -> tuple[np.ndarray, ...]:
     """The columns that break a tie of margins (and of exports), as the Findings do."""
     return tuple(rows[c].astype(str).to_numpy() for c in _TIE_COLUMNS if c in rows.columns)
+
+
+def _number(value: Any) -> float:
+    """A cell as a float, NaN where it is none (None, "", text)."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: int, note: str,
@@ -468,9 +477,16 @@ class ReasonRows:
                 leads = worst_of(np.array([lead, other])) == lead
                 margin_note = split_note(kind, leads, self._row(other))
                 short_note = split_note(kind, leads, self._row(other), short=True)
+            # a marginal base (every row passes without V2G) says its figures, on the whole
+            # line and the short one (review rev44a M1: ckt5 F01/F15's terminal lines said
+            # "pre-existing" only, the note being the whole line's)
+            marginal = "" if without_v2g is None else self._marginal(every, lead)
+            head = ("" if without_v2g is None or marginal
+                    else self._without_v2g_head(every))
             line = _line(kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
-                         note if without_v2g is None
-                         else self._without_v2g_head(every) + without_v2g, attribution,
+                         note if without_v2g is None else (
+                             marginal + (without_v2g if without_v2g.startswith(" (") else "")
+                             if marginal else head + without_v2g), attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others, margin_note)
@@ -486,7 +502,7 @@ class ReasonRows:
                 records[line] = reason_record(kind, row, attribution, others)
                 records[line]["short"] = short_line(
                     kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
-                    attribution, others, short_note)
+                    attribution, others, short_note, marginal)
         return out
 
     def _without_v2g_head(self, at: np.ndarray) -> str:
@@ -501,6 +517,25 @@ class ReasonRows:
         bm = pd.to_numeric(self._column("base_margin").iloc[at], errors="coerce").to_numpy(
             dtype=float, na_value=np.nan)
         return MARGINAL_WITHOUT_V2G if len(bm) and (bm >= 0).all() else PRESENT_WITHOUT_V2G
+
+    def _marginal(self, at: np.ndarray, lead: int) -> str:
+        """Where every one of the coded rows ``at`` passes without V2G (the rule of
+        :meth:`_without_v2g_head`) and the leading row ``lead`` fails with it: what happens,
+        in its figures (:func:`~protv2g.checks.attribution_materiality.marginal_base_text`:
+        how much it passes by, the check's tolerance, V2G's change) — review rev44a M1; ""
+        otherwise (or without the columns)."""
+        if (not {"base_margin", "tolerance"} <= set(self.table.columns)
+                or self._without_v2g_head(at) != MARGINAL_WITHOUT_V2G):
+            return ""
+        row = self._row(lead)
+        base, tol, margin = (_number(row.get(c)) for c in ("base_margin", "tolerance",
+                                                            "margin"))
+        if not (np.isfinite(base) and np.isfinite(tol) and np.isfinite(margin)
+                and margin < 0 <= base):
+            return ""
+        unit = str(row.get("margin_unit", "")) if is_given(row.get("margin_unit")) else ""
+        return marginal_base_text(base, margin - base, abs(tol), unit,
+                                  who_moves(row.get("scenario", "")))
 
     def _others(self, at: np.ndarray, row: Mapping[str, Any]) -> tuple[str, ...]:
         """The ``other_device`` texts of the coded rows ``at`` when the line stands for

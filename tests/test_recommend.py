@@ -343,7 +343,7 @@ def test_a_smaller_fuse_link_states_its_continuous_current(depot):
     dev = depot["flow"]["device"]
     i_max = float(dev.loc[dev.device == "FU-F1-LAT2", "i_a"].abs().max())
     link = Change("devices", "FU-F1-LAT2", "link", "40K", "25K", Family.FUSE_LINK, 0.1)
-    (said,) = practice_notes(link, None, None, DeviceLoads.of(dev))
+    said = practice_notes(link, None, None, DeviceLoads.of(dev))[0]
     assert f"FU-F1-LAT2 carries up to {i_max:.1f} A in the flows, " \
            f"{100 * i_max / 25.0:.0f} % of the 25K link" in said
 
@@ -353,12 +353,14 @@ def test_a_smaller_fuse_link_states_its_continuous_current(depot):
         return practice_notes(smaller, None, None,
                                DeviceLoads({("F-LAT", "phase"): np.array([12.0, i_a])}))
 
-    (warm,) = notes(70.7)
+    # 1.5 × 70.7 = 106 A above the 65K's 97.5 A: init's cold-load rule said after it (rev44a M3)
+    warm, cold = notes(70.7)
+    assert cold.startswith("practice: the 65K link breaks protv2g init's cold-load rule")
     assert "F-LAT carries up to 70.7 A in the flows, 109 % of the 65K link's 65 A" in warm
     assert "tin-element K/T" in warm and "not a silver-element link's (100 %" in warm
     (cool,) = notes(50.0)
     assert "77 % of the 65K link's 65 A rating: within its continuous rating" in cool
-    (hot,) = notes(100.0)
+    hot, _cold = notes(100.0)
     assert "154 %" in hot and "above even a tin-element link's" in hot
 
 

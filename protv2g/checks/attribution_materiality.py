@@ -17,7 +17,8 @@ from protv2g.checks.attribution_codes import isin_runs as _isin_runs
 from protv2g.criteria import MarginUnit
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
-__all__ = ["MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "NEW", "WORSE", "PRE_EXISTING",
+__all__ = ["marginal_base_text", "MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "NEW", "WORSE",
+           "PRE_EXISTING",
            "QUANTITY_REL", "NUMERICAL_ABS", "fallback_tolerance", "failing_row_codes",
            "tolerance_floor",
            "twin_tolerance", "fmt", "lowered_beyond", "marginal_twin", "passing_twin_codes",
@@ -272,6 +273,31 @@ def marginal_text(criterion: str, unit: str, m_base: float, change: float, tol: 
         return (f"; pre-existing: {state}, and {who} changes its margin by "
                 f"{fmt(change, unit)}, within the tolerance {fmt(tol, unit)} of the device "
                 "data")
+    if m_base - change < 0:  # passes without V2G, fails with it (review rev44a M1)
+        return f"; pre-existing: {marginal_base_text(m_base, -change, tol, unit, who)}"
     return (f"; pre-existing: {state}, within the "
             f"tolerance {fmt(tol, unit)} of the device data: the limit is not met with the "
             "devices' own scatter even without V2G")
+
+
+def marginal_base_text(m_base: float, moved: float, tol: float, unit: str,
+                       who: str = "V2G") -> str:
+    """What a failing row whose base passes by less than the check's tolerance is: marginal
+    without V2G (``who``), the change ``moved`` (margin with V2G − margin without, negative a
+    worsening) inside the tolerance ``tol`` taking it below 0 — the attribution's rule keeps
+    it pre-existing (:mod:`protv2g.checks.attribution`), and the words say why instead of
+    "present without V2G" (review rev44a M1, EPRI ckt5 F15: 0.055 × pickup without V2G,
+    −0.007 × pickup with it, tolerance 0.075). The Findings' message, the gate line and the
+    Summary say it alike.
+
+    >>> marginal_base_text(0.05498, -0.06195, 0.07465, "× pickup")
+    "marginal without V2G (passes by 0.055 × pickup, inside the check's tolerance 0.0746 × \
+pickup); V2G's change (−0.0619 × pickup) is inside the tolerance and takes it below 0 — \
+confirm the input data"
+    """
+    without = "without V2G" if who == WHO[0] else f"without the sites' {who}"
+    owner = "V2G's" if who == WHO[0] else f"the sites' {who}'s"
+    change = fmt(moved, unit).replace("-", "\u2212", 1)
+    return (f"marginal {without} (passes by {fmt(m_base, unit)}, inside the check's tolerance "
+            f"{fmt(tol, unit)}); {owner} change ({change}) is inside the tolerance and takes "
+            "it below 0 — confirm the input data")

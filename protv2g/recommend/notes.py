@@ -432,7 +432,8 @@ def _no_candidate_note(criterion: str, status: str = "fail",
 
 def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str],
                   study_path: Any = None, redraft_changes: set[str] | None = None,
-                  redraft_skipped: Mapping[str, str] | None = None) -> str:
+                  redraft_skipped: Mapping[str, str] | None = None,
+                  redraft_after: Mapping[str, str] | None = None) -> str:
     """What to do first for a finding resting on a drafted value (``input_basis`` ``todo``,
     :mod:`protv2g.input_basis`), "" for another: a drafted device's settings are not the
     utility's, so neither a setting change nor a cap on the sites is the answer before they
@@ -449,6 +450,11 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
     "a re-draft would not change them" is said, but why (review rev33c M2: IEEE 37's relay
     moved off the regulator jumper was told a re-draft "gives the same values" while the
     re-draft never looked at it).
+    ``redraft_after``: what ``init --redraft`` would change once the recommended changes are
+    applied (drafted relay → its values, :func:`.study_facts.redraft_after`); None when no
+    change is accepted or it is not known. "Would not change them" is said only where neither
+    set has them (review rev44a M3: EPRI ckt5's R02, fuse 100K → 80K, said it while `run` on
+    the changed study found the head's curves and ground dial stale).
 
     >>> drafted_first({"input_basis": "todo", "device": "head"}, {"head"}, "s.yaml")[:43]
     "first give the utility's settings of head ("
@@ -484,9 +490,18 @@ def drafted_first(finding: Mapping[str, Any], drafted: set[str] | frozenset[str]
                     " does not re-draft " + "; ".join(f"{n}: {why}" for n, why in
                                                       skipped.items()))
         if redraft_changes is not None and not set(names) & set(redraft_changes):
+            after = {n: (redraft_after or {})[n] for n in names if n in (redraft_after or {})}
+            if after:  # the recommended changes make a re-draft change them
+                return (f"{given}, and re-run: the finding rests on them; a re-draft "
+                        f"({redraft}) would not change them as the study now stands, but "
+                        "would once the recommended changes are applied (init's rule then "
+                        "gives " + "; ".join(f"{n}: {v}" for n, v in after.items())
+                        + "): re-draft the changed study after `--apply`, or give the "
+                        "utility's settings")
             return (f"{given}, and re-run: the finding rests on them; a re-draft ({redraft})"
-                    " would not change them (init's rule, as the study now stands, gives "
-                    "the same values)")
+                    " would not change them (init's rule, as the study now stands"
+                    + (" and with the recommended changes" if redraft_after is not None
+                       else "") + ", gives the same values)")
         return (f"{given}, or re-draft them for the study as it now stands ({redraft}), and "
                 "re-run: the finding rests on them")
     return ("first confirm the drafted value (TODO) the finding rests on (the Findings "

@@ -25,6 +25,13 @@ from protv2g.checks.fuse_window import (
 from protv2g.devices.transformer_withstand import points_text
 from protv2g.recommend.link_note import largest_load_a
 from protv2g.recommend.window import DeviceLoads
+from protv2g.study_draft.fuse_draft import (
+    COLD_LOAD_MARGIN,
+    LOAD_CAP_MULTIPLE,
+    carries_cold_load,
+    link_continuous_a,
+    within_load_cap,
+)
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "SERIES_ORDER_SOURCE", "below_downstream",
            "downstream_pickup_note", "link_continuous_note", "practice_notes",
@@ -75,6 +82,46 @@ def link_continuous_note(change: Any, loads: DeviceLoads | None) -> str:
             "melt or age under load: keep a larger link or manage the load behind it")
 
 
+def link_rule_notes(change: Any, loads: DeviceLoads | None) -> list[str]:
+    """For a fuse link change, each of ``protv2g init``'s sizing rules the new link breaks,
+    with the rule and its figures, by init's own functions on the largest load current
+    through the fuse in the flows (as :func:`link_continuous_note`): the cold-load rule
+    (:func:`~protv2g.study_draft.fuse_draft.carries_cold_load`: 1.5 × the peak load within
+    the link's continuous capability) and the load cap
+    (:func:`~protv2g.study_draft.fuse_draft.within_load_cap`: no link above 3 × the peak
+    load, said where the change raises the link). Review rev44a M3, EPRI ckt5: R02's 80K
+    at 94.8 A (142 A above its 120 A) and R01's 100K on a 23.3 A lateral (cap 69.9 A) said
+    neither. ``[]`` for another change, an unrated link or a fuse not in the flow.
+
+    >>> from types import SimpleNamespace
+    >>> c = SimpleNamespace(field="link", name="F", old="100K", new="80K")
+    >>> link_rule_notes(c, DeviceLoads({("F", "phase"): np.array([94.8])}))[0][:64]
+    "practice: the 80K link breaks protv2g init's cold-load rule: 1.5"
+    """
+    m = _LINK_RE.fullmatch(str(getattr(change, "new", "")))
+    i_a = (loads.by_element.get((str(change.name), "phase")) if loads is not None else None)
+    if getattr(change, "field", "") != "link" or m is None or i_a is None or not len(i_a):
+        return []
+    rating_a, peak_a = float(m.group(1)), float(np.max(i_a))
+    old = _LINK_RE.fullmatch(str(getattr(change, "old", "")))
+    out = []
+    if not carries_cold_load(rating_a, peak_a):
+        out.append(f"practice: the {change.new} link breaks protv2g init's cold-load rule: "
+                   f"{COLD_LOAD_MARGIN:g} × the peak load {peak_a:.1f} A = "
+                   f"{COLD_LOAD_MARGIN * peak_a:.0f} A is above its "
+                   f"{link_continuous_a(rating_a):g} A continuous capability (init sizes a "
+                   "link to carry it: cold-load pickup after an outage, load growth) — keep "
+                   "a larger link or confirm the lateral's cold-load current")
+    if not within_load_cap(rating_a, peak_a) and (old is None
+                                                  or rating_a > float(old.group(1))):
+        out.append(f"practice: the {change.new} link breaks protv2g init's load cap: "
+                   f"{rating_a / peak_a:.1f} × the peak load {peak_a:.1f} A, above "
+                   f"{LOAD_CAP_MULTIPLE:g} × ({LOAD_CAP_MULTIPLE * peak_a:.1f} A; init takes "
+                   "no link above it, as a utility sizes a lateral's link from its load) — a "
+                   "larger link is slower on the lateral's overloads and low-current faults")
+    return out
+
+
 def reclose_sequence_note(change: Any) -> str:
     """For a first reclose interval raised above a later one, that it is (review rev40a M4,
     EPRI J1: RC-MID [0.5, 2, 2] → [3.5, 2, 2] offered with "side effects: none"): reclose
@@ -113,7 +160,7 @@ def practice_notes(change: Any,
     downstream device's (:func:`downstream_pickup_note`)."""
     link = link_continuous_note(change, loads)
     if link:
-        return [link]
+        return [link, *link_rule_notes(change, loads)]
     sequence = reclose_sequence_note(change)
     if sequence:
         return [sequence]

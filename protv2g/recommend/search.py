@@ -139,6 +139,7 @@ from protv2g.recommend.study_facts import (
     _redraft_changes,
     _redraft_skipped,
     _todo_findings,
+    redraft_after,
 )
 from protv2g.recommend.window import DeviceLoads, tag_load_edges
 from protv2g.recommend.zone_clearing import ZoneClearing
@@ -257,6 +258,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     redraft_changes = _redraft_changes(study) if drafted else None
     redraft_skipped = _redraft_skipped(study) if drafted else None
     on_todo = _todo_findings(study, evidence)
+    firsts: dict[int, tuple[dict, str]] = {}  # rec → its finding and drafted_first text
     ground = {}
     for k in cur.index:
         fid = cur.at[k, "finding"]
@@ -297,9 +299,11 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                     attribution=str(row["attribution"]), margin_unit=str(row["margin_unit"]),
                     margin_before=float(row["worst_margin"]))
         # a finding on a drafted value: the utility's value (or a re-draft) first (s27 §6)
-        first = drafted_first({**row.to_dict(), "input_basis": "todo" if str(row["finding"])
-                               in on_todo else ""}, drafted, study.path, redraft_changes,
-                              redraft_skipped)
+        todo_row = {**row.to_dict(), "input_basis": "todo" if str(row["finding"])
+                    in on_todo else ""}
+        first = drafted_first(todo_row, drafted, study.path, redraft_changes, redraft_skipped)
+        if first:  # said again with the accepted changes (.study_facts.redraft_after)
+            firsts[len(recs)] = (todo_row, first)
         if k not in cur.index:
             recs.append(Recommendation(**base, status="cleared by",
                                        change=None, margin_after=np.nan,
@@ -436,6 +440,13 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         cur = new
     for i, note in later:
         recs[i] = dataclasses.replace(recs[i], note=note())
+    if firsts and accepted and redraft_changes is not None:  # rev44a M3: after the changes
+        after = redraft_after(apply_to_study(study, accepted))
+        for i, (todo_row, old) in firsts.items():
+            new = drafted_first(todo_row, drafted, study.path, redraft_changes,
+                                redraft_skipped, after)
+            if new != old and recs[i].note.startswith(old):
+                recs[i] = dataclasses.replace(recs[i], note=new + recs[i].note[len(old):])
     for i, (_, cap) in caps.items():  # more than one charging cap: which one binds
         if extra := binding_text(cap, list(caps.values())):
             recs[i] = dataclasses.replace(recs[i], note=f"{recs[i].note}; {extra}")

@@ -46,6 +46,27 @@ def _redraft_changes(study: Study) -> set[str] | None:
         return None
 
 
+def redraft_after(study: Study) -> dict[str, str] | None:
+    """What ``protv2g init --redraft`` would change in ``study`` (the study with the accepted
+    changes applied, :func:`~protv2g.recommend.apply.apply_to_study`): drafted relay → its
+    values, ``"ground_curve IEEE-EI → IEEE-MI, ground_time_dial 2.3 → 5.1"``
+    (:func:`protv2g.study_draft.redraft_reclose.redraft_values`); None when it cannot be told.
+    A note saying a re-draft "would not change them" is checked against it after the changes
+    (review rev44a M3: EPRI ckt5's R02, a fuse 100K → 80K below the drafted head, said so
+    while `run` on the changed study found the head's curves and ground dial stale)."""
+    from protv2g.study_draft.redraft_reclose import redraft_values
+
+    try:
+        values = redraft_values(study)
+    except Exception:  # noqa: BLE001 - a note's wording must not stop the search
+        return None
+    out: dict[str, list[str]] = {}
+    for v in values:
+        out.setdefault(v.device, []).append(
+            f"{v.key} {v.text(v.drafted)} → {v.text(v.redrafted)}")
+    return {d: ", ".join(t) for d, t in out.items()}
+
+
 def _redraft_skipped(study: Study) -> dict[str, str] | None:
     """The drafted relays ``protv2g init --redraft`` does not re-draft, and why
     (:func:`protv2g.study_draft.redraft.not_redrafted`; review rev33c M2); None when it

@@ -34,7 +34,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
-from protv2g.findings_attribution import check_attribution
+from protv2g.findings_attribution import check_attribution, marginal_without_v2g
 from protv2g.gate_hosting import NOT_DETERMINED, first_clause
 from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
@@ -277,9 +277,17 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                   "margin beyond the check's tolerance: the remedy of that part is the "
                   "equipment, not the export)")
         _findings_grid(w, equipment_worse, rec_map, no_margin, overall)
+    # pre-existing only because V2G's change is inside the check's tolerance: they pass
+    # without V2G, so not "present without V2G" (review rev44a M1, EPRI ckt5 F01/F15)
+    marginal = marginal_without_v2g(pre, derived["_findings"].evidence)
     w.heading("5. Pre-existing findings (present without V2G and without the sites' "
               "charging)")
-    _findings_grid(w, pre, rec_map, no_margin, overall)
+    _findings_grid(w, pre[~marginal], rec_map, no_margin, overall)
+    if marginal.any():
+        w.heading("5b. Findings marginal without V2G (each passes without V2G by less than the "
+                  "check's tolerance, and V2G's change, inside that tolerance, takes it below "
+                  "0: not attributed to V2G — confirm the input data)")
+        _findings_grid(w, pre[marginal], rec_map, no_margin, overall)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
         _findings_grid(w, unknown, rec_map, no_margin, overall)

@@ -86,7 +86,8 @@ from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 from protv2g.study.schema import Checks
 
-__all__ = ["K_LINKS", "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "LOAD_PICKUP_FACTOR", "DraftedFuse",
+__all__ = ["carries_cold_load", "link_continuous_a", "within_load_cap", "K_LINKS",
+           "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "LOAD_PICKUP_FACTOR", "DraftedFuse",
            "LOAD_CAP_MULTIPLE", "fuse_line_ends", "load_link", "c8_link", "continuous_link",
            "c8_limit_a", "coordinates", "coordinated_up_to_a", "choose_links",
            "drafted_fuse_name", "link_rule_text", "LINK_RULE_SHORT", "line_peak_load_a"]
@@ -184,6 +185,38 @@ def fuse_line_ends(model: DssModel, lines: Sequence[str]) -> dict[str, tuple[int
     return out
 
 
+def link_continuous_a(rating: float) -> float:
+    """A K link's continuous capability (A): its rating × :data:`CONTINUOUS_PU` of the
+    preferred link at or above it (an intermediate link, 80K, takes its series neighbours':
+    tin K ≤ 100K 150 %, 120 A), 100 % above 200K.
+
+    >>> link_continuous_a(65), link_continuous_a(80), link_continuous_a(140)
+    (97.5, 120.0, 140.0)
+    """
+    pu = next((CONTINUOUS_PU[r] for r in K_LINKS if r >= float(rating) - 1e-9), 1.0)
+    return pu * float(rating)
+
+
+def carries_cold_load(rating: float, peak_load_a: float) -> bool:
+    """Rule 1b: the link's continuous capability (:func:`link_continuous_a`) carries
+    :data:`COLD_LOAD_MARGIN` × ``peak_load_a``.
+
+    >>> carries_cold_load(100, 94.8), carries_cold_load(80, 94.8)  # 142.2 A: 150 / 120 A
+    (True, False)
+    """
+    need = COLD_LOAD_MARGIN * max(float(peak_load_a), 0.0) if np.isfinite(peak_load_a) else 0.0
+    return link_continuous_a(rating) >= need * (1 - 1e-9)
+
+
+def within_load_cap(rating: float, peak_load_a: float) -> bool:
+    """Rule 3: the link is at most :data:`LOAD_CAP_MULTIPLE` × ``peak_load_a``.
+
+    >>> within_load_cap(65, 23.3), within_load_cap(100, 23.3)  # cap 69.9 A
+    (True, False)
+    """
+    return float(rating) <= LOAD_CAP_MULTIPLE * float(peak_load_a)
+
+
 def continuous_link(peak_load_a: float) -> int | None:
     """The smallest K link (A) whose continuous capability carries
     :data:`COLD_LOAD_MARGIN` × ``peak_load_a`` (rule 1b); None above the largest.
@@ -193,8 +226,7 @@ def continuous_link(peak_load_a: float) -> int | None:
     >>> continuous_link(210.0) is None
     True
     """
-    need = COLD_LOAD_MARGIN * max(float(peak_load_a), 0.0) if np.isfinite(peak_load_a) else 0.0
-    return next((r for r in K_LINKS if CONTINUOUS_PU[r] * r >= need * (1 - 1e-9)), None)
+    return next((r for r in K_LINKS if carries_cold_load(r, peak_load_a)), None)
 
 
 def c8_limit_a(rating: int, library: CurveLibrary | None = None,
@@ -370,7 +402,7 @@ def _choose(line: str, terminal: int, peak_a: float, below: Sequence[str],
     floor = max([base, *[r for _n, r in down]])
     larger = [r for r in K_LINKS if r >= floor and all(r > d for _n, d in down)]
     # rule 3: no link above the load cap (but the smallest that sits above those below)
-    cap = max([r for r in K_LINKS if r <= LOAD_CAP_MULTIPLE * peak_a] or [K_LINKS[0]])
+    cap = max([r for r in K_LINKS if within_load_cap(r, peak_a)] or [K_LINKS[0]])
     allowed = [r for r in larger if r <= cap] or larger[:1]
     chosen, ok, wanted = None, True, None
     for r in larger:

@@ -12,7 +12,7 @@ from protv2g.study_draft.redraft import RECLOSE, StaleValue, redrafted, stale_dr
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["redraft_devices", "stale_reclose"]
+__all__ = ["redraft_devices", "redraft_values", "stale_reclose"]
 
 
 def stale_reclose(study: Study, again: list | None = None) -> list[StaleValue]:
@@ -45,6 +45,12 @@ def redraft_devices(study: Study) -> frozenset[str]:
     stale value (:func:`.redraft.stale_drafts`, :func:`stale_reclose`), the set it
     writes; empty when it would say "nothing re-drafted" (review rev32a W3: ``recommend``
     advised a re-draft that changed nothing)."""
+    return frozenset(s.device for s in redraft_values(study))
+
+
+def redraft_values(study: Study) -> list[StaleValue]:
+    """The values ``protv2g init --redraft`` would change in ``study`` (:func:`stale_drafts`,
+    :func:`stale_reclose`): the drafted value and the rule's value now, per relay
+    (``recommend`` says them of the study with its changes applied, review rev44a M3)."""
     again = redrafted(study)
-    return frozenset(s.device for s in [*stale_drafts(study, again),
-                                        *stale_reclose(study, again)])
+    return [*stale_drafts(study, again), *stale_reclose(study, again)]
