@@ -382,3 +382,24 @@ def test_workbook_memo_says_the_folded_existing_der_finding_is_made_worse(workpl
     der = [v for v in conditions if "existing DER" in v.split(" — ")[0]]
     assert len(der) == 1 and "— fail, pre-existing, made worse by V2G (the gate's fail line " \
         "with F" in der[0], conditions
+
+
+def test_a_marginal_pre_existing_finding_says_so_on_its_condition_line():
+    """Section 2 says a finding "marginal without V2G" as section 5b and the gate do (review
+    rev44a M1 / txt44 "left": EPRI ckt5's F15 — C5 head 51G, 0.05498 × pickup without V2G,
+    −0.006965 with 1,586 kW, tolerance 0.0747 — read "pre-existing" alone in section 2); a
+    finding failing without V2G keeps "pre-existing"."""
+    rows = pd.DataFrame([
+        _row("C5", "fail", "pre-existing", "firm/light/100%", "head", -0.006965, "× pickup",
+             input_basis="given", base_margin=0.05498, tolerance=0.074652),
+        _row("C5", "fail", "pre-existing", "firm/light/100%", "R-MID", -0.2, "× pickup",
+             input_basis="given", base_margin=-0.19, tolerance=0.05)])
+    f = build_findings(rows)
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    lines = [v for _, v in _pairs(ws, w)]
+    head = next(v for v in lines if "R-MID" not in v)
+    other = next(v for v in lines if "R-MID" in v)
+    assert "marginal without V2G" in head and "section 5b" in head
+    assert "marginal" not in other and "pre-existing" in other

@@ -31,6 +31,7 @@ import pandas as pd
 
 from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
+from protv2g.findings_attribution import marginal_without_v2g
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
 from protv2g.gate_reasons import group_keys
@@ -90,6 +91,12 @@ def _folded(evidence: pd.DataFrame, kinds: pd.DataFrame, by_id: dict[str, Any]
             out[fid] = (f"pre-existing, {' and '.join(words)} (the gate's fail line with "
                         f"{', '.join(others)})")
     return out
+
+
+#: A pre-existing finding's attribution on its condition line when every row of it passes
+#: without V2G (:func:`protv2g.findings_attribution.marginal_without_v2g`; section 5b).
+MARGINAL_WORDS = ("pre-existing: marginal without V2G (passes there by less than the "
+                  "check's tolerance; V2G's change is inside it — section 5b)")
 
 
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
@@ -232,6 +239,14 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
     """
     kinds = finding_gate_kinds(evidence, gate_of_meta(gate))
     by_id = {str(f.finding): f for f in findings.itertuples(index=False)}
+    # review txt44 (rev44a M1): a finding pre-existing only because V2G's change is inside
+    # the check's tolerance is said "marginal without V2G" here as in section 5b and the gate
+    marginal = set(findings["finding"].astype(str)[marginal_without_v2g(findings, evidence)])
+
+    def words(fid: str) -> str:
+        """Finding ``fid``'s attribution in words when it is marginal without V2G, else ""
+        (:func:`_line` then writes its own attribution)."""
+        return MARGINAL_WORDS if fid in marginal else ""
 
     def inputs(fid: str) -> str:
         """The stand-in inputs finding ``fid``'s rows rest on, as the gate names them."""
@@ -266,7 +281,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                                              overall.get(str(row.finding), ""),
                                              inputs(str(row.finding)),
                                              given=_given_worst(evidence,
-                                                                by_id[row.finding])))
+                                                                by_id[row.finding]),
+                                             attribution=words(str(row.finding))))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
     fails = protection[protection["kind"] == "fail"]
@@ -283,7 +299,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                                          recs.get(row.finding, ""), row.also,
                                          inputs=inputs(str(row.finding)),
                                          worst_on=worst_on(str(row.finding)),
-                                         attribution=folded.get(str(row.finding), "")))
+                                         attribution=folded.get(str(row.finding), "")
+                                         or words(str(row.finding))))
     for kind, more in (("condition", "present without V2G: fix before the pilot"),
                        ("confirm", "present without V2G, resting on a tool default or a "
                         "drafted value: confirm the input, then fix or drop")):
