@@ -199,7 +199,7 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                                primary_reach(model, h, zone), prop.entry["pickup_a"],
                                lambda ln, t, a, b: line_peak_load_a(
                                    flow_model or model, {f"line.{ln}": (t, a, b)})[
-                                   f"line.{ln}"])
+                                   f"line.{ln}"], prop.figures["pickup_rule_a"])
             if rec is not None:
                 prop.figures["mid_recloser"] = rec
             if rec is not None and not rec.drafted:  # the head cannot reach, and why
