@@ -250,3 +250,46 @@ def test_gate_pass_on_drafted_inputs_says_so(trunk_25, tmp_path, capsys):
     assert js["drafted_inputs"]["n_unconfirmed"] == n
     assert js["verdict_note"] == first.removeprefix("PASS long (").removesuffix(")")
     assert any("head-head" in t for t in js["drafted_inputs"]["passes_rest_on"]["C5"])
+
+
+def test_pass_on_drafts_names_the_closest_passing_rows(trunk_25, tmp_path, capsys):
+    """Review draft43: the PASS-on-drafts note named the drafted inputs, not the rows passing
+    by the least (EPRI J1: the head's C5 at b18911, 0.0011 × pickup). Of each criterion resting
+    on a drafted input whose passing rows the result keeps (C5: the check's zone rows; C1–C4:
+    the Coordination table), the closest passing row — device, margin, fault — is named on the
+    verdict line, in the JSON and on the workbook's Summary verdict.
+
+    Hand bound (module docstring, IEC 60909 min): the head's LL fault at b3 (the recloser's
+    zone, C5's backup factor 1.2) is 904.6 A, so a passing C5 row of the head is at most
+    904.6 / 51P − 1.2 from its limit: the closest one is no further."""
+    import json
+
+    import openpyxl
+
+    from protv2g.cli import main
+
+    out = tmp_path / "study.yaml"
+    assert main(["init", str(trunk_25), "-o", str(out), "--site", "depot:b1:2:10"]) == 0
+    pickup = _devices_of(out)["head-head"]["pickup_a"]
+    capsys.readouterr()
+    assert main(["gate", str(out), "--no-hosting", "--json"]) == 0
+    js = json.loads(capsys.readouterr().out)
+    near = js["drafted_inputs"]["closest_passing"]
+    c5 = near["C5"]
+    assert c5["device"] == "head-head" and c5["margin_unit"] == "× pickup"
+    assert 0.0 <= c5["margin"] <= _ll_min_a(6.1) / pickup - 1.2
+    said = (f"C5 head-head {c5['margin']:+.4g} × pickup over {c5['limit']:g} × "
+            f"({c5['fault']}, {c5['scenario']}, {c5['zone']} zone)")
+    assert "; closest passing rows: " in js["verdict_note"] and said in js["verdict_note"]
+    assert near["C4"]["device"] == "head-head over recloser-l3" and near["C4"]["margin"] >= 0
+    # the workbook's Summary says the verdict with the same note
+    xlsx = tmp_path / "r.xlsx"
+    main(["run", str(out), "--no-hosting", "-o", str(xlsx)])
+    ws = openpyxl.load_workbook(xlsx, read_only=True)["Summary"]
+    cells = [str(c) for row in ws.iter_rows(values_only=True) for c in row if c is not None]
+    verdict = cells[cells.index("Gate verdict") + 1]
+    assert verdict == f"PASS ({js['verdict_note']})"
+
+
+def _devices_of(path) -> dict:
+    return {d["name"]: d for d in yaml.safe_load(path.read_text())["devices"]}
