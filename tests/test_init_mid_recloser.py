@@ -152,7 +152,8 @@ def test_recloser_steps_down_where_the_window_does_not_fit(tmp_path):
     todo = next(ln for ln in draft.text.splitlines() if "- name: recloser-l5  # TODO" in ln)
     assert "reaches b4, where its zone now ends, with 1.50 × the pickup it is re-drafted to, " \
         "below the 2 × wanted: upstream, on line l3 (b2 → b3, " in todo
-    assert f"the recloser would carry {i_up:.0f} A and its pickup window does not fit" in todo
+    assert f"the recloser would carry {i_up:.0f} A (0 A residual) and its pickup window " \
+        "does not fit" in todo
 
 
 def test_no_place_where_the_load_behind_is_too_large(tmp_path):
@@ -250,6 +251,39 @@ def test_gate_pass_on_drafted_inputs_says_so(trunk_25, tmp_path, capsys):
     assert js["drafted_inputs"]["n_unconfirmed"] == n
     assert js["verdict_note"] == first.removeprefix("PASS long (").removesuffix(")")
     assert any("head-head" in t for t in js["drafted_inputs"]["passes_rest_on"]["C5"])
+
+
+def test_recloser_steps_down_where_its_ground_element_cannot_carry_the_residual(tmp_path):
+    """EPRI J1 (this session's first draft): the recloser placed with the 2 × margin on
+    oh_b18846 carried 58 A of residual load current, its ground pickup capped at 80 A by
+    ½ × the minimum |3I0| behind it — a C8 fail at the gate (80 A < 1.5 × 58 A). A 0.5 MW
+    single-phase load on phase a at b3 here: the lines into b3 and upstream carry its ≈ 65 A
+    (OpenDSS) as residual, 1.5 × that over ½ × the minimum |3I0| behind them; the recloser
+    steps down to l4 (b3 → b4), past the load, and its TODO names the residual."""
+    path = tmp_path / "Master.dss"
+    _master(path)
+    path.write_text(path.read_text().replace(
+        "Set voltagebases", "New Load.one bus1=b3.1 phases=1 kV=7.2 kW=500 pf=1 model=1\n"
+        "Set voltagebases"))
+    import opendssdirect as dss
+
+    dss.Basic.ClearAll()
+    dss.Text.Command(f"redirect {path}")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement("Line.l3")
+    c = dss.CktElement.Currents()
+    residual_a = abs(sum(complex(c[2 * k], c[2 * k + 1]) for k in range(3)))
+    dss.Basic.ClearAll()
+    # 500 kW / 7.2 kV = 69.4 A at nominal voltage; below OpenDSS's Vminpu 0.95 the load is
+    # constant-impedance, so fewer amperes (65.1 A)
+    assert 0.85 * 500 / 7.2 < residual_a < 500 / 7.2
+    draft = draft_study(path)
+    dev = _devices(draft)
+    assert [n for n, d in dev.items() if d["kind"] == "recloser"] == ["recloser-l4"]
+    todo = next(ln for ln in draft.text.splitlines() if "- name: recloser-l4  # TODO" in ln)
+    assert f"({residual_a:.0f} A residual) and its pickup window does not fit" in todo
+    assert f"ground ≥ {1.5 * residual_a:.0f} A (1.5 × its residual load current" in todo
+    assert dev["recloser-l4"]["ground_min_trip_a"] >= 20
 
 
 def test_pass_on_drafts_names_the_closest_passing_rows(trunk_25, tmp_path, capsys):

@@ -32,7 +32,7 @@ from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
-from protv2g.study_draft.fuse_draft import line_peak_load_a
+from protv2g.study_draft.fuse_draft import line_peak_i_abc
 from protv2g.study_draft.head_load import NEARER_RECLOSER, SiteLoad, head_load_cases
 from protv2g.study_draft.head_relay import (
     FeederHead,
@@ -197,7 +197,7 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         if mid_reclosers:   # where its 51P cannot reach (.mid_recloser, review rev42a M6)
             rec = mid_recloser(model, tree, h.far_bus, name, rows,
                                primary_reach(model, h, zone), prop.entry["pickup_a"],
-                               lambda ln, t, a, b: line_peak_load_a(
+                               lambda ln, t, a, b: line_peak_i_abc(
                                    flow_model or model, {f"line.{ln}": (t, a, b)})[
                                    f"line.{ln}"], prop.figures["pickup_rule_a"])
             if rec is not None:

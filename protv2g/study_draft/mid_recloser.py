@@ -33,8 +33,13 @@ min case, the multi-phase faults C5 judges the 51P on, at the buses of its prima
   into the first bus below 1.5 × there is no such place (upstream carries more load,
   downstream leaves a gap): nothing is drafted and the head's reach TODO says why, with both
   figures;
-* ground minimum trip: ``½ × phase``, rounded up to 10 A, at most ``½ × the minimum
-  |3I0| behind it`` (not below 10 A); curves 101/133 (phase fast/delayed) and 104/117
+* ground minimum trip: ``max(½ × phase, 2 × its own residual load current |Ia + Ib + Ic|)``
+  rounded up to 10 A, at most ``½ × the minimum |3I0| behind it`` (10 A steps, not below
+  10 A), and never below ``1.5 × residual`` — C8 judges the ground element on the residual
+  with its 1.5 margin, the head's 51G rule's floor (EPRI J1: the recloser first drafted on
+  oh_b18846 carried 58 A of residual against a ground pickup capped at 80 A, a C8 fail at the
+  gate); where no 10 A step lies in ``[1.5 × residual, ½ × minimum |3I0|]`` the place does not
+  fit, as for the phase window; curves 101/133 (phase fast/delayed) and 104/117
   (ground) — the series the project's examples and domain.md §3 name; the head's reclose
   sequence. Every value is a TODO to confirm: they are a starting point, not the utility's.
 
@@ -49,18 +54,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from protv2g.network.dss_model import DssModel
 from protv2g.study_draft.head_relay import round_up
 
 __all__ = ["MidRecloser", "mid_recloser", "recloser_entry", "RECLOSER_CURVES",
-           "PICKUP_LOAD_MULTIPLE", "PICKUP_FAULT_SHARE", "REACH_LIMIT", "REACH_COMFORT"]
+           "PICKUP_LOAD_MULTIPLE", "PICKUP_FAULT_SHARE", "REACH_LIMIT", "REACH_COMFORT",
+           "GROUND_RESIDUAL_MARGIN"]
 
 #: Phase minimum trip at least this multiple of the recloser's own peak load.
 PICKUP_LOAD_MULTIPLE = 2.0
 #: … and at most this share of the minimum multi-phase fault behind it.
 PICKUP_FAULT_SHARE = 0.5
+#: C8's margin on a ground element's residual load current: the drafted ground pickup is at
+#: least this multiple of it (module docstring).
+GROUND_RESIDUAL_MARGIN = 1.5
 #: C5's primary-zone margin (domain.md C5; ``thresholds.sensitivity_primary_factor``'s
 #: default): past the first bus below this × 51P the head does not reach.
 REACH_LIMIT = 1.5
@@ -177,7 +187,8 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
     g_below = i0_bus[i0_bus.index.isin(behind)]
     i0_min = float(g_below.min()) if len(g_below) else math.inf
-    load = float(line_load_a(line, term, near, far))
+    i_abc = np.asarray(line_load_a(line, term, near, far))
+    load, residual = float(np.abs(i_abc).max()), float(abs(i_abc.sum()))
     lo, hi = PICKUP_LOAD_MULTIPLE * load, PICKUP_FAULT_SHARE * i_min
     rec = MidRecloser(line, term, names[near], names[far], load, i_min, i_min_bus, i0_min)
     i_near, i_far = float(i_bus.get(near, math.nan)), float(i_bus.get(far, math.nan))
@@ -200,12 +211,21 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     pickup = _round_up(lo)
     if pickup > hi:
         pickup = math.floor(hi / 10.0) * 10.0
-    if not lo <= pickup <= hi:
+    g_hi = PICKUP_FAULT_SHARE * i0_min
+    rec.figures["residual_a"] = residual
+    g = max(_round_up(0.5 * max(pickup, lo)), _round_up(PICKUP_LOAD_MULTIPLE * residual))
+    if g > g_hi:
+        g = max(math.floor(g_hi / 10.0) * 10.0, 10.0)
+    g_floor = GROUND_RESIDUAL_MARGIN * residual
+    if not lo <= pickup <= hi or g < g_floor:
+        if g < g_floor:   # the ground element's window
+            rec.figures["window_a"] = (g_floor, g_hi)
+            rec.figures["window"] = (
+                f"ground ≥ {g_floor:.0f} A ({GROUND_RESIDUAL_MARGIN:g} × its residual load "
+                f"current {residual:.0f} A, C8's margin) and ≤ {g_hi:.0f} A "
+                f"({PICKUP_FAULT_SHARE:g} × the minimum |3I0| behind it)")
         return rec
     rec.pickup_a = pickup
-    g = _round_up(0.5 * pickup)
-    if g > PICKUP_FAULT_SHARE * i0_min:
-        g = max(math.floor(PICKUP_FAULT_SHARE * i0_min / 10.0) * 10.0, 10.0)
     rec.ground_pickup_a = g
     rec.text = (f"recloser-{line} drafted on {rec.figures['margin']}; phase minimum trip "
                 f"{pickup:.0f} A: {window}")
@@ -227,7 +247,8 @@ def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
     reach : set of int
         The head's primary reach buses (:func:`.head_relay.primary_reach`).
     line_load_a : callable
-        ``line_load_a(line, terminal, near, far)`` → the line's peak load, A.
+        ``line_load_a(line, terminal, near, far)`` → the line's ``(3,)`` complex phase
+        currents at peak load, A (:func:`.fuse_draft.line_peak_i_abc`).
     rule_pickup_a : float, optional
         The head's 51P by its load rule before the reach cap (``figures["pickup_rule_a"]``
         of :func:`.head_relay.propose_relay`), A, default ``pickup_a``: re-drafted with its
@@ -296,8 +317,9 @@ def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str) -> str
     up = tried[0]
     return (f"{said}, below the {REACH_COMFORT:g} × wanted: upstream, on line {up.line} "
             f"({up.near_bus} → {up.far_bus}, {up.reach_x:.2f} ×), the recloser would carry "
-            f"{up.load_a:.0f} A and its pickup window does not fit "
-            f"({up.figures['window_a'][0]:.0f} A > {up.figures['window_a'][1]:.0f} A)")
+            f"{up.load_a:.0f} A ({up.figures.get('residual_a', 0.0):.0f} A residual) and its "
+            f"pickup window does not fit ({up.figures['window_a'][0]:.0f} A > "
+            f"{up.figures['window_a'][1]:.0f} A: {up.figures['window']})")
 
 
 def recloser_entry(rec: MidRecloser, reclose_intervals_s: list[float]) -> dict:
