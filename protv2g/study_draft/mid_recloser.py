@@ -25,8 +25,9 @@ min case, the multi-phase faults C5 judges the 51P on, at the buses of its prima
   first bus below 1.5 × (C5's own limit, the place review rev42a M6 first drafted): its TODO
   then says the head's margin at it is below 2 × and why. The head then reaches every bus up
   to it, the recloser the rest of that path;
-* **pickup** (phase minimum trip): ``2 × its own peak load`` (the line's, the model's snapshot
-  with existing DER off: the head's rule, :func:`.fuse_draft.line_peak_load_a`) rounded up to
+* **pickup** (phase minimum trip): ``2 × its own peak load`` (the line's largest phase current
+  in the load cases C8 judges — the model's snapshot with existing DER off, the V2G sites
+  charging and exporting: the head's rule, :func:`.head_load.head_load_cases`) rounded up to
   10 A, at most ``½ × the minimum multi-phase fault behind it`` (the weakest fault of the
   head's primary reach at or behind the bus; the head's current there, a lower bound of the
   recloser's where DER sits between them). Where ``2 × load > ½ × minimum`` even on the line
@@ -187,8 +188,9 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
     g_below = i0_bus[i0_bus.index.isin(behind)]
     i0_min = float(g_below.min()) if len(g_below) else math.inf
-    i_abc = np.asarray(line_load_a(line, term, near, far))
-    load, residual = float(np.abs(i_abc).max()), float(abs(i_abc.sum()))
+    i_abc = np.atleast_2d(np.asarray(line_load_a(line, term, near, far), dtype=complex))
+    load = float(np.abs(i_abc).max()) if i_abc.size else math.nan
+    residual = float(np.abs(i_abc.sum(axis=1)).max()) if i_abc.size else math.nan
     lo, hi = PICKUP_LOAD_MULTIPLE * load, PICKUP_FAULT_SHARE * i_min
     rec = MidRecloser(line, term, names[near], names[far], load, i_min, i_min_bus, i0_min)
     i_near, i_far = float(i_bus.get(near, math.nan)), float(i_bus.get(far, math.nan))
@@ -247,8 +249,10 @@ def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
     reach : set of int
         The head's primary reach buses (:func:`.head_relay.primary_reach`).
     line_load_a : callable
-        ``line_load_a(line, terminal, near, far)`` → the line's ``(3,)`` complex phase
-        currents at peak load, A (:func:`.fuse_draft.line_peak_i_abc`).
+        ``line_load_a(line, terminal, near, far)`` → the line's ``(3,)`` (or ``(k, 3)``, one
+        row per load case) complex phase currents, A: its load and residual are the largest
+        (:func:`.head_rule._line_cases_i_abc`: peak load and the V2G sites charging and
+        exporting, as C8 judges them).
     rule_pickup_a : float, optional
         The head's 51P by its load rule before the reach cap (``figures["pickup_rule_a"]``
         of :func:`.head_relay.propose_relay`), A, default ``pickup_a``: re-drafted with its
