@@ -48,7 +48,7 @@ FINDING_COLUMNS = [
     "mechanism", "worst_margin", "margin_unit", "limit", "base_margin", "worst_scenario",
     "worst_fault", "export_trend", "scenarios", "fault_types", "cases", "locations",
     "load_levels", "n_rows", "n_evidence", "evidence_first", "evidence_last", "input_basis",
-    "message", "n_fail", "n_warn", "n_info",
+    "message", "n_fail", "n_warn", "n_info", "element",
 ]
 
 
@@ -245,6 +245,10 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     # the message of each finding's leading row only (#21: the messages are written
     # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)
     messages = evidence["message"]
+    # the element the leading row was judged on (C5's group rows: .checks.row_groups), which
+    # the TCC link follows (review ver43 M-p1); "" where the rows do not say
+    elements = (evidence["element"].to_numpy(dtype=object) if "element" in evidence.columns
+                else np.full(len(evidence), "", dtype=object))
     worst_message = (as_messages(messages).texts(lead) if is_messages(messages)
                      else messages.to_numpy()[lead])
     # coded: the weakest basis from each finding's distinct texts (in the order they first
@@ -329,5 +333,6 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                 float(worst_m[lo]), np.nan if base_of is None else float(base_of[lo]), unit,
                 attribution in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING),
                 equipment), v2g_tail) if t),
+            "element": str(elements[h]) if is_given(elements[h]) else "",
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -73,7 +73,7 @@ from protv2g.gate_coverage import (
     site_gaps,
     unjudged_criteria,
 )
-from protv2g.gate_drafted import drafted_pass
+from protv2g.gate_drafted import closest_passing, drafted_pass
 from protv2g.gate_hosting import (
     hosting_chargers_per_site,
     hosting_kw_per_site,
@@ -417,7 +417,8 @@ def gate_verdict(study: Study, result: StudyResult,
             if hosting is not None else None),
     }
     # a PASS on init's drafts is the draft's, and says so (review ver43 M-b, gate_drafted)
-    out.update(drafted_pass(verdict, result.meta, gate.criteria))
+    out.update(drafted_pass(verdict, result.meta, gate.criteria, closest_passing(
+        result.meta, result.tables.get("Coordination"))))
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
                           "attributable to V2G" + _stand_in_passes(result, gate.criteria)]

@@ -33,6 +33,7 @@ from protv2g.checks.converter_sum import bus_iec_sum_ka
 from protv2g.checks.directional import directional_table
 from protv2g.checks.duty_sheet import device_duty_table
 from protv2g.checks.equipment import IDLE_PAIRS
+from protv2g.checks.reach_closest import CLOSEST_KEY
 from protv2g.checks.reach_groups import BUS_TABLE as REACH_BUS_TABLE
 from protv2g.checks.rule_values import study_rules_table
 from protv2g.criteria import CRITERIA
@@ -233,6 +234,7 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     mark("checks")
     violations, coordination, ctx = check_study(study, faults, flow, scenarios)
     idle_pairs = ctx.cache.get(IDLE_PAIRS)  # the pairs of the project's equipment, idle
+    closest = {"C5": ctx.cache.get(CLOSEST_KEY)}  # C5's passing row nearest its limit
     base_of = ctx.base_of
     directional = directional_table(ctx)
     known_duty = ctx.cache.get("duty_frame")  # C7's rows, reused by the Device duty sheet
@@ -309,6 +311,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
                         for i in todos],
         # criterion → the stand-in inputs its evaluation reads (protv2g.criteria_basis)
         "criterion_inputs": stand_ins,
+        # criterion → its passing row nearest the limit, where the checks keep one
+        # (:mod:`protv2g.checks.reach_closest`; C1–C4's from the Coordination table)
+        "closest_passing": {c: r for c, r in closest.items() if r is not None},
         # buses with no path to ground: no ground-fault marker on a TCC there (rev36a M2)
         "ungrounded_buses": _ungrounded_names(study, faults),
         # the lines the model leaves open: alternate feeds are not studied (rev37b)

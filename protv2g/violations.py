@@ -47,14 +47,16 @@ total-clearing band), empty for rows without a finding status
 ``message`` (in a study's result a :class:`protv2g.messages.MessageArray`: the texts,
 written when read).
 
-A study's table (:func:`protv2g.checks.run_checks`) has three more columns after these
+A study's table (:func:`protv2g.checks.run_checks`) has four more columns after these
 (:data:`protv2g.checks.row_groups.GROUP_COLUMNS`): C5's zone rows (scenario, device,
 element, zone, status, fault type, case, attribution) and C12's voltage and unbalance rows
 (scenario, device, status, attribution, unit, mechanism) are kept one per group, the worst, and
 ``n_buses`` says how many rows (buses) the row stands for (1 for every other row; counts
 of rows read it, :func:`row_weights`), ``buses`` names them in words (worst first, "" for
 other rows) and ``bus_group`` numbers the group in its per-bus table
-(``StudyResult.tables["C5 buses"]`` / ``["C12 buses"]``, -1 for other rows).
+(``StudyResult.tables["C5 buses"]`` / ``["C12 buses"]``, -1 for other rows) and ``element``
+the element a C5 zone row was judged on (``phase``/``ground``, "" for other rows: the
+Findings' TCC link follows it, review ver43 M-p1).
 
 Examples
 --------

@@ -229,5 +229,7 @@ def test_findings_of_groups_equal_the_zone_rows(seed: int) -> None:
     plain = build_findings(a.drop(columns=[REACH_KEY]), scen).findings
     kept, per_bus = group_reach_rows(a)
     grouped = build_findings(kept, scen, bus_rows=per_bus).findings
-    cols = [c for c in plain.columns if c not in ("evidence_first", "evidence_last")]
+    # the element: the groups' (C5's group part, 0 phase) where the plain rows say none
+    cols = [c for c in plain.columns if c not in ("evidence_first", "evidence_last", "element")]
     pd.testing.assert_frame_equal(plain[cols], grouped[cols])
+    assert set(grouped["element"]) == {"phase"} and set(plain["element"]) == {""}

@@ -80,7 +80,8 @@ _OWN = ("fault_bus", "i_device_a", "i_other_a", "t_device_s", "margin", "limit",
         "tolerance", "base_margin", "bracket", "idle_margin")
 #: C5's grouping (:mod:`protv2g.checks.row_groups`): its load-level twins' rows are copies,
 #: whose groups the Findings collapse whole, as they did the rows.
-REACH_GROUPS = GroupSpec("C5", BUS_TABLE, GROUP_KEY, tuple(BUS_COLUMNS), _OWN)
+REACH_GROUPS = GroupSpec("C5", BUS_TABLE, GROUP_KEY, tuple(BUS_COLUMNS), _OWN,
+                         part_names=("phase", "ground"))
 
 
 def group_reach_rows(v: pd.DataFrame, first_group: int = 0

@@ -18,6 +18,9 @@ with
   ("" for every other row);
 * ``bus_group`` — the group's number in its per-bus table (-1 for every other row; numbers
   are unique over the tables of one study);
+* ``element`` — the group part's name where its spec names it (``part_names``: C5's
+  ``phase``/``ground``, the element the zone rows were judged on, which the Findings' TCC
+  link follows, review ver43 M-p1); "" for every other row;
 
 and returns the per-bus rows of every group (each spec's ``columns``: each row's bus and
 own figures by its group's number and keys; the table ``StudyResult.tables[spec.table]``
@@ -74,7 +77,7 @@ __all__ = ["GROUP_COLUMNS", "GROUP_PART", "GroupSpec", "SHOWN_BUSES", "bus_text"
 GROUP_PART = "_group_part"
 #: Columns :func:`group_rows` adds to the violation table (after
 #: :data:`protv2g.violations.VIOLATION_COLUMNS`).
-GROUP_COLUMNS = ["n_buses", "buses", "bus_group"]
+GROUP_COLUMNS = ["n_buses", "buses", "bus_group", "element"]
 #: Buses a group's ``buses`` text names before "… (+N buses)": the worst and the next ones
 #: by margin. A design choice: the Findings' locations name up to 10 per finding.
 SHOWN_BUSES = 3
@@ -104,6 +107,9 @@ class GroupSpec:
         Columns each per-bus row has of its own (``fault_bus``, ``margin`` …).
     apart_when_collapsing : bool
         Rows the Findings would collapse across groups left ungrouped (module docstring).
+    part_names : tuple of str
+        The name of each :data:`GROUP_PART` value (by index) the kept row's ``element``
+        column says; a part past its end, or none given, "".
     """
 
     criterion: str
@@ -112,6 +118,7 @@ class GroupSpec:
     columns: tuple[str, ...]
     own: tuple[str, ...]
     apart_when_collapsing: bool = False
+    part_names: tuple[str, ...] = ()
 
 
 def with_group_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -127,6 +134,8 @@ def with_group_columns(frame: pd.DataFrame) -> pd.DataFrame:
         frame["buses"] = blank
     if "bus_group" not in frame.columns:
         frame["bus_group"] = np.full(n, -1, dtype=np.int32)
+    if "element" not in frame.columns:
+        frame["element"] = text_category(np.full(n, "", dtype=object))
     if GROUP_PART in frame.columns:
         del frame[GROUP_PART]
     return frame
@@ -250,6 +259,7 @@ def group_rows(v: pd.DataFrame, specs: Sequence[GroupSpec], first_group: int = 0
     g_col = np.full(len(v), -1, dtype=np.int32)
     t_col = np.empty(len(v), dtype=object)
     t_col[:] = ""
+    e_col = np.full(len(v), "", dtype=object)
     keep_mask = np.ones(len(v), dtype=bool)
     tables: dict[str, pd.DataFrame] = {}
     number = first_group
@@ -268,6 +278,11 @@ def group_rows(v: pd.DataFrame, specs: Sequence[GroupSpec], first_group: int = 0
         n_col[kept] = n_buses
         g_col[kept] = numbers
         t_col[kept] = texts
+        if spec.part_names:
+            names = np.array([*spec.part_names, ""], dtype=object)
+            part = v[GROUP_PART].to_numpy()[kept].astype(np.intp)
+            e_col[kept] = names[np.where((part >= 0) & (part < len(spec.part_names)), part,
+                                         len(spec.part_names))]
         tables[spec.table] = table
         number += len(kept)
     positions = np.flatnonzero(keep_mask)
@@ -276,6 +291,7 @@ def group_rows(v: pd.DataFrame, specs: Sequence[GroupSpec], first_group: int = 0
     out["n_buses"] = n_col[positions]
     out["buses"] = t_col[positions]
     out["bus_group"] = g_col[positions]
+    out["element"] = text_category(e_col[positions])
     return out, tables
 
 

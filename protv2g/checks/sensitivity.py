@@ -77,6 +77,7 @@ from protv2g.checks.directional_release import HELD_NOTES, zone_released
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
 from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a, reach_units
 from protv2g.checks.reach_alone import alone_notes
+from protv2g.checks.reach_closest import CLOSEST_KEY, closest_pass
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_project_ground import project_ground_rows
@@ -374,6 +375,7 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
     rows.append(ungrounded_rows(ctx, taken))
     rows.append(project_ground_rows(ctx))  # a substation bus only the project grounds (W2)
     ctx.cache[_MARGINS_KEY] = _margins(ctx, m)
+    ctx.cache[CLOSEST_KEY] = closest_pass(m)  # a PASS on drafted inputs names it (draft43)
     if m.empty:
         return concat(rows)
     # the reach drop first (it reads the zone rows, 636 rows out at 10,000 buses), then the

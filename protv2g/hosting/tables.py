@@ -42,13 +42,13 @@ from protv2g.hosting.at_once import (
 )
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
-    SETTING_CRITERIA,
     axis_extras,
     extras_note,
     over_limit_bracket,
     settings_text,
     worsening,
 )
+from protv2g.hosting.setting_rows import is_setting
 from protv2g.hosting.voltage_text import (
     AT_LIMIT_FLAG,
     over_limit_text,
@@ -129,7 +129,8 @@ class HostingStatus(StrEnum):
     NOT_LIMITED = "not_limited"
     NOT_APPLICABLE = "not_applicable"
     NOT_EVALUATED = "not_evaluated"
-    #: The criterion fails, but on a setting, not on the export (:mod:`.limits`: C10).
+    #: The criterion fails, but on a setting, not on the export (:mod:`.limits`: C10's reclose,
+    #: C8's transformer fuse inside its withstand, C12's set-point or site tap).
     SETTING = "setting"
     #: The axis's figure is decided at its smallest export (0 kW, :mod:`.early`) and the
     #: criterion passes there: the search did not evaluate it above.
@@ -358,12 +359,16 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
                 continue
             c = _limiting(failing, axis, evaluated, crit, change_min_pu)
             why = "; ".join(unevaluated.get(crit, [])[:3])
+            # its own setting rows: C10's, and a mechanism's (C8's transformer fuse inside
+            # its withstand, C12's set-point or site tap) — the rows the settings line names
+            # (review txt43: C8 "not_limited" beside "C8 F-campus_xf: … fit 65K"); another
+            # criterion's setting rows at the same level are not this one's
             setting = [r for p in evaluated for r in (aside or {}).get((axis.key, p), [])
-                       if crit in SETTING_CRITERIA and str(r["criterion"]) == crit]
+                       if str(r["criterion"]) == crit and is_setting(r)]
             status = (HostingStatus.NOT_EVALUATED if crit in unevaluated else
                       HostingStatus.LIMITED if c["limited"] else
                       HostingStatus.SETTING if setting else HostingStatus.NOT_LIMITED)
-            why = why or settings_text(setting[:1]) or at_once_note(axis, c, crit)
+            why = why or settings_text(setting[:1], fuse_links) or at_once_note(axis, c, crit)
             warn_kw = (warned.get(crit, math.nan) if status is HostingStatus.NOT_LIMITED
                        else math.nan)
             if warn_kw == warn_kw:

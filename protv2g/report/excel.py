@@ -89,15 +89,17 @@ def _links(title: str, frame: pd.DataFrame, plan: TccPlan, anchors: dict[str, in
         return frame, links
     if title == "Findings":
         texts = []
-        for i, (first, dev, other, crit, fault) in enumerate(zip(
+        for i, (first, dev, other, crit, fault, element) in enumerate(zip(
                 frame["evidence"].astype(str), frame.get("device", frame["finding"]),
                 frame.get("other_device", frame["finding"]), frame["criterion"],
-                frame["worst_fault"].astype(str), strict=True)):
+                frame["worst_fault"].astype(str),
+                frame.get("element", pd.Series("", index=frame.index)), strict=True)):
             row = anchors.get(first.split("–")[0].split(" ")[0])
             if row is not None:
                 links.append((i, "evidence", f"#'Evidence'!A{row}"))
-            # the plot of the elements that see the worst fault: 3I0 ones for ground faults
-            text, target = plan.link(*finding_plot(dev, other, crit, fault))
+            # the plot of the element the worst row was judged on (C5), else of the
+            # elements that see the worst fault: 3I0 ones for ground faults
+            text, target = plan.link(*finding_plot(dev, other, crit, fault, element))
             texts.append(text)
             links.append((i, LINK_COLUMN, target))
         frame = frame.assign(**{LINK_COLUMN: texts})
@@ -257,9 +259,12 @@ def _write(result: StudyResult, path: Path, bulk_rows: int, evidence_rows: int,
     findings_view = frames["Findings"][0]
     if len(findings_view):
         frames["Findings"] = (findings_view.assign(
-            device=full["device"].to_numpy(), other_device=full["other_device"].to_numpy()),
-            frames["Findings"][1])
+            device=full["device"].to_numpy(), other_device=full["other_device"].to_numpy(),
+            element=full["element"].to_numpy()), frames["Findings"][1])
     linked = {s.title: _links(s.title, frames[s.title][0], plan, anchors) for s in specs}
+    if "element" in linked.get("Findings", (pd.DataFrame(),))[0].columns:  # the link's only
+        linked["Findings"] = (linked["Findings"][0].drop(columns="element"),
+                              linked["Findings"][1])
     overflows = {}
     for title, (frame, links) in list(linked.items()):
         bulk = BULK_SUMMARIES.get(title)

@@ -193,7 +193,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     verdict, reasons = gate_verdict(result.meta)
 
     w.heading("1. Decision")
-    cell = w.pair("Gate verdict", verdict, bold_value=True)
+    # a PASS on init's drafts says so, as the gate's verdict line does (draft43, gate_drafted)
+    note = str((result.meta.get("gate") or {}).get("verdict_note") or "")
+    cell = w.pair("Gate verdict", f"{verdict} ({note})" if note else verdict, bold_value=True)
     cell.fill = _VERDICT_FILL.get(verdict, _NOT_EVALUATED)
     cell.font = Font(bold=True, size=13)
     # every finding under one member of the closed set (an unknown text raises)

@@ -119,9 +119,12 @@ class TccPlan:
             return
         status = (findings["status"].astype(str) if "status" in findings.columns
                   else pd.Series(CheckStatus.FAIL.value, index=findings.index))
+        element = (findings["element"] if "element" in findings.columns
+                   else pd.Series("", index=findings.index))
         for fid, st, *args in zip(findings["finding"].astype(str), status,
                                   findings["device"], findings["other_device"],
-                                  findings["criterion"], findings["worst_fault"], strict=True):
+                                  findings["criterion"], findings["worst_fault"], element,
+                                  strict=True):
             device, other, family = finding_plot(*args)
             k = self.target(device, other)
             if k is not None:
@@ -166,12 +169,22 @@ class TccPlan:
 TOP = 3
 
 
-def finding_plot(device: Any, other: Any, criterion: Any, worst_fault: Any
-                 ) -> tuple[Any, Any, str]:
+def finding_plot(device: Any, other: Any, criterion: Any, worst_fault: Any,
+                 element: Any = "") -> tuple[Any, Any, str]:
     """(device, other device or None, family) of the plot a finding links to: the pair's
     path for a pair criterion (:data:`protv2g.findings.PAIR_CRITERIA`), the device's for the
-    others; the ground elements' plot when its worst fault is a ground fault."""
-    family = "ground" if fault_kind(str(worst_fault)) in GROUND_TYPES else "phase"
+    others; the plot of ``element``, the element the finding's worst row was judged on
+    (C5: ``phase`` or ``ground``, the Findings' ``element``) where it says, else the ground
+    elements' plot when its worst fault is a ground fault (review ver43 M-p1: IEEE 34's C5
+    R-816 at LLG-ab 890, judged on its phase element, linked the ground TCC).
+
+    >>> finding_plot("R1", "", "C5", "LLG-ab 890 min", "phase")[2]
+    'phase'
+    >>> finding_plot("R1", "", "C5", "LLG-ab 890 min")[2]
+    'ground'
+    """
+    family = (str(element) if str(element) in FAMILIES else
+              "ground" if fault_kind(str(worst_fault)) in GROUND_TYPES else "phase")
     return device, (other if str(criterion) in PAIR_CRITERIA else None), family
 
 

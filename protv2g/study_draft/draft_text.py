@@ -245,9 +245,11 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         todos += [f"{name}: drafted recloser", f"{name}: interrupting_rating_ka"]
         lines += device_block({**e, **rating}, [f"# {rec.text}"], {
             "name": todo(f"drafted mid-line recloser {name}: the head relay above it cannot "
-                         "reach its zone's minimum fault (protv2g.study_draft.mid_recloser: "
-                         "the first bus on the trunk the head does not reach, pickup within "
-                         "[2 × its load, ½ × its zone minimum], curves 101/133, 104/117)",
+                         f"reach its zone's minimum fault; placed where {rec.place} "
+                         "(protv2g.study_draft.mid_recloser: the line into the first bus on "
+                         "the trunk below 2 × the head's 51P, downstream while its pickup "
+                         "window does not fit, pickup within [2 × its load, ½ × its zone "
+                         "minimum], curves 101/133, 104/117)",
                          "confirm the place and settings with the utility (or delete it: the "
                          "head's reach TODO then holds)"),
             "interrupting_rating_ka": _source_caveat(note, bool(source_issues))})

@@ -90,7 +90,8 @@ __all__ = ["carries_cold_load", "link_continuous_a", "within_load_cap", "K_LINKS
            "CONTINUOUS_PU", "COLD_LOAD_MARGIN", "LOAD_PICKUP_FACTOR", "DraftedFuse",
            "LOAD_CAP_MULTIPLE", "fuse_line_ends", "load_link", "c8_link", "continuous_link",
            "c8_limit_a", "coordinates", "coordinated_up_to_a", "choose_links",
-           "drafted_fuse_name", "link_rule_text", "LINK_RULE_SHORT", "line_peak_load_a"]
+           "drafted_fuse_name", "link_rule_text", "LINK_RULE_SHORT", "line_peak_i_abc",
+           "line_peak_load_a"]
 
 #: EEI-NEMA preferred K link ratings, A (ANSI C37.43; the intermediate 8, 12, 20, 30, 50, 80 A
 #: sizes are left out, as utilities stock the preferred series).
@@ -448,6 +449,13 @@ def line_peak_load_a(model: DssModel, ends: Mapping[str, tuple[int, int, int]]
     """``line.<name>`` → its peak load current, A (largest phase at its source-side terminal):
     the model's snapshot load (``LoadMult`` 1), existing DER off — the gross load, as the head
     relay's rule takes it (:func:`protv2g.study_draft.head_rule.head_proposals`)."""
+    return {ln: float(np.abs(i).max()) for ln, i in line_peak_i_abc(model, ends).items()}
+
+
+def line_peak_i_abc(model: DssModel, ends: Mapping[str, tuple[int, int, int]]
+                    ) -> dict[str, np.ndarray]:
+    """``line.<name>`` → its ``(3,)`` complex phase currents (A) in :func:`line_peak_load_a`'s
+    flow (a drafted recloser's ground element carries their sum, :mod:`.mid_recloser`)."""
     from protv2g.flow.opendss import DssFlowEngine, DssWatch
 
     if not ends:
@@ -455,6 +463,6 @@ def line_peak_load_a(model: DssModel, ends: Mapping[str, tuple[int, int, int]]
     lines = list(ends)
     engine = DssFlowEngine(model, (), [DssWatch(drafted_fuse_name(ln), "fuse", ln, ends[ln][0])
                                        for ln in lines])
-    i_a = np.abs(engine.solve(np.array([1.0]), np.zeros((0, 1)),
-                              der_fraction=np.array([0.0])).watch_i_a[0]).max(axis=1)
-    return {ln: float(i) for ln, i in zip(lines, i_a, strict=True)}
+    i_abc = engine.solve(np.array([1.0]), np.zeros((0, 1)),
+                         der_fraction=np.array([0.0])).watch_i_a[0]
+    return {ln: np.asarray(i) for ln, i in zip(lines, i_abc, strict=True)}

@@ -366,6 +366,7 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                "c8_load_a": i_c8, "c8_case": c8_case, "c8_residual_a": i0_c8,
                "c8_case_ground": c8_case_g,
                "min_phase_fault_zone_a": i_min_phase, "min_ground_fault_zone_a": i_min_ground,
+               "pickup_rule_a": round_up(steps["51P"][0]),   # 51P before the reach cap
                "devices_below": len(below), "below_names": [n for n, _ in below],
                "below_kinds": {n: getattr(getattr(m, "kind", None), "value",
                                           str(getattr(m, "kind", ""))) for n, m in below},

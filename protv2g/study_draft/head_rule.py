@@ -32,7 +32,6 @@ from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
-from protv2g.study_draft.fuse_draft import line_peak_load_a
 from protv2g.study_draft.head_load import NEARER_RECLOSER, SiteLoad, head_load_cases
 from protv2g.study_draft.head_relay import (
     FeederHead,
@@ -121,6 +120,19 @@ def _fault_buses(model: DssModel, devices: Sequence[PhaseDevice]) -> list[str] |
     return [str(b) for b in tab.index[wanted]]
 
 
+def _line_cases_i_abc(model: DssModel, line: str, terminal: int, sites: Sequence[SiteLoad],
+                      light_fraction: float, base_open: Sequence[str]) -> np.ndarray:
+    """A line's ``(k, 3)`` complex phase currents (A) in each load case C8 judges a device
+    there on (:func:`.head_load.head_load_cases`: peak load, the V2G sites charging and
+    exporting), the cases that did not converge left out: a drafted mid-line recloser's load
+    and residual (:mod:`.mid_recloser`; EPRI J1: the homes' charging behind it added 2 A of
+    residual to the snapshot's 52 A, past its ground pickup / 1.5)."""
+    cases = head_load_cases(model, [DssWatch(f"recloser-{line}", "recloser", f"line.{line}",
+                                             terminal)], sites, light_fraction, base_open)
+    rows = np.array([np.asarray(v)[0] for v in cases.values()], dtype=complex)
+    return rows[np.isfinite(rows).all(axis=1)]
+
+
 def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Sequence[str],
                    places: Mapping[str, tuple[str, int]], built: Mapping[str, object],
                    table: pd.DataFrame, library: CurveLibrary,
@@ -197,9 +209,9 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         if mid_reclosers:   # where its 51P cannot reach (.mid_recloser, review rev42a M6)
             rec = mid_recloser(model, tree, h.far_bus, name, rows,
                                primary_reach(model, h, zone), prop.entry["pickup_a"],
-                               lambda ln, t, a, b: line_peak_load_a(
-                                   flow_model or model, {f"line.{ln}": (t, a, b)})[
-                                   f"line.{ln}"])
+                               lambda ln, t, a, b: _line_cases_i_abc(
+                                   flow_model or model, ln, t, site_loads, light_fraction,
+                                   base_open), prop.figures["pickup_rule_a"])
             if rec is not None:
                 prop.figures["mid_recloser"] = rec
             if rec is not None and not rec.drafted:  # the head cannot reach, and why

@@ -8,19 +8,39 @@ min case, the multi-phase faults C5 judges the 51P on, at the buses of its prima
 :func:`protv2g.study_draft.head_relay.primary_reach`):
 
 * **where**: along the path from the head to its zone's weakest multi-phase fault (the
-  trunk to it), the first bus whose minimum fault is below ``1.5 × 51P`` (C5's primary
-  margin): the recloser goes on the line into that bus, at its source-side end. The head then
-  reaches every bus up to it, the recloser the rest of that path; further down the window
-  below widens (less load, the same weakest fault) but leaves buses reached by neither;
-* **pickup** (phase minimum trip): ``2 × its own peak load`` (the line's, the model's snapshot
-  with existing DER off: the head's rule, :func:`.fuse_draft.line_peak_load_a`) rounded up to
+  trunk to it), on the line into the first bus whose minimum fault is below
+  ``REACH_COMFORT × 51P`` = 2 × the head's pickup, at its source-side end: the head reaches
+  the recloser's own bus, where its zone now ends, with at least twice its pickup. C5 asks
+  1.5 × (its primary margin, domain.md C5); a recloser placed on the first bus below 1.5 ×
+  leaves the zone boundary on whatever margin that bus happens to have (EPRI J1: 1.5011 ×,
+  review ver43 M-a1), and the draft knows neither the fault resistance, the utility's load
+  figures nor V2G's reach loss (2–5 % of the head's current on J1, ver43). 2 × keeps a third
+  of C5's margin in hand for them (the head still reaches its zone's end after a 25 % drop of
+  its current) and is the ratio this module's own pickup rule keeps for the recloser
+  (``PICKUP_FAULT_SHARE``: minimum trip ≤ ½ × the minimum fault of its zone), so each of the
+  two sees at least twice its pickup at its zone's end — the upper end of the 1.5–2 ×
+  reach margins of distribution practice (recalled; C5 itself judges 1.5 ×). Where the
+  pickup window below does not fit there (the line carries too much load), the recloser
+  steps downstream a line at a time to the first place it fits, at most to the line into the
+  first bus below 1.5 × (C5's own limit, the place review rev42a M6 first drafted): its TODO
+  then says the head's margin at it is below 2 × and why. The head then reaches every bus up
+  to it, the recloser the rest of that path;
+* **pickup** (phase minimum trip): ``2 × its own peak load`` (the line's largest phase current
+  in the load cases C8 judges — the model's snapshot with existing DER off, the V2G sites
+  charging and exporting: the head's rule, :func:`.head_load.head_load_cases`) rounded up to
   10 A, at most ``½ × the minimum multi-phase fault behind it`` (the weakest fault of the
   head's primary reach at or behind the bus; the head's current there, a lower bound of the
-  recloser's where DER sits between them). Where ``2 × load > ½ × minimum`` there is no such
-  place (upstream carries more load, downstream leaves a gap): nothing is drafted and the
-  head's reach TODO says why, with both figures;
-* ground minimum trip: ``½ × phase``, rounded up to 10 A, at most ``½ × the minimum
-  |3I0| behind it`` (not below 10 A); curves 101/133 (phase fast/delayed) and 104/117
+  recloser's where DER sits between them). Where ``2 × load > ½ × minimum`` even on the line
+  into the first bus below 1.5 × there is no such place (upstream carries more load,
+  downstream leaves a gap): nothing is drafted and the head's reach TODO says why, with both
+  figures;
+* ground minimum trip: ``max(½ × phase, 2 × its own residual load current |Ia + Ib + Ic|)``
+  rounded up to 10 A, at most ``½ × the minimum |3I0| behind it`` (10 A steps, not below
+  10 A), and never below ``1.5 × residual`` — C8 judges the ground element on the residual
+  with its 1.5 margin, the head's 51G rule's floor (EPRI J1: the recloser first drafted on
+  oh_b18846 carried 58 A of residual against a ground pickup capped at 80 A, a C8 fail at the
+  gate); where no 10 A step lies in ``[1.5 × residual, ½ × minimum |3I0|]`` the place does not
+  fit, as for the phase window; curves 101/133 (phase fast/delayed) and 104/117
   (ground) — the series the project's examples and domain.md §3 name; the head's reclose
   sequence. Every value is a TODO to confirm: they are a starting point, not the utility's.
 
@@ -35,18 +55,28 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 import pandas as pd
 
 from protv2g.network.dss_model import DssModel
 from protv2g.study_draft.head_relay import round_up
 
 __all__ = ["MidRecloser", "mid_recloser", "recloser_entry", "RECLOSER_CURVES",
-           "PICKUP_LOAD_MULTIPLE", "PICKUP_FAULT_SHARE"]
+           "PICKUP_LOAD_MULTIPLE", "PICKUP_FAULT_SHARE", "REACH_LIMIT", "REACH_COMFORT",
+           "GROUND_RESIDUAL_MARGIN"]
 
 #: Phase minimum trip at least this multiple of the recloser's own peak load.
 PICKUP_LOAD_MULTIPLE = 2.0
 #: … and at most this share of the minimum multi-phase fault behind it.
 PICKUP_FAULT_SHARE = 0.5
+#: C8's margin on a ground element's residual load current: the drafted ground pickup is at
+#: least this multiple of it (module docstring).
+GROUND_RESIDUAL_MARGIN = 1.5
+#: C5's primary-zone margin (domain.md C5; ``thresholds.sensitivity_primary_factor``'s
+#: default): past the first bus below this × 51P the head does not reach.
+REACH_LIMIT = 1.5
+#: The head's margin at the recloser's place (module docstring: ½ × minimum fault).
+REACH_COMFORT = 2.0
 #: Phase fast/delayed, ground fast/delayed curves of the drafted recloser (module docstring).
 RECLOSER_CURVES = {"fast_curve": "101", "delayed_curve": "133", "ground_fast_curve": "104",
                    "ground_delayed_curve": "117"}
@@ -73,6 +103,10 @@ class MidRecloser:
         Drafted minimum trips, A (NaN when none is drafted).
     text : str
         What the head's TODO says of it.
+    reach_x : float
+        The head's minimum fault at ``near_bus`` over its 51P pickup.
+    place : str
+        Why it sits there (the recloser's TODO).
     """
 
     line: str
@@ -87,6 +121,8 @@ class MidRecloser:
     ground_pickup_a: float = math.nan
     text: str = ""
     figures: dict = field(default_factory=dict)
+    reach_x: float = math.nan
+    place: str = ""
 
     @property
     def drafted(self) -> bool:
@@ -96,18 +132,22 @@ class MidRecloser:
         """One line naming the drafted recloser, its place and pickups (what ``init`` prints,
         review ver43 M-a2: the terminal named only the head).
 
-        >>> r = MidRecloser("l6", 1, "b5", "b6", 60.0, 296.0, "b10", 200.0, 120.0, 60.0,
-        ...                 figures={"window_a": (120.0, 148.0)})
-        >>> r.summary("head-head")[:60]
-        'recloser-l6 on line l6 (b5 → b6, at its from end), where hea'
-        >>> r.summary("head-head")[60:]
-        "d-head's 51P cannot reach b6: phase minimum trip 120 A (window 120–148 A), ground 60 A"
+        >>> r = MidRecloser("l4", 1, "b3", "b4", 20.0, 296.0, "b10", 200.0, 40.0, 20.0,
+        ...                 figures={"window_a": (39.0, 148.0)}, reach_x=2.44)
+        >>> r.summary("head-head")[:63]
+        'recloser-l4 on line l4 (b3 → b4, at its from end), where head-h'
+        >>> r.summary("head-head")[63:118]
+        "ead's zone ends (its 51P reaches b3 with 2.44 × pickup)"
+        >>> r.summary("head-head")[118:]
+        ': phase minimum trip 40 A (window 39–148 A), ground 20 A'
+
         """
         lo, hi = self.figures.get("window_a", (math.nan, math.nan))
         return (f"recloser-{self.line} on line {self.line} ({self.near_bus} → {self.far_bus}, "
-                f"at its {'from' if self.terminal == 1 else 'to'} end), where {head}'s 51P "
-                f"cannot reach {self.far_bus}: phase minimum trip {self.pickup_a:.0f} A "
-                f"(window {lo:.0f}–{hi:.0f} A), ground {self.ground_pickup_a:.0f} A")
+                f"at its {'from' if self.terminal == 1 else 'to'} end), where {head}'s zone "
+                f"ends (its 51P reaches {self.near_bus} with {self.reach_x:.2f} × pickup): "
+                f"phase minimum trip {self.pickup_a:.0f} A (window {lo:.0f}–{hi:.0f} A), "
+                f"ground {self.ground_pickup_a:.0f} A")
 
 
 def _round_up(x: float, step: float = 10.0) -> float:
@@ -128,9 +168,76 @@ def _line_between(model: DssModel, a: int, b: int) -> tuple[str, int] | None:
     return None
 
 
+def _first_below(path: list, i_bus: pd.Series, x_a: float) -> int:
+    """Index in ``path`` of the first bus whose minimum fault is below ``x_a`` (-1: none)."""
+    return next((k for k, b in enumerate(path) if b in i_bus.index and i_bus[b] < x_a), -1)
+
+
+def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[str, int],
+           i_bus: pd.Series, i0_bus: pd.Series, pickups_a: tuple[float, float],
+           line_load_a: Callable[[str, int, int, int], float]) -> MidRecloser:
+    """The recloser on line ``found`` into ``path[k]``, its pickup window and pickups (module
+    docstring); not :attr:`~MidRecloser.drafted` where the window does not fit.
+    ``pickups_a``: the head's 51P as drafted and by its load rule (:func:`mid_recloser`)."""
+    pickup_a, rule_a = pickups_a
+    names = list(model.buses.index)
+    line, term = found
+    near, far = int(path[k - 1]), int(path[k])
+    behind = set(nx.descendants(tree, far)) | {far}
+    below = i_bus[i_bus.index.isin(behind)]
+    i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
+    g_below = i0_bus[i0_bus.index.isin(behind)]
+    i0_min = float(g_below.min()) if len(g_below) else math.inf
+    i_abc = np.atleast_2d(np.asarray(line_load_a(line, term, near, far), dtype=complex))
+    load = float(np.abs(i_abc).max()) if i_abc.size else math.nan
+    residual = float(np.abs(i_abc.sum(axis=1)).max()) if i_abc.size else math.nan
+    lo, hi = PICKUP_LOAD_MULTIPLE * load, PICKUP_FAULT_SHARE * i_min
+    rec = MidRecloser(line, term, names[near], names[far], load, i_min, i_min_bus, i0_min)
+    i_near, i_far = float(i_bus.get(near, math.nan)), float(i_bus.get(far, math.nan))
+    # the head re-drafted with its zone ending at near: its load rule, capped by C5 there
+    redraft_a = min(rule_a, max(pickup_a, i_near / REACH_LIMIT))
+    rec.reach_x = i_near / redraft_a
+    rule = (f"its load rule {rule_a:.0f} A" if redraft_a == rule_a else
+            f"its load rule {rule_a:.0f} A capped by C5's {REACH_LIMIT:g} × there")
+    where = (f"line {line} ({names[near]} → {names[far]}): the head's 51P {pickup_a:.0f} A "
+             f"needs ≥ {REACH_LIMIT * pickup_a:.0f} A (× {REACH_LIMIT:g}) and {names[far]}'s "
+             f"minimum fault is {i_far:.0f} A")
+    rec.figures = {"where": where, "margin": (
+        f"line {line} ({names[near]} → {names[far]}): the head's zone ends at {names[near]}, "
+        f"its minimum fault {i_near:.0f} A = {rec.reach_x:.2f} × the 51P it re-drafts to "
+        f"(≤ {redraft_a:.0f} A: {rule}; {pickup_a:.0f} A drafted for its whole zone)")}
+    window = (f"≥ {lo:.0f} A ({PICKUP_LOAD_MULTIPLE:g} × its peak load {load:.0f} A, existing "
+              f"DER off) and ≤ {hi:.0f} A ({PICKUP_FAULT_SHARE:g} × the minimum multi-phase "
+              f"fault behind it, {i_min:.0f} A at {i_min_bus}, IEC 60909 min)")
+    rec.figures.update(window_a=(lo, hi), window=window)
+    pickup = _round_up(lo)
+    if pickup > hi:
+        pickup = math.floor(hi / 10.0) * 10.0
+    g_hi = PICKUP_FAULT_SHARE * i0_min
+    rec.figures["residual_a"] = residual
+    g = max(_round_up(0.5 * max(pickup, lo)), _round_up(PICKUP_LOAD_MULTIPLE * residual))
+    if g > g_hi:
+        g = max(math.floor(g_hi / 10.0) * 10.0, 10.0)
+    g_floor = GROUND_RESIDUAL_MARGIN * residual
+    if not lo <= pickup <= hi or g < g_floor:
+        if g < g_floor:   # the ground element's window
+            rec.figures["window_a"] = (g_floor, g_hi)
+            rec.figures["window"] = (
+                f"ground ≥ {g_floor:.0f} A ({GROUND_RESIDUAL_MARGIN:g} × its residual load "
+                f"current {residual:.0f} A, C8's margin) and ≤ {g_hi:.0f} A "
+                f"({PICKUP_FAULT_SHARE:g} × the minimum |3I0| behind it)")
+        return rec
+    rec.pickup_a = pickup
+    rec.ground_pickup_a = g
+    rec.text = (f"recloser-{line} drafted on {rec.figures['margin']}; phase minimum trip "
+                f"{pickup:.0f} A: {window}")
+    return rec
+
+
 def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
                  rows: pd.DataFrame, reach: set[int], pickup_a: float,
-                 line_load_a: Callable[[str, int, int, int], float]) -> MidRecloser | None:
+                 line_load_a: Callable[[str, int, int, int], float],
+                 rule_pickup_a: float | None = None) -> MidRecloser | None:
     """The recloser of the module docstring below head ``name`` (whose far bus is
     ``far_bus``, 51P ``pickup_a``), or None when the head reaches its zone.
 
@@ -142,8 +249,17 @@ def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
     reach : set of int
         The head's primary reach buses (:func:`.head_relay.primary_reach`).
     line_load_a : callable
-        ``line_load_a(line, terminal, near, far)`` → the line's peak load, A.
+        ``line_load_a(line, terminal, near, far)`` → the line's ``(3,)`` (or ``(k, 3)``, one
+        row per load case) complex phase currents, A: its load and residual are the largest
+        (:func:`.head_rule._line_cases_i_abc`: peak load and the V2G sites charging and
+        exporting, as C8 judges them).
+    rule_pickup_a : float, optional
+        The head's 51P by its load rule before the reach cap (``figures["pickup_rule_a"]``
+        of :func:`.head_relay.propose_relay`), A, default ``pickup_a``: re-drafted with its
+        zone ending at the recloser, the head's pickup rises up to it, so the 2 × is taken
+        on it (the zone's end is then reached with ≥ 2 × whatever the re-draft gives).
     """
+    rule_a = max(pickup_a, rule_pickup_a or pickup_a)
     d = rows[(rows.device == name) & (rows.case == "min") & rows.energized
              & rows.fault_bus.isin(reach)]
     multi = d[d.fault_type.isin(["3ph", "LL"])]
@@ -153,58 +269,61 @@ def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
         multi.fault_bus).min()
     ground = d[d.fault_type.isin(["SLG", "LLG"])]
     i0_bus = (1e3 * ground["i3i0_ka"]).groupby(ground.fault_bus).min()
-    need = 1.5 * pickup_a
-    if not float(i_bus.min()) < need:
+    if not float(i_bus.min()) < REACH_LIMIT * pickup_a:
         return None
     names = list(model.buses.index)
     weakest = int(i_bus.idxmin())
     path = nx.shortest_path(tree, far_bus, weakest)
-    at = next(k for k, b in enumerate(path) if b in i_bus.index and i_bus[b] < need)
-    # the line into the first bus not reached, stepping back over a transformer or switch
-    found = None
-    while at > 0 and found is None:
-        found = _line_between(model, int(path[at - 1]), int(path[at]))
-        at -= 0 if found else 1
-    if found is None:
+    at = _first_below(path, i_bus, REACH_LIMIT * pickup_a)
+    # the lines from the first bus below 2 × down to the first below 1.5 × (C5's limit)
+    start = min(max(_first_below(path, i_bus, REACH_COMFORT * rule_a), 1), max(at, 1))
+    places = [(k, f) for k in range(start, at + 1)
+              if (f := _line_between(model, int(path[k - 1]), int(path[k]))) is not None]
+    k = start if at > 0 else 0
+    while not places and k > 0:   # stepping back over a transformer or switch
+        found = _line_between(model, int(path[k - 1]), int(path[k]))
+        places = [(k, found)] if found else []
+        k -= 1
+    if not places:
         return MidRecloser("", 0, names[far_bus], names[path[0]], math.nan,
                            float(i_bus.min()), names[weakest],
                            text=f"no line on the path to {names[weakest]} where a recloser "
                                 "can go")
-    line, term = found
-    near, far = int(path[at - 1]), int(path[at])
-    behind = set(nx.descendants(tree, far)) | {far}
-    below = i_bus[i_bus.index.isin(behind)]
-    i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
-    g_below = i0_bus[i0_bus.index.isin(behind)]
-    i0_min = float(g_below.min()) if len(g_below) else math.inf
-    load = float(line_load_a(line, term, near, far))
-    lo, hi = PICKUP_LOAD_MULTIPLE * load, PICKUP_FAULT_SHARE * i_min
-    rec = MidRecloser(line, term, names[near], names[far], load, i_min, i_min_bus, i0_min)
-    where = (f"line {line} ({names[near]} → {names[far]}): the head's 51P {pickup_a:.0f} A "
-             f"needs ≥ {need:.0f} A (× 1.5) and {names[far]}'s minimum fault is "
-             f"{float(i_bus[far]):.0f} A")
-    window = (f"≥ {lo:.0f} A ({PICKUP_LOAD_MULTIPLE:g} × its peak load {load:.0f} A, existing "
-              f"DER off) and ≤ {hi:.0f} A ({PICKUP_FAULT_SHARE:g} × the minimum multi-phase "
-              f"fault behind it, {i_min:.0f} A at {i_min_bus}, IEC 60909 min)")
-    rec.figures = {"window_a": (lo, hi), "where": where}
-    pickup = _round_up(lo)
-    if pickup > hi:
-        pickup = math.floor(hi / 10.0) * 10.0
-    if not lo <= pickup <= hi:
-        rec.text = (f"no mid-line recloser fits where the head's reach runs out, at {where}: "
-                    f"its pickup must be {window}; upstream carries more load, downstream "
-                    "leaves the buses between reached by neither: the head cannot reach with "
-                    "this load (move load to another feeder, or accept the faults it does "
-                    "not reach)")
+    tried = []
+    for k, found in places:
+        rec = _place(model, tree, path, k, found, i_bus, i0_bus, (pickup_a, rule_a),
+                     line_load_a)
+        if rec.drafted:
+            break
+        tried.append(rec)
+    if not rec.drafted:
+        rec.text = (f"no mid-line recloser fits where the head's reach runs out, at "
+                    f"{rec.figures['where']}: its pickup must be {rec.figures['window']}; "
+                    "upstream carries more load, downstream leaves the buses between reached "
+                    "by neither: the head cannot reach with this load (move load to another "
+                    "feeder, or accept the faults it does not reach)")
         return rec
-    rec.pickup_a = pickup
-    g = _round_up(0.5 * pickup)
-    if g > PICKUP_FAULT_SHARE * i0_min:
-        g = max(math.floor(PICKUP_FAULT_SHARE * i0_min / 10.0) * 10.0, 10.0)
-    rec.ground_pickup_a = g
-    rec.text = (f"recloser-{line} drafted on {where}; phase minimum trip {pickup:.0f} A: "
-                f"{window}")
+    rec.place = _why_here(rec, tried, names[path[0]])
     return rec
+
+
+def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str) -> str:
+    """Why the recloser sits where it does (its TODO: review ver43 M-a1)."""
+    said = (f"the head's 51P reaches {rec.near_bus}, where its zone now ends, with "
+            f"{rec.reach_x:.2f} × the pickup it is re-drafted to")
+    if rec.reach_x >= REACH_COMFORT:
+        return (f"{said} (≥ {REACH_COMFORT:g} ×: C5's {REACH_LIMIT:g} × with a margin for the "
+                "fault resistance, load and V2G figures the draft assumes; the line into the "
+                f"first bus on the trunk below {REACH_COMFORT:g} ×)")
+    if not tried:
+        return (f"{said}, below the {REACH_COMFORT:g} × wanted: the head's first bus "
+                f"{first_bus} is already below it")
+    up = tried[0]
+    return (f"{said}, below the {REACH_COMFORT:g} × wanted: upstream, on line {up.line} "
+            f"({up.near_bus} → {up.far_bus}, {up.reach_x:.2f} ×), the recloser would carry "
+            f"{up.load_a:.0f} A ({up.figures.get('residual_a', 0.0):.0f} A residual) and its "
+            f"pickup window does not fit ({up.figures['window_a'][0]:.0f} A > "
+            f"{up.figures['window_a'][1]:.0f} A: {up.figures['window']})")
 
 
 def recloser_entry(rec: MidRecloser, reclose_intervals_s: list[float]) -> dict:
