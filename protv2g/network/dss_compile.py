@@ -146,7 +146,8 @@ def _disable_faults(dss, warn: _Warnings) -> None:  # noqa: ANN001
 def _solve(dss) -> bool:  # noqa: ANN001
     cwd = os.getcwd()
     try:
-        dss.Text.Command("set mode=snapshot")
+        with keep_open_terminals(dss):  # setting the mode resets the controls
+            dss.Text.Command("set mode=snapshot")
         dss.Solution.Solve()
     except Exception:  # noqa: BLE001 - DSSException "Max Control Iterations Exceeded" etc.
         return False

@@ -97,7 +97,9 @@ def opendss_fault_currents(master_path: str | Path) -> pd.DataFrame:
         A), ``z1_ohm``, ``z0_ohm`` (complex ``Zsc1``, ``Zsc0``).
     """
     dss, _ = compile_for_reference(master_path)
-    dss.Text.Command("solve mode=faultstudy")
+    with keep_open_terminals(dss):  # the model's open terminals (:mod:`.dss_terminals`)
+        dss.Text.Command("set mode=faultstudy")
+    dss.Solution.Solve()
     rows = []
     for bus in dss.Circuit.AllBusNames():
         dss.Circuit.SetActiveBus(bus)
