@@ -29,6 +29,7 @@ import pandas as pd
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_elements import ElementY, element_y, inverter_generators
 from protv2g.network.dss_engine import new_engine
+from protv2g.network.dss_terminals import keep_open_terminals
 from protv2g.network.opendss_script import compile_script, read_bus_coordinates
 
 __all__ = ["compile_model", "solve_power_flow", "suspend_protection", "resume_protection",
@@ -117,7 +118,9 @@ def suspend_protection(dss, warn: _Warnings) -> list[str]:  # noqa: ANN001
     """Disable the enabled fuses, reclosers and relays for a power flow; their names.
 
     Without this OpenDSS operates them in a snapshot solve with controls: on the IEEE 8500 with
-    ``Fuses.DSS``, 14 of the 30 10 A links open on load current at peak.
+    ``Fuses.DSS``, 14 of the 30 10 A links open on load current at peak. Every conductor open
+    before stays open (:mod:`.dss_terminals`: disabling a device closes the element it
+    switches when the model opened that element after defining the device).
     """
     names = []
     for cls in PROTECTION_CLASSES:
@@ -126,8 +129,9 @@ def suspend_protection(dss, warn: _Warnings) -> list[str]:  # noqa: ANN001
             dss.Circuit.SetActiveElement(f"{cls}.{name}")
             if dss.CktElement.Enabled():
                 names.append(f"{cls}.{name}")
-    for full in names:
-        dss.Text.Command(f"edit {full} enabled=no")
+    with keep_open_terminals(dss):
+        for full in names:
+            dss.Text.Command(f"edit {full} enabled=no")
     if names:
         warn.add("solution", dss.Circuit.Name(), f"{len(names)} fuses/reclosers/relays in the "
                  "model", "kept from operating in the power flows (protv2g evaluates them)")
@@ -135,9 +139,11 @@ def suspend_protection(dss, warn: _Warnings) -> list[str]:  # noqa: ANN001
 
 
 def resume_protection(dss, names: Sequence[str]) -> None:  # noqa: ANN001
-    """Enable again the devices :func:`suspend_protection` disabled."""
-    for full in names:
-        dss.Text.Command(f"edit {full} enabled=yes")
+    """Enable again the devices :func:`suspend_protection` disabled, every open conductor
+    kept open (:mod:`.dss_terminals`)."""
+    with keep_open_terminals(dss):
+        for full in names:
+            dss.Text.Command(f"edit {full} enabled=yes")
 
 
 def _disable_faults(dss, warn: _Warnings) -> None:  # noqa: ANN001
@@ -151,7 +157,8 @@ def _disable_faults(dss, warn: _Warnings) -> None:  # noqa: ANN001
 def _solve(dss) -> bool:  # noqa: ANN001
     cwd = os.getcwd()
     try:
-        dss.Text.Command("set mode=snapshot")
+        with keep_open_terminals(dss):  # setting the mode resets the controls
+            dss.Text.Command("set mode=snapshot")
         dss.Solution.Solve()
     except Exception:  # noqa: BLE001 - DSSException "Max Control Iterations Exceeded" etc.
         return False
@@ -225,7 +232,9 @@ def _enter_fault_study(dss, where: str, warn: _Warnings | None = None) -> None: 
     """OpenDSS's FaultStudy state without its per-bus Ysc loop (see the module docstring).
 
     Storage that charges or idles is first set to discharging at 0 % (:func:`_idle_storage`:
-    the engine crashes otherwise); ``warn`` (the model's log) names each."""
+    the engine crashes otherwise); ``warn`` (the model's log) names each. Entering it resets
+    OpenDSS's controls, which closes a terminal the model opened under a fuse, recloser or
+    relay; every conductor open before is opened again (:mod:`.dss_terminals`)."""
     for name in _idle_storage(dss):
         if warn is not None:
             warn.add("storage", name, "charging or idling in the power flow: the OpenDSS "
@@ -233,7 +242,8 @@ def _enter_fault_study(dss, where: str, warn: _Warnings | None = None) -> None: 
                      "fault study with it discharging at 0 % (same network admittance; its "
                      "pre-fault charging is kept from the power flow)")
     try:
-        dss.Text.Command("set mode=faultstudy")
+        with keep_open_terminals(dss):
+            dss.Text.Command("set mode=faultstudy")
     except Exception as exc:  # DSSException: the circuit was never solved
         raise InputError(Issue(where, "Solve", f"OpenDSS cannot enter its fault study: {exc}",
                                "make the model's power flow converge in OpenDSS (e.g. add "

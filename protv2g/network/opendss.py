@@ -40,6 +40,7 @@ import pandas as pd
 
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_engine import new_engine  # noqa: F401 - re-exported
+from protv2g.network.dss_terminals import keep_open_terminals
 from protv2g.network.opendss_devices import (
     builtin_curves,
     monitored_lines,
@@ -119,7 +120,8 @@ def compile_for_reference(master_path: str | Path, dss=None):  # noqa: ANN001, A
         dss.Text.Command(f"edit Fault.{name} enabled=no")
     cwd = os.getcwd()
     try:
-        dss.Text.Command("set mode=snapshot")
+        with keep_open_terminals(dss):  # the controls' reset closes what a device watches
+            dss.Text.Command("set mode=snapshot")
         dss.Text.Command("solve")
     finally:
         os.chdir(cwd)

@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from protv2g.network.dss_terminals import keep_open_terminals
 from protv2g.network.opendss import compile_for_reference
 
 A = complex(-0.5, 3**0.5 / 2)
@@ -96,7 +97,9 @@ def opendss_fault_currents(master_path: str | Path) -> pd.DataFrame:
         A), ``z1_ohm``, ``z0_ohm`` (complex ``Zsc1``, ``Zsc0``).
     """
     dss, _ = compile_for_reference(master_path)
-    dss.Text.Command("solve mode=faultstudy")
+    with keep_open_terminals(dss):  # the model's open terminals (:mod:`.dss_terminals`)
+        dss.Text.Command("set mode=faultstudy")
+    dss.Solution.Solve()
     rows = []
     for bus in dss.Circuit.AllBusNames():
         dss.Circuit.SetActiveBus(bus)
@@ -135,7 +138,8 @@ def opendss_fault_study(master_path: str | Path, redirects: Sequence[str | Path]
     """OpenDSS's own fault study per bus and phase, and how long OpenDSS took.
 
     The model is compiled and solved exactly as :func:`~protv2g.network.dss_model.load_dss_model`
-    does (same script loader, power flow and retries), then ``solve mode=faultstudy``.
+    does (same script loader, power flow and retries), then ``solve mode=faultstudy`` (the
+    terminals the model opens kept open, as there: :mod:`.dss_terminals`).
 
     Returns
     -------
@@ -157,7 +161,9 @@ def opendss_fault_study(master_path: str | Path, redirects: Sequence[str | Path]
     t1, c1 = time.perf_counter(), time.process_time()
     solve_power_flow(dss, controls, warn)
     t2, c2 = time.perf_counter(), time.process_time()
-    dss.Text.Command("solve mode=faultstudy")
+    with keep_open_terminals(dss):  # as load_dss_model: the reset would close them
+        dss.Text.Command("set mode=faultstudy")
+    dss.Solution.Solve()
     t3, c3 = time.perf_counter(), time.process_time()
     nodes_of: dict[str, list[int]] = {}
     for name in dss.Circuit.AllNodeNames():
