@@ -1,10 +1,17 @@
 """Feeder heads of an OpenDSS model: where a drafted head relay would sit.
 
-Feeder head (a stated rule, not a standard): the feeder's voltage level is the line-to-line
-voltage base shared by most primary buses; from the source, the first bus at that level is the
-substation bus; going down the source's shortest-path tree from it while there is a single
-branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
-feeder heads — several when feeders leave the same bus. A line in parallel with a transformer
+Feeder head (a stated rule, not a standard): the substation bus is where the source feeds the
+feeder: going down the source's shortest-path tree from the source bus while there is a single
+branch that is not a line (the substation transformer, regulators, a bus tie), the first line(s)
+leaving a bus are the feeder heads — several when feeders leave the same bus. The feeder's
+level is that bus's voltage, whatever voltage most buses have: a 34.5 kV trunk with a
+34.5/12.47 kV step-down (more buses at 12.47 kV) is headed at the first 34.5 kV line out of
+the substation, where a protection engineer puts the head relay (review rev44b W2: the level
+taken as the mode of the primary buses' kV started the search at the step-down's secondary,
+called the trunk "guarded" by a recloser below the step-down and left its loads and a V2G
+site with no device). A line at transmission voltage before the substation transformer (a
+sub-transmission tie modelled in front of it) would be taken as the head: the model should
+start at the substation's high-voltage bus. A line in parallel with a transformer
 or regulator (the same two buses) is part of that bank, and the branch is not a line branch:
 IEEE 37's ``Line.Jumper``, a 1-phase 1 mΩ link 799.2–799r.2 beside the open-delta regulators
 reg1a (799.1–799.2) and reg1c (799.3–799.2), carries no current of its own (its two ends sit on
@@ -32,7 +39,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
-import numpy as np
 
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
@@ -89,13 +95,8 @@ def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]
     """
     g, tree, src = _tree(model)
     tab = model.buses
-    prim = tab[tab.primary]
-    level = float(prim.kv_ll.round(3).mode().iat[0]) if len(prim) else float(tab.kv_ll.max())
-    at_level = np.isclose(tab.kv_ll.to_numpy(), level, rtol=1e-3)
-    order = list(nx.bfs_tree(g, src))
-    start = next((b for b in order if at_level[b]), src)
     elements = model.elements
-    bus = start
+    bus = src
     while True:
         kids = list(tree.successors(bus))
         lines = [c for c in kids if _line_branch(g[bus][c]["elements"])]
