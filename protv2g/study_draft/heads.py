@@ -40,10 +40,11 @@ from dataclasses import dataclass
 
 import networkx as nx
 
+from protv2g.errors import Issue
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["FeederHead", "feeder_heads", "subtree_buses"]
+__all__ = ["FeederHead", "feeder_heads", "subtree_buses", "nothing_to_draft"]
 
 
 @dataclass(frozen=True)
@@ -124,3 +125,18 @@ def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]
             "or transformer below it): a lumped load equivalent, not a feeder")
         out.append(FeederHead(name, term, bus, child, by, lumped))
     return out
+
+
+def nothing_to_draft(master: str, heads: list[FeederHead]) -> Issue:
+    """Why init can draft no study: the model has no protective device init adopts and no
+    feeder head to draft a relay on — each head skipped as a lumped load equivalent, or no
+    line leaving the substation bus (review rev44b F2: a model of one line to an empty bus
+    stopped with a traceback, ``no devices were given to phase_fault_study``)."""
+    why = "; ".join(h.skipped for h in heads if h.skipped) or (
+        "no line leaves the substation bus (the bus the source's transformer feeds)")
+    return Issue(master, "", "nothing to draft: the model has no Relay, Recloser or Fuse "
+                 f"init can adopt, and no feeder head to draft a relay on ({why})",
+                 "model the feeder below its head (its lines and loads: a head is drafted on "
+                 "the first line out of the substation bus), or add the feeder's own "
+                 "protective devices (New Relay/Recloser/Fuse … monitoredobj=Line.…) to the "
+                 "model")
