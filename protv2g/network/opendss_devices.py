@@ -43,6 +43,17 @@ def _floats(text: str) -> list[float]:
     return [float(t) for t in text.replace("[", " ").replace("]", " ").replace(",", " ").split()]
 
 
+def _reclose_intervals_s(text: str, shots: str) -> list[float]:
+    """The open intervals (s) before each reclose of a Relay's or Recloser's ``Shots``
+    operations to lockout: ``Shots - 1`` of ``RecloseIntervals``, none for ``Shots=1`` (one
+    operation to lockout: a breaker that does not reclose; OpenDSS Relay/Recloser help,
+    "Shots: Number of shots to lockout … one more than the number of reclose intervals").
+    OpenDSS prints a Relay's empty list as ``[NONE]`` (a Recloser's as ``[]``; review rev44b
+    F1: ``[NONE]`` crashed init, validate and run)."""
+    n = max(int(float(shots)) - 1, 0)
+    return _floats(text)[:n] if n else []
+
+
 def _curve(text: str) -> str | None:
     name = text.strip().lower()
     return name or None
@@ -110,7 +121,7 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
             "ground_delayed_curve": _curve(p["GroundDelayed"]),
             "n_fast": n_fast,
             "n_delayed": shots - n_fast,
-            "reclose_intervals_s": _floats(p["RecloseIntervals"])[: max(shots - 1, 0)],
+            "reclose_intervals_s": _reclose_intervals_s(p["RecloseIntervals"], p["Shots"]),
             "reset_time_s": float(p["Reset"]),
             "fast_multiplier": float(p["TDPhFast"]),
             "delayed_multiplier": float(p["TDPhDelayed"]),
@@ -181,9 +192,7 @@ def read_device_dicts(dss, location_of: Callable[[str], dict | None], log: Warni
             "ground_inst_pickup_a": _positive_or_none(p["GroundInst"]) if ground_on else None,
             "ground_inst_delay_s": OPENDSS_INST_S + 2.0 * breaker,
             "time_adder_s": breaker,
-            "reclose_intervals_s": _floats(p["RecloseIntervals"])[
-                : max(int(float(p["Shots"])) - 1, 0)
-            ],
+            "reclose_intervals_s": _reclose_intervals_s(p["RecloseIntervals"], p["Shots"]),
         }
         if definite > 0.0:
             device["definite_time_s"] = definite

@@ -94,6 +94,7 @@ from protv2g.study_draft.fuse_load import device_peak_load_a, fuse_load_summary
 from protv2g.study_draft.head_load import site_loads
 from protv2g.study_draft.head_relay import feeder_heads
 from protv2g.study_draft.head_rule import head_proposals
+from protv2g.study_draft.heads import nothing_to_draft
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.lv_head_fuse import LV_HEAD_CHOICES, head_fuse
@@ -287,6 +288,8 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     fuse_ends = fuse_line_ends(model, fuse_lines)
     phase_devices += [PhaseDevice(drafted_fuse_name(ln), ln, t)
                       for ln, (t, _near, _far) in fuse_ends.items()]
+    if not phase_devices:   # no device to adopt or draft (review rev44b F2)
+        raise InputError(nothing_to_draft(str(master), all_heads))
     # the study's base case leaves out the sites' own model transformers init writes
     # (``model_transformer``): the fault levels init quotes as "without V2G" — the candidate
     # table, the fuses' links and every drafted rating — are read on it (review rev36a T6:

@@ -1,10 +1,17 @@
 """Feeder heads of an OpenDSS model: where a drafted head relay would sit.
 
-Feeder head (a stated rule, not a standard): the feeder's voltage level is the line-to-line
-voltage base shared by most primary buses; from the source, the first bus at that level is the
-substation bus; going down the source's shortest-path tree from it while there is a single
-branch that is not a line (regulators, a bus tie), the first line(s) leaving a bus are the
-feeder heads — several when feeders leave the same bus. A line in parallel with a transformer
+Feeder head (a stated rule, not a standard): the substation bus is where the source feeds the
+feeder: going down the source's shortest-path tree from the source bus while there is a single
+branch that is not a line (the substation transformer, regulators, a bus tie), the first line(s)
+leaving a bus are the feeder heads — several when feeders leave the same bus. The feeder's
+level is that bus's voltage, whatever voltage most buses have: a 34.5 kV trunk with a
+34.5/12.47 kV step-down (more buses at 12.47 kV) is headed at the first 34.5 kV line out of
+the substation, where a protection engineer puts the head relay (review rev44b W2: the level
+taken as the mode of the primary buses' kV started the search at the step-down's secondary,
+called the trunk "guarded" by a recloser below the step-down and left its loads and a V2G
+site with no device). A line at transmission voltage before the substation transformer (a
+sub-transmission tie modelled in front of it) would be taken as the head: the model should
+start at the substation's high-voltage bus. A line in parallel with a transformer
 or regulator (the same two buses) is part of that bank, and the branch is not a line branch:
 IEEE 37's ``Line.Jumper``, a 1-phase 1 mΩ link 799.2–799r.2 beside the open-delta regulators
 reg1a (799.1–799.2) and reg1c (799.3–799.2), carries no current of its own (its two ends sit on
@@ -32,12 +39,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
-import numpy as np
 
+from protv2g.errors import Issue
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["FeederHead", "feeder_heads", "subtree_buses"]
+__all__ = ["FeederHead", "feeder_heads", "subtree_buses", "nothing_to_draft"]
 
 
 @dataclass(frozen=True)
@@ -89,13 +96,8 @@ def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]
     """
     g, tree, src = _tree(model)
     tab = model.buses
-    prim = tab[tab.primary]
-    level = float(prim.kv_ll.round(3).mode().iat[0]) if len(prim) else float(tab.kv_ll.max())
-    at_level = np.isclose(tab.kv_ll.to_numpy(), level, rtol=1e-3)
-    order = list(nx.bfs_tree(g, src))
-    start = next((b for b in order if at_level[b]), src)
     elements = model.elements
-    bus = start
+    bus = src
     while True:
         kids = list(tree.successors(bus))
         lines = [c for c in kids if _line_branch(g[bus][c]["elements"])]
@@ -123,3 +125,18 @@ def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]
             "or transformer below it): a lumped load equivalent, not a feeder")
         out.append(FeederHead(name, term, bus, child, by, lumped))
     return out
+
+
+def nothing_to_draft(master: str, heads: list[FeederHead]) -> Issue:
+    """Why init can draft no study: the model has no protective device init adopts and no
+    feeder head to draft a relay on — each head skipped as a lumped load equivalent, or no
+    line leaving the substation bus (review rev44b F2: a model of one line to an empty bus
+    stopped with a traceback, ``no devices were given to phase_fault_study``)."""
+    why = "; ".join(h.skipped for h in heads if h.skipped) or (
+        "no line leaves the substation bus (the bus the source's transformer feeds)")
+    return Issue(master, "", "nothing to draft: the model has no Relay, Recloser or Fuse "
+                 f"init can adopt, and no feeder head to draft a relay on ({why})",
+                 "model the feeder below its head (its lines and loads: a head is drafted on "
+                 "the first line out of the substation bus), or add the feeder's own "
+                 "protective devices (New Relay/Recloser/Fuse … monitoredobj=Line.…) to the "
+                 "model")

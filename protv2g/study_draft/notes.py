@@ -240,10 +240,14 @@ def note_lines(notes: list[Note]) -> list[str]:
     """The notes as printed: notes alike but for the element and numbers (the same ``what``
     and ``action`` once numbers are set aside) are one line — their names, then the first's
     text, with "other values" when their numbers differ — as
-    :func:`protv2g.cli.todo_lines` groups alike TODOs; the rest one line each, in order."""
+    :func:`protv2g.cli.todo_lines` groups alike TODOs; the rest one line each, in order.
+    A swapped fuse model is grouped by its whole ``what`` (the model's curve and rating: the
+    link it becomes), so each line names the link of every fuse on it (review rev44b M3:
+    "fla, flb, flcc: … klink at 40 A → the EEI-NEMA 40K link" for fuses of 40, 30 and 15 A)."""
     groups: dict[tuple[str, str], list[Note]] = {}
     for n in notes:
-        groups.setdefault((_NUMBER.sub("#", n.what), _NUMBER.sub("#", n.action)), []).append(n)
+        what = n.what if n.what.startswith(FUSE_SWAP_WHAT) else _NUMBER.sub("#", n.what)
+        groups.setdefault((what, _NUMBER.sub("#", n.action)), []).append(n)
     out = []
     for group in groups.values():
         first = group[0]
