@@ -112,13 +112,14 @@ def regulator_move_texts(ctx: Any, bad: pd.DataFrame, skip: np.ndarray | None = 
         return {}
     settings, taps, down, names, scen, buses, steps = got
     base_of: Mapping[str, str] = ctx.base_of
+    units = list(zip(settings.itertuples(index=False), names, strict=True))  # once, not per row
     out: dict[int, str] = {}
     for k in range(len(bad)):
         s, b = str(scen[k]), str(base_of.get(str(scen[k]), "") or "")
         if not b or b == s or (skip is not None and skip[k]):
             continue
         bus, step, said = int(buses[k]), int(steps[k]), []
-        for r, t in zip(settings.itertuples(index=False), names, strict=True):
+        for r, t in units:
             was, now = taps.get((b, step, t)), taps.get((s, step, t))
             if was is None or now is None or abs(now[0] - was[0]) <= _SAME_TAP_PU:
                 continue
@@ -160,11 +161,12 @@ def regulator_limit_texts(ctx: Any, bad: pd.DataFrame) -> dict[int, str]:
     if got is None or "tap_max_pu" not in got[0].columns:
         return {}
     settings, taps, down, names, scen, buses, steps = got
+    units = list(zip(settings.itertuples(index=False), names, strict=True))  # once, not per row
     out: dict[int, str] = {}
     for k in range(len(bad)):
         bus, s, step = int(buses[k]), str(scen[k]), int(steps[k])
         at_limit, room = [], []
-        for r, t in zip(settings.itertuples(index=False), names, strict=True):
+        for r, t in units:
             if not (bus == int(r.bus_out) or bus in down.get(r.name, ())):
                 continue
             now = taps.get((s, step, t))
