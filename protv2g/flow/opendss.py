@@ -295,7 +295,7 @@ class DssFlowEngine:
     def solve(self, load_fraction: np.ndarray, site_p_mw: np.ndarray,
               sequential: bool = False, der_fraction: np.ndarray | None = None,
               base_case: bool = False, all_built: bool = False,
-              start: dict | None = None) -> DssFlowArrays:
+              start: dict | None = None, voltages_only: bool = False) -> DssFlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -320,6 +320,11 @@ class DssFlowEngine:
         start : dict, optional
             The control state (:meth:`control_state`) the first step (every step when not
             ``sequential``) starts from; default the first solve's (all sites idle, peak).
+        voltages_only : bool
+            Read the node voltages, taps and control state only; the branch and watched
+            element arrays stay NaN (the regulators' band-edge trials,
+            :mod:`protv2g.flow.tap_band`, read nothing else: reading every element's currents
+            and powers was most of a trial's cost on the IEEE 8500, review host44).
 
         Returns
         -------
@@ -337,7 +342,7 @@ class DssFlowEngine:
         held = None if self._loads is None else self._loads.note(lf)
         if held is not None and held not in self.notes:
             self.notes.append(held)
-        n, lay = len(lf), self._layout
+        n = len(lf)
         out = DssFlowArrays(
             v_v=np.full((n, self.model.n_nodes), np.nan, dtype=complex),
             branch_s_kva=np.full((n, len(self.branches), 2), np.nan, dtype=complex),
@@ -370,20 +375,8 @@ class DssFlowEngine:
             v = np.asarray(dss.Circuit.YNodeVArray(), dtype=float)
             v = v[0::2] + 1j * v[1::2]
             out.v_v[k] = np.where(self._node_of >= 0, v[np.maximum(self._node_of, 0)], 0.0)
-            c = np.asarray(dss.PDElements.AllCurrents(), dtype=float)
-            c = c[0::2] + 1j * c[1::2]
-            s = np.asarray(dss.PDElements.AllPowers(), dtype=float)
-            s = s[0::2] + 1j * s[1::2]
-            out.branch_s_kva[k, :, 0] = lay.from_sum @ s
-            out.branch_s_kva[k, :, 1] = lay.to_sum @ s
-            if len(lay.i_index):
-                out.branch_i_a[k] = np.maximum.reduceat(np.abs(c[lay.i_index]), lay.i_start)
-            pct = np.asarray(dss.PDElements.AllPctNorm(), dtype=float)
-            out.branch_loading_percent[k] = pct[lay.branch_pd]
-            has = lay.watch_index >= 0
-            idx = np.maximum(lay.watch_index, 0)
-            out.watch_i_a[k] = np.where(has, c[idx], 0.0)
-            out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
+            if not voltages_only:
+                self._read_elements(out, k)
             for j, name, wdg, step in self._taps:
                 dss.Transformers.Name(name)
                 dss.Transformers.Wdg(wdg)
@@ -400,6 +393,25 @@ class DssFlowEngine:
         elif len(self._dead_always):
             out.v_v[:, self._dead_always] = np.nan
         return out
+
+    def _read_elements(self, out: DssFlowArrays, k: int) -> None:
+        """Step ``k``'s branch and watched-element currents, powers and loading from the
+        solved circuit into ``out`` (:meth:`solve`)."""
+        dss, lay = self._dss, self._layout
+        c = np.asarray(dss.PDElements.AllCurrents(), dtype=float)
+        c = c[0::2] + 1j * c[1::2]
+        s = np.asarray(dss.PDElements.AllPowers(), dtype=float)
+        s = s[0::2] + 1j * s[1::2]
+        out.branch_s_kva[k, :, 0] = lay.from_sum @ s
+        out.branch_s_kva[k, :, 1] = lay.to_sum @ s
+        if len(lay.i_index):
+            out.branch_i_a[k] = np.maximum.reduceat(np.abs(c[lay.i_index]), lay.i_start)
+        pct = np.asarray(dss.PDElements.AllPctNorm(), dtype=float)
+        out.branch_loading_percent[k] = pct[lay.branch_pd]
+        has = lay.watch_index >= 0
+        idx = np.maximum(lay.watch_index, 0)
+        out.watch_i_a[k] = np.where(has, c[idx], 0.0)
+        out.watch_s_kva[k] = np.where(has, s[idx], 0.0)
 
     def _reenergise(self) -> None:
         """One solve with the base case's elements closed again and every site idle, from the

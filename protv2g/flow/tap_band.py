@@ -73,9 +73,10 @@ def low_service_pu(tab: Any) -> np.ndarray:
 
 
 def _solve(engine: Any, block: Any, start: dict, base_case: bool) -> tuple[Any, dict | None]:
-    """The block's (one) step solved from ``start``: its arrays and the state it settled on."""
+    """The block's (one) step solved from ``start``: its arrays (node voltages, taps: the
+    elements' currents are not read) and the state it settled on."""
     arr = engine.solve(block.load_fraction, block.site_p_mw, der_fraction=block.der,
-                       base_case=base_case, start=start)
+                       base_case=base_case, start=start, voltages_only=True)
     return arr, (engine.step_state if bool(arr.converged[0]) else None)
 
 
