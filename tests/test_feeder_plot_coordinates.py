@@ -195,3 +195,30 @@ def test_buses_without_coordinates_are_drawn_from_their_upstream_bus():
     for n in ("a", "b"):
         g.nodes[n]["xy"] = None
     assert coordinate_layout(g, feeder_tree(g)) is None
+
+
+def test_the_workbook_plot_keeps_the_layouts_own_title():
+    """The workbook's feeder plot is titled by its layout (ver44 M2: ckt5's and J1's plots,
+    drawn to scale at their bus coordinates, were titled "tree from the substation, not to
+    scale" by the workbook, which passed its own title)."""
+    from types import SimpleNamespace
+
+    from protv2g.report.tcc_sheets import submit_feeder
+
+    master = need_dss_master(SHARED_DIR / "feeders" / "opendss" / "13Bus" / "IEEE13Nodeckt.dss")
+    g = feeder_graph(feeder_tables(load_dss_model(master)))
+    assert feeder_layout(g).to_scale  # IEEE13Node_BusXY.csv
+    jobs = []
+    pictures = SimpleNamespace(share=lambda *a: None, by_reference=lambda v: True,
+                               submit=lambda key, fn, *a, **kw: jobs.append((fn, a, kw)))
+    empty = pd.DataFrame(columns=["fault_bus", "status", "device", "other_device"])
+    result = SimpleNamespace(inputs={}, violations=empty, study_name="ckt",
+                             settings=pd.DataFrame(columns=["device", "kind", "element",
+                                                            "element_index", "bus"]),
+                             scenarios=pd.DataFrame(), tables={})
+    plan = SimpleNamespace(graph=g, tree=None, edges=None, models={})
+    submit_feeder(pictures, result, plan)
+    fn, args, kw = jobs[0]
+    kw.pop("cache", None)  # the picture worker's option, not the plot's
+    title = fn(*args, **kw).axes[0].get_title().replace("\n", " ")
+    assert title.startswith("ckt: " + COORDINATE_TITLE[:30]) and "not to scale" not in title

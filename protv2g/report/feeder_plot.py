@@ -156,7 +156,7 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
                 violations: pd.DataFrame, title: str = "", tree: FeederTree | None = None,
                 edges: dict[str, tuple[str, str]] | None = None,
                 studied_kw: Mapping[str, float] | None = None,
-                existing: pd.DataFrame | None = None) -> Figure:
+                existing: pd.DataFrame | None = None, name: str = "") -> Figure:
     """Draw the feeder as a tree with devices, V2G sites and violation locations.
 
     Parameters
@@ -172,7 +172,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         ``fault_bus`` and ``status`` are used; devices named in ``device`` /
         ``other_device`` are ringed in red.
     title : str
-        Figure title.
+        Figure title (default: the layout's own, which says whether it is drawn to scale).
+    name : str
+        The study's name, put before the layout's own title when ``title`` is not given.
     tree, edges : optional
         ``g``'s :func:`~protv2g.report.feeder_tree.feeder_tree` and the devices' branches
         (:func:`~protv2g.report.feeder_graph.device_edges` of ``g`` and ``settings``) when the
@@ -191,7 +193,9 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     """
     layout = feeder_layout(g, tree)
     pos = layout.pos
-    default_title = layout.title
+    # the layout says how it is drawn (ver44 M2: the workbook titled ckt5's and J1's plots,
+    # drawn to scale at their bus coordinates, "tree from the substation, not to scale")
+    default_title = f"{name}: {layout.title}" if name else layout.title
     xs = [p[0] for p in pos.values()] or [0.0]
     ys = [p[1] for p in pos.values()] or [0.0]
     width, height = figure_size_in(pos, layout.to_scale)

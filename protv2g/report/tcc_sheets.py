@@ -193,8 +193,7 @@ def submit_feeder(pictures: Pictures, result: StudyResult, plan: TccPlan) -> Non
                     studied_kw=studied_export_kw(result.scenarios, sites),
                     existing=result.tables.get("Existing sources")
                     if hasattr(result.tables, "get") else None,
-                    title=f"{result.study_name}: feeder (tree from the substation, not to "
-                    "scale)")
+                    name=result.study_name)
 
 
 def submit_tccs(pictures: Pictures, result: StudyResult, plan: TccPlan,
