@@ -202,3 +202,19 @@ def test_the_hosting_text_names_the_regulator(small) -> None:
     assert text.startswith("the drop V2G causes (0.012 pu at 1,500 kW) exceeds the tolerance")
     assert "reg moved 1.0625 → 1.05" in text
     assert "from the bottom of their band with and without V2G" in text
+
+
+def test_a_charging_rows_bracket_speaks_of_the_charging():
+    """A charging snapshot's under-voltage row says the charging lowers the bus (review ver44
+    M1: IEEE 123 with creg1a at 115.5 V, F20 "made worse by charging" at 65, drops 0.0177 /
+    0.0108 / 0.0176 pu — OpenDSS 0.01766 / 0.01078 / 0.01764 — read "V2G lowers 65 by
+    +0.0177 pu … when the export starts")."""
+    from protv2g.checks.flow_tap_path import tap_path_text, tap_words
+
+    drops = np.array([0.0177, 0.0108, 0.0176])
+    text = tap_path_text("65", drops, 0, charging=True)
+    assert "when the charging starts" in text and "the charging lowers 65 by 0.0177 pu" in text
+    assert "V2G" not in text and "export" not in text and "+0.0" not in text
+    assert tap_words("voltage 0.923 pu at 65" + text).startswith("where in their band")
+    v2g = tap_path_text("65", drops, 0)
+    assert "when the export starts" in v2g and "V2G lowers 65 by 0.0177 pu" in v2g

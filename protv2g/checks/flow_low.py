@@ -56,6 +56,7 @@ from protv2g.checks.flow_reg_moves import regulator_limit_texts, regulator_move_
 from protv2g.checks.flow_tap_path import judged_low, tap_path_drops, tap_path_text
 from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import round_significant
 from protv2g.violations import CheckStatus
 
@@ -194,7 +195,8 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     for k, text in regulator_move_texts(ctx, bad, change="drop").items():
         message[k] += text
     for k in range(len(bad)):
-        message[k] += tap_path_text(names[k], drops[k], int(start[k]))
+        message[k] += tap_path_text(names[k], drops[k], int(start[k]), str(
+            bad.scenario.iloc[k]).startswith(CHARGING_SNAPSHOT_PREFIX))
     idle = _idle_low(judged)
     if len(idle) and len(bad):  # a site's own bus: its idle figure said (review rev38b W3)
         ref = pd.Series(idle[_LOW].to_numpy(float), index=pd.MultiIndex.from_arrays(

@@ -46,8 +46,9 @@ __all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "judged_low", "tap_path_drops
 #: The three starts, in the order of :func:`tap_path_drops`'s columns.
 STARTS = ("the base case's taps", "the top of their band with and without V2G",
           "the bottom of their band with and without V2G")
-#: How the bracket's words begin in a row's message (:func:`tap_path_text`).
-TAP_PATH_TEXT = "; where in their band the regulators rest when the export starts"
+#: How the bracket's words begin in a row's message (:func:`tap_path_text`), before what
+#: starts ("the export" or, in a charging snapshot, "the charging").
+TAP_PATH_TEXT = "; where in their band the regulators rest when "
 #: How the tap moves in an under-voltage row's drop begin in its message
 #: (:func:`~protv2g.checks.flow_reg_moves.regulator_move_texts` with ``change="drop"``).
 MOVE_TEXT = "; a regulator's response is in this drop"
@@ -109,23 +110,32 @@ def judged_low(v_low: np.ndarray, drops: np.ndarray, base_low: np.ndarray
     return np.round(judged, 12), np.where(more, start, 0)
 
 
-def tap_path_text(bus_name: str, drops: np.ndarray, start: int) -> str:
+def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool = False
+                  ) -> str:
     """The bracket in words for one row (``drops`` its ``(3,)`` :func:`tap_path_drops`), ""
-    where the flow gives no band start.
+    where the flow gives no band start. ``charging``: the row is a charging snapshot's (the
+    sites charging, no export): the drop is the charging's, said so (review ver44 M1: IEEE
+    123's charging row read "V2G lowers 65 by +0.0177 pu … when the export starts").
 
     >>> tap_path_text("890", np.array([0.0085, 0.0141, -0.0021]), 1)[:84]
     '; where in their band the regulators rest when the export starts decides this drop ('
+    >>> "the charging lowers 65 by 0.0177 pu" in tap_path_text(
+    ...     "65", np.array([0.0177, 0.0108, 0.0176]), 0, charging=True)
+    True
     """
     if not np.isfinite(drops[1:]).any() or not np.isfinite(drops[0]):
         return ""
-    said = ", ".join(f"{d:+.4f} pu from {s}" for d, s in zip(drops, STARTS, strict=True)
+    cause, what = ("the charging", "the charging") if charging else ("V2G", "the export")
+    starts = [s.replace("V2G", cause) for s in STARTS]
+    said = ", ".join(f"{d:.4f} pu from {s}" for d, s in zip(drops, starts, strict=True)
                      if np.isfinite(d))
     end = ("the conservative end" if start else "the largest of the three")
-    return (f"{TAP_PATH_TEXT} decides this drop (a regulator moves a tap only when its "
-            "compensated voltage leaves vreg ± band/2 — IEEE C57.15; the model's RegControl "
-            f"band and line-drop R/X — so each tap in the band is a rest point): V2G lowers "
-            f"{bus_name} by {said} (each start against the case without V2G at the same "
-            f"start); judged on the drop from {STARTS[start]}, {end}")
+    return (f"{TAP_PATH_TEXT}{what} starts decides this drop (a regulator moves a tap only "
+            "when its compensated voltage leaves vreg ± band/2 — IEEE C57.15; the model's "
+            "RegControl band and line-drop R/X — so each tap in the band is a rest point; a "
+            f"negative drop is a rise): {cause} lowers {bus_name} by {said} (each start "
+            f"against the case without {cause} at the same start); judged on the drop from "
+            f"{starts[start]}, {end}")
 
 
 def tap_words(message: str) -> str:
@@ -135,7 +145,7 @@ def tap_words(message: str) -> str:
     this row limits (words written by :func:`tap_path_text` and
     :func:`~protv2g.checks.flow_reg_moves.regulator_move_texts`; nothing is decided on them).
 
-    >>> tap_words("voltage 0.918 pu at 890 …" + TAP_PATH_TEXT + " decides this drop")[:30]
+    >>> tap_words("voltage 0.918 pu at 890 …" + TAP_PATH_TEXT + "the export starts")[:30]
     'where in their band the regula'
     """
     at = [i for i in (message.find(MOVE_TEXT), message.find(TAP_PATH_TEXT)) if i >= 0]
