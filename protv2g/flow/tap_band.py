@@ -89,13 +89,20 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     boost limit is out of its band low and OpenDSS's control would keep a tap set beyond it:
     IEEE 37's reg1a at 1.10), and the step solved with the controls acting; the move is kept
     when OpenDSS's RegControl leaves that tap where it was put (the state OpenDSS then
-    settles on, other regulators included), else undone. Passes repeat until none moves.
+    settles on, other regulators included), else undone. Passes repeat until none moves; a
+    winding whose trial was undone is not tried again until another move has been kept (the
+    same trial from the same state: on the IEEE 8500, 12 regulated windings, the last pass
+    of every search was 12 solves repeating the pass before).
     """
     steps = engine.regulated_steps()
     state = start
+    moves = 0  # moves kept so far
+    refused: dict[Any, int] = {}  # winding → ``moves`` when OpenDSS last undid its trial
     for _ in range(MAX_PASSES):
         moved = False
         for key, (step, lo, hi) in steps.items():
+            if refused.get(key) == moves:
+                continue  # the same trial from the same state: undone again (IEEE 8500)
             taps = {(str(t).lower(), w): v for (t, w), v in state["taps"].items()}
             to = taps.get(key, np.nan) + direction * step
             if not lo - _SAME_TAP_PU <= to <= hi + _SAME_TAP_PU:  # NaN too: not regulated
@@ -107,7 +114,9 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
                 continue
             now = {(str(t).lower(), w): v for (t, w), v in got["taps"].items()}
             if abs(now[key] - trial["taps"][key]) <= _SAME_TAP_PU:
-                state, moved = got, True
+                state, moved, moves = got, True, moves + 1
+            else:
+                refused[key] = moves
         if not moved:
             break
     return state
