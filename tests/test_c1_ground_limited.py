@@ -36,6 +36,7 @@ from protv2g.checks.ground_limited import (  # noqa: E402
     ground_limited,
 )
 from protv2g.checks.operating_element import OperatingElement  # noqa: E402
+from protv2g.report.derived import pair_table  # noqa: E402
 
 MODEL = """Clear
 Set DefaultBaseFrequency=60
@@ -126,9 +127,15 @@ def _dss_fault(master, bus: str, kind: str, line: str | None = None) -> float:
     return out
 
 
-def test_fuse_under_ngr_is_by_design_not_v2g(tmp_path):
-    path = _write(tmp_path)
-    res = run_study(load_study(path))
+@pytest.fixture(scope="module")
+def ngr(tmp_path_factory):
+    """(folder, result) of the NGR feeder's study."""
+    folder = tmp_path_factory.mktemp("ngr")
+    return folder, run_study(load_study(_write(folder)))
+
+
+def test_fuse_under_ngr_is_by_design_not_v2g(ngr):
+    tmp_path, res = ngr
     v = res.violations
     c1 = v[v.criterion.astype(str) == "C1"]
     # the fuse–relay pair at the depot's ground faults: info, its reason as data
@@ -216,3 +223,57 @@ def test_effective_grounding_bound_by_hand():
     assert EFFECTIVE_SLG_RATIO == pytest.approx(0.5811, abs=1e-4)
     assert 3.0 / abs(1 + 5j) >= EFFECTIVE_SLG_RATIO
     assert math.isclose(FUSE_USEFUL_S, 10.0)
+
+
+def _dss_fuse_with_depot(master, amps: float) -> float:
+    """OpenDSS: the current through Line.dep (A) for a bolted SLG at dp, IEC maximum case as
+    :func:`_dss_fault`, with the depot as a balanced current source of ``amps`` at dlv in
+    phase with its own V1 (fixed point on the angle: a grid-following charger at unity
+    power factor)."""
+    import opendssdirect as dss
+
+    a = np.exp(2j * np.pi / 3)
+    angle, last = 0.0, np.inf
+    for _ in range(60):
+        dss.Text.Command(f'compile "{master}"')
+        for name in dss.Loads.AllNames():
+            dss.Text.Command(f"Load.{name}.enabled=no")
+        dss.Text.Command("Vsource.source.pu=1.1")
+        dss.Text.Command(f"New Isource.depot bus1=dlv phases=3 amps={amps} angle={angle}")
+        dss.Text.Command("New Fault.f bus1=dp.1 phases=1 r=0.0001")
+        dss.Solution.Solve()
+        dss.Circuit.SetActiveBus("dlv")
+        v = np.asarray(dss.Bus.Voltages())
+        v = v[0::2] + 1j * v[1::2]
+        angle = float(np.degrees(np.angle((v[0] + a * v[1] + a * a * v[2]) / 3)))
+        if abs(angle - last) < 1e-4:
+            break
+        last = angle
+    dss.Circuit.SetActiveElement("Line.dep")
+    c = np.asarray(dss.CktElement.Currents())
+    out = float(np.abs(c[0:6:2] + 1j * c[1:6:2]).max())
+    dss.Text.Command("clear")
+    return out
+
+
+def test_pair_row_prints_the_current_that_sets_the_fuse_time(ngr):
+    """Review rev44b M2: the Pair coordination row printed the fuse's first-cycle 301.7 A (the
+    chargers at 1.5 pu) beside a time the sustained stage sets. Now it also prints the
+    current at which the link's TC curve gives that time. References, OpenDSS (the depot as
+    an Isource in phase with its V1): first cycle 1.5 × 2 MVA / (√3 × 480 V) = 3608.4 A →
+    the fuse carries 301.82 A; the sustained stage, 1 MW / (√3 × 480 V) = 1202.8 A (the
+    50 % export at rated voltage, as the Charger stages sheet's stage current) → 383.52 A."""
+    folder, res = ngr
+    p = pair_table(res)
+    row = p[(p.pair == "fdep → head-c1") & (p.case_of == "worst V2G")].iloc[0]
+    assert row.worst_fault.startswith("SLG")
+    first = _dss_fuse_with_depot(folder / "master.dss", 1.5 * 2000e3 / (math.sqrt(3) * 480))
+    sustained = _dss_fuse_with_depot(folder / "master.dss", 1000e3 / (math.sqrt(3) * 480))
+    assert row.i_primary_worst_a == pytest.approx(first, rel=0.002)       # 301.9 vs 301.82
+    assert row.i_primary_at_t_worst_a == pytest.approx(sustained, rel=0.002)  # 383.5 / 383.52
+    # the base row: one stage, the printed current sets the time
+    base = p[(p.pair == "fdep → head-c1") & (p.case_of == "base")].iloc[0]
+    assert base.i_primary_at_t_worst_a == pytest.approx(base.i_primary_worst_a, rel=1e-9)
+    # a relay primary's time is not a fuse's TC: nothing printed
+    assert p[p.pair.str.startswith("head")].empty or p[p.pair.str.startswith(
+        "head")].i_primary_at_t_worst_a.isna().all()
