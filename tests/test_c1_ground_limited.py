@@ -38,15 +38,9 @@ from protv2g.checks.ground_limited import (  # noqa: E402
 from protv2g.checks.operating_element import OperatingElement  # noqa: E402
 from protv2g.report.derived import pair_table  # noqa: E402
 
-MODEL = """Clear
-Set DefaultBaseFrequency=60
-New Circuit.f3 basekv=69 pu=1.0 phases=3 bus1=src MVAsc3=1500 MVAsc1=1200 x1r1=10 x0r0=3
-New Transformer.sub phases=3 windings=2 buses=(src sub.1.2.3.4) conns=(delta wye)
-~ kvs=(69 13.8) kvas=(15000 15000) xhl=8 %r=0.5
-New Reactor.ngr phases=1 bus1=sub.4 bus2=sub.0 R={r_ngr} X=0.01
-New Linecode.c500 nphases=3 r1=0.09 x1=0.35 r0=0.6 x0=1.1 c1=90 c0=90 units=mi normamps=450
-New Linecode.c2 nphases=3 r1=0.33 x1=0.42 r0=0.9 x0=1.3 c1=55 c0=55 units=mi normamps=190
-New Line.c1 bus1=sub bus2=p1 linecode=c500 length=0.4 units=mi
+from .ngr_feeder import ngr_source  # noqa: E402
+
+MODEL = """New Line.c1 bus1=sub bus2=p1 linecode=c500 length=0.4 units=mi
 New Line.c2 bus1=p1 bus2=p2 linecode=c500 length=0.6 units=mi
 New Line.c3 bus1=p2 bus2=p3 linecode=c500 length=0.5 units=mi
 New Line.dep bus1=p3 bus2=dp linecode=c2 length=0.1 units=mi
@@ -99,7 +93,7 @@ faults:
 
 
 def _write(folder, r_ngr: float = 20.0):
-    (folder / "master.dss").write_text(MODEL.format(r_ngr=r_ngr))
+    (folder / "master.dss").write_text(ngr_source(r_ngr) + MODEL)
     (folder / "study.yaml").write_text(STUDY)
     return folder / "study.yaml"
 

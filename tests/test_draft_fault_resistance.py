@@ -15,6 +15,8 @@ import pytest
 
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM, r_fault_todo
 
+from .ngr_feeder import ngr_source
+
 
 def test_ceiling_at_4_16_kv_by_hand():
     # 4.16 kV / √3 = 2,401.8 V line to neutral; / 20 Ω = 120.1 A
@@ -38,14 +40,7 @@ def test_no_ceiling_without_a_voltage(kv):
     assert "V_LN / R" not in r_fault_todo(kv)
 
 
-NGR_MODEL = """Clear
-Set DefaultBaseFrequency=60
-New Circuit.f3 basekv=69 pu=1.0 phases=3 bus1=src MVAsc3=1500 MVAsc1=1200 x1r1=10 x0r0=3
-New Transformer.sub phases=3 windings=2 buses=(src sub.1.2.3.4) conns=(delta wye)
-~ kvs=(69 13.8) kvas=(15000 15000) xhl=8 %r=0.5
-New Reactor.ngr phases=1 bus1=sub.4 bus2=sub.0 R=20 X=0.01
-New Linecode.c2 nphases=3 r1=0.33 x1=0.42 r0=0.9 x0=1.3 c1=55 c0=55 units=mi normamps=190
-New Line.c1 bus1=sub bus2=p1 linecode=c2 length=0.5 units=mi
+NGR_MODEL = ngr_source() + """New Line.c1 bus1=sub bus2=p1 linecode=c2 length=0.5 units=mi
 New Line.c2 bus1=p1 bus2=p2 linecode=c2 length=0.8 units=mi
 New Load.p2 bus1=p2 phases=3 conn=delta kv=13.8 kw=1200 kvar=600
 Set VoltageBases=(69, 13.8)
