@@ -72,6 +72,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks import ground_limited as by_design
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_arcing_text import arcing_text
@@ -84,12 +85,6 @@ from protv2g.checks.fuse_gg_i2t import (
 )
 from protv2g.checks.fuse_gg_text import gg_pair_text
 from protv2g.checks.fuse_melt_text import below_melt_note
-from protv2g.checks.ground_limited import (
-    by_design_attributed,
-    by_design_mechanism,
-    ground_limited,
-    ground_limited_message,
-)
 from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE
 from protv2g.checks.pair_rows import row_margins
 from protv2g.checks.pair_terms import PairTerms
@@ -221,7 +216,7 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         elements = terms.elements(PRIMARY_TIME, "op")
         # a fuse the feeder's grounding keeps from clearing ground faults: by design, info
         # (:mod:`.ground_limited`, review rev44b M2)
-        limited = ground_limited(ctx, m, sel, margin, elements[1], p_clear)
+        limited = by_design.ground_limited(ctx, m, sel, margin, elements[1], p_clear)
         frames.append(coordination_rows(
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
             margin, cti, tolerance=tol, rule="coordination_interval",
@@ -319,7 +314,7 @@ def primary_tc_band_low_s(ctx: CheckContext, m: pd.DataFrame, is_fuse: np.ndarra
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.criterion == "C1" and r.status == CheckStatus.INFO.value:
-        return ground_limited_message(ctx, r, where, export)
+        return by_design.ground_limited_message(ctx, r, where, export)
     if r.check == FAST_SHOT_CHECK:
         return (f"backup recloser {r.backup}'s fast shot ({fmt_s(r.t_backup_s)}) is not slower "
                 f"than {r.primary}'s ({fmt_s(r.t_primary_s)}) by more than their scatter "
@@ -372,8 +367,8 @@ def check_coordination(ctx: CheckContext) -> pd.DataFrame:
     rows for unusable devices and ``not_applicable`` rows for criteria with no pair of their
     kind."""
     coord = ctx.coordination if ctx.coordination is not None else empty_coordination()
-    rows = [by_design_attributed(pair_violations(ctx, coord, ("C1", "C3", "C4"), _message,
-                                                 mechanism=by_design_mechanism)),
+    rows = [by_design.by_design_attributed(pair_violations(
+                ctx, coord, ("C1", "C3", "C4"), _message, mechanism=by_design.by_design_mechanism)),
             transformer_rows(ctx, ("C1", "C3", "C4"))]
     by_criterion = pair_criteria(ctx)
     for c in ("C1", "C3", "C4"):
