@@ -8,11 +8,14 @@ V2G, since no ground fault through 20 Ω at 4.16 kV exceeds ≈ 120 A; the TODO 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
 
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM, r_fault_todo
+
+from .ngr_feeder import ngr_source
 
 
 def test_ceiling_at_4_16_kv_by_hand():
@@ -35,3 +38,42 @@ def test_ceiling_is_a_bound_on_the_slg_current():
 @pytest.mark.parametrize("kv", [0.0, -1.0])
 def test_no_ceiling_without_a_voltage(kv):
     assert "V_LN / R" not in r_fault_todo(kv)
+
+
+NGR_MODEL = ngr_source() + """New Line.c1 bus1=sub bus2=p1 linecode=c2 length=0.5 units=mi
+New Line.c2 bus1=p1 bus2=p2 linecode=c2 length=0.8 units=mi
+New Load.p2 bus1=p2 phases=3 conn=delta kv=13.8 kw=1200 kvar=600
+Set VoltageBases=(69, 13.8)
+CalcVoltageBases
+"""
+
+
+def test_the_models_own_grounding_is_said(tmp_path):
+    """Review rev44b M2 (13.8 kV, 20 Ω neutral resistor): the TODO said "no ground fault
+    through it exceeds V_LN / R = 398 A" where the resistor halves it. Reference: OpenDSS, a
+    ``Fault`` of 20 Ω from phase a to ground at the substation bus, loads out, source at
+    1.0 pu (IEC 60909's minimum case, c_min = 1.0; no line between it and the source):
+    198.65 A; by hand V_LN / (R + R_NGR) = 7967 / 40 = 199.2 A."""
+    pytest.importorskip("opendssdirect")
+    import opendssdirect as dss
+
+    from protv2g.study_draft.draft import draft_study
+
+    master = tmp_path / "master.dss"
+    master.write_text(NGR_MODEL)
+    text = draft_study(master).text
+    line = next(x for x in text.splitlines() if "r_fault_min_ohm:" in x)
+    assert "exceeds V_LN / R = 398 A" in line
+    got = re.search(r"the largest is ([\d,]+) A \(at (\w+), IEC 60909 minimum case\)", line)
+    assert got is not None, line
+    dss.Text.Command(f'compile "{master}"')
+    dss.Text.Command("Load.p2.enabled=no")
+    dss.Text.Command("New Fault.f bus1=sub.1 phases=1 r=20")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement("Fault.f")
+    c = dss.CktElement.Currents()
+    ref = abs(complex(c[0], c[1]))
+    dss.Text.Command("clear")
+    assert got.group(2) == "sub"  # the largest: nearest the source
+    assert float(got.group(1).replace(",", "")) == pytest.approx(ref, abs=0.6)  # 199 vs 198.6
+    assert ref == pytest.approx(13.8e3 / math.sqrt(3) / 40.0, rel=0.005)

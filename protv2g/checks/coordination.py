@@ -72,6 +72,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from protv2g.checks import ground_limited as by_design
 from protv2g.checks._common import CheckContext, concat, fmt_s, not_applicable, unevaluable
 from protv2g.checks.beyond_transformer import transformer_rows
 from protv2g.checks.fuse_arcing_text import arcing_text
@@ -212,12 +213,17 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         # (margin −∞, as C2's uncleared rows; review rev41a W2)
         no_backup = backup_blocked(ctx, m, b_op)
         margin = np.where(no_backup, -np.inf, b_op - p_clear - cti)
+        elements = terms.elements(PRIMARY_TIME, "op")
+        # a fuse the feeder's grounding keeps from clearing ground faults: by design, info
+        # (:mod:`.ground_limited`, review rev44b M2)
+        limited = by_design.ground_limited(ctx, m, sel, margin, elements[1], p_clear)
         frames.append(coordination_rows(
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
             margin, cti, tolerance=tol, rule="coordination_interval",
             rule_value=cti, rule_source=src,
             boundary=with_curve_band(bnd, m.primary.to_numpy(), margin, b_op - p_low - cti),
-            t_primary_low=p_low, elements=terms.elements(PRIMARY_TIME, "op")))
+            fail_status=_pick_text(limited, CheckStatus.INFO.value, CheckStatus.FAIL.value),
+            t_primary_low=p_low, elements=elements))
         # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
         b_mm = m.b_t_mm_s.to_numpy(dtype=float)
         sel = operates & (bk == fuse) & (pk != rc)
@@ -307,6 +313,8 @@ def primary_tc_band_low_s(ctx: CheckContext, m: pd.DataFrame, is_fuse: np.ndarra
 
 
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
+    if r.criterion == "C1" and r.status == CheckStatus.INFO.value:
+        return by_design.ground_limited_message(ctx, r, where, export)
     if r.check == FAST_SHOT_CHECK:
         return (f"backup recloser {r.backup}'s fast shot ({fmt_s(r.t_backup_s)}) is not slower "
                 f"than {r.primary}'s ({fmt_s(r.t_primary_s)}) by more than their scatter "
@@ -359,7 +367,8 @@ def check_coordination(ctx: CheckContext) -> pd.DataFrame:
     rows for unusable devices and ``not_applicable`` rows for criteria with no pair of their
     kind."""
     coord = ctx.coordination if ctx.coordination is not None else empty_coordination()
-    rows = [pair_violations(ctx, coord, ("C1", "C3", "C4"), _message),
+    rows = [by_design.by_design_attributed(pair_violations(
+                ctx, coord, ("C1", "C3", "C4"), _message, mechanism=by_design.by_design_mechanism)),
             transformer_rows(ctx, ("C1", "C3", "C4"))]
     by_criterion = pair_criteria(ctx)
     for c in ("C1", "C3", "C4"):

@@ -49,6 +49,7 @@ from protv2g.report.elements import (
 from protv2g.report.fault_levels import FAULT_LEVEL_COLUMNS, fault_levels
 from protv2g.report.findings_backup import unseen_lateral_texts
 from protv2g.report.findings_margin import no_margin_texts
+from protv2g.report.pair_stage_current import AT_T_COLUMN, primary_current_at_time_a
 from protv2g.report.pair_status import point_reasons, point_status
 from protv2g.report.sheets import column_view
 from protv2g.report.voltage_basis import voltage_rests_on
@@ -79,7 +80,7 @@ PAIR_COLUMNS = [
     *(col for tag in ("max", "min", "worst") for col in (
         f"{tag}_fault", f"i_primary_{tag}_a", f"i_backup_{tag}_a", f"i_primary_3i0_{tag}_a",
         f"i_backup_3i0_{tag}_a", f"t_primary_{tag}_s", f"t_backup_{tag}_s",
-        f"interval_{tag}_s", f"elements_{tag}")),
+        f"interval_{tag}_s", f"elements_{tag}", AT_T_COLUMN.format(tag=tag))),
     "required_s", "worst_margin_s", "margin_formula", "status", "fuse_saving_range_a",
     *POINT_STATUS_COLUMNS,
 ]
@@ -245,6 +246,7 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                     for k, col in (("scenario", "scenario"), ("bus", "_bus"), ("type", "_type"),
                                    ("case", "_case"))})
     reasons = point_reasons(result.violations)
+    curve_cache: dict = {}
     rows: list[dict[str, Any]] = []
     asked: list[tuple[dict[str, Any], str, tuple[pd.Series | None, str, str] | None]] = []
     requests: list[tuple[pd.Series | None, str, str]] = []
@@ -305,6 +307,9 @@ def pair_table(result: StudyResult, models: dict[str, Any] | None = None,
                                                  else np.nan)
                 row[f"interval_{tag}_s"] = (float(r["margin_s"]) + float(r["required_s"])
                                             if r is not None else np.nan)
+                # the current that sets the fuse's printed time (rev44b M2, .pair_stage_current)
+                row[AT_T_COLUMN.format(tag=tag)] = primary_current_at_time_a(
+                    models, curve_cache, primary, r)
                 row[f"status_{tag}"], row[f"reason_{tag}"] = point_status(r, reasons)
                 # named for all rows at once below; an idle row's elements are not the
                 # device table's (its currents are the idle ones): its own codes' (W3)

@@ -80,7 +80,10 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
            "vm_ll_max_pu": "Vm ll max (pu; largest line to line, no-ground-path bus)",
            "vm_ll_min_pu": "Vm ll min (pu; lowest line to line, no-ground-path bus)",
            # Existing sources: a generator's IEC 60909-0 impedance correction (session 42)
-           "iec_correction": "IEC 60909 correction (K_G / K_S / K_SO)"}
+           "iec_correction": "IEC 60909 correction (K_G / K_S / K_SO)",
+           # Pair coordination: the current that sets a fuse's staged time (rev44b M2)
+           **{f"i_primary_at_t_{tag}_a": f"I primary at t {tag} (A; sets the fuse's TC)"
+              for tag in ("max", "min", "worst")}}
 
 
 def header_label(column: str) -> str:

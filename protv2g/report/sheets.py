@@ -135,7 +135,8 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
                *(col for tag in ("max", "min", "worst") for col in (
                    f"{tag}_fault", f"i_primary_{tag}_a", f"i_backup_{tag}_a",
                    f"i_primary_3i0_{tag}_a", f"i_backup_3i0_{tag}_a", f"t_primary_{tag}_s",
-                   f"t_backup_{tag}_s", f"interval_{tag}_s", f"elements_{tag}")),
+                   f"i_primary_at_t_{tag}_a", f"t_backup_{tag}_s", f"interval_{tag}_s",
+                   f"elements_{tag}")),
                "required_s", "worst_margin_s", "margin_formula", "status",
                "fuse_saving_range_a", "scenario"),
               "every primary/backup pair: base and worst V2G (one scenario) at its maximum, "
@@ -144,7 +145,10 @@ DATA_SHEETS: tuple[SheetSpec, ...] = (
               "device whose time is shown, on the largest phase current (I) or, for a ground "
               "element (3I0), the residual current (3I0); fuse-saving range: phase faults at the "
               "scenario's recloser/fuse current ratio, then ground faults on the recloser's "
-              "faster of phase and 51G fast elements with 3I0 = the fuse current; "
+              "faster of phase and 51G fast elements with 3I0 = the fuse current; I primary "
+              "at t: where T primary is a fuse's total clearing, the constant current at "
+              "which its curve gives that time — the stage's current that sets it (= I "
+              "primary when the first cycle does), the point to read on the fuse's curve; "
               + STAGED_TIME_NOTE),
     SheetSpec("Fault levels", "derived:fault_levels",
               ("device", "bus", "phases", "fault_type", "i_max_base_ka", "i_max_v2g_ka",

@@ -77,6 +77,7 @@ from protv2g.study_draft.base_case import (
     _device_x_r,
 )
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
+from protv2g.study_draft.draft_assumptions import largest_min_ground_fault
 from protv2g.study_draft.draft_text import (
     CURVES_FOLDER,
     DRAFT_PARTICIPATION,
@@ -403,7 +404,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
                              site_transformers=site_xf, site_transformer_loads=xf_loads,
                              device_kv=device_kv(model, phase_devices),
-                             project_devices=project, mid_reclosers=mids)
+                             project_devices=project, mid_reclosers=mids,
+                             min_ground_fault=largest_min_ground_fault(
+                                 base_res.bus, base_model.buses.kv_ll, level_kv))
     # most of the model's fuses below their laterals' load: said once (review rev36a T3)
     model_fuses = {e["name"]: places[e["name"]] for e in entries
                    if e["kind"] == "fuse" and e["name"] in places

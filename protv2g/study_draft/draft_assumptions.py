@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
 from protv2g.study_draft.notes import NO_GROUND_FIX, NO_GROUND_WHAT
 from protv2g.study_draft.writer import todo
 
 __all__ = ["DRAFT_PARTICIPATION", "FUSE_LINK_FIX", "NO_FUSE_NOTE", "OLD_PICKUP_RULE",
-           "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT", "r_fault_todo",
+           "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT",
+           "largest_min_ground_fault", "r_fault_todo",
            "r_fault_ungrounded_todo"]
 
 
@@ -56,7 +60,8 @@ _NO_GROUND_TODO = todo("no ground element in the model (no ground curves, no gro
                        NO_GROUND_FIX)
 
 
-def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
+def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM,
+                 largest: tuple[float, str] | None = None) -> str:
     """The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
     recloser–fuse rows of the minimum case, and was a plain comment), with the ceiling it puts
     on a ground fault at the feeder's primary voltage ``level_kv`` (kV line to line).
@@ -68,15 +73,50 @@ def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
     sequence-network connection, e.g. J. D. Glover et al., *Power System Analysis and
     Design*, §9.2), and the sequence impedances' resistances are not negative, so the
     denominator is at least ``3R``.
+
+    ``largest`` (A, bus): the largest minimum-case SLG current through ``R`` protv2g computes
+    on the model at that voltage (:func:`largest_min_ground_fault`), said beside the ceiling:
+    the model's own ``Z0`` is in series with ``R`` — a 20 Ω neutral resistor at the
+    substation adds ``3 × 20 Ω`` to it and halves the ceiling (review rev44b M2, 13.8 kV: "no
+    ground fault through it exceeds 398 A" where the model's largest is 199 A).
     """
     ceiling = (f"; at {level_kv:g} kV no ground fault through it exceeds V_LN / R = "
                f"{level_kv * 1e3 / math.sqrt(3.0) / r_ohm:,.0f} A, whatever the source"
                if level_kv > 0 and r_ohm > 0 else "")
+    if ceiling and largest is not None and largest[0] == largest[0]:
+        ceiling += (f"; on this model, its source and grounding impedances in series with "
+                    f"R (a neutral resistor or reactor among them), the largest is "
+                    f"{largest[0]:,.0f} A (at {largest[1]}, IEC 60909 minimum case)")
     return todo(
         f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American "
         "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "
         f"ground-fault rows (C5 reach, C2 fuse saving){ceiling}",
         "give the utility's fault resistance for minimum-fault studies (0 Ω for bolted faults)")
+
+
+def largest_min_ground_fault(bus_rows: pd.DataFrame, kv_ll: pd.Series, level_kv: float
+                             ) -> tuple[float, str] | None:
+    """The largest minimum-case SLG fault current (A) and its bus among the buses at
+    ``level_kv`` (kV line to line, within 1 %), or None.
+
+    ``bus_rows``: a fault study's bus table (:data:`protv2g.engine.phase.result.BUS_COLUMNS`,
+    the minimum case's ground faults through the study's fault resistance: init's
+    :func:`protv2g.study_draft.head_rule.head_fault_study`); ``kv_ll``: bus name → kV.
+    """
+    if bus_rows is None or bus_rows.empty or not level_kv > 0:
+        return None
+    names = bus_rows["bus_name"].astype(str)
+    kv = pd.to_numeric(names.map(kv_ll), errors="coerce").to_numpy(float)
+    with np.errstate(invalid="ignore"):
+        keep = ((bus_rows["case"].astype(str).to_numpy() == "min")
+                & bus_rows["fault_type"].astype(str).str.startswith("SLG").to_numpy()
+                & (np.abs(kv / level_kv - 1.0) <= 0.01))
+    i_ka = pd.to_numeric(bus_rows["ikss_ka"], errors="coerce").to_numpy(float)
+    at = np.flatnonzero(keep & np.isfinite(i_ka))
+    if not len(at):
+        return None
+    k = at[np.argmax(i_ka[at])]
+    return 1e3 * float(i_ka[k]), str(names.iat[k])
 
 
 def r_fault_ungrounded_todo(r_ohm: float) -> str:

@@ -91,7 +91,8 @@ def project_device_caveat(note: str, transformer: str | None) -> str:
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
                level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
                drafted=(), heads=(), site_transformers=None, device_kv=None,
-               site_transformer_loads=None, project_devices=None, mid_reclosers=()):
+               site_transformer_loads=None, project_devices=None, mid_reclosers=(),
+               min_ground_fault=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``project_devices`` device → the site's own model transformer it sits on: its drafted
@@ -125,6 +126,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     ``checks.v_max_pu`` (ANSI C84.1 vs EN 50160, :func:`.low_voltage.voltage_limit_todo`).
     ``mid_reclosers`` (entry, :class:`.mid_recloser.MidRecloser`) of the reclosers drafted
     where a head relay cannot reach, written after it with a TODO on each value.
+    ``min_ground_fault`` (A, bus): the largest minimum-case SLG current through the drafted
+    fault resistance on the model at ``level_kv``
+    (:func:`.draft_assumptions.largest_min_ground_fault`), said in that resistance's TODO.
     Returns ``(text, todos)``.
     """
     x_r = x_r or {}
@@ -334,7 +338,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     r_todo = (r_fault_low_voltage_todo(R_FAULT_MIN_OHM, max(lv))
               if names and len(lv) == len(names)
               else r_fault_ungrounded_todo(R_FAULT_MIN_OHM) if ungrounded_feeder(model, level_kv)
-              else r_fault_todo(level_kv))
+              else r_fault_todo(level_kv, largest=min_ground_fault))
     lines += ["faults:", "  method: iec60909",
               f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {r_todo}"]
     todos.append("faults.r_fault_min_ohm")

@@ -8,10 +8,17 @@ devices and chargers need. De-energised nodes (no path to a source) are left out
 Methods
 -------
 ``classical``
-    OpenDSS's fault-study network (loads as constant admittances at rated voltage, shunts in)
-    and its open-circuit voltages ``Voc`` (taps and winding ratios as solved, machines' internal
-    voltages from the power flow) — or, with ``prefault="power_flow"``, the snapshot power-flow
-    voltages. No correction factors.
+    OpenDSS's fault study run after the model's snapshot power flow (``Solve``, then ``solve
+    mode=faultstudy``; :func:`protv2g.network.dss_model.load_dss_model`): its network (loads
+    as constant admittances at rated voltage, shunts in, taps and winding ratios as solved —
+    every element's ``Yprim`` OpenDSS's) and its open-circuit voltages ``Voc`` (machines'
+    internal voltages from the power flow) — or, with ``prefault="power_flow"``, the snapshot
+    power-flow voltages. After that ``Solve`` OpenDSS's ``Voc`` is the power flow's state,
+    constant-power loads drawing their own current (measured, review rev44b M5: a 13.8 kV
+    feeder's 4.16 kV plant bus, ``Voc`` 2247.876 V, power flow 2247.877 V), not the
+    admittance network's own solution a fault study run straight after ``compile`` gives
+    (2263.2 V there: 0.3–0.8 % more fault current on a heavily loaded feeder); the two agree
+    where the loads are constant-impedance (``model=2``). No correction factors.
 ``iec60909``
     IEC 60909-0:2016 §4.3.1.1 and §5: the equivalent voltage source ``c·Un/√3`` at the fault
     is the only active source; loads and shunt capacitors/reactors are taken out ("line
