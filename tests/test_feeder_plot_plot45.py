@@ -31,6 +31,7 @@ from protv2g.report.feeder_graph import device_edges, feeder_graph, feeder_table
 from protv2g.report.feeder_layout import feeder_layout
 from protv2g.report.feeder_plot import plot_feeder
 from tests.conftest import REAL_FEEDERS_DIR, SHARED_DIR, need_dss_master
+from tests.test_feeder_plot_coordinates import _file_coordinates
 
 NO_DEVICES = pd.DataFrame(columns=["device", "kind", "element", "element_index", "bus"])
 
@@ -162,19 +163,10 @@ def test_ckt24_step_transformers_red_not_named_unless_v2g_makes_the_finding():
     assert "subxfmr" in texts
 
 
-def _file_xy(path):
-    out = {}
-    for line in path.read_text().splitlines():
-        parts = line.replace(",", " ").split()
-        if len(parts) >= 3:
-            out[parts[0].lower()] = (float(parts[1]), float(parts[2]))
-    return out
-
-
 def test_ieee34_coordinates_from_its_run_script():
     master = need_dss_master(SHARED_DIR / "feeders" / "opendss" / "34Bus" / "ieee34Mod1.dss")
     model = load_dss_model(master)
-    ref = _file_xy(master.parent / "IEEE34_BusXY.csv")
+    ref = _file_coordinates(master.parent / "IEEE34_BusXY.csv")
     buses = model.buses
     placed = buses[buses.x.notna()]
     assert len(placed) >= 0.9 * len(buses)
