@@ -18,7 +18,8 @@ import pandas as pd  # noqa: E402
 
 from protv2g.network.dss_model import load_dss_model  # noqa: E402
 from protv2g.report.branch_marks import REGULATOR, TRANSFORMER  # noqa: E402
-from protv2g.report.feeder_graph import feeder_graph, feeder_tables, tree_layout  # noqa: E402
+from protv2g.report.feeder_graph import feeder_graph, feeder_tables  # noqa: E402
+from protv2g.report.feeder_layout import feeder_layout  # noqa: E402
 from protv2g.report.feeder_plot import plot_feeder  # noqa: E402
 
 
@@ -45,7 +46,7 @@ def _symbols(ax, marker):
 
 def test_regulators_and_the_inline_transformer_drawn_named_when_a_finding_names_them(ieee34):
     g = feeder_graph(ieee34)
-    pos = tree_layout(g)
+    pos = feeder_layout(g).pos  # the run script's IEEE34_BusXY.csv (session 45)
     settings = pd.DataFrame(columns=["device", "kind", "element", "element_index", "bus"])
     # the IEEE 34 run's findings: C12 reverse power through REG:reg1a (other units in
     # other_device), C4's "no device at transformer transformer.xfm1" at that fault_bus
@@ -59,8 +60,10 @@ def test_regulators_and_the_inline_transformer_drawn_named_when_a_finding_names_
 
     def between(a, b, found):
         (x0, y0), (x1, y1) = pos[a], pos[b]
-        return [c for x, y, c in found if min(x0, x1) < x < max(x0, x1)
-                and min(y0, y1) - 1e-9 <= y <= max(y0, y1) + 1e-9]
+        # on the segment, off its ends (a vertical one too: IEEE 34's 852–852r to scale)
+        return [c for x, y, c in found if min(x0, x1) - 1e-9 <= x <= max(x0, x1) + 1e-9
+                and min(y0, y1) - 1e-9 <= y <= max(y0, y1) + 1e-9
+                and (x, y) not in ((x0, y0), (x1, y1))]
 
     assert len(regs) == 2 and len(xfms) == 2  # reg1, reg2; XFM1 and the substation's
     assert between("814", "814r", regs) == ["tab:red"]  # a finding names reg1a

@@ -30,7 +30,8 @@ from protv2g.errors import InputError, Issue
 from protv2g.network.dss_elements import ElementY, element_y, inverter_generators
 from protv2g.network.dss_engine import new_engine
 from protv2g.network.dss_terminals import keep_open_terminals
-from protv2g.network.opendss_script import compile_script, read_bus_coordinates
+from protv2g.network.opendss_coords import read_bus_coordinates, run_script_coordinates
+from protv2g.network.opendss_script import compile_script
 
 __all__ = ["compile_model", "solve_power_flow", "suspend_protection", "resume_protection",
            "inverter_output_kw", "RatedTransformer", "rated_transformers", "RETRY_ITERATIONS",
@@ -50,9 +51,11 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = (),
     Returns the engine and the warning log; the log's ``redirect_elements`` holds the
     elements the ``redirects`` define that the master does not (lower case,
     ``"transformer.depot_xf"``: review rev33a F1, a site's own transformer a redirect adds).
-    ``coordinates``: run the scripts' ``BusCoords`` commands too (the bus positions of the
-    feeder plot, :func:`read_bus_coordinates`; the log's ``coordinates`` says whether one
-    ran). Raises :class:`InputError` as :func:`.dss_model.load_dss_model`.
+    ``coordinates``: run the scripts' ``BusCoords`` or ``LatLongCoords`` commands too, else
+    those of a run script beside the master that compiles it (the bus positions of the
+    feeder plot, :mod:`~protv2g.network.opendss_coords`; the log's ``coordinates`` says which
+    kind ran: ``"xy"``, ``"latlong"`` or ``""``). Raises :class:`InputError` as
+    :func:`.dss_model.load_dss_model`.
     """
     path = Path(master_path)
     if not path.is_file():
@@ -74,8 +77,13 @@ def compile_model(master_path: str | Path, redirects: Sequence[str | Path] = (),
     if redirects:
         warn.redirect_elements = frozenset(
             str(n).lower() for n in dss.Circuit.AllElementNames()) - before
-    read = read_bus_coordinates(dss, log.skipped) if coordinates else set()
-    warn.coordinates = bool(read)
+    read, warn.coordinates = (read_bus_coordinates(dss, log.skipped) if coordinates
+                              else (set(), ""))
+    if coordinates and not read:  # a run script's (IEEE 34's Run_IEEE34Mod1.dss)
+        lines, warn.coordinates = run_script_coordinates(dss, path)
+        for file, line_no, text in lines:
+            warn.add("script", f"{Path(file).name}:{line_no}", text,
+                     f"{COORDINATES_READ}; from a run script beside the master that compiles it")
     for k, (file, line_no, text) in enumerate(log.skipped):
         warn.add("script", f"{Path(file).name}:{line_no}", text,
                  COORDINATES_READ if k in read else
@@ -98,8 +106,9 @@ class _Warnings:
         self.rows: list[tuple[str, str, str, str]] = []
         #: the elements the redirects add (:func:`compile_model`)
         self.redirect_elements: frozenset[str] = frozenset()
-        #: a ``BusCoords`` command of the scripts ran (:func:`read_bus_coordinates`)
-        self.coordinates = False
+        #: the kind of coordinates the scripts gave: "xy" (``BusCoords``), "latlong"
+        #: (``LatLongCoords``) or "" (:func:`read_bus_coordinates`)
+        self.coordinates = ""
 
     def add(self, element: str, name: str, what: str, action: str) -> None:
         self.rows.append((element, name, what, action))

@@ -84,6 +84,7 @@ from protv2g.network.dss_islands import (
     island_elements,
 )
 from protv2g.network.dss_unit_slips import element_unit_slips
+from protv2g.network.opendss_coords import project_lat_long
 
 __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
            "suspend_protection", "resume_protection", "inverter_output_kw", "PRIMARY_KV_LL",
@@ -412,9 +413,10 @@ def _node_voltages(dss) -> np.ndarray:  # noqa: ANN001
     return (v[2::2] + 1j * v[3::2]).astype(complex)
 
 
-def _bus_table(dss, coordinates: bool = False) -> pd.DataFrame:  # noqa: ANN001
-    """``kv_ln`` of each bus, and its ``x``, ``y`` from the model's ``BusCoords`` (NaN where
-    none: ``coordinates`` False, or the bus not in the file; OpenDSS's ``Bus.Coorddefined``)."""
+def _bus_table(dss, coordinates: str = "") -> pd.DataFrame:  # noqa: ANN001
+    """``kv_ln`` of each bus, and its ``x``, ``y`` from the model's coordinates (NaN where
+    none: ``coordinates`` "", or the bus not in the file; OpenDSS's ``Bus.Coorddefined``);
+    ``"latlong"`` ones as metres east and north (:func:`.opendss_coords.project_lat_long`)."""
     names = [b.lower() for b in dss.Circuit.AllBusNames()]
     kv = np.empty(len(names))
     xy = np.full((len(names), 2), np.nan)
@@ -423,6 +425,8 @@ def _bus_table(dss, coordinates: bool = False) -> pd.DataFrame:  # noqa: ANN001
         kv[i] = dss.Bus.kVBase()
         if coordinates and dss.Bus.Coorddefined():
             xy[i] = dss.Bus.X(), dss.Bus.Y()
+    if coordinates == "latlong":  # OpenDSS's X, Y: longitude, latitude
+        xy[:, 0], xy[:, 1] = project_lat_long(xy[:, 0], xy[:, 1])
     return pd.DataFrame({"kv_ln": kv, "x": xy[:, 0], "y": xy[:, 1]},
                         index=pd.Index(names, name="bus"))
 

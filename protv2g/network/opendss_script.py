@@ -326,31 +326,3 @@ def _rejected(path: Path, where: str, line: str, why: str,
         )
     )
 
-
-def read_bus_coordinates(dss, skipped: list[tuple[str, int, str]]) -> set[int]:  # noqa: ANN001
-    """Run the ``BusCoords`` commands among the ``skipped`` script lines (``(file, line no,
-    text)``, :class:`~protv2g.network.opendss_script.ScriptLog`) on the compiled circuit;
-    the indices of those that ran.
-
-    A coordinate file sets each bus's ``X``/``Y`` (OpenDSS's ``Bus.Coorddefined``), nothing
-    of the circuit (R. C. Dugan, D. Montenegro, "Reference Guide: The Open Distribution
-    System Simulator (OpenDSS)", EPRI, 2020, ``BusCoords``: "bus, x, y" lines). The file is
-    found beside the script that names it (any case); one OpenDSS rejects, or that is
-    missing, is left unread (the feeder plot then lays the tree out itself: review rev43a
-    M10, EPRI ckt24's 1,356 coordinates were not read and its plot was a hop-count tree).
-    """
-    ran: set[int] = set()
-    for k, (file, _, text) in enumerate(skipped):
-        match = _FIRST_WORD.match(text)
-        arg = _FILE_ARG.match(text)
-        if match is None or match.group(1).lower() != "buscoords" or arg is None:
-            continue
-        target = resolve_file(arg.group(1).strip("\"'()"), Path(file).parent)
-        if target is None:
-            continue
-        try:
-            dss.Text.Command(f'BusCoords file="{target}"')
-        except Exception:  # noqa: BLE001 (OpenDSS's own error type varies by version)
-            continue
-        ran.add(k)
-    return ran

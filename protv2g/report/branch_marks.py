@@ -10,7 +10,9 @@ or when a finding names it. Service transformers to low-voltage secondaries (the
 ≈ 1,200) get none unless named. A regulator is a circle crossed by an arrow (the tap changer:
 the usual one-line symbol of a step-voltage regulator, IEEE Std 315 / IEC 60617 "variable"
 arrow), a transformer two overlapping circles (IEEE Std 315 / IEC 60617 S00841). A symbol
-a finding names is red and carries the branches' names (``reg1a/b/c``).
+a finding names is red; a red regulator carries its units' names (``reg1a/b/c``), a red
+transformer only where V2G makes the finding (new or worse, not pre-existing: EPRI ckt24's 24
+step transformers in pre-existing C12 overloads were 24 red names over the feeder).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from matplotlib.path import Path
 
 from protv2g.report.plot_marks import add_line
 
-__all__ = ["PRIMARY_KV", "STYLES", "branch_marks", "group_name", "named_in"]
+__all__ = ["PRIMARY_KV", "STYLES", "branch_marks", "group_name", "named_in",
+           "transformer_units"]
 
 #: A bus at this line-to-line voltage (kV) or above is a primary (medium-voltage) bus: a
 #: transformer between two of them is in line on the feeder, one to a lower voltage a service
@@ -51,7 +54,7 @@ REGULATOR = Path.make_compound_path(
 STYLES = {"regulator": (REGULATOR, "regulator (its taps controlled; red, named: a finding "
                         "names it)"),
           "transformer": (TRANSFORMER, f"transformer in line (both sides ≥ {PRIMARY_KV:g} kV; "
-                          "red, named: a finding names it)")}
+                          "red: a finding names it)")}
 
 
 def _bare(name: str) -> str:
@@ -83,27 +86,50 @@ def group_name(names: list[str]) -> str:
     return ", ".join(bare)
 
 
+def transformer_units(d: dict[str, Any]) -> list[str]:
+    """The transformers among an edge's parallel branches (``d``: the edge's attributes,
+    :func:`~protv2g.report.feeder_graph.feeder_graph`); none on an edge of lines.
+
+    >>> transformer_units({"element": "line", "names": ["transformer.reg1", "line.temp1"],
+    ...                    "branches": [("transformer", 3), ("line", 9)]})
+    ['transformer.reg1']
+    >>> transformer_units({"element": "trafo", "name": "t1"})
+    ['t1']
+    """
+    names = [str(n) for n in d.get("names") or [d.get("name", "")]]
+    kinds = [e for e, _ in d.get("branches") or []]
+    if len(kinds) != len(names):  # a graph without the branch list: the edge's own class
+        kinds = [str(d.get("element"))] * len(names)
+    return [n for n, e in zip(names, kinds, strict=True) if e in ("transformer", "trafo")]
+
+
 def branch_marks(ax: Any, g: nx.Graph, pos: dict[str, tuple[float, float]],
-                 named: set[str], label: Callable[..., None], z: float
+                 named: set[str], label: Callable[..., None], z: float,
+                 titled: set[str] | None = None
                  ) -> tuple[list[Line2D], list[tuple[float, float, float]]]:
     """Draw the regulators and in-line transformers of ``g`` (module docstring) and return
     the legend handles of the kinds drawn and each symbol's (x, y, half-size in points) for
     the plot's name placement. ``named``: the bare lower-case names findings name
-    (:func:`named_in`); such a symbol is red and its units' names are written beside it
-    through ``label(rank, text, xy, offset_pt, **style)`` (rank 0, kept as a finding's
-    device's name is)."""
+    (:func:`named_in`); such a symbol is red. A red regulator's units' names, and a red
+    transformer's where ``titled`` (the names of the findings V2G makes: not pre-existing;
+    ``named`` when not given) has them, are written beside it through ``label(rank, text,
+    xy, offset_pt, **style)`` (rank 0, kept as a finding's device's name is)."""
+    titled = named if titled is None else titled
     kinds: set[str] = set()
     marks: list[tuple[float, float, float]] = []
     for u, v, d in g.edges(data=True):
-        if d.get("element") not in ("transformer", "trafo") or u not in pos or v not in pos:
+        units = transformer_units(d)
+        if not units or u not in pos or v not in pos:
             continue
-        units = [str(n) for n in d.get("names") or [d.get("name", "")]]
         regulator = bool(d.get("regulator"))
         kv = np.array([g.nodes[b].get("vn_kv", np.nan) for b in (u, v)], dtype=float)
         hit = any(_bare(n) in named for n in units)
         if not (regulator or hit or bool(np.all(kv >= PRIMARY_KV))):
             continue
-        (x0, y0), (x1, y1) = sorted((pos[u], pos[v]))  # the end nearer the source first
+        # the end nearer the source first; on an edge of no drawn length (EPRI J1's
+        # regulators: both buses at one coordinate, review ver44 M3) the symbol sits at its
+        # buses' place, drawn as any other
+        (x0, y0), (x1, y1) = sorted((pos[u], pos[v]))
         x, y = x0 + _ALONG * (x1 - x0), y0 + _ALONG * (y1 - y0)
         color = _NAMED if hit else _COLOR
         kind = "regulator" if regulator else "transformer"
@@ -111,7 +137,10 @@ def branch_marks(ax: Any, g: nx.Graph, pos: dict[str, tuple[float, float]],
                  zorder=z)
         kinds.add(kind)
         marks.append((x, y, 7.5))
-        if hit:
+        # a transformer's name only where a finding that V2G makes (new or worse) names it:
+        # ckt24's 24 step transformers, each in a pre-existing C12 overload, were 24 red
+        # names over the feeder (plot44); red, they still show where the findings are
+        if hit and (regulator or any(_bare(n) in titled for n in units)):
             # from the symbol rightwards: centred, it ran into the count of the ring at the
             # bus before it (IEEE 34's 814)
             label(0, group_name(units), (x, y), (-5, 9), ha="left", fontsize=7.5,

@@ -149,9 +149,12 @@ def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
     such column) and ``xy`` (the model's bus coordinates, ``None`` where it gives none); edge
     attributes ``element``,
     ``element_index``, ``name``, ``length_km``, ``from_bus`` (the branch's from side),
-    ``regulator`` (its tap controls, "" for none or a table without the column) and
+    ``regulator`` (its tap controls, "" for none or a table without the column),
     ``names`` (every in-service branch between the two buses: IEEE 34's reg1a, reg1b, reg1c
-    are one edge, ``name`` the last).
+    are one edge, ``name`` the last) and ``branches`` (their ``(element, element_index)``,
+    in the same order: EPRI J1's single-phase regulators share their edge with jumper lines
+    on the other phases, ``line.temp1`` after ``transformer.regxfmr_b18865``, so the edge's
+    own ``element`` is the last one's, ``line``: review ver44 M3).
     """
     buses, branches = tables.get("Feeder buses"), tables.get("Feeder branches")
     if buses is None or branches is None or buses.empty:
@@ -173,7 +176,9 @@ def feeder_graph(tables: dict[str, pd.DataFrame]) -> nx.Graph | None:
             g.add_edge(u, v, element=str(br.element),
                        element_index=int(br.element_index), name=str(br.name),
                        length_km=float(br.length_km), from_bus=u,
-                       names=[*old.get("names", ()), str(br.name)], regulator=", ".join(regs))
+                       names=[*old.get("names", ()), str(br.name)], regulator=", ".join(regs),
+                       branches=[*old.get("branches", ()),
+                                 (str(br.element), int(br.element_index))])
     return g
 
 
@@ -230,7 +235,10 @@ def device_edges(g: nx.Graph, settings: pd.DataFrame) -> dict[str, tuple[str, st
     feeder ``class.name``, matched by its class), ``element_index`` and ``bus`` (the device's
     own bus name); devices whose branch is not in the graph are left out.
     """
-    by_branch = {(d["element"], d["element_index"]): (u, v) for u, v, d in g.edges(data=True)}
+    # every parallel branch of an edge (a device on J1's regulator jumper ``line.temp1`` or
+    # on the regulator itself)
+    by_branch = {b: (u, v) for u, v, d in g.edges(data=True)
+                 for b in d.get("branches") or [(d["element"], d["element_index"])]}
     out: dict[str, tuple[str, str]] = {}
     needed = {"device", "element", "element_index", "bus"}
     if not needed <= set(settings.columns):

@@ -37,7 +37,7 @@ from protv2g.report.feeder_layout import (
     wrap_title,
 )
 from protv2g.report.feeder_lines import draw_lines
-from protv2g.report.feeder_overlap import LabelSpec, drop_overlaps
+from protv2g.report.feeder_overlap import LabelSpec, place_labels
 from protv2g.report.feeder_overlap import extent_pt as _extent_pt
 from protv2g.report.feeder_tree import FeederTree
 from protv2g.report.feeder_violations import SEVERITY_COLOR as _SEVERITY_COLOR
@@ -142,6 +142,24 @@ def _kind_styles() -> dict[str, tuple[str, str]]:
     return {k.value: _marker(k) for k in DeviceKind}
 
 
+def _named_by(violations: pd.DataFrame | None) -> tuple[set[str], set[str]]:
+    """The texts of ``violations``' ``device`` and ``other_device`` columns, and the
+    transformers its ``fault_bus`` names (a finding at one: ``"transformer.xfm1"``); each
+    distinct text once (#21: 490k cells)."""
+    flagged: set[str] = set()
+    at_element: set[str] = set()
+    if violations is None or violations.empty:
+        return flagged, at_element
+    for col in ("device", "other_device", "fault_bus"):
+        if col in violations.columns:
+            texts_ = set(text_codes(violations[col].dropna())[1].tolist())
+            if col == "fault_bus":
+                at_element = {t for t in texts_ if t.startswith(("transformer.", "trafo"))}
+            else:
+                flagged |= texts_
+    return flagged, at_element
+
+
 def _label(ax: Any, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
            **kwargs: Any) -> Any:
     """``text`` at ``offset_pt`` points from the data point ``xy``: a plain Text with an offset
@@ -224,8 +242,11 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
             marks += [(*pos[n], size / 2.0) for n in nodes]
     named: set[str] = set(violated)
     placed: list[LabelSpec] = []
-    # (rank: a device a violation names and the sites 0, other devices 1, counts 2, buses 3;
-    # its Text): a finding's device keeps its name where names would overprint (ver40b §4)
+    # (rank: a device a violation names, the sites and the named regulators 0, the source,
+    # other relays and reclosers 1, counts and the failing buses' names 2, other fuses 3,
+    # other buses 4; its Text): a finding's device keeps its name where names would
+    # overprint (ver40b §4); a fuse no finding names gives way to the failing buses (ckt5's
+    # 95 fuse names, plot45)
     texts: list[tuple[int, Any]] = []
 
     def label(rank: int, text: str, xy: tuple[float, float], offset_pt: tuple[float, float],
@@ -234,8 +255,11 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         bold = kwargs.get("fontweight") == "bold"
         placed.append((*xy, _extent_pt(text, offset_pt, ha, va, kwargs["fontsize"], bold),
                        text, offset_pt, ha, va, kwargs["fontsize"], bold))
-        texts.append((rank, _label(ax, text, xy, offset_pt, zorder=Z_NAMES,
-                                   path_effects=_HALO, **kwargs)))
+        # a name on its white box needs no halo (drawn as paths, the halo cost 12 ms a name
+        # on the IEEE 8500: the plot names more devices since session 45)
+        halo = {} if "bbox" in kwargs else {"path_effects": _HALO}
+        texts.append((rank, _label(ax, text, xy, offset_pt, zorder=Z_NAMES, **halo,
+                                   **kwargs)))
 
     if large:
         worst = _worst_first(violated, VIOLATION_LABELS)
@@ -248,16 +272,17 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
     else:
         labelled = list(pos)
     for node in labelled:
-        label(3, node, pos[node], (0, -11), ha="center", va="top", fontsize=7, color="0.15")
-    flagged, at_element = set(), set()
-    if violations is not None and not violations.empty:
-        for col in ("device", "other_device", "fault_bus"):
-            if col in violations.columns:  # each distinct text once (#21: 490k cells)
-                texts_ = set(text_codes(violations[col].dropna())[1].tolist())
-                if col == "fault_bus":  # a finding at a transformer: "transformer.xfm1"
-                    at_element = {t for t in texts_ if t.startswith(("transformer.", "trafo"))}
-                else:
-                    flagged |= texts_
+        rank = 1 if g.nodes[node].get("is_source") else 2 if node in violated else 4
+        label(rank, node, pos[node], (0, -11), ha="center", va="top", fontsize=7,
+              color="0.15")
+    flagged, at_element = _named_by(violations)
+    # on a large feeder a red transformer is named only where V2G makes its finding (new
+    # or worse: ckt24's 24 step transformers in pre-existing C12 overloads were 24 red names,
+    # plot44); a small one names every bus, and every red transformer (IEEE 13's xfm1)
+    made = (violations[violations["attribution"].astype(str) != "pre-existing"]
+            if large and violations is not None and "attribution" in violations.columns
+            else violations)
+    titled = named_in(set().union(*_named_by(made)))
     kinds = dict(zip(settings.get("device", []), settings.get("kind", []), strict=False))
     edges = device_edges(g, settings) if edges is None else edges
     for name, (near, far) in sorted(edges.items()):
@@ -269,12 +294,13 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
                  markeredgecolor="red" if name in flagged else "white",
                  markeredgewidth=2.0 if name in flagged else 0.8)
         # on a white box: a device's name must read over the rings round its lateral
-        label(0 if name in flagged else 1, name, (x, y), (0, 9), ha="center", fontsize=7.5,
-              color=color, fontweight="bold", bbox=_NAME_BOX)
+        rank = 0 if name in flagged else 3 if str(kinds.get(name)) == DeviceKind.FUSE else 1
+        label(rank, name, (x, y), (0, 9), ha="center", fontsize=7.5, color=color,
+              fontweight="bold", bbox=_NAME_BOX)
     # regulators and in-line transformers, named when a finding names them (rev43a M4); under
     # the devices (to scale, ckt24's LTC hid the head relay's marker)
     branch_legend, branch_at = branch_marks(ax, g, pos, named_in(flagged | at_element), label,
-                                            Z_DEVICES - 0.5)
+                                            Z_DEVICES - 0.5, titled)
     marks += branch_at
     for site in sites:
         bus = str(site.get("bus"))
@@ -341,16 +367,15 @@ def plot_feeder(g: nx.Graph, settings: pd.DataFrame, sites: Sequence[dict[str, A
         xlim, ylim = same_scale(xlim, ylim, w_pt, h_pt)
     ax.set_xlim(*xlim)
     ax.set_ylim(*ylim)
-    # names overprinting: a large feeder's, and a to-scale one's (the model's coordinates
-    # may put two buses close: IEEE 13's rg60 under the head relay's name)
-    if large or layout.to_scale:
-        removed, covering = drop_overlaps(ax, texts, placed, np.array(marks),
-                                          width * 72.0 * 0.98, height * 72.0 * (top - bottom))
-        if removed:
-            title = f"{title or default_title}; names that would overprint left out"
-        if covering:  # no side of its marker free: said, not claimed away (rev41a M5)
-            title = (f"{title or default_title}\n{covering} device or site name"
-                     f"{'s' if covering > 1 else ''} kept over a marker (no side of it free)")
+    # every plot's names placed clear of each other and of the markers (the model's
+    # coordinates may put two buses close: IEEE 13's rg60 under the head relay's name;
+    # ckt24's substation: source, LTC, head relay and depot fuse, plot44)
+    removed, covering = place_labels(ax, texts, placed, np.array(marks), w_pt, h_pt)
+    if removed:
+        title = f"{title or default_title}; names that would overprint left out"
+    if covering:  # no place near its marker free: said, not claimed away (rev41a M5)
+        title = (f"{title or default_title}\n{covering} device or site name"
+                 f"{'s' if covering > 1 else ''} kept over a marker (no place near it free)")
     ax.set_axis_off()
     ax.set_title(wrap_title(title or default_title, width), fontsize=11)
     return fig
