@@ -139,12 +139,15 @@ def test_the_picture_worker_ends_with_its_parent(tmp_path):
         "print(list(p._pool._processes), flush=True)\n"
         "time.sleep(1)\n"
         "os.kill(os.getpid(), signal.SIGKILL)\n")
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=str(REPO_DIR)), timeout=300)
-    assert proc.returncode == -signal.SIGKILL, proc.stderr
-    workers = [int(p) for p in proc.stdout.strip(" []\n").split(",")]
+    out = tmp_path / "stdout.txt"
+    with open(out, "w") as f_out:  # a file, not a pipe: an orphan holding it would hang
+        proc = subprocess.run([sys.executable, "-c", script], stdout=f_out,
+                              stderr=subprocess.DEVNULL, timeout=300,
+                              env=dict(os.environ, PYTHONPATH=str(REPO_DIR)))
+    assert proc.returncode == -signal.SIGKILL
+    workers = [int(p) for p in out.read_text().strip(" []\n").split(",")]
     left = _wait_gone(workers, 10.0)
-    for pid in left:
+    for pid in left:  # nothing of this test outlives it
         os.kill(pid, signal.SIGKILL)
     assert left == []
 
