@@ -185,6 +185,7 @@ def _fields_text(fields: list[str]) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from protv2g.commands.progress import StageProgress
+    from protv2g.commands.stop import target
 
     stages = ["load", "faults", "flows", "checks", *(("recommend",) if args.recommend else ()),
               *(() if args.no_hosting else ("hosting",)), "gate", "workbook"]
@@ -196,6 +197,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)
+        out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
+        target(args, out)  # as it is before the run, for the line said if it is stopped
         if progress.enabled or progress.lines:
             from protv2g.engine.kernel_cache import COLD_NOTE, cold_kernels
 
@@ -203,7 +206,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
                 progress.notes["faults"] = COLD_NOTE
         result = run_study(study, hosting=not args.no_hosting,
                            recommendations=args.recommend, progress=progress)
-        out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
         progress("workbook")
         path = result.to_excel(out, all_tccs=args.all_tccs)
         from protv2g.report.derived import result_findings
@@ -298,8 +300,17 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"protv2g {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    p = sub.add_parser("run", help="run a study and write the Excel coordination report",
-                       description="Run a study and write the Excel coordination report.")
+    p = sub.add_parser(
+        "run", help="run a study and write the Excel coordination report",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Run a study, write the Excel coordination report and print the gate's "
+                    "verdict.\n\n"
+                    "Exit code: the gate's, as `protv2g gate` (a script can act on it):\n"
+                    "  0  PASS\n"
+                    "  1  FAIL: the workbook is written and good; the gate found a violation\n"
+                    "  2  ERROR: bad input, or a gate that could not be evaluated\n"
+                    "  130/143  stopped by Ctrl-C/SIGTERM: nothing written, an earlier "
+                    "workbook kept")
     p.add_argument("study", help="study file (YAML)")
     p.add_argument("-o", "--output", help="workbook path (default reports/<study name>.xlsx)")
     p.add_argument("--no-hosting", action="store_true",
@@ -314,8 +325,16 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                         "warning ones' when no failing finding links to a TCC; the others are "
                         "listed on the TCC sheet with their curve data)")
     p.set_defaults(func=_cmd_run)
-    p = sub.add_parser("validate", help="check a study file and list every problem",
-                       description="Check a study file; list every problem with its field path.")
+    p = sub.add_parser(
+        "validate", help="check a study file and list every problem",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Check a study file; list every problem with its field path.\n\n"
+                    "Exit code:\n"
+                    "  0  valid; warnings (a value that looks like a unit slip, a drafted "
+                    "setting gone\n"
+                    "     stale, a TODO left by `protv2g init`) are printed but do not fail it\n"
+                    "  2  one or more problems (each listed on stderr with its field path and "
+                    "a fix)")
     p.add_argument("study", help="study file (YAML)")
     p.set_defaults(func=_cmd_validate)
     for name, (module_name, help_text) in COMMANDS.items():
@@ -433,6 +452,21 @@ def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None
     return [w for w in caught if not issubclass(w.category, rec.SubCycleClearingWarning)]
 
 
+#: Commands whose SIGTERM and Ctrl-C end them with one line and 128 + the signal's number
+#: (:func:`protv2g.commands.stop.stoppable`; review rev45b: a pandas traceback on Ctrl-C, and
+#: on SIGTERM the picture worker orphaned); ``hosting`` handles its own.
+STOPPABLE = frozenset({"run", "gate", "recommend"})
+
+
+def _stoppable(command: str | None, args: argparse.Namespace) -> int:
+    """``args.func(args)``, stopped cleanly for a command of :data:`STOPPABLE`."""
+    if command not in STOPPABLE:
+        return args.func(args)
+    from protv2g.commands.stop import stoppable
+
+    return stoppable(command, args.func, args)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``protv2g`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -442,9 +476,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             with small_pages():  # (#21: the faults stage at 10,000 buses 4.4 → 2.7 s)
-                code = int(args.func(args))
-        _print_notes(_said_elsewhere(caught, _command(argv)),
-                     getattr(args, "pll_detail", None))
+                code = int(_stoppable(_command(argv), args))
+        if not getattr(args, "stopped", False):  # a stopped command's one line stays last
+            _print_notes(_said_elsewhere(caught, _command(argv)),
+                         getattr(args, "pll_detail", None))
         return code
     except InputError as exc:
         print("error: bad input", file=sys.stderr)

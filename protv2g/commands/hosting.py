@@ -27,6 +27,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from protv2g.commands.stop import Stopped as _Stopped
+from protv2g.commands.stop import signals_raise as _signals_raise
 from protv2g.errors import InputError, Issue
 from protv2g.units import LoadLevel, Participation
 
@@ -34,15 +36,6 @@ __all__ = ["register", "run", "warning_lines", "PROGRESS_EVERY_S"]
 
 #: Seconds between the progress lines written to stderr off a terminal (a log, ``timeout``).
 PROGRESS_EVERY_S = 30.0
-
-
-class _Stopped(BaseException):
-    """The search was stopped by a signal (SIGTERM); a BaseException, as KeyboardInterrupt,
-    so no ``except Exception`` on the way swallows it."""
-
-    def __init__(self, signum: int):
-        super().__init__(signum)
-        self.signum = signum
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -163,24 +156,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: hosting capacity could not be evaluated: {error}", file=sys.stderr)
         return 2
     return _print(args, analysis, study, plot)
-
-
-class _signals_raise:  # noqa: N801 (a context manager used as a function)
-    """SIGTERM raises :class:`_Stopped` inside the block (the main thread only: elsewhere
-    ``signal.signal`` cannot be set and nothing changes); the handler before is restored."""
-
-    def __enter__(self) -> None:
-        def stop(signum: int, frame: object) -> None:
-            raise _Stopped(signum)
-
-        try:
-            self._before = signal.signal(signal.SIGTERM, stop)
-        except ValueError:  # not the main thread
-            self._before = None
-
-    def __exit__(self, *exc: object) -> None:
-        if self._before is not None:
-            signal.signal(signal.SIGTERM, self._before)
 
 
 def _stopped(args: argparse.Namespace, table: Any, signum: int) -> int:

@@ -13,9 +13,11 @@ and its sheet holds a summary (:mod:`protv2g.report.bulk`); the pictures are dra
 process while the tables are written when a CPU is free (:mod:`protv2g.report.pictures`).
 
 Safe output: formula-like text is stored as text (:func:`~protv2g.report.format.write_cell`);
-the workbook is written to a temporary file in the target folder and moved into place, so an
-error never leaves a half-written report; the same result gives the same cell contents. It is
-saved by openpyxl's writer with plain rows serialised a row at a time
+the workbook and the tables spilled beside it are written to temporary files in the target
+folder and moved into place once all are complete, the workbook last, so an error or a stop
+never leaves a half-written report nor a new table beside an old workbook; the same result
+gives the same cell contents. It is saved by openpyxl's writer with plain rows serialised a
+row at a time
 (:mod:`protv2g.report.sheet_writer`: the same bytes), the tables' data rows written from their
 columns without openpyxl cells (:mod:`protv2g.report.table_rows`), styles and merges set once
 per distinct style (:mod:`protv2g.report.styling`), the garbage collector paused meanwhile.
@@ -39,7 +41,7 @@ from openpyxl import Workbook
 
 from protv2g.engine.collect import release_freed_memory
 from protv2g.gate_findings import gate_of_meta
-from protv2g.report.atomic import atomic_target
+from protv2g.report.atomic import atomic_set, atomic_target
 from protv2g.report.bulk import (
     BULK_ROWS,
     BULK_SUMMARIES,
@@ -166,8 +168,10 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     Raises
     ------
     OSError
-        If the file cannot be written; nothing is left at ``path`` (an existing file there
-        is kept unchanged).
+        If a file cannot be written; nothing is left at ``path`` nor beside it (an existing
+        workbook there and its spilled tables are kept unchanged: on an error or a stop,
+        SIGTERM or Ctrl-C included, before all are complete none of them is replaced;
+        :func:`protv2g.report.atomic.atomic_set`).
 
     Notes
     -----
@@ -179,7 +183,9 @@ def write_workbook(result: StudyResult, path: Path, bulk_rows: int = BULK_ROWS,
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _collection_paused(), Pictures(parallel_pictures) as pictures:
+    # the spills and the workbook moved into place together, the workbook last, once the
+    # picture worker is stopped (review rev45b: a stop between them left a mixed set)
+    with atomic_set(), _collection_paused(), Pictures(parallel_pictures) as pictures:
         plan = plan_tcc(result)
         submit_feeder(pictures, result, plan)  # drawn while the tables are derived
         if not all_tccs:  # the failing findings' plots (the gate's severities)

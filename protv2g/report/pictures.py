@@ -177,6 +177,63 @@ def _draw_inherited(draw: Callable[..., Figure], args: tuple, kwargs: dict[str, 
                     **{name: _resolved(v) for name, v in kwargs.items()})
 
 
+def _worker_start(parent_pid: int) -> None:
+    """The worker's start: it ends with its parent, minds no Ctrl-C and forgets the parent's
+    font layouts (:func:`_own_fonts`).
+
+    Review rev45b: ``run`` killed by SIGTERM while the workbook was written left the worker
+    orphaned (reparented to PID 1), blocked for ever sending a picture to a pool no process
+    read any more, and holding the caller's stdout and stderr open (a CI step or ``| tee``
+    waited with it). On Linux the kernel kills it when its parent dies
+    (``prctl(PR_SET_PDEATHSIG, SIGKILL)``, prctl(2)), elsewhere a thread checks every
+    :data:`_PARENT_POLL_S` seconds that the parent is still the one it was forked from; a
+    parent gone before either was set is seen at once. SIGTERM is its default again (the
+    parent's handler, inherited at the fork, would raise in the worker) and Ctrl-C (SIGINT to
+    the terminal's process group) is ignored: the parent stops the pool.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                         name="protv2g-parent-watch").start()
+    if os.getppid() != parent_pid:  # the parent died before the above was in place
+        os._exit(1)
+    _own_fonts()
+
+
+#: Seconds between the checks that the parent lives, where the kernel cannot be asked to end
+#: the worker with it (:func:`_worker_start`).
+_PARENT_POLL_S = 1.0
+
+
+def _die_with_parent() -> bool:
+    """Ask the kernel for SIGKILL when the parent dies (Linux ``prctl(PR_SET_PDEATHSIG)``,
+    option 1, prctl(2)); False where it cannot."""
+    import ctypes
+    import ctypes.util
+    import signal
+    import sys
+
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """End this process once its parent is no longer ``parent_pid``."""
+    import time
+
+    while os.getppid() == parent_pid:
+        time.sleep(_PARENT_POLL_S)
+    os._exit(1)
+
+
 def _own_fonts() -> None:
     """In the forked worker, forget the mathtext layouts inherited from this process.
 
@@ -274,7 +331,7 @@ class Pictures:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(
                     max_workers=1, mp_context=multiprocessing.get_context("fork"),
-                    initializer=_own_fonts)
+                    initializer=_worker_start, initargs=(os.getpid(),))
             self._futures[key] = self._pool.submit(
                 _draw_inherited, draw, tuple(self._sent(a) for a in args),
                 {name: self._sent(v) for name, v in kwargs.items()})
