@@ -28,6 +28,10 @@ __all__ = ["atomic_set", "atomic_target"]
 #: The moves :func:`atomic_target` leaves to the enclosing :func:`atomic_set` (temporary,
 #: target), in the order written; None outside one.
 _PENDING: ContextVar[list[tuple[str, Path]] | None] = ContextVar("_PENDING", default=None)
+#: Every temporary made inside the enclosing :func:`atomic_set`, from the moment it exists (a
+#: stop between a block's end and its generator's resumption would otherwise leave one: the
+#: set removes whatever it did not move); None outside one.
+_CREATED: ContextVar[list[str] | None] = ContextVar("_CREATED", default=None)
 #: The signals held back while a set is moved into place (a stop then waits for the moves).
 _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
 
@@ -55,6 +59,9 @@ def atomic_target(target: Path, prefix: str | None = None, suffix: str = ".tmp"
     """
     fd, tmp = tempfile.mkstemp(prefix=prefix or f".{target.name}-", suffix=suffix,
                                dir=target.parent)
+    created = _CREATED.get()
+    if created is not None:
+        created.append(tmp)
     os.close(fd)
     try:
         yield tmp
@@ -91,20 +98,25 @@ def atomic_set() -> Iterator[None]:
         yield
         return
     pending: list[tuple[str, Path]] = []
-    token = _PENDING.set(pending)
+    created: list[str] = []
+    token, token_created = _PENDING.set(pending), _CREATED.set(created)
     moved = 0
     try:
         try:
             yield
         finally:
             _PENDING.reset(token)
+            _CREATED.reset(token_created)
         with _signals_held():
             for tmp, target in pending:
                 os.replace(tmp, target)
                 moved += 1
-    except BaseException:  # the files not moved into place yet: their temporaries removed
-        for tmp, _ in pending[moved:]:
-            Path(tmp).unlink(missing_ok=True)
+    except BaseException:  # every temporary not moved into place yet removed (a file whose
+        # block a stop left before it was added to ``pending`` included: ``created``)
+        done = {tmp for tmp, _ in pending[:moved]}
+        for tmp in created:
+            if tmp not in done:
+                Path(tmp).unlink(missing_ok=True)
         raise
 
 
