@@ -11,6 +11,7 @@ writes them.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from protv2g.network.opendss_devices import DISABLED_WHAT
 from protv2g.study.opendss_devices import FUSE_SWAP_WHAT, MODEL_DELAY_WHAT
@@ -56,10 +57,11 @@ _NO_GROUND_TODO = todo("no ground element in the model (no ground curves, no gro
                        NO_GROUND_FIX)
 
 
-def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
+def r_fault_todo(level_kv: float | Sequence[float], r_ohm: float = R_FAULT_MIN_OHM) -> str:
     """The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
     recloser–fuse rows of the minimum case, and was a plain comment), with the ceiling it puts
-    on a ground fault at the feeder's primary voltage ``level_kv`` (kV line to line).
+    on a ground fault at each of the feeder's primary voltages ``level_kv`` (kV line to line;
+    one or several: :func:`protv2g.study_draft.ungrounded.ground_fault_levels_kv`).
 
     Review rev33b W4 (IEEE 123, 4.16 kV): 20 Ω is a 12–25 kV convention; at 4.16 kV no ground
     fault through it exceeds ≈ 120 A, below any ground pickup that carries the feeder's
@@ -67,11 +69,18 @@ def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM) -> str:
     ``V_LN / R``: an SLG through ``R`` carries ``3 V_LN / |Z1 + Z2 + Z0 + 3R|`` (the
     sequence-network connection, e.g. J. D. Glover et al., *Power System Analysis and
     Design*, §9.2), and the sequence impedances' resistances are not negative, so the
-    denominator is at least ``3R``.
+    denominator is at least ``3R``. The ceiling is a property of the faulted bus's voltage:
+    on a feeder with a step-down it is stated at each level (draft44's left item: rev44b's f1
+    stated it at 12.47 kV only, 360 A, where a fault on its 34.5 kV trunk may draw 996 A).
     """
-    ceiling = (f"; at {level_kv:g} kV no ground fault through it exceeds V_LN / R = "
-               f"{level_kv * 1e3 / math.sqrt(3.0) / r_ohm:,.0f} A, whatever the source"
-               if level_kv > 0 and r_ohm > 0 else "")
+    kvs = [level_kv] if isinstance(level_kv, int | float) else list(level_kv)
+    at = [(float(v), float(v) * 1e3 / math.sqrt(3.0) / r_ohm) for v in kvs
+          if v > 0 and r_ohm > 0]
+    ceiling = (f"; at {at[0][0]:g} kV no ground fault through it exceeds V_LN / R = "
+               f"{at[0][1]:,.0f} A, whatever the source" if len(at) == 1 else
+               "; no ground fault through it exceeds V_LN / R = "
+               + ", ".join(f"{i_a:,.0f} A at {v:g} kV" for v, i_a in at)
+               + " (the feeder's voltages), whatever the source" if at else "")
     return todo(
         f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American "
         "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "
