@@ -175,6 +175,20 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
     return f"{text} ({'; '.join(d for d in detail if d)})"
 
 
+def _marginal_note(marginal: str, without_v2g: str, message: Any) -> str:
+    """A marginal line's note: the figures (``marginal``, :meth:`ReasonRows._marginal`) and
+    a bracketed ``without_v2g`` tail (``" (gate.pre_existing: fail)"``; another tail is left
+    out: the figures say "confirm the input data") — the figures once: not where the row's
+    ``message`` says them already (the pipeline's, :func:`~protv2g.checks.
+    attribution_materiality.marginal_text`; txt44's left item: ``gate --json`` repeated them).
+    """
+    tail = without_v2g if without_v2g.startswith(" (") else ""
+    opening = marginal.partition(" (passes by ")[0] + " (passes by "
+    if is_given(message) and opening in str(message):
+        return tail.strip().removeprefix("(").removesuffix(")")
+    return marginal + tail
+
+
 def _group_columns(columns: pd.Index) -> list[str]:
     """The columns of a reason group: :data:`_GROUP`, then ``rule``, ``mechanism`` and
     ``margin_unit`` where the table has them — the Findings' key splits by mechanism and
@@ -484,9 +498,9 @@ class ReasonRows:
             head = ("" if without_v2g is None or marginal
                     else self._without_v2g_head(every))
             line = _line(kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
-                         note if without_v2g is None else (
-                             marginal + (without_v2g if without_v2g.startswith(" (") else "")
-                             if marginal else head + without_v2g), attribution,
+                         note if without_v2g is None else _marginal_note(
+                             marginal, without_v2g, row.get("message"))
+                         if marginal else head + without_v2g, attribution,
                          self.folded_note(more, named=not tail,
                                           of="line" if len(others) > 1 else "finding")
                          if len(more) else "", others, margin_note)

@@ -26,10 +26,11 @@ from protv2g.study_draft.heads import feeder_heads  # noqa: E402
 _LINE = "r1=0.12 x1=0.64 r0=0.44 x0=1.5 c1=0 c0=0 units=mi"
 
 
-def _feeder(trunk_kv: float, down_kv: float, *, second_feeder: bool = False) -> str:
+def _feeder(trunk_kv: float, down_kv: float, *, second_feeder: bool = False,
+            down_conns: str = "wye wye") -> str:
     """138 kV source → substation transformer → ``sub`` (trunk_kv): trunk m1–m3 with loads,
-    a step-down at m2 to d0 (down_kv) and six line sections d1–d6 below it; optionally a
-    second trunk b1 from ``sub``."""
+    a step-down at m2 to d0 (down_kv, windings ``down_conns``) and six line sections d1–d6
+    below it; optionally a second trunk b1 from ``sub``."""
     out = [
         "Clear",
         "New Circuit.sd basekv=138 pu=1.0 phases=3 bus1=src MVAsc3=2500 MVAsc1=2000",
@@ -40,7 +41,7 @@ def _feeder(trunk_kv: float, down_kv: float, *, second_feeder: bool = False) -> 
     out += [f"New Line.{b} bus1={a} bus2={b} {_LINE} length=2"
             for a, b in zip(trunk, trunk[1:], strict=False)]
     out += [f"New Load.{b} bus1={b} phases=3 kv={trunk_kv} kw=1500 kvar=500" for b in ("m1", "m3")]
-    out.append(f"New Transformer.sd phases=3 windings=2 buses=(m2 d0) conns=(wye wye) "
+    out.append(f"New Transformer.sd phases=3 windings=2 buses=(m2 d0) conns=({down_conns}) "
                f"kvs=({trunk_kv} {down_kv}) kvas=(7500 7500) xhl=7 %r=0.6")
     down = ["d0", "d1", "d2", "d3", "d4", "d5", "d6"]
     out += [f"New Line.{b} bus1={a} bus2={b} {_LINE} length=1"

@@ -60,6 +60,20 @@ def test_the_gate_line_says_marginal_in_its_figures(depot_study, basis):
     assert "marginal" not in fails["reason_data"][0]["short"]
 
 
+def test_the_whole_line_says_the_figures_once(depot_study):
+    """The pipeline's message already carries them (:func:`marginal_text`, the Findings'
+    suffix): the whole line (``--json``) said them twice, in the message and in the note
+    (txt44's left item); the short line (no message) keeps them."""
+    row = {**F15, "message": F15["message"] + marginal_text(
+        "C5", _P, 0.05498, 0.05498 - (-0.006965), 0.074652)}
+    out = gate_verdict(depot_study, _result([row]))
+    line, short = out["reasons"][0], out["reason_data"][0]["short"]
+    assert line.count("marginal without V2G") == 1 and line.count(WORDS) == 1, line
+    assert f"head sees 284 A for a SLG-c fault at 39766; pre-existing: {WORDS} (" in line
+    assert "present without V2G" not in line
+    assert f"pre-existing: {WORDS}" in short
+
+
 def test_the_findings_message_says_marginal():
     """The Findings' message suffix (:func:`marginal_text`): it said "the limit is not met
     with the devices' own scatter even without V2G" of a row that passes without V2G."""

@@ -80,7 +80,7 @@ from scipy.sparse.csgraph import connected_components
 from protv2g.network.dss_model import DssModel, ElementY
 
 __all__ = ["GROUND_MIN_RATIO", "LINK_CLASSES", "NOT_GROUNDING_CLASSES", "ReverseBasis",
-           "line_to_neutral_issue", "reverse_basis", "ungrounded_buses"]
+           "grounding_elements", "line_to_neutral_issue", "reverse_basis", "ungrounded_buses"]
 
 #: An element grounds an island when the current into its ground conductors under a common
 #: rise of the island's nodes is at least this fraction of its largest self-admittance there
@@ -129,13 +129,15 @@ def _admittances(model: DssModel, names: list[str]) -> Iterator[ElementY]:
             continue
 
 
-def _grounded_islands(model: DssModel, island: np.ndarray) -> set[int]:
+def _grounded_islands(model: DssModel, island: np.ndarray) -> dict[int, tuple[str, ...]]:
     """Islands some element grounds, directly or through a winding that passes zero sequence
-    to a grounded island (module docstring, steps 2 and 3)."""
+    to a grounded island (module docstring, steps 2 and 3): island → the elements that ground
+    it directly, ``"class.name"`` (an island grounded through a winding: those of the directly
+    grounded islands it is joined to)."""
     e = model.elements
     pick = (e.enabled.to_numpy(bool) & e.energized.to_numpy(bool)
             & ~e.cls.isin(("line", *NOT_GROUNDING_CLASSES)).to_numpy())
-    direct: set[int] = set()
+    direct: dict[int, list[str]] = {}
     passes: list[tuple[int, int]] = []
     for el in _admittances(model, e.name[pick].tolist()):
         if el.yprim_s.size == 0:
@@ -154,19 +156,31 @@ def _grounded_islands(model: DssModel, island: np.ndarray) -> set[int]:
             if scale <= 0:
                 continue
             if ground.any() and abs(complex(i[ground].sum())) >= GROUND_MIN_RATIO * scale:
-                direct.add(int(k))
+                direct.setdefault(int(k), []).append(str(el.name))
             for m in islands:
                 if m != k and abs(complex(i[where == m].sum())) >= GROUND_MIN_RATIO * scale:
                     passes.append((int(k), int(m)))
-    if not passes:
-        return direct
+    out = {k: tuple(v) for k, v in direct.items()}
+    if not passes or not direct:
+        return out
     # an island joined by zero-sequence paths to a directly grounded one is grounded too
     n = int(island.max()) + 1 if len(island) else 0
     a, b = np.array(passes, dtype=np.int64).T
     graph = sp.csr_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     label = connected_components(graph, directed=False)[1]
-    hit = np.isin(label, label[sorted(direct)]) if direct else np.zeros(n, dtype=bool)
-    return direct | {int(k) for k in np.flatnonzero(hit)}
+    for k in np.flatnonzero(np.isin(label, label[sorted(direct)])):
+        out.setdefault(int(k), tuple(dict.fromkeys(
+            x for d in direct if label[d] == label[k] for x in direct[d])))
+    return out
+
+
+def _grounding(model: DssModel) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+    """(island label of each bus, grounded island → its grounding elements), cached."""
+    def build(m: DssModel) -> tuple[np.ndarray, dict[int, tuple[str, ...]]]:
+        island = _islands(m)
+        return island, _grounded_islands(m, island)
+
+    return model.derived("grounding", build)
 
 
 def ungrounded_buses(model: DssModel) -> np.ndarray:
@@ -183,13 +197,22 @@ def ungrounded_buses(model: DssModel) -> np.ndarray:
         docstring); cached on the model (:meth:`DssModel.derived`).
     """
     def build(m: DssModel) -> np.ndarray:
-        island = _islands(m)
-        grounded = np.fromiter(_grounded_islands(m, island), dtype=np.int64)
-        out = ~np.isin(island, grounded)
+        island, grounded = _grounding(m)
+        out = ~np.isin(island, np.fromiter(grounded, dtype=np.int64))
         out.setflags(write=False)
         return out
 
     return model.derived("ungrounded_buses", build)
+
+
+def grounding_elements(model: DssModel) -> list[tuple[str, ...]]:
+    """The elements that ground each bus's island (:attr:`DssModel.buses` order, ``()`` on a
+    bus with no path to ground; module docstring: a grounded-wye winding, a neutral reactor, a
+    source …, or — for an island grounded through a winding that passes zero sequence — those
+    of the island it is joined to); what ``faults`` and the Feeder warnings name as the
+    grounding found elsewhere (:mod:`protv2g.flow.ungrounded_why`)."""
+    island, grounded = _grounding(model)
+    return [grounded.get(int(k), ()) for k in island]
 
 
 def line_to_neutral_issue(model: DssModel, bus: str, phases: str) -> tuple[str, str] | None:

@@ -16,7 +16,13 @@ admittances). The reasons named, each from the model as compiled:
   or floating").
 
 A feeder that is ungrounded by design (a delta-fed 3-wire system, IEEE 37) is named the same
-way, without a reason of either kind: its ground faults draw charging current only.
+way, without a reason of either kind: its ground faults draw charging current only. Where a
+grounded part of the model is next to the buses, the words name the grounding found there and
+the winding between (session 45: "none if the feeder is a 3-wire system by design" read the
+same for a whole ungrounded feeder and for a section behind a Δ–Δ step-down of a grounded
+one): "transformer.sd (its m2 side grounded by transformer.sub) stands between these buses
+and the grounded part of the model" — IEEE 37's subxf, its source side grounded by the
+Vsource; rev44b f3's depot transformer, its 13.8 kV side grounded by the 20 Ω reactor.ngr.
 """
 
 from __future__ import annotations
@@ -24,7 +30,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.flow.opendss_ground import GROUND_MIN_RATIO, ungrounded_buses
+from protv2g.flow.opendss_ground import (
+    GROUND_MIN_RATIO,
+    grounding_elements,
+    ungrounded_buses,
+)
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["GROUNDING_CLASSES", "NO_PATH_WHAT", "ungrounded_lines", "ungrounded_rows"]
@@ -69,13 +79,43 @@ def _floating_star_points(model: DssModel, ungrounded: set[str]) -> list[tuple[s
     return out
 
 
-def _why(model: DssModel, buses: list[str]) -> tuple[list[str], list[tuple[str, ...]]]:
-    """The buses of ``buses`` with no path to ground, and one ``(element, name, what,
-    action)`` per reason (module docstring); ``([], [])`` when every one is grounded."""
+def _cut_off(model: DssModel, hit: list[str]) -> str:
+    """The grounding found next to the buses ``hit`` (no path to ground), as the notes' words:
+    each winding (an enabled transformer) with a terminal on one of them and one on a grounded
+    bus, with the elements that ground that side
+    (:func:`~protv2g.flow.opendss_ground.grounding_elements`); "" when no grounded part is
+    next to them."""
+    names = [str(b) for b in model.buses.index]
+    where = {b.lower(): i for i, b in enumerate(names)}
+    mine = {where[b.lower()] for b in hit if b.lower() in where}
+    grounders = grounding_elements(model)
+    el = model.elements
+    pick = el.enabled.to_numpy(bool) & el.cls.isin(("transformer", "autotrans")).to_numpy()
+    cut = []
+    for name, buses in zip(el.name[pick], el.buses[pick], strict=True):
+        ends = [int(x) for x in model.bus_index(list(buses)) if x >= 0]
+        grounded = next((b for b in ends if grounders[b]), None)
+        if grounded is not None and mine & set(ends):
+            by = grounders[grounded]
+            cut.append(f"{name} (its {names[grounded]} side grounded by {', '.join(by[:2])}"
+                       + (f" and {len(by) - 2} more" if len(by) > 2 else "") + ")")
+    if not cut:
+        return ""
+    more = f" and {len(cut) - 3} more" if len(cut) > 3 else ""
+    return (f"; {', '.join(cut[:3])}{more} stand{'s' if len(cut) == 1 else ''} between these "
+            "buses and the grounded part of the model, passing no zero sequence (a delta or "
+            "ungrounded-wye winding)")
+
+
+def _why(model: DssModel, buses: list[str]
+         ) -> tuple[list[str], list[tuple[str, ...]], str]:
+    """The buses of ``buses`` with no path to ground, one ``(element, name, what, action)``
+    per reason (module docstring), and where the model is grounded instead (:func:`_cut_off`);
+    ``([], [], "")`` when every one is grounded."""
     dead_or_none = set(model.buses.index[ungrounded_buses(model)])
     hit = [b for b in buses if b in dead_or_none]
     if not hit:
-        return [], []
+        return [], [], ""
     notes = model.warnings
     dead = notes[notes.what.astype(str).str.startswith("de-energised")
                  & notes.element.astype(str).str.lower().isin(GROUNDING_CLASSES)]
@@ -83,7 +123,7 @@ def _why(model: DssModel, buses: list[str]) -> tuple[list[str], list[tuple[str, 
            for e, n in zip(dead.element, dead.name, strict=True)]
     why += [("transformer", n, what, FLOATING_ACTION)
             for n, what in _floating_star_points(model, dead_or_none)]
-    return hit, why
+    return hit, why, _cut_off(model, hit)
 
 
 def ungrounded_rows(model: DssModel, buses: list[str]) -> pd.DataFrame:
@@ -94,8 +134,8 @@ def ungrounded_rows(model: DssModel, buses: list[str]) -> pd.DataFrame:
     ``run`` adds them to the Feeder warnings sheet, ``faults -o`` to its Model notes sheet
     and ``faults`` prints them (:func:`ungrounded_lines`; review inp43: the terminal only).
     """
-    hit, why = _why(model, buses)
-    rows = [("bus", ", ".join(hit), NO_PATH_WHAT, NO_PATH_ACTION)] if hit else []
+    hit, why, elsewhere = _why(model, buses)
+    rows = [("bus", ", ".join(hit), NO_PATH_WHAT + elsewhere, NO_PATH_ACTION)] if hit else []
     return pd.DataFrame(rows + why, columns=_COLUMNS)
 
 
@@ -103,9 +143,11 @@ def ungrounded_lines(model: DssModel, buses: list[str], shown: int = 10) -> list
     """The lines ``faults`` prints for ``buses`` (fault buses) with no path to ground, in
     :func:`ungrounded_rows`'s words: the buses (``shown`` of them) first, then one line per
     reason; ``[]`` when every one is grounded."""
-    hit, why = _why(model, buses)
+    hit, why, elsewhere = _why(model, buses)
     if not hit:
         return []
     more = f" and {len(hit) - shown} more" if len(hit) > shown else ""
     out = [f"{len(hit)} fault bus(es) with {NO_PATH_WHAT}: {', '.join(hit[:shown])}{more}"]
+    if elsewhere:
+        out.append(f"  {elsewhere.removeprefix('; ')}")
     return out + [f"  {name} {what}; fix: {action}" for _e, name, what, action in why]

@@ -7,8 +7,11 @@ Thevenin impedance the fault sees, ``tan(∠E − ∠I)`` with ``E`` the pre-fau
 the positive-sequence X/R for a three-phase fault; for a bus with fewer phases the SLG loop's
 ``(Z1 + Z2 + Z0)`` X/R (marked ``loop``).
 
-Which buses (a stated choice, to give an engineer a start): primary buses at the feeder's
-voltage level (:func:`.heads.feeder_heads`) — the three-phase buses nearest the
+Which buses (a stated choice, to give an engineer a start): the feeder's primary buses
+(:func:`.heads.feeder_buses`: the substation's feeder bus and every bus below it, at each
+primary voltage — a 34.5 kV trunk and the 12.47 kV section below its step-down both, each bus
+with its own kV; draft44's left item: buses at the mode of the primary buses' kV only left out
+the 34.5 kV trunk of review rev44b's f1, where a depot sat) — the three-phase buses nearest the
 substation (strong: a depot), the three-phase buses farthest from it and the farthest ends of
 single- and two-phase laterals (weak: home chargers at a feeder end) — by distance along the
 lines from the source. A lateral's end is the last bus on it that serves customers: a load on
@@ -242,9 +245,12 @@ def device_nodes(model: DssModel, g: nx.Graph) -> set[int]:
     return out
 
 
-def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: int = 5,
+def candidate_buses(model: DssModel, levels: pd.DataFrame, feeder: np.ndarray, n: int = 5,
                     devices: Mapping[str, tuple[str, str]] | None = None) -> pd.DataFrame:
     """Up to ``n`` buses of each group (module docstring): :data:`CANDIDATE_COLUMNS`.
+
+    ``feeder``: a mask of the model's buses on the feeder (:func:`.heads.feeder_buses`); its
+    energised primary buses, at any voltage, are the candidates.
 
     ``devices``: device name → (OpenDSS element, kind shown, e.g. ``"fuse"``) — the devices a
     candidate may sit behind (column ``device``, ``device_kind``).
@@ -253,7 +259,7 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, level_kv: float, n: i
     src = set(dss_source_buses(model).values())
     dist = nx.multi_source_dijkstra_path_length(g, src, weight="length_km")
     tab = model.buses
-    ok = (tab.primary & tab.energized & np.isclose(tab.kv_ll, level_kv, rtol=1e-3)).to_numpy()
+    ok = (tab.primary & tab.energized).to_numpy() & np.asarray(feeder, dtype=bool)
     names = tab.index.to_numpy()
     frame = pd.DataFrame({"bus": names, "phases": tab.phases.to_numpy(),
                           "kv_ll": tab.kv_ll.to_numpy(),

@@ -65,8 +65,8 @@ from protv2g.study.dss_site_transformers import project_loads, redirect_site_tra
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
 from protv2g.study.source_check import (
-    DISTRIBUTION_KV_MAX,
     I_SC_MAX_KA,
+    devices_over_breaker_max,
     dss_source_levels,
     implausible_sources,
 )
@@ -95,7 +95,7 @@ from protv2g.study_draft.fuse_load import device_peak_load_a, fuse_load_summary
 from protv2g.study_draft.head_load import site_loads
 from protv2g.study_draft.head_relay import feeder_heads
 from protv2g.study_draft.head_rule import head_proposals
-from protv2g.study_draft.heads import nothing_to_draft
+from protv2g.study_draft.heads import feeder_buses, nothing_to_draft
 from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.lv_head_fuse import LV_HEAD_CHOICES, head_fuse
@@ -104,6 +104,7 @@ from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import r10_rating_ka
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
+from protv2g.study_draft.ungrounded import ground_fault_levels_kv
 from protv2g.study_draft.writer import curves_file_text
 from protv2g.units import Case, Method
 
@@ -362,7 +363,12 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                 p.figures["mid_recloser"] = p0.figures["mid_recloser"]
     if lv_head == "fuse":   # a gG way fuse at a head on ≤ 1 kV (review rev38b F2)
         proposals = [head_fuse(p, full_lib) or p for p in proposals]
-    level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
+    # the feeder's buses: the substation's feeder bus, where the heads leave, and below it at
+    # every voltage (draft44's left item: not the mode of the primary buses' kV — on rev44b's
+    # f1, 12.47 kV below a step-down, where its 34.5 kV trunk is the feeder's level)
+    sub_bus, feeder = feeder_buses(model)
+    feeder_kv = float(model.buses.kv_ll.iat[sub_bus])
+    kv_at = device_kv(model, phase_devices)   # each device's own terminal bus
     mark("candidates")
     levels = short_circuit_levels(base_model, base_res)  # the base case's (rev36a T6)
     levels["x_r"] = _network_x_r(base_model, levels)
@@ -372,7 +378,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                    for n, h in zip(head_names, heads, strict=True)})
     behind.update({f.name: (f.element, "fuse, drafted") for f in drafted})
     behind.update({e["name"]: (f"line.{r.line}", "recloser, drafted") for e, r in mids})
-    cand = candidate_buses(model, levels, level_kv, n_candidates, behind)
+    cand = candidate_buses(model, levels, feeder, n_candidates, behind)
     mark("notes")
     notes = model_notes(model, import_warn, adopt_warn, {e["name"] for e in entries},
                         [f.element for f in drafted], not_drafted)
@@ -386,27 +392,32 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     source_issues = implausible_sources(dss_source_levels(model))
     # a near-ideal substation (IEEE 13's XHL = 0.008 %: 1,362 kA at its 4.16 kV head) passes
     # the source check at the Vsource's 115 kV: the fault level the devices see says it
-    over = peak[peak > I_SC_MAX_KA] if level_kv <= DISTRIBUTION_KV_MAX else peak[[]]
+    # (a device at distribution voltage, its own bus's: a breaker's rating is of its class)
+    over = devices_over_breaker_max(peak, kv_at, feeder_kv)
     # … and names the near-ideal transformers on the way (review rev34b L3: IEEE 34's SubXF)
     xf = transformer_text(near_ideal_transformers(model, [h.bus for h in heads])
                           ) if len(over) else ""
     if len(over) and not source_issues:  # an implausible source already explains it
         source_issues.append(
-            f"fault level {over.max():,.0f} kA at {over.idxmax()} ({level_kv:g} kV), above "
+            f"fault level {over.max():,.0f} kA at {over.idxmax()} "
+            f"({kv_at.get(over.idxmax(), feeder_kv):g} kV), above "
             f"the largest breaker rating {I_SC_MAX_KA:g} kA (IEEE C37.06): its source or "
             f"substation transformer impedance is close to ideal{xf}")
     elif xf:
         source_issues[-1] += xf
     text, todos = study_text(model, rel, entries, bad, proposals, peak, cand, sites,
-                             bool(extra), level_kv, skipped,
+                             bool(extra), feeder_kv, skipped,
                              _device_x_r(model, base_model, phase_devices, on_xf), notes,
                              light, source_issues,
                              drafted, [(head_label(h), h.far_bus) for h in all_heads],
                              site_transformers=site_xf, site_transformer_loads=xf_loads,
-                             device_kv=device_kv(model, phase_devices),
+                             device_kv=kv_at, feeder=feeder,
                              project_devices=project, mid_reclosers=mids,
-                             min_ground_fault=largest_min_ground_fault(
-                                 base_res.bus, base_model.buses.kv_ll, level_kv))
+                             min_ground_fault={
+                                 kv: largest_min_ground_fault(
+                                     base_res.bus, base_model.buses.kv_ll, kv)
+                                 for kv in (ground_fault_levels_kv(model, feeder)
+                                            or (feeder_kv,))})
     # most of the model's fuses below their laterals' load: said once (review rev36a T3)
     model_fuses = {e["name"]: places[e["name"]] for e in entries
                    if e["kind"] == "fuse" and e["name"] in places

@@ -11,6 +11,7 @@ writes them.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -60,11 +61,12 @@ _NO_GROUND_TODO = todo("no ground element in the model (no ground curves, no gro
                        NO_GROUND_FIX)
 
 
-def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM,
-                 largest: tuple[float, str] | None = None) -> str:
+def r_fault_todo(level_kv: float | Sequence[float], r_ohm: float = R_FAULT_MIN_OHM,
+                 largest: Mapping[float, tuple[float, str] | None] | None = None) -> str:
     """The TODO on the minimum-case fault resistance (review s22: it decides C5's reach and the
     recloser–fuse rows of the minimum case, and was a plain comment), with the ceiling it puts
-    on a ground fault at the feeder's primary voltage ``level_kv`` (kV line to line).
+    on a ground fault at each of the feeder's primary voltages ``level_kv`` (kV line to line;
+    one or several: :func:`protv2g.study_draft.ungrounded.ground_fault_levels_kv`).
 
     Review rev33b W4 (IEEE 123, 4.16 kV): 20 Ω is a 12–25 kV convention; at 4.16 kV no ground
     fault through it exceeds ≈ 120 A, below any ground pickup that carries the feeder's
@@ -72,21 +74,34 @@ def r_fault_todo(level_kv: float, r_ohm: float = R_FAULT_MIN_OHM,
     ``V_LN / R``: an SLG through ``R`` carries ``3 V_LN / |Z1 + Z2 + Z0 + 3R|`` (the
     sequence-network connection, e.g. J. D. Glover et al., *Power System Analysis and
     Design*, §9.2), and the sequence impedances' resistances are not negative, so the
-    denominator is at least ``3R``.
+    denominator is at least ``3R``. The ceiling is a property of the faulted bus's voltage:
+    on a feeder with a step-down it is stated at each level (draft44's left item: rev44b's f1
+    stated it at 12.47 kV only, 360 A, where a fault on its 34.5 kV trunk may draw 996 A).
 
-    ``largest`` (A, bus): the largest minimum-case SLG current through ``R`` protv2g computes
-    on the model at that voltage (:func:`largest_min_ground_fault`), said beside the ceiling:
-    the model's own ``Z0`` is in series with ``R`` — a 20 Ω neutral resistor at the
-    substation adds ``3 × 20 Ω`` to it and halves the ceiling (review rev44b M2, 13.8 kV: "no
-    ground fault through it exceeds 398 A" where the model's largest is 199 A).
+    ``largest`` (kV → (A, bus) or None): the largest minimum-case SLG current through ``R``
+    protv2g computes on the model at each level (:func:`largest_min_ground_fault`), said
+    beside the ceiling: the model's own ``Z0`` is in series with ``R`` — a 20 Ω neutral
+    resistor at the substation adds ``3 × 20 Ω`` to it and halves the ceiling (review rev44b
+    M2, 13.8 kV: "no ground fault through it exceeds 398 A" where the model's largest is
+    199 A).
     """
-    ceiling = (f"; at {level_kv:g} kV no ground fault through it exceeds V_LN / R = "
-               f"{level_kv * 1e3 / math.sqrt(3.0) / r_ohm:,.0f} A, whatever the source"
-               if level_kv > 0 and r_ohm > 0 else "")
-    if ceiling and largest is not None and largest[0] == largest[0]:
-        ceiling += (f"; on this model, its source and grounding impedances in series with "
-                    f"R (a neutral resistor or reactor among them), the largest is "
-                    f"{largest[0]:,.0f} A (at {largest[1]}, IEC 60909 minimum case)")
+    kvs = [level_kv] if isinstance(level_kv, int | float) else list(level_kv)
+    at = [(float(v), float(v) * 1e3 / math.sqrt(3.0) / r_ohm) for v in kvs
+          if v > 0 and r_ohm > 0]
+    ceiling = (f"; at {at[0][0]:g} kV no ground fault through it exceeds V_LN / R = "
+               f"{at[0][1]:,.0f} A, whatever the source" if len(at) == 1 else
+               "; no ground fault through it exceeds V_LN / R = "
+               + ", ".join(f"{i_a:,.0f} A at {v:g} kV" for v, i_a in at)
+               + " (the feeder's voltages), whatever the source" if at else "")
+    found = [(v, (largest or {}).get(v)) for v, _ in at]
+    found = [(v, big) for v, big in found if big is not None and big[0] == big[0]]
+    if ceiling and found:
+        ceiling += ("; on this model, its source and grounding impedances in series with "
+                    "R (a neutral resistor or reactor among them), the largest is "
+                    + ", ".join(f"{big[0]:,.0f} A (at {big[1]}"
+                                + (f", {v:g} kV" if len(at) > 1 else "") + ")"
+                                for v, big in found)
+                    + ", IEC 60909 minimum case")
     return todo(
         f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American "
         "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "

@@ -57,7 +57,11 @@ from protv2g.study_draft.ratings import device_rating as _rating
 from protv2g.study_draft.shared_todos import factor_shared
 from protv2g.study_draft.site_transformer import with_site_transformer
 from protv2g.study_draft.trade import dials_clause
-from protv2g.study_draft.ungrounded import ungrounded_feeder, ungrounded_names
+from protv2g.study_draft.ungrounded import (
+    ground_fault_levels_kv,
+    ungrounded_feeder,
+    ungrounded_names,
+)
 from protv2g.study_draft.writer import candidate_comments, device_block, inline, todo
 
 #: The fix of init's TODO on a Generator of OpenDSS's inverter model (review rev41b M6).
@@ -89,10 +93,10 @@ def project_device_caveat(note: str, transformer: str | None) -> str:
 
 
 def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curves,  # noqa: ANN001, ANN201
-               level_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
+               feeder_kv, skipped=(), x_r=None, notes=(), light=None, source_issues=(),
                drafted=(), heads=(), site_transformers=None, device_kv=None,
                site_transformer_loads=None, project_devices=None, mid_reclosers=(),
-               min_ground_fault=None):
+               feeder=None, min_ground_fault=None):
     """The study file's YAML text and its TODO list (see :mod:`.draft`).
 
     ``project_devices`` device → the site's own model transformer it sits on: its drafted
@@ -104,7 +108,11 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     ``proposals`` the proposed head relays (:mod:`.head_relay`); ``peak`` device → largest
     max-case fault current, kA; ``cand`` the candidate-bus table (:mod:`.candidates`);
     ``sites`` the ``v2g_sites`` entries; ``has_curves`` whether a curve file goes beside the
-    study; ``level_kv`` the primary voltage, kV; ``skipped`` why a head has no drafted relay;
+    study; ``feeder_kv`` the substation's feeder bus's voltage, kV (a device whose terminal
+    is not found, ``device_kv`` below); ``feeder`` a mask of the model's buses on the feeder
+    (:func:`.heads.feeder_buses`; None: all): the ungrounded check and the minimum-case fault
+    resistance's V_LN / R ceiling read its primary buses, at each of their voltages
+    (:func:`.ungrounded.ground_fault_levels_kv`); ``skipped`` why a head has no drafted relay;
     ``x_r`` device → X/R; ``notes`` what init read from the model (:mod:`.notes`);
     ``light`` the light-load fraction and its source (:class:`.loadshapes.LightLoad`; None:
     the schema's default, unwritten); ``source_issues`` the model's source found implausible
@@ -120,7 +128,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     transformer (:func:`protv2g.study.dss_site_transformers.project_loads`): its comment names
     them (review rev35a M1);
     ``device_kv`` device → the voltage base at its own terminal, kV (:func:`.low_voltage.
-    device_kv`; default ``level_kv``): a device on ≤ 1 kV gets low-voltage practice
+    device_kv`; default ``feeder_kv``): a device on ≤ 1 kV gets low-voltage practice
     (:mod:`.low_voltage`: LV rating class, no reclosing), and a draft whose devices are all
     there says the minimum-case fault resistance is unused. A 50 Hz model gets a TODO on
     ``checks.v_max_pu`` (ANSI C84.1 vs EN 50160, :func:`.low_voltage.voltage_limit_todo`).
@@ -135,7 +143,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     kv_at = dict(device_kv or {})
 
     def kv_of(name: str) -> float:
-        return float(kv_at.get(name, level_kv))
+        return float(kv_at.get(name, feeder_kv))
 
     todos: list[str] = []
     general = [n for n in notes if not n.device]
@@ -337,8 +345,9 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
     lv = [kv_of(n) for n in names if is_low_voltage(kv_of(n))]
     r_todo = (r_fault_low_voltage_todo(R_FAULT_MIN_OHM, max(lv))
               if names and len(lv) == len(names)
-              else r_fault_ungrounded_todo(R_FAULT_MIN_OHM) if ungrounded_feeder(model, level_kv)
-              else r_fault_todo(level_kv, largest=min_ground_fault))
+              else r_fault_ungrounded_todo(R_FAULT_MIN_OHM) if ungrounded_feeder(model, feeder)
+              else r_fault_todo(ground_fault_levels_kv(model, feeder) or feeder_kv,
+                                largest=min_ground_fault))
     lines += ["faults:", "  method: iec60909",
               f"  r_fault_min_ohm: {R_FAULT_MIN_OHM:g}   {r_todo}"]
     todos.append("faults.r_fault_min_ohm")

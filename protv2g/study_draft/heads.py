@@ -39,12 +39,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 import networkx as nx
+import numpy as np
 
 from protv2g.errors import Issue
 from protv2g.network.dss_graph import dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["FeederHead", "feeder_heads", "subtree_buses", "nothing_to_draft"]
+__all__ = ["FeederHead", "feeder_buses", "feeder_heads", "subtree_buses", "nothing_to_draft"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,31 @@ def _line_branch(elements: list[tuple[str, int]]) -> bool:
     return "line" in classes and not classes & _BANK_CLASSES
 
 
+def _feeder_bus(g: nx.Graph, tree: nx.DiGraph, src: int) -> tuple[int, list[int]]:
+    """The substation's feeder bus (module docstring: down from the source while there is a
+    single branch that is not a line) and the buses its line branches lead to."""
+    bus = src
+    while True:
+        kids = list(tree.successors(bus))
+        lines = [c for c in kids if _line_branch(g[bus][c]["elements"])]
+        if lines or len(kids) != 1:
+            return bus, lines
+        bus = kids[0]
+
+
+def feeder_buses(model: DssModel) -> tuple[int, np.ndarray]:
+    """The substation's feeder bus (model bus index; the feeder heads leave it) and a mask of
+    the model's buses on the feeder: that bus and every bus below it in the source's tree,
+    whatever their voltage — a 34.5 kV trunk and the 12.47 kV section below its step-down
+    both; not the source's side of the substation transformer (review rev44b W2: init took
+    the feeder's voltage as the mode of the primary buses' kV, draft44's left item)."""
+    g, tree, src = _tree(model)
+    bus, _lines = _feeder_bus(g, tree, src)
+    mask = np.zeros(len(model.buses), dtype=bool)
+    mask[sorted(subtree_buses(tree, bus))] = True
+    return bus, mask
+
+
 def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]:
     """The feeder heads of ``model`` (module docstring).
 
@@ -97,13 +123,7 @@ def feeder_heads(model: DssModel, guards: Mapping[str, str]) -> list[FeederHead]
     g, tree, src = _tree(model)
     tab = model.buses
     elements = model.elements
-    bus = src
-    while True:
-        kids = list(tree.successors(bus))
-        lines = [c for c in kids if _line_branch(g[bus][c]["elements"])]
-        if lines or len(kids) != 1:
-            break
-        bus = kids[0]
+    bus, lines = _feeder_bus(g, tree, src)
     upstream = set(nx.shortest_path(g, src, bus))
     guarded = {}
     for name, element in guards.items():

@@ -35,13 +35,13 @@ from protv2g.engine.phase import PhaseDevice, phase_fault_study
 from protv2g.errors import InputError, Issue
 from protv2g.study.dss_site_transformers import base_case_model, site_transformer_names
 from protv2g.study.source_check import (
-    DISTRIBUTION_KV_MAX,
-    I_SC_MAX_KA,
+    devices_over_breaker_max,
     dss_source_levels,
     implausible_sources,
 )
 from protv2g.study.todos import todo_items
 from protv2g.study_draft.draft_text import SOURCE_CAVEAT, _source_caveat, project_device_caveat
+from protv2g.study_draft.heads import feeder_buses
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.ratings import device_rating, device_x_r
 from protv2g.study_draft.redraft import MATERIAL_FRACTION
@@ -159,18 +159,20 @@ def stale_ratings(study: Study) -> list[StaleRating]:
         _close_in_peak(base, [d for d in devices if d.element not in gone]),
         _close_in_peak(model, [d for d in devices if d.element in gone])]
     ).groupby(level=0).max()
-    level_kv = float(model.buses[model.buses.primary].kv_ll.round(3).mode().iat[0])
+    # a device at its own terminal's voltage; one not found at the substation's feeder bus's
+    # (draft44's left item: not the mode of the primary buses' kV), as init drafts it
+    feeder_kv = float(model.buses.kv_ll.iat[feeder_buses(model)[0]])
     x_r = {**device_x_r(base, [d for d in mine if d.name not in project]),
            **device_x_r(model, [d for d in mine if d.name in project])}
     kv_at = device_kv(model, mine)  # a device on ≤ 1 kV: the LV class (review rev34b M3)
     bad = bool(implausible_sources(dss_source_levels(model)))
-    bad = bad or (level_kv <= DISTRIBUTION_KV_MAX and bool((peak > I_SC_MAX_KA).any()))
+    bad = bad or bool(len(devices_over_breaker_max(peak, kv_at, feeder_kv)))
     out = []
     for index, (d, was) in drafted.items():
         if d.name not in sites:
             continue
         i_ka = float(peak.get(d.name, np.nan))
-        rating, note = device_rating(d.kind.value, kv_at.get(d.name, level_kv), i_ka,
+        rating, note = device_rating(d.kind.value, kv_at.get(d.name, feeder_kv), i_ka,
                                      x_r.get(d.name, np.nan), model.f_hz)
         comment = project_device_caveat(_source_caveat(note, bad), project.get(d.name))
         new_ka = float(rating[KEY])

@@ -21,8 +21,8 @@ import numpy as np
 
 from protv2g.network.dss_model import DssModel
 
-__all__ = ["NO_51G_TEXT", "UNGROUNDED_MARK", "candidate_note", "ungrounded_feeder",
-           "ungrounded_names", "without_ground_element"]
+__all__ = ["NO_51G_TEXT", "UNGROUNDED_MARK", "candidate_note", "ground_fault_levels_kv",
+           "ungrounded_feeder", "ungrounded_names", "without_ground_element"]
 
 #: The draft's TODO on a head relay drafted without 51G (the bus is filled in).
 NO_51G_TEXT = ("no 51G drafted: the head's bus {bus} has no path to ground (fed through delta "
@@ -42,17 +42,42 @@ def _mask(model: DssModel) -> np.ndarray:
     return np.asarray(ungrounded_buses(model), dtype=bool)
 
 
-def ungrounded_feeder(model: DssModel, level_kv: float) -> bool:
-    """Whether no energised primary bus at the feeder's voltage ``level_kv`` (kV line to line,
-    within 2 %) has a path to ground: a 3-wire delta-fed feeder (IEEE 37 behind its Δ–Δ
-    substation transformer; its source bus above it is grounded), where no ground fault draws
-    more than the lines' charging current."""
+def _feeder_primary(model: DssModel, feeder: np.ndarray | None) -> np.ndarray:
+    """Mask of the energised primary buses among ``feeder`` (a bus mask; None: all buses)."""
     buses = model.buses
-    at = buses.primary.to_numpy(bool) & (
-        np.abs(buses.kv_ll.to_numpy(float) - level_kv) <= 0.02 * level_kv)
+    at = buses.primary.to_numpy(bool).copy()
+    if feeder is not None:
+        at &= np.asarray(feeder, dtype=bool)
     if "energized" in buses.columns:
         at &= buses.energized.to_numpy(bool)
+    return at
+
+
+def ungrounded_feeder(model: DssModel, feeder: np.ndarray | None = None) -> bool:
+    """Whether no energised primary bus of the feeder (``feeder``: a bus mask, the substation's
+    feeder bus and below, :func:`protv2g.study_draft.heads.feeder_buses`; None: the whole
+    model) has a path to ground: a 3-wire delta-fed feeder (IEEE 37 behind its Δ–Δ
+    substation transformer; its source bus above it is grounded), where no ground fault draws
+    more than the lines' charging current.
+
+    Every voltage level of the feeder counts, not only the one most buses have (draft44's left
+    item: the mode of the primary buses' kV): a grounded 12.47 kV trunk with a Δ–Δ step-down to
+    a longer 4.16 kV section is not an ungrounded feeder — ground faults on the trunk draw
+    fault current — and the draft's "no ground-fault row" TODO would be wrong there."""
+    at = _feeder_primary(model, feeder)
     return bool(at.any()) and bool(_mask(model)[at].all())
+
+
+def ground_fault_levels_kv(model: DssModel, feeder: np.ndarray | None = None
+                           ) -> tuple[float, ...]:
+    """The line-to-line voltages (kV, highest first) of the feeder's energised primary buses
+    that have a path to ground (``feeder`` as in :func:`ungrounded_feeder`): the levels at
+    which the study's minimum-case ground faults through ``faults.r_fault_min_ohm`` are
+    placed (the draft's V_LN / R ceiling is stated at each,
+    :func:`protv2g.study_draft.draft_assumptions.r_fault_todo`)."""
+    at = _feeder_primary(model, feeder) & ~_mask(model)
+    kv = np.round(model.buses.kv_ll.to_numpy(float)[at], 3)
+    return tuple(float(v) for v in sorted(set(kv[kv > 0].tolist()), reverse=True))
 
 
 def ungrounded_names(model: DssModel) -> set[str]:
