@@ -108,10 +108,10 @@ def reach_units(devices: Any, names: Any) -> np.ndarray:
     >>> reach_units({"F": Fuse(name="F", link="100gG")}, ["F", "R"]).tolist()
     ['× Imax(5 s)', '× pickup']
     """
-    names = np.asarray(names, dtype=object)
     gg = {str(n) for n, d in (devices or {}).items() if gg_band(d)}
-    if not gg:
+    if not gg:  # the names not read (#21: a text array of 472,765 names made objects first)
         return np.full(len(names), REACH_UNITS[0], dtype=object)
+    names = np.asarray(names, dtype=object)
     codes, uniq = factorize_runs(names)  # missing: -1, a relay's unit
     unit = np.array([REACH_UNITS[1] if str(n) in gg else REACH_UNITS[0]
                      for n in list(uniq)] + [REACH_UNITS[0]], dtype=object)
