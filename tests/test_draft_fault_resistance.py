@@ -77,3 +77,13 @@ def test_the_models_own_grounding_is_said(tmp_path):
     assert got.group(2) == "sub"  # the largest: nearest the source
     assert float(got.group(1).replace(",", "")) == pytest.approx(ref, abs=0.6)  # 199 vs 198.6
     assert ref == pytest.approx(13.8e3 / math.sqrt(3) / 40.0, rel=0.005)
+
+
+def test_the_models_own_figure_at_each_level():
+    """kv45 (the ceiling at each of a step-down feeder's voltages) merged with ngr45 (the
+    model's own largest beside it): each level's figure is said with its voltage and bus;
+    V_LN / R by hand: 34.5e3 / √3 / 20 = 995.9 A, 12.47e3 / √3 / 20 = 360.0 A."""
+    text = r_fault_todo((34.5, 12.47), largest={34.5: (950.2, "m1"), 12.47: (330.0, "d5")})
+    assert "996 A at 34.5 kV, 360 A at 12.47 kV" in text
+    assert "the largest is 950 A at 34.5 kV (at m1), 330 A at 12.47 kV (at d5)" in text
+    assert "the largest" not in r_fault_todo((34.5, 12.47), largest={34.5: None})

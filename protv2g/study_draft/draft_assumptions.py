@@ -96,12 +96,12 @@ def r_fault_todo(level_kv: float | Sequence[float], r_ohm: float = R_FAULT_MIN_O
     found = [(v, (largest or {}).get(v)) for v, _ in at]
     found = [(v, big) for v, big in found if big is not None and big[0] == big[0]]
     if ceiling and found:
+        each = (f"{found[0][1][0]:,.0f} A (at {found[0][1][1]}, IEC 60909 minimum case)"
+                if len(at) == 1 else
+                ", ".join(f"{big[0]:,.0f} A at {v:g} kV (at {big[1]})" for v, big in found)
+                + " (IEC 60909 minimum case)")
         ceiling += ("; on this model, its source and grounding impedances in series with "
-                    "R (a neutral resistor or reactor among them), the largest is "
-                    + ", ".join(f"{big[0]:,.0f} A (at {big[1]}"
-                                + (f", {v:g} kV" if len(at) > 1 else "") + ")"
-                                for v, big in found)
-                    + ", IEC 60909 minimum case")
+                    f"R (a neutral resistor or reactor among them), the largest is {each}")
     return todo(
         f"assumed minimum-case ground-fault resistance {r_ohm:g} Ω (North American "
         "practice 20–40 Ω on 12–25 kV feeders, domain.md §2): it decides the min-case "
