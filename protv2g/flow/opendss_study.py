@@ -154,6 +154,7 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
                            not_built=tuple(not_built))
     parts: list = [None] * len(blocks)
     settled: dict[str, dict] = {}
+    own: dict[str, dict | None] = {}  # a one-step base case's own settled state (tap_band)
     # the base cases first (their solved state starts their scenarios), the tables in order
     for i in sorted(range(len(blocks)), key=lambda i: blocks[i].scenario != blocks[i].base):
         b = blocks[i]
@@ -162,8 +163,10 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
                                 der_fraction=b.der, base_case=b.scenario == b.base,
                                 start=settled.get(b.base) if one and b.base != b.scenario
                                 else None)
-        if one and b.scenario == b.base and bool(parts[i].converged[0]):
-            settled[b.scenario] = engine.control_state()
+        if one and b.scenario == b.base:
+            own[b.scenario] = engine.step_state
+            if bool(parts[i].converged[0]):
+                settled[b.scenario] = engine.control_state()
     arr = _concat(parts)
     sizes = [len(b.load_fraction) for b in blocks]
     offsets = np.cumsum([0, *sizes])
@@ -181,7 +184,7 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
         buses = with_idle_voltages(engine, model, blocks, buses, where)
     # where in their band the regulators rest when the export starts (review rev43a M11)
     buses = with_band_starts(engine, model, blocks, buses, where,
-                             _ungrounded_steps(model, [1], base_open, not_built))
+                             _ungrounded_steps(model, [1], base_open, not_built), own)
     branches = branch_table(model, engine.branches, arr, scen, step, time_h)
     devices = device_table(model, engine.watches, engine.watch_phases, arr, engine.branches,
                            scen, step, time_h, lf, p_deadband_mw)

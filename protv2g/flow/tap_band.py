@@ -74,9 +74,13 @@ def low_service_pu(tab: Any) -> np.ndarray:
 
 def _solve(engine: Any, block: Any, start: dict, base_case: bool) -> tuple[Any, dict | None]:
     """The block's (one) step solved from ``start``: its arrays (node voltages, taps: the
-    elements' currents are not read) and the state it settled on."""
+    elements' currents are not read) and the state it settled on. A base case's elements
+    are left open after it (the base case's solves come in a row: the feeder is re-energised
+    once, before the first snapshot, :meth:`~protv2g.flow.opendss.DssFlowEngine.solve`'s
+    ``keep_base_open``)."""
     arr = engine.solve(block.load_fraction, block.site_p_mw, der_fraction=block.der,
-                       base_case=base_case, start=start, voltages_only=True)
+                       base_case=base_case, start=start, voltages_only=True,
+                       keep_base_open=base_case)
     return arr, (engine.step_state if bool(arr.converged[0]) else None)
 
 
@@ -123,10 +127,15 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
 
 
 def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
-                     where: Mapping[str, tuple[int, int]], ungrounded: Any = None) -> Any:
+                     where: Mapping[str, tuple[int, int]], ungrounded: Any = None,
+                     settled: Mapping[str, dict | None] | None = None) -> Any:
     """``buses`` with :data:`TOP_COLUMN` and :data:`BOTTOM_COLUMN` (module docstring); the
     table as it is without a regulator to move. ``ungrounded``: the ``(1, buses)`` mask of
-    the buses judged line to line (as the bus table's, None: the model's own)."""
+    the buses judged line to line (as the bus table's, None: the model's own).
+    ``settled``: the state each base case's own step settled on in the flow
+    (:attr:`~protv2g.flow.opendss.DssFlowEngine.step_state`, None where it did not
+    converge); a base case not in it is solved here from the first solve's state, as the
+    flow solves it."""
     import pandas as pd
 
     from protv2g.flow.opendss_tables import bus_table
@@ -140,11 +149,12 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
               and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
     for name in sorted(starts):
         base = by_name[name]
-        _, settled = _solve(engine, base, None, True)
-        if settled is None:
+        own = (settled[name] if settled is not None and name in settled
+               else _solve(engine, base, None, True)[1])
+        if own is None:
             continue
         for col, direction in ((TOP_COLUMN, 1), (BOTTOM_COLUMN, -1)):
-            edge = band_edge(engine, base, settled, direction)
+            edge = band_edge(engine, base, own, direction)
             for b in [base, *[x for x in blocks if x.base == name and x.scenario != name
                               and len(x.load_fraction) == 1]]:
                 if b.scenario not in where:
