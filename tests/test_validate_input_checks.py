@@ -15,17 +15,10 @@ from protv2g.study.loader import validated_study
 from protv2g.study.todos import todo_items
 
 from .conftest import FEEDERS_DIR
+from .test_validate_messages import DEPOT_DIR
+from .test_validate_messages import _issues as _depot  # the depot study, edited
 
-DEPOT_DIR = FEEDERS_DIR / "depot_two_feeder"
 DSS_DIR = FEEDERS_DIR / "opendss_example"
-
-
-def _depot(tmp_path: Path, edit) -> list:
-    shutil.copy(DEPOT_DIR / "feeder.json", tmp_path / "feeder.json")
-    doc = yaml.safe_load((DEPOT_DIR / "study.yaml").read_text())
-    edit(doc)
-    (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
-    return validate_study(tmp_path / "study.yaml")
 
 
 def _dss_example(tmp_path: Path, edit) -> list:
@@ -219,3 +212,18 @@ def test_site_cut_off_from_the_substation_is_refused_by_name(tmp_path):
     # closed by a redirect: the site is on the feeder
     assert validate_study(_tiny(tmp_path, site_bus="bg",
                                 redirect="close transformer.tg 2\n")) == []
+
+
+def test_summary_unconfirmed_inputs_leave_out_what_a_redirect_fixed(tmp_path):
+    """rev45a M1: the Summary's "Unconfirmed inputs" (the run's ``meta["unconfirmed"]``)
+    quoted the open terminal and the ideal source the study's redirect had fixed."""
+    from protv2g.runner import run_study
+    from protv2g.study.loader import load_study
+
+    path = _tiny(tmp_path, source="R1=0 X1=0.0001 R0=0 X0=0.0001",
+                 redirect="close transformer.tg 2\nEdit Vsource.source MVAsc3=100 MVAsc1=100 "
+                          "X1R1=8 X0R0=8\n")
+    unconfirmed = run_study(load_study(path)).meta["unconfirmed"]
+    assert len(unconfirmed) == 1, unconfirmed  # the drafted rating: still to confirm
+    assert unconfirmed[0].startswith("devices[0].interrupting_rating_ka")
+    assert "its figures are OUT OF DATE" in unconfirmed[0]
