@@ -98,5 +98,7 @@ def range_fix(err: dict[str, Any], loc: tuple[Any, ...], models: list[type[BaseM
                     f"{value:g} %")
         return f"a fraction is asked: allowed {_range_text(key, bounds)} (1 is the whole)"
     usual = _USUAL.get(key)
+    if not usual and not ({"lt", "le"} & set(bounds) and {"gt", "ge"} & set(bounds)):
+        return ""  # one bound only: the generic fix says it ("a positive, finite value")
     text = f"use a value inside the allowed range: {_range_text(key, bounds)}"
     return f"{text}; {usual}" if usual else text
