@@ -130,14 +130,17 @@ def _print_todos(path: str, warnings_: list | None = None, study: object = None)
     (:func:`protv2g.study.stale_todos.refresh_model_todos`, review rev45a M1) is listed apart,
     as out of date."""
     from protv2g.study.source_check import todos_not_warned
-    from protv2g.study.stale_todos import is_out_of_date, refresh_model_todos
     from protv2g.study.todos import todo_items
 
     items = todos_not_warned(todo_items(path), warnings_ or [])
+    old = []
     if study is not None and getattr(study, "model", None) is not None:
+        # an OpenDSS study only: validate on a pandapower JSON feeder imports no model code
+        from protv2g.study.stale_todos import is_out_of_date, refresh_model_todos
+
         items = refresh_model_todos(items, study, _stale_rating_figures(study))
-    old = [i for i in items if is_out_of_date(i)]
-    items = [i for i in items if not is_out_of_date(i)]
+        old = [i for i in items if is_out_of_date(i)]
+        items = [i for i in items if not is_out_of_date(i)]
     if items:
         print(f"{len(items)} value(s) to confirm (marked TODO; the study runs with them):")
         for line in todo_lines(items):
