@@ -70,7 +70,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     print(f"{args.study}: valid")
     _print_slips(warnings_)
     _print_stale(study)
-    _print_todos(args.study, warnings_)
+    _print_todos(args.study, warnings_, study)
     return EXIT_OK
 
 
@@ -122,18 +122,50 @@ def _print_stale(study: object, file: object = None) -> None:
           file=file)
 
 
-def _print_todos(path: str, warnings_: list | None = None) -> None:
+def _print_todos(path: str, warnings_: list | None = None, study: object = None) -> None:
     """Values the study marks '# TODO' (assumed by ``protv2g init``): listed, not errors; a
     TODO that a warning already says (the model's implausible source,
-    :func:`protv2g.study.source_check.todos_not_warned`) is listed once, as the warning."""
+    :func:`protv2g.study.source_check.todos_not_warned`) is listed once, as the warning. A
+    TODO stating a model fact the study's ``feeder.redirects`` changed
+    (:func:`protv2g.study.stale_todos.refresh_model_todos`, review rev45a M1) is listed apart,
+    as out of date."""
     from protv2g.study.source_check import todos_not_warned
     from protv2g.study.todos import todo_items
 
     items = todos_not_warned(todo_items(path), warnings_ or [])
+    old = []
+    if study is not None and getattr(study, "model", None) is not None:
+        # an OpenDSS study only: validate on a pandapower JSON feeder imports no model code
+        from protv2g.study.stale_todos import is_out_of_date, refresh_model_todos
+
+        items = refresh_model_todos(items, study, _stale_rating_figures(study))
+        old = [i for i in items if is_out_of_date(i)]
+        items = [i for i in items if not is_out_of_date(i)]
     if items:
         print(f"{len(items)} value(s) to confirm (marked TODO; the study runs with them):")
         for line in todo_lines(items):
             print(f"  - {line}")
+    if old:
+        print(f"{len(old)} TODO comment(s) out of date (feeder.redirects changed what they "
+              "state; the study runs the model with them):")
+        for item in old:
+            print(f"  - {item}")
+
+
+def _stale_rating_figures(study: object) -> dict[str, tuple[float, float]]:
+    """Drafted ratings whose quoted fault moved on the model as the study runs it: field →
+    (largest fault now, kA; init's rating now, kA)
+    (:func:`protv2g.study_draft.redraft_ratings.stale_ratings`); empty when it cannot tell."""
+    if not getattr(getattr(study, "document", None), "feeder", None) \
+            or not study.document.feeder.redirects:  # type: ignore[attr-defined]
+        return {}
+    from protv2g.study_draft.redraft_ratings import stale_ratings
+
+    try:
+        return {r.field: (r.i_max_ka, r.redrafted_ka)
+                for r in stale_ratings(study)}  # type: ignore[arg-type]
+    except Exception:  # noqa: BLE001 - an optional figure: the TODO is listed without it
+        return {}
 
 
 #: A TODO group is printed once from this many items alike (same field, same words).

@@ -61,6 +61,7 @@ from protv2g.stage_report_dss import dss_findings_stage_table
 from protv2g.study.engine_inputs import existing_sources_table
 from protv2g.study.loader import Study
 from protv2g.study.site_transformer_guard import unguarded_site_transformer_rows
+from protv2g.study.stale_todos import is_out_of_date, refresh_model_todos
 from protv2g.study.switching import dead_end_line_names, open_line_names
 from protv2g.study.todos import todo_items
 
@@ -307,8 +308,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # values the study file marks TODO (assumed by ``protv2g init``): the results rest on
         # them until the engineer confirms them (review 2026-12-01: 35 on the IEEE 8500 draft,
         # never mentioned by the Summary)
+        # (less those stating a model fact the study's feeder.redirects changed: rev45a M1)
         "unconfirmed": [f"{i.field}: {i.message}"
-                        for i in todos],
+                        for i in refresh_model_todos(todos, study) if not is_out_of_date(i)],
         # criterion → the stand-in inputs its evaluation reads (protv2g.criteria_basis)
         "criterion_inputs": stand_ins,
         # criterion → its passing row nearest the limit, where the checks keep one

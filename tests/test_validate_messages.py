@@ -79,10 +79,11 @@ def test_percent_for_fraction_hint(tmp_path):
     assert fixes["v2g_sites[0].participation.low"] == (
         "a fraction is asked (0 to 1), not a percent: write 0.5 for 50 %")
     assert "write 0.25 for 25 %" in fixes["scenarios.export_levels_fraction[1]"]
-    # a value above 100 is no percent: the range fix stays
+    # a value above 100 is no percent: the range is said (s45: with its bounds)
     issues = _issues(tmp_path, lambda d: d["scenarios"].update(
         export_levels_fraction=[0, 150]))
-    assert [i.fix for i in issues] == ["use a value inside the allowed range"]
+    assert [i.fix for i in issues] == [
+        "a fraction is asked: allowed 0 ≤ export_levels_fraction ≤ 1 (1 is the whole)"]
 
 
 def test_fault_type_case_hint(tmp_path):

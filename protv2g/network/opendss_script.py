@@ -162,7 +162,9 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
     if depth > 20:
         raise InputError(Issue(str(path), "Redirect", "redirects nested more than 20 deep", ""))
     log.files.append(path)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    data = path.read_bytes()
+    _refuse_binary(path, data)
+    text = data.decode("utf-8", errors="replace")
     here = str(path.parent)
     # the file's commands go to OpenDSS in batches (one call per stretch between nested
     # files, #21: one call per line was 6,484 calls on the IEEE 8500); OpenDSS runs every
@@ -204,6 +206,30 @@ def _run_file(path: Path, dss, log: ScriptLog, depth: int) -> None:  # noqa: ANN
         batch.add(line, line_no)
         moved = word in _DIR_COMMANDS or _moves(line)
     batch.run(dss)
+
+
+#: Share of a script's first :data:`_SNIFF_CHARS` characters that may be no text (undecodable
+#: bytes, control characters) before it is refused as not OpenDSS text: a Latin-1 "ü" in a
+#: comment is one such character, random bytes are about half.
+_NOT_TEXT_MAX = 0.05
+_SNIFF_CHARS = 8192
+
+
+def _refuse_binary(path: Path, data: bytes) -> None:
+    """Refuse a script that is not text (review rev45b §2: a binary Master.dss was sent to
+    OpenDSS and its raw bytes echoed in "OpenDSS rejected '…'"): more than
+    :data:`_NOT_TEXT_MAX` of its first characters undecodable or control characters (NUL
+    among them: a file saved as UTF-16 has one every other byte; one stray NUL, as EPRI
+    ckt5's LineGeometry file has after a command, is let through)."""
+    head = data[:_SNIFF_CHARS * 4].decode("utf-8", errors="replace")[:_SNIFF_CHARS]
+    bad = sum(1 for c in head if c == "\ufffd" or (ord(c) < 32 and c not in "\t\n\r\f\v"))
+    if bad <= max(1.0, _NOT_TEXT_MAX * len(head)):
+        return
+    raise InputError(Issue(
+        str(path), "", f"the file is not OpenDSS text: {bad} of its first {len(head)} "
+        "characters are binary data (not letters, digits or punctuation)",
+        "give the OpenDSS script (a plain-text .dss file); a script saved as UTF-16 must be "
+        "saved again as plain text (UTF-8 or ANSI)"))
 
 
 class _Batch:

@@ -12,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from protv2g.errors import Issue
+from protv2g.study.range_hints import range_fix
 from protv2g.study.schema import (
     DIRECTIONAL_TAGS,
     FuseDevice,
@@ -187,7 +188,7 @@ def issues_from_validation_error(error: ValidationError, file: str,
         if kind == "tuple_type":  # the example fits the field (rev43b M1); a YAML list
             fix = _list_fix(loc, root)
             message = message.replace("a valid tuple", "a list")
-        fix = _hint(err) or fix
+        fix = range_fix(err, loc, _model_at(loc, root)) or _hint(err) or fix
         issues.append(Issue(file, format_path(loc, root), message, fix))
     return issues
 
@@ -258,14 +259,9 @@ _ALLOWED = re.compile(r"'([^']*)'")
 
 
 def _hint(err: Any) -> str:
-    """A fix for two common slips, or "": a fraction written as a percent (50 for 0.5) and
-    an allowed word in the wrong case ('slg' for 'SLG')."""
+    """A fix for a common slip, or "": an allowed word in the wrong case ('slg' for 'SLG').
+    A number out of range is said by :func:`~protv2g.study.range_hints.range_fix`."""
     value, kind = err.get("input"), err["type"]
-    if (kind == "less_than_equal" and err.get("ctx", {}).get("le") == 1
-            and isinstance(value, (int, float)) and not isinstance(value, bool)
-            and 1 < value <= 100):
-        return (f"a fraction is asked (0 to 1), not a percent: write {value / 100:g} for "
-                f"{value:g} %")
     if kind == "union_tag_invalid":  # a device's kind: the tag, not the input, is the value
         value = err.get("ctx", {}).get("tag")
         allowed = _ALLOWED.findall(str(err.get("ctx", {}).get("expected_tags", "")))

@@ -26,6 +26,7 @@ from protv2g.network.json_tables import (
 from protv2g.network.net_references import BUS_COLUMNS, reference_issues
 from protv2g.network.sources import checked_json, load_builtin, load_pandapower_json
 from protv2g.study.curves import study_library
+from protv2g.study.device_clash import same_place_issues
 from protv2g.study.feeder_checks import (
     check_semantics,
     dead_bus_warnings,
@@ -315,7 +316,7 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
         if dead is not None:
             warnings = pd.concat([w for w in (warnings, dead) if w is not None and len(w)],
                                  ignore_index=True)
-    issues += sem
+    issues += sem + same_place_issues(document.devices, device_sites, n_adopted, file)
     if library is not None:  # an IEC 60269 link's breaking capacity is symmetrical
         document = with_iec_fuse_basis(document, library)
     if issues or library is None:  # semantic checks index the devices merged above

@@ -49,6 +49,7 @@ from protv2g.study.dss_site_transformers import site_transformer_issues
 from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite, library_and_document_issues
 from protv2g.study.schema import FeederSource, StudyDocument
+from protv2g.study.site_reach import cut_off_site_issues
 from protv2g.units import Method
 
 __all__ = ["load_dss_feeder", "dss_semantics", "site_bus"]
@@ -128,6 +129,17 @@ def site_bus(model: DssModel, bus: str, file: str, key: str) -> tuple[int, list[
     b = int(model.bus_index([bus])[0])
     if b >= 0:
         return b, []
+    head, _, nodes = bus.partition(".")
+    wires = [n for n in nodes.split(".") if n != "0"]  # node 0: the neutral (ground)
+    if nodes and wires and all(n in ("1", "2", "3") for n in wires) \
+            and int(model.bus_index([head])[0]) >= 0:  # OpenDSS's bus.node form (rev45b §2)
+        phase = "".join(sorted({"abc"[int(n) - 1] for n in wires}))
+        spec = ("phases: 3" if len(phase) == 3 else f"phases: 1 and phase: {phase}"
+                + (" (one unit between the two conductors)" if len(phase) == 2 else ""))
+        return b, [Issue(file, key, f"the OpenDSS model has no bus {bus!r}: that is bus "
+                         f"{head!r} with its node(s) {nodes} (OpenDSS's bus.node form)",
+                         f"drop the node suffix and give the phase on the site: bus: {head}, "
+                         f"{spec}")]
     return b, [Issue(file, key, f"the OpenDSS model has no bus {bus!r}",
                      "use a bus of the model" + _near(bus, list(model.buses.index)))]
 
@@ -202,6 +214,7 @@ def dss_semantics(document: StudyDocument, model: DssModel, path: Path,
             continue
         site_buses[site.name] = b
     issues += site_transformer_issues(document, model, file, device_sites, site_buses)
+    issues += cut_off_site_issues(document, model, site_buses, file)  # rev45a M3
     if not dss_source_buses(model):
         issues.append(Issue(file, "feeder.opendss", "the model has no enabled Vsource",
                             "enable the circuit's source"))
