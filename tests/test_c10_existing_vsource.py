@@ -18,23 +18,12 @@ from pathlib import Path
 import pytest
 
 from .conftest import dg_protection_copy
+from .test_c10_voltage_relay import STUDY as RELAY_STUDY
 
 pytest.importorskip("opendssdirect")
 
-STUDY = """\
-name: dg-c10-vsource
-feeder:
-  opendss: DG_Prot_Fdr.dss
-  redirects: [tg.dss]
-scenarios:
-  export_levels_fraction: [0.0]
-  participation: [firm]
-  load_levels: [light]
-faults:
-  method: iec60909
-  fault_types: [3ph]
-  cases: [max]
-"""
+#: test_c10_voltage_relay's study (light load, no V2G), its redirect tg.dss, 3ph max only.
+STUDY = RELAY_STUDY.replace("gen_tg.dss", "tg.dss") + "  fault_types: [3ph]\n  cases: [max]\n"
 
 
 def _run(folder: Path, script: str):

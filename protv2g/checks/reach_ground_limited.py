@@ -42,20 +42,17 @@ __all__ = ["by_design_rows", "limited_reach"]
 _KEY = ("scenario", "fault_bus", "fault_type", "case")
 
 
-def _relays_reaching(ctx: Any, m: pd.DataFrame, faults: pd.DataFrame) -> pd.DataFrame:
-    """Per fault key of ``faults``: the first not-effectively-grounded relay whose ground
-    element reaches it in ``m`` (columns ``_KEY``, ``relay``, ``relay_ratio``,
-    ``relay_factor``)."""
+def _relays_reaching(m: pd.DataFrame, relays: list[str], faults: pd.DataFrame
+                     ) -> pd.DataFrame:
+    """Per fault key of ``faults``: the relay of ``relays`` (not effectively grounded) whose
+    ground element reaches it in ``m``, the largest ``I / pickup`` first (columns ``_KEY``,
+    ``relay``, ``relay_ratio``, ``relay_factor``)."""
     keys = list(_KEY)
-    cand = m[(m["element"].to_numpy() == "ground")
-             & (m["ratio"].to_numpy(float) >= m["factor"].to_numpy(float) - 1e-12)]
-    if cand.empty:
-        return pd.DataFrame(columns=[*keys, "relay", "relay_ratio", "relay_factor"])
-    cand = cand[[*keys, "device", "ratio", "factor"]].merge(
-        faults[keys].drop_duplicates(), on=keys)
-    grounded = {d: slg_ratio(ctx, str(d)) < EFFECTIVE_SLG_RATIO
-                for d in pd.unique(cand["device"]).tolist()}
-    cand = cand[cand["device"].map(grounded).astype(bool)]
+    at = np.flatnonzero(np.isin(m["device"].to_numpy(), relays)
+                        & (m["element"].to_numpy() == "ground"))
+    cand = m.iloc[at][[*keys, "device", "ratio", "factor"]]
+    cand = cand[cand["ratio"].to_numpy(float) >= cand["factor"].to_numpy(float) - 1e-12]
+    cand = cand.merge(faults[keys].drop_duplicates(), on=keys)
     cand = cand.sort_values("ratio", ascending=False, kind="stable").drop_duplicates(keys)
     return cand.rename(columns={"device": "relay", "ratio": "relay_ratio",
                                 "factor": "relay_factor"})
@@ -68,44 +65,48 @@ def limited_reach(ctx: Any, m: pd.DataFrame, at: np.ndarray
 
     ``m``: C5's zone rows (:func:`protv2g.checks.sensitivity._zone_rows`, every device at
     every bus of its zones in the minimum case, passing or not: ``ratio``, ``factor``,
-    ``element``, ``i_op_a``, ``pickup_a``)."""
+    ``element``, ``i_op_a``). Cheap where the rule cannot apply: the failing rows' fuses and
+    the ground-element relays' grounding are looked at before any join."""
     n = len(at)
     limited = np.zeros(n, dtype=bool)
     notes = np.full(n, "", dtype=object)
     devices = getattr(ctx, "devices", None) or {}
-    fuses = {d for d in pd.unique(m["device"].to_numpy()[at]).tolist()
-             if d in devices and kind_of(devices[d]).role == "fuse"}
-    kind = m["fault_kind"] if "fault_kind" in m else m["fault_type"]
-    cand = np.isin(m["device"].to_numpy()[at], list(fuses)) & is_ground_fault(
-        kind.astype(str).to_numpy()[at])
-    if not cand.any():
+    device = m["device"].to_numpy()
+    fuses = [d for d in pd.unique(device[at]).tolist()
+             if d in devices and kind_of(devices[d]).role == "fuse"]
+    kind = (m["fault_kind"] if "fault_kind" in m else m["fault_type"]).to_numpy()
+    cand = np.flatnonzero(np.isin(device[at], fuses))
+    cand = cand[is_ground_fault(kind[at[cand]])] if len(cand) else cand
+    if not len(cand):
+        return limited, notes
+    grounded = pd.unique(device[m["element"].to_numpy() == "ground"]).tolist()
+    relays = [d for d in grounded if slg_ratio(ctx, str(d)) < EFFECTIVE_SLG_RATIO]
+    if not relays:
         return limited, notes
     keys = list(_KEY)
     cols = [*keys, "device", "fault_bus_name", "ratio", "factor", "i_op_a"]
-    # the fuses' ground-fault rows, failing or not (the twins), and who reaches each fault
-    own = np.flatnonzero(np.isin(m["device"].to_numpy(), list(fuses))
-                         & is_ground_fault(kind.astype(str).to_numpy()))
+    # the candidates' fuses at ground faults, failing or not (the twins), and who reaches
+    own = np.flatnonzero(np.isin(device, pd.unique(device[at[cand]])))
+    own = own[is_ground_fault(kind[own])]
     rows = m.iloc[own][cols].reset_index(drop=True)
-    rows = rows.merge(_relays_reaching(ctx, m, rows), on=keys, how="left")
-    rows["_ok"] = (rows["ratio"].to_numpy(float) < rows["factor"].to_numpy(float) - 1e-12) \
+    rows = rows.merge(_relays_reaching(m, relays, rows), on=keys, how="left")
+    short = (rows["ratio"].to_numpy(float) < rows["factor"].to_numpy(float) - 1e-12) \
         & rows["relay"].notna().to_numpy()
-    state = {(*k, d): (ok, i) for k, d, ok, i in zip(
-        rows[keys].itertuples(index=False, name=None), rows["device"].tolist(),
-        rows["_ok"].tolist(), rows["i_op_a"].tolist(), strict=True)}
-    by = {(*k, d): r for k, d, r in zip(rows[keys].itertuples(index=False, name=None),
-                                        rows["device"].tolist(),
-                                        rows.itertuples(index=False), strict=True)}
-    sub = m.iloc[at]
-    for j, (k, d) in enumerate(zip(sub[keys].itertuples(index=False, name=None),
-                                   sub["device"].tolist(), strict=True)):
-        if not cand[j] or not state.get((*k, d), (False, 0.0))[0]:
+    index = {(*k, d): j for j, (k, d) in enumerate(zip(
+        rows[keys].itertuples(index=False, name=None), rows["device"].tolist(), strict=True))}
+    sub = m.iloc[at[cand]]
+    for j, k, d in zip(cand.tolist(), sub[keys].itertuples(index=False, name=None),
+                       sub["device"].tolist(), strict=True):
+        r = index.get((*k, d))
+        if r is None or not short[r]:
             continue
         base = ctx.base_of.get(str(k[0]), "")
-        twin = state.get((base, *k[1:], d)) if base and base != k[0] else None
-        if twin is not None and not twin[0]:
+        twin = index.get((base, *k[1:], d)) if base and base != k[0] else None
+        if twin is not None and not short[twin]:
             continue  # the fuse reaches it without V2G, or nobody does: V2G decides
         limited[j] = True
-        notes[j] = _note(ctx, by[(*k, d)], None if twin is None else twin[1])
+        notes[j] = _note(ctx, rows.iloc[r], None if twin is None
+                         else float(rows["i_op_a"].iat[twin]))
     return limited, notes
 
 
