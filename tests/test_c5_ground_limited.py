@@ -124,3 +124,21 @@ def test_solidly_grounded_feeder_keeps_the_fuse_row(tmp_path):
     assert float(slg[slg.fault_type.astype(str) == "SLG-a"].i_device_a.iloc[0]) == \
         pytest.approx(i_fuse, rel=0.01)
     assert not (c5.mechanism.astype(str) == GROUND_LIMITED).any()
+
+
+def test_reach_drop_of_the_fuse_is_by_design_too(tmp_path):
+    """The depot at 2 MW lowers fdep's current at an LLG at dp by more than 10 % (C5's
+    reduction of reach, a ``warn`` attributed ``new`` before the fix), both with and without
+    V2G under 1.5 × its minimum melting current, the head's 51G reaching both: who clears does
+    not change — ``info``, GROUND_LIMITED, pre-existing."""
+    path = _write(tmp_path)
+    path.write_text(path.read_text().replace(
+        "export_levels_fraction: [0.0, 0.5]", "export_levels_fraction: [0.0, 1.0]").replace(
+        "fault_types: [3ph, SLG]", "fault_types: [3ph, SLG, LLG]"))
+    c5 = _c5(run_study(load_study(path)), "fdep")
+    drop = c5[c5.margin_unit.astype(str) == "fraction"]
+    assert len(drop) and (drop.status.astype(str) == "info").all()
+    assert (drop.mechanism.astype(str) == GROUND_LIMITED).all()
+    assert (drop.attribution.astype(str) == "pre-existing").all()
+    assert (drop.i_device_a.astype(float) < 0.9 * drop.i_other_a.astype(float)).all()
+    assert not (c5.status.astype(str).isin(["fail", "warn"])).any()

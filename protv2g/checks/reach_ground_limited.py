@@ -24,6 +24,11 @@ without a twin on its own):
 
 A twin that passes (the fuse reaches the fault without V2G) or whose twin is not limited keeps
 the row a ``fail``/``warn`` with its ordinary attribution: there V2G changes the outcome.
+
+C5's **reduction-of-reach** ``warn`` of such a fuse (V2G lowers its current by more than 10 %)
+is ``info`` by the same test (the V2G row and its base twin both short, the relay's 51G
+reaching both): the fuse's current moves, who clears does not (f3: "reach of fdep reduced:
+284 A instead of 348 A without V2G", both under 1.5 × its 310 A minimum melting current).
 """
 
 from __future__ import annotations

@@ -410,7 +410,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         rows.append(violation_rows(
             "C5", np.where(limited, CheckStatus.INFO.value, np.where(
                 zone == "primary", CheckStatus.FAIL.value, CheckStatus.WARN.value)),
-            frame=None, mechanism=np.where(limited, GROUND_LIMITED, ""),
+            frame=None, mechanism=np.where(limited, GROUND_LIMITED, "") if limited.any()
+            else "",
             message=reach_messages(ctx, {**bad, "zone": zone, "fault_bus_name": said,
                                          "alone": alone}),
             scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
@@ -463,8 +464,14 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         for d, i, i0, x, b, t, c, sc in zip(
             device.tolist(), i_op.tolist(), i_base.tolist(), drop.tolist(), bus.tolist(),
             fault_type.tolist(), case.tolist(), scenario.tolist(), strict=True)]
+    # a fuse's drop at a ground fault the grounding limits, its relay's 51G reaching it with
+    # and without V2G: who clears does not change (.reach_ground_limited)
+    limited, by_design = limited_reach(ctx, m, rows)
     out = violation_rows(
-        "C5", CheckStatus.WARN, frame=pd.DataFrame(index=pd.RangeIndex(len(rows))),
+        "C5", np.where(limited, CheckStatus.INFO.value, CheckStatus.WARN.value)
+        if limited.any() else CheckStatus.WARN,
+        frame=pd.DataFrame(index=pd.RangeIndex(len(rows))),
+        mechanism=np.where(limited, GROUND_LIMITED, "") if limited.any() else "",
         margin_unit=MarginUnit.FRACTION, scenario=scenario, fault_bus=bus,
         fault_type=fault_type, case=case, device=device, other_device="", i_device_a=i_op,
         i_other_a=i_base, t_device_s=t_op, margin=frac - drop, limit=frac, message=msgs)
@@ -474,6 +481,8 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
             "scenario": scenario, "device": device, "fault_bus": m.fault_bus.to_numpy()[rows],
             "fault_type": fault_type, "case": case, "element": m.element.to_numpy()[rows],
             "stage": m.stage.to_numpy()[rows]}), i_base, frac))
+    if limited.any():
+        by_design_rows(out, limited, by_design)
     return out
 
 
