@@ -24,7 +24,8 @@ write ``reclose_intervals_s: []`` for a breaker that does not reclose, or its in
 2026-12-01 the row was a ``warn``, and the default gate passed a study with it.)
 
 The feeder's **existing DER** behind a reclosing device (PV ``sgen``; on an OpenDSS feeder its
-PV systems, storage and generators, as C11 counts them) has the same exposure, V2G or not
+PV systems, storage and generators, as C11 counts them; a machine the model writes as a
+Vsource, :mod:`.reclosing_sources`) has the same exposure, V2G or not
 (review s18: EPRI J1's 1.9 MW of PV behind a breaker reclosing at 0.5 s): it gets a row in
 every scenario, the base cases included, with the 2 s of IEEE 1547-2018 §8.1 as its cease
 time (:data:`EXISTING_DER_CEASE_S`; an older unit's own setting is not known), attributed
@@ -85,6 +86,7 @@ from protv2g.checks.island_collapse import UV2_TRIP
 from protv2g.checks.island_phase_load import phase_load_shares
 from protv2g.checks.island_window import IslandWindow, island_window
 from protv2g.checks.islanding import bus_power_mw, min_load_mw
+from protv2g.checks.reclosing_sources import existing_vsources, vsource_rows
 from protv2g.checks.rule_values import reclose_margin
 from protv2g.network.dss_voltage_relays import voltage_relays
 from protv2g.study.todos import todo_items
@@ -208,6 +210,14 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
         if der_mw > 0 and _reclose_intervals(dev):
             applies = True
             rows.append(_existing_der_rows(ctx, dev, der_mw, rule))
+        vsources = existing_vsources(ctx, behind) if _reclose_intervals(dev) else []
+        if vsources:  # a machine written as a Vsource: never ceases in the model (rev45a M6)
+            applies = True
+            first = _reclose_intervals(dev)[0]
+            rows.append(vsource_rows(
+                ctx, dev.name, first, EXISTING_DER_CEASE_S, rule, vsources,
+                _bracket_text(first, EXISTING_DER_CEASE_S, rule, "the existing source"),
+                _der_setting_text(ctx, behind)))
         if not names:
             continue
         intervals = _reclose_intervals(dev)

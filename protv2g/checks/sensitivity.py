@@ -76,9 +76,11 @@ from protv2g.checks._rows import column_at, factorize_all, key_codes, text_isin
 from protv2g.checks.directional_release import HELD_NOTES, zone_released
 from protv2g.checks.equipment_rows import drop_idle, has_idle, mark_rows, reach_equipment
 from protv2g.checks.fuse_gg_limits import gg_reach_factor, reach_pickup_a, reach_units
+from protv2g.checks.ground_limited import GROUND_LIMITED
 from protv2g.checks.reach_alone import alone_notes
 from protv2g.checks.reach_closest import CLOSEST_KEY, closest_pass
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
+from protv2g.checks.reach_ground_limited import by_design_rows, limited_reach
 from protv2g.checks.reach_groups import REACH_KEY
 from protv2g.checks.reach_project_ground import project_ground_rows
 from protv2g.checks.reach_stage import instantaneous_ground, judged_stage
@@ -390,6 +392,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         # the group part the violation columns do not hold (:mod:`.reach_groups`)
         element = (m["element"].to_numpy()[at] == "ground").astype(np.int8)
         held = m["_held"].to_numpy()[at]
+        # a fuse at a ground fault the grounding limits, the relay's 51G reaching it (ngr45)
+        limited, by_design = limited_reach(ctx, m, at)
         del m
         zone = bad.pop("zone")
         # a bus behind a line named like a fuse, not modelled (review rev30 §4): said by it
@@ -404,8 +408,10 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
         rows.append(violation_rows(
-            "C5", np.where(zone == "primary", CheckStatus.FAIL.value,
-                           CheckStatus.WARN.value), frame=None,
+            "C5", np.where(limited, CheckStatus.INFO.value, np.where(
+                zone == "primary", CheckStatus.FAIL.value, CheckStatus.WARN.value)),
+            frame=None, mechanism=np.where(limited, GROUND_LIMITED, "") if limited.any()
+            else "",
             message=reach_messages(ctx, {**bad, "zone": zone, "fault_bus_name": said,
                                          "alone": alone}),
             scenario=bad["scenario"], fault_bus=bad["fault_bus_name"],
@@ -417,6 +423,8 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         rows[-1][REACH_KEY] = element
         # falling short with every charger idle too: the project's equipment's (rev36a M1)
         reach_equipment(ctx, rows[-1], fault_bus, bad, ctx.cache.get(_MARGINS_KEY))
+        if limited.any():  # by design: its own message, pre-existing (.reach_ground_limited)
+            by_design_rows(rows[-1], limited, by_design)
         del bad, zone, element
     else:
         del m
@@ -456,8 +464,14 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
         for d, i, i0, x, b, t, c, sc in zip(
             device.tolist(), i_op.tolist(), i_base.tolist(), drop.tolist(), bus.tolist(),
             fault_type.tolist(), case.tolist(), scenario.tolist(), strict=True)]
+    # a fuse's drop at a ground fault the grounding limits, its relay's 51G reaching it with
+    # and without V2G: who clears does not change (.reach_ground_limited)
+    limited, by_design = limited_reach(ctx, m, rows)
     out = violation_rows(
-        "C5", CheckStatus.WARN, frame=pd.DataFrame(index=pd.RangeIndex(len(rows))),
+        "C5", np.where(limited, CheckStatus.INFO.value, CheckStatus.WARN.value)
+        if limited.any() else CheckStatus.WARN,
+        frame=pd.DataFrame(index=pd.RangeIndex(len(rows))),
+        mechanism=np.where(limited, GROUND_LIMITED, "") if limited.any() else "",
         margin_unit=MarginUnit.FRACTION, scenario=scenario, fault_bus=bus,
         fault_type=fault_type, case=case, device=device, other_device="", i_device_a=i_op,
         i_other_a=i_base, t_device_s=t_op, margin=frac - drop, limit=frac, message=msgs)
@@ -467,6 +481,8 @@ def _reach_drop(ctx: CheckContext, m: pd.DataFrame) -> pd.DataFrame:
             "scenario": scenario, "device": device, "fault_bus": m.fault_bus.to_numpy()[rows],
             "fault_type": fault_type, "case": case, "element": m.element.to_numpy()[rows],
             "stage": m.stage.to_numpy()[rows]}), i_base, frac))
+    if limited.any():
+        by_design_rows(out, limited, by_design)
     return out
 
 
