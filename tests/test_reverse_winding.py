@@ -16,6 +16,7 @@ protv2g's Generator), ``CktElement.Powers`` of the element's terminal read direc
 
 from __future__ import annotations
 
+import re
 import types
 
 import numpy as np
@@ -259,3 +260,36 @@ def test_reverse_text_says_what_the_flow_showed():
     assert "generation" not in text
     assert text.startswith("reverse power 10.9 kW without V2G (the flow at this load, with no "
                            "export, already reverses it) and 12.1 kW at 6.88 kW export")
+
+
+def test_two_reversed_units_are_given_phase_by_phase(tmp_path):
+    """Review rev45a M5 (IEEE 123's reg1a: "reverse power (phase ab, up to 0.081 MW)", the
+    0.081 MW being the three phases' net while the reversed units carried 49.7 and 47.1 kW):
+    the wye bank with phase c's load cut to 100 kW and two single-phase fleets of 600 kW on a
+    and b reverses units a and b (OpenDSS ≈ −300 kW each) with c forward: the message gives
+    each reversed phase's kW, the largest on one phase and the net over the phases, each
+    named, and no "up to"; the margin stays the larger of the net's and the unit's."""
+    master = tmp_path / "wyebank.dss"
+    master.write_text(WYE_BANK.replace("kw=300 pf=0.95\nSet", "kw=100 pf=0.95\nSet")
+                      .replace("New Load.lc bus1=b.3 phases=1 kv=7.2 kw=300",
+                               "New Load.lc bus1=b.3 phases=1 kv=7.2 kw=100"))
+    model, tab = _flow(master, [DssFlowSite("ha", "b", "a"), DssFlowSite("hb", "b", "b")],
+                       dss_watches, [1.0], np.array([[0.6], [0.6]]))
+    ref = _own_run(master, [f"new load.i{p} bus1=b.{n} phases=1 kv=7.2 kw=-600 pf=1 model=1 "
+                            "status=fixed" for n, p in ((1, "a"), (2, "b"))], 1.0)
+    p_kw = _terminal_kw(ref, "transformer.reg")[:3]
+    assert p_kw[0] < -100 and p_kw[1] < -100 and p_kw[2] > 50   # OpenDSS: a, b reversed
+    net_kw = -p_kw.sum()
+    assert net_kw > max(-p_kw[0], -p_kw[1])                     # the net exceeds either unit
+    row = _c12(tab).iloc[0]
+    msg = str(row.message)
+    assert "up to" not in msg, msg
+    m = re.search(r"reversed on phase a ([\d,.]+) kW and phase b ([\d,.]+) kW; the most on "
+                  r"one phase ([\d,.]+) kW; ([\d,.]+) kW reversed net over its phases", msg)
+    assert m, msg
+    a_kw, b_kw, top_kw, n_kw = (float(x.replace(",", "")) for x in m.groups())
+    assert a_kw == pytest.approx(-p_kw[0], rel=5e-3)
+    assert b_kw == pytest.approx(-p_kw[1], rel=5e-3)
+    assert top_kw == pytest.approx(max(-p_kw[0], -p_kw[1]), rel=5e-3)
+    assert n_kw == pytest.approx(net_kw, rel=5e-3)
+    assert -row.margin * 1e3 == pytest.approx(net_kw, rel=5e-3)

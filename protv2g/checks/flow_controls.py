@@ -65,6 +65,29 @@ def _reverse_power(r: object, phases: str) -> tuple[float, str]:
     return -min(float(r.p_mw), float(p_ph)), f"phase {phases}"  # type: ignore[attr-defined]
 
 
+def reverse_words(r: object, phases: str) -> str:
+    """The reverse power of a flow device row in words that say what each figure is (review
+    rev45a M5: IEEE 123's reg1a "phase ab, up to 0.081 MW" gave the three phases' net as if it
+    were one phase's): on a ``phase`` row each reversed phase's power, the largest on one
+    phase and the net over its phases, kW; on a ``terminal`` row the winding's or terminal's
+    total (:func:`_reverse_power`)."""
+    p_rev, where = _reverse_power(r, phases)
+    if getattr(r, "reverse_basis", "phase") == "terminal":
+        return f"{where}: {1e3 * p_rev:,.1f} kW reversed"
+    per = [(ph, -1e3 * float(p)) for ph, p in zip("abc", (
+        r.pa_mw, r.pb_mw, r.pc_mw), strict=True)  # type: ignore[attr-defined]
+        if np.isfinite(p) and p < 0]
+    net_kw = -1e3 * float(r.p_mw)  # type: ignore[attr-defined]
+    if not per:
+        return f"net over its phases {net_kw:,.1f} kW reversed"
+    each = " and ".join(f"phase {ph} {kw:,.1f} kW" for ph, kw in per)
+    top = max(kw for _, kw in per)
+    net = (f"{net_kw:,.1f} kW reversed net over its phases" if net_kw > 0
+           else f"{-net_kw:,.1f} kW forward net over its phases")
+    most = "" if len(per) == 1 else f"; the most on one phase {top:,.1f} kW"
+    return f"reversed on {each}{most}; {net}"
+
+
 def reverse_current_a(r: object, buses: pd.DataFrame, bus: str | None = None) -> float:
     """The reversed active current (A, > 0 when reverse) of the unit a regulator row's control
     measures: on a ``phase`` row the most reverse phase's ``−P/V`` line to neutral (each unit
@@ -146,7 +169,7 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
                 f"{_REVERSE_SENSITIVE[r.control_mode]}")
         else:
             continue
-        p_rev, where = _reverse_power(r, phases)
+        p_rev, _ = _reverse_power(r, phases)
         confirm = r.kind == "regulator" and status is CheckStatus.WARN
         bank = (bank_of(ctx, dev, r) if r.kind == "regulator"
                 else BankFlow((), float("nan")))
@@ -161,7 +184,7 @@ def controlled_rows(ctx: CheckContext) -> pd.DataFrame:
             i_device_a=i_rev_a, i_other_a=REVERSE_SENSE_MIN_FRACTION * ct_a,
             mechanism=MODE_TO_CONFIRM if confirm else "",
             margin_unit=MarginUnit.MEGAWATT, margin=-p_rev, limit=0.0,
-            message=f"reverse power ({where}, up to {p_rev:.3f} MW) through {r.device} "
+            message=f"reverse power ({reverse_words(r, phases)}) through {r.device} "
                     f"{ctx.export_text(r.scenario)}: {text}"
                     f"{bank_text(str(r.device), bank, sense_kw)}"))
     return concat(out)
