@@ -102,3 +102,44 @@ def test_existing_sources_sheet_lists_a_vsource_dg(shared_dir: Path):
     assert "caution: R1 is 43.2 × X1 (X/R 0.023): a resistor, not a machine" in row.fault_model
     assert "give R1" in row.fault_model
     assert "X0 = 1e+99 Ω is 2.7e+100 × X1: OpenDSS's Yprim loses X1" in row.fault_model
+
+
+def test_existing_sources_sheet_gives_each_sources_size(shared_dir: Path, tmp_path_factory):
+    """Review rev45a M2: with ``close transformer.tg 2`` (a redirect) WindGen1 feeds the
+    feeder, and the sheet listed it with a blank kVA: a signer could not see that the
+    "1,650 kW wind generator" is a 0.224 MVA source. Its size is now given as the model gives
+    it: MVAsc3 and Isc3 at its 0.6 kV terminal, X1/R1, and Isc3 referred to the 12.47 kV
+    feeder its transformer hangs on (an upper bound of what it adds to a feeder fault).
+
+    Independent values: Isc3 by hand from OpenDSS's own R1/X1 (``opendssdirect``),
+    600 V/√3 / |R1 + jX1|, and OpenDSS's ``Isc3`` property; the reviewer's OpenDSS fault runs
+    (rev45a M2): the 3ph fault at bt rises 767 → 771 A with WindGen1 in, under the bound."""
+    import opendssdirect as dss
+
+    from protv2g.engine.phase.der import der_table
+    from tests.conftest import dg_protection_copy
+
+    d = dg_protection_copy(shared_dir, tmp_path_factory, "dgsize")
+    master = d / "DG_Prot_Fdr.dss"
+    master.write_text(master.read_text() + "\nclose transformer.tg 2\n")
+    t = der_table(load_dss_model(master))
+    row = t[t.name == "vsource.windgen1"].iloc[0]
+    assert row["mode"] == "generating"
+    dss.Text.Command("clear")
+    dss.Text.Command(f"compile [{master}]")
+    dss.Text.Command("? vsource.windgen1.R1")
+    r1 = float(dss.Text.Result())
+    dss.Text.Command("? vsource.windgen1.X1")
+    x1 = float(dss.Text.Result())
+    dss.Text.Command("? vsource.windgen1.Isc3")
+    isc3_dss = float(dss.Text.Result())
+    dss.Text.Command("clear")
+    hand_a = 600.0 / np.sqrt(3.0) / abs(complex(r1, x1))
+    assert row.kv_ll == pytest.approx(0.6)
+    assert row.isc3_a == pytest.approx(hand_a, rel=1e-3)            # ≈ 216 A
+    assert row.isc3_a == pytest.approx(isc3_dss, rel=1e-2)
+    assert row.sc3_mva == pytest.approx(np.sqrt(3.0) * 0.6 * hand_a / 1e3, rel=1e-3)
+    assert row.x_over_r == pytest.approx(x1 / r1, rel=1e-6)         # 0.023: a resistor
+    assert row.feeder_kv == pytest.approx(12.47)
+    assert row.isc3_feeder_a == pytest.approx(hand_a * 0.6 / 12.47, rel=1e-3)   # ≈ 10.4 A
+    assert row.isc3_feeder_a >= 771 - 767

@@ -83,7 +83,14 @@ _LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)
            "iec_correction": "IEC 60909 correction (K_G / K_S / K_SO)",
            # Pair coordination: the current that sets a fuse's staged time (rev44b M2)
            **{f"i_primary_at_t_{tag}_a": f"I primary at t {tag} (A; sets the fuse's TC)"
-              for tag in ("max", "min", "worst")}}
+              for tag in ("max", "min", "worst")},
+           # Existing sources: each source's size (review rev45a M2)
+           "kv_ll": "kV (its bus, line to line)",
+           "sc3_mva": "Three-phase short circuit at its terminal (MVA)",
+           "isc3_a": "Isc3 at its terminal (A)",
+           "x_over_r": "X/R (X1/R1)",
+           "isc3_feeder_a": "Isc3 referred to the feeder kV (A, at most)",
+           "feeder_kv": "Feeder kV (its transformer's other side)"}
 
 
 def header_label(column: str) -> str:

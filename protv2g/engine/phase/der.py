@@ -155,21 +155,96 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL, *,
                      (VSOURCE_MODEL if joined else DISCONNECTED_MODEL)
                      + _vsource_data(model, v.name),
                      f"the model's Vsource data ({v.kv_ll:g} kV bus)", np.nan, np.nan, ""))
-    return pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
-                                       "mode", "fault_model", "source", "xdp_pu", "xdpp_pu",
-                                       "iec_correction"])
+    t = pd.DataFrame(rows, columns=["name", "kind", "bus", "phases", "kva", "p_pre_kw",
+                                    "mode", "fault_model", "source", "xdp_pu", "xdpp_pu",
+                                    "iec_correction"])
+    return with_size(t, model, inverter.limit_pu, _feeder_kv(model, t["bus"], src))
 
 
-def _vsource_data(model: DssModel, name: str) -> str:
-    """``"; R1 … Ω, X1 … Ω, … MVA three-phase short circuit"`` as OpenDSS reads the Vsource
-    (what the fault runs use: EPRI DG_Prot_Fdr's WindGen1 gives X1 only, and OpenDSS keeps
-    R1 = 1.604 Ω, 0.224 MVA); "" when the engine no longer holds the element."""
+def _feeder_kv(model: DssModel, buses: pd.Series, src: pd.DataFrame) -> np.ndarray:
+    """The kV (line to line) of the feeder each bus hangs on: on its path from the
+    substation, the nearest bus of another voltage (its transformer's other side); its own kV
+    where none is (NaN: not on the substation's feeder)."""
+    import networkx as nx
+
+    from protv2g.network.dss_graph import dss_feeder_graph
+
+    kv = model.buses.kv_ll.to_numpy(float)
+    heads = src[src.role == "substation"]
+    out = np.full(len(buses), np.nan)
+    if not len(heads):
+        return out
+    graph, head = dss_feeder_graph(model), int(heads.bus.iat[0])
+    names = {str(n).lower(): i for i, n in enumerate(model.buses.index)}
+    for k, b in enumerate(buses):
+        i = names.get(str(b).split(".")[0].lower())
+        if i is None or not graph.has_node(i) or not nx.has_path(graph, head, i):
+            continue
+        path = nx.shortest_path(graph, head, i)
+        other = [kv[j] for j in reversed(path) if abs(kv[j] - kv[i]) > 0.01 * kv[i]]
+        out[k] = other[0] if other else kv[i]
+    return out
+
+
+#: The size columns of the Existing sources sheet (review rev45a M2: EPRI DG_Prot_Fdr's
+#: WindGen1 was listed with a blank kVA, and a signer could not see it feeds 216 A at 0.6 kV).
+SIZE_COLUMNS = ["kv_ll", "sc3_mva", "isc3_a", "x_over_r", "feeder_kv", "isc3_feeder_a"]
+
+
+def with_size(t: pd.DataFrame, model: DssModel, limit_pu: float, feeder_kv: np.ndarray
+              ) -> pd.DataFrame:
+    """``t`` with each source's three-phase short-circuit size at its terminal as the study
+    models it (:data:`SIZE_COLUMNS`): its bus's line-to-line kV; ``sc3_mva`` and ``isc3_a``
+    (a Vsource: OpenDSS's own ``MVAsc3`` and ``Isc3`` of its R1/X1; a synchronous machine:
+    kVA / X″d, IEC 60909-0 §3.16; an inverter: its first-cycle limit ``limit_pu`` × kVA);
+    ``x_over_r`` (a Vsource's X1/R1, NaN for the others); ``isc3_feeder_a``: that current
+    referred to the kV of the feeder it hangs on (``feeder_kv``) by the voltage ratio — an
+    upper bound of what it adds to a feeder fault, its transformer's impedance (and the
+    angle between the two currents) lowering it (EPRI DG_Prot_Fdr, OpenDSS: WindGen1's
+    216 A at 0.6 kV, at most 10.4 A at 12.47 kV; the feeder's faults rise 3–4 A with it)."""
+    t = t.copy()
+    kv = np.array([float(model.buses.kv_ll.get(str(b).split(".")[0].lower(), np.nan))
+                   if str(b) else np.nan
+                   for b in t["bus"]], float)
+    mva = np.full(len(t), np.nan)
+    xr = np.full(len(t), np.nan)
+    for k, r in enumerate(t.itertuples(index=False)):
+        if r.kind == "vsource":
+            vals = _vsource_values(model, r.name)
+            if vals:
+                mva[k] = vals["MVAsc3"]
+                xr[k] = vals["X1"] / vals["R1"] if vals["R1"] > 0 else np.inf
+        elif np.isfinite(r.xdpp_pu) and r.xdpp_pu > 0:
+            mva[k] = r.kva / 1e3 / r.xdpp_pu
+        else:
+            mva[k] = limit_pu * r.kva / 1e3
+    with np.errstate(divide="ignore", invalid="ignore"):
+        isc3 = mva / (np.sqrt(3.0) * kv) * 1e3
+        t["kv_ll"], t["sc3_mva"], t["isc3_a"], t["x_over_r"] = kv, mva, isc3, xr
+        t["feeder_kv"] = feeder_kv
+        t["isc3_feeder_a"] = isc3 * kv / feeder_kv
+    return t
+
+
+def _vsource_values(model: DssModel, name: str) -> dict[str, float]:
+    """R1, X1, X0 (Ω) and MVAsc3 of a Vsource as OpenDSS holds them; {} when the engine no
+    longer holds the element."""
     try:
         vals = {}
         for prop in ("R1", "X1", "X0", "MVAsc3"):
             model.engine.Text.Command(f"? {name}.{prop}")
             vals[prop] = float(model.engine.Text.Result())
     except Exception:  # noqa: BLE001 - another circuit compiled since, or no engine
+        return {}
+    return vals
+
+
+def _vsource_data(model: DssModel, name: str) -> str:
+    """``"; R1 … Ω, X1 … Ω, … MVA three-phase short circuit"`` as OpenDSS reads the Vsource
+    (what the fault runs use: EPRI DG_Prot_Fdr's WindGen1 gives X1 only, and OpenDSS keeps
+    R1 = 1.604 Ω, 0.224 MVA); "" when the engine no longer holds the element."""
+    vals = _vsource_values(model, name)
+    if not vals:
         return ""
     return (f"; R1 = {vals['R1']:.4g} Ω, X1 = {vals['X1']:.4g} Ω: {vals['MVAsc3']:.3g} MVA "
             "three-phase short circuit at its terminal (OpenDSS's values)"
