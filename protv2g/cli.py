@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import io
+import os
 import re
+import signal
 import sys
 import warnings
 from collections.abc import Sequence
@@ -341,8 +343,9 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                     "  0  PASS\n"
                     "  1  FAIL: the workbook is written and good; the gate found a violation\n"
                     "  2  ERROR: bad input, or a gate that could not be evaluated\n"
-                    "  130/143  stopped by Ctrl-C/SIGTERM: nothing written, an earlier "
-                    "workbook kept")
+                    "  130/143  stopped by Ctrl-C/SIGTERM: its one line says what was "
+                    "written (nothing: an earlier workbook kept unchanged; or, stopped after "
+                    "the workbook was complete, that it is)")
     p.add_argument("study", help="study file (YAML)")
     p.add_argument("-o", "--output", help="workbook path (default reports/<study name>.xlsx)")
     p.add_argument("--no-hosting", action="store_true",
@@ -499,6 +502,26 @@ def _stoppable(command: str | None, args: argparse.Namespace) -> int:
     return stoppable(command, args.func, args)
 
 
+def _stop_after_finishing(command: str | None) -> dict[int, object]:
+    """From here to the end of :func:`main` (the notes printed) a Ctrl-C or SIGTERM says in
+    one line that the command had finished and exits 128 + the signal's number (ver45: a
+    SIGTERM in the second after `run`'s workbook was complete killed it silently, exit -15,
+    read as "nothing written"). Returns the handlers before, which :func:`main` restores; the
+    main thread only (elsewhere handlers cannot be set: nothing changes)."""
+    def finished(signum: int, frame: object) -> None:
+        print(f"protv2g {command or ''}: stopped by {signal.Signals(signum).name} after it "
+              "had finished: everything it writes is complete", file=sys.stderr, flush=True)
+        os._exit(128 + signum)
+
+    before: dict[int, object] = {}
+    try:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            before[signum] = signal.signal(signum, finished)
+    except ValueError:  # not the main thread
+        pass
+    return before
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``protv2g`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
@@ -509,9 +532,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             warnings.simplefilter("always")
             with small_pages():  # (#21: the faults stage at 10,000 buses 4.4 → 2.7 s)
                 code = int(_stoppable(_command(argv), args))
-        if not getattr(args, "stopped", False):  # a stopped command's one line stays last
-            _print_notes(_said_elsewhere(caught, _command(argv)),
-                         getattr(args, "pll_detail", None))
+            before = _stop_after_finishing(_command(argv))
+        try:
+            if not getattr(args, "stopped", False):  # a stopped command's line stays last
+                _print_notes(_said_elsewhere(caught, _command(argv)),
+                             getattr(args, "pll_detail", None))
+        finally:
+            for signum, handler in before.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
         return code
     except InputError as exc:
         print("error: bad input", file=sys.stderr)

@@ -234,3 +234,18 @@ def test_a_stop_before_a_block_is_closed_leaves_no_temporary(tmp_path):
             Path(open_one.__enter__()).write_text("b")  # its block ends, the stop lands
             raise Stop
     assert os.listdir(tmp_path) == []
+
+
+def test_a_stop_after_the_command_finished_says_so(tmp_path):
+    """ver45: a SIGTERM in the second after `run`'s workbook was complete (its notes being
+    printed) killed it silently, exit -15, which the help reads as "nothing written"; now
+    one line says the command had finished, exit 143."""
+    code = ("import os, signal, time\n"
+            "from protv2g.cli import _stop_after_finishing\n"
+            "_stop_after_finishing('run')\n"
+            "os.kill(os.getpid(), signal.SIGTERM)\n"
+            "time.sleep(30)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=str(REPO_DIR)), timeout=120)
+    assert done.returncode == 128 + signal.SIGTERM, done.stderr
+    assert "protv2g run: stopped by SIGTERM after it had finished" in done.stderr
