@@ -156,6 +156,8 @@ def test_fuse_under_ngr_is_by_design_not_v2g(ngr):
     assert i1 / i3 < EFFECTIVE_SLG_RATIO  # ≈ 0.06: not effectively grounded
     msg = slg[~slg.scenario.astype(str).str.startswith("base")].message.astype(str).iloc[0]
     assert "head-c1's ground element" in msg and "V2G does not change who clears" in msg
+    # ver45: the first cycle's current is said as such beside the staged time
+    assert "A in the first cycle and clears in" in msg and "later stages set that time" in msg
 
 
 def test_solidly_grounded_feeder_keeps_the_rule(tmp_path):

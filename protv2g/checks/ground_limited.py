@@ -177,8 +177,12 @@ def ground_limited_message(ctx: Any, r: Any, where: str, export: str) -> str:
     else:
         figures = (f"without V2G {r.primary} carries {twin[0]:,.1f} A here and clears in "
                    f"{twin[1]:.3g} s")
-        v2g = (f"; {export}: {own}, {r.backup} still first — V2G does not change who "
-               "clears")
+        # the first cycle's current beside a time the chargers' later stages set (ver45:
+        # "carries 301.9 A and clears in 369 s", the 369 s at the sustained 383.5 A)
+        v2g = (f"; {export}: {r.primary} carries {r.i_primary_a:,.1f} A in the first cycle "
+               f"and clears in {r.t_primary_s:.3g} s (the chargers' later stages set that time:"
+               f" the Pair coordination sheet's I primary at t), {r.backup} still first — V2G "
+               "does not change who clears")
     return (f"by design: ground faults on this impedance-grounded feeder are cleared by "
             f"{r.backup}'s ground element ({r.t_backup_s:.3g} s for {where}); {r.primary} "
             f"does not clear them within {FUSE_USEFUL_S:g} s — {figures} (at {r.backup} the "
