@@ -25,12 +25,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from protv2g.devices import build_device
 from protv2g.devices.library import CurveLibrary
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, phase_fault_study
 from protv2g.flow.opendss import DssWatch
 from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
+from protv2g.study_draft.curve_choice import BREAKER_CYCLES
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
 from protv2g.study_draft.head_load import NEARER_RECLOSER, SiteLoad, head_load_cases
 from protv2g.study_draft.head_relay import (
@@ -40,7 +42,13 @@ from protv2g.study_draft.head_relay import (
     propose_relay,
     subtree_buses,
 )
-from protv2g.study_draft.mid_recloser import mid_recloser
+from protv2g.study_draft.mid_recloser import recloser_entry
+from protv2g.study_draft.recloser_walk import (
+    MID_TODO_HEADS,
+    Upstream,
+    mid_reclosers,
+    uncovered_text,
+)
 from protv2g.study_draft.trade import backup_zone
 from protv2g.topology_fault_buses import low_voltage_zone_buses
 from protv2g.topology_reach import first_step_behind, step_paths
@@ -163,7 +171,8 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         model transformers, open in its no-V2G ``peak`` case (:func:`.head_load.head_load_cases`).
     mid_reclosers : bool
         Where a head's 51P does not reach its zone, find the mid-line recloser
-        (:func:`.mid_recloser.mid_recloser`) and keep it as ``figures["mid_recloser"]``.
+        (:func:`.recloser_walk.mid_reclosers`) and keep them as ``figures["mid_reclosers"]``
+        (drafted and not).
 
     Each proposal's time dials coordinate over the devices right below its head
     (:func:`right_below`) at the faults C1–C4 judge the pair at (module docstring); its
@@ -206,18 +215,54 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                              with_sites, backup_zone(model, tree, h, fars), judged,
                              {c: i[k] for c, i in cases.items() if c != "peak"})
         prop.figures["beyond_names"] = [d for d in fars if d not in first]
-        if mid_reclosers:   # where its 51P cannot reach (.mid_recloser, review rev42a M6)
-            rec = mid_recloser(model, tree, h.far_bus, name, rows,
-                               primary_reach(model, h, zone), prop.entry["pickup_a"],
-                               lambda ln, t, a, b: _line_cases_i_abc(
-                                   flow_model or model, ln, t, site_loads, light_fraction,
-                                   base_open), prop.figures["pickup_rule_a"])
-            if rec is not None:
-                prop.figures["mid_recloser"] = rec
-            if rec is not None and not rec.drafted:  # the head cannot reach, and why
-                prop.conflicts[:] = [c.replace(NEARER_RECLOSER, "no mid-line recloser fits: "
-                                               "the next TODO") if c.startswith("51P reach")
-                                     else c for c in prop.conflicts]
-                prop.conflicts.append(f"51P cannot reach: {rec.text}")
+        if mid_reclosers:   # where it cannot protect its zone (.recloser_walk, rev44a M2/M4)
+            _walk_reclosers(model, tree, h, name, rows, primary_reach(model, h, zone), prop,
+                            library, lambda ln, t, a, b: _line_cases_i_abc(
+                                flow_model or model, ln, t, site_loads, light_fraction,
+                                base_open))
         out.append(prop)
     return out
+
+
+def _walk_reclosers(model: DssModel, tree: nx.DiGraph, h: FeederHead, name: str,
+                    rows: pd.DataFrame, reach: set[int], prop: RelayProposal,
+                    library: CurveLibrary, line_load_a) -> None:
+    """The mid-line reclosers below head ``name`` (:mod:`.recloser_walk`) into
+    ``prop.figures["mid_reclosers"]``, the head's reach TODO saying what none covers."""
+    d = rows[(rows.device == name) & (rows.case == "min") & rows.energized
+             & rows.fault_bus.isin(reach)]
+    multi = d[d.fault_type.isin(["3ph", "LL"])]
+    ground = d[d.fault_type.isin(["SLG", "LLG"])]
+    if multi.empty and ground.empty:
+        return
+    i_bus = (1e3 * multi[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)).groupby(
+        multi.fault_bus).min()
+    i0_bus = (1e3 * ground["i3i0_ka"]).groupby(ground.fault_bus).min()
+    e = prop.entry
+    g_time, gp = None, float(e.get("ground_pickup_a") or np.nan)
+    if gp == gp:   # the head's 51G as drafted, + the breaker (.curve_choice)
+        unit = build_device("relay", {k: e[k] for k in (
+            "name", "pickup_a", "curve", "time_dial", "ground_pickup_a", "ground_curve",
+            "ground_time_dial")}, library)
+        breaker_s = BREAKER_CYCLES / model.f_hz
+
+        def g_time(i0_a: np.ndarray) -> np.ndarray:
+            return np.asarray(unit.ground_time_s(i0_a), dtype=float) + breaker_s
+
+    def rec_time(rec):   # a drafted recloser's delayed ground curve (a clearing time)
+        return build_device("recloser", {k: v for k, v in recloser_entry(
+            rec, e["reclose_intervals_s"] or [2.0, 10.0, 15.0]).items()
+            if k not in ("kind", "location")}, library).ground_delayed_time_s
+
+    head = Upstream("the head", h.far_bus, e["pickup_a"],
+                    max(e["pickup_a"], prop.figures["pickup_rule_a"]), gp, g_time)
+    res = mid_reclosers(model, tree, head, reach, i_bus, i0_bus, line_load_a, rec_time)
+    if res.drafted or res.failed:
+        prop.figures["mid_reclosers"] = [*res.drafted, *res.failed]
+    for rec in res.failed:   # the head cannot reach, and why
+        prop.conflicts[:] = [c.replace(NEARER_RECLOSER, "no mid-line recloser fits: "
+                                       "the next TODO") if c.startswith("51P reach")
+                             else c for c in prop.conflicts]
+        prop.conflicts.append(f"{MID_TODO_HEADS[0]} {rec.text}")
+    if (left := uncovered_text(name, res, list(model.buses.index))):
+        prop.conflicts.append(f"{MID_TODO_HEADS[1]} {left}")

@@ -1,0 +1,86 @@
+"""``protv2g init`` drafts a mid-line recloser on every part of the feeder the head cannot
+protect (review rev44a M2, M4: :mod:`protv2g.study_draft.recloser_walk`).
+
+**Two branches** (rev44a M2, IEEE 8500: one recloser on one branch, the other branch's far
+end reached by nothing). The 12.47 kV trunk of :mod:`tests.test_init_mid_recloser` (Z1 =
+0.5 + j0.8 Ω/km, source 200 MVA X/R 4, 4.5 MW at b1) splits at b2 (4.1 km) into branch a
+(a3…a10, 2 km each) and branch c (c3…c10, the last 3 km), 0.2 MW at each far end. By hand
+(IEC 60909 min LL, :func:`tests.test_init_mid_recloser._ll_min_a`): b2 1,279.9 A, a3/c3
+(6.1 km) 904.6 A, a10 (20.1 km) 296.1 A, c10 (21.1 km) 282.5 A. The head's 51P carries its
+load (370 A) and reaches ≥ 555 A: neither branch's end. Re-drafted to its 500 A load rule, it
+reaches b2 with 2.56 × and a3/c3 with 1.81 × (< 2 ×): a recloser on the line into a3 *and*
+on the line into c3. The old rule drafted one, on the path to the single weakest fault
+(c10), and left branch a to nothing.
+"""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from protv2g.study_draft.draft import draft_study
+from tests.test_init_mid_recloser import R_KM, X_KM, _ll_min_a
+
+
+def _two_branches(path, c_end_km: float = 3.0) -> None:
+    """The feeder of the module docstring."""
+    lines = ["Clear",
+             "New Circuit.fork basekv=12.47 pu=1.0 phases=3 bus1=src MVAsc3=200 MVAsc1=180",
+             f"New Linecode.trunk nphases=3 r1={R_KM} x1={X_KM} r0=0.8 x0=2.4 c1=0 c0=0 "
+             "units=km normamps=400",
+             "New Line.head bus1=src bus2=b0 linecode=trunk length=0.1 units=km",
+             "New Line.L1 bus1=b0 bus2=b1 linecode=trunk length=2 units=km",
+             "New Line.L2 bus1=b1 bus2=b2 linecode=trunk length=2 units=km"]
+    for br in ("a", "c"):
+        for j in range(3, 11):
+            up = "b2" if j == 3 else f"{br}{j - 1}"
+            km = c_end_km if (br == "c" and j == 10) else 2.0
+            lines.append(f"New Line.{br}{j} bus1={up} bus2={br}{j} linecode=trunk "
+                         f"length={km:g} units=km")
+    lines += ["New Load.big bus1=b1 phases=3 kV=12.47 kW=4500 pf=0.95 model=1",
+              "New Load.ea bus1=a10 phases=3 kV=12.47 kW=200 pf=0.95 model=1",
+              "New Load.ec bus1=c10 phases=3 kV=12.47 kW=200 pf=0.95 model=1",
+              "Set voltagebases=[12.47]", "Calcv"]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def _snapshot_a(master, line: str) -> float:
+    """OpenDSS: the largest phase current into ``line`` in the model's snapshot, A."""
+    import opendssdirect as dss
+
+    dss.Basic.ClearAll()
+    dss.Text.Command(f"redirect {master}")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement(f"Line.{line}")
+    i_a = max(dss.CktElement.CurrentsMagAng()[0:6:2])
+    dss.Basic.ClearAll()
+    return i_a
+
+
+def _devices(draft) -> dict:
+    return {d["name"]: d for d in yaml.safe_load(draft.text)["devices"]}
+
+
+def test_hand_figures():
+    assert _ll_min_a(21.1) == pytest.approx(282.5, abs=0.3)
+    assert _ll_min_a(6.1) == pytest.approx(904.6, abs=0.3)
+
+
+def test_a_recloser_on_each_branch_the_head_cannot_reach(tmp_path):
+    """Both branches get a recloser at their first line (a3, c3); each one's pickup within
+    [2 × its own load (OpenDSS), ½ × its branch's minimum (hand)], the head reaching b2
+    with ≥ 2 × its re-drafted pickup. Fails on the old rule: recloser-c3 only."""
+    path = tmp_path / "Master.dss"
+    _two_branches(path)
+    draft = draft_study(path)
+    dev = _devices(draft)
+    recs = sorted(n for n, d in dev.items() if d["kind"] == "recloser")
+    assert recs == ["recloser-a3", "recloser-c3"]
+    head = dev["head-head"]["pickup_a"]
+    assert _ll_min_a(4.1) >= 2 * head > _ll_min_a(6.1)
+    for br, end_km in (("a", 20.1), ("c", 21.1)):
+        rec = dev[f"recloser-{br}3"]
+        assert rec["location"] == {"line": f"{br}3", "end": "from"}
+        i_a = _snapshot_a(path, f"{br}3")
+        assert 2 * i_a <= rec["phase_min_trip_a"] <= 0.5 * _ll_min_a(end_km)
+    assert "zone not covered" not in draft.text
