@@ -176,10 +176,14 @@ def _first_below(path: list, i_bus: pd.Series, x_a: float) -> int:
 def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[str, int],
            i_bus: pd.Series, i0_bus: pd.Series, pickups_a: tuple[float, float],
            line_load_a: Callable[[str, int, int, int], float],
-           upstream: str = "the head", g_share: float = PICKUP_FAULT_SHARE) -> MidRecloser:
+           upstream: str = "the head", g_share: float = PICKUP_FAULT_SHARE,
+           partial: bool = False) -> MidRecloser:
     """The recloser on line ``found`` into ``path[k]``, its pickup window and pickups (module
     docstring); not :attr:`~MidRecloser.drafted` where the window does not fit. ``g_share``:
-    the ground pickup's cap as a share of the minimum |3I0| behind it.
+    the ground pickup's cap as a share of the minimum |3I0| behind it. ``partial``: the
+    pickups capped by the faults at its own far bus instead (÷ ``REACH_COMFORT``): it then
+    reaches only part of what lies behind it, the rest left to a recloser below it
+    (:mod:`.recloser_walk`).
     ``pickups_a``: ``upstream``'s 51P as drafted and by its load rule (:func:`place_on_path`)."""
     pickup_a, rule_a = pickups_a
     names = list(model.buses.index)
@@ -188,6 +192,10 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     behind = set(nx.descendants(tree, far)) | {far}
     below = i_bus[i_bus.index.isin(behind)]
     i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
+    if partial:   # its own zone ends where its reach does (.recloser_walk)
+        below = i_bus[i_bus.index.isin([far])] if far in i_bus.index else below
+        i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
+        behind = {far}
     g_below = i0_bus[i0_bus.index.isin(behind)]
     i0_min = float(g_below.min()) if len(g_below) else math.inf
     i_abc = np.atleast_2d(np.asarray(line_load_a(line, term, near, far), dtype=complex))
@@ -239,7 +247,7 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
 def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at: int,
                   i_bus: pd.Series, i0_bus: pd.Series, pickups_a: tuple[float, float],
                   line_load_a: Callable[[str, int, int, int], float],
-                  upstream: str = "the head") -> MidRecloser:
+                  upstream: str = "the head", allow_partial: bool = False) -> MidRecloser:
     """The recloser of the module docstring on ``path`` (bus indices, from the upstream
     device's far bus to the fault it must reach): on the line into ``path[start]`` (the first
     bus below 2 × the upstream device's pickup), stepping downstream while the pickup window
@@ -247,7 +255,9 @@ def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at:
     ``pickups_a``: the upstream device's 51P as drafted and by its load rule
     (:func:`.recloser_walk.mid_reclosers`); ``i_bus``/``i0_bus``: the minimum multi-phase
     fault and |3I0| per bus (A). Not :attr:`~MidRecloser.drafted` where nothing fits (its
-    ``text`` says why)."""
+    ``text`` says why). ``allow_partial``: where no window fits for all that lies behind,
+    a recloser whose pickups reach only its own far bus with 2 × (the walk then drafts the
+    next below it)."""
     names = list(model.buses.index)
     start = min(max(start, 1), max(at, 1))
     places = [(k, f) for k in range(start, at + 1)
@@ -269,15 +279,18 @@ def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at:
             seen[line, term] = line_load_a(line, term, near, far)
         return seen[line, term]
 
-    for share in (PICKUP_FAULT_SHARE, 1.0 / REACH_LIMIT):   # ½, then C5's 1/1.5 for 51G
+    # ½, then C5's 1/1.5 for 51G; then a recloser reaching only part of its zone (the
+    # walk's recursion drafts the next one below it)
+    for share, partial in ((PICKUP_FAULT_SHARE, False), (1.0 / REACH_LIMIT, False),
+                           (PICKUP_FAULT_SHARE, True)):
         for k, found in places:
             rec = _place(model, tree, path, k, found, i_bus, i0_bus, pickups_a, load_a,
-                         upstream, share)
+                         upstream, share, partial and allow_partial)
             if rec.drafted:
                 break
-            if share == PICKUP_FAULT_SHARE:
+            if share == PICKUP_FAULT_SHARE and not partial:
                 tried.append(rec)
-        if rec.drafted or not any("ground ≥" in r.figures.get("window", "") for r in tried):
+        if rec.drafted or not allow_partial and partial:
             break
     if not rec.drafted:
         rec.text = (f"no mid-line recloser fits where {upstream}'s reach runs out, at "
@@ -287,7 +300,14 @@ def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at:
                     "feeder, or accept the faults it does not reach)")
         return rec
     rec.place = _why_here(rec, tried, names[path[0]], upstream)
-    if share != PICKUP_FAULT_SHARE:   # the ground window closed at ½ on every line tried
+    if partial:
+        up = tried[0]
+        rec.place += (f"; no pickup window fits for the whole of what lies behind it "
+                      f"({up.figures['window']} on line {up.line}): its pickup "
+                      f"{rec.pickup_a:.0f} A carries its load and reaches {rec.far_bus} "
+                      f"({rec.min_fault_a:.0f} A) with ≥ {REACH_COMFORT:g} ×; past where it "
+                      "stops reaching, a recloser below it (or the zone TODO)")
+    elif share != PICKUP_FAULT_SHARE:   # the ground window closed at ½ on every line tried
         rec.place += (f"; its ground pickup {rec.ground_pickup_a:.0f} A is capped at the "
                       f"minimum |3I0| behind it ({rec.min_ground_a:.0f} A) / {REACH_LIMIT:g} "
                       f"(C5's margin), not ½ × it: at ½ no 10 A step carries "
