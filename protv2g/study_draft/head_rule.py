@@ -255,7 +255,9 @@ def _walk_reclosers(model: DssModel, tree: nx.DiGraph, h: FeederHead, name: str,
             if k not in ("kind", "location")}, library).ground_delayed_time_s
 
     head = Upstream("the head", h.far_bus, e["pickup_a"],
-                    max(e["pickup_a"], prop.figures["pickup_rule_a"]), gp, g_time)
+                    max(e["pickup_a"], prop.figures["pickup_rule_a"]), gp, g_time,
+                    f"{gp:.0f} A {e.get('ground_curve')} TD {e.get('ground_time_dial')}, "
+                    "relay + breaker, as first drafted" if gp == gp else "")
     res = mid_reclosers(model, tree, head, reach, i_bus, i0_bus, line_load_a, rec_time)
     if res.drafted or res.failed:
         prop.figures["mid_reclosers"] = [*res.drafted, *res.failed]

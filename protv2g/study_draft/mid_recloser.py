@@ -143,6 +143,7 @@ class MidRecloser:
 
         """
         lo, hi = self.figures.get("window_a", (math.nan, math.nan))
+        head = self.figures.get("upstream", "the head").replace("the head", head)
         return (f"recloser-{self.line} on line {self.line} ({self.near_bus} → {self.far_bus}, "
                 f"at its {'from' if self.terminal == 1 else 'to'} end), where {head}'s zone "
                 f"ends (its 51P reaches {self.near_bus} with {self.reach_x:.2f} × pickup): "
@@ -300,6 +301,7 @@ def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at:
                     "feeder, or accept the faults it does not reach)")
         return rec
     rec.place = _why_here(rec, tried, names[path[0]], upstream)
+    rec.figures["upstream"] = upstream
     if partial:
         up = tried[0]
         rec.place += (f"; no pickup window fits for the whole of what lies behind it "

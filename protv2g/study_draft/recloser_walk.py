@@ -90,7 +90,8 @@ TimeS = Callable[[np.ndarray], np.ndarray]
 @dataclass(frozen=True)
 class Upstream:
     """The device a zone is walked from: its name, far bus (index), 51P as drafted and by its
-    load rule, 51G pickup (NaN: none) and ground clearing time (s) against |3I0| (A)."""
+    load rule, 51G pickup (NaN: none), ground clearing time (s) against |3I0| (A) and its
+    51G settings as the TODO names them."""
 
     name: str
     far_bus: int
@@ -98,6 +99,7 @@ class Upstream:
     rule_a: float
     ground_pickup_a: float = math.nan
     ground_time_s: TimeS | None = None
+    ground_label: str = ""
 
 
 @dataclass
@@ -209,7 +211,8 @@ def _ground_said(up: Upstream, bus: int, i0_bus: pd.Series, names: list[str]) ->
         return (f"({up.ground_pickup_a:.0f} A) does not see {REACH_LIMIT:g} × its pickup at "
                 f"{names[bus]}'s minimum ground fault ({i0:.0f} A |3I0|)")
     t = float(np.asarray(up.ground_time_s(np.array([i0])))[0]) if up.ground_time_s else math.nan
-    return (f"takes {t:.3g} s at {names[bus]}'s minimum ground fault ({i0:.0f} A |3I0|, "
+    return (f"({up.ground_label or f'{up.ground_pickup_a:.0f} A'}) takes {t:.3g} s at "
+            f"{names[bus]}'s minimum ground fault ({i0:.0f} A |3I0|, "
             f"IEC 60909 min through the draft's fault resistance), above the "
             f"{GROUND_CLEAR_BOUND_S:g} s drafted as the slowest end-of-zone clearing "
             f"(practice {ZONE_END_CLEARING_BRACKET_S[0]:g}–{ZONE_END_CLEARING_BRACKET_S[1]:g} "
