@@ -16,10 +16,9 @@ on the line into c3. The old rule drafted one, on the path to the single weakest
 from __future__ import annotations
 
 import pytest
-import yaml
 
 from protv2g.study_draft.draft import draft_study
-from tests.test_init_mid_recloser import R_KM, X_KM, _ll_min_a
+from tests.test_init_mid_recloser import R_KM, X_KM, _devices, _ll_min_a, _snapshot_a
 
 
 def _two_branches(path, c_end_km: float = 3.0) -> None:
@@ -42,23 +41,6 @@ def _two_branches(path, c_end_km: float = 3.0) -> None:
               "New Load.ec bus1=c10 phases=3 kV=12.47 kW=200 pf=0.95 model=1",
               "Set voltagebases=[12.47]", "Calcv"]
     path.write_text("\n".join(lines) + "\n")
-
-
-def _snapshot_a(master, line: str) -> float:
-    """OpenDSS: the largest phase current into ``line`` in the model's snapshot, A."""
-    import opendssdirect as dss
-
-    dss.Basic.ClearAll()
-    dss.Text.Command(f"redirect {master}")
-    dss.Solution.Solve()
-    dss.Circuit.SetActiveElement(f"Line.{line}")
-    i_a = max(dss.CktElement.CurrentsMagAng()[0:6:2])
-    dss.Basic.ClearAll()
-    return i_a
-
-
-def _devices(draft) -> dict:
-    return {d["name"]: d for d in yaml.safe_load(draft.text)["devices"]}
 
 
 def test_hand_figures():

@@ -322,7 +322,10 @@ def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str,
               upstream: str = "the head") -> str:
     """Why the recloser sits where it does (its TODO: review ver43 M-a1)."""
     said = (f"{upstream}'s 51P reaches {rec.near_bus}, where its zone now ends, with "
-            f"{rec.reach_x:.2f} × the pickup it is re-drafted to")
+            f"{rec.reach_x:.2f} × the pickup it is re-drafted to"
+            if upstream == "the head" else
+            f"{upstream}'s 51P reaches {rec.near_bus}, where its zone now ends, with "
+            f"{rec.reach_x:.2f} × its pickup")
     if rec.reach_x >= REACH_COMFORT:
         return (f"{said} (≥ {REACH_COMFORT:g} ×: C5's {REACH_LIMIT:g} × with a margin for the "
                 "fault resistance, load and V2G figures the draft assumes; the line into the "
