@@ -294,6 +294,7 @@ def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at:
         if rec.drafted or not allow_partial and partial:
             break
     if not rec.drafted:
+        rec = tried[-1]   # the whole-window figures: what a recloser there would need
         rec.text = (f"no mid-line recloser fits where {upstream}'s reach runs out, at "
                     f"{rec.figures['where']}: its pickup must be {rec.figures['window']}; "
                     "upstream carries more load, downstream leaves the buses between reached "
