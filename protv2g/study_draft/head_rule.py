@@ -141,6 +141,39 @@ def _line_cases_i_abc(model: DssModel, line: str, terminal: int, sites: Sequence
     return rows[np.isfinite(rows).all(axis=1)]
 
 
+def _lines_load(model: DssModel, sites: Sequence[SiteLoad], light_fraction: float,
+                base_open: Sequence[str]):
+    """:func:`_line_cases_i_abc` as ``f(line, terminal, near, far)`` for the recloser walk,
+    every enabled two-bus line at both terminals read from ONE set of the load cases' flows
+    on first use (the flows solve the whole feeder; a watch only picks its conductors out of
+    the branch currents, :func:`protv2g.flow.opendss_layout.build_layout`): the same
+    figures as a set of flows per line (rcl45b: IEEE 8500 init 123 → … CPU s), a line
+    not among them solved on its own."""
+    memo: dict[tuple[str, int], np.ndarray] = {}
+    solved: list[bool] = []
+
+    def load_a(line: str, terminal: int, near: int, far: int) -> np.ndarray:
+        if not solved:
+            solved.append(True)
+            el = model.elements
+            lines = [str(n) for n, b, on in zip(el.name, el.buses, el.enabled, strict=True)
+                     if str(n).lower().startswith("line.") and len(b) == 2 and on]
+            watches = [DssWatch(f"w{k}", "recloser", n, t)
+                       for k, (n, t) in enumerate((n, t) for n in lines for t in (1, 2))]
+            cases = head_load_cases(model, watches, sites, light_fraction, base_open)
+            for w, watch in enumerate(watches):
+                rows = np.array([np.asarray(v)[w] for v in cases.values()], dtype=complex)
+                memo[watch.element.split(".", 1)[1].lower(), watch.terminal] = rows[
+                    np.isfinite(rows).all(axis=1)]
+        key = (line.lower(), terminal)
+        if key not in memo:
+            memo[key] = _line_cases_i_abc(model, line, terminal, sites, light_fraction,
+                                          base_open)
+        return memo[key]
+
+    return load_a
+
+
 def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Sequence[str],
                    places: Mapping[str, tuple[str, int]], built: Mapping[str, object],
                    table: pd.DataFrame, library: CurveLibrary,
@@ -193,6 +226,7 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                             base_open)
     sites = device_sites(model, places)
     steps = step_paths(model, sites)
+    line_load_a = _lines_load(flow_model or model, site_loads, light_fraction, base_open)
     out = []
     for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
         behind = subtree_buses(tree, h.far_bus)
@@ -217,9 +251,7 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         prop.figures["beyond_names"] = [d for d in fars if d not in first]
         if mid_reclosers:   # where it cannot protect its zone (.recloser_walk, rev44a M2/M4)
             _walk_reclosers(model, tree, h, name, rows, primary_reach(model, h, zone), prop,
-                            library, lambda ln, t, a, b: _line_cases_i_abc(
-                                flow_model or model, ln, t, site_loads, light_fraction,
-                                base_open))
+                            library, line_load_a)
         out.append(prop)
     return out
 
