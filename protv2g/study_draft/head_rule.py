@@ -43,6 +43,7 @@ from protv2g.study_draft.head_relay import (
     subtree_buses,
 )
 from protv2g.study_draft.mid_recloser import recloser_entry
+from protv2g.study_draft.recloser_series import coordinate_series
 from protv2g.study_draft.recloser_walk import (
     MID_TODO_HEADS,
     Upstream,
@@ -291,6 +292,28 @@ def _walk_reclosers(model: DssModel, tree: nx.DiGraph, h: FeederHead, name: str,
                     f"{gp:.0f} A {e.get('ground_curve')} TD {e.get('ground_time_dial')}, "
                     "relay + breaker, as first drafted" if gp == gp else "")
     res = mid_reclosers(model, tree, head, reach, i_bus, i0_bus, line_load_a, rec_time)
+    big = rows[(rows.device == name) & (rows.case == "max") & rows.energized]
+    index = {str(b): k for k, b in enumerate(model.buses.index)}
+
+    def max_fault_a(rec) -> tuple[float, float]:
+        """Its largest phase current and |3I0| (A), IEC 60909 max: any fault type (a
+        ground fault's phase current can pass the 3-phase one) at its own bus (its
+        close-in fault, as C4 judges it) or behind it."""
+        at = big[big.fault_bus.isin(subtree_buses(tree, index[rec.far_bus])
+                                    | {index[rec.near_bus]})]
+        g = at[at.fault_type.isin(["SLG", "LLG"])]
+        return (1e3 * float(at[["ia_ka", "ib_ka", "ic_ka"]].to_numpy().max(initial=0.0)),
+                1e3 * float(g["i3i0_ka"].to_numpy().max(initial=0.0)))
+
+    def times(rec, i_a, ground):   # (delayed, longest shot) of one element, as drafted now
+        unit = build_device("recloser", {k: v for k, v in recloser_entry(
+            rec, e["reclose_intervals_s"] or [2.0, 10.0, 15.0]).items()
+            if k not in ("kind", "location")}, library)
+        t = {"fast": (unit.ground_fast_time_s if ground else unit.fast_time_s)(i_a),
+             "delayed": (unit.ground_delayed_time_s if ground else unit.delayed_time_s)(i_a)}
+        return t["delayed"], np.max([t[k] for k in unit.shot_kinds], axis=0)
+
+    coordinate_series(res.drafted, times, max_fault_a)
     if res.drafted or res.failed:
         prop.figures["mid_reclosers"] = [*res.drafted, *res.failed]
     for rec in res.failed:   # the head cannot reach, and why

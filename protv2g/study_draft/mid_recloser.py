@@ -107,6 +107,9 @@ class MidRecloser:
         The head's minimum fault at ``near_bus`` over its 51P pickup.
     place : str
         Why it sits there (the recloser's TODO).
+    delayed_multiplier, ground_delayed_multiplier : float
+        Its delayed curves' time multipliers (1, None: the phase one's), raised where a
+        recloser is drafted below it (:mod:`.recloser_series`).
     """
 
     line: str
@@ -123,6 +126,8 @@ class MidRecloser:
     figures: dict = field(default_factory=dict)
     reach_x: float = math.nan
     place: str = ""
+    delayed_multiplier: float = 1.0
+    ground_delayed_multiplier: float | None = None
 
     @property
     def drafted(self) -> bool:
@@ -343,8 +348,14 @@ def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str,
 
 
 def recloser_entry(rec: MidRecloser, reclose_intervals_s: list[float]) -> dict:
-    """The study-file entry of a drafted recloser (module docstring)."""
+    """The study-file entry of a drafted recloser (module docstring); its delayed multipliers
+    where not the default (:mod:`.recloser_series`)."""
+    g = rec.ground_delayed_multiplier   # None: the phase one's
+    slower = {k: v for k, v, said in (
+        ("delayed_multiplier", rec.delayed_multiplier, rec.delayed_multiplier != 1.0),
+        ("ground_delayed_multiplier", g, g is not None and g != rec.delayed_multiplier))
+        if said}
     return {"name": f"recloser-{rec.line}", "kind": "recloser",
             "location": {"line": rec.line, "end": "from" if rec.terminal == 1 else "to"},
             "phase_min_trip_a": rec.pickup_a, "ground_min_trip_a": rec.ground_pickup_a,
-            **RECLOSER_CURVES, "reclose_intervals_s": list(reclose_intervals_s)}
+            **RECLOSER_CURVES, **slower, "reclose_intervals_s": list(reclose_intervals_s)}
