@@ -32,8 +32,8 @@ The rule, as an engineer drafts it, walks the feeder tree from each device down:
   ``allow_partial``);
 * each drafted recloser is walked the same way (its pickups, its delayed ground curve): a
   recloser below a recloser where the one above reaches only part of its zone. The one
-  below has the same curves; the time coordination between the two is C4's to judge (a
-  TODO on each: init drafts no recloser time adders);
+  below has the same curves; the one above then gets its delayed multipliers raised until
+  C4 holds between them (:mod:`.recloser_series`);
 * at most :data:`MAX_RECLOSERS` per head; a bus left uncovered — the count reached or no
   window fits — is named in a TODO (:func:`uncovered_text`).
 
