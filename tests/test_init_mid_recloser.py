@@ -157,19 +157,33 @@ def test_recloser_steps_down_where_the_window_does_not_fit(tmp_path):
 
 
 def test_no_place_where_the_load_behind_is_too_large(tmp_path):
-    """3 MW at b9, behind where the head stops reaching: ≈ 150 A through any recloser there,
-    2 × 150 A above ½ × the 296 A zone minimum — no recloser; the head's TODO says why."""
+    """3 MW at b9, behind where the head stops reaching: ≈ 122 A through any recloser there,
+    2 × 122 A above ½ × the 296 A zone minimum — no window for the whole of it. Review rev44a
+    M2 (:mod:`protv2g.study_draft.recloser_walk`): the recloser is drafted where the head's
+    reach ends anyway (l4, the head reaching b3 with ≥ 2 ×), its pickup carrying its load
+    (OpenDSS) and reaching its own bus b4 with ≥ 2 × (hand); below, nothing fits (the same
+    load through every line down to b9), and the TODO names the buses it leaves: b8–b10,
+    below 1.5 × its pickup by hand."""
     path = tmp_path / "Master.dss"
     _master(path, big_kw=1500.0, far_kw=3000.0, far_bus="b9")
     draft = draft_study(path)
-    assert not any(d["kind"] == "recloser" for d in _devices(draft).values())
-    assert "drafted 300 A carries the load: C5 will report the faults it does not reach (no " \
-        "mid-line recloser fits: the next TODO)" in draft.text
+    dev = _devices(draft)
+    assert [n for n, d in dev.items() if d["kind"] == "recloser"] == ["recloser-l4"]
+    rec = dev["recloser-l4"]
+    i_a = _snapshot_a(path, "l4")
+    assert rec["phase_min_trip_a"] == math.ceil(2 * i_a / 10) * 10 == 250
+    assert _ll_min_a(8.1) >= 2 * rec["phase_min_trip_a"]          # b4 reached with 2 ×
+    assert _ll_min_a(14.1) >= 1.5 * rec["phase_min_trip_a"] > _ll_min_a(16.1)  # b7 / b8
+    todo = next(ln for ln in draft.text.splitlines() if "- name: recloser-l4  # TODO" in ln)
+    assert "no pickup window fits for the whole of what lies behind it (≥ 244 A (2 × its " \
+        "peak load 122 A" in todo
+    assert "its pickup 250 A carries its load and reaches b4" in todo
     todo = next(ln for ln in draft.text.splitlines() if "51P cannot reach" in ln)
-    assert "at line l7 (b6 → b7): the head's 51P 300 A needs ≥ 450 A (× 1.5)" in todo
-    assert "its pickup must be ≥ 244 A (2 × its peak load 122 A" in todo
-    assert "no mid-line recloser fits where the head's reach runs out" in todo
+    assert "no mid-line recloser fits where recloser-l4's reach runs out" in todo
     assert "(0.5 × the minimum multi-phase fault behind it, 296 A at b10" in todo
+    left = next(ln for ln in draft.text.splitlines() if "zone not covered" in ln)
+    assert "3 bus(es) where neither head-head nor a drafted recloser meets the draft's rule" \
+        in left and ": b8, b9, b10;" in left
 
 
 # --- at 24.9 kV (IEEE 34's voltage): the recloser's rating, init's terminal, the gate ------

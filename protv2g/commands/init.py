@@ -196,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     for why in draft.no_relay:
         print(f"  - no relay drafted: {why}")
     mids = [(p.entry["name"], r) for p in draft.proposals
-            if (r := p.figures.get("mid_recloser")) is not None and r.drafted]
+            for r in p.figures.get("mid_reclosers", ()) if r.drafted]
     if mids:  # a new device kilometres out is named here, not only in the YAML (ver43 M-a2)
         print(f"drafted mid-line recloser(s) (TODO: confirm place and settings): {len(mids)}")
         for head, r in mids:

@@ -102,6 +102,7 @@ from protv2g.study_draft.lv_head_fuse import LV_HEAD_CHOICES, head_fuse
 from protv2g.study_draft.mid_recloser import recloser_entry
 from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
 from protv2g.study_draft.ratings import r10_rating_ka
+from protv2g.study_draft.recloser_walk import MID_TODO_HEADS
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.ungrounded import ground_fault_levels_kv
@@ -340,7 +341,7 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     # a recloser where a head's 51P cannot reach (.mid_recloser, review rev42a M6): its
     # faults, then the head re-drafted with it below (its zone ends there, C4 over it)
     mids = [(recloser_entry(r, p.entry["reclose_intervals_s"]), r) for p in proposals
-            if (r := p.figures.get("mid_recloser")) is not None and r.drafted]
+            for r in p.figures.get("mid_reclosers", ()) if r.drafted]
     if mids:
         rec_places = {e["name"]: (f"line.{r.line}", r.terminal) for e, r in mids}
         rec_devices = [PhaseDevice(n, el, t) for n, (el, t) in rec_places.items()]
@@ -359,8 +360,9 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
                                    site_loads(sites, DRAFT_PARTICIPATION if sites else ()),
                                    light.fraction, model, base_open=base_open)
         for p, p0 in zip(proposals, first, strict=True):
-            if "mid_recloser" in p0.figures:
-                p.figures["mid_recloser"] = p0.figures["mid_recloser"]
+            if "mid_reclosers" in p0.figures:   # with what none of them covers
+                p.figures["mid_reclosers"] = p0.figures["mid_reclosers"]
+                p.conflicts += [c for c in p0.conflicts if c.startswith(MID_TODO_HEADS)]
     if lv_head == "fuse":   # a gG way fuse at a head on ≤ 1 kV (review rev38b F2)
         proposals = [head_fuse(p, full_lib) or p for p in proposals]
     # the feeder's buses: the substation's feeder bus, where the heads leave, and below it at

@@ -256,10 +256,12 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                                x_r.get(name, np.nan), model.f_hz)
         todos += [f"{name}: drafted recloser", f"{name}: interrupting_rating_ka"]
         lines += device_block({**e, **rating}, [f"# {rec.text}"], {
-            "name": todo(f"drafted mid-line recloser {name}: the head relay above it cannot "
-                         f"reach its zone's minimum fault; placed where {rec.place} "
-                         "(protv2g.study_draft.mid_recloser: the line into the first bus on "
-                         "the trunk below 2 × the head's 51P, downstream while its pickup "
+            "name": todo(f"drafted mid-line recloser {name}: the device above it cannot "
+                         "protect the buses behind it (51P below 1.5 × pickup, or 51G not "
+                         f"reaching or slower than 10 s); placed where {rec.place} "
+                         "(protv2g.study_draft.recloser_walk: the line into the first bus on "
+                         "the path to the weakest uncovered bus below 2 × the device's 51P or "
+                         "with its ground fault uncovered, downstream while its pickup "
                          "window does not fit, pickup within [2 × its load, ½ × its zone "
                          "minimum], curves 101/133, 104/117)",
                          "confirm the place and settings with the utility (or delete it: the "

@@ -25,12 +25,14 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from protv2g.devices import build_device
 from protv2g.devices.library import CurveLibrary
 from protv2g.engine.phase import PhaseDevice, PhaseFaultResult, phase_fault_study
 from protv2g.flow.opendss import DssWatch
 from protv2g.network.dss_graph import device_site, dss_feeder_graph, dss_source_buses
 from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
+from protv2g.study_draft.curve_choice import BREAKER_CYCLES
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
 from protv2g.study_draft.head_load import NEARER_RECLOSER, SiteLoad, head_load_cases
 from protv2g.study_draft.head_relay import (
@@ -40,7 +42,14 @@ from protv2g.study_draft.head_relay import (
     propose_relay,
     subtree_buses,
 )
-from protv2g.study_draft.mid_recloser import mid_recloser
+from protv2g.study_draft.mid_recloser import recloser_entry
+from protv2g.study_draft.recloser_series import coordinate_series
+from protv2g.study_draft.recloser_walk import (
+    MID_TODO_HEADS,
+    Upstream,
+    mid_reclosers,
+    uncovered_text,
+)
 from protv2g.study_draft.trade import backup_zone
 from protv2g.topology_fault_buses import low_voltage_zone_buses
 from protv2g.topology_reach import first_step_behind, step_paths
@@ -133,6 +142,39 @@ def _line_cases_i_abc(model: DssModel, line: str, terminal: int, sites: Sequence
     return rows[np.isfinite(rows).all(axis=1)]
 
 
+def _lines_load(model: DssModel, sites: Sequence[SiteLoad], light_fraction: float,
+                base_open: Sequence[str]):
+    """:func:`_line_cases_i_abc` as ``f(line, terminal, near, far)`` for the recloser walk,
+    every enabled two-bus line at both terminals read from ONE set of the load cases' flows
+    on first use (the flows solve the whole feeder; a watch only picks its conductors out of
+    the branch currents, :func:`protv2g.flow.opendss_layout.build_layout`): the same
+    figures as a set of flows per line (rcl45b: IEEE 8500 init 123 → … CPU s), a line
+    not among them solved on its own."""
+    memo: dict[tuple[str, int], np.ndarray] = {}
+    solved: list[bool] = []
+
+    def load_a(line: str, terminal: int, near: int, far: int) -> np.ndarray:
+        if not solved:
+            solved.append(True)
+            el = model.elements
+            lines = [str(n) for n, b, on in zip(el.name, el.buses, el.enabled, strict=True)
+                     if str(n).lower().startswith("line.") and len(b) == 2 and on]
+            watches = [DssWatch(f"w{k}", "recloser", n, t)
+                       for k, (n, t) in enumerate((n, t) for n in lines for t in (1, 2))]
+            cases = head_load_cases(model, watches, sites, light_fraction, base_open)
+            for w, watch in enumerate(watches):
+                rows = np.array([np.asarray(v)[w] for v in cases.values()], dtype=complex)
+                memo[watch.element.split(".", 1)[1].lower(), watch.terminal] = rows[
+                    np.isfinite(rows).all(axis=1)]
+        key = (line.lower(), terminal)
+        if key not in memo:
+            memo[key] = _line_cases_i_abc(model, line, terminal, sites, light_fraction,
+                                          base_open)
+        return memo[key]
+
+    return load_a
+
+
 def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Sequence[str],
                    places: Mapping[str, tuple[str, int]], built: Mapping[str, object],
                    table: pd.DataFrame, library: CurveLibrary,
@@ -163,7 +205,8 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
         model transformers, open in its no-V2G ``peak`` case (:func:`.head_load.head_load_cases`).
     mid_reclosers : bool
         Where a head's 51P does not reach its zone, find the mid-line recloser
-        (:func:`.mid_recloser.mid_recloser`) and keep it as ``figures["mid_recloser"]``.
+        (:func:`.recloser_walk.mid_reclosers`) and keep them as ``figures["mid_reclosers"]``
+        (drafted and not).
 
     Each proposal's time dials coordinate over the devices right below its head
     (:func:`right_below`) at the faults C1–C4 judge the pair at (module docstring); its
@@ -184,6 +227,7 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                             base_open)
     sites = device_sites(model, places)
     steps = step_paths(model, sites)
+    line_load_a = _lines_load(flow_model or model, site_loads, light_fraction, base_open)
     out = []
     for k, (h, name) in enumerate(zip(heads, head_names, strict=True)):
         behind = subtree_buses(tree, h.far_bus)
@@ -206,18 +250,76 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
                              with_sites, backup_zone(model, tree, h, fars), judged,
                              {c: i[k] for c, i in cases.items() if c != "peak"})
         prop.figures["beyond_names"] = [d for d in fars if d not in first]
-        if mid_reclosers:   # where its 51P cannot reach (.mid_recloser, review rev42a M6)
-            rec = mid_recloser(model, tree, h.far_bus, name, rows,
-                               primary_reach(model, h, zone), prop.entry["pickup_a"],
-                               lambda ln, t, a, b: _line_cases_i_abc(
-                                   flow_model or model, ln, t, site_loads, light_fraction,
-                                   base_open), prop.figures["pickup_rule_a"])
-            if rec is not None:
-                prop.figures["mid_recloser"] = rec
-            if rec is not None and not rec.drafted:  # the head cannot reach, and why
-                prop.conflicts[:] = [c.replace(NEARER_RECLOSER, "no mid-line recloser fits: "
-                                               "the next TODO") if c.startswith("51P reach")
-                                     else c for c in prop.conflicts]
-                prop.conflicts.append(f"51P cannot reach: {rec.text}")
+        if mid_reclosers:   # where it cannot protect its zone (.recloser_walk, rev44a M2/M4)
+            _walk_reclosers(model, tree, h, name, rows, primary_reach(model, h, zone), prop,
+                            library, line_load_a)
         out.append(prop)
     return out
+
+
+def _walk_reclosers(model: DssModel, tree: nx.DiGraph, h: FeederHead, name: str,
+                    rows: pd.DataFrame, reach: set[int], prop: RelayProposal,
+                    library: CurveLibrary, line_load_a) -> None:
+    """The mid-line reclosers below head ``name`` (:mod:`.recloser_walk`) into
+    ``prop.figures["mid_reclosers"]``, the head's reach TODO saying what none covers."""
+    d = rows[(rows.device == name) & (rows.case == "min") & rows.energized
+             & rows.fault_bus.isin(reach)]
+    multi = d[d.fault_type.isin(["3ph", "LL"])]
+    ground = d[d.fault_type.isin(["SLG", "LLG"])]
+    if multi.empty and ground.empty:
+        return
+    i_bus = (1e3 * multi[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)).groupby(
+        multi.fault_bus).min()
+    i0_bus = (1e3 * ground["i3i0_ka"]).groupby(ground.fault_bus).min()
+    e = prop.entry
+    g_time, gp = None, float(e.get("ground_pickup_a") or np.nan)
+    if gp == gp:   # the head's 51G as drafted, + the breaker (.curve_choice)
+        unit = build_device("relay", {k: e[k] for k in (
+            "name", "pickup_a", "curve", "time_dial", "ground_pickup_a", "ground_curve",
+            "ground_time_dial")}, library)
+        breaker_s = BREAKER_CYCLES / model.f_hz
+
+        def g_time(i0_a: np.ndarray) -> np.ndarray:
+            return np.asarray(unit.ground_time_s(i0_a), dtype=float) + breaker_s
+
+    def rec_time(rec):   # a drafted recloser's delayed ground curve (a clearing time)
+        return build_device("recloser", {k: v for k, v in recloser_entry(
+            rec, e["reclose_intervals_s"] or [2.0, 10.0, 15.0]).items()
+            if k not in ("kind", "location")}, library).ground_delayed_time_s
+
+    head = Upstream("the head", h.far_bus, e["pickup_a"],
+                    max(e["pickup_a"], prop.figures["pickup_rule_a"]), gp, g_time,
+                    f"{gp:.0f} A {e.get('ground_curve')} TD {e.get('ground_time_dial')}, "
+                    "relay + breaker, as first drafted" if gp == gp else "")
+    res = mid_reclosers(model, tree, head, reach, i_bus, i0_bus, line_load_a, rec_time)
+    big = rows[(rows.device == name) & (rows.case == "max") & rows.energized]
+    index = {str(b): k for k, b in enumerate(model.buses.index)}
+
+    def max_fault_a(rec) -> tuple[float, float]:
+        """Its largest phase current and |3I0| (A), IEC 60909 max: any fault type (a
+        ground fault's phase current can pass the 3-phase one) at its own bus (its
+        close-in fault, as C4 judges it) or behind it."""
+        at = big[big.fault_bus.isin(subtree_buses(tree, index[rec.far_bus])
+                                    | {index[rec.near_bus]})]
+        g = at[at.fault_type.isin(["SLG", "LLG"])]
+        return (1e3 * float(at[["ia_ka", "ib_ka", "ic_ka"]].to_numpy().max(initial=0.0)),
+                1e3 * float(g["i3i0_ka"].to_numpy().max(initial=0.0)))
+
+    def times(rec, i_a, ground):   # (delayed, longest shot) of one element, as drafted now
+        unit = build_device("recloser", {k: v for k, v in recloser_entry(
+            rec, e["reclose_intervals_s"] or [2.0, 10.0, 15.0]).items()
+            if k not in ("kind", "location")}, library)
+        t = {"fast": (unit.ground_fast_time_s if ground else unit.fast_time_s)(i_a),
+             "delayed": (unit.ground_delayed_time_s if ground else unit.delayed_time_s)(i_a)}
+        return t["delayed"], np.max([t[k] for k in unit.shot_kinds], axis=0)
+
+    coordinate_series(res.drafted, times, max_fault_a)
+    if res.drafted or res.failed:
+        prop.figures["mid_reclosers"] = [*res.drafted, *res.failed]
+    for rec in res.failed:   # the head cannot reach, and why
+        prop.conflicts[:] = [c.replace(NEARER_RECLOSER, "no mid-line recloser fits: "
+                                       "the next TODO") if c.startswith("51P reach")
+                             else c for c in prop.conflicts]
+        prop.conflicts.append(f"{MID_TODO_HEADS[0]} {rec.text}")
+    if (left := uncovered_text(name, res, list(model.buses.index))):
+        prop.conflicts.append(f"{MID_TODO_HEADS[1]} {left}")

@@ -61,7 +61,7 @@ import pandas as pd
 from protv2g.network.dss_model import DssModel
 from protv2g.study_draft.head_relay import round_up
 
-__all__ = ["MidRecloser", "mid_recloser", "recloser_entry", "RECLOSER_CURVES",
+__all__ = ["MidRecloser", "place_on_path", "recloser_entry", "RECLOSER_CURVES",
            "PICKUP_LOAD_MULTIPLE", "PICKUP_FAULT_SHARE", "REACH_LIMIT", "REACH_COMFORT",
            "GROUND_RESIDUAL_MARGIN"]
 
@@ -107,6 +107,9 @@ class MidRecloser:
         The head's minimum fault at ``near_bus`` over its 51P pickup.
     place : str
         Why it sits there (the recloser's TODO).
+    delayed_multiplier, ground_delayed_multiplier : float
+        Its delayed curves' time multipliers (1, None: the phase one's), raised where a
+        recloser is drafted below it (:mod:`.recloser_series`).
     """
 
     line: str
@@ -123,6 +126,8 @@ class MidRecloser:
     figures: dict = field(default_factory=dict)
     reach_x: float = math.nan
     place: str = ""
+    delayed_multiplier: float = 1.0
+    ground_delayed_multiplier: float | None = None
 
     @property
     def drafted(self) -> bool:
@@ -143,6 +148,7 @@ class MidRecloser:
 
         """
         lo, hi = self.figures.get("window_a", (math.nan, math.nan))
+        head = self.figures.get("upstream", "the head").replace("the head", head)
         return (f"recloser-{self.line} on line {self.line} ({self.near_bus} → {self.far_bus}, "
                 f"at its {'from' if self.terminal == 1 else 'to'} end), where {head}'s zone "
                 f"ends (its 51P reaches {self.near_bus} with {self.reach_x:.2f} × pickup): "
@@ -175,10 +181,16 @@ def _first_below(path: list, i_bus: pd.Series, x_a: float) -> int:
 
 def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[str, int],
            i_bus: pd.Series, i0_bus: pd.Series, pickups_a: tuple[float, float],
-           line_load_a: Callable[[str, int, int, int], float]) -> MidRecloser:
+           line_load_a: Callable[[str, int, int, int], float],
+           upstream: str = "the head", g_share: float = PICKUP_FAULT_SHARE,
+           partial: bool = False) -> MidRecloser:
     """The recloser on line ``found`` into ``path[k]``, its pickup window and pickups (module
-    docstring); not :attr:`~MidRecloser.drafted` where the window does not fit.
-    ``pickups_a``: the head's 51P as drafted and by its load rule (:func:`mid_recloser`)."""
+    docstring); not :attr:`~MidRecloser.drafted` where the window does not fit. ``g_share``:
+    the ground pickup's cap as a share of the minimum |3I0| behind it. ``partial``: the
+    pickups capped by the faults at its own far bus instead (÷ ``REACH_COMFORT``): it then
+    reaches only part of what lies behind it, the rest left to a recloser below it
+    (:mod:`.recloser_walk`).
+    ``pickups_a``: ``upstream``'s 51P as drafted and by its load rule (:func:`place_on_path`)."""
     pickup_a, rule_a = pickups_a
     names = list(model.buses.index)
     line, term = found
@@ -186,6 +198,10 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     behind = set(nx.descendants(tree, far)) | {far}
     below = i_bus[i_bus.index.isin(behind)]
     i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
+    if partial:   # its own zone ends where its reach does (.recloser_walk)
+        below = i_bus[i_bus.index.isin([far])] if far in i_bus.index else below
+        i_min, i_min_bus = float(below.min()), names[int(below.idxmin())]
+        behind = {far}
     g_below = i0_bus[i0_bus.index.isin(behind)]
     i0_min = float(g_below.min()) if len(g_below) else math.inf
     i_abc = np.atleast_2d(np.asarray(line_load_a(line, term, near, far), dtype=complex))
@@ -199,11 +215,11 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     rec.reach_x = i_near / redraft_a
     rule = (f"its load rule {rule_a:.0f} A" if redraft_a == rule_a else
             f"its load rule {rule_a:.0f} A capped by C5's {REACH_LIMIT:g} × there")
-    where = (f"line {line} ({names[near]} → {names[far]}): the head's 51P {pickup_a:.0f} A "
+    where = (f"line {line} ({names[near]} → {names[far]}): {upstream}'s 51P {pickup_a:.0f} A "
              f"needs ≥ {REACH_LIMIT * pickup_a:.0f} A (× {REACH_LIMIT:g}) and {names[far]}'s "
              f"minimum fault is {i_far:.0f} A")
     rec.figures = {"where": where, "margin": (
-        f"line {line} ({names[near]} → {names[far]}): the head's zone ends at {names[near]}, "
+        f"line {line} ({names[near]} → {names[far]}): {upstream}'s zone ends at {names[near]}, "
         f"its minimum fault {i_near:.0f} A = {rec.reach_x:.2f} × the 51P it re-drafts to "
         f"(≤ {redraft_a:.0f} A: {rule}; {pickup_a:.0f} A drafted for its whole zone)")}
     window = (f"≥ {lo:.0f} A ({PICKUP_LOAD_MULTIPLE:g} × its peak load {load:.0f} A, existing "
@@ -213,7 +229,7 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     pickup = _round_up(lo)
     if pickup > hi:
         pickup = math.floor(hi / 10.0) * 10.0
-    g_hi = PICKUP_FAULT_SHARE * i0_min
+    g_hi = g_share * i0_min
     rec.figures["residual_a"] = residual
     g = max(_round_up(0.5 * max(pickup, lo)), _round_up(PICKUP_LOAD_MULTIPLE * residual))
     if g > g_hi:
@@ -225,7 +241,7 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
             rec.figures["window"] = (
                 f"ground ≥ {g_floor:.0f} A ({GROUND_RESIDUAL_MARGIN:g} × its residual load "
                 f"current {residual:.0f} A, C8's margin) and ≤ {g_hi:.0f} A "
-                f"({PICKUP_FAULT_SHARE:g} × the minimum |3I0| behind it)")
+                f"({g_share:.2g} × the minimum |3I0| behind it, {i0_min:.0f} A)")
         return rec
     rec.pickup_a = pickup
     rec.ground_pickup_a = g
@@ -234,49 +250,22 @@ def _place(model: DssModel, tree: nx.DiGraph, path: list, k: int, found: tuple[s
     return rec
 
 
-def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
-                 rows: pd.DataFrame, reach: set[int], pickup_a: float,
-                 line_load_a: Callable[[str, int, int, int], float],
-                 rule_pickup_a: float | None = None) -> MidRecloser | None:
-    """The recloser of the module docstring below head ``name`` (whose far bus is
-    ``far_bus``, 51P ``pickup_a``), or None when the head reaches its zone.
-
-    Parameters
-    ----------
-    rows : DataFrame
-        The head's fault rows (``device``, ``fault_bus``, ``fault_type``, ``case``,
-        ``ia_ka``…``ic_ka``, ``i3i0_ka``, ``energized``).
-    reach : set of int
-        The head's primary reach buses (:func:`.head_relay.primary_reach`).
-    line_load_a : callable
-        ``line_load_a(line, terminal, near, far)`` → the line's ``(3,)`` (or ``(k, 3)``, one
-        row per load case) complex phase currents, A: its load and residual are the largest
-        (:func:`.head_rule._line_cases_i_abc`: peak load and the V2G sites charging and
-        exporting, as C8 judges them).
-    rule_pickup_a : float, optional
-        The head's 51P by its load rule before the reach cap (``figures["pickup_rule_a"]``
-        of :func:`.head_relay.propose_relay`), A, default ``pickup_a``: re-drafted with its
-        zone ending at the recloser, the head's pickup rises up to it, so the 2 × is taken
-        on it (the zone's end is then reached with ≥ 2 × whatever the re-draft gives).
-    """
-    rule_a = max(pickup_a, rule_pickup_a or pickup_a)
-    d = rows[(rows.device == name) & (rows.case == "min") & rows.energized
-             & rows.fault_bus.isin(reach)]
-    multi = d[d.fault_type.isin(["3ph", "LL"])]
-    if multi.empty:
-        return None
-    i_bus = (1e3 * multi[["ia_ka", "ib_ka", "ic_ka"]].max(axis=1)).groupby(
-        multi.fault_bus).min()
-    ground = d[d.fault_type.isin(["SLG", "LLG"])]
-    i0_bus = (1e3 * ground["i3i0_ka"]).groupby(ground.fault_bus).min()
-    if not float(i_bus.min()) < REACH_LIMIT * pickup_a:
-        return None
+def place_on_path(model: DssModel, tree: nx.DiGraph, path: list, start: int, at: int,
+                  i_bus: pd.Series, i0_bus: pd.Series, pickups_a: tuple[float, float],
+                  line_load_a: Callable[[str, int, int, int], float],
+                  upstream: str = "the head", allow_partial: bool = False) -> MidRecloser:
+    """The recloser of the module docstring on ``path`` (bus indices, from the upstream
+    device's far bus to the fault it must reach): on the line into ``path[start]`` (the first
+    bus below 2 × the upstream device's pickup), stepping downstream while the pickup window
+    does not fit, at most to the line into ``path[at]`` (the first bus it does not reach).
+    ``pickups_a``: the upstream device's 51P as drafted and by its load rule
+    (:func:`.recloser_walk.mid_reclosers`); ``i_bus``/``i0_bus``: the minimum multi-phase
+    fault and |3I0| per bus (A). Not :attr:`~MidRecloser.drafted` where nothing fits (its
+    ``text`` says why). ``allow_partial``: where no window fits for all that lies behind,
+    a recloser whose pickups reach only its own far bus with 2 × (the walk then drafts the
+    next below it)."""
     names = list(model.buses.index)
-    weakest = int(i_bus.idxmin())
-    path = nx.shortest_path(tree, far_bus, weakest)
-    at = _first_below(path, i_bus, REACH_LIMIT * pickup_a)
-    # the lines from the first bus below 2 × down to the first below 1.5 × (C5's limit)
-    start = min(max(_first_below(path, i_bus, REACH_COMFORT * rule_a), 1), max(at, 1))
+    start = min(max(start, 1), max(at, 1))
     places = [(k, f) for k in range(start, at + 1)
               if (f := _line_between(model, int(path[k - 1]), int(path[k]))) is not None]
     k = start if at > 0 else 0
@@ -285,38 +274,70 @@ def mid_recloser(model: DssModel, tree: nx.DiGraph, far_bus: int, name: str,
         places = [(k, found)] if found else []
         k -= 1
     if not places:
-        return MidRecloser("", 0, names[far_bus], names[path[0]], math.nan,
-                           float(i_bus.min()), names[weakest],
-                           text=f"no line on the path to {names[weakest]} where a recloser "
+        return MidRecloser("", 0, names[path[0]], names[path[-1]], math.nan,
+                           float(i_bus.get(path[-1], math.nan)), names[path[-1]],
+                           text=f"no line on the path to {names[path[-1]]} where a recloser "
                                 "can go")
-    tried = []
-    for k, found in places:
-        rec = _place(model, tree, path, k, found, i_bus, i0_bus, (pickup_a, rule_a),
-                     line_load_a)
-        if rec.drafted:
+    tried, seen = [], {}
+
+    def load_a(line, term, near, far):   # one set of load flows per line
+        if (line, term) not in seen:
+            seen[line, term] = line_load_a(line, term, near, far)
+        return seen[line, term]
+
+    # ½, then C5's 1/1.5 for 51G; then a recloser reaching only part of its zone (the
+    # walk's recursion drafts the next one below it)
+    for share, partial in ((PICKUP_FAULT_SHARE, False), (1.0 / REACH_LIMIT, False),
+                           (PICKUP_FAULT_SHARE, True)):
+        for k, found in places:
+            rec = _place(model, tree, path, k, found, i_bus, i0_bus, pickups_a, load_a,
+                         upstream, share, partial and allow_partial)
+            if rec.drafted:
+                break
+            if share == PICKUP_FAULT_SHARE and not partial:
+                tried.append(rec)
+        if rec.drafted or not allow_partial and partial:
             break
-        tried.append(rec)
     if not rec.drafted:
-        rec.text = (f"no mid-line recloser fits where the head's reach runs out, at "
+        rec = tried[-1]   # the whole-window figures: what a recloser there would need
+        rec.text = (f"no mid-line recloser fits where {upstream}'s reach runs out, at "
                     f"{rec.figures['where']}: its pickup must be {rec.figures['window']}; "
                     "upstream carries more load, downstream leaves the buses between reached "
-                    "by neither: the head cannot reach with this load (move load to another "
+                    f"by neither: {upstream} cannot reach with this load (move load to another "
                     "feeder, or accept the faults it does not reach)")
         return rec
-    rec.place = _why_here(rec, tried, names[path[0]])
+    rec.place = _why_here(rec, tried, names[path[0]], upstream)
+    rec.figures["upstream"] = upstream
+    if partial:
+        up = tried[0]
+        rec.place += (f"; no pickup window fits for the whole of what lies behind it "
+                      f"({up.figures['window']} on line {up.line}): its pickup "
+                      f"{rec.pickup_a:.0f} A carries its load and reaches {rec.far_bus} "
+                      f"({rec.min_fault_a:.0f} A) with ≥ {REACH_COMFORT:g} ×; past where it "
+                      "stops reaching, a recloser below it (or the zone TODO)")
+    elif share != PICKUP_FAULT_SHARE:   # the ground window closed at ½ on every line tried
+        rec.place += (f"; its ground pickup {rec.ground_pickup_a:.0f} A is capped at the "
+                      f"minimum |3I0| behind it ({rec.min_ground_a:.0f} A) / {REACH_LIMIT:g} "
+                      f"(C5's margin), not ½ × it: at ½ no 10 A step carries "
+                      f"{GROUND_RESIDUAL_MARGIN:g} × the residual load current on any line "
+                      f"tried ({tried[-1].figures['window']} on line {tried[-1].line})")
     return rec
 
 
-def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str) -> str:
+def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str,
+              upstream: str = "the head") -> str:
     """Why the recloser sits where it does (its TODO: review ver43 M-a1)."""
-    said = (f"the head's 51P reaches {rec.near_bus}, where its zone now ends, with "
-            f"{rec.reach_x:.2f} × the pickup it is re-drafted to")
+    said = (f"{upstream}'s 51P reaches {rec.near_bus}, where its zone now ends, with "
+            f"{rec.reach_x:.2f} × the pickup it is re-drafted to"
+            if upstream == "the head" else
+            f"{upstream}'s 51P reaches {rec.near_bus}, where its zone now ends, with "
+            f"{rec.reach_x:.2f} × its pickup")
     if rec.reach_x >= REACH_COMFORT:
         return (f"{said} (≥ {REACH_COMFORT:g} ×: C5's {REACH_LIMIT:g} × with a margin for the "
                 "fault resistance, load and V2G figures the draft assumes; the line into the "
                 f"first bus on the trunk below {REACH_COMFORT:g} ×)")
     if not tried:
-        return (f"{said}, below the {REACH_COMFORT:g} × wanted: the head's first bus "
+        return (f"{said}, below the {REACH_COMFORT:g} × wanted: {upstream}'s first bus "
                 f"{first_bus} is already below it")
     up = tried[0]
     return (f"{said}, below the {REACH_COMFORT:g} × wanted: upstream, on line {up.line} "
@@ -327,8 +348,14 @@ def _why_here(rec: MidRecloser, tried: list[MidRecloser], first_bus: str) -> str
 
 
 def recloser_entry(rec: MidRecloser, reclose_intervals_s: list[float]) -> dict:
-    """The study-file entry of a drafted recloser (module docstring)."""
+    """The study-file entry of a drafted recloser (module docstring); its delayed multipliers
+    where not the default (:mod:`.recloser_series`)."""
+    g = rec.ground_delayed_multiplier   # None: the phase one's
+    slower = {k: v for k, v, said in (
+        ("delayed_multiplier", rec.delayed_multiplier, rec.delayed_multiplier != 1.0),
+        ("ground_delayed_multiplier", g, g is not None and g != rec.delayed_multiplier))
+        if said}
     return {"name": f"recloser-{rec.line}", "kind": "recloser",
             "location": {"line": rec.line, "end": "from" if rec.terminal == 1 else "to"},
             "phase_min_trip_a": rec.pickup_a, "ground_min_trip_a": rec.ground_pickup_a,
-            **RECLOSER_CURVES, "reclose_intervals_s": list(reclose_intervals_s)}
+            **RECLOSER_CURVES, **slower, "reclose_intervals_s": list(reclose_intervals_s)}
