@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import pytest
 
+from protv2g.errors import InputError
+
 pytest.importorskip("opendssdirect")
 
 from protv2g.study import load_study  # noqa: E402
@@ -140,8 +142,11 @@ def test_a_renamed_study_device_without_a_ground_element_keeps_the_note(folder):
     text = RC_GROUND.replace("name: rc", "name: rec-2").replace(
         "    ground_min_trip_a: 140\n", "").replace(
         '    ground_fast_curve: "101"\n    ground_delayed_curve: "117"\n', "")
-    acts = _actions(_study(folder, text), "recloser.rc")
-    assert acts["no ground curves set"] == "ground element off (None)"
+    # fix45c (review rev45b: a misnamed study fuse became a phantom second fuse beside the
+    # adopted one): a study recloser at the adopted recloser's place under another name is
+    # refused, naming the model's device — the note then never has to say which one runs
+    with pytest.raises(InputError, match="did you mean 'rc'"):
+        _study(folder, text)
 
 
 def test_validate_and_the_settings_sheet_flag_the_defaulted_51g(folder):

@@ -111,7 +111,28 @@ def test_sigterm_while_the_workbook_is_written_leaves_the_old_set_and_no_process
 
 
 def test_ctrl_c_on_gate_is_one_line_and_exit_130(tmp_path):
-    proc, err = _start(["gate", str(DEPOT_FILE), "--no-hosting"], tmp_path)
+    """`gate` goes through the stoppable path: Ctrl-C while its work runs is one line and 130
+    (on the old code a pandas traceback and exit -2). The gate's work is held in a sleep so
+    the signal lands inside it whatever the machine's speed (the clean-clone CI's first run:
+    the depot's gate finished before the signal and exited 1)."""
+    script = tmp_path / "slow_gate.py"
+    script.write_text(
+        "import sys, time\n"
+        "import protv2g.commands.stop as stop\n"
+        "from protv2g.cli import main\n"
+        "real = stop.stoppable\n"
+        "def held(args):\n"
+        "    print('protv2g gate: study (held)', file=sys.stderr, flush=True)\n"
+        "    time.sleep(120)\n"
+        "    return 0\n"
+        "stop.stoppable = lambda command, func, args: real(command, held, args)\n"
+        "sys.exit(main(sys.argv[1:]))\n", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO_DIR))
+    err = tmp_path / "stderr.txt"
+    with open(err, "w") as f_err:
+        proc = subprocess.Popen([sys.executable, str(script), "gate", str(DEPOT_FILE),
+                                 "--no-hosting"], stdout=subprocess.DEVNULL, stderr=f_err,
+                                env=env, cwd=REPO_DIR)
     try:
         end = time.monotonic() + 600
         while "gate: study" not in err.read_text() and proc.poll() is None:
