@@ -77,12 +77,16 @@ def slg_ratio(ctx: Any, relay: str) -> float:
     out = math.nan
     if f is not None and len(f):
         bases = set(ctx.base_of.values())
-        at = np.flatnonzero((f["device"].to_numpy() == relay)
-                            & (f["case"].astype(str).to_numpy() == "max")
-                            & f["scenario"].astype(str).isin(bases).to_numpy())
-        ft = f["fault_type"].astype(str).to_numpy()[at]
+        # the relay's rows first (one comparison over the device table), the text columns
+        # read on those only (#21: astype(str) of three 1.8-million-row columns per relay
+        # cost the 10,000-bus study's checks 0.3 s and 107 MB)
+        mine = np.flatnonzero((f["device"] == relay).to_numpy(dtype=bool))
+        sub = f.iloc[mine]
+        at = mine[(sub["case"].astype(str).to_numpy() == "max")
+                  & sub["scenario"].astype(str).isin(bases).to_numpy()]
+        ft = f["fault_type"].iloc[at].astype(str).to_numpy()
         i_a = pd.to_numeric(f["i_phase_a"].iloc[at], errors="coerce").to_numpy(float)
-        bus = f["fault_bus"].to_numpy()[at]
+        bus = f["fault_bus"].iloc[at].to_numpy()
         three = np.flatnonzero((ft == "3ph") & np.isfinite(i_a))
         if len(three) and i_a[three].max() > 0.0:
             # at the fault of its largest three-phase current (its terminal, the close-in
