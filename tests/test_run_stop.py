@@ -117,7 +117,11 @@ def test_ctrl_c_on_gate_is_one_line_and_exit_130(tmp_path):
     the depot's gate finished before the signal and exited 1)."""
     script = tmp_path / "slow_gate.py"
     script.write_text(
-        "import sys, time\n"
+        "import signal, sys, time\n"
+        # a terminal's Ctrl-C: Python's own SIGINT handler (a CI job run in the background
+        # starts its processes with SIGINT ignored, and Python then installs none: the
+        # second clean-clone CI's run slept through the signal, exit 0)
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import protv2g.commands.stop as stop\n"
         "from protv2g.cli import main\n"
         "real = stop.stoppable\n"
