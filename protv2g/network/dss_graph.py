@@ -39,7 +39,7 @@ from protv2g.network.dss_model import DssModel
 __all__ = ["SERIES_CLASSES", "SUPPLY_KV_FRACTION", "DssDeviceSite", "SourceRole",
            "dss_feeder_graph", "dss_source_buses", "dss_sources",
            "device_site", "locate", "source_side_terminal", "hops_from_sources",
-           "graph_warnings", "opened_sources"]
+           "graph_warnings", "opened_sources", "substation_fed_buses"]
 
 #: Element classes that carry current between buses (graph edges).
 SERIES_CLASSES = ("line", "transformer", "autotrans", "reactor", "capacitor")
@@ -336,6 +336,14 @@ def graph_warnings(model: DssModel) -> pd.DataFrame:
 _SOURCE_CLASSES = ("vsource", "generator", "pvsystem", "storage", "indmach012")
 
 
+def substation_fed_buses(graph: nx.Graph, substation: dict[str, int]) -> set[int]:
+    """Bus positions a path of closed, enabled series elements joins to a substation bus
+    (``graph``: :func:`dss_feeder_graph`; ``substation``: :func:`dss_source_buses`); empty
+    when no substation bus is in the graph."""
+    heads = {int(b) for b in substation.values() if int(b) in graph}
+    return set().union(*(nx.node_connected_component(graph, b) for b in heads))
+
+
 def opened_sources(model: DssModel) -> dict[str, list[str]]:
     """Opened series element → the enabled sources it alone keeps off the feeder: sources no
     path reaches from the substation, that closing the element would join to it (EPRI
@@ -348,8 +356,7 @@ def opened_sources(model: DssModel) -> dict[str, list[str]]:
     if opened.empty or src.empty or not sub:
         return {}
     g = dss_feeder_graph(model)
-    head = {int(b) for b in sub.values() if int(b) in g}
-    fed = set().union(*(nx.node_connected_component(g, b) for b in head)) if head else set()
+    fed = substation_fed_buses(g, sub)
     out: dict[str, list[str]] = {}
     for name, buses in zip(opened.name, opened.buses, strict=True):
         pos = [int(p) for p in model.bus_index([str(b).split(".", 1)[0] for b in buses])

@@ -28,6 +28,7 @@ from protv2g.network.dss_graph import (
     dss_feeder_graph,
     dss_source_buses,
     dss_sources,
+    substation_fed_buses,
 )
 
 __all__ = ["cut_off_site_issues"]
@@ -37,9 +38,9 @@ def _component(g: nx.Graph, bus: int) -> set[int]:
     return set(nx.node_connected_component(g, bus)) if bus in g else {bus}
 
 
-def _openings(model: Any, near: set[int], fed: set[int]) -> list[str]:
-    """The opened series elements with a terminal in ``near`` and one in ``fed``, as
-    "transformer.tg terminal 2 is open"."""
+def _openings(model: Any, near: set[int], fed: set[int]) -> list[tuple[str, list[int]]]:
+    """The opened series elements with a terminal in ``near`` and one in ``fed``: each name
+    and its open terminals (``[]`` where the engine cannot tell which)."""
     e = model.elements
     opened = e[e.enabled.to_numpy(bool) & ~e.closed.to_numpy(bool) & e.cls.isin(SERIES_CLASSES)]
     out = []
@@ -47,9 +48,7 @@ def _openings(model: Any, near: set[int], fed: set[int]) -> list[str]:
         pos = {int(p) for p in model.bus_index([str(b).split(".", 1)[0] for b in buses])
                if p >= 0}
         if pos & near and pos & fed:
-            terms = _open_terminals(model.engine, str(name), len(buses))
-            out.append(f"{name} terminal {', '.join(map(str, terms))} is open" if terms
-                       else f"{name} is open")
+            out.append((str(name), _open_terminals(model.engine, str(name), len(buses))))
     return out
 
 
@@ -60,10 +59,9 @@ def cut_off_site_issues(document: Any, model: Any, site_buses: Mapping[str, int]
     ``model.buses``. None when the model has no substation (said elsewhere)."""
     sub = dss_source_buses(model)
     g = dss_feeder_graph(model)
-    heads = [int(b) for b in sub.values() if int(b) in g]
-    if not heads:
+    fed = substation_fed_buses(g, sub)
+    if not fed:
         return []
-    fed = set().union(*(nx.node_connected_component(g, b) for b in heads))
     names = model.buses.index
     src = dss_sources(model)
     out = []
@@ -74,11 +72,12 @@ def cut_off_site_issues(document: Any, model: Any, site_buses: Mapping[str, int]
         near = _component(g, int(b))
         held = [str(n) for n, sb in zip(src.name, src.bus, strict=True) if int(sb) in near]
         why = _openings(model, near, fed)
-        cause = "; ".join(why) if why else "no closed, enabled element joins it to the feeder"
+        cause = ("; ".join(f"{name} terminal {', '.join(map(str, terms))} is open" if terms
+                           else f"{name} is open" for name, terms in why)
+                 if why else "no closed, enabled element joins it to the feeder")
         by = (f" (it is energised only by {', '.join(held)})" if held else "")
-        close = "; ".join(f"'close {w.split(' terminal ')[0]} {w.split(' terminal ')[1][0]}'"
-                          if " terminal " in w else f"'close {w.split(' is ')[0]}'"
-                          for w in why)
+        close = "; ".join(f"'close {name} {terms[0]}'" if terms else f"'close {name}'"
+                          for name, terms in why)
         fix = ((f"close it in a script listed in feeder.redirects ({close}) if it is closed "
                 "while the site exports, or put the site on a bus the substation feeds")
                if why else "put the site on a bus the substation feeds")
