@@ -86,7 +86,7 @@ def margin_sources(violations: pd.DataFrame, bases: InputBases,
         return []
     # one input: no "; " in its words (the Summary splits a row's inputs at it)
     return [(hit, f"reclose_margin_s = {bases.reclose_margin_s:g} s (protv2g's default, no "
-                  f"published value: bracket {lo:g}–{hi:g} s, the row holds at {lo:g} s)")]
+                  f"published value: bracket {lo:g}–{hi:g} s, the row passing with {lo:g} s)")]
 
 
 def cease_default_sources(rows: Any, bases: InputBases) -> list[tuple[np.ndarray, str]]:

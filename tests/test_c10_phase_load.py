@@ -162,7 +162,7 @@ def test_home_chargers_on_the_light_phase_face_its_own_load(j1):
 
 
 def test_a_uv2_row_rests_on_uv2_limit_load_and_the_margin(j1):
-    """Rests on: the default margin (it alone decides: holds at 0.2 s), the drafted category,
+    """Rests on: the default margin (it alone decides: passes with 0.2 s), the drafted category,
     the default high end of the sustained limit (c10c42: was the drafted first-cycle
     ``limit_pu``) and the drafted light load — not cease_to_energize_s (old code: only that)."""
     _, result, verdict, _, _ = j1
@@ -174,7 +174,7 @@ def test_a_uv2_row_rests_on_uv2_limit_load_and_the_margin(j1):
     assert str(row.input_basis) == "todo"
     items = str(row.input_todo).split("; ")
     assert items[0] == ("reclose_margin_s = 0.5 s (protv2g's default, no published value: "
-                        "bracket 0.2–1 s, the row holds at 0.2 s)")
+                        "bracket 0.2–1 s, the row passing with 0.2 s)")
     assert "ride_through_category of site homes (drafted: TODO)" in items
     assert "limit_pu of site homes (drafted: TODO)" not in items
     assert any(t.startswith("sustained_limit_high_pu of site homes = 1.2 pu (the tool's "
