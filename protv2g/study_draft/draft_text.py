@@ -303,7 +303,12 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         lines += ["v2g_sites: []   # add sites, e.g.:",
                   "#  - {name: depot, bus: <bus>, n_chargers: 20, p_charger_kw: 100}",
                   "#  - {name: homes, bus: <bus>, phases: 1, phase: a, n_chargers: 20, "
-                  "p_charger_kw: 7.2}"]
+                  "p_charger_kw: 7.2}",
+                  # review rev46a #5: sites added by hand kept the drafted first reclose
+                  # drafted for no DER, and C10 failed on it alone
+                  "#  then `protv2g init --redraft <this file>`: a drafted (TODO) head relay's",
+                  "#  reclosing is re-drafted past the sites' cease-to-energise time (or draft",
+                  "#  with `protv2g init --site NAME:BUS[.PHASE]:N:KW`)"]
     loadless = [n for n in general if n.what == NO_LOAD_WHAT]
     no_load = "".join(f"  {todo(f'{n.what}: {n.action}', n.fix)}" for n in loadless)
     todos += [n.what for n in loadless]
