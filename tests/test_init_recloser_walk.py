@@ -247,3 +247,30 @@ def test_reclosers_in_series_coordinate(tmp_path):
     low_todo = next(ln for ln in draft.text.splitlines()
                     if "- name: recloser-t1  # TODO" in ln)
     assert "sequence coordination" not in low_todo
+
+
+def test_the_count_todo_says_how_far_the_rest_is(tmp_path, monkeypatch):
+    """Session 45's left item 2: where the count stops the walk, the TODO says how far the
+    buses left are from the device's rule, so that the engineer sees whether one more
+    recloser (or another place) would do. The two-branch feeder with the count at 1: the
+    walk drafts recloser-c3 (the weakest, c10) and leaves branch a; its worst bus a10 by
+    hand (IEC 60909 min LL, 20.1 km) 296.1 A against 1.5 × the head's 51P as first drafted.
+    Fails on the old text (no figures)."""
+    import re
+
+    from protv2g.study_draft import recloser_walk
+
+    monkeypatch.setattr(recloser_walk.mid_reclosers, "__defaults__", (1,))
+    path = tmp_path / "Master.dss"
+    _two_branches(path)
+    draft = draft_study(path)
+    dev = _devices(draft)
+    assert sorted(n for n, d in dev.items() if d["kind"] == "recloser") == ["recloser-c3"]
+    todo = next(ln for ln in draft.text.splitlines() if "zone not covered" in ln)
+    m = re.search(r"the draft stops at 1 mid-line reclosers per head \(the worst left, "
+                  r"against the head's rule: 51P: a10 (\d+) A = ([\d.]+) × the 1.5 × "
+                  r"(\d+) A it needs\)", todo)
+    assert m, todo
+    i_a, x, pickup = float(m.group(1)), float(m.group(2)), float(m.group(3))
+    assert i_a == pytest.approx(_ll_min_a(20.1), abs=1.0)
+    assert x == pytest.approx(_ll_min_a(20.1) / (1.5 * pickup), abs=0.01)
