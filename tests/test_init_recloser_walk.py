@@ -274,3 +274,32 @@ def test_the_count_todo_says_how_far_the_rest_is(tmp_path, monkeypatch):
     i_a, x, pickup = float(m.group(1)), float(m.group(2)), float(m.group(3))
     assert i_a == pytest.approx(_ll_min_a(20.1), abs=1.0)
     assert x == pytest.approx(_ll_min_a(20.1) / (1.5 * pickup), abs=0.01)
+
+
+def test_the_redrafted_head_meets_the_walk_rule_on_its_remaining_zone(tmp_path, monkeypatch):
+    """Session 45's left item 4: the walk (51P reach, 51G reach and 10 s) is applied to the
+    head as first drafted, before the head is re-drafted over the reclosers it drafts (the
+    re-draft needs them). Guard: the walk applied again to the re-drafted head over what is
+    left of its zone, reclosers in place, finds nothing uncovered (the re-draft's pickups are
+    capped by its new zone's minimum faults). A guard, not a change: passes on main too."""
+    from protv2g.study_draft import draft as draft_mod
+    from protv2g.study_draft.recloser_walk import MID_TODO_HEADS
+
+    orig = draft_mod.head_proposals
+    again = []
+
+    def spy(*a, **k):
+        out = orig(*a, **k)
+        if not k.get("mid_reclosers"):   # the re-draft: walk it once more
+            again.extend(orig(*a, **{**k, "mid_reclosers": True}))
+        return out
+
+    monkeypatch.setattr(draft_mod, "head_proposals", spy)
+    path = tmp_path / "Master.dss"
+    _two_branches(path)
+    draft = draft_study(path)
+    assert sorted(n for n, d in _devices(draft).items() if d["kind"] == "recloser") == [
+        "recloser-a3", "recloser-c3"]
+    assert len(again) == 1
+    assert not again[0].figures.get("mid_reclosers")
+    assert not [c for c in again[0].conflicts if c.startswith(MID_TODO_HEADS)]
