@@ -100,7 +100,8 @@ class FamilyTry:
     (``capped``; per element ``capped_p``/``capped_g``, None: as ``capped``), its clearing
     times at the zone's minimum faults (s; inf: not reached) and how many judged faults each
     element leaves without the interval at every dial up to the cap (``unmet_p``,
-    ``unmet_g``)."""
+    ``unmet_g``) and how many the 51G leaves uncoordinated on purpose (``accepted_g``:
+    :func:`.head_dials.capped_ground_dial`)."""
 
     curve: str
     td: float
@@ -112,6 +113,7 @@ class FamilyTry:
     capped_g: bool | None = None
     unmet_p: int = 0
     unmet_g: int = 0
+    accepted_g: int = 0
 
     def missed(self, element: str | None = None) -> bool:
         """Whether ``element`` ("51P", "51G"; None: either) misses the interval."""
@@ -180,6 +182,9 @@ def choose_family(tries: Sequence[FamilyTry], order: Sequence[str],
     if not ok:
         fewest = min(t.unmet(element) for t in tries)
         ok = [t for t in tries if t.unmet(element) == fewest]
+    if element != "51P":   # the fewest faults left to the head on purpose (.head_dials)
+        least = min(t.accepted_g for t in ok)
+        ok = [t for t in ok if t.accepted_g == least]
     best = min(t.clearing_s(element) for t in ok)
     tied = [t for t in ok if t.clearing_s(element) <= best * (1.0 + TIE_FRACTION) + 1e-9]
     return min(tied, key=rank), met

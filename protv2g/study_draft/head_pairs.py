@@ -8,7 +8,7 @@ currents there and the device's clearing time — what does not depend on the he
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -20,13 +20,14 @@ __all__ = ["PairFaults", "clearing_s", "pair_faults"]
 class PairFaults:
     """The pairs' faults, one row each (shape ``(n,)``): the head's largest phase current and
     its ``|3I0|`` (A), the device's clearing time (s), the device's name and the fault
-    (``"SLG-a at b2 (min case)"``)."""
+    (``"SLG-a at b2 (min case)"``), and the case (``"max"``/``"min"``)."""
 
     i_phase_a: np.ndarray
     i_ground_a: np.ndarray
     t_dev_s: np.ndarray
     devices: np.ndarray
     faults: np.ndarray
+    cases: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 def pair_faults(rows: pd.DataFrame, name: str, below: Sequence[tuple[str, object]],
@@ -41,7 +42,7 @@ def pair_faults(rows: pd.DataFrame, name: str, below: Sequence[tuple[str, object
     """
     keys = ["case", "fault_bus", "fault_type", "phase"]
     head = rows[rows.device == name].set_index(keys)
-    parts: list[list[np.ndarray]] = [[], [], [], [], []]
+    parts: list[list[np.ndarray]] = [[], [], [], [], [], []]
     for dev_name, model_dev in below:
         mine = rows[rows.device == dev_name].set_index(keys)
         both = mine.index.intersection(head.index)
@@ -57,6 +58,7 @@ def pair_faults(rows: pd.DataFrame, name: str, below: Sequence[tuple[str, object
         parts[3].append(np.full(len(both), dev_name, dtype=object))
         parts[4].append(np.array([f"{ft}-{ph} at {bus_names[int(b)]} ({case} case)"
                                   for case, b, ft, ph in both.tolist()], dtype=object))
+        parts[5].append(np.array([str(k[0]) for k in both.tolist()], dtype=object))
     cat = [np.concatenate(p) if p else np.zeros(0) for p in parts]
     return PairFaults(*cat)
 

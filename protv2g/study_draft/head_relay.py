@@ -83,6 +83,8 @@ from protv2g.study_draft.head_dials import (
     TD_MAX,
     TD_MIN,
     TD_STEP,
+    accepted_text,
+    capped_ground_dial,
     moved_text,
     search_ground_pickup,
     time_dial,
@@ -287,6 +289,9 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
              for _, m in below}
     pf = pair_faults(d, name, below, judged, list(model.buses.index))
     units, t1, dial_of = {}, {}, {}
+    fuses = {n for n, m in below if hasattr(m, "total_clear_time_s")}   # .head_dials
+    may_accept = np.array([dv in fuses for dv in pf.devices], dtype=bool) & (pf.cases == "min")
+    breaker_s = BREAKER_CYCLES / model.f_hz
 
     def try_at(gp: float) -> list[FamilyTry]:
         """Every family at ground pickup ``gp`` (A): its dials and minimum-fault clearing."""
@@ -297,14 +302,18 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                 "ground_pickup_a": gp, "ground_curve": family, "ground_time_dial": 1.0},
                 library)
             t1[gp, family] = (u.phase_time_s(pf.i_phase_a), u.ground_time_s(pf.i_ground_a))
-            dial_of[gp, family] = dp, dg = (time_dial(t1[gp, family][0], pf.t_dev_s),
-                                            time_dial(t1[gp, family][1], pf.t_dev_s))
+            t1_g_min = min_fault_times(u.ground_time_s, 1.0, i_min_ground, model.f_hz)
+            dial_of[gp, family] = dp, dg = (
+                time_dial(t1[gp, family][0], pf.t_dev_s),
+                capped_ground_dial(t1[gp, family][1], pf.t_dev_s, may_accept,
+                                   t1_g_min - breaker_s, breaker_s))
             out.append(FamilyTry(
                 family, dp.td, dg.td, not (dp.met and dg.met),
                 min_fault_times(u.phase_time_s, dp.td, i_min_phase, model.f_hz),
                 min_fault_times(u.ground_time_s, dg.td, i_min_ground, model.f_hz),
                 capped_p=not dp.met, capped_g=not dg.met,
-                unmet_p=int(dp.unmet.sum()), unmet_g=int(dg.unmet.sum())))
+                unmet_p=int(dp.unmet.sum()), unmet_g=int(dg.unmet.sum()),
+                accepted_g=dg.n_accepted))
         return out
 
     order = preference(kinds)
@@ -328,7 +337,9 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     dial_p, dial_g = dial_of[g_pickup, curve][0], dial_of[g_pickup, g_curve][1]
     t1_p, t1_g = t1[g_pickup, curve][0], t1[g_pickup, g_curve][1]
     # why each dial: at the faults it meets the interval at (the others are said below)
-    dials = {k: dial_figures(np.where(dl.unmet, np.nan, tr), pf.t_dev_s, pf.devices,
+    dials = {k: dial_figures(np.where(dl.unmet | (dl.accepted if dl.accepted is not None
+                                                  else False), np.nan, tr),
+                             pf.t_dev_s, pf.devices,
                              pf.faults, dial, TD_MIN, CTI_S)
              for k, tr, dial, dl in (("51P", t1_p, td, dial_p), ("51G", t1_g, tdg, dial_g))}
     choice = {"curve": curve, "ground_curve": g_curve, "met": bool(met_p and met_g),
@@ -352,6 +363,12 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
                                      ("51G", dial_g, t1_g, tdg, g_curve, "|3I0|")):
         if not dl.met:
             conflicts.append(unmet_text(k, dl, tr, dial, c, pf, what, below))
+    if dial_g.n_accepted:   # left to the head on purpose (.head_dials)
+        full = time_dial(t1_g, pf.t_dev_s)
+        t_min = min_fault_times(unit_g.ground_time_s, 1.0, i_min_ground, model.f_hz) - breaker_s
+        conflicts.append(accepted_text(dial_g, t1_g, g_curve, pf, below, full.td,
+                                       full.td * t_min + breaker_s,
+                                       tdg * t_min + breaker_s))
     head_kv = float(model.buses.kv_ll.iat[head.bus]) if 0 <= head.bus < len(model.buses) else (
         math.nan)
     entry = {"name": name, "kind": "relay", "location": loc, "pickup_a": pickup,

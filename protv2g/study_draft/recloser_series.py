@@ -32,6 +32,18 @@ series with no source between them but the V2G sites, whose share C4 itself judg
 Processed bottom-up, so that a recloser raised over the one below it is what the one above
 it coordinates over. Where :data:`MULTIPLIER_MAX` does not do it, the multiplier stays there
 and the pair's C4 rows say by how much it fails.
+
+**The fast curves are left as they are, and the upper one's TODO says why** (session 45's
+left item 3): both carry the same fast curves (101 phase, 104 ground), so C4's fast-shot rows
+(``backup recloser fast shot after primary fast shot``, a *warn*) flag the pair at every fault
+beyond the lower one. In practice two series reclosers' fast curves are not coordinated by
+time — a fast curve slow enough to wait for the other's would no longer save the fuses in the
+upper one's own zone; the upper control's **sequence coordination** steps its shot count
+when the lower one clears a fault on its fast shot, so the two do not run through their fast
+shots together (Cooper Power Systems, *Electrical Distribution-System Protection*, 1990,
+recloser-to-recloser coordination, recalled; the reference C4 itself cites). protv2g does
+not model that control feature: the warn rows stay, and the TODO names them and what makes
+them dismissable (:func:`fast_shot_text`).
 """
 
 from __future__ import annotations
@@ -44,7 +56,8 @@ import numpy as np
 from protv2g.devices.rules import DevicePair, coordination_interval_s
 from protv2g.study_draft.mid_recloser import MidRecloser
 
-__all__ = ["MULTIPLIER_STEP", "MULTIPLIER_MAX", "SERIES_CTI", "coordinate_series"]
+__all__ = ["MULTIPLIER_STEP", "MULTIPLIER_MAX", "SERIES_CTI", "coordinate_series",
+           "fast_shot_text"]
 
 #: The delayed multiplier's step: the ordinary increment of a recloser's multiplier
 #: (:func:`protv2g.recommend.steps.dial_steps_up`, 0.1 for a multiplier).
@@ -94,6 +107,7 @@ def coordinate_series(drafted: list[MidRecloser], times: Times,
         upper = by_name.get(lower.figures.get("upstream", ""))
         if upper is None:
             continue
+        upper.place += "; " + fast_shot_text(lower)
         i_ph, i_g = max_fault_a(lower)
         for ground, attr, pickup, i_max in (
                 (False, "delayed_multiplier", lower.pickup_a, i_ph),
@@ -118,3 +132,16 @@ def coordinate_series(drafted: list[MidRecloser], times: Times,
                     f"{i_max:.0f} A maximum fault (IEC 60909 max, its close-in fault "
                     f"included): smallest margin {margin:+.3f} s "
                     "(protv2g.study_draft.recloser_series)")
+
+
+def fast_shot_text(lower: MidRecloser) -> str:
+    """What the upper recloser's TODO says of its fast shots over ``lower`` (module
+    docstring)."""
+    return (f"its fast curves are those of recloser-{lower.line} below it (101 phase, 104 "
+            "ground): C4 warns 'backup recloser fast shot after primary fast shot' for the "
+            f"faults beyond recloser-{lower.line} — series reclosers' fast curves are not "
+            "coordinated by time (a slower fast curve would stop saving the fuses in this "
+            "one's own zone); set sequence coordination on this recloser's control (it steps "
+            f"its count when recloser-{lower.line} clears on a fast shot: Cooper Power "
+            "Systems, Electrical Distribution-System Protection, 1990, recalled), which "
+            "protv2g does not model: with it set, those C4 warns are dismissable")

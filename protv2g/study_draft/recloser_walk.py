@@ -163,9 +163,10 @@ def _walk(model, tree, up: Upstream, zone: set[int], i_bus, i0_bus, line_load_a,
             return
         if len(out.drafted) >= max_count or len(out.failed) >= max_count:
             out.uncovered += buses[bad].tolist()
-            out.why.append(f"the draft stops at {max_count} mid-line reclosers per head"
-                           if len(out.drafted) >= max_count else
-                           f"the draft stops after {max_count} places where none fits")
+            out.why.append((f"the draft stops at {max_count} mid-line reclosers per head"
+                            if len(out.drafted) >= max_count else
+                            f"the draft stops after {max_count} places where none fits")
+                           + _shortfall_said(up, buses, i_a, i0_a, phase, ground, t_g, names))
             return
         if phase.any():   # the weakest against the 51P's need, else the slowest 51G
             target = int(buses[phase][np.argmin(i_a[phase])])
@@ -202,6 +203,32 @@ def _walk(model, tree, up: Upstream, zone: set[int], i_bus, i0_bus, line_load_a,
                          rec.ground_pickup_a, ground_time_of(rec))
         _walk(model, tree, child, zone & (nx.descendants(tree, far) | {far}), i_bus, i0_bus,
               line_load_a, ground_time_of, max_count, out)
+
+
+def _shortfall_said(up: Upstream, buses: np.ndarray, i_a: np.ndarray, i0_a: np.ndarray,
+                    phase: np.ndarray, ground: np.ndarray, t_g: np.ndarray,
+                    names: list[str]) -> str:
+    """How far the buses left uncovered at the count are from ``up``'s rule (session 45's
+    left item 2: whether one more recloser, or another place, would do): the worst phase
+    and ground shortfall against :data:`REACH_LIMIT` × pickup, and the slowest 51G."""
+    said = []
+    if phase.any():
+        k = int(np.argmin(np.where(phase, i_a, np.inf)))
+        said.append(f"51P: {names[int(buses[k])]} {i_a[k]:.0f} A = "
+                    f"{i_a[k] / (REACH_LIMIT * up.pickup_a):.2f} × the {REACH_LIMIT:g} × "
+                    f"{up.pickup_a:.0f} A it needs")
+    reach_g = ground & (i0_a < REACH_LIMIT * up.ground_pickup_a)
+    if reach_g.any():
+        k = int(np.argmin(np.where(reach_g, i0_a, np.inf)))
+        said.append(f"51G: {names[int(buses[k])]} {i0_a[k]:.0f} A |3I0| = "
+                    f"{i0_a[k] / (REACH_LIMIT * up.ground_pickup_a):.2f} × the "
+                    f"{REACH_LIMIT:g} × {up.ground_pickup_a:.0f} A it needs")
+    slow = ground & ~reach_g & np.isfinite(t_g)
+    if slow.any():
+        k = int(np.argmax(np.where(slow, t_g, -np.inf)))
+        said.append(f"51G: {names[int(buses[k])]} cleared in {t_g[k]:.3g} s")
+    return (f" (the worst left, against {up.name}'s rule: {'; '.join(said)})" if said
+            else "")
 
 
 def _ground_said(up: Upstream, bus: int, i0_bus: pd.Series, names: list[str]) -> str:
