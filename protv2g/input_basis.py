@@ -313,8 +313,15 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
         hit = ground & rows.test("case", lambda t: t == "min")
         if bases.low_voltage_buses:  # applied above 1 kV only (InputBases.low_voltage_buses)
             hit &= ~rows.test("fault_bus", lambda t: low_voltage_fault(bases, t))
-        out.append((hit, f"the minimum-case fault resistance r_fault_min_ohm = "
-                         f"{bases.r_fault_min_ohm:g} Ω (drafted: TODO)"))
+        r_min = f"{bases.r_fault_min_ohm:g} Ω"
+        # an LLG's: in each faulted phase, its phases not bonded to each other (so its
+        # minimum ≈ the SLG's: docs/opendss-phase-path.md, "The minimum-case LLG"; rev46b M3)
+        llg = hit & rows.test("fault_type", lambda t: t.startswith("LLG"))
+        out.append((hit & ~llg, f"the minimum-case fault resistance r_fault_min_ohm = {r_min} "
+                                "(drafted: TODO)"))
+        out.append((llg, f"the minimum-case fault resistance r_fault_min_ohm = {r_min} in "
+                         "each faulted phase of the LLG, its phases not bonded to each other "
+                         "(drafted: TODO)"))
     held = _held(violations, bases, rows)
     if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
         light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()

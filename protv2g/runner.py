@@ -371,6 +371,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # (a dead load is listed by the model's own warnings: not twice, rev39b M6)
         feeder_warnings = with_issue_rows(feeder_warnings,
                                           grounded_load_warnings(study, dead=False), "load")
+        # the IEC 60909 max SLG well below the classical one, loads in (review rev46b M1)
+        from protv2g.study.iec_slg_gap import iec_slg_gap_issues
+
+        feeder_warnings = with_issue_rows(feeder_warnings, iec_slg_gap_issues(study), "faults")
         # a site transformer's own loads leave the base case with it (review rev35a M1)
         feeder_warnings = with_issue_rows(feeder_warnings, project_load_warnings(study),
                                           "transformer")

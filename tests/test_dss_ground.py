@@ -88,6 +88,12 @@ def _ungrounded(model) -> set[str]:
     # ... grounded through a neutral reactor: grounded
     ("yny_reactor", "wye, wye", "lv.1.2.3.4",
      "New Reactor.rn phases=1 bus1=lv.4 bus2=lv.0 r=0.5 x=0", set()),
+    # ... or through the winding's own rneut (a shunt on its neutral conductor in Yprim, no
+    # conductor on node 0; review rev46b M2 called it floating): grounded
+    ("yny_rneut", "wye, wye", "lv.1.2.3.4", "Edit Transformer.xf wdg=2 rneut=0.5 xneut=0", set()),
+    # ... a high-resistance one (rneut 1e4 Ω, below GROUND_MIN_RATIO of the winding) is not
+    ("yny_rneut_hrg", "wye, wye", "lv.1.2.3.4", "Edit Transformer.xf wdg=2 rneut=1e4",
+     {"lv", "lv2"}),
 ])
 def test_ungrounded_buses_from_the_element_admittances(tmp_path, name, conns, lv, extra,
                                                        floating) -> None:

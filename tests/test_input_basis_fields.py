@@ -50,6 +50,20 @@ def test_fault_resistance_and_ground_carry_ground_rows_only():
     assert tag_input_basis(_rows(), b).tolist() == ["given", "todo", "todo", "given", "given"]
 
 
+def test_an_llg_row_says_where_the_fault_resistance_sits():
+    """Review rev46b M3: the min-case LLG puts r_fault_min_ohm in each faulted phase (no
+    phase-to-phase contact, so LLG min ≈ SLG min: OpenDSS at IEEE 13's 650632, 3I0 95.2 A so,
+    against 261.1 A with a–b bolted and 20 Ω to ground); its row's text says so, the SLG's
+    does not need to."""
+    rows = _rows().assign(fault_type=["", "LLG-ab", "SLG-a", "3ph", ""])
+    texts = confirm_texts(rows, InputBases(r_fault_min_ohm=20.0)).tolist()
+    assert texts[1] == ("the minimum-case fault resistance r_fault_min_ohm = 20 Ω in each "
+                        "faulted phase of the LLG, its phases not bonded to each other "
+                        "(drafted: TODO)")
+    assert texts[2] == "the minimum-case fault resistance r_fault_min_ohm = 20 Ω (drafted: TODO)"
+    assert texts[0] == texts[3] == texts[4] == ""
+
+
 def test_gate_line_says_which_input():
     rows = _rows().iloc[[1]].assign(scenario="s", margin=-1.0, attribution="new",
                                     message="m", input_basis="todo")

@@ -99,3 +99,24 @@ def test_faults_workbook_model_notes_carry_the_reasons(tmp_path, capsys):
     assert "star point on sub.4, which nothing grounds" in said["transformer.sub"]
     assert said["transformer.sub"] in printed          # the same words as the terminal's
     assert (notes["element"] == "bus").sum() == 1
+
+
+@pytest.mark.parametrize("variant, hit", [
+    ("master_n4_rneut8.dss", []), ("master_n4_reactor.dss", []),
+    ("master_n4_floating.dss", ["b1", "sub"])])
+def test_a_star_point_grounded_by_its_own_rneut_is_not_floating(shared_dir, variant,
+                                                                  hit) -> None:
+    """Review rev46b M2: the shared case's star point on ``sub.4`` grounded by the winding's
+    own ``rneut=8`` gives SLG 888.6 A at sub (its README, OpenDSS), but ``faults`` also said
+    "2 fault bus(es) with no path to ground (SLG ≈ 0 A): b1, sub" and told the user to fix a
+    star point "which nothing grounds". Only the ``_floating`` variant (OpenDSS 3e-6 A) is."""
+    from protv2g.flow.ungrounded_why import ungrounded_lines
+    from protv2g.network.dss_model import load_dss_model
+
+    model = load_dss_model(shared_dir / "cases" / "transformer-neutral-grounding" / variant)
+    lines = ungrounded_lines(model, ["sub", "b1"])
+    if not hit:
+        assert lines == []
+        return
+    assert lines[0].startswith("2 fault bus(es) with no path to ground")
+    assert "which nothing grounds" in "\n".join(lines)

@@ -25,7 +25,11 @@ How it is found, from OpenDSS's own element admittances (no rule per element cla
    order 1); a delta winding, a delta load and a line do not (a line with a grounded neutral
    only by its capacitance, ≈ 1e-5 of its series admittance; OpenDSS's anti-float admittance
    is on the diagonal, not through a ground conductor). A neutral brought out to a node of
-   its bus and grounded through a reactor counts (the reactor carries the current); a
+   its bus and grounded through a reactor counts (the reactor carries the current), and so
+   does one grounded through the winding's own ``rneut``/``xneut`` (OpenDSS puts that
+   impedance on the neutral conductor's diagonal of the winding's ``Yprim``, a shunt to
+   ground: the current it takes is the sum over the winding's other conductors; the shared
+   case transformer-neutral-grounding ``master_n4_rneut8.dss``, review rev46b M2); a
    high-resistance-grounded winding (ratio below :data:`GROUND_MIN_RATIO`) does not: its phase
    to ground voltages are not a service voltage either.
 
@@ -145,7 +149,10 @@ def _grounded_islands(model: DssModel, island: np.ndarray) -> dict[int, tuple[st
         ground = el.node < 0
         where = np.where(ground, -1, island[model.node_bus[np.maximum(el.node, 0)]])
         islands = np.unique(where[~ground]).tolist()
-        if not ground.any() and len(islands) < 2:
+        # a winding's own rneut/xneut (star point on sub.4) is a shunt in its Yprim, not a
+        # conductor on node 0: its current to ground is the sum over the other conductors
+        own = str(el.name).split(".", 1)[0].lower() in _WINDING_CLASSES
+        if not ground.any() and not own and len(islands) < 2:
             continue
         for k in islands:
             if k in direct and len(islands) < 2:
@@ -155,7 +162,8 @@ def _grounded_islands(model: DssModel, island: np.ndarray) -> dict[int, tuple[st
             scale = float(np.abs(np.diag(el.yprim_s))[where == k].max())
             if scale <= 0:
                 continue
-            if ground.any() and abs(complex(i[ground].sum())) >= GROUND_MIN_RATIO * scale:
+            to_ground = i[~ground].sum() if own else -i[ground].sum()
+            if (ground.any() or own) and abs(complex(to_ground)) >= GROUND_MIN_RATIO * scale:
                 direct.setdefault(int(k), []).append(str(el.name))
             for m in islands:
                 if m != k and abs(complex(i[where == m].sum())) >= GROUND_MIN_RATIO * scale:

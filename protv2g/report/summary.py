@@ -242,6 +242,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                ).font = Font(bold=True, color="C00000")
     if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
         w.pair("Rests on", rests)  # given data, fuse curve band, tool defaults, drafted values
+    for gap in _slg_gap_lines(result.tables.get("Feeder warnings")):  # review rev46b M1
+        w.pair("Ground-fault maximum", gap).font = Font(bold=True, color="C00000")
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
                ).font = Font(bold=True, color="C00000")
@@ -440,6 +442,17 @@ def _unmodelled_notes(counts: list[list[Any]], reasons: list[str],
         return counts
     return [[*row[:-1], NO_FUSES_OR_RECLOSERS] if str(row[0]) in FUSE_RECLOSER_CRITERIA
             and str(row[-1]).startswith("not applicable") else row for row in counts]
+
+
+def _slg_gap_lines(warnings: pd.DataFrame | None) -> list[str]:
+    """The Feeder warnings' rows saying the IEC 60909 maximum SLG current is no upper bound
+    (:mod:`protv2g.study.iec_slg_gap`), as ``"<what>; fix: <action>"``."""
+    from protv2g.study.iec_slg_gap import SLG_GAP_WHAT
+
+    if warnings is None or not len(warnings) or "what" not in warnings:
+        return []
+    hit = warnings[warnings["what"].astype(str).str.startswith(SLG_GAP_WHAT)]
+    return [f"{w}; fix: {a}" for w, a in zip(hit["what"], hit["action"], strict=True)]
 
 
 def _interval_text(rules: pd.DataFrame | None) -> str:

@@ -188,6 +188,9 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         from protv2g.study.dss_ground_loads import grounded_load_warnings
 
         out += grounded_load_warnings(study)  # a wye load on a 3-wire bus (rev36a T4)
+        from protv2g.study.iec_slg_gap import iec_slg_gap_issues
+
+        out += iec_slg_gap_issues(study)  # IEC max SLG below the loads-in one (rev46b M1)
         from protv2g.study.dss_ground_relays import ungrounded_ground_element_warnings
 
         out += ungrounded_ground_element_warnings(study)  # a 51G that never operates (F2)

@@ -114,6 +114,10 @@ class Faults(_Model):
     cases: tuple[Case, ...] = (Case.MAX, Case.MIN)
     r_fault_ohm: NonNegFloat = 0.0
     x_fault_ohm: NonNegFloat = 0.0
+    #: Fault resistance of minimum-case ground faults on buses above 1 kV, Ω: an SLG's in its
+    #: phase, an LLG's in **each** faulted phase (its phases not bonded to each other, the
+    #: junction solid to ground: its minimum ≈ the SLG's; docs/opendss-phase-path.md, "The
+    #: minimum-case LLG"); an LL's phases keep ``r_fault_ohm``.
     r_fault_min_ohm: NonNegFloat = 0.0
     #: The high bracket of the chargers' contribution in time (``docs/charger-fault-model.md``
     #: §3): ``sustained_limit`` (default) — first-cycle limit for one cycle, then each site's
