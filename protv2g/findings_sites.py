@@ -69,7 +69,7 @@ from protv2g.units import Case, ChargerMode, FaultType
 from protv2g.violations import is_given
 
 __all__ = ["Driver", "MarginMethod", "SITE_DRIVERS", "SITE_DRIVER_COLUMNS", "SiteEffect",
-           "site_driver_texts", "site_drivers"]
+           "site_driver_texts", "site_drivers", "with_driver_lines"]
 
 
 class Driver(StrEnum):
@@ -416,3 +416,56 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> lis
         key = (crit, str(f.device), partner, str(f.mechanism), str(f.margin_unit))
         out.append(text.get(key, "") if str(f.attribution) in v2g else "")
     return out
+
+
+def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
+                      table: pd.DataFrame | None) -> tuple[list[str], list[dict[str, Any] | None]]:
+    """The gate's ``reasons`` and ``reason_data`` with each V2G ``fail:`` line of a finding in
+    ``table`` (:func:`site_drivers`) saying its driver: ``site_driver`` (:class:`Driver`) and
+    ``driver_sites`` in its record, "; driven by depot" (:func:`_short_driver`) before the
+    line's closing parenthesis, in the full and the short line. The line is matched by its
+    record's criterion and device (``device / partner``) — one driver only: a pair with two
+    findings of different drivers says none."""
+    if table is None or not len(table):
+        return reasons, data
+    by_line: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for r in table.drop_duplicates(list(KEY_COLUMNS)).itertuples(index=False):
+        device = f"{r.device} / {r.partner}" if r.partner else str(r.device)
+        by_line.setdefault((str(r.criterion), device), set()).add((r.driver, r.driver_sites))
+    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
+    out_r, out_d = list(reasons), list(data)
+    for k, rec in enumerate(out_d):
+        if not isinstance(rec, dict) or rec.get("kind") != "fail" or rec.get(
+                "attribution") not in v2g:
+            continue
+        found = by_line.get((str(rec.get("criterion")), str(rec.get("device"))))
+        if not found or len(found) != 1:
+            continue
+        driver, sites = next(iter(found))
+        words = _short_driver(driver, sites)
+        if not words:
+            continue
+        rec = {**rec, "site_driver": driver, "driver_sites": sites}
+        if rec.get("short"):
+            rec["short"] = _before_close(str(rec["short"]), words)
+        out_r[k] = _before_close(out_r[k], words)
+        out_d[k] = rec
+    return out_r, out_d
+
+
+def _short_driver(driver: str, sites: str) -> str:
+    """"driven by depot", "each of depot, campus on its own", "needs depot and campus
+    together"; "" when not judged."""
+    names = [s for s in sites.split(", ") if s]
+    if driver == Driver.ONE_SITE.value:
+        return f"driven by {names[0]}"
+    if driver == Driver.EACH_SITE.value:
+        return f"each of {', '.join(names)} on its own"
+    if driver == Driver.TOGETHER.value:
+        return f"needs {', '.join(names[:-1])} and {names[-1]} together"
+    return ""
+
+
+def _before_close(line: str, words: str) -> str:
+    """``line`` with ``; words`` before its closing parenthesis (appended without one)."""
+    return f"{line[:-1]}; {words})" if line.endswith(")") else f"{line} ({words})"

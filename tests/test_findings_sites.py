@@ -77,3 +77,14 @@ def test_findings_sheet_names_the_driver(two_site_result):
 def test_one_site_study_has_no_driver_table():
     result = run_study(load_study(FEEDER.parent / "weak_end_of_line" / "study.yaml"))
     assert SITE_DRIVERS not in result.tables
+
+
+def test_gate_line_names_the_driver(two_site_result):
+    gate = two_site_result.meta["gate"]
+    at = [k for k, rec in enumerate(gate["reason_data"]) if rec and rec["kind"] == "fail"
+          and rec["criterion"] == "C2" and rec["device"] == "RC-MID / FU-LAT1"]
+    assert len(at) == 1
+    rec, line = gate["reason_data"][at[0]], gate["reasons"][at[0]]
+    assert rec["site_driver"] == Driver.ONE_SITE.value and rec["driver_sites"] == "homes-lat1"
+    assert line.endswith("; driven by homes-lat1)")
+    assert rec["short"].endswith("; driven by homes-lat1)")
