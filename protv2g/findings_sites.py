@@ -32,10 +32,17 @@ Margins of the counterfactuals (:class:`MarginMethod`):
   limit``, ``k`` 1 or the rule's value), found by reproducing the row's margin from its own
   times (to 1e-9 s); the all-sites solve must reproduce the row's times (1e-6 relative), else
   the figures are the currents only.
-* ``linear in the device current`` (A, kA, × pickup, fraction: C5, C7): margin linear in
-  the device's current (the phase or ``3I0`` current, whichever the row's ``i_device_a`` is)
-  through the row's (current, margin) and the base case's (current with every site idle,
-  ``base_margin``).
+* ``IEC 60909 sum against the largest current without V2G`` (C7's fault-level change rows,
+  margin ``limit − (I_iec / I_ref − 1)`` of the row's own figures): ``I_iec = |I_base| +
+  |I − I_base|`` per phase (:mod:`protv2g.checks.converter_sum`, every site idle as
+  ``I_base``), the all-sites solve reproducing the row's ``i_device_a`` (1e-6 relative);
+  ``i_judged_a`` is that current. Depot study, FU-F1-LAT2 close-in 3ph max, firm 100 %:
+  depot alone 1924 A (+10.8 % on 1736 A, fails), campus alone 1837 A (+5.8 %, holds).
+* ``linear in the device current`` (C5's reach in × pickup: ``I / pickup − limit``, the
+  pickup the row's ``i_device_a / (margin + limit)``; other units through the row's
+  (current, margin) and the base case's (current with every site idle, ``base_margin``)):
+  the device's current the row's ``i_device_a`` is (phase or ``3I0``), reproduced by the
+  all-sites solve (1e-6 relative).
 * ``currents only``: neither applies; the sites are then not judged (:attr:`Driver.UNJUDGED`).
 
 Flow criteria (C8, C11, C12) are not attributed per site here.
@@ -51,7 +58,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.criteria import MarginUnit
 from protv2g.engine import fault_study
+from protv2g.engine.faults import seq_to_abc
 from protv2g.findings import PAIR_CRITERIA, finding_keys
 from protv2g.findings_attribution import Attribution
 from protv2g.network.fault_positions import close_in_study
@@ -101,6 +110,8 @@ class MarginMethod(StrEnum):
 
     TIMES = "device times"
     LINEAR = "linear in the device current"
+    #: C7's fault-level change on the IEC 60909 sum (|I_base| + |I − I_base| per phase)
+    IEC_CHANGE = "IEC 60909 sum against the largest current without V2G"
     CURRENTS = "currents only"
 
 
@@ -111,9 +122,9 @@ KEY_COLUMNS = ("criterion", "device", "partner", "mechanism", "margin_unit")
 #: and counterfactual (``alone``: the site alone; ``removed``: the others without it).
 SITE_DRIVER_COLUMNS = [
     *KEY_COLUMNS, "scenario", "fault_bus", "fault_type", "case", "other_device", "site",
-    "counterfactual", "p_export_kw", "i_device_a", "i_other_a", "t_device_s", "t_other_s",
-    "margin", "reproduced_below", "row_attribution", "effect", "i_device_all_a", "margin_all",
-    "method", "driver", "driver_sites", "driver_text"]
+    "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "i_other_a", "t_device_s",
+    "t_other_s", "margin", "reproduced_below", "row_attribution", "effect", "i_device_all_a",
+    "margin_all", "method", "driver", "driver_sites", "driver_text"]
 
 #: The result table's name (``StudyResult.tables``) and the workbook's sheet.
 SITE_DRIVERS = "Site drivers"
@@ -121,6 +132,9 @@ SITE_DRIVERS = "Site drivers"
 #: Row attributions V2G's export moves (:mod:`protv2g.checks.attribution`).
 _MOVED = ("new", "worse")
 _JUDGED = ("fail", "warn")
+#: margin units that are a current's multiple of a device quantity less the rule's factor
+#: (C5: ``I / pickup − limit``)
+_MULTIPLES = (MarginUnit.PICKUP_MULTIPLE.value, MarginUnit.IMAX_5S_MULTIPLE.value)
 #: the all-sites solve reproduces the row's times to this (relative)
 _REPRODUCE_REL = 1e-6
 
@@ -188,6 +202,17 @@ def _float(value: Any) -> float:
     return out
 
 
+def _is_change_row(row: Any) -> bool:
+    """A fault-level change row (C7, margin a fraction ``limit − (i_device_a / i_other_a −
+    1)`` of the row's own figures, to 1e-9)."""
+    if str(row.margin_unit) != "fraction":
+        return False
+    lim, m = _float(getattr(row, "limit", None)), _float(row.margin)
+    i_d, i_r = _float(getattr(row, "i_device_a", None)), _float(getattr(row, "i_other_a", None))
+    return bool(np.isfinite([lim, m, i_d, i_r]).all() and i_r > 0
+                and abs(lim - (i_d / i_r - 1.0) - m) <= 1e-9)
+
+
 def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
     """``(a, b, c)`` with ``margin = a·t_device + b·t_other + c`` reproducing the row's margin
     from its own times (to 1e-9 s), or None."""
@@ -216,6 +241,7 @@ class _Solved:
     i_other_a: float
     times_device: dict[str, float]
     times_other: dict[str, float]
+    abc_a: np.ndarray  # (3,) the device's first-cycle phase phasors, A
 
 
 def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Solved:
@@ -232,7 +258,14 @@ def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Sol
         ipo, igo = phase_ground_a(st.device_i_012_ka[s, 0, 0, :, o, 0])
         i_o = float(ipo[0])
         times_o = times_through_stages(other, ipo[ok], igo[ok], t0[ok], t1[ok])
-    return _Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o)
+    return _Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
+                   1e3 * seq_to_abc(i012[0]))
+
+
+def _iec_sum_a(s: _Solved, base: _Solved) -> float:
+    """The device's largest phase current on the IEC 60909 basis of C7's change rows
+    (:mod:`protv2g.checks.converter_sum`): ``|I_base| + |I − I_base|`` per phase, A."""
+    return float((np.abs(base.abc_a) + np.abs(s.abc_a - base.abc_a)).max())
 
 
 def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
@@ -320,6 +353,10 @@ def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, stud
     td_row, to_row = _float(getattr(row, "t_device_s", None)), _float(
         getattr(row, "t_other_s", None))
     method, margin_of = MarginMethod.CURRENTS, None
+
+    def judged_a(s: _Solved) -> float:  # the current the margin is of (the text's figure)
+        return s.i_device_a
+
     rel = _time_relation(row, scale) if unit == "s" else None
     if rel is not None:
         kd = time_key(all_.times_device, td_row, scale)
@@ -332,14 +369,40 @@ def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, stud
             def margin_of(s: _Solved) -> tuple[float, float, float]:
                 t_d, t_o = s.times_device[kd], s.times_other[ko]
                 return rel[0] * t_d + rel[1] * t_o + rel[2], t_d, t_o
+    elif _is_change_row(row):
+        # C7's fault-level change: margin = limit − (I_iec / I_ref − 1), I_ref the row's
+        # i_other_a (the largest current without V2G); the all-sites solve must give the
+        # row's own I_iec
+        lim, i_ref = _float(getattr(row, "limit", None)), _float(getattr(row, "i_other_a", None))
+        i_row = _float(getattr(row, "i_device_a", None))
+        if np.isclose(_iec_sum_a(all_, base), i_row, rtol=_REPRODUCE_REL):
+            method = MarginMethod.IEC_CHANGE
+
+            def judged_a(s: _Solved) -> float:
+                return _iec_sum_a(s, base)
+
+            def margin_of(s: _Solved) -> tuple[float, float, float]:
+                return lim - (_iec_sum_a(s, base) / i_ref - 1.0), np.nan, np.nan
     elif unit != "s":
         i_row = _float(getattr(row, "i_device_a", None))
         m_base = _float(getattr(row, "base_margin", None))
+        lim = _float(getattr(row, "limit", None))
         for pick in ("i_device_a", "ig_device_a"):
             i_a, i_b = getattr(all_, pick), getattr(base, pick)
-            if (np.isfinite(i_row) and np.isclose(i_a, i_row, rtol=_REPRODUCE_REL)
-                    and np.isfinite(m_base) and abs(i_a - i_b) > 1e-9 * max(1.0, i_a)):
-                method, slope = MarginMethod.LINEAR, (m_all - m_base) / (i_a - i_b)
+            if not (np.isfinite(i_row) and np.isclose(i_a, i_row, rtol=_REPRODUCE_REL)):
+                continue
+            if unit in _MULTIPLES and np.isfinite(lim) and i_a > 0:
+                # margin = I / pickup − limit: the pickup is the row's i / (margin + limit)
+                slope = (m_all + lim) / i_a
+            elif np.isfinite(m_base) and abs(i_a - i_b) > 1e-9 * max(1.0, i_a):
+                slope = (m_all - m_base) / (i_a - i_b)
+            else:
+                continue
+            if np.isfinite(slope):
+                method = MarginMethod.LINEAR
+
+                def judged_a(s: _Solved, pick=pick) -> float:
+                    return float(getattr(s, pick))
 
                 def margin_of(s: _Solved, pick=pick, i_a=i_a, slope=slope
                               ) -> tuple[float, float, float]:
@@ -362,7 +425,8 @@ def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, stud
                      "other_device": other or "", "site": site, "counterfactual": kind,
                      "p_export_kw": p_of[site] if kind == "alone" else sum(
                          v for k, v in p_of.items() if k != site),
-                     "i_device_a": s.i_device_a, "i_other_a": s.i_other_a,
+                     "i_device_a": s.i_device_a, "i_judged_a": judged_a(s),
+                     "i_other_a": s.i_other_a,
                      "t_device_s": t_d, "t_other_s": t_o, "margin": m,
                      "reproduced_below": bar, "row_attribution": str(row.attribution),
                      "effect": effect.value, "i_device_all_a": all_.i_device_a,
@@ -379,7 +443,7 @@ def _driver(rows: list[dict[str, Any]], device: str, unit: str
     alone = [r for r in rows if r["counterfactual"] == "alone"]
 
     def part(r: dict[str, Any]) -> str:
-        fig = f"{number_text(r['i_device_a'], 'A')} at {device}"
+        fig = f"{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
             return fig
         clear = ", holds" if r["row_attribution"] == "new" else ", no worse than without V2G"

@@ -88,3 +88,16 @@ def test_gate_line_names_the_driver(two_site_result):
     assert rec["site_driver"] == Driver.ONE_SITE.value and rec["driver_sites"] == "homes-lat1"
     assert line.endswith("; driven by homes-lat1)")
     assert rec["short"].endswith("; driven by homes-lat1)")
+
+
+def test_depot_fault_level_change_is_the_depots(depot_result):
+    """C7's fault-level change at FU-F1-LAT2 (close-in 3ph, max, firm 100 %) on the IEC 60909
+    sum: the depot alone raises it past 10 % of the current without V2G, the campus alone
+    does not (the all-sites solve reproduces the row's IEC sum, else "not judged")."""
+    t = depot_result.tables[SITE_DRIVERS]
+    rows = t[(t["criterion"] == "C7") & (t["device"] == "FU-F1-LAT2")].set_index("site")
+    assert (rows["method"] == MarginMethod.IEC_CHANGE.value).all()
+    assert (rows["driver"] == Driver.ONE_SITE.value).all()
+    assert (rows["driver_sites"] == "depot").all()
+    assert rows.at["depot", "margin"] < 0 < rows.at["campus", "margin"]
+
