@@ -61,8 +61,7 @@ import pandas as pd
 from protv2g.criteria import MarginUnit
 from protv2g.engine import fault_study
 from protv2g.engine.faults import seq_to_abc
-from protv2g.findings import PAIR_CRITERIA, finding_keys
-from protv2g.findings_attribution import Attribution
+from protv2g.findings import finding_keys
 from protv2g.network.fault_positions import close_in_study
 from protv2g.scenarios import Scenario, SiteState
 from protv2g.significant import number_text
@@ -77,8 +76,8 @@ from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, FaultType
 from protv2g.violations import is_given
 
-__all__ = ["Driver", "MarginMethod", "SITE_DRIVERS", "SITE_DRIVER_COLUMNS", "SiteEffect",
-           "site_driver_texts", "site_drivers", "with_driver_lines"]
+__all__ = ["Driver", "KEY_COLUMNS", "MarginMethod", "SITE_DRIVERS", "SITE_DRIVER_COLUMNS",
+           "SiteEffect", "site_drivers"]
 
 
 class Driver(StrEnum):
@@ -242,6 +241,7 @@ class _Solved:
     times_device: dict[str, float]
     times_other: dict[str, float]
     abc_a: np.ndarray  # (3,) the device's first-cycle phase phasors, A
+    stages_a: dict[str, float]  # phase / 3I0 current of each stage ("phase1": sustained), A
 
 
 def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Solved:
@@ -258,8 +258,10 @@ def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Sol
         ipo, igo = phase_ground_a(st.device_i_012_ka[s, 0, 0, :, o, 0])
         i_o = float(ipo[0])
         times_o = times_through_stages(other, ipo[ok], igo[ok], t0[ok], t1[ok])
+    stages = {f"{name}{j}": float(v[j]) for name, v in (("phase", ip), ("ground", ig))
+              for j in np.flatnonzero(ok)}
     return _Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
-                   1e3 * seq_to_abc(i012[0]))
+                   1e3 * seq_to_abc(i012[0]), stages)
 
 
 def _iec_sum_a(s: _Solved, base: _Solved) -> float:
@@ -387,8 +389,10 @@ def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, stud
         i_row = _float(getattr(row, "i_device_a", None))
         m_base = _float(getattr(row, "base_margin", None))
         lim = _float(getattr(row, "limit", None))
-        for pick in ("i_device_a", "ig_device_a"):
-            i_a, i_b = getattr(all_, pick), getattr(base, pick)
+        # the current the row judged: a stage's phase or 3I0 current (C5 reads the
+        # sustained stage's where the chargers' stages are solved)
+        for pick in all_.stages_a:
+            i_a, i_b = all_.stages_a[pick], base.stages_a.get(pick, np.nan)
             if not (np.isfinite(i_row) and np.isclose(i_a, i_row, rtol=_REPRODUCE_REL)):
                 continue
             if unit in _MULTIPLES and np.isfinite(lim) and i_a > 0:
@@ -402,11 +406,12 @@ def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, stud
                 method = MarginMethod.LINEAR
 
                 def judged_a(s: _Solved, pick=pick) -> float:
-                    return float(getattr(s, pick))
+                    return s.stages_a.get(pick, np.nan)
 
                 def margin_of(s: _Solved, pick=pick, i_a=i_a, slope=slope
                               ) -> tuple[float, float, float]:
-                    return m_all + slope * (getattr(s, pick) - i_a), np.nan, np.nan
+                    return (m_all + slope * (s.stages_a.get(pick, np.nan) - i_a), np.nan,
+                            np.nan)
                 break
     # the margin a counterfactual must fall below to reproduce the row (SiteEffect)
     base_m, tol = _float(getattr(row, "base_margin", None)), _float(getattr(row, "tolerance",
@@ -461,75 +466,3 @@ def _driver(rows: list[dict[str, Any]], device: str, unit: str
     names = [r["site"] for r in alone]
     return (Driver.TOGETHER, names,
             f"needs {', '.join(names[:-1])} and {names[-1]} together ({each})")
-
-
-def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> list[str]:
-    """Each finding's ``driver_text`` (:func:`site_drivers`) where it is caused or made worse
-    by V2G and the table has its key, else ""."""
-    if table is None or not len(table) or not len(findings):
-        return [""] * len(findings)
-    text = {tuple(str(v) for v in k): t for k, t in zip(
-        table[list(KEY_COLUMNS)].itertuples(index=False, name=None), table["driver_text"],
-        strict=True)}
-    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
-    out = []
-    for f in findings.itertuples(index=False):
-        crit = str(f.criterion)
-        partner = str(f.other_device) if crit in PAIR_CRITERIA and is_given(
-            f.other_device) else ""
-        key = (crit, str(f.device), partner, str(f.mechanism), str(f.margin_unit))
-        out.append(text.get(key, "") if str(f.attribution) in v2g else "")
-    return out
-
-
-def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
-                      table: pd.DataFrame | None) -> tuple[list[str], list[dict[str, Any] | None]]:
-    """The gate's ``reasons`` and ``reason_data`` with each V2G ``fail:`` line of a finding in
-    ``table`` (:func:`site_drivers`) saying its driver: ``site_driver`` (:class:`Driver`) and
-    ``driver_sites`` in its record, "; driven by depot" (:func:`_short_driver`) before the
-    line's closing parenthesis, in the full and the short line. The line is matched by its
-    record's criterion and device (``device / partner``) — one driver only: a pair with two
-    findings of different drivers says none."""
-    if table is None or not len(table):
-        return reasons, data
-    by_line: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    for r in table.drop_duplicates(list(KEY_COLUMNS)).itertuples(index=False):
-        device = f"{r.device} / {r.partner}" if r.partner else str(r.device)
-        by_line.setdefault((str(r.criterion), device), set()).add((r.driver, r.driver_sites))
-    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
-    out_r, out_d = list(reasons), list(data)
-    for k, rec in enumerate(out_d):
-        if not isinstance(rec, dict) or rec.get("kind") != "fail" or rec.get(
-                "attribution") not in v2g:
-            continue
-        found = by_line.get((str(rec.get("criterion")), str(rec.get("device"))))
-        if not found or len(found) != 1:
-            continue
-        driver, sites = next(iter(found))
-        words = _short_driver(driver, sites)
-        if not words:
-            continue
-        rec = {**rec, "site_driver": driver, "driver_sites": sites}
-        if rec.get("short"):
-            rec["short"] = _before_close(str(rec["short"]), words)
-        out_r[k] = _before_close(out_r[k], words)
-        out_d[k] = rec
-    return out_r, out_d
-
-
-def _short_driver(driver: str, sites: str) -> str:
-    """"driven by depot", "each of depot, campus on its own", "needs depot and campus
-    together"; "" when not judged."""
-    names = [s for s in sites.split(", ") if s]
-    if driver == Driver.ONE_SITE.value:
-        return f"driven by {names[0]}"
-    if driver == Driver.EACH_SITE.value:
-        return f"each of {', '.join(names)} on its own"
-    if driver == Driver.TOGETHER.value:
-        return f"needs {', '.join(names[:-1])} and {names[-1]} together"
-    return ""
-
-
-def _before_close(line: str, words: str) -> str:
-    """``line`` with ``; words`` before its closing parenthesis (appended without one)."""
-    return f"{line[:-1]}; {words})" if line.endswith(")") else f"{line} ({words})"

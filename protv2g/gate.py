@@ -66,7 +66,8 @@ import pandas as pd
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
-from protv2g.findings_sites import SITE_DRIVERS, with_driver_lines
+from protv2g.findings_sites import SITE_DRIVERS
+from protv2g.findings_sites_text import with_driver_lines
 from protv2g.gate_coverage import (
     SiteGap,
     ground_fault_gap,

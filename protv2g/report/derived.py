@@ -35,7 +35,8 @@ from protv2g.engine.collect import release_freed_memory
 from protv2g.finding_ids import with_kept_ids
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import on_asymptote, worst_order
-from protv2g.findings_sites import SITE_DRIVERS, site_driver_texts
+from protv2g.findings_sites import SITE_DRIVERS
+from protv2g.findings_sites_text import site_driver_texts
 from protv2g.input_basis import rests_on
 from protv2g.pll_findings import pll_said
 from protv2g.report.devices import devices_from_result
