@@ -41,11 +41,13 @@ Margins of the counterfactuals (:class:`MarginMethod`):
 * ``linear in the device current`` (C5's reach in × pickup: ``I / pickup − limit``, the
   pickup the row's ``i_device_a / (margin + limit)``; other units through the row's
   (current, margin) and the base case's (current with every site idle, ``base_margin``)):
-  the device's current the row's ``i_device_a`` is (phase or ``3I0``), reproduced by the
-  all-sites solve (1e-6 relative).
+  the device's current the row's ``i_device_a`` is (a stage's phase or ``3I0`` current:
+  C5 reads the sustained stage's), reproduced by the all-sites solve (1e-6 relative).
 * ``currents only``: neither applies; the sites are then not judged (:attr:`Driver.UNJUDGED`).
 
-Flow criteria (C8, C11, C12) are not attributed per site here.
+Flow criteria (C8, C11, C12) are not attributed per site here, nor a recloser's "not seen"
+row (margin −inf) or an OpenDSS feeder's findings (the phase-domain engine): "not judged" or
+no row.
 """
 
 from __future__ import annotations
