@@ -66,6 +66,8 @@ import pandas as pd
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
+from protv2g.findings_sites import SITE_DRIVERS
+from protv2g.findings_sites_text import with_driver_lines
 from protv2g.gate_coverage import (
     SiteGap,
     ground_fault_gap,
@@ -425,6 +427,9 @@ def gate_verdict(study: Study, result: StudyResult,
     # what each line of violation rows says, as data (None for the other lines): the terminal
     # groups lines by it, never by their words (ver39, design.md: status is data)
     out["reason_data"] = [records.get(r) for r in out["reasons"]]
+    # which site drives a multi-site V2G finding (rev45a M4): on its line and in its record
+    out["reasons"], out["reason_data"] = with_driver_lines(
+        out["reasons"], out["reason_data"], result.tables.get(SITE_DRIVERS))
     return out
 
 

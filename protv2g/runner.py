@@ -43,6 +43,7 @@ from protv2g.directional import directional_sheet, directional_summary
 from protv2g.engine.collect import release_freed_memory
 from protv2g.engine.phase.der import der_table
 from protv2g.engine.result import with_dead_rows
+from protv2g.findings_sites import SITE_DRIVERS, site_drivers
 from protv2g.gate import gate_verdict, unevaluated_mask
 from protv2g.hosting import by_site_criterion, hosting_analysis
 from protv2g.hosting.band import hosting_band
@@ -351,6 +352,12 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     del timed
     if stages is not None and len(stages):
         tables["Charger stages"] = stages
+    # a multi-site V2G finding's worst fault solved with each site alone (rev45a M4): its
+    # rows only, on the run's close-in net and sequence networks
+    drivers = site_drivers(study, violations, scenarios, close_in=faults.close_in,
+                           networks=faults.networks, coordination=coordination)
+    if len(drivers):
+        tables[SITE_DRIVERS] = drivers
     feeder_warnings = with_site_base_rows(study, study.feeder_warnings)  # rev33c W5
     # a site's own transformer with no device of the study on it (rev33b/rev33c)
     feeder_warnings = unguarded_site_transformer_rows(study, feeder_warnings)
