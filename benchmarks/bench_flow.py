@@ -9,6 +9,16 @@ charge → export swing, loads following the generic day shape. Compared:
   (b) plain ``pandapower.runpp`` loop (numba, default flat start each step);
   (c) ``runpp`` loop with ``init="results"`` and ``recycle`` (bus_pq, no trafo/gen change).
 Prints wall times, the ratio (b)/(a) and (c)/(a), and the max |ΔV| between (a) and (b).
+
+Session 46 (2026-12-07, regb46, issue #21), the IEEE 8500's OpenDSS flows stage (the
+``init``-drafted 8500 + depot study of ``bench_e2e``; ``study_flow`` alone, CPU s,
+``time.process_time``, main 8f23e5fe vs the branch alternated, 3 pairs, load 8.8–15.4 on 2
+cores): 14.82 / 14.94 / 15.55 → 8.94 / 9.30 / 9.38 (min 14.82 → 8.94, median 14.94 → 9.30);
+OpenDSS solves in the regulators' band-edge bracket (``flow.tap_band``) 436 → 256: a trial
+its RegControl refuses by more than half a tap step told from the state's solution
+(``flow.reg_band``, 134 of the 291 refused trials), ``base/der_off``'s edges taken from
+``base/peak`` (no DER in the model: 2 of 6 base searches). #21's 5 s target not reached:
+the rest is 66 kept trials, 157 refused within half a step, 10 snapshot searches' starts.
 """
 
 from __future__ import annotations
