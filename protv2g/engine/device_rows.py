@@ -163,7 +163,8 @@ class DeviceRowsBuilder:
             v = None if v_rows is None else _own(v_rows)  # None: NaN, made in ``build``
             self.pieces[key] = self._differing(key, (
                 pos, i, v, _staged_rows(sl, sl.staged_device_i_012_ka,
-                                        pos % max(len(sl.fault_buses), 1))))
+                                        pos % max(len(sl.fault_buses), 1))),
+                sl.device_of_rows)
             return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                            staged_device_i_012_ka=None, staged_device_v_012_pu=None,
                            device_pos=None)
@@ -182,18 +183,30 @@ class DeviceRowsBuilder:
         return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                        staged_device_i_012_ka=None, staged_device_v_012_pu=None)
 
-    def _differing(self, key: SliceKey, piece: tuple) -> tuple:
-        """``piece`` as it is, or with ``against`` its rows whose stages differ only."""
+    def _differing(self, key: SliceKey, piece: tuple, of: np.ndarray | None = None
+                   ) -> tuple:
+        """``piece`` as it is, or with ``against`` its rows whose stages differ only
+        (``of``: the piece holds those rows of ``against``'s slice only,
+        ``FaultSlice.device_of_rows``; its other rows are the same)."""
         if self.against is None:
+            if of is not None:
+                raise RuntimeError("a slice of some rows needs the rows it is compared with "
+                                   "(against): please report this as a bug")
             return piece
         pos, i, v, st = piece
         ref = self.against.pieces[key]
+        n_ref = len(ref[0])
+        ref_st = ref[3]
+        if of is not None:
+            of = np.asarray(of, dtype=np.int64)
+            ref = (ref[0][of], None, None,
+                   None if ref_st is None else tuple(x[:, of] for x in ref_st))
         if not np.array_equal(ref[0], pos) or (ref[3] is None) != (st is None):
             raise RuntimeError("the high bracket's fault rows do not align with the low "
                                "bracket's: please report this as a bug")
         at = (np.zeros(0, np.int64) if st is None
               else np.flatnonzero(stages_differ(ref[3], st)))
-        self.of_rows[key] = (len(pos), at)
+        self.of_rows[key] = (n_ref, at if of is None else of[at])
         return (pos[at], i[at], None if v is None else v[at],
                 None if st is None else tuple(x[:, at] for x in st))
 
