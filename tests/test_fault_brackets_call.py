@@ -9,6 +9,7 @@ low bracket, then the high one with ``device_rows`` = the low bracket's kept row
 from __future__ import annotations
 
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -152,8 +153,6 @@ def test_high_slices_fill_the_differing_fault_buses_only(depot_inputs):
 def test_differing_columns_bit_for_bit():
     """A column differs where any of its inputs differs in some bit (a NaN equals the same
     NaN, 0.0 and −0.0 differ), padded stages compared as the rows pad them."""
-    from types import SimpleNamespace
-
     from protv2g.engine.row_slices import differing_columns
 
     m, k = 5, 2
@@ -181,3 +180,37 @@ def test_differing_columns_bit_for_bit():
     assert differing_columns(a, sv(3, np.concatenate([i1, i1[1:]])), m).all()
     fixed = SimpleNamespace(**{**vars(a), "fixed": True})
     assert differing_columns(a, fixed, m) is None  # not decided: every row filled
+
+
+def test_first_cycle_twins_share_their_rows(depot_inputs, monkeypatch):
+    """Scenarios whose first cycle has the same inputs bit for bit (the same sites, another
+    export) take their kept rows and first-cycle currents from the first of them
+    (``row_slices.same_first_cycle``; #21, flt46: decided and filled once per scenario at
+    10,000 buses): fewer decisions, the same rows and currents as deciding each."""
+    import protv2g.engine.device_rows as dr
+    import protv2g.engine.study as st
+    from protv2g.engine.row_slices import same_first_cycle
+
+    study, options, high = depot_inputs
+    calls = []
+    real = dr.kept_first_cycle_positions
+
+    def counted(*a, **kw):
+        calls.append(1)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(dr, "kept_first_cycle_positions", counted)
+    got = _quiet(fault_study, study.net, **options, device_min_a=DEVICE_ROW_MIN_A,
+                 high_scenarios=high, device_voltages=False)
+    n_shared = len(calls)
+    calls.clear()
+    monkeypatch.setattr(st, "same_first_cycle", lambda a, b, m: False)
+    ref = _quiet(fault_study, study.net, **options, device_min_a=DEVICE_ROW_MIN_A,
+                 high_scenarios=high, device_voltages=False)
+    assert n_shared < len(calls)  # some scenarios are first-cycle twins here
+    for a, b in ((got, ref), (got.high, ref.high)):
+        ra, rb = a.device_rows, b.device_rows
+        for k in ("slice_key", "device", "fault_bus", "i_012_ka", "staged_i_a",
+                  "t_start_s", "t_end_s"):
+            np.testing.assert_array_equal(getattr(ra, k), getattr(rb, k), err_msg=k)
+    assert not same_first_cycle(SimpleNamespace(fixed=True), SimpleNamespace(fixed=True), 1)

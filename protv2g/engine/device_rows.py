@@ -335,9 +335,15 @@ def unconverged_columns(sv: Any, m: int) -> np.ndarray:
 
 def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, fault_type: Any,
                        zf_pu: Any, pos: np.ndarray | None, min_current_a: float,
-                       n_voltages: int, dtype: type
+                       n_voltages: int, dtype: type, first: tuple | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The device phasors of one solved slice at its kept rows only (#21).
+
+    ``first``: ``(pos, i)`` — the kept positions and first-cycle currents ``(k, 3)`` of
+    another slice of the same case and fault type whose first cycle has the same inputs bit
+    for bit (:func:`~protv2g.engine.row_slices.same_first_cycle`: scenarios that differ in
+    their export only), taken instead of deciding and filling them again (``pos`` and
+    ``n_voltages`` must then be ``None`` and 0).
 
     When the rows are to be found by :func:`device_row_kept` (``pos`` ``None``) the
     first-cycle currents are decided on for every (device, fault bus) without being written
@@ -357,7 +363,11 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     bad = unconverged_columns(sv, m)
     n_s = sv.n_stages
     i0 = None
-    if pos is None and np.dtype(dtype) == np.complex128 and min_current_a > 0:
+    if first is not None:
+        if pos is not None or n_voltages:
+            raise ValueError("first: the positions are the other slice's, currents only")
+        pos = first[0]
+    elif pos is None and np.dtype(dtype) == np.complex128 and min_current_a > 0:
         # decided without the dense grid (#21), the same positions: first_cycle_rows
         pos = kept_first_cycle_positions(solver, sv.i_f[0], sv.terms[0], pre, scale_i,
                                          fault_type, zf_pu, bad, min_current_a)
@@ -371,6 +381,9 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     i = np.empty((n_s, len(pos), 3), dtype=dtype)
     v = np.empty((n_voltages, len(pos), 3), dtype=dtype) if n_voltages else None
     for j in range(n_s):
+        if j == 0 and first is not None:  # the other slice's, the same values
+            i[0] = first[1]
+            continue
         if j == 0 and i0 is None:  # the kept rows' currents and voltages filled alone
             solver.fill_rows(i[0], v[0] if v is not None else None, dev, col, sv.i_f[0],
                              sv.terms[0], pre, scale_i, fault_type, zf_pu)

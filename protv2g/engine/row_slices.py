@@ -17,19 +17,21 @@ from protv2g.engine.device_rows import kept_device_arrays
 from protv2g.engine.slices import FaultSlice, make_slice
 from protv2g.errors import InputError, Issue
 
-__all__ = ["differing_columns", "high_sets", "high_slice", "row_slice"]
+__all__ = ["differing_columns", "high_sets", "high_slice", "row_slice", "same_first_cycle"]
 
 SQRT3 = np.sqrt(3.0)
 
 
 def row_slice(solver, sv, pre, bases, ft, zf_pu, given, min_a, n_v, dtype, where,
-               high: bool = False) -> FaultSlice:
+               high: bool = False, first: tuple | None = None) -> FaultSlice:
     """One slice in row form (:func:`~protv2g.engine.device_rows.kept_device_arrays`);
     ``bases`` = the device, fault and charger current bases, ``where`` = (scenario, case,
-    fault buses, charger parameters, device buses' pre-fault ``V1``)."""
+    fault buses, charger parameters, device buses' pre-fault ``V1``); ``first``: the kept
+    positions and first-cycle currents of a slice with the same first cycle
+    (:func:`same_first_cycle`)."""
     name, case, fault_buses, p, v1_dev = where
     pos, i_k, v_k = kept_device_arrays(solver, sv, pre, bases[0], ft, zf_pu, given, min_a,
-                                       n_v, dtype)
+                                       n_v, dtype, first)
     return replace(make_slice(name, case, ft, fault_buses, sv, bases[1], bases[2], p, None,
                               None, (None, None), dtype),
                    device_i_012_ka=i_k[0], staged_device_i_012_ka=i_k,
@@ -100,6 +102,27 @@ def differing_columns(a, b, m: int) -> np.ndarray | None:
             for ea, eb in zip(a.terms[ja]["e12"], b.terms[jb]["e12"], strict=True):
                 diff |= _bits_differ(ea, eb)
     return diff
+
+
+def same_first_cycle(a, b, m: int) -> bool:
+    """Whether two solved control-law slices of one case and fault type (scenarios with the
+    same sites: :func:`~protv2g.engine.charger_solve.solve_group`'s first-cycle twins, which
+    differ in their export only) have the same first-cycle inputs bit for bit — fault
+    currents, the chargers' currents, ``e1, e2`` — and the same unsolved fault buses: their
+    kept rows and first-cycle device currents are then the same (:func:`~protv2g.engine.
+    device_rows.kept_device_arrays`)."""
+    if a.fixed or b.fixed or a.charger is None or b.charger is None or a.neg != b.neg:
+        return False
+    bad = [np.zeros(m, bool), np.zeros(m, bool)]
+    for x, out in zip((a, b), bad, strict=True):
+        for sol in x.charger.stages:
+            out |= sol.unconverged
+    if not np.array_equal(bad[0], bad[1]):
+        return False
+    sa, sb = a.charger.stages[0], b.charger.stages[0]
+    pairs = [(a.i_f[0], b.i_f[0]), (sa.i1, sb.i1), (sa.i2, sb.i2),
+             *zip(a.terms[0]["e12"], b.terms[0]["e12"], strict=True)]
+    return not any(_bits_differ(x, y).any() for x, y in pairs)
 
 
 def _same_fixed_terms(a, b) -> bool:

@@ -10,7 +10,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
-from protv2g.engine.row_slices import high_sets, high_slice, row_slice
+from protv2g.engine.row_slices import high_sets, high_slice, row_slice, same_first_cycle
 from protv2g.engine.sequence import (
     PREFAULTS,
     Prefault,
@@ -262,6 +262,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
             solved = _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen,
                                       staged, first_cycle_s, device_terms=not reduce)
             kept: dict = {}  # row form: each scenario's kept rows, for its other bracket
+            firsts: list = []  # row form: (solved, kept rows, first-cycle currents) of the
+            # control-law scenarios so far, for those with the same first cycle (export only)
             for name in scenarios:
                 p, cpos = params[name]
                 sv = solved[name]
@@ -278,10 +280,16 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 if device_min_a is not None:  # row form: the kept rows only
                     given = None if device_rows is None else device_rows.get(
                         (name, case, ft), np.zeros(0, np.int64))
+                    twin = None
+                    if given is None and not min(n_v, 1):
+                        twin = next(((pos, i0) for other, pos, i0 in firsts
+                                     if same_first_cycle(other, sv, m)), None)
                     sl = row_slice(solver, sv, pre, (i_base_d, i_base_f, i_base_c), ft,
                                     zf_pu, given, device_min_a, min(n_v, 1), dtype,
-                                    (name, case, fault_buses, p, v1_dev))
+                                    (name, case, fault_buses, p, v1_dev), first=twin)
                     kept[name] = sl.device_pos
+                    if given is None and twin is None and sv.charger is not None:
+                        firsts.append((sv, sl.device_pos, sl.device_i_012_ka))
                     yield sl
                     continue
                 i_dev = np.empty((n_s, d, m, 3), dtype=dtype)
