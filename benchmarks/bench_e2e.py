@@ -869,6 +869,34 @@ With every change of this session: the search **completes** in 5 min 27 s wall (
 253 + sys 70 s), peak RSS 3.83 -> 2.73 GB; its table: expected and firm at light load 0 kW
 (C12, regulator regxfmr_b4868, from the smallest export; even one charger online fails),
 at peak load the site maximum (57.6 / 72 kW).
+
+2026-12-07, session 46, the faults stage at 10,000 buses (branch ``flt46``, engine only; the
+faults stage of this script's child alone — imports, ``load_study``, ``run_study`` up to
+the flows mark — in fresh processes, ``main`` at 8f23e5f (``git archive``) and the branch
+alternated, three pairs at load 8.7-9.4 on the shared 2-core VM; CPU = user + system of
+the process): CPU 2.48 / 2.52 / 2.54 -> 2.34 / 2.35 / 2.52 s (user 1.88-1.97 -> 1.75-1.91),
+peak over the RSS after imports +570-573 -> +562-565 MB. Changed: (1) the high bracket's
+rows are filled only at the fault buses whose inputs (fault currents, the chargers'
+currents, ``e1, e2``, stage times, padded as the rows are) differ from the low bracket's in
+some bit (``engine/row_slices.differing_columns``): 9,956 of 911,763 rows filled (they were
+all filled, magnitudes taken and compared, and 9,920 kept); (2) scenarios with the same
+first cycle (the same sites, another export) take their kept rows and first-cycle device
+currents from the first of them (``row_slices.same_first_cycle``): the dense first-cycle
+decision 24 -> 16 slices. Outputs identical: ``fault_tables`` bit for bit (both brackets'
+stages, bus and device tables) on five pandapower examples, 3k and 10k; ``run_study`` of
+the six examples, 3k and 10k (every frame to 1e-12, gate, findings). Not reached: the
+issue's 1.8 s. Where the stage's ≈ 2.4 s go (warm, CPU, unprofiled wrappers): charger
+solves 0.70 (Newton kernel 0.35 for 410,911 columns, ≈ 1 µs each), row slices 0.27, the
+sequence networks 0.24 (two cases), ``CaseSolver`` set-up 0.15, slice collection 0.14 +
+result 0.14, bus table 0.12, size check 0.07, close-in positions 0.06; the first call in a
+process adds ≈ 0.3 s (numba's registry set-up ≈ 0.14 s and 13 cached overloads loaded).
+The 7 ``malloc_trim`` calls of the stage: without each, peak +632 (the one after the
+engine's slices), +595, +582, +584 MB, and +571-572 MB for the last three (the two before the
+stages' expansion and the stage's end); without the two mid-stage ones together +563-565
+MB at the same CPU (within the scatter): kept.
+This script (``--buses 10000 --skip-pgm --skip-pp --skip-8500``), one run each at load
+7.3-7.8, branch then main: faults 2.51 / 2.53 s CPU (one pair: within the scatter), peak
++561 / +571 MB; compute 6.96 / 6.82 s CPU (checks 3.91 / 3.75: not touched here).
 """
 
 from __future__ import annotations

@@ -194,7 +194,7 @@ def fault_study(net: pp.pandapowerNet, *, fault_types: Sequence[FaultType] = tup
             device_rows=None if device_rows is None or rows is None else {
                 (names[k[0]], cases[k[1]], fault_types[k[2]]): v
                 for k, v in device_rows.items()}, high_scenarios=high_scenarios,
-            networks=networks):
+            networks=networks, high_same_columns=high_rows == "differing"):
         (high if sl.high_bracket and high is not None else low).add(sl)
     release_freed_memory()  # the slices' freed transients, before the rows are built (#21)
     # room behind the first bracket's stage rows for the other's differing rows (#21:

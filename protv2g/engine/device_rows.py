@@ -163,7 +163,8 @@ class DeviceRowsBuilder:
             v = None if v_rows is None else _own(v_rows)  # None: NaN, made in ``build``
             self.pieces[key] = self._differing(key, (
                 pos, i, v, _staged_rows(sl, sl.staged_device_i_012_ka,
-                                        pos % max(len(sl.fault_buses), 1))))
+                                        pos % max(len(sl.fault_buses), 1))),
+                sl.device_of_rows)
             return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                            staged_device_i_012_ka=None, staged_device_v_012_pu=None,
                            device_pos=None)
@@ -182,18 +183,30 @@ class DeviceRowsBuilder:
         return replace(sl, device_i_012_ka=None, device_v_012_pu=None,
                        staged_device_i_012_ka=None, staged_device_v_012_pu=None)
 
-    def _differing(self, key: SliceKey, piece: tuple) -> tuple:
-        """``piece`` as it is, or with ``against`` its rows whose stages differ only."""
+    def _differing(self, key: SliceKey, piece: tuple, of: np.ndarray | None = None
+                   ) -> tuple:
+        """``piece`` as it is, or with ``against`` its rows whose stages differ only
+        (``of``: the piece holds those rows of ``against``'s slice only,
+        ``FaultSlice.device_of_rows``; its other rows are the same)."""
         if self.against is None:
+            if of is not None:
+                raise RuntimeError("a slice of some rows needs the rows it is compared with "
+                                   "(against): please report this as a bug")
             return piece
         pos, i, v, st = piece
         ref = self.against.pieces[key]
+        n_ref = len(ref[0])
+        ref_st = ref[3]
+        if of is not None:
+            of = np.asarray(of, dtype=np.int64)
+            ref = (ref[0][of], None, None,
+                   None if ref_st is None else tuple(x[:, of] for x in ref_st))
         if not np.array_equal(ref[0], pos) or (ref[3] is None) != (st is None):
             raise RuntimeError("the high bracket's fault rows do not align with the low "
                                "bracket's: please report this as a bug")
         at = (np.zeros(0, np.int64) if st is None
               else np.flatnonzero(stages_differ(ref[3], st)))
-        self.of_rows[key] = (len(pos), at)
+        self.of_rows[key] = (n_ref, at if of is None else of[at])
         return (pos[at], i[at], None if v is None else v[at],
                 None if st is None else tuple(x[:, at] for x in st))
 
@@ -322,9 +335,15 @@ def unconverged_columns(sv: Any, m: int) -> np.ndarray:
 
 def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, fault_type: Any,
                        zf_pu: Any, pos: np.ndarray | None, min_current_a: float,
-                       n_voltages: int, dtype: type
+                       n_voltages: int, dtype: type, first: tuple | None = None
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """The device phasors of one solved slice at its kept rows only (#21).
+
+    ``first``: ``(pos, i)`` — the kept positions and first-cycle currents ``(k, 3)`` of
+    another slice of the same case and fault type whose first cycle has the same inputs bit
+    for bit (:func:`~protv2g.engine.row_slices.same_first_cycle`: scenarios that differ in
+    their export only), taken instead of deciding and filling them again (``pos`` and
+    ``n_voltages`` must then be ``None`` and 0).
 
     When the rows are to be found by :func:`device_row_kept` (``pos`` ``None``) the
     first-cycle currents are decided on for every (device, fault bus) without being written
@@ -344,7 +363,11 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     bad = unconverged_columns(sv, m)
     n_s = sv.n_stages
     i0 = None
-    if pos is None and np.dtype(dtype) == np.complex128 and min_current_a > 0:
+    if first is not None:
+        if pos is not None or n_voltages:
+            raise ValueError("first: the positions are the other slice's, currents only")
+        pos = first[0]
+    elif pos is None and np.dtype(dtype) == np.complex128 and min_current_a > 0:
         # decided without the dense grid (#21), the same positions: first_cycle_rows
         pos = kept_first_cycle_positions(solver, sv.i_f[0], sv.terms[0], pre, scale_i,
                                          fault_type, zf_pu, bad, min_current_a)
@@ -358,6 +381,9 @@ def kept_device_arrays(solver: Any, sv: Any, pre: Any, scale_i: np.ndarray, faul
     i = np.empty((n_s, len(pos), 3), dtype=dtype)
     v = np.empty((n_voltages, len(pos), 3), dtype=dtype) if n_voltages else None
     for j in range(n_s):
+        if j == 0 and first is not None:  # the other slice's, the same values
+            i[0] = first[1]
+            continue
         if j == 0 and i0 is None:  # the kept rows' currents and voltages filled alone
             solver.fill_rows(i[0], v[0] if v is not None else None, dev, col, sv.i_f[0],
                              sv.terms[0], pre, scale_i, fault_type, zf_pu)

@@ -46,7 +46,11 @@ class FaultSlice:
     in the ``(D, m)`` grid; the device arrays then hold those rows only — ``device_i_012_ka``,
     ``device_v_012_pu (k, 3)``, ``staged_device_i_012_ka (n_stage, k, 3)``,
     ``staged_device_v_012_pu`` the first stage's only (or ``None``). ``high_bracket``: a
-    slice of the chargers' other bracket (``iter_fault_study(high_scenarios=...)``).
+    slice of the chargers' other bracket (``iter_fault_study(high_scenarios=...)``);
+    ``device_of_rows (k,)``: such a slice holding only some of its scenario's kept rows (those
+    at the fault buses whose inputs differ between the brackets, :func:`~protv2g.engine.
+    row_slices.differing_columns`), each row's position among the scenario's kept rows
+    (``None``: every kept row).
 
     Flags ``(m,)``: ``pll_frozen`` (some stage has no PLL-tracking solution and was solved with
     the PLL held at the pre-fault angle; ``pll_residual`` the smallest tracking residual found,
@@ -83,6 +87,7 @@ class FaultSlice:
     device_v1_pre_pu: np.ndarray | None = None
     device_pos: np.ndarray | None = None
     high_bracket: bool = False
+    device_of_rows: np.ndarray | None = None
 
     @property
     def n_stages(self) -> int:

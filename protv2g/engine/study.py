@@ -10,7 +10,7 @@ import numpy as np
 import pandapower as pp
 
 from protv2g.engine.chargers import ChargerSource, charger_arrays, structure_key
-from protv2g.engine.row_slices import high_sets, high_slice, row_slice
+from protv2g.engine.row_slices import high_sets, high_slice, row_slice, same_first_cycle
 from protv2g.engine.sequence import (
     PREFAULTS,
     Prefault,
@@ -122,7 +122,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                      device_min_a: float | None = None,
                      device_rows: Mapping[tuple[str, Case, FaultType], np.ndarray] | None = None,
                      high_scenarios: Mapping[str, Sequence[ChargerSource]] | None = None,
-                     networks: dict | None = None) -> Iterator[FaultSlice]:
+                     networks: dict | None = None,
+                     high_same_columns: bool = False) -> Iterator[FaultSlice]:
     """Stream the results of :func:`fault_study` one (scenario, case, fault type) at a time.
 
     Memory stays at ``O(buses · devices)`` (one slice plus the per-case transfer arrays,
@@ -173,6 +174,12 @@ def iter_fault_study(net: pp.pandapowerNet, *,
     networks : dict, optional
         Sequence networks kept by the caller between calls on the same net
         (:func:`~protv2g.engine.sequence.network_builder`).
+    high_same_columns : bool
+        With ``high_scenarios``: each of its slices holds only the scenario's kept rows at the
+        fault buses whose inputs differ from the scenario's own slice
+        (:func:`~protv2g.engine.row_slices.differing_columns`; the others are the scenario's
+        own rows, bit for bit), ``FaultSlice.device_of_rows`` saying which (#21: what
+        ``fault_study(high_rows="differing")`` keeps; default ``False``: every kept row).
 
     Yields
     ------
@@ -255,6 +262,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
             solved = _solve_scenarios(solver, ft, zf_pu, pre, scenarios, params, frozen,
                                       staged, first_cycle_s, device_terms=not reduce)
             kept: dict = {}  # row form: each scenario's kept rows, for its other bracket
+            firsts: list = []  # row form: (solved, kept rows, first-cycle currents) of the
+            # control-law scenarios so far, for those with the same first cycle (export only)
             for name in scenarios:
                 p, cpos = params[name]
                 sv = solved[name]
@@ -271,10 +280,16 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                 if device_min_a is not None:  # row form: the kept rows only
                     given = None if device_rows is None else device_rows.get(
                         (name, case, ft), np.zeros(0, np.int64))
+                    twin = None
+                    if given is None and not min(n_v, 1):
+                        twin = next(((pos, i0) for other, pos, i0 in firsts
+                                     if same_first_cycle(other, sv, m)), None)
                     sl = row_slice(solver, sv, pre, (i_base_d, i_base_f, i_base_c), ft,
                                     zf_pu, given, device_min_a, min(n_v, 1), dtype,
-                                    (name, case, fault_buses, p, v1_dev))
+                                    (name, case, fault_buses, p, v1_dev), first=twin)
                     kept[name] = sl.device_pos
+                    if given is None and twin is None and sv.charger is not None:
+                        firsts.append((sv, sl.device_pos, sl.device_i_012_ka))
                     yield sl
                     continue
                 i_dev = np.empty((n_s, d, m, 3), dtype=dtype)
@@ -288,13 +303,16 @@ def iter_fault_study(net: pp.pandapowerNet, *,
             if high:  # the other bracket, grouped as its own call would group it
                 first = {n: (params[n][0], solved[n].charger.stages[0]) for n in high
                          if solved[n].charger is not None}  # first cycles, sites: to reuse
+                # this bracket's solves, to fill the other's rows where they differ only
+                low = solved if high_same_columns else {}
                 del solved
                 solved = _solve_scenarios(solver, ft, zf_pu, pre, high, params_h, frozen_h,
                                           staged, first_cycle_s, first=first)
                 for name in high:
                     yield high_slice(solver, solved[name], params_h[name], pre, ft, zf_pu,
                                       kept[name], (i_base_d, i_base_f), device_min_a, dtype,
-                                      (name, case, fault_buses, v1_dev))
+                                      (name, case, fault_buses, v1_dev), low.get(name))
+                del low
             for group in pending.values():
                 reds = solver.reduce_chargers([x[3] for x in group], pre, i_base_d)
                 for (name, p, i_base_c, sv), (mx, pos) in zip(group, reds, strict=True):
