@@ -273,7 +273,7 @@ wall is 5-10x the CPU and the CPU scatters ±0.4 s):
   -0.3 to -0.45 s of the save is inside this load's scatter.
 * identical: the six ``feeders/*/study.yaml``, 3,000 and 10,000 buses: every xlsx part
   byte for byte but ``docProps/core.xml``, every cell (openpyxl read-only, value and number
-  format; 293,815 cells at 10k), every PNG, every Parquet table (``pd.read_parquet``).
+  format; 293,815 cells at 3k), every PNG, every Parquet table (``pd.read_parquet``).
 * where the 10k workbook's ≈ 6.3 s CPU go now (py-spy 250 Hz, and each part wrapped, CPU s
   at load 12): picture worker ≈ 3.0 (57 TCCs ≈ 2.5, ≈ 40 ms each, the feeder plot ≈ 0.6);
   main ≈ 3.3: sheet XML ≈ 0.6 (490,000 cells, 187,000 of them the Evidence's), the six
