@@ -270,7 +270,10 @@ wall is 5-10x the CPU and the CPU scatters ±0.4 s):
   coerced as scalars, not through one-value Series (``pair_stage_current.number_or_nan``).
 * the whole workbook, base / new alternated in fresh processes (main + worker CPU s):
   6.41 / 6.93, 6.56 / 6.21, 6.34 / 6.34 (main 3.38 / 3.79, 3.45 / 3.25, 3.30 / 3.32): the
-  -0.3 to -0.45 s of the save is inside this load's scatter.
+  -0.3 to -0.45 s of the save is inside this load's scatter. ``bench_e2e.py --buses 10000
+  --skip-pgm --skip-pp --skip-8500``, three alternated pairs at load 6-12, the workbook
+  stage's CPU: base 6.77 / 6.76 / 6.86 -> 6.77 / 6.33 / 6.36 s (median -0.41 s), 12.0 ->
+  12.6 MB; its wall (17-21 s, 9.9 s at load 6) says nothing here.
 * identical: the six ``feeders/*/study.yaml``, 3,000 and 10,000 buses: every xlsx part
   byte for byte but ``docProps/core.xml``, every cell (openpyxl read-only, value and number
   format; 293,815 cells at 3k), every PNG, every Parquet table (``pd.read_parquet``).
