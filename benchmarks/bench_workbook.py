@@ -256,6 +256,36 @@ rounds, medians; peak = VmHWM reset after the result is loaded, over the RSS the
   ≈ 90 ms CPU (text layout and glyphs ≈ 25 ms, zlib ≈ 10-12 ms, the legend's
   ``Line2D.update_from`` deep-copies each marker, ``tcc_legend.py:79``); the zip deflates the
   PNGs again (0.37 s at 10,000 buses; stored, the xlsx would be 15.2 -> 18.2 MB).
+
+Session 46 (2026-12-07, branch ``wb46`` on main 8f23e5fe; the 10,000-bus result of
+``bench_e2e.make_study`` pickled once, ``write_workbook`` alone after ``result_findings``, the
+kernel and the curve library loaded first; 1-min load 11-20 from seven other helpers, so the
+wall is 5-10x the CPU and the CPU scatters ±0.4 s):
+
+* what changed: every part of the workbook's zip deflated by ISA-L level 2
+  (``report/zip_deflate.py``; zlib level 3 for the XML and 1 for the PNGs before): on the
+  10k workbook's own parts 0.133 + 0.200 -> 0.025 + 0.028 s CPU, 11.96 -> 12.57 MB; the save
+  alone, the same workbook saved alternately in one process, three each, 1.02 / 1.23 / 1.23 ->
+  0.76 / 0.77 / 0.78 s CPU, the parts byte-identical. The pair table's three numbers a point
+  coerced as scalars, not through one-value Series (``pair_stage_current.number_or_nan``).
+* the whole workbook, base / new alternated in fresh processes (main + worker CPU s):
+  6.41 / 6.93, 6.56 / 6.21, 6.34 / 6.34 (main 3.38 / 3.79, 3.45 / 3.25, 3.30 / 3.32): the
+  -0.3 to -0.45 s of the save is inside this load's scatter. ``bench_e2e.py --buses 10000
+  --skip-pgm --skip-pp --skip-8500``, three alternated pairs at load 6-12, the workbook
+  stage's CPU: base 6.77 / 6.76 / 6.86 -> 6.77 / 6.33 / 6.36 s (median -0.41 s), 12.0 ->
+  12.6 MB; its wall (17-21 s, 9.9 s at load 6) says nothing here.
+* identical: the six ``feeders/*/study.yaml``, 3,000 and 10,000 buses: every xlsx part
+  byte for byte but ``docProps/core.xml``, every cell (openpyxl read-only, value and number
+  format; 293,815 cells at 3k), every PNG, every Parquet table (``pd.read_parquet``).
+* where the 10k workbook's ≈ 6.3 s CPU go now (py-spy 250 Hz, and each part wrapped, CPU s
+  at load 12): picture worker ≈ 3.0 (57 TCCs ≈ 2.5, ≈ 40 ms each, the feeder plot ≈ 0.6);
+  main ≈ 3.3: sheet XML ≈ 0.6 (490,000 cells, 187,000 of them the Evidence's), the six
+  Parquet spills ≈ 0.56 (``ParquetWriter.write_table`` half of it: Fault currents 41 MB),
+  tables 0.34, pair table 0.32, derive 0.30, bulk summaries 0.22, Summary 0.17, TCC plan
+  0.12. In the TCCs, FreeType's hinted glyph loads for texts not drawn before: 349 metric
+  layouts (``set_text``, 12,726 characters, ≈ 25 µs a character) 0.32 s and 215 texts drawn
+  0.33 s of the 57 TCCs' 2.57 s. Not met: ≤ 3.5 s CPU / ≤ 2 s wall needs the pictures
+  roughly halved and the main process's long tail (no part above 0.6 s) cut together.
 """
 
 from __future__ import annotations

@@ -64,6 +64,7 @@ from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from protv2g.engine.collect import release_freed_memory
 from protv2g.report.table_rows import TableRows, column_xml
+from protv2g.report.zip_deflate import IsalZipFile
 
 __all__ = ["save_workbook"]
 
@@ -328,14 +329,6 @@ class _TableWriter(_RowWriter):
                 self._write_pending(xf)
 
 
-#: zlib level of the pictures in the workbook's zip (:meth:`_Writer._write_images`).
-_MEDIA_LEVEL = 1
-#: zlib level of the workbook's XML parts (openpyxl: the zip's default, 6): #21, the 10,000-bus
-#: workbook's 14.8 MB of XML deflated in 213 -> 92 ms CPU for 1.96 -> 2.20 MB (depot: 21 -> 11
-#: ms, 0.25 -> 0.29 MB; level 1: 58 ms, 2.39 MB). The parts' bytes are the same.
-_XML_LEVEL = 3
-
-
 class _Writer(ExcelWriter):
     """openpyxl's workbook writer with :class:`_RowWriter` for its worksheets (a
     :class:`_TableWriter` for those with table rows held as columns: ``tables``, by title)."""
@@ -371,11 +364,9 @@ class _Writer(ExcelWriter):
         release_freed_memory()
 
     def _write_images(self) -> None:
-        """The pictures, each deflated at level 1 (openpyxl: the zip's default, 6): a PNG is
-        deflated already, 6 gains nothing on it (#21, the 10,000-bus workbook's 113 PNGs,
-        16.2 MB: 0.37 -> 0.28 s CPU for 13.22 -> 13.27 MB)."""
+        """The pictures, deflated as every part (:mod:`protv2g.report.zip_deflate`)."""
         for img in self._images:
-            self._archive.writestr(img.path[1:], img._data(), compresslevel=_MEDIA_LEVEL)
+            self._archive.writestr(img.path[1:], img._data())
 
 
 def save_workbook(wb: Workbook, path: str | Path,
@@ -384,7 +375,8 @@ def save_workbook(wb: Workbook, path: str | Path,
     rows serialised a row at a time (module docstring); ``tables``: sheet title → its table
     rows held as columns (:func:`protv2g.report.format.write_table` ``deferred``), written as
     openpyxl would write them as cells."""
-    archive = ZipFile(path, "w", ZIP_DEFLATED, allowZip64=True, compresslevel=_XML_LEVEL)
+    # every part deflated by ISA-L (#21: zlib took 0.33 s CPU of the 10,000-bus save)
+    archive = IsalZipFile(path, "w", ZIP_DEFLATED, allowZip64=True)
     wb.properties.modified = datetime.datetime.now(
         tz=datetime.UTC).replace(tzinfo=None)
     _Writer(wb, archive, tables or {}).save()
