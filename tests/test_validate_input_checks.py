@@ -275,3 +275,36 @@ def test_second_relay_with_other_elements_or_name_is_allowed(tmp_path):
     with both elements named unlike it (a backup set), stay allowed."""
     assert _dss_with_relay(tmp_path / "a", {"name": "rly-3"}) == []
     assert _dss_with_relay(tmp_path / "b", {"name": "backup-b2", **_GROUND}) == []
+
+
+# --- (3b) init drafts no site on a bus the substation does not reach (fix45c) ---------------
+
+def test_init_refuses_a_site_cut_off_from_the_substation(tmp_path, capsys):
+    """The tiny model's bg (behind the open tg terminal 2, held up by windgen1 only): init
+    drafted the site there silently (old code: a study validate then refused)."""
+    import pytest
+
+    from protv2g.errors import InputError
+    from protv2g.study_draft import draft_study
+    from protv2g.study_draft.draft import parse_site
+
+    _tiny(tmp_path)
+    master = tmp_path / "Master.dss"
+    with pytest.raises(InputError) as err:
+        draft_study(master, sites=[parse_site("lot:bg:4:50")])
+    (hit,) = err.value.issues
+    assert (hit.file, hit.field) == ("--site", "lot")
+    text = str(err.value)
+    assert "bus 'bg' is not connected to the substation" in text
+    assert "transformer.tg terminal 2 is open" in text and "vsource.windgen1" in text
+    assert "close transformer.tg 2" in text and "--redirect" in text
+    # the CLI: exit 2, nothing written
+    out = tmp_path / "drafted.yaml"
+    assert main(["init", str(master), "--site", "lot:bg:4:50", "-o", str(out)]) == 2
+    assert not out.exists()
+    assert "not connected to the substation" in capsys.readouterr().err
+    # a site the substation feeds is drafted as before; a redirect that closes tg joins bg
+    assert "lot" in draft_study(master, sites=[parse_site("lot:b2:4:50")]).text
+    (tmp_path / "fix.dss").write_text("close transformer.tg 2\n")
+    assert "bus: bg" in draft_study(master, redirects=[tmp_path / "fix.dss"],
+                                    sites=[parse_site("lot:bg:4:50")]).text
