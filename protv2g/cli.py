@@ -489,8 +489,9 @@ def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None
 
 #: Commands whose SIGTERM and Ctrl-C end them with one line and 128 + the signal's number
 #: (:func:`protv2g.commands.stop.stoppable`; review rev45b: a pandas traceback on Ctrl-C, and
-#: on SIGTERM the picture worker orphaned); ``hosting`` handles its own.
-STOPPABLE = frozenset({"run", "gate", "recommend"})
+#: on SIGTERM the picture worker orphaned; fix45b: ``faults``, ``flow``, ``init`` and
+#: ``batch`` too, each writing its files whole or not at all); ``hosting`` handles its own.
+STOPPABLE = frozenset({"run", "gate", "recommend", "faults", "flow", "init", "batch"})
 
 
 def _stoppable(command: str | None, args: argparse.Namespace) -> int:
