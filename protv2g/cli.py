@@ -217,6 +217,29 @@ def _fields_text(fields: list[str]) -> str:
             f"(lines {min(lines)}\u2013{max(lines)})")
 
 
+def run_workbook_path(output: str | None, study_name: str) -> Path:
+    """Where ``run`` writes its workbook: ``output`` (``-o``), or ``reports/<study
+    name>.xlsx`` without it; an ``output`` that is an existing folder or ends in a path
+    separator names the folder, and the workbook is ``<study name>.xlsx`` inside it (review
+    rev45b: ``-o DIR`` wrote a file named ``DIR`` without ``.xlsx``, or, for an existing
+    folder, stopped with ``IsADirectoryError`` after the whole run). The folders are created
+    when the workbook is written (:func:`protv2g.report.excel.write_workbook`).
+
+    >>> run_workbook_path("out/", "depot").as_posix()
+    'out/depot.xlsx'
+    >>> run_workbook_path("out/d.xlsx", "depot").as_posix()
+    'out/d.xlsx'
+    >>> run_workbook_path(None, "depot").as_posix()
+    'reports/depot.xlsx'
+    """
+    if not output:
+        return Path("reports") / f"{study_name}.xlsx"
+    out = Path(output)
+    if output.endswith(("/", os.sep)) or out.is_dir():
+        return out / f"{study_name}.xlsx"
+    return out
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from protv2g.commands.progress import StageProgress
     from protv2g.commands.stop import target
@@ -231,7 +254,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from protv2g.violations import describe_rows
 
         study = load_study(args.study)
-        out = Path(args.output) if args.output else Path("reports") / f"{study.name}.xlsx"
+        out = run_workbook_path(args.output, study.name)
         target(args, out)  # as it is before the run, for the line said if it is stopped
         if progress.enabled or progress.lines:
             from protv2g.engine.kernel_cache import COLD_NOTE, cold_kernels
@@ -347,7 +370,12 @@ def build_parser(command: str | None = "*") -> argparse.ArgumentParser:
                     "written (nothing: an earlier workbook kept unchanged; or, stopped after "
                     "the workbook was complete, that it is)")
     p.add_argument("study", help="study file (YAML)")
-    p.add_argument("-o", "--output", help="workbook path (default reports/<study name>.xlsx)")
+    p.add_argument("-o", "--output", metavar="OUT.xlsx | DIR/",
+                   help="workbook path (default reports/<study name>.xlsx); folders on the "
+                        "path that do not exist are created; an existing folder, or a path "
+                        "ending in '/', gets <study name>.xlsx inside it. Tables too long for "
+                        "a sheet are written beside the workbook (<stem>.<sheet>.parquet or "
+                        ".csv.gz), and an earlier run's such tables there are removed")
     p.add_argument("--no-hosting", action="store_true",
                    help="skip the hosting-capacity search (faster)")
     p.add_argument("--recommend", action="store_true",
@@ -489,8 +517,9 @@ def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None
 
 #: Commands whose SIGTERM and Ctrl-C end them with one line and 128 + the signal's number
 #: (:func:`protv2g.commands.stop.stoppable`; review rev45b: a pandas traceback on Ctrl-C, and
-#: on SIGTERM the picture worker orphaned); ``hosting`` handles its own.
-STOPPABLE = frozenset({"run", "gate", "recommend"})
+#: on SIGTERM the picture worker orphaned; fix45b: ``faults``, ``flow``, ``init`` and
+#: ``batch`` too, each writing its files whole or not at all); ``hosting`` handles its own.
+STOPPABLE = frozenset({"run", "gate", "recommend", "faults", "flow", "init", "batch"})
 
 
 def _stoppable(command: str | None, args: argparse.Namespace) -> int:

@@ -21,9 +21,16 @@ from .test_validate_messages import _issues as _depot  # the depot study, edited
 DSS_DIR = FEEDERS_DIR / "opendss_example"
 
 
-def _dss_example(tmp_path: Path, edit) -> list:
+def _dss_example(tmp_path: Path, edit, extra_dss: str = "") -> list:
+    tmp_path.mkdir(parents=True, exist_ok=True)
     for p in DSS_DIR.iterdir():
         (shutil.copytree if p.is_dir() else shutil.copy)(p, tmp_path / p.name)
+    if extra_dss:  # before the model's solve commands, after its devices
+        master = tmp_path / "Master.dss"
+        text = master.read_text()
+        at = text.index("New Fuse.fb")
+        at = text.index("\n", at) + 1
+        master.write_text(text[:at] + extra_dss + text[at:])
     doc = yaml.safe_load((DSS_DIR / "study.yaml").read_text())
     edit(doc)
     (tmp_path / "study.yaml").write_text(yaml.safe_dump(doc, sort_keys=False))
@@ -227,3 +234,77 @@ def test_summary_unconfirmed_inputs_leave_out_what_a_redirect_fixed(tmp_path):
     assert len(unconfirmed) == 1, unconfirmed  # the drafted rating: still to confirm
     assert unconfirmed[0].startswith("devices[0].interrupting_rating_ka")
     assert "its figures are OUT OF DATE" in unconfirmed[0]
+
+
+# --- (1b) a misnamed study relay at an adopted relay's place (fix45c) ----------------------
+
+_DSS_RELAY = ("New Relay.rly3 monitoredobj=Line.l3 monitoredterm=1 type=current "
+              "phasecurve=very_inv groundcurve=very_inv phasetrip=300 groundtrip=100 "
+              "tdphase=2 tdground=2 shots=1\n")
+
+
+def _dss_with_relay(tmp_path: Path, relay: dict) -> list:
+    """opendss_example with a relay rly3 (51P and 51G) on line l3 in the model, the model's
+    devices adopted, and ``relay`` added to the study file at l3's from end."""
+    def edit(doc):
+        doc["feeder"]["adopt_devices"] = True
+        doc["devices"].append({"kind": "relay", "location": {"line": "l3", "end": "from"},
+                               "curve": "IEEE-VI", "time_dial": 2.0, "pickup_a": 300,
+                               "interrupting_rating_ka": 12.5, **relay})
+    issues = _dss_example(tmp_path, edit, extra_dss=_DSS_RELAY)
+    return [i for i in issues if "relay" in i.message and "adopted from the model" in i.message]
+
+
+_GROUND = {"ground_pickup_a": 100, "ground_curve": "IEEE-VI", "ground_time_dial": 2.0}
+
+
+def test_misnamed_relay_beside_the_adopted_one_is_refused(tmp_path):
+    """rly3 written rly-3 with the same 51P + 51G: a second identical relay on l3's breaker
+    (old code: valid, then a C1 pair of the two); refused with "did you mean 'rly3'"."""
+    hits = _dss_with_relay(tmp_path, {"name": "rly-3", **_GROUND})
+    assert len(hits) == 1, hits
+    hit = hits[0]
+    assert hit.field.startswith("devices[") and hit.field.endswith("].location")
+    assert "'rly-3'" in hit.message and "'rly3'" in hit.message
+    assert "line.l3 terminal 1" in hit.message and "phase and ground" in hit.message
+    assert hit.fix.startswith("did you mean 'rly3'?")
+
+
+def test_second_relay_with_other_elements_or_name_is_allowed(tmp_path):
+    """A phase-only relay beside the adopted 51P + 51G relay (other elements), and a relay
+    with both elements named unlike it (a backup set), stay allowed."""
+    assert _dss_with_relay(tmp_path / "a", {"name": "rly-3"}) == []
+    assert _dss_with_relay(tmp_path / "b", {"name": "backup-b2", **_GROUND}) == []
+
+
+# --- (3b) init drafts no site on a bus the substation does not reach (fix45c) ---------------
+
+def test_init_refuses_a_site_cut_off_from_the_substation(tmp_path, capsys):
+    """The tiny model's bg (behind the open tg terminal 2, held up by windgen1 only): init
+    drafted the site there silently (old code: a study validate then refused)."""
+    import pytest
+
+    from protv2g.errors import InputError
+    from protv2g.study_draft import draft_study
+    from protv2g.study_draft.draft import parse_site
+
+    _tiny(tmp_path)
+    master = tmp_path / "Master.dss"
+    with pytest.raises(InputError) as err:
+        draft_study(master, sites=[parse_site("lot:bg:4:50")])
+    (hit,) = err.value.issues
+    assert (hit.file, hit.field) == ("--site", "lot")
+    text = str(err.value)
+    assert "bus 'bg' is not connected to the substation" in text
+    assert "transformer.tg terminal 2 is open" in text and "vsource.windgen1" in text
+    assert "close transformer.tg 2" in text and "--redirect" in text
+    # the CLI: exit 2, nothing written
+    out = tmp_path / "drafted.yaml"
+    assert main(["init", str(master), "--site", "lot:bg:4:50", "-o", str(out)]) == 2
+    assert not out.exists()
+    assert "not connected to the substation" in capsys.readouterr().err
+    # a site the substation feeds is drafted as before; a redirect that closes tg joins bg
+    assert "lot" in draft_study(master, sites=[parse_site("lot:b2:4:50")]).text
+    (tmp_path / "fix.dss").write_text("close transformer.tg 2\n")
+    assert "bus: bg" in draft_study(master, redirects=[tmp_path / "fix.dss"],
+                                    sites=[parse_site("lot:bg:4:50")]).text

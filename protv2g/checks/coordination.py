@@ -85,11 +85,13 @@ from protv2g.checks.fuse_gg_i2t import (
 )
 from protv2g.checks.fuse_gg_text import gg_pair_text
 from protv2g.checks.fuse_melt_text import below_melt_note
+from protv2g.checks.lost_backup import is_lost_backup, lost_backup_message
 from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE
 from protv2g.checks.pair_rows import row_margins
 from protv2g.checks.pair_terms import PairTerms
 from protv2g.checks.pairs import (
     COORDINATION_COLUMNS,
+    backup_absent,
     backup_blocked,
     concat_rows,
     coordination_rows,
@@ -217,12 +219,18 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         # a fuse the feeder's grounding keeps from clearing ground faults: by design, info
         # (:mod:`.ground_limited`, review rev44b M2)
         limited = by_design.ground_limited(ctx, m, sel, margin, elements[1], p_clear)
+        # a backup that does not operate at a fault of its zone: no backup, warn, margin −∞
+        # (:mod:`.lost_backup`, review ver45: "ok" with the backup "never")
+        lost = backup_absent(ctx, m, sel, b_op, no_backup)
+        margin = np.where(lost, -np.inf, margin)
         frames.append(coordination_rows(
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
             margin, cti, tolerance=tol, rule="coordination_interval",
             rule_value=cti, rule_source=src,
             boundary=with_curve_band(bnd, m.primary.to_numpy(), margin, b_op - p_low - cti),
-            fail_status=_pick_text(limited, CheckStatus.INFO.value, CheckStatus.FAIL.value),
+            fail_status=np.select([limited, lost], [CheckStatus.INFO.value,
+                                                    CheckStatus.WARN.value],
+                                  CheckStatus.FAIL.value).astype(object),
             t_primary_low=p_low, elements=elements))
         # C3 fuse→fuse and relay→fuse: protecting time ≤ ratio × protected MM
         b_mm = m.b_t_mm_s.to_numpy(dtype=float)
@@ -315,6 +323,8 @@ def primary_tc_band_low_s(ctx: CheckContext, m: pd.DataFrame, is_fuse: np.ndarra
 def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
     if r.criterion == "C1" and r.status == CheckStatus.INFO.value:
         return by_design.ground_limited_message(ctx, r, where, export)
+    if is_lost_backup(r):
+        return lost_backup_message(ctx, r, where, export)
     if r.check == FAST_SHOT_CHECK:
         return (f"backup recloser {r.backup}'s fast shot ({fmt_s(r.t_backup_s)}) is not slower "
                 f"than {r.primary}'s ({fmt_s(r.t_primary_s)}) by more than their scatter "

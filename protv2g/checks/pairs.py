@@ -33,8 +33,8 @@ from protv2g.checks.pair_rows import (
 from protv2g.criteria import pair_criterion
 from protv2g.devices.kinds import spec
 
-__all__ = ["COORDINATION_COLUMNS", "backup_blocked", "cleared_nearer", "concat_rows",
-           "coordination_rows", "empty_coordination", "in_pair_bracket", "merged",
+__all__ = ["COORDINATION_COLUMNS", "backup_absent", "backup_blocked", "cleared_nearer",
+           "concat_rows", "coordination_rows", "empty_coordination", "in_pair_bracket", "merged",
            "pair_criteria", "pair_criterion", "pair_violations", "tc_band_text"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
@@ -105,6 +105,26 @@ def backup_blocked(ctx: CheckContext, m: pd.DataFrame, t_backup_s: np.ndarray) -
     if col not in m.columns:
         return np.zeros(len(m), dtype=bool)
     out = m[col].to_numpy(dtype=bool) & ~np.isfinite(np.asarray(t_backup_s, dtype=float))
+    return in_backup_zone(ctx, m, out)
+
+
+def backup_absent(ctx: CheckContext, m: pd.DataFrame, sel: np.ndarray,
+                  t_backup_s: np.ndarray, blocked: np.ndarray) -> np.ndarray:
+    """Rows ``sel`` of the pairs × faults ``m`` whose backup does not operate at all
+    (``t_backup_s`` not finite: no element of it picks up at any stage) for a fault of its
+    primary or backup zone (``ctx.zones``), other than the rows :func:`backup_blocked`
+    found (``blocked``): the primary has no backup there (review ver45: a head relay's 51G
+    set above the 3I0 of a lateral's ground fault, the C1 row read "ok" with the backup
+    "never"). Beyond its zones the backup is not expected to operate."""
+    out = (np.asarray(sel, dtype=bool) & ~np.asarray(blocked, dtype=bool)
+           & ~np.isfinite(np.asarray(t_backup_s, dtype=float)))
+    return in_backup_zone(ctx, m, out)
+
+
+def in_backup_zone(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
+    """``rows`` (bool, aligned with ``m``) kept where the fault bus is in one of the
+    backup's zones (``ctx.zones``); a new array."""
+    out = np.array(rows, dtype=bool)
     at = np.flatnonzero(out)
     if len(at):
         z = ctx.zones

@@ -36,7 +36,9 @@ exactly as a study on that model has them (one code path,
 negative of its Thevenin admittance, a model-7 unit behind ``Xdp``); the command prints how
 each existing source was treated, in the words of the study's "Existing sources" sheet (a
 sheet of that name with ``-o``).
-Exit codes: 0 success, 2 bad input.
+Exit codes: 0 success, 2 bad input, 130/143 stopped by Ctrl-C/SIGTERM (one line says what was
+written: nothing — an earlier file at the target kept unchanged — or, stopped after it was
+complete, that it is).
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from protv2g.engine import ChargerSource
 from protv2g.engine.result import with_dead_rows
 from protv2g.errors import InputError, Issue
 from protv2g.network.sources import load_pandapower_json
+from protv2g.report.atomic import atomic_set, atomic_target
 from protv2g.report.excel import save_workbook_atomic
 from protv2g.report.plain_sheets import write_sheets
 from protv2g.runner import dead_buses
@@ -207,18 +210,23 @@ def _check_prefault(args: argparse.Namespace, default_method: Method, default_pr
 
 def _write(args: argparse.Namespace, table, sheets: dict, dead: list[str]) -> None:  # noqa: ANN001
     """The bus table to ``--csv``, ``-o`` (with further ``sheets``) or a summary on stdout."""
+    # each file whole or not at all, the workbook with the tables it spills (a stop or an
+    # error part-way leaves the earlier files as they were: :mod:`protv2g.report.atomic`)
     if args.csv:
-        Path(args.csv).parent.mkdir(parents=True, exist_ok=True)
-        table.to_csv(args.csv, index=False, float_format="%.6g")
+        path = Path(args.csv)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_target(path, suffix=".csv.tmp") as tmp:
+            table.to_csv(tmp, index=False, float_format="%.6g")
         print(f"{len(table)} rows -> {args.csv}")
     elif args.output:
         path = Path(args.output)
         path.parent.mkdir(parents=True, exist_ok=True)
-        wb = Workbook()
-        default = wb.active
-        write_sheets(wb, {"Fault currents": table, **sheets}, path)
-        wb.remove(default)
-        save_workbook_atomic(wb, path)
+        with atomic_set():
+            wb = Workbook()
+            default = wb.active
+            write_sheets(wb, {"Fault currents": table, **sheets}, path)
+            wb.remove(default)
+            save_workbook_atomic(wb, path)
         print(f"{len(table)} rows -> {path}")
     else:
         live = table[table.energized] if "energized" in table else table

@@ -44,15 +44,34 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _write_xlsx(tables: dict, path: Path) -> Path:
     from openpyxl import Workbook
 
+    from protv2g.report.atomic import atomic_set
     from protv2g.report.excel import save_workbook_atomic
     from protv2g.report.plain_sheets import write_sheets
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    wb = Workbook()
-    wb.remove(wb.active)
-    write_sheets(wb, tables, path)
-    save_workbook_atomic(wb, path)
+    with atomic_set():  # the workbook and the tables it spills, whole or not at all
+        wb = Workbook()
+        wb.remove(wb.active)
+        write_sheets(wb, tables, path)
+        save_workbook_atomic(wb, path)
     return path
+
+
+def _write_csv(tables: dict, main: Path) -> list[str]:
+    """Each table to its CSV (the first to ``main``, the others beside it), as one set: all
+    or none moved into place (:func:`protv2g.report.atomic.atomic_set`)."""
+    from protv2g.report.atomic import atomic_set, atomic_target
+
+    main.parent.mkdir(parents=True, exist_ok=True)
+    written = []
+    with atomic_set():
+        for title, frame in tables.items():
+            suffix = title.lower().removeprefix("flow").strip().replace(" ", "_")
+            target = main if not suffix else main.with_suffix(f".{suffix}.csv")
+            with atomic_target(target, suffix=".csv.tmp") as tmp:
+                frame.to_csv(tmp, index=False)
+            written.append(str(target))
+    return written
 
 
 def run_flow(args: argparse.Namespace) -> int:
@@ -64,6 +83,10 @@ def run_flow(args: argparse.Namespace) -> int:
         raise InputError(Issue(args.study, "--comm-loss-fallback",
                                "a fallback needs --comm-loss-step", "add --comm-loss-step STEP"))
     study = load_study(args.study)
+    if not args.csv and not args.output:  # what a stop's line names (commands.stop)
+        from protv2g.commands.stop import target
+
+        target(args, Path("reports") / f"{study.name}_flow.xlsx")
     if getattr(study, "model", None) is not None:
         # an OpenDSS feeder's flows run in OpenDSS, as `run` solves them (review ver34: this
         # command took the pandapower path with no net and stopped with a TypeError)
@@ -80,15 +103,7 @@ def run_flow(args: argparse.Namespace) -> int:
                             comm_loss_fallback=args.comm_loss_fallback)
     tables = result.tables()
     if args.csv:
-        main = Path(args.csv)
-        main.parent.mkdir(parents=True, exist_ok=True)
-        written = []
-        for title, frame in tables.items():
-            suffix = title.lower().removeprefix("flow").strip().replace(" ", "_")
-            target = main if not suffix else main.with_suffix(f".{suffix}.csv")
-            frame.to_csv(target, index=False)
-            written.append(str(target))
-        print(f"csv: {', '.join(written)}")
+        print(f"csv: {', '.join(_write_csv(tables, Path(args.csv)))}")
     else:
         out = Path(args.output) if args.output else Path("reports") / f"{study.name}_flow.xlsx"
         print(f"workbook: {_write_xlsx(tables, out)}")

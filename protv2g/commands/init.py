@@ -94,6 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the drafted study (and its curve file); print what needs the engineer."""
     from protv2g.commands.progress import StageProgress
+    from protv2g.report.atomic import atomic_set
     from protv2g.study_draft import draft_study, parse_site
     from protv2g.study_draft.curve_choice import CLEAR_FIX, clearing_summary, slow_clearing
     from protv2g.study_draft.draft import DRAFT_STAGES
@@ -108,6 +109,7 @@ def run(args: argparse.Namespace) -> int:
                                "STUDY.yaml to re-draft a study's head relay)"))
     master = Path(args.master)
     out = Path(args.output) if args.output else master.parent / "study.yaml"
+    _stop_target(args, out)
     if out.exists() and not args.force:
         raise InputError(Issue(str(out), "", "the study file exists",
                                "give another -o path, or --force to overwrite it"))
@@ -146,8 +148,21 @@ def run(args: argparse.Namespace) -> int:
                             sites=sites, n_candidates=args.candidates, progress=progress,
                             lv_head=getattr(args, "lv_head", "fuse"))
     out.parent.mkdir(parents=True, exist_ok=True)
+    # the model's copy, the redirects' copies, the study and its curve file as one set: each
+    # to a temporary, all moved into place once complete (a stop or an error before that
+    # leaves every earlier file as it was: :func:`protv2g.report.atomic.atomic_set`)
+    with atomic_set():
+        if copy_to is not None:
+            n_files, size_mb = _copy_model(model_dir, copy_to, files)
+        for source, target in extra.items():
+            if source != target:
+                _copy_file(source, target)
+        _write_text(out, draft.text)
+        if draft.curves_text is not None:
+            folder = out.parent / draft.curves_folder
+            folder.mkdir(exist_ok=True)
+            _write_text(folder / "model_curves.yaml", draft.curves_text)
     if copy_to is not None:
-        n_files, size_mb = _copy_model(model_dir, copy_to, files)
         print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
               f"the study reads the copy ({paths[0]}): edit the model there — the files at "
               f"{model_dir} are not read any more")
@@ -159,16 +174,9 @@ def run(args: argparse.Namespace) -> int:
               "keep them with the study's folder when you move it")
     for source, target in extra.items():
         if source != target:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-            target.chmod(target.stat().st_mode | stat.S_IWUSR)
             print(f"redirect: copied {source} to {target}; the study reads the copy")
-    out.write_text(draft.text, encoding="utf-8")
     if draft.curves_text is not None:
-        folder = out.parent / draft.curves_folder
-        folder.mkdir(exist_ok=True)
-        (folder / "model_curves.yaml").write_text(draft.curves_text, encoding="utf-8")
-        print(f"model curves: {folder / 'model_curves.yaml'}")
+        print(f"model curves: {out.parent / draft.curves_folder / 'model_curves.yaml'}")
     heads = ", ".join(p.entry["name"] + (f" (gG fuse {p.entry['link']})" if p.entry["kind"]
                                          == "fuse" else "")
                       for p in draft.proposals) or "none needed"
@@ -247,6 +255,7 @@ def _redraft(args: argparse.Namespace) -> int:
                                f"protv2g init --redraft {args.redraft}"))
     path = Path(args.redraft)
     out = Path(args.output) if args.output else path
+    _stop_target(args, out)
     if out.resolve() != path.resolve():
         if out.resolve().parent != path.resolve().parent:
             raise InputError(Issue(str(out), "-o", "not in the study's folder (the study "
@@ -294,7 +303,7 @@ def _redraft(args: argparse.Namespace) -> int:
     for line in sourced:
         print(f"{out}: {line}")
     if sourced and not stale and not ratings and not moved:
-        out.write_text(text, encoding="utf-8")
+        _write_text(out, text)
     if not stale and not ratings and not moved and not again and not skipped:
         # nothing compared: say so (ver38: IEEE 8500, the reviewer's f_campus item sat between
         # the head relay's TODO comments and the relay, so no drafted relay was found and the
@@ -321,7 +330,7 @@ def _redraft(args: argparse.Namespace) -> int:
         return 0
     if not stale:
         trade = {}
-    out.write_text(refresh_ratings_text(text, ratings), encoding="utf-8")
+    _write_text(out, refresh_ratings_text(text, ratings))
     if stale:
         print(f"{out}: {len(stale)} drafted value(s) re-drafted by init's head-relay rule "
               "(the TODO stays: replace them with the utility's settings):")
@@ -470,9 +479,34 @@ def _copy_model(model_dir: Path, copy_to: Path, files: list[Path]) -> tuple[int,
     ``--force`` copies over it again (``shutil.copy2`` kept a read-only share's ``r--r--r--``,
     EPRI ckt24 from ``../shared``)."""
     for f in files:
-        target = copy_to / f.relative_to(model_dir)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.unlink(missing_ok=True)  # --force over a read-only copy made before
-        shutil.copy2(f, target)
-        target.chmod(target.stat().st_mode | stat.S_IWUSR)
+        _copy_file(f, copy_to / f.relative_to(model_dir))
     return len(files), sum(f.stat().st_size for f in files) / 1e6
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    """``source`` copied to ``target`` (contents and times) through a temporary beside it
+    (:func:`protv2g.report.atomic.atomic_target`: moved into place whole, inside an
+    :func:`~protv2g.report.atomic.atomic_set` when the set is complete), its mode an ordinary
+    file's, writable by its owner: a read-only copy made before is replaced (``rename(2)``
+    needs the folder's write permission only), not refused."""
+    from protv2g.report.atomic import atomic_target
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_target(target) as tmp:
+        shutil.copy2(source, tmp)
+        Path(tmp).chmod(Path(tmp).stat().st_mode | stat.S_IWUSR)
+
+
+def _stop_target(args: argparse.Namespace, out: Path) -> None:
+    """Note ``out`` as the file a stop's line names (:func:`protv2g.commands.stop.target`)."""
+    from protv2g.commands.stop import target
+
+    target(args, out)
+
+
+def _write_text(path: Path, text: str) -> None:
+    """``text`` to ``path`` (UTF-8) whole or not at all (:func:`_copy_file`'s way)."""
+    from protv2g.report.atomic import atomic_target
+
+    with atomic_target(path) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")

@@ -11,9 +11,11 @@ Examples
 The study's fault tables and power flows are computed once; every candidate change is
 verified by re-running the checks on them (:mod:`protv2g.recommend.search`). ``--apply``
 writes the study file with the accepted changes (comments kept, ruamel.yaml round trip;
-the feeder file is copied beside it when it goes to another folder). ``--hosting`` adds the
-hosting capacity per site before and after the changes (a coarse search, about a minute per
-run). Exit 0 when recommendations were found or nothing needed one, 2 on bad input.
+the feeder file is copied beside it when it goes to another folder), whole or not at all: a
+stop or an error before it is complete leaves an earlier file at ``-o`` as it was.
+``--hosting`` adds the hosting capacity per site before and after the changes (a coarse
+search, about a minute per run). Exit 0 when recommendations were found or nothing needed
+one, 2 on bad input.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the CLI imports pandas when it runs)
@@ -124,12 +127,18 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
     elif args.apply:
         from protv2g.finding_ids import id_entries, study_finding_ids
+        from protv2g.report.atomic import atomic_target
 
-        # the findings' ids kept by the written study's runs (rev43c F5)
-        out = write_study(study, rec.changes, args.output, finding_ids=id_entries(
-            rec.before.findings, study_finding_ids(study.document)))
-        print(f"wrote {out['path']}" + ("" if out["comments_kept"] else
-                                         " (comments not kept: ruamel.yaml missing)"),
+        # the findings' ids kept by the written study's runs (rev43c F5); written whole or
+        # not at all, as `run`'s workbook (review fix45b: a stop or an error part-way left a
+        # half-written study file at -o): to a temporary beside it, then moved into place
+        path = Path(args.output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_target(path, suffix=".yaml.tmp") as tmp:
+            out = write_study(study, rec.changes, tmp, finding_ids=id_entries(
+                rec.before.findings, study_finding_ids(study.document)))
+        print(f"wrote {path}" + ("" if out["comments_kept"] else
+                                 " (comments not kept: ruamel.yaml missing)"),
               file=sys.stderr)
         if out["copied"]:
             print(f"copied beside it: {', '.join(out['copied'])}", file=sys.stderr)

@@ -7,8 +7,8 @@ of ``run`` was left orphaned and the temporaries of its files behind (review rev
 :exc:`KeyboardInterrupt`, so the stack unwinds: the worker is stopped, each temporary removed,
 and the files already at their targets are left as they were
 (:func:`protv2g.report.atomic.atomic_set`). :func:`stoppable` runs a command so (``run``,
-``gate``, ``recommend``; ``hosting`` writes what its search settled:
-:mod:`protv2g.commands.hosting`).
+``gate``, ``recommend``, ``faults``, ``flow``, ``init``, ``batch``: :data:`protv2g.cli.STOPPABLE`;
+``hosting`` writes what its search settled: :mod:`protv2g.commands.hosting`).
 """
 
 from __future__ import annotations
@@ -70,12 +70,14 @@ def stoppable(command: str, func: Callable[[argparse.Namespace], int],
     """``func(args)`` with SIGTERM raising (:class:`signals_raise`); stopped by SIGTERM or
     Ctrl-C, one line on stderr and 128 + the signal's number.
 
-    The file named by :func:`target` (else ``args.output``, as the command line gave it) is
+    The file named by :func:`target` (else ``args.output`` or ``args.csv``, as the command
+    line gave it; a command whose default target is known later notes it then) is
     compared with its state before: unchanged, the line says nothing was written and the
     earlier file is kept; replaced (the stop came after the file was complete), it says so.
     """
-    if getattr(args, "output", None) and getattr(args, "stop_target", None) is None:
-        target(args, args.output)
+    written = getattr(args, "output", None) or getattr(args, "csv", None)
+    if written and getattr(args, "stop_target", None) is None:
+        target(args, written)
     try:
         with signals_raise():
             return func(args)

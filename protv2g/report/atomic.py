@@ -11,19 +11,29 @@ removes every temporary and leaves the earlier set untouched (review rev45b: a s
 spills and the workbook left the new run's spills beside the old workbook). The moves are one
 ``rename(2)`` each, not one transaction: only a SIGKILL or a power cut between two of them can
 still leave a mixed set.
+
+A workbook's set also takes away what an earlier run spilled beside the workbook and this one
+did not (review fix45b: run 1 wrote ``study.C5_buses.parquet``, run 2 none, and the old table
+sat beside the new workbook as if it were its own): after the moves, under the same held
+signals, every file of a workbook target's folder named as a spill of that workbook
+(:func:`stale_spills`: ``<stem>.<sheet>.parquet`` or ``.csv.gz``,
+:mod:`protv2g.report.overflow`) that the set did not write is removed. Only that pattern of the
+same stem: another workbook's spills, and files of other names, stay.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import tempfile
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
 
-__all__ = ["atomic_set", "atomic_target"]
+__all__ = ["atomic_set", "atomic_target", "stale_spills"]
 
 #: The moves :func:`atomic_target` leaves to the enclosing :func:`atomic_set` (temporary,
 #: target), in the order written; None outside one.
@@ -34,6 +44,35 @@ _PENDING: ContextVar[list[tuple[str, Path]] | None] = ContextVar("_PENDING", def
 _CREATED: ContextVar[list[str] | None] = ContextVar("_CREATED", default=None)
 #: The signals held back while a set is moved into place (a stop then waits for the moves).
 _HELD = frozenset({signal.SIGINT, signal.SIGTERM})
+#: The suffix of a workbook whose spills its set tidies (:func:`stale_spills`).
+_WORKBOOK_SUFFIX = ".xlsx"
+#: A spill's name after ``<workbook stem>.``: a sheet's slug (letters, digits, ``_``, ``-``:
+#: the report's sheet titles have no dot, so ``study.v2.Evidence.parquet`` is ``study.v2``'s,
+#: not ``study``'s) and the spill formats of :mod:`protv2g.report.overflow`.
+_SPILL_TAIL = re.compile(r"\.[A-Za-z0-9_-]+\.(?:parquet|csv\.gz)")
+
+
+def stale_spills(targets: Iterable[Path]) -> list[Path]:
+    """The files beside each workbook (``.xlsx``) of ``targets`` named as its spills
+    (``<stem>.<sheet>.parquet`` or ``.csv.gz``) that are not among ``targets``: what an
+    earlier run left there (module docstring). Sorted by path.
+
+    >>> stale_spills([Path("/nonexistent/study.xlsx")])
+    []
+    """
+    targets = [Path(t) for t in targets]
+    keep = {t.resolve() for t in targets}
+    out: set[Path] = set()
+    for t in targets:
+        if t.suffix.lower() != _WORKBOOK_SUFFIX or not t.parent.is_dir():
+            continue
+        pattern = re.compile(re.escape(t.stem) + _SPILL_TAIL.pattern)
+        for entry in os.scandir(t.parent):
+            p = Path(entry.path)
+            if (pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)
+                    and p.resolve() not in keep):
+                out.add(p)
+    return sorted(out)
 
 
 @contextmanager
@@ -86,7 +125,8 @@ def atomic_set() -> Iterator[None]:
     held back during the moves (noted and raised again once they are done:
     :func:`_signals_held`). An error or a stop inside the block removes every temporary and goes
     on; the targets are then as before. Sets do not nest: an inner one's files join the
-    outer's.
+    outer's. A workbook's spills of an earlier run that this set did not write are removed
+    after the moves, signals still held (:func:`stale_spills`).
 
     Example
     -------
@@ -111,6 +151,7 @@ def atomic_set() -> Iterator[None]:
             for tmp, target in pending:
                 os.replace(tmp, target)
                 moved += 1
+            _remove(stale_spills(target for _, target in pending))
     except BaseException:  # every temporary not moved into place yet removed (a file whose
         # block a stop left before it was added to ``pending`` included: ``created``)
         done = {tmp for tmp, _ in pending[:moved]}
@@ -118,6 +159,18 @@ def atomic_set() -> Iterator[None]:
             if tmp not in done:
                 Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _remove(paths: Iterable[Path]) -> None:
+    """Remove each of ``paths``; one that cannot be is said in a warning and left (the new
+    set is in place: that is no reason to fail the run)."""
+    for p in paths:
+        try:
+            p.unlink(missing_ok=True)
+        except OSError as err:
+            warnings.warn(f"{p.name}: a table an earlier run spilled beside the workbook "
+                          f"could not be removed ({err.strerror}); it is not this run's",
+                          stacklevel=3)
 
 
 @contextmanager

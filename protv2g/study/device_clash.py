@@ -11,6 +11,14 @@ a primary and a backup set — OpenDSS models them as separate Relay objects) an
 different kinds (a recloser and the relay of the breaker it sits behind). Two model devices
 adopted together are the model as given and are not refused here either.
 
+A relay is refused in one case only (review fix45c): a study-file relay at the place of a
+relay adopted from the model, with the same elements (:func:`relay_elements`: phase only, or
+phase and ground), whose name is close to the adopted one's (:data:`CLOSE_NAME`, the
+``difflib`` ratio of the case-folded names): ``head-rly`` written ``head-rlay`` would be a
+second, identical relay on the breaker rather than the model's relay set anew. A second relay
+with other elements (a separate ground relay) or a name unlike the adopted one's (a backup
+set) stays allowed.
+
 The place of a device is its :class:`~protv2g.study.places.DeviceSite`: the element, its row
 and the bus of the end it sits at (a transformer's two sides are two places).
 """
@@ -24,10 +32,25 @@ from protv2g.errors import Issue
 from protv2g.study.places import DeviceSite
 from protv2g.units import DeviceKind
 
-__all__ = ["SINGLE_AT_A_PLACE", "same_place_issues"]
+__all__ = ["CLOSE_NAME", "SINGLE_AT_A_PLACE", "relay_elements", "same_place_issues"]
 
 #: Kinds of which one place holds only one (a relay may share a breaker with another relay).
 SINGLE_AT_A_PLACE: frozenset[DeviceKind] = frozenset({DeviceKind.FUSE, DeviceKind.RECLOSER})
+#: ``difflib.SequenceMatcher`` ratio from which two relay names are taken for one misspelt
+#: name (``difflib.get_close_matches``' default cutoff).
+CLOSE_NAME = 0.6
+
+
+def relay_elements(device: Any) -> frozenset[str]:
+    """A relay's overcurrent elements: ``phase`` (every relay has a phase pickup) and
+    ``ground`` where it has a 51G or 50G pickup."""
+    ground = (getattr(device, "ground_pickup_a", None) is not None
+              or getattr(device, "ground_inst_pickup_a", None) is not None)
+    return frozenset({"phase", "ground"} if ground else {"phase"})
+
+
+def _closeness(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.casefold(), b.casefold()).ratio()
 
 
 def _where(site: DeviceSite, device: Any) -> str:
@@ -66,10 +89,18 @@ def same_place_issues(devices: Sequence[Any], device_sites: Mapping[str, DeviceS
         :func:`~protv2g.study.issues.with_device_names` maps them to the file's index).
     """
     first: dict[tuple[str, DeviceKind, int, int], int] = {}
+    relays: dict[tuple[str, int, int], list[int]] = {}  # the adopted relays at each place
     issues: list[Issue] = []
     for i, device in enumerate(devices):
         site = device_sites.get(device.name)
         kind = DeviceKind(device.kind)
+        if site is not None and kind is DeviceKind.RELAY:
+            place = (site.element, site.element_index, site.bus)
+            if i < n_adopted:
+                relays.setdefault(place, []).append(i)
+            else:
+                issues += _misnamed_relay(devices, i, relays.get(place, []), site, file)
+            continue
         if site is None or kind not in SINGLE_AT_A_PLACE:
             continue
         key = (site.element, kind, site.element_index, site.bus)
@@ -79,8 +110,7 @@ def same_place_issues(devices: Sequence[Any], device_sites: Mapping[str, DeviceS
         other = devices[j]
         where = _where(site, device)
         if j < n_adopted:
-            close = difflib.SequenceMatcher(None, str(device.name).lower(),
-                                            str(other.name).lower()).ratio()
+            close = _closeness(str(device.name), str(other.name))
             fix = (f"did you mean {other.name!r}? Name this entry {other.name!r} to set the "
                    "model's device (the study's entry then replaces the adopted one), or "
                    "remove it" + ("" if close >= 0.5 else
@@ -97,3 +127,28 @@ def same_place_issues(devices: Sequence[Any], device_sites: Mapping[str, DeviceS
             f"{kind.value}s in series at one place cannot both be real, and the checks would "
             "coordinate them as a pair", fix))
     return issues
+
+
+def _misnamed_relay(devices: Sequence[Any], i: int, adopted: Sequence[int], site: DeviceSite,
+                    file: str) -> list[Issue]:
+    """The issue of study relay ``devices[i]`` when one of the ``adopted`` relays at its place
+    has its elements and a name within :data:`CLOSE_NAME` of its own (the closest named), else
+    none."""
+    device = devices[i]
+    same = [j for j in adopted if relay_elements(devices[j]) == relay_elements(device)]
+    if not same:
+        return []
+    score, j = max((_closeness(str(device.name), str(devices[j].name)), j) for j in same)
+    if score < CLOSE_NAME:
+        return []
+    other = devices[j]
+    elements = " and ".join(sorted(relay_elements(device), reverse=True))
+    return [Issue(
+        file, f"devices[{i}].location",
+        f"relay {device.name!r} is at {_where(site, device)}, where the relay {other.name!r} "
+        f"adopted from the model already is, with the same ({elements}) elements and a name "
+        f"close to it: a misnamed entry becomes a second relay on that breaker, and the "
+        "checks would coordinate the two as a pair",
+        f"did you mean {other.name!r}? Name this entry {other.name!r} to set the model's relay "
+        "(the study's entry then replaces the adopted one); if it really is a second relay on "
+        f"that breaker (a backup set), give it a name unlike {other.name!r}")]

@@ -31,7 +31,7 @@ from protv2g.network.dss_graph import (
     substation_fed_buses,
 )
 
-__all__ = ["cut_off_site_issues"]
+__all__ = ["cut_off_reasons", "cut_off_site_issues"]
 
 
 def _component(g: nx.Graph, bus: int) -> set[int]:
@@ -52,21 +52,21 @@ def _openings(model: Any, near: set[int], fed: set[int]) -> list[tuple[str, list
     return out
 
 
-def cut_off_site_issues(document: Any, model: Any, site_buses: Mapping[str, int],
-                        file: str) -> list[Issue]:
-    """An issue per V2G site whose bus no path of closed, enabled series elements joins to a
-    substation (module docstring); ``site_buses``: site name → bus position in
-    ``model.buses``. None when the model has no substation (said elsewhere)."""
+def cut_off_reasons(model: Any, buses: Mapping[str, int]) -> dict[str, tuple[str, list[str]]]:
+    """For each of ``buses`` (a name → bus position in ``model.buses``) that no path of
+    closed, enabled series elements joins to a substation: the cause in words (the opened
+    element(s) that would join it and the source(s) that energise it) and the OpenDSS
+    commands that would close them (``[]`` where none would); the others are left out, and
+    all are where the model has no substation (said elsewhere). Shared by ``validate``
+    (:func:`cut_off_site_issues`) and ``protv2g init``, which drafts no site there."""
     sub = dss_source_buses(model)
     g = dss_feeder_graph(model)
     fed = substation_fed_buses(g, sub)
     if not fed:
-        return []
-    names = model.buses.index
+        return {}
     src = dss_sources(model)
-    out = []
-    for i, site in enumerate(document.v2g_sites):
-        b = site_buses.get(site.name)
+    out = {}
+    for key, b in buses.items():
         if b is None or int(b) in fed:
             continue
         near = _component(g, int(b))
@@ -76,13 +76,32 @@ def cut_off_site_issues(document: Any, model: Any, site_buses: Mapping[str, int]
                            else f"{name} is open" for name, terms in why)
                  if why else "no closed, enabled element joins it to the feeder")
         by = (f" (it is energised only by {', '.join(held)})" if held else "")
-        close = "; ".join(f"'close {name} {terms[0]}'" if terms else f"'close {name}'"
-                          for name, terms in why)
-        fix = ((f"close it in a script listed in feeder.redirects ({close}) if it is closed "
-                "while the site exports, or put the site on a bus the substation feeds")
-               if why else "put the site on a bus the substation feeds")
+        close = [f"close {name} {terms[0]}" if terms else f"close {name}"
+                 for name, terms in why]
+        out[key] = (cause + by, close)
+    return out
+
+
+def cut_off_site_issues(document: Any, model: Any, site_buses: Mapping[str, int],
+                        file: str) -> list[Issue]:
+    """An issue per V2G site whose bus no path of closed, enabled series elements joins to a
+    substation (module docstring, :func:`cut_off_reasons`); ``site_buses``: site name → bus
+    position in ``model.buses``. None when the model has no substation (said elsewhere)."""
+    reasons = cut_off_reasons(model, {s.name: site_buses.get(s.name)
+                                      for s in document.v2g_sites})
+    names = model.buses.index
+    out = []
+    for i, site in enumerate(document.v2g_sites):
+        if site.name not in reasons:
+            continue
+        cause, close = reasons[site.name]
+        fix = ((f"close it in a script listed in feeder.redirects "
+                f"({'; '.join(repr(c) for c in close)}) if it is closed while the site "
+                "exports, or put the site on a bus the substation feeds")
+               if close else "put the site on a bus the substation feeds")
         out.append(Issue(file, f"v2g_sites[{i}].bus",
-                         f"bus {names[int(b)]!r} of site {site.name!r} is not connected to the "
-                         f"substation: {cause}{by}; the study judges protection on the "
-                         "substation's paths, and none reaches this site", fix))
+                         f"bus {names[int(site_buses[site.name])]!r} of site {site.name!r} is "
+                         f"not connected to the substation: {cause}; the study judges "
+                         "protection on the substation's paths, and none reaches this site",
+                         fix))
     return out

@@ -64,6 +64,7 @@ from protv2g.network.dss_voltage_bases import (
 from protv2g.study.dss_site_transformers import project_loads, redirect_site_transformers
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
+from protv2g.study.site_reach import cut_off_reasons
 from protv2g.study.source_check import (
     I_SC_MAX_KA,
     devices_over_breaker_max,
@@ -501,6 +502,19 @@ def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
             issues.append(Issue("--site", s["name"], f"bus {bus!r} has phases "
                                 f"{model.buses.at[bus, 'phases']!r}, not three",
                                 f"make it single-phase: {s['name']}:{bus}.<phase>:…"))
+    # a bus the substation does not reach: validate refuses the site there (rev45a M3), so
+    # init drafts none there either (review fix45c)
+    known = {s["name"]: int(model.bus_index([s["bus"]])[0]) for s in sites
+             if s["bus"] in model.buses.index}
+    for name, (cause, close) in cut_off_reasons(model, known).items():
+        bus = next(s["bus"] for s in sites if s["name"] == name)
+        how = (f"close it in a script given with --redirect ({'; '.join(close)}) if it is "
+               "closed while the site exports, or " if close else "")
+        issues.append(Issue("--site", name, f"bus {bus!r} is not connected to the "
+                            f"substation: {cause}; the study judges protection on the "
+                            "substation's paths, and none reaches this site (validate "
+                            "refuses it)", f"{how}give a bus the substation feeds (see the "
+                            "candidate list)"))
     if issues:
         raise InputError(issues)
 
