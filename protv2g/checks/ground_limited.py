@@ -47,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._keys import keys_of
+from protv2g.checks._rows import column_at
 from protv2g.checks.fuse_saving_range import base_twin, is_ground_fault
 from protv2g.checks.operating_element import OperatingElement
 from protv2g.criteria import ZONE_END_CLEARING_BRACKET_S
@@ -135,19 +136,24 @@ def _ratios_by_code(ctx: Any) -> dict[str, float] | None:
         return None
     texts = [[str(v) for v in level] for level in keys.levels]
     sizes = [max(len(t), 1) for t in texts]
-    raw = keys.combined[keys.fault]  # ((scenario·nb + bus)·nt + type)·nc + case
-    case = raw % sizes[3]
-    raw = raw // sizes[3]
-    kind = raw % sizes[2]
-    raw = raw // sizes[2]
-    bus = raw % sizes[1]
-    scenario = raw // sizes[1]
     bases = set(ctx.base_of.values())
     in_base = np.array([t in bases for t in texts[0]] + [False], dtype=bool)
     at_max = np.array([t == "max" for t in texts[3]] + [False], dtype=bool)
     three = np.array([t == "3ph" for t in texts[2]] + [False], dtype=bool)
     slg = np.array([t.startswith("SLG") for t in texts[2]] + [False], dtype=bool)
-    sel = np.flatnonzero(in_base[scenario] & at_max[case] & (three | slg)[kind])
+
+    def parts(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(scenario, bus, type, case) codes of raw fault codes
+        (``((scenario·nb + bus)·nt + type)·nc + case``)."""
+        case, raw = raw % sizes[3], raw // sizes[3]
+        kind, raw = raw % sizes[2], raw // sizes[2]
+        return raw // sizes[1], raw % sizes[1], kind, case
+
+    # each distinct fault tested once, its rows by their fault code
+    scenario, _, kind, case = parts(keys.combined)
+    wanted = in_base[scenario] & at_max[case] & (three | slg)[kind]
+    sel = np.flatnonzero(wanted[keys.fault])
+    _, bus, kind, _ = parts(keys.combined[keys.fault[sel]])
     i_a = pd.to_numeric(f["i_phase_a"].iloc[sel], errors="coerce").to_numpy(float)
     device = keys.device[sel]
     order = np.argsort(device, kind="stable")  # each device's rows in table order
@@ -156,7 +162,7 @@ def _ratios_by_code(ctx: Any) -> dict[str, float] | None:
     for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), len(order)], strict=True):
         rows = order[lo:hi]
         out[str(keys.names[device[rows[0]]])] = _ratio(
-            i_a[rows], bus[sel[rows]], three[kind[sel[rows]]], slg[kind[sel[rows]]])
+            i_a[rows], bus[rows], three[kind[rows]], slg[kind[rows]])
     return out
 
 
@@ -188,7 +194,8 @@ def ground_limited(ctx: Any, m: pd.DataFrame, sel: np.ndarray, margin: np.ndarra
                & (t_fuse_s > FUSE_USEFUL_S))
     if not own.any():
         return out
-    own &= is_ground_fault(m.fault_type.to_numpy())
+    at = np.flatnonzero(own)  # the ground-fault test on those rows only (#21)
+    own[at[~is_ground_fault(column_at(m["fault_type"], at))]] = False
     backups = m.backup.to_numpy()
     for relay in np.unique(backups[own]).tolist():
         if not slg_ratio(ctx, str(relay)) < EFFECTIVE_SLG_RATIO:
