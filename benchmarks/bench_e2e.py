@@ -897,6 +897,33 @@ MB at the same CPU (within the scatter): kept.
 This script (``--buses 10000 --skip-pgm --skip-pp --skip-8500``), one run each at load
 7.3-7.8, branch then main: faults 2.51 / 2.53 s CPU (one pair: within the scatter), peak
 +561 / +571 MB; compute 6.96 / 6.82 s CPU (checks 3.91 / 3.75: not touched here).
+
+**Session 46, branch ``chk46``** (#21, 2026-12-07 07:45–09:00 UTC, load 9–20 with other helpers
+running): ``check_study`` alone on ``make_study``'s 10,000-bus ``fault_tables`` (held) +
+``study_flow`` pickled once (made by main 8f23e5fe), a fresh process per run, CPU =
+``time.process_time``, peak = ``VmHWM`` reset at the call, over the RSS then. Session 45's
+regression traced: d0e364e8 vs main, 7 alternated pairs, 2.96–3.29 s (median 3.10) vs
+3.36–3.72 s (3.52), peak 352–360 vs 355–361 MiB. cProfile diff (process-time timer): nearly all
+in ngr45/fix45d's ground-fault rule — ``ground_limited.slg_ratio`` (per relay: the relay's rows
+copied, three text columns ``astype(str)``: 5 calls, the head relay sees every fault) and
+``reach_ground_limited.limited_reach`` (``np.isin`` of the 428,000 zone rows' device names,
+three per call). Now the ratios of every device in one pass over the context's ``FaultKeys``
+(scenario/type/case tested once per distinct fault code), the zone rows' names factorised once
+and tested on codes, C1's ground-fault test on the candidate rows only; and the per-bus group
+tables' categorical columns read off their codes (``_compact.category_at``). main vs branch
+(head aa4055a8), alternated: at load 0.4–2.7, 5 pairs, 3.22–3.36 s (median 3.29) vs
+2.74–3.24 s (2.89), d0e364e8 in 2 of them 2.89/3.15 s; at load 9–15 (branch before its last
+commit) 3.70–3.72 vs 3.20–3.25 s; peak 354–363 vs 350–373 MiB. ``bench_e2e`` (--buses 10000
+--skip-pgm --skip-pp --skip-8500), two pairs: checks stage 3.51 → 3.22 CPU s (load 1–3) and
+3.82 → 3.87 (load 4–5: within the scatter), peak RSS 734 → 687 and 726 → 682 MB (likely the
+per-relay row copies gone; not traced). A branch's first run compiles the flows' numba cold (flows
+1.2–1.3 CPU s instead of 0.45: not this change). Outputs identical (violations,
+coordination and every DataFrame/dict in ``ctx.cache`` of the 10k and 3k studies;
+``run_study`` of the six examples and of test_c5_ground_limited's NGR feeder, where the rule
+fires: every frame, findings; floats to 1e-12).
+Left: the issue's 2.8 s is not reached; the flat profile is spread thin (``factorize_runs``
+327 calls, ``key_codes`` in ``attribution_codes.smallest_with_row``, the staged operate times'
+numba cache load ≈ 0.4 s paid in this stage).
 """
 
 from __future__ import annotations

@@ -167,3 +167,29 @@ def test_sort_coded_is_sort_rows() -> None:
     want = sort_rows(*(pd.Series(np.concatenate([gathered(f, g, c) for f, g in zip(
         [a, b], gathers, strict=True)])) for c in ("criterion", "status", "scenario")))
     assert np.array_equal(sort_coded(*keys), want)
+
+
+@pytest.mark.parametrize("rows", [[3, 0, 0, 2], [], [1, 1], [4, 2, 0]])
+@pytest.mark.parametrize("column", [
+    pd.Series(pd.Categorical(["b", "a", "c", "b", "a"], categories=["c", "b", "a", "zz"])),
+    pd.Series(pd.Categorical(["b", None, "c", "b", "a"])),  # a missing value
+    pd.Series(pd.Categorical([2, 1, 3, 2, 1])),  # not str categories
+    pd.Series(["b", "a", "c", "b", "a"], dtype=object),
+    pd.Series([1.5, 2.0, 3.0, 1.5, 2.0]),
+])
+def test_category_at_equals_text_category_of_the_written_out_rows(column, rows):
+    # session 46: the per-bus tables' categorical columns read off their codes
+    from protv2g.checks._compact import category_at
+    from protv2g.checks._rows import column_at
+
+    at = np.asarray(rows, dtype=np.intp)
+    got, want = category_at(column, at), text_category(column_at(column, at))
+    assert type(got) is type(want)
+    if isinstance(want, pd.Categorical):
+        assert list(got.categories) == list(want.categories)
+        assert got.codes.dtype == want.codes.dtype
+        assert got.codes.tolist() == want.codes.tolist()
+    else:
+        assert np.asarray(got).tolist() == np.asarray(want).tolist() or (
+            pd.isna(np.asarray(got, dtype=object)) == pd.isna(np.asarray(want, dtype=object))
+        ).all()

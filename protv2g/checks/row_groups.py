@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._compact import text_category
+from protv2g.checks._compact import category_at, text_category
 from protv2g.checks._row_frames import take_columns
 from protv2g.checks._rows import column_at, factorize_all, key_codes
 from protv2g.significant import round_significant
@@ -331,10 +331,10 @@ def _spec_groups(v: pd.DataFrame, at: np.ndarray, spec: GroupSpec, first: int
     # texts as categoricals, a group's keys by its kept row's codes (#21: as objects the
     # 204,561 rows of C5 at 10,000 buses were ≈ 30 MiB more, held to the workbook)
     for c in spec.columns[1:]:
-        if c in spec.own:
-            values = column_at(v[c], rows_sorted) if c in v.columns else np.nan
+        if c in spec.own:  # a categorical's codes taken, not its texts (:func:`category_at`)
+            values = category_at(v[c], rows_sorted) if c in v.columns else np.nan
         elif c in v.columns:  # the group's keys: its kept row's
-            values = _taken(text_category(column_at(v[c], kept)), of_group)
+            values = _taken(category_at(v[c], kept), of_group)
         else:
             continue
         per_bus[c] = text_category(values) if isinstance(values, np.ndarray) else values
