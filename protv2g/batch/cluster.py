@@ -37,8 +37,12 @@ def dask_client(scheduler: Any = None, workers: int | None = None) -> Iterator[A
             yield client
         return
     n = workers or os.cpu_count() or 1
+    # the cluster is the command's own: a study's failure reaches the client as its future's
+    # exception (the batch table's error column), so the workers' own log is noise — at a
+    # stop (SIGTERM, Ctrl-C) a worker outliving its scheduler by a heartbeat logged "Failed to
+    # communicate with scheduler" with a traceback at ERROR under the command's one line
     with LocalCluster(n_workers=n, processes=True, threads_per_worker=1,
-                      dashboard_address=None, silence_logs=logging.ERROR) as cluster, \
+                      dashboard_address=None, silence_logs=logging.CRITICAL) as cluster, \
             Client(cluster) as client:
         yield client
 
