@@ -122,3 +122,14 @@ def test_backup_absent_only_in_the_backups_zones() -> None:
     blocked = np.array([False, False, False, False, True])
     out = backup_absent(types.SimpleNamespace(zones=zones), m, np.ones(5, bool), t, blocked)
     assert out.tolist() == [True, True, False, False, False]
+
+
+def test_lost_backup_rows_do_not_rest_on_the_fuse_band(ctx) -> None:
+    """A backup that never operates stays so wherever the primary fuse's TC band puts the fuse:
+    the row must not be flagged as flipping inside the band (review ver46 #1: F07 asked to
+    confirm FU-F1-LAT1's TC curve, which cannot change the verdict)."""
+    context, _ = ctx
+    rows = _lateral_rows(evaluate_pairs(context))
+    never = rows[~np.isfinite(rows.t_backup_s.astype(float))]
+    assert len(never)
+    assert not never.data_boundary.astype(str).str.contains("curve_band").any()

@@ -227,7 +227,10 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
             m, sel, "C1", "backup relay after primary + CTI", p_clear, b_op,
             margin, cti, tolerance=tol, rule="coordination_interval",
             rule_value=cti, rule_source=src,
-            boundary=with_curve_band(bnd, m.primary.to_numpy(), margin, b_op - p_low - cti),
+            # no backup (held back, or never operating) stays so at any point of the primary
+            # fuse's band: the band cannot flip the row (review ver46 #1)
+            boundary=with_curve_band(bnd, m.primary.to_numpy(), margin,
+                                     np.where(lost | no_backup, -np.inf, b_op - p_low - cti)),
             fail_status=np.select([limited, lost], [CheckStatus.INFO.value,
                                                     CheckStatus.WARN.value],
                                   CheckStatus.FAIL.value).astype(object),
