@@ -95,3 +95,17 @@ def test_the_summary_says_it_from_the_feeder_warnings() -> None:
     assert _slg_gap_lines(rows) == [f"{SLG_GAP_WHAT}: at 1 fault bus(es); fix: confirm how "
                                     "the loads are really connected"]
     assert _slg_gap_lines(None) == [] and _slg_gap_lines(rows.iloc[:1]) == []
+
+
+@pytest.mark.parametrize("method", [None, "classical"])
+def test_the_faults_command_says_it_too(case, method, tmp_path, capsys) -> None:
+    """``protv2g faults MASTER.dss`` printed the IEC maximum alone (review ver46 #2): with the
+    default IEC 60909 method it now gives the same warning as validate and run; with
+    ``--method classical`` (the loads in) there is nothing to warn of."""
+    from protv2g.cli import main
+
+    conn, path = case
+    argv = ["faults", str(path), "--csv", str(tmp_path / "f.csv")]
+    assert main(argv + (["--method", method] if method else [])) == 0
+    out = capsys.readouterr().out
+    assert (SLG_GAP_WHAT in out) == (conn == "wye" and method is None), out

@@ -157,7 +157,11 @@ def run(args: argparse.Namespace) -> int:
     _check_prefault(args, study_faults.method if study_faults else Method.IEC60909,
                     study_faults.prefault if study_faults else "open_circuit", options)
     if isinstance(source, Study) and source.model is not None:  # an OpenDSS feeder
-        return _write_phase(args, fault_study(source, **options), source.model, False)
+        f = source.document.faults
+        return _write_phase(args, fault_study(source, **options), source.model, False,
+                            method=options.get("method", f.method),
+                            r_fault_ohm=options.get("r_fault_ohm", f.r_fault_ohm),
+                            x_fault_ohm=f.x_fault_ohm)
     # one path for a bare net and a study's (rev43b F0): the dead buses at 0 A, not a refusal
     live, dead = _energized_buses(source.net if isinstance(source, Study) else source)
     if not isinstance(source, Study):
@@ -260,12 +264,20 @@ def _run_dss(args: argparse.Namespace) -> int:
     model = load_dss_model(path, redirects=args.redirect)
     devices = model_devices(model) if args.output else []
     res = dss_fault_study(model, devices=devices, secondaries=args.secondaries, **options)
-    return _write_phase(args, res, model, bool(devices))
+    return _write_phase(args, res, model, bool(devices),
+                        method=options.get("method", Method.IEC60909),
+                        r_fault_ohm=options.get("r_fault_ohm", 0.0))
 
 
-def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> int:  # noqa: ANN001
+def _write_phase(args: argparse.Namespace, res, model, with_devices: bool,  # noqa: ANN001
+                 method: Method | str = Method.IEC60909, r_fault_ohm: float = 0.0,
+                 x_fault_ohm: float = 0.0) -> int:
     """The phase engine's bus table (and with ``with_devices`` its device summary) written as
-    :func:`_write` does, then what the model held; returns the exit code."""
+    :func:`_write` does, then what the model held; returns the exit code. ``method`` and the
+    fault impedance (Ω) are the study's: with IEC 60909 and maximum-case SLG rows, where the
+    model's own (classical) SLG current exceeds the IEC maximum materially the warning of
+    :mod:`protv2g.study.iec_slg_gap` is printed, as ``validate`` and ``run`` give it (review
+    ver46 #2: ``faults`` printed the IEC figure alone)."""
     df = res.bus.copy()
     df["bus"] = df["bus_name"]
     cols = [c for c in CSV_COLUMNS if c in df.columns
@@ -292,6 +304,7 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
     for line in ungrounded_lines(model, live):
         print(line)
     _say_slips(model)
+    _say_slg_gap(model, res.bus, method, r_fault_ohm, x_fault_ohm)
     from protv2g.network.dss_islands import island_sources
 
     islands = island_sources(model)  # rev41b M4: an island a generator reaches, said so
@@ -301,6 +314,27 @@ def _write_phase(args: argparse.Namespace, res, model, with_devices: bool) -> in
               "to the grid source (OpenDSS: no connection to the source, 0 V and 0 A; "
               "the model notes say more)")
     return 0
+
+
+def _say_slg_gap(model, bus: pd.DataFrame, method: Method | str, r_fault_ohm: float,  # noqa: ANN001
+                 x_fault_ohm: float) -> None:
+    """The IEC-maximum SLG warning (:func:`protv2g.study.iec_slg_gap.slg_gaps`) when the
+    table holds IEC 60909 maximum-case SLG rows and the model's classical current exceeds them
+    materially; silent otherwise."""
+    from protv2g.study.iec_slg_gap import gap_text, slg_gaps
+
+    if str(getattr(method, "value", method)) != Method.IEC60909.value:
+        return
+    if not ((bus["fault_type"].astype(str) == "SLG") & (bus["case"].astype(str) == "max")).any():
+        return
+    key = f"slg_gaps:{float(r_fault_ohm)!r}:{float(x_fault_ohm)!r}"
+    try:
+        gaps = model.derived(key, lambda m: slg_gaps(m, None, r_fault_ohm, x_fault_ohm))
+    except InputError:  # the fault study refused it: the table above says what it could
+        return
+    if len(gaps):
+        what, fix = gap_text(gaps)
+        print(f"warning: {what}; fix: {fix}")
 
 
 def _say_existing(existing, shown: int = 4) -> None:  # noqa: ANN001
