@@ -55,7 +55,9 @@ NO_PATH_ACTION = ("none if the feeder is a 3-wire (ungrounded) system by design;
 DEAD_GROUNDING_WHAT = ("is de-energised (no path to a source: is its bus a name the feeder "
                        "does not have?), so it grounds nothing")
 DEAD_GROUNDING_ACTION = "put it on a bus of the feeder (a bus name of the model)"
-FLOATING_ACTION = "put the star point on node 0 or ground it through a reactor"
+FLOATING_ACTION = ("give the winding its neutral impedance (rneut/xneut, Ω: a resistance- "
+                   "or reactance-grounded neutral) or ground it through a reactor to "
+                   "node 0; node 0 itself makes it solidly grounded")
 
 
 def _floating_star_points(model: DssModel, ungrounded: set[str]) -> list[tuple[str, str]]:
