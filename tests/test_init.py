@@ -164,6 +164,14 @@ def test_bad_sites_refused(model_dir):
                                                      parse_site("c:lat1:2:7")])
     text = str(err.value)
     assert "not in the model" in text and "has no phase b" in text and "not three" in text
+    # the fix says how to see the candidates (init writes nothing on a refusal: review ver46 #7)
+    assert "run init without --site" in text
+
+
+def test_misspelt_site_bus_gets_did_you_mean(model_dir):
+    with pytest.raises(InputError) as err:
+        draft_study(model_dir / "Master.dss", sites=[parse_site("a:lat11:2:7")])
+    assert "did you mean 'lat1'" in str(err.value)
 
 
 def test_cli_init_writes_and_refuses_to_overwrite(model_dir, capsys):

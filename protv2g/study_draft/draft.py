@@ -38,6 +38,7 @@ The YAML text is assembled by :func:`.draft_text.study_text`. Nothing is written
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -490,8 +491,11 @@ def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
     for s in sites:
         bus = s["bus"]
         if bus not in model.buses.index:
+            close = difflib.get_close_matches(str(bus), [str(b) for b in model.buses.index], 3)
+            hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
             issues.append(Issue("--site", s["name"], f"bus {bus!r} is not in the model",
-                                "give a bus of the model (see the candidate list)"))
+                                f"{hint}give a bus of the model (run init without --site: "
+                                "its study lists candidate site buses)"))
         elif s.get("phase") and any(c not in model.buses.at[bus, "phases"]
                                     for c in s["phase"]):
             issues.append(Issue("--site", s["name"], f"bus {bus!r} has no phase {s['phase']} "
