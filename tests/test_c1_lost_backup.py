@@ -133,3 +133,16 @@ def test_lost_backup_rows_do_not_rest_on_the_fuse_band(ctx) -> None:
     never = rows[~np.isfinite(rows.t_backup_s.astype(float))]
     assert len(never)
     assert not never.data_boundary.astype(str).str.contains("curve_band").any()
+
+
+def test_lost_backup_finding_is_titled_by_its_mechanism(ctx) -> None:
+    """The finding's title said the rule's name, "(coordination_interval)", which these rows
+    have no interval of (review ver46 #5): their mechanism says what happens."""
+    from protv2g.checks.lost_backup import LOST_BACKUP
+
+    context, faults = ctx
+    violations, _ = run_checks(context.study, faults, None, list(context.scenarios.values()))
+    v = violations[(violations.criterion == "C1") & (violations.status == "warn")]
+    assert len(v) and (v.mechanism == LOST_BACKUP).all()
+    others = violations[(violations.criterion == "C1") & (violations.status != "warn")]
+    assert not (others.mechanism.astype(str) == LOST_BACKUP).any()

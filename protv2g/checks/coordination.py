@@ -85,7 +85,7 @@ from protv2g.checks.fuse_gg_i2t import (
 )
 from protv2g.checks.fuse_gg_text import gg_pair_text
 from protv2g.checks.fuse_melt_text import below_melt_note
-from protv2g.checks.lost_backup import is_lost_backup, lost_backup_message
+from protv2g.checks.lost_backup import is_lost_backup, lost_backup_mechanism, lost_backup_message
 from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE
 from protv2g.checks.pair_rows import row_margins
 from protv2g.checks.pair_terms import PairTerms
@@ -374,6 +374,13 @@ def not_applicable_rows(ctx: CheckContext, criteria: tuple[str, ...]) -> list[pd
             for c in criteria if not have.get(c)]
 
 
+def _mechanism(bad: pd.DataFrame) -> np.ndarray:
+    """Each failing C1/C3/C4 row's ``mechanism``: the feeder's grounding
+    (:func:`~protv2g.checks.ground_limited.by_design_mechanism`), a lost backup
+    (:data:`~protv2g.checks.lost_backup.LOST_BACKUP`), "" elsewhere."""
+    return lost_backup_mechanism(bad, by_design.by_design_mechanism(bad))
+
+
 def check_coordination(ctx: CheckContext) -> pd.DataFrame:
     """C1, C3 and C4 violations, a ``warn`` row per step transformer with no device behind
     a pair (:func:`~protv2g.checks.beyond_transformer.transformer_rows`), ``not_evaluated``
@@ -381,7 +388,7 @@ def check_coordination(ctx: CheckContext) -> pd.DataFrame:
     kind."""
     coord = ctx.coordination if ctx.coordination is not None else empty_coordination()
     rows = [by_design.by_design_attributed(pair_violations(
-                ctx, coord, ("C1", "C3", "C4"), _message, mechanism=by_design.by_design_mechanism)),
+                ctx, coord, ("C1", "C3", "C4"), _message, mechanism=_mechanism)),
             transformer_rows(ctx, ("C1", "C3", "C4"))]
     by_criterion = pair_criteria(ctx)
     for c in ("C1", "C3", "C4"):

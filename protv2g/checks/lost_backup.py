@@ -39,7 +39,11 @@ from protv2g.checks.fuse_melt_text import below_melt_note
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.devices.kinds import ground_pickup_a, phase_pickup_a
 
-__all__ = ["is_lost_backup", "lost_backup_message"]
+__all__ = ["LOST_BACKUP", "is_lost_backup", "lost_backup_mechanism", "lost_backup_message"]
+
+#: The rows' ``mechanism`` (a finding's title says it in place of the rule's name,
+#: "coordination_interval", which these rows have no interval of: review ver46 #5).
+LOST_BACKUP = "backup does not operate"
 
 
 def is_lost_backup(r: Any) -> bool:
@@ -47,6 +51,18 @@ def is_lost_backup(r: Any) -> bool:
     time (the only C1 rows with status ``warn``)."""
     return (r.criterion == "C1" and r.status == "warn"
             and not np.isfinite(float(r.t_backup_s)))
+
+
+def lost_backup_mechanism(bad: Any, mechanism: np.ndarray) -> np.ndarray:
+    """``mechanism`` (object array, one per row of the failing coordination rows ``bad``) with
+    :data:`LOST_BACKUP` on this module's rows (C1 ``warn``: :func:`is_lost_backup`)."""
+    lost = ((bad["criterion"].astype(str).to_numpy() == "C1")
+            & (bad["status"].astype(str).to_numpy() == "warn"))
+    if not lost.any():
+        return mechanism
+    out = np.asarray(mechanism, dtype=object).copy()
+    out[lost] = LOST_BACKUP
+    return out
 
 
 def lost_backup_message(ctx: Any, r: Any, where: str, export: str) -> str:
