@@ -85,7 +85,7 @@ def test_text_names_the_current_the_time_is_read_at():
 
 def test_a_worse_relay_row_with_a_staged_time_names_its_current():
     """A C1 row whose R1 time (39.597 s) is not its curve's at the first-cycle |3I0|
-    (312.5 A gives 37.5 s): the worse row's message says the time is read at 309.3 A."""
+    (312.5 A gives 38.32 s): the worse row's message says the time is read at 309.3 A."""
     if not CONSTANTS.exists():
         pytest.skip("shared reference data not beside the checkout")
 
