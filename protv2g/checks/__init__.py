@@ -87,6 +87,7 @@ from protv2g.checks.attribution import attribute, base_scenarios
 from protv2g.checks.attribution_inputs import (
     base_margins,
     fuse_explained,
+    setting_current,
     staged_change,
     study_fuses,
 )
@@ -268,7 +269,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         fault = _reach_keyed([p for p in fault if p is not None])
         rows = attributed(attribute, ctx, concat_owned(uniform_columns(fault)), ctx.base_of,
                          base_margins(ctx, flow=False), explained=fuse_explained(ctx),
-                         fuses=study_fuses(ctx), staged=staged_change(ctx))
+                         fuses=study_fuses(ctx), staged=staged_change(ctx),
+                         setting=setting_current(ctx))
         fault.clear()
         # C5's zone rows cut to each group's worst, attributed per zone row first (#21)
         rows, per_bus = group_rows(rows, _GROUPED, scenario_parts=_scenario_parts(ctx))
@@ -286,7 +288,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
             attribute, ctx, concat_owned(uniform_columns(_reach_keyed(parts))), ctx.base_of,
             base_margins(ctx, faults=False), explained=fuse_explained(ctx),
             fuses=study_fuses(ctx),
-            staged=staged_change(ctx)), _GROUPED, _n_groups(per_bus), _scenario_parts(ctx))
+            staged=staged_change(ctx), setting=setting_current(ctx)), _GROUPED,
+            _n_groups(per_bus), _scenario_parts(ctx))
         per_bus.update(more)
         frames = [rows, others]
         del rows, others, more
@@ -323,7 +326,7 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         # twin is the base case's fault there (review rev38a W2, :mod:`.close_in_twins`)
         v = attributed(attribute, ctx, v, ctx.base_of, base_margins(ctx),
                        explained=fuse_explained(ctx), fuses=study_fuses(ctx),
-                       staged=staged_change(ctx))
+                       staged=staged_change(ctx), setting=setting_current(ctx))
         # C5's zone rows and C12's per-bus rows, each group's worst (#21)
         v, per_bus = group_rows(v, _GROUPED, scenario_parts=_scenario_parts(ctx))
         release_freed_memory()

@@ -265,7 +265,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
               base_margins: pd.DataFrame | None = None,
               explained: Callable[[pd.DataFrame, np.ndarray, np.ndarray], np.ndarray] | None
               = None, fuses: Collection[str] = (),
-              staged: Callable[..., np.ndarray] | None = None) -> pd.DataFrame:
+              staged: Callable[..., np.ndarray] | None = None,
+              setting: Callable[..., np.ndarray] | None = None) -> pd.DataFrame:
     """Fill ``attribution``, ``base_margin`` (and missing ``tolerance``) by comparing every
     row with its base case (see the module docstring).
 
@@ -293,6 +294,11 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         where not known. With it such a row's current test reads that change (and the other
         device's operating current's) instead of being skipped; without it, or NaN, the row
         is judged on time alone.
+    setting : callable, optional
+        ``setting(names, elements, t_s, i_a)`` → the current (A) that sets each named
+        device's time, quoted beside the first cycle's in a ``worse`` row's current text
+        (:func:`protv2g.checks.relay_setting_current.relay_setting_currents_a`, review
+        rev46a #2); without it the text gives the first cycle's only.
     fuses : collection of str, optional
         The study's fuses: a margin in multiples of pickup of a row whose ``device`` is one
         is said in multiples of its minimum melting current, its C5 pickup
@@ -443,7 +449,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     change, tol_mat = m_base[material] - margin[material], tol[material]
     base_sh, chg_sh = m_base[shared], m_base[shared] - margin[shared]
     i_sh = np.where(by_current[shared], i_change[shared], np.nan)
-    moved_texts = current_texts(v, moved_i, base_iv, i_which, i_element)
+    moved_texts = current_texts(v, moved_i, base_iv, i_which, i_element, setting)
     sc_figures = (pm[scattered], tol[scattered], pm[scattered] - margin[scattered],
                   i_change[scattered])
     sh_named = _stage_named(current_names(v, shared[by_current[shared]], i_largest,

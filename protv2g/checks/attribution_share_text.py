@@ -7,6 +7,9 @@ current"``; :mod:`protv2g.checks.operating_element`).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -71,14 +74,25 @@ def element_word(element: int) -> str:
     return ELEMENT_WORDS[OperatingElement.PHASE]
 
 
+#: a current that sets the time quoted beside the first cycle's where they differ by more
+SETTING_REL = 0.005
+
+
 def current_text(device: str, i_base_a: float, i_a: float,
-                 element: int = OperatingElement.PHASE) -> str:
+                 element: int = OperatingElement.PHASE, i_set_a: float = math.nan) -> str:
     """The message suffix of a time row judged ``worse`` on its current: ``"; V2G moves
     F-LAT's first-cycle phase current 220.6 → 179.5 A (−19 %)"``, ``"; V2G moves R1's
-    first-cycle |3I0| (its ground element operates) 412.0 → 423.5 A (+2.8 %)"``."""
-    return (f"; V2G moves {device}'s first-cycle {element_word(element)} "
+    first-cycle |3I0| (its ground element operates) 412.0 → 423.5 A (+2.8 %)"``; with
+    ``i_set_a``, the current that sets the row's time (:mod:`.relay_setting_current`), more
+    than :data:`SETTING_REL` from ``i_a``, said too: ``"…; its time is read at 309.3 A, the
+    later charger stages' current"`` (review rev46a #2)."""
+    text = (f"; V2G moves {device}'s first-cycle {element_word(element)} "
             f"{number_text(i_base_a)} → {number_text(i_a, 'A')} "
             f"({percent_text((i_a - i_base_a) / i_base_a)})")
+    if i_set_a == i_set_a and i_a == i_a and abs(i_set_a - i_a) > SETTING_REL * abs(i_a):
+        text += (f"; its time is read at {number_text(i_set_a, 'A')}, the later charger "
+                 "stages' current (the constant current at which its curve gives that time)")
+    return text
 
 
 def _side_figures(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray,
@@ -105,17 +119,26 @@ def _side_figures(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.n
 
 
 def current_texts(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray,
-                  element: np.ndarray | None = None) -> list[str]:
+                  element: np.ndarray | None = None,
+                  setting: Callable[..., np.ndarray] | None = None) -> list[str]:
     """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
     whose current moved most (``which``), its operating element's current (``element``,
     :class:`CurrentChange`; the phase current without) in its base twin (``base``) and in
-    the row (columns read at those rows only, #21)."""
+    the row (columns read at those rows only, #21); ``setting(names, elements, t_s, i_a)``
+    (:func:`.relay_setting_current.relay_setting_currents_a` on the study's devices) gives
+    the current that sets each row's time (that device's ``t_device_s``/``t_other_s``)."""
     if not len(at):
         return []
     if element is None:
         element = np.zeros((2, len(v)), dtype=ELEMENT_DTYPE)
-    return [current_text(str(n), b, x, e) for n, e, b, x in
-            zip(*_side_figures(v, at, base, which, element), strict=True)]
+    names, el, i_base, i_now = _side_figures(v, at, base, which, element)
+    i_set = [math.nan] * len(at)
+    if setting is not None:
+        t_s = np.where(which[at] == 1, numbers_at(v, "t_other_s", at),
+                       numbers_at(v, "t_device_s", at))
+        i_set = np.asarray(setting(names, el, t_s, i_now), dtype=float).tolist()
+    return [current_text(str(n), b, x, e, s) for n, e, b, x, s in
+            zip(names, el, i_base, i_now, i_set, strict=True)]
 
 
 def current_names(v: pd.DataFrame, at: np.ndarray, which: np.ndarray, element: np.ndarray
