@@ -78,8 +78,8 @@ from protv2g.study.loader import Study
 from protv2g.units import Case, ChargerMode, FaultType
 from protv2g.violations import is_given
 
-__all__ = ["Driver", "KEY_COLUMNS", "MarginMethod", "SITE_DRIVERS", "SITE_DRIVER_COLUMNS",
-           "SiteEffect", "site_drivers"]
+__all__ = ["Driver", "KEY_COLUMNS", "MAX_FINDINGS", "MarginMethod", "NotJudged", "SITE_DRIVERS",
+           "SITE_DRIVER_COLUMNS", "SiteEffect", "site_drivers"]
 
 
 class Driver(StrEnum):
@@ -93,6 +93,26 @@ class Driver(StrEnum):
     TOGETHER = "needs the sites together"
     #: the margin could not be recomputed (``currents only``)
     UNJUDGED = "not judged"
+
+
+class NotJudged(StrEnum):
+    """Why a multi-site V2G finding has no row in the table (its ``site_driver`` cell says
+    "not judged (…)", :func:`protv2g.findings_sites_text.site_driver_texts`; review ver46 #4:
+    a blank cell read as "one site")."""
+
+    #: C8, C12: flow criteria are not attributed per site (module docstring)
+    FLOW = "flow criterion, not attributed per site"
+    #: C10, C11: screens of the settings and the sites' totals, no fault to solve
+    SCREEN = "a screen of the sites' settings or total export, no fault to solve"
+    #: C2's "range shrunk by V2G": the fuse-saving range of the pair, not one fault
+    RANGE = "C2 range of the pair, not one fault"
+    #: an OpenDSS feeder (the phase-domain engine) is not solved per site here
+    OPENDSS = "OpenDSS feeder, not solved per site"
+    #: only the :data:`MAX_FINDINGS` worst findings are solved again
+    BEYOND_CAP = "only the worst findings are solved per site"
+    #: its V2G rows have no fault row naming a device in a scenario where two or more sites
+    #: export
+    NO_FAULT_ROW = "no fault row where two or more sites export"
 
 
 class SiteEffect(StrEnum):
@@ -129,6 +149,9 @@ SITE_DRIVER_COLUMNS = [
 
 #: The result table's name (``StudyResult.tables``) and the workbook's sheet.
 SITE_DRIVERS = "Site drivers"
+
+#: At most this many findings are solved per site (:func:`site_drivers`' ``max_findings``).
+MAX_FINDINGS = 12
 
 #: Row attributions V2G's export moves (:mod:`protv2g.checks.attribution`).
 _MOVED = ("new", "worse")
@@ -274,7 +297,8 @@ def _iec_sum_a(s: _Solved, base: _Solved) -> float:
 
 def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Scenario], *,
                  close_in: tuple[Study, Study] | None = None, networks: dict | None = None,
-                 coordination: pd.DataFrame | None = None, max_findings: int = 12
+                 coordination: pd.DataFrame | None = None,
+                 max_findings: int = MAX_FINDINGS
                  ) -> pd.DataFrame:
     """Each multi-site V2G finding's worst fault solved with each site alone (module
     docstring): the "Site drivers" table (:data:`SITE_DRIVER_COLUMNS`).

@@ -4,34 +4,137 @@ record (:func:`with_driver_lines`). Only findings caused or made worse by V2G sa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
 
+from protv2g.checks.fuse_saving_range import SavingMechanism
+from protv2g.criteria import CATALOGUE, Need
 from protv2g.findings import PAIR_CRITERIA
 from protv2g.findings_attribution import Attribution
-from protv2g.findings_sites import KEY_COLUMNS, Driver
+from protv2g.findings_sites import KEY_COLUMNS, MAX_FINDINGS, Driver, NotJudged
 from protv2g.violations import is_given
 
-__all__ = ["site_driver_texts", "with_driver_lines"]
+__all__ = ["multi_site_scenarios", "site_columns", "not_judged_reason", "short_driver_texts",
+           "site_driver_texts", "with_driver_lines"]
 
 
-def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> list[str]:
-    """Each finding's ``driver_text`` (:func:`site_drivers`) where it is caused or made worse
-    by V2G and the table has its key, else ""."""
-    if table is None or not len(table) or not len(findings):
-        return [""] * len(findings)
-    text = {tuple(str(v) for v in k): t for k, t in zip(
-        table[list(KEY_COLUMNS)].itertuples(index=False, name=None), table["driver_text"],
-        strict=True)}
-    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
+def site_columns(scenarios: pd.DataFrame | None) -> dict[str, str]:
+    """Site → its ``p_<site>_kw`` column of ``StudyResult.scenarios``."""
+    if scenarios is None:
+        return {}
+    return {str(c)[2:-3]: str(c) for c in scenarios.columns
+            if str(c).startswith("p_") and str(c).endswith("_kw")}
+
+
+def multi_site_scenarios(scenarios: pd.DataFrame | None) -> set[str]:
+    """The scenarios of ``StudyResult.scenarios`` where two or more V2G sites export (its
+    ``p_<site>_kw`` columns above 0)."""
+    cols = list(site_columns(scenarios).values())
+    if len(cols) < 2 or "scenario" not in scenarios.columns:
+        return set()
+    p_kw = scenarios[cols].apply(pd.to_numeric, errors="coerce").fillna(0.0).to_numpy()
+    return set(scenarios["scenario"].astype(str)[(p_kw > 0).sum(axis=1) >= 2])
+
+
+def _keys(findings: pd.DataFrame) -> list[tuple[str, ...]]:
+    """Each finding's key in the table (:data:`KEY_COLUMNS`)."""
     out = []
     for f in findings.itertuples(index=False):
         crit = str(f.criterion)
         partner = str(f.other_device) if crit in PAIR_CRITERIA and is_given(
             f.other_device) else ""
-        key = (crit, str(f.device), partner, str(f.mechanism), str(f.margin_unit))
-        out.append(text.get(key, "") if str(f.attribution) in v2g else "")
+        out.append((crit, str(f.device), partner, str(f.mechanism), str(f.margin_unit)))
+    return out
+
+
+def _table_by_key(table: pd.DataFrame | None, column: str) -> dict[tuple[str, ...], Any]:
+    if table is None or not len(table):
+        return {}
+    return {tuple(str(v) for v in k): t for k, t in zip(
+        table[list(KEY_COLUMNS)].itertuples(index=False, name=None), table[column],
+        strict=True)}
+
+
+def not_judged_reason(criterion: str, mechanism: str, *, opendss: bool, n_judged: int
+                      ) -> NotJudged:
+    """Why a multi-site V2G finding of ``criterion`` and ``mechanism`` has no row in the
+    table of ``n_judged`` findings (:class:`NotJudged`)."""
+    needs = CATALOGUE[criterion].needs if criterion in CATALOGUE else (Need.FAULTS,)
+    if Need.FLOW in needs:
+        return NotJudged.FLOW
+    if not needs:
+        return NotJudged.SCREEN
+    if mechanism == SavingMechanism.RANGE_SHRUNK.value:
+        return NotJudged.RANGE
+    if opendss:
+        return NotJudged.OPENDSS
+    if n_judged >= MAX_FINDINGS:
+        return NotJudged.BEYOND_CAP
+    return NotJudged.NO_FAULT_ROW
+
+
+def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
+                      multi: set[str] | None = None, sites: Sequence[str] = (), *,
+                      opendss: bool = False) -> list[str]:
+    """Each finding's ``site_driver`` cell (review ver46 #4: a blank cell read as "one site"
+    whatever it meant).
+
+    Parameters
+    ----------
+    findings : DataFrame
+        :class:`protv2g.findings.Findings`' findings table.
+    table : DataFrame or None
+        The "Site drivers" table (:func:`protv2g.findings_sites.site_drivers`).
+    multi : set of str, optional
+        The scenarios where two or more sites export (:func:`multi_site_scenarios`); empty:
+        a single-site study.
+    sites : sequence of str
+        The study's V2G sites: a finding whose partner is one of them is that site's own
+        (C10's reclosing against each site's anti-islanding time).
+    opendss : bool
+        An OpenDSS feeder (:attr:`NotJudged.OPENDSS`).
+
+    Returns
+    -------
+    list of str
+        A V2G finding (caused or made worse by V2G) the table judged: its ``driver_text``;
+        one of a site: "one site: <site> (a check of this site alone)"; another V2G finding of a
+        multi-site study: "not judged (<why>)" (:attr:`Driver.UNJUDGED`,
+        :class:`NotJudged`); else "" (a single-site study, or not V2G's).
+    """
+    if not len(findings):
+        return []
+    text = _table_by_key(table, "driver_text")
+    n_judged = len(table.drop_duplicates(list(KEY_COLUMNS))) if text else 0
+    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
+    out = []
+    for f, key in zip(findings.itertuples(index=False), _keys(findings), strict=True):
+        if str(f.attribution) not in v2g:
+            out.append("")
+        elif key in text:
+            out.append(text[key])
+        elif not multi:
+            out.append("")
+        elif is_given(f.other_device) and str(f.other_device) in sites:
+            out.append(f"{Driver.ONE_SITE.value}: {f.other_device} (a check of this site alone)")
+        else:
+            why = not_judged_reason(key[0], key[3], opendss=opendss, n_judged=n_judged)
+            out.append(f"{Driver.UNJUDGED.value} ({why.value})")
+    return out
+
+
+def short_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> dict[str, str]:
+    """Finding id → its driver's short words ("driven by depot", :func:`_short_driver`) for
+    the V2G findings the table judged (the Summary's conditions; review ver46 #6)."""
+    driver, sites = _table_by_key(table, "driver"), _table_by_key(table, "driver_sites")
+    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
+    out = {}
+    for f, key in zip(findings.itertuples(index=False), _keys(findings), strict=True):
+        if str(f.attribution) in v2g and key in driver:
+            if words := _short_driver(str(driver[key]), str(sites[key])):
+                out[str(f.finding)] = words
     return out
 
 

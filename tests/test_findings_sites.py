@@ -101,3 +101,105 @@ def test_depot_fault_level_change_is_the_depots(depot_result):
     assert (rows["driver_sites"] == "depot").all()
     assert rows.at["depot", "margin"] < 0 < rows.at["campus", "margin"]
 
+
+
+def test_site_drivers_sheet_is_described(two_site_result):
+    """Review ver46 #3: the Summary's sheet list said "further result table"."""
+    from protv2g.report.sheets import sheet_specs
+
+    spec = next(s for s in sheet_specs(two_site_result) if s.title == SITE_DRIVERS)
+    assert spec.description != "further result table"
+    for column in ("Counterfactual", "Reproduced below", "Effect", "Driver"):
+        assert column in spec.description
+
+
+def _driver_cells(result) -> dict[tuple[str, str, str], str]:
+    from protv2g.report.derived import derive
+
+    view = derive(result)["findings"]
+    return {(c, t.partition(": ")[2], a): d for c, t, a, d in zip(
+        view["criterion"], view["title"], view["attribution"], view["site_driver"],
+        strict=True)}
+
+
+def test_unjudged_multi_site_findings_say_why(two_site_result):
+    """Review ver46 #4: a blank site_driver cell meant one site, not attributed or not
+    judged; a V2G finding of a multi-site study the table lacks now says which."""
+    from protv2g.findings_sites import NotJudged
+
+    cells = _driver_cells(two_site_result)
+    range_ = cells[("C2", "RC-MID / FU-LAT1 (range shrunk by V2G)", "caused by V2G")]
+    assert range_ == f"{Driver.UNJUDGED.value} ({NotJudged.RANGE.value})"
+    # the islanding screen of the sites' total upstream of both laterals
+    assert cells[("C11", "R-HEAD", "caused by V2G")] == (
+        f"{Driver.UNJUDGED.value} ({NotJudged.SCREEN.value})")
+    # a check of one site's own anti-islanding time, or of the one site behind a fuse
+    assert cells[("C10", "RC-MID / homes-lat1 (first reclose within the DER's anti-islanding "
+                  "time + margin)", "caused by V2G")].startswith("one site: homes-lat1")
+    assert cells[("C11", "FU-LAT2", "caused by V2G")].startswith("one site: homes-lat2")
+    # not V2G's: blank
+    assert cells[("C8", "FU-LAT1 (charging peak: vehicle charging behind the device)",
+                  "caused by charging")] == ""
+
+
+def test_depot_unjudged_findings_say_why(depot_result):
+    """Review ver46 #4: depot F06 (C2 range shrunk by V2G, firm/light/100 %, both sites
+    exporting) had a blank cell; the C8 export peak is a flow criterion."""
+    from protv2g.findings_sites import NotJudged
+
+    cells = _driver_cells(depot_result)
+    assert cells[("C2", "RC-F1 / FU-F1-LAT2 (range shrunk by V2G)", "caused by V2G")] == (
+        f"{Driver.UNJUDGED.value} ({NotJudged.RANGE.value})")
+    assert cells[("C8", "R-F1 (export peak: reverse flow)", "caused by V2G")] == (
+        f"{Driver.UNJUDGED.value} ({NotJudged.FLOW.value})")
+    assert cells[("C7", "FU-F1-LAT2 (fault-level change against no V2G)",
+                  "caused by V2G")].startswith("driven by depot (")
+    assert cells[("C2", "RC-F1 / FU-F1-LAT2 (fuse TC < recloser delayed)",
+                  "pre-existing")] == ""
+
+
+def test_single_site_and_reasons_as_data(two_site_result):
+    """One site exporting: blank (no "not judged"); the reasons in order of precedence."""
+    from protv2g.findings_sites import MAX_FINDINGS, NotJudged
+    from protv2g.findings_sites_text import (
+        multi_site_scenarios,
+        not_judged_reason,
+        site_driver_texts,
+    )
+    from protv2g.report.derived import derive
+
+    findings = derive(two_site_result)["_findings"].findings
+    assert multi_site_scenarios(two_site_result.scenarios) == {"firm/light/100%"}
+    one = two_site_result.scenarios.drop(columns=["p_homes-lat2_kw"])
+    assert multi_site_scenarios(one) == set()
+    texts = site_driver_texts(findings, None, multi_site_scenarios(one))
+    assert texts == [""] * len(findings)
+    assert not_judged_reason("C12", "", opendss=True, n_judged=99) is NotJudged.FLOW
+    assert not_judged_reason("C5", "", opendss=True, n_judged=0) is NotJudged.OPENDSS
+    assert not_judged_reason("C5", "", opendss=False, n_judged=MAX_FINDINGS
+                             ) is NotJudged.BEYOND_CAP
+    assert not_judged_reason("C5", "", opendss=False, n_judged=3) is NotJudged.NO_FAULT_ROW
+
+
+def test_summary_condition_names_the_driver(two_site_result):
+    """Review ver46 #6: the Summary's condition line of a V2G fail said no driver (only the
+    gate's fail: line did)."""
+    from protv2g.findings_sites_text import short_driver_texts
+    from protv2g.report.derived import derive
+    from protv2g.report.summary_conditions import write_conditions
+
+    class _Memo:
+        def __init__(self):
+            self.lines = []
+
+        def pair(self, label, text):
+            self.lines.append(str(text))
+
+    f = derive(two_site_result)["_findings"]
+    drivers = short_driver_texts(f.findings, two_site_result.tables[SITE_DRIVERS])
+    w = _Memo()
+    write_conditions(w, f.findings, f.evidence, {}, two_site_result.meta["gate"], drivers)
+    line = next(t for t in w.lines if "RC-MID / FU-LAT1 (fuse TC < recloser delayed)" in t)
+    assert "made worse by V2G, driven by homes-lat1; worst margin" in line
+    pre = next(t for t in w.lines if "RC-MID / FU-LAT3 (fuse TC" in t)
+    assert "driven" not in pre

@@ -36,7 +36,11 @@ from protv2g.finding_ids import with_kept_ids
 from protv2g.findings import Findings, build_findings
 from protv2g.findings_rows import on_asymptote, worst_order
 from protv2g.findings_sites import SITE_DRIVERS
-from protv2g.findings_sites_text import site_driver_texts
+from protv2g.findings_sites_text import (
+    multi_site_scenarios,
+    site_columns,
+    site_driver_texts,
+)
 from protv2g.input_basis import rests_on
 from protv2g.pll_findings import pll_said
 from protv2g.report.devices import devices_from_result
@@ -433,8 +437,11 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
                  "fault_types", "locations", "load_levels", "n_rows", "evidence",
                  "recommendation", "message"]]
     drivers = result.tables.get(SITE_DRIVERS)  # which site drives it (rev45a M4)
-    if drivers is not None and len(drivers):
-        view = view.assign(site_driver=site_driver_texts(findings, drivers))
+    multi = multi_site_scenarios(result.scenarios)  # "not judged (why)" there (ver46 #4)
+    if multi or (drivers is not None and len(drivers)):
+        opendss = "phase-domain" in str(result.meta.get("engine", ""))
+        view = view.assign(site_driver=site_driver_texts(
+            findings, drivers, multi, list(site_columns(result.scenarios)), opendss=opendss))
     formats = {
         "Findings": {c: _unit_formats(findings["margin_unit"]) for c in ("worst_margin", "limit")},
         "Evidence": {c: _unit_formats(evidence["margin_unit"]) for c in ("margin", "limit")},

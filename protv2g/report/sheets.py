@@ -312,6 +312,18 @@ EXTRA_DESCRIPTIONS = {
                   "voltages — C12 judges its line-to-line voltages there (ANSI C84.1, 3-wire "
                   "systems): over-voltage on Vm ll max (the largest of ab, bc, ca), "
                   "under-voltage on Vm ll min (the lowest), pu of the line-to-line base",
+    # review ver46 #3: the sheet said "further result table" and its columns were unexplained
+    "Site drivers": "which V2G site drives a finding caused or made worse by V2G in a "
+                    "scenario where two or more sites export: the finding's worst fault solved "
+                    "again with each site alone at its own export, the others idle (and, with "
+                    "three sites or more, each site removed). Counterfactual: alone or removed; "
+                    "Margin: the finding's margin in that case (Margin all: with every site, "
+                    "the finding's own); Reproduced below: the margin the case must fall below "
+                    "to reproduce the finding (0 for a finding caused by V2G, the margin "
+                    "without V2G less the check's tolerance for one made worse); Effect: "
+                    "reproduces, does not reproduce or not judged; Method: how the margin is "
+                    "recomputed; Driver: one site, each site on its own, needs the sites "
+                    "together or not judged (the Findings sheet's Site driver column says it)",
 }
 
 #: Derived sheets that read one ``tables`` entry: without it they are not computed.

@@ -35,6 +35,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import check_attribution, marginal_without_v2g
+from protv2g.findings_sites import SITE_DRIVERS
+from protv2g.findings_sites_text import short_driver_texts
 from protv2g.gate_hosting import NOT_DETERMINED, first_clause
 from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
@@ -252,7 +254,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     gate = result.meta.get("gate") or {}
     # the gate's own classification of the findings (gate_findings), never a count of
     # sections 3–4 (review rev36b M2)
-    write_conditions(w, findings, derived["_findings"].evidence, rec_map, gate)
+    write_conditions(w, findings, derived["_findings"].evidence, rec_map, gate,
+                     short_driver_texts(findings, result.tables.get(SITE_DRIVERS)))
 
     # each finding under the heading of its own attribution (review rev36b M2: charging
     # findings sat under "Pre-existing findings (present without V2G)")

@@ -100,7 +100,8 @@ MARGINAL_WORDS = ("pre-existing: marginal without V2G (passes there by less than
 
 
 def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
-          inputs: str = "", worst_on: str = "", given: str = "", attribution: str = "") -> str:
+          inputs: str = "", worst_on: str = "", given: str = "", attribution: str = "",
+          driver: str = "") -> str:
     """``"<kind>: F02 <title> — <status>, <attribution>; worst margin … at …"``; the other
     kinds of its rows (``also``, :data:`protv2g.gate_findings.FINDING_GATE_COLUMNS`); for a
     ``confirm`` (or ``also`` one) the input to confirm; then the recommendation ``rec``.
@@ -114,9 +115,12 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     of two kinds whose worst rests on an input to confirm, its worst row on given data in
     words (:func:`_given_worst`: the figure of the gate's ``condition:`` line).
     ``attribution``: the words for a finding folded onto another's line (:func:`_folded`),
-    else its own."""
+    else its own. ``driver``: the site that drives a V2G finding in short words ("driven by
+    homes-lat1", :func:`protv2g.findings_sites_text.short_driver_texts`), after its
+    attribution as the gate's ``fail:`` line says it (review ver46 #6)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
-    parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {attribution or f.attribution}"]
+    parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {attribution or f.attribution}"
+             + (f", {driver}" if driver else "")]
     if margin := margin_text(f.worst_margin, f.margin_unit):
         if overall:
             parts.append(f"margin {margin}" + (f" at {where}" if where else "")
@@ -221,7 +225,8 @@ def _ids(frame: pd.DataFrame) -> str:
 
 
 def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
-                     recs: dict[str, str], gate: dict[str, Any]) -> None:
+                     recs: dict[str, str], gate: dict[str, Any],
+                     drivers: dict[str, str] | None = None) -> None:
     """Write section 2 (see the module docstring).
 
     Parameters
@@ -236,7 +241,11 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
     gate : dict
         ``result.meta["gate"]`` (:func:`protv2g.gate.gate_verdict`); its policy decides the
         kinds (:func:`protv2g.gate_findings.gate_of_meta`: the default policy without it).
+    drivers : dict, optional
+        Finding → the site that drives it in short words
+        (:func:`protv2g.findings_sites_text.short_driver_texts`).
     """
+    drivers = drivers or {}
     kinds = finding_gate_kinds(evidence, gate_of_meta(gate))
     by_id = {str(f.finding): f for f in findings.itertuples(index=False)}
     # review txt44 (rev44a M1): a finding pre-existing only because V2G's change is inside
@@ -282,7 +291,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                                              inputs(str(row.finding)),
                                              given=_given_worst(evidence,
                                                                 by_id[row.finding]),
-                                             attribution=words(str(row.finding))))
+                                             attribution=words(str(row.finding)),
+                                             driver=drivers.get(str(row.finding), "")))
 
     protection = kinds[~kinds["flow_item"].astype(bool)]
     fails = protection[protection["kind"] == "fail"]
@@ -300,7 +310,8 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                                          inputs=inputs(str(row.finding)),
                                          worst_on=worst_on(str(row.finding)),
                                          attribution=folded.get(str(row.finding), "")
-                                         or words(str(row.finding))))
+                                         or words(str(row.finding)),
+                                         driver=drivers.get(str(row.finding), "")))
     for kind, more in (("condition", "present without V2G: fix before the pilot"),
                        ("confirm", "present without V2G, resting on a tool default or a "
                         "drafted value: confirm the input, then fix or drop")):
