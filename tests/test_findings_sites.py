@@ -124,6 +124,23 @@ def test_depot_c8_load_needs_both_sites(depot_result):
     assert rows["margin_all"].to_numpy() == pytest.approx(-60.800645, abs=1e-5)
 
 
+def test_c8_row_not_reproduced_is_not_judged(depot_study, depot_result):
+    """A C8 row whose current the all-sites flow does not give (here moved by 1 A, margin
+    with it) gets the currents only: not judged, never a driver from a mismatched flow."""
+    from protv2g.findings_sites import _flow_driver_rows
+    from protv2g.scenarios import build_scenarios
+
+    v = depot_result.violations.copy()
+    row = (v["criterion"] == "C8") & (v["scenario"].astype(str) == "firm/light/100%")
+    v.loc[row, "i_device_a"] = v.loc[row, "i_device_a"] + 1.0
+    v.loc[row, "margin"] = v.loc[row, "margin"] - 1.0
+    rows = _flow_driver_rows(depot_study, v, build_scenarios(depot_study.document),
+                             depot_result.tables.get("Coordination"), 12)
+    assert {r["site"] for r in rows} == {"depot", "campus"}
+    assert {r["method"] for r in rows} == {MarginMethod.CURRENTS.value}
+    assert {r["driver"] for r in rows} == {Driver.UNJUDGED.value}
+
+
 def test_site_drivers_sheet_is_described(two_site_result):
     """Review ver46 #3: the Summary's sheet list said "further result table"."""
     from protv2g.report.sheets import sheet_specs
