@@ -45,8 +45,17 @@ Margins of the counterfactuals (:class:`MarginMethod`):
   C5 reads the sustained stage's), reproduced by the all-sites solve (1e-6 relative).
 * ``currents only``: neither applies; the sites are then not judged (:attr:`Driver.UNJUDGED`).
 
-Flow criteria (C8, C11, C12) are not attributed per site here, nor a recloser's "not seen"
-row (margin −inf) or an OpenDSS feeder's findings (the phase-domain engine): "not judged" or
+C8's device-load findings (a flow criterion, no fault) are attributed on a pandapower feeder
+with balanced flows: the row's scenario with each site alone (and removed, three sites or
+more) is a column of one power flow (:mod:`protv2g.findings_sites_flow`), the device's current
+read as the flow's device table reads it, the margin the row's own ``limit − I``
+(:attr:`MarginMethod.FLOW_LOAD`) where the all-sites column reproduces the row's current
+(1e-6 relative). Depot study, R-F1 export peak, firm/light/100 % (limit 400 A / 1.5 =
+266.7 A): both sites 327.5 A (fails by 60.8 A), depot alone 246.5 A, campus alone 54.6 A —
+neither alone fails: it needs the sites together (pandapower ``runpp`` gives the same
+currents to 1e-6 A). The other flow criteria (C11, C12), C8's residual (3I0) rows and a
+three-phase flow's currents, a recloser's "not seen" row (margin −inf) and an OpenDSS
+feeder's findings (the phase-domain engine) are not attributed per site here: "not judged" or
 no row.
 """
 
@@ -60,10 +69,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.criteria import MarginUnit
 from protv2g.engine import fault_study
 from protv2g.engine.faults import seq_to_abc
 from protv2g.findings import finding_keys
+from protv2g.findings_sites_flow import flow_currents_a
 from protv2g.network.fault_positions import close_in_study
 from protv2g.scenarios import Scenario, SiteState
 from protv2g.significant import number_text
@@ -100,7 +111,8 @@ class NotJudged(StrEnum):
     "not judged (…)", :func:`protv2g.findings_sites_text.site_driver_texts`; review ver46 #4:
     a blank cell read as "one site")."""
 
-    #: C8, C12: flow criteria are not attributed per site (module docstring)
+    #: C12, and C8's residual rows or a three-phase flow's: flow criteria not attributed per
+    #: site (module docstring; C8's phase rows of a balanced flow are)
     FLOW = "flow criterion, not attributed per site"
     #: C10, C11: screens of the settings and the sites' totals, no fault to solve
     SCREEN = "a screen of the sites' settings or total export, no fault to solve"
@@ -133,6 +145,9 @@ class MarginMethod(StrEnum):
     LINEAR = "linear in the device current"
     #: C7's fault-level change on the IEC 60909 sum (|I_base| + |I − I_base| per phase)
     IEC_CHANGE = "IEC 60909 sum against the largest current without V2G"
+    #: C8's device load: ``limit − I`` of the device's current in the scenario's power flow
+    #: (:mod:`protv2g.findings_sites_flow`)
+    FLOW_LOAD = "device load current in the power flow against its limit"
     CURRENTS = "currents only"
 
 
@@ -161,12 +176,18 @@ _JUDGED = ("fail", "warn")
 _MULTIPLES = (MarginUnit.PICKUP_MULTIPLE.value, MarginUnit.IMAX_5S_MULTIPLE.value)
 #: the all-sites solve reproduces the row's times to this (relative)
 _REPRODUCE_REL = 1e-6
+#: the flow criterion attributed per site (:mod:`protv2g.findings_sites_flow`)
+_FLOW_CRITERION = "C8"
+#: a C8 row's margin ``limit − i_device_a`` reproduced to this, A
+_FLOW_MARGIN_ABS_A = 1e-6
 
 
 def _candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
-                coordination: pd.DataFrame | None, max_findings: int) -> pd.DataFrame:
+                coordination: pd.DataFrame | None, max_findings: int, *, flow: bool = False
+                ) -> pd.DataFrame:
     """Per finding key, its worst V2G row (fail/warn, ``new``/``worse``, a fault row naming
-    a device) in a scenario where ≥ 2 sites export; at most ``max_findings``, worst first."""
+    a device; ``flow``: a C8 phase row, no fault, naming a device) in a scenario where ≥ 2
+    sites export; at most ``max_findings``, worst first."""
     multi = {sc.name for sc in scenarios
              if not sc.is_base and sum(st.p_export_kw > 0 for st in sc.sites) >= 2}
     need = {"status", "attribution", "scenario", "fault_bus", "fault_type", "case", "device",
@@ -183,7 +204,14 @@ def _candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
     rows = violations.iloc[np.flatnonzero(mask)]
     given = np.ones(len(rows), dtype=bool)
     for col in ("fault_bus", "fault_type", "case", "device"):  # a fault row naming a device
+        if flow and col != "device":  # C8's rows: no fault
+            continue
         given &= np.array([is_given(v) and str(v) != "" for v in rows[col]], dtype=bool)
+    if flow:
+        given &= rows["criterion"].astype(str).eq(_FLOW_CRITERION).to_numpy()
+        given &= ~rows["fault_bus"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
+        if "mechanism" in rows.columns:  # the ground element's 3I0: a three-phase flow's
+            given &= ~rows["mechanism"].astype(str).isin(RESIDUAL_PEAKS).to_numpy()
     rows = rows[given]
     if not len(rows):
         return pd.DataFrame()
@@ -329,9 +357,22 @@ def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Sce
     """
     if study.model is not None or not len(study.document.v2g_sites) >= 2:
         return pd.DataFrame(columns=SITE_DRIVER_COLUMNS)
+    out = _fault_driver_rows(study, violations, scenarios, close_in, networks, coordination,
+                             max_findings)
+    out += _flow_driver_rows(study, violations, scenarios, coordination, max_findings)
+    if not out:
+        return pd.DataFrame(columns=SITE_DRIVER_COLUMNS)
+    return pd.DataFrame(out)[SITE_DRIVER_COLUMNS]
+
+
+def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[Scenario],
+                       close_in: tuple[Study, Study] | None, networks: dict | None,
+                       coordination: pd.DataFrame | None, max_findings: int
+                       ) -> list[dict[str, Any]]:
+    """The table's rows of the fault findings (:func:`site_drivers`)."""
     cand = _candidates(violations, scenarios, coordination, max_findings)
     if not len(cand):
-        return pd.DataFrame(columns=SITE_DRIVER_COLUMNS)
+        return []
     by_name = {sc.name: sc for sc in scenarios}
     net_study = close_in_study(study, close_in)
     solved_on = None if close_in is None else close_in[1].net
@@ -358,9 +399,68 @@ def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Sce
                           cases=[Case(row.case)], **fault_options(net_study), scenarios=sets,
                           devices=devices, buses=[index_of[row.fault_bus]], networks=networks)
         out += _finding_rows(row, cfs, res, net_study, other)
-    if not out:
-        return pd.DataFrame(columns=SITE_DRIVER_COLUMNS)
-    return pd.DataFrame(out)[SITE_DRIVER_COLUMNS]
+    return out
+
+
+def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[Scenario],
+                      coordination: pd.DataFrame | None, max_findings: int
+                      ) -> list[dict[str, Any]]:
+    """The table's rows of C8's device-load findings: each counterfactual a column of one
+    power flow (:func:`protv2g.findings_sites_flow.flow_currents_a`), the margin the row's
+    own ``limit − I`` where the all-sites column reproduces the row's current (1e-6
+    relative) and the row its margin (1e-6 A); else the currents only (not judged)."""
+    cand = _candidates(violations, scenarios, coordination, max_findings, flow=True)
+    if not len(cand):
+        return []
+    by_name = {sc.name: sc for sc in scenarios}
+    cfs_of = [_counterfactuals(by_name[row.scenario]) for row in cand.itertuples(index=False)]
+    currents = flow_currents_a(study, [(str(row.device), [sc for _, _, sc in cfs])
+                                       for row, cfs in zip(cand.itertuples(index=False),
+                                                           cfs_of, strict=True)])
+    if currents is None:
+        return []
+    out: list[dict[str, Any]] = []
+    for row, cfs, i_a in zip(cand.itertuples(index=False), cfs_of, currents, strict=True):
+        i_row, lim, m_all = (_float(getattr(row, "i_device_a", None)),
+                             _float(getattr(row, "limit", None)), _float(row.margin))
+        judged = bool(np.isfinite([i_row, lim, m_all]).all()
+                      and abs(lim - i_row - m_all) <= _FLOW_MARGIN_ABS_A
+                      and np.isclose(i_a[-2], i_row, rtol=_REPRODUCE_REL))
+        method = MarginMethod.FLOW_LOAD if judged else MarginMethod.CURRENTS
+        bar = _bar(row)
+        p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
+        rows = []
+        for (site, kind, _), i in zip(cfs[:-2], i_a[:-2], strict=True):
+            m = lim - float(i) if judged else np.nan
+            rows.append({**{c: getattr(row, c, "") for c in KEY_COLUMNS},
+                         "scenario": row.scenario, "fault_bus": "", "fault_type": "",
+                         "case": "", "other_device": "", "site": site, "counterfactual": kind,
+                         "p_export_kw": p_of[site] if kind == "alone" else sum(
+                             v for k, v in p_of.items() if k != site),
+                         "i_device_a": float(i), "i_judged_a": float(i), "i_other_a": lim,
+                         "t_device_s": np.nan, "t_other_s": np.nan, "margin": m,
+                         "reproduced_below": bar, "row_attribution": str(row.attribution),
+                         "effect": _effect(m, bar).value, "i_device_all_a": float(i_a[-2]),
+                         "margin_all": m_all, "method": method.value})
+        driver, sites, text = _driver(rows, str(row.device), str(row.margin_unit))
+        for r in rows:
+            r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text)
+        out += rows
+    return out
+
+
+def _bar(row: Any) -> float:
+    """The margin a counterfactual must fall below to reproduce ``row`` (:class:`SiteEffect`):
+    0 for a ``new`` row, the base case's margin less the row's tolerance for a ``worse`` one."""
+    base_m, tol = _float(getattr(row, "base_margin", None)), _float(getattr(row, "tolerance",
+                                                                             None))
+    return (0.0 if str(row.attribution) == "new"
+            else base_m - (tol if np.isfinite(tol) else 0.0))
+
+
+def _effect(margin: float, bar: float) -> SiteEffect:
+    return (SiteEffect.UNJUDGED if not np.isfinite(margin) or not np.isfinite(bar)
+            else SiteEffect.REPRODUCES if margin < bar else SiteEffect.CLEAR)
 
 
 def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study: Study,
@@ -440,16 +540,12 @@ def _finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, stud
                             np.nan)
                 break
     # the margin a counterfactual must fall below to reproduce the row (SiteEffect)
-    base_m, tol = _float(getattr(row, "base_margin", None)), _float(getattr(row, "tolerance",
-                                                                             None))
-    bar = (0.0 if str(row.attribution) == "new"
-           else base_m - (tol if np.isfinite(tol) else 0.0))
+    bar = _bar(row)
     rows: list[dict[str, Any]] = []
     p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
     for (site, kind, _), s in zip(cfs[:-2], solved[:-2], strict=True):
         m, t_d, t_o = margin_of(s) if margin_of is not None else (np.nan, np.nan, np.nan)
-        effect = (SiteEffect.UNJUDGED if not np.isfinite(m) or not np.isfinite(bar)
-                  else SiteEffect.REPRODUCES if m < bar else SiteEffect.CLEAR)
+        effect = _effect(m, bar)
         rows.append({**{c: getattr(row, c, "") for c in KEY_COLUMNS},
                      "scenario": row.scenario, "fault_bus": row.fault_bus,
                      "fault_type": row.fault_type, "case": row.case,

@@ -103,6 +103,44 @@ def test_depot_fault_level_change_is_the_depots(depot_result):
 
 
 
+def test_depot_c8_load_needs_both_sites(depot_result):
+    """fdrv46: the depot's C8 R-F1 export peak (firm/light/100 %: 327 A against pickup 400 A
+    / 1.5 = 266.7 A, margin -60.8 A) solved as a power flow with each site alone: depot alone
+    246.47 A (margin +20.19 A), campus alone 54.58 A (+212.08 A), both 327.47 A, all four
+    matched to 1e-6 A by pandapower ``runpp`` on a net copy with the other site's sgen at 0
+    (light load 0.3); neither alone fails: the finding needs the sites together."""
+    t = depot_result.tables[SITE_DRIVERS]
+    rows = t[(t["criterion"] == "C8") & (t["device"] == "R-F1")].set_index("site")
+    assert set(rows.index) == {"depot", "campus"}
+    assert (rows["scenario"] == "firm/light/100%").all()
+    assert (rows["method"] == MarginMethod.FLOW_LOAD.value).all()
+    assert (rows["driver"] == Driver.TOGETHER.value).all()
+    assert (rows["effect"] == SiteEffect.CLEAR.value).all()
+    assert rows.at["depot", "i_device_a"] == pytest.approx(246.474265, abs=1e-5)
+    assert rows.at["campus", "i_device_a"] == pytest.approx(54.583507, abs=1e-5)
+    assert rows["i_device_all_a"].to_numpy() == pytest.approx(327.467311, abs=1e-5)
+    assert rows.at["depot", "margin"] == pytest.approx(20.192402, abs=1e-5)
+    assert rows.at["campus", "margin"] == pytest.approx(212.083160, abs=1e-5)
+    assert rows["margin_all"].to_numpy() == pytest.approx(-60.800645, abs=1e-5)
+
+
+def test_c8_row_not_reproduced_is_not_judged(depot_study, depot_result):
+    """A C8 row whose current the all-sites flow does not give (here moved by 1 A, margin
+    with it) gets the currents only: not judged, never a driver from a mismatched flow."""
+    from protv2g.findings_sites import _flow_driver_rows
+    from protv2g.scenarios import build_scenarios
+
+    v = depot_result.violations.copy()
+    row = (v["criterion"] == "C8") & (v["scenario"].astype(str) == "firm/light/100%")
+    v.loc[row, "i_device_a"] = v.loc[row, "i_device_a"] + 1.0
+    v.loc[row, "margin"] = v.loc[row, "margin"] - 1.0
+    rows = _flow_driver_rows(depot_study, v, build_scenarios(depot_study.document),
+                             depot_result.tables.get("Coordination"), 12)
+    assert {r["site"] for r in rows} == {"depot", "campus"}
+    assert {r["method"] for r in rows} == {MarginMethod.CURRENTS.value}
+    assert {r["driver"] for r in rows} == {Driver.UNJUDGED.value}
+
+
 def test_site_drivers_sheet_is_described(two_site_result):
     """Review ver46 #3: the Summary's sheet list said "further result table"."""
     from protv2g.report.sheets import sheet_specs
@@ -144,14 +182,14 @@ def test_unjudged_multi_site_findings_say_why(two_site_result):
 
 def test_depot_unjudged_findings_say_why(depot_result):
     """Review ver46 #4: depot F06 (C2 range shrunk by V2G, firm/light/100 %, both sites
-    exporting) had a blank cell; the C8 export peak is a flow criterion."""
+    exporting) had a blank cell; the C8 export peak now has its driver (fdrv46)."""
     from protv2g.findings_sites import NotJudged
 
     cells = _driver_cells(depot_result)
     assert cells[("C2", "RC-F1 / FU-F1-LAT2 (range shrunk by V2G)", "caused by V2G")] == (
         f"{Driver.UNJUDGED.value} ({NotJudged.RANGE.value})")
-    assert cells[("C8", "R-F1 (export peak: reverse flow)", "caused by V2G")] == (
-        f"{Driver.UNJUDGED.value} ({NotJudged.FLOW.value})")
+    assert cells[("C8", "R-F1 (export peak: reverse flow)", "caused by V2G")].startswith(
+        "needs depot and campus together (")
     assert cells[("C7", "FU-F1-LAT2 (fault-level change against no V2G)",
                   "caused by V2G")].startswith("driven by depot (")
     assert cells[("C2", "RC-F1 / FU-F1-LAT2 (fuse TC < recloser delayed)",
