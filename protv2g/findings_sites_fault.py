@@ -1,0 +1,201 @@
+"""One finding's fault row solved per site (:mod:`protv2g.findings_sites`): the devices'
+currents and times of each counterfactual read off one engine call, and the margin by the
+row's own relation (its times, C7's IEC 60909 sum, or linear in the current it judged),
+each used only where the all-sites solve reproduces the row (module docstring of
+:mod:`protv2g.findings_sites`)."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+
+from protv2g.criteria import MarginUnit
+from protv2g.engine.faults import seq_to_abc
+from protv2g.findings_sites_kinds import KEY_COLUMNS, MarginMethod, bar, driver, effect
+from protv2g.findings_sites_kinds import float_or_nan as _float
+from protv2g.scenarios import Scenario
+from protv2g.stage_times import phase_ground_a, study_device, time_key, times_through_stages
+from protv2g.study.loader import Study
+
+__all__ = ["REPRODUCE_REL", "finding_rows"]
+
+#: margin units that are a current's multiple of a device quantity less the rule's factor
+#: (C5: ``I / pickup − limit``)
+_MULTIPLES = (MarginUnit.PICKUP_MULTIPLE.value, MarginUnit.IMAX_5S_MULTIPLE.value)
+#: the all-sites solve reproduces the row's times to this (relative)
+REPRODUCE_REL = 1e-6
+
+
+def _is_change_row(row: Any) -> bool:
+    """A fault-level change row (C7, margin a fraction ``limit − (i_device_a / i_other_a −
+    1)`` of the row's own figures, to 1e-9)."""
+    if str(row.margin_unit) != "fraction":
+        return False
+    lim, m = _float(getattr(row, "limit", None)), _float(row.margin)
+    i_d, i_r = _float(getattr(row, "i_device_a", None)), _float(getattr(row, "i_other_a", None))
+    return bool(np.isfinite([lim, m, i_d, i_r]).all() and i_r > 0
+                and abs(lim - (i_d / i_r - 1.0) - m) <= 1e-9)
+
+
+def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
+    """``(a, b, c)`` with ``margin = a·t_device + b·t_other + c`` reproducing the row's margin
+    from its own times (to 1e-9 s), or None."""
+    td, to = _float(getattr(row, "t_device_s", None)), _float(getattr(row, "t_other_s", None))
+    m, lim = _float(row.margin), _float(getattr(row, "limit", 0.0))
+    if not (np.isfinite(td) and np.isfinite(to) and np.isfinite(m)):
+        return None
+    lim = lim if np.isfinite(lim) else 0.0
+    ks = dict.fromkeys((1.0, scale, _float(getattr(row, "rule_value", None))))
+    for k in ks:
+        if not np.isfinite(k):
+            continue
+        for a, b in ((-k, 1.0), (1.0, -k), (-1.0, k), (k, -1.0)):
+            for c in (-lim, 0.0, lim):
+                if abs(a * td + b * to + c - m) <= 1e-9 * max(1.0, abs(m)):
+                    return a, b, c
+    return None
+
+
+@dataclasses.dataclass
+class _Solved:
+    """One counterfactual's device figures at the finding's fault."""
+
+    i_device_a: float
+    ig_device_a: float
+    i_other_a: float
+    times_device: dict[str, float]
+    times_other: dict[str, float]
+    abc_a: np.ndarray  # (3,) the device's first-cycle phase phasors, A
+    stages_a: dict[str, float]  # phase / 3I0 current of each stage ("phase1": sustained), A
+
+
+def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Solved:
+    """Device ``d`` (and ``o``) of scenario column ``s`` of a one-fault result: the first
+    cycle's largest phase current and 3I0 (A) and every time through the stages (s)."""
+    st = res.staged
+    i012 = st.device_i_012_ka[s, 0, 0, :, d, 0]
+    t0, t1 = st.t_start_s[s, 0, 0, :, 0], st.t_end_s[s, 0, 0, :, 0]
+    ok = np.isfinite(t0)
+    ip, ig = phase_ground_a(i012)
+    times_d = times_through_stages(dev, ip[ok], ig[ok], t0[ok], t1[ok])
+    i_o, times_o = float("nan"), {}
+    if o is not None:
+        ipo, igo = phase_ground_a(st.device_i_012_ka[s, 0, 0, :, o, 0])
+        i_o = float(ipo[0])
+        times_o = times_through_stages(other, ipo[ok], igo[ok], t0[ok], t1[ok])
+    stages = {f"{name}{j}": float(v[j]) for name, v in (("phase", ip), ("ground", ig))
+              for j in np.flatnonzero(ok)}
+    return _Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
+                   1e3 * seq_to_abc(i012[0]), stages)
+
+
+def _iec_sum_a(s: _Solved, base: _Solved) -> float:
+    """The device's largest phase current on the IEC 60909 basis of C7's change rows
+    (:mod:`protv2g.checks.converter_sum`): ``|I_base| + |I − I_base|`` per phase, A."""
+    return float((np.abs(base.abc_a) + np.abs(s.abc_a - base.abc_a)).max())
+
+
+
+def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study: Study,
+                  other: str | None) -> list[dict[str, Any]]:
+    """The table's rows of one finding from its engine call ``res``."""
+    scen = list(res.scenarios)
+    devs = list(res.devices)
+    d, o = devs.index(row.device), (devs.index(other) if other else None)
+    dev = study_device(study, row.device)
+    oth = study_device(study, other) if other else None
+    solved = [_read(res, scen.index(f"c{n}"), d, o, dev, oth) for n in range(len(cfs))]
+    all_, base = solved[-2], solved[-1]
+    unit = str(row.margin_unit)
+    m_all = _float(row.margin)
+    scale = _float(getattr(row, "rule_value", None)) if str(getattr(row, "rule", "")) == (
+        "fuse_saving_k") else 1.0
+    scale = scale if np.isfinite(scale) else 1.0
+    td_row, to_row = _float(getattr(row, "t_device_s", None)), _float(
+        getattr(row, "t_other_s", None))
+    method, margin_of = MarginMethod.CURRENTS, None
+
+    def judged_a(s: _Solved) -> float:  # the current the margin is of (the text's figure)
+        return s.i_device_a
+
+    rel = _time_relation(row, scale) if unit == "s" else None
+    if rel is not None:
+        kd = time_key(all_.times_device, td_row, scale)
+        ko = time_key(all_.times_other, to_row) if all_.times_other else None
+        ok = (ko is not None and np.isclose(all_.times_device[kd], td_row, rtol=REPRODUCE_REL)
+              and np.isclose(all_.times_other[ko], to_row, rtol=REPRODUCE_REL))
+        if ok:
+            method = MarginMethod.TIMES
+
+            def margin_of(s: _Solved) -> tuple[float, float, float]:
+                t_d, t_o = s.times_device[kd], s.times_other[ko]
+                return rel[0] * t_d + rel[1] * t_o + rel[2], t_d, t_o
+    elif _is_change_row(row):
+        # C7's fault-level change: margin = limit − (I_iec / I_ref − 1), I_ref the row's
+        # i_other_a (the largest current without V2G); the all-sites solve must give the
+        # row's own I_iec
+        lim, i_ref = _float(getattr(row, "limit", None)), _float(getattr(row, "i_other_a", None))
+        i_row = _float(getattr(row, "i_device_a", None))
+        if np.isclose(_iec_sum_a(all_, base), i_row, rtol=REPRODUCE_REL):
+            method = MarginMethod.IEC_CHANGE
+
+            def judged_a(s: _Solved) -> float:
+                return _iec_sum_a(s, base)
+
+            def margin_of(s: _Solved) -> tuple[float, float, float]:
+                return lim - (_iec_sum_a(s, base) / i_ref - 1.0), np.nan, np.nan
+    elif unit != "s":
+        i_row = _float(getattr(row, "i_device_a", None))
+        m_base = _float(getattr(row, "base_margin", None))
+        lim = _float(getattr(row, "limit", None))
+        # the current the row judged: a stage's phase or 3I0 current (C5 reads the
+        # sustained stage's where the chargers' stages are solved)
+        for pick in all_.stages_a:
+            i_a, i_b = all_.stages_a[pick], base.stages_a.get(pick, np.nan)
+            if not (np.isfinite(i_row) and np.isclose(i_a, i_row, rtol=REPRODUCE_REL)):
+                continue
+            if unit in _MULTIPLES and np.isfinite(lim) and i_a > 0:
+                # margin = I / pickup − limit: the pickup is the row's i / (margin + limit)
+                slope = (m_all + lim) / i_a
+            elif np.isfinite(m_base) and abs(i_a - i_b) > 1e-9 * max(1.0, i_a):
+                slope = (m_all - m_base) / (i_a - i_b)
+            else:
+                continue
+            if np.isfinite(slope):
+                method = MarginMethod.LINEAR
+
+                def judged_a(s: _Solved, pick=pick) -> float:
+                    return s.stages_a.get(pick, np.nan)
+
+                def margin_of(s: _Solved, pick=pick, i_a=i_a, slope=slope
+                              ) -> tuple[float, float, float]:
+                    return (m_all + slope * (s.stages_a.get(pick, np.nan) - i_a), np.nan,
+                            np.nan)
+                break
+    # the margin a counterfactual must fall below to reproduce the row (SiteEffect)
+    bar_ = bar(row)
+    rows: list[dict[str, Any]] = []
+    p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
+    for (site, kind, _), s in zip(cfs[:-2], solved[:-2], strict=True):
+        m, t_d, t_o = margin_of(s) if margin_of is not None else (np.nan, np.nan, np.nan)
+        eff = effect(m, bar_)
+        rows.append({**{c: getattr(row, c, "") for c in KEY_COLUMNS},
+                     "scenario": row.scenario, "fault_bus": row.fault_bus,
+                     "fault_type": row.fault_type, "case": row.case,
+                     "other_device": other or "", "site": site, "counterfactual": kind,
+                     "p_export_kw": p_of[site] if kind == "alone" else sum(
+                         v for k, v in p_of.items() if k != site),
+                     "i_device_a": s.i_device_a, "i_judged_a": judged_a(s),
+                     "i_other_a": s.i_other_a,
+                     "t_device_s": t_d, "t_other_s": t_o, "margin": m,
+                     "reproduced_below": bar_, "row_attribution": str(row.attribution),
+                     "effect": eff.value, "i_device_all_a": all_.i_device_a,
+                     "margin_all": m_all, "method": method.value})
+    drv, sites, text = driver(rows, row.device, unit)
+    for r in rows:
+        r.update(driver=drv.value, driver_sites=", ".join(sites), driver_text=text)
+    return rows
+
+

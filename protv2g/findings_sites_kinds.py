@@ -1,0 +1,142 @@
+"""The closed sets, table columns and shared row helpers of :mod:`protv2g.findings_sites`
+(which V2G site drives a multi-site finding): the drivers, the effects of one counterfactual,
+how its margin is computed, and the sentence a finding's driver is said in."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+from protv2g.significant import number_text
+
+__all__ = ["Driver", "KEY_COLUMNS", "MAX_FINDINGS", "MarginMethod", "NotJudged", "SITE_DRIVERS",
+           "SITE_DRIVER_COLUMNS", "SiteEffect", "bar", "driver", "effect", "float_or_nan"]
+
+
+class Driver(StrEnum):
+    """Which site drives a finding (a closed set)."""
+
+    #: one site alone fails the rule (``driver_sites`` names it)
+    ONE_SITE = "one site"
+    #: each of several sites alone fails it (each needs its own remedy)
+    EACH_SITE = "each site on its own"
+    #: no site alone fails it: the sites together do
+    TOGETHER = "needs the sites together"
+    #: the margin could not be recomputed (``currents only``)
+    UNJUDGED = "not judged"
+
+
+class NotJudged(StrEnum):
+    """Why a multi-site V2G finding has no row in the table (its ``site_driver`` cell says
+    "not judged (…)", :func:`protv2g.findings_sites_text.site_driver_texts`; review ver46 #4:
+    a blank cell read as "one site")."""
+
+    #: C12, and C8's residual rows or a three-phase flow's: flow criteria not attributed per
+    #: site (module docstring; C8's phase rows of a balanced flow are)
+    FLOW = "flow criterion, not attributed per site"
+    #: C10, C11: screens of the settings and the sites' totals, no fault to solve
+    SCREEN = "a screen of the sites' settings or total export, no fault to solve"
+    #: C2's "range shrunk by V2G": the fuse-saving range of the pair, not one fault
+    RANGE = "C2 range of the pair, not one fault"
+    #: an OpenDSS feeder (the phase-domain engine) is not solved per site here
+    OPENDSS = "OpenDSS feeder, not solved per site"
+    #: only the :data:`MAX_FINDINGS` worst findings are solved again
+    BEYOND_CAP = "only the worst findings are solved per site"
+    #: its V2G rows have no fault row naming a device in a scenario where two or more sites
+    #: export
+    NO_FAULT_ROW = "no fault row where two or more sites export"
+
+
+class SiteEffect(StrEnum):
+    """One counterfactual against the finding's row, by the row's own attribution rule
+    (:mod:`protv2g.checks.attribution`): a ``new`` row (the base case holds) is reproduced by
+    a margin below 0; a ``worse`` row (the base case fails too) by a margin below the base
+    case's by more than the row's tolerance."""
+
+    REPRODUCES = "reproduces"
+    CLEAR = "does not reproduce"
+    UNJUDGED = "not judged"
+
+
+class MarginMethod(StrEnum):
+    """How a counterfactual's margin is computed (module docstring)."""
+
+    TIMES = "device times"
+    LINEAR = "linear in the device current"
+    #: C7's fault-level change on the IEC 60909 sum (|I_base| + |I − I_base| per phase)
+    IEC_CHANGE = "IEC 60909 sum against the largest current without V2G"
+    #: C8's device load: ``limit − I`` of the device's current in the scenario's power flow
+    #: (:mod:`protv2g.findings_sites_flow`)
+    FLOW_LOAD = "device load current in the power flow against its limit"
+    CURRENTS = "currents only"
+
+
+#: Key of the finding a row belongs to (:func:`protv2g.findings.finding_keys`' columns).
+KEY_COLUMNS = ("criterion", "device", "partner", "mechanism", "margin_unit")
+
+#: Columns of :func:`site_drivers` (the result's "Site drivers" table): one row per finding
+#: and counterfactual (``alone``: the site alone; ``removed``: the others without it).
+SITE_DRIVER_COLUMNS = [
+    *KEY_COLUMNS, "scenario", "fault_bus", "fault_type", "case", "other_device", "site",
+    "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "i_other_a", "t_device_s",
+    "t_other_s", "margin", "reproduced_below", "row_attribution", "effect", "i_device_all_a",
+    "margin_all", "method", "driver", "driver_sites", "driver_text"]
+
+#: The result table's name (``StudyResult.tables``) and the workbook's sheet.
+SITE_DRIVERS = "Site drivers"
+
+#: At most this many findings are solved per site (:func:`site_drivers`' ``max_findings``).
+MAX_FINDINGS = 12
+
+def float_or_nan(value: Any) -> float:
+    """``value`` as a float, NaN where it is none."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return out
+
+
+
+def bar(row: Any) -> float:
+    """The margin a counterfactual must fall below to reproduce ``row`` (:class:`SiteEffect`):
+    0 for a ``new`` row, the base case's margin less the row's tolerance for a ``worse`` one."""
+    base_m = float_or_nan(getattr(row, "base_margin", None))
+    tol = float_or_nan(getattr(row, "tolerance", None))
+    return (0.0 if str(row.attribution) == "new"
+            else base_m - (tol if np.isfinite(tol) else 0.0))
+
+
+def effect(margin: float, bar_: float) -> SiteEffect:
+    """One counterfactual's :class:`SiteEffect`: its ``margin`` against the :func:`bar`."""
+    return (SiteEffect.UNJUDGED if not np.isfinite(margin) or not np.isfinite(bar_)
+            else SiteEffect.REPRODUCES if margin < bar_ else SiteEffect.CLEAR)
+
+
+
+def driver(rows: list[dict[str, Any]], device: str, unit: str
+            ) -> tuple[Driver, list[str], str]:
+    """The finding's :class:`Driver`, the sites that drive it and its sentence."""
+    alone = [r for r in rows if r["counterfactual"] == "alone"]
+
+    def part(r: dict[str, Any]) -> str:
+        fig = f"{number_text(r['i_judged_a'], 'A')} at {device}"
+        if r["effect"] == SiteEffect.UNJUDGED.value:
+            return fig
+        clear = ", holds" if r["row_attribution"] == "new" else ", no worse than without V2G"
+        return f"{fig}, margin {number_text(r['margin'], unit)}" + (
+            "" if r["effect"] == SiteEffect.REPRODUCES.value else clear)
+
+    each = "; ".join(f"{r['site']} alone: {part(r)}" for r in alone)
+    if any(r["effect"] == SiteEffect.UNJUDGED.value for r in alone):
+        return Driver.UNJUDGED, [], f"sites not judged ({each})"
+    fails = [r["site"] for r in alone if r["effect"] == SiteEffect.REPRODUCES.value]
+    if len(fails) == 1:
+        return Driver.ONE_SITE, fails, f"driven by {fails[0]} ({each})"
+    if fails:
+        return Driver.EACH_SITE, fails, f"each of {', '.join(fails)} on its own ({each})"
+    names = [r["site"] for r in alone]
+    return (Driver.TOGETHER, names,
+            f"needs {', '.join(names[:-1])} and {names[-1]} together ({each})")
