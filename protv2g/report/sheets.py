@@ -314,8 +314,9 @@ EXTRA_DESCRIPTIONS = {
                   "under-voltage on Vm ll min (the lowest), pu of the line-to-line base",
     # review ver46 #3: the sheet said "further result table" and its columns were unexplained
     "Site drivers": "which V2G site drives a finding caused or made worse by V2G in a "
-                    "scenario where two or more sites export: the finding's worst fault solved "
-                    "again with each site alone at its own export, the others idle (and, with "
+                    "scenario where two or more sites export: the finding's worst fault (for "
+                    "C8's device load, its scenario's power flow) solved again with each site "
+                    "alone at its own export, the others idle (and, with "
                     "three sites or more, each site removed). Counterfactual: alone or removed; "
                     "Margin: the finding's margin in that case (Margin all: with every site, "
                     "the finding's own); Reproduced below: the margin the case must fall below "
