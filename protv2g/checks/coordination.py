@@ -266,11 +266,17 @@ def evaluate_pairs(ctx: CheckContext, m: pd.DataFrame | None = None,
         travel = _em_travel(ctx, m, sel)
         has_em = np.isfinite(travel)
         margin = np.where(has_em, np.minimum(margin, (1.0 - travel) * b_op - rrc.value), margin)
+        # a backup relay that does not operate at a fault of its zone: C1's rule, the
+        # recloser the primary (:mod:`.lost_backup`); after the travel term (``0 × ∞``)
+        lost = backup_absent(ctx, m, sel, b_op, no_backup)
+        margin = np.where(lost, -np.inf, margin)
         tol, bnd = terms.both(PRIMARY_TIME, "op")  # a recloser's: delayed
         frames.append(coordination_rows(
             m, sel, "C4", "relay after recloser's longest shot + CTI", p_clear, b_op, margin,
             rrc.value, tolerance=tol, rule="coordination_interval", rule_value=rrc.value,
-            rule_source=rrc.source, boundary=bnd, elements=terms.elements(PRIMARY_TIME, "op")))
+            rule_source=rrc.source, boundary=bnd,
+            fail_status=_pick_text(lost, CheckStatus.WARN.value, CheckStatus.FAIL.value),
+            elements=terms.elements(PRIMARY_TIME, "op")))
         # C4 relay/recloser→recloser: backup delayed curve after primary + CTI
         b_del = m.b_t_delayed_s.to_numpy(dtype=float)
         sel = operates & (bk == rc) & (pk != fuse)

@@ -1,4 +1,5 @@
-"""C1 rows whose backup relay does not operate at a fault of its zone: the backup is lost, ``warn``.
+"""C1 and C4 rows whose backup relay does not operate at a fault of its zone: the backup is
+lost, ``warn``.
 
 Review ver45: a feeder-head relay whose 51G pickup is above the ground-fault current at a
 lateral fuse's zone gave the fuse→relay C1 row "ok" with the backup's time "never" (margin
@@ -22,6 +23,11 @@ high on purpose, a lateral whose ground faults the head does not reach) is a con
 engineer accepts or removes by a setting, as C5 grades it; ``fail`` stays with the
 criterion that fails (C5's primary zone).
 
+**C4** (session 46): a relay backing up a recloser (C4's "relay after recloser's longest
+shot + CTI") is the same backup relay, the recloser its primary: the same rule, status,
+margin, mechanism and message (naming the recloser). Before, such a row with a relay that
+never operates read "ok" with margin +∞. The recloser is no fuse: no TC band can flip it.
+
 References
 ----------
 IEEE Std C37.230-2020 §6.2 (minimum fault current and reach of the backup device);
@@ -33,31 +39,41 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from protv2g.checks._common import fmt_s
 from protv2g.checks.fuse_melt_text import below_melt_note
 from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.devices.kinds import ground_pickup_a, phase_pickup_a
 
-__all__ = ["LOST_BACKUP", "is_lost_backup", "lost_backup_mechanism", "lost_backup_message"]
+__all__ = ["LOST_BACKUP", "LOST_BACKUP_CRITERIA", "is_lost_backup", "lost_backup_mechanism",
+           "lost_backup_message"]
 
 #: The rows' ``mechanism`` (a finding's title says it in place of the rule's name,
 #: "coordination_interval", which these rows have no interval of: review ver46 #5).
 LOST_BACKUP = "backup does not operate"
 
+#: The criteria whose rows have a backup relay: C1 (behind a relay or a fuse) and C4 (a relay
+#: behind a recloser, the recloser primary).
+LOST_BACKUP_CRITERIA = ("C1", "C4")
+
 
 def is_lost_backup(r: Any) -> bool:
-    """Whether a failing coordination row ``r`` is this module's: C1, ``warn``, no backup
-    time (the only C1 rows with status ``warn``)."""
-    return (r.criterion == "C1" and r.status == "warn"
+    """Whether a failing coordination row ``r`` is this module's: C1 or C4, ``warn``, no
+    backup time (C1's only ``warn`` rows; C4's fast-shot ``warn`` rows have both times)."""
+    return (r.criterion in LOST_BACKUP_CRITERIA and r.status == "warn"
             and not np.isfinite(float(r.t_backup_s)))
 
 
 def lost_backup_mechanism(bad: Any, mechanism: np.ndarray) -> np.ndarray:
     """``mechanism`` (object array, one per row of the failing coordination rows ``bad``) with
-    :data:`LOST_BACKUP` on this module's rows (C1 ``warn``: :func:`is_lost_backup`)."""
-    lost = ((bad["criterion"].astype(str).to_numpy() == "C1")
-            & (bad["status"].astype(str).to_numpy() == "warn"))
+    :data:`LOST_BACKUP` on this module's rows (C1/C4 ``warn`` with no backup time:
+    :func:`is_lost_backup`)."""
+    with np.errstate(invalid="ignore"):
+        lost = (np.isin(bad["criterion"].astype(str).to_numpy(), LOST_BACKUP_CRITERIA)
+                & (bad["status"].astype(str).to_numpy() == "warn")
+                & ~np.isfinite(pd.to_numeric(bad["t_backup_s"], errors="coerce")
+                               .to_numpy(dtype=float)))
     if not lost.any():
         return mechanism
     out = np.asarray(mechanism, dtype=object).copy()
@@ -75,13 +91,15 @@ def lost_backup_message(ctx: Any, r: Any, where: str, export: str) -> str:
     if bool(is_ground_fault([str(r.fault_type)])[0]) and g_pickup is not None:
         said.insert(0, _element_text("51G", float(g_pickup), i_g, "|3I0| it sees there"))
     why = ", and ".join(said)
+    # C4: the primary is a recloser, "clearing" at its lockout (its longest shot)
+    primary = f"recloser {r.primary}" if r.criterion == "C4" else str(r.primary)
     return (f"{r.backup} does not operate for {where} {export}: {why} (the first cycle's "
-            f"currents; no stage of the fault operates it), so {r.primary}, clearing in "
+            f"currents; no stage of the fault operates it), so {primary}, clearing in "
             f"{fmt_s(r.t_primary_s)}"
             f"{below_melt_note(ctx, r.primary, r.t_primary_s, r.i_primary_a)}, has no backup "
-            f"at this fault — no interval to judge (C1 compares the times of two devices that "
-            f"both see the fault); {r.backup}'s reach there is C5's (backup zone): lower its "
-            f"pickup or add a device nearer the fault to restore a backup")
+            f"at this fault — no interval to judge ({r.criterion} compares the times of two "
+            f"devices that both see the fault); {r.backup}'s reach there is C5's (backup "
+            f"zone): lower its pickup or add a device nearer the fault to restore a backup")
 
 
 def _element_text(element: str, pickup_a: float, i_a: float, what: str) -> str:
