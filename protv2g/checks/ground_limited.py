@@ -153,6 +153,8 @@ def _ratios_by_code(ctx: Any) -> dict[str, float] | None:
     scenario, _, kind, case = parts(keys.combined)
     wanted = in_base[scenario] & at_max[case] & (three | slg)[kind]
     sel = np.flatnonzero(wanted[keys.fault])
+    if not len(sel):  # no maximum-case 3ph/SLG row of a base case (a study of other types)
+        return {}
     _, bus, kind, _ = parts(keys.combined[keys.fault[sel]])
     i_a = pd.to_numeric(f["i_phase_a"].iloc[sel], errors="coerce").to_numpy(float)
     device = keys.device[sel]
