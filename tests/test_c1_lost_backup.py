@@ -43,14 +43,20 @@ def _study():
         "load_levels": ["light"]})
 
 
-@pytest.fixture(scope="module")
-def ctx():
+def lost_backup_context():
+    """The check context of :func:`_study` and its device fault table (test_c4_lost_backup's
+    too)."""
     study = _study()
     scs = build_scenarios(study.document)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         faults = fault_tables(study, scs).device
     return build_context(study, faults, None, scs), faults
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    return lost_backup_context()
 
 
 def _lateral_rows(c: pd.DataFrame) -> pd.DataFrame:

@@ -21,37 +21,18 @@ import pandas as pd
 import pytest
 
 from protv2g.checks import run_checks
-from protv2g.checks._common import build_context
 from protv2g.checks.coordination import evaluate_pairs
 from protv2g.checks.lost_backup import LOST_BACKUP, is_lost_backup, lost_backup_mechanism
-from protv2g.pipeline import fault_tables
-from protv2g.scenarios import build_scenarios
-from protv2g.study import load_study
 
-from .conftest import REPO_DIR
+from .test_c1_lost_backup import G_PICKUP_A, STUDY, lost_backup_context
 
-STUDY = REPO_DIR / "feeders" / "depot_two_feeder" / "study.yaml"
-G_PICKUP_A = 360.0
+# the depot with R-F1's 51G raised to 360 A and its fault tables: test_c1_lost_backup's
 P_PICKUP_A = 400.0  # R-F1's 51P (study.yaml)
-
-
-def _study():
-    study = load_study(STUDY)
-    devices = [dict(d, ground_pickup_a=G_PICKUP_A) if d["name"] == "R-F1" else d
-               for d in study.raw["devices"]]
-    return study.with_updates(devices=devices, scenarios={
-        "export_levels_fraction": [0.0, 1.0], "participation": ["firm"],
-        "load_levels": ["light"]})
 
 
 @pytest.fixture(scope="module")
 def ctx():
-    study = _study()
-    scs = build_scenarios(study.document)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        faults = fault_tables(study, scs).device
-    return build_context(study, faults, None, scs), faults
+    return lost_backup_context()
 
 
 @pytest.fixture(scope="module")
