@@ -321,18 +321,14 @@ def _say_slg_gap(model, bus: pd.DataFrame, method: Method | str, r_fault_ohm: fl
     """The IEC-maximum SLG warning (:func:`protv2g.study.iec_slg_gap.slg_gaps`) when the
     table holds IEC 60909 maximum-case SLG rows and the model's classical current exceeds them
     materially; silent otherwise."""
-    from protv2g.study.iec_slg_gap import gap_text, slg_gaps
+    from protv2g.study.iec_slg_gap import gap_text, model_slg_gaps
 
     if str(getattr(method, "value", method)) != Method.IEC60909.value:
         return
     if not ((bus["fault_type"].astype(str) == "SLG") & (bus["case"].astype(str) == "max")).any():
         return
-    key = f"slg_gaps:{float(r_fault_ohm)!r}:{float(x_fault_ohm)!r}"
-    try:
-        gaps = model.derived(key, lambda m: slg_gaps(m, None, r_fault_ohm, x_fault_ohm))
-    except InputError:  # the fault study refused it: the table above says what it could
-        return
-    if len(gaps):
+    gaps = model_slg_gaps(model, r_fault_ohm, x_fault_ohm)
+    if gaps is not None and len(gaps):
         what, fix = gap_text(gaps)
         print(f"warning: {what}; fix: {fix}")
 

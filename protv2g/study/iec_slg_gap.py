@@ -37,7 +37,7 @@ import pandas as pd
 
 from protv2g.errors import InputError, Issue
 
-__all__ = ["SLG_GAP_REL", "SLG_GAP_WHAT", "iec_slg_gap_issues", "slg_gaps"]
+__all__ = ["SLG_GAP_REL", "SLG_GAP_WHAT", "iec_slg_gap_issues", "model_slg_gaps", "slg_gaps"]
 
 #: The classical (loads in) maximum SLG current over the IEC 60909 maximum (loads out) above
 #: which a bus is named: 25 %. The two methods differ without any ground path too — the
@@ -115,6 +115,19 @@ def gap_text(gaps: pd.DataFrame) -> tuple[str, str]:
     return what, fix
 
 
+def model_slg_gaps(model: Any, r_fault_ohm: float, x_fault_ohm: float) -> pd.DataFrame | None:
+    """:func:`slg_gaps` at the primary buses (the engine's default fault buses; a service
+    transformer's secondary is fed through its own winding, not the source's neutral
+    impedance), once per model and fault impedance (:meth:`DssModel.derived`: validate's
+    warnings, run's Feeder warnings and ``faults`` read the same); ``None`` for a model the
+    fault study refuses (its own study says why)."""
+    key = f"slg_gaps:{float(r_fault_ohm)!r}:{float(x_fault_ohm)!r}"
+    try:
+        return model.derived(key, lambda m: slg_gaps(m, None, r_fault_ohm, x_fault_ohm))
+    except InputError:
+        return None
+
+
 def iec_slg_gap_issues(study: Any) -> list[Issue]:
     """:func:`slg_gaps` of an OpenDSS study run with ``faults.method: iec60909`` whose fault
     types include SLG and whose cases the maximum, as one warning (``faults.method``); ``[]``
@@ -125,16 +138,8 @@ def iec_slg_gap_issues(study: Any) -> list[Issue]:
             or "SLG" not in {str(getattr(t, "value", t)) for t in f.fault_types}
             or "max" not in {str(getattr(c, "value", c)) for c in f.cases}):
         return []
-    # the primary buses (the engine's default fault buses; a service transformer's
-    # secondary is fed through its own winding, not the source's neutral impedance), once
-    # per model and fault impedance: validate's warnings and run's Feeder warnings read the
-    # same (:meth:`DssModel.derived`)
-    key = f"slg_gaps:{f.r_fault_ohm!r}:{f.x_fault_ohm!r}"
-    try:
-        gaps = model.derived(key, lambda m: slg_gaps(m, None, f.r_fault_ohm, f.x_fault_ohm))
-    except InputError:  # a model the fault study refuses: the run's own study says why
-        return []
-    if gaps.empty:
+    gaps = model_slg_gaps(model, f.r_fault_ohm, f.x_fault_ohm)
+    if gaps is None or gaps.empty:
         return []
     what, fix = gap_text(gaps)
     return [Issue(str(study.path), "faults.method", what, fix)]
