@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from protv2g.commands.output_paths import check_output_paths
 from protv2g.errors import InputError
 from protv2g.memory_pages import small_pages
 
@@ -559,6 +560,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
+            check_output_paths(_command(argv), args)  # before any work (rev47b P1, P7)
             with small_pages():  # (#21: the faults stage at 10,000 buses 4.4 → 2.7 s)
                 code = int(_stoppable(_command(argv), args))
             before = _stop_after_finishing(_command(argv))

@@ -44,6 +44,7 @@ complete, that it is).
 from __future__ import annotations
 
 import argparse
+import math
 from pathlib import Path
 
 import numpy as np
@@ -182,7 +183,23 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _options(args: argparse.Namespace) -> dict:
-    """The fault options given on the command line (the others keep their defaults)."""
+    """The fault options given on the command line (the others keep their defaults).
+
+    Raises
+    ------
+    InputError
+        A negative or non-finite fault resistance (review rev47b P2: ``--r-fault-min-ohm -15``
+        raised the min-case SLG at the depot's F1-B05 from 311 to 522 A; the study file's
+        ``faults.r_fault_min_ohm`` refuses the same value).
+    """
+    bad = [Issue("command line", opt, f"{value:g} Ω; a fault resistance is a finite "
+                 "number ≥ 0", f"pass {opt} 0 (a bolted fault) or a positive value, e.g. "
+                 f"{opt} 20")
+           for opt, value in (("--r-fault-ohm", args.r_fault_ohm),
+                              ("--r-fault-min-ohm", args.r_fault_min_ohm))
+           if value is not None and not (math.isfinite(value) and value >= 0.0)]
+    if bad:
+        raise InputError(bad)
     return {k: v for k, v in {
         "fault_types": args.fault_types and [FaultType(f) for f in args.fault_types],
         "cases": args.cases and [Case(c) for c in args.cases],
