@@ -153,9 +153,16 @@ def check_duty(ctx: CheckContext) -> pd.DataFrame:
         return could_not("C7", "no fault result (engine device table)")
     rows = [unevaluable(ctx, "C7", names)]
     rated = []
+    adopted = {m["name"] for m in getattr(ctx.study, "model_devices", ())}
     for d in ctx.study.document.devices:
         if d.interrupting_rating_ka is None:
-            rows.append(could_not("C7", f"device {d.name} has no interrupting_rating_ka",
+            # the fix, with where the value goes for a device adopted from an OpenDSS model
+            # (review rev47b P3: the gate's line named no fix)
+            where = ("define it under devices: (the same name replaces the device adopted "
+                     "from the OpenDSS model; `protv2g validate` prints the entry)"
+                     if d.name in adopted else "give it in its devices: entry")
+            rows.append(could_not("C7", f"device {d.name} has no interrupting_rating_ka; "
+                                  f"fix: {where}, or take C7 out of gate.criteria",
                                   device=d.name))
         else:
             rated.append(d.name)

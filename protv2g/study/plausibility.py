@@ -100,6 +100,7 @@ from protv2g.study.device_coverage import (
     empty_collections,
     unmodelled_fuses_and_reclosers,
 )
+from protv2g.study.device_entry import replace_adopted_fix
 from protv2g.study.fuse_standard import (
     IEC_GG_STANDARD,
     fuse_voltage_warnings,
@@ -228,9 +229,11 @@ def _no_rating(device: Any, where: str, file: str) -> Issue:
         file, f"{where}.interrupting_rating_ka",
         f"device {device.name!r} has no interrupting_rating_ka: C7 (interrupting duty) cannot "
         "be evaluated for it, so the gate will say ERROR",
-        f"give its nameplate interrupting rating, e.g. {where}.interrupting_rating_ka: "
-        f"{_example_rating_ka(device):g} (kA; interrupting_rating_basis: sym or asym), or "
-        "take C7 out of gate.criteria")
+        (f"give its nameplate interrupting rating, e.g. {where}.interrupting_rating_ka: "
+         f"{_example_rating_ka(device):g}" if where.startswith("devices[") else
+         # adopted from the model: no YAML field to write it in (rev47b P3)
+         replace_adopted_fix(device, "interrupting_rating_ka", _example_rating_ka(device)))
+        + " (kA; interrupting_rating_basis: sym or asym), or take C7 out of gate.criteria")
 
 
 def _example_rating_ka(device: Any) -> float:
