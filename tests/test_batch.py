@@ -245,7 +245,9 @@ def test_cli_prints_one_line_per_study_and_exits_2(studies, cluster, tmp_path, c
                               "-o", str(tmp_path / "cli.xlsx"), "--scheduler",
                               cluster.scheduler_address, "--no-progress"])
     assert args.func(args) == 2
-    lines = capsys.readouterr().out.strip().splitlines()
+    # a study's notes follow its line, indented (review rev47b P6)
+    lines = [x for x in capsys.readouterr().out.strip().splitlines()
+             if not x.startswith("       note: ")]
     assert len(lines) == 3
     assert "depot_alpha" in lines[0] and not lines[0].startswith("ERROR")
     assert lines[1].startswith("ERROR") and "pickup_a" in lines[1]

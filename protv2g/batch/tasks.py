@@ -21,15 +21,15 @@ from protv2g.runner import run_study
 from protv2g.study import load_study
 from protv2g.violations import CheckStatus, row_weights
 
-__all__ = ["NOT_EVALUATED", "SUMMARY_COLUMNS", "BatchTask", "error_row", "gate_summary",
-           "hosting_summary", "load_variant", "run_task", "study_result", "summary_frame",
-           "summary_row"]
+__all__ = ["NOT_EVALUATED", "SUMMARY_COLUMNS", "BatchTask", "distinct_notes", "error_row",
+           "gate_summary", "hosting_summary", "load_variant", "run_task", "study_result",
+           "summary_frame", "summary_row"]
 
 #: Columns of the combined workbook's ``Studies`` sheet (one row per study or variant).
 SUMMARY_COLUMNS = [
     "study", "variant", "file", "status", "verdict", "gate_reasons", "violations",
     "violations_fail", "violations_warn", "violations_info", "hosting_capacity",
-    "worst_margin", "worst_margin_at", "error", "workbook", "run_s", "cpu_s",
+    "worst_margin", "worst_margin_at", "notes", "error", "workbook", "run_s", "cpu_s",
 ]
 
 NOT_EVALUATED = "not evaluated"
@@ -157,7 +157,7 @@ def summary_row(task: BatchTask, result: Any, run_s: float, cpu_s: float = math.
         "violations_warn": int(weight[status == CheckStatus.WARN.value].sum()),
         "violations_info": int(weight[status == CheckStatus.INFO.value].sum()),
         "hosting_capacity": hosting_summary(result), "worst_margin": margin,
-        "worst_margin_at": margin_at, "error": "", "workbook": task.workbook,
+        "worst_margin_at": margin_at, "notes": "", "error": "", "workbook": task.workbook,
         "run_s": round(run_s, 3), "cpu_s": round(cpu_s, 3),
     }
 
@@ -170,7 +170,8 @@ def error_row(task: BatchTask, error: str, run_s: float = math.nan) -> dict[str,
         "variant": task.variant, "file": task.file, "status": "error", "verdict": "ERROR",
         "gate_reasons": "", "violations": None, "violations_fail": None,
         "violations_warn": None, "violations_info": None, "hosting_capacity": NOT_EVALUATED,
-        "worst_margin": math.nan, "worst_margin_at": "", "error": error, "workbook": "",
+        "worst_margin": math.nan, "worst_margin_at": "", "notes": "", "error": error,
+        "workbook": "",
         "run_s": round(run_s, 3) if not math.isnan(run_s) else math.nan, "cpu_s": math.nan,
     }
 
@@ -214,8 +215,13 @@ def run_task(task: BatchTask) -> dict[str, Any]:
     """
     start, cpu_start = time.perf_counter(), time.process_time()
     Path(task.workbook).unlink(missing_ok=True)  # no stale workbook from an earlier batch
+    # the study's notes (a PllNote …) are recorded, not printed by the worker: they reach the
+    # user once, in the study's row (review rev47b P6: 28 raw warnings with source lines on
+    # stderr for two studies, where `run` prints each once as "note: …")
+    caught: list[warnings.WarningMessage] = []
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             warnings.simplefilter("ignore", FutureWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
             study = load_variant(task)
@@ -231,8 +237,24 @@ def run_task(task: BatchTask) -> dict[str, Any]:
         where = f" (at {frame[0].filename}:{frame[0].lineno})" if frame else ""
         return error_row(task, f"{type(exc).__name__}: {exc}{where}",
                          time.perf_counter() - start)
-    return summary_row(task, result, time.perf_counter() - start,
-                       time.process_time() - cpu_start)
+    row = summary_row(task, result, time.perf_counter() - start,
+                      time.process_time() - cpu_start)
+    row["notes"] = distinct_notes(caught)
+    return row
+
+
+def distinct_notes(caught: list[warnings.WarningMessage]) -> str:
+    """The distinct messages of ``caught``, in order, one per line.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as w:
+    ...     warnings.simplefilter("always")
+    ...     for _ in range(3):
+    ...         warnings.warn("12 fault buses where the chargers cannot lock on")
+    >>> distinct_notes(w)
+    '12 fault buses where the chargers cannot lock on'
+    """
+    return "\n".join(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
 
 
 def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

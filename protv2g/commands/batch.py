@@ -68,7 +68,8 @@ def _line(row: dict) -> str:
     margin_text = f", worst margin {margin:.3g}" if not math.isnan(margin) else ""
     return (f"{row['verdict']:<6} {label}: {row['violations_fail']} fail / "
             f"{row['violations_warn']} warn / {row['violations_info']} info{margin_text}, "
-            f"hosting capacity {row['hosting_capacity']}, {row['run_s']:.1f} s → {row['workbook']}")
+            f"hosting capacity {row['hosting_capacity']}, {row['run_s']:.1f} s → {row['workbook']}"
+            + "".join(f"\n       note: {n}" for n in str(row.get("notes") or "").splitlines()))
 
 
 def run(args: argparse.Namespace) -> int:
