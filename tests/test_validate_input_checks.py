@@ -102,6 +102,19 @@ def test_range_fix_names_the_range_and_the_usual_value(tmp_path):
     assert "1.5–2.0 pu" in fix and "domain.md" in fix
 
 
+def test_one_bound_and_literal_fixes_name_what_is_allowed(tmp_path):
+    """review rev47b P8: "use a value inside the allowed range" / "use one of the allowed
+    values" without the range or what each value means."""
+    def edit(doc):
+        doc["v2g_sites"][0].update(n_chargers=0, phases=2)
+        doc["scenarios"].pop("export_levels_fraction", None)
+        doc["scenarios"]["export_levels_kw"] = [-100, 500]
+    fixes = {i.field: i.fix for i in _depot(tmp_path, edit)}
+    assert fixes["v2g_sites[0].n_chargers"].endswith("allowed range: n_chargers ≥ 1")
+    assert fixes["scenarios.export_levels_kw[0]"].endswith("export_levels_kw ≥ 0")
+    assert "1 for single-phase ones with phase: a, b or c" in fixes["v2g_sites[0].phases"]
+
+
 def test_opendss_bus_with_node_suffix_says_drop_it(tmp_path):
     def edit(doc):
         doc["v2g_sites"][0]["bus"] = "lat1.1"

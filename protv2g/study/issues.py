@@ -188,7 +188,8 @@ def issues_from_validation_error(error: ValidationError, file: str,
         if kind == "tuple_type":  # the example fits the field (rev43b M1); a YAML list
             fix = _list_fix(loc, root)
             message = message.replace("a valid tuple", "a list")
-        fix = range_fix(err, loc, _model_at(loc, root)) or _hint(err) or fix
+        fix = (range_fix(err, loc, _model_at(loc, root)) or _hint(err)
+               or _literal_fix(err, loc) or fix)
         issues.append(Issue(file, format_path(loc, root), message, fix))
     return issues
 
@@ -274,6 +275,22 @@ def _hint(err: Any) -> str:
         if same:
             return f"write {same[0]!r}: the names are case-sensitive ({value!r} is not allowed)"
     return ""
+
+
+#: The fix of a literal field whose allowed values need a word on when each applies
+#: (review rev47b P8: ``phases: 2`` got "use one of the allowed values").
+_LITERAL_FIXES = {
+    "phases": ("write 3 for three-phase chargers, or 1 for single-phase ones with phase: a, b "
+               "or c (line to neutral) or ab, bc or ca (one unit between two conductors, e.g. "
+               "240 V across a split-phase secondary's legs; OpenDSS feeders)"),
+}
+
+
+def _literal_fix(err: Any, loc: tuple[Any, ...]) -> str:
+    """The field's own fix of a literal error at ``loc`` (:data:`_LITERAL_FIXES`), or ""."""
+    if err["type"] not in ("literal_error", "enum") or not loc:
+        return ""
+    return _LITERAL_FIXES.get(str(loc[-1]), "")
 
 
 _DEVICE_AT = re.compile(r"^devices\[(\d+)\]")

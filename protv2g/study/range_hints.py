@@ -67,6 +67,8 @@ def _range_text(key: str, bounds: dict[str, float]) -> str:
     """``0 < limit_pu ≤ 5`` from the bounds."""
     low = next(((b, k) for k in ("gt", "ge") if (b := bounds.get(k)) is not None), None)
     high = next(((b, k) for k in ("lt", "le") if (b := bounds.get(k)) is not None), None)
+    if low is not None and high is None:  # one lower bound: "n_chargers ≥ 1"
+        return f"{key} {'>' if low[1] == 'gt' else '≥'} {low[0]:g}"
     text = key
     if low is not None:
         text = f"{low[0]:g} {_SIGN[low[1]]} {text}"
@@ -98,7 +100,7 @@ def range_fix(err: dict[str, Any], loc: tuple[Any, ...], models: list[type[BaseM
                     f"{value:g} %")
         return f"a fraction is asked: allowed {_range_text(key, bounds)} (1 is the whole)"
     usual = _USUAL.get(key)
-    if not usual and not ({"lt", "le"} & set(bounds) and {"gt", "ge"} & set(bounds)):
-        return ""  # one bound only: the generic fix says it ("a positive, finite value")
+    if not usual and (not bounds or (kind == "greater_than" and bounds == {"gt": 0})):
+        return ""  # > 0 only: the generic fix says it ("a positive, finite value")
     text = f"use a value inside the allowed range: {_range_text(key, bounds)}"
     return f"{text}; {usual}" if usual else text
