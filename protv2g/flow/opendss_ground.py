@@ -148,7 +148,7 @@ def _grounded_islands(model: DssModel, island: np.ndarray) -> dict[int, tuple[st
             continue
         ground = el.node < 0
         where = np.where(ground, -1, island[model.node_bus[np.maximum(el.node, 0)]])
-        islands = np.unique(where[~ground]).tolist()
+        islands = sorted(set(where[~ground].tolist()))  # np.unique's list, on a few nodes
         # a winding's own rneut/xneut (star point on sub.4) is a shunt in its Yprim, not a
         # conductor on node 0: its current to ground is the sum over the other conductors
         own = str(el.name).split(".", 1)[0].lower() in _WINDING_CLASSES
@@ -176,9 +176,14 @@ def _grounded_islands(model: DssModel, island: np.ndarray) -> dict[int, tuple[st
     a, b = np.array(passes, dtype=np.int64).T
     graph = sp.csr_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
     label = connected_components(graph, directed=False)[1]
+    # each zero-sequence group's grounding elements once, in ``direct``'s order (the IEEE
+    # 8500's 1,183 islands grounded through windings joined them island by island: 0.2 s)
+    group: dict[int, list[str]] = {}
+    for d, names in direct.items():
+        group.setdefault(int(label[d]), []).extend(names)
+    said = {g: tuple(dict.fromkeys(names)) for g, names in group.items()}
     for k in np.flatnonzero(np.isin(label, label[sorted(direct)])):
-        out.setdefault(int(k), tuple(dict.fromkeys(
-            x for d in direct if label[d] == label[k] for x in direct[d])))
+        out.setdefault(int(k), said[int(label[k])])
     return out
 
 
