@@ -19,7 +19,7 @@ from protv2g.scenarios import Scenario
 from protv2g.stage_times import phase_ground_a, study_device, time_key, times_through_stages
 from protv2g.study.loader import Study
 
-__all__ = ["REPRODUCE_REL", "finding_rows"]
+__all__ = ["REPRODUCE_REL", "Solved", "finding_rows", "solved_rows"]
 
 #: margin units that are a current's multiple of a device quantity less the rule's factor
 #: (C5: ``I / pickup − limit``)
@@ -37,6 +37,19 @@ def _is_change_row(row: Any) -> bool:
     i_d, i_r = _float(getattr(row, "i_device_a", None)), _float(getattr(row, "i_other_a", None))
     return bool(np.isfinite([lim, m, i_d, i_r]).all() and i_r > 0
                 and abs(lim - (i_d / i_r - 1.0) - m) <= 1e-9)
+
+
+def _drop_ref_a(row: Any) -> float:
+    """The reference current ``i_other_a`` (A) of a reach-reduction row (C5's V2G-caused
+    drop, margin ``limit − (1 − i_device_a / i_other_a)`` of its own figures, to 1e-9);
+    NaN for another row."""
+    if str(row.margin_unit) != "fraction":
+        return float("nan")
+    lim, m = _float(getattr(row, "limit", None)), _float(row.margin)
+    i_d, i_r = _float(getattr(row, "i_device_a", None)), _float(getattr(row, "i_other_a", None))
+    ok = bool(np.isfinite([lim, m, i_d, i_r]).all() and i_r > 0
+              and abs(lim - (1.0 - i_d / i_r) - m) <= 1e-9)
+    return i_r if ok else float("nan")
 
 
 def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
@@ -59,7 +72,7 @@ def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
 
 
 @dataclasses.dataclass
-class _Solved:
+class Solved:
     """One counterfactual's device figures at the finding's fault."""
 
     i_device_a: float
@@ -69,9 +82,12 @@ class _Solved:
     times_other: dict[str, float]
     abc_a: np.ndarray  # (3,) the device's first-cycle phase phasors, A
     stages_a: dict[str, float]  # phase / 3I0 current of each stage ("phase1": sustained), A
+    #: the grid alone's phasors at the same fault (a feeder with existing inverters on the
+    #: OpenDSS path: the network's part of C7's IEC 60909 sum), A
+    grid_abc_a: np.ndarray | None = None
 
 
-def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Solved:
+def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> Solved:
     """Device ``d`` (and ``o``) of scenario column ``s`` of a one-fault result: the first
     cycle's largest phase current and 3I0 (A) and every time through the stages (s)."""
     st = res.staged
@@ -87,14 +103,19 @@ def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Sol
         times_o = times_through_stages(other, ipo[ok], igo[ok], t0[ok], t1[ok])
     stages = {f"{name}{j}": float(v[j]) for name, v in (("phase", ip), ("ground", ig))
               for j in np.flatnonzero(ok)}
-    return _Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
+    return Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
                    1e3 * seq_to_abc(i012[0]), stages)
 
 
-def _iec_sum_a(s: _Solved, base: _Solved) -> float:
+def _iec_sum_a(s: Solved, base: Solved) -> float:
     """The device's largest phase current on the IEC 60909 basis of C7's change rows
-    (:mod:`protv2g.checks.converter_sum`): ``|I_base| + |I − I_base|`` per phase, A."""
-    return float((np.abs(base.abc_a) + np.abs(s.abc_a - base.abc_a)).max())
+    (:mod:`protv2g.checks.converter_sum`): ``|I_base| + |I − I_base|`` per phase, A; with
+    the grid alone's phasors (existing inverters) ``|I_grid| + |I_base − I_grid| +
+    |I − I_base|``."""
+    g = base.grid_abc_a
+    net = (np.abs(base.abc_a) if g is None
+           else np.abs(g) + np.abs(base.abc_a - g))
+    return float((net + np.abs(s.abc_a - base.abc_a)).max())
 
 
 
@@ -107,6 +128,14 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
     dev = study_device(study, row.device)
     oth = study_device(study, other) if other else None
     solved = [_read(res, scen.index(f"c{n}"), d, o, dev, oth) for n in range(len(cfs))]
+    return solved_rows(row, cfs, solved, other)
+
+
+def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Solved],
+                other: str | None) -> list[dict[str, Any]]:
+    """The table's rows of one finding from its counterfactuals' device figures
+    (``solved``, one per ``cfs`` entry: the last two the row's own scenario and every site
+    idle), on either engine (:mod:`protv2g.findings_sites_dss` for an OpenDSS feeder)."""
     all_, base = solved[-2], solved[-1]
     unit = str(row.margin_unit)
     m_all = _float(row.margin)
@@ -117,7 +146,7 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
         getattr(row, "t_other_s", None))
     method, margin_of = MarginMethod.CURRENTS, None
 
-    def judged_a(s: _Solved) -> float:  # the current the margin is of (the text's figure)
+    def judged_a(s: Solved) -> float:  # the current the margin is of (the text's figure)
         return s.i_device_a
 
     rel = _time_relation(row, scale) if unit == "s" else None
@@ -129,7 +158,7 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
         if ok:
             method = MarginMethod.TIMES
 
-            def margin_of(s: _Solved) -> tuple[float, float, float]:
+            def margin_of(s: Solved) -> tuple[float, float, float]:
                 t_d, t_o = s.times_device[kd], s.times_other[ko]
                 return rel[0] * t_d + rel[1] * t_o + rel[2], t_d, t_o
     elif _is_change_row(row):
@@ -141,10 +170,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
         if np.isclose(_iec_sum_a(all_, base), i_row, rtol=REPRODUCE_REL):
             method = MarginMethod.IEC_CHANGE
 
-            def judged_a(s: _Solved) -> float:
+            def judged_a(s: Solved) -> float:
                 return _iec_sum_a(s, base)
 
-            def margin_of(s: _Solved) -> tuple[float, float, float]:
+            def margin_of(s: Solved) -> tuple[float, float, float]:
                 return lim - (_iec_sum_a(s, base) / i_ref - 1.0), np.nan, np.nan
     elif unit != "s":
         i_row = _float(getattr(row, "i_device_a", None))
@@ -159,6 +188,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
             if unit in _MULTIPLES and np.isfinite(lim) and i_a > 0:
                 # margin = I / pickup − limit: the pickup is the row's i / (margin + limit)
                 slope = (m_all + lim) / i_a
+            elif np.isfinite(i_ref := _drop_ref_a(row)):
+                # C5's drop: margin = limit − (1 − I / I_ref), I_ref the row's current
+                # without V2G
+                slope = 1.0 / i_ref
             elif np.isfinite(m_base) and abs(i_a - i_b) > 1e-9 * max(1.0, i_a):
                 slope = (m_all - m_base) / (i_a - i_b)
             else:
@@ -166,10 +199,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
             if np.isfinite(slope):
                 method = MarginMethod.LINEAR
 
-                def judged_a(s: _Solved, pick=pick) -> float:
+                def judged_a(s: Solved, pick=pick) -> float:
                     return s.stages_a.get(pick, np.nan)
 
-                def margin_of(s: _Solved, pick=pick, i_a=i_a, slope=slope
+                def margin_of(s: Solved, pick=pick, i_a=i_a, slope=slope
                               ) -> tuple[float, float, float]:
                     return (m_all + slope * (s.stages_a.get(pick, np.nan) - i_a), np.nan,
                             np.nan)
