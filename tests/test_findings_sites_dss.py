@@ -14,8 +14,8 @@ export:
   against its 560 A / 1.5 = 373.3 A) needs both; C7's fault-level change at fa's close-in
   SLG-a (max case, the PV by its law in it: the IEC 60909 sum with the grid alone) too.
 
-Checked against OpenDSS (opendssdirect, /tmp/drvo47/dss_check.py, the report of session 47):
-see the test docstrings. Slow (two ``init`` and two runs of the example, ≈ 30 s).
+Checked against OpenDSS (opendssdirect; scripts in the report of session 47): see the test
+docstrings. Slow (two ``init`` and two runs of the example, ≈ 30 s).
 """
 
 from __future__ import annotations
@@ -82,9 +82,14 @@ def test_lateral_fuse_reach_driven_by_its_own_homes(homes):
     """C5's V2G-caused drop of fb's current (SLG-c at lat2, min case, 20 Ω, the sustained
     stage; margin ``0.1 − (1 − I / I_without)``): the all-sites solve through the phase-domain
     engine reproduces the row (its margin −0.0973), homes2 alone gives −0.0994 (it fails),
-    homes1 alone +0.1018 (its infeed on phase a reaches lat2's fault through the source, fb
-    sees more). fa: homes1's. Before session 47 an OpenDSS feeder had no Site drivers table
-    (``not judged (OpenDSS feeder, not solved per site)``)."""
+    homes1 alone +0.1018 (fb then sees 302.8 A, about its 302.2 A without V2G). fa: homes1's.
+    OpenDSS (opendssdirect, the same network in the IEC 60909 minimum case: loads, capacitor
+    and PV out, lines at 80 °C, a 20 Ω Fault at lat2.3): fb's first-cycle current without
+    V2G 302.258 A ∠78.244° (engine 302.246 A ∠78.239°), with homes2's engine current
+    (95.839 A ∠81.350°) as an ISource at lat2.3 223.034 A ∠81.356° (engine 223.021 A
+    ∠81.349°); lines at 20 °C would give 310.2 / 228.9 A. Before session 47 an OpenDSS
+    feeder had no Site drivers table (``not judged (OpenDSS feeder, not solved per site)``).
+    """
     fb = _finding(homes, "C5", "fb", "fraction")
     assert (fb["method"] == MarginMethod.LINEAR.value).all()
     assert (fb["driver"] == Driver.ONE_SITE.value).all()
@@ -103,7 +108,9 @@ def test_lateral_fuse_reach_driven_by_its_own_homes(homes):
 def test_c8_through_the_lateral_fuse_is_its_homes(homes):
     """C8's export peak through fb (firm/light/100 %: 55.008 A against 40T's 80 A / 1.5 =
     53.3 A) as OpenDSS flows with each site alone: homes2 alone 55.12 A (fails), homes1
-    alone 7.897 A (fb's lateral load at light load, as the base case's 7.896 A)."""
+    alone 7.897 A (fb's lateral load at light load, as the base case's 7.896 A). OpenDSS
+    snapshots (LoadMult 0.3, each site a Generator model=1 pf 1, tolerance 1e-8): 55.1249 /
+    7.8967 A, both 55.0083 A."""
     fb = _finding(homes, "C8", "fb")
     assert (fb["method"] == MarginMethod.FLOW_LOAD.value).all()
     assert (fb["driver_sites"] == "homes2").all()
@@ -116,7 +123,9 @@ def test_depots_c8_and_c7_need_both(depots):
     """r1's export peak (374.66 A > 373.33 A) with the depot alone 183.1 A and the campus
     alone 176.9 A: it needs both. C7 at fa's close-in SLG-a (max case, the PV at b3 by its
     law: ``|I_grid| + |I_base − I_grid| + |I − I_base|``) reproduced by the all-sites solve
-    (margin −0.0313); each site alone +3.4 %: it needs both too."""
+    (margin −0.0313); each site alone +3.4 %: it needs both too. OpenDSS snapshots (as
+    above, three-phase delta Generators of 4.5 MW): r1 183.153 A depot alone, 176.876 A
+    campus alone, 374.669 A both."""
     r1 = _finding(depots, "C8", "r1")
     assert (r1["driver"] == Driver.TOGETHER.value).all()
     assert r1.at["depot", "i_device_a"] == pytest.approx(183.15, abs=0.05)
