@@ -54,8 +54,11 @@ read as the flow's device table reads it, the margin the row's own ``limit − I
 266.7 A): both sites 327.5 A (fails by 60.8 A), depot alone 246.5 A, campus alone 54.6 A —
 neither alone fails: it needs the sites together (pandapower ``runpp`` gives the same
 currents to 1e-6 A). The other flow criteria (C11, C12), C8's residual (3I0) rows and a
-three-phase flow's currents and a recloser's "not seen" row (margin −inf) are not attributed
-per site here: "not judged" or no row.
+three-phase flow's currents are not attributed per site here: "not judged" or no row. A row
+whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's lost
+backup) is judged where the rule's relation is found on the every-site-idle solve (its times
+reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`): a
+site alone with the device still not operating reproduces it.
 
 An OpenDSS feeder's findings are solved the same way on its own engines: the fault rows
 through the phase-domain engine (:mod:`protv2g.findings_sites_dss`: one call for every

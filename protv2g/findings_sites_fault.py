@@ -13,7 +13,14 @@ import numpy as np
 
 from protv2g.criteria import MarginUnit
 from protv2g.engine.faults import seq_to_abc
-from protv2g.findings_sites_kinds import KEY_COLUMNS, MarginMethod, bar, driver, effect
+from protv2g.findings_sites_kinds import (
+    KEY_COLUMNS,
+    MarginMethod,
+    SiteEffect,
+    bar,
+    driver,
+    effect,
+)
 from protv2g.findings_sites_kinds import float_or_nan as _float
 from protv2g.scenarios import Scenario
 from protv2g.stage_times import phase_ground_a, study_device, time_key, times_through_stages
@@ -68,6 +75,39 @@ def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
             for c in (-lim, 0.0, lim):
                 if abs(a * td + b * to + c - m) <= 1e-9 * max(1.0, abs(m)):
                     return a, b, c
+    return None
+
+
+def _lost_relation(row: Any, all_: Solved, base: Solved, scale: float
+                   ) -> tuple[str, str, tuple[float, float, float]] | None:
+    """``(device time, other time, (a, b, c))`` of a row whose device does not operate
+    (``t_device_s`` ∞, margin −∞: C2's recloser below its minimum trip, C4's backup that
+    no longer operates): a device time that is ∞ in the all-sites solve and finite with
+    every site idle, the other device's time reproducing the row's (1e-6 relative), and
+    ``margin = a·t_device + b·t_other + c`` reproducing the row's ``base_margin`` from the
+    every-site-idle solve's two times (1e-6 s) — the rule's relation, found where both
+    devices operate; None when none does."""
+    td, to = _float(getattr(row, "t_device_s", None)), _float(getattr(row, "t_other_s", None))
+    m_base, lim = _float(getattr(row, "base_margin", None)), _float(getattr(row, "limit", 0.0))
+    if not (np.isposinf(td) and np.isneginf(_float(row.margin)) and np.isfinite(to)
+            and np.isfinite(m_base) and all_.times_other):
+        return None
+    lim = lim if np.isfinite(lim) else 0.0
+    ko = time_key(all_.times_other, to)
+    if not np.isclose(all_.times_other[ko], to, rtol=REPRODUCE_REL):
+        return None
+    t_o = base.times_other.get(ko, np.nan)
+    ks = [k for k in dict.fromkeys((1.0, scale, _float(getattr(row, "rule_value", None))))
+          if np.isfinite(k)]
+    for kd, t in all_.times_device.items():
+        t_d = base.times_device.get(kd, np.nan)
+        if not (np.isposinf(t) and np.isfinite(t_d) and np.isfinite(t_o)):
+            continue
+        for k in ks:
+            for a, b in ((-k, 1.0), (1.0, -k), (-1.0, k), (k, -1.0)):
+                for c in (-lim, 0.0, lim):
+                    if abs(a * t_d + b * t_o + c - m_base) <= 1e-6 * max(1.0, abs(m_base)):
+                        return kd, ko, (a, b, c)
     return None
 
 
@@ -150,6 +190,7 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
         return s.i_device_a
 
     rel = _time_relation(row, scale) if unit == "s" else None
+    lost = None
     if rel is not None:
         kd = time_key(all_.times_device, td_row, scale)
         ko = time_key(all_.times_other, to_row) if all_.times_other else None
@@ -161,6 +202,17 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
             def margin_of(s: Solved) -> tuple[float, float, float]:
                 t_d, t_o = s.times_device[kd], s.times_other[ko]
                 return rel[0] * t_d + rel[1] * t_o + rel[2], t_d, t_o
+    elif unit == "s" and (lost := _lost_relation(row, all_, base, scale)) is not None:
+        # the rule's device no longer operates (margin −∞): a counterfactual where it does
+        # not either reproduces it; where it does, the rule's relation found on the case
+        # without V2G (its two times reproducing the row's base margin)
+        method = MarginMethod.TIMES
+        kd, ko, lrel = lost
+
+        def margin_of(s: Solved) -> tuple[float, float, float]:
+            t_d, t_o = s.times_device.get(kd, np.nan), s.times_other.get(ko, np.nan)
+            m = -np.inf if np.isposinf(t_d) else lrel[0] * t_d + lrel[1] * t_o + lrel[2]
+            return m, t_d, t_o
     elif _is_change_row(row):
         # C7's fault-level change: margin = limit − (I_iec / I_ref − 1), I_ref the row's
         # i_other_a (the largest current without V2G); the all-sites solve must give the
@@ -213,7 +265,10 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
     p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
     for (site, kind, _), s in zip(cfs[:-2], solved[:-2], strict=True):
         m, t_d, t_o = margin_of(s) if margin_of is not None else (np.nan, np.nan, np.nan)
-        eff = effect(m, bar_)
+        # the device not operating (the row's own failure) reproduces it; an ∞ of another
+        # relation stays not judged (its sign is the rule's, not the relation's)
+        eff = (SiteEffect.REPRODUCES if lost is not None and np.isneginf(m)
+               else effect(m, bar_))
         rows.append({**{c: getattr(row, c, "") for c in KEY_COLUMNS},
                      "scenario": row.scenario, "fault_bus": row.fault_bus,
                      "fault_type": row.fault_type, "case": row.case,

@@ -123,6 +123,8 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
         fig = f"{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
             return fig
+        if np.isneginf(r["margin"]):  # the rule's device does not operate (C2, C4)
+            return f"{fig}, {device} does not operate"
         clear = ", holds" if r["row_attribution"] == "new" else ", no worse than without V2G"
         return f"{fig}, margin {number_text(r['margin'], unit)}" + (
             "" if r["effect"] == SiteEffect.REPRODUCES.value else clear)

@@ -139,9 +139,9 @@ def test_depots_c8_and_c7_need_both(depots):
 
 def test_gate_lines_say_the_driver_or_why_not(homes, depots):
     """The gate's fail lines: r1's C8 "needs depot and campus together"; a V2G fail line
-    whose driver is not judged says so — C12 (a flow criterion) and C2 r1 / fb (fuse saving
-    lost: r1 no longer operates, margin −∞, not recomputed per site). Before, such lines
-    said nothing of the driver."""
+    whose driver is not judged says so — C12 (a flow criterion; before, such lines said
+    nothing of the driver); C2 r1 / fb (fuse saving lost: r1 below its minimum trip,
+    margin −∞) is homes2's (next test)."""
     def lines(result):
         g = result.meta["gate"]
         return {(rec["criterion"], rec["device"]): (line, rec)
@@ -163,8 +163,7 @@ def test_gate_lines_say_the_driver_or_why_not(homes, depots):
                                      "per site))")
     h = lines(homes)
     line, rec = h[("C2", "r1 / fb")]
-    assert line.endswith("; driver not judged (its margin not recomputed per site; each "
-                         "site's currents: Site drivers sheet))")
+    assert line.endswith("; driven by homes2)")
     # a site's own line (C10, its reclosing against that site's cease time) is not a driver's
     assert all("driver" not in ln for (c, _), (ln, _) in h.items() if c == "C10")
 
@@ -203,3 +202,37 @@ def test_depot_hosting_lines_say_alone(depot_result):
             "(firm/light/100%: depot 6,000 kW + campus 1,800 kW together))") in depot
     campus = next(x for x in got if x.startswith("hosting capacity campus:"))
     assert "alone; with depot it fails C8 R-F1" in campus
+
+
+def test_lost_fuse_saving_is_the_laterals_homes(homes):
+    """C2 r1 / fb, SLG-c at lat2 (min case; expected/light/100 % in the full study): with
+    both sites r1 no longer operates (239.6 A, below its minimum trip; margin −∞); without
+    V2G it saved the fuse by 0.9706 s. The rule's relation is found on the every-site-idle
+    solve (``t_mm(fb) − 1.8 · t_fast(r1)`` reproducing 0.9706 s). homes2 alone: r1 still
+    does not operate (238.9 A), it reproduces; homes1 alone: r1 operates in 0.105 s,
+    margin +0.99 s. Before (and where no relation is found) "not judged"."""
+    rows = _finding(homes, "C2", "r1")
+    assert (rows["method"] == MarginMethod.TIMES.value).all()
+    assert (rows["driver_sites"] == "homes2").all()
+    assert rows.at["homes2", "effect"] == SiteEffect.REPRODUCES.value
+    assert rows.at["homes2", "margin"] == float("-inf")
+    assert 0.9 < rows.at["homes1", "margin"] < 1.1  # 0.9994 s at firm/light/100 %
+    assert "A at r1, r1 does not operate" in rows["driver_text"].iloc[0]
+
+
+def test_unjudged_table_finding_says_so_on_its_line():
+    """A fail line of a finding the table has but could not judge (its all-sites solve did
+    not reproduce it) says "driver not judged (its margin not recomputed per site …)"."""
+    import pandas as pd
+
+    from protv2g.findings_sites_text import UNJUDGED_WORDS, with_driver_lines
+
+    table = pd.DataFrame({"criterion": ["C2"], "device": ["r1"], "partner": ["fb"],
+                          "mechanism": ["m"], "margin_unit": ["s"],
+                          "driver": [Driver.UNJUDGED.value], "driver_sites": [""]})
+    rec = {"kind": "fail", "criterion": "C2", "device": "r1 / fb",
+           "attribution": "caused by V2G", "short": "fail: C2 r1 / fb: x (fail)"}
+    reasons, data = with_driver_lines(["fail: C2 r1 / fb: y (fail)"], [rec], table)
+    assert reasons == [f"fail: C2 r1 / fb: y (fail; driver not judged ({UNJUDGED_WORDS}))"]
+    assert data[0]["short"] == f"fail: C2 r1 / fb: x (fail; driver not judged ({UNJUDGED_WORDS}))"
+    assert data[0]["site_driver"] == Driver.UNJUDGED.value
