@@ -54,9 +54,18 @@ read as the flow's device table reads it, the margin the row's own ``limit − I
 266.7 A): both sites 327.5 A (fails by 60.8 A), depot alone 246.5 A, campus alone 54.6 A —
 neither alone fails: it needs the sites together (pandapower ``runpp`` gives the same
 currents to 1e-6 A). The other flow criteria (C11, C12), C8's residual (3I0) rows and a
-three-phase flow's currents, a recloser's "not seen" row (margin −inf) and an OpenDSS
-feeder's findings (the phase-domain engine) are not attributed per site here: "not judged" or
-no row.
+three-phase flow's currents are not attributed per site here: "not judged" or no row. A row
+whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's lost
+backup) is judged where the rule's relation is found on the every-site-idle solve (its times
+reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`): a
+site alone with the device still not operating reproduces it.
+
+An OpenDSS feeder's findings are solved the same way on its own engines: the fault rows
+through the phase-domain engine (:mod:`protv2g.findings_sites_dss`: one call for every
+candidate, the existing inverters' minimum-case twins and the grid alone as the run solves
+them), C8's rows as one-step blocks of one OpenDSS flow
+(:func:`protv2g.findings_sites_flow.dss_currents_a`). C5's reach-reduction rows (margin
+``limit − (1 − I / I_ref)``, fraction) are linear in the judged current on both paths.
 """
 
 from __future__ import annotations
@@ -71,9 +80,11 @@ import pandas as pd
 from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.engine import fault_study
 from protv2g.findings import finding_keys
+from protv2g.findings_sites_dss import dss_solved
 from protv2g.findings_sites_fault import REPRODUCE_REL as _REPRODUCE_REL
 from protv2g.findings_sites_fault import finding_rows as _finding_rows
-from protv2g.findings_sites_flow import flow_currents_a
+from protv2g.findings_sites_fault import solved_rows as _solved_rows
+from protv2g.findings_sites_flow import DSS_REPRODUCE_REL, flow_currents_a
 from protv2g.findings_sites_kinds import (
     KEY_COLUMNS,
     MAX_FINDINGS,
@@ -189,7 +200,7 @@ def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Sce
     Parameters
     ----------
     study : Study
-        A pandapower feeder's study (an OpenDSS feeder gets an empty table).
+        The run's study (a pandapower or an OpenDSS feeder).
     violations : DataFrame
         The run's violation rows (``t_device_s``, ``t_other_s``, ``limit``, ``base_margin``,
         ``rule_value`` read where given).
@@ -210,7 +221,7 @@ def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Sce
         ``driver_sites`` and ``driver_text`` repeated on the finding's rows. Currents in A
         (first cycle, largest phase), times in s, margins in the row's ``margin_unit``.
     """
-    if study.model is not None or not len(study.document.v2g_sites) >= 2:
+    if not len(study.document.v2g_sites) >= 2:
         return pd.DataFrame(columns=SITE_DRIVER_COLUMNS)
     out = _fault_driver_rows(study, violations, scenarios, close_in, networks, coordination,
                              max_findings)
@@ -230,6 +241,8 @@ def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequen
         return []
     by_name = {sc.name: sc for sc in scenarios}
     net_study = close_in_study(study, close_in)
+    if net_study.model is not None:  # an OpenDSS feeder: the phase-domain engine
+        return _dss_fault_rows(net_study, cand, by_name)
     solved_on = None if close_in is None else close_in[1].net
     networks = (dict(networks) if networks and solved_on is not None
                 and net_study.net is solved_on else {})
@@ -257,13 +270,31 @@ def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequen
     return out
 
 
+def _dss_fault_rows(net_study: Study, cand: pd.DataFrame, by_name: dict[str, Scenario]
+                    ) -> list[dict[str, Any]]:
+    """The table's rows of the fault findings on an OpenDSS feeder: every candidate's
+    counterfactuals in one phase-domain engine call (:mod:`protv2g.findings_sites_dss`)."""
+    rows = list(cand.itertuples(index=False))
+    others = [str(r.other_device) if is_given(r.other_device) and str(r.other_device)
+              in net_study.device_sites else None for r in rows]
+    cfs_of = [_counterfactuals(by_name[r.scenario]) for r in rows]
+    out: list[dict[str, Any]] = []
+    for row, other, cfs, solved in zip(rows, others, cfs_of,
+                                       dss_solved(net_study, rows, cfs_of, others),
+                                       strict=True):
+        if solved is not None:
+            out += _solved_rows(row, cfs, solved, other)
+    return out
+
+
 def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[Scenario],
                       coordination: pd.DataFrame | None, max_findings: int
                       ) -> list[dict[str, Any]]:
     """The table's rows of C8's device-load findings: each counterfactual a column of one
     power flow (:func:`protv2g.findings_sites_flow.flow_currents_a`), the margin the row's
     own ``limit − I`` where the all-sites column reproduces the row's current (1e-6
-    relative) and the row its margin (1e-6 A); else the currents only (not judged)."""
+    relative; an OpenDSS flow's :data:`DSS_REPRODUCE_REL`) and the row its margin (1e-6 A);
+    else the currents only (not judged)."""
     cand = _candidates(violations, scenarios, coordination, max_findings, flow=True)
     if not len(cand):
         return []
@@ -274,13 +305,14 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
                                                            cfs_of, strict=True)])
     if currents is None:
         return []
+    rtol = _REPRODUCE_REL if study.model is None else DSS_REPRODUCE_REL
     out: list[dict[str, Any]] = []
     for row, cfs, i_a in zip(cand.itertuples(index=False), cfs_of, currents, strict=True):
         i_row, lim, m_all = (_float(getattr(row, "i_device_a", None)),
                              _float(getattr(row, "limit", None)), _float(row.margin))
         judged = bool(np.isfinite([i_row, lim, m_all]).all()
                       and abs(lim - i_row - m_all) <= _FLOW_MARGIN_ABS_A
-                      and np.isclose(i_a[-2], i_row, rtol=_REPRODUCE_REL))
+                      and np.isclose(i_a[-2], i_row, rtol=rtol))
         method = MarginMethod.FLOW_LOAD if judged else MarginMethod.CURRENTS
         bar = _bar(row)
         p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}

@@ -13,13 +13,20 @@ import numpy as np
 
 from protv2g.criteria import MarginUnit
 from protv2g.engine.faults import seq_to_abc
-from protv2g.findings_sites_kinds import KEY_COLUMNS, MarginMethod, bar, driver, effect
+from protv2g.findings_sites_kinds import (
+    KEY_COLUMNS,
+    MarginMethod,
+    SiteEffect,
+    bar,
+    driver,
+    effect,
+)
 from protv2g.findings_sites_kinds import float_or_nan as _float
 from protv2g.scenarios import Scenario
 from protv2g.stage_times import phase_ground_a, study_device, time_key, times_through_stages
 from protv2g.study.loader import Study
 
-__all__ = ["REPRODUCE_REL", "finding_rows"]
+__all__ = ["REPRODUCE_REL", "Solved", "finding_rows", "solved_rows"]
 
 #: margin units that are a current's multiple of a device quantity less the rule's factor
 #: (C5: ``I / pickup − limit``)
@@ -37,6 +44,19 @@ def _is_change_row(row: Any) -> bool:
     i_d, i_r = _float(getattr(row, "i_device_a", None)), _float(getattr(row, "i_other_a", None))
     return bool(np.isfinite([lim, m, i_d, i_r]).all() and i_r > 0
                 and abs(lim - (i_d / i_r - 1.0) - m) <= 1e-9)
+
+
+def _drop_ref_a(row: Any) -> float:
+    """The reference current ``i_other_a`` (A) of a reach-reduction row (C5's V2G-caused
+    drop, margin ``limit − (1 − i_device_a / i_other_a)`` of its own figures, to 1e-9);
+    NaN for another row."""
+    if str(row.margin_unit) != "fraction":
+        return float("nan")
+    lim, m = _float(getattr(row, "limit", None)), _float(row.margin)
+    i_d, i_r = _float(getattr(row, "i_device_a", None)), _float(getattr(row, "i_other_a", None))
+    ok = bool(np.isfinite([lim, m, i_d, i_r]).all() and i_r > 0
+              and abs(lim - (1.0 - i_d / i_r) - m) <= 1e-9)
+    return i_r if ok else float("nan")
 
 
 def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
@@ -58,8 +78,41 @@ def _time_relation(row: Any, scale: float) -> tuple[float, float, float] | None:
     return None
 
 
+def _lost_relation(row: Any, all_: Solved, base: Solved, scale: float
+                   ) -> tuple[str, str, tuple[float, float, float]] | None:
+    """``(device time, other time, (a, b, c))`` of a row whose device does not operate
+    (``t_device_s`` ∞, margin −∞: C2's recloser below its minimum trip, C4's backup that
+    no longer operates): a device time that is ∞ in the all-sites solve and finite with
+    every site idle, the other device's time reproducing the row's (1e-6 relative), and
+    ``margin = a·t_device + b·t_other + c`` reproducing the row's ``base_margin`` from the
+    every-site-idle solve's two times (1e-6 s) — the rule's relation, found where both
+    devices operate; None when none does."""
+    td, to = _float(getattr(row, "t_device_s", None)), _float(getattr(row, "t_other_s", None))
+    m_base, lim = _float(getattr(row, "base_margin", None)), _float(getattr(row, "limit", 0.0))
+    if not (np.isposinf(td) and np.isneginf(_float(row.margin)) and np.isfinite(to)
+            and np.isfinite(m_base) and all_.times_other):
+        return None
+    lim = lim if np.isfinite(lim) else 0.0
+    ko = time_key(all_.times_other, to)
+    if not np.isclose(all_.times_other[ko], to, rtol=REPRODUCE_REL):
+        return None
+    t_o = base.times_other.get(ko, np.nan)
+    ks = [k for k in dict.fromkeys((1.0, scale, _float(getattr(row, "rule_value", None))))
+          if np.isfinite(k)]
+    for kd, t in all_.times_device.items():
+        t_d = base.times_device.get(kd, np.nan)
+        if not (np.isposinf(t) and np.isfinite(t_d) and np.isfinite(t_o)):
+            continue
+        for k in ks:
+            for a, b in ((-k, 1.0), (1.0, -k), (-1.0, k), (k, -1.0)):
+                for c in (-lim, 0.0, lim):
+                    if abs(a * t_d + b * t_o + c - m_base) <= 1e-6 * max(1.0, abs(m_base)):
+                        return kd, ko, (a, b, c)
+    return None
+
+
 @dataclasses.dataclass
-class _Solved:
+class Solved:
     """One counterfactual's device figures at the finding's fault."""
 
     i_device_a: float
@@ -69,9 +122,12 @@ class _Solved:
     times_other: dict[str, float]
     abc_a: np.ndarray  # (3,) the device's first-cycle phase phasors, A
     stages_a: dict[str, float]  # phase / 3I0 current of each stage ("phase1": sustained), A
+    #: the grid alone's phasors at the same fault (a feeder with existing inverters on the
+    #: OpenDSS path: the network's part of C7's IEC 60909 sum), A
+    grid_abc_a: np.ndarray | None = None
 
 
-def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Solved:
+def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> Solved:
     """Device ``d`` (and ``o``) of scenario column ``s`` of a one-fault result: the first
     cycle's largest phase current and 3I0 (A) and every time through the stages (s)."""
     st = res.staged
@@ -87,14 +143,19 @@ def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> _Sol
         times_o = times_through_stages(other, ipo[ok], igo[ok], t0[ok], t1[ok])
     stages = {f"{name}{j}": float(v[j]) for name, v in (("phase", ip), ("ground", ig))
               for j in np.flatnonzero(ok)}
-    return _Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
+    return Solved(float(ip[0]), float(ig[0]), i_o, times_d, times_o,
                    1e3 * seq_to_abc(i012[0]), stages)
 
 
-def _iec_sum_a(s: _Solved, base: _Solved) -> float:
+def _iec_sum_a(s: Solved, base: Solved) -> float:
     """The device's largest phase current on the IEC 60909 basis of C7's change rows
-    (:mod:`protv2g.checks.converter_sum`): ``|I_base| + |I − I_base|`` per phase, A."""
-    return float((np.abs(base.abc_a) + np.abs(s.abc_a - base.abc_a)).max())
+    (:mod:`protv2g.checks.converter_sum`): ``|I_base| + |I − I_base|`` per phase, A; with
+    the grid alone's phasors (existing inverters) ``|I_grid| + |I_base − I_grid| +
+    |I − I_base|``."""
+    g = base.grid_abc_a
+    net = (np.abs(base.abc_a) if g is None
+           else np.abs(g) + np.abs(base.abc_a - g))
+    return float((net + np.abs(s.abc_a - base.abc_a)).max())
 
 
 
@@ -107,6 +168,14 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
     dev = study_device(study, row.device)
     oth = study_device(study, other) if other else None
     solved = [_read(res, scen.index(f"c{n}"), d, o, dev, oth) for n in range(len(cfs))]
+    return solved_rows(row, cfs, solved, other)
+
+
+def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Solved],
+                other: str | None) -> list[dict[str, Any]]:
+    """The table's rows of one finding from its counterfactuals' device figures
+    (``solved``, one per ``cfs`` entry: the last two the row's own scenario and every site
+    idle), on either engine (:mod:`protv2g.findings_sites_dss` for an OpenDSS feeder)."""
     all_, base = solved[-2], solved[-1]
     unit = str(row.margin_unit)
     m_all = _float(row.margin)
@@ -117,10 +186,11 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
         getattr(row, "t_other_s", None))
     method, margin_of = MarginMethod.CURRENTS, None
 
-    def judged_a(s: _Solved) -> float:  # the current the margin is of (the text's figure)
+    def judged_a(s: Solved) -> float:  # the current the margin is of (the text's figure)
         return s.i_device_a
 
     rel = _time_relation(row, scale) if unit == "s" else None
+    lost = None
     if rel is not None:
         kd = time_key(all_.times_device, td_row, scale)
         ko = time_key(all_.times_other, to_row) if all_.times_other else None
@@ -129,9 +199,20 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
         if ok:
             method = MarginMethod.TIMES
 
-            def margin_of(s: _Solved) -> tuple[float, float, float]:
+            def margin_of(s: Solved) -> tuple[float, float, float]:
                 t_d, t_o = s.times_device[kd], s.times_other[ko]
                 return rel[0] * t_d + rel[1] * t_o + rel[2], t_d, t_o
+    elif unit == "s" and (lost := _lost_relation(row, all_, base, scale)) is not None:
+        # the rule's device no longer operates (margin −∞): a counterfactual where it does
+        # not either reproduces it; where it does, the rule's relation found on the case
+        # without V2G (its two times reproducing the row's base margin)
+        method = MarginMethod.TIMES
+        kd, ko, lrel = lost
+
+        def margin_of(s: Solved) -> tuple[float, float, float]:
+            t_d, t_o = s.times_device.get(kd, np.nan), s.times_other.get(ko, np.nan)
+            m = -np.inf if np.isposinf(t_d) else lrel[0] * t_d + lrel[1] * t_o + lrel[2]
+            return m, t_d, t_o
     elif _is_change_row(row):
         # C7's fault-level change: margin = limit − (I_iec / I_ref − 1), I_ref the row's
         # i_other_a (the largest current without V2G); the all-sites solve must give the
@@ -141,10 +222,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
         if np.isclose(_iec_sum_a(all_, base), i_row, rtol=REPRODUCE_REL):
             method = MarginMethod.IEC_CHANGE
 
-            def judged_a(s: _Solved) -> float:
+            def judged_a(s: Solved) -> float:
                 return _iec_sum_a(s, base)
 
-            def margin_of(s: _Solved) -> tuple[float, float, float]:
+            def margin_of(s: Solved) -> tuple[float, float, float]:
                 return lim - (_iec_sum_a(s, base) / i_ref - 1.0), np.nan, np.nan
     elif unit != "s":
         i_row = _float(getattr(row, "i_device_a", None))
@@ -159,6 +240,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
             if unit in _MULTIPLES and np.isfinite(lim) and i_a > 0:
                 # margin = I / pickup − limit: the pickup is the row's i / (margin + limit)
                 slope = (m_all + lim) / i_a
+            elif np.isfinite(i_ref := _drop_ref_a(row)):
+                # C5's drop: margin = limit − (1 − I / I_ref), I_ref the row's current
+                # without V2G
+                slope = 1.0 / i_ref
             elif np.isfinite(m_base) and abs(i_a - i_b) > 1e-9 * max(1.0, i_a):
                 slope = (m_all - m_base) / (i_a - i_b)
             else:
@@ -166,10 +251,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
             if np.isfinite(slope):
                 method = MarginMethod.LINEAR
 
-                def judged_a(s: _Solved, pick=pick) -> float:
+                def judged_a(s: Solved, pick=pick) -> float:
                     return s.stages_a.get(pick, np.nan)
 
-                def margin_of(s: _Solved, pick=pick, i_a=i_a, slope=slope
+                def margin_of(s: Solved, pick=pick, i_a=i_a, slope=slope
                               ) -> tuple[float, float, float]:
                     return (m_all + slope * (s.stages_a.get(pick, np.nan) - i_a), np.nan,
                             np.nan)
@@ -180,7 +265,10 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
     p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
     for (site, kind, _), s in zip(cfs[:-2], solved[:-2], strict=True):
         m, t_d, t_o = margin_of(s) if margin_of is not None else (np.nan, np.nan, np.nan)
-        eff = effect(m, bar_)
+        # the device not operating (the row's own failure) reproduces it; an ∞ of another
+        # relation stays not judged (its sign is the rule's, not the relation's)
+        eff = (SiteEffect.REPRODUCES if lost is not None and np.isneginf(m)
+               else effect(m, bar_))
         rows.append({**{c: getattr(row, c, "") for c in KEY_COLUMNS},
                      "scenario": row.scenario, "fault_bus": row.fault_bus,
                      "fault_type": row.fault_type, "case": row.case,

@@ -17,6 +17,14 @@ measuring end of its element, :func:`protv2g.flow.watch.watch_points`, ``|I|`` i
 Balanced flows only: a study with a single-phase site or an asymmetric load/sgen in its net
 has its device currents from ``runpp_3ph`` (the largest phase), which is not re-solved here
 (:func:`flow_currents_a` returns None; the finding stays "not judged").
+
+An OpenDSS feeder (:func:`dss_currents_a`): the counterfactuals are one-step blocks of
+**one** :func:`protv2g.flow.opendss_study.opendss_flow` run, as the run's flow solves the
+row's scenario (:func:`protv2g.flow.blocks.scenario_blocks`: the scenario's own block with
+each site's ``p_export_kw`` replaced, each starting from its base case's settled control
+state — the base block is solved first, as in the run —, the sites' own model transformers
+out of the base case only), every site on its phases; the device's current is the device
+table's ``|i_a|`` (its largest phase, :func:`protv2g.flow.opendss_tables.device_table`).
 """
 
 from __future__ import annotations
@@ -32,7 +40,14 @@ from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
 from protv2g.units import LoadLevel
 
-__all__ = ["flow_currents_a"]
+__all__ = ["DSS_REPRODUCE_REL", "dss_currents_a", "flow_currents_a"]
+
+#: An OpenDSS flow's counterfactual reproduces the run's row to this (relative): OpenDSS
+#: iterates each snapshot to its convergence tolerance (``Set Tolerance``, default 0.0001 pu
+#: of voltage), from the previous solve's voltages, so the same block solved after other
+#: blocks differs in the fifth figure (exA, fb firm/light/100 %: 55.00802 A in the run,
+#: 55.00893 A here, 1.6e-5).
+DSS_REPRODUCE_REL = 1e-4
 
 
 def _balanced(study: Study) -> bool:
@@ -77,7 +92,11 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
         watch); None for an OpenDSS feeder or a study whose flow is three-phase
         (:func:`_balanced`), or without requests.
     """
-    if study.model is not None or not requests or not _balanced(study):
+    if not requests:
+        return None
+    if study.model is not None:
+        return dss_currents_a(study, requests)
+    if not _balanced(study):
         return None
     v2g = with_site_transformers(study)
     sites = list(v2g.site_buses)  # type: ignore[attr-defined]
@@ -99,3 +118,51 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
                    else np.full(n, np.nan))
         start += n
     return out
+
+
+def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]]
+                   ) -> list[np.ndarray] | None:
+    """:func:`flow_currents_a` on an OpenDSS feeder: every request's scenarios as one-step
+    blocks of one OpenDSS flow run (module docstring); None where a scenario has no block
+    of its own in the run's flow (a day's, a charging snapshot's)."""
+    import dataclasses
+
+    from protv2g.flow.blocks import scenario_blocks
+    from protv2g.flow.opendss_study import dss_watches, flow_sites, opendss_flow
+    from protv2g.study.dss_site_transformers import site_transformer_names
+
+    doc = study.document
+    blocks, _ = scenario_blocks(doc, False, None, None, None)
+    by_name = {b.scenario: b for b in blocks}
+    names = [s.name for s in doc.v2g_sites]
+    run: dict[str, object] = {}
+    cols: list[list[str]] = []
+    for _device, scs in requests:
+        keys = []
+        # the row's own scenario is among the request's (the counterfactuals are renamed):
+        # its block is every counterfactual's, the sites' export apart
+        own = next((by_name[sc.name] for sc in scs if sc.name in by_name), None)
+        if own is None:
+            return None
+        for sc in scs:
+            p_mw = np.zeros((len(names), 1))
+            for st in sc.sites:
+                p_mw[names.index(st.site), 0] = st.p_export_kw / 1000.0
+            key = f"cf{len(run)}"
+            run[key] = dataclasses.replace(own, scenario=key, site_p_mw=p_mw)
+            run.setdefault(own.base, by_name[own.base])
+            keys.append(key)
+        cols.append(keys)
+    # every device watched, as the run's flow watches them (:func:`protv2g.pipeline_dss.
+    # dss_flow`)
+    watch = [(d.name, d.kind.value, study.device_sites[d.name].element_name,
+              study.device_sites[d.name].terminal)
+             for d in doc.devices if d.name in study.device_sites]
+    res, _ = opendss_flow(study.model, flow_sites(doc), list(run.values()),
+                          dss_watches(study.model, watch),
+                          base_open=site_transformer_names(doc))
+    table = res.devices
+    i_of = {(str(s), str(d)): abs(float(i)) for s, d, i in zip(
+        table["scenario"], table["device"], table["i_a"], strict=True)}
+    return [np.array([i_of.get((k, device), np.nan) for k in keys])
+            for (device, _), keys in zip(requests, cols, strict=True)]

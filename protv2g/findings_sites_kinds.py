@@ -40,8 +40,6 @@ class NotJudged(StrEnum):
     SCREEN = "a screen of the sites' settings or total export, no fault to solve"
     #: C2's "range shrunk by V2G": the fuse-saving range of the pair, not one fault
     RANGE = "C2 range of the pair, not one fault"
-    #: an OpenDSS feeder (the phase-domain engine) is not solved per site here
-    OPENDSS = "OpenDSS feeder, not solved per site"
     #: only the :data:`MAX_FINDINGS` worst findings are solved again
     BEYOND_CAP = "only the worst findings are solved per site"
     #: its V2G rows have no fault row naming a device in a scenario where two or more sites
@@ -125,6 +123,8 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
         fig = f"{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
             return fig
+        if np.isneginf(r["margin"]):  # the rule's device does not operate (C2, C4)
+            return f"{fig}, {device} does not operate"
         clear = ", holds" if r["row_attribution"] == "new" else ", no worse than without V2G"
         return f"{fig}, margin {number_text(r['margin'], unit)}" + (
             "" if r["effect"] == SiteEffect.REPRODUCES.value else clear)

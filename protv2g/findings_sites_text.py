@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.checks.fuse_saving_range import SavingMechanism
@@ -16,8 +17,9 @@ from protv2g.findings_attribution import Attribution
 from protv2g.findings_sites import KEY_COLUMNS, MAX_FINDINGS, Driver, NotJudged
 from protv2g.violations import is_given
 
-__all__ = ["multi_site_scenarios", "site_columns", "not_judged_reason", "short_driver_texts",
-           "site_driver_texts", "with_driver_lines"]
+__all__ = ["UNJUDGED_WORDS", "multi_site_scenarios", "site_columns", "not_judged_reason",
+           "short_driver_texts", "site_driver_texts", "with_driver_lines",
+           "with_together_hosting"]
 
 
 def site_columns(scenarios: pd.DataFrame | None) -> dict[str, str]:
@@ -57,10 +59,10 @@ def _table_by_key(table: pd.DataFrame | None, column: str) -> dict[tuple[str, ..
         strict=True)}
 
 
-def not_judged_reason(criterion: str, mechanism: str, *, opendss: bool, n_judged: int
-                      ) -> NotJudged:
+def not_judged_reason(criterion: str, mechanism: str, *, n_judged: int) -> NotJudged:
     """Why a multi-site V2G finding of ``criterion`` and ``mechanism`` has no row in the
-    table of ``n_judged`` findings (:class:`NotJudged`)."""
+    table of ``n_judged`` findings (:class:`NotJudged`); an OpenDSS feeder's findings are
+    solved per site as a pandapower feeder's (:mod:`protv2g.findings_sites_dss`)."""
     needs = CATALOGUE[criterion].needs if criterion in CATALOGUE else (Need.FAULTS,)
     if Need.FLOW in needs:
         return NotJudged.FLOW
@@ -68,16 +70,14 @@ def not_judged_reason(criterion: str, mechanism: str, *, opendss: bool, n_judged
         return NotJudged.SCREEN
     if mechanism == SavingMechanism.RANGE_SHRUNK.value:
         return NotJudged.RANGE
-    if opendss:
-        return NotJudged.OPENDSS
     if n_judged >= MAX_FINDINGS:
         return NotJudged.BEYOND_CAP
     return NotJudged.NO_FAULT_ROW
 
 
 def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
-                      multi: set[str] | None = None, sites: Sequence[str] = (), *,
-                      opendss: bool = False) -> list[str]:
+                      multi: set[str] | None = None, sites: Sequence[str] = ()
+                      ) -> list[str]:
     """Each finding's ``site_driver`` cell (review ver46 #4: a blank cell read as "one site"
     whatever it meant).
 
@@ -93,8 +93,6 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
     sites : sequence of str
         The study's V2G sites: a finding whose partner is one of them is that site's own
         (C10's reclosing against each site's anti-islanding time).
-    opendss : bool
-        An OpenDSS feeder (:attr:`NotJudged.OPENDSS`).
 
     Returns
     -------
@@ -120,7 +118,7 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
         elif is_given(f.other_device) and str(f.other_device) in sites:
             out.append(f"{Driver.ONE_SITE.value}: {f.other_device} (a check of this site alone)")
         else:
-            why = not_judged_reason(key[0], key[3], opendss=opendss, n_judged=n_judged)
+            why = not_judged_reason(key[0], key[3], n_judged=n_judged)
             out.append(f"{Driver.UNJUDGED.value} ({why.value})")
     return out
 
@@ -138,27 +136,85 @@ def short_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> di
     return out
 
 
+#: The gate line's words for a finding the table has whose margin was not recomputed per
+#: site (:attr:`Driver.UNJUDGED`: the all-sites solve did not reproduce the row, or its
+#: margin is −∞).
+UNJUDGED_WORDS = "its margin not recomputed per site; each site's currents: Site drivers sheet"
+
+
+def _unjudged_lines(violations: pd.DataFrame | None, multi: set[str], sites: Sequence[str],
+                    n_judged: int) -> dict[tuple[str, str], str]:
+    """(criterion, line device) → why the driver of the V2G fail/warn rows of that line in a
+    multi-site scenario is not judged (:func:`not_judged_reason`); a line whose partner is
+    one V2G site is that site's own and gets nothing."""
+    need = {"criterion", "device", "other_device", "status", "attribution", "scenario"}
+    if violations is None or not multi or not need <= set(violations.columns):
+        return {}
+    mask = (violations["scenario"].astype(object).isin(multi).to_numpy()
+            & violations["status"].astype(object).isin(("fail", "warn")).to_numpy()
+            & violations["attribution"].astype(object).isin(("new", "worse")).to_numpy())
+    rows = violations.iloc[np.flatnonzero(mask)]
+    mech = rows["mechanism"] if "mechanism" in rows.columns else pd.Series([""] * len(rows))
+    out: dict[tuple[str, str], str] = {}
+    for crit, dev, other, m in zip(rows["criterion"], rows["device"], rows["other_device"],
+                                   mech, strict=True):
+        partner = str(other) if is_given(other) and str(other) else ""
+        if partner in sites:
+            continue
+        key = (str(crit), f"{dev} / {partner}" if partner else str(dev))
+        if key not in out:
+            out[key] = not_judged_reason(str(crit), str(m) if is_given(m) else "",
+                                         n_judged=n_judged).value
+    return out
+
+
 def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
-                      table: pd.DataFrame | None) -> tuple[list[str], list[dict[str, Any] | None]]:
+                      table: pd.DataFrame | None, violations: pd.DataFrame | None = None,
+                      scenarios: pd.DataFrame | None = None
+                      ) -> tuple[list[str], list[dict[str, Any] | None]]:
     """The gate's ``reasons`` and ``reason_data`` with each V2G ``fail:`` line of a finding in
     ``table`` (:func:`site_drivers`) saying its driver: ``site_driver`` (:class:`Driver`) and
     ``driver_sites`` in its record, "; driven by depot" (:func:`_short_driver`) before the
     line's closing parenthesis, in the full and the short line. The line is matched by its
     record's criterion and device (``device / partner``) — one driver only: a pair with two
-    findings of different drivers says none."""
-    if table is None or not len(table):
+    findings of different drivers says none.
+
+    A V2G ``fail:`` line whose driver is not judged says so (review: the gate said nothing
+    of them): "; driver not judged (<why>)" — a finding of the table whose margin was not
+    recomputed (:data:`UNJUDGED_WORDS`), or, with ``violations`` and ``scenarios`` (the
+    result's), a line of rows in a scenario where two or more sites export that the table
+    lacks (:func:`not_judged_reason`); ``site_driver`` is then ``not judged`` and
+    ``driver_not_judged`` the why."""
+    multi = multi_site_scenarios(scenarios)
+    has_table = table is not None and len(table)
+    if not has_table and not multi:
         return reasons, data
     by_line: dict[tuple[str, str], set[tuple[str, str]]] = {}
-    for r in table.drop_duplicates(list(KEY_COLUMNS)).itertuples(index=False):
+    for r in (table.drop_duplicates(list(KEY_COLUMNS)).itertuples(index=False) if has_table
+              else ()):
         device = f"{r.device} / {r.partner}" if r.partner else str(r.device)
         by_line.setdefault((str(r.criterion), device), set()).add((r.driver, r.driver_sites))
+    n_judged = len(table.drop_duplicates(list(KEY_COLUMNS))) if has_table else 0
+    lacking = _unjudged_lines(violations, multi, list(site_columns(scenarios)), n_judged)
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
     out_r, out_d = list(reasons), list(data)
     for k, rec in enumerate(out_d):
         if not isinstance(rec, dict) or rec.get("kind") != "fail" or rec.get(
                 "attribution") not in v2g:
             continue
-        found = by_line.get((str(rec.get("criterion")), str(rec.get("device"))))
+        line = (str(rec.get("criterion")), str(rec.get("device")))
+        found = by_line.get(line)
+        why = (UNJUDGED_WORDS if found and {d for d, _ in found} == {Driver.UNJUDGED.value}
+               else lacking.get(line) if not found else None)
+        if why:
+            words = f"driver not judged ({why})"
+            rec = {**rec, "site_driver": Driver.UNJUDGED.value, "driver_sites": "",
+                   "driver_not_judged": why}
+            if rec.get("short"):
+                rec["short"] = _before_close(str(rec["short"]), words)
+            out_r[k] = _before_close(out_r[k], words)
+            out_d[k] = rec
+            continue
         if not found or len(found) != 1:
             continue
         driver, sites = next(iter(found))
@@ -189,3 +245,38 @@ def _short_driver(driver: str, sites: str) -> str:
 def _before_close(line: str, words: str) -> str:
     """``line`` with ``; words`` before its closing parenthesis (appended without one)."""
     return f"{line[:-1]}; {words})" if line.endswith(")") else f"{line} ({words})"
+
+
+def with_together_hosting(limits: dict[str, str] | None, data: Sequence[dict[str, Any] | None],
+                          table: pd.DataFrame | None, unlimited: str
+                          ) -> dict[str, str] | None:
+    """The gate's ``hosting_limit`` (site → what limits its figure) with each site whose text
+    is ``unlimited`` ("site maximum: no criterion limits it") and that a V2G ``fail:`` line
+    needs together with other sites (its record's ``site_driver`` :attr:`Driver.TOGETHER`,
+    :func:`with_driver_lines`) saying so: "… limits it alone; with campus it fails C8 r1
+    (firm/light/100%: depot 4,500 kW + campus 4,500 kW together)" — the per-site figure is
+    that site alone and does not add up (review rev39b M4; fdrv46's depot)."""
+    if not limits or table is None or not len(table):
+        return limits
+    out = dict(limits)
+    for rec in data:
+        if not isinstance(rec, dict) or rec.get("kind") != "fail" or rec.get(
+                "site_driver") != Driver.TOGETHER.value:
+            continue
+        crit, device = str(rec.get("criterion")), str(rec.get("device"))
+        names = [n for n in str(rec.get("driver_sites", "")).split(", ") if n]
+        rows = table[(table["criterion"].astype(str) == crit) & (table["device"].astype(str)
+                     == device.split(" / ")[0]) & (table["counterfactual"] == "alone")]
+        if not len(rows):
+            continue
+        scenario = str(rows["scenario"].iloc[0])
+        kw = {str(r.site): float(r.p_export_kw) for r in rows.itertuples(index=False)}
+        both = " + ".join(f"{n} {kw.get(n, float('nan')):,.0f} kW" for n in names)
+        for site in names:
+            text = out.get(site) or ""
+            if not text.startswith(unlimited) or text.startswith(f"{unlimited} alone"):
+                continue  # limited, not determined, or said already (one finding each)
+            with_ = [n for n in names if n != site]
+            out[site] = (f"{unlimited} alone; with {', '.join(with_)} it fails {crit} "
+                         f"{device} ({scenario}: {both} together){text[len(unlimited):]}")
+    return out

@@ -67,7 +67,7 @@ from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
 from protv2g.findings_sites import SITE_DRIVERS
-from protv2g.findings_sites_text import with_driver_lines
+from protv2g.findings_sites_text import with_driver_lines, with_together_hosting
 from protv2g.gate_coverage import (
     SiteGap,
     ground_fault_gap,
@@ -77,6 +77,7 @@ from protv2g.gate_coverage import (
 )
 from protv2g.gate_drafted import closest_passing, drafted_pass
 from protv2g.gate_hosting import (
+    UNLIMITED_TEXT,
     hosting_chargers_per_site,
     hosting_kw_per_site,
     hosting_limit_per_site,
@@ -428,8 +429,13 @@ def gate_verdict(study: Study, result: StudyResult,
     # groups lines by it, never by their words (ver39, design.md: status is data)
     out["reason_data"] = [records.get(r) for r in out["reasons"]]
     # which site drives a multi-site V2G finding (rev45a M4): on its line and in its record
+    # (and that it is not judged, why: a line that says nothing read as one site's)
+    drivers = result.tables.get(SITE_DRIVERS)
     out["reasons"], out["reason_data"] = with_driver_lines(
-        out["reasons"], out["reason_data"], result.tables.get(SITE_DRIVERS))
+        out["reasons"], out["reason_data"], drivers, violations, result.scenarios)
+    # a site no criterion limits alone whose export fails a criterion with others together
+    out["hosting_limit"] = with_together_hosting(out["hosting_limit"], out["reason_data"],
+                                                 drivers, UNLIMITED_TEXT)
     return out
 
 

@@ -212,11 +212,9 @@ def test_single_site_and_reasons_as_data(two_site_result):
     assert multi_site_scenarios(one) == set()
     texts = site_driver_texts(findings, None, multi_site_scenarios(one))
     assert texts == [""] * len(findings)
-    assert not_judged_reason("C12", "", opendss=True, n_judged=99) is NotJudged.FLOW
-    assert not_judged_reason("C5", "", opendss=True, n_judged=0) is NotJudged.OPENDSS
-    assert not_judged_reason("C5", "", opendss=False, n_judged=MAX_FINDINGS
-                             ) is NotJudged.BEYOND_CAP
-    assert not_judged_reason("C5", "", opendss=False, n_judged=3) is NotJudged.NO_FAULT_ROW
+    assert not_judged_reason("C12", "", n_judged=99) is NotJudged.FLOW
+    assert not_judged_reason("C5", "", n_judged=MAX_FINDINGS) is NotJudged.BEYOND_CAP
+    assert not_judged_reason("C5", "", n_judged=3) is NotJudged.NO_FAULT_ROW
 
 
 def test_summary_condition_names_the_driver(two_site_result):

@@ -341,18 +341,21 @@ def test_depot_campus_is_no_longer_held_at_zero_by_c10(depot_result, depot_workb
     """Rule 1 on the shipped depot: campus 0 kW (C10) before, its site maximum now with the
     reclose interval to change; the gate still fails on that C10 row."""
     gate = depot_result.meta["gate"]
+    # each figure is that site alone: C8 R-F1 fails with both exporting (session 47)
+    together = ("(firm/light/100%: depot 6,000 kW + campus 1,800 kW together)")
     assert hosting_lines(gate) == [
-        "hosting capacity depot: 6,000 kW, 48 chargers (site maximum: no criterion limits it)",
+        "hosting capacity depot: 6,000 kW, 48 chargers (site maximum: no criterion limits it "
+        f"alone; with campus it fails C8 R-F1 {together})",
         "hosting capacity campus: 1,800 kW, 36 chargers (site maximum: no criterion limits "
-        f"it; not limiting: {CAMPUS_SETTING})"]
+        f"it alone; with depot it fails C8 R-F1 {together}; not limiting: {CAMPUS_SETTING})"]
     assert gate["verdict"] == "FAIL"
     assert any(r.startswith("fail:") and "C10" in r and "RC-F1" in r for r in gate["reasons"])
     summary, sheet = _workbook(depot_workbook)
     # section 7 with the band: kW and chargers per site, and the setting as a note
     assert ("campus", 1800, 36) == summary[next(
         i for i, r in enumerate(summary) if r[:1] == ("campus",))][:3]
-    assert (f"campus: site maximum: no criterion limits it; not limiting: {CAMPUS_SETTING}"
-            in _texts(summary))
+    assert (f"campus: site maximum: no criterion limits it alone; with depot it fails C8 R-F1 "
+            f"{together}; not limiting: {CAMPUS_SETTING}" in _texts(summary))
     campus = sheet[sheet["site"] == "campus"]
     assert (campus["settings_to_change"] == CAMPUS_SETTING).all()
     assert campus["determined"].astype(bool).all() and not campus["limited"].any()

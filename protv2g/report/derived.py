@@ -439,9 +439,8 @@ def derive(result: StudyResult, models: dict[str, Any] | None = None,
     drivers = result.tables.get(SITE_DRIVERS)  # which site drives it (rev45a M4)
     multi = multi_site_scenarios(result.scenarios)  # "not judged (why)" there (ver46 #4)
     if multi or (drivers is not None and len(drivers)):
-        opendss = "phase-domain" in str(result.meta.get("engine", ""))
         view = view.assign(site_driver=site_driver_texts(
-            findings, drivers, multi, list(site_columns(result.scenarios)), opendss=opendss))
+            findings, drivers, multi, list(site_columns(result.scenarios))))
     formats = {
         "Findings": {c: _unit_formats(findings["margin_unit"]) for c in ("worst_margin", "limit")},
         "Evidence": {c: _unit_formats(evidence["margin_unit"]) for c in ("margin", "limit")},
