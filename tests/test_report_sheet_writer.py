@@ -254,3 +254,20 @@ def test_sheets_are_written_without_temporary_files(tmp_path: Path, monkeypatch)
         assert sorted(got) == sorted(expected)
         for name, data in expected.items():
             assert got[name] == data, name
+
+
+def test_cell_values_of_texts_as_cell_value_makes_them() -> None:
+    """table_rows._cell_values (#21, session 47: the texts tested at once) gives what
+    cell_value gives each value: texts with and without control characters openpyxl
+    refuses, NumPy texts, numbers, missing values, infinities of a time column."""
+    import numpy as np
+
+    from protv2g.report.table_rows import _cell_values, cell_value
+
+    cases = [["a", "b\nc", " d "], ["a", "x\x01y", "z"], ["a", np.str_("b\x02")],
+             ["a", None, 1.5], [float("inf"), "t"], [], ["\x1f"], ["é", "→ 2"]]
+    for values in cases:
+        for time in (False, True):
+            got = _cell_values(list(values), time)
+            assert got == [cell_value(v, time) for v in values]
+            assert [type(v) for v in got] == [type(cell_value(v, time)) for v in values]

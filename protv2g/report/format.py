@@ -144,7 +144,7 @@ def _text_width(values: pd.Series, fmt: str | None, cells: list[Any] | None = No
             return 3
         return max(len(f"{v:.{decimals}f}") for v in (finite.max(), finite.min()))
     if cells is not None:  # an empty or false value shows no text (as ``str(v or "")``)
-        return max(len(str(v)) if v else 0 for v in cells)
+        return max(map(len, map(str, filter(None, cells))), default=0)
     try:  # widths of the distinct values (a bulk table repeats its names and labels)
         values = values.drop_duplicates()
     except TypeError:  # unhashable cells (lists): every value
