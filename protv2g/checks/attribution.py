@@ -473,7 +473,12 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             or len(absent)):
         # the unit's text (``astype(str)``) at the suffixed rows only (#21: the column's
         # 489,286 rows at 10,000 buses written out as text for 27,981 of them)
-        read = np.union1d(np.union1d(np.union1d(material, marginal), shared), scattered)
+        # their union, ascending, by one mask (the same positions as nested ``union1d``, which
+        # sorted each concatenation: #21, 2 % of the checks at 10,000 buses)
+        read = np.zeros(len(v), dtype=bool)
+        for part in (material, marginal, shared, scattered):
+            read[part] = True
+        read = np.flatnonzero(read)
         unit = (dict(zip(read.tolist(), map(str, column_at(v["margin_unit"], read).tolist()),
                          strict=True)) if "margin_unit" in v
                 else dict.fromkeys(read.tolist(), ""))

@@ -278,8 +278,34 @@ GROUND_FAULT_PREFIXES = ("SLG", "LLG")
 
 def is_ground_fault(fault_type: Any) -> np.ndarray:
     """Whether each fault type is a ground fault (:data:`GROUND_FAULT_PREFIXES`: SLG, LLG,
-    the recloser's ground element may time it)."""
-    return pd.Series(fault_type).astype(str).str.startswith(GROUND_FAULT_PREFIXES).to_numpy()
+    the recloser's ground element may time it): bool ``(n,)``, the same as
+    ``pd.Series(fault_type).astype(str).str.startswith(GROUND_FAULT_PREFIXES)``.
+
+    Each distinct value's ``str`` tested once (a categorical's categories, other values
+    factorised), not a Series and its string accessor built per call (#21: one call per
+    C1/C4 lost-backup message, 2,357 at 10,000 buses, ≈ 1 ms each).
+    """
+    if isinstance(getattr(fault_type, "dtype", None), pd.CategoricalDtype):
+        cat = pd.Categorical(fault_type)
+        codes, uniques = cat.codes.astype(np.int64), list(cat.categories)
+    else:
+        arr = np.asarray(fault_type, dtype=object).reshape(-1)
+        if len(arr) <= _ONE_BY_ONE:
+            return np.array([_ground_text(v) for v in arr.tolist()], dtype=bool)
+        codes, uniques = pd.factorize(arr, use_na_sentinel=True)
+        uniques = uniques.tolist()
+    # a missing value (code −1) reads "nan"/"None": no ground fault
+    flags = np.array([_ground_text(u) for u in uniques] + [False], dtype=bool)
+    return flags[codes]
+
+
+#: Values below which :func:`is_ground_fault` tests each value without factorising.
+_ONE_BY_ONE = 64
+
+
+def _ground_text(value: Any) -> bool:
+    """Whether ``str(value)`` starts with a ground fault's prefix."""
+    return str(value).startswith(GROUND_FAULT_PREFIXES)
 
 
 def range_text(low: float, high: float) -> str:

@@ -15,14 +15,16 @@ Sandia SAND2012-1365, *Suggested Guidelines for Assessment of DG Unintentional I
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.violations import CheckStatus
 
-__all__ = ["check_islanding", "bus_power_mw", "min_load_mw"]
+__all__ = ["check_islanding", "bus_power_mw", "min_load_mw", "sum_behind_mw"]
 
 
 def check_islanding(ctx: CheckContext) -> pd.DataFrame:
@@ -39,7 +41,7 @@ def check_islanding(ctx: CheckContext) -> pd.DataFrame:
             continue
         applies = True
         min_mw = min_load_mw(ctx, load_mw, behind)
-        pv_mw = float(sgen_mw[sgen_mw.index.isin(list(behind))].sum())
+        pv_mw = sum_behind_mw(sgen_mw, behind)
         own = [n for n, b in own_loads.items() if b in behind]
         own_mw = min_load_mw(ctx, own_mw_bus, behind) if own else 0.0
         site_names = [n for n, b in ctx.study.site_buses.items() if b in behind]
@@ -121,13 +123,33 @@ def min_load_mw(ctx: CheckContext, load_mw: pd.Series, behind: set[int]) -> floa
     for 0.3 — a lateral with none read 0.3 × 56.76 = 17.0 kW where the flow carries 13.3 kW).
     """
     frac = ctx.study.document.scenarios.light_load_fraction
-    peak = float(load_mw[load_mw.index.isin(list(behind))].sum())
+    peak = sum_behind_mw(load_mw, behind)
     model = ctx.study.model
     if model is None:
         return frac * peak
     held_mw, mult = model.derived(f"held_load_mw_{frac!r}", lambda m: _held_load(m, frac))
-    held = min(float(held_mw[held_mw.index.isin(list(behind))].sum()), peak)
+    held = min(sum_behind_mw(held_mw, behind), peak)
     return held + mult * (peak - held)
+
+
+def sum_behind_mw(values: pd.Series, behind: Collection[int]) -> float:
+    """``float(values[values.index.isin(list(behind))].sum())``: the MW of the buses
+    ``behind`` a device, per bus in ``values`` (indexed by bus). The same rows summed in
+    the same order; on an integer index the membership test is NumPy's on the buses as an
+    int64 array, not a hash of a list of them (#21: C10 and C11 test every device's buses,
+    up to 10,000 of them, three times per device, ≈ 3 % of the checks at 10,000 buses)."""
+    idx = values.index
+    mask = None
+    if len(idx) and len(behind) and idx.dtype.kind in "iu":
+        try:
+            buses = np.fromiter(behind, dtype=np.int64, count=len(behind))
+        except (TypeError, ValueError, OverflowError):  # not integer buses: as pandas
+            buses = None
+        if buses is not None:
+            mask = np.isin(idx.to_numpy(), buses)
+    if mask is None:
+        mask = idx.isin(list(behind))
+    return float(values[mask].sum())
 
 
 def _held_load(model: Any, frac: float) -> tuple[pd.Series, float]:

@@ -126,11 +126,47 @@ def in_backup_zone(ctx: CheckContext, m: pd.DataFrame, rows: np.ndarray) -> np.n
     backup's zones (``ctx.zones``); a new array."""
     out = np.array(rows, dtype=bool)
     at = np.flatnonzero(out)
-    if len(at):
+    zone = _zone_keys(ctx) if len(at) else None
+    if zone is None and len(at):  # bus numbers too wide to key: (name, bus) tuples
         z = ctx.zones
-        zone = set(zip(z.device.astype(str), z.bus.astype(int), strict=True))
-        out[at] = [(b, int(f)) in zone for b, f in zip(
+        pairs = set(zip(z.device.astype(str), z.bus.astype(int), strict=True))
+        out[at] = [(b, int(f)) in pairs for b, f in zip(
             m.backup.to_numpy()[at].astype(str), m.fault_bus.to_numpy()[at], strict=True)]
+    elif zone is not None:
+        names, lo, span, keys = zone
+        dev = names.get_indexer(m.backup.to_numpy()[at].astype(str))
+        bus = np.asarray(m.fault_bus.to_numpy()[at]).astype(np.int64)  # as int(): truncated
+        known = (dev >= 0) & (bus >= lo) & (bus < lo + span)
+        key = dev[known].astype(np.int64) * span + (bus[known] - lo)
+        pos = np.minimum(np.searchsorted(keys, key), max(len(keys) - 1, 0))
+        hit = np.zeros(len(at), dtype=bool)
+        hit[known] = keys[pos] == key if len(keys) else False
+        out[at] = hit
+    return out
+
+
+def _zone_keys(ctx: CheckContext) -> tuple[pd.Index, int, int, np.ndarray] | None:
+    """``ctx.zones``'s (device, bus) rows as sorted distinct integer keys ``device code ×
+    span + (bus − lo)``, with the device names (the codes' index), ``lo`` and ``span``; made
+    once per zone table and kept in ``ctx.cache`` (#21: a set of every zone row's
+    ``(name, bus)`` tuple was built at each call, four per study, 4 % of the checks at
+    10,000 buses). None where the keys would pass int64."""
+    z = ctx.zones
+    key = ("backup zone keys", id(z))
+    cache = getattr(ctx, "cache", None)  # a context without one: made at each call
+    hit = cache.get(key) if cache is not None else None
+    if hit is not None and hit[0] is z:
+        return hit[1]
+    codes, names = pd.factorize(z.device.astype(str).to_numpy())
+    bus = z.bus.astype(int).to_numpy().astype(np.int64)
+    lo = int(bus.min()) if len(bus) else 0
+    span = int(bus.max()) - lo + 1 if len(bus) else 1
+    if span * max(len(names), 1) >= 2**62:  # keys beyond int64
+        return None
+    keys = np.unique(codes.astype(np.int64) * span + (bus - lo))
+    out = (pd.Index(names), lo, span, keys)
+    if cache is not None:
+        cache[key] = (z, out)
     return out
 
 

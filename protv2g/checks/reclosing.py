@@ -85,7 +85,7 @@ from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.checks.island_collapse import UV2_TRIP
 from protv2g.checks.island_phase_load import phase_load_shares
 from protv2g.checks.island_window import IslandWindow, island_window
-from protv2g.checks.islanding import bus_power_mw, min_load_mw
+from protv2g.checks.islanding import bus_power_mw, min_load_mw, sum_behind_mw
 from protv2g.checks.reclosing_sources import existing_vsources, vsource_rows
 from protv2g.checks.rule_values import reclose_margin
 from protv2g.network.dss_voltage_relays import voltage_relays
@@ -206,7 +206,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
     for dev in ctx.study.document.devices:
         behind = ctx.downstream(dev.name)
         names = [n for n, bus in ctx.study.site_buses.items() if bus in behind]
-        der_mw = float(gen_mw[gen_mw.index.isin(list(behind))].sum()) if behind else 0.0
+        der_mw = sum_behind_mw(gen_mw, behind) if behind else 0.0
         if der_mw > 0 and _reclose_intervals(dev):
             applies = True
             rows.append(_existing_der_rows(ctx, dev, der_mw, rule))
