@@ -403,3 +403,26 @@ def test_a_marginal_pre_existing_finding_says_so_on_its_condition_line():
     other = next(v for v in lines if "R-MID" in v)
     assert "marginal without V2G" in head and "section 5b" in head
     assert "marginal" not in other and "pre-existing" in other
+
+
+def test_feeder_flow_line_says_which_items_v2g_causes():
+    """rev47a #4 (EPRI J1): the feeder's own items read "planning items present without V2G"
+    while two of them (regulator reverse power, forward-locked) were caused by V2G; the line
+    names them apart (OpenDSS: regxfmr_b19008 +102.1 kW forward without V2G, −40.6 kW with
+    the sites, rev47a)."""
+    from protv2g.checks.regulator_text import MODE_TO_CONFIRM
+
+    rows = [_row("C12", "fail", "pre-existing", "base/peak", "transformer.t1", -20.0, "%",
+                 input_basis="default"),
+            _row("C12", "warn", "new", "firm/light/100%", "regxfmr_b19008", -0.0414, "MW",
+                 mechanism=MODE_TO_CONFIRM)]
+    f = build_findings(pd.DataFrame(rows).assign(
+        input_basis=lambda d: d["input_basis"].fillna("given")))
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[-1][1]
+    ids = dict(zip(f.findings["device"], f.findings["finding"], strict=True))
+    assert f"present without V2G: {ids['transformer.t1']}; " in line, line
+    assert f"caused by V2G: {ids['regxfmr_b19008']}" in line, line
+    assert "planning items present without V2G" not in line

@@ -224,6 +224,26 @@ def _ids(frame: pd.DataFrame) -> str:
     return ", ".join(frame["finding"].astype(str))
 
 
+def _flow_ids(flow: pd.DataFrame, by_id: dict[str, Any]) -> str:
+    """The feeder's own items (``flow_item``) by their findings' attribution: those present
+    without V2G, then each attribution V2G or the sites move (a regulator's reverse power
+    the export causes is a mode to confirm, not a planning item: review rev47a #4, EPRI J1
+    F10 and F07 "caused by V2G" were listed as "planning items present without V2G").
+
+    >>> f = {k: pd.Series({"attribution": a}) for k, a in
+    ...      (("F1", "pre-existing"), ("F2", "caused by V2G"), ("F3", "pre-existing"))}
+    >>> _flow_ids(pd.DataFrame({"finding": ["F2", "F1", "F3"]}), f)
+    'present without V2G: F1, F3; caused by V2G: F2'
+    """
+    groups: dict[str, list[str]] = {}
+    for fid in flow["finding"].astype(str):
+        attr = str(getattr(by_id[fid], "attribution", "") or "")
+        key = attr if attr in {a.value for a in OURS} else "present without V2G"
+        groups.setdefault(key, []).append(fid)
+    order = ["present without V2G", *(a.value for a in OURS)]
+    return "; ".join(f"{k}: {', '.join(groups[k])}" for k in order if k in groups)
+
+
 def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
                      recs: dict[str, str], gate: dict[str, Any],
                      drivers: dict[str, str] | None = None) -> None:
@@ -334,9 +354,9 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         n += 1
         w.pair(f"  condition {n}", f"{n_cond} gate condition(s) and {len(flow) - n_cond} to "
                "confirm on the feeder's own voltage, loading and regulators "
-               f"({FEEDER_FLOW_CRITERION}: planning items present without V2G and regulator "
-               f"modes, not protection settings): {_ids(flow)} (the Findings sheet; `protv2g "
-               "gate <study.yaml>` prints each line)")
+               f"({FEEDER_FLOW_CRITERION}: planning items and regulator modes, not protection "
+               f"settings): {_flow_ids(flow, by_id)} (the Findings sheet; `protv2g gate "
+               "<study.yaml>` prints each line)")
     if not n:
         w.pair("  —", "none: the gate fails on no finding and sets no condition")
     acted = set(kinds["finding"])
