@@ -426,3 +426,20 @@ def test_feeder_flow_line_says_which_items_v2g_causes():
     assert f"present without V2G: {ids['transformer.t1']}; " in line, line
     assert f"caused by V2G: {ids['regxfmr_b19008']}" in line, line
     assert "planning items present without V2G" not in line
+
+
+def test_a_v2g_finding_whose_worst_row_is_charging_says_so():
+    """rev47a #5 (IEEE 8500 F61): a C12 under-voltage made worse by export rows (firm/peak
+    +0.0067 → −0.0097 pu) whose worst row is a charging snapshot (−0.044 pu in charging/firm)
+    stays V2G's, and its condition line says the charging makes it worse too."""
+    rows = [_row("C12", "fail", "worse", "charging/firm", "sx2748781a", -0.044, "pu",
+                 base_margin=-0.024, fault_bus="sx2748781a"),
+            _row("C12", "fail", "worse", "firm/peak/100%", "sx2748781a", -0.0097, "pu",
+                 base_margin=0.0067, fault_bus="sx2748781a")]
+    f = build_findings(pd.DataFrame(rows).assign(input_basis="given"))
+    assert len(f.findings) == 1 and f.findings["attribution"].iloc[0] == Attribution.WORSE
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[0][1]
+    assert "made worse by V2G and by charging (its worst row, charging/firm)" in line, line

@@ -31,7 +31,7 @@ import pandas as pd
 
 from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
-from protv2g.findings_attribution import marginal_without_v2g
+from protv2g.findings_attribution import is_charging_snapshot, marginal_without_v2g
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
 from protv2g.gate_reasons import group_keys
@@ -120,7 +120,7 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     attribution as the gate's ``fail:`` line says it (review ver46 #6)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {attribution or f.attribution}"
-             + (f", {driver}" if driver else "")]
+             + ("" if attribution else _charging_worst(f)) + (f", {driver}" if driver else "")]
     if margin := margin_text(f.worst_margin, f.margin_unit):
         if overall:
             parts.append(f"margin {margin}" + (f" at {where}" if where else "")
@@ -143,6 +143,28 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     if rec:
         parts.append(rec)
     return "; ".join(parts)
+
+
+def _charging_worst(f: Any) -> str:
+    """``" and by charging (its worst row, charging/firm)"`` for a finding V2G's export makes
+    worse or causes whose worst row is a charging snapshot
+    (:func:`~protv2g.findings_attribution.is_charging_snapshot`), else ``""``. The finding
+    stays V2G's (:func:`~protv2g.findings_attribution.by_charging`: an export row of it is new
+    or worse), but its worst margin is the charging's (review rev47a #5, IEEE 8500 F61: C12
+    under-voltage 0.906 pu at sx2748781a in charging/firm read "made worse by V2G" only,
+    while its export rows firm/peak moved 0.0083 → −0.0080 pu).
+
+    >>> from types import SimpleNamespace as N
+    >>> _charging_worst(N(attribution="made worse by V2G", worst_scenario="charging/firm"))
+    ' and by charging (its worst row, charging/firm)'
+    >>> _charging_worst(N(attribution="made worse by V2G", worst_scenario="firm/peak/100%"))
+    ''
+    """
+    scenario = getattr(f, "worst_scenario", "")
+    if (str(f.attribution) not in (Attribution.CAUSED, Attribution.WORSE)
+            or not is_charging_snapshot(scenario)):
+        return ""
+    return f" and by charging (its worst row, {scenario})"
 
 
 def _default_groups(fails: pd.DataFrame, by_id: dict[str, Any], least: int = 2
