@@ -543,16 +543,14 @@ def _also_default(findings: pd.DataFrame, evidence: pd.DataFrame | None) -> int:
     todo = evidence["input_todo"] if "input_todo" in evidence else pd.Series("", evidence.index)
     on = ((evidence["input_basis"].astype(str) == InputBasis.DEFAULT.value)
           | [names_default(t) for t in todo.tolist()])
-    hit = set(evidence["evidence"].astype(str)[on.to_numpy()])
-    pos = {e: i for i, e in enumerate(evidence["evidence"].astype(str))}
+    flags = on.to_numpy(dtype=bool)
+    pos = {e: i for i, e in enumerate(evidence["evidence"].astype(str).tolist())}
     n = 0
     for basis, a, b in zip(findings["input_basis"].astype(str),
                            findings["evidence_first"].astype(str),
                            findings["evidence_last"].astype(str), strict=True):
-        if basis != InputBasis.TODO.value or a not in pos or b not in pos:
-            continue
-        ids = evidence["evidence"].astype(str).iloc[pos[a]:pos[b] + 1]
-        n += bool(hit.intersection(ids))
+        if basis == InputBasis.TODO.value and a in pos and b in pos:
+            n += bool(flags[pos[a]:pos[b] + 1].any())
     return n
 
 
