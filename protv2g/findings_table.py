@@ -25,6 +25,7 @@ from protv2g.findings_headline import (
     tied,
     v2g_change_tail,
 )
+from protv2g.findings_slow_backup import slow_backup_note
 from protv2g.findings_trend import (
     ROW_KEY,
     TREND_COLUMNS,
@@ -313,7 +314,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
             "export_trend": _trend_text(trend, lo, hi, h, unit, tol[k], ev_group, bus_rows,
-                                        status_rank),
+                                        status_rank) + slow_backup_note(
+                crit, mech, np.nan if base_of is None else float(base_of[h])),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),
             "cases": _join(_distinct(coded["case"], lo, hi)),

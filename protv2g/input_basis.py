@@ -76,7 +76,7 @@ __all__ = ["InputBasis", "InputBases", "CRITERION_FIELDS", "SITE_CRITERION_FIELD
            "LIGHT_LOAD_FIELD", "LIGHT_LOAD_INPUT", "NO_LOAD_INPUT", "PEAK_LOAD_INPUT",
            "IN_SERVICE_FIELD", "GROUND_FIELDS", "R_FAULT_MIN_FIELD", "confirm_items",
            "confirm_texts", "drafted_devices", "input_basis_columns",
-           "input_to_confirm", "rests_on", "UV2_SITE_FIELDS",
+           "input_to_confirm", "names_default", "rests_on", "UV2_SITE_FIELDS",
            "study_input_bases", "tag_input_basis", "weakest"]
 
 
@@ -177,6 +177,23 @@ def rests_on(value: object) -> str:
         return InputBasis(str(value)).label
     except ValueError:
         return ""
+
+
+#: Words every tool default's text in an ``input_todo`` carries (:func:`input_to_confirm`'s
+#: default ratings, :mod:`protv2g.input_reclose`'s margin and site defaults).
+_DEFAULT_WORDS = ("(OpenDSS default ", "(protv2g's default", "(the tool's default")
+
+
+def names_default(text: object) -> bool:
+    """Whether a row's ``input_todo`` names a tool default beside its drafted inputs (a
+    ``todo`` row on a line's default rating, :func:`_ratings_too`).
+
+    >>> names_default("line.a's normamps (OpenDSS default 400 A, not in the model)")
+    True
+    >>> names_default(PEAK_LOAD_INPUT), names_default(float("nan"))
+    (False, False)
+    """
+    return isinstance(text, str) and any(w in text for w in _DEFAULT_WORDS)
 
 
 def tag_input_basis(violations: pd.DataFrame, bases: InputBases) -> np.ndarray:

@@ -133,6 +133,23 @@ def test_c3_fuse_fuse_75_percent_rule(hand) -> None:
     assert row.margin == pytest.approx(hand_margin, abs=1e-6)  # −0.0040 s
 
 
+def test_c3_same_link_in_series_says_it_cannot_pass(hand) -> None:
+    """rev47a #3 (IEEE 8500: init drafts every model fuse as 10T): a 15K behind a 15K fails
+    C3 at any current (its total clearing is never below its own minimum melt: at 600 A,
+    15K TC > 15K MM > 0.75 × MM); the row says the links are the same and that V2G's change
+    does not decide it. A 15K behind a 40K (different links) says nothing of the kind."""
+    t = rows((BASE, "F2", "B5", "3ph", "max", 600.0), (BASE, "F", "B5", "3ph", "max", 600.0))
+    v, _ = run(_with(hand, F={"link": "15K"}), t)
+    row = crit(v, "C3").iloc[0]
+    tc, mm = float(F15.total_clear_time_s(600.0)), float(F15.min_melt_time_s(600.0))
+    assert row.status == "fail" and row.margin == pytest.approx(0.75 * mm - tc, abs=1e-9)
+    assert "F2 and F are the same link (15K" in row.message
+    assert "cannot pass at any current" in row.message and "without V2G too" in row.message
+    bad = rows((BASE, "F2", "B5", "3ph", "max", 2000.0), (BASE, "F", "B5", "3ph", "max", 2000.0))
+    v, _ = run(hand, bad)
+    assert "same link" not in crit(v, "C3").iloc[0].message
+
+
 # ---------------------------------------------------------------- C4 relay–recloser
 def test_c4_relay_must_ride_through_every_shot(hand) -> None:
     t = rows((BASE, "RC", "B3", "3ph", "max", 1000.0), (BASE, "R3", "B3", "3ph", "max", 1000.0))

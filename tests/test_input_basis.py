@@ -303,3 +303,24 @@ def test_gate_unconfirmed_counts_the_rows_a_group_stands_for(depot_study):
     out = gate_verdict(depot_study, result)
     assert out["counts"]["failing"] == 6
     assert out["counts"]["unconfirmed"] == 5
+
+
+def test_summary_rests_on_line_says_a_default_under_a_drafted_value():
+    """rev47a #2 (IEEE 8500): a line loading on OpenDSS's 400 A default under the drafted
+    peak load counts once, as drafted; the line says it also rests on the default (it read
+    "0 on a tool default" beside 20 such conditions)."""
+    from protv2g.input_basis import input_to_confirm
+    from protv2g.report.summary import _rests_on_line
+
+    rating = input_to_confirm("C12", "line.a", basis="default")
+    f = pd.DataFrame({"input_basis": ["todo", "todo", "default"],
+                      "evidence_first": ["E0001", "E0002", "E0004"],
+                      "evidence_last": ["E0001", "E0003", "E0004"]})
+    e = pd.DataFrame({"evidence": ["E0001", "E0002", "E0003", "E0004"],
+                      "input_basis": ["todo", "todo", "todo", "default"],
+                      "input_todo": ["peak (drafted: TODO)", "peak (drafted: TODO)",
+                                     f"{rating}; peak (drafted: TODO)", ""]})
+    line = _rests_on_line(f, {"counts": {"to_confirm": 0}}, e)
+    assert "1 on a tool default" in line
+    assert "2 on a drafted value (TODO), 1 of them also on a tool default" in line
+    assert "also on" not in _rests_on_line(f, {}, e.assign(input_todo="x (drafted: TODO)"))

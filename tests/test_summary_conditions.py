@@ -403,3 +403,43 @@ def test_a_marginal_pre_existing_finding_says_so_on_its_condition_line():
     other = next(v for v in lines if "R-MID" in v)
     assert "marginal without V2G" in head and "section 5b" in head
     assert "marginal" not in other and "pre-existing" in other
+
+
+def test_feeder_flow_line_says_which_items_v2g_causes():
+    """rev47a #4 (EPRI J1): the feeder's own items read "planning items present without V2G"
+    while two of them (regulator reverse power, forward-locked) were caused by V2G; the line
+    names them apart (OpenDSS: regxfmr_b19008 +102.1 kW forward without V2G, −40.6 kW with
+    the sites, rev47a)."""
+    from protv2g.checks.regulator_text import MODE_TO_CONFIRM
+
+    rows = [_row("C12", "fail", "pre-existing", "base/peak", "transformer.t1", -20.0, "%",
+                 input_basis="default"),
+            _row("C12", "warn", "new", "firm/light/100%", "regxfmr_b19008", -0.0414, "MW",
+                 mechanism=MODE_TO_CONFIRM)]
+    f = build_findings(pd.DataFrame(rows).assign(
+        input_basis=lambda d: d["input_basis"].fillna("given")))
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[-1][1]
+    ids = dict(zip(f.findings["device"], f.findings["finding"], strict=True))
+    assert f"present without V2G: {ids['transformer.t1']}; " in line, line
+    assert f"caused by V2G: {ids['regxfmr_b19008']}" in line, line
+    assert "planning items present without V2G" not in line
+
+
+def test_a_v2g_finding_whose_worst_row_is_charging_says_so():
+    """rev47a #5 (IEEE 8500 F61): a C12 under-voltage made worse by export rows (firm/peak
+    +0.0067 → −0.0097 pu) whose worst row is a charging snapshot (−0.044 pu in charging/firm)
+    stays V2G's, and its condition line says the charging makes it worse too."""
+    rows = [_row("C12", "fail", "worse", "charging/firm", "sx2748781a", -0.044, "pu",
+                 base_margin=-0.024, fault_bus="sx2748781a"),
+            _row("C12", "fail", "worse", "firm/peak/100%", "sx2748781a", -0.0097, "pu",
+                 base_margin=0.0067, fault_bus="sx2748781a")]
+    f = build_findings(pd.DataFrame(rows).assign(input_basis="given"))
+    assert len(f.findings) == 1 and f.findings["attribution"].iloc[0] == Attribution.WORSE
+    ws = Workbook().active
+    w = Memo(ws)
+    write_conditions(w, f.findings, f.evidence, {}, {})
+    line = _pairs(ws, w)[0][1]
+    assert "made worse by V2G and by charging (its worst row, charging/firm)" in line, line

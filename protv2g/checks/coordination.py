@@ -85,6 +85,7 @@ from protv2g.checks.fuse_gg_i2t import (
 )
 from protv2g.checks.fuse_gg_text import gg_pair_text
 from protv2g.checks.fuse_melt_text import below_melt_note
+from protv2g.checks.fuse_same_link import same_link_text
 from protv2g.checks.lost_backup import is_lost_backup, lost_backup_mechanism, lost_backup_message
 from protv2g.checks.operating_element import ELEMENT_COLUMNS, ELEMENT_DTYPE
 from protv2g.checks.pair_rows import row_margins
@@ -356,7 +357,8 @@ def _message(ctx: CheckContext, r: object, where: str, export: str) -> str:
                 f"fuse {r.backup} "
                 f"starts to melt in {fmt_s(r.t_backup_s)} (at most {r.rule_value:.0%} of that "
                 f"allowed) for {where} {export}: {r.backup} may be damaged or blow"
-                f"{tc_band_text(r)}{arcing_text(ctx, r)}{gg_pair_text(ctx, r)}")
+                f"{tc_band_text(r)}{arcing_text(ctx, r)}{gg_pair_text(ctx, r)}"
+                f"{same_link_text(ctx, r)}")
     return (f"{r.backup} trips in {fmt_s(r.t_backup_s)} for {where} {export}; "
             f"{r.primary} clears in {fmt_s(r.t_primary_s)}"
             f"{below_melt_note(ctx, r.primary, r.t_primary_s, r.i_primary_a)}: interval "

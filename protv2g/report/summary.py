@@ -40,7 +40,7 @@ from protv2g.findings_sites_text import short_driver_texts
 from protv2g.gate_hosting import NOT_DETERMINED, first_clause
 from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
-from protv2g.input_basis import InputBasis, rests_on
+from protv2g.input_basis import InputBasis, names_default, rests_on
 from protv2g.report.findings_margin import no_margin_texts, overall_worst_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
@@ -242,7 +242,8 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                + "): the verdict and findings rest "
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
-    if rests := _rests_on_line(findings, result.meta.get("gate") or {}):
+    if rests := _rests_on_line(findings, result.meta.get("gate") or {},
+                               derived["_findings"].evidence):
         w.pair("Rests on", rests)  # given data, fuse curve band, tool defaults, drafted values
     for gap in _slg_gap_lines(result.tables.get("Feeder warnings")):  # review rev46b M1
         w.pair("Ground-fault maximum", gap).font = Font(bold=True, color="C00000")
@@ -480,11 +481,18 @@ def _interval_text(rules: pd.DataFrame | None) -> str:
             "time, IEEE Std 242-2001 §15; per device: the Rules sheet)")
 
 
-def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
+def _rests_on_line(findings: pd.DataFrame, gate: dict,
+                   evidence: pd.DataFrame | None = None) -> str:
     """The Summary's one line on what the findings rest on (``input_basis``,
     :mod:`protv2g.input_basis`), counted in the order the bases rank (given data, the fuse
     curve band, a tool default, a drafted value), with the gate's ``confirm:`` count when a
     finding rests on a stand-in; empty when every finding rests on given data.
+
+    Each finding counts once, by its weakest basis (the Findings sheet's "Rests on"); of the
+    findings on a drafted value, those with a row also on a tool default (:func:`_also_default`
+    of ``evidence``) are counted beside it, so no basis goes unsaid (review rev47a #2, IEEE
+    8500: 20 of 41 conditions were line loadings on OpenDSS's 400 A default under the drafted
+    peak load, and the line read "0 on a tool default").
 
     >>> _rests_on_line(pd.DataFrame({"input_basis": ["given", "band"]}), {})[:60]
     '1 finding(s) on given data, 1 on the fuse curve band (a fuse'
@@ -503,13 +511,47 @@ def _rests_on_line(findings: pd.DataFrame, gate: dict) -> str:
                      "decides)")
     if not n_default + n_todo:
         return ", ".join(parts) + " (Findings sheet, column 'Rests on')"
+    n_both = _also_default(findings, evidence)
     parts += [f"{n_default} on a tool default (a value the study does not give: an OpenDSS "
               "default rating such as a line's 400 A normamps, a site's cease-to-energise "
               "time at IEEE 1547's 2 s upper bound, protv2g's reclose margin)",
-              f"{n_todo} on a drafted value (TODO)"]
+              f"{n_todo} on a drafted value (TODO)"
+              + (f", {n_both} of them also on a tool default" if n_both else "")]
     return (", ".join(parts) + f"; the gate lists "
             f"{(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
             "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
+
+
+def _also_default(findings: pd.DataFrame, evidence: pd.DataFrame | None) -> int:
+    """How many findings resting on a drafted value have a row on a tool default too: a row
+    whose ``input_basis`` is ``default``, or a ``todo`` row whose ``input_todo`` names a
+    default (:func:`~protv2g.input_basis.names_default`: a line's 400 A ``normamps`` under
+    the drafted peak load); 0 without the Evidence table.
+
+    >>> f = pd.DataFrame({"input_basis": ["todo", "todo"], "evidence_first": ["E1", "E2"],
+    ...                   "evidence_last": ["E1", "E3"]})
+    >>> e = pd.DataFrame({"evidence": ["E1", "E2", "E3"], "input_basis": ["todo"] * 3,
+    ...     "input_todo": ["x (drafted: TODO)", "", "line.a's normamps (OpenDSS default "
+    ...                    "400 A, not in the model); x (drafted: TODO)"]})
+    >>> _also_default(f, e)
+    1
+    """
+    need = {"evidence", "input_basis"}
+    if (evidence is None or not len(evidence) or not need <= set(evidence.columns)
+            or not {"evidence_first", "evidence_last"} <= set(findings.columns)):
+        return 0
+    todo = evidence["input_todo"] if "input_todo" in evidence else pd.Series("", evidence.index)
+    on = ((evidence["input_basis"].astype(str) == InputBasis.DEFAULT.value)
+          | [names_default(t) for t in todo.tolist()])
+    flags = on.to_numpy(dtype=bool)
+    pos = {e: i for i, e in enumerate(evidence["evidence"].astype(str).tolist())}
+    n = 0
+    for basis, a, b in zip(findings["input_basis"].astype(str),
+                           findings["evidence_first"].astype(str),
+                           findings["evidence_last"].astype(str), strict=True):
+        if basis == InputBasis.TODO.value and a in pos and b in pos:
+            n += bool(flags[pos[a]:pos[b] + 1].any())
+    return n
 
 
 def _count_cell(n: int | float) -> int | str:

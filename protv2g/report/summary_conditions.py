@@ -31,7 +31,7 @@ import pandas as pd
 
 from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
-from protv2g.findings_attribution import marginal_without_v2g
+from protv2g.findings_attribution import is_charging_snapshot, marginal_without_v2g
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
 from protv2g.gate_reasons import group_keys
@@ -120,7 +120,7 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     attribution as the gate's ``fail:`` line says it (review ver46 #6)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {attribution or f.attribution}"
-             + (f", {driver}" if driver else "")]
+             + ("" if attribution else _charging_worst(f)) + (f", {driver}" if driver else "")]
     if margin := margin_text(f.worst_margin, f.margin_unit):
         if overall:
             parts.append(f"margin {margin}" + (f" at {where}" if where else "")
@@ -143,6 +143,28 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     if rec:
         parts.append(rec)
     return "; ".join(parts)
+
+
+def _charging_worst(f: Any) -> str:
+    """``" and by charging (its worst row, charging/firm)"`` for a finding V2G's export makes
+    worse or causes whose worst row is a charging snapshot
+    (:func:`~protv2g.findings_attribution.is_charging_snapshot`), else ``""``. The finding
+    stays V2G's (:func:`~protv2g.findings_attribution.by_charging`: an export row of it is new
+    or worse), but its worst margin is the charging's (review rev47a #5, IEEE 8500 F61: C12
+    under-voltage 0.906 pu at sx2748781a in charging/firm read "made worse by V2G" only,
+    while its export rows firm/peak moved 0.0083 → −0.0080 pu).
+
+    >>> from types import SimpleNamespace as N
+    >>> _charging_worst(N(attribution="made worse by V2G", worst_scenario="charging/firm"))
+    ' and by charging (its worst row, charging/firm)'
+    >>> _charging_worst(N(attribution="made worse by V2G", worst_scenario="firm/peak/100%"))
+    ''
+    """
+    scenario = getattr(f, "worst_scenario", "")
+    if (str(f.attribution) not in (Attribution.CAUSED, Attribution.WORSE)
+            or not is_charging_snapshot(scenario)):
+        return ""
+    return f" and by charging (its worst row, {scenario})"
 
 
 def _default_groups(fails: pd.DataFrame, by_id: dict[str, Any], least: int = 2
@@ -222,6 +244,26 @@ def _given_worst(evidence: pd.DataFrame, f: Any) -> str:
 
 def _ids(frame: pd.DataFrame) -> str:
     return ", ".join(frame["finding"].astype(str))
+
+
+def _flow_ids(flow: pd.DataFrame, by_id: dict[str, Any]) -> str:
+    """The feeder's own items (``flow_item``) by their findings' attribution: those present
+    without V2G, then each attribution V2G or the sites move (a regulator's reverse power
+    the export causes is a mode to confirm, not a planning item: review rev47a #4, EPRI J1
+    F10 and F07 "caused by V2G" were listed as "planning items present without V2G").
+
+    >>> f = {k: pd.Series({"attribution": a}) for k, a in
+    ...      (("F1", "pre-existing"), ("F2", "caused by V2G"), ("F3", "pre-existing"))}
+    >>> _flow_ids(pd.DataFrame({"finding": ["F2", "F1", "F3"]}), f)
+    'present without V2G: F1, F3; caused by V2G: F2'
+    """
+    groups: dict[str, list[str]] = {}
+    for fid in flow["finding"].astype(str):
+        attr = str(getattr(by_id[fid], "attribution", "") or "")
+        key = attr if attr in {a.value for a in OURS} else "present without V2G"
+        groups.setdefault(key, []).append(fid)
+    order = ["present without V2G", *(a.value for a in OURS)]
+    return "; ".join(f"{k}: {', '.join(groups[k])}" for k in order if k in groups)
 
 
 def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
@@ -334,9 +376,9 @@ def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,
         n += 1
         w.pair(f"  condition {n}", f"{n_cond} gate condition(s) and {len(flow) - n_cond} to "
                "confirm on the feeder's own voltage, loading and regulators "
-               f"({FEEDER_FLOW_CRITERION}: planning items present without V2G and regulator "
-               f"modes, not protection settings): {_ids(flow)} (the Findings sheet; `protv2g "
-               "gate <study.yaml>` prints each line)")
+               f"({FEEDER_FLOW_CRITERION}: planning items and regulator modes, not protection "
+               f"settings): {_flow_ids(flow, by_id)} (the Findings sheet; `protv2g gate "
+               "<study.yaml>` prints each line)")
     if not n:
         w.pair("  —", "none: the gate fails on no finding and sets no condition")
     acted = set(kinds["finding"])
