@@ -144,3 +144,30 @@ def test_column_system_blocks_are_c_ordered(solved):
     zf = zf if np.ndim(zf) else np.full(len(solver.f1), zf)
     sys = build_system(ft, zf, pre.e_f, pre.e_c(cpos), s1, s2, z0f, cpos, False)
     assert all(getattr(sys, f).flags.c_contiguous for f in ("v10", "v20", "m11", "m21"))
+
+
+def test_reduce_chargers_reduces_equal_slices_once(solved, monkeypatch):
+    """The device maxima of a group's slices, each distinct slice written and reduced once
+    (:func:`~protv2g.engine.charger_solve._same_slice`), are bit for bit those of reducing
+    every slice on its own; first-cycle twins and all-tripped stages do repeat."""
+    from protv2g.engine import charger_solve
+
+    kept = []
+    orig = charger_solve._same_slice
+
+    def counted(z, use, at, seen):
+        twin = orig(z, use, at, seen)
+        kept.append(twin == at)
+        return twin
+
+    for solver, _, _, pre, _, slices in solved:
+        scale_i = np.linspace(0.5, 2.0, solver.seq[1].w_i.shape[0])
+        kept.clear()
+        monkeypatch.setattr(charger_solve, "_same_slice", counted)
+        once = charger_solve.reduce_chargers(solver, slices, pre, scale_i)
+        assert len(kept) == sum(x.n_stages for x in slices)
+        assert not all(kept)  # some slices repeat
+        monkeypatch.setattr(charger_solve, "_same_slice", lambda z, use, at, seen: at)
+        each = charger_solve.reduce_chargers(solver, slices, pre, scale_i)
+        for (mx1, arg1), (mx2, arg2) in zip(once, each, strict=True):
+            assert _same(mx1, mx2) and _same(arg1, arg2)
