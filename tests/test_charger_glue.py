@@ -171,3 +171,33 @@ def test_reduce_chargers_reduces_equal_slices_once(solved, monkeypatch):
         each = charger_solve.reduce_chargers(solver, slices, pre, scale_i)
         for (mx1, arg1), (mx2, arg2) in zip(once, each, strict=True):
             assert _same(mx1, mx2) and _same(arg1, arg2)
+
+
+def test_anchorless_islands_of_a_tiled_system_are_its_materialised_columns(solved):
+    """:func:`~protv2g.engine.newton_setup.anchorless_islands` works on ``v⁰``'s blocks and
+    reads a column's through ``src``: the same columns as on the materialised system, with
+    islands (a site's ``v⁰`` zeroed in some blocks) and without."""
+    from protv2g.engine.columns import build_system
+    from protv2g.engine.newton_setup import anchorless_islands
+
+    solver, ft, zf, pre, cpos, _ = solved[0]
+    s1, s2 = solver.seq[1], solver.seq[2]
+    z0f = None if 0 not in solver.seq else solver.seq[0].zff
+    zf = zf if np.ndim(zf) else np.full(len(solver.f1), zf)
+    sys = build_system(ft, zf, pre.e_f, pre.e_c(cpos), s1, s2, z0f, cpos, False)
+    m, k = sys.v10.shape
+    tiled = sys.tile(3)
+    lim = np.ones((3 * m, k))
+    lim[::5, 0] = 0.0
+    cases = 0
+    for dead in (None, np.arange(0, m, 7)):
+        if dead is not None:
+            tiled.v10[dead, 1] = 0.0  # site 1 cut off from the grid at those fault buses
+            sys.m11[dead, 1, :] = 0.0
+            sys.m11[dead, :, 1] = 0.0
+            sys.m11[dead, 1, 1] = 1.0
+        got = anchorless_islands(tiled, lim)
+        want = anchorless_islands(tiled.take(np.arange(3 * m)), lim)
+        assert np.array_equal(got, want)
+        cases += int(got.sum())
+    assert cases > 0
