@@ -201,3 +201,17 @@ def test_anchorless_islands_of_a_tiled_system_are_its_materialised_columns(solve
         assert np.array_equal(got, want)
         cases += int(got.sum())
     assert cases > 0
+
+
+def test_after_trip_stages_share_the_zero_negative_sequence(solved):
+    """Without negative-sequence injection every stage's charger ``I2`` is +0: a merged
+    after-trip stage shares the previous stage's array (``staging._merge(zero_i2=True)``)
+    instead of copying it, and it stays +0 bit for bit."""
+    shared = 0
+    for *_, slices in solved:
+        for sv in slices:
+            stages = sv.charger.stages
+            for j in range(2, len(stages)):
+                assert not stages[j].i2.any() and not np.signbit(stages[j].i2.real).any()
+                shared += np.shares_memory(stages[j].i2, stages[j - 1].i2)
+    assert shared > 0
