@@ -144,3 +144,74 @@ def test_column_system_blocks_are_c_ordered(solved):
     zf = zf if np.ndim(zf) else np.full(len(solver.f1), zf)
     sys = build_system(ft, zf, pre.e_f, pre.e_c(cpos), s1, s2, z0f, cpos, False)
     assert all(getattr(sys, f).flags.c_contiguous for f in ("v10", "v20", "m11", "m21"))
+
+
+def test_reduce_chargers_reduces_equal_slices_once(solved, monkeypatch):
+    """The device maxima of a group's slices, each distinct slice written and reduced once
+    (:func:`~protv2g.engine.charger_solve._same_slice`), are bit for bit those of reducing
+    every slice on its own; first-cycle twins and all-tripped stages do repeat."""
+    from protv2g.engine import charger_solve
+
+    kept = []
+    orig = charger_solve._same_slice
+
+    def counted(z, use, at, seen):
+        twin = orig(z, use, at, seen)
+        kept.append(twin == at)
+        return twin
+
+    for solver, _, _, pre, _, slices in solved:
+        scale_i = np.linspace(0.5, 2.0, solver.seq[1].w_i.shape[0])
+        kept.clear()
+        monkeypatch.setattr(charger_solve, "_same_slice", counted)
+        once = charger_solve.reduce_chargers(solver, slices, pre, scale_i)
+        assert len(kept) == sum(x.n_stages for x in slices)
+        assert not all(kept)  # some slices repeat
+        monkeypatch.setattr(charger_solve, "_same_slice", lambda z, use, at, seen: at)
+        each = charger_solve.reduce_chargers(solver, slices, pre, scale_i)
+        for (mx1, arg1), (mx2, arg2) in zip(once, each, strict=True):
+            assert _same(mx1, mx2) and _same(arg1, arg2)
+
+
+def test_anchorless_islands_of_a_tiled_system_are_its_materialised_columns(solved):
+    """:func:`~protv2g.engine.newton_setup.anchorless_islands` works on ``v⁰``'s blocks and
+    reads a column's through ``src``: the same columns as on the materialised system, with
+    islands (a site's ``v⁰`` zeroed in some blocks) and without."""
+    from protv2g.engine.columns import build_system
+    from protv2g.engine.newton_setup import anchorless_islands
+
+    solver, ft, zf, pre, cpos, _ = solved[0]
+    s1, s2 = solver.seq[1], solver.seq[2]
+    z0f = None if 0 not in solver.seq else solver.seq[0].zff
+    zf = zf if np.ndim(zf) else np.full(len(solver.f1), zf)
+    sys = build_system(ft, zf, pre.e_f, pre.e_c(cpos), s1, s2, z0f, cpos, False)
+    m, k = sys.v10.shape
+    tiled = sys.tile(3)
+    lim = np.ones((3 * m, k))
+    lim[::5, 0] = 0.0
+    cases = 0
+    for dead in (None, np.arange(0, m, 7)):
+        if dead is not None:
+            tiled.v10[dead, 1] = 0.0  # site 1 cut off from the grid at those fault buses
+            sys.m11[dead, 1, :] = 0.0
+            sys.m11[dead, :, 1] = 0.0
+            sys.m11[dead, 1, 1] = 1.0
+        got = anchorless_islands(tiled, lim)
+        want = anchorless_islands(tiled.take(np.arange(3 * m)), lim)
+        assert np.array_equal(got, want)
+        cases += int(got.sum())
+    assert cases > 0
+
+
+def test_after_trip_stages_share_the_zero_negative_sequence(solved):
+    """Without negative-sequence injection every stage's charger ``I2`` is +0: a merged
+    after-trip stage shares the previous stage's array (``staging._merge(zero_i2=True)``)
+    instead of copying it, and it stays +0 bit for bit."""
+    shared = 0
+    for *_, slices in solved:
+        for sv in slices:
+            stages = sv.charger.stages
+            for j in range(2, len(stages)):
+                assert not stages[j].i2.any() and not np.signbit(stages[j].i2.real).any()
+                shared += np.shares_memory(stages[j].i2, stages[j - 1].i2)
+    assert shared > 0

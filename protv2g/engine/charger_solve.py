@@ -177,30 +177,37 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     neg = any(x.neg for x in items)
     k, m = len(cpos), len(solver.f1)
     n_all = sum(x.n_stages for x in items)
-    # per slice (scenario × stage) and fault bus one row: fault currents I0, I1, I2, the
-    # chargers' I1 (and I2), zero at the fault buses that do not count (stage not reached, no
-    # solution); (slice, bus, row): a bus's values side by side for the kernel
+    # per distinct slice (scenario × stage) and fault bus one row: fault currents I0, I1,
+    # I2, the chargers' I1 (and I2), zero at the fault buses that do not count (stage not
+    # reached, no solution); (slice, bus, row): a bus's values side by side for the kernel.
+    # Each slice is written at the next free position and kept there only if no earlier
+    # one has the same inputs (:func:`_same_slice`; #21: all slices were written, then
+    # compared and moved to the front — ≈ 250 moves of a ``(buses, rows)`` block at
+    # 10,000 buses); ``back``: each slice's position among the distinct ones
     z = np.empty((n_all, m, 3 + (2 * k if neg else k)), dtype=complex)
     use = np.empty((n_all, m), dtype=bool)
-    at = 0
-    for x in items:  # a scenario's stages at once (one pass each, not one per stage)
+    back = np.empty(n_all, dtype=np.int64)
+    seen: dict = {}
+    n_u = s = 0
+    for x in items:
         n_s = x.n_stages
-        u = use[at:at + n_s]
-        np.isfinite(x.t_start_s[:n_s], out=u)
+        u_x = np.isfinite(x.t_start_s[:n_s])  # a scenario's stages at once
         for c in range(3):  # not .all(axis=2): a reduction over 3 is numpy's slow case
-            u &= np.isfinite(x.i_f[:, :, c])
-        z[at:at + n_s, :, :3] = x.i_f
-        for j, sol in enumerate(x.charger.stages):
-            z[at + j, :, 3:3 + k] = sol.i1
+            u_x &= np.isfinite(x.i_f[:, :, c])
+        for j in range(n_s):
+            zs, us = z[n_u], use[n_u]
+            us[:] = u_x[j]
+            zs[:, :3] = x.i_f[j]
+            sol = x.charger.stages[j]  # one per stage (``restrict``)
+            zs[:, 3:3 + k] = sol.i1
             if neg:
-                z[at + j, :, 3 + k:] = sol.i2
-        at += n_s
-    np.copyto(z, 0, where=~use[:, :, None])
-    uniq, back = _distinct_slices(z, use)
-    for i, s in enumerate(uniq):  # the distinct slices to the front, in place (s ≥ i)
-        if s != i:
-            z[i], use[i] = z[s], use[s]
-    z, use = z[:len(uniq)], use[:len(uniq)]
+                zs[:, 3 + k:] = sol.i2
+            np.copyto(zs, 0, where=~us[:, None])
+            back[s] = _same_slice(z, use, n_u, seen)
+            if back[s] == n_u:  # a new distinct slice: kept where it was written
+                n_u += 1
+            s += 1
+    z, use = z[:n_u], use[:n_u]
     n_d = len(scale_i)
     gi1 = np.ascontiguousarray(s1.g_i[:, cpos])
     gi2 = (np.ascontiguousarray(s2.g_i[:, cpos]) if neg and s2.g_i is not None
@@ -227,25 +234,20 @@ def reduce_chargers(solver, items: list[SliceSolve], pre: PreFault, scale_i: np.
     return res
 
 
-def _distinct_slices(z: np.ndarray, use: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The slices (first axis) with distinct inputs to the device reduction, and for every
-    slice the position of its twin among them: ``(unique (U,), back (S,))``. Slices with
-    equal inputs (charger currents, fault currents and the fault positions that count,
-    compared element by element among those whose fault currents I1 have equal sums)
-    have the same per-device maxima — e.g. the first-cycle stage of scenarios that differ
-    only in their export (the held first-cycle limit does not depend on it), or the
-    all-tripped stage of every scenario — and are reduced once."""
-    sums = z[:, :, 1].sum(axis=1)  # a key only (equal slices, equal sums): I1 suffices
-    counts = use.sum(axis=1)
-    seen: dict = {}
-    uniq, back = [], np.empty(len(use), dtype=np.int64)
-    for s in range(len(use)):
-        cands = seen.setdefault((complex(sums[s]), int(counts[s])), [])
-        twin = next((u for u in cands if np.array_equal(use[s], use[uniq[u]])
-                     and np.array_equal(z[s], z[uniq[u]])), None)
-        if twin is None:
-            twin = len(uniq)
-            uniq.append(s)
-            cands.append(twin)
-        back[s] = twin
-    return np.array(uniq, dtype=np.int64), back
+def _same_slice(z: np.ndarray, use: np.ndarray, at: int, seen: dict) -> int:
+    """The position of the first slice before ``at`` (first axis of ``z``, ``use``) with the
+    same inputs to the device reduction as slice ``at``, or ``at`` when there is none (then
+    recorded in ``seen``, ``{key: [positions]}``). Slices with equal inputs (charger
+    currents, fault currents and the fault positions that count, compared element by
+    element among those whose fault currents I1 have equal sums) have the same per-device
+    maxima — e.g. the first-cycle stage of scenarios that differ only in their export (the
+    held first-cycle limit does not depend on it), or the all-tripped stage of every
+    scenario — and are reduced once."""
+    # a key only (equal slices, equal sums): I1 suffices
+    cands = seen.setdefault((complex(z[at, :, 1].sum()), int(use[at].sum())), [])
+    twin = next((u for u in cands if np.array_equal(use[at], use[u])
+                 and np.array_equal(z[at], z[u])), None)
+    if twin is None:
+        cands.append(at)
+        return at
+    return twin

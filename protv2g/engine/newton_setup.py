@@ -100,13 +100,18 @@ def anchorless_islands(sys: ColumnSystem, lim: np.ndarray) -> np.ndarray:
     count."""
     m = sys.n_cols
     out = np.zeros(m, bool)
-    v10 = sys.v10 if sys.src is None else sys.v10[sys.src]
-    a = np.abs(lim)
-    v_abs = np.abs(v10)
-    scale = np.ones(len(v10))  # max(1, max_i |v⁰_i|), site by site (the same values)
+    # per block of ``v⁰`` (a column's values are its block's, ``src``; #21: a tiled system's
+    # ``v⁰`` was gathered to every column, ten export levels × buses, for each solve)
+    v_abs = np.abs(sys.v10)
+    scale = np.ones(len(v_abs))  # max(1, max_i |v⁰_i|), site by site (the same values)
     for i in range(v_abs.shape[1]):
         np.maximum(scale, v_abs[:, i], out=scale)
-    isl = (v_abs <= 1e-9 * scale[:, None]) & (a > 0)
+    dead = v_abs <= 1e-9 * scale[:, None]
+    if not dead.any():
+        return out
+    if sys.src is not None:
+        dead, scale = dead[sys.src], scale[sys.src]
+    isl = dead & (np.abs(lim) > 0)
     cand = np.flatnonzero(rows_any(isl))
     if not len(cand):
         return out

@@ -93,9 +93,19 @@ def _put(out: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSo
     return out
 
 
-def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray) -> ColumnSolution:
-    """``old`` with the columns ``cols`` replaced by ``new`` (a new solution; ``old`` kept)."""
-    return _put(replace(old, **{f: getattr(old, f).copy() for f in _COLUMN_FIELDS}), new, cols)
+def _merge(old: ColumnSolution, new: ColumnSolution, cols: np.ndarray,
+           zero_i2: bool = False) -> ColumnSolution:
+    """``old`` with the columns ``cols`` replaced by ``new`` (a new solution; ``old`` kept).
+    ``zero_i2``: both solutions' ``i2`` are all +0 (no negative-sequence injection): the new
+    one shares ``old``'s array instead of a copy with zeros written into it (#21: a quarter
+    of each after-trip stage's full-width copy; stage solutions are read only downstream,
+    as :func:`restrict`'s views of them)."""
+    fields = [f for f in _COLUMN_FIELDS if not (zero_i2 and f == "i2")]
+    out = replace(old, **{f: getattr(old, f).copy() for f in fields})
+    for f in fields:
+        getattr(out, f)[cols] = getattr(new, f)
+    out.iterations = max(out.iterations, new.iterations)
+    return out
 
 
 def _view(sys: ColumnSystem, cols: np.ndarray) -> ColumnSystem:
@@ -163,6 +173,9 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
                               np.full((m, k), np.inf), np.zeros((m, k), bool), v_min)
     warm = _x(sol0, sys.neg)
     sols = [sol0]
+    # the last stage's i2 all zero (without negative sequence the solves give +0): a merged
+    # stage then shares it (:func:`_merge`)
+    zero_i2 = [not sys.neg and not sol0.i2.any()]
     cur: dict = {"sol": None}
 
     def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
@@ -191,9 +204,10 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         # full-width stage arrays: active columns from this solve, others copied (no time)
         sol = cur["sol"]
         warm[cols] = np.concatenate([sol.i1, sol.i2], axis=1) if sys.neg else sol.i1
+        zero_i2[0] = zero_i2[0] and not sol.i2.any()
         sols.append(replace(cur["sol"], iterations=max(sols[-1].iterations,
                                                        cur["sol"].iterations))
-                    if len(cols) == m else _merge(sols[-1], cur["sol"], cols))
+                    if len(cols) == m else _merge(sols[-1], cur["sol"], cols, zero_i2[0]))
         cur["sol"] = None
 
     t = run_stages(base_on, sites.i_sus, sites.mc_pu, sites.trip_uv, sites.trip_pickup,
