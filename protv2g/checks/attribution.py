@@ -296,9 +296,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         is judged on time alone.
     setting : callable, optional
         ``setting(names, elements, t_s, i_a)`` → the current (A) that sets each named
-        device's time, quoted beside the first cycle's in a ``worse`` row's current text
-        (:func:`protv2g.checks.relay_setting_current.relay_setting_currents_a`, review
-        rev46a #2); without it the text gives the first cycle's only.
+        device's own time (a relay's or recloser's), quoted beside the first cycle's in a
+        ``worse`` row's current text, as an array or with the curves it is read on
+        (:func:`protv2g.checks.relay_setting_current.setting_currents`, review rev46a #2);
+        without it the text gives the first cycle's only.
     fuses : collection of str, optional
         The study's fuses: a margin in multiples of pickup of a row whose ``device`` is one
         is said in multiples of its minimum melting current, its C5 pickup
