@@ -110,3 +110,30 @@ def test_a_worse_recloser_row_with_a_staged_time_names_its_current():
     assert f"its time is read at {hand:.1f} A on its ground delayed curve 117" in msg
     assert f"{hand:.1f}" == "230.6"
     assert "(the constant current at which that curve gives that time)" in msg
+
+
+def test_a_time_of_the_other_element_is_not_read_on_this_ones_curve():
+    """Synthetic 3,000 buses (fix47): RC-1 (phase 280 A / ground 100 A, fast 101 / ground
+    fast 104) in an LLG fault, its row naming the ground element's |3I0| 118.1 A; its fast
+    shot (0.1815 s there, staged) is its phase curve 101's near 280.75 A (1.003 × 280 A).
+    Read on the ground curve 104 it gave ≈ 214 A, a current no stage carries; with the phase
+    current given, no current is quoted — first-cycle or staged on the phase curve alike."""
+    rc = Recloser(name="RC-1", phase_min_trip_a=280.0, ground_min_trip_a=100.0,
+                  fast_curve="101", delayed_curve="133", ground_fast_curve="104",
+                  ground_delayed_curve="117")
+    devices = {"RC-1": rc}
+    t_first = float(rc.fast_time_s([280.75])[0])
+    t_staged = float(rc.fast_time_s([285.0])[0])  # the phase curve at a later stage's current
+    # curve 101's points (1.0, 0.14 s), (1.5, 0.036 s), log-log, + 0.042 s: 0.1807 s
+    hand = 0.14 * (280.75 / 280.0) ** (math.log(0.036 / 0.14) / math.log(1.5)) + MECH_S
+    assert t_first == pytest.approx(hand, rel=1e-9)
+    alone = setting_currents(devices, ["RC-1"], [G], [t_first], [118.1])
+    assert alone.i_a[0] > 200.0  # the old reading: the ground curve inverted
+    both = setting_currents(devices, ["RC-1", "RC-1"], [G, G], [t_first, t_staged],
+                            [118.1, 118.1], [280.75, 280.75])
+    assert np.isnan(both.i_a).all() and both.curve == ["", ""]
+    # a ground time stays the ground element's, with the phase current given
+    t_g = float(rc.ground_fast_time_s([125.0])[0])
+    got = setting_currents(devices, ["RC-1"], [G], [t_g], [118.1], [280.75])
+    assert got.i_a[0] == pytest.approx(125.0, rel=1e-6)
+    assert got.curve == ["ground fast curve 104"]

@@ -295,9 +295,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         device's operating current's) instead of being skipped; without it, or NaN, the row
         is judged on time alone.
     setting : callable, optional
-        ``setting(names, elements, t_s, i_a)`` → the current (A) that sets each named
-        device's own time (a relay's or recloser's), quoted beside the first cycle's in a
-        ``worse`` row's current text, as an array or with the curves it is read on
+        ``setting(names, elements, t_s, i_a, i_other_a)`` → the current (A) that sets each
+        named device's own time (a relay's or recloser's; ``i_other_a`` its other element's
+        current), quoted beside the first cycle's in a ``worse`` row's current text, as an
+        array or with the curves it is read on
         (:func:`protv2g.checks.relay_setting_current.setting_currents`, review rev46a #2);
         without it the text gives the first cycle's only.
     fuses : collection of str, optional

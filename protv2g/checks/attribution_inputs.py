@@ -52,7 +52,8 @@ def setting_current(ctx: CheckContext) -> Callable[..., SettingCurrents]:
     """The current that sets a relay's or recloser's row time, and a recloser's curve it is
     read on, quoted in its ``worse`` text (:func:`.relay_setting_current.setting_currents`,
     review rev46a #2), on this study's devices."""
-    return lambda names, el, t_s, i_a: setting_currents(ctx.devices, names, el, t_s, i_a)
+    return lambda names, el, t_s, i_a, i_alt=None: setting_currents(ctx.devices, names, el,
+                                                                    t_s, i_a, i_alt)
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:

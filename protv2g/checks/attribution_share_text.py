@@ -102,44 +102,47 @@ def current_text(device: str, i_base_a: float, i_a: float,
 
 
 def _side_figures(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray,
-                  element: np.ndarray) -> tuple[list, list, list, list]:
+                  element: np.ndarray) -> tuple[list, list, list, list, list]:
     """Names, elements, base and own operating currents of rows ``at`` on the side
-    ``which[at]`` (columns read at those rows only, #21)."""
+    ``which[at]``, and the current of that device's other element (its ``|3I0|`` for a phase
+    row, its phase current for a ground row; columns read at those rows only, #21)."""
     other = which[at] == 1
     names = np.where(other, column_at(v["other_device"], at).astype(object),
                      column_at(v["device"], at).astype(object))
     el = np.where(other, element[1, at], element[0, at])
     ground = el == OperatingElement.GROUND
-    i_now = np.where(other, numbers_at(v, "i_other_a", at), numbers_at(v, "i_device_a", at))
+    p_now = np.where(other, numbers_at(v, "i_other_a", at), numbers_at(v, "i_device_a", at))
+    g_now = np.where(other, numbers_at(v, "i_other_3i0_a", at),
+                     numbers_at(v, "i_device_3i0_a", at))
+    i_now = np.where(ground, g_now, p_now)
+    i_alt = np.where(ground, p_now, g_now)
     i_base = np.where(other, base.i_other_a[at], base.i_device_a[at])
     if ground.any():
-        g_now = np.where(other, numbers_at(v, "i_other_3i0_a", at),
-                         numbers_at(v, "i_device_3i0_a", at))
         g_dev = (np.full(len(at), np.nan) if base.i_device_3i0_a is None
                  else base.i_device_3i0_a[at].astype(float))
         g_oth = (np.full(len(at), np.nan) if base.i_other_3i0_a is None
                  else base.i_other_3i0_a[at].astype(float))
-        i_now = np.where(ground, g_now, i_now)
         i_base = np.where(ground, np.where(other, g_oth, g_dev), i_base)
-    return names.tolist(), el.tolist(), i_base.tolist(), i_now.tolist()
+    return names.tolist(), el.tolist(), i_base.tolist(), i_now.tolist(), i_alt.tolist()
 
 
 def current_texts(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.ndarray,
                   element: np.ndarray | None = None,
-                  setting: Callable[..., np.ndarray] | None = None) -> list[str]:
+                  setting: Callable[..., object] | None = None) -> list[str]:
     """:func:`~protv2g.checks.attribution_share.current_text` of rows ``at``: the device
     whose current moved most (``which``), its operating element's current (``element``,
     :class:`CurrentChange`; the phase current without) in its base twin (``base``) and in
     the row (columns read at those rows only, #21); ``setting(names, elements, t_s, i_a)``
     (:func:`.relay_setting_current.relay_setting_currents_a` on the study's devices) gives
     the current that sets each row's time (that device's ``t_device_s``/``t_other_s``, its
-    own where the rule scales it: :func:`.relay_setting_current.own_times_s`) — an array, or
-    a :class:`~.relay_setting_current.SettingCurrents` naming the curves too."""
+    own where the rule scales it: :func:`.relay_setting_current.own_times_s`; ``i_alt`` the
+    device's other element's current) — an array, or a
+    :class:`~.relay_setting_current.SettingCurrents` naming the curves too."""
     if not len(at):
         return []
     if element is None:
         element = np.zeros((2, len(v)), dtype=ELEMENT_DTYPE)
-    names, el, i_base, i_now = _side_figures(v, at, base, which, element)
+    names, el, i_base, i_now, i_alt = _side_figures(v, at, base, which, element)
     i_set = [math.nan] * len(at)
     curves = [""] * len(at)
     if setting is not None:
@@ -149,7 +152,7 @@ def current_texts(v: pd.DataFrame, at: np.ndarray, base: TwinValues, which: np.n
         if "rule" in v.columns and "rule_value" in v.columns:
             t_s = own_times_s(t_s, column_at(v["rule"], at), numbers_at(v, "rule_value", at),
                               side)
-        found = setting(names, el, t_s, i_now)
+        found = setting(names, el, t_s, i_now, i_alt)
         if isinstance(found, SettingCurrents):
             found, curves = found.i_a, found.curve
         i_set = np.asarray(found, dtype=float).tolist()

@@ -134,7 +134,8 @@ def relay_setting_currents_a(devices: Mapping[str, Any], names: Sequence[Any],
 
 def setting_currents(devices: Mapping[str, Any], names: Sequence[Any],
                      elements: Sequence[int], t_s: Sequence[float],
-                     i_a: Sequence[float]) -> SettingCurrents:
+                     i_a: Sequence[float],
+                     i_other_a: Sequence[float] | None = None) -> SettingCurrents:
     """The current (A) that sets each row's relay or recloser time ``t_s`` (the device's
     own: :func:`own_times_s`), quoted beside its first-cycle current ``i_a``.
 
@@ -146,7 +147,13 @@ def setting_currents(devices: Mapping[str, Any], names: Sequence[Any],
     IEEE C37.112 EI, TD 2.3, pickup 190 A: t = TD·(28.2/(M²−1) + 0.1217) = 39.596 s at
     309.28 A). A recloser's time is read on the first of its element's curves
     (:func:`element_curves`) that gives it at ``i_a``; else, bisected up to the top of each
-    curve's range, on the one whose current lies nearest ``i_a`` (in ``ln I``).
+    curve's range, on the one whose current lies nearest ``i_a`` (in ``ln I``). With
+    ``i_other_a`` a recloser's other element's curves compete too, each at its own current
+    (its fast and delayed times are each the faster element's): where one of them gives the
+    time the row's element does not set it and the answer is NaN (synthetic 3,000 buses, fix47:
+    RC-1's fast shot 0.1815 s is its phase curve 101's at 280.75 A, 1.003 × its 280 A minimum
+    trip, while the row names its ground element's |3I0| 118.1 A; read on the ground curve
+    104 it gave 213.9 A, a current no stage carries).
 
     Parameters
     ----------
@@ -155,16 +162,22 @@ def setting_currents(devices: Mapping[str, Any], names: Sequence[Any],
     names, elements, t_s, i_a : sequences, shape (n,)
         Each row's device, operating element (:class:`~protv2g.checks.operating_element.
         OperatingElement` code), time (s) and first-cycle current of that element (A).
+    i_other_a : sequence, shape (n,), optional
+        The first-cycle current of the device's other element (``|3I0|`` for a phase row,
+        the phase current for a ground row), A; NaN where not known.
 
     Returns
     -------
     SettingCurrents
         Currents (A), shape (n,): NaN for a device that is neither relay nor recloser, a
-        time that is not finite and positive, or one its element's curves do not give; and
-        the curve each is read on (a recloser's, ``""`` otherwise).
+        time that is not finite and positive, one its element's curves do not give, or one
+        its other element's give; and the curve each is read on (a recloser's, ``""``
+        otherwise).
     """
     t = np.asarray(t_s, dtype=float)
     i = np.asarray(i_a, dtype=float)
+    alt = (np.full(len(t), np.nan) if i_other_a is None
+           else np.asarray(i_other_a, dtype=float))
     el = np.asarray(elements)
     out = np.full(len(t), np.nan)
     label = np.full(len(t), "", dtype=object)
@@ -174,25 +187,36 @@ def setting_currents(devices: Mapping[str, Any], names: Sequence[Any],
         if ok[k]:
             keys.setdefault((str(name), int(e)), []).append(k)
     for (name, e), rows in keys.items():
-        curves = element_curves(devices.get(name), e)
+        dev = devices.get(name)
         at = np.asarray(rows)
-        for c in curves:  # a first-cycle time: the first curve that gives it at i_a
+        # (curve, its element's first-cycle current at the rows, the row's own element)
+        curves = [(c, i[at], True) for c in element_curves(dev, e)]
+        if isinstance(dev, Recloser) and np.isfinite(alt[at]).any():
+            other = (OperatingElement.PHASE if e == OperatingElement.GROUND
+                     else OperatingElement.GROUND)
+            curves += [(c, alt[at], False) for c in element_curves(dev, other)]
+        decided = np.zeros(len(at), dtype=bool)
+        for c, cur, own in curves:  # a first-cycle time: the first curve that gives it
             with np.errstate(all="ignore"):
-                t_first = np.asarray(c.time_s(i[at]), dtype=float)
-            first = (np.isfinite(i[at]) & np.isnan(out[at])
+                t_first = np.asarray(c.time_s(cur), dtype=float)
+            first = (np.isfinite(cur) & ~decided
                      & (np.abs(t_first - t[at]) <= TIME_REL_TOL * t[at]))
-            out[at[first]], label[at[first]] = i[at[first]], c.label
-        rest = at[np.isnan(out[at])]
-        best = np.full(len(rest), np.inf)  # |ln(I / i_a)| of the curve kept
-        for c in curves if len(rest) else ():
+            if own:
+                out[at[first]], label[at[first]] = cur[first], c.label
+            decided |= first
+        rest = np.flatnonzero(~decided)
+        best = np.full(len(rest), np.inf)  # |ln(I / its first-cycle current)| kept
+        for c, cur, own in curves if len(rest) else ():
+            rows_t = t[at[rest]]
             with np.errstate(all="ignore"):
-                found = current_at_time_a(c.time_s, t[rest], np.full(len(rest), c.pickup_a),
+                found = current_at_time_a(c.time_s, rows_t, np.full(len(rest), c.pickup_a),
                                           np.full(len(rest), c.top_a))
                 back = np.asarray(c.time_s(found), dtype=float)
-                dist = np.abs(np.log(found / i[rest]))
-            held = np.isfinite(found) & (np.abs(back - t[rest]) <= TIME_REL_TOL * t[rest])
-            dist = np.where(np.isnan(dist), _FAR, dist)  # i_a not known: the first held
+                dist = np.abs(np.log(found / cur[rest]))
+            held = np.isfinite(found) & (np.abs(back - rows_t) <= TIME_REL_TOL * rows_t)
+            dist = np.where(np.isnan(dist), _FAR, dist)  # current not known: the first held
             nearer = held & (dist < best)
-            out[rest[nearer]], label[rest[nearer]] = found[nearer], c.label
+            out[at[rest[nearer]]] = found[nearer] if own else np.nan
+            label[at[rest[nearer]]] = c.label if own else ""
             best = np.where(nearer, dist, best)
     return SettingCurrents(out, label.tolist())
