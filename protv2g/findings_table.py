@@ -37,11 +37,12 @@ from protv2g.findings_trend import (
 from protv2g.findings_trend_rows import same_key
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX
 from protv2g.text_codes import given_codes, text_codes
 from protv2g.violations import COUNTED_STATUSES, STATUS_ORDER, is_given
 
 __all__ = ["FINDING_COLUMNS", "FIXED_RULE_LABELS", "SAVING_TITLES", "UNIT_TITLES",
-           "finding_rows", "finding_title", "rule_labels"]
+           "export_row_note", "finding_rows", "finding_title", "rule_labels"]
 
 #: Columns of the Findings table.
 FINDING_COLUMNS = [
@@ -193,6 +194,45 @@ def _twins(trend: dict[str, np.ndarray], lo: int, hi: int, h: int) -> np.ndarray
     return same_key(rows_of(trend, slice(lo, hi)), h - lo)
 
 
+def export_row_note(worst: dict[str, np.ndarray], attributions: tuple[np.ndarray, np.ndarray],
+                    lo: int, lead: int, worst_m: np.ndarray, unit: str,
+                    evidence_ids: pd.Series) -> str:
+    """Why a finding led by a charging snapshot's row (:data:`~protv2g.scenarios.
+    CHARGING_SNAPSHOT_PREFIX`) is V2G's: its first (worst) row of an export scenario that is
+    ``new`` or ``worse`` (:func:`~protv2g.findings_attribution.by_charging`: such a row keeps
+    the finding V2G's), named with its margin and Evidence id; ``""`` where the lead is not a
+    charging row or no such row exists. Rows ``lo``… of ``worst`` (each row's scenario),
+    ``attributions`` the finding's rows' codes and texts. Fix47: the residential two-site
+    study's C12 F09 read "made worse by V2G" beside a charging snapshot's 0.933 pu, its
+    export row (firm/peak/100%, 0.947 pu: the single-phase export on phases a and b pulls
+    phase c down, OpenDSS 0.9561 → 0.9456 pu) named nowhere.
+
+    >>> w = {"scenario": np.array(["charging/firm", "base/peak", "firm/peak/100%"]),
+    ...      "fault_bus": np.array(["B2", "B2", "B2"]), "fault_type": np.array(["", "", ""]),
+    ...      "case": np.array(["", "", ""])}
+    >>> export_row_note(w, (np.array([0, 1, 0]), np.array(["worse", "pre-existing"])), 0, 0,
+    ...                 np.array([-0.0166, -0.001, -0.0027]), "pu",
+    ...                 pd.Series(["E1", "E2", "E3"])).split("too, ")[1]
+    'made worse (B2 (firm/peak/100%): margin −0.0027 pu, E3)'
+    """
+    scen = worst["scenario"]
+    if not str(scen[lead]).startswith(CHARGING_SNAPSHOT_PREFIX):
+        return ""
+    codes, texts = attributions
+    for j, c in enumerate(codes.tolist()):
+        k = lo + j
+        sc = str(scen[k])
+        if (c < 0 or str(texts[c]) not in V2G_MOVED
+                or sc.startswith((CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX))):
+            continue
+        how = "caused" if str(texts[c]) == "new" else "made worse"
+        margin = f"{float(worst_m[k]):.3g} {unit}".rstrip().replace("-", "\u2212", 1)
+        return (f"; V2G's, not the charging's alone: with the sites exporting it fails too, "
+                f"{how} ({row_where(worst, k)}: margin {margin}, "
+                f"{evidence_ids.iat[k]})")
+    return ""
+
+
 def _message_at(messages: pd.Series, at: int) -> str:
     """The message of Evidence row ``at`` (written when read, #21)."""
     return (as_messages(messages).texts(np.array([at]))[0] if is_messages(messages)
@@ -299,6 +339,9 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             v2g_tail = v2g_change_tail(float(worst_m[h]), float(worst_m[hb]), unit,
                                        row_where(worst, h), message=w["message"])
             w["message"] = _message_at(messages, hb)
+        elif attribution in (Attribution.CAUSED, Attribution.WORSE):
+            w["message"] += export_row_note(worst, (at_codes[lo:hi], at_text), lo, h,
+                                            worst_m, unit, evidence["evidence"])
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),

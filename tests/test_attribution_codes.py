@@ -83,8 +83,12 @@ def _by_rows(v: pd.DataFrame, base_of: dict, bm: pd.DataFrame | None) -> pd.Data
         preset = v.attribution.iloc[i]
         preset = "" if pd.isna(preset) else str(preset)
         a = preset or a
-        msgs.append(v.message.iloc[i] + " (marginal)" if passed and not moved
-                    and a == "pre-existing" else v.message.iloc[i])
+        # suffixed: a marginal base V2G moves inside the tolerance, or (fix47) one it makes
+        # worse: the message says why worse, not new
+        marginal = passed and not moved and a == "pre-existing"
+        worse_marginal = passed and moved and m_base < np.nan_to_num(t) and a == "worse"
+        msgs.append(v.message.iloc[i] + " (marginal)" if marginal or worse_marginal
+                    else v.message.iloc[i])
         att.append(a), tols.append(t), bms.append(np.nan if is_base else m_base)
     out["attribution"], out["tolerance"], out["base_margin"] = att, tols, bms
     out["message"] = msgs

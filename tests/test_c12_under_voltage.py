@@ -51,8 +51,8 @@ def test_the_lowest_phase_below_the_minimum_beyond_the_tolerance_fails() -> None
     assert rows.fault_bus.tolist() == ["b1"]
     assert rows.margin.iat[0] == pytest.approx(0.945 - 0.95, abs=1e-12)
     assert (rows.mechanism.iat[0], rows.rule.iat[0]) == (UNDER_VOLTAGE, UNDER_RULE)
-    assert rows.message.iat[0].startswith("voltage 0.945 pu at b1 in scenario s is below "
-                                          "0.95 pu")
+    assert rows.message.iat[0].startswith("voltage 0.945 pu (phase a) at b1 in scenario s is "
+                                          "below 0.95 pu")
     assert LINE_TO_LINE_TEXT not in rows.message.iat[0]
 
 

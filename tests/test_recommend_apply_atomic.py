@@ -43,7 +43,7 @@ def test_a_write_cut_short_leaves_the_earlier_file(c10, tmp_path, monkeypatch, c
     monkeypatch.setattr(recommend_pkg, "write_study", half)
     fixed = tmp_path / "fixed.yaml"
     fixed.write_text(EARLIER, encoding="utf-8")
-    args = ["recommend", str(DEPOT), "--finding", c10, "--apply", "-o", str(fixed)]
+    args = ["recommend", str(DEPOT), "--finding", c10, "--apply", "-o", str(fixed), "--force"]
     if stop is KeyboardInterrupt:
         assert main(args) == 130
         assert "nothing written; the earlier" in capsys.readouterr().err.splitlines()[-1]
@@ -58,7 +58,8 @@ def test_a_write_cut_short_leaves_the_earlier_file(c10, tmp_path, monkeypatch, c
 def test_a_complete_write_replaces_it(c10, tmp_path, capsys):
     fixed = tmp_path / "fixed.yaml"
     fixed.write_text(EARLIER, encoding="utf-8")
-    assert main(["recommend", str(DEPOT), "--finding", c10, "--apply", "-o", str(fixed)]) == 0
+    assert main(["recommend", str(DEPOT), "--finding", c10, "--apply", "-o", str(fixed),
+                 "--force"]) == 0
     assert f"wrote {fixed}" in capsys.readouterr().err
     text = fixed.read_text(encoding="utf-8")
     assert text != EARLIER and "finding_ids:" in text

@@ -295,10 +295,12 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         device's operating current's) instead of being skipped; without it, or NaN, the row
         is judged on time alone.
     setting : callable, optional
-        ``setting(names, elements, t_s, i_a)`` → the current (A) that sets each named
-        device's time, quoted beside the first cycle's in a ``worse`` row's current text
-        (:func:`protv2g.checks.relay_setting_current.relay_setting_currents_a`, review
-        rev46a #2); without it the text gives the first cycle's only.
+        ``setting(names, elements, t_s, i_a, i_other_a)`` → the current (A) that sets each
+        named device's own time (a relay's or recloser's; ``i_other_a`` its other element's
+        current), quoted beside the first cycle's in a ``worse`` row's current text, as an
+        array or with the curves it is read on
+        (:func:`protv2g.checks.relay_setting_current.setting_currents`, review rev46a #2);
+        without it the text gives the first cycle's only.
     fuses : collection of str, optional
         The study's fuses: a margin in multiples of pickup of a row whose ``device`` is one
         is said in multiples of its minimum melting current, its C5 pickup
@@ -444,6 +446,10 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     shared = np.flatnonzero(small & pre & ~is_base)
     # time rows worse with their currents known: the message names the current that moved
     moved_i = np.flatnonzero(is_time_i & moved & ~pre & ~is_base & (had | marginal_base))
+    # worse on a base that passes inside the tolerance: the message says why worse, not new
+    # (fix47: residential two sites, C12 0.9473 pu at LAT2-B2 "made worse by V2G" on a base
+    # passing by 0.0078 pu, under the 0.0083 pu threshold, and nothing said so)
+    worse_m = np.flatnonzero(passed & marginal_base & moved & ~is_base & (att == "worse"))
     del passed, moved, pre, fill, had, small, marginal_base, scatter_marginal
     # the figures the messages read, at their rows only
     change, tol_mat = m_base[material] - margin[material], tol[material]
@@ -460,6 +466,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     del by_current, i_change, i_which, i_largest, i_element, twin, is_time_i, base_iv
     pm_marg, tol_marg = pm[marginal], tol[marginal]
     chg_marg = pm_marg - margin[marginal]
+    worse_figures = (pm[worse_m], pm[worse_m] - margin[worse_m], tol[worse_m])
     del pm, margin
     # the pair rows' element columns read: not part of the violation table
     for c in ELEMENT_COLUMNS:
@@ -470,13 +477,13 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
     v["base_margin"] = np.where(is_base, np.nan, m_base)
     del att, tol, m_base, is_base
     if (len(marginal) or len(material) or len(shared) or len(moved_i) or len(scattered)
-            or len(absent)):
+            or len(absent) or len(worse_m)):
         # the unit's text (``astype(str)``) at the suffixed rows only (#21: the column's
         # 489,286 rows at 10,000 buses written out as text for 27,981 of them)
         # their union, ascending, by one mask (the same positions as nested ``union1d``, which
         # sorted each concatenation: #21, 2 % of the checks at 10,000 buses)
         read = np.zeros(len(v), dtype=bool)
-        for part in (material, marginal, shared, scattered):
+        for part in (material, marginal, shared, scattered, worse_m):
             read[part] = True
         read = np.flatnonzero(read)
         unit = (dict(zip(read.tolist(), map(str, column_at(v["margin_unit"], read).tolist()),
@@ -494,7 +501,8 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         for j, name in zip(np.flatnonzero(i_sh == i_sh).tolist(), sh_named, strict=False):
             on_current[j] = name
         at = np.fromiter(dict.fromkeys(chain(*(x.tolist() for x in (
-            material, marginal, shared, scattered, moved_i, absent)))), dtype=np.intp)
+            material, marginal, worse_m, shared, scattered, moved_i, absent)))),
+            dtype=np.intp)
         # V2G, or the sites' charging in a charging snapshot (review rev40b M2): the
         # material and marginal parts' named text
         scen = v["scenario"].to_numpy() if "scenario" in v else None
@@ -510,6 +518,7 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
         ends = suffix_messages(at, {
             "material": (material, change, tol_mat, who(material)),
             "marginal": (marginal, pm_marg, chg_marg, tol_marg, who(marginal)),
+            "worse": (worse_m, *worse_figures, who(worse_m)),
             "shared": (shared, base_sh, chg_sh, i_sh, on_current),
             "scattered": (scattered, *sc_figures, sc_named),
             "moved": (moved_i, moved_texts), "absent": (absent, absent_texts)},

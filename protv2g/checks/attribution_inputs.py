@@ -20,7 +20,7 @@ from protv2g.checks.coordination import pair_margins
 from protv2g.checks.flow import flow_margins
 from protv2g.checks.fuse_melt_text import first_cycle_fuse_time, staged_current_change
 from protv2g.checks.operating_element import uniform_columns
-from protv2g.checks.relay_setting_current import relay_setting_currents_a
+from protv2g.checks.relay_setting_current import SettingCurrents, setting_currents
 from protv2g.checks.sensitivity import reach_margins
 from protv2g.devices.kinds import kind_of
 
@@ -48,12 +48,12 @@ def staged_change(ctx: CheckContext) -> Callable[..., np.ndarray]:
     return lambda v, at, side, t_b, i_b: staged_current_change(ctx, v, at, side, t_b, i_b)
 
 
-def setting_current(ctx: CheckContext) -> Callable[..., np.ndarray]:
-    """The current that sets a relay row's time, quoted in its ``worse`` text
-    (:func:`.relay_setting_current.relay_setting_currents_a`, review rev46a #2), on this
-    study's devices."""
-    return lambda names, el, t_s, i_a: relay_setting_currents_a(ctx.devices, names, el,
-                                                                t_s, i_a)
+def setting_current(ctx: CheckContext) -> Callable[..., SettingCurrents]:
+    """The current that sets a relay's or recloser's row time, and a recloser's curve it is
+    read on, quoted in its ``worse`` text (:func:`.relay_setting_current.setting_currents`,
+    review rev46a #2), on this study's devices."""
+    return lambda names, el, t_s, i_a, i_alt=None: setting_currents(ctx.devices, names, el,
+                                                                    t_s, i_a, i_alt)
 
 
 def base_margins(ctx: CheckContext, faults: bool = True, flow: bool = True) -> pd.DataFrame:

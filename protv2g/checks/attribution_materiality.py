@@ -22,7 +22,8 @@ __all__ = ["marginal_base_text", "MATERIALITY", "FUSE_PICKUP_UNIT", "WHO", "NEW"
            "QUANTITY_REL", "NUMERICAL_ABS", "fallback_tolerance", "failing_row_codes",
            "tolerance_floor",
            "twin_tolerance", "fmt", "lowered_beyond", "marginal_twin", "passing_twin_codes",
-           "under_materiality", "material_text", "marginal_text", "unit_words", "who_moves"]
+           "under_materiality", "material_text", "marginal_text", "marginal_worse_text",
+           "unit_words", "who_moves"]
 
 
 #: A fuse's margin in multiples of pickup, in words: its C5 pickup is its minimum melting
@@ -278,6 +279,29 @@ def marginal_text(criterion: str, unit: str, m_base: float, change: float, tol: 
     return (f"; pre-existing: {state}, within the "
             f"tolerance {fmt(tol, unit)} of the device data: the limit is not met with the "
             "devices' own scatter even without V2G")
+
+
+def marginal_worse_text(criterion: str, unit: str, m_base: float, change: float, tol: float,
+                        who: str = "V2G") -> str:
+    """The message suffix of a row made ``worse`` on a base that passes, by less than its
+    tolerance ``tol`` (:func:`marginal_twin`), and that V2G (``who``: or the sites' charging,
+    :func:`who_moves`) lowers by ``change`` (``m_base − m_v2g``), more than ``tol``: why the
+    row is worse, not new, with a base margin ≥ 0 (fix47: the residential two-site study's
+    C12 0.947 pu at LAT2-B2, its base 0.9578 pu — passing by 0.0078 pu, inside the 0.0083 pu
+    threshold — read "made worse by V2G" with nothing to say why).
+
+    >>> marginal_worse_text("C12", "pu", 0.007772, 0.010475, 1 / 120).split(", inside")[0]
+    '; made worse, not caused, by V2G: without V2G it passes by 0.00777 pu'
+    """
+    key = MATERIALITY.get((criterion, unit))
+    own = who == WHO[0]
+    without = "without V2G" if own else f"without the sites' {who}"
+    by = "V2G" if own else f"the sites' {who}"
+    band = (f"the materiality threshold {fmt(tol, unit)} ({key})" if key is not None
+            else f"the tolerance {fmt(tol, unit)} of the device data")
+    return (f"; made worse, not caused, by {by}: {without} it passes by {fmt(m_base, unit)}, "
+            f"inside {band}, at the limit already, and {by} lowers it by "
+            f"{fmt(change, unit)}, more than that")
 
 
 def marginal_base_text(m_base: float, moved: float, tol: float, unit: str,

@@ -13,7 +13,8 @@ rows, by the report).
 
 A row may be in several of the parts; its suffix is their texts in this order: material
 (:func:`~.attribution_materiality.material_text`), marginal
-(:func:`~.attribution_materiality.marginal_text`), shared (:func:`~.attribution_share_text.
+(:func:`~.attribution_materiality.marginal_text`), worse on a marginal base
+(:func:`~.attribution_materiality.marginal_worse_text`), shared (:func:`~.attribution_share_text.
 share_text`), scattered (:func:`~.attribution_share_text.marginal_scatter_text`), then the
 texts made already (the moved current's, then the twin's failure state).
 """
@@ -25,7 +26,11 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.attribution_materiality import marginal_text, material_text
+from protv2g.checks.attribution_materiality import (
+    marginal_text,
+    marginal_worse_text,
+    material_text,
+)
 from protv2g.checks.attribution_share_text import marginal_scatter_text, share_text
 from protv2g.messages import MessageArray
 
@@ -33,8 +38,8 @@ __all__ = ["SUFFIX_PARTS", "render_suffixes", "suffix_messages"]
 
 #: The parts of a suffix in the order they are joined, each with the number of float
 #: figures it reads (its rows' own texts, ``named``, apart).
-SUFFIX_PARTS = (("material", 2), ("marginal", 3), ("shared", 3), ("scattered", 4),
-                ("moved", 0), ("absent", 0))
+SUFFIX_PARTS = (("material", 2), ("marginal", 3), ("worse", 3), ("shared", 3),
+                ("scattered", 4), ("moved", 0), ("absent", 0))
 #: The parts whose texts are made already (by the attribution): joined as they are.
 _MADE = frozenset({"moved", "absent"})
 
@@ -57,8 +62,8 @@ def suffix_messages(at: np.ndarray, parts: Mapping[str, tuple], criterion: Mappi
     parts : mapping
         Per part of :data:`SUFFIX_PARTS`, ``(rows, figures…, named)``: its rows (positions in
         the table, each among ``at``), its float figures aligned with them (as the part's
-        text function takes them: material ``change, tol``; marginal ``m_base, change,
-        tol``; shared ``m_base, change, i_change`` (NaN: not on the current); scattered
+        text function takes them: material ``change, tol``; marginal and worse ``m_base,
+        change, tol``; shared ``m_base, change, i_change`` (NaN: not on the current); scattered
         ``m_base, tol, change, i_change``) and the ``named`` texts (``str``, aligned; ``""``
         where none; material and marginal: who moves the margin, ``"V2G"`` or
         ``"charging"``, :func:`~.attribution_materiality.who_moves`); ``moved`` and
@@ -121,6 +126,9 @@ def _part_texts(name: str, part: tuple, hit: np.ndarray) -> list[str]:
                 for c, u, d, t, nm in zip(crit, unit, *f, named, strict=True)]
     if name == "marginal":
         return [marginal_text(c, u, p, d, t, nm or "V2G")
+                for c, u, p, d, t, nm in zip(crit, unit, *f, named, strict=True)]
+    if name == "worse":
+        return [marginal_worse_text(c, u, p, d, t, nm or "V2G")
                 for c, u, p, d, t, nm in zip(crit, unit, *f, named, strict=True)]
     if name == "shared":  # on the current alone where its change is known (not NaN)
         return [share_text(b, d, u, ic if ic == ic else None, nm if ic == ic else "")

@@ -94,7 +94,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Write the drafted study (and its curve file); print what needs the engineer."""
     from protv2g.commands.progress import StageProgress
-    from protv2g.report.atomic import atomic_set
+    from protv2g.report.atomic_folders import folder_set, made_folder
     from protv2g.study_draft import draft_study, parse_site
     from protv2g.study_draft.curve_choice import CLEAR_FIX, clearing_summary, slow_clearing
     from protv2g.study_draft.draft import DRAFT_STAGES
@@ -147,11 +147,13 @@ def run(args: argparse.Namespace) -> int:
         draft = draft_study(master, redirects=[*inside, *outside], study_paths=paths,
                             sites=sites, n_candidates=args.candidates, progress=progress,
                             lv_head=getattr(args, "lv_head", "fuse"))
-    out.parent.mkdir(parents=True, exist_ok=True)
     # the model's copy, the redirects' copies, the study and its curve file as one set: each
     # to a temporary, all moved into place once complete (a stop or an error before that
-    # leaves every earlier file as it was: :func:`protv2g.report.atomic.atomic_set`)
-    with atomic_set():
+    # leaves every earlier file as it was: :func:`protv2g.report.atomic.atomic_set`), and
+    # the folders made for them taken away then (fix47: a stop during the model's copy left
+    # the study's folder and the copy's, empty: :mod:`protv2g.report.atomic_folders`)
+    with folder_set():
+        made_folder(out.parent)
         if copy_to is not None:
             n_files, size_mb = _copy_model(model_dir, copy_to, files)
         for source, target in extra.items():
@@ -159,8 +161,7 @@ def run(args: argparse.Namespace) -> int:
                 _copy_file(source, target)
         _write_text(out, draft.text)
         if draft.curves_text is not None:
-            folder = out.parent / draft.curves_folder
-            folder.mkdir(exist_ok=True)
+            folder = made_folder(out.parent / draft.curves_folder)
             _write_text(folder / "model_curves.yaml", draft.curves_text)
     if copy_to is not None:
         print(f"model: copied {model_dir} ({n_files} files, {size_mb:.1f} MB) to {copy_to}; "
@@ -490,8 +491,9 @@ def _copy_file(source: Path, target: Path) -> None:
     file's, writable by its owner: a read-only copy made before is replaced (``rename(2)``
     needs the folder's write permission only), not refused."""
     from protv2g.report.atomic import atomic_target
+    from protv2g.report.atomic_folders import made_folder
 
-    target.parent.mkdir(parents=True, exist_ok=True)
+    made_folder(target.parent)  # inside init's folder_set: removed if the set fails
     with atomic_target(target) as tmp:
         shutil.copy2(source, tmp)
         Path(tmp).chmod(Path(tmp).stat().st_mode | stat.S_IWUSR)

@@ -12,7 +12,10 @@ The study's fault tables and power flows are computed once; every candidate chan
 verified by re-running the checks on them (:mod:`protv2g.recommend.search`). ``--apply``
 writes the study file with the accepted changes (comments kept, ruamel.yaml round trip;
 the feeder file is copied beside it when it goes to another folder), whole or not at all: a
-stop or an error before it is complete leaves an earlier file at ``-o`` as it was.
+stop or an error before it is complete leaves an earlier file at ``-o`` as it was, and no
+folder it made. ``-o`` a folder writes the study's file name in it; an existing study file
+there (or a feeder file beside it that differs) is refused before the search unless
+``--force``, as ``init`` does.
 ``--hosting`` adds the hosting capacity per site before and after the changes (a coarse
 search, about a minute per run). Exit 0 when recommendations were found or nothing needed
 one, 2 on bad input.
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -30,7 +34,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pragma: no cover - annotations only (the CLI imports pandas when it runs)
     import pandas as pd
 
-__all__ = ["before_ids", "register", "run"]
+__all__ = ["before_ids", "output_path", "refuse_overwrite", "register", "run"]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("study", help="study file (YAML)")
     p.add_argument("--apply", action="store_true",
                    help="write the study file with the accepted changes (needs -o)")
-    p.add_argument("-o", "--output", help="study file to write with --apply")
+    p.add_argument("-o", "--output", help="study file to write with --apply (a folder: the "
+                   "study's file name in it)")
+    p.add_argument("--force", action="store_true",
+                   help="with --apply, overwrite an existing study file at -o (and feeder "
+                        "files beside it that differ)")
     p.add_argument("--hosting", action="store_true",
                    help="hosting capacity per site before and after the changes (slower)")
     p.add_argument("--json", action="store_true", help="print the table as JSON records")
@@ -57,6 +65,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     """Run the search, print the recommendations, optionally write the fixed study."""
     from protv2g import load_study
+    from protv2g.commands.stop import target
     from protv2g.errors import InputError, Issue
     from protv2g.pipeline import fault_tables, study_flow
     from protv2g.recommend import recommend, write_study
@@ -68,6 +77,11 @@ def run(args: argparse.Namespace) -> int:
                                "add -o fixed.yaml"))
     from protv2g.commands.progress import StageProgress
 
+    path = None
+    if args.apply:  # refused before the search, not after it (init's way)
+        path = output_path(args.output, Path(args.study))
+        target(args, path)
+        refuse_overwrite(args, path, Path(args.study))
     with StageProgress("recommend", ["load", "faults", "flows", "search"]) as progress:
         progress("load")
         study = load_study(args.study)
@@ -123,26 +137,80 @@ def run(args: argparse.Namespace) -> int:
             for site, value in (kw or {}).items():
                 print(f"hosting capacity {site} {label}: {value:,.0f} kW")
     if args.apply and not rec.changes:  # review rev34a F4: the study was rewritten regardless
-        print(f"no change accepted: nothing written ({args.output} not created or changed)",
+        print(f"no change accepted: nothing written ({path} not created or changed)",
               file=sys.stderr)
     elif args.apply:
         from protv2g.finding_ids import id_entries, study_finding_ids
         from protv2g.report.atomic import atomic_target
+        from protv2g.report.atomic_folders import folder_set, made_folder
 
         # the findings' ids kept by the written study's runs (rev43c F5); written whole or
         # not at all, as `run`'s workbook (review fix45b: a stop or an error part-way left a
         # half-written study file at -o): to a temporary beside it, then moved into place
-        path = Path(args.output)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_target(path, suffix=".yaml.tmp") as tmp:
-            out = write_study(study, rec.changes, tmp, finding_ids=id_entries(
-                rec.before.findings, study_finding_ids(study.document)))
+        # with the feeder files copied beside it, each to its temporary too; the folders
+        # made for them taken away if it fails (fix47, as `init`'s model copy)
+        assert path is not None
+        with folder_set():
+            made_folder(path.parent)
+            with atomic_target(path, suffix=".yaml.tmp") as tmp:
+                out = write_study(study, rec.changes, tmp, finding_ids=id_entries(
+                    rec.before.findings, study_finding_ids(study.document)))
         print(f"wrote {path}" + ("" if out["comments_kept"] else
                                  " (comments not kept: ruamel.yaml missing)"),
               file=sys.stderr)
         if out["copied"]:
             print(f"copied beside it: {', '.join(out['copied'])}", file=sys.stderr)
     return 0
+
+
+def output_path(output: str, study: Path) -> Path:
+    """Where ``recommend --apply`` writes: ``output`` (``-o``), or, for an existing folder
+    or a path ending in a separator, the study's file name inside it (``run -o DIR``'s way,
+    :func:`protv2g.cli.run_workbook_path`; the old code tried to replace the folder with the
+    file after the whole search).
+
+    >>> output_path("out/", Path("feeders/depot/study.yaml")).as_posix()
+    'out/study.yaml'
+    >>> output_path("fixed.yaml", Path("study.yaml")).as_posix()
+    'fixed.yaml'
+    """
+    out = Path(output)
+    if output.endswith(("/", os.sep)) or out.is_dir():
+        return out / study.name
+    return out
+
+
+def refuse_overwrite(args: argparse.Namespace, path: Path, study: Path) -> None:
+    """Refuse (exit 2, before the search) to write over an existing study file at ``path``
+    or, beside it, a feeder or library file that differs from the one it would be copied from
+    (:func:`protv2g.recommend.apply.input_copies`), unless ``--force`` (``init``'s rule);
+    every such file named at once (the study itself at ``-o`` too: ``--force`` rewrites it
+    in place)."""
+    import filecmp
+
+    import yaml
+
+    from protv2g.errors import InputError, Issue
+    from protv2g.recommend.apply import input_copies
+
+    if getattr(args, "force", False):
+        return
+    issues = []
+    if path.exists():
+        issues.append(Issue(str(path), "-o/--output", "the study file exists",
+                            "give another -o path, or --force to overwrite it"))
+    try:
+        data = yaml.safe_load(study.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):  # load_study says what is wrong with it
+        data = {}
+    for src, dst, _rel in input_copies(data if isinstance(data, dict) else {}, study.parent,
+                                       path.parent):
+        if dst.exists() and not (dst.is_file() and filecmp.cmp(src, dst, shallow=False)):
+            issues.append(Issue(str(dst), "-o/--output", f"exists and differs from {src}, "
+                                "which the written study needs copied beside it",
+                                "give another -o folder, or --force to copy over it"))
+    if issues:
+        raise InputError(issues)
 
 
 def before_ids(before: pd.DataFrame, after: pd.DataFrame) -> list[str | None]:

@@ -12,7 +12,7 @@ the function then says so in its return value.
 A study may read files only inside its own folder (``protv2g.study.loader``); when the
 output goes to another folder, the feeder model (``feeder.pandapower_json``, or the whole
 folder of an OpenDSS master) and the ``library`` entries are copied beside it, keeping their
-relative paths.
+relative paths, each file whole or not at all (:func:`input_copies`).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from protv2g.recommend.change import Change, describe
 from protv2g.recommend.yaml_edit import _show, edit_text
 from protv2g.study.loader import Study
 
-__all__ = ["apply_to_study", "with_finding_ids", "write_study"]
+__all__ = ["apply_to_study", "input_copies", "with_finding_ids", "write_study"]
 
 
 def apply_to_study(study: Study, changes: Sequence[Change]) -> Study:
@@ -84,28 +84,50 @@ def _apply(data: Any, changes: Sequence[Change], path: Path, ruamel: bool) -> No
         _set(entry, ch, ruamel)
 
 
-def _copy_inputs(data: Any, study_dir: Path, out_dir: Path) -> list[str]:
-    """Copy the feeder and library files beside a study written to another folder."""
+def input_copies(data: Any, study_dir: Path, out_dir: Path) -> list[tuple[Path, Path, str]]:
+    """The files to copy beside a study written to another folder: ``(source, target,
+    entry)`` for each file of the feeder (``feeder.pandapower_json``; every file under an
+    OpenDSS master's folder, but the output's own folder where it lies inside it) and of the
+    ``library`` entries, keeping their paths relative to the study (``entry``: the study's
+    path the file comes with); none where the output goes to the study's own folder."""
     if study_dir.resolve() == out_dir.resolve():
         return []
-    copied = []
     feeder = data.get("feeder") or {}
     relatives = []
     if feeder.get("pandapower_json"):
-        relatives.append((str(feeder["pandapower_json"]), False))
+        relatives.append(str(feeder["pandapower_json"]))
     if feeder.get("opendss"):
-        relatives.append((str(Path(feeder["opendss"]).parent), True))
-    relatives += [(str(x), (study_dir / str(x)).is_dir()) for x in data.get("library") or []]
-    for rel, is_dir in relatives:
+        relatives.append(str(Path(feeder["opendss"]).parent))
+    relatives += [str(x) for x in data.get("library") or []]
+    out_abs = out_dir.resolve()
+    pairs: list[tuple[Path, Path, str]] = []
+    for rel in relatives:
         src, dst = study_dir / rel, out_dir / rel
-        if not src.exists():
-            continue
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        if is_dir:
-            shutil.copytree(src, dst, dirs_exist_ok=True)
-        else:
-            shutil.copy2(src, dst)
-        copied.append(rel)
+        if src.is_file():
+            pairs.append((src, dst, rel))
+        elif src.is_dir():
+            for f in sorted(src.rglob("*")):
+                if f.is_file() and not f.resolve().is_relative_to(out_abs):
+                    pairs.append((f, dst / f.relative_to(src), rel))
+    return pairs
+
+
+def _copy_inputs(data: Any, study_dir: Path, out_dir: Path) -> list[str]:
+    """Copy the feeder and library files beside a study written to another folder
+    (:func:`input_copies`), each whole or not at all: through a temporary beside its target
+    (:func:`protv2g.report.atomic.atomic_target`; inside the caller's
+    :func:`~protv2g.report.atomic_folders.folder_set`, all moved into place with the study
+    file, and the folders made for them removed if the set fails). The entries copied."""
+    from protv2g.report.atomic import atomic_target
+    from protv2g.report.atomic_folders import made_folder
+
+    copied: list[str] = []
+    for src, dst, rel in input_copies(data, study_dir, out_dir):
+        made_folder(dst.parent)
+        with atomic_target(dst) as tmp:
+            shutil.copy2(src, tmp)
+        if rel not in copied:
+            copied.append(rel)
     return copied
 
 
@@ -224,7 +246,9 @@ def write_study(study: Study, changes: Sequence[Change], output: str | Path,
         _apply(data, changes, src, ruamel=False)
         new_text = pyyaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     new_text = with_finding_ids(new_text, finding_ids)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    from protv2g.report.atomic_folders import made_folder
+
+    made_folder(out.parent)
     copied = _copy_inputs(data, src.parent, out.parent)
     out.write_text(new_text, encoding="utf-8")
     return {"path": out, "comments_kept": YAML is not None, "copied": copied,
