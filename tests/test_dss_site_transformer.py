@@ -384,18 +384,15 @@ def test_stale_draft_check_runs_on_the_base_case(tmp_path):
         path.write_text(re.sub(r"^v2g_sites:.*$", site % extra, text, count=1, flags=re.M))
         stale[name] = [(s.field, s.drafted, s.redrafted)
                        for s in stale_drafts(load_study(path))]
-    # review rev32a W3: the pickup is re-drafted for the depot's 2 MW charging in both (the
-    # head carries 240 A with it, 290 A / 1.5 = 193 A: C8 fails; 1.5 × 240 = 360 → 370 A);
-    # the ground pickup only where the project's YNd transformer is taken as the feeder's.
-    # This stripped feeder (its "~" continuation lines dropped) is weak: charging takes b3 to
-    # ≈ 0.82 pu, where the chargers keep their power (flow.opendss SITE_VMIN_PU; at OpenDSS's
-    # default Vminpu 0.9 they turned constant-impedance and the head read 225 A → 340 A)
-    assert stale["kept"] == [("devices[0].pickup_a", 290.0, 370.0),
-                             ("devices[0].ground_pickup_a", 80.0, 20.0)]
-    # named as the site's, the base case has no YNd: the 51G follows init's rule (its floor
-    # 0.25 × 51P = 92.5 → 100 A), not the project's transformer's 3I0
-    assert stale["site"] == [("devices[0].pickup_a", 290.0, 370.0),
-                             ("devices[0].ground_pickup_a", 80.0, 100.0)]
+    # the depot's 2 MW charging (the head carries 240 A with it, > 290 A / 1.5 = 193 A) does
+    # not re-draft the pickup: the drafted relay stands for the feeder without the sites,
+    # C8 reports the charging as V2G's (review rev47a item 1; old code, rev32a W3: 290 →
+    # 370 A in both). The ground pickup is re-drafted only where the project's YNd
+    # transformer is taken as the feeder's (its 3I0 in the base case)
+    assert stale["kept"] == [("devices[0].ground_pickup_a", 80.0, 20.0)]
+    # named as the site's, the base case has no YNd and no site: nothing to re-draft (old
+    # code: 80 → 100 A, the 0.25 × 51P floor of the 370 A drafted for the charging)
+    assert stale["site"] == []
 
 
 def test_grounded_site_transformers_pandapower_labels():

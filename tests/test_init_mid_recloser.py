@@ -341,3 +341,49 @@ def test_pass_on_drafts_names_the_closest_passing_rows(trunk_25, tmp_path, capsy
 
 def _devices_of(path) -> dict:
     return {d["name"]: d for d in yaml.safe_load(path.read_text())["devices"]}
+
+
+def test_a_site_behind_the_recloser_does_not_move_it(drafted, tmp_path):
+    """Review rev47a item 1 (EPRI J1: the homes' 1-ph charging moved the recloser from
+    oh_b18853, ground 80 A, to oh_b18846, 140 A): 70 × 7.2 kW charging on b3's phase a adds
+    residual at l3 (OpenDSS: 77.7 A, the 504 kW held constant at b3's 0.87 pu), as the 0.5 MW
+    1-ph load of the test above does — which steps the recloser down to l4. A V2G site is not
+    the feeder's load: init --site drafts the head and the recloser of the draft without
+    it (old code: the recloser on l4), and the recloser's comment gives the sites' residual
+    past its ground minimum trip / 1.5, C8's V2G finding."""
+    from protv2g.study_draft import parse_site
+
+    plain, master = drafted
+    path = tmp_path / "Master.dss"
+    path.write_text(master.read_text())
+    with_site = draft_study(path, sites=[parse_site("homes:b3.a:70:7.2")])
+    dev, dev0 = _devices(with_site), _devices(plain)
+    assert [n for n, d in dev.items() if d["kind"] == "recloser"] == ["recloser-l3"]
+
+    def same(d: dict) -> dict:
+        return {k: v for k, v in d.items() if k != "reclose_intervals_s"}
+
+    assert same(dev["recloser-l3"]) == same(dev0["recloser-l3"])
+    assert same(dev["head-head"]) == same(dev0["head-head"])
+    line = next(ln for ln in with_site.text.splitlines()
+                if ln.startswith("  # recloser-l3 drafted"))
+    said = line.split("with the V2G sites (C8's flows): charging at peak load ")[1]
+    residual_a = float(said.split("3I0 ")[1].split(" A")[0])
+    import opendssdirect as dss  # the charging as a constant-power load (never constant Z)
+
+    path.write_text(path.read_text().replace(
+        "Set voltagebases", "New Load.ch bus1=b3.1 phases=1 kV=7.2 kW=504 pf=1 model=1 "
+        "vminpu=0.5\nSet voltagebases"))
+    dss.Basic.ClearAll()
+    dss.Text.Command(f"redirect {path}")
+    dss.Solution.Solve()
+    dss.Circuit.SetActiveElement("Line.l3")
+    c = dss.CktElement.Currents()
+    dss.Basic.ClearAll()
+    assert residual_a == pytest.approx(abs(sum(complex(c[2 * k], c[2 * k + 1])
+                                               for k in range(3))), abs=1.0)
+    g = dev["recloser-l3"]["ground_min_trip_a"]
+    assert residual_a > g / 1.5
+    assert (f"charging at peak load {residual_a:.0f} A 3I0 > ground minimum trip {g:.0f} A "
+            f"/ 1.5 = {g / 1.5:.0f} A") in line
+    assert "C8 will report it as the V2G effect" in line

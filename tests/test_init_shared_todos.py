@@ -76,3 +76,21 @@ def test_redraft_reads_the_shortened_ratings_back(study):
     s = load_study(study)
     assert len(_drafted(s)) == 3        # both fuses' and the head relay's
     assert stale_ratings(s) == []       # the same figures: nothing to re-draft
+
+
+def test_every_model_fuse_on_one_link_is_said_once(study, tmp_path):
+    """Review rev47a item 3 (IEEE 8500: all 30 ``TCC_Curve.tlink`` 10 A fuses → 10T, its
+    condition 1 C3 10T behind 10T can never pass): the shared fuse-link line says so once,
+    with the count and the link; the 65T/40T study above does not."""
+    from protv2g.study_draft.draft import draft_study
+
+    assert "map to the same link" not in study.read_text()
+    (tmp_path / "Master.dss").write_text(MASTER)
+    (tmp_path / "fuses.dss").write_text(FUSES.replace("RatedCurrent=65", "RatedCurrent=40"))
+    text = draft_study(tmp_path / "Master.dss", redirects=[tmp_path / "fuses.dss"]).text
+    assert text.count("map to the same link") == 1
+    line = next(ln for ln in text.splitlines() if "map to the same link" in ln)
+    assert line.startswith("  #   fuse links: ") and "# TODO" not in line
+    assert ("all 2 model fuses map to the same link, 40T: fuse–fuse pairs of the same link "
+            "cannot coordinate (C3) for any current") in line
+    assert "confirm the model's fuse ratings" in line

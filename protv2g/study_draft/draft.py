@@ -327,8 +327,10 @@ def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
     light = light_load(model.engine, frozenset(str(model.buses.index[h.far_bus]).lower()
                                                for h in all_heads if h.skipped))
     mark("head relay")
-    # the head's pickups carry the sites' charging and export as C8 judges them, in the
-    # participation cases the draft writes (review rev32a W3)
+    # the head's pickups (and the mid-line reclosers') carry the feeder's own peak without
+    # V2G: the protection it has before the sites, with or without --site (review rev47a
+    # item 1); the sites' charging and export, in the participation cases the draft writes,
+    # are solved for the comments (C8's V2G finding where they pass a pickup / 1.5)
     # the no-V2G peak without the sites' own transformers init writes (the study's base
     # case; ver33: IEEE 123's depot_xf gave 92 A of residual where the base case has 176 A),
     # and the rule's zone faults on that base case too, as --redraft reads them (s34: init

@@ -186,17 +186,27 @@ SITE_ASSUMPTIONS: dict[str, tuple[float | str | None, str, str]] = {
 }
 
 
-#: The drafted head relay's pickup rule as its TODO states it (:mod:`.head_relay`), and as
-#: drafts before review rev32a W3 stated it (``init --redraft`` rewrites that one).
-PICKUP_RULE = ("51P = max(2 × peak load, 1.5 × C8 load) within [1.5 × C8 load, min zone fault "
-               "/ 1.5], 51G = max(2 × residual, 1.5 × C8 residual, 0.25 × 51P) within [1.5 × "
-               "C8 residual, min zone ground fault / 1.5] (C8 load: the largest of peak load, "
-               "the V2G sites charging at peak load and exporting at light load)")
-OLD_PICKUP_RULE = ("51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], 51G = "
-                   "max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone ground "
-                   "fault / 1.5]")
+#: The drafted head relay's pickup rule as its TODO states it (:mod:`.head_relay`): on the
+#: feeder's own peak without V2G, the protection it has before the sites (review rev47a
+#: item 1), and as drafts before stated it (``init --redraft`` rewrites those):
+#: :data:`OLD_PICKUP_RULES`, the newest first.
+PICKUP_RULE = ("51P = 2 × peak load within [1.5 × peak load, min zone fault / 1.5], 51G = "
+               "max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone ground fault "
+               "/ 1.5] (peak load without V2G: the feeder's protection before the sites; "
+               "their charging and export are C8's V2G finding, said in the comment)")
+OLD_PICKUP_RULES = (
+    # review rev32a W3 to session 47: the sites' charging and export set the floor
+    "51P = max(2 × peak load, 1.5 × C8 load) within [1.5 × C8 load, min zone fault "
+    "/ 1.5], 51G = max(2 × residual, 1.5 × C8 residual, 0.25 × 51P) within [1.5 × "
+    "C8 residual, min zone ground fault / 1.5] (C8 load: the largest of peak load, "
+    "the V2G sites charging at peak load and exporting at light load)",
+    # before review rev32a W3
+    "51P = 2 × peak load within [1.5 × load, min zone fault / 1.5], 51G = "
+    "max(2 × residual, 0.25 × 51P) within [1.5 × residual, min zone ground "
+    "fault / 1.5]")
+OLD_PICKUP_RULE = OLD_PICKUP_RULES[0]
 #: The participation cases a draft with V2G sites writes (``scenarios.participation``): the
-#: head relay's pickups carry the sites' charging in the largest (:mod:`.head_load`).
+#: draft's comments give the sites' charging in the largest (:mod:`.head_load`).
 DRAFT_PARTICIPATION = ("expected", "firm")
 
 

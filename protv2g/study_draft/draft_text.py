@@ -20,6 +20,7 @@ from protv2g.study_draft.draft_assumptions import (
     FUSE_LINK_FIX,
     NO_FUSE_NOTE,
     OLD_PICKUP_RULE,
+    OLD_PICKUP_RULES,
     PICKUP_RULE,
     R_FAULT_MIN_OHM,
     SITE_ASSUMPTIONS,  # noqa: F401  (re-exported: read from here)
@@ -70,7 +71,7 @@ MODEL7_FIX = ("confirm it is an inverter-based unit; if it is a synchronous mach
               "power-flow behaviour, and a machine feeds far more fault current)")
 
 __all__ = ["study_text", "R_FAULT_MIN_OHM", "CURVES_FOLDER", "DRAFT_PARTICIPATION",
-           "PICKUP_RULE", "OLD_PICKUP_RULE"]
+           "PICKUP_RULE", "OLD_PICKUP_RULE", "OLD_PICKUP_RULES"]
 
 #: Folder (beside the study) of the model's own curves.
 CURVES_FOLDER = "model_curves"
@@ -225,7 +226,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
             f"{f['peak_residual_a']:.0f} A"
             + (" (existing DER off: gross load)" if model.inverters or model.machines else "")
             + f"; {zone_faults_text(f, R_FAULT_MIN_OHM)}",
-            *([f"# {sites_comment(f)}"] if sites_comment(f) else []),
+            *([f"# {sites_comment(f, p.entry)}"] if sites_comment(f) else []),
             *[f"# {k}: {t}" for k, t in f.get("pickup_steps", {}).items()],
             *clearing_comment(f),
             *[todo(c, "review the setting") for c in p.conflicts]]

@@ -4,10 +4,15 @@ C8 (load pickup margin, :mod:`protv2g.checks`) judges a device's pickup against 
 load current through it in either direction, with a 1.5 margin, over every flow the study
 runs: the peak and light levels without V2G, the sites exporting, and the charging snapshots
 (:func:`protv2g.scenarios.charging_scenarios`: every site that can charge importing its
-:func:`~protv2g.scenarios.site_charging_kw` at peak load, the feeder's own DER off). A head
-relay drafted from the peak load alone fails its own C8 once the sites' charging is added
-(review rev32a W3, EPRI J1: 51P 630 A = 2 × 312 A peak; with the three sites charging, firm,
-the head carries 431 A > 630 / 1.5 = 420 A, OpenDSS).
+:func:`~protv2g.scenarios.site_charging_kw` at peak load, the feeder's own DER off).
+
+A drafted device stands for the protection the feeder has before the V2G sites: its pickups
+are set by the ``peak`` case alone, with or without ``init --site`` (review rev47a item 1:
+drafted to carry the sites' charging — rev32a W3 —, IEEE 8500's head went 910 → 980 A and
+lost two of its three mid-line reclosers, and the study judged "without V2G" on settings
+chosen for V2G). The site cases are solved for the draft's comment: where one puts more than
+a drafted pickup / 1.5 through the device, :func:`sites_comment` says so with the figures —
+the V2G effect C8 reports ("caused by charging").
 
 :func:`head_load_cases` solves, in OpenDSS (:class:`~protv2g.flow.opendss.DssFlowEngine`, the
 engine the study's flows use, with the sites as its generators on their own phases):
@@ -24,9 +29,9 @@ engine the study's flows use, with the sites as its generators on their own phas
   level), the DER as the model sets them — the largest reverse flow the study runs.
 
 Each case gives the head's complex phase currents (A); the rule
-(:func:`protv2g.study_draft.head_relay.propose_relay`) takes the largest phase current and the
-largest residual ``|Ia + Ib + Ic|`` (a single-phase site's current is residual at the head)
-over the cases. Without sites only ``peak`` is solved.
+(:func:`protv2g.study_draft.head_relay.propose_relay`) drafts on ``peak``'s largest phase
+current and residual ``|Ia + Ib + Ic|``, and states the other cases' (a single-phase site's
+current is residual at the head). Without sites only ``peak`` is solved.
 """
 
 from __future__ import annotations
@@ -44,7 +49,8 @@ from protv2g.study.schema_sites import V2GSite
 from protv2g.units import Participation
 
 __all__ = ["SiteLoad", "site_loads", "head_load_cases", "LOAD_CASES", "CASE_WORDS",
-           "load_said", "reach_conflict", "sites_comment", "SITES_COMMENT",
+           "load_said", "reach_conflict", "sites_comment", "sites_over", "SITES_COMMENT",
+           "V2G_EFFECT", "RECLOSER_ELEMENTS",
            "load_behind_heads_kw"]
 
 #: The cases solved, in order (module docstring).
@@ -177,19 +183,67 @@ def reach_conflict(element: str, fault: str, pickup: float, floor: float, load: 
 SITES_COMMENT = "with the V2G sites (C8's flows): "
 
 
-def sites_comment(figures: Mapping[str, Any]) -> str:
+def sites_over(figures: Mapping[str, Any], pickups_a: Mapping[str, float | None],
+               labels: Mapping[str, str] | None = None) -> list[str]:
+    """The site flows that put more than a drafted pickup / 1.5 through the device — C8's
+    margin, the V2G effect the study reports ("caused by charging"): the draft does not raise
+    the setting for them (it stands for the feeder without the sites, review rev47a item 1),
+    it says them. ``pickups_a``: ``{"51P": …, "51G": …}`` (None or NaN: no such element);
+    ``labels``: how the elements are named (a recloser's ``phase minimum trip``).
+
+    >>> sites_over({"load_cases_a": {"peak": 312.0, "charging": 431.4},
+    ...             "residual_cases_a": {"peak": 37.0, "charging": 41.0}},
+    ...            {"51P": 630.0, "51G": 160.0})
+    ['charging at peak load 431 A > 51P 630 A / 1.5 = 420 A']
+    """
+    out = []
+    for key, cases in (("51P", figures.get("load_cases_a", {})),
+                       ("51G", figures.get("residual_cases_a", {}))):
+        p = pickups_a.get(key)
+        if p is None or not p == p or p <= 0:
+            continue
+        for c, what in (("charging", "charging at peak load"),
+                        ("export", "exporting at light load")):
+            i = float(cases.get(c, float("nan")))
+            if i == i and i > p / 1.5:
+                out.append(f"{what} {i:.0f} A{' 3I0' if key == '51G' else ''} > "
+                           f"{(labels or {}).get(key, key)} "
+                           f"{p:.0f} A / 1.5 = {p / 1.5:.0f} A")
+    return out
+
+
+#: How :func:`sites_over` names a drafted recloser's elements.
+RECLOSER_ELEMENTS = {"51P": "phase minimum trip", "51G": "ground minimum trip"}
+#: What the draft says of a site flow past a drafted pickup / 1.5 (:func:`sites_comment`).
+V2G_EFFECT = ("C8 will report it as the V2G effect (caused by charging or export): the "
+              "setting is drafted for the feeder without the sites, as the utility has it")
+
+
+def sites_comment(figures: Mapping[str, Any], entry: Mapping[str, Any] | None = None,
+                  labels: Mapping[str, str] | None = None) -> str:
     """The head's load in the flows with the V2G sites, for the drafted relay's comments
     (a proposal's ``figures``: ``load_cases_a``, ``residual_cases_a``); "" without sites.
+    ``entry``: the drafted relay (``pickup_a``, ``ground_pickup_a``): the flows past
+    pickup / 1.5 said (:func:`sites_over`, its elements named by ``labels``).
 
     >>> sites_comment({"load_cases_a": {"peak": 312.0, "charging": 431.4},
     ...                "residual_cases_a": {"peak": 37.0, "charging": 41.0}})
     "with the V2G sites (C8's flows): charging at peak load 431 A, 3I0 41 A"
+    >>> sites_comment({"load_cases_a": {"peak": 312.0, "charging": 431.4},
+    ...                "residual_cases_a": {"peak": 37.0, "charging": 41.0}},
+    ...               {"pickup_a": 630.0, "ground_pickup_a": 160.0}).split("3I0 41 A; ")[1][:62]
+    'charging at peak load 431 A > 51P 630 A / 1.5 = 420 A: C8 will'
     """
     i, i0 = figures.get("load_cases_a", {}), figures.get("residual_cases_a", {})
     said = [f"{what} {i[c]:.0f} A, 3I0 {i0.get(c, float('nan')):.0f} A"
             for c, what in (("charging", "charging at peak load"),
                             ("export", "exporting at light load")) if c in i]
-    return SITES_COMMENT + "; ".join(said) if said else ""
+    if not said:
+        return ""
+    over = sites_over(figures, {"51P": (entry or {}).get("pickup_a"),
+                                "51G": (entry or {}).get("ground_pickup_a")}, labels)
+    return (SITES_COMMENT + "; ".join(said)
+            + (f"; {'; '.join(over)}: {V2G_EFFECT}" if over else ""))
 
 
 def load_behind_heads_kw(model: DssModel, heads: Sequence[tuple[str, int]],

@@ -5,28 +5,31 @@ The feeder heads, and which of them the model protects or the draft skips, are f
 
 Settings of a proposed relay (a stated rule, each figure printed beside the value):
 
-* ``pickup_a`` (51P): ``max(2 × peak load, 1.5 × C8 load)``, rounded up to 10 A (5 A or 1 A
-  where no 10 A step fits between the C8 floor and the C5 ceiling below). Peak load:
-  the largest phase current at the head at peak load without V2G and with the feeder's own
-  DER (PV, generators, storage) off — the gross load the relay carries when they are
-  (OpenDSS power flow); C8 load: the largest phase current of the flows C8 judges the relay
-  in (:mod:`.head_load`): that peak, the V2G sites charging at peak (every charger of the
-  study's largest participation case, DER off: C8's charging snapshot) and exporting at light
-  load — the 2 × margin on the feeder's own peak (load growth, cold load), C8's 1.5 on the
-  sites' planned worst case (review rev32a W3, EPRI J1: 2 × 312 A = 630 A drafted while the
-  three sites charging put 431 A through the head, > 630 / 1.5). Lowered towards the C5
+* ``pickup_a`` (51P): ``2 × peak load``, rounded up to 10 A (5 A or 1 A where no 10 A step
+  fits between the load floor and the C5 ceiling below). Peak load: the largest phase current
+  at the head at peak load without V2G and with the feeder's own DER (PV, generators,
+  storage) off — the gross load the relay carries when they are (OpenDSS power flow). The
+  relay stands for the protection the feeder has before the V2G sites, so the sites'
+  charging and export do not set it, whether or not ``init --site`` gives sites (review
+  rev47a item 1, IEEE 8500: drafted for the sites charging, 51P 910 → 980 A and three
+  mid-line reclosers → one; the study then judged "without V2G" on V2G's settings and
+  reported the sites' reach loss as pre-existing, C5 14,102 rows "made worse by V2G" where
+  the no-site draft gives 4 and C8 "caused by charging"). Where a site flow
+  (:mod:`.head_load`: the sites charging at peak, exporting at light load) puts more than
+  pickup / 1.5 through the head, the draft's comment says so with the figures
+  (:func:`.head_load.sites_comment`): the V2G effect C8 reports. Lowered towards the C5
   ceiling ``min multi-phase fault in the primary zone / 1.5`` (IEC 60909 min case) when
-  above it, but never below the C8 floor 1.5 × C8 load (IEEE C37.230-2020 §6 pickup
+  above it, but never below the floor 1.5 × peak load (IEEE C37.230-2020 §6 pickup
   margins). A relay that trips on load is unusable, one that does not reach the feeder end
   is a finding: when the floor exceeds the ceiling the floor is kept and the reach conflict
   stated with both figures (C5 reports the buses not reached); so is a floor above C5's
   backup ceiling (``min multi-phase fault in the backup zone / 1.2``). The primary zone is
   C5's (:func:`primary_reach`): the head's own voltage level up to the first step
   transformer without a device of its own.
-* ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 1.5 × the largest
-  residual of C8's flows — a single-phase site's charging is residual at the head —, 0.25 ×
-  51P), rounded up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone
-  / 1.5`` but not below 1.5 × that largest residual.
+* ``ground_pickup_a`` (51G): max(2 × the residual ``|3I0|`` at peak load, 0.25 × 51P),
+  rounded up to 10 A, lowered the same way towards ``min ground-fault |3I0| in the zone
+  / 1.5`` but not below 1.5 × that residual; a single-phase site's charging, residual at the
+  head, is said in the comment where it passes 51G / 1.5 (as for 51P).
 * time dials: for each IEEE C37.112 family (MI, VI, EI), the smallest multiple of 0.1
   (0.5…15) with which the relay is slower than every device right below it (the first
   device on each path down: the pairs C1/C4 judge the head in) by the coordination interval
@@ -246,8 +249,9 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
         the pair's rows in C1–C4 (:mod:`.head_rule`); every fault both operate for without.
     site_cases_a : mapping of str to numpy.ndarray, optional
         The head's ``(3,)`` complex phase currents (A) in the flows with the V2G sites
-        (:func:`.head_load.head_load_cases`: ``"charging"``, ``"export"``); the pickups carry
-        the largest with C8's 1.5 margin. None: no sites.
+        (:func:`.head_load.head_load_cases`: ``"charging"``, ``"export"``): kept in the
+        figures (``load_cases_a``, ``residual_cases_a``, ``c8_*``) for the comment, not drafted
+        for (module docstring). None: no sites.
     """
     loc = {"line": head.element.split(".", 1)[1], "end": "from" if head.terminal == 1 else "to"}
     d = device_rows
@@ -263,9 +267,13 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     i_case = {c: float(np.abs(v).max()) for c, v in cases.items() if np.isfinite(v).all()}
     i0_case = {c: float(abs(v.sum())) for c, v in cases.items() if np.isfinite(v).all()}
     i_case, i0_case = i_case or {"peak": i_load}, i0_case or {"peak": i0_load}  # NaN: none
+    # what C8 will judge (the largest of every flow, the sites' too): said, not drafted for
     c8_case = max(i_case, key=i_case.get)
     c8_case_g = max(i0_case, key=i0_case.get)
     i_c8, i0_c8 = i_case[c8_case], i0_case[c8_case_g]
+    # the rule's load: the feeder's own peak without V2G — the protection the utility has
+    # before the sites (review rev47a item 1: drafted for the sites' charging, the base case
+    # carried V2G's settings and C5 read the sites' reach loss as pre-existing)
     zone = mine[mine.fault_bus.isin(primary_reach(model, head, zone_buses))
                 & (mine.case == "min") & mine.energized]
     multi = zone[zone.fault_type.isin(["3ph", "LL"])]
@@ -273,15 +281,15 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     i_min_phase = float(multi.i_phase_a.min()) if len(multi) else math.inf
     i_min_ground = float(ground.i_ground_a.min()) if len(ground) else math.inf
     backup_min = zone_minimum(d[d.device == name], backup or {}, list(model.buses.index))
-    floor = 1.5 * i_c8
+    floor = 1.5 * i_load
     steps = {"51P": (max(2.0 * i_load, floor), floor, i_min_phase / 1.5)}
     pickup, reaches = _fit_pickup(*steps["51P"])
-    said = load_said(c8_case, i_c8, "load")
+    said = load_said("peak", i_load, "load")
     if not reaches or "51P" in backup_min and floor > backup_min["51P"]["i_a"] / 1.2:
         conflicts.append(reach_conflict("51P", "multi-phase fault", pickup, floor, said,
                                         None if reaches else i_min_phase,
-                                        backup_min.get("51P"), c8_case))
-    floor_g = 1.5 * i0_c8
+                                        backup_min.get("51P"), "peak"))
+    floor_g = 1.5 * i0_load
     steps["51G"] = (max(2.0 * i0_load, floor_g, GROUND_FLOOR_OF_PHASE * pickup), floor_g,
                     i_min_ground / 1.5)
     g_pickup, reaches = _fit_pickup(*steps["51G"])
@@ -320,11 +328,11 @@ def propose_relay(model: DssModel, head: FeederHead, name: str, load_i_abc_a: np
     # 51G: where no family meets its interval, its pickup inside the window (.head_dials)
     search = search_ground_pickup(try_at, g_pickup, steps["51G"][2], order)
     g_pickup, tries = search.pickup_a, search.tries
-    said_g = load_said(c8_case_g, i0_c8, "residual")
+    said_g = load_said("peak", i0_load, "residual")
     if not reaches or "51G" in backup_min and floor_g > backup_min["51G"]["i_a"] / 1.2:
         conflicts.append(reach_conflict("51G", "ground fault |3I0|", g_pickup, floor_g,
                                         said_g, None if reaches else i_min_ground,
-                                        backup_min.get("51G"), c8_case_g))
+                                        backup_min.get("51G"), "peak"))
     chosen, met = choose_family(tries, order)
     curve = g_curve = chosen.curve
     met_p = met_g = met

@@ -34,7 +34,14 @@ from protv2g.network.dss_model import DssModel
 from protv2g.study.places import DeviceSite
 from protv2g.study_draft.curve_choice import BREAKER_CYCLES
 from protv2g.study_draft.draft_text import R_FAULT_MIN_OHM
-from protv2g.study_draft.head_load import NEARER_RECLOSER, SiteLoad, head_load_cases
+from protv2g.study_draft.head_load import (
+    LOAD_CASES,
+    NEARER_RECLOSER,
+    RECLOSER_ELEMENTS,
+    SiteLoad,
+    head_load_cases,
+    sites_comment,
+)
 from protv2g.study_draft.head_relay import (
     FeederHead,
     RelayProposal,
@@ -130,30 +137,43 @@ def _fault_buses(model: DssModel, devices: Sequence[PhaseDevice]) -> list[str] |
 
 
 def _line_cases_i_abc(model: DssModel, line: str, terminal: int, sites: Sequence[SiteLoad],
-                      light_fraction: float, base_open: Sequence[str]) -> np.ndarray:
-    """A line's ``(k, 3)`` complex phase currents (A) in each load case C8 judges a device
+                      light_fraction: float, base_open: Sequence[str]
+                      ) -> dict[str, np.ndarray]:
+    """A line's ``(3,)`` complex phase currents (A) in each load case C8 judges a device
     there on (:func:`.head_load.head_load_cases`: peak load, the V2G sites charging and
-    exporting), the cases that did not converge left out: a drafted mid-line recloser's load
-    and residual (:mod:`.mid_recloser`; EPRI J1: the homes' charging behind it added 2 A of
-    residual to the snapshot's 52 A, past its ground pickup / 1.5)."""
+    exporting; NaN where a flow did not converge): a drafted mid-line recloser's load and
+    residual (:mod:`.mid_recloser`)."""
     cases = head_load_cases(model, [DssWatch(f"recloser-{line}", "recloser", f"line.{line}",
                                              terminal)], sites, light_fraction, base_open)
-    rows = np.array([np.asarray(v)[0] for v in cases.values()], dtype=complex)
+    return {c: np.asarray(v, dtype=complex)[0] for c, v in cases.items()}
+
+
+def _finite_rows(cases: Mapping[str, np.ndarray], which: Sequence[str] | None
+                 ) -> np.ndarray:
+    """The ``(k, 3)`` rows of ``cases`` (all, or those named in ``which``) that converged."""
+    rows = np.array([v for c, v in cases.items() if which is None or c in which],
+                    dtype=complex).reshape(-1, 3)
     return rows[np.isfinite(rows).all(axis=1)]
 
 
 def _lines_load(model: DssModel, sites: Sequence[SiteLoad], light_fraction: float,
                 base_open: Sequence[str]):
-    """:func:`_line_cases_i_abc` as ``f(line, terminal, near, far)`` for the recloser walk,
-    every enabled two-bus line at both terminals read from ONE set of the load cases' flows
-    on first use (the flows solve the whole feeder; a watch only picks its conductors out of
+    """:func:`_line_cases_i_abc` as ``f(line, terminal, near, far, cases=("peak",))`` for
+    the recloser walk: the ``(k, 3)`` rows of the load cases named (None: all) that
+    converged. The walk drafts on ``peak`` alone — a drafted recloser stands for the feeder
+    without the V2G sites (review rev47a item 1, EPRI J1: the homes' charging moved it from
+    oh_b18853, ground 80 A, to oh_b18846, 140 A, and C5 read the sites' reach loss as
+    pre-existing); the site cases are read for its comment (:func:`_said_sites`). Every
+    enabled two-bus line at both terminals is read from ONE set of the load cases' flows on
+    first use (the flows solve the whole feeder; a watch only picks its conductors out of
     the branch currents, :func:`protv2g.flow.opendss_layout.build_layout`): the same
     figures as a set of flows per line (rcl45b: IEEE 8500 init 123 → … CPU s), a line
     not among them solved on its own."""
-    memo: dict[tuple[str, int], np.ndarray] = {}
+    memo: dict[tuple[str, int], dict[str, np.ndarray]] = {}
     solved: list[bool] = []
 
-    def load_a(line: str, terminal: int, near: int, far: int) -> np.ndarray:
+    def load_a(line: str, terminal: int, near: int, far: int,
+               cases: Sequence[str] | None = ("peak",)) -> np.ndarray:
         if not solved:
             solved.append(True)
             el = model.elements
@@ -161,18 +181,29 @@ def _lines_load(model: DssModel, sites: Sequence[SiteLoad], light_fraction: floa
                      if str(n).lower().startswith("line.") and len(b) == 2 and on]
             watches = [DssWatch(f"w{k}", "recloser", n, t)
                        for k, (n, t) in enumerate((n, t) for n in lines for t in (1, 2))]
-            cases = head_load_cases(model, watches, sites, light_fraction, base_open)
+            res = head_load_cases(model, watches, sites, light_fraction, base_open)
             for w, watch in enumerate(watches):
-                rows = np.array([np.asarray(v)[w] for v in cases.values()], dtype=complex)
-                memo[watch.element.split(".", 1)[1].lower(), watch.terminal] = rows[
-                    np.isfinite(rows).all(axis=1)]
+                memo[watch.element.split(".", 1)[1].lower(), watch.terminal] = {
+                    c: np.asarray(v)[w] for c, v in res.items()}
         key = (line.lower(), terminal)
         if key not in memo:
             memo[key] = _line_cases_i_abc(model, line, terminal, sites, light_fraction,
                                           base_open)
-        return memo[key]
+        return _finite_rows(memo[key], cases)
 
     return load_a
+
+
+def _said_sites(rec, line_load_a) -> str:  # noqa: ANN001
+    """A drafted recloser's load in the flows with the V2G sites, and where they pass its
+    pickups / 1.5 (:func:`.head_load.sites_comment`); "" without sites."""
+    rows = {c: line_load_a(rec.line, rec.terminal, -1, -1, (c,)) for c in LOAD_CASES}
+    figures = {"load_cases_a": {c: float(np.abs(r).max()) for c, r in rows.items() if len(r)},
+               "residual_cases_a": {c: float(np.abs(r.sum(axis=1)).max())
+                                    for c, r in rows.items() if len(r)}}
+    return sites_comment(figures, {"pickup_a": rec.pickup_a,
+                                   "ground_pickup_a": rec.ground_pickup_a},
+                         RECLOSER_ELEMENTS)
 
 
 def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Sequence[str],
@@ -220,9 +251,9 @@ def head_proposals(model: DssModel, heads: Sequence[FeederHead], head_names: Seq
     watches = [DssWatch(n, "relay", h.element, h.terminal)
                for n, h in zip(head_names, heads, strict=True)]
     # peak load with the feeder's own DER off (gross load: review s18, EPRI J1's 1.9 MW of
-    # PV at full sun hid 92 A of its 312 A, a 51P at 1.09 × gross load); C8 judges the
-    # charging snapshots DER-off too (:func:`protv2g.scenarios.charging_scenarios`), and
-    # with the sites charging or exporting (:mod:`.head_load`: review rev32a W3)
+    # PV at full sun hid 92 A of its 312 A, a 51P at 1.09 × gross load) sets the pickups;
+    # the sites charging or exporting (:mod:`.head_load`) are said in the comment, not
+    # drafted for (review rev47a item 1)
     cases = head_load_cases(flow_model or model, watches, site_loads, light_fraction,
                             base_open)
     sites = device_sites(model, places)
@@ -314,6 +345,9 @@ def _walk_reclosers(model: DssModel, tree: nx.DiGraph, h: FeederHead, name: str,
         return t["delayed"], np.max([t[k] for k in unit.shot_kinds], axis=0)
 
     coordinate_series(res.drafted, times, max_fault_a)
+    for rec in res.drafted:   # the sites' flows through it, said (review rev47a item 1)
+        if (said := _said_sites(rec, line_load_a)):
+            rec.text += f"; {said}"
     if res.drafted or res.failed:
         prop.figures["mid_reclosers"] = [*res.drafted, *res.failed]
     for rec in res.failed:   # the head cannot reach, and why

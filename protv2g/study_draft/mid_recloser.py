@@ -26,8 +26,9 @@ min case, the multi-phase faults C5 judges the 51P on, at the buses of its prima
   then says the head's margin at it is below 2 × and why. The head then reaches every bus up
   to it, the recloser the rest of that path;
 * **pickup** (phase minimum trip): ``2 × its own peak load`` (the line's largest phase current
-  in the load cases C8 judges — the model's snapshot with existing DER off, the V2G sites
-  charging and exporting: the head's rule, :func:`.head_load.head_load_cases`) rounded up to
+  at peak load without V2G, existing DER off: the head's rule, :func:`.head_load.head_load_cases`'s
+  ``peak``; the recloser stands for the feeder without the sites, whose flows through it the
+  comment states, review rev47a item 1) rounded up to
   10 A, at most ``½ × the minimum multi-phase fault behind it`` (the weakest fault of the
   head's primary reach at or behind the bus; the head's current there, a lower bound of the
   recloser's where DER sits between them). Where ``2 × load > ½ × minimum`` even on the line

@@ -28,11 +28,13 @@ re-drafts it while it is still marked TODO (:func:`.redraft_reclose.stale_reclos
 Material (a stated rule, not a standard): a curve that differs; a pickup or time dial that
 differs by more than :data:`MATERIAL_FRACTION` of the drafted value and by more than one step
 of the rule (10 A, 0.1) — a 10 % move of a pickup moves C5's and C8's 1.5 × margins by a fifth
-of the margin; and a drafted pickup at or below the rule's load floor, 1.5 × the largest load
-(residual) current C8 judges — the sites charging at peak or exporting at light load
-(:mod:`.head_load`) —, whatever the size of the move: the drafted value fails C8 (review
-rev32a W3, EPRI J1: 630 A drafted before the sites, 650 A with them charging 431 A, a 3 % move
-``init --redraft`` called "nothing re-drafted" while C8 failed).
+of the margin; and a drafted pickup at or below the rule's load floor, 1.5 × the peak load
+(residual) current without V2G, whatever the size of the move: the drafted value fails C8 on
+the feeder's own load. The V2G sites' charging and export do not set the rule's values (the
+drafted relay stands for the feeder without them, review rev47a item 1; before, rev32a W3
+re-drafted EPRI J1's 630 A to 650 A for the sites charging 431 A): the re-drafted relay's
+comment says where they pass a pickup / 1.5 (:func:`.head_load.sites_comment`), C8's V2G
+finding.
 """
 
 from __future__ import annotations
@@ -192,9 +194,10 @@ def redrafted(study: Study) -> list[tuple[int, Any, RelayProposal]]:
     r_min = float(study.document.faults.r_fault_min_ohm)
     table = head_fault_study(model, devices, r_min).device_rows(1.0)
     doc = study.document
-    # the pickups carry the sites' charging and export as C8 judges them (review rev32a W3):
-    # the flows on the study's own model, with the sites' model transformers in the V2G
-    # cases and out of the no-V2G peak — the study's base case, C8's (review rev33b W2)
+    # the pickups carry the peak load without V2G (review rev47a item 1); the sites'
+    # charging and export are solved for the comment: the flows on the study's own model,
+    # with the sites' model transformers in the V2G cases and out of the no-V2G peak — the
+    # study's base case, C8's (review rev33b W2)
     proposals = head_proposals(model, [h for *_x, h in mine], [d.name for _i, d, _h in mine],
                                places, _built(study, places), table, study.library,
                                bool(doc.v2g_sites),
@@ -249,8 +252,8 @@ def stale_drafts(study: Study, again: list | None = None, *,
                    and str(getattr(d, key, None)) != str(prop.entry.get(key))
                    and not (key in _STEPS and getattr(d, key, None) is not None
                             and abs(float(getattr(d, key)) - float(prop.entry[key])) < 1e-9)}
-        floors = {"pickup_a": 1.5 * float(prop.figures.get("c8_load_a", 0.0)),
-                  "ground_pickup_a": 1.5 * float(prop.figures.get("c8_residual_a", 0.0))}
+        floors = {"pickup_a": 1.5 * float(prop.figures.get("peak_load_a", 0.0)),
+                  "ground_pickup_a": 1.5 * float(prop.figures.get("peak_residual_a", 0.0))}
         stale = [k for k, (now, new) in changed.items() if material(k, now, new)
                  or (k in floors and now is not None and float(now) <= floors[k] + 1e-9
                      < float(new))]
@@ -286,7 +289,7 @@ def _why(prop: Any, below: list[str], r_min: float) -> dict[str, str]:
     zone = zone_faults_text(f, r_min).replace("min zone faults:", "min zone faults", 1)
     steps = f.get("pickup_steps", {})
     head = (f"{devs}; peak load {f['peak_load_a']:.0f} A, residual {f['peak_residual_a']:.0f} A"
-            + (f"; {sites_comment(f)}" if sites_comment(f) else "") + "; ")
+            + (f"; {sites_comment(f, prop.entry)}" if sites_comment(f) else "") + "; ")
     dials = (f"{devs}; the smallest time dial with a {f['cti_s']:g} s interval over "
              "every device right below it at every fault C1–C4 judge that pair at (max and "
              "min case: behind it, none behind a step transformer without a device)")

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from protv2g.study_draft.curve_choice import clearing_comment
-from protv2g.study_draft.draft_text import OLD_PICKUP_RULE, PICKUP_RULE, R_FAULT_MIN_OHM
+from protv2g.study_draft.draft_text import OLD_PICKUP_RULES, PICKUP_RULE, R_FAULT_MIN_OHM
 from protv2g.study_draft.head_load import SITES_COMMENT, sites_comment
 from protv2g.study_draft.head_relay import RelayProposal
 from protv2g.study_draft.low_voltage import zone_faults_text
@@ -136,7 +136,9 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
         line = lines[i]
         if not (m := _RELAY_TODO.match(line.rstrip("\n"))):
             return False
-        head = m.group(1).replace(OLD_PICKUP_RULE, PICKUP_RULE) if keys else m.group(1)
+        head = m.group(1)
+        for rule in OLD_PICKUP_RULES if keys else ():
+            head = head.replace(rule, PICKUP_RULE)
         lines[i] = (head + dials_clause(f, checks, kept) + m.group(3)
                     + ("\n" if line.endswith("\n") else ""))
         return True
@@ -173,7 +175,7 @@ def _refresh_comments(lines: list[str], item_line: int, prop: RelayProposal,
             lines[i] = (_CLEARING_LINE.match(line).group(1) + said
                         + " (re-drafted by protv2g init --redraft)" + sep + fix + newline)
         elif line.lstrip().startswith(f"# {SITES_COMMENT}") and sites_comment(f):
-            lines[i] = line[:line.index("#")] + f"# {sites_comment(f)}" + newline
+            lines[i] = line[:line.index("#")] + f"# {sites_comment(f, prop.entry)}" + newline
         elif "min zone faults:" in line:
             line = re.sub(r"peak load \d+ A", f"peak load {f['peak_load_a']:.0f} A", line)
             line = re.sub(r"residual \d+ A", f"residual {f['peak_residual_a']:.0f} A", line)

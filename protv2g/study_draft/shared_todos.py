@@ -10,7 +10,12 @@ with other numbers. :func:`factor_shared` writes each clause that two or more de
 repeat word for word once, as a block comment below ``devices:``, and leaves each TODO its own
 figures and choice (the link and its opening times; the rating, the fault and its duty):
 
-* the link's provenance and OpenDSS's curve (:data:`PROVENANCE`);
+* the link's provenance and OpenDSS's curve (:data:`PROVENANCE`); where every model fuse
+  maps to the same link, that too (:func:`same_link_text`, review rev47a item 3: IEEE
+  8500's 30 ``TCC_Curve.tlink`` 10 A fuses all became 10T, and its condition 1, C3 10T
+  behind 10T, can never pass: C3 asks the downstream link's total clearing ≤ 0.75 × the
+  upstream link's minimum melting, and a link's clearing is above its own minimum melting at
+  every current);
 * a rating class's range and source (:data:`RATING_CLASSES`, :data:`LV_RATING_CLASSES`);
 * the asymmetry rule's source (IEEE C37.010 §5.3) and both fixes, shortened.
 
@@ -31,7 +36,7 @@ from protv2g.study_draft.ratings import (
     RATING_CLASSES,
 )
 
-__all__ = ["factor_shared", "SHARE_MIN", "SHARED_HEAD"]
+__all__ = ["factor_shared", "SHARE_MIN", "SHARED_HEAD", "same_link_text"]
 
 #: A clause is written once when at least this many device TODOs repeat it.
 SHARE_MIN = 2
@@ -41,6 +46,10 @@ SHARED_HEAD = "  # What the device TODOs below share (each TODO keeps its own fi
 #: The link swap's provenance clause (:func:`protv2g.study.opendss_devices.link_provenance`).
 PROVENANCE = re.compile(r" \((melting ranges [^()]*(?:\([^()]*\)[^()]*)*)\), not OpenDSS's "
                         r"normalised curve \(#17\)")
+#: A model fuse's link swap as its TODO states it: the link used.
+SWAPPED_LINK = re.compile(r"→ the EEI-NEMA (\S+) link is used")
+#: How the draft marks a device adopted from the model (:mod:`.draft_text`).
+MODEL_FUSE = "# from the model (fuse on "
 _LINK_FIX = "confirm the link (type and rating), or give the fuse's own curve in a curve file"
 _LINK_FIX_SHORT = "confirm the link, or give the fuse's own curve"
 _C37_010 = " (IEEE C37.010 §5.3, half a cycle, total rms)"
@@ -57,6 +66,23 @@ def _class_clauses() -> list[tuple[str, str]]:
         lo, hi = cls.bracket_ka
         out[f"; class range {lo:g}–{hi:g} kA; source {cls.source}"] = cls.label
     return list(out.items())
+
+
+def same_link_text(n_fuses: int, links: Sequence[str]) -> str:
+    """The clause said once where every one of the model's ``n_fuses`` fuses maps to the same
+    link (``links``: the link each swap TODO names), else "".
+
+    >>> same_link_text(30, ["10T"] * 30)[:55]
+    'all 30 model fuses map to the same link, 10T: fuse–fuse'
+    >>> same_link_text(3, ["10T", "10T", "15T"]), same_link_text(2, ["10T"])
+    ('', '')
+    """
+    if n_fuses < SHARE_MIN or len(links) != n_fuses or len(set(links)) != 1:
+        return ""
+    return (f"all {n_fuses} model fuses map to the same link, {links[0]}: fuse–fuse pairs of "
+            "the same link cannot coordinate (C3) for any current (its total clearing is "
+            "above its own minimum melting at every current, C3 asks ≤ 0.75 ×); confirm the "
+            "model's fuse ratings")
 
 
 def factor_shared(lines: Sequence[str]) -> list[str]:
@@ -78,12 +104,16 @@ def factor_shared(lines: Sequence[str]) -> list[str]:
 
     provenances = {m.group(1) for i in todo_lines if (m := PROVENANCE.search(body[i]))}
     if count(PROVENANCE) >= SHARE_MIN and len(provenances) == 1:
+        same = same_link_text(sum(ln.lstrip().startswith(MODEL_FUSE) for ln in body),
+                              [m.group(1) for i in todo_lines
+                               if (m := SWAPPED_LINK.search(body[i]))])
         block.append(
             "  #   fuse links: OpenDSS's generic TCC_Curve.tlink/klink at a rating is taken "
             f"as the EEI-NEMA T/K link of that rating ({provenances.pop()}), not OpenDSS's "
             "normalised curve (#17); each link's TODO gives the model's curve's opening time "
             "and the link's melting and clearing times at the fuse's max and min fault "
-            f"(IEC 60909, no V2G) | fix for each: {_LINK_FIX}")
+            f"(IEC 60909, no V2G)" + (f"; {same}" if same else "")
+            + f" | fix for each: {_LINK_FIX}")
         body = [PROVENANCE.sub("", ln) if i in todo_lines else ln for i, ln in enumerate(body)]
         body = [ln.replace(f"| fix: {_LINK_FIX}", f"| fix: {_LINK_FIX_SHORT}")
                 for ln in body]
