@@ -340,8 +340,10 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                                        row_where(worst, h), message=w["message"])
             w["message"] = _message_at(messages, hb)
         elif attribution in (Attribution.CAUSED, Attribution.WORSE):
-            w["message"] += export_row_note(worst, (at_codes[lo:hi], at_text), lo, h,
-                                            worst_m, unit, evidence["evidence"])
+            note = export_row_note(worst, (at_codes[lo:hi], at_text), lo, h, worst_m, unit,
+                                   evidence["evidence"])
+            if note:  # a row without a message (None) gets none added to it
+                w["message"] = f"{w['message'] or ''}{note}"
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),
