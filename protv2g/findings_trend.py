@@ -289,11 +289,16 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     if passes:  # the base case's point: the margin passes there (a bound, printed as such)
         m, p, part = np.append(m, 0.0), np.append(p, 0.0), np.append(part, "")
     index, worst = _min_by(m, p)
-    basis = f"(kW: all sites' {what} together{followed})"
+    # whose kW: a device's load row (A) counts the sites behind the device, a voltage or
+    # loading row every site (checks.load._charging_kw, checks.flow_low.charging_at; review
+    # ver47 M1: J1's recloser C8 trend said "all sites'" of the homes' 144 kW alone)
+    whose = ("the charging of the sites behind the device" if what == "charging"
+             and unit == "A" else f"all sites' {what}")
+    basis = f"(kW: {whose} together{followed})"
     if len(worst) == 1:
         return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
     if idle_at:
-        basis = (f"(kW: all sites' {what} together; the 0 kW point with every charger idle "
+        basis = (f"(kW: {whose} together; the 0 kW point with every charger idle "
                  f"and the project's equipment in{followed})")
     check_tol = (_check_tol(rows, ok & _moved_rows(rows, column)) if tolerance is None
                  else float(tolerance))

@@ -163,10 +163,11 @@ def test_charging_peak_is_trended_by_charging_at_its_day_step():
     assert set(f.index) == {IMPORT_PEAK, EXPORT_PEAK}
     charging, export = f.loc[IMPORT_PEAK], f.loc[EXPORT_PEAK]
     assert charging["worst_scenario"] == "day/firm"
-    # the kW named as all sites' charging together (trust_report)
+    # the kW named as the charging of the sites behind the device, together (trust_report;
+    # a device's load row counts those, review ver47 M1)
     assert charging["export_trend"] == ("worsens with charging: −53.6 A at 4,800 kW; "
-                                        "−114.5 A at 6,000 kW (kW: all sites' charging "
-                                        "together)")
+                                        "−114.5 A at 6,000 kW (kW: the charging of the "
+                                        "sites behind the device together)")
     assert charging["load_levels"] == "day 20:00 (92 % of peak load)"
     assert export["export_trend"] == ("−60.8 A at 7,800 kW export only (kW: all sites' "
                                       "export together)")
