@@ -130,6 +130,13 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
             "" if r["effect"] == SiteEffect.REPRODUCES.value else clear)
 
     each = "; ".join(f"{r['site']} alone: {part(r)}" for r in alone)
+    # the fault and scenario re-solved, said: the finding's headline may quote another row
+    # (review ver47 M2: J1 F02's cell read as its worst row b19007's, solved at b41861)
+    where = " ".join(str(alone[0].get(k) or "") for k in ("fault_type", "fault_bus", "case")
+                     ).strip() if alone else ""
+    if where:
+        scen = str(alone[0].get("scenario") or "")
+        each = f"at {where}{', ' + scen if scen else ''}: {each}"
     if any(r["effect"] == SiteEffect.UNJUDGED.value for r in alone):
         return Driver.UNJUDGED, [], f"sites not judged ({each})"
     fails = [r["site"] for r in alone if r["effect"] == SiteEffect.REPRODUCES.value]

@@ -55,7 +55,9 @@ def test_one_site_drives_the_finding(two_site_result):
     # not additive: lateral 1's homes alone leave less margin than both sites together (the
     # other lateral's current through RC-MID shortens its delayed time less than the fuse's)
     assert lat1["margin"] < lat1["margin_all"] < 0
-    assert lat1["driver_text"].startswith("driven by homes-lat1 (homes-lat1 alone: ")
+    # the fault and scenario re-solved are said (review ver47 M2)
+    assert lat1["driver_text"].startswith("driven by homes-lat1 (at SLG LAT1-B2 min, "
+                                          "firm/light/100%: homes-lat1 alone: ")
 
 
 def test_the_lateral_2_finding_is_driven_by_its_own_homes(two_site_result):
