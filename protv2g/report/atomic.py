@@ -96,13 +96,18 @@ def atomic_target(target: Path, prefix: str | None = None, suffix: str = ".tmp"
     >>> with atomic_target(Path("reports/x.csv")) as tmp:  # doctest: +SKIP
     ...     frame.to_csv(tmp)
     """
-    fd, tmp = tempfile.mkstemp(prefix=prefix or f".{target.name}-", suffix=suffix,
-                               dir=target.parent)
-    created = _CREATED.get()
-    if created is not None:
-        created.append(tmp)
-    os.close(fd)
+    tmp: str | None = None
     try:
+        # the file made and recorded with SIGINT/SIGTERM held: a stop between its creation and
+        # its record left it behind (the clean-clone CI at load: test_run_stop stops `run`
+        # the moment a new file appears, and ``.d.Coordination.parquet-….tmp`` stayed)
+        with _signals_held():
+            fd, tmp = tempfile.mkstemp(prefix=prefix or f".{target.name}-", suffix=suffix,
+                                       dir=target.parent)
+            created = _CREATED.get()
+            if created is not None:
+                created.append(tmp)
+            os.close(fd)
         yield tmp
         umask = os.umask(0)
         os.umask(umask)
@@ -113,7 +118,8 @@ def atomic_target(target: Path, prefix: str | None = None, suffix: str = ".tmp"
         else:
             pending.append((tmp, Path(target)))
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
         raise
 
 
