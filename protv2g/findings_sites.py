@@ -53,7 +53,12 @@ read as the flow's device table reads it, the margin the row's own ``limit − I
 (1e-6 relative). Depot study, R-F1 export peak, firm/light/100 % (limit 400 A / 1.5 =
 266.7 A): both sites 327.5 A (fails by 60.8 A), depot alone 246.5 A, campus alone 54.6 A —
 neither alone fails: it needs the sites together (pandapower ``runpp`` gives the same
-currents to 1e-6 A). The other flow criteria (C11, C12), C8's residual (3I0) rows and a
+currents to 1e-6 A). C8's charging peaks are judged the same way in the charging snapshots
+(:func:`protv2g.scenarios.charging_scenarios`) where two or more sites charge: each site
+charging alone (``p_export_kw`` < 0), the others idle, existing DER off as in the run. Depot
+study, R-F1 charging/firm (483.46 A against 266.7 A): depot alone 390.66 A (fails), campus
+alone 192.09 A — driven by the depot (pandapower ``runpp``: 390.6598 / 192.0938 A).
+The other flow criteria (C11, C12), C8's residual (3I0) rows and a
 three-phase flow's currents are not attributed per site here: "not judged" or no row. A row
 whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's lost
 backup) is judged where the rule's relation is found on the every-site-idle solve (its times
