@@ -53,7 +53,12 @@ read as the flow's device table reads it, the margin the row's own ``limit − I
 (1e-6 relative). Depot study, R-F1 export peak, firm/light/100 % (limit 400 A / 1.5 =
 266.7 A): both sites 327.5 A (fails by 60.8 A), depot alone 246.5 A, campus alone 54.6 A —
 neither alone fails: it needs the sites together (pandapower ``runpp`` gives the same
-currents to 1e-6 A). The other flow criteria (C11, C12), C8's residual (3I0) rows and a
+currents to 1e-6 A). C8's charging peaks are judged the same way in the charging snapshots
+(:func:`protv2g.scenarios.charging_scenarios`) where two or more sites charge: each site
+charging alone (``p_export_kw`` < 0), the others idle, existing DER off as in the run. Depot
+study, R-F1 charging/firm (483.46 A against 266.7 A): depot alone 390.66 A (fails), campus
+alone 192.09 A — driven by the depot (pandapower ``runpp``: 390.6598 / 192.0938 A).
+The other flow criteria (C11, C12), C8's residual (3I0) rows and a
 three-phase flow's currents are not attributed per site here: "not judged" or no row. A row
 whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's lost
 backup) is judged where the rule's relation is found on the every-site-idle solve (its times
@@ -100,7 +105,7 @@ from protv2g.findings_sites_kinds import driver as _driver
 from protv2g.findings_sites_kinds import effect as _effect
 from protv2g.findings_sites_kinds import float_or_nan as _float
 from protv2g.network.fault_positions import close_in_study
-from protv2g.scenarios import Scenario, SiteState
+from protv2g.scenarios import Scenario, SiteState, charging_scenarios
 from protv2g.study.engine_inputs import (
     charger_sources,
     device_terminals,
@@ -130,9 +135,11 @@ def _candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
                 ) -> pd.DataFrame:
     """Per finding key, its worst V2G row (fail/warn, ``new``/``worse``, a fault row naming
     a device; ``flow``: a C8 phase row, no fault, naming a device) in a scenario where ≥ 2
-    sites export; at most ``max_findings``, worst first."""
+    sites export (``flow``: or ≥ 2 sites charge, C8's charging snapshots); at most
+    ``max_findings``, worst first."""
     multi = {sc.name for sc in scenarios
-             if not sc.is_base and sum(st.p_export_kw > 0 for st in sc.sites) >= 2}
+             if not sc.is_base and (sum(st.p_export_kw > 0 for st in sc.sites) >= 2
+                                    or flow and sum(st.p_export_kw < 0 for st in sc.sites) >= 2)}
     need = {"status", "attribution", "scenario", "fault_bus", "fault_type", "case", "device",
             "margin"}
     if not multi or violations is None or not len(violations) or not need <= set(
@@ -171,9 +178,11 @@ def _idle(st: SiteState) -> SiteState:
 
 
 def _counterfactuals(sc: Scenario) -> list[tuple[str, str, Scenario]]:
-    """(site, ``alone``/``removed``, scenario) of ``sc``'s exporting sites, then ``all`` and
+    """(site, ``alone``/``removed``, scenario) of ``sc``'s exporting sites (none exporting:
+    its charging sites, ``p_export_kw`` < 0 — a C8 charging snapshot), then ``all`` and
     ``base`` (every site idle)."""
-    on = [st.site for st in sc.sites if st.p_export_kw > 0]
+    on = ([st.site for st in sc.sites if st.p_export_kw > 0]
+          or [st.site for st in sc.sites if st.p_export_kw < 0])
     out = []
     for name in on:
         alone = tuple(st if st.site == name else _idle(st) for st in sc.sites)
@@ -295,6 +304,9 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
     own ``limit − I`` where the all-sites column reproduces the row's current (1e-6
     relative; an OpenDSS flow's :data:`DSS_REPRODUCE_REL`) and the row its margin (1e-6 A);
     else the currents only (not judged)."""
+    # C8's charging snapshots are flow scenarios of their own (not the run's fault scenarios):
+    # their charging-peak rows are judged the same way, each site charging alone
+    scenarios = [*scenarios, *charging_scenarios(study.document)]
     cand = _candidates(violations, scenarios, coordination, max_findings, flow=True)
     if not len(cand):
         return []

@@ -18,6 +18,10 @@ Balanced flows only: a study with a single-phase site or an asymmetric load/sgen
 has its device currents from ``runpp_3ph`` (the largest phase), which is not re-solved here
 (:func:`flow_currents_a` returns None; the finding stays "not judged").
 
+C8's charging snapshots (:func:`protv2g.scenarios.charging_scenarios`: peak load, each site
+that can charge importing, ``p_export_kw`` < 0, existing DER off) are counterfactual columns
+the same way: each site charging alone, the others idle, existing DER off as in the run.
+
 An OpenDSS feeder (:func:`dss_currents_a`): the counterfactuals are one-step blocks of
 **one** :func:`protv2g.flow.opendss_study.opendss_flow` run, as the run's flow solves the
 row's scenario (:func:`protv2g.flow.blocks.scenario_blocks`: the scenario's own block with
@@ -36,7 +40,7 @@ import numpy as np
 from protv2g.flow.powerflow import FlowArrays, FlowSolver
 from protv2g.flow.watch import WatchPoint, watch_points
 from protv2g.network.site_transformer import with_site_transformers
-from protv2g.scenarios import Scenario
+from protv2g.scenarios import CHARGING_EXPORT_LEVEL, Scenario
 from protv2g.study.loader import Study
 from protv2g.units import LoadLevel
 
@@ -103,12 +107,16 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
     light = float(study.document.scenarios.light_load_fraction)
     cols = [sc for _, scs in requests for sc in scs]
     lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
+    # a charging snapshot's columns (:func:`protv2g.scenarios.charging_scenarios`): existing
+    # DER off, as the run's flow solves them (:func:`protv2g.flow.blocks.scenario_blocks`)
+    der = np.array([0.0 if sc.export_level == CHARGING_EXPORT_LEVEL else 1.0 for sc in cols])
     p_mw = np.zeros((len(sites), len(cols)))
     for j, sc in enumerate(cols):
         for st in sc.sites:
             p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
     net = v2g.net  # type: ignore[attr-defined]
-    res = FlowSolver(net, v2g.site_buses).solve(lf, p_mw)  # type: ignore[attr-defined]
+    res = FlowSolver(net, v2g.site_buses).solve(  # type: ignore[attr-defined]
+        lf, p_mw, der_fraction=der)
     points = {w.name: w for w in watch_points(v2g)}
     out, start = [], 0
     for device, scs in requests:
@@ -123,8 +131,9 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
 def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]]
                    ) -> list[np.ndarray] | None:
     """:func:`flow_currents_a` on an OpenDSS feeder: every request's scenarios as one-step
-    blocks of one OpenDSS flow run (module docstring); None where a scenario has no block
-    of its own in the run's flow (a day's, a charging snapshot's)."""
+    blocks of one OpenDSS flow run (module docstring; a charging snapshot's block keeps its
+    existing DER off and its base case); None where a scenario has no block of its own in
+    the run's flow (a day's)."""
     import dataclasses
 
     from protv2g.flow.blocks import scenario_blocks

@@ -15,11 +15,17 @@ from protv2g.criteria import CATALOGUE, Need
 from protv2g.findings import PAIR_CRITERIA
 from protv2g.findings_attribution import Attribution
 from protv2g.findings_sites import KEY_COLUMNS, MAX_FINDINGS, Driver, NotJudged
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
 __all__ = ["UNJUDGED_WORDS", "multi_site_scenarios", "site_columns", "not_judged_reason",
            "short_driver_texts", "site_driver_texts", "with_driver_lines",
            "with_together_hosting"]
+
+
+#: A C8 charging peak's attributions: the table judges it where ≥ 2 sites charge
+#: (:func:`protv2g.findings_sites._flow_driver_rows`).
+_CHARGING = frozenset({Attribution.CAUSED_CHARGING.value, Attribution.WORSE_CHARGING.value})
 
 
 def site_columns(scenarios: pd.DataFrame | None) -> dict[str, str]:
@@ -97,7 +103,8 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
     Returns
     -------
     list of str
-        A V2G finding (caused or made worse by V2G) the table judged: its ``driver_text``;
+        A V2G finding (caused or made worse by V2G, or by charging: a C8 charging peak) the
+        table judged: its ``driver_text``;
         one of a site: "one site: <site> (a check of this site alone)"; another V2G finding of a
         multi-site study: "not judged (<why>)" (:attr:`Driver.UNJUDGED`,
         :class:`NotJudged`); else "" (a single-site study, or not V2G's).
@@ -109,7 +116,9 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
     out = []
     for f, key in zip(findings.itertuples(index=False), _keys(findings), strict=True):
-        if str(f.attribution) not in v2g:
+        if str(f.attribution) in _CHARGING:  # a C8 charging peak: its driver where judged
+            out.append(text.get(key, ""))
+        elif str(f.attribution) not in v2g:
             out.append("")
         elif key in text:
             out.append(text[key])
@@ -127,7 +136,7 @@ def short_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> di
     """Finding id → its driver's short words ("driven by depot", :func:`_short_driver`) for
     the V2G findings the table judged (the Summary's conditions; review ver46 #6)."""
     driver, sites = _table_by_key(table, "driver"), _table_by_key(table, "driver_sites")
-    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
+    v2g = {Attribution.CAUSED.value, Attribution.WORSE.value, *_CHARGING}
     out = {}
     for f, key in zip(findings.itertuples(index=False), _keys(findings), strict=True):
         if str(f.attribution) in v2g and key in driver:
@@ -172,7 +181,8 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
                       table: pd.DataFrame | None, violations: pd.DataFrame | None = None,
                       scenarios: pd.DataFrame | None = None
                       ) -> tuple[list[str], list[dict[str, Any] | None]]:
-    """The gate's ``reasons`` and ``reason_data`` with each V2G ``fail:`` line of a finding in
+    """The gate's ``reasons`` and ``reason_data`` with each V2G ``fail:`` line (and C8 charging
+    peak's, matched to the table's charging-snapshot rows) of a finding in
     ``table`` (:func:`site_drivers`) saying its driver: ``site_driver`` (:class:`Driver`) and
     ``driver_sites`` in its record, "; driven by depot" (:func:`_short_driver`) before the
     line's closing parenthesis, in the full and the short line. The line is matched by its
@@ -189,23 +199,28 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
     has_table = table is not None and len(table)
     if not has_table and not multi:
         return reasons, data
-    by_line: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    # (criterion, device, a charging snapshot's): a C8 charging peak's line apart from the
+    # export peak's of the same device
+    by_line: dict[tuple[str, str, bool], set[tuple[str, str]]] = {}
     for r in (table.drop_duplicates(list(KEY_COLUMNS)).itertuples(index=False) if has_table
               else ()):
         device = f"{r.device} / {r.partner}" if r.partner else str(r.device)
-        by_line.setdefault((str(r.criterion), device), set()).add((r.driver, r.driver_sites))
+        charging = str(getattr(r, "scenario", "")).startswith(CHARGING_SNAPSHOT_PREFIX)
+        by_line.setdefault((str(r.criterion), device, charging), set()).add(
+            (r.driver, r.driver_sites))
     n_judged = len(table.drop_duplicates(list(KEY_COLUMNS))) if has_table else 0
     lacking = _unjudged_lines(violations, multi, list(site_columns(scenarios)), n_judged)
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
     out_r, out_d = list(reasons), list(data)
     for k, rec in enumerate(out_d):
         if not isinstance(rec, dict) or rec.get("kind") != "fail" or rec.get(
-                "attribution") not in v2g:
+                "attribution") not in v2g | _CHARGING:
             continue
+        charging = rec.get("attribution") in _CHARGING
         line = (str(rec.get("criterion")), str(rec.get("device")))
-        found = by_line.get(line)
+        found = by_line.get((*line, charging))
         why = (UNJUDGED_WORDS if found and {d for d, _ in found} == {Driver.UNJUDGED.value}
-               else lacking.get(line) if not found else None)
+               else lacking.get(line) if not found and not charging else None)
         if why:
             words = f"driver not judged ({why})"
             rec = {**rec, "site_driver": Driver.UNJUDGED.value, "driver_sites": "",
@@ -261,12 +276,14 @@ def with_together_hosting(limits: dict[str, str] | None, data: Sequence[dict[str
     out = dict(limits)
     for rec in data:
         if not isinstance(rec, dict) or rec.get("kind") != "fail" or rec.get(
-                "site_driver") != Driver.TOGETHER.value:
+                "site_driver") != Driver.TOGETHER.value or rec.get("attribution") in _CHARGING:
             continue
         crit, device = str(rec.get("criterion")), str(rec.get("device"))
         names = [n for n in str(rec.get("driver_sites", "")).split(", ") if n]
+        # the export's rows of the finding (a C8 charging peak's are not a hosting limit)
         rows = table[(table["criterion"].astype(str) == crit) & (table["device"].astype(str)
-                     == device.split(" / ")[0]) & (table["counterfactual"] == "alone")]
+                     == device.split(" / ")[0]) & (table["counterfactual"] == "alone")
+                     & ~table["scenario"].astype(str).str.startswith(CHARGING_SNAPSHOT_PREFIX)]
         if not len(rows):
             continue
         scenario = str(rows["scenario"].iloc[0])

@@ -30,6 +30,8 @@ from protv2g.units import ChargerMode, LoadLevel, Participation
 
 #: Name prefix of the charging snapshots (:func:`charging_scenarios`).
 CHARGING_SNAPSHOT_PREFIX = "charging/"
+#: ``Scenario.export_level`` of the charging snapshots (:func:`charging_scenarios`).
+CHARGING_EXPORT_LEVEL = "charging"
 #: Name prefix of the sites' 96-step day scenarios (:func:`protv2g.flow.blocks`'s day blocks:
 #: charging, export and idle steps in one scenario).
 DAY_SCENARIO_PREFIX = "day/"
@@ -190,7 +192,7 @@ def charging_scenarios(document: StudyDocument, day_sites: frozenset[str] = froz
             else SiteState(s.name, ChargerMode.IDLE, 0.0, 0.0, 0.0, 0.0)
             for s in document.v2g_sites)
         out.append(Scenario(f"{CHARGING_SNAPSHOT_PREFIX}{part.value}", part, LoadLevel.PEAK,
-                            "charging", states))
+                            CHARGING_EXPORT_LEVEL, states))
     return out
 
 

@@ -112,7 +112,8 @@ def test_depot_c8_load_needs_both_sites(depot_result):
     matched to 1e-6 A by pandapower ``runpp`` on a net copy with the other site's sgen at 0
     (light load 0.3); neither alone fails: the finding needs the sites together."""
     t = depot_result.tables[SITE_DRIVERS]
-    rows = t[(t["criterion"] == "C8") & (t["device"] == "R-F1")].set_index("site")
+    rows = t[(t["criterion"] == "C8") & (t["device"] == "R-F1")
+             & (t["mechanism"] == "export peak: reverse flow")].set_index("site")
     assert set(rows.index) == {"depot", "campus"}
     assert (rows["scenario"] == "firm/light/100%").all()
     assert (rows["method"] == MarginMethod.FLOW_LOAD.value).all()
@@ -138,9 +139,35 @@ def test_c8_row_not_reproduced_is_not_judged(depot_study, depot_result):
     v.loc[row, "margin"] = v.loc[row, "margin"] - 1.0
     rows = _flow_driver_rows(depot_study, v, build_scenarios(depot_study.document),
                              depot_result.tables.get("Coordination"), 12)
+    rows = [r for r in rows if r["scenario"] == "firm/light/100%"]
     assert {r["site"] for r in rows} == {"depot", "campus"}
     assert {r["method"] for r in rows} == {MarginMethod.CURRENTS.value}
     assert {r["driver"] for r in rows} == {Driver.UNJUDGED.value}
+
+
+def test_depot_c8_charging_peak_is_the_depots(depot_result):
+    """Review ver47 G1: C8's charging peak through R-F1 (charging/firm: depot 6,000 kW and
+    campus 1,800 kW charging at peak load, existing DER off: 483.46 A against 400 A / 1.5 =
+    266.7 A) had no driver. Each site charging alone, the other idle: depot alone 390.66 A
+    (fails by 124 A), campus alone 192.09 A (holds) — driven by the depot. pandapower
+    ``runpp`` on the V2G net (the site as a 6 / 1.8 MW load at its bus, peak loads, tolerance
+    1e-10 MVA) gives 390.6598 / 192.0938 A, both 483.4590 A."""
+    t = depot_result.tables[SITE_DRIVERS]
+    rows = t[(t["criterion"] == "C8") & (t["device"] == "R-F1")
+             & (t["scenario"] == "charging/firm")].set_index("site")
+    assert set(rows.index) == {"depot", "campus"}
+    assert (rows["method"] == MarginMethod.FLOW_LOAD.value).all()
+    assert (rows["driver"] == Driver.ONE_SITE.value).all()
+    assert (rows["driver_sites"] == "depot").all()
+    assert rows.at["depot", "p_export_kw"] == pytest.approx(-6000.0)
+    assert rows.at["depot", "i_device_a"] == pytest.approx(390.6598, abs=1e-3)
+    assert rows.at["campus", "i_device_a"] == pytest.approx(192.0938, abs=1e-3)
+    assert rows["i_device_all_a"].to_numpy() == pytest.approx(483.4590, abs=1e-3)
+    assert rows.at["depot", "effect"] == SiteEffect.REPRODUCES.value
+    assert rows.at["campus", "effect"] == SiteEffect.CLEAR.value
+    cells = _driver_cells(depot_result)
+    assert cells[("C8", "R-F1 (charging peak: vehicle charging behind the device)",
+                  "caused by charging")].startswith("driven by depot (")
 
 
 def test_site_drivers_sheet_is_described(two_site_result):

@@ -70,9 +70,11 @@ def depots(tmp_path_factory):
     return _run(tmp_path_factory.mktemp("dss_depots"), ["depot:b2:45:100", "campus:b3:45:100"])
 
 
-def _finding(result, criterion: str, device: str, unit: str | None = None):
+def _finding(result, criterion: str, device: str, unit: str | None = None,
+             scenario: str = "firm/light/100%"):
     t = result.tables[SITE_DRIVERS]
-    rows = t[(t["criterion"] == criterion) & (t["device"] == device)]
+    rows = t[(t["criterion"] == criterion) & (t["device"] == device)
+             & (t["scenario"] == scenario)]
     if unit is not None:
         rows = rows[rows["margin_unit"] == unit]
     return rows.set_index("site")
@@ -119,6 +121,29 @@ def test_c8_through_the_lateral_fuse_is_its_homes(homes):
     assert fb["i_device_all_a"].to_numpy() == pytest.approx(55.008, rel=1e-4)
 
 
+def test_c8_charging_peak_through_each_fuse_is_its_homes(homes):
+    """Review ver47 G1: C8's charging peaks (charging/firm: both sites importing 460 kW at
+    peak load, the PV off) had no driver. Each site charging alone, the other idle, as
+    one-step blocks of one OpenDSS flow: fa (65K, 85.3 A) 103.3 A with homes1 alone, 37.2 A
+    with homes2 alone — driven by homes1; fb (40T, 53.3 A) 93.5 A with homes2 alone, 26.3 A
+    with homes1 alone — driven by homes2. The all-sites block reproduces the run's rows
+    (102.980 / 93.621 A) to :data:`DSS_REPRODUCE_REL`. OpenDSS snapshots (LoadMult 1, the PV
+    disabled, each site a 460 kW pf 1 model=1 Load, tolerance 1e-8): fa 103.322 / 37.215 A,
+    fb 93.538 / 26.344 A, both 102.980 / 93.622 A."""
+    fa = _finding(homes, "C8", "fa", scenario="charging/firm")
+    fb = _finding(homes, "C8", "fb", scenario="charging/firm")
+    for rows, site in ((fa, "homes1"), (fb, "homes2")):
+        assert set(rows.index) == {"homes1", "homes2"}
+        assert (rows["method"] == MarginMethod.FLOW_LOAD.value).all()
+        assert (rows["driver"] == Driver.ONE_SITE.value).all()
+        assert (rows["driver_sites"] == site).all()
+        assert rows["p_export_kw"].tolist() == pytest.approx([-460.0, -460.0])
+    assert fa.at["homes1", "i_device_a"] == pytest.approx(103.32, abs=0.05)
+    assert fa.at["homes2", "i_device_a"] == pytest.approx(37.22, abs=0.05)
+    assert fb.at["homes2", "i_device_a"] == pytest.approx(93.54, abs=0.05)
+    assert fb.at["homes1", "i_device_a"] == pytest.approx(26.34, abs=0.05)
+
+
 def test_depots_c8_and_c7_need_both(depots):
     """r1's export peak (374.66 A > 373.33 A) with the depot alone 183.1 A and the campus
     alone 176.9 A: it needs both. C7 at fa's close-in SLG-a (max case, the PV at b3 by its
@@ -149,8 +174,17 @@ def test_gate_lines_say_the_driver_or_why_not(homes, depots):
                 if isinstance(rec, dict) and rec.get("kind") == "fail"}
 
     d = lines(depots)
-    line, rec = d[("C8", "r1")]
+    line, rec = d[("C8", "r1")]  # the export peak's (the charging peak's line comes first)
+    assert "caused by V2G" in line
     assert line.endswith("; needs depot and campus together)")
+    # the charging peak's line (charging/firm: depot alone 399.7 A, campus alone 409.5 A,
+    # both above 373.3 A) says its own driver (review ver47 G1)
+    g = depots.meta["gate"]
+    charging = [ln for ln, rec in zip(g["reasons"], g["reason_data"], strict=True)
+                if isinstance(rec, dict) and rec.get("criterion") == "C8"
+                and rec.get("attribution") == "caused by charging"]
+    assert len(charging) == 1
+    assert charging[0].endswith("; each of depot, campus on its own)")
     g = depots.meta["gate"]
     c12 = [(ln, rec) for ln, rec in zip(g["reasons"], g["reason_data"], strict=True)
            if isinstance(rec, dict) and rec.get("criterion") == "C12"
