@@ -48,7 +48,7 @@ from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.phase import phase_fault_study
 from protv2g.findings_sites_fault import Solved
 from protv2g.pipeline_der_min import der_min_twins, lower_with_der
-from protv2g.pipeline_dss import dss_devices, fold_fault_type, phase_sites
+from protv2g.pipeline_dss import device_v1_pre, dss_devices, fold_fault_type, phase_sites
 from protv2g.scenarios import Scenario
 from protv2g.study.engine_inputs import (
     EXISTING_INVERTERS,
@@ -153,7 +153,7 @@ def dss_solved(study: Study, rows: Sequence[Any], cfs_of: Sequence[list[tuple[st
     from protv2g.checks._common import build_devices
 
     models = {n: m for n, m in build_devices(study)[0].items() if n in names}
-    table, _ = with_release_columns(study, table, models, _v1_pre(study, res, names))
+    table, _ = with_release_columns(study, table, models, device_v1_pre(study, res, names))
     times = device_times(models, table, low, high)
     at = {tuple(str(v) for v in k): i for i, k in enumerate(
         times[list(_KEY)].itertuples(index=False, name=None))}
@@ -213,17 +213,3 @@ def _solved(times: pd.DataFrame, low: Any, high: Any, d: int | None, o: int | No
     if grid is not None:
         s.grid_abc_a = _phasors_a(times, grid)
     return s
-
-
-def _v1_pre(study: Study, res: Any, names: Sequence[str]) -> dict[tuple[str, int], complex]:
-    """``(case, device bus) → V1`` of the devices' three-phase terminals (the relays' memory
-    polarisation, as :func:`protv2g.pipeline_dss.dss_fault_frames` keeps it)."""
-    out: dict[tuple[str, int], complex] = {}
-    if res.device_v1_pre_pu is None:
-        return out
-    for c, case in enumerate(res.cases):
-        for d, name in enumerate(names):
-            v = complex(res.device_v1_pre_pu[c, d])
-            if np.isfinite(v.real) and np.isfinite(v.imag):
-                out[(case.value, int(study.device_sites[name].bus))] = v
-    return out

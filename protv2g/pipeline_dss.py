@@ -103,8 +103,8 @@ from protv2g.study.engine_inputs import (
 from protv2g.study.loader import Study
 from protv2g.topology_fault_buses import low_voltage_zone_buses
 
-__all__ = ["DssFaultFrames", "dss_fault_frames", "dss_flow", "dss_devices", "fold_fault_type",
-           "study_fault_buses", "DEVICE_ROW_MIN_A", "SITES_IDLE", "SITES_GRID"]
+__all__ = ["DssFaultFrames", "device_v1_pre", "dss_fault_frames", "dss_flow", "dss_devices",
+           "fold_fault_type", "study_fault_buses", "DEVICE_ROW_MIN_A", "SITES_IDLE", "SITES_GRID"]
 
 #: The network part with every charger idle, solved with the existing inverters in its
 #: minimum case (:mod:`protv2g.pipeline_der_min`: both ends kept, each row reads its own).
@@ -414,7 +414,8 @@ def _fault_frames(study: Study, scenarios: list[Scenario], staged: bool,
                                               ground=_ground_devices(study),
                                               keep=(SITES_IDLE,))
     high = low if high is low else high_l
-    return DssFaultFrames(bus, device, key_of, low, high, _v1_pre(study, res, devices))
+    v1_pre = device_v1_pre(study, res, [d.name for d in devices])
+    return DssFaultFrames(bus, device, key_of, low, high, v1_pre)
 
 
 def _ground_devices(study: Study) -> set[str]:
@@ -425,17 +426,18 @@ def _ground_devices(study: Study) -> set[str]:
             or getattr(d, "ground_min_trip_a", None) is not None}
 
 
-def _v1_pre(study: Study, res: PhaseFaultResult, devices: Sequence[PhaseDevice]
-            ) -> dict[tuple[str, int], complex]:
-    """``(case, device bus) → V1`` of the devices whose terminal has all three phases."""
+def device_v1_pre(study: Study, res: PhaseFaultResult, names: Sequence[str]
+                  ) -> dict[tuple[str, int], complex]:
+    """``(case, device bus) → V1`` of the devices ``names`` (``res``'s device order) whose
+    terminal has all three phases: the relays' memory polarisation."""
     out: dict[tuple[str, int], complex] = {}
     if res.device_v1_pre_pu is None:
         return out
     for c, case in enumerate(res.cases):
-        for d, dev in enumerate(devices):
+        for d, name in enumerate(names):
             v = complex(res.device_v1_pre_pu[c, d])
             if np.isfinite(v.real) and np.isfinite(v.imag):
-                out[(case.value, int(study.device_sites[dev.name].bus))] = v
+                out[(case.value, int(study.device_sites[name].bus))] = v
     return out
 
 
