@@ -106,6 +106,7 @@ from protv2g.findings_sites_kinds import effect as _effect
 from protv2g.findings_sites_kinds import float_or_nan as _float
 from protv2g.network.fault_positions import close_in_study
 from protv2g.scenarios import Scenario, SiteState, charging_scenarios
+from protv2g.stage_times import study_device
 from protv2g.study.engine_inputs import (
     charger_sources,
     device_terminals,
@@ -292,7 +293,8 @@ def _dss_fault_rows(net_study: Study, cand: pd.DataFrame, by_name: dict[str, Sce
                                        dss_solved(net_study, rows, cfs_of, others),
                                        strict=True):
         if solved is not None:
-            out += _solved_rows(row, cfs, solved, other)
+            out += _solved_rows(row, cfs, solved, other,
+                                study_device(net_study, str(row.device)))
     return out
 
 
@@ -336,7 +338,8 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
                          "case": "", "other_device": "", "site": site, "counterfactual": kind,
                          "p_export_kw": p_of[site] if kind == "alone" else sum(
                              v for k, v in p_of.items() if k != site),
-                         "i_device_a": float(i), "i_judged_a": float(i), "i_other_a": lim,
+                         "i_device_a": float(i), "i_judged_a": float(i),
+                         "judged_on": "phase current", "i_other_a": lim,
                          "t_device_s": np.nan, "t_other_s": np.nan, "margin": m,
                          "reproduced_below": bar, "row_attribution": str(row.attribution),
                          "effect": _effect(m, bar).value, "i_device_all_a": float(i_a[-2]),

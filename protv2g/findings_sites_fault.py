@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.checks.operating_element import ELEMENT_WORDS, OperatingElement, ground_operates
 from protv2g.criteria import MarginUnit
 from protv2g.engine.faults import seq_to_abc
 from protv2g.findings_sites_kinds import (
@@ -168,14 +169,45 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
     dev = study_device(study, row.device)
     oth = study_device(study, other) if other else None
     solved = [_read(res, scen.index(f"c{n}"), d, o, dev, oth) for n in range(len(cfs))]
-    return solved_rows(row, cfs, solved, other)
+    return solved_rows(row, cfs, solved, other, dev)
+
+
+#: What a Site drivers row's ``i_judged_a`` is (``judged_on``), as the messages name it.
+_PHASE, _GROUND = (ELEMENT_WORDS[OperatingElement.PHASE],
+                   ELEMENT_WORDS[OperatingElement.GROUND])
+
+#: The time kind :func:`~protv2g.checks.operating_element.ground_operates` reads for each
+#: device time a finding compares (:data:`protv2g.stage_times.TIME_OF`).
+_TIME_KIND = {"t_op_s": "op", "t_fast_s": "fast", "t_delayed_s": "delayed",
+              "t_longest_shot_s": "delayed", "t_mm_s": "mm", "t_tc_s": "tc"}
+
+
+def _element_current(device_model: Any, key: str):
+    """The judged current of a margin of device times (``key`` the device's time):
+    ``|3I0|`` where ``device_model``'s ground element gives that time at the counterfactual's
+    first-cycle currents, else the largest phase current (without a model: the phase
+    current)."""
+    def judged_a(s: Solved) -> tuple[float, str]:
+        if device_model is not None and np.isfinite(s.ig_device_a) and bool(ground_operates(
+                device_model, np.array([s.i_device_a]), np.array([s.ig_device_a]),
+                _TIME_KIND.get(key, "op"))[0]):
+            return s.ig_device_a, _GROUND
+        return s.i_device_a, _PHASE
+    return judged_a
 
 
 def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Solved],
-                other: str | None) -> list[dict[str, Any]]:
+                other: str | None, device_model: Any = None) -> list[dict[str, Any]]:
     """The table's rows of one finding from its counterfactuals' device figures
     (``solved``, one per ``cfs`` entry: the last two the row's own scenario and every site
-    idle), on either engine (:mod:`protv2g.findings_sites_dss` for an OpenDSS feeder)."""
+    idle), on either engine (:mod:`protv2g.findings_sites_dss` for an OpenDSS feeder).
+
+    ``device_model`` (the row's device, :func:`protv2g.stage_times.study_device`) decides,
+    for a margin of device times, which element's current the text quotes: a relay tripping
+    on 51G, or a recloser on its ground curve, is moved by ``|3I0|``, not by the largest
+    phase current (:func:`protv2g.checks.operating_element.ground_operates`, decided on the
+    first-cycle currents as the coordination table's ``element_backup`` is; review rev48a
+    #2: EPRI ckt5's head 51G "194.8 A" where its 4.14 s answers to a 3I0 of 296 A)."""
     all_, base = solved[-2], solved[-1]
     unit = str(row.margin_unit)
     m_all = _float(row.margin)
@@ -186,8 +218,8 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
         getattr(row, "t_other_s", None))
     method, margin_of = MarginMethod.CURRENTS, None
 
-    def judged_a(s: Solved) -> float:  # the current the margin is of (the text's figure)
-        return s.i_device_a
+    def judged_a(s: Solved) -> tuple[float, str]:  # the current the margin is of, and what
+        return s.i_device_a, _PHASE                  # it is (the text's figure)
 
     rel = _time_relation(row, scale) if unit == "s" else None
     lost = None
@@ -198,6 +230,7 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
               and np.isclose(all_.times_other[ko], to_row, rtol=REPRODUCE_REL))
         if ok:
             method = MarginMethod.TIMES
+            judged_a = _element_current(device_model, kd)
 
             def margin_of(s: Solved) -> tuple[float, float, float]:
                 t_d, t_o = s.times_device[kd], s.times_other[ko]
@@ -208,6 +241,7 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
         # without V2G (its two times reproducing the row's base margin)
         method = MarginMethod.TIMES
         kd, ko, lrel = lost
+        judged_a = _element_current(device_model, kd)
 
         def margin_of(s: Solved) -> tuple[float, float, float]:
             t_d, t_o = s.times_device.get(kd, np.nan), s.times_other.get(ko, np.nan)
@@ -222,8 +256,8 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
         if np.isclose(_iec_sum_a(all_, base), i_row, rtol=REPRODUCE_REL):
             method = MarginMethod.IEC_CHANGE
 
-            def judged_a(s: Solved) -> float:
-                return _iec_sum_a(s, base)
+            def judged_a(s: Solved) -> tuple[float, str]:
+                return _iec_sum_a(s, base), _PHASE
 
             def margin_of(s: Solved) -> tuple[float, float, float]:
                 return lim - (_iec_sum_a(s, base) / i_ref - 1.0), np.nan, np.nan
@@ -251,8 +285,9 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
             if np.isfinite(slope):
                 method = MarginMethod.LINEAR
 
-                def judged_a(s: Solved, pick=pick) -> float:
-                    return s.stages_a.get(pick, np.nan)
+                def judged_a(s: Solved, pick=pick) -> tuple[float, str]:
+                    return s.stages_a.get(pick, np.nan), (
+                        _GROUND if pick.startswith("ground") else _PHASE)
 
                 def margin_of(s: Solved, pick=pick, i_a=i_a, slope=slope
                               ) -> tuple[float, float, float]:
@@ -265,6 +300,7 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
     p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
     for (site, kind, _), s in zip(cfs[:-2], solved[:-2], strict=True):
         m, t_d, t_o = margin_of(s) if margin_of is not None else (np.nan, np.nan, np.nan)
+        i_judged, judged_on = judged_a(s)
         # the device not operating (the row's own failure) reproduces it; an ∞ of another
         # relation stays not judged (its sign is the rule's, not the relation's)
         eff = (SiteEffect.REPRODUCES if lost is not None and np.isneginf(m)
@@ -275,7 +311,8 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
                      "other_device": other or "", "site": site, "counterfactual": kind,
                      "p_export_kw": p_of[site] if kind == "alone" else sum(
                          v for k, v in p_of.items() if k != site),
-                     "i_device_a": s.i_device_a, "i_judged_a": judged_a(s),
+                     "i_device_a": s.i_device_a, "i_judged_a": i_judged,
+                     "judged_on": judged_on,
                      "i_other_a": s.i_other_a,
                      "t_device_s": t_d, "t_other_s": t_o, "margin": m,
                      "reproduced_below": bar_, "row_attribution": str(row.attribution),

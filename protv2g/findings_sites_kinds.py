@@ -78,9 +78,9 @@ KEY_COLUMNS = ("criterion", "device", "partner", "mechanism", "margin_unit")
 #: and counterfactual (``alone``: the site alone; ``removed``: the others without it).
 SITE_DRIVER_COLUMNS = [
     *KEY_COLUMNS, "scenario", "fault_bus", "fault_type", "case", "other_device", "site",
-    "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "i_other_a", "t_device_s",
-    "t_other_s", "margin", "reproduced_below", "row_attribution", "effect", "i_device_all_a",
-    "margin_all", "method", "driver", "driver_sites", "driver_text"]
+    "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "judged_on", "i_other_a",
+    "t_device_s", "t_other_s", "margin", "reproduced_below", "row_attribution", "effect",
+    "i_device_all_a", "margin_all", "method", "driver", "driver_sites", "driver_text"]
 
 #: The result table's name (``StudyResult.tables``) and the workbook's sheet.
 SITE_DRIVERS = "Site drivers"
@@ -120,7 +120,9 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
     alone = [r for r in rows if r["counterfactual"] == "alone"]
 
     def part(r: dict[str, Any]) -> str:
-        fig = f"{number_text(r['i_judged_a'], 'A')} at {device}"
+        # the |3I0| a ground element is judged on named as such (review rev48a #2)
+        on = "3I0 " if r.get("judged_on") == "|3I0|" else ""
+        fig = f"{on}{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
             return fig
         if np.isneginf(r["margin"]):  # the rule's device does not operate (C2, C4)

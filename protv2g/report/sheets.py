@@ -313,19 +313,21 @@ EXTRA_DESCRIPTIONS = {
                   "systems): over-voltage on Vm ll max (the largest of ab, bc, ca), "
                   "under-voltage on Vm ll min (the lowest), pu of the line-to-line base",
     # review ver46 #3: the sheet said "further result table" and its columns were unexplained
-    "Site drivers": "which V2G site drives a finding caused or made worse by V2G in a "
-                    "scenario where two or more sites export: the finding's worst fault (for "
-                    "C8's device load, its scenario's power flow) solved again with each site "
-                    "alone at its own export, the others idle (on an OpenDSS feeder by the "
-                    "phase-domain engine and OpenDSS, as the run; and, with "
-                    "three sites or more, each site removed). Counterfactual: alone or removed; "
-                    "Margin: the finding's margin in that case (Margin all: with every site, "
-                    "the finding's own); Reproduced below: the margin the case must fall below "
-                    "to reproduce the finding (0 for a finding caused by V2G, the margin "
-                    "without V2G less the check's tolerance for one made worse); Effect: "
-                    "reproduces, does not reproduce or not judged; Method: how the margin is "
-                    "recomputed; Driver: one site, each site on its own, needs the sites "
-                    "together or not judged (the Findings sheet's Site driver column says it)",
+    "Site drivers": "which V2G site drives a finding caused or made worse by V2G in a scenario "
+                    "where two or more sites export: the finding's worst fault (for C8's device"
+                    " load, its scenario's power flow) solved again with each site alone at its"
+                    " own export, the others idle (on an OpenDSS feeder by the phase-domain "
+                    "engine and OpenDSS, as the run; and, with three sites or more, each site "
+                    "removed). Counterfactual: alone or removed; I judged: the current the "
+                    "margin answers to, Judged on: which current it is (the largest phase "
+                    "current, or |3I0| where a ground element gives the device's time); Margin:"
+                    " the finding's margin in that case (Margin all: with every site, the "
+                    "finding's own); Reproduced below: the margin the case must fall below to "
+                    "reproduce the finding (0 for a finding caused by V2G, the margin without "
+                    "V2G less the check's tolerance for one made worse); Effect: reproduces, "
+                    "does not reproduce or not judged; Method: how the margin is recomputed; "
+                    "Driver: one site, each site on its own, needs the sites together or not "
+                    "judged (the Findings sheet's Site driver column says it)",
 }
 
 #: Derived sheets that read one ``tables`` entry: without it they are not computed.
