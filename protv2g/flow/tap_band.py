@@ -83,15 +83,17 @@ def low_service_pu(tab: Any) -> np.ndarray:
         return np.where(np.isnan(ll), np.fmin.reduce(phases), tab["vm_ll_min_pu"].to_numpy(float))
 
 
-def _solve(engine: Any, block: Any, start: dict, base_case: bool) -> tuple[Any, dict | None]:
+def _solve(engine: Any, block: Any, start: dict, base_case: bool,
+           trial: tuple[str, int, float, int] | None = None) -> tuple[Any, dict | None]:
     """The block's (one) step solved from ``start``: its arrays (node voltages, taps: the
     elements' currents are not read) and the state it settled on. A base case's elements
     are left open after it (the base case's solves come in a row: the feeder is re-energised
     once, before the first snapshot, :meth:`~protv2g.flow.opendss.DssFlowEngine.solve`'s
-    ``keep_base_open``)."""
+    ``keep_base_open``). ``trial``: a band-edge trial's winding, tap and direction (solved
+    until its control moves it back, :mod:`protv2g.flow.dss_trial`)."""
     arr = engine.solve(block.load_fraction, block.site_p_mw, der_fraction=block.der,
                        base_case=base_case, start=start, voltages_only=True,
-                       keep_base_open=base_case)
+                       keep_base_open=base_case, trial=trial)
     return arr, (engine.step_state if bool(arr.converged[0]) else None)
 
 
@@ -152,7 +154,8 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
                 continue
             trial = {"taps": {k: (to if k == key else v) for k, v in taps.items()},
                      "caps": state["caps"]}
-            _, got = _solve(engine, block, trial, base_case)
+            _, got = _solve(engine, block, trial, base_case,
+                            (key[0].split(".", 1)[1], key[1], to, direction))
             if got is None:
                 continue
             now = {(str(t).lower(), w): v for (t, w), v in got["taps"].items()}
