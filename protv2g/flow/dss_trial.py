@@ -14,9 +14,11 @@ the first control iteration when it moved the trial's winding back, against the 
 direction: a band-edge trial is kept only where its control leaves the tap where it was put,
 and a control that moves it back from the trial does not move it there again (its
 compensated voltage one step back is where the search's state held it, inside its band).
-The rest of the loop — a power flow and a control iteration more, 2–3 of the ~4 of a
-refused trial on the IEEE 8500 — is what is saved. Any other trial runs the loop to its end
-as ``Solve`` does.
+The rest of the loop — 1–4 power flows and control iterations more of the 2–5 of a refused
+trial on the IEEE 8500 — is what is saved. Any other trial runs the loop to its end as
+``Solve`` does. A stopped trial leaves the circuit at its first power flow's voltages, where
+the next solve starts: OpenDSS's solutions then move within its convergence tolerance, and
+:mod:`protv2g.flow.tap_band`'s tie rule keeps a band edge from moving with them.
 """
 
 from __future__ import annotations
