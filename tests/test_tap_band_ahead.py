@@ -143,6 +143,10 @@ def test_the_edges_are_the_same_with_fewer_solves(drafted, monkeypatch) -> None:
         a, b = told[col].to_numpy(float), every[col].to_numpy(float)
         assert np.isfinite(a).sum() > 0
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
-        np.testing.assert_allclose(a, b, rtol=0, atol=1e-6, equal_nan=True)
+        # OpenDSS's convergence tolerance (1e-4 pu, ``ConvergenceTolerance``): a solve's
+        # voltages depend on the solve before it to that, and the two runs solve different
+        # sequences (a refused trial stopped early leaves its first power flow's voltages,
+        # flow.dss_trial: 2.2e-6 pu here)
+        np.testing.assert_allclose(a, b, rtol=0, atol=1e-4, equal_nan=True)
     assert n_told["solves"] < n_every["solves"], (n_told, n_every)
     assert n_told["base_edges"] == n_every["base_edges"] == 4

@@ -72,6 +72,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from protv2g.flow.dss_trial import TRIAL_FAILED, solve_trial
 from protv2g.flow.load_level import load_multiplier, load_split
 from protv2g.flow.opendss_der import ExistingDer
 from protv2g.flow.opendss_layout import (
@@ -302,13 +303,20 @@ class DssFlowEngine:
             dss.Capacitors.States(states)
         dss.Text.Command("reset controls")
 
-    def _solve_once(self) -> bool:
-        """One snapshot solve; after a failure OpenDSS needs its mode set again to solve."""
+    def _solve_once(self, trial: tuple[str, int, float, int] | None = None) -> bool:
+        """One snapshot solve; after a failure OpenDSS needs its mode set again to solve.
+        ``trial``: a band-edge trial (transformer, winding, tap, direction), solved by
+        :func:`~protv2g.flow.dss_trial.solve_trial` (stopped where its control moves it
+        back) instead of OpenDSS's ``Solve`` on the first attempt."""
         dss = self._dss
         for attempt in range(2):
             try:
                 if attempt:
                     dss.Text.Command("set mode=snapshot")
+                if trial is not None and not attempt:
+                    if solve_trial(dss, *trial) != TRIAL_FAILED:
+                        return True
+                    continue
                 dss.Solution.Solve()
                 if dss.Solution.Converged():
                     return True
@@ -321,7 +329,8 @@ class DssFlowEngine:
               sequential: bool = False, der_fraction: np.ndarray | None = None,
               base_case: bool = False, all_built: bool = False,
               start: dict | None = None, voltages_only: bool = False,
-              keep_base_open: bool = False) -> DssFlowArrays:
+              keep_base_open: bool = False,
+              trial: tuple[str, int, float, int] | None = None) -> DssFlowArrays:
         """Solve ``n`` steps.
 
         Parameters
@@ -359,6 +368,11 @@ class DssFlowEngine:
             a re-energising solve after each, from the first solve's taps at that load, was
             0.57 s against 0.13 s a trial on the IEEE 8500 (regb45). The next base-case step
             then starts from the voltages of the one before, not from the re-energised feeder's.
+        trial : tuple, optional
+            ``(transformer, winding, tap pu, direction)``: the (one) step is a regulator's
+            band-edge trial (:mod:`protv2g.flow.tap_band`), solved until its control moves
+            that tap back (:func:`~protv2g.flow.dss_trial.solve_trial`): the step's state
+            then has the tap moved back and its voltages are the first power flow's.
 
         Returns
         -------
@@ -403,7 +417,7 @@ class DssFlowEngine:
             for j in range(len(self.sites)):
                 dss.Generators.Name(f"{SITE_PREFIX}{j}")
                 dss.Generators.kW(float(p[j, k]) * 1000.0)
-            ok = self._solve_once()
+            ok = self._solve_once(trial)
             out.converged[k] = ok
             out.iterations[k] = int(dss.Solution.Iterations())
             if not ok:

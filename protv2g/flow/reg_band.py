@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["MARGIN_STEPS", "compensated_v", "refused_ahead", "reg_settings"]
+__all__ = ["MARGIN_STEPS", "at_band_edge", "compensated_v", "refused_ahead", "reg_settings"]
 
 #: A trial is told refused without a solve only when it lands this many tap steps (or more)
 #: outside the band (module docstring: 0.26 step the largest miss measured).
@@ -39,7 +39,9 @@ MARGIN_STEPS = 0.5
 def reg_settings(dss: Any) -> dict[tuple[str, int], dict]:
     """``{("transformer.<name>", winding): settings}`` of every RegControl whose refusals can
     be told ahead (module docstring): ``vreg``, ``band`` (V), ``z`` (``R + jX``, V),
-    ``pt`` (PT ratio), ``ct`` (CT primary, A), ``phase`` (0-based PT phase)."""
+    ``pt`` (PT ratio), ``ct`` (CT primary, A), ``phase`` (0-based PT phase), ``base_v``
+    (the PT-secondary base, V: the winding's bus ``kVBase`` over the PT ratio; ``vreg`` where
+    the bus has no base)."""
     out: dict[tuple[str, int], dict] = {}
     seen: set[tuple[str, int]] = set()
     i = dss.RegControls.First()
@@ -51,11 +53,19 @@ def reg_settings(dss: Any) -> dict[tuple[str, int], dict]:
         ok = (dss.CktElement.Enabled() and not dss.RegControls.MonitoredBus()
               and not dss.RegControls.IsReversible() and phase.isdigit() and key not in seen)
         if ok:
+            dss.Circuit.SetActiveElement(key[0])
+            bus = str(dss.CktElement.BusNames()[key[1] - 1]).split(".", 1)[0]
+            dss.Circuit.SetActiveBus(bus)
+            kv_base = float(dss.Bus.kVBase())
+            dss.Circuit.SetActiveElement(f"regcontrol.{dss.RegControls.Name()}")
+            pt = float(dss.RegControls.PTRatio())
             out[key] = {"vreg": float(dss.RegControls.ForwardVreg()),
                         "band": float(dss.RegControls.ForwardBand()),
                         "z": complex(dss.RegControls.ForwardR(), dss.RegControls.ForwardX()),
                         "pt": float(dss.RegControls.PTRatio()),
-                        "ct": float(dss.RegControls.CTPrimary()), "phase": int(phase) - 1}
+                        "ct": float(dss.RegControls.CTPrimary()), "phase": int(phase) - 1,
+                        "base_v": (kv_base * 1000.0 / pt if kv_base > 0 and pt > 0
+                                   else float(dss.RegControls.ForwardVreg()))}
         elif key in out:
             del out[key]  # a second control on the winding: solved, not told
         seen.add(key)
@@ -95,3 +105,20 @@ def refused_ahead(v: tuple[float, float], setting: dict, direction: int, step: f
     dv = step * v_w
     past = direction * (v_c + direction * dv - (setting["vreg"] + direction * setting["band"] / 2))
     return bool(np.isfinite(past) and past > MARGIN_STEPS * dv)
+
+
+def at_band_edge(v: tuple[float, float], setting: dict, direction: int, tol_pu: float
+                 ) -> bool:
+    """Whether a control whose compensated voltage is ``v`` (:func:`compensated_v`) rests
+    within ``tol_pu`` of the PT-secondary base (``setting["base_v"]``) of the ``direction``
+    edge of its band (+1 ``vreg + band/2``, −1 ``vreg − band/2``), or past it: a tie that
+    OpenDSS's solution, converged to ``tol_pu`` from where its iteration starts, decides
+    either way (:mod:`protv2g.flow.tap_band`'s tie rule).
+
+    >>> s = {"vreg": 124.0, "band": 2.0, "base_v": 120.0}
+    >>> at_band_edge((123.005, 120.0), s, -1, 1e-4), at_band_edge((123.02, 120.0), s, -1, 1e-4)
+    (True, False)
+    """
+    edge = setting["vreg"] + direction * setting["band"] / 2
+    inside = direction * (edge - v[0])  # > 0 inside the band
+    return bool(np.isfinite(inside) and inside <= tol_pu * setting["base_v"])

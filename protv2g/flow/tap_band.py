@@ -38,15 +38,48 @@ them (:mod:`protv2g.checks.flow_tap_path`).
 
 Cost: per such base case and per snapshot two edge searches (at most one solve per regulator
 and pass, none for a trial its control would refuse by more than half a tap step,
-:mod:`protv2g.flow.reg_band`) and two solves; a base case that is another's solve (the same
-load and sites' power, no existing DER to tell them apart) takes the other's edges; nothing
-without an enabled RegControl or with the controls off. IEEE 8500 with a depot (issue #21,
-regb46): 436 → 256 solves a flow, edges the same but one snapshot's (below).
+:mod:`protv2g.flow.reg_band`; a trial its control moves back is stopped after OpenDSS's
+first control iteration, :mod:`protv2g.flow.dss_trial`) and one solve per snapshot and
+edge (the snapshot from the base case's edge); a column's voltages are those of the solve
+its search settled on, not solved again. A base case that is another's solve (the same load
+and sites' power, no existing DER to tell them apart) takes the other's edges; nothing
+without an enabled RegControl or with the controls off. IEEE 8500 with a depot (issue #21):
+436 → 256 solves a flow (regb46), 264 → 244 and 4 → 1 control iteration a refused trial
+(tap48).
 
-A trial at the band's very edge is a tie OpenDSS breaks by where its iteration starts: on
-the IEEE 8500 (depot at 50 %, peak, the bottom edge) vreg2_b at 1.025 reads 123.995 V
-against the band's 124.0 V (vreg 125, band 2; 4e-5 pu, within OpenDSS's 1e-4 pu
-tolerance), refused after one solve, kept after another: skipping solves moves such ties.
+**The tie rule.** OpenDSS iterates a snapshot until no node voltage changes by more than its
+convergence tolerance between two iterations (``Set Tolerance``, default 0.0001 pu of the
+bus's base; OpenDSS's ``ConvergenceTolerance``, R. C. Dugan, "Reference Guide: The Open
+Distribution System Simulator", EPRI, ``Set Tolerance``; ``Solution.Convergence`` in the
+C-API), starting from the voltages the last solve left: a trial's control voltage is known
+to about that, and a trial landing at its band's very edge is kept after one sequence of
+solves and refused after another (IEEE 8500, the depot at 50 %, peak, the bottom edge:
+vreg2_b at 1.025 reads 124.0029 V against the band's 124.0 V, 2.4e-5 pu, kept with every
+trial solved to its end, refused once refused trials stop early, regb46/regb47). So a
+band-edge state is decided from the controlled voltage's distance to the band's edge: a move
+OpenDSS keeps is undone, as a refused one is, where the trial's own compensated voltage (as
+it settled, :func:`~protv2g.flow.reg_band.compensated_v`) lies within the circuit's
+tolerance (on the PT-secondary base, the winding's bus ``kVBase`` / PT ratio: 119.99 V on
+the IEEE 8500 and J1, 0.012 V) of the edge it moves to
+(:func:`~protv2g.flow.reg_band.at_band_edge`). A move OpenDSS refuses stays refused. A
+control whose voltage is not read (a remote bus, a reversible one, a PT phase that is not a
+number, two controls on one winding: :func:`~protv2g.flow.reg_band.reg_settings`) keeps
+OpenDSS's verdict alone. The same rule where a column's voltages were a second solve of the
+edge state (the base case from its edge, the snapshot from its own): not solved again, the
+search's own solve of the state is read, so no second solve settles a tie elsewhere (IEEE
+8500, base/der_off's top from base/peak's equal edge, regb47).
+
+What it moves: the edge stops one tap short at a tie (one step lower at the top, one higher
+at the bottom). The columns feed C12's under-voltage drop only, the base case's edge less
+the snapshot's same edge (:mod:`protv2g.checks.flow_tap_path`; over-voltage rows do not
+read them): a refused tie is the conservative side for the base case's search at the bottom
+(its voltage higher, the drop larger) and for a snapshot's at the top, and the other side
+for the other two. The rule refuses in all four alike — like with like, both edges the last
+rest point more than the tolerance inside the band, and a tie OpenDSS refused is no rest
+point to keep. A trial landing within the solution's own noise of the tolerance's mark is a
+tie again; the rule's distances on the studied feeders: 8500 0.0029 V (refused), J1 0.0060
+and 0.0111 V (refused; 1.6e-7 V apart between two sequences), the 8500's nearest kept trial
+0.01365 V (0.0017 V past the mark, 1e-5 V apart over three sequences).
 """
 
 from __future__ import annotations
@@ -56,7 +89,7 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.flow.reg_band import compensated_v, refused_ahead, reg_settings
+from protv2g.flow.reg_band import at_band_edge, compensated_v, refused_ahead, reg_settings
 
 __all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "band_edge", "low_service_pu", "with_band_starts"]
 
@@ -83,36 +116,41 @@ def low_service_pu(tab: Any) -> np.ndarray:
         return np.where(np.isnan(ll), np.fmin.reduce(phases), tab["vm_ll_min_pu"].to_numpy(float))
 
 
-def _solve(engine: Any, block: Any, start: dict, base_case: bool) -> tuple[Any, dict | None]:
+def _solve(engine: Any, block: Any, start: dict, base_case: bool,
+           trial: tuple[str, int, float, int] | None = None) -> tuple[Any, dict | None]:
     """The block's (one) step solved from ``start``: its arrays (node voltages, taps: the
     elements' currents are not read) and the state it settled on. A base case's elements
     are left open after it (the base case's solves come in a row: the feeder is re-energised
     once, before the first snapshot, :meth:`~protv2g.flow.opendss.DssFlowEngine.solve`'s
-    ``keep_base_open``)."""
+    ``keep_base_open``). ``trial``: a band-edge trial's winding, tap and direction (solved
+    until its control moves it back, :mod:`protv2g.flow.dss_trial`)."""
     arr = engine.solve(block.load_fraction, block.site_p_mw, der_fraction=block.der,
                        base_case=base_case, start=start, voltages_only=True,
-                       keep_base_open=base_case)
+                       keep_base_open=base_case, trial=trial)
     return arr, (engine.step_state if bool(arr.converged[0]) else None)
 
 
 def _state_v(engine: Any, block: Any, start: dict, base_case: bool, solved: bool,
-             settings: dict) -> dict | None:
+             settings: dict) -> tuple[dict | None, Any]:
     """The compensated voltages (:func:`~protv2g.flow.reg_band.compensated_v`) of the
     controls in ``start``, from the circuit as it is (``solved``: it holds ``start``'s
     solution) or from one solve of ``start`` — None when that moves a tap (not a rest point:
-    nothing is told ahead until a move is kept) or there is nothing to tell."""
+    nothing is told ahead until a move is kept) or there is nothing to tell; and that
+    solve's arrays where it held ``start`` (else None)."""
     if not settings:
-        return None
+        return None, None
+    arr = None
     if not solved:
-        _, got = _solve(engine, block, start, base_case)
+        arr, got = _solve(engine, block, start, base_case)
         if got is None or any(abs(got["taps"].get(k, np.nan) - v) > _SAME_TAP_PU
                               for k, v in start["taps"].items()):
-            return None
-    return compensated_v(engine._dss, settings)
+            return None, None
+    return compensated_v(engine._dss, settings), arr
 
 
 def band_edge(engine: Any, block: Any, start: dict, direction: int,
-              base_case: bool = True, solved: bool = False) -> dict:
+              base_case: bool = True, solved: bool = False, start_arrays: Any = None,
+              arrays: bool = False) -> Any:
     """The control state with every regulator moved to the ``direction`` edge of its band (+1
     top, −1 bottom) from ``start``, ``block``'s one step (module docstring).
 
@@ -128,6 +166,15 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     from the state's solution) is not solved: the IEEE 8500's 331 refused trials of a call
     of :func:`with_band_starts` were 81 % of its solves. ``solved``: the circuit holds
     ``start``'s solution (else one solve of it gives its controls' voltages).
+
+    A move OpenDSS keeps is undone all the same where the trial's own compensated voltage
+    rests within OpenDSS's convergence tolerance of the band's edge (the tie rule, module
+    docstring; :func:`~protv2g.flow.reg_band.at_band_edge`).
+
+    ``arrays``: return ``(state, arrays)``, the arrays
+    (:class:`~protv2g.flow.opendss.DssFlowArrays`) of the solve that settled on ``state`` —
+    the last move kept, else the solve of ``start`` (``start_arrays`` where ``solved``) —
+    None where there is none.
     """
     steps = engine.regulated_steps()
     state = start
@@ -136,7 +183,10 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     dss = getattr(engine, "_dss", None)
     settings = reg_settings(dss) if dss is not None else {}
     # the controls' compensated voltages in ``state`` (None: the circuit holds another solve)
-    now_v = _state_v(engine, block, start, base_case, solved, settings)
+    now_v, state_arr = _state_v(engine, block, start, base_case, solved, settings)
+    if solved:
+        state_arr = start_arrays
+    tol_pu = float(dss.Solution.Convergence()) if settings else 0.0
     for _ in range(MAX_PASSES):
         moved = False
         for key, (step, lo, hi) in steps.items():
@@ -152,18 +202,24 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
                 continue
             trial = {"taps": {k: (to if k == key else v) for k, v in taps.items()},
                      "caps": state["caps"]}
-            _, got = _solve(engine, block, trial, base_case)
+            arr, got = _solve(engine, block, trial, base_case,
+                              (key[0].split(".", 1)[1], key[1], to, direction))
             if got is None:
                 continue
             now = {(str(t).lower(), w): v for (t, w), v in got["taps"].items()}
-            if abs(now[key] - trial["taps"][key]) <= _SAME_TAP_PU:
-                state, moved, moves = got, True, moves + 1
-                now_v = compensated_v(dss, settings) if settings else None
+            kept = abs(now[key] - to) <= _SAME_TAP_PU
+            got_v = compensated_v(dss, settings) if kept and settings else None
+            if (got_v is not None and key in got_v
+                    and at_band_edge(got_v[key], settings[key], direction, tol_pu)):
+                kept = False  # a tie: refused (the tie rule, module docstring)
+            if kept:
+                state, state_arr, moved, moves = got, arr, True, moves + 1
+                now_v = got_v
             else:
                 refused[key] = moves
         if not moved:
             break
-    return state
+    return (state, state_arr) if arrays else state
 
 
 def _case_key(engine: Any, block: Any) -> tuple:
@@ -200,7 +256,7 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
     by_name = {b.scenario: b for b in blocks}
     starts = {b.base for b in blocks if len(b.load_fraction) == 1 and b.base != b.scenario
               and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
-    edges: dict[tuple, dict] = {}  # the same base case under two names: its edges once
+    edges: dict[tuple, tuple] = {}  # the same base case under two names: its edges once
     for name in sorted(starts):
         base = by_name[name]
         own = (settled[name] if settled is not None and name in settled
@@ -211,17 +267,23 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
             same = (_case_key(engine, base), repr(sorted(own["taps"].items())),
                     repr(sorted(own["caps"].items())), direction)
             if same not in edges:
-                edges[same] = band_edge(engine, base, own, direction)
-            edge = edges[same]
+                edges[same] = band_edge(engine, base, own, direction, arrays=True)
+            edge, edge_arr = edges[same]
             for b in [base, *[x for x in blocks if x.base == name and x.scenario != name
                               and len(x.load_fraction) == 1]]:
                 if b.scenario not in where:
                     continue
-                arr, got = _solve(engine, b, edge, b is base)
-                if b is not base and got is not None:
+                if b is base:
+                    # the edge search's own solve of it (no re-solve: the tie rule)
+                    arr = edge_arr if edge_arr is not None else _solve(engine, b, edge, True)[0]
+                    got = None
+                else:
+                    arr, got = _solve(engine, b, edge, False)
+                if got is not None:
                     # the same edge in the snapshot: the edge as V2G shifts the band
-                    arr, _ = _solve(engine, b, band_edge(engine, b, got, direction, False,
-                                                         solved=True), False)
+                    at, at_arr = band_edge(engine, b, got, direction, False, solved=True,
+                                           start_arrays=arr, arrays=True)
+                    arr = at_arr if at_arr is not None else _solve(engine, b, at, False)[0]
                 tab = bus_table(model, arr.v_v, np.arange(1), np.array([b.scenario], object),
                                 np.arange(1), b.time_h, ungrounded)
                 lo = where[b.scenario][0]
