@@ -92,6 +92,7 @@ from protv2g.pipeline_blocks import (
     kept_stages,
     positions,
     release_freed_memory,
+    scenario_codes,
     take,
     taken,
     with_grid_columns,
@@ -221,14 +222,15 @@ def _solve(study: Study, net: Any, scenarios: list[Scenario], staged: bool,
     if faults.high is not None:  # (aligned with the low bracket's rows by the engine)
         of_rows = faults.high.device_rows.of_rows
         high, like = _staged(faults.high, blocks)  # its engine rows' stages: all that is read
-    bus_pos, bus_names = positions(faults.bus["scenario"].to_numpy(), held, every=every)
-    bus = take(faults.bus, bus_pos, bus_names)
+    codes, labels_b = scenario_codes(faults.bus)  # (#21: no names factorised)
+    bus_pos, bus_names = positions(codes, held, labels_b, every=every)
+    # every set held (no grid-only or idle set): the engine's table itself, not a copy
+    bus = take(faults.bus, bus_pos, bus_names, shared=True)
     grid = {GRID_ONLY: GRID_ONLY} if GRID_ONLY in sets else None  # existing DER
-    g_bus = None if grid is None else take(faults.bus, *positions(
-        faults.bus["scenario"].to_numpy(), grid))
+    g_bus = None if grid is None else take(faults.bus, *positions(codes, grid, labels_b))
     idle = {k: k for k in (SITES_IDLE, SITES_GRID) if k in sets} or None  # a site's equipment
-    i_bus = None if idle is None else take(faults.bus, *positions(
-        faults.bus["scenario"].to_numpy(), idle))
+    i_bus = None if idle is None else take(faults.bus, *positions(codes, idle, labels_b))
+    del codes
     st_low = _staged(faults, blocks, like)[0] if staged else None  # kept rows, no copy
     del like
     v1 = _v1_pre(faults, inputs.options["devices"])

@@ -271,8 +271,10 @@ class _Collected:
         x = sl.staged_charger_i_12_ka
         if self.rows is not None and x is not None:  # kept rows: the sites' peaks now, the
             # slice's staged charger currents let go (#21: ≈ 5 MB a slice held to the end)
-            put_site_peaks(self.peaks.setdefault(sl.scenario, np.zeros(
-                (c_n, t_n, 2) + x.shape[1:3]))[ci, ti], x, dtype)
+            if sl.scenario not in self.peaks:  # made once (#21: ``setdefault`` made and
+                # zeroed a 4 MB array at every slice, 10,000 buses)
+                self.peaks[sl.scenario] = np.zeros((c_n, t_n, 2) + x.shape[1:3])
+            put_site_peaks(self.peaks[sl.scenario][ci, ti], x, dtype)
             self.pieces[(si, ci, ti)] = replace(sl, charger_i_12_ka=None,
                                                 staged_charger_i_12_ka=None)
 
