@@ -84,7 +84,6 @@ import pandas as pd
 
 from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.engine import fault_study
-from protv2g.findings import finding_keys
 from protv2g.findings_sites_dss import dss_solved
 from protv2g.findings_sites_fault import REPRODUCE_REL as _REPRODUCE_REL
 from protv2g.findings_sites_fault import finding_rows as _finding_rows
@@ -104,6 +103,8 @@ from protv2g.findings_sites_kinds import bar as _bar
 from protv2g.findings_sites_kinds import driver as _driver
 from protv2g.findings_sites_kinds import effect as _effect
 from protv2g.findings_sites_kinds import float_or_nan as _float
+from protv2g.findings_sites_pick import HEADLINE_COLUMN, headline_note
+from protv2g.findings_sites_pick import candidates as _candidates
 from protv2g.network.fault_positions import close_in_study
 from protv2g.scenarios import Scenario, SiteState, charging_scenarios
 from protv2g.study.engine_inputs import (
@@ -121,56 +122,8 @@ __all__ = ["Driver", "KEY_COLUMNS", "MAX_FINDINGS", "MarginMethod", "NotJudged",
 
 
 
-#: Row attributions V2G's export moves (:mod:`protv2g.checks.attribution`).
-_MOVED = ("new", "worse")
-_JUDGED = ("fail", "warn")
-#: the flow criterion attributed per site (:mod:`protv2g.findings_sites_flow`)
-_FLOW_CRITERION = "C8"
 #: a C8 row's margin ``limit − i_device_a`` reproduced to this, A
 _FLOW_MARGIN_ABS_A = 1e-6
-
-
-def _candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
-                coordination: pd.DataFrame | None, max_findings: int, *, flow: bool = False
-                ) -> pd.DataFrame:
-    """Per finding key, its worst V2G row (fail/warn, ``new``/``worse``, a fault row naming
-    a device; ``flow``: a C8 phase row, no fault, naming a device) in a scenario where ≥ 2
-    sites export (``flow``: or ≥ 2 sites charge, C8's charging snapshots); at most
-    ``max_findings``, worst first."""
-    multi = {sc.name for sc in scenarios
-             if not sc.is_base and (sum(st.p_export_kw > 0 for st in sc.sites) >= 2
-                                    or flow and sum(st.p_export_kw < 0 for st in sc.sites) >= 2)}
-    need = {"status", "attribution", "scenario", "fault_bus", "fault_type", "case", "device",
-            "margin"}
-    if not multi or violations is None or not len(violations) or not need <= set(
-            violations.columns):
-        return pd.DataFrame()
-    # the masks on each column's categories, never the rows' texts (10⁵–10⁶ rows)
-    mask = np.ones(len(violations), dtype=bool)
-    for col, ok in (("status", _JUDGED), ("attribution", _MOVED), ("scenario", multi)):
-        mask &= violations[col].astype(object).isin(ok).to_numpy()
-    if not mask.any():
-        return pd.DataFrame()
-    rows = violations.iloc[np.flatnonzero(mask)]
-    given = np.ones(len(rows), dtype=bool)
-    for col in ("fault_bus", "fault_type", "case", "device"):  # a fault row naming a device
-        if flow and col != "device":  # C8's rows: no fault
-            continue
-        given &= np.array([is_given(v) and str(v) != "" for v in rows[col]], dtype=bool)
-    if flow:
-        given &= rows["criterion"].astype(str).eq(_FLOW_CRITERION).to_numpy()
-        given &= ~rows["fault_bus"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
-        if "mechanism" in rows.columns:  # the ground element's 3I0: a three-phase flow's
-            given &= ~rows["mechanism"].astype(str).isin(RESIDUAL_PEAKS).to_numpy()
-    rows = rows[given]
-    if not len(rows):
-        return pd.DataFrame()
-    keys = finding_keys(rows, coordination)
-    rows = rows.assign(**{c: keys[c].to_numpy() for c in KEY_COLUMNS})
-    rows = rows.assign(_m=pd.to_numeric(rows["margin"], errors="coerce").fillna(np.inf))
-    rows = rows.sort_values("_m", kind="stable")
-    key = [c for c in KEY_COLUMNS if c in rows.columns]
-    return rows.drop_duplicates(key).head(max_findings).reset_index(drop=True)
 
 
 def _idle(st: SiteState) -> SiteState:
@@ -275,8 +228,19 @@ def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequen
         res = fault_study(net_study.net, fault_types=[FaultType(row.fault_type)],
                           cases=[Case(row.case)], **fault_options(net_study), scenarios=sets,
                           devices=devices, buses=[index_of[row.fault_bus]], networks=networks)
-        out += _finding_rows(row, cfs, res, net_study, other)
+        out += _noted(_finding_rows(row, cfs, res, net_study, other), row)
     return out
+
+
+def _noted(rows: list[dict[str, Any]], row: Any) -> list[dict[str, Any]]:
+    """``rows`` (one finding's) with its driver text saying the row judged is not the
+    finding's headline row where it is not (:func:`protv2g.findings_sites_pick.
+    headline_note`)."""
+    headline = str(getattr(row, HEADLINE_COLUMN, "") or "")
+    if headline:
+        for r in rows:
+            r["driver_text"] = f"{r['driver_text']}{headline_note(headline)}"
+    return rows
 
 
 def _dss_fault_rows(net_study: Study, cand: pd.DataFrame, by_name: dict[str, Scenario]
@@ -292,7 +256,7 @@ def _dss_fault_rows(net_study: Study, cand: pd.DataFrame, by_name: dict[str, Sce
                                        dss_solved(net_study, rows, cfs_of, others),
                                        strict=True):
         if solved is not None:
-            out += _solved_rows(row, cfs, solved, other)
+            out += _noted(_solved_rows(row, cfs, solved, other), row)
     return out
 
 
@@ -312,9 +276,12 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
         return []
     by_name = {sc.name: sc for sc in scenarios}
     cfs_of = [_counterfactuals(by_name[row.scenario]) for row in cand.itertuples(index=False)]
+    # a ground element's row (3I0, :data:`RESIDUAL_PEAKS`) reads the residual current
+    residual = [str(getattr(row, "mechanism", "")) in RESIDUAL_PEAKS
+                for row in cand.itertuples(index=False)]
     currents = flow_currents_a(study, [(str(row.device), [sc for _, _, sc in cfs])
                                        for row, cfs in zip(cand.itertuples(index=False),
-                                                           cfs_of, strict=True)])
+                                                           cfs_of, strict=True)], residual)
     if currents is None:
         return []
     rtol = _REPRODUCE_REL if study.model is None else DSS_REPRODUCE_REL
@@ -344,7 +311,7 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
         driver, sites, text = _driver(rows, str(row.device), str(row.margin_unit))
         for r in rows:
             r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text)
-        out += rows
+        out += _noted(rows, row)
     return out
 
 
