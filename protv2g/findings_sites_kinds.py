@@ -125,7 +125,13 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
     def part(r: dict[str, Any]) -> str:
         fig = f"{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
-            return fig
+            # a device the rule times does not operate with this site alone: the relation's
+            # ±∞ is not the rule's verdict (review s47: the bench's 3,000-bus C2/C4 rows)
+            lost = [name for name, t in ((device, r.get("t_device_s")),
+                                         (r.get("other_device"), r.get("t_other_s")))
+                    if name and np.isposinf(float_or_nan(t))]
+            return (f"{fig}, {lost[0]} does not operate: the rule's relation is not defined"
+                    if lost and np.isinf(float_or_nan(r["margin"])) else fig)
         if np.isneginf(r["margin"]):  # the rule's device does not operate (C2, C4)
             return f"{fig}, {device} does not operate"
         clear = ", holds" if r["row_attribution"] == "new" else ", no worse than without V2G"

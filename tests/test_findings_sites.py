@@ -356,3 +356,39 @@ def test_driver_says_when_it_judged_another_row_than_the_headline(headline_elsew
     other = view[view["title"].str.contains("RC-MID / FU-LAT2 \\(fuse TC")].iloc[0]
     assert other["worst_scenario"] == "firm/light/100%"
     assert "headline" not in other["site_driver"]
+
+
+def test_lost_rows_say_why_they_are_not_judged():
+    """Review s47: the bench's 3,000-bus study's −∞ rows (C4 R-HEAD over RC-1 "backup does
+    not operate", C2 RC-3 / FU "not seen by recloser") were "sites not judged" without a
+    reason; now the text says it. Figures of that study (3ph b1058 max, expected/light/100 %:
+    the row's RC-1 delayed time 5.990363 s, re-solved 5.990808 s)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from protv2g.findings_sites_fault import Solved, lost_why
+    from protv2g.findings_sites_kinds import driver
+
+    def solved(dev, oth):
+        return Solved(0.0, 0.0, 0.0, dev, oth, np.zeros(3), {})
+
+    row = SimpleNamespace(device="R-HEAD", other_device="RC-1", margin=-np.inf,
+                          t_device_s=np.inf, t_other_s=5.990363322, base_margin=570.59)
+    all_ = solved({"t_op_s": np.inf}, {"t_op_s": 0.0793, "t_delayed_s": 5.990808170})
+    base = solved({"t_op_s": 576.76}, {"t_op_s": 0.0800, "t_delayed_s": 6.052565})
+    assert lost_why(row, all_, base).startswith(
+        "RC-1's time re-solved 5.99081 s against the row's 5.99036 s (7.4e-05 apart")
+    row2 = SimpleNamespace(device="RC-3", other_device="FU", margin=-np.inf,
+                           t_device_s=np.inf, t_other_s=12.2346, base_margin=np.nan)
+    never = solved({"t_op_s": np.inf}, {"t_mm_s": 12.2346})
+    assert lost_why(row2, never, never).startswith(
+        "RC-3 does not operate with every site idle either")
+    # a site alone where the partner does not operate: said, not a bare current
+    rows = [{"counterfactual": "alone", "site": "site1", "i_judged_a": 97.37, "margin": np.inf,
+             "effect": SiteEffect.UNJUDGED.value, "row_attribution": "worse",
+             "t_device_s": 0.2, "t_other_s": np.inf, "other_device": "RC-3",
+             "fault_type": "SLG", "fault_bus": "b688", "case": "max", "scenario": "s"}]
+    drv, _, text = driver(rows, "RC-2", "s")
+    assert drv is Driver.UNJUDGED
+    assert "RC-3 does not operate: the rule's relation is not defined" in text
