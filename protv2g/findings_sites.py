@@ -58,12 +58,20 @@ currents to 1e-6 A). C8's charging peaks are judged the same way in the charging
 charging alone (``p_export_kw`` < 0), the others idle, existing DER off as in the run. Depot
 study, R-F1 charging/firm (483.46 A against 266.7 A): depot alone 390.66 A (fails), campus
 alone 192.09 A — driven by the depot (pandapower ``runpp``: 390.6598 / 192.0938 A).
-The other flow criteria (C11, C12), C8's residual (3I0) rows and a
-three-phase flow's currents are not attributed per site here: "not judged" or no row. A row
-whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's lost
-backup) is judged where the rule's relation is found on the every-site-idle solve (its times
-reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`): a
-site alone with the device still not operating reproduces it.
+A study with single-phase sites has its columns where one of them exports or charges solved
+by ``runpp_3ph``, as the run's flow (residential two-site study, charging/firm: FU-LAT1
+65.703 A with homes-lat1 alone, 25.628 A with homes-lat2 alone; pandapower ``runpp_3ph``
+65.7031 / 25.6282 A), and C8's ground-element rows (3I0) read the residual current on both
+engines. The other flow criteria (C11, C12) are not attributed per site: "not judged (why)".
+A row whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's
+lost backup) is judged where the rule's relation is found on the every-site-idle solve (its
+times reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`):
+a site alone with the device still not operating reproduces it; where none is found the
+driver text says why (:func:`protv2g.findings_sites_fault.lost_why`).
+
+The row judged is the finding's headline row where two or more sites export (or charge) in
+its scenario, else its worst such row, named as not the headline
+(:mod:`protv2g.findings_sites_pick`).
 
 An OpenDSS feeder's findings are solved the same way on its own engines: the fault rows
 through the phase-domain engine (:mod:`protv2g.findings_sites_dss`: one call for every
