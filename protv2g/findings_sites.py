@@ -227,16 +227,23 @@ def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequen
         other = str(row.other_device) if is_given(row.other_device) and str(
             row.other_device) in terminals else None
         cfs = _counterfactuals(by_name[row.scenario])
-        use_high = high and str(getattr(row, "bracket", "")) == "high"
+        # the row's bracket; a row of both (or neither): the high bracket's sets and the low
+        # one's, the first whose all-sites times are the row's (as on an OpenDSS feeder)
+        given = str(getattr(row, "bracket", ""))
+        prefixes = (("h",) if given == "high" else ("c",) if given == "low" or not high
+                    else ("h", "c"))
         sets = {}
         for n, (_, _, sc) in enumerate(cfs):
             low = charger_sources(net_study, sc)
-            sets[f"c{n}"] = high_bracket_sets(net_study, {"h": low})["h"] if use_high else low
+            if "c" in prefixes:
+                sets[f"c{n}"] = low
+            if "h" in prefixes:
+                sets[f"h{n}"] = high_bracket_sets(net_study, {"h": low})["h"]
         devices = [terminals[row.device]] + ([terminals[other]] if other else [])
         res = fault_study(net_study.net, fault_types=[FaultType(row.fault_type)],
                           cases=[Case(row.case)], **fault_options(net_study), scenarios=sets,
                           devices=devices, buses=[index_of[row.fault_bus]], networks=networks)
-        out += _noted(_finding_rows(row, cfs, res, net_study, other), row)
+        out += _noted(_finding_rows(row, cfs, res, net_study, other, prefixes), row)
     return out
 
 
