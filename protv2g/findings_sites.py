@@ -58,12 +58,20 @@ currents to 1e-6 A). C8's charging peaks are judged the same way in the charging
 charging alone (``p_export_kw`` < 0), the others idle, existing DER off as in the run. Depot
 study, R-F1 charging/firm (483.46 A against 266.7 A): depot alone 390.66 A (fails), campus
 alone 192.09 A — driven by the depot (pandapower ``runpp``: 390.6598 / 192.0938 A).
-The other flow criteria (C11, C12), C8's residual (3I0) rows and a
-three-phase flow's currents are not attributed per site here: "not judged" or no row. A row
-whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's lost
-backup) is judged where the rule's relation is found on the every-site-idle solve (its times
-reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`): a
-site alone with the device still not operating reproduces it.
+A study with single-phase sites has its columns where one of them exports or charges solved
+by ``runpp_3ph``, as the run's flow (residential two-site study, charging/firm: FU-LAT1
+65.703 A with homes-lat1 alone, 25.628 A with homes-lat2 alone; pandapower ``runpp_3ph``
+65.7031 / 25.6282 A), and C8's ground-element rows (3I0) read the residual current on both
+engines. The other flow criteria (C11, C12) are not attributed per site: "not judged (why)".
+A row whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's
+lost backup) is judged where the rule's relation is found on the every-site-idle solve (its
+times reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`):
+a site alone with the device still not operating reproduces it; where none is found the
+driver text says why (:func:`protv2g.findings_sites_fault.lost_why`).
+
+The row judged is the finding's headline row where two or more sites export (or charge) in
+its scenario, else its worst such row, named as not the headline
+(:mod:`protv2g.findings_sites_pick`).
 
 An OpenDSS feeder's findings are solved the same way on its own engines: the fault rows
 through the phase-domain engine (:mod:`protv2g.findings_sites_dss`: one call for every
@@ -84,7 +92,6 @@ import pandas as pd
 
 from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.engine import fault_study
-from protv2g.findings import finding_keys
 from protv2g.findings_sites_dss import dss_solved
 from protv2g.findings_sites_fault import REPRODUCE_REL as _REPRODUCE_REL
 from protv2g.findings_sites_fault import finding_rows as _finding_rows
@@ -104,6 +111,8 @@ from protv2g.findings_sites_kinds import bar as _bar
 from protv2g.findings_sites_kinds import driver as _driver
 from protv2g.findings_sites_kinds import effect as _effect
 from protv2g.findings_sites_kinds import float_or_nan as _float
+from protv2g.findings_sites_pick import HEADLINE_COLUMN, headline_note
+from protv2g.findings_sites_pick import candidates as _candidates
 from protv2g.network.fault_positions import close_in_study
 from protv2g.scenarios import Scenario, SiteState, charging_scenarios
 from protv2g.stage_times import study_device
@@ -122,56 +131,8 @@ __all__ = ["Driver", "KEY_COLUMNS", "MAX_FINDINGS", "MarginMethod", "NotJudged",
 
 
 
-#: Row attributions V2G's export moves (:mod:`protv2g.checks.attribution`).
-_MOVED = ("new", "worse")
-_JUDGED = ("fail", "warn")
-#: the flow criterion attributed per site (:mod:`protv2g.findings_sites_flow`)
-_FLOW_CRITERION = "C8"
 #: a C8 row's margin ``limit − i_device_a`` reproduced to this, A
 _FLOW_MARGIN_ABS_A = 1e-6
-
-
-def _candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
-                coordination: pd.DataFrame | None, max_findings: int, *, flow: bool = False
-                ) -> pd.DataFrame:
-    """Per finding key, its worst V2G row (fail/warn, ``new``/``worse``, a fault row naming
-    a device; ``flow``: a C8 phase row, no fault, naming a device) in a scenario where ≥ 2
-    sites export (``flow``: or ≥ 2 sites charge, C8's charging snapshots); at most
-    ``max_findings``, worst first."""
-    multi = {sc.name for sc in scenarios
-             if not sc.is_base and (sum(st.p_export_kw > 0 for st in sc.sites) >= 2
-                                    or flow and sum(st.p_export_kw < 0 for st in sc.sites) >= 2)}
-    need = {"status", "attribution", "scenario", "fault_bus", "fault_type", "case", "device",
-            "margin"}
-    if not multi or violations is None or not len(violations) or not need <= set(
-            violations.columns):
-        return pd.DataFrame()
-    # the masks on each column's categories, never the rows' texts (10⁵–10⁶ rows)
-    mask = np.ones(len(violations), dtype=bool)
-    for col, ok in (("status", _JUDGED), ("attribution", _MOVED), ("scenario", multi)):
-        mask &= violations[col].astype(object).isin(ok).to_numpy()
-    if not mask.any():
-        return pd.DataFrame()
-    rows = violations.iloc[np.flatnonzero(mask)]
-    given = np.ones(len(rows), dtype=bool)
-    for col in ("fault_bus", "fault_type", "case", "device"):  # a fault row naming a device
-        if flow and col != "device":  # C8's rows: no fault
-            continue
-        given &= np.array([is_given(v) and str(v) != "" for v in rows[col]], dtype=bool)
-    if flow:
-        given &= rows["criterion"].astype(str).eq(_FLOW_CRITERION).to_numpy()
-        given &= ~rows["fault_bus"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
-        if "mechanism" in rows.columns:  # the ground element's 3I0: a three-phase flow's
-            given &= ~rows["mechanism"].astype(str).isin(RESIDUAL_PEAKS).to_numpy()
-    rows = rows[given]
-    if not len(rows):
-        return pd.DataFrame()
-    keys = finding_keys(rows, coordination)
-    rows = rows.assign(**{c: keys[c].to_numpy() for c in KEY_COLUMNS})
-    rows = rows.assign(_m=pd.to_numeric(rows["margin"], errors="coerce").fillna(np.inf))
-    rows = rows.sort_values("_m", kind="stable")
-    key = [c for c in KEY_COLUMNS if c in rows.columns]
-    return rows.drop_duplicates(key).head(max_findings).reset_index(drop=True)
 
 
 def _idle(st: SiteState) -> SiteState:
@@ -267,17 +228,35 @@ def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequen
         other = str(row.other_device) if is_given(row.other_device) and str(
             row.other_device) in terminals else None
         cfs = _counterfactuals(by_name[row.scenario])
-        use_high = high and str(getattr(row, "bracket", "")) == "high"
+        # the row's bracket; a row of both (or neither): the high bracket's sets and the low
+        # one's, the first whose all-sites times are the row's (as on an OpenDSS feeder)
+        given = str(getattr(row, "bracket", ""))
+        prefixes = (("h",) if given == "high" else ("c",) if given == "low" or not high
+                    else ("h", "c"))
         sets = {}
         for n, (_, _, sc) in enumerate(cfs):
             low = charger_sources(net_study, sc)
-            sets[f"c{n}"] = high_bracket_sets(net_study, {"h": low})["h"] if use_high else low
+            if "c" in prefixes:
+                sets[f"c{n}"] = low
+            if "h" in prefixes:
+                sets[f"h{n}"] = high_bracket_sets(net_study, {"h": low})["h"]
         devices = [terminals[row.device]] + ([terminals[other]] if other else [])
         res = fault_study(net_study.net, fault_types=[FaultType(row.fault_type)],
                           cases=[Case(row.case)], **fault_options(net_study), scenarios=sets,
                           devices=devices, buses=[index_of[row.fault_bus]], networks=networks)
-        out += _finding_rows(row, cfs, res, net_study, other)
+        out += _noted(_finding_rows(row, cfs, res, net_study, other, prefixes), row)
     return out
+
+
+def _noted(rows: list[dict[str, Any]], row: Any) -> list[dict[str, Any]]:
+    """``rows`` (one finding's) with its driver text saying the row judged is not the
+    finding's headline row where it is not (:func:`protv2g.findings_sites_pick.
+    headline_note`)."""
+    headline = str(getattr(row, HEADLINE_COLUMN, "") or "")
+    if headline:
+        for r in rows:
+            r["driver_text"] = f"{r['driver_text']}{headline_note(headline)}"
+    return rows
 
 
 def _dss_fault_rows(net_study: Study, cand: pd.DataFrame, by_name: dict[str, Scenario]
@@ -293,8 +272,8 @@ def _dss_fault_rows(net_study: Study, cand: pd.DataFrame, by_name: dict[str, Sce
                                        dss_solved(net_study, rows, cfs_of, others),
                                        strict=True):
         if solved is not None:
-            out += _solved_rows(row, cfs, solved, other,
-                                study_device(net_study, str(row.device)))
+            out += _noted(_solved_rows(row, cfs, solved, other,
+                                       study_device(net_study, str(row.device))), row)
     return out
 
 
@@ -314,14 +293,18 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
         return []
     by_name = {sc.name: sc for sc in scenarios}
     cfs_of = [_counterfactuals(by_name[row.scenario]) for row in cand.itertuples(index=False)]
+    # a ground element's row (3I0, :data:`RESIDUAL_PEAKS`) reads the residual current
+    residual = [str(getattr(row, "mechanism", "")) in RESIDUAL_PEAKS
+                for row in cand.itertuples(index=False)]
     currents = flow_currents_a(study, [(str(row.device), [sc for _, _, sc in cfs])
                                        for row, cfs in zip(cand.itertuples(index=False),
-                                                           cfs_of, strict=True)])
+                                                           cfs_of, strict=True)], residual)
     if currents is None:
         return []
     rtol = _REPRODUCE_REL if study.model is None else DSS_REPRODUCE_REL
     out: list[dict[str, Any]] = []
-    for row, cfs, i_a in zip(cand.itertuples(index=False), cfs_of, currents, strict=True):
+    for row, cfs, i_a, res_ in zip(cand.itertuples(index=False), cfs_of, currents, residual,
+                                  strict=True):
         i_row, lim, m_all = (_float(getattr(row, "i_device_a", None)),
                              _float(getattr(row, "limit", None)), _float(row.margin))
         judged = bool(np.isfinite([i_row, lim, m_all]).all()
@@ -339,7 +322,8 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
                          "p_export_kw": p_of[site] if kind == "alone" else sum(
                              v for k, v in p_of.items() if k != site),
                          "i_device_a": float(i), "i_judged_a": float(i),
-                         "judged_on": "phase current", "i_other_a": lim,
+                         "judged_on": "|3I0|" if res_ else "phase current",
+                         "i_other_a": lim,
                          "t_device_s": np.nan, "t_other_s": np.nan, "margin": m,
                          "reproduced_below": bar, "row_attribution": str(row.attribution),
                          "effect": _effect(m, bar).value, "i_device_all_a": float(i_a[-2]),
@@ -347,7 +331,7 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
         driver, sites, text = _driver(rows, str(row.device), str(row.margin_unit))
         for r in rows:
             r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text)
-        out += rows
+        out += _noted(rows, row)
     return out
 
 

@@ -46,7 +46,7 @@ from protv2g.checks.reach_stage import sustained_stage
 from protv2g.devices.kinds import TIME_COLUMNS
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.phase import phase_fault_study
-from protv2g.findings_sites_fault import Solved
+from protv2g.findings_sites_fault import Solved, same_times
 from protv2g.pipeline_der_min import der_min_twins, lower_with_der
 from protv2g.pipeline_dss import device_v1_pre, dss_devices, fold_fault_type, phase_sites
 from protv2g.scenarios import Scenario
@@ -170,19 +170,8 @@ def dss_solved(study: Study, rows: Sequence[Any], cfs_of: Sequence[list[tuple[st
         got = [[_solved(times, low, high, at.get((k, str(r.device), *fault)),
                         at.get((k, o, *fault)) if o else None, br, grid) for k in keys]
                for br in ((given,) if given in ("low", "high") else ("high", "low"))]
-        out.append(next((g for g in got if _same_times(r, g[-2])), got[0]))
+        out.append(next((g for g in got if same_times(r, g[-2])), got[0]))
     return out
-
-
-def _same_times(row: Any, s: Solved) -> bool:
-    """``s`` (a solve of the row's own scenario) has each finite time of the row (1e-6
-    relative) among its device's and partner's times."""
-    for shown, have in ((getattr(row, "t_device_s", np.nan), s.times_device),
-                        (getattr(row, "t_other_s", np.nan), s.times_other)):
-        t = float(shown) if shown is not None else np.nan
-        if np.isfinite(t) and not any(np.isclose(v, t, rtol=1e-6) for v in have.values()):
-            return False
-    return True
 
 
 def _solved(times: pd.DataFrame, low: Any, high: Any, d: int | None, o: int | None,

@@ -27,7 +27,7 @@ from protv2g.scenarios import Scenario
 from protv2g.stage_times import phase_ground_a, study_device, time_key, times_through_stages
 from protv2g.study.loader import Study
 
-__all__ = ["REPRODUCE_REL", "Solved", "finding_rows", "solved_rows"]
+__all__ = ["REPRODUCE_REL", "Solved", "finding_rows", "lost_why", "same_times", "solved_rows"]
 
 #: margin units that are a current's multiple of a device quantity less the rule's factor
 #: (C5: ``I / pickup − limit``)
@@ -112,6 +112,29 @@ def _lost_relation(row: Any, all_: Solved, base: Solved, scale: float
     return None
 
 
+def lost_why(row: Any, all_: Solved, base: Solved) -> str:
+    """Why a row whose device does not operate (margin −∞) is not judged
+    (:func:`_lost_relation` found no relation): the words the driver text says (the bench's
+    3,000-bus study: C4's lost backup, the recloser's time re-solved 5.990808 s against the
+    row's 5.990363 s; C2's recloser not seeing the fault with every site idle either)."""
+    td, to = _float(getattr(row, "t_device_s", None)), _float(getattr(row, "t_other_s", None))
+    if not (np.isposinf(td) and np.isneginf(_float(row.margin))):
+        return ""
+    device, other = str(row.device), str(getattr(row, "other_device", "") or "")
+    if base.times_device and all(np.isposinf(t) for t in base.times_device.values()):
+        return (f"{device} does not operate with every site idle either: no time of it to "
+                "judge the sites by")
+    if not np.isfinite(_float(getattr(row, "base_margin", None))):
+        return "the row has no margin without V2G to find the rule's relation from"
+    if all_.times_other and np.isfinite(to):
+        ko = time_key(all_.times_other, to)
+        t_o = all_.times_other[ko]
+        if not np.isclose(t_o, to, rtol=REPRODUCE_REL):
+            return (f"{other}'s time re-solved {t_o:.6g} s against the row's {to:.6g} s "
+                    f"({abs(t_o - to) / to:.1e} apart, above {REPRODUCE_REL:g})")
+    return "no relation of the two times reproduces the row's margin without V2G"
+
+
 @dataclasses.dataclass
 class Solved:
     """One counterfactual's device figures at the finding's fault."""
@@ -160,15 +183,33 @@ def _iec_sum_a(s: Solved, base: Solved) -> float:
 
 
 
+def same_times(row: Any, s: Solved) -> bool:
+    """``s`` (a solve of the row's own scenario) has each finite time of the row (1e-6
+    relative) among its device's and partner's times."""
+    for shown, have in ((getattr(row, "t_device_s", np.nan), s.times_device),
+                        (getattr(row, "t_other_s", np.nan), s.times_other)):
+        t = float(shown) if shown is not None else np.nan
+        if np.isfinite(t) and not any(np.isclose(v, t, rtol=1e-6) for v in have.values()):
+            return False
+    return True
+
+
 def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study: Study,
-                  other: str | None) -> list[dict[str, Any]]:
-    """The table's rows of one finding from its engine call ``res``."""
+                 other: str | None, prefixes: tuple[str, ...] = ("c",)
+                 ) -> list[dict[str, Any]]:
+    """The table's rows of one finding from its engine call ``res``: its counterfactuals'
+    columns ``<prefix><n>``; of several ``prefixes`` (a row of both brackets: the high one's
+    sets, then the low one's) the first whose all-sites solve has the row's times
+    (:func:`same_times`; the bench's 3,000-bus C4 R-HEAD / RC-1 row, bracket ``both``: RC-1's
+    5.990363 s is the high bracket's, the low one's 5.990808 s)."""
     scen = list(res.scenarios)
     devs = list(res.devices)
     d, o = devs.index(row.device), (devs.index(other) if other else None)
     dev = study_device(study, row.device)
     oth = study_device(study, other) if other else None
-    solved = [_read(res, scen.index(f"c{n}"), d, o, dev, oth) for n in range(len(cfs))]
+    got = [[_read(res, scen.index(f"{p}{n}"), d, o, dev, oth) for n in range(len(cfs))]
+           for p in prefixes]
+    solved = next((g for g in got if same_times(row, g[-2])), got[0])
     return solved_rows(row, cfs, solved, other, dev)
 
 
@@ -319,6 +360,9 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
                      "effect": eff.value, "i_device_all_a": all_.i_device_a,
                      "margin_all": m_all, "method": method.value})
     drv, sites, text = driver(rows, row.device, unit)
+    why = lost_why(row, all_, base) if margin_of is None else ""
+    if why and text.startswith("sites not judged ("):  # say why (review s47: the −∞ rows)
+        text = f"sites not judged ({why}; {text[len('sites not judged ('):]}"
     for r in rows:
         r.update(driver=drv.value, driver_sites=", ".join(sites), driver_text=text)
     return rows

@@ -14,9 +14,15 @@ scenario is (:func:`protv2g.flow.blocks.scenario_blocks`: load at the scenario's
 table reads it (:func:`protv2g.flow.study.flow_study`: the current phasor at the device's
 measuring end of its element, :func:`protv2g.flow.watch.watch_points`, ``|I|`` in A).
 
-Balanced flows only: a study with a single-phase site or an asymmetric load/sgen in its net
-has its device currents from ``runpp_3ph`` (the largest phase), which is not re-solved here
-(:func:`flow_currents_a` returns None; the finding stays "not judged").
+A study with a single-phase site (or an asymmetric load/sgen in its net) has the device
+currents of the steps where a single-phase site exports or charges (every step with an
+asymmetric net) from ``runpp_3ph`` (:func:`protv2g.flow.study.flow_study`'s three-phase steps:
+the largest phase ``i_a``, the residual ``3I0 = |Ia + Ib + Ic|``): the counterfactual columns
+where that holds are solved the same way, by :class:`protv2g.flow.unbalance.ThreePhaseSolver`
+on the same net, and read as the run reads them; the other columns (every single-phase site
+idle) are balanced, their residual 0, as in the run (review s47 chg47: the residential two-site
+study's charging peaks had no driver). A net ``runpp_3ph`` cannot solve keeps the balanced
+``i_a`` and a NaN residual, as the run's flow does.
 
 C8's charging snapshots (:func:`protv2g.scenarios.charging_scenarios`: peak load, each site
 that can charge importing, ``p_export_kw`` < 0, existing DER off) are counterfactual columns
@@ -54,13 +60,10 @@ __all__ = ["DSS_REPRODUCE_REL", "dss_currents_a", "flow_currents_a"]
 DSS_REPRODUCE_REL = 1e-4
 
 
-def _balanced(study: Study) -> bool:
-    """The run's flow solved this study's device currents balanced (no ``runpp_3ph``)."""
-    if any(s.phases == 1 for s in study.document.v2g_sites):
-        return False
-    net = study.net
-    return not any(t in net and len(net[t]) and bool(net[t].in_service.any())
-                   for t in ("asymmetric_load", "asymmetric_sgen"))
+def _asymmetric_net(net: object) -> bool:
+    """The net has in-service asymmetric loads/sgens (its every step is three-phase)."""
+    return any(t in net and len(net[t]) and bool(net[t].in_service.any())  # type: ignore
+               for t in ("asymmetric_load", "asymmetric_sgen"))
 
 
 def _current_a(net: object, res: FlowArrays, w: WatchPoint) -> np.ndarray:
@@ -76,8 +79,43 @@ def _current_a(net: object, res: FlowArrays, w: WatchPoint) -> np.ndarray:
     return np.abs(i[:, pos]) * 1000.0
 
 
-def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]]
-                    ) -> list[np.ndarray] | None:
+def _three_phase(study: Study, v2g: object, lf: np.ndarray, p_mw: np.ndarray, der: np.ndarray,
+                 points: dict[str, WatchPoint], i_a: dict[str, np.ndarray],
+                 i_res: dict[str, np.ndarray]) -> None:
+    """The columns a single-phase site exports or charges in (every column of an asymmetric
+    net) solved by ``runpp_3ph`` as the run's flow solves its steps
+    (:func:`protv2g.flow.study.flow_study`): ``i_a`` (largest phase) and ``i_res`` (3I0) of
+    every watched device, in A, replaced there in place; a net ``runpp_3ph`` cannot solve
+    leaves ``i_a`` balanced and ``i_res`` NaN on those columns (as the run)."""
+    from protv2g.flow.study import _measure_3ph  # the run's own reading of a 3-phase step
+    from protv2g.flow.unbalance import ThreePhaseSolver
+
+    net = v2g.net  # type: ignore[attr-defined]
+    doc_sites = list(study.document.v2g_sites)
+    one_phase = np.array([s.phases == 1 for s in doc_sites], bool)
+    need = (np.ones(p_mw.shape[1], bool) if _asymmetric_net(net)
+            else (np.abs(p_mw[one_phase]) > 0.0).any(axis=0))
+    if not need.any():
+        return
+    buses = v2g.site_buses  # type: ignore[attr-defined]
+    try:
+        solver = ThreePhaseSolver(net, {s.name: buses[s.name] for s in doc_sites},
+                                  {s.name: (s.phase if s.phases == 1 else None)
+                                   for s in doc_sites})
+    except ValueError:
+        for name in i_res:
+            i_res[name][need] = np.nan
+        return
+    idx = np.flatnonzero(need)
+    r = solver.solve(lf[idx], p_mw[:, idx], der_fraction=der[idx])
+    for name, w in points.items():
+        i_ph, i_n, _ = _measure_3ph(net, r, w)
+        i_a[name][idx] = np.where(r.ok, i_ph.max(axis=1) * 1000.0, np.nan)
+        i_res[name][idx] = np.where(r.ok, i_n * 1000.0, np.nan)
+
+
+def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]],
+                    residual: Sequence[bool] | None = None) -> list[np.ndarray] | None:
     """Each request's device current (A) in each of its static scenarios, all requests in one
     flow solve (module docstring).
 
@@ -88,22 +126,23 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
         run's flow adds them).
     requests : sequence of (device, scenarios)
         A device watched by the flow and the scenarios (static: one step each) to solve it in.
+    residual : sequence of bool, optional
+        Per request, read the device's residual current ``3I0`` (a C8 ground-element row),
+        not its largest phase current (default: the phase current of every request).
 
     Returns
     -------
     list of numpy.ndarray or None
         Per request, ``(len(scenarios),)`` currents, A (NaN for a device the flow does not
-        watch); None for an OpenDSS feeder or a study whose flow is three-phase
-        (:func:`_balanced`), or without requests.
+        watch or a column ``runpp_3ph`` did not solve); None without requests.
     """
     if not requests:
         return None
+    res_of = [False] * len(requests) if residual is None else [bool(x) for x in residual]
     if study.model is not None:
-        return dss_currents_a(study, requests)
-    if not _balanced(study):
-        return None
+        return dss_currents_a(study, requests, res_of)
     v2g = with_site_transformers(study)
-    sites = list(v2g.site_buses)  # type: ignore[attr-defined]
+    sites = [s.name for s in study.document.v2g_sites]
     light = float(study.document.scenarios.light_load_fraction)
     cols = [sc for _, scs in requests for sc in scs]
     lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
@@ -115,25 +154,28 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
         for st in sc.sites:
             p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
     net = v2g.net  # type: ignore[attr-defined]
-    res = FlowSolver(net, v2g.site_buses).solve(  # type: ignore[attr-defined]
-        lf, p_mw, der_fraction=der)
-    points = {w.name: w for w in watch_points(v2g)}
+    buses = v2g.site_buses  # type: ignore[attr-defined]
+    res = FlowSolver(net, {n: buses[n] for n in sites}).solve(lf, p_mw, der_fraction=der)
+    want = {device for device, _ in requests}
+    points = {w.name: w for w in watch_points(v2g) if w.name in want}
+    i_a = {n: _current_a(net, res, w) for n, w in points.items()}
+    i_res = {n: np.zeros(len(cols)) for n in points}  # balanced: no residual (the run's)
+    _three_phase(study, v2g, lf, p_mw, der, points, i_a, i_res)
     out, start = [], 0
-    for device, scs in requests:
+    for (device, scs), res_ in zip(requests, res_of, strict=True):
         n = len(scs)
-        w = points.get(device)
-        out.append(_current_a(net, res, w)[start:start + n] if w is not None
-                   else np.full(n, np.nan))
+        read = (i_res if res_ else i_a).get(device)
+        out.append(read[start:start + n] if read is not None else np.full(n, np.nan))
         start += n
     return out
 
 
-def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]]
-                   ) -> list[np.ndarray] | None:
+def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]],
+                   residual: Sequence[bool] | None = None) -> list[np.ndarray] | None:
     """:func:`flow_currents_a` on an OpenDSS feeder: every request's scenarios as one-step
     blocks of one OpenDSS flow run (module docstring; a charging snapshot's block keeps its
-    existing DER off and its base case); None where a scenario has no block of its own in
-    the run's flow (a day's)."""
+    existing DER off and its base case; ``residual``: the device table's ``i_residual_a``);
+    None where a scenario has no block of its own in the run's flow (a day's)."""
     import dataclasses
 
     from protv2g.flow.blocks import scenario_blocks
@@ -171,7 +213,10 @@ def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario
                           dss_watches(study.model, watch),
                           base_open=site_transformer_names(doc))
     table = res.devices
-    i_of = {(str(s), str(d)): abs(float(i)) for s, d, i in zip(
+    res_of = [False] * len(requests) if residual is None else list(residual)
+    i_of = {(str(s), str(d), False): abs(float(i)) for s, d, i in zip(
         table["scenario"], table["device"], table["i_a"], strict=True)}
-    return [np.array([i_of.get((k, device), np.nan) for k in keys])
-            for (device, _), keys in zip(requests, cols, strict=True)]
+    i_of.update({(str(s), str(d), True): abs(float(i)) for s, d, i in zip(
+        table["scenario"], table["device"], table["i_residual_a"], strict=True)})
+    return [np.array([i_of.get((k, device, bool(r)), np.nan) for k in keys])
+            for (device, _), keys, r in zip(requests, cols, res_of, strict=True)]

@@ -33,9 +33,12 @@ class NotJudged(StrEnum):
     "not judged (…)", :func:`protv2g.findings_sites_text.site_driver_texts`; review ver46 #4:
     a blank cell read as "one site")."""
 
-    #: C12, and C8's residual rows or a three-phase flow's: flow criteria not attributed per
-    #: site (module docstring; C8's phase rows of a balanced flow are)
+    #: C12 (the feeder's voltage, loading and reverse flow): a flow criterion not attributed
+    #: per site (C8's device loads are, :mod:`protv2g.findings_sites_flow`)
     FLOW = "flow criterion, not attributed per site"
+    #: C8 without a row in a static snapshot where two or more sites export or charge (its
+    #: peak in a day's step, or one site only charging behind it)
+    NO_LOAD_ROW = "no C8 snapshot row where two or more sites export or charge"
     #: C10, C11: screens of the settings and the sites' totals, no fault to solve
     SCREEN = "a screen of the sites' settings or total export, no fault to solve"
     #: C2's "range shrunk by V2G": the fuse-saving range of the pair, not one fault
@@ -124,7 +127,13 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
         on = "3I0 " if r.get("judged_on") == "|3I0|" else ""
         fig = f"{on}{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
-            return fig
+            # a device the rule times does not operate with this site alone: the relation's
+            # ±∞ is not the rule's verdict (review s47: the bench's 3,000-bus C2/C4 rows)
+            lost = [name for name, t in ((device, r.get("t_device_s")),
+                                         (r.get("other_device"), r.get("t_other_s")))
+                    if name and np.isposinf(float_or_nan(t))]
+            return (f"{fig}, {lost[0]} does not operate: the rule's relation is not defined"
+                    if lost and np.isinf(float_or_nan(r["margin"])) else fig)
         if np.isneginf(r["margin"]):  # the rule's device does not operate (C2, C4)
             return f"{fig}, {device} does not operate"
         clear = ", holds" if r["row_attribution"] == "new" else ", no worse than without V2G"
@@ -136,9 +145,11 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
     # (review ver47 M2: J1 F02's cell read as its worst row b19007's, solved at b41861)
     where = " ".join(str(alone[0].get(k) or "") for k in ("fault_type", "fault_bus", "case")
                      ).strip() if alone else ""
+    scen = str(alone[0].get("scenario") or "") if alone else ""
     if where:
-        scen = str(alone[0].get("scenario") or "")
         each = f"at {where}{', ' + scen if scen else ''}: {each}"
+    elif scen:  # a flow row (C8): its scenario
+        each = f"in {scen}: {each}"
     if any(r["effect"] == SiteEffect.UNJUDGED.value for r in alone):
         return Driver.UNJUDGED, [], f"sites not judged ({each})"
     fails = [r["site"] for r in alone if r["effect"] == SiteEffect.REPRODUCES.value]

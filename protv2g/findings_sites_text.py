@@ -26,6 +26,8 @@ __all__ = ["UNJUDGED_WORDS", "multi_site_scenarios", "site_columns", "not_judged
 #: A C8 charging peak's attributions: the table judges it where ≥ 2 sites charge
 #: (:func:`protv2g.findings_sites._flow_driver_rows`).
 _CHARGING = frozenset({Attribution.CAUSED_CHARGING.value, Attribution.WORSE_CHARGING.value})
+#: The flow criterion judged per site (C8's device loads, :mod:`protv2g.findings_sites_flow`).
+_LOAD_CRITERION = "C8"
 
 
 def site_columns(scenarios: pd.DataFrame | None) -> dict[str, str]:
@@ -70,7 +72,7 @@ def not_judged_reason(criterion: str, mechanism: str, *, n_judged: int) -> NotJu
     table of ``n_judged`` findings (:class:`NotJudged`); an OpenDSS feeder's findings are
     solved per site as a pandapower feeder's (:mod:`protv2g.findings_sites_dss`)."""
     needs = CATALOGUE[criterion].needs if criterion in CATALOGUE else (Need.FAULTS,)
-    if Need.FLOW in needs:
+    if Need.FLOW in needs and criterion != _LOAD_CRITERION:
         return NotJudged.FLOW
     if not needs:
         return NotJudged.SCREEN
@@ -78,7 +80,7 @@ def not_judged_reason(criterion: str, mechanism: str, *, n_judged: int) -> NotJu
         return NotJudged.RANGE
     if n_judged >= MAX_FINDINGS:
         return NotJudged.BEYOND_CAP
-    return NotJudged.NO_FAULT_ROW
+    return NotJudged.NO_LOAD_ROW if criterion == _LOAD_CRITERION else NotJudged.NO_FAULT_ROW
 
 
 def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
@@ -105,9 +107,10 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
     list of str
         A V2G finding (caused or made worse by V2G, or by charging: a C8 charging peak) the
         table judged: its ``driver_text``;
-        one of a site: "one site: <site> (a check of this site alone)"; another V2G finding of a
-        multi-site study: "not judged (<why>)" (:attr:`Driver.UNJUDGED`,
-        :class:`NotJudged`); else "" (a single-site study, or not V2G's).
+        one of a site: "one site: <site> (a check of this site alone)"; another V2G (or
+        charging's) finding of a multi-site study: "not judged (<why>)"
+        (:attr:`Driver.UNJUDGED`, :class:`NotJudged`); else "" (a single-site study, or not
+        V2G's).
     """
     if not len(findings):
         return []
@@ -116,7 +119,12 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
     out = []
     for f, key in zip(findings.itertuples(index=False), _keys(findings), strict=True):
-        if str(f.attribution) in _CHARGING:  # a C8 charging peak: its driver where judged
+        if str(f.attribution) in _CHARGING and key not in text and len(sites) >= 2:
+            # charging's (C8 charging peaks, C12) in a multi-site study, not judged: why
+            # (review chg47: the residential homes' cells were blank)
+            why = not_judged_reason(key[0], key[3], n_judged=n_judged)
+            out.append(f"{Driver.UNJUDGED.value} ({why.value})")
+        elif str(f.attribution) in _CHARGING:  # judged; or a single-site study's: blank
             out.append(text.get(key, ""))
         elif str(f.attribution) not in v2g:
             out.append("")
@@ -152,25 +160,29 @@ UNJUDGED_WORDS = "its margin not recomputed per site; each site's currents: Site
 
 
 def _unjudged_lines(violations: pd.DataFrame | None, multi: set[str], sites: Sequence[str],
-                    n_judged: int) -> dict[tuple[str, str], str]:
-    """(criterion, line device) → why the driver of the V2G fail/warn rows of that line in a
-    multi-site scenario is not judged (:func:`not_judged_reason`); a line whose partner is
-    one V2G site is that site's own and gets nothing."""
+                    n_judged: int) -> dict[tuple[str, str, bool], str]:
+    """(criterion, line device, a charging snapshot's) → why the driver of the V2G fail/warn
+    rows of that line in a multi-site scenario (or, two or more sites in the study, in a
+    charging snapshot) is not judged (:func:`not_judged_reason`); a line whose partner is one
+    V2G site is that site's own and gets nothing."""
     need = {"criterion", "device", "other_device", "status", "attribution", "scenario"}
-    if violations is None or not multi or not need <= set(violations.columns):
+    if violations is None or not (multi or len(sites) >= 2) or not need <= set(
+            violations.columns):
         return {}
-    mask = (violations["scenario"].astype(object).isin(multi).to_numpy()
+    scen = violations["scenario"].astype(str)
+    charging = scen.str.startswith(CHARGING_SNAPSHOT_PREFIX).to_numpy() & (len(sites) >= 2)
+    mask = ((scen.isin(multi).to_numpy() | charging)
             & violations["status"].astype(object).isin(("fail", "warn")).to_numpy()
             & violations["attribution"].astype(object).isin(("new", "worse")).to_numpy())
     rows = violations.iloc[np.flatnonzero(mask)]
     mech = rows["mechanism"] if "mechanism" in rows.columns else pd.Series([""] * len(rows))
-    out: dict[tuple[str, str], str] = {}
-    for crit, dev, other, m in zip(rows["criterion"], rows["device"], rows["other_device"],
-                                   mech, strict=True):
+    out: dict[tuple[str, str, bool], str] = {}
+    for crit, dev, other, m, ch in zip(rows["criterion"], rows["device"], rows["other_device"],
+                                       mech, charging[mask], strict=True):
         partner = str(other) if is_given(other) and str(other) else ""
         if partner in sites:
             continue
-        key = (str(crit), f"{dev} / {partner}" if partner else str(dev))
+        key = (str(crit), f"{dev} / {partner}" if partner else str(dev), bool(ch))
         if key not in out:
             out[key] = not_judged_reason(str(crit), str(m) if is_given(m) else "",
                                          n_judged=n_judged).value
@@ -197,7 +209,7 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
     ``driver_not_judged`` the why."""
     multi = multi_site_scenarios(scenarios)
     has_table = table is not None and len(table)
-    if not has_table and not multi:
+    if not has_table and not multi and len(site_columns(scenarios)) < 2:
         return reasons, data
     # (criterion, device, a charging snapshot's): a C8 charging peak's line apart from the
     # export peak's of the same device
@@ -220,7 +232,7 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
         line = (str(rec.get("criterion")), str(rec.get("device")))
         found = by_line.get((*line, charging))
         why = (UNJUDGED_WORDS if found and {d for d, _ in found} == {Driver.UNJUDGED.value}
-               else lacking.get(line) if not found and not charging else None)
+               else lacking.get((*line, charging)) if not found else None)
         if why:
             words = f"driver not judged ({why})"
             rec = {**rec, "site_driver": Driver.UNJUDGED.value, "driver_sites": "",

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from protv2g import load_study, run_study
-from protv2g.findings_sites import SITE_DRIVERS, Driver, MarginMethod, SiteEffect
+from protv2g.findings_sites import SITE_DRIVERS, Driver, MarginMethod, NotJudged, SiteEffect
 
 FEEDER = Path(__file__).resolve().parents[1] / "feeders" / "residential_evening_peak"
 
@@ -28,6 +28,24 @@ def two_site_result(tmp_path_factory):
     doc["scenarios"].update(participation=["firm"], load_levels=["light"],
                             export_levels_fraction=[1.0])
     folder = tmp_path_factory.mktemp("two_sites")
+    shutil.copy(FEEDER / "feeder.json", folder / "feeder.json")
+    path = folder / "study.yaml"
+    path.write_text(yaml.safe_dump(doc))
+    return run_study(load_study(path))
+
+
+@pytest.fixture(scope="module")
+def headline_elsewhere_result(tmp_path_factory):
+    """The two-site study with an ``expected`` scenario where homes-lat1 exports as in
+    ``firm`` (0.8) and homes-lat2 not at all (0): RC-MID / FU-LAT1's worst V2G row is there
+    (homes-lat1 alone, no other site's current through RC-MID), one site exporting."""
+    doc = yaml.safe_load((FEEDER / "study.yaml").read_text())
+    doc["v2g_sites"] = [s for s in doc["v2g_sites"] if s["name"] != "homes-lat3"]
+    doc["v2g_sites"][0]["participation"].update(expected=0.8)
+    doc["v2g_sites"][1]["participation"].update(low=0.0, expected=0.0)
+    doc["scenarios"].update(participation=["expected", "firm"], load_levels=["light"],
+                            export_levels_fraction=[1.0])
+    folder = tmp_path_factory.mktemp("headline_elsewhere")
     shutil.copy(FEEDER / "feeder.json", folder / "feeder.json")
     path = folder / "study.yaml"
     path.write_text(yaml.safe_dump(doc))
@@ -192,7 +210,6 @@ def _driver_cells(result) -> dict[tuple[str, str, str], str]:
 def test_unjudged_multi_site_findings_say_why(two_site_result):
     """Review ver46 #4: a blank site_driver cell meant one site, not attributed or not
     judged; a V2G finding of a multi-site study the table lacks now says which."""
-    from protv2g.findings_sites import NotJudged
 
     cells = _driver_cells(two_site_result)
     range_ = cells[("C2", "RC-MID / FU-LAT1 (range shrunk by V2G)", "caused by V2G")]
@@ -204,15 +221,51 @@ def test_unjudged_multi_site_findings_say_why(two_site_result):
     assert cells[("C10", "RC-MID / homes-lat1 (first reclose within the DER's anti-islanding "
                   "time + margin)", "caused by V2G")].startswith("one site: homes-lat1")
     assert cells[("C11", "FU-LAT2", "caused by V2G")].startswith("one site: homes-lat2")
-    # not V2G's: blank
+    # the charging's C12 (a flow criterion of the feeder) says why it is not judged (chg47:
+    # the single-phase homes' charging findings were blank)
+    assert cells[("C12", "", "made worse by charging")] == (  # title without a device
+        f"{Driver.UNJUDGED.value} ({NotJudged.FLOW.value})")
+
+
+def test_single_phase_charging_peaks_have_their_driver(two_site_result):
+    """chg47: the single-phase homes' C8 charging peaks (charging/firm: 24 × 11.5 kW on phase
+    a at LAT1-B2 and on phase b at LAT2-B2, peak load) had a blank driver because the flow is
+    ``runpp_3ph``. Each site charging alone is now a three-phase column: FU-LAT1 65.703 A with
+    homes-lat1 alone (limit 80 A / 1.5 = 53.33 A: fails), 25.628 A with homes-lat2 alone;
+    RC-MID 147.131 A / 147.773 A (limit 200 / 1.5 = 133.3 A): each site fails it on its own
+    phase. Independent pandapower ``runpp_3ph`` on the feeder (each site an
+    ``asymmetric_load`` of 0.276 MW on its phase, tolerance 1e-10 MVA, largest phase at the
+    line's from end): FU-LAT1 65.7031 / 25.6282 A, RC-MID 147.1308 / 147.7725 A, both sites
+    66.1614 / 148.3359 A (the run's rows)."""
+    t = two_site_result.tables[SITE_DRIVERS]
+    t = t[(t["criterion"] == "C8") & (t["scenario"] == "charging/firm")]
+    fu = t[t["device"] == "FU-LAT1"].set_index("site")
+    assert (fu["method"] == MarginMethod.FLOW_LOAD.value).all()
+    assert (fu["driver_sites"] == "homes-lat1").all()
+    assert fu.at["homes-lat1", "i_device_a"] == pytest.approx(65.7031, abs=1e-3)
+    assert fu.at["homes-lat2", "i_device_a"] == pytest.approx(25.6282, abs=1e-3)
+    assert fu["i_device_all_a"].to_numpy() == pytest.approx(66.1614, abs=1e-3)
+    rc = t[t["device"] == "RC-MID"].set_index("site")
+    assert (rc["driver"] == Driver.EACH_SITE.value).all()
+    assert rc.at["homes-lat1", "i_device_a"] == pytest.approx(147.1308, abs=1e-3)
+    assert rc.at["homes-lat2", "i_device_a"] == pytest.approx(147.7725, abs=1e-3)
+    assert set(t[t["device"] == "FU-LAT2"]["driver_sites"]) == {"homes-lat2"}
+    cells = _driver_cells(two_site_result)
     assert cells[("C8", "FU-LAT1 (charging peak: vehicle charging behind the device)",
-                  "caused by charging")] == ""
+                  "caused by charging")].startswith("driven by homes-lat1 (")
+    gate = two_site_result.meta["gate"]
+    line = next(r for r, d in zip(gate["reasons"], gate["reason_data"], strict=True)
+                if d and d["kind"] == "fail" and d["criterion"] == "C8"
+                and d["device"] == "RC-MID")
+    assert line.endswith("; each of homes-lat1, homes-lat2 on its own)")
+    c12 = next(d for d in gate["reason_data"] if d and d["kind"] == "fail"
+               and d["criterion"] == "C12")
+    assert c12["driver_not_judged"] == NotJudged.FLOW.value
 
 
 def test_depot_unjudged_findings_say_why(depot_result):
     """Review ver46 #4: depot F06 (C2 range shrunk by V2G, firm/light/100 %, both sites
     exporting) had a blank cell; the C8 export peak now has its driver (fdrv46)."""
-    from protv2g.findings_sites import NotJudged
 
     cells = _driver_cells(depot_result)
     assert cells[("C2", "RC-F1 / FU-F1-LAT2 (range shrunk by V2G)", "caused by V2G")] == (
@@ -227,7 +280,7 @@ def test_depot_unjudged_findings_say_why(depot_result):
 
 def test_single_site_and_reasons_as_data(two_site_result):
     """One site exporting: blank (no "not judged"); the reasons in order of precedence."""
-    from protv2g.findings_sites import MAX_FINDINGS, NotJudged
+    from protv2g.findings_sites import MAX_FINDINGS
     from protv2g.findings_sites_text import (
         multi_site_scenarios,
         not_judged_reason,
@@ -244,6 +297,7 @@ def test_single_site_and_reasons_as_data(two_site_result):
     assert not_judged_reason("C12", "", n_judged=99) is NotJudged.FLOW
     assert not_judged_reason("C5", "", n_judged=MAX_FINDINGS) is NotJudged.BEYOND_CAP
     assert not_judged_reason("C5", "", n_judged=3) is NotJudged.NO_FAULT_ROW
+    assert not_judged_reason("C8", "", n_judged=3) is NotJudged.NO_LOAD_ROW
 
 
 def test_summary_condition_names_the_driver(two_site_result):
@@ -268,3 +322,73 @@ def test_summary_condition_names_the_driver(two_site_result):
     assert "made worse by V2G, driven by homes-lat1; worst margin" in line
     pre = next(t for t in w.lines if "RC-MID / FU-LAT3 (fuse TC" in t)
     assert "driven" not in pre
+
+
+def test_driver_says_when_it_judged_another_row_than_the_headline(headline_elsewhere_result):
+    """Review s47 (drv): the driver judged the worst row among the scenarios where two or more
+    sites export, which may not be the row the finding leads with. RC-MID / FU-LAT1's headline
+    is SLG LAT1-B2 min in expected/light/100% (−0.235229 s), where homes-lat1 alone exports:
+    the driver is judged at firm/light/100% (both export, −0.230781 s) and now says that it
+    is not the headline row, and which that is. Its homes-lat1-alone counterfactual is the
+    expected scenario's own row: the same margin as the run's row there (3.5e-8 s apart:
+    the chargers' current iterated to its tolerance)."""
+    from protv2g.report.derived import derive
+
+    r = headline_elsewhere_result
+    view = derive(r)["findings"]
+    f = view[(view["criterion"] == "C2") & view["title"].str.contains(
+        "RC-MID / FU-LAT1 \\(fuse TC < recloser delayed\\)")].iloc[0]
+    assert f["worst_scenario"] == "expected/light/100%"
+    assert f["site_driver"].startswith("driven by homes-lat1 (at SLG LAT1-B2 min, "
+                                       "firm/light/100%: ")
+    assert f["site_driver"].endswith(
+        "; judged at the worst row where two or more sites export or charge, not at the "
+        "finding's headline row (SLG LAT1-B2 min, expected/light/100%: fewer than two sites "
+        "export or charge there)")
+    rows = _rows(r, "FU-LAT1")
+    v = r.violations
+    own = v[(v["criterion"] == "C2") & (v["other_device"] == "FU-LAT1")
+            & (v["scenario"] == "expected/light/100%") & (v["fault_bus"] == "LAT1-B2")
+            & (v["case"] == "min")]
+    assert rows.at["homes-lat1", "margin"] == pytest.approx(float(own["margin"].min()),
+                                                            abs=1e-6)
+    # RC-MID / FU-LAT2's headline is its firm row (both export): no such clause
+    other = view[view["title"].str.contains("RC-MID / FU-LAT2 \\(fuse TC")].iloc[0]
+    assert other["worst_scenario"] == "firm/light/100%"
+    assert "headline" not in other["site_driver"]
+
+
+def test_lost_rows_say_why_they_are_not_judged():
+    """Review s47: the bench's 3,000-bus study's −∞ rows (C4 R-HEAD over RC-1 "backup does
+    not operate", C2 RC-3 / FU "not seen by recloser") were "sites not judged" without a
+    reason; now the text says it. Figures of that study (3ph b1058 max, expected/light/100 %:
+    the row's RC-1 delayed time 5.990363 s, re-solved 5.990808 s)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from protv2g.findings_sites_fault import Solved, lost_why
+    from protv2g.findings_sites_kinds import driver
+
+    def solved(dev, oth):
+        return Solved(0.0, 0.0, 0.0, dev, oth, np.zeros(3), {})
+
+    row = SimpleNamespace(device="R-HEAD", other_device="RC-1", margin=-np.inf,
+                          t_device_s=np.inf, t_other_s=5.990363322, base_margin=570.59)
+    all_ = solved({"t_op_s": np.inf}, {"t_op_s": 0.0793, "t_delayed_s": 5.990808170})
+    base = solved({"t_op_s": 576.76}, {"t_op_s": 0.0800, "t_delayed_s": 6.052565})
+    assert lost_why(row, all_, base).startswith(
+        "RC-1's time re-solved 5.99081 s against the row's 5.99036 s (7.4e-05 apart")
+    row2 = SimpleNamespace(device="RC-3", other_device="FU", margin=-np.inf,
+                           t_device_s=np.inf, t_other_s=12.2346, base_margin=np.nan)
+    never = solved({"t_op_s": np.inf}, {"t_mm_s": 12.2346})
+    assert lost_why(row2, never, never).startswith(
+        "RC-3 does not operate with every site idle either")
+    # a site alone where the partner does not operate: said, not a bare current
+    rows = [{"counterfactual": "alone", "site": "site1", "i_judged_a": 97.37, "margin": np.inf,
+             "effect": SiteEffect.UNJUDGED.value, "row_attribution": "worse",
+             "t_device_s": 0.2, "t_other_s": np.inf, "other_device": "RC-3",
+             "fault_type": "SLG", "fault_bus": "b688", "case": "max", "scenario": "s"}]
+    drv, _, text = driver(rows, "RC-2", "s")
+    assert drv is Driver.UNJUDGED
+    assert "RC-3 does not operate: the rule's relation is not defined" in text

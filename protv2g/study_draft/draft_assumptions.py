@@ -23,7 +23,7 @@ from protv2g.study_draft.writer import todo
 
 __all__ = ["DRAFT_PARTICIPATION", "FUSE_LINK_FIX", "NO_FUSE_NOTE", "OLD_PICKUP_RULE",
            "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT",
-           "largest_min_ground_fault", "r_fault_todo",
+           "largest_min_ground_fault", "r_fault_todo", "reclose_todo",
            "r_fault_ungrounded_todo"]
 
 
@@ -40,6 +40,36 @@ _RECLOSE_TODO = todo(
     "or drafted V2G sites gets 3.5 s; C10 checks the first against the cease-to-energise "
     "time of the chargers and of the feeder's existing DER",
     "give the breaker's reclose intervals, or [] when it does not reclose")
+
+
+def reclose_todo(intervals_s: list[float] | tuple[float, ...]) -> str:
+    """The TODO comment of a drafted head relay's reclosing, saying why its first reclose is
+    what it is (review rev47a #7, rev46a #5: IEEE 8500's 0.5 s without ``--site``).
+
+    0.5 s is drafted on a model with no DER of its own and no ``--site``: the feeder as it is
+    today, whose breaker an engineer sets to an "instantaneous" first reclose (0.3–0.5 s, the
+    arc path's de-ionising time: C. A. Gross, 20 cycles; a vendor's 0.3 s —
+    :data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_S`), not yet delayed for DER. It
+    is kept, not raised to the DER value, because the base case is the feeder without the
+    sites (review rev47a item 1): once sites are added, C10 reports the delay the sites need
+    as their effect. 3.5 s (a model with DER, or ``--site``) is the cease-to-energise 2 s plus
+    C10's margin bracket's 1 s, rounded up to 0.5 s
+    (:data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`).
+
+    >>> "today's feeder" in reclose_todo([0.5, 15.0, 30.0])
+    True
+    """
+    first = float(intervals_s[0]) if len(intervals_s) else float("nan")
+    if first < 2.0:
+        why = (f"; {first:g} s drafted: the model has no DER of its own and no V2G site was "
+               "given (init --site), so the first reclose is today's feeder's "
+               "instantaneous one; with V2G sites added C10 judges it against their "
+               "cease-to-energise time and reports the delay they need (3.5 s as drafted "
+               "with DER) as their effect")
+    else:
+        why = (f"; {first:g} s drafted: the DER's 2 s cease-to-energise plus C10's 1 s "
+               "margin, rounded up to 0.5 s")
+    return _RECLOSE_TODO.replace(" | fix: ", f"{why} | fix: ", 1)
 
 
 #: The fix of a drafted fuse's link (:mod:`.fuse_draft`).

@@ -15,7 +15,6 @@ from protv2g.study.todos import DRAFTED_RELAY_MARK
 from protv2g.study_draft.curve_choice import clearing_comment, slow_clearing
 from protv2g.study_draft.draft_assumptions import (
     _NO_GROUND_TODO,
-    _RECLOSE_TODO,
     DRAFT_PARTICIPATION,
     FUSE_LINK_FIX,
     NO_FUSE_NOTE,
@@ -30,6 +29,7 @@ from protv2g.study_draft.draft_assumptions import (
     _with_field_todos,
     r_fault_todo,
     r_fault_ungrounded_todo,
+    reclose_todo,
 )
 from protv2g.study_draft.draft_model import (
     _existing_sources,
@@ -248,7 +248,8 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
                                # on the kind line: a line init --redraft never re-writes
                                "kind": todo(CT_RATIO_TODO, CT_RATIO_FIX),
                                "reclose_intervals_s": LV_RECLOSE_TODO if is_low_voltage(
-                                   kv_of(name)) else _RECLOSE_TODO,
+                                   kv_of(name)) else reclose_todo(
+                                       p.entry["reclose_intervals_s"]),
                                "interrupting_rating_ka": _source_caveat(
                                    note, bool(source_issues))})
     for e, rec in mid_reclosers:   # where a head cannot reach (.mid_recloser, rev42a M6)
