@@ -114,6 +114,7 @@ from protv2g.checks.distinct_blocks import (
 from protv2g.checks.duty_known import expand_to_twins
 from protv2g.checks.equipment import IDLE_PAIRS, idle_coordination
 from protv2g.checks.flow_groups import FLOW_GROUPS
+from protv2g.checks.no_primary import no_primary_notes
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.reach_groups import REACH_GROUPS
 from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
@@ -343,6 +344,8 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
     # a V2G-caused C1 row whose pair falls short without V2G at higher fault resistance:
     # said on the row (review rev48a item 1, :mod:`.base_crossing`)
     v = base_crossing_notes(v, ctx)
+    # C5 rows at buses no device has in its primary zone (review rev48a item 6)
+    v = no_primary_notes(v, ctx)
     # the threshold C5, C11 and C12 rows are judged by, named on the row (review rev39a F2)
     v = fill_threshold_rules(v, ctx.thresholds)
     # the repetitive text columns as categoricals (#21: already so when taken above)
