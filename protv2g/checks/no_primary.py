@@ -59,16 +59,17 @@ def no_primary_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
     sel = np.flatnonzero(crit == "C5")
     if not len(sel):
         return v
-    msg_sel = v.message.iloc[sel].astype(str)
-    sel = sel[msg_sel.str.contains(_BACKUP_WORDS, regex=False).to_numpy()]
-    if not len(sel):
-        return v
     only = backup_only_buses(ctx)
     if not only:
         return v
     only_names = {ctx.study.bus_name(b) for b in only}
     bus = v.fault_bus.iloc[sel].astype(str).to_numpy()
     at = sel[np.isin(bus, list(only_names))]
+    if not len(at):
+        return v
+    # the messages of these rows only written (#21: they are written when read)
+    said = v.message.iloc[at].astype(str).str.contains(_BACKUP_WORDS, regex=False)
+    at = at[said.to_numpy()]
     if not len(at):
         return v
     declared = bool(getattr(ctx.study.document, "no_fuses_or_reclosers", False))
