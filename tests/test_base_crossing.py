@@ -145,3 +145,26 @@ def test_gate_short_line_does_not_say_caused_by_v2g_alone():
     line = short_line("fail", worst, {"fail": 16}, 4, "caused by V2G")
     assert ("(fail; caused by V2G at r_fault_min_ohm = 20 Ω only: without V2G the pair falls "
             "short below 285.3 A (above about 20.9 Ω); firm/light/100%") in line
+
+
+def test_summary_findings_table_says_it_beside_the_problem():
+    from openpyxl import Workbook
+
+    from protv2g.checks.no_primary import no_primary_text
+    from protv2g.report.summary import _findings_grid
+    from protv2g.report.summary_memo import Memo
+
+    base = dict(status="fail", worst_margin=-0.2433, margin_unit="s", worst_fault="x",
+                export_trend="", input_basis="given")
+    findings = pd.DataFrame([
+        dict(finding="F03", title="C1 head / fuse", **base,
+             message="m" + crossing_text(285.26, 20.92, 20.0, 0.12)),
+        dict(finding="F28", title="C5 head", **base,
+             message="m" + no_primary_text("n300452", 350, True))])
+    ws = Workbook().active
+    _findings_grid(Memo(ws), findings, {})
+    cells = [str(c.value) for row in ws.iter_rows() for c in row if c.value is not None]
+    assert ("fail: C1 head / fuse (caused by V2G at r_fault_min_ohm = 20 Ω only: without V2G "
+            "the pair falls short below 285.3 A (above about 20.9 Ω))") in cells
+    assert ("fail: C5 head — no judged primary protection at 350 bus(es) (backup zone only)"
+            in cells)

@@ -13,6 +13,7 @@ number of the study's buses in the same state.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,7 @@ from protv2g.checks._common import step_paths_of
 from protv2g.checks.reach_zone import reach_rows
 from protv2g.topology_reach import BACKUP, PRIMARY
 
-__all__ = ["backup_only_buses", "no_primary_text", "no_primary_notes"]
+__all__ = ["backup_only_buses", "no_primary_text", "no_primary_notes", "no_primary_qualifier"]
 
 _BACKUP_WORDS = "in its backup zone"
 
@@ -48,6 +49,24 @@ def no_primary_text(bus: str, n_buses: int, declared_none: bool) -> str:
     return (f"; no device of the study is primary for {bus}: {n_buses} bus(es) of the "
             f"study have no judged primary protection, only this backup{why} — add "
             "their primary device (a step transformer's fuse, a recloser) to judge it")
+
+
+_COUNT = re.compile(r"(?P<n>[\d,]+) bus\(es\) of the study have no judged primary protection")
+
+
+def no_primary_qualifier(message: object) -> str:
+    """``" — no judged primary protection at 350 bus(es) (backup zone only)"`` for a finding
+    whose worst row's message has :func:`no_primary_text`, else ``""`` (the Summary's
+    findings tables, review rev48a item 6).
+
+    >>> no_primary_qualifier(no_primary_text("n300452", 350, True))
+    ' — no judged primary protection at 350 bus(es) (backup zone only)'
+    >>> no_primary_qualifier("head sees 104 A")
+    ''
+    """
+    m = _COUNT.search(str(message)) if message is not None else None
+    return (f" — no judged primary protection at {m['n']} bus(es) (backup zone only)"
+            if m else "")
 
 
 def no_primary_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
