@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from protv2g.checks.base_crossing import crossing_qualifier
 from protv2g.gate_reason_record import device_text, rests_on, scenario_count_text
 from protv2g.gate_twin import cell_text
 from protv2g.input_basis import InputBasis
@@ -84,6 +85,8 @@ def short_line(kind: str, worst: Mapping[str, Any], n_rows: Mapping[str, int],
     head = f"{kind}: {worst['criterion']}" + (f" {device}" if device else "")
     msg = headline(str(worst["message"])) if is_given(worst.get("message")) else ""
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
+    # "caused by V2G" at the studied fault resistance only (review rev48a item 1)
+    attribution += crossing_qualifier(worst.get("message"))
     detail = [str(worst["status"]), f"{attribution}: {marginal}" if marginal else attribution,
               where]
     basis, confirm = rests_on(worst)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.base_crossing import crossing_qualifier
 from protv2g.checks.equipment import PROJECT_ROWS
 from protv2g.findings import finding_attribution
 from protv2g.findings_attribution import Attribution, by_charging
@@ -116,7 +117,8 @@ def _line(kind: str, worst: pd.Series, n_rows: Mapping[str, int], n_scenarios: i
     text = " ".join(parts)
     msg = str(worst["message"]) if is_given(worst.get("message")) else ""
     text += f": {msg}" if msg else ""
-    detail = [note, f"{worst['status']}", attribution, where]
+    # "caused by V2G" at the studied fault resistance only (review rev48a item 1)
+    detail = [note, f"{worst['status']}", attribution + crossing_qualifier(msg), where]
     if str(worst.get("attribution")) in _ATTRIBUTABLE:  # what makes the line V2G's
         detail.append(_twin(worst))
     detail.append(folded)

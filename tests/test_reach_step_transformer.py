@@ -112,6 +112,22 @@ def test_c5_low_side_rows_are_backup_warnings_only(drafted):
     assert set(lat.device) == {"fb"}
 
 
+def test_c5_rows_say_no_device_has_the_bus_in_its_primary_zone(drafted):
+    # review rev48a item 6 (ckt24's 13.2 kV area): a bus in a backup zone only says it has
+    # no judged primary protection; the five low-side buses are each in no primary zone
+    # (s1, s1e, s2, s2e behind the unfused steps; lat2lo behind fb's step)
+    _, r = drafted
+    v = r.violations
+    c5 = v[v.criterion.astype(str).eq("C5")]
+    low = c5[c5.fault_bus.astype(str).isin(LOW_SIDE)]
+    assert len(low)
+    for bus, msg in zip(low.fault_bus.astype(str), low.message.astype(str), strict=True):
+        assert (f"no device of the study is primary for {bus}: 5 bus(es) of the study "
+                "have no judged primary protection") in msg
+    others = c5[~c5.fault_bus.astype(str).isin(LOW_SIDE)]
+    assert not others.message.astype(str).str.contains("no judged primary protection").any()
+
+
 def test_draft_takes_its_min_zone_faults_at_its_own_voltage(drafted):
     d, _ = drafted
     (p,) = d.proposals

@@ -91,6 +91,7 @@ from protv2g.checks.attribution_inputs import (
     staged_change,
     study_fuses,
 )
+from protv2g.checks.base_crossing import base_crossing_notes
 from protv2g.checks.brackets import last_bracket_reader, pairs_in_brackets
 from protv2g.checks.close_in_twins import attributed
 from protv2g.checks.coordination import COORDINATION_COLUMNS, evaluate_pairs
@@ -113,6 +114,7 @@ from protv2g.checks.distinct_blocks import (
 from protv2g.checks.duty_known import expand_to_twins
 from protv2g.checks.equipment import IDLE_PAIRS, idle_coordination
 from protv2g.checks.flow_groups import FLOW_GROUPS
+from protv2g.checks.no_primary import no_primary_notes
 from protv2g.checks.operating_element import uniform_columns
 from protv2g.checks.reach_groups import REACH_GROUPS
 from protv2g.checks.row_groups import GROUP_COLUMNS, GROUP_PART, group_rows
@@ -339,6 +341,11 @@ def _check_study(study: Study, fault_result: Any, flow_result: Any,
         v = v[VIOLATION_COLUMNS + GROUP_COLUMNS]
     for name, table in per_bus.items():  # the grouped rows of every group (#21)
         ctx.cache[name] = compact_violations(table)
+    # a V2G-caused C1 row whose pair falls short without V2G at higher fault resistance:
+    # said on the row (review rev48a item 1, :mod:`.base_crossing`)
+    v = base_crossing_notes(v, ctx)
+    # C5 rows at buses no device has in its primary zone (review rev48a item 6)
+    v = no_primary_notes(v, ctx)
     # the threshold C5, C11 and C12 rows are judged by, named on the row (review rev39a F2)
     v = fill_threshold_rules(v, ctx.thresholds)
     # the repetitive text columns as categoricals (#21: already so when taken above)

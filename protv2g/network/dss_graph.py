@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.errors import Issue
+from protv2g.network.dss_cap_switched import cap_switched_warning
 from protv2g.network.dss_model import DssModel
 
 __all__ = ["SERIES_CLASSES", "SUPPLY_KV_FRACTION", "DssDeviceSite", "SourceRole",
@@ -301,6 +302,11 @@ def graph_warnings(model: DssModel) -> pd.DataFrame:
                  f"({', '.join(buses[t - 1] for t in terms)})" if terms else "a terminal")
         off = f", taking {', '.join(cut[name])} off the feeder" if cut.get(name) else ""
         seen = "; no fault run, flow or check sees that source" if off else ""
+        # a bank its CapControl switched off in the snapshot flow (review rev48a item 5)
+        switched = None if off else cap_switched_warning(model, name, where)
+        if switched is not None:
+            rows.append((name.split(".", 1)[0], name, *switched))
+            continue
         rows.append((name.split(".", 1)[0], name, f"{where} open in the model{off}",
                      "kept open: no current flows through it in any fault run or flow" + seen))
     src = dss_sources(model)

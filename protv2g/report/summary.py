@@ -33,6 +33,8 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from protv2g.charger_counts import chargers_words
+from protv2g.checks.base_crossing import crossing_qualifier
+from protv2g.checks.no_primary import no_primary_qualifier
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import check_attribution, marginal_without_v2g
 from protv2g.findings_sites import SITE_DRIVERS
@@ -121,7 +123,11 @@ def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
         return
     rows = []
     for f in findings.itertuples(index=False):
-        rows.append([f.finding, f"{f.status}: {f.title}",
+        # a V2G attribution at the studied fault resistance only, buses with no judged
+        # primary protection: said beside the problem (review rev48a items 1 and 6)
+        said = getattr(f, "message", "")
+        rows.append([f.finding, f"{f.status}: {f.title}" + no_primary_qualifier(said)
+                     + (f" (caused by V2G{q})" if (q := crossing_qualifier(said)) else ""),
                      _margin_cell(f, no_margin, overall), f.worst_fault or "",
                      f.export_trend, recs.get(str(f.finding), "")])
     w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.checks.base_crossing import crossing_qualifier
 from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import is_charging_snapshot, marginal_without_v2g
@@ -120,6 +121,8 @@ def _line(kind: str, f: Any, rec: str, also: str = "", overall: str = "",
     attribution as the gate's ``fail:`` line says it (review ver46 #6)."""
     where = ", ".join(str(v) for v in (f.worst_scenario, f.worst_fault) if is_given(v) and v)
     parts = [f"{kind}: {f.finding} {f.title} — {f.status}, {attribution or f.attribution}"
+             # "caused by V2G" at the studied fault resistance only (review rev48a item 1)
+             + crossing_qualifier(getattr(f, "message", ""))
              + ("" if attribution else _charging_worst(f)) + (f", {driver}" if driver else "")]
     if margin := margin_text(f.worst_margin, f.margin_unit):
         if overall:

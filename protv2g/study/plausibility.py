@@ -195,6 +195,9 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         from protv2g.study.dss_ground_relays import ungrounded_ground_element_warnings
 
         out += ungrounded_ground_element_warnings(study)  # a 51G that never operates (F2)
+        from protv2g.study.site_lumped import lumped_site_warnings
+
+        out += lumped_site_warnings(study)  # home chargers on the primary (rev48a item 4)
     out += unguarded_site_transformer_warnings(study)  # rev33b/rev33c: "silently missing"
     out += _day_warnings(document, file)
     out += _drafted_reclose_warnings(study, file)

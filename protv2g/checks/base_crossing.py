@@ -1,0 +1,297 @@
+"""Where a V2G-caused C1 row on a minimum-case ground fault stands on the fault resistance.
+
+Review rev48a item 1 (EPRI ckt5, F03): the drafted 51G (190 A, MI TD 0.7) at the feeder head
+over a 65K link passed without V2G at the SLG-c fault at 39749 (20 Ω, 295.6 A: interval
+0.386 s against the 0.12 s CTI) and failed with the homes exporting — "caused by V2G". But
+the 51G curve crosses the 65K total-clearing curve (less the CTI) near 287 A: the same two
+devices fall short of the interval without V2G for every ground fault there above ≈ 20.75 Ω,
+inside the 20–40 Ω practice range the study's ``r_fault_min_ohm`` is the low end of. The
+homes only move the crossing through the one resistance studied. The row keeps its label
+(at the studied resistance the base case passes and V2G makes it fail: that is what the
+attribution rule states), and its message says where the base case itself falls short.
+
+Method, for each such row (C1 "backup relay after primary + CTI", ``new``, min case, SLG):
+
+1. **Crossing current.** Without V2G the network has no source between the two devices, so
+   every current of the fault scales with the fault current (the IEC 60909 method has no
+   load currents: superposition of one source). With ``s`` that scale, both devices' phase
+   and residual currents of the base row are ``s`` times the row's, and the base margin is
+   ``m(s) = t_backup(s) − t_primary(s) − CTI`` with the devices' own curves
+   (:func:`protv2g.devices.kinds.operating_times`; the primary's clearing time as the check
+   takes it: its longest shot where it has one, else its operating time). Infeed between the
+   devices (a shunt, an existing generator of the base case) is carried by the row's own
+   ratio of the two devices' currents, held at every ``s``. The crossing is the largest
+   ``s < 1`` with ``m(s) = 0`` (scan on a geometric grid, then bisection). The method is used
+   only where ``m(1)`` reproduces the base row's margin (within :data:`SELF_CHECK_S`).
+2. **Fault resistance of the crossing.** An SLG through ``R_F`` at a bus sees the Thevenin
+   loop ``(z + R_F)·I = E`` (phase coordinates: :mod:`protv2g.engine.phase.faults`), ``E =
+   c·U_n/√3`` (IEC 60909-0 §6.1; c_max 1.10, c_min 1.00 above 1 kV). The base case's min row
+   (``R_F = r_fault_min_ohm``, conductors at end temperature) and max row (``R_F =
+   r_fault_ohm``, 20 °C) at the same bus share ``E``'s angle and the loop's reactance (the
+   temperature changes conductor resistance only, IEC 60909-0 §2.3.2), which fixes ``E``'s
+   angle from the two currents' angles: ``|E_min|/|I_min|·sin(θ − φ_min) = |E_max|/|I_max|·
+   sin(θ − φ_max)``. Then ``z_min = E_min/I_min − R_F`` and the crossing's resistance is
+   ``R_x = −Re z + √((|E_min|/I_x)² − (Im z)²)``. ckt5, 39749 SLG-c: 295.69 A at 20 Ω and
+   1314.71 A at 0 Ω give ``z_min`` = 3.79 + j5.18 Ω, the reviewer's OpenDSS loop with lines
+   × 1.24 (3.79 + j5.17 Ω).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.kinds import operating_times
+from protv2g.units import C_MAX_MV, C_MIN_MV
+
+__all__ = ["PRACTICE_R_FAULT_HIGH_OHM", "SELF_CHECK_S", "crossing_scale", "loop_impedance_ohm",
+           "crossing_resistance_ohm", "crossing_text", "crossing_qualifier",
+           "base_crossing_notes"]
+
+#: The high end of the minimum-ground-fault resistance practice range init cites with its
+#: drafted 20 Ω (North American practice 20–40 Ω, domain.md §2; ``study_draft.
+#: draft_assumptions``).
+PRACTICE_R_FAULT_HIGH_OHM = 40.0
+#: The base row's margin the curves must reproduce at ``s = 1`` before a crossing is stated, s.
+SELF_CHECK_S = 1e-3
+#: The smallest scale searched (a fault current a fifth of the row's).
+_S_MIN = 0.2
+_CHECK = "backup relay after primary + CTI"
+
+
+def _clear_s(dev: Any, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
+    """The primary's clearing time as C1 takes it (``checks._times``: the longest shot where
+    the device has shots, else its operating time), s."""
+    t = operating_times(dev, ip, ig)
+    op = np.asarray(t["t_op_s"], float)
+    shot = t.get("t_longest_shot_s")
+    if shot is None:
+        return op
+    shot = np.asarray(shot, float)
+    return np.where(np.isnan(shot), op, shot)
+
+
+def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
+                   i_backup_a: tuple[float, float], required_s: float,
+                   margin_s: float | None = None) -> float | None:
+    """The largest scale ``s < 1`` of the row's currents at which the pair's margin is 0.
+
+    Parameters
+    ----------
+    primary, backup : Device
+        The device models.
+    i_primary_a, i_backup_a : (float, float)
+        Phase and residual (3I0) current of each device on the base row, A.
+    required_s : float
+        The interval the rule asks (CTI), s.
+    margin_s : float, optional
+        The base row's margin: ``None`` is returned unless the curves reproduce it at
+        ``s = 1`` within :data:`SELF_CHECK_S`.
+
+    Returns
+    -------
+    float or None
+        ``s`` (the crossing current is ``s`` × the row's), or None where the margin at
+        ``s = 1`` is not positive or does not change sign down to ``s`` = 0.2.
+    """
+    def margin(s: np.ndarray) -> np.ndarray:
+        s = np.asarray(s, float)
+        tb = np.asarray(operating_times(backup, s * i_backup_a[0], s * i_backup_a[1])["t_op_s"],
+                        float)
+        tp = _clear_s(primary, s * i_primary_a[0], s * i_primary_a[1])
+        with np.errstate(invalid="ignore"):
+            return tb - tp - required_s
+
+    m1 = float(margin(np.array([1.0]))[0])
+    if not math.isfinite(m1) or m1 <= 0:
+        return None
+    if margin_s is not None and abs(m1 - margin_s) > SELF_CHECK_S:
+        return None
+    grid = np.geomspace(1.0, _S_MIN, 321)
+    m = margin(grid)
+    below = np.flatnonzero(~(m > 0))  # first point not passing (NaN: no time: not passing)
+    if not len(below) or not np.isfinite(m[below[0]]):
+        return None  # no crossing, or the backup stops operating first (no interval to judge)
+    hi, lo = float(grid[below[0] - 1]), float(grid[below[0]])
+    for _ in range(60):
+        mid = 0.5 * (hi + lo)
+        if float(margin(np.array([mid]))[0]) > 0:
+            hi = mid
+        else:
+            lo = mid
+    return 0.5 * (hi + lo)
+
+
+def loop_impedance_ohm(i_min_a: float, phi_min_deg: float, i_max_a: float, phi_max_deg: float,
+                       e_min_v: float, e_max_v: float, r_min_ohm: float,
+                       r_max_ohm: float = 0.0) -> complex | None:
+    """The SLG loop impedance ``z`` of the min case (module docstring, step 2), Ω.
+
+    ``i_*_a``, ``phi_*_deg``: the base case's fault current and its angle in the min and max
+    case at the bus; ``e_*_v``: ``c·U_n/√3`` of each case; ``r_*_ohm``: each case's fault
+    resistance. None where no angle gives a loop of positive resistance and reactance.
+    """
+    m1, m2 = e_min_v / i_min_a, e_max_v / i_max_a
+    p1, p2 = math.radians(phi_min_deg), math.radians(phi_max_deg)
+    theta = math.atan2(m1 * math.sin(p1) - m2 * math.sin(p2),
+                       m1 * math.cos(p1) - m2 * math.cos(p2))
+    for th in (theta, theta + math.pi):
+        z_min = m1 * complex(math.cos(th - p1), math.sin(th - p1)) - r_min_ohm
+        z_max = m2 * complex(math.cos(th - p2), math.sin(th - p2)) - r_max_ohm
+        if z_min.real > 0 and z_min.imag > 0 and z_max.real > 0:
+            return z_min
+    return None
+
+
+def crossing_resistance_ohm(z_ohm: complex, e_v: float, i_a: float) -> float:
+    """The fault resistance through which the SLG current is ``i_a``: ``|z + R| = e/i``, Ω
+    (NaN where no ``R ≥ 0`` gives it)."""
+    m = e_v / i_a
+    if m < abs(z_ohm.imag):
+        return math.nan
+    r = -z_ohm.real + math.sqrt(m * m - z_ohm.imag ** 2)
+    return r if r >= 0 else math.nan
+
+
+def crossing_text(i_x_a: float, r_x_ohm: float, r_min_ohm: float, cti_s: float) -> str:
+    """The message's sentence (review rev48a item 1)."""
+    where = (f"ground faults here through more than about {r_x_ohm:.1f} Ω" if
+             math.isfinite(r_x_ohm) else "ground faults here of a lower current")
+    over = (f", inside the {r_min_ohm:g}–{PRACTICE_R_FAULT_HIGH_OHM:g} Ω practice range "
+            "r_fault_min_ohm is the low end of (domain.md §2)"
+            if math.isfinite(r_x_ohm) and r_x_ohm <= PRACTICE_R_FAULT_HIGH_OHM else "")
+    return (f"; without V2G this pair already falls short of the {cti_s:g} s interval below "
+            f"{i_x_a:.1f} A of fault current ({where}{over}): V2G moves the crossing to "
+            f"this fault at r_fault_min_ohm = {r_min_ohm:g} Ω — caused by V2G at that "
+            "resistance only; the pair's own curves fall short at higher resistances")
+
+
+#: :func:`crossing_text`'s figures, read back by :func:`crossing_qualifier`.
+_SENTENCE = re.compile(r"without V2G this pair already falls short of the \S+ s interval below "
+                       r"(?P<i>[\d.,]+) A of fault current \((?:ground faults here through "
+                       r"more than about (?P<r>[\d.,]+) Ω)?.*?V2G moves the crossing to this "
+                       r"fault at r_fault_min_ohm = (?P<r0>[\d.,]+) Ω")
+
+
+def crossing_qualifier(message: object) -> str:
+    """The attribution's qualifier for a finding or gate line whose worst row's message
+    has :func:`crossing_text` (``""`` otherwise): a signer does not read "caused by V2G"
+    alone (review rev48a item 1).
+
+    >>> q = crossing_qualifier("x; without V2G this pair already falls short of the 0.12 s "
+    ...     "interval below 285.3 A of fault current (ground faults here through more than "
+    ...     "about 20.9 Ω, inside …): V2G moves the crossing to this fault at "
+    ...     "r_fault_min_ohm = 20 Ω — …")
+    >>> q.split(": ")[0]
+    ' at r_fault_min_ohm = 20 Ω only'
+    >>> q.split(": ")[1]
+    'without V2G the pair falls short below 285.3 A (above about 20.9 Ω)'
+    """
+    m = _SENTENCE.search(str(message)) if message is not None else None
+    if m is None:
+        return ""
+    above = f" (above about {m['r']} Ω)" if m["r"] else ""
+    return (f" at r_fault_min_ohm = {m['r0']} Ω only: without V2G the pair falls short "
+            f"below {m['i']} A{above}")
+
+
+def _e_v(kv_ln: float, case: str) -> float:
+    return (C_MAX_MV if case == "max" else C_MIN_MV) * kv_ln * 1e3
+
+
+def base_crossing_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
+    """``v`` with the crossing sentence (:func:`crossing_text`) ending the message of each
+    V2G-caused C1 row on a min-case SLG fault whose base row passes above a crossing current
+    the base case reaches within the fault resistance (module docstring)."""
+    coord = getattr(ctx, "coordination", None)
+    bus_faults = getattr(ctx, "bus_faults", None)
+    study = ctx.study
+    faults_doc = study.document.faults
+    buses = getattr(getattr(study, "model", None), "buses", None)
+    if (coord is None or bus_faults is None or not len(v) or buses is None
+            or "kv_ln" not in buses or faults_doc.method.value != "iec60909"
+            or faults_doc.x_fault_ohm != 0):
+        return v
+    crit = v.criterion.astype(str).to_numpy()
+    sel = np.flatnonzero((crit == "C1") & (v.attribution.astype(str).to_numpy() == "new")
+                         & (v.case.astype(str).to_numpy() == "min")
+                         & v.fault_type.astype(str).str.startswith("SLG").to_numpy()
+                         & (v.status.astype(str).to_numpy() == "fail"))
+    if not len(sel):
+        return v
+    texts = _notes(v.iloc[sel], coord, bus_faults, ctx.devices, ctx.base_of, buses,
+                   float(faults_doc.r_fault_min_ohm), float(faults_doc.r_fault_ohm))
+    at = np.array([sel[k] for k in texts], dtype=np.intp)
+    if not len(at):
+        return v
+    ends = [texts[k] for k in texts]
+    from protv2g.messages import as_messages, is_messages
+    v = v.copy()
+    if is_messages(v.message):
+        v["message"] = as_messages(v.message).suffixed(at, ends)
+    else:
+        msg = v.message.astype(str).to_numpy().copy()
+        msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends, strict=True)]
+        v["message"] = msg
+    return v
+
+
+def _notes(rows: pd.DataFrame, coord: pd.DataFrame, bus_faults: pd.DataFrame,
+           devices: Mapping[str, Any], base_of: Mapping[str, str], buses: pd.DataFrame,
+           r_min_ohm: float, r_max_ohm: float) -> dict[int, str]:
+    """Position in ``rows`` → sentence, for the rows a crossing is found for."""
+    out: dict[int, str] = {}
+    c = coord[(coord.criterion.astype(str) == "C1") & (coord.check.astype(str) == _CHECK)
+              & (coord.case.astype(str) == "min")]
+    seen: dict[tuple, str | None] = {}
+    for k, r in enumerate(rows.itertuples(index=False)):
+        base = base_of.get(str(r.scenario))
+        key = (base, str(r.fault_bus), str(r.fault_type), str(r.device), str(r.other_device))
+        if key not in seen:
+            seen[key] = _note(c, bus_faults, devices, buses, r_min_ohm, r_max_ohm, *key)
+        if seen[key]:
+            out[k] = seen[key]  # type: ignore[assignment]
+    return out
+
+
+def _note(c: pd.DataFrame, bus_faults: pd.DataFrame, devices: Mapping[str, Any],
+          buses: pd.DataFrame, r_min_ohm: float, r_max_ohm: float, base: str | None,
+          fault_bus: str, fault_type: str, dev: str, other: str) -> str | None:
+    if base is None:
+        return None
+    b = c[(c.scenario.astype(str) == base) & (c.fault_bus.astype(str) == fault_bus)
+          & (c.fault_type.astype(str) == fault_type)
+          & (((c.backup.astype(str) == dev) & (c.primary.astype(str) == other))
+             | ((c.backup.astype(str) == other) & (c.primary.astype(str) == dev)))]
+    if len(b) != 1 and not (len(b) and (b.margin_s.nunique() == 1)):
+        return None
+    row = b.iloc[0]
+    p, k = devices.get(str(row.primary)), devices.get(str(row.backup))
+    if p is None or k is None:
+        return None
+    s = crossing_scale(p, k, (float(row.i_primary_a), float(row.i_primary_3i0_a)),
+                       (float(row.i_backup_a), float(row.i_backup_3i0_a)),
+                       float(row.required_s), float(row.margin_s))
+    if s is None:
+        return None
+    f = bus_faults[(bus_faults.scenario.astype(str) == base)
+                   & (bus_faults.bus_name.astype(str) == fault_bus)
+                   & (bus_faults.fault_type.astype(str) == fault_type)]
+    mn, mx = f[f.case.astype(str) == "min"], f[f.case.astype(str) == "max"]
+    if len(mn) != 1 or len(mx) != 1:
+        return None
+    kv_ln = float(buses.kv_ln.iloc[int(mn.bus.iloc[0])])
+    if not kv_ln > 1.0 / math.sqrt(3.0):  # IEC's MV factors only (a bus above 1 kV)
+        return None
+    i_min = float(mn.ikss_ka.iloc[0]) * 1e3
+    z = loop_impedance_ohm(i_min, float(mn.ikss_degree.iloc[0]),
+                           float(mx.ikss_ka.iloc[0]) * 1e3, float(mx.ikss_degree.iloc[0]),
+                           _e_v(kv_ln, "min"), _e_v(kv_ln, "max"), r_min_ohm, r_max_ohm)
+    i_x = s * i_min
+    r_x = math.nan if z is None else crossing_resistance_ohm(z, _e_v(kv_ln, "min"), i_x)
+    return crossing_text(i_x, r_x, r_min_ohm, float(row.required_s))
