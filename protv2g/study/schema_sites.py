@@ -146,6 +146,15 @@ class V2GSite(_Model):
                 f"phase {self.phase!r} is one single-phase unit between two conductors, but "
                 f"phases is {self.phases} | fix: give 'phases: 1' with 'phase: {self.phase}' "
                 "(or drop 'phase' for a three-phase site)")
+        if self.phase is not None and self.phases != 1:
+            # an error, not an "ignored" warning (review rev48b P7): a phase names a
+            # single-phase site; with phases left at its default 3 the site's kW would be
+            # spread over a, b and c where the engineer placed it on one conductor
+            raise ValueError(
+                f"phase {self.phase!r} names the conductor of a single-phase site, but "
+                f"phases is {self.phases} (three-phase: the site would connect to a, b and c "
+                f"and 'phase' would be ignored) | fix: give 'phases: 1' with 'phase: "
+                f"{self.phase}' for a single-phase site, or drop 'phase' for a three-phase one")
         if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
             raise ValueError(
                 f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
