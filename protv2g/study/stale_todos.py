@@ -16,7 +16,7 @@ its redirects: :attr:`Study.feeder_warnings`, the rows the Feeder warnings sheet
 :func:`~protv2g.study.source_check.implausible_sources` of its source) and marks each TODO
 that no longer holds as out of date, saying what the model now has. A drafted rating's TODO
 is marked too when the source it was computed on is out of date (its quoted fault then
-rests on the old source); ``ratings`` gives the rating init's rule now gives, where the
+rests on the model as init read it); ``ratings`` gives the rating init's rule now gives, where the
 caller has it (``validate``: :func:`protv2g.study_draft.redraft_ratings.stale_ratings`).
 
 init's other TODO on the model's fault level — a plausible source behind a near-ideal
@@ -168,8 +168,8 @@ def refresh_model_todos(todos: Sequence[Issue], study: Any,
             why = (f"{used} the largest fault at the device is {i_ka:,.2f} kA, and init's "
                    f"rule gives {new_ka:g} kA")
         elif stale_source:
-            why = (f"the quoted fault was computed on the model's old source; {used} "
-                   "the source is another")
+            why = (f"the quoted fault was computed on the model as init read it; {used} "
+                   "its source or substation transformer is another")
         else:
             continue
         out[k] = Issue(t.file, t.field, f"{t.message}{FIGURES_OUT_OF_DATE}: {why}",
