@@ -62,6 +62,9 @@ def test_fault_level_within_the_rating_is_out_of_date(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "1 TODO comment(s) out of date" in out
+    # the rating's stale figures, said at the end of its long message, named on a line
+    assert ("1 of them quote figures now OUT OF DATE (feeder.redirects changed the model): "
+            "devices[0].interrupting_rating_ka") in out
     assert "value(s) to confirm" in out and "fault level 2,797 kA" in out.split(
         "out of date")[-1]
 
