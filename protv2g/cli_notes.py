@@ -71,11 +71,20 @@ _PLL_NAMES = 20
 
 def _print_notes(caught: list[warnings.WarningMessage],
                  pll: dict[str, object] | None = None) -> None:
-    """Engine notes (warnings raised in protv2g) as one line per kind, with a count;
-    third-party deprecation noise is dropped. Notes that differ only in their figures and in
-    the slice they name are one line giving each figure's range; the PLL notes of every
-    slice one line (:func:`protv2g.slice_note.pll_lines`; ``pll``: what the run adds,
-    :func:`_pll_detail`)."""
+    """Engine notes (warnings raised in protv2g) as :func:`note_lines` gives them, on
+    stderr."""
+    for line in note_lines(caught, pll):
+        print(line, file=sys.stderr)
+
+
+def note_lines(caught: list[warnings.WarningMessage],
+               pll: dict[str, object] | None = None) -> list[str]:
+    """Engine notes (warnings raised in protv2g) as one ``note:`` line per kind, with a
+    count; third-party deprecation noise is dropped. Notes that differ only in their figures
+    and in the slice they name are one line giving each figure's range; the PLL notes of
+    every slice one line (:func:`protv2g.slice_note.pll_lines`; ``pll``: what the run adds,
+    :func:`_pll_detail`). ``run`` prints them; ``batch`` keeps them in the study's row
+    (review rev48b P3: the PLL note once per scenario, 16 lines of ~700 characters)."""
     from protv2g.slice_note import PllNote, SliceNote, pll_lines  # light: no engine
 
     groups: dict[str, list[list[str]]] = {}
@@ -92,16 +101,16 @@ def _print_notes(caught: list[warnings.WarningMessage],
         text = (w.message.text if isinstance(w.message, SliceNote)
                 else str(w.message)).splitlines()[0]
         groups.setdefault(_NUMBER.sub("\x00", text), []).append(_NUMBER.findall(text))
-    for line in pll_lines(plls, pll):
-        print(line, file=sys.stderr)
+    out = list(pll_lines(plls, pll))
     for key, figures in groups.items():
         spans = [_span([f[k] for f in figures]) for k in range(key.count("\x00"))]
         text = key
         for span in spans:
             text = text.replace("\x00", span, 1)
         n = len(figures)
-        print(f"note: {text}" + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""),
-              file=sys.stderr)
+        out.append(f"note: {text}"
+                   + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""))
+    return out
 
 
 def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None

@@ -65,6 +65,7 @@ from protv2g.study.site_transformer_guard import unguarded_site_transformer_rows
 from protv2g.study.stale_todos import is_out_of_date, refresh_model_todos
 from protv2g.study.switching import dead_end_line_names, open_line_names
 from protv2g.study.todos import todo_items
+from protv2g.study_draft.redraft_ratings import head_fault_now
 
 __all__ = ["RUN_STAGES", "run_study", "settings_table", "dependency_versions", "input_digest",
            "line_end_temperature_text", "dead_buses"]
@@ -311,7 +312,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
         # never mentioned by the Summary)
         # (less those stating a model fact the study's feeder.redirects changed: rev45a M1)
         "unconfirmed": [f"{i.field}: {i.message}"
-                        for i in refresh_model_todos(todos, study) if not is_out_of_date(i)],
+                        for i in refresh_model_todos(todos, study, None,
+                                                     head_fault_now(study, todos))
+                        if not is_out_of_date(i)],
         # criterion → the stand-in inputs its evaluation reads (protv2g.criteria_basis)
         "criterion_inputs": stand_ins,
         # criterion → its passing row nearest the limit, where the checks keep one

@@ -23,13 +23,14 @@ from protv2g.violations import CheckStatus, row_weights
 
 __all__ = ["NOT_EVALUATED", "SUMMARY_COLUMNS", "BatchTask", "distinct_notes", "error_row",
            "gate_summary", "hosting_summary", "load_variant", "run_task", "study_result",
-           "summary_frame", "summary_row"]
+           "summary_frame", "summary_row", "worst_margin_text"]
 
 #: Columns of the combined workbook's ``Studies`` sheet (one row per study or variant).
 SUMMARY_COLUMNS = [
     "study", "variant", "file", "status", "verdict", "gate_reasons", "violations",
     "violations_fail", "violations_warn", "violations_info", "hosting_capacity",
-    "worst_margin", "worst_margin_at", "notes", "error", "workbook", "run_s", "cpu_s",
+    "worst_margin", "worst_margin_at", "worst_margin_text", "notes", "error", "workbook",
+    "run_s", "cpu_s",
 ]
 
 NOT_EVALUATED = "not evaluated"
@@ -125,18 +126,55 @@ def gate_summary(result: Any) -> tuple[str, str]:
     return verdict, "; ".join(str(r) for r in reasons)
 
 
-def _worst_margin(violations: pd.DataFrame) -> tuple[float, str]:
+def _worst_margin(violations: pd.DataFrame) -> tuple[float, str, str]:
+    """(worst margin, where: criterion device other_device scenario fault_bus fault_type,
+    the margin as the line prints it: :func:`worst_margin_text`)."""
     if violations.empty or "margin" not in violations.columns:
-        return math.nan, ""
+        return math.nan, "", ""
     margins = pd.to_numeric(violations["margin"], errors="coerce")
     if margins.notna().sum() == 0:
-        return math.nan, ""
+        return math.nan, "", ""
     i = margins.idxmin()
     row = violations.loc[i]
     where = " ".join(str(row.get(c)) for c in ("criterion", "device", "other_device",
                                                "scenario", "fault_bus", "fault_type")
-                     if row.get(c) is not None and str(row.get(c)) not in ("", "nan"))
-    return float(margins.loc[i]), where
+                     if _given(row.get(c)))
+    return float(margins.loc[i]), where, worst_margin_text(row)
+
+
+def _given(value: Any) -> bool:
+    return value is not None and str(value) not in ("", "nan", "None", "<NA>")
+
+
+def worst_margin_text(row: Any) -> str:
+    """A violation ``row``'s margin as the batch line prints it: its value and unit, the
+    criterion and device(s); a margin of −∞ (no time to compare) says which device never
+    operates, as the workbook's findings do (``"−∞: head-sw1 never operates"``; review
+    rev48b P3: the line said "worst margin -inf").
+
+    >>> worst_margin_text({"criterion": "C1", "device": "F-L9", "other_device": "head-sw1",
+    ...     "margin": float("-inf"), "margin_unit": "s", "t_device_s": 0.05,
+    ...     "t_other_s": float("inf")})
+    'C1 F-L9 / head-sw1: −∞ s (head-sw1 never operates: no time to compare)'
+    >>> worst_margin_text({"criterion": "C4", "device": "head-l1", "margin": -3.1802,
+    ...     "margin_unit": "s"})
+    'C4 head-l1: −3.18 s'
+    """
+    from protv2g.significant import number_text
+
+    get = row.get
+    who = " / ".join(str(get(c)) for c in ("device", "other_device") if _given(get(c)))
+    unit = str(get("margin_unit")) if _given(get("margin_unit")) else ""
+    margin = float(pd.to_numeric(get("margin"), errors="coerce"))
+    head = " ".join(x for x in (str(get("criterion") or ""), who) if x)
+    if margin == -math.inf:
+        never = [str(get(d)) for d, t in (("device", "t_device_s"), ("other_device", "t_other_s"))
+                 if _given(get(d))
+                 and float(pd.to_numeric(get(t), errors="coerce")) == math.inf]
+        why = (f"{' and '.join(never)} never operate{'s' if len(never) == 1 else ''}"
+               if never else "a device never operates")
+        return f"{head}: −∞ {unit} ({why}: no time to compare)".replace("  (", " (")
+    return f"{head}: {number_text(margin, unit, 3)}"
 
 
 def summary_row(task: BatchTask, result: Any, run_s: float, cpu_s: float = math.nan
@@ -148,7 +186,7 @@ def summary_row(task: BatchTask, result: Any, run_s: float, cpu_s: float = math.
     weight = pd.Series(row_weights(violations), index=violations.index)
     violations = violations[status != CheckStatus.NOT_APPLICABLE.value]
     verdict, reasons = gate_summary(result)
-    margin, margin_at = _worst_margin(violations)
+    margin, margin_at, margin_text = _worst_margin(violations)
     return {
         "study": result.study_name, "variant": task.variant, "file": task.file,
         "status": "ok", "verdict": verdict, "gate_reasons": reasons,
@@ -157,7 +195,8 @@ def summary_row(task: BatchTask, result: Any, run_s: float, cpu_s: float = math.
         "violations_warn": int(weight[status == CheckStatus.WARN.value].sum()),
         "violations_info": int(weight[status == CheckStatus.INFO.value].sum()),
         "hosting_capacity": hosting_summary(result), "worst_margin": margin,
-        "worst_margin_at": margin_at, "notes": "", "error": "", "workbook": task.workbook,
+        "worst_margin_at": margin_at, "worst_margin_text": margin_text, "notes": "", "error": "",
+        "workbook": task.workbook,
         "run_s": round(run_s, 3), "cpu_s": round(cpu_s, 3),
     }
 
@@ -170,7 +209,8 @@ def error_row(task: BatchTask, error: str, run_s: float = math.nan) -> dict[str,
         "variant": task.variant, "file": task.file, "status": "error", "verdict": "ERROR",
         "gate_reasons": "", "violations": None, "violations_fail": None,
         "violations_warn": None, "violations_info": None, "hosting_capacity": NOT_EVALUATED,
-        "worst_margin": math.nan, "worst_margin_at": "", "notes": "", "error": error,
+        "worst_margin": math.nan, "worst_margin_at": "", "worst_margin_text": "", "notes": "",
+        "error": error,
         "workbook": "",
         "run_s": round(run_s, 3) if not math.isnan(run_s) else math.nan, "cpu_s": math.nan,
     }
@@ -239,22 +279,41 @@ def run_task(task: BatchTask) -> dict[str, Any]:
                          time.perf_counter() - start)
     row = summary_row(task, result, time.perf_counter() - start,
                       time.process_time() - cpu_start)
-    row["notes"] = distinct_notes(caught)
+    row["notes"] = distinct_notes(caught, _run_pll_detail(result, task))
     return row
 
 
-def distinct_notes(caught: list[warnings.WarningMessage]) -> str:
-    """The distinct messages of ``caught``, in order, one per line.
+def _run_pll_detail(result: Any, task: BatchTask) -> dict[str, object]:
+    """What ``run`` adds to the PLL note (:func:`protv2g.cli_notes._pll_detail`: the held
+    fault buses over every slice, their names, the findings concerned); ``{}`` if it fails."""
+    from protv2g.cli_notes import _pll_detail
+    from protv2g.report.derived import result_findings
+
+    try:
+        return _pll_detail(result.fault_currents, Path(task.workbook), result_findings(result),
+                           result.tables.get("Device duty"))
+    except Exception:  # noqa: BLE001 - an optional detail: the note is given without it
+        return {}
+
+
+def distinct_notes(caught: list[warnings.WarningMessage],
+                   pll: dict[str, object] | None = None) -> str:
+    """The study's notes as ``run`` prints them (:func:`protv2g.cli_notes.note_lines`:
+    one line per kind, the PLL notes of every scenario and slice one line, ``pll`` what the
+    run adds), without the ``note:`` prefix, one per line (review rev48b P3: the PLL note
+    once per scenario, differing only in the scenario named).
 
     >>> import warnings
-    >>> with warnings.catch_warnings(record=True) as w:
-    ...     warnings.simplefilter("always")
-    ...     for _ in range(3):
-    ...         warnings.warn("12 fault buses where the chargers cannot lock on")
-    >>> distinct_notes(w)
-    '12 fault buses where the chargers cannot lock on'
+    >>> from protv2g.slice_note import PllNote
+    >>> caught = [warnings.WarningMessage(PllNote(f"scenario s{n}", n), PllNote,
+    ...                                   "protv2g/engine/study.py", 1) for n in (8, 22)]
+    >>> len(distinct_notes(caught).splitlines()), "8–22" in distinct_notes(caught)
+    (1, True)
     """
-    return "\n".join(dict.fromkeys(" ".join(str(w.message).split()) for w in caught))
+    from protv2g.cli_notes import note_lines
+
+    return "\n".join(dict.fromkeys(line.removeprefix("note: ")
+                                    for line in note_lines(caught, pll)))
 
 
 def summary_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:

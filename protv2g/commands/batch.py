@@ -65,7 +65,10 @@ def _line(row: dict) -> str:
         extra = f" (+{more} more)" if more > 0 else ""
         return f"ERROR  {label} ({row['file']}): {first}{extra}"
     margin = row["worst_margin"]
-    margin_text = f", worst margin {margin:.3g}" if not math.isnan(margin) else ""
+    said = row.get("worst_margin_text")
+    margin_text = ("" if math.isnan(margin) else
+                   f", worst margin {said}" if isinstance(said, str) and said else
+                   f", worst margin {margin:.3g}")
     return (f"{row['verdict']:<6} {label}: {row['violations_fail']} fail / "
             f"{row['violations_warn']} warn / {row['violations_info']} info{margin_text}, "
             f"hosting capacity {row['hosting_capacity']}, {row['run_s']:.1f} s → {row['workbook']}"

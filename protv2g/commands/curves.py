@@ -151,7 +151,10 @@ def run_eval(args: argparse.Namespace) -> int:
         if args.min_melt and args.max_melt:
             raise InputError(Issue("command line", "--max-melt", "--min-melt and --max-melt "
                                    "exclude each other", "give one of them"))
-        fuse = Fuse(name=curve.name, link=curve.name, library=lib)
+        _fuse_adder_check(args)
+        # the adder as the study applies a fuse's time_adder_s: to its total clearing only
+        # (OpenDSS Fuse.Delay; protv2g.devices.fuse), review rev48b P8
+        fuse = Fuse(name=curve.name, link=curve.name, library=lib, time_adder_s=args.adder_s)
         i_a = m * fuse.rating_a
         if args.min_melt:
             t, what, which = fuse.min_melt_time_s(i_a), "minimum melt", "mm"
@@ -159,6 +162,7 @@ def run_eval(args: argparse.Namespace) -> int:
             t, what, which = fuse.max_melt_time_s(i_a), "maximum melt", "max_melt"
         else:
             t, what, which = fuse.total_clear_time_s(i_a), "total clearing", "tc"
+            what += f" (+{args.adder_s:g} s time adder)" if args.adder_s else ""
         where = fuse.boundary(i_a, which)
         head = f"{curve.name}: {what} time at multiples of rating {curve.rating_a:g} A"
     else:
@@ -184,6 +188,22 @@ def run_eval(args: argparse.Namespace) -> int:
     for mi, ti, wi in zip(m, t, where, strict=True):
         print(f"{mi:>10g}  {(f'{ti:.6g}' if np.isfinite(ti) else 'no trip'):>12}  {wi}")
     return 0
+
+
+def _fuse_adder_check(args: argparse.Namespace) -> None:
+    """Refuse a fuse's ``--adder-s`` the study would not apply: a negative one (the study's
+    ``time_adder_s`` is ≥ 0) or one with ``--min-melt``/``--max-melt`` (the study adds a
+    fuse's time adder to its total clearing only, never to its melting times:
+    :mod:`protv2g.devices.fuse`, OpenDSS ``Fuse.Delay``)."""
+    if not (math.isfinite(args.adder_s) and args.adder_s >= 0):
+        raise InputError(Issue("command line", "--adder-s", f"{args.adder_s!r} is not a "
+                               "finite time ≥ 0", "give the fuse's time adder in seconds"))
+    if args.adder_s and (args.min_melt or args.max_melt):
+        raise InputError(Issue(
+            "command line", "--adder-s", "a fuse's time adder delays its total clearing only "
+            "(as the study applies a fuse's time_adder_s, OpenDSS Fuse.Delay), not its "
+            "melting times", "drop --min-melt/--max-melt to see the total clearing with the "
+            "adder, or drop --adder-s"))
 
 
 def run_plot(args: argparse.Namespace) -> int:

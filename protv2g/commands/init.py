@@ -46,6 +46,7 @@ import argparse
 import os
 import shutil
 import stat
+import sys
 from pathlib import Path
 
 from protv2g.errors import InputError, Issue
@@ -100,6 +101,7 @@ def run(args: argparse.Namespace) -> int:
     from protv2g.study_draft.draft import DRAFT_STAGES
     from protv2g.study_draft.draft_text import NO_FUSE_NOTE
     from protv2g.study_draft.notes import note_lines
+    from protv2g.study_draft.site_arg import site_kw_slip
 
     if args.redraft is not None:
         return _redraft(args)
@@ -142,6 +144,10 @@ def run(args: argparse.Namespace) -> int:
     paths = [_study_path(Path(p), model_dir, copy_to, study_dir) for p in (master, *inside)]
     paths += [(extra[Path(r).resolve()]).relative_to(study_dir).as_posix() for r in outside]
     sites = [parse_site(s) for s in args.site]
+    for text, site in zip(args.site, sites, strict=True):  # before the draft's minute or so
+        slip = site_kw_slip(text, site)  # light: the plausibility bounds only
+        if slip:
+            print(f"warning: {slip}", file=sys.stderr)
     # stage progress as `run` and `hosting` show it (review s27 §8: ≈ 29 s silent on EPRI J1)
     with StageProgress("init", DRAFT_STAGES) as progress:
         draft = draft_study(master, redirects=[*inside, *outside], study_paths=paths,

@@ -176,6 +176,8 @@ def issues_from_validation_error(error: ValidationError, file: str,
             if len(shown) < 60:
                 message += f" (got {shown})"
         fix = _FIXES.get(kind, "correct the value")
+        if kind == "missing" and loc:
+            fix = _MISSING_FIXES.get(str(loc[-1]), fix)
         if message.startswith("Value error, "):
             message = message[len("Value error, "):]
         if " | fix: " in message:
@@ -276,6 +278,14 @@ def _hint(err: Any) -> str:
             return f"write {same[0]!r}: the names are case-sensitive ({value!r} is not allowed)"
     return ""
 
+
+#: The fix of a required key that needs more than "add this key": an example and where the
+#: allowed values are listed (review rev48b P6: a fuse without ``link``).
+_MISSING_FIXES = {
+    "link": ("add the fuse's link, e.g. 'link: 15K' (EEI-NEMA K and T links 6K–200T, ANSI "
+             "C37.43; on ≤ 1 kV an IEC 60269 gG link such as 100gG): `protv2g curves list "
+             "--kind fuse` lists every link the library holds"),
+}
 
 #: The fix of a literal field whose allowed values need a word on when each applies
 #: (review rev47b P8: ``phases: 2`` got "use one of the allowed values").

@@ -118,9 +118,47 @@ def load_dss_feeder(source: FeederSource, target: Path, study_dir: Path, file: s
     return out
 
 
+#: Characters typed for one another (a letter for the digit it looks like): a name one
+#: such substitution away is offered first (review rev48b P5: '84O' for 840).
+_LOOK_ALIKE = {frozenset(p) for p in ("o0", "l1", "i1", "il", "s5", "b8", "z2", "g9")}
+
+
+def _one_edit(a: str, b: str) -> int:
+    """0 where ``b`` is ``a`` with one look-alike character substituted, 1 for any other
+    single edit (substitution, insertion, deletion, two neighbours swapped), 2 otherwise."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return 2
+    if len(a) == len(b):
+        diff = [k for k in range(len(a)) if a[k] != b[k]]
+        if len(diff) == 1:
+            return 0 if frozenset((a[diff[0]], b[diff[0]])) in _LOOK_ALIKE else 1
+        swap = (len(diff) == 2 and diff[1] == diff[0] + 1
+                and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]])
+        return 1 if swap else 2
+    short, long_ = sorted((a, b), key=len)
+    return 1 if any(long_[:k] + long_[k + 1:] == short for k in range(len(long_))) else 2
+
+
 def _near(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name.lower(), names, n=5, cutoff=0.3)
-    return f" (e.g. {', '.join(close)})" if close else ""
+    """The model's names to offer for ``name``: every name one edit away first (a
+    look-alike character first of all), then :func:`difflib.get_close_matches`' up to 5.
+
+    >>> _near("84O", ["800", "802", "840", "842", "844", "846", "848", "864", "854"])
+    ' (e.g. 840, 842, 844, 846, 848)'
+    """
+    low = name.lower()
+    edits = sorted((d, n) for n in names if (d := _one_edit(low, n.lower())) < 2)
+    close = [n for _d, n in edits][:_EDITS_SHOWN]
+    more = (f" and {len(edits) - _EDITS_SHOWN} more one character away"
+            if len(edits) > _EDITS_SHOWN else "")
+    close += [n for n in difflib.get_close_matches(low, names, n=5, cutoff=0.3)
+              if n not in close][:max(0, 5 - len(close))]
+    return f" (e.g. {', '.join(close)}{more})" if close else ""
+
+
+#: At most this many names one edit away are listed (a short name on a large feeder has
+#: dozens: b1 → b2 … b9, b10 …).
+_EDITS_SHOWN = 10
 
 
 def site_bus(model: DssModel, bus: str, file: str, key: str) -> tuple[int, list[Issue]]:

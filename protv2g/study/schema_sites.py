@@ -146,6 +146,15 @@ class V2GSite(_Model):
                 f"phase {self.phase!r} is one single-phase unit between two conductors, but "
                 f"phases is {self.phases} | fix: give 'phases: 1' with 'phase: {self.phase}' "
                 "(or drop 'phase' for a three-phase site)")
+        if self.phase is not None and self.phases != 1:
+            # an error, not an "ignored" warning (review rev48b P7): a phase names a
+            # single-phase site; with phases left at its default 3 the site's kW would be
+            # spread over a, b and c where the engineer placed it on one conductor
+            raise ValueError(
+                f"phase {self.phase!r} names the conductor of a single-phase site, but "
+                f"phases is {self.phases} (three-phase: the site would connect to a, b and c "
+                f"and 'phase' would be ignored) | fix: give 'phases: 1' with 'phase: "
+                f"{self.phase}' for a single-phase site, or drop 'phase' for a three-phase one")
         if self.sustained_limit_pu is not None and self.sustained_limit_pu > self.limit_pu:
             raise ValueError(
                 f"sustained_limit_pu ({self.sustained_limit_pu:g}) exceeds the first-cycle "
@@ -158,11 +167,33 @@ class V2GSite(_Model):
                 f"{self.sustained_limit:g}, first-cycle limit limit_pu {self.limit_pu:g}] | fix: "
                 "give the high end of the sustained limit between the two (published range "
                 "of grid-following inverters 1.0-1.2 pu)")
-        if self.s_charger_kva is not None and self.s_charger_kva < self.p_charger_kw * (1 - 1e-9):
-            raise ValueError(
-                f"s_charger_kva ({self.s_charger_kva:g}) is below p_charger_kw "
-                f"({self.p_charger_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
+        self._kw_kva_pair()
         return self
+
+    def _kw_kva_pair(self) -> None:
+        """Refuse a kW/kVA pair no inverter has (``s_charger_kva`` below ``p_charger_kw``, or
+        :data:`KVA_PER_KW_MAX` times above it), naming the W/kW or VA/kVA slip first where the
+        larger field lies above :data:`CHARGER_SLIP_KW` (review rev48b P1: 150,000 "kW" beside
+        150 kVA got "give the inverter's kVA rating (>= its kW)", i.e. 150,000 kVA)."""
+        p_kw, s_kva = self.p_charger_kw, self.s_charger_kva
+        if s_kva is None:
+            return
+        if s_kva < p_kw * (1 - 1e-9):
+            if p_kw > CHARGER_SLIP_KW:
+                raise ValueError(
+                    f"p_charger_kw {p_kw:,.0f} kW per charger is above the largest charger "
+                    f"connector (MCS, {CHARGER_SLIP_KW:,.0f} kW) and above s_charger_kva "
+                    f"({s_kva:g}): likely watts given as kW | fix: p_charger_kw: {p_kw / 1000:g} "
+                    "(W / 1000)")
+            raise ValueError(
+                f"s_charger_kva ({s_kva:g}) is below p_charger_kw "
+                f"({p_kw:g}) | fix: give the inverter's kVA rating (>= its kW)")
+        if s_kva > CHARGER_SLIP_KW and s_kva > KVA_PER_KW_MAX * p_kw:
+            raise ValueError(
+                f"s_charger_kva {s_kva:,.0f} kVA per charger is above the largest charger "
+                f"connector (MCS, {CHARGER_SLIP_KW:,.0f} kW) and {s_kva / p_kw:,.0f} times "
+                f"p_charger_kw ({p_kw:g}): likely volt-amperes given as kVA | fix: s_charger_kva: "
+                f"{s_kva / 1000:g} (VA / 1000; the inverter's kVA rating, >= its kW)")
 
     @property
     def line_to_line(self) -> bool:
@@ -228,6 +259,15 @@ class V2GSite(_Model):
         """Whether ``modes`` lets the site export (otherwise it is never a fault source)."""
         return ChargerMode.EXPORTING in self.modes
 
+
+#: Largest charger (kW or kVA) above which a field that disagrees with its pair is named a
+#: W/VA slip: the Megawatt Charging System connector, 1,250 V × 3,000 A = 3.75 MW (CharIN MCS /
+#: SAE J3271-2025), the bound :data:`protv2g.study.plausibility.CHARGER_MAX_KW` warns above.
+CHARGER_SLIP_KW = 3750.0
+#: Largest kVA rating per kW of a charger inverter taken as a rating rather than a slip: a
+#: kVA ten times the kW would be an inverter at power factor 0.1 at full power; charger
+#: inverters are rated at their kW or with a little reactive headroom (kVA/kW 1.0–1.2).
+KVA_PER_KW_MAX = 10.0
 
 #: default sustained current limit of a grid-following inverter (pu of rating): the middle of
 #: the 1.0–1.2 pu range of ../shared/reference/der/inverter_fault_current_and_reclosing.csv

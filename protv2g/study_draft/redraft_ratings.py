@@ -51,7 +51,8 @@ from protv2g.units import Case, Method
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.study.loader import Study
 
-__all__ = ["StaleRating", "device_peak_ka", "refresh_ratings_text", "stale_ratings"]
+__all__ = ["StaleRating", "device_peak_ka", "head_fault_now", "refresh_ratings_text",
+           "stale_ratings"]
 
 KEY = "interrupting_rating_ka"
 #: init's drafted marker: the TODO text of a drafted rating starts so and names its value.
@@ -128,6 +129,25 @@ def device_peak_ka(study: Study, names: Sequence[str]) -> pd.Series:
             if n in sites and sites[n].element_name]
     base = base_case_model(study)
     return pd.concat([_peak(base, mine), _close_in_peak(base, mine)]).groupby(level=0).max()
+
+
+def head_fault_now(study: Study, todos: Sequence[Issue]) -> dict[str, float]:
+    """Head → its largest fault now (kA, :func:`device_peak_ka`) for the heads init's
+    fault-level TODOs among ``todos`` name
+    (:func:`protv2g.study.stale_todos.fault_level_heads`): the figure
+    :func:`~protv2g.study.stale_todos.refresh_model_todos` re-judges them on (review rev48b
+    P2). Empty without ``feeder.redirects`` (init read the model the study runs), without
+    such a TODO, or when the fault study fails (the TODO is then listed as written)."""
+    from protv2g.study.stale_todos import fault_level_heads
+
+    feeder = getattr(getattr(study, "document", None), "feeder", None)
+    heads = fault_level_heads(todos)
+    if not heads or not getattr(feeder, "redirects", None):
+        return {}
+    try:
+        return {str(k): float(v) for k, v in device_peak_ka(study, heads).items()}
+    except Exception:  # noqa: BLE001 - an optional figure: the TODO is listed without it
+        return {}
 
 
 def stale_ratings(study: Study) -> list[StaleRating]:
