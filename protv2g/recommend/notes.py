@@ -213,7 +213,7 @@ def _no_candidate_note(criterion: str, status: str = "fail",
 
 def ground_element_note(options: Sequence[Any], other: Any = None) -> str:
     """What the search did not try for a missing ground element, when its candidates (a new
-    51G on the recloser's own phase curves and multipliers, :func:`.candidates._see_moves`)
+    51G on the recloser's own phase curves and multipliers, :func:`.recloser_moves._see_moves`)
     did not clear the finding without side effects: other ground curves — a delayed ground
     curve slower than the fuse's total clearing, a fast ground curve slower than a
     downstream recloser's — are the engineer's TCC work (review s22, EPRI DG feeder: a
