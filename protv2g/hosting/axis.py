@@ -2,7 +2,8 @@
 level), the record of its worst gate-failing rows per export level (:data:`Failing`, and the
 rows that do not limit the export, :data:`Aside`), how it is read (:func:`levels`,
 :func:`fails`, :func:`bracket`), and the per-criterion ``status`` values
-(:class:`HostingStatus`). Split from :mod:`.tables`, which re-exports these names.
+(:class:`HostingStatus`); the points of the search and what it finds there (:data:`Point`,
+:data:`Found`). Split from :mod:`.tables` (which re-exports its names) and :mod:`.search`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from typing import Any
 from protv2g.study.schema import V2GSite
 from protv2g.units import LoadLevel, Participation
 
-__all__ = ["OTHER_SITES", "Aside", "Axis", "Failing", "HostingStatus", "bracket", "fails",
-           "levels"]
+__all__ = ["OTHER_SITES", "Aside", "Axis", "Failing", "Found", "HostingStatus", "Key", "Point",
+           "bracket", "fails", "levels"]
 
 
 class HostingStatus(StrEnum):
@@ -87,3 +88,12 @@ def bracket(failing: Failing, axis: Axis, levels: list[float], crit: str | None
             return lo, p
         lo = p
     return lo, None
+
+
+#: A hosting axis's key: (site, participation, load level).
+Key = tuple[str, str, str]
+#: A point of the search: (axis, export kW, chargers online — None: the participation's, the
+#: export search; an int: the chargers-online search, 0 its probe with none online).
+Point = tuple[Axis, float, "int | None"]
+#: (axis key, chargers online, export kW) → criterion → the worst failing row there.
+Found = dict[tuple[Key, "int | None", float], dict[str, dict[str, Any]]]
