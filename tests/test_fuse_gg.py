@@ -245,11 +245,13 @@ def test_a_gg_link_without_a_rating_gets_an_lv_example():
     """review rev38b F1: validate's fix offered 'interrupting_rating_ka: 10' for a gG link on a
     416 V bus whose maximum fault is 24 kA; NH gG links are rated ≥ 50 kA, commonly 120 kA
     (IEC 60269-2)."""
-    from protv2g.study.plausibility import _no_rating
+    from protv2g.study.device_plausibility import no_rating_issue
     from protv2g.study.schema import FuseDevice
 
     where = {"line": "l1", "end": "from"}
     gg = FuseDevice(name="F", kind="fuse", location=where, link="100gG")
     k = FuseDevice(name="K", kind="fuse", location=where, link="65K")
-    assert "devices[1].interrupting_rating_ka: 120 (kA" in _no_rating(gg, "devices[1]", "s").fix
-    assert "devices[2].interrupting_rating_ka: 10 (kA" in _no_rating(k, "devices[2]", "s").fix
+    assert ("devices[1].interrupting_rating_ka: 120 (kA"
+            in no_rating_issue(gg, "devices[1]", "s").fix)
+    assert ("devices[2].interrupting_rating_ka: 10 (kA"
+            in no_rating_issue(k, "devices[2]", "s").fix)

@@ -32,15 +32,15 @@ def test_only_keeps_the_named_findings_and_refuses_an_unknown_id() -> None:
 
     from protv2g.errors import InputError
     from protv2g.recommend.evaluator import _identity
-    from protv2g.recommend.search import _only
+    from protv2g.recommend.search_order import only_findings
 
     before = _findings([("C2", "RC", "FU1", "fuse TC < delayed"), ("C10", "HEAD", "", "reclose"),
                         ("C12", "LN6", "", "thermal")]).assign(margin_unit="s")
     keys = list(_identity(before))
-    assert _only(keys, before, ["f02"]) == [keys[1]]
-    assert _only(keys[::-1], before, ["F03", "F01"]) == [keys[2], keys[0]]
+    assert only_findings(keys, before, ["f02"]) == [keys[1]]
+    assert only_findings(keys[::-1], before, ["F03", "F01"]) == [keys[2], keys[0]]
     with pytest.raises(InputError) as err:
-        _only(keys, before, ["F09"])
+        only_findings(keys, before, ["F09"])
     (issue,) = err.value.issues
     assert issue.field == "--finding" and "no finding F09" in issue.message
     assert "give one of F01, F02, F03" in issue.fix

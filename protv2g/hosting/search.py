@@ -7,7 +7,7 @@ round); the checks from :func:`protv2g.checks.run_checks`; which rows fail from
 (one engine call, or calls of bounded size) is :mod:`.calls` (its size limits are read, so
 set, there: not re-exported here); the levels and scenarios of an axis, and a site's
 tolerance, :mod:`.points`; where an axis's search stops, :mod:`.early`; the chargers-online
-search, :mod:`.online`.
+search, :mod:`.online`; the result, :mod:`.analysis`; the axes and points, :mod:`.axis`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -26,6 +25,8 @@ from protv2g.devices.recloser import SubCycleClearingWarning
 from protv2g.engine.collect import release_freed_memory
 from protv2g.errors import InputError, Issue
 from protv2g.gate import not_applicable_criteria, unevaluated_mask
+from protv2g.hosting.analysis import HostingAnalysis
+from protv2g.hosting.axis import Found, Key, Point
 from protv2g.hosting.calls import (  # noqa: F401  (re-exported: read from here)
     ChecksFunction,
     Evaluation,
@@ -81,63 +82,6 @@ __all__ = ["ChecksFunction", "Evaluation", "HostingAnalysis", "evaluate_scenario
            "exports_per_call", "hosting_analysis", "hosting_capacity", "site_tol_kw",
            "DEFAULT_TOL_KW", "TOL_CHARGER_FRACTION"]
 
-#: A hosting axis's key: (site, participation, load level).
-Key = tuple[str, str, str]
-#: A point of the search: (axis, export kW, chargers online — None: the participation's, the
-#: export search; an int: the chargers-online search, 0 its probe with none online).
-Point = tuple[Axis, float, "int | None"]
-#: (axis key, chargers online, export kW) → criterion → the worst failing row there.
-Found = dict[tuple[Key, "int | None", float], dict[str, dict[str, Any]]]
-
-
-@dataclass
-class HostingAnalysis:
-    """Result of :func:`hosting_analysis`.
-
-    Attributes
-    ----------
-    table : DataFrame
-        ``HOSTING_COLUMNS``: one row per site × participation × load level.
-    by_criterion : DataFrame
-        ``BY_CRITERION_COLUMNS``: the same per gate criterion.
-    margins : DataFrame
-        ``MARGIN_COLUMNS``: smallest margin of each criterion at each evaluated export level
-        (violation rows attributable to V2G, coordination pairs that still coordinate;
-        negative = violated), for the margin-vs-export plot.
-    n_scenarios : int
-        Export scenarios evaluated (base cases not counted).
-    n_engine_calls : int
-        Fault-engine calls: one per round, or more where a round's exports exceed
-        :func:`exports_per_call` (a large study: calls of bounded size, #21).
-    seconds : float
-        Wall time, s.
-    levels_kw : dict
-        (site, participation, load level) → export levels evaluated, kW.
-    unevaluated : dict
-        Criterion → what the checks could not evaluate (one line each). The hosting capacity
-        ignores those criteria where they could not run: treat it as not established.
-    not_applicable : dict
-        Criterion → why it does not apply to the study (no pair of its kind …).
-    warnings : list of str
-        Distinct warnings of the engine, flow and checks during the search, scenario names
-        left out, each with its count (recorded here instead of printed per scenario);
-        the PLL notes apart:
-    pll_notes : list of PllNote
-        The engines' PLL notes of every slice of the search, which the ``hosting`` command
-        says as ``run`` does (:func:`protv2g.slice_note.pll_lines`).
-    """
-
-    table: pd.DataFrame
-    by_criterion: pd.DataFrame
-    margins: pd.DataFrame
-    n_scenarios: int = 0
-    n_engine_calls: int = 0
-    seconds: float = 0.0
-    levels_kw: dict[tuple[str, str, str], list[float]] = field(default_factory=dict)
-    unevaluated: dict[str, list[str]] = field(default_factory=dict)
-    not_applicable: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-    pll_notes: list[PllNote] = field(default_factory=list)
 
 
 def _selected(items: Sequence[Any] | None, enum: type, default: Sequence[Any]) -> list[Any]:

@@ -20,51 +20,51 @@ the last with its device and fault in parentheses, in catalogue order — and
 appends them to the criterion ("limited by {criterion} ({device}, {fault})") reads right;
 :func:`limiting_criteria` gives the criterion ids back. The note gives each criterion its
 own reason and starts with the hosting chargers.
+
+The axes and the search's record are :mod:`.axis`'s; what limits one axis, :mod:`.limiting`'s;
+the per-site criterion table, :mod:`.site_table`'s (their names re-exported here).
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import pandas as pd
 
 from protv2g.charger_counts import charger_count
-from protv2g.criteria import order
 from protv2g.hosting.at_once import (
     at_once_note,
     limiting_criteria,
     reasons_text,
     smallest_text,
 )
+from protv2g.hosting.axis import (
+    OTHER_SITES,
+    Aside,
+    Axis,
+    Failing,
+    HostingStatus,
+    bracket,
+    fails,
+    levels,
+)
+from protv2g.hosting.limiting import _limiting
 from protv2g.hosting.limits import (
     EXTRA_COLUMNS,
     axis_extras,
     extras_note,
-    over_limit_bracket,
     settings_text,
-    worsening,
 )
 from protv2g.hosting.setting_rows import is_setting
-from protv2g.hosting.voltage_text import (
-    AT_LIMIT_FLAG,
-    over_limit_text,
-    voltage_limit_text,
-)
+from protv2g.hosting.site_table import SITE_CRITERION_COLUMNS, by_site_criterion
 from protv2g.hosting.warns import warns_text
-from protv2g.hosting.window import passes_again, window_text
-from protv2g.input_basis import weakest
-from protv2g.significant import kw_text, number_text
-from protv2g.study.schema import V2GSite
-from protv2g.units import LoadLevel, Participation
-from protv2g.violations import describe_fault, is_given
+from protv2g.significant import number_text
 
-__all__ = ["Aside", "Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS",
+__all__ = ["OTHER_SITES", "Aside", "Axis", "BY_CRITERION_COLUMNS", "HOSTING_COLUMNS",
            "SITE_CRITERION_COLUMNS", "Failing", "HostingStatus", "bracket", "by_site_criterion",
-           "hosting_tables", "levels", "limiting_criteria"]
+           "fails", "hosting_tables", "levels", "limiting_criteria"]
 
 #: Columns of the hosting-capacity table (one row per site × participation × load level).
 HOSTING_COLUMNS = [
@@ -110,178 +110,8 @@ BY_CRITERION_COLUMNS = [
     "limiting_basis", "site_max_kw", "limited", "note",
 ]
 
-#: Columns of the per-site criterion table (one row per site × criterion, on the participation
-#: case and load level where the criterion first fails at the lowest export).
-SITE_CRITERION_COLUMNS = [
-    "site", "criterion", "status", "hosting_kw", "first_fail_kw", "warns_from_kw",
-    "hosting_chargers",
-    "participation", "load_level", "limiting_device", "limiting_fault", "limiting_basis",
-    "site_max_kw", "limited", "per_axis", "note",
-]
-
-#: Columns of the margin-vs-export table (one row per evaluated level × criterion).
 
 
-class HostingStatus(StrEnum):
-    """Values of the per-criterion table's ``status`` column."""
-
-    LIMITED = "limited"
-    NOT_LIMITED = "not_limited"
-    NOT_APPLICABLE = "not_applicable"
-    NOT_EVALUATED = "not_evaluated"
-    #: The criterion fails, but on a setting, not on the export (:mod:`.limits`: C10's reclose,
-    #: C8's transformer fuse inside its withstand, C12's set-point or site tap).
-    SETTING = "setting"
-    #: The axis's figure is decided at its smallest export (0 kW, :mod:`.early`) and the
-    #: criterion passes there: the search did not evaluate it above.
-    NOT_SEARCHED = "not_searched"
-
-
-#: (axis key, export kW) → criterion → its worst gate-failing row at that level.
-Failing = dict[tuple[tuple[str, str, str], float], dict[str, dict[str, Any]]]
-#: (axis key, export kW) → gate-failing rows that do not limit the export (:mod:`.limits`).
-Aside = dict[tuple[tuple[str, str, str], float], list[dict[str, Any]]]
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One hosting axis: a site, a participation case and a load level."""
-
-    site: V2GSite
-    participation: Participation
-    load_level: LoadLevel
-
-    @property
-    def cap_kw(self) -> float:
-        """Largest export of the axis: its participating chargers' power (0 for a site whose
-        ``modes`` lack ``exporting``)."""
-        if not self.site.can_export:
-            return 0.0
-        return self.site.participation.fraction(self.participation) * self.site.p_max_kw
-
-    @property
-    def key(self) -> tuple[str, str, str]:
-        return (self.site.name, self.participation.value, self.load_level.value)
-
-
-
-
-#: How a site's hosting note says what the other sites are (:mod:`.points`: not built — a
-#: site's hosting is that site added to today's feeder, the other sites' own transformers out
-#: of its faults and flows; review rev34a F5: the note said "idle", the docs "not built").
-OTHER_SITES = "other sites not built (this site added to today's feeder)"
-
-def levels(failing: Failing, axis: Axis) -> list[float]:
-    """Export levels evaluated on ``axis``, kW, ascending."""
-    return sorted(p for (key, p) in failing if key == axis.key)
-
-
-def fails(worst: dict[str, dict[str, Any]], crit: str | None) -> list[dict[str, Any]]:
-    """Worst failing rows of one scenario: of ``crit``, or of every criterion (None)."""
-    if crit is None:
-        return list(worst.values())
-    return [worst[crit]] if crit in worst else []
-
-
-def bracket(failing: Failing, axis: Axis, levels: list[float], crit: str | None
-             ) -> tuple[float, float | None]:
-    """(last passing level, first failing level) of ``crit`` (None: any criterion)."""
-    lo = 0.0
-    for p in levels:
-        if fails(failing[(axis.key, p)], crit):
-            return lo, p
-        lo = p
-    return lo, None
-
-
-def _evidence(row: dict[str, Any]) -> tuple[str, str]:
-    """(device, fault) of a failing row: ``"a / homes"``, ``"SLG-a at b2 (min)"``."""
-    device = str(row["device"]) if is_given(row.get("device")) else ""
-    other = row.get("other_device")
-    return device + (f" / {other}" if is_given(other) else ""), describe_fault(row)
-
-
-def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | None,
-              change_min_pu: float = 1.0 / 120.0) -> dict[str, Any]:
-    lo, hi = bracket(failing, axis, levels, crit)
-    p_charger = axis.site.p_charger_kw
-    out: dict[str, Any] = {
-        "hosting_kw": lo if hi is not None else axis.cap_kw,
-        "site_max_kw": axis.cap_kw, "limited": hi is not None,
-        "limiting_criterion": "", "limiting_device": "", "limiting_fault": "", "first_fail_kw": hi,
-        "limiting_basis": "", "limiting_worse": "", "fails_without_v2g": False,
-        "passes_again_kw": math.nan, "over_limit_kw": math.nan,
-    }
-    out["hosting_chargers"] = int(math.floor(out["hosting_kw"] / p_charger + 1e-9))
-    if hi is not None:
-        rows = sorted(fails(failing[(axis.key, hi)], crit), key=lambda r: order(
-            str(r["criterion"])))
-        # each criterion with its own evidence: the last one's in the device/fault columns,
-        # the others' in parentheses after their id (module docstring)
-        shown = []
-        for r in rows[:-1]:
-            what = ", ".join(x for x in _evidence(r) if x)
-            shown.append(f"{r['criterion']} ({what})" if what else str(r["criterion"]))
-        out["limiting_criterion"] = ", ".join([*shown, str(rows[-1]["criterion"])])
-        out["limiting_device"], out["limiting_fault"] = _evidence(rows[-1])
-        # a C12 overvoltage row: the rise V2G causes, not "exceeds 1.05 pu" (review s22)
-        rise = voltage_limit_text(rows[-1], hi)
-        if rise:
-            out["limiting_fault"] = "; ".join(t for t in (out["limiting_fault"], rise) if t)
-        if all(r.get(AT_LIMIT_FLAG, False) for r in rows):  # the figure rests on the band
-            out["over_limit_kw"], said = _over_limit(failing, axis, levels, crit, rows[-1], hi,
-                                                     change_min_pu)
-            out["limiting_fault"] = "; ".join((out["limiting_fault"], said))
-        # what the limiting rows rest on, the weakest (protv2g.input_basis): a limit set by
-        # a tool default or a drafted value is a limit to confirm
-        out["limiting_basis"] = weakest(str(r.get("input_basis", "")) for r in rows
-                                        if is_given(r.get("input_basis")))
-        out["limiting_worse"] = _worse_text(rows[-1], hi, out["hosting_kw"])
-        out["fails_without_v2g"] = bool(out["limiting_worse"])
-        again, last = passes_again(failing, axis.key, levels, hi,
-                                   [str(r["criterion"]) for r in rows])
-        if again is not None:
-            out["passes_again_kw"] = again
-            out["limiting_fault"] = "; ".join(t for t in (
-                out["limiting_fault"], window_text(hi, last, again, levels, axis.cap_kw,
-                                                   [str(r["criterion"]) for r in rows])) if t)
-    return out
-
-
-def _over_limit(failing: Failing, axis: Axis, levels: list[float], crit: str | None,
-                row: dict[str, Any], hi: float, change_min_pu: float) -> tuple[float, str]:
-    """The figure with the at-limit buses counted as over the limit, kW, and its words
-    (:func:`~protv2g.hosting.voltage_text.over_limit_text`), from the search's own rows
-    (:func:`~protv2g.hosting.limits.over_limit_bracket`)."""
-    lo, first = over_limit_bracket(failing, axis.key, levels, crit)
-    alt_kw, limit = axis.cap_kw, ""
-    if first is not None:
-        alt_kw = lo
-        rows = [r for r in fails(failing[(axis.key, first)], crit)
-                if not r.get(AT_LIMIT_FLAG, False)]
-        limit = "; ".join(" ".join(x for x in (str(r["criterion"]), ", ".join(
-            x for x in _evidence(r) if x)) if x) for r in rows) + f" from {kw_text(first)} kW"
-    return alt_kw, over_limit_text(row, hi, change_min_pu, alt_kw, limit, axis.cap_kw)
-
-
-def _worse_text(row: dict[str, Any], hi_kw: float, lo_kw: float) -> str:
-    """Words for a limiting row that fails without V2G too (``worse``: V2G's worsening is a
-    material share of the deficit): the figure is where that share is reached, not where the
-    row starts to fail (review rev33a M2, EPRI ckt24: "C2 first fails at 279.8 kW (passes at
-    278.4 kW)" for a recloser–fuse pair failing by 0.929 s without V2G). "" otherwise."""
-    if str(row.get("attribution", "")) != "worse":
-        return ""
-    delta, share = worsening(pd.DataFrame([row]))
-    if not math.isfinite(float(share[0])):
-        return ""
-    unit = str(row.get("margin_unit") or "")
-    base = float(row["base_margin"])
-    hi, lo = number_text(hi_kw, "kW"), number_text(lo_kw, "kW")
-    return (f"fails without V2G too (margin {base:.4g} {unit}".rstrip() + ": a condition "
-            f"either way); at {hi} V2G's worsening ({float(delta[0]):.4g} {unit}".rstrip()
-            + f") is {100 * float(share[0]):.1f} % of that deficit, the share the gate counts "
-            f"as V2G's (at {lo} it is smaller) — fixing the failure without V2G lifts the "
-            "figure")
 
 
 def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
@@ -394,82 +224,6 @@ def hosting_tables(failing: Failing, axes: list[Axis], criteria: list[str],
     table["warns"] = table["warns"].fillna("").astype(str)
     return table, by_crit
 
-
-def by_site_criterion(by_criterion: pd.DataFrame) -> pd.DataFrame:
-    """One row per site × criterion: where that criterion first fails at the lowest export.
-
-    Reduces the per-axis table (:data:`BY_CRITERION_COLUMNS`, one row per site ×
-    participation × load level × criterion) as :func:`protv2g.gate_hosting.hosting_kw_per_site`
-    reduces the hosting table: a criterion's figure at a site is its smallest ``hosting_kw``
-    over the axes where it is limited (the export at which it first fails does not depend on
-    how many chargers could take part); ``participation`` / ``load_level`` name that axis and
-    ``first_fail_kw`` is the first failing export evaluated there. A criterion limited on no
-    axis keeps the largest ``site_max_kw`` (status ``not_limited``); ``not_applicable`` and
-    ``not_evaluated`` are the criterion's own (the same on every axis) and have no figure.
-    ``per_axis`` lists every axis's figure, so nothing of the per-axis table is lost.
-
-    The smallest ``hosting_kw`` over the criteria of a site is therefore the site's figure on
-    the Hosting capacity table, and the criterion that reaches it is its limiting criterion.
-
-    Parameters
-    ----------
-    by_criterion : DataFrame
-        :data:`BY_CRITERION_COLUMNS` (``HostingAnalysis.by_criterion``).
-
-    Returns
-    -------
-    DataFrame
-        :data:`SITE_CRITERION_COLUMNS`, sites in their order, criteria by number.
-    """
-    rows: list[dict[str, Any]] = []
-    if by_criterion is None or by_criterion.empty:
-        return pd.DataFrame(rows, columns=SITE_CRITERION_COLUMNS)
-    for (site, crit), grp in by_criterion.groupby(["site", "criterion"], sort=False):
-        # an axis not searched above its decided smallest export (.early) says nothing of
-        # the criterion where another axis was searched
-        searched = grp[grp["status"] != HostingStatus.NOT_SEARCHED.value]
-        status = str((searched if len(searched) else grp)["status"].iloc[0])
-        limited = grp[grp["limited"].astype(bool)]
-        kw = pd.to_numeric(grp["hosting_kw"], errors="coerce")
-        if len(limited):
-            pick = limited.loc[pd.to_numeric(limited["hosting_kw"]).idxmin()]
-        elif status in (HostingStatus.NOT_LIMITED.value, HostingStatus.SETTING.value):
-            # a setting to change limits no export (.limits): the site maximum, as unlimited
-            pick = searched.loc[pd.to_numeric(searched["site_max_kw"]).idxmax()]
-        else:
-            pick = grp.iloc[0]
-        parts = []
-        for r, v in zip(grp.itertuples(index=False), kw, strict=True):
-            axis = f"{r.participation}/{r.load_level}"
-            warn_kw = getattr(r, "warns_from_kw", math.nan)
-            parts.append(f"{axis}: first fails at {r.first_fail_kw:,.0f} kW" if r.limited
-                         else f"{axis}: {r.status.replace('_', ' ')}"
-                         + (f" up to {v:,.0f} kW" if r.status in (
-                            HostingStatus.NOT_LIMITED.value, HostingStatus.SETTING.value)
-                            else "")
-                         + (f", warns from {warn_kw:,.0f} kW" if warn_kw == warn_kw
-                            and not r.limited else ""))
-        rows.append({
-            "site": site, "criterion": crit,
-            "status": HostingStatus.LIMITED.value if len(limited) else status,
-            "hosting_kw": float(pick["hosting_kw"]), "first_fail_kw": float(
-                pick["first_fail_kw"]) if len(limited) else math.nan,
-            "warns_from_kw": (math.nan if len(limited) else float(pd.to_numeric(
-                grp.get("warns_from_kw", pd.Series(dtype=float))).min())),
-            "hosting_chargers": pick["hosting_chargers"],
-            "participation": pick["participation"] if len(limited) else "",
-            "load_level": pick["load_level"] if len(limited) else "",
-            "limiting_device": pick["limiting_device"], "limiting_fault": pick["limiting_fault"],
-            "limiting_basis": pick.get("limiting_basis", ""),
-            "site_max_kw": float(pd.to_numeric(grp["site_max_kw"]).max()),
-            "limited": bool(len(limited)), "per_axis": "; ".join(parts),
-            "note": str(pick["note"]),
-        })
-    sites = list(dict.fromkeys(by_criterion["site"]))
-    rows.sort(key=lambda r: (sites.index(r["site"]), order(str(r["criterion"]))))
-    out = pd.DataFrame(rows, columns=SITE_CRITERION_COLUMNS)
-    out["hosting_chargers"] = out["hosting_chargers"].astype("Int64")
-    return out
 
 
 def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],

@@ -54,7 +54,8 @@ Procedure (greedy, every step verified)
 
 Step 3 is :mod:`.finding_search`; what the notes read from the study besides its findings
 (device pairs, what a re-draft would change, the findings on drafted values) is
-:mod:`.study_facts`.
+:mod:`.study_facts`; the order of the findings and of their moves :mod:`.search_order`; the
+notes written once every finding is searched :mod:`.no_change`.
 
 Export caps are not searched (they change pre-fault currents, so they need new fault runs):
 a finding that no setting clears says so.
@@ -62,7 +63,7 @@ a finding that no setting clears says so.
 
 from __future__ import annotations
 
-import dataclasses
+import functools
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -70,13 +71,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._common import build_context, build_devices
+from protv2g.checks._common import build_context
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
-from protv2g.checks.operating_element import OperatingElement
-from protv2g.devices.kinds import kind_of
-from protv2g.findings import Attribution
-from protv2g.gate_hosting import hosting_kw_per_site
-from protv2g.hosting import hosting_capacity
 from protv2g.input_basis import drafted_devices
 from protv2g.recommend.apply import apply_to_study
 from protv2g.recommend.back_feed import back_feed_alternative
@@ -89,13 +85,8 @@ from protv2g.recommend.candidates import (
 )
 from protv2g.recommend.charging_cap import (
     ChargingCap,
-    binding_text,
-    c8_cap,
-    cap_with_changes,
-    under_voltage_cap,
 )
 from protv2g.recommend.conductor import protected_conductor_a
-from protv2g.recommend.element_first import element_rank, finding_element
 from protv2g.recommend.evaluator import (
     Evaluator,
     _active,
@@ -107,17 +98,21 @@ from protv2g.recommend.finding_search import (
     _search,
 )
 from protv2g.recommend.ground_first import ground_first_note, lacks_ground
-from protv2g.recommend.link_note import link_runs, link_window_note
+from protv2g.recommend.hosting_kw import site_hosting_kw
+from protv2g.recommend.no_change import (
+    SearchFacts,
+    finish_notes,
+    no_change_cap,
+    no_change_facts,
+    no_change_note,
+)
 from protv2g.recommend.notes import (
-    _no_candidate_note,
-    charging_under_voltage,
+    _no_candidate_note,  # noqa: F401  (re-exported: read from here)
     device_controls,
     device_kind,
     drafted_first,
     edge_note,
     ground_element_note,
-    ldc_regulators,
-    regulator_names,
     value_basis,
     with_drafted_first,
 )
@@ -133,13 +128,13 @@ from protv2g.recommend.result import (
     RecommendationResult,
 )
 from protv2g.recommend.saving import SavingFacts
+from protv2g.recommend.search_order import finding_order, only_findings, worst_element_rank
 from protv2g.recommend.study_facts import (
     _device_pairs,
-    _reach_conflict,
+    _reach_conflict,  # noqa: F401  (re-exported: read from here)
     _redraft_changes,
     _redraft_skipped,
     _todo_findings,
-    redraft_after,
 )
 from protv2g.recommend.window import DeviceLoads, tag_load_edges
 from protv2g.recommend.zone_clearing import ZoneClearing
@@ -148,31 +143,6 @@ from protv2g.study.loader import Study
 
 __all__ = ["Evaluator", "Recommendation", "RecommendationResult", "RECOMMENDATION_COLUMNS",
            "apply_to_study", "recommend", "site_hosting_kw"]
-
-def _only(order: list[str], findings: pd.DataFrame, only: Sequence[str]) -> list[str]:
-    """The keys of ``order`` whose finding id is in ``only`` (:func:`recommend`)."""
-    from protv2g.errors import InputError, Issue
-
-    ids = dict(zip(_identity(findings), findings["finding"].astype(str), strict=True))
-    want = {str(x).strip().upper() for x in only}
-    unknown = sorted(want - set(ids.values()))
-    if unknown:
-        have = sorted(set(ids.values()))
-        raise InputError(Issue("command line", "--finding", f"no finding {', '.join(unknown)} "
-                               "in the study", f"give one of {', '.join(have) or '(none)'} "
-                               "(the Findings sheet's ids), or leave --finding out"))
-    return [k for k in order if ids.get(k) in want]
-
-
-def _order(active: pd.DataFrame, n_families: dict[str, int]) -> list[str]:
-    # what the project brings first (its export or its charging), then what was there before
-    rank = {Attribution.CAUSED: 0, Attribution.WORSE: 0, Attribution.CAUSED_CHARGING: 0,
-            Attribution.WORSE_CHARGING: 0, Attribution.EQUIPMENT: 0, Attribution.PROJECT: 0,
-            Attribution.EQUIPMENT_WORSE: 0, Attribution.PRE_EXISTING: 1}
-    keys = sorted(active.index, key=lambda k: (
-        active.at[k, "status"] != "fail", rank.get(active.at[k, "attribution"], 2),
-        n_families.get(k, 99) or 99, str(active.at[k, "finding"])))
-    return keys
 
 
 def recommend(study: Study, device_faults: Any, flow: Any = None, *,
@@ -286,9 +256,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     ran_for: dict[tuple, str] = {}  # memo key → the finding whose search re-ran it first
     later: list[tuple[int, Callable[[], str]]] = []  # notes written after every search
     caps: dict[int, tuple[str, ChargingCap]] = {}  # the charging caps the notes give
-    order = _order(cur, n_fam)
+    facts_of = SearchFacts(study, ev, c5, evidence, loads, k8, accepted, ran_for, caps)
+    order = finding_order(cur, n_fam)
     if only is not None:
-        order = _only(order, before.findings, only)
+        order = only_findings(order, before.findings, only)
     for i, k in enumerate(order, 1):
         row = before.findings.set_index(_identity(before.findings)).loc[k]
         if isinstance(row, pd.DataFrame):
@@ -322,37 +293,11 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             options = adds + options
             g_note = ground_first_note(bare, g_lim, bool(adds))
         if not options:
-            facts = {**row.to_dict(), **controls.get(str(row["device"]), {}),
-                     "device_kind": device_kind(row["device"], doc_now.devices),
-                     "ldc_regulators": ldc_regulators(controls),
-                     "regulators": regulator_names(controls),
-                     "sites": doc_now.v2g_sites}  # the unbalance note's (review rev36b X9)
-            # a charging peak's cap from its own figures (review rev40b M3), and a charging
-            # under-voltage's (review rev43c M1): each its criterion's, the smallest binding
-            own_ev = evidence[evidence["finding"] == row["finding"]]
-            cap = (c8_cap(str(row["device"]), own_ev) if str(row["criterion"]) == "C8"
-                   else under_voltage_cap(own_ev) if charging_under_voltage(row)
-                   else ChargingCap(np.nan, "", ""))
             at = len(recs)
-
-            def note(row=row, k=k, first=first, g_note=g_note, facts=facts, cap=cap, at=at,
-                     devices=doc_now.devices, now=cur) -> str:  # after every search
-                if cap.text and accepted and str(row["criterion"]) == "C8":  # the cap with
-                    cap = cap_with_changes(str(row["device"]), k, ev.findings(accepted),
-                                           accepted, cap)  # the accepted changes
-                facts = {**facts, "charging_cap": cap.text}
-                runs = link_runs(ev, ran_for, str(row["device"]), k)
-                text = with_drafted_first(first, "; ".join(x for x in (
-                    g_note, c5.note(row, devices) or link_window_note(
-                        study, row, evidence, devices, loads, k8, runs)
-                    or _no_candidate_note(str(row["criterion"]), str(row.get("status", "")),
-                                          facts),
-                    _reach_conflict(row, now, c5, devices) if "would not change" in first
-                    else "") if x), str(row["criterion"]))
-                if cap.text and cap.text in text:  # a cap the note gives: which one binds
-                    caps[at] = (str(row["finding"]), cap)
-                return text
-            later.append((len(recs), note))
+            later.append((at, functools.partial(
+                no_change_note, facts_of, row, k, first, g_note,
+                no_change_facts(row, controls, doc_now), no_change_cap(row, evidence), at,
+                doc_now.devices, cur)))  # written after every search
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"])))
             continue
@@ -373,7 +318,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                    and device_kind(row["device"], doc_now.devices) == "relay" else {})
         options = pickup_first(options, windows)
         # the settings of the element timing the finding's worst row first (.element_first)
-        rank = _element_rank(row, evidence, zone_end, study, accepted)
+        rank = worst_element_rank(row, evidence, zone_end, study, accepted)
         best, tried, why = _search(
             ev, accepted, cur, k, options, max_tries, windows,
             # costs the checks do not count, refused like a side effect: a slower zone-end
@@ -438,18 +383,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
                                        + (f"; {basis}" if basis else "")
                                        + (f"; {why}" if why else ""))))
         cur = new
-    for i, note in later:
-        recs[i] = dataclasses.replace(recs[i], note=note())
-    if firsts and accepted and redraft_changes is not None:  # rev44a M3: after the changes
-        after = redraft_after(apply_to_study(study, accepted))
-        for i, (todo_row, old) in firsts.items():
-            new = drafted_first(todo_row, drafted, study.path, redraft_changes,
-                                redraft_skipped, after)
-            if new != old and recs[i].note.startswith(old):
-                recs[i] = dataclasses.replace(recs[i], note=new + recs[i].note[len(old):])
-    for i, (_, cap) in caps.items():  # more than one charging cap: which one binds
-        if extra := binding_text(cap, list(caps.values())):
-            recs[i] = dataclasses.replace(recs[i], note=f"{recs[i].note}; {extra}")
+    recs = finish_notes(recs, later, firsts, facts_of, drafted, redraft_changes,
+                        redraft_skipped)
     tell("the findings after the changes")
     after = ev.findings(accepted)
     result = RecommendationResult(recs, accepted, before, after, ev.n_runs,
@@ -461,38 +396,3 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             else result.hosting_before_kw
     result.seconds = time.perf_counter() - t0
     return result
-
-
-def _element_rank(row: pd.Series, evidence: pd.DataFrame, zone_end: ZoneClearing,
-                  study: Study, accepted: Sequence[Change]) -> Callable[[Change], int] | None:
-    """:func:`.element_first.element_rank` for the finding ``row``: the element of its device
-    that times its worst evidence row (the first of its evidence), on the study with the
-    ``accepted`` changes; None when it cannot be told."""
-    ev_rows = evidence[evidence["finding"] == row["finding"]]
-    ctx = zone_end.context() if len(ev_rows) else None
-    if ctx is None or ctx.faults is None:
-        return None
-    worst = ev_rows.iloc[0]
-    devices = build_devices(apply_to_study(study, accepted))[0] if accepted else ctx.devices
-    element = finding_element(worst, devices, ctx.faults)
-    if element is OperatingElement.UNKNOWN:
-        return None
-    name = str(worst["device"])
-    other = devices.get(str(worst.get("other_device", "")))
-    primary = (str(worst["other_device"]) if str(worst.get("criterion")) == "C1"
-               and other is not None and kind_of(other).role == "fuse" else "")
-    return lambda c: element_rank(c, name, element, primary)
-
-
-def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:
-    """Hosting capacity per site (kW) of ``study``, by a coarse search (grid of ``n_grid``
-    levels, brackets refined to ``tol_kw``) over the study's participation cases and load
-    levels: the figure of :func:`protv2g.gate_hosting.hosting_kw_per_site`."""
-    if not study.document.v2g_sites:
-        return {}
-    doc = study.document
-    table = hosting_capacity(study, participations=doc.scenarios.participation,
-                             load_levels=doc.scenarios.load_levels, n_grid=n_grid,
-                             tol_kw=tol_kw)
-    return hosting_kw_per_site(table)
-

@@ -1,0 +1,186 @@
+"""Which drafted inputs (``# TODO`` values of ``protv2g init``) carry which rows of a violation
+table (:func:`_todo_sources`: row mask and the input in words), and the words and fields
+they are named by: the drafted light load, peak load or no load (:data:`LIGHT_LOAD_INPUT`,
+:data:`PEAK_LOAD_INPUT`, :data:`NO_LOAD_INPUT`), the device and site fields a criterion
+rests on (:data:`CRITERION_FIELDS`, :data:`SITE_CRITERION_FIELDS`), a drafted "in service"
+or "no ground element" (:data:`IN_SERVICE_FIELD`, :data:`GROUND_FIELDS`); the rows a
+set-point holds rest on it, not on the load level (:func:`_held`). The table's text columns
+are tested once per distinct text (:class:`_Coded`). Split from :mod:`protv2g.input_basis`
+(the basis of every row, the texts to confirm), which re-exports these names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from protv2g.checks.flow_limit import REGULATOR_SETPOINT, SETPOINT_MECHANISMS
+from protv2g.checks.load_withstand import WITHSTAND_MECHANISM
+from protv2g.input_reclose import uv2_rows, uv2_sources
+from protv2g.input_stand_ins import InputBases, low_voltage_fault
+from protv2g.text_codes import text_codes
+
+__all__ = ["CRITERION_FIELDS", "GROUND_FIELDS", "IN_SERVICE_FIELD", "LIGHT_LOAD_INPUT",
+           "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "_Coded", "_held",
+           "_todo_sources"]
+
+
+#: The input a C12 row of a light-load scenario rests on, in words, when it is drafted.
+LIGHT_LOAD_INPUT = ("light_load_fraction (drafted: TODO; the light-load scenarios' loads "
+                    "are peak × it)")
+
+
+#: The input every C8 and C12 row rests on where init drafted the peak level as the model's
+#: own loads (``scenarios.load_levels`` marked TODO on a feeder with load; review rev42c M2).
+PEAK_LOAD_INPUT = ("the peak load level (scenarios.load_levels drafted: TODO, peak = the "
+                   "model's own loads, the light level a fraction of it: confirm them as "
+                   "the feeder's peak)")
+
+
+#: The input every C12 row of a feeder with no load rests on, in words (review rev39a M3).
+NO_LOAD_INPUT = ("that the feeder has no load (none in the model; scenarios.load_levels "
+                 "drafted: TODO, light and peak the same: with no load current every voltage "
+                 "is the source's set-point plus line charging and the export's rise; else "
+                 "add the loads to the model)")
+
+
+#: Criterion → the device fields its rows rest on (besides the device as a whole).
+CRITERION_FIELDS: dict[str, tuple[str, ...]] = {
+    "C7": ("interrupting_rating_ka", "interrupting_rating_basis", "rating_x_r"),
+    "C10": ("reclose_intervals_s",),
+}
+#: Criterion → the V2G site fields its rows rest on, the site being the row's
+#: ``other_device`` (C10: the first reclose against the site's cease-to-energise time;
+#: review rev40a M3, EPRI J1: init's ``cease_to_energize_s: 2  # TODO`` decided a gate fail
+#: that read "given data"). The sites' fault-current limits are bracketed instead
+#: (the rows' ``bracket``), not tracked here.
+SITE_CRITERION_FIELDS: dict[str, tuple[str, ...]] = {"C10": ("cease_to_energize_s",)}
+#: The device field a drafted "in service" is marked on: ``protv2g init`` adopts a device the
+#: model disables (``enabled=no``) as in service and writes its TODO on ``location`` (review
+#: s22: it sat above the item and every row of recloser A read "the settings of a").
+IN_SERVICE_FIELD = "location"
+#: The device fields a drafted "no ground element" is marked on (``null``: the model sets no
+#: ground curves or pickup): it carries the device's ground-fault rows (SLG, LLG) only.
+GROUND_FIELDS = ("ground_min_trip_a", "ground_pickup_a")
+_GROUND_FAULTS = ("SLG", "LLG")
+
+
+class _Coded:
+    """The text columns of a violation table as :func:`~protv2g.text_codes.text_codes` codes,
+    each coded once; a test of a column's text (``astype(str)``, as :func:`~protv2g.violations
+    .text_values` writes it) decided once per distinct text, not per row (#21)."""
+
+    def __init__(self, frame: pd.DataFrame) -> None:
+        self.frame = frame
+        self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def test(self, col: str, fn) -> np.ndarray:
+        """``(n,)`` bool: ``fn(text)`` of each row's text of ``col`` (all False without it)."""
+        if col not in self.frame:
+            return np.zeros(len(self.frame), dtype=bool)
+        if col not in self._codes:
+            self._codes[col] = text_codes(self.frame[col])
+        codes, texts = self._codes[col]
+        return (np.array([bool(fn(t)) for t in texts.tolist()], dtype=bool)[codes]
+                if len(texts) else np.zeros(len(codes), dtype=bool))
+
+
+def _todo_sources(violations: pd.DataFrame, bases: InputBases,
+                  rows: _Coded | None = None) -> list[tuple[np.ndarray, str]]:
+    """Every drafted input of ``bases`` that carries rows of ``violations``: (row mask, the
+    input in words), in the order the report names them.
+
+    A device's field carries only the rows it decides: ``interrupting_rating_*`` C7's,
+    ``reclose_intervals_s`` C10's (:data:`CRITERION_FIELDS`), a drafted "no ground element"
+    (:data:`GROUND_FIELDS`) the device's ground-fault rows, any other field (in service on
+    ``location``, a fuse's ``link``) every row naming the device; a device drafted as a whole
+    (a proposed relay) every row naming it. Values the model gives are not drafted (review
+    s22: recloser A's pickup, curves and reclose intervals came from the model).
+    """
+    n = len(violations)
+    rows = _Coded(violations) if rows is None else rows
+    ground = rows.test("fault_type", lambda t: t.startswith(_GROUND_FAULTS))
+    out: list[tuple[np.ndarray, str]] = []
+    if bases.r_fault_min_ohm is not None and "case" in violations:
+        hit = ground & rows.test("case", lambda t: t == "min")
+        if bases.low_voltage_buses:  # applied above 1 kV only (InputBases.low_voltage_buses)
+            hit &= ~rows.test("fault_bus", lambda t: low_voltage_fault(bases, t))
+        r_min = f"{bases.r_fault_min_ohm:g} Ω"
+        # an LLG's: in each faulted phase, its phases not bonded to each other (so its
+        # minimum ≈ the SLG's: docs/opendss-phase-path.md, "The minimum-case LLG"; rev46b M3)
+        llg = hit & rows.test("fault_type", lambda t: t.startswith("LLG"))
+        out.append((hit & ~llg, f"the minimum-case fault resistance r_fault_min_ohm = {r_min} "
+                                "(drafted: TODO)"))
+        out.append((llg, f"the minimum-case fault resistance r_fault_min_ohm = {r_min} in "
+                         "each faulted phase of the LLG, its phases not bonded to each other "
+                         "(drafted: TODO)"))
+    held = _held(violations, bases, rows)
+    if bases.light_scenarios and "scenario" in violations:  # on the drafted light load
+        light = violations["scenario"].isin(list(bases.light_scenarios)).to_numpy()
+        out.append((rows.test("criterion", lambda t: t == "C12") & light & ~held,
+                    LIGHT_LOAD_INPUT))
+    if bases.peak_load:  # every flow's loads are the drafted peak's (a light level: its fraction)
+        flows = rows.test("criterion", lambda t: t in ("C8", "C12")) & ~held
+        if "mechanism" in violations:  # a transformer fuse's withstand rows read no flow:
+            # the transformer's rating and the fuse's curve (:mod:`.checks.load_withstand`)
+            flows &= ~rows.test("mechanism", lambda t: t == WITHSTAND_MECHANISM)
+        out.append((flows, PEAK_LOAD_INPUT))
+    if bases.no_load:  # no load at all: every C12 row but a set-point's rests on it
+        c12 = rows.test("criterion", lambda t: t == "C12")
+        if "mechanism" in violations:
+            c12 &= ~rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS)
+        out.append((c12, NO_LOAD_INPUT))
+    scoped = {f: c for c, fs in CRITERION_FIELDS.items() for f in fs}
+    for name in sorted(bases.todo_devices):
+        is_dev = rows.test("device", name.__eq__)
+        hit = is_dev | rows.test("other_device", name.__eq__)
+        # a criterion reading a field of the device rests on that field, not on "its
+        # settings" (review ver40 M-a: IEEE 37's C10 line led with "the settings of head-l35")
+        for crit, fields in CRITERION_FIELDS.items():
+            own = is_dev & rows.test("criterion", crit.__eq__)
+            hit &= ~own
+            if not any(name in bases.todo_fields.get(f, ()) for f in fields):
+                out.append((own, f"{name}'s {fields[0]} (drafted: TODO)"))
+        out.append((hit, f"the settings of {name} (drafted: TODO)"))
+    for fld, names in sorted(bases.todo_fields.items()):
+        for name in sorted(names):
+            is_dev = rows.test("device", name.__eq__)
+            names_it = is_dev | rows.test("other_device", name.__eq__)
+            if fld in scoped:
+                hit, text = (rows.test("criterion", scoped[fld].__eq__) & is_dev,
+                             f"{name}'s {fld} (drafted: TODO)")
+            elif fld in GROUND_FIELDS:
+                hit, text = names_it & ground, (f"that {name} has no ground element (none in "
+                                                "the model, drafted: TODO)")
+            elif fld == IN_SERVICE_FIELD:
+                hit, text = names_it, (f"that {name} is in service (drafted: TODO, its settings "
+                                       "from the model)")
+            else:
+                hit, text = names_it, f"{name}'s {fld} (drafted: TODO)"
+            out.append((hit, text))
+    uv2 = uv2_rows(rows)  # their window is the UV2 trip's, not the cease time's
+    for crit, fields in SITE_CRITERION_FIELDS.items():
+        for fld in fields:
+            for name in sorted(bases.todo_sites.get(fld, ())):
+                hit = (rows.test("criterion", crit.__eq__)
+                       & rows.test("other_device", name.__eq__))
+                out.append((hit & ~uv2, f"{fld} of site {name} (drafted: TODO)"))
+    out += uv2_sources(rows, bases, LIGHT_LOAD_INPUT)
+    return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
+
+
+def _held(violations: pd.DataFrame, bases: InputBases, rows: _Coded) -> np.ndarray:
+    """``(n,)`` bool: the rows a set-point holds, which rest on it and not on the load level:
+    a source's (``mechanism`` :data:`~protv2g.checks.flow_limit.SOURCE_SETPOINT`; review s26:
+    IEEE 34's 800 on the model's Vsource pu=1.05 "rested on" the light load), a regulator's
+    at the bus it regulates (:attr:`InputBases.regulated_buses`). A row past a regulator's
+    output that C12 judges as the output (its band) is not held: its drop from the output is
+    the load's (review rev42c M2, IEEE 8500 F51 "given data" / F52 "drafted value (TODO)" on
+    one bus at light load)."""
+    if "mechanism" not in violations:
+        return np.zeros(len(violations), dtype=bool)
+    held = rows.test("mechanism", lambda t: t in SETPOINT_MECHANISMS and t != REGULATOR_SETPOINT)
+    at_regulator = rows.test("mechanism", REGULATOR_SETPOINT.__eq__)
+    if bases.regulated_buses:  # without the names (a bare InputBases): held, as before
+        at_regulator &= rows.test("fault_bus", lambda t: t.lower() in bases.regulated_buses)
+    return held | at_regulator
