@@ -110,9 +110,29 @@ def line_ends(study: Any, device: str) -> tuple[int, int, float, str] | None:
     return ci, far, km, str(el.name.iat[site.element_index])
 
 
-def _phasor(t: Any, phase: str) -> np.ndarray:
-    return (t[f"i{phase}_ka"].to_numpy(float) * 1e3
-            * np.exp(1j * np.radians(t[f"i{phase}_degree"].to_numpy(float))))
+def _phasor(columns: dict[str, np.ndarray], phase: str, at: list[int]) -> np.ndarray:
+    """The phase's current phasors (A) of the rows at positions ``at`` of ``columns``
+    (:func:`_end_rows`)."""
+    return (columns[f"i{phase}_ka"][at] * 1e3
+            * np.exp(1j * np.radians(columns[f"i{phase}_degree"][at])))
+
+
+def _end_rows(f: Any, rows: np.ndarray
+              ) -> tuple[dict[tuple, list[int]], dict[str, np.ndarray]]:
+    """A fuse's fault rows ``rows`` (positions of ``f``) at its line's two ends, looked up by
+    ``(scenario, case, fault_type, fault_bus)`` → their positions among ``rows``, with the
+    phase currents' columns (float arrays) of those rows: one pass per fuse (#21: the rows of
+    each key had been selected by four comparisons on a frame per C2 message, 4,260 on the
+    IEEE 8500 study)."""
+    sel = f.iloc[rows]
+    where_at: dict[tuple, list[int]] = {}
+    keys = zip(sel.scenario.to_numpy(), sel.case.to_numpy(), sel.fault_type.to_numpy(),
+               sel.fault_bus.to_numpy(), strict=True)
+    for k, key in enumerate(keys):
+        where_at.setdefault(key, []).append(k)
+    columns = {f"i{p}_{unit}": sel[f"i{p}_{unit}"].to_numpy(float)
+               for p in "abc" for unit in ("ka", "degree")}
+    return where_at, columns
 
 
 def _limit_a(ctx: Any, r: Any) -> float:
@@ -161,16 +181,16 @@ def reach_text(ctx: Any, r: Any) -> str:
     if key not in ctx.cache:
         rows_key = ("saving reach rows", r.primary)
         if rows_key not in ctx.cache:  # the fuse's rows at its line's two ends, once
-            ctx.cache[rows_key] = f.iloc[_fuse_rows(ctx, r.primary, [ci, far])]
-        sel = ctx.cache[rows_key]
-        sel = sel[(sel.scenario == base) & (sel.case == r.case)
-                  & (sel.fault_type == r.fault_type)]
-        near, away = sel[sel.fault_bus == ci], sel[sel.fault_bus == far]
+            ctx.cache[rows_key] = _end_rows(f, _fuse_rows(ctx, r.primary, [ci, far]))
+        where_at, columns = ctx.cache[rows_key]
+        near = where_at.get((base, r.case, r.fault_type, ci), ())
+        away = where_at.get((base, r.case, r.fault_type, far), ())
         limit, u = _limit_a(ctx, r), np.nan
         if len(near) == 1 and len(away) == 1 and np.isfinite(limit) and limit > 0:
-            mags = [float(near[f"i{p}_ka"].iat[0]) for p in "abc"]
+            mags = [float(columns[f"i{p}_ka"][near[0]]) for p in "abc"]
             p = "abc"[int(np.nanargmax(mags))]  # the faulted phase carrying the most
-            u = float(fraction_above(_phasor(near, p), _phasor(away, p), limit)[0])
+            u = float(fraction_above(_phasor(columns, p, near), _phasor(columns, p, away),
+                                     limit)[0])
         ctx.cache[key] = (u, limit)
     u, limit = ctx.cache[key]
     if not np.isfinite(u):
