@@ -38,7 +38,7 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from protv2g.checks._rows import as_text
+from protv2g.checks._rows import as_text, column_at
 
 __all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "element_ends", "merge_series"]
 
@@ -362,11 +362,13 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
     # scenario (#21: the whole branch table filtered per scenario, IEEE 8500)
     b_scen = as_text(branch.scenario).to_numpy()
     f_scen = as_text(bad.scenario).to_numpy()
-    read = branch[[c for c in ("scenario", "step", "element", "element_index", "i_ka")
-                   if c in branch.columns]]
+    read = [c for c in ("scenario", "step", "element", "element_index", "i_ka")
+            if c in branch.columns]
     for sc in dict.fromkeys(f_scen.tolist()):
         if (f_scen == sc).sum() >= 2:
-            per[sc] = _paths(ctx, read[b_scen == sc], bad[f_scen == sc], graph)
+            at = np.flatnonzero(b_scen == sc)
+            rows = pd.DataFrame({c: column_at(branch[c], at) for c in read}, copy=False)
+            per[sc] = _paths(ctx, rows, bad[f_scen == sc], graph)
     if not any(per.values()):
         return bad, label, label
     every = sorted({k for p in per.values() for path in p.values() for k in path},
