@@ -38,6 +38,8 @@ import pandas as pd
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
+from protv2g.checks._rows import as_text, column_at
+
 __all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "element_ends", "merge_series"]
 
 #: Relative agreement of two branches' currents taken as one current (OpenDSS's and
@@ -57,21 +59,33 @@ STUB_KM = 0.001 + 1e-9
 _SAME_LOADING = 1e-3
 
 
-def element_ends(model: Any, rows: Any) -> np.ndarray:
-    """``(n, 2)`` bus ids (positions in ``model.buses``) of the two ends of the OpenDSS
-    elements at ``rows`` of ``model.elements`` (-1 where an element has more or fewer than
-    two buses), a line split for close-in faults taken whole."""
-    index = np.asarray(rows)
-    out = np.full((len(index), 2), -1, dtype=np.int64)
-    # a line split for close-in faults (:mod:`protv2g.network.dss_close_in`): its row is
-    # one section, the others appended as ``<line>~…``; its ends are the buses that only
-    # one of its sections reaches
+def split_sections(model: Any) -> dict[str, list[str]]:
+    """A line split for close-in faults (:mod:`protv2g.network.dss_close_in`) → the buses of
+    its other sections (its row is one section, the others appended to ``model.elements``
+    as ``<line>~…``), as :func:`element_ends` reads them."""
     names = model.elements.name.to_numpy()
     buses = model.elements.buses.to_numpy()
     split: dict[str, list[str]] = {}
     for k in np.flatnonzero(pd.Series(names, dtype=object).str.contains("~", regex=False)
                             .to_numpy()):
         split.setdefault(str(names[k]).split("~", 1)[0], []).extend(buses[k])
+    return split
+
+
+def element_ends(model: Any, rows: Any, split: dict[str, list[str]] | None = None
+                 ) -> np.ndarray:
+    """``(n, 2)`` bus ids (positions in ``model.buses``) of the two ends of the OpenDSS
+    elements at ``rows`` of ``model.elements`` (-1 where an element has more or fewer than
+    two buses), a line split for close-in faults taken whole (``split``:
+    :func:`split_sections` of the model, when the caller has it)."""
+    index = np.asarray(rows)
+    out = np.full((len(index), 2), -1, dtype=np.int64)
+    # a line split for close-in faults: its ends are the buses that only one of its
+    # sections reaches
+    names = model.elements.name.to_numpy()
+    buses = model.elements.buses.to_numpy()
+    if split is None:
+        split = split_sections(model)
     two, ends = [], []
     for k, i in enumerate(index.tolist()):
         b = list(buses[int(i)])
@@ -89,8 +103,12 @@ def element_ends(model: Any, rows: Any) -> np.ndarray:
 def _ends(ctx: Any, element: np.ndarray, index: np.ndarray) -> np.ndarray | None:
     """``(n, 2)`` bus ids of each branch's two ends (-1 where not known: a branch of more or
     fewer than two buses), None when the feeder's tables cannot say."""
-    if ctx.study.model is not None:
-        return element_ends(ctx.study.model, index)
+    model = ctx.study.model
+    if model is not None:  # the split lines once per check run (#21: per scenario's paths)
+        known = ctx.cache.get(("series split sections",))
+        if known is None or known[0] is not model:
+            known = ctx.cache[("series split sections",)] = (model, split_sections(model))
+        return element_ends(model, index, known[1])
     out = np.full((len(index), 2), -1, dtype=np.int64)
     net = ctx.study.net
     for kind, a, b in (("line", "from_bus", "to_bus"), ("trafo", "hv_bus", "lv_bus")):
@@ -340,11 +358,17 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
     # phase a service transformer between them takes is the most loaded one)
     graph: list = []
     per: dict[str, dict] = {}
-    b_scen = branch.scenario.astype(str).to_numpy()
-    f_scen = bad.scenario.astype(str).to_numpy()
+    # the scenarios' texts coded once, and only the columns the paths read taken per
+    # scenario (#21: the whole branch table filtered per scenario, IEEE 8500)
+    b_scen = as_text(branch.scenario).to_numpy()
+    f_scen = as_text(bad.scenario).to_numpy()
+    read = [c for c in ("scenario", "step", "element", "element_index", "i_ka")
+            if c in branch.columns]
     for sc in dict.fromkeys(f_scen.tolist()):
         if (f_scen == sc).sum() >= 2:
-            per[sc] = _paths(ctx, branch[b_scen == sc], bad[f_scen == sc], graph)
+            at = np.flatnonzero(b_scen == sc)
+            rows = pd.DataFrame({c: column_at(branch[c], at) for c in read}, copy=False)
+            per[sc] = _paths(ctx, rows, bad[f_scen == sc], graph)
     if not any(per.values()):
         return bad, label, label
     every = sorted({k for p in per.values() for path in p.values() for k in path},
@@ -357,6 +381,7 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
     scen = bad.scenario.astype(str).to_numpy()
     load = bad.loading_percent.to_numpy(float)
     groups: dict[tuple, list[int]] = {}
+    w_scen = None  # the worst rows' scenario texts, once
     for r, k in enumerate(keys):
         paths = per.get(scen[r], {})
         if k in paths:
@@ -369,7 +394,9 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
         most = max(load[r] for r in rows)
         top = next(r for r in rows if load[r] >= most - _SAME_LOADING)
         failing = [keys[r] for r in rows]
-        w = worst[worst.scenario.astype(str).to_numpy() == sc]
+        if w_scen is None:
+            w_scen = as_text(worst.scenario).to_numpy()
+        w = worst[w_scen == sc]
         text = (", ".join(names[k] for k in failing[:-1]) + f" and {names[failing[-1]]}"
                 f" ({len(failing)} elements in series carrying one current: the same in "
                 f"every step{SAME_TEXT}"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, fmt_s
+from protv2g.checks._keys import keys_of
 from protv2g.checks._rows import factorize_all, key_codes
 
 __all__ = ["alone_notes"]
@@ -68,7 +69,14 @@ def alone_notes(ctx: CheckContext, scenario: np.ndarray, device: np.ndarray,
     p_bus, p_primary, p_backup = _pairs_of(ctx.pairs, mine)
     # the fault table's rows of these devices and their backups with a finite time: only
     # those can say a device operates or name a backup's time
-    at = np.flatnonzero(f["device"].isin(mine | set(p_backup.tolist())).to_numpy())
+    wanted = mine | set(p_backup.tolist())
+    keys = keys_of(ctx)
+    if keys is None:
+        at = np.flatnonzero(f["device"].isin(wanted).to_numpy())
+    else:  # the context's device codes (#21: the 1.8 million names hashed again at 10,000
+        # buses)
+        codes = keys.device_codes(list(wanted))
+        at = np.flatnonzero(np.isin(keys.device, codes[codes >= 0]))
     t_s = pd.to_numeric(f["t_clear_s"].to_numpy()[at], errors="coerce").astype(float)
     fin = np.isfinite(t_s)
     at, t_s = at[fin], t_s[fin]

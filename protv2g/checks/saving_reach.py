@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from protv2g.checks._keys import keys_of
+from protv2g.checks._rows import column_at
 from protv2g.checks.fuse_saving_range import (
     GROUND_FAULT_PREFIXES,
     has_ground_element,
@@ -78,12 +79,14 @@ def fraction_above(i_near_a: np.ndarray, i_far_a: np.ndarray, limit_a: np.ndarra
     return np.where(bad, np.nan, u)
 
 
-def line_ends(study: Any, device: str) -> tuple[int, int, float, str] | None:
+def line_ends(study: Any, device: str, at_bus: dict[str, list[int]] | None = None
+              ) -> tuple[int, int, float, str] | None:
     """``(close-in bus, far bus, length km, line name)`` of ``device``'s own line on a study
     with close-in positions (:func:`protv2g.network.fault_positions.with_close_in_positions`):
     the device's stub and the section that continues from its close-in bus (the far bus is the
     line's other end, or the other end's close-in bus 1 m short of it). None when the device
-    is not on a split line."""
+    is not on a split line. ``at_bus``: an OpenDSS model's bus name → its elements' rows
+    (:func:`bus_elements`), when the caller has it (else the elements are scanned)."""
     site = study.device_sites.get(device)
     if site is None or site.element != "line":
         return None
@@ -101,7 +104,10 @@ def line_ends(study: Any, device: str) -> tuple[int, int, float, str] | None:
     model = study.model
     el = model.elements
     name = str(model.buses.index[ci])
-    rows = [k for k, b in enumerate(el.buses) if name in b and k != site.element_index]
+    if at_bus is None:
+        rows = [k for k, b in enumerate(el.buses) if name in b and k != site.element_index]
+    else:
+        rows = [k for k in at_bus.get(name, ()) if k != site.element_index]
     if len(rows) != 1:
         return None
     other = el.buses.iat[rows[0]]
@@ -110,9 +116,38 @@ def line_ends(study: Any, device: str) -> tuple[int, int, float, str] | None:
     return ci, far, km, str(el.name.iat[site.element_index])
 
 
-def _phasor(t: Any, phase: str) -> np.ndarray:
-    return (t[f"i{phase}_ka"].to_numpy(float) * 1e3
-            * np.exp(1j * np.radians(t[f"i{phase}_degree"].to_numpy(float))))
+def bus_elements(model: Any) -> dict[str, list[int]]:
+    """An OpenDSS model's bus name → the rows of ``model.elements`` with a terminal on it,
+    ascending (the rows :func:`line_ends` finds by scanning every element's buses)."""
+    out: dict[str, list[int]] = {}
+    for k, b in enumerate(model.elements.buses):
+        for name in dict.fromkeys(b):
+            out.setdefault(name, []).append(k)
+    return out
+
+
+def _phasor(columns: dict[str, np.ndarray], phase: str, at: list[int]) -> np.ndarray:
+    """The phase's current phasors (A) of the rows at positions ``at`` of ``columns``
+    (:func:`_end_rows`)."""
+    return (columns[f"i{phase}_ka"][at] * 1e3
+            * np.exp(1j * np.radians(columns[f"i{phase}_degree"][at])))
+
+
+def _end_rows(f: Any, rows: np.ndarray
+              ) -> tuple[dict[tuple, list[int]], dict[str, np.ndarray]]:
+    """A fuse's fault rows ``rows`` (positions of ``f``) at its line's two ends, looked up by
+    ``(scenario, case, fault_type, fault_bus)`` → their positions among ``rows``, with the
+    phase currents' columns (float arrays) of those rows: one pass per fuse (#21: the rows of
+    each key had been selected by four comparisons on a frame per C2 message, 4,260 on the
+    IEEE 8500 study)."""
+    where_at: dict[tuple, list[int]] = {}
+    keys = zip(*(column_at(f[c], rows) for c in ("scenario", "case", "fault_type", "fault_bus")),
+               strict=True)
+    for k, key in enumerate(keys):
+        where_at.setdefault(key, []).append(k)
+    columns = {f"i{p}_{unit}": np.asarray(column_at(f[f"i{p}_{unit}"], rows), dtype=float)
+               for p in "abc" for unit in ("ka", "degree")}
+    return where_at, columns
 
 
 def _limit_a(ctx: Any, r: Any) -> float:
@@ -120,8 +155,11 @@ def _limit_a(ctx: Any, r: Any) -> float:
     ground element's range for a ground fault, :func:`saving_range_a`)."""
     ground = str(r.fault_type).startswith(GROUND_FAULT_PREFIXES) and has_ground_element(
         ctx.devices[r.backup])
-    return float(saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
-                                float(r.rule_value), ground=ground)[1])
+    key = ("saving reach limit", r.backup, r.primary, float(r.rule_value), ground)
+    if key not in ctx.cache:  # once per pair, rule and element (#21: per key of reach_text)
+        ctx.cache[key] = float(saving_range_a(ctx.devices[r.backup], ctx.devices[r.primary],
+                                              float(r.rule_value), ground=ground)[1])
+    return ctx.cache[key]
 
 
 def _fuse_rows(ctx: Any, device: str, buses: list[int]) -> np.ndarray:
@@ -150,7 +188,16 @@ def reach_text(ctx: Any, r: Any) -> str:
         return ""  # (a table without angles: the checks need magnitudes only)
     ends_key = ("saving reach line", r.primary)  # once per fuse (a message per C2 row)
     if ends_key not in ctx.cache:
-        ctx.cache[ends_key] = line_ends(ctx.study, r.primary)
+        model = getattr(ctx.study, "model", None)
+        at_bus = None
+        if model is not None:  # the buses' elements once (#21: every element scanned per
+            # fuse, 2.7 % of check_study on the IEEE 8500 study)
+            known = ctx.cache.get(("saving reach bus elements",))
+            if known is None or known[0] is not model:
+                known = ctx.cache[("saving reach bus elements",)] = (model,
+                                                                      bus_elements(model))
+            at_bus = known[1]
+        ctx.cache[ends_key] = line_ends(ctx.study, r.primary, at_bus)
     ends = ctx.cache[ends_key]
     if ends is None:
         return ""
@@ -161,16 +208,16 @@ def reach_text(ctx: Any, r: Any) -> str:
     if key not in ctx.cache:
         rows_key = ("saving reach rows", r.primary)
         if rows_key not in ctx.cache:  # the fuse's rows at its line's two ends, once
-            ctx.cache[rows_key] = f.iloc[_fuse_rows(ctx, r.primary, [ci, far])]
-        sel = ctx.cache[rows_key]
-        sel = sel[(sel.scenario == base) & (sel.case == r.case)
-                  & (sel.fault_type == r.fault_type)]
-        near, away = sel[sel.fault_bus == ci], sel[sel.fault_bus == far]
+            ctx.cache[rows_key] = _end_rows(f, _fuse_rows(ctx, r.primary, [ci, far]))
+        where_at, columns = ctx.cache[rows_key]
+        near = where_at.get((base, r.case, r.fault_type, ci), ())
+        away = where_at.get((base, r.case, r.fault_type, far), ())
         limit, u = _limit_a(ctx, r), np.nan
         if len(near) == 1 and len(away) == 1 and np.isfinite(limit) and limit > 0:
-            mags = [float(near[f"i{p}_ka"].iat[0]) for p in "abc"]
+            mags = [float(columns[f"i{p}_ka"][near[0]]) for p in "abc"]
             p = "abc"[int(np.nanargmax(mags))]  # the faulted phase carrying the most
-            u = float(fraction_above(_phasor(near, p), _phasor(away, p), limit)[0])
+            u = float(fraction_above(_phasor(columns, p, near), _phasor(columns, p, away),
+                                     limit)[0])
         ctx.cache[key] = (u, limit)
     u, limit = ctx.cache[key]
     if not np.isfinite(u):
