@@ -106,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(f"{study.name}: {len(rec.before.findings)} finding(s); {len(rec.changes)} "
               f"change(s) accepted after {rec.n_check_runs} check runs "
+              # what a run is (review rev48b P4: 25 here, "24 re-checked", "limit of 14")
+              "(each distinct set of changes checked once, the study as given included) "
               # which seconds (review rev45a M5: "(15 s)" was wall time at load 13, 7.2 s CPU)
               f"(the search: {rec.seconds:.0f} s wall clock, {cpu_s:.0f} s CPU)")
         for r in table.itertuples(index=False):

@@ -302,16 +302,26 @@ def _none_clears(n_checked: int, n_cached: int, max_tries: int) -> str:
     re-run for an earlier finding is read from the cache and not counted in the tries, so
     "0 tried" said nothing of the candidates that were checked (review s23).
 
+    More re-checked than the limit (the devices the finding names get their best candidate
+    past it, and the pickup–dial pairs a budget of their own) says so: "24 re-checked" beside
+    "the search's limit of 14 re-runs" read as a contradiction (review rev48b P4).
+
     >>> _none_clears(4, 4, 14).endswith("all 4 already re-run for an earlier finding)")
+    True
+    >>> "(24 re-checked on every scenario: the search's 14 and 10 past its limit" in (
+    ...     _none_clears(24, 0, 14))
     True
     """
     if not n_checked:
         return (f"no candidate was re-checked: the search's limit of {max_tries} re-runs "
                 "was reached before it")
+    past = n_checked - max_tries
+    beyond = (f": the search's {max_tries} and {past} past its limit, for the devices the "
+              "finding names and the pickup–dial pairs" if past > 0 else "")
     seen = ("" if not n_cached else f", all {n_cached} already re-run for an earlier finding"
             if n_cached == n_checked else f", {n_cached} of them already re-run for an "
             "earlier finding")
-    return f"no candidate clears it ({n_checked} re-checked on every scenario{seen})"
+    return f"no candidate clears it ({n_checked} re-checked on every scenario{beyond}{seen})"
 
 
 def trade_note(target: pd.Series, warnings: list[str]) -> str:
