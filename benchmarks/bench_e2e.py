@@ -924,6 +924,23 @@ fires: every frame, findings; floats to 1e-12).
 Left: the issue's 2.8 s is not reached; the flat profile is spread thin (``factorize_runs``
 327 calls, ``key_codes`` in ``attribution_codes.smallest_with_row``, the staged operate times'
 numba cache load ≈ 0.4 s paid in this stage).
+
+**Session 48** (#21, 2026-12-07 15:41–15:47 UTC, this script, main at c40e32b0 and 14f9d1bb
+from two worktrees with warm numba caches, alternated, load 3.1–3.8 with a clean-clone CI
+running; CPU = user + system). IEEE 8500 (``--skip-synthetic --skip-pp --skip-pgm``, one pair):
+compute 14.53 → **9.88 s CPU** (faults 1.76 → 1.68, flows 8.77 → **4.91**, checks 3.90 →
+**3.20**, gate 0.10 → 0.09) against OpenDSS's 1.97 / 1.92 s: **7.4× → 5.1×** (target ≤ 3×);
+22,784 rows, 84 findings, gate FAIL both. Flows (branch ``tap48``): a band-edge tie rule (a
+move OpenDSS keeps is refused where the regulator's compensated voltage lies within the
+circuit's convergence tolerance of the edge; ``flow/tap_band``), then OpenDSS's own control
+loop per tap trial, refused trials stopped after the first control iteration
+(``flow/dss_trial``), and the band columns taken from the edge search's own solves: 264 → 244
+solves, 755 → 387 power flows. Checks (branch ``chk48``): C2's per-row texts, C12's
+series-line merge, C10's YAML read. 10,000 buses (two pairs): compute 6.77 / 6.39 → 6.47 /
+6.72 s CPU, faults 2.49 / 2.43 → 2.36 / 2.34, checks 3.72 / 3.48 → 3.59 / 3.79, workbook
+6.55 / 6.27 → 6.23 / 6.84 s CPU, peak +690 / +689 → +676 / +682 MB: within the scatter.
+Left: faults + checks + gate on the 8500 are 4.97 s = 2.6 × OpenDSS, so ≤ 3× needs the flows
+under ≈ 0.8 s — far fewer than 244 OpenDSS solves.
 """
 
 from __future__ import annotations
