@@ -55,7 +55,12 @@ __all__ = ["PRACTICE_R_FAULT_HIGH_OHM", "SELF_CHECK_S", "crossing_scale", "loop_
 
 #: The high end of the minimum-ground-fault resistance practice range init cites with its
 #: drafted 20 Ω (North American practice 20–40 Ω, domain.md §2; ``study_draft.
-#: draft_assumptions``).
+#: draft_assumptions``). Background for the 40 Ω end (not checked against the documents
+#: themselves): many utilities' minimum fault is "line to ground plus 40 Ω", the US Rural
+#: Utilities Service's older standard, examined as an assumption in "The 40-Ω ground-fault
+#: phenomenon" (from a 1997 NRECA Cooperative Research Network study); RUS Bulletin
+#: 1724E-102 (2012, "Design Guide for Sectionalizing Distribution Lines", p. 39) is reported
+#: to leave the value to engineering judgment. A practice value, then, not a bound.
 PRACTICE_R_FAULT_HIGH_OHM = 40.0
 #: The base row's margin the curves must reproduce at ``s = 1`` before a crossing is stated, s.
 SELF_CHECK_S = 1e-3
