@@ -43,7 +43,7 @@ from protv2g.message_recipes import (
 )
 
 __all__ = ["MessageArray", "MessageDtype", "RENDER_ROWS", "Recipe", "as_messages",
-           "is_messages", "render_formatted"]
+           "is_messages", "render_formatted", "suffixed_messages"]
 
 #: Rows rendered at a time where a whole column is read (iteration, Arrow, Parquet spills).
 RENDER_ROWS = 2**14
@@ -371,6 +371,22 @@ def _positions(pos: np.ndarray, total: int) -> np.ndarray:
 def is_messages(values: Any) -> bool:
     """Whether ``values`` (an array, a Series) holds a :class:`MessageArray`."""
     return isinstance(getattr(values, "array", values), MessageArray)
+
+
+def suffixed_messages(values: Any, rows: np.ndarray,
+                      suffixes: Sequence[str] | MessageArray) -> Any:
+    """A message column (a Series or array of :class:`MessageArray` or of texts) with
+    ``suffixes[k]`` appended to row ``rows[k]``: :meth:`MessageArray.suffixed` on a
+    message array, else the texts as ``astype(str)`` writes them, those rows suffixed
+    (an object array). The checks' notes appended to rows already written (attribution,
+    C1's base crossing, C5's rows with no judged primary) share it."""
+    if is_messages(values):
+        return as_messages(values).suffixed(rows, suffixes)
+    msg = values.astype(str)
+    msg = (msg.to_numpy() if hasattr(msg, "to_numpy") else np.asarray(msg)).copy()
+    ends = suffixes.tolist() if hasattr(suffixes, "tolist") else list(suffixes)
+    msg[rows] = [f"{m}{x}" for m, x in zip(msg[rows].tolist(), ends, strict=True)]
+    return msg
 
 
 def as_messages(values: Any) -> MessageArray:

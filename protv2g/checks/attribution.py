@@ -145,7 +145,7 @@ from protv2g.checks.attribution_share_text import current_names, current_texts
 from protv2g.checks.attribution_state import absent_in_twin, twin_state_texts
 from protv2g.checks.attribution_suffix import suffix_messages
 from protv2g.checks.operating_element import ELEMENT_COLUMNS
-from protv2g.messages import as_messages, is_messages
+from protv2g.messages import suffixed_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
@@ -523,12 +523,6 @@ def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],
             "scattered": (scattered, *sc_figures, sc_named),
             "moved": (moved_i, moved_texts), "absent": (absent, absent_texts)},
             {k: str(crit[k]) for k in read.tolist()}, unit)
-        if is_messages(v.message):
-            v["message"] = as_messages(v.message).suffixed(at, ends)
-        else:  # the messages as ``astype(str)`` writes them, these rows' suffixed
-            msg = v.message.astype(str).to_numpy().copy()
-            msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends.tolist(),
-                                                 strict=True)]
-            v["message"] = msg
+        v["message"] = suffixed_messages(v.message, at, ends)
     return v
 

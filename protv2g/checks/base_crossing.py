@@ -235,14 +235,9 @@ def base_crossing_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
     if not len(at):
         return v
     ends = [texts[k] for k in texts]
-    from protv2g.messages import as_messages, is_messages
+    from protv2g.messages import suffixed_messages
     v = v.copy()
-    if is_messages(v.message):
-        v["message"] = as_messages(v.message).suffixed(at, ends)
-    else:
-        msg = v.message.astype(str).to_numpy().copy()
-        msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends, strict=True)]
-        v["message"] = msg
+    v["message"] = suffixed_messages(v.message, at, ends)
     return v
 
 

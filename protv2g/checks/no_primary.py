@@ -94,12 +94,7 @@ def no_primary_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
     declared = bool(getattr(ctx.study.document, "no_fuses_or_reclosers", False))
     ends = [no_primary_text(b, len(only_names), declared)
             for b in v.fault_bus.iloc[at].astype(str).tolist()]
-    from protv2g.messages import as_messages, is_messages
+    from protv2g.messages import suffixed_messages
     v = v.copy()
-    if is_messages(v.message):
-        v["message"] = as_messages(v.message).suffixed(at, ends)
-    else:
-        msg = v.message.astype(str).to_numpy().copy()
-        msg[at] = [f"{m}{x}" for m, x in zip(msg[at].tolist(), ends, strict=True)]
-        v["message"] = msg
+    v["message"] = suffixed_messages(v.message, at, ends)
     return v
