@@ -87,10 +87,16 @@ def test_a_trial_told_refused_is_refused_by_opendss(circuit) -> None:
 
 @pytest.fixture(scope="module")
 def drafted(tmp_path_factory):
+    return drafted_study(tmp_path_factory.mktemp("ahead_study"))
+
+
+def drafted_study(folder):
+    """test_c12_tap_path's one-regulator feeder drafted by ``init`` in ``folder`` with a
+    15 × 100 kW depot, firm participation, light and peak load, export 0 / 50 / 100 %
+    (also test_tap_band_tie's study)."""
     pytest.importorskip("opendssdirect")
     from protv2g.cli import main
 
-    folder = tmp_path_factory.mktemp("ahead_study")
     (folder / "feeder.dss").write_text(_DSS)
     out = folder / "study.yaml"
     assert main(["init", str(folder / "feeder.dss"), "-o", str(out),

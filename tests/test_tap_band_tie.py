@@ -26,10 +26,9 @@ import warnings
 
 import numpy as np
 import pytest
-import yaml
 
 from .conftest import REAL_FEEDERS_DIR, SHARED_DIR, need_dss_master
-from .test_c12_tap_path import _DSS
+from .test_tap_band_ahead import drafted_study
 
 SLOW = pytest.mark.skipif(os.environ.get("PROTV2G_SLOW_TESTS") != "1",
                           reason="slow (the IEEE 8500, J1 and IEEE 34 flows twice, "
@@ -51,19 +50,7 @@ def test_the_rule_is_the_distance_to_the_edge() -> None:
 
 @pytest.fixture(scope="module")
 def one_reg(tmp_path_factory):
-    pytest.importorskip("opendssdirect")
-    from protv2g.cli import main
-
-    folder = tmp_path_factory.mktemp("tie_study")
-    (folder / "feeder.dss").write_text(_DSS)
-    out = folder / "study.yaml"
-    assert main(["init", str(folder / "feeder.dss"), "-o", str(out),
-                 "--site", "depot:site:15:100"]) == 0
-    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
-    doc["scenarios"].update(participation=["firm"], load_levels=["light", "peak"],
-                            export_levels_fraction=[0.0, 0.5, 1.0])
-    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return out
+    return drafted_study(tmp_path_factory.mktemp("tie_study"))
 
 
 def _flow(path, monkeypatch, *, early_stop: bool = True, rule: bool = True,
