@@ -63,3 +63,59 @@ def test_the_recommendation_names_the_cap():
     assert note.startswith("load pickup: for a charging peak, schedule or cap the sites' "
                            "charging below minimum trip / 1.5: cap the simultaneous charging "
                            "behind R-708 at ≈ 554 kW")
+
+
+# Review rev49b #3 (EPRI J1, depot b5218 2 MW, campus b4631 500 kW, homes 3 × 7.2 kW on
+# x_5962929303_cust1-b.b): F02, C8 recloser-oh_b18853's 51G (80 A / 1.5 = 53.33 A of 3I0) at
+# the charging peak. The tool's rows: 51.61 A without the charging, 53.585 A with the three
+# sites charging (the homes' 21.6 kW all of it behind the recloser), 54.283 A with the homes
+# alone (Site drivers). OpenDSS, not protv2g (opendssdirect, /tmp/lead49/chk/cap.py: J1
+# Master_withPV at LoadMult 1, PV off, the homes a 1-phase constant-P load at 240 V, nothing
+# else charging; |Ia + Ib + Ic| of Line.oh_b18853): 51.608 A without, 53.210 A at 13 kW,
+# 54.125 A at 18 kW, 54.634 A at 21.6 kW.
+J1_LIMIT_A = 80.0 / 1.5
+J1_WITHOUT_A, J1_ALL_A, J1_HOMES_ALONE_A, J1_HOMES_KW = 51.61, 53.585224, 54.283338, 21.6
+J1_DSS_AT_13_KW_A, J1_DSS_AT_18_KW_A = 53.210, 54.125
+
+
+def _j1_evidence() -> pd.DataFrame:
+    return pd.DataFrame({
+        "finding": ["F02"], "device": ["recloser-oh_b18853"], "scenario": ["charging/firm"],
+        "margin": [J1_LIMIT_A - J1_ALL_A], "i_device_a": [J1_ALL_A], "limit": [J1_LIMIT_A],
+        "base_margin": [J1_LIMIT_A - J1_WITHOUT_A], "p_charging_kw": [J1_HOMES_KW]})
+
+
+def _j1_drivers() -> pd.DataFrame:
+    """The Site drivers rows of F02 as the run wrote them (each site alone, charging)."""
+    return pd.DataFrame({
+        "criterion": "C8", "device": "recloser-oh_b18853", "scenario": "charging/firm",
+        "site": ["depot", "campus", "homes", "depot"],
+        "counterfactual": ["alone", "alone", "alone", "removed"],
+        "p_export_kw": [-2000.0, -500.0, -J1_HOMES_KW, -521.6],
+        "i_judged_a": [49.884367, 51.305253, J1_HOMES_ALONE_A, 53.249966]})
+
+
+def test_a_site_alone_worse_than_all_together_sets_the_cap():
+    """The sites together give ≈ 18 kW; with the depot and campus idle the homes alone load
+    the recloser's 51G more, so the cap is theirs: ≈ 13 kW. OpenDSS: 53.21 A at 13 kW holds,
+    54.13 A at the old 18 kW fails."""
+    from protv2g.recommend.charging_cap import c8_cap
+
+    together = c8_cap("recloser-oh_b18853", _j1_evidence())
+    assert together.kw == 18.0
+    cap = c8_cap("recloser-oh_b18853", _j1_evidence(), _j1_drivers())
+    assert cap.kw == 13.0
+    assert J1_DSS_AT_13_KW_A < J1_LIMIT_A < J1_DSS_AT_18_KW_A
+    assert cap.text.startswith("cap the charging of homes behind recloser-oh_b18853 at ≈ 13 kW")
+    assert "with the other sites idle" in cap.text
+    assert "with every site charging the cap would be ≈ 18 kW" in cap.text
+    assert "54.3 A with 22 kW of homes alone" in cap.text
+
+
+def test_the_sites_together_keep_the_cap_where_no_site_alone_is_worse():
+    from protv2g.recommend.charging_cap import c8_cap
+
+    milder = _j1_drivers().assign(i_judged_a=[49.9, 51.3, 53.0, 53.2])
+    assert c8_cap("recloser-oh_b18853", _j1_evidence(), milder).kw == 18.0
+    other = _j1_drivers().assign(scenario="charging/expected")  # another snapshot's rows
+    assert c8_cap("recloser-oh_b18853", _j1_evidence(), other).kw == 18.0

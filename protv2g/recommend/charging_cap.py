@@ -89,23 +89,77 @@ def _worst_row(evidence: pd.DataFrame | None) -> Any:
     return evidence.iloc[int(np.nanargmin(margins))]
 
 
-def c8_cap(device: str, evidence: pd.DataFrame) -> ChargingCap:
+def c8_cap(device: str, evidence: pd.DataFrame, drivers: pd.DataFrame | None = None
+           ) -> ChargingCap:
     """The cap of a C8 charging-peak finding from its worst evidence row (``i_device_a``,
     ``limit``, ``base_margin``, ``p_charging_kw``): the charging behind ``device`` at which
     its load current reaches minimum trip / 1.5 — C8's cap only, which the note says (review
     rev43c M1: the depot's R03, ≈ 5,391 kW, read as the charging condition while F05's
-    under-voltage, pandapower 0.934 pu at that charging, still failed)."""
+    under-voltage, pandapower 0.934 pu at that charging, still failed).
+
+    ``drivers``: the finding's Site drivers rows (:func:`protv2g.findings_sites.site_drivers`,
+    each site charging alone in the worst row's snapshot). Where one site's charging alone is
+    all the charging behind ``device`` (its ``p_export_kw`` is the row's ``p_charging_kw``)
+    and that site alone loads the device more than every site together — the other sites,
+    outside the device's zone, lower its current (review rev49b #3, EPRI J1, the 51G of
+    recloser-oh_b18853 on 3I0: 51.61 A without the charging, 53.59 A with the three sites'
+    charging, 54.28 A with the homes' 21.6 kW alone; the upstream depot and campus lower the
+    feeder's voltage and with it its voltage-dependent loads' residual) — the cap is that
+    site's, read on the same line from its alone current: ≈ 13 kW, not the ≈ 18 kW of the
+    sites together, at which the homes alone give 53.8 A > 53.33 A (OpenDSS, homes alone:
+    54.63 A at 21.6 kW, the cap 12.3 kW). The note says which combination sets it."""
     r = _worst_row(evidence)
     if r is None:
         return _NONE
     i_with, lim, mb, kw = (_num(r, k) for k in ("i_device_a", "limit", "base_margin",
                                                   "p_charging_kw"))
     i_without = lim - mb
-    return _cap(charging_cap_kw(i_with, i_without, lim, kw), f"C8's load pickup of {device}",
-                (f"behind {device}", f"behind {device}"),
-                f"the load current is already {i_without:.0f} A against the limit {lim:.1f} A",
-                f"{i_without:.0f} A without the charging, {i_with:.0f} A with {kw:,.0f} kW of "
-                f"it, limit {lim:.1f} A")
+    what = f"C8's load pickup of {device}"
+    together = _cap(charging_cap_kw(i_with, i_without, lim, kw), what,
+                    (f"behind {device}", f"behind {device}"),
+                    f"the load current is already {i_without:.0f} A against the limit "
+                    f"{lim:.1f} A",
+                    f"{i_without:.0f} A without the charging, {i_with:.0f} A with {kw:,.0f} kW "
+                    f"of it, limit {lim:.1f} A")
+    alone = _alone_row(drivers, r, device, kw, i_with)
+    if alone is None or not math.isfinite(together.kw):
+        return together
+    site, i_alone = alone
+    cap = charging_cap_kw(i_alone, i_without, lim, kw)
+    if not math.isfinite(cap) or cap >= together.kw:
+        return together
+    if cap == 0:
+        return ChargingCap(0.0, what, (
+            f"no charging fits behind {device}: {kw:,.0f} kW of {site} alone, the other sites "
+            f"idle, gives {i_alone:.1f} A against the limit {lim:.1f} A"))
+    return ChargingCap(cap, what, (
+        f"cap the charging of {site} behind {device} at ≈ {cap:,.0f} kW for {what} only, with the "
+        f"other sites idle — the worst case: {site} alone loads {device} more than every site "
+        f"together (a linear estimate from the finding's flows: {i_without:.1f} A without the "
+        f"charging, {i_alone:.1f} A with {kw:,.0f} kW of {site} alone (the Site drivers' flow), "
+        f"{i_with:.1f} A with every site charging, limit {lim:.1f} A; with every site "
+        f"charging the cap would be ≈ {together.kw:,.0f} kW; confirm with a flow at the cap)"))
+
+
+def _alone_row(drivers: pd.DataFrame | None, worst: Any, device: str, p_charging_kw: float,
+               i_with_a: float) -> tuple[str, float] | None:
+    """``(site, I alone (A))`` of the Site drivers row where one site charges alone in the
+    worst row's snapshot, its charging all the charging behind ``device``
+    (``|p_export_kw|`` within 1e-6 relative of ``p_charging_kw``), with a larger current
+    than every site together (``i_with_a``); None where there is none."""
+    need = {"counterfactual", "device", "scenario", "site", "p_export_kw", "i_judged_a"}
+    if drivers is None or not len(drivers) or not need <= set(drivers.columns):
+        return None
+    scenario = str(worst.get("scenario", "")) if hasattr(worst, "get") else ""
+    rows = drivers[(drivers["counterfactual"].astype(str) == "alone")
+                   & (drivers["device"].astype(str) == device)
+                   & (drivers["scenario"].astype(str) == scenario)]
+    for row in rows.itertuples(index=False):
+        p, i = -float(row.p_export_kw), float(row.i_judged_a)  # charging: export < 0
+        if (math.isfinite(p) and math.isfinite(i) and p > 0
+                and math.isclose(p, p_charging_kw, rel_tol=1e-6) and i > i_with_a):
+            return str(row.site), i
+    return None
 
 
 def _cap(cap: float, what: str, where: tuple[str, str], none_why: str, figures: str

@@ -78,13 +78,24 @@ def no_change_facts(row: pd.Series, controls: Mapping[str, Mapping[str, str]],
             "sites": doc.v2g_sites}
 
 
-def no_change_cap(row: pd.Series, evidence: pd.DataFrame) -> ChargingCap:
+def no_change_cap(row: pd.Series, evidence: pd.DataFrame, study: Any = None,
+                  scenarios: Sequence[Any] | None = None) -> ChargingCap:
     """The charging cap the no-candidate note of ``row`` gives, from its own evidence rows: a
     charging peak's (C8, review rev40b M3) or a charging under-voltage's (review rev43c M1),
-    each its criterion's; none (NaN, no text) for another finding."""
+    each its criterion's; none (NaN, no text) for another finding. With ``study`` and
+    ``scenarios`` (the run's) and two or more sites, a C8 cap also reads each site charging
+    alone (:func:`protv2g.findings_sites.site_drivers` on the finding's rows: the worst
+    combination sets the cap, review rev49b #3; :func:`.charging_cap.c8_cap`)."""
     own_ev = evidence[evidence["finding"] == row["finding"]]
-    return (c8_cap(str(row["device"]), own_ev) if str(row["criterion"]) == "C8"
-            else under_voltage_cap(own_ev) if charging_under_voltage(row)
+    if str(row["criterion"]) == "C8":
+        drivers = None
+        if study is not None and scenarios is not None and len(
+                study.document.v2g_sites) >= 2:
+            from protv2g.findings_sites import site_drivers
+
+            drivers = site_drivers(study, own_ev, scenarios)
+        return c8_cap(str(row["device"]), own_ev, drivers)
+    return (under_voltage_cap(own_ev) if charging_under_voltage(row)
             else ChargingCap(np.nan, "", ""))
 
 

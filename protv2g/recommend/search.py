@@ -296,7 +296,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             at = len(recs)
             later.append((at, functools.partial(
                 no_change_note, facts_of, row, k, first, g_note,
-                no_change_facts(row, controls, doc_now), no_change_cap(row, evidence), at,
+                no_change_facts(row, controls, doc_now),
+                no_change_cap(row, evidence, study, scen), at,
                 doc_now.devices, cur)))  # written after every search
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"])))
