@@ -18,6 +18,7 @@ import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_WORSE, IDLE_MARGIN, PROJECT, PROJECT_ROWS
 from protv2g.findings_trend_rows import (
+    PASSING_ROW,
     ROW_KEY,
     TREND_COLUMNS,
     followed_rows,
@@ -63,16 +64,25 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
 
 
 def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
-                  tolerance: float | None = None, at: int = 0) -> str:
+                  tolerance: float | None = None, at: int = 0,
+                  extra: dict[str, np.ndarray] | None = None, site: str = "") -> str:
     """:func:`export_trend` of the ``n`` rows whose :func:`trend_columns` are ``cols`` (the
     findings convert their Evidence's columns once and pass each finding's slice).
 
     ``at``: the row whose story is followed (default the first, the worst): the row the
     finding leads with (:func:`protv2g.findings_headline.headline_offset`, review s28 §3: a
-    "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one)."""
+    "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one).
+    ``extra``: rows of that story outside the finding — the coordination table's rows of
+    its pair and fault where it passes (:mod:`protv2g.findings_trend_pass`, attribution
+    :data:`~protv2g.findings_trend_rows.PASSING_ROW`) — read beside its own, so the trend
+    shows the levels where it holds (review rev48a #3). ``site``: the one site driving the
+    finding (:mod:`protv2g.findings_trend_sites`): ``p_export_kw`` is then that site's
+    export and ``p_total_kw`` all sites', which each point gives in brackets."""
     same, level = followed_rows(cols, n, at)
     followed = same is not None
     story = rows_of(cols, same) if followed else cols
+    if followed and extra is not None and len(extra.get("margin", ())):
+        story = _with_rows(story, extra)
     where = row_where(cols, at) if followed else ""
     where = ", ".join(t for t in (where, level) if t)
     pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
@@ -85,7 +95,8 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
         own = _check_tol(story, _moved_rows(story, column))
         tolerance = own if own > 0 else tolerance
     text = _trend(story, unit, column, what, tolerance,
-                  f"; at the worst margin's {where}" if where else "")
+                  f"; at the worst margin's {where}" if where else "",
+                  site if column == "p_export_kw" else "")
     if text.startswith(("does not move", "moves with")) and followed:
         text += _worsened_elsewhere(cols, same, unit)
     elif text.startswith("improves") and followed:
@@ -93,6 +104,29 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
         # (review s25 §3: "made worse by V2G" with a pre-existing worst row that improves)
         text += _worse_than_base(story, unit, pos) or _worsened_elsewhere(cols, same, unit)
     return text
+
+
+def _with_rows(story: dict[str, np.ndarray], extra: dict[str, np.ndarray]
+               ) -> dict[str, np.ndarray]:
+    """``story``'s columns with ``extra``'s rows after its own; a column ``extra`` lacks
+    is filled with NaN (numbers), -1 (codes), 0 (masks), False or "" (texts)."""
+    n = len(extra["margin"])
+    out = {}
+    for k, v in story.items():
+        if k in extra:
+            add = np.asarray(extra[k])
+        elif v.dtype.kind == "f":
+            add = np.full(n, np.nan)
+        elif v.dtype.kind in "iu":
+            add = np.full(n, 0 if k.endswith(":mask") else -1, dtype=v.dtype)
+        elif v.dtype.kind == "b":
+            add = np.zeros(n, dtype=bool)
+        else:
+            add = np.full(n, "", dtype=object)
+        out[k] = (np.concatenate([v.astype(object), add.astype(object)])
+                  if v.dtype.kind in "OUS" else
+                  np.concatenate([v, add.astype(v.dtype, copy=False)]))
+    return out
 
 
 def _charging_rows(cols: dict[str, np.ndarray], at: int = 0) -> np.ndarray | None:
@@ -234,7 +268,7 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
 
 
 def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
-           tolerance: float | None = None, followed: str = "") -> str:
+           tolerance: float | None = None, followed: str = "", site: str = "") -> str:
     """Worst margin per ``column`` (kW), and whether it moves with it.
 
     The verdict is judged within each participation case (firm and expected export the same
@@ -250,6 +284,9 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
         return ""
     m, p = m[ok], p_all[ok]
     part = rows["participation"][ok] if "participation" in rows else np.full(len(m), "")
+    # one site's export on the x-axis: each level's all-sites total, of its worst row
+    totals = (_totals(m, p, rows["p_total_kw"][ok]) if site and "p_total_kw" in rows
+              else {})
     # rows caused by V2G at one export level of a case: their base case (it passes) is the
     # point the margin moves from (a case with two levels or more is judged on its own rows)
     passes = (what == "export" and len(np.unique(p)) >= 2 and _passes_without_v2g(rows, ok, p)
@@ -295,6 +332,9 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     whose = ("the charging of the sites behind the device" if what == "charging"
              and unit == "A" else f"all sites' {what}")
     basis = f"(kW: {whose} together{followed})"
+    if totals:  # review rev48a #3: the site that drives it, not the total, moves the margin
+        basis = (f"(kW: the export of {site} alone, the one site that drives the finding "
+                 f"(Site drivers sheet); in brackets all sites' export together{followed})")
     if len(worst) == 1:
         return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
     if idle_at:
@@ -347,7 +387,9 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
             # wording (review ver40 M-d: IEEE 37 F12 "at 0 kW" beside the depot's F05
             # "without the sites' charging")
             return f"{_fmt(float(v), unit)} {without}"
-        return f"{_fmt(float(v), unit)} at {k:,.0f} kW"
+        total = totals.get(k, np.nan)
+        return f"{_fmt(float(v), unit)} at {k:,.0f} kW" + (
+            f" (all sites {total:,.0f} kW)" if np.isfinite(total) and total != k else "")
 
     if not change:  # one level per participation case: nothing to compare within a case
         # (passing without V2G and at its one level: no direction; review rev41a M3, IEEE 34
@@ -423,7 +465,18 @@ def _passes_without_v2g(rows: dict[str, np.ndarray], ok: np.ndarray, p: np.ndarr
     if "attribution" not in rows or not len(p) or (p <= 0).any():
         return False
     att = rows["attribution"][ok]
-    return bool((att == "new").all())
+    att = att[att != PASSING_ROW]  # the coordination table's passing rows beside them
+    return bool(len(att)) and bool((att == "new").all())
+
+
+def _totals(m: np.ndarray, p: np.ndarray, total: np.ndarray) -> dict[float, float]:
+    """Each level of ``p`` (one site's export, kW) → ``total`` (all sites', kW) of its
+    worst (smallest ``m``) row: the all-sites figure beside that site's point."""
+    out = {}
+    for k in np.unique(p[p > 0]).tolist():
+        at = np.flatnonzero(p == k)
+        out[k] = float(total[at[int(np.argmin(m[at]))]])
+    return out
 
 
 def finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:

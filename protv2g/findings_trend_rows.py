@@ -12,9 +12,13 @@ import pandas as pd
 from protv2g.checks.equipment import IDLE_MARGIN
 from protv2g.violations import is_given
 
-__all__ = ["ROW_KEY", "TREND_COLUMNS", "followed_rows", "row_where", "rows_of", "same_key",
-           "trend_columns", "worst_row_story"]
+__all__ = ["PASSING_ROW", "ROW_KEY", "TREND_COLUMNS", "followed_rows", "row_where", "rows_of",
+           "same_key", "trend_columns", "worst_row_story"]
 
+#: The ``attribution`` of a row the trend reads beside a finding's own: the coordination
+#: table's row of the same pair and fault at an export level where it passes
+#: (:mod:`protv2g.findings_trend_pass`, review rev48a #3).
+PASSING_ROW = "passes (Coordination sheet)"
 #: What makes a finding's rows one row's story across export levels (review s17 §3.11).
 ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
 #: Every column :func:`export_trend` reads from a finding's rows (the ones it lacks it does
