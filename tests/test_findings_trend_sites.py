@@ -20,6 +20,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext
 from protv2g.findings import build_findings
 from protv2g.findings_sites_kinds import Driver
+from protv2g.findings_trend import columns_trend
 from protv2g.findings_trend_sites import (
     SiteAxis,
     driver_clause,
@@ -167,3 +168,33 @@ def test_headline_keeps_words_whole_or_stops_before_them():
     assert "and homes … (fail;" in short_line("fail", worst, {"fail": 1}, 1, "new")
     assert f"{CLAUSE['firm/light/100%']} (fail;" in short_line(
         "fail", worst, {"fail": 1}, 1, "new", keep=CLAUSE["firm/light/100%"])
+
+
+def test_flat_trend_on_one_sites_axis_gives_the_totals_of_its_span():
+    """The depot study's C7 F09 (RC-F1, driven by the depot): "does not move … at every level
+    from 1,500 to 6,000 kW" said the depot's kW with a basis promising bracketed totals."""
+    cols = {"margin": np.array([-0.8277, -0.8277, -0.8277]),
+            "p_export_kw": np.array([1500.0, 3000.0, 6000.0]),
+            "p_total_kw": np.array([2000.0, 3900.0, 7800.0]),
+            "participation": np.array(["firm"] * 3, dtype=object)}
+    assert columns_trend(cols, 3, "%", site="depot") == (
+        "does not move with export: −0.8277 % at every level from 1,500 kW (all sites "
+        "2,000 kW) to 6,000 kW (all sites 7,800 kW) (kW: the export of depot alone, the one "
+        "site that drives the finding (Site drivers sheet); in brackets all sites' export "
+        "together)")
+
+
+def test_a_passing_level_below_a_device_that_stops_operating_is_no_improvement():
+    """The 10,000-bus study's F67 (C1 R-HEAD / FU-L91-6263, backup does not operate): with
+    its passing 900 kW row read beside it the trend said "improves … 331.9 s without V2G;
+    3446 s at 900 kW; −∞ (does not operate) at 1,440 kW"."""
+    margins = {"base/light": 331.9, "expected/light/50%": 3446.0,
+               "expected/light/100%": -np.inf, "firm/light/50%": 3446.0,
+               "firm/light/100%": -np.inf}
+    v = _violations().assign(margin=-np.inf, base_margin=331.9)
+    c = _coordination()
+    c["margin_s"] = [margins[s] for s in SCEN] + [5.0]
+    c["ok"] = np.isfinite(c["margin_s"])
+    trend = build_findings(v, _scenarios(), c).findings["export_trend"].iloc[0]
+    assert trend.startswith("worsens with export: 331.9 s without V2G; 3446 s at 1,322 kW; "
+                            "−∞ (does not operate) at 2,115 kW"), trend
