@@ -329,7 +329,8 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         more_locations=_group_buses(key_groups, head["_key"].to_numpy(), bus_rows),
         bus_rows=(BusRows.of(bus_rows) if key_groups and bus_rows is not None
                   and len(bus_rows) else None),
-        coordination=coordination, info=info, axis=SiteAxis.of(drivers, scenarios))
+        coordination=coordination, info=info,
+        axis=SiteAxis.of(drivers, scenarios, every=True))
     return Findings(findings, evidence)
 
 

@@ -366,7 +366,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             if note:  # a row without a message (None) gets none added to it
                 w["message"] = f"{w['message'] or ''}{note}"
         # the one site driving it leads the export's words (review rev48a #3, rev48b P9)
-        site = axis.site((crit, dev, partner, mech, unit), attribution) if axis else ""
+        other = partner or _join(_distinct(given["other_device"], lo, hi), 4)
+        site = axis.site((crit, dev, partner, mech, unit), attribution, other) if axis else ""
         if site and w["message"]:
             w["message"] = lead_with_driver(str(w["message"]), axis.kw, site)
         out.append({
@@ -374,8 +375,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),
             "status": str(w["status"]),
             "attribution": attribution,
-            "device": dev, "other_device": partner or _join(
-                _distinct(given["other_device"], lo, hi), 4),
+            "device": dev, "other_device": other,
             "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,
             "margin_unit": unit,
             "limit": (np.float64(w["limit"]) if isinstance(w["limit"], float)

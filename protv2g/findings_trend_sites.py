@@ -178,9 +178,18 @@ class SiteAxis:
         return (lead_with_driver(message, self.kw, site),
                 f"with {site} exporting {_mw(site_kw[site])}")
 
-    def site(self, key: tuple[str, ...], attribution: str) -> str:
-        """The site driving the finding of ``key`` with ``attribution``, "" for none."""
-        return self.drivers.get(key, "") if str(attribution) in _V2G else ""
+    def site(self, key: tuple[str, ...], attribution: str, other: str = "") -> str:
+        """The site driving the finding of ``key`` with ``attribution``, "" for none: the
+        table's one driver, else the site a finding is a check of alone (its ``other``
+        device one of the sites: C10's reclosing against the site's anti-islanding time,
+        C11's screen behind a device only that site is behind — "one site: homes_a (a check
+        of this site alone)", :func:`protv2g.findings_sites_text.site_driver_texts`)."""
+        if str(attribution) not in _V2G:
+            return ""
+        if key in self.drivers:
+            return self.drivers[key]
+        sites = next(iter(self.kw.values()), {})
+        return other if len(sites) >= 2 and other in sites else ""
 
     def columns(self, trend: dict[str, np.ndarray], scenario: np.ndarray, lo: int, hi: int,
                 site: str) -> dict[str, np.ndarray]:

@@ -198,3 +198,22 @@ def test_a_passing_level_below_a_device_that_stops_operating_is_no_improvement()
     trend = build_findings(v, _scenarios(), c).findings["export_trend"].iloc[0]
     assert trend.startswith("worsens with export: 331.9 s without V2G; 3446 s at 1,322 kW; "
                             "−∞ (does not operate) at 2,115 kW"), trend
+
+
+def test_a_check_of_one_site_alone_is_said_against_that_site():
+    """IEEE 123's F28 (C11 islanding screen behind F-L9, only homes_a behind it: "one site:
+    homes_a (a check of this site alone)") read its trend against all sites' 372–744 kW."""
+    rows = [s for s in SCEN if not s.startswith("base")]
+    v = pd.DataFrame({
+        "criterion": "C11", "status": "fail", "attribution": "new", "scenario": rows,
+        "fault_bus": "", "fault_type": "", "case": "", "device": "F-L9",
+        "other_device": "homes", "margin": [-0.03, -0.05, -0.03, -0.07],
+        "margin_unit": "MW", "limit": 0.0,
+        "message": [f"behind F-L9: V2G exceeds 0.33 × minimum load {CLAUSE.get(s, '')} "
+                    "(light load)" for s in rows]})
+    f = build_findings(v, _scenarios()).findings.iloc[0]
+    assert f["export_trend"].startswith(
+        "worsens with export: −0.03 MW at 72 kW (all sites 1,322 kW); −0.05 MW at 115 kW "
+        "(all sites 2,115 kW); −0.07 MW at 144 kW (all sites 2,644 kW) (kW: the export of "
+        "homes alone"), f["export_trend"]
+    assert "with homes exporting 0.144 MW, with the other sites at depot 1.5 MW" in f["message"]
