@@ -313,7 +313,7 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     axis = f"{whose} together"
     if totals:  # review rev48a #3: the site that drives it, not the total, moves the margin
         axis = (f"the export of {site} alone, the one site that drives the finding (Site "
-                "drivers sheet); in brackets all sites' export together")
+                "driver column); in brackets all sites' export together")
 
     def kw(k: float) -> str:
         """``k`` kW, all sites' total in brackets on one site's axis."""

@@ -101,8 +101,8 @@ def test_one_site_driver_is_the_trend_axis_and_leads_the_message():
     assert f["export_trend"] == (
         "worsens with export: 0.2658 s without V2G; 0.02918 s at 72 kW (all sites 1,322 kW); "
         "−0.1296 s at 115 kW (all sites 2,115 kW); −0.2433 s at 144 kW (all sites 2,644 kW) "
-        "(kW: the export of homes alone, the one site that drives the finding (Site drivers "
-        "sheet); in brackets all sites' export together; at the worst margin's SLG-c 39749 "
+        "(kW: the export of homes alone, the one site that drives the finding (Site driver "
+        "column); in brackets all sites' export together; at the worst margin's SLG-c 39749 "
         "min)")
     assert ("at 39749 with homes exporting 0.144 MW, with the other sites at depot 1.5 MW "
             "and campus 1 MW (light load)") in f["message"]
@@ -180,7 +180,7 @@ def test_flat_trend_on_one_sites_axis_gives_the_totals_of_its_span():
     assert columns_trend(cols, 3, "%", site="depot") == (
         "does not move with export: −0.8277 % at every level from 1,500 kW (all sites "
         "2,000 kW) to 6,000 kW (all sites 7,800 kW) (kW: the export of depot alone, the one "
-        "site that drives the finding (Site drivers sheet); in brackets all sites' export "
+        "site that drives the finding (Site driver column); in brackets all sites' export "
         "together)")
 
 
