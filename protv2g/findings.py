@@ -75,6 +75,7 @@ from protv2g.findings_trend import (
     TREND_ABS,
     TREND_REL,
 )
+from protv2g.findings_trend_sites import SiteAxis
 from protv2g.text_codes import ColumnCodes, combine_codes, text_codes
 from protv2g.violations import STATUS_ORDER, CheckStatus, is_given, row_weights
 
@@ -162,8 +163,8 @@ def _scenario_info(scenarios: pd.DataFrame | None) -> pd.DataFrame:
 
 def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = None,
                    coordination: pd.DataFrame | None = None,
-                   bus_rows: pd.DataFrame | Sequence[pd.DataFrame | None] | None = None
-                   ) -> Findings:
+                   bus_rows: pd.DataFrame | Sequence[pd.DataFrame | None] | None = None,
+                   drivers: pd.DataFrame | None = None) -> Findings:
     """Group violation rows into findings, with their evidence rows.
 
     Parameters
@@ -185,6 +186,11 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         every bus of its groups and its trend reads them. Without them, a group's row names
         its worst bus only. ``n_rows`` and ``n_evidence`` count the rows a group's row
         stands for (``n_buses``) either way.
+    drivers : DataFrame, optional
+        The Site drivers table (``StudyResult.tables["Site drivers"]``,
+        :func:`protv2g.findings_sites.site_drivers`): a V2G finding one site drives has its
+        export trend against that site's export and its message's export led by it
+        (:mod:`protv2g.findings_trend_sites`, review rev48a #3).
 
     Returns
     -------
@@ -203,7 +209,8 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
     keys = key_codes(cols, coordination, MECHANISM_COLUMNS, PAIR_CRITERIA)
     key = combine_codes(*(codes for codes, _ in keys.values()))
     scenario = cols.text("scenario")
-    scen, p_export_kw = scenario_codes(scenario, _scenario_info(scenarios))
+    info = _scenario_info(scenarios)
+    scen, p_export_kw = scenario_codes(scenario, info)
     margin = cols.values("margin")
     # the finding key holds the criterion and mechanism texts: not coded again
     first, load_levels = collapse(
@@ -321,7 +328,9 @@ def build_findings(violations: pd.DataFrame, scenarios: pd.DataFrame | None = No
         rule_labels(coordination), n_evidence=n_evidence, n_status=n_status,
         more_locations=_group_buses(key_groups, head["_key"].to_numpy(), bus_rows),
         bus_rows=(BusRows.of(bus_rows) if key_groups and bus_rows is not None
-                  and len(bus_rows) else None))
+                  and len(bus_rows) else None),
+        coordination=coordination, info=info,
+        axis=SiteAxis.of(drivers, scenarios, every=True))
     return Findings(findings, evidence)
 
 

@@ -37,7 +37,7 @@ BUS_READ = ("bus_group", "fault_bus", "margin", "tolerance", "base_margin", "idl
 #: Columns of a group's row that each of its buses shares in the trend (the others are the
 #: bus's own: ``margin``, ``tolerance``, ``base_margin``, ``fault_bus``).
 _SHARED = ("p_export_kw", "p_charging_kw", "participation", "attribution", "load_levels",
-           "load_levels:mask", "fault_type", "case")
+           "load_levels:mask", "fault_type", "case", "p_total_kw")
 
 
 def bus_table(tables: pd.DataFrame | Sequence[pd.DataFrame | None] | None

@@ -34,7 +34,9 @@ from protv2g.findings_trend import (
     rows_of,
     trend_columns,
 )
+from protv2g.findings_trend_pass import finding_stories
 from protv2g.findings_trend_rows import same_key
+from protv2g.findings_trend_sites import SiteAxis, lead_with_driver
 from protv2g.input_basis import weakest
 from protv2g.messages import as_messages, is_messages
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX
@@ -175,15 +177,26 @@ def _base_margin(margin: pd.Series, base: np.ndarray, lo: int, hi: int) -> float
 
 def _trend_text(trend: dict[str, np.ndarray], lo: int, hi: int, h: int, unit: str,
                 tol: float, ev_group: np.ndarray | None, bus_rows: BusRows | None,
-                status_rank: np.ndarray | None) -> str:
+                status_rank: np.ndarray | None, extra: dict[str, np.ndarray] | None = None,
+                site: str = "", axis: SiteAxis | None = None,
+                scenario: np.ndarray | None = None) -> str:
     """The export trend of Evidence rows ``lo:hi`` led by row ``h``; a finding of C5 groups
-    read bus by bus (:func:`~protv2g.findings_groups.group_trend_columns`, #21)."""
+    read bus by bus (:func:`~protv2g.findings_groups.group_trend_columns`, #21). ``extra``:
+    the coordination table's passing rows of the followed row's story
+    (:mod:`protv2g.findings_trend_pass`); ``site``: the one site driving the finding, whose
+    export (``axis``, the rows' ``scenario``) is the trend's x-axis
+    (:mod:`protv2g.findings_trend_sites`; review rev48a #3)."""
+    if site and axis is not None and scenario is not None:
+        trend = axis.columns(trend, scenario, lo, hi, site)
+        if extra is not None:
+            extra = axis.columns(extra, extra["scenario"], 0, len(extra["margin"]), site)
     if ev_group is not None and bus_rows is not None and status_rank is not None:
         by_bus = group_trend_columns(trend, lo, hi, h, ev_group, bus_rows, status_rank)
         if by_bus is not None:
             cols, n, at, tol_bus = by_bus
-            return columns_trend(cols, n, unit, tol_bus, at)
-    return columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit, tol, h - lo)
+            return columns_trend(cols, n, unit, tol_bus, at, site=site)
+    return columns_trend(rows_of(trend, slice(lo, hi)), hi - lo, unit, tol, h - lo, extra,
+                         site)
 
 
 def _twins(trend: dict[str, np.ndarray], lo: int, hi: int, h: int) -> np.ndarray:
@@ -245,7 +258,9 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                   n_evidence: np.ndarray | None = None,
                   more_locations: list[list[str]] | None = None,
                   bus_rows: BusRows | None = None,
-                  n_status: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+                  n_status: dict[str, np.ndarray] | None = None,
+                  coordination: pd.DataFrame | None = None, info: pd.DataFrame | None = None,
+                  axis: SiteAxis | None = None) -> pd.DataFrame:
     """One row per finding from its evidence rows (``evidence``, sorted by finding then
     worst first; finding k's rows end at ``ends[k]``), the rows' coded text columns
     (``coded``, in evidence order; ``plain``: those whose texts are their cells, plain
@@ -256,7 +271,11 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     buses its locations name besides its rows' (a C5 group's buses); ``bus_rows``: the C5
     groups' per-bus rows, which a finding of groups reads its export trend from
     (:func:`~protv2g.findings_groups.group_trend_columns`); ``n_status``: status → (f,) its
-    violation rows of that status (``n_fail``, ``n_warn``, ``n_info``; 0 without it)."""
+    violation rows of that status (``n_fail``, ``n_warn``, ``n_info``; 0 without it);
+    ``coordination`` and ``info`` (scenario → participation, load level, total export): the
+    trend reads the coordination table's passing rows of its pair and fault beside the
+    finding's (:mod:`protv2g.findings_trend_pass`); ``axis``: the one site driving a V2G
+    finding, whose export is its trend's x-axis (:mod:`protv2g.findings_trend_sites`)."""
     given = {c: given_codes(*coded[c]) for c in ("attribution", "other_device")}
     base = (np.isin(coded["export_level"][1], ["0", ""])[coded["export_level"][0]]
             & (coded["attribution"][1] == "pre-existing")[coded["attribution"][0]])
@@ -283,6 +302,8 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     v2g_rows = moved_texts(a_texts, V2G_MOVED)[a_codes]
     equipment_rows = moved_texts(a_texts, (EQUIPMENT, EQUIPMENT_WORSE))[a_codes]
     lead = lead_positions(moved_texts(a_texts)[a_codes], first, ends, v2g_rows)
+    # the pair's rows where it passes, beside the failing ones (review rev48a #3)
+    stories = finding_stories(evidence, lead, parts["margin_unit"], coordination, info)
     # the message of each finding's leading row only (#21: the messages are written
     # when read, :class:`~protv2g.messages.MessageArray`; all 272,244 at 10,000 buses were)
     messages = evidence["message"]
@@ -344,13 +365,17 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                                    evidence["evidence"])
             if note:  # a row without a message (None) gets none added to it
                 w["message"] = f"{w['message'] or ''}{note}"
+        # the one site driving it leads the export's words (review rev48a #3, rev48b P9)
+        other = partner or _join(_distinct(given["other_device"], lo, hi), 4)
+        site = axis.site((crit, dev, partner, mech, unit), attribution, other) if axis else ""
+        if site and w["message"]:
+            w["message"] = lead_with_driver(str(w["message"]), axis.kw, site)
         out.append({
             "finding": str(evidence["finding"].iat[lo]), "criterion": crit,
             "title": finding_title(crit, dev, partner, mech, labels, attribution, unit),
             "status": str(w["status"]),
             "attribution": attribution,
-            "device": dev, "other_device": partner or _join(
-                _distinct(given["other_device"], lo, hi), 4),
+            "device": dev, "other_device": other,
             "mechanism": mech, "worst_margin": w_m if np.isfinite(w_m) else np.nan,
             "margin_unit": unit,
             "limit": (np.float64(w["limit"]) if isinstance(w["limit"], float)
@@ -358,8 +383,9 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
             "base_margin": base_m, "worst_scenario": str(w["scenario"]),
             "worst_fault": " ".join(str(w[c]) for c in ("fault_type", "fault_bus", "case")
                                     if is_given(w[c])),
-            "export_trend": _trend_text(trend, lo, hi, h, unit, tol[k], ev_group, bus_rows,
-                                        status_rank) + slow_backup_note(
+            "export_trend": _trend_text(
+                trend, lo, hi, h, unit, tol[k], ev_group, bus_rows, status_rank,
+                stories.get(k), site, axis, worst["scenario"]) + slow_backup_note(
                 crit, mech, np.nan if base_of is None else float(base_of[h])),
             "scenarios": _join(_distinct(coded["scenario"], lo, hi), 6),
             "fault_types": _join(_distinct(coded["fault_type"], lo, hi)),

@@ -18,12 +18,15 @@ import pandas as pd
 
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_WORSE, IDLE_MARGIN, PROJECT, PROJECT_ROWS
 from protv2g.findings_trend_rows import (
+    PASSING_ROW,
     ROW_KEY,
     TREND_COLUMNS,
     followed_rows,
+    level_totals,
     row_where,
     rows_of,
     trend_columns,
+    with_rows,
     worst_row_story,
 )
 from protv2g.significant import number_text
@@ -63,16 +66,25 @@ def export_trend(rows: pd.DataFrame, unit: str, tolerance: float | None = None) 
 
 
 def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
-                  tolerance: float | None = None, at: int = 0) -> str:
+                  tolerance: float | None = None, at: int = 0,
+                  extra: dict[str, np.ndarray] | None = None, site: str = "") -> str:
     """:func:`export_trend` of the ``n`` rows whose :func:`trend_columns` are ``cols`` (the
     findings convert their Evidence's columns once and pass each finding's slice).
 
     ``at``: the row whose story is followed (default the first, the worst): the row the
     finding leads with (:func:`protv2g.findings_headline.headline_offset`, review s28 §3: a
-    "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one)."""
+    "made worse by V2G" finding follows V2G's worst row, not a pre-existing worse one).
+    ``extra``: rows of that story outside the finding — the coordination table's rows of
+    its pair and fault where it passes (:mod:`protv2g.findings_trend_pass`, attribution
+    :data:`~protv2g.findings_trend_rows.PASSING_ROW`) — read beside its own, so the trend
+    shows the levels where it holds (review rev48a #3). ``site``: the one site driving the
+    finding (:mod:`protv2g.findings_trend_sites`): ``p_export_kw`` is then that site's
+    export and ``p_total_kw`` all sites', which each point gives in brackets."""
     same, level = followed_rows(cols, n, at)
     followed = same is not None
     story = rows_of(cols, same) if followed else cols
+    if followed and extra is not None and len(extra.get("margin", ())):
+        story = with_rows(story, extra)
     where = row_where(cols, at) if followed else ""
     where = ", ".join(t for t in (where, level) if t)
     pos = int(np.count_nonzero(same[:at])) if followed else 0  # the followed row in story
@@ -85,7 +97,8 @@ def columns_trend(cols: dict[str, np.ndarray], n: int, unit: str,
         own = _check_tol(story, _moved_rows(story, column))
         tolerance = own if own > 0 else tolerance
     text = _trend(story, unit, column, what, tolerance,
-                  f"; at the worst margin's {where}" if where else "")
+                  f"; at the worst margin's {where}" if where else "",
+                  site if column == "p_export_kw" else "")
     if text.startswith(("does not move", "moves with")) and followed:
         text += _worsened_elsewhere(cols, same, unit)
     elif text.startswith("improves") and followed:
@@ -234,7 +247,7 @@ def _series(m: np.ndarray, p: np.ndarray, part: np.ndarray
 
 
 def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
-           tolerance: float | None = None, followed: str = "") -> str:
+           tolerance: float | None = None, followed: str = "", site: str = "") -> str:
     """Worst margin per ``column`` (kW), and whether it moves with it.
 
     The verdict is judged within each participation case (firm and expected export the same
@@ -250,6 +263,9 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
         return ""
     m, p = m[ok], p_all[ok]
     part = rows["participation"][ok] if "participation" in rows else np.full(len(m), "")
+    # one site's export on the x-axis: each level's all-sites total, of its worst row
+    totals = (level_totals(m, p, rows["p_total_kw"][ok]) if site and "p_total_kw" in rows
+              else {})
     # rows caused by V2G at one export level of a case: their base case (it passes) is the
     # point the margin moves from (a case with two levels or more is judged on its own rows)
     passes = (what == "export" and len(np.unique(p)) >= 2 and _passes_without_v2g(rows, ok, p)
@@ -294,11 +310,22 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     # ver47 M1: J1's recloser C8 trend said "all sites'" of the homes' 144 kW alone)
     whose = ("the charging of the sites behind the device" if what == "charging"
              and unit == "A" else f"all sites' {what}")
-    basis = f"(kW: {whose} together{followed})"
+    axis = f"{whose} together"
+    if totals:  # review rev48a #3: the site that drives it, not the total, moves the margin
+        axis = (f"the export of {site} alone, the one site that drives the finding (Site "
+                "driver column); in brackets all sites' export together")
+
+    def kw(k: float) -> str:
+        """``k`` kW, all sites' total in brackets on one site's axis."""
+        total = totals.get(k, np.nan)
+        return f"{k:,.0f} kW" + (f" (all sites {total:,.0f} kW)" if np.isfinite(total)
+                                 and total != k else "")
+
+    basis = f"(kW: {axis}{followed})"
     if len(worst) == 1:
-        return f"{_fmt(float(worst[0]), unit)} at {index[0]:,.0f} kW {what} only {basis}"
+        return f"{_fmt(float(worst[0]), unit)} at {kw(index[0])} {what} only {basis}"
     if idle_at:
-        basis = (f"(kW: {whose} together; the 0 kW point with every charger idle "
+        basis = (f"(kW: {axis}; the 0 kW point with every charger idle "
                  f"and the project's equipment in{followed})")
     check_tol = (_check_tol(rows, ok & _moved_rows(rows, column)) if tolerance is None
                  else float(tolerance))
@@ -317,7 +344,14 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
                     moves = True
                 continue
         fin = s[np.isfinite(s)]
-        if len(fin) >= 2:
+        if len(fin) >= 2 and s[-1] == -np.inf:
+            # finite at the lower levels, the device no longer operating at the highest: a
+            # passing level read beside them (findings_trend_pass) is not an improvement
+            # (the 10,000-bus study's F67: "improves … 331.9 s without V2G; 3446 s at 900 kW;
+            # −∞ (does not operate) at 1,440 kW")
+            change.append(-np.inf)
+            moves = True
+        elif len(fin) >= 2:
             change.append(float(fin[-1] - fin[0]))
             moves |= float(fin.max() - fin.min()) > tol
         elif len(s) >= 2 and np.isfinite(s).any():  # finite at one level only
@@ -333,7 +367,8 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
     pts = list(zip(index.tolist(), worst.tolist(), strict=True))
     if len(pts) > 5:
         pts = [pts[0], pts[len(pts) // 2], pts[-1]]
-    span = f"from {index[0]:,.0f} to {index[-1]:,.0f} kW"
+    span = (f"from {kw(index[0])} to {kw(index[-1])}" if totals
+            else f"from {index[0]:,.0f} to {index[-1]:,.0f} kW")
 
     without = "without the sites' charging" if what == "charging" else "without V2G"
 
@@ -347,14 +382,14 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
             # wording (review ver40 M-d: IEEE 37 F12 "at 0 kW" beside the depot's F05
             # "without the sites' charging")
             return f"{_fmt(float(v), unit)} {without}"
-        return f"{_fmt(float(v), unit)} at {k:,.0f} kW"
+        return f"{_fmt(float(v), unit)} at {kw(k)}"
 
     if not change:  # one level per participation case: nothing to compare within a case
         # (passing without V2G and at its one level: no direction; review rev41a M3, IEEE 34
         # F20 read "improves with export: passes at 0 kW; 104.6 A at 846 kW; 101.7 A at …")
         real = p > 0 if passes else np.ones(len(p), dtype=bool)
         text = "; ".join(f"{c + ' ' if c else ''}{_fmt(float(s[0]), unit)} at "
-                         f"{float(k[0]):,.0f} kW" for c, (k, s) in _series(
+                         f"{kw(float(k[0]))}" for c, (k, s) in _series(
                              m[real], p[real], part[real]).items() if len(s))
         return (f"one {what} level per participation case only (no trend within a case"
                 + ("; it passes without V2G" if passes else "") + f"): {text} {basis}")
@@ -375,7 +410,7 @@ def _trend(rows: dict[str, np.ndarray], unit: str, column: str, what: str,
         if len(shown) == 1:  # one value, printed once
             if idle_at:  # the chargers-idle point and every exporting level alike
                 return (f"does not move with {what}{within}: {project}{shown.pop()} with the "
-                        f"chargers idle and at every {what} level to {index[-1]:,.0f} kW "
+                        f"chargers idle and at every {what} level to {kw(index[-1])} "
                         f"{basis}")
             return (f"does not move with {what}{within}: {shown.pop()} at every level "
                     f"{span} {basis}")
@@ -423,7 +458,9 @@ def _passes_without_v2g(rows: dict[str, np.ndarray], ok: np.ndarray, p: np.ndarr
     if "attribution" not in rows or not len(p) or (p <= 0).any():
         return False
     att = rows["attribution"][ok]
-    return bool((att == "new").all())
+    att = att[att != PASSING_ROW]  # the coordination table's passing rows beside them
+    return bool(len(att)) and bool((att == "new").all())
+
 
 
 def finding_tolerance(evidence: pd.DataFrame, ends: np.ndarray) -> np.ndarray:

@@ -12,9 +12,13 @@ import pandas as pd
 from protv2g.checks.equipment import IDLE_MARGIN
 from protv2g.violations import is_given
 
-__all__ = ["ROW_KEY", "TREND_COLUMNS", "followed_rows", "row_where", "rows_of", "same_key",
-           "trend_columns", "worst_row_story"]
+__all__ = ["PASSING_ROW", "ROW_KEY", "TREND_COLUMNS", "followed_rows", "level_totals",
+           "row_where", "rows_of", "same_key", "trend_columns", "with_rows", "worst_row_story"]
 
+#: The ``attribution`` of a row the trend reads beside a finding's own: the coordination
+#: table's row of the same pair and fault at an export level where it passes
+#: (:mod:`protv2g.findings_trend_pass`, review rev48a #3).
+PASSING_ROW = "passes (Coordination sheet)"
 #: What makes a finding's rows one row's story across export levels (review s17 §3.11).
 ROW_KEY = ("device", "other_device", "fault_bus", "fault_type", "case")
 #: Every column :func:`export_trend` reads from a finding's rows (the ones it lacks it does
@@ -147,3 +151,36 @@ def followed_rows(cols: dict[str, np.ndarray], n: int, at: int = 0
         return same, ""
     level = str(cols["load_levels"][at])
     return same, level if "load" in level else f"{level} load"
+
+
+def with_rows(story: dict[str, np.ndarray], extra: dict[str, np.ndarray]
+              ) -> dict[str, np.ndarray]:
+    """``story``'s columns with ``extra``'s rows after its own; a column ``extra`` lacks
+    is filled with NaN (numbers), -1 (codes), 0 (masks), False or "" (texts)."""
+    n = len(extra["margin"])
+    out = {}
+    for k, v in story.items():
+        if k in extra:
+            add = np.asarray(extra[k])
+        elif v.dtype.kind == "f":
+            add = np.full(n, np.nan)
+        elif v.dtype.kind in "iu":
+            add = np.full(n, 0 if k.endswith(":mask") else -1, dtype=v.dtype)
+        elif v.dtype.kind == "b":
+            add = np.zeros(n, dtype=bool)
+        else:
+            add = np.full(n, "", dtype=object)
+        out[k] = (np.concatenate([v.astype(object), add.astype(object)])
+                  if v.dtype.kind in "OUS" else
+                  np.concatenate([v, add.astype(v.dtype, copy=False)]))
+    return out
+
+
+def level_totals(m: np.ndarray, p: np.ndarray, total: np.ndarray) -> dict[float, float]:
+    """Each level of ``p`` (one site's export, kW) → ``total`` (all sites', kW) of its
+    worst (smallest ``m``) row: the all-sites figure beside that site's point."""
+    out = {}
+    for k in np.unique(p[p > 0]).tolist():
+        at = np.flatnonzero(p == k)
+        out[k] = float(total[at[int(np.argmin(m[at]))]])
+    return out

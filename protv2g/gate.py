@@ -68,6 +68,7 @@ from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
 from protv2g.findings_sites import SITE_DRIVERS
 from protv2g.findings_sites_text import with_driver_lines, with_together_hosting
+from protv2g.findings_trend_sites import SiteAxis
 from protv2g.gate_coverage import (
     SiteGap,
     ground_fault_gap,
@@ -334,7 +335,10 @@ def gate_verdict(study: Study, result: StudyResult,
         kw = export_kw_by_scenario(result.scenarios)  # ties broken as the Findings do
         # the reasons of every kind from one coding of the table's columns, by mask (#21:
         # a copy of the rows per kind, each hashed again, 0.3 s at 10,000 buses)
-        table = ReasonRows(violations, kw, rows=is_attributable | pre_mask)
+        # the site driving a line leads its export's words (review rev48a #3, rev48b P9)
+        table = ReasonRows(violations, kw, rows=is_attributable | pre_mask,
+                           sites=SiteAxis.of(result.tables.get(SITE_DRIVERS), result.scenarios,
+                                             every=True))
         # one line per device and mechanism: a group failing with V2G says on its line that
         # it fails without V2G too, instead of a second (condition/confirm) line (s16 A3)
         folded = _in_groups_of(table, pre_mask, is_attributable)

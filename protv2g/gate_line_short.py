@@ -38,13 +38,28 @@ def _fmt(value: Any, unit: str = "") -> str:
 
 #: Characters of a message a gate line's short form keeps (:func:`headline`).
 HEADLINE_CHARS = 90
+#: Characters past :data:`HEADLINE_CHARS` a short form runs on to keep words whole that must
+#: not be cut (:func:`headline`'s ``keep``: a scenario's export, "with depot exporting
+#: 0.6 MW and homes_a exporting 0.0864 MW and homes_b exporting 0.0576 MW" is 88); a longer
+#: run is cut before them instead.
+KEEP_CHARS = 90
 
 
-def headline(message: str, limit: int = HEADLINE_CHARS) -> str:
+def headline(message: str, limit: int = HEADLINE_CHARS, keep: str = "") -> str:
     """A row message's first clause, as a gate line's short form says it: up to its first
     ``"; "`` or ``": "`` outside parentheses, its parenthesised asides left out, cut at a word
     before ``limit`` characters with "…" (the whole message is the Findings' and the
-    Evidence's).
+    Evidence's). ``keep``: words not to be cut inside (a scenario's export,
+    :meth:`protv2g.findings_trend_sites.SiteAxis.line_words`; review rev48a #3: "… with depot
+    exporting 1.5 …" named one site of three and not the one driving it): where the cut
+    falls inside them, the line runs on to their end (up to :data:`KEEP_CHARS` past
+    ``limit``), else stops before them.
+
+    >>> msg = "R trips for a fault at 9 with depot exporting 1.5 MW and homes exporting 0.1 MW"
+    >>> headline(msg, 40)
+    'R trips for a fault at 9 with depot …'
+    >>> headline(msg, 40, keep="with depot exporting 1.5 MW")
+    'R trips for a fault at 9 with depot exporting 1.5 MW …'
 
     >>> headline("RC-MID delayed trip (0.414 s at 415 A, 3I0 415 A: 0.414 s on 117) comes "
     ...          "before FU-LAT2PH clears (7.38 s at 415 A) for a SLG-b fault (max case) at "
@@ -67,12 +82,18 @@ def headline(message: str, limit: int = HEADLINE_CHARS) -> str:
     head = " ".join("".join(out).split()).replace(" ,", ",")
     if len(head) <= limit:
         return head
+    at = head.find(keep) if keep else -1
+    if 0 <= at < limit < at + len(keep):  # the cut inside the words kept whole
+        end = at + len(keep) if at + len(keep) <= limit + KEEP_CHARS else at
+        if end >= len(head):
+            return head
+        return head[:end].rstrip(" ,;:") + " …"
     return head[:limit].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def short_line(kind: str, worst: Mapping[str, Any], n_rows: Mapping[str, int],
                n_scenarios: int, attribution: str, others: tuple[str, ...] = (),
-               margin_note: str = "", marginal: str = "") -> str:
+               margin_note: str = "", marginal: str = "", keep: str = "") -> str:
     """A gate line's short form, what the terminal and the Summary print (review ver40b:
     EPRI J1's C10 line ran to 1,358 characters): the criterion and device, the message's
     :func:`headline`, status, attribution (with ``marginal`` after it: a pre-existing line
@@ -80,10 +101,11 @@ def short_line(kind: str, worst: Mapping[str, Any], n_rows: Mapping[str, int],
     review rev44a M1, EPRI ckt5's F01/F15 read "pre-existing" alone), where, the input it
     rests on, the margin (and ``margin_note``, :func:`split_note`'s short form), the rows,
     and where the whole text is. The gate's ``reasons`` (its ``--json``) keep the whole
-    line (:func:`_line`)."""
+    line (:func:`_line`). ``keep``: the message's words :func:`headline` keeps whole."""
     device = device_text(worst, others)
     head = f"{kind}: {worst['criterion']}" + (f" {device}" if device else "")
-    msg = headline(str(worst["message"])) if is_given(worst.get("message")) else ""
+    msg = (headline(str(worst["message"]), keep=keep) if is_given(worst.get("message"))
+           else "")
     where = ", ".join(p for p in (str(worst["scenario"]), describe_fault(worst)) if p)
     # "caused by V2G" at the studied fault resistance only (review rev48a item 1)
     attribution += crossing_qualifier(worst.get("message"))

@@ -21,10 +21,11 @@ import pandas as pd
 from protv2g.checks.attribution_materiality import marginal_base_text, who_moves
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_WORSE
 from protv2g.criteria import order
-from protv2g.findings import finding_attribution
+from protv2g.findings import PAIR_CRITERIA, finding_attribution
 from protv2g.findings_attribution import Attribution, by_charging_coded
 from protv2g.findings_headline import V2G_MOVED, equipment_tail, overall_worst_tail, v2g_change_tail
 from protv2g.findings_rows import on_asymptote, text_ranks, worst_order
+from protv2g.findings_trend_sites import SiteAxis
 from protv2g.gate_line_short import short_line, split_note
 from protv2g.gate_reason_line import (
     _ATTRIBUTABLE,
@@ -65,13 +66,19 @@ class ReasonRows:
     rows : ndarray of bool, shape (n,), optional
         The rows to code (default all): every mask given to the methods lies within them
         (the gate's failing rows, 286,342 of 481,228 at 10,000 buses).
+    sites : SiteAxis, optional
+        The sites' export per scenario and the site driving each line
+        (:class:`~protv2g.findings_trend_sites.SiteAxis`): a line one site drives leads its
+        message's export with that site's, and its short form keeps the export words whole
+        (review rev48a #3, rev48b P9).
     """
 
     def __init__(self, table: pd.DataFrame, export_kw: Mapping[str, float] | None = None,
-                 rows: np.ndarray | None = None) -> None:
+                 rows: np.ndarray | None = None, sites: SiteAxis | None = None) -> None:
         self.table = table
         self.export_kw = export_kw
         self.pos = np.arange(len(table)) if rows is None else np.flatnonzero(rows)
+        self.sites = sites
 
     def _local(self, at: np.ndarray) -> np.ndarray:
         """Positions within :attr:`pos` of the rows of the ``(n,)`` bool mask ``at``."""
@@ -286,6 +293,14 @@ class ReasonRows:
                 lead = base
                 row = self._row(lead)
             others = self._others(every, row)
+            keep = ""
+            if self.sites is not None and is_given(row.get("message")):
+                partner = (str(row.get("other_device")) if is_given(row.get("other_device"))
+                           and row.get("criterion") in PAIR_CRITERIA else "")
+                message, keep = self.sites.line_words(
+                    str(row.get("criterion")), str(row.get("device")), partner,
+                    str(row.get("scenario")), attribution, str(row["message"]))
+                row = {**row, "message": message}
             margin_note = short_note = ""
             if gk in split:  # the finding's other rows are on a line of the other kind
                 other = worst_of(split[gk])
@@ -317,7 +332,7 @@ class ReasonRows:
                 records[line] = reason_record(kind, row, attribution, others)
                 records[line]["short"] = short_line(
                     kind, row, self._status_counts(every), len(np.unique(s[s >= 0])),
-                    attribution, others, short_note, marginal)
+                    attribution, others, short_note, marginal, keep)
         return out
 
     def _without_v2g_head(self, at: np.ndarray) -> str:

@@ -102,13 +102,14 @@ def result_findings(result: StudyResult) -> Findings:
     (:meth:`protv2g.result.StudyResult.derived`: the findings stage and the workbook share
     them; #21, 10,000 buses: they were built twice, ≈ 1 s CPU each). Not to be modified."""
     inputs = (result.violations, result.scenarios, result.tables.get("Coordination"),
+              result.tables.get(SITE_DRIVERS),  # one site's export on the axis (rev48a #3)
               *(result.tables.get(n) for n in GROUP_TABLES))  # the groups' buses (#21)
     # the ids a study made by ``recommend --apply`` keeps (rev43c F5, :mod:`protv2g.finding_ids`)
     kept = ((getattr(result, "inputs", None) or {}).get("document") or {}).get("finding_ids")
 
     def build() -> Findings:
-        return pll_said(with_kept_ids(build_findings(*inputs[:3], list(inputs[3:])), kept),
-                        result)
+        return pll_said(with_kept_ids(build_findings(*inputs[:3], list(inputs[4:]),
+                                                     drivers=inputs[3]), kept), result)
 
     derived = getattr(result, "derived", None)
     if derived is None:  # a result-like object without the memo
