@@ -115,3 +115,30 @@ def test_the_gap_line_names_the_criteria_that_judged_the_fuse(tmp_path):
     [(why, _)] = path_gaps(study, judged=judged)
     assert "judged no feeder-head device there; C5, C8 judged the fuse only)" in why
     assert "judged nothing there" not in why
+
+
+def test_init_default_and_the_gate_agree(tmp_path):
+    """``protv2g init``'s default ``--lv-head fuse`` on a 416 V way (the synthetic LV feeder of
+    test_lv_head_fuse) with a site at its end: the drafted head fuse covers the site (old code:
+    validate warned "the gate will say ERROR"), and its comment says which criteria judge a
+    fuse head and which do not."""
+    from protv2g.gate_coverage import site_gaps
+    from protv2g.study.plausibility import plausibility_warnings
+    from protv2g.study_draft.draft import draft_study, parse_site
+
+    from .test_lv_head_fuse import SYNTHETIC_LV
+
+    pytest.importorskip("opendssdirect")
+    (tmp_path / "Master.dss").write_text(SYNTHETIC_LV, encoding="utf-8")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        draft = draft_study(tmp_path / "Master.dss", sites=[parse_site("s:b3:2:11")])
+        (tmp_path / "study.yaml").write_text(draft.text, encoding="utf-8")
+        study = protv2g.load_study(tmp_path / "study.yaml")
+    assert [d.kind.value for d in study.document.devices] == ["fuse"]
+    assert site_gaps(study) == []
+    assert not any("not evaluated" in i.message for i in plausibility_warnings(study))
+    assert ("judged by C3 (fuse–fuse, with a fuse beyond it), C5 (reach), C6 (sympathetic "
+            "melting), C7 (breaking capacity), C8 (load), C11 (the island it leaves); not by "
+            "C1 (no relay), C2 (no recloser), C4 (no relay or recloser), C9 (a fuse has no "
+            "direction), C10 (a fuse does not reclose)") in draft.text
