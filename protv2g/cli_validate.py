@@ -102,11 +102,13 @@ def _print_todos(path: str, warnings_: list | None = None, study: object = None)
     old = []
     if study is not None and getattr(study, "model", None) is not None:
         # an OpenDSS study only: validate on a pandapower JSON feeder imports no model code
+        from protv2g.study.source_todos import with_source_figures
         from protv2g.study.stale_todos import is_out_of_date, refresh_model_todos
         from protv2g.study_draft.redraft_ratings import head_fault_now
 
         items = refresh_model_todos(items, study, _stale_rating_figures(study),
                                     head_fault_now(study, items))
+        items = with_source_figures(items, study)  # a Vsource's R1, MVA, A (rev49a #6)
         old = [i for i in items if is_out_of_date(i)]
         items = [i for i in items if not is_out_of_date(i)]
     if items:

@@ -94,6 +94,7 @@ from protv2g.gate_rows import (
     classify,
     classify_codes,
     failing_mask,
+    judged_by_device,
     not_applicable_criteria,
     stand_in_mask,
     unevaluated_mask,
@@ -213,7 +214,9 @@ def _empty_study_errors(study: Study, result: StudyResult, gaps: list[SiteGap]) 
         out.append(f"error: {why}")
     # a V2G site behind no feeder device (``gaps``: :func:`~protv2g.gate_coverage.site_gaps`,
     # walked once by the caller), fault types without SLG (rev41b W1, W2)
-    said = [*path_gaps(study, gaps), *filter(None, [ground_fault_gap(study.document)])]
+    judged = judged_by_device(result.violations) if any(g.fuses for g in gaps) else None
+    said = [*path_gaps(study, gaps, judged),
+            *filter(None, [ground_fault_gap(study.document)])]
     out += [f"error: {why}; fix: {fix}" for why, fix in said]
     # no devices, no V2G sites: the same words as validate's warnings
     out += [f"error: {why}; fix: {fix}" for _, why, fix in empty_collections(study.document)]

@@ -28,6 +28,7 @@ from protv2g.violations import CheckStatus, text_values
 
 __all__ = ["OUTCOME_CODES", "OUTCOME_TEXTS", "PRE_EXISTING", "GateOutcome", "classify",
            "classify_codes", "classify_with_pre", "failing_mask", "FUSE_RECLOSER_CRITERIA",
+           "judged_by_device",
            "NO_FUSES_OR_RECLOSERS", "not_applicable_criteria", "stand_in_mask",
            "unevaluated_mask", "unmodelled_fuses_and_reclosers"]
 
@@ -198,3 +199,16 @@ def not_applicable_criteria(violations: pd.DataFrame) -> dict[str, str]:
     return dict(sorted(out.items(), key=lambda kv: order(kv[0])))
 
 
+def judged_by_device(violations: pd.DataFrame) -> dict[str, list[str]]:
+    """Device → the criteria with a row on it that judged something (not ``not_applicable``,
+    not ``not_evaluated``): what a line fuse's gap line says those fuses were judged by
+    (rev49a #4: "C1, … C11 judged nothing there" beside C5, C8, C11 rows on the fuse)."""
+    if violations.empty or not {"device", "criterion", "status"} <= set(violations.columns):
+        return {}
+    skip = (_status_is(violations, CheckStatus.NOT_APPLICABLE)
+            | _status_is(violations, CheckStatus.NOT_EVALUATED)).to_numpy(dtype=bool)
+    pairs = violations.loc[~skip, ["device", "criterion"]].astype(str).drop_duplicates()
+    out: dict[str, list[str]] = {}
+    for device, crit in zip(pairs["device"].tolist(), pairs["criterion"].tolist(), strict=True):
+        out.setdefault(device, []).append(crit)
+    return out

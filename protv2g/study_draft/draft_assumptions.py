@@ -23,7 +23,7 @@ from protv2g.study_draft.writer import todo
 
 __all__ = ["DRAFT_PARTICIPATION", "FUSE_LINK_FIX", "NO_FUSE_NOTE", "OLD_PICKUP_RULE",
            "PICKUP_RULE", "R_FAULT_MIN_OHM", "SITE_ASSUMPTIONS", "SOURCE_CAVEAT",
-           "largest_min_ground_fault", "r_fault_todo", "reclose_todo",
+           "der_reclose_why", "largest_min_ground_fault", "r_fault_todo", "reclose_todo",
            "r_fault_ungrounded_todo"]
 
 
@@ -53,8 +53,9 @@ def reclose_todo(intervals_s: list[float] | tuple[float, ...]) -> str:
     is kept, not raised to the DER value, because the base case is the feeder without the
     sites (review rev47a item 1): once sites are added, C10 reports the delay the sites need
     as their effect. 3.5 s (a model with DER, or ``--site``) is the cease-to-energise 2 s plus
-    C10's margin bracket's 1 s, rounded up to 0.5 s
-    (:data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`).
+    the top of C10's margin bracket, 1.0 s (its default margin is 0.5 s), and the next 0.5 s
+    step above (:func:`der_reclose_why`;
+    :data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`).
 
     >>> "today's feeder" in reclose_todo([0.5, 15.0, 30.0])
     True
@@ -67,9 +68,39 @@ def reclose_todo(intervals_s: list[float] | tuple[float, ...]) -> str:
                "cease-to-energise time and reports the delay they need (3.5 s as drafted "
                "with DER) as their effect")
     else:
-        why = (f"; {first:g} s drafted: the DER's 2 s cease-to-energise plus C10's 1 s "
-               "margin, rounded up to 0.5 s")
+        why = f"; {first:g} s drafted: {der_reclose_why()}"
     return _RECLOSE_TODO.replace(" | fix: ", f"{why} | fix: ", 1)
+
+
+#: The cease-to-energise time the drafted DER reclose is delayed past, s (IEEE 1547-2018 §8.1).
+_CEASE_S = 2.0
+#: The step the drafted first reclose is taken in, s.
+_RECLOSE_STEP_S = 0.5
+
+
+def der_reclose_why() -> str:
+    """Why a first reclose drafted with DER is 3.5 s, in the rule's own numbers (review rev49a
+    #7b: "plus C10's 1 s margin" — C10's margin is ``checks.reclose_margin_s``, 0.5 s by
+    default; 1.0 s is the top of its bracket, :data:`protv2g.checks.rule_values.
+    RECLOSE_MARGIN_BRACKET_S`). C10 needs the first reclose *longer* than cease-to-energise +
+    margin, so the draft takes the next step above the bracket's top: C10 passes it wherever
+    in the bracket the study sets the margin.
+
+    >>> "(0.2–1 s; C10 judges with checks.reclose_margin_s, 0.5 s unless" in der_reclose_why()
+    True
+    """
+    from protv2g.checks.rule_values import RECLOSE_MARGIN_BRACKET_S
+    from protv2g.study.schema import Checks
+
+    low, high = RECLOSE_MARGIN_BRACKET_S
+    margin = float(Checks.model_fields["reclose_margin_s"].default)
+    total = _CEASE_S + high
+    first = (math.floor(total / _RECLOSE_STEP_S + 1e-9) + 1) * _RECLOSE_STEP_S
+    return (f"the DER's {_CEASE_S:g} s cease-to-energise plus the top of C10's margin bracket "
+            f"({low:g}–{high:g} s; C10 judges with checks.reclose_margin_s, {margin:g} s "
+            f"unless the study sets it), {total:g} s, and the next {_RECLOSE_STEP_S:g} s "
+            f"step above it, {first:g} s (C10 needs the first reclose longer than the sum): "
+            "C10 passes it wherever in the bracket the margin is set")
 
 
 #: The fix of a drafted fuse's link (:mod:`.fuse_draft`).

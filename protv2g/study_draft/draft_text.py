@@ -40,6 +40,7 @@ from protv2g.study_draft.draft_model import (
 )
 from protv2g.study_draft.fuse_draft import LINK_RULE_SHORT, link_rule_text
 from protv2g.study_draft.head_load import sites_comment
+from protv2g.study_draft.loadshapes import shapes_peak_text
 from protv2g.study_draft.low_voltage import (
     ANSI_V_MAX_PU,
     LV_RECLOSE_TODO,
@@ -331,7 +332,7 @@ def study_text(model, rel, entries, bad, proposals, peak, cand, sites, has_curve
         f"peak = the model's own snapshot load ({load_kw:,.0f} kW"
         f"{_load_split(model, heads, leave_out)}{with_project}; "
         "its loads' kW as the script sets them, LoadMult 1), the light level the fraction "
-        "below × it: init assumed "
+        f"below × it{shapes_peak_text(light, load_kw)}: init assumed "
         "the model is loaded at the feeder's peak", "confirm the model's loads are the "
         "feeder's peak (SCADA/AMI peak), or scale them in a feeder.redirects script (Set "
         "LoadMult=…)")

@@ -123,7 +123,8 @@ RECLOSE_INTERVALS_S = (0.5, 15.0, 30.0)
 #: The same on a feeder with DER of its own (PV, storage, generators; review s18, EPRI J1): the
 #: first reclose delayed past the DER's cease-to-energise time, 2 s (IEEE 1547-2018 §8.1), by
 #: the high end of C10's margin bracket, 1.0 s (:data:`protv2g.checks.rule_values.
-#: RECLOSE_MARGIN_BRACKET_S`), rounded up to the next 0.5 s: 3.5 s — the utility practice the
+#: RECLOSE_MARGIN_BRACKET_S`; C10's default margin is 0.5 s), and the next 0.5 s step above
+#: that 3.0 s (C10 needs the first reclose longer than the sum): 3.5 s — the utility practice the
 #: TODO names, drafted so that C10 does not report the feeder's own DER against a value the
 #: draft chose (a pre-existing risk the user never set). Drafted too when ``init --site``
 #: gives V2G sites (review s19 §3.5: the sites are DER under IEEE 1547 and a utility taking

@@ -18,6 +18,17 @@ minimum (never above the coincident value). Used only when such loads carry at l
 :data:`MIN_SHAPED_SHARE` of the model's load kW and the value lies in (0, 1]; otherwise the
 draft keeps the 0.3 default and says why.
 
+The same shapes' **coincident maximum** (``max_t Σ kW_i · mult_i(t)``, kW: ``peak_kw``; the
+kW-weighted maximum of each load's own shape where the lengths differ, an upper bound) is kept
+beside it: the draft's peak stays the snapshot (the loads' kW as the script sets them,
+LoadMult 1: the distribution over the feeder the model's author wrote), but where the shapes
+reach more, the peak TODO says so with the figure and the LoadMult that would make it the
+peak (review rev49a #7c: LVTestCase's shapes reach a coincident 57.36 kW beside its 55 kW
+snapshot, while its light level, 0.051, is taken from the same shapes). The shapes are not
+taken as the peak: a uniform LoadMult spreads their coincident maximum over every load in the
+snapshot's proportions, which is not the distribution at that minute, and the engineer
+confirms the peak against SCADA/AMI anyway.
+
 A *flat* shape (one point, or a constant multiplier: EPRI J1's ``Other``, ``npts=1 mult=(1)``)
 covers the whole day or year but holds its loads at one level, so it states no light load:
 its loads count as covered by a flat shape, not as uncovered (review s21: J1's draft said the
@@ -31,7 +42,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DEFAULT_LIGHT_LOAD_FRACTION", "LightLoad", "MIN_SHAPED_SHARE", "light_load"]
+__all__ = ["DEFAULT_LIGHT_LOAD_FRACTION", "LightLoad", "MIN_SHAPED_SHARE", "light_load",
+           "shapes_peak_text"]
 
 #: The schema's light-load fraction (``Scenarios.light_load_fraction``), kept without shapes.
 DEFAULT_LIGHT_LOAD_FRACTION = 0.3
@@ -48,6 +60,13 @@ class LightLoad:
     source: str
     #: whether the fraction comes from the model's loadshapes (False: protv2g's default)
     from_model: bool = True
+    #: the shaped loads' coincident maximum, kW (module docstring), NaN without shapes
+    peak_kw: float = float("nan")
+    #: the shaped loads' snapshot kW (their ``kW`` as the script sets them)
+    shaped_kw: float = float("nan")
+    #: whether ``peak_kw`` is coincident (False: each load's own maximum, shapes of
+    #: different lengths: an upper bound)
+    coincident: bool = True
 
 
 def _is_flat(mult: np.ndarray) -> bool:
@@ -121,9 +140,11 @@ def light_load(dss: Any, exclude_buses: frozenset[str] = frozenset()) -> LightLo
     if len(lengths) == 1:
         agg = sum(kw * shapes[n] for n, kw in per_shape_kw.items())
         value = float(np.min(agg)) / shaped_kw
+        peak_kw = float(np.max(agg))
         how = "coincident minimum of the shaped loads' total"
     else:
         value = sum(kw * float(shapes[n].min()) for n, kw in per_shape_kw.items()) / shaped_kw
+        peak_kw = sum(kw * float(shapes[n].max()) for n, kw in per_shape_kw.items())
         how = "kW-weighted minimum of each load's own shape (shapes of different lengths)"
     if not 0.0 < value <= 1.0:
         return LightLoad(DEFAULT_LIGHT_LOAD_FRACTION,
@@ -136,4 +157,27 @@ def light_load(dss: Any, exclude_buses: frozenset[str] = frozenset()) -> LightLo
              if left_out else "")
     return LightLoad(round(value, 3),
                      f"the model's own loadshapes: {how}, {100 * shaped_kw / total_kw:.0f} % "
-                     f"of its load kW; {names}{more}")
+                     f"of its load kW; {names}{more}", peak_kw=peak_kw, shaped_kw=shaped_kw,
+                     coincident=len(lengths) == 1)
+
+
+def shapes_peak_text(light: LightLoad | None, load_kw: float) -> str:
+    """What the peak TODO adds where the model's shapes reach more than its snapshot
+    (module docstring): ``"; its loadshapes reach a coincident 57.36 kW (4.3 % above …)"``;
+    "" without shapes or when they reach no more (within 0.1 %). ``load_kw``: the snapshot's
+    total load kW (shaped and unshaped), the drafted peak.
+
+    >>> shapes_peak_text(LightLoad(0.051, "", peak_kw=57.36, shaped_kw=55.0), 55.0)[:62]
+    '; the same loadshapes that give the light level reach a coinci'
+    """
+    if light is None or not light.from_model or not np.isfinite(light.peak_kw):
+        return ""
+    # the unshaped loads stay at their snapshot kW at the shapes' maximum
+    top_kw = light.peak_kw + max(load_kw - light.shaped_kw, 0.0)
+    if not load_kw > 0 or top_kw <= load_kw * 1.001:
+        return ""
+    what = "a coincident" if light.coincident else "at most (each load's own maximum)"
+    return (f"; the same loadshapes that give the light level reach {what} {top_kw:,.2f} kW, "
+            f"{100 * (top_kw / load_kw - 1):.1f} % above this snapshot: kept at the snapshot "
+            "(the loads as the script distributes them); 'Set LoadMult="
+            f"{top_kw / load_kw:.3f}' in a feeder.redirects script makes that the peak")

@@ -142,6 +142,13 @@ def head_fuse_comments(prop: HeadFuseProposal, der_off: bool, r_fault_ohm: float
              f"# peak load {f['peak_load_a']:.0f} A (the model's snapshot load"
              + (", existing DER off: gross load)" if der_off else ")")
              + f"; {zone_faults_text(f, r_fault_ohm)}"]
+    # the gate takes it as the feeder head (rev49a #4): which criteria judge it, which not
+    from protv2g.gate_coverage import FUSE_HEAD_JUDGED, FUSE_HEAD_NOT_JUDGED
+
+    lines.append("# the feeder-head device (protv2g's gate takes a way fuse at the board as "
+                 "the head of a ≤ 1 kV feeder): judged by "
+                 + ", ".join(f"{c} ({w})" for c, w in FUSE_HEAD_JUDGED.items())
+                 + "; not by " + ", ".join(f"{c} ({w})" for c, w in FUSE_HEAD_NOT_JUDGED.items()))
     if said:
         lines.append(f"# {prop.entry['link']} total clearing at those faults: "
                      f"{', '.join(said)} (the band's high end; C5 judges the far end's "

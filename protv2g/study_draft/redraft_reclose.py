@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from protv2g.study.todos import todo_items
+from protv2g.study_draft.draft_assumptions import der_reclose_why
 from protv2g.study_draft.redraft import RECLOSE, StaleValue, redrafted, stale_drafts
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -32,9 +33,8 @@ def stale_reclose(study: Study, again: list | None = None) -> list[StaleValue]:
         new = [float(v) for v in prop.entry.get(RECLOSE) or ()]
         if f"devices[{index}].{RECLOSE}" not in todo or not new or now == new:
             continue
-        why = ("the study's V2G sites (or the model's own DER) are DER under IEEE 1547-2018: "
-               "init's rule delays the first reclose past their 2 s cease-to-energise time "
-               "(§8.1) by C10's 1 s margin bracket, rounded up to 3.5 s"
+        why = ("the study's V2G sites (or the model's own DER) are DER under IEEE 1547-2018 "
+               f"(§8.1): init's rule drafts {new[0]:g} s, {der_reclose_why()}"
                if new[0] > now[0] else "init's reclosing rule for the study as it now stands")
         out.append(StaleValue(d.name, index, RECLOSE, now, new, why))
     return out
