@@ -77,23 +77,28 @@ def _ctx(attribution: str = "new"):
                                fault_type="SLG-c", case="min", primary="fuse",
                                backup="head", check="backup relay after primary + CTI",
                                **BASE)])
-    bus_faults = pd.DataFrame([
-        dict(scenario="base/light", bus=0, bus_name="39749", fault_type="SLG-c", case="min",
-             ikss_ka=I_MIN_A / 1e3, ikss_degree=PHI_MIN),
-        dict(scenario="base/light", bus=0, bus_name="39749", fault_type="SLG-c", case="max",
-             ikss_ka=I_MAX_A / 1e3, ikss_degree=PHI_MAX)])
-    faults = SimpleNamespace(method=SimpleNamespace(value="iec60909"), x_fault_ohm=0.0,
-                             r_fault_ohm=0.0, r_fault_min_ohm=20.0)
-    study = SimpleNamespace(document=SimpleNamespace(faults=faults),
-                            model=SimpleNamespace(buses=pd.DataFrame({"kv_ln": [E_MIN_V / 1e3]})))
     v = pd.DataFrame([dict(criterion="C1", status="fail", attribution=attribution,
                            scenario="firm/light/100%", fault_bus="39749", fault_type="SLG-c",
                            case="min", device="head", other_device="fuse",
                            message="head trips in 4.86 s")])
-    ctx = SimpleNamespace(coordination=coord, bus_faults=bus_faults, study=study,
-                          devices={"fuse": fuse, "head": relay},
-                          base_of={"firm/light/100%": "base/light", "base/light": "base/light"})
-    return v, ctx
+    return v, _context(coord, "39749", "SLG-c", (I_MIN_A, PHI_MIN), (I_MAX_A, PHI_MAX),
+                       {"fuse": fuse, "head": relay})
+
+
+def _context(coord, bus, fault_type, i_min, i_max, devices, kv_ln=E_MIN_V / 1e3):
+    """A check context of the base case's pair row ``coord`` and its bus's min and max
+    fault rows (``i_*``: current A, angle °) at 20 Ω, IEC 60909, on a bus of ``kv_ln``."""
+    bus_faults = pd.DataFrame([
+        dict(scenario="base/light", bus=0, bus_name=bus, fault_type=fault_type, case=case,
+             ikss_ka=i[0] / 1e3, ikss_degree=i[1])
+        for case, i in (("min", i_min), ("max", i_max))])
+    faults = SimpleNamespace(method=SimpleNamespace(value="iec60909"), x_fault_ohm=0.0,
+                             r_fault_ohm=0.0, r_fault_min_ohm=20.0)
+    study = SimpleNamespace(document=SimpleNamespace(faults=faults),
+                            model=SimpleNamespace(buses=pd.DataFrame({"kv_ln": [kv_ln]})))
+    return SimpleNamespace(coordination=coord, bus_faults=bus_faults, study=study,
+                           devices=devices,
+                           base_of={"firm/light/100%": "base/light", "base/light": "base/light"})
 
 
 def test_row_message_says_the_base_falls_short_above_the_crossing():
@@ -212,23 +217,12 @@ def _c4_ctx(fault_type: str = "SLG-a", kv_ln: float = E_MIN_V / 1e3, criterion: 
                                i_primary_3i0_a=I20_A, i_backup_a=I20_A, i_backup_3i0_a=I20_A,
                                margin_s=margin, required_s=0.2)])
     deg = [90.0 - math.degrees(math.atan2(z.imag, z.real)) for z in (Z_HOT + 20.0, Z_COLD)]
-    bus_faults = pd.DataFrame([
-        dict(scenario="base/light", bus=0, bus_name="b7", fault_type=fault_type, case="min",
-             ikss_ka=I20_A / 1e3, ikss_degree=deg[0]),
-        dict(scenario="base/light", bus=0, bus_name="b7", fault_type=fault_type, case="max",
-             ikss_ka=1.1 * E_MIN_V / abs(Z_COLD) / 1e3, ikss_degree=deg[1])])
-    faults = SimpleNamespace(method=SimpleNamespace(value="iec60909"), x_fault_ohm=0.0,
-                             r_fault_ohm=0.0, r_fault_min_ohm=20.0)
-    study = SimpleNamespace(document=SimpleNamespace(faults=faults),
-                            model=SimpleNamespace(buses=pd.DataFrame({"kv_ln": [kv_ln]})))
     v = pd.DataFrame([dict(criterion=criterion, status="fail", attribution="new",
                            scenario="firm/light/100%", fault_bus="b7", fault_type=fault_type,
                            case="min", device="RC", other_device="R", rule=rule,
                            message="RC trips in 0.6 s")])
-    ctx = SimpleNamespace(coordination=coord, bus_faults=bus_faults, study=study,
-                          devices={"R": relay, "RC": rc},
-                          base_of={"firm/light/100%": "base/light", "base/light": "base/light"})
-    return v, ctx
+    return v, _context(coord, "b7", fault_type, (I20_A, deg[0]),
+                       (1.1 * E_MIN_V / abs(Z_COLD), deg[1]), {"R": relay, "RC": rc}, kv_ln)
 
 
 def test_a_c4_row_gets_the_crossing_checked_by_hand():

@@ -275,8 +275,13 @@ def base_crossing_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
     faults_doc = ctx.study.document.faults
     buses = getattr(getattr(ctx.study, "model", None), "buses", None)
     iec = faults_doc.method.value == "iec60909" and faults_doc.x_fault_ohm == 0
-    c = coord[coord.criterion.astype(str).isin(_PAIR_CRITERIA)
-              & (coord.case.astype(str) == "min")]
+    # the rows at the selected rows' buses only, found once (#21: a 10,000-bus study has
+    # ~10⁵ pair rows and 10⁵ bus fault rows, each row's twin is looked up among these)
+    at_bus = set(v.fault_bus.to_numpy()[sel].astype(str).tolist())
+    c = coord[coord.criterion.astype(str).isin(_PAIR_CRITERIA).to_numpy()
+              & (coord.case.astype(str) == "min").to_numpy()
+              & coord.fault_bus.astype(str).isin(at_bus).to_numpy()]
+    bus_faults = bus_faults[bus_faults.bus_name.astype(str).isin(at_bus).to_numpy()]
     env = _Env(c, bus_faults, ctx.devices, buses if buses is not None and "kv_ln" in buses
                else None, float(faults_doc.r_fault_min_ohm), float(faults_doc.r_fault_ohm), iec)
     texts: dict[int, str] = {}
