@@ -261,6 +261,15 @@ def test_a_rule_of_no_time_difference_and_a_low_voltage_bus():
                      rule="iec60269_gg_i2t_selectivity")
     msg = str(base_crossing_notes(v, ctx).message.iloc[0])
     assert "not computed (rule): its rule is no difference of the two curves' times" in msg
+    # no base row of the pair at the fault (the synthetic 3,000-bus bench: RC-3 operates at
+    # b189 only with V2G): lower currents at a higher resistance do not make one
+    v, ctx = _c4_ctx()
+    ctx.coordination = ctx.coordination.assign(fault_bus="b8")
+    msg = str(base_crossing_notes(v, ctx).message.iloc[0])
+    assert msg.endswith("without V2G this pair has no interval at this fault (its primary does "
+                        "not operate there, or V2G makes the pair), nor through a higher fault "
+                        "resistance, whose currents are lower: V2G's at any resistance")
+    assert crossing_qualifier(msg) == ""
     # a 240 V bus: r_fault_min_ohm does not apply there, nothing said
     v, ctx = _c4_ctx(kv_ln=0.24)
     assert str(base_crossing_notes(v, ctx).message.iloc[0]) == "RC trips in 0.6 s"

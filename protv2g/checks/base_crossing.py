@@ -43,7 +43,9 @@ R02): an **LLG** fault through ``r_fault_min_ohm`` (its two faulted phases share
 path to ground: each phase current and 3I0 change apart as ``R_F`` grows, so the row's
 currents do not scale by one factor and no single loop ``(z + R_F)·I = E`` gives ``R_F``); a
 rule that is no difference of curve times (:mod:`.base_crossing_rules`); a base row the
-curves do not reproduce (staged times, another element, a reset travel); no base row.
+curves do not reproduce (staged times, another element, a reset travel). A row whose pair has
+no base row at its fault (its primary does not operate there without V2G, or V2G makes the
+pair) says that a higher resistance, lowering the currents, does not make one.
 """
 
 from __future__ import annotations
@@ -83,8 +85,11 @@ _WHY = {"LLG": ("an LLG fault's two faulted phases share the path to ground thro
                 "not scale by one factor and no single loop (z + R_F)·I = E gives R_F", "LLG"),
         "rule": ("its rule is no difference of the two curves' times", "rule"),
         "curves": ("the pair's curves at the base row's currents do not reproduce its margin "
-                   "(a staged time, another element or a reset travel decides it)", "curves"),
-        "no base": ("the base case has no row of this pair at this fault", "no base row")}
+                   "(a staged time, another element or a reset travel decides it)", "curves")}
+#: A row whose pair has no base row at its fault (:func:`_note`): V2G's at any resistance.
+NO_BASE_TEXT = ("; without V2G this pair has no interval at this fault (its primary does not "
+                "operate there, or V2G makes the pair), nor through a higher fault resistance, "
+                "whose currents are lower: V2G's at any resistance")
 
 
 def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
@@ -333,19 +338,23 @@ def _note(env: _Env, base: str | None, fault_bus: str, fault_type: str, dev: str
           other: str, criterion: str, rule: str | None) -> str | None:
     """The sentence of one row (None: nothing to say: a low-voltage bus, where
     ``r_fault_min_ohm`` does not apply, or no crossing down to 0.2 × the row's current)."""
-    mn, mx, kv_ln = _bus_rows(env, str(base), fault_bus, fault_type)
+    if base is None:
+        return None  # a scenario without a base case: no attribution to qualify
+    mn, mx, kv_ln = _bus_rows(env, base, fault_bus, fault_type)
     if not (math.isnan(kv_ln) or kv_ln > 1.0 / math.sqrt(3.0)):
         return None  # r_fault_min_ohm applies above 1 kV only (engine.phase.faults)
     if fault_type.startswith("LLG"):
         return not_computed_text(env.r_min_ohm, "LLG")
     c = env.coord
-    b = c[(c.scenario.astype(str) == str(base)) & (c.fault_bus.astype(str) == fault_bus)
+    b = c[(c.scenario.astype(str) == base) & (c.fault_bus.astype(str) == fault_bus)
           & (c.fault_type.astype(str) == fault_type) & (c.criterion.astype(str) == criterion)
           & (c.backup.astype(str) == dev) & (c.primary.astype(str) == other)]
     if rule is not None and "rule" in b:  # C2's fuse saving and backup of one pair apart
         b = b[b.rule.astype(str) == str(rule)]
-    if base is None or not len(b) or b.margin_s.nunique() > 1:
-        return not_computed_text(env.r_min_ohm, "no base")
+    if not len(b):
+        return NO_BASE_TEXT
+    if b.margin_s.nunique() > 1:
+        return not_computed_text(env.r_min_ohm, "curves")
     row = b.iloc[0]
     p, k = env.devices.get(str(row.primary)), env.devices.get(str(row.backup))
     f = float(row.get("rule_value", np.nan))
