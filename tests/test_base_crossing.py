@@ -77,23 +77,28 @@ def _ctx(attribution: str = "new"):
                                fault_type="SLG-c", case="min", primary="fuse",
                                backup="head", check="backup relay after primary + CTI",
                                **BASE)])
-    bus_faults = pd.DataFrame([
-        dict(scenario="base/light", bus=0, bus_name="39749", fault_type="SLG-c", case="min",
-             ikss_ka=I_MIN_A / 1e3, ikss_degree=PHI_MIN),
-        dict(scenario="base/light", bus=0, bus_name="39749", fault_type="SLG-c", case="max",
-             ikss_ka=I_MAX_A / 1e3, ikss_degree=PHI_MAX)])
-    faults = SimpleNamespace(method=SimpleNamespace(value="iec60909"), x_fault_ohm=0.0,
-                             r_fault_ohm=0.0, r_fault_min_ohm=20.0)
-    study = SimpleNamespace(document=SimpleNamespace(faults=faults),
-                            model=SimpleNamespace(buses=pd.DataFrame({"kv_ln": [E_MIN_V / 1e3]})))
     v = pd.DataFrame([dict(criterion="C1", status="fail", attribution=attribution,
                            scenario="firm/light/100%", fault_bus="39749", fault_type="SLG-c",
                            case="min", device="head", other_device="fuse",
                            message="head trips in 4.86 s")])
-    ctx = SimpleNamespace(coordination=coord, bus_faults=bus_faults, study=study,
-                          devices={"fuse": fuse, "head": relay},
-                          base_of={"firm/light/100%": "base/light", "base/light": "base/light"})
-    return v, ctx
+    return v, _context(coord, "39749", "SLG-c", (I_MIN_A, PHI_MIN), (I_MAX_A, PHI_MAX),
+                       {"fuse": fuse, "head": relay})
+
+
+def _context(coord, bus, fault_type, i_min, i_max, devices, kv_ln=E_MIN_V / 1e3):
+    """A check context of the base case's pair row ``coord`` and its bus's min and max
+    fault rows (``i_*``: current A, angle °) at 20 Ω, IEC 60909, on a bus of ``kv_ln``."""
+    bus_faults = pd.DataFrame([
+        dict(scenario="base/light", bus=0, bus_name=bus, fault_type=fault_type, case=case,
+             ikss_ka=i[0] / 1e3, ikss_degree=i[1])
+        for case, i in (("min", i_min), ("max", i_max))])
+    faults = SimpleNamespace(method=SimpleNamespace(value="iec60909"), x_fault_ohm=0.0,
+                             r_fault_ohm=0.0, r_fault_min_ohm=20.0)
+    study = SimpleNamespace(document=SimpleNamespace(faults=faults),
+                            model=SimpleNamespace(buses=pd.DataFrame({"kv_ln": [kv_ln]})))
+    return SimpleNamespace(coordination=coord, bus_faults=bus_faults, study=study,
+                           devices=devices,
+                           base_of={"firm/light/100%": "base/light", "base/light": "base/light"})
 
 
 def test_row_message_says_the_base_falls_short_above_the_crossing():
@@ -168,3 +173,135 @@ def test_summary_findings_table_says_it_beside_the_problem():
             "the pair falls short below 285.3 A (above about 20.9 Ω))") in cells
     assert ("fail: C5 head — no judged primary protection at 350 bus(es) (backup zone only)"
             in cells)
+
+
+# --- review rev48a R02: C2–C4 and LLG rows (session 49) -----------------------------------
+# A C4 pair on a 12.47 kV lateral: relay R (51G 210 A IEEE-MI TD 0.04) downstream of recloser
+# RC (ground minimum trip 85 A, delayed curve 117/B: the shared table's points M 3 → 0.69 s,
+# M 4 → 0.40 s, + 0.042 s clearing adder). The bus loop is ckt5's (OpenDSS Zsc at 39749, lines
+# × 1.24: 3.7926 + j5.1742 Ω hot; 3.0785 + j5.1742 Ω at 20 °C), E = 7199.56 V at 90°.
+Z_HOT, Z_COLD = complex(3.7926, 5.1742), complex(3.0785, 5.1742)
+I20_A = E_MIN_V / abs(Z_HOT + 20.0)  # 295.69 A: the base min row
+C4_CHECK = "backup recloser delayed curve after primary + CTI"
+
+
+def _c4_pair():
+    relay = build_device("relay", {"name": "R", "pickup_a": 800, "curve": "IEEE-MI",
+                                   "time_dial": 0.5, "ground_pickup_a": 210,
+                                   "ground_curve": "IEEE-MI", "ground_time_dial": 0.04})
+    rc = build_device("recloser", {"name": "RC", "phase_min_trip_a": 560.0,
+                                   "fast_curve": "101", "delayed_curve": "133",
+                                   "ground_min_trip_a": 85.0, "ground_fast_curve": "104",
+                                   "ground_delayed_curve": "117", "n_fast": 2, "n_delayed": 2})
+    return relay, rc
+
+
+def _hand_relay_s(i_a: float) -> float:
+    m = i_a / 210.0
+    return 0.04 * (0.0515 / (m ** 0.02 - 1.0) + 0.114)
+
+
+def _hand_117_s(i_a: float) -> float:
+    m = i_a / 85.0  # between the table's M 3 and M 4 (log-log), + the 0.042 s adder
+    assert 3.0 <= m <= 4.0
+    return 0.69 * (m / 3.0) ** (math.log(0.40 / 0.69) / math.log(4.0 / 3.0)) + 0.042
+
+
+def _c4_ctx(fault_type: str = "SLG-a", kv_ln: float = E_MIN_V / 1e3, criterion: str = "C4",
+            check: str = C4_CHECK, rule: str = "coordination_interval"):
+    relay, rc = _c4_pair()
+    margin = _hand_117_s(I20_A) - _hand_relay_s(I20_A) - 0.2
+    coord = pd.DataFrame([dict(criterion=criterion, scenario="base/light", fault_bus="b7",
+                               fault_type=fault_type, case="min", primary="R", backup="RC",
+                               check=check, rule=rule, rule_value=0.2, i_primary_a=I20_A,
+                               i_primary_3i0_a=I20_A, i_backup_a=I20_A, i_backup_3i0_a=I20_A,
+                               margin_s=margin, required_s=0.2)])
+    deg = [90.0 - math.degrees(math.atan2(z.imag, z.real)) for z in (Z_HOT + 20.0, Z_COLD)]
+    v = pd.DataFrame([dict(criterion=criterion, status="fail", attribution="new",
+                           scenario="firm/light/100%", fault_bus="b7", fault_type=fault_type,
+                           case="min", device="RC", other_device="R", rule=rule,
+                           message="RC trips in 0.6 s")])
+    return v, _context(coord, "b7", fault_type, (I20_A, deg[0]),
+                       (1.1 * E_MIN_V / abs(Z_COLD), deg[1]), {"R": relay, "RC": rc}, kv_ln)
+
+
+def test_a_c4_row_gets_the_crossing_checked_by_hand():
+    """C4 relay→recloser: base margin at 295.69 A, by hand: relay 0.04 × (0.0515/(1.40805^0.02
+    − 1) + 0.114) = 0.3045 s, 117 at M = 3.4787: 0.69 × (3.4787/3)^(ln(0.4/0.69)/ln(4/3)) +
+    0.042 = 0.5632 s: +0.0587 s over the 0.2 s CTI. The interval closes at 255.37 A (relay
+    0.5301 s, recloser 0.7301 s); |z + R| = 7199.56/255.37 → R = 23.92 Ω (the old code: C1
+    rows only, nothing said)."""
+    assert _hand_117_s(I20_A) - _hand_relay_s(I20_A) - 0.2 == pytest.approx(0.0587, abs=2e-4)
+    i_x = 255.37
+    assert _hand_117_s(i_x) - _hand_relay_s(i_x) == pytest.approx(0.2, abs=2e-4)
+    r_x = -Z_HOT.real + math.sqrt((E_MIN_V / i_x) ** 2 - Z_HOT.imag ** 2)
+    assert r_x == pytest.approx(23.92, abs=0.01)
+    v, ctx = _c4_ctx()
+    msg = str(base_crossing_notes(v, ctx).message.iloc[0])
+    assert msg.startswith("RC trips in 0.6 s; without V2G this pair already falls short of "
+                          "the 0.2 s interval below 255.4 A of fault current (ground faults "
+                          "here through more than about 23.9 Ω, inside the 20–40 Ω practice")
+    assert crossing_qualifier(msg) == (" at r_fault_min_ohm = 20 Ω only: without V2G the pair "
+                                       "falls short below 255.4 A (above about 23.9 Ω)")
+
+
+def test_an_llg_row_says_why_no_crossing_is_computed():
+    v, ctx = _c4_ctx("LLG-bc")
+    msg = str(base_crossing_notes(v, ctx).message.iloc[0])
+    assert msg.startswith("RC trips in 0.6 s; without V2G at a fault resistance above "
+                          "r_fault_min_ohm = 20 Ω: not computed (LLG): an LLG fault's two "
+                          "faulted phases share the path to ground through R_F")
+    assert msg.endswith("caused by V2G as studied at that resistance only")
+    assert crossing_qualifier(msg) == (" at r_fault_min_ohm = 20 Ω (without V2G at higher "
+                                       "resistances: not computed, LLG)")
+
+
+def test_a_rule_of_no_time_difference_and_a_low_voltage_bus():
+    v, ctx = _c4_ctx(criterion="C3", check="gG I²t selectivity",
+                     rule="iec60269_gg_i2t_selectivity")
+    msg = str(base_crossing_notes(v, ctx).message.iloc[0])
+    assert "not computed (rule): its rule is no difference of the two curves' times" in msg
+    # no base row of the pair at the fault (the synthetic 3,000-bus bench: RC-3 operates at
+    # b189 only with V2G): lower currents at a higher resistance do not make one
+    v, ctx = _c4_ctx()
+    ctx.coordination = ctx.coordination.assign(fault_bus="b8")
+    msg = str(base_crossing_notes(v, ctx).message.iloc[0])
+    assert msg.endswith("without V2G this pair has no interval at this fault (its primary does "
+                        "not operate there, or V2G makes the pair), nor through a higher fault "
+                        "resistance, whose currents are lower: V2G's at any resistance")
+    assert crossing_qualifier(msg) == ""
+    # a 240 V bus: r_fault_min_ohm does not apply there, nothing said
+    v, ctx = _c4_ctx(kv_ln=0.24)
+    assert str(base_crossing_notes(v, ctx).message.iloc[0]) == "RC trips in 0.6 s"
+
+
+def test_each_rules_margin_reproduces_the_checks_own_on_the_depot_example(depot_study):
+    """The margins :mod:`protv2g.checks.base_crossing_rules` writes from the curves equal the
+    pair rows' own (C1, C2 fuse backup and fuse saving, C4 relay after the recloser's shots)
+    on every base-case row of the depot example: the crossing search scales the rule the
+    check judges, not another."""
+    import warnings
+
+    import numpy as np
+
+    from protv2g.checks._common import build_devices
+    from protv2g.checks.base_crossing_rules import rule_margin
+    from protv2g.devices.kinds import operating_times
+    from protv2g.runner import run_study
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        c = run_study(depot_study, hosting=False).tables["Coordination"]
+    c = c[c.scenario.astype(str).str.startswith("base") & np.isfinite(c.margin_s.astype(float))]
+    devices, _ = build_devices(depot_study)
+    seen = set()
+    for r in c.itertuples(index=False):
+        f = rule_margin(str(r.check), float(r.rule_value), float(r.required_s))
+        assert f is not None, r.check
+        tp = operating_times(devices[r.primary], np.array([r.i_primary_a]),
+                             np.array([r.i_primary_3i0_a]))
+        tb = operating_times(devices[r.backup], np.array([r.i_backup_a]),
+                             np.array([r.i_backup_3i0_a]))
+        assert float(f(tp, tb)[0]) == pytest.approx(float(r.margin_s), abs=1e-3), r
+        seen.add((r.criterion, r.check))
+    assert {x[0] for x in seen} == {"C1", "C2", "C4"} and len(seen) == 4

@@ -527,9 +527,11 @@ def test_a_dial_that_slows_the_zone_end_within_ten_seconds_says_so(depot):
     assert 0.8 * t_td1 + 5 / 60 == pytest.approx(9.72, abs=0.02)
     row = t[t.title.str.contains("C4") & t.title.str.contains("R-F2 / RC-F2")].iloc[0]
     assert row.status == "verified" and row.change == "R-F2 ground_time_dial 0.1 → 0.8"
-    assert (f"practice: R-F2's 51G clears its zone's minimum fault (LLG at F2-B03, {i0_a:.0f} A,"
-            f" min case, no V2G) in {0.1 * t_td1 + 5 / 60:.3g} s → {0.8 * t_td1 + 5 / 60:.3g} s"
-            " (7.5×), inside the 10 s limit") in row.side_effects
+    # rev48a item 1: every slowing is stated with its figures, the material one with its ratio
+    assert (f"practice: R-F2's 51G clears the slowest fault of its zone, its minimum ground "
+            f"fault (LLG at F2-B03, {i0_a:.0f} A |3I0|, min case, no V2G), in "
+            f"{0.1 * t_td1 + 5 / 60:.3g} s → {0.8 * t_td1 + 5 / 60:.3g} s "
+            f"(+{0.7 * t_td1:.3g} s, 7.5×), within 10 s") in row.side_effects
     c1 = t[t.title.str.contains("C1") & t.title.str.contains("R-F2 / FU-F2-LAT1")].iloc[0]
     assert c1.status == "cleared by" and c1.note == "R-F2 ground_time_dial 0.1 → 0.8"
 

@@ -1,4 +1,4 @@
-"""Where a V2G-caused C1 row on a minimum-case ground fault stands on the fault resistance.
+"""Where a V2G-caused C1–C4 row on a minimum-case ground fault stands on the fault resistance.
 
 Review rev48a item 1 (EPRI ckt5, F03): the drafted 51G (190 A, MI TD 0.7) at the feeder head
 over a 65K link passed without V2G at the SLG-c fault at 39749 (20 Ω, 295.6 A: interval
@@ -10,7 +10,10 @@ homes only move the crossing through the one resistance studied. The row keeps i
 (at the studied resistance the base case passes and V2G makes it fail: that is what the
 attribution rule states), and its message says where the base case itself falls short.
 
-Method, for each such row (C1 "backup relay after primary + CTI", ``new``, min case, SLG):
+Method, for each such row (C1–C4, ``new``, failing, min case, SLG on a bus above 1 kV, where
+``r_fault_min_ohm`` applies; the margin of its rule from the devices' curves,
+:mod:`.base_crossing_rules`: C1/C4 intervals, C3's melting-time ratio, C2's fuse saving, fuse
+backup and source-side factor):
 
 1. **Crossing current.** Without V2G the network has no source between the two devices, so
    every current of the fault scales with the fault current (the IEC 60909 method has no
@@ -34,6 +37,15 @@ Method, for each such row (C1 "backup relay after primary + CTI", ``new``, min c
    ``R_x = −Re z + √((|E_min|/I_x)² − (Im z)²)``. ckt5, 39749 SLG-c: 295.69 A at 20 Ω and
    1314.71 A at 0 Ω give ``z_min`` = 3.79 + j5.18 Ω, the reviewer's OpenDSS loop with lines
    × 1.24 (3.79 + j5.17 Ω).
+
+Where the method does not hold, the row says so instead of staying silent (review rev48a
+R02): an **LLG** fault through ``r_fault_min_ohm`` (its two faulted phases share the fault
+path to ground: each phase current and 3I0 change apart as ``R_F`` grows, so the row's
+currents do not scale by one factor and no single loop ``(z + R_F)·I = E`` gives ``R_F``); a
+rule that is no difference of curve times (:mod:`.base_crossing_rules`); a base row the
+curves do not reproduce (staged times, another element, a reset travel). A row whose pair has
+no base row at its fault (its primary does not operate there without V2G, or V2G makes the
+pair) says that a higher resistance, lowering the currents, does not make one.
 """
 
 from __future__ import annotations
@@ -41,16 +53,17 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.base_crossing_rules import C1_CHECK, Margin, rule_margin, rule_text
 from protv2g.devices.kinds import operating_times
 from protv2g.units import C_MAX_MV, C_MIN_MV
 
 __all__ = ["PRACTICE_R_FAULT_HIGH_OHM", "SELF_CHECK_S", "crossing_scale", "loop_impedance_ohm",
-           "crossing_resistance_ohm", "crossing_text", "crossing_qualifier",
+           "crossing_resistance_ohm", "crossing_text", "not_computed_text", "crossing_qualifier",
            "base_crossing_notes"]
 
 #: The high end of the minimum-ground-fault resistance practice range init cites with its
@@ -66,24 +79,23 @@ PRACTICE_R_FAULT_HIGH_OHM = 40.0
 SELF_CHECK_S = 1e-3
 #: The smallest scale searched (a fault current a fifth of the row's).
 _S_MIN = 0.2
-_CHECK = "backup relay after primary + CTI"
-
-
-def _clear_s(dev: Any, ip: np.ndarray, ig: np.ndarray) -> np.ndarray:
-    """The primary's clearing time as C1 takes it (``checks._times``: the longest shot where
-    the device has shots, else its operating time), s."""
-    t = operating_times(dev, ip, ig)
-    op = np.asarray(t["t_op_s"], float)
-    shot = t.get("t_longest_shot_s")
-    if shot is None:
-        return op
-    shot = np.asarray(shot, float)
-    return np.where(np.isnan(shot), op, shot)
+#: Why no crossing is stated (:func:`not_computed_text`): the row's reason, its short form.
+_WHY = {"LLG": ("an LLG fault's two faulted phases share the path to ground through R_F, so "
+                "each phase current and 3I0 change apart as R_F grows: the row's currents do "
+                "not scale by one factor and no single loop (z + R_F)·I = E gives R_F", "LLG"),
+        "rule": ("its rule is no difference of the two curves' times", "rule"),
+        "curves": ("the pair's curves at the base row's currents do not reproduce its margin "
+                   "(a staged time, another element or a reset travel decides it)", "curves")}
+#: A row whose pair has no base row at its fault (:func:`_note`): V2G's at any resistance.
+NO_BASE_TEXT = ("; without V2G this pair has no interval at this fault (its primary does not "
+                "operate there, or V2G makes the pair), nor through a higher fault resistance, "
+                "whose currents are lower: V2G's at any resistance")
 
 
 def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
                    i_backup_a: tuple[float, float], required_s: float,
-                   margin_s: float | None = None) -> float | None:
+                   margin_s: float | None = None, margin_of: Margin | None = None
+                   ) -> float | None:
     """The largest scale ``s < 1`` of the row's currents at which the pair's margin is 0.
 
     Parameters
@@ -93,10 +105,13 @@ def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
     i_primary_a, i_backup_a : (float, float)
         Phase and residual (3I0) current of each device on the base row, A.
     required_s : float
-        The interval the rule asks (CTI), s.
+        The interval the rule asks (CTI), s (C1's margin when ``margin_of`` is None).
     margin_s : float, optional
         The base row's margin: ``None`` is returned unless the curves reproduce it at
         ``s = 1`` within :data:`SELF_CHECK_S`.
+    margin_of : callable, optional
+        The rule's margin from (primary's, backup's) operating times
+        (:func:`.base_crossing_rules.rule_margin`); C1's interval by default.
 
     Returns
     -------
@@ -104,24 +119,32 @@ def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
         ``s`` (the crossing current is ``s`` × the row's), or None where the margin at
         ``s = 1`` is not positive or does not change sign down to ``s`` = 0.2.
     """
+    s, _ = _crossing(primary, backup, i_primary_a, i_backup_a,
+                     margin_of or rule_margin(C1_CHECK, np.nan, required_s), margin_s)
+    return s
+
+
+def _crossing(primary: Any, backup: Any, i_primary_a: tuple[float, float],
+              i_backup_a: tuple[float, float], margin_of: Margin,
+              margin_s: float | None) -> tuple[float | None, str]:
+    """(:func:`crossing_scale`'s ``s``, ``"curves"`` where the curves do not reproduce the
+    base row's margin at ``s = 1``, else ``""``)."""
     def margin(s: np.ndarray) -> np.ndarray:
         s = np.asarray(s, float)
-        tb = np.asarray(operating_times(backup, s * i_backup_a[0], s * i_backup_a[1])["t_op_s"],
-                        float)
-        tp = _clear_s(primary, s * i_primary_a[0], s * i_primary_a[1])
+        tb = operating_times(backup, s * i_backup_a[0], s * i_backup_a[1])
+        tp = operating_times(primary, s * i_primary_a[0], s * i_primary_a[1])
         with np.errstate(invalid="ignore"):
-            return tb - tp - required_s
+            return np.asarray(margin_of(tp, tb), float)
 
     m1 = float(margin(np.array([1.0]))[0])
-    if not math.isfinite(m1) or m1 <= 0:
-        return None
-    if margin_s is not None and abs(m1 - margin_s) > SELF_CHECK_S:
-        return None
+    if not math.isfinite(m1) or m1 <= 0 or (margin_s is not None
+                                             and abs(m1 - margin_s) > SELF_CHECK_S):
+        return None, "curves"
     grid = np.geomspace(1.0, _S_MIN, 321)
     m = margin(grid)
     below = np.flatnonzero(~(m > 0))  # first point not passing (NaN: no time: not passing)
     if not len(below) or not np.isfinite(m[below[0]]):
-        return None  # no crossing, or the backup stops operating first (no interval to judge)
+        return None, ""  # no crossing, or the backup stops operating first (nothing to judge)
     hi, lo = float(grid[below[0] - 1]), float(grid[below[0]])
     for _ in range(60):
         mid = 0.5 * (hi + lo)
@@ -129,7 +152,7 @@ def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
             hi = mid
         else:
             lo = mid
-    return 0.5 * (hi + lo)
+    return 0.5 * (hi + lo), ""
 
 
 def loop_impedance_ohm(i_min_a: float, phi_min_deg: float, i_max_a: float, phi_max_deg: float,
@@ -163,30 +186,48 @@ def crossing_resistance_ohm(z_ohm: complex, e_v: float, i_a: float) -> float:
     return r if r >= 0 else math.nan
 
 
-def crossing_text(i_x_a: float, r_x_ohm: float, r_min_ohm: float, cti_s: float) -> str:
-    """The message's sentence (review rev48a item 1)."""
+def crossing_text(i_x_a: float, r_x_ohm: float, r_min_ohm: float, cti_s: float,
+                  rule: str | None = None) -> str:
+    """The message's sentence (review rev48a item 1); ``rule``: what the pair falls short of
+    (:func:`.base_crossing_rules.rule_text`), the ``cti_s`` interval by default."""
     where = (f"ground faults here through more than about {r_x_ohm:.1f} Ω" if
              math.isfinite(r_x_ohm) else "ground faults here of a lower current")
     over = (f", inside the {r_min_ohm:g}–{PRACTICE_R_FAULT_HIGH_OHM:g} Ω practice range "
             "r_fault_min_ohm is the low end of (domain.md §2)"
             if math.isfinite(r_x_ohm) and r_x_ohm <= PRACTICE_R_FAULT_HIGH_OHM else "")
-    return (f"; without V2G this pair already falls short of the {cti_s:g} s interval below "
+    rule = rule or f"the {cti_s:g} s interval"
+    return (f"; without V2G this pair already falls short of {rule} below "
             f"{i_x_a:.1f} A of fault current ({where}{over}): V2G moves the crossing to "
             f"this fault at r_fault_min_ohm = {r_min_ohm:g} Ω — caused by V2G at that "
             "resistance only; the pair's own curves fall short at higher resistances")
 
 
+def not_computed_text(r_min_ohm: float, why: str) -> str:
+    """The sentence of a row whose crossing is not computed (``why``: a key of ``_WHY``,
+    module docstring), instead of silence (review rev48a R02).
+
+    >>> not_computed_text(20.0, "LLG")[:88]
+    '; without V2G at a fault resistance above r_fault_min_ohm = 20 Ω: not computed (LLG): an'
+    """
+    long, short = _WHY[why]
+    return (f"; without V2G at a fault resistance above r_fault_min_ohm = {r_min_ohm:g} Ω: not "
+            f"computed ({short}): {long} — caused by V2G as studied at that resistance only")
+
+
 #: :func:`crossing_text`'s figures, read back by :func:`crossing_qualifier`.
-_SENTENCE = re.compile(r"without V2G this pair already falls short of the \S+ s interval below "
+_SENTENCE = re.compile(r"without V2G this pair already falls short of .+? below "
                        r"(?P<i>[\d.,]+) A of fault current \((?:ground faults here through "
                        r"more than about (?P<r>[\d.,]+) Ω)?.*?V2G moves the crossing to this "
                        r"fault at r_fault_min_ohm = (?P<r0>[\d.,]+) Ω")
+#: :func:`not_computed_text`'s, alike.
+_NOT_COMPUTED = re.compile(r"without V2G at a fault resistance above r_fault_min_ohm = "
+                           r"(?P<r0>[\d.,]+) Ω: not computed \((?P<why>[^)]+)\)")
 
 
 def crossing_qualifier(message: object) -> str:
     """The attribution's qualifier for a finding or gate line whose worst row's message
-    has :func:`crossing_text` (``""`` otherwise): a signer does not read "caused by V2G"
-    alone (review rev48a item 1).
+    has :func:`crossing_text` or :func:`not_computed_text` (``""`` otherwise): a signer does
+    not read "caused by V2G" alone (review rev48a item 1).
 
     >>> q = crossing_qualifier("x; without V2G this pair already falls short of the 0.12 s "
     ...     "interval below 285.3 A of fault current (ground faults here through more than "
@@ -196,10 +237,15 @@ def crossing_qualifier(message: object) -> str:
     ' at r_fault_min_ohm = 20 Ω only'
     >>> q.split(": ")[1]
     'without V2G the pair falls short below 285.3 A (above about 20.9 Ω)'
+    >>> crossing_qualifier("x" + not_computed_text(20.0, "LLG"))
+    ' at r_fault_min_ohm = 20 Ω (without V2G at higher resistances: not computed, LLG)'
     """
-    m = _SENTENCE.search(str(message)) if message is not None else None
+    text = str(message) if message is not None else ""
+    m = _SENTENCE.search(text)
     if m is None:
-        return ""
+        n = _NOT_COMPUTED.search(text)
+        return (f" at r_fault_min_ohm = {n['r0']} Ω (without V2G at higher resistances: not "
+                f"computed, {n['why']})" if n else "")
     above = f" (above about {m['r']} Ω)" if m["r"] else ""
     return (f" at r_fault_min_ohm = {m['r0']} Ω only: without V2G the pair falls short "
             f"below {m['i']} A{above}")
@@ -209,89 +255,126 @@ def _e_v(kv_ln: float, case: str) -> float:
     return (C_MAX_MV if case == "max" else C_MIN_MV) * kv_ln * 1e3
 
 
+#: The coordination criteria whose pair margins are judged here.
+_PAIR_CRITERIA = ("C1", "C2", "C3", "C4")
+
+
 def base_crossing_notes(v: pd.DataFrame, ctx: Any) -> pd.DataFrame:
     """``v`` with the crossing sentence (:func:`crossing_text`) ending the message of each
-    V2G-caused C1 row on a min-case SLG fault whose base row passes above a crossing current
-    the base case reaches within the fault resistance (module docstring)."""
+    V2G-caused failing C1–C4 row on a min-case SLG fault whose base row passes above a
+    crossing current the base case reaches at a higher fault resistance, and
+    :func:`not_computed_text` on each such row (SLG or LLG) where the method does not hold
+    (module docstring)."""
     coord = getattr(ctx, "coordination", None)
     bus_faults = getattr(ctx, "bus_faults", None)
-    study = ctx.study
-    faults_doc = study.document.faults
-    buses = getattr(getattr(study, "model", None), "buses", None)
-    if (coord is None or bus_faults is None or not len(v) or buses is None
-            or "kv_ln" not in buses or faults_doc.method.value != "iec60909"
-            or faults_doc.x_fault_ohm != 0):
+    if coord is None or bus_faults is None or not len(v):
         return v
-    crit = v.criterion.astype(str).to_numpy()
-    sel = np.flatnonzero((crit == "C1") & (v.attribution.astype(str).to_numpy() == "new")
+    ft = v.fault_type.astype(str)
+    sel = np.flatnonzero(v.criterion.astype(str).isin(_PAIR_CRITERIA).to_numpy()
+                         & (v.attribution.astype(str).to_numpy() == "new")
                          & (v.case.astype(str).to_numpy() == "min")
-                         & v.fault_type.astype(str).str.startswith("SLG").to_numpy()
+                         & (ft.str.startswith("SLG") | ft.str.startswith("LLG")).to_numpy()
                          & (v.status.astype(str).to_numpy() == "fail"))
     if not len(sel):
         return v
-    texts = _notes(v.iloc[sel], coord, bus_faults, ctx.devices, ctx.base_of, buses,
-                   float(faults_doc.r_fault_min_ohm), float(faults_doc.r_fault_ohm))
+    faults_doc = ctx.study.document.faults
+    buses = getattr(getattr(ctx.study, "model", None), "buses", None)
+    iec = faults_doc.method.value == "iec60909" and faults_doc.x_fault_ohm == 0
+    # the rows at the selected rows' buses only, found once (#21: a 10,000-bus study has
+    # ~10⁵ pair rows and 10⁵ bus fault rows, each row's twin is looked up among these)
+    at_bus = set(v.fault_bus.to_numpy()[sel].astype(str).tolist())
+    c = coord[coord.criterion.astype(str).isin(_PAIR_CRITERIA).to_numpy()
+              & (coord.case.astype(str) == "min").to_numpy()
+              & coord.fault_bus.astype(str).isin(at_bus).to_numpy()]
+    bus_faults = bus_faults[bus_faults.bus_name.astype(str).isin(at_bus).to_numpy()]
+    env = _Env(c, bus_faults, ctx.devices, buses if buses is not None and "kv_ln" in buses
+               else None, float(faults_doc.r_fault_min_ohm), float(faults_doc.r_fault_ohm), iec)
+    texts: dict[int, str] = {}
+    seen: dict[tuple, str | None] = {}
+    for k, r in enumerate(v.iloc[sel].itertuples(index=False)):
+        key = (ctx.base_of.get(str(r.scenario)), str(r.fault_bus), str(r.fault_type),
+               str(r.device), str(r.other_device), str(r.criterion), getattr(r, "rule", None))
+        if key not in seen:
+            seen[key] = _note(env, *key)
+        if seen[key]:
+            texts[k] = seen[key]  # type: ignore[assignment]
     at = np.array([sel[k] for k in texts], dtype=np.intp)
     if not len(at):
         return v
-    ends = [texts[k] for k in texts]
     from protv2g.messages import suffixed_messages
     v = v.copy()
-    v["message"] = suffixed_messages(v.message, at, ends)
+    v["message"] = suffixed_messages(v.message, at, [texts[k] for k in texts])
     return v
 
 
-def _notes(rows: pd.DataFrame, coord: pd.DataFrame, bus_faults: pd.DataFrame,
-           devices: Mapping[str, Any], base_of: Mapping[str, str], buses: pd.DataFrame,
-           r_min_ohm: float, r_max_ohm: float) -> dict[int, str]:
-    """Position in ``rows`` → sentence, for the rows a crossing is found for."""
-    out: dict[int, str] = {}
-    c = coord[(coord.criterion.astype(str) == "C1") & (coord.check.astype(str) == _CHECK)
-              & (coord.case.astype(str) == "min")]
-    seen: dict[tuple, str | None] = {}
-    for k, r in enumerate(rows.itertuples(index=False)):
-        base = base_of.get(str(r.scenario))
-        key = (base, str(r.fault_bus), str(r.fault_type), str(r.device), str(r.other_device))
-        if key not in seen:
-            seen[key] = _note(c, bus_faults, devices, buses, r_min_ohm, r_max_ohm, *key)
-        if seen[key]:
-            out[k] = seen[key]  # type: ignore[assignment]
-    return out
+class _Env(NamedTuple):
+    """What :func:`_note` reads: the base case's min-case pair rows, the bus faults, the
+    device models, the buses' ``kv_ln`` (None: not known), the study's fault resistances
+    and whether its loop is IEC 60909's with a purely resistive fault."""
+
+    coord: pd.DataFrame
+    bus_faults: pd.DataFrame
+    devices: Mapping[str, Any]
+    buses: pd.DataFrame | None
+    r_min_ohm: float
+    r_max_ohm: float
+    iec: bool
 
 
-def _note(c: pd.DataFrame, bus_faults: pd.DataFrame, devices: Mapping[str, Any],
-          buses: pd.DataFrame, r_min_ohm: float, r_max_ohm: float, base: str | None,
-          fault_bus: str, fault_type: str, dev: str, other: str) -> str | None:
-    if base is None:
-        return None
-    b = c[(c.scenario.astype(str) == base) & (c.fault_bus.astype(str) == fault_bus)
-          & (c.fault_type.astype(str) == fault_type)
-          & (((c.backup.astype(str) == dev) & (c.primary.astype(str) == other))
-             | ((c.backup.astype(str) == other) & (c.primary.astype(str) == dev)))]
-    if len(b) != 1 and not (len(b) and (b.margin_s.nunique() == 1)):
-        return None
-    row = b.iloc[0]
-    p, k = devices.get(str(row.primary)), devices.get(str(row.backup))
-    if p is None or k is None:
-        return None
-    s = crossing_scale(p, k, (float(row.i_primary_a), float(row.i_primary_3i0_a)),
-                       (float(row.i_backup_a), float(row.i_backup_3i0_a)),
-                       float(row.required_s), float(row.margin_s))
-    if s is None:
-        return None
-    f = bus_faults[(bus_faults.scenario.astype(str) == base)
-                   & (bus_faults.bus_name.astype(str) == fault_bus)
-                   & (bus_faults.fault_type.astype(str) == fault_type)]
+def _bus_rows(env: _Env, base: str, fault_bus: str, fault_type: str
+              ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+    """The base case's min and max bus fault rows at ``fault_bus`` and its ``kv_ln`` (NaN:
+    not known)."""
+    f = env.bus_faults
+    f = f[(f.scenario.astype(str) == base) & (f.bus_name.astype(str) == fault_bus)
+          & (f.fault_type.astype(str) == fault_type)]
     mn, mx = f[f.case.astype(str) == "min"], f[f.case.astype(str) == "max"]
-    if len(mn) != 1 or len(mx) != 1:
-        return None
-    kv_ln = float(buses.kv_ln.iloc[int(mn.bus.iloc[0])])
-    if not kv_ln > 1.0 / math.sqrt(3.0):  # IEC's MV factors only (a bus above 1 kV)
-        return None
-    i_min = float(mn.ikss_ka.iloc[0]) * 1e3
-    z = loop_impedance_ohm(i_min, float(mn.ikss_degree.iloc[0]),
-                           float(mx.ikss_ka.iloc[0]) * 1e3, float(mx.ikss_degree.iloc[0]),
-                           _e_v(kv_ln, "min"), _e_v(kv_ln, "max"), r_min_ohm, r_max_ohm)
+    kv_ln = (float(env.buses.kv_ln.iloc[int(mn.bus.iloc[0])])
+             if env.buses is not None and len(mn) == 1 else math.nan)
+    return mn, mx, kv_ln
+
+
+def _note(env: _Env, base: str | None, fault_bus: str, fault_type: str, dev: str,
+          other: str, criterion: str, rule: str | None) -> str | None:
+    """The sentence of one row (None: nothing to say: a low-voltage bus, where
+    ``r_fault_min_ohm`` does not apply, or no crossing down to 0.2 × the row's current)."""
+    if base is None:
+        return None  # a scenario without a base case: no attribution to qualify
+    mn, mx, kv_ln = _bus_rows(env, base, fault_bus, fault_type)
+    if not (math.isnan(kv_ln) or kv_ln > 1.0 / math.sqrt(3.0)):
+        return None  # r_fault_min_ohm applies above 1 kV only (engine.phase.faults)
+    if fault_type.startswith("LLG"):
+        return not_computed_text(env.r_min_ohm, "LLG")
+    c = env.coord
+    b = c[(c.scenario.astype(str) == base) & (c.fault_bus.astype(str) == fault_bus)
+          & (c.fault_type.astype(str) == fault_type) & (c.criterion.astype(str) == criterion)
+          & (c.backup.astype(str) == dev) & (c.primary.astype(str) == other)]
+    if rule is not None and "rule" in b:  # C2's fuse saving and backup of one pair apart
+        b = b[b.rule.astype(str) == str(rule)]
+    if not len(b):
+        return NO_BASE_TEXT
+    if b.margin_s.nunique() > 1:
+        return not_computed_text(env.r_min_ohm, "curves")
+    row = b.iloc[0]
+    p, k = env.devices.get(str(row.primary)), env.devices.get(str(row.backup))
+    f = float(row.get("rule_value", np.nan))
+    margin_of = rule_margin(str(row.check), f, float(row.required_s))
+    if margin_of is None:
+        return not_computed_text(env.r_min_ohm, "rule")
+    if p is None or k is None:
+        return not_computed_text(env.r_min_ohm, "curves")
+    s, why = _crossing(p, k, (float(row.i_primary_a), float(row.i_primary_3i0_a)),
+                       (float(row.i_backup_a), float(row.i_backup_3i0_a)), margin_of,
+                       float(row.margin_s))
+    if s is None:
+        return not_computed_text(env.r_min_ohm, why) if why else None
+    i_min = float(mn.ikss_ka.iloc[0]) * 1e3 if len(mn) == 1 else float(row.i_primary_a)
+    z = (loop_impedance_ohm(i_min, float(mn.ikss_degree.iloc[0]),
+                            float(mx.ikss_ka.iloc[0]) * 1e3, float(mx.ikss_degree.iloc[0]),
+                            _e_v(kv_ln, "min"), _e_v(kv_ln, "max"), env.r_min_ohm,
+                            env.r_max_ohm)
+         if env.iec and len(mn) == 1 and len(mx) == 1 and math.isfinite(kv_ln) else None)
     i_x = s * i_min
     r_x = math.nan if z is None else crossing_resistance_ohm(z, _e_v(kv_ln, "min"), i_x)
-    return crossing_text(i_x, r_x, r_min_ohm, float(row.required_s))
+    return crossing_text(i_x, r_x, env.r_min_ohm, float(row.required_s),
+                         rule_text(str(row.check), f, float(row.required_s)))
