@@ -70,8 +70,15 @@ def test_high_bracket_does_not_solve_its_first_cycle_again(depot, monkeypatch):
         return orig_stages(*a, **kw)
 
     import protv2g.engine.charger_solve as charger_solve
+    orig_above = charger_solve.solve_above
+
+    def above(*a, **kw):  # the high bracket where only its sustained limits differ (#21)
+        calls["given"] += 1
+        return orig_above(*a, **kw)
+
     monkeypatch.setattr(staging, "solve_columns", counting)
     monkeypatch.setattr(charger_solve, "solve_stages", stages)
+    monkeypatch.setattr(charger_solve, "solve_above", above)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fault_study(study.net, **options, device_min_a=DEVICE_ROW_MIN_A)

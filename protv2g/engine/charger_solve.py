@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from protv2g.engine.bracket_stages import reusable, solve_above, stack_staged
 from protv2g.engine.chargers import SiteArrays, first_cycle_key, same_first_cycle, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
 from protv2g.engine.newton import ColumnSolution, build_system
 from protv2g.engine.reduce_kernel import reduce_devices_chargers
 from protv2g.engine.solve_types import PreFault, SliceSolve
-from protv2g.engine.staging import restrict, solve_stages
+from protv2g.engine.staging import _COLUMN_FIELDS, StagedChargers, restrict, solve_stages
 from protv2g.units import FaultType
 
 __all__ = ["solve_group", "reduce_chargers"]
@@ -20,16 +21,20 @@ __all__ = ["solve_group", "reduce_chargers"]
 def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
                 group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
                 first_cycle_s: float = 1 / 60, device_terms: bool = True,
-                first_cycle: list[tuple[SiteArrays, ColumnSolution]] | None = None
+                first_cycle: list[tuple[SiteArrays, StagedChargers]] | None = None
                 ) -> list[SliceSolve]:
     """:meth:`.solve.CaseSolver.solve` (control law) for several scenarios with the same sites
     (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
     ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
     ``device_terms=False`` skips the ``devices × buses`` charger terms (for
     :func:`reduce_chargers`, which sums them on the fly). ``first_cycle``: per scenario the sites
-    and first-cycle stage (all fault buses) of another solve — the chargers' other bracket —
-    taken instead of solving the first cycle again when every scenario's sites have the same
-    first cycle as those (:func:`~protv2g.engine.chargers.same_first_cycle`)."""
+    and staged solution (all fault buses) of another solve — the chargers' other bracket —
+    whose first-cycle stage is taken instead of solving it again when every scenario's sites
+    have the same first cycle as those (:func:`~protv2g.engine.chargers.same_first_cycle`);
+    where, moreover, only the sustained limits differ and are not lower
+    (:func:`~protv2g.engine.bracket_stages.reusable`), the later stages are solved only at
+    the fault buses where that solve's limits bound, copied at the others
+    (:func:`~protv2g.engine.bracket_stages.solve_above`, #21)."""
     s1, s2 = solver.seq[1], solver.seq[2]
     s0 = solver.seq.get(0)
     z0f = s0.zff if s0 is not None else None
@@ -54,14 +59,20 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
             i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
         z = sites.law.z_gfm
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
-    sol0 = None
+    sol0 = below = None
     if first_cycle is not None and all(same_first_cycle(a, g) for (a, _), g in
                                        zip(first_cycle, group, strict=True)):
-        sol0 = _stack_solutions([sol for _, sol in first_cycle])
+        sol0 = _stack_solutions([stg.stages[0] for _, stg in first_cycle])
+        if staged and reusable([a for a, _ in first_cycle], group,
+                               [stg for _, stg in first_cycle]):
+            below = stack_staged([stg for _, stg in first_cycle])
     reps = None if sol0 else _first_cycle_reps(group)
-    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
-                           first_cycle_twin=None if reps is None else _twin_columns(reps, m),
-                           first_cycle=sol0)
+    if below is not None:
+        stg_all = solve_above(sys, sites, e_c, e_gfm, first_cycle_s, below, sol0)
+    else:
+        stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
+                               first_cycle_twin=None if reps is None else _twin_columns(reps, m),
+                               first_cycle=sol0)
     # open-circuit fault voltages and fault currents of every stage for all scenarios at once
     # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
     stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
@@ -147,7 +158,7 @@ def _stack_solutions(sols: list[ColumnSolution]) -> ColumnSolution:
     if len(sols) == 1:
         return sols[0]
     return ColumnSolution(**{f: np.concatenate([getattr(s, f) for s in sols])
-                             for f in ColumnSolution.__dataclass_fields__ if f != "iterations"},
+                             for f in _COLUMN_FIELDS},
                           iterations=max(s.iterations for s in sols))
 
 
