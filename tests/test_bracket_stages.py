@@ -11,27 +11,11 @@ import numpy as np
 import pytest
 
 import protv2g.engine.charger_solve as charger_solve
-from protv2g import load_study
 from protv2g.engine import fault_study
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
 from protv2g.engine.newton import ColumnSolution
 from protv2g.engine.site_law_kernel import site_law_d, site_law_v
 from protv2g.engine.staging import StagedChargers, solve_stages
-from protv2g.pipeline import engine_inputs
-from protv2g.scenarios import build_scenarios
-from protv2g.study.engine_inputs import high_bracket_sets
-
-from .conftest import REPO_DIR
-
-DEPOT = REPO_DIR / "feeders" / "depot_two_feeder" / "study.yaml"
-
-
-@pytest.fixture(scope="module")
-def depot():
-    study = load_study(DEPOT)
-    inputs = engine_inputs(study, build_scenarios(study.document))
-    sets = inputs.options["scenarios"]
-    return study, inputs.options, high_bracket_sets(study, sets)
 
 
 def _bits(x) -> bytes:
@@ -59,11 +43,11 @@ def _run(study, options, high):
                            high_scenarios=high)
 
 
-def test_copied_stages_equal_a_full_solve(depot, monkeypatch):
+def test_copied_stages_equal_a_full_solve(depot_brackets, monkeypatch):
     """Every high-bracket group solved by ``solve_above`` is compared with
     ``solve_stages`` of every column: the same stages bit for bit; and the depot's groups
     have both kinds of fault bus (bound: solved; free: copied)."""
-    study, options, high = depot
+    study, options, _, high = depot_brackets
     seen = {"calls": 0, "bound": 0, "free": 0}
     orig = charger_solve.solve_above
 
@@ -82,11 +66,11 @@ def test_copied_stages_equal_a_full_solve(depot, monkeypatch):
     assert seen["calls"] > 0 and seen["bound"] > 0 and seen["free"] > 0
 
 
-def test_high_bracket_result_unchanged_by_the_copy(depot, monkeypatch):
+def test_high_bracket_result_unchanged_by_the_copy(depot_brackets, monkeypatch):
     """``fault_study(high_scenarios=...)``'s high result with the copy equals the one with
     every fault bus solved (``reusable`` off), every array bit for bit (but the solve's
     iteration counts, a diagnostic)."""
-    study, options, high = depot
+    study, options, _, high = depot_brackets
     with_copy = _run(study, options, high).high
     monkeypatch.setattr(charger_solve, "reusable", lambda *a: False)
     solved = _run(study, options, high).high
@@ -144,3 +128,25 @@ def test_law_bound_flag(held):
             assert not b2
             assert _bits(np.array([j1, jd, jdc])) == _bits(np.array([i1, d, dc]))
     assert held or (n_free > 100 and n_bound > 100)
+
+
+def test_high_bracket_takes_the_low_column_system(depot_brackets, monkeypatch):
+    """The two brackets of a (case, fault type) have the same column system (``build_system``
+    reads neither limit): the high bracket's groups take the low bracket's
+    (``charger_solve._same_group``) instead of building it again."""
+    study, options, _, high = depot_brackets
+    calls = {"n": 0}
+    orig = charger_solve.build_system
+
+    def counting(*a, **kw):
+        calls["n"] += 1
+        return orig(*a, **kw)
+
+    monkeypatch.setattr(charger_solve, "build_system", counting)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fault_study(study.net, **options, device_min_a=DEVICE_ROW_MIN_A)
+    low_only = calls["n"]
+    calls["n"] = 0
+    _run(study, options, high)
+    assert low_only > 0 and calls["n"] == low_only

@@ -56,6 +56,9 @@ class StagedChargers:
     ceased_sustained: np.ndarray
     v_min_sustained_pu: np.ndarray
     limit_bound: np.ndarray | None = None
+    #: the group solve these stages were restricted from and their scenario's position in it
+    #: (:func:`~protv2g.engine.charger_solve.solve_group`: the other bracket reuses it)
+    group: tuple | None = None
 
     @property
     def n_stages(self) -> int:
