@@ -182,6 +182,19 @@ def depot_study():
 
 
 @pytest.fixture(scope="session")
+def depot_brackets(depot_study):
+    """The depot's engine options and both brackets of its charger sets: ``(study, options,
+    sets, high)`` (``high_bracket_sets``; read-only)."""
+    from protv2g.pipeline import engine_inputs
+    from protv2g.scenarios import build_scenarios
+    from protv2g.study.engine_inputs import high_bracket_sets
+
+    inputs = engine_inputs(depot_study, build_scenarios(depot_study.document))
+    sets = inputs.options["scenarios"]
+    return depot_study, inputs.options, sets, high_bracket_sets(depot_study, sets)
+
+
+@pytest.fixture(scope="session")
 def depot_result(depot_study):
     """The depot's full result with hosting capacity and gate, computed once per run."""
     from protv2g.runner import run_study  # not protv2g.run_study, which tests monkeypatch

@@ -128,7 +128,8 @@ def test_kernel_reads_v0_blocks_through_src():
                                                                                np.int64)
         args = column_args(s, law, lim, pre, None, cols)
         assert len(args[0]) == len(s.v10)  # the blocks, not a gathered copy
-        newton_columns(x, *args, 1e-6, 150, 30, 8, 400, True, ok, res, its, True)
+        newton_columns(x, *args, 1e-6, 150, 30, 8, 400, True, ok, res, its,
+                       np.ones(len(x), bool), True)
         outs.append((x, ok, res, its))
     for a, c in zip(*outs, strict=True):
         assert a.tobytes() == c.tobytes()

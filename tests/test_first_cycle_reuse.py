@@ -17,29 +17,13 @@ import numpy as np
 import pytest
 
 import protv2g.engine.staging as staging
-from protv2g import load_study
 from protv2g.engine import fault_study
 from protv2g.engine.chargers import charger_arrays, same_first_cycle
 from protv2g.engine.device_rows import DEVICE_ROW_MIN_A
-from protv2g.pipeline import engine_inputs
-from protv2g.scenarios import build_scenarios
-from protv2g.study.engine_inputs import high_bracket_sets
-
-from .conftest import REPO_DIR
-
-DEPOT = REPO_DIR / "feeders" / "depot_two_feeder" / "study.yaml"
 
 
-@pytest.fixture(scope="module")
-def depot():
-    study = load_study(DEPOT)
-    inputs = engine_inputs(study, build_scenarios(study.document))
-    sets = inputs.options["scenarios"]
-    return study, inputs.options, sets, high_bracket_sets(study, sets)
-
-
-def test_brackets_share_their_first_cycle_keys(depot):
-    _, _, sets, high = depot
+def test_brackets_share_their_first_cycle_keys(depot_brackets):
+    _, _, sets, high = depot_brackets
     n_sites = 0
     for name, chs in sets.items():
         if not chs:
@@ -54,8 +38,8 @@ def test_brackets_share_their_first_cycle_keys(depot):
     assert not same_first_cycle(charger_arrays(list(chs), 10.0), None)
 
 
-def test_high_bracket_does_not_solve_its_first_cycle_again(depot, monkeypatch):
-    study, options, _, high = depot
+def test_high_bracket_does_not_solve_its_first_cycle_again(depot_brackets, monkeypatch):
+    study, options, _, high = depot_brackets
     calls = {"first_cycle": 0, "given": 0}
     orig = staging.solve_columns
 
@@ -70,8 +54,15 @@ def test_high_bracket_does_not_solve_its_first_cycle_again(depot, monkeypatch):
         return orig_stages(*a, **kw)
 
     import protv2g.engine.charger_solve as charger_solve
+    orig_above = charger_solve.solve_above
+
+    def above(*a, **kw):  # the high bracket where only its sustained limits differ (#21)
+        calls["given"] += 1
+        return orig_above(*a, **kw)
+
     monkeypatch.setattr(staging, "solve_columns", counting)
     monkeypatch.setattr(charger_solve, "solve_stages", stages)
+    monkeypatch.setattr(charger_solve, "solve_above", above)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         fault_study(study.net, **options, device_min_a=DEVICE_ROW_MIN_A)

@@ -110,7 +110,8 @@ def test_law_step_is_the_numpy_law_at_the_voltages():
     xk = np.ascontiguousarray(x)
     ok, res, its = np.zeros(mm, bool), np.zeros(mm), np.zeros(mm, np.int64)
     newton_columns(xk, *column_args(sys, law, lim, pre, None, np.arange(mm)), 0.0, 0, 8, 8, 0,
-                   True, ok, res, its, False)  # tol 0, no Newton step: x is the stepped start
+                   True, ok, res, its, np.ones(mm, bool),
+                   False)  # tol 0, no Newton step: x is the stepped start
     assert np.all(its == 0)
     assert np.abs(xk - got).max() <= 1e-12 * (1 + np.abs(ref).max())
 
@@ -168,7 +169,8 @@ def test_column_solvers_compile_without_literal_arguments():
     args = column_args(sys, law, lim, pre, None, np.arange(m))
     x = np.zeros((m, k), complex)
     ok, res, its = np.zeros(m, bool), np.zeros(m), np.zeros(m, np.int64)
-    njit(nk.newton_columns.py_func)(x, *args, 1e-9, 30, 6, 8, 10, True, ok, res, its, True)
+    njit(nk.newton_columns.py_func)(x, *args, 1e-9, 30, 6, 8, 10, True, ok, res, its,
+                                    np.ones(m, bool), True)
     assert ok.all()
     x = np.zeros((m, k), complex)
     okf, ok, res = np.zeros(m, bool), np.zeros(m, bool), np.zeros(m)

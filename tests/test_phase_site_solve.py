@@ -152,7 +152,8 @@ def test_unit_newton_follows_the_compiled_kernel(stage):
                    np.ascontiguousarray(held, bool), *pars,
                    np.ascontiguousarray(np.broadcast_to(pre, (m, law.n_units)), complex),
                    control_law.V_PLL_MIN_PU, tol_pu, NEWTON_MAX, NEWTON_MAX,
-                   LINE_SEARCH_HALVINGS, 0, False, ok_k, res, its_k, False)
+                   LINE_SEARCH_HALVINGS, 0, False, ok_k, res, its_k, np.ones(m, bool),
+                   False)
     xn = x.copy()
     ok_n, its_n = unit_newton(xn, v0, mb, lim_r, ul, law.unit_hold if lim is None else None,
                               pre, tol_pu, NEWTON_MAX, LINE_SEARCH_HALVINGS)

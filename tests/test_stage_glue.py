@@ -144,7 +144,7 @@ def test_columns_with_every_site_off_are_the_kernels_zeros(step):
     x0 = rng.standard_normal((b, k)) + 1j * rng.standard_normal((b, k))
     sol = solve_columns(sys, _law(k), lim, pre, x0=x0, step=step)
     off = np.flatnonzero(~(lim > 0).any(axis=1))
-    x, ok, res, its = nw._kernel(sys, _law(k), lim, pre, None, x0, off, nw.NEWTON_TOL, step)
+    x, ok, res, its, _ = nw._kernel(sys, _law(k), lim, pre, None, x0, off, nw.NEWTON_TOL, step)
     assert np.array_equal(sol.i1[off], x) and not np.any(x) and ok.all()
     assert np.array_equal(sol.residual[off], res) and not sol.unconverged.any()
     ref = nw._kernel(sys, _law(k), lim, pre, None, x0, np.arange(b), nw.NEWTON_TOL, step)

@@ -4,14 +4,17 @@ device maxima (the :class:`~protv2g.engine.solve.CaseSolver` methods ``solve_gro
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
+from protv2g.engine.bracket_stages import reusable, solve_above, stack_staged
 from protv2g.engine.chargers import SiteArrays, first_cycle_key, same_first_cycle, stack_sites
 from protv2g.engine.faults import sequence_fault_currents
 from protv2g.engine.newton import ColumnSolution, build_system
 from protv2g.engine.reduce_kernel import reduce_devices_chargers
 from protv2g.engine.solve_types import PreFault, SliceSolve
-from protv2g.engine.staging import restrict, solve_stages
+from protv2g.engine.staging import _COLUMN_FIELDS, StagedChargers, restrict, solve_stages
 from protv2g.units import FaultType
 
 __all__ = ["solve_group", "reduce_chargers"]
@@ -20,16 +23,22 @@ __all__ = ["solve_group", "reduce_chargers"]
 def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre: PreFault,
                 group: list[SiteArrays], charger_pos: np.ndarray, staged: bool = True,
                 first_cycle_s: float = 1 / 60, device_terms: bool = True,
-                first_cycle: list[tuple[SiteArrays, ColumnSolution]] | None = None
+                first_cycle: list[tuple[SiteArrays, StagedChargers]] | None = None
                 ) -> list[SliceSolve]:
     """:meth:`.solve.CaseSolver.solve` (control law) for several scenarios with the same sites
     (:func:`~protv2g.engine.chargers.structure_key`), as one Newton solve over
     ``scenarios × fault buses`` columns; one :class:`SliceSolve` per scenario.
     ``device_terms=False`` skips the ``devices × buses`` charger terms (for
     :func:`reduce_chargers`, which sums them on the fly). ``first_cycle``: per scenario the sites
-    and first-cycle stage (all fault buses) of another solve — the chargers' other bracket —
-    taken instead of solving the first cycle again when every scenario's sites have the same
-    first cycle as those (:func:`~protv2g.engine.chargers.same_first_cycle`)."""
+    and staged solution (all fault buses) of another solve — the chargers' other bracket —
+    whose first-cycle stage is taken instead of solving it again when every scenario's sites
+    have the same first cycle as those (:func:`~protv2g.engine.chargers.same_first_cycle`);
+    where, moreover, only the sustained limits differ and are not lower
+    (:func:`~protv2g.engine.bracket_stages.reusable`), the later stages are solved only at
+    the fault buses where that solve's limits bound, copied at the others
+    (:func:`~protv2g.engine.bracket_stages.solve_above`, #21); the column system and the
+    stacked stages of that solve are then taken as they are where it was the same group
+    (:func:`_same_group`)."""
     s1, s2 = solver.seq[1], solver.seq[2]
     s0 = solver.seq.get(0)
     z0f = s0.zff if s0 is not None else None
@@ -41,8 +50,12 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     # the law reads the voltage the converters measure: the network at its own pre-fault
     # voltage (``pre.b``, IEC 60909's c, is the bracket's device for the network's part of
     # the fault current, not a voltage at the terminals; docs/charger-fault-model.md §2)
-    sys = build_system(fault_type, zf, pre.e_f / pre.b, pre.e_c(charger_pos) / pre.b, s1, s2,
-                       z0f, charger_pos, neg)
+    inputs = (solver, fault_type, zf_pu, pre, np.asarray(charger_pos).tobytes(), n_sc)
+    other = None if first_cycle is None else _same_group([stg for _, stg in first_cycle], inputs)
+    sys = other.sys if other is not None else build_system(
+        fault_type, zf, pre.e_f / pre.b, pre.e_c(charger_pos) / pre.b, s1, s2, z0f,
+        charger_pos, neg)
+    ctx = _Group(inputs, sys)
     e_c = pre.e_c(charger_pos).T / pre.b[:, None]  # (m, k)
     if n_sc > 1:
         sys = sys.tile(n_sc)
@@ -54,18 +67,28 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
             i_pre = np.conj(s_pre / np.where(e_c != 0, e_c, 1))
         z = sites.law.z_gfm
         e_gfm = e_c + (z.T if np.ndim(z) == 2 else z[None, :]) * i_pre
-    sol0 = None
+    sol0 = below = None
     if first_cycle is not None and all(same_first_cycle(a, g) for (a, _), g in
                                        zip(first_cycle, group, strict=True)):
-        sol0 = _stack_solutions([sol for _, sol in first_cycle])
+        sol0 = _stack_solutions([stg.stages[0] for _, stg in first_cycle])
+        if staged and reusable([a for a, _ in first_cycle], group,
+                               [stg for _, stg in first_cycle]):
+            below = (other.staged if other is not None and n_sc > 1
+                     else stack_staged([stg for _, stg in first_cycle]))
     reps = None if sol0 else _first_cycle_reps(group)
-    stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
-                           first_cycle_twin=None if reps is None else _twin_columns(reps, m),
-                           first_cycle=sol0)
+    if below is not None:
+        stg_all = solve_above(sys, sites, e_c, e_gfm, first_cycle_s, below, sol0)
+    else:
+        stg_all = solve_stages(sys, sites, e_c, e_gfm, first_cycle_s, staged=staged,
+                               first_cycle_twin=None if reps is None else _twin_columns(reps, m),
+                               first_cycle=sol0)
     # open-circuit fault voltages and fault currents of every stage for all scenarios at once
     # (``(n_sc, m)``: scenario q is columns q·m … (q+1)·m − 1), copied out per scenario
     stgs = [restrict(stg_all, slice(q * m, (q + 1) * m)) if n_sc > 1 else stg_all
             for q in range(n_sc)]
+    ctx.staged = stg_all if n_sc > 1 else None  # (one scenario: no cycle through stgs[0])
+    for q, stg in enumerate(stgs):
+        stg.group = (ctx, q)
     zr1, zr2 = s1.z_fc[:, charger_pos], s2.z_fc[:, charger_pos]  # (m, k)
     e12s: list[list] = [[] for _ in range(n_sc)]
     i_fs = [np.empty((stg.n_stages, m, 3), complex) for stg in stgs]
@@ -141,13 +164,42 @@ def solve_group(solver, fault_type: FaultType, zf_pu: np.ndarray | complex, pre:
     return out
 
 
+@dataclass(eq=False)
+class _Group:
+    """A :func:`solve_group` call's inputs (solver, fault type, fault impedance, pre-fault
+    state: by identity; charger positions, number of scenarios), its column system before
+    tiling and its stacked stages (``None`` for one scenario)."""
+
+    inputs: tuple
+    sys: object
+    staged: StagedChargers | None = None
+
+
+def _same_group(stgs: list[StagedChargers], inputs: tuple) -> _Group | None:
+    """The group solve ``stgs`` (one per scenario, in order) all come from, where it had the
+    same ``inputs`` (the other bracket of the same case and fault type: the same column
+    system, ``build_system`` depending on neither limit, and ``stgs`` its stacked stages
+    restricted, :func:`~protv2g.engine.bracket_stages.stack_staged`); else ``None``."""
+    groups = [getattr(s, "group", None) for s in stgs]
+    if any(g is None for g in groups):
+        return None
+    ctx = groups[0][0]
+    if any(g[0] is not ctx or g[1] != q for q, g in enumerate(groups)):
+        return None
+    a, b = ctx.inputs, inputs
+    same = (a[0] is b[0] and a[1] == b[1] and a[3] is b[3] and a[4:] == b[4:]
+            and (a[2] is b[2] or (np.ndim(a[2]) == np.ndim(b[2])
+                                  and np.asarray(a[2]).tobytes() == np.asarray(b[2]).tobytes())))
+    return ctx if same else None
+
+
 def _stack_solutions(sols: list[ColumnSolution]) -> ColumnSolution:
     """Per-scenario solutions ``(m, k)`` as one of ``len(sols)·m`` columns (scenario ``q`` is
     columns ``q·m … (q+1)·m − 1``, as :func:`~protv2g.engine.chargers.stack_sites`)."""
     if len(sols) == 1:
         return sols[0]
     return ColumnSolution(**{f: np.concatenate([getattr(s, f) for s in sols])
-                             for f in ColumnSolution.__dataclass_fields__ if f != "iterations"},
+                             for f in _COLUMN_FIELDS},
                           iterations=max(s.iterations for s in sols))
 
 

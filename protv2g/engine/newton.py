@@ -81,7 +81,10 @@ class ColumnSolution:
     per column: ``pll_frozen``, ``unconverged`` (bool), ``residual`` (largest |R| of the
     returned solution; where the compiled kernel converged, of the iterate whose law image the
     solution is), ``tracking_residual`` (smallest residual reached with the PLL tracking,
-    NaN where it converged), ``iterations`` (max)."""
+    NaN where it converged), ``iterations`` (max); ``limit_bound`` ``(m,)`` bool or ``None``
+    (not recorded): False where the column was solved by the compiled kernel at its first
+    attempt and none of its law evaluations read a site's limit — there the solution is
+    that of any larger limits (same zero limits), bit for bit (:func:`solve_columns`)."""
 
     i1: np.ndarray
     i2: np.ndarray
@@ -92,6 +95,7 @@ class ColumnSolution:
     residual: np.ndarray
     tracking_residual: np.ndarray
     iterations: int
+    limit_bound: np.ndarray | None = None
 
 
 class _Law:
@@ -192,6 +196,18 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     step : bool
         Start from one fixed-point step from ``x0`` (:func:`law_step`; the stages after the
         first cycle start so from the previous stage's currents).
+
+    Returns
+    -------
+    ColumnSolution
+        With ``limit_bound``: True except at the columns the compiled kernel solved at its
+        first attempt without any law evaluation reading a limit
+        (:func:`.newton_kernel.newton_columns`' ``bound``) and the columns with every limit
+        0 (zero currents). Such a column is solved the same, bit for bit, with limits
+        ``lim'`` where every ``lim' = lim`` or ``lim' ≥ lim > 0``: the kernel's every step is
+        a function of its own column's inputs, every law value it read is the same with
+        ``lim'`` (:func:`.site_law_kernel._law`), and which columns are off, anchorless or
+        tried (:func:`anchorless_islands`) depends only on where ``lim > 0`` (#21).
     """
     m, k = sys.n_cols, sys.v10.shape[1]
     n = 2 * k if sys.neg else k
@@ -217,9 +233,11 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
     ok = off.copy()
     res = np.where(off, 0.0, np.inf)
     its = 0
+    bound = ~off
     if len(try_cols):
         if kernel:
-            xt, okt, rt, its = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, step)
+            xt, okt, rt, its, bt = _kernel(sys, law, lim, pre, hold, x0, try_cols, tol, step)
+            bound[try_cols] = bt | ~okt
         else:
             xt, okt, rt, its = _newton(sys.take(try_cols), f.take(try_cols), x0[try_cols], k,
                                        tol, None, max_iter)
@@ -277,7 +295,8 @@ def solve_columns(sys: ColumnSystem, law: LawArrays, lim: np.ndarray, pre: np.nd
         r, _, v1, v2 = _residual(sys, f, x, k, fz, False)
         r_max = np.abs(r).max(axis=1, initial=0.0)
     return ColumnSolution(i1=i1, i2=i2, v1=v1, v2=v2, pll_frozen=frozen, unconverged=~ok,
-                          residual=r_max, tracking_residual=track_res, iterations=its)
+                          residual=r_max, tracking_residual=track_res, iterations=its,
+                          limit_bound=bound)
 
 
 def _voltages(sys: ColumnSystem, i1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -298,15 +317,17 @@ def _voltages(sys: ColumnSystem, i1: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 def _kernel(sys: ColumnSystem, law: LawArrays, lim, pre, hold, x0, cols, tol, step):
     """First Newton attempt on the columns ``cols`` with :func:`.newton_kernel.newton_columns`
-    (same return as :func:`_newton`; ``step``: from one fixed-point step from ``x0``)."""
+    (:func:`_newton`'s return and the kernel's ``bound`` per column; ``step``: from one
+    fixed-point step from ``x0``)."""
     x = np.ascontiguousarray(x0[cols])
     ok = np.zeros(len(cols), bool)
     res = np.zeros(len(cols))
     its = np.zeros(len(cols), np.int64)
+    bound = np.ones(len(cols), bool)
     newton_columns(x, *_column_args(sys, law, lim, pre, hold, cols), tol, KERNEL_MAX_ITER,
                    KERNEL_STALL_WINDOW, LINE_SEARCH_HALVINGS, PICARD_STEPS, bool(step), ok, res,
-                   its, True)
-    return x, ok, res, int(its.max(initial=0))
+                   its, bound, True)
+    return x, ok, res, int(its.max(initial=0)), bound
 
 
 def _kernel_continuation(sys, law, lim, pre, hold, x0, cols, tol, max_iter, held_only):

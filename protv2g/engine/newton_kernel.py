@@ -73,36 +73,43 @@ def _site_voltages(x, v0, m, v):  # pragma: no cover - numba
 def _residual(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
               v, deriv=True):  # pragma: no cover - numba
     """``r = x − F(v⁰ + M·x)`` and, with ``deriv``, the law's derivatives ``d``, ``dc`` (else
-    zeros; ``r`` is the same either way)."""
+    zeros; ``r`` is the same either way). Returns whether some site's law read its limit
+    (:func:`.site_law_kernel._law`'s ``bound``)."""
     k = len(x)
     _site_voltages(x, v0, m, v)
+    bound = False
     for i in range(k):
         if deriv:
-            fi, di, dci = site_law_d(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i],
-                                     phi[i], kf[i], db[i], pre[i], v_pll, lam)
+            fi, di, dci, bi = site_law_d(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i],
+                                         phi[i], kf[i], db[i], pre[i], v_pll, lam)
         else:
-            fi = site_law_v(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
-                            db[i], pre[i], v_pll, lam)
+            fi, bi = site_law_v(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i],
+                                kf[i], db[i], pre[i], v_pll, lam)
             di = dci = 0j
+        bound |= bi
         r[i] = x[i] - fi
         d[i] = di
         dc[i] = dci
+    return bound
 
 
 @njit(cache=True, inline="always")
 def _law_step(x, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, out, v
               ):  # pragma: no cover - numba
-    """One fixed-point step ``out = F(v⁰ + M·x)`` (PLL tracking); False (``out`` then
-    undefined) where it is not finite."""
+    """One fixed-point step ``out = F(v⁰ + M·x)`` (PLL tracking): ``(finite, bound)``;
+    ``finite`` False (``out`` then undefined) where it is not finite, ``bound`` whether
+    some site's law read its limit (True where not finite)."""
     k = len(x)
     _site_voltages(x, v0, m, v)
+    bound = False
     for i in range(k):
-        fi = site_law_v(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
-                        db[i], pre[i], v_pll, 1.0)
+        fi, bi = site_law_v(v[i], lim[i], code[i], held[i], p[i], q[i], ir[i], phi[i], kf[i],
+                            db[i], pre[i], v_pll, 1.0)
         if not (np.isfinite(fi.real) and np.isfinite(fi.imag)):
-            return False
+            return False, True
+        bound |= bi
         out[i] = fi
-    return True
+    return True, bound
 
 
 #: columns per work chunk of the parallel kernels (one workspace allocation per chunk)
@@ -122,7 +129,8 @@ def _workspace(k, stall):  # pragma: no cover - numba
 @njit(cache=True)
 def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, tol,
                 max_iter, stall, halvings, ws, rel):  # pragma: no cover - numba
-    """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps)``;
+    """Newton on one column from ``xc`` (updated in place): ``(converged, max|R|, steps,
+    bound)`` (``bound``: some law evaluation read a site's limit, :func:`_residual`);
     ``ws`` a :func:`_workspace` with at least ``stall`` history entries; ``rel``: the stop
     relative to the currents (:func:`_tol_at`) and, converged, ``xc`` the law's image of the
     last iterate (:func:`_law_image`); ``max|R|`` is the residual of that iterate. Line-search
@@ -135,7 +143,8 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
     rt, dt, dct, xt = rows[4], rows[5], rows[6], rows[7]
     hist = hist_buf[:stall]
     hist[:] = np.inf
-    _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc, v)
+    bound = _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d,
+                      dc, v)
     stale = False  # the derivatives d, dc are not those of xc (a line-search step without)
     it = 0
     while True:
@@ -149,15 +158,15 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
         if _converged(rn, xc, tol, rel):
             if rel:
                 _law_image(xc, r)
-            return True, rn, it
+            return True, rn, it, bound
         if it >= stall and rn > 0.5 * hist.min():
-            return False, rn, it
+            return False, rn, it, bound
         hist[it % stall] = rn
         if it >= max_iter:
-            return False, rn, it
+            return False, rn, it, bound
         if stale:  # the accepted step's derivatives (r: the same values again)
-            _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d,
-                      dc, v)
+            bound |= _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                               lam, r, d, dc, v)
             stale = False
         # Newton matrix: C = I − diag(d)·M − diag(dc)·M̄, D = j·(I − diag(d)·M + diag(dc)·M̄)
         for i in range(k):
@@ -174,14 +183,14 @@ def _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
             rhs[i] = -r[i].real
             rhs[k + i] = -r[i].imag
         if not _solve_real(jac, rhs):
-            return False, rn, it
+            return False, rn, it, bound
         t = 1.0
         for h in range(halvings):
             for i in range(k):
                 xt[i] = xc[i] + t * (rhs[i] + 1j * rhs[k + i])
             # without derivatives: most columns stop at the step accepted here
-            _residual(xt, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, rt,
-                      dt, dct, v, False)
+            bound |= _residual(xt, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                               lam, rt, dt, dct, v, False)
             nt = 0.0
             for i in range(k):
                 mag[i] = abs(rt[i])
@@ -201,26 +210,27 @@ def _picard_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, l
                 n_iter, ws, rel):  # pragma: no cover - numba
     """Damped fixed-point steps ``I ← I − β·R(I)`` on one column (in place): they settle on
     the right piece of the piecewise-smooth law where Newton cycles between pieces (a site
-    exactly at its limit). Returns ``(converged, final max|R|)``; converged (``≤``
-    :func:`_tol_at`) with ``rel``, the last step is a full one (``xc`` the law's image,
-    :func:`_law_image`)."""
+    exactly at its limit). Returns ``(converged, final max|R|, bound)`` (``bound`` as
+    :func:`_newton_one`'s); converged (``≤`` :func:`_tol_at`) with ``rel``, the last step is
+    a full one (``xc`` the law's image, :func:`_law_image`)."""
     k = len(xc)
     rows = ws[0]
     r, d, dc, v = rows[0], rows[1], rows[2], rows[3]
     rn = np.inf
+    bound = False
     for _ in range(n_iter):
-        _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, r, d, dc,
-                  v, False)
+        bound |= _residual(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam,
+                           r, d, dc, v, False)
         rn = 0.0
         for i in range(k):
             rn = max(rn, abs(r[i]))
         if _converged(rn, xc, tol, rel):
             if rel:
                 _law_image(xc, r)
-            return True, rn
+            return True, rn, bound
         for i in range(k):
             xc[i] -= beta * r[i]
-    return False, rn
+    return False, rn, bound
 
 
 @njit(cache=True, inline="always")
@@ -228,40 +238,46 @@ def _solve_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, la
                max_iter, stall, halvings, picard, ws, rel):  # pragma: no cover - numba
     """Newton; where it fails, ``picard`` damped fixed-point steps then Newton again (inlined
     in the column loops: a column's call no longer passes its ~20 array views through one more
-    compiled call, ≈ 13 % of a one-step column, #21)."""
-    conv, rn, it = _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                               lam, tol, max_iter, stall, halvings, ws, rel)
+    compiled call, ≈ 13 % of a one-step column, #21). Returns ``(converged, max|R|, steps,
+    bound)``: ``bound`` whether any law evaluation of the column read a site's limit."""
+    conv, rn, it, bound = _newton_one(xc, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre,
+                                      v_pll, lam, tol, max_iter, stall, halvings, ws, rel)
     if conv or picard == 0:
-        return conv, rn, it
+        return conv, rn, it, bound
     x1 = xc.copy()
-    conv1, rp = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                            lam, tol, 0.5, picard, ws, rel)
+    conv1, rp, b1 = _picard_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
+                                lam, tol, 0.5, picard, ws, rel)
+    bound |= b1
     if conv1:
         for i in range(len(xc)):  # element copies: no slice assignment (module docstring)
             xc[i] = x1[i]
-        return True, rp, it + picard
+        return True, rp, it + picard, bound
     if rp < 1e-4 * (1 + rn):
-        conv2, rn2, it2 = _newton_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db, pre,
-                                      v_pll, lam, tol, max_iter, stall, halvings, ws, rel)
+        conv2, rn2, it2, b2 = _newton_one(x1, v0, m, lim, code, held, p, q, ir, phi, kf, db,
+                                          pre, v_pll, lam, tol, max_iter, stall, halvings, ws,
+                                          rel)
+        bound |= b2
         if conv2:
             for i in range(len(xc)):
                 xc[i] = x1[i]
-            return True, rn2, it + picard + it2
-    return False, rn, it + picard
+            return True, rn2, it + picard + it2, bound
+    return False, rn, it + picard, bound
 
 
 @njit(parallel=True, cache=True)
 def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll,
-                   tol, max_iter, stall, halvings, picard, step, ok, res, iters,
+                   tol, max_iter, stall, halvings, picard, step, ok, res, iters, bound,
                    rel):  # pragma: no cover - numba
     """Newton per column (damped fixed-point steps where it fails, :func:`_solve_one`), in
     parallel over columns (arguments ``(M, k)`` per column unless noted; ``v0`` ``(B, k)``
     and ``m_blocks`` ``(B, k, k)`` per block, with ``src`` ``(M,)`` the block of each column;
     ``code``, ``held`` ``(k,)``); writes ``x`` (solution), ``ok``, ``res`` (max |R| of the
-    last iterate), ``iters``. ``step``: start from one fixed-point step ``F(v⁰ + M·x)``
-    (where finite) instead of ``x``. ``rel``: stop at ``max|R| ≤ tol·max(1, max|I|)`` (the
-    column's own currents) and return the law's image of the converged iterate (module
-    docstring)."""
+    last iterate), ``iters`` and ``bound`` (whether any law evaluation of the column, the
+    start's step included, read a site's limit: where not, the column's every value is that
+    of any larger limits, bit for bit, :func:`.site_law_kernel._law`). ``step``: start from
+    one fixed-point step ``F(v⁰ + M·x)`` (where finite) instead of ``x``. ``rel``: stop at
+    ``max|R| ≤ tol·max(1, max|I|)`` (the column's own currents) and return the law's image of
+    the converged iterate (module docstring)."""
     n, k = x.shape
     for ch in prange((n + CHUNK - 1) // CHUNK):
         ws = _workspace(k, stall)
@@ -271,20 +287,24 @@ def newton_columns(x, v0, m_blocks, src, lim, code, held, p, q, ir, phi, kf, db,
             for i in range(k):
                 xc[i] = x[col, i]
             b = src[col]
-            if step and _law_step(xc, v0[b], m_blocks[b], lim[col], code, held,
-                                  p[col], q[col], ir[col], phi[col], kf[col], db[col],
-                                  pre[col], v_pll, xs, ws[0][0]):
-                for i in range(k):
-                    xc[i] = xs[i]
-            conv, rn, it = _solve_one(xc, v0[b], m_blocks[b], lim[col], code, held,
-                                      p[col], q[col], ir[col], phi[col], kf[col], db[col],
-                                      pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
-                                      picard, ws, rel)
+            b0 = False
+            if step:
+                fin, b0 = _law_step(xc, v0[b], m_blocks[b], lim[col], code, held, p[col],
+                                    q[col], ir[col], phi[col], kf[col], db[col], pre[col],
+                                    v_pll, xs, ws[0][0])
+                if fin:
+                    for i in range(k):
+                        xc[i] = xs[i]
+            conv, rn, it, b1 = _solve_one(xc, v0[b], m_blocks[b], lim[col], code, held,
+                                          p[col], q[col], ir[col], phi[col], kf[col], db[col],
+                                          pre[col], v_pll, 1.0, tol, max_iter, stall, halvings,
+                                          picard, ws, rel)
             for i in range(k):
                 x[col, i] = xc[i]
             ok[col] = conv
             res[col] = rn
             iters[col] = it
+            bound[col] = b0 or b1
 
 
 @njit(cache=True, inline="always")
@@ -300,7 +320,7 @@ def _continuation_column(col, x, v0, m_blocks, src, lim, code, held, p, q, ir, p
     v0c = v0[src[col]]
     ws = _workspace(x.shape[1], stall0)
     xf = x[col].copy()
-    conv0, _, _ = _newton_one(xf, v0c, m, lim[col], code, held, p[col], q[col], ir[col],
+    conv0, _, _, _ = _newton_one(xf, v0c, m, lim[col], code, held, p[col], q[col], ir[col],
                               phi[col], kf[col], db[col], pre[col], v_pll, 0.0, tol,
                               max_iter, stall0, halvings, ws, rel)
     ok_frozen[col] = conv0
@@ -318,10 +338,10 @@ def _continuation_column(col, x, v0, m_blocks, src, lim, code, held, p, q, ir, p
             break
         target = min(lam + step, 1.0)
         xt = xc.copy()
-        conv, rn, _ = _solve_one(xt, v0c, m, lim[col], code, held, p[col], q[col],
-                                 ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
-                                 target, tol, iter1, stall1, halvings,
-                                 60 if target >= 1.0 else 0, ws, rel)
+        conv, rn, _, _ = _solve_one(xt, v0c, m, lim[col], code, held, p[col], q[col],
+                                    ir[col], phi[col], kf[col], db[col], pre[col], v_pll,
+                                    target, tol, iter1, stall1, halvings,
+                                    60 if target >= 1.0 else 0, ws, rel)
         if target >= 1.0:
             res[col] = rn
         if conv:

@@ -81,6 +81,15 @@ def _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=True
     ``lam``: PLL continuation (1 tracking, 0 held at the pre-fault angle). As
     :func:`.control_law.injection` with ``track=lam``. ``deriv=False``: the current only
     (same value, both derivatives returned as 0).
+
+    A fourth value, ``bound``, says whether the result read the limit ``lim``: a held site
+    or the constant-current law (``avail·e^(−jφ)``), or a branch that caps a component at
+    ``avail`` or at the headroom ``√(avail² − x²)``. Where it is False the three values are
+    those of the uncapped law (``p/|V|``, ``q/|V|`` or the k-factor current, and their
+    derivatives), the same bits whatever ``lim``; and every cap test (``|x| > avail``,
+    ``|y| > h``) is monotonic in ``lim`` (rounded products, differences and ``√`` are), so a
+    larger limit takes none of them either (#21: the high bracket solved only where the
+    sustained limit binds, :func:`.staging.solve_stages`).
     """
     v = _mag(v1)
     u = _phasor(pre)
@@ -106,9 +115,11 @@ def _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=True
             w = _phasor(lam * e + (1 - lam) * u)
         e = w
     avail = lim if lim > 0 else 0.0
+    bound = False
     if held or code == 2:
         c = avail * np.exp(-1j * phi)
         c_v = 0j
+        bound = True
     else:
         ve = v if v > _TINY else _TINY
         dve = 1.0 if v > _TINY else 0.0
@@ -117,12 +128,14 @@ def _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=True
         if code == 0:
             if abs(id0) > avail:
                 i_d, did_v, did_a = sp * avail, 0.0, sp
+                bound = True
             else:
                 i_d, did_v, did_a = id0, -p / ve**2 * dve, 0.0
             h, dh_v, _ = _headroom(avail, i_d, did_v, did_a)
             iq0 = q / ve
             if abs(iq0) > h:
                 i_q, diq_v = np.sign(q) * h, np.sign(q) * dh_v
+                bound = True
             else:
                 i_q, diq_v = iq0, -q / ve**2 * dve
         else:
@@ -133,19 +146,21 @@ def _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=True
             if abs(iq_raw) > avail:
                 sq = np.sign(iq_raw)
                 i_q, diq_v, diq_a = sq * avail, 0.0, sq
+                bound = True
             else:
                 i_q, diq_v, diq_a = iq_raw, (-kq if dip > 0 else 0.0), 0.0
             h, dh_v, _ = _headroom(avail, i_q, diq_v, diq_a)
             if abs(id0) > h:
                 i_d, did_v = sp * h, sp * dh_v
+                bound = True
             else:
                 i_d, did_v = id0, -p / ve**2 * dve
         c = i_d - 1j * i_q
         c_v = did_v - 1j * diq_v
     i1 = c * e
     if not deriv:
-        return i1, 0j, 0j
-    return i1, c * de + e * c_v * dv, c * dec + e * c_v * np.conj(dv)
+        return i1, 0j, 0j, bound
+    return i1, c * de + e * c_v * dv, c * dec + e * c_v * np.conj(dv), bound
 
 
 @njit(cache=True)
@@ -153,7 +168,8 @@ def site_law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv=
              ):  # pragma: no cover - numba
     """One grid-following site without negative sequence: ``(I1, ∂I1/∂V1, ∂I1/∂V̄1)``
     (:func:`_law`, its arguments; ``deriv=False``: the derivatives returned as 0)."""
-    return _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv)
+    i1, d, dc, _ = _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, deriv)
+    return i1, d, dc
 
 
 @njit(cache=True)
@@ -162,13 +178,14 @@ def site_law_d(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam
     """:func:`site_law` with its derivatives, compiled for them alone (#21: the Newton
     kernel's calls with ``deriv`` known at compile time — the value-only calls no longer
     carry the derivative branches and divisions, the Newton kernel ≈ 17 % faster a column;
-    the same values, bit for bit)."""
+    the same values, bit for bit); with :func:`_law`'s ``bound`` as a fourth value."""
     return _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, True)
 
 
 @njit(cache=True)
 def site_law_v(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam
                ):  # pragma: no cover - numba
-    """``I1`` of :func:`site_law` alone (``deriv=False``, compiled for it: see
-    :func:`site_law_d`)."""
-    return _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, False)[0]
+    """``(I1, bound)`` of :func:`site_law` (``deriv=False``, compiled for it: see
+    :func:`site_law_d`; ``bound`` as :func:`_law`'s)."""
+    i1, _, _, bound = _law(v1, lim, code, held, p, q, ir, phi, kf, db, pre, v_pll, lam, False)
+    return i1, bound

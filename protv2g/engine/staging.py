@@ -42,7 +42,9 @@ class StagedChargers:
     per stage (``i1, i2, v1, v2`` ``(m, k)``); ``on``, ``ceased`` ``(n_stage, m, k)``;
     per site and fault bus ``(m, k)``: ``trip_s`` (instant the site trips, ``inf`` never),
     ``ceased_sustained`` and ``v_min_sustained_pu`` (momentary cessation and lowest applicable
-    voltage in the sustained stage).
+    voltage in the sustained stage); ``limit_bound`` ``(m,)`` bool: whether any solve of the
+    stages after the first cycle read a site's limit at that fault bus
+    (:attr:`~protv2g.engine.newton.ColumnSolution.limit_bound`), ``None`` where not recorded.
     """
 
     t_start_s: np.ndarray
@@ -53,6 +55,10 @@ class StagedChargers:
     trip_s: np.ndarray
     ceased_sustained: np.ndarray
     v_min_sustained_pu: np.ndarray
+    limit_bound: np.ndarray | None = None
+    #: the group solve these stages were restricted from and their scenario's position in it
+    #: (:func:`~protv2g.engine.charger_solve.solve_group`: the other bracket reuses it)
+    group: tuple | None = None
 
     @property
     def n_stages(self) -> int:
@@ -177,6 +183,7 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
     # stage then shares it (:func:`_merge`)
     zero_i2 = [not sys.neg and not sol0.i2.any()]
     cur: dict = {"sol": None}
+    bound = np.zeros(m, bool)  # some solve read a limit there (every solve of every stage)
 
     def solve(cols: np.ndarray, redo: np.ndarray, lim: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray]:
@@ -196,6 +203,8 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
         prev = ((warm if every and whole else warm[cols][redo]) if cur["sol"] is None
                 else _x(cur["sol"], sys.neg)[redo])
         part = solve_columns(sub, law_r, lim, pre_r, e_gfm=e_r, x0=prev, step=True)
+        at = cols if whole else cols[redo]
+        bound[at] |= True if part.limit_bound is None else part.limit_bound
         # the stage's own arrays (this stage's first solve) take a cessation re-solve in place
         cur["sol"] = part if cur["sol"] is None else _put(cur["sol"], part, redo)
         return applicable_voltages(cur["sol"].v1, cur["sol"].v2, pre_c)
@@ -213,7 +222,7 @@ def solve_stages(sys: ColumnSystem, sites: SiteArrays, pre: np.ndarray,
     t = run_stages(base_on, sites.i_sus, sites.mc_pu, sites.trip_uv, sites.trip_pickup,
                    sites.trip_clearing_s, first_cycle_s, solve, record)
     return StagedChargers(t.t_start_s, t.t_end_s, sols, t.on, t.ceased, t.trip_s,
-                          t.ceased_sustained, t.v_min_sustained_pu)
+                          t.ceased_sustained, t.v_min_sustained_pu, bound)
 
 
 @dataclass
@@ -338,4 +347,5 @@ def restrict(stg: StagedChargers, cols: np.ndarray | slice) -> StagedChargers:
     sols = [_take(sol, cols) for sol in stg.stages[:n]]
     return StagedChargers(t0[:n], stg.t_end_s[:n, cols], sols, stg.on[:n, cols],
                           stg.ceased[:n, cols], stg.trip_s[cols], stg.ceased_sustained[cols],
-                          stg.v_min_sustained_pu[cols])
+                          stg.v_min_sustained_pu[cols],
+                          None if stg.limit_bound is None else stg.limit_bound[cols])

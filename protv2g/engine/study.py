@@ -301,8 +301,8 @@ def iter_fault_study(net: pp.pandapowerNet, *,
                                          i_dev, v_dev, (None, None), dtype),
                               device_v1_pre_pu=v1_dev)
             if high:  # the other bracket, grouped as its own call would group it
-                first = {n: (params[n][0], solved[n].charger.stages[0]) for n in high
-                         if solved[n].charger is not None}  # first cycles, sites: to reuse
+                first = {n: (params[n][0], solved[n].charger) for n in high
+                         if solved[n].charger is not None}  # sites, stages: to reuse
                 # this bracket's solves, to fill the other's rows where they differ only
                 low = solved if high_same_columns else {}
                 del solved
