@@ -114,6 +114,30 @@ def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int,
     return texts[pd.unique(part)].tolist()
 
 
+#: Attributions that already say V2G (or its charging) moves the finding's own rows.
+_V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+                               Attribution.WORSE_CHARGING, Attribution.PROJECT})
+
+
+def _lower_status_tail(attribution: str, status: str,
+                       coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int,
+                       warn_rows: np.ndarray | None, charging: bool) -> str:
+    """The words a fail finding whose fail rows V2G does not move adds for its warn rows
+    V2G does move (review rev49b #6, IEEE 8500 F09, C5 head: seven pre-existing fail rows
+    in its primary zone, 731 backup-zone warn rows made worse and 9 new): "V2G moves 740 of
+    its warn rows (made worse by V2G there; not failing)"; "" otherwise. ``coded``: the
+    rows' attribution codes and texts, ``warn_rows`` ``(n,)`` bool."""
+    if status != "fail" or warn_rows is None or attribution in _V2G_ATTRIBUTIONS:
+        return ""
+    codes, texts = coded
+    part = codes[lo:hi][warn_rows[lo:hi]]
+    moved = np.isin(texts[part], list(V2G_MOVED)) if len(part) else np.zeros(0, bool)
+    if not moved.any():
+        return ""
+    words = finding_attribution(pd.unique(texts[part[moved]]).tolist(), charging)
+    return (f"V2G moves {int(moved.sum()):,} of its warn rows ({words} there; not failing)")
+
+
 def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
     """Rule id → the coordination table's name of that rule (``fuse_saving_k`` → ``fuse
     saving: K × fast < fuse MM``), where one id has one name."""
@@ -293,7 +317,11 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     tol = finding_tolerance(evidence, ends)
     worst = {c: evidence[c].to_numpy() for c in ("status", "scenario", "fault_type",
                                                 "fault_bus", "case", "limit")}
-    judged = np.isin(worst["status"].astype(str), _JUDGED)
+    status_text = worst["status"].astype(str)
+    # a finding's attribution is read from its rows of the finding's own status (review
+    # rev49b #6, IEEE 8500 F09: seven pre-existing fail rows and 731 V2G warn rows read
+    # "fail, made worse by V2G" where the gate, on the fail rows, said "confirm:")
+    of_status = {s: status_text == s for s in _JUDGED}
     first = np.r_[0, ends[:-1]].astype(np.intp) if len(ends) else np.empty(0, np.intp)
     # the row each finding leads with (review s28 §3, findings_headline): its first row V2G
     # moved (rows sorted worst first), else its first (worst) row
@@ -302,6 +330,9 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
     v2g_rows = moved_texts(a_texts, V2G_MOVED)[a_codes]
     equipment_rows = moved_texts(a_texts, (EQUIPMENT, EQUIPMENT_WORSE))[a_codes]
     lead = lead_positions(moved_texts(a_texts)[a_codes], first, ends, v2g_rows)
+    # ... and leads with a row of that status: a V2G row of a lower status (a warn under
+    # pre-existing fails) is said in a tail (:func:`_lower_status_tail`), not as the lead
+    lead = np.where(status_text[lead] == status_text[first], lead, first)
     # the pair's rows where it passes, beside the failing ones (review rev48a #3)
     stories = finding_stories(evidence, lead, parts["margin_unit"], coordination, info)
     # the message of each finding's leading row only (#21: the messages are written
@@ -347,10 +378,14 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
         # the check did not judge does not vote (review rev37b F7, DG feeder: one "not
         # judged: a source bus" info row made 40 new fail rows "made worse by V2G" where the
         # gate, reading its fail rows, said "caused by V2G")
+        charging = by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text),
+                                     (at_codes[lo:hi], at_text))
         attribution = finding_attribution(
-            _distinct(given["attribution"], lo, hi,
-                      judged if str(w["status"]) in _JUDGED else None),
-            by_charging_coded(crit, mech, (sc_codes[lo:hi], sc_text), (at_codes[lo:hi], at_text)))
+            _distinct(given["attribution"], lo, hi, of_status.get(str(w["status"]))),
+            charging)
+        lower_tail = _lower_status_tail(
+            attribution, str(w["status"]), given["attribution"], lo, hi,
+            of_status.get("warn"), charging)
         # a pre-existing finding's message leads with its worst row's base-case twin, V2G's
         # change in a tail (rev42a M2); its worst margin, scenario and trend stay the worst's
         v2g_tail = ""
@@ -405,7 +440,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
                 w["message"], bool(v2g_tail) or tied(worst_m, h, lo), worst, lo,
                 float(worst_m[lo]), np.nan if base_of is None else float(base_of[lo]), unit,
                 attribution in (Attribution.CAUSED_CHARGING, Attribution.WORSE_CHARGING),
-                equipment), v2g_tail) if t),
+                equipment), v2g_tail, lower_tail) if t),
             "element": str(elements[h]) if is_given(elements[h]) else "",
         })
     return pd.DataFrame(out, columns=FINDING_COLUMNS).reset_index(drop=True)

@@ -34,9 +34,24 @@ def test_an_info_row_does_not_vote_in_a_fail_finding():
     assert row.attribution == "caused by V2G"
 
 
-def test_a_judged_pre_existing_row_still_votes():
+def test_a_fail_finding_reads_its_fail_rows_only():
+    """Review rev49b #6 (IEEE 8500 F09, C5 head: seven pre-existing fail rows, 740 V2G warn
+    rows): the finding's attribution is its own status's rows', as the gate reads its fail
+    rows; a warn row of another attribution does not vote."""
     f = build_findings(_rows(["fail", "warn", "info"], ["new", "pre-existing", "new"],
                              ["lat2", "lat2", "bx"]), _SCEN)
+    assert f.findings["attribution"].tolist() == ["caused by V2G"]
+
+
+def test_pre_existing_fails_with_v2g_warns_say_the_warns_in_a_tail():
+    f = build_findings(_rows(["fail", "warn", "info"], ["pre-existing", "worse", "new"],
+                             ["lat2", "lat2", "bx"]), _SCEN)
+    (row,) = f.findings.itertuples()
+    assert (row.status, row.attribution) == ("fail", "pre-existing")
+    assert "V2G moves 1 of its warn rows (made worse by V2G there; not failing)" in row.message
+    # a warn finding still reads its warn rows
+    f = build_findings(_rows(["warn", "warn"], ["pre-existing", "worse"], ["lat2", "lat2"]),
+                       _SCEN)
     assert f.findings["attribution"].tolist() == ["made worse by V2G"]
 
 
