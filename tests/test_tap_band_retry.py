@@ -16,7 +16,8 @@ import warnings
 
 import numpy as np
 import pytest
-import yaml
+
+from .test_tap_band_ahead import drafted_study
 
 
 def _bank(name: str, bus1: str, bus2: str, vreg: int, delay_s: int) -> list[str]:
@@ -53,19 +54,7 @@ _DSS = "\n".join([
 def banks(tmp_path_factory):
     """The feeder drafted by ``init`` with a 10 × 100 kW depot at its end, firm
     participation, light and peak load, export 0 / 50 / 100 %."""
-    pytest.importorskip("opendssdirect")
-    from protv2g.cli import main
-
-    folder = tmp_path_factory.mktemp("retry_study")
-    (folder / "feeder.dss").write_text(_DSS)
-    out = folder / "study.yaml"
-    assert main(["init", str(folder / "feeder.dss"), "-o", str(out),
-                 "--site", "depot:site:10:100"]) == 0
-    doc = yaml.safe_load(out.read_text(encoding="utf-8"))
-    doc["scenarios"].update(participation=["firm"], load_levels=["light", "peak"],
-                            export_levels_fraction=[0.0, 0.5, 1.0])
-    out.write_text(yaml.safe_dump(doc, sort_keys=False), encoding="utf-8")
-    return out
+    return drafted_study(tmp_path_factory.mktemp("retry_study"), _DSS, "depot:site:10:100")
 
 
 def _flow(path, monkeypatch, *, rule: bool = True, shadow: bool = False):

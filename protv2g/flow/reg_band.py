@@ -31,13 +31,17 @@ From a later state whose control reads ``V_1`` the same one-step move lands near
 ``V_1 + (V_land − V_0)`` — the move's own effect measured, not ``step · |V_w|``; only the
 change of that effect between the two states is not known. Where that lands beyond the band
 by more than :data:`RETRY_MARGIN_STEPS` of a step, the trial is refused again without a
-solve. Measured (session 49, flw49; every retry after a stopped refusal in the edge searches
-of the IEEE 8500 with its depot, OpenDSS solving each): the landing so told differs from
-OpenDSS's by at most 0.044 step (70 retries), none of the retries OpenDSS kept was told
-past −0.03 step. Only a control without line-drop compensation (``R = X = 0``) is told: its
-voltage is the PT's, read from the power flow's node voltages; with LDC it needs the
-winding's current, and OpenDSS has already moved the tap back when the trial stops (the
-current read then is not the power flow's; IEEE 34's reg2b read 27 steps off).
+solve. Measured (flw49; every retry after a stopped refusal in the edge searches, OpenDSS
+solving each, the landing its control's voltage in the retry's first power flow): the
+landing so told is OpenDSS's within 0.044 step on the IEEE 8500 with its depot (69
+retries), 0.016 step on EPRI J1 with homes (18); the retries OpenDSS kept were told at
+−0.035 step or lower; the margin tells 47 of the 8500's 70 retries, 8 of J1's 20, and
+OpenDSS refused every one of them (tests/test_tap_band_retry.py: 18 of 26 on a feeder of
+two banks of single-phase regulators). Only a control without line-drop compensation
+(``R = X = 0``) is told: its voltage is the PT's, read from the power flow's node voltages;
+with LDC it needs the winding's current, and OpenDSS has already moved the tap back when
+the trial stops (the current read then is not the power flow's: IEEE 34's reg2b read 27
+steps off), so IEEE 34's reg1/reg2 are solved as before.
 """
 
 from __future__ import annotations
