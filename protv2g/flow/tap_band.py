@@ -231,12 +231,12 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
             if (got_v is not None and key in got_v
                     and at_band_edge(got_v[key], settings[key], direction, tol_pu)):
                 kept = False  # a tie: refused (the tie rule, module docstring)
+            landed.pop(key, None)  # only its last trial's refusal is read
             if kept:
                 state, state_arr, moved, moves = got, arr, True, moves + 1
                 now_v = got_v
             else:
                 refused[key] = moves
-                landed.pop(key, None)
                 if (now_v is not None and key in now_v and abs(now[key] - to) > _SAME_TAP_PU
                         and int(dss.Solution.ControlIterations()) == 1):
                     # OpenDSS refused it in its first power flow (flow.dss_trial's stop):
