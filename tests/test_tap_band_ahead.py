@@ -90,17 +90,16 @@ def drafted(tmp_path_factory):
     return drafted_study(tmp_path_factory.mktemp("ahead_study"))
 
 
-def drafted_study(folder):
-    """test_c12_tap_path's one-regulator feeder drafted by ``init`` in ``folder`` with a
-    15 × 100 kW depot, firm participation, light and peak load, export 0 / 50 / 100 %
-    (also test_tap_band_tie's study)."""
+def drafted_study(folder, dss: str = _DSS, site: str = "depot:site:15:100"):
+    """test_c12_tap_path's one-regulator feeder (or ``dss``) drafted by ``init`` in
+    ``folder`` with a 15 × 100 kW depot (or ``site``), firm participation, light and peak
+    load, export 0 / 50 / 100 % (also test_tap_band_tie's and test_tap_band_retry's)."""
     pytest.importorskip("opendssdirect")
     from protv2g.cli import main
 
-    (folder / "feeder.dss").write_text(_DSS)
+    (folder / "feeder.dss").write_text(dss)
     out = folder / "study.yaml"
-    assert main(["init", str(folder / "feeder.dss"), "-o", str(out),
-                 "--site", "depot:site:15:100"]) == 0
+    assert main(["init", str(folder / "feeder.dss"), "-o", str(out), "--site", site]) == 0
     doc = yaml.safe_load(out.read_text(encoding="utf-8"))
     doc["scenarios"].update(participation=["firm"], load_levels=["light", "peak"],
                             export_levels_fraction=[0.0, 0.5, 1.0])

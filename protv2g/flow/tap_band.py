@@ -45,7 +45,8 @@ its search settled on, not solved again. A base case that is another's solve (th
 and sites' power, no existing DER to tell them apart) takes the other's edges; nothing
 without an enabled RegControl or with the controls off. IEEE 8500 with a depot (issue #21):
 436 → 256 solves a flow (regb46), 264 → 244 and 4 → 1 control iteration a refused trial
-(tap48).
+(tap48), 244 → 197 (flw49: a refused trial tried again is told from its own measured
+landing, :func:`~protv2g.flow.reg_band.refused_again`).
 
 **The tie rule.** OpenDSS iterates a snapshot until no node voltage changes by more than its
 convergence tolerance between two iterations (``Set Tolerance``, default 0.0001 pu of the
@@ -89,7 +90,13 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.flow.reg_band import at_band_edge, compensated_v, refused_ahead, reg_settings
+from protv2g.flow.reg_band import (
+    at_band_edge,
+    compensated_v,
+    refused_again,
+    refused_ahead,
+    reg_settings,
+)
 
 __all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "band_edge", "low_service_pu", "with_band_starts"]
 
@@ -164,7 +171,12 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     of every search was 12 solves repeating the pass before). A trial its control would
     refuse by more than half a tap step (:func:`~protv2g.flow.reg_band.refused_ahead`, read
     from the state's solution) is not solved: the IEEE 8500's 331 refused trials of a call
-    of :func:`with_band_starts` were 81 % of its solves. ``solved``: the circuit holds
+    of :func:`with_band_starts` were 81 % of its solves. Nor is a winding's trial tried again
+    after OpenDSS refused it in its first power flow where that refusal's measured landing,
+    moved with its control's voltage since, lies past the band by a margin
+    (:func:`~protv2g.flow.reg_band.refused_again`; controls without line-drop compensation
+    only): 47 of the IEEE 8500's 70 such retries, every one refused by OpenDSS when solved.
+    ``solved``: the circuit holds
     ``start``'s solution (else one solve of it gives its controls' voltages).
 
     A move OpenDSS keeps is undone all the same where the trial's own compensated voltage
@@ -180,6 +192,8 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
     state = start
     moves = 0  # moves kept so far
     refused: dict[Any, int] = {}  # winding → ``moves`` when OpenDSS last undid its trial
+    # winding → (its control's voltage in its refused trial's first power flow, before it)
+    landed: dict[Any, tuple[float, float]] = {}
     dss = getattr(engine, "_dss", None)
     settings = reg_settings(dss) if dss is not None else {}
     # the controls' compensated voltages in ``state`` (None: the circuit holds another solve)
@@ -200,6 +214,11 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
                     and refused_ahead(now_v[key], settings[key], direction, step)):
                 refused[key] = moves  # its control would move it back (flow.reg_band)
                 continue
+            if (now_v is not None and key in now_v and key in landed
+                    and refused_again(*landed[key], now_v[key], settings[key], direction,
+                                      step)):
+                refused[key] = moves  # refused before, and would be again (flow.reg_band)
+                continue
             trial = {"taps": {k: (to if k == key else v) for k, v in taps.items()},
                      "caps": state["caps"]}
             arr, got = _solve(engine, block, trial, base_case,
@@ -212,11 +231,19 @@ def band_edge(engine: Any, block: Any, start: dict, direction: int,
             if (got_v is not None and key in got_v
                     and at_band_edge(got_v[key], settings[key], direction, tol_pu)):
                 kept = False  # a tie: refused (the tie rule, module docstring)
+            landed.pop(key, None)  # only its last trial's refusal is read
             if kept:
                 state, state_arr, moved, moves = got, arr, True, moves + 1
                 now_v = got_v
             else:
                 refused[key] = moves
+                if (now_v is not None and key in now_v and abs(now[key] - to) > _SAME_TAP_PU
+                        and int(dss.Solution.ControlIterations()) == 1):
+                    # OpenDSS refused it in its first power flow (flow.dss_trial's stop):
+                    # the circuit holds that power flow's voltages, the trial's tap in
+                    land = compensated_v(dss, {key: settings[key]}).get(key)
+                    if land is not None:
+                        landed[key] = (land[0], now_v[key][0])
         if not moved:
             break
     return (state, state_arr) if arrays else state
