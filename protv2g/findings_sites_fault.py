@@ -359,7 +359,7 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
                      "reproduced_below": bar_, "row_attribution": str(row.attribution),
                      "effect": eff.value, "i_device_all_a": all_.i_device_a,
                      "margin_all": m_all, "method": method.value})
-    drv, sites, text = driver(rows, row.device, unit)
+    drv, sites, text = driver(rows, row.device, unit, _float(getattr(row, "tolerance", None)))
     why = lost_why(row, all_, base) if margin_of is None else ""
     if why and text.startswith("sites not judged ("):  # say why (review s47: the −∞ rows)
         text = f"sites not judged ({why}; {text[len('sites not judged ('):]}"
