@@ -164,10 +164,31 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str, tolerance: float 
         return Driver.ONE_SITE, fails, f"driven by {fails[0]} ({each})"
     if fails:
         return Driver.EACH_SITE, fails, f"each of {', '.join(fails)} on its own ({each})"
-    names = [r["site"] for r in alone]
-    spare = [r for r in rows if r["counterfactual"] == "removed"
+    # a site alone that moves the row's margin from the every-site-idle one by no more than
+    # the row's tolerance (its materiality; without one, the device current by 1e-6) changes
+    # nothing there (aggregated fleet, R-A: feeder B's vans-b2 and park-b5 alone 114.2 A)
+    def moves(r: dict[str, Any]) -> bool:
+        d_m = abs(float_or_nan(r["margin"]) - float_or_nan(r.get("margin_idle")))
+        if np.isfinite(tolerance) and np.isfinite(d_m):
+            return bool(d_m > tolerance)
+        return not np.isclose(r["i_judged_a"], float_or_nan(r.get("i_idle_a")), rtol=1e-6,
+                              atol=1e-9)
+
+    # ... and whose removal still reproduces the row (else it counts with the others)
+    still = {r["site"] for r in rows if r["counterfactual"] == "removed"
+             and r["effect"] == SiteEffect.REPRODUCES.value}
+    none = [r["site"] for r in alone if r["site"] in still and not moves(r)]
+    if len(none) == len(alone):  # none alone moves it: no site is set apart
+        none = []
+    names = [r["site"] for r in alone if r["site"] not in none]
+    spare = [r for r in rows if r["counterfactual"] == "removed" and r["site"] not in none
              and r["effect"] == SiteEffect.REPRODUCES.value]
     words, sites = together_words(names, spare, unit, tolerance)
+    if none:
+        within = (f"within the tolerance ±{number_text(tolerance, unit)} of"
+                  if np.isfinite(tolerance) else "at")
+        words += (f"; {_and(none)} {'changes' if len(none) == 1 else 'change'} nothing at "
+                  f"{device}: alone, {within} the margin with every site idle")
     return Driver.TOGETHER, sites, f"{words} ({each})"
 
 

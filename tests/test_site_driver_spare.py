@@ -17,8 +17,8 @@ _LIMIT_A = 486.666667  # head-l35 pickup 730 A / 1.5
 _TOL_A = 6.01
 
 
-def _row(site: str, kind: str, i_a: float) -> dict:
-    m = _LIMIT_A - i_a
+def _row(site: str, kind: str, i_a: float, limit_a: float = _LIMIT_A) -> dict:
+    m = limit_a - i_a
     return {"criterion": "C8", "device": "head-l35", "partner": "",
             "mechanism": "charging peak: vehicle charging behind the device", "margin_unit": "A",
             "scenario": "charging/firm", "site": site, "counterfactual": kind,
@@ -82,3 +82,28 @@ def test_gate_line_and_summary_quote_the_sites_needed():
                               "mechanism": rows[0]["mechanism"], "margin_unit": "A"}])
     assert set(KEY_COLUMNS) <= set(table.columns)
     assert short_driver_texts(findings, table) == {"F01": words}
+
+
+def test_a_site_that_changes_nothing_at_the_device_is_set_apart():
+    """The aggregated-fleet study's R-A charging peak (six sites): feeder B's vans-b2 and
+    park-b5 alone leave R-A at its every-site-idle 114.2 A; the others are needed in any
+    three of four (each removal still fails)."""
+    idle = 114.2
+    alone = {"vans-a1": 182.5, "vans-a2": 183.6, "park-a3": 161.0, "park-a5": 162.0,
+             "vans-b2": idle, "park-b5": idle}
+    removed = {"vans-a1": 282.1, "vans-a2": 280.2, "park-a3": 303.1, "park-a5": 302.1,
+               "vans-b2": 352.3, "park-b5": 352.4}
+    lim = 400.0 / 1.5  # R-A's pickup / 1.5
+    alone["vans-b2"] = idle + 0.02  # feeder B's charging moves R-A by 0.02 A: < 4.23 A
+    rows = ([{**_row(s, "alone", i, lim), "i_idle_a": idle, "margin_idle": lim - idle}
+             for s, i in alone.items()]
+            + [{**_row(s, "removed", i, lim), "i_idle_a": idle, "margin_idle": lim - idle}
+               for s, i in removed.items()])
+    drv, sites, text = driver(rows, "R-A", "A", 4.23)
+    assert drv is Driver.TOGETHER
+    assert sites == ["vans-a1", "vans-a2", "park-a3", "park-a5"]
+    assert text.startswith("needs any three of vans-a1, vans-a2, park-a3 and park-a5 together; "
+                           "without vans-a1 still fails: margin −15.43 A;")
+    assert ("; vans-b2 and park-b5 change nothing at R-A: alone, within the tolerance ±4.23 A "
+            "of the margin with every site idle (in charging/firm") in text
+    assert "without vans-b2" not in text
