@@ -18,10 +18,14 @@ depot needs (limiting or moving it clears what it causes by itself); with two si
 site alone is "this one removed", so both questions are answered. A site alone that holds
 while all together fail means the finding needs the sites together (:attr:`Driver.TOGETHER`):
 no one site's remedy clears it unless it takes the total below the threshold, which the
-removed-site columns (three sites or more) show. The chargers are current-limited and
-non-linear in their terminal voltage (their injection is iterated against the limit), so
-contributions do not add: every counterfactual is a solve of its own, never a difference of
-two.
+removed-site columns (three sites or more) show: a site whose removal still reproduces the
+finding is not one it needs, and the driver names the sites it does with that margin
+(:func:`protv2g.findings_sites_kinds.together_words`; review rev49a #1, IEEE 37: depot and
+campus without the homes −2.69 A, inside the tolerance ±6.01 A); a site alone that leaves the
+device's current at its every-site-idle value changes nothing there and is set apart. The
+chargers are current-limited and non-linear in their terminal voltage (their injection is
+iterated against the limit), so contributions do not add: every counterfactual is a solve of
+its own, never a difference of two.
 
 Margins of the counterfactuals (:class:`MarginMethod`):
 
@@ -327,8 +331,13 @@ def _flow_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequenc
                          "t_device_s": np.nan, "t_other_s": np.nan, "margin": m,
                          "reproduced_below": bar, "row_attribution": str(row.attribution),
                          "effect": _effect(m, bar).value, "i_device_all_a": float(i_a[-2]),
+                         # every site idle (not columns: the driver sets apart a site
+                         # alone that moves neither)
+                         "i_idle_a": float(i_a[-1]),
+                         "margin_idle": lim - float(i_a[-1]) if judged else np.nan,
                          "margin_all": m_all, "method": method.value})
-        driver, sites, text = _driver(rows, str(row.device), str(row.margin_unit))
+        driver, sites, text = _driver(rows, str(row.device), str(row.margin_unit),
+                                      _float(getattr(row, "tolerance", None)))
         for r in rows:
             r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text)
         out += _noted(rows, row)

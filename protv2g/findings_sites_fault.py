@@ -339,6 +339,7 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
     bar_ = bar(row)
     rows: list[dict[str, Any]] = []
     p_of = {st.site: st.p_export_kw for st in cfs[-2][2].sites}
+    m_idle = margin_of(base)[0] if margin_of is not None else np.nan
     for (site, kind, _), s in zip(cfs[:-2], solved[:-2], strict=True):
         m, t_d, t_o = margin_of(s) if margin_of is not None else (np.nan, np.nan, np.nan)
         i_judged, judged_on = judged_a(s)
@@ -358,8 +359,11 @@ def solved_rows(row: Any, cfs: list[tuple[str, str, Scenario]], solved: list[Sol
                      "t_device_s": t_d, "t_other_s": t_o, "margin": m,
                      "reproduced_below": bar_, "row_attribution": str(row.attribution),
                      "effect": eff.value, "i_device_all_a": all_.i_device_a,
+                     # every site idle (not columns: the driver sets apart a site alone
+                     # that moves neither)
+                     "i_idle_a": judged_a(base)[0], "margin_idle": m_idle,
                      "margin_all": m_all, "method": method.value})
-    drv, sites, text = driver(rows, row.device, unit)
+    drv, sites, text = driver(rows, row.device, unit, _float(getattr(row, "tolerance", None)))
     why = lost_why(row, all_, base) if margin_of is None else ""
     if why and text.startswith("sites not judged ("):  # say why (review s47: the −∞ rows)
         text = f"sites not judged ({why}; {text[len('sites not judged ('):]}"

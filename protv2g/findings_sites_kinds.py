@@ -12,7 +12,8 @@ import numpy as np
 from protv2g.significant import number_text
 
 __all__ = ["Driver", "KEY_COLUMNS", "MAX_FINDINGS", "MarginMethod", "NotJudged", "SITE_DRIVERS",
-           "SITE_DRIVER_COLUMNS", "SiteEffect", "bar", "driver", "effect", "float_or_nan"]
+           "SITE_DRIVER_COLUMNS", "SiteEffect", "bar", "driver", "effect", "float_or_nan",
+           "together_words"]
 
 
 class Driver(StrEnum):
@@ -117,9 +118,15 @@ def effect(margin: float, bar_: float) -> SiteEffect:
 
 
 
-def driver(rows: list[dict[str, Any]], device: str, unit: str
+def driver(rows: list[dict[str, Any]], device: str, unit: str, tolerance: float = np.nan
             ) -> tuple[Driver, list[str], str]:
-    """The finding's :class:`Driver`, the sites that drive it and its sentence."""
+    """The finding's :class:`Driver`, the sites that drive it and its sentence.
+
+    Sites together (no site alone reproduces the row): a site whose removal still reproduces
+    it (a ``removed`` row, three sites or more) is not needed and is not named as needed
+    (review rev49a #1, IEEE 37 F01: "needs depot, campus and homes together" while depot and
+    campus without the homes fail by 2.69 A) — :func:`together_words`; ``tolerance`` (the
+    row's, in ``unit``) says when such a margin is inside it."""
     alone = [r for r in rows if r["counterfactual"] == "alone"]
 
     def part(r: dict[str, Any]) -> str:
@@ -157,6 +164,74 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str
         return Driver.ONE_SITE, fails, f"driven by {fails[0]} ({each})"
     if fails:
         return Driver.EACH_SITE, fails, f"each of {', '.join(fails)} on its own ({each})"
-    names = [r["site"] for r in alone]
-    return (Driver.TOGETHER, names,
-            f"needs {', '.join(names[:-1])} and {names[-1]} together ({each})")
+    # a site alone that moves the row's margin from the every-site-idle one by no more than
+    # the row's tolerance (its materiality; without one, the device current by 1e-6) changes
+    # nothing there (aggregated fleet, R-A: feeder B's vans-b2 and park-b5 alone 114.2 A)
+    def moves(r: dict[str, Any]) -> bool:
+        d_m = abs(float_or_nan(r["margin"]) - float_or_nan(r.get("margin_idle")))
+        if np.isfinite(tolerance) and np.isfinite(d_m):
+            return bool(d_m > tolerance)
+        return not np.isclose(r["i_judged_a"], float_or_nan(r.get("i_idle_a")), rtol=1e-6,
+                              atol=1e-9)
+
+    # ... and whose removal still reproduces the row (else it counts with the others)
+    still = {r["site"] for r in rows if r["counterfactual"] == "removed"
+             and r["effect"] == SiteEffect.REPRODUCES.value}
+    none = [r["site"] for r in alone if r["site"] in still and not moves(r)]
+    if len(none) == len(alone):  # none alone moves it: no site is set apart
+        none = []
+    names = [r["site"] for r in alone if r["site"] not in none]
+    spare = [r for r in rows if r["counterfactual"] == "removed" and r["site"] not in none
+             and r["effect"] == SiteEffect.REPRODUCES.value]
+    words, sites = together_words(names, spare, unit, tolerance)
+    if none:
+        within = (f"within the tolerance ±{number_text(tolerance, unit)} of"
+                  if np.isfinite(tolerance) else "at")
+        words += (f"; {_and(none)} {'changes' if len(none) == 1 else 'change'} nothing at "
+                  f"{device}: alone, {within} the margin with every site idle")
+    return Driver.TOGETHER, sites, f"{words} ({each})"
+
+
+def _and(names: list[str]) -> str:
+    """"a", "a and b", "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def together_words(names: list[str], spare: list[dict[str, Any]], unit: str,
+                   tolerance: float = np.nan) -> tuple[str, list[str]]:
+    """The words of a finding no site alone reproduces, and the sites they name.
+
+    ``spare``: the ``removed`` rows that still reproduce it — each a site the others fail
+    without. None: "needs a, b and c together". One (``c``): the others are the sites
+    needed, "needs a and b together; without c still fails: margin −2.69 A, inside the
+    tolerance ±6.01 A". Several (``c``, ``d``): each of the others is needed with all but
+    any one of them, "needs a and b with any one of c and d; without c …; without d …"
+    (only the leave-one-out rows are solved: a smaller set is not claimed). No words in
+    parentheses: the gate's line quotes them before its own closing one
+    (:func:`protv2g.findings_sites_text.driver_words`).
+
+    >>> r = {"site": "homes", "margin": -2.6857, "row_attribution": "new"}
+    >>> together_words(["depot", "campus", "homes"], [r], "A", 6.01)[0]
+    'needs depot and campus together; without homes still fails: margin −2.686 A, inside \
+the tolerance ±6.01 A'
+    """
+    if not spare:
+        return f"needs {_and(names)} together", names
+    out = {r["site"] for r in spare}
+    needed = [n for n in names if n not in out]
+    spare_names = [n for n in names if n in out]
+    k = len(spare_names) - 1
+    if not k:
+        head = f"needs {_and(needed)} together"
+    else:
+        count = {1: "one", 2: "two", 3: "three"}.get(k, str(k))
+        pick = f"any {count} of {_and(spare_names)}"
+        head = f"needs {_and(needed)} with {pick}" if needed else f"needs {pick} together"
+    clauses = []
+    for r in spare:
+        m = float_or_nan(r["margin"])
+        still = "still fails" if r["row_attribution"] == "new" else "still worse than without V2G"
+        inside = (f", inside the tolerance ±{number_text(tolerance, unit)}"
+                  if np.isfinite(tolerance) and tolerance > 0 and abs(m) <= tolerance else "")
+        clauses.append(f"without {r['site']} {still}: margin {number_text(m, unit)}{inside}")
+    return f"{head}; {'; '.join(clauses)}", (needed if not k else names)

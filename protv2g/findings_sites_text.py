@@ -18,8 +18,8 @@ from protv2g.findings_sites import KEY_COLUMNS, MAX_FINDINGS, Driver, NotJudged
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
 
-__all__ = ["UNJUDGED_WORDS", "multi_site_scenarios", "site_columns", "not_judged_reason",
-           "short_driver_texts", "site_driver_texts", "with_driver_lines",
+__all__ = ["UNJUDGED_WORDS", "driver_words", "multi_site_scenarios", "site_columns",
+           "not_judged_reason", "short_driver_texts", "site_driver_texts", "with_driver_lines",
            "with_together_hosting"]
 
 
@@ -114,7 +114,8 @@ def site_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None,
     """
     if not len(findings):
         return []
-    text = _table_by_key(table, "driver_text")
+    text = (_table_by_key(table, "driver_text") if table is not None
+            and "driver_text" in table.columns else {})
     n_judged = len(table.drop_duplicates(list(KEY_COLUMNS))) if text else 0
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
     out = []
@@ -144,11 +145,13 @@ def short_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> di
     """Finding id → its driver's short words ("driven by depot", :func:`_short_driver`) for
     the V2G findings the table judged (the Summary's conditions; review ver46 #6)."""
     driver, sites = _table_by_key(table, "driver"), _table_by_key(table, "driver_sites")
+    text = (_table_by_key(table, "driver_text") if table is not None
+            and "driver_text" in table.columns else {})
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value, *_CHARGING}
     out = {}
     for f, key in zip(findings.itertuples(index=False), _keys(findings), strict=True):
         if str(f.attribution) in v2g and key in driver:
-            if words := _short_driver(str(driver[key]), str(sites[key])):
+            if words := _short_driver(str(driver[key]), str(sites[key]), text.get(key, "")):
                 out[str(f.finding)] = words
     return out
 
@@ -219,7 +222,7 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
         device = f"{r.device} / {r.partner}" if r.partner else str(r.device)
         charging = str(getattr(r, "scenario", "")).startswith(CHARGING_SNAPSHOT_PREFIX)
         by_line.setdefault((str(r.criterion), device, charging), set()).add(
-            (r.driver, r.driver_sites))
+            (r.driver, r.driver_sites, driver_words(str(getattr(r, "driver_text", "")))))
     n_judged = len(table.drop_duplicates(list(KEY_COLUMNS))) if has_table else 0
     lacking = _unjudged_lines(violations, multi, list(site_columns(scenarios)), n_judged)
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
@@ -231,7 +234,7 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
         charging = rec.get("attribution") in _CHARGING
         line = (str(rec.get("criterion")), str(rec.get("device")))
         found = by_line.get((*line, charging))
-        why = (UNJUDGED_WORDS if found and {d for d, _ in found} == {Driver.UNJUDGED.value}
+        why = (UNJUDGED_WORDS if found and {d for d, *_ in found} == {Driver.UNJUDGED.value}
                else lacking.get((*line, charging)) if not found else None)
         if why:
             words = f"driver not judged ({why})"
@@ -244,8 +247,8 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
             continue
         if not found or len(found) != 1:
             continue
-        driver, sites = next(iter(found))
-        words = _short_driver(driver, sites)
+        driver, sites, head = next(iter(found))
+        words = _short_driver(driver, sites, head)
         if not words:
             continue
         rec = {**rec, "site_driver": driver, "driver_sites": sites}
@@ -256,16 +259,26 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
     return out_r, out_d
 
 
-def _short_driver(driver: str, sites: str) -> str:
+def driver_words(text: str) -> str:
+    """A ``driver_text``'s words before its figures: "needs depot and campus together;
+    without homes still fails: margin −2.686 A" of "… (in charging/firm: depot alone: …)"
+    (:func:`protv2g.findings_sites_kinds.together_words` puts none of its own in
+    parentheses)."""
+    return text.split(" (", 1)[0]
+
+
+def _short_driver(driver: str, sites: str, text: str = "") -> str:
     """"driven by depot", "each of depot, campus on its own", "needs depot and campus
-    together"; "" when not judged."""
+    together" (with ``text``, the table's ``driver_text``: its words, which say a site whose
+    removal still reproduces the finding, review rev49a #1); "" when not judged."""
     names = [s for s in sites.split(", ") if s]
     if driver == Driver.ONE_SITE.value:
         return f"driven by {names[0]}"
     if driver == Driver.EACH_SITE.value:
         return f"each of {', '.join(names)} on its own"
     if driver == Driver.TOGETHER.value:
-        return f"needs {', '.join(names[:-1])} and {names[-1]} together"
+        return (driver_words(text) if text.startswith("needs ")
+                else f"needs {', '.join(names[:-1])} and {names[-1]} together")
     return ""
 
 

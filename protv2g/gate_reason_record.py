@@ -53,7 +53,8 @@ def rests_on(worst: Mapping[str, Any]) -> tuple[str, str]:
     basis = str(worst.get("input_basis", "")) if is_given(worst.get("input_basis")) else ""
     return basis, input_to_confirm(str(worst["criterion"]), str(worst.get("device", "")),
                                    str(worst.get("other_device", "")), basis,
-                                   worst.get("input_todo", ""))
+                                   worst.get("input_todo", ""), margin=worst.get("margin"),
+                                   limit=worst.get("limit"))
 
 
 def reason_record(kind: str, worst: Mapping[str, Any], attribution: str,

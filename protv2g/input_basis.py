@@ -77,6 +77,7 @@ from protv2g.input_todo import (
     SITE_CRITERION_FIELDS,
     _Coded,
     _todo_sources,
+    passing_at,
 )
 from protv2g.violations import CheckStatus
 
@@ -311,11 +312,14 @@ def confirm_items(violations: pd.DataFrame, bases: InputBases) -> list[list[str]
 
 
 def input_to_confirm(criterion: str, device: str, other_device: str = "",
-                     basis: str = "", text: object = "") -> str:
+                     basis: str = "", text: object = "", *, margin: object = None,
+                     limit: object = None) -> str:
     """The input a row's ``basis`` refers to, in words (empty for ``given`` or no basis).
 
     ``text`` is the row's ``input_todo`` (:func:`confirm_texts`): for a ``todo`` row it names
-    the drafted inputs; without it the input is named from the criterion and devices.
+    the drafted inputs; without it the input is named from the criterion and devices. With
+    the row's ``margin`` and ``limit``, a drafted ``checks`` threshold it names says at which
+    value the row passes (:func:`protv2g.input_todo.passing_at`).
 
     >>> input_to_confirm("C12", "line.a", basis="default")
     "line.a's normamps (OpenDSS default 400 A, not in the model)"
@@ -336,7 +340,7 @@ def input_to_confirm(criterion: str, device: str, other_device: str = "",
     if basis != InputBasis.TODO.value:
         return ""
     if given:
-        return text
+        return passing_at(text, margin, limit)
     if criterion == "C12":  # C12 reads no device setting: its drafted input is the light load
         return LIGHT_LOAD_INPUT
     if criterion in CRITERION_FIELDS:

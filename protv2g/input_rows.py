@@ -40,9 +40,15 @@ def inputs_of_rows(rows: pd.DataFrame, basis: str, most: int = 3) -> str:
     # one text per distinct (criterion, devices, drafted inputs), in worst-first order
     keys = pd.DataFrame({c: (at[c].astype(str) if c in at.columns else "") for c in cols},
                         index=at.index).drop_duplicates()
-    out = list(dict.fromkeys(
-        item for c, d, o, x in keys.itertuples(index=False, name=None)
-        for item in _items(input_to_confirm(c, d, o, basis, x))))
+    # the worst row's figures: a drafted threshold it names says where it passes (rev49a #5)
+    worst = {k: at[k].iloc[0] if k in at.columns and len(at) else None
+             for k in ("margin", "limit")}
+    items: dict[str, str] = {}  # an input's words (without the worst row's figure) → item
+    for j, (c, d, o, x) in enumerate(keys.itertuples(index=False, name=None)):
+        figures = worst if j == 0 else {}
+        for item in _items(input_to_confirm(c, d, o, basis, x, **figures)):
+            items.setdefault(item.split(", passing at ", 1)[0], item)
+    out = list(items.values())
     return "; ".join(out[:most]) + (f" and {len(out) - most} more" if len(out) > most else "")
 
 

@@ -80,6 +80,11 @@ class InputBases:
         every C8 and C12 row rests on that peak — the light level is a fraction of it, the
         charging snapshots are at it (review rev42c M2, IEEE 8500: every peak-load row read
         "given data").
+    todo_checks : mapping of str to float
+        ``checks`` threshold → its value, for the thresholds the study file marks ``# TODO``
+        (init's ``checks.v_max_pu`` on a 50 Hz model): the rows it is the limit of rest on
+        it (:data:`protv2g.input_todo.THRESHOLD_FIELDS`; review rev49a #5, LVTestCase: a C12
+        fail at 1.076 pu against the drafted 1.05 named only the peak load).
     regulated_buses : frozenset of str
         Lower-case names of the buses an enabled RegControl regulates
         (:func:`protv2g.checks.flow_limit.regulated_buses`): a C12 row the regulator's
@@ -121,6 +126,7 @@ class InputBases:
     default_sites: Mapping[str, Mapping[str, float | str]] = field(default_factory=dict)
     peak_load: bool = False
     regulated_buses: frozenset[str] = frozenset()
+    todo_checks: Mapping[str, float] = field(default_factory=dict)
 
 
 #: The V2G site fields whose schema default a row may rest on (:attr:`InputBases.default_sites`):
@@ -134,6 +140,7 @@ DEFAULTED_SITE_FIELDS = ("cease_to_energize_s", "ride_through_category",
 
 _FIELD = re.compile(r"^devices\[(\d+)\](?:\.([a-z_0-9]+))?")
 _SITE_FIELD = re.compile(r"^v2g_sites\[(\d+)\]\.([a-z_0-9]+)")
+_CHECKS_FIELD = re.compile(r"^checks\.([a-z_0-9]+)")
 
 
 def drafted_site_fields(study: Study, todo_fields: Iterable[str]) -> dict[str, set[str]]:
@@ -236,9 +243,13 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
         names = model.buses.index.tolist()
         regulated = frozenset(str(names[b]).lower() for b in regulated_buses(model)
                               if 0 <= b < len(names))
+    drafted_checks = {m.group(1): float(getattr(checks, m.group(1)))
+                      for m in (_CHECKS_FIELD.match(str(f)) for f in todo_fields)
+                      if m is not None and isinstance(getattr(checks, m.group(1), None),
+                                                      (int, float))}
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
                       trafos, light, r_min, no_load, low_v, sites, margin,
-                      site_defaults(study, sites), peak, regulated)
+                      site_defaults(study, sites), peak, regulated, drafted_checks)
 
 
 def site_defaults(study: Study, drafted: Mapping[str, Iterable[str]] | None = None

@@ -21,7 +21,8 @@ from protv2g.input_stand_ins import InputBases, low_voltage_fault
 from protv2g.text_codes import text_codes
 
 __all__ = ["CRITERION_FIELDS", "GROUND_FIELDS", "IN_SERVICE_FIELD", "LIGHT_LOAD_INPUT",
-           "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "_Coded", "_held",
+           "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "THRESHOLD_FIELDS",
+           "_Coded", "_held", "passing_at",
            "_todo_sources"]
 
 
@@ -63,6 +64,22 @@ IN_SERVICE_FIELD = "location"
 #: ground curves or pickup): it carries the device's ground-fault rows (SLG, LLG) only.
 GROUND_FIELDS = ("ground_min_trip_a", "ground_pickup_a")
 _GROUND_FAULTS = ("SLG", "LLG")
+#: A drafted (``# TODO``) ``checks`` threshold → the criterion, the ``margin_unit`` of the rows
+#: it is the ``limit`` of, and its side: +1 an upper limit (``margin = limit − x``), −1 a lower
+#: one (``margin = x − limit``). Those rows' pass or fail is the threshold's: they rest on it,
+#: and the worst row's figure says at which value it passes (:func:`passing_at`; review rev49a
+#: #5, LVTestCase: C12's 1.076 pu failed on init's drafted v_max_pu 1.05, passing at EN
+#: 50160's 1.10, and its inputs named only the peak load). A row is the threshold's where its
+#: ``limit`` is the threshold's value (C12's over- and under-voltage limits, C5's primary and
+#: backup reach factors apart); a threshold not listed here carries no row.
+THRESHOLD_FIELDS: dict[str, tuple[str, str, int]] = {
+    "v_max_pu": ("C12", "pu", 1), "v_min_pu": ("C12", "pu", -1),
+    "loading_max_percent": ("C12", "%", 1), "unbalance_max_percent": ("C12", "% VUF", 1),
+    "sensitivity_primary_factor": ("C5", "× pickup", -1),
+    "sensitivity_backup_factor": ("C5", "× pickup", -1),
+}
+#: The words a drafted threshold's item ends with (:func:`passing_at` finds it by them).
+_THRESHOLD_WORDS = "(drafted: TODO, the limit the row is judged against)"
 
 
 class _Coded:
@@ -158,6 +175,7 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
             else:
                 hit, text = names_it, f"{name}'s {fld} (drafted: TODO)"
             out.append((hit, text))
+    out += _threshold_sources(violations, bases, rows)
     uv2 = uv2_rows(rows)  # their window is the UV2 trip's, not the cease time's
     for crit, fields in SITE_CRITERION_FIELDS.items():
         for fld in fields:
@@ -167,6 +185,57 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
                 out.append((hit & ~uv2, f"{fld} of site {name} (drafted: TODO)"))
     out += uv2_sources(rows, bases, LIGHT_LOAD_INPUT)
     return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
+
+
+def _threshold_item(name: str, value: float) -> str:
+    """A drafted threshold's item: "checks.v_max_pu = 1.05 pu (drafted: TODO; …)"."""
+    unit = THRESHOLD_FIELDS[name][1]
+    return f"checks.{name} = {value:g} {unit} {_THRESHOLD_WORDS}"
+
+
+def _threshold_sources(violations: pd.DataFrame, bases: InputBases, rows: _Coded
+                       ) -> list[tuple[np.ndarray, str]]:
+    """(row mask, the threshold in words) of each drafted ``checks`` threshold of
+    :data:`THRESHOLD_FIELDS`: the rows of its criterion and unit whose ``limit`` it is."""
+    out: list[tuple[np.ndarray, str]] = []
+    if not bases.todo_checks or "limit" not in violations:
+        return out
+    limit = pd.to_numeric(violations["limit"], errors="coerce").to_numpy(float)
+    for name, value in sorted(bases.todo_checks.items()):
+        if name not in THRESHOLD_FIELDS:
+            continue
+        crit, unit, _ = THRESHOLD_FIELDS[name]
+        hit = (rows.test("criterion", crit.__eq__) & rows.test("margin_unit", unit.__eq__)
+               & np.isclose(limit, value, rtol=1e-9, atol=1e-12))
+        out.append((hit, _threshold_item(name, value)))
+    return out
+
+
+def passing_at(text: str, margin: object, limit: object) -> str:
+    """``text`` (a row's inputs to confirm) with, after each drafted threshold it names, the
+    value at which that row passes: ``limit − margin`` of an upper limit rounded up, ``limit
+    + margin`` of a lower one rounded down, to four significant figures.
+
+    >>> t = _threshold_item("v_max_pu", 1.05)
+    >>> passing_at(t, -0.026475, 1.05).endswith("against), passing at checks.v_max_pu ≥ 1.077 pu")
+    True
+    """
+    try:
+        m, lim = float(margin), float(limit)
+    except (TypeError, ValueError):
+        return text
+    if _THRESHOLD_WORDS not in text or not (np.isfinite(m) and np.isfinite(lim)):
+        return text
+    for name, (_, unit, side) in THRESHOLD_FIELDS.items():
+        item = _threshold_item(name, lim)
+        if item not in text:
+            continue
+        x = lim - side * m
+        q = 10.0 ** (np.floor(np.log10(abs(x))) - 3) if x else 1.0
+        x = (np.ceil(x / q - 1e-9) if side > 0 else np.floor(x / q + 1e-9)) * q
+        sign = "≥" if side > 0 else "≤"
+        text = text.replace(item, f"{item}, passing at checks.{name} {sign} {x:.4g} {unit}")
+    return text
 
 
 def _held(violations: pd.DataFrame, bases: InputBases, rows: _Coded) -> np.ndarray:

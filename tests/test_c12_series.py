@@ -171,3 +171,21 @@ def test_equal_laterals_at_a_junction_are_not_one_current():
                      {0: 1.0, 1: 1.0, 2: 0.4, 3: 0.4, 4: 0.4, 5: 0.4})
     kept, device, said = _merge_tapped(branch)
     assert device == said == ["line.l2", "line.l5"] and len(kept) == 2
+
+
+def test_elements_of_one_current_on_other_ratings_keep_their_own_rows():
+    """Review rev49a #2 (IEEE 37: transformer.subxf 166.6 % and transformer.reg1a 120.2 % on
+    one current read "subxf and reg1a … loaded 167 %"): l0 and l1 (0.4 kA) and l2 (0.3 kA)
+    carry 0.45 kA — l0/l1 at 112.5 % are one row, l2 at 150 % (0.45 / 0.3, by hand) its own,
+    each naming the other's loading."""
+    one = [0.45]
+    branch = _branch({0: one, 1: one, 2: one, 3: [0.1], 4: [0.1]},
+                     {0: 0.4, 1: 0.4, 2: 0.3, 3: 0.4, 4: 0.4})
+    kept, device, said = _merge(branch)
+    assert device == ["line.l0", "line.l2"]
+    np.testing.assert_allclose(kept.loading_percent.to_numpy(), [112.5, 150.0], rtol=1e-12)
+    assert said[0].startswith("line.l0 and line.l1 (2 elements in series carrying one current")
+    assert said[0].endswith("; carrying one current with line.l2 at 150 % on its own rating, "
+                            "a row of its own)")
+    assert said[1] == ("line.l2 (carrying one current with line.l0 at 112 %, line.l1 at 112 % "
+                       "on their own ratings, each a row of its own)")

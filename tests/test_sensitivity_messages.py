@@ -249,15 +249,16 @@ def test_a_fuses_reach_message_says_it_melts():
     bad = pd.DataFrame([{**row, "device": "F 1"}, {**row, "device": "R-HEAD"}])[_BAD_COLUMNS]
     fuse, relay = _reach_messages(ctx, bad).tolist()
     assert fuse == (
-        "F 1 sees 82 A (phase, sustained stage: the chargers at their sustained limit while it "
-        "melts, both brackets; fails in the first cycle too (65 A, 0.81 × minimum melting "
-        "current)) for a SLG-c fault (min case) at 73 in its primary zone with s1 exporting "
-        "1.25 MW (peak load): 1.02 × minimum melting current 80 A < 1.5 × minimum melting "
-        "current")
+        "F 1 sees 82 A (phase, sustained stage: the chargers at their sustained limit or below "
+        "it while it melts, both brackets; fails in the first cycle too (65 A, 0.81 × minimum "
+        "melting current)) for a SLG-c fault (min case) at 73 in its primary zone with s1 "
+        "exporting 1.25 MW (peak load): 1.02 × minimum melting current 80 A < 1.5 × minimum "
+        "melting current")
     assert "time-delayed element operates" not in fuse and "pickup" not in fuse
     assert relay.startswith("R-HEAD sees 82 A (phase, sustained stage: the chargers at their "
-                            "sustained limit while its time-delayed element operates, both "
-                            "brackets; fails in the first cycle too (65 A, 0.81 × pickup))")
+                            "sustained limit or below it while its time-delayed element "
+                            "operates, both brackets; fails in the first cycle too (65 A, "
+                            "0.81 × pickup))")
     assert relay.endswith(": 1.02 × pickup 80 A < 1.5 × pickup")
 
 
@@ -271,3 +272,37 @@ def test_reach_messages_taken_and_for_a_twin_are_the_rows_texts():
     assert m.take(at).tolist() == [ref[k] for k in at]
     old, new = ctx.export_text("x/peak/100%"), ctx.export_text("x/light/100%")
     assert m.replaced(old, new).tolist() == [r.replace(old, new) for r in ref]
+
+
+def test_the_note_says_whether_the_chargers_are_at_their_limit():
+    """Review rev49a #7a (IEEE 13 F03, F-611 at 60 A sustained, 31 A first cycle, minimum
+    melting current 128 A): "the chargers at their sustained limit … both brackets" where the
+    chargers' current was the export's P/|V| (≈ 59 A, OpenDSS with a 60.6 A in-phase source
+    57.9 A) below the 1.1 / 1.2 pu limits (66 / 72 A) — why the brackets agree. One current
+    in both brackets whose limits differ is below both; where they differ, the low bracket's
+    chargers are at their limit, the high one's up to theirs."""
+    from protv2g.checks.reach_text import limits_apart
+
+    site = SimpleNamespace(limit_pu=1.5, sustained_limit=1.1, sustained_limit_high=1.2)
+    doc = SimpleNamespace(v2g_sites=[site], faults=SimpleNamespace(
+        high_bracket="sustained_limit"))
+    ctx = SimpleNamespace(**vars(_ctx()), study=SimpleNamespace(document=doc))
+    assert limits_apart(ctx) and not limits_apart(_ctx())
+    row = {"scenario": "x/light/100%", "device": "F 1", "element": "phase",
+           "fault_bus_name": "611", "fault_type": "SLG-c", "case": "min", "zone": "primary",
+           "i_op_a": 59.8, "ratio": 0.467, "pickup_a": 128.0, "factor": 1.5, "t_op_s": 30.0,
+           "tolerance": 0.2, "stage": "sustained", "bracket": "both", "i_first_a": 31.0}
+    both, low, high = _reach_messages(ctx, pd.DataFrame(
+        [row, {**row, "bracket": "low"}, {**row, "bracket": "high"}])[_BAD_COLUMNS]).tolist()
+    assert both.startswith(
+        "F 1 sees 60 A (phase, sustained stage: the chargers below their sustained limit (the "
+        "export's P/|V| or the current their control gives, the same in both brackets, not "
+        "the limit) while it melts, both brackets; fails in the first cycle too (31 A, ")
+    assert "the chargers at their sustained limit while it melts, low bracket;" in low
+    assert "the chargers at up to their high sustained limit while it melts, high bracket;" \
+        in high
+    # one limit in both brackets: the same current may be at it
+    site.sustained_limit_high = 1.1
+    assert not limits_apart(ctx)
+    doc.faults.high_bracket = "first_cycle_held"  # the high bracket: 1.5 pu held
+    assert limits_apart(ctx)

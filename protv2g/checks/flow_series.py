@@ -25,7 +25,11 @@ failing element, the path's count, and — where an element rated by OpenDSS's d
 ``normamps`` (:mod:`protv2g.network.dss_ratings`) is a stub of at most :data:`STUB_KM`
 (OpenDSS gives a ``switch=yes`` line 1 m; connectors are drawn as such) — that it is one,
 beside the rated element(s) of the same path with their rating and loading.
-No rating is invented.
+No rating is invented. Elements of one current whose ratings differ (loadings apart by more
+than :data:`SAME_RATING_REL`) are not one figure: each rating's elements keep a row of their
+own, naming the path's other failing elements with their loadings (review rev49a #2, IEEE 37:
+``transformer.subxf`` 166.6 % and ``transformer.reg1a`` 120.2 % on the one current of phase a
+read "loaded 167 %", and reg1a's own overload had no finding).
 """
 
 from __future__ import annotations
@@ -40,7 +44,8 @@ from scipy.sparse.csgraph import connected_components
 
 from protv2g.checks._rows import as_text, column_at
 
-__all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "STUB_KM", "element_ends", "merge_series"]
+__all__ = ["SAME_CURRENT_ABS_KA", "SAME_CURRENT_REL", "SAME_RATING_REL", "STUB_KM", "element_ends",
+           "merge_series"]
 
 #: Relative agreement of two branches' currents taken as one current (OpenDSS's and
 #: pandapower's flow tolerances are ≈ 1e-8–1e-6 pu; 1e-4 leaves room, still far below any
@@ -51,6 +56,10 @@ SAME_CURRENT_ABS_KA = 1e-6
 #: What a merged row says lies between its elements (review rev36a T5: "no branch between
 #: them" was not so where a service transformer on another phase ends between two of them).
 SAME_TEXT = " of the scenario, nothing between them drawing current on the most loaded phase"
+#: Loadings of one current taken as one rating (relative): elements whose ratings differ by
+#: more are judged on their own, each its own row (review rev49a #2). A rating is rarely
+#: stated to better than three significant figures; 0.5 % keeps those as one.
+SAME_RATING_REL = 5e-3
 #: Longest element called a stub (km): OpenDSS draws a ``switch=yes`` line 0.001 km long.
 STUB_KM = 0.001 + 1e-9
 #: Loadings (percentage points) taken as equal when choosing the row a path keeps: the first
@@ -327,13 +336,31 @@ def _stub_text(ctx: Any, path: list[tuple], names: dict[tuple, str], failing: li
             + (f", in series with {' and '.join(rated)}" if rated else ""))
 
 
+def _same_rating(rows: list[int], load: np.ndarray) -> list[list[int]]:
+    """``rows`` (a path's failing rows, in order along it) in groups of one loading — one
+    current on one rating (within :data:`SAME_RATING_REL`): each group one row of C12, its
+    figure its elements' own."""
+    out: list[list[int]] = []
+    for r in sorted(rows, key=lambda r: -load[r]):
+        g = next((g for g in out if abs(load[g[0]] - load[r])
+                  <= max(_SAME_LOADING, SAME_RATING_REL * load[g[0]])), None)
+        if g is None:
+            out.append([r])
+        else:
+            g.append(r)
+    order = {r: j for j, r in enumerate(rows)}
+    return [sorted(g, key=order.__getitem__) for g in out]
+
+
 def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.DataFrame,
                  label: list[str], names_of: Callable[[Any, Any], list[str]]
                  ) -> tuple[pd.DataFrame, list[str], list[str]]:
     """``bad`` (C12's failing loading rows, one per scenario and branch, labelled ``label``)
-    with the rows of failing branches in series that carry one current merged: per scenario
-    and path, one row (the first along the path of the most loaded) whose label names
-    every failing element of the path and what the path is (module docstring).
+    with the rows of failing branches in series that carry one current merged: per scenario,
+    path and rating (:func:`_same_rating`), one row (the first along the path of the most
+    loaded) whose label names every failing element of the group and what the path is
+    (module docstring); a path's elements loaded otherwise on their own ratings keep rows of
+    their own, each naming the others with their loadings.
 
     Parameters
     ----------
@@ -386,23 +413,37 @@ def merge_series(ctx: Any, branch: pd.DataFrame, worst: pd.DataFrame, bad: pd.Da
         paths = per.get(scen[r], {})
         if k in paths:
             groups.setdefault((scen[r], tuple(paths[k])), []).append(r)
-    for (sc, path), rows in groups.items():
-        if len(rows) < 2:
+    for (sc, path), every_row in groups.items():
+        if len(every_row) < 2:
             continue
         along = {k: j for j, k in enumerate(path)}
-        rows.sort(key=lambda r: along[keys[r]])
-        most = max(load[r] for r in rows)
-        top = next(r for r in rows if load[r] >= most - _SAME_LOADING)
-        failing = [keys[r] for r in rows]
-        if w_scen is None:
-            w_scen = as_text(worst.scenario).to_numpy()
-        w = worst[w_scen == sc]
-        text = (", ".join(names[k] for k in failing[:-1]) + f" and {names[failing[-1]]}"
-                f" ({len(failing)} elements in series carrying one current: the same in "
-                f"every step{SAME_TEXT}"
-                + _stub_text(ctx, list(path), names, failing, w) + ")")
-        for r in rows:
-            keep[r] = r == top
-        said[top] = text
+        every_row.sort(key=lambda r: along[keys[r]])
+        # one row per rating: an element loaded otherwise on its own rating keeps its own
+        # row, its figure beside the others' (review rev49a #2, IEEE 37: subxf 167 % and
+        # reg1a 120 % in one current were "loaded 167 %")
+        parts = _same_rating(every_row, load)
+        for rows in parts:
+            others = [r for r in every_row if r not in rows]
+            beside = ("" if not others else
+                      "; carrying one current with " + ", ".join(
+                          f"{names[keys[r]]} at {load[r]:.0f} %" for r in others)
+                      + (" on its own rating, a row of its own" if len(others) == 1
+                         else " on their own ratings, each a row of its own"))
+            if len(rows) < 2:
+                said[rows[0]] = f"{label[rows[0]]} ({beside[2:]})"
+                continue
+            most = max(load[r] for r in rows)
+            top = next(r for r in rows if load[r] >= most - _SAME_LOADING)
+            failing = [keys[r] for r in rows]
+            if w_scen is None:
+                w_scen = as_text(worst.scenario).to_numpy()
+            w = worst[w_scen == sc]
+            text = (", ".join(names[k] for k in failing[:-1]) + f" and {names[failing[-1]]}"
+                    f" ({len(failing)} elements in series carrying one current: the same in "
+                    f"every step{SAME_TEXT}"
+                    + _stub_text(ctx, list(path), names, failing, w) + beside + ")")
+            for r in rows:
+                keep[r] = r == top
+            said[top] = text
     return (bad[keep], [t for t, k in zip(label, keep, strict=True) if k],
             [t for t, k in zip(said, keep, strict=True) if k])

@@ -16,8 +16,8 @@ from protv2g.devices.kinds import kind_of
 from protv2g.messages import MessageArray
 from protv2g.study.dss_site_transformers import grounded_site_transformers
 
-__all__ = ["BAD_COLUMNS", "reach_messages", "render_reach", "stage_note", "stage_notes",
-           "transformer_note", "transformers_below", "built_grounded"]
+__all__ = ["BAD_COLUMNS", "limits_apart", "reach_messages", "render_reach", "stage_note",
+           "stage_notes", "transformer_note", "transformers_below", "built_grounded"]
 
 #: Columns of C5's message other than the scenario (texts, then numbers).
 _TEXT_COLUMNS = ("device", "element", "fault_bus_name", "fault_type", "case", "zone", "stage",
@@ -37,8 +37,8 @@ _ENDS = {"both": "both brackets", "low": "low bracket", "high": "high bracket"}
 _FAILS_TOO = "fails in the first cycle too (%.0f A, %.2f × pickup)"
 _WOULD_PASS = ("the first cycle's %.0f A (%.2f × pickup) would pass: the sustained stage "
                "decides")
-_SUSTAINED = ", sustained stage: the chargers at their sustained limit while its " \
-    "time-delayed element operates, %s; %s"
+_SUSTAINED = ", sustained stage: the chargers %s while its time-delayed element operates, " \
+    "%s; %s"
 #: A fuse's (review rev29 §6: "while its time-delayed element operates" of a fuse): a link
 #: melts, and its C5 pickup is its minimum melting current — the 300 s point of its
 #: minimum-melt curve, ≈ 2 × rating for K and T links (EEI-NEMA; ``kinds._fuse_pickup``).
@@ -46,18 +46,46 @@ _MELT = "minimum melting current"
 _FUSE_FAILS_TOO = f"fails in the first cycle too (%.0f A, %.2f × {_MELT})"
 _FUSE_WOULD_PASS = (f"the first cycle's %.0f A (%.2f × {_MELT}) would pass: the sustained "
                     "stage decides")
-_FUSE_SUSTAINED = (", sustained stage: the chargers at their sustained limit while it melts, "
-                   "%s; %s")
+_FUSE_SUSTAINED = ", sustained stage: the chargers %s while it melts, %s; %s"
+#: Where the chargers' sustained current is, by the bracket kept (review rev49a #7a, IEEE 13
+#: F03: "at their sustained limit, both brackets" where the chargers gave the export's P/|V|,
+#: ≈ 59 A, below the 66 / 72 A limits — which is why the brackets agree). The same current in
+#: both brackets whose limits differ (``apart``) is below both; where one limit binds the
+#: brackets differ: the low bracket's is at its limit, the high one's up to its own.
+_AT = {"low": "at their sustained limit", "high": "at up to their high sustained limit"}
+_BELOW = ("below their sustained limit (the export's P/|V| or the current their control "
+          "gives, the same in both brackets, not the limit)")
+#: Neither said where the brackets' limits are the same (or the sites are not known).
+_ONE_LIMIT = "at their sustained limit or below it"
+
+
+def _chargers(bracket: str, apart: bool) -> str:
+    """Where the chargers' sustained current is (:data:`_AT`) for the ``bracket`` kept."""
+    return _AT.get(bracket, _BELOW if apart else _ONE_LIMIT)
+
+
+def limits_apart(ctx: CheckContext) -> bool:
+    """Whether every V2G site's two brackets of the sustained stage hold different limits
+    (the high bracket's ``sustained_limit_high``, or its first-cycle ``limit_pu`` held with
+    ``faults.high_bracket: first_cycle_held``): a row of one current in both is then below
+    both (:data:`_BELOW`); False without sites (a bare context)."""
+    doc = getattr(getattr(ctx, "study", None), "document", None)
+    sites = getattr(doc, "v2g_sites", None)
+    if not sites:
+        return False
+    held = getattr(getattr(doc, "faults", None), "high_bracket", "") == "first_cycle_held"
+    return all((s.limit_pu if held else s.sustained_limit_high) > s.sustained_limit + 1e-9
+               for s in sites)
 
 
 def stage_note(stage: str, bracket: str, i_op_a: float, i_first_a: float, pickup_a: float,
-               factor: float, fuse: bool = False) -> str:
+               factor: float, fuse: bool = False, apart: bool = False) -> str:
     """The stage a C5 row was judged on (:mod:`protv2g.checks.reach_stage`), after the element
     in its message: ``""`` where every stage gives the same current (no charger between) or
     the fault result has one stage;
     otherwise the stage, why, and the first cycle's current with which stage decided the
     verdict when the two disagree. ``fuse``: the device is a fuse (it melts; its pickup is
-    its minimum melting current)."""
+    its minimum melting current). ``apart``: :func:`limits_apart` of the study."""
     if stage == FIRST_CYCLE:
         return _FIRST_NOTE
     if stage == "" or i_op_a == i_first_a:  # one stage, or no charger between
@@ -67,11 +95,11 @@ def stage_note(stage: str, bracket: str, i_op_a: float, i_first_a: float, pickup
     fails, passes, note = ((_FUSE_FAILS_TOO, _FUSE_WOULD_PASS, _FUSE_SUSTAINED) if fuse
                            else (_FAILS_TOO, _WOULD_PASS, _SUSTAINED))
     verdict = (fails if q < factor - 1e-12 else passes) % (i_first_a, q)
-    return note % (_ENDS.get(bracket, bracket), verdict)
+    return note % (_chargers(bracket, apart), _ENDS.get(bracket, bracket), verdict)
 
 
 def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, pickup_a: list,
-                factor: list, fuse: list | None = None) -> list[str]:
+                factor: list, fuse: list | None = None, apart: bool = False) -> list[str]:
     """:func:`stage_note` of every row of the ``(n,)`` lists (Python ``str`` and ``float``;
     ``fuse``: bool, the row's device is a fuse, none by default), the same texts: the ratio
     and the verdict computed for all rows at once and a row formatted only where it has a
@@ -100,10 +128,10 @@ def stage_notes(stage: list, bracket: list, i_op_a: list, i_first_a: list, picku
                 verdict = (_FUSE_FAILS_TOO if fa[j] else _FUSE_WOULD_PASS) % (fl[j], ql[j])
                 if fuse[k] == 2:  # a gG band link's C5 pickup
                     verdict = verdict.replace(_MELT, _GG_FUSING)
-                notes[k] = _FUSE_SUSTAINED % (_ENDS.get(b, b), verdict)
+                notes[k] = _FUSE_SUSTAINED % (_chargers(b, apart), _ENDS.get(b, b), verdict)
                 continue
             verdict = (_FAILS_TOO if fa[j] else _WOULD_PASS) % (fl[j], ql[j])
-            notes[k] = _SUSTAINED % (_ENDS.get(b, b), verdict)
+            notes[k] = _SUSTAINED % (_chargers(b, apart), _ENDS.get(b, b), verdict)
     return notes
 
 
@@ -135,7 +163,7 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
                       for s in sc_names.tolist()], dtype=object).reshape(len(sc_names),
                                                                         len(below))
     args = {"texts": texts, "numbers": numbers, "scenario": sc_codes, "exports": exports,
-            "fuse": fuse}
+            "fuse": fuse, "apart": limits_apart(ctx)}
     if (fuse == 2).any():  # each gG link's series window, for its remedy (.fuse_gg_remedy)
         args["gg"] = gg_windows(ctx, texts[0][1].tolist(), fuse == 2)
     if any(notes.ravel().tolist()):  # else no per-row concatenation when rendered
@@ -229,7 +257,8 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
         d, el, b, ft, c, z, st, br = (t[1][t[0][at]].tolist() for t in args["texts"])
         i, q, p, fac, i1 = (x[at].tolist() for x in args["numbers"])
         fz = args["fuse"][args["texts"][0][0][at]] if "fuse" in args else None
-        notes = stage_notes(st, br, i, i1, p, fac, None if fz is None else fz.tolist())
+        notes = stage_notes(st, br, i, i1, p, fac, None if fz is None else fz.tolist(),
+                            args.get("apart", False))
         shown = exports[args["scenario"][at]]
         if "notes" in args:  # each row's site transformers behind its device
             shown = shown + args["notes"][args["scenario"][at], args["texts"][0][0][at]]
