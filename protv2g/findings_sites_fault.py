@@ -207,9 +207,15 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
     d, o = devs.index(row.device), (devs.index(other) if other else None)
     dev = study_device(study, row.device)
     oth = study_device(study, other) if other else None
-    got = [[_read(res, scen.index(f"{p}{n}"), d, o, dev, oth) for n in range(len(cfs))]
-           for p in prefixes]
-    solved = next((g for g in got if same_times(row, g[-2])), got[0])
+    # a prefix's columns read only when the ones before it do not have the row's times
+    # (#21: a row of both brackets read both prefixes' columns, then kept the first)
+    solved = None
+    for p in prefixes:
+        got = [_read(res, scen.index(f"{p}{n}"), d, o, dev, oth) for n in range(len(cfs))]
+        solved = got if solved is None else solved
+        if same_times(row, got[-2]):
+            solved = got
+            break
     return solved_rows(row, cfs, solved, other, dev)
 
 
