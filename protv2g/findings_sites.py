@@ -225,31 +225,53 @@ def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequen
     index_of = dict(zip(names.tolist(), net_study.net.bus.index.tolist(), strict=True))
     terminals = {t.name: t for t in device_terminals(net_study)}
     high = net_study.document.faults.high_bracket == "sustained_limit"
-    out: list[dict[str, Any]] = []
+    todo = []  # (row, other device, counterfactuals, prefixes) of each candidate solved
     for row in cand.itertuples(index=False):
         if row.fault_bus not in index_of or row.device not in terminals:
             continue
         other = str(row.other_device) if is_given(row.other_device) and str(
             row.other_device) in terminals else None
-        cfs = _counterfactuals(by_name[row.scenario])
         # the row's bracket; a row of both (or neither): the high bracket's sets and the low
         # one's, the first whose all-sites times are the row's (as on an OpenDSS feeder)
         given = str(getattr(row, "bracket", ""))
         prefixes = (("h",) if given == "high" else ("c",) if given == "low" or not high
                     else ("h", "c"))
+        todo.append((row, other, _counterfactuals(by_name[row.scenario]), prefixes))
+    # the candidates of one fault type and case solved in one engine call, as the Charger
+    # stages table solves its findings (:func:`protv2g.stage_report.findings_stage_table`):
+    # each scenario's sets once, tagged ``#<n>``, its candidates' buses and devices together;
+    # each (scenario, fault bus) column is solved on its own, as in a call of its own (#21:
+    # a call per candidate, each validating the 10,000-bus net and setting up its solver)
+    groups: dict[tuple[str, str], list[int]] = {}
+    for k, (row, *_) in enumerate(todo):
+        groups.setdefault((str(row.fault_type), str(row.case)), []).append(k)
+    got: dict[int, list[dict[str, Any]]] = {}
+    for (fault_type, case), ks in groups.items():
+        need: dict[str, list[str]] = {}  # scenario → the prefixes its candidates read
+        for k in ks:
+            have = need.setdefault(str(todo[k][0].scenario), [])
+            have += [p for p in todo[k][3] if p not in have]
+        tag = {name: f"#{n}" for n, name in enumerate(need)}
         sets = {}
-        for n, (_, _, sc) in enumerate(cfs):
-            low = charger_sources(net_study, sc)
-            if "c" in prefixes:
-                sets[f"c{n}"] = low
-            if "h" in prefixes:
-                sets[f"h{n}"] = high_bracket_sets(net_study, {"h": low})["h"]
-        devices = [terminals[row.device]] + ([terminals[other]] if other else [])
-        res = fault_study(net_study.net, fault_types=[FaultType(row.fault_type)],
-                          cases=[Case(row.case)], **fault_options(net_study), scenarios=sets,
-                          devices=devices, buses=[index_of[row.fault_bus]], networks=networks)
-        out += _noted(_finding_rows(row, cfs, res, net_study, other, prefixes), row)
-    return out
+        for name, prefixes in need.items():
+            for n, (_, _, sc) in enumerate(_counterfactuals(by_name[name])):
+                low = charger_sources(net_study, sc)
+                if "c" in prefixes:
+                    sets[f"c{n}{tag[name]}"] = low
+                if "h" in prefixes:
+                    sets[f"h{n}{tag[name]}"] = high_bracket_sets(net_study, {"h": low})["h"]
+        buses = list(dict.fromkeys(index_of[todo[k][0].fault_bus] for k in ks))
+        wanted = {n for k in ks for n in (todo[k][0].device, todo[k][1]) if n}
+        res = fault_study(net_study.net, fault_types=[FaultType(fault_type)],
+                          cases=[Case(case)], **fault_options(net_study), scenarios=sets,
+                          devices=[t for t in terminals.values() if t.name in wanted],
+                          buses=buses, networks=networks)
+        for k in ks:
+            row, other, cfs, prefixes = todo[k]
+            got[k] = _noted(_finding_rows(row, cfs, res, net_study, other, prefixes,
+                                          tag=tag[str(row.scenario)],
+                                          bus=buses.index(index_of[row.fault_bus])), row)
+    return [r for k in range(len(todo)) for r in got[k]]
 
 
 def _noted(rows: list[dict[str, Any]], row: Any) -> list[dict[str, Any]]:

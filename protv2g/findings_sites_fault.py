@@ -151,18 +151,20 @@ class Solved:
     grid_abc_a: np.ndarray | None = None
 
 
-def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any) -> Solved:
-    """Device ``d`` (and ``o``) of scenario column ``s`` of a one-fault result: the first
-    cycle's largest phase current and 3I0 (A) and every time through the stages (s)."""
+def _read(res: Any, s: int, d: int, o: int | None, dev: Any, other: Any, m: int = 0
+          ) -> Solved:
+    """Device ``d`` (and ``o``) of scenario column ``s`` and fault bus ``m`` (positions) of a
+    result of one fault type and case: the first cycle's largest phase current and 3I0 (A)
+    and every time through the stages (s)."""
     st = res.staged
-    i012 = st.device_i_012_ka[s, 0, 0, :, d, 0]
-    t0, t1 = st.t_start_s[s, 0, 0, :, 0], st.t_end_s[s, 0, 0, :, 0]
+    i012 = st.device_i_012_ka[s, 0, 0, :, d, m]
+    t0, t1 = st.t_start_s[s, 0, 0, :, m], st.t_end_s[s, 0, 0, :, m]
     ok = np.isfinite(t0)
     ip, ig = phase_ground_a(i012)
     times_d = times_through_stages(dev, ip[ok], ig[ok], t0[ok], t1[ok])
     i_o, times_o = float("nan"), {}
     if o is not None:
-        ipo, igo = phase_ground_a(st.device_i_012_ka[s, 0, 0, :, o, 0])
+        ipo, igo = phase_ground_a(st.device_i_012_ka[s, 0, 0, :, o, m])
         i_o = float(ipo[0])
         times_o = times_through_stages(other, ipo[ok], igo[ok], t0[ok], t1[ok])
     stages = {f"{name}{j}": float(v[j]) for name, v in (("phase", ip), ("ground", ig))
@@ -195,11 +197,13 @@ def same_times(row: Any, s: Solved) -> bool:
 
 
 def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study: Study,
-                 other: str | None, prefixes: tuple[str, ...] = ("c",)
-                 ) -> list[dict[str, Any]]:
+                 other: str | None, prefixes: tuple[str, ...] = ("c",), tag: str = "",
+                 bus: int = 0) -> list[dict[str, Any]]:
     """The table's rows of one finding from its engine call ``res``: its counterfactuals'
-    columns ``<prefix><n>``; of several ``prefixes`` (a row of both brackets: the high one's
-    sets, then the low one's) the first whose all-sites solve has the row's times
+    columns ``<prefix><n><tag>`` at the fault bus in position ``bus`` (the call's findings of
+    one fault type and case together: :func:`protv2g.findings_sites.site_drivers`); of
+    several ``prefixes`` (a row of both brackets: the high one's sets, then the low one's)
+    the first whose all-sites solve has the row's times
     (:func:`same_times`; the bench's 3,000-bus C4 R-HEAD / RC-1 row, bracket ``both``: RC-1's
     5.990363 s is the high bracket's, the low one's 5.990808 s)."""
     scen = list(res.scenarios)
@@ -207,9 +211,16 @@ def finding_rows(row: Any, cfs: list[tuple[str, str, Scenario]], res: Any, study
     d, o = devs.index(row.device), (devs.index(other) if other else None)
     dev = study_device(study, row.device)
     oth = study_device(study, other) if other else None
-    got = [[_read(res, scen.index(f"{p}{n}"), d, o, dev, oth) for n in range(len(cfs))]
-           for p in prefixes]
-    solved = next((g for g in got if same_times(row, g[-2])), got[0])
+    # a prefix's columns read only when the ones before it do not have the row's times
+    # (#21: a row of both brackets read both prefixes' columns, then kept the first)
+    solved = None
+    for p in prefixes:
+        got = [_read(res, scen.index(f"{p}{n}{tag}"), d, o, dev, oth, bus)
+               for n in range(len(cfs))]
+        solved = got if solved is None else solved
+        if same_times(row, got[-2]):
+            solved = got
+            break
     return solved_rows(row, cfs, solved, other, dev)
 
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from protv2g.checks._rows import as_text, text_isin
+from protv2g.checks._rows import as_text, key_codes, text_isin
 
 __all__ = ["NOTE_COLUMN", "backup_reach_notes"]
 
@@ -71,13 +71,20 @@ def backup_reach_notes(coordination: pd.DataFrame, bus_table: pd.DataFrame | Non
                              "fault_bus", "fault_type", "case", "device")},
                          "ratio": t["margin"].to_numpy(float) + t["limit"].to_numpy(float),
                          "limit": t["limit"].to_numpy(float)}).merge(groups, on="bus_group")
-    index = pd.MultiIndex.from_frame(rows[[*_KEY, "device"]])
-    first = ~index.duplicated()
-    ratio, limit = rows["ratio"].to_numpy()[first], rows["limit"].to_numpy()[first]
     c = coordination
     at = np.flatnonzero(text_isin(c["criterion"], set(_CRITERIA)) & c["ok"].to_numpy(bool))
-    pos = index[first].get_indexer(pd.MultiIndex.from_arrays(
-        [as_text(c[k]).to_numpy()[at] for k in (*_KEY, "backup")]))
+    # each coordination row's first C5 row of the same (scenario, fault bus, fault type,
+    # case, device): both sides' keys coded together in one pass (#21: a MultiIndex of the
+    # C5 rows and its look-up were 1 % of the 10,000-bus study's checks stage), the same
+    # pairs as ``MultiIndex.get_indexer`` finds on the texts
+    n = len(rows)
+    code = key_codes(np.concatenate([rows[k].to_numpy(), as_text(c[j]).to_numpy()[at]])
+                     for k, j in zip((*_KEY, "device"), (*_KEY, "backup"), strict=True))
+    first_of = np.full(int(code.max()) + 1 if len(code) else 0, -1, dtype=np.int64)
+    distinct, first = np.unique(code[:n], return_index=True)
+    first_of[distinct] = first
+    pos = first_of[code[n:]]
+    ratio, limit = rows["ratio"].to_numpy(), rows["limit"].to_numpy()
     hit = pos >= 0
     if not hit.any():
         return coordination
@@ -86,4 +93,9 @@ def backup_reach_notes(coordination: pd.DataFrame, bus_table: pd.DataFrame | Non
     note[at[hit]] = [f"coordinates, but as a backup {b} barely reaches here: {r:.3f} × pickup "
                      f"against {lim:g} (see C5)" for b, r, lim in zip(
                          backup[at[hit]], ratio[pos[hit]], limit[pos[hit]], strict=True)]
-    return c.assign(**{NOTE_COLUMN: note})
+    # the column added to a shallow copy, as ``assign`` adds it to a deep one (#21: the
+    # IEEE 8500's coordination table copied and consolidated whole, ~1 % of its checks
+    # stage); the caller's table is not written into
+    out = c.copy(deep=False)
+    out[NOTE_COLUMN] = note
+    return out
