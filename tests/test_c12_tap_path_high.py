@@ -11,7 +11,8 @@ down from 1.0 and stops at the top of its band (0.98125). The export lowers the 
 current, its compensated voltage rises: the top tap leaves the band and the continuation
 taps down (0.96875), while the band's bottom tap (0.96875) stays in it.
 
-Reference, nothing computed by protv2g: OpenDSS (``opendssdirect``) — the taps the band holds
+Reference, nothing computed by protv2g: OpenDSS (``opendssdirect``,
+:func:`tests.test_c12_tap_path.dss_driver`) — the taps the band holds
 without and with V2G from the control's own law, ``|V/PT − I/CTprim·(R + jX)|`` inside
 vreg ± band/2 on phase 1 (IEEE C57.15; OpenDSS RegControl), each solved with the controls
 off; the depot's export from the settled tap with the controls acting (the continuation).
@@ -27,65 +28,23 @@ import numpy as np
 import pytest
 
 from .drafted_run import drafted_result
+from .test_c12_tap_path import _DSS as _FEEDER
+from .test_c12_tap_path import dss_driver
 
-_DSS = """clear
-new circuit.tappath basekv=12.47 pu=1.093 bus1=src phases=3 MVAsc3=200000 MVAsc1=200000
-new line.l1 bus1=src bus2=a phases=3 length=3 units=km r1=0.3 x1=0.6 r0=0.6 x0=1.8
-new transformer.reg phases=3 windings=2 buses=[a ar] conns=[wye wye] kvs=[12.47 12.47]
-~ kvas=[10000 10000] xhl=0.01 %loadloss=0.01
-new regcontrol.creg transformer=reg winding=2 vreg=120.9 band=2 ptratio=60 ctprim=300 R=6 X=12
-new line.l2 bus1=ar bus2=lat phases=3 length=12 units=km r1=0.3 x1=0.6 r0=0.6 x0=1.8
-new load.lat bus1=lat phases=3 kv=12.47 kw=2000 pf=0.9
-new line.l3 bus1=ar bus2=site phases=3 length=8 units=km r1=0.3 x1=0.6 r0=0.6 x0=1.8
-new load.site bus1=site phases=3 kv=12.47 kw=0 pf=0.95
-set voltagebases=[12.47]
-calcvoltagebases
-"""
+#: :mod:`tests.test_c12_tap_path`'s feeder, the source at 1.093 pu, vreg 120.9 V, ``site`` 8 km
+#: out with no load of its own.
+_DSS = (_FEEDER.replace("pu=1.0 ", "pu=1.093 ").replace("vreg=120 ", "vreg=120.9 ")
+        .replace("bus2=site phases=3 length=1 ", "bus2=site phases=3 length=8 ")
+        .replace("kw=300 pf=0.95", "kw=0 pf=0.95"))
 _KW = 700.0
-_STEP = 0.2 / 32
-_VREG, _HALF_BAND = 120.9, 1.0
+_VREG = 120.9
 
 
 def _opendss(path) -> dict:
     """OpenDSS itself (module docstring): ``site``'s highest phase (pu) without and with the
     depot at the band's top and bottom and from the settled tap; the taps."""
-    import opendssdirect as dss
-
-    dss.Text.Command(f"compile [{path}]")
-    dss.Text.Command("new generator.g bus1=site phases=3 kv=12.47 kw=0 pf=1 model=1 "
-                     "conn=delta")
-
-    def solve(kw, tap=None, controls=True):
-        dss.Generators.Name("g")
-        dss.Generators.kW(kw)
-        dss.Transformers.Name("reg")
-        dss.Transformers.Wdg(2)
-        if tap is not None:
-            dss.Transformers.Tap(tap)
-        dss.Text.Command("set controlmode=" + ("static" if controls else "off"))
-        dss.Solution.Solve()
-        assert dss.Solution.Converged()
-        dss.Transformers.Name("reg")
-        dss.Transformers.Wdg(2)
-        dss.Circuit.SetActiveBus("site")
-        return max(dss.Bus.puVmagAngle()[0::2]), dss.Transformers.Tap()
-
-    def compensated_v():
-        dss.Circuit.SetActiveElement("transformer.reg")
-        v = np.array(dss.CktElement.Voltages()).reshape(-1, 2) @ np.array([1, 1j])
-        i = np.array(dss.CktElement.Currents()).reshape(-1, 2) @ np.array([1, 1j])
-        vo, io = v[4], -i[4]  # winding 2 (4 conductors a terminal), phase 1, out of it
-        return abs(vo / 60 - io / 300 * (6 + 12j))
-
-    def held(kw):
-        out = []
-        for k in range(-10, 11):
-            tap = round(1.0 + k * _STEP, 6)
-            solve(kw, tap, controls=False)
-            if abs(compensated_v() - _VREG) <= _HALF_BAND:
-                out.append(tap)
-        return out
-
+    compile_, solve, held = dss_driver(path, "site", max, _VREG, 1.0)
+    compile_()
     v0, settled = solve(0.0)
     out = {"settled": settled, "held": held(0.0), "held_v2g": held(_KW)}
     out["from_base"] = (v0, *solve(_KW, settled))
