@@ -114,7 +114,15 @@ def test_the_row_at_814_names_reg1bs_tap_move(run):
     v = result.violations
     rows = v[(v.criterion == "C12") & (v.fault_bus == "814")].set_index("scenario")
     row = rows.loc["firm/light/100%"]
-    assert 1.05 - float(row.margin) == pytest.approx(v_homes, abs=2e-4)
+    # the flow's own voltage (the base case's taps) is OpenDSS's; the row is judged at the
+    # conservative end of where in their band the regulators rest (review rev49b #1), never
+    # below it, and says which start drove it
+    b = result.flow.buses
+    own = b[(b.bus_name.astype(str) == "814") & (b.scenario == "firm/light/100%")]
+    v_own = float(own[["vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu"]].max(axis=1).max())
+    assert v_own == pytest.approx(v_homes, abs=2e-4)
+    assert 1.05 - float(row.margin) >= v_own - 1e-9
+    assert "judged on the rise from the " in str(row.message)
     assert 1.05 - float(rows.loc["base/light", "margin"]) == pytest.approx(v_base, abs=2e-4)
     msg = str(row.message)
     assert "; a regulator's response is in this rise (its tap against the case without V2G" in msg

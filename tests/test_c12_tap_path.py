@@ -46,9 +46,13 @@ _KW = 1500.0
 _STEP = 0.2 / 32
 
 
-def _opendss(path) -> dict:
-    """OpenDSS itself (module docstring): ``lat``'s lowest phase (pu) without and with the
-    depot from the band's top and from the settled tap, and from fresh solves; the taps."""
+def dss_driver(path, bus: str, pick=min, vreg: float = 120.0, centre: float = 1.05):
+    """``(compile_, solve, held)`` on the feeder at ``path`` with a generator ``g`` at
+    ``site``: ``solve(kw, tap=None, controls=True)`` → (``pick`` of ``bus``'s phase voltages
+    (pu), the regulator's tap); ``held(kw)`` the taps (``centre`` ± 10 steps) whose
+    compensated voltage ``|V/PT − I/CTprim·(R + jX)|`` (PT 60, CTprim 300 A, R 6 V, X 12 V,
+    phase 1) lies in ``vreg`` ± 1 V, each solved with the controls off (IEEE C57.15's law;
+    OpenDSS RegControl). Also :mod:`tests.test_c12_tap_path_high`."""
     import opendssdirect as dss
 
     def compile_():
@@ -68,8 +72,8 @@ def _opendss(path) -> dict:
         assert dss.Solution.Converged()
         dss.Transformers.Name("reg")
         dss.Transformers.Wdg(2)
-        dss.Circuit.SetActiveBus("lat")
-        return min(dss.Bus.puVmagAngle()[0::2]), dss.Transformers.Tap()
+        dss.Circuit.SetActiveBus(bus)
+        return pick(dss.Bus.puVmagAngle()[0::2]), dss.Transformers.Tap()
 
     def compensated_v():
         dss.Circuit.SetActiveElement("transformer.reg")
@@ -81,12 +85,19 @@ def _opendss(path) -> dict:
     def held(kw):
         out = []
         for k in range(-10, 11):
-            tap = round(1.05 + k * _STEP, 6)
+            tap = round(centre + k * _STEP, 6)
             solve(kw, tap, controls=False)
-            if abs(compensated_v() - 120.0) <= 1.0:
+            if abs(compensated_v() - vreg) <= 1.0:
                 out.append(tap)
         return out
 
+    return compile_, solve, held
+
+
+def _opendss(path) -> dict:
+    """OpenDSS itself (module docstring): ``lat``'s lowest phase (pu) without and with the
+    depot from the band's top and from the settled tap, and from fresh solves; the taps."""
+    compile_, solve, held = dss_driver(path, "lat")
     compile_()
     _, settled = solve(0.0)
     out = {"settled": settled, "held": held(0.0), "held_v2g": held(_KW)}

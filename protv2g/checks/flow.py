@@ -109,6 +109,7 @@ from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_reg_moves import regulator_move_texts
 from protv2g.checks.flow_series import merge_series
 from protv2g.checks.flow_site_tap import SITE_TAP, site_tap
+from protv2g.checks.flow_tap_path import bracketed_high, tap_path_text
 from protv2g.checks.flow_taps import regulators_own
 from protv2g.checks.flow_unbalance import unbalance_margins, unbalance_rows
 from protv2g.checks.regulator_text import (
@@ -118,6 +119,7 @@ from protv2g.checks.regulator_text import (
 from protv2g.checks.row_groups import GROUP_PART
 from protv2g.criteria import MarginUnit
 from protv2g.messages import MessageArray
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import CheckStatus
 
 __all__ = ["FORWARD_LOCKED_TEXT", "RANGE_A_MAX_KV", "check_flow", "flow_margins",
@@ -187,14 +189,18 @@ def _has_loading(branch: pd.DataFrame | None) -> bool:
     return branch is not None and {*_BRANCH_KEYS, "loading_percent"} <= set(branch.columns)
 
 
-def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) -> pd.DataFrame:
+def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
+                       path: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
     """C12's failing voltage rows: the worst voltage ``w`` of each judged (scenario, bus)
     above ``v_max_pu`` beyond its tolerance; a bus a source or regulator set-point holds
     named so (``mechanism``); a V2G row whose base case is within the limit ``new``
-    (:mod:`protv2g.checks.flow_limit`); ``bus`` the flow's whole bus table."""
+    (:mod:`protv2g.checks.flow_limit`); ``bus`` the flow's whole bus table. ``path``: the
+    tap-path bracket's ``(rises, start)`` aligned with ``w``
+    (:func:`~protv2g.checks.flow_tap_path.bracketed_high`), said in the rows' messages."""
     th = ctx.thresholds
     tol = limit_tolerance_pu(th)
-    bad = w[w.vm_pu > th.v_max_pu + max(tol, 1e-9)]
+    over = (w.vm_pu > th.v_max_pu + max(tol, 1e-9)).to_numpy()
+    bad = w[over]
     names = _bus_names(ctx, bad.bus)
     # Python floats and lists, not the Series' NumPy scalars (#21: 63,262 rows at 10,000
     # buses; the same text), the scenario's text and the limit's once each
@@ -250,6 +256,13 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame) ->
                             strict=True):
                 mechanism[k], text = held[b]
                 suffix[k] = f"{suffix.get(k, '')}; {text}"
+    if path is not None:  # where in their band the regulators rest (rev49b #1)
+        rises, start = path[0][over], path[1][over]
+        charging = bad.scenario.astype(str).str.startswith(CHARGING_SNAPSHOT_PREFIX).to_numpy()
+        said = np.isfinite(rises[:, 0]) & np.isfinite(rises[:, 1:]).any(axis=1)
+        for k in np.flatnonzero(said).tolist():
+            suffix[k] = suffix.get(k, "") + tap_path_text(
+                str(names[k]), rises[k], int(start[k]), bool(charging[k]), change="rise")
     if suffix:
         at = np.fromiter(suffix, dtype=np.intp, count=len(suffix))
         message = message.suffixed(at, [suffix[k] for k in at.tolist()])
@@ -391,8 +404,11 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         rows.append(not_judged)
         w = _worst(judged, ["scenario", "bus"], "vm_pu")
         _keep_bases(ctx, "vm_pu", bus, w)
+        # judged at the conservative end of where in their band the regulators rest, as the
+        # under-voltage rows (review rev49b #1, :mod:`protv2g.checks.flow_tap_path`)
+        w, path = bracketed_high(judged, w, ctx.base_of)
         record_band_judged(ctx, bus, w)  # the buses judged against the limit, for the search
-        rows.append(_over_voltage_rows(ctx, bus, w))
+        rows.append(_over_voltage_rows(ctx, bus, w, path))
         rows.append(_at_limit_row(ctx, bus, w))
         # below Range A's minimum (review rev34a M0: charging's under-voltage was not judged)
         rows.append(under_voltage_rows(ctx, judged, partial(_bus_names, ctx)))

@@ -27,8 +27,19 @@ way, 0.0004 pu edge to edge; :mod:`protv2g.flow.tap_band`). A fresh solve of eac
 not one of the three: with cascaded regulators it pairs one rest point without V2G with
 another with it (review rev43a's 0.0093 pu at 200 kW), a tap path as arbitrary as any.
 
-Over-voltage rows are not bracketed here (the export raises the bus; their own rules,
-:mod:`protv2g.checks.flow_taps` and :mod:`protv2g.checks.flow_band`, read the taps).
+Over-voltage rows are bracketed the same way (review rev49b #1): the flow gives each
+snapshot's highest service voltage at each edge too (:data:`~protv2g.flow.tap_band.
+TOP_HIGH_COLUMN`, :data:`~protv2g.flow.tap_band.BOTTOM_HIGH_COLUMN`); :func:`tap_path_rises`
+reads V2G's rise each way (like with like), :func:`judged_high` judges the row at the base
+case's voltage plus the largest rise, and the row's message says the three rises
+(:func:`tap_path_text` with ``change="rise"``). IEEE 8500 with three sites (the homes' 3 ×
+7.2 kW at 240 V on sx3312692a, firm/light): from the base case's taps the depot's and
+campus's export tapped vreg2_a/b down one step and the homes' bus read 1.0491 pu (+0.0186
+pu), OpenDSS 1.0549 pu; from the top of the band 1.0310 → 1.0558 pu (+0.0248 pu) — a V2G
+over-voltage judged on one rest point was missed. The rules after the voltage (a
+regulator's own tap move, a bus past a regulator rising as its output, a site's own bus:
+:mod:`protv2g.checks.flow_taps`, :mod:`protv2g.checks.flow_band`,
+:mod:`protv2g.checks.flow_site_tap`) read the taps of the base case's path as before.
 """
 
 from __future__ import annotations
@@ -38,10 +49,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from protv2g.flow.tap_band import BOTTOM_COLUMN, TOP_COLUMN
+from protv2g.flow.tap_band import BOTTOM_COLUMN, BOTTOM_HIGH_COLUMN, TOP_COLUMN, TOP_HIGH_COLUMN
 
-__all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "judged_low", "tap_path_drops",
-           "tap_path_text", "tap_words"]
+__all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "bracketed_high", "judged_high", "judged_low",
+           "tap_path_drops", "tap_path_rises", "tap_path_text", "tap_words"]
 
 #: The three starts, in the order of :func:`tap_path_drops`'s columns.
 STARTS = ("the base case's taps", "the top of their band with and without V2G",
@@ -57,25 +68,27 @@ _MORE_PU = 1e-6
 
 
 def tap_path_drops(judged: pd.DataFrame, low: np.ndarray, rows: pd.DataFrame,
-                   base_of: Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
+                   base_of: Mapping[str, str],
+                   columns: tuple[str, str] = (TOP_COLUMN, BOTTOM_COLUMN)
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """``(drops, base_low)``: ``(n, 3)`` V2G's drop of each row's lowest service voltage (pu,
     positive = lower with V2G) from each of :data:`STARTS`, NaN where the flow gives none;
     ``(n,)`` the base case's lowest voltage from its own taps.
 
     ``judged``: the flow's judged bus rows (every scenario and step), ``low`` their lowest
     service voltage (:func:`~protv2g.checks.flow_low.lowest_voltage_pu`); ``rows``: the rows
-    to judge (``scenario``, ``bus``, ``step``, ``v_low_pu``)."""
+    to judge (``scenario``, ``bus``, ``step``, ``v_low_pu``); ``columns``: the flow's top and
+    bottom columns read (:func:`tap_path_rises` reads the highest voltage's)."""
     n = len(rows)
     drops = np.full((n, 3), np.nan)
     base_low = np.full(n, np.nan)
-    if not n or TOP_COLUMN not in judged.columns:
+    if not n or not set(columns) <= set(judged.columns):
         return drops, base_low
     step = (judged["step"].to_numpy() if "step" in judged.columns
             else np.zeros(len(judged), dtype=int))
     key = pd.MultiIndex.from_arrays([judged["scenario"].astype(str).to_numpy(),
                                      pd.to_numeric(step).astype(int), judged["bus"].to_numpy()])
-    cols = np.column_stack([low, judged[TOP_COLUMN].to_numpy(float),
-                            judged[BOTTOM_COLUMN].to_numpy(float)])
+    cols = np.column_stack([low, *(judged[c].to_numpy(float) for c in columns)])
     table = pd.DataFrame(cols, index=key).groupby(level=[0, 1, 2]).first()
     r_step = (pd.to_numeric(rows["step"]).astype(int).to_numpy() if "step" in rows.columns
               else np.zeros(n, dtype=int))
@@ -88,6 +101,46 @@ def tap_path_drops(judged: pd.DataFrame, low: np.ndarray, rows: pd.DataFrame,
     drops[v2g] = got[v2g]
     base_low[v2g] = ref.to_numpy(float)[v2g, 0]
     return drops, base_low
+
+
+def tap_path_rises(judged: pd.DataFrame, high: np.ndarray, rows: pd.DataFrame,
+                   base_of: Mapping[str, str]) -> tuple[np.ndarray, np.ndarray]:
+    """``(rises, base_high)``: :func:`tap_path_drops` of the highest service voltage ``high``
+    (:func:`~protv2g.checks.flow_limit.judged_voltage_pu` of ``judged``; the flow's
+    :data:`~protv2g.flow.tap_band.TOP_HIGH_COLUMN` and
+    :data:`~protv2g.flow.tap_band.BOTTOM_HIGH_COLUMN`), signed as a rise (positive = higher
+    with V2G), and the base case's highest voltage from its own taps."""
+    drops, base_high = tap_path_drops(judged, high, rows, base_of,
+                                      (TOP_HIGH_COLUMN, BOTTOM_HIGH_COLUMN))
+    return -drops, base_high
+
+
+def judged_high(v_high: np.ndarray, rises: np.ndarray, base_high: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(judged, start)``: :func:`judged_low` mirrored — each row's own voltage unless a
+    band start raises the bus more, then the base case's voltage plus that largest rise.
+
+    >>> judged_high(np.array([1.0491]), np.array([[0.0186, 0.0248, 0.0151]]),
+    ...             np.array([1.0305]))
+    (array([1.0553]), array([1]))
+    """
+    got, start = judged_low(-np.asarray(v_high, float), rises, -np.asarray(base_high, float))
+    return -got + 0.0, start
+
+
+def bracketed_high(judged: pd.DataFrame, w: pd.DataFrame, base_of: Mapping[str, str]
+                   ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+    """C12's worst over-voltage rows ``w`` (``scenario``, ``bus``, ``step``, ``vm_pu``, of the
+    ``judged`` bus rows whose ``vm_pu`` is the judged voltage) with ``vm_pu`` the voltage
+    :func:`judged_high` judges them at (a copy where a band start drives one; ``w`` itself
+    otherwise), and ``(rises, start)`` aligned with them (:func:`tap_path_text`'s input)."""
+    rises, base_high = tap_path_rises(judged, judged["vm_pu"].to_numpy(float), w, base_of)
+    v, start = judged_high(w["vm_pu"].to_numpy(float), rises, base_high)
+    at = start > 0
+    if at.any():
+        w = w.copy()
+        w["vm_pu"] = np.where(at, v, w["vm_pu"].to_numpy(float))
+    return w, (rises, start)
 
 
 def judged_low(v_low: np.ndarray, drops: np.ndarray, base_low: np.ndarray
@@ -110,12 +163,13 @@ def judged_low(v_low: np.ndarray, drops: np.ndarray, base_low: np.ndarray
     return np.round(judged, 12), np.where(more, start, 0)
 
 
-def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool = False
-                  ) -> str:
+def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool = False,
+                  change: str = "drop") -> str:
     """The bracket in words for one row (``drops`` its ``(3,)`` :func:`tap_path_drops`), ""
     where the flow gives no band start. ``charging``: the row is a charging snapshot's (the
     sites charging, no export): the drop is the charging's, said so (review ver44 M1: IEEE
     123's charging row read "V2G lowers 65 by +0.0177 pu … when the export starts").
+    ``change="rise"``: an over-voltage row's (``drops`` its :func:`tap_path_rises`).
 
     >>> tap_path_text("890", np.array([0.0085, 0.0141, -0.0021]), 1)[:84]
     '; where in their band the regulators rest when the export starts decides this drop ('
@@ -130,12 +184,13 @@ def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool =
     said = ", ".join(f"{d:.4f} pu from {s}" for d, s in zip(drops, starts, strict=True)
                      if np.isfinite(d))
     end = ("the conservative end" if start else "the largest of the three")
-    return (f"{TAP_PATH_TEXT}{what} starts decides this drop (a regulator moves a tap only "
-            "when its compensated voltage leaves vreg ± band/2 — IEEE C57.15; the model's "
-            "RegControl band and line-drop R/X — so each tap in the band is a rest point; a "
-            f"negative drop is a rise): {cause} lowers {bus_name} by {said} (each start "
-            f"against the case without {cause} at the same start); judged on the drop from "
-            f"{starts[start]}, {end}")
+    other, verb = ("drop", "raises") if change == "rise" else ("rise", "lowers")
+    return (f"{TAP_PATH_TEXT}{what} starts decides this {change} (a regulator moves a tap "
+            "only when its compensated voltage leaves vreg ± band/2 — IEEE C57.15; the "
+            "model's RegControl band and line-drop R/X — so each tap in the band is a rest "
+            f"point; a negative {change} is a {other}): {cause} {verb} {bus_name} by {said} "
+            f"(each start against the case without {cause} at the same start); judged on "
+            f"the {change} from {starts[start]}, {end}")
 
 
 def tap_words(message: str) -> str:

@@ -27,7 +27,8 @@ band as the model sets them; an upstream regulator's move may move a downstream 
 its control would). From each edge each of the base case's snapshots is solved again (the
 export arriving with the regulators there, their controls acting) and its regulators moved
 to the same edge of their own band. The bus table gets each row's lowest service voltage
-at the top (:data:`TOP_COLUMN`) and at the bottom of the band (:data:`BOTTOM_COLUMN`), the
+at the top (:data:`TOP_COLUMN`) and at the bottom of the band (:data:`BOTTOM_COLUMN`), and
+its highest (:data:`TOP_HIGH_COLUMN`, :data:`BOTTOM_HIGH_COLUMN`), the
 base case's and the snapshot's alike; NaN on every other row (a 96-step day keeps its
 chronology). An edge against the same edge is the band's shift — what the export does to
 the voltages the regulators may leave a bus at. The top without V2G against wherever the
@@ -71,10 +72,11 @@ search's own solve of the state is read, so no second solve settles a tie elsewh
 8500, base/der_off's top from base/peak's equal edge, regb47).
 
 What it moves: the edge stops one tap short at a tie (one step lower at the top, one higher
-at the bottom). The columns feed C12's under-voltage drop only, the base case's edge less
-the snapshot's same edge (:mod:`protv2g.checks.flow_tap_path`; over-voltage rows do not
-read them): a refused tie is the conservative side for the base case's search at the bottom
-(its voltage higher, the drop larger) and for a snapshot's at the top, and the other side
+at the bottom). The columns feed C12's under-voltage drop, the base case's edge less the
+snapshot's same edge, and its over-voltage rise alike (the highest voltage's columns,
+:mod:`protv2g.checks.flow_tap_path`): for the drop a refused tie is the conservative side
+for the base case's search at the bottom (its voltage higher, the drop larger)
+and for a snapshot's at the top, and the other side
 for the other two. The rule refuses in all four alike — like with like, both edges the last
 rest point more than the tolerance inside the band, and a tie OpenDSS refused is no rest
 point to keep. A trial landing within the solution's own noise of the tolerance's mark is a
@@ -98,13 +100,19 @@ from protv2g.flow.reg_band import (
     reg_settings,
 )
 
-__all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "band_edge", "low_service_pu", "with_band_starts"]
+__all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "TOP_HIGH_COLUMN", "BOTTOM_HIGH_COLUMN", "band_edge",
+           "high_service_pu", "low_service_pu", "with_band_starts"]
 
 #: Bus-table column: the row's lowest service voltage (pu) with the regulators at the top of
 #: their band, in the base case and in the snapshot alike (the top edge as V2G shifts it).
 TOP_COLUMN = "vm_band_top_low_pu"
 #: The same at the bottom of their band.
 BOTTOM_COLUMN = "vm_band_bottom_low_pu"
+#: The same two with each row's highest service voltage (pu): C12's over-voltage rows read
+#: them as its under-voltage rows read the lowest (review rev49b #1).
+TOP_HIGH_COLUMN = "vm_band_top_high_pu"
+#: The highest at the bottom of their band.
+BOTTOM_HIGH_COLUMN = "vm_band_bottom_high_pu"
 #: At most this many passes over the regulators (each pass moves every one by ≤ 1 tap; a band
 #: holds a few taps).
 MAX_PASSES = 8
@@ -121,6 +129,17 @@ def low_service_pu(tab: Any) -> np.ndarray:
     ll = tab["vm_ll_max_pu"].to_numpy(float)
     with np.errstate(invalid="ignore"):
         return np.where(np.isnan(ll), np.fmin.reduce(phases), tab["vm_ll_min_pu"].to_numpy(float))
+
+
+def high_service_pu(tab: Any) -> np.ndarray:
+    """``(rows,)`` the highest service voltage of each bus-table row (pu): the highest of
+    ``vm_pu`` and the phases, ``vm_pu`` and the largest line-to-line voltage on a bus with no
+    path to ground (``vm_ll_max_pu`` given) — the voltage C12's limit judges
+    (:func:`~protv2g.checks.flow_limit.judged_voltage_pu`)."""
+    cols = [c for c in ("vm_pu", "vm_a_pu", "vm_b_pu", "vm_c_pu") if c in tab.columns]
+    vm = np.fmax.reduce([tab[c].to_numpy(float) for c in cols])
+    ll = tab["vm_ll_max_pu"].to_numpy(float)
+    return np.where(np.isnan(ll), vm, np.fmax(tab["vm_pu"].to_numpy(float), ll))
 
 
 def _solve(engine: Any, block: Any, start: dict, base_case: bool,
@@ -279,7 +298,9 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
     if not engine.regulated_steps() or not getattr(model, "controls_on", True):
         return buses
     nb = len(model.buses)
-    cols = {TOP_COLUMN: np.full(len(buses), np.nan), BOTTOM_COLUMN: np.full(len(buses), np.nan)}
+    cols = {c: np.full(len(buses), np.nan)
+            for c in (TOP_COLUMN, BOTTOM_COLUMN, TOP_HIGH_COLUMN, BOTTOM_HIGH_COLUMN)}
+    high = {TOP_COLUMN: TOP_HIGH_COLUMN, BOTTOM_COLUMN: BOTTOM_HIGH_COLUMN}
     by_name = {b.scenario: b for b in blocks}
     starts = {b.base for b in blocks if len(b.load_fraction) == 1 and b.base != b.scenario
               and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
@@ -315,6 +336,7 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
                                 np.arange(1), b.time_h, ungrounded)
                 lo = where[b.scenario][0]
                 cols[col][lo * nb:(lo + 1) * nb] = low_service_pu(tab)
+                cols[high[col]][lo * nb:(lo + 1) * nb] = high_service_pu(tab)
     out = buses.copy(deep=False)
     for col, values in cols.items():
         out[col] = pd.Series(values, index=buses.index)

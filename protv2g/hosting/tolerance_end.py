@@ -39,7 +39,9 @@ re-judged at 0.0001 pu (review vr41) gave 428 kW at m1209811. Without that recor
 other than protv2g's own) no end is given. A site's own bus, out of the base case, is judged
 from its voltage idle (C12's ``site transformer no-load tap`` rows: one at the limit idle is
 left out). A bus over the limit beyond ``t_lo`` without V2G is the other bracket's
-(``over_limit_kw``, :mod:`.voltage_text`).
+(``over_limit_kw``, :mod:`.voltage_text`). ``V`` is C12's judged voltage: the base case's
+plus the largest of V2G's rises from the base case's taps and from the top and the bottom of
+the regulators' band, like with like (:mod:`protv2g.checks.flow_tap_path`, review rev49b #1).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ from protv2g.checks.flow_limit import (
     rise_band_pu,
 )
 from protv2g.checks.flow_site_tap import idle_voltages
+from protv2g.flow.tap_band import BOTTOM_HIGH_COLUMN, TOP_HIGH_COLUMN
 
 __all__ = ["LOW_TOLERANCE_PU", "NEAR_PU", "at_v_max", "bus_label", "excess_by_bus",
            "flow_excess", "tolerance_end_text", "with_at_v_max"]
@@ -97,7 +100,12 @@ def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str]
     rows = np.flatnonzero(at)
     w = pd.DataFrame({"scenario": scen[rows], "bus": bus["bus"].to_numpy()[rows],
                       "v": judged_voltage_pu(bus, rows)})
-    top = w.groupby(["scenario", "bus"], sort=False).v.max()
+    edges = [c for c in (TOP_HIGH_COLUMN, BOTTOM_HIGH_COLUMN) if c in bus.columns]
+    for c in edges:  # the band's edges (one-step snapshots; NaN elsewhere)
+        w[c] = bus[c].to_numpy(float)[rows]
+    grouped = w.groupby(["scenario", "bus"], sort=False)
+    top = grouped.v.max()
+    edge = grouped[edges].max() if edges else None
     # a site's own bus, out of the base case: its voltage with the site built and idle, as
     # C12 judges it (:func:`protv2g.checks.flow_site_tap.site_tap`); one at the limit idle is
     # the site transformer's tap (a setting), not this bracket's
@@ -109,6 +117,13 @@ def excess_by_bus(bus: pd.DataFrame, base_of: Mapping[str, str], names: set[str]
             continue
         v = top.loc[name]
         v0 = top.loc[base].reindex(v.index)
+        if edge is not None:  # judged over where the regulators rest, as C12 (rev49b #1)
+            rise = (edge.loc[name].reindex(v.index)
+                    - edge.loc[base].reindex(v.index)).to_numpy(float)
+            with np.errstate(invalid="ignore"):
+                best = np.fmax.reduce(rise, axis=1) if rise.shape[1] else np.full(len(v), np.nan)
+                more = best > (v - v0).to_numpy(float) + 1e-6
+            v = v.where(~more, v0 + best)
         if base in idle.index.get_level_values(0):
             on_idle = idle.loc[base].reindex(v.index)
             on_idle = on_idle.where(on_idle <= v_max_pu - t_lo_pu)
