@@ -305,3 +305,30 @@ def test_each_rules_margin_reproduces_the_checks_own_on_the_depot_example(depot_
         assert float(f(tp, tb)[0]) == pytest.approx(float(r.margin_s), abs=1e-3), r
         seen.add((r.criterion, r.check))
     assert {x[0] for x in seen} == {"C1", "C2", "C4"} and len(seen) == 4
+
+
+def test_a_backup_that_stops_operating_is_the_crossing():
+    """Review ver49 (rev49a #3, EPRI DG_Protection F01, C2 fuse saving of recloser a over
+    fuse f1): recloser a has only its 200 A phase element; SLG-a at Lat1, min, 20 Ω, without
+    V2G it sees 223.3 A (OpenDSS 223.52 A) and the saving margin is +0.52 s (by hand from the
+    model's tables 0.520947 s), but at 24 Ω (199.8 A, OpenDSS) it no longer picks up: the pair
+    falls short of saving below 200 A. The search returned nothing there ("the backup stops
+    operating first"); the crossing is the recloser's pickup."""
+    import numpy as np
+
+    from protv2g.checks.base_crossing import _crossing
+    from protv2g.checks.base_crossing_rules import SAVING, rule_margin
+    from protv2g.devices.kinds import operating_times
+
+    rc = build_device("recloser", {"name": "a", "phase_min_trip_a": 200, "fast_curve": "101",
+                                   "delayed_curve": "133", "n_fast": 1, "n_delayed": 3})
+    fuse = build_device("fuse", {"name": "f1", "link": "40K"})
+    saving = rule_margin(SAVING, 1.25, 0.0)
+    i_a = 223.3
+    m1 = float(saving(operating_times(fuse, np.array([i_a]), np.array([0.0])),
+                      operating_times(rc, np.array([i_a]), np.array([0.0])))[0])
+    assert m1 == pytest.approx(0.52, abs=0.01)
+    s, why, stopped = _crossing(fuse, rc, (i_a, 0.0), (i_a, 0.0), saving, m1)
+    assert (why, stopped) == ("", "backup")
+    assert s * i_a == pytest.approx(200.0, abs=0.01)  # the recloser's minimum trip
+    assert crossing_scale(fuse, rc, (i_a, 0.0), (i_a, 0.0), 0.0, m1, saving) == pytest.approx(s)

@@ -119,32 +119,41 @@ def crossing_scale(primary: Any, backup: Any, i_primary_a: tuple[float, float],
         ``s`` (the crossing current is ``s`` × the row's), or None where the margin at
         ``s = 1`` is not positive or does not change sign down to ``s`` = 0.2.
     """
-    s, _ = _crossing(primary, backup, i_primary_a, i_backup_a,
-                     margin_of or rule_margin(C1_CHECK, np.nan, required_s), margin_s)
+    s, _, _ = _crossing(primary, backup, i_primary_a, i_backup_a,
+                        margin_of or rule_margin(C1_CHECK, np.nan, required_s), margin_s)
     return s
 
 
 def _crossing(primary: Any, backup: Any, i_primary_a: tuple[float, float],
               i_backup_a: tuple[float, float], margin_of: Margin,
-              margin_s: float | None) -> tuple[float | None, str]:
+              margin_s: float | None) -> tuple[float | None, str, str]:
     """(:func:`crossing_scale`'s ``s``, ``"curves"`` where the curves do not reproduce the
-    base row's margin at ``s = 1``, else ``""``)."""
-    def margin(s: np.ndarray) -> np.ndarray:
+    base row's margin at ``s = 1``, else ``""``, and ``"primary"``/``"backup"`` where the
+    pair falls short because that device stops operating below the crossing — its pickup —
+    else ``""``).
+
+    A device that stops operating is a crossing too (review ver49, EPRI DG_Protection F01:
+    C2 recloser a / fuse f1, recloser a's 200 A phase element sees 223.3 A at 20 Ω and
+    199.8 A at 24 Ω without V2G — OpenDSS — and below its pickup there is no fuse saving)."""
+    def times(s: np.ndarray) -> tuple[dict, dict]:
         s = np.asarray(s, float)
-        tb = operating_times(backup, s * i_backup_a[0], s * i_backup_a[1])
-        tp = operating_times(primary, s * i_primary_a[0], s * i_primary_a[1])
+        return (operating_times(primary, s * i_primary_a[0], s * i_primary_a[1]),
+                operating_times(backup, s * i_backup_a[0], s * i_backup_a[1]))
+
+    def margin(s: np.ndarray) -> np.ndarray:
+        tp, tb = times(s)
         with np.errstate(invalid="ignore"):
             return np.asarray(margin_of(tp, tb), float)
 
     m1 = float(margin(np.array([1.0]))[0])
     if not math.isfinite(m1) or m1 <= 0 or (margin_s is not None
                                              and abs(m1 - margin_s) > SELF_CHECK_S):
-        return None, "curves"
+        return None, "curves", ""
     grid = np.geomspace(1.0, _S_MIN, 321)
     m = margin(grid)
     below = np.flatnonzero(~(m > 0))  # first point not passing (NaN: no time: not passing)
-    if not len(below) or not np.isfinite(m[below[0]]):
-        return None, ""  # no crossing, or the backup stops operating first (nothing to judge)
+    if not len(below):
+        return None, "", ""  # no crossing down to _S_MIN
     hi, lo = float(grid[below[0] - 1]), float(grid[below[0]])
     for _ in range(60):
         mid = 0.5 * (hi + lo)
@@ -152,7 +161,13 @@ def _crossing(primary: Any, backup: Any, i_primary_a: tuple[float, float],
             hi = mid
         else:
             lo = mid
-    return 0.5 * (hi + lo), ""
+    stopped = ""
+    if not np.isfinite(margin(np.array([lo]))[0]):  # short of a time, not of the rule
+        tp, tb = times(np.array([lo]))
+        stopped = ("backup" if not np.isfinite(np.asarray(tb["t_op_s"], float)[0])
+                   else "primary" if not np.isfinite(np.asarray(tp["t_op_s"], float)[0])
+                   else "")
+    return 0.5 * (hi + lo), "", stopped
 
 
 def loop_impedance_ohm(i_min_a: float, phi_min_deg: float, i_max_a: float, phi_max_deg: float,
@@ -363,9 +378,9 @@ def _note(env: _Env, base: str | None, fault_bus: str, fault_type: str, dev: str
         return not_computed_text(env.r_min_ohm, "rule")
     if p is None or k is None:
         return not_computed_text(env.r_min_ohm, "curves")
-    s, why = _crossing(p, k, (float(row.i_primary_a), float(row.i_primary_3i0_a)),
-                       (float(row.i_backup_a), float(row.i_backup_3i0_a)), margin_of,
-                       float(row.margin_s))
+    s, why, stopped = _crossing(p, k, (float(row.i_primary_a), float(row.i_primary_3i0_a)),
+                                (float(row.i_backup_a), float(row.i_backup_3i0_a)),
+                                margin_of, float(row.margin_s))
     if s is None:
         return not_computed_text(env.r_min_ohm, why) if why else None
     i_min = float(mn.ikss_ka.iloc[0]) * 1e3 if len(mn) == 1 else float(row.i_primary_a)
@@ -376,5 +391,7 @@ def _note(env: _Env, base: str | None, fault_bus: str, fault_type: str, dev: str
          if env.iec and len(mn) == 1 and len(mx) == 1 and math.isfinite(kv_ln) else None)
     i_x = s * i_min
     r_x = math.nan if z is None else crossing_resistance_ohm(z, _e_v(kv_ln, "min"), i_x)
+    stops = {"backup": str(row.backup), "primary": str(row.primary)}.get(stopped)
     return crossing_text(i_x, r_x, env.r_min_ohm, float(row.required_s),
-                         rule_text(str(row.check), f, float(row.required_s)))
+                         rule_text(str(row.check), f, float(row.required_s))) + (
+        f" (below that current {stops} does not operate: its pickup)" if stops else "")
