@@ -22,6 +22,7 @@ from protv2g.text_codes import text_codes
 
 __all__ = ["CRITERION_FIELDS", "GROUND_FIELDS", "IN_SERVICE_FIELD", "LIGHT_LOAD_INPUT",
            "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "THRESHOLD_FIELDS",
+           "THRESHOLD_WORDS",
            "_Coded", "_held", "passing_at",
            "_todo_sources"]
 
@@ -79,7 +80,7 @@ THRESHOLD_FIELDS: dict[str, tuple[str, str, int]] = {
     "sensitivity_backup_factor": ("C5", "× pickup", -1),
 }
 #: The words a drafted threshold's item ends with (:func:`passing_at` finds it by them).
-_THRESHOLD_WORDS = "(drafted: TODO, the limit the row is judged against)"
+THRESHOLD_WORDS = "(drafted: TODO, the limit the row is judged against)"
 
 
 class _Coded:
@@ -190,7 +191,7 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
 def _threshold_item(name: str, value: float) -> str:
     """A drafted threshold's item: "checks.v_max_pu = 1.05 pu (drafted: TODO; …)"."""
     unit = THRESHOLD_FIELDS[name][1]
-    return f"checks.{name} = {value:g} {unit} {_THRESHOLD_WORDS}"
+    return f"checks.{name} = {value:g} {unit} {THRESHOLD_WORDS}"
 
 
 def _threshold_sources(violations: pd.DataFrame, bases: InputBases, rows: _Coded
@@ -224,7 +225,7 @@ def passing_at(text: str, margin: object, limit: object) -> str:
         m, lim = float(margin), float(limit)
     except (TypeError, ValueError):
         return text
-    if _THRESHOLD_WORDS not in text or not (np.isfinite(m) and np.isfinite(lim)):
+    if THRESHOLD_WORDS not in text or not (np.isfinite(m) and np.isfinite(lim)):
         return text
     for name, (_, unit, side) in THRESHOLD_FIELDS.items():
         item = _threshold_item(name, lim)

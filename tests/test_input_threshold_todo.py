@@ -56,3 +56,24 @@ def test_a_checks_todo_in_the_study_file_is_read():
                        / "study.yaml")
     b = study_input_bases(study, ["checks.v_max_pu (line 77)", "checks.relay_technology"])
     assert b.todo_checks == {"v_max_pu": float(study.document.checks.v_max_pu)}
+
+
+def test_the_findings_rests_on_names_the_drafted_limit():
+    """Review ver49 (rev49a #5, LVTestCase F03, C12 1.076 pu against a drafted v_max_pu of
+    1.05 pu; OpenDSS 1.0765 pu): the Findings' "Rests on" said only "drafted value (TODO)";
+    it names the threshold and where the worst row passes, as the gate line does."""
+    import pandas as pd
+
+    from protv2g.input_todo import _threshold_item
+    from protv2g.report.derived import _rests_on_texts
+
+    item = _threshold_item("v_max_pu", 1.05)
+    ev = pd.DataFrame({"evidence": ["E0001", "E0002"], "input_basis": ["todo", "given"],
+                       "input_todo": [f"the peak load level (drafted); {item}", ""],
+                       "margin": [-0.026475, 0.1], "limit": [1.05, 1.05]})
+    f = pd.DataFrame({"input_basis": ["todo", "given"], "evidence_first": ["E0001", "E0002"]})
+    first, second = _rests_on_texts(f, ev)
+    assert first.startswith("drafted value (TODO): checks.v_max_pu = 1.05 pu")
+    assert first.endswith("passing at checks.v_max_pu ≥ 1.077 pu")
+    assert "peak load" not in first  # the limit only; the other inputs stay in the gate's list
+    assert second == "given data"  # a row on given data: nothing added
