@@ -32,11 +32,12 @@ from protv2g.checks.equipment import EQUIPMENT as EQUIPMENT_ROW
 from protv2g.checks.equipment import EQUIPMENT_WORSE as EQUIPMENT_WORSE_ROW
 from protv2g.checks.equipment import PROJECT as PROJECT_ROW
 from protv2g.checks.load import CHARGING_PEAKS
+from protv2g.findings_headline import V2G_MOVED
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DAY_SCENARIO_PREFIX
 
 __all__ = ["ROW_ATTRIBUTIONS", "Attribution", "by_charging", "by_charging_coded",
            "check_attribution", "finding_attribution",
-           "is_charging_peak",
+           "is_charging_peak", "lower_status_tail",
            "is_charging_snapshot", "marginal_without_v2g"]
 
 #: Row attributions that make a row V2G's (or the charging's) change against its base case.
@@ -259,3 +260,27 @@ def marginal_without_v2g(findings: pd.DataFrame, evidence: pd.DataFrame) -> np.n
     pre = findings["attribution"].astype(str).to_numpy() == Attribution.PRE_EXISTING.value
     ids = findings["finding"].astype(str)
     return pre & ids.map(passes).fillna(False).to_numpy(dtype=bool)
+
+
+#: Attributions that already say V2G (or its charging) moves the finding's own rows.
+_V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
+                               Attribution.WORSE_CHARGING, Attribution.PROJECT})
+
+
+def lower_status_tail(attribution: str, status: str,
+                      coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int,
+                      warn_rows: np.ndarray | None, charging: bool) -> str:
+    """The words a fail finding whose fail rows V2G does not move adds for its warn rows
+    V2G does move (review rev49b #6, IEEE 8500 F09, C5 head: seven pre-existing fail rows
+    in its primary zone, 731 backup-zone warn rows made worse and 9 new): "V2G moves 740 of
+    its warn rows (made worse by V2G there; not failing)"; "" otherwise. ``coded``: the
+    rows' attribution codes and texts, ``warn_rows`` ``(n,)`` bool."""
+    if status != "fail" or warn_rows is None or attribution in _V2G_ATTRIBUTIONS:
+        return ""
+    codes, texts = coded
+    part = codes[lo:hi][warn_rows[lo:hi]]
+    moved = np.isin(texts[part], list(V2G_MOVED)) if len(part) else np.zeros(0, bool)
+    if not moved.any():
+        return ""
+    words = finding_attribution(pd.unique(texts[part[moved]]).tolist(), charging)
+    return f"V2G moves {int(moved.sum()):,} of its warn rows ({words} there; not failing)"

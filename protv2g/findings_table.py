@@ -13,7 +13,12 @@ from protv2g.checks.duty import LEVEL_CHANGE
 from protv2g.checks.equipment import EQUIPMENT, EQUIPMENT_SAVING, EQUIPMENT_WORSE
 from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE
-from protv2g.findings_attribution import Attribution, by_charging_coded, finding_attribution
+from protv2g.findings_attribution import (
+    Attribution,
+    by_charging_coded,
+    finding_attribution,
+    lower_status_tail,
+)
 from protv2g.findings_groups import BusRows, group_trend_columns
 from protv2g.findings_headline import (
     V2G_MOVED,
@@ -112,30 +117,6 @@ def _distinct(coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int,
     if where is not None and where[lo:hi].any():
         part = part[where[lo:hi]]
     return texts[pd.unique(part)].tolist()
-
-
-#: Attributions that already say V2G (or its charging) moves the finding's own rows.
-_V2G_ATTRIBUTIONS = frozenset({Attribution.CAUSED, Attribution.WORSE, Attribution.CAUSED_CHARGING,
-                               Attribution.WORSE_CHARGING, Attribution.PROJECT})
-
-
-def _lower_status_tail(attribution: str, status: str,
-                       coded: tuple[np.ndarray, np.ndarray], lo: int, hi: int,
-                       warn_rows: np.ndarray | None, charging: bool) -> str:
-    """The words a fail finding whose fail rows V2G does not move adds for its warn rows
-    V2G does move (review rev49b #6, IEEE 8500 F09, C5 head: seven pre-existing fail rows
-    in its primary zone, 731 backup-zone warn rows made worse and 9 new): "V2G moves 740 of
-    its warn rows (made worse by V2G there; not failing)"; "" otherwise. ``coded``: the
-    rows' attribution codes and texts, ``warn_rows`` ``(n,)`` bool."""
-    if status != "fail" or warn_rows is None or attribution in _V2G_ATTRIBUTIONS:
-        return ""
-    codes, texts = coded
-    part = codes[lo:hi][warn_rows[lo:hi]]
-    moved = np.isin(texts[part], list(V2G_MOVED)) if len(part) else np.zeros(0, bool)
-    if not moved.any():
-        return ""
-    words = finding_attribution(pd.unique(texts[part[moved]]).tolist(), charging)
-    return (f"V2G moves {int(moved.sum()):,} of its warn rows ({words} there; not failing)")
 
 
 def rule_labels(coordination: pd.DataFrame | None) -> dict[str, str]:
@@ -383,7 +364,7 @@ def finding_rows(evidence: pd.DataFrame, coded: dict[str, tuple[np.ndarray, np.n
         attribution = finding_attribution(
             _distinct(given["attribution"], lo, hi, of_status.get(str(w["status"]))),
             charging)
-        lower_tail = _lower_status_tail(
+        lower_tail = lower_status_tail(
             attribution, str(w["status"]), given["attribution"], lo, hi,
             of_status.get("warn"), charging)
         # a pre-existing finding's message leads with its worst row's base-case twin, V2G's

@@ -23,7 +23,7 @@ from protv2g.text_codes import text_codes
 __all__ = ["CRITERION_FIELDS", "GROUND_FIELDS", "IN_SERVICE_FIELD", "LIGHT_LOAD_INPUT",
            "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "THRESHOLD_FIELDS",
            "THRESHOLD_WORDS",
-           "_Coded", "_held", "passing_at",
+           "_Coded", "_held", "passing_at", "threshold_limits",
            "_todo_sources"]
 
 
@@ -254,3 +254,23 @@ def _held(violations: pd.DataFrame, bases: InputBases, rows: _Coded) -> np.ndarr
     if bases.regulated_buses:  # without the names (a bare InputBases): held, as before
         at_regulator &= rows.test("fault_bus", lambda t: t.lower() in bases.regulated_buses)
     return held | at_regulator
+
+
+def threshold_limits(evidence: pd.DataFrame) -> dict[str, str]:
+    """Evidence id → the drafted ``checks`` thresholds its row is judged against, with the
+    value at which it passes (:func:`protv2g.input_todo.passing_at`: "checks.v_max_pu = 1.05
+    pu (drafted: TODO, …), passing at checks.v_max_pu ≥ 1.077 pu"), for the rows whose
+    ``input_todo`` names one: the Findings' "Rests on" says the limit, not only "drafted
+    value (TODO)" (review ver49 on rev49a #5, LVTestCase F03)."""
+    if "input_todo" not in evidence.columns:
+        return {}
+    # each distinct text tested once (#21: 272,244 Evidence rows at 10,000 buses)
+    codes, texts = pd.factorize(evidence["input_todo"].astype(object))
+    named = np.array([isinstance(t, str) and THRESHOLD_WORDS in t for t in texts], dtype=bool)
+    hit = np.flatnonzero(named[codes] & (codes >= 0)) if len(named) else np.zeros(0, int)
+    out = {}
+    for i in hit.tolist():
+        items = [x for x in str(texts[codes[i]]).split("; ") if THRESHOLD_WORDS in x]
+        out[str(evidence["evidence"].iat[i])] = passing_at(
+            "; ".join(items), evidence["margin"].iat[i], evidence["limit"].iat[i])
+    return out

@@ -453,7 +453,9 @@ def _rests_on_texts(findings: pd.DataFrame, evidence: pd.DataFrame) -> list[str]
         return weakest_text
     first = dict(zip(evidence["evidence"].astype(str), evidence["input_basis"].astype(str),
                      strict=True))
-    limits = _threshold_limits(evidence)
+    from protv2g.input_todo import threshold_limits
+
+    limits = threshold_limits(evidence)
     out = []
     for text, basis, at in zip(weakest_text, findings["input_basis"].astype(str),
                                findings["evidence_first"].astype(str), strict=True):
@@ -461,28 +463,6 @@ def _rests_on_texts(findings: pd.DataFrame, evidence: pd.DataFrame) -> list[str]
         text = (text if not text or worst in ("", basis) or not rests_on(worst) else
                 f"some rows: {text}; its worst row: {rests_on(worst)}")
         out.append(f"{text}: {limits[at]}" if text and at in limits else text)
-    return out
-
-
-def _threshold_limits(evidence: pd.DataFrame) -> dict[str, str]:
-    """Evidence id → the drafted ``checks`` thresholds its row is judged against, with the
-    value at which it passes (:func:`protv2g.input_todo.passing_at`: "checks.v_max_pu = 1.05
-    pu (drafted: TODO, …), passing at checks.v_max_pu ≥ 1.077 pu"), for the rows whose
-    ``input_todo`` names one: the Findings' "Rests on" says the limit, not only "drafted
-    value (TODO)" (review ver49 on rev49a #5, LVTestCase F03)."""
-    from protv2g.input_todo import THRESHOLD_WORDS, passing_at
-
-    if "input_todo" not in evidence.columns:
-        return {}
-    # each distinct text tested once (#21: 272,244 Evidence rows at 10,000 buses)
-    codes, texts = pd.factorize(evidence["input_todo"].astype(object))
-    named = np.array([isinstance(t, str) and THRESHOLD_WORDS in t for t in texts], dtype=bool)
-    hit = np.flatnonzero(named[codes] & (codes >= 0)) if len(named) else np.zeros(0, int)
-    out = {}
-    for i in hit.tolist():
-        items = [x for x in str(texts[codes[i]]).split("; ") if THRESHOLD_WORDS in x]
-        out[str(evidence["evidence"].iat[i])] = passing_at(
-            "; ".join(items), evidence["margin"].iat[i], evidence["limit"].iat[i])
     return out
 
 
