@@ -941,6 +941,23 @@ series-line merge, C10's YAML read. 10,000 buses (two pairs): compute 6.77 / 6.3
 6.55 / 6.27 → 6.23 / 6.84 s CPU, peak +690 / +689 → +676 / +682 MB: within the scatter.
 Left: faults + checks + gate on the 8500 are 4.97 s = 2.6 × OpenDSS, so ≤ 3× needs the flows
 under ≈ 0.8 s — far fewer than 244 OpenDSS solves.
+
+**Session 49** (#21, 2026-12-07 19:06–19:14 UTC, this script, main at 7c0509ae and 6712f000
+from two worktrees with warm numba caches, alternated, load 1.5–4.3 with a clean-clone CI
+running; CPU = user + system). IEEE 8500 (two pairs): compute 10.36 / 10.92 → **9.14 / 9.11 s
+CPU** (faults 1.76 / 1.73 → 1.73 / 1.67, flows 5.08 / 5.29 → **4.20 / 4.27**, checks 3.41 /
+3.81 → **3.12 / 3.07**, gate 0.10 / 0.09 → 0.09 / 0.10) against OpenDSS's 1.89 / 2.24 and
+2.02 / 1.93 s: **5.5× / 4.9× → 4.5× / 4.7×** (target ≤ 3×); 22,784 rows, 84 findings, gate FAIL
+in all four. Flows (branch ``flw49``): a band-edge trial OpenDSS refused is not solved again
+where its measured landing, moved with its control's voltage since, stays > 0.15 step outside
+the band (controls without line-drop compensation; ``flow/reg_band.refused_again``): 244 →
+197 solves. Checks (``chk49``): row look-ups on integer codes, the site drivers' candidates of
+one fault type and case in one engine call. 10,000 buses (two pairs): compute 6.22 / 6.09 →
+6.52 / 5.93 s CPU, faults 2.23 / 2.27 → 2.36 / 2.17 (``flt49``: the high bracket's later stages
+solved only where the low bracket's sustained limit bound, 94,019 of 100,000 fault buses
+copied: its solve 0.29–0.34 → 0.12–0.14 s measured alone, below the stage's scatter), checks
+3.52 / 3.33 → 3.56 / 3.28, workbook 6.72 / 6.42 → 6.11 / 5.80 s CPU, peak +679 / +693 → +686 /
++677 MB; 14,216 rows, 99 findings both.
 """
 
 from __future__ import annotations
