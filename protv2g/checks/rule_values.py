@@ -28,6 +28,7 @@ import pandas as pd
 from protv2g.checks._common import build_devices
 from protv2g.checks.flow_limit import voltage_limit_tolerance
 from protv2g.devices.rules import (
+    RECLOSE_MARGIN_BRACKET_S,
     DevicePair,
     RuleOutOfRange,
     RuleValue,
@@ -45,18 +46,8 @@ __all__ = ["RULES_COLUMNS", "RECLOSE_MARGIN_BRACKET_S", "interval", "fuse_saving
 RULES_COLUMNS = ["rule", "device", "value", "unit", "basis", "source", "overridden",
                  "bracket_low", "bracket_high"]
 
-#: C10's margin (s) between a V2G site's cease-to-energise time and a reclosing device's first
-#: reclose interval (``checks.reclose_margin_s``, default 0.5 s): NO PUBLISHED VALUE FOUND.
-#: Searched (#17, 2026-12): IEEE Std 1547.2-2023 reclosing coordination, utility
-#: interconnection handbooks, "reclose interval" / "cease to energize" margin — IEEE Std
-#: 1547-2018 §8.1 fixes only the DER side (cease to energise within 2 s of an unintentional
-#: island) and leaves reclosing coordination to the utility (§6.3). The value is therefore
-#: bracketed by engineering judgement (not a source), from what the margin must cover:
-#: low 0.2 s — the reclosing device's own interval scatter (an electronic control, a few ms;
-#: an electromechanical 79 relay, a few % of 2 s) and the island's residual voltage decaying
-#: after cessation (tens to a couple of hundred ms); high 1.0 s — the same with a DER that
-#: ceases at the very end of its 2-s window and a conservative planning allowance.
-RECLOSE_MARGIN_BRACKET_S = (0.2, 1.0)
+#: C10's margin bracket (s): :data:`protv2g.devices.rules.RECLOSE_MARGIN_BRACKET_S` (defined
+#: there, below the drafting step and the checks, which both read it).
 _RECLOSE_MARGIN_SOURCE = (
     "no published value found (IEEE 1547-2018 §8.1 fixes the DER's 2-s cease to "
     "energise only; IEEE 1547.2-2023 and utility handbooks searched): engineering bracket "

@@ -41,8 +41,21 @@ from protv2g.errors import InputError, Issue
 __all__ = [
     "RuleValue", "RuleOutOfRange", "DevicePair", "RelayTechnology", "RULES_FILE",
     "fuse_saving_k", "source_side_fuse_factor", "coordination_interval_s", "fuse_fuse_ratio",
-    "rules_table", "load_rules",
+    "rules_table", "load_rules", "RECLOSE_MARGIN_BRACKET_S",
 ]
+
+#: C10's margin (s) between a V2G site's cease-to-energise time and a reclosing device's first
+#: reclose interval (``checks.reclose_margin_s``, default 0.5 s): NO PUBLISHED VALUE FOUND.
+#: Searched (#17, 2026-12): IEEE Std 1547.2-2023 reclosing coordination, utility
+#: interconnection handbooks, "reclose interval" / "cease to energize" margin — IEEE Std
+#: 1547-2018 §8.1 fixes only the DER side (cease to energise within 2 s of an unintentional
+#: island) and leaves reclosing coordination to the utility (§6.3). The value is therefore
+#: bracketed by engineering judgement (not a source), from what the margin must cover:
+#: low 0.2 s — the reclosing device's own interval scatter (an electronic control, a few ms;
+#: an electromechanical 79 relay, a few % of 2 s) and the island's residual voltage decaying
+#: after cessation (tens to a couple of hundred ms); high 1.0 s — the same with a DER that
+#: ceases at the very end of its 2-s window and a conservative planning allowance.
+RECLOSE_MARGIN_BRACKET_S = (0.2, 1.0)
 
 #: The rule tables shipped with protv2g.
 RULES_FILE = LIBRARY_DIR / "rules.yaml"

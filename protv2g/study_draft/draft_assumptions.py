@@ -81,7 +81,7 @@ _RECLOSE_STEP_S = 0.5
 def der_reclose_why() -> str:
     """Why a first reclose drafted with DER is 3.5 s, in the rule's own numbers (review rev49a
     #7b: "plus C10's 1 s margin" — C10's margin is ``checks.reclose_margin_s``, 0.5 s by
-    default; 1.0 s is the top of its bracket, :data:`protv2g.checks.rule_values.
+    default; 1.0 s is the top of its bracket, :data:`protv2g.devices.rules.
     RECLOSE_MARGIN_BRACKET_S`). C10 needs the first reclose *longer* than cease-to-energise +
     margin, so the draft takes the next step above the bracket's top: C10 passes it wherever
     in the bracket the study sets the margin.
@@ -89,7 +89,7 @@ def der_reclose_why() -> str:
     >>> "(0.2–1 s; C10 judges with checks.reclose_margin_s, 0.5 s unless" in der_reclose_why()
     True
     """
-    from protv2g.checks.rule_values import RECLOSE_MARGIN_BRACKET_S
+    from protv2g.devices.rules import RECLOSE_MARGIN_BRACKET_S
     from protv2g.study.schema import Checks
 
     low, high = RECLOSE_MARGIN_BRACKET_S
