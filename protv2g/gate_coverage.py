@@ -59,7 +59,6 @@ from protv2g.study.device_coverage import (
 )
 from protv2g.study.site_equipment import site_transformer_devices
 from protv2g.topology import device_chains, source_buses, source_trees, substation_rows
-from protv2g.topology_reach import LOW_VOLTAGE_KV, bus_kv
 from protv2g.topology_tree import HOP_KM, feeder_edges
 from protv2g.units import DeviceKind, Direction, FaultType
 
@@ -124,6 +123,10 @@ def lv_head_fuses(study: Any, fuses: set[str] | list[str]) -> set[str]:
     named = sorted(f for f in fuses if f in sites)
     if not named:
         return set()
+    # imported here: topology_reach imports pandapower, which `validate` (this module's
+    # caller through study.plausibility) must not load (tests/test_validate_light.py)
+    from protv2g.topology_reach import LOW_VOLTAGE_KV, bus_kv
+
     bus = np.array([int(sites[f].bus) for f in named], dtype=np.int64)
     low = bus_kv(study.feeder, bus) <= LOW_VOLTAGE_KV  # NaN (unknown) is not low
     if not low.any():
