@@ -47,3 +47,19 @@ def test_first_interval_longer_than_the_later_is_said():
                                        "becomes longer than the later one(s) (2, 2 s)")
     assert reclose_sequence_note(SimpleNamespace(field="reclose_intervals_s", name="R",
                                                  new=[1.0, 2.0, 2.0])) == ""
+
+
+def test_longer_first_reclose_states_the_dead_time_and_the_value():
+    """Review rev50b #8 (depot R02: RC-F1 0.5 → 3.5 s, "side effects: none"): the customers'
+    longer interruption and where 3.5 s comes from (2 s cease + the 1.0 s top of C10's
+    margin bracket, rounded up to 0.5 s). Fails on the old code (no note)."""
+    from protv2g.recommend.practice import practice_notes
+
+    c = SimpleNamespace(field="reclose_intervals_s", name="RC-F1",
+                        old=[0.5, 2.0, 10.0], new=[3.5, 2.0, 10.0])
+    notes = practice_notes(c)
+    dead = [n for n in notes if "dead time" in n]
+    assert dead and dead[0].startswith("practice: RC-F1's first reclose (dead time) 0.5 → 3.5 s")
+    assert "2 s cease-to-energise + the 1 s top of C10's 0.2–1 s margin bracket" in dead[0]
+    shorter = SimpleNamespace(field="reclose_intervals_s", name="R", old=[5.0], new=[3.5])
+    assert not [n for n in practice_notes(shorter) if "dead time" in n]

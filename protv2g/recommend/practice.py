@@ -10,6 +10,7 @@ tries it (:func:`tag_link_window`).
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,7 +36,7 @@ from protv2g.study_draft.fuse_draft import (
 
 __all__ = ["LINK_CONTINUOUS_FRACTION", "SERIES_ORDER_SOURCE", "below_downstream",
            "downstream_pickup_note", "link_continuous_note", "practice_notes",
-           "reclose_sequence_note",
+           "reclose_dead_time_note", "reclose_sequence_note",
            "tag_below_downstream", "tag_link_window"]
 
 #: Study-file fields that set a phase overcurrent pickup (relay 51P, recloser phase minimum trip).
@@ -145,6 +146,51 @@ def reclose_sequence_note(change: Any) -> str:
             f"lengthen the later intervals to at least {first:g} s")
 
 
+def reclose_dead_time_note(change: Any) -> str:
+    """For a first reclose interval lengthened (C10's move), what the customers see and why
+    the value (review rev50b #8, the depot's R02: RC-F1 [0.5, …] → [3.5, …] with "side
+    effects: none"): every temporary fault in the recloser's zone now leaves its customers
+    without supply for the new first interval before the first reclose — a longer momentary
+    interruption (IEEE Std 1366-2012 counts an interruption under 5 min as momentary either
+    way, but motors, process loads and customer equipment that ride through a 0.5 s dead time
+    may not ride through 3.5 s). At protv2g init's drafted 3.5 s
+    (:data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`) the note says where it comes
+    from: IEEE 1547-2018 §8.1's 2 s cease-to-energise + the 1.0 s top of C10's 0.2–1.0 s margin
+    bracket (:data:`protv2g.devices.rules.RECLOSE_MARGIN_BRACKET_S`), rounded up to 0.5 s; C10
+    at a smaller margin passes with less. "" for another change or a shorter interval.
+
+    >>> from types import SimpleNamespace
+    >>> c = SimpleNamespace(field="reclose_intervals_s", name="R", old=[0.5, 2.0], new=[3.5, 2.0])
+    >>> reclose_dead_time_note(c)[:68]
+    "practice: R's first reclose (dead time) 0.5 → 3.5 s: every temporary"
+    """
+    from protv2g.checks.reclosing import EXISTING_DER_CEASE_S
+    from protv2g.devices.rules import RECLOSE_MARGIN_BRACKET_S
+    from protv2g.study_draft.head_relay import RECLOSE_INTERVALS_DER_S
+
+    old, new = getattr(change, "old", None), getattr(change, "new", None)
+    if getattr(change, "field", "") != "reclose_intervals_s" or not new:
+        return ""
+    first_new = float(new[0])
+    first_old = float(old[0]) if old else math.nan
+    if math.isfinite(first_old) and first_new <= first_old + 1e-9:
+        return ""
+    was = f"{first_old:g} → " if math.isfinite(first_old) else ""
+    than = f" instead of {first_old:g} s" if math.isfinite(first_old) else ""
+    text = (f"practice: {change.name}'s first reclose (dead time) {was}{first_new:g} s: every "
+            f"temporary fault in its zone leaves its customers without supply for "
+            f"{first_new:g} s{than} before the first reclose — a longer momentary "
+            "interruption; confirm motor and process loads on the zone ride through it")
+    if abs(first_new - RECLOSE_INTERVALS_DER_S[0]) < 1e-9:
+        low, high = RECLOSE_MARGIN_BRACKET_S
+        text += (f"; {first_new:g} s is protv2g init's drafted first reclose: IEEE 1547-2018 "
+                 f"§8.1's {EXISTING_DER_CEASE_S:g} s cease-to-energise + the {high:g} s top of "
+                 f"C10's {low:g}–{high:g} s margin bracket, rounded up to 0.5 s (C10 at a "
+                 "smaller margin passes with a shorter interval — the study's own margin is "
+                 "on the Rules sheet)")
+    return text
+
+
 def practice_notes(change: Any,
                     conductors: Mapping[str, tuple[str, float]] | None = None,
                     gives_up: Mapping[str, tuple[int, float]] | None = None,
@@ -161,9 +207,9 @@ def practice_notes(change: Any,
     link = link_continuous_note(change, loads)
     if link:
         return [link, *link_rule_notes(change, loads)]
-    sequence = reclose_sequence_note(change)
-    if sequence:
-        return [sequence]
+    reclose = [n for n in (reclose_sequence_note(change), reclose_dead_time_note(change)) if n]
+    if reclose:
+        return reclose
     below = downstream_pickup_note(change, pairs, devices or ())
     if below:
         return below
