@@ -279,9 +279,26 @@ def _hint(err: Any) -> str:
     return ""
 
 
-#: The fix of a required key that needs more than "add this key": an example and where the
-#: allowed values are listed (review rev48b P6: a fuse without ``link``).
+#: The fix of a required key that needs more than "add this key": its meaning, unit, an
+#: example and where the allowed values are listed (review rev48b P6: a fuse without
+#: ``link``; rev50b #7: a recloser without ``phase_min_trip_a`` got "add this key").
 _MISSING_FIXES = {
+    "phase_min_trip_a": ("add the recloser's phase minimum trip in primary amperes, e.g. "
+                         "'phase_min_trip_a: 560' (commonly about twice the peak load of "
+                         "its zone; C5 wants the zone's minimum fault ≥ 1.5 × it, C8 its "
+                         "load ≤ it / 1.5)"),
+    "fast_curve": ("add the recloser's fast (A) curve, e.g. 'fast_curve: OpenDSS-A' or '101' "
+                   "(`protv2g curves list --kind recloser` lists every curve the library "
+                   "holds)"),
+    "delayed_curve": ("add the recloser's delayed curve, e.g. 'delayed_curve: 133' or "
+                      "'OpenDSS-D' (`protv2g curves list --kind recloser` lists every curve "
+                      "the library holds)"),
+    "pickup_a": ("add the relay's phase (51P) pickup in primary amperes, e.g. 'pickup_a: "
+                 "400' (secondary A × CT ratio; C5 wants the zone's minimum fault ≥ 1.5 × "
+                 "it, C8 the load ≤ it / 1.5)"),
+    "n_chargers": "add the number of bidirectional chargers at the site, e.g. 'n_chargers: 20'",
+    "p_charger_kw": ("add each charger's rated export power in kW, e.g. 'p_charger_kw: 60' "
+                     "(a DC fast depot charger) or 7.2 (a level-2 home charger)"),
     "link": ("add the fuse's link, e.g. 'link: 15K' (EEI-NEMA K and T links 6K–200T, ANSI "
              "C37.43; on ≤ 1 kV an IEC 60269 gG link such as 100gG): `protv2g curves list "
              "--kind fuse` lists every link the library holds"),

@@ -81,9 +81,13 @@ def document_issues(document: StudyDocument, file: str) -> list[Issue]:
         too_high = [p for p in levels if p > site.p_max_kw * (1 + 1e-9)]
         if too_high:
             issues.append(Issue(file, "scenarios.export_levels_kw",
-                                f"{too_high} kW exceed site {site.name!r}'s maximum of "
-                                f"{site.p_max_kw:g} kW (n_chargers × p_charger_kw)",
-                                "lower the export levels or add chargers"))
+                                f"{too_high} kW exceed the maximum of site {site.name!r}, "
+                                f"{site.p_max_kw:g} kW (n_chargers × p_charger_kw); the "
+                                "levels apply to every site",
+                                "give scenarios.export_levels_fraction instead (e.g. [0, "
+                                "0.5, 1.0]: each site's own maximum × the fraction), lower "
+                                "export_levels_kw to at most "
+                                f"{site.p_max_kw:g} kW, or add chargers at {site.name!r}"))
     return issues
 
 
