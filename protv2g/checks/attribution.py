@@ -90,27 +90,20 @@ worse" would contradict both; (c) it stays far below every data accuracy the che
 floored away. The ``tolerance`` column holds the floored value, so every reader (gate
 reasons, trend, hosting) compares with the same band.
 
-Base cases of scenarios known only by name (flow scenarios of the 96-step day, its
-communication-loss variant, hand-built tables) are resolved from the name: ``day/expected``
-and ``day/expected/comm_loss`` → ``day/base``; a name with a load level → ``base/<level>``;
-the only base case when there is one.
-
-Examples
---------
->>> base_scenarios([], ["base/peak", "day/base", "day/firm/comm_loss", "v2g"])["day/firm/comm_loss"]
-'day/base'
+The base case of each scenario, including those known only by name, is resolved by
+:func:`base_scenarios` (:mod:`protv2g.checks.attribution_bases`, re-exported here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping
 from itertools import chain
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from protv2g.checks._rows import column_at, factorize_all
+from protv2g.checks.attribution_bases import base_scenarios
 from protv2g.checks.attribution_codes import KeyCodes as _Codes
 from protv2g.checks.attribution_codes import ScenarioCodes as _ScenarioCodes
 from protv2g.checks.attribution_codes import filled_texts as _filled_texts
@@ -129,24 +122,22 @@ from protv2g.checks.attribution_materiality import (
 )
 from protv2g.checks.attribution_materiality import under_materiality as _under_materiality
 from protv2g.checks.attribution_share import (
-    CURRENT_SCATTER,
     MATERIAL_SHARE,
     TIME_UNIT,
     in_scatter,
     moving_side,
     operating_changes,
     row_times,
-    side_change,
     small_share,
     smallest_with_row,
     twin_values,
 )
 from protv2g.checks.attribution_share_text import current_names, current_texts
+from protv2g.checks.attribution_staged import _stage_named, _staged_scatter
 from protv2g.checks.attribution_state import absent_in_twin, twin_state_texts
 from protv2g.checks.attribution_suffix import suffix_messages
 from protv2g.checks.operating_element import ELEMENT_COLUMNS
 from protv2g.messages import suffixed_messages
-from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, DER_OFF_BASE
 
 __all__ = ["attribute", "base_scenarios", "ATTRIBUTION_KEY", "BASE_MARGIN_COLUMNS",
            "fallback_tolerance", "tolerance_floor", "twin_tolerance", "QUANTITY_REL",
@@ -160,105 +151,9 @@ ATTRIBUTION_KEY = ["criterion", "fault_bus", "fault_type", "case", "device", "ot
 #: Columns of the ``base_margins`` table of :func:`attribute`.
 BASE_MARGIN_COLUMNS = ["scenario", *ATTRIBUTION_KEY, "margin"]
 
-_LOAD_LEVELS = ("peak", "light")
-
-
-def _is_base_name(name: str) -> bool:
-    parts = str(name).split("/")
-    return parts[-1] == "base" or parts[0] == "base"
-
-
-def _resolve(name: str, bases: Sequence[str]) -> str:
-    if name in bases:
-        return name
-    parts = str(name).split("/")
-    for k in range(len(parts) - 1, 0, -1):  # day/expected/comm_loss → day/base
-        cand = "/".join(parts[:k]) + "/base"
-        if cand in bases:
-            return cand
-    for level in _LOAD_LEVELS:
-        if level in parts and f"base/{level}" in bases:
-            return f"base/{level}"
-    # C8's charging snapshot runs at peak load with the existing DER off
-    # (protv2g.scenarios.charging_scenarios): its base is the same step without charging,
-    # DER_OFF_BASE (review s18: the DER-on peak base hid the load J1's PV carries), else the
-    # peak base case (s16: without one every snapshot row was "new")
-    if name.startswith(CHARGING_SNAPSHOT_PREFIX):
-        for base in (DER_OFF_BASE, "base/peak"):
-            if base in bases:
-                return base
-    return bases[0] if len(bases) == 1 else ""
-
-
-def base_scenarios(scenarios: Sequence[Any], names: Sequence[str]) -> dict[str, str]:
-    """Scenario name → the name of its base case ("" only when none can be resolved).
-
-    Parameters
-    ----------
-    scenarios : sequence of Scenario
-        Study scenarios (``name``, ``load_level``, ``is_base``): a scenario's base is the base
-        case of its load level.
-    names : sequence of str
-        Every scenario name that appears in the tables (fault, flow), including names that
-        are not in ``scenarios`` (day, communication loss, hand-built).
-    """
-    base_by_load = {sc.load_level: sc.name for sc in scenarios if sc.is_base}
-    out = {sc.name: sc.name if sc.is_base else base_by_load.get(sc.load_level, "")
-           for sc in scenarios}
-    bases = sorted({str(n) for n in names if _is_base_name(str(n))}
-                   | set(base_by_load.values()))
-    for n in names:
-        if n not in out:
-            out[str(n)] = _resolve(str(n), bases)
-    return out
-
 
 #: The attributions :func:`attribute` sets, by code.
 _ATTRIBUTIONS = np.array(["new", "worse", "pre-existing"], dtype=object)
-
-
-def _staged_scatter(v: pd.DataFrame, scatter: np.ndarray, staged: Callable[..., np.ndarray],
-                    explained: Callable[..., np.ndarray], rows: tuple, i_change: np.ndarray,
-                    i_largest: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Set ``scatter`` (in place) on the long-time rows whose moving fuse time a later charger
-    stage sets (``explained`` False) by the current test on that stage's current: the fuse's
-    staged current (``staged``) and the other device's operating current
-    (:func:`~protv2g.checks.attribution_share.side_change`) both within
-    :data:`~protv2g.checks.attribution_share.CURRENT_SCATTER` (review rev32a W1). Returns
-    ``i_change`` and ``i_largest`` with those rows' figure the larger of the two and whose
-    it is (the ones the messages quote), and the rows so judged."""
-    t_now, margin, is_time, base_iv, side = rows
-    long_rows = in_scatter(t_now, margin, is_time, np.zeros(len(v)), base_iv, side) & ~scatter
-    at = np.flatnonzero(long_rows)
-    none = np.zeros(0, dtype=np.intp)
-    if not len(at):
-        return i_change, i_largest, none
-    at = at[~explained(v, at, side[at])]
-    if not len(at):
-        return i_change, i_largest, none
-    s = side[at]
-    t_b = np.where(s == 0, base_iv.t_device_s[at], base_iv.t_other_s[at])
-    i_b = np.where(s == 0, base_iv.i_device_a[at], base_iv.i_other_a[at])
-    rel = staged(v, at, s, t_b, i_b)
-    other = np.where(s == 0, side_change(v, base_iv, at, 1), side_change(v, base_iv, at, 0))
-    with np.errstate(invalid="ignore"):
-        ok = np.isfinite(rel) & (rel <= CURRENT_SCATTER) & ~(other > CURRENT_SCATTER)
-    scatter[at] = ok
-    i_change, i_largest = i_change.copy(), i_largest.copy()
-    i_change[at[ok]] = np.fmax(rel[ok], other[ok])
-    with np.errstate(invalid="ignore"):
-        i_largest[at[ok]] = np.where(other[ok] > rel[ok], 1 - s[ok], s[ok])
-    return i_change, i_largest, at[ok]
-
-
-def _stage_named(named: list[str], rows: np.ndarray, staged_at: np.ndarray) -> list[str]:
-    """The current names of rows ``rows`` (:func:`current_names`), those judged on a later
-    charger stage's current (``staged_at``) saying so."""
-    if not len(staged_at):
-        return named
-    later = np.isin(rows, staged_at).tolist()
-    return [f"{n}; the fuse's current at the later charger stage that sets its time"
-            if x else n for n, x in zip(named, later, strict=True)]
 
 
 def attribute(violations: pd.DataFrame, base_of: Mapping[str, str],

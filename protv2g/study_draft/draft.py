@@ -38,25 +38,21 @@ The YAML text is assembled by :func:`.draft_text.study_text`. Nothing is written
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from protv2g.devices.library import CurveLibrary, default_library
 from protv2g.devices.models import build_device
-from protv2g.engine.asymmetry import dss_driving_point_x_r
-from protv2g.engine.phase import PhaseDevice, phase_fault_study
+from protv2g.engine.phase import PhaseDevice
 from protv2g.errors import InputError, Issue
 from protv2g.network.dss_devices import model_device_dicts
 from protv2g.network.dss_fuse_named import fuse_named_lines
 from protv2g.network.dss_graph import (
     locate,
 )
-from protv2g.network.dss_model import DssModel, load_dss_model
+from protv2g.network.dss_model import load_dss_model
 from protv2g.network.dss_voltage_bases import (
     buses_without_base,
     voltage_base_fix,
@@ -65,7 +61,6 @@ from protv2g.network.dss_voltage_bases import (
 from protv2g.study.dss_site_transformers import project_loads, redirect_site_transformers
 from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.schema import Location
-from protv2g.study.site_reach import cut_off_reasons
 from protv2g.study.source_check import (
     I_SC_MAX_KA,
     devices_over_breaker_max,
@@ -80,6 +75,9 @@ from protv2g.study_draft.base_case import (
 )
 from protv2g.study_draft.candidates import candidate_buses, short_circuit_levels
 from protv2g.study_draft.draft_assumptions import largest_min_ground_fault
+from protv2g.study_draft.draft_faults import _close_in_faults, _network_x_r
+from protv2g.study_draft.draft_result import DRAFT_STAGES, StudyDraft
+from protv2g.study_draft.draft_sites import _check_sites, parse_site
 from protv2g.study_draft.draft_text import (
     CURVES_FOLDER,
     DRAFT_PARTICIPATION,
@@ -102,81 +100,20 @@ from protv2g.study_draft.loadshapes import light_load
 from protv2g.study_draft.low_voltage import device_kv
 from protv2g.study_draft.lv_head_fuse import LV_HEAD_CHOICES, head_fuse
 from protv2g.study_draft.mid_recloser import recloser_entry
-from protv2g.study_draft.notes import Note, model_notes, with_fuse_times
+from protv2g.study_draft.notes import model_notes, with_fuse_times
 from protv2g.study_draft.ratings import r10_rating_ka
 from protv2g.study_draft.recloser_walk import MID_TODO_HEADS
 from protv2g.study_draft.source_path import near_ideal_transformers, transformer_text
 from protv2g.study_draft.uncompiled import uncompiled_device_notes
 from protv2g.study_draft.ungrounded import ground_fault_levels_kv
 from protv2g.study_draft.writer import curves_file_text
-from protv2g.units import Case, Method
 
 __all__ = ["DRAFT_STAGES", "StudyDraft", "draft_study", "parse_site", "r10_rating_ka",
            "R_FAULT_MIN_OHM"]
 
-#: The stages :func:`draft_study` reports to its ``progress`` callback, in order: compiling
-#: the model, the fault study, the devices' close-in faults, the fuses drafted on fuse-named
-#: lines (with a power flow), the head relays' rule (with a power flow), the candidate site
-#: buses, the notes and light load.
-DRAFT_STAGES = ("model", "faults", "close-in faults", "fuses", "head relay", "candidates",
-                "notes")
-
 #: Settings written even at their default (they say how the device operates).
 _ALWAYS = {"n_fast", "n_delayed", "reclose_intervals_s", "time_dial", "fast_multiplier",
            "delayed_multiplier"}
-
-@dataclass(frozen=True)
-class StudyDraft:
-    """A drafted study: the YAML text, an optional curve file, and what was assumed."""
-
-    text: str
-    curves_text: str | None
-    curves_folder: str
-    todos: tuple[str, ...]
-    candidates: pd.DataFrame
-    proposals: tuple = ()
-    #: what init read from the model (:mod:`.notes`), also in the text's comments
-    notes: tuple[Note, ...] = field(default=())
-    #: why a feeder head has no drafted relay (guarded by a model device, a load equivalent)
-    no_relay: tuple[str, ...] = field(default=())
-    #: the model's source found implausible (:func:`protv2g.study.source_check
-    #: .implausible_sources`), a TODO on ``feeder.opendss``
-    source_issues: tuple[str, ...] = field(default=())
-    #: most of the model's fuses below their laterals' peak load, said once
-    #: (:func:`.fuse_load.fuse_load_summary`; "" when not so)
-    fuse_load: str = ""
-
-
-
-def parse_site(text: str) -> dict:
-    """``NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH`` → a ``v2g_sites`` entry.
-
-    ``PHASE`` is ``a``, ``b`` or ``c`` (line to neutral) or ``ab``, ``bc``, ``ca`` (one
-    single-phase unit between two conductors: a 240 V charger across the legs of a
-    split-phase secondary is ``.ab``).
-
-    >>> parse_site("homes:l3312692.a:20:7.2")["phase"]
-    'a'
-    >>> parse_site("homes:sx3312692a.ab:2:7.2")["phase"]
-    'ab'
-
-    Raises
-    ------
-    InputError
-        For another form.
-    """
-    m = re.fullmatch(r"([^:]+):([^:]+?)(?:\.(ab|bc|ca|[abc]))?:(\d+):([0-9.]+)",
-                     text.strip())
-    if m is None:
-        raise InputError(Issue("--site", text, "not NAME:BUS[.PHASE]:N_CHARGERS:KW_EACH",
-                               "e.g. --site depot:m1209817:20:100, "
-                               "--site homes:l3312692.a:20:7.2 (line to neutral) or "
-                               "--site homes:sx3312692a.ab:2:7.2 (240 V across both legs)"))
-    name, bus, phase, n, kw = m.groups()
-    out = {"name": name, "bus": bus.lower(), "n_chargers": int(n), "p_charger_kw": float(kw)}
-    if phase:
-        out.update(phases=1, phase=phase)
-    return out
 
 
 def draft_study(master: str | Path, *, redirects: Sequence[str | Path] = (),
@@ -444,85 +381,6 @@ def head_label(h) -> str:  # noqa: ANN001
     if h.protected_by:
         return h.protected_by
     return h.element if h.skipped else f"head-{h.element.split('.', 1)[1]}"
-
-
-def _close_in_faults(model: DssModel, devices: Sequence[PhaseDevice]
-                     ) -> tuple[pd.Series, pd.DataFrame]:
-    """The devices' close-in (terminal) faults, as ``run`` places them (review s23: the
-    DG feeder's fuse F1 drafted "max fault 573 A" and a 0.73 kA duty from the bus faults while
-    ``run`` found 1,502 A just past it): each device's line split
-    :data:`~protv2g.network.close_in_distance.CLOSE_IN_KM` past it
-    (:func:`protv2g.network.dss_close_in.close_in_model`, the machinery of
-    :func:`~protv2g.network.fault_positions.with_close_in_positions`), IEC 60909 max, every
-    fault type, no V2G, the feeder's inverters by their law as the bus faults.
-
-    Returns ``(device → largest phase current, kA; device rows)``, both empty where no device
-    sits on a line."""
-    from protv2g.network.dss_close_in import close_in_model
-
-    ci = close_in_model(model, [(d.element, d.terminal) for d in devices])
-    if not len(ci.table) or not devices:
-        return pd.Series(dtype=float), pd.DataFrame()
-    res = phase_fault_study(ci.model, method=Method.IEC60909, cases=(Case.MAX,),
-                            devices=devices, buses=[str(b) for b in ci.table.bus_name],
-                            existing_inverters="law")
-    peak = res.device_summary
-    return peak.groupby("device").i_phase_max_ka.max(), res.device_rows(1.0)
-
-
-def _network_x_r(model: DssModel, levels: pd.DataFrame) -> pd.Series:
-    """X/R of the candidate table: C7's (:func:`~protv2g.engine.asymmetry.dss_driving_point_x_r`,
-    IEC 60909 network — loads, shunts and PV systems out, taps as solved): the X/R of the
-    short-circuit impedance ``Z_k`` at the fault location, which IEC 60909-0 §4.3.1.2
-    (2001 numbering, recalled) method B reads κ from — positive sequence ``Z1`` on a
-    three-phase bus, the phase node's loop ``(Z1 + Z2 + Z0)/3`` otherwise. Not the angle
-    from the source's phasor to the fault current (before session 33), in which the bus's
-    pre-fault angle under load enters: EPRI ckt24 n283602 24.9 where ``Z_k`` gives 27.51
-    (OpenDSS's ``Zsc1`` with the snapshot's taps, loads and capacitors out: 27.5102), a
-    10 % lower X/R than C7 judged duty on; nor the feeder's own inverters, whose current
-    has no DC offset (review s18)."""
-    names = [str(b) for b in levels.index]
-    if not names:
-        return pd.Series(dtype=float)
-    x_r = dss_driving_point_x_r(model, model.bus_index(names), Method.IEC60909)
-    return pd.Series(x_r, index=levels.index)
-
-
-def _check_sites(model: DssModel, sites: Sequence[dict]) -> None:
-    issues = []
-    for s in sites:
-        bus = s["bus"]
-        if bus not in model.buses.index:
-            close = difflib.get_close_matches(str(bus), [str(b) for b in model.buses.index], 3)
-            hint = f"did you mean {', '.join(map(repr, close))}? " if close else ""
-            issues.append(Issue("--site", s["name"], f"bus {bus!r} is not in the model",
-                                f"{hint}give a bus of the model (run init without --site: "
-                                "its study lists candidate site buses)"))
-        elif s.get("phase") and any(c not in model.buses.at[bus, "phases"]
-                                    for c in s["phase"]):
-            issues.append(Issue("--site", s["name"], f"bus {bus!r} has no phase {s['phase']} "
-                                f"(it has {model.buses.at[bus, 'phases']!r})",
-                                "give a phase the bus has (two of them, e.g. .ab, for one "
-                                "unit between them)"))
-        elif not s.get("phase") and model.buses.at[bus, "phases"] != "abc":
-            issues.append(Issue("--site", s["name"], f"bus {bus!r} has phases "
-                                f"{model.buses.at[bus, 'phases']!r}, not three",
-                                f"make it single-phase: {s['name']}:{bus}.<phase>:…"))
-    # a bus the substation does not reach: validate refuses the site there (rev45a M3), so
-    # init drafts none there either (review fix45c)
-    known = {s["name"]: int(model.bus_index([s["bus"]])[0]) for s in sites
-             if s["bus"] in model.buses.index}
-    for name, (cause, close) in cut_off_reasons(model, known).items():
-        bus = next(s["bus"] for s in sites if s["name"] == name)
-        how = (f"close it in a script given with --redirect ({'; '.join(close)}) if it is "
-               "closed while the site exports, or " if close else "")
-        issues.append(Issue("--site", name, f"bus {bus!r} is not connected to the "
-                            f"substation: {cause}; the study judges protection on the "
-                            "substation's paths, and none reaches this site (validate "
-                            "refuses it)", f"{how}give a bus the substation feeds (see the "
-                            "candidate list)"))
-    if issues:
-        raise InputError(issues)
 
 
 def _built(entries: Sequence[dict], places: dict, library: CurveLibrary) -> dict:

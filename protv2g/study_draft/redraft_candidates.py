@@ -119,7 +119,7 @@ def _levels(model: Any, buses: list[str]) -> Any:
     ``buses`` on ``model``."""
     from protv2g.engine.phase import phase_fault_study
     from protv2g.study_draft.candidates import short_circuit_levels
-    from protv2g.study_draft.draft import _network_x_r
+    from protv2g.study_draft.draft_faults import _network_x_r
     from protv2g.units import Case, FaultType, Method
 
     res = phase_fault_study(model, method=Method.IEC60909, cases=(Case.MAX,),

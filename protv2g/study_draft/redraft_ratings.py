@@ -100,7 +100,7 @@ def _drafted(study: Study) -> dict[int, tuple[object, str]]:
 
 
 def _close_in_peak(model: object, devices: Sequence[PhaseDevice]) -> pd.Series:
-    from protv2g.study_draft.draft import _close_in_faults  # init's own close-in faults
+    from protv2g.study_draft.draft_faults import _close_in_faults  # init's own close-in faults
 
     if not devices:
         return pd.Series(dtype=float)
