@@ -39,6 +39,7 @@ from protv2g.study.opendss_devices import adopt_model_devices
 from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import FeederSource, Location, StudyDocument
+from protv2g.study.unit_slips import unit_slip_errors
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover - pandapower is imported where a net is built
@@ -317,6 +318,7 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
             warnings = pd.concat([w for w in (warnings, dead) if w is not None and len(w)],
                                  ignore_index=True)
     issues += sem + same_place_issues(document.devices, device_sites, n_adopted, file)
+    issues += unit_slip_errors(document, file, n_adopted)  # 0.4 A for 400 A (rev50b #4)
     if library is not None:  # an IEC 60269 link's breaking capacity is symmetrical
         document = with_iec_fuse_basis(document, library)
     if issues or library is None:  # semantic checks index the devices merged above

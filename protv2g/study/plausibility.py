@@ -136,7 +136,9 @@ def plausibility_warnings(study: Study) -> list[Issue]:
         out += device_warnings(study, device, where, file, load_a)
         if judges_c7 and device.interrupting_rating_ka is None:
             out.append(no_rating_issue(device, where, file))
-    out += unit_slip_warnings(document, file, wheres)  # kA for A and the like (rev41b F1)
+    # kA for A and the like (rev41b F1): the model's devices and cease times; the file's own
+    # devices are problems (unit_slip_errors, rev50b #4)
+    out += unit_slip_warnings(document, file, wheres, n_model)
     for i, site in enumerate(document.v2g_sites):
         out += _site_warnings(site, f"v2g_sites[{i}]", file)
     if getattr(study, "model", None) is not None:  # OpenDSS only: imported here, so that
