@@ -88,6 +88,8 @@ def note_lines(caught: list[warnings.WarningMessage],
     from protv2g.slice_note import PllNote, SliceNote, pll_lines  # light: no engine
 
     groups: dict[str, list[list[str]]] = {}
+    sliced: set[str] = set()  # groups of slice notes (the count is of slices)
+    where: dict[str, str] = {}  # a floating-point warning's place in protv2g's code
     plls = []
     for w in caught:
         if issubclass(w.category, (DeprecationWarning, FutureWarning, PendingDeprecationWarning)):
@@ -100,7 +102,12 @@ def note_lines(caught: list[warnings.WarningMessage],
         # a slice's note folds on its text without the slice (data, not the message cut)
         text = (w.message.text if isinstance(w.message, SliceNote)
                 else str(w.message)).splitlines()[0]
-        groups.setdefault(_NUMBER.sub("\x00", text), []).append(_NUMBER.findall(text))
+        key = _NUMBER.sub("\x00", text)
+        groups.setdefault(key, []).append(_NUMBER.findall(text))
+        if isinstance(w.message, SliceNote):
+            sliced.add(key)
+        elif text.startswith(_FLOATING_POINT):
+            where.setdefault(key, _code_place(str(w.filename), w.lineno))
     out = list(pll_lines(plls, pll))
     for key, figures in groups.items():
         spans = [_span([f[k] for f in figures]) for k in range(key.count("\x00"))]
@@ -108,9 +115,29 @@ def note_lines(caught: list[warnings.WarningMessage],
         for span in spans:
             text = text.replace("\x00", span, 1)
         n = len(figures)
-        out.append(f"note: {text}"
-                   + (f" [in {n} scenario/case/fault-type slices]" if n > 1 else ""))
+        if key in where:  # numpy's floating-point warning: say where, not a slice count
+            # (review rev50a #7a: "invalid value encountered in subtract [in 2 scenario/case/
+            # fault-type slices]" named no slice, quantity or place)
+            out.append(f"note: numpy: {text} ({n}× at {where[key]}; a NaN or infinite "
+                       "intermediate figure — the results are as written, but please report "
+                       "it with the study)")
+            continue
+        count = ((f" [in {n} scenario/case/fault-type slices]" if key in sliced else f" ({n}×)")
+                 if n > 1 else "")
+        out.append(f"note: {text}{count}")
     return out
+
+
+#: numpy's floating-point warnings (``numpy.errstate``'s invalid, divide, overflow, under).
+_FLOATING_POINT = ("invalid value encountered", "divide by zero encountered",
+                   "overflow encountered", "underflow encountered")
+
+
+def _code_place(filename: str, lineno: int) -> str:
+    """``protv2g/checks/directional.py:155`` from a warning's file and line."""
+    path = filename.replace("\\", "/")
+    at = path.rfind("/protv2g/")
+    return f"{path[at + 1:] if at >= 0 else path}:{lineno}"
 
 
 def _said_elsewhere(caught: list[warnings.WarningMessage], command: str | None

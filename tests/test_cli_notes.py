@@ -70,3 +70,35 @@ def test_the_note_names_whose_control_it_is():
         assert words in note.text and note.slice_label == "scenario base, max, SLG"
     with pytest.raises(ValueError, match="units"):
         warn_pll_frozen(3, "base", Case.MAX, FaultType.SINGLE_LINE_GROUND, units="pv")
+
+
+def test_a_numpy_warning_says_where_and_counts_occurrences_not_slices(capsys):
+    """Review rev50a #7a (IEEE 123): "note: invalid value encountered in subtract [in 2
+    scenario/case/fault-type slices]" — a numpy warning counted as slices, naming no place.
+    Fails on the old code."""
+    notes = [warnings.WarningMessage("invalid value encountered in subtract", RuntimeWarning,
+                                     "/site/protv2g/checks/x.py", 155) for _ in range(2)]
+    notes += [warnings.WarningMessage("a plain note", UserWarning, "/site/protv2g/a.py", 3)
+              for _ in range(3)]
+    _print_notes(notes)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[0].startswith("note: numpy: invalid value encountered in subtract (2× at "
+                               "protv2g/checks/x.py:155;")
+    assert lines[1] == "note: a plain note (3×)"
+
+
+def test_directional_margin_of_two_never_operating_times_is_silent():
+    """The warning of rev50a #7a: a row where neither the element nor the clearing device
+    operates (inf − inf) is not a wrong trip, without a numpy warning."""
+    import numpy as np
+    import pandas as pd
+
+    from protv2g.checks.directional import _margin
+    from protv2g.directional.decide import Verdict
+
+    t = pd.DataFrame({"t_operate_s": [np.inf, 1.0], "t_clear_s": [np.inf, 0.2],
+                      "verdict": [Verdict.WRONG_TRIP.value] * 2})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        m = _margin(t, 0.3)
+    assert np.isinf(m[0]) and abs(m[1] - 0.5) < 1e-12

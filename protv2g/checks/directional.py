@@ -152,7 +152,8 @@ def _staged_element_times(ctx: CheckContext, faults: pd.DataFrame,
 
 def _margin(t: pd.DataFrame, margin_s: float) -> np.ndarray:
     """Timing margin of a wrong trip (s; ``inf`` where the row is not a wrong trip)."""
-    m = (t.t_operate_s.to_numpy(float) - t.t_clear_s.to_numpy(float) - margin_s)
+    with np.errstate(invalid="ignore"):  # inf − inf (neither operates): NaN, not a wrong trip
+        m = (t.t_operate_s.to_numpy(float) - t.t_clear_s.to_numpy(float) - margin_s)
     return np.where((t.verdict == Verdict.WRONG_TRIP.value).to_numpy() & ~np.isnan(m), m,
                     np.inf)
 
