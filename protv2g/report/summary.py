@@ -49,7 +49,7 @@ from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.scenario_rows import scenarios_run_text
 from protv2g.report.sheets import TCC, sheet_specs
 from protv2g.report.summary_conditions import write_conditions
-from protv2g.report.summary_counts import criterion_counts
+from protv2g.report.summary_counts import criterion_counts, findings_count_text
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_hosting import (
     _not_limiting,
@@ -61,7 +61,6 @@ from protv2g.report.summary_hosting import (
 from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
 from protv2g.report.tcc_listing import TccCounts, drawn_line
-from protv2g.violations import describe_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -217,19 +216,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     project = findings[by == Attribution.PROJECT]
     caused_charging = findings[by == Attribution.CAUSED_CHARGING]
     worse_charging = findings[by == Attribution.WORSE_CHARGING]
-    n_charging = len(caused_charging) + len(worse_charging)
-    # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
-    w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
-           f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
-           + (f", {n_charging} from the sites' charging" if n_charging else "")
-           + (f", {len(equipment)} caused by the project's equipment (its remedy: the "
-              "equipment, not the export)" if len(equipment) else "")
-           + (f", {len(project)} caused by the project (equipment + V2G together: neither "
-              "alone over the check's threshold)" if len(project) else "")
-           + (f", {len(equipment_worse)} pre-existing, made worse by the project's equipment"
-              if len(equipment_worse) else "")
-           + (f", {len(unknown)} not attributed" if len(unknown) else "")
-           + f"; from {describe_rows(result.violations)}")
+    # the problems (fail / warn) by attribution, the info findings apart (review ver49 #5),
+    # then the violation rows as `protv2g run` counts them (violations.describe_rows)
+    w.pair("Findings", findings_count_text(findings, result.violations))
     dirs = result.meta.get("directional") or {}
     if dirs.get("operating") or dirs.get("matters"):  # #18: the Directional sheet's counts
         w.pair("Directional elements",
