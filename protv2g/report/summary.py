@@ -65,7 +65,7 @@ from protv2g.report.tcc_listing import TccCounts, drawn_line
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["write_summary", "gate_verdict", "hosting_headline"]
+__all__ = ["write_summary", "gate_verdict", "hosting_headline", "side_effect_heads"]
 
 _VERDICT_FILL = {"PASS": PatternFill("solid", fgColor="C6EFCE"),
                  "FAIL": SEVERITY_FILLS["fail"], "ERROR": SEVERITY_FILLS["warn"]}
@@ -144,18 +144,41 @@ def _margin_cell(f: Any, no_margin: dict[str, str] | None,
     return f"{text} (the worst row the project moved; {more})" if more else text
 
 
+def side_effect_heads(text: str) -> list[str]:
+    """Each side effect of a Recommendations row's ``side_effects`` (joined by ``"; "``,
+    :mod:`protv2g.recommend.result`), up to its advice after " — " (review rev50b #3: the
+    Summary said the first only, a clearing time within practice, and left out the depot's
+    R01 conductor left without overload protection, the third).
+
+    >>> side_effect_heads("practice: a clears in 1 s (within 10 s; no limit); practice: b "
+    ...                   "loses its overload protection — accept only where …")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['practice: a clears in 1 s (within 10 s; no limit)',
+     'practice: b loses its overload protection']
+    """
+    out, depth, start = [], 0, 0
+    for k, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if depth <= 0 and text.startswith("; ", k):
+            out.append(text[start:k])
+            start = k + 2
+    out.append(text[start:])
+    return [h.split(" — ")[0].strip() for h in out if h.strip() not in ("", "none")]
+
+
 def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
     if recs is None or recs.empty:
         return {}
     out = {}
     for r in recs.itertuples(index=False):
-        side = str(getattr(r, "side_effects", "") or "")
-        # a verified change's side effect said where the change is (review rev42c M3: the
+        # a verified change's side effects said where the change is (review rev42c M3: the
         # depot's R01 "R-F1 pickup_a 400 → 550 (verified)" read as clean in §2; its conductor
-        # overload was in §6 only): its first clause, the full text in Recommendations
-        side = "" if side in ("", "none") else side.split(" — ")[0].split("; ")[0]
-        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified"
-                                + (f"; side effect: {side}" if side else "") + ")")
+        # overload was in §6 only): each one up to its advice, the full text in
+        # Recommendations (review rev50b #3: the first only left the overload out)
+        heads = side_effect_heads(str(getattr(r, "side_effects", "") or ""))
+        side = (f"; side effect{'s' if len(heads) > 1 else ''}: {'; '.join(heads)}"
+                if heads else "")
+        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified{side})")
                                if str(r.change)
                                else f"{r.recommendation}: {r.status} {r.note}".strip())
     return out
