@@ -156,8 +156,11 @@ def test_header_labels_carry_units():
     assert header_label("loading_percent") == "Loading (%)"
     assert header_label("criterion") == "Criterion"
     # the 67P quadrature voltage is line-to-line in pu of the phase-to-neutral base: the
-    # header says so (a review read 1.73 pu as an overvoltage)
-    assert header_label("v_polarising_pu") == "V polarising (pu of V LN; √3 in normal service)"
+    # header says so (a review read 1.73 pu as an overvoltage); the 67N's is |3V0|, against
+    # 3 × its |V0| minimum (review rev50a #4 read 0.0674 as 3.4 × the 0.02 pu minimum)
+    assert header_label("v_polarising_pu") == (
+        "V polarising (pu of V LN; 67P: line to line, √3 in normal service; 67N: |3V0|, "
+        "against 3 × its |V0| minimum)")
 
 
 def test_sheet_order_and_extra_tables(small_book):
