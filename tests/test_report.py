@@ -161,6 +161,8 @@ def test_header_labels_carry_units():
     assert header_label("v_polarising_pu") == (
         "V polarising (pu of V LN; 67P: line to line, √3 in normal service; 67N: |3V0|, "
         "against 3 × its |V0| minimum)")
+    # the Findings' trend holds margins, not the quantity checked (review rev50b #5)
+    assert header_label("export_trend") == "Margin trend (with export or charging)"
 
 
 def test_sheet_order_and_extra_tables(small_book):
@@ -404,6 +406,8 @@ def _summary_text(wb) -> list[str]:
 def test_summary_counts_hosting_and_signoff(small_book, tmp_path):
     _, _, wb = small_book
     values = _summary_values(wb)
+    # the findings grids' trend column says its figures are margins (review rev50b #5)
+    assert "margin with export (or charging)" in _summary_text(wb)
     # the problems (fail / warn) by attribution, the C7 info finding apart (review ver49 #5:
     # it was counted "caused by V2G"); the rows' count and its name are the CLI's
     # (violations.describe_rows)

@@ -68,6 +68,9 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 _LABELS = {"v_polarising_pu": ("V polarising (pu of V LN; 67P: line to line, √3 in normal "
                                "service; 67N: |3V0|, against 3 × its |V0| minimum)"),
            "min_pol_pu": "Min pol (pu of V LN)",
+           # the Findings' trend: margins at each level, not the quantity checked (review
+           # rev50b #5: a transformer's "64.9 % without the sites' charging" read as loading)
+           "export_trend": "Margin trend (with export or charging)",
            "t_primary_band_low_s": "T primary TC low (s; min melt, no arcing)",
            # C3 between two gG links judged by I²t (checks.fuse_gg_i2t)
            "i2t_ratio": "I²t ratio (gG: backup min ÷ primary max; ≥ 1 selective)",

@@ -65,7 +65,12 @@ from protv2g.report.tcc_listing import TccCounts, drawn_line
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["write_summary", "gate_verdict", "hosting_headline", "side_effect_heads"]
+__all__ = ["TREND_HEADER", "write_summary", "gate_verdict", "hosting_headline",
+           "side_effect_heads"]
+
+#: The findings grids' trend column: its figures are the finding's margin at each export (or
+#: charging) level, in the worst margin's unit, not the quantity checked.
+TREND_HEADER = "margin with export (or charging)"
 
 _VERDICT_FILL = {"PASS": PatternFill("solid", fgColor="C6EFCE"),
                  "FAIL": SEVERITY_FILLS["fail"], "ERROR": SEVERITY_FILLS["warn"]}
@@ -129,7 +134,9 @@ def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
                      + (f" (caused by V2G{q})" if (q := crossing_qualifier(said)) else ""),
                      _margin_cell(f, no_margin, overall), f.worst_fault or "",
                      f.export_trend, recs.get(str(f.finding), "")])
-    w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",
+    # the trend's figures are margins, as the column beside it (review rev50b #5: ckt24
+    # F26's "64.9 % without the sites' charging", a transformer's margin, read as its loading)
+    w.grid(["finding", "problem", "worst margin", "where (worst)", TREND_HEADER,
             "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
 
 
