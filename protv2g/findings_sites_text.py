@@ -174,9 +174,10 @@ _Line = tuple[str, str, bool]
 _Rule = tuple[str, str]
 
 
-def _own(entries: dict[_Rule, Any], rec: dict[str, Any], exact: bool = True) -> list[Any]:
-    """The values of ``entries`` (a line's findings, by :data:`_Rule`) of the finding of the
-    gate line of record ``rec``: those of its ``mechanism`` and ``margin_unit`` where the
+def _own(entries: dict[_Rule, Any], rec: dict[str, Any], exact: bool = True
+         ) -> dict[_Rule, Any]:
+    """The entries (a line's findings, by :data:`_Rule`) of the finding of the gate line of
+    record ``rec``: those of its ``mechanism`` and ``margin_unit`` where the
     record has them (:func:`protv2g.gate_reason_record.reason_record`; the gate groups a
     line's rows by the findings' key, so a line is one finding's: review ver49 #5, DG's C5
     ``a`` fail line F03 "each of campus, homes on its own" and its warn F11 "needs campus
@@ -187,7 +188,7 @@ def _own(entries: dict[_Rule, Any], rec: dict[str, Any], exact: bool = True) -> 
     want = [(k, _given(rec[f])) for k, f in enumerate(("mechanism", "margin_unit")) if f in rec]
     if not exact and str(rec.get("criterion")) in PAIR_CRITERIA:
         want = [(k, w) for k, w in want if k or w]
-    return [v for rule, v in entries.items() if all(rule[k] == w for k, w in want)]
+    return {rule: v for rule, v in entries.items() if all(rule[k] == w for k, w in want)}
 
 
 def _unjudged_lines(violations: pd.DataFrame | None, multi: set[str], sites: Sequence[str],
@@ -236,8 +237,9 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
     ``driver_sites`` in its record, "; driven by depot" (:func:`_short_driver`) before the
     line's closing parenthesis, in the full and the short line. The line is matched to its
     finding by its record's criterion, device (``device / partner``), mechanism and margin
-    unit, the findings' key (:func:`_own`; a record without the last two, by the first two:
-    one driver only, two findings of different drivers say none).
+    unit, the findings' key (:func:`_own`); where that leaves two findings of different
+    drivers (a record without the last two; a pair line whose rows carry no mechanism),
+    each one's is said after its mechanism (:func:`_each_driver`).
 
     A V2G ``fail:`` line whose driver is not judged says so (review: the gate said nothing
     of them): "; driver not judged (<why>)" — a finding of the table whose margin was not
@@ -269,8 +271,9 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
             continue
         charging = rec.get("attribution") in _CHARGING
         line = (str(rec.get("criterion")), str(rec.get("device")), charging)
-        found = set(_own(by_line.get(line, {}), rec, exact=False))
-        unjudged = _own(lacking.get(line, {}), rec)
+        own = _own(by_line.get(line, {}), rec, exact=False)
+        found = set(own.values())
+        unjudged = list(_own(lacking.get(line, {}), rec).values())
         why = (UNJUDGED_WORDS if found and {d for d, *_ in found} == {Driver.UNJUDGED.value}
                else unjudged[0] if not found and unjudged else None)
         if why:
@@ -282,7 +285,15 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
             out_r[k] = _before_close(out_r[k], words)
             out_d[k] = rec
             continue
-        if not found or len(found) != 1:
+        if not found:
+            continue
+        if len(found) > 1:  # findings of one line the record cannot tell apart: each said
+            words = _each_driver(own)
+            if words:
+                if rec.get("short"):
+                    rec = {**rec, "short": _before_close(str(rec["short"]), words)}
+                out_r[k] = _before_close(out_r[k], words)
+                out_d[k] = rec
             continue
         driver, sites, head = next(iter(found))
         words = _short_driver(driver, sites, head)
@@ -294,6 +305,20 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
         out_r[k] = _before_close(out_r[k], words)
         out_d[k] = rec
     return out_r, out_d
+
+
+def _each_driver(own: dict[_Rule, tuple[str, str, str]]) -> str:
+    """The drivers of the findings one gate line stands for, each after its mechanism (or,
+    without one, its margin unit): "each finding's driver: fuse TC < recloser delayed:
+    driven by homes-lat1; lockout: each of … on its own" — a pair line whose rows carry no
+    mechanism, its findings' being the coordination table's rules; "" when one of them is
+    not judged (the line then names none rather than some)."""
+    parts = []
+    for (mech, unit), (driver, sites, head) in sorted(own.items()):
+        if not (words := _short_driver(driver, sites, head)):
+            return ""
+        parts.append(f"{mech or f'in {unit}'}: {words}")
+    return "each finding's driver: " + "; ".join(parts)
 
 
 def driver_words(text: str) -> str:

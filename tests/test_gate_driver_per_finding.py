@@ -56,14 +56,17 @@ def test_line_says_its_own_findings_driver():
     assert data[0]["site_driver"] == Driver.TOGETHER.value
 
 
-def test_record_without_the_key_keeps_one_driver_only():
+def test_record_without_the_key_says_each_findings_driver():
     """A record without mechanism and margin unit (older callers) is matched by criterion
-    and device: two findings of different drivers still say none."""
+    and device: the line says each of its findings' drivers, after its unit."""
     rec = {k: v for k, v in _record("× pickup").items()
            if k not in ("mechanism", "margin_unit")}
     line = "fail: C5 a: x (fail)"
     reasons, data = with_driver_lines([line], [rec], _table())
-    assert reasons == [line] and "site_driver" not in data[0]
+    assert reasons == ["fail: C5 a: x (fail; each finding's driver: in fraction: needs campus "
+                       "and homes together; without depot still fails: margin −2.68 %; in × "
+                       "pickup: each of campus, homes on its own)"]
+    assert "site_driver" not in data[0]
 
 
 def test_unjudged_line_is_matched_by_its_findings_key():
@@ -102,3 +105,24 @@ def test_pair_line_whose_rows_carry_no_mechanism_takes_its_unit_only():
     reasons, data = with_driver_lines(["fail: C2 y (fail)"], [rec], table, violations, scen)
     assert reasons == ["fail: C2 y (fail; driven by homes-lat1)"]
     assert data[0]["site_driver"] == Driver.ONE_SITE.value
+
+
+def test_pair_line_of_two_coordination_rules_says_each_driver():
+    """A C2 line whose rows carry no mechanism and whose finding the coordination table
+    splits into two rules of one unit says each rule's driver, not none."""
+    rows = [{"criterion": "C2", "device": "RC-MID", "partner": "FU-LAT1", "mechanism": m,
+             "margin_unit": "s", "scenario": "firm/light/100%", "driver": d.value,
+             "driver_sites": sites, "driver_text": text}
+            for m, d, sites, text in (
+                ("fuse TC < recloser delayed", Driver.ONE_SITE, "homes-lat1",
+                 "driven by homes-lat1 (…)"),
+                ("lockout", Driver.EACH_SITE, "homes-lat1, homes-lat2",
+                 "each of homes-lat1, homes-lat2 on its own (…)"))]
+    worst = {"criterion": "C2", "device": "RC-MID", "other_device": "FU-LAT1",
+             "mechanism": "", "margin": -0.1, "margin_unit": "s"}
+    rec = {**reason_record("fail", worst, "made worse by V2G"), "short": "fail: C2 x (fail)"}
+    reasons, data = with_driver_lines(["fail: C2 y (fail)"], [rec], pd.DataFrame(rows))
+    words = ("each finding's driver: fuse TC < recloser delayed: driven by homes-lat1; "
+             "lockout: each of homes-lat1, homes-lat2 on its own")
+    assert reasons == [f"fail: C2 y (fail; {words})"]
+    assert data[0]["short"] == f"fail: C2 x (fail; {words})"
