@@ -54,6 +54,6 @@ def test_every_side_effect_is_said_not_the_first_only():
 def test_module_doctests():
     import doctest
 
-    import protv2g.report.summary as mod
+    import protv2g.report.summary_memo as mod
 
     assert doctest.testmod(mod).failed == 0

@@ -58,15 +58,14 @@ from protv2g.report.summary_hosting import (
     sites_together_note,
     whole_kw,
 )
-from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
+from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text, side_effect_heads
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
 from protv2g.report.tcc_listing import TccCounts, drawn_line
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["TREND_HEADER", "write_summary", "gate_verdict", "hosting_headline",
-           "side_effect_heads"]
+__all__ = ["TREND_HEADER", "write_summary", "gate_verdict", "hosting_headline"]
 
 #: The findings grids' trend column: its figures are the finding's margin at each export (or
 #: charging) level, in the worst margin's unit, not the quantity checked.
@@ -149,28 +148,6 @@ def _margin_cell(f: Any, no_margin: dict[str, str] | None,
         return (no_margin or {}).get(str(f.finding), "")
     more = (overall or {}).get(str(f.finding), "")
     return f"{text} (the worst row the project moved; {more})" if more else text
-
-
-def side_effect_heads(text: str) -> list[str]:
-    """Each side effect of a Recommendations row's ``side_effects`` (joined by ``"; "``,
-    :mod:`protv2g.recommend.result`), up to its advice after " — " (review rev50b #3: the
-    Summary said the first only, a clearing time within practice, and left out the depot's
-    R01 conductor left without overload protection, the third).
-
-    >>> side_effect_heads("practice: a clears in 1 s (within 10 s; no limit); practice: b "
-    ...                   "loses its overload protection — accept only where …")
-    ... # doctest: +NORMALIZE_WHITESPACE
-    ['practice: a clears in 1 s (within 10 s; no limit)',
-     'practice: b loses its overload protection']
-    """
-    out, depth, start = [], 0, 0
-    for k, c in enumerate(text):
-        depth += (c == "(") - (c == ")")
-        if depth <= 0 and text.startswith("; ", k):
-            out.append(text[start:k])
-            start = k + 2
-    out.append(text[start:])
-    return [h.split(" — ")[0].strip() for h in out if h.strip() not in ("", "none")]
 
 
 def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
