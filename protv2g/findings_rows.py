@@ -19,6 +19,9 @@ rows' ``astype(str)`` text (codes are canonical, :func:`protv2g.text_codes.text_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -34,9 +37,10 @@ from protv2g.text_codes import (
     numeric_codes,
     text_codes,
 )
+from protv2g.violations import is_given
 
-__all__ = ["Coded", "collapse", "day_load", "export_kw_by_scenario", "key_codes",
-           "scenario_codes", "text_ranks", "worst_order"]
+__all__ = ["Coded", "collapse", "day_load", "export_kw_by_scenario", "finding_mechanism",
+           "key_codes", "scenario_codes", "text_ranks", "worst_order"]
 
 #: (codes (n,) int64, distinct texts (k,) object): ``texts[codes]`` is the column's text.
 Coded = tuple[np.ndarray, np.ndarray]
@@ -119,6 +123,26 @@ def _mechanism(cols: ColumnCodes, pair: np.ndarray, coordination: pd.DataFrame |
             out[at] = codes + size
             tables.append(np.asarray(texts, dtype=object))
     return canonical_codes(out, np.concatenate(tables))
+
+
+def finding_mechanism(row: Mapping[str, Any]) -> str:
+    """The mechanism of the finding a violation row belongs to, as far as the row gives it
+    (:func:`key_codes`' rule): its ``mechanism``, else its ``rule``
+    unless that is a criterion's study threshold (:data:`protv2g.checks.rule_fill
+    .THRESHOLD_KEYS`), else "" — a pair criterion's finding may then take the coordination
+    table's rule, which the row does not carry.
+
+    >>> finding_mechanism({"mechanism": None, "rule": "fuse_saving_k"})
+    'fuse_saving_k'
+    >>> finding_mechanism({"mechanism": "", "rule": "v_max_pu"})
+    ''
+    """
+    for col in ("mechanism", "rule"):
+        value = row.get(col)
+        if is_given(value) and str(value) and not (col == "rule"
+                                                   and str(value) in THRESHOLD_KEYS):
+            return str(value)
+    return ""
 
 
 def key_codes(cols: ColumnCodes, coordination: pd.DataFrame | None,

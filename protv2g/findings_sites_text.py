@@ -14,6 +14,7 @@ from protv2g.checks.fuse_saving_range import SavingMechanism
 from protv2g.criteria import CATALOGUE, Need
 from protv2g.findings import PAIR_CRITERIA
 from protv2g.findings_attribution import Attribution
+from protv2g.findings_rows import finding_mechanism
 from protv2g.findings_sites import KEY_COLUMNS, MAX_FINDINGS, Driver, NotJudged
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import is_given
@@ -162,12 +163,41 @@ def short_driver_texts(findings: pd.DataFrame, table: pd.DataFrame | None) -> di
 UNJUDGED_WORDS = "its margin not recomputed per site; each site's currents: Site drivers sheet"
 
 
+def _given(value: Any) -> str:
+    """A cell as text, "" for a blank one (:func:`~protv2g.violations.is_given`)."""
+    return str(value) if is_given(value) else ""
+
+
+#: A gate line's place: (criterion, line device ``device / partner``, a charging snapshot's).
+_Line = tuple[str, str, bool]
+#: A finding's rest of its key on that line: (mechanism, margin unit).
+_Rule = tuple[str, str]
+
+
+def _own(entries: dict[_Rule, Any], rec: dict[str, Any], exact: bool = True
+         ) -> dict[_Rule, Any]:
+    """The entries (a line's findings, by :data:`_Rule`) of the finding of the gate line of
+    record ``rec``: those of its ``mechanism`` and ``margin_unit`` where the
+    record has them (:func:`protv2g.gate_reason_record.reason_record`; the gate groups a
+    line's rows by the findings' key, so a line is one finding's: review ver49 #5, DG's C5
+    ``a`` fail line F03 "each of campus, homes on its own" and its warn F11 "needs campus
+    and homes together" fell on one (criterion, device) and the line said neither), every
+    one without them. ``exact=False``: a blank mechanism of a pair criterion's line matches
+    any (its finding's may be the coordination table's rule, which the line's rows do not
+    carry, :func:`~protv2g.findings_rows.finding_mechanism`)."""
+    want = [(k, _given(rec[f])) for k, f in enumerate(("mechanism", "margin_unit")) if f in rec]
+    if not exact and str(rec.get("criterion")) in PAIR_CRITERIA:
+        want = [(k, w) for k, w in want if k or w]
+    return {rule: v for rule, v in entries.items() if all(rule[k] == w for k, w in want)}
+
+
 def _unjudged_lines(violations: pd.DataFrame | None, multi: set[str], sites: Sequence[str],
-                    n_judged: int) -> dict[tuple[str, str, bool], str]:
-    """(criterion, line device, a charging snapshot's) → why the driver of the V2G fail/warn
-    rows of that line in a multi-site scenario (or, two or more sites in the study, in a
-    charging snapshot) is not judged (:func:`not_judged_reason`); a line whose partner is one
-    V2G site is that site's own and gets nothing."""
+                    n_judged: int) -> dict[_Line, dict[_Rule, str]]:
+    """(criterion, line device, a charging snapshot's) → (mechanism, margin unit) → why the
+    driver of the V2G fail/warn rows of that finding's line in a multi-site scenario (or,
+    two or more sites in the study, in a charging snapshot) is not judged
+    (:func:`not_judged_reason`); a line whose partner is one V2G site is that site's own and
+    gets nothing."""
     need = {"criterion", "device", "other_device", "status", "attribution", "scenario"}
     if violations is None or not (multi or len(sites) >= 2) or not need <= set(
             violations.columns):
@@ -178,17 +208,22 @@ def _unjudged_lines(violations: pd.DataFrame | None, multi: set[str], sites: Seq
             & violations["status"].astype(object).isin(("fail", "warn")).to_numpy()
             & violations["attribution"].astype(object).isin(("new", "worse")).to_numpy())
     rows = violations.iloc[np.flatnonzero(mask)]
-    mech = rows["mechanism"] if "mechanism" in rows.columns else pd.Series([""] * len(rows))
-    out: dict[tuple[str, str, bool], str] = {}
-    for crit, dev, other, m, ch in zip(rows["criterion"], rows["device"], rows["other_device"],
-                                       mech, charging[mask], strict=True):
+    blank = pd.Series([""] * len(rows))
+    mech, rule_, unit = (rows[c] if c in rows.columns else blank
+                         for c in ("mechanism", "rule", "margin_unit"))
+    out: dict[_Line, dict[_Rule, str]] = {}
+    for crit, dev, other, m, r, u, ch in zip(rows["criterion"], rows["device"],
+                                             rows["other_device"], mech, rule_, unit,
+                                             charging[mask], strict=True):
         partner = str(other) if is_given(other) and str(other) else ""
         if partner in sites:
             continue
         key = (str(crit), f"{dev} / {partner}" if partner else str(dev), bool(ch))
-        if key not in out:
-            out[key] = not_judged_reason(str(crit), str(m) if is_given(m) else "",
-                                         n_judged=n_judged).value
+        rules = out.setdefault(key, {})
+        # the line's record's key (reason_record): the mechanism as the findings take it
+        rule = (finding_mechanism({"mechanism": m, "rule": r}), _given(u))
+        if rule not in rules:
+            rules[rule] = not_judged_reason(str(crit), _given(m), n_judged=n_judged).value
     return out
 
 
@@ -200,9 +235,11 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
     peak's, matched to the table's charging-snapshot rows) of a finding in
     ``table`` (:func:`site_drivers`) saying its driver: ``site_driver`` (:class:`Driver`) and
     ``driver_sites`` in its record, "; driven by depot" (:func:`_short_driver`) before the
-    line's closing parenthesis, in the full and the short line. The line is matched by its
-    record's criterion and device (``device / partner``) — one driver only: a pair with two
-    findings of different drivers says none.
+    line's closing parenthesis, in the full and the short line. The line is matched to its
+    finding by its record's criterion, device (``device / partner``), mechanism and margin
+    unit, the findings' key (:func:`_own`); where that leaves two findings of different
+    drivers (a record without the last two; a pair line whose rows carry no mechanism),
+    each one's is said after its mechanism (:func:`_each_driver`).
 
     A V2G ``fail:`` line whose driver is not judged says so (review: the gate said nothing
     of them): "; driver not judged (<why>)" — a finding of the table whose margin was not
@@ -216,13 +253,14 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
         return reasons, data
     # (criterion, device, a charging snapshot's): a C8 charging peak's line apart from the
     # export peak's of the same device
-    by_line: dict[tuple[str, str, bool], set[tuple[str, str]]] = {}
+    by_line: dict[_Line, dict[_Rule, tuple[str, str, str]]] = {}
     for r in (table.drop_duplicates(list(KEY_COLUMNS)).itertuples(index=False) if has_table
               else ()):
         device = f"{r.device} / {r.partner}" if r.partner else str(r.device)
         charging = str(getattr(r, "scenario", "")).startswith(CHARGING_SNAPSHOT_PREFIX)
-        by_line.setdefault((str(r.criterion), device, charging), set()).add(
-            (r.driver, r.driver_sites, driver_words(str(getattr(r, "driver_text", "")))))
+        by_line.setdefault((str(r.criterion), device, charging), {})[
+            (_given(r.mechanism), _given(r.margin_unit))] = (
+            r.driver, r.driver_sites, driver_words(str(getattr(r, "driver_text", ""))))
     n_judged = len(table.drop_duplicates(list(KEY_COLUMNS))) if has_table else 0
     lacking = _unjudged_lines(violations, multi, list(site_columns(scenarios)), n_judged)
     v2g = {Attribution.CAUSED.value, Attribution.WORSE.value}
@@ -232,10 +270,12 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
                 "attribution") not in v2g | _CHARGING:
             continue
         charging = rec.get("attribution") in _CHARGING
-        line = (str(rec.get("criterion")), str(rec.get("device")))
-        found = by_line.get((*line, charging))
+        line = (str(rec.get("criterion")), str(rec.get("device")), charging)
+        own = _own(by_line.get(line, {}), rec, exact=False)
+        found = set(own.values())
+        unjudged = list(_own(lacking.get(line, {}), rec).values())
         why = (UNJUDGED_WORDS if found and {d for d, *_ in found} == {Driver.UNJUDGED.value}
-               else lacking.get((*line, charging)) if not found else None)
+               else unjudged[0] if not found and unjudged else None)
         if why:
             words = f"driver not judged ({why})"
             rec = {**rec, "site_driver": Driver.UNJUDGED.value, "driver_sites": "",
@@ -245,7 +285,15 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
             out_r[k] = _before_close(out_r[k], words)
             out_d[k] = rec
             continue
-        if not found or len(found) != 1:
+        if not found:
+            continue
+        if len(found) > 1:  # findings of one line the record cannot tell apart: each said
+            words = _each_driver(own)
+            if words:
+                if rec.get("short"):
+                    rec = {**rec, "short": _before_close(str(rec["short"]), words)}
+                out_r[k] = _before_close(out_r[k], words)
+                out_d[k] = rec
             continue
         driver, sites, head = next(iter(found))
         words = _short_driver(driver, sites, head)
@@ -257,6 +305,20 @@ def with_driver_lines(reasons: list[str], data: list[dict[str, Any] | None],
         out_r[k] = _before_close(out_r[k], words)
         out_d[k] = rec
     return out_r, out_d
+
+
+def _each_driver(own: dict[_Rule, tuple[str, str, str]]) -> str:
+    """The drivers of the findings one gate line stands for, each after its mechanism (or,
+    without one, its margin unit): "each finding's driver: fuse TC < recloser delayed:
+    driven by homes-lat1; lockout: each of … on its own" — a pair line whose rows carry no
+    mechanism, its findings' being the coordination table's rules; "" when one of them is
+    not judged (the line then names none rather than some)."""
+    parts = []
+    for (mech, unit), (driver, sites, head) in sorted(own.items()):
+        if not (words := _short_driver(driver, sites, head)):
+            return ""
+        parts.append(f"{mech or f'in {unit}'}: {words}")
+    return "each finding's driver: " + "; ".join(parts)
 
 
 def driver_words(text: str) -> str:

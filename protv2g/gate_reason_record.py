@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from protv2g.findings_rows import finding_mechanism
 from protv2g.input_basis import input_to_confirm
 from protv2g.violations import is_given
 
@@ -23,7 +24,7 @@ __all__ = ["short_reasons", "REASON_RECORD_FIELDS", "device_text", "reason_recor
 
 #: The fields of a reason record (:func:`reason_record`).
 REASON_RECORD_FIELDS = ("kind", "criterion", "device", "attribution", "rests_on", "margin",
-                        "margin_unit")
+                        "margin_unit", "mechanism")
 
 
 def scenario_count_text(n: int) -> str:
@@ -64,15 +65,20 @@ def reason_record(kind: str, worst: Mapping[str, Any], attribution: str,
     ``device`` (as the line names it), ``attribution`` (the line's, a
     :class:`~protv2g.findings_attribution.Attribution` text), ``rests_on`` (the worst row's
     ``input_basis`` when the line names an input to confirm, else ""), ``margin`` (the worst
-    row's; None when it has none) and ``margin_unit``, from ``worst``, the row the line leads
-    with. The terminal groups lines by it (:func:`protv2g.commands.gate.grouped_lines`);
-    status is data, never read back from the line (design.md).
+    row's; None when it has none), ``margin_unit`` and ``mechanism``
+    (:func:`~protv2g.findings_rows.finding_mechanism`), from ``worst``, the row the line
+    leads with. The terminal groups lines by it
+    (:func:`protv2g.commands.gate.grouped_lines`); the site drivers match a line to its
+    finding by criterion, device, mechanism and margin unit, the finding's key
+    (:func:`protv2g.findings_sites_text.with_driver_lines`); status is data, never read back
+    from the line (design.md).
 
     >>> reason_record("confirm", {"criterion": "C12", "device": "transformer.t1",
     ...                           "margin": -10.0, "margin_unit": "%"}, "pre-existing")
     ... # doctest: +NORMALIZE_WHITESPACE
     {'kind': 'confirm', 'criterion': 'C12', 'device': 'transformer.t1',
-     'attribution': 'pre-existing', 'rests_on': '', 'margin': -10.0, 'margin_unit': '%'}
+     'attribution': 'pre-existing', 'rests_on': '', 'margin': -10.0, 'margin_unit': '%',
+     'mechanism': ''}
     """
     basis, confirm = rests_on(worst)
     margin = pd.to_numeric(worst.get("margin"), errors="coerce")
@@ -81,7 +87,8 @@ def reason_record(kind: str, worst: Mapping[str, Any], attribution: str,
             "rests_on": basis if confirm else "",
             "margin": float(margin) if pd.notna(margin) and math.isfinite(margin) else None,
             "margin_unit": (str(worst.get("margin_unit")) if is_given(worst.get("margin_unit"))
-                            else "")}
+                            else ""),
+            "mechanism": finding_mechanism(worst)}
 
 
 def short_reasons(reasons: Sequence[str], data: Sequence[Mapping[str, Any] | None] | None

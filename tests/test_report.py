@@ -156,8 +156,13 @@ def test_header_labels_carry_units():
     assert header_label("loading_percent") == "Loading (%)"
     assert header_label("criterion") == "Criterion"
     # the 67P quadrature voltage is line-to-line in pu of the phase-to-neutral base: the
-    # header says so (a review read 1.73 pu as an overvoltage)
-    assert header_label("v_polarising_pu") == "V polarising (pu of V LN; √3 in normal service)"
+    # header says so (a review read 1.73 pu as an overvoltage); the 67N's is |3V0|, against
+    # 3 × its |V0| minimum (review rev50a #4 read 0.0674 as 3.4 × the 0.02 pu minimum)
+    assert header_label("v_polarising_pu") == (
+        "V polarising (pu of V LN; 67P: line to line, √3 in normal service; 67N: |3V0|, "
+        "against 3 × its |V0| minimum)")
+    # the Findings' trend holds margins, not the quantity checked (review rev50b #5)
+    assert header_label("export_trend") == "Margin trend (with export or charging)"
 
 
 def test_sheet_order_and_extra_tables(small_book):
@@ -257,7 +262,8 @@ def test_attribution_per_finding(small_book, tmp_path):
     assert set(found["attribution"]) == {Attribution.UNKNOWN}
     wb = openpyxl.load_workbook(write_workbook(_small_result(violations=blank),
                                                tmp_path / "u.xlsx"))
-    assert "5 not attributed" in _summary_values(wb)["Findings"]
+    # the problems only: the C7 info finding apart (review ver49 #5)
+    assert "4 not attributed; 1 info finding apart" in _summary_values(wb)["Findings"]
 
 
 def test_severity_conditional_formatting(small_book):
@@ -400,10 +406,14 @@ def _summary_text(wb) -> list[str]:
 def test_summary_counts_hosting_and_signoff(small_book, tmp_path):
     _, _, wb = small_book
     values = _summary_values(wb)
-    # the count and its name are the CLI's (violations.describe_rows)
-    assert values["Findings"] == ("5 problem(s): 3 caused by V2G, 1 made worse by V2G, 1 "
-                                  "pre-existing; from 6 violation rows (3 failing, 2 "
-                                  "warnings, 1 info)")
+    # the findings grids' trend column says its figures are margins (review rev50b #5)
+    assert "margin with export (or charging)" in _summary_text(wb)
+    # the problems (fail / warn) by attribution, the C7 info finding apart (review ver49 #5:
+    # it was counted "caused by V2G"); the rows' count and its name are the CLI's
+    # (violations.describe_rows)
+    assert values["Findings"] == ("4 problem(s): 2 caused by V2G, 1 made worse by V2G, 1 "
+                                  "pre-existing; 1 info finding apart, not a problem: F05; "
+                                  "from 6 violation rows (3 failing, 2 warnings, 1 info)")
     # counts per criterion, by criterion number (C12 after C8, not after C1)
     ws = wb["Summary"]
     head = next(r for r in range(1, ws.max_row + 1)

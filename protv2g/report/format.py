@@ -60,10 +60,17 @@ _HEADER_ALIGNMENT = Alignment(wrap_text=False)
 #: Headers whose unit needs its base: the 67P quadrature polarising voltage (``Vbc`` for
 #: phase a) is a line-to-line voltage in per unit of the phase-to-neutral base, √3 ≈ 1.73 in
 #: normal service (a review read 1.73 pu as a 173 % overvoltage); its threshold likewise.
+#: The 67N's is ``|3V0|``, judged against 3 × its ``|V0|`` minimum
+#: (:func:`protv2g.directional.elements.ground_67n`; review rev50a #4: R-L58's 0.0674 read
+#: as 3.4 × the documented 0.02 pu, where its ``|V0|`` 0.0225 pu is 12 % above it).
 #: A fuse's total clearing is a bracket (the Coordination sheet, fuse19): the header says
 #: which end the column holds (:data:`protv2g.report.sheets.TC_BAND_NOTE`).
-_LABELS = {"v_polarising_pu": "V polarising (pu of V LN; √3 in normal service)",
+_LABELS = {"v_polarising_pu": ("V polarising (pu of V LN; 67P: line to line, √3 in normal "
+                               "service; 67N: |3V0|, against 3 × its |V0| minimum)"),
            "min_pol_pu": "Min pol (pu of V LN)",
+           # the Findings' trend: margins at each level, not the quantity checked (review
+           # rev50b #5: a transformer's "64.9 % without the sites' charging" read as loading)
+           "export_trend": "Margin trend (with export or charging)",
            "t_primary_band_low_s": "T primary TC low (s; min melt, no arcing)",
            # C3 between two gG links judged by I²t (checks.fuse_gg_i2t)
            "i2t_ratio": "I²t ratio (gG: backup min ÷ primary max; ≥ 1 selective)",

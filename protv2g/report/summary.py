@@ -49,7 +49,7 @@ from protv2g.report.overflow import Overflow, overflow_note
 from protv2g.report.scenario_rows import scenarios_run_text
 from protv2g.report.sheets import TCC, sheet_specs
 from protv2g.report.summary_conditions import write_conditions
-from protv2g.report.summary_counts import criterion_counts
+from protv2g.report.summary_counts import criterion_counts, findings_count_text
 from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
 from protv2g.report.summary_hosting import (
     _not_limiting,
@@ -58,15 +58,18 @@ from protv2g.report.summary_hosting import (
     sites_together_note,
     whole_kw,
 )
-from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text
+from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text, side_effect_heads
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
 from protv2g.report.tcc_listing import TccCounts, drawn_line
-from protv2g.violations import describe_rows
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["write_summary", "gate_verdict", "hosting_headline"]
+__all__ = ["TREND_HEADER", "write_summary", "gate_verdict", "hosting_headline"]
+
+#: The findings grids' trend column: its figures are the finding's margin at each export (or
+#: charging) level, in the worst margin's unit, not the quantity checked.
+TREND_HEADER = "margin with export (or charging)"
 
 _VERDICT_FILL = {"PASS": PatternFill("solid", fgColor="C6EFCE"),
                  "FAIL": SEVERITY_FILLS["fail"], "ERROR": SEVERITY_FILLS["warn"]}
@@ -130,7 +133,9 @@ def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
                      + (f" (caused by V2G{q})" if (q := crossing_qualifier(said)) else ""),
                      _margin_cell(f, no_margin, overall), f.worst_fault or "",
                      f.export_trend, recs.get(str(f.finding), "")])
-    w.grid(["finding", "problem", "worst margin", "where (worst)", "with export",
+    # the trend's figures are margins, as the column beside it (review rev50b #5: ckt24
+    # F26's "64.9 % without the sites' charging", a transformer's margin, read as its loading)
+    w.grid(["finding", "problem", "worst margin", "where (worst)", TREND_HEADER,
             "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
 
 
@@ -150,13 +155,14 @@ def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
         return {}
     out = {}
     for r in recs.itertuples(index=False):
-        side = str(getattr(r, "side_effects", "") or "")
-        # a verified change's side effect said where the change is (review rev42c M3: the
+        # a verified change's side effects said where the change is (review rev42c M3: the
         # depot's R01 "R-F1 pickup_a 400 → 550 (verified)" read as clean in §2; its conductor
-        # overload was in §6 only): its first clause, the full text in Recommendations
-        side = "" if side in ("", "none") else side.split(" — ")[0].split("; ")[0]
-        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified"
-                                + (f"; side effect: {side}" if side else "") + ")")
+        # overload was in §6 only): each one up to its advice, the full text in
+        # Recommendations (review rev50b #3: the first only left the overload out)
+        heads = side_effect_heads(str(getattr(r, "side_effects", "") or ""))
+        side = (f"; side effect{'s' if len(heads) > 1 else ''}: {'; '.join(heads)}"
+                if heads else "")
+        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified{side})")
                                if str(r.change)
                                else f"{r.recommendation}: {r.status} {r.note}".strip())
     return out
@@ -217,19 +223,9 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     project = findings[by == Attribution.PROJECT]
     caused_charging = findings[by == Attribution.CAUSED_CHARGING]
     worse_charging = findings[by == Attribution.WORSE_CHARGING]
-    n_charging = len(caused_charging) + len(worse_charging)
-    # the same count, in the same words, as `protv2g run` prints (violations.describe_rows)
-    w.pair("Findings", f"{len(findings)} problem(s): {len(caused)} caused by V2G, "
-           f"{len(worse)} made worse by V2G, {len(pre)} pre-existing"
-           + (f", {n_charging} from the sites' charging" if n_charging else "")
-           + (f", {len(equipment)} caused by the project's equipment (its remedy: the "
-              "equipment, not the export)" if len(equipment) else "")
-           + (f", {len(project)} caused by the project (equipment + V2G together: neither "
-              "alone over the check's threshold)" if len(project) else "")
-           + (f", {len(equipment_worse)} pre-existing, made worse by the project's equipment"
-              if len(equipment_worse) else "")
-           + (f", {len(unknown)} not attributed" if len(unknown) else "")
-           + f"; from {describe_rows(result.violations)}")
+    # the problems (fail / warn) by attribution, the info findings apart (review ver49 #5),
+    # then the violation rows as `protv2g run` counts them (violations.describe_rows)
+    w.pair("Findings", findings_count_text(findings, result.violations))
     dirs = result.meta.get("directional") or {}
     if dirs.get("operating") or dirs.get("matters"):  # #18: the Directional sheet's counts
         w.pair("Directional elements",

@@ -17,7 +17,7 @@ from protv2g.report.format import HEADER_FILL, NOTE_FONT, write_cell
 from protv2g.report.styling import StyleCache
 from protv2g.significant import number_text, round_significant, short_numbers
 
-__all__ = ["Memo", "MEMO_COLUMNS", "MEMO_WIDTHS", "BOX", "margin_text"]
+__all__ = ["Memo", "MEMO_COLUMNS", "MEMO_WIDTHS", "BOX", "margin_text", "side_effect_heads"]
 
 THIN = Side(style="thin", color="A6A6A6")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
@@ -43,6 +43,28 @@ def margin_text(value: Any, unit: str) -> str:
     if pd.isna(x):
         return ""
     return number_text(float(x), "" if unit in ("", "nan", "None") else str(unit))
+
+
+def side_effect_heads(text: str) -> list[str]:
+    """Each side effect of a Recommendations row's ``side_effects`` (joined by ``"; "``,
+    :mod:`protv2g.recommend.result`), up to its advice after " — " (review rev50b #3: the
+    Summary said the first only, a clearing time within practice, and left out the depot's
+    R01 conductor left without overload protection, the third).
+
+    >>> side_effect_heads("practice: a clears in 1 s (within 10 s; no limit); practice: b "
+    ...                   "loses its overload protection — accept only where …")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['practice: a clears in 1 s (within 10 s; no limit)',
+     'practice: b loses its overload protection']
+    """
+    out, depth, start = [], 0, 0
+    for k, c in enumerate(text):
+        depth += (c == "(") - (c == ")")
+        if depth <= 0 and text.startswith("; ", k):
+            out.append(text[start:k])
+            start = k + 2
+    out.append(text[start:])
+    return [h.split(" — ")[0].strip() for h in out if h.strip() not in ("", "none")]
 
 
 def _prose(value: Any) -> Any:
