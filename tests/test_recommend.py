@@ -248,6 +248,10 @@ def test_c12_note_follows_the_kind_of_finding():
                               worst_scenario="charging/expected")
     assert "export" in note(margin_unit="%", device="line.l1", attribution="new",
                             worst_scenario="peak/exp100")
+    # review rev50b #9: a branch over its limit without the charging too: no cap clears it
+    worse = note(margin_unit="%", device="transformer.subxfmr",
+                 attribution="made worse by charging", worst_scenario="charging/expected")
+    assert "no cap of the charging clears it" in worse and "planning item" in worse
     assert "unbalance" in note(margin_unit="%", device="", attribution="new")
     assert "voltage rise" in note(margin_unit="pu", device="", attribution="new")
     assert "bidirectional" in note(margin_unit="MW", device="reg1", attribution="worse")

@@ -112,8 +112,16 @@ def c12_note(finding: Mapping[str, Any]) -> str:
         if pre:
             return ("thermal loading over its limit without V2G: a planning item (uprate, "
                     "re-conductor, move load), not a protection setting")
-        return ("thermal loading: cap or schedule the sites' " + ("charging" if charging else
-                "export") + " behind the branch, or uprate it; not searched")
+        what = "charging" if charging else "export"
+        if str(finding.get("attribution", "")).startswith("made worse"):
+            # review rev50b #9 (EPRI ckt24 F22: subxfmr 103.7 % with no charging, 107.7 % with
+            # it, told "cap or schedule the sites' charging … or uprate" — no cap clears it)
+            return (f"thermal loading over its limit without the sites' {what} too: no cap of "
+                    f"the {what} clears it — uprate, re-conductor or move load (a planning "
+                    f"item); capping or scheduling the sites' {what} behind the branch only "
+                    "keeps V2G from adding to it; not searched")
+        return (f"thermal loading: cap or schedule the sites' {what} behind the branch, or "
+                "uprate it; not searched")
     return unbalance_note(finding.get("sites"), charging, pre)  # review rev36b X9
 
 
