@@ -596,7 +596,7 @@ def test_a_charging_cap_is_given_with_the_accepted_pickup_change(depot):
     assert len(cap) == 1
     note = cap.note.iat[0]
     assert "≈ 5,391 kW" in note and "limit 366.7 A" in note, note
-    assert "R-F1 pickup_a 400 → 550 (accepted above)" in note
+    assert "R-F1 pickup_a 400 → 550 (an accepted change of this run)" in note
     assert "without that change" in note and "≈ 3,329 kW" in note
     # by hand from the rounded figures of the note: 7,800 × (366.7 − 105) / (483 − 105)
     assert 7800 * (550 / 1.5 - 105) / (483 - 105) == pytest.approx(5391, rel=0.005)

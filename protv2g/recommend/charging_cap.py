@@ -260,12 +260,12 @@ def cap_with_changes(device: str, identity: str, after: Any, changes: Sequence[A
     hit = found[_identity(found).to_numpy() == identity] if len(found) else found
     if not len(hit) or str(hit["status"].iat[0]) not in ("fail", "warn"):
         return ChargingCap(math.nan, before.what, (
-            f"with {moved} (accepted above) the charging peak no longer fails"
+            f"with {moved} (an accepted change of this run) the charging peak no longer fails"
             + (f"; without it: {before.text}" if before.text else "")))
     ev = after.evidence
     now = c8_cap(device, ev[ev["finding"] == hit["finding"].iat[0]])
     if not now.text or now.text == before.text:
         return before
     return ChargingCap(now.kw, now.what, (
-        f"{now.text}, with {moved} (accepted above)"
+        f"{now.text}, with {moved} (an accepted change of this run)"
         + (f"; without that change: {before.text}" if before.text else "")))
