@@ -63,6 +63,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from protv2g.engine.collect import release_freed_memory
+from protv2g.report.sheet_links import TextRelationships, hyperlinks_xml
 from protv2g.report.table_rows import TableRows, column_xml
 from protv2g.report.zip_deflate import IsalZipFile
 
@@ -106,6 +107,7 @@ class _RowWriter(WorksheetWriter):
         self._pending: list[str] = []
         self._file: Any = None
         super().__init__(ws, out)
+        self._rels = TextRelationships()  # serialised from text (protv2g.report.sheet_links)
 
     def get_stream(self) -> Any:
         """openpyxl's ``get_stream`` with lxml writing to a file object of this writer's, so
@@ -128,6 +130,18 @@ class _RowWriter(WorksheetWriter):
             for row_idx, row in self.rows():
                 self.write_row(xf, row, row_idx)
             self._write_pending(xf)
+        self.xf.send(None)
+
+    def write_hyperlinks(self) -> None:
+        """openpyxl's ``write_hyperlinks``, the element written as text
+        (:func:`protv2g.report.sheet_links.hyperlinks_xml`: the same bytes)."""
+        text = hyperlinks_xml(self.ws._hyperlinks, self._rels)
+        if text is None:
+            super().write_hyperlinks()
+            return
+        xf = self.xf.send(True)
+        self._pending.append(text)
+        self._write_pending(xf)
         self.xf.send(None)
 
     def _write_pending(self, xf: Any) -> None:
