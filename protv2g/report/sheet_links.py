@@ -27,6 +27,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 from xml.sax.saxutils import escape
@@ -41,11 +42,12 @@ __all__ = ["TextRelationships", "hyperlinks_xml"]
 _ATTRIBUTE_ESCAPES = {"\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 #: a relationship's attributes in the order openpyxl writes them (its descriptors' order)
 _REL_ATTRS = ("Type", "Target", "TargetMode", "Id")
-_HYPERLINK_TYPE = f"{REL_NS}/hyperlink"
+#: a value holding none of these is written as it is
+_ESCAPED = re.compile("[&<>\"\n\r\t]")
 
 
 def _attr(value: str) -> str:
-    return escape(value, _ATTRIBUTE_ESCAPES)
+    return value if _ESCAPED.search(value) is None else escape(value, _ATTRIBUTE_ESCAPES)
 
 
 def hyperlinks_xml(links: Sequence[Any], rels: RelationshipList) -> str | None:
