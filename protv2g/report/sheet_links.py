@@ -36,10 +36,11 @@ from lxml import etree
 from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.xml.constants import PKG_REL_NS, REL_NS
 
-__all__ = ["TextRelationships", "hyperlinks_xml"]
+__all__ = ["ATTRIBUTE_ESCAPES", "TextRelationships", "hyperlinks_xml"]
 
 #: characters lxml writes as references in an attribute value, beside ``&``, ``<``, ``>``
-_ATTRIBUTE_ESCAPES = {"\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+ATTRIBUTE_ESCAPES = {"\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+
 #: a relationship's attributes in the order openpyxl writes them (its descriptors' order)
 _REL_ATTRS = ("Type", "Target", "TargetMode", "Id")
 #: a value holding none of these is written as it is
@@ -47,7 +48,7 @@ _ESCAPED = re.compile("[&<>\"\n\r\t]")
 
 
 def _attr(value: str) -> str:
-    return value if _ESCAPED.search(value) is None else escape(value, _ATTRIBUTE_ESCAPES)
+    return value if _ESCAPED.search(value) is None else escape(value, ATTRIBUTE_ESCAPES)
 
 
 def hyperlinks_xml(links: Sequence[Any], rels: RelationshipList) -> str | None:

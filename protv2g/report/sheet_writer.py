@@ -63,7 +63,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from protv2g.engine.collect import release_freed_memory
-from protv2g.report.sheet_links import TextRelationships, hyperlinks_xml
+from protv2g.report.sheet_links import ATTRIBUTE_ESCAPES, TextRelationships, hyperlinks_xml
 from protv2g.report.table_rows import TableRows, column_xml
 from protv2g.report.zip_deflate import IsalZipFile
 
@@ -73,8 +73,6 @@ __all__ = ["save_workbook"]
 _PLAIN_TYPES = {"n": (int, float), "b": (bool,), "s": (str,)}
 #: text characters lxml escapes: ``&``, ``<``, ``>`` and a carriage return (``&#13;``)
 _MARKUP = re.compile("[&<>\r]")
-#: ... and these in an attribute value (``&``, ``<``, ``>`` as in text)
-_ATTRIBUTE_ESCAPES = {"\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 #: characters lxml does not write (XML 1.0 ``Char``): openpyxl's own writer raises on them
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: plain rows held as text before they are written to the file
@@ -184,7 +182,7 @@ class _RowWriter(WorksheetWriter):
             return f'r="{row_idx}"'
         attrs = {"r": f"{row_idx}"}
         attrs.update(dims)
-        return " ".join(f'{k}="{escape(v, _ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
+        return " ".join(f'{k}="{escape(v, ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
 
     def _cell_xml(self, cell: Any, empty: str = "/>") -> str:
         """The ``c`` element openpyxl writes for a :meth:`_plain` ``cell``; ``empty`` ends
