@@ -271,3 +271,60 @@ def test_cell_values_of_texts_as_cell_value_makes_them() -> None:
             got = _cell_values(list(values), time)
             assert got == [cell_value(v, time) for v in values]
             assert [type(v) for v in got] == [type(cell_value(v, time)) for v in values]
+
+
+def _linked_workbook() -> Workbook:
+    """Hyperlinks of every kind the sheet writer meets: targets with characters escaped in an
+    attribute, a location-only link and one with a tooltip (left to openpyxl), and a sheet
+    whose relationships also name a drawing and a table."""
+    import io
+
+    import pandas as pd
+    from openpyxl.drawing.image import Image
+    from openpyxl.worksheet.hyperlink import Hyperlink
+    from PIL import Image as PILImage
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "links"
+    targets = ["#'links'!A1", "https://example.com/?a=1&b=<2>", 'quo"te', "tab\there",
+               "line\nbreak", "ünï Ω", "#'Find & go'!B7"]
+    for i, target in enumerate(targets, start=1):
+        ws.cell(row=i, column=1, value=f"to {i}").hyperlink = target
+    png = io.BytesIO()
+    PILImage.new("RGB", (4, 3), "red").save(png, format="PNG")
+    ws.add_image(Image(png), "D2")
+    odd = wb.create_sheet("odd links")
+    odd["A1"] = "location only"
+    odd["A1"].hyperlink = Hyperlink(ref="A1", location="'links'!A2")
+    odd["A2"] = "tooltip"
+    odd["A2"].hyperlink = Hyperlink(ref="A2", target="#'links'!A3", tooltip="go")
+    frame = pd.DataFrame({"finding": ["F1", "F2", "F3"], "margin_s": [0.1, -0.2, 0.3]})
+    write_table(wb.create_sheet("table"), frame,
+                links=[(i, "finding", f"#'links'!A{i + 1}") for i in range(3)])
+    return wb
+
+
+def test_hyperlinks_and_relationships_as_text_are_openpyxls_bytes(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    """#21 (session 50): the hyperlinks element and the relationships files made as text
+    (``protv2g.report.sheet_links``) are the bytes openpyxl writes; a sheet with a link
+    openpyxl writes otherwise (a location, a tooltip) is left to it (its element made by
+    openpyxl: once, not for the two other sheets)."""
+    from openpyxl.worksheet.hyperlink import HyperlinkList
+
+    _linked_workbook().save(tmp_path / "openpyxl.xlsx")
+    made = []
+    to_tree = HyperlinkList.to_tree
+    monkeypatch.setattr(HyperlinkList, "to_tree",
+                        lambda self, *a, **k: made.append(1) or to_tree(self, *a, **k))
+    save_workbook(_linked_workbook(), tmp_path / "fast.xlsx")
+    assert len(made) == 1
+    expected, got = _parts(tmp_path / "openpyxl.xlsx"), _parts(tmp_path / "fast.xlsx")
+    assert sorted(got) == sorted(expected)
+    assert b"&amp;b=&lt;2&gt;" in expected["xl/worksheets/_rels/sheet1.xml.rels"]
+    for name, data in expected.items():
+        assert got[name] == data, name
+    back = load_workbook(tmp_path / "fast.xlsx")
+    assert back["links"]["A3"].hyperlink.target == 'quo"te'
+    assert back["odd links"]["A1"].hyperlink.location == "'links'!A2"

@@ -63,6 +63,7 @@ from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.constants import SHEET_MAIN_NS
 
 from protv2g.engine.collect import release_freed_memory
+from protv2g.report.sheet_links import ATTRIBUTE_ESCAPES, TextRelationships, hyperlinks_xml
 from protv2g.report.table_rows import TableRows, column_xml
 from protv2g.report.zip_deflate import IsalZipFile
 
@@ -72,8 +73,6 @@ __all__ = ["save_workbook"]
 _PLAIN_TYPES = {"n": (int, float), "b": (bool,), "s": (str,)}
 #: text characters lxml escapes: ``&``, ``<``, ``>`` and a carriage return (``&#13;``)
 _MARKUP = re.compile("[&<>\r]")
-#: ... and these in an attribute value (``&``, ``<``, ``>`` as in text)
-_ATTRIBUTE_ESCAPES = {"\"": "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
 #: characters lxml does not write (XML 1.0 ``Char``): openpyxl's own writer raises on them
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 #: plain rows held as text before they are written to the file
@@ -106,6 +105,7 @@ class _RowWriter(WorksheetWriter):
         self._pending: list[str] = []
         self._file: Any = None
         super().__init__(ws, out)
+        self._rels = TextRelationships()  # serialised from text (protv2g.report.sheet_links)
 
     def get_stream(self) -> Any:
         """openpyxl's ``get_stream`` with lxml writing to a file object of this writer's, so
@@ -128,6 +128,18 @@ class _RowWriter(WorksheetWriter):
             for row_idx, row in self.rows():
                 self.write_row(xf, row, row_idx)
             self._write_pending(xf)
+        self.xf.send(None)
+
+    def write_hyperlinks(self) -> None:
+        """openpyxl's ``write_hyperlinks``, the element written as text
+        (:func:`protv2g.report.sheet_links.hyperlinks_xml`: the same bytes)."""
+        text = hyperlinks_xml(self.ws._hyperlinks, self._rels)
+        if text is None:
+            super().write_hyperlinks()
+            return
+        xf = self.xf.send(True)
+        self._pending.append(text)
+        self._write_pending(xf)
         self.xf.send(None)
 
     def _write_pending(self, xf: Any) -> None:
@@ -170,7 +182,7 @@ class _RowWriter(WorksheetWriter):
             return f'r="{row_idx}"'
         attrs = {"r": f"{row_idx}"}
         attrs.update(dims)
-        return " ".join(f'{k}="{escape(v, _ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
+        return " ".join(f'{k}="{escape(v, ATTRIBUTE_ESCAPES)}"' for k, v in attrs.items())
 
     def _cell_xml(self, cell: Any, empty: str = "/>") -> str:
         """The ``c`` element openpyxl writes for a :meth:`_plain` ``cell``; ``empty`` ends

@@ -37,7 +37,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet.worksheet import Worksheet
 
-__all__ = ["StyleCache", "new_cell"]
+__all__ = ["StyleCache", "new_cell", "set_number_format"]
 
 _new = Cell.__new__
 
@@ -64,6 +64,20 @@ def new_cell(ws: Worksheet, row: int, column: int, value: Any, data_type: str,
     cell._comment = None
     ws._cells[(row, column)] = cell
     return cell
+
+
+def set_number_format(cell: Cell, fmt: str, ids: dict[str, int]) -> None:
+    """``cell.number_format = fmt``, the format's id taken from ``ids`` once openpyxl has
+    given it (then stored there): openpyxl's number-format descriptor looks it up, or adds
+    it to the workbook's list, at every assignment, and an added format keeps its id."""
+    idx = ids.get(fmt)
+    if idx is None:
+        cell.number_format = fmt
+        ids[fmt] = cell._style.numFmtId
+        return
+    if not cell._style:
+        cell._style = StyleArray()
+    cell._style.numFmtId = idx
 
 
 class StyleCache:

@@ -142,12 +142,18 @@ def _cell_values(values: list[Any], time: bool = False) -> list[Any]:
 _MAX_TEXT = 32_767
 #: Types of the cell values :func:`column_values` gives as openpyxl stores them
 _STORED = frozenset({float, int, bool, type(None)})
+#: Types of a text column's values (texts and empty cells)
+_TEXT_OR_NONE = frozenset({str, type(None)})
 
 
 def stored(values: list[Any]) -> list[Any]:
     """``values`` as openpyxl stores them (:data:`DATA_TYPES`): a
     subclass (e.g. ``numpy.str_`` from an object column) converted, text cut at
     :data:`_MAX_TEXT` characters; the same list when nothing changes."""
+    kinds = set(map(type, values))
+    if kinds <= _STORED or (kinds <= _TEXT_OR_NONE and max(
+            map(len, filter(None, values)), default=0) <= _MAX_TEXT):
+        return values  # nothing to change, seen at C speed (#21, session 50)
     out = None
     for i, value in enumerate(values):
         kind = type(value)
