@@ -63,6 +63,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load_tap_path import gate_confirms as c8_tap_confirms
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
@@ -374,7 +375,8 @@ def gate_verdict(study: Study, result: StudyResult,
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
         modes = _mode_confirms(violations)
         conditions += protection[0] + feeder[0]
-        to_confirm += protection[1] + feeder[1] + modes
+        # C8's rows within one regulator tap of the limit with the protection's (rev49b #5)
+        to_confirm += protection[1] + c8_tap_confirms(violations) + feeder[1] + modes
         flow_items = feeder[0] + feeder[1] + modes
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G", records=records)
