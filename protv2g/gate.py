@@ -36,7 +36,9 @@ Policy (domain.md §5, the study's ``gate`` section)
   ``to_confirm`` and counted apart from the conditions — confirm the input, then it is a
   condition if it holds. A failing row attributable to V2G stays a ``fail:`` whatever it rests
   on (the gate never passes on a guess) but its reason names the input to confirm; ``counts
-  ["unconfirmed"]`` is the number of such failing rows.
+  ["unconfirmed"]`` is the number of such failing rows. C8's ``warn`` rows (within one
+  regulator tap of the limit, :mod:`protv2g.checks.load_tap_path`) and C12's regulator
+  modes are ``confirm:`` items too, never deciding the verdict.
 * **on drafted inputs** — a PASS on a study with values ``protv2g init`` drafted (``# TODO``)
   stays PASS (exit 0: a drafted input makes no row fail), but its verdict line and JSON say
   it is the draft's: "PASS (on drafted inputs: N unconfirmed — confirm them before signing;

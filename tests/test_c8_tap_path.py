@@ -208,6 +208,8 @@ def test_the_status_follows_the_margin_against_one_tap() -> None:
     near_pass = _rows(53.1, 53.4, 0.72)
     assert near_pass.status.tolist() == ["warn"]
     assert "below ground pickup / 1.5 = 53 A" in near_pass.message.item()
+    lower = _rows(53.1, 51.0, 0.72)  # held below the base: a change, not an addition
+    assert "V2G changes it by -0.61 A with the taps held" in lower.message.item()
     assert _rows(52.0, 52.3, 0.72).empty
     plain = _rows(54.3, np.nan, np.nan)  # no flow figures: as before
     assert plain.status.tolist() == ["fail"] and "taps" not in plain.message.item()

@@ -48,6 +48,13 @@ participating charger importing at its rating, existing DER off (worst case for 
 current); their rows say so. A site that can charge but charges in no flow step (a flow
 without those snapshots) gives a ``not_evaluated`` row, never a silent pass.
 
+**At the limit on the regulators' rest point** (review rev49b #5): on an OpenDSS feeder with
+regulators the flow solves a snapshot near its limit again with the taps held at its base
+case's rest point and with one regulator tap moved (:mod:`protv2g.flow.held_taps`); a row
+whose margin, either side, is inside one tap's effect is a ``warn`` to confirm, not a firm
+fail or pass, and a row V2G makes fail says V2G's increment with the taps held
+(:mod:`protv2g.checks.load_tap_path`).
+
 References
 ----------
 ANSI C37.43 (EEI-NEMA K/T link melting currents at 300 s, 600 s above 100 A: the fuse's

@@ -128,8 +128,10 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
         who = "the charging" if sc.startswith(CHARGING_SNAPSHOT_PREFIX) else "V2G"
         adds = ""
         if np.isfinite(held[j]) and np.isfinite(i0):
-            adds = (f"{who} adds {held[j] - i0:+.2f} A with the taps held at the base case's "
-                    f"rest point ({i_a[j] - i0:+.2f} A with the taps' own moves, "
+            d = held[j] - i0
+            verb = "adds" if d >= 0 else "changes it by"
+            adds = (f"{who} {verb} {d:+.2f} A with the taps held at the base case's rest "
+                    f"point ({i_a[j] - i0:+.2f} A with the taps' own moves, "
                     f"{i0:.3f} → {i_a[j]:.3f} A)")
         what = "3I0" if ground else "the current"
         if near[j]:
