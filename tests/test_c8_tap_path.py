@@ -221,9 +221,11 @@ def test_the_gate_lists_the_warn_as_a_confirm_item() -> None:
     from protv2g.checks.load_tap_path import gate_confirms
 
     rows = _rows(53.585, 53.899, 0.723)
+    near_pass = _rows(53.31, 53.5, 0.73).assign(scenario="v2")  # J1 charging/expected
     fail = _rows(54.3, 54.6, 0.72)
-    lines = gate_confirms(pd.concat([rows, fail], ignore_index=True))
+    lines = gate_confirms(pd.concat([near_pass, rows, fail], ignore_index=True))
     assert len(lines) == 1 and lines[0].startswith("confirm: C8 RC: ")
-    assert "within one regulator tap of the limit: regxfmr_b19010" in lines[0]
-    assert "(warn: at the limit on the regulators' rest point; v; 1 row(s))" in lines[0]
+    assert "regulator tap of the limit: regxfmr_b19010 +1 tap (0.00625 pu) moves 3I0 0.72 A " \
+        "(53.585 A" in lines[0]  # the worst of the device's rows
+    assert "(warn: at the limit on the regulators' rest point; v; 2 row(s))" in lines[0]
     assert gate_confirms(fail) == []

@@ -146,8 +146,8 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
 
 def gate_confirms(violations: pd.DataFrame) -> list[str]:
     """The gate's ``confirm:`` lines on C8's ``warn`` rows (within one regulator tap of the
-    limit, :func:`tap_path_texts`): one per device and rule (phase, ground), its smallest
-    margin's row; as C12's regulator-mode items
+    limit, :func:`tap_path_texts`): one per device and rule (phase, ground), its worst
+    (smallest margin) row; as C12's regulator-mode items
     (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`), listed, never deciding the
     verdict. None without such rows."""
     if not {"criterion", "status", "device", "margin", "message"} <= set(violations.columns):
@@ -160,7 +160,7 @@ def gate_confirms(violations: pd.DataFrame) -> list[str]:
     rule = rows["rule"].astype(str) if "rule" in rows.columns else pd.Series("", rows.index)
     lines = []
     for (device, _), g in rows.groupby([rows["device"].astype(str), rule], sort=True):
-        w = g.loc[pd.to_numeric(g["margin"], errors="coerce").abs().idxmin()]
+        w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
         lines.append(f"confirm: C8 {device}: {w['message']} (warn: at the limit on the "
                      f"regulators' rest point; {w.get('scenario', '')}; "
                      f"{len(g)} row(s))")
