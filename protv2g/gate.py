@@ -36,7 +36,9 @@ Policy (domain.md §5, the study's ``gate`` section)
   ``to_confirm`` and counted apart from the conditions — confirm the input, then it is a
   condition if it holds. A failing row attributable to V2G stays a ``fail:`` whatever it rests
   on (the gate never passes on a guess) but its reason names the input to confirm; ``counts
-  ["unconfirmed"]`` is the number of such failing rows.
+  ["unconfirmed"]`` is the number of such failing rows. C8's ``warn`` rows (within one
+  regulator tap of the limit, :mod:`protv2g.checks.load_tap_path`) and C12's regulator
+  modes are ``confirm:`` items too, never deciding the verdict.
 * **on drafted inputs** — a PASS on a study with values ``protv2g init`` drafted (``# TODO``)
   stays PASS (exit 0: a drafted input makes no row fail), but its verdict line and JSON say
   it is the draft's: "PASS (on drafted inputs: N unconfirmed — confirm them before signing;
@@ -63,6 +65,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load_tap_path import gate_confirms as c8_tap_confirms
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.checks.regulator_text import MODE_TO_CONFIRM
 from protv2g.criteria import FEEDER_FLOW_CRITERION, order
@@ -374,7 +377,8 @@ def gate_verdict(study: Study, result: StudyResult,
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
         modes = _mode_confirms(violations)
         conditions += protection[0] + feeder[0]
-        to_confirm += protection[1] + feeder[1] + modes
+        # C8's rows within one regulator tap of the limit with the protection's (rev49b #5)
+        to_confirm += protection[1] + c8_tap_confirms(violations) + feeder[1] + modes
         flow_items = feeder[0] + feeder[1] + modes
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G", records=records)

@@ -66,7 +66,7 @@ devices on their OpenDSS elements.
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -477,14 +477,17 @@ def _check_size(study: Study, n_sets: int, n_devices: int, staged: bool = False,
 
 
 def dss_flow(study: Study, day: bool, base_open: Sequence[str] | None = None,
-             not_built: Sequence[str] = ()) -> FlowResult:
+             not_built: Sequence[str] = (),
+             c8_limits: Mapping[str, tuple[float, float]] | None = None) -> FlowResult:
     """The study's flows in OpenDSS (its own scenario axes; the 96-step day when ``day``);
     ``base_open``: the elements out of the base case (default: the study's sites' own model
     transformers, :func:`~protv2g.flow.opendss_study.opendss_flow_study`); ``not_built``:
-    out of every scenario (a hosting variant's other sites' transformers)."""
+    out of every scenario (a hosting variant's other sites' transformers); ``c8_limits``:
+    C8's limits, for the held-tap columns (:mod:`protv2g.flow.held_taps`)."""
     devices = [(name, d.kind.value, study.device_sites[name].element_name,
                 study.device_sites[name].terminal)
                for name, d in ((d.name, d) for d in study.document.devices)
                if name in study.device_sites]
     return opendss_flow_study(study.document, study.model, devices, day=day,
-                              base_open=base_open, not_built=not_built)
+                              base_open=base_open, not_built=not_built,
+                              c8_limits=c8_limits)

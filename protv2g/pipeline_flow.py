@@ -29,19 +29,32 @@ def study_with_sites(study: Study) -> Study:
 def study_flow(study: Study, day: bool | None = None) -> FlowResult:
     """The study's own flow scenarios (and its 96-step day when the study asks for it, or
     ``day`` says so), on the net with the sites' interconnection transformers; an OpenDSS
-    feeder in OpenDSS."""
-    return _flow(study_with_sites(study),
-                 day=study.document.scenarios.day if day is None else day)
+    feeder in OpenDSS.
+
+    An OpenDSS feeder's flow gets C8's limits (:func:`~protv2g.checks.load_tap_path.c8_limits`,
+    plain numbers by device): its snapshots near them are solved again with the taps held and
+    a tap moved (:mod:`protv2g.flow.held_taps`, review rev49b #5); the check reads the columns.
+    The hosting search's flows (:func:`flow_tables`) do not: its C8 rows are judged on the
+    flow's own path, as before."""
+    study = study_with_sites(study)
+    limits = None
+    if study.model is not None:
+        from protv2g.checks.load_tap_path import c8_limits
+
+        limits = c8_limits(study)
+    return _flow(study, day=study.document.scenarios.day if day is None else day,
+                 c8_limits=limits)
 
 
 def _flow(study: Study, day: bool, base_open: Sequence[str] | None = None,
-          not_built: Sequence[str] = ()) -> FlowResult:
+          not_built: Sequence[str] = (),
+          c8_limits: Mapping[str, tuple[float, float]] | None = None) -> FlowResult:
     """The flow study of the study's feeder kind (OpenDSS feeders solve in OpenDSS);
-    ``base_open``, ``not_built`` as :func:`protv2g.pipeline_dss.dss_flow`."""
+    ``base_open``, ``not_built``, ``c8_limits`` as :func:`protv2g.pipeline_dss.dss_flow`."""
     if study.model is not None:
         from protv2g.pipeline_dss import dss_flow
 
-        return dss_flow(study, day, base_open, not_built)
+        return dss_flow(study, day, base_open, not_built, c8_limits)
     return flow_study(study, day=day)
 
 

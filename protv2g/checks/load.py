@@ -48,6 +48,13 @@ participating charger importing at its rating, existing DER off (worst case for 
 current); their rows say so. A site that can charge but charges in no flow step (a flow
 without those snapshots) gives a ``not_evaluated`` row, never a silent pass.
 
+**At the limit on the regulators' rest point** (review rev49b #5): on an OpenDSS feeder with
+regulators the flow solves a snapshot near its limit again with the taps held at its base
+case's rest point and with one regulator tap moved (:mod:`protv2g.flow.held_taps`); a row
+whose margin, either side, is inside one tap's effect is a ``warn`` to confirm, not a firm
+fail or pass, and a row V2G makes fail says V2G's increment with the taps held
+(:mod:`protv2g.checks.load_tap_path`).
+
 References
 ----------
 ANSI C37.43 (EEI-NEMA K/T link melting currents at 300 s, 600 s above 100 A: the fuse's
@@ -74,6 +81,7 @@ from protv2g.checks._common import (
 )
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks.fuse_gg_limits import gg_load_limit_a, load_limit_a
+from protv2g.checks.load_tap_path import tap_path_texts
 from protv2g.checks.load_withstand import withstand_rows
 from protv2g.devices.fuse import Fuse
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, has_existing_der
@@ -244,32 +252,40 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     lim = worst.device.map({n: load_limit_a(d, fac) for n, d in ctx.devices.items()})
     lim = lim.to_numpy(float)
     i = worst.i_abs_a.to_numpy(float)
-    bad_mask = i >= lim
+    # failing, or within one regulator tap of the limit: a warn (checks.load_tap_path)
+    bad_mask, status, suffix = tap_path_texts(f, worst, i, lim, getattr(ctx, "base_of", {}),
+                                               ground=False)
     bad, lim_bad = worst[bad_mask], lim[bad_mask]
     if bad.empty:
         return concat(rows)
+    status, suffix = status[bad_mask], [t for t, k in zip(suffix, bad_mask, strict=True) if k]
     step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
     charging, who = _charging_kw(ctx, bad)
     mech = np.where(p < 0, EXPORT_PEAK,
                     np.where(charging > 0, CHARGING_PEAK, IMPORT_PEAK)).astype(object)
     hour = bad.time_h.to_numpy(float) if "time_h" in bad else np.full(len(bad), np.nan)
-    msgs = [_message(ctx, r, limit_text(ctx.devices[r.device], fac, lm), st, pm, (ch, wh, hr),
-                     me) for r, lm, st, pm, ch, wh, hr,
-            me in zip(bad.itertuples(index=False), lim_bad, step, p, charging, who, hour, mech,
-                      strict=True)]
-    rows.append(_fail_rows(ctx, bad, bad.i_abs_a.to_numpy(), lim_bad, msgs, mech, charging))
+    msgs = [_message(ctx, r, ("above " if r.i_abs_a >= lm else "below ")
+                     + limit_text(ctx.devices[r.device], fac, lm), st, pm, (ch, wh, hr),
+                     me) + sx for r, lm, st, pm, ch, wh, hr,
+            me, sx in zip(bad.itertuples(index=False), lim_bad, step, p, charging, who, hour,
+                          mech, suffix, strict=True)]
+    rows.append(_fail_rows(ctx, bad, bad.i_abs_a.to_numpy(), lim_bad, msgs, mech, charging,
+                           status=status))
     return concat(rows)
 
 
 def _fail_rows(ctx: CheckContext, bad: pd.DataFrame, i_a: np.ndarray, lim_a: np.ndarray,
-               msgs: list[str], mech: np.ndarray, charging: np.ndarray, **rule: object
-               ) -> pd.DataFrame:
+               msgs: list[str], mech: np.ndarray, charging: np.ndarray,
+               status: np.ndarray | None = None, **rule: object) -> pd.DataFrame:
     """C8's failing rows (phase or ground: ``i_a`` the current judged, ``lim_a`` its limit,
-    A; ``rule``: the ground rows' rule columns)."""
+    A; ``status``: each row's, ``warn`` within one regulator tap of the limit,
+    :mod:`protv2g.checks.load_tap_path`, default ``fail``; ``rule``: the ground rows' rule
+    columns)."""
     extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
     return violation_rows(
-        "C8", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
+        "C8", CheckStatus.FAIL if status is None else status, frame=bad,
+        scenario=bad.scenario.to_numpy(),
         device=bad.device.to_numpy(), i_device_a=i_a, i_other_a=lim_a, margin=lim_a - i_a,
         limit=lim_a, message=msgs,
         # a V2G change of a pre-existing overload below a metering CT's error is not "worse"
@@ -302,9 +318,12 @@ def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.Data
     worst = g.loc[g.groupby(["scenario", "device"]).i_res_a.idxmax()]
     lim = worst.device.map(pickup).to_numpy(float) / fac
     i = worst.i_res_a.to_numpy(float)
-    bad, lim_bad = worst[i >= lim], lim[i >= lim]
+    at, status, suffix = tap_path_texts(f, worst, i, lim, getattr(ctx, "base_of", {}),
+                                         ground=True)
+    bad, lim_bad = worst[at], lim[at]
     if bad.empty:
         return rows
+    status, suffix = status[at], [t for t, k in zip(suffix, at, strict=True) if k]
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
     charging, who = _charging_kw(ctx, bad)
     mech = np.where(p < 0, LoadPeak.RESIDUAL_EXPORT_PEAK.value,
@@ -315,18 +334,21 @@ def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.Data
             f"{r.i_res_a:.0f} A of residual current 3I0 = |Ia + Ib + Ic| with no fault "
             f"({'export' if pm < 0 else 'import'} {abs(pm):.2f} MW, step {st}"
             + (f"; {ch:,.0f} kW of vehicle charging behind it: {wh}" if ch > 0 else "")
-            + f") {ctx.export_text(r.scenario)}: above ground pickup / {fac:g} = {lm:.0f} A "
-            "(unbalanced load or single-phase export can trip it)"
-            for r, lm, st, pm, ch, wh in zip(bad.itertuples(index=False), lim_bad, step, p,
-                                              charging, who, strict=True)]
+            + f") {ctx.export_text(r.scenario)}: {'above' if r.i_res_a >= lm else 'below'} "
+            f"ground pickup / {fac:g} = {lm:.0f} A "
+            "(unbalanced load or single-phase export can trip it)" + sx
+            for r, lm, st, pm, ch, wh, sx in zip(bad.itertuples(index=False), lim_bad, step, p,
+                                                  charging, who, suffix, strict=True)]
     rows.append(_fail_rows(ctx, bad, bad.i_res_a.to_numpy(), lim_bad, msgs, mech, charging,
-                           rule=GROUND_RULE, rule_value=fac, rule_source=GROUND_RULE_SOURCE))
+                           status, rule=GROUND_RULE, rule_value=fac,
+                           rule_source=GROUND_RULE_SOURCE))
     return rows
 
 
 def _message(ctx: CheckContext, r: object, limit: str, step: object, p_mw: float,
              charging: tuple[float, str, float], mechanism: str) -> str:
-    """One C8 row's text: a charging peak names the charging, not the export, and says what
+    """One C8 row's text (``limit``: "above …" or "below …" it, :func:`limit_text`'s words):
+    a charging peak names the charging, not the export, and says what
     it assumes (review s15): the sites' day (:mod:`protv2g.flow.day`), every participating
     vehicle charging at its charger's rating after the export window, at the stated hour."""
     charging_kw, who, hour = charging
@@ -341,13 +363,13 @@ def _message(ctx: CheckContext, r: object, limit: str, step: object, p_mw: float
                if ctx.cache["has_der"] else "")
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW) in "
                 f"the charging snapshot {r.scenario} with {behind}: peak load, every "
-                f"participating vehicle charging at its charger's rating{der}: above {limit}")
+                f"participating vehicle charging at its charger's rating{der}: {limit}")
     if mechanism == CHARGING_PEAK:
         at = f"{clock_text(hour)}, " if np.isfinite(hour) else ""
         return (f"{r.device} carries {r.i_abs_a:.0f} A of load (import {abs(p_mw):.2f} MW, "
                 f"{at}step {step}) with {charging_kw:,.0f} kW of vehicle charging behind it "
                 f"({who}: every participating vehicle charging at its charger's rating; "
-                f"scenario {r.scenario}): charging peak above {limit}")
+                f"scenario {r.scenario}): charging peak {limit}")
     return (f"{r.device} carries {r.i_abs_a:.0f} A of load "
             f"({'export' if p_mw < 0 else 'import'} {abs(p_mw):.2f} MW, step {step}) "
-            f"{ctx.export_text(r.scenario)}: above {limit}")
+            f"{ctx.export_text(r.scenario)}: {limit}")

@@ -29,6 +29,7 @@ import numpy as np
 from protv2g.errors import InputError, Issue
 from protv2g.flow.blocks import ScenarioBlock, comm_loss_fallbacks, scenario_blocks, site_table
 from protv2g.flow.day import STEP_H
+from protv2g.flow.held_taps import with_held_taps
 from protv2g.flow.opendss import DssFlowEngine, DssFlowSite, DssWatch
 from protv2g.flow.opendss_tables import (
     branch_table,
@@ -127,13 +128,17 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
                  watches: Sequence[DssWatch], *, p_deadband_mw: float = 1e-3,
                  directional_settings: Mapping[str, object] | None = None,
                  notes: Sequence[str] = (), base_open: Sequence[str] = (),
-                 not_built: Sequence[str] = ()) -> tuple[FlowResult, DssFlowEngine]:
+                 not_built: Sequence[str] = (),
+                 c8_limits: Mapping[str, tuple[float, float]] | None = None
+                 ) -> tuple[FlowResult, DssFlowEngine]:
     """Solve ``blocks`` on ``model`` with ``sites`` and tabulate (see the module docstring).
 
     ``base_open``: the sites' own model transformers (``v2g_sites[].model_transformer``),
     out of the base-case blocks (a block that is its own base: ``base/peak``,
     ``base/der_off``, ``day/base``), in the others. ``not_built``: elements out of every
-    block (:attr:`DssFlowEngine.not_built`).
+    block (:attr:`DssFlowEngine.not_built`). ``c8_limits``: device → C8's (phase, ground)
+    limit, A: the device table's held-tap columns where a row is near it
+    (:func:`~protv2g.flow.held_taps.with_held_taps`).
 
     A one-step block with V2G starts from its base case's solved control state (taps and
     capacitors, when the base is a one-step block: the base cases are solved first), not
@@ -155,6 +160,7 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     parts: list = [None] * len(blocks)
     settled: dict[str, dict] = {}
     own: dict[str, dict | None] = {}  # a one-step base case's own settled state (tap_band)
+    states: dict[str, dict | None] = {}  # a one-step snapshot's own (held_taps)
     # the base cases first (their solved state starts their scenarios), the tables in order
     for i in sorted(range(len(blocks)), key=lambda i: blocks[i].scenario != blocks[i].base):
         b = blocks[i]
@@ -163,6 +169,8 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
                                 der_fraction=b.der, base_case=b.scenario == b.base,
                                 start=settled.get(b.base) if one and b.base != b.scenario
                                 else None)
+        if one and b.scenario != b.base:
+            states[b.scenario] = engine.step_state
         if one and b.scenario == b.base:
             own[b.scenario] = engine.step_state
             if bool(parts[i].converged[0]):
@@ -188,6 +196,8 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
     branches = branch_table(model, engine.branches, arr, scen, step, time_h)
     devices = device_table(model, engine.watches, engine.watch_phases, arr, engine.branches,
                            scen, step, time_h, lf, p_deadband_mw)
+    # C8 rows at their limit: the taps held, and one tap's effect (review rev49b #5)
+    devices = with_held_taps(engine, model, blocks, devices, where, settled, states, c8_limits)
     directional = directional_table(model, engine.watches, arr, devices,
                                     dict(directional_settings or {}), scen, step)
     bad = np.flatnonzero(~arr.converged)
@@ -310,7 +320,9 @@ def opendss_flow_study(document: object, model: DssModel,
                        day_assumptions: Mapping[str, float] | None = None,
                        directional_settings: Mapping[str, object] | None = None,
                        base_open: Sequence[str] | None = None,
-                       not_built: Sequence[str] = ()) -> FlowResult:
+                       not_built: Sequence[str] = (),
+                       c8_limits: Mapping[str, tuple[float, float]] | None = None
+                       ) -> FlowResult:
     """Every flow scenario of a study on an OpenDSS feeder (see the module docstring).
 
     Parameters
@@ -333,6 +345,8 @@ def opendss_flow_study(document: object, model: DssModel,
     not_built : sequence of str
         Elements out of every scenario: a one-site variant's other sites' own transformers
         (the sites it does not build; review rev33b W1).
+    c8_limits : mapping device → (phase A, ground A), optional
+        C8's limits: the held-tap columns of the rows near them (:mod:`protv2g.flow.held_taps`).
 
     Returns
     -------
@@ -369,7 +383,7 @@ def opendss_flow_study(document: object, model: DssModel,
                                 directional_settings=directional_settings, notes=notes,
                                 base_open=(site_transformer_names(document)
                                            if base_open is None else tuple(base_open)),
-                                not_built=not_built)
+                                not_built=not_built, c8_limits=c8_limits)
     meta = dict(res.meta)
     meta["comm_loss_step"] = comm_loss_step
     meta["comm_loss_fallback"] = ({k: v.value for k, v in comm_loss_fallbacks(

@@ -1,0 +1,167 @@
+"""C8 rows whose verdict rests on where the regulators come to rest (review rev49b #5, inv49a).
+
+On a feeder with step-voltage regulators a snapshot's load current is that of one rest point
+among several: every tap whose compensated voltage lies inside ``vreg ± band/2`` is one (IEEE
+Std C57.15-2017; :mod:`protv2g.flow.tap_band` for C12's voltages). EPRI J1 with three sites
+charging: recloser-oh_b18853's 51G carries 53.585 A of 3I0 against 80 / 1.5 = 53.33 A from
+the base case's taps, OpenDSS compiled afresh 52.72 A — both valid OpenDSS rest points, one
+a-phase tap of regxfmr_b19010 apart (0.72 A), against a 0.25 A margin (inv49a).
+
+The flow gives the rows near their limit two figures (:mod:`protv2g.flow.held_taps`):
+
+* **one tap's effect** — the largest change of the device's current (of its 3I0 for the
+  ground rows) from ±1 tap of a single regulator on its path, at the snapshot's state. A row
+  whose margin, either side, is no larger than that is not a firm pass or fail: it is written
+  as a ``warn`` — C8's rows are ``fail`` or nothing otherwise, so ``warn`` here always means
+  this — the status C12 gives what rests on a regulator's behaviour rather than on the
+  study's figures (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`: the gate's
+  ``confirm:`` items, not its failures), its text naming the regulator and the tap's
+  effect and ending "confirm" (:func:`tap_path_texts`). As C12's voltage limit has its
+  tolerance (:mod:`protv2g.checks.flow_limit`), C8's has this one, measured per row.
+* **the increment like for like** — the snapshot solved with the taps held at its base
+  case's rest point: V2G's own change of the current beside the row's (which includes the
+  taps' own moves). Said on every row it is solved for (near the limit, or failing where
+  its base case passes). J1: +2.29 A held, +1.98 A on the flow's path (inv49a: the sites add
+  2.2–2.3 A on every tap state it held).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from protv2g.devices.kinds import ground_pickup_a
+from protv2g.devices.load_limit import load_limit_a
+from protv2g.flow.held_taps import (
+    HELD_COLUMN,
+    HELD_RESIDUAL_COLUMN,
+    TAP_COLUMN,
+    TAP_REGULATOR_COLUMN,
+    TAP_REGULATOR_RESIDUAL_COLUMN,
+    TAP_RESIDUAL_COLUMN,
+)
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.violations import CheckStatus
+
+__all__ = ["AT_TAP_TEXT", "c8_limits", "gate_confirms", "tap_path_texts"]
+
+#: How a C8 row's words on the regulators' rest point begin (:func:`tap_path_texts`).
+AT_TAP_TEXT = " — within one regulator tap of the limit: "
+
+
+def c8_limits(study: Any) -> dict[str, tuple[float, float]]:
+    """Device → C8's ``(phase limit, ground limit)`` (A; NaN where it has no ground
+    element), as :func:`protv2g.checks.load.check_load` judges them: what the flow's held-tap
+    solves screen on (:mod:`protv2g.flow.held_taps`). Devices that do not build are left out.
+    """
+    from protv2g.checks._common import build_devices
+
+    devices, _ = build_devices(study)
+    fac = float(study.document.checks.load_pickup_factor)
+    out = {}
+    for name, d in devices.items():
+        g = ground_pickup_a(d)
+        out[name] = (float(load_limit_a(d, fac)),
+                     float(g) / fac if g is not None and g > 0 else np.nan)
+    return out
+
+
+def _column(frame: pd.DataFrame, col: str, kind: type = float) -> np.ndarray:
+    if col not in frame.columns:
+        return (np.full(len(frame), np.nan) if kind is float
+                else np.full(len(frame), "", dtype=object))
+    return frame[col].to_numpy(kind) if kind is float else frame[col].fillna("").to_numpy(object)
+
+
+def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a: np.ndarray,
+                   base_of: dict[str, str], ground: bool
+                   ) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """``(written, status, suffix)`` of C8's worst rows ``worst`` (one per scenario and
+    device, of the flow's device rows ``f``), ``i_a`` the current judged (the largest phase
+    current, or 3I0 when ``ground``) and ``lim_a`` its limit: which rows are written (failing,
+    or within one tap of the limit either side), their status (``warn`` within one tap,
+    module docstring; ``fail`` otherwise) and the words each gets after its own (""
+    where the flow solved nothing for it).
+
+    >>> w = pd.DataFrame({"scenario": ["charging/firm"], "device": ["r"], "step": [0],
+    ...                   "i_residual_held_a": [53.82], "i_residual_tap_a": [0.72],
+    ...                   "tap_regulator_residual": ["regxfmr_b19010a −1 tap (0.00625 pu)"]})
+    >>> f = pd.concat([w, pd.DataFrame({"scenario": ["base/peak"], "device": ["r"],
+    ...                                 "step": [0], "i_residual_a": [51.608]})])
+    >>> _, s, t = tap_path_texts(f, w, np.array([53.585]), np.array([53.333]),
+    ...                          {"charging/firm": "base/peak"}, ground=True)
+    >>> s[0], t[0][:80]
+    ('warn', ' — within one regulator tap of the limit: regxfmr_b19010a −1 tap (0.00625 pu) mo')
+    """
+    held_col, tap_col, reg_col, cur = ((HELD_RESIDUAL_COLUMN, TAP_RESIDUAL_COLUMN,
+                                        TAP_REGULATOR_RESIDUAL_COLUMN, "i_residual_a")
+                                       if ground else (HELD_COLUMN, TAP_COLUMN,
+                                                       TAP_REGULATOR_COLUMN, "i_a"))
+    tap = _column(worst, tap_col)
+    held = _column(worst, held_col)
+    reg = _column(worst, reg_col, object)
+    margin = lim_a - i_a
+    with np.errstate(invalid="ignore"):
+        near = np.isfinite(tap) & (np.abs(margin) <= tap)
+    written = (i_a >= lim_a) | near
+    status = np.where(near, CheckStatus.WARN.value, CheckStatus.FAIL.value).astype(object)
+    suffix = [""] * len(worst)
+    if not (np.isfinite(held) | near).any() or cur not in f.columns:
+        return written, status, suffix
+    step = (pd.to_numeric(f["step"]).astype(int).to_numpy() if "step" in f.columns
+            else np.zeros(len(f), dtype=int))
+    base_i = pd.Series(pd.to_numeric(f[cur], errors="coerce").abs().to_numpy(float),
+                       index=pd.MultiIndex.from_arrays([f["scenario"].astype(str).to_numpy(),
+                                                        f["device"].astype(str).to_numpy(),
+                                                        step]))
+    base_i = base_i[~base_i.index.duplicated()]
+    w_step = (pd.to_numeric(worst["step"]).astype(int).to_numpy() if "step" in worst.columns
+              else np.zeros(len(worst), dtype=int))
+    for j, (sc, dev) in enumerate(zip(worst["scenario"].astype(str),
+                                      worst["device"].astype(str), strict=True)):
+        if not (near[j] or np.isfinite(held[j])):
+            continue
+        base = base_of.get(sc) or ""
+        i0 = float(base_i.get((base, dev, int(w_step[j])), np.nan)) if base else np.nan
+        who = "the charging" if sc.startswith(CHARGING_SNAPSHOT_PREFIX) else "V2G"
+        adds = ""
+        if np.isfinite(held[j]) and np.isfinite(i0):
+            d = held[j] - i0
+            verb = "adds" if d >= 0 else "changes it by"
+            adds = (f"{who} {verb} {d:+.2f} A with the taps held at the base case's rest "
+                    f"point ({i_a[j] - i0:+.2f} A with the taps' own moves, "
+                    f"{i0:.3f} → {i_a[j]:.3f} A)")
+        what = "3I0" if ground else "the current"
+        if near[j]:
+            suffix[j] = (f"{AT_TAP_TEXT}{reg[j]} moves {what} {tap[j]:.2f} A "
+                         f"({i_a[j]:.3f} A against {lim_a[j]:.2f} A): the verdict rests on "
+                         "where the regulators come to rest (each tap inside the band is one)"
+                         + (f"; {adds}" if adds else "") + "; confirm")
+        elif adds:
+            suffix[j] = f"; {adds}"
+    return written, status, suffix
+
+
+def gate_confirms(violations: pd.DataFrame) -> list[str]:
+    """The gate's ``confirm:`` lines on C8's ``warn`` rows (within one regulator tap of the
+    limit, :func:`tap_path_texts`): one per device and rule (phase, ground), its worst
+    (smallest margin) row; as C12's regulator-mode items
+    (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`), listed, never deciding the
+    verdict. None without such rows."""
+    if not {"criterion", "status", "device", "margin", "message"} <= set(violations.columns):
+        return []
+    at = ((violations["criterion"].astype(str) == "C8")
+          & (violations["status"].astype(str) == CheckStatus.WARN.value)).to_numpy(bool)
+    if not at.any():
+        return []
+    rows = violations[at]
+    rule = rows["rule"].astype(str) if "rule" in rows.columns else pd.Series("", rows.index)
+    lines = []
+    for (device, _), g in rows.groupby([rows["device"].astype(str), rule], sort=True):
+        w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
+        lines.append(f"confirm: C8 {device}: {w['message']} (warn: at the limit on the "
+                     f"regulators' rest point; {w.get('scenario', '')}; "
+                     f"{len(g)} row(s))")
+    return lines
