@@ -155,6 +155,13 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
                             ).tolist():
         message[k] += tap_path_text(f"{names[k]}'s unbalance", rises[k], int(start[k]),
                                     bool(charging[k]), change="rise", unit="%")
+        edges = rises[k, 1:][np.isfinite(rises[k, 1:])]
+        if rises[k, 0] > tol and (edges <= tol).all():  # (review rev49b #4, inv49b §3)
+            message[k] += (f"; V2G's change is over the materiality ({tol:g} %) from the base "
+                           "case's taps only (" + ", ".join(
+                               f"{d:+.4f} % at the band's {e}" for d, e in zip(
+                                   rises[k, 1:].tolist(), ("top", "bottom"), strict=True)
+                               if np.isfinite(d)) + ")")
     # the base case failing at a start of the regulators' band (review rev49b #2)
     by = band_preexisting(base3 - th.unbalance_max_percent, rises, tol)
     for k in np.flatnonzero(by >= 0).tolist():
