@@ -172,3 +172,25 @@ def test_the_flow_records_each_band_edges_unbalance() -> None:
 
     assert tap_band.TOP_UNBALANCE_COLUMN == "unbalance_band_top_percent"
     assert tap_band.BOTTOM_UNBALANCE_COLUMN == "unbalance_band_bottom_percent"
+
+
+def test_the_hosting_tolerance_ends_record_follows_the_rule(study, monkeypatch) -> None:
+    """C12's record of the buses judged against the limit at the tolerance bracket's low end
+    (0.0001 pu, :mod:`protv2g.checks.flow_band_judged`, what the hosting figure's tolerance
+    end reads) leaves out a bus whose base case is over it at a band start while V2G's change
+    there is within the materiality: 1.0500 → 1.0535 pu from the base case's taps, without
+    V2G 1.0640 pu at the band's top, V2G lowering it to 1.0607 pu. Old code: kept. (The
+    regulator rules the record applies too are held off: this net has no regulator.)"""
+    from protv2g.checks import flow_band_judged
+    from protv2g.checks.flow import check_flow
+
+    monkeypatch.setattr(flow_band_judged, "regulators_own",
+                        lambda ctx, bus, rows, *a: (np.zeros(len(rows), dtype=bool), {}))
+    monkeypatch.setattr(flow_band_judged, "band_rows", lambda *a: {})
+    judged = []
+    for top in ((1.0640, 1.0607), (1.0400, 1.0420)):  # the band's top failing, passing
+        ctx = _ctx(study, _bus((1.0500, 1.0535), top, (1.0495, 1.0523)))
+        check_flow(ctx)
+        judged.append(2 in np.asarray(ctx.cache[flow_band_judged.BAND_JUDGED].get("v2g", []))
+                      .tolist())
+    assert judged == [False, True]

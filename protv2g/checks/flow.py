@@ -419,7 +419,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         # judged at the conservative end of where in their band the regulators rest, as the
         # under-voltage rows (review rev49b #1, :mod:`protv2g.checks.flow_tap_path`)
         w, path = bracketed_high(judged, w, ctx.base_of)
-        record_band_judged(ctx, bus, w)  # the buses judged against the limit, for the search
+        record_band_judged(ctx, bus, w, path)  # the buses judged against the limit (search)
         rows.append(_over_voltage_rows(ctx, bus, w, path))
         rows.append(_at_limit_row(ctx, bus, w))
         # below Range A's minimum (review rev34a M0: charging's under-voltage was not judged)
