@@ -194,3 +194,25 @@ def test_the_hosting_tolerance_ends_record_follows_the_rule(study, monkeypatch) 
         judged.append(2 in np.asarray(ctx.cache[flow_band_judged.BAND_JUDGED].get("v2g", []))
                       .tolist())
     assert judged == [False, True]
+
+
+def test_the_hosting_figure_an_unbalance_row_limits_says_its_knife_edge() -> None:
+    """rev49b #4 / inv49b §4: the 8500 homes at firm/peak, 14.85 kW, C12 unbalance at
+    m1026950 — 2.887 % without V2G, V2G's change +0.1526 points with the taps held (OpenDSS)
+    against the 0.15-point materiality: the figure's words say so, and the row's band-start
+    words. Old code: no words for an unbalance row (``voltage_limit_text`` gave "")."""
+    from protv2g.checks.flow_tap_path import TAP_PATH_TEXT
+    from protv2g.hosting.voltage_text import voltage_limit_text
+
+    row = {"criterion": "C12", "margin_unit": "% VUF", "limit": 3.0,
+           "base_margin": 3.0 - 2.887, "margin": 3.0 - (2.887 + 0.1526), "tolerance": 0.15,
+           "message": "voltage unbalance 3.04 % at m1026950" + TAP_PATH_TEXT + "the export "
+                      "starts decides this rise"}
+    text = voltage_limit_text(row, 16.2)
+    assert text.startswith("V2G's change of the unbalance (+0.1526 % at 16.2 kW) against the "
+                           "materiality 0.15 % on a bus at 2.887 % without V2G; knife-edge: "
+                           "+0.0026 points from the materiality")
+    assert text.endswith("where in their band the regulators rest when the export starts "
+                         "decides this rise")
+    row["margin"] = 3.0 - (2.887 + 0.30)
+    assert "knife-edge" not in voltage_limit_text(row, 16.2)
