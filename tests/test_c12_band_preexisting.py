@@ -216,3 +216,22 @@ def test_the_hosting_figure_an_unbalance_row_limits_says_its_knife_edge() -> Non
                          "decides this rise")
     row["margin"] = 3.0 - (2.887 + 0.30)
     assert "knife-edge" not in voltage_limit_text(row, 16.2)
+
+
+def test_the_figures_note_says_the_knife_edge_and_the_base_taps_only() -> None:
+    """The note beside the figure takes the knife-edge clause and the row's "from the base
+    case's taps only" clause (the 8500 homes: −0.062 / −0.059 points at the band's edges,
+    inv49b §4) from the limiting words."""
+    from protv2g.checks.flow_unbalance import ONLY_OWN_TEXT
+    from protv2g.hosting.unbalance_text import note_words, unbalance_limit_text
+
+    row = {"limit": 3.0, "base_margin": 0.113, "margin": 3.0 - 3.0396, "tolerance": 0.15,
+           "message": "voltage unbalance 3.04 % at m1026950; where in their band the "
+                      "regulators rest when the export starts decides this rise …; "
+                      + ONLY_OWN_TEXT + "(0.15 %) from the base case's taps only (-0.0620 % at "
+                      "the band's top, -0.0590 % at the band's bottom)"}
+    said = note_words("at m1026950; " + unbalance_limit_text(row, 16.2))
+    assert said == ("knife-edge: +0.0026 points from the materiality, less than 0.01 — the "
+                    "figure turns on it; V2G's change is over the materiality (0.15 %) from "
+                    "the base case's taps only (-0.0620 % at the band's top, -0.0590 % at the "
+                    "band's bottom)")

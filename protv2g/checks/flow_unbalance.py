@@ -54,9 +54,12 @@ from protv2g.flow.tap_band import BOTTOM_UNBALANCE_COLUMN, TOP_UNBALANCE_COLUMN
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import CheckStatus
 
-__all__ = ["UNBALANCE_CHANGE_MIN_PERCENT", "unbalance_change_min", "unbalance_rows",
-           "unbalance_margins", "base_values", "bracketed_unbalance", "site_feeder_buses"]
+__all__ = ["ONLY_OWN_TEXT", "UNBALANCE_CHANGE_MIN_PERCENT", "unbalance_change_min",
+           "unbalance_rows", "unbalance_margins", "base_values", "bracketed_unbalance",
+           "site_feeder_buses"]
 
+#: How a row whose change is over the materiality from the base case's taps alone says so.
+ONLY_OWN_TEXT = "V2G's change is over the materiality "
 #: Default of ``checks.unbalance_change_min_percent`` (points of u2; module docstring).
 UNBALANCE_CHANGE_MIN_PERCENT = 0.15
 
@@ -157,8 +160,8 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
                                     bool(charging[k]), change="rise", unit="%")
         edges = rises[k, 1:][np.isfinite(rises[k, 1:])]
         if rises[k, 0] > tol and (edges <= tol).all():  # (review rev49b #4, inv49b §3)
-            message[k] += (f"; V2G's change is over the materiality ({tol:g} %) from the base "
-                           "case's taps only (" + ", ".join(
+            message[k] += (f"; {ONLY_OWN_TEXT}({tol:g} %) from the base case's taps only ("
+                           + ", ".join(
                                f"{d:+.4f} % at the band's {e}" for d, e in zip(
                                    rises[k, 1:].tolist(), ("top", "bottom"), strict=True)
                                if np.isfinite(d)) + ")")

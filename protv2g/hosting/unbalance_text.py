@@ -20,11 +20,13 @@ import pandas as pd
 
 from protv2g.significant import kw_text
 
-__all__ = ["KNIFE_EDGE_PERCENT", "unbalance_limit_text"]
+__all__ = ["KNIFE_EDGE_PERCENT", "KNIFE_EDGE_TEXT", "note_words", "unbalance_limit_text"]
 
 #: A figure turning on V2G's change within this of the materiality (points of u2) is a
 #: knife-edge: a tenth of IEC 61000-4-30 Class A's ±0.15 points, below what a meter tells.
 KNIFE_EDGE_PERCENT = 0.01
+#: How the knife-edge clause begins in :func:`unbalance_limit_text`'s words.
+KNIFE_EDGE_TEXT = "knife-edge: "
 
 
 def _num(row: Mapping[str, Any], key: str) -> float:
@@ -53,7 +55,28 @@ def unbalance_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
             + (f" against the materiality {tol:g} %" if math.isfinite(tol) else "")
             + f" on a bus at {limit - mb:.3f} % without V2G")
     if math.isfinite(tol) and abs(change - tol) < KNIFE_EDGE_PERCENT:
-        text += (f"; knife-edge: {change - tol:+.4f} points from the materiality, less than "
+        text += (f"; {KNIFE_EDGE_TEXT}{change - tol:+.4f} points from the materiality, less than "
                  f"{KNIFE_EDGE_PERCENT:g} — the figure turns on it")
     words = tap_words(str(row.get("message", "") or ""))
     return "; ".join(t for t in (text, words) if t)
+
+
+def note_words(limiting_fault: str) -> str:
+    """The knife-edge clause of a figure's limiting words (:func:`unbalance_limit_text`) and
+    the row's "from the base case's taps only" clause
+    (:data:`~protv2g.checks.flow_unbalance.ONLY_OWN_TEXT`), for the figure's note; "" where
+    neither is said.
+
+    >>> note_words("at m; V2G's change …; knife-edge: +0.0003 points from the materiality, "
+    ...            "less than 0.01 — the figure turns on it; where …")
+    'knife-edge: +0.0003 points from the materiality, less than 0.01 — the figure turns on it'
+    """
+    from protv2g.checks.flow_unbalance import ONLY_OWN_TEXT
+
+    said = []
+    for head in (KNIFE_EDGE_TEXT, ONLY_OWN_TEXT):
+        at = limiting_fault.find(head)
+        if at >= 0:
+            end = limiting_fault.find(";", at)
+            said.append(limiting_fault[at:end if end >= 0 else None])
+    return "; ".join(said)
