@@ -55,24 +55,33 @@ def analysed(tmp_path_factory):
     return study, table.set_index("site").loc["depot"], dss
 
 
+#: The regulators' band by hand: vreg ± band/2 = 126.5 ± 1 V on PT 60, 120 V base (pu).
+_BAND_TOP_PU = (126.5 + 1.0) / 120.0
+
+
 def test_the_end_follows_c12s_band_rule(analysed) -> None:
-    """Old code: 680 kW at m (m's own rise there +0.000054 pu: C12 holds it as the band's)."""
+    """Old code: 680 kW at m (m's own rise there +0.000054 pu: C12 holds it as the band's).
+    Session 42's end: ≈ 1,100 kW at m, where m's own rise passes 0.0001 pu. Now (review
+    rev49b #2, the lead's rule): the regulators' band reaches 1.0625 pu at its top, so
+    without V2G m (40 m past the output) is over the low end there — the regulator
+    settings', not V2G's, at every export — and the end is the depot's own bus ``d``."""
     _, row, dss = analysed
     at_kw = float(row.at_v_max_kw)
-    ref = _opendss(dss, [680.0, at_kw, 1300.0])
+    ref = _opendss(dss, [680.0, 1300.0])
     assert ref[680.0][0] > 1.0501  # m over the low end at 680 kW ...
     assert ref[680.0][1] < 1e-4  # ... by the output's rise: C12 holds it (the old end)
-    assert ref[at_kw][1] <= 1e-4  # at the end m is still the band's
-    assert ref[1300.0][1] == pytest.approx(1e-4, abs=3e-6)  # the rule lets go of m here
-    # the end is the last level the search solved below that crossing (levels ≈ 190 kW apart)
-    assert 1000.0 <= at_kw <= 1300.0, row.note
-    assert "C12 at m," in str(row.note)
+    assert ref[1300.0][1] == pytest.approx(1e-4, abs=3e-6)  # session 42's rule lets go here
+    assert _BAND_TOP_PU > 1.0501 + 0.01  # the band's top over the low end without V2G
+    assert 1300.0 < at_kw < 3000.0, row.note
+    assert "C12 at d," in str(row.note)
 
 
 def test_c12_records_the_buses_it_judges(analysed) -> None:
     """The record (:mod:`protv2g.checks.flow_band_judged`): the regulated bus ``ar`` is a
     set-point, never in it; ``m`` is out of it where its rise is the output's at the low end
-    (the 100 % export: +0.00023 pu of its own by OpenDSS, so in it) and ``d`` is always in."""
+    and, since the lead's rule (review rev49b #2), where the base case is over the low end at
+    the band's top (1.0625 pu by hand) and V2G's change there is within the materiality —
+    the 100 % export: +0.00023 pu of its own by OpenDSS, in it before; ``d`` is always in."""
     from protv2g.checks import check_study
     from protv2g.checks.flow_band_judged import BAND_JUDGED
     from protv2g.pipeline_flow import study_flow
@@ -80,11 +89,15 @@ def test_c12_records_the_buses_it_judges(analysed) -> None:
     study, _, dss = analysed
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        outcome = check_study(study, None, study_flow(study))
+        flow = study_flow(study)
+        outcome = check_study(study, None, flow)
     record = outcome.context.cache[BAND_JUDGED]
     names = {s: {study.bus_name(int(b)) for b in buses} for s, buses in record.items()}
     assert names, record
     for s, judged in names.items():
         assert "ar" not in judged and "d" in judged, (s, judged)
     assert _opendss(dss, [3000.0])[3000.0][1] > 1e-4
-    assert "m" in names["firm/peak/100%"]
+    assert "m" not in names["firm/peak/100%"]
+    b = flow.buses
+    at = b[(b.bus_name.astype(str) == "m") & (b.scenario == "base/peak")]
+    assert float(at.vm_band_top_high_pu.iat[0]) == pytest.approx(_BAND_TOP_PU, abs=0.002)

@@ -73,6 +73,7 @@ from protv2g.checks.attribution_materiality import who_moves
 from protv2g.checks.equipment import EQUIPMENT
 from protv2g.checks.flow_band import band_bases, band_rows, with_switch_tied
 from protv2g.checks.flow_band_judged import record_band_judged
+from protv2g.checks.flow_band_pre import band_preexisting, band_preexisting_text
 from protv2g.checks.flow_buses import (
     RANGE_A_MAX_KV,
     bus_kv_and_sources,
@@ -190,13 +191,15 @@ def _has_loading(branch: pd.DataFrame | None) -> bool:
 
 
 def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
-                       path: tuple[np.ndarray, np.ndarray] | None = None) -> pd.DataFrame:
+                       path: tuple[np.ndarray, ...] | None = None) -> pd.DataFrame:
     """C12's failing voltage rows: the worst voltage ``w`` of each judged (scenario, bus)
     above ``v_max_pu`` beyond its tolerance; a bus a source or regulator set-point holds
     named so (``mechanism``); a V2G row whose base case is within the limit ``new``
     (:mod:`protv2g.checks.flow_limit`); ``bus`` the flow's whole bus table. ``path``: the
-    tap-path bracket's ``(rises, start)`` aligned with ``w``
-    (:func:`~protv2g.checks.flow_tap_path.bracketed_high`), said in the rows' messages."""
+    tap-path bracket's ``(rises, start, base)`` aligned with ``w``
+    (:func:`~protv2g.checks.flow_tap_path.bracketed_high`), said in the rows' messages; a row
+    whose base case fails at a band start is ``pre-existing`` unless V2G's rise there is
+    material (:mod:`protv2g.checks.flow_band_pre`, review rev49b #2)."""
     th = ctx.thresholds
     tol = limit_tolerance_pu(th)
     over = (w.vm_pu > th.v_max_pu + max(tol, 1e-9)).to_numpy()
@@ -218,6 +221,16 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
     for k, text in band.items():
         pre[k] = True
         suffix[k] = suffix.get(k, "") + text
+    # the base case failing at a start of the regulators' band (review rev49b #2)
+    charging = bad.scenario.astype(str).str.startswith(CHARGING_SNAPSHOT_PREFIX).to_numpy()
+    if path is not None:
+        rises, base3 = path[0][over], path[2][over]
+        by = band_preexisting(base3 - (th.v_max_pu + tol), rises, th.voltage_change_min_pu)
+        for k in np.flatnonzero((by >= 0) & ~pre).tolist():
+            pre[k] = True
+            suffix[k] = suffix.get(k, "") + band_preexisting_text(
+                int(by[k]), float(base3[k, by[k]]), float(rises[k, by[k]]), str(names[k]),
+                charging=bool(charging[k]))
     caused &= ~pre
     # a site's own bus, out of the base case: judged against the site idle, its transformer's
     # no-load tap a setting of its own (review rev31 §3)
@@ -258,7 +271,6 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
                 suffix[k] = f"{suffix.get(k, '')}; {text}"
     if path is not None:  # where in their band the regulators rest (rev49b #1)
         rises, start = path[0][over], path[1][over]
-        charging = bad.scenario.astype(str).str.startswith(CHARGING_SNAPSHOT_PREFIX).to_numpy()
         said = np.isfinite(rises[:, 0]) & np.isfinite(rises[:, 1:]).any(axis=1)
         for k in np.flatnonzero(said).tolist():
             suffix[k] = suffix.get(k, "") + tap_path_text(
@@ -407,7 +419,7 @@ def check_flow(ctx: CheckContext) -> pd.DataFrame:
         # judged at the conservative end of where in their band the regulators rest, as the
         # under-voltage rows (review rev49b #1, :mod:`protv2g.checks.flow_tap_path`)
         w, path = bracketed_high(judged, w, ctx.base_of)
-        record_band_judged(ctx, bus, w)  # the buses judged against the limit, for the search
+        record_band_judged(ctx, bus, w, path)  # the buses judged against the limit (search)
         rows.append(_over_voltage_rows(ctx, bus, w, path))
         rows.append(_at_limit_row(ctx, bus, w))
         # below Range A's minimum (review rev34a M0: charging's under-voltage was not judged)

@@ -14,7 +14,10 @@ judged_buses`: not a source bus, not above 34.5 kV, not de-energised) less
   rules make the regulators' own at that tolerance: an unforced tap move's effect or a
   regulated bus inside a band that reaches over the limit
   (:func:`~protv2g.checks.flow_taps.regulators_own`), and a bus past a regulator whose V2G
-  rise is the output's (:func:`~protv2g.checks.flow_band.band_rows`, review rev34a W3).
+  rise is the output's (:func:`~protv2g.checks.flow_band.band_rows`, review rev34a W3);
+* a row whose base case is over the low end at a start of the regulators' band while V2G's
+  change there is within the materiality (:mod:`protv2g.checks.flow_band_pre`, review
+  rev49b #2).
 
 The low end is where the record is read (a figure's ``at_v_max_kw``): tol41's IEEE 8500 depot
 at peak gave 403 kW at m1209814, past FEEDER_REG, which C12's band rule holds as the
@@ -31,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.flow_band import band_rows, with_switch_tied
+from protv2g.checks.flow_band_pre import band_preexisting
 from protv2g.checks.flow_limit import V_LIMIT_TOLERANCE_BRACKET_PU, regulated_buses, v2g_caused
 from protv2g.checks.flow_taps import regulators_own
 
@@ -40,7 +44,8 @@ __all__ = ["BAND_JUDGED", "band_judged", "record_band_judged"]
 BAND_JUDGED = "C12 band-judged"
 
 
-def band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame) -> dict[str, np.ndarray]:
+def band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame,
+                path: tuple[np.ndarray, ...] | None = None) -> dict[str, np.ndarray]:
     """Scenario → the buses C12 judges against Range A's limit (module docstring).
 
     Parameters
@@ -50,6 +55,11 @@ def band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame) -> dict[str, np.nd
         The flow's whole bus table (every scenario and step).
     w : DataFrame
         C12's worst voltage of every judged (scenario, bus): ``scenario``, ``bus``, ``vm_pu``.
+    path : tuple of ndarray, optional
+        The tap-path bracket's ``(rises, start, base)`` aligned with ``w``
+        (:func:`~protv2g.checks.flow_tap_path.bracketed_high`): a row whose base case fails
+        at a band start at the low end is the regulator settings'
+        (:mod:`protv2g.checks.flow_band_pre`, review rev49b #2).
     """
     model = ctx.study.model
     v_max = float(ctx.thresholds.v_max_pu)
@@ -59,6 +69,11 @@ def band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame) -> dict[str, np.nd
             else {})
     keep = ~np.isin(buses, np.fromiter(held, dtype=np.int64, count=len(held)))
     near = np.flatnonzero(keep & (w["vm_pu"].to_numpy(float) > v_max + t_lo))
+    if path is not None and len(near):  # the base case over the low end at a band start
+        by = band_preexisting(path[2][near] - (v_max + t_lo), path[0][near],
+                              float(ctx.thresholds.voltage_change_min_pu))
+        keep[near[by >= 0]] = False
+        near = near[by < 0]
     if len(near) and model is not None:
         rows = w.iloc[near]
         caused, v_base = v2g_caused(w, rows, ctx.base_of, v_max, t_lo)
@@ -75,6 +90,7 @@ def band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame) -> dict[str, np.nd
     return {str(s): np.unique(judged[scen == s]) for s in pd.unique(scen)}
 
 
-def record_band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame) -> None:
+def record_band_judged(ctx: Any, bus: pd.DataFrame, w: pd.DataFrame,
+                       path: tuple[np.ndarray, ...] | None = None) -> None:
     """Keep :func:`band_judged` in ``ctx.cache`` under :data:`BAND_JUDGED`."""
-    ctx.cache[BAND_JUDGED] = band_judged(ctx, bus, w)
+    ctx.cache[BAND_JUDGED] = band_judged(ctx, bus, w, path)

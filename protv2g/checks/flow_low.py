@@ -51,11 +51,13 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, concat, violation_rows
+from protv2g.checks.flow_band_pre import band_preexisting, band_preexisting_text
 from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT, limit_tolerance_pu
 from protv2g.checks.flow_reg_moves import regulator_limit_texts, regulator_move_texts
-from protv2g.checks.flow_tap_path import judged_low, tap_path_drops, tap_path_text
+from protv2g.checks.flow_tap_path import judged_low, tap_path_text, tap_path_values
 from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
+from protv2g.flow.tap_band import BOTTOM_COLUMN, TOP_COLUMN
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.significant import round_significant
 from protv2g.violations import CheckStatus
@@ -208,11 +210,15 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     w = _worst_low(judged)
     # judged at the conservative end of where in their band the regulators rest when the
     # export starts (review rev43a M11, :mod:`protv2g.checks.flow_tap_path`)
-    drops, base_low = tap_path_drops(judged, lowest_voltage_pu(judged), w,
-                                     getattr(ctx, "base_of", {}))  # a hand-built context
-    w[_LOW], start = judged_low(w[_LOW].to_numpy(float), drops, base_low)
+    own, base3 = tap_path_values(judged, lowest_voltage_pu(judged), w,
+                                 getattr(ctx, "base_of", {}),  # a hand-built context
+                                 (TOP_COLUMN, BOTTOM_COLUMN))
+    drops = base3 - own
+    w[_LOW], start = judged_low(w[_LOW].to_numpy(float), drops, base3[:, 0])
     keep = w[_LOW].to_numpy(float) < v_min - max(tol, 1e-9)
-    bad, drops, start = w[keep], drops[keep], start[keep]
+    bad, drops, start, base3 = w[keep], drops[keep], start[keep], base3[keep]
+    # the base case failing at a start of the regulators' band (review rev49b #2)
+    by = band_preexisting((v_min - tol) - base3, drops, float(th.voltage_change_min_pu))
     names = list(names_of(bad.bus))
     # the lowest phase of the failing rows only (not of every judged row: 10 ms a 60,000)
     phase = lowest_phase(judged.iloc[bad[_ROW].to_numpy(np.intp)]).tolist()
@@ -231,8 +237,12 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
     for k, text in regulator_move_texts(ctx, bad, change="drop").items():
         message[k] += text
     for k in range(len(bad)):
-        message[k] += tap_path_text(names[k], drops[k], int(start[k]), str(
-            bad.scenario.iloc[k]).startswith(CHARGING_SNAPSHOT_PREFIX))
+        charging = str(bad.scenario.iloc[k]).startswith(CHARGING_SNAPSHOT_PREFIX)
+        message[k] += tap_path_text(names[k], drops[k], int(start[k]), charging)
+        if by[k] >= 0:
+            message[k] += band_preexisting_text(int(by[k]), float(base3[k, by[k]]),
+                                                -float(drops[k, by[k]]), names[k],
+                                                charging=charging)
     idle = _idle_low(judged)
     if len(idle) and len(bad):  # a site's own bus: its idle figure said (review rev38b W3)
         ref = pd.Series(idle[_LOW].to_numpy(float), index=pd.MultiIndex.from_arrays(
@@ -242,12 +252,15 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
         for k in np.flatnonzero(np.isfinite(got)).tolist():
             message[k] += (f"; with every charger idle {got[k]:.4f} pu here ({names[k]} "
                            "exists only with its site's transformer, part of the project)")
-    return violation_rows(
+    out = violation_rows(
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
         margin=(bad[_LOW].to_numpy(float) - v_min), limit=v_min,
         tolerance=th.voltage_change_min_pu, mechanism=UNDER_VOLTAGE, rule=UNDER_RULE,
         message=message, p_charging_kw=charging_at(ctx, bad), **step_load(ctx, bad))
+    if (by >= 0).any():  # kept by the attribution (as the over-voltage rows' pre-existing)
+        out["attribution"] = np.where(by >= 0, "pre-existing", "").astype(object)
+    return out
 
 
 def step_load(ctx: CheckContext, bad: pd.DataFrame) -> dict[str, np.ndarray]:

@@ -52,7 +52,7 @@ import pandas as pd
 from protv2g.flow.tap_band import BOTTOM_COLUMN, BOTTOM_HIGH_COLUMN, TOP_COLUMN, TOP_HIGH_COLUMN
 
 __all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "bracketed_high", "judged_high", "judged_low",
-           "tap_path_drops", "tap_path_rises", "tap_path_text", "tap_words"]
+           "tap_path_drops", "tap_path_rises", "tap_path_text", "tap_path_values", "tap_words"]
 
 #: The three starts, in the order of :func:`tap_path_drops`'s columns.
 STARTS = ("the base case's taps", "the top of their band with and without V2G",
@@ -67,6 +67,39 @@ MOVE_TEXT = "; a regulator's response is in this drop"
 _MORE_PU = 1e-6
 
 
+def tap_path_values(judged: pd.DataFrame, values: np.ndarray, rows: pd.DataFrame,
+                    base_of: Mapping[str, str], columns: tuple[str, str]
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """``(own, base)``: ``(n, 3)`` each row's value from each of :data:`STARTS` (``values``
+    of the ``judged`` rows from the base case's taps, then the flow's ``columns`` at the top
+    and at the bottom of the band) in its own scenario and in its base case, NaN where the
+    flow gives none and on a row without a base case (a base case's own row).
+
+    ``judged``: the flow's judged bus rows (every scenario and step); ``rows``: the rows to
+    judge (``scenario``, ``bus``, ``step``)."""
+    n = len(rows)
+    own = np.full((n, 3), np.nan)
+    base_v = np.full((n, 3), np.nan)
+    if not n or not set(columns) <= set(judged.columns):
+        return own, base_v
+    step = (judged["step"].to_numpy() if "step" in judged.columns
+            else np.zeros(len(judged), dtype=int))
+    key = pd.MultiIndex.from_arrays([judged["scenario"].astype(str).to_numpy(),
+                                     pd.to_numeric(step).astype(int), judged["bus"].to_numpy()])
+    cols = np.column_stack([values, *(judged[c].to_numpy(float) for c in columns)])
+    table = pd.DataFrame(cols, index=key).groupby(level=[0, 1, 2]).first()
+    r_step = (pd.to_numeric(rows["step"]).astype(int).to_numpy() if "step" in rows.columns
+              else np.zeros(n, dtype=int))
+    scen = rows["scenario"].astype(str).to_numpy()
+    base = np.array([str(base_of.get(s, "") or "") for s in scen], dtype=object)
+    mine = table.reindex(pd.MultiIndex.from_arrays([scen, r_step, rows["bus"].to_numpy()]))
+    ref = table.reindex(pd.MultiIndex.from_arrays([base, r_step, rows["bus"].to_numpy()]))
+    v2g = (base != "") & (base != scen)
+    own[v2g] = mine.to_numpy(float)[v2g]
+    base_v[v2g] = ref.to_numpy(float)[v2g]
+    return own, base_v
+
+
 def tap_path_drops(judged: pd.DataFrame, low: np.ndarray, rows: pd.DataFrame,
                    base_of: Mapping[str, str],
                    columns: tuple[str, str] = (TOP_COLUMN, BOTTOM_COLUMN)
@@ -78,29 +111,10 @@ def tap_path_drops(judged: pd.DataFrame, low: np.ndarray, rows: pd.DataFrame,
     ``judged``: the flow's judged bus rows (every scenario and step), ``low`` their lowest
     service voltage (:func:`~protv2g.checks.flow_low.lowest_voltage_pu`); ``rows``: the rows
     to judge (``scenario``, ``bus``, ``step``, ``v_low_pu``); ``columns``: the flow's top and
-    bottom columns read (:func:`tap_path_rises` reads the highest voltage's)."""
-    n = len(rows)
-    drops = np.full((n, 3), np.nan)
-    base_low = np.full(n, np.nan)
-    if not n or not set(columns) <= set(judged.columns):
-        return drops, base_low
-    step = (judged["step"].to_numpy() if "step" in judged.columns
-            else np.zeros(len(judged), dtype=int))
-    key = pd.MultiIndex.from_arrays([judged["scenario"].astype(str).to_numpy(),
-                                     pd.to_numeric(step).astype(int), judged["bus"].to_numpy()])
-    cols = np.column_stack([low, *(judged[c].to_numpy(float) for c in columns)])
-    table = pd.DataFrame(cols, index=key).groupby(level=[0, 1, 2]).first()
-    r_step = (pd.to_numeric(rows["step"]).astype(int).to_numpy() if "step" in rows.columns
-              else np.zeros(n, dtype=int))
-    scen = rows["scenario"].astype(str).to_numpy()
-    base = np.array([str(base_of.get(s, "") or "") for s in scen], dtype=object)
-    own = table.reindex(pd.MultiIndex.from_arrays([scen, r_step, rows["bus"].to_numpy()]))
-    ref = table.reindex(pd.MultiIndex.from_arrays([base, r_step, rows["bus"].to_numpy()]))
-    v2g = (base != "") & (base != scen)
-    got = ref.to_numpy(float) - own.to_numpy(float)
-    drops[v2g] = got[v2g]
-    base_low[v2g] = ref.to_numpy(float)[v2g, 0]
-    return drops, base_low
+    bottom columns read (:func:`tap_path_rises` reads the highest voltage's)
+    (:func:`tap_path_values`, the base case's less the row's)."""
+    own, base_v = tap_path_values(judged, low, rows, base_of, columns)
+    return base_v - own, base_v[:, 0]
 
 
 def tap_path_rises(judged: pd.DataFrame, high: np.ndarray, rows: pd.DataFrame,
@@ -128,19 +142,26 @@ def judged_high(v_high: np.ndarray, rises: np.ndarray, base_high: np.ndarray
     return -got + 0.0, start
 
 
-def bracketed_high(judged: pd.DataFrame, w: pd.DataFrame, base_of: Mapping[str, str]
-                   ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray]]:
+def bracketed_high(judged: pd.DataFrame, w: pd.DataFrame, base_of: Mapping[str, str],
+                   value: str = "vm_pu", columns: tuple[str, str] = (TOP_HIGH_COLUMN,
+                                                                     BOTTOM_HIGH_COLUMN)
+                   ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """C12's worst over-voltage rows ``w`` (``scenario``, ``bus``, ``step``, ``vm_pu``, of the
     ``judged`` bus rows whose ``vm_pu`` is the judged voltage) with ``vm_pu`` the voltage
     :func:`judged_high` judges them at (a copy where a band start drives one; ``w`` itself
-    otherwise), and ``(rises, start)`` aligned with them (:func:`tap_path_text`'s input)."""
-    rises, base_high = tap_path_rises(judged, judged["vm_pu"].to_numpy(float), w, base_of)
-    v, start = judged_high(w["vm_pu"].to_numpy(float), rises, base_high)
+    otherwise), and ``(rises, start, base)`` aligned with them (:func:`tap_path_text`'s
+    input; ``base`` the ``(n, 3)`` base case's value at each start,
+    :mod:`protv2g.checks.flow_band_pre`'s). ``value``, ``columns``: another quantity that
+    grows as the voltage does and the flow's band-edge columns of it (the unbalance factor,
+    :data:`~protv2g.flow.tap_band.TOP_UNBALANCE_COLUMN`: review rev49b #4)."""
+    own, base = tap_path_values(judged, judged[value].to_numpy(float), w, base_of, columns)
+    rises = own - base
+    v, start = judged_high(w[value].to_numpy(float), rises, base[:, 0])
     at = start > 0
     if at.any():
         w = w.copy()
-        w["vm_pu"] = np.where(at, v, w["vm_pu"].to_numpy(float))
-    return w, (rises, start)
+        w[value] = np.where(at, v, w[value].to_numpy(float))
+    return w, (rises, start, base)
 
 
 def judged_low(v_low: np.ndarray, drops: np.ndarray, base_low: np.ndarray
@@ -164,12 +185,13 @@ def judged_low(v_low: np.ndarray, drops: np.ndarray, base_low: np.ndarray
 
 
 def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool = False,
-                  change: str = "drop") -> str:
+                  change: str = "drop", unit: str = "pu") -> str:
     """The bracket in words for one row (``drops`` its ``(3,)`` :func:`tap_path_drops`), ""
     where the flow gives no band start. ``charging``: the row is a charging snapshot's (the
     sites charging, no export): the drop is the charging's, said so (review ver44 M1: IEEE
     123's charging row read "V2G lowers 65 by +0.0177 pu … when the export starts").
-    ``change="rise"``: an over-voltage row's (``drops`` its :func:`tap_path_rises`).
+    ``change="rise"``: an over-voltage row's (``drops`` its :func:`tap_path_rises`);
+    ``unit``: the changes' (``"%"``: an unbalance row's, points of the unbalance factor).
 
     >>> tap_path_text("890", np.array([0.0085, 0.0141, -0.0021]), 1)[:84]
     '; where in their band the regulators rest when the export starts decides this drop ('
@@ -181,7 +203,7 @@ def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool =
         return ""
     cause, what = ("the charging", "the charging") if charging else ("V2G", "the export")
     starts = [s.replace("V2G", cause) for s in STARTS]
-    said = ", ".join(f"{d:.4f} pu from {s}" for d, s in zip(drops, starts, strict=True)
+    said = ", ".join(f"{d:.4f} {unit} from {s}" for d, s in zip(drops, starts, strict=True)
                      if np.isfinite(d))
     end = ("the conservative end" if start else "the largest of the three")
     other, verb = ("drop", "raises") if change == "rise" else ("rise", "lowers")

@@ -45,14 +45,21 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks._common import CheckContext, violation_rows
+from protv2g.checks.flow_band_pre import band_preexisting, band_preexisting_text
 from protv2g.checks.flow_limit import limit_tolerance_pu
+from protv2g.checks.flow_tap_path import bracketed_high, tap_path_text
 from protv2g.checks.flow_taps import tap_explained
 from protv2g.criteria import MarginUnit
+from protv2g.flow.tap_band import BOTTOM_UNBALANCE_COLUMN, TOP_UNBALANCE_COLUMN
+from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 from protv2g.violations import CheckStatus
 
-__all__ = ["UNBALANCE_CHANGE_MIN_PERCENT", "unbalance_change_min", "unbalance_rows",
-           "unbalance_margins", "base_values", "site_feeder_buses"]
+__all__ = ["ONLY_OWN_TEXT", "UNBALANCE_CHANGE_MIN_PERCENT", "unbalance_change_min",
+           "unbalance_rows", "unbalance_margins", "base_values", "bracketed_unbalance",
+           "site_feeder_buses"]
 
+#: How a row whose change is over the materiality from the base case's taps alone says so.
+ONLY_OWN_TEXT = "V2G's change is over the materiality "
 #: Default of ``checks.unbalance_change_min_percent`` (points of u2; module docstring).
 UNBALANCE_CHANGE_MIN_PERCENT = 0.15
 
@@ -136,12 +143,34 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
     """C12's failing unbalance rows (module docstring); ``w`` the worst unbalance of every
     judged (scenario, bus), ``bus`` the flow's whole bus table, ``names_of(buses)`` → names."""
     th = ctx.thresholds
-    bad = w[w.unbalance_percent > th.unbalance_max_percent + 1e-9]
-    names = names_of(bad.bus)
     tol = unbalance_change_min(th)
+    # judged at the base case's unbalance plus the largest of V2G's changes from the three
+    # band starts, like with like, as the voltage rows (review rev49b #4, inv49b option (b))
+    w, (rises, start, base3) = bracketed_unbalance(bus, w, ctx.base_of)
+    over = (w.unbalance_percent > th.unbalance_max_percent + 1e-9).to_numpy()
+    bad, rises, start, base3 = w[over], rises[over], start[over], base3[over]
+    names = names_of(bad.bus)
     message = [f"voltage unbalance {u:.2f} % at {n} {ctx.export_text(s)} exceeds "
                f"{th.unbalance_max_percent:g} %" for u, n, s in
                zip(bad.unbalance_percent.tolist(), names, bad.scenario.tolist(), strict=True)]
+    charging = bad.scenario.astype(str).str.startswith(CHARGING_SNAPSHOT_PREFIX).to_numpy()
+    for k in np.flatnonzero(np.isfinite(rises[:, 0]) & np.isfinite(rises[:, 1:]).any(axis=1)
+                            ).tolist():
+        message[k] += tap_path_text(f"{names[k]}'s unbalance", rises[k], int(start[k]),
+                                    bool(charging[k]), change="rise", unit="%")
+        edges = rises[k, 1:][np.isfinite(rises[k, 1:])]
+        if rises[k, 0] > tol and (edges <= tol).all():  # (review rev49b #4, inv49b §3)
+            message[k] += (f"; {ONLY_OWN_TEXT}({tol:g} %) from the base case's taps only ("
+                           + ", ".join(
+                               f"{d:+.4f} % at the band's {e}" for d, e in zip(
+                                   rises[k, 1:].tolist(), ("top", "bottom"), strict=True)
+                               if np.isfinite(d)) + ")")
+    # the base case failing at a start of the regulators' band (review rev49b #2)
+    by = band_preexisting(base3 - th.unbalance_max_percent, rises, tol)
+    for k in np.flatnonzero(by >= 0).tolist():
+        message[k] += band_preexisting_text(int(by[k]), float(base3[k, by[k]]),
+                                            float(rises[k, by[k]]), str(names[k]), unit="%",
+                                            digits=2, charging=bool(charging[k]))
     u_base = base_values(w, bad, ctx.base_of, "unbalance_percent")
     u_site = _site_twins(ctx, w, bad)
     site = np.isnan(u_base) & np.isfinite(u_site)
@@ -155,8 +184,10 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
                        "unchanged")
     explained, texts = tap_explained(ctx.study.model, bus, ctx.base_of, bad, change,
                                      np.full(len(bad), tol), "%", limit_tolerance_pu(th))
+    explained &= by < 0  # said once: the band start's rule first
     for k in np.flatnonzero(explained).tolist():
         message[k] += texts[k]
+    explained |= by >= 0
     out = violation_rows(
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=names, margin_unit=MarginUnit.UNBALANCE_PERCENT,
@@ -165,6 +196,24 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
     if explained.any():  # kept by the attribution (a check's own, as the voltage rows' new)
         out["attribution"] = np.where(explained, "pre-existing", "").astype(object)
     return out
+
+
+def bracketed_unbalance(bus: pd.DataFrame, w: pd.DataFrame, base_of: Mapping[str, str]
+                        ) -> tuple[pd.DataFrame, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """C12's worst unbalance rows ``w`` judged at the conservative end of where in their band
+    the regulators rest (:func:`~protv2g.checks.flow_tap_path.bracketed_high` of
+    ``unbalance_percent`` on the flow's band-edge columns
+    :data:`~protv2g.flow.tap_band.TOP_UNBALANCE_COLUMN` and
+    :data:`~protv2g.flow.tap_band.BOTTOM_UNBALANCE_COLUMN`), and ``(rises, start, base)``.
+
+    Only the bus rows with a band edge are read: a row without one keeps its own value
+    either way (IEEE 8500: the day scenarios' 96 steps are most of the table)."""
+    cols = (TOP_UNBALANCE_COLUMN, BOTTOM_UNBALANCE_COLUMN)
+    if set(cols) <= set(bus.columns):
+        edged = np.isfinite(bus[cols[0]].to_numpy(float)) | np.isfinite(
+            bus[cols[1]].to_numpy(float))
+        bus = bus[edged]
+    return bracketed_high(bus, w, base_of, "unbalance_percent", cols)
 
 
 def unbalance_margins(ctx: CheckContext, w: pd.DataFrame, names_of) -> pd.DataFrame:  # noqa: ANN001

@@ -28,7 +28,8 @@ its control would). From each edge each of the base case's snapshots is solved a
 export arriving with the regulators there, their controls acting) and its regulators moved
 to the same edge of their own band. The bus table gets each row's lowest service voltage
 at the top (:data:`TOP_COLUMN`) and at the bottom of the band (:data:`BOTTOM_COLUMN`), and
-its highest (:data:`TOP_HIGH_COLUMN`, :data:`BOTTOM_HIGH_COLUMN`), the
+its highest (:data:`TOP_HIGH_COLUMN`, :data:`BOTTOM_HIGH_COLUMN`) and its voltage
+unbalance factor (:data:`TOP_UNBALANCE_COLUMN`, :data:`BOTTOM_UNBALANCE_COLUMN`), the
 base case's and the snapshot's alike; NaN on every other row (a 96-step day keeps its
 chronology). An edge against the same edge is the band's shift — what the export does to
 the voltages the regulators may leave a bus at. The top without V2G against wherever the
@@ -100,8 +101,9 @@ from protv2g.flow.reg_band import (
     reg_settings,
 )
 
-__all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "TOP_HIGH_COLUMN", "BOTTOM_HIGH_COLUMN", "band_edge",
-           "high_service_pu", "low_service_pu", "with_band_starts"]
+__all__ = ["TOP_COLUMN", "BOTTOM_COLUMN", "TOP_HIGH_COLUMN", "BOTTOM_HIGH_COLUMN",
+           "TOP_UNBALANCE_COLUMN", "BOTTOM_UNBALANCE_COLUMN", "band_edge", "high_service_pu",
+           "low_service_pu", "with_band_starts"]
 
 #: Bus-table column: the row's lowest service voltage (pu) with the regulators at the top of
 #: their band, in the base case and in the snapshot alike (the top edge as V2G shifts it).
@@ -113,6 +115,12 @@ BOTTOM_COLUMN = "vm_band_bottom_low_pu"
 TOP_HIGH_COLUMN = "vm_band_top_high_pu"
 #: The highest at the bottom of their band.
 BOTTOM_HIGH_COLUMN = "vm_band_bottom_high_pu"
+#: The same two with each row's voltage unbalance factor (``unbalance_percent``, %): C12's
+#: unbalance rows read them as its voltage rows read the voltages (review rev49b #4, inv49b
+#: option (b)), from the same solves.
+TOP_UNBALANCE_COLUMN = "unbalance_band_top_percent"
+#: The unbalance at the bottom of their band.
+BOTTOM_UNBALANCE_COLUMN = "unbalance_band_bottom_percent"
 #: At most this many passes over the regulators (each pass moves every one by ≤ 1 tap; a band
 #: holds a few taps).
 MAX_PASSES = 8
@@ -299,8 +307,10 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
         return buses
     nb = len(model.buses)
     cols = {c: np.full(len(buses), np.nan)
-            for c in (TOP_COLUMN, BOTTOM_COLUMN, TOP_HIGH_COLUMN, BOTTOM_HIGH_COLUMN)}
+            for c in (TOP_COLUMN, BOTTOM_COLUMN, TOP_HIGH_COLUMN, BOTTOM_HIGH_COLUMN,
+                      TOP_UNBALANCE_COLUMN, BOTTOM_UNBALANCE_COLUMN)}
     high = {TOP_COLUMN: TOP_HIGH_COLUMN, BOTTOM_COLUMN: BOTTOM_HIGH_COLUMN}
+    unbalance = {TOP_COLUMN: TOP_UNBALANCE_COLUMN, BOTTOM_COLUMN: BOTTOM_UNBALANCE_COLUMN}
     by_name = {b.scenario: b for b in blocks}
     starts = {b.base for b in blocks if len(b.load_fraction) == 1 and b.base != b.scenario
               and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
@@ -337,6 +347,9 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
                 lo = where[b.scenario][0]
                 cols[col][lo * nb:(lo + 1) * nb] = low_service_pu(tab)
                 cols[high[col]][lo * nb:(lo + 1) * nb] = high_service_pu(tab)
+                if "unbalance_percent" in tab.columns:
+                    cols[unbalance[col]][lo * nb:(lo + 1) * nb] = tab[
+                        "unbalance_percent"].to_numpy(float)
     out = buses.copy(deep=False)
     for col, values in cols.items():
         out[col] = pd.Series(values, index=buses.index)

@@ -59,6 +59,7 @@ from protv2g.hosting.limits import (
 )
 from protv2g.hosting.setting_rows import is_setting
 from protv2g.hosting.site_table import SITE_CRITERION_COLUMNS, by_site_criterion
+from protv2g.hosting.unbalance_text import note_words
 from protv2g.hosting.warns import warns_text
 from protv2g.significant import number_text
 
@@ -267,6 +268,7 @@ def _note(axis: Axis, lim: dict[str, Any], not_applicable: list[str],
     warned = f"; below it {warn}" if warn else ""
     if worse:  # kW already in the report's rule (:func:`_worse_text`)
         return f"{chargers}{names} {worse}{warned}; {cap}; {OTHER_SITES}"
+    edge = note_words(str(lim.get("limiting_fault", "")))  # unbalance (review rev49b #4)
     return (f"{chargers}{names} first {'fail' if len(crits) > 1 else 'fails'} at "
             f"{number_text(hi, 'kW')} (passes at {number_text(lim['hosting_kw'], 'kW')})"
-            f"{warned}; {cap}; {OTHER_SITES}")
+            f"{f'; {edge}' if edge else ''}{warned}; {cap}; {OTHER_SITES}")

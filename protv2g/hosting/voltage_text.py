@@ -75,6 +75,10 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     """
     if str(row.get("criterion")) == "C12" and str(row.get("margin_unit")) == "MW":
         return reverse_power_text(row, p_kw)
+    if str(row.get("criterion")) == "C12" and str(row.get("margin_unit")) == "% VUF":
+        from protv2g.hosting.unbalance_text import unbalance_limit_text
+
+        return unbalance_limit_text(row, p_kw)  # (review rev49b #4)
     if str(row.get("criterion")) != "C12" or str(row.get("margin_unit")) != "pu":
         return ""
     limit, m, mb, tol = (_num(row, k) for k in ("limit", "margin", "base_margin", "tolerance"))
