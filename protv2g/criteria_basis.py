@@ -37,13 +37,7 @@ import numpy as np
 import pandas as pd
 
 from protv2g.checks.island_collapse import UV2_TRIP
-from protv2g.input_basis import (
-    InputBases,
-    confirm_items,
-    input_to_confirm,
-    tag_input_basis,
-    weakest,
-)
+from protv2g.input_basis import InputBases, basis_items, input_to_confirm, weakest
 from protv2g.input_reclose import UV2_SITE_FIELDS
 
 __all__ = ["criterion_stand_ins", "MAX_INPUTS"]
@@ -152,10 +146,10 @@ def criterion_stand_ins(bases: InputBases, devices: Sequence[Any],
     table = pd.DataFrame([(*r, "", "", "")[:6] for r in rows] + sites,
                          columns=["criterion", "device", "margin_unit", "scenario",
                                   "other_device", "mechanism"]).assign(status="fail")
-    table["input_basis"] = tag_input_basis(table, bases)
     # the drafted field each row rests on (s22: "the settings of a" where only "in service"
-    # was drafted), one input per item
-    items = confirm_items(table, bases)
+    # was drafted), one input per item; both from one pass (#21)
+    basis, items = basis_items(table, bases)
+    table["input_basis"] = basis
     table["input_todo"] = pd.Series(items, index=table.index, dtype=object)
     out: dict[str, dict[str, Any]] = {}
     stand_in = table[table["input_basis"].isin(["todo", "default"])]

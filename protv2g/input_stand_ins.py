@@ -19,11 +19,7 @@ from typing import TYPE_CHECKING
 
 from protv2g.errors import Issue
 from protv2g.feeder_load import feeder_has_load
-from protv2g.network.dss_ratings import (
-    RatingSource,
-    line_rating_sources,
-    transformer_rating_sources,
-)
+from protv2g.network.dss_ratings import default_rated_lines, default_rated_transformers
 from protv2g.scenarios import build_scenarios
 from protv2g.study.todos import DRAFTED_RELAY_MARK, drafted_relay_items, todo_items
 from protv2g.units import LoadLevel
@@ -215,10 +211,8 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
     trafos: frozenset[str] = frozenset()
     model = getattr(study, "model", None)
     if model is not None:
-        table = line_rating_sources(model.source, model.redirects)
-        lines = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
-        table = transformer_rating_sources(model.source, model.redirects)
-        trafos = frozenset(table.index[table.source == RatingSource.DEFAULT.value])
+        lines = default_rated_lines(model)
+        trafos = default_rated_transformers(model)
     light: frozenset[str] = frozenset()
     # a light-load fraction of no load changes nothing: nothing rests on it (review s23, EPRI
     # DG-protection feeder: no Load in the model, its C12 findings said they did)

@@ -91,14 +91,26 @@ class _Coded:
     def __init__(self, frame: pd.DataFrame) -> None:
         self.frame = frame
         self._codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._where: dict[str, dict[str, int]] = {}  # column → its code of each text
 
     def test(self, col: str, fn) -> np.ndarray:
-        """``(n,)`` bool: ``fn(text)`` of each row's text of ``col`` (all False without it)."""
+        """``(n,)`` bool: ``fn(text)`` of each row's text of ``col`` (all False without it).
+
+        A text's own ``__eq__`` (``name.__eq__``, the drafted inputs' tests of each device
+        name) is looked up among the column's distinct texts, not called on each (#21: the
+        criteria's stand-in table of the IEEE 8500, 3,800 device texts, was tested 410 times
+        over, 0.06 s)."""
         if col not in self.frame:
             return np.zeros(len(self.frame), dtype=bool)
         if col not in self._codes:
             self._codes[col] = text_codes(self.frame[col])
         codes, texts = self._codes[col]
+        value = getattr(fn, "__self__", None)
+        if type(value) is str and getattr(fn, "__name__", "") == "__eq__":
+            if col not in self._where:  # texts are distinct (text_codes): one code a text
+                self._where[col] = {t: k for k, t in enumerate(texts.tolist())}
+            at = self._where[col].get(value)
+            return codes == at if at is not None else np.zeros(len(codes), dtype=bool)
         return (np.array([bool(fn(t)) for t in texts.tolist()], dtype=bool)[codes]
                 if len(texts) else np.zeros(len(codes), dtype=bool))
 

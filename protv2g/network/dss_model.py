@@ -88,13 +88,25 @@ from protv2g.network.opendss_coords import project_lat_long
 
 __all__ = ["DssModel", "ElementY", "Machine", "load_dss_model", "compile_model", "solve_power_flow",
            "suspend_protection", "resume_protection", "inverter_output_kw", "PRIMARY_KV_LL",
-           "LINK_MIN_S", "PROTECTION_CLASSES", "RETRY_ITERATIONS", "INVERTER_CLASSES"]
+           "LINK_MIN_S", "PROTECTION_CLASSES", "RETRY_ITERATIONS", "INVERTER_CLASSES",
+           "SCRIPT_KEYS"]
 
 #: Buses above this line-to-line base voltage (kV) are primary (MV/HV) buses.
 PRIMARY_KV_LL = 1.0
 #: Element classes that make up the network (listed when disabled or de-energised).
 _NETWORK_CLASSES = ("line", "transformer", "reactor", "capacitor", "autotrans", "load",
                     "generator", "pvsystem", "storage", "indmach012", "vsource", "isource")
+
+
+#: :meth:`DssModel.derived` keys whose view is read from the model's OpenDSS engine
+#: (:attr:`DssModel.engine`) and scripts (``source``, ``redirects``) alone, never from the
+#: fields a ``dataclasses.replace`` of the model changes: the transformers at their rated
+#: ratio (:func:`~protv2g.network.dss_compile.rated_transformers`, a fresh compile), and the
+#: lines and transformers the scripts leave at OpenDSS's default rating
+#: (:data:`~protv2g.network.dss_ratings.DEFAULT_RATED_LINES`,
+#: :data:`~protv2g.network.dss_ratings.DEFAULT_RATED_TRANSFORMERS`).
+SCRIPT_KEYS = frozenset({"rated_transformers", "lines rated by default",
+                         "transformers rated by default"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +234,9 @@ class DssModel:
     #: views derived from the model's own fields alone, built on first use (:meth:`derived`);
     #: not an init field, so ``dataclasses.replace`` starts a new one
     _derived: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
+    #: the :data:`SCRIPT_KEYS` views (:meth:`derived`); an init field, so a model
+    #: ``dataclasses.replace`` makes from this one holds the same dict
+    _script_derived: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def derived(self, key: str, build: Callable[[DssModel], Any]) -> Any:
         """``build(self)``, built once per model and shared by every later call with ``key``.
@@ -230,9 +245,24 @@ class DssModel:
         (:func:`protv2g.network.dss_graph.dss_feeder_graph`, #21: the flows' watched
         terminals and the checks' device chains each built it, 0.27 s on the IEEE 8500). The
         model is frozen, so the view never goes stale; callers must not modify it.
+
+        A :data:`SCRIPT_KEYS` view is read from the OpenDSS engine and scripts alone, which a
+        model made from this one by ``dataclasses.replace`` keeps (the close-in model, the
+        model without the sites' transformers): built once for all of them (#21: the IEEE 8500
+        run compiled the model again for its rated transformers, 0.28 s, for the Existing
+        sources sheet after the fault study had them on its close-in model). A value a
+        model sets for itself (``_derived[key]``) stays its own.
         """
         if key not in self._derived:
-            self._derived[key] = build(self)
+            if key in SCRIPT_KEYS:
+                held = self._script_derived.get(key)
+                if (held is None or held[0] is not self._dss
+                        or held[1:3] != (self.source, self.redirects)):
+                    held = (self._dss, self.source, self.redirects, build(self))
+                    self._script_derived[key] = held
+                self._derived[key] = held[3]
+            else:
+                self._derived[key] = build(self)
         return self._derived[key]
 
     @property

@@ -31,13 +31,15 @@ import re
 from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from protv2g.network.opendss_script import resolve_file
 
 __all__ = ["DSS_DEFAULT_NORMAMPS_A", "DSS_DEFAULT_NORMHKVA_FRACTION", "RatingSource",
-           "line_rating_sources", "transformer_rating_sources"]
+           "line_rating_sources", "transformer_rating_sources", "DEFAULT_RATED_LINES",
+           "DEFAULT_RATED_TRANSFORMERS", "default_rated_lines", "default_rated_transformers"]
 
 #: OpenDSS's default ``normamps`` of a Line / LineCode, A (Reference Guide, Line object).
 DSS_DEFAULT_NORMAMPS_A = 400.0
@@ -55,6 +57,13 @@ class RatingSource(StrEnum):
     WIREDATA = "wiredata"
     DEFAULT = "default"
 
+
+#: :meth:`~protv2g.network.dss_model.DssModel.derived` key of :func:`default_rated_lines`
+#: (:mod:`protv2g.checks.flow_series` caches the same set under it).
+DEFAULT_RATED_LINES = "lines rated by default"
+#: :meth:`~protv2g.network.dss_model.DssModel.derived` key of
+#: :func:`default_rated_transformers`.
+DEFAULT_RATED_TRANSFORMERS = "transformers rated by default"
 
 _CLASSES = {"line", "linecode", "linegeometry", "wiredata"}
 _OBJ = re.compile(r"^(new|edit)\s+(?:object\s*=\s*)?([a-z]+)\.(\S+)\s*(.*)$", re.I)
@@ -264,3 +273,24 @@ def _num(text: str) -> float:
         return float(text.split()[0])
     except (ValueError, IndexError):
         return float("nan")
+
+
+def default_rated_lines(model: Any) -> frozenset[str]:
+    """The lines of ``model``'s scripts whose ``normamps`` is OpenDSS's default (lower-case
+    ``"line.<name>"``, :func:`line_rating_sources`), read once for the model and every model
+    made from it (:data:`~protv2g.network.dss_model.SCRIPT_KEYS`; #21: the checks' flow series
+    and the run's stand-in inputs each read the IEEE 8500's scripts for them)."""
+    return model.derived(DEFAULT_RATED_LINES, lambda m: _defaulted(
+        line_rating_sources(m.source, m.redirects)))
+
+
+def default_rated_transformers(model: Any) -> frozenset[str]:
+    """The transformers of ``model``'s scripts whose ``normhkva`` is OpenDSS's default
+    (lower-case ``"transformer.<name>"``, :func:`transformer_rating_sources`), read once as
+    :func:`default_rated_lines`."""
+    return model.derived(DEFAULT_RATED_TRANSFORMERS, lambda m: _defaulted(
+        transformer_rating_sources(m.source, m.redirects)))
+
+
+def _defaulted(table: pd.DataFrame) -> frozenset[str]:
+    return frozenset(table.index[table.source == RatingSource.DEFAULT.value])

@@ -127,7 +127,10 @@ def der_table(model: DssModel, inverter: InverterModel = INVERTER_MODEL, *,
                      + inverter.describe(min_per_device=min_per_device), INVERTER_MODEL_SOURCE,
                      np.nan, np.nan, ""))
     inj = model.injections
-    corrections = {c.machine: c.text for c in machine_corrections(model)}
+    # (no machine, no correction: not the transformers' rated ratios, a fresh OpenDSS compile,
+    # that a classical study's fault stage never read, #21)
+    corrections = ({c.machine: c.text for c in machine_corrections(model)}
+                   if model.machines else {})
     for m in model.machines:
         r = inj[inj.name == m.element.name]
         kva = float(r.kva.iat[0]) if len(r) else float("nan")
