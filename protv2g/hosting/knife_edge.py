@@ -134,10 +134,11 @@ def knife_edge_text(row: Mapping[str, Any], p_kw: float) -> str:
     ...     "message": "R-L58 67N declares none … (|3V0| 0.0555 pu below its minimum 0.06 "
     ...                "pu), in its zone: the relay never trips although its 51G picks up on "
     ...                "121 A (…)"}, 1143.75)  # doctest: +NORMALIZE_WHITESPACE
-    'a knife edge: at 1,144 kW its 51G picks up on 0.02 A over its 120 A pickup (the current
-    that would trip it in 9.13e+04 s without directional control), inside the ±5 % pickup
-    accuracy (IEC 60255-151); the directional element is blind without V2G too (|3V0| 0.0558
-    pu without V2G, 0.0555 pu with, its minimum 0.06 pu)'
+    "a knife edge: at 1,144 kW its 51G picks up on 0.02 A over its 120 A pickup (the current
+    that would trip it in 9.13e+04 s without directional control: the chargers' current through
+    their stages, which moves with the export, not the first cycle's, which their kVA online
+    sets), inside the ±5 % pickup accuracy (IEC 60255-151); the directional element is blind
+    without V2G too (|3V0| 0.0558 pu without V2G, 0.0555 pu with, its minimum 0.06 pu)"
     """
     parts = []
     crit, message = str(row.get("criterion", "")), str(row.get("message", "") or "")
@@ -149,7 +150,9 @@ def knife_edge_text(row: Mapping[str, Any], p_kw: float) -> str:
         if math.isfinite(over) and 0 <= over < PICKUP_ACCURACY * pickup:
             parts.append(f"at {at} kW its {name} picks up on {over:.2g} A over its {pickup:g} A "
                          f"pickup (the current that would trip it in "
-                         f"{_num(row, 't_device_s'):.3g} s without directional control), inside "
+                         f"{_num(row, 't_device_s'):.3g} s without directional control: the "
+                         "chargers' current through their stages, which moves with the export, "
+                         "not the first cycle's, which their kVA online sets), inside "
                          f"the ±{100 * PICKUP_ACCURACY:g} % pickup accuracy (IEC 60255-151)")
         pol = _POL.search(message)
         if pol:
