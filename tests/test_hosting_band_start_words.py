@@ -34,7 +34,7 @@ def test_the_text_names_the_band_start_and_the_own_taps_voltage():
     assert text.startswith("1.0552 pu at 14.2 kW")
     assert "judged from the bottom of the regulators' band" in text
     assert "the flow from the base case's own taps gives 1.0488 pu" in text
-    assert "+0.0059 pu, a regulator tap step" in text
+    assert "+0.0059 pu, set by where the regulators rest in their band" in text
     assert "linear estimate" not in text  # no straight line across a tap step
 
 

@@ -151,8 +151,9 @@ def start_words(row: Mapping[str, Any], v_base_pu: float) -> str:
     ...      "from the bottom of their band with and without V2G, the conservative end")
     >>> start_words({"message": m}, 1.0493)  # doctest: +NORMALIZE_WHITESPACE
     "judged from the bottom of the regulators' band: the base case's 1.0493 pu at its own taps
-    plus V2G's rise from that start (+0.0059 pu, a regulator tap step, not proportional to the
-    export); the flow from the base case's own taps gives 1.0488 pu (a rise of -0.0005 pu)"
+    plus V2G's rise from that start (+0.0059 pu, set by where the regulators rest in their band
+    — a tap step — not proportional to the export); the flow from the base case's own taps
+    gives 1.0488 pu (a rise of -0.0005 pu)"
     """
     from protv2g.checks.flow_tap_path import STARTS, TAP_PATH_TEXT
 
@@ -168,8 +169,9 @@ def start_words(row: Mapping[str, Any], v_base_pu: float) -> str:
     where = STARTS[judged].replace(" of their band with and without V2G",
                                    " of the regulators' band")
     return (f"judged from {where}: the base case's {v_base_pu:.4f} pu at its own taps plus "
-            f"V2G's rise from that start ({rises[judged]:+.4f} pu, a regulator tap step, not "
-            "proportional to the export); the flow from the base case's own taps gives "
+            f"V2G's rise from that start ({rises[judged]:+.4f} pu, set by where the regulators "
+            "rest in their band — a tap step — not proportional to the export); the flow from "
+            "the base case's own taps gives "
             f"{v_base_pu + rises[0]:.4f} pu (a rise of {rises[0]:.4f} pu)")
 
 
