@@ -471,9 +471,11 @@ def test_variant_not_determined_set_aside_and_setting_in_gate_summary_and_sheet(
     lines = {r[0].strip(): r[1] for r in summary if len(r) == 2 and isinstance(r[0], str)}
     assert lines["depot"] == line.removeprefix("hosting capacity depot: ")
     # the criteria that warn below the figure (review rev40a M5): C2's narrowed fuse-saving
-    # range and C11's island screen, both `warn` rows of this variant
+    # range and C11's island screen, both `warn` rows of this variant; C11 from its exact
+    # crossing (review rev50a #7c), 1/3 × 0.3 × the 1.0 MW behind RC-F1 (F1-B05…B08 0.15 MW
+    # each, F1-LAT2-B1/B2 0.2 MW each: feeder.json, by hand) = 100 kW, not the grid's 125 kW
     assert lines["campus"] == ("1,800 kW, 36 chargers: no criterion limits it up to the site's "
-                               "maximum; warns from 5 kW (C2), 125 kW (C11: islanding study / "
+                               "maximum; warns from 5 kW (C2), 100 kW (C11: islanding study / "
                                f"DTT) — not gate-failing; not limiting: {CAMPUS_SETTING}")
     d = sheet[sheet["site"] == "depot"].iloc[0]
     assert not bool(d["determined"]) and d["rests_on"] == depot.rests_on

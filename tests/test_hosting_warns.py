@@ -43,9 +43,11 @@ def test_warns_from_the_margins():
     from protv2g.hosting.warns import warns_from, warns_text
 
     w = warns_from(_margins())
-    assert w == {("depot", "firm", "light"): {"C11": 625.0, "C5": 1000.0}}
+    # C11 from its exact crossing (review rev50a #7c: its margin falls 1 MW per MW exported):
+    # 625 kW + (−0.07 MW) on these rounded margins; C5 from the level evaluated
+    assert w == {("depot", "firm", "light"): {"C11": 555.0, "C5": 1000.0}}
     assert warns_text(w[("depot", "firm", "light")]) == (
-        "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not gate-failing")
+        "warns from 555 kW (C11: islanding study / DTT), 1,000 kW (C5) — not gate-failing")
     # a gate-failing level is a limit, not a warning; a negative margin of no warn row
     # (C2's info rows) neither
     assert warns_from(_margins().assign(n_failing=1)) == {}
@@ -65,19 +67,19 @@ def test_not_limited_tables_say_the_warnings():
                                     warns=warns_from(_margins()))
     row = table.iloc[0]
     assert not bool(row["limited"])
-    want = "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not gate-failing"
+    want = "warns from 555 kW (C11: islanding study / DTT), 1,000 kW (C5) — not gate-failing"
     assert row["warns"] == want
     assert f"no criterion limits it up to the site maximum (firm participation: 1 × 10 × " \
            f"200 kW = 2000 kW); {want}" in row["note"]
     assert _line(row.to_dict(), 200.0).endswith(f"not limited up to 2,000 kW; {want}")
     c = by_crit.set_index("criterion")
     assert c.loc["C11", "status"] == "not_limited"
-    assert c.loc["C11", "warns_from_kw"] == pytest.approx(625.0)
+    assert c.loc["C11", "warns_from_kw"] == pytest.approx(555.0)
     assert c.loc["C5", "warns_from_kw"] == pytest.approx(1000.0)
-    assert "warns from 625 kW (C11: islanding study / DTT)" in c.loc["C11", "note"]
+    assert "warns from 555 kW (C11: islanding study / DTT)" in c.loc["C11", "note"]
     site = by_site_criterion(by_crit).set_index("criterion")
-    assert site.loc["C11", "warns_from_kw"] == pytest.approx(625.0)
-    assert "firm/light: not limited up to 2,000 kW, warns from 625 kW" in \
+    assert site.loc["C11", "warns_from_kw"] == pytest.approx(555.0)
+    assert "firm/light: not limited up to 2,000 kW, warns from 555 kW" in \
         site.loc["C11", "per_axis"]
 
 
@@ -102,5 +104,5 @@ def test_summary_says_the_warnings_of_a_site_not_limited():
                               warns=warns_from(_margins()))
     out = hosting_headline(table, {"hosting_capacity_kw": {"depot": 2000.0}})
     assert out == [("  depot", "2,000 kW: no criterion limits it up to the site's maximum; "
-                    "warns from 625 kW (C11: islanding study / DTT), 1,000 kW (C5) — not "
+                    "warns from 555 kW (C11: islanding study / DTT), 1,000 kW (C5) — not "
                     "gate-failing")]

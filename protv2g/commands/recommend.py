@@ -16,9 +16,9 @@ stop or an error before it is complete leaves an earlier file at ``-o`` as it wa
 folder it made. ``-o`` a folder writes the study's file name in it; an existing study file
 there (or a feeder file beside it that differs) is refused before the search unless
 ``--force``, as ``init`` does.
-``--hosting`` adds the hosting capacity per site before and after the changes (a coarse
-search, about a minute per run). Exit 0 when recommendations were found or nothing needed
-one, 2 on bad input.
+``--hosting`` adds the hosting capacity per site before and after the changes (the search
+``run`` and ``protv2g hosting`` make, so the same figure; a minute or more per run). Exit 0
+when recommendations were found or nothing needed one, 2 on bad input.
 """
 
 from __future__ import annotations

@@ -19,7 +19,9 @@ import pandas as pd
 
 import protv2g.checks
 from protv2g.checks import check_study, run_checks
+from protv2g.checks.attribution import base_scenarios
 from protv2g.checks.flow_band_judged import BAND_JUDGED
+from protv2g.hosting.knife_edge import with_pickup_excess
 from protv2g.pipeline import LazyTables, fault_tables, flow_tables
 from protv2g.scenarios import Scenario
 from protv2g.study.loader import Study
@@ -106,6 +108,11 @@ def evaluate_scenarios(study: Study, scenarios: Sequence[Scenario],
         outcome = check_study(study, faults, flow, scenarios)
         violations, coordination = outcome.violations, outcome.coordination
         judged = outcome.context.cache.get(BAND_JUDGED)
+        # C9's pickup and polarising margins, for a limit that turns on them (.knife_edge)
+        violations = with_pickup_excess(
+            violations, outcome.context.devices, outcome.context.cache.get("directional"),
+            base_scenarios(scenarios, list(violations["scenario"].astype(str).unique())
+                           if "scenario" in violations.columns else []))
         del outcome
     else:
         violations, coordination = checks(study, faults, flow, scenarios)

@@ -14,6 +14,7 @@ import pandas as pd
 
 from protv2g.criteria import order
 from protv2g.hosting.axis import Axis, Failing, bracket, fails
+from protv2g.hosting.knife_edge import knife_edge_text
 from protv2g.hosting.limits import over_limit_bracket, worsening
 from protv2g.hosting.voltage_text import AT_LIMIT_FLAG, over_limit_text, voltage_limit_text
 from protv2g.hosting.window import passes_again, window_text
@@ -58,6 +59,10 @@ def _limiting(failing: Failing, axis: Axis, levels: list[float], crit: str | Non
         rise = voltage_limit_text(rows[-1], hi)
         if rise:
             out["limiting_fault"] = "; ".join(t for t in (out["limiting_fault"], rise) if t)
+        # a limit turning on less than its quantity's accuracy (review rev50a #3)
+        edge = knife_edge_text(rows[-1], hi)
+        if edge:
+            out["limiting_fault"] = "; ".join(t for t in (out["limiting_fault"], edge) if t)
         if all(r.get(AT_LIMIT_FLAG, False) for r in rows):  # the figure rests on the band
             out["over_limit_kw"], said = _over_limit(failing, axis, levels, crit, rows[-1], hi,
                                                      change_min_pu)

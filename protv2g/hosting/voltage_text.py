@@ -89,13 +89,17 @@ def voltage_limit_text(row: Mapping[str, Any], p_kw: float) -> str:
     if limit <= 1.0:
         return ""
     rise = mb - m
+    start = start_words(row, limit - mb)
     if str(row.get("attribution", "")) == "new" and m < 0:
-        return _new_over_text(limit, m, mb, tol, p_kw)
+        text = _new_over_text(limit, m, mb, tol, p_kw, linear=not start)
+        return "; ".join(t for t in (text, start) if t)
     text = f"the rise V2G causes ({rise:.3g} pu at {kw_text(p_kw)} kW)"
     text += (f" exceeds the tolerance {tol:.3g} pu" if math.isfinite(tol) else "")
     text += f" on a bus at {limit - mb:.4g} pu without V2G"
     if mb < 0:
         return text + f", already above {limit:g} pu"
+    if start:
+        return f"{text}; {start}"
     if rise > 0 and m < 0:
         return text + (f"; by a linear estimate from the worst phase at 0 and {kw_text(p_kw)} kW "
                        "(a lower bound where the export moves the worst phase, as a "
@@ -132,7 +136,60 @@ def under_voltage_text(row: Mapping[str, Any], p_kw: float) -> str:
     return "; ".join(t for t in (text, words) if t)
 
 
-def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -> str:
+def start_words(row: Mapping[str, Any], v_base_pu: float) -> str:
+    """Which band start a C12 over-voltage row was judged from, "" where it is its own
+    (the base case's taps) or the row's message has no tap path
+    (:func:`~protv2g.checks.flow_tap_path.tap_path_text`, fxc49: the row's voltage is the base
+    case's own-taps voltage ``v_base_pu`` plus the largest of the three rises).
+
+    The rise from a band edge is a regulator's tap step, not proportional to the export (review
+    rev50a #1: IEEE 123 homes, 83 judged 1.0552 pu at 14.2 kW = 1.0493 + 0.0059 from the bottom
+    of the band, reg4b one tap up; the flow from the base case's own taps gives 1.0488 pu,
+    OpenDSS 1.04877), so it says both voltages and the start, and no straight line is drawn
+    across the step.
+
+    >>> m = ("voltage 1.055 pu at 83 …; where in their band the regulators rest when the "
+    ...      "export starts decides this rise (…): V2G raises 83 by -0.0005 pu from the base "
+    ...      "case's taps, -0.0011 pu from the top of their band with and without V2G, 0.0059 "
+    ...      "pu from the bottom of their band with and without V2G (…); judged on the rise "
+    ...      "from the bottom of their band with and without V2G, the conservative end")
+    >>> start_words({"message": m}, 1.0493)  # doctest: +NORMALIZE_WHITESPACE
+    "judged from the bottom of the regulators' band: the base case's 1.0493 pu at its own taps
+    plus V2G's rise from that start (+0.0059 pu, set by where the regulators rest in their band
+    — a tap step — not proportional to the export); the flow from the base case's own taps
+    gives 1.0488 pu (a rise of -0.0005 pu)"
+    """
+    from protv2g.checks.flow_tap_path import STARTS, TAP_PATH_TEXT
+
+    message = str(row.get("message", "") or "")
+    if TAP_PATH_TEXT not in message or not math.isfinite(v_base_pu):
+        return ""
+    tail = message[message.find(TAP_PATH_TEXT):]
+    rises = [_rise_from(tail, s) for s in STARTS]
+    judged = next((i for i, s in enumerate(STARTS) if f"judged on the rise from {s}" in tail),
+                  0)
+    if judged == 0 or not all(math.isfinite(r) for r in (rises[0], rises[judged])):
+        return ""
+    where = STARTS[judged].replace(" of their band with and without V2G",
+                                   " of the regulators' band")
+    return (f"judged from {where}: the base case's {v_base_pu:.4f} pu at its own taps plus "
+            f"V2G's rise from that start ({rises[judged]:+.4f} pu, set by where the regulators "
+            "rest in their band — a tap step — not proportional to the export); the flow from "
+            "the base case's own taps gives "
+            f"{v_base_pu + rises[0]:.4f} pu (a rise of {rises[0]:.4f} pu)")
+
+
+def _rise_from(words: str, start: str) -> float:
+    """The rise (pu) :func:`~protv2g.checks.flow_tap_path.tap_path_text` wrote from ``start``
+    in ``words``; NaN where it wrote none."""
+    import re
+
+    got = re.search(r"(-?\d+(?:\.\d+)?) pu from " + re.escape(start), words)
+    return float(got.group(1)) if got else math.nan
+
+
+def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float,
+                   linear: bool = True) -> str:
     """A row V2G causes on a bus at most at the limit without V2G (attribution ``new``,
     :func:`protv2g.checks.flow_limit.v2g_caused`): it fails once the voltage is over the limit
     by more than the limit's tolerance (``checks.voltage_limit_tolerance_pu``) AND V2G's rise
@@ -157,6 +214,8 @@ def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float) -
     text = (f"{limit - m:.4f} pu at {at_kw} kW, over {limit:g} pu by more than the limit's "
             "tolerance (checks.voltage_limit_tolerance_pu: the figure is where the limit plus "
             f"it is passed), from {limit - mb:.4f} pu without V2G")
+    if not linear:  # the rise is a band start's tap step (:func:`start_words`)
+        return text
     return text + (f"; by a linear estimate from the worst phase at 0 and {at_kw} kW (a "
                    "lower bound where the export moves the worst phase, as a single-phase "
                    f"site does), {limit:g} pu itself is passed at ≈ "

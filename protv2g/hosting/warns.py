@@ -8,6 +8,13 @@ This module finds, per axis and criterion, the smallest evaluated export at whic
 criterion has ``warn`` rows attributable to V2G (:mod:`.margins`, ``n_warning``) while no row of
 it fails the gate there, and words it: "warns from 625 kW (C11: islanding study / DTT),
 1,000 kW (C5) — not gate-failing".
+
+A criterion whose margin falls by exactly the site's export (:data:`LINEAR_MW`: C11's margin is
+``ratio × minimum load − (V2G + PV)`` in MW, :mod:`protv2g.checks.islanding`) warns from its
+exact crossing, not from the grid level the search evaluated after it (review rev50a #7c: EPRI
+ckt5's depot "warns from 468.8 kW (C11 …)", the grid point 1,500/16 × 5, where the threshold is
+1/3 × 0.161 × 7,133 kW = 383 kW — hand calculation, the study's light-load fraction and the
+zone's peak load).
 """
 
 from __future__ import annotations
@@ -19,11 +26,14 @@ import pandas as pd
 
 from protv2g.criteria import order
 
-__all__ = ["WARN_REMEDY", "warns_from", "warns_text"]
+__all__ = ["LINEAR_MW", "WARN_REMEDY", "warns_from", "warns_text"]
 
 #: What a warning of a criterion asks for, said beside its export (domain.md C11: a sustained
 #: island not ruled out by the screen — an islanding study, or direct transfer trip).
 WARN_REMEDY = {"C11": "islanding study / DTT"}
+#: Criteria whose margin (MW) falls by exactly the site's export: 1 MW of margin per MW
+#: exported, so the export where it turns negative is the level's export plus its margin.
+LINEAR_MW = frozenset({"C11"})
 
 
 def warns_from(margins: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, float]]:
@@ -34,10 +44,12 @@ def warns_from(margins: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, fl
 
     >>> m = pd.DataFrame({"site": ["d"] * 3, "participation": ["firm"] * 3,
     ...                   "load_level": ["light"] * 3, "p_export_kw": [250.0, 625.0, 1000.0],
-    ...                   "criterion": ["C11"] * 3, "margin": [0.1, -0.2, -0.5],
+    ...                   "criterion": ["C11"] * 3, "margin": [0.15, -0.225, -0.6],
     ...                   "n_failing": [0, 0, 0], "n_warning": [0, 2, 2]})
-    >>> warns_from(m)
-    {('d', 'firm', 'light'): {'C11': 625.0}}
+    >>> warns_from(m)  # C11: 625 kW − 0.225 MW, its exact crossing (:data:`LINEAR_MW`)
+    {('d', 'firm', 'light'): {'C11': 400.0}}
+    >>> warns_from(m.assign(criterion="C5"))  # another criterion: the level evaluated
+    {('d', 'firm', 'light'): {'C5': 625.0}}
     """
     out: dict[tuple[str, str, str], dict[str, float]] = {}
     if margins is None or margins.empty:
@@ -48,8 +60,13 @@ def warns_from(margins: pd.DataFrame) -> dict[tuple[str, str, str], dict[str, fl
                 & (pd.to_numeric(margins["n_failing"], errors="coerce").fillna(0) == 0)]
     for (site, part, load, crit), grp in m.groupby(
             ["site", "participation", "load_level", "criterion"], sort=False):
-        out.setdefault((str(site), str(part), str(load)), {})[str(crit)] = float(
-            pd.to_numeric(grp["p_export_kw"]).min())
+        p_kw = pd.to_numeric(grp["p_export_kw"])
+        at_kw = float(p_kw.min())
+        if str(crit) in LINEAR_MW:  # the exact crossing (module docstring)
+            margin_mw = float(pd.to_numeric(grp["margin"], errors="coerce")[p_kw == at_kw].min())
+            if math.isfinite(margin_mw) and margin_mw < 0:
+                at_kw = max(0.0, at_kw + 1000.0 * margin_mw)
+        out.setdefault((str(site), str(part), str(load)), {})[str(crit)] = at_kw
     return out
 
 

@@ -12,14 +12,18 @@ from protv2g.study.loader import Study
 __all__ = ["site_hosting_kw"]
 
 
-def site_hosting_kw(study: Study, *, n_grid: int = 8, tol_kw: float = 25.0) -> dict[str, float]:
-    """Hosting capacity per site (kW) of ``study``, by a coarse search (grid of ``n_grid``
-    levels, brackets refined to ``tol_kw``) over the study's participation cases and load
-    levels: the figure of :func:`protv2g.gate_hosting.hosting_kw_per_site`."""
+def site_hosting_kw(study: Study) -> dict[str, float]:
+    """Hosting capacity per site (kW) of ``study``: the search ``run`` and ``protv2g hosting``
+    make (their grid and bisection tolerance), over the study's participation cases and load
+    levels — the figure of :func:`protv2g.gate_hosting.hosting_kw_per_site`.
+
+    Review rev50a #1: a coarser search here (8 levels, brackets refined to 25 kW) printed
+    "hosting capacity homes before: 11 kW" for IEEE 123's homes, the last passing level of its
+    10.8 kW grid, where ``run`` said 13.5 kW (a quarter charger's resolution) — two figures
+    for one study, neither naming the other."""
     if not study.document.v2g_sites:
         return {}
     doc = study.document
     table = hosting_capacity(study, participations=doc.scenarios.participation,
-                             load_levels=doc.scenarios.load_levels, n_grid=n_grid,
-                             tol_kw=tol_kw)
+                             load_levels=doc.scenarios.load_levels)
     return hosting_kw_per_site(table)
