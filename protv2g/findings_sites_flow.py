@@ -114,6 +114,28 @@ def _three_phase(study: Study, v2g: object, lf: np.ndarray, p_mw: np.ndarray, de
         i_res[name][idx] = np.where(r.ok, i_n * 1000.0, np.nan)
 
 
+def _pp_solve(study: Study, cols: Sequence[Scenario]
+              ) -> tuple[object, np.ndarray, np.ndarray, np.ndarray, FlowArrays]:
+    """``cols`` (static scenarios) as the steps of one :class:`FlowSolver` solve on the V2G
+    net the run's flow used: ``(v2g study, load fractions, site powers (MW, sites × steps),
+    existing DER fractions, result)``."""
+    v2g = with_site_transformers(study)
+    sites = [s.name for s in study.document.v2g_sites]
+    light = float(study.document.scenarios.light_load_fraction)
+    lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
+    # a charging snapshot's columns (:func:`protv2g.scenarios.charging_scenarios`): existing
+    # DER off, as the run's flow solves them (:func:`protv2g.flow.blocks.scenario_blocks`)
+    der = np.array([0.0 if sc.export_level == CHARGING_EXPORT_LEVEL else 1.0 for sc in cols])
+    p_mw = np.zeros((len(sites), len(cols)))
+    for j, sc in enumerate(cols):
+        for st in sc.sites:
+            p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
+    buses = v2g.site_buses  # type: ignore[attr-defined]
+    res = FlowSolver(v2g.net, {n: buses[n] for n in sites}).solve(  # type: ignore[attr-defined]
+        lf, p_mw, der_fraction=der)
+    return v2g, lf, p_mw, der, res
+
+
 def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]],
                     residual: Sequence[bool] | None = None) -> list[np.ndarray] | None:
     """Each request's device current (A) in each of its static scenarios, all requests in one
@@ -141,21 +163,9 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
     res_of = [False] * len(requests) if residual is None else [bool(x) for x in residual]
     if study.model is not None:
         return dss_currents_a(study, requests, res_of)
-    v2g = with_site_transformers(study)
-    sites = [s.name for s in study.document.v2g_sites]
-    light = float(study.document.scenarios.light_load_fraction)
     cols = [sc for _, scs in requests for sc in scs]
-    lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
-    # a charging snapshot's columns (:func:`protv2g.scenarios.charging_scenarios`): existing
-    # DER off, as the run's flow solves them (:func:`protv2g.flow.blocks.scenario_blocks`)
-    der = np.array([0.0 if sc.export_level == CHARGING_EXPORT_LEVEL else 1.0 for sc in cols])
-    p_mw = np.zeros((len(sites), len(cols)))
-    for j, sc in enumerate(cols):
-        for st in sc.sites:
-            p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
+    v2g, lf, p_mw, der, res = _pp_solve(study, cols)
     net = v2g.net  # type: ignore[attr-defined]
-    buses = v2g.site_buses  # type: ignore[attr-defined]
-    res = FlowSolver(net, {n: buses[n] for n in sites}).solve(lf, p_mw, der_fraction=der)
     want = {device for device, _ in requests}
     points = {w.name: w for w in watch_points(v2g) if w.name in want}
     i_a = {n: _current_a(net, res, w) for n, w in points.items()}
@@ -266,19 +276,9 @@ def flow_tables(study: Study, requests: Sequence[Sequence[Scenario]]
 
     from protv2g.flow.study import _branch_table, _bus_table, _unbalanced
 
-    v2g = with_site_transformers(study)
-    sites = [s.name for s in study.document.v2g_sites]
-    light = float(study.document.scenarios.light_load_fraction)
     cols = [sc for scs in requests for sc in scs]
-    lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
-    der = np.array([0.0 if sc.export_level == CHARGING_EXPORT_LEVEL else 1.0 for sc in cols])
-    p_mw = np.zeros((len(sites), len(cols)))
-    for j, sc in enumerate(cols):
-        for st in sc.sites:
-            p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
+    v2g, lf, p_mw, der, res = _pp_solve(study, cols)
     net = v2g.net  # type: ignore[attr-defined]
-    buses_of = v2g.site_buses  # type: ignore[attr-defined]
-    res = FlowSolver(net, {n: buses_of[n] for n in sites}).solve(lf, p_mw, der_fraction=der)
     n = len(cols)
     scen = np.array([f"cf{j}" for j in range(n)], dtype=object)
     step, time_h = np.zeros(n, dtype=int), np.full(n, np.nan)
