@@ -66,7 +66,11 @@ A study with single-phase sites has its columns where one of them exports or cha
 by ``runpp_3ph``, as the run's flow (residential two-site study, charging/firm: FU-LAT1
 65.703 A with homes-lat1 alone, 25.628 A with homes-lat2 alone; pandapower ``runpp_3ph``
 65.7031 / 25.6282 A), and C8's ground-element rows (3I0) read the residual current on both
-engines. The other flow criteria (C11, C12) are not attributed per site: "not judged (why)".
+engines. C12's bus-voltage (over and under) and branch-loading findings are judged the same
+way, each column read and judged as C12 reads its row, over the regulators' band where the row
+is (:mod:`protv2g.findings_sites_c12`, review rev50b #1: ckt24's over-voltage at the homes'
+240 V bus is the homes', the depot's and campus's export lowers it); C11 and C12's unbalance
+and reverse-power rows are not attributed per site: "not judged (why)".
 A row whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's
 lost backup) is judged where the rule's relation is found on the every-site-idle solve (its
 times reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`):
@@ -96,6 +100,7 @@ import pandas as pd
 
 from protv2g.checks.load import RESIDUAL_PEAKS
 from protv2g.engine import fault_study
+from protv2g.findings_sites_c12 import c12_driver_rows
 from protv2g.findings_sites_dss import dss_solved
 from protv2g.findings_sites_fault import REPRODUCE_REL as _REPRODUCE_REL
 from protv2g.findings_sites_fault import finding_rows as _finding_rows
@@ -201,9 +206,12 @@ def site_drivers(study: Study, violations: pd.DataFrame, scenarios: Sequence[Sce
     out = _fault_driver_rows(study, violations, scenarios, close_in, networks, coordination,
                              max_findings)
     out += _flow_driver_rows(study, violations, scenarios, coordination, max_findings)
+    # C12's bus voltages and branch loadings the same way (rev50b #1)
+    out += c12_driver_rows(study, violations, scenarios, coordination, max_findings,
+                           _counterfactuals)
     if not out:
         return pd.DataFrame(columns=SITE_DRIVER_COLUMNS)
-    return pd.DataFrame(out)[SITE_DRIVER_COLUMNS]
+    return pd.DataFrame(out).reindex(columns=SITE_DRIVER_COLUMNS)
 
 
 def _fault_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[Scenario],

@@ -50,7 +50,7 @@ from protv2g.scenarios import CHARGING_EXPORT_LEVEL, Scenario
 from protv2g.study.loader import Study
 from protv2g.units import LoadLevel
 
-__all__ = ["DSS_REPRODUCE_REL", "dss_currents_a", "flow_currents_a"]
+__all__ = ["DSS_REPRODUCE_REL", "dss_currents_a", "dss_flow", "flow_currents_a"]
 
 #: An OpenDSS flow's counterfactual reproduces the run's row to this (relative): OpenDSS
 #: iterates each snapshot to its convergence tolerance (``Set Tolerance``, default 0.0001 pu
@@ -114,6 +114,28 @@ def _three_phase(study: Study, v2g: object, lf: np.ndarray, p_mw: np.ndarray, de
         i_res[name][idx] = np.where(r.ok, i_n * 1000.0, np.nan)
 
 
+def _pp_solve(study: Study, cols: Sequence[Scenario]
+              ) -> tuple[object, np.ndarray, np.ndarray, np.ndarray, FlowArrays]:
+    """``cols`` (static scenarios) as the steps of one :class:`FlowSolver` solve on the V2G
+    net the run's flow used: ``(v2g study, load fractions, site powers (MW, sites × steps),
+    existing DER fractions, result)``."""
+    v2g = with_site_transformers(study)
+    sites = [s.name for s in study.document.v2g_sites]
+    light = float(study.document.scenarios.light_load_fraction)
+    lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
+    # a charging snapshot's columns (:func:`protv2g.scenarios.charging_scenarios`): existing
+    # DER off, as the run's flow solves them (:func:`protv2g.flow.blocks.scenario_blocks`)
+    der = np.array([0.0 if sc.export_level == CHARGING_EXPORT_LEVEL else 1.0 for sc in cols])
+    p_mw = np.zeros((len(sites), len(cols)))
+    for j, sc in enumerate(cols):
+        for st in sc.sites:
+            p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
+    buses = v2g.site_buses  # type: ignore[attr-defined]
+    res = FlowSolver(v2g.net, {n: buses[n] for n in sites}).solve(  # type: ignore[attr-defined]
+        lf, p_mw, der_fraction=der)
+    return v2g, lf, p_mw, der, res
+
+
 def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario]]],
                     residual: Sequence[bool] | None = None) -> list[np.ndarray] | None:
     """Each request's device current (A) in each of its static scenarios, all requests in one
@@ -141,21 +163,9 @@ def flow_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenari
     res_of = [False] * len(requests) if residual is None else [bool(x) for x in residual]
     if study.model is not None:
         return dss_currents_a(study, requests, res_of)
-    v2g = with_site_transformers(study)
-    sites = [s.name for s in study.document.v2g_sites]
-    light = float(study.document.scenarios.light_load_fraction)
     cols = [sc for _, scs in requests for sc in scs]
-    lf = np.array([1.0 if sc.load_level is LoadLevel.PEAK else light for sc in cols])
-    # a charging snapshot's columns (:func:`protv2g.scenarios.charging_scenarios`): existing
-    # DER off, as the run's flow solves them (:func:`protv2g.flow.blocks.scenario_blocks`)
-    der = np.array([0.0 if sc.export_level == CHARGING_EXPORT_LEVEL else 1.0 for sc in cols])
-    p_mw = np.zeros((len(sites), len(cols)))
-    for j, sc in enumerate(cols):
-        for st in sc.sites:
-            p_mw[sites.index(st.site), j] = st.p_export_kw / 1000.0
+    v2g, lf, p_mw, der, res = _pp_solve(study, cols)
     net = v2g.net  # type: ignore[attr-defined]
-    buses = v2g.site_buses  # type: ignore[attr-defined]
-    res = FlowSolver(net, {n: buses[n] for n in sites}).solve(lf, p_mw, der_fraction=der)
     want = {device for device, _ in requests}
     points = {w.name: w for w in watch_points(v2g) if w.name in want}
     i_a = {n: _current_a(net, res, w) for n, w in points.items()}
@@ -176,6 +186,29 @@ def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario
     blocks of one OpenDSS flow run (module docstring; a charging snapshot's block keeps its
     existing DER off and its base case; ``residual``: the device table's ``i_residual_a``);
     None where a scenario has no block of its own in the run's flow (a day's)."""
+    got = dss_flow(study, [scs for _, scs in requests])
+    if got is None:
+        return None
+    res, cols, _ = got
+    table = res.devices
+    res_of = [False] * len(requests) if residual is None else list(residual)
+    i_of = {(str(s), str(d), False): abs(float(i)) for s, d, i in zip(
+        table["scenario"], table["device"], table["i_a"], strict=True)}
+    i_of.update({(str(s), str(d), True): abs(float(i)) for s, d, i in zip(
+        table["scenario"], table["device"], table["i_residual_a"], strict=True)})
+    return [np.array([i_of.get((k, device, bool(r)), np.nan) for k in keys])
+            for (device, _), keys, r in zip(requests, cols, res_of, strict=True)]
+
+
+def dss_flow(study: Study, requests: Sequence[Sequence[Scenario]]
+             ) -> tuple[object, list[list[str]], dict[str, str]] | None:
+    """Every request's static scenarios as one-step blocks of **one** OpenDSS flow run
+    (module docstring): ``(result, keys, base_of)`` — the run's
+    :class:`protv2g.flow.result.FlowResult` (its tables' ``scenario`` the column keys
+    ``cf<n>``), per request its scenarios' keys, and each key's base case (solved in the same
+    run, under its own name, as the row's flow solves it: the tap-path bracket's reference,
+    :mod:`protv2g.checks.flow_tap_path`); None where a request's own scenario has no block in
+    the run's flow (a day's step)."""
     import dataclasses
 
     from protv2g.flow.blocks import scenario_blocks
@@ -188,7 +221,8 @@ def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario
     names = [s.name for s in doc.v2g_sites]
     run: dict[str, object] = {}
     cols: list[list[str]] = []
-    for _device, scs in requests:
+    base_of: dict[str, str] = {}
+    for scs in requests:
         keys = []
         # the row's own scenario is among the request's (the counterfactuals are renamed):
         # its block is every counterfactual's, the sites' export apart
@@ -202,6 +236,7 @@ def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario
             key = f"cf{len(run)}"
             run[key] = dataclasses.replace(own, scenario=key, site_p_mw=p_mw)
             run.setdefault(own.base, by_name[own.base])
+            base_of[key] = own.base
             keys.append(key)
         cols.append(keys)
     # every device watched, as the run's flow watches them (:func:`protv2g.pipeline_dss.
@@ -212,11 +247,47 @@ def dss_currents_a(study: Study, requests: Sequence[tuple[str, Sequence[Scenario
     res, _ = opendss_flow(study.model, flow_sites(doc), list(run.values()),
                           dss_watches(study.model, watch),
                           base_open=site_transformer_names(doc))
-    table = res.devices
-    res_of = [False] * len(requests) if residual is None else list(residual)
-    i_of = {(str(s), str(d), False): abs(float(i)) for s, d, i in zip(
-        table["scenario"], table["device"], table["i_a"], strict=True)}
-    i_of.update({(str(s), str(d), True): abs(float(i)) for s, d, i in zip(
-        table["scenario"], table["device"], table["i_residual_a"], strict=True)})
-    return [np.array([i_of.get((k, device, bool(r)), np.nan) for k in keys])
-            for (device, _), keys, r in zip(requests, cols, res_of, strict=True)]
+    return res, cols, base_of
+
+
+def flow_tables(study: Study, requests: Sequence[Sequence[Scenario]]
+                ) -> tuple[object, object, list[list[str]], dict[str, str]] | None:
+    """The flow's bus and branch tables of every request's static scenarios, solved as the
+    run's flow solves them: ``(buses, branches, keys, base_of)`` — the tables
+    (:data:`protv2g.flow.result.BUS_COLUMNS`, :data:`~protv2g.flow.result.BRANCH_COLUMNS`;
+    ``scenario`` the column keys ``cf<n>``), per request its scenarios' keys and each key's
+    base case in the tables ("" on a pandapower feeder: no regulator band to bracket).
+
+    An OpenDSS feeder: :func:`dss_flow` (the band columns of
+    :mod:`protv2g.flow.tap_band` with them). A pandapower feeder: one
+    :class:`protv2g.flow.FlowSolver` solve of the columns on the V2G net the run's flow
+    used, its tables built by the run's own functions, the columns where a single-phase site
+    exports or charges by ``runpp_3ph`` (:func:`protv2g.flow.study.flow_study`); None
+    without requests or where a scenario has no block of its own (a day's)."""
+    if not requests:
+        return None
+    if study.model is not None:
+        got = dss_flow(study, requests)
+        if got is None:
+            return None
+        res, keys, base_of = got
+        return res.buses, res.branches, keys, base_of  # type: ignore[attr-defined]
+    import pandas as pd
+
+    from protv2g.flow.study import _branch_table, _bus_table, _unbalanced
+
+    cols = [sc for scs in requests for sc in scs]
+    v2g, lf, p_mw, der, res = _pp_solve(study, cols)
+    net = v2g.net  # type: ignore[attr-defined]
+    n = len(cols)
+    scen = np.array([f"cf{j}" for j in range(n)], dtype=object)
+    step, time_h = np.zeros(n, dtype=int), np.full(n, np.nan)
+    buses = _bus_table(net, res, scen, step, time_h, np.arange(n))
+    branches = _branch_table(net, res, scen, step, time_h)
+    _unbalanced(v2g, lf, p_mw, [], buses, pd.DataFrame(), branches,
+                {"notes": []}, der)
+    keys, start = [], 0
+    for scs in requests:
+        keys.append([str(k) for k in scen[start:start + len(scs)]])
+        start += len(scs)
+    return buses, branches, keys, {str(k): "" for k in scen}

@@ -34,8 +34,10 @@ class NotJudged(StrEnum):
     "not judged (…)", :func:`protv2g.findings_sites_text.site_driver_texts`; review ver46 #4:
     a blank cell read as "one site")."""
 
-    #: C12 (the feeder's voltage, loading and reverse flow): a flow criterion not attributed
-    #: per site (C8's device loads are, :mod:`protv2g.findings_sites_flow`)
+    #: C12 without a row in the table: its unbalance and reverse-power findings, a row in a
+    #: day's step or a merged series of branches (its bus voltages and branch loadings are
+    #: judged per site, :mod:`protv2g.findings_sites_c12`; C8's device loads,
+    #: :mod:`protv2g.findings_sites_flow`)
     FLOW = "flow criterion, not attributed per site"
     #: C8 without a row in a static snapshot where two or more sites export or charge (its
     #: peak in a day's step, or one site only charging behind it)
@@ -82,7 +84,8 @@ KEY_COLUMNS = ("criterion", "device", "partner", "mechanism", "margin_unit")
 #: and counterfactual (``alone``: the site alone; ``removed``: the others without it).
 SITE_DRIVER_COLUMNS = [
     *KEY_COLUMNS, "scenario", "fault_bus", "fault_type", "case", "other_device", "site",
-    "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "judged_on", "i_other_a",
+    "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "judged_on", "value",
+    "value_own_taps", "value_unit", "i_other_a",
     "t_device_s", "t_other_s", "margin", "reproduced_below", "row_attribution", "effect",
     "i_device_all_a", "margin_all", "method", "driver", "driver_sites", "driver_text"]
 
@@ -132,7 +135,8 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str, tolerance: float 
     def part(r: dict[str, Any]) -> str:
         # the |3I0| a ground element is judged on named as such (review rev48a #2)
         on = "3I0 " if r.get("judged_on") == "|3I0|" else ""
-        fig = f"{on}{number_text(r['i_judged_a'], 'A')} at {device}"
+        # a flow figure of its own (C12's voltage, loading: :mod:`protv2g.findings_sites_c12`)
+        fig = r.get("figure") or f"{on}{number_text(r['i_judged_a'], 'A')} at {device}"
         if r["effect"] == SiteEffect.UNJUDGED.value:
             # a device the rule times does not operate with this site alone: the relation's
             # ±∞ is not the rule's verdict (review s47: the bench's 3,000-bus C2/C4 rows)
@@ -171,7 +175,9 @@ def driver(rows: list[dict[str, Any]], device: str, unit: str, tolerance: float 
         d_m = abs(float_or_nan(r["margin"]) - float_or_nan(r.get("margin_idle")))
         if np.isfinite(tolerance) and np.isfinite(d_m):
             return bool(d_m > tolerance)
-        return not np.isclose(r["i_judged_a"], float_or_nan(r.get("i_idle_a")), rtol=1e-6,
+        # a flow figure of its own (C12) against its every-site-idle figure
+        fig, idle = (("value", "value_idle") if "value_idle" in r else ("i_judged_a", "i_idle_a"))
+        return not np.isclose(float_or_nan(r[fig]), float_or_nan(r.get(idle)), rtol=1e-6,
                               atol=1e-9)
 
     # ... and whose removal still reproduces the row (else it counts with the others)

@@ -21,19 +21,24 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from protv2g.criteria import MarginUnit
 from protv2g.findings import finding_keys
 from protv2g.findings_rows import worst_order
 from protv2g.findings_sites_kinds import KEY_COLUMNS
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, Scenario
 from protv2g.violations import STATUS_ORDER, is_given
 
-__all__ = ["HEADLINE_COLUMN", "candidates", "headline_note"]
+__all__ = ["C12_JUDGED", "HEADLINE_COLUMN", "candidates", "headline_note"]
 
 #: Row attributions V2G's export moves (:mod:`protv2g.checks.attribution`).
 _MOVED = ("new", "worse")
 _JUDGED = ("fail", "warn")
 #: the flow criterion attributed per site (:mod:`protv2g.findings_sites_flow`)
 _FLOW_CRITERION = "C8"
+#: C12's rows judged per site (``candidates(..., flow=True, criterion="C12")``): margin unit →
+#: the mechanism of those rows beside the plain one ("": over-voltage, loading)
+C12_JUDGED = {"pu": "under-voltage", "%": ""}
+_C12 = "C12"
 #: The candidate's column naming the finding's headline row where the judged row is another
 #: ("" where it is the headline row).
 HEADLINE_COLUMN = "headline_row"
@@ -58,11 +63,13 @@ def _where(row: pd.Series) -> str:
 
 
 def candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
-               coordination: pd.DataFrame | None, max_findings: int, *, flow: bool = False
-               ) -> pd.DataFrame:
+               coordination: pd.DataFrame | None, max_findings: int, *, flow: bool = False,
+               criterion: str = _FLOW_CRITERION) -> pd.DataFrame:
     """Per finding key with a V2G row (fail/warn, ``new``/``worse``, a fault row naming a
     device; ``flow``: a C8 row, no fault, naming a device) in a scenario where ≥ 2 sites
-    export (``flow``: or ≥ 2 sites charge, C8's charging snapshots), the row to judge: its
+    export (``flow``: or ≥ 2 sites charge, C8's charging snapshots; ``criterion`` "C12": its
+    bus-voltage rows, over and under, naming a bus, and its loading rows, in %, naming a
+    branch, :data:`C12_JUDGED`), the row to judge: its
     headline row where that is in such a scenario, else its worst row there (module
     docstring; :data:`HEADLINE_COLUMN` then names the headline row); at most
     ``max_findings``, worst first."""
@@ -80,7 +87,13 @@ def candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
     for col, ok in (("status", _JUDGED), ("attribution", _MOVED)):
         mask &= violations[col].astype(object).isin(ok).to_numpy()
     if flow:
-        mask &= violations["criterion"].astype(object).eq(_FLOW_CRITERION).to_numpy()
+        mask &= violations["criterion"].astype(object).eq(criterion).to_numpy()
+    c12 = flow and criterion == _C12
+    if c12:  # a bus's voltage (pu) or a branch's loading (%): not its unbalance, reverse power
+        unit = violations["margin_unit"].astype(object).to_numpy()
+        mech = (violations["mechanism"].astype(object).fillna("").to_numpy()
+                if "mechanism" in violations.columns else np.full(len(violations), ""))
+        mask &= np.isin(unit, list(C12_JUDGED)) & np.isin(mech, ["", *C12_JUDGED.values()])
     if not mask.any():
         return pd.DataFrame()
     rows = violations.iloc[np.flatnonzero(mask)]
@@ -88,9 +101,16 @@ def candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
     for col in ("fault_bus", "fault_type", "case", "device"):  # a fault row naming a device
         if flow and col != "device":  # C8's rows: no fault
             continue
+        if c12:  # a voltage row names its bus (no device), a loading row its branch
+            break
         given &= np.array([is_given(v) and str(v) != "" for v in rows[col]], dtype=bool)
-    if flow:
-        given &= ~rows["fault_bus"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
+    on_bus = rows["fault_bus"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
+    if c12:
+        named = rows["device"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
+        volt = rows["margin_unit"].astype(str).eq(MarginUnit.PER_UNIT.value).to_numpy()
+        given &= np.where(volt, on_bus & ~named, named & ~on_bus)
+    elif flow:
+        given &= ~on_bus
     rows = rows[given]
     if not len(rows):
         return pd.DataFrame()

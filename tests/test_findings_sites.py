@@ -221,10 +221,10 @@ def test_unjudged_multi_site_findings_say_why(two_site_result):
     assert cells[("C10", "RC-MID / homes-lat1 (first reclose within the DER's anti-islanding "
                   "time + margin)", "caused by V2G")].startswith("one site: homes-lat1")
     assert cells[("C11", "FU-LAT2", "caused by V2G")].startswith("one site: homes-lat2")
-    # the charging's C12 (a flow criterion of the feeder) says why it is not judged (chg47:
-    # the single-phase homes' charging findings were blank)
-    assert cells[("C12", "", "made worse by charging")] == (  # title without a device
-        f"{Driver.UNJUDGED.value} ({NotJudged.FLOW.value})")
+    # the charging's C12 under-voltage (chg47: blank; then "not judged (flow criterion, not
+    # attributed per site)") is judged per site since rev50b #1 (test below)
+    assert cells[("C12", "", "made worse by charging")].startswith(  # title without a device
+        "each of homes-lat1, homes-lat2 on its own (at LAT2-B2, charging/firm: ")
 
 
 def test_single_phase_charging_peaks_have_their_driver(two_site_result):
@@ -260,7 +260,7 @@ def test_single_phase_charging_peaks_have_their_driver(two_site_result):
     assert line.endswith("; each of homes-lat1, homes-lat2 on its own)")
     c12 = next(d for d in gate["reason_data"] if d and d["kind"] == "fail"
                and d["criterion"] == "C12")
-    assert c12["driver_not_judged"] == NotJudged.FLOW.value
+    assert c12["site_driver"] == Driver.EACH_SITE.value  # rev50b #1: was not judged (FLOW)
 
 
 def test_depot_unjudged_findings_say_why(depot_result):
@@ -392,3 +392,42 @@ def test_lost_rows_say_why_they_are_not_judged():
     drv, _, text = driver(rows, "RC-2", "s")
     assert drv is Driver.UNJUDGED
     assert "RC-3 does not operate: the rule's relation is not defined" in text
+
+
+def test_c12_under_voltage_each_home_site_on_its_own(two_site_result):
+    """Review rev50b #1: C12's bus-voltage findings are judged per site as C8's device loads
+    (:mod:`protv2g.findings_sites_c12`). The two-site study's charging under-voltage at LAT2-B2
+    (charging/firm, peak load, 24 × 11.5 kW on phase a at LAT1-B2 and on phase b at LAT2-B2;
+    made worse by the charging: 0.9334 pu, without it 0.9578 pu, the bar its margin less the
+    0.00833 pu materiality): homes-lat1 alone 0.944352 pu, homes-lat2 alone 0.933915 pu —
+    each fails on its own. Independent pandapower ``runpp_3ph`` on the feeder (each site an
+    ``asymmetric_load`` of 0.276 MW on its phase, the lowest phase at LAT2-B2): idle
+    0.957772, homes-lat1 alone 0.944352, homes-lat2 alone 0.933915, both 0.933364 pu (the
+    run's row, margin −0.016636 pu)."""
+    t = two_site_result.tables[SITE_DRIVERS]
+    c12 = t[(t["criterion"] == "C12") & (t["mechanism"] == "under-voltage")].set_index("site")
+    assert set(c12["fault_bus"]) == {"LAT2-B2"}
+    assert (c12["driver"] == Driver.EACH_SITE.value).all()
+    assert (c12["judged_on"] == "lowest service voltage").all()
+    assert c12.at["homes-lat1", "value"] == pytest.approx(0.944352, abs=2e-6)
+    assert c12.at["homes-lat2", "value"] == pytest.approx(0.933915, abs=2e-6)
+    assert c12.at["homes-lat1", "margin"] == pytest.approx(0.944352 - 0.95, abs=2e-6)
+    assert (c12["effect"] == SiteEffect.REPRODUCES.value).all()
+
+
+def test_depot_c12_charging_under_voltage_is_each_sites(depot_result):
+    """Review rev50b #1/#2: depot F05 (C12 under-voltage at F1-LAT2-B2, charging/firm, peak
+    load, limit 0.95 pu) said "not judged (flow criterion …)": the depot alone (6,000 kW)
+    gives 0.941046 pu, the campus alone (1,800 kW) 0.940773 pu — each fails on its own, so a
+    total charging cap on the finding's mix does not hold for every split. pandapower
+    ``runpp`` on the feeder (each site a load at its bus, existing DER off): 0.941046 /
+    0.940773 pu, both 0.920715 pu (the run's row, margin −0.029285 pu)."""
+    t = depot_result.tables[SITE_DRIVERS]
+    c12 = t[(t["criterion"] == "C12") & (t["scenario"] == "charging/firm")
+            & (t["margin_unit"] == "pu")].set_index("site")
+    assert (c12["driver"] == Driver.EACH_SITE.value).all()
+    assert c12.at["depot", "value"] == pytest.approx(0.941046, abs=2e-6)
+    assert c12.at["campus", "value"] == pytest.approx(0.940773, abs=2e-6)
+    cells = _driver_cells(depot_result)
+    cell = next(v for (c, _, a), v in cells.items() if c == "C12" and a == "caused by charging")
+    assert cell.startswith("each of depot, campus on its own (at F1-LAT2-B2, charging/firm: ")
