@@ -614,11 +614,14 @@ def test_the_under_voltage_has_its_own_cap_and_the_smallest_binds(depot):
     c8 = table[table.title.str.contains("charging peak") & table.title.str.contains("R-F1")]
     assert len(uv) == 1 and len(c8) == 1
     note_uv, note_c8 = uv.note.iat[0], c8.note.iat[0]
-    assert "cap the simultaneous charging of all sites at ≈ 1,915 kW for C12's under-voltage " \
-           "at F1-LAT2-B2 only" in note_uv, note_uv  # before: no figure
+    # review rev50b #2: the cap for any split of the charging (campus alone sets it; the
+    # finding's own split's ≈ 1,915 kW beside it; tests/test_recommend_under_voltage_cap.py)
+    assert "cap the simultaneous charging of all sites at ≈ 914 kW for C12's under-voltage " \
+           "at F1-LAT2-B2 only — the cap for any split" in note_uv, note_uv
+    assert "the sites together would reach ≈ 1,915 kW" in note_uv
     assert "this is the study's binding charging cap" in note_uv
     assert "≈ 5,391 kW for C8's load pickup of R-F1 only" in note_c8, note_c8
-    assert (f"not the binding charging cap: {uv.finding.iat[0]}'s ≈ 1,915 kW for C12's "
+    assert (f"not the binding charging cap: {uv.finding.iat[0]}'s ≈ 914 kW for C12's "
             "under-voltage at F1-LAT2-B2 is smaller") in note_c8
     # by hand from the note's rounded voltages: 7,800 × (0.9595 − 0.95) / (0.9595 − 0.9207)
     assert 7800 * (0.9595 - 0.95) / (0.9595 - 0.9207) == pytest.approx(1915, rel=0.005)

@@ -118,3 +118,48 @@ def test_the_smallest_cap_is_named_binding():
                                       "charging must stay under it")
     assert binding_text(c8, [("F02", c8)]) == ""  # one cap: nothing to compare
     assert binding_text(c8, [("F02", c8), ("F09", ChargingCap(np.nan, "x", "t"))]) == ""
+
+
+#: The depot's Site drivers rows of F05 (protv2g's run, charging/firm): each site charging
+#: alone, F1-LAT2-B2's voltage (pandapower runpp of the same snapshot gives the same to 1e-6).
+F05_ALONE = pd.DataFrame({
+    "criterion": ["C12", "C12"], "scenario": ["charging/firm"] * 2,
+    "fault_bus": ["F1-LAT2-B2"] * 2, "site": ["depot", "campus"],
+    "counterfactual": ["alone", "alone"], "p_export_kw": [-6000.0, -1800.0],
+    "value": [0.941046, 0.940773], "value_unit": ["pu", "pu"]})
+
+
+def test_the_under_voltage_cap_holds_for_any_split_of_the_charging():
+    """Review rev50b #2: the ≈ 1,915 kW cap holds only on the finding's own split (6.0 : 1.8);
+    with the campus taking 1,800 kW of it F1-LAT2-B2 is 0.9404 pu (pandapower). With the Site
+    drivers' site-alone voltages the cap is the smallest site's, by superposition valid for
+    any split: campus 1,800 × 0.009534 / (0.959534 − 0.940773) = 914.7 → 914 kW; depot 6,000 ×
+    0.009534 / 0.018488 = 3,094.1 → 3,094 kW. Fails on the old code (no drivers argument)."""
+    ev = _f05().assign(scenario="charging/firm")
+    cap = under_voltage_cap(ev, F05_ALONE)
+    assert cap.kw == 914.0
+    assert "the cap for any split of the charging among the sites, set by campus" in cap.text
+    assert "depot ≈ 3,094 kW, campus ≈ 914 kW" in cap.text
+    assert "the sites together would reach ≈ 1,915 kW" in cap.text
+    assert under_voltage_cap(ev, F05_ALONE.iloc[:1]).kw == 1915.0  # one site: the mix's cap
+
+
+def test_pandapower_holds_the_any_split_cap():
+    """pandapower ``runpp`` of the depot at peak (not protv2g): the any-split cap holds with
+    all of it at either site and at the finding's split; rev50b's split at 1,915 kW fails."""
+    pp = pytest.importorskip("pandapower")
+    base = pp.from_json(str(FEEDERS_DIR / "depot_two_feeder" / "feeder.json"))
+    base.load.scaling = 1.0
+    bus = {n: i for i, n in base.bus.name.items()}
+
+    def v_pu(depot_kw: float, campus_kw: float) -> float:
+        net = copy.deepcopy(base)
+        for name, kw in (("F1-B02", depot_kw), ("F1-B05", campus_kw)):
+            if kw > 0:
+                pp.create_load(net, bus[name], p_mw=kw / 1e3)
+        pp.runpp(net)
+        return float(net.res_bus.vm_pu[bus["F1-LAT2-B2"]])
+
+    for split in ((914.0, 0.0), (0.0, 914.0), (914.0 * 6 / 7.8, 914.0 * 1.8 / 7.8)):
+        assert v_pu(*split) >= V_MIN_PU, split
+    assert v_pu(115.0, 1800.0) < V_MIN_PU  # rev50b: 0.9404 pu

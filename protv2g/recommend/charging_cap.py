@@ -184,7 +184,8 @@ def charging_cap_text(device: str, evidence: pd.DataFrame) -> str:
     return c8_cap(device, evidence).text
 
 
-def under_voltage_cap(evidence: pd.DataFrame) -> ChargingCap:
+def under_voltage_cap(evidence: pd.DataFrame, drivers: pd.DataFrame | None = None
+                      ) -> ChargingCap:
     """The cap of a C12 under-voltage finding of the sites' charging from its worst evidence
     row: the charging of all sites together (``p_charging_kw``, every site's charging lowers
     the feeder's voltages, :func:`protv2g.checks.flow_low.charging_at`) at which the bus
@@ -199,6 +200,16 @@ def under_voltage_cap(evidence: pd.DataFrame) -> ChargingCap:
     7,800 kW → ≈ 1,915 kW; pandapower ``runpp`` of the depot at peak load with that charging
     split 6.0 : 1.8 as the sites (pf 1): 0.9509 pu at the cap, 0.95 pu reached at ≈ 2,102 kW
     (the estimate 9 % on the safe side).
+
+    ``drivers``: the finding's Site drivers rows (:func:`protv2g.findings_sites.site_drivers`:
+    each site charging alone in the worst row's snapshot, the bus's voltage in ``value``).
+    That cap holds only on the finding's own split of the charging (review rev50b #2: 1,915 kW
+    with depot 115 + campus 1,800 kW gives 0.9404 pu in pandapower). With two or more sites
+    alone, each site's drop per kW ``s_i = (V_without − V_alone_i) / P_i`` gives its own cap,
+    and the cap for **any** split is the smallest — by superposition the drop of a total
+    ``P`` is at most ``max(s_i) × P``: depot 0.9410 pu with 6,000 kW alone (≈ 3,093 kW),
+    campus 0.9408 pu with 1,800 kW alone (≈ 914 kW; pandapower, campus alone: 0.95 pu at
+    ≈ 944 kW), so ≈ 914 kW for any split; the note gives the finding's-mix cap beside it.
     """
     r = _worst_row(evidence)
     if r is None:
@@ -211,11 +222,52 @@ def under_voltage_cap(evidence: pd.DataFrame) -> ChargingCap:
     if not all(math.isfinite(x) for x in (m, mb, lim, kw)) or kw <= 0 or m >= mb:
         return _NONE
     v_without, v_with = lim + mb, lim + m
-    return _cap(charging_cap_kw(-v_with, -v_without, -lim, kw),  # a drop: the current's line
-                what, ("of all sites", f"for {what}"),
-                f"the voltage is already {v_without:.4f} pu against the limit {lim:g} pu",
-                f"{v_without:.4f} pu without the charging, {v_with:.4f} pu with {kw:,.0f} kW "
-                f"of it, limit {lim:g} pu")
+    together = _cap(charging_cap_kw(-v_with, -v_without, -lim, kw),  # a drop: the current's line
+                    what, ("of all sites", f"for {what}"),
+                    f"the voltage is already {v_without:.4f} pu against the limit {lim:g} pu",
+                    f"{v_without:.4f} pu without the charging, {v_with:.4f} pu with {kw:,.0f} "
+                    f"kW of it, limit {lim:g} pu")
+    alone = _alone_voltages(drivers, r, bus)
+    if len(alone) < 2 or not math.isfinite(together.kw) or together.kw == 0:
+        return together
+    caps = [(site, p, v, charging_cap_kw(-v, -v_without, -lim, p)) for site, p, v in alone]
+    caps = [c for c in caps if math.isfinite(c[3])]
+    if len(caps) < 2:
+        return together
+    site, _p, _v, cap = min(caps, key=lambda c: c[3])
+    if cap >= together.kw:
+        return together
+    each = ", ".join(f"{s} ≈ {c:,.0f} kW" for s, _, _, c in caps)
+    figures = "; ".join(f"{v:.4f} pu with {s}'s {p:,.0f} kW alone" for s, p, v, _ in caps)
+    return ChargingCap(cap, what, (
+        f"cap the simultaneous charging of all sites at ≈ {cap:,.0f} kW for {what} only — the "
+        f"cap for any split of the charging among the sites, set by {site} (the largest drop "
+        f"per kW; each site alone: {each}); on the finding's own split the sites together "
+        f"would reach ≈ {together.kw:,.0f} kW (a linear estimate from the finding's flows: "
+        f"{v_without:.4f} pu without the charging, {v_with:.4f} pu with {kw:,.0f} kW of every "
+        f"site, {figures} (the Site drivers' flows), limit {lim:g} pu; confirm with a flow "
+        "at the cap)"))
+
+
+def _alone_voltages(drivers: pd.DataFrame | None, worst: Any, bus: str
+                    ) -> list[tuple[str, float, float]]:
+    """``[(site, its charging kW, the bus's voltage pu)]`` of the Site drivers rows where one
+    site charges alone in the worst row's snapshot at ``bus``; ``[]`` where there are none."""
+    need = {"counterfactual", "scenario", "site", "p_export_kw", "value", "fault_bus"}
+    if drivers is None or not len(drivers) or not need <= set(drivers.columns) or not bus:
+        return []
+    scenario = str(worst.get("scenario", "")) if hasattr(worst, "get") else ""
+    unit = (drivers["value_unit"].astype(str) == "pu" if "value_unit" in drivers.columns
+            else True)
+    rows = drivers[(drivers["counterfactual"].astype(str) == "alone")
+                   & (drivers["fault_bus"].astype(str) == bus)
+                   & (drivers["scenario"].astype(str) == scenario) & unit]
+    out = []
+    for row in rows.drop_duplicates("site").itertuples(index=False):
+        p, v = -float(row.p_export_kw), float(row.value)  # charging: export < 0
+        if math.isfinite(p) and math.isfinite(v) and p > 0:
+            out.append((str(row.site), p, v))
+    return out
 
 
 def binding_text(own: ChargingCap, caps: Sequence[tuple[str, ChargingCap]]) -> str:

@@ -85,18 +85,21 @@ def no_change_cap(row: pd.Series, evidence: pd.DataFrame, study: Any = None,
     each its criterion's; none (NaN, no text) for another finding. With ``study`` and
     ``scenarios`` (the run's) and two or more sites, a C8 cap also reads each site charging
     alone (:func:`protv2g.findings_sites.site_drivers` on the finding's rows: the worst
-    combination sets the cap, review rev49b #3; :func:`.charging_cap.c8_cap`)."""
+    combination sets the cap, review rev49b #3; :func:`.charging_cap.c8_cap`), and an
+    under-voltage cap each site's drop per kW (the cap for any split, review rev50b #2;
+    :func:`.charging_cap.under_voltage_cap`)."""
     own_ev = evidence[evidence["finding"] == row["finding"]]
-    if str(row["criterion"]) == "C8":
-        drivers = None
-        if study is not None and scenarios is not None and len(
-                study.document.v2g_sites) >= 2:
-            from protv2g.findings_sites import site_drivers
+    c8 = str(row["criterion"]) == "C8"
+    if not c8 and not charging_under_voltage(row):
+        return ChargingCap(np.nan, "", "")
+    drivers = None
+    if study is not None and scenarios is not None and len(study.document.v2g_sites) >= 2:
+        from protv2g.findings_sites import site_drivers
 
-            drivers = site_drivers(study, own_ev, scenarios)
+        drivers = site_drivers(study, own_ev, scenarios)
+    if c8:
         return c8_cap(str(row["device"]), own_ev, drivers)
-    return (under_voltage_cap(own_ev) if charging_under_voltage(row)
-            else ChargingCap(np.nan, "", ""))
+    return under_voltage_cap(own_ev, drivers)  # any split of the charging (rev50b #2)
 
 
 def no_change_note(facts_of: SearchFacts, row: pd.Series, k: Any, first: str, g_note: str,
