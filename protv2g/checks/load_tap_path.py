@@ -11,13 +11,17 @@ The flow gives the rows near their limit two figures (:mod:`protv2g.flow.held_ta
 
 * **one tap's effect** — the largest change of the device's current (of its 3I0 for the
   ground rows) from ±1 tap of a single regulator on its path, at the snapshot's state. A row
-  whose margin, either side, is no larger than that is not a firm pass or fail: it is written
-  as a ``warn`` — C8's rows are ``fail`` or nothing otherwise, so ``warn`` here always means
-  this — the status C12 gives what rests on a regulator's behaviour rather than on the
-  study's figures (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`: the gate's
-  ``confirm:`` items, not its failures), its text naming the regulator and the tap's
-  effect and ending "confirm" (:func:`tap_path_texts`). As C12's voltage limit has its
-  tolerance (:mod:`protv2g.checks.flow_limit`), C8's has this one, measured per row.
+  whose margin, either side, is no larger than that is not a firm pass or fail, and its
+  text names the regulator and the tap's effect and ends "confirm" (:func:`tap_path_texts`).
+  A pass within one tap is written as a ``warn`` — C8's rows are ``fail`` or nothing
+  otherwise, so ``warn`` here always means this — the status C12 gives what rests on a
+  regulator's behaviour rather than on the study's figures
+  (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`: the gate's ``confirm:`` items,
+  not its failures). A fail within one tap stays a ``fail`` (a pre-pilot gate does not
+  pass what fails at the rest point studied; review ver50 #1: on J1 the same 51G fails by
+  0.96 A with the homes charging alone, the Site drivers' flow, beyond one tap). As C12's
+  voltage limit has its tolerance (:mod:`protv2g.checks.flow_limit`), C8's has this one,
+  measured per row.
 * **the increment like for like** — the snapshot solved with the taps held at its base
   case's rest point: V2G's own change of the current beside the row's (which includes the
   taps' own moves). Said on every row it is solved for (near the limit, or failing where
@@ -93,7 +97,7 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
     >>> _, s, t = tap_path_texts(f, w, np.array([53.585]), np.array([53.333]),
     ...                          {"charging/firm": "base/peak"}, ground=True)
     >>> s[0], t[0][:80]
-    ('warn', ' — within one regulator tap of the limit: regxfmr_b19010a −1 tap (0.00625 pu) mo')
+    ('fail', ' — within one regulator tap of the limit: regxfmr_b19010a −1 tap (0.00625 pu) mo')
     """
     held_col, tap_col, reg_col, cur = ((HELD_RESIDUAL_COLUMN, TAP_RESIDUAL_COLUMN,
                                         TAP_REGULATOR_RESIDUAL_COLUMN, "i_residual_a")
@@ -106,7 +110,10 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
     with np.errstate(invalid="ignore"):
         near = np.isfinite(tap) & (np.abs(margin) <= tap)
     written = (i_a >= lim_a) | near
-    status = np.where(near, CheckStatus.WARN.value, CheckStatus.FAIL.value).astype(object)
+    # within one tap: a fail stays a fail (conservative: the homes alone on J1 fail by 0.96 A,
+    # ver50 #1), a pass is a warn to confirm — neither is firm (module docstring)
+    status = np.where(near & (i_a < lim_a), CheckStatus.WARN.value,
+                      CheckStatus.FAIL.value).astype(object)
     suffix = [""] * len(worst)
     if not (np.isfinite(held) | near).any() or cur not in f.columns:
         return written, status, suffix
@@ -135,10 +142,13 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
                     f"{i0:.3f} → {i_a[j]:.3f} A)")
         what = "3I0" if ground else "the current"
         if near[j]:
+            side = ("a fail on this rest point, kept as a fail; at another it may pass"
+                    if i_a[j] >= lim_a[j] else
+                    "a pass on this rest point; at another it may fail")
             suffix[j] = (f"{AT_TAP_TEXT}{reg[j]} moves {what} {tap[j]:.2f} A "
                          f"({i_a[j]:.3f} A against {lim_a[j]:.2f} A): the verdict rests on "
                          "where the regulators come to rest (each tap inside the band is one)"
-                         + (f"; {adds}" if adds else "") + "; confirm")
+                         + (f"; {adds}" if adds else "") + f" — {side}: confirm")
         elif adds:
             suffix[j] = f"; {adds}"
     return written, status, suffix
