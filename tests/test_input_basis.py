@@ -272,7 +272,8 @@ def test_summary_rests_on_line():
     f = pd.DataFrame({"input_basis": ["given", "default", "todo", "default"]})
     line = _rests_on_line(f, {"counts": {"to_confirm": 2}})
     assert line.startswith("1 finding(s) on given data, 2 on a tool default")
-    assert "1 on a drafted value (TODO)" in line and "lists 2 pre-existing" in line
+    assert "1 on a drafted value (TODO)" in line and "lists 2 item(s) as 'confirm:'" in line
+    assert "pre-existing failure(s) as" not in line  # ver50 #2: not all are pre-existing
     assert _rests_on_line(f.iloc[:1], {}) == ""   # all given: no line
 
 
@@ -286,7 +287,7 @@ def test_summary_rests_on_counts_the_band_apart():
     assert line.startswith("1 finding(s) on given data, 2 on the fuse curve band")
     i_band, i_default, i_todo = (line.index(w) for w in (
         "fuse curve band", "on a tool default", "on a drafted value"))
-    assert i_band < i_default < i_todo and "lists 1 pre-existing" in line
+    assert i_band < i_default < i_todo and "lists 1 item(s)" in line
     only_band = _rests_on_line(f.iloc[:3], {})
     assert "2 on the fuse curve band" in only_band and "confirm:" not in only_band
 

@@ -519,9 +519,13 @@ def _rests_on_line(findings: pd.DataFrame, gate: dict,
               "time at IEEE 1547's 2 s upper bound, protv2g's reclose margin)",
               f"{n_todo} on a drafted value (TODO)"
               + (f", {n_both} of them also on a tool default" if n_both else "")]
+    # review ver50 #2 (EPRI J1): "5 pre-existing failure(s)" where none was pre-existing —
+    # the confirm: lines are also regulator modes and C8 rows at a regulator's rest point
     return (", ".join(parts) + f"; the gate lists "
-            f"{(gate.get('counts') or {}).get('to_confirm', 0)} pre-existing failure(s) as "
-            "'confirm:' — confirm the input before fixing (Findings sheet, column 'Rests on')")
+            f"{(gate.get('counts') or {}).get('to_confirm', 0)} item(s) as 'confirm:', each "
+            "saying what to confirm (a stand-in input under a pre-existing failure, a "
+            "regulator's mode, a C8 row at the regulators' rest point) — confirm before "
+            "fixing (Findings sheet, column 'Rests on')")
 
 
 def _also_default(findings: pd.DataFrame, evidence: pd.DataFrame | None) -> int:
