@@ -155,9 +155,10 @@ def reclose_dead_time_note(change: Any) -> str:
     way, but motors, process loads and customer equipment that ride through a 0.5 s dead time
     may not ride through 3.5 s). At protv2g init's drafted 3.5 s
     (:data:`protv2g.study_draft.head_relay.RECLOSE_INTERVALS_DER_S`) the note says where it comes
-    from: IEEE 1547-2018 §8.1's 2 s cease-to-energise + the 1.0 s top of C10's 0.2–1.0 s margin
-    bracket (:data:`protv2g.devices.rules.RECLOSE_MARGIN_BRACKET_S`), rounded up to 0.5 s; C10
-    at a smaller margin passes with less. "" for another change or a shorter interval.
+    from: the next 0.5 s step above IEEE 1547-2018 §8.1's 2 s cease-to-energise + the 1.0 s top
+    of C10's 0.2–1.0 s margin bracket (:data:`protv2g.devices.rules.RECLOSE_MARGIN_BRACKET_S`;
+    C10 needs the interval *longer* than the sum, so 3.0 s is not enough at the bracket's top);
+    C10 at a smaller margin passes with less. "" for another change or a shorter interval.
 
     >>> from types import SimpleNamespace
     >>> c = SimpleNamespace(field="reclose_intervals_s", name="R", old=[0.5, 2.0], new=[3.5, 2.0])
@@ -177,17 +178,19 @@ def reclose_dead_time_note(change: Any) -> str:
         return ""
     was = f"{first_old:g} → " if math.isfinite(first_old) else ""
     than = f" instead of {first_old:g} s" if math.isfinite(first_old) else ""
+    # no " — " and no "; " inside brackets: the Summary quotes each "; " part up to " — "
+    # (report.summary_memo.side_effect_heads; ver50 #3: the bracket's end was cut off)
     text = (f"practice: {change.name}'s first reclose (dead time) {was}{first_new:g} s: every "
             f"temporary fault in its zone leaves its customers without supply for "
-            f"{first_new:g} s{than} before the first reclose — a longer momentary "
-            "interruption; confirm motor and process loads on the zone ride through it")
+            f"{first_new:g} s{than} before the first reclose (a longer momentary "
+            "interruption: confirm that motor and process loads on the zone ride through it)")
     if abs(first_new - RECLOSE_INTERVALS_DER_S[0]) < 1e-9:
         low, high = RECLOSE_MARGIN_BRACKET_S
-        text += (f"; {first_new:g} s is protv2g init's drafted first reclose: IEEE 1547-2018 "
-                 f"§8.1's {EXISTING_DER_CEASE_S:g} s cease-to-energise + the {high:g} s top of "
-                 f"C10's {low:g}–{high:g} s margin bracket, rounded up to 0.5 s (C10 at a "
-                 "smaller margin passes with a shorter interval — the study's own margin is "
-                 "on the Rules sheet)")
+        text += (f"; {first_new:g} s is protv2g init's drafted first reclose, the next 0.5 s "
+                 f"step above IEEE 1547-2018 §8.1's {EXISTING_DER_CEASE_S:g} s "
+                 f"cease-to-energise + the {high:g} s top of C10's {low:g}–{high:g} s margin "
+                 "bracket (C10 needs the interval longer than their sum: at the study's own "
+                 "margin, on the Rules sheet, a shorter interval may pass)")
     return text
 
 
