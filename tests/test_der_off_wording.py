@@ -121,7 +121,8 @@ def test_c8_charging_snapshot_text(rows, said):
 
     ctx = _context(_model(*rows))
     row = SimpleNamespace(scenario="charging/firm", device="head", i_abs_a=680.0)
-    text = _message(ctx, row, "pickup / 1.5 = 667 A", 0, -4.9, (3200.0, "depot", float("nan")),
+    text = _message(ctx, row, "above pickup / 1.5 = 667 A", 0, -4.9,
+                    (3200.0, "depot", float("nan")),
                     "")
     assert ("existing DER (PV, generators, storage) off" in text) is said
     assert text.endswith("above pickup / 1.5 = 667 A")
