@@ -108,19 +108,22 @@ def blind_spots(ctx: CheckContext, bad: dict[str, np.ndarray], margins: pd.DataF
 def _rows_of(ctx: CheckContext, dev: str, scenarios: list[str], fault: dict[str, Any]
              ) -> pd.DataFrame:
     """The checks' fault-table rows of ``dev`` at ``fault`` in ``scenarios`` (in that order;
-    a scenario without a row left out)."""
+    a scenario without a row left out). The device's rows are indexed once per context
+    (``ctx.cache``): a study with many blind rows asks row by row."""
     f = ctx.faults
     if f is None:
         return pd.DataFrame()
-    sel = f[(f["device"].astype(str) == dev)
-            & (f["fault_bus_name"].astype(str) == str(fault["fault_bus_name"]))
-            & (f["fault_type"].astype(str) == str(fault["fault_type"]))
-            & (f["case"].astype(str) == str(fault["case"]))
-            & f["scenario"].astype(str).isin(scenarios)]
-    sel = sel.drop_duplicates("scenario")
-    order = {s: k for k, s in enumerate(scenarios)}
-    return sel.iloc[np.argsort([order[str(s)] for s in sel["scenario"]])].reset_index(
-        drop=True)
+    key = ("C5 blind rows", dev)
+    index = ctx.cache.get(key)
+    if index is None:
+        at = np.flatnonzero(f["device"].astype(str).to_numpy() == dev)
+        cols = [f[c].astype(str).to_numpy()[at] for c in _FAULT_KEY if c != "device"]
+        pairs = list(zip(zip(*cols, strict=True), at.tolist(), strict=True))
+        index = ctx.cache[key] = dict(reversed(pairs))  # the first row of a key
+    want = [(s, str(fault["fault_bus_name"]), str(fault["fault_type"]), str(fault["case"]))
+            for s in scenarios]
+    pos = [index[k] for k in want if k in index]
+    return f.iloc[pos].reset_index(drop=True)
 
 
 def _directional_why(ctx: CheckContext, s: Any, dev: str, base: str, scenario: str,
