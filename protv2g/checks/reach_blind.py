@@ -45,7 +45,7 @@ from protv2g.checks.directional_release import DIRECTIONAL_SETTINGS, relay_memor
 from protv2g.checks.reach_zone_rows import PICKUP_ACCURACY
 from protv2g.devices.kinds import kind_of
 
-__all__ = ["blind_spots", "cannot_operate"]
+__all__ = ["blind_note", "blind_spots", "cannot_operate"]
 
 _KEY = ["scenario", "fault_bus", "fault_type", "case", "device"]
 #: Row lookup in the checks' fault table.
@@ -69,17 +69,30 @@ def _base_ratios(ctx: CheckContext, margins: pd.DataFrame | None) -> pd.Series:
     return r.groupby(_KEY, observed=True)["ratio"].max()
 
 
+def blind_note(device: str, ratio: float, why: str) -> str:
+    """The message part of a blind row (module docstring): ``device`` sees ``ratio`` × its
+    pickup without V2G; ``why`` the directional elements' text (``""`` for another device).
+    Written when the message is read (:func:`~.reach_text.render_reach`; #21: C5's failing
+    rows run to 10⁵ at 10,000 buses, a note held per row was +110 MB)."""
+    return (f"; without V2G {device} cannot operate for this fault either (it sees "
+            f"{ratio:.2f} × its pickup there): a blind spot there without V2G, not V2G's "
+            f"deficit — V2G takes away no element that operated (attributed pre-existing)"
+            f"{why}")
+
+
 def blind_spots(ctx: CheckContext, bad: dict[str, np.ndarray], margins: pd.DataFrame | None
-                ) -> tuple[np.ndarray, np.ndarray]:
-    """``(pre, notes)`` per failing C5 row of ``bad`` (:data:`~.reach_text.BAD_COLUMNS`):
-    ``pre`` (bool) the rows of a V2G scenario whose device cannot operate for the fault in
-    the base case (module docstring) and ``notes`` their message part (``""`` elsewhere)."""
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(pre, ratio, why)`` per failing C5 row of ``bad`` (:data:`~.reach_text.
+    BAD_COLUMNS`): ``pre`` (bool) the rows of a V2G scenario whose device cannot operate for
+    the fault in the base case (module docstring), ``ratio`` its base-case ratio there (NaN
+    elsewhere) and ``why`` a forward-directional relay's elements in words (``""``
+    elsewhere): :func:`blind_note`'s inputs."""
     n = len(bad["scenario"])
     pre = np.zeros(n, bool)
-    notes = np.full(n, "", dtype=object)
+    why = np.full(n, "", dtype=object)
     ratios = _base_ratios(ctx, margins)
     if not len(ratios) or not n:
-        return pre, notes
+        return pre, np.full(n, np.nan), why
     scen = np.asarray(bad["scenario"], dtype=object)
     base = np.array([ctx.base_of.get(str(s), "") for s in scen.tolist()], dtype=object)
     keys = pd.MultiIndex.from_arrays([base, bad["fault_bus_name"], bad["fault_type"],
@@ -89,20 +102,13 @@ def blind_spots(ctx: CheckContext, bad: dict[str, np.ndarray], margins: pd.DataF
     fuse = np.array([d in devices and kind_of(devices[d]).role == "fuse"
                      for d in np.asarray(bad["device"]).tolist()], bool)
     pre = (base != "") & (base != scen) & np.isfinite(r_base) & cannot_operate(r_base, fuse)
-    if not pre.any():
-        return pre, notes
     settings = (getattr(ctx, "cache", None) or {}).get(DIRECTIONAL_SETTINGS) or {}
-    for j in np.flatnonzero(pre).tolist():
-        dev = str(bad["device"][j])
-        head = (f"; without V2G {dev} cannot operate for this fault either (it sees "
-                f"{r_base[j]:.2f} × its pickup there)")
-        why = (_directional_why(ctx, settings[dev], dev, str(base[j]), str(scen[j]),
-                                {k: bad[k][j] for k in ("fault_bus_name", "fault_type", "case",
-                                                        "factor")})
-               if dev in settings else "")
-        notes[j] = (f"{head}: a blind spot there without V2G, not V2G's deficit — V2G takes "
-                    f"away no element that operated (attributed pre-existing){why}")
-    return pre, notes
+    dev = np.asarray(bad["device"]).astype(str)
+    for j in np.flatnonzero(pre & np.isin(dev, list(settings))).tolist():
+        why[j] = _directional_why(ctx, settings[dev[j]], dev[j], str(base[j]), str(scen[j]),
+                                  {k: bad[k][j] for k in ("fault_bus_name", "fault_type",
+                                                          "case", "factor")})
+    return pre, np.where(pre, r_base, np.nan), why
 
 
 def _rows_of(ctx: CheckContext, dev: str, scenarios: list[str], fault: dict[str, Any]

@@ -184,12 +184,13 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         # a device that does not operate at all: who clears the fault alone (rev37a F8)
         alone = alone_notes(ctx, bad["scenario"], bad["device"], fault_bus,
                             bad["fault_type"], bad["case"])
-        # blind without V2G too: pre-existing, which element and why (rev50a #2)
-        blind, blind_notes = blind_spots(ctx, bad, ctx.cache.get(_MARGINS_KEY))
-        if held.any() or blind.any():  # the directional control's reason first (W-new1)
-            alone = np.array([HELD_NOTES[h] + b + a for h, b, a in zip(
-                held.tolist(), blind_notes.tolist(), alone.tolist(), strict=True)],
-                dtype=object)
+        if held.any():  # the directional control's reason first (ver41 W-new1)
+            alone = np.array([HELD_NOTES[h] + a for h, a in zip(held.tolist(), alone.tolist(),
+                                                          strict=True)], dtype=object)
+        # blind without V2G too: pre-existing, which element and why (rev50a #2); its note
+        # written when the message is read (.reach_text)
+        blind, bad["blind_ratio"], bad["blind_why"] = blind_spots(
+            ctx, bad, ctx.cache.get(_MARGINS_KEY))
         said = (bad["fault_bus_name"] if not any(where) else np.array(
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
