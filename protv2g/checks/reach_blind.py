@@ -104,21 +104,21 @@ def blind_spots(ctx: CheckContext, bad: dict[str, np.ndarray], margins: pd.DataF
     pre = (base != "") & (base != scen) & np.isfinite(r_base) & cannot_operate(r_base, fuse)
     settings = (getattr(ctx, "cache", None) or {}).get(DIRECTIONAL_SETTINGS) or {}
     dev = np.asarray(bad["device"]).astype(str)
-    for j in np.flatnonzero(pre & np.isin(dev, list(settings))).tolist():
-        why[j] = _directional_why(ctx, settings[dev[j]], dev[j], str(base[j]), str(scen[j]),
-                                  {k: bad[k][j] for k in ("fault_bus_name", "fault_type",
-                                                          "case", "factor")})
+    at = np.flatnonzero(pre & np.isin(dev, list(settings)))
+    for d in dict.fromkeys(dev[at].tolist()):  # one decision per relay, all its rows at once
+        mine = at[dev[at] == d]
+        why[mine] = _directional_why(ctx, settings[d], d, base[mine], scen[mine],
+                                     {k: np.asarray(bad[k])[mine] for k in (
+                                         "fault_bus_name", "fault_type", "case", "factor")})
     return pre, np.where(pre, r_base, np.nan), why
 
 
-def _rows_of(ctx: CheckContext, dev: str, scenarios: list[str], fault: dict[str, Any]
-             ) -> pd.DataFrame:
-    """The checks' fault-table rows of ``dev`` at ``fault`` in ``scenarios`` (in that order;
-    a scenario without a row left out). The device's rows are indexed once per context
-    (``ctx.cache``): a study with many blind rows asks row by row."""
+def _positions(ctx: CheckContext, dev: str, scenarios: np.ndarray, fault: dict[str, Any]
+               ) -> np.ndarray:
+    """Positions in the checks' fault table of ``dev``'s rows at each ``fault`` (arrays by
+    row) in ``scenarios`` (-1 where there is none). The device's rows are indexed once per
+    context (``ctx.cache``)."""
     f = ctx.faults
-    if f is None:
-        return pd.DataFrame()
     key = ("C5 blind rows", dev)
     index = ctx.cache.get(key)
     if index is None:
@@ -126,31 +126,42 @@ def _rows_of(ctx: CheckContext, dev: str, scenarios: list[str], fault: dict[str,
         cols = [f[c].astype(str).to_numpy()[at] for c in _FAULT_KEY if c != "device"]
         pairs = list(zip(zip(*cols, strict=True), at.tolist(), strict=True))
         index = ctx.cache[key] = dict(reversed(pairs))  # the first row of a key
-    want = [(s, str(fault["fault_bus_name"]), str(fault["fault_type"]), str(fault["case"]))
-            for s in scenarios]
-    pos = [index[k] for k in want if k in index]
-    return f.iloc[pos].reset_index(drop=True)
+    want = zip(np.asarray(scenarios).astype(str).tolist(),
+               *(np.asarray(fault[k]).astype(str).tolist()
+                 for k in ("fault_bus_name", "fault_type", "case")), strict=True)
+    return np.array([index.get(k, -1) for k in want], dtype=np.int64)
 
 
-def _directional_why(ctx: CheckContext, s: Any, dev: str, base: str, scenario: str,
-                     fault: dict[str, Any]) -> str:
-    """What each element of the forward-directional relay ``dev`` (settings ``s``) does at
-    ``fault`` without V2G and with it (first cycle), and the element to look at."""
+def _directional_why(ctx: CheckContext, s: Any, dev: str, base: np.ndarray,
+                     scenario: np.ndarray, fault: dict[str, Any]) -> np.ndarray:
+    """Per row (arrays ``base``, ``scenario`` and ``fault``'s): what each element of the
+    forward-directional relay ``dev`` (settings ``s``) does at the fault without V2G and with
+    it (first cycle), and the element to look at — one decision over all the rows (a hosting
+    search runs the checks hundreds of times)."""
     from protv2g.directional.decide import control
     from protv2g.directional.evaluate import _device_elements
 
-    rows = _rows_of(ctx, dev, [base, scenario], fault)
-    if len(rows) != 2:
-        return ""
+    n = len(base)
+    out = np.full(n, "", dtype=object)
+    if ctx.faults is None or not n:
+        return out
+    pos_b, pos_v = _positions(ctx, dev, base, fault), _positions(ctx, dev, scenario, fault)
+    ok = np.flatnonzero((pos_b >= 0) & (pos_v >= 0))
+    if not len(ok):
+        return out
+    rows = ctx.faults.iloc[np.stack([pos_b[ok], pos_v[ok]], -1).ravel()].reset_index(drop=True)
     site = ctx.study.device_sites[dev]
     memory = relay_memory_pu(ctx.study, [dev], getattr(ctx, "v1_pre_pu", None))
     p, elements = _device_elements(rows, ctx.study.feeder, site, s, memory)
     c = control(p, s, elements, (getattr(ctx, "devices", None) or {}).get(dev))
     v0_pu = np.abs(p.v012_v[:, 0]) / p.v_base_v
-    said = [_element_text(c, elements, s, v0_pu, k) for k in range(2)]
-    fix = _fix_text(c, s, float(fault["factor"]), str(fault["fault_type"]))
-    return (f"; first cycle (the decision the relay seals in), without V2G: {said[0]}; "
-            f"with V2G: {said[1]}{fix}")
+    for i, j in enumerate(ok.tolist()):
+        kb, kv = 2 * i, 2 * i + 1
+        fix = _fix_text(c, s, float(fault["factor"][j]), str(fault["fault_type"][j]), kb, kv)
+        out[j] = (f"; first cycle (the decision the relay seals in), without V2G: "
+                  f"{_element_text(c, elements, s, v0_pu, kb)}; with V2G: "
+                  f"{_element_text(c, elements, s, v0_pu, kv)}{fix}")
+    return out
 
 
 def _element_text(c: Any, elements: dict, s: Any, v0_pu: np.ndarray, k: int) -> str:
@@ -188,21 +199,22 @@ def _element_text(c: Any, elements: dict, s: Any, v0_pu: np.ndarray, k: int) -> 
     return "; ".join(parts)
 
 
-def _fix_text(c: Any, s: Any, factor: float, fault_type: str) -> str:
-    """No pickup clears a fault the directional control does not release (with V2G, row 1
-    of ``c``): the polarising / ground element, with the 51G pickup the fault's 3I0
-    (without V2G and with it, first cycle: the smaller) allows; at a phase fault the 67P's
-    polarising. Empty where the element the fault needs is released with V2G."""
+def _fix_text(c: Any, s: Any, factor: float, fault_type: str, kb: int, kv: int) -> str:
+    """No pickup clears a fault the directional control does not release (with V2G, row
+    ``kv`` of ``c``; without, ``kb``): the polarising / ground element, with the 51G
+    pickup the fault's 3I0 (without V2G and with it, first cycle: the smaller) allows; at
+    a phase fault the 67P's polarising. Empty where the element the fault needs is
+    released with V2G."""
     ground = fault_type.upper().startswith(("SLG", "LLG")) and "G" in c.declared
-    if ground and str(c.declared["G"][1]) == "forward":
+    if ground and str(c.declared["G"][kv]) == "forward":
         return ""  # its 51G is released with V2G: a lower pickup is the ordinary move
     if not ground:
-        if any(str(c.declared[ph][1]) == "forward" for ph in "abc"):
+        if any(str(c.declared[ph][kv]) == "forward" for ph in "abc"):
             return ""
         return ("; no pickup clears it while the directional control does not release the "
                 "elements: look at the 67P's polarising (directional.memory, "
                 "phase_min_polarising_pu) or 32Q (directional.phase_elements: [32Q])")
-    i_g = float(np.min(c.current_a["G"]))
+    i_g = float(min(c.current_a["G"][kb], c.current_a["G"][kv]))
     return (f"; no pickup clears it while the directional control does not release the "
             f"element: look at the polarising/ground element — the 67N's minimum |V0| "
             f"(directional.ground_min_polarising_pu, {s.min_pol_ground_pu:g} pu), 32V or 32Q "
