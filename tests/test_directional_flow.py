@@ -72,7 +72,7 @@ def test_a_given_32_element_is_judged_in_mw(hand) -> None:
     s = _with(hand, R3={"directional": {"reverse_power_pickup_mw": 0.5}})
     c9 = _c9(s, _flow(150.0))
     mw = c9[c9.margin_unit == "MW"].iloc[0]
-    assert mw.status == "warn" and mw.margin == pytest.approx(-0.7)
+    assert mw.status == "fail" and mw.margin == pytest.approx(-0.7)
     assert mw.t_device_s == pytest.approx(2.0) and mw.limit == pytest.approx(0.5)
     assert "its 32 reverse-power element picks up on 1.20 MW (pickup 0.5 MW)" in mw.message
     amp = c9[c9.margin_unit == "A"].iloc[0]
@@ -80,6 +80,22 @@ def test_a_given_32_element_is_judged_in_mw(hand) -> None:
     low = _c9(s, _flow(40.0, p_rev_mw=-0.3))
     mw = low[low.margin_unit == "MW"].iloc[0]
     assert mw.status == "info" and mw.margin == pytest.approx(0.2)
+
+
+def test_a_32_that_picks_up_on_the_export_fails_and_says_what_it_disconnects(hand) -> None:
+    """rev50a #6 (IEEE 123 R-L58: 32 pickup 0.3 MW, 0.73 MW of export through it, a
+    ``warn``): a 32 that operates on sustained V2G export trips its relay every export period
+    — ``fail``, caused by V2G (no reversal in the base case: ``new``), naming the load the
+    relay carries without V2G at the same step (1.0 MW forward in the base case: 1,000 kW),
+    the sites behind it and the fix at the largest export through it (1.20 MW). The old
+    code: ``warn``, "picks up … and operates after 2 s" and nothing else."""
+    s = _with(hand, R3={"directional": {"reverse_power_pickup_mw": 0.5}})
+    mw = _c9(s, _flow(150.0)).query("margin_unit == 'MW'").iloc[0]
+    assert (mw.status, mw.attribution) == ("fail", "new")
+    assert "disconnecting the 1,000 kW of load it carries without V2G" in mw.message
+    assert "V2G site(s) behind it" not in mw.message  # the site (bus 1) is not behind R3
+    assert "set the 32 pickup above the largest export through R3" in mw.message
+    assert "1.20 MW, or block the 32 while the feeder exports" in mw.message
 
 
 def test_reverse_power_is_a_finding_apart_from_fails_to_trip(hand) -> None:

@@ -236,6 +236,14 @@ def directional_table(ctx: CheckContext) -> pd.DataFrame:
     return out
 
 
+#: The charger stage of the current C9's fault rows quote (review rev50a #7d: C5's row of
+#: the same fault gives the sustained stage's 3I0, 136.98 A, C9's the first cycle's, 150.42 A,
+#: and neither said which): the directional decision and its operating current are the first
+#: cycle's (module docstring); the operate time runs through the stages.
+FIRST_CYCLE_WORDS = ("first cycle of the chargers' contribution, on which the directional "
+                     "decision is made; C5 judges a time-delayed element on the sustained stage")
+
+
 def _name(r: Any) -> str:
     return f"{r.element}-{r.phase}" if r.phase else str(r.element)
 
@@ -251,7 +259,8 @@ def _message(ctx: CheckContext, r: Any, zone: str = "in its zone") -> str:
                     else f"no modelled device clears it (assumed cleared in "
                          f"{r.t_clear_s:.3g} s: directional.unmodelled_clearing_time_s)"))
         return (f"{head}: its {r.controls} trips in {r.t_operate_s:.3g} s on "
-                f"{r.oc_current_a:.0f} A (pickup {r.oc_pickup_a:.0f} A); {by}")
+                f"{r.oc_current_a:.0f} A ({FIRST_CYCLE_WORDS}; pickup {r.oc_pickup_a:.0f} A)"
+                f"; {by}")
     why = ""
     if r.declared_direction == Direction.NONE.value:
         what = "|3V0|" if r.element == "67N" else "|Vpol|"
@@ -259,7 +268,8 @@ def _message(ctx: CheckContext, r: Any, zone: str = "in its zone") -> str:
                if r.low_polarising and not r.memory_used else
                " (its supervision does not pick up)")
     return (f"{head}{why}, {zone}: the relay never trips although its {r.controls} picks "
-            f"up on {r.oc_current_a:.0f} A (without directional control it would trip in "
+            f"up on {r.oc_current_a:.0f} A ({FIRST_CYCLE_WORDS}; without directional "
+            "control it would trip in "
             f"{r.relay_t_nondirectional_s:.3g} s)")
 
 

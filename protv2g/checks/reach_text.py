@@ -10,6 +10,7 @@ from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
 from protv2g.checks.fuse_gg_limits import gg_band
 from protv2g.checks.fuse_gg_remedy import gg_remedies, gg_windows
+from protv2g.checks.reach_blind import blind_note
 from protv2g.checks.reach_regulators import regulator_notes
 from protv2g.checks.reach_stage import FIRST_CYCLE
 from protv2g.devices.kinds import kind_of
@@ -172,6 +173,10 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     regs = regulator_notes(ctx, sc_names.tolist(), texts[2][1].tolist())
     if any(regs.ravel().tolist()):
         args["regulators"] = regs
+    blind = bad.get("blind_ratio")
+    if blind is not None and np.isfinite(np.asarray(blind, float)).any():
+        # per row: blind without V2G too (.reach_blind), written when read
+        args["blind"] = (np.asarray(blind, float), np.asarray(bad["blind_why"], dtype=object))
     alone = bad.get("alone")
     if alone is not None and any(np.asarray(alone, dtype=object).tolist()):
         # per row: the device does not operate at all, its backup clears alone (.reach_alone)
@@ -266,6 +271,10 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
                 if "regulators" in args else [""] * len(at))
         if "alone" in args:  # after the rule's figures, with the regulator note
             regs = [r + a for r, a in zip(regs, args["alone"][at].tolist(), strict=True)]
+        if "blind" in args:  # blind without V2G too (.reach_blind)
+            ratio, why = args["blind"][0][at].tolist(), args["blind"][1][at].tolist()
+            regs = [r if q != q else r + blind_note(dv, q, w)
+                    for r, dv, q, w in zip(regs, d, ratio, why, strict=True)]
         if fz is not None and (gg := np.flatnonzero(fz == 2)).size:  # a gG link's remedy
             rem = gg_remedies(args.get("gg", {}), args["texts"][0][1].tolist(),
                               args["texts"][0][0][at[gg]], args["numbers"][0][at[gg]])

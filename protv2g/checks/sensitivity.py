@@ -73,6 +73,7 @@ from protv2g.checks.equipment_rows import reach_equipment
 from protv2g.checks.fuse_gg_limits import reach_units
 from protv2g.checks.ground_limited import GROUND_LIMITED
 from protv2g.checks.reach_alone import alone_notes
+from protv2g.checks.reach_blind import blind_spots
 from protv2g.checks.reach_closest import CLOSEST_KEY, closest_pass
 from protv2g.checks.reach_drop import _reach_drop
 from protv2g.checks.reach_fuse_named import behind_unmodelled_fuse
@@ -186,6 +187,10 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         if held.any():  # the directional control's reason first (ver41 W-new1)
             alone = np.array([HELD_NOTES[h] + a for h, a in zip(held.tolist(), alone.tolist(),
                                                           strict=True)], dtype=object)
+        # blind without V2G too: pre-existing, which element and why (rev50a #2); its note
+        # written when the message is read (.reach_text)
+        blind, bad["blind_ratio"], bad["blind_why"] = blind_spots(
+            ctx, bad, ctx.cache.get(_MARGINS_KEY))
         said = (bad["fault_bus_name"] if not any(where) else np.array(
             [f"{b}{w}" for b, w in zip(bad["fault_bus_name"].tolist(), where, strict=True)],
             dtype=object))
@@ -207,7 +212,11 @@ def check_sensitivity(ctx: CheckContext) -> pd.DataFrame:
         reach_equipment(ctx, rows[-1], fault_bus, bad, ctx.cache.get(_MARGINS_KEY))
         if limited.any():  # by design: its own message, pre-existing (.reach_ground_limited)
             by_design_rows(rows[-1], limited, by_design)
-        del bad, zone, element
+        if blind.any():  # the device is blind without V2G: pre-existing (.reach_blind)
+            att = rows[-1]["attribution"].astype(object).fillna("").to_numpy(dtype=object)
+            rows[-1]["attribution"] = np.where(blind & (att == ""), "pre-existing",
+                                               att).astype(object)
+        del bad, zone, element, blind
     else:
         del m
     drop[REACH_KEY] = np.full(len(drop), 2, dtype=np.int8)

@@ -52,6 +52,7 @@ from protv2g.checks.fuse_saving_range import is_ground_fault
 from protv2g.criteria import MarginUnit
 from protv2g.recommend.candidates import Change, Family, _change, _lower, _rel
 from protv2g.recommend.evaluator import _identity
+from protv2g.recommend.reach_unreleased import unreleased, unreleased_text
 from protv2g.recommend.steps import SettingSteps, settings_steps
 from protv2g.recommend.window import (
     WINDOW_MARGIN,
@@ -155,7 +156,9 @@ def reach_limits(finding: Mapping[str, Any], evidence: pd.DataFrame, dev: Any,
     failing = (ev["status"].astype(str) == "fail").to_numpy()
     out = []
     for el in ("phase", "ground"):
-        at = (element == el) & np.isfinite(i_op) & np.isfinite(factor) & (factor > 0)
+        # a row at 0 A (no element released: rev50a #2) bounds no pickup (:func:`unreleased`)
+        at = (element == el) & np.isfinite(i_op) & (i_op > 0) & np.isfinite(factor) \
+            & (factor > 0)
         field = _FIELDS[dev.kind][el]
         present = getattr(dev, field, None)
         if not at.any() or present is None:
@@ -284,6 +287,9 @@ class ReachFacts:
     flow_device: pd.DataFrame | None
     c8_factor: float
     findings: pd.DataFrame | None = None
+    #: The study's fault tables (``FaultTables`` or the device table; None: not known): the
+    #: 3I0 of the faults no pickup clears (:func:`unreleased_text`).
+    faults: Any = None
     #: identity → id of :attr:`findings` (made at the first use)
     _ids: dict[str, str] | None = field(default=None, init=False, repr=False)
 
@@ -319,9 +325,12 @@ class ReachFacts:
         finding is not a C5 finding of a relay or recloser). A window is never called "no
         setting change" (review rev32a W7)."""
         lims = self.limits(finding, devices)
-        if not lims:
+        dev = next((d for d in devices if d.name == str(finding.get("device"))), None)
+        zero = (unreleased(self._own(finding), self.evidence)
+                if dev is not None and dev.kind in _FIELDS else pd.DataFrame())
+        if not lims and not len(zero):
             return ""
-        parts = []
+        parts = [unreleased_text(zero, dev, self.faults)] if len(zero) else []
         for lim in lims:
             if not lim.feasible:
                 parts.append("no pickup satisfies both C5 and C8 — " + lim.text()

@@ -245,7 +245,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
     k8 = doc.checks.load_pickup_factor
     # the C5 limits read the before evidence by each finding's identity: the current
     # findings are renumbered as changes are accepted (review rev33a R39)
-    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8, before.findings)
+    c5 = ReachFacts(evidence, (tables or {}).get("device"), k8, before.findings,
+                    ev.device_faults)
     loads = DeviceLoads.of(c5.flow_device)  # C8's currents per device, for the margins
     controls = device_controls(tables)
     cands = {k: candidates(cur.loc[k].to_dict(), doc.devices, doc.v2g_sites, study.library,
