@@ -45,10 +45,6 @@ idle time in its message and the transformer's connection, a neutral impedance o
 the remedy, not an export limit (:mod:`protv2g.checks.equipment_rows`, review rev36a M1:
 IEEE 8500's head 51G on 1,139 A of the depot YNd's 3I0 for a substation-bus ground fault).
 
-Every candidate device C6 judges also gets ``info`` rows: its worst fed-back phase current
-and 3I0 over the faults tried, against its pickups (:mod:`.sympathetic_seen`, review rev50a
-#7b: "C6 passed" showed no row, so nothing said what was tried).
-
 References
 ----------
 IEEE Std 1547.2-2023 §8.3 (sympathetic tripping of adjacent feeders by DER infeed);
@@ -77,7 +73,6 @@ from protv2g.checks._rows import column_at
 from protv2g.checks.equipment_rows import mark_rows, sympathetic_idle
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
-from protv2g.checks.sympathetic_seen import fed_back_seen
 from protv2g.checks.sympathetic_text import fed_back_texts
 from protv2g.checks.tolerance import (
     combine_boundaries,
@@ -205,10 +200,8 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     cand = cand[cand.device.isin(list(ctx.devices)) & ~cand.device.isin(list(directional))]
     if cand.empty:
         return concat(rows)
-    tried: list[pd.DataFrame] = []  # the candidate rows C6 judged: its info rows (rev50a #7b)
-    rows.append(_substation_rows(ctx, cand, tried))
+    rows.append(_substation_rows(ctx, cand))
     m = _candidate_rows(ctx, cand)
-    rows.append(fed_back_seen(ctx, [*tried, m]))
     cti, rule_src, tol, bnd = _intervals(ctx, m)
     t = m.t_op_s.to_numpy(dtype=float)
     margin = t - m.t_clear_s.to_numpy(dtype=float) - cti
@@ -372,11 +365,9 @@ def _intervals(ctx: CheckContext, m: pd.DataFrame
     return cti, src, rss(tol_c, tol_k), combine_boundaries(bnd_c, bnd_k)
 
 
-def _substation_rows(ctx: CheckContext, cand: pd.DataFrame,
-                     tried: list[pd.DataFrame] | None = None) -> pd.DataFrame:
+def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
     """C6 rows for faults no modelled device clears (the substation bus and upstream): the
-    candidates fed back there against the substation's own protection (module docstring);
-    the candidates' rows appended to ``tried``."""
+    candidates fed back there against the substation's own protection (module docstring)."""
     f = ctx.faults
     served = pd.unique(_substation_paths(ctx).fault_bus)
     buses = pd.unique(f.fault_bus)
@@ -390,8 +381,6 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame,
     at = np.flatnonzero(f.fault_bus.isin(off).to_numpy())
     m = cand.merge(pd.DataFrame({c: f[c].iloc[at] for c in [*_KEYS, *cols]}),
                    on=["fault_bus", "device"])
-    if tried is not None:
-        tried.append(m)
     t = m.t_op_s.to_numpy(dtype=float)
     given = ctx.thresholds.substation_clearing_s
     t_clear = float(given) if given is not None else SUBSTATION_CLEARING_BRACKET_S[1]
