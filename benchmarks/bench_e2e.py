@@ -958,6 +958,20 @@ solved only where the low bracket's sustained limit bound, 94,019 of 100,000 fau
 copied: its solve 0.29–0.34 → 0.12–0.14 s measured alone, below the stage's scatter), checks
 3.52 / 3.33 → 3.56 / 3.28, workbook 6.72 / 6.42 → 6.11 / 5.80 s CPU, peak +679 / +693 → +686 /
 +677 MB; 14,216 rows, 99 findings both.
+
+**Session 50** (#21, 2026-12-07 22:02–22:20 UTC, this script, main at d0d11031 and b6455b2d
+from two worktrees with warm numba caches, load 2.4–4 with a clean-clone CI running; CPU =
+user + system). IEEE 8500 (two pairs, the second alternated): compute 11.45 / 9.30 → 10.26 /
+**8.49 s CPU** (pair 2: faults 1.80 → 1.67, flows 4.18 → 4.21, checks 3.21 → **2.52**, gate 0.11 →
+0.10) against OpenDSS's 1.95 / 1.93 and 2.08 / 1.85 s: **5.9× / 4.8× → 4.9× / 4.6×** (target ≤ 3×);
+22,784 → 22,789 rows (C8 rows at the regulators' rest point), 84 findings, gate FAIL in all four.
+Checks (``chk50``): ``der_table`` reads the faults stage's compile (script-derived values shared
+by a model's copies: 0.28 → 0.006 s), the stand-ins in one pass, the default-rated lines cached
+once. Flows: ``c8t50``'s held-tap solves for C8 rows near their limit, 197 → 212 solves (≈ +0.2 s).
+Workbook 7.11 / 6.69 → 6.76 / 5.96 s CPU (``wbk50``: hyperlinks as text, formats once per table;
+byte-identical workbooks). 10,000 buses (one pair): compute 5.83 → 6.14 s CPU (checks 3.24 →
+3.57: the C12 site drivers, ``c12d50``, +0.33–0.38 s), workbook 5.96 → 5.69 s CPU, peak +682 →
++687 MB; 14,216 rows, 99 findings both.
 """
 
 from __future__ import annotations
