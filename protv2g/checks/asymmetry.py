@@ -12,8 +12,9 @@ from protv2g.engine.asymmetry import (
     dss_driving_point_x_r,
     kappa_iec60909,
     peak_current_ka,
+    rating_x_r_default,
 )
 
 __all__ = ["dss_driving_point_x_r", "kappa_iec60909", "peak_current_ka", "asym_rms_factor",
            "asym_rms_ka", "driving_point_x_r", "METHOD_B_MESHED_FACTOR", "KAPPA_MAX",
-           "RATING_X_R_DEFAULT"]
+           "RATING_X_R_DEFAULT", "rating_x_r_default"]

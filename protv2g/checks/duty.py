@@ -12,9 +12,11 @@ fault — the faults include the close-in position just past the device
 interrupting rating on the **basis of the rating** (``interrupting_rating_basis``):
 
 * ``sym`` (default; breakers IEEE C37.04/C37.06, reclosers C37.60, fuses rated
-  symmetrical): the rating holds up to the rating's test X/R (``rating_x_r``, default 17 =
-  45 ms dc time constant at 60 Hz). Above it the symmetrical current is raised by the ratio of
-  the asymmetric factors (IEEE C37.010-1999 §5.3, the X/R multiplying factor):
+  symmetrical): the rating holds up to the rating's test X/R (``rating_x_r``, default the
+  standard 45 ms dc time constant's: 17 at 60 Hz, 14.1 at 50 Hz, IEC 62271-100 §4.101.2:
+  :func:`protv2g.engine.asymmetry.rating_x_r_default`). Above it the symmetrical current is
+  raised by the ratio of the asymmetric factors (IEEE C37.010-1999 §5.3, the X/R
+  multiplying factor):
   ``I_duty = max(I_sym, I_asym(t)/S(X/R_rating, t))``;
 * ``asym`` (a total-rms rating, e.g. some expulsion-fuse cutouts): ``I_duty = I_asym(t)``,
 
@@ -24,9 +26,9 @@ amperes at the test X/R, tested per C37.41), ``sym`` for an IEC 60269 fuse (gG a
 IEC 60269 links: the rated breaking capacity is a prospective current, the r.m.s. value of its
 a.c. component, IEC 60269-1 — :func:`protv2g.study.fuse_standard.with_iec_fuse_basis`, applied
 at loading, so the row's ``rating_basis`` says which was used). On ``sym`` the X/R clause
-above holds with ``rating_x_r`` (default 17, IEEE's; an IEC 60269 breaking test is made at a
-power factor 0.1–0.2, X/R ≈ 5–10, recalled: give ``rating_x_r`` for the fuse's own test X/R,
-a lower value being the conservative one),
+above holds with ``rating_x_r`` (default the 45 ms constant's X/R; an IEC 60269 breaking
+test is made at a power factor 0.1–0.2, X/R ≈ 5–10, recalled: give ``rating_x_r`` for the
+fuse's own test X/R, a lower value being the conservative one),
 
 with ``t`` half a cycle (the first-cycle current: the earliest contact parting, the
 conservative end) and ``I_asym`` from :func:`protv2g.checks.asymmetry.asym_rms_ka`: the
@@ -136,7 +138,8 @@ __all__ = ["check_duty", "duty_frame", "KnownDuty", "RATING_X_R_DEFAULT", "DUTY_
 
 _DUTY_SOURCE = ("IEEE C37.010-1999 §5.3 (symmetrical rating above its X/R; asymmetrical rms); "
                 "IEC 60909-0:2016 §8.1 (peak factor κ); rating X/R: the device's rating_x_r or "
-                "17 (C37.04/C37.06 45 ms at 60 Hz); symmetrical current: " + IEC_SUM_SOURCE)
+                "the 45 ms dc time constant's (C37.04/C37.06, IEC 62271-100 §4.101.2: 17 at 60 Hz, "
+                "14.1 at 50 Hz); symmetrical current: " + IEC_SUM_SOURCE)
 
 
 #: ``mechanism`` of C7's two bases.

@@ -23,6 +23,7 @@ from protv2g.checks.asymmetry import (
     driving_point_x_r,
     kappa_iec60909,
     peak_current_ka,
+    rating_x_r_default,
 )
 from protv2g.checks.converter_sum import (
     GRID_COLUMNS,
@@ -183,8 +184,11 @@ def _duty_frame(study: Any, faults: pd.DataFrame, base_of: dict[str, str],
                                      x_r, t_s, f_hz)
     devices = {d.name: d for d in study.document.devices}
     worst["rating_basis"] = worst.device.map(lambda n: devices[n].interrupting_rating_basis)
+    # the device's own test X/R, else the standard 45 ms dc time constant at the feeder's
+    # frequency (17 at 60 Hz, 14.1 at 50 Hz: review rev51 #7a)
+    x_r_std = rating_x_r_default(f_hz)
     worst["rating_x_r"] = worst.device.map(
-        lambda n: devices[n].rating_x_r or RATING_X_R_DEFAULT).astype(float)
+        lambda n: devices[n].rating_x_r or x_r_std).astype(float)
     s_rating = asym_rms_factor(worst.rating_x_r.to_numpy(), t_s, f_hz)
     sym_equiv = np.maximum(worst.i_max_ka.to_numpy(), worst.i_asym_ka.to_numpy() / s_rating)
     worst["i_duty_ka"] = np.where(worst.rating_basis == "asym", worst.i_asym_ka, sym_equiv)

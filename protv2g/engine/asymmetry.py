@@ -41,7 +41,8 @@ from protv2g.units import Case, Method
 
 __all__ = ["dss_driving_point_x_r",
            "kappa_iec60909", "peak_current_ka", "asym_rms_factor", "asym_rms_ka",
-           "driving_point_x_r", "METHOD_B_MESHED_FACTOR", "KAPPA_MAX", "RATING_X_R_DEFAULT"]
+           "driving_point_x_r", "METHOD_B_MESHED_FACTOR", "KAPPA_MAX", "RATING_X_R_DEFAULT",
+           "RATING_DC_TIME_CONSTANT_S", "rating_x_r_default"]
 
 FloatArray = NDArray[np.float64]
 
@@ -49,9 +50,26 @@ FloatArray = NDArray[np.float64]
 METHOD_B_MESHED_FACTOR = 1.15
 #: Upper limit of κ_b in high-voltage networks (IEC 60909-0:2016 §8.1.3.2).
 KAPPA_MAX = 2.0
-#: X/R up to which a symmetrical rating holds when the device does not state its own:
-#: IEEE C37.04/C37.06 standard dc time constant 45 ms → X/R = 2π·60·0.045 ≈ 17 (recalled).
+#: X/R up to which a symmetrical rating holds when the device does not state its own, at
+#: 60 Hz: IEEE C37.04/C37.06 standard dc time constant 45 ms → X/R = 2π·60·0.045 ≈ 17
+#: (recalled). The frequency's own figure: :func:`rating_x_r_default`.
 RATING_X_R_DEFAULT = 17.0
+#: The standard dc time constant of a breaker's rated short-circuit breaking current, s:
+#: IEEE C37.04 / IEC 62271-100 §4.101.2 (45 ms at 50 and 60 Hz alike).
+RATING_DC_TIME_CONSTANT_S = 0.045
+
+
+def rating_x_r_default(f_hz: float) -> float:
+    """X/R up to which a symmetrical interrupting rating holds when the device states none:
+    the standard dc time constant :data:`RATING_DC_TIME_CONSTANT_S` (45 ms, IEEE C37.04 /
+    IEC 62271-100 §4.101.2) as ``X/R = 2π·f·τ``, to one decimal — 17.0 at 60 Hz (IEEE's
+    figure, :data:`RATING_X_R_DEFAULT`), 14.1 at 50 Hz (review rev51 #7a: a 50 Hz study was
+    rated on the 60 Hz 17).
+
+    >>> rating_x_r_default(60.0), rating_x_r_default(50.0)
+    (17.0, 14.1)
+    """
+    return round(2.0 * np.pi * float(f_hz) * RATING_DC_TIME_CONSTANT_S, 1)
 
 
 def kappa_iec60909(r_over_x: ArrayLike) -> FloatArray:

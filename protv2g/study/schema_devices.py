@@ -33,8 +33,9 @@ class _DeviceBase(_Model):
     location: Location
     interrupting_rating_ka: PositiveFloat | None = None
     # #17 duty (C7): the basis of the interrupting rating — rated symmetrical current valid up
-    # to the rating's test X/R (``rating_x_r``, default 17: IEEE C37.04/C37.06 45 ms DC time
-    # constant at 60 Hz), or an asymmetrical (total first-cycle rms) current
+    # to the rating's test X/R (``rating_x_r``, default the 45 ms DC time constant's, IEEE
+    # C37.04/C37.06, IEC 62271-100: 17 at 60 Hz, 14.1 at 50 Hz), or an asymmetrical (total
+    # first-cycle rms) current
     interrupting_rating_basis: Literal["sym", "asym"] = "sym"
     rating_x_r: PositiveFloat | None = None
 

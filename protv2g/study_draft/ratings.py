@@ -64,9 +64,9 @@ from typing import Any
 import numpy as np
 
 from protv2g.engine.asymmetry import (
-    RATING_X_R_DEFAULT,
     asym_rms_factor,
     dss_driving_point_x_r,
+    rating_x_r_default,
 )
 from protv2g.study_draft.writer import todo
 from protv2g.topology_reach import LOW_VOLTAGE_KV
@@ -248,8 +248,9 @@ def r10_rating_ka(i_ka: float) -> float:
 
 def duty_factor(x_r: float, basis: str, f_hz: float) -> float:
     """C7's duty over the symmetrical current at a fault of ``x_r`` (IEEE C37.010-1999 §5.3,
-    half a cycle, :mod:`protv2g.checks.duty`): a ``sym`` rating holds up to X/R 17
-    (:data:`~protv2g.engine.asymmetry.RATING_X_R_DEFAULT`), above it the current is raised by the
+    half a cycle, :mod:`protv2g.checks.duty`): a ``sym`` rating holds up to the standard
+    45 ms dc time constant's X/R (17 at 60 Hz, 14.1 at 50 Hz:
+    :func:`~protv2g.engine.asymmetry.rating_x_r_default`), above it the current is raised by the
     ratio of the asymmetry factors; an ``asym`` rating meets the total rms current.
 
     >>> round(duty_factor(37.3, "sym", 60.0), 3), duty_factor(9.8, "sym", 60.0)
@@ -261,7 +262,7 @@ def duty_factor(x_r: float, basis: str, f_hz: float) -> float:
     s = float(asym_rms_factor(x_r, t_s, f_hz))
     if basis == "asym":
         return s
-    return max(1.0, s / float(asym_rms_factor(RATING_X_R_DEFAULT, t_s, f_hz)))
+    return max(1.0, s / float(asym_rms_factor(rating_x_r_default(f_hz), t_s, f_hz)))
 
 
 def device_rating(kind: str, kv_ll: float, i_ka: float, x_r: float = float("nan"),
