@@ -35,6 +35,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     warnings_ = plausibility_warnings(study) + sub_cycle_warnings(study)
     print(f"{args.study}: valid")
     _print_slips(warnings_)
+    # C12 on ANSI's limits on a 50 Hz feeder (review rev51 #4): run's Feeder warnings too
+    from protv2g.study.voltage_standard import feeder_voltage_standard_issues
+
+    for w in feeder_voltage_standard_issues(study.path, study.document, study.feeder):
+        print(f"warning: {w}")
     _print_stale(study)
     _print_todos(args.study, warnings_, study)
     return EXIT_OK

@@ -77,6 +77,7 @@ from protv2g.input_todo import (
     SITE_CRITERION_FIELDS,
     _Coded,
     _todo_sources,
+    default_threshold_sources,
     passing_at,
 )
 from protv2g.violations import CheckStatus
@@ -231,7 +232,9 @@ def _basis_sources(violations: pd.DataFrame, bases: InputBases
         on = rows.test("device", lambda t: t.lower() in trafos)
         rated |= crit_c12 & on & unit
     out[rated] = InputBasis.DEFAULT.value
-    margin = default_sources(violations, bases, rows)
+    # C10's defaults, and C12's ANSI limits left at the default on a 50 Hz feeder (rev51 #4)
+    margin = (default_sources(violations, bases, rows)
+              + default_threshold_sources(violations, bases, rows))
     for hit, _ in margin:
         out[hit] = InputBasis.DEFAULT.value
     sources = _todo_sources(violations, bases, rows)

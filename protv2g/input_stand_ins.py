@@ -22,6 +22,7 @@ from protv2g.feeder_load import feeder_has_load
 from protv2g.network.dss_ratings import default_rated_lines, default_rated_transformers
 from protv2g.scenarios import build_scenarios
 from protv2g.study.todos import DRAFTED_RELAY_MARK, drafted_relay_items, todo_items
+from protv2g.study.voltage_standard import ansi_defaults_off_standard
 from protv2g.units import LoadLevel
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
@@ -81,6 +82,12 @@ class InputBases:
         (init's ``checks.v_max_pu`` on a 50 Hz model): the rows it is the limit of rest on
         it (:data:`protv2g.input_todo.THRESHOLD_FIELDS`; review rev49a #5, LVTestCase: a C12
         fail at 1.076 pu against the drafted 1.05 named only the peak load).
+    default_checks : mapping of str to float
+        ``checks`` threshold → its value, for C12's voltage limits a 50 Hz study leaves at
+        protv2g's ANSI C84.1 default, neither given nor drafted
+        (:func:`protv2g.study.voltage_standard.ansi_defaults_off_standard`): the rows it is
+        the limit of rest on that tool default (review rev51 #4: a 50 Hz net's gate failed on
+        0.907 pu "on given data", where EN 50160 passes it).
     regulated_buses : frozenset of str
         Lower-case names of the buses an enabled RegControl regulates
         (:func:`protv2g.checks.flow_limit.regulated_buses`): a C12 row the regulator's
@@ -123,6 +130,7 @@ class InputBases:
     peak_load: bool = False
     regulated_buses: frozenset[str] = frozenset()
     todo_checks: Mapping[str, float] = field(default_factory=dict)
+    default_checks: Mapping[str, float] = field(default_factory=dict)
 
 
 #: The V2G site fields whose schema default a row may rest on (:attr:`InputBases.default_sites`):
@@ -241,9 +249,13 @@ def study_input_bases(study: Study, todo_fields: Iterable[str | Issue] | None = 
                       for m in (_CHECKS_FIELD.match(str(f)) for f in todo_fields)
                       if m is not None and isinstance(getattr(checks, m.group(1), None),
                                                       (int, float))}
+    feeder = model if model is not None else getattr(study, "net", None)
+    off_standard = ansi_defaults_off_standard(
+        checks, float(getattr(feeder, "f_hz", 60.0) or 60.0), todo_fields)
     return InputBases(lines, frozenset(whole), {k: frozenset(v) for k, v in fields.items()},
                       trafos, light, r_min, no_load, low_v, sites, margin,
-                      site_defaults(study, sites), peak, regulated, drafted_checks)
+                      site_defaults(study, sites), peak, regulated, drafted_checks,
+                      off_standard)
 
 
 def site_defaults(study: Study, drafted: Mapping[str, Iterable[str]] | None = None

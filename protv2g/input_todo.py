@@ -11,6 +11,8 @@ are tested once per distinct text (:class:`_Coded`). Split from :mod:`protv2g.in
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -22,7 +24,7 @@ from protv2g.text_codes import text_codes
 
 __all__ = ["CRITERION_FIELDS", "GROUND_FIELDS", "IN_SERVICE_FIELD", "LIGHT_LOAD_INPUT",
            "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "THRESHOLD_FIELDS",
-           "THRESHOLD_WORDS",
+           "THRESHOLD_WORDS", "DEFAULT_THRESHOLD_WORDS", "default_threshold_sources",
            "_Coded", "_held", "passing_at", "threshold_limits",
            "_todo_sources"]
 
@@ -81,6 +83,13 @@ THRESHOLD_FIELDS: dict[str, tuple[str, str, int]] = {
 }
 #: The words a drafted threshold's item ends with (:func:`passing_at` finds it by them).
 THRESHOLD_WORDS = "(drafted: TODO, the limit the row is judged against)"
+#: … and a threshold left at protv2g's ANSI C84.1 default on a 50 Hz feeder
+#: (:attr:`~protv2g.input_stand_ins.InputBases.default_checks`, review rev51 #4); "(the
+#: tool's default" marks it a default (:func:`protv2g.input_basis.names_default`); no "; "
+#: inside (the items of a row's ``input_todo`` are "; "-joined).
+DEFAULT_THRESHOLD_WORDS = ("(the tool's default, ANSI C84.1 Range A, on a 50 Hz feeder where "
+                           "EN 50160 allows 0.90–1.10 pu, the limit the row is judged "
+                           "against)")
 
 
 class _Coded:
@@ -200,27 +209,43 @@ def _todo_sources(violations: pd.DataFrame, bases: InputBases,
     return [(np.asarray(h, dtype=bool).reshape(n), t) for h, t in out]
 
 
-def _threshold_item(name: str, value: float) -> str:
-    """A drafted threshold's item: "checks.v_max_pu = 1.05 pu (drafted: TODO; …)"."""
+def _threshold_item(name: str, value: float, words: str = THRESHOLD_WORDS) -> str:
+    """A drafted threshold's item: "checks.v_max_pu = 1.05 pu (drafted: TODO; …)" (or with
+    ``words`` :data:`DEFAULT_THRESHOLD_WORDS`, a tool default's)."""
     unit = THRESHOLD_FIELDS[name][1]
-    return f"checks.{name} = {value:g} {unit} {THRESHOLD_WORDS}"
+    return f"checks.{name} = {value:g} {unit} {words}"
 
 
 def _threshold_sources(violations: pd.DataFrame, bases: InputBases, rows: _Coded
                        ) -> list[tuple[np.ndarray, str]]:
     """(row mask, the threshold in words) of each drafted ``checks`` threshold of
     :data:`THRESHOLD_FIELDS`: the rows of its criterion and unit whose ``limit`` it is."""
+    return _limit_rows(violations, bases.todo_checks, rows, THRESHOLD_WORDS)
+
+
+def default_threshold_sources(violations: pd.DataFrame, bases: InputBases, rows: _Coded
+                              ) -> list[tuple[np.ndarray, str]]:
+    """(row mask, the threshold in words) of each C12 voltage limit left at protv2g's ANSI
+    default on a 50 Hz feeder (:attr:`~protv2g.input_stand_ins.InputBases.default_checks`):
+    the rows whose ``limit`` it is rest on that tool default (review rev51 #4)."""
+    return _limit_rows(violations, bases.default_checks, rows, DEFAULT_THRESHOLD_WORDS)
+
+
+def _limit_rows(violations: pd.DataFrame, thresholds: Mapping[str, float], rows: _Coded,
+                words: str) -> list[tuple[np.ndarray, str]]:
+    """(row mask, item) of each threshold of :data:`THRESHOLD_FIELDS` in ``thresholds``: the
+    rows of its criterion and unit whose ``limit`` is its value."""
     out: list[tuple[np.ndarray, str]] = []
-    if not bases.todo_checks or "limit" not in violations:
+    if not thresholds or "limit" not in violations:
         return out
     limit = pd.to_numeric(violations["limit"], errors="coerce").to_numpy(float)
-    for name, value in sorted(bases.todo_checks.items()):
+    for name, value in sorted(thresholds.items()):
         if name not in THRESHOLD_FIELDS:
             continue
         crit, unit, _ = THRESHOLD_FIELDS[name]
         hit = (rows.test("criterion", crit.__eq__) & rows.test("margin_unit", unit.__eq__)
                & np.isclose(limit, value, rtol=1e-9, atol=1e-12))
-        out.append((hit, _threshold_item(name, value)))
+        out.append((hit, _threshold_item(name, value, words)))
     return out
 
 
@@ -237,17 +262,19 @@ def passing_at(text: str, margin: object, limit: object) -> str:
         m, lim = float(margin), float(limit)
     except (TypeError, ValueError):
         return text
-    if THRESHOLD_WORDS not in text or not (np.isfinite(m) and np.isfinite(lim)):
+    words = [w for w in (THRESHOLD_WORDS, DEFAULT_THRESHOLD_WORDS) if w in text]
+    if not words or not (np.isfinite(m) and np.isfinite(lim)):
         return text
     for name, (_, unit, side) in THRESHOLD_FIELDS.items():
-        item = _threshold_item(name, lim)
-        if item not in text:
-            continue
-        x = lim - side * m
-        q = 10.0 ** (np.floor(np.log10(abs(x))) - 3) if x else 1.0
-        x = (np.ceil(x / q - 1e-9) if side > 0 else np.floor(x / q + 1e-9)) * q
-        sign = "≥" if side > 0 else "≤"
-        text = text.replace(item, f"{item}, passing at checks.{name} {sign} {x:.4g} {unit}")
+        for item in (_threshold_item(name, lim, w) for w in words):
+            if item not in text:
+                continue
+            x = lim - side * m
+            q = 10.0 ** (np.floor(np.log10(abs(x))) - 3) if x else 1.0
+            x = (np.ceil(x / q - 1e-9) if side > 0 else np.floor(x / q + 1e-9)) * q
+            sign = "≥" if side > 0 else "≤"
+            text = text.replace(item,
+                                f"{item}, passing at checks.{name} {sign} {x:.4g} {unit}")
     return text
 
 
@@ -278,11 +305,13 @@ def threshold_limits(evidence: pd.DataFrame) -> dict[str, str]:
         return {}
     # each distinct text tested once (#21: 272,244 Evidence rows at 10,000 buses)
     codes, texts = pd.factorize(evidence["input_todo"].astype(object))
-    named = np.array([isinstance(t, str) and THRESHOLD_WORDS in t for t in texts], dtype=bool)
+    words = (THRESHOLD_WORDS, DEFAULT_THRESHOLD_WORDS)
+    named = np.array([isinstance(t, str) and any(w in t for w in words) for t in texts],
+                     dtype=bool)
     hit = np.flatnonzero(named[codes] & (codes >= 0)) if len(named) else np.zeros(0, int)
     out = {}
     for i in hit.tolist():
-        items = [x for x in str(texts[codes[i]]).split("; ") if THRESHOLD_WORDS in x]
+        items = [x for x in str(texts[codes[i]]).split("; ") if any(w in x for w in words)]
         out[str(evidence["evidence"].iat[i])] = passing_at(
             "; ".join(items), evidence["margin"].iat[i], evidence["limit"].iat[i])
     return out

@@ -80,3 +80,23 @@ def test_a_model_without_any_length_unit_says_its_distances_are_not_km(tmp_path)
     assert _distance(text, "b1") == pytest.approx(2.0)  # as written
     note = next(ln for ln in table if ln.startswith("#   (dist:"))
     assert "the model's 2 lines give no length unit" in note
+
+
+def test_a_switch_without_units_is_not_counted_and_a_bare_line_is_named(tmp_path):
+    """Review rev51 #7b: a tie ``switch=yes`` (OpenDSS: length 0.001, no unit) was the one
+    "line" without a unit, unnamed, and the note said its linecode had none too."""
+    from protv2g.study_draft.draft import draft_study
+
+    master = tmp_path / "Master.dss"
+    tail = TAIL.replace("New Load.b2", "New Line.tie phases=3 bus1=b2 bus2=b3 switch=yes\n"
+                        "New Load.b2")
+    master.write_text(HEAD + CODE.format(units="units=km") + tail)
+    table = _table(draft_study(master).text)
+    assert not any(ln.startswith("#   (dist:") for ln in table)  # the switch adds nothing
+    # a line with no unit beside ones on a km code: named
+    tail = tail.replace("New Line.tie", "New Line.bare phases=3 bus1=b2 bus2=b4 r1=0.1 x1=0.2 "
+                        "r0=0.3 x0=0.6 length=1\nNew Line.tie")
+    master.write_text(HEAD + CODE.format(units="units=km") + tail)
+    note = next(ln for ln in _table(draft_study(master).text) if ln.startswith("#   (dist:"))
+    assert "1 of the model's 3 lines (line.bare) give no length unit" in note
+    assert "and on its linecode where it has one" in note

@@ -64,6 +64,8 @@ class FeederTables:
     #: ``load`` table; read by the plausibility warnings of ``protv2g validate``
     #: (:mod:`protv2g.study.plausibility`), not by the topology checks
     load: pd.DataFrame | None = None
+    #: the net's frequency, Hz (``net.f_hz``; pandapower's default 50 when the file has none)
+    f_hz: float = 50.0
 
 
 def _frame(entry: Any) -> pd.DataFrame | None:
@@ -100,7 +102,11 @@ def feeder_tables_from_document(document: Any) -> FeederTables | None:
             return None
         tables[name] = frame
     load = _frame(body["load"]) if "load" in body else None
-    return FeederTables(**tables, load=load)
+    try:
+        f_hz = float(body.get("f_hz", 50.0))
+    except (TypeError, ValueError):
+        f_hz = 50.0
+    return FeederTables(**tables, load=load, f_hz=f_hz)
 
 
 def element_frames(document: Any, names: Any) -> dict[str, pd.DataFrame]:

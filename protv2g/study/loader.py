@@ -17,7 +17,7 @@ import yaml
 from pydantic import ValidationError
 
 from protv2g.devices.library import YAML_SAFE_LOADER, Curve, CurveLibrary, load_library
-from protv2g.errors import InputError, Issue
+from protv2g.errors import InputError, Issue, with_issue_rows
 from protv2g.network.json_tables import (
     FeederTables,
     element_frames,
@@ -40,6 +40,7 @@ from protv2g.study.paths import resolve_inside, script_issue
 from protv2g.study.places import DeviceSite
 from protv2g.study.schema import FeederSource, Location, StudyDocument
 from protv2g.study.unit_slips import unit_slip_errors
+from protv2g.study.voltage_standard import feeder_voltage_standard_issues
 from protv2g.units import DeviceKind
 
 if TYPE_CHECKING:  # pragma: no cover - pandapower is imported where a net is built
@@ -319,6 +320,9 @@ def _finish(path: Path, raw: dict[str, Any], document: StudyDocument, loaded: Lo
                                  ignore_index=True)
     issues += sem + same_place_issues(document.devices, device_sites, n_adopted, file)
     issues += unit_slip_errors(document, file, n_adopted)  # 0.4 A for 400 A (rev50b #4)
+    # C12 on ANSI's limits on a 50 Hz feeder, neither given nor drafted (review rev51 #4)
+    warnings = with_issue_rows(warnings, feeder_voltage_standard_issues(
+        path, document, loaded.model if loaded.model is not None else loaded.net), "checks")
     if library is not None:  # an IEC 60269 link's breaking capacity is symmetrical
         document = with_iec_fuse_basis(document, library)
     if issues or library is None:  # semantic checks index the devices merged above

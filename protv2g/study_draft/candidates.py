@@ -295,11 +295,18 @@ def candidate_buses(model: DssModel, levels: pd.DataFrame, feeder: np.ndarray, n
     return out
 
 
-def unitless_lines(model: DssModel) -> tuple[int, int]:
-    """(lines whose length has no unit, on the line nor its line code; enabled lines) of
-    ``model``: the distances of the candidate table add those lengths as written, in the
-    model's own unit (review rev42b M3b: IEEE 37's 1.85 of kft read as km)."""
+def unitless_lines(model: DssModel) -> tuple[int, int, list[str]]:
+    """(lines whose length has no unit, on the line nor its line code; enabled lines; the
+    names of the former) of ``model``: the distances of the candidate table add those
+    lengths as written, in the model's own unit (review rev42b M3b: IEEE 37's 1.85 of kft
+    read as km). A switch (``switch_like``: OpenDSS ``Switch=yes`` sets its length to 0.001
+    with no unit) adds nothing to a distance and is not counted (review rev51 #7b: a tie
+    switch was the one "line" without a unit, unnamed)."""
     e = model.elements
     lines = (e.cls == "line") & e.enabled
+    if "switch_like" in e:
+        lines &= ~e["switch_like"].fillna(False).astype(bool)
     known = e.get("length_unit_known", pd.Series(True, index=e.index)).fillna(True)
-    return int((lines & ~known.astype(bool)).sum()), int(lines.sum())
+    bare = lines & ~known.astype(bool)
+    names = e.index[bare.to_numpy(bool)] if "name" not in e else e["name"][bare]
+    return int(bare.sum()), int(lines.sum()), [str(n) for n in names]

@@ -84,7 +84,7 @@ def candidate_comments(frame: pd.DataFrame, ungrounded: set[str] | None = None) 
     from protv2g.study_draft.ungrounded import UNGROUNDED_MARK, candidate_note
 
     ungrounded = ungrounded or set()
-    n_bare, n_lines = frame.attrs.get("unitless_lines", (0, 0))
+    n_bare, n_lines, bare_names = (*frame.attrs.get("unitless_lines", (0, 0)), [])[:3]
     if frame.empty:
         return ["# (no candidate buses: no energised primary bus at the feeder's voltage)"]
     out = ["# Candidate V2G site buses, short-circuit level without V2G (IEC 60909 max case), "
@@ -104,11 +104,22 @@ def candidate_comments(frame: pd.DataFrame, ungrounded: set[str] | None = None) 
                "than three phases)")
     if n_bare:  # review rev42b M3b: IEEE 37's lengths are kft, unsaid in the model
         which = (f"the model's {n_lines} lines give" if n_bare == n_lines
-                 else f"{n_bare} of the model's {n_lines} lines give")
+                 else f"{n_bare} of the model's {n_lines} lines ({_some(bare_names)}) give")
         out.append(f"#   (dist: the distance from the substation along the lines; {which} no "
-                   "length unit (OpenDSS units=none on the line and on its linecode: OpenDSS "
+                   "length unit (OpenDSS units=none on the line, and on its linecode where "
+                   "it has one: OpenDSS "
                    "multiplies the code's impedance per unit length by the length as "
                    "written), so their lengths are added as written, in the model's own unit"
                    f"{'' if n_bare == n_lines else ', the others in km'} — give units=… on "
                    "the lines or their linecodes for km)")
     return out + candidate_note(frame, ungrounded)
+
+
+def _some(names: list[str], at_most: int = 5) -> str:
+    """``names`` joined, at most ``at_most`` of them and how many more.
+
+    >>> _some(["l1", "l2"]), _some([f"l{i}" for i in range(7)], 3)
+    ('l1, l2', 'l0, l1, l2 and 4 more')
+    """
+    more = len(names) - at_most
+    return ", ".join(names[:at_most]) + (f" and {more} more" if more > 0 else "")
