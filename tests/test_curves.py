@@ -45,11 +45,13 @@ NON_FUSE = [c.name for c in LIB if c.kind.value != "fuse"]
 
 
 def _closed_form(c, m: float, td: float) -> float:
-    """Independent scalar evaluation with the math module."""
+    """Independent scalar evaluation with the math module (IEC: definite time above G_D =
+    20 × the setting, IEC 60255-151's dependent-time range)."""
     if m <= 1:
         return math.inf
     if c.family is CurveFamily.IEEE:
         return td * (c.a_s / (m**c.p - 1.0) + c.b_s)
+    m = min(m, 20.0)
     return td * c.k_s / (m**c.alpha - 1.0)
 
 
@@ -182,3 +184,24 @@ def test_module_doctests():
     for mod in (curves_mod, library_mod, models_mod, tcc_mod):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0, mod.__name__
+
+
+def test_iec_curve_is_definite_time_above_gd():
+    """IEC 60255-151 specifies the dependent time up to G_D (20 × the setting here): above it
+    the time at G_D (review rev51 #3: EI TMS 0.1 at M 96.7 gave 0.000855 s). Hand:
+    0.1·80/(20² − 1) = 0.020050 s; SI TMS 0.3 at M 50 → 0.3·0.14/(20^0.02 − 1) = 0.68821 s."""
+    from protv2g.devices.curves import IEC_GD_M, curve_time_s, iec_time_s
+    from protv2g.devices.library import default_library
+
+    assert IEC_GD_M == pytest.approx(20.0)
+    assert float(iec_time_s(96.7, 0.1, 80.0, 2.0)) == pytest.approx(0.1 * 80 / 399, rel=1e-12)
+    assert float(iec_time_s(20.0, 0.1, 80.0, 2.0)) == pytest.approx(0.1 * 80 / 399, rel=1e-12)
+    assert float(iec_time_s(10.0, 0.1, 80.0, 2.0)) == pytest.approx(0.1 * 80 / 99, rel=1e-12)
+    si = default_library().get("IEC-SI")
+    assert float(curve_time_s(50.0, si, 0.3)) == pytest.approx(
+        0.3 * 0.14 / (20 ** 0.02 - 1), rel=1e-12)
+    # a curve's own G_D (a relay declaring 40)
+    from dataclasses import replace
+
+    assert float(curve_time_s(50.0, replace(si, gd_m=40.0), 0.3)) == pytest.approx(
+        0.3 * 0.14 / (40 ** 0.02 - 1), rel=1e-12)

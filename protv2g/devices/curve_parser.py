@@ -27,7 +27,7 @@ __all__ = ["CurveParser"]
 
 _CONSTANT_KEYS = {
     CurveFamily.IEEE: ({"a_s", "b_s", "p"}, {"tr_s", "reset_exponent"}),
-    CurveFamily.IEC: ({"k_s", "alpha"}, {"tr_s", "reset_exponent"}),
+    CurveFamily.IEC: ({"k_s", "alpha"}, {"tr_s", "reset_exponent", "gd_m"}),
     CurveFamily.DEFINITE: ({"delay_s"}, set()),
     CurveFamily.POINTS: (set(), set()),
 }

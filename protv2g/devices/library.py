@@ -94,6 +94,9 @@ class Curve:
     p: float | None = None
     k_s: float | None = None
     alpha: float | None = None
+    #: IEC 60255-151 G_D as a multiple of the setting: the dependent-time curve ends there,
+    #: a definite time (its time at G_D) above; None: :data:`protv2g.devices.curves.IEC_GD_M`
+    gd_m: float | None = None
     delay_s: float | None = None
     tr_s: float | None = None
     reset_exponent: float = 2.0
