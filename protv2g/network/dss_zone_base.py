@@ -42,8 +42,9 @@ __all__ = ["LV_KV_MAX", "MISMATCH_PU", "ZoneBase", "winding_ln_kv", "winding_row
 #: Low voltage: ANSI C84.1-2020 §3 "a class of nominal system voltages 1000 volts or less"
 #: (recalled); a winding of ``kV`` ≤ this feeds a low-voltage zone.
 LV_KV_MAX = 1.0
-#: Relative base difference worth saying: C12's default tolerance on 1.05 pu is 0.001 pu
-#: (``checks.v_max_tolerance_pu``), so a base off by more moves a verdict.
+#: Relative base difference worth saying: C12's default tolerance on its 1.05 pu limit is
+#: 0.001 pu (``checks.voltage_limit_tolerance_pu``, IEC 61000-4-30 Class A's ±0.1 %), so a base
+#: off by more can move a verdict.
 MISMATCH_PU = 1e-3
 #: Element classes that are no zone boundary's link: a transformer's windings are.
 _CUT = frozenset({"transformer", "autotrans"})
