@@ -190,10 +190,14 @@ def test_unbalance_factor_hand_phasors():
     v2 = (va + A_OP**2 * vb + A_OP * vc) / 3
     # hand: v1 = 0.95 exactly; v2 = (1 + 0.95a + 0.9a²)/3 = (0.075 + j·0.0433)/3 → 0.02887
     assert abs(v1 - 0.95) < 1e-12 and abs(abs(v2) - 0.0866025 / 3) < 1e-6
+    def derived(key, build):  # no bus without a ground path; no transformer (no engine)
+        return build(model) if key in {"zone winding base", "transformer windings"} else (
+            np.zeros(1, bool))
+
     model = types.SimpleNamespace(
         buses=pd.DataFrame({"kv_ln": [1.0], "phases": ["abc"]}, index=pd.Index(["x"])),
-        node_bus=np.zeros(3, np.int64), node_num=np.array([1, 2, 3]),
-        derived=lambda key, build: np.zeros(1, bool))     # no bus without a ground path
+        node_bus=np.zeros(3, np.int64), node_num=np.array([1, 2, 3]), engine=None,
+        derived=derived)
     v = np.array([[va, vb, vc]]) * 1e3
     t = bus_table(model, v, np.array([0]), np.array(["s"], object), np.array([0]),
                   np.array([np.nan]))

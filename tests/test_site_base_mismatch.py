@@ -109,6 +109,13 @@ def test_a_site_is_rated_at_its_winding_voltage_and_validate_warns(tmp_path):
     assert float(first.max()) == pytest.approx(1.5 * 12 * 7.2 / 0.240, rel=1e-6)
     sheet = r.tables["Feeder warnings"]   # the workbook says so too
     assert sheet.what.astype(str).str.contains("rates site HOMES's current from the winding").any()
+    # the bus's per-unit voltages are on the 240 V winding too (review rev50a #5), said once
+    assert "per-unit voltages (the Flow sheets, C12) are on the winding's too" in text
+    zone = sheet[sheet.name == "feeder.opendss"].what.astype(str).tolist()
+    assert zone == ["1 bus(es) fed by 240 V transformer windings (e.g. transformer.homexf, bus "
+                    "homes): C12 and the Flow sheets judge their voltage on the winding's 240 V "
+                    "line to neutral, not on OpenDSS's voltage base 277.1 V (+15.47%; 'Set "
+                    "VoltageBases' lacks the winding's voltage)"]
 
 
 def test_no_warning_when_the_base_matches(tmp_path):

@@ -8,7 +8,8 @@ shape; the phase detail follows in extra columns:
   is the OpenDSS class (``line``, ``transformer`` …), ``element_index`` the element's row in
   :attr:`DssModel.elements` and ``element_name``/``name`` its ``class.name``.
 * Buses: ``vm_a_pu``..``vm_c_pu`` are the phase-to-neutral magnitudes (pu of the bus's
-  line-to-neutral base; NaN on phases the bus does not have); ``vm_pu`` is the
+  line-to-neutral base — on a low-voltage bus its feeding winding's rated voltage,
+  :mod:`protv2g.network.dss_zone_base`; NaN on phases the bus does not have); ``vm_pu`` is the
   positive-sequence magnitude on buses with three phases and the largest phase on the others;
   ``dv_pu_vs_base`` is the largest per-phase rise against the base case (same load level, or
   the same step of ``day/base``); ``unbalance_percent`` is ``|V2|/|V1| × 100`` (the voltage
@@ -61,6 +62,7 @@ from protv2g.flow.opendss import DssFlowArrays, DssWatch
 from protv2g.flow.opendss_ground import reverse_basis, ungrounded_buses
 from protv2g.flow.result import BRANCH_COLUMNS, BUS_COLUMNS, DEVICE_COLUMNS
 from protv2g.network.dss_model import DssModel
+from protv2g.network.dss_zone_base import zone_base_kv_ln
 from protv2g.units import A_OP, Direction
 
 __all__ = ["bus_table", "branch_table", "device_table", "directional_table",
@@ -85,10 +87,14 @@ def phase_nodes(model: DssModel) -> np.ndarray:
 
 
 def _phase_pu(model: DssModel, v_v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(n, buses, 3)`` phase voltages in pu (NaN where absent) and the phase-present mask."""
+    """``(n, buses, 3)`` phase voltages in pu (NaN where absent) and the phase-present mask.
+
+    The base of a low-voltage bus is its feeding winding's rated voltage, of the others
+    OpenDSS's ``kVBase`` (:func:`~protv2g.network.dss_zone_base.zone_base_kv_ln`, review
+    rev50a #5: ckt5's 240 V secondaries read on 239.6 V)."""
     node = phase_nodes(model)
     has = node >= 0
-    base = model.buses.kv_ln.to_numpy(float) * 1e3
+    base = zone_base_kv_ln(model) * 1e3
     base = np.where(base > 0, base, np.nan)
     v = np.where(has[None], v_v[:, np.maximum(node, 0)], np.nan)
     return v / base[None, :, None], has

@@ -29,9 +29,11 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.network.dss_zone_base import LV_KV_MAX, winding_rows, zone_base_notes
+
 __all__ = ["MISMATCH_FRACTION", "BaseMismatch", "base_mismatches", "site_base_warnings",
            "site_kv_between", "site_kv_ln", "ll_ratio", "split_leg_warnings", "split_phase",
-           "with_site_base_rows"]
+           "with_site_base_rows", "zone_base_warnings"]
 
 #: Relative difference between a bus's base and its feeding winding's voltage taken as a
 #: disagreement: above a winding's tap range (±10 % regulators aside, a distribution
@@ -58,45 +60,13 @@ class BaseMismatch:
                 f"({self.winding_kv_ln:.4g} kV line to neutral)")
 
 
-def _nodes(spec: str) -> list[int]:
-    parts = str(spec).split(".")[1:]
-    return [int(p) for p in parts if p.isdigit()]
-
-
 def _winding_table(model: Any) -> dict[str, list[tuple[str, float, float]]]:
-    """Bus name → ``[(transformer, winding kV, winding kV line to neutral)]`` of the enabled
-    transformers' windings on it, read from the model's OpenDSS context once."""
-    def build(m: Any) -> dict[str, list[tuple[str, float, float]]]:
-        dss = m.engine
-        out: dict[str, list[tuple[str, float, float]]] = {}
-        if dss is None:
-            return out
-        e = m.elements
-        names = e.name[(e.cls == "transformer").to_numpy() & e.enabled.to_numpy(bool)]
-        for name in names.tolist():
-            try:
-                dss.Circuit.SetActiveElement(name)
-                if dss.CktElement.Name().lower() != name.lower():
-                    continue
-                n = int(dss.CktElement.NumPhases())
-                specs = list(dss.CktElement.BusNames())
-                dss.Transformers.Name(name.split(".", 1)[1])
-                for w in range(1, int(dss.Transformers.NumWindings()) + 1):
-                    dss.Transformers.Wdg(w)
-                    kv = float(dss.Transformers.kV())
-                    nodes = _nodes(specs[w - 1]) or [1, 2, 3][:n]
-                    two_phase = len([k for k in nodes[:2] if 1 <= k <= 3]) == 2 and (
-                        len(set(nodes[:2])) == 2)
-                    line_to_line = (n >= 2 or bool(dss.Transformers.IsDelta())
-                                    or (n == 1 and two_phase))
-                    kv_ln = kv / math.sqrt(3.0) if line_to_line else kv
-                    bus = str(specs[w - 1]).split(".", 1)[0].lower()
-                    out.setdefault(bus, []).append((name.lower(), kv, kv_ln))
-            except Exception:  # noqa: BLE001, S112 - an element OpenDSS cannot show: none
-                continue
-        return out
-
-    return model.derived("winding kv by bus", build)
+    """Bus name → ``[(transformer, winding kV, winding kV line to neutral)]`` of the
+    enabled transformers' windings on it (:func:`winding_rows`)."""
+    out: dict[str, list[tuple[str, float, float]]] = {}
+    for name, _w, bus, kv, kv_ln in winding_rows(model):
+        out.setdefault(bus, []).append((name, kv, kv_ln))
+    return out
 
 
 def base_mismatches(model: Any, buses: list[str]) -> list[BaseMismatch | None]:
@@ -241,24 +211,44 @@ def site_base_warnings(study: Any) -> list[Any]:
         if m is None:
             continue
         ll = m.winding_kv_ln * math.sqrt(3.0)
+        pu = ("and its per-unit voltages (the Flow sheets, C12) are on the winding's too"
+              if m.winding_kv <= LV_KV_MAX else
+              "but the bus's per-unit voltages (the Flow sheets, C12) stay on OpenDSS's base")
         out.append(Issue(
             str(study.path), f"v2g_sites[{i}].bus",
             f"{m.text()}: the model's VoltageBases lack its voltage, so OpenDSS rounded the "
             f"base to another one ({m.kv_base_ln / m.winding_kv_ln - 1:+.0%}); protv2g rates "
             f"site {s.name}'s current from the winding's {m.winding_kv_ln:.4g} kV (its "
-            "fault currents and, where the run writes one, the Charger stages sheet), but "
-            "the bus's per-unit voltages (the Flow sheets, C12) stay on OpenDSS's base",
+            "fault currents and, where the run writes one, the Charger stages sheet), "
+            f"{pu}",
             f"add {ll:.4g} (its line-to-line kV) to 'Set VoltageBases=…' before "
             "'CalcVoltageBases' in the script that makes the bus"))
     return out
 
 
+def zone_base_warnings(study: Any) -> list[Any]:
+    """One :class:`~protv2g.errors.Issue` per winding voltage whose low-voltage buses C12
+    judges on a base other than OpenDSS's ``kVBase`` (by more than C12's 0.001 pu:
+    :func:`protv2g.network.dss_zone_base.zone_base_notes`); none for a pandapower study."""
+    from protv2g.errors import Issue
+
+    model = getattr(study, "model", None)
+    if model is None:
+        return []
+    return [Issue(str(study.path), "feeder.opendss", text,
+                  "nothing to do: the winding's rating is the nominal voltage ANSI C84.1's "
+                  "ranges apply to; to make OpenDSS's own per-unit figures agree, add the "
+                  "winding's line-to-line kV to 'Set VoltageBases=…'")
+            for text in zone_base_notes(model)]
+
+
 def with_site_base_rows(study: Any, warnings: Any) -> Any:
     """``warnings`` (the study's feeder warnings: ``element, name, what, action``, or None)
-    with a row per :func:`site_base_warnings` and :func:`split_leg_warnings` issue, for the
-    workbook's "Feeder warnings" sheet (the Charger stages sheet's currents are at the
-    winding's voltage there; a site on one leg of a split-phase secondary)."""
+    with a row per :func:`site_base_warnings`, :func:`split_leg_warnings` and
+    :func:`zone_base_warnings` issue, for the workbook's "Feeder warnings" sheet (the Charger
+    stages sheet's currents are at the winding's voltage there; a site on one leg of a
+    split-phase secondary; the low-voltage buses C12 judges on their winding's voltage)."""
     from protv2g.errors import with_issue_rows
 
-    return with_issue_rows(warnings, site_base_warnings(study) + split_leg_warnings(study),
-                           "bus")
+    return with_issue_rows(warnings, site_base_warnings(study) + split_leg_warnings(study)
+                           + zone_base_warnings(study), "bus")
