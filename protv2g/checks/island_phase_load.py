@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["PHASES", "phase_load_shares"]
+__all__ = ["PHASES", "phase_load_shares", "primary_conductors"]
 
 #: The phase conductors, OpenDSS nodes 1–3.
 PHASES = "abc"
@@ -74,3 +74,43 @@ def phase_load_shares(study: Any, device: str) -> tuple[dict[str, float], str]:
         return even, "a third each: no load flows into it at the model's snapshot"
     return ({ph: x / total for ph, x in p.items()},
             f"the model's snapshot flow into {name}, per phase")
+
+
+def primary_conductors(study: Any, site: Any) -> str:
+    """The phase conductors ``site``'s current flows in on the primary: its own
+    :attr:`~protv2g.study.schema.V2GSite.conductors` unless it sits in a low-voltage zone fed
+    by a transformer whose primary winding has fewer than three phases — then that winding's
+    phase nodes (1–3 → a–c) at the bus of its highest-voltage winding.
+
+    A centre-tapped 120/240 V transformer's legs are OpenDSS nodes 1 and 2 of its secondary
+    bus, "ab" to the study, while the whole unit hangs on one primary phase (EPRI-style
+    ``buses=[l2.1.0 h.1.0 h.0.2]``: phase a). C10 spread the homes' kVA over primary phases a
+    and b (review rev51 #5: "257 kVA … on phase b" = the depot's 240 kVA + half of the homes').
+    The zone and its feeding transformer are :mod:`protv2g.network.dss_zone_base`'s. On a
+    pandapower net, or where the zone is not known, the site's own conductors.
+    """
+    own = str(site.conductors)
+    model = getattr(study, "model", None)
+    bus = (getattr(study, "site_buses", {}) or {}).get(site.name)
+    if model is None or bus is None or len(own) == 3:
+        return own
+    from protv2g.network.dss_zone_base import winding_rows, zone_base
+
+    name = str(zone_base(model).transformer[int(bus)] or "")
+    windings = [w for w in winding_rows(model) if w[0] == name]
+    if not name or not windings:
+        return own
+    primary = max(windings, key=lambda w: w[3])[2]  # the highest-voltage winding's bus
+    e = model.elements
+    row = e.index[(e.name == name).to_numpy()]
+    if not len(row):
+        return own
+    buses = [str(b).lower() for b in e.at[row[0], "buses"]]
+    if primary not in buses:
+        return own
+    terminal = buses.index(primary) + 1
+    y = model.element_y(name, terminal)
+    at = (np.asarray(y.terminal) == terminal) & (np.asarray(y.node) >= 0)
+    phases = sorted({int(k) for k in np.asarray(y.node_num)[at].tolist() if 1 <= k <= 3})
+    got = "".join(PHASES[k - 1] for k in phases)
+    return got if 0 < len(got) < 3 else own

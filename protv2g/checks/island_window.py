@@ -57,7 +57,8 @@ def _kva(x: float) -> str:
 def island_window(site: object, behind: list[object], online: dict[str, float],
                   min_mw: float, der_mw: float, drafted: set[str],
                   shares: tuple[dict[str, float], str], first_cycle_s: float,
-                  first_cycle_held: bool = False) -> IslandWindow:
+                  first_cycle_held: bool = False,
+                  conductors: dict[str, str] | None = None) -> IslandWindow:
     """How long ``site`` may energise the island (s), why, whether its UV2 trip ends it, and
     which end of the sustained limit decided.
 
@@ -83,7 +84,13 @@ def island_window(site: object, behind: list[object], online: dict[str, float],
     and UV2 pickups until its anti-islanding detection ceases it. Either OV2 trips it within
     its clearing time or the cease time ends it: the OV2 trip is not credited, the cease time
     stays the window (the conservative end, review rev41c M2), and the text names the bound
-    only as "above OV2's pickup" (no island runs at several pu)."""
+    only as "above OV2's pickup" (no island runs at several pu).
+
+    ``conductors`` (site → its phase conductors on the primary,
+    :func:`protv2g.checks.island_phase_load.primary_conductors`) places a site behind a
+    single-phase transformer on the primary phase it draws from (its own conductors where
+    not given: review rev51 #5, a centre-tapped transformer's legs "ab" read as primary
+    phases a and b)."""
     def mark(field: str) -> str:
         if field in drafted:
             return " (drafted: TODO)"
@@ -105,14 +112,15 @@ def island_window(site: object, behind: list[object], online: dict[str, float],
         return IslandWindow(cease, (
             f"{declared}; existing DER behind it, whose current limit and trips are not known, "
             "may hold the island's voltage: its UV trip is not credited"), False, "")
-    mine = str(site.conductors)
+    cond = {s.name: (conductors or {}).get(s.name, str(s.conductors)) for s in behind}
+    mine = cond.get(site.name, str(site.conductors))
     share, where = shares
     ends = {s.name: (*sustained_ends(s, first_cycle_held), float(s.limit_pu)) for s in behind}
 
     def at(end: int) -> tuple[dict[str, float], dict[str, float]]:
         """(island voltage, kVA) by phase with every site at end 0 low, 1 high, 2 first cycle."""
         kva = {ph: sum(ends[s.name][end] * online.get(s.name, 0.0) * s.charger_kva
-                       / len(s.conductors) for s in behind if ph in s.conductors)
+                       / len(cond[s.name]) for s in behind if ph in cond[s.name])
                for ph in mine}
         return ({ph: float(collapsed_island_v_pu(kva[ph], min_mw * 1000 * share[ph]))
                  for ph in mine}, kva)

@@ -83,7 +83,7 @@ import yaml
 from protv2g.checks._common import CheckContext, concat, not_applicable, violation_rows
 from protv2g.checks.attribution_share import MATERIAL_SHARE
 from protv2g.checks.island_collapse import UV2_TRIP
-from protv2g.checks.island_phase_load import phase_load_shares
+from protv2g.checks.island_phase_load import phase_load_shares, primary_conductors
 from protv2g.checks.island_window import IslandWindow, island_window
 from protv2g.checks.islanding import bus_power_mw, min_load_mw, sum_behind_mw
 from protv2g.checks.reclosing_sources import existing_vsources, vsource_rows
@@ -239,6 +239,8 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                 drafted = _drafted_site_fields(ctx)
             if shares is None:
                 shares = phase_load_shares(ctx.study, dev.name)
+                # each site on the primary phase(s) it draws from (rev51 #5)
+                primary = {n: primary_conductors(ctx.study, sites[n]) for n in names}
             bus = ctx.study.site_buses[name]
             windows: dict[tuple, IslandWindow] = {}
             for sc in ctx.scenarios.values():
@@ -254,7 +256,7 @@ def check_reclosing(ctx: CheckContext) -> pd.DataFrame:
                     windows[key] = island_window(
                         sites[name], [sites[n] for n in names], online, min_mw, der_mw,
                         drafted.get(name, set()) | drafted.get("", set()), shares,
-                        first_cycle_s, held)
+                        first_cycle_s, held, primary)
                 cease, why, by_uv2, ends = windows[key]
                 need = cease + rule.value
                 if first > need:
