@@ -40,6 +40,11 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     for w in feeder_voltage_standard_issues(study.path, study.document, study.feeder):
         print(f"warning: {w}")
+    if getattr(study, "model", None) is not None:  # LV buses judged on their winding (lvb51)
+        from protv2g.network.dss_site_base import zone_base_warnings
+
+        for w in zone_base_warnings(study):
+            print(f"note: {w}")
     _print_stale(study)
     _print_todos(args.study, warnings_, study)
     return EXIT_OK

@@ -237,8 +237,9 @@ def zone_base_warnings(study: Any) -> list[Any]:
         return []
     return [Issue(str(study.path), "feeder.opendss", text,
                   "nothing to do: the winding's rating is the nominal voltage ANSI C84.1's "
-                  "ranges apply to; to make OpenDSS's own per-unit figures agree, add the "
-                  "winding's line-to-line kV to 'Set VoltageBases=…'")
+                  "ranges apply to; to make OpenDSS's own per-unit figures agree, add √3 × "
+                  "the line-to-neutral base above to 'Set VoltageBases=…' (its entries are "
+                  "line to line: 0.4157 for 240 V, 0.2078 for 120 V)")
             for text in zone_base_notes(model)]
 
 
