@@ -93,6 +93,7 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.flow.edge_tie import solve_from_edge
 from protv2g.flow.reg_band import (
     at_band_edge,
     compensated_v,
@@ -315,6 +316,10 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
     starts = {b.base for b in blocks if len(b.load_fraction) == 1 and b.base != b.scenario
               and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
     edges: dict[tuple, tuple] = {}  # the same base case under two names: its edges once
+    dss = getattr(engine, "_dss", None)
+    settings = reg_settings(dss) if dss is not None else {}
+    steps = engine.regulated_steps()
+    tol_pu = float(dss.Solution.Convergence()) if settings else 0.0
     for name in sorted(starts):
         base = by_name[name]
         own = (settled[name] if settled is not None and name in settled
@@ -335,8 +340,9 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
                     # the edge search's own solve of it (no re-solve: the tie rule)
                     arr = edge_arr if edge_arr is not None else _solve(engine, b, edge, True)[0]
                     got = None
-                else:
-                    arr, got = _solve(engine, b, edge, False)
+                else:  # from the base case's edge, a move from a tie held (the tie rule)
+                    arr, got = solve_from_edge(_solve, engine, b, edge, False, settings,
+                                               steps, tol_pu)
                 if got is not None:
                     # the same edge in the snapshot: the edge as V2G shifts the band
                     at, at_arr = band_edge(engine, b, got, direction, False, solved=True,
