@@ -51,7 +51,7 @@ from typing import Any
 import numpy as np
 
 __all__ = ["MARGIN_STEPS", "RETRY_MARGIN_STEPS", "at_band_edge", "compensated_v",
-           "refused_again", "refused_ahead", "reg_settings"]
+           "moved_from_tie", "refused_again", "refused_ahead", "reg_settings"]
 
 #: A trial is told refused without a solve only when it lands this many tap steps (or more)
 #: outside the band (module docstring: 0.26 step the largest miss measured).
@@ -145,9 +145,35 @@ def at_band_edge(v: tuple[float, float], setting: dict, direction: int, tol_pu: 
     >>> at_band_edge((123.005, 120.0), s, -1, 1e-4), at_band_edge((123.02, 120.0), s, -1, 1e-4)
     (True, False)
     """
-    edge = setting["vreg"] + direction * setting["band"] / 2
-    inside = direction * (edge - v[0])  # > 0 inside the band
+    inside = _inside_v(v, setting, direction)
     return bool(np.isfinite(inside) and inside <= tol_pu * setting["base_v"])
+
+
+def _inside_v(v: tuple[float, float], setting: dict, direction: int) -> float:
+    """How far (V) the compensated voltage ``v[0]`` lies inside the ``direction`` edge of its
+    band (+1 ``vreg + band/2``, −1 ``vreg − band/2``); negative past it."""
+    edge = setting["vreg"] + direction * setting["band"] / 2
+    return direction * (edge - v[0])
+
+
+def moved_from_tie(v: tuple[float, float], setting: dict, direction: int, tol_pu: float
+                   ) -> bool:
+    """Whether a tap its own control moved ``direction`` (+1 up, −1 down) moved from a tie:
+    at the tap it moved from, its compensated voltage ``v`` (:func:`compensated_v`) lies
+    within ``tol_pu`` of the PT-secondary base (``setting["base_v"]``) of the band edge that
+    drives such a move (the bottom, ``vreg − band/2``, for a move up; the top for a move
+    down), on either side: OpenDSS's solution, converged to ``tol_pu`` from where its
+    iteration starts, moves it or not depending on that start (:mod:`protv2g.flow.tap_band`'s
+    tie rule, as :func:`at_band_edge` reads a band-edge trial's landing).
+
+    >>> s = {"vreg": 124.0, "band": 2.0, "base_v": 120.0}
+    >>> moved_from_tie((122.9999, 120.0), s, 1, 1e-4)  # 0.0001 V below 123 V: a tie
+    True
+    >>> moved_from_tie((122.98, 120.0), s, 1, 1e-4), moved_from_tie((125.005, 120.0), s, -1, 1e-4)
+    (False, True)
+    """
+    inside = _inside_v(v, setting, -direction)
+    return bool(np.isfinite(inside) and abs(inside) <= tol_pu * setting["base_v"])
 
 
 def refused_again(landed_v: float, before_v: float, v: tuple[float, float], setting: dict,

@@ -42,13 +42,14 @@ Cost: per such base case and per snapshot two edge searches (at most one solve p
 and pass, none for a trial its control would refuse by more than half a tap step,
 :mod:`protv2g.flow.reg_band`; a trial its control moves back is stopped after OpenDSS's
 first control iteration, :mod:`protv2g.flow.dss_trial`) and one solve per snapshot and
-edge (the snapshot from the base case's edge); a column's voltages are those of the solve
-its search settled on, not solved again. A base case that is another's solve (the same load
-and sites' power, no existing DER to tell them apart) takes the other's edges; nothing
-without an enabled RegControl or with the controls off. IEEE 8500 with a depot (issue #21):
-436 → 256 solves a flow (regb46), 264 → 244 and 4 → 1 control iteration a refused trial
-(tap48), 244 → 197 (flw49: a refused trial tried again is told from its own measured
-landing, :func:`~protv2g.flow.reg_band.refused_again`).
+edge (the snapshot from the base case's edge; one more where its control moved a tap from
+near the edge, two where that was no tie: :mod:`protv2g.flow.edge_tie`); a column's
+voltages are those of the solve its search settled on, not solved again. A base case that
+is another's solve (the same load and sites' power, no existing DER to tell them apart)
+takes the other's edges; nothing without an enabled RegControl or with the controls off.
+IEEE 8500 with a depot (issue #21): 436 → 256 solves a flow (regb46), 264 → 244 and
+4 → 1 control iteration a refused trial (tap48), 244 → 197 (flw49: a refused trial tried
+again is told from its own measured landing, :func:`~protv2g.flow.reg_band.refused_again`).
 
 **The tie rule.** OpenDSS iterates a snapshot until no node voltage changes by more than its
 convergence tolerance between two iterations (``Set Tolerance``, default 0.0001 pu of the
@@ -70,7 +71,18 @@ number, two controls on one winding: :func:`~protv2g.flow.reg_band.reg_settings`
 OpenDSS's verdict alone. The same rule where a column's voltages were a second solve of the
 edge state (the base case from its edge, the snapshot from its own): not solved again, the
 search's own solve of the state is read, so no second solve settles a tie elsewhere (IEEE
-8500, base/der_off's top from base/peak's equal edge, regb47).
+8500, base/der_off's top from base/peak's equal edge, regb47). And the same rule where
+OpenDSS's own control makes the move: the snapshot's first solve from its base case's edge
+(:func:`~protv2g.flow.edge_tie.solve_from_edge`). A tap its control moves there from a
+compensated voltage within the tolerance of the band edge that drives the move, on either
+side (:func:`~protv2g.flow.reg_band.moved_from_tie`), is held at the edge's tap and the
+snapshot solved so; a move from beyond it stands (review rev50a #1: IEEE 123, homes
+14.175 kW on 114.a at peak, reg4b at the bottom reads 122.9999 V against its 123 V edge;
+solved after 13.5 kW OpenDSS raised it and bus 83's highest phase at the bottom start was
+1.0414 pu, solved alone 1.0363 pu; now 1.0363 pu either way, OpenDSS at the held taps
+1.03628). One rule decides every tie: a move whose verdict lies within the tolerance is
+not counted — at a tie a tap stays where it was, the search's trial tap where the search
+had it, the snapshot's tap where its base case's edge had it.
 
 What it moves: the edge stops one tap short at a tie (one step lower at the top, one higher
 at the bottom). The columns feed C12's under-voltage drop, the base case's edge less the
@@ -93,6 +105,7 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.flow.edge_tie import solve_from_edge
 from protv2g.flow.reg_band import (
     at_band_edge,
     compensated_v,
@@ -315,6 +328,10 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
     starts = {b.base for b in blocks if len(b.load_fraction) == 1 and b.base != b.scenario
               and b.base in by_name and len(by_name[b.base].load_fraction) == 1}
     edges: dict[tuple, tuple] = {}  # the same base case under two names: its edges once
+    dss = getattr(engine, "_dss", None)
+    settings = reg_settings(dss) if dss is not None else {}
+    steps = engine.regulated_steps()
+    tol_pu = float(dss.Solution.Convergence()) if settings else 0.0
     for name in sorted(starts):
         base = by_name[name]
         own = (settled[name] if settled is not None and name in settled
@@ -335,8 +352,9 @@ def with_band_starts(engine: Any, model: Any, blocks: Sequence[Any], buses: Any,
                     # the edge search's own solve of it (no re-solve: the tie rule)
                     arr = edge_arr if edge_arr is not None else _solve(engine, b, edge, True)[0]
                     got = None
-                else:
-                    arr, got = _solve(engine, b, edge, False)
+                else:  # from the base case's edge, a move from a tie held (the tie rule)
+                    arr, got = solve_from_edge(_solve, engine, b, edge, False, settings,
+                                               steps, tol_pu)
                 if got is not None:
                     # the same edge in the snapshot: the edge as V2G shifts the band
                     at, at_arr = band_edge(engine, b, got, direction, False, solved=True,
