@@ -33,8 +33,11 @@ dependence: the loads behind it at 0.8866 → 0.8981 pu (lowest, load.homes at h
 their Vminpu 0.95, where OpenDSS holds them at constant impedance; no site's current crosses
 f_lat1". The loads below ``Vminpu`` come from the OpenDSS flow
 (:mod:`protv2g.flow.load_vmin`); a pandapower flow has none (its loads are constant power).
-A row whose scenario's site states are not known (no site table, not a known scenario) is
-left to the ordinary attribution.
+A row whose scenario's site states are not known (no site table, not a known scenario), or
+whose current does not rise above the base's by more than its tolerance (the metering CT's
+``loading_change_min_percent``: the attribution's rule already calls it ``pre-existing``; on
+the IEEE 8500 62 such rows of lateral fuses would have had the words for nothing), is left to
+the ordinary attribution.
 
 References
 ----------
@@ -105,7 +108,9 @@ def voltage_only(ctx: CheckContext, f: pd.DataFrame, bad: pd.DataFrame, i_a: np.
                  ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``(attribution, to_warn, suffix)`` of C8's rows ``bad`` (the flow's device rows ``f``,
     ``i_a`` the current judged, ``col`` its column, ``lim_a`` its limit). At a device no site's
-    current crosses, in a V2G scenario with a known base case (module docstring):
+    current crosses, in a V2G scenario with a known base case, whose current rises above the
+    base's by more than the row's tolerance (``loading_change_min_percent``; a smaller change
+    or a fall the attribution's own rule calls ``pre-existing``) (module docstring):
     ``pre-existing`` where the base fails; ``to_warn`` where only the V2G flow fails (the row a
     ``warn``); each with its text. Elsewhere "", False and ""."""
     n = len(bad)
@@ -116,6 +121,7 @@ def voltage_only(ctx: CheckContext, f: pd.DataFrame, bad: pd.DataFrame, i_a: np.
     buses = getattr(ctx.study, "site_buses", {}) or {}
     if not n or not buses or not base_of:
         return att, to_warn, suffix
+    tol = float(ctx.thresholds.loading_change_min_percent) / 100.0  # C8's row tolerance
     cur = pd.to_numeric(f[col], errors="coerce").abs()
     base_i = cur.groupby([f["scenario"].astype(str).to_numpy(),
                           f["device"].astype(str).to_numpy()]).max()
@@ -132,6 +138,8 @@ def voltage_only(ctx: CheckContext, f: pd.DataFrame, bad: pd.DataFrame, i_a: np.
         if any(buses.get(s) in down for s in active):
             continue  # a site's current crosses the device: V2G's own
         i0 = float(base_i[(base, dev)])
+        if i_a[j] - i0 <= tol * i_a[j]:
+            continue  # no material rise: the attribution's own rule says pre-existing
         fails_base = i0 >= lim_a[j]
         if fails_base:
             att[j] = "pre-existing"
