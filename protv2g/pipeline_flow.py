@@ -60,6 +60,9 @@ def _flow(study: Study, day: bool, base_open: Sequence[str] | None = None,
 
 #: Flow tables by the names the checks read → attribute of :class:`~protv2g.flow.FlowResult`.
 FLOW_TABLES = {"device": "devices", "bus": "buses", "branch": "branches"}
+#: Tables only some flows have (None elsewhere): the loads below OpenDSS's Vminpu, read by
+#: C8's rows at a device no site's current crosses (:mod:`protv2g.checks.load_voltage`).
+OPTIONAL_FLOW_TABLES = {"loads_vmin": "loads_vmin"}
 
 
 def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.DataFrame] | None:
@@ -86,7 +89,8 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
     study = study_with_sites(study)
     if set(scenarios) <= set(build_scenarios(study.document)):  # the study's own axes
         res = _flow(study, day=False)
-        return {k: getattr(res, v) for k, v in FLOW_TABLES.items()}
+        return {k: t for k, v in {**FLOW_TABLES, **OPTIONAL_FLOW_TABLES}.items()
+                if (t := getattr(res, v, None)) is not None}
 
     base_open = None
     if study.model is not None:
@@ -102,7 +106,8 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
         if exporting:
             by_site.setdefault(exporting[0], []).append(sc)
     axes = study.document.scenarios.model_dump(mode="json")
-    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in FLOW_TABLES}
+    parts: dict[str, list[pd.DataFrame]] = {k: [] for k in (*FLOW_TABLES,
+                                                            *OPTIONAL_FLOW_TABLES)}
     bases: set[str] = set()  # base cases already taken (one per load level, whichever site)
     for site, wanted in by_site.items():
         key = {(sc.participation, sc.load_level, round(_export_kw(sc), 6)): sc.name
@@ -134,13 +139,15 @@ def flow_tables(study: Study, scenarios: Sequence[Scenario]) -> dict[str, pd.Dat
 
             not_built = transformers_out(study.document, wanted[0])
         res = _flow(variant, day=False, base_open=base_open, not_built=not_built)
-        for k, attr in FLOW_TABLES.items():
-            t = getattr(res, attr)
+        for k, attr in {**FLOW_TABLES, **OPTIONAL_FLOW_TABLES}.items():
+            t = getattr(res, attr, None)
+            if t is None:
+                continue
             t = t.assign(scenario=t["scenario"].map(rename))
             parts[k].append(t[t["scenario"].notna()])
     if not bases:
         return None
-    return {k: pd.concat(v, ignore_index=True) for k, v in parts.items()}
+    return {k: pd.concat(v, ignore_index=True) for k, v in parts.items() if v}
 
 
 def _export_kw(sc: Scenario) -> float:

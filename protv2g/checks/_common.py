@@ -182,7 +182,7 @@ def _flow_tables(flow_result: Any) -> dict[str, pd.DataFrame]:
     aliases = {"device": ("device", "devices", "device_flow", "directional"),
                "bus": ("bus", "buses", "voltage", "voltages"),
                "branch": ("branch", "branches", "loading", "line", "lines"),
-               "sites": ("sites", "site_flow")}
+               "sites": ("sites", "site_flow"), "loads_vmin": ("loads_vmin",)}
     if isinstance(flow_result, Mapping):
         def get(n: str) -> Any:
             return flow_result.get(n)

@@ -55,6 +55,12 @@ whose margin, either side, is inside one tap's effect is a ``warn`` to confirm, 
 fail or pass, and a row V2G makes fail says V2G's increment with the taps held
 (:mod:`protv2g.checks.load_tap_path`).
 
+**A device no site's current crosses** (review rev51 #1): V2G moves its load only through the
+voltage at the loads behind it (OpenDSS holds a load below its ``Vminpu`` at constant
+impedance: its current then rises with the export's voltage rise). Such a row is
+``pre-existing`` where its base case fails, a ``warn`` where only the V2G flow fails, and says
+so with the figures (:mod:`protv2g.checks.load_voltage`, the choice and why).
+
 References
 ----------
 ANSI C37.43 (EEI-NEMA K/T link melting currents at 300 s, 600 s above 100 A: the fuse's
@@ -82,6 +88,7 @@ from protv2g.checks._common import (
 from protv2g.checks._row_frames import unsolved_flow
 from protv2g.checks.fuse_gg_limits import gg_load_limit_a, load_limit_a
 from protv2g.checks.load_tap_path import tap_path_texts
+from protv2g.checks.load_voltage import voltage_only
 from protv2g.checks.load_withstand import withstand_rows
 from protv2g.devices.fuse import Fuse
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX, has_existing_der
@@ -262,6 +269,10 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
     step = bad.step.to_numpy() if "step" in bad else np.full(len(bad), "")
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
     charging, who = _charging_kw(ctx, bad)
+    # a device no site's current crosses: the loads' voltage response (checks.load_voltage)
+    att, to_warn, volt = voltage_only(ctx, f, bad, bad.i_abs_a.to_numpy(float), lim_bad)
+    status = np.where(to_warn, CheckStatus.WARN.value, status).astype(object)
+    suffix = [v + s for v, s in zip(volt, suffix, strict=True)]
     mech = np.where(p < 0, EXPORT_PEAK,
                     np.where(charging > 0, CHARGING_PEAK, IMPORT_PEAK)).astype(object)
     hour = bad.time_h.to_numpy(float) if "time_h" in bad else np.full(len(bad), np.nan)
@@ -271,19 +282,21 @@ def check_load(ctx: CheckContext) -> pd.DataFrame:
             me, sx in zip(bad.itertuples(index=False), lim_bad, step, p, charging, who, hour,
                           mech, suffix, strict=True)]
     rows.append(_fail_rows(ctx, bad, bad.i_abs_a.to_numpy(), lim_bad, msgs, mech, charging,
-                           status=status))
+                           status=status, attribution=att))
     return concat(rows)
 
 
 def _fail_rows(ctx: CheckContext, bad: pd.DataFrame, i_a: np.ndarray, lim_a: np.ndarray,
                msgs: list[str], mech: np.ndarray, charging: np.ndarray,
-               status: np.ndarray | None = None, **rule: object) -> pd.DataFrame:
+               status: np.ndarray | None = None, attribution: np.ndarray | None = None,
+               **rule: object) -> pd.DataFrame:
     """C8's failing rows (phase or ground: ``i_a`` the current judged, ``lim_a`` its limit,
     A; ``status``: each row's, ``warn`` within one regulator tap of the limit,
-    :mod:`protv2g.checks.load_tap_path`, default ``fail``; ``rule``: the ground rows' rule
-    columns)."""
+    :mod:`protv2g.checks.load_tap_path`, default ``fail``; ``attribution``: each row's preset
+    one, "" where the attribution decides, :mod:`protv2g.checks.load_voltage`; ``rule``: the
+    ground rows' rule columns)."""
     extra = {c: bad[c].to_numpy(float) for c in ("time_h", "load_fraction") if c in bad}
-    return violation_rows(
+    out = violation_rows(
         "C8", CheckStatus.FAIL if status is None else status, frame=bad,
         scenario=bad.scenario.to_numpy(),
         device=bad.device.to_numpy(), i_device_a=i_a, i_other_a=lim_a, margin=lim_a - i_a,
@@ -291,6 +304,9 @@ def _fail_rows(ctx: CheckContext, bad: pd.DataFrame, i_a: np.ndarray, lim_a: np.
         # a V2G change of a pre-existing overload below a metering CT's error is not "worse"
         tolerance=ctx.thresholds.loading_change_min_percent / 100.0 * i_a,
         mechanism=mech, p_charging_kw=charging, **rule, **extra)
+    if attribution is not None and len(out):
+        out["attribution"] = np.asarray(attribution, dtype=object)
+    return out
 
 
 def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.DataFrame]:
@@ -326,6 +342,10 @@ def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.Data
     status, suffix = status[at], [t for t, k in zip(suffix, at, strict=True) if k]
     p = bad.p_mw.to_numpy(float) if "p_mw" in bad else np.full(len(bad), np.nan)
     charging, who = _charging_kw(ctx, bad)
+    att, to_warn, volt = voltage_only(ctx, f, bad, bad.i_res_a.to_numpy(float), lim_bad,
+                                      "i_residual_a")
+    status = np.where(to_warn, CheckStatus.WARN.value, status).astype(object)
+    suffix = [v + s for v, s in zip(volt, suffix, strict=True)]
     mech = np.where(p < 0, LoadPeak.RESIDUAL_EXPORT_PEAK.value,
                     np.where(charging > 0, LoadPeak.RESIDUAL_CHARGING_PEAK.value,
                              LoadPeak.RESIDUAL_IMPORT_PEAK.value)).astype(object)
@@ -341,7 +361,7 @@ def _ground_rows(ctx: CheckContext, f: pd.DataFrame, fac: float) -> list[pd.Data
                                                   charging, who, suffix, strict=True)]
     rows.append(_fail_rows(ctx, bad, bad.i_res_a.to_numpy(), lim_bad, msgs, mech, charging,
                            status, rule=GROUND_RULE, rule_value=fac,
-                           rule_source=GROUND_RULE_SOURCE))
+                           rule_source=GROUND_RULE_SOURCE, attribution=att))
     return rows
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.load_voltage import VOLTAGE_ONLY_TEXT
 from protv2g.devices.kinds import ground_pickup_a
 from protv2g.devices.load_limit import load_limit_a
 from protv2g.flow.held_taps import (
@@ -156,7 +157,8 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
 
 def gate_confirms(violations: pd.DataFrame) -> list[str]:
     """The gate's ``confirm:`` lines on C8's ``warn`` rows (within one regulator tap of the
-    limit, :func:`tap_path_texts`): one per device and rule (phase, ground), its worst
+    limit, :func:`tap_path_texts`; or failing only through the loads' voltage response,
+    :mod:`protv2g.checks.load_voltage`): one per device and rule (phase, ground), its worst
     (smallest margin) row; as C12's regulator-mode items
     (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`), listed, never deciding the
     verdict. None without such rows."""
@@ -171,7 +173,9 @@ def gate_confirms(violations: pd.DataFrame) -> list[str]:
     lines = []
     for (device, _), g in rows.groupby([rows["device"].astype(str), rule], sort=True):
         w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
-        lines.append(f"confirm: C8 {device}: {w['message']} (warn: at the limit on the "
-                     f"regulators' rest point; {w.get('scenario', '')}; "
-                     f"{len(g)} row(s))")
+        why = ("the loads' response to the voltage V2G moves, no site's current through it"
+               if VOLTAGE_ONLY_TEXT in str(w["message"])
+               else "at the limit on the regulators' rest point")
+        lines.append(f"confirm: C8 {device}: {w['message']} (warn: {why}; "
+                     f"{w.get('scenario', '')}; {len(g)} row(s))")
     return lines

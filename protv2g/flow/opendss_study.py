@@ -30,6 +30,7 @@ from protv2g.errors import InputError, Issue
 from protv2g.flow.blocks import ScenarioBlock, comm_loss_fallbacks, scenario_blocks, site_table
 from protv2g.flow.day import STEP_H
 from protv2g.flow.held_taps import with_held_taps
+from protv2g.flow.load_vmin import below_vmin, read_loads, vmin_note
 from protv2g.flow.opendss import DssFlowEngine, DssFlowSite, DssWatch
 from protv2g.flow.opendss_tables import (
     branch_table,
@@ -202,6 +203,11 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
                                     dict(directional_settings or {}), scen, step)
     bad = np.flatnonzero(~arr.converged)
     all_notes = [*notes, *engine.notes]
+    # the model's loads below their Vminpu: OpenDSS holds them at constant impedance (rev51 #1)
+    loads = read_loads(engine._dss, model)
+    low = below_vmin(loads, arr.v_v, scen, step)
+    if (vmin := vmin_note(low, len(loads.name), len(lf))) is not None:
+        all_notes.append(vmin)
     if len(bad):
         all_notes.append(f"{len(bad)} of {len(lf)} steps did not converge in OpenDSS (NaN): "
                          + ", ".join(f"{scen[k]} step {step[k]}" for k in bad[:10]))
@@ -210,7 +216,8 @@ def opendss_flow(model: DssModel, sites: Sequence[DssFlowSite], blocks: Sequence
             "site_elements": list(engine.commands), "converged_steps": int(arr.converged.sum()),
             "sources": sorted(dss_source_buses(model))}
     empty_sites = site_table([], [])
-    return FlowResult(devices, buses, branches, empty_sites, directional, meta), engine
+    return (FlowResult(devices, buses, branches, empty_sites, directional, meta,
+                       loads_vmin=low), engine)
 
 
 def _ungrounded_steps(model: DssModel, sizes: Sequence[int], base_open: Sequence[str],
@@ -391,4 +398,4 @@ def opendss_flow_study(document: object, model: DssModel,
         if comm_loss_step is not None else None)
     return FlowResult(res.devices, res.buses, res.branches,
                       site_table(document.v2g_sites, blocks),  # type: ignore[attr-defined]
-                      res.directional, meta)
+                      res.directional, meta, loads_vmin=res.loads_vmin)

@@ -131,6 +131,10 @@ class FlowResult:
         (:data:`protv2g.directional.DIRECTIONAL_COLUMNS`).
     meta : dict
         Solver used, iterations, assumptions and notes.
+    loads_vmin : DataFrame or None
+        OpenDSS: the model's loads below their ``Vminpu`` in each step, where OpenDSS holds
+        them at constant impedance (:data:`protv2g.flow.load_vmin.LOADS_VMIN_COLUMNS`); None
+        on the pandapower path (its constant-power loads do not switch).
     """
 
     devices: pd.DataFrame
@@ -139,6 +143,7 @@ class FlowResult:
     sites: pd.DataFrame
     directional: pd.DataFrame
     meta: dict[str, Any] = field(default_factory=dict)
+    loads_vmin: pd.DataFrame | None = None
 
     @property
     def reverse(self) -> pd.DataFrame:
