@@ -23,6 +23,7 @@ import protv2g.devices.curves as curves_mod
 import protv2g.devices.library as library_mod
 import protv2g.devices.models as models_mod
 import protv2g.devices.tcc as tcc_mod
+import protv2g.devices.tcc_traces as tcc_traces_mod
 from protv2g.devices.curves import (
     CurveFamily,
     definite_time_s,
@@ -181,7 +182,7 @@ def test_properties_monotone_inf_below_pickup_vectorised(name, td, pickup, i, mu
 
 
 def test_module_doctests():
-    for mod in (curves_mod, library_mod, models_mod, tcc_mod):
+    for mod in (curves_mod, library_mod, models_mod, tcc_mod, tcc_traces_mod):
         res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
         assert res.failed == 0, mod.__name__
 

@@ -53,10 +53,11 @@ from protv2g.report.bulk import (
     bulk_summary,
     summary_rows,
 )
-from protv2g.report.derived import derive, pair_table, result_findings
+from protv2g.report.derived import derive, result_findings
 from protv2g.report.elements import fault_index, fault_key_codes
 from protv2g.report.format import header_label, write_cell, write_table
 from protv2g.report.overflow import Overflow, spill, spill_if_too_long
+from protv2g.report.pair_coordination import pair_table
 from protv2g.report.pictures import Pictures
 from protv2g.report.sheet_writer import save_workbook
 from protv2g.report.sheets import sheet_frame, sheet_specs

@@ -41,10 +41,10 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.report.derived import IDLE_CASE
 from protv2g.report.elements import ColumnCoding
 from protv2g.report.feeder_plot import plot_feeder, studied_export_kw
 from protv2g.report.format import NOTE_FONT, write_cell
+from protv2g.report.pair_coordination import IDLE_CASE
 from protv2g.report.pictures import Pictures
 from protv2g.report.print_setup import picture_print
 from protv2g.report.sheets import FEEDER, TCC
