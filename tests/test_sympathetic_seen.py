@@ -13,6 +13,7 @@ C6 row at all on this study). The chargers feed no zero sequence: R-F1's 3I0 sta
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -82,3 +83,20 @@ def test_the_info_findings_are_apart_from_the_problems(depot) -> None:
     assert set(info.device) == {"R-F1", "RC-F1"}
     text = findings_count_text(f, r.violations)
     assert all(f"{i}" in text.split("not a problem: ")[1] for i in info.finding)
+
+
+def test_the_text_gives_the_current_without_v2g() -> None:
+    """workplace_pv_midday: R-HEAD is fed back by the office park and by the feeder's PV,
+    which feeds 101.9 A through it without V2G. The firm scenarios' worst (an LLG at the
+    substation bus, max case) is the PV's plus the chargers' by hand, 0.9 × 40 × 50 kVA ×
+    1.5 / (√3 × 12.47 kV) = 125.0 A (in phase: both at unity power factor)."""
+    v = run_study(load_study(FEEDERS_DIR / "workplace_pv_midday" / "study.yaml")).violations
+    s = v[(v.criterion == "C6") & (v.mechanism.astype(str) == SEEN["phase"])
+          & v.scenario.astype(str).str.startswith("firm/")]
+    assert len(s) == 2 and set(s.device) == {"R-HEAD"}
+    i_hand_a = 0.9 * 40 * 50 * 1.5 / (math.sqrt(3) * 12.47)
+    for r in s.itertuples():
+        base_a = float(re.search(r"\(without V2G ([0-9.,]+) A\)", r.message).group(1))
+        assert base_a == pytest.approx(101.9, abs=0.05)
+        assert float(r.i_device_a) - base_a == pytest.approx(i_hand_a, rel=2e-3)
+        assert "× its 300 A phase pickup (below it)" in r.message

@@ -22,6 +22,11 @@ current, ``t_device_s`` the device's operating time at that fault (its fastest e
 the bracket the row was judged in: both brackets share the first-cycle current, so the high
 bracket's row is kept, ``bracket`` ``both``), ``t_other_s`` the clearing time (the clearing
 device's, or the substation protection's C6 assumes), the number of faults tried in the text.
+The text also gives the same device's current at the same fault without V2G (the scenario's
+base case): what is fed back is every source behind the device, existing DER included
+(workplace_pv_midday: R-HEAD 226.9 A with the office park firm, 101.9 A of it without V2G —
+the feeder's PV; the chargers' 0.9 × 40 × 50 kVA × 1.5 / (√3 × 12.47 kV) = 125.0 A). A
+fuse's limit is its minimum melting current.
 Whether a current at or above pickup trips first is C6's own rows' question; this row says
 what was tried.
 
@@ -51,6 +56,7 @@ from protv2g.checks._common import (
     violation_rows,
 )
 from protv2g.criteria import MarginUnit
+from protv2g.devices.kinds import kind_of
 from protv2g.violations import CheckStatus
 
 __all__ = ["SEEN", "fed_back_seen"]
@@ -85,6 +91,7 @@ def fed_back_seen(ctx: CheckContext, tried: list[pd.DataFrame]) -> pd.DataFrame:
     scen = m["scenario"].astype(str).to_numpy()
     names = pd.unique(scen)
     v2g = {s for s in names.tolist() if ctx.base_of.get(s, "") != s}
+    base = m[~np.isin(scen, list(v2g))].assign(scenario=scen[~np.isin(scen, list(v2g))])
     m = m[np.isin(scen, list(v2g))].assign(scenario=scen[np.isin(scen, list(v2g))])
     if m.empty:
         return concat([])
@@ -105,8 +112,10 @@ def fed_back_seen(ctx: CheckContext, tried: list[pd.DataFrame]) -> pd.DataFrame:
         p_a = w.device.map(pickup).to_numpy(float)
         i_a = w[col].to_numpy(float)
         n = n_tried.loc[list(zip(w.scenario, w.device, strict=True))].to_numpy()
-        text = [_text(ctx, r, element, what, i, p, k)
-                for r, i, p, k in zip(w.itertuples(index=False), i_a, p_a, n, strict=True)]
+        i_base = _base_currents(ctx, w, base, col)
+        fuse = w.device.map(lambda d: kind_of(ctx.devices[d]).role == "fuse").to_numpy(bool)
+        text = [_text(ctx, r, element, what, i, p, k, b, f) for r, i, p, k, b, f in zip(
+            w.itertuples(index=False), i_a, p_a, n, i_base, fuse, strict=True)]
         out.append(pd.DataFrame({
             "scenario": w.scenario.to_numpy(), "fault_bus": w.fault_bus_name.to_numpy(),
             "fault_type": w.fault_type.to_numpy(), "case": w.case.to_numpy(),
@@ -135,18 +144,32 @@ def _worst(m: pd.DataFrame, col: str) -> pd.DataFrame:
         drop=True)
 
 
+def _base_currents(ctx: CheckContext, w: pd.DataFrame, base: pd.DataFrame,
+                   col: str) -> np.ndarray:
+    """``col`` of each worst row's device at the same fault in its scenario's base case
+    (``base``: the base cases' candidate rows); NaN where the base case has no such row (the
+    engine keeps a device's row from 1 A: :data:`protv2g.engine.row_rule.DEVICE_ROW_MIN_A`).
+    A twin's base case repeats its source's (:mod:`.distinct_blocks`): the copy holds."""
+    key = ["scenario", "device", *_FAULT]
+    at = w[key[1:]].assign(scenario=[ctx.base_of.get(s, "") for s in w.scenario])
+    b = base[[*key, col]].drop_duplicates(key)
+    return at.merge(b, how="left", on=key)[col].to_numpy(float)
+
+
 def _text(ctx: CheckContext, r: Any, element: str, what: str, i_a: float,
-          pickup_a: float, n: int) -> str:
+          pickup_a: float, n: int, i_base_a: float, fuse: bool) -> str:
     """The message of one info row (module docstring)."""
     side = "at or above" if i_a >= pickup_a else "below"
     t_op = float(r.t_op_s)
     op = (f"the device operates in {fmt_s(t_op)} there" if np.isfinite(t_op)
           else "the device does not operate there")
     bracket = f", {ctx.bracket} bracket" if ctx.bracket else ""
+    limit = "minimum melting current" if fuse else f"{element} pickup"
+    base = (f"{i_base_a:,.1f} A" if np.isfinite(i_base_a) else "under 1 A (no engine row)")
     return (f"{r.device} {element}: the largest {what} fed back through it "
             f"{ctx.export_text(str(r.scenario))} over the {n} fault(s) C6 tried off its "
-            f"substation path is {i_a:,.1f} A in the first cycle, {i_a / pickup_a:.2f} × its "
-            f"{pickup_a:g} A {element} pickup ({side} it), for "
+            f"substation path is {i_a:,.1f} A in the first cycle (without V2G {base}), "
+            f"{i_a / pickup_a:.2f} × its {pickup_a:g} A {limit} ({side} it), for "
             f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}: {op} (its fastest "
             f"element, timed on the chargers' stages{bracket}) and {r.clearing_device} "
             f"clears in {fmt_s(float(r.t_clear_s))}; C6 fails a device that trips before "
