@@ -96,7 +96,7 @@ def test_the_text_gives_the_current_without_v2g() -> None:
     assert len(s) == 2 and set(s.device) == {"R-HEAD"}
     i_hand_a = 0.9 * 40 * 50 * 1.5 / (math.sqrt(3) * 12.47)
     for r in s.itertuples():
-        base_a = float(re.search(r"\(without V2G ([0-9.,]+) A\)", r.message).group(1))
+        base_a = float(re.search(r"\(without V2G: ([0-9.,]+) A\)", r.message).group(1))
         assert base_a == pytest.approx(101.9, abs=0.05)
         assert float(r.i_device_a) - base_a == pytest.approx(i_hand_a, rel=2e-3)
         assert "× its 300 A phase pickup (below it)" in r.message

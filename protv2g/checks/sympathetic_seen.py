@@ -165,10 +165,10 @@ def _text(ctx: CheckContext, r: Any, element: str, what: str, i_a: float,
           else "the device does not operate there")
     bracket = f", {ctx.bracket} bracket" if ctx.bracket else ""
     limit = "minimum melting current" if fuse else f"{element} pickup"
-    base = (f"{i_base_a:,.1f} A" if np.isfinite(i_base_a) else "under 1 A (no engine row)")
+    base = f"{i_base_a:,.1f} A" if np.isfinite(i_base_a) else "under 1 A, no engine row"
     return (f"{r.device} {element}: the largest {what} fed back through it "
             f"{ctx.export_text(str(r.scenario))} over the {n} fault(s) C6 tried off its "
-            f"substation path is {i_a:,.1f} A in the first cycle (without V2G {base}), "
+            f"substation path is {i_a:,.1f} A in the first cycle (without V2G: {base}), "
             f"{i_a / pickup_a:.2f} × its {pickup_a:g} A {limit} ({side} it), for "
             f"{ctx.fault_text(r.fault_bus_name, r.fault_type, r.case)}: {op} (its fastest "
             f"element, timed on the chargers' stages{bracket}) and {r.clearing_device} "
