@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from protv2g.checks import run_checks
+from protv2g.checks.sympathetic_seen import SEEN
 from protv2g.devices.models import Fuse, Recloser
 from tests.test_checks_common import BASE, BUS, V2G, ieee_vi_s, make_study, rows, scenarios
 from tests.test_checks_common import with_devices as _with
@@ -202,7 +203,19 @@ def test_c6_backfeed_trips_healthy_feeder(hand) -> None:
     slow = rows((V2G, "R2", "G1", "3ph", "max", 1000.0), (V2G, "R1", "G1", "3ph", "max", 600.0))
     assert ieee_vi_s(600, 400, 2.0) == pytest.approx(32.36, abs=0.01)
     v, _ = run(hand, slow)
-    assert crit(v, "C6").empty
+    c6 = crit(v, "C6")
+    assert set(c6.status) == {"info"}  # no fail/warn row: 32.36 s ≫ 8.452 s + 0.2 s
+    # what C6 tried (review rev50a #7b): R1's phase current fed back, against its pickup
+    # and time, with the clearing device's time
+    seen = c6[c6.mechanism.astype(str) == SEEN["phase"]]
+    assert len(seen) == 1
+    s = seen.iloc[0]
+    assert (s.device, s.scenario, s.fault_bus, s.margin_unit) == ("R1", V2G, "G1", "A")
+    assert (s.i_device_a, s.limit, s.margin) == (600.0, 400.0, -200.0)
+    assert s.t_device_s == pytest.approx(ieee_vi_s(600, 400, 2.0), rel=1e-9)  # 32.36 s
+    assert s.t_other_s == pytest.approx(t_r2, rel=1e-9)
+    assert "1.50 × its 400 A phase pickup (at or above it)" in s.message
+    assert "R2 clears in 8.45 s" in s.message
     fast = rows((V2G, "R2", "G1", "3ph", "max", 1000.0),
                 (V2G, "R1", "G1", "3ph", "max", 1200.0))
     v, _ = run(hand, fast)

@@ -57,6 +57,13 @@ def test_every_table_is_the_same_as_with_every_block_evaluated(depot) -> None:
         every = checks._check_study(study, faults, flow, scenarios, None)
     assert len(twin.context.faults) < len(every.context.faults)  # the blocks were restricted
     pd.testing.assert_frame_equal(twin.violations, every.violations)
+    # C6's rows of what it tried (review rev50a #7b) among them: one per V2G scenario, device
+    # and element, the peak twins' copied from the light blocks (session 50's one row over
+    # all scenarios gave 2 rows more on the restricted evaluation)
+    v = twin.violations
+    seen = v[(v.criterion == "C6") & (v.status == "info")]
+    assert len(seen) and not seen.duplicated(["scenario", "device", "mechanism"]).any()
+    assert set(seen.scenario.astype(str)) == {sc.name for sc in scenarios if not sc.is_base}
     pd.testing.assert_frame_equal(twin.coordination, every.coordination)
     pd.testing.assert_frame_equal(twin.context.cache["directional"],
                                   every.context.cache["directional"])

@@ -152,6 +152,7 @@ def test_sympathetic_trip_with_every_charger_idle_is_the_equipments(run):
     """C6 at the substation bus: the head's 51G on the YNd's 3I0, with no charger. Fails on
     the old code: ``new`` ("caused by V2G")."""
     from protv2g.checks.sympathetic import SUBSTATION_PROTECTION
+    from protv2g.checks.sympathetic_seen import SEEN
     from protv2g.findings import Attribution, build_findings
 
     where, _study, res, gate = run
@@ -175,8 +176,19 @@ def test_sympathetic_trip_with_every_charger_idle_is_the_equipments(run):
         # the rule: t − the substation's 1.0 s (assumed) − 0.2 s (relay–relay, numerical)
         assert -short_s == pytest.approx(_mi_s(want) - 1.0 - 0.2, abs=0.01)
     f = build_findings(v).findings
-    c6 = f[(f.criterion == "C6") & (f.device == "head")]
+    # C6's info findings of what it tried (review rev50a #7b) are apart from the problem
+    c6 = f[(f.criterion == "C6") & (f.device == "head") & (f.status.astype(str) != "info")]
     assert len(c6) == 1 and c6.attribution.iloc[0] == Attribution.EQUIPMENT
+    # what it tried, per V2G scenario: the head's largest 3I0 is at the substation bus, the
+    # YNd's (the chargers feed no zero sequence): OpenDSS with the transformer, max case
+    seen = v[(v.criterion == "C6") & (v.status == "info") & (v.device == "head")
+             & (v.mechanism.astype(str) == SEEN["ground"])]
+    assert len(seen) and set(seen.fault_bus) == {"sub"}
+    for r in seen.itertuples():
+        phases = "a" if str(r.fault_type).startswith("SLG") else str(r.fault_type)[-2:]
+        want = _opendss_head_3i0(where, "sub", phases, True, str(r.case))
+        assert float(r.i_device_a) == pytest.approx(want, rel=0.02), r.fault_type
+        assert float(r.limit) == 100.0 and float(r.t_other_s) == 1.0
 
 
 def _idle(monkeypatch, i_phase_a, i_ground_a, t_op_s, t_clear_s=np.nan):

@@ -28,6 +28,7 @@ import pytest
 from protv2g.checks import run_checks
 from protv2g.checks._common import build_context
 from protv2g.checks.directional import directional_table
+from protv2g.checks.sympathetic_seen import SEEN
 from protv2g.engine import DeviceTerminal, fault_study
 from protv2g.errors import InputError
 from protv2g.flow import flow_study
@@ -65,9 +66,10 @@ def _net() -> pp.pandapowerNet:
     return net
 
 
-def _hand(method: Method, z_site0: tuple[complex, complex] | None
+def _hand(method: Method, z_site0: tuple[complex, complex] | None, km: float = 3.0
           ) -> tuple[float, float, complex]:
-    """(|Ia| at R-F2, |3I0| at R-F1) in A, and 3I0(R-F1)/3I0(R-F2) as a phasor ratio."""
+    """(|Ia| at R-F2, |3I0| at R-F1) in A, and 3I0(R-F1)/3I0(R-F2) as a phasor ratio; the
+    fault ``km`` along F2 (3 km: F2-B1; 0: the substation bus SUB-12kV)."""
     c = 1.0 if method is Method.CLASSICAL else 1.1
 
     def k_t(vk: float, vkr: float) -> float:
@@ -77,8 +79,8 @@ def _hand(method: Method, z_site0: tuple[complex, complex] | None
     x_q = c * V**2 / 1000.0 / np.hypot(1, 0.1)
     z_q = complex(0.1 * x_q, x_q)
     z_t = k_t(8.0, 0.5) * complex(0.005, np.sqrt(0.08**2 - 0.005**2)) * V**2 / 20
-    z1 = z_q + z_t + complex(0.19, 0.39) * 3
-    z0_f1, z0_f2 = complex(0.47, 1.4) * 2, complex(0.47, 1.4) * 3
+    z1 = z_q + z_t + complex(0.19, 0.39) * km
+    z0_f1, z0_f2 = complex(0.47, 1.4) * 2, complex(0.47, 1.4) * km
     if z_site0 is None:
         z0, share = z0_f2 + z_t, 0j
     else:
@@ -195,7 +197,21 @@ def test_c6_ground_sympathetic_trip_by_the_ynd_source(tmp_path) -> None:
     f1 = faults.device[(faults.device.device == "R-F1") & (faults.device.scenario == base)
                        & (faults.device.fault_bus_name == "F2-B1")].iloc[0]
     assert 1000 * f1.i3i0_ka == pytest.approx(i3i0, rel=5e-3)
-    assert v[v.criterion == "C6"].empty               # 16.4 s ≫ 1.065 s + 0.1 s
+    c6 = v[v.criterion == "C6"]
+    assert set(c6.status) == {"info"}                 # no fail/warn: 16.4 s ≫ 1.065 s + 0.2 s
+    # what C6 tried (review rev50a #7b): R-F1's largest 3I0 fed back by the YNd is for the
+    # SLG on the substation bus (the same hand formula, 0 km of F2), against its 51G, and
+    # the substation's own protection assumed to clear in 1.0 s (the bracket's slow end)
+    _, i3i0_bus, _ = _hand(Method.IEC60909, _z_site0("YNd"), km=0.0)
+    assert i3i0_bus > i3i0
+    g = c6[(c6.mechanism.astype(str) == SEEN["ground"]) & (c6.scenario == base)]
+    assert len(g) == 1
+    g = g.iloc[0]
+    assert (g.device, g.fault_bus, g.fault_type, g.limit) == ("R-F1", "SUB-12kV", "SLG", 120.0)
+    assert g.i_device_a == pytest.approx(i3i0_bus, rel=5e-3)
+    assert g.margin == pytest.approx(120.0 - g.i_device_a, abs=1e-9)
+    assert g.t_device_s == pytest.approx(ieee_vi_s(i3i0_bus, 120, 2.0), rel=1e-2)
+    assert g.t_other_s == 1.0 and "substation protection (not modelled) clears in 1 s" in g.message
     assert ieee_vi_s(i3i0, 120, 2.0) == pytest.approx(16.4, abs=0.05)
 
     fast = _study(tmp_path / "b", {"ground_inst_pickup_a": 200})

@@ -45,6 +45,10 @@ idle time in its message and the transformer's connection, a neutral impedance o
 the remedy, not an export limit (:mod:`protv2g.checks.equipment_rows`, review rev36a M1:
 IEEE 8500's head 51G on 1,139 A of the depot YNd's 3I0 for a substation-bus ground fault).
 
+Every candidate device C6 judges also gets ``info`` rows, per V2G scenario and element: its
+worst fed-back current over the faults tried, against its pickup and time
+(:mod:`.sympathetic_seen`, review rev50a #7b: "C6 passed" showed no row).
+
 References
 ----------
 IEEE Std 1547.2-2023 §8.3 (sympathetic tripping of adjacent feeders by DER infeed);
@@ -73,6 +77,7 @@ from protv2g.checks._rows import column_at
 from protv2g.checks.equipment_rows import mark_rows, sympathetic_idle
 from protv2g.checks.pairs import tc_band_text
 from protv2g.checks.rule_values import interval
+from protv2g.checks.sympathetic_seen import fed_back_seen
 from protv2g.checks.sympathetic_text import fed_back_texts
 from protv2g.checks.tolerance import (
     combine_boundaries,
@@ -200,8 +205,10 @@ def check_sympathetic(ctx: CheckContext) -> pd.DataFrame:
     cand = cand[cand.device.isin(list(ctx.devices)) & ~cand.device.isin(list(directional))]
     if cand.empty:
         return concat(rows)
-    rows.append(_substation_rows(ctx, cand))
+    tried: list[pd.DataFrame] = []  # the candidate rows judged: what C6 tried (rev50a #7b)
+    rows.append(_substation_rows(ctx, cand, tried))
     m = _candidate_rows(ctx, cand)
+    rows.append(fed_back_seen(ctx, [*tried, m]))
     cti, rule_src, tol, bnd = _intervals(ctx, m)
     t = m.t_op_s.to_numpy(dtype=float)
     margin = t - m.t_clear_s.to_numpy(dtype=float) - cti
@@ -365,9 +372,11 @@ def _intervals(ctx: CheckContext, m: pd.DataFrame
     return cti, src, rss(tol_c, tol_k), combine_boundaries(bnd_c, bnd_k)
 
 
-def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
+def _substation_rows(ctx: CheckContext, cand: pd.DataFrame,
+                     tried: list[pd.DataFrame]) -> pd.DataFrame:
     """C6 rows for faults no modelled device clears (the substation bus and upstream): the
-    candidates fed back there against the substation's own protection (module docstring)."""
+    candidates fed back there against the substation's own protection (module docstring);
+    the candidates' rows, with that clearing, appended to ``tried``."""
     f = ctx.faults
     served = pd.unique(_substation_paths(ctx).fault_bus)
     buses = pd.unique(f.fault_bus)
@@ -384,6 +393,7 @@ def _substation_rows(ctx: CheckContext, cand: pd.DataFrame) -> pd.DataFrame:
     t = m.t_op_s.to_numpy(dtype=float)
     given = ctx.thresholds.substation_clearing_s
     t_clear = float(given) if given is not None else SUBSTATION_CLEARING_BRACKET_S[1]
+    tried.append(m.assign(clearing_device=SUBSTATION_PROTECTION, t_clear_s=t_clear))
     cti, rule_src = _interval_rows(ctx, _roles(ctx), m.device.to_numpy(),
                                    np.full(len(m), "relay", dtype=object))
     margin = t - t_clear - cti
