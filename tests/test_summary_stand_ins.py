@@ -174,3 +174,16 @@ def test_a_pass_on_the_drafted_peak_names_the_default_ratings_it_also_rests_on()
     assert ["; ".join(i) for i in confirm_items(rows, bases)] == confirm_texts(rows,
                                                                                bases).tolist()
     assert confirm_items(rows, bases)[0] == [rating, PEAK_LOAD_INPUT]
+
+
+def test_a_criterion_with_info_rows_only_passed():
+    """c6r51: C6 writes info rows of what it tried; with no failing or warning row the
+    criterion passed, and a pass on drafted values still says so (was a blank note)."""
+    v = pd.DataFrame({"criterion": ["C6", "C6", "C5"], "status": ["info", "info", "warn"]})
+    f = pd.DataFrame({"criterion": ["C6"]})
+    rows = {r[0]: r for r in criterion_counts(
+        v, f, {"C6": {"basis": "todo", "inputs": ["R1's pickup_a (drafted: TODO)"],
+                      "n_inputs": 1}})}
+    assert rows["C6"][2:6] == [1, 0, 0, 0]
+    assert rows["C6"][-1] == "passed on drafted values: confirm R1's pickup_a (drafted: TODO)"
+    assert rows["C5"][-1] == ""
