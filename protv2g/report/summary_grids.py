@@ -1,0 +1,73 @@
+"""The Summary's findings grids (sections 3–5): one row per finding with its problem, worst
+margin, where, its trend with export (or charging) and its recommendation. Moved out of
+:mod:`protv2g.report.summary` (module size)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from protv2g.checks.base_crossing import crossing_qualifier
+from protv2g.checks.no_primary import no_primary_qualifier
+from protv2g.report.summary_memo import Memo, margin_text, side_effect_heads
+
+__all__ = ["TREND_HEADER", "findings_grid", "margin_cell", "recommendation_map"]
+
+#: The findings grids' trend column: its figures are the finding's margin at each export (or
+#: charging) level, in the worst margin's unit, not the quantity checked.
+TREND_HEADER = "margin with export (or charging)"
+
+
+def findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
+                   no_margin: dict[str, str] | None = None,
+                   overall: dict[str, str] | None = None) -> None:
+    """``no_margin``: why a finding has no finite worst margin
+    (:func:`protv2g.report.findings_margin.no_margin_texts`), in its "worst margin" cell;
+    ``overall``: the worst row overall of a finding that leads with another row
+    (:func:`~protv2g.report.findings_margin.overall_worst_texts`), after its margin."""
+    if findings.empty:
+        w.note("none")
+        return
+    rows = []
+    for f in findings.itertuples(index=False):
+        # a V2G attribution at the studied fault resistance only, buses with no judged
+        # primary protection: said beside the problem (review rev48a items 1 and 6)
+        said = getattr(f, "message", "")
+        rows.append([f.finding, f"{f.status}: {f.title}" + no_primary_qualifier(said)
+                     + (f" (caused by V2G{q})" if (q := crossing_qualifier(said)) else ""),
+                     margin_cell(f, no_margin, overall), f.worst_fault or "",
+                     f.export_trend, recs.get(str(f.finding), "")])
+    # the trend's figures are margins, as the column beside it (review rev50b #5: ckt24
+    # F26's "64.9 % without the sites' charging", a transformer's margin, read as its loading)
+    w.grid(["finding", "problem", "worst margin", "where (worst)", TREND_HEADER,
+            "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
+
+
+def margin_cell(f: Any, no_margin: dict[str, str] | None,
+                 overall: dict[str, str] | None) -> str:
+    """A finding's "worst margin" cell: its leading row's margin, followed by the worst row
+    overall where that is another row; why it has none where it has none."""
+    text = margin_text(f.worst_margin, f.margin_unit)
+    if not text:
+        return (no_margin or {}).get(str(f.finding), "")
+    more = (overall or {}).get(str(f.finding), "")
+    return f"{text} (the worst row the project moved; {more})" if more else text
+
+
+def recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
+    if recs is None or recs.empty:
+        return {}
+    out = {}
+    for r in recs.itertuples(index=False):
+        # a verified change's side effects said where the change is (review rev42c M3: the
+        # depot's R01 "R-F1 pickup_a 400 → 550 (verified)" read as clean in §2; its conductor
+        # overload was in §6 only): each one up to its advice, the full text in
+        # Recommendations (review rev50b #3: the first only left the overload out)
+        heads = side_effect_heads(str(getattr(r, "side_effects", "") or ""))
+        side = (f"; side effect{'s' if len(heads) > 1 else ''}: {'; '.join(heads)}"
+                if heads else "")
+        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified{side})")
+                               if str(r.change)
+                               else f"{r.recommendation}: {r.status} {r.note}".strip())
+    return out
