@@ -65,13 +65,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.load_tap_path import gate_confirms as c8_tap_confirms
 from protv2g.checks.reach_ungrounded import gate_info
 from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings_sites import SITE_DRIVERS
 from protv2g.findings_sites_text import with_driver_lines, with_together_hosting
 from protv2g.findings_trend_sites import SiteAxis
-from protv2g.gate_confirms import mode_confirms
+from protv2g.gate_confirms import c8_tap_confirms, mode_confirms, with_c8_drivers
 from protv2g.gate_coverage import site_gaps, unjudged_criteria
 from protv2g.gate_drafted import closest_passing, drafted_pass
 from protv2g.gate_errors import check_errors, screening_status
@@ -96,6 +95,7 @@ from protv2g.gate_rows import (
     stand_in_mask,
     unevaluated_mask,
 )
+from protv2g.gate_site_limit import with_site_limits
 from protv2g.study.loader import Study
 from protv2g.violations import row_weights
 
@@ -253,7 +253,9 @@ def gate_verdict(study: Study, result: StudyResult,
         modes = mode_confirms(violations)
         conditions += protection[0] + feeder[0]
         # C8's rows within one regulator tap of the limit with the protection's (rev49b #5)
-        to_confirm += protection[1] + c8_tap_confirms(violations) + feeder[1] + modes
+        c8_lines, c8_records = c8_tap_confirms(violations)
+        records.update(c8_records)  # so their driver is said as on the other lines
+        to_confirm += protection[1] + c8_lines + feeder[1] + modes
         flow_items = feeder[0] + feeder[1] + modes
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G", records=records)
@@ -319,6 +321,13 @@ def gate_verdict(study: Study, result: StudyResult,
     drivers = result.tables.get(SITE_DRIVERS)
     out["reasons"], out["reason_data"] = with_driver_lines(
         out["reasons"], out["reason_data"], drivers, violations, result.scenarios)
+    # C8's confirm: lines within one tap too (review ver50 #4: J1 F05's had no driver words)
+    out["reasons"], out["reason_data"] = with_c8_drivers(
+        out["reasons"], out["reason_data"], drivers, violations, result.scenarios)
+    # a one-site finding's limit beside its driver (review c12d50: "homes alone reaches the
+    # limit at ≈ 15.7 kW exporting" was in the Findings and the Site drivers only)
+    out["reasons"], out["reason_data"] = with_site_limits(out["reasons"], out["reason_data"],
+                                                          drivers)
     # a site no criterion limits alone whose export fails a criterion with others together
     out["hosting_limit"] = with_together_hosting(out["hosting_limit"], out["reason_data"],
                                                  drivers, UNLIMITED_TEXT)

@@ -25,21 +25,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.charger_counts import chargers_words
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import check_attribution, marginal_without_v2g
 from protv2g.findings_sites import SITE_DRIVERS
 from protv2g.findings_sites_text import short_driver_texts
+from protv2g.gate_grouping import grouped_lines, reason_ids
 from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
+from protv2g.gate_site_limit import finding_site_limits, with_limits
 from protv2g.report.findings_margin import no_margin_texts, overall_worst_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
@@ -53,10 +53,16 @@ from protv2g.report.summary_decision import (
     slg_gap_lines,
     todo_gist,
 )
-from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
+from protv2g.report.summary_faults import (
+    assumptions,
+    fault_level_grid,
+    interval_text,
+    num_text,
+)
 from protv2g.report.summary_grids import TREND_HEADER, findings_grid, recommendation_map
 from protv2g.report.summary_hosting import (
     _not_limiting,
+    count_cell,
     hosting_headline,
     resolution_note,
     sites_together_note,
@@ -183,8 +189,11 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     gate = result.meta.get("gate") or {}
     # the gate's own classification of the findings (gate_findings), never a count of
     # sections 3–4 (review rev36b M2)
+    # a one-site finding's limit after its driver, as its gate line (review c12d50)
+    site_table = result.tables.get(SITE_DRIVERS)
     write_conditions(w, findings, derived["_findings"].evidence, rec_map, gate,
-                     short_driver_texts(findings, result.tables.get(SITE_DRIVERS)))
+                     with_limits(short_driver_texts(findings, site_table),
+                                 finding_site_limits(findings, site_table)))
 
     # each finding under the heading of its own attribution (review rev36b M2: charging
     # findings sat under "Pre-existing findings (present without V2G)")
@@ -218,7 +227,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     marginal = marginal_without_v2g(pre, derived["_findings"].evidence)
     w.heading("5. Pre-existing findings (present without V2G and without the sites' "
               "charging)")
-    findings_grid(w, pre[~marginal], rec_map, no_margin, overall)
+    findings_grid(w, pre[~marginal], rec_map, no_margin, overall, grouped=True)
     if marginal.any():
         w.heading("5b. Findings marginal without V2G (each passes without V2G by less than the "
                   "check's tolerance, and V2G's change, inside that tolerance, takes it below "
@@ -258,7 +267,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # a stand-in input is no figure (hosting/limits.py)
         rows = [[r.site, "not determined" if undetermined(r.site) else whole_kw(r.hosting_kw),
                  "" if undetermined(r.site) or chargers.get(r.site) is None
-                 else _count_cell(chargers[r.site]),
+                 else count_cell(chargers[r.site]),
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
@@ -304,8 +313,12 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
     # each line in its short form, as the terminal prints it (review ver40b: J1's C10 line
     # ran to 1,358 characters); the whole text is the Findings' and the Evidence's
+    # C12's items present without V2G grouped as the terminal prints them, each group naming
+    # its findings (review rev50b #6: ckt24's 26 full lines drowned its 3 fail lines)
     gate_data = (result.meta.get("gate") or {}).get("reason_data")
-    for reason in [r for r in short_reasons(reasons, gate_data) if not r.startswith("error:")]:
+    for reason in [r for r in grouped_lines(short_reasons(reasons, gate_data), gate_data,
+                                            ids=reason_ids(gate_data, findings))
+                   if not r.startswith("error:")]:
         w.pair("  gate", reason)
     if sheet_notes:
         for sheet, note in sheet_notes.items():
@@ -322,7 +335,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     settings = ", ".join(f"{k} {num_text(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
-    if intervals := _interval_text(result.tables.get("Rules")):
+    if intervals := interval_text(result.tables.get("Rules")):
         w.pair("Coordination intervals", intervals)
     screening = gate.get("screening") or {}
     if screening:
@@ -374,34 +387,3 @@ def _unmodelled_notes(counts: list[list[Any]], reasons: list[str],
         return counts
     return [[*row[:-1], NO_FUSES_OR_RECLOSERS] if str(row[0]) in FUSE_RECLOSER_CRITERIA
             and str(row[-1]).startswith("not applicable") else row for row in counts]
-
-
-def _interval_text(rules: pd.DataFrame | None) -> str:
-    """The study-wide coordination intervals (CTI) by pair type, as the Rules sheet gives them
-    (review s25 §8: the Summary named no CTI, and relay–fuse / relay–recloser use 0.12 s, not
-    domain.md's relay–relay 0.2 s: the downstream time is a clearing time, so no breaker time,
-    IEEE Std 242-2001 §15); empty without a Rules table.
-
-    >>> _interval_text(pd.DataFrame({"rule": ["coordination_interval"], "device": [""],
-    ...     "value": [0.2], "basis": ["relay-relay: safety 0.12 s + breaker 0.08 s"]}))[:48]
-    'relay-relay: safety 0.12 s + breaker 0.08 s = 0.'
-    """
-    if rules is None or not {"rule", "device", "value", "basis"} <= set(rules.columns):
-        return ""
-    cti = rules[(rules["rule"].astype(str) == "coordination_interval")
-                & (rules["device"].astype(str) == "")]
-    if cti.empty:
-        return ""
-    parts = [f"{b} = {num_text(float(v))} s" for b, v in zip(cti["basis"], cti["value"],
-                                                             strict=True)]
-    return ("; ".join(parts) + " (a fuse's or recloser's time is a clearing time: no breaker "
-            "time, IEEE Std 242-2001 §15; per device: the Rules sheet)")
-
-
-
-def _count_cell(n: int | float) -> int | str:
-    """The Summary's hosting ``chargers`` cell: a whole count as a number; a fractional one
-    in words (:func:`~protv2g.charger_counts.chargers_words`: "12.8 chargers' output", "< 1
-    charger (0.8 × one charger's export)") — as a number in the cell's ``#,##0`` format 0.8
-    read "1" and 12.8 "13" (review rev36b X8)."""
-    return int(n) if float(n).is_integer() else chargers_words(n)
