@@ -142,3 +142,18 @@ def test_a_one_site_limit_is_on_its_gate_line_and_condition() -> None:
     limits = finding_site_limits(f, _table())
     assert with_limits({"F29": "driven by homes"}, limits) == {
         "F29": f"driven by homes; {words}"}
+
+
+def test_every_finding_id_is_in_the_summary(depot_workbook) -> None:
+    """No finding lost by the grouping: each id of the Findings sheet is named in the
+    Summary at least once (the depot's workbook)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(depot_workbook, read_only=True)
+    try:
+        text = _text(wb["Summary"])
+        ids = {str(r[0]) for r in wb["Findings"].iter_rows(min_row=2, values_only=True)
+               if r and r[0] and re.fullmatch(r"F\d+", str(r[0]))}
+    finally:
+        wb.close()
+    assert ids and all(re.search(rf"\b{fid}\b", text) for fid in ids), sorted(ids)
