@@ -95,15 +95,20 @@ def test_a_recommendation_without_a_change_is_written_in_full_once() -> None:
     R03: the caps' figures are section 6's; the condition keeps what it asks and the id."""
     note = ("load pickup: for a charging peak, schedule or cap the sites' charging below "
             "pickup / 1.5: cap the simultaneous charging behind R-F1 at ≈ 5,391 kW for C8's "
-            "load pickup of R-F1 only (a linear estimate …); without that change: ≈ 3,329 kW")
+            "load pickup of R-F1 only (a linear estimate from the finding's flows: 105 A "
+            "without the charging, 483 A with 7,800 kW of it, limit 366.7 A; confirm with a "
+            "flow at the cap); without that change: ≈ 3,329 kW")
     recs = pd.DataFrame([{"recommendation": "R03", "finding": "F02", "change": "",
                           "status": "no ordinary setting change", "note": note,
                           "side_effects": ""}])
     got = recommendation_map(recs)["F02"]
     assert got == ("R03: no ordinary setting change load pickup: for a charging peak, schedule "
-                   "or cap the sites' charging below pickup / 1.5 (its figures: R03 in "
+                   "or cap the sites' charging below pickup / 1.5 (the whole text: R03 in "
                    "section 6)")
     assert "5,391" not in got
+    short = recs.assign(note="islanding screen: an export cap; not searched")
+    assert recommendation_map(short)["F02"] == ("R03: no ordinary setting change islanding "
+                                                "screen: an export cap; not searched")
 
 
 #: A one-site C12 finding's Site drivers text (findings_sites_c12._said), ckt24's F29.

@@ -13,7 +13,8 @@ from protv2g.checks.no_primary import no_primary_qualifier
 from protv2g.gate_grouping import finding_records, group_head, item_groups
 from protv2g.report.summary_memo import Memo, margin_text, side_effect_heads
 
-__all__ = ["TREND_HEADER", "findings_grid", "margin_cell", "note_gist", "recommendation_map"]
+__all__ = ["NOTE_GIST_CHARS", "TREND_HEADER", "findings_grid", "margin_cell", "note_gist",
+           "recommendation_map"]
 
 #: The findings grids' trend column: its figures are the finding's margin at each export (or
 #: charging) level, in the worst margin's unit, not the quantity checked.
@@ -103,6 +104,11 @@ def recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
     return out
 
 
+#: A note without a change longer than this (characters) is cut to its gist where the
+#: Summary cites it (:func:`note_gist`): the depot's R03 and R04, 900 characters each.
+NOTE_GIST_CHARS = 240
+
+
 def _cut(text: str, at: int) -> str:
     """``text`` up to its ``at``-th ``": "`` or first ``"; "`` outside parentheses (the whole
     text when it has neither)."""
@@ -121,16 +127,17 @@ def _cut(text: str, at: int) -> str:
 
 
 def note_gist(note: str, rec: str) -> str:
-    """A recommendation without a change in the Summary's conditions and grids: its note up
-    to its second ``": "`` or first ``"; "`` outside parentheses — what it asks ("load
-    pickup: for a charging peak, schedule or cap the sites' charging below pickup / 1.5")
-    — and where its whole text is (the Recommendations grid of section 6, by ``rec``'s id);
-    the note as it is when that is all of it.
+    """A recommendation without a change in the Summary's conditions and grids: a note longer
+    than :data:`NOTE_GIST_CHARS` up to its second ``": "`` or first ``"; "`` outside
+    parentheses — what it asks ("load pickup: for a charging peak, schedule or cap the sites'
+    charging below pickup / 1.5") — and where its whole text is (the Recommendations grid of
+    section 6, by ``rec``'s id); a shorter note as it is.
 
-    >>> note_gist("load pickup: cap the charging: at ≈ 5,391 kW (a linear estimate)", "R03")
-    'load pickup: cap the charging (its figures: R03 in section 6)'
-    >>> note_gist("nothing to change", "R01")
-    'nothing to change'
+    >>> note_gist("load pickup: cap the charging: at ≈ 5,391 kW (a linear estimate …) "
+    ...           + "x" * 200, "R03")
+    'load pickup: cap the charging (the whole text: R03 in section 6)'
+    >>> note_gist("islanding screen: an export cap; not searched", "R10")
+    'islanding screen: an export cap; not searched'
     """
-    head = _cut(note, 2)
-    return note if head == note else f"{head} (its figures: {rec} in section 6)"
+    head = _cut(note, 2) if len(note) > NOTE_GIST_CHARS else note
+    return note if head == note else f"{head} (the whole text: {rec} in section 6)"
