@@ -65,21 +65,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from protv2g.checks.load_tap_path import gate_confirms as c8_tap_confirms
 from protv2g.checks.reach_ungrounded import gate_info
-from protv2g.checks.regulator_text import MODE_TO_CONFIRM
-from protv2g.criteria import FEEDER_FLOW_CRITERION, order
+from protv2g.criteria import FEEDER_FLOW_CRITERION
 from protv2g.findings_sites import SITE_DRIVERS
 from protv2g.findings_sites_text import with_driver_lines, with_together_hosting
 from protv2g.findings_trend_sites import SiteAxis
-from protv2g.gate_coverage import (
-    SiteGap,
-    ground_fault_gap,
-    path_gaps,
-    site_gaps,
-    unjudged_criteria,
-)
+from protv2g.gate_confirms import c8_tap_confirms, mode_confirms, with_c8_drivers
+from protv2g.gate_coverage import site_gaps, unjudged_criteria
 from protv2g.gate_drafted import closest_passing, drafted_pass
+from protv2g.gate_errors import check_errors, screening_status
 from protv2g.gate_hosting import (
     UNLIMITED_TEXT,
     hosting_chargers_per_site,
@@ -88,7 +82,7 @@ from protv2g.gate_hosting import (
     hosting_limited_per_site,
     hosting_lines,
 )
-from protv2g.gate_reason_record import scenario_count_text
+from protv2g.gate_output import EXIT_CODES, error_verdict, gate_json, stand_in_passes
 from protv2g.gate_reasons import ReasonRows, export_kw_by_scenario
 from protv2g.gate_rows import (
     OUTCOME_CODES,
@@ -97,18 +91,13 @@ from protv2g.gate_rows import (
     classify,
     classify_codes,
     failing_mask,
-    judged_by_device,
     not_applicable_criteria,
     stand_in_mask,
     unevaluated_mask,
-    unmodelled_fuses_and_reclosers,
 )
-from protv2g.provenance import dependency_versions, input_digest
-from protv2g.report.summary_counts import passed_note
-from protv2g.study.device_coverage import empty_collections
+from protv2g.gate_site_limit import with_site_limits
 from protv2g.study.loader import Study
-from protv2g.study.schema import PilotScreening
-from protv2g.violations import row_weights, status_count_text, text_values
+from protv2g.violations import row_weights
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
@@ -134,9 +123,6 @@ __all__ = [
     "unevaluated_mask",
 ]
 
-#: Exit code of each verdict.
-EXIT_CODES = {"PASS": 0, "FAIL": 1, "ERROR": 2}
-
 #: What each pilot screening item means, for reasons and the Summary.
 SCREENING_LABELS = {
     "evening_peak_narrow_window": "the evening peak falls in a narrow window",
@@ -147,95 +133,6 @@ SCREENING_LABELS = {
     "control_agreement_discharge_events": "a control agreement covers discharge events",
 }
 
-
-def screening_status(study: Study) -> dict[str, str]:
-    """Each pilot screening item as ``met`` / ``not met`` / ``not declared``."""
-    screening = study.document.pilot_screening
-    out = {}
-    for item in PilotScreening.model_fields:
-        value = getattr(screening, item)
-        out[item] = "not declared" if value is None else ("met" if value else "not met")
-    return out
-
-
-def _check_errors(study: Study, result: StudyResult, gaps: list[SiteGap]) -> list[str]:
-    """``error:`` reasons: checks that did not run, or did not run on every scenario."""
-    meta = result.meta if isinstance(result.meta, dict) else {}
-    status = meta.get("checks")
-    if not isinstance(status, dict):
-        return ["error: the coordination checks did not run in this study "
-                "(no result.meta['checks']); the gate cannot pass without them"]
-    errors = status.get("errors") or []
-    if isinstance(errors, str):
-        errors = [errors]
-    out = [f"error: {e}" for e in errors]
-    ran = status.get("criteria")
-    if ran is None:
-        out.append("error: the checks did not say which criteria they evaluated "
-                   "(result.meta['checks']['criteria'])")
-    else:
-        missing = [c for c in study.document.gate.criteria if c not in set(map(str, ran))]
-        if missing:
-            out.append(f"error: criteria {', '.join(missing)} are in gate.criteria but were "
-                       "not evaluated on every scenario")
-    not_computed = meta.get("not_computed") or {}
-    if isinstance(not_computed, dict) and "Violations" in not_computed:
-        out.append(f"error: violations not computed: {not_computed['Violations']}")
-    columns = {"criterion", "status", "attribution", "scenario", "message"}
-    if not columns <= set(result.violations.columns):
-        out.append(f"error: the violations table lacks columns "
-                   f"{sorted(columns - set(result.violations.columns))}")
-        return out
-    bad = result.violations[unevaluated_mask(result.violations)]
-    bad = bad[text_values(bad["criterion"]).isin(set(study.document.gate.criteria))]
-    for (_, message), rows in sorted(bad.groupby(["criterion", "message"], sort=False,
-                                                 observed=True),
-                                     key=lambda kv: (order(str(kv[0][0])), kv[0][1])):
-        scen = rows["scenario"].astype(str)
-        where = f" in {scenario_count_text(scen.nunique())}" if (scen != "").any() else ""
-        said = f"error: {' '.join(str(message).split())}"
-        # a message both in meta and in the rows: listed once, with its scenarios (review
-        # ver40b §3, EPRI J1 at 10 MW: each non-converged flow was printed twice, plain and
-        # "… in 1 scenario")
-        out = [e for e in out if ' '.join(e.split()) != said]
-        head, fix, how = said.partition(". Fix: ")  # the scenarios before the fix, not after
-        out.append(f"{head}{where}{fix}{how}")
-    out += _empty_study_errors(study, result, gaps)
-    return list(dict.fromkeys(out))
-
-
-def _empty_study_errors(study: Study, result: StudyResult, gaps: list[SiteGap]) -> list[str]:
-    """``error:`` reasons for what an empty collection left unjudged (#20).
-
-    A study without devices has nothing the coordination criteria can judge (they all come
-    out ``not_applicable``); a V2G site that may export but exports in no scenario (export
-    levels of 0 only, a participation fraction of 0) was never judged exporting. Either way
-    the gate was not evaluated on what it is asked, so it cannot pass.
-    """
-    out = []
-    if why := unmodelled_fuses_and_reclosers(study.document):  # C1–C4 judged nothing
-        out.append(f"error: {why}")
-    # a V2G site behind no feeder device (``gaps``: :func:`~protv2g.gate_coverage.site_gaps`,
-    # walked once by the caller), fault types without SLG (rev41b W1, W2)
-    judged = judged_by_device(result.violations) if any(g.fuses for g in gaps) else None
-    said = [*path_gaps(study, gaps, judged),
-            *filter(None, [ground_fault_gap(study.document)])]
-    out += [f"error: {why}; fix: {fix}" for why, fix in said]
-    # no devices, no V2G sites: the same words as validate's warnings
-    out += [f"error: {why}; fix: {fix}" for _, why, fix in empty_collections(study.document)]
-    table = result.scenarios
-    if not isinstance(table, pd.DataFrame) or "scenario" not in table:
-        return out  # no scenario table (a result built by hand): nothing to read exports from
-    for site in study.document.v2g_sites:
-        col = f"p_{site.name}_kw"
-        if not site.can_export or col not in table:
-            continue
-        if not (pd.to_numeric(table[col], errors="coerce") > 0).any():
-            out.append(f"error: V2G site {site.name} exports in no scenario, so its export "
-                       "was not judged; fix: give scenarios.export_levels_kw (or _fraction) "
-                       "a level above 0 and a participation case with chargers online, or "
-                       "set the site's modes to [charging]")
-    return out
 
 
 def _in_groups_of(table: ReasonRows, rows: np.ndarray, of: np.ndarray) -> np.ndarray:
@@ -249,28 +146,6 @@ def _in_groups_of(table: ReasonRows, rows: np.ndarray, of: np.ndarray) -> np.nda
     out[rows] = np.isin(table.group_of(rows), table.group_of(of))
     return out
 
-
-def _mode_confirms(violations: pd.DataFrame) -> list[str]:
-    """``confirm:`` lines for reverse power through forward-locked regulators without
-    line-drop compensation (C12 ``warn`` rows, ``mechanism``
-    :data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`; review s28 §5): the model's mode
-    suits DER export, but the field control's mode is an input only OpenDSS's default gives,
-    and a bidirectional one would run its taps to a limit. One line per regulator, its
-    largest reverse power; never decides the verdict."""
-    if not {"mechanism", "device", "margin", "scenario"} <= set(violations.columns):
-        return []
-    at = violations["mechanism"].isin([MODE_TO_CONFIRM]).to_numpy(dtype=bool)
-    if not at.any():
-        return []
-    rows = violations[at]
-    lines = []
-    for device, g in rows.groupby(rows["device"].astype(str), sort=True):
-        w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
-        lines.append(f"confirm: C12 {device}: {w['message']} (warn: the model's mode suits the "
-                     f"export; {w['scenario']}; "
-                     f"{status_count_text(g['status'].astype(str).value_counts().to_dict())} "
-                     f"in {scenario_count_text(g['scenario'].nunique())})")
-    return lines
 
 
 def gate_verdict(study: Study, result: StudyResult,
@@ -320,7 +195,7 @@ def gate_verdict(study: Study, result: StudyResult,
     """
     gate = study.document.gate
     gaps = site_gaps(study)  # the device chains walked once for the errors and ``unjudged``
-    errors = _check_errors(study, result, gaps)
+    errors = check_errors(study, result, gaps)
     unjudged = unjudged_criteria(study, gaps)  # rev41b W1–W2, M3: said by errors, not as "n/a"
     violations = result.violations
     fails: list[str] = []
@@ -375,10 +250,12 @@ def gate_verdict(study: Study, result: StudyResult,
                                   "pilot if it holds", records=records, split_with=given))
 
         protection, feeder = pre_reasons(~flow_rows), pre_reasons(flow_rows)
-        modes = _mode_confirms(violations)
+        modes = mode_confirms(violations)
         conditions += protection[0] + feeder[0]
         # C8's rows within one regulator tap of the limit with the protection's (rev49b #5)
-        to_confirm += protection[1] + c8_tap_confirms(violations) + feeder[1] + modes
+        c8_lines, c8_records = c8_tap_confirms(violations)
+        records.update(c8_records)  # so their driver is said as on the other lines
+        to_confirm += protection[1] + c8_lines + feeder[1] + modes
         flow_items = feeder[0] + feeder[1] + modes
         infos += table.reasons("info", pre_with(GateOutcome.INFO),
                                "not attributable to V2G", records=records)
@@ -435,7 +312,7 @@ def gate_verdict(study: Study, result: StudyResult,
         result.meta, result.tables.get("Coordination"))))
     if verdict == "PASS" and not out["reasons"]:
         out["reasons"] = ["info: every check ran on every scenario; no failing violation "
-                          "attributable to V2G" + _stand_in_passes(result, gate.criteria)]
+                          "attributable to V2G" + stand_in_passes(result, gate.criteria)]
     # what each line of violation rows says, as data (None for the other lines): the terminal
     # groups lines by it, never by their words (ver39, design.md: status is data)
     out["reason_data"] = [records.get(r) for r in out["reasons"]]
@@ -444,72 +321,16 @@ def gate_verdict(study: Study, result: StudyResult,
     drivers = result.tables.get(SITE_DRIVERS)
     out["reasons"], out["reason_data"] = with_driver_lines(
         out["reasons"], out["reason_data"], drivers, violations, result.scenarios)
+    # C8's confirm: lines within one tap too (review ver50 #4: J1 F05's had no driver words)
+    out["reasons"], out["reason_data"] = with_c8_drivers(
+        out["reasons"], out["reason_data"], drivers, violations, result.scenarios)
+    # a one-site finding's limit beside its driver (review c12d50: "homes alone reaches the
+    # limit at ≈ 15.7 kW exporting" was in the Findings and the Site drivers only)
+    out["reasons"], out["reason_data"] = with_site_limits(out["reasons"], out["reason_data"],
+                                                          drivers)
     # a site no criterion limits alone whose export fails a criterion with others together
     out["hosting_limit"] = with_together_hosting(out["hosting_limit"], out["reason_data"],
                                                  drivers, UNLIMITED_TEXT)
     return out
 
 
-def _stand_in_passes(result: StudyResult, criteria: Any) -> str:
-    """``"; C7 passed on drafted values: confirm …"`` for the gated criteria whose evaluation
-    read a drafted value or a tool default (``meta["criterion_inputs"]``,
-    :mod:`protv2g.criteria_basis`): the gate's pass line says what its passes rest on, as
-    the Summary does (review s20)."""
-    meta = result.meta if isinstance(result.meta, dict) else {}
-    stand_ins = meta.get("criterion_inputs") or {}
-    return "".join(f"; {c} {passed_note(stand_ins[c])}" for c in sorted(
-        (c for c in map(str, criteria) if c in stand_ins), key=order))
-
-
-def error_verdict(study: Study | None, reasons: list[str]) -> dict[str, Any]:
-    """An ERROR verdict for a study that could not be evaluated (bad input, engine error).
-
-    Parameters
-    ----------
-    study : Study or None
-        None when the study file itself could not be loaded.
-    reasons : list of str
-        One line each (``error:`` is prefixed when missing).
-    """
-    lines = [r if r.startswith("error:") else f"error: {r}" for r in reasons]
-    return {
-        "verdict": "ERROR", "exit_code": EXIT_CODES["ERROR"],
-        "reasons": lines or ["error: the study could not be evaluated"],
-        "reason_data": [None] * max(len(lines), 1),
-        "unjudged": {},
-        "screening": screening_status(study) if study is not None else {},
-        "conditions": [],
-        "to_confirm": [],
-        "pre_existing_policy": (study.document.gate.pre_existing if study is not None
-                                else None),
-        "counts": {"failing": 0, "pre_existing": 0, "errors": max(len(lines), 1),
-                   "conditions": 0, "to_confirm": 0, "unconfirmed": 0},
-        "criteria": list(study.document.gate.criteria) if study is not None else [],
-        "fail_severities": ([str(getattr(s, "value", s)) for s in
-                             study.document.gate.fail_severities] if study is not None else []),
-        "unmet_screening_fails": (study.document.gate.unmet_screening_fails
-                                  if study is not None else None),
-        "hosting_capacity_kw": None,
-        "hosting_limited": None,
-        "hosting_limit": None,
-        "hosting_chargers": None,
-        "drafted_inputs": None,
-        "verdict_note": "",
-    }
-
-
-def gate_json(verdict: dict[str, Any], study: Study | None, study_file: str,
-              hosting: pd.DataFrame | None = None) -> dict[str, Any]:
-    """The machine-readable verdict of ``protv2g gate --json``.
-
-    Adds the study name and file, the input digest, the dependency versions and the full
-    hosting-capacity table (records) to :func:`gate_verdict`'s dict.
-    """
-    out = {"study": study.name if study is not None else None, "study_file": study_file,
-           **verdict,
-           "input_digest": input_digest(study) if study is not None else None,
-           "versions": dependency_versions()}
-    if hosting is not None:
-        out["hosting"] = hosting.astype(object).where(hosting.notna(), None).to_dict(
-            orient="records")
-    return out

@@ -156,7 +156,7 @@ def test_summary_findings_table_says_it_beside_the_problem():
     from openpyxl import Workbook
 
     from protv2g.checks.no_primary import no_primary_text
-    from protv2g.report.summary import _findings_grid
+    from protv2g.report.summary_grids import findings_grid as _findings_grid
     from protv2g.report.summary_memo import Memo
 
     base = dict(status="fail", worst_margin=-0.2433, margin_unit="s", worst_fault="x",

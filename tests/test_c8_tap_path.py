@@ -20,6 +20,7 @@ import pytest
 
 from protv2g.checks.load import check_load
 from protv2g.devices.recloser import Recloser
+from protv2g.significant import short_numbers
 
 # three single-phase regulators (2 V band on 120 V, no LDC) feeding unbalanced single-phase
 # load through a recloser's line, a single-phase charger on phase a behind it
@@ -193,12 +194,20 @@ def test_a_fail_within_one_tap_of_its_limit_says_so_and_stays_a_fail() -> None:
     rows = _rows(53.585, 53.899, 0.723)
     assert rows.status.tolist() == ["fail"]
     m = rows.message.item()
+    # the ±1 tap range either side (review ver50 #4; OpenDSS on J1: +1 tap 54.31 A, −1 tap
+    # 52.87 A; here 53.585 ± 0.723 = 52.862–54.308 A), every current to 4 significant digits
+    # as the gate line and the Summary quote it (short_numbers leaves the text unchanged)
     assert ("within one regulator tap of the limit: regxfmr_b19010 +1 tap (0.00625 pu) moves "
-            "3I0 0.72 A (53.585 A against 53.33 A)") in m
+            "3I0 by 0.723 A, either way (±1 tap: 52.86–54.31 A against the 53.33 A limit, "
+            "53.59 A at this rest point)") in m
+    assert "53.585" not in m and short_numbers(m) == m
     assert m.endswith("a fail on this rest point, kept as a fail; at another it may pass: "
-                      "confirm")
-    # V2G's increment with the taps held, beside the flow path's: 53.899 − 51.608 = 2.29 A
-    assert "adds +2.29 A with the taps held" in m and "+1.98 A with the taps' own moves" in m
+                      "confirm the regulators' taps at this load (their field settings, vreg "
+                      "and band, and the taps they log), or set the ground (51G / ground "
+                      "min-trip) pickup clear of the ±1 tap range")
+    # V2G's increment with the taps held, beside the flow path's: 53.899 − 51.608 = 2.291 A
+    assert "adds +2.291 A with the taps held" in m and "+1.977 A with the taps' own moves" in m
+    assert "51.61 → 53.59 A" in m
     assert rows.margin.item() == pytest.approx(80 / 1.5 - 53.585)
 
 
@@ -208,12 +217,12 @@ def test_the_status_follows_the_margin_against_one_tap() -> None:
     fail = _rows(54.3, 54.6, 0.72)
     assert fail.status.tolist() == ["fail"]
     assert "within one regulator tap" not in fail.message.item()
-    assert "adds +2.99 A with the taps held" in fail.message.item()
+    assert "adds +2.992 A with the taps held" in fail.message.item()
     near_pass = _rows(53.1, 53.4, 0.72)
     assert near_pass.status.tolist() == ["warn"]
     assert "below ground pickup / 1.5 = 53 A" in near_pass.message.item()
     lower = _rows(53.1, 51.0, 0.72)  # held below the base: a change, not an addition
-    assert "V2G changes it by -0.61 A with the taps held" in lower.message.item()
+    assert "V2G changes it by \u22120.608 A with the taps held" in lower.message.item()
     assert _rows(52.0, 52.3, 0.72).empty
     plain = _rows(54.3, np.nan, np.nan)  # no flow figures: as before
     assert plain.status.tolist() == ["fail"] and "taps" not in plain.message.item()
@@ -231,7 +240,32 @@ def test_the_gate_lists_the_warn_as_a_confirm_item() -> None:
     lines = gate_confirms(pd.concat([near_pass, near_pass2, near_fail, fail],
                                     ignore_index=True))
     assert len(lines) == 1 and lines[0].startswith("confirm: C8 RC: ")
-    assert "regulator tap of the limit: regxfmr_b19010 +1 tap (0.00625 pu) moves 3I0 0.73 A " \
-        "(53.310 A" in lines[0]  # the worst (smallest margin) of the device's warn rows
+    assert "regulator tap of the limit: regxfmr_b19010 +1 tap (0.00625 pu) moves 3I0 by " \
+        "0.73 A, either way (±1 tap: 52.58–54.04 A against the 53.33 A limit, 53.31 A at " \
+        "this rest point)" in lines[0]  # the worst (smallest margin) of the device's warn rows
     assert "(warn: at the limit on the regulators' rest point; v2; 2 row(s))" in lines[0]
     assert gate_confirms(pd.concat([near_fail, fail], ignore_index=True)) == []
+
+
+def test_the_confirm_line_names_its_driver_as_a_fail_line_does() -> None:
+    """Fails on the old code (no record for the line, so no driver words). Review ver50 #4:
+    EPRI J1 F05's ``confirm:`` line (C8 within one tap) was the only gate line without the
+    words "driven by homes" its Findings row and Site drivers had; the same matching by
+    criterion, device, mechanism and margin unit now words it, its kind kept."""
+    from protv2g.findings_sites import Driver
+    from protv2g.gate_confirms import c8_tap_confirms, with_c8_drivers
+
+    rows = _rows(53.31, 53.5, 0.73).assign(scenario="charging/expected", attribution="new")
+    lines, records = c8_tap_confirms(rows)
+    (line,) = lines
+    rec = records[line]
+    assert rec["kind"] == "confirm" and rec["attribution"] == "caused by charging"
+    table = pd.DataFrame([{
+        "criterion": "C8", "device": "RC", "partner": "", "mechanism": rec["mechanism"],
+        "margin_unit": "A", "scenario": "charging/expected", "driver": Driver.ONE_SITE.value,
+        "driver_sites": "homes", "driver_text": "driven by homes (homes alone: 54.28 A)"}])
+    other = "fail: C7 R1: something (fail; caused by V2G)"
+    out_r, out_d = with_c8_drivers([other, line], [None, rec], table)
+    assert out_r[0] == other and out_d[0] is None
+    assert out_r[1] == line[:-1] + "; driven by homes)"
+    assert out_d[1]["kind"] == "confirm" and out_d[1]["site_driver"] == Driver.ONE_SITE.value

@@ -91,7 +91,7 @@ def test_hosting_workbook_cell_says_less_than_one_charger(tmp_path):
 
 def test_summary_count_cell_is_never_a_rounded_number():
     """As a number in the Summary's #,##0 cell, 0.8 read "1" and 12.8 "13"."""
-    from protv2g.report.summary import _count_cell
+    from protv2g.report.summary_hosting import count_cell as _count_cell
 
     assert _count_cell(0.8) == "< 1 charger (0.8 × one charger's export)"
     assert _count_cell(12.8) == (

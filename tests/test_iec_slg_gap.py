@@ -25,7 +25,7 @@ import pytest
 pytest.importorskip("opendssdirect")
 
 from protv2g.network.dss_model import load_dss_model  # noqa: E402
-from protv2g.report.summary import _slg_gap_lines  # noqa: E402
+from protv2g.report.summary_decision import slg_gap_lines as _slg_gap_lines  # noqa: E402
 from protv2g.study.iec_slg_gap import SLG_GAP_WHAT, gap_text, slg_gaps  # noqa: E402
 
 MODEL = """Clear

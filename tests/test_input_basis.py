@@ -267,7 +267,7 @@ def test_default_rated_line_c12_row_carries_its_basis(model_dir):
 
 
 def test_summary_rests_on_line():
-    from protv2g.report.summary import _rests_on_line
+    from protv2g.report.summary_decision import rests_on_line as _rests_on_line
 
     f = pd.DataFrame({"input_basis": ["given", "default", "todo", "default"]})
     line = _rests_on_line(f, {"counts": {"to_confirm": 2}})
@@ -280,7 +280,7 @@ def test_summary_rests_on_line():
 def test_summary_rests_on_counts_the_band_apart():
     """report20: a finding resting on the fuse curve band is not counted as given data; the
     bases are listed as they rank (given, band, default, todo)."""
-    from protv2g.report.summary import _rests_on_line
+    from protv2g.report.summary_decision import rests_on_line as _rests_on_line
 
     f = pd.DataFrame({"input_basis": ["given", "band", "band", "todo"]})
     line = _rests_on_line(f, {"counts": {"to_confirm": 1}})
@@ -311,7 +311,7 @@ def test_summary_rests_on_line_says_a_default_under_a_drafted_value():
     peak load counts once, as drafted; the line says it also rests on the default (it read
     "0 on a tool default" beside 20 such conditions)."""
     from protv2g.input_basis import input_to_confirm
-    from protv2g.report.summary import _rests_on_line
+    from protv2g.report.summary_decision import rests_on_line as _rests_on_line
 
     rating = input_to_confirm("C12", "line.a", basis="default")
     f = pd.DataFrame({"input_basis": ["todo", "todo", "default"],

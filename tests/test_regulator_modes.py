@@ -147,7 +147,7 @@ def test_gate_lists_a_regulator_mode_to_confirm():
     import pandas as pd
 
     from protv2g.checks.regulator_text import MODE_TO_CONFIRM
-    from protv2g.gate import _mode_confirms
+    from protv2g.gate_confirms import mode_confirms as _mode_confirms
 
     v = pd.DataFrame({"criterion": ["C12"] * 3, "status": ["warn"] * 3,
                       "device": ["REG:b19008", "REG:b19008", "REG:b18864"],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from protv2g.report.summary import _recommendation_map
+from protv2g.report.summary_grids import recommendation_map as _recommendation_map
 
 SIDE = ("practice: R-F1's phase pickup 550 A is above the continuous rating of the conductor it "
         "protects (F1-L01, 530 A): the conductor loses its overload protection — accept only "

@@ -48,9 +48,10 @@ from protv2g.flow.held_taps import (
     TAP_RESIDUAL_COLUMN,
 )
 from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
+from protv2g.significant import number_text
 from protv2g.violations import CheckStatus
 
-__all__ = ["AT_TAP_TEXT", "c8_limits", "gate_confirms", "tap_path_texts"]
+__all__ = ["AT_TAP_TEXT", "c8_limits", "gate_confirm_rows", "gate_confirms", "tap_path_texts"]
 
 #: How a C8 row's words on the regulators' rest point begin (:func:`tap_path_texts`).
 AT_TAP_TEXT = " — within one regulator tap of the limit: "
@@ -80,6 +81,27 @@ def _column(frame: pd.DataFrame, col: str, kind: type = float) -> np.ndarray:
     return frame[col].to_numpy(kind) if kind is float else frame[col].fillna("").to_numpy(object)
 
 
+def _a(i_a: float) -> str:
+    """A current in a C8 row's words, to :data:`~protv2g.significant.TEXT_DIGITS`
+    significant digits — as the gate's lines and the Summary quote it
+    (:func:`~protv2g.significant.short_numbers`), so the row, the gate line and the Summary
+    give one figure (review ver50 #4: 53.585 A on the row, 53.59 A on the gate line)."""
+    return number_text(float(i_a))
+
+
+def _signed(d_a: float) -> str:
+    """A change of current, signed: "+2.291", "−0.61" (:func:`_a`)."""
+    return ("+" if d_a >= 0 else "") + _a(d_a)
+
+
+def _to_confirm(ground: bool) -> str:
+    """What a C8 row within one tap asks to confirm: the taps the regulators hold at such a
+    load, or a pickup clear of the ±1 tap range."""
+    element = "ground (51G / ground min-trip)" if ground else "phase"
+    return ("the regulators' taps at this load (their field settings, vreg and band, and the "
+            f"taps they log), or set the {element} pickup clear of the ±1 tap range")
+
+
 def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a: np.ndarray,
                    base_of: dict[str, str], ground: bool
                    ) -> tuple[np.ndarray, np.ndarray, list[str]]:
@@ -97,8 +119,8 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
     ...                                 "step": [0], "i_residual_a": [51.608]})])
     >>> _, s, t = tap_path_texts(f, w, np.array([53.585]), np.array([53.333]),
     ...                          {"charging/firm": "base/peak"}, ground=True)
-    >>> s[0], t[0][:80]
-    ('fail', ' — within one regulator tap of the limit: regxfmr_b19010a −1 tap (0.00625 pu) mo')
+    >>> s[0], t[0].split(" moves ")[1][:71]
+    ('fail', '3I0 by 0.72 A, either way (±1 tap: 52.87–54.3 A against the 53.33 A lim')
     """
     held_col, tap_col, reg_col, cur = ((HELD_RESIDUAL_COLUMN, TAP_RESIDUAL_COLUMN,
                                         TAP_REGULATOR_RESIDUAL_COLUMN, "i_residual_a")
@@ -138,18 +160,22 @@ def tap_path_texts(f: pd.DataFrame, worst: pd.DataFrame, i_a: np.ndarray, lim_a:
         if np.isfinite(held[j]) and np.isfinite(i0):
             d = held[j] - i0
             verb = "adds" if d >= 0 else "changes it by"
-            adds = (f"{who} {verb} {d:+.2f} A with the taps held at the base case's rest "
-                    f"point ({i_a[j] - i0:+.2f} A with the taps' own moves, "
-                    f"{i0:.3f} → {i_a[j]:.3f} A)")
+            adds = (f"{who} {verb} {_signed(d)} A with the taps held at the base case's rest "
+                    f"point ({_signed(i_a[j] - i0)} A with the taps' own moves, "
+                    f"{_a(i0)} → {_a(i_a[j])} A)")
         what = "3I0" if ground else "the current"
         if near[j]:
             side = ("a fail on this rest point, kept as a fail; at another it may pass"
                     if i_a[j] >= lim_a[j] else
                     "a pass on this rest point; at another it may fail")
-            suffix[j] = (f"{AT_TAP_TEXT}{reg[j]} moves {what} {tap[j]:.2f} A "
-                         f"({i_a[j]:.3f} A against {lim_a[j]:.2f} A): the verdict rests on "
-                         "where the regulators come to rest (each tap inside the band is one)"
-                         + (f"; {adds}" if adds else "") + f" — {side}: confirm")
+            # the range either side (review ver50 #4: "moves 3I0 0.73 A" gave no direction
+            # and the figures were rounded twice, 53.585 on the row, 53.59 on the gate line)
+            suffix[j] = (f"{AT_TAP_TEXT}{reg[j]} moves {what} by {_a(tap[j])} A, either way "
+                         f"(±1 tap: {_a(i_a[j] - tap[j])}–{_a(i_a[j] + tap[j])} A against "
+                         f"the {_a(lim_a[j])} A limit, {_a(i_a[j])} A at this rest point): "
+                         "the verdict rests on where the regulators come to rest (each tap "
+                         "inside the band is one)" + (f"; {adds}" if adds else "")
+                         + f" — {side}: confirm {_to_confirm(ground)}")
         elif adds:
             suffix[j] = f"; {adds}"
     return written, status, suffix
@@ -162,6 +188,12 @@ def gate_confirms(violations: pd.DataFrame) -> list[str]:
     (smallest margin) row; as C12's regulator-mode items
     (:data:`~protv2g.checks.regulator_text.MODE_TO_CONFIRM`), listed, never deciding the
     verdict. None without such rows."""
+    return [line for line, _ in gate_confirm_rows(violations)]
+
+
+def gate_confirm_rows(violations: pd.DataFrame) -> list[tuple[str, pd.DataFrame]]:
+    """:func:`gate_confirms`' lines, each with its device's and rule's rows, worst first (the
+    gate's record of the line: its worst row, its rows' attributions and scenarios)."""
     if not {"criterion", "status", "device", "margin", "message"} <= set(violations.columns):
         return []
     at = ((violations["criterion"].astype(str) == "C8")
@@ -170,12 +202,14 @@ def gate_confirms(violations: pd.DataFrame) -> list[str]:
         return []
     rows = violations[at]
     rule = rows["rule"].astype(str) if "rule" in rows.columns else pd.Series("", rows.index)
-    lines = []
+    out = []
     for (device, _), g in rows.groupby([rows["device"].astype(str), rule], sort=True):
-        w = g.loc[pd.to_numeric(g["margin"], errors="coerce").idxmin()]
+        worst = pd.to_numeric(g["margin"], errors="coerce").idxmin()
+        w = g.loc[worst]
         why = ("the loads' response to the voltage V2G moves, no site's current through it"
                if VOLTAGE_ONLY_TEXT in str(w["message"])
                else "at the limit on the regulators' rest point")
-        lines.append(f"confirm: C8 {device}: {w['message']} (warn: {why}; "
-                     f"{w.get('scenario', '')}; {len(g)} row(s))")
-    return lines
+        out.append((f"confirm: C8 {device}: {w['message']} (warn: {why}; "
+                    f"{w.get('scenario', '')}; {len(g)} row(s))",
+                    pd.concat([g.loc[[worst]], g.drop(index=worst)])))
+    return out

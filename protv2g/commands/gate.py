@@ -24,6 +24,8 @@ import sys
 import traceback
 from typing import Any
 
+from protv2g.gate_grouping import GROUPED_CRITERIA, grouped_lines
+
 __all__ = ["TERMINAL_DIGITS", "GROUPED_CRITERIA", "evaluate", "grouped_lines", "register", "run",
            "terminal_text"]
 
@@ -48,83 +50,6 @@ def terminal_text(reason: str, digits: int = TERMINAL_DIGITS) -> str:
     from protv2g.significant import short_numbers
 
     return short_numbers(" ".join(str(reason).split()), digits)
-
-
-#: Criteria whose pre-existing lines the terminal prints grouped, one line per kind of reason
-#: and kind of element: C12's service-transformer and line overloads present without V2G
-#: (the EPRI ckt24 review: 23 ``confirm:`` lines on OpenDSS's default ``normhkva`` printed
-#: after the 3 lines V2G causes, which scrolled out of sight).
-GROUPED_CRITERIA = ("C12",)
-
-
-def grouped_lines(reasons: list[str], data: list[dict[str, Any] | None] | None = None,
-                  criteria: tuple[str, ...] = GROUPED_CRITERIA, least: int = 2) -> list[str]:
-    """The gate's reasons as the terminal prints them: the pre-existing lines (attribution
-    ``pre-existing``) of ``criteria`` grouped into one line per kind of reason (``fail``,
-    ``condition``, ``confirm``, ``info``) and kind of element (``transformer``, ``line``:
-    the device's name before its dot) when there are at least ``least`` of them, each
-    group's line where its first line was, naming the count and the worst element (smallest
-    margin; its line as the gate wrote it); every other line as it is, in the gate's order
-    (errors, then the lines V2G causes or makes worse, then the pre-existing ones). Text
-    only: the verdict, the exit code and the gate's data (``--json``) are not changed.
-
-    What a line is comes from ``data`` (the gate's ``reason_data``, aligned with ``reasons``:
-    :func:`~protv2g.gate_reason_record.reason_record`, None for a line of no rows), never from
-    its words (ver39: this function read kind, criterion, attribution, input basis and margin
-    back out of the text; design.md: status is data). Without ``data`` nothing is grouped.
-
-    >>> rows = [f"confirm: C12 transformer.t{k}: transformer.t{k} loaded {m} % (…)"
-    ...         for k, m in ((1, 110), (2, 150), (3, 104))]
-    >>> data = [None] + [{"kind": "confirm", "criterion": "C12", "attribution": "pre-existing",
-    ...                   "device": f"transformer.t{k}", "rests_on": "", "margin": 100.0 - m}
-    ...                  for k, m in ((1, 110), (2, 150), (3, 104))]
-    >>> out = grouped_lines(["fail: C10 R1 / depot: recloses after 0.5 s (…)", *rows], data)
-    >>> out[0]
-    'fail: C10 R1 / depot: recloses after 0.5 s (…)'
-    >>> out[1][:78]
-    'confirm: C12 3 transformer(s) present without V2G, the worst transformer.t2: t'
-    >>> len(out), grouped_lines(rows) == rows
-    (2, True)
-    """
-    from protv2g.findings_attribution import Attribution
-    from protv2g.input_basis import InputBasis
-
-    records = list(data or [])
-    records += [None] * (len(reasons) - len(records))
-    groups: dict[tuple[str, str, bool], list[int]] = {}
-    margins: dict[int, float] = {}
-    for k, rec in enumerate(records[:len(reasons)]):
-        if not rec or rec.get("criterion") not in criteria:
-            continue
-        pre = str(rec.get("attribution")) == Attribution.PRE_EXISTING.value
-        # pre-existing lines, and lines V2G or charging makes worse that rest on a tool
-        # default rating (review rev31 §4: 29 of IEEE 8500's 38 fail lines were trunk
-        # lines at OpenDSS's default 400 A, one missing input said 29 times)
-        default = str(rec.get("rests_on")) == InputBasis.DEFAULT.value and not pre
-        if not default and not pre:
-            continue
-        device = str(rec.get("device") or "").strip()
-        element = device.partition(".")[0] if "." in device else "element"
-        margin = rec.get("margin")
-        margins[k] = float(margin) if margin is not None else float("inf")
-        groups.setdefault((str(rec["kind"]), f"{rec['criterion']} {element}", default),
-                          []).append(k)
-    first: dict[int, str] = {}
-    dropped: set[int] = set()
-    for (kind, what, default), at in groups.items():
-        if len(at) < least:
-            continue
-        worst = min(at, key=lambda k: (margins[k], k))
-        crit, element = what.split(" ", 1)
-        worst_line = str(reasons[worst])
-        shown = worst_line[len(f"{kind}: {crit} "):]  # "<device>: <message> (<detail>)"
-        which = ("rated by a tool default (confirm their ratings first)" if default
-                 else "present without V2G")
-        first[at[0]] = (f"{kind}: {crit} {len(at)} {element}(s) {which}, the "
-                        f"worst {shown} — each of the {len(at)} in `protv2g gate --json` "
-                        "and the workbook's Findings")
-        dropped.update(at[1:])
-    return [first.get(k, str(r)) for k, r in enumerate(reasons) if k not in dropped]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

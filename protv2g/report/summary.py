@@ -25,24 +25,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from protv2g.charger_counts import chargers_words
-from protv2g.checks.base_crossing import crossing_qualifier
-from protv2g.checks.no_primary import no_primary_qualifier
 from protv2g.findings import Attribution
 from protv2g.findings_attribution import check_attribution, marginal_without_v2g
 from protv2g.findings_sites import SITE_DRIVERS
 from protv2g.findings_sites_text import short_driver_texts
-from protv2g.gate_hosting import NOT_DETERMINED, first_clause
+from protv2g.gate_grouping import grouped_lines, reason_ids
+from protv2g.gate_hosting import NOT_DETERMINED
 from protv2g.gate_reason_record import short_reasons
 from protv2g.gate_rows import FUSE_RECLOSER_CRITERIA, NO_FUSES_OR_RECLOSERS
-from protv2g.input_basis import InputBasis, names_default, rests_on
+from protv2g.gate_site_limit import finding_site_limits, with_limits
 from protv2g.report.findings_margin import no_margin_texts, overall_worst_texts
 from protv2g.report.format import NOTE_FONT, SEVERITY_FILLS, write_cell
 from protv2g.report.overflow import Overflow, overflow_note
@@ -50,26 +47,36 @@ from protv2g.report.scenario_rows import scenarios_run_text
 from protv2g.report.sheets import TCC, sheet_specs
 from protv2g.report.summary_conditions import write_conditions
 from protv2g.report.summary_counts import criterion_counts, findings_count_text
-from protv2g.report.summary_faults import assumptions, fault_level_grid, num_text
+from protv2g.report.summary_decision import (
+    TODO_GIST_CHARS,
+    rests_on_line,
+    slg_gap_lines,
+    todo_gist,
+)
+from protv2g.report.summary_faults import (
+    assumptions,
+    fault_level_grid,
+    interval_text,
+    num_text,
+)
+from protv2g.report.summary_grids import TREND_HEADER, findings_grid, recommendation_map
 from protv2g.report.summary_hosting import (
     _not_limiting,
+    count_cell,
     hosting_headline,
     resolution_note,
     sites_together_note,
     whole_kw,
 )
-from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo, margin_text, side_effect_heads
+from protv2g.report.summary_memo import BOX, MEMO_WIDTHS, Memo
 from protv2g.report.summary_sheets import PICTURE_SHEETS, write_sheet_index
 from protv2g.report.tcc_listing import TccCounts, drawn_line
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["TREND_HEADER", "write_summary", "gate_verdict", "hosting_headline"]
-
-#: The findings grids' trend column: its figures are the finding's margin at each export (or
-#: charging) level, in the worst margin's unit, not the quantity checked.
-TREND_HEADER = "margin with export (or charging)"
+__all__ = ["TODO_GIST_CHARS", "TREND_HEADER", "write_summary", "gate_verdict", "hosting_headline",
+           "todo_gist"]
 
 _VERDICT_FILL = {"PASS": PatternFill("solid", fgColor="C6EFCE"),
                  "FAIL": SEVERITY_FILLS["fail"], "ERROR": SEVERITY_FILLS["warn"]}
@@ -79,28 +86,6 @@ _INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
 #: section 5, where it is listed with its evidence)
 _MAX_GATE_CONDITIONS = 10
 _DECISIONS = ("approve", "approve with conditions", "reject")
-
-#: The longest gist of a TODO item the Summary quotes (characters, "…" after a cut).
-TODO_GIST_CHARS = 160
-
-
-def todo_gist(item: str) -> str:
-    """A TODO item (``"<field>: <text>"``, :func:`protv2g.study.todos.todo_items`) cut to its
-    first clause — up to its first ``"; "`` outside parentheses
-    (:func:`protv2g.gate_hosting.first_clause`) or ``" — "``, at most
-    :data:`TODO_GIST_CHARS` — for the Summary's "Unconfirmed inputs" example: the Summary is
-    a decision memo; the whole text stays on the Inputs sheet and in ``protv2g validate``
-    (review rev42a M3, EPRI ckt5: the head relay's 1,500-character TODO, every curve
-    family's trial, quoted whole as the "e.g.").
-
-    >>> todo_gist("devices[1] (line 24): assumed feeder-head relay head: the model has none; "
-    ...           "settings by protv2g's stated rule (…)")
-    'devices[1] (line 24): assumed feeder-head relay head: the model has none …'
-    """
-    text = first_clause(str(item)).split(" — ", 1)[0]
-    if len(text) > TODO_GIST_CHARS:
-        text = text[:TODO_GIST_CHARS].rsplit(" ", 1)[0].rstrip(",;:")
-    return text + (" …" if text != str(item) else "")
 
 
 def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
@@ -113,59 +98,6 @@ def gate_verdict(meta: dict[str, Any]) -> tuple[str, list[str]]:
         reasons = [reasons]
     return str(gate["verdict"]), [str(r) for r in reasons]
 
-
-def _findings_grid(w: Memo, findings: pd.DataFrame, recs: dict[str, str],
-                   no_margin: dict[str, str] | None = None,
-                   overall: dict[str, str] | None = None) -> None:
-    """``no_margin``: why a finding has no finite worst margin
-    (:func:`protv2g.report.findings_margin.no_margin_texts`), in its "worst margin" cell;
-    ``overall``: the worst row overall of a finding that leads with another row
-    (:func:`~protv2g.report.findings_margin.overall_worst_texts`), after its margin."""
-    if findings.empty:
-        w.note("none")
-        return
-    rows = []
-    for f in findings.itertuples(index=False):
-        # a V2G attribution at the studied fault resistance only, buses with no judged
-        # primary protection: said beside the problem (review rev48a items 1 and 6)
-        said = getattr(f, "message", "")
-        rows.append([f.finding, f"{f.status}: {f.title}" + no_primary_qualifier(said)
-                     + (f" (caused by V2G{q})" if (q := crossing_qualifier(said)) else ""),
-                     _margin_cell(f, no_margin, overall), f.worst_fault or "",
-                     f.export_trend, recs.get(str(f.finding), "")])
-    # the trend's figures are margins, as the column beside it (review rev50b #5: ckt24
-    # F26's "64.9 % without the sites' charging", a transformer's margin, read as its loading)
-    w.grid(["finding", "problem", "worst margin", "where (worst)", TREND_HEADER,
-            "recommendation"], rows, spans=[1, 3, 1, 1, 2, 2])
-
-
-def _margin_cell(f: Any, no_margin: dict[str, str] | None,
-                 overall: dict[str, str] | None) -> str:
-    """A finding's "worst margin" cell: its leading row's margin, followed by the worst row
-    overall where that is another row; why it has none where it has none."""
-    text = margin_text(f.worst_margin, f.margin_unit)
-    if not text:
-        return (no_margin or {}).get(str(f.finding), "")
-    more = (overall or {}).get(str(f.finding), "")
-    return f"{text} (the worst row the project moved; {more})" if more else text
-
-
-def _recommendation_map(recs: pd.DataFrame | None) -> dict[str, str]:
-    if recs is None or recs.empty:
-        return {}
-    out = {}
-    for r in recs.itertuples(index=False):
-        # a verified change's side effects said where the change is (review rev42c M3: the
-        # depot's R01 "R-F1 pickup_a 400 → 550 (verified)" read as clean in §2; its conductor
-        # overload was in §6 only): each one up to its advice, the full text in
-        # Recommendations (review rev50b #3: the first only left the overload out)
-        heads = side_effect_heads(str(getattr(r, "side_effects", "") or ""))
-        side = (f"; side effect{'s' if len(heads) > 1 else ''}: {'; '.join(heads)}"
-                if heads else "")
-        out[str(r.finding)] = ((f"{r.recommendation}: {r.change} (verified{side})")
-                               if str(r.change)
-                               else f"{r.recommendation}: {r.status} {r.note}".strip())
-    return out
 
 
 def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
@@ -200,7 +132,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     w = Memo(ws)
     findings = derived["_findings"].findings
     recs = result.tables.get("Recommendations")
-    rec_map = _recommendation_map(recs)
+    rec_map = recommendation_map(recs)
     no_margin = no_margin_texts(findings, derived["_findings"].evidence)
     # the worst row overall of a finding that leads with another (review rev38a W2)
     overall = overall_worst_texts(findings, derived["_findings"].evidence)
@@ -244,10 +176,10 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                + "): the verdict and findings rest "
                "on them until confirmed — `protv2g validate` lists them all"
                ).font = Font(bold=True, color="C00000")
-    if rests := _rests_on_line(findings, result.meta.get("gate") or {},
+    if rests := rests_on_line(findings, result.meta.get("gate") or {},
                                derived["_findings"].evidence):
         w.pair("Rests on", rests)  # given data, fuse curve band, tool defaults, drafted values
-    for gap in _slg_gap_lines(result.tables.get("Feeder warnings")):  # review rev46b M1
+    for gap in slg_gap_lines(result.tables.get("Feeder warnings")):  # review rev46b M1
         w.pair("Ground-fault maximum", gap).font = Font(bold=True, color="C00000")
     for spilled in overflows:
         w.pair("Table beside the workbook", f"sheet {spilled.sheet!r}: {overflow_note(spilled)}"
@@ -257,13 +189,16 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     gate = result.meta.get("gate") or {}
     # the gate's own classification of the findings (gate_findings), never a count of
     # sections 3–4 (review rev36b M2)
+    # a one-site finding's limit after its driver, as its gate line (review c12d50)
+    site_table = result.tables.get(SITE_DRIVERS)
     write_conditions(w, findings, derived["_findings"].evidence, rec_map, gate,
-                     short_driver_texts(findings, result.tables.get(SITE_DRIVERS)))
+                     with_limits(short_driver_texts(findings, site_table),
+                                 finding_site_limits(findings, site_table)))
 
     # each finding under the heading of its own attribution (review rev36b M2: charging
     # findings sat under "Pre-existing findings (present without V2G)")
     w.heading("3. Findings caused by V2G")
-    _findings_grid(w, caused, rec_map, no_margin, overall)
+    findings_grid(w, caused, rec_map, no_margin, overall)
     for heading, these in (
             ("3b. Findings caused by the sites' charging (vehicle load, no export: there with "
              "or without V2G export)", caused_charging),
@@ -275,32 +210,32 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
              "remedy is the project's, equipment and export together)", project)):
         if len(these):
             w.heading(heading)
-            _findings_grid(w, these, rec_map, no_margin, overall)
+            findings_grid(w, these, rec_map, no_margin, overall)
     w.heading("4. Findings made worse by V2G")
-    _findings_grid(w, worse, rec_map, no_margin, overall)
+    findings_grid(w, worse, rec_map, no_margin, overall)
     if len(worse_charging):
         w.heading("4b. Findings made worse by the sites' charging (vehicle load, no export)")
-        _findings_grid(w, worse_charging, rec_map, no_margin, overall)
+        findings_grid(w, worse_charging, rec_map, no_margin, overall)
     if len(equipment_worse):  # review rev42b M1: failing without the project, not caused by it
         w.heading("4c. Pre-existing findings made worse by the project's equipment (failing "
                   "without the project; its equipment, with every charger idle, lowers the "
                   "margin beyond the check's tolerance: the remedy of that part is the "
                   "equipment, not the export)")
-        _findings_grid(w, equipment_worse, rec_map, no_margin, overall)
+        findings_grid(w, equipment_worse, rec_map, no_margin, overall)
     # pre-existing only because V2G's change is inside the check's tolerance: they pass
     # without V2G, so not "present without V2G" (review rev44a M1, EPRI ckt5 F01/F15)
     marginal = marginal_without_v2g(pre, derived["_findings"].evidence)
     w.heading("5. Pre-existing findings (present without V2G and without the sites' "
               "charging)")
-    _findings_grid(w, pre[~marginal], rec_map, no_margin, overall)
+    findings_grid(w, pre[~marginal], rec_map, no_margin, overall, grouped=True)
     if marginal.any():
         w.heading("5b. Findings marginal without V2G (each passes without V2G by less than the "
                   "check's tolerance, and V2G's change, inside that tolerance, takes it below "
                   "0: not attributed to V2G — confirm the input data)")
-        _findings_grid(w, pre[marginal], rec_map, no_margin, overall)
+        findings_grid(w, pre[marginal], rec_map, no_margin, overall)
     if len(unknown):
         w.note("Not attributed (the rows carry no comparison with the base case):")
-        _findings_grid(w, unknown, rec_map, no_margin, overall)
+        findings_grid(w, unknown, rec_map, no_margin, overall)
 
     w.heading("6. Recommendations")
     if recs is None:
@@ -332,7 +267,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
         # a stand-in input is no figure (hosting/limits.py)
         rows = [[r.site, "not determined" if undetermined(r.site) else whole_kw(r.hosting_kw),
                  "" if undetermined(r.site) or chargers.get(r.site) is None
-                 else _count_cell(chargers[r.site]),
+                 else count_cell(chargers[r.site]),
                  f"{r.band_low_kw:,.0f} – {r.band_high_kw:,.0f}",
                  r.driven_by, r.limiting_finding,
                  r.after_recommendations_kw if not isinstance(r.after_recommendations_kw, str)
@@ -378,8 +313,12 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
                 "not evaluated", "note"], counts, spans=[1, 3, 1, 1, 1, 1, 2])
     # each line in its short form, as the terminal prints it (review ver40b: J1's C10 line
     # ran to 1,358 characters); the whole text is the Findings' and the Evidence's
+    # C12's items present without V2G grouped as the terminal prints them, each group naming
+    # its findings (review rev50b #6: ckt24's 26 full lines drowned its 3 fail lines)
     gate_data = (result.meta.get("gate") or {}).get("reason_data")
-    for reason in [r for r in short_reasons(reasons, gate_data) if not r.startswith("error:")]:
+    for reason in [r for r in grouped_lines(short_reasons(reasons, gate_data), gate_data,
+                                            ids=reason_ids(gate_data, findings))
+                   if not r.startswith("error:")]:
         w.pair("  gate", reason)
     if sheet_notes:
         for sheet, note in sheet_notes.items():
@@ -396,7 +335,7 @@ def write_summary(wb: Workbook, result: StudyResult, derived: dict[str, Any],
     settings = ", ".join(f"{k} {num_text(v)}" for k, v in (doc.get("checks") or {}).items()
                          if v is not None)
     w.pair("Check settings", settings)
-    if intervals := _interval_text(result.tables.get("Rules")):
+    if intervals := interval_text(result.tables.get("Rules")):
         w.pair("Coordination intervals", intervals)
     screening = gate.get("screening") or {}
     if screening:
@@ -448,121 +387,3 @@ def _unmodelled_notes(counts: list[list[Any]], reasons: list[str],
         return counts
     return [[*row[:-1], NO_FUSES_OR_RECLOSERS] if str(row[0]) in FUSE_RECLOSER_CRITERIA
             and str(row[-1]).startswith("not applicable") else row for row in counts]
-
-
-def _slg_gap_lines(warnings: pd.DataFrame | None) -> list[str]:
-    """The Feeder warnings' rows saying the IEC 60909 maximum SLG current is no upper bound
-    (:mod:`protv2g.study.iec_slg_gap`), as ``"<what>; fix: <action>"``."""
-    from protv2g.study.iec_slg_gap import SLG_GAP_WHAT
-
-    if warnings is None or not len(warnings) or "what" not in warnings:
-        return []
-    hit = warnings[warnings["what"].astype(str).str.startswith(SLG_GAP_WHAT)]
-    return [f"{w}; fix: {a}" for w, a in zip(hit["what"], hit["action"], strict=True)]
-
-
-def _interval_text(rules: pd.DataFrame | None) -> str:
-    """The study-wide coordination intervals (CTI) by pair type, as the Rules sheet gives them
-    (review s25 §8: the Summary named no CTI, and relay–fuse / relay–recloser use 0.12 s, not
-    domain.md's relay–relay 0.2 s: the downstream time is a clearing time, so no breaker time,
-    IEEE Std 242-2001 §15); empty without a Rules table.
-
-    >>> _interval_text(pd.DataFrame({"rule": ["coordination_interval"], "device": [""],
-    ...     "value": [0.2], "basis": ["relay-relay: safety 0.12 s + breaker 0.08 s"]}))[:48]
-    'relay-relay: safety 0.12 s + breaker 0.08 s = 0.'
-    """
-    if rules is None or not {"rule", "device", "value", "basis"} <= set(rules.columns):
-        return ""
-    cti = rules[(rules["rule"].astype(str) == "coordination_interval")
-                & (rules["device"].astype(str) == "")]
-    if cti.empty:
-        return ""
-    parts = [f"{b} = {num_text(float(v))} s" for b, v in zip(cti["basis"], cti["value"],
-                                                             strict=True)]
-    return ("; ".join(parts) + " (a fuse's or recloser's time is a clearing time: no breaker "
-            "time, IEEE Std 242-2001 §15; per device: the Rules sheet)")
-
-
-def _rests_on_line(findings: pd.DataFrame, gate: dict,
-                   evidence: pd.DataFrame | None = None) -> str:
-    """The Summary's one line on what the findings rest on (``input_basis``,
-    :mod:`protv2g.input_basis`), counted in the order the bases rank (given data, the fuse
-    curve band, a tool default, a drafted value), with the gate's ``confirm:`` count when a
-    finding rests on a stand-in; empty when every finding rests on given data.
-
-    Each finding counts once, by its weakest basis (the Findings sheet's "Rests on"); of the
-    findings on a drafted value, those with a row also on a tool default (:func:`_also_default`
-    of ``evidence``) are counted beside it, so no basis goes unsaid (review rev47a #2, IEEE
-    8500: 20 of 41 conditions were line loadings on OpenDSS's 400 A default under the drafted
-    peak load, and the line read "0 on a tool default").
-
-    >>> _rests_on_line(pd.DataFrame({"input_basis": ["given", "band"]}), {})[:60]
-    '1 finding(s) on given data, 1 on the fuse curve band (a fuse'
-    """
-    if "input_basis" not in findings.columns or findings.empty:
-        return ""
-    n = findings["input_basis"].astype(str).value_counts()
-    n_band, n_default, n_todo = (int(n.get(b.value, 0)) for b in (
-        InputBasis.BAND, InputBasis.DEFAULT, InputBasis.TODO))
-    if not n_band + n_default + n_todo:
-        return ""
-    parts = [f"{len(findings) - n_band - n_default - n_todo} finding(s) on given data"]
-    if n_band:  # given data, but the verdict flips inside a fuse's TC band (fuse19)
-        parts.append(f"{n_band} on the {rests_on(InputBasis.BAND)} (a fuse's verdict flips "
-                     "inside its EEI-NEMA total-clearing band: the link maker's TC curve "
-                     "decides)")
-    if not n_default + n_todo:
-        return ", ".join(parts) + " (Findings sheet, column 'Rests on')"
-    n_both = _also_default(findings, evidence)
-    parts += [f"{n_default} on a tool default (a value the study does not give: an OpenDSS "
-              "default rating such as a line's 400 A normamps, a site's cease-to-energise "
-              "time at IEEE 1547's 2 s upper bound, protv2g's reclose margin)",
-              f"{n_todo} on a drafted value (TODO)"
-              + (f", {n_both} of them also on a tool default" if n_both else "")]
-    # review ver50 #2 (EPRI J1): "5 pre-existing failure(s)" where none was pre-existing —
-    # the confirm: lines are also regulator modes and C8 rows at a regulator's rest point
-    return (", ".join(parts) + f"; the gate lists "
-            f"{(gate.get('counts') or {}).get('to_confirm', 0)} item(s) as 'confirm:', each "
-            "saying what to confirm (a stand-in input under a pre-existing failure, a "
-            "regulator's mode, a C8 row at the regulators' rest point) — confirm before "
-            "fixing (Findings sheet, column 'Rests on')")
-
-
-def _also_default(findings: pd.DataFrame, evidence: pd.DataFrame | None) -> int:
-    """How many findings resting on a drafted value have a row on a tool default too: a row
-    whose ``input_basis`` is ``default``, or a ``todo`` row whose ``input_todo`` names a
-    default (:func:`~protv2g.input_basis.names_default`: a line's 400 A ``normamps`` under
-    the drafted peak load); 0 without the Evidence table.
-
-    >>> f = pd.DataFrame({"input_basis": ["todo", "todo"], "evidence_first": ["E1", "E2"],
-    ...                   "evidence_last": ["E1", "E3"]})
-    >>> e = pd.DataFrame({"evidence": ["E1", "E2", "E3"], "input_basis": ["todo"] * 3,
-    ...     "input_todo": ["x (drafted: TODO)", "", "line.a's normamps (OpenDSS default "
-    ...                    "400 A, not in the model); x (drafted: TODO)"]})
-    >>> _also_default(f, e)
-    1
-    """
-    need = {"evidence", "input_basis"}
-    if (evidence is None or not len(evidence) or not need <= set(evidence.columns)
-            or not {"evidence_first", "evidence_last"} <= set(findings.columns)):
-        return 0
-    todo = evidence["input_todo"] if "input_todo" in evidence else pd.Series("", evidence.index)
-    on = ((evidence["input_basis"].astype(str) == InputBasis.DEFAULT.value)
-          | [names_default(t) for t in todo.tolist()])
-    flags = on.to_numpy(dtype=bool)
-    pos = {e: i for i, e in enumerate(evidence["evidence"].astype(str).tolist())}
-    n = 0
-    for basis, a, b in zip(findings["input_basis"].astype(str),
-                           findings["evidence_first"].astype(str),
-                           findings["evidence_last"].astype(str), strict=True):
-        if basis == InputBasis.TODO.value and a in pos and b in pos:
-            n += bool(flags[pos[a]:pos[b] + 1].any())
-    return n
-
-
-def _count_cell(n: int | float) -> int | str:
-    """The Summary's hosting ``chargers`` cell: a whole count as a number; a fractional one
-    in words (:func:`~protv2g.charger_counts.chargers_words`: "12.8 chargers' output", "< 1
-    charger (0.8 × one charger's export)") — as a number in the cell's ``#,##0`` format 0.8
-    read "1" and 12.8 "13" (review rev36b X8)."""
-    return int(n) if float(n).is_integer() else chargers_words(n)

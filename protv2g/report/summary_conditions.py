@@ -35,6 +35,7 @@ from protv2g.findings import Attribution
 from protv2g.findings_attribution import is_charging_snapshot, marginal_without_v2g
 from protv2g.gate import SCREENING_LABELS
 from protv2g.gate_findings import finding_gate_kinds, gate_of_meta
+from protv2g.gate_grouping import finding_records, item_groups
 from protv2g.gate_reasons import group_keys
 from protv2g.input_basis import InputBasis, input_to_confirm
 from protv2g.input_rows import inputs_of_rows
@@ -175,26 +176,18 @@ def _default_groups(fails: pd.DataFrame, by_id: dict[str, Any], least: int = 2
     """The ``fail`` findings of the feeder's own flow criterion
     (:data:`~protv2g.criteria.FEEDER_FLOW_CRITERION`) that rest on a tool default rating (or
     are pre-existing), by kind of element (the device's name before its dot), as the gate's
-    terminal groups their lines (:func:`protv2g.commands.gate.grouped_lines`; review rev38a
-    X5: IEEE 8500's 25 line loadings on OpenDSS's 400 A default were 25 conditions here and one
-    line in the gate): position in ``fails`` → the group's finding ids at its first member, []
-    at the others; groups of fewer than ``least`` are left out."""
-    groups: dict[tuple[str, bool], list[int]] = {}
-    for k, fid in enumerate(fails["finding"].astype(str).tolist()):
-        f = by_id[fid]
-        pre = str(f.attribution) == Attribution.PRE_EXISTING
-        default = str(getattr(f, "input_basis", "") or "") == InputBasis.DEFAULT.value
-        if str(f.criterion) != FEEDER_FLOW_CRITERION or not (default or pre):
-            continue
-        device = str(f.device or "")
-        element = device.partition(".")[0] if "." in device else "element"
-        groups.setdefault((element, default and not pre), []).append(k)
+    terminal groups their lines (:func:`protv2g.gate_grouping.item_groups`, the one grouping;
+    review rev38a X5: IEEE 8500's 25 line loadings on OpenDSS's 400 A default were 25
+    conditions here and one line in the gate): position in ``fails`` → the group's finding
+    ids at its first member, [] at the others; groups of fewer than ``least`` are left
+    out."""
     ids = fails["finding"].astype(str).tolist()
+    frame = pd.DataFrame([by_id[x] for x in ids]) if ids else pd.DataFrame()
     out: dict[int, list[str]] = {}
-    for at in groups.values():
-        if len(at) >= least:
-            out.update({k: [] for k in at})
-            out[at[0]] = [ids[k] for k in at]
+    for _, at in (item_groups(finding_records(frame), (FEEDER_FLOW_CRITERION,), least)
+                  if ids else []):
+        out.update({k: [] for k in at})
+        out[at[0]] = [ids[k] for k in at]
     return out
 
 
@@ -266,7 +259,21 @@ def _flow_ids(flow: pd.DataFrame, by_id: dict[str, Any]) -> str:
         key = attr if attr in {a.value for a in OURS} else "present without V2G"
         groups.setdefault(key, []).append(fid)
     order = ["present without V2G", *(a.value for a in OURS)]
-    return "; ".join(f"{k}: {', '.join(groups[k])}" for k in order if k in groups)
+    return "; ".join(f"{k}: {_by_element(groups[k], by_id)}" for k in order if k in groups)
+
+
+def _by_element(fids: list[str], by_id: dict[str, Any]) -> str:
+    """Finding ids with those the gate's lines group (:func:`protv2g.gate_grouping.
+    item_groups`: C12's items present without V2G by kind of element) said by group, "F28;
+    2 line(s): F23, F27; 23 transformer(s): F01, …", each group's ids in order — as the
+    terminal prints them (review rev50b #6)."""
+    groups = item_groups(finding_records(pd.DataFrame([by_id[f] for f in fids])))
+    grouped = {k for _, at in groups for k in at}
+    singles = [f for k, f in enumerate(fids) if k not in grouped]
+    parts = [", ".join(singles)] if singles else []
+    parts += [f"{len(at)} {key[2]}(s): {', '.join(sorted(fids[k] for k in at))}"
+              for key, at in groups]
+    return "; ".join(parts)
 
 
 def write_conditions(w: Memo, findings: pd.DataFrame, evidence: pd.DataFrame,

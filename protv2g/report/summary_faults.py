@@ -24,7 +24,7 @@ from protv2g.units import Method
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     from protv2g.result import StudyResult
 
-__all__ = ["assumptions", "charging_assumption", "existing_sources_assumption",
+__all__ = ["assumptions", "interval_text", "charging_assumption", "existing_sources_assumption",
            "fault_level_grid", "fault_level_rows", "machine_reactance_text", "num_text"]
 
 
@@ -332,3 +332,25 @@ def machine_reactance_text(row: pd.Series, method: str) -> str:
         "the model)")
     return (f"voltage source behind its subtransient reactance X''d = {xdpp:g} pu "
             f"(IEC 60909-0 §6.6.1; X'd = {xdp:g} pu not used), impedance × {corr}")
+
+
+def interval_text(rules: pd.DataFrame | None) -> str:
+    """The study-wide coordination intervals (CTI) by pair type, as the Rules sheet gives them
+    (review s25 §8: the Summary named no CTI, and relay–fuse / relay–recloser use 0.12 s, not
+    domain.md's relay–relay 0.2 s: the downstream time is a clearing time, so no breaker time,
+    IEEE Std 242-2001 §15); empty without a Rules table.
+
+    >>> interval_text(pd.DataFrame({"rule": ["coordination_interval"], "device": [""],
+    ...     "value": [0.2], "basis": ["relay-relay: safety 0.12 s + breaker 0.08 s"]}))[:48]
+    'relay-relay: safety 0.12 s + breaker 0.08 s = 0.'
+    """
+    if rules is None or not {"rule", "device", "value", "basis"} <= set(rules.columns):
+        return ""
+    cti = rules[(rules["rule"].astype(str) == "coordination_interval")
+                & (rules["device"].astype(str) == "")]
+    if cti.empty:
+        return ""
+    parts = [f"{b} = {num_text(float(v))} s" for b, v in zip(cti["basis"], cti["value"],
+                                                             strict=True)]
+    return ("; ".join(parts) + " (a fuse's or recloser's time is a clearing time: no breaker "
+            "time, IEEE Std 242-2001 §15; per device: the Rules sheet)")

@@ -23,7 +23,7 @@ from protv2g.input_basis import InputBasis, rests_on
 from protv2g.scenarios import DAY_SCENARIO_PREFIX
 from protv2g.significant import number_text
 
-__all__ = ["hosting_headline", "resolution_note", "sites_together_note", "whole_kw"]
+__all__ = ["count_cell", "hosting_headline", "resolution_note", "sites_together_note", "whole_kw"]
 
 #: Per-criterion statuses (the Hosting by criterion sheet) under which a site alone passes a
 #: criterion up to its ``hosting_kw``.
@@ -212,3 +212,11 @@ def resolution_note(table: pd.DataFrame | None) -> str:
         return ""
     return ("hosting kW in whole kW, as the gate says them; the search resolves the limit "
             "between the last export it passed and the first it failed — " + "; ".join(parts))
+
+
+def count_cell(n: int | float) -> int | str:
+    """The Summary's hosting ``chargers`` cell: a whole count as a number; a fractional one
+    in words (:func:`~protv2g.charger_counts.chargers_words`: "12.8 chargers' output", "< 1
+    charger (0.8 × one charger's export)") — as a number in the cell's ``#,##0`` format 0.8
+    read "1" and 12.8 "13" (review rev36b X8)."""
+    return int(n) if float(n).is_integer() else chargers_words(n)
