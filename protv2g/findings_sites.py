@@ -69,8 +69,9 @@ by ``runpp_3ph``, as the run's flow (residential two-site study, charging/firm: 
 engines. C12's bus-voltage (over and under) and branch-loading findings are judged the same
 way, each column read and judged as C12 reads its row, over the regulators' band where the row
 is (:mod:`protv2g.findings_sites_c12`, review rev50b #1: ckt24's over-voltage at the homes'
-240 V bus is the homes', the depot's and campus's export lowers it); C11 and C12's unbalance
-and reverse-power rows are not attributed per site: "not judged (why)".
+240 V bus is the homes', the depot's and campus's export lowers it), and so are C12's
+unbalance findings (the bus's voltage unbalance factor, over the band as the row is; session
+51); C11 and C12's reverse-power rows are not attributed per site: "not judged (why)".
 A row whose device no longer operates (margin −∞: C2's recloser below its minimum trip, C4's
 lost backup) is judged where the rule's relation is found on the every-site-idle solve (its
 times reproducing the row's ``base_margin``, :func:`protv2g.findings_sites_fault.solved_rows`):

@@ -20,7 +20,14 @@ is read as C12 reads the row and judged by the row's own rule:
   (:func:`~protv2g.checks.flow_tap_path.tap_path_drops`, :func:`~protv2g.checks.flow_tap_path.
   judged_low`); margin ``V − v_min``;
 * loading (``%``): the branch's largest ``loading_percent`` in the flow's branch table;
-  margin ``limit − loading``.
+  margin ``limit − loading``;
+* unbalance (``% VUF``): the bus's voltage unbalance factor ``unbalance_percent``
+  (``|V2|/|V1| × 100``, IEC 61000-4-30 §5.7.1: pandapower ``runpp_3ph`` or OpenDSS's phase
+  voltages, as the run's flow gives it), judged over where in their band the regulators
+  rest as the row is (:func:`protv2g.checks.flow_unbalance.bracketed_unbalance`: the base
+  case's unbalance plus the largest of the three rises, on the flow's
+  :data:`~protv2g.flow.tap_band.TOP_UNBALANCE_COLUMN` and
+  :data:`~protv2g.flow.tap_band.BOTTOM_UNBALANCE_COLUMN`); margin ``limit − unbalance``.
 
 The row is judged where the all-sites column reproduces the row's figure (pandapower 1e-6,
 OpenDSS :data:`~protv2g.findings_sites_flow.DSS_REPRODUCE_REL` relative), else its figures are
@@ -49,6 +56,8 @@ import pandas as pd
 from protv2g.checks.flow_limit import judged_voltage_pu
 from protv2g.checks.flow_low import lowest_voltage_pu
 from protv2g.checks.flow_tap_path import bracketed_high, judged_low, tap_path_drops
+from protv2g.checks.flow_unbalance import bracketed_unbalance
+from protv2g.criteria import MarginUnit
 from protv2g.findings_sites_flow import DSS_REPRODUCE_REL, flow_tables
 from protv2g.findings_sites_kinds import KEY_COLUMNS, Driver
 from protv2g.findings_sites_kinds import bar as _bar
@@ -63,16 +72,50 @@ __all__ = ["c12_driver_rows", "limit_kw"]
 
 #: A pandapower column reproduces the row's figure to this (relative).
 _PP_REPRODUCE_REL = 1e-6
-#: A counterfactual's judged figure differs from its own-taps one by more than this (pu) to
-#: say both.
+#: A counterfactual's judged figure differs from its own-taps one by more than this (pu; an
+#: unbalance's: :data:`_SAID_PERCENT`, points of the factor) to say both.
 _SAID_PU = 5e-5
+_SAID_PERCENT = 5e-4
+#: What each kind of row is judged on (the table's ``judged_on``).
+_JUDGED_ON = {"over": "highest service voltage", "under": "lowest service voltage",
+              "loading": "loading", "unbalance": "voltage unbalance factor"}
+#: The table's ``method`` of a judged row: "flow <this> against its limit".
+_METHOD = {"over": "voltage", "under": "voltage", "loading": "loading",
+           "unbalance": "unbalance"}
 
 
 def _kind(row: Any) -> str:
-    """"over", "under" or "loading" of a C12 candidate row."""
+    """"over", "under", "loading" or "unbalance" of a C12 candidate row."""
     if str(row.margin_unit) == "%":
         return "loading"
+    if str(row.margin_unit) == MarginUnit.UNBALANCE_PERCENT.value:
+        return "unbalance"
     return "under" if str(getattr(row, "mechanism", "")) == "under-voltage" else "over"
+
+
+def _unbalances(bus: str, buses: pd.DataFrame, keys: list[str], base_of: dict[str, str]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """``(judged, own)``: per key, the bus's voltage unbalance factor (%) as C12 judges the
+    row (:func:`~protv2g.checks.flow_unbalance.bracketed_unbalance`) and from the base case's
+    own taps (NaN where not found)."""
+    bases = sorted({base_of.get(k, "") for k in keys} - {""})
+    at = (buses["bus_name"].astype(str).to_numpy() == bus) & buses["scenario"].astype(
+        str).isin([*keys, *bases]).to_numpy()
+    sel = buses[at].reset_index(drop=True)
+    judged, own = np.full(len(keys), np.nan), np.full(len(keys), np.nan)
+    if not len(sel) or "unbalance_percent" not in sel.columns:
+        return judged, own
+    u = sel["unbalance_percent"].to_numpy(float)
+    scen = sel["scenario"].astype(str).to_numpy()
+    for j, k in enumerate(keys):
+        rows = np.flatnonzero((scen == k) & np.isfinite(u))
+        if not len(rows):
+            continue
+        pick = rows[np.argmax(u[rows])]
+        own[j] = u[pick]
+        got, _ = bracketed_unbalance(sel, sel.iloc[[pick]], base_of)
+        judged[j] = float(got["unbalance_percent"].iloc[0])
+    return judged, own
 
 
 def _voltages(kind: str, bus: str, buses: pd.DataFrame, keys: list[str],
@@ -134,12 +177,23 @@ def limit_kw(p_alone_kw: float, m_idle: float, m_alone: float) -> float:
     return float(p_alone_kw * m_idle / (m_idle - m_alone))
 
 
+def _fmt(kind: str) -> Callable[[float], str]:
+    """A figure of the kind of row in words: ``"101.5 %"``, ``"1.0543 pu"``, ``"2.153 %"``."""
+    if kind == "loading":
+        return lambda x: f"{x:.1f} %"
+    if kind == "unbalance":
+        return lambda x: f"{x:.3f} %"
+    return lambda x: f"{x:.4f} pu"
+
+
 def _figure(kind: str, value: float, own: float, where: str) -> str:
     if kind == "loading":
         return f"{value:.1f} % at {where}"
-    text = f"{value:.4f} pu"
-    if np.isfinite(own) and abs(value - own) > _SAID_PU:
-        text += f" judged as the row ({own:.4f} pu from the base case's taps)"
+    fmt = _fmt(kind)
+    text = fmt(value)
+    said = _SAID_PERCENT if kind == "unbalance" else _SAID_PU
+    if np.isfinite(own) and abs(value - own) > said:
+        text += f" judged as the row ({fmt(own)} from the base case's taps)"
     return text
 
 
@@ -169,6 +223,8 @@ def c12_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[
         if kind == "loading":
             value = _loadings(str(row.device), branches, keys)
             own = value
+        elif kind == "unbalance":
+            value, own = _unbalances(str(row.fault_bus), buses, keys, base_of)
         else:
             value, own = _voltages(kind, str(row.fault_bus), buses, keys, base_of)
         if not np.isfinite(value[-2]):
@@ -193,9 +249,7 @@ def c12_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[
                          "p_export_kw": p_of[site] if cf == "alone" else sum(
                              x for k, x in p_of.items() if k != site),
                          "i_device_a": np.nan, "i_judged_a": np.nan,
-                         "judged_on": {"over": "highest service voltage",
-                                       "under": "lowest service voltage",
-                                       "loading": "loading"}[kind],
+                         "judged_on": _JUDGED_ON[kind],
                          "i_other_a": np.nan, "t_device_s": np.nan, "t_other_s": np.nan,
                          "value": float(v), "value_own_taps": float(o), "value_unit": unit,
                          "value_all": float(value[-2]), "value_idle": float(value[-1]),
@@ -203,8 +257,7 @@ def c12_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[
                          "row_attribution": str(row.attribution), "effect": _effect(m, b).value,
                          "i_device_all_a": np.nan, "margin_all": m_row,
                          "margin_idle": float(margins[-1]),
-                         "method": ("flow voltage against its limit" if kind != "loading"
-                                    else "flow loading against its limit") if judged
+                         "method": f"flow {_METHOD[kind]} against its limit" if judged
                          else "figures only",
                          "figure": _figure(kind, float(v), float(o), where)})
         # no tolerance: a bus's voltage is many sites' small shares, the row's materiality
@@ -232,7 +285,7 @@ def _said(kind: str, rows: list[dict[str, Any]], driver: Driver, sites: list[str
     removed = next((r for r in rows if r["site"] == site and r["counterfactual"] == "removed"),
                    None)
     others = [r["site"] for r in rows if r["counterfactual"] == "alone" and r["site"] != site]
-    fmt = (lambda x: f"{x:.1f} %") if kind == "loading" else (lambda x: f"{x:.4f} pu")
+    fmt = _fmt(kind)
     text = ""
     if kind == "loading":
         worse = value[-2] < alone["value"]
@@ -249,7 +302,8 @@ def _said(kind: str, rows: list[dict[str, Any]], driver: Driver, sites: list[str
         o_idle = float(own[-1])
         verb = "lower" if rest["value_own_taps"] < o_idle else "raise"
         verb = verb + "s" if len(others) == 1 else verb
-        taps = " from the base case's taps" if np.nanmax(np.abs(value - own)) > _SAID_PU else ""
+        said = _SAID_PERCENT if kind == "unbalance" else _SAID_PU
+        taps = " from the base case's taps" if np.nanmax(np.abs(value - own)) > said else ""
 
         def fig(judged: float, from_taps: float) -> str:
             return fmt(from_taps) + (f" ({fmt(judged)} judged as the row)" if taps else "")

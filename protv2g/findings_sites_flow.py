@@ -274,7 +274,7 @@ def flow_tables(study: Study, requests: Sequence[Sequence[Scenario]]
         return res.buses, res.branches, keys, base_of  # type: ignore[attr-defined]
     import pandas as pd
 
-    from protv2g.flow.study import _branch_table, _bus_table, _unbalanced
+    from protv2g.flow.study import branch_table, bus_table, fill_unbalanced
 
     cols = [sc for scs in requests for sc in scs]
     v2g, lf, p_mw, der, res = _pp_solve(study, cols)
@@ -282,10 +282,9 @@ def flow_tables(study: Study, requests: Sequence[Sequence[Scenario]]
     n = len(cols)
     scen = np.array([f"cf{j}" for j in range(n)], dtype=object)
     step, time_h = np.zeros(n, dtype=int), np.full(n, np.nan)
-    buses = _bus_table(net, res, scen, step, time_h, np.arange(n))
-    branches = _branch_table(net, res, scen, step, time_h)
-    _unbalanced(v2g, lf, p_mw, [], buses, pd.DataFrame(), branches,
-                {"notes": []}, der)
+    buses = bus_table(net, res, scen, step, time_h, np.arange(n))
+    branches = branch_table(net, res, scen, step, time_h)
+    fill_unbalanced(v2g, lf, p_mw, [], buses, pd.DataFrame(), branches, {"notes": []}, der)
     keys, start = [], 0
     for scs in requests:
         keys.append([str(k) for k in scen[start:start + len(scs)]])

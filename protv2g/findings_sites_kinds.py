@@ -34,8 +34,8 @@ class NotJudged(StrEnum):
     "not judged (…)", :func:`protv2g.findings_sites_text.site_driver_texts`; review ver46 #4:
     a blank cell read as "one site")."""
 
-    #: C12 without a row in the table: its unbalance and reverse-power findings, a row in a
-    #: day's step or a merged series of branches (its bus voltages and branch loadings are
+    #: C12 without a row in the table: its reverse-power findings, a row in a day's step or
+    #: a merged series of branches (its bus voltages, unbalance and branch loadings are
     #: judged per site, :mod:`protv2g.findings_sites_c12`; C8's device loads,
     #: :mod:`protv2g.findings_sites_flow`)
     FLOW = "flow criterion, not attributed per site"

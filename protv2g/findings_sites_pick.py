@@ -37,7 +37,7 @@ _JUDGED = ("fail", "warn")
 _FLOW_CRITERION = "C8"
 #: C12's rows judged per site (``candidates(..., flow=True, criterion="C12")``): margin unit →
 #: the mechanism of those rows beside the plain one ("": over-voltage, loading)
-C12_JUDGED = {"pu": "under-voltage", "%": ""}
+C12_JUDGED = {"pu": "under-voltage", "%": "", MarginUnit.UNBALANCE_PERCENT.value: ""}
 _C12 = "C12"
 #: The candidate's column naming the finding's headline row where the judged row is another
 #: ("" where it is the headline row).
@@ -68,8 +68,8 @@ def candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
     """Per finding key with a V2G row (fail/warn, ``new``/``worse``, a fault row naming a
     device; ``flow``: a C8 row, no fault, naming a device) in a scenario where ≥ 2 sites
     export (``flow``: or ≥ 2 sites charge, C8's charging snapshots; ``criterion`` "C12": its
-    bus-voltage rows, over and under, naming a bus, and its loading rows, in %, naming a
-    branch, :data:`C12_JUDGED`), the row to judge: its
+    bus-voltage rows, over and under, and its unbalance rows (% VUF), naming a bus, and its
+    loading rows, in %, naming a branch, :data:`C12_JUDGED`), the row to judge: its
     headline row where that is in such a scenario, else its worst row there (module
     docstring; :data:`HEADLINE_COLUMN` then names the headline row); at most
     ``max_findings``, worst first."""
@@ -89,7 +89,8 @@ def candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
     if flow:
         mask &= violations["criterion"].astype(object).eq(criterion).to_numpy()
     c12 = flow and criterion == _C12
-    if c12:  # a bus's voltage (pu) or a branch's loading (%): not its unbalance, reverse power
+    if c12:  # a bus's voltage (pu) or unbalance (% VUF), a branch's loading (%): not reverse
+        # power
         unit = violations["margin_unit"].astype(object).to_numpy()
         mech = (violations["mechanism"].astype(object).fillna("").to_numpy()
                 if "mechanism" in violations.columns else np.full(len(violations), ""))
@@ -107,7 +108,8 @@ def candidates(violations: pd.DataFrame, scenarios: Sequence[Scenario],
     on_bus = rows["fault_bus"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
     if c12:
         named = rows["device"].map(lambda v: is_given(v) and str(v) != "").to_numpy(bool)
-        volt = rows["margin_unit"].astype(str).eq(MarginUnit.PER_UNIT.value).to_numpy()
+        volt = rows["margin_unit"].astype(str).isin(  # a bus's voltage or its unbalance
+            [MarginUnit.PER_UNIT.value, MarginUnit.UNBALANCE_PERCENT.value]).to_numpy()
         given &= np.where(volt, on_bus & ~named, named & ~on_bus)
     elif flow:
         given &= ~on_bus

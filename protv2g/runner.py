@@ -405,7 +405,9 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
 
         mark("recommend")
         # the run's own fault tables (both brackets) and flows: nothing solved again
-        tables["Recommendations"] = recommend(study, faults, flow, scenarios=scenarios).table()
+        # and its Site drivers: the charging caps read each site alone there (col51)
+        tables["Recommendations"] = recommend(study, faults, flow, scenarios=scenarios,
+                                              site_drivers=drivers).table()
     hosting_table = None
     if hosting and doc.v2g_sites:
         mark("hosting")

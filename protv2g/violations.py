@@ -44,6 +44,21 @@ total-clearing band), empty for rows without a finding status
 (:class:`protv2g.input_basis.InputBasis`, written by the runner); ``input_todo``: for a
 ``todo`` or ``default`` row, the drafted or default input(s) to confirm, in words
 (:func:`protv2g.input_basis.confirm_texts`, written by the runner), empty otherwise;
+``change_own_taps``, ``change_band_top``, ``change_band_bottom`` (the row's ``margin_unit``: pu
+for a voltage row, % VUF — points of the unbalance factor — for an unbalance row): on a C12
+voltage or unbalance row judged over where in their band the regulators rest
+(:mod:`protv2g.checks.flow_tap_path`), V2G's change of the row's quantity from each of the
+three starts — the base case's taps, the top and the bottom of the band, each against the case
+without V2G at the same start — signed as the row worsens (a rise for over-voltage and
+unbalance, a drop for under-voltage), NaN where the flow gives none and on every other row;
+``judged_start`` the start the row is judged from (:data:`protv2g.checks.flow_tap_path.
+START_KEYS`: ``own_taps``, ``band_top``, ``band_bottom``; "" without a bracket) — the figures
+the row's message says in words; ``directional_element`` and ``oc_element``: on a C9 row the
+directional element (``67N``, or ``67P-a`` with its phase) and the overcurrent element it
+controls (``51G``, ``51P``); ``v_polarising_pu`` and ``v_polarising_min_pu`` (pu: of V LN; a
+67P's line to line): on a C9 row whose element declares no direction for want of polarising
+voltage, its polarising quantity (|3V0| for a 67N, |Vpol| otherwise) and its minimum, NaN on
+every other row (:mod:`protv2g.checks.directional`);
 ``message`` (in a study's result a :class:`protv2g.messages.MessageArray`: the texts,
 written when read).
 
@@ -122,7 +137,9 @@ VIOLATION_COLUMNS = [
     "margin", "margin_unit", "limit", "tolerance", "base_margin", "idle_margin", "rule",
     "rule_value",
     "rule_source", "data_boundary", "bracket", "mechanism", "p_charging_kw", "time_h",
-    "load_fraction", "input_basis", "input_todo", "message",
+    "load_fraction", "input_basis", "input_todo", "change_own_taps", "change_band_top",
+    "change_band_bottom", "judged_start", "directional_element", "oc_element",
+    "v_polarising_pu", "v_polarising_min_pu", "message",
 ]
 
 #: One row per study scenario.

@@ -149,3 +149,31 @@ def test_the_hosting_tolerance_end_judges_as_c12() -> None:
                         "vm_band_bottom_high_pu": [1.0354, 1.0426]})
     e = excess_by_bus(bus, {"v2g": "base"}, {"v2g"}, 1.05)["v2g"]
     assert e.loc[0] == pytest.approx(1.0481 + 0.0072 - 1.0501, abs=1e-9)
+
+
+def test_the_row_carries_the_three_rises_and_its_start_as_columns(small) -> None:
+    """The three rises and the start the message says are the row's columns (in its unit,
+    pu), OpenDSS's rises within 2e-4 pu; the hosting words read them, not the message (old
+    code: no columns, and a reworded message gave no words)."""
+    from protv2g.hosting.voltage_text import start_words
+
+    result, ref = small
+    v = result.violations
+    r = v[(v.criterion == "C12") & (v.fault_bus.astype(str) == "site")
+          & (v.scenario == "firm/peak/100%")].iloc[0]
+    assert r.judged_start == "band_bottom"
+    assert r.change_own_taps == pytest.approx(_rise(ref, "from_base"), abs=2e-4)
+    assert r.change_band_top == pytest.approx(_rise(ref, "top"), abs=2e-4)
+    assert r.change_band_bottom == pytest.approx(_rise(ref, "bottom"), abs=2e-4)
+    said = str(r.message).split("V2G raises site by ")[1]
+    for c, s in (("change_own_taps", "the base case's taps"),
+                 ("change_band_top", "the top of their band"),
+                 ("change_band_bottom", "the bottom of their band")):
+        assert float(said.split(f" pu from {s}")[0].split()[-1]) == pytest.approx(r[c],
+                                                                                 abs=5e-5)
+    row = dict(r, message="reworded")
+    words = start_words(row, 1.05 - float(r.margin) - float(r.change_band_bottom))
+    assert words.startswith("judged from the bottom of the regulators' band")
+    assert f"({float(r.change_band_bottom):+.4f} pu, set by" in words
+    carried = v[v.change_own_taps.notna()]
+    assert (carried.criterion == "C12").all() and (carried.judged_start.astype(str) != "").all()

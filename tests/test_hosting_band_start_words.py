@@ -26,7 +26,8 @@ MESSAGE = ("voltage 1.055 pu at 83 with homes exporting 0.0142 MW (peak load) ex
                                                   change="rise"))
 ROW = {"criterion": "C12", "margin_unit": "pu", "limit": 1.05, "margin": -0.005201336821999858,
        "base_margin": 0.0007005220625351249, "tolerance": 0.0010507, "attribution": "new",
-       "message": MESSAGE}
+       "message": MESSAGE, "change_own_taps": -0.0005, "change_band_top": -0.0011,
+       "change_band_bottom": 0.0059, "judged_start": "band_bottom"}
 
 
 def test_the_text_names_the_band_start_and_the_own_taps_voltage():
@@ -41,7 +42,7 @@ def test_the_text_names_the_band_start_and_the_own_taps_voltage():
 def test_a_row_judged_at_its_own_taps_keeps_the_linear_estimate():
     own = dict(ROW, message=MESSAGE.replace("judged on the rise from the bottom of their band "
                                             "with and without V2G", "judged on the rise from "
-                                            "the base case's taps"))
+                                            "the base case's taps"), judged_start="own_taps")
     text = voltage_limit_text(own, 14.175)
     assert "linear estimate" in text and "judged from" not in text
 

@@ -34,7 +34,8 @@ ROW = {"criterion": "C9", "status": "fail", "attribution": "new", "mechanism": "
        "scenario": "hosting/depot/firm/light/1143.75 kW", "fault_bus": "r-l58 close-in",
        "fault_type": "SLG-a", "case": "min", "device": "R-L58",
        "i_device_a": 120.89672764190212, "i_other_a": 120.0, "t_device_s": 91341.95754844365,
-       "margin": math.nan, "message": MESSAGE}
+       "margin": math.nan, "message": MESSAGE, "directional_element": "67N", "oc_element": "51G",
+       "v_polarising_pu": 0.05551, "v_polarising_min_pu": 0.06}
 
 
 def _relay() -> OvercurrentRelay:
@@ -72,7 +73,7 @@ def test_the_limit_says_it_is_a_knife_edge_and_blind_without_v2g():
 def test_a_polarising_voltage_just_under_its_minimum_is_said():
     """The homes (rev50a): |V0| 0.0197 pu against 0.02 (|3V0| 0.0591 against 0.06)."""
     text = knife_edge_text(dict(ROW, message=MESSAGE.replace("0.0555", "0.0591"),
-                                over_pickup_a=6.0), 6.2125)
+                                v_polarising_pu=0.05912, over_pickup_a=6.0), 6.2125)
     assert "blinded by |3V0| 0.0591 pu, 0.0009 pu below its 0.06 pu minimum" in text
     assert "over its 120 A pickup" not in text  # 6 A over 120 A: outside ±5 %
 

@@ -33,7 +33,8 @@ __all__ = ["CATEGORY_COLUMNS", "category_at", "compact_violations", "text_catego
 CATEGORY_COLUMNS = frozenset({
     "criterion", "status", "attribution", "scenario", "fault_bus", "fault_type", "case",
     "device", "other_device", "margin_unit", "rule", "rule_source", "data_boundary",
-    "bracket", "mechanism", "input_basis", "input_todo"})
+    "bracket", "mechanism", "input_basis", "input_todo", "judged_start",
+    "directional_element", "oc_element"})
 
 
 def text_category(values: Any) -> Any:

@@ -138,4 +138,5 @@ def _default_unit(criterion: str) -> str:
 
 _FLOAT_COLS = ("i_device_a", "i_other_a", "t_device_s", "t_other_s", "margin", "limit",
                "tolerance", "base_margin", "idle_margin", "rule_value", "p_charging_kw",
-               "time_h", "load_fraction")
+               "time_h", "load_fraction", "change_own_taps", "change_band_top",
+               "change_band_bottom", "v_polarising_pu", "v_polarising_min_pu")

@@ -86,7 +86,8 @@ from protv2g.engine.staged_tables import StagedCurrents
 from protv2g.units import Direction
 
 __all__ = ["FAILS_TO_TRIP", "WRONG_TRIP", "check_directional", "clearing_table",
-           "directional_fault_rows", "directional_flow_rows", "directional_table"]
+           "directional_fault_rows", "directional_flow_rows", "directional_table",
+           "polarising_words"]
 
 _KEYS = ["scenario", "fault_bus", "fault_type", "case"]
 #: ``mechanism`` of C9's fault rows: a wrong trip, a failure to trip (each its own finding).
@@ -244,6 +245,21 @@ FIRST_CYCLE_WORDS = ("first cycle of the chargers' contribution, on which the di
                      "decision is made; C5 judges a time-delayed element on the sustained stage")
 
 
+def polarising_words(element: str) -> str:
+    """The polarising quantity of a directional ``element`` in words: ``"|3V0|"`` for a 67N,
+    ``"|Vpol|"`` otherwise (as C9's row says it)."""
+    return "|3V0|" if str(element) == "67N" else "|Vpol|"
+
+
+def _blinded(table: pd.DataFrame) -> np.ndarray:
+    """``(n,)`` the rows of a directional ``table`` whose element declares no direction for
+    want of polarising voltage (below its minimum, no memory): the rows whose message says
+    ``"(|3V0| … pu below its minimum … pu)"``."""
+    return ((table.declared_direction.astype(str).to_numpy() == Direction.NONE.value)
+            & table.low_polarising.astype(bool).to_numpy()
+            & ~table.memory_used.astype(bool).to_numpy())
+
+
 def _name(r: Any) -> str:
     return f"{r.element}-{r.phase}" if r.phase else str(r.element)
 
@@ -263,9 +279,8 @@ def _message(ctx: CheckContext, r: Any, zone: str = "in its zone") -> str:
                 f"; {by}")
     why = ""
     if r.declared_direction == Direction.NONE.value:
-        what = "|3V0|" if r.element == "67N" else "|Vpol|"
-        why = (f" ({what} {r.v_polarising_pu:.3g} pu below its minimum {r.min_pol_pu:.3g} pu)"
-               if r.low_polarising and not r.memory_used else
+        why = (f" ({polarising_words(r.element)} {r.v_polarising_pu:.3g} pu below its minimum "
+               f"{r.min_pol_pu:.3g} pu)" if r.low_polarising and not r.memory_used else
                " (its supervision does not pick up)")
     return (f"{head}{why}, {zone}: the relay never trips although its {r.controls} picks "
             f"up on {r.oc_current_a:.0f} A ({FIRST_CYCLE_WORDS}; without directional "
@@ -291,6 +306,7 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
     low = np.where(wrong, _clearing_band_low_s(ctx, bad), np.nan)
     boundary = with_curve_band("", bad.clearing_device.fillna("").to_numpy(), margin,
                                t_op - low - margin_s)
+    blind = _blinded(bad)  # the polarising figures the message says, as data
     band = [tc_band_text(SimpleNamespace(primary=d, t_primary_s=tc, t_primary_band_low_s=lo,
                                          margin_s=mg))
             for d, tc, lo, mg in zip(bad.clearing_device.fillna(""), t_clear, low, margin,
@@ -306,6 +322,10 @@ def c9_rows(ctx: CheckContext, table: pd.DataFrame) -> pd.DataFrame:
         margin_unit=np.where(wrong, MarginUnit.SECOND.value, MarginUnit.PER_UNIT.value),
         mechanism=np.where(wrong, WRONG_TRIP, FAILS_TO_TRIP).astype(object),
         bracket=(bad["bracket"].fillna("").to_numpy() if "bracket" in bad.columns else ""),
+        directional_element=[_name(r) for r in bad[["element", "phase"]].itertuples(
+            index=False)], oc_element=bad.controls.astype(str).to_numpy(),
+        v_polarising_pu=np.where(blind, bad.v_polarising_pu.to_numpy(float), np.nan),
+        v_polarising_min_pu=np.where(blind, bad.min_pol_pu.to_numpy(float), np.nan),
         message=[_message(ctx, r, z) + b for r, z, b in zip(bad.itertuples(index=False), zone,
                                                             band, strict=True)])
 

@@ -110,7 +110,7 @@ from protv2g.checks.flow_names import bus_names as _bus_names
 from protv2g.checks.flow_reg_moves import regulator_move_texts
 from protv2g.checks.flow_series import merge_series
 from protv2g.checks.flow_site_tap import SITE_TAP, site_tap
-from protv2g.checks.flow_tap_path import bracketed_high, tap_path_text
+from protv2g.checks.flow_tap_path import bracketed_high, tap_path_columns, tap_path_text
 from protv2g.checks.flow_taps import regulators_own
 from protv2g.checks.flow_unbalance import unbalance_margins, unbalance_rows
 from protv2g.checks.regulator_text import (
@@ -269,8 +269,10 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
                             strict=True):
                 mechanism[k], text = held[b]
                 suffix[k] = f"{suffix.get(k, '')}; {text}"
+    bracket: dict[str, np.ndarray] = {}
     if path is not None:  # where in their band the regulators rest (rev49b #1)
         rises, start = path[0][over], path[1][over]
+        bracket = tap_path_columns(rises, start)  # the words' figures, as data
         said = np.isfinite(rises[:, 0]) & np.isfinite(rises[:, 1:]).any(axis=1)
         for k in np.flatnonzero(said).tolist():
             suffix[k] = suffix.get(k, "") + tap_path_text(
@@ -285,7 +287,7 @@ def _over_voltage_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
         # a row V2G causes is judged against the limit's tolerance, not the materiality of
         # a change to a failure already there (the gate and the trend read the column)
         tolerance=np.where(caused, rise_tol, np.where(pre | tap, tol, th.voltage_change_min_pu)),
-        mechanism=mechanism, message=message, **step_load(ctx, bad))
+        mechanism=mechanism, message=message, **bracket, **step_load(ctx, bad))
     if caused.any() or pre.any() or tap.any():  # kept by the attribution (as C10's)
         # the site transformer's tap: the project's equipment (rev34b M1/M2)
         out["attribution"] = np.where(tap, EQUIPMENT, np.where(

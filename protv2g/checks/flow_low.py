@@ -54,7 +54,12 @@ from protv2g.checks._common import CheckContext, concat, violation_rows
 from protv2g.checks.flow_band_pre import band_preexisting, band_preexisting_text
 from protv2g.checks.flow_limit import LINE_TO_LINE_TEXT, limit_tolerance_pu
 from protv2g.checks.flow_reg_moves import regulator_limit_texts, regulator_move_texts
-from protv2g.checks.flow_tap_path import judged_low, tap_path_text, tap_path_values
+from protv2g.checks.flow_tap_path import (
+    judged_low,
+    tap_path_columns,
+    tap_path_text,
+    tap_path_values,
+)
 from protv2g.checks.load import site_charging_kw
 from protv2g.criteria import MarginUnit
 from protv2g.flow.tap_band import BOTTOM_COLUMN, TOP_COLUMN
@@ -257,7 +262,8 @@ def under_voltage_rows(ctx: CheckContext, judged: pd.DataFrame, names_of
         fault_bus=names, margin_unit=MarginUnit.PER_UNIT,
         margin=(bad[_LOW].to_numpy(float) - v_min), limit=v_min,
         tolerance=th.voltage_change_min_pu, mechanism=UNDER_VOLTAGE, rule=UNDER_RULE,
-        message=message, p_charging_kw=charging_at(ctx, bad), **step_load(ctx, bad))
+        message=message, p_charging_kw=charging_at(ctx, bad),
+        **tap_path_columns(drops, start), **step_load(ctx, bad))
     if (by >= 0).any():  # kept by the attribution (as the over-voltage rows' pre-existing)
         out["attribution"] = np.where(by >= 0, "pre-existing", "").astype(object)
     return out

@@ -51,12 +51,20 @@ import pandas as pd
 
 from protv2g.flow.tap_band import BOTTOM_COLUMN, BOTTOM_HIGH_COLUMN, TOP_COLUMN, TOP_HIGH_COLUMN
 
-__all__ = ["MOVE_TEXT", "STARTS", "TAP_PATH_TEXT", "bracketed_high", "judged_high", "judged_low",
-           "tap_path_drops", "tap_path_rises", "tap_path_text", "tap_path_values", "tap_words"]
+__all__ = ["CHANGE_COLUMNS", "MOVE_TEXT", "START_COLUMN", "START_KEYS", "STARTS", "TAP_PATH_TEXT",
+           "bracketed_high", "judged_high", "judged_low", "tap_path_columns", "tap_path_drops",
+           "tap_path_rises", "tap_path_text", "tap_path_values", "tap_words"]
 
 #: The three starts, in the order of :func:`tap_path_drops`'s columns.
 STARTS = ("the base case's taps", "the top of their band with and without V2G",
           "the bottom of their band with and without V2G")
+#: The three starts as data (:data:`STARTS`' order): the values of :data:`START_COLUMN`.
+START_KEYS = ("own_taps", "band_top", "band_bottom")
+#: Violation columns (:data:`protv2g.violations.VIOLATION_COLUMNS`, the row's
+#: ``margin_unit``): V2G's change from each of :data:`STARTS`, signed as the row worsens.
+CHANGE_COLUMNS = ("change_own_taps", "change_band_top", "change_band_bottom")
+#: Violation column: the :data:`START_KEYS` value of the start the row is judged from.
+START_COLUMN = "judged_start"
 #: How the bracket's words begin in a row's message (:func:`tap_path_text`), before what
 #: starts ("the export" or, in a charging snapshot, "the charging").
 TAP_PATH_TEXT = "; where in their band the regulators rest when "
@@ -213,6 +221,26 @@ def tap_path_text(bus_name: str, drops: np.ndarray, start: int, charging: bool =
             f"point; a negative {change} is a {other}): {cause} {verb} {bus_name} by {said} "
             f"(each start against the case without {cause} at the same start); judged on "
             f"the {change} from {starts[start]}, {end}")
+
+
+def tap_path_columns(changes: np.ndarray, start: np.ndarray) -> dict[str, np.ndarray]:
+    """The bracket as row columns (:data:`CHANGE_COLUMNS`, :data:`START_COLUMN`) for rows
+    whose ``(n, 3)`` ``changes`` (:func:`tap_path_drops` or :func:`tap_path_rises`, in the
+    row's unit) and ``(n,)`` ``start`` (index into :data:`STARTS`) are those
+    :func:`tap_path_text` says; NaN and "" on a row it says nothing of (no own-taps change or
+    no band start).
+
+    >>> c = tap_path_columns(np.array([[-0.0005, -0.0011, 0.0059], [0.01, np.nan, np.nan]]),
+    ...                      np.array([2, 0]))
+    >>> c["change_band_bottom"].tolist(), c["judged_start"].tolist()
+    ([0.0059, nan], ['band_bottom', ''])
+    """
+    changes = np.asarray(changes, float).reshape(-1, 3)
+    said = np.isfinite(changes[:, 0]) & np.isfinite(changes[:, 1:]).any(axis=1)
+    out = {c: np.where(said, changes[:, j], np.nan) for j, c in enumerate(CHANGE_COLUMNS)}
+    keys = np.array(START_KEYS, dtype=object)[np.asarray(start, dtype=np.intp)]
+    out[START_COLUMN] = np.where(said, keys, "").astype(object)
+    return out
 
 
 def tap_words(message: str) -> str:

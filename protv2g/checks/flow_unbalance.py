@@ -47,7 +47,7 @@ import pandas as pd
 from protv2g.checks._common import CheckContext, violation_rows
 from protv2g.checks.flow_band_pre import band_preexisting, band_preexisting_text
 from protv2g.checks.flow_limit import limit_tolerance_pu
-from protv2g.checks.flow_tap_path import bracketed_high, tap_path_text
+from protv2g.checks.flow_tap_path import bracketed_high, tap_path_columns, tap_path_text
 from protv2g.checks.flow_taps import tap_explained
 from protv2g.criteria import MarginUnit
 from protv2g.flow.tap_band import BOTTOM_UNBALANCE_COLUMN, TOP_UNBALANCE_COLUMN
@@ -192,7 +192,8 @@ def unbalance_rows(ctx: CheckContext, bus: pd.DataFrame, w: pd.DataFrame,
         "C12", CheckStatus.FAIL, frame=bad, scenario=bad.scenario.to_numpy(),
         fault_bus=names, margin_unit=MarginUnit.UNBALANCE_PERCENT,
         margin=(th.unbalance_max_percent - bad.unbalance_percent).to_numpy(),
-        limit=th.unbalance_max_percent, tolerance=tol, message=message)
+        limit=th.unbalance_max_percent, tolerance=tol, message=message,
+        **tap_path_columns(rises, start))
     if explained.any():  # kept by the attribution (a check's own, as the voltage rows' new)
         out["attribution"] = np.where(explained, "pre-existing", "").astype(object)
     return out

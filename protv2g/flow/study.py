@@ -42,7 +42,8 @@ from protv2g.flow.watch import WatchPoint, watch_points
 from protv2g.network.pp_ground import ungrounded_bus_mask
 from protv2g.units import A_OP, Direction
 
-__all__ = ["flow_study", "WatchPoint", "watch_points"]
+__all__ = ["branch_table", "bus_table", "fill_unbalanced", "flow_study", "WatchPoint",
+           "watch_points"]
 
 _FWD, _REV, _NONE = Direction.FORWARD.value, Direction.REVERSE.value, Direction.NONE.value
 
@@ -126,8 +127,8 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
            if b.base in where):  # pragma: no cover - construction guarantees equal lengths
         raise RuntimeError("base block length mismatch")
 
-    buses = _bus_table(net, res, scen, step, time_h, base_rows)
-    branches = _branch_table(net, res, scen, step, time_h)
+    buses = bus_table(net, res, scen, step, time_h, base_rows)
+    branches = branch_table(net, res, scen, step, time_h)
     points = watch_points(study)
     devices = _device_table(net, res, points, scen, step, time_h, lf, p_deadband_mw)
     sites = site_table(study.document.v2g_sites, blocks)  # type: ignore[attr-defined]
@@ -143,7 +144,7 @@ def flow_study(study: object, *, day: bool | None = None, comm_loss_step: int | 
             if comm_loss_step is not None else None}
     # the set-point every voltage is measured from (review rev41c M8)
     meta["source"] = source_setpoint(net)
-    _unbalanced(study, lf, p, points, buses, devices, branches, meta, der)
+    fill_unbalanced(study, lf, p, points, buses, devices, branches, meta, der)
     return FlowResult(devices, buses, branches, sites, directional, meta)
 
 
@@ -152,14 +153,34 @@ def _asymmetric_in_net(net) -> bool:
                for t in ("asymmetric_load", "asymmetric_sgen"))
 
 
-def _unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
-                buses: pd.DataFrame, devices: pd.DataFrame, branches: pd.DataFrame,
-                meta: dict, der: np.ndarray | None = None) -> None:
+def fill_unbalanced(study, lf: np.ndarray, p: np.ndarray, points: list[WatchPoint],
+                    buses: pd.DataFrame, devices: pd.DataFrame, branches: pd.DataFrame,
+                    meta: dict, der: np.ndarray | None = None) -> None:
     """Three-phase flow (``runpp_3ph``) of the steps in which a single-phase site exports or
     charges (all steps if the net itself has asymmetric loads/sgens); fills, in place, the bus
-    ``unbalance_percent`` and ``vm_a_pu``..``vm_c_pu``, device ``i_a`` (largest phase) and
-    ``loading_percent``, branch ``i_ka`` (largest phase, either end) and ``loading_percent``.
-    Nothing happens for studies without single-phase sites (balanced fast path only)."""
+    ``unbalance_percent`` (%, |V2|/|V1|·100) and ``vm_a_pu``..``vm_c_pu``, device ``i_a`` (A,
+    largest phase), ``i_residual_a`` (A) and ``loading_percent``, branch ``i_ka`` (kA, largest
+    phase, either end) and ``loading_percent``; appends its notes to ``meta["notes"]`` and sets
+    ``meta["three_phase_steps"]``. Nothing happens for studies without single-phase sites
+    (balanced fast path only).
+
+    Parameters
+    ----------
+    study : Study
+        Its ``net``, ``document.v2g_sites`` and ``site_buses``.
+    lf : ndarray, shape (n_steps,)
+        Each step's load fraction (of peak).
+    p : ndarray, shape (n_sites, n_steps)
+        Each site's active power per step, MW (positive = export), the study's site order.
+    points : list of WatchPoint
+        The device rows' measuring points (``devices`` is point-major, steps inside).
+    buses, devices, branches : DataFrame
+        :func:`bus_table` (step-major, ``n_steps × n_bus`` rows), the device table and
+        :func:`branch_table` of the same steps; changed in place.
+    meta : dict
+        The flow's meta (``notes`` a list).
+    der : ndarray, shape (n_steps,), optional
+        The existing DER's fraction per step."""
     net = study.net
     doc_sites = list(study.document.v2g_sites)
     one_phase = np.array([s.phases == 1 for s in doc_sites], bool)
@@ -266,8 +287,18 @@ def _measure_3ph(net, r: ThreePhaseArrays, w: WatchPoint
     return i[:, pos], i_n[:, pos], r.trafo_loading_percent[:, pos]
 
 
-def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFrame:
-    """One row per step and bus; :data:`~protv2g.flow.result.LINE_TO_LINE_COLUMNS` (after
+def bus_table(net, res: FlowArrays, scen: np.ndarray, step: np.ndarray, time_h: np.ndarray,
+              base_rows: np.ndarray) -> pd.DataFrame:
+    """The flow's bus table (:data:`~protv2g.flow.result.BUS_COLUMNS`): one row per step and
+    bus, step-major (``n_steps × n_bus`` rows, the net's bus order in each step); ``vm_pu``
+    (pu), ``va_degree``, ``dv_pu_vs_base`` (pu, against the step ``base_rows`` names),
+    ``unbalance_percent`` 0 % and ``vm_a_pu``..``vm_c_pu`` equal to ``vm_pu`` (balanced;
+    :func:`fill_unbalanced` fills the three-phase steps).
+
+    ``res``: the balanced solve (``v_pu``, complex pu, shape ``(n_steps, n_bus)``);
+    ``scen``, ``step``, ``time_h`` (h), ``base_rows``: shape ``(n_steps,)`` each step's
+    scenario, step number, time of day and the position of its base case's step.
+    :data:`~protv2g.flow.result.LINE_TO_LINE_COLUMNS` (after
     :data:`BUS_COLUMNS`) only on a net with buses that have no path to ground
     (:func:`~protv2g.network.pp_ground.ungrounded_bus_mask`, a site's LV bus behind its YNd
     transformer): there the balanced flow's ``vm_pu`` is the line-to-line voltage (pu of the
@@ -291,7 +322,14 @@ def _bus_table(net, res: FlowArrays, scen, step, time_h, base_rows) -> pd.DataFr
     }, columns=BUS_COLUMNS + list(extra))
 
 
-def _branch_table(net, res: FlowArrays, scen, step, time_h) -> pd.DataFrame:
+def branch_table(net, res: FlowArrays, scen: np.ndarray, step: np.ndarray,
+                 time_h: np.ndarray) -> pd.DataFrame:
+    """The flow's branch table (:data:`~protv2g.flow.result.BRANCH_COLUMNS`): the net's lines
+    then its transformers, each block step-major (``n_steps × k`` rows); ``p_from_mw``,
+    ``q_from_mvar``, ``p_to_mw``, ``q_to_mvar`` (MW, Mvar: into the element at each end; a
+    transformer's from end its HV side), ``i_ka`` (kA, the larger end) and
+    ``loading_percent`` (%), from the balanced solve ``res`` (shape ``(n_steps, k)`` each);
+    ``scen``, ``step``, ``time_h``: shape ``(n_steps,)``, as :func:`bus_table`'s."""
     frames = []
     for element, table, sf, st, i_f, i_t, load in (
             ("line", net.line, res.line_s_from_mva, res.line_s_to_mva, res.line_i_from_ka,
@@ -365,7 +403,7 @@ def _device_table(net, res: FlowArrays, points: list[WatchPoint], scen, step, ti
         "kind": each([w.kind for w in points]), "element": each([w.element for w in points]),
         "element_index": each([w.element_index for w in points]),
         "bus": each([w.bus for w in points]),
-        # balanced flow: the three phases cancel (3I0 = 0; :func:`_unbalanced` fills the
+        # balanced flow: the three phases cancel (3I0 = 0; :func:`fill_unbalanced` fills the
         # three-phase steps)
         "i_a": np.abs(i) * 1000.0, "i_residual_a": np.zeros(len(i)), "p_mw": s.real,
         "q_mvar": s.imag, "loading_percent": load, "vm_pu": vm, "direction": d,

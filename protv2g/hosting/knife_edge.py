@@ -27,13 +27,13 @@ row of the same fault (:func:`with_pickup_excess`'s ``base_pol_pu``).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from protv2g.checks.directional import polarising_words
 from protv2g.checks.sensitivity import PICKUP_ACCURACY
 from protv2g.significant import kw_text
 
@@ -47,8 +47,6 @@ BASE_POL_COLUMN = "base_pol_pu"
 #: Column: the base case's current (A) the element's overcurrent supervision reads there.
 BASE_OC_COLUMN = "base_oc_a"
 _FAILS_TO_TRIP = "fails to trip"
-_POL = re.compile(r"\((\|[^|]+\|) ([\d.eE+-]+) pu below its minimum ([\d.eE+-]+) pu\)")
-_ELEMENT = re.compile(r"its (\S+) picks up on")
 
 
 def _current_for_time(time_s: Any, t_s: np.ndarray, pickup_a: float) -> np.ndarray:
@@ -84,14 +82,11 @@ def with_pickup_excess(violations: pd.DataFrame, devices: Mapping[str, Any],
     if not len(rows):
         return violations
     r = violations.iloc[rows]
-    messages = r["message"].astype(str).to_numpy()
     devs = r["device"].astype(str).to_numpy()
-    # the element as the row's message names it: "<device> <element>[-<phase>] declares", and
-    # the overcurrent element it says picks up ("its 51G picks up on")
-    names = [m.removeprefix(f"{d} ").split(" declares")[0] for m, d in zip(messages, devs,
-                                                                           strict=True)]
-    ground = np.array([bool((w := _ELEMENT.search(m)) and w.group(1).endswith("G"))
-                       for m in messages])
+    # the directional element ("67N", "67P-a") and the overcurrent element it controls
+    # ("51G"): the row's columns (:data:`protv2g.violations.VIOLATION_COLUMNS`)
+    names = _texts(r, "directional_element")
+    ground = np.char.endswith(_texts(r, "oc_element").astype(str), "G")
     pickup = pd.to_numeric(r["i_other_a"], errors="coerce").to_numpy(float)
     t_s = pd.to_numeric(r["t_device_s"], errors="coerce").to_numpy(float)
     over = np.full(len(rows), np.nan)
@@ -120,6 +115,15 @@ def with_pickup_excess(violations: pd.DataFrame, devices: Mapping[str, Any],
     return violations.assign(**out)
 
 
+def _texts(rows: pd.DataFrame, column: str) -> np.ndarray:
+    """``(n,)`` the ``column``'s texts of ``rows`` ("" where missing or absent)."""
+    if column not in rows.columns:
+        return np.full(len(rows), "", dtype=object)
+    values = rows[column].astype(object).to_numpy()
+    return np.array(["" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+                     for v in values], dtype=object)
+
+
 def _num(row: Mapping[str, Any], key: str) -> float:
     v = pd.to_numeric(row.get(key), errors="coerce")
     return float(v) if pd.notna(v) else math.nan
@@ -131,9 +135,8 @@ def knife_edge_text(row: Mapping[str, Any], p_kw: float) -> str:
 
     >>> knife_edge_text({"criterion": "C9", "mechanism": "fails to trip", "i_other_a": 120.0,
     ...     "over_pickup_a": 0.02, "t_device_s": 91342.0, "base_pol_pu": 0.0558,
-    ...     "message": "R-L58 67N declares none … (|3V0| 0.0555 pu below its minimum 0.06 "
-    ...                "pu), in its zone: the relay never trips although its 51G picks up on "
-    ...                "121 A (…)"}, 1143.75)  # doctest: +NORMALIZE_WHITESPACE
+    ...     "directional_element": "67N", "oc_element": "51G", "v_polarising_pu": 0.05551,
+    ...     "v_polarising_min_pu": 0.06}, 1143.75)  # doctest: +NORMALIZE_WHITESPACE
     "a knife edge: at 1,144 kW its 51G picks up on 0.02 A over its 120 A pickup (the current
     that would trip it in 9.13e+04 s without directional control: the chargers' current through
     their stages, which moves with the export, not the first cycle's, which their kVA online
@@ -141,12 +144,12 @@ def knife_edge_text(row: Mapping[str, Any], p_kw: float) -> str:
     without V2G too (|3V0| 0.0558 pu without V2G, 0.0555 pu with, its minimum 0.06 pu)"
     """
     parts = []
-    crit, message = str(row.get("criterion", "")), str(row.get("message", "") or "")
+    crit = str(row.get("criterion", ""))
     at = kw_text(p_kw)
     if crit == "C9" and str(row.get("mechanism", "")) == _FAILS_TO_TRIP:
         pickup, over = _num(row, "i_other_a"), _num(row, OVER_PICKUP_COLUMN)
-        element = _ELEMENT.search(message)
-        name = element.group(1) if element else "overcurrent element"
+        oc = str(row.get("oc_element", "") or "")
+        name = oc if oc and oc != "nan" else "overcurrent element"
         if math.isfinite(over) and 0 <= over < PICKUP_ACCURACY * pickup:
             parts.append(f"at {at} kW its {name} picks up on {over:.2g} A over its {pickup:g} A "
                          f"pickup (the current that would trip it in "
@@ -154,9 +157,12 @@ def knife_edge_text(row: Mapping[str, Any], p_kw: float) -> str:
                          "chargers' current through their stages, which moves with the export, "
                          "not the first cycle's, which their kVA online sets), inside "
                          f"the ±{100 * PICKUP_ACCURACY:g} % pickup accuracy (IEC 60255-151)")
-        pol = _POL.search(message)
-        if pol:
-            what, v, v_min = pol.group(1), float(pol.group(2)), float(pol.group(3))
+        # the polarising figures as the row's message gives them (3 significant digits), so
+        # that the two agree; NaN where the element is not blind for want of them
+        v, v_min = (float(f"{_num(row, c):.3g}") for c in ("v_polarising_pu",
+                                                            "v_polarising_min_pu"))
+        if math.isfinite(v) and math.isfinite(v_min):
+            what = polarising_words(str(row.get("directional_element", "")).partition("-")[0])
             if v_min - v < PICKUP_ACCURACY * v_min:
                 parts.append(f"its directional element is blinded by {what} {v:.4g} pu, "
                              f"{v_min - v:.2g} pu below its {v_min:g} pu minimum (inside "

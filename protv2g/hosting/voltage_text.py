@@ -138,9 +138,13 @@ def under_voltage_text(row: Mapping[str, Any], p_kw: float) -> str:
 
 def start_words(row: Mapping[str, Any], v_base_pu: float) -> str:
     """Which band start a C12 over-voltage row was judged from, "" where it is its own
-    (the base case's taps) or the row's message has no tap path
-    (:func:`~protv2g.checks.flow_tap_path.tap_path_text`, fxc49: the row's voltage is the base
-    case's own-taps voltage ``v_base_pu`` plus the largest of the three rises).
+    (the base case's taps), the row has no tap path or it is a charging snapshot's (the
+    change is the charging's, not V2G's). Read from the row's columns
+    (:data:`~protv2g.checks.flow_tap_path.CHANGE_COLUMNS`,
+    :data:`~protv2g.checks.flow_tap_path.START_COLUMN`; fxc49: the row's voltage is the base
+    case's own-taps voltage ``v_base_pu`` plus the largest of the three rises), not from its
+    message's words; each rise is taken as the message says it (4 decimals) so that the two
+    agree.
 
     The rise from a band edge is a regulator's tap step, not proportional to the export (review
     rev50a #1: IEEE 123 homes, 83 judged 1.0552 pu at 14.2 kW = 1.0493 + 0.0059 from the bottom
@@ -148,27 +152,24 @@ def start_words(row: Mapping[str, Any], v_base_pu: float) -> str:
     OpenDSS 1.04877), so it says both voltages and the start, and no straight line is drawn
     across the step.
 
-    >>> m = ("voltage 1.055 pu at 83 …; where in their band the regulators rest when the "
-    ...      "export starts decides this rise (…): V2G raises 83 by -0.0005 pu from the base "
-    ...      "case's taps, -0.0011 pu from the top of their band with and without V2G, 0.0059 "
-    ...      "pu from the bottom of their band with and without V2G (…); judged on the rise "
-    ...      "from the bottom of their band with and without V2G, the conservative end")
-    >>> start_words({"message": m}, 1.0493)  # doctest: +NORMALIZE_WHITESPACE
+    >>> r = {"change_own_taps": -0.0005, "change_band_top": -0.0011,
+    ...      "change_band_bottom": 0.0059, "judged_start": "band_bottom"}
+    >>> start_words(r, 1.0493)  # doctest: +NORMALIZE_WHITESPACE
     "judged from the bottom of the regulators' band: the base case's 1.0493 pu at its own taps
     plus V2G's rise from that start (+0.0059 pu, set by where the regulators rest in their band
     — a tap step — not proportional to the export); the flow from the base case's own taps
     gives 1.0488 pu (a rise of -0.0005 pu)"
     """
-    from protv2g.checks.flow_tap_path import STARTS, TAP_PATH_TEXT
+    from protv2g.checks.flow_tap_path import CHANGE_COLUMNS, START_COLUMN, START_KEYS, STARTS
+    from protv2g.scenarios import CHARGING_SNAPSHOT_PREFIX
 
-    message = str(row.get("message", "") or "")
-    if TAP_PATH_TEXT not in message or not math.isfinite(v_base_pu):
+    key = str(row.get(START_COLUMN, "") or "")
+    if (key not in START_KEYS[1:] or not math.isfinite(v_base_pu)
+            or str(row.get("scenario", "") or "").startswith(CHARGING_SNAPSHOT_PREFIX)):
         return ""
-    tail = message[message.find(TAP_PATH_TEXT):]
-    rises = [_rise_from(tail, s) for s in STARTS]
-    judged = next((i for i, s in enumerate(STARTS) if f"judged on the rise from {s}" in tail),
-                  0)
-    if judged == 0 or not all(math.isfinite(r) for r in (rises[0], rises[judged])):
+    judged = START_KEYS.index(key)
+    rises = [round(_num(row, c), 4) for c in CHANGE_COLUMNS]
+    if not all(math.isfinite(r) for r in (rises[0], rises[judged])):
         return ""
     where = STARTS[judged].replace(" of their band with and without V2G",
                                    " of the regulators' band")
@@ -177,15 +178,6 @@ def start_words(row: Mapping[str, Any], v_base_pu: float) -> str:
             "rest in their band — a tap step — not proportional to the export); the flow from "
             "the base case's own taps gives "
             f"{v_base_pu + rises[0]:.4f} pu (a rise of {rises[0]:.4f} pu)")
-
-
-def _rise_from(words: str, start: str) -> float:
-    """The rise (pu) :func:`~protv2g.checks.flow_tap_path.tap_path_text` wrote from ``start``
-    in ``words``; NaN where it wrote none."""
-    import re
-
-    got = re.search(r"(-?\d+(?:\.\d+)?) pu from " + re.escape(start), words)
-    return float(got.group(1)) if got else math.nan
 
 
 def _new_over_text(limit: float, m: float, mb: float, tol: float, p_kw: float,

@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = ["ChargingCap", "binding_text", "c8_cap", "cap_with_changes", "charging_cap_kw",
-           "charging_cap_text", "under_voltage_cap"]
+           "charging_cap_text", "run_driver_rows", "under_voltage_cap"]
 
 
 def _num(row: Any, key: str) -> float:
@@ -87,6 +87,40 @@ def _worst_row(evidence: pd.DataFrame | None) -> Any:
     if not np.isfinite(margins).any():
         return None
     return evidence.iloc[int(np.nanargmin(margins))]
+
+
+#: The columns a Site drivers row shares with the finding's worst evidence row it was solved
+#: for (:data:`protv2g.findings_sites.SITE_DRIVER_COLUMNS`; ``partner`` is "" on C8 and C12).
+_DRIVER_KEYS = ("criterion", "device", "mechanism", "margin_unit", "scenario", "fault_bus")
+
+
+def run_driver_rows(drivers: pd.DataFrame | None, evidence: pd.DataFrame
+                    ) -> pd.DataFrame | None:
+    """The rows of the run's Site drivers table (``drivers``) solved for the worst row of
+    the finding's ``evidence`` (:func:`_worst_row`: the same row :func:`c8_cap` and
+    :func:`under_voltage_cap` read, matched on :data:`_DRIVER_KEYS`); None where the table
+    is not given or has none (beyond its ``max_findings``, or a single-site study): the
+    caller solves them then.
+
+    >>> ev = pd.DataFrame({"criterion": ["C12"], "device": [""], "mechanism": ["under-voltage"],
+    ...     "margin_unit": ["pu"], "scenario": ["charging/firm"], "fault_bus": ["B2"],
+    ...     "margin": [-0.03]})
+    >>> run_driver_rows(ev.assign(site=["depot"]), ev)["site"].tolist()
+    ['depot']
+    >>> run_driver_rows(ev.assign(site=["depot"], fault_bus=["B3"]), ev) is None
+    True
+    """
+    r = _worst_row(evidence)
+    if drivers is None or not len(drivers) or r is None:
+        return None
+    at = np.ones(len(drivers), dtype=bool)
+    for k in _DRIVER_KEYS:
+        if k in drivers.columns and k in evidence.columns:
+            want = r.get(k)
+            want = "" if want is None or (isinstance(want, float) and math.isnan(want)) else want
+            have = drivers[k].astype(object).where(drivers[k].notna(), "").astype(str)
+            at &= have.to_numpy() == str(want)
+    return drivers[at] if at.any() else None
 
 
 def c8_cap(device: str, evidence: pd.DataFrame, drivers: pd.DataFrame | None = None

@@ -23,6 +23,7 @@ from protv2g.recommend.charging_cap import (
     binding_text,
     c8_cap,
     cap_with_changes,
+    run_driver_rows,
     under_voltage_cap,
 )
 from protv2g.recommend.evaluator import Evaluator
@@ -79,7 +80,8 @@ def no_change_facts(row: pd.Series, controls: Mapping[str, Mapping[str, str]],
 
 
 def no_change_cap(row: pd.Series, evidence: pd.DataFrame, study: Any = None,
-                  scenarios: Sequence[Any] | None = None) -> ChargingCap:
+                  scenarios: Sequence[Any] | None = None,
+                  drivers: pd.DataFrame | None = None) -> ChargingCap:
     """The charging cap the no-candidate note of ``row`` gives, from its own evidence rows: a
     charging peak's (C8, review rev40b M3) or a charging under-voltage's (review rev43c M1),
     each its criterion's; none (NaN, no text) for another finding. With ``study`` and
@@ -87,13 +89,17 @@ def no_change_cap(row: pd.Series, evidence: pd.DataFrame, study: Any = None,
     alone (:func:`protv2g.findings_sites.site_drivers` on the finding's rows: the worst
     combination sets the cap, review rev49b #3; :func:`.charging_cap.c8_cap`), and an
     under-voltage cap each site's drop per kW (the cap for any split, review rev50b #2;
-    :func:`.charging_cap.under_voltage_cap`)."""
+    :func:`.charging_cap.under_voltage_cap`). ``drivers``: the run's Site drivers table,
+    where the caller has it (``protv2g run --recommend``): the finding's rows are read there
+    (:func:`.charging_cap.run_driver_rows`, the same flows) and solved again only where it has
+    none."""
     own_ev = evidence[evidence["finding"] == row["finding"]]
     c8 = str(row["criterion"]) == "C8"
     if not c8 and not charging_under_voltage(row):
         return ChargingCap(np.nan, "", "")
-    drivers = None
-    if study is not None and scenarios is not None and len(study.document.v2g_sites) >= 2:
+    drivers = run_driver_rows(drivers, own_ev)
+    if (drivers is None and study is not None and scenarios is not None
+            and len(study.document.v2g_sites) >= 2):
         from protv2g.findings_sites import site_drivers
 
         drivers = site_drivers(study, own_ev, scenarios)

@@ -150,7 +150,8 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
               hosting: Callable[[Study], dict[str, float]] | None = None,
               hosting_each: bool = False,
               progress: Callable[[str], None] | None = None,
-              only: Sequence[str] | None = None) -> RecommendationResult:
+              only: Sequence[str] | None = None,
+              site_drivers: pd.DataFrame | None = None) -> RecommendationResult:
     """Search the smallest ordinary setting changes that clear the study's findings.
 
     Parameters
@@ -183,6 +184,10 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
         Finding ids (``"F01"``, as the Findings sheet numbers them) to search; the others
         are left out of the search (not of the findings before and after). Review rev38a
         X4: IEEE 8500's 72 findings at ≈ 140 s each under load — the gate's fail lines first.
+    site_drivers : DataFrame, optional
+        The run's Site drivers table (``StudyResult.tables["Site drivers"]``): the charging
+        caps read each site alone there, and solve it again only for a finding it has no
+        rows of (:func:`.no_change.no_change_cap`).
 
     Raises
     ------
@@ -298,7 +303,7 @@ def recommend(study: Study, device_faults: Any, flow: Any = None, *,
             later.append((at, functools.partial(
                 no_change_note, facts_of, row, k, first, g_note,
                 no_change_facts(row, controls, doc_now),
-                no_change_cap(row, evidence, study, scen), at,
+                no_change_cap(row, evidence, study, scen, site_drivers), at,
                 doc_now.devices, cur)))  # written after every search
             recs.append(Recommendation(**base, status="no ordinary setting change",
                                        change=None, margin_after=float(row["worst_margin"])))
