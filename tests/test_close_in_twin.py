@@ -205,8 +205,8 @@ def test_summary_says_whose_margin_a_finding_leads_with():
     margin −124.2 s")."""
     from protv2g.findings import build_findings
     from protv2g.report.findings_margin import overall_worst_texts
-    from protv2g.report.summary_grids import margin_cell as _margin_cell
     from protv2g.report.summary_conditions import _line
+    from protv2g.report.summary_grids import margin_cell as _margin_cell
 
     from .test_findings_headline import _SCEN, _rows
 
