@@ -98,7 +98,15 @@ _LABELS = {"v_polarising_pu": ("V polarising (pu of V LN; 67P: line to line, √
            "isc3_a": "Isc3 at its terminal (A)",
            "x_over_r": "X/R (X1/R1)",
            "isc3_feeder_a": "Isc3 referred to the feeder kV (A, at most)",
-           "feeder_kv": "Feeder kV (its transformer's other side)"}
+           "feeder_kv": "Feeder kV (its transformer's other side)",
+           # C12 over the regulator band (col51): V2G's change of the row's quantity from
+           # each start, in the row's margin unit, signed as the row worsens
+           **{f"change_{k}": f"V2G change from the {w} (margin unit; + worsens)"
+              for k, w in (("own_taps", "base case's taps"), ("band_top", "band's top"),
+                           ("band_bottom", "band's bottom"))},
+           "judged_start": "Judged from (band start)",
+           "oc_element": "Overcurrent element",
+           "v_polarising_min_pu": "V polarising min (pu of V LN; as V polarising)"}
 
 
 def header_label(column: str) -> str:
