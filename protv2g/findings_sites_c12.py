@@ -268,10 +268,28 @@ def c12_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[
             text += (f"; the flow's all-sites figure {value[-2]:.6g} {unit} does not reproduce "
                      f"the row's {v_row:.6g} {unit}")
         text += _said(kind, rows, driver, sites, value, own, unit, where)
+        at_limit_kw = site_limit_kw(rows, driver, sites)
         for r in rows:
-            r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text)
+            r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text,
+                     limit_kw=at_limit_kw)
         out += rows
     return out
+
+
+def site_limit_kw(rows: list[dict[str, Any]], driver: Driver, sites: list[str]) -> float:
+    """A one-site finding's driving site's export at the limit, kW (:func:`limit_kw`, linear
+    between every site idle and the site alone), negative where the site charges; NaN for
+    any other driver or where the line does not cross the limit. The Site drivers table's
+    ``limit_kw`` column: the gate line and the Summary read it (data, not the text)."""
+    if driver is not Driver.ONE_SITE or len(sites) != 1:
+        return float("nan")
+    alone = next((r for r in rows if r["site"] == sites[0] and r["counterfactual"] == "alone"),
+                 None)
+    if alone is None:
+        return float("nan")
+    kw = limit_kw(abs(float(alone["p_export_kw"])), float(rows[0]["margin_idle"]),
+                  float(alone["margin"]))
+    return float(kw if alone["p_export_kw"] > 0 else -kw)
 
 
 def _said(kind: str, rows: list[dict[str, Any]], driver: Driver, sites: list[str],
@@ -312,10 +330,10 @@ def _said(kind: str, rows: list[dict[str, Any]], driver: Driver, sites: list[str
         text += (f"; {' and '.join(others)} {verb} it{taps}: {without}"
                  f" without {site}, {fmt(o_idle)} with every site idle, "
                  f"{fig(value[-2], own[-2])} with every site")
-    kw = limit_kw(abs(float(alone["p_export_kw"])), float(rows[0]["margin_idle"]),
-                  float(alone["margin"]))
+    kw = site_limit_kw(rows, driver, sites)
     if np.isfinite(kw):
-        verb = "exporting" if alone["p_export_kw"] > 0 else "charging"
+        verb = "exporting" if kw > 0 else "charging"
+        kw = abs(kw)
         text += (f"; {site} alone reaches the limit at ≈ {kw:,.1f} kW {verb} (linear between "
                  f"{fmt(alone['value_idle'])} with every site idle and {fmt(alone['value'])} at"
                  f" {abs(alone['p_export_kw']):,.1f} kW; confirm with a flow)")

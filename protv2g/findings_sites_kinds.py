@@ -81,13 +81,16 @@ class MarginMethod(StrEnum):
 KEY_COLUMNS = ("criterion", "device", "partner", "mechanism", "margin_unit")
 
 #: Columns of :func:`site_drivers` (the result's "Site drivers" table): one row per finding
-#: and counterfactual (``alone``: the site alone; ``removed``: the others without it).
+#: and counterfactual (``alone``: the site alone; ``removed``: the others without it);
+#: ``limit_kw``: a one-site C12 finding's site export at the limit (negative: charging,
+#: :func:`protv2g.findings_sites_c12.site_limit_kw`), NaN on every other row.
 SITE_DRIVER_COLUMNS = [
     *KEY_COLUMNS, "scenario", "fault_bus", "fault_type", "case", "other_device", "site",
     "counterfactual", "p_export_kw", "i_device_a", "i_judged_a", "judged_on", "value",
     "value_own_taps", "value_unit", "i_other_a",
     "t_device_s", "t_other_s", "margin", "reproduced_below", "row_attribution", "effect",
-    "i_device_all_a", "margin_all", "method", "driver", "driver_sites", "driver_text"]
+    "i_device_all_a", "margin_all", "method", "driver", "driver_sites", "driver_text",
+    "limit_kw"]
 
 #: The result table's name (``StudyResult.tables``) and the workbook's sheet.
 SITE_DRIVERS = "Site drivers"

@@ -3,18 +3,18 @@ C12 over-voltage driven by the homes alone said "homes alone reaches the limit a
 exporting" in the Findings' ``site_driver`` cell and the Site drivers sheet only; OpenDSS
 reaches 1.05 pu at 15.77 kW).
 
-The figure is the Site drivers table's (:func:`protv2g.findings_sites_c12.limit_kw`, linear
-between every site idle and the site alone), quoted from its ``driver_text`` clause as that
-table wrote it, never recomputed here; the driver (one site) is the table's ``driver``
-column, data.
+The figure is the Site drivers table's ``limit_kw`` column
+(:func:`protv2g.findings_sites_c12.site_limit_kw`, linear between every site idle and the site
+alone), never recomputed here nor read back from its text; the driver (one site) is the
+table's ``driver`` and ``driver_sites`` columns, data.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from protv2g.findings import PAIR_CRITERIA
@@ -25,28 +25,26 @@ from protv2g.violations import is_given
 
 __all__ = ["finding_site_limits", "limit_words", "with_limits", "with_site_limits"]
 
-#: The Site drivers' clause on the driving site's export (or charging) at the limit
-#: (:func:`protv2g.findings_sites_c12._said`).
-_LIMIT = re.compile(r"(?:^|; )(?P<site>[^;]+?) alone reaches the limit at ≈ "
-                    r"(?P<kw>[0-9][0-9,]*(?:\.[0-9]+)?) kW (?P<verb>exporting|charging)\b")
-
 _CHARGING = frozenset({Attribution.CAUSED_CHARGING.value, Attribution.WORSE_CHARGING.value})
 
 
-def limit_words(driver_text: str) -> str:
-    """The words a gate line and the Summary give a one-site finding's limit, from the Site
-    drivers' ``driver_text``; "" where it has none.
+def limit_words(site: str, limit_kw: float) -> str:
+    """The words a gate line and the Summary give a one-site finding's limit: its site and
+    the Site drivers' ``limit_kw`` (negative: charging); "" where it has none.
 
-    >>> limit_words("driven by homes (…); homes alone reaches the limit at ≈ 15.7 kW "
-    ...             "exporting (linear between 1.0418 pu … ; confirm with a flow)")
+    >>> limit_words("homes", 15.7)
     'homes alone reaches the limit at ≈ 15.7 kW exporting (a linear estimate: confirm with a flow)'
-    >>> limit_words("needs depot and campus together")
-    ''
+    >>> limit_words("depot", -35.2)[:51], limit_words("homes", float("nan"))
+    ('depot alone reaches the limit at ≈ 35.2 kW charging', '')
     """
-    m = _LIMIT.search(str(driver_text))
-    if not m:
+    try:
+        kw = float(limit_kw)
+    except (TypeError, ValueError):
         return ""
-    return (f"{m['site'].strip()} alone reaches the limit at ≈ {m['kw']} kW {m['verb']} "
+    if not (site and np.isfinite(kw)):
+        return ""
+    verb = "exporting" if kw > 0 else "charging"
+    return (f"{site} alone reaches the limit at ≈ {abs(kw):,.1f} kW {verb} "
             "(a linear estimate: confirm with a flow)")
 
 
@@ -59,15 +57,16 @@ def _text(frame: pd.DataFrame, col: str) -> list[str]:
 def _one_site_limits(table: pd.DataFrame | None) -> dict[tuple[str, ...], str]:
     """(criterion, line device, mechanism, margin unit, a charging snapshot's) → the limit
     words of the table's one-site findings (:attr:`Driver.ONE_SITE`) that give one."""
-    need = {"criterion", "device", "driver", "driver_text"}
+    need = {"criterion", "device", "driver", "driver_sites", "limit_kw"}
     if table is None or not len(table) or not need <= set(table.columns):
         return {}
     out: dict[tuple[str, ...], str] = {}
-    for crit, dev, partner, mech, unit, scen, driver, text in zip(
+    kws = pd.to_numeric(table["limit_kw"], errors="coerce").tolist()
+    for crit, dev, partner, mech, unit, scen, driver, site, kw in zip(
             *(_text(table, c) for c in ("criterion", "device", "partner", "mechanism",
-                                        "margin_unit", "scenario", "driver", "driver_text")),
-            strict=True):
-        if driver != Driver.ONE_SITE.value or not (words := limit_words(text)):
+                                        "margin_unit", "scenario", "driver", "driver_sites")),
+            kws, strict=True):
+        if driver != Driver.ONE_SITE.value or not (words := limit_words(site, kw)):
             continue
         device = f"{dev} / {partner}" if partner else dev
         out.setdefault((crit, device, mech, unit,

@@ -191,7 +191,9 @@ def test_gate_lines_say_the_driver_or_why_not(homes, depots):
            and rec.get("kind") == "fail" and "exporting" in ln]
     assert c12
     for line, rec in c12:  # rev50b #1: "driver not judged (flow criterion, …)" before
-        assert line.endswith("; driven by campus)")
+        # … and the one site's limit after it (sum51; the Site drivers' limit_kw)
+        assert "; driven by campus; campus alone reaches the limit at ≈ " in line
+        assert line.endswith(" kW exporting (a linear estimate: confirm with a flow))")
         assert rec["site_driver"] == Driver.ONE_SITE.value
     h = lines(homes)
     line, rec = h[("C2", "r1 / fb")]

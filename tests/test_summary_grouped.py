@@ -121,13 +121,14 @@ def _table(device: str = "") -> pd.DataFrame:
     return pd.DataFrame([{"criterion": "C12", "device": device, "partner": "",
                           "mechanism": "over-voltage", "margin_unit": "pu",
                           "scenario": "firm/light/100%", "driver": Driver.ONE_SITE.value,
-                          "driver_sites": "homes", "driver_text": DRIVER_TEXT}])
+                          "driver_sites": "homes", "driver_text": DRIVER_TEXT,
+                          "limit_kw": 15.7}])
 
 
 def test_a_one_site_limit_is_on_its_gate_line_and_condition() -> None:
     """Fails on the old code (no such words outside the Findings and the Site drivers).
     OpenDSS on ckt24 reaches 1.05 pu at 15.77 kW (c12d50); the linear estimate says 15.7."""
-    words = limit_words(DRIVER_TEXT)
+    words = limit_words("homes", 15.7)
     assert words == ("homes alone reaches the limit at ≈ 15.7 kW exporting (a linear "
                      "estimate: confirm with a flow)")
     line = "fail: C12: voltage 1.061 pu … (fail; caused by V2G; driven by homes)"

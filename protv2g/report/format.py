@@ -105,6 +105,8 @@ _LABELS = {"v_polarising_pu": ("V polarising (pu of V LN; 67P: line to line, √
               for k, w in (("own_taps", "base case's taps"), ("band_top", "band's top"),
                            ("band_bottom", "band's bottom"))},
            "judged_start": "Judged from (band start)",
+           # Site drivers: a one-site C12 finding's site export at the limit (sum51)
+           "limit_kw": "Limit (kW; the site's export at the limit, − charging; linear)",
            "oc_element": "Overcurrent element",
            "v_polarising_min_pu": "V polarising min (pu of V LN; as V polarising)"}
 
