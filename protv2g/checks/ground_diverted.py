@@ -1,0 +1,195 @@
+"""A zero-sequence source beyond a device takes a ground fault's current away from the
+device's ground element (review rev51 #2).
+
+rev51's feeder A: a 1 MVA 4.16 kV Yg / 2.4 kV Δ transformer (``transformer.dxf``) at b4, beyond
+recloser rc1. Its grounded-wye winding is a zero-sequence source: for SLG-a at b4 through 20 Ω
+(minimum case) OpenDSS gives 113.8 A at the fault and 10.75 A of 3I0 through rc1 — ≈ 90 % of
+the ground current returns through the bank's neutral. C5's rows, init's 51G note and
+``recommend``'s ground window sent the signer to the fault resistance or to a sectionaliser;
+the cause is the bank.
+
+The share a device loses, per fault row::
+
+    share = 1 − |3I0 at the device| / |3I0 at the fault|
+
+both from the engine (the device table's ``i3i0_ka``, the bus fault table's ``i3i0_ka``). It
+is the current divider of the zero-sequence network at the fault (the fault resistance is in
+series with both paths and does not change it): feeder A, by hand, ``Z0`` towards the
+substation 2.836 + j7.721 Ω (Dyn 7.5 MVA 7 % and 6 km of trunk at 0.47 + j1.26 Ω/km), the
+bank's 0.173 + j0.865 Ω (1 %/5 % on 17.31 Ω): ``1 − |Z0_bank| / |Z0_sub + Z0_bank|`` = 0.903;
+OpenDSS 0.9030 (max and min case alike).
+
+The sources named are the model's transformers with a grounded-wye winding (its neutral
+conductor on node 0) on a bus behind the device and a delta winding (``YNd``: the delta
+closes the zero-sequence loop, IEEE Std C37.230-2020 §6.2 and IEEE 1547.2-2008 §8.3 on
+grounding-source transformers, recalled). The V2G sites' own transformers are the project's
+and named by :func:`~protv2g.checks.reach_text.transformer_note`; they are left out here. A
+share of at least :data:`MATERIAL_SHARE` with a source named adds the note; a share with no
+source found adds nothing (a grounding reactor on a neutral node, a grounded generator or a
+pandapower net's transformers are not read here).
+
+Remedies said (the bank's, not the feeder device's): protect the bank itself, a neutral CT /
+51N on its neutral, a winding connection that is no zero-sequence source, or accept the reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from protv2g.network.dss_site_transformers import dead_buses
+
+__all__ = ["MATERIAL_SHARE", "REMEDIES", "diverted_note", "diverted_share",
+           "sources_behind", "zero_sequence_sources"]
+
+#: The share of a fault's ground current taken by a source beyond the device from which the
+#: texts name it: a quarter (the device's 3I0 below 3/4 of the fault's — a 51G set for the
+#: fault's current then reaches ≈ 3/4 of the resistance it was set for, a material loss).
+MATERIAL_SHARE = 0.25
+
+#: What fixes it, said after the share (the brief: rev51 #2).
+REMEDIES = ("give the bank its own protection, a neutral CT with a 51N on its neutral, or a "
+            "winding connection that is no zero-sequence source — or accept the reach")
+
+
+def diverted_share(i_device_3i0_a: np.ndarray, i_fault_3i0_a: np.ndarray) -> np.ndarray:
+    """``1 − |3I0 at the device| / |3I0 at the fault|`` (module docstring), NaN where the
+    fault draws no ground current."""
+    dev = np.abs(np.asarray(i_device_3i0_a, float))
+    flt = np.abs(np.asarray(i_fault_3i0_a, float))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(flt > 0.0, 1.0 - dev / flt, np.nan)
+
+
+def _winding_codes(model: Any, name: str) -> list[tuple[str, str]] | None:
+    """``[(bus, "YN" | "Y" | "D"), …]`` per winding of transformer ``name`` (as
+    :func:`protv2g.study.dss_site_transformers._connection` reads them); None when
+    unreadable."""
+    try:
+        e = model.element_y(name)
+        dss = model.engine
+        dss.Transformers.Name(name.split(".", 1)[1])
+        n_w = int(dss.Transformers.NumWindings())
+        out = []
+        for w in range(1, n_w + 1):
+            dss.Transformers.Wdg(w)
+            delta = bool(dss.Transformers.IsDelta())
+            conductors = np.flatnonzero(e.terminal == w)
+            grounded = len(conductors) > 3 and int(e.node[conductors[3]]) < 0
+            bus = str(e.buses[w - 1]).split(".", 1)[0].lower()
+            out.append((bus, "D" if delta else ("YN" if grounded else "Y")))
+    except Exception:  # noqa: BLE001 - a text only: no name rather than no study
+        return None
+    return out
+
+
+def zero_sequence_sources(model: Any, leave_out: Sequence[str] = ()) -> list[tuple[str, str]]:
+    """``[(element, bus), …]``: the enabled transformers of an OpenDSS ``model`` with a
+    grounded-wye winding on ``bus``, the side that keeps its path to the grid without the
+    transformer (:func:`~protv2g.network.dss_site_transformers.dead_buses`), and a delta
+    winding (module docstring), but those in ``leave_out`` (lower-case element names: the
+    sites' own); empty without a model."""
+    el = getattr(model, "elements", None)
+    if el is None:
+        return []
+    skip = {str(n).lower() for n in leave_out}
+    pick = el.enabled.to_numpy(bool) & (el.cls == "transformer").to_numpy()
+    out = []
+    for name in el.name[pick].astype(str).tolist():
+        if name.lower() in skip:
+            continue
+        codes = _winding_codes(model, name)
+        if not codes or not any(c == "D" for _, c in codes) or not any(
+                c == "YN" for _, c in codes):
+            continue
+        # its grounded-wye side faces the grid: that bus keeps a path to the source without
+        # it (a depot's Dyn has its YN on the site side: no source to the feeder's faults)
+        dead = {str(b).lower() for b in model.buses.index[dead_buses(model, [name])]}
+        out += [(name.lower(), bus) for bus, c in codes if c == "YN" and bus not in dead]
+    return out
+
+
+def sources_behind(ctx: Any, device: str) -> list[tuple[str, str]]:
+    """The :func:`zero_sequence_sources` of the study's model (its sites' own transformers
+    left out) on a bus behind ``device`` (``ctx.downstream``); kept in ``ctx.cache``."""
+    cache = getattr(ctx, "cache", None)
+    key = "zero-sequence sources"
+    if cache is None or key not in cache:
+        study = getattr(ctx, "study", None)
+        model = getattr(study, "model", None)
+        found: list[tuple[str, str]] = []
+        if model is not None:
+            from protv2g.study.dss_site_loads import site_transformer_names
+            found = zero_sequence_sources(model, site_transformer_names(study.document))
+        if cache is None:
+            return found
+        cache[key] = found
+    found = cache[key]
+    if not found:
+        return []
+    try:
+        behind = {str(ctx.bus_name(b)).lower() for b in ctx.downstream(device)}
+    except (AttributeError, KeyError):
+        return []
+    return [(n, b) for n, b in found if b in behind]
+
+
+def diverted_note(device: str, share: float, i_device_a: float, i_fault_a: float, bus: str,
+                  sources: Sequence[tuple[str, str]]) -> str:
+    """The words (module docstring): ``"; 91 % of the fault's ground current (114 A at b4)
+    returns through transformer.dxf (YNd at b4), a zero-sequence source between rc1 and the
+    fault: rc1 sees 3I0 11 A — the bank, not the fault resistance, limits its ground reach:
+    …"``; empty below :data:`MATERIAL_SHARE` or with no source."""
+    if not sources or not np.isfinite(share) or share < MATERIAL_SHARE:
+        return ""
+    named = ", ".join(f"{n} (YNd at {b})" for n, b in sources[:3])
+    more = f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+    what = "a zero-sequence source" if len(sources) == 1 else "zero-sequence sources"
+    return (f"; {share * 100:.0f} % of the fault's ground current ({i_fault_a:.0f} A at {bus}) "
+            f"returns through {named}{more}, {what} between {device} and the fault: {device} "
+            f"sees 3I0 {i_device_a:.1f} A — the bank, not the fault resistance, limits its "
+            f"ground reach: {REMEDIES}")
+
+
+_KEY = ("scenario", "fault_bus_name", "fault_type", "case")
+
+
+def _ground(fault_type: np.ndarray) -> np.ndarray:
+    """Whether each fault type is a ground fault (SLG, LLG)."""
+    ft = np.char.upper(np.asarray(fault_type).astype(str))
+    return np.char.startswith(ft, "SLG") | np.char.startswith(ft, "LLG")
+
+
+def diverted_rows(ctx: Any, bad: dict[str, np.ndarray]) -> np.ndarray | None:
+    """:func:`diverted_note` per C5 row of ``bad`` (``scenario``, ``device``,
+    ``fault_bus_name``, ``fault_type``, ``case``) on a ground fault whose device has a
+    :func:`sources_behind` it, from the device's and the fault bus's 3I0 in the same
+    scenario and case; None where no row gets one (the rows of devices without a source
+    are not looked up: a feeder without such a bank pays one pass over its transformers)."""
+    n = len(bad["scenario"])
+    faults, buses = getattr(ctx, "faults", None), getattr(ctx, "bus_faults", None)
+    if not n or faults is None or buses is None or "i3i0_ka" not in buses.columns:
+        return None
+    dev = np.asarray(bad["device"]).astype(str)
+    src = {d: sources_behind(ctx, d) for d in dict.fromkeys(dev.tolist())}
+    at = np.flatnonzero(np.isin(dev, [d for d, s in src.items() if s])
+                        & _ground(np.asarray(bad["fault_type"])))
+    if not len(at):
+        return None
+    keys = [tuple(str(np.asarray(bad[k])[j]) for k in _KEY) for j in at.tolist()]
+    b = buses[buses.bus_name.astype(str).isin({k[1] for k in keys})]
+    i_f = dict(zip(zip(*(b[k if k != "fault_bus_name" else "bus_name"].astype(str).tolist()
+                        for k in _KEY), strict=True),
+                   (1000.0 * b.i3i0_ka.to_numpy(float)).tolist(), strict=True))
+    f = faults[faults.device.astype(str).isin({dev[j] for j in at.tolist()})]
+    i_d = dict(zip(zip(f.device.astype(str).tolist(),
+                       *(f[k].astype(str).tolist() for k in _KEY), strict=True),
+                   f.i_ground_a.to_numpy(float).tolist(), strict=True))
+    out = np.full(n, "", dtype=object)
+    for j, k in zip(at.tolist(), keys, strict=True):
+        i_dev, i_flt = i_d.get((dev[j], *k), np.nan), i_f.get(k, np.nan)
+        share = float(diverted_share(np.array([i_dev]), np.array([i_flt]))[0])
+        out[j] = diverted_note(dev[j], share, i_dev, i_flt, k[1], src[dev[j]])
+    return out if any(out.tolist()) else None
