@@ -109,3 +109,30 @@ def test_c5_rows_name_the_bank_only_where_it_takes_the_ground_current():
     assert "returns through" not in texts[2]  # 1 − 40 / 45 = 11 %: not material
     assert "returns through" not in texts[3]  # f1 has no source behind it
     assert diverted_rows(ctx, _bad(["f1"], ["b3"], ["SLG-a"])) is None
+
+
+def test_recommend_names_the_bank_where_the_ground_window_is_empty():
+    from protv2g.recommend.ground_first import ground_first_note
+    from protv2g.recommend.saving import RecloserLimits
+    from protv2g.units import DeviceKind
+    dev = SimpleNamespace(name="rc1", kind=DeviceKind.RECLOSER)
+    note = diverted_note("rc1", 0.9055, 10.75, 113.8, "b4", [("transformer.dxf", "b4")])
+    lim = RecloserLimits("rc1", 280.0, 228.0, 19.0, 4.0, 342.0, 70.0, 4.0 / 1.5,
+                         diverted=note)
+    text = ground_first_note(dev, lim, proposed=False)
+    assert "holds no setting (the zone's minimum ground fault brings it too little 3I0" in text
+    assert "returns through transformer.dxf (YNd at b4)" in text
+    assert "sectionalising" not in text
+    plain = RecloserLimits("rc1", 280.0, 228.0, 19.0, 4.0, 342.0, 70.0, 4.0 / 1.5)
+    assert "a sectionalising device nearer the faults" in ground_first_note(dev, plain, False)
+
+
+def test_a_fault_on_another_voltage_level_does_not_name_the_bank():
+    # SLG at a depot's 480 V bus behind its Dyn: rc1 sees no 3I0 (share 100 %), but the
+    # delta blocks it, not the 4.16 kV bank at b9
+    ctx = _ctx()
+    ctx.faults.loc[len(ctx.faults)] = ["rc1", "base", "dep", "SLG-a", "min", 0.0]
+    ctx.bus_faults.loc[len(ctx.bus_faults)] = ["base", "dep", "SLG-a", "min", 20.0]
+    ctx.cache["bus kV"] = {"b9": 4.16, "b3": 4.16, "dep": 0.48}
+    out = diverted_rows(ctx, _bad(["rc1", "rc1"], ["dep", "b9"], ["SLG-a", "SLG-a"]))
+    assert out[0] == "" and "transformer.dxf (YNd at b9)" in out[1]

@@ -156,6 +156,35 @@ def diverted_note(device: str, share: float, i_device_a: float, i_fault_a: float
 _KEY = ("scenario", "fault_bus_name", "fault_type", "case")
 
 
+def _bus_kv(ctx: Any) -> dict[str, float]:
+    """Bus name (lower case) → nominal line-to-line kV of the study's OpenDSS model, kept in
+    ``ctx.cache``; empty where unknown (every source then counts)."""
+    cache = getattr(ctx, "cache", None)
+    if cache is not None and "bus kV" in cache:
+        return cache["bus kV"]
+    buses = getattr(getattr(getattr(ctx, "study", None), "model", None), "buses", None)
+    out: dict[str, float] = {}
+    if buses is not None and "kv_ll" in getattr(buses, "columns", ()):
+        out = dict(zip(buses.index.astype(str).str.lower().tolist(),
+                       buses.kv_ll.to_numpy(float).tolist(), strict=True))
+    if cache is not None:
+        cache["bus kV"] = out
+    return out
+
+
+def _same_level(sources: Sequence[tuple[str, str]], fault_bus: str, kv: dict[str, float]
+                ) -> list[tuple[str, str]]:
+    """The ``sources`` on the fault's voltage level: a fault behind a delta winding of
+    another step (a depot's Dyn, fault on its LV bus) draws no 3I0 through the device, and
+    no bank on the feeder's level takes it (the device's "share" is then the step's, not the
+    bank's). Unknown levels count."""
+    f = kv.get(str(fault_bus).lower())
+    if f is None or not np.isfinite(f):
+        return list(sources)
+    return [(n, b) for n, b in sources
+            if not np.isfinite(kv.get(b, np.nan)) or abs(kv[b] - f) <= 0.01 * f]
+
+
 def _ground(fault_type: np.ndarray) -> np.ndarray:
     """Whether each fault type is a ground fault (SLG, LLG)."""
     ft = np.char.upper(np.asarray(fault_type).astype(str))
@@ -188,8 +217,10 @@ def diverted_rows(ctx: Any, bad: dict[str, np.ndarray]) -> np.ndarray | None:
                        *(f[k].astype(str).tolist() for k in _KEY), strict=True),
                    f.i_ground_a.to_numpy(float).tolist(), strict=True))
     out = np.full(n, "", dtype=object)
+    kv = _bus_kv(ctx)
     for j, k in zip(at.tolist(), keys, strict=True):
         i_dev, i_flt = i_d.get((dev[j], *k), np.nan), i_f.get(k, np.nan)
         share = float(diverted_share(np.array([i_dev]), np.array([i_flt]))[0])
-        out[j] = diverted_note(dev[j], share, i_dev, i_flt, k[1], src[dev[j]])
+        out[j] = diverted_note(dev[j], share, i_dev, i_flt, k[1],
+                               _same_level(src[dev[j]], k[1], kv))
     return out if any(out.tolist()) else None
