@@ -136,3 +136,20 @@ def test_a_fault_on_another_voltage_level_does_not_name_the_bank():
     ctx.cache["bus kV"] = {"b9": 4.16, "b3": 4.16, "dep": 0.48}
     out = diverted_rows(ctx, _bad(["rc1", "rc1"], ["dep", "b9"], ["SLG-a", "SLG-a"]))
     assert out[0] == "" and "transformer.dxf (YNd at b9)" in out[1]
+
+
+def test_a_pandapower_nets_ynd_transformers_are_sources_on_their_hv_side():
+    import pandapower as pp
+
+    from protv2g.checks.ground_diverted import net_zero_sequence_sources
+    net = pp.create_empty_network()
+    b = [pp.create_bus(net, vn_kv=kv, name=n) for n, kv in (("HV", 20.0), ("MV", 4.16),
+                                                            ("D1", 2.4), ("LV", 0.4))]
+    kw = dict(vk_percent=5.0, vkr_percent=1.0, pfe_kw=0.0, i0_percent=0.0)
+    pp.create_transformer_from_parameters(net, b[0], b[1], 1.0, 20.0, 4.16, name="T-SUB",
+                                          vector_group="Dyn", **kw)
+    pp.create_transformer_from_parameters(net, b[1], b[2], 1.0, 4.16, 2.4, name="DXF",
+                                          vector_group="YNd", **kw)
+    pp.create_transformer_from_parameters(net, b[1], b[3], 1.0, 4.16, 0.4, name="REG",
+                                          vector_group="YNyn", **kw)
+    assert net_zero_sequence_sources(net) == [("trafo DXF", "mv")]

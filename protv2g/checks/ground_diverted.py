@@ -25,8 +25,10 @@ closes the zero-sequence loop, IEEE Std C37.230-2020 §6.2 and IEEE 1547.2-2008 
 grounding-source transformers, recalled). The V2G sites' own transformers are the project's
 and named by :func:`~protv2g.checks.reach_text.transformer_note`; they are left out here. A
 share of at least :data:`MATERIAL_SHARE` with a source named adds the note; a share with no
-source found adds nothing (a grounding reactor on a neutral node, a grounded generator or a
-pandapower net's transformers are not read here).
+source found adds nothing (a grounding reactor on a neutral node or a grounded generator is
+not read here). A pandapower net's are its ``YNd`` transformers, their high-voltage side
+(:func:`net_zero_sequence_sources`). A source counts for a fault on its own voltage level
+only (a fault behind another step's delta draws no 3I0 through the device at all).
 
 Remedies said (the bank's, not the feeder device's): protect the bank itself, a neutral CT /
 51N on its neutral, a winding connection that is no zero-sequence source, or accept the reach.
@@ -39,10 +41,8 @@ from typing import Any
 
 import numpy as np
 
-from protv2g.network.dss_site_transformers import dead_buses
-
-__all__ = ["MATERIAL_SHARE", "REMEDIES", "diverted_note", "diverted_share",
-           "sources_behind", "zero_sequence_sources"]
+__all__ = ["MATERIAL_SHARE", "REMEDIES", "diverted_note", "diverted_rows", "diverted_share",
+           "net_zero_sequence_sources", "sources_behind", "zero_sequence_sources"]
 
 #: The share of a fault's ground current taken by a source beyond the device from which the
 #: texts name it: a quarter (the device's 3I0 below 3/4 of the fault's — a 51G set for the
@@ -68,14 +68,18 @@ def _winding_codes(model: Any, name: str) -> list[tuple[str, str]] | None:
     :func:`protv2g.study.dss_site_transformers._connection` reads them); None when
     unreadable."""
     try:
-        e = model.element_y(name)
         dss = model.engine
         dss.Transformers.Name(name.split(".", 1)[1])
         n_w = int(dss.Transformers.NumWindings())
-        out = []
+        deltas = []
         for w in range(1, n_w + 1):
             dss.Transformers.Wdg(w)
-            delta = bool(dss.Transformers.IsDelta())
+            deltas.append(bool(dss.Transformers.IsDelta()))
+        if not any(deltas) or all(deltas):  # no YNd: the node map is not read (#21 cost)
+            return [("", "D" if d else "Y") for d in deltas]
+        e = model.element_y(name)
+        out = []
+        for w, delta in enumerate(deltas, 1):
             conductors = np.flatnonzero(e.terminal == w)
             grounded = len(conductors) > 3 and int(e.node[conductors[3]]) < 0
             bus = str(e.buses[w - 1]).split(".", 1)[0].lower()
@@ -85,10 +89,31 @@ def _winding_codes(model: Any, name: str) -> list[tuple[str, str]] | None:
     return out
 
 
+def _mixed(model: Any) -> set[str] | None:
+    """The transformers with a delta and a wye winding (``transformer.x``), one pass over
+    OpenDSS's transformers (#21: reading each by name cost 0.29 s on the IEEE 8500's 1,190);
+    None when the engine cannot be read (every transformer is then looked at)."""
+    try:
+        dss = model.engine
+        out = set()
+        k = dss.Transformers.First()
+        while k > 0:
+            deltas = set()
+            for w in range(1, int(dss.Transformers.NumWindings()) + 1):
+                dss.Transformers.Wdg(w)
+                deltas.add(bool(dss.Transformers.IsDelta()))
+            if len(deltas) == 2:
+                out.add(f"transformer.{str(dss.Transformers.Name()).lower()}")
+            k = dss.Transformers.Next()
+    except Exception:  # noqa: BLE001 - a text only: look at every one instead
+        return None
+    return out
+
+
 def zero_sequence_sources(model: Any, leave_out: Sequence[str] = ()) -> list[tuple[str, str]]:
     """``[(element, bus), …]``: the enabled transformers of an OpenDSS ``model`` with a
-    grounded-wye winding on ``bus``, the side that keeps its path to the grid without the
-    transformer (:func:`~protv2g.network.dss_site_transformers.dead_buses`), and a delta
+    grounded-wye winding on ``bus``, the side nearer the grid's source than its delta side
+    (:func:`_hops`), and a delta
     winding (module docstring), but those in ``leave_out`` (lower-case element names: the
     sites' own); empty without a model."""
     el = getattr(model, "elements", None)
@@ -97,17 +122,56 @@ def zero_sequence_sources(model: Any, leave_out: Sequence[str] = ()) -> list[tup
     skip = {str(n).lower() for n in leave_out}
     pick = el.enabled.to_numpy(bool) & (el.cls == "transformer").to_numpy()
     out = []
+    mixed = _mixed(model)
     for name in el.name[pick].astype(str).tolist():
-        if name.lower() in skip:
+        if name.lower() in skip or (mixed is not None and name.lower() not in mixed):
             continue
         codes = _winding_codes(model, name)
         if not codes or not any(c == "D" for _, c in codes) or not any(
                 c == "YN" for _, c in codes):
             continue
-        # its grounded-wye side faces the grid: that bus keeps a path to the source without
-        # it (a depot's Dyn has its YN on the site side: no source to the feeder's faults)
-        dead = {str(b).lower() for b in model.buses.index[dead_buses(model, [name])]}
-        out += [(name.lower(), bus) for bus, c in codes if c == "YN" and bus not in dead]
+        # its grounded-wye side faces the grid: nearer the source than its delta side (a
+        # depot's Dyn has its YN on the site side: no source to the feeder's faults)
+        hops = _hops(model)
+        far = max(hops.get(b, -1) for b, c in codes if c == "D")
+        out += [(name.lower(), bus) for bus, c in codes
+                if c == "YN" and hops.get(bus, far) < far]
+    return out
+
+
+def _hops(model: Any) -> dict[str, int]:
+    """Bus name (lower case) → branches from the nearest Vsource's bus on the feeder graph
+    (:func:`~protv2g.network.dss_graph.dss_feeder_graph`); energised buses only."""
+    import networkx as nx
+
+    from protv2g.network.dss_graph import dss_feeder_graph
+    g = dss_feeder_graph(model)
+    el = model.elements
+    vs = el[(el.cls == "vsource").to_numpy() & el.enabled.to_numpy(bool)]
+    starts = [int(i) for b in vs.buses.tolist() for i in model.bus_index([b[0].split(".")[0]])
+              if i >= 0 and i in g]
+    if not starts:
+        return {}
+    d = nx.multi_source_dijkstra_path_length(g, starts, weight=lambda u, v, e: 1)
+    return {str(g.nodes[i]["name"]).lower(): int(k) for i, k in d.items()}
+
+
+def net_zero_sequence_sources(net: Any) -> list[tuple[str, str]]:
+    """``[("trafo T1", bus name), …]``: a pandapower ``net``'s in-service two-winding
+    transformers whose vector group has a grounded-wye high-voltage winding and a delta
+    (``YNd…``): the high-voltage side is the one facing the grid (a ``Dyn`` step-down's
+    ``yn`` faces its own low-voltage system, whose ground source it is). A V2G site's
+    interconnection transformer is added per scenario, not in the study's net."""
+    t = getattr(net, "trafo", None)
+    if t is None or not len(t) or "vector_group" not in t.columns:
+        return []
+    names = net.bus["name"].astype(str)
+    out = []
+    for _, r in t[t.in_service.astype(bool)].iterrows():
+        vg = str(r.get("vector_group") or "")
+        if vg.upper().startswith("YN") and "d" in vg[2:].lower():
+            bus = str(names.get(r.hv_bus, r.hv_bus)).lower()
+            out.append((f"trafo {r['name']}", bus))
     return out
 
 
@@ -122,7 +186,11 @@ def sources_behind(ctx: Any, device: str) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
         if model is not None:
             from protv2g.study.dss_site_loads import site_transformer_names
-            found = zero_sequence_sources(model, site_transformer_names(study.document))
+            left_out = site_transformer_names(study.document)
+            found = model.derived(f"zero-sequence sources:{','.join(left_out)}",
+                                  lambda m: zero_sequence_sources(m, left_out))
+        elif getattr(study, "net", None) is not None:
+            found = net_zero_sequence_sources(study.net)
         if cache is None:
             return found
         cache[key] = found
@@ -162,11 +230,16 @@ def _bus_kv(ctx: Any) -> dict[str, float]:
     cache = getattr(ctx, "cache", None)
     if cache is not None and "bus kV" in cache:
         return cache["bus kV"]
-    buses = getattr(getattr(getattr(ctx, "study", None), "model", None), "buses", None)
+    study = getattr(ctx, "study", None)
+    buses = getattr(getattr(study, "model", None), "buses", None)
+    net = getattr(study, "net", None) if buses is None else None
     out: dict[str, float] = {}
     if buses is not None and "kv_ll" in getattr(buses, "columns", ()):
         out = dict(zip(buses.index.astype(str).str.lower().tolist(),
                        buses.kv_ll.to_numpy(float).tolist(), strict=True))
+    elif net is not None and "vn_kv" in getattr(getattr(net, "bus", None), "columns", ()):
+        out = dict(zip(net.bus["name"].astype(str).str.lower().tolist(),
+                       net.bus.vn_kv.to_numpy(float).tolist(), strict=True))
     if cache is not None:
         cache["bus kV"] = out
     return out
