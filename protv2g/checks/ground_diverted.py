@@ -41,6 +41,8 @@ from typing import Any
 
 import numpy as np
 
+from protv2g.study.dss_site_transformers import winding_codes
+
 __all__ = ["MATERIAL_SHARE", "REMEDIES", "diverted_note", "diverted_rows", "diverted_share",
            "net_zero_sequence_sources", "sources_behind", "zero_sequence_sources"]
 
@@ -61,32 +63,6 @@ def diverted_share(i_device_3i0_a: np.ndarray, i_fault_3i0_a: np.ndarray) -> np.
     flt = np.abs(np.asarray(i_fault_3i0_a, float))
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(flt > 0.0, 1.0 - dev / flt, np.nan)
-
-
-def _winding_codes(model: Any, name: str) -> list[tuple[str, str]] | None:
-    """``[(bus, "YN" | "Y" | "D"), …]`` per winding of transformer ``name`` (as
-    :func:`protv2g.study.dss_site_transformers._connection` reads them); None when
-    unreadable."""
-    try:
-        dss = model.engine
-        dss.Transformers.Name(name.split(".", 1)[1])
-        n_w = int(dss.Transformers.NumWindings())
-        deltas = []
-        for w in range(1, n_w + 1):
-            dss.Transformers.Wdg(w)
-            deltas.append(bool(dss.Transformers.IsDelta()))
-        if not any(deltas) or all(deltas):  # no YNd: the node map is not read (#21 cost)
-            return [("", "D" if d else "Y") for d in deltas]
-        e = model.element_y(name)
-        out = []
-        for w, delta in enumerate(deltas, 1):
-            conductors = np.flatnonzero(e.terminal == w)
-            grounded = len(conductors) > 3 and int(e.node[conductors[3]]) < 0
-            bus = str(e.buses[w - 1]).split(".", 1)[0].lower()
-            out.append((bus, "D" if delta else ("YN" if grounded else "Y")))
-    except Exception:  # noqa: BLE001 - a text only: no name rather than no study
-        return None
-    return out
 
 
 def _mixed(model: Any) -> set[str] | None:
@@ -126,7 +102,7 @@ def zero_sequence_sources(model: Any, leave_out: Sequence[str] = ()) -> list[tup
     for name in el.name[pick].astype(str).tolist():
         if name.lower() in skip or (mixed is not None and name.lower() not in mixed):
             continue
-        codes = _winding_codes(model, name)
+        codes = [(b.split(".", 1)[0], c) for b, c in winding_codes(model, name) or []]
         if not codes or not any(c == "D" for _, c in codes) or not any(
                 c == "YN" for _, c in codes):
             continue
