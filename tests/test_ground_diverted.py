@@ -32,9 +32,10 @@ def test_share_is_the_current_the_device_does_not_see():
 
 def test_note_names_the_bank_its_share_and_the_remedies():
     note = diverted_note("rc1", 0.9055, 10.75, 113.8, "b4", [("transformer.dxf", "b4")])
-    assert "91 % of the fault's ground current (114 A at b4) returns through " in note
-    assert "transformer.dxf (YNd at b4), a zero-sequence source between rc1 and the fault" in note
-    assert "rc1 sees 3I0 10.8 A" in note and "neutral CT with a 51N" in note
+    assert "91 % of the fault's ground current (114 A at b4) does not pass rc1 (3I0 10.8 A " \
+           "there): transformer.dxf (YNd at b4), a zero-sequence source between rc1 and the " \
+           "fault, takes it" in note
+    assert "neutral CT with a 51N" in note
     # below the material share, or no source found: nothing
     assert diverted_note("rc1", MATERIAL_SHARE - 0.01, 1, 2, "b4", BANK) == ""
     assert diverted_note("rc1", 0.9, 10.75, 113.8, "b4", []) == ""
@@ -103,11 +104,11 @@ def test_c5_rows_name_the_bank_only_where_it_takes_the_ground_current():
                ["SLG-a", "LL-bc", "SLG-a", "SLG-a"])
     texts = reach_messages(ctx, bad).texts(np.arange(4)).tolist()
     # the bank behind rc1 takes 1 − 10.75 / 113.8 = 91 % at b9
-    assert "; 91 % of the fault's ground current (114 A at b9) returns through " \
-           "transformer.dxf (YNd at b9)" in texts[0]
-    assert "returns through" not in texts[1]  # a phase fault
-    assert "returns through" not in texts[2]  # 1 − 40 / 45 = 11 %: not material
-    assert "returns through" not in texts[3]  # f1 has no source behind it
+    assert "; 91 % of the fault's ground current (114 A at b9) does not pass rc1" in texts[0]
+    assert "transformer.dxf (YNd at b9)" in texts[0]
+    assert "does not pass" not in texts[1]  # a phase fault
+    assert "does not pass" not in texts[2]  # 1 − 40 / 45 = 11 %: not material
+    assert "does not pass" not in texts[3]  # f1 has no source behind it
     assert diverted_rows(ctx, _bad(["f1"], ["b3"], ["SLG-a"])) is None
 
 
@@ -121,7 +122,7 @@ def test_recommend_names_the_bank_where_the_ground_window_is_empty():
                          diverted=note)
     text = ground_first_note(dev, lim, proposed=False)
     assert "holds no setting (the zone's minimum ground fault brings it too little 3I0" in text
-    assert "returns through transformer.dxf (YNd at b4)" in text
+    assert "does not pass rc1 (3I0 10.8 A there): transformer.dxf (YNd at b4)" in text
     assert "sectionalising" not in text
     plain = RecloserLimits("rc1", 280.0, 228.0, 19.0, 4.0, 342.0, 70.0, 4.0 / 1.5)
     assert "a sectionalising device nearer the faults" in ground_first_note(dev, plain, False)

@@ -183,18 +183,22 @@ def sources_behind(ctx: Any, device: str) -> list[tuple[str, str]]:
 def diverted_note(device: str, share: float, i_device_a: float, i_fault_a: float, bus: str,
                   sources: Sequence[tuple[str, str]]) -> str:
     """The words (module docstring): ``"; 91 % of the fault's ground current (114 A at b4)
-    returns through transformer.dxf (YNd at b4), a zero-sequence source between rc1 and the
-    fault: rc1 sees 3I0 11 A — the bank, not the fault resistance, limits its ground reach:
-    …"``; empty below :data:`MATERIAL_SHARE` or with no source."""
+    does not pass rc1 (3I0 10.7 A there): transformer.dxf (YNd at b4), a zero-sequence
+    source between rc1 and the fault, takes it — the bank, not the fault resistance, limits
+    rc1's ground reach: …"``; empty below :data:`MATERIAL_SHARE` or with no source. In a
+    V2G scenario the share is the row's own: single-phase chargers on a grounded-wye
+    transformer inject zero sequence of their own and can move it (feeder A with V2G: up
+    to 96 %; the mechanism not checked apart)."""
     if not sources or not np.isfinite(share) or share < MATERIAL_SHARE:
         return ""
     named = ", ".join(f"{n} (YNd at {b})" for n, b in sources[:3])
     more = f" and {len(sources) - 3} more" if len(sources) > 3 else ""
     what = "a zero-sequence source" if len(sources) == 1 else "zero-sequence sources"
+    verb = "takes" if len(sources) == 1 else "take"
     return (f"; {share * 100:.0f} % of the fault's ground current ({i_fault_a:.0f} A at {bus}) "
-            f"returns through {named}{more}, {what} between {device} and the fault: {device} "
-            f"sees 3I0 {i_device_a:.1f} A — the bank, not the fault resistance, limits its "
-            f"ground reach: {REMEDIES}")
+            f"does not pass {device} (3I0 {i_device_a:.1f} A there): {named}{more}, {what} "
+            f"between {device} and the fault, {verb} it — the bank, not the fault resistance, "
+            f"limits {device}'s ground reach: {REMEDIES}")
 
 
 _KEY = ("scenario", "fault_bus_name", "fault_type", "case")
