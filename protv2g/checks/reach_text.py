@@ -10,6 +10,7 @@ from protv2g.checks._common import CheckContext
 from protv2g.checks._recipes import coded, objects
 from protv2g.checks.fuse_gg_limits import gg_band
 from protv2g.checks.fuse_gg_remedy import gg_remedies, gg_windows
+from protv2g.checks.ground_diverted import diverted_rows
 from protv2g.checks.reach_blind import blind_note
 from protv2g.checks.reach_regulators import regulator_notes
 from protv2g.checks.reach_stage import FIRST_CYCLE
@@ -181,6 +182,9 @@ def reach_messages(ctx: CheckContext, bad: dict[str, np.ndarray]) -> MessageArra
     if alone is not None and any(np.asarray(alone, dtype=object).tolist()):
         # per row: the device does not operate at all, its backup clears alone (.reach_alone)
         args["alone"] = np.asarray(alone, dtype=object)
+    diverted = diverted_rows(ctx, bad)
+    if diverted is not None:  # per row: a zero-sequence source beyond the device (rev51 #2)
+        args["diverted"] = diverted
     return MessageArray.from_recipe(render_reach, args, n)
 
 
@@ -275,6 +279,8 @@ def render_reach(args: dict, rows: np.ndarray) -> list[str]:
             ratio, why = args["blind"][0][at].tolist(), args["blind"][1][at].tolist()
             regs = [r if q != q else r + blind_note(dv, q, w)
                     for r, dv, q, w in zip(regs, d, ratio, why, strict=True)]
+        if "diverted" in args:  # a zero-sequence source takes the ground current (.ground_diverted)
+            regs = [r + g for r, g in zip(regs, args["diverted"][at].tolist(), strict=True)]
         if fz is not None and (gg := np.flatnonzero(fz == 2)).size:  # a gG link's remedy
             rem = gg_remedies(args.get("gg", {}), args["texts"][0][1].tolist(),
                               args["texts"][0][0][at[gg]], args["numbers"][0][at[gg]])

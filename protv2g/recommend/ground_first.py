@@ -11,6 +11,11 @@ zone minimum 3I0 / 1.5] (:func:`protv2g.recommend.saving.recloser_limits`; IEEE 
 C37.230-2020 §6.2, ground elements for the faults the phase element cannot reach, recalled):
 proposed first, verified by the re-run of every check when the device model takes one
 (:func:`protv2g.recommend.candidates.new_ground_element`), said with its window either way.
+
+A window that holds no setting because a zero-sequence source behind the device (a Yg–Δ bank)
+takes the zone minimum fault's ground current is said so, with the bank, its share and its
+remedies (:mod:`protv2g.checks.ground_diverted`; review rev51 #2: feeder A's R03 sent the
+signer to a sectionaliser while 90 % of the ground current at b4 returned through the bank).
 """
 
 from __future__ import annotations
@@ -56,10 +61,14 @@ def ground_first_note(dev: Any, limits: RecloserLimits | None, proposed: bool) -
                 "1.5; the window could not be computed: no flow or fault table)")
     window = limits.ground_text()
     if not proposed:
-        return (f"add a ground element first: {dev.name} has none and the finding's failing "
+        head = (f"add a ground element first: {dev.name} has none and the finding's failing "
                 f"rows are ground faults its phase element does not reach; but its window "
-                f"{field} {window} holds no setting (the residual load is too large for the "
-                "zone's minimum ground fault): a sectionalising device nearer the faults")
+                f"{field} {window} holds no setting")
+        if limits.diverted:  # a bank behind it takes the ground current (review rev51 #2)
+            return (f"{head} (the zone's minimum ground fault brings it too little 3I0 for the "
+                    f"residual load){limits.diverted}")
+        return (f"{head} (the residual load is too large for the zone's minimum ground "
+                "fault): a sectionalising device nearer the faults")
     return (f"add a ground element first: {dev.name} has none and the finding's failing rows "
             f"are ground faults its phase element does not reach — {field} in {window}, its "
             "curves its own phase curves (re-checked)")

@@ -48,6 +48,7 @@ import pandas as pd
 
 from protv2g.checks._common import build_context
 from protv2g.checks.fuse_saving_range import SavingMechanism, is_ground_fault
+from protv2g.checks.ground_diverted import diverted_rows
 from protv2g.checks.reach_zone import reach_rows
 from protv2g.study_draft.head_relay import GROUND_FLOOR_OF_PHASE
 from protv2g.units import DeviceKind
@@ -73,6 +74,10 @@ class RecloserLimits:
     #: (C5) the floor and the ceiling were computed with.
     load_pickup_factor: float = 1.5
     sensitivity_primary_factor: float = 1.5
+    #: A zero-sequence source behind the device that takes the zone minimum fault's ground
+    #: current (:func:`protv2g.checks.ground_diverted.diverted_rows`; review rev51 #2), in
+    #: words; empty where none does.
+    diverted: str = ""
 
     def ground_text(self) -> str:
         """``"[50 A = …, 184 A = …]"``: where the ground minimum trip may lie, and why."""
@@ -126,8 +131,14 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
     if "energized" in f:
         f = f[f.energized.astype(bool)]
     i0 = f.i_ground_a.to_numpy(float)
-    i0 = i0[np.isfinite(i0) & (i0 > 0)]
-    zone_min = float(i0.min()) if len(i0) else math.inf
+    ok = np.isfinite(i0) & (i0 > 0)
+    zone_min = float(i0[ok].min()) if ok.any() else math.inf
+    diverted = ""
+    if ok.any():  # the zone minimum's fault: does a bank behind the device take its current?
+        w = f.iloc[int(np.flatnonzero(ok)[np.argmin(i0[ok])])]
+        notes = diverted_rows(ctx, {k: np.array([str(w[k])], dtype=object) for k in (
+            "scenario", "device", "fault_bus_name", "fault_type", "case")})
+        diverted = "" if notes is None else str(notes[0])
     st = ctx.devices[name].settings   # a recloser's phase minimum trip, a relay's 51P
     trip = float(getattr(st, "phase_min_trip_a", None) or getattr(st, "pickup_a", 0.0) or 0.0)
     return RecloserLimits(
@@ -137,7 +148,7 @@ def recloser_limits(ctx: Any, name: str) -> RecloserLimits | None:
         ground_floor_a=max(th.load_pickup_factor * residual_a, GROUND_FLOOR_OF_PHASE * trip),
         ground_ceiling_a=zone_min / th.sensitivity_primary_factor,
         load_pickup_factor=th.load_pickup_factor,
-        sensitivity_primary_factor=th.sensitivity_primary_factor)
+        sensitivity_primary_factor=th.sensitivity_primary_factor, diverted=diverted)
 
 
 def finding_reach(ctx: Any, evidence: pd.DataFrame, recloser: str) -> FindingReach:

@@ -68,7 +68,8 @@ from protv2g.study.site_equipment import devices_never_built as never_built
 __all__ = ["site_transformer_names", "site_transformer_issues", "base_case_model", "on_element",
            "grounded_site_transformers", "transformer_3i0_note", "redirect_site_transformers",
            "unnamed_site_transformer_warnings", "transformers_out", "devices_never_built",
-           "project_loads", "study_project_loads", "loads_text", "project_load_warnings"]
+           "project_loads", "study_project_loads", "loads_text", "project_load_warnings",
+           "winding_codes"]
 
 
 def transformers_out(document: StudyDocument, scenario: object) -> tuple[str, ...]:
@@ -246,10 +247,11 @@ def _zero_sequence_source(code: str) -> bool:
     return code.startswith("YN") and "d" in code[2:].lower()
 
 
-def _connection(model: DssModel, el: str) -> str | None:
-    """The transformer's connection code, the feeder-side winding first (``YNd``): ``YN`` /
-    ``Y`` / ``D`` by OpenDSS's ``IsDelta`` and the neutral conductor's node, the others in
-    lower case; None when it cannot be read."""
+def winding_codes(model: DssModel, el: str) -> list[tuple[str, str]] | None:
+    """``[(bus, "YN" | "Y" | "D"), …]`` per winding of transformer ``el`` (its bus as the
+    element gives it, lower case, nodes included where given): delta by OpenDSS's
+    ``IsDelta``, ``YN`` where the winding's neutral conductor lands on node 0; None when it
+    cannot be read."""
     try:
         e = model.element_y(el)
         dss = model.engine
@@ -261,13 +263,26 @@ def _connection(model: DssModel, el: str) -> str | None:
             delta.append(bool(dss.Transformers.IsDelta()))
     except Exception:  # noqa: BLE001 - a text only: no name rather than no study
         return None
-    dead = set(model.buses.index[dead_buses(model, [el])])
-    codes = []
+    out = []
     for w in range(1, n_w + 1):
         conductors = np.flatnonzero(e.terminal == w)
         grounded = len(conductors) > 3 and int(e.node[conductors[3]]) < 0
-        codes.append("D" if delta[w - 1] else ("YN" if grounded else "Y"))
-    feeder = [w for w in range(n_w) if str(e.buses[w]).lower() not in dead]
+        out.append((str(e.buses[w - 1]).lower(),
+                    "D" if delta[w - 1] else ("YN" if grounded else "Y")))
+    return out
+
+
+def _connection(model: DssModel, el: str) -> str | None:
+    """The transformer's connection code, the feeder-side winding first (``YNd``): ``YN`` /
+    ``Y`` / ``D`` by OpenDSS's ``IsDelta`` and the neutral conductor's node, the others in
+    lower case; None when it cannot be read."""
+    windings = winding_codes(model, el)
+    if windings is None:
+        return None
+    n_w = len(windings)
+    codes = [c for _, c in windings]
+    dead = {str(b).lower() for b in model.buses.index[dead_buses(model, [el])]}
+    feeder = [w for w in range(n_w) if windings[w][0] not in dead]
     first = feeder[0] if feeder else 0
     order = [first] + [w for w in range(n_w) if w != first]
     return codes[order[0]] + "".join(codes[w].lower() for w in order[1:])
