@@ -88,3 +88,48 @@ def test_directional_relay_names_the_blind_element_and_no_pickup_fix(hand) -> No
         in row.message
     assert "with V2G: its 51G sees 3I0 95.0 A, 0.79 × its 120 A pickup, held back" in row.message
     assert "a 51G at ≤ 3I0 / 1.5 = 63.3 A (3I0 95.0 A" in row.message
+
+
+def test_blind_spots_per_distinct_value_equals_per_row(hand) -> None:
+    """:func:`blind_spots` looks up each distinct scenario's base case and each distinct
+    device's kind once and spreads them back by code (#21: ~10⁵ failing C5 rows at 10,000
+    buses): the same ``pre``/``ratio``/``why`` as the rule applied row by row, on rows
+    mixing base, V2G, unknown scenarios and devices (the hand study's fuse and relays)."""
+    from types import SimpleNamespace
+
+    from protv2g.checks._common import build_devices
+    from protv2g.checks.reach_blind import blind_spots
+    from protv2g.devices.kinds import kind_of
+
+    devices, _ = build_devices(hand)
+    names = [*devices, "ghost"]
+    rng = np.random.default_rng(51)
+    n = 2000
+    scen = rng.choice(np.array([BASE, V2G, "v2g/other", "nowhere"], dtype=object), n)
+    bad = {"scenario": scen, "device": rng.choice(np.array(names, dtype=object), n),
+           "fault_bus_name": rng.choice(np.array(["B1", "B2"], dtype=object), n),
+           "fault_type": rng.choice(np.array(["3ph", "SLG"], dtype=object), n),
+           "case": np.full(n, "min", dtype=object), "factor": np.ones(n)}
+    keys = pd.MultiIndex.from_product([["B1", "B2"], ["3ph", "SLG"], names[:-1]])
+    ratio = rng.uniform(0.5, 1.2, len(keys))  # the base case's, one per fault and device
+    margins = pd.DataFrame({"scenario": BASE, "fault_bus": keys.get_level_values(0),
+                            "fault_type": keys.get_level_values(1), "case": "min",
+                            "device": keys.get_level_values(2), "margin": ratio - 1.0,
+                            "limit": 1.0})
+    base_of = {V2G: BASE, BASE: BASE, "v2g/other": BASE}
+    ctx = SimpleNamespace(base_of=base_of, devices=devices, cache={})
+    pre, got_ratio, why = blind_spots(ctx, bad, margins)
+    # the rule row by row (the code before the change)
+    best = pd.Series(ratio, index=pd.MultiIndex.from_arrays(
+        [margins[c] for c in ("scenario", "fault_bus", "fault_type", "case", "device")]))
+    base = np.array([base_of.get(str(s), "") for s in scen], dtype=object)
+    r_base = np.array([best.get((b, f, t, c, d), np.nan) for b, f, t, c, d in zip(
+        base, bad["fault_bus_name"], bad["fault_type"], bad["case"], bad["device"],
+        strict=True)])
+    fuse = np.array([d in devices and kind_of(devices[d]).role == "fuse"
+                     for d in bad["device"]], bool)
+    want = (base != "") & (base != scen) & np.isfinite(r_base) & cannot_operate(r_base, fuse)
+    assert want.any() and (~want).any() and fuse.any() and (~fuse).any()
+    assert np.array_equal(pre, want)
+    np.testing.assert_allclose(got_ratio, np.where(want, r_base, np.nan), rtol=0, atol=0)
+    assert (why == "").all()

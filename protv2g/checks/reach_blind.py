@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from protv2g.checks._rows import factorize_all
 from protv2g.checks.context import CheckContext
 from protv2g.checks.directional_release import DIRECTIONAL_SETTINGS, relay_memory_pu
 from protv2g.checks.reach_zone_rows import PICKUP_ACCURACY
@@ -94,13 +95,17 @@ def blind_spots(ctx: CheckContext, bad: dict[str, np.ndarray], margins: pd.DataF
     if not len(ratios) or not n:
         return pre, np.full(n, np.nan), why
     scen = np.asarray(bad["scenario"], dtype=object)
-    base = np.array([ctx.base_of.get(str(s), "") for s in scen.tolist()], dtype=object)
+    # per distinct scenario and device, spread back by code (#21: C5's ~10⁵ failing rows at
+    # 10,000 buses were two Python look-ups each)
+    code, uniq = factorize_all(scen)
+    base = np.array([ctx.base_of.get(str(s), "") for s in list(uniq)], dtype=object)[code]
     keys = pd.MultiIndex.from_arrays([base, bad["fault_bus_name"], bad["fault_type"],
                                       bad["case"], bad["device"]])
     r_base = ratios.reindex(keys).to_numpy(float)
     devices = getattr(ctx, "devices", None) or {}
-    fuse = np.array([d in devices and kind_of(devices[d]).role == "fuse"
-                     for d in np.asarray(bad["device"]).tolist()], bool)
+    code, uniq = factorize_all(np.asarray(bad["device"]))
+    fuse = np.array([d in devices and kind_of(devices[d]).role == "fuse" for d in list(uniq)],
+                    bool)[code]
     pre = (base != "") & (base != scen) & np.isfinite(r_base) & cannot_operate(r_base, fuse)
     settings = (getattr(ctx, "cache", None) or {}).get(DIRECTIONAL_SETTINGS) or {}
     dev = np.asarray(bad["device"]).astype(str)
