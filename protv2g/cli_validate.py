@@ -40,6 +40,10 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
     for w in feeder_voltage_standard_issues(study.path, study.document, study.feeder):
         print(f"warning: {w}")
+    from protv2g.study.iec_gd import iec_gd_issues
+
+    for w in iec_gd_issues(study):  # IEC curves definite above G_D = 20 × (ver51 #3)
+        print(f"note: {w}")
     if getattr(study, "model", None) is not None:  # LV buses judged on their winding (lvb51)
         from protv2g.network.dss_site_base import zone_base_warnings
 

@@ -370,6 +370,10 @@ def run_study(study: Study, *, hosting: bool = False, staged: bool = True,
     from protv2g.study.sub_cycle import sub_cycle_warnings
 
     feeder_warnings = with_issue_rows(feeder_warnings, sub_cycle_warnings(study), "recloser")
+    # IEC curves timed as definite above G_D = 20 × the setting (review ver51 #3)
+    from protv2g.study.iec_gd import iec_gd_issues
+
+    feeder_warnings = with_issue_rows(feeder_warnings, iec_gd_issues(study), "relay")
     if study.model is not None:  # loads LoadMult does not scale (rev34a W2, ver34 M-A)
         from protv2g.flow.load_level import held_load_issues
         from protv2g.study.dss_site_transformers import project_load_warnings
