@@ -24,7 +24,8 @@ from protv2g.text_codes import text_codes
 
 __all__ = ["CRITERION_FIELDS", "GROUND_FIELDS", "IN_SERVICE_FIELD", "LIGHT_LOAD_INPUT",
            "NO_LOAD_INPUT", "PEAK_LOAD_INPUT", "SITE_CRITERION_FIELDS", "THRESHOLD_FIELDS",
-           "THRESHOLD_WORDS", "DEFAULT_THRESHOLD_WORDS", "default_threshold_sources",
+           "THRESHOLD_WORDS", "DEFAULT_THRESHOLD_WORDS", "DEFAULT_UNBALANCE_WORDS",
+           "default_threshold_sources",
            "_Coded", "_held", "passing_at", "threshold_limits",
            "_todo_sources"]
 
@@ -90,6 +91,13 @@ THRESHOLD_WORDS = "(drafted: TODO, the limit the row is judged against)"
 DEFAULT_THRESHOLD_WORDS = ("(the tool's default, ANSI C84.1 Range A, on a 50 Hz feeder where "
                            "EN 50160 allows 0.90–1.10 pu, the limit the row is judged "
                            "against)")
+#: … the voltage-unbalance limit's (ANSI C84.1-2020 Annex D's 3 %; EN 50160:2010 §4.2.5: 2 %)
+DEFAULT_UNBALANCE_WORDS = ("(the tool's default, ANSI C84.1 Annex D's 3 %, on a 50 Hz feeder "
+                           "where EN 50160 allows 2 %, the limit the row is judged against)")
+#: Each defaulted threshold's words, and every threshold item's words (drafted or default).
+_DEFAULT_WORDS_OF = {"v_min_pu": DEFAULT_THRESHOLD_WORDS, "v_max_pu": DEFAULT_THRESHOLD_WORDS,
+                     "unbalance_max_percent": DEFAULT_UNBALANCE_WORDS}
+_ALL_WORDS = (THRESHOLD_WORDS, DEFAULT_THRESHOLD_WORDS, DEFAULT_UNBALANCE_WORDS)
 
 
 class _Coded:
@@ -228,11 +236,11 @@ def default_threshold_sources(violations: pd.DataFrame, bases: InputBases, rows:
     """(row mask, the threshold in words) of each C12 voltage limit left at protv2g's ANSI
     default on a 50 Hz feeder (:attr:`~protv2g.input_stand_ins.InputBases.default_checks`):
     the rows whose ``limit`` it is rest on that tool default (review rev51 #4)."""
-    return _limit_rows(violations, bases.default_checks, rows, DEFAULT_THRESHOLD_WORDS)
+    return _limit_rows(violations, bases.default_checks, rows, _DEFAULT_WORDS_OF)
 
 
 def _limit_rows(violations: pd.DataFrame, thresholds: Mapping[str, float], rows: _Coded,
-                words: str) -> list[tuple[np.ndarray, str]]:
+                words: str | Mapping[str, str]) -> list[tuple[np.ndarray, str]]:
     """(row mask, item) of each threshold of :data:`THRESHOLD_FIELDS` in ``thresholds``: the
     rows of its criterion and unit whose ``limit`` is its value."""
     out: list[tuple[np.ndarray, str]] = []
@@ -245,7 +253,8 @@ def _limit_rows(violations: pd.DataFrame, thresholds: Mapping[str, float], rows:
         crit, unit, _ = THRESHOLD_FIELDS[name]
         hit = (rows.test("criterion", crit.__eq__) & rows.test("margin_unit", unit.__eq__)
                & np.isclose(limit, value, rtol=1e-9, atol=1e-12))
-        out.append((hit, _threshold_item(name, value, words)))
+        said = words if isinstance(words, str) else words.get(name, THRESHOLD_WORDS)
+        out.append((hit, _threshold_item(name, value, said)))
     return out
 
 
@@ -262,7 +271,7 @@ def passing_at(text: str, margin: object, limit: object) -> str:
         m, lim = float(margin), float(limit)
     except (TypeError, ValueError):
         return text
-    words = [w for w in (THRESHOLD_WORDS, DEFAULT_THRESHOLD_WORDS) if w in text]
+    words = [w for w in _ALL_WORDS if w in text]
     if not words or not (np.isfinite(m) and np.isfinite(lim)):
         return text
     for name, (_, unit, side) in THRESHOLD_FIELDS.items():
@@ -305,7 +314,7 @@ def threshold_limits(evidence: pd.DataFrame) -> dict[str, str]:
         return {}
     # each distinct text tested once (#21: 272,244 Evidence rows at 10,000 buses)
     codes, texts = pd.factorize(evidence["input_todo"].astype(object))
-    words = (THRESHOLD_WORDS, DEFAULT_THRESHOLD_WORDS)
+    words = _ALL_WORDS
     named = np.array([isinstance(t, str) and any(w in t for w in words) for t in texts],
                      dtype=bool)
     hit = np.flatnonzero(named[codes] & (codes >= 0)) if len(named) else np.zeros(0, int)

@@ -44,12 +44,13 @@ def test_a_50_hz_feeder_on_the_ansi_defaults_is_warned_and_rests_on_them(tmp_pat
     issues, light = validated_study(path)
     assert not issues and light is not None
     warned = feeder_voltage_standard_issues(light.path, light.document, light.feeder)
-    assert [w.field for w in warned] == ["checks.v_min_pu, checks.v_max_pu"]
+    assert [w.field for w in warned] == [
+        "checks.v_min_pu, checks.v_max_pu, checks.unbalance_max_percent"]
     assert "EN 50160" in warned[0].message and "v_min_pu 0.9" in warned[0].fix
     study = load_study(path)
     assert (study.feeder_warnings["element"] == "checks").sum() == 1
     assert dict(study_input_bases(study).default_checks) == pytest.approx(
-        {"v_min_pu": 0.95, "v_max_pu": 1.05})
+        {"v_min_pu": 0.95, "v_max_pu": 1.05, "unbalance_max_percent": 3.0})
 
 
 def test_a_given_limit_or_60_hz_is_not(tmp_path):
@@ -57,18 +58,21 @@ def test_a_given_limit_or_60_hz_is_not(tmp_path):
     sub = tmp_path / "given"
     sub.mkdir()
     study = load_study(_study_at(sub, 50.0, "  v_min_pu: 0.90\n"))
-    assert dict(study_input_bases(study).default_checks) == pytest.approx({"v_max_pu": 1.05})
+    assert dict(study_input_bases(study).default_checks) == pytest.approx(
+        {"v_max_pu": 1.05, "unbalance_max_percent": 3.0})
 
 
 def test_rows_on_the_default_limit_are_tool_default_and_say_where_they_pass():
-    v = pd.DataFrame({"criterion": ["C12", "C12", "C12"], "status": ["fail"] * 3,
-                      "margin_unit": ["pu", "pu", "%"], "limit": [0.95, 1.05, 100.0],
-                      "margin": [-0.04296, 0.01, -3.0], "device": ["", "", "line.a"],
-                      "other_device": ["", "", ""]})
-    bases = InputBases(default_checks={"v_min_pu": 0.95, "v_max_pu": 1.05})
+    v = pd.DataFrame({"criterion": ["C12"] * 4, "status": ["fail"] * 4,
+                      "margin_unit": ["pu", "pu", "%", "% VUF"],
+                      "limit": [0.95, 1.05, 100.0, 3.0], "margin": [-0.04296, 0.01, -3.0, -0.2],
+                      "device": ["", "", "line.a", ""], "other_device": [""] * 4})
+    bases = InputBases(default_checks={"v_min_pu": 0.95, "v_max_pu": 1.05,
+                                       "unbalance_max_percent": 3.0})
     basis, todo = input_basis_columns(v, bases)
-    assert basis.tolist() == ["default", "default", "given"]
+    assert basis.tolist() == ["default", "default", "given", "default"]
+    assert "EN 50160 allows 2 %" in todo[3]  # EN 50160 §4.2.5
     assert DEFAULT_THRESHOLD_WORDS in todo[0] and "checks.v_min_pu = 0.95 pu" in todo[0]
-    ev = v.assign(evidence=["E1", "E2", "E3"], input_todo=todo)
+    ev = v.assign(evidence=["E1", "E2", "E3", "E4"], input_todo=todo)
     # hand: 0.95 − 0.04296 = 0.90704 → passes at v_min_pu ≤ 0.907 (4 significant figures)
     assert threshold_limits(ev)["E1"].endswith("passing at checks.v_min_pu ≤ 0.907 pu")
