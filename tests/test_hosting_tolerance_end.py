@@ -106,12 +106,14 @@ def test_a_figure_resting_on_the_tolerance_gives_its_low_end(searched):
     # the low end: by hand 425 kW, rounded down to a whole kW
     assert AT_V_MAX_KW - 1.0 <= row["at_v_max_kw"] <= AT_V_MAX_KW
     note = str(row["note"])
-    assert note.startswith("within the 0.001 pu measurement tolerance "
-                           "(checks.voltage_limit_tolerance_pu, which the gate decides on): "
-                           "at 1.0501 pu, the bracket's low end 0.0001 pu, 42")
+    assert note.startswith("rests on C12's measurement tolerance "
+                           "(checks.voltage_limit_tolerance_pu 0.001 pu, which the gate decides "
+                           "on; bracket 0.0001–0.001 pu): at the bracket's low end, a limit of "
+                           "1.0501 pu, it would be 42")
     assert "kW (C12 at far, over it at " in note
-    assert f"kW; interpolated between solved levels) — the default tolerance drove the figure " \
-           f"{row['hosting_kw']:,.0f} kW; " in note
+    # the figure as it is, not rounded (review ver51 #1: 15.525 kW said as "16 kW")
+    assert f"kW; interpolated between solved levels); the default end drove the figure " \
+           f"{row['hosting_kw']:,.6g} kW; " in note
     from protv2g.gate_hosting import hosting_limit_per_site
 
     line = hosting_limit_per_site(searched.table)["depot"]

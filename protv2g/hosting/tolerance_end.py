@@ -180,19 +180,23 @@ def at_v_max(excess: Mapping[tuple[Any, float], pd.Series], key: Any, levels: li
 
 def tolerance_end_text(at_kw: float, bus_name: str, first_kw: float, tol_pu: float,
                        v_max_pu: float, which: str) -> str:
-    """The hosting text of the low end: ``"within the 0.001 pu measurement tolerance: at
-    1.0501 pu …, 431 kW (C12 at depot480, over it at 443 kW; …) — the default tolerance drove
-    the figure on given data 539 kW"``; ``which``: the figure it drove, in words.
+    """The hosting text of the low end: ``"rests on C12's measurement tolerance (…): at the
+    bracket's low end, a limit of 1.0501 pu, it would be 431 kW (C12 at depot480, over it at
+    443 kW; …); the default end drove the figure on given data 539 kW"``; ``which``: the
+    figure it drove, in words.
 
-    >>> tolerance_end_text(431.0, "depot480", 443.0, 0.001, 1.05, "the figure 539 kW")[:60]
-    'within the 0.001 pu measurement tolerance (checks.voltage_li'
+    >>> tolerance_end_text(431.0, "depot480", 443.0, 0.001, 1.05, "the figure 539 kW")[-48:]
+    'levels); the default end drove the figure 539 kW'
     """
     v_lo = v_max_pu + LOW_TOLERANCE_PU
-    return (f"within the {tol_pu:g} pu measurement tolerance (checks.voltage_limit_tolerance_pu"
-            f", which the gate decides on): at {v_lo:.4f} pu, the bracket's low end "
-            f"{LOW_TOLERANCE_PU:g} pu, {at_kw:,.0f} kW (C12 at {bus_name}, over it at "
-            f"{first_kw:,.6g} kW; interpolated between solved levels) — the default tolerance "
-            f"drove {which}")
+    # said as a bracket, each end with its figure (review ver51 #1: "at 1.0501 pu, the
+    # bracket's low end 0.0001 pu, 12 kW (…) — the default tolerance drove the figure 16 kW"
+    # read garbled, and 15.525 kW was rounded to 16)
+    return (f"rests on C12's measurement tolerance (checks.voltage_limit_tolerance_pu "
+            f"{tol_pu:g} pu, which the gate decides on; bracket {LOW_TOLERANCE_PU:g}–"
+            f"{tol_pu:g} pu): at the bracket's low end, a limit of {v_lo:.4f} pu, it would be "
+            f"{at_kw:,.6g} kW (C12 at {bus_name}, over it at {first_kw:,.6g} kW; interpolated "
+            f"between solved levels); the default end drove {which}")
 
 
 def bus_label(study: Any, b: Any) -> str:
@@ -223,8 +227,8 @@ def with_at_v_max(table: pd.DataFrame, excess: Mapping[tuple[Any, float], pd.Ser
             continue
         at_kw, b, first = found
         table.at[i, "at_v_max_kw"] = at_kw
-        which = (f"the figure {figure:,.0f} kW" if first <= figure + 1e-9
-                 else f"the figure on given data {given:,.0f} kW")
+        which = (f"the figure {figure:,.6g} kW" if first <= figure + 1e-9
+                 else f"the figure on given data {given:,.6g} kW")
         said = tolerance_end_text(at_kw, bus_name(b), first, tol_pu, v_max_pu, which)
         table.at[i, "note"] = f"{said}; {r['note']}" if r["note"] else said
     table["at_v_max_kw"] = table["at_v_max_kw"].astype(float)
