@@ -137,7 +137,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{f.title}")
         for label, kw in (("before", rec.hosting_before_kw), ("after", rec.hosting_after_kw)):
             for site, value in (kw or {}).items():
-                print(f"hosting capacity {site} {label}: {value:,.0f} kW")
+                # as the hosting table has it, not rounded up past the first failing level
+                # (review ver51 #1: 15.525 kW printed "16 kW", above the failing 16.2's step)
+                print(f"hosting capacity {site} {label}: {value:,.6g} kW")
     if args.apply and not rec.changes:  # review rev34a F4: the study was rewritten regardless
         print(f"no change accepted: nothing written ({path} not created or changed)",
               file=sys.stderr)
