@@ -47,7 +47,9 @@ def test_findings_are_tens_not_hundreds(depot):
     weight = v["n_buses"].fillna(1) if "n_buses" in v else 1
     n_rows = int((status_mask(v, "fail", "warn", "info") * weight).sum())
     assert n_rows > 100  # the depot's hundreds of violation rows …
-    assert 3 <= len(f.findings) <= 15  # … are about a dozen problems
+    # … are about a dozen problems (info findings apart: C6's rows of what it tried, c6r51)
+    problems = f.findings[f.findings["status"].astype(str) != "info"]
+    assert 3 <= len(problems) <= 15
     assert int(f.findings["n_rows"].sum()) == n_rows
     assert len(f.evidence) < n_rows  # rows repeated at each load level collapse
 
