@@ -972,6 +972,19 @@ Workbook 7.11 / 6.69 → 6.76 / 5.96 s CPU (``wbk50``: hyperlinks as text, forma
 byte-identical workbooks). 10,000 buses (one pair): compute 5.83 → 6.14 s CPU (checks 3.24 →
 3.57: the C12 site drivers, ``c12d50``, +0.33–0.38 s), workbook 5.96 → 5.69 s CPU, peak +682 →
 +687 MB; 14,216 rows, 99 findings both.
+
+**Session 51** (#21, 2026-12-08 00:59–01:09 UTC, this script, main at 1e7990ce and 5f73b139
+from two worktrees with warm numba caches, load 1.2–3 with a clean-clone CI running; CPU =
+user + system). IEEE 8500 (two pairs, alternated): compute 8.45 / 9.05 → 8.82 / 9.13 s CPU
+(faults 1.67 / 1.81 → 1.59 / 1.65, flows 4.23 / 4.41 → 4.53 / 4.74, checks 2.46 / 2.72 → 2.59 /
+2.63) against OpenDSS's 1.86 s: **4.6× / 4.9× → 4.7× / 4.9×** (target ≤ 3×); 22,787 → 22,795 rows,
+84 → 86 findings (C6's info rows of what it tried, ``c6r51``). ``perf51``: 83 % of the flows
+stage is inside OpenDSS's own solves and 175 of the 212 solves are the regulators' band-edge
+trials (≈ 3.3 s): no band-edge columns would give ≈ 2.7–3.0×, the snapshots' own searches
+skipped ≈ 3.6–3.9× — both change C12's rows (a design decision, not taken). 10,000 buses (two
+pairs): compute 6.27 / 6.07 → 6.78 / 6.63 s CPU (checks 3.71 / 3.55 → 4.05 / 4.00: C6's info
+rows, the row columns of ``col51``, the ground-source share of ``gnd51``), workbook 5.66 / 5.79 →
+6.05 / 5.82 s CPU, peak +693 / +687 → +709 / +710 MB; 14,216 → 14,224 rows, 99 → 101 findings.
 """
 
 from __future__ import annotations
