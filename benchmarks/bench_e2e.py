@@ -982,9 +982,11 @@ user + system). IEEE 8500 (two pairs, alternated): compute 8.45 / 9.05 → 8.82 
 stage is inside OpenDSS's own solves and 175 of the 212 solves are the regulators' band-edge
 trials (≈ 3.3 s): no band-edge columns would give ≈ 2.7–3.0×, the snapshots' own searches
 skipped ≈ 3.6–3.9× — both change C12's rows (a design decision, not taken). 10,000 buses (two
-pairs): compute 6.27 / 6.07 → 6.78 / 6.63 s CPU (checks 3.71 / 3.55 → 4.05 / 4.00: C6's info
-rows, the row columns of ``col51``, the ground-source share of ``gnd51``), workbook 5.66 / 5.79 →
-6.05 / 5.82 s CPU, peak +693 / +687 → +709 / +710 MB; 14,216 → 14,224 rows, 99 → 101 findings.
+pairs): compute 6.27 / 6.07 → 6.78 / 6.63 s CPU (checks 3.71 / 3.55 → 4.05 / 4.00; C6's info
+rows, ``c6r51``, +0.11 s and the row columns of ``col51`` +0.1 s in their own alternated pairs,
+the rest unexplained — a cProfile pair put the new checks 0.37 s below the old), workbook
+5.66 / 5.79 → 6.05 / 5.82 s CPU, peak +693 / +687 → +709 / +710 MB; 14,216 → 14,224 rows,
+99 → 101 findings.
 """
 
 from __future__ import annotations
