@@ -55,7 +55,8 @@ def test_depot_findings_are_few_and_traceable(depot):
     v = depot["violations"]
     f = build_findings(v, scenario_table(depot["scenarios"]), depot["coordination"])
     findings, evidence = f.findings, f.evidence
-    assert 1 <= len(findings) <= 15
+    # few problems (info findings apart: C6's rows of what it tried, c6r51)
+    assert 1 <= int((findings["status"].astype(str) != "info").sum()) <= 15
     # every finding's evidence range holds exactly its rows, and every row of a finding
     # status is evidence of some finding
     for row in findings.itertuples(index=False):
