@@ -267,8 +267,8 @@ def c12_driver_rows(study: Study, violations: pd.DataFrame, scenarios: Sequence[
         if not judged:
             text += (f"; the flow's all-sites figure {value[-2]:.6g} {unit} does not reproduce "
                      f"the row's {v_row:.6g} {unit}")
-        text += _said(kind, rows, driver, sites, value, own, unit, where)
         at_limit_kw = site_limit_kw(rows, driver, sites)
+        text += _said(kind, rows, driver, sites, value, own, unit, where, at_limit_kw)
         for r in rows:
             r.update(driver=driver.value, driver_sites=", ".join(sites), driver_text=text,
                      limit_kw=at_limit_kw)
@@ -293,9 +293,10 @@ def site_limit_kw(rows: list[dict[str, Any]], driver: Driver, sites: list[str]) 
 
 
 def _said(kind: str, rows: list[dict[str, Any]], driver: Driver, sites: list[str],
-          value: np.ndarray, own: np.ndarray, unit: str, where: str) -> str:
+          value: np.ndarray, own: np.ndarray, unit: str, where: str, kw: float) -> str:
     """The clauses after the driver: the other sites without the driving one, where they move
-    the figure against it, and the driving site's export at the limit (:func:`limit_kw`)."""
+    the figure against it, and the driving site's export at the limit ``kw``
+    (:func:`site_limit_kw`, negative: charging; NaN: none)."""
     if driver is not Driver.ONE_SITE or len(sites) != 1:
         return ""
     site = sites[0]
@@ -330,7 +331,6 @@ def _said(kind: str, rows: list[dict[str, Any]], driver: Driver, sites: list[str
         text += (f"; {' and '.join(others)} {verb} it{taps}: {without}"
                  f" without {site}, {fmt(o_idle)} with every site idle, "
                  f"{fig(value[-2], own[-2])} with every site")
-    kw = site_limit_kw(rows, driver, sites)
     if np.isfinite(kw):
         verb = "exporting" if kw > 0 else "charging"
         kw = abs(kw)

@@ -30,17 +30,17 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from protv2g.study.voltage_standard import ANSI_RANGE_A_PU, EN50160_PU, is_50_hz
 from protv2g.study_draft.writer import todo
 from protv2g.topology_reach import LOW_VOLTAGE_KV
 
 __all__ = ["LV_RECLOSE_TODO", "device_kv", "is_low_voltage", "r_fault_low_voltage_todo",
            "voltage_limit_todo", "zone_faults_text", "ANSI_V_MAX_PU", "EN50160_V_MAX_PU"]
 
-#: ANSI C84.1-2020 Range A service voltage, upper limit (pu of nominal): the study's default.
-ANSI_V_MAX_PU = 1.05
-#: EN 50160:2010 §4.2.2: 95 % of the 10-min mean rms values of each week within Un ± 10 %
-#: (LV, Un = 230 V), all within +10 % / −15 % (recalled).
-EN50160_V_MAX_PU = 1.10
+#: ANSI C84.1-2020 Range A service voltage, upper limit (pu of nominal): the study's default;
+#: EN 50160:2010 §4.2.2's Un + 10 % — both :mod:`protv2g.study.voltage_standard`'s.
+ANSI_V_MAX_PU = ANSI_RANGE_A_PU["v_max_pu"]
+EN50160_V_MAX_PU = EN50160_PU["v_max_pu"]
 
 #: The TODO on a low-voltage device's reclosing (``reclose_intervals_s: []``).
 LV_RECLOSE_TODO = todo(
@@ -99,7 +99,7 @@ def r_fault_low_voltage_todo(r_ohm: float, kv_ll: float) -> str:
 def voltage_limit_todo(f_hz: float, v_max_pu: float = ANSI_V_MAX_PU) -> str | None:
     """The TODO on ``checks.v_max_pu`` for a 50 Hz model (None otherwise): which limit the
     study uses, and the European one the engineer may hold the feeder to."""
-    if abs(f_hz - 50.0) > 0.5:
+    if not is_50_hz(f_hz):
         return None
     used = ("ANSI C84.1-2020 Range A (+5 %), protv2g's default" if abs(
         v_max_pu - ANSI_V_MAX_PU) < 1e-9 else f"{v_max_pu:g} pu")
